@@ -1,0 +1,49 @@
+# Jumin: every target people run is the one CI runs (.ci/run calls `make test`).
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help setup demo test lint fmt typecheck contracts migrations-check test-sqlite test-postgres bench clean
+
+help: ## List every target
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+setup: ## Install Debian packages, .venv and Python packages (idempotent)
+	@bash tools/setup.sh
+
+demo: setup ## Set up and run a municipality node on SQLite (MUNICIPALITY=code, default 422029 佐世保市; ARGS=…)
+	$(BIN)/jumin demo $(if $(MUNICIPALITY),--municipality $(MUNICIPALITY),) $(ARGS)
+
+test: setup lint typecheck contracts migrations-check test-sqlite test-postgres ## Lint, types, contracts, migrations, tests on SQLite and PostgreSQL
+
+lint: setup ## ruff lint and format check
+	$(BIN)/ruff check src tests tools
+	$(BIN)/ruff format --check src tests tools
+
+fmt: setup ## Format and auto-fix with ruff
+	$(BIN)/ruff format src tests tools
+	$(BIN)/ruff check --fix src tests tools
+
+typecheck: setup ## mypy with django-stubs (strict for jumin.domain)
+	$(BIN)/mypy src
+
+contracts: setup ## import-linter contracts (architecture.md §3)
+	$(BIN)/lint-imports
+
+migrations-check: setup ## Models and migrations never drift
+	JUMIN_DEMO=1 $(PY) manage.py makemigrations --check --dry-run
+
+test-sqlite: setup ## The whole test suite on SQLite
+	$(PY) -m pytest -q -p no:cacheprovider
+
+test-postgres: setup ## The whole test suite on a throwaway PostgreSQL cluster
+	$(PY) tools/throwaway_postgres.py -- $(PY) -m pytest -q -p no:cacheprovider
+
+bench: setup ## Benchmarks (performance.md); never part of `make test`
+	$(BIN)/jumin bench --json var/bench.json
+
+clean: ## Remove the venv and local databases
+	rm -rf $(VENV) var/*.sqlite3* var/demo

@@ -1,0 +1,122 @@
+"""The `jumin` operator command.
+
+Pure commands (codes, wareki) run without Django, so they work before a node is configured.
+Node commands (demo, manage, audit, bench) start Django with the node's settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from jumin.cli import pure
+
+
+def _django_setup(settings_module: str = "jumin.settings.base") -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
+    import django
+
+    django.setup()
+
+
+def _cmd_manage(args: argparse.Namespace) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jumin.settings.base")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["jumin manage", *args.rest])
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from jumin.cli import demo
+
+    return demo.run(
+        municipality=args.municipality,
+        port=args.port,
+        serve=not args.no_serve,
+        reset_admin_password=args.reset_admin_password,
+    )
+
+
+def _cmd_audit_verify(args: argparse.Namespace) -> int:
+    _django_setup()
+    from jumin.audit.selectors import verify_chain
+
+    verdict = verify_chain()
+    if verdict.intact:
+        print(f"OK {verdict.entries}")
+        return 0
+    print(f"監査ログの連鎖が壊れています: 連番 {verdict.first_broken_seq}", file=sys.stderr)
+    print(f"BROKEN {verdict.first_broken_seq}")
+    return 1
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from jumin.cli import bench
+
+    return bench.run(residents=args.residents, json_path=args.json)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command tree; `jumin --help` lists it."""
+    parser = argparse.ArgumentParser(prog="jumin", description="Jumin 住民記録システム operator command")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    codes = sub.add_parser("codes", help="番号の検査 (check digits)").add_subparsers(
+        dest="action", required=True
+    )
+    check = codes.add_parser("check", help="validate a number: exit 0 and OK, or exit 1 and the reason")
+    check.add_argument("kind", choices=pure.CODE_KINDS)
+    check.add_argument("value")
+    check.set_defaults(func=pure.cmd_codes_check)
+    digit = codes.add_parser("checkdigit", help="print the check digit for a base number")
+    digit.add_argument("kind", choices=pure.CODE_KINDS)
+    digit.add_argument("base")
+    digit.set_defaults(func=pure.cmd_codes_checkdigit)
+
+    wareki_cmds = sub.add_parser("wareki", help="和暦と西暦の変換").add_subparsers(
+        dest="action", required=True
+    )
+    to_s = wareki_cmds.add_parser("to-seireki", help="和暦 → ISO date (or a 不詳 value as JSON)")
+    to_s.add_argument("text")
+    to_s.set_defaults(func=pure.cmd_wareki_to_seireki)
+    from_s = wareki_cmds.add_parser("from-seireki", help="ISO date → every valid 和暦 form, one per line")
+    from_s.add_argument("date")
+    from_s.set_defaults(func=pure.cmd_wareki_from_seireki)
+
+    demo_cmd = sub.add_parser("demo", help="set up and run a demo municipality node on SQLite")
+    demo_cmd.add_argument("--municipality", default="422029", help="全国地方公共団体コード (6 digits)")
+    demo_cmd.add_argument("--port", type=int, default=8000)
+    demo_cmd.add_argument("--no-serve", action="store_true", help="set up only; do not start the server")
+    demo_cmd.add_argument(
+        "--reset-admin-password", action="store_true", help="issue and print a new admin password"
+    )
+    demo_cmd.set_defaults(func=_cmd_demo)
+
+    manage = sub.add_parser("manage", help="Django management commands for this node")
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=_cmd_manage)
+
+    audit = sub.add_parser("audit", help="監査ログ").add_subparsers(dest="action", required=True)
+    verify = audit.add_parser(
+        "verify", help="recompute the hash chain: exit 0 and the count, or 1 and the seq"
+    )
+    verify.set_defaults(func=_cmd_audit_verify)
+
+    bench_cmd = sub.add_parser("bench", help="measure performance.md figures and print one JSON object")
+    bench_cmd.add_argument("--residents", type=int, default=1000)
+    bench_cmd.add_argument("--json", default=None, help="also write the JSON to this file")
+    bench_cmd.set_defaults(func=_cmd_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `jumin` console script."""
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from jumin.cli import main
+
+sys.exit(main())

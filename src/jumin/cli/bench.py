@@ -1,0 +1,132 @@
+"""`jumin bench`: measure the figures of performance.md that landed features support.
+
+Prints one JSON object keyed by figure id, plus `meta` and `skipped` (issue 10). Each latency
+is a distribution after a warm-up; each rate is measured over the whole run. Never part of
+`make test` (a small smoke run is, without timing assertions).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from jumin.settings.env import BASE_DIR_DEFAULT
+
+NOT_LANDED = {
+    "P1": "bulk resident load: the resident registry (issue 4) has not landed",
+    "P2": "name search: search (issue 5) has not landed",
+    "P3": "異動 commit: the resident registry (issue 4) has not landed",
+    "P4": "住民票の写し PDF: certificates (issue 6) have not landed",
+    "P5": "本人確認情報 updates across nodes: node network (issue 7) has not landed",
+    "P6": "整合性確認: 住基ネット (issue 8) has not landed",
+    "P8": "provision / access history: 情報提供等記録 (issues 3, 8) have not landed",
+    "P10": "prefecture bulk provision: prefecture node (issue 9) has not landed",
+}
+
+
+def percentiles(samples_ms: list[float]) -> dict[str, float | int]:
+    """p50/p95/p99 and the count of a latency sample, in milliseconds."""
+    ordered = sorted(samples_ms)
+    cuts = statistics.quantiles(ordered, n=100, method="inclusive")
+    return {
+        "p50_ms": round(cuts[49], 4),
+        "p95_ms": round(cuts[94], 4),
+        "p99_ms": round(cuts[98], 4),
+        "count": len(ordered),
+    }
+
+
+def timed(operation: Callable[[], object], *, warmup: int, count: int) -> list[float]:
+    """Run the operation warmup + count times and return the measured latencies in ms."""
+    for _ in range(warmup):
+        operation()
+    samples = []
+    for _ in range(count):
+        start = time.perf_counter()
+        operation()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607 (git from PATH is intended)
+            cwd=BASE_DIR_DEFAULT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return out.stdout.strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+def _prepare_database() -> None:
+    if "JUMIN_DATABASE_URL" not in os.environ:
+        bench_dir = BASE_DIR_DEFAULT / "var" / "bench"
+        bench_dir.mkdir(parents=True, exist_ok=True)
+        db = bench_dir / "bench.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        os.environ["JUMIN_DATABASE_URL"] = f"sqlite:///{db}"
+    os.environ.setdefault("JUMIN_DEMO", "1")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jumin.settings.base")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def run(*, residents: int, json_path: str | None, audit_entries: int = 200_000) -> int:
+    """Measure, print the JSON object and optionally write it to json_path."""
+    _prepare_database()
+    from django.db import connection
+
+    from jumin.cli import bench_audit
+
+    results: dict[str, Any] = {}
+    results["P7"] = bench_audit.measure_chain_verification(audit_entries)
+    results["P9"] = bench_audit.measure_audit_overhead()
+    report: dict[str, Any] = {
+        **results,
+        "meta": {
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
+            "residents": residents,
+            "audit_entries": audit_entries,
+            "engine": connection.vendor,
+            "python": sys.version.split()[0],
+            "cpu": _cpu_model(),
+            "cores": os.cpu_count(),
+            "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "commit": _commit(),
+        },
+        "skipped": NOT_LANDED,
+    }
+    text = json.dumps(report, ensure_ascii=False, indent=2)
+    print(text)
+    if json_path:
+        Path(json_path).parent.mkdir(parents=True, exist_ok=True)
+        Path(json_path).write_text(text + "\n", encoding="utf-8")
+    return 0

@@ -1,0 +1,67 @@
+"""`jumin demo` / `make demo`: one municipality node on SQLite, ready to log in to."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from jumin.settings.env import BASE_DIR_DEFAULT
+
+
+def run(*, municipality: str, port: int, serve: bool, reset_admin_password: bool = False) -> int:
+    """Migrate, load masters (first run only), create the admin once, then serve on 127.0.0.1.
+
+    Idempotent: a second run skips what is already in place and starts in seconds.
+    """
+    from jumin.domain.checkdigits import validate_lgcode
+    from jumin.domain.errors import DomainError
+
+    try:
+        code = validate_lgcode(municipality, field="municipality")
+    except DomainError as error:
+        print(f"NG: {error.reason}{error.remedy}", file=sys.stderr)
+        return 2
+
+    demo_dir = Path(os.environ.get("JUMIN_HOME", BASE_DIR_DEFAULT)) / "var" / "demo"
+    demo_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["JUMIN_DEMO"] = "1"
+    os.environ["JUMIN_NODE_KIND"] = "municipality"
+    os.environ["JUMIN_NODE_CODE"] = code
+    os.environ.setdefault("JUMIN_DATABASE_URL", f"sqlite:///{demo_dir / f'municipality-{code}.sqlite3'}")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jumin.settings.base")
+
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    from jumin.accounts.services import ensure_demo_admin
+    from jumin.masters.selectors import masters_loaded, municipality_by_code
+
+    call_command("migrate", verbosity=0, interactive=False)
+    if not masters_loaded():
+        print("マスタを読み込んでいます（初回のみ）…")
+        call_command("load_masters")
+    town = municipality_by_code(code)
+    if town is None:
+        print(
+            f"NG: 団体コード {code} の市区町村がマスタにありません。コードを確認してください。",
+            file=sys.stderr,
+        )
+        return 2
+
+    password = ensure_demo_admin(reset_password=reset_admin_password)
+    print()
+    print(f"Jumin デモ: {town.name}（{code}）の市区町村ノード")
+    print(f"  URL:      http://127.0.0.1:{port}/")
+    print("  職員ID:   admin")
+    if password:
+        print(f"  パスワード: {password}   ← この表示は一度だけです。控えてください。")
+    else:
+        print("  パスワード: 初回に表示済み（再発行: make demo ARGS=--reset-admin-password）")
+    print()
+    if serve:
+        # Django's development server is enough for a one-machine demo; `jumin serve` (issue 7)
+        # runs nodes with TLS. --insecure serves static files with DEBUG off.
+        call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, insecure_serving=True)
+    return 0

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class MastersConfig(AppConfig):
+    name = "jumin.masters"
+    label = "masters"
+    verbose_name = "マスタ"

@@ -1,0 +1,146 @@
+"""Reads of master data: the node's municipality, the address dictionary and countries (standard 1.3)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import jaconv
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from jumin.masters.models import AddressArea, Country, Municipality, Prefecture
+
+MAX_CANDIDATES = 500
+"""Upper bound on the candidates one lookup returns; a screen narrows further rather than page."""
+
+_POSTAL_SEPARATORS = re.compile(r"[\s〒\-‐－ー−]")
+_KANA_SEPARATORS = re.compile(r"[\s　]")
+
+
+@dataclass(frozen=True)
+class AddressCandidate:
+    """One address a lookup offers: a prefecture, a municipality or a 大字 (standard 1.3.3-d)."""
+
+    prefecture: Prefecture
+    municipality: Municipality | None = None
+    area: AddressArea | None = None
+
+    @property
+    def name(self) -> str:
+        """The address as written, e.g. 長崎県佐世保市相生町."""
+        parts = [self.prefecture.name]
+        if self.municipality is not None:
+            parts.append(self.municipality.address_name)
+        if self.area is not None:
+            parts.append(self.area.name)
+        return "".join(parts)
+
+    @property
+    def kana(self) -> str:
+        parts = [self.prefecture.kana]
+        if self.municipality is not None:
+            parts.append(self.municipality.county_kana + self.municipality.kana)
+        if self.area is not None:
+            parts.append(self.area.kana)
+        return "".join(parts)
+
+    @property
+    def postal_code(self) -> str:
+        """The postal code this candidate fills in, or "" at prefecture level."""
+        if self.area is not None:
+            return self.area.postal_code
+        return self.municipality.postal_code if self.municipality is not None else ""
+
+    @property
+    def address_code(self) -> str:
+        """The 11-digit 住所コード of a 大字 candidate, else "" (standard 1.3.3-c)."""
+        return self.area.address_code if self.area is not None else ""
+
+
+def normalize_kana(text: str) -> str:
+    """Full-width katakana without spaces: hiragana and half-width kana typed by clerks are accepted."""
+    text = jaconv.h2z(_KANA_SEPARATORS.sub("", text), kana=True, ascii=True, digit=True)
+    return jaconv.hira2kata(text)
+
+
+def normalize_postal_code(text: str) -> str:
+    """The 7 ASCII digits of a postal code typed as 〒857-0044, ８５７００４４ …, or "" if it is not one."""
+    digits = jaconv.z2h(_POSTAL_SEPARATORS.sub("", text), kana=False, ascii=False, digit=True)
+    return digits if len(digits) == 7 and digits.isascii() and digits.isdigit() else ""
+
+
+def node_municipality_name() -> str:
+    """The name of the municipality this node serves (settings.JUMIN_NODE_CODE), or "" if not loaded."""
+    municipality = municipality_by_code(settings.JUMIN_NODE_CODE)
+    return municipality.name if municipality is not None else ""
+
+
+def masters_loaded() -> bool:
+    """Whether `load_masters` has run on this node (the demo loads them on first start only)."""
+    return Municipality.objects.exists() and AddressArea.objects.exists()
+
+
+def municipality_by_code(code: str) -> Municipality | None:
+    """The municipality with this 6-digit 全国地方公共団体コード, or None."""
+    return Municipality.objects.select_related("prefecture", "parent").filter(code=code).first()
+
+
+def current_areas() -> QuerySet[AddressArea]:
+    """Current 大字 entries with their municipality and prefecture, in dictionary order."""
+    return AddressArea.objects.filter(is_current=True).select_related("municipality__prefecture")
+
+
+def addresses_by_postal_code(postal_code: str) -> list[AddressCandidate]:
+    """Addresses a postal code stands for: its 大字 entries, else its municipality (standard 1.3.3-d)."""
+    code = normalize_postal_code(postal_code)
+    if not code:
+        return []
+    candidates = [
+        AddressCandidate(area.municipality.prefecture, area.municipality, area)
+        for area in current_areas().filter(postal_code=code)[:MAX_CANDIDATES]
+    ]
+    # Codes like 8570000 (「以下に掲載がない場合」) cover a whole municipality, not one 大字.
+    municipalities = Municipality.objects.filter(postal_code=code, is_current=True).select_related(
+        "prefecture"
+    )
+    candidates.extend(AddressCandidate(m.prefecture, m) for m in municipalities)
+    return candidates
+
+
+def addresses_by_kana_prefixes(prefixes: list[str]) -> list[AddressCandidate]:
+    """Drill-down by the first kana of each level: prefecture → municipality → 大字 (standard 1.3.3-d).
+
+    ``["ナガサキ", "サセボ"]`` offers 長崎県佐世保市; ``["ト", "ヒ", "シ"]`` offers 東京都日野市神明 among
+    others. A municipality matches by its own reading or by its 郡 reading. Designated cities
+    themselves are not offered: addresses there lie in a ward.
+    """
+    keys = [normalize_kana(prefix) for prefix in prefixes]
+    if not keys or not all(keys):
+        return []
+    if len(keys) > 3:
+        raise ValueError("住所の読みは都道府県・市区町村・町字の3段階までです。")
+    prefectures = Prefecture.objects.filter(kana__startswith=keys[0])
+    if len(keys) == 1:
+        return [AddressCandidate(pref) for pref in prefectures[:MAX_CANDIDATES]]
+    municipalities = Municipality.objects.filter(
+        Q(kana__startswith=keys[1]) | Q(county_kana__startswith=keys[1]),
+        prefecture__in=prefectures,
+        is_current=True,
+        is_designated_city=False,
+    ).order_by("prefecture_id", "kana")
+    if len(keys) == 2:
+        return [
+            AddressCandidate(m.prefecture, m)
+            for m in municipalities.select_related("prefecture")[:MAX_CANDIDATES]
+        ]
+    areas = current_areas().filter(municipality__in=municipalities, kana__startswith=keys[2])
+    return [
+        AddressCandidate(area.municipality.prefecture, area.municipality, area)
+        for area in areas.order_by("municipality_id", "kana", "name", "postal_code")[:MAX_CANDIDATES]
+    ]
+
+
+def countries() -> QuerySet[Country]:
+    """Countries and regions for 国籍・地域, ISO entries first, each group in code order."""
+    return Country.objects.order_by("-is_iso", "code")

@@ -1,0 +1,98 @@
+"""Read node configuration from the environment.
+
+Kept free of Django so that the CLI can report configuration errors before Django starts.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+NODE_KINDS = ("municipality", "prefecture", "national")
+
+# The repository root in a checkout (src/jumin/settings/env.py → three levels up); var/ lives here.
+BASE_DIR_DEFAULT = Path(__file__).resolve().parents[3]
+
+# Known only to demo and test mode: a node started with it outside demo mode refuses to run.
+DEMO_SECRET_KEY = "jumin-demo-secret-key-not-for-production"
+
+
+class ConfigurationError(Exception):
+    """The node's environment is incomplete or unsafe; the message says which variable to set."""
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    """The node this process runs as (architecture.md §1)."""
+
+    kind: str
+    code: str
+    demo: bool
+
+
+def env_flag(name: str, default: bool = False) -> bool:
+    """A boolean environment variable: 1/true/yes/on are true."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def node_config() -> NodeConfig:
+    """Node kind and code from JUMIN_NODE_KIND and JUMIN_NODE_CODE (default: 佐世保市 422029)."""
+    kind = os.environ.get("JUMIN_NODE_KIND", "municipality")
+    if kind not in NODE_KINDS:
+        raise ConfigurationError(f"JUMIN_NODE_KIND must be one of {', '.join(NODE_KINDS)}")
+    code = os.environ.get("JUMIN_NODE_CODE", "422029")
+    if not (code.isascii() and code.isdigit()):
+        raise ConfigurationError(
+            "JUMIN_NODE_CODE must be digits (a 全国地方公共団体コード, or 00 for national)"
+        )
+    return NodeConfig(kind=kind, code=code, demo=env_flag("JUMIN_DEMO"))
+
+
+def secret_key(*, demo: bool) -> str:
+    """JUMIN_SECRET_KEY; outside demo mode a missing or demo key is refused (issue 2 item 7)."""
+    key = os.environ.get("JUMIN_SECRET_KEY", "")
+    if demo:
+        return key or DEMO_SECRET_KEY
+    if not key or key == DEMO_SECRET_KEY or len(key) < 50:
+        raise ConfigurationError(
+            "JUMIN_SECRET_KEY must be set to a random value of at least 50 characters outside demo mode"
+        )
+    return key
+
+
+def database_settings(url: str, *, base_dir: Path) -> dict[str, object]:
+    """A Django DATABASES entry from a URL: sqlite:///path/to.db or postgresql://user:pw@host:port/name."""
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        raw = unquote(parsed.path)
+        # sqlite:///relative.db has path "/relative.db"; sqlite:////abs.db has "//abs.db".
+        path = Path(raw[1:])
+        if not path.is_absolute():
+            path = base_dir / path
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(path),
+            "OPTIONS": {
+                # WAL lets readers proceed while one writer commits (architecture.md §5);
+                # IMMEDIATE avoids "database is locked" upgrades inside write transactions.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+                "transaction_mode": "IMMEDIATE",
+            },
+            "TEST": {"NAME": os.environ.get("JUMIN_TEST_SQLITE_NAME", "")},
+        }
+    if parsed.scheme in {"postgres", "postgresql"}:
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parsed.path.lstrip("/")),
+            "USER": unquote(parsed.username or ""),
+            "PASSWORD": unquote(parsed.password or ""),
+            "HOST": parsed.hostname or "",
+            "PORT": str(parsed.port or ""),
+            "CONN_MAX_AGE": 60,
+        }
+    raise ConfigurationError("JUMIN_DATABASE_URL must start with sqlite:/// or postgresql://")

@@ -1,0 +1,11 @@
+"""Settings for the test suite: demo secrets allowed, fast password hashing, SQLite unless told otherwise."""
+
+import os
+
+os.environ.setdefault("JUMIN_DEMO", "1")
+os.environ.setdefault("JUMIN_DATABASE_URL", "sqlite:///var/test.sqlite3")
+
+from jumin.settings.base import *  # noqa: F403
+
+# Argon2 stays the production hasher; tests use MD5 only to keep thousands of logins fast.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

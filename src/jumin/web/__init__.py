@@ -1,0 +1,1 @@
+"""Base templates, static assets and the pages every node shares (login, home)."""

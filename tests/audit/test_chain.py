@@ -1,0 +1,108 @@
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from jumin.audit.actions import AuditAction, Outcome
+from jumin.audit.chain import CHAINED_FIELDS, entry_hash
+from jumin.audit.models import AuditEntry
+from jumin.audit.selectors import verify_chain
+from jumin.audit.services import record_event
+
+pytestmark = pytest.mark.django_db
+
+
+def _record(n: int) -> None:
+    for i in range(n):
+        record_event(
+            actor=None,
+            action=AuditAction.STAFF_LOGIN_FAIL,
+            outcome=Outcome.REFUSED,
+            outcome_reason=f"attempt-{i}",
+        )
+
+
+def _drop_append_only_guard() -> None:
+    """Simulate an attacker with DDL rights: the chain must still reveal the change."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("DROP TRIGGER audit_entry_no_update_delete ON audit_auditentry")
+        else:
+            cursor.execute("DROP TRIGGER audit_entry_no_update")
+            cursor.execute("DROP TRIGGER audit_entry_no_delete")
+
+
+def test_entries_get_gapless_sequence_numbers_linked_by_hash() -> None:
+    _record(3)
+    entries = list(AuditEntry.objects.order_by("seq"))
+    assert [e.seq for e in entries] == [1, 2, 3]
+    assert entries[1].prev_hash == entries[0].entry_hash
+    assert entries[2].prev_hash == entries[1].entry_hash
+    assert len({e.entry_hash for e in entries}) == 3
+
+
+def test_verify_reports_entry_count_when_chain_is_intact() -> None:
+    _record(5)
+    verdict = verify_chain()
+    assert verdict.intact
+    assert verdict.entries == 5
+
+
+def test_database_refuses_update_of_an_audit_entry() -> None:
+    _record(1)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEntry.objects.filter(seq=1).update(outcome="done")
+
+
+def test_database_refuses_delete_of_an_audit_entry() -> None:
+    _record(1)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEntry.objects.filter(seq=1).delete()
+    assert AuditEntry.objects.count() == 1
+
+
+def test_verify_finds_the_first_changed_entry() -> None:
+    _record(5)
+    _drop_append_only_guard()
+    AuditEntry.objects.filter(seq=3).update(outcome_reason="forged")
+    verdict = verify_chain()
+    assert verdict.first_broken_seq == 3
+    assert verdict.entries == 2
+
+
+def test_verify_finds_a_removed_entry() -> None:
+    _record(5)
+    _drop_append_only_guard()
+    AuditEntry.objects.filter(seq=4).delete()
+    assert verify_chain().first_broken_seq == 4
+
+
+def test_verify_finds_an_inserted_entry_even_with_a_self_consistent_hash() -> None:
+    _record(3)
+    _drop_append_only_guard()
+    AuditEntry.objects.filter(seq=3).update(seq=4)
+    second = AuditEntry.objects.get(seq=2)
+    forged = AuditEntry.objects.get(seq=4)
+    forged.pk = None
+    forged.seq = 3
+    forged.prev_hash = second.entry_hash
+    forged.outcome_reason = "forged"
+    fields = {name: getattr(forged, name) for name in CHAINED_FIELDS}
+    forged.entry_hash = entry_hash(fields, second.entry_hash)
+    forged.save()
+    # The forged entry checks out on its own; its successor's link to the old entry 3 does not.
+    assert verify_chain().first_broken_seq == 4
+
+
+def test_python_and_sql_canonical_forms_agree_for_awkward_text() -> None:
+    record_event(
+        actor=None,
+        action=AuditAction.STAFF_LOGIN_FAIL,
+        reason="区切り|文字:と 12:長さ\n改行 🀄 斉\U000e0103",
+        outcome=Outcome.REFUSED,
+    )
+    assert verify_chain().intact
+
+
+def test_record_event_refuses_nul_characters() -> None:
+    with pytest.raises(ValueError, match="NUL"):
+        record_event(actor=None, action=AuditAction.STAFF_LOGIN_FAIL, reason="a\x00b")
+    assert AuditEntry.objects.count() == 0

@@ -1,0 +1,71 @@
+from pathlib import Path
+
+import pytest
+
+from jumin.settings.env import DEMO_SECRET_KEY, ConfigurationError, database_settings, node_config, secret_key
+
+
+def test_outside_demo_mode_a_missing_secret_key_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("JUMIN_SECRET_KEY", raising=False)
+    with pytest.raises(ConfigurationError, match="JUMIN_SECRET_KEY"):
+        secret_key(demo=False)
+
+
+def test_outside_demo_mode_the_demo_secret_key_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JUMIN_SECRET_KEY", DEMO_SECRET_KEY)
+    with pytest.raises(ConfigurationError):
+        secret_key(demo=False)
+
+
+def test_outside_demo_mode_a_short_secret_key_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JUMIN_SECRET_KEY", "short")
+    with pytest.raises(ConfigurationError):
+        secret_key(demo=False)
+
+
+def test_a_long_random_secret_key_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JUMIN_SECRET_KEY", "k" * 64)
+    assert secret_key(demo=False) == "k" * 64
+
+
+def test_demo_mode_falls_back_to_the_demo_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("JUMIN_SECRET_KEY", raising=False)
+    assert secret_key(demo=True) == DEMO_SECRET_KEY
+
+
+def test_node_kind_and_code_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JUMIN_NODE_KIND", "prefecture")
+    monkeypatch.setenv("JUMIN_NODE_CODE", "420000")
+    config = node_config()
+    assert (config.kind, config.code) == ("prefecture", "420000")
+
+
+def test_an_unknown_node_kind_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JUMIN_NODE_KIND", "village")
+    with pytest.raises(ConfigurationError, match="JUMIN_NODE_KIND"):
+        node_config()
+
+
+def test_sqlite_urls_resolve_relative_to_the_base_dir_and_enable_wal(tmp_path: Path) -> None:
+    db = database_settings("sqlite:///var/node.sqlite3", base_dir=tmp_path)
+    assert db["NAME"] == str(tmp_path / "var" / "node.sqlite3")
+    assert "journal_mode=WAL" in str(db["OPTIONS"])
+    absolute = database_settings("sqlite:////srv/jumin/node.sqlite3", base_dir=tmp_path)
+    assert absolute["NAME"] == "/srv/jumin/node.sqlite3"
+
+
+def test_postgresql_urls_are_split_into_django_fields(tmp_path: Path) -> None:
+    db = database_settings("postgresql://jumin:s%40cret@127.0.0.1:5433/node", base_dir=tmp_path)
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert (db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == (
+        "node",
+        "jumin",
+        "s@cret",
+        "127.0.0.1",
+        "5433",
+    )
+
+
+def test_other_database_urls_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError):
+        database_settings("mysql://x@y/z", base_dir=tmp_path)

@@ -1,0 +1,58 @@
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from jumin.accounts.models import User
+from jumin.audit.actions import AuditAction
+from jumin.audit.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture
+def clerk() -> User:
+    return User.objects.create_user(username="clerk01", password=PASSWORD, display_name="窓口 一郎")
+
+
+def test_login_page_is_japanese(client: Client) -> None:
+    response = client.get(reverse("web:login"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert '<html lang="ja">' in body
+    assert "職員ID" in body
+    assert "パスワード" in body
+
+
+def test_home_requires_login(client: Client) -> None:
+    response = client.get(reverse("web:home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("web:login"))
+
+
+def test_successful_login_is_audited_once(client: Client, clerk: User) -> None:
+    response = client.post(reverse("web:login"), {"username": "clerk01", "password": PASSWORD})
+    assert response.status_code == 302
+    entries = list(AuditEntry.objects.filter(action=AuditAction.STAFF_LOGIN_SUCCEED))
+    assert len(entries) == 1
+    assert entries[0].actor_id == clerk.pk
+    assert entries[0].actor_name == "窓口 一郎"
+
+
+def test_failed_login_is_refused_audited_and_does_not_record_the_typed_name(
+    client: Client, clerk: User
+) -> None:
+    response = client.post(reverse("web:login"), {"username": "clerk01", "password": "wrong-password-123"})
+    assert response.status_code == 200
+    assert "職員IDまたはパスワードが正しくありません" in response.content.decode()
+    entry = AuditEntry.objects.get(action=AuditAction.STAFF_LOGIN_FAIL)
+    assert entry.outcome == "refused"
+    assert "clerk01" not in str(entry.__dict__)
+
+
+def test_logout_is_audited(client: Client, clerk: User) -> None:
+    client.force_login(clerk)
+    response = client.post(reverse("web:logout"))
+    assert response.status_code == 302
+    assert AuditEntry.objects.filter(action=AuditAction.STAFF_LOGOUT_SUCCEED, actor_id=clerk.pk).count() == 1
