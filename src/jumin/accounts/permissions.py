@@ -1,0 +1,30 @@
+"""Permissions as an enumeration (style.md), checked in services, never in templates alone.
+
+Duties (事務) map to sets of these (issue 3 item 2). Tags read ``object:action``; keep them alphabetised.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Permission(StrEnum):
+    """Everything a grant can allow. INDIVIDUAL_NUMBER_ACCESS is implied by no other (controls.md C-9)."""
+
+    AUDIT_REVIEW = "audit:review"
+    CERTIFICATE_ISSUE = "certificate:issue"
+    FIELD_HONSEKI_VIEW = "field:honseki:view"
+    FIELD_INDIVIDUAL_NUMBER_VIEW = "field:individual_number:view"
+    FIELD_JUMINHYO_CODE_VIEW = "field:juminhyo_code:view"
+    FIELD_RESIDENCE_STATUS_VIEW = "field:residence_status:view"
+    INDIVIDUAL_NUMBER_ACCESS = "individual_number:access"
+    MASTERS_EDIT = "masters:edit"
+    OUTPUT_BULK_APPROVE = "output:bulk:approve"
+    OUTPUT_BULK_REQUEST = "output:bulk:request"
+    RESIDENT_COMMIT = "resident:commit"
+    RESIDENT_RECORD = "resident:record"
+    RESIDENT_SEARCH = "resident:search"
+    RESIDENT_VIEW = "resident:view"
+    STAFF_GRANT_APPROVE = "staff:grant:approve"
+    STAFF_MANAGE = "staff:manage"
+    SUPPORT_MEASURE_MANAGE = "support_measure:manage"
