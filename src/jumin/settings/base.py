@@ -29,7 +29,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "jumin.accounts",
     "jumin.audit",
+    "jumin.crypto",
     "jumin.masters",
+    "jumin.registry",
     "jumin.web",
 ]
 
