@@ -1,11 +1,12 @@
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.chain import CHAINED_FIELDS, entry_hash
 from jumin.audit.models import AuditEntry
 from jumin.audit.selectors import verify_chain
 from jumin.audit.services import record_event
+from tests.audit.conftest import drop_append_only_guards
 
 pytestmark = pytest.mark.django_db
 
@@ -22,12 +23,7 @@ def _record(n: int) -> None:
 
 def _drop_append_only_guard() -> None:
     """Simulate an attacker with DDL rights: the chain must still reveal the change."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("DROP TRIGGER audit_entry_no_update_delete ON audit_auditentry")
-        else:
-            cursor.execute("DROP TRIGGER audit_entry_no_update")
-            cursor.execute("DROP TRIGGER audit_entry_no_delete")
+    drop_append_only_guards()
 
 
 def test_entries_get_gapless_sequence_numbers_linked_by_hash() -> None:

@@ -2,8 +2,16 @@
 
 The canonical text is built the same way in Python (when appending) and in SQL (when verifying),
 so verification streams one short string per row instead of rebuilding Python objects; that is
-what makes P7 (≥ 200,000 entries/s) reachable. Text fields are length-prefixed so that no choice
-of field contents can make two different entries share a canonical text.
+what makes P7 (≥ 200,000 entries/s, performance.md) reachable (controls.md C-50).
+
+Chain format version 2: the chained fields joined by U+001F (unit separator), in the order of
+``CHAINED_FIELDS``. Text fields may not contain U+001F or NUL (``record_event`` refuses them), so
+an honest text has exactly ``len(CHAINED_FIELDS) - 1`` separators. A forged row whose columns
+contain a separator yields a text with more separators than any honest one, so no edit of the
+columns can reproduce the canonical text of a different honest entry: the encoding stays
+injective without the per-field length prefixes of format version 1, which cost half of the
+verification time. SQL builds the text with one ``format('%s␟%s…', …)`` call, which SQLite and
+PostgreSQL evaluate alike for these column types.
 """
 
 from __future__ import annotations
@@ -12,9 +20,9 @@ import hashlib
 from collections.abc import Mapping
 
 GENESIS_HASH = "0" * 64
+CHAIN_FORMAT_VERSION = 2
 
-# Chain format version 1: the fields the hash covers, in order. Changing this list is a new
-# format version; verification must then know each entry's version.
+# The fields the hash covers, in order. Changing this list is a new format version.
 INTEGER_FIELDS = ("seq", "created_us")
 OPTIONAL_INTEGER_FIELDS = ("actor_id",)
 TEXT_FIELDS = (
@@ -32,31 +40,42 @@ TEXT_FIELDS = (
     "outcome_reason",
     "before_digest",
     "after_digest",
+    "query_summary",
+    "results_digest",
 )
-BOOLEAN_FIELDS = ("individual_number_used",)
-CHAINED_FIELDS = INTEGER_FIELDS + OPTIONAL_INTEGER_FIELDS + TEXT_FIELDS + BOOLEAN_FIELDS
-SEPARATOR = "|"
+COUNT_FIELDS = ("result_count",)
+BOOLEAN_FIELDS = ("individual_number_used", "support_measure")
+CHAINED_FIELDS = INTEGER_FIELDS + OPTIONAL_INTEGER_FIELDS + TEXT_FIELDS + COUNT_FIELDS + BOOLEAN_FIELDS
+SEPARATOR = "\x1f"
+# Characters a chained text field may not hold: NUL ends strings early in SQLite's format(), and the
+# separator must stay unambiguous.
+FORBIDDEN_CHARACTERS = ("\x00", SEPARATOR)
 
 
 def canonical_text(fields: Mapping[str, object]) -> str:
     """The entry's canonical text; `canonical_sql()` computes exactly the same string in the database."""
     parts = [str(fields[name]) for name in INTEGER_FIELDS]
     parts += ["-" if fields[name] is None else str(fields[name]) for name in OPTIONAL_INTEGER_FIELDS]
-    for name in TEXT_FIELDS:
-        value = str(fields[name])
-        parts.append(f"{len(value)}:{value}")
+    parts += [str(fields[name]) for name in TEXT_FIELDS]
+    parts += [str(int(fields[name])) for name in COUNT_FIELDS]  # type: ignore[call-overload]
     parts += ["1" if fields[name] else "0" for name in BOOLEAN_FIELDS]
     return SEPARATOR.join(parts)
 
 
-def canonical_sql() -> str:
-    """A SQL expression (SQLite and PostgreSQL alike) that yields `canonical_text` for a row."""
-    sep = f" || '{SEPARATOR}' || "
-    parts = [f"CAST({name} AS TEXT)" for name in INTEGER_FIELDS]
-    parts += [f"COALESCE(CAST({name} AS TEXT), '-')" for name in OPTIONAL_INTEGER_FIELDS]
-    parts += [f"CAST(LENGTH({name}) AS TEXT) || ':' || {name}" for name in TEXT_FIELDS]
-    parts += [f"CASE WHEN {name} THEN '1' ELSE '0' END" for name in BOOLEAN_FIELDS]
-    return sep.join(parts)
+def canonical_sql(table_alias: str = "") -> str:
+    """A SQL expression (SQLite and PostgreSQL alike) that yields `canonical_text` for a row.
+
+    The separator is a literal control character inside the SQL string literal; both engines accept
+    it. Booleans are cast to integers because PostgreSQL would otherwise print ``t``/``f``.
+    """
+    prefix = f"{table_alias}." if table_alias else ""
+    args = [f"{prefix}{name}" for name in INTEGER_FIELDS]
+    args += [f"COALESCE(CAST({prefix}{name} AS TEXT), '-')" for name in OPTIONAL_INTEGER_FIELDS]
+    args += [f"{prefix}{name}" for name in TEXT_FIELDS]
+    args += [f"{prefix}{name}" for name in COUNT_FIELDS]
+    args += [f"CAST({prefix}{name} AS INTEGER)" for name in BOOLEAN_FIELDS]
+    pattern = SEPARATOR.join(["%s"] * len(args))
+    return f"format('{pattern}', {', '.join(args)})"
 
 
 def chain_hash(prev_hash: str, canonical: str) -> str:
@@ -67,3 +86,14 @@ def chain_hash(prev_hash: str, canonical: str) -> str:
 def entry_hash(fields: Mapping[str, object], prev_hash: str) -> str:
     """The hash of an entry with these field values following an entry with `prev_hash`."""
     return chain_hash(prev_hash, canonical_text(fields))
+
+
+def results_digest(subject_ids: list[str]) -> str:
+    """The digest of a result list, in list order, chained into its entry (controls.md C-48).
+
+    The ids also live in ``AuditResultSubject`` rows for per-person lookups; verification
+    recomputes this digest from those rows, so adding or removing one is detected.
+    """
+    if not subject_ids:
+        return ""
+    return hashlib.sha256(SEPARATOR.join(subject_ids).encode("utf-8")).hexdigest()

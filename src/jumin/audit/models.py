@@ -1,4 +1,4 @@
-"""The audit log tables. Rows are only ever inserted (see services.record_event)."""
+"""The audit log tables. Rows are only ever inserted (see services.record_event; controls.md C-50)."""
 
 from __future__ import annotations
 
@@ -16,13 +16,19 @@ class AuditChainHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+    # When the last signed checkpoint was written (epoch µs; 0 before the first entry).
+    last_checkpoint_us = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"head {self.last_seq}"
 
 
 class AuditEntry(models.Model):
-    """One audited event (issue 3 item 4). Never holds a 個人番号 or other personal values."""
+    """One audited event (issue 3 item 4; controls.md C-42, C-44, C-48; standard 10.2-a).
+
+    Never holds a 個人番号 or other personal values: subjects are internal ids, before/after are
+    digests (``services.digest_of``), ``query_summary`` names the kinds of search keys, not values.
+    """
 
     seq = models.BigIntegerField("連番", unique=True)
     # Microseconds since the Unix epoch (UTC): one exact integer that both engines hash alike.
@@ -32,25 +38,32 @@ class AuditEntry(models.Model):
     actor_role = models.CharField("操作者役割", max_length=100, blank=True)
     terminal_id = models.CharField("端末ID", max_length=64, blank=True)
     node = models.CharField("ノード", max_length=40)
-    action = models.CharField("操作", max_length=80, db_index=True)
+    action = models.CharField("操作", max_length=80)
     subject_type = models.CharField("対象種別", max_length=40, blank=True)
     subject_id = models.CharField("対象ID", max_length=64, blank=True)
     purpose = models.CharField("利用目的", max_length=100, blank=True)
     reason = models.CharField("理由", max_length=400, blank=True)
     individual_number_used = models.BooleanField("個人番号の表示・利用", default=False)
+    support_measure = models.BooleanField("支援措置対象への操作", default=False)
     request_id = models.CharField("リクエストID", max_length=64, blank=True)
     outcome = models.CharField("結果", max_length=10)
     outcome_reason = models.CharField("結果理由", max_length=400, blank=True)
     before_digest = models.CharField("変更前ダイジェスト", max_length=64, blank=True)
     after_digest = models.CharField("変更後ダイジェスト", max_length=64, blank=True)
+    query_summary = models.CharField("検索条件の種類", max_length=200, blank=True)
+    result_count = models.PositiveIntegerField("該当件数", default=0)
+    results_digest = models.CharField("該当者一覧ダイジェスト", max_length=64, blank=True)
     prev_hash = models.CharField(max_length=64)
-    entry_hash = models.CharField(max_length=64, unique=True)
+    entry_hash = models.CharField(max_length=64)
 
     class Meta:
         verbose_name = "監査ログ"
         verbose_name_plural = "監査ログ"
         indexes: ClassVar = [
-            models.Index(fields=["subject_type", "subject_id", "seq"], name="audit_subject_idx")
+            models.Index(fields=["subject_type", "subject_id", "seq"], name="audit_subject_idx"),
+            models.Index(fields=["action", "created_us"], name="audit_action_time_idx"),
+            # Only searches carry a results digest; verification walks just those (C-48).
+            models.Index(fields=["seq"], condition=~models.Q(results_digest=""), name="audit_results_idx"),
         ]
 
     def __str__(self) -> str:
@@ -60,3 +73,49 @@ class AuditEntry(models.Model):
     def created_at(self) -> datetime:
         """The entry's time as an aware UTC datetime."""
         return EPOCH + timedelta(microseconds=self.created_us)
+
+
+class AuditResultSubject(models.Model):
+    """One person who appeared in a search's result list (controls.md C-48 "listed", not "consulted").
+
+    The entry's ``results_digest`` covers these rows in ``position`` order, so the chain detects an
+    added or removed row; the index on ``subject_id`` serves a person's access history (P8).
+    """
+
+    entry = models.ForeignKey(AuditEntry, on_delete=models.PROTECT, related_name="result_subjects")
+    position = models.PositiveIntegerField("順位")
+    subject_id = models.CharField("対象ID", max_length=64)
+
+    class Meta:
+        verbose_name = "検索結果の該当者"
+        verbose_name_plural = "検索結果の該当者"
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["entry", "position"], name="audit_result_position_unique")
+        ]
+        indexes: ClassVar = [models.Index(fields=["subject_id"], name="audit_result_subject_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id}#{self.position}"
+
+
+class AuditCheckpoint(models.Model):
+    """A signed statement "entry ``seq`` had hash ``entry_hash`` at ``created_us``" (controls.md C-50).
+
+    Signed with the node's Ed25519 key (``signing.py``) every N entries or M minutes, so a rewrite of
+    the whole chain or a truncation of its tail by someone with database access but without the key
+    no longer matches a signed checkpoint. Checkpoints are also exported to a separate store.
+    """
+
+    seq = models.BigIntegerField("連番", unique=True)
+    entry_hash = models.CharField(max_length=64)
+    created_us = models.BigIntegerField("日時（μ秒）")
+    node = models.CharField("ノード", max_length=40)
+    key_id = models.CharField("鍵ID", max_length=16)
+    signature = models.CharField("署名", max_length=128)
+
+    class Meta:
+        verbose_name = "監査ログ署名チェックポイント"
+        verbose_name_plural = "監査ログ署名チェックポイント"
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.seq}"

@@ -1,55 +1,286 @@
-"""Reading the audit log."""
+"""Reading the audit log: chain verification (controls.md C-50) and per-person history (P8)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import multiprocessing
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from django.db import connection
+from django.db import connection, connections
 from django.forms.models import model_to_dict
 
-from jumin.audit.chain import GENESIS_HASH, canonical_sql, chain_hash
-from jumin.audit.models import AuditEntry
+from jumin.audit import conf, signing
+from jumin.audit.chain import GENESIS_HASH, SEPARATOR, canonical_sql
+from jumin.audit.models import AuditCheckpoint, AuditEntry, AuditResultSubject
 
 
 @dataclass(frozen=True)
 class ChainVerdict:
-    """Result of recomputing the chain: how many entries were checked and the first broken seq, if any."""
+    """Result of recomputing the chain: how many entries were checked and the first broken seq, if any.
+
+    ``problem`` names what broke: ``entry`` (changed, removed, inserted or reordered entry),
+    ``results`` (a search's result list changed), ``checkpoint_signature``, ``checkpoint_mismatch``
+    (the chain was rewritten after a signed checkpoint; the seq is the first one the last good
+    checkpoint does not vouch for) or ``truncated`` (entries after a signed checkpoint are gone).
+    """
 
     entries: int
     first_broken_seq: int | None
+    problem: str = ""
+    checkpoints: int = 0
 
     @property
     def intact(self) -> bool:
         return self.first_broken_seq is None
 
 
-def verify_chain(*, batch_size: int = 20_000) -> ChainVerdict:
-    """Recompute every entry's hash in sequence order (issue 3 item 5).
+@dataclass(frozen=True)
+class RangeResult:
+    """What one worker found in a seq range: enough for the parent to check the links between ranges."""
 
-    A changed entry breaks its own hash; a removed or inserted entry breaks the sequence or the
-    link to its predecessor. The first broken sequence number is reported.
-    """
+    start: int
+    count: int
+    first_prev: str | None
+    last_hash: str | None
+    broken: int | None
+
+
+def _chain_query(lower: int | None, upper: int) -> str:
     table = AuditEntry._meta.db_table
-    expected_seq = 1
+    low = "" if lower is None else f"seq >= {int(lower)} AND "
+    return (
+        f"SELECT seq, prev_hash, entry_hash, {canonical_sql()} FROM {table} "  # noqa: S608 (integers only)
+        f"WHERE {low}seq <= {int(upper)} ORDER BY seq"
+    )
+
+
+def verify_range(
+    cursor: Any, *, start: int, lower: int | None, upper: int, batch: int = 20_000
+) -> RangeResult:
+    """Check the entries with seq in [lower, upper] (no lower bound if None), expecting seq ``start`` first.
+
+    Each row needs only itself and the previous row's stored hash, so ranges verify independently;
+    the parent checks that each range's first ``prev_hash`` is the previous range's last hash.
+    """
+    cursor.execute(_chain_query(lower, upper))
+    sha256 = hashlib.sha256
+    expected = start
+    first_prev: str | None = None
+    prev: str | None = None
+    while rows := cursor.fetchmany(batch):
+        if prev is None:
+            first_prev = prev = rows[0][1]
+        for seq, stored_prev, stored_hash, canonical in rows:
+            if (
+                seq != expected
+                or stored_prev != prev
+                or sha256((stored_prev + canonical).encode("utf-8")).hexdigest() != stored_hash
+            ):
+                return RangeResult(start, expected - start, first_prev, prev, min(seq, expected))
+            prev = stored_hash
+            expected += 1
+    broken = expected if expected <= upper else None
+    return RangeResult(start, expected - start, first_prev, prev, broken)
+
+
+def _worker(task: tuple[str, int, int | None, int]) -> RangeResult:
+    alias, start, lower, upper = task
+    wrapper = connections[alias]
+    # A fresh connection: the inherited one belongs to the parent and must not be touched.
+    raw = wrapper.get_new_connection(wrapper.get_connection_params())
+    try:
+        cursor = raw.cursor()
+        return verify_range(cursor, start=start, lower=lower, upper=upper)
+    finally:
+        raw.close()
+
+
+def _can_fork() -> bool:
+    if connection.in_atomic_block:
+        return False  # uncommitted rows (tests) are invisible to other connections
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():  # type: ignore[attr-defined]
+        return False
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _split(max_seq: int, parts: int) -> list[tuple[int, int | None, int]]:
+    size = -(-max_seq // parts)
+    tasks: list[tuple[int, int | None, int]] = []
+    for i in range(parts):
+        lo = 1 + i * size
+        hi = min(max_seq, (i + 1) * size)
+        if lo > hi:
+            break
+        tasks.append((lo, None if i == 0 else lo, hi))
+    return tasks
+
+
+def combine(results: Iterable[RangeResult]) -> int | None:
+    """The first broken seq over consecutive range results, checking the links between them."""
     prev_hash = GENESIS_HASH
+    for result in results:
+        if result.count and result.first_prev != prev_hash:
+            return result.start
+        if result.broken is not None:
+            return result.broken
+        prev_hash = result.last_hash or prev_hash
+    return None
+
+
+def _verify_entries(
+    workers: int, run: Callable[[list[tuple[str, int, int | None, int]]], list[RangeResult]] | None
+) -> tuple[int, int | None]:
+    table = AuditEntry._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX(seq) FROM {table}")  # noqa: S608 (no input)
+        max_seq = int(cursor.fetchone()[0] or 0)
+        if max_seq == 0:
+            cursor.execute(f"SELECT MIN(seq) FROM {table}")  # noqa: S608 (no input)
+            lowest = cursor.fetchone()[0]
+            return 0, (None if lowest is None else min(int(lowest), 1))
+        tasks = [(connection.alias, *part) for part in _split(max_seq, max(1, workers))]
+        if run is not None:
+            results = run(tasks)
+        elif len(tasks) > 1 and max_seq >= conf.parallel_minimum() and _can_fork():
+            with multiprocessing.get_context("fork").Pool(len(tasks)) as pool:
+                results = pool.map(_worker, tasks)
+        else:
+            results = [verify_range(cursor, start=1, lower=None, upper=max_seq)]
+    broken = combine(results)
+    return (max_seq if broken is None else broken - 1), broken
+
+
+def _verify_results() -> int | None:
+    """First seq whose stored result list no longer matches its chained digest (C-48)."""
+    entries = AuditEntry._meta.db_table
+    subjects = AuditResultSubject._meta.db_table
+    broken: int | None = None
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT seq, prev_hash, entry_hash, {canonical_sql()} FROM {table} ORDER BY seq"  # noqa: S608 (no input)
+            f"SELECT e.seq, e.results_digest, r.subject_id FROM {entries} e "  # noqa: S608 (no input)
+            f"LEFT JOIN {subjects} r ON r.entry_id = e.id "
+            "WHERE NOT (e.results_digest = '') ORDER BY e.seq, r.position"
         )
-        while rows := cursor.fetchmany(batch_size):
-            for seq, stored_prev, stored_hash, canonical in rows:
-                if (
-                    seq != expected_seq
-                    or stored_prev != prev_hash
-                    or chain_hash(prev_hash, canonical) != stored_hash
-                ):
-                    return ChainVerdict(entries=expected_seq - 1, first_broken_seq=min(seq, expected_seq))
-                prev_hash = stored_hash
-                expected_seq += 1
-    return ChainVerdict(entries=expected_seq - 1, first_broken_seq=None)
+        current: int | None = None
+        expected = ""
+        ids: list[str] = []
+
+        def mismatch() -> bool:
+            digest = hashlib.sha256(SEPARATOR.join(ids).encode("utf-8")).hexdigest() if ids else ""
+            return digest != expected
+
+        while rows := cursor.fetchmany(20_000):
+            for seq, digest, subject_id in rows:
+                if seq != current:
+                    if current is not None and mismatch():
+                        return current
+                    current, expected, ids = seq, digest, []
+                if subject_id is not None:
+                    ids.append(subject_id)
+        if current is not None and mismatch():
+            broken = current
+        # Rows attached to an entry that never listed anyone.
+        cursor.execute(
+            f"SELECT MIN(e.seq) FROM {subjects} r JOIN {entries} e ON e.id = r.entry_id "  # noqa: S608
+            "WHERE e.results_digest = ''"
+        )
+        stray = cursor.fetchone()[0]
+    candidates = [s for s in (broken, stray) if s is not None]
+    return min(candidates) if candidates else None
+
+
+def _verify_checkpoints(entries: int) -> tuple[int | None, str, int]:
+    """Check every checkpoint's signature and that the chain still holds the hash it signed."""
+    checkpoints = AuditCheckpoint._meta.db_table
+    table = AuditEntry._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.seq, c.entry_hash, c.created_us, c.node, c.key_id, c.signature, e.entry_hash "  # noqa: S608
+            f"FROM {checkpoints} c LEFT JOIN {table} e ON e.seq = c.seq ORDER BY c.seq"
+        )
+        rows = cursor.fetchall()
+    last_good = 0
+    for seq, signed_hash, created_us, node, key_id, signature, stored_hash in rows:
+        message = signing.checkpoint_message(
+            node=node, seq=seq, entry_hash=signed_hash, created_us=created_us
+        )
+        if not signing.verify(message, key_id=key_id, signature_hex=signature):
+            return seq, "checkpoint_signature", len(rows)
+        if stored_hash is None or seq > entries:
+            return entries + 1, "truncated", len(rows)
+        if stored_hash != signed_hash:
+            return last_good + 1, "checkpoint_mismatch", len(rows)
+        last_good = seq
+    return None, "", len(rows)
+
+
+def verify_chain(
+    *,
+    workers: int | None = None,
+    run: Callable[[list[tuple[str, int, int | None, int]]], list[RangeResult]] | None = None,
+) -> ChainVerdict:
+    """Recompute every entry's hash, the result lists and the signed checkpoints (issue 3 item 5; C-50).
+
+    A changed entry breaks its own hash; a removed or inserted entry breaks the sequence or the
+    link to its predecessor; a rewritten chain no longer matches a signed checkpoint; a truncated
+    tail leaves a checkpoint pointing past the end. The first broken sequence number is reported.
+    Ranges of the chain are verified in parallel processes when the chain is large (P7); ``run``
+    lets tests drive the range tasks in-process.
+    """
+    count, broken = _verify_entries(conf.verify_workers() if workers is None else workers, run)
+    problem = "entry" if broken is not None else ""
+    results_broken = _verify_results()
+    if results_broken is not None and (broken is None or results_broken < broken):
+        broken, problem = results_broken, "results"
+    cp_broken, cp_problem, cp_count = _verify_checkpoints(count)
+    if cp_broken is not None and (broken is None or cp_broken <= broken):
+        broken, problem = cp_broken, cp_problem
+    entries = count if broken is None else min(count, broken - 1)
+    return ChainVerdict(
+        entries=max(entries, 0), first_broken_seq=broken, problem=problem, checkpoints=cp_count
+    )
+
+
+def run_in_process(tasks: list[tuple[str, int, int | None, int]]) -> list[RangeResult]:
+    """Verify the range tasks one after the other on the current connection (tests, small chains)."""
+    results = []
+    with connection.cursor() as cursor:
+        for _alias, start, lower, upper in tasks:
+            results.append(verify_range(cursor, start=start, lower=lower, upper=upper))
+    return results
 
 
 def entries_for_subject(subject_type: str, subject_id: str) -> list[dict[str, object]]:
     """Every entry about one subject, oldest first (for a person's own access history)."""
     query = AuditEntry.objects.filter(subject_type=subject_type, subject_id=subject_id).order_by("seq")
     return [model_to_dict(entry) for entry in query]
+
+
+HISTORY_FIELDS = ("seq", "created_us", "action", "actor_name", "purpose", "outcome", "node")
+
+
+def access_history(subject_type: str, subject_id: str, *, limit: int = 200) -> list[dict[str, object]]:
+    """A person's access history, newest first: entries that opened or changed the record
+    ("consulted") and searches that listed the person ("listed") (controls.md C-48; P8).
+
+    Two index range scans (``audit_subject_idx`` and ``audit_result_subject_idx``), merged by seq.
+    """
+    consulted = AuditEntry.objects.filter(subject_type=subject_type, subject_id=subject_id).order_by("-seq")
+    listed = AuditEntry.objects.filter(
+        subject_type=subject_type, result_subjects__subject_id=subject_id
+    ).order_by("-seq")
+    rows = [{**row, "kind": "consulted"} for row in consulted.values(*HISTORY_FIELDS)[:limit]]
+    rows += [{**row, "kind": "listed"} for row in listed.values(*HISTORY_FIELDS)[:limit]]
+    rows.sort(key=lambda row: row["seq"], reverse=True)
+    return rows[:limit]
+
+
+def export_checkpoints() -> list[str]:
+    """Every checkpoint as one JSON line, for the copy in a separate, locked store (controls.md C-50)."""
+    rows = AuditCheckpoint.objects.order_by("seq").values(
+        "seq", "entry_hash", "created_us", "node", "key_id", "signature"
+    )
+    return [json.dumps(row, sort_keys=True) for row in rows]

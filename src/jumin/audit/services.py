@@ -1,16 +1,47 @@
-"""Writing to the audit log. Call ``record_event`` inside the service's own transaction."""
+"""Writing to the audit log. Call ``record_event`` inside the service's own transaction.
+
+controls.md C-42 (every read and write leaves an entry in the same transaction), C-48 (listed vs.
+consulted), C-50 (hash chain and signed checkpoints); standard 10.2-a/b.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 import time
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
+from jumin.accounts.context import audit_context
+from jumin.audit import conf, signing
 from jumin.audit.actions import AuditAction, Outcome
-from jumin.audit.chain import TEXT_FIELDS, canonical_text, chain_hash
-from jumin.audit.models import AuditChainHead, AuditEntry
+from jumin.audit.chain import (
+    CHAINED_FIELDS,
+    FORBIDDEN_CHARACTERS,
+    TEXT_FIELDS,
+    canonical_text,
+    chain_hash,
+    results_digest,
+)
+from jumin.audit.models import AuditChainHead, AuditCheckpoint, AuditEntry, AuditResultSubject
+
+# Field names that hold a 個人番号; digest_of refuses them (controls.md C-9, style.md audit records).
+INDIVIDUAL_NUMBER_KEYS = frozenset({"individual_number", "my_number", "mynumber", "kojin_bango"})
+# The kinds of search keys a query summary may name: lower-case identifiers joined by "+".
+QUERY_SUMMARY_PATTERN = re.compile(r"[a-z][a-z0-9_]*(\+[a-z][a-z0-9_]*)*")
+# Key kinds that make a search a "number search" for the analysis report (standard 10.2-d).
+NUMBER_SEARCH_KEYS = ("atena_number", "individual_number", "juminhyo_code")
+
+
+class AuditFieldError(ValueError):
+    """An audit field would break the chain's encoding or leak a value; the message names only the field."""
 
 
 def _node_label() -> str:
@@ -20,11 +51,118 @@ def _node_label() -> str:
 def _actor_fields(actor: Any | None) -> dict[str, object]:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return {"actor_id": None, "actor_name": "", "actor_role": ""}
+    role = getattr(actor, "audit_role", "") or ("superuser" if actor.is_superuser else "")
     return {
         "actor_id": actor.pk,
         "actor_name": getattr(actor, "display_name", "") or actor.get_username(),
-        "actor_role": "superuser" if actor.is_superuser else "",
+        "actor_role": str(role)[:100],
     }
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, set | frozenset):
+        return sorted(str(item) for item in value)
+    return str(value)
+
+
+def _refuse_individual_number_keys(value: object) -> None:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if str(key).lower() in INDIVIDUAL_NUMBER_KEYS:
+                raise AuditFieldError("digest_of: a 個人番号 field must be left out of the record")
+            _refuse_individual_number_keys(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _refuse_individual_number_keys(item)
+
+
+def digest_of(record: Mapping[str, object]) -> str:
+    """SHA-256 over a canonical JSON of a record's fields, for ``before_digest``/``after_digest``.
+
+    Callers pass the fields WITHOUT the 個人番号 (style.md, audit records; controls.md C-9): a
+    12-digit number with a check digit is trivially recovered from its digest by trying them all.
+    Keys named like a 個人番号 field are refused. The JSON is sorted by key, compact, UTF-8, and
+    renders dates as ISO text, so the same record gives the same digest on every node and engine.
+    """
+    _refuse_individual_number_keys(record)
+    text = json.dumps(
+        record, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_default
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _now_us() -> int:
+    """The current time in epoch microseconds (one seam for tests that need a given day)."""
+    return time.time_ns() // 1000
+
+
+def _write_checkpoint(*, seq: int, entry_hash: str, created_us: int, node: str) -> None:
+    message = signing.checkpoint_message(node=node, seq=seq, entry_hash=entry_hash, created_us=created_us)
+    key_id, signature = signing.sign(message)
+    AuditCheckpoint.objects.create(
+        seq=seq, entry_hash=entry_hash, created_us=created_us, node=node, key_id=key_id, signature=signature
+    )
+
+
+ENTRY_INSERT_COLUMNS = (*CHAINED_FIELDS, "prev_hash", "entry_hash")
+
+
+def _append(fields: dict[str, object], result_subject_ids: Sequence[str] = ()) -> AuditEntry:
+    """Lock the head, insert the entry, advance the head; plain SQL, because P9 allows ≤ 1 ms in total."""
+    for name in TEXT_FIELDS:
+        text = str(fields[name])
+        if any(char in text for char in FORBIDDEN_CHARACTERS):
+            raise AuditFieldError(f"audit field {name} contains a NUL or separator character")
+    head_table = AuditChainHead._meta.db_table
+    entry_table = AuditEntry._meta.db_table
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    columns = ", ".join(ENTRY_INSERT_COLUMNS)
+    marks = ", ".join(["%s"] * len(ENTRY_INSERT_COLUMNS))
+    # No savepoint: if the entry cannot be written, the caller's whole transaction must fail (C-42).
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        # Locking the head row serialises appends, so sequence numbers have no gaps and
+        # each entry links to exactly one predecessor even with several web processes.
+        cursor.execute(
+            f"SELECT last_seq, last_hash, last_checkpoint_us FROM {head_table} WHERE id = 1{lock}"  # noqa: S608
+        )
+        last_seq, last_hash, last_checkpoint_us = cursor.fetchone()
+        seq = int(last_seq) + 1
+        now_us = _now_us()
+        fields["seq"] = seq
+        fields["created_us"] = now_us
+        digest = chain_hash(last_hash, canonical_text(fields))
+        values: list[Any] = [fields[name] for name in CHAINED_FIELDS] + [last_hash, digest]
+        cursor.execute(
+            f"INSERT INTO {entry_table} ({columns}) VALUES ({marks}) RETURNING id",  # noqa: S608 (no input)
+            values,
+        )
+        entry_id = cursor.fetchone()[0]
+        entry = AuditEntry(id=entry_id, **fields, prev_hash=last_hash, entry_hash=digest)
+        entry._state.adding = False
+        entry._state.db = connection.alias
+        if result_subject_ids:
+            AuditResultSubject.objects.bulk_create(
+                AuditResultSubject(entry=entry, position=i, subject_id=subject_id)
+                for i, subject_id in enumerate(result_subject_ids)
+            )
+        checkpoint_us = int(last_checkpoint_us) or now_us
+        due = seq % conf.checkpoint_every_entries() == 0 or (
+            now_us - checkpoint_us >= conf.checkpoint_every_minutes() * 60_000_000
+        )
+        if due:
+            _write_checkpoint(seq=seq, entry_hash=digest, created_us=now_us, node=str(fields["node"]))
+            checkpoint_us = now_us
+        cursor.execute(
+            f"UPDATE {head_table} SET last_seq = %s, last_hash = %s, last_checkpoint_us = %s WHERE id = 1",  # noqa: S608
+            [seq, digest, checkpoint_us],
+        )
+    return entry
 
 
 def record_event(
@@ -42,39 +180,131 @@ def record_event(
     request_id: str = "",
     before_digest: str = "",
     after_digest: str = "",
+    query_summary: str = "",
+    result_count: int = 0,
+    support_measure: bool = False,
 ) -> AuditEntry:
     """Append one entry to this node's chain, in the caller's transaction (architecture.md §3 rule 5).
 
     ``subject_id`` is an internal id, never a 個人番号. The actor's name and role are copied so the
-    entry stays readable after the account is deactivated (style.md, audit records).
+    entry stays readable after the account is deactivated (style.md, audit records). Terminal and
+    request ids default to the current request's (``jumin.accounts.context``). A signed checkpoint
+    follows every N entries or M minutes (controls.md C-50).
     """
+    if query_summary and not QUERY_SUMMARY_PATTERN.fullmatch(query_summary):
+        raise AuditFieldError("query_summary must name key kinds only (e.g. kana_name+birth_date)")
+    context = audit_context()
     fields: dict[str, object] = {
         **_actor_fields(actor),
-        "terminal_id": terminal_id,
+        "terminal_id": terminal_id or context["terminal_id"],
         "node": _node_label(),
         "action": str(action),
         "subject_type": subject_type,
         "subject_id": subject_id,
         "purpose": purpose,
         "reason": reason,
-        "individual_number_used": individual_number_used,
-        "request_id": request_id,
+        "individual_number_used": bool(individual_number_used),
+        "support_measure": bool(support_measure),
+        "request_id": request_id or context["request_id"],
         "outcome": str(outcome),
         "outcome_reason": outcome_reason,
         "before_digest": before_digest,
         "after_digest": after_digest,
+        "query_summary": query_summary,
+        "result_count": int(result_count),
+        "results_digest": "",
     }
-    for name in TEXT_FIELDS:
-        # SQL's LENGTH stops at NUL on SQLite; refusing NUL keeps the two canonical forms equal.
-        if "\x00" in str(fields[name]):
-            raise ValueError(f"audit field {name} contains a NUL character")
+    return _append(fields)
+
+
+def record_view(
+    actor: Any,
+    subject_type: str,
+    subject_id: str,
+    purpose: str,
+    *,
+    action: AuditAction = AuditAction.RESIDENT_RECORD_VIEW,
+    reason: str = "",
+    individual_number_used: bool = False,
+    support_measure: bool = False,
+) -> AuditEntry:
+    """Audit that one record was opened ("consulted", controls.md C-42, C-48); call it in the selector.
+
+    ``support_measure`` marks a record under 支援措置 so the daily review lists the access.
+    """
+    return record_event(
+        actor=actor,
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        purpose=purpose,
+        reason=reason,
+        individual_number_used=individual_number_used,
+        support_measure=support_measure or subject_type == "support_measure",
+        result_count=1,
+    )
+
+
+def record_results(
+    actor: Any,
+    subject_type: str,
+    subject_ids: Sequence[str],
+    purpose: str,
+    query_summary: str,
+    *,
+    action: AuditAction = AuditAction.RESIDENT_RECORD_LIST,
+    reason: str = "",
+    individual_number_used: bool = False,
+    support_measure: bool = False,
+    result_count: int | None = None,
+) -> AuditEntry:
+    """Audit one search: the persons who "appeared in the results" (controls.md C-42, C-48, C-53).
+
+    One entry per search; the ids go to ``AuditResultSubject`` rows (for per-person lookups) and
+    their digest into the chained entry. ``query_summary`` names the kinds of keys used, joined by
+    "+" (``kana_name+birth_date``, ``atena_number``) — never their values. ``result_count`` is the
+    total hit count when the list shown is only a page of it.
+    """
+    ids = [str(subject_id) for subject_id in subject_ids]
+    for subject_id in ids:
+        if not subject_id or len(subject_id) > 64 or any(c in subject_id for c in FORBIDDEN_CHARACTERS):
+            raise AuditFieldError("record_results: subject ids must be 1–64 characters of plain text")
+    if not QUERY_SUMMARY_PATTERN.fullmatch(query_summary):
+        raise AuditFieldError("query_summary must name key kinds only (e.g. kana_name+birth_date)")
+    context = audit_context()
+    fields: dict[str, object] = {
+        **_actor_fields(actor),
+        "terminal_id": context["terminal_id"],
+        "node": _node_label(),
+        "action": str(action),
+        "subject_type": subject_type,
+        "subject_id": "",
+        "purpose": purpose,
+        "reason": reason,
+        "individual_number_used": bool(individual_number_used or "individual_number" in query_summary),
+        "support_measure": bool(support_measure),
+        "request_id": context["request_id"],
+        "outcome": str(Outcome.DONE),
+        "outcome_reason": "",
+        "before_digest": "",
+        "after_digest": "",
+        "query_summary": query_summary,
+        "result_count": len(ids) if result_count is None else int(result_count),
+        "results_digest": results_digest(ids),
+    }
+    return _append(fields, ids)
+
+
+def write_checkpoint_now() -> AuditCheckpoint | None:
+    """Sign the current chain head unless it is already signed (``jumin audit checkpoint``; C-50).
+
+    Run it daily (the anchor interval) and copy ``jumin audit checkpoints`` to the separate store.
+    """
     with transaction.atomic():
-        # Locking the head row serialises appends, so sequence numbers have no gaps and
-        # each entry links to exactly one predecessor even with several web processes.
         head = AuditChainHead.objects.select_for_update().get(id=1)
-        fields["seq"] = head.last_seq + 1
-        fields["created_us"] = time.time_ns() // 1000
-        digest = chain_hash(head.last_hash, canonical_text(fields))
-        entry = AuditEntry.objects.create(**fields, prev_hash=head.last_hash, entry_hash=digest)
-        AuditChainHead.objects.filter(id=1).update(last_seq=entry.seq, last_hash=digest)
-    return entry
+        if head.last_seq == 0 or AuditCheckpoint.objects.filter(seq=head.last_seq).exists():
+            return None
+        now_us = _now_us()
+        _write_checkpoint(seq=head.last_seq, entry_hash=head.last_hash, created_us=now_us, node=_node_label())
+        AuditChainHead.objects.filter(id=1).update(last_checkpoint_us=now_us)
+        return AuditCheckpoint.objects.get(seq=head.last_seq)

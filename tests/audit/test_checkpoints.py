@@ -1,0 +1,149 @@
+"""Signed checkpoints: rewrites and truncations by someone with database access are detected (C-50)."""
+
+import time
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from jumin.audit import signing
+from jumin.audit.actions import AuditAction, Outcome
+from jumin.audit.chain import CHAINED_FIELDS, GENESIS_HASH, entry_hash
+from jumin.audit.models import AuditChainHead, AuditCheckpoint, AuditEntry
+from jumin.audit.selectors import export_checkpoints, verify_chain
+from jumin.audit.services import record_event, write_checkpoint_now
+from tests.audit.conftest import drop_append_only_guards
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _every_three_entries(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.JUMIN_AUDIT_CHECKPOINT_ENTRIES = 3
+
+
+def _record(n: int) -> None:
+    for i in range(n):
+        record_event(actor=None, action=AuditAction.STAFF_LOGIN_FAIL, outcome=Outcome.REFUSED, reason=f"r{i}")
+
+
+def _rewrite_from(seq: int) -> None:
+    """Recompute a self-consistent chain from `seq` on, with one field changed (an attacker's rewrite)."""
+    drop_append_only_guards()
+    prev = GENESIS_HASH if seq == 1 else AuditEntry.objects.get(seq=seq - 1).entry_hash
+    for entry in AuditEntry.objects.filter(seq__gte=seq).order_by("seq"):
+        entry.reason = "forged"
+        fields = {name: getattr(entry, name) for name in CHAINED_FIELDS}
+        digest = entry_hash(fields, prev)
+        AuditEntry.objects.filter(pk=entry.pk).update(reason="forged", prev_hash=prev, entry_hash=digest)
+        prev = digest
+
+
+def test_a_checkpoint_is_signed_every_n_entries() -> None:
+    _record(7)
+    assert list(AuditCheckpoint.objects.order_by("seq").values_list("seq", flat=True)) == [3, 6]
+    checkpoint = AuditCheckpoint.objects.get(seq=6)
+    assert checkpoint.entry_hash == AuditEntry.objects.get(seq=6).entry_hash
+    verdict = verify_chain()
+    assert verdict.intact
+    assert verdict.entries == 7
+    assert verdict.checkpoints == 2
+
+
+def test_a_checkpoint_is_signed_when_m_minutes_have_passed(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.JUMIN_AUDIT_CHECKPOINT_ENTRIES = 1000
+    settings.JUMIN_AUDIT_CHECKPOINT_MINUTES = 10
+    _record(1)
+    assert not AuditCheckpoint.objects.exists()
+    eleven_minutes_ago = time.time_ns() // 1000 - 11 * 60_000_000
+    AuditChainHead.objects.filter(id=1).update(last_checkpoint_us=eleven_minutes_ago)
+    _record(1)
+    assert list(AuditCheckpoint.objects.values_list("seq", flat=True)) == [2]
+
+
+def test_checkpoint_now_signs_the_head_once() -> None:
+    _record(4)
+    assert write_checkpoint_now() is not None
+    assert write_checkpoint_now() is None
+    assert AuditCheckpoint.objects.filter(seq=4).exists()
+    lines = export_checkpoints()
+    assert len(lines) == 2
+    assert '"seq": 4' in lines[1]
+
+
+def test_verify_finds_a_truncated_tail_after_a_checkpoint() -> None:
+    _record(6)
+    drop_append_only_guards()
+    AuditEntry.objects.filter(seq__gte=5).delete()
+    AuditChainHead.objects.filter(id=1).update(last_seq=4)
+    verdict = verify_chain()
+    assert verdict.first_broken_seq == 5
+    assert verdict.problem == "truncated"
+
+
+def test_verify_finds_a_rewrite_of_the_whole_chain() -> None:
+    _record(7)
+    _rewrite_from(1)
+    verdict = verify_chain()
+    assert verdict.first_broken_seq == 1
+    assert verdict.problem == "checkpoint_mismatch"
+
+
+def test_verify_reports_the_first_entry_after_the_last_good_checkpoint_for_a_partial_rewrite() -> None:
+    _record(7)
+    _rewrite_from(5)
+    verdict = verify_chain()
+    assert verdict.first_broken_seq == 4
+    assert verdict.problem == "checkpoint_mismatch"
+
+
+def test_verify_finds_a_forged_checkpoint_signature() -> None:
+    _record(6)
+    drop_append_only_guards()
+    other = Ed25519PrivateKey.generate()
+    checkpoint = AuditCheckpoint.objects.get(seq=3)
+    message = signing.checkpoint_message(
+        node=checkpoint.node, seq=3, entry_hash=checkpoint.entry_hash, created_us=checkpoint.created_us
+    )
+    AuditCheckpoint.objects.filter(seq=3).update(signature=other.sign(message).hex())
+    verdict = verify_chain()
+    assert verdict.first_broken_seq == 3
+    assert verdict.problem == "checkpoint_signature"
+
+
+def test_verify_refuses_a_checkpoint_signed_by_another_key() -> None:
+    _record(3)
+    drop_append_only_guards()
+    other = Ed25519PrivateKey.generate()
+    checkpoint = AuditCheckpoint.objects.get(seq=3)
+    message = signing.checkpoint_message(
+        node=checkpoint.node, seq=3, entry_hash=checkpoint.entry_hash, created_us=checkpoint.created_us
+    )
+    AuditCheckpoint.objects.filter(seq=3).update(
+        key_id=signing.key_id_of(other.public_key()), signature=other.sign(message).hex()
+    )
+    assert verify_chain().problem == "checkpoint_signature"
+
+
+def test_a_missing_key_is_generated_in_demo_mode_only(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings.JUMIN_AUDIT_SIGNING_KEY = str(tmp_path / "keys" / "fresh.pem")
+    settings.JUMIN_DEMO = False
+    with pytest.raises(ImproperlyConfigured):
+        signing.private_key()
+    settings.JUMIN_DEMO = True
+    key = signing.private_key()
+    pem = (tmp_path / "keys" / "fresh.pem").read_bytes()
+    loaded = serialization.load_pem_private_key(pem, password=None)
+    assert isinstance(loaded, Ed25519PrivateKey)
+    assert signing.key_id_of(loaded.public_key()) == signing.key_id_of(key.public_key())
+    assert (tmp_path / "keys" / "fresh.pem").stat().st_mode & 0o077 == 0
+
+
+def test_database_refuses_to_delete_a_checkpoint() -> None:
+    from django.db import DatabaseError, transaction
+
+    _record(3)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditCheckpoint.objects.all().delete()
