@@ -5,15 +5,14 @@ from django.urls import reverse
 from jumin.accounts.models import User
 from jumin.audit.actions import AuditAction
 from jumin.audit.models import AuditEntry
+from tests.helpers.accounts import PASSWORD, log_in, make_user, totp_now
 
 pytestmark = pytest.mark.django_db
-
-PASSWORD = "correct-horse-battery-staple"
 
 
 @pytest.fixture
 def clerk() -> User:
-    return User.objects.create_user(username="clerk01", password=PASSWORD, display_name="窓口 一郎")
+    return make_user(username="clerk01", password=PASSWORD, display_name="窓口 一郎")
 
 
 def test_login_page_is_japanese(client: Client) -> None:
@@ -34,10 +33,16 @@ def test_home_requires_login(client: Client) -> None:
 def test_successful_login_is_audited_once(client: Client, clerk: User) -> None:
     response = client.post(reverse("web:login"), {"username": "clerk01", "password": PASSWORD})
     assert response.status_code == 302
+    assert response["Location"] == reverse("web:verify")
+    response = client.post(reverse("web:verify"), {"code": totp_now(clerk)})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("web:home")
     entries = list(AuditEntry.objects.filter(action=AuditAction.STAFF_LOGIN_SUCCEED))
     assert len(entries) == 1
     assert entries[0].actor_id == clerk.pk
     assert entries[0].actor_name == "窓口 一郎"
+    assert entries[0].terminal_id == "T-TEST-01"
+    assert client.get(reverse("web:home")).status_code == 200
 
 
 def test_failed_login_is_refused_audited_and_does_not_record_the_typed_name(
@@ -52,7 +57,7 @@ def test_failed_login_is_refused_audited_and_does_not_record_the_typed_name(
 
 
 def test_logout_is_audited(client: Client, clerk: User) -> None:
-    client.force_login(clerk)
+    log_in(client, clerk)  # type: ignore[arg-type]
     response = client.post(reverse("web:logout"))
     assert response.status_code == 302
     assert AuditEntry.objects.filter(action=AuditAction.STAFF_LOGOUT_SUCCEED, actor_id=clerk.pk).count() == 1

@@ -2,18 +2,26 @@
 
 Services call ``authorize`` before opening their transaction. A refusal is audited in its own
 transaction, so it survives the caller's exception, and then raised as ``AccessRefused``.
+Permissions come only from grants in force (C-8, C-12 to C-17); see docs/security.md.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
+
+from jumin.accounts import clock
+from jumin.accounts.context import audit_context
+from jumin.accounts.duties import BOOTSTRAP_ADMIN_PERMISSIONS, FIELD_PERMISSIONS
+from jumin.accounts.models import Grant, GrantApplication, RosterEntry, StaffPerson
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
 
 PURPOSE_MISSING_MESSAGE = "利用目的（事務）を選択してから操作してください。"
 PERMISSION_MISSING_MESSAGE = "この操作を行う権限がありません。所属長に権限の付与を申請してください。"
+MASK = "＊＊＊＊"
 
 
 class AccessRefused(Exception):  # noqa: N818 (a refusal is an outcome, not a programming error)
@@ -25,17 +33,89 @@ class AccessRefused(Exception):  # noqa: N818 (a refusal is an outcome, not a pr
         self.reason_code = reason_code
 
 
-def has_permission(actor: Any, permission: Permission) -> bool:
-    """Whether the actor currently holds the permission.
+def account_usable(actor: Any) -> bool:
+    """Whether the account may act at all today (C-1, C-5, C-15, C-17, C-89).
 
-    Interim rule until grants land (issue 3): superusers hold everything except 個人番号 access,
-    which needs an explicit Django permission ``accounts.<permission value>`` (controls.md C-9).
+    It must be active, unlocked, linked to a person who is in service (not on leave or retired), and
+    a contractor worker must be on the roster of a contract in force.
     """
     if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
         return False
-    if permission is Permission.INDIVIDUAL_NUMBER_ACCESS:
-        return bool(actor.has_perm(f"accounts.{permission.value}"))
-    return bool(actor.is_superuser or actor.has_perm(f"accounts.{permission.value}"))
+    if actor.locked_at is not None or actor.person_id is None:
+        return False
+    person: StaffPerson = actor.person
+    if person.status != StaffPerson.Status.ACTIVE:
+        return False
+    if person.kind == StaffPerson.Kind.CONTRACTOR:
+        return contractor_on_roster(person)
+    return True
+
+
+def contractor_on_roster(person: StaffPerson) -> bool:
+    """Whether the worker is on the current roster of a contract in force today (C-89)."""
+    day = clock.today()
+    return RosterEntry.objects.filter(
+        Q(removed_on__isnull=True) | Q(removed_on__gt=day),
+        person=person,
+        added_on__lte=day,
+        contract__is_active=True,
+        contract__starts_on__lte=day,
+        contract__ends_on__gte=day,
+    ).exists()
+
+
+def _grants_in_force(actor: Any) -> Any:
+    day = clock.today()
+    return Grant.objects.filter(
+        user=actor,
+        ended_at__isnull=True,
+        starts_on__lte=day,
+        ends_on__gte=day,
+        application__status=GrantApplication.Status.APPROVED,
+        application__grantee=actor,
+    )
+
+
+def granted_duties(actor: Any) -> frozenset[str]:
+    """The duty codes of the actor's grants in force today (empty for an unusable account)."""
+    if not account_usable(actor):
+        return frozenset()
+    return frozenset(_grants_in_force(actor).values_list("duty", flat=True))
+
+
+def granted_permissions(actor: Any) -> frozenset[Permission]:
+    """The permissions of the actor's grants in force today, each from an approved application (C-12)."""
+    if not account_usable(actor):
+        return frozenset()
+    rows = _grants_in_force(actor).values_list("permissions", flat=True)
+    held: set[Permission] = set()
+    for permissions in rows:
+        held.update(Permission(value) for value in permissions if value in Permission._value2member_map_)
+    if actor.is_superuser:
+        held.update(BOOTSTRAP_ADMIN_PERMISSIONS)
+    return frozenset(held)
+
+
+def has_permission(actor: Any, permission: Permission) -> bool:
+    """Whether the actor currently holds the permission through a grant in force (C-8, C-12 to C-17).
+
+    The installation's superuser also holds the administrative set (``BOOTSTRAP_ADMIN_PERMISSIONS``),
+    which contains no resident data and no 個人番号 access; nothing implies
+    ``INDIVIDUAL_NUMBER_ACCESS`` but a grant of it (C-9).
+    """
+    return permission in granted_permissions(actor)
+
+
+def visible_fields(actor: Any) -> frozenset[Permission]:
+    """The ``FIELD_*_VIEW`` permissions the actor holds: everything else is masked (C-10)."""
+    return granted_permissions(actor) & FIELD_PERMISSIONS
+
+
+def mask(value: object, *, visible: bool) -> str:
+    """The value as text when visible, else a fixed mask that does not reveal its length (C-10)."""
+    if not visible:
+        return MASK
+    return "" if value is None else str(value)
 
 
 def authorize(
@@ -65,5 +145,6 @@ def authorize(
         purpose=purpose,
         outcome=Outcome.REFUSED,
         outcome_reason=reason,
+        **audit_context(),
     )
     raise AccessRefused(message, reason_code=reason)

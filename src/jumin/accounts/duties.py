@@ -1,0 +1,106 @@
+"""Duties (事務分掌) and roles mapped to sets of permissions: the table C-8 asks for.
+
+A grant names one duty; its permissions are copied into the grant when it is approved, so a later
+change of this table never widens an existing grant silently. Field visibility (C-10) is granted per
+person as extra permissions on top of a duty; 特定個人情報アクセス権限 comes only from its own duty (C-9).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from jumin.accounts.permissions import Permission as P  # noqa: N817 (the table reads better short)
+
+
+@dataclass(frozen=True)
+class Duty:
+    """One line of the duty table: a code, its Japanese name and what it allows."""
+
+    code: str
+    label: str
+    permissions: frozenset[P]
+    is_role: bool = False
+
+
+def _duty(code: str, label: str, *permissions: P, is_role: bool = False) -> Duty:
+    return Duty(code=code, label=label, permissions=frozenset(permissions), is_role=is_role)
+
+
+DUTIES: dict[str, Duty] = {
+    duty.code: duty
+    for duty in (
+        # Work duties (事務).
+        _duty(
+            "resident_counter",
+            "住民記録窓口事務",
+            P.RESIDENT_SEARCH,
+            P.RESIDENT_VIEW,
+            P.RESIDENT_RECORD,
+            P.CERTIFICATE_ISSUE,
+        ),
+        _duty("resident_review", "住民記録審査事務", P.RESIDENT_SEARCH, P.RESIDENT_VIEW, P.RESIDENT_COMMIT),
+        _duty("certificate", "証明書交付事務", P.RESIDENT_SEARCH, P.RESIDENT_VIEW, P.CERTIFICATE_ISSUE),
+        _duty(
+            "support_measure", "支援措置事務", P.RESIDENT_SEARCH, P.RESIDENT_VIEW, P.SUPPORT_MEASURE_MANAGE
+        ),
+        _duty("individual_number", "特定個人情報アクセス（個人番号利用事務）", P.INDIVIDUAL_NUMBER_ACCESS),
+        _duty("bulk_output", "大量出力・媒体出力事務", P.OUTPUT_BULK_REQUEST),
+        _duty("audit_review", "ログ監査事務", P.AUDIT_REVIEW),
+        _duty("masters", "マスタ管理事務", P.MASTERS_EDIT),
+        # Roles (役割): approvals and administration.
+        _duty("section_head", "所属長", P.STAFF_GRANT_REQUEST, is_role=True),
+        _duty(
+            "it_head",
+            "情報主管課長",
+            P.STAFF_GRANT_APPROVE,
+            P.STAFF_GRANT_REPORT,
+            P.MEDIA_REGISTER,
+            is_role=True,
+        ),
+        _duty("responsible_manager", "管理責任者", P.OUTPUT_BULK_APPROVE, is_role=True),
+        _duty("terminal_admin", "端末機担当者", P.STAFF_MANAGE, P.TERMINAL_MANAGE, is_role=True),
+        _duty("personnel", "人事担当", P.HR_EVENT_RECORD, P.STAFF_TRAINING_RECORD, is_role=True),
+        _duty("contract_manager", "委託管理担当", P.CONTRACT_MANAGE, is_role=True),
+    )
+}
+
+# Per-person field visibility (C-10): hidden unless granted one by one.
+FIELD_PERMISSIONS: frozenset[P] = frozenset(
+    {
+        P.FIELD_INDIVIDUAL_NUMBER_VIEW,
+        P.FIELD_HONSEKI_VIEW,
+        P.FIELD_JUMINHYO_CODE_VIEW,
+        P.FIELD_RESIDENCE_STATUS_VIEW,
+    }
+)
+
+# What the installation's superuser (システム管理者) holds without grants, so that the first grants can be
+# applied for and the system can always be administered. No resident data, no 個人番号 (C-8, C-9).
+BOOTSTRAP_ADMIN_PERMISSIONS: frozenset[P] = frozenset(
+    {
+        P.STAFF_MANAGE,
+        P.TERMINAL_MANAGE,
+        P.STAFF_GRANT_REQUEST,
+        P.STAFF_GRANT_APPROVE,
+        P.STAFF_GRANT_REPORT,
+        P.HR_EVENT_RECORD,
+        P.STAFF_TRAINING_RECORD,
+        P.CONTRACT_MANAGE,
+        P.MEDIA_REGISTER,
+        P.MASTERS_EDIT,
+    }
+)
+
+
+def duty_choices() -> list[tuple[str, str]]:
+    """(code, label) pairs for forms, duties first and roles after."""
+    ordered = sorted(DUTIES.values(), key=lambda d: (d.is_role, d.code))
+    return [(d.code, d.label) for d in ordered]
+
+
+def duties_of(user: Any) -> frozenset[str]:
+    """The duty codes of the user's grants in force today: the purposes the user may name (C-8, C-43)."""
+    from jumin.accounts.authorization import granted_duties  # the grant tables import this module
+
+    return granted_duties(user)

@@ -1,0 +1,64 @@
+"""Japanese messages of the accounts app. None repeats a typed value (values may be personal data)."""
+
+from __future__ import annotations
+
+INVALID_LOGIN = "職員IDまたはパスワードが正しくありません。入力を確認してください。"
+ACCOUNT_LOCKED = (
+    "ログインに続けて失敗したため、アカウントをロックしました。"
+    "管理者（端末機担当者）に解除を依頼してください。"
+)
+ACCOUNT_UNUSABLE = "このアカウントは利用できません。管理者に連絡してください。"
+FACTOR_INVALID = "確認コードが正しくないか、既に使われています。認証アプリの新しいコードを入力してください。"
+WEBAUTHN_INVALID = "認証器による確認に失敗しました。もう一度お試しください。"
+CHALLENGE_MISSING = "認証の有効期限が切れたか、既に使われています。もう一度お試しください。"
+CREDENTIAL_BOUND = (
+    "この認証器は既に別のアカウントに登録されています。認証器は一人一つのアカウントにしか登録できません。"
+)
+STAFF_FIELDS_MISSING = "職員番号、氏名、職員IDをすべて入力してください。"
+STAFF_KIND_INVALID = "職員区分を一覧から選んでください。"
+EMPLOYMENT_MISSING = "臨時職員には雇用通知書番号と雇用期間満了日が必要です。"
+USERNAME_TAKEN = "この職員IDは既に使われています。別の職員IDを指定してください。"
+SECOND_ACCOUNT = "この職員には有効なアカウントが既にあります。一人に二つ目のアカウントは作れません。"
+NOT_LOCKED = "このアカウントはロックされていません。"
+NO_SUCH_ACCOUNT = "対象のアカウントが見つからないか、利用停止されています。"
+OLD_PASSWORD_WRONG = "現在のパスワードが正しくありません。"  # noqa: S105 (a message, not a password)
+TERMINAL_ID_INVALID = "端末IDは64文字以内の半角英数字で、名称とともに入力してください。"
+TERMINAL_CODE_INVALID = (
+    "端末IDまたは登録コードが正しくないか、有効期限が切れています。管理者に再発行を依頼してください。"
+)
+TERMINAL_UNREGISTERED = "この端末は登録されていません。端末機担当者に端末登録を依頼してください。"
+SESSION_INVALID = "セッションが無効です。もう一度ログインしてください。"
+TERMINAL_CHANGED = "端末が変わったため、セッションを終了しました。もう一度ログインしてください。"
+IDLE_LOCKED = "一定時間操作がなかったため画面をロックしました。第二認証で再開してください。"
+SECOND_FACTOR_REQUIRED = "第二認証が必要です。"
+ENROL_REQUIRED = "業務を始める前に、第二認証（認証器または認証アプリ）を登録してください。"
+ACCOUNT_STOPPED = "このアカウントは利用できなくなりました（異動・休職・退職、または契約の終了）。"
+GRANT_DUTY_UNKNOWN = "事務を一覧から選んでください。"
+GRANT_EXTRA_INVALID = "個別に付与できるのは項目表示権限だけです。"
+GRANT_PERIOD_INVALID = (
+    "権限の期間が正しくありません。終了日は開始日以降で、今年度末（3月31日）までにしてください。"
+)
+GRANT_EMPLOYMENT_END = "臨時職員の権限は雇用通知書の雇用期間を超えられません。"
+GRANT_CONTRACT_END = (
+    "委託先従事者の権限は、有効な契約の従事者名簿に記載があり、契約期間内である必要があります。"
+)
+GRANT_TRAINING_MISSING = "本年度の情報セキュリティ研修と操作研修の修了記録がないため、権限を付与できません。"
+GRANT_GRANTEE_UNUSABLE = "対象のアカウントは利用できないため、権限を付与できません。"
+GRANT_SELF_APPROVAL = "自分が申請した権限付与を自分で承認することはできません。"
+GRANT_NOT_PENDING = "この申請は既に決裁済みか、存在しません。"
+HR_KIND_INVALID = "人事異動の種別を一覧から選んでください。"
+NO_SUCH_PERSON = "対象の職員が見つかりません。"
+TRAINING_INVALID = "研修の種別、年度、修了日を正しく入力してください。"
+CONTRACT_INVALID = "契約番号、委託先、契約期間と従事者名簿（一人以上）を入力してください。"
+ROSTER_ENTRY_MISSING = "この従事者は契約の従事者名簿に記載されていません。"
+APPROVAL_INVALID = "種別、範囲、上限件数（1以上）を入力してください。媒体出力では登録媒体も選んでください。"
+APPROVAL_SELF = "自分の申請を自分で承認することはできません。"
+APPROVAL_NOT_PENDING = "この申請は既に決裁済みか、存在しません。"
+APPROVAL_NOT_USABLE = "承認済みで未使用の、本人による申請が必要です。"
+APPROVAL_COUNT_EXCEEDED = "承認された上限件数を超えています。"
+APPROVAL_REQUIRED = "大量出力（100人を超える出力）には管理責任者の事前承認が必要です。"
+MEDIUM_INVALID = "登録済みで暗号化された有効な媒体で、承認された媒体と同じものを使ってください。"
+MEDIUM_FIELDS_INVALID = (
+    "媒体ID（40文字以内）と名称を入力してください。暗号化されていない媒体は登録できません。"
+)
+FILE_HASH_INVALID = "ファイルハッシュ（SHA-256、16進64文字）を入力してください。"

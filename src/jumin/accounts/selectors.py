@@ -1,0 +1,275 @@
+"""Reads for the account screens. Listing screens are audited like any other access (C-21, C-42)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q
+
+from jumin.accounts import clock
+from jumin.accounts.authorization import authorize, contractor_on_roster
+from jumin.accounts.context import audit_context
+from jumin.accounts.duties import DUTIES
+from jumin.accounts.models import (
+    ApprovalRequest,
+    Contract,
+    GrantApplication,
+    GrantRegisterEntry,
+    HrEvent,
+    MediaOutputRecord,
+    RegisteredMedium,
+    StaffPerson,
+    Terminal,
+    TrainingRecord,
+    User,
+)
+from jumin.accounts.permissions import Permission
+from jumin.audit.actions import AuditAction
+from jumin.audit.services import record_event
+
+
+def _viewed(*, actor: Any, action: AuditAction, purpose: str, count: int) -> None:
+    record_event(
+        actor=actor, action=action, purpose=purpose, outcome_reason=f"rows={count}", **audit_context()
+    )
+
+
+def staff_overview(*, actor: Any, purpose: str) -> list[dict[str, object]]:
+    """Every account with its person and lock state, for the terminal administrator (C-7)."""
+    authorize(
+        actor=actor,
+        permission=Permission.STAFF_MANAGE,
+        action=AuditAction.STAFF_ACCOUNT_LIST,
+        purpose=purpose,
+    )
+    rows = [
+        {
+            "id": user.pk,
+            "username": user.username,
+            "name": str(user),
+            "staff_number": user.person.staff_number if user.person else "",
+            "kind": user.person.get_kind_display() if user.person else "",
+            "status": user.person.get_status_display() if user.person else "",
+            "is_active": user.is_active,
+            "locked": user.locked_at is not None,
+        }
+        for user in User.objects.select_related("person").order_by("username")
+    ]
+    _viewed(actor=actor, action=AuditAction.STAFF_ACCOUNT_LIST, purpose=purpose, count=len(rows))
+    return rows
+
+
+def terminal_overview(*, actor: Any, purpose: str) -> list[dict[str, object]]:
+    """Every registered terminal and whether it has completed enrolment (C-3)."""
+    authorize(
+        actor=actor,
+        permission=Permission.TERMINAL_MANAGE,
+        action=AuditAction.TERMINAL_LIST_VIEW,
+        purpose=purpose,
+    )
+    rows = [
+        {
+            "terminal_id": t.terminal_id,
+            "name": t.name,
+            "location": t.location,
+            "is_active": t.is_active,
+            "enrolled": t.enrolled_at is not None and bool(t.key),
+        }
+        for t in Terminal.objects.order_by("terminal_id")
+    ]
+    _viewed(actor=actor, action=AuditAction.TERMINAL_LIST_VIEW, purpose=purpose, count=len(rows))
+    return rows
+
+
+def grant_overview(*, actor: Any, purpose: str) -> dict[str, list[dict[str, object]]]:
+    """Pending applications and the grant register (権限管理簿), newest first (C-12, C-21)."""
+    authorize(
+        actor=actor,
+        permission=Permission.STAFF_GRANT_REPORT,
+        action=AuditAction.STAFF_GRANT_LIST,
+        purpose=purpose,
+    )
+    pending = [
+        {
+            "id": a.pk,
+            "grantee": str(a.grantee),
+            "duty": DUTIES[a.duty].label if a.duty in DUTIES else a.duty,
+            "extras": ", ".join(a.extra_permissions),
+            "starts_on": a.starts_on,
+            "ends_on": a.ends_on,
+            "requested_by": str(a.requested_by),
+        }
+        for a in GrantApplication.objects.filter(status=GrantApplication.Status.REQUESTED)
+        .select_related("grantee", "requested_by")
+        .order_by("pk")
+    ]
+    register = [
+        {
+            "recorded_at": e.recorded_at,
+            "kind": e.get_kind_display(),
+            "staff_number": e.staff_number,
+            "duty": DUTIES[e.duty].label if e.duty in DUTIES else e.duty,
+            "starts_on": e.starts_on,
+            "ends_on": e.ends_on,
+            "reason": e.reason,
+        }
+        for e in GrantRegisterEntry.objects.order_by("-pk")[:500]
+    ]
+    _viewed(
+        actor=actor, action=AuditAction.STAFF_GRANT_LIST, purpose=purpose, count=len(pending) + len(register)
+    )
+    return {"pending": pending, "register": register}
+
+
+def reconciliation_report(*, actor: Any, purpose: str) -> list[dict[str, object]]:
+    """Per-operator status list (操作者個別状況一覧表) reconciled against grants (C-15, C-21).
+
+    ``problem`` is true for a person who is not in service (or a contractor off every roster) yet
+    still has a grant in force: the report of a correct system shows none.
+    """
+    authorize(
+        actor=actor,
+        permission=Permission.STAFF_GRANT_REPORT,
+        action=AuditAction.STAFF_GRANT_RECONCILE,
+        purpose=purpose,
+    )
+    day = clock.today()
+    in_force = Q(
+        accounts__grants__ended_at__isnull=True,
+        accounts__grants__starts_on__lte=day,
+        accounts__grants__ends_on__gte=day,
+    )
+    people = StaffPerson.objects.annotate(active_grants=Count("accounts__grants", filter=in_force)).order_by(
+        "staff_number"
+    )
+    rows = []
+    for person in people:
+        departed = person.status != StaffPerson.Status.ACTIVE
+        if person.kind == StaffPerson.Kind.CONTRACTOR:
+            departed = departed or not contractor_on_roster(person)
+        rows.append(
+            {
+                "staff_number": person.staff_number,
+                "name": person.name,
+                "kind": person.get_kind_display(),
+                "status": person.get_status_display(),
+                "active_grants": person.active_grants,
+                "problem": departed and person.active_grants > 0,
+            }
+        )
+    _viewed(actor=actor, action=AuditAction.STAFF_GRANT_RECONCILE, purpose=purpose, count=len(rows))
+    return rows
+
+
+def approval_overview(*, actor: Any, purpose: str) -> dict[str, list[dict[str, object]]]:
+    """Output approval requests, registered media and the media output log (C-26 to C-28)."""
+    authorize(
+        actor=actor,
+        permission=Permission.OUTPUT_BULK_REQUEST,
+        action=AuditAction.APPROVAL_REQUEST_LIST,
+        purpose=purpose,
+    )
+    requests = [
+        {
+            "id": a.pk,
+            "kind": a.get_kind_display(),
+            "purpose": a.purpose,
+            "scope": a.scope,
+            "max_count": a.max_count,
+            "medium": a.medium.medium_id if a.medium else "",
+            "status": a.get_status_display(),
+            "requested_by": str(a.requested_by),
+        }
+        for a in ApprovalRequest.objects.select_related("medium", "requested_by").order_by("-pk")[:200]
+    ]
+    media: list[dict[str, object]] = [
+        {"medium_id": m.medium_id, "label": m.label}
+        for m in RegisteredMedium.objects.filter(is_active=True).order_by("medium_id")
+    ]
+    outputs = [
+        {
+            "recorded_at": o.recorded_at,
+            "medium": o.medium.medium_id,
+            "description": o.description,
+            "record_count": o.record_count,
+            "file_sha256": o.file_sha256,
+            "actor": str(o.actor),
+        }
+        for o in MediaOutputRecord.objects.select_related("medium", "actor").order_by("-pk")[:200]
+    ]
+    _viewed(actor=actor, action=AuditAction.APPROVAL_REQUEST_LIST, purpose=purpose, count=len(requests))
+    return {"requests": requests, "media": media, "outputs": outputs}
+
+
+def grant_form_accounts(*, actor: Any, purpose: str) -> list[tuple[int, str]]:
+    """(id, label) of active accounts for the section head's application form (C-12); audited."""
+    authorize(
+        actor=actor,
+        permission=Permission.STAFF_GRANT_REQUEST,
+        action=AuditAction.STAFF_ACCOUNT_LIST,
+        purpose=purpose,
+    )
+    rows = [
+        (u.pk, f"{u.person.staff_number if u.person else '-'} {u}")
+        for u in User.objects.filter(is_active=True).select_related("person").order_by("username")
+    ]
+    _viewed(actor=actor, action=AuditAction.STAFF_ACCOUNT_LIST, purpose=purpose, count=len(rows))
+    return rows
+
+
+STAFF_KIND_CHOICES = StaffPerson.Kind.choices
+HR_EVENT_KIND_CHOICES = HrEvent.Kind.choices
+TRAINING_KIND_CHOICES = TrainingRecord.Kind.choices
+APPROVAL_KIND_CHOICES = ApprovalRequest.Kind.choices
+
+
+def personnel_overview(*, actor: Any, purpose: str) -> dict[str, list[dict[str, object]]]:
+    """Recent personnel events and training records, for the HR clerk's screen (C-15, C-18)."""
+    authorize(
+        actor=actor,
+        permission=Permission.HR_EVENT_RECORD,
+        action=AuditAction.STAFF_HR_EVENT_LIST,
+        purpose=purpose,
+    )
+    events = [
+        {
+            "staff_number": e.person.staff_number,
+            "kind": e.get_kind_display(),
+            "effective_on": e.effective_on,
+            "recorded_at": e.recorded_at,
+        }
+        for e in HrEvent.objects.select_related("person").order_by("-pk")[:100]
+    ]
+    trainings = [
+        {
+            "staff_number": t.person.staff_number,
+            "kind": t.get_kind_display(),
+            "fiscal_year": t.fiscal_year,
+            "completed_on": t.completed_on,
+        }
+        for t in TrainingRecord.objects.select_related("person").order_by("-pk")[:100]
+    ]
+    _viewed(actor=actor, action=AuditAction.STAFF_HR_EVENT_LIST, purpose=purpose, count=len(events))
+    return {"events": events, "trainings": trainings}
+
+
+def contract_overview(*, actor: Any, purpose: str) -> list[dict[str, object]]:
+    """Contracts with their current worker rosters (C-88, C-89)."""
+    authorize(
+        actor=actor,
+        permission=Permission.CONTRACT_MANAGE,
+        action=AuditAction.STAFF_CONTRACT_LIST,
+        purpose=purpose,
+    )
+    rows = [
+        {
+            "number": c.number,
+            "vendor": c.vendor,
+            "starts_on": c.starts_on,
+            "ends_on": c.ends_on,
+            "workers": ", ".join(r.person.staff_number for r in c.roster.all() if r.removed_on is None),
+        }
+        for c in Contract.objects.prefetch_related("roster__person").order_by("number")
+    ]
+    _viewed(actor=actor, action=AuditAction.STAFF_CONTRACT_LIST, purpose=purpose, count=len(rows))
+    return rows
