@@ -48,15 +48,41 @@ def _cmd_audit_verify(args: argparse.Namespace) -> int:
     if verdict.intact:
         print(f"OK {verdict.entries}")
         return 0
-    print(f"監査ログの連鎖が壊れています: 連番 {verdict.first_broken_seq}", file=sys.stderr)
+    print(
+        f"監査ログの連鎖が壊れています: 連番 {verdict.first_broken_seq} ({verdict.problem})", file=sys.stderr
+    )
     print(f"BROKEN {verdict.first_broken_seq}")
     return 1
+
+
+def _cmd_audit_checkpoint(args: argparse.Namespace) -> int:
+    _django_setup()
+    from jumin.audit.services import write_checkpoint_now
+
+    checkpoint = write_checkpoint_now()
+    print("UNCHANGED" if checkpoint is None else f"SIGNED {checkpoint.seq}")
+    return 0
+
+
+def _cmd_audit_checkpoints(args: argparse.Namespace) -> int:
+    _django_setup()
+    from jumin.audit.selectors import export_checkpoints
+
+    for line in export_checkpoints():
+        print(line)
+    return 0
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
     from jumin.cli import bench
 
     return bench.run(residents=args.residents, json_path=args.json)
+
+
+def _cmd_seed(args: argparse.Namespace) -> int:
+    from jumin.cli import seed
+
+    return seed.run(residents=args.residents, municipality=args.municipality, seed=args.seed, out=args.out)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,11 +130,24 @@ def build_parser() -> argparse.ArgumentParser:
         "verify", help="recompute the hash chain: exit 0 and the count, or 1 and the seq"
     )
     verify.set_defaults(func=_cmd_audit_verify)
+    audit.add_parser("checkpoint", help="sign the chain head now (run daily)").set_defaults(
+        func=_cmd_audit_checkpoint
+    )
+    audit.add_parser(
+        "checkpoints", help="print every signed checkpoint as JSON lines, for the separate store"
+    ).set_defaults(func=_cmd_audit_checkpoints)
 
     bench_cmd = sub.add_parser("bench", help="measure performance.md figures and print one JSON object")
     bench_cmd.add_argument("--residents", type=int, default=1000)
     bench_cmd.add_argument("--json", default=None, help="also write the JSON to this file")
     bench_cmd.set_defaults(func=_cmd_bench)
+
+    seed_cmd = sub.add_parser("seed", help="write a synthetic population in the import layout (JSON Lines)")
+    seed_cmd.add_argument("--residents", type=int, required=True, help="living residents (除票 come on top)")
+    seed_cmd.add_argument("--municipality", required=True, help="全国地方公共団体コード (6 digits)")
+    seed_cmd.add_argument("--seed", type=int, default=0)
+    seed_cmd.add_argument("--out", default=None, help="output file (default: standard output)")
+    seed_cmd.set_defaults(func=_cmd_seed)
     return parser
 
 

@@ -50,13 +50,23 @@ def run(*, municipality: str, port: int, serve: bool, reset_admin_password: bool
         )
         return 2
 
-    password = ensure_demo_admin(reset_password=reset_admin_password)
+    admin = ensure_demo_admin(reset_password=reset_admin_password)
     print()
     print(f"Jumin デモ: {town.name}（{code}）の市区町村ノード")
     print(f"  URL:      http://127.0.0.1:{port}/")
     print("  職員ID:   admin")
-    if password:
-        print(f"  パスワード: {password}   ← この表示は一度だけです。控えてください。")
+    if admin:
+        print(f"  パスワード: {admin.password}   ← この表示は一度だけです。控えてください。")
+        print(f"  認証アプリ（TOTP）の秘密鍵: {admin.totp_secret}")
+        print(f"  otpauth URI: {admin.totp_uri}")
+        print(
+            f"  端末登録: ブラウザで最初に表示される端末登録画面に 端末ID {admin.terminal_id}"
+            f" と 登録コード {admin.terminal_code} を入力"
+        )
+        print(
+            "  （第二認証のコードは認証アプリ、または"
+            f" python -c \"import pyotp; print(pyotp.TOTP('{admin.totp_secret}').now())\" で得られます）"
+        )
     else:
         print("  パスワード: 初回に表示済み（再発行: make demo ARGS=--reset-admin-password）")
     print()

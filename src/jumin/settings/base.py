@@ -43,6 +43,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Terminal identity, request id, second factor and idle lock (controls.md C-3, C-33; docs/security.md).
+    "jumin.accounts.middleware.RequestContextMiddleware",
+    "jumin.accounts.middleware.SessionGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -84,10 +87,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Keyboard runs, repeated characters and the last 5 passwords are refused (controls.md C-6).
+    {"NAME": "jumin.accounts.validators.PatternedPasswordValidator"},
+    {"NAME": "jumin.accounts.validators.PasswordHistoryValidator", "OPTIONS": {"history": 5}},
 ]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
+
+# Security foundation (docs/security.md). Idle lock 60–300 s, default 300 (controls.md C-33, D-1);
+# lockout after 5 consecutive failures (C-5, §12.2); WebAuthn relying party (issue 3 item 1).
+JUMIN_IDLE_LOCK_SECONDS = int(os.environ.get("JUMIN_IDLE_LOCK_SECONDS", "300"))
+if not 60 <= JUMIN_IDLE_LOCK_SECONDS <= 300:
+    raise ValueError("JUMIN_IDLE_LOCK_SECONDS must be between 60 and 300 (controls.md D-1)")
+JUMIN_LOCKOUT_THRESHOLD = 5
+JUMIN_PASSWORD_HISTORY = 5
+JUMIN_WEBAUTHN_RP_ID = os.environ.get("JUMIN_WEBAUTHN_RP_ID", "localhost")
+JUMIN_WEBAUTHN_RP_NAME = "Jumin 住民記録システム"
+JUMIN_WEBAUTHN_ORIGINS = [
+    o for o in os.environ.get("JUMIN_WEBAUTHN_ORIGINS", "http://localhost:8000").split(",") if o
+]
+JUMIN_TERMINAL_COOKIE = "jumin_terminal"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Strict"
@@ -113,6 +133,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("JUMIN_LOG_LEVEL", "INFO")},
 }
+
+# 個人番号 keyring (docs/security.md): a JSON file, or a directory holding individual-number-keyring.json.
+# Demo and test mode generate it on first use; outside demo mode a missing keyring stops the node at start-up.
+JUMIN_CRYPTO_KEYRING = BASE_DIR / os.environ.get(
+    "JUMIN_CRYPTO_KEYRING", "var/keys/individual-number-keyring.json"
+)
+# Error reports (mail_admins) mask anything that may be a 個人番号, even when a middleware failed (C-54).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "jumin.crypto.reporting.IndividualNumberReporterFilter"
 
 # Domain policies (algorithms.md): named settings with the spec's defaults.
 JUMIN_POLICIES = {

@@ -9,3 +9,6 @@ from jumin.settings.base import *  # noqa: F403
 
 # Argon2 stays the production hasher; tests use MD5 only to keep thousands of logins fast.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Test-only app with models that hold an encrypted 個人番号 (tests/crypto/testapp); never in a node.
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.crypto.testapp"]  # noqa: F405

@@ -1,0 +1,243 @@
+"""The person facts of a 住民票 and the rules every registration event checks (records.md §6; standard 1.1).
+
+Pure values: the registry app stores them as snapshot rows; workflows build them from clerk input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from jumin.domain.checkdigits import validate_juminhyo_code
+from jumin.domain.errors import Alert, DomainError
+from jumin.domain.kana import normalize_furigana
+from jumin.domain.recorded_dates import RecordedDate
+from jumin.domain.relationships import Relationship
+from jumin.domain.uncertain_dates import UncertainDate
+from jumin.domain.wareki import WarekiDate
+
+
+class ResidentKind(StrEnum):
+    """住民種別: Japanese (J) or foreign (F); selects the required item set (records.md §6.0 rule 4)."""
+
+    JAPANESE = "J"
+    FOREIGN = "F"
+
+
+class Sex(StrEnum):
+    """性別 as the registry records it."""
+
+    MALE = "male"
+    FEMALE = "female"
+
+
+class ResidentStatus(StrEnum):
+    """住民状態 of a snapshot (records.md §6.1)."""
+
+    RESIDENT = "resident"
+    PLANNED_MOVE_OUT = "planned_move_out"
+    REMOVED = "removed"
+
+
+class ChangeCategory(StrEnum):
+    """The three families of 異動事由 (records.md §7)."""
+
+    RECORDING = "記載"
+    REMOVAL = "消除"
+    AMENDMENT = "修正"
+
+
+class ChangeReason(StrEnum):
+    """異動事由 (records.md §7, standard 1.2.2). A dedicated 「転居取消」 reason is forbidden (X row)."""
+
+    DOMESTIC_MOVE_IN = "国内転入"
+    MOVE_IN_FROM_ABROAD = "国外転入等"
+    BIRTH = "出生"
+    EX_OFFICIO_RECORDING = "職権記載"
+    DOMESTIC_MOVE_OUT = "国内転出"
+    MOVE_OUT_ABROAD = "国外転出"
+    DEATH = "死亡"
+    EX_OFFICIO_REMOVAL = "職権消除"
+    MOVE_WITHIN = "転居"
+    EX_OFFICIO_AMENDMENT = "職権修正"
+    ERROR_CORRECTION = "誤記修正"
+    HOUSEHOLD_CHANGE = "世帯変更"
+
+    @property
+    def category(self) -> ChangeCategory:
+        """Recording, removal or amendment."""
+        return _CATEGORIES[self]
+
+
+_CATEGORIES = {
+    ChangeReason.DOMESTIC_MOVE_IN: ChangeCategory.RECORDING,
+    ChangeReason.MOVE_IN_FROM_ABROAD: ChangeCategory.RECORDING,
+    ChangeReason.BIRTH: ChangeCategory.RECORDING,
+    ChangeReason.EX_OFFICIO_RECORDING: ChangeCategory.RECORDING,
+    ChangeReason.DOMESTIC_MOVE_OUT: ChangeCategory.REMOVAL,
+    ChangeReason.MOVE_OUT_ABROAD: ChangeCategory.REMOVAL,
+    ChangeReason.DEATH: ChangeCategory.REMOVAL,
+    ChangeReason.EX_OFFICIO_REMOVAL: ChangeCategory.REMOVAL,
+    ChangeReason.MOVE_WITHIN: ChangeCategory.AMENDMENT,
+    ChangeReason.EX_OFFICIO_AMENDMENT: ChangeCategory.AMENDMENT,
+    ChangeReason.ERROR_CORRECTION: ChangeCategory.AMENDMENT,
+    ChangeReason.HOUSEHOLD_CHANGE: ChangeCategory.AMENDMENT,
+}
+
+
+@dataclass(frozen=True)
+class ForeignResidentItems:
+    """住基法30条の45 items (records.md §6.8). Dates of stay are 西暦 ISO days."""
+
+    nationality_code: str
+    category: str
+    alphabet_name: str = ""
+    residence_status: str = ""
+    period_of_stay: str = ""
+    stay_expiry_date: str = ""
+    residence_card_number: str = ""
+    special_permanent_resident_number: str = ""
+
+
+@dataclass(frozen=True)
+class PersonFacts:
+    """One person's statutory items as entered (records.md §6.2–6.9); names kept exactly, IVS included."""
+
+    kind: ResidentKind
+    surname: str
+    given_name: str
+    surname_kana: str
+    given_name_kana: str
+    birth_date: RecordedDate
+    sex: Sex
+    relationship: Relationship
+    kana_confirmed: bool = False
+    former_surname: str = ""
+    former_surname_kana: str = ""
+    alias: str = ""
+    alias_kana: str = ""
+    honseki: str = ""
+    hittousha: str = ""
+    foreign: ForeignResidentItems | None = None
+    juminhyo_code: str = ""
+
+
+FOREIGN_CATEGORIES = ("中長期在留者", "特別永住者", "一時庇護許可者", "仮滞在許可者", "経過滞在者")
+
+
+def _missing(field_name: str, label: str) -> DomainError:
+    return DomainError(
+        field=field_name,
+        reason=f"{label}が入力されていません。",
+        remedy=f"{label}を入力してください。",
+        code="resident.required",
+    )
+
+
+def check_person(facts: PersonFacts) -> tuple[PersonFacts, list[Alert]]:
+    """Normalise フリガナ and check the required item set (standard 1.1.1–1.1.2, 1.1.6).
+
+    Returns the facts with normalised kana and the alerts to show; raises DomainError for the
+    first missing or malformed item.
+    """
+    alerts: list[Alert] = []
+    if not facts.surname.strip():
+        raise _missing("surname", "氏")
+    if not facts.surname_kana.strip():
+        raise _missing("surname_kana", "氏のフリガナ")
+    surname_kana = normalize_furigana(facts.surname_kana, field="surname_kana")
+    given_kana = (
+        normalize_furigana(facts.given_name_kana, field="given_name_kana") if facts.given_name_kana else ""
+    )
+    former_kana = (
+        normalize_furigana(facts.former_surname_kana, field="former_surname_kana")
+        if facts.former_surname_kana
+        else ""
+    )
+    alias_kana = normalize_furigana(facts.alias_kana, field="alias_kana") if facts.alias_kana else ""
+    if facts.former_surname and not former_kana:
+        raise _missing("former_surname_kana", "旧氏のフリガナ")
+    if facts.kind is ResidentKind.JAPANESE:
+        if facts.foreign is not None or facts.alias:
+            raise DomainError(
+                field="kind",
+                reason="日本人住民に外国人住民の項目（通称・在留資格等）は記載できません。",
+                remedy="住民種別を確認してください。",
+                code="resident.foreign_items_on_japanese",
+            )
+        if not facts.honseki.strip():
+            raise _missing("honseki", "本籍（不明の場合は「不明」、ない場合は「なし」）")
+        if not facts.hittousha.strip() and facts.honseki not in ("なし", "不明"):
+            raise _missing("hittousha", "筆頭者")
+        if not isinstance(facts.birth_date, WarekiDate | UncertainDate):
+            alerts.append(
+                Alert(
+                    field="birth_date",
+                    message="日本人住民の生年月日は和暦で記録します。",
+                    code="resident.birth_gregorian",
+                )
+            )
+    else:
+        if facts.foreign is None:
+            raise _missing("foreign", "外国人住民の記載事項（国籍・地域、30条の45区分）")
+        if facts.honseki or facts.former_surname:
+            raise DomainError(
+                field="kind",
+                reason="外国人住民に本籍・旧氏は記載できません。",
+                remedy="住民種別を確認してください。",
+                code="resident.japanese_items_on_foreign",
+            )
+        _check_foreign(facts.foreign)
+    if facts.juminhyo_code:
+        validate_juminhyo_code(facts.juminhyo_code)
+    normalised = replace(
+        facts,
+        surname_kana=surname_kana,
+        given_name_kana=given_kana,
+        former_surname_kana=former_kana,
+        alias_kana=alias_kana,
+    )
+    return normalised, alerts
+
+
+def _check_foreign(items: ForeignResidentItems) -> None:
+    if not items.nationality_code:
+        raise _missing("nationality_code", "国籍・地域")
+    if items.category not in FOREIGN_CATEGORIES:
+        raise DomainError(
+            field="foreign_category",
+            reason="30条の45区分が正しくありません。",
+            remedy="中長期在留者・特別永住者・一時庇護許可者・仮滞在許可者・経過滞在者から選んでください。",
+            code="resident.foreign_category",
+        )
+    if items.category == "中長期在留者":
+        for name, label in (
+            ("residence_status", "在留資格"),
+            ("period_of_stay", "在留期間"),
+            ("stay_expiry_date", "在留期間の満了の日"),
+            ("residence_card_number", "在留カード番号"),
+        ):
+            if not getattr(items, name):
+                raise _missing(name, label)
+        if not _is_residence_card_number(items.residence_card_number):
+            raise DomainError(
+                field="residence_card_number",
+                reason="在留カード番号の形式が正しくありません。",
+                remedy="英字2桁・数字8桁・英字2桁の12文字で入力してください。",
+                code="resident.residence_card_format",
+            )
+    if items.category == "特別永住者" and not items.special_permanent_resident_number:
+        raise _missing("special_permanent_resident_number", "特別永住者証明書番号")
+
+
+def _is_residence_card_number(value: str) -> bool:
+    """在留カード番号: 2 Latin capitals, 8 digits, 2 Latin capitals (e.g. AB12345678CD)."""
+    return (
+        len(value) == 12
+        and value.isascii()
+        and value[:2].isalpha()
+        and value[:2].isupper()
+        and value[2:10].isdigit()
+        and value[10:].isalpha()
+        and value[10:].isupper()
+    )

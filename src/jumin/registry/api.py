@@ -1,0 +1,209 @@
+"""JSON API of the registry (Django Ninja). Thin: parse, call one service or selector, return.
+
+Identifiers of people travel in request bodies, never in URLs (personal data stays out of URLs).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+
+from jumin.domain.eras import Calendar
+from jumin.domain.relationships import parse_relationship
+from jumin.domain.resident import ChangeReason, ForeignResidentItems, PersonFacts, ResidentKind, Sex
+from jumin.domain.wareki import DateFieldKind, parse_date_input
+from jumin.registry import selectors, services
+
+router = Router(tags=["住民記録"])
+
+
+class ErrorOut(Schema):
+    field: str
+    reason: str
+    remedy: str
+    code: str
+
+
+class RefusedOut(Schema):
+    message: str
+
+
+class AlertOut(Schema):
+    field: str
+    message: str
+    code: str
+
+
+class ForeignIn(Schema):
+    nationality_code: str
+    category: str
+    alphabet_name: str = ""
+    residence_status: str = ""
+    period_of_stay: str = ""
+    stay_expiry_date: str = ""
+    residence_card_number: str = ""
+    special_permanent_resident_number: str = ""
+
+
+class PersonIn(Schema):
+    kind: ResidentKind = ResidentKind.JAPANESE
+    surname: str
+    given_name: str = ""
+    surname_kana: str
+    given_name_kana: str = ""
+    kana_confirmed: bool = False
+    birth_date: str
+    sex: Sex
+    relationship: str
+    former_surname: str = ""
+    former_surname_kana: str = ""
+    alias: str = ""
+    alias_kana: str = ""
+    honseki: str = ""
+    hittousha: str = ""
+    foreign: ForeignIn | None = None
+    juminhyo_code: str = ""
+
+
+class AddressIn(Schema):
+    address: str
+    katagaki: str = ""
+    postal_code: str = ""
+    address_code: str = ""
+
+
+class MoveInIn(Schema):
+    purpose: str
+    reason: ChangeReason = ChangeReason.DOMESTIC_MOVE_IN
+    members: list[PersonIn]
+    address: AddressIn
+    move_in_date: str
+    notification_date: date
+    previous_address: str
+    household_number: str | None = None
+
+
+class DraftOut(Schema):
+    change_id: int
+    atena_numbers: list[str]
+    household_number: str
+    alerts: list[AlertOut]
+
+
+class DecisionIn(Schema):
+    purpose: str
+    reason: str = ""
+
+
+class DecisionOut(Schema):
+    change_id: int
+    state: str
+
+
+class LookupIn(Schema):
+    purpose: str
+    atena_number: str
+
+
+def _person(data: PersonIn, index: int) -> PersonFacts:
+    foreign = data.kind is ResidentKind.FOREIGN
+    birth = parse_date_input(
+        data.birth_date,
+        field_kind=DateFieldKind.BIRTH,
+        calendar=Calendar.GREGORIAN if foreign else Calendar.WAREKI,
+        field=f"members[{index}].birth_date",
+    )
+    return PersonFacts(
+        kind=data.kind,
+        surname=data.surname,
+        given_name=data.given_name,
+        surname_kana=data.surname_kana,
+        given_name_kana=data.given_name_kana,
+        kana_confirmed=data.kana_confirmed,
+        birth_date=birth.value,
+        sex=data.sex,
+        relationship=parse_relationship(data.relationship, field=f"members[{index}].relationship"),
+        former_surname=data.former_surname,
+        former_surname_kana=data.former_surname_kana,
+        alias=data.alias,
+        alias_kana=data.alias_kana,
+        honseki=data.honseki,
+        hittousha=data.hittousha,
+        foreign=ForeignResidentItems(**data.foreign.dict()) if data.foreign else None,
+        juminhyo_code=data.juminhyo_code,
+    )
+
+
+@router.post("/move-ins", response={201: DraftOut, 400: ErrorOut, 403: RefusedOut})
+def record_move_in(request: HttpRequest, payload: MoveInIn) -> Status[object]:
+    """Enter a 転入届 as a draft (仮登録); another clerk commits it."""
+    moved = parse_date_input(
+        payload.move_in_date, field_kind=DateFieldKind.BECAME_RESIDENT, field="move_in_date"
+    )
+    move_in = services.MoveIn(
+        members=[_person(member, i) for i, member in enumerate(payload.members)],
+        address=services.Address(**payload.address.dict()),
+        move_in_date=moved.value,
+        notification_date=payload.notification_date,
+        previous_address=payload.previous_address,
+        reason=payload.reason,
+        household_number=payload.household_number,
+    )
+    draft = services.record_move_in(actor=request.user, purpose=payload.purpose, move_in=move_in)
+    return Status(
+        201,
+        {
+            "change_id": draft.change_id,
+            "atena_numbers": list(draft.atena_numbers),
+            "household_number": draft.household_number,
+            "alerts": [alert.__dict__ for alert in (*moved.alerts, *draft.alerts)],
+        },
+    )
+
+
+@router.get("/drafts", response=list[selectors.DraftSummary])
+def list_drafts(request: HttpRequest) -> list[selectors.DraftSummary]:
+    """Drafts entered by other clerks, waiting for this reviewer (names are not listed)."""
+    return selectors.drafts_for_review(actor=request.user)
+
+
+@router.post("/drafts/{change_id}/commit", response={200: DecisionOut, 400: ErrorOut, 403: RefusedOut})
+def commit_draft(request: HttpRequest, change_id: int, payload: DecisionIn) -> Status[object]:
+    """本登録 of a draft by a clerk other than its maker."""
+    change = services.commit_change(actor=request.user, purpose=payload.purpose, change_id=change_id)
+    return Status(200, {"change_id": change.pk, "state": change.state})
+
+
+@router.post("/drafts/{change_id}/discard", response={200: DecisionOut, 400: ErrorOut, 403: RefusedOut})
+def discard_draft(request: HttpRequest, change_id: int, payload: DecisionIn) -> Status[object]:
+    """Discard a draft entered in error, with the reason."""
+    change = services.discard_change(
+        actor=request.user, purpose=payload.purpose, change_id=change_id, reason=payload.reason
+    )
+    return Status(200, {"change_id": change.pk, "state": change.state})
+
+
+@router.post("/residents/lookup", response={200: selectors.ResidentView, 400: ErrorOut, 403: RefusedOut})
+def lookup_resident(request: HttpRequest, payload: LookupIn) -> Status[object]:
+    """The current record of one person (audited as viewed)."""
+    return Status(
+        200,
+        selectors.resident_record(
+            actor=request.user, purpose=payload.purpose, atena_number=payload.atena_number
+        ),
+    )
+
+
+@router.post(
+    "/residents/history", response={200: list[selectors.ResidentView], 400: ErrorOut, 403: RefusedOut}
+)
+def resident_history(request: HttpRequest, payload: LookupIn) -> Status[object]:
+    """Every committed snapshot of one person (audited)."""
+    return Status(
+        200,
+        selectors.resident_history(
+            actor=request.user, purpose=payload.purpose, atena_number=payload.atena_number
+        ),
+    )

@@ -1,0 +1,68 @@
+"""Clerk input for registry screens. Forms only parse; the domain validates and the services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from jumin.accounts.duties import duty_choices
+from jumin.domain.resident import ResidentKind, Sex
+
+PURPOSE_LABEL = "利用目的（事務）"
+
+
+class PurposeForm(forms.Form):
+    """Every screen that opens personal data asks for the purpose first (issue 3 item 6)."""
+
+    purpose = forms.ChoiceField(label=PURPOSE_LABEL, choices=())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        purpose = self.fields["purpose"]
+        assert isinstance(purpose, forms.ChoiceField)
+        purpose.choices = [("", "選択してください"), *duty_choices()]
+
+
+class LookupForm(PurposeForm):
+    atena_number = forms.CharField(label="宛名番号", max_length=16)
+
+
+class DecisionForm(PurposeForm):
+    reason = forms.CharField(label="理由（破棄する場合）", required=False, max_length=200)
+
+
+class MoveInForm(PurposeForm):
+    address = forms.CharField(label="住所", max_length=200)
+    katagaki = forms.CharField(label="方書", max_length=200, required=False)
+    postal_code = forms.CharField(label="郵便番号", max_length=8, required=False)
+    previous_address = forms.CharField(label="転入前住所", max_length=200)
+    move_in_date = forms.CharField(label="転入日（例: 令和8年11月1日、R8.11.1）", max_length=40)
+    notification_date = forms.DateField(label="届出日", widget=forms.DateInput(attrs={"type": "date"}))
+    household_number = forms.CharField(label="既存世帯に入る場合の世帯番号", max_length=16, required=False)
+
+
+class MemberForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="住民種別", choices=[(ResidentKind.JAPANESE, "日本人"), (ResidentKind.FOREIGN, "外国人")]
+    )
+    surname = forms.CharField(label="氏", max_length=100)
+    given_name = forms.CharField(label="名", max_length=100, required=False)
+    surname_kana = forms.CharField(label="氏（フリガナ）", max_length=100)
+    given_name_kana = forms.CharField(label="名（フリガナ）", max_length=100, required=False)
+    birth_date = forms.CharField(label="生年月日", max_length=40)
+    sex = forms.ChoiceField(label="性別", choices=[(Sex.MALE, "男"), (Sex.FEMALE, "女")])
+    relationship = forms.CharField(label="続柄", max_length=40)
+    honseki = forms.CharField(label="本籍", max_length=200, required=False)
+    hittousha = forms.CharField(label="筆頭者", max_length=100, required=False)
+    nationality_code = forms.CharField(label="国籍・地域コード", max_length=3, required=False)
+    foreign_category = forms.CharField(label="30条の45区分", max_length=20, required=False)
+    residence_status = forms.CharField(label="在留資格", max_length=40, required=False)
+    period_of_stay = forms.CharField(label="在留期間", max_length=20, required=False)
+    stay_expiry_date = forms.CharField(
+        label="在留期間の満了の日（西暦 YYYY-MM-DD）", max_length=10, required=False
+    )
+    residence_card_number = forms.CharField(label="在留カード番号", max_length=12, required=False)
+
+
+MemberFormSet = forms.formset_factory(MemberForm, extra=4, max_num=10, min_num=1, validate_min=True)

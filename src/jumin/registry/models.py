@@ -1,0 +1,175 @@
+"""住民記録 persistence: people, households, changes (異動) and full-row history snapshots.
+
+History is appended (spec architecture.md §4): a change writes one snapshot per person it touches.
+A snapshot gets its 履歴番号 only when its change is committed (本登録); until then it is a draft
+(仮登録) that no selector outside the workflow returns.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+
+from jumin.crypto.fields import IndividualNumberField
+from jumin.crypto.models import HasIndividualNumber
+
+
+class NumberCounter(models.Model):
+    """The last serial issued for 宛名番号 or 世帯番号 (standard 1.1.13-a); locked while issuing."""
+
+    name = models.CharField(primary_key=True, max_length=20)
+    last_serial = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.last_serial}"
+
+
+class JuminhyoCodePool(models.Model):
+    """Unused 住民票コード fetched from the CS (standard 4.3.1-a); a code is consumed at 本登録."""
+
+    code = models.CharField("住民票コード", primary_key=True, max_length=11)
+    loaded_at = models.DateTimeField(auto_now_add=True)
+    taken_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "住民票コード（未使用分）"
+        verbose_name_plural = "住民票コード（未使用分）"
+
+    def __str__(self) -> str:
+        return "住民票コード（プール）"
+
+
+class Household(models.Model):
+    """世帯: the number only; members and their order live on the members' snapshots (records.md §6.0)."""
+
+    number = models.CharField("世帯番号", max_length=16, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "世帯"
+        verbose_name_plural = "世帯"
+
+    def __str__(self) -> str:
+        return f"世帯 {self.number}"
+
+
+class Resident(models.Model):
+    """A person known to the registry, keyed by 宛名番号, which is never renumbered (records.md §6.1)."""
+
+    atena_number = models.CharField("宛名番号", max_length=16, unique=True)
+    kind = models.CharField("住民種別", max_length=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The latest committed snapshot: derived, but kept so that current-state reads are one join.
+    current = models.OneToOneField(
+        "ResidentSnapshot", null=True, blank=True, on_delete=models.PROTECT, related_name="current_of"
+    )
+
+    class Meta:
+        verbose_name = "住民"
+        verbose_name_plural = "住民"
+
+    def __str__(self) -> str:
+        return f"宛名番号 {self.atena_number}"
+
+
+class ChangeState(models.TextChoices):
+    """登録状態 of a change (standard 4.0.8)."""
+
+    DRAFT = "draft", "仮登録"
+    COMMITTED = "committed", "本登録"
+    DISCARDED = "discarded", "破棄"
+
+
+class Change(models.Model):
+    """One 異動: what happened, to whom (its snapshots), who entered it and who reviewed it."""
+
+    reason = models.CharField("異動事由", max_length=20)
+    state = models.CharField(
+        "登録状態", max_length=10, choices=ChangeState.choices, default=ChangeState.DRAFT
+    )
+    change_date = models.DateField("異動日")
+    notification_date = models.DateField("届出日", null=True, blank=True)
+    notification_kind = models.CharField("届出区分", max_length=10)
+    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    made_at = models.DateTimeField("入力日時")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField("確認日時", null=True, blank=True)
+    terminal_id = models.CharField("入力端末", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "異動"
+        verbose_name_plural = "異動"
+        indexes: ClassVar = [models.Index(fields=["state", "made_at"], name="registry_change_state_idx")]
+
+    def __str__(self) -> str:
+        return f"異動 {self.pk} {self.reason} {self.state}"
+
+
+class ResidentSnapshot(HasIndividualNumber):
+    """A full row of one person's 住民票 as of one change (records.md §6, §6.14).
+
+    Household data (世帯番号, 世帯主, 続柄, 並び順) is copied onto every member's row.
+    Dates keep the form entered (JSON, see jumin.domain.recorded_dates) beside a sortable day.
+    """
+
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="snapshots")
+    change = models.ForeignKey(Change, on_delete=models.PROTECT, related_name="snapshots")
+    history_no = models.PositiveIntegerField("履歴番号", null=True, blank=True)
+    status = models.CharField("住民状態", max_length=20)
+    kind = models.CharField("住民種別", max_length=1)
+
+    surname = models.CharField("氏", max_length=100)
+    given_name = models.CharField("名", max_length=100, blank=True)
+    surname_kana = models.CharField("氏フリガナ", max_length=100)
+    given_name_kana = models.CharField("名フリガナ", max_length=100, blank=True)
+    kana_confirmed = models.BooleanField("フリガナ確認", default=False)
+    former_surname = models.CharField("旧氏", max_length=100, blank=True)
+    former_surname_kana = models.CharField("旧氏フリガナ", max_length=100, blank=True)
+    alias = models.CharField("通称", max_length=100, blank=True)
+    alias_kana = models.CharField("通称フリガナ", max_length=100, blank=True)
+    birth_date = models.JSONField("生年月日")
+    birth_sort_date = models.DateField("生年月日（並べ替え用）")
+    sex = models.CharField("性別", max_length=10)
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="snapshots")
+    is_head = models.BooleanField("世帯主", default=False)
+    relationship = models.CharField("続柄", max_length=40)
+    member_order = models.PositiveSmallIntegerField("並び順")
+
+    postal_code = models.CharField("郵便番号", max_length=7, blank=True)
+    address_code = models.CharField("住所コード", max_length=11, blank=True)
+    address = models.CharField("住所", max_length=200)
+    katagaki = models.CharField("方書", max_length=200, blank=True)
+    previous_address = models.CharField("転入前住所", max_length=200, blank=True)
+
+    became_resident_date = models.JSONField("住民となった年月日")
+    became_resident_reason = models.CharField("住民となった事由", max_length=20)
+    address_set_date = models.JSONField("住所を定めた年月日")
+
+    honseki = models.CharField("本籍", max_length=200, blank=True)
+    hittousha = models.CharField("筆頭者", max_length=100, blank=True)
+    foreign = models.JSONField("外国人住民の記載事項", null=True, blank=True)
+    juminhyo_code = models.CharField("住民票コード", max_length=11, blank=True)
+    # Encrypted at rest with a blind index (spec architecture.md §4); read only via get_individual_number().
+    individual_number = IndividualNumberField(purpose="registry.resident", null=True, blank=True)
+
+    removal_reason = models.CharField("消除事由", max_length=20, blank=True)
+    removal_date = models.DateField("消除日", null=True, blank=True)
+    programs = models.JSONField("資格（国保・年金等）", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "住民票履歴"
+        verbose_name_plural = "住民票履歴"
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["resident", "history_no"], name="registry_snapshot_history_key"),
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["household", "history_no"], name="registry_snapshot_hh_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"宛名番号 {self.resident_id} 履歴 {self.history_no or '仮'}"

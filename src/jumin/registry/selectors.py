@@ -1,0 +1,250 @@
+"""Reads of the registry. Every read of personal data is authorised and audited in one transaction.
+
+Only committed snapshots are returned, except to the review workflow (drafts are invisible,
+spec architecture.md §4). Fields hidden by default (controls.md C-10) are masked unless the
+user holds the matching field permission.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from jumin.accounts.authorization import MASK, authorize, has_permission, mask, visible_fields
+from jumin.accounts.permissions import Permission
+from jumin.audit.actions import AuditAction
+from jumin.audit.services import record_event
+from jumin.domain import recorded_dates
+from jumin.domain.errors import DomainError
+from jumin.domain.resident import ResidentKind
+from jumin.registry.models import Change, ChangeState, Resident, ResidentSnapshot
+
+__all__ = [
+    "MASK",
+    "DraftSummary",
+    "ResidentView",
+    "draft_for_review",
+    "drafts_for_review",
+    "resident_history",
+    "resident_record",
+]
+
+
+@dataclass(frozen=True)
+class ResidentView:
+    """One snapshot as a screen or API shows it; masked fields read ＊＊＊＊."""
+
+    atena_number: str
+    history_no: int | None
+    status: str
+    kind: str
+    surname: str
+    given_name: str
+    surname_kana: str
+    given_name_kana: str
+    former_surname: str
+    alias: str
+    birth_date: str
+    sex: str
+    household_number: str
+    is_head: bool
+    relationship: str
+    member_order: int
+    postal_code: str
+    address: str
+    katagaki: str
+    previous_address: str
+    became_resident_date: str
+    honseki: str
+    hittousha: str
+    juminhyo_code: str
+    nationality_code: str
+    residence_status: str
+    stay_expiry_date: str
+    change_reason: str
+
+
+def _view(snapshot: ResidentSnapshot, visible: frozenset[Permission]) -> ResidentView:
+    foreign = snapshot.foreign or {}
+    is_foreign = snapshot.kind == ResidentKind.FOREIGN
+
+    def shown(value: str, permission: Permission) -> str:
+        return mask(value, visible=permission in visible) if value else ""
+
+    return ResidentView(
+        atena_number=snapshot.resident.atena_number,
+        history_no=snapshot.history_no,
+        status=snapshot.status,
+        kind=snapshot.kind,
+        surname=snapshot.surname,
+        given_name=snapshot.given_name,
+        surname_kana=snapshot.surname_kana,
+        given_name_kana=snapshot.given_name_kana,
+        former_surname=snapshot.former_surname,
+        alias=snapshot.alias,
+        # Foreign residents' birth dates are shown in 西暦, never 和暦 (algorithms.md B.2 rule 4).
+        birth_date=recorded_dates.display(
+            recorded_dates.from_json(snapshot.birth_date), gregorian=is_foreign
+        ),
+        sex=snapshot.sex,
+        household_number=snapshot.household.number,
+        is_head=snapshot.is_head,
+        relationship=snapshot.relationship,
+        member_order=snapshot.member_order,
+        postal_code=snapshot.postal_code,
+        address=snapshot.address,
+        katagaki=snapshot.katagaki,
+        previous_address=snapshot.previous_address,
+        became_resident_date=recorded_dates.display(recorded_dates.from_json(snapshot.became_resident_date)),
+        honseki=shown(snapshot.honseki, Permission.FIELD_HONSEKI_VIEW),
+        hittousha=shown(snapshot.hittousha, Permission.FIELD_HONSEKI_VIEW),
+        juminhyo_code=shown(snapshot.juminhyo_code, Permission.FIELD_JUMINHYO_CODE_VIEW),
+        nationality_code=str(foreign.get("nationality_code", "")),
+        residence_status=shown(
+            str(foreign.get("residence_status", "")), Permission.FIELD_RESIDENCE_STATUS_VIEW
+        ),
+        stay_expiry_date=shown(
+            str(foreign.get("stay_expiry_date", "")), Permission.FIELD_RESIDENCE_STATUS_VIEW
+        ),
+        change_reason=snapshot.change.reason,
+    )
+
+
+def _not_found() -> DomainError:
+    return DomainError(
+        field="atena_number",
+        reason="該当する住民が見つかりません。",
+        remedy="宛名番号を確認してください。",
+        code="registry.resident_not_found",
+    )
+
+
+def resident_record(*, actor: Any, purpose: str, atena_number: str) -> ResidentView:
+    """The current committed record of one person, audited as "viewed" (issue 3 item 4)."""
+    authorize(
+        actor=actor,
+        permission=Permission.RESIDENT_VIEW,
+        action=AuditAction.RESIDENT_RECORD_VIEW,
+        purpose=purpose,
+        subject_type="resident",
+        subject_id=atena_number,
+    )
+    with transaction.atomic():
+        resident = (
+            Resident.objects.select_related("current__household", "current__change", "current__resident")
+            .filter(atena_number=atena_number, current__isnull=False)
+            .first()
+        )
+        if resident is None or resident.current is None:
+            raise _not_found()
+        view = _view(resident.current, visible_fields(actor))
+        record_event(
+            actor=actor,
+            action=AuditAction.RESIDENT_RECORD_VIEW,
+            subject_type="resident",
+            subject_id=atena_number,
+            purpose=purpose,
+        )
+    return view
+
+
+def resident_history(*, actor: Any, purpose: str, atena_number: str) -> list[ResidentView]:
+    """Every committed snapshot of one person, oldest first (standard 2.2 履歴照会), audited."""
+    authorize(
+        actor=actor,
+        permission=Permission.RESIDENT_VIEW,
+        action=AuditAction.RESIDENT_HISTORY_VIEW,
+        purpose=purpose,
+        subject_type="resident",
+        subject_id=atena_number,
+    )
+    with transaction.atomic():
+        snapshots = list(
+            ResidentSnapshot.objects.filter(resident__atena_number=atena_number, history_no__isnull=False)
+            .select_related("household", "change", "resident")
+            .order_by("history_no")
+        )
+        if not snapshots:
+            raise _not_found()
+        visible = visible_fields(actor)
+        views = [_view(s, visible) for s in snapshots]
+        record_event(
+            actor=actor,
+            action=AuditAction.RESIDENT_HISTORY_VIEW,
+            subject_type="resident",
+            subject_id=atena_number,
+            purpose=purpose,
+        )
+    return views
+
+
+@dataclass(frozen=True)
+class DraftSummary:
+    """A change waiting for review: no names, so the list itself discloses nothing (C-11 spirit)."""
+
+    change_id: int
+    reason: str
+    change_date: str
+    people: int
+    made_by: str
+    made_at: str
+
+
+def drafts_for_review(*, actor: Any) -> list[DraftSummary]:
+    """Drafts another clerk entered, oldest first: the reviewer's work list (standard 4.0.8)."""
+    if not has_permission(actor, Permission.RESIDENT_COMMIT):
+        return []
+    changes = (
+        Change.objects.filter(state=ChangeState.DRAFT)
+        .exclude(made_by=actor)
+        .select_related("made_by")
+        .order_by("made_at")
+    )
+    return [
+        DraftSummary(
+            change_id=change.pk,
+            reason=change.reason,
+            change_date=change.change_date.isoformat(),
+            people=change.snapshots.count(),
+            made_by=str(change.made_by),
+            made_at=change.made_at.isoformat(timespec="minutes"),
+        )
+        for change in changes
+    ]
+
+
+def draft_for_review(*, actor: Any, purpose: str, change_id: int) -> list[ResidentView]:
+    """The snapshots of one draft, for the reviewer who compares them with the notification; audited."""
+    authorize(
+        actor=actor,
+        permission=Permission.RESIDENT_COMMIT,
+        action=AuditAction.RESIDENT_CHANGE_VIEW,
+        purpose=purpose,
+        subject_type="change",
+        subject_id=str(change_id),
+    )
+    with transaction.atomic():
+        snapshots = list(
+            ResidentSnapshot.objects.filter(change_id=change_id, change__state=ChangeState.DRAFT)
+            .select_related("household", "change", "resident")
+            .order_by("member_order")
+        )
+        if not snapshots:
+            raise DomainError(
+                field="change_id",
+                reason="確認待ちの異動が見つかりません。",
+                remedy="一覧を更新してください。",
+                code="registry.no_such_draft",
+            )
+        visible = visible_fields(actor)
+        views = [_view(s, visible) for s in snapshots]
+        record_event(
+            actor=actor,
+            action=AuditAction.RESIDENT_CHANGE_VIEW,
+            subject_type="change",
+            subject_id=str(change_id),
+            purpose=purpose,
+        )
+    return views

@@ -1,0 +1,412 @@
+"""住民記録 use cases that change state. Each: one authorize(), one transaction, one audit event.
+
+A change is entered as 仮登録 (draft) by one clerk and committed (本登録) by a different one
+(spec architecture.md §4 "Drafts are invisible"; standard 4.0.8).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from jumin.accounts.authorization import AccessRefused, authorize
+from jumin.accounts.permissions import Permission
+from jumin.audit.actions import AuditAction, Outcome
+from jumin.audit.services import record_event
+from jumin.domain import recorded_dates
+from jumin.domain.errors import Alert, DomainError
+from jumin.domain.member_order import Member, append_new_members, compute_member_order
+from jumin.domain.recorded_dates import RecordedDate
+from jumin.domain.relationships import RelationshipKind
+from jumin.domain.resident import ChangeReason, PersonFacts, ResidentStatus, check_person
+from jumin.registry import numbering
+from jumin.registry.models import Change, ChangeState, Household, Resident, ResidentSnapshot
+
+MOVE_IN_REASONS = (ChangeReason.DOMESTIC_MOVE_IN, ChangeReason.MOVE_IN_FROM_ABROAD)
+
+
+@dataclass(frozen=True)
+class Address:
+    """住所 as recorded (records.md §6.5): text, 方書, codes."""
+
+    address: str
+    katagaki: str = ""
+    postal_code: str = ""
+    address_code: str = ""
+
+
+@dataclass(frozen=True)
+class MoveIn:
+    """A 転入届 (standard 4.1.1): who moves in, where to, from where, when."""
+
+    members: Sequence[PersonFacts]
+    address: Address
+    move_in_date: RecordedDate
+    notification_date: date
+    previous_address: str
+    reason: ChangeReason = ChangeReason.DOMESTIC_MOVE_IN
+    household_number: str | None = None
+
+
+@dataclass(frozen=True)
+class DraftRecorded:
+    """The draft a workflow created: its change id, the people and household, and alerts to show."""
+
+    change_id: int
+    atena_numbers: tuple[str, ...]
+    household_number: str
+    alerts: tuple[Alert, ...]
+
+
+def _error(field: str, reason: str, remedy: str, code: str) -> DomainError:
+    return DomainError(field=field, reason=reason, remedy=remedy, code=code)
+
+
+def _current(resident: Resident | None) -> ResidentSnapshot | None:
+    return resident.current if resident is not None else None
+
+
+def _returning_resident(facts: PersonFacts) -> Resident | None:
+    """A former resident this person is, decided by 住民票コード (standard 4.1.1.2: forced reuse)."""
+    if not facts.juminhyo_code:
+        return None
+    snapshot = (
+        ResidentSnapshot.objects.filter(juminhyo_code=facts.juminhyo_code, history_no__isnull=False)
+        .select_related("resident__current")
+        .order_by("-history_no")
+        .first()
+    )
+    if snapshot is None:
+        return None
+    current = _current(snapshot.resident)
+    if current is not None and current.status != ResidentStatus.REMOVED:
+        raise _error(
+            "juminhyo_code",
+            "この住民票コードの方は既に住民として記録されています。",
+            "転入ではなく転居または修正として処理してください。",
+            "registry.move_in_of_current_resident",
+        )
+    return snapshot.resident
+
+
+def _possible_duplicates(facts: PersonFacts) -> list[Alert]:
+    """氏名・性別・生年月日 matches are an alert, not a decision (standard 4.1.1.2)."""
+    birth = recorded_dates.sort_date_of(facts.birth_date)
+    matches = ResidentSnapshot.objects.filter(
+        current_of__isnull=False,
+        surname=facts.surname,
+        given_name=facts.given_name,
+        sex=facts.sex,
+        birth_sort_date=birth,
+    )
+    alerts = []
+    for snapshot in matches.select_related("resident")[:5]:
+        if snapshot.status == ResidentStatus.REMOVED:
+            message = "氏名・性別・生年月日が一致する除票があります。再転入でないか確認してください。"
+            code = "registry.possible_return"
+        else:
+            message = "氏名・性別・生年月日が一致する住民がいます。二重登録でないか確認してください。"
+            code = "registry.possible_duplicate"
+        alerts.append(Alert(field="surname", message=message, code=code))
+    return alerts
+
+
+def _check_move_in(move_in: MoveIn) -> tuple[list[PersonFacts], list[Alert]]:
+    if move_in.reason not in MOVE_IN_REASONS:
+        raise _error(
+            "reason",
+            "転入の異動事由ではありません。",
+            "国内転入または国外転入等を選んでください。",
+            "registry.move_in_reason",
+        )
+    if not move_in.members:
+        raise _error(
+            "members", "転入する方が入力されていません。", "1人以上入力してください。", "registry.no_members"
+        )
+    if not move_in.address.address.strip():
+        raise _error(
+            "address",
+            "住所が入力されていません。",
+            "転入先の住所を入力してください。",
+            "registry.address_required",
+        )
+    if not move_in.previous_address.strip():
+        raise _error(
+            "previous_address",
+            "転入前住所が入力されていません。",
+            "転入前の住所（国外の場合は国名）を入力してください。",
+            "registry.previous_address_required",
+        )
+    moved = recorded_dates.sort_date_of(move_in.move_in_date)
+    if move_in.notification_date < moved:
+        raise _error(
+            "notification_date",
+            "届出日が転入日より前です。",
+            "転入した後の日付を届出日に入力してください。",
+            "registry.notified_before_move",
+        )
+    checked: list[PersonFacts] = []
+    alerts: list[Alert] = []
+    for facts in move_in.members:
+        normalised, person_alerts = check_person(facts)
+        checked.append(normalised)
+        alerts += person_alerts
+    heads = [f for f in checked if f.relationship.kind is RelationshipKind.HEAD]
+    if move_in.household_number is None and len(heads) != 1:
+        raise _error(
+            "relationship",
+            "新しい世帯には世帯主が1人必要です。",
+            "続柄が「世帯主」の方を1人だけ指定してください。",
+            "registry.one_head_required",
+        )
+    if move_in.household_number is not None and heads:
+        raise _error(
+            "relationship",
+            "既存の世帯に世帯主として転入することはできません。",
+            "世帯主の変更は世帯変更届で処理してください。",
+            "registry.head_joins_household",
+        )
+    if (move_in.notification_date - moved).days > 14:
+        alerts.append(
+            Alert(
+                field="notification_date",
+                message="転入日から14日を超えた届出です。",
+                code="registry.late_move_in",
+            )
+        )
+    return checked, alerts
+
+
+def record_move_in(*, actor: Any, purpose: str, move_in: MoveIn) -> DraftRecorded:
+    """Enter a 転入 as a draft (standard 4.1.1). Nothing is visible outside review until committed."""
+    authorize(
+        actor=actor,
+        permission=Permission.RESIDENT_RECORD,
+        action=AuditAction.RESIDENT_MOVE_IN_RECORD,
+        purpose=purpose,
+        subject_type="change",
+    )
+    members, alerts = _check_move_in(move_in)
+    returning = [_returning_resident(facts) for facts in members]
+    for facts, previous in zip(members, returning, strict=True):
+        if previous is None:
+            alerts += _possible_duplicates(facts)
+    moved = recorded_dates.to_json(move_in.move_in_date)
+    with transaction.atomic():
+        change = Change.objects.create(
+            reason=move_in.reason,
+            change_date=recorded_dates.sort_date_of(move_in.move_in_date),
+            notification_date=move_in.notification_date,
+            notification_kind="届出",
+            made_by=actor,
+            made_at=timezone.now(),
+        )
+        household, existing_order = _household_for(move_in.household_number)
+        residents = [
+            previous
+            or Resident.objects.create(atena_number=numbering.issue_number(numbering.ATENA), kind=facts.kind)
+            for facts, previous in zip(members, returning, strict=True)
+        ]
+        order = _member_order(members, residents, existing_order)
+        for facts, resident in zip(members, residents, strict=True):
+            ResidentSnapshot.objects.create(
+                resident=resident,
+                change=change,
+                status=ResidentStatus.RESIDENT,
+                **_person_columns(facts),
+                household=household,
+                is_head=facts.relationship.kind is RelationshipKind.HEAD,
+                relationship=facts.relationship.text,
+                member_order=order.index(resident.atena_number) + 1,
+                postal_code=move_in.address.postal_code,
+                address_code=move_in.address.address_code,
+                address=move_in.address.address,
+                katagaki=move_in.address.katagaki,
+                previous_address=move_in.previous_address,
+                became_resident_date=moved,
+                became_resident_reason=move_in.reason,
+                address_set_date=moved,
+            )
+        record_event(
+            actor=actor,
+            action=AuditAction.RESIDENT_MOVE_IN_RECORD,
+            subject_type="change",
+            subject_id=str(change.pk),
+            purpose=purpose,
+        )
+    return DraftRecorded(
+        change_id=change.pk,
+        atena_numbers=tuple(r.atena_number for r in residents),
+        household_number=household.number,
+        alerts=tuple(alerts),
+    )
+
+
+def _household_for(number: str | None) -> tuple[Household, list[str]]:
+    """A new household, or an existing one with its current member order."""
+    if number is None:
+        return Household.objects.create(number=numbering.issue_number(numbering.HOUSEHOLD)), []
+    household = Household.objects.filter(number=number).first()
+    members = (
+        ResidentSnapshot.objects.filter(
+            household=household, current_of__isnull=False, status=ResidentStatus.RESIDENT
+        )
+        .order_by("member_order")
+        .values_list("resident__atena_number", flat=True)
+    )
+    if household is None or not members:
+        raise _error(
+            "household_number",
+            "指定された世帯がありません。",
+            "世帯番号を確認してください。",
+            "registry.household_not_found",
+        )
+    return household, list(members)
+
+
+def _member_order(members: list[PersonFacts], residents: list[Resident], existing: list[str]) -> list[str]:
+    """New households get the standard order (D.2); joiners are appended (ORD-2)."""
+    atena = [r.atena_number for r in residents]
+    if existing:
+        return append_new_members(existing, atena)
+    return compute_member_order(
+        Member(
+            atena_number=number,
+            relationship=facts.relationship,
+            approx_birth_date=recorded_dates.sort_date_of(facts.birth_date),
+        )
+        for number, facts in zip(atena, members, strict=True)
+    )
+
+
+def _person_columns(facts: PersonFacts) -> dict[str, object]:
+    return {
+        "kind": facts.kind,
+        "surname": facts.surname,
+        "given_name": facts.given_name,
+        "surname_kana": facts.surname_kana,
+        "given_name_kana": facts.given_name_kana,
+        "kana_confirmed": facts.kana_confirmed,
+        "former_surname": facts.former_surname,
+        "former_surname_kana": facts.former_surname_kana,
+        "alias": facts.alias,
+        "alias_kana": facts.alias_kana,
+        "birth_date": recorded_dates.to_json(facts.birth_date),
+        "birth_sort_date": recorded_dates.sort_date_of(facts.birth_date),
+        "sex": facts.sex,
+        "honseki": facts.honseki,
+        "hittousha": facts.hittousha,
+        "foreign": dataclasses.asdict(facts.foreign) if facts.foreign else None,
+        "juminhyo_code": facts.juminhyo_code,
+    }
+
+
+def commit_change(*, actor: Any, purpose: str, change_id: int) -> Change:
+    """本登録: a different clerk confirms a draft; snapshots get their 履歴番号 and become current."""
+    authorize(
+        actor=actor,
+        permission=Permission.RESIDENT_COMMIT,
+        action=AuditAction.RESIDENT_CHANGE_COMMIT,
+        purpose=purpose,
+        subject_type="change",
+        subject_id=str(change_id),
+    )
+    change = Change.objects.filter(pk=change_id).first()
+    if change is None or change.state != ChangeState.DRAFT:
+        raise _error(
+            "change_id",
+            "確認待ちの異動が見つかりません。",
+            "一覧から確認待ちの異動を選んでください。",
+            "registry.no_such_draft",
+        )
+    if change.made_by_id == actor.pk:
+        record_event(
+            actor=actor,
+            action=AuditAction.RESIDENT_CHANGE_COMMIT,
+            subject_type="change",
+            subject_id=str(change_id),
+            purpose=purpose,
+            outcome=Outcome.REFUSED,
+            outcome_reason="same_person_as_maker",
+        )
+        raise AccessRefused(
+            "入力した職員は本登録できません。別の職員が確認してください。", reason_code="same_person_as_maker"
+        )
+    with transaction.atomic():
+        change = Change.objects.select_for_update().get(pk=change_id)
+        if change.state != ChangeState.DRAFT:  # committed or discarded concurrently
+            raise _error(
+                "change_id",
+                "この異動は既に処理されています。",
+                "一覧を更新してください。",
+                "registry.draft_already_processed",
+            )
+        for snapshot in change.snapshots.select_related("resident").order_by("member_order"):
+            resident = Resident.objects.select_for_update().get(pk=snapshot.resident_id)
+            last = resident.snapshots.aggregate(last=Max("history_no"))["last"] or 0
+            snapshot.history_no = last + 1
+            if not snapshot.juminhyo_code and snapshot.status != ResidentStatus.REMOVED:
+                snapshot.juminhyo_code = numbering.take_juminhyo_code()
+            snapshot.save(update_fields=["history_no", "juminhyo_code"])
+            resident.current = snapshot
+            resident.save(update_fields=["current"])
+        change.state = ChangeState.COMMITTED
+        change.reviewed_by = actor
+        change.reviewed_at = timezone.now()
+        change.save(update_fields=["state", "reviewed_by", "reviewed_at"])
+        record_event(
+            actor=actor,
+            action=AuditAction.RESIDENT_CHANGE_COMMIT,
+            subject_type="change",
+            subject_id=str(change.pk),
+            purpose=purpose,
+        )
+    return change
+
+
+def discard_change(*, actor: Any, purpose: str, change_id: int, reason: str) -> Change:
+    """Discard a draft (e.g. entered in error); its snapshots never become history."""
+    authorize(
+        actor=actor,
+        permission=Permission.RESIDENT_RECORD,
+        action=AuditAction.RESIDENT_CHANGE_DISCARD,
+        purpose=purpose,
+        subject_type="change",
+        subject_id=str(change_id),
+    )
+    if not reason.strip():
+        raise _error(
+            "reason",
+            "破棄の理由が入力されていません。",
+            "理由を入力してください。",
+            "registry.reason_required",
+        )
+    with transaction.atomic():
+        change = Change.objects.select_for_update().filter(pk=change_id).first()
+        if change is None or change.state != ChangeState.DRAFT:
+            raise _error(
+                "change_id",
+                "確認待ちの異動が見つかりません。",
+                "一覧を更新してください。",
+                "registry.no_such_draft",
+            )
+        change.state = ChangeState.DISCARDED
+        change.reviewed_by = actor
+        change.reviewed_at = timezone.now()
+        change.save(update_fields=["state", "reviewed_by", "reviewed_at"])
+        record_event(
+            actor=actor,
+            action=AuditAction.RESIDENT_CHANGE_DISCARD,
+            subject_type="change",
+            subject_id=str(change.pk),
+            purpose=purpose,
+            reason=reason,
+        )
+    return change

@@ -1,0 +1,155 @@
+"""Clerk screens of the registry. Thin: a form, one service or selector call, a template."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from jumin.accounts.authorization import AccessRefused
+from jumin.domain.eras import Calendar
+from jumin.domain.errors import DomainError
+from jumin.domain.relationships import parse_relationship
+from jumin.domain.resident import ForeignResidentItems, PersonFacts, ResidentKind, Sex
+from jumin.domain.wareki import DateFieldKind, parse_date_input
+from jumin.registry import selectors, services
+from jumin.registry.forms import DecisionForm, LookupForm, MemberFormSet, MoveInForm
+
+
+def _refused(request: HttpRequest, error: AccessRefused) -> HttpResponse:
+    return render(request, "registry/refused.html", {"message": error.message}, status=403)
+
+
+@login_required
+def menu(request: HttpRequest) -> HttpResponse:
+    """住民記録 menu."""
+    return render(request, "registry/menu.html")
+
+
+@login_required
+def lookup(request: HttpRequest) -> HttpResponse:
+    """住民票照会: purpose and 宛名番号 by POST, so the number never appears in a URL."""
+    form = LookupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = selectors.resident_record(
+                actor=request.user,
+                purpose=form.cleaned_data["purpose"],
+                atena_number=form.cleaned_data["atena_number"],
+            )
+        except AccessRefused as error:
+            return _refused(request, error)
+        except DomainError as error:
+            form.add_error("atena_number", f"{error.reason}{error.remedy}")
+        else:
+            return render(request, "registry/record.html", {"record": record})
+    return render(request, "registry/lookup.html", {"form": form})
+
+
+@login_required
+def drafts(request: HttpRequest) -> HttpResponse:
+    """確認待ち一覧: drafts entered by others (no names in the list)."""
+    return render(
+        request, "registry/drafts.html", {"drafts": selectors.drafts_for_review(actor=request.user)}
+    )
+
+
+@login_required
+def draft(request: HttpRequest, change_id: int) -> HttpResponse:
+    """Review one draft, then commit (本登録) or discard it."""
+    form = DecisionForm(request.POST or None)
+    context: dict[str, Any] = {"form": form, "change_id": change_id}
+    if request.method == "POST" and form.is_valid():
+        purpose = form.cleaned_data["purpose"]
+        try:
+            if "show" in request.POST:
+                context["members"] = selectors.draft_for_review(
+                    actor=request.user, purpose=purpose, change_id=change_id
+                )
+            elif "commit" in request.POST:
+                services.commit_change(actor=request.user, purpose=purpose, change_id=change_id)
+                context["done"] = "本登録しました。"
+            elif "discard" in request.POST:
+                services.discard_change(
+                    actor=request.user,
+                    purpose=purpose,
+                    change_id=change_id,
+                    reason=form.cleaned_data["reason"],
+                )
+                context["done"] = "破棄しました。"
+        except AccessRefused as error:
+            return _refused(request, error)
+        except DomainError as error:
+            form.add_error(None, f"{error.reason}{error.remedy}")
+    return render(request, "registry/draft.html", context)
+
+
+def _member_facts(data: dict[str, Any], index: int) -> PersonFacts:
+    foreign = data["kind"] == ResidentKind.FOREIGN
+    birth = parse_date_input(
+        data["birth_date"],
+        field_kind=DateFieldKind.BIRTH,
+        calendar=Calendar.GREGORIAN if foreign else Calendar.WAREKI,
+        field=f"form-{index}-birth_date",
+    )
+    items = None
+    if foreign:
+        items = ForeignResidentItems(
+            nationality_code=data["nationality_code"],
+            category=data["foreign_category"],
+            residence_status=data["residence_status"],
+            period_of_stay=data["period_of_stay"],
+            stay_expiry_date=data["stay_expiry_date"],
+            residence_card_number=data["residence_card_number"],
+        )
+    return PersonFacts(
+        kind=ResidentKind(data["kind"]),
+        surname=data["surname"],
+        given_name=data["given_name"],
+        surname_kana=data["surname_kana"],
+        given_name_kana=data["given_name_kana"],
+        birth_date=birth.value,
+        sex=Sex(data["sex"]),
+        relationship=parse_relationship(data["relationship"], field=f"form-{index}-relationship"),
+        honseki=data["honseki"],
+        hittousha=data["hittousha"],
+        foreign=items,
+    )
+
+
+@login_required
+def move_in(request: HttpRequest) -> HttpResponse:
+    """転入届の入力 (draft). Errors name the field, the reason and the remedy; nothing is half-written."""
+    form = MoveInForm(request.POST or None)
+    members = MemberFormSet(request.POST or None)
+    context: dict[str, Any] = {"form": form, "members": members}
+    if request.method == "POST" and form.is_valid() and members.is_valid():
+        data = form.cleaned_data
+        try:
+            moved = parse_date_input(
+                data["move_in_date"], field_kind=DateFieldKind.BECAME_RESIDENT, field="move_in_date"
+            )
+            facts = [_member_facts(m, i) for i, m in enumerate(members.cleaned_data) if m]
+            result = services.record_move_in(
+                actor=request.user,
+                purpose=data["purpose"],
+                move_in=services.MoveIn(
+                    members=facts,
+                    address=services.Address(
+                        address=data["address"], katagaki=data["katagaki"], postal_code=data["postal_code"]
+                    ),
+                    move_in_date=moved.value,
+                    notification_date=data["notification_date"],
+                    previous_address=data["previous_address"],
+                    household_number=data["household_number"] or None,
+                ),
+            )
+        except AccessRefused as error:
+            return _refused(request, error)
+        except DomainError as error:
+            context["error"] = error
+        else:
+            return render(request, "registry/move_in_done.html", {"draft": result})
+    return render(request, "registry/move_in.html", context)

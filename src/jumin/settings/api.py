@@ -1,0 +1,28 @@
+"""The node's JSON API: one NinjaAPI, one router per app, OpenAPI at /api/docs (staff only).
+
+Domain errors become 400 with field, reason and remedy; refusals become 403 with a Japanese
+message (already audited by the service); anonymous calls get 401.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.security import django_auth
+
+from jumin.accounts.authorization import AccessRefused
+from jumin.domain.errors import DomainError
+from jumin.registry.api import router as registry_router
+
+api = NinjaAPI(title="Jumin API", version="1", auth=django_auth, urls_namespace="api")
+api.add_router("/registry", registry_router)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, error: DomainError) -> HttpResponse:
+    return api.create_response(request, error.as_dict(), status=400)
+
+
+@api.exception_handler(AccessRefused)
+def access_refused(request: HttpRequest, error: AccessRefused) -> HttpResponse:
+    return api.create_response(request, {"message": error.message}, status=403)

@@ -1,0 +1,99 @@
+"""Registry fixtures: staff with real grants, a filled 住民票コード pool, a person factory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+
+from jumin.accounts.models import User
+from jumin.accounts.permissions import Permission
+from jumin.domain.relationships import parse_relationship
+from jumin.domain.resident import ForeignResidentItems, PersonFacts, ResidentKind, Sex
+from jumin.domain.wareki import WarekiDate
+from jumin.registry import numbering
+from tests.helpers.accounts import StaffClient, grant_permissions, log_in, make_user, terminal_client
+
+PURPOSE = "resident_counter"
+DEFAULT_BIRTH = WarekiDate("showa", 35, 4, 1)
+
+
+@pytest.fixture
+def make_clerk(db: None) -> Callable[..., User]:
+    """A staff account holding a real grant of exactly these permissions (tests/helpers/accounts.py)."""
+
+    def make(username: str, *permissions: Permission) -> User:
+        user = make_user(username=username, display_name=username)
+        if permissions:
+            grant_permissions(user, permissions)
+        return user
+
+    return make
+
+
+def logged_in(user: User) -> StaffClient:
+    """A client on a registered terminal, logged in as ``user`` with the second factor passed."""
+    return log_in(terminal_client(), user)
+
+
+@pytest.fixture
+def clerk(make_clerk: Callable[..., User]) -> User:
+    return make_clerk("maker", Permission.RESIDENT_RECORD, Permission.RESIDENT_VIEW)
+
+
+@pytest.fixture
+def reviewer(make_clerk: Callable[..., User]) -> User:
+    return make_clerk(
+        "checker", Permission.RESIDENT_COMMIT, Permission.RESIDENT_VIEW, Permission.RESIDENT_RECORD
+    )
+
+
+@pytest.fixture
+def code_pool(db: None) -> list[str]:
+    codes = [f"{n:011d}" for n in range(24727059600, 24727059650)]
+    numbering.load_code_pool(codes)
+    return codes
+
+
+def person(
+    surname: str = "青木",
+    given_name: str = "太郎",
+    surname_kana: str = "アオキ",
+    given_name_kana: str = "タロウ",
+    *,
+    relationship: str = "世帯主",
+    born: WarekiDate | date = DEFAULT_BIRTH,
+    sex: Sex = Sex.MALE,
+    kind: ResidentKind = ResidentKind.JAPANESE,
+    **extra: Any,
+) -> PersonFacts:
+    """A valid person; tests state only what matters to them (style.md, factories)."""
+    if kind is ResidentKind.JAPANESE:
+        extra.setdefault("honseki", "長崎県佐世保市八幡町1番地")
+        extra.setdefault("hittousha", "青木 太郎")
+    else:
+        extra.setdefault(
+            "foreign",
+            ForeignResidentItems(
+                nationality_code="704",
+                category="中長期在留者",
+                alphabet_name="NGUYEN VAN AN",
+                residence_status="技術・人文知識・国際業務",
+                period_of_stay="5年",
+                stay_expiry_date="2029-03-31",
+                residence_card_number="AB12345678CD",
+            ),
+        )
+    return PersonFacts(
+        kind=kind,
+        surname=surname,
+        given_name=given_name,
+        surname_kana=surname_kana,
+        given_name_kana=given_name_kana,
+        birth_date=born,
+        sex=sex,
+        relationship=parse_relationship(relationship),
+        **extra,
+    )

@@ -1,0 +1,108 @@
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from jumin.accounts.models import User
+from jumin.audit.models import AuditEntry
+from jumin.audit.selectors import verify_chain
+from jumin.crypto.models import filter_by_individual_number
+from jumin.domain import recorded_dates
+from jumin.domain.errors import DomainError
+from jumin.population import write_population
+from jumin.registry.importer import import_population
+from jumin.registry.models import Household, Resident, ResidentSnapshot
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def population_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("population") / "pop.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        write_population(out, 300, "422029", seed=7)
+    return path
+
+
+@pytest.fixture
+def loader(make_clerk: Callable[..., User]) -> User:
+    return make_clerk("migration-operator")
+
+
+def lines(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_every_line_becomes_a_current_committed_record(population_file: Path, loader: User) -> None:
+    records = lines(population_file)
+    result = import_population(population_file, actor=loader, batch_size=64)
+    assert result.residents == len(records) == Resident.objects.count()
+    assert result.households == len({r["household_number"] for r in records}) == Household.objects.count()
+    assert not Resident.objects.filter(current__isnull=True).exists()
+    assert set(ResidentSnapshot.objects.values_list("history_no", flat=True)) == {1}
+
+
+def test_values_survive_the_load_exactly(population_file: Path, loader: User) -> None:
+    import_population(population_file, actor=loader)
+    for record in lines(population_file)[:50]:
+        snapshot = Resident.objects.get(atena_number=record["atena_number"]).current
+        assert snapshot is not None
+        assert (snapshot.surname, snapshot.given_name, snapshot.surname_kana) == (
+            record["surname"],
+            record.get("given_name", ""),
+            record["surname_kana"],
+        )
+        assert (
+            recorded_dates.sort_date_of(recorded_dates.from_json(snapshot.birth_date)).isoformat()
+            == record["birth_date"]
+        )
+        assert snapshot.get_individual_number() == record["individual_number"]
+        assert snapshot.status == ("removed" if record["status"] == "removed" else "resident")
+        assert snapshot.household.number == record["household_number"]
+
+
+def test_individual_numbers_are_encrypted_and_found_by_blind_index(
+    population_file: Path, loader: User
+) -> None:
+    import_population(population_file, actor=loader)
+    record = lines(population_file)[10]
+    number = str(record["individual_number"])
+    stored = ResidentSnapshot.objects.values_list("individual_number", flat=True)
+    assert all(number not in str(value) for value in stored)
+    found = filter_by_individual_number(ResidentSnapshot.objects.all(), number)
+    assert [s.resident.atena_number for s in found] == [record["atena_number"]]
+
+
+def test_the_load_is_one_audited_event_and_the_chain_stays_intact(
+    population_file: Path, loader: User
+) -> None:
+    before = AuditEntry.objects.count()
+    result = import_population(population_file, actor=loader)
+    entries = list(AuditEntry.objects.filter(seq__gt=before))
+    assert [(e.action, e.subject_id) for e in entries] == [("resident:import:run", str(result.change_id))]
+    assert result.sha256 in entries[0].reason
+    assert verify_chain().intact
+
+
+def test_a_bad_line_stops_the_whole_load_and_names_only_its_line_number(
+    tmp_path: Path, population_file: Path, loader: User
+) -> None:
+    records = lines(population_file)[:20]
+    records[12] = {**records[12], "individual_number": "123456789010"}
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
+    with pytest.raises(DomainError) as raised:
+        import_population(path, actor=loader, batch_size=5)
+    assert raised.value.field == "line 13"
+    assert "123456789010" not in str(raised.value)
+    assert not Resident.objects.exists()
+
+
+def test_an_unknown_layout_version_is_refused(tmp_path: Path, population_file: Path, loader: User) -> None:
+    record = {**lines(population_file)[0], "layout_version": 2}
+    path = tmp_path / "v2.jsonl"
+    path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    with pytest.raises(DomainError) as raised:
+        import_population(path, actor=loader)
+    assert raised.value.code == "import.layout_version"
