@@ -42,8 +42,10 @@ test-sqlite: setup ## The whole test suite on SQLite
 test-postgres: setup ## The whole test suite on a throwaway PostgreSQL cluster
 	$(PY) tools/throwaway_postgres.py -- $(PY) -m pytest -q -p no:cacheprovider
 
-bench: setup ## Benchmarks (performance.md); never part of `make test`
-	$(BIN)/jumin bench --json var/bench.json
+RESIDENTS ?= 1000000
+bench: setup ## Benchmarks (performance.md) on SQLite and PostgreSQL; RESIDENTS=N (default 1,000,000)
+	$(BIN)/jumin bench --residents $(RESIDENTS) --json var/bench-sqlite.json
+	$(PY) tools/throwaway_postgres.py -- $(BIN)/jumin bench --residents $(RESIDENTS) --json var/bench-postgres.json
 
 clean: ## Remove the venv and local databases
 	rm -rf $(VENV) var/*.sqlite3* var/demo

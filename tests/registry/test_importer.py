@@ -106,3 +106,30 @@ def test_an_unknown_layout_version_is_refused(tmp_path: Path, population_file: P
     with pytest.raises(DomainError) as raised:
         import_population(path, actor=loader)
     assert raised.value.code == "import.layout_version"
+
+
+def test_numbering_continues_after_the_imported_numbers(
+    population_file: Path, loader: User, clerk: User, code_pool: list[str]
+) -> None:
+    from jumin.registry.services import record_move_in
+    from tests.registry.conftest import PURPOSE
+    from tests.registry.test_move_in import family_move_in
+
+    import_population(population_file, actor=loader)
+    imported = set(Resident.objects.values_list("atena_number", flat=True))
+    draft = record_move_in(actor=clerk, purpose=PURPOSE, move_in=family_move_in())
+    assert not set(draft.atena_numbers) & imported
+    assert draft.household_number not in set(
+        Household.objects.exclude(number=draft.household_number).values_list("number", flat=True)
+    )
+
+
+def test_loading_the_same_file_twice_is_refused_and_changes_nothing(
+    population_file: Path, loader: User
+) -> None:
+    import_population(population_file, actor=loader)
+    before = (Resident.objects.count(), ResidentSnapshot.objects.count(), AuditEntry.objects.count())
+    with pytest.raises(DomainError) as raised:
+        import_population(population_file, actor=loader)
+    assert raised.value.code == "import.duplicate"
+    assert (Resident.objects.count(), ResidentSnapshot.objects.count(), AuditEntry.objects.count()) == before

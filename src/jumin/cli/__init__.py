@@ -37,6 +37,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         port=args.port,
         serve=not args.no_serve,
         reset_admin_password=args.reset_admin_password,
+        residents=args.residents,
     )
 
 
@@ -116,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo_cmd.add_argument("--municipality", default="422029", help="全国地方公共団体コード (6 digits)")
     demo_cmd.add_argument("--port", type=int, default=8000)
     demo_cmd.add_argument("--no-serve", action="store_true", help="set up only; do not start the server")
+    demo_cmd.add_argument(
+        "--residents", type=int, default=2000, help="synthetic residents seeded on first run"
+    )
     demo_cmd.add_argument(
         "--reset-admin-password", action="store_true", help="issue and print a new admin password"
     )

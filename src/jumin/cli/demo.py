@@ -9,7 +9,9 @@ from pathlib import Path
 from jumin.settings.env import BASE_DIR_DEFAULT
 
 
-def run(*, municipality: str, port: int, serve: bool, reset_admin_password: bool = False) -> int:
+def run(
+    *, municipality: str, port: int, serve: bool, reset_admin_password: bool = False, residents: int = 2000
+) -> int:
     """Migrate, load masters (first run only), create the admin once, then serve on 127.0.0.1.
 
     Idempotent: a second run skips what is already in place and starts in seconds.
@@ -51,6 +53,11 @@ def run(*, municipality: str, port: int, serve: bool, reset_admin_password: bool
         return 2
 
     admin = ensure_demo_admin(reset_password=reset_admin_password)
+    from jumin.cli import demo_data
+
+    seeded = demo_data.seed_residents(code, residents)
+    demo_data.ensure_code_pool()
+    clerks = demo_data.ensure_demo_clerks() if admin else []
     print()
     print(f"Jumin デモ: {town.name}（{code}）の市区町村ノード")
     print(f"  URL:      http://127.0.0.1:{port}/")
@@ -69,6 +76,13 @@ def run(*, municipality: str, port: int, serve: bool, reset_admin_password: bool
         )
     else:
         print("  パスワード: 初回に表示済み（再発行: make demo ARGS=--reset-admin-password）")
+    for clerk in clerks:
+        print(
+            f"  職員ID:   {clerk.user.username}（{clerk.user.display_name}）パスワード: {clerk.password}"
+            f"  TOTP秘密鍵: {clerk.totp_secret}"
+        )
+    if seeded:
+        print(f"  合成住民: {seeded:,}人を登録しました（すべて架空のデータです）。")
     print()
     if serve:
         # Django's development server is enough for a one-machine demo; `jumin serve` (issue 7)

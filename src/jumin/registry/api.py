@@ -207,3 +207,40 @@ def resident_history(request: HttpRequest, payload: LookupIn) -> Status[object]:
             actor=request.user, purpose=payload.purpose, atena_number=payload.atena_number
         ),
     )
+
+
+class SearchCriteriaIn(Schema):
+    """Search conditions (standard 2.1.2, 2.1.3); every given condition must hold."""
+
+    kana_name: str = ""
+    kanji_name: str = ""
+    name_mode: selectors.NameMatch = selectors.NameMatch.EXACT
+    birth_date: str = ""
+    sex: str = ""
+    address_code: str = ""
+    address: str = ""
+    atena_number: str = ""
+    household_number: str = ""
+    juminhyo_code: str = ""
+    individual_number: str = ""
+    include_removed: bool = False
+    include_past_names: bool = True
+    limit: int = 200
+
+
+class SearchIn(Schema):
+    purpose: str
+    criteria: SearchCriteriaIn
+
+
+@router.post("/search", response={200: selectors.SearchResult, 400: ErrorOut, 403: RefusedOut})
+def search_residents(request: HttpRequest, payload: SearchIn) -> Status[object]:
+    """住民検索 (standard 2.1.2, 2.1.3): conditions in the body, never the URL; audited as listed."""
+    return Status(
+        200,
+        selectors.search_residents(
+            actor=request.user,
+            purpose=payload.purpose,
+            criteria=selectors.SearchCriteria(**payload.criteria.dict()),
+        ),
+    )

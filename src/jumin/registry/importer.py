@@ -16,7 +16,8 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
-from django.db import connection, models, transaction
+from django.core.management.color import no_style
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -26,7 +27,17 @@ from jumin.crypto.individual_number import blind_index, encrypt_individual_numbe
 from jumin.crypto.keys import get_keyring
 from jumin.domain.errors import DomainError
 from jumin.domain.resident import ResidentStatus
-from jumin.registry.models import Change, ChangeState, Household, Resident, ResidentSnapshot
+from jumin.registry import numbering
+from jumin.registry.models import (
+    Change,
+    ChangeState,
+    Household,
+    NumberCounter,
+    Resident,
+    ResidentSearchKey,
+    ResidentSnapshot,
+)
+from jumin.registry.search_keys import KEY_COLUMNS, PersonKeyFacts, key_tuples, name_entries
 
 LAYOUT_VERSION = 1
 MIGRATION_REASON = "移行"
@@ -181,6 +192,61 @@ def _batches(
         yield batch
 
 
+def _serial(number: str) -> int:
+    """The serial part of a 宛名番号/世帯番号 (all but the check digit); 0 for a legacy non-numeric one."""
+    return int(number[:-1]) if number[:-1].isdigit() else 0
+
+
+def _advance_counter(name: str, serial: int) -> None:
+    """Numbering continues after the highest imported serial, so new numbers never collide (A.4)."""
+    counter, _ = NumberCounter.objects.select_for_update().get_or_create(name=name)
+    if serial > counter.last_serial:
+        counter.last_serial = serial
+        counter.save(update_fields=["last_serial"])
+
+
+_SNAPSHOT_COLUMN_INDEX = {name: i for i, name in enumerate(SNAPSHOT_COLUMNS)}
+
+
+def _search_keys(row: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    """The search-key rows of one loaded person (standard 2.1.2, 2.1.3-a), from its snapshot row."""
+
+    def column(name: str) -> Any:
+        return row[_SNAPSHOT_COLUMN_INDEX[name]]
+
+    facts = PersonKeyFacts(
+        resident_id=column("resident"),
+        snapshot_id=column("id"),
+        household_id=column("household"),
+        birth_sort_date=column("birth_sort_date"),
+        sex=column("sex"),
+        address_code=column("address_code"),
+        address=column("address"),
+        status=column("status"),
+        juminhyo_code=column("juminhyo_code"),
+    )
+    current = name_entries(
+        surname=column("surname"),
+        given_name=column("given_name"),
+        surname_kana=column("surname_kana"),
+        given_name_kana=column("given_name_kana"),
+        former_surname=column("former_surname"),
+        former_surname_kana=column("former_surname_kana"),
+        alias=column("alias"),
+        alias_kana=column("alias_kana"),
+    )
+    return key_tuples(facts, current)
+
+
+def _reset_id_sequences() -> None:
+    """PostgreSQL: move id sequences past the ids written explicitly, so later ORM inserts never collide."""
+    statements = connection.ops.sequence_reset_sql(no_style(), [Household, Resident, ResidentSnapshot])
+    if statements:
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+
+
 def _next_id(model: type[models.Model]) -> int:
     return int(model._default_manager.aggregate(last=Max("id"))["last"] or 0) + 1
 
@@ -192,7 +258,7 @@ def import_population(
     digest = hashlib.sha256()
     keyring = get_keyring()
     households: dict[str, int] = {}
-    count = new_household_count = 0
+    count = new_household_count = max_atena_serial = 0
     with transaction.atomic(), path.open("rb") as stream:
         now = timezone.now()
         change = Change.objects.create(
@@ -215,8 +281,10 @@ def import_population(
         household_table = _Table(Household, ("id", "number", "created_at"))
         resident_table = _Table(Resident, ("id", "atena_number", "kind", "created_at", "current"))
         snapshot_table = _Table(ResidentSnapshot, SNAPSHOT_COLUMNS)
+        key_table = _Table(ResidentSearchKey, KEY_COLUMNS)
         for batch in _batches(_records(stream, digest), batch_size):
             new_households, residents, snapshots = [], [], []
+            keys: list[tuple[Any, ...]] = []
             for line_no, record in batch:
                 number = record["household_number"]
                 if number not in households:
@@ -236,6 +304,7 @@ def import_population(
                         "import.individual_number",
                     ) from None
                 removed = record["status"] == "removed"
+                max_atena_serial = max(max_atena_serial, _serial(record["atena_number"]))
                 residents.append(
                     (next_resident, record["atena_number"], record["resident_kind"], now, next_snapshot)
                 )
@@ -283,13 +352,27 @@ def import_population(
                         index,
                     )
                 )
+                keys += _search_keys(snapshots[-1])
                 next_resident += 1
                 next_snapshot += 1
-            household_table.insert(new_households)
+            try:
+                with transaction.atomic():
+                    household_table.insert(new_households)
+                    resident_table.insert(residents)
+                    snapshot_table.insert(snapshots)
+                    key_table.insert(keys)
+            except IntegrityError:
+                raise DomainError(
+                    field=f"lines {batch[0][0]}-{batch[-1][0]}",
+                    reason="登録済みの宛名番号・世帯番号・住民と重複する行があります。",
+                    remedy="元データの番号を確認し、未登録の住民だけを読み込んでください。",
+                    code="import.duplicate",
+                ) from None
             new_household_count += len(new_households)
-            resident_table.insert(residents)
-            snapshot_table.insert(snapshots)
             count += len(batch)
+        _reset_id_sequences()
+        _advance_counter(numbering.ATENA, max_atena_serial)
+        _advance_counter(numbering.HOUSEHOLD, max((_serial(n) for n in households), default=0))
         record_event(
             actor=actor,
             action=AuditAction.RESIDENT_IMPORT_RUN,
@@ -299,5 +382,5 @@ def import_population(
             reason=f"{count} residents from a file with sha256 {digest.hexdigest()}",
         )
     return ImportResult(
-        residents=count, households=len(households), change_id=change.pk, sha256=digest.hexdigest()
+        residents=count, households=new_household_count, change_id=change.pk, sha256=digest.hexdigest()
     )

@@ -173,3 +173,57 @@ class ResidentSnapshot(HasIndividualNumber):
 
     def __str__(self) -> str:
         return f"宛名番号 {self.resident_id} 履歴 {self.history_no or '仮'}"
+
+
+class SearchKeyKind(models.TextChoices):
+    """Which name of a person a search-key row stands for (standard 2.1.3-a: 氏名, 旧氏, 通称)."""
+
+    NAME = "name", "氏名"
+    FORMER_SURNAME = "former_surname", "旧氏"
+    ALIAS = "alias", "通称"
+
+
+class ResidentSearchKey(models.Model):
+    """Derived search keys of one committed, current person (standard 2.1.2-b/c/d, 2.1.3-a/c/d).
+
+    Not history: the rows of a person are deleted and rewritten whenever a change of theirs is
+    committed, and only ever point at the person's current committed snapshot, so a draft (仮登録)
+    can never be found. One row per distinct name: the current 氏名 (always present, even with
+    empty keys), the current 旧氏 and 通称, and every earlier 氏名/旧氏/通称 from the person's history
+    (``is_current_name`` False, 2.1.3-d). Every row repeats the person's current birth date, sex,
+    address and status so that combined searches stay on one table. Keys follow algorithms.md C.1
+    (kana, ``KANA_KEY_VERSION``) and C.2 (variant kanji, ``variant_key_version()``); a change of
+    either rule requires rebuilding this table.
+    """
+
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="search_keys")
+    snapshot = models.ForeignKey(ResidentSnapshot, on_delete=models.CASCADE, related_name="+", db_index=False)
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField("名前の種類", max_length=16, choices=SearchKeyKind.choices)
+    is_current_name = models.BooleanField("現在の名前", default=True)
+    full_key = models.CharField("フリガナ検索キー（氏名）", max_length=200, db_index=True)
+    surname_key = models.CharField("フリガナ検索キー（氏）", max_length=100)
+    given_key = models.CharField("フリガナ検索キー（名）", max_length=100)
+    variant_key = models.CharField("異体字検索キー（氏名）", max_length=200, db_index=True)
+    variant_surname_key = models.CharField("異体字検索キー（氏）", max_length=100)
+    variant_given_key = models.CharField("異体字検索キー（名）", max_length=100)
+    birth_sort_date = models.DateField("生年月日（並べ替え用）")
+    sex = models.CharField("性別", max_length=10)
+    address_code = models.CharField("住所コード", max_length=11)
+    address = models.CharField("住所", max_length=200)
+    status = models.CharField("住民状態", max_length=20)
+    juminhyo_code = models.CharField("住民票コード", max_length=11)
+
+    class Meta:
+        verbose_name = "検索キー"
+        verbose_name_plural = "検索キー"
+        indexes: ClassVar = [
+            models.Index(fields=["surname_key", "given_key"], name="registry_skey_surname_idx"),
+            models.Index(fields=["given_key"], name="registry_skey_given_idx"),
+            models.Index(fields=["birth_sort_date"], name="registry_skey_birth_idx"),
+            models.Index(fields=["address_code", "full_key"], name="registry_skey_addr_idx"),
+            models.Index(fields=["juminhyo_code"], name="registry_skey_code_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"検索キー {self.pk}"

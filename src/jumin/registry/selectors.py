@@ -20,15 +20,21 @@ from jumin.domain import recorded_dates
 from jumin.domain.errors import DomainError
 from jumin.domain.resident import ResidentKind
 from jumin.registry.models import Change, ChangeState, Resident, ResidentSnapshot
+from jumin.registry.search import NameMatch, SearchCriteria, SearchHit, SearchResult, search_residents
 
 __all__ = [
     "MASK",
     "DraftSummary",
+    "NameMatch",
     "ResidentView",
+    "SearchCriteria",
+    "SearchHit",
+    "SearchResult",
     "draft_for_review",
     "drafts_for_review",
     "resident_history",
     "resident_record",
+    "search_residents",
 ]
 
 

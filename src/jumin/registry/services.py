@@ -28,6 +28,7 @@ from jumin.domain.relationships import RelationshipKind
 from jumin.domain.resident import ChangeReason, PersonFacts, ResidentStatus, check_person
 from jumin.registry import numbering
 from jumin.registry.models import Change, ChangeState, Household, Resident, ResidentSnapshot
+from jumin.registry.search_keys import rebuild_search_keys
 
 MOVE_IN_REASONS = (ChangeReason.DOMESTIC_MOVE_IN, ChangeReason.MOVE_IN_FROM_ABROAD)
 
@@ -309,7 +310,11 @@ def _person_columns(facts: PersonFacts) -> dict[str, object]:
 
 
 def commit_change(*, actor: Any, purpose: str, change_id: int) -> Change:
-    """本登録: a different clerk confirms a draft; snapshots get their 履歴番号 and become current."""
+    """本登録: a different clerk confirms a draft; snapshots get their 履歴番号 and become current.
+
+    The people's search keys (standard 2.1.2, 2.1.3) are rewritten in the same transaction, so a
+    draft is never searchable and a committed change is searchable at once.
+    """
     authorize(
         actor=actor,
         permission=Permission.RESIDENT_COMMIT,
@@ -357,6 +362,8 @@ def commit_change(*, actor: Any, purpose: str, change_id: int) -> Change:
             snapshot.save(update_fields=["history_no", "juminhyo_code"])
             resident.current = snapshot
             resident.save(update_fields=["current"])
+            # Search keys are derived data: replaced, never versioned (standard 2.1.3-d).
+            rebuild_search_keys(resident, snapshot)
         change.state = ChangeState.COMMITTED
         change.reviewed_by = actor
         change.reviewed_at = timezone.now()

@@ -15,7 +15,7 @@ from jumin.domain.relationships import parse_relationship
 from jumin.domain.resident import ForeignResidentItems, PersonFacts, ResidentKind, Sex
 from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry import selectors, services
-from jumin.registry.forms import DecisionForm, LookupForm, MemberFormSet, MoveInForm
+from jumin.registry.forms import DecisionForm, LookupForm, MemberFormSet, MoveInForm, SearchForm
 
 
 def _refused(request: HttpRequest, error: AccessRefused) -> HttpResponse:
@@ -46,6 +46,29 @@ def lookup(request: HttpRequest) -> HttpResponse:
         else:
             return render(request, "registry/record.html", {"record": record})
     return render(request, "registry/lookup.html", {"form": form})
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    """住民検索 (standard 2.1.2, 2.1.3): conditions by POST only; each row opens 照会 by POST too."""
+    form = SearchForm(request.POST or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        purpose = data.pop("purpose")
+        mode = selectors.NameMatch(data.pop("name_mode"))
+        try:
+            context["result"] = selectors.search_residents(
+                actor=request.user,
+                purpose=purpose,
+                criteria=selectors.SearchCriteria(**data, name_mode=mode),
+            )
+        except AccessRefused as error:
+            return _refused(request, error)
+        except DomainError as error:
+            form.add_error(None, f"{error.reason}{error.remedy}")
+        context["purpose"] = purpose
+    return render(request, "registry/search.html", context)
 
 
 @login_required

@@ -1,0 +1,459 @@
+"""住民検索 (standard 2.1.2, 2.1.3): criteria, the breadth guard and the audited search selector.
+
+The search reads only ``ResidentSearchKey`` rows, which exist for committed current records alone, so
+a draft (仮登録) is never returned to anybody. Every search is authorised (``RESIDENT_SEARCH``; a
+個人番号 condition also needs ``INDIVIDUAL_NUMBER_ACCESS``) and audited with ``record_results``
+("appeared in results") in the transaction of the read. Neither refusals nor the audit entry repeat
+the values searched for: the entry names only the kinds of conditions used.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
+from django.views.decorators.debug import sensitive_variables
+
+from jumin.accounts.authorization import authorize
+from jumin.accounts.permissions import Permission
+from jumin.audit.actions import AuditAction
+from jumin.audit.services import record_results
+from jumin.crypto.models import filter_by_individual_number
+from jumin.domain import recorded_dates
+from jumin.domain.eras import last_day_of_month, resolve_table
+from jumin.domain.errors import DomainError
+from jumin.domain.kana import kana_search_key, variant_kanji_key
+from jumin.domain.resident import ResidentKind, ResidentStatus, Sex
+from jumin.domain.wareki import parse_date_input
+from jumin.registry.models import ResidentSearchKey, ResidentSnapshot, SearchKeyKind
+
+__all__ = [
+    "DEFAULT_LIMIT",
+    "MAX_LIMIT",
+    "BirthRange",
+    "NameMatch",
+    "SearchCriteria",
+    "SearchHit",
+    "SearchResult",
+    "parse_birth_condition",
+    "search_residents",
+]
+
+DEFAULT_LIMIT = 200
+MAX_LIMIT = 1000
+SEARCH_ACTION = AuditAction.RESIDENT_RECORD_LIST
+_MAX_CHAR = "\U0010ffff"
+
+
+class NameMatch(StrEnum):
+    """Name match modes (standard 2.1.2-c; algorithms.md C.1 "Match modes").
+
+    ``prefix`` (前方一致) is the indexable kind of partial match; ``partial`` (部分一致) is the
+    substring match of C.1 and may scan, bounded by the result limit.
+    """
+
+    EXACT = "exact"
+    PREFIX = "prefix"
+    PARTIAL = "partial"
+    SURNAME = "surname"
+    GIVEN_NAME = "given_name"
+
+
+@dataclass(frozen=True)
+class SearchCriteria:
+    """Conditions of one search; all given conditions must hold (AND, standard 2.1.3-c).
+
+    ``kana_name`` is フリガナ (katakana, hiragana or half-width; folded per algorithms.md C.1),
+    ``kanji_name`` the name in kanji or alphabet (compared through the variant key, C.2), both with
+    ``name_mode``. ``birth_date`` is 和暦 or 西暦 text: a day, a year and month (「昭和35年4月」,
+    「1960-04」) or a year (「S35年」, 「1960」) (2.1.3-a). ``address`` is a prefix of the address text.
+    """
+
+    kana_name: str = ""
+    kanji_name: str = ""
+    name_mode: NameMatch = NameMatch.EXACT
+    birth_date: str = ""
+    sex: str = ""
+    address_code: str = ""
+    address: str = ""
+    atena_number: str = ""
+    household_number: str = ""
+    juminhyo_code: str = ""
+    individual_number: str = field(default="", repr=False)
+    include_removed: bool = False
+    include_past_names: bool = True
+    limit: int = DEFAULT_LIMIT
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One person found: their current committed record as a result list shows it.
+
+    ``matched_on`` names the kinds of name that matched (``name``, ``former_surname``, ``alias``,
+    ``past_name``). ``suppression_mark_placeholder`` and ``support_measure_mark_placeholder`` are
+    placeholders for the 抑止 and 支援措置 marks (standard 2.2.4-a, 3.x): always False until those
+    records exist in Jumin.
+    """
+
+    atena_number: str
+    status: str
+    kind: str
+    surname: str
+    given_name: str
+    surname_kana: str
+    given_name_kana: str
+    birth_date: str
+    sex: str
+    address: str
+    katagaki: str
+    household_number: str
+    is_removed: bool
+    matched_on: tuple[str, ...]
+    suppression_mark_placeholder: bool = False
+    support_measure_mark_placeholder: bool = False
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The hits (at most ``limit``) and whether more people matched than were returned."""
+
+    hits: list[SearchHit]
+    has_more: bool
+    limit: int
+
+
+@dataclass(frozen=True)
+class BirthRange:
+    """A birth-date condition as a closed range of sort dates; ``full_day`` when a whole day was given."""
+
+    start: date
+    end: date
+    full_day: bool
+
+
+def _error(field_name: str, reason: str, remedy: str, code: str) -> DomainError:
+    return DomainError(field=field_name, reason=reason, remedy=remedy, code=code)
+
+
+_YEAR = re.compile(r"(?P<era>[^0-9]*?)(?P<y>[0-9]{1,4}|元)年?")
+_YEAR_MONTH = re.compile(r"(?P<era>[^0-9]*?)(?P<y>[0-9]{1,4}|元)(?:年|[./-])(?P<m>[0-9]{1,2})月?")
+
+
+def _gregorian_year(era_token: str, year_text: str) -> int:
+    if not era_token:
+        if len(year_text) == 4:
+            return int(year_text)
+        raise _error(
+            "birth_date",
+            "生年月日の年が正しくありません。",
+            "「昭和35年」のように元号を付けるか、西暦の4桁で入力してください。",
+            "search.birth_year",
+        )
+    era = resolve_table(None).find(era_token)
+    if era is None or len(year_text) == 4:
+        raise _error(
+            "birth_date",
+            "生年月日の元号または年が正しくありません。",
+            "「昭和35年」「S35」のように、元号と3桁までの年で入力してください。",
+            "search.birth_era",
+        )
+    return era.gregorian_year(1 if year_text == "元" else int(year_text))
+
+
+def parse_birth_condition(text: str) -> BirthRange:
+    """A birth-date condition: a day (via parse_date_input), a year and month, or a year (2.1.3-a).
+
+    和暦 and 西暦 are both accepted and compared on the Gregorian sort date, so either finds a
+    person recorded in the other (standard 2.1.3-a "converted both ways").
+    """
+    normalized = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    try:
+        day = parse_date_input(text, field="birth_date").sort_date
+    except DomainError as error:
+        month = _YEAR_MONTH.fullmatch(normalized)
+        year = _YEAR.fullmatch(normalized)
+        if month is not None:
+            first = date(_gregorian_year(month.group("era"), month.group("y")), 1, 1)
+            number = int(month.group("m"))
+            if not 1 <= number <= 12:
+                raise _error(
+                    "birth_date",
+                    "生年月日の月が正しくありません。",
+                    "月は1から12で入力してください。",
+                    "search.birth_month",
+                ) from None
+            start = first.replace(month=number)
+            return BirthRange(start, last_day_of_month(start.year, number), full_day=False)
+        if year is not None:
+            gregorian = _gregorian_year(year.group("era"), year.group("y"))
+            return BirthRange(date(gregorian, 1, 1), date(gregorian, 12, 31), full_day=False)
+        raise error from None
+    return BirthRange(day, day, full_day=True)
+
+
+def _digits(value: str, field_name: str, label: str, *, max_length: int, exact: bool = False) -> str:
+    text = unicodedata.normalize("NFKC", value).strip()
+    if not text.isdigit() or len(text) > max_length or (exact and len(text) != max_length):
+        size = f"{max_length}桁" if exact else f"{max_length}桁以内"
+        raise _error(
+            field_name,
+            f"{label}の形式が正しくありません。",
+            f"{label}は数字{size}で入力してください。",
+            f"search.{field_name}_format",
+        )
+    return text
+
+
+@dataclass
+class _Plan:
+    """The parsed conditions: a filter, what counts for the breadth guard, and the audit summary."""
+
+    q: Q = field(default_factory=Q)
+    kinds: list[str] = field(default_factory=list)
+    has_name: bool = False
+    strong: bool = False
+    identifier: bool = False
+    uses_individual_number: bool = False
+
+
+def _prefix(column: str, value: str) -> Q:
+    """An index-friendly prefix condition: a range on SQLite (binary order), LIKE on PostgreSQL.
+
+    PostgreSQL has a ``varchar_pattern_ops`` index on each ``db_index`` key column for LIKE 'x%',
+    which is correct under any collation; SQLite only uses an index for a range.
+    """
+    if connection.vendor == "postgresql":
+        return Q(**{f"{column}__startswith": value})
+    return Q(**{f"{column}__gte": value, f"{column}__lt": value + _MAX_CHAR})
+
+
+def _name_q(columns: tuple[str, str, str], key: str, mode: NameMatch) -> Q:
+    full, surname, given = columns
+    if mode is NameMatch.EXACT:
+        return Q(**{full: key})
+    if mode is NameMatch.PREFIX:
+        return _prefix(full, key)
+    if mode is NameMatch.PARTIAL:
+        return Q(**{f"{full}__contains": key})
+    if mode is NameMatch.SURNAME:
+        # The full key starts with the surname key, so the range narrows through the full-key index.
+        return _prefix(full, key) & Q(**{surname: key})
+    # Given-name only: the given-name key itself, never a substring of the full key (C.1).
+    return Q(**{given: key})
+
+
+def _add_names(plan: _Plan, criteria: SearchCriteria) -> None:
+    mode = NameMatch(criteria.name_mode)
+    if criteria.kana_name.strip():
+        key = kana_search_key(criteria.kana_name, field="kana_name")
+        if not key:
+            raise _error(
+                "kana_name",
+                "検索するフリガナが入力されていません。",
+                "カタカナ（またはひらがな）を1文字以上入力してください。",
+                "search.kana_empty",
+            )
+        plan.q &= _name_q(("full_key", "surname_key", "given_key"), key, mode)
+        plan.kinds.append(f"kana_name_{mode.value}")
+        plan.has_name = True
+        plan.strong |= len(key) >= 2
+    kanji = criteria.kanji_name.translate({ord(" "): None, ord("\u3000"): None})
+    if kanji:
+        key = variant_kanji_key(kanji)
+        plan.q &= _name_q(("variant_key", "variant_surname_key", "variant_given_key"), key, mode)
+        plan.kinds.append(f"name_{mode.value}")
+        plan.has_name = True
+        plan.strong |= len(key) >= 2 or mode in (NameMatch.EXACT, NameMatch.SURNAME, NameMatch.GIVEN_NAME)
+    if plan.has_name and not criteria.include_past_names:
+        plan.q &= Q(is_current_name=True)
+
+
+@sensitive_variables("criteria")
+def _plan(criteria: SearchCriteria) -> _Plan:
+    plan = _Plan()
+    _add_names(plan, criteria)
+    if criteria.birth_date.strip():
+        birth = parse_birth_condition(criteria.birth_date)
+        plan.q &= Q(birth_sort_date__range=(birth.start, birth.end))
+        plan.kinds.append("birth_date" if birth.full_day else "birth_period")
+        plan.strong |= birth.full_day
+    if criteria.sex:
+        if criteria.sex not in Sex._value2member_map_:
+            raise _error(
+                "sex", "性別の指定が正しくありません。", "男または女を選んでください。", "search.sex"
+            )
+        plan.q &= Q(sex=criteria.sex)
+        plan.kinds.append("sex")
+    if criteria.address_code.strip():
+        code = _digits(criteria.address_code, "address_code", "住所コード", max_length=11, exact=True)
+        plan.q &= Q(address_code=code)
+        plan.kinds.append("address_code")
+        plan.strong = True
+    address = criteria.address.strip(" \u3000")
+    if address:
+        plan.q &= Q(address__startswith=address)
+        plan.kinds.append("address")
+    if criteria.atena_number.strip():
+        number = _digits(criteria.atena_number, "atena_number", "宛名番号", max_length=16)
+        plan.q &= Q(resident__atena_number=number)
+        plan.kinds.append("atena_number")
+        plan.identifier = True
+    if criteria.household_number.strip():
+        number = _digits(criteria.household_number, "household_number", "世帯番号", max_length=16)
+        plan.q &= Q(household__number=number)
+        plan.kinds.append("household_number")
+        plan.identifier = True
+    if criteria.juminhyo_code.strip():
+        code = _digits(criteria.juminhyo_code, "juminhyo_code", "住民票コード", max_length=11, exact=True)
+        plan.q &= Q(juminhyo_code=code)
+        plan.kinds.append("juminhyo_code")
+        plan.identifier = True
+    if criteria.individual_number.strip():
+        plan.kinds.append("individual_number")
+        plan.identifier = True
+        plan.uses_individual_number = True
+    if not plan.has_name:
+        # Without a name condition one row per person suffices: the current 氏名 row.
+        plan.q &= Q(kind=SearchKeyKind.NAME, is_current_name=True)
+    if not criteria.include_removed:
+        plan.q &= ~Q(status=ResidentStatus.REMOVED)
+    return plan
+
+
+def _check_breadth(plan: _Plan) -> None:
+    """Refuse a search too broad to be useful before running it (issue 5 "Bad input")."""
+    if not plan.kinds:
+        raise _error(
+            "criteria",
+            "検索条件が入力されていません。",
+            "フリガナ・氏名・生年月日・住所・宛名番号などを入力してください。",
+            "search.no_criteria",
+        )
+    if plan.identifier or plan.strong:
+        return
+    if plan.has_name:
+        remedy = "フリガナは2文字以上で入力するか、生年月日（年月日）または住所コードを加えてください。"
+    else:
+        remedy = "フリガナか氏名、生年月日（年月日）、住所コードのいずれかを加えてください。"
+    raise _error(
+        "criteria",
+        "検索条件が広すぎます（性別・年だけ・1文字だけでは検索できません）。",
+        remedy,
+        "search.too_broad",
+    )
+
+
+def _check_limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise _error(
+            "limit",
+            "表示件数の指定が正しくありません。",
+            f"1から{MAX_LIMIT}までの件数を指定してください。",
+            "search.limit",
+        )
+    return limit
+
+
+@sensitive_variables("number")
+def _individual_number_q(number: str) -> Q:
+    # Blind-index lookup among current committed records only (C-9, C-32).
+    snapshots = filter_by_individual_number(
+        ResidentSnapshot.objects.filter(current_of__isnull=False), number
+    ).values_list("resident_id", flat=True)
+    return Q(resident_id__in=list(snapshots))
+
+
+def _hit(key: ResidentSearchKey, matched: tuple[str, ...]) -> SearchHit:
+    snapshot = key.snapshot
+    birth = recorded_dates.from_json(snapshot.birth_date)
+    return SearchHit(
+        atena_number=key.resident.atena_number,
+        status=snapshot.status,
+        kind=snapshot.kind,
+        surname=snapshot.surname,
+        given_name=snapshot.given_name,
+        surname_kana=snapshot.surname_kana,
+        given_name_kana=snapshot.given_name_kana,
+        # Foreign residents' birth dates are shown in 西暦 (algorithms.md B.2 rule 4).
+        birth_date=recorded_dates.display(birth, gregorian=snapshot.kind == ResidentKind.FOREIGN),
+        sex=snapshot.sex,
+        address=snapshot.address,
+        katagaki=snapshot.katagaki,
+        household_number=key.household.number,
+        is_removed=snapshot.status == ResidentStatus.REMOVED,
+        matched_on=matched,
+    )
+
+
+def _matched(kind: str, is_current: bool) -> str:
+    return kind if is_current else "past_name"
+
+
+def _run(q: Q, limit: int) -> SearchResult:
+    keys: QuerySet[ResidentSearchKey] = ResidentSearchKey.objects.filter(q)
+    ids = list(keys.order_by().values_list("resident_id", flat=True).distinct()[: limit + 1])
+    has_more = len(ids) > limit
+    ids = ids[:limit]
+    if not ids:
+        return SearchResult(hits=[], has_more=False, limit=limit)
+    rows = keys.filter(resident_id__in=ids).select_related("snapshot", "resident", "household")
+    first: dict[int, ResidentSearchKey] = {}
+    matched: dict[int, list[str]] = {}
+    for row in rows:
+        first.setdefault(row.resident_id, row)
+        label = _matched(row.kind, row.is_current_name)
+        if label not in matched.setdefault(row.resident_id, []):
+            matched[row.resident_id].append(label)
+    hits = [_hit(first[pk], tuple(sorted(matched[pk]))) for pk in first]
+    hits.sort(key=lambda hit: (hit.surname_kana, hit.given_name_kana, hit.atena_number))
+    return SearchResult(hits=hits, has_more=has_more, limit=limit)
+
+
+def search_residents(*, actor: Any, purpose: str, criteria: SearchCriteria) -> SearchResult:
+    """Search residents by any combination of conditions (standard 2.1.2-a–d, 2.1.3-a/c/d).
+
+    Order: authorise ``RESIDENT_SEARCH`` (refusal audited); parse and check the conditions (typed
+    ``DomainError`` with field, reason and remedy; a too-broad search is refused without running);
+    a 個人番号 condition also needs ``INDIVIDUAL_NUMBER_ACCESS`` (refusal audited, C-9); then one
+    transaction reads the hits and writes one ``record_results`` entry listing their 宛名番号.
+    Removed people (除票) are included only with ``include_removed``; past names from history are
+    searched unless ``include_past_names`` is False (2.1.3-d).
+    """
+    authorize(
+        actor=actor,
+        permission=Permission.RESIDENT_SEARCH,
+        action=SEARCH_ACTION,
+        purpose=purpose,
+        subject_type="resident",
+    )
+    limit = _check_limit(criteria.limit)
+    plan = _plan(criteria)
+    _check_breadth(plan)
+    if plan.uses_individual_number:
+        authorize(
+            actor=actor,
+            permission=Permission.INDIVIDUAL_NUMBER_ACCESS,
+            action=SEARCH_ACTION,
+            purpose=purpose,
+            subject_type="resident",
+        )
+    with transaction.atomic():
+        q = plan.q
+        if plan.uses_individual_number:
+            q &= _individual_number_q(criteria.individual_number)
+        result = _run(q, limit)
+        record_results(
+            actor,
+            "resident",
+            [hit.atena_number for hit in result.hits],
+            purpose,
+            "+".join(plan.kinds),
+            action=SEARCH_ACTION,
+        )
+    return result

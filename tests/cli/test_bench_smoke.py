@@ -1,0 +1,45 @@
+"""A small run of `jumin bench` keeps the harness working (issue 10 item 4). No timing assertions."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+LATENCY_KEYS = {"p50_ms", "p95_ms", "p99_ms", "count", "target", "met"}
+
+
+def test_bench_prints_every_landed_figure_with_meta_and_skipped(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "JUMIN_DATABASE_URL"}  # its own SQLite database
+    env.update(
+        JUMIN_HOME=str(tmp_path),
+        JUMIN_BENCH_AUDIT_CHAIN="3000",
+        JUMIN_BENCH_AUDIT_ROWS="5000",
+        JUMIN_BENCH_MOVE_INS="10",
+        JUMIN_BENCH_SEARCHES="50",
+    )
+    out = tmp_path / "bench.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "jumin.cli", "bench", "--residents", "1000", "--json", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert json.loads(result.stdout) == report
+    assert report["P1"]["residents"] >= 1000
+    assert {"rate_per_s", "ratio", "target", "met"} <= set(report["P1"])
+    assert LATENCY_KEYS | {"ratio", "index_sizes_mib"} <= set(report["P2"])
+    assert LATENCY_KEYS | {"ratio"} <= set(report["P3"])
+    assert {"rate_per_s", "intact", "target", "met"} <= set(report["P7"])
+    assert report["P7"]["intact"] is True
+    assert set(report["P8"]) >= LATENCY_KEYS
+    assert set(report["P9"]) >= LATENCY_KEYS
+    assert {"residents", "engine", "python", "cpu", "peak_rss_mib", "commit"} <= set(report["meta"])
+    assert report["meta"]["engine"] == "sqlite"
+    measured = set(report) - {"meta", "skipped"}
+    assert measured | set(report["skipped"]) == {f"P{i}" for i in range(1, 11)}
+    assert not measured & set(report["skipped"])
