@@ -61,3 +61,18 @@ def test_logout_is_audited(client: Client, clerk: User) -> None:
     response = client.post(reverse("web:logout"))
     assert response.status_code == 302
     assert AuditEntry.objects.filter(action=AuditAction.STAFF_LOGOUT_SUCCEED, actor_id=clerk.pk).count() == 1
+
+
+def test_the_admin_login_form_is_not_reachable_and_redirects_to_the_two_step_login(client: Client) -> None:
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("web:login"))
+    posted = client.post("/admin/login/", {"username": "admin", "password": "guess"})
+    assert posted.status_code in (302, 405)
+    assert not AuditEntry.objects.filter(outcome="done").exists()
+
+
+def test_pages_and_api_answers_are_never_stored_by_the_browser(client: Client) -> None:
+    for path in (reverse("web:login"), "/api/registry/drafts"):
+        response = client.get(path)
+        assert response["Cache-Control"] == "no-store", path

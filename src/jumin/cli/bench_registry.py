@@ -215,6 +215,7 @@ def _bare_inserts(count: int) -> list[float]:
     )
     resident_table = _Table(Resident, ("id", "atena_number", "kind", "created_at", "current"))
     snapshot_table = _Table(ResidentSnapshot, SNAPSHOT_COLUMNS)
+    run = secrets.token_hex(3)  # bare rows are committed, like the measured ones: keep numbers unique per run
     samples = []
     for i in range(count):
         ids = {
@@ -224,10 +225,10 @@ def _bare_inserts(count: int) -> list[float]:
         started = time.perf_counter()
         with transaction.atomic():
             change_table.insert([(ids[Change], *change_row[1:])])
-            household_table.insert([(ids[Household], f"BARE{i:08d}", change_row[7])])
+            household_table.insert([(ids[Household], f"B{run}{i:06d}", change_row[7])])
             resident_table.insert(
                 [
-                    (ids[Resident] + k, f"BARE{i:06d}{k}", "J", change_row[7], ids[ResidentSnapshot] + k)
+                    (ids[Resident] + k, f"B{run}{i:05d}{k}", "J", change_row[7], ids[ResidentSnapshot] + k)
                     for k in range(3)
                 ]
             )

@@ -36,6 +36,8 @@ class JuminhyoCodePool(models.Model):
     class Meta:
         verbose_name = "住民票コード（未使用分）"
         verbose_name_plural = "住民票コード（未使用分）"
+        # Taking a code probes "the first unused code at or after a random point" in this index.
+        indexes: ClassVar = [models.Index(fields=["taken_at", "code"], name="registry_pool_unused_idx")]
 
     def __str__(self) -> str:
         return "住民票コード（プール）"
@@ -153,7 +155,8 @@ class ResidentSnapshot(HasIndividualNumber):
     honseki = models.CharField("本籍", max_length=200, blank=True)
     hittousha = models.CharField("筆頭者", max_length=100, blank=True)
     foreign = models.JSONField("外国人住民の記載事項", null=True, blank=True)
-    juminhyo_code = models.CharField("住民票コード", max_length=11, blank=True)
+    # Indexed: a 転入 looks up returning residents by this code (standard 4.1.1.2).
+    juminhyo_code = models.CharField("住民票コード", max_length=11, blank=True, db_index=True)
     # Encrypted at rest with a blind index (spec architecture.md §4); read only via get_individual_number().
     individual_number = IndividualNumberField(purpose="registry.resident", null=True, blank=True)
 

@@ -60,21 +60,26 @@ def load_code_pool(codes: list[str]) -> int:
 
 
 def take_juminhyo_code() -> str:
-    """Take one unused code at random from the pool (standard 4.3.1-a: random assignment)."""
+    """Take one unused code at random from the pool (standard 4.3.1-a: random assignment).
+
+    A random 11-digit point is drawn and the first unused code at or after it is taken (wrapping
+    around), which is one index probe however large the pool is.
+    """
+    start = f"{secrets.randbelow(10**11):011d}"
     with transaction.atomic():
-        unused = JuminhyoCodePool.objects.filter(taken_at__isnull=True)
-        count = unused.count()
-        if count == 0:
+        unused = (
+            JuminhyoCodePool.objects.select_for_update(skip_locked=True)
+            .filter(taken_at__isnull=True)
+            .order_by("code")
+        )
+        code = unused.filter(code__gte=start).first() or unused.first()
+        if code is None:
             raise DomainError(
                 field="juminhyo_code",
                 reason="未使用の住民票コードがありません。",
                 remedy="CSから住民票コードを取得してプールに登録してください。",
                 code="registry.code_pool_empty",
             )
-        candidate = unused.order_by("code")[secrets.randbelow(count)]
-        locked = JuminhyoCodePool.objects.select_for_update().get(code=candidate.code)
-        if locked.taken_at is not None:  # taken by a concurrent commit between count and lock
-            return take_juminhyo_code()
-        locked.taken_at = timezone.now()
-        locked.save(update_fields=["taken_at"])
-    return locked.code
+        code.taken_at = timezone.now()
+        code.save(update_fields=["taken_at"])
+    return code.code

@@ -119,7 +119,8 @@ def _snapshot_entries(snapshot: ResidentSnapshot) -> list[NameEntry]:
     )
 
 
-def _variant(text: str) -> str:
+def variant_name_key(text: str) -> str:
+    """The variant-kanji key of a name with its spaces removed (algorithms.md C.2), as stored."""
     return variant_kanji_key(text.translate({ord(" "): None, ord("\u3000"): None}))
 
 
@@ -134,7 +135,7 @@ def _keys(entry: NameEntry) -> tuple[str, str, str, str, str, str]:
         full, surname, given = kana.full, kana.surname, kana.given or ""
     except DomainError:
         full = surname = given = ""
-    variant_surname, variant_given = _variant(entry.surname), _variant(entry.given_name)
+    variant_surname, variant_given = variant_name_key(entry.surname), variant_name_key(entry.given_name)
     return full, surname, given, variant_surname + variant_given, variant_surname, variant_given
 
 

@@ -27,8 +27,16 @@ from jumin.domain.recorded_dates import RecordedDate
 from jumin.domain.relationships import RelationshipKind
 from jumin.domain.resident import ChangeReason, PersonFacts, ResidentStatus, check_person
 from jumin.registry import numbering
-from jumin.registry.models import Change, ChangeState, Household, Resident, ResidentSnapshot
-from jumin.registry.search_keys import rebuild_search_keys
+from jumin.registry.models import (
+    Change,
+    ChangeState,
+    Household,
+    Resident,
+    ResidentSearchKey,
+    ResidentSnapshot,
+    SearchKeyKind,
+)
+from jumin.registry.search_keys import rebuild_search_keys, variant_name_key
 
 MOVE_IN_REASONS = (ChangeReason.DOMESTIC_MOVE_IN, ChangeReason.MOVE_IN_FROM_ABROAD)
 
@@ -98,18 +106,22 @@ def _returning_resident(facts: PersonFacts) -> Resident | None:
 
 
 def _possible_duplicates(facts: PersonFacts) -> list[Alert]:
-    """氏名・性別・生年月日 matches are an alert, not a decision (standard 4.1.1.2)."""
+    """氏名・性別・生年月日 matches are an alert, not a decision (standard 4.1.1.2).
+
+    Looked up through the indexed search keys of current records, so variant spellings of the
+    same name (渡邊 / 渡辺) alert too and the check costs one index probe at any registry size.
+    """
     birth = recorded_dates.sort_date_of(facts.birth_date)
-    matches = ResidentSnapshot.objects.filter(
-        current_of__isnull=False,
-        surname=facts.surname,
-        given_name=facts.given_name,
+    statuses = ResidentSearchKey.objects.filter(
+        kind=SearchKeyKind.NAME,
+        is_current_name=True,
+        variant_key=variant_name_key(facts.surname + facts.given_name),
         sex=facts.sex,
         birth_sort_date=birth,
-    )
+    ).values_list("status", flat=True)
     alerts = []
-    for snapshot in matches.select_related("resident")[:5]:
-        if snapshot.status == ResidentStatus.REMOVED:
+    for status in statuses[:5]:
+        if status == ResidentStatus.REMOVED:
             message = "氏名・性別・生年月日が一致する除票があります。再転入でないか確認してください。"
             code = "registry.possible_return"
         else:

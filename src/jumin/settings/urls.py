@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from jumin.settings.api import api
 
@@ -10,6 +11,9 @@ admin.site.site_title = "Jumin 管理"
 admin.site.index_title = "マスタ管理"
 
 urlpatterns = [
+    # Django admin's own login form would check passwords outside the audited, locked-out two-step
+    # login (C-3, C-5); every login goes through web:login instead.
+    path("admin/login/", RedirectView.as_view(pattern_name="web:login", query_string=True)),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("audit/", include("jumin.audit.urls")),

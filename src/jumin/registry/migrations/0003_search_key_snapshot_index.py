@@ -5,15 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0002_residentsearchkey'),
+        ("registry", "0002_residentsearchkey"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='residentsearchkey',
-            name='snapshot',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='registry.residentsnapshot'),
+            model_name="residentsearchkey",
+            name="snapshot",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="registry.residentsnapshot"
+            ),
         ),
     ]
