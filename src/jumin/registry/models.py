@@ -121,6 +121,9 @@ class ResidentSnapshot(HasIndividualNumber):
     resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="snapshots")
     change = models.ForeignKey(Change, on_delete=models.PROTECT, related_name="snapshots")
     history_no = models.PositiveIntegerField("履歴番号", null=True, blank=True)
+    # The 履歴番号 this draft was derived from (None for a new person): commit refuses a draft whose
+    # person has changed since, so two drafts can never silently overwrite each other.
+    based_on_history_no = models.PositiveIntegerField("元の履歴番号", null=True, blank=True)
     status = models.CharField("住民状態", max_length=20)
     kind = models.CharField("住民種別", max_length=1)
 

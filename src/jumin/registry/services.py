@@ -368,6 +368,13 @@ def commit_change(*, actor: Any, purpose: str, change_id: int) -> Change:
         for snapshot in change.snapshots.select_related("resident").order_by("member_order"):
             resident = Resident.objects.select_for_update().get(pk=snapshot.resident_id)
             last = resident.snapshots.aggregate(last=Max("history_no"))["last"] or 0
+            if snapshot.based_on_history_no is not None and snapshot.based_on_history_no != last:
+                raise _error(
+                    "change_id",
+                    "この異動の入力後に、同じ住民の別の異動が本登録されました。",
+                    "この異動を破棄し、最新の住民票から入力し直してください。",
+                    "registry.stale_draft",
+                )
             snapshot.history_no = last + 1
             if not snapshot.juminhyo_code and snapshot.status != ResidentStatus.REMOVED:
                 snapshot.juminhyo_code = numbering.take_juminhyo_code()

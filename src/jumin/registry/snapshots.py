@@ -1,0 +1,52 @@
+"""Building draft snapshots for amendments and removals from a person's current record.
+
+Every workflow other than 転入 starts from the current committed snapshot and changes some fields;
+the copy keeps everything else (history is full rows, records.md §6.0 rule 2) and remembers which
+履歴番号 it was based on, so commit_change can refuse a stale draft.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.forms.models import model_to_dict
+
+from jumin.domain.errors import DomainError
+from jumin.registry.models import Change, Resident, ResidentSnapshot
+
+# Fields that belong to the row itself, never copied from the previous snapshot.
+_NOT_COPIED = {"id", "resident", "change", "history_no", "based_on_history_no"}
+
+
+def current_of(atena_number: str, *, lock: bool = False) -> tuple[Resident, ResidentSnapshot]:
+    """The person and their current committed snapshot, or a DomainError naming the field."""
+    query = Resident.objects.select_related("current")
+    if lock:
+        query = query.select_for_update()
+    resident = query.filter(atena_number=atena_number, current__isnull=False).first()
+    if resident is None or resident.current is None:
+        raise DomainError(
+            field="atena_number",
+            reason="該当する住民が見つかりません。",
+            remedy="宛名番号を確認してください。",
+            code="registry.resident_not_found",
+        )
+    return resident, resident.current
+
+
+def draft_from_current(
+    resident: Resident, current: ResidentSnapshot, change: Change, **changes: Any
+) -> ResidentSnapshot:
+    """Save a draft snapshot for ``change``: the current row with ``changes`` applied."""
+    values = {
+        name: value
+        for name, value in model_to_dict(current, exclude=list(_NOT_COPIED)).items()
+        if name not in changes
+    }
+    # model_to_dict gives foreign keys as ids; the encrypted 個人番号 is copied as stored (never decrypted).
+    values["household_id"] = values.pop("household", current.household_id)
+    values["individual_number"] = current.individual_number
+    values["individual_number_index"] = current.individual_number_index
+    return ResidentSnapshot.objects.create(
+        resident=resident, change=change, based_on_history_no=current.history_no, **values, **changes
+    )
