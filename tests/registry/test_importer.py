@@ -133,3 +133,14 @@ def test_loading_the_same_file_twice_is_refused_and_changes_nothing(
         import_population(population_file, actor=loader)
     assert raised.value.code == "import.duplicate"
     assert (Resident.objects.count(), ResidentSnapshot.objects.count(), AuditEntry.objects.count()) == before
+
+
+def test_a_removed_persons_destination_is_kept(population_file: Path, loader: User) -> None:
+    import_population(population_file, actor=loader)
+    moved_out = [r for r in lines(population_file) if r.get("removal_destination")]
+    assert moved_out
+    for record in moved_out[:10]:
+        snapshot = Resident.objects.get(atena_number=record["atena_number"]).current
+        assert snapshot is not None
+        assert snapshot.status == "removed"
+        assert snapshot.planned_destination == record["removal_destination"]

@@ -112,6 +112,7 @@ SNAPSHOT_COLUMNS = (
     "programs",
     "individual_number",
     "individual_number_index",
+    "planned_destination",
 )
 
 
@@ -350,6 +351,7 @@ def import_population(
                         _programs(record),
                         sealed.token,
                         index,
+                        record.get("removal_destination", ""),
                     )
                 )
                 keys += _search_keys(snapshots[-1])

@@ -163,6 +163,9 @@ class ResidentSnapshot(HasIndividualNumber):
     # Encrypted at rest with a blind index (spec architecture.md §4); read only via get_individual_number().
     individual_number = IndividualNumberField(purpose="registry.resident", null=True, blank=True)
 
+    # 転出先 (予定): kept as entered; the confirmed destination from the 転入通知 never overwrites it
+    # (records.md §6.5, algorithms.md G.1).
+    planned_destination = models.CharField("転出先（予定）", max_length=200, blank=True)
     removal_reason = models.CharField("消除事由", max_length=20, blank=True)
     removal_date = models.DateField("消除日", null=True, blank=True)
     programs = models.JSONField("資格（国保・年金等）", default=dict, blank=True)

@@ -1,0 +1,206 @@
+"""Shared reads and checks of the 転居 and 世帯変更 workflows (current members, dates, 続柄).
+
+Reads only committed, current snapshots; drafts of other changes are never seen (standard 4.0.8-b).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils import timezone
+
+from jumin.domain.errors import Alert, DomainError
+from jumin.domain.member_order import Member
+from jumin.domain.relationships import Relationship, RelationshipKind, parse_relationship
+from jumin.domain.resident import ResidentStatus
+from jumin.registry.models import Household, Resident, ResidentSnapshot
+from jumin.registry.snapshots import current_of
+
+LATE_NOTIFICATION_DAYS = 14
+
+
+@dataclass(frozen=True)
+class CurrentMember:
+    """A current resident with the committed snapshot a draft will be based on."""
+
+    resident: Resident
+    current: ResidentSnapshot
+
+    @property
+    def atena_number(self) -> str:
+        return self.resident.atena_number
+
+
+def error(field: str, reason: str, remedy: str, code: str) -> DomainError:
+    return DomainError(field=field, reason=reason, remedy=remedy, code=code)
+
+
+def current_resident(atena_number: str, *, field: str) -> CurrentMember:
+    """A person whose current record is a resident (not removed, not planned to move out)."""
+    try:
+        resident, current = current_of(atena_number)
+    except DomainError as missing:
+        raise error(field, missing.reason, missing.remedy, missing.code) from None
+    if current.status != ResidentStatus.RESIDENT:
+        raise error(
+            field,
+            "住民として記録されていない方が含まれています。",
+            "現に住民である方だけを指定してください。",
+            "registry.not_a_resident",
+        )
+    return CurrentMember(resident=resident, current=current)
+
+
+def household_members(household: Household) -> list[CurrentMember]:
+    """The current resident members of a household in their stored order (standard 5.2-a)."""
+    snapshots = (
+        ResidentSnapshot.objects.filter(
+            household=household, current_of__isnull=False, status=ResidentStatus.RESIDENT
+        )
+        .select_related("resident", "household")
+        .order_by("member_order", "resident__atena_number")
+    )
+    return [CurrentMember(resident=s.resident, current=s) for s in snapshots]
+
+
+def existing_household(number: str, *, field: str) -> tuple[Household, list[CurrentMember]]:
+    """A household with at least one current resident, and its members in order."""
+    household = Household.objects.filter(number=number).first()
+    members = household_members(household) if household is not None else []
+    if household is None or not members:
+        raise error(
+            field,
+            "指定された世帯がありません。",
+            "世帯番号を確認してください。",
+            "registry.household_not_found",
+        )
+    return household, members
+
+
+def check_no_duplicates(atena_numbers: Sequence[str], *, field: str) -> None:
+    """The same person may not be named twice (one person, one role)."""
+    if len(set(atena_numbers)) != len(atena_numbers):
+        raise error(
+            field,
+            "同じ方が2回以上指定されています。",
+            "1人につき1回だけ指定してください。",
+            "registry.person_listed_twice",
+        )
+
+
+def parse_relationships(
+    relationships: Mapping[str, str], *, allowed: Sequence[str], field: str = "relationships"
+) -> dict[str, Relationship]:
+    """Parse 続柄 texts (algorithms.md D.1) for exactly the persons in ``allowed``."""
+    unknown = set(relationships) - set(allowed)
+    if unknown:
+        raise error(
+            field,
+            "続柄の指定に対象外の方が含まれています。",
+            "異動する方の続柄だけを入力してください。",
+            "registry.relationship_for_other_person",
+        )
+    missing = [atena for atena in allowed if atena not in relationships]
+    if missing:
+        raise error(
+            field,
+            "続柄が入力されていない方がいます。",
+            "異動する全員の続柄を入力してください。",
+            "registry.relationship_required",
+        )
+    return {
+        atena: parse_relationship(relationships[atena], field=f"{field}[{index}]")
+        for index, atena in enumerate(allowed)
+    }
+
+
+def check_one_head(parsed: Mapping[str, Relationship], *, field: str = "relationships") -> str:
+    """A new (or re-headed) household has exactly one 世帯主; returns that person's 宛名番号."""
+    heads = [atena for atena, rel in parsed.items() if rel.kind is RelationshipKind.HEAD]
+    if len(heads) != 1:
+        raise error(
+            field,
+            "新しい世帯には世帯主が1人必要です。",
+            "続柄が「世帯主」の方を1人だけ指定してください。",
+            "registry.one_head_required",
+        )
+    return heads[0]
+
+
+def check_no_head(parsed: Mapping[str, Relationship], *, field: str = "relationships") -> None:
+    """Persons joining an existing household cannot become its head (世帯主変更 is separate)."""
+    if any(rel.kind is RelationshipKind.HEAD for rel in parsed.values()):
+        raise error(
+            field,
+            "既存の世帯に世帯主として加わることはできません。",
+            "世帯主の変更は世帯変更届（世帯主変更）で処理してください。",
+            "registry.head_joins_household",
+        )
+
+
+def check_dates(*, event_date: date, notification_date: date, event: str) -> list[Alert]:
+    """異動日 and 届出日 (standard 4.0.3-a, 4.1.0.2-a): not in the future, 届出 not before the 異動;
+    more than 14 days between them is an alert (住民基本台帳法 第22-25条)."""
+    today = timezone.localdate()
+    if event_date > today:
+        raise error(
+            "move_date" if event == "転居" else "change_date",
+            f"{event}の異動日が未来の日付です。",
+            "本日以前の日付を入力してください。",
+            "registry.future_event_date",
+        )
+    if notification_date > today:
+        raise error(
+            "notification_date",
+            "届出日が未来の日付です。",
+            "本日以前の日付を入力してください。",
+            "registry.future_notification_date",
+        )
+    if notification_date < event_date:
+        raise error(
+            "notification_date",
+            f"届出日が{event}の異動日より前です。",
+            "異動日以後の日付を届出日に入力してください。",
+            "registry.notified_before_move",
+        )
+    if (notification_date - event_date).days > LATE_NOTIFICATION_DAYS:
+        return [
+            Alert(
+                field="notification_date",
+                message=f"{event}の異動日から14日を超えた届出です。",
+                code="registry.late_notification",
+            )
+        ]
+    return []
+
+
+def head_left_alert(remaining: Sequence[CurrentMember], leavers: Sequence[str]) -> list[Alert]:
+    """The head leaves a household that keeps members: it stays without a head (standard 1.1.10-a)
+    until a 世帯主変更 is entered (standard 4.0.4-b); the clerk is told so."""
+    left = set(leavers)
+    head_leaves = any(m.current.is_head for m in remaining if m.atena_number in left)
+    stays = [m for m in remaining if m.atena_number not in left]
+    if head_leaves and stays:
+        return [
+            Alert(
+                field="relationships",
+                message="世帯主が異動し、元の世帯に世帯主がいなくなります。世帯主変更を処理してください。",
+                code="registry.household_without_head",
+            )
+        ]
+    return []
+
+
+def order_member(member: CurrentMember, relationship: Relationship) -> Member:
+    """The member as member ordering (algorithms.md D.2) sees them, with a new 続柄."""
+    return Member(
+        atena_number=member.atena_number,
+        relationship=relationship,
+        approx_birth_date=member.current.birth_sort_date,
+    )
+
+
+def today() -> date:
+    return timezone.localdate()

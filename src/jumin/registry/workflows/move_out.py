@@ -1,0 +1,174 @@
+"""転出 (move-out) as a draft: standard 4.1.3, algorithms.md G, system.md F03 (planned part).
+
+A future planned date makes the people 転出予定者 (still residents); a date today or earlier makes them
+除票. The removal date is G.1's min(P, I); the 転入通知 date I is not received by this slice, so it is P.
+A notification more than 14 days after the move is recorded by 職権 (G.2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from jumin.accounts.authorization import authorize
+from jumin.accounts.permissions import Permission
+from jumin.audit.actions import AuditAction
+from jumin.audit.services import record_event
+from jumin.domain.errors import Alert, DomainError
+from jumin.domain.moveout import MoveOutHandling, MoveOutStatus, late_notification_decision, removal_date, status_on
+from jumin.domain.resident import ChangeReason, ResidentStatus
+from jumin.registry.models import Change, Resident, ResidentSnapshot
+from jumin.registry.services import DraftRecorded
+from jumin.registry.snapshots import current_of, draft_from_current
+from jumin.registry.workflows.household import head_change_alert
+
+MOVE_OUT_REASONS = (ChangeReason.DOMESTIC_MOVE_OUT, ChangeReason.MOVE_OUT_ABROAD)
+DESTINATION_MAX_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class MoveOut:
+    """A 転出届 (standard 4.1.3): who leaves (all or part of one household), when and where to."""
+
+    atena_numbers: Sequence[str]
+    planned_date: date
+    destination: str  # 転出先 (予定): an address, or the municipality alone
+    notification_date: date
+    reason: ChangeReason = ChangeReason.DOMESTIC_MOVE_OUT
+
+
+def _error(field: str, reason: str, remedy: str, code: str) -> DomainError:
+    return DomainError(field=field, reason=reason, remedy=remedy, code=code)
+
+
+def _check(move_out: MoveOut, today: date) -> list[tuple[Resident, ResidentSnapshot]]:
+    if move_out.reason not in MOVE_OUT_REASONS:
+        raise _error(
+            "reason",
+            "転出の異動事由ではありません。",
+            "国内転出または国外転出を選んでください。",
+            "registry.move_out_reason",
+        )
+    numbers = [n.strip() for n in move_out.atena_numbers]
+    if not numbers or any(not n for n in numbers):
+        raise _error(
+            "atena_numbers",
+            "転出する方が入力されていません。",
+            "転出する方の宛名番号を1人以上入力してください。",
+            "registry.no_members",
+        )
+    if len(set(numbers)) != len(numbers):
+        raise _error(
+            "atena_numbers",
+            "同じ宛名番号が2回以上入力されています。",
+            "1人につき1回だけ入力してください。",
+            "registry.duplicate_member",
+        )
+    destination = move_out.destination.strip()
+    if not destination:
+        raise _error(
+            "destination",
+            "転出先が入力されていません。",
+            "転出先の住所（市区町村名だけでも可。国外の場合は国名）を入力してください。",
+            "registry.destination_required",
+        )
+    if len(destination) > DESTINATION_MAX_LENGTH:
+        raise _error(
+            "destination",
+            f"転出先が{DESTINATION_MAX_LENGTH}文字を超えています。",
+            "転出先を短く入力してください。",
+            "registry.destination_too_long",
+        )
+    if move_out.notification_date > today:
+        raise _error(
+            "notification_date",
+            "届出日が未来の日付です。",
+            "届出を受け付けた日を入力してください。",
+            "registry.future_notification",
+        )
+    people = [current_of(number) for number in numbers]
+    for _resident, current in people:
+        if current.status == ResidentStatus.REMOVED:
+            raise _error(
+                "atena_numbers",
+                "既に消除された方（除票）が含まれています。",
+                "現に住民である方の宛名番号を入力してください。",
+                "registry.not_a_resident",
+            )
+        if current.status == ResidentStatus.PLANNED_MOVE_OUT:
+            raise _error(
+                "atena_numbers",
+                "既に転出予定の方が含まれています。",
+                "転出予定の内容を変える場合は、先の転出を取り消してから入力してください。",
+                "registry.already_moving_out",
+            )
+    if len({current.household_id for _resident, current in people}) != 1:
+        raise _error(
+            "atena_numbers",
+            "異なる世帯の方が含まれています。",
+            "転出は世帯ごとに入力してください。",
+            "registry.members_of_several_households",
+        )
+    return people
+
+
+def record_move_out(*, actor: Any, purpose: str, move_out: MoveOut) -> DraftRecorded:
+    """Enter a 転出 as a draft (standard 4.1.3); another clerk commits it with ``commit_change``."""
+    authorize(
+        actor=actor,
+        permission=Permission.RESIDENT_RECORD,
+        action=AuditAction.RESIDENT_MOVE_OUT_RECORD,
+        purpose=purpose,
+        subject_type="change",
+    )
+    today = timezone.localdate()
+    people = _check(move_out, today)
+    removal = removal_date(move_out.planned_date, None)  # no 転入通知 yet (G.1, MO-4)
+    status = (
+        ResidentStatus.PLANNED_MOVE_OUT
+        if status_on(today, removal) is MoveOutStatus.PLANNED_MOVER
+        else ResidentStatus.REMOVED
+    )
+    decision = late_notification_decision(move_out.planned_date, move_out.notification_date)
+    alerts: list[Alert] = [decision.alert] if decision.alert else []
+    household = people[0][1].household
+    head_alert = head_change_alert(household, {resident.atena_number for resident, _ in people})
+    if head_alert:
+        alerts.append(head_alert)
+    with transaction.atomic():
+        change = Change.objects.create(
+            reason=move_out.reason,
+            change_date=move_out.planned_date,
+            notification_date=move_out.notification_date,
+            notification_kind="職権" if decision.handling is MoveOutHandling.EX_OFFICIO else "届出",
+            made_by=actor,
+            made_at=timezone.now(),
+        )
+        for resident, current in people:
+            draft_from_current(
+                resident,
+                current,
+                change,
+                status=status,
+                removal_reason=move_out.reason,
+                removal_date=removal,
+                planned_destination=move_out.destination.strip(),
+            )
+        record_event(
+            actor=actor,
+            action=AuditAction.RESIDENT_MOVE_OUT_RECORD,
+            subject_type="change",
+            subject_id=str(change.pk),
+            purpose=purpose,
+        )
+    return DraftRecorded(
+        change_id=change.pk,
+        atena_numbers=tuple(resident.atena_number for resident, _ in people),
+        household_number=household.number,
+        alerts=tuple(alerts),
+    )
