@@ -232,6 +232,8 @@ def record_move_in(*, actor: Any, purpose: str, move_in: MoveIn) -> DraftRecorde
             ResidentSnapshot.objects.create(
                 resident=resident,
                 change=change,
+                # A returning former resident's draft is based on their 除票, like any amendment.
+                based_on_history_no=resident.current.history_no if resident.current else None,
                 status=ResidentStatus.RESIDENT,
                 **_person_columns(facts),
                 household=household,

@@ -44,7 +44,10 @@ def draft_from_current(
         if name not in changes
     }
     # model_to_dict gives foreign keys as ids; the encrypted 個人番号 is copied as stored (never decrypted).
-    values["household_id"] = values.pop("household", current.household_id)
+    # A changed household comes in ``changes``; copying the old id too would silently win over it.
+    household_id = values.pop("household", current.household_id)
+    if "household" not in changes and "household_id" not in changes:
+        values["household_id"] = household_id
     values["individual_number"] = current.individual_number
     values["individual_number_index"] = current.individual_number_index
     return ResidentSnapshot.objects.create(

@@ -16,6 +16,8 @@ from jumin.registry.api import router as registry_router
 
 api = NinjaAPI(title="Jumin API", version="1", auth=django_auth, urls_namespace="api")
 api.add_router("/registry", registry_router)
+api.add_router("/registry/household", "jumin.registry.api_household.router")
+api.add_router("/registry/events", "jumin.registry.api_events.router")
 
 
 @api.exception_handler(DomainError)

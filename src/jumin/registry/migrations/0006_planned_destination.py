@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0005_draft_based_on'),
+        ("registry", "0005_draft_based_on"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='residentsnapshot',
-            name='planned_destination',
-            field=models.CharField(blank=True, max_length=200, verbose_name='転出先（予定）'),
+            model_name="residentsnapshot",
+            name="planned_destination",
+            field=models.CharField(blank=True, max_length=200, verbose_name="転出先（予定）"),
         ),
     ]

@@ -200,7 +200,3 @@ def order_member(member: CurrentMember, relationship: Relationship) -> Member:
         relationship=relationship,
         approx_birth_date=member.current.birth_sort_date,
     )
-
-
-def today() -> date:
-    return timezone.localdate()

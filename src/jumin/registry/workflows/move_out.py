@@ -20,7 +20,13 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.domain.errors import Alert, DomainError
-from jumin.domain.moveout import MoveOutHandling, MoveOutStatus, late_notification_decision, removal_date, status_on
+from jumin.domain.moveout import (
+    MoveOutHandling,
+    MoveOutStatus,
+    late_notification_decision,
+    removal_date,
+    status_on,
+)
 from jumin.domain.resident import ChangeReason, ResidentStatus
 from jumin.registry.models import Change, Resident, ResidentSnapshot
 from jumin.registry.services import DraftRecorded

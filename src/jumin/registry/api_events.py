@@ -1,0 +1,130 @@
+"""JSON API of the 転出・死亡・出生 workflows (Django Ninja), mounted at /api/registry/events.
+
+Thin like jumin.registry.api: parse, call one service, return. People travel in bodies, never URLs.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+
+from jumin.domain.eras import Calendar
+from jumin.domain.relationships import parse_relationship
+from jumin.domain.resident import ChangeReason, ForeignResidentItems, PersonFacts, ResidentKind
+from jumin.domain.wareki import DateFieldKind, parse_date_input
+from jumin.registry.api import DraftOut, ErrorOut, PersonIn, RefusedOut
+from jumin.registry.services import DraftRecorded
+from jumin.registry.workflows import birth, death, move_out
+
+router = Router(tags=["住民記録（転出・死亡・出生）"])
+
+
+class MoveOutIn(Schema):
+    purpose: str
+    atena_numbers: list[str]
+    planned_date: date
+    destination: str
+    notification_date: date
+    reason: ChangeReason = ChangeReason.DOMESTIC_MOVE_OUT
+
+
+class DeathIn(Schema):
+    purpose: str
+    atena_number: str
+    death_date: str
+    notification_date: date
+    informant: str = ""
+
+
+class BirthIn(Schema):
+    purpose: str
+    household_number: str
+    child: PersonIn
+    notification_date: date
+
+
+def _draft_out(draft: DraftRecorded, *extra_alerts: object) -> dict[str, object]:
+    return {
+        "change_id": draft.change_id,
+        "atena_numbers": list(draft.atena_numbers),
+        "household_number": draft.household_number,
+        "alerts": [alert.__dict__ for alert in (*extra_alerts, *draft.alerts)],
+    }
+
+
+def child_facts(data: PersonIn, *, field_prefix: str = "child") -> tuple[PersonFacts, tuple[object, ...]]:
+    """The newborn's facts; the birth date is an event date, so 不詳 patterns are accepted (1.1.8-a)."""
+    foreign = data.kind is ResidentKind.FOREIGN
+    born = parse_date_input(
+        data.birth_date,
+        field_kind=DateFieldKind.EVENT_BIRTH,
+        calendar=Calendar.GREGORIAN if foreign else Calendar.WAREKI,
+        field=f"{field_prefix}.birth_date",
+    )
+    facts = PersonFacts(
+        kind=data.kind,
+        surname=data.surname,
+        given_name=data.given_name,
+        surname_kana=data.surname_kana,
+        given_name_kana=data.given_name_kana,
+        kana_confirmed=data.kana_confirmed,
+        birth_date=born.value,
+        sex=data.sex,
+        relationship=parse_relationship(data.relationship, field=f"{field_prefix}.relationship"),
+        honseki=data.honseki,
+        hittousha=data.hittousha,
+        foreign=ForeignResidentItems(**data.foreign.dict()) if data.foreign else None,
+    )
+    return facts, tuple(born.alerts)
+
+
+@router.post("/move-out", response={201: DraftOut, 400: ErrorOut, 403: RefusedOut})
+def record_move_out(request: HttpRequest, payload: MoveOutIn) -> Status[object]:
+    """Enter a 転出届 as a draft (仮登録); another clerk commits it."""
+    draft = move_out.record_move_out(
+        actor=request.user,
+        purpose=payload.purpose,
+        move_out=move_out.MoveOut(
+            atena_numbers=payload.atena_numbers,
+            planned_date=payload.planned_date,
+            destination=payload.destination,
+            notification_date=payload.notification_date,
+            reason=payload.reason,
+        ),
+    )
+    return Status(201, _draft_out(draft))
+
+
+@router.post("/death", response={201: DraftOut, 400: ErrorOut, 403: RefusedOut})
+def record_death(request: HttpRequest, payload: DeathIn) -> Status[object]:
+    """Enter a 死亡 as a draft; the date may be one of the 不詳 patterns."""
+    died = parse_date_input(payload.death_date, field_kind=DateFieldKind.EVENT_DEATH, field="death_date")
+    draft = death.record_death(
+        actor=request.user,
+        purpose=payload.purpose,
+        death=death.Death(
+            atena_number=payload.atena_number,
+            death_date=died.value,
+            notification_date=payload.notification_date,
+            informant=payload.informant,
+        ),
+    )
+    return Status(201, _draft_out(draft, *died.alerts))
+
+
+@router.post("/birth", response={201: DraftOut, 400: ErrorOut, 403: RefusedOut})
+def record_birth(request: HttpRequest, payload: BirthIn) -> Status[object]:
+    """Enter a 出生 as a draft; the child joins the given household."""
+    facts, date_alerts = child_facts(payload.child)
+    draft = birth.record_birth(
+        actor=request.user,
+        purpose=payload.purpose,
+        birth=birth.Birth(
+            child=facts,
+            household_number=payload.household_number,
+            notification_date=payload.notification_date,
+        ),
+    )
+    return Status(201, _draft_out(draft, *date_alerts))

@@ -1,0 +1,69 @@
+"""Clerk input for the 転居 and 世帯変更 screens. Forms only parse; the services decide.
+
+宛名番号 lists are one per line; 続柄 lines are 「宛名番号 続柄」 (e.g. 「000000000019 妻」).
+"""
+
+from __future__ import annotations
+
+from django import forms
+
+from jumin.registry.forms import PurposeForm
+from jumin.registry.workflows.household_change import HouseholdChangeKind
+
+ATENA_LINES_HELP = "宛名番号を1行に1人ずつ入力してください。"
+RELATIONSHIP_HELP = "1行に1人、「宛名番号 続柄」の形で入力してください（例: 000000000019 妻）。"
+
+
+def atena_lines(text: str) -> list[str]:
+    """宛名番号, one per non-empty line, in the order typed."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def relationship_lines(text: str) -> dict[str, str]:
+    """「宛名番号 続柄」 lines as a mapping; a line without a 続柄 maps to an empty text."""
+    pairs: dict[str, str] = {}
+    for line in text.splitlines():
+        parts = line.split(maxsplit=1)
+        if parts:
+            pairs[parts[0]] = parts[1] if len(parts) > 1 else ""
+    return pairs
+
+
+class MoveWithinForm(PurposeForm):
+    movers = forms.CharField(
+        label="転居する方（宛名番号）", widget=forms.Textarea, help_text=ATENA_LINES_HELP
+    )
+    address = forms.CharField(label="転居先の住所", max_length=200)
+    katagaki = forms.CharField(label="方書", max_length=200, required=False)
+    postal_code = forms.CharField(label="郵便番号（7桁）", max_length=7, required=False)
+    address_code = forms.CharField(label="住所コード（11桁）", max_length=11, required=False)
+    move_date = forms.DateField(label="転居日（住所を定めた年月日、例: 2026-11-15）")
+    notification_date = forms.DateField(label="届出日（例: 2026-11-20）")
+    household_number = forms.CharField(
+        label="加わる世帯の世帯番号（既存の世帯に加わる場合）", max_length=16, required=False
+    )
+    relationships = forms.CharField(
+        label="続柄（世帯の一部が転居する場合）",
+        widget=forms.Textarea,
+        required=False,
+        help_text=RELATIONSHIP_HELP,
+    )
+
+
+class HouseholdChangeForm(PurposeForm):
+    kind = forms.ChoiceField(
+        label="世帯変更の種類", choices=[(k.value, k.value) for k in HouseholdChangeKind]
+    )
+    household_number = forms.CharField(label="世帯番号（合併では合併する世帯）", max_length=16)
+    change_date = forms.DateField(label="異動日（例: 2026-11-15）")
+    notification_date = forms.DateField(label="届出日（例: 2026-11-20）")
+    relationships = forms.CharField(label="続柄", widget=forms.Textarea, help_text=RELATIONSHIP_HELP)
+    members = forms.CharField(
+        label="世帯分離する方（宛名番号、世帯分離のみ）",
+        widget=forms.Textarea,
+        required=False,
+        help_text=ATENA_LINES_HELP,
+    )
+    target_household_number = forms.CharField(
+        label="合併先の世帯番号（世帯合併のみ）", max_length=16, required=False
+    )

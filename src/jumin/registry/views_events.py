@@ -1,0 +1,179 @@
+"""Clerk screens of the 転出・死亡・出生 workflows. Thin: a form, one service call, a template."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from jumin.accounts.authorization import AccessRefused
+from jumin.domain.eras import Calendar
+from jumin.domain.errors import Alert, DomainError
+from jumin.domain.relationships import parse_relationship
+from jumin.domain.resident import ChangeReason, ForeignResidentItems, PersonFacts, ResidentKind, Sex
+from jumin.domain.wareki import DateFieldKind, parse_date_input
+from jumin.registry.forms import PurposeForm
+from jumin.registry.services import DraftRecorded
+from jumin.registry.workflows import birth, death, move_out
+
+_DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
+
+
+class MoveOutForm(PurposeForm):
+    atena_numbers = forms.CharField(
+        label="転出する方の宛名番号（複数は改行・空白・読点で区切る）",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    reason = forms.ChoiceField(
+        label="異動事由",
+        choices=[(ChangeReason.DOMESTIC_MOVE_OUT, "国内転出"), (ChangeReason.MOVE_OUT_ABROAD, "国外転出")],
+    )
+    planned_date = forms.DateField(label="転出予定日", widget=_DATE_WIDGET)
+    destination = forms.CharField(label="転出先（予定）（市区町村名だけでも可）", max_length=200)
+    notification_date = forms.DateField(label="届出日", widget=_DATE_WIDGET)
+
+
+class DeathForm(PurposeForm):
+    atena_number = forms.CharField(label="宛名番号", max_length=16)
+    death_date = forms.CharField(label="死亡日（例: 令和8年11月1日、令和8年11月上旬）", max_length=40)
+    notification_date = forms.DateField(label="届出日（戸籍の届出を受けた日）", widget=_DATE_WIDGET)
+    informant = forms.CharField(label="届出人の資格（例: 同居の親族）", max_length=40, required=False)
+
+
+class BirthForm(PurposeForm):
+    household_number = forms.CharField(label="世帯番号", max_length=16)
+    notification_date = forms.DateField(label="届出日（戸籍の届出を受けた日）", widget=_DATE_WIDGET)
+    kind = forms.ChoiceField(
+        label="住民種別", choices=[(ResidentKind.JAPANESE, "日本人"), (ResidentKind.FOREIGN, "外国人")]
+    )
+    surname = forms.CharField(label="氏", max_length=100)
+    given_name = forms.CharField(label="名", max_length=100, required=False)
+    surname_kana = forms.CharField(label="氏（フリガナ）", max_length=100)
+    given_name_kana = forms.CharField(label="名（フリガナ）", max_length=100, required=False)
+    birth_date = forms.CharField(label="出生日（例: 令和8年11月1日）", max_length=40)
+    sex = forms.ChoiceField(label="性別", choices=[(Sex.MALE, "男"), (Sex.FEMALE, "女")])
+    relationship = forms.CharField(label="続柄（子、子の子など）", max_length=40, initial="子")
+    honseki = forms.CharField(label="本籍（空欄なら世帯主と同じ）", max_length=200, required=False)
+    hittousha = forms.CharField(label="筆頭者（空欄なら世帯主と同じ）", max_length=100, required=False)
+    nationality_code = forms.CharField(label="国籍・地域コード（外国人）", max_length=3, required=False)
+    foreign_category = forms.CharField(
+        label="30条の45区分（外国人、例: 経過滞在者）", max_length=20, required=False
+    )
+
+
+def _refused(request: HttpRequest, error: AccessRefused) -> HttpResponse:
+    return render(request, "registry/refused.html", {"message": error.message}, status=403)
+
+
+def _screen(
+    request: HttpRequest,
+    form: PurposeForm,
+    template: str,
+    submit: Callable[[dict[str, Any]], tuple[DraftRecorded, tuple[Alert, ...]]],
+) -> HttpResponse:
+    """Show the form; on a valid POST call the service and show the draft, or the error in full."""
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        try:
+            draft, date_alerts = submit(form.cleaned_data)
+        except AccessRefused as error:
+            return _refused(request, error)
+        except DomainError as error:
+            context["error"] = error
+        else:
+            draft = dataclasses.replace(draft, alerts=(*date_alerts, *draft.alerts))
+            return render(request, "registry/move_in_done.html", {"draft": draft})
+    return render(request, template, context)
+
+
+@login_required
+def move_out_view(request: HttpRequest) -> HttpResponse:
+    """転出届の入力 (draft)."""
+
+    def submit(data: dict[str, Any]) -> tuple[DraftRecorded, tuple[Alert, ...]]:
+        numbers = [n for n in re.split(r"[\s,、，]+", data["atena_numbers"]) if n]
+        draft = move_out.record_move_out(
+            actor=request.user,
+            purpose=data["purpose"],
+            move_out=move_out.MoveOut(
+                atena_numbers=numbers,
+                planned_date=data["planned_date"],
+                destination=data["destination"],
+                notification_date=data["notification_date"],
+                reason=ChangeReason(data["reason"]),
+            ),
+        )
+        return draft, ()
+
+    return _screen(request, MoveOutForm(request.POST or None), "registry/move_out.html", submit)
+
+
+@login_required
+def death_view(request: HttpRequest) -> HttpResponse:
+    """死亡の入力 (draft, 職権 from the 戸籍 filing)."""
+
+    def submit(data: dict[str, Any]) -> tuple[DraftRecorded, tuple[Alert, ...]]:
+        died = parse_date_input(data["death_date"], field_kind=DateFieldKind.EVENT_DEATH, field="death_date")
+        draft = death.record_death(
+            actor=request.user,
+            purpose=data["purpose"],
+            death=death.Death(
+                atena_number=data["atena_number"],
+                death_date=died.value,
+                notification_date=data["notification_date"],
+                informant=data["informant"],
+            ),
+        )
+        return draft, tuple(died.alerts)
+
+    return _screen(request, DeathForm(request.POST or None), "registry/death.html", submit)
+
+
+@login_required
+def birth_view(request: HttpRequest) -> HttpResponse:
+    """出生の入力 (draft, 職権 from the 戸籍 filing)."""
+
+    def submit(data: dict[str, Any]) -> tuple[DraftRecorded, tuple[Alert, ...]]:
+        foreign = data["kind"] == ResidentKind.FOREIGN
+        born = parse_date_input(
+            data["birth_date"],
+            field_kind=DateFieldKind.EVENT_BIRTH,
+            calendar=Calendar.GREGORIAN if foreign else Calendar.WAREKI,
+            field="birth_date",
+        )
+        items = (
+            ForeignResidentItems(nationality_code=data["nationality_code"], category=data["foreign_category"])
+            if foreign
+            else None
+        )
+        child = PersonFacts(
+            kind=ResidentKind(data["kind"]),
+            surname=data["surname"],
+            given_name=data["given_name"],
+            surname_kana=data["surname_kana"],
+            given_name_kana=data["given_name_kana"],
+            birth_date=born.value,
+            sex=Sex(data["sex"]),
+            relationship=parse_relationship(data["relationship"]),
+            honseki=data["honseki"],
+            hittousha=data["hittousha"],
+            foreign=items,
+        )
+        draft = birth.record_birth(
+            actor=request.user,
+            purpose=data["purpose"],
+            birth=birth.Birth(
+                child=child,
+                household_number=data["household_number"],
+                notification_date=data["notification_date"],
+            ),
+        )
+        return draft, tuple(born.alerts)
+
+    return _screen(request, BirthForm(request.POST or None), "registry/birth.html", submit)

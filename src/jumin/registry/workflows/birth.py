@@ -1,0 +1,173 @@
+"""出生 as a draft: standard 4.2.1.2, 4.2.0.3, system.md F06 steps 1–2. Recorded by 職権 from the
+出生届 (a 戸籍 filing).
+
+The child joins an existing household at the end of its order (ORD-2) with a new 宛名番号; the date of
+birth is also the date the child became a resident and set the address. The 住民票コード is taken from
+the pool at commit (services.commit_change). 個人番号 generation (F06 steps 3–4) is issue 8.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from jumin.accounts.authorization import authorize
+from jumin.accounts.permissions import Permission
+from jumin.audit.actions import AuditAction
+from jumin.audit.services import record_event
+from jumin.domain import recorded_dates
+from jumin.domain.errors import Alert, DomainError
+from jumin.domain.member_order import append_new_members
+from jumin.domain.relationships import CHILD, Relationship, RelationshipKind
+from jumin.domain.resident import ChangeReason, PersonFacts, ResidentKind, ResidentStatus, check_person
+from jumin.domain.uncertain_dates import UncertainDate
+from jumin.registry import numbering
+from jumin.registry.models import Change, Household, Resident, ResidentSnapshot
+from jumin.registry.services import DraftRecorded
+from jumin.registry.workflows.household import current_members
+
+
+@dataclass(frozen=True)
+class Birth:
+    """A birth notified from the 戸籍 side: the child's facts (birth date included) and the household."""
+
+    child: PersonFacts
+    household_number: str
+    notification_date: date
+
+
+def _error(field: str, reason: str, remedy: str, code: str) -> DomainError:
+    return DomainError(field=field, reason=reason, remedy=remedy, code=code)
+
+
+def is_child_relationship(relationship: Relationship) -> bool:
+    """子, or a chain ending in の子 (孫 is 「子の子」): the only 続柄 a newborn can have to the head."""
+    return relationship.kind is RelationshipKind.CHAIN and relationship.terms[-1] == CHILD
+
+
+def _household(number: str) -> tuple[Household, list[ResidentSnapshot]]:
+    household = Household.objects.filter(number=number.strip()).first()
+    members = current_members(household) if household is not None else []
+    if household is None or not members:
+        raise _error(
+            "household_number",
+            "指定された世帯がありません。",
+            "世帯番号を確認してください。",
+            "registry.household_not_found",
+        )
+    return household, members
+
+
+def _check(birth: Birth, today: date) -> tuple[PersonFacts, list[Alert]]:
+    if not is_child_relationship(birth.child.relationship):
+        raise _error(
+            "relationship",
+            "出生した方の続柄は「子」または「○○の子」でなければなりません。",
+            "世帯主から見た続柄（例: 子、子の子）を入力してください。",
+            "registry.birth_relationship",
+        )
+    born = recorded_dates.sort_date_of(birth.child.birth_date)
+    exact = not isinstance(birth.child.birth_date, UncertainDate)
+    if exact and born > today:
+        raise _error(
+            "birth_date",
+            "出生日が未来の日付です。",
+            "出生届に記載された出生日を入力してください。",
+            "registry.future_birth",
+        )
+    if birth.notification_date > today:
+        raise _error(
+            "notification_date",
+            "届出日が未来の日付です。",
+            "届出を受け付けた日を入力してください。",
+            "registry.future_notification",
+        )
+    if exact and birth.notification_date < born:
+        raise _error(
+            "notification_date",
+            "届出日が出生日より前です。",
+            "出生日以後の日付を届出日に入力してください。",
+            "registry.notified_before_birth",
+        )
+    return check_person(birth.child)
+
+
+def record_birth(*, actor: Any, purpose: str, birth: Birth) -> DraftRecorded:
+    """Enter a 出生 as a draft (standard 4.2.1.2); another clerk commits it with ``commit_change``."""
+    authorize(
+        actor=actor,
+        permission=Permission.RESIDENT_RECORD,
+        action=AuditAction.RESIDENT_BIRTH_RECORD,
+        purpose=purpose,
+        subject_type="change",
+    )
+    household, members = _household(birth.household_number)
+    head = next((m for m in members if m.is_head), members[0])
+    child = birth.child
+    if child.kind is ResidentKind.JAPANESE and not child.honseki.strip():
+        # 本籍・筆頭者 are copied from the household when not entered (standard 4.2.0.3).
+        child = dataclasses.replace(child, honseki=head.honseki, hittousha=head.hittousha)
+    facts, alerts = _check(dataclasses.replace(birth, child=child), timezone.localdate())
+    born = recorded_dates.to_json(facts.birth_date)
+    existing = [m.resident.atena_number for m in members]
+    with transaction.atomic():
+        change = Change.objects.create(
+            reason=ChangeReason.BIRTH,
+            change_date=recorded_dates.sort_date_of(facts.birth_date),
+            notification_date=birth.notification_date,
+            notification_kind="職権",  # recorded ex officio from the 戸籍 filing (standard 4.2.1.2)
+            made_by=actor,
+            made_at=timezone.now(),
+        )
+        resident = Resident.objects.create(
+            atena_number=numbering.issue_number(numbering.ATENA), kind=facts.kind
+        )
+        order = append_new_members(existing, [resident.atena_number])
+        # Appended after the last member; stored positions may have gaps where people left (ORD-2).
+        position = members[-1].member_order + order.index(resident.atena_number) - len(existing) + 1
+        ResidentSnapshot.objects.create(
+            resident=resident,
+            change=change,
+            status=ResidentStatus.RESIDENT,
+            kind=facts.kind,
+            surname=facts.surname,
+            given_name=facts.given_name,
+            surname_kana=facts.surname_kana,
+            given_name_kana=facts.given_name_kana,
+            kana_confirmed=facts.kana_confirmed,
+            birth_date=born,
+            birth_sort_date=recorded_dates.sort_date_of(facts.birth_date),
+            sex=facts.sex,
+            household=household,
+            is_head=False,
+            relationship=facts.relationship.text,
+            member_order=position,
+            postal_code=head.postal_code,
+            address_code=head.address_code,
+            address=head.address,
+            katagaki=head.katagaki,
+            became_resident_date=born,
+            became_resident_reason=ChangeReason.BIRTH,
+            address_set_date=born,
+            honseki=facts.honseki,
+            hittousha=facts.hittousha,
+            foreign=dataclasses.asdict(facts.foreign) if facts.foreign else None,
+        )
+        record_event(
+            actor=actor,
+            action=AuditAction.RESIDENT_BIRTH_RECORD,
+            subject_type="change",
+            subject_id=str(change.pk),
+            purpose=purpose,
+        )
+    return DraftRecorded(
+        change_id=change.pk,
+        atena_numbers=(resident.atena_number,),
+        household_number=household.number,
+        alerts=tuple(alerts),
+    )

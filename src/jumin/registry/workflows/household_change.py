@@ -1,0 +1,269 @@
+"""世帯変更 (standard 4.1.4; system.md F05) as a draft for commit_change: one service, three kinds.
+
+* 世帯主変更 (HEAD_CHANGE): a new head inside the same household. Every member's 続柄 is re-entered
+  relative to the new head (standard 4.1.4.2-a) and the order is recomputed (algorithms.md D.2
+  maintenance rules: recalculated on request, and a head change is that request).
+* 世帯分離 (SPLIT): some members leave to form a new household (new 世帯番号, one 世帯主) at the
+  same address. If the head leaves, the rest stay without a head (standard 1.1.10-a) and the clerk
+  is alerted to enter a 世帯主変更 (standard 4.0.4-b).
+* 世帯合併 (MERGE): every member of a household joins another; the other's head stays head, the
+  joiners' 続柄 are entered relative to that head and they are appended to its order (ORD-2).
+
+Only members whose household data (世帯番号, 世帯主, 続柄, 並び順) changes get a draft snapshot; the
+address never changes here (standard 4.1.4.1-b: a move is a separate 転居).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from jumin.accounts.authorization import authorize
+from jumin.accounts.permissions import Permission
+from jumin.audit.actions import AuditAction
+from jumin.audit.services import record_event
+from jumin.domain.errors import Alert
+from jumin.domain.member_order import append_new_members, compute_member_order
+from jumin.domain.resident import ChangeReason
+from jumin.registry import numbering
+from jumin.registry.models import Change, Household
+from jumin.registry.services import DraftRecorded
+from jumin.registry.snapshots import draft_from_current
+from jumin.registry.workflows.household_members import (
+    CurrentMember,
+    check_dates,
+    check_no_duplicates,
+    check_no_head,
+    check_one_head,
+    error,
+    existing_household,
+    head_left_alert,
+    order_member,
+    parse_relationships,
+)
+
+
+class HouseholdChangeKind(StrEnum):
+    """The 世帯変更 kinds built so far (standard 4.1.4.1-a; 世帯変更 between existing households is not)."""
+
+    HEAD_CHANGE = "世帯主変更"
+    SPLIT = "世帯分離"
+    MERGE = "世帯合併"
+
+
+@dataclass(frozen=True)
+class HouseholdChange:
+    """A 世帯変更届.
+
+    ``household_number`` is the household acted on (for a merge: the one that joins).
+    ``members`` are the persons leaving in a 世帯分離 (empty otherwise).
+    ``relationships`` maps 宛名番号 → 続柄 text: every member for 世帯主変更, the leavers for 世帯分離,
+    every member of the joining household (relative to the other's head) for 世帯合併.
+    ``target_household_number`` is the household joined in a 世帯合併.
+    """
+
+    kind: HouseholdChangeKind
+    household_number: str
+    change_date: date
+    notification_date: date
+    relationships: Mapping[str, str] = field(default_factory=dict)
+    members: Sequence[str] = ()
+    target_household_number: str | None = None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    household: Household | None  # None: a new household, numbered inside the transaction
+    columns: dict[str, dict[str, Any]]  # household columns per 宛名番号, only for changed members
+    members: list[CurrentMember]
+    alerts: list[Alert]
+
+
+def _changed(member: CurrentMember, columns: dict[str, Any]) -> bool:
+    return any(getattr(member.current, name) != value for name, value in columns.items())
+
+
+def _head_change(change: HouseholdChange, members: list[CurrentMember], alerts: list[Alert]) -> _Plan:
+    atena = [m.atena_number for m in members]
+    parsed = parse_relationships(change.relationships, allowed=atena)
+    head = check_one_head(parsed)
+    if any(m.current.is_head and m.atena_number == head for m in members):
+        raise error(
+            "relationships",
+            "指定された世帯主は現在の世帯主と同じです。",
+            "新しい世帯主を指定してください。続柄だけの訂正は職権修正で処理してください。",
+            "registry.head_unchanged",
+        )
+    order = compute_member_order(order_member(m, parsed[m.atena_number]) for m in members)
+    columns = {
+        m.atena_number: {
+            "is_head": m.atena_number == head,
+            "relationship": parsed[m.atena_number].text,
+            "member_order": order.index(m.atena_number) + 1,
+        }
+        for m in members
+    }
+    changed = [m for m in members if _changed(m, columns[m.atena_number])]
+    return _Plan(household=members[0].current.household, columns=columns, members=changed, alerts=alerts)
+
+
+def _split(change: HouseholdChange, members: list[CurrentMember], alerts: list[Alert]) -> _Plan:
+    if not change.members:
+        raise error(
+            "members",
+            "世帯分離する方が指定されていません。",
+            "新しい世帯に移る方を1人以上指定してください。",
+            "registry.no_members",
+        )
+    check_no_duplicates(change.members, field="members")
+    by_atena = {m.atena_number: m for m in members}
+    if any(atena not in by_atena for atena in change.members):
+        raise error(
+            "members",
+            "この世帯の構成員でない方が指定されています。",
+            "世帯番号と、世帯分離する方の宛名番号を確認してください。",
+            "registry.not_a_member",
+        )
+    if len(change.members) == len(members):
+        raise error(
+            "members",
+            "世帯の全員が世帯分離することはできません。",
+            "元の世帯に残る方を1人以上残してください。",
+            "registry.split_of_whole_household",
+        )
+    leavers = [m for m in members if m.atena_number in set(change.members)]  # in the stored order
+    parsed = parse_relationships(change.relationships, allowed=[m.atena_number for m in leavers])
+    head = check_one_head(parsed)
+    order = compute_member_order(order_member(m, parsed[m.atena_number]) for m in leavers)
+    columns = {
+        m.atena_number: {
+            "is_head": m.atena_number == head,
+            "relationship": parsed[m.atena_number].text,
+            "member_order": order.index(m.atena_number) + 1,
+        }
+        for m in leavers
+    }
+    alerts = alerts + head_left_alert(members, list(change.members))
+    return _Plan(household=None, columns=columns, members=leavers, alerts=alerts)
+
+
+def _merge(change: HouseholdChange, members: list[CurrentMember], alerts: list[Alert]) -> _Plan:
+    if not change.target_household_number:
+        raise error(
+            "target_household_number",
+            "合併先の世帯番号が入力されていません。",
+            "合併先の世帯の世帯番号を入力してください。",
+            "registry.target_household_required",
+        )
+    target, target_members = existing_household(
+        change.target_household_number, field="target_household_number"
+    )
+    if target.pk == members[0].current.household_id:
+        raise error(
+            "target_household_number",
+            "合併する世帯と合併先の世帯が同じです。",
+            "別の世帯の世帯番号を入力してください。",
+            "registry.merge_into_itself",
+        )
+    if not any(m.current.is_head for m in target_members):
+        raise error(
+            "target_household_number",
+            "合併先の世帯に世帯主がいません。",
+            "先に合併先の世帯の世帯主変更を処理してください。",
+            "registry.target_without_head",
+        )
+    atena = [m.atena_number for m in members]
+    parsed = parse_relationships(change.relationships, allowed=atena)
+    check_no_head(parsed)
+    order = append_new_members([m.atena_number for m in target_members], atena)
+    last = max(m.current.member_order for m in target_members)
+    columns = {
+        m.atena_number: {
+            "household": target,
+            "is_head": False,
+            "relationship": parsed[m.atena_number].text,
+            "member_order": last + order.index(m.atena_number) - len(target_members) + 1,
+        }
+        for m in members
+    }
+    return _Plan(household=target, columns=columns, members=members, alerts=alerts)
+
+
+_PLANNERS = {
+    HouseholdChangeKind.HEAD_CHANGE: _head_change,
+    HouseholdChangeKind.SPLIT: _split,
+    HouseholdChangeKind.MERGE: _merge,
+}
+
+
+def _check(change: HouseholdChange) -> _Plan:
+    alerts = check_dates(
+        event_date=change.change_date, notification_date=change.notification_date, event="世帯変更"
+    )
+    _, members = existing_household(change.household_number, field="household_number")
+    if change.kind is not HouseholdChangeKind.SPLIT and change.members:
+        raise error(
+            "members",
+            "世帯分離以外では異動する方を個別に指定しません。",
+            "世帯の全員について続柄を入力してください。",
+            "registry.members_only_for_split",
+        )
+    if change.kind is not HouseholdChangeKind.MERGE and change.target_household_number:
+        raise error(
+            "target_household_number",
+            "合併先の世帯番号は世帯合併でのみ入力します。",
+            "合併先の世帯番号を空欄にしてください。",
+            "registry.target_only_for_merge",
+        )
+    return _PLANNERS[change.kind](change, members, alerts)
+
+
+def record_household_change(*, actor: Any, purpose: str, change: HouseholdChange) -> DraftRecorded:
+    """Enter a 世帯変更 as a draft (standard 4.1.4); another clerk commits it with commit_change."""
+    authorize(
+        actor=actor,
+        permission=Permission.RESIDENT_RECORD,
+        action=AuditAction.RESIDENT_HOUSEHOLD_CHANGE_RECORD,
+        purpose=purpose,
+        subject_type="change",
+    )
+    plan = _check(change)
+    with transaction.atomic():
+        row = Change.objects.create(
+            reason=ChangeReason.HOUSEHOLD_CHANGE,
+            change_date=change.change_date,
+            notification_date=change.notification_date,
+            notification_kind="届出",
+            made_by=actor,
+            made_at=timezone.now(),
+        )
+        household = plan.household or Household.objects.create(
+            number=numbering.issue_number(numbering.HOUSEHOLD)
+        )
+        for member in plan.members:
+            draft_from_current(
+                member.resident,
+                member.current,
+                row,
+                **{"household": household, **plan.columns[member.atena_number]},
+            )
+        record_event(
+            actor=actor,
+            action=AuditAction.RESIDENT_HOUSEHOLD_CHANGE_RECORD,
+            subject_type="change",
+            subject_id=str(row.pk),
+            purpose=purpose,
+            reason=change.kind.value,
+        )
+    return DraftRecorded(
+        change_id=row.pk,
+        atena_numbers=tuple(m.atena_number for m in plan.members),
+        household_number=household.number,
+        alerts=tuple(plan.alerts),
+    )

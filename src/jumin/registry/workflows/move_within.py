@@ -1,0 +1,218 @@
+"""転居 (move within the municipality, standard 4.1.2; system.md F04) as a draft for commit_change.
+
+Only address and household data change: every other item is copied from the current record by
+draft_from_current, because the prefecture's server rejects a 転居 that changes anything else
+(system.md F04 step 3). Three destinations (standard 4.0.2-a):
+
+* the whole household moves and no 世帯番号 is given: household, 続柄 and order stay;
+* part of it moves and no 世帯番号 is given: the movers form a new household, with one 世帯主;
+* a 世帯番号 is given: the movers join that household at the end of its order (ORD-2).
+
+Members left behind get no new snapshot: their household data does not change. If the head moves
+away they stay without a head (standard 1.1.10-a) and the clerk is alerted to enter a 世帯主変更.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from jumin.accounts.authorization import authorize
+from jumin.accounts.permissions import Permission
+from jumin.audit.actions import AuditAction
+from jumin.audit.services import record_event
+from jumin.domain import recorded_dates
+from jumin.domain.errors import Alert
+from jumin.domain.member_order import append_new_members, compute_member_order
+from jumin.domain.relationships import Relationship, RelationshipKind
+from jumin.domain.resident import ChangeReason
+from jumin.registry import numbering
+from jumin.registry.models import Change, Household
+from jumin.registry.services import Address, DraftRecorded
+from jumin.registry.snapshots import draft_from_current
+from jumin.registry.workflows.household_members import (
+    CurrentMember,
+    check_dates,
+    check_no_duplicates,
+    check_no_head,
+    check_one_head,
+    current_resident,
+    error,
+    existing_household,
+    head_left_alert,
+    household_members,
+    order_member,
+    parse_relationships,
+)
+
+
+@dataclass(frozen=True)
+class MoveWithin:
+    """A 転居届: who moves, to which address, on which day; for a part of a household, the new
+    household's 続柄 (宛名番号 → text) or the 世帯番号 of the household they join."""
+
+    movers: Sequence[str]
+    address: Address
+    move_date: date
+    notification_date: date
+    household_number: str | None = None
+    relationships: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What each mover's draft snapshot changes besides the address."""
+
+    household: Household | None  # None: a new household, numbered inside the transaction
+    household_columns: dict[str, dict[str, Any]]  # per 宛名番号
+    alerts: list[Alert]
+
+
+def _check(move: MoveWithin) -> tuple[list[CurrentMember], _Plan]:
+    if not move.movers:
+        raise error(
+            "movers", "転居する方が指定されていません。", "1人以上指定してください。", "registry.no_members"
+        )
+    check_no_duplicates(move.movers, field="movers")
+    if not move.address.address.strip():
+        raise error(
+            "address",
+            "住所が入力されていません。",
+            "転居先の住所を入力してください。",
+            "registry.address_required",
+        )
+    alerts = check_dates(event_date=move.move_date, notification_date=move.notification_date, event="転居")
+    movers = [current_resident(atena, field=f"movers[{i}]") for i, atena in enumerate(move.movers)]
+    households = {m.current.household_id for m in movers}
+    if len(households) != 1:
+        raise error(
+            "movers",
+            "異なる世帯の方が一緒に指定されています。",
+            "世帯ごとに転居届を入力してください。",
+            "registry.movers_in_several_households",
+        )
+    source = movers[0].current.household
+    members = household_members(source)
+    # Movers in their household's order, so that joiners keep their relative order (ORD-2).
+    position = {m.atena_number: i for i, m in enumerate(members)}
+    movers.sort(key=lambda m: position.get(m.atena_number, len(position)))
+    atena = [m.atena_number for m in movers]
+    whole = set(atena) == set(position)
+
+    if move.household_number is not None:
+        return movers, _join(move, movers, atena, source.pk, alerts + head_left_alert(members, atena))
+    if whole:
+        if move.relationships:
+            raise error(
+                "relationships",
+                "世帯全員の転居では続柄は変わりません。",
+                "続柄の変更は転居の本登録後に世帯変更届で処理してください。",
+                "registry.relationship_not_changed_by_move",
+            )
+        return movers, _Plan(household=source, household_columns={a: {} for a in atena}, alerts=alerts)
+    parsed = parse_relationships(move.relationships, allowed=atena)
+    check_one_head(parsed)
+    return movers, _Plan(
+        household=None,
+        household_columns=_new_household_columns(movers, parsed),
+        alerts=alerts + head_left_alert(members, atena),
+    )
+
+
+def _join(
+    move: MoveWithin, movers: list[CurrentMember], atena: list[str], source_pk: int, alerts: list[Alert]
+) -> _Plan:
+    assert move.household_number is not None
+    household, members = existing_household(move.household_number, field="household_number")
+    if household.pk == source_pk:
+        raise error(
+            "household_number",
+            "転居する方が現在属している世帯が指定されています。",
+            "加わる先の別の世帯の世帯番号を入力するか、世帯番号を空欄にしてください。",
+            "registry.joins_own_household",
+        )
+    parsed = parse_relationships(move.relationships, allowed=atena)
+    check_no_head(parsed)
+    order = append_new_members([m.atena_number for m in members], atena)
+    last = max(m.current.member_order for m in members)
+    columns = {
+        mover.atena_number: {
+            "household": household,
+            "is_head": False,
+            "relationship": parsed[mover.atena_number].text,
+            "member_order": last + order.index(mover.atena_number) - len(members) + 1,
+        }
+        for mover in movers
+    }
+    return _Plan(household=household, household_columns=columns, alerts=alerts)
+
+
+def _new_household_columns(
+    movers: list[CurrentMember], parsed: Mapping[str, Relationship]
+) -> dict[str, dict[str, Any]]:
+    order = compute_member_order(order_member(m, parsed[m.atena_number]) for m in movers)
+    return {
+        m.atena_number: {
+            "is_head": parsed[m.atena_number].kind is RelationshipKind.HEAD,
+            "relationship": parsed[m.atena_number].text,
+            "member_order": order.index(m.atena_number) + 1,
+        }
+        for m in movers
+    }
+
+
+def record_move_within(*, actor: Any, purpose: str, move: MoveWithin) -> DraftRecorded:
+    """Enter a 転居 as a draft (standard 4.1.2); another clerk commits it with commit_change."""
+    authorize(
+        actor=actor,
+        permission=Permission.RESIDENT_RECORD,
+        action=AuditAction.RESIDENT_MOVE_WITHIN_RECORD,
+        purpose=purpose,
+        subject_type="change",
+    )
+    movers, plan = _check(move)
+    address_set = recorded_dates.to_json(move.move_date)
+    with transaction.atomic():
+        change = Change.objects.create(
+            reason=ChangeReason.MOVE_WITHIN,
+            change_date=move.move_date,
+            notification_date=move.notification_date,
+            notification_kind="届出",
+            made_by=actor,
+            made_at=timezone.now(),
+        )
+        household = plan.household or Household.objects.create(
+            number=numbering.issue_number(numbering.HOUSEHOLD)
+        )
+        for mover in movers:
+            # 転入前住所 (previous_address) is kept: a 転居 does not change it. The 異動前住所 of F04
+            # step 2 has no column yet; the former address stays readable in the previous snapshot.
+            draft_from_current(
+                mover.resident,
+                mover.current,
+                change,
+                **{"household": household, **plan.household_columns[mover.atena_number]},
+                postal_code=move.address.postal_code,
+                address_code=move.address.address_code,
+                address=move.address.address,
+                katagaki=move.address.katagaki,
+                address_set_date=address_set,
+            )
+        record_event(
+            actor=actor,
+            action=AuditAction.RESIDENT_MOVE_WITHIN_RECORD,
+            subject_type="change",
+            subject_id=str(change.pk),
+            purpose=purpose,
+        )
+    return DraftRecorded(
+        change_id=change.pk,
+        atena_numbers=tuple(m.atena_number for m in movers),
+        household_number=household.number,
+        alerts=tuple(plan.alerts),
+    )
