@@ -15,6 +15,7 @@ from jumin.accounts.authorization import AccessRefused
 from jumin.accounts.models import User
 from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
+from jumin.domain import recorded_dates
 from jumin.domain.errors import DomainError
 from jumin.domain.resident import ChangeReason, ResidentStatus
 from jumin.domain.wareki import DateFieldKind, parse_date_input
@@ -70,7 +71,11 @@ def test_an_unknown_day_of_death_is_accepted_and_removed_on_its_sort_date(
         actor=clerk, purpose=PURPOSE, death=death(family.atena_numbers[2], death_date=parsed.value)
     )
     commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
-    assert current(family.atena_numbers[2]).removal_date == parsed.sort_date
+    removed = current(family.atena_numbers[2])
+    assert removed.removal_date == parsed.sort_date
+    # The 不詳 form itself is kept, not only its sort date (standard 1.1.8-a).
+    assert removed.removal_event_date is not None
+    assert recorded_dates.display(recorded_dates.from_json(removed.removal_event_date)) == "令和8年10月上旬"
 
 
 def test_the_death_of_the_head_needs_a_head_change(family: DraftRecorded, clerk: User) -> None:

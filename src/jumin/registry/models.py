@@ -168,6 +168,8 @@ class ResidentSnapshot(HasIndividualNumber):
     planned_destination = models.CharField("転出先（予定）", max_length=200, blank=True)
     removal_reason = models.CharField("消除事由", max_length=20, blank=True)
     removal_date = models.DateField("消除日", null=True, blank=True)
+    # The event date as entered (a 死亡日 「令和2年5月頃」, standard 1.1.8-a); removal_date is its sort date.
+    removal_event_date = models.JSONField("事由発生日（入力のとおり）", null=True, blank=True)
     programs = models.JSONField("資格（国保・年金等）", default=dict, blank=True)
 
     class Meta:

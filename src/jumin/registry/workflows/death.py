@@ -120,6 +120,7 @@ def record_death(*, actor: Any, purpose: str, death: Death) -> DraftRecorded:
             status=ResidentStatus.REMOVED,
             removal_reason=ChangeReason.DEATH,
             removal_date=died,
+            removal_event_date=recorded_dates.to_json(death.death_date),
         )
         record_event(
             actor=actor,
