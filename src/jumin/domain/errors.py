@@ -38,3 +38,8 @@ class Alert:
     field: str
     message: str
     code: str
+
+
+def refusal(field: str, reason: str, remedy: str, code: str) -> DomainError:
+    """Positional shorthand for a DomainError, for modules that refuse many inputs."""
+    return DomainError(field=field, reason=reason, remedy=remedy, code=code)

@@ -27,7 +27,7 @@ from jumin.audit.services import record_results
 from jumin.crypto.models import filter_by_individual_number
 from jumin.domain import recorded_dates
 from jumin.domain.eras import last_day_of_month, resolve_table
-from jumin.domain.errors import DomainError
+from jumin.domain.errors import DomainError, refusal
 from jumin.domain.kana import kana_search_key, variant_kanji_key
 from jumin.domain.resident import ResidentKind, ResidentStatus, Sex
 from jumin.domain.wareki import parse_date_input
@@ -137,10 +137,6 @@ class BirthRange:
     full_day: bool
 
 
-def _error(field_name: str, reason: str, remedy: str, code: str) -> DomainError:
-    return DomainError(field=field_name, reason=reason, remedy=remedy, code=code)
-
-
 _YEAR = re.compile(r"(?P<era>[^0-9]*?)(?P<y>[0-9]{1,4}|元)年?")
 _YEAR_MONTH = re.compile(r"(?P<era>[^0-9]*?)(?P<y>[0-9]{1,4}|元)(?:年|[./-])(?P<m>[0-9]{1,2})月?")
 
@@ -149,7 +145,7 @@ def _gregorian_year(era_token: str, year_text: str) -> int:
     if not era_token:
         if len(year_text) == 4:
             return int(year_text)
-        raise _error(
+        raise refusal(
             "birth_date",
             "生年月日の年が正しくありません。",
             "「昭和35年」のように元号を付けるか、西暦の4桁で入力してください。",
@@ -157,7 +153,7 @@ def _gregorian_year(era_token: str, year_text: str) -> int:
         )
     era = resolve_table(None).find(era_token)
     if era is None or len(year_text) == 4:
-        raise _error(
+        raise refusal(
             "birth_date",
             "生年月日の元号または年が正しくありません。",
             "「昭和35年」「S35」のように、元号と3桁までの年で入力してください。",
@@ -182,7 +178,7 @@ def parse_birth_condition(text: str) -> BirthRange:
             first = date(_gregorian_year(month.group("era"), month.group("y")), 1, 1)
             number = int(month.group("m"))
             if not 1 <= number <= 12:
-                raise _error(
+                raise refusal(
                     "birth_date",
                     "生年月日の月が正しくありません。",
                     "月は1から12で入力してください。",
@@ -201,7 +197,7 @@ def _digits(value: str, field_name: str, label: str, *, max_length: int, exact: 
     text = unicodedata.normalize("NFKC", value).strip()
     if not text.isdigit() or len(text) > max_length or (exact and len(text) != max_length):
         size = f"{max_length}桁" if exact else f"{max_length}桁以内"
-        raise _error(
+        raise refusal(
             field_name,
             f"{label}の形式が正しくありません。",
             f"{label}は数字{size}で入力してください。",
@@ -253,7 +249,7 @@ def _add_names(plan: _Plan, criteria: SearchCriteria) -> None:
     if criteria.kana_name.strip():
         key = kana_search_key(criteria.kana_name, field="kana_name")
         if not key:
-            raise _error(
+            raise refusal(
                 "kana_name",
                 "検索するフリガナが入力されていません。",
                 "カタカナ（またはひらがな）を1文字以上入力してください。",
@@ -285,7 +281,7 @@ def _plan(criteria: SearchCriteria) -> _Plan:
         plan.strong |= birth.full_day
     if criteria.sex:
         if criteria.sex not in Sex._value2member_map_:
-            raise _error(
+            raise refusal(
                 "sex", "性別の指定が正しくありません。", "男または女を選んでください。", "search.sex"
             )
         plan.q &= Q(sex=criteria.sex)
@@ -329,7 +325,7 @@ def _plan(criteria: SearchCriteria) -> _Plan:
 def _check_breadth(plan: _Plan) -> None:
     """Refuse a search too broad to be useful before running it (issue 5 "Bad input")."""
     if not plan.kinds:
-        raise _error(
+        raise refusal(
             "criteria",
             "検索条件が入力されていません。",
             "フリガナ・氏名・生年月日・住所・宛名番号などを入力してください。",
@@ -341,7 +337,7 @@ def _check_breadth(plan: _Plan) -> None:
         remedy = "フリガナは2文字以上で入力するか、生年月日（年月日）または住所コードを加えてください。"
     else:
         remedy = "フリガナか氏名、生年月日（年月日）、住所コードのいずれかを加えてください。"
-    raise _error(
+    raise refusal(
         "criteria",
         "検索条件が広すぎます（性別・年だけ・1文字だけでは検索できません）。",
         remedy,
@@ -351,7 +347,7 @@ def _check_breadth(plan: _Plan) -> None:
 
 def _check_limit(limit: int) -> int:
     if not 1 <= limit <= MAX_LIMIT:
-        raise _error(
+        raise refusal(
             "limit",
             "表示件数の指定が正しくありません。",
             f"1から{MAX_LIMIT}までの件数を指定してください。",

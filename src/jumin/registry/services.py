@@ -21,7 +21,7 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
 from jumin.domain import recorded_dates
-from jumin.domain.errors import Alert, DomainError
+from jumin.domain.errors import Alert, refusal
 from jumin.domain.member_order import Member, append_new_members, compute_member_order
 from jumin.domain.recorded_dates import RecordedDate
 from jumin.domain.relationships import RelationshipKind
@@ -37,6 +37,7 @@ from jumin.registry.models import (
     SearchKeyKind,
 )
 from jumin.registry.search_keys import rebuild_search_keys, variant_name_key
+from jumin.registry.workflows.household_members import existing_household
 
 MOVE_IN_REASONS = (ChangeReason.DOMESTIC_MOVE_IN, ChangeReason.MOVE_IN_FROM_ABROAD)
 
@@ -74,10 +75,6 @@ class DraftRecorded:
     alerts: tuple[Alert, ...]
 
 
-def _error(field: str, reason: str, remedy: str, code: str) -> DomainError:
-    return DomainError(field=field, reason=reason, remedy=remedy, code=code)
-
-
 def _current(resident: Resident | None) -> ResidentSnapshot | None:
     return resident.current if resident is not None else None
 
@@ -96,7 +93,7 @@ def _returning_resident(facts: PersonFacts) -> Resident | None:
         return None
     current = _current(snapshot.resident)
     if current is not None and current.status != ResidentStatus.REMOVED:
-        raise _error(
+        raise refusal(
             "juminhyo_code",
             "この住民票コードの方は既に住民として記録されています。",
             "転入ではなく転居または修正として処理してください。",
@@ -133,25 +130,25 @@ def _possible_duplicates(facts: PersonFacts) -> list[Alert]:
 
 def _check_move_in(move_in: MoveIn) -> tuple[list[PersonFacts], list[Alert]]:
     if move_in.reason not in MOVE_IN_REASONS:
-        raise _error(
+        raise refusal(
             "reason",
             "転入の異動事由ではありません。",
             "国内転入または国外転入等を選んでください。",
             "registry.move_in_reason",
         )
     if not move_in.members:
-        raise _error(
+        raise refusal(
             "members", "転入する方が入力されていません。", "1人以上入力してください。", "registry.no_members"
         )
     if not move_in.address.address.strip():
-        raise _error(
+        raise refusal(
             "address",
             "住所が入力されていません。",
             "転入先の住所を入力してください。",
             "registry.address_required",
         )
     if not move_in.previous_address.strip():
-        raise _error(
+        raise refusal(
             "previous_address",
             "転入前住所が入力されていません。",
             "転入前の住所（国外の場合は国名）を入力してください。",
@@ -159,7 +156,7 @@ def _check_move_in(move_in: MoveIn) -> tuple[list[PersonFacts], list[Alert]]:
         )
     moved = recorded_dates.sort_date_of(move_in.move_in_date)
     if move_in.notification_date < moved:
-        raise _error(
+        raise refusal(
             "notification_date",
             "届出日が転入日より前です。",
             "転入した後の日付を届出日に入力してください。",
@@ -173,14 +170,14 @@ def _check_move_in(move_in: MoveIn) -> tuple[list[PersonFacts], list[Alert]]:
         alerts += person_alerts
     heads = [f for f in checked if f.relationship.kind is RelationshipKind.HEAD]
     if move_in.household_number is None and len(heads) != 1:
-        raise _error(
+        raise refusal(
             "relationship",
             "新しい世帯には世帯主が1人必要です。",
             "続柄が「世帯主」の方を1人だけ指定してください。",
             "registry.one_head_required",
         )
     if move_in.household_number is not None and heads:
-        raise _error(
+        raise refusal(
             "relationship",
             "既存の世帯に世帯主として転入することはできません。",
             "世帯主の変更は世帯変更届で処理してください。",
@@ -268,22 +265,8 @@ def _household_for(number: str | None) -> tuple[Household, list[str]]:
     """A new household, or an existing one with its current member order."""
     if number is None:
         return Household.objects.create(number=numbering.issue_number(numbering.HOUSEHOLD)), []
-    household = Household.objects.filter(number=number).first()
-    members = (
-        ResidentSnapshot.objects.filter(
-            household=household, current_of__isnull=False, status=ResidentStatus.RESIDENT
-        )
-        .order_by("member_order")
-        .values_list("resident__atena_number", flat=True)
-    )
-    if household is None or not members:
-        raise _error(
-            "household_number",
-            "指定された世帯がありません。",
-            "世帯番号を確認してください。",
-            "registry.household_not_found",
-        )
-    return household, list(members)
+    household, members = existing_household(number, field="household_number")
+    return household, [member.atena_number for member in members]
 
 
 def _member_order(members: list[PersonFacts], residents: list[Resident], existing: list[str]) -> list[str]:
@@ -339,7 +322,7 @@ def commit_change(*, actor: Any, purpose: str, change_id: int) -> Change:
     )
     change = Change.objects.filter(pk=change_id).first()
     if change is None or change.state != ChangeState.DRAFT:
-        raise _error(
+        raise refusal(
             "change_id",
             "確認待ちの異動が見つかりません。",
             "一覧から確認待ちの異動を選んでください。",
@@ -361,7 +344,7 @@ def commit_change(*, actor: Any, purpose: str, change_id: int) -> Change:
     with transaction.atomic():
         change = Change.objects.select_for_update().get(pk=change_id)
         if change.state != ChangeState.DRAFT:  # committed or discarded concurrently
-            raise _error(
+            raise refusal(
                 "change_id",
                 "この異動は既に処理されています。",
                 "一覧を更新してください。",
@@ -371,7 +354,7 @@ def commit_change(*, actor: Any, purpose: str, change_id: int) -> Change:
             resident = Resident.objects.select_for_update().get(pk=snapshot.resident_id)
             last = resident.snapshots.aggregate(last=Max("history_no"))["last"] or 0
             if snapshot.based_on_history_no is not None and snapshot.based_on_history_no != last:
-                raise _error(
+                raise refusal(
                     "change_id",
                     "この異動の入力後に、同じ住民の別の異動が本登録されました。",
                     "この異動を破棄し、最新の住民票から入力し直してください。",
@@ -410,7 +393,7 @@ def discard_change(*, actor: Any, purpose: str, change_id: int, reason: str) -> 
         subject_id=str(change_id),
     )
     if not reason.strip():
-        raise _error(
+        raise refusal(
             "reason",
             "破棄の理由が入力されていません。",
             "理由を入力してください。",
@@ -419,7 +402,7 @@ def discard_change(*, actor: Any, purpose: str, change_id: int, reason: str) -> 
     with transaction.atomic():
         change = Change.objects.select_for_update().filter(pk=change_id).first()
         if change is None or change.state != ChangeState.DRAFT:
-            raise _error(
+            raise refusal(
                 "change_id",
                 "確認待ちの異動が見つかりません。",
                 "一覧を更新してください。",

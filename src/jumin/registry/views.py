@@ -18,7 +18,8 @@ from jumin.registry import selectors, services
 from jumin.registry.forms import DecisionForm, LookupForm, MemberFormSet, MoveInForm, SearchForm
 
 
-def _refused(request: HttpRequest, error: AccessRefused) -> HttpResponse:
+def refused(request: HttpRequest, error: AccessRefused) -> HttpResponse:
+    """The 403 page every registry screen shows for a refusal (already audited by the service)."""
     return render(request, "registry/refused.html", {"message": error.message}, status=403)
 
 
@@ -40,7 +41,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
                 atena_number=form.cleaned_data["atena_number"],
             )
         except AccessRefused as error:
-            return _refused(request, error)
+            return refused(request, error)
         except DomainError as error:
             form.add_error("atena_number", f"{error.reason}{error.remedy}")
         else:
@@ -64,7 +65,7 @@ def search(request: HttpRequest) -> HttpResponse:
                 criteria=selectors.SearchCriteria(**data, name_mode=mode),
             )
         except AccessRefused as error:
-            return _refused(request, error)
+            return refused(request, error)
         except DomainError as error:
             form.add_error(None, f"{error.reason}{error.remedy}")
         context["purpose"] = purpose
@@ -103,7 +104,7 @@ def draft(request: HttpRequest, change_id: int) -> HttpResponse:
                 )
                 context["done"] = "破棄しました。"
         except AccessRefused as error:
-            return _refused(request, error)
+            return refused(request, error)
         except DomainError as error:
             form.add_error(None, f"{error.reason}{error.remedy}")
     return render(request, "registry/draft.html", context)
@@ -170,7 +171,7 @@ def move_in(request: HttpRequest) -> HttpResponse:
                 ),
             )
         except AccessRefused as error:
-            return _refused(request, error)
+            return refused(request, error)
         except DomainError as error:
             context["error"] = error
         else:

@@ -20,6 +20,7 @@ from jumin.domain.resident import ChangeReason, ForeignResidentItems, PersonFact
 from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry.forms import PurposeForm
 from jumin.registry.services import DraftRecorded
+from jumin.registry.views import refused
 from jumin.registry.workflows import birth, death, move_out
 
 _DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
@@ -67,10 +68,6 @@ class BirthForm(PurposeForm):
     )
 
 
-def _refused(request: HttpRequest, error: AccessRefused) -> HttpResponse:
-    return render(request, "registry/refused.html", {"message": error.message}, status=403)
-
-
 def _screen(
     request: HttpRequest,
     form: PurposeForm,
@@ -83,7 +80,7 @@ def _screen(
         try:
             draft, date_alerts = submit(form.cleaned_data)
         except AccessRefused as error:
-            return _refused(request, error)
+            return refused(request, error)
         except DomainError as error:
             context["error"] = error
         else:

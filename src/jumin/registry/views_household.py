@@ -17,16 +17,13 @@ from jumin.registry.forms_household import (
     relationship_lines,
 )
 from jumin.registry.services import Address
+from jumin.registry.views import refused
 from jumin.registry.workflows.household_change import (
     HouseholdChange,
     HouseholdChangeKind,
     record_household_change,
 )
 from jumin.registry.workflows.move_within import MoveWithin, record_move_within
-
-
-def _refused(request: HttpRequest, error: AccessRefused) -> HttpResponse:
-    return render(request, "registry/refused.html", {"message": error.message}, status=403)
 
 
 @login_required
@@ -52,7 +49,7 @@ def move_within(request: HttpRequest) -> HttpResponse:
         try:
             result = record_move_within(actor=request.user, purpose=data["purpose"], move=move)
         except AccessRefused as error:
-            return _refused(request, error)
+            return refused(request, error)
         except DomainError as error:
             context["error"] = error
         else:
@@ -79,7 +76,7 @@ def household_change(request: HttpRequest) -> HttpResponse:
         try:
             result = record_household_change(actor=request.user, purpose=data["purpose"], change=change)
         except AccessRefused as error:
-            return _refused(request, error)
+            return refused(request, error)
         except DomainError as error:
             context["error"] = error
         else:

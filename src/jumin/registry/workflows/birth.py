@@ -21,7 +21,7 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.domain import recorded_dates
-from jumin.domain.errors import Alert, DomainError
+from jumin.domain.errors import Alert, refusal
 from jumin.domain.member_order import append_new_members
 from jumin.domain.relationships import CHILD, Relationship, RelationshipKind
 from jumin.domain.resident import ChangeReason, PersonFacts, ResidentKind, ResidentStatus, check_person
@@ -41,10 +41,6 @@ class Birth:
     notification_date: date
 
 
-def _error(field: str, reason: str, remedy: str, code: str) -> DomainError:
-    return DomainError(field=field, reason=reason, remedy=remedy, code=code)
-
-
 def is_child_relationship(relationship: Relationship) -> bool:
     """子, or a chain ending in の子 (孫 is 「子の子」): the only 続柄 a newborn can have to the head."""
     return relationship.kind is RelationshipKind.CHAIN and relationship.terms[-1] == CHILD
@@ -54,7 +50,7 @@ def _household(number: str) -> tuple[Household, list[ResidentSnapshot]]:
     household = Household.objects.filter(number=number.strip()).first()
     members = current_members(household) if household is not None else []
     if household is None or not members:
-        raise _error(
+        raise refusal(
             "household_number",
             "指定された世帯がありません。",
             "世帯番号を確認してください。",
@@ -65,7 +61,7 @@ def _household(number: str) -> tuple[Household, list[ResidentSnapshot]]:
 
 def _check(birth: Birth, today: date) -> tuple[PersonFacts, list[Alert]]:
     if not is_child_relationship(birth.child.relationship):
-        raise _error(
+        raise refusal(
             "relationship",
             "出生した方の続柄は「子」または「○○の子」でなければなりません。",
             "世帯主から見た続柄（例: 子、子の子）を入力してください。",
@@ -74,21 +70,21 @@ def _check(birth: Birth, today: date) -> tuple[PersonFacts, list[Alert]]:
     born = recorded_dates.sort_date_of(birth.child.birth_date)
     exact = not isinstance(birth.child.birth_date, UncertainDate)
     if exact and born > today:
-        raise _error(
+        raise refusal(
             "birth_date",
             "出生日が未来の日付です。",
             "出生届に記載された出生日を入力してください。",
             "registry.future_birth",
         )
     if birth.notification_date > today:
-        raise _error(
+        raise refusal(
             "notification_date",
             "届出日が未来の日付です。",
             "届出を受け付けた日を入力してください。",
             "registry.future_notification",
         )
     if exact and birth.notification_date < born:
-        raise _error(
+        raise refusal(
             "notification_date",
             "届出日が出生日より前です。",
             "出生日以後の日付を届出日に入力してください。",

@@ -18,7 +18,7 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.domain import recorded_dates
-from jumin.domain.errors import Alert, DomainError
+from jumin.domain.errors import Alert, refusal
 from jumin.domain.recorded_dates import RecordedDate
 from jumin.domain.resident import ChangeReason, ResidentStatus
 from jumin.domain.uncertain_dates import UncertainDate
@@ -41,10 +41,6 @@ class Death:
     informant: str = ""
 
 
-def _error(field: str, reason: str, remedy: str, code: str) -> DomainError:
-    return DomainError(field=field, reason=reason, remedy=remedy, code=code)
-
-
 def record_death(*, actor: Any, purpose: str, death: Death) -> DraftRecorded:
     """Enter a 死亡 as a draft (standard 4.2.2.1); another clerk commits it with ``commit_change``."""
     authorize(
@@ -58,28 +54,28 @@ def record_death(*, actor: Any, purpose: str, death: Death) -> DraftRecorded:
     died = recorded_dates.sort_date_of(death.death_date)
     exact = not isinstance(death.death_date, UncertainDate)
     if exact and died > today:
-        raise _error(
+        raise refusal(
             "death_date",
             "死亡日が未来の日付です。",
             "死亡届に記載された死亡日を入力してください。",
             "registry.future_death",
         )
     if death.notification_date > today:
-        raise _error(
+        raise refusal(
             "notification_date",
             "届出日が未来の日付です。",
             "届出を受け付けた日を入力してください。",
             "registry.future_notification",
         )
     if exact and death.notification_date < died:
-        raise _error(
+        raise refusal(
             "notification_date",
             "届出日が死亡日より前です。",
             "死亡日以後の日付を届出日に入力してください。",
             "registry.notified_before_death",
         )
     if len(death.informant.strip()) > INFORMANT_MAX_LENGTH:
-        raise _error(
+        raise refusal(
             "informant",
             f"届出人の資格が{INFORMANT_MAX_LENGTH}文字を超えています。",
             "「同居の親族」のように短く入力してください。",
@@ -87,14 +83,14 @@ def record_death(*, actor: Any, purpose: str, death: Death) -> DraftRecorded:
         )
     resident, current = current_of(death.atena_number.strip())
     if current.status == ResidentStatus.REMOVED:
-        raise _error(
+        raise refusal(
             "atena_number",
             "この方は既に消除されています（除票）。",
             "現に住民である方の宛名番号を入力してください。",
             "registry.not_a_resident",
         )
     if exact and died < current.birth_sort_date:
-        raise _error(
+        raise refusal(
             "death_date",
             "死亡日が生年月日より前です。",
             "死亡日を確認してください。",

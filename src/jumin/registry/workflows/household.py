@@ -8,16 +8,12 @@ from jumin.domain.errors import Alert
 from jumin.domain.member_order import first_remaining_member
 from jumin.domain.resident import ResidentStatus
 from jumin.registry.models import Household, ResidentSnapshot
+from jumin.registry.workflows.household_members import current_rows
 
 
 def current_members(household: Household) -> list[ResidentSnapshot]:
-    """The household's members now: current committed rows that are not 除票, in the stored order."""
-    return list(
-        ResidentSnapshot.objects.filter(household=household, current_of__isnull=False)
-        .exclude(status=ResidentStatus.REMOVED)
-        .select_related("resident")
-        .order_by("member_order")
-    )
+    """The household's members now, 転出予定者 included (not yet removed), in the stored order."""
+    return current_rows(household, statuses=[ResidentStatus.RESIDENT, ResidentStatus.PLANNED_MOVE_OUT])
 
 
 def head_change_alert(household: Household, leaving: Collection[str]) -> Alert | None:

@@ -28,8 +28,8 @@ from jumin.accounts.authorization import authorize
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
-from jumin.domain.errors import Alert
-from jumin.domain.member_order import append_new_members, compute_member_order
+from jumin.domain.errors import Alert, refusal
+from jumin.domain.member_order import compute_member_order
 from jumin.domain.resident import ChangeReason
 from jumin.registry import numbering
 from jumin.registry.models import Change, Household
@@ -39,11 +39,10 @@ from jumin.registry.workflows.household_members import (
     CurrentMember,
     check_dates,
     check_no_duplicates,
-    check_no_head,
     check_one_head,
-    error,
     existing_household,
     head_left_alert,
+    join_columns,
     order_member,
     parse_relationships,
 )
@@ -94,7 +93,7 @@ def _head_change(change: HouseholdChange, members: list[CurrentMember], alerts: 
     parsed = parse_relationships(change.relationships, allowed=atena)
     head = check_one_head(parsed)
     if any(m.current.is_head and m.atena_number == head for m in members):
-        raise error(
+        raise refusal(
             "relationships",
             "指定された世帯主は現在の世帯主と同じです。",
             "新しい世帯主を指定してください。続柄だけの訂正は職権修正で処理してください。",
@@ -115,7 +114,7 @@ def _head_change(change: HouseholdChange, members: list[CurrentMember], alerts: 
 
 def _split(change: HouseholdChange, members: list[CurrentMember], alerts: list[Alert]) -> _Plan:
     if not change.members:
-        raise error(
+        raise refusal(
             "members",
             "世帯分離する方が指定されていません。",
             "新しい世帯に移る方を1人以上指定してください。",
@@ -124,14 +123,14 @@ def _split(change: HouseholdChange, members: list[CurrentMember], alerts: list[A
     check_no_duplicates(change.members, field="members")
     by_atena = {m.atena_number: m for m in members}
     if any(atena not in by_atena for atena in change.members):
-        raise error(
+        raise refusal(
             "members",
             "この世帯の構成員でない方が指定されています。",
             "世帯番号と、世帯分離する方の宛名番号を確認してください。",
             "registry.not_a_member",
         )
     if len(change.members) == len(members):
-        raise error(
+        raise refusal(
             "members",
             "世帯の全員が世帯分離することはできません。",
             "元の世帯に残る方を1人以上残してください。",
@@ -155,7 +154,7 @@ def _split(change: HouseholdChange, members: list[CurrentMember], alerts: list[A
 
 def _merge(change: HouseholdChange, members: list[CurrentMember], alerts: list[Alert]) -> _Plan:
     if not change.target_household_number:
-        raise error(
+        raise refusal(
             "target_household_number",
             "合併先の世帯番号が入力されていません。",
             "合併先の世帯の世帯番号を入力してください。",
@@ -165,33 +164,20 @@ def _merge(change: HouseholdChange, members: list[CurrentMember], alerts: list[A
         change.target_household_number, field="target_household_number"
     )
     if target.pk == members[0].current.household_id:
-        raise error(
+        raise refusal(
             "target_household_number",
             "合併する世帯と合併先の世帯が同じです。",
             "別の世帯の世帯番号を入力してください。",
             "registry.merge_into_itself",
         )
     if not any(m.current.is_head for m in target_members):
-        raise error(
+        raise refusal(
             "target_household_number",
             "合併先の世帯に世帯主がいません。",
             "先に合併先の世帯の世帯主変更を処理してください。",
             "registry.target_without_head",
         )
-    atena = [m.atena_number for m in members]
-    parsed = parse_relationships(change.relationships, allowed=atena)
-    check_no_head(parsed)
-    order = append_new_members([m.atena_number for m in target_members], atena)
-    last = max(m.current.member_order for m in target_members)
-    columns = {
-        m.atena_number: {
-            "household": target,
-            "is_head": False,
-            "relationship": parsed[m.atena_number].text,
-            "member_order": last + order.index(m.atena_number) - len(target_members) + 1,
-        }
-        for m in members
-    }
+    columns = join_columns(target, target_members, members, change.relationships)
     return _Plan(household=target, columns=columns, members=members, alerts=alerts)
 
 
@@ -208,14 +194,14 @@ def _check(change: HouseholdChange) -> _Plan:
     )
     _, members = existing_household(change.household_number, field="household_number")
     if change.kind is not HouseholdChangeKind.SPLIT and change.members:
-        raise error(
+        raise refusal(
             "members",
             "世帯分離以外では異動する方を個別に指定しません。",
             "世帯の全員について続柄を入力してください。",
             "registry.members_only_for_split",
         )
     if change.kind is not HouseholdChangeKind.MERGE and change.target_household_number:
-        raise error(
+        raise refusal(
             "target_household_number",
             "合併先の世帯番号は世帯合併でのみ入力します。",
             "合併先の世帯番号を空欄にしてください。",

@@ -8,11 +8,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.utils import timezone
 
-from jumin.domain.errors import Alert, DomainError
-from jumin.domain.member_order import Member
+from jumin.domain.errors import Alert, DomainError, refusal
+from jumin.domain.member_order import Member, append_new_members
 from jumin.domain.relationships import Relationship, RelationshipKind, parse_relationship
 from jumin.domain.resident import ResidentStatus
 from jumin.registry.models import Household, Resident, ResidentSnapshot
@@ -33,18 +34,14 @@ class CurrentMember:
         return self.resident.atena_number
 
 
-def error(field: str, reason: str, remedy: str, code: str) -> DomainError:
-    return DomainError(field=field, reason=reason, remedy=remedy, code=code)
-
-
 def current_resident(atena_number: str, *, field: str) -> CurrentMember:
     """A person whose current record is a resident (not removed, not planned to move out)."""
     try:
         resident, current = current_of(atena_number)
     except DomainError as missing:
-        raise error(field, missing.reason, missing.remedy, missing.code) from None
+        raise refusal(field, missing.reason, missing.remedy, missing.code) from None
     if current.status != ResidentStatus.RESIDENT:
-        raise error(
+        raise refusal(
             field,
             "住民として記録されていない方が含まれています。",
             "現に住民である方だけを指定してください。",
@@ -53,16 +50,42 @@ def current_resident(atena_number: str, *, field: str) -> CurrentMember:
     return CurrentMember(resident=resident, current=current)
 
 
-def household_members(household: Household) -> list[CurrentMember]:
-    """The current resident members of a household in their stored order (standard 5.2-a)."""
-    snapshots = (
-        ResidentSnapshot.objects.filter(
-            household=household, current_of__isnull=False, status=ResidentStatus.RESIDENT
-        )
+def current_rows(household: Household, *, statuses: Sequence[str]) -> list[ResidentSnapshot]:
+    """The current committed rows of a household's members with these statuses, in the stored order."""
+    return list(
+        ResidentSnapshot.objects.filter(household=household, current_of__isnull=False, status__in=statuses)
         .select_related("resident", "household")
         .order_by("member_order", "resident__atena_number")
     )
-    return [CurrentMember(resident=s.resident, current=s) for s in snapshots]
+
+
+def household_members(household: Household) -> list[CurrentMember]:
+    """The current resident members of a household in their stored order (standard 5.2-a)."""
+    rows = current_rows(household, statuses=[ResidentStatus.RESIDENT])
+    return [CurrentMember(resident=s.resident, current=s) for s in rows]
+
+
+def join_columns(
+    household: Household,
+    existing: Sequence[CurrentMember],
+    joiners: Sequence[CurrentMember],
+    relationships: Any,
+) -> dict[str, dict[str, Any]]:
+    """Household columns for people joining an existing household: 続柄 to its head, appended (ORD-2)."""
+    atena = [m.atena_number for m in joiners]
+    parsed = parse_relationships(relationships, allowed=atena)
+    check_no_head(parsed)
+    order = append_new_members([m.atena_number for m in existing], atena)
+    last = max(m.current.member_order for m in existing)
+    return {
+        m.atena_number: {
+            "household": household,
+            "is_head": False,
+            "relationship": parsed[m.atena_number].text,
+            "member_order": last + order.index(m.atena_number) - len(existing) + 1,
+        }
+        for m in joiners
+    }
 
 
 def existing_household(number: str, *, field: str) -> tuple[Household, list[CurrentMember]]:
@@ -70,7 +93,7 @@ def existing_household(number: str, *, field: str) -> tuple[Household, list[Curr
     household = Household.objects.filter(number=number).first()
     members = household_members(household) if household is not None else []
     if household is None or not members:
-        raise error(
+        raise refusal(
             field,
             "指定された世帯がありません。",
             "世帯番号を確認してください。",
@@ -82,7 +105,7 @@ def existing_household(number: str, *, field: str) -> tuple[Household, list[Curr
 def check_no_duplicates(atena_numbers: Sequence[str], *, field: str) -> None:
     """The same person may not be named twice (one person, one role)."""
     if len(set(atena_numbers)) != len(atena_numbers):
-        raise error(
+        raise refusal(
             field,
             "同じ方が2回以上指定されています。",
             "1人につき1回だけ指定してください。",
@@ -96,7 +119,7 @@ def parse_relationships(
     """Parse 続柄 texts (algorithms.md D.1) for exactly the persons in ``allowed``."""
     unknown = set(relationships) - set(allowed)
     if unknown:
-        raise error(
+        raise refusal(
             field,
             "続柄の指定に対象外の方が含まれています。",
             "異動する方の続柄だけを入力してください。",
@@ -104,7 +127,7 @@ def parse_relationships(
         )
     missing = [atena for atena in allowed if atena not in relationships]
     if missing:
-        raise error(
+        raise refusal(
             field,
             "続柄が入力されていない方がいます。",
             "異動する全員の続柄を入力してください。",
@@ -120,7 +143,7 @@ def check_one_head(parsed: Mapping[str, Relationship], *, field: str = "relation
     """A new (or re-headed) household has exactly one 世帯主; returns that person's 宛名番号."""
     heads = [atena for atena, rel in parsed.items() if rel.kind is RelationshipKind.HEAD]
     if len(heads) != 1:
-        raise error(
+        raise refusal(
             field,
             "新しい世帯には世帯主が1人必要です。",
             "続柄が「世帯主」の方を1人だけ指定してください。",
@@ -132,7 +155,7 @@ def check_one_head(parsed: Mapping[str, Relationship], *, field: str = "relation
 def check_no_head(parsed: Mapping[str, Relationship], *, field: str = "relationships") -> None:
     """Persons joining an existing household cannot become its head (世帯主変更 is separate)."""
     if any(rel.kind is RelationshipKind.HEAD for rel in parsed.values()):
-        raise error(
+        raise refusal(
             field,
             "既存の世帯に世帯主として加わることはできません。",
             "世帯主の変更は世帯変更届（世帯主変更）で処理してください。",
@@ -145,21 +168,21 @@ def check_dates(*, event_date: date, notification_date: date, event: str) -> lis
     more than 14 days between them is an alert (住民基本台帳法 第22-25条)."""
     today = timezone.localdate()
     if event_date > today:
-        raise error(
+        raise refusal(
             "move_date" if event == "転居" else "change_date",
             f"{event}の異動日が未来の日付です。",
             "本日以前の日付を入力してください。",
             "registry.future_event_date",
         )
     if notification_date > today:
-        raise error(
+        raise refusal(
             "notification_date",
             "届出日が未来の日付です。",
             "本日以前の日付を入力してください。",
             "registry.future_notification_date",
         )
     if notification_date < event_date:
-        raise error(
+        raise refusal(
             "notification_date",
             f"届出日が{event}の異動日より前です。",
             "異動日以後の日付を届出日に入力してください。",

@@ -19,7 +19,7 @@ from jumin.accounts.authorization import authorize
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
-from jumin.domain.errors import Alert, DomainError
+from jumin.domain.errors import Alert, refusal
 from jumin.domain.moveout import (
     MoveOutHandling,
     MoveOutStatus,
@@ -48,13 +48,9 @@ class MoveOut:
     reason: ChangeReason = ChangeReason.DOMESTIC_MOVE_OUT
 
 
-def _error(field: str, reason: str, remedy: str, code: str) -> DomainError:
-    return DomainError(field=field, reason=reason, remedy=remedy, code=code)
-
-
 def _check(move_out: MoveOut, today: date) -> list[tuple[Resident, ResidentSnapshot]]:
     if move_out.reason not in MOVE_OUT_REASONS:
-        raise _error(
+        raise refusal(
             "reason",
             "転出の異動事由ではありません。",
             "国内転出または国外転出を選んでください。",
@@ -62,14 +58,14 @@ def _check(move_out: MoveOut, today: date) -> list[tuple[Resident, ResidentSnaps
         )
     numbers = [n.strip() for n in move_out.atena_numbers]
     if not numbers or any(not n for n in numbers):
-        raise _error(
+        raise refusal(
             "atena_numbers",
             "転出する方が入力されていません。",
             "転出する方の宛名番号を1人以上入力してください。",
             "registry.no_members",
         )
     if len(set(numbers)) != len(numbers):
-        raise _error(
+        raise refusal(
             "atena_numbers",
             "同じ宛名番号が2回以上入力されています。",
             "1人につき1回だけ入力してください。",
@@ -77,21 +73,21 @@ def _check(move_out: MoveOut, today: date) -> list[tuple[Resident, ResidentSnaps
         )
     destination = move_out.destination.strip()
     if not destination:
-        raise _error(
+        raise refusal(
             "destination",
             "転出先が入力されていません。",
             "転出先の住所（市区町村名だけでも可。国外の場合は国名）を入力してください。",
             "registry.destination_required",
         )
     if len(destination) > DESTINATION_MAX_LENGTH:
-        raise _error(
+        raise refusal(
             "destination",
             f"転出先が{DESTINATION_MAX_LENGTH}文字を超えています。",
             "転出先を短く入力してください。",
             "registry.destination_too_long",
         )
     if move_out.notification_date > today:
-        raise _error(
+        raise refusal(
             "notification_date",
             "届出日が未来の日付です。",
             "届出を受け付けた日を入力してください。",
@@ -100,21 +96,21 @@ def _check(move_out: MoveOut, today: date) -> list[tuple[Resident, ResidentSnaps
     people = [current_of(number) for number in numbers]
     for _resident, current in people:
         if current.status == ResidentStatus.REMOVED:
-            raise _error(
+            raise refusal(
                 "atena_numbers",
                 "既に消除された方（除票）が含まれています。",
                 "現に住民である方の宛名番号を入力してください。",
                 "registry.not_a_resident",
             )
         if current.status == ResidentStatus.PLANNED_MOVE_OUT:
-            raise _error(
+            raise refusal(
                 "atena_numbers",
                 "既に転出予定の方が含まれています。",
                 "転出予定の内容を変える場合は、先の転出を取り消してから入力してください。",
                 "registry.already_moving_out",
             )
     if len({current.household_id for _resident, current in people}) != 1:
-        raise _error(
+        raise refusal(
             "atena_numbers",
             "異なる世帯の方が含まれています。",
             "転出は世帯ごとに入力してください。",

@@ -27,8 +27,8 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.domain import recorded_dates
-from jumin.domain.errors import Alert
-from jumin.domain.member_order import append_new_members, compute_member_order
+from jumin.domain.errors import Alert, refusal
+from jumin.domain.member_order import compute_member_order
 from jumin.domain.relationships import Relationship, RelationshipKind
 from jumin.domain.resident import ChangeReason
 from jumin.registry import numbering
@@ -39,13 +39,12 @@ from jumin.registry.workflows.household_members import (
     CurrentMember,
     check_dates,
     check_no_duplicates,
-    check_no_head,
     check_one_head,
     current_resident,
-    error,
     existing_household,
     head_left_alert,
     household_members,
+    join_columns,
     order_member,
     parse_relationships,
 )
@@ -75,12 +74,12 @@ class _Plan:
 
 def _check(move: MoveWithin) -> tuple[list[CurrentMember], _Plan]:
     if not move.movers:
-        raise error(
+        raise refusal(
             "movers", "転居する方が指定されていません。", "1人以上指定してください。", "registry.no_members"
         )
     check_no_duplicates(move.movers, field="movers")
     if not move.address.address.strip():
-        raise error(
+        raise refusal(
             "address",
             "住所が入力されていません。",
             "転居先の住所を入力してください。",
@@ -90,7 +89,7 @@ def _check(move: MoveWithin) -> tuple[list[CurrentMember], _Plan]:
     movers = [current_resident(atena, field=f"movers[{i}]") for i, atena in enumerate(move.movers)]
     households = {m.current.household_id for m in movers}
     if len(households) != 1:
-        raise error(
+        raise refusal(
             "movers",
             "異なる世帯の方が一緒に指定されています。",
             "世帯ごとに転居届を入力してください。",
@@ -108,7 +107,7 @@ def _check(move: MoveWithin) -> tuple[list[CurrentMember], _Plan]:
         return movers, _join(move, movers, atena, source.pk, alerts + head_left_alert(members, atena))
     if whole:
         if move.relationships:
-            raise error(
+            raise refusal(
                 "relationships",
                 "世帯全員の転居では続柄は変わりません。",
                 "続柄の変更は転居の本登録後に世帯変更届で処理してください。",
@@ -130,25 +129,13 @@ def _join(
     assert move.household_number is not None
     household, members = existing_household(move.household_number, field="household_number")
     if household.pk == source_pk:
-        raise error(
+        raise refusal(
             "household_number",
             "転居する方が現在属している世帯が指定されています。",
             "加わる先の別の世帯の世帯番号を入力するか、世帯番号を空欄にしてください。",
             "registry.joins_own_household",
         )
-    parsed = parse_relationships(move.relationships, allowed=atena)
-    check_no_head(parsed)
-    order = append_new_members([m.atena_number for m in members], atena)
-    last = max(m.current.member_order for m in members)
-    columns = {
-        mover.atena_number: {
-            "household": household,
-            "is_head": False,
-            "relationship": parsed[mover.atena_number].text,
-            "member_order": last + order.index(mover.atena_number) - len(members) + 1,
-        }
-        for mover in movers
-    }
+    columns = join_columns(household, members, movers, move.relationships)
     return _Plan(household=household, household_columns=columns, alerts=alerts)
 
 
