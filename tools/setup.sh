@@ -5,9 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# libpango*: WeasyPrint renders certificates with Pango (issue 6).
+# libpango*: WeasyPrint renders certificates with Pango (issue 6). chromium: Playwright browser tests.
 DEBIAN_PACKAGES=(fonts-ipamj-mincho fonts-ipaexfont postgresql poppler-utils libharfbuzz-subset0
-  libpango-1.0-0 libpangoft2-1.0-0)
+  libpango-1.0-0 libpangoft2-1.0-0 chromium)
 PYTHON=${PYTHON:-python3.11}
 command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
 

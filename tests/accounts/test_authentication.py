@@ -15,7 +15,7 @@ from django.urls import reverse
 from jumin.accounts import clock, services
 from jumin.accounts.authorization import AccessRefused
 from jumin.accounts.errors import RuleRefused
-from jumin.accounts.middleware import ACTIVITY_AT
+from jumin.accounts.middleware import ACTIVITY_AT, POLLING_HEADER, POLLING_STOP_STATUS
 from jumin.accounts.models import StaffPerson, Terminal, User
 from jumin.audit.actions import AuditAction
 from jumin.audit.models import AuditEntry
@@ -294,3 +294,33 @@ def test_an_expired_enrolment_code_is_refused(admin_user: User, monkeypatch: pyt
     monkeypatch.setattr(clock, "now", lambda: later)
     with pytest.raises(RuleRefused):
         services.enrol_terminal(terminal_id="T-OLD", code=code)
+
+
+def test_a_screen_refreshing_itself_does_not_keep_the_session_from_locking(client: Client) -> None:
+    user = make_user()
+    log_in(client, user)  # type: ignore[arg-type]
+    session = client.session
+    idle_since = int(time.time()) - settings.JUMIN_IDLE_LOCK_SECONDS + 5
+    session[ACTIVITY_AT] = idle_since
+    session.save()
+    polled = client.get(reverse("web:home"), headers={POLLING_HEADER: "1"})
+    assert polled.status_code == 200
+    assert client.session[ACTIVITY_AT] == idle_since  # the refresh did not count as the person's activity
+
+    session = client.session
+    session[ACTIVITY_AT] = int(time.time()) - settings.JUMIN_IDLE_LOCK_SECONDS - 1
+    session.save()
+    stopped = client.get(reverse("web:home"), headers={POLLING_HEADER: "1"})
+    assert stopped.status_code == POLLING_STOP_STATUS  # htmx stops polling instead of swapping in a page
+    assert "自動更新を止めました" in stopped.content.decode()
+    assert client.get(reverse("web:home"))["Location"] == reverse("web:verify")
+
+
+def test_an_ordinary_request_counts_as_activity(client: Client) -> None:
+    user = make_user()
+    log_in(client, user)  # type: ignore[arg-type]
+    session = client.session
+    session[ACTIVITY_AT] = int(time.time()) - 60
+    session.save()
+    client.get(reverse("web:home"))
+    assert client.session[ACTIVITY_AT] >= int(time.time()) - 1

@@ -135,3 +135,23 @@ def test_review_screen_shows_findings_and_records_the_acknowledgment(
     assert WEDNESDAY not in reports.unreviewed_days(date(2025, 6, 13))
     assert AuditEntry.objects.filter(action=AuditAction.AUDIT_REVIEW_VIEW, outcome="done").count() == 1
     assert verify_chain().intact
+
+
+def test_the_days_committed_changes_are_part_of_the_review_queue(at, clerk: User) -> None:  # type: ignore[no-untyped-def]
+    at(WEDNESDAY, 10)
+    done = record_event(
+        actor=clerk,
+        action=AuditAction.RESIDENT_CHANGE_COMMIT,
+        subject_type="resident_change",
+        subject_id="c1",
+    )
+    record_event(
+        actor=clerk,
+        action=AuditAction.RESIDENT_CHANGE_COMMIT,
+        subject_type="resident_change",
+        subject_id="c2",
+        outcome=Outcome.REFUSED,
+    )
+    findings = reports.daily_findings(WEDNESDAY)
+    assert [row["seq"] for row in findings.committed_changes] == [done.seq]
+    assert findings.summary()["committed_changes"] == [done.seq]

@@ -17,6 +17,7 @@ def test_bench_prints_every_landed_figure_with_meta_and_skipped(tmp_path: Path) 
         JUMIN_BENCH_AUDIT_ROWS="5000",
         JUMIN_BENCH_MOVE_INS="10",
         JUMIN_BENCH_SEARCHES="50",
+        JUMIN_BENCH_CERTIFICATES="3",
     )
     out = tmp_path / "bench.json"
     result = subprocess.run(
@@ -34,6 +35,7 @@ def test_bench_prints_every_landed_figure_with_meta_and_skipped(tmp_path: Path) 
     assert {"rate_per_s", "ratio", "target", "met"} <= set(report["P1"])
     assert LATENCY_KEYS | {"ratio", "index_sizes_mib"} <= set(report["P2"])
     assert LATENCY_KEYS | {"ratio"} <= set(report["P3"])
+    assert LATENCY_KEYS | {"per_s_one_core", "signature_only_p95_ms"} <= set(report["P4"])
     assert {"rate_per_s", "intact", "target", "met"} <= set(report["P7"])
     assert report["P7"]["intact"] is True
     assert set(report["P8"]) >= LATENCY_KEYS

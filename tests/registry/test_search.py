@@ -326,11 +326,10 @@ def test_former_surname_and_alias_are_searched(enter: Callable[..., str], search
     assert found(searcher, kana_name="グエン バン アン", birth_date="1990-05-01") == {foreigner}
 
 
-def test_hits_carry_the_placeholder_marks(enter: Callable[..., str], searcher: User) -> None:
+def test_hits_without_restrictions_carry_no_marks(enter: Callable[..., str], searcher: User) -> None:
     enter(person())
     hit = search(searcher, kana_name="アオキタロウ").hits[0]
-    assert hit.suppression_mark_placeholder is False
-    assert hit.support_measure_mark_placeholder is False
+    assert (hit.suppressed, hit.support_measure) == (False, False)
     assert hit.birth_date == "昭和35年4月1日"
 
 

@@ -1,22 +1,31 @@
 """Generic prior approval for bulk output (大量出力) and media output (媒体出力) (controls.md C-26 to C-28).
 
-The requester applies with a scope and a maximum count; a different person holding the responsible
-manager's permission approves; the approval is used once and cannot be exceeded. Every media output
-is recorded with who, when, medium, purpose, file hash and count.
+The requester applies with a scope and a maximum count. Each kind has its approval stages
+(``APPROVAL_STAGES``): bulk output one (管理責任者), media output two (所属長, then 情報主管課長); every
+stage is decided by someone else than the requester and the other stages' deciders. The approval is
+used once and cannot be exceeded. Every media output is recorded (what, how many records, who, when,
+which registered medium, file hash) and opens a post-use check for the IT department.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 
 from jumin.accounts import clock, messages
-from jumin.accounts.authorization import authorize
+from jumin.accounts.authorization import authorize, granted_permissions, has_permission
 from jumin.accounts.context import audit_context
 from jumin.accounts.errors import refuse
-from jumin.accounts.models import ApprovalRequest, MediaOutputRecord, RegisteredMedium
+from jumin.accounts.models import (
+    ApprovalDecision,
+    ApprovalRequest,
+    MediaOutputRecord,
+    MediaUseCheck,
+    RegisteredMedium,
+)
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
@@ -88,44 +97,115 @@ def request_approval(
     return approval
 
 
+@dataclass(frozen=True)
+class ApprovalStage:
+    """One approval stage: who must decide it (role label) and the permission that role holds."""
+
+    role: str
+    permission: Permission
+
+
+# Bulk output: the responsible manager (C-26). Media output: the applying section head, then the IT
+# head (C-28, "2-stage approval"). Each stage is decided by a different person than every other step.
+APPROVAL_STAGES: dict[str, tuple[ApprovalStage, ...]] = {
+    ApprovalRequest.Kind.BULK_OUTPUT: (ApprovalStage("管理責任者", Permission.OUTPUT_BULK_APPROVE),),
+    ApprovalRequest.Kind.MEDIA_OUTPUT: (
+        ApprovalStage("所属長", Permission.OUTPUT_MEDIA_SECTION_APPROVE),
+        ApprovalStage("情報主管課長", Permission.OUTPUT_MEDIA_IT_APPROVE),
+    ),
+}
+
+
+def next_stage(approval: ApprovalRequest) -> ApprovalStage | None:
+    """The stage still to decide on a pending request, or None when it is no longer pending."""
+    if approval.status != ApprovalRequest.Status.REQUESTED:
+        return None
+    stages = APPROVAL_STAGES[approval.kind]
+    done = approval.decisions.filter(approved=True).count()
+    return stages[done] if done < len(stages) else None
+
+
 def decide_approval(*, actor: Any, approval_id: int, approve: bool, purpose: str, reason: str = "") -> None:
-    """The responsible manager (管理責任者) approves or rejects; never their own request (C-26)."""
+    """Decide the next stage of a request (C-26, C-28).
+
+    The permission checked is the stage's: 管理責任者 for bulk output; 所属長, then 情報主管課長 for
+    media output. The requester never decides, nor does anyone decide two stages of one request. A
+    rejection at any stage ends the request; the last approval makes it usable once.
+    """
     action = AuditAction.APPROVAL_REQUEST_DECIDE
     subject = {"subject_type": "approval", "subject_id": str(approval_id)}
-    authorize(
-        actor=actor, permission=Permission.OUTPUT_BULK_APPROVE, action=action, purpose=purpose, **subject
-    )
+    pending = ApprovalRequest.objects.filter(pk=approval_id).first()
+    stage = next_stage(pending) if pending is not None else None
+    permission = stage.permission if stage is not None else _any_stage_permission(actor, pending)
+    authorize(actor=actor, permission=permission, action=action, purpose=purpose, **subject)
+    refusal: tuple[str, str] = ("not_pending", messages.APPROVAL_NOT_PENDING)
     with transaction.atomic():
-        approval = (
-            ApprovalRequest.objects.select_for_update()
-            .filter(pk=approval_id, status=ApprovalRequest.Status.REQUESTED)
-            .first()
-        )
-        if approval is not None and approval.requested_by_id != actor.pk:
-            approval.status = ApprovalRequest.Status.APPROVED if approve else ApprovalRequest.Status.REJECTED
-            approval.decided_by = actor
-            approval.decided_at = clock.now()
-            approval.decision_reason = reason[:400]
-            approval.save()
+        approval = ApprovalRequest.objects.select_for_update().filter(pk=approval_id).first()
+        current = next_stage(approval) if approval is not None else None
+        if approval is None or current is None or current != stage:
+            pass  # decided meanwhile by someone else, or not pending at all
+        elif approval.requested_by_id == actor.pk:
+            refusal = ("self_approval", messages.APPROVAL_SELF)
+        elif approval.decisions.filter(decided_by=actor).exists():
+            refusal = ("same_approver", messages.APPROVAL_SAME_APPROVER)
+        else:
+            _decide(approval, current, actor=actor, approve=approve, reason=reason)
+            number = list(APPROVAL_STAGES[approval.kind]).index(current) + 1
             _event(
                 actor=actor,
                 action=action,
                 purpose=purpose,
-                outcome_reason="approved" if approve else "rejected",
+                outcome_reason=f"{'approved' if approve else 'rejected'} stage {number}/"
+                f"{len(APPROVAL_STAGES[approval.kind])}",
                 **subject,
             )
             return
-    if approval is not None:
-        raise refuse(
-            actor=actor, action=action, reason_code="self_approval", message=messages.APPROVAL_SELF, **subject
-        )
-    raise refuse(
-        actor=actor,
-        action=action,
-        reason_code="not_pending",
-        message=messages.APPROVAL_NOT_PENDING,
-        **subject,
+    raise refuse(actor=actor, action=action, reason_code=refusal[0], message=refusal[1], **subject)
+
+
+def may_decide(actor: Any, approval: ApprovalRequest, *, held: frozenset[Permission] | None = None) -> bool:
+    """Whether ``actor`` may decide the request's next stage now, by the rules ``decide_approval``
+    enforces (the stage's permission, not the requester, no earlier stage decided). Screens offer the
+    decision only to this person; ``held`` (the actor's permissions) saves a query per row.
+    """
+    stage = next_stage(approval)
+    if stage is None or approval.requested_by_id == actor.pk:
+        return False
+    if stage.permission not in (held if held is not None else granted_permissions(actor)):
+        return False
+    return all(d.decided_by_id != actor.pk for d in approval.decisions.all())
+
+
+def _any_stage_permission(actor: Any, approval: ApprovalRequest | None) -> Permission:
+    """For a request no longer pending: a stage permission the actor holds (so an approver learns it
+    was decided already), else the first stage's (so anyone else is refused as unauthorised)."""
+    stages = APPROVAL_STAGES.get(approval.kind, ()) if approval is not None else ()
+    stages = stages or APPROVAL_STAGES[ApprovalRequest.Kind.BULK_OUTPUT]
+    held = [s.permission for s in stages if has_permission(actor, s.permission)]
+    return held[0] if held else stages[0].permission
+
+
+def _decide(
+    approval: ApprovalRequest, stage: ApprovalStage, *, actor: Any, approve: bool, reason: str
+) -> None:
+    """Write the stage's decision and, on a rejection or the last approval, the request's outcome."""
+    stages = APPROVAL_STAGES[approval.kind]
+    number = list(stages).index(stage) + 1
+    ApprovalDecision.objects.create(
+        approval=approval,
+        stage=number,
+        role=stage.role,
+        decided_by=actor,
+        approved=approve,
+        reason=reason[:400],
     )
+    if approve and number < len(stages):
+        return  # the next stage is still to come
+    approval.status = ApprovalRequest.Status.APPROVED if approve else ApprovalRequest.Status.REJECTED
+    approval.decided_by = actor
+    approval.decided_at = clock.now()
+    approval.decision_reason = reason[:400]
+    approval.save()
 
 
 def approved_request(*, actor: Any, approval_id: int, kind: str) -> ApprovalRequest | None:
@@ -246,6 +326,7 @@ def record_media_output(
                 purpose=purpose[:100],
                 actor=actor,
             )
+            MediaUseCheck.objects.create(output=record)
             _event(actor=actor, action=action, purpose=purpose, after_digest=digest, **subject)
             return record
     raise refuse(
@@ -253,5 +334,45 @@ def record_media_output(
         action=action,
         reason_code="approval_unusable",
         message=messages.APPROVAL_NOT_USABLE,
+        **subject,
+    )
+
+
+def complete_media_use_check(
+    *, actor: Any, output_id: int, erased: bool, note: str, purpose: str
+) -> MediaUseCheck:
+    """The IT department records the post-use check of a medium after an output (C-28).
+
+    ``erased`` confirms the data was removed from the medium; a check is completed once.
+    """
+    action = AuditAction.MEDIA_OUTPUT_CHECK
+    subject = {"subject_type": "media_output", "subject_id": str(output_id)}
+    authorize(actor=actor, permission=Permission.MEDIA_REGISTER, action=action, purpose=purpose, **subject)
+    with transaction.atomic():
+        check = (
+            MediaUseCheck.objects.select_for_update()
+            .filter(output_id=output_id, checked_at__isnull=True)
+            .first()
+        )
+        if check is not None:
+            check.checked_by = actor
+            check.checked_at = clock.now()
+            check.erased = erased
+            check.note = note.replace("\x00", "")[:400]
+            check.save()
+            _event(
+                actor=actor,
+                action=action,
+                purpose=purpose,
+                outcome_reason="erased" if erased else "not_erased",
+                **subject,
+            )
+            return check
+    raise refuse(
+        actor=actor,
+        action=action,
+        reason_code="check_not_open",
+        message=messages.MEDIA_CHECK_NOT_OPEN,
+        purpose=purpose,
         **subject,
     )

@@ -40,28 +40,46 @@ DUTIES: dict[str, Duty] = {
             P.CERTIFICATE_ISSUE,
         ),
         _duty("resident_review", "住民記録審査事務", P.RESIDENT_SEARCH, P.RESIDENT_VIEW, P.RESIDENT_COMMIT),
-        _duty("certificate", "証明書交付事務", P.RESIDENT_SEARCH, P.RESIDENT_VIEW, P.CERTIFICATE_ISSUE),
         _duty(
-            "support_measure", "支援措置事務", P.RESIDENT_SEARCH, P.RESIDENT_VIEW, P.SUPPORT_MEASURE_MANAGE
+            "certificate",
+            "証明書交付事務",
+            P.RESIDENT_SEARCH,
+            P.RESIDENT_VIEW,
+            P.CERTIFICATE_ISSUE,
+            P.CERTIFICATE_VERIFY,
+            P.CERTIFICATE_VOID,
         ),
+        _duty(
+            "support_measure",
+            "支援措置事務",
+            P.RESIDENT_SEARCH,
+            P.RESIDENT_VIEW,
+            P.SUPPORT_MEASURE_MANAGE,
+            P.SUPPORT_MEASURE_VIEW,
+        ),
+        # Setting/lifting a suppression and releasing it temporarily are separate rights (std 3.1-e).
+        _duty("suppression", "抑止設定事務", P.RESIDENT_SEARCH, P.RESIDENT_VIEW, P.SUPPRESSION_MANAGE),
         _duty("individual_number", "特定個人情報アクセス（個人番号利用事務）", P.INDIVIDUAL_NUMBER_ACCESS),
         _duty("bulk_output", "大量出力・媒体出力事務", P.OUTPUT_BULK_REQUEST),
         _duty("audit_review", "ログ監査事務", P.AUDIT_REVIEW),
         _duty("masters", "マスタ管理事務", P.MASTERS_EDIT),
+        _duty("network_monitor", "連携監視事務", P.NETWORK_MONITOR),
         # Roles (役割): approvals and administration.
-        _duty("section_head", "所属長", P.STAFF_GRANT_REQUEST, is_role=True),
+        _duty("section_head", "所属長", P.STAFF_GRANT_REQUEST, P.OUTPUT_MEDIA_SECTION_APPROVE, is_role=True),
         _duty(
             "it_head",
             "情報主管課長",
             P.STAFF_GRANT_APPROVE,
             P.STAFF_GRANT_REPORT,
             P.MEDIA_REGISTER,
+            P.OUTPUT_MEDIA_IT_APPROVE,
             is_role=True,
         ),
         _duty("responsible_manager", "管理責任者", P.OUTPUT_BULK_APPROVE, is_role=True),
         _duty("terminal_admin", "端末機担当者", P.STAFF_MANAGE, P.TERMINAL_MANAGE, is_role=True),
         _duty("personnel", "人事担当", P.HR_EVENT_RECORD, P.STAFF_TRAINING_RECORD, is_role=True),
         _duty("contract_manager", "委託管理担当", P.CONTRACT_MANAGE, is_role=True),
+        _duty("suppression_release", "抑止一時解除担当", P.SUPPRESSION_RELEASE, is_role=True),
     )
 }
 

@@ -5,7 +5,8 @@ refuses every request from an unregistered terminal except the terminal enrolmen
 ``SessionGuardMiddleware`` lets an authenticated session reach only the second-factor (or, with no
 factor enrolled, the enrolment) pages until the second factor is passed, locks the session after
 the idle time, ends sessions whose account stopped (C-15) or whose terminal changed, and refuses
-forged or unknown session cookies. Every refusal is audited.
+forged or unknown session cookies. On a CS terminal (C-4) a user without a WebAuthn authenticator is
+logged out instead of being offered TOTP or enrolment. Every refusal is audited.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from jumin.accounts import messages
 from jumin.accounts.authorization import account_usable
 from jumin.accounts.context import reset_context, set_context
 from jumin.accounts.services import (
+    biometric_only_terminal,
     has_second_factor,
     record_idle_lock,
     record_session_refusal,
@@ -112,6 +114,15 @@ class RequestContextMiddleware:
         )
 
 
+POLLING_HEADER = "X-Jumin-Polling"
+POLLING_STOP_STATUS = 286  # htmx: "stop polling"
+
+
+def is_polling(request: HttpRequest) -> bool:
+    """Whether the request is a screen's automatic refresh (header set by the template's hx-headers)."""
+    return request.headers.get(POLLING_HEADER) == "1"
+
+
 class SessionGuardMiddleware:
     """Second factor before anything else, idle lock, same-day stop, terminal binding (C-3, C-15, C-33)."""
 
@@ -166,11 +177,21 @@ class SessionGuardMiddleware:
             record_idle_lock(actor=user)
             flash.warning(request, messages.IDLE_LOCKED)
             return False
-        if now != last:
+        # A screen refreshing itself (htmx polling) is not the person at the keyboard: it must not keep
+        # the session from locking (C-33).
+        if now != last and not is_polling(request):
             session[ACTIVITY_AT] = now
         return True
 
     def _require_second_factor(self, request: HttpRequest, user: Any) -> HttpResponse:
+        if is_polling(request):
+            # htmx stops polling on 286; the next real request of the person leads to the unlock screen.
+            return HttpResponse(messages.POLLING_STOPPED, status=POLLING_STOP_STATUS)
+        if biometric_only_terminal(request.terminal_id) and not user.webauthn_credentials.exists():  # type: ignore[attr-defined]
+            # C-4: a CS terminal offers no TOTP and no enrolment after a password alone.
+            record_session_refusal(actor=user, reason_code="biometric_not_enrolled")
+            logout(request)
+            return self._to_login(request, messages.BIOMETRIC_NOT_ENROLLED, status=401)
         enrolled = has_second_factor(user)
         routes = UNVERIFIED_ROUTES if enrolled else (*UNVERIFIED_ROUTES, *ENROL_ROUTES)
         match = request.resolver_match

@@ -12,6 +12,11 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 
+from jumin.crypto.fields import EncryptedSecretField
+
+# Associated data of the sealed TOTP secret: a value copied to another column does not decrypt.
+TOTP_SECRET_PURPOSE = "accounts.totp_secret"  # noqa: S105 (a column label, not a secret)
+
 
 class StaffPerson(models.Model):
     """A named person who may hold an account: a staff member or a listed contractor worker (C-1)."""
@@ -63,8 +68,9 @@ class User(AbstractUser):
     )
     failed_login_count = models.PositiveSmallIntegerField("連続失敗回数", default=0)
     locked_at = models.DateTimeField("ロック日時", null=True, blank=True)
-    # TOTP fallback factor (RFC 6238); the last accepted time step refuses a replayed code.
-    totp_secret = models.CharField("TOTP秘密鍵", max_length=64, blank=True)
+    # TOTP fallback factor (RFC 6238), sealed with AES-256-GCM under the node's data keys (never in
+    # clear at rest, in the admin or in a repr); the last accepted time step refuses a replayed code.
+    totp_secret = EncryptedSecretField("TOTP秘密鍵", purpose=TOTP_SECRET_PURPOSE)
     totp_last_step = models.BigIntegerField("TOTP最終ステップ", default=0)
 
     class Meta:
@@ -133,6 +139,8 @@ class Terminal(models.Model):
     name = models.CharField("名称", max_length=100)
     location = models.CharField("設置場所", max_length=100, blank=True)
     is_active = models.BooleanField("有効", default=True)
+    # CS / integrated terminal (C-4): only WebAuthn with user verification (biometric) logs in here.
+    biometric_only = models.BooleanField("CS端末（生体認証のみ）", default=False)
     key = models.CharField(max_length=64, blank=True)
     enrolment_code_hash = models.CharField(max_length=128, blank=True)
     enrolment_expires_at = models.DateTimeField(null=True, blank=True)
@@ -399,3 +407,49 @@ class MediaOutputRecord(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"output {self.pk}"
+
+
+class ApprovalDecision(AppendOnlyModel):
+    """One stage's decision on an approval request (C-26, C-28); append-only, also in the database.
+
+    Bulk output has one stage (管理責任者); media output two (所属長, then 情報主管課長). Each stage is
+    decided by a different person, never the requester.
+    """
+
+    approval = models.ForeignKey(ApprovalRequest, on_delete=models.PROTECT, related_name="decisions")
+    stage = models.PositiveSmallIntegerField("段階")
+    role = models.CharField("承認者の役割", max_length=40)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    approved = models.BooleanField("承認")
+    reason = models.CharField("理由", max_length=400, blank=True)
+    decided_at = models.DateTimeField("決裁日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "出力承認の決裁"
+        verbose_name_plural = "出力承認の決裁"
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["approval", "stage"], name="accounts_one_decision_per_stage")
+        ]
+
+    def __str__(self) -> str:
+        return f"decision {self.approval_id}/{self.stage}"
+
+
+class MediaUseCheck(models.Model):
+    """The post-use audit task every media output creates (C-28): open until the IT department
+    records that the medium was checked (and erased) after use.
+    """
+
+    output = models.OneToOneField(MediaOutputRecord, on_delete=models.PROTECT, related_name="use_check")
+    created_at = models.DateTimeField("作成日時", auto_now_add=True)
+    checked_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    checked_at = models.DateTimeField("点検日時", null=True, blank=True)
+    erased = models.BooleanField("消去確認", default=False)
+    note = models.CharField("所見", max_length=400, blank=True)
+
+    class Meta:
+        verbose_name = "媒体使用後点検"
+        verbose_name_plural = "媒体使用後点検"
+
+    def __str__(self) -> str:
+        return f"check {self.output_id}"

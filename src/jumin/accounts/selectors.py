@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Case, Count, F, Max, Q, Value, When
 
 from jumin.accounts import clock
-from jumin.accounts.authorization import authorize, contractor_on_roster
+from jumin.accounts.approvals import APPROVAL_STAGES, may_decide, next_stage
+from jumin.accounts.authorization import account_usable, authorize, contractor_on_roster, granted_permissions
 from jumin.accounts.context import audit_context
-from jumin.accounts.duties import DUTIES
+from jumin.accounts.duties import BOOTSTRAP_ADMIN_PERMISSIONS, DUTIES
 from jumin.accounts.models import (
     ApprovalRequest,
     Contract,
+    Grant,
     GrantApplication,
     GrantRegisterEntry,
     HrEvent,
     MediaOutputRecord,
+    MediaUseCheck,
     RegisteredMedium,
     StaffPerson,
     Terminal,
@@ -74,6 +77,7 @@ def terminal_overview(*, actor: Any, purpose: str) -> list[dict[str, object]]:
             "location": t.location,
             "is_active": t.is_active,
             "enrolled": t.enrolled_at is not None and bool(t.key),
+            "biometric_only": t.biometric_only,
         }
         for t in Terminal.objects.order_by("terminal_id")
     ]
@@ -161,11 +165,56 @@ def reconciliation_report(*, actor: Any, purpose: str) -> list[dict[str, object]
     return rows
 
 
+# Who may open the approvals screen: requesters, the deciders of every stage and the IT department
+# (post-use checks, media register). The first one held is the permission checked and audited.
+APPROVAL_SCREEN_PERMISSIONS = (
+    Permission.OUTPUT_BULK_REQUEST,
+    Permission.OUTPUT_BULK_APPROVE,
+    Permission.OUTPUT_MEDIA_SECTION_APPROVE,
+    Permission.OUTPUT_MEDIA_IT_APPROVE,
+    Permission.MEDIA_REGISTER,
+)
+
+
+def _stage_rows(approval: ApprovalRequest) -> list[dict[str, object]]:
+    """Every stage of the request in order, with its decision (who, when, outcome) once decided."""
+    decisions = {d.stage: d for d in approval.decisions.all()}
+    return [
+        {
+            "number": number,
+            "role": stage.role,
+            "decided": (d := decisions.get(number)) is not None,
+            "approved": d.approved if d else False,
+            "decided_by": str(d.decided_by) if d else "",
+            "decided_at": d.decided_at if d else None,
+            "reason": d.reason if d else "",
+        }
+        for number, stage in enumerate(APPROVAL_STAGES[approval.kind], start=1)
+    ]
+
+
+def _use_check_fields(check: MediaUseCheck | None) -> dict[str, object]:
+    """The post-use check of an output (C-28); none for an output recorded before checks existed."""
+    return {
+        "check_open": check is not None and check.checked_at is None,
+        "checked_by": str(check.checked_by) if check is not None and check.checked_by else "",
+        "checked_at": check.checked_at if check is not None else None,
+        "erased": check.erased if check is not None else False,
+        "check_note": check.note if check is not None else "",
+    }
+
+
 def approval_overview(*, actor: Any, purpose: str) -> dict[str, list[dict[str, object]]]:
-    """Output approval requests, registered media and the media output log (C-26 to C-28)."""
+    """Output approval requests with their stages, registered media and the media output log with
+    its post-use checks (C-26 to C-28). ``can_decide`` marks the requests whose next stage the actor
+    may decide; ``mine`` the actor's own requests.
+    """
+    held = granted_permissions(actor)
     authorize(
         actor=actor,
-        permission=Permission.OUTPUT_BULK_REQUEST,
+        permission=next(
+            (p for p in APPROVAL_SCREEN_PERMISSIONS if p in held), APPROVAL_SCREEN_PERMISSIONS[0]
+        ),
         action=AuditAction.APPROVAL_REQUEST_LIST,
         purpose=purpose,
     )
@@ -179,8 +228,15 @@ def approval_overview(*, actor: Any, purpose: str) -> dict[str, list[dict[str, o
             "medium": a.medium.medium_id if a.medium else "",
             "status": a.get_status_display(),
             "requested_by": str(a.requested_by),
+            # The stage still to decide (C-28: 所属長, then 情報主管課長), "" when not pending.
+            "next_stage": stage.role if (stage := next_stage(a)) is not None else "",
+            "stages": _stage_rows(a),
+            "can_decide": may_decide(actor, a, held=held),
+            "mine": a.requested_by_id == actor.pk,
         }
-        for a in ApprovalRequest.objects.select_related("medium", "requested_by").order_by("-pk")[:200]
+        for a in ApprovalRequest.objects.select_related("medium", "requested_by")
+        .prefetch_related("decisions__decided_by")
+        .order_by("-pk")[:200]
     ]
     media: list[dict[str, object]] = [
         {"medium_id": m.medium_id, "label": m.label}
@@ -194,8 +250,14 @@ def approval_overview(*, actor: Any, purpose: str) -> dict[str, list[dict[str, o
             "record_count": o.record_count,
             "file_sha256": o.file_sha256,
             "actor": str(o.actor),
+            "use_checked": o.use_check.checked_at is not None if hasattr(o, "use_check") else False,
+            "id": o.pk,
+            "approval_id": o.approval_id,
+            **_use_check_fields(getattr(o, "use_check", None)),
         }
-        for o in MediaOutputRecord.objects.select_related("medium", "actor").order_by("-pk")[:200]
+        for o in MediaOutputRecord.objects.select_related(
+            "medium", "actor", "use_check", "use_check__checked_by"
+        ).order_by("-pk")[:200]
     ]
     _viewed(actor=actor, action=AuditAction.APPROVAL_REQUEST_LIST, purpose=purpose, count=len(requests))
     return {"requests": requests, "media": media, "outputs": outputs}
@@ -273,3 +335,100 @@ def contract_overview(*, actor: Any, purpose: str) -> list[dict[str, object]]:
     ]
     _viewed(actor=actor, action=AuditAction.STAFF_CONTRACT_LIST, purpose=purpose, count=len(rows))
     return rows
+
+
+def _holder_row(user: User, *, source: str, duty: str = "", ends_on: object = None) -> dict[str, object]:
+    person = user.person
+    return {
+        "user_id": user.pk,
+        "username": user.username,
+        "name": str(user),
+        "staff_number": person.staff_number if person else "",
+        "kind": person.get_kind_display() if person else "",
+        "contractor": bool(person and person.kind == StaffPerson.Kind.CONTRACTOR),
+        "source": source,
+        "duty": DUTIES[duty].label if duty in DUTIES else duty,
+        "ends_on": ends_on,
+    }
+
+
+def _credential_rows() -> list[dict[str, object]]:
+    """Second factors per active account (C-21: credential status), no secret or key material."""
+    users = (
+        User.objects.filter(is_active=True)
+        .select_related("person")
+        .defer("totp_secret")  # whether one is set is enough: never decrypt secrets for a list
+        .annotate(
+            webauthn=Count("webauthn_credentials"),
+            last_used=Max("webauthn_credentials__last_used_at"),
+            has_totp=Case(When(totp_secret="", then=Value(False)), default=Value(True)),
+        )
+        .order_by("username")
+    )
+    return [
+        {
+            "user_id": u.pk,
+            "username": u.username,
+            "name": str(u),
+            "staff_number": u.person.staff_number if u.person else "",
+            "kind": u.person.get_kind_display() if u.person else "",
+            "webauthn": u.webauthn,
+            "last_used": u.last_used,
+            "totp": u.has_totp,
+            "locked": u.locked_at is not None,
+            "usable": account_usable(u),
+        }
+        for u in users
+    ]
+
+
+def credential_status_rows() -> list[dict[str, object]]:
+    """The credential list a periodic review signs off (used by ``reviews.record_credential_review``)."""
+    return _credential_rows()
+
+
+def permission_holders_report(*, actor: Any, purpose: str) -> dict[str, list[dict[str, Any]]]:
+    """Every holder of each permission, contractors included, and every account's credentials (C-21).
+
+    Holders are exactly those ``has_permission`` answers yes for: usable accounts with a grant in force
+    from an approved application naming them, plus the installation superuser's administrative set.
+    """
+    authorize(
+        actor=actor,
+        permission=Permission.STAFF_GRANT_REPORT,
+        action=AuditAction.STAFF_GRANT_HOLDERS,
+        purpose=purpose,
+    )
+    day = clock.today()
+    holders: dict[Permission, list[dict[str, object]]] = {p: [] for p in Permission}
+    grants = (
+        Grant.objects.filter(
+            ended_at__isnull=True,
+            starts_on__lte=day,
+            ends_on__gte=day,
+            application__status=GrantApplication.Status.APPROVED,
+            application__grantee=F("user"),
+        )
+        .select_related("user__person")
+        .order_by("user__username", "pk")
+    )
+    usable: dict[int, bool] = {}
+    for grant in grants:
+        if usable.setdefault(grant.user_id, account_usable(grant.user)):
+            for value in grant.permissions:
+                if value in Permission._value2member_map_:
+                    row = _holder_row(grant.user, source="付与", duty=grant.duty, ends_on=grant.ends_on)
+                    holders[Permission(value)].append(row)
+    for admin in User.objects.filter(is_superuser=True).select_related("person").order_by("username"):
+        if account_usable(admin):
+            for permission in BOOTSTRAP_ADMIN_PERMISSIONS:
+                holders[permission].append(_holder_row(admin, source="システム管理者"))
+    rows = [{"permission": p.value, "holders": holders[p]} for p in sorted(Permission, key=lambda p: p.value)]
+    credentials = _credential_rows()
+    _viewed(
+        actor=actor,
+        action=AuditAction.STAFF_GRANT_HOLDERS,
+        purpose=purpose,
+        count=sum(len(r["holders"]) for r in rows),
+    )
+    return {"permissions": rows, "credentials": credentials}

@@ -20,6 +20,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.views.decorators.debug import sensitive_variables
 from webauthn import (
     generate_authentication_options,
     generate_registration_options,
@@ -27,7 +28,12 @@ from webauthn import (
     verify_authentication_response,
     verify_registration_response,
 )
-from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
+from webauthn.helpers import (
+    base64url_to_bytes,
+    bytes_to_base64url,
+    parse_authentication_credential_json,
+    parse_authenticator_data,
+)
 from webauthn.helpers.exceptions import InvalidAuthenticationResponse, InvalidRegistrationResponse
 from webauthn.helpers.structs import (
     AttestationConveyancePreference,
@@ -38,12 +44,12 @@ from webauthn.helpers.structs import (
 
 from jumin.accounts import clock, messages
 from jumin.accounts.authorization import account_usable, authorize
-from jumin.accounts.context import audit_context
+from jumin.accounts.context import audit_context, current_terminal_id
 from jumin.accounts.errors import RuleRefused, refuse
 from jumin.accounts.models import PasswordHistory, StaffPerson, Terminal, User, WebAuthnCredential
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
-from jumin.audit.services import record_event
+from jumin.audit.services import digest_of, record_event
 
 TERMINAL_COOKIE_SALT = "jumin.accounts.terminal"
 TERMINAL_ENROLMENT_HOURS = 24
@@ -308,6 +314,35 @@ def has_second_factor(user: User) -> bool:
     return bool(user.totp_secret) or user.webauthn_credentials.exists()
 
 
+def biometric_only_terminal(terminal_id: str | None = None) -> bool:
+    """Whether the terminal (default: the current request's) accepts only WebAuthn with user
+    verification (C-4): a terminal flagged as CS / integrated terminal, or any terminal of a
+    prefectural node. There, TOTP is refused and the UV flag of every assertion is checked.
+    """
+    if settings.JUMIN_NODE_KIND == "prefecture":
+        return True
+    terminal = current_terminal_id() if terminal_id is None else terminal_id
+    return bool(terminal) and Terminal.objects.filter(terminal_id=terminal, biometric_only=True).exists()
+
+
+def can_pass_second_factor_here(user: User) -> bool:
+    """Whether the user has a factor this terminal accepts: on a CS terminal only a WebAuthn
+    authenticator counts (C-4), elsewhere TOTP or WebAuthn.
+    """
+    if biometric_only_terminal():
+        return user.webauthn_credentials.exists()
+    return has_second_factor(user)
+
+
+def _user_verified(credential_json: str) -> bool:
+    """The UV flag of an assertion's authenticator data (False if it cannot be parsed)."""
+    try:
+        credential = parse_authentication_credential_json(credential_json)
+        return bool(parse_authenticator_data(credential.response.authenticator_data).flags.uv)
+    except Exception:  # malformed input is refused by the signature check anyway
+        return False
+
+
 def _second_factor_passed(user: User, *, unlock: bool, factor: str) -> None:
     user.failed_login_count = 0
     user.save(update_fields=["failed_login_count"])
@@ -321,6 +356,7 @@ def _second_factor_failed(user_id: int, reason: str) -> LoginRefused:
         return _count_failure(user, AuditAction.STAFF_FACTOR_FAIL, reason)
 
 
+@sensitive_variables()
 def _matching_totp_step(secret: str, code: str, after_step: int) -> int | None:
     totp = pyotp.TOTP(secret)
     now_step = int(clock.now().timestamp()) // TOTP_STEP_SECONDS
@@ -330,17 +366,24 @@ def _matching_totp_step(secret: str, code: str, after_step: int) -> int | None:
     return None
 
 
+@sensitive_variables()
 def verify_totp(*, user: User, code: str, unlock: bool = False) -> None:
     """Second factor by TOTP (fallback to WebAuthn). A code is accepted once: replays are refused.
 
     ``unlock`` marks re-authentication after the idle lock (C-33) rather than a new login (C-3).
+    Refused on a biometric-only (CS) terminal (C-4), and when the sealed secret cannot be decrypted.
     """
     with transaction.atomic():
         locked_user = User.objects.select_for_update().get(pk=user.pk)
         if locked_user.locked_at is not None:
             refusal = LoginRefused(messages.ACCOUNT_LOCKED, reason_code="account_locked", locked=True)
+        elif biometric_only_terminal():
+            refusal = LoginRefused(messages.BIOMETRIC_ONLY, reason_code="biometric_required")
         elif not locked_user.totp_secret:
             refusal = LoginRefused(messages.FACTOR_INVALID, reason_code="totp_not_enrolled")
+        elif not getattr(locked_user.totp_secret, "readable", True):
+            # Unknown key or tampered value: refuse (and log) rather than treat it as "no factor".
+            refusal = LoginRefused(messages.TOTP_UNREADABLE, reason_code="totp_unreadable")
         else:
             step = _matching_totp_step(locked_user.totp_secret, code, locked_user.totp_last_step)
             if step is not None:
@@ -366,13 +409,18 @@ def new_totp_secret() -> str:
     return pyotp.random_base32()
 
 
+@sensitive_variables()
 def totp_uri(*, user: User, secret: str) -> str:
     """The otpauth:// URI an authenticator app reads (shown as text; no QR library is installed)."""
     return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name="Jumin")
 
 
+@sensitive_variables()
 def enrol_totp(*, user: User, secret: str, code: str) -> None:
-    """Bind a TOTP secret to the account once the user proves they hold it (C-2: never shared)."""
+    """Bind a TOTP secret to the account once the user proves they hold it (C-2: never shared).
+
+    The secret is sealed (AES-256-GCM) when the account is saved; it is never logged or audited.
+    """
     totp = pyotp.TOTP(secret)
     if not secret or not totp.verify(code.strip(), for_time=clock.now(), valid_window=1):
         raise refuse(
@@ -384,7 +432,7 @@ def enrol_totp(*, user: User, secret: str, code: str) -> None:
         )
     with transaction.atomic():
         locked_user = User.objects.select_for_update().get(pk=user.pk)
-        locked_user.totp_secret = secret
+        locked_user.totp_secret = str(secret)  # a plain str: sealed under the current key on save
         locked_user.totp_last_step = int(clock.now().timestamp()) // TOTP_STEP_SECONDS
         locked_user.save(update_fields=["totp_secret", "totp_last_step"])
         _event(
@@ -463,7 +511,11 @@ def webauthn_authentication_options(*, user: User) -> tuple[str, bytes]:
             PublicKeyCredentialDescriptor(id=base64url_to_bytes(c))
             for c in user.webauthn_credentials.values_list("credential_id", flat=True)
         ],
-        user_verification=UserVerificationRequirement.PREFERRED,
+        user_verification=(
+            UserVerificationRequirement.REQUIRED
+            if biometric_only_terminal()
+            else UserVerificationRequirement.PREFERRED
+        ),
     )
     return options_to_json(options), options.challenge
 
@@ -474,8 +526,10 @@ def verify_webauthn(
     """Second factor by WebAuthn: real signature check; a replayed assertion is refused.
 
     The challenge is single use (the caller pops it from the session) and the sign count must grow.
+    On a CS terminal the authenticator must also have verified the user (UV flag, C-4).
     """
     reason = ""
+    require_uv = biometric_only_terminal()
     if not challenge:
         reason = "challenge_missing"
     else:
@@ -496,6 +550,8 @@ def verify_webauthn(
                 reason = "account_locked"
             elif stored is None:
                 reason = "credential_unknown"
+            elif require_uv and not _user_verified(credential_json):
+                reason = "user_verification_missing"
             else:
                 try:
                     verified = verify_authentication_response(
@@ -505,6 +561,7 @@ def verify_webauthn(
                         expected_origin=settings.JUMIN_WEBAUTHN_ORIGINS,
                         credential_public_key=bytes(stored.public_key),
                         credential_current_sign_count=stored.sign_count,
+                        require_user_verification=require_uv,
                     )
                 except (InvalidAuthenticationResponse, ValueError, KeyError, TypeError):
                     reason = "webauthn_invalid"
@@ -525,7 +582,10 @@ def verify_webauthn(
         raise LoginRefused(messages.ACCOUNT_LOCKED, reason_code=reason, locked=True)
     refusal = _second_factor_failed(user.pk, reason)
     if not refusal.locked:
-        refusal = LoginRefused(messages.WEBAUTHN_INVALID, reason_code=reason)
+        message = (
+            messages.BIOMETRIC_ONLY if reason == "user_verification_missing" else messages.WEBAUTHN_INVALID
+        )
+        refusal = LoginRefused(message, reason_code=reason)
     raise refusal
 
 
@@ -536,11 +596,20 @@ def _code_digest(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
-def register_terminal(*, actor: Any, terminal_id: str, name: str, purpose: str, location: str = "") -> str:
+def register_terminal(
+    *,
+    actor: Any,
+    terminal_id: str,
+    name: str,
+    purpose: str,
+    location: str = "",
+    biometric_only: bool | None = None,
+) -> str:
     """Register (or re-register) a terminal and return its one-time enrolment code (C-3).
 
     The code is valid for 24 hours and is entered once on the terminal itself; re-registering an
     existing terminal issues a new code and, at enrolment, a new key that voids older cookies.
+    ``biometric_only`` marks a CS / integrated terminal (C-4); None keeps an existing terminal's flag.
     """
     action = AuditAction.TERMINAL_REGISTRATION_CREATE
     authorize(actor=actor, permission=Permission.TERMINAL_MANAGE, action=action, purpose=purpose)
@@ -556,6 +625,8 @@ def register_terminal(*, actor: Any, terminal_id: str, name: str, purpose: str, 
         )
         terminal.name = name
         terminal.location = location
+        if biometric_only is not None:
+            terminal.biometric_only = biometric_only
         terminal.is_active = True
         terminal.enrolment_code_hash = _code_digest(code)
         terminal.enrolment_expires_at = clock.now() + timedelta(hours=TERMINAL_ENROLMENT_HOURS)
@@ -566,8 +637,47 @@ def register_terminal(*, actor: Any, terminal_id: str, name: str, purpose: str, 
             purpose=purpose,
             subject_type="terminal",
             subject_id=terminal.terminal_id,
+            outcome_reason="biometric_only" if terminal.biometric_only else "",
         )
     return code
+
+
+def set_terminal_biometric_only(*, actor: Any, terminal_id: str, biometric_only: bool, purpose: str) -> None:
+    """Mark a terminal as a CS / integrated terminal (biometric only, C-4) or clear the mark.
+
+    Logged with the value before and after (C-49); a terminal that does not exist is refused.
+    """
+    action = AuditAction.TERMINAL_REGISTRATION_CHANGE
+    subject = {"subject_type": "terminal", "subject_id": terminal_id[:64]}
+    authorize(actor=actor, permission=Permission.TERMINAL_MANAGE, action=action, purpose=purpose, **subject)
+    with transaction.atomic():
+        terminal = Terminal.objects.select_for_update().filter(terminal_id=terminal_id).first()
+        if terminal is not None:
+            before = digest_of(
+                {"terminal_id": terminal.terminal_id, "biometric_only": terminal.biometric_only}
+            )
+            terminal.biometric_only = biometric_only
+            terminal.save(update_fields=["biometric_only"])
+            _event(
+                actor=actor,
+                action=action,
+                purpose=purpose,
+                before_digest=before,
+                after_digest=digest_of(
+                    {"terminal_id": terminal.terminal_id, "biometric_only": biometric_only}
+                ),
+                outcome_reason=f"biometric_only={'on' if biometric_only else 'off'}",
+                **subject,
+            )
+            return
+    raise refuse(
+        actor=actor,
+        action=action,
+        reason_code="no_such_terminal",
+        message=messages.NO_SUCH_TERMINAL,
+        purpose=purpose,
+        **subject,
+    )
 
 
 def enrol_terminal(*, terminal_id: str, code: str) -> str:

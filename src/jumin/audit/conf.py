@@ -64,3 +64,12 @@ def verify_workers() -> int:
 def parallel_minimum() -> int:
     """Below this many entries forking verifier processes costs more than it saves. Default 100,000."""
     return _int_setting("JUMIN_AUDIT_PARALLEL_MINIMUM", 100_000)
+
+
+def credential_review_interval_days() -> int:
+    """Days between reviews of staff credentials (C-21: "periodically"; no source figure, proposed 90).
+
+    Range 1–366; outside it the default applies.
+    """
+    value = _int_setting("JUMIN_CREDENTIAL_REVIEW_DAYS", 90)
+    return value if 1 <= value <= 366 else 90

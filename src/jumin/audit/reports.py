@@ -23,6 +23,7 @@ from jumin.audit.services import NUMBER_SEARCH_KEYS
 from jumin.domain.holidays import holiday_name, is_closed_day
 
 REVIEW_SUBJECT_TYPE = "audit_day"
+CREDENTIAL_REVIEW_SUBJECT_TYPE = "credential_review"
 FINDING_FIELDS = (
     "seq",
     "created_us",
@@ -128,6 +129,11 @@ def support_measure_access(day: date) -> list[dict[str, object]]:
     return _rows(entries_on(day).filter(Q(support_measure=True) | Q(subject_type="support_measure")))
 
 
+def committed_changes(day: date) -> list[dict[str, object]]:
+    """The day's committed registry changes (異動リスト), part of the daily review queue (C-52)."""
+    return _rows(entries_on(day).filter(action=AuditAction.RESIDENT_CHANGE_COMMIT, outcome="done"))
+
+
 @dataclass(frozen=True)
 class DailyFindings:
     """Everything the daily review shows for one day (C-52)."""
@@ -142,6 +148,7 @@ class DailyFindings:
     heavy_searchers: list[dict[str, object]] = field(default_factory=list)
     number_searches: list[dict[str, object]] = field(default_factory=list)
     support_measure: list[dict[str, object]] = field(default_factory=list)
+    committed_changes: list[dict[str, object]] = field(default_factory=list)
 
     def summary(self) -> dict[str, object]:
         """Counts and entry numbers per report: what the acknowledgment's digest covers."""
@@ -154,6 +161,7 @@ class DailyFindings:
             "heavy_searchers": [row["actor_id"] for row in self.heavy_searchers],
             "number_searches": [row["seq"] for row in self.number_searches],
             "support_measure": [row["seq"] for row in self.support_measure],
+            "committed_changes": [row["seq"] for row in self.committed_changes],
         }
 
 
@@ -170,6 +178,7 @@ def daily_findings(day: date) -> DailyFindings:
         heavy_searchers=heavy_searchers(day),
         number_searches=number_searches(day),
         support_measure=support_measure_access(day),
+        committed_changes=committed_changes(day),
     )
 
 
@@ -195,3 +204,32 @@ def unreviewed_days(today: date, *, lookback: int = 14) -> list[date]:
         ).values_list("subject_id", flat=True)
     )
     return [d for d in days if d.isoformat() not in signed]
+
+
+@dataclass(frozen=True)
+class CredentialReviewStatus:
+    """When staff credentials were last reviewed (C-21) and whether the next review is overdue."""
+
+    last_reviewed: date | None
+    due: date
+    overdue: bool
+
+
+def credential_review_status(today: date) -> CredentialReviewStatus:
+    """The periodic credential review (C-21): overdue when none was recorded within the interval."""
+    latest = (
+        AuditEntry.objects.filter(
+            action=AuditAction.STAFF_CREDENTIAL_REVIEW,
+            subject_type=CREDENTIAL_REVIEW_SUBJECT_TYPE,
+            outcome="done",
+        )
+        .order_by("-seq")
+        .values_list("created_us", flat=True)
+        .first()
+    )
+    interval = timedelta(days=conf.credential_review_interval_days())
+    if latest is None:
+        return CredentialReviewStatus(last_reviewed=None, due=today, overdue=True)
+    last = (EPOCH + timedelta(microseconds=latest)).astimezone(local_zone()).date()
+    due = last + interval
+    return CredentialReviewStatus(last_reviewed=last, due=due, overdue=today > due)

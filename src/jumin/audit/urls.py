@@ -6,4 +6,5 @@ app_name = "audit"
 
 urlpatterns = [
     path("review/", views.daily_review, name="review"),
+    path("holders/", views.permission_holders, name="holders"),
 ]

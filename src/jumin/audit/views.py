@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from jumin.accounts import reviews, selectors
 from jumin.accounts.authorization import AccessRefused, authorize
 from jumin.accounts.permissions import Permission
 from jumin.audit import conf, messages, reports
@@ -17,6 +18,8 @@ from jumin.audit.models import EPOCH
 from jumin.audit.services import digest_of, record_event
 
 REVIEW_PURPOSE = "audit_review"
+# The IT head's report runs under the role's own code (the grant duty of 情報主管課長).
+HOLDERS_PURPOSE = "it_head"
 
 
 def _day_from(value: str | None, today: date) -> date:
@@ -89,6 +92,8 @@ def daily_review(request: HttpRequest) -> HttpResponse:
         "mass_searches": _format_rows(findings.mass_searches),
         "number_searches": _format_rows(findings.number_searches),
         "support_measure": _format_rows(findings.support_measure),
+        "committed_changes": _format_rows(findings.committed_changes),
+        "credential_review": reports.credential_review_status(today),
         "acknowledgments": _format_rows(reports.acknowledgments(day)),
         "unreviewed": reports.unreviewed_days(today),
         "office_hours": f"{opens}時〜{closes}時",
@@ -96,3 +101,22 @@ def daily_review(request: HttpRequest) -> HttpResponse:
         "per_day_threshold": conf.searches_per_day_threshold(),
     }
     return render(request, "audit/review.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def permission_holders(request: HttpRequest) -> HttpResponse:
+    """Holders of every permission and every account's credentials (C-21); POST signs off the
+    periodic credential review. Both audited; without ``staff:grant:report`` refused (403)."""
+    try:
+        if request.method == "POST":
+            reviews.record_credential_review(
+                actor=request.user, purpose=HOLDERS_PURPOSE, note=request.POST.get("note", "")
+            )
+            return redirect(request.path)
+        report = selectors.permission_holders_report(actor=request.user, purpose=HOLDERS_PURPOSE)
+    except AccessRefused:
+        return render(request, "audit/refused.html", {"message": messages.HOLDERS_FORBIDDEN}, status=403)
+    today = datetime.now(reports.local_zone()).date()
+    context = {**report, "status": reports.credential_review_status(today)}
+    return render(request, "audit/holders.html", context)

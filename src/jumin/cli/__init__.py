@@ -152,6 +152,14 @@ def build_parser() -> argparse.ArgumentParser:
     seed_cmd.add_argument("--seed", type=int, default=0)
     seed_cmd.add_argument("--out", default=None, help="output file (default: standard output)")
     seed_cmd.set_defaults(func=_cmd_seed)
+
+    from jumin.cli import node as node_cli  # node keys, `serve` and `deliver` (docs/network.md)
+
+    node_cli.add_parsers(sub)
+
+    from jumin.cli import certificates as certificates_cli  # `certificates verify FILE`
+
+    certificates_cli.add_parsers(sub)
     return parser
 
 

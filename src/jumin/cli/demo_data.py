@@ -1,4 +1,4 @@
-"""Demo content: synthetic residents, a 住民票コード pool and two clerks (maker and reviewer).
+"""Demo content: synthetic residents, a 住民票コード pool and three clerks (maker, reviewer, 支援措置).
 
 Everything here is synthetic (docs/import-layout.md); it runs only in demo mode, on first start.
 """
@@ -21,6 +21,7 @@ from jumin.registry.models import JuminhyoCodePool, Resident, ResidentSnapshot
 DEMO_CLERKS = (
     ("madoguchi", "窓口 花子", "DEMO-C01", "resident_counter"),
     ("shinsa", "審査 太郎", "DEMO-C02", "resident_review"),
+    ("shien", "支援 次郎", "DEMO-C03", "support_measure"),
 )
 POOL_SIZE = 10_000
 
@@ -60,7 +61,7 @@ def ensure_code_pool() -> int:
 
 
 def ensure_demo_clerks() -> list[ProvisionedStaff]:
-    """The counter clerk (仮登録) and the reviewer (本登録), created once with real grants."""
+    """The counter clerk (仮登録), the reviewer (本登録) and the 支援措置 officer, with real grants."""
     _require_demo()
     admin = User.objects.get(username="admin")
     return [

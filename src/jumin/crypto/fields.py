@@ -6,6 +6,9 @@ anything that is not an encrypted value, so a plaintext number can never reach t
 
 ``IndividualNumberIndexField`` holds the blind index. Both are the only column types that the
 ``crypto.E001`` system check lets a model name like ``*individual_number*`` or ``*mynumber*``.
+
+``EncryptedSecretField`` seals another short secret (the staff TOTP secret) with the same data keys
+(``jumin.crypto.sealed``); key rotation re-encrypts it too.
 """
 
 from __future__ import annotations
@@ -20,8 +23,14 @@ from jumin.crypto.individual_number import (
     DecryptionError,
     EncryptedIndividualNumber,
 )
+from jumin.crypto.sealed import SealedSecretError, SecretText, UnreadableSecret, open_secret, seal_secret
 
-__all__ = ["TOKEN_MAX_LENGTH", "IndividualNumberField", "IndividualNumberIndexField"]
+__all__ = [
+    "TOKEN_MAX_LENGTH",
+    "EncryptedSecretField",
+    "IndividualNumberField",
+    "IndividualNumberIndexField",
+]
 
 # "v1:" + key id (≤ 40) + ":" + base64url of 12 + 12 + 16 bytes (54) = 98; room for a longer payload.
 TOKEN_MAX_LENGTH = 128
@@ -125,3 +134,59 @@ class IndividualNumberIndexField(models.CharField):  # type: ignore[type-arg]
         if value and len(value) != BLIND_INDEX_LENGTH:
             raise ValueError("個人番号の索引には blind_index() の値を使ってください。")
         return value
+
+
+class EncryptedSecretField(models.CharField):  # type: ignore[type-arg]
+    """A short secret (the staff TOTP secret) sealed with AES-256-GCM under the node's data keys.
+
+    On the model the value is the plaintext as a :class:`~jumin.crypto.sealed.SecretText` (its ``repr``
+    hides it) or ``""`` when none is set. Saving encrypts a newly assigned plain string under the
+    current key; a value read from the database is written back as the same stored text, so an
+    unrelated ``save()`` neither re-encrypts nor loses a value that could not be decrypted
+    (:class:`~jumin.crypto.sealed.UnreadableSecret`). Lookups other than ``=""`` are meaningless
+    (every encryption differs) and are not used. ``purpose`` binds values to this column.
+    """
+
+    description = "暗号化された秘密情報"
+
+    def __init__(self, *args: Any, purpose: str, **kwargs: Any) -> None:
+        self.purpose = purpose
+        kwargs.setdefault("max_length", 255)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["purpose"] = self.purpose
+        if kwargs.get("editable", True) is False:
+            del kwargs["editable"]
+        return name, path, args, kwargs
+
+    def from_db_value(self, value: str | None, expression: object, connection: object) -> Any:
+        return self._from_stored(value)
+
+    def _from_stored(self, value: str | None) -> Any:
+        if not value:
+            return ""
+        try:
+            return open_secret(value, purpose=self.purpose)
+        except SealedSecretError:
+            return UnreadableSecret(token=value)
+
+    def to_python(self, value: Any) -> Any:
+        return "" if value is None else value
+
+    def get_prep_value(self, value: Any) -> Any:
+        if isinstance(value, SecretText) and value.token:
+            return value.token  # read from the database: store the same text again
+        if not value:
+            return ""
+        return seal_secret(str(value), purpose=self.purpose)
+
+    def value_to_string(self, obj: models.Model) -> str:
+        # Serialised (dumpdata) as the stored, encrypted text, never the plaintext.
+        return str(self.get_prep_value(self.value_from_object(obj)))
+
+    def formfield(self, form_class: Any = None, choices_form_class: Any = None, **kwargs: Any) -> None:
+        return None  # never shown or edited through a form (admin included)

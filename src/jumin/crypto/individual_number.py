@@ -170,12 +170,25 @@ def reencrypt_individual_number(
 
 
 @sensitive_variables()
+def seal_with_index(
+    number: str, *, purpose: str = DEFAULT_PURPOSE, keyring: Keyring | None = None
+) -> tuple[EncryptedIndividualNumber, str]:
+    """``encrypt_individual_number`` and ``blind_index`` of one number, validating it once (bulk loads)."""
+    digits = validate_mynumber(number)
+    keyring = keyring or get_keyring()
+    return _seal(digits, purpose=purpose, keyring=keyring), _index_of_digits(digits, keyring)
+
+
+def _index_of_digits(digits: str, keyring: Keyring) -> str:
+    mac = hmac.new(keyring.index_key.secret, _INDEX_PREFIX + digits.encode("ascii"), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).decode("ascii").rstrip("=")
+
+
+@sensitive_variables()
 def blind_index(number: str, *, keyring: Keyring | None = None) -> str:
     """The exact-lookup key of a 個人番号: 43 characters of base64url HMAC-SHA256 with the index key.
 
     The number is validated and normalised first, so full-width or spaced input finds the same rows.
     """
     digits = validate_mynumber(number)
-    keyring = keyring or get_keyring()
-    mac = hmac.new(keyring.index_key.secret, _INDEX_PREFIX + digits.encode("ascii"), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(mac).decode("ascii").rstrip("=")
+    return _index_of_digits(digits, keyring or get_keyring())

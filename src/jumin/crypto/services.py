@@ -1,5 +1,8 @@
 """Key rotation and retirement for the encrypted 個人番号 (docs/security.md, "個人番号 at rest").
 
+Sealed secrets (``EncryptedSecretField``, the staff TOTP secret) use the same data keys and are
+re-encrypted and counted alongside, so a key still protecting one cannot be retired.
+
 Rotation makes a data key current, then re-encrypts every stored value that is not yet under it, model
 by model, in batches of one transaction each. A batch only touches rows whose value does not start with
 ``v1:<current key id>:``, so an interrupted run is resumed by running again with ``resume=True``, and a
@@ -18,10 +21,11 @@ from django.db import models, transaction
 
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
-from jumin.crypto.fields import IndividualNumberField
+from jumin.crypto.fields import EncryptedSecretField, IndividualNumberField
 from jumin.crypto.individual_number import TOKEN_VERSION, DecryptionError, reencrypt_individual_number
 from jumin.crypto.keyring import Keyring, KeyringError
 from jumin.crypto.keys import get_keyring, update_keyring
+from jumin.crypto.sealed import SEALED_VERSION, UnreadableSecret
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
@@ -32,6 +36,7 @@ __all__ = [
     "reencrypt_all",
     "retire_key",
     "rotate_keys",
+    "sealed_secret_columns",
 ]
 
 logger = logging.getLogger("jumin.crypto")
@@ -69,7 +74,19 @@ def encrypted_columns() -> list[tuple[type[models.Model], IndividualNumberField]
     return found
 
 
-def _label(model: type[models.Model], model_field: IndividualNumberField) -> str:
+def sealed_secret_columns() -> list[tuple[type[models.Model], EncryptedSecretField]]:
+    """Every concrete model field of type EncryptedSecretField in the installed apps."""
+    found = []
+    for model in apps.get_models():
+        if model._meta.proxy:
+            continue
+        for model_field in model._meta.local_fields:
+            if isinstance(model_field, EncryptedSecretField):
+                found.append((model, model_field))
+    return found
+
+
+def _label(model: type[models.Model], model_field: models.Field) -> str:  # type: ignore[type-arg]
     return f"{model._meta.label}.{model_field.name}"
 
 
@@ -91,7 +108,51 @@ def key_usage() -> dict[str, int]:
             known += count
         if present - known:
             usage["?"] = usage.get("?", 0) + present - known
+    for model, secret_field in sealed_secret_columns():
+        manager = model._base_manager
+        present = manager.exclude(**{secret_field.attname: ""}).count()
+        known = 0
+        for key_id in keyring.key_ids:
+            count = manager.filter(**{f"{secret_field.attname}__startswith": _sealed_prefix(key_id)}).count()
+            usage[key_id] += count
+            known += count
+        if present - known:
+            usage["?"] = usage.get("?", 0) + present - known
     return usage
+
+
+def _sealed_prefix(key_id: str) -> str:
+    return f"{SEALED_VERSION}:{key_id}:"
+
+
+def _reseal_column(
+    model: type[models.Model], secret_field: EncryptedSecretField, keyring: Keyring, batch_size: int
+) -> int:
+    """Re-encrypt a sealed-secret column under the current key, in batches (resumable like the numbers)."""
+    name = secret_field.attname
+    manager = model._base_manager
+    done = 0
+    last_pk: Any = None
+    while True:
+        with transaction.atomic():
+            pending = (
+                manager.exclude(**{name: ""})
+                .exclude(**{f"{name}__startswith": _sealed_prefix(keyring.current_id)})
+                .order_by("pk")
+            )
+            if last_pk is not None:
+                pending = pending.filter(pk__gt=last_pk)
+            rows = list(pending.select_for_update().only("pk", name)[:batch_size])
+            if not rows:
+                return done
+            for row in rows:
+                value = getattr(row, name)
+                if isinstance(value, UnreadableSecret):
+                    raise DecryptionError(f"{model._meta.label} pk={row.pk}: 秘密情報を復号できません。")
+                setattr(row, name, str(value))  # a plain str is sealed again under the current key
+            manager.bulk_update(rows, [name])
+            last_pk = rows[-1].pk
+            done += len(rows)
 
 
 def _reencrypt_column(
@@ -138,6 +199,11 @@ def reencrypt_all(
     for model, model_field in encrypted_columns():
         label = _label(model, model_field)
         counts[label] = _reencrypt_column(model, model_field, keyring, batch_size)
+        if progress is not None:
+            progress(label, counts[label])
+    for model, secret_field in sealed_secret_columns():
+        label = _label(model, secret_field)
+        counts[label] = _reseal_column(model, secret_field, keyring, batch_size)
         if progress is not None:
             progress(label, counts[label])
     return counts

@@ -61,7 +61,23 @@ class ChangeReason(StrEnum):
     MOVE_WITHIN = "転居"
     EX_OFFICIO_AMENDMENT = "職権修正"
     ERROR_CORRECTION = "誤記修正"
+    MINOR_CORRECTION = "軽微な修正"
     HOUSEHOLD_CHANGE = "世帯変更"
+    # 異動の取消し (standard 4.6.0.1-c): the group follows the cancelled change's (see cancellation_of).
+    CANCELLATION_ENTRY = "異動の取消し(増)"
+    CANCELLATION_REMOVAL = "異動の取消し(減)"
+    CANCELLATION_AMENDMENT = "異動の取消し(修正)"
+    # Foreign residents and names (standard 1.2.2-a, 4.5; docs/workflows/naturalisation.md, names.md).
+    # One change per person: the new record's entry reason; the record it replaces stays in history.
+    NATURALISATION = "職権記載(帰化等)"
+    LOSS_OF_NATIONALITY = "職権記載(国籍喪失)"
+    FORMER_SURNAME_RECORDING = "旧氏の記載"
+    FORMER_SURNAME_CHANGE = "旧氏の変更"
+    FORMER_SURNAME_DELETION = "旧氏の削除"
+    ALIAS_RECORDING = "通称の記載"
+    ALIAS_DELETION = "通称の削除"
+    # 出入国在留管理庁長官通知 (住基法30条の50): a 職権修正 of the 30条の45 items (records.md §7).
+    IMMIGRATION_NOTICE = "法30条の50通知"
 
     @property
     def category(self) -> ChangeCategory:
@@ -81,8 +97,34 @@ _CATEGORIES = {
     ChangeReason.MOVE_WITHIN: ChangeCategory.AMENDMENT,
     ChangeReason.EX_OFFICIO_AMENDMENT: ChangeCategory.AMENDMENT,
     ChangeReason.ERROR_CORRECTION: ChangeCategory.AMENDMENT,
+    ChangeReason.MINOR_CORRECTION: ChangeCategory.AMENDMENT,
     ChangeReason.HOUSEHOLD_CHANGE: ChangeCategory.AMENDMENT,
+    ChangeReason.CANCELLATION_ENTRY: ChangeCategory.RECORDING,
+    ChangeReason.CANCELLATION_REMOVAL: ChangeCategory.REMOVAL,
+    ChangeReason.CANCELLATION_AMENDMENT: ChangeCategory.AMENDMENT,
+    ChangeReason.NATURALISATION: ChangeCategory.RECORDING,
+    ChangeReason.LOSS_OF_NATIONALITY: ChangeCategory.RECORDING,
+    ChangeReason.FORMER_SURNAME_RECORDING: ChangeCategory.AMENDMENT,
+    ChangeReason.FORMER_SURNAME_CHANGE: ChangeCategory.AMENDMENT,
+    ChangeReason.FORMER_SURNAME_DELETION: ChangeCategory.AMENDMENT,
+    ChangeReason.ALIAS_RECORDING: ChangeCategory.AMENDMENT,
+    ChangeReason.ALIAS_DELETION: ChangeCategory.AMENDMENT,
+    ChangeReason.IMMIGRATION_NOTICE: ChangeCategory.AMENDMENT,
 }
+
+CANCELLATION_REASONS = frozenset(
+    {ChangeReason.CANCELLATION_ENTRY, ChangeReason.CANCELLATION_REMOVAL, ChangeReason.CANCELLATION_AMENDMENT}
+)
+
+
+def cancellation_of(reason: ChangeReason) -> ChangeReason:
+    """The reason of a cancellation of a change with ``reason`` (standard 4.6.0.1-c): undoing a removal
+    adds a person back (増), undoing a recording removes one (減), undoing an amendment amends (修正)."""
+    return {
+        ChangeCategory.REMOVAL: ChangeReason.CANCELLATION_ENTRY,
+        ChangeCategory.RECORDING: ChangeReason.CANCELLATION_REMOVAL,
+        ChangeCategory.AMENDMENT: ChangeReason.CANCELLATION_AMENDMENT,
+    }[reason.category]
 
 
 @dataclass(frozen=True)

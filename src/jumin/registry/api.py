@@ -9,6 +9,7 @@ from datetime import date
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
+from pydantic import Field
 
 from jumin.domain.eras import Calendar
 from jumin.domain.relationships import parse_relationship
@@ -95,6 +96,8 @@ class DraftOut(Schema):
 class DecisionIn(Schema):
     purpose: str
     reason: str = ""
+    # Codes of the 異動入力 suppression alerts confirmed, one by one (standard 3.1-b, 11.1-b).
+    acknowledged_alerts: list[str] = Field(default_factory=list)
 
 
 class DecisionOut(Schema):
@@ -105,6 +108,8 @@ class DecisionOut(Schema):
 class LookupIn(Schema):
     purpose: str
     atena_number: str
+    # Codes of the 照会 suppression alerts confirmed, one by one (standard 3.1-b, 11.1-b).
+    acknowledged_alerts: list[str] = Field(default_factory=list)
 
 
 def _person(data: PersonIn, index: int) -> PersonFacts:
@@ -172,7 +177,12 @@ def list_drafts(request: HttpRequest) -> list[selectors.DraftSummary]:
 @router.post("/drafts/{change_id}/commit", response={200: DecisionOut, 400: ErrorOut, 403: RefusedOut})
 def commit_draft(request: HttpRequest, change_id: int, payload: DecisionIn) -> Status[object]:
     """本登録 of a draft by a clerk other than its maker."""
-    change = services.commit_change(actor=request.user, purpose=payload.purpose, change_id=change_id)
+    change = services.commit_change(
+        actor=request.user,
+        purpose=payload.purpose,
+        change_id=change_id,
+        acknowledged_alerts=payload.acknowledged_alerts,
+    )
     return Status(200, {"change_id": change.pk, "state": change.state})
 
 
@@ -191,7 +201,10 @@ def lookup_resident(request: HttpRequest, payload: LookupIn) -> Status[object]:
     return Status(
         200,
         selectors.resident_record(
-            actor=request.user, purpose=payload.purpose, atena_number=payload.atena_number
+            actor=request.user,
+            purpose=payload.purpose,
+            atena_number=payload.atena_number,
+            acknowledged_alerts=payload.acknowledged_alerts,
         ),
     )
 
@@ -204,43 +217,9 @@ def resident_history(request: HttpRequest, payload: LookupIn) -> Status[object]:
     return Status(
         200,
         selectors.resident_history(
-            actor=request.user, purpose=payload.purpose, atena_number=payload.atena_number
-        ),
-    )
-
-
-class SearchCriteriaIn(Schema):
-    """Search conditions (standard 2.1.2, 2.1.3); every given condition must hold."""
-
-    kana_name: str = ""
-    kanji_name: str = ""
-    name_mode: selectors.NameMatch = selectors.NameMatch.EXACT
-    birth_date: str = ""
-    sex: str = ""
-    address_code: str = ""
-    address: str = ""
-    atena_number: str = ""
-    household_number: str = ""
-    juminhyo_code: str = ""
-    individual_number: str = ""
-    include_removed: bool = False
-    include_past_names: bool = True
-    limit: int = 200
-
-
-class SearchIn(Schema):
-    purpose: str
-    criteria: SearchCriteriaIn
-
-
-@router.post("/search", response={200: selectors.SearchResult, 400: ErrorOut, 403: RefusedOut})
-def search_residents(request: HttpRequest, payload: SearchIn) -> Status[object]:
-    """住民検索 (standard 2.1.2, 2.1.3): conditions in the body, never the URL; audited as listed."""
-    return Status(
-        200,
-        selectors.search_residents(
             actor=request.user,
             purpose=payload.purpose,
-            criteria=selectors.SearchCriteria(**payload.criteria.dict()),
+            atena_number=payload.atena_number,
+            acknowledged_alerts=payload.acknowledged_alerts,
         ),
     )

@@ -160,10 +160,11 @@ def _raw_runner() -> Callable[[str, list[object]], None]:
         f"JOIN {snapshot} s ON s.id = k.snapshot_id JOIN {resident} r ON r.id = k.resident_id "
         f"JOIN {household} h ON h.id = k.household_id WHERE "
     )
-    tail = f" AND k.status <> %s LIMIT {_LIMIT + 1}"
+    # The same row filters search_residents adds: current address rows, no 除票.
+    tail = f" AND k.is_current_address = %s AND k.status <> %s LIMIT {_LIMIT + 1}"
 
     def run(where: str, params: list[object]) -> None:
-        values: list[Any] = [*params, ResidentStatus.REMOVED.value]
+        values: list[Any] = [*params, True, ResidentStatus.REMOVED.value]
         with connection.cursor() as cursor:
             cursor.execute(head + where + tail, values)
             cursor.fetchall()
@@ -232,7 +233,7 @@ def measure_search(
     raw_stats = _percentiles(raw_ms)
     ratio = stats["p95_ms"] / raw_stats["p95_ms"] if raw_stats["p95_ms"] else None
     return {
-        "what": "住民検索 through search_residents (authorise, read, audit): "
+        "what": "住民検索 through search_residents (authorise, read, marks, audit, sealed history): "
         "kana name + birth date; surname prefix + birth year; address code + kana prefix",
         **stats,
         "raw_p95_ms": raw_stats["p95_ms"],

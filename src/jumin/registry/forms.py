@@ -24,45 +24,12 @@ class PurposeForm(forms.Form):
         purpose.choices = [("", "選択してください"), *duty_choices()]
 
 
+# Alerts are acknowledged one by one: the screen shows a checkbox ``acknowledged_alerts`` per alert
+# the service raised (registry/review/_pending_alerts.html; workflows/acknowledgement.py).
+
+
 class LookupForm(PurposeForm):
     atena_number = forms.CharField(label="宛名番号", max_length=16)
-
-
-class SearchForm(PurposeForm):
-    """住民検索の条件 (standard 2.1.2, 2.1.3). Every given condition must hold."""
-
-    kana_name = forms.CharField(label="フリガナ（ひらがな・半角可）", max_length=100, required=False)
-    kanji_name = forms.CharField(label="氏名（漢字・異体字も検索）", max_length=100, required=False)
-    name_mode = forms.ChoiceField(
-        label="一致方法",
-        choices=[
-            ("exact", "完全一致"),
-            ("prefix", "前方一致"),
-            ("partial", "部分一致"),
-            ("surname", "氏のみ"),
-            ("given_name", "名のみ"),
-        ],
-        initial="exact",
-    )
-    birth_date = forms.CharField(
-        label="生年月日（例: 昭和35年4月1日、S35.4、1960）", max_length=40, required=False
-    )
-    sex = forms.ChoiceField(
-        label="性別", choices=[("", "指定なし"), (Sex.MALE, "男"), (Sex.FEMALE, "女")], required=False
-    )
-    address_code = forms.CharField(label="住所コード（11桁）", max_length=11, required=False)
-    address = forms.CharField(label="住所（前方一致）", max_length=200, required=False)
-    atena_number = forms.CharField(label="宛名番号", max_length=16, required=False)
-    household_number = forms.CharField(label="世帯番号", max_length=16, required=False)
-    juminhyo_code = forms.CharField(label="住民票コード", max_length=11, required=False)
-    individual_number = forms.CharField(
-        label="個人番号（特定個人情報アクセス権限が必要）",
-        max_length=12,
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-    )
-    include_removed = forms.BooleanField(label="除票も検索する", required=False)
-    include_past_names = forms.BooleanField(label="過去の氏名も検索する", required=False, initial=True)
 
 
 class DecisionForm(PurposeForm):
@@ -80,15 +47,23 @@ class MoveInForm(PurposeForm):
 
 
 class MemberForm(forms.Form):
+    """One person of a 転入 or 出生. A browser always posts the selects of the unused extra rows, so
+    their untouched values must equal the initial ones (kind) or be empty (sex) for the row to count
+    as unused rather than as a half-filled person."""
+
     kind = forms.ChoiceField(
-        label="住民種別", choices=[(ResidentKind.JAPANESE, "日本人"), (ResidentKind.FOREIGN, "外国人")]
+        label="住民種別",
+        choices=[(ResidentKind.JAPANESE, "日本人"), (ResidentKind.FOREIGN, "外国人")],
+        initial=ResidentKind.JAPANESE,
     )
     surname = forms.CharField(label="氏", max_length=100)
     given_name = forms.CharField(label="名", max_length=100, required=False)
     surname_kana = forms.CharField(label="氏（フリガナ）", max_length=100)
     given_name_kana = forms.CharField(label="名（フリガナ）", max_length=100, required=False)
     birth_date = forms.CharField(label="生年月日", max_length=40)
-    sex = forms.ChoiceField(label="性別", choices=[(Sex.MALE, "男"), (Sex.FEMALE, "女")])
+    sex = forms.ChoiceField(
+        label="性別", choices=[("", "選択してください"), (Sex.MALE, "男"), (Sex.FEMALE, "女")]
+    )
     relationship = forms.CharField(label="続柄", max_length=40)
     honseki = forms.CharField(label="本籍", max_length=200, required=False)
     hittousha = forms.CharField(label="筆頭者", max_length=100, required=False)

@@ -101,6 +101,10 @@ class Change(models.Model):
     )
     reviewed_at = models.DateTimeField("確認日時", null=True, blank=True)
     terminal_id = models.CharField("入力端末", max_length=64, blank=True)
+    # 異動の取消し (standard 4.6.0.1-e): the cancelling change points at the cancelled one; both stay.
+    cancels = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="cancelled_by"
+    )
 
     class Meta:
         verbose_name = "異動"
@@ -109,6 +113,34 @@ class Change(models.Model):
 
     def __str__(self) -> str:
         return f"異動 {self.pk} {self.reason} {self.state}"
+
+
+class ExOfficioRecord(models.Model):
+    """職権記録書 of one ex officio change (standard 4.2.0.1-a; 住民基本台帳法施行令12条).
+
+    With the change's snapshots (who, before and after) it is also everything a 職権記載等通知書 needs:
+    the action, the legal basis and the date; ``notice_required`` says whether one is sent.
+    """
+
+    change = models.OneToOneField(Change, on_delete=models.PROTECT, related_name="ex_officio_record")
+    action = models.CharField("職権の種類", max_length=20)
+    legal_basis = models.CharField("根拠法令", max_length=200)
+    found_on = models.DateField("事実を確認した日")
+    grounds = models.CharField("事由", max_length=200)
+    findings = models.TextField("確認した事実・資料")
+    minor_case = models.CharField("軽微な修正の区分", max_length=40, blank=True)
+    notice_required = models.BooleanField("職権記載等通知書を送付する", default=True)
+    changed_items = models.JSONField("修正した項目", default=list, blank=True)
+    # 誤記修正 (standard 4.2.3.3-a): 宛名番号 → the 履歴番号 of the row the error was entered in; that
+    # row stays in history and is shown as corrected.
+    corrected_rows = models.JSONField("誤記のあった履歴", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "職権記録書"
+        verbose_name_plural = "職権記録書"
+
+    def __str__(self) -> str:
+        return f"職権記録書 異動 {self.change_id}"
 
 
 class ResidentSnapshot(HasIndividualNumber):
@@ -170,6 +202,11 @@ class ResidentSnapshot(HasIndividualNumber):
     removal_date = models.DateField("消除日", null=True, blank=True)
     # The event date as entered (a 死亡日 「令和2年5月頃」, standard 1.1.8-a); removal_date is its sort date.
     removal_event_date = models.JSONField("事由発生日（入力のとおり）", null=True, blank=True)
+    # 転出確定 from the 転入通知 (standard 4.1.3.1.1-a; records.md §6.5): stored beside the 予定 values.
+    confirmed_destination = models.CharField("転出先（確定）", max_length=200, blank=True)
+    confirmed_move_out_date = models.DateField("転出確定日", null=True, blank=True)
+    move_in_notice_date = models.DateField("転出確定通知日（転入通知の日）", null=True, blank=True)
+    confirmed_notification_kind = models.CharField("転出確定届出区分", max_length=10, blank=True)
     programs = models.JSONField("資格（国保・年金等）", default=dict, blank=True)
 
     class Meta:
@@ -204,7 +241,8 @@ class ResidentSearchKey(models.Model):
     (``is_current_name`` False, 2.1.3-d). Every row repeats the person's current birth date, sex,
     address and status so that combined searches stay on one table. Keys follow algorithms.md C.1
     (kana, ``KANA_KEY_VERSION``) and C.2 (variant kanji, ``variant_key_version()``); a change of
-    either rule requires rebuilding this table.
+    either rule requires rebuilding this table. Past addresses from history get extra rows of the
+    current 氏名 with ``is_current_address`` False (2.1.3-d; docs/search.md).
     """
 
     resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="search_keys")
@@ -226,6 +264,14 @@ class ResidentSearchKey(models.Model):
     address = models.CharField("住所", max_length=200)
     status = models.CharField("住民状態", max_length=20)
     juminhyo_code = models.CharField("住民票コード", max_length=11)
+    # Issue 5 criteria (docs/search.md): current items repeated on every row, like sex and status.
+    is_current_address = models.BooleanField("現在の住所", default=True)
+    katagaki = models.CharField("方書", max_length=200, default="")
+    relationship = models.CharField("続柄", max_length=40, default="")
+    kana_confirmed = models.BooleanField("フリガナ確認", default=False)
+    removal_reason = models.CharField("消除事由", max_length=20, default="")
+    residence_card_number = models.CharField("在留カード番号", max_length=12, default="")
+    special_permanent_resident_number = models.CharField("特別永住者証明書番号", max_length=12, default="")
 
     class Meta:
         verbose_name = "検索キー"
@@ -236,7 +282,46 @@ class ResidentSearchKey(models.Model):
             models.Index(fields=["birth_sort_date"], name="registry_skey_birth_idx"),
             models.Index(fields=["address_code", "full_key"], name="registry_skey_addr_idx"),
             models.Index(fields=["juminhyo_code"], name="registry_skey_code_idx"),
+            models.Index(fields=["residence_card_number"], name="registry_skey_card_idx"),
+            models.Index(fields=["special_permanent_resident_number"], name="registry_skey_spr_idx"),
         ]
 
     def __str__(self) -> str:
         return f"検索キー {self.pk}"
+
+
+class SearchHistoryEntry(models.Model):
+    """One search a clerk ran, kept for replay (standard 2.1.1-a; docs/search.md "History").
+
+    The conditions are personal data (names, dates): they are sealed with the node's data key and
+    bound to the clerk (``jumin.registry.search_history``), and only that clerk can open them.
+    ``condition_kinds`` repeats the audit summary (kinds of condition, never values).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("検索日時")
+    condition_kinds = models.CharField("条件の種類", max_length=300)
+    result_count = models.PositiveIntegerField("該当件数")
+    sealed_criteria = models.TextField("検索条件（暗号化）")
+
+    class Meta:
+        verbose_name = "検索履歴"
+        verbose_name_plural = "検索履歴"
+        indexes: ClassVar = [models.Index(fields=["user", "created_at"], name="registry_search_hist_idx")]
+
+    def __str__(self) -> str:
+        return f"検索履歴 {self.pk}"
+
+
+# 抑止 and 支援措置 live in their own module; imported here so Django registers them with this app.
+from jumin.registry.models_restrictions import (  # noqa: E402, F401
+    SupportMeasure,
+    SupportMeasurePeriod,
+    SupportMeasurePerson,
+    Suppression,
+    TemporaryRelease,
+)
+
+# Edit locks (standard 10.3-d) and the outbox of committed changes; imported here so Django
+# registers them with this app (jumin.registry.locks, jumin.registry.outbox).
+from jumin.registry.models_review import RegistryEvent, ResidentLock  # noqa: E402, F401

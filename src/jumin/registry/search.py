@@ -1,17 +1,18 @@
-"""住民検索 (standard 2.1.2, 2.1.3): criteria, the breadth guard and the audited search selector.
+"""住民検索 (standard 2.1.1–2.1.3): criteria, the breadth guard and the audited search selector.
 
 The search reads only ``ResidentSearchKey`` rows, which exist for committed current records alone, so
 a draft (仮登録) is never returned to anybody. Every search is authorised (``RESIDENT_SEARCH``; a
 個人番号 condition also needs ``INDIVIDUAL_NUMBER_ACCESS``) and audited with ``record_results``
-("appeared in results") in the transaction of the read. Neither refusals nor the audit entry repeat
-the values searched for: the entry names only the kinds of conditions used.
+("appeared in results") in the transaction of the read, which also saves the conditions to the
+clerk's own sealed search history (``search_history``). Neither refusals nor the audit entry repeat
+the values searched for: the entry names only the kinds of conditions used. docs/search.md.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -29,19 +30,25 @@ from jumin.domain import recorded_dates
 from jumin.domain.eras import last_day_of_month, resolve_table
 from jumin.domain.errors import DomainError, refusal
 from jumin.domain.kana import kana_search_key, variant_kanji_key
-from jumin.domain.resident import ResidentKind, ResidentStatus, Sex
+from jumin.domain.relationships import parse_relationship
+from jumin.domain.resident import ChangeCategory, ChangeReason, ResidentKind, ResidentStatus, Sex
 from jumin.domain.wareki import parse_date_input
+from jumin.registry import search_history
 from jumin.registry.models import ResidentSearchKey, ResidentSnapshot, SearchKeyKind
+from jumin.registry.restrictions import restriction_marks
 
 __all__ = [
     "DEFAULT_LIMIT",
     "MAX_LIMIT",
+    "REMOVAL_REASONS",
     "BirthRange",
+    "EmptyField",
     "NameMatch",
     "SearchCriteria",
     "SearchHit",
     "SearchResult",
     "parse_birth_condition",
+    "replay_search",
     "search_residents",
 ]
 
@@ -49,6 +56,40 @@ DEFAULT_LIMIT = 200
 MAX_LIMIT = 1000
 SEARCH_ACTION = AuditAction.RESIDENT_RECORD_LIST
 _MAX_CHAR = "\U0010ffff"
+
+
+REMOVAL_REASONS = tuple(reason.value for reason in ChangeReason if reason.category is ChangeCategory.REMOVAL)
+"""消除事由 a search may name: the removal group of 異動事由 (standard 1.2.2-a)."""
+
+_CARD_NUMBER = re.compile(r"[A-Z]{2}[0-9]{8}[A-Z]{2}")
+
+
+class EmptyField(StrEnum):
+    """Items a search can ask to be blank (standard 2.1.3-c "search for empty items")."""
+
+    KANA_UNCONFIRMED = "kana_unconfirmed"  # フリガナ未確認
+    KATAGAKI = "katagaki"  # 方書なし
+    ADDRESS_CODE = "address_code"  # 住所コードなし
+    JUMINHYO_CODE = "juminhyo_code"  # 住民票コードなし
+
+    @property
+    def label(self) -> str:
+        """The Japanese label shown on the screen."""
+        return _EMPTY_LABELS[self]
+
+
+_EMPTY_LABELS = {
+    EmptyField.KANA_UNCONFIRMED: "フリガナ未確認",
+    EmptyField.KATAGAKI: "方書なし",
+    EmptyField.ADDRESS_CODE: "住所コードなし",
+    EmptyField.JUMINHYO_CODE: "住民票コードなし",
+}
+_EMPTY_Q = {
+    EmptyField.KANA_UNCONFIRMED: Q(kana_confirmed=False),
+    EmptyField.KATAGAKI: Q(katagaki=""),
+    EmptyField.ADDRESS_CODE: Q(address_code=""),
+    EmptyField.JUMINHYO_CODE: Q(juminhyo_code=""),
+}
 
 
 class NameMatch(StrEnum):
@@ -72,7 +113,10 @@ class SearchCriteria:
     ``kana_name`` is フリガナ (katakana, hiragana or half-width; folded per algorithms.md C.1),
     ``kanji_name`` the name in kanji or alphabet (compared through the variant key, C.2), both with
     ``name_mode``. ``birth_date`` is 和暦 or 西暦 text: a day, a year and month (「昭和35年4月」,
-    「1960-04」) or a year (「S35年」, 「1960」) (2.1.3-a). ``address`` is a prefix of the address text.
+    「1960-04」) or a year (「S35年」, 「1960」) (2.1.3-a). ``address`` is a prefix of the address text,
+    ``katagaki`` a part of the 方書 (部分一致). ``empty_fields`` asks items to be blank (2.1.3-c).
+    Past names and addresses from history are searched unless switched off (2.1.3-d); 除票 only
+    with ``include_removed`` or a ``removal_reason`` (1.1.5-f).
     """
 
     kana_name: str = ""
@@ -86,8 +130,15 @@ class SearchCriteria:
     household_number: str = ""
     juminhyo_code: str = ""
     individual_number: str = field(default="", repr=False)
+    relationship: str = ""
+    katagaki: str = ""
+    removal_reason: str = ""
+    residence_card_number: str = ""
+    special_permanent_resident_number: str = ""
+    empty_fields: tuple[EmptyField, ...] = ()
     include_removed: bool = False
     include_past_names: bool = True
+    include_past_addresses: bool = True
     limit: int = DEFAULT_LIMIT
 
 
@@ -95,10 +146,9 @@ class SearchCriteria:
 class SearchHit:
     """One person found: their current committed record as a result list shows it.
 
-    ``matched_on`` names the kinds of name that matched (``name``, ``former_surname``, ``alias``,
-    ``past_name``). ``suppression_mark_placeholder`` and ``support_measure_mark_placeholder`` are
-    placeholders for the 抑止 and 支援措置 marks (standard 2.2.4-a, 3.x): always False until those
-    records exist in Jumin.
+    ``matched_on`` names the kinds of row that matched (``name``, ``former_surname``, ``alias``,
+    ``past_name``, ``past_address``). ``suppressed`` and ``support_measure`` are the 抑止 and
+    支援措置 marks of the person today (standard 3.1-f, 2.2.4-a; ``restrictions.restriction_marks``).
     """
 
     atena_number: str
@@ -113,10 +163,12 @@ class SearchHit:
     address: str
     katagaki: str
     household_number: str
+    relationship: str
+    removal_reason: str
     is_removed: bool
     matched_on: tuple[str, ...]
-    suppression_mark_placeholder: bool = False
-    support_measure_mark_placeholder: bool = False
+    suppressed: bool = False
+    support_measure: bool = False
 
 
 @dataclass(frozen=True)
@@ -213,9 +265,11 @@ class _Plan:
     q: Q = field(default_factory=Q)
     kinds: list[str] = field(default_factory=list)
     has_name: bool = False
+    has_address: bool = False
     strong: bool = False
     identifier: bool = False
     uses_individual_number: bool = False
+    include_removed: bool = False
 
 
 def _prefix(column: str, value: str) -> Q:
@@ -270,9 +324,102 @@ def _add_names(plan: _Plan, criteria: SearchCriteria) -> None:
         plan.q &= Q(is_current_name=True)
 
 
+def _card_number(value: str, field_name: str, label: str) -> str:
+    text = unicodedata.normalize("NFKC", value).strip().upper()
+    if not _CARD_NUMBER.fullmatch(text):
+        raise refusal(
+            field_name,
+            f"{label}の形式が正しくありません。",
+            "英字2桁・数字8桁・英字2桁の12文字で入力してください。",
+            f"search.{field_name}_format",
+        )
+    return text
+
+
+def _add_identifiers(plan: _Plan, criteria: SearchCriteria) -> None:
+    """Exact identifiers: each alone is enough to run a search (standard 2.1.3-a)."""
+    exact: list[tuple[str, str, Q]] = []
+    if criteria.atena_number.strip():
+        number = _digits(criteria.atena_number, "atena_number", "宛名番号", max_length=16)
+        exact.append(("atena_number", number, Q(resident__atena_number=number)))
+    if criteria.household_number.strip():
+        number = _digits(criteria.household_number, "household_number", "世帯番号", max_length=16)
+        exact.append(("household_number", number, Q(household__number=number)))
+    if criteria.juminhyo_code.strip():
+        code = _digits(criteria.juminhyo_code, "juminhyo_code", "住民票コード", max_length=11, exact=True)
+        exact.append(("juminhyo_code", code, Q(juminhyo_code=code)))
+    if criteria.residence_card_number.strip():
+        card = _card_number(criteria.residence_card_number, "residence_card_number", "在留カード番号")
+        exact.append(("residence_card_number", card, Q(residence_card_number=card)))
+    if criteria.special_permanent_resident_number.strip():
+        card = _card_number(
+            criteria.special_permanent_resident_number,
+            "special_permanent_resident_number",
+            "特別永住者証明書番号",
+        )
+        exact.append(("special_permanent_resident_number", card, Q(special_permanent_resident_number=card)))
+    for kind, _value, condition in exact:
+        plan.q &= condition
+        plan.kinds.append(kind)
+        plan.identifier = True
+    if criteria.individual_number.strip():
+        plan.kinds.append("individual_number")
+        plan.identifier = True
+        plan.uses_individual_number = True
+
+
+def _add_address(plan: _Plan, criteria: SearchCriteria) -> None:
+    if criteria.address_code.strip():
+        code = _digits(criteria.address_code, "address_code", "住所コード", max_length=11, exact=True)
+        plan.q &= Q(address_code=code)
+        plan.kinds.append("address_code")
+        plan.strong = plan.has_address = True
+    address = criteria.address.strip(" \u3000")
+    if address:
+        plan.q &= Q(address__startswith=address)
+        plan.kinds.append("address")
+        plan.has_address = True
+    katagaki = criteria.katagaki.strip(" \u3000")
+    if katagaki:
+        plan.q &= Q(katagaki__contains=katagaki)
+        plan.kinds.append("katagaki")
+        # An address and a building name together name one building: narrow enough on their own.
+        plan.strong |= bool(address)
+        plan.has_address = True
+
+
+def _add_items(plan: _Plan, criteria: SearchCriteria) -> None:
+    """続柄, 消除事由 and empty items: they narrow a search but never run one alone."""
+    if criteria.relationship.strip():
+        relationship = parse_relationship(criteria.relationship, field="relationship")
+        plan.q &= Q(relationship=relationship.text)
+        plan.kinds.append("relationship")
+    if criteria.removal_reason:
+        if criteria.removal_reason not in REMOVAL_REASONS:
+            raise refusal(
+                "removal_reason",
+                "消除事由の指定が正しくありません。",
+                f"{'・'.join(REMOVAL_REASONS)}から選んでください。",
+                "search.removal_reason",
+            )
+        plan.q &= Q(removal_reason=criteria.removal_reason)
+        plan.kinds.append("removal_reason")
+        plan.include_removed = True  # only a 除票 has a 消除事由
+    for name in dict.fromkeys(criteria.empty_fields):
+        if name not in EmptyField._value2member_map_:
+            raise refusal(
+                "empty_fields",
+                "空欄検索の項目が正しくありません。",
+                f"{'・'.join(item.label for item in EmptyField)}から選んでください。",
+                "search.empty_field",
+            )
+        plan.q &= _EMPTY_Q[EmptyField(name)]
+        plan.kinds.append(f"empty_{name}")
+
+
 @sensitive_variables("criteria")
 def _plan(criteria: SearchCriteria) -> _Plan:
-    plan = _Plan()
+    plan = _Plan(include_removed=criteria.include_removed)
     _add_names(plan, criteria)
     if criteria.birth_date.strip():
         birth = parse_birth_condition(criteria.birth_date)
@@ -286,38 +433,16 @@ def _plan(criteria: SearchCriteria) -> _Plan:
             )
         plan.q &= Q(sex=criteria.sex)
         plan.kinds.append("sex")
-    if criteria.address_code.strip():
-        code = _digits(criteria.address_code, "address_code", "住所コード", max_length=11, exact=True)
-        plan.q &= Q(address_code=code)
-        plan.kinds.append("address_code")
-        plan.strong = True
-    address = criteria.address.strip(" \u3000")
-    if address:
-        plan.q &= Q(address__startswith=address)
-        plan.kinds.append("address")
-    if criteria.atena_number.strip():
-        number = _digits(criteria.atena_number, "atena_number", "宛名番号", max_length=16)
-        plan.q &= Q(resident__atena_number=number)
-        plan.kinds.append("atena_number")
-        plan.identifier = True
-    if criteria.household_number.strip():
-        number = _digits(criteria.household_number, "household_number", "世帯番号", max_length=16)
-        plan.q &= Q(household__number=number)
-        plan.kinds.append("household_number")
-        plan.identifier = True
-    if criteria.juminhyo_code.strip():
-        code = _digits(criteria.juminhyo_code, "juminhyo_code", "住民票コード", max_length=11, exact=True)
-        plan.q &= Q(juminhyo_code=code)
-        plan.kinds.append("juminhyo_code")
-        plan.identifier = True
-    if criteria.individual_number.strip():
-        plan.kinds.append("individual_number")
-        plan.identifier = True
-        plan.uses_individual_number = True
+    _add_address(plan, criteria)
+    _add_identifiers(plan, criteria)
+    _add_items(plan, criteria)
     if not plan.has_name:
-        # Without a name condition one row per person suffices: the current 氏名 row.
+        # Without a name condition one row per person and address suffices: the current 氏名 rows.
         plan.q &= Q(kind=SearchKeyKind.NAME, is_current_name=True)
-    if not criteria.include_removed:
+    if not (plan.has_address and criteria.include_past_addresses):
+        # Past-address rows answer address conditions only; every other item is the current one.
+        plan.q &= Q(is_current_address=True)
+    if not plan.include_removed:
         plan.q &= ~Q(status=ResidentStatus.REMOVED)
     return plan
 
@@ -336,10 +461,13 @@ def _check_breadth(plan: _Plan) -> None:
     if plan.has_name:
         remedy = "フリガナは2文字以上で入力するか、生年月日（年月日）または住所コードを加えてください。"
     else:
-        remedy = "フリガナか氏名、生年月日（年月日）、住所コードのいずれかを加えてください。"
+        remedy = (
+            "フリガナか氏名、生年月日（年月日）、住所コード、住所と方書の組合せ、"
+            "番号（宛名番号・住民票コード・在留カード番号など）のいずれかを加えてください。"
+        )
     raise refusal(
         "criteria",
-        "検索条件が広すぎます（性別・年だけ・1文字だけでは検索できません）。",
+        "検索条件が広すぎます（性別・続柄・消除事由・空欄・年だけ・1文字だけでは検索できません）。",
         remedy,
         "search.too_broad",
     )
@@ -365,7 +493,7 @@ def _individual_number_q(number: str) -> Q:
     return Q(resident_id__in=list(snapshots))
 
 
-def _hit(key: ResidentSearchKey, matched: tuple[str, ...]) -> SearchHit:
+def _hit(key: ResidentSearchKey, matched: tuple[str, ...], marks: Any) -> SearchHit:
     snapshot = key.snapshot
     birth = recorded_dates.from_json(snapshot.birth_date)
     return SearchHit(
@@ -382,13 +510,19 @@ def _hit(key: ResidentSearchKey, matched: tuple[str, ...]) -> SearchHit:
         address=snapshot.address,
         katagaki=snapshot.katagaki,
         household_number=key.household.number,
+        relationship=snapshot.relationship,
+        removal_reason=snapshot.removal_reason,
         is_removed=snapshot.status == ResidentStatus.REMOVED,
         matched_on=matched,
+        suppressed=bool(marks and marks.suppressed),
+        support_measure=bool(marks and marks.support_measure),
     )
 
 
-def _matched(kind: str, is_current: bool) -> str:
-    return kind if is_current else "past_name"
+def _matched(row: ResidentSearchKey) -> str:
+    if not row.is_current_address:
+        return "past_address"
+    return row.kind if row.is_current_name else "past_name"
 
 
 def _run(q: Q, limit: int) -> SearchResult:
@@ -403,23 +537,49 @@ def _run(q: Q, limit: int) -> SearchResult:
     matched: dict[int, list[str]] = {}
     for row in rows:
         first.setdefault(row.resident_id, row)
-        label = _matched(row.kind, row.is_current_name)
+        label = _matched(row)
         if label not in matched.setdefault(row.resident_id, []):
             matched[row.resident_id].append(label)
-    hits = [_hit(first[pk], tuple(sorted(matched[pk]))) for pk in first]
+    # One call per result page (standard 3.1-f): the marks as of today.
+    marks = restriction_marks([row.resident.atena_number for row in first.values()])
+    hits = [
+        _hit(first[pk], tuple(sorted(matched[pk])), marks.get(first[pk].resident.atena_number))
+        for pk in first
+    ]
     hits.sort(key=lambda hit: (hit.surname_kana, hit.given_name_kana, hit.atena_number))
     return SearchResult(hits=hits, has_more=has_more, limit=limit)
 
 
-def search_residents(*, actor: Any, purpose: str, criteria: SearchCriteria) -> SearchResult:
-    """Search residents by any combination of conditions (standard 2.1.2-a–d, 2.1.3-a/c/d).
+def replay_search(*, actor: Any, purpose: str, entry_id: int, individual_number: str = "") -> SearchResult:
+    """Re-run one of the actor's saved searches (standard 2.1.1-a): opened (audited), then searched anew.
+
+    A saved 個人番号 search needs the number again, since the history never keeps it.
+    """
+    saved = search_history.saved_criteria(actor=actor, purpose=purpose, entry_id=entry_id)
+    if saved.needs_individual_number and not individual_number.strip():
+        raise refusal(
+            "individual_number",
+            "この検索履歴は個人番号で検索したものですが、個人番号は履歴に保存されません。",
+            "個人番号を入力して再検索してください。",
+            "search_history.individual_number_required",
+        )
+    criteria = replace(saved.criteria, individual_number=individual_number)
+    return search_residents(actor=actor, purpose=purpose, criteria=criteria, replay_of=entry_id)
+
+
+def search_residents(
+    *, actor: Any, purpose: str, criteria: SearchCriteria, replay_of: int | None = None
+) -> SearchResult:
+    """Search residents by any combination of conditions (standard 2.1.1-a, 2.1.2-a–d, 2.1.3-a/c/d).
 
     Order: authorise ``RESIDENT_SEARCH`` (refusal audited); parse and check the conditions (typed
     ``DomainError`` with field, reason and remedy; a too-broad search is refused without running);
     a 個人番号 condition also needs ``INDIVIDUAL_NUMBER_ACCESS`` (refusal audited, C-9); then one
-    transaction reads the hits and writes one ``record_results`` entry listing their 宛名番号.
-    Removed people (除票) are included only with ``include_removed``; past names from history are
-    searched unless ``include_past_names`` is False (2.1.3-d).
+    transaction reads the hits, writes one ``record_results`` entry listing their 宛名番号 and saves
+    the conditions to the clerk's search history (the 個人番号 never). Removed people (除票) are
+    included only with ``include_removed`` or a 消除事由; past names and addresses from history are
+    searched unless switched off (2.1.3-d). ``replay_of`` is the history entry being re-run; the
+    audit entry says so.
     """
     authorize(
         actor=actor,
@@ -444,12 +604,15 @@ def search_residents(*, actor: Any, purpose: str, criteria: SearchCriteria) -> S
         if plan.uses_individual_number:
             q &= _individual_number_q(criteria.individual_number)
         result = _run(q, limit)
+        summary = "+".join(plan.kinds)
         record_results(
             actor,
             "resident",
             [hit.atena_number for hit in result.hits],
             purpose,
-            "+".join(plan.kinds),
+            summary,
             action=SEARCH_ACTION,
+            reason=f"search history replay {replay_of}" if replay_of is not None else "",
         )
+        search_history.remember(actor, criteria, summary, len(result.hits))
     return result

@@ -1,15 +1,20 @@
-"""Search keys derived from committed snapshots (standard 2.1.2-b/c/d, 2.1.3-a/d; algorithms.md C).
+"""Search keys derived from committed snapshots (standard 2.1.2-b/c/d, 2.1.3-a/c/d; algorithms.md C).
 
 ``ResidentSearchKey`` rows are derived data: ``rebuild_search_keys`` replaces a person's rows when a
 change of theirs is committed (services.commit_change), and ``key_tuples`` gives the importer the
 same rows for its executemany. Stored names are never changed; only keys are derived from them.
+``rebuild_all`` (command ``rebuild_search_keys``) rewrites the table after a rule change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
+
+from django.db import transaction
 
 from jumin.domain.errors import DomainError
 from jumin.domain.kana import name_keys, variant_kanji_key
@@ -17,10 +22,13 @@ from jumin.registry.models import Resident, ResidentSearchKey, ResidentSnapshot,
 
 __all__ = [
     "KEY_COLUMNS",
+    "AddressEntry",
     "NameEntry",
     "PersonKeyFacts",
+    "facts_from_columns",
     "key_tuples",
     "name_entries",
+    "rebuild_all",
     "rebuild_search_keys",
 ]
 
@@ -39,6 +47,15 @@ class NameEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class AddressEntry:
+    """One address of a person as recorded: the text, its 住所コード and the 方書."""
+
+    address: str
+    address_code: str
+    katagaki: str
+
+
+@dataclass(frozen=True, slots=True)
 class PersonKeyFacts:
     """The current, non-name items every key row of a person repeats."""
 
@@ -51,6 +68,50 @@ class PersonKeyFacts:
     address: str
     status: str
     juminhyo_code: str
+    katagaki: str
+    relationship: str
+    kana_confirmed: bool
+    removal_reason: str
+    residence_card_number: str
+    special_permanent_resident_number: str
+
+    @property
+    def current_address(self) -> AddressEntry:
+        """The address the person's current record holds."""
+        return AddressEntry(self.address, self.address_code, self.katagaki)
+
+
+def _foreign_items(value: object) -> dict[str, Any]:
+    """The 30条の45 items of a snapshot: a dict from the ORM, JSON text from the importer's rows."""
+    if isinstance(value, str):
+        value = json.loads(value)
+    return value if isinstance(value, dict) else {}
+
+
+def facts_from_columns(column: Callable[[str], Any]) -> PersonKeyFacts:
+    """The facts of one snapshot, given a reader of its columns by model field name.
+
+    The importer reads its row tuples this way and ``rebuild_search_keys`` reads model attributes,
+    so both write the same key rows.
+    """
+    foreign = _foreign_items(column("foreign"))
+    return PersonKeyFacts(
+        resident_id=column("resident"),
+        snapshot_id=column("id"),
+        household_id=column("household"),
+        birth_sort_date=column("birth_sort_date"),
+        sex=column("sex"),
+        address_code=column("address_code") or "",
+        address=column("address"),
+        status=column("status"),
+        juminhyo_code=column("juminhyo_code") or "",
+        katagaki=column("katagaki") or "",
+        relationship=column("relationship") or "",
+        kana_confirmed=bool(column("kana_confirmed")),
+        removal_reason=column("removal_reason") or "",
+        residence_card_number=str(foreign.get("residence_card_number") or ""),
+        special_permanent_resident_number=str(foreign.get("special_permanent_resident_number") or ""),
+    )
 
 
 KEY_COLUMNS = (
@@ -71,6 +132,13 @@ KEY_COLUMNS = (
     "address",
     "status",
     "juminhyo_code",
+    "is_current_address",
+    "katagaki",
+    "relationship",
+    "kana_confirmed",
+    "removal_reason",
+    "residence_card_number",
+    "special_permanent_resident_number",
 )
 """Columns of ``ResidentSearchKey`` in the order of ``key_tuples`` (without the id)."""
 
@@ -140,40 +208,72 @@ def _keys(entry: NameEntry) -> tuple[str, str, str, str, str, str]:
 
 
 def key_tuples(
-    facts: PersonKeyFacts, current: Sequence[NameEntry], past: Iterable[NameEntry] = ()
+    facts: PersonKeyFacts,
+    current: Sequence[NameEntry],
+    past: Iterable[NameEntry] = (),
+    past_addresses: Iterable[AddressEntry] = (),
 ) -> list[tuple[object, ...]]:
-    """Rows (in ``KEY_COLUMNS`` order) for one person: current names first, then distinct past names.
+    """Rows (in ``KEY_COLUMNS`` order) for one person (standard 2.1.3-a/d).
 
-    The current 氏名 row is always written, so a search without a name condition can use it alone.
+    Current names first, then distinct past names, all with the current address; then one row of
+    the current 氏名 per distinct past address (``is_current_address`` False). The current 氏名 row
+    with the current address is always written, so a search without a name condition can use it.
     """
     rows: list[tuple[object, ...]] = []
     seen: set[tuple[str, tuple[str, ...]]] = set()
-    tail = (
-        facts.birth_sort_date,
-        facts.sex,
-        facts.address_code,
-        facts.address,
-        facts.status,
-        facts.juminhyo_code,
-    )
+    ids = (facts.resident_id, facts.snapshot_id, facts.household_id)
+
+    def tail(address: AddressEntry, is_current_address: bool) -> tuple[object, ...]:
+        return (
+            facts.birth_sort_date,
+            facts.sex,
+            address.address_code,
+            address.address,
+            facts.status,
+            facts.juminhyo_code,
+            is_current_address,
+            address.katagaki,
+            facts.relationship,
+            facts.kana_confirmed,
+            facts.removal_reason,
+            facts.residence_card_number,
+            facts.special_permanent_resident_number,
+        )
+
+    here = facts.current_address
+    current_name_keys: tuple[str, ...] = ()
     for is_current, entries in ((True, current), (False, past)):
         for entry in entries:
             keys = _keys(entry)
-            if (entry.kind, keys) in seen or (not any(keys) and (entry.kind, is_current) != ("name", True)):
+            if (entry.kind, is_current) == (SearchKeyKind.NAME, True):
+                current_name_keys = keys
+            elif (entry.kind, keys) in seen or not any(keys):
                 continue
             seen.add((entry.kind, keys))
-            ids = (facts.resident_id, facts.snapshot_id, facts.household_id)
-            rows.append((*ids, entry.kind, is_current, *keys, *tail))
+            rows.append((*ids, entry.kind, is_current, *keys, *tail(here, True)))
+    for address in dict.fromkeys(past_addresses):
+        if address != here and address.address:
+            rows.append((*ids, SearchKeyKind.NAME, True, *current_name_keys, *tail(address, False)))
     return rows
 
 
+def _snapshot_facts(current: ResidentSnapshot) -> PersonKeyFacts:
+    def column(name: str) -> Any:
+        if name in {"resident", "household"}:
+            return getattr(current, f"{name}_id")
+        return getattr(current, name)
+
+    return facts_from_columns(column)
+
+
 def rebuild_search_keys(resident: Resident, current: ResidentSnapshot) -> int:
-    """Replace the person's key rows by those of ``current`` and the names of their history.
+    """Replace the person's key rows by those of ``current`` and the names and addresses of their history.
 
     Call inside the committing transaction, after ``current`` got its 履歴番号 (2.1.3-d). Returns
     the number of rows written.
     """
     past: list[NameEntry] = []
+    past_addresses: list[AddressEntry] = []
     earlier = (
         ResidentSnapshot.objects.filter(resident=resident, history_no__isnull=False)
         .exclude(pk=current.pk)
@@ -187,22 +287,15 @@ def rebuild_search_keys(resident: Resident, current: ResidentSnapshot) -> int:
             "former_surname_kana",
             "alias",
             "alias_kana",
+            "address",
+            "address_code",
+            "katagaki",
         )
     )
     for snapshot in earlier:
         past.extend(_snapshot_entries(snapshot))
-    facts = PersonKeyFacts(
-        resident_id=resident.pk,
-        snapshot_id=current.pk,
-        household_id=current.household_id,
-        birth_sort_date=current.birth_sort_date,
-        sex=current.sex,
-        address_code=current.address_code,
-        address=current.address,
-        status=current.status,
-        juminhyo_code=current.juminhyo_code,
-    )
-    rows = key_tuples(facts, _snapshot_entries(current), past)
+        past_addresses.append(AddressEntry(snapshot.address, snapshot.address_code, snapshot.katagaki))
+    rows = key_tuples(_snapshot_facts(current), _snapshot_entries(current), past, past_addresses)
     ResidentSearchKey.objects.filter(resident=resident).delete()
     ResidentSearchKey.objects.bulk_create(
         [
@@ -216,3 +309,28 @@ def rebuild_search_keys(resident: Resident, current: ResidentSnapshot) -> int:
         ]
     )
     return len(rows)
+
+
+def _residents(atena_number: str | None) -> Iterator[Resident]:
+    queryset = Resident.objects.filter(current__isnull=False).only("pk").order_by("pk")
+    if atena_number is not None:
+        queryset = queryset.filter(atena_number=atena_number)
+    yield from queryset.iterator(chunk_size=2000)
+
+
+def rebuild_all(atena_number: str | None = None) -> tuple[int, int]:
+    """Rewrite the key rows of every committed person, or of one 宛名番号; returns (people, rows).
+
+    Each person is rewritten in its own transaction, so a long run holds no long lock and a person
+    is never left without rows. Drafts have no rows and get none.
+    """
+    people = rows = 0
+    for listed in _residents(atena_number):
+        with transaction.atomic():
+            # Locked as commit_change locks it, and re-read: a commit may have moved ``current``.
+            # No join under FOR UPDATE: PostgreSQL refuses it on the nullable side of an outer join.
+            resident = Resident.objects.select_for_update().get(pk=listed.pk)
+            if resident.current is not None:
+                rows += rebuild_search_keys(resident, resident.current)
+        people += 1
+    return people, rows

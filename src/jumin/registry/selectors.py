@@ -7,6 +7,7 @@ user holds the matching field permission.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,9 @@ from jumin.audit.services import record_event
 from jumin.domain import recorded_dates
 from jumin.domain.errors import DomainError
 from jumin.domain.resident import ResidentKind
+from jumin.registry import services_restrictions
 from jumin.registry.models import Change, ChangeState, Resident, ResidentSnapshot
+from jumin.registry.restrictions import RestrictedProcess, RestrictionCheck
 from jumin.registry.search import NameMatch, SearchCriteria, SearchHit, SearchResult, search_residents
 
 __all__ = [
@@ -127,8 +130,14 @@ def _not_found() -> DomainError:
     )
 
 
-def resident_record(*, actor: Any, purpose: str, atena_number: str) -> ResidentView:
-    """The current committed record of one person, audited as "viewed" (issue 3 item 4)."""
+def resident_record(
+    *, actor: Any, purpose: str, atena_number: str, acknowledged_alerts: Collection[str] = ()
+) -> ResidentView:
+    """The current committed record of one person, audited as "viewed" (issue 3 item 4).
+
+    照会 suppressions apply (standard 3.1-b): an error refuses, an alert needs its code in
+    ``acknowledged_alerts`` (workflows/acknowledgement.py).
+    """
     authorize(
         actor=actor,
         permission=Permission.RESIDENT_VIEW,
@@ -136,6 +145,9 @@ def resident_record(*, actor: Any, purpose: str, atena_number: str) -> ResidentV
         purpose=purpose,
         subject_type="resident",
         subject_id=atena_number,
+    )
+    restriction = _enforce_inquiry(
+        actor, purpose, atena_number, AuditAction.RESIDENT_RECORD_VIEW, acknowledged_alerts
     )
     with transaction.atomic():
         resident = (
@@ -146,6 +158,9 @@ def resident_record(*, actor: Any, purpose: str, atena_number: str) -> ResidentV
         if resident is None or resident.current is None:
             raise _not_found()
         view = _view(resident.current, visible_fields(actor))
+        services_restrictions.acknowledge_alerts(
+            restriction, actor=actor, purpose=purpose, subject_type="resident", subject_id=atena_number
+        )
         record_event(
             actor=actor,
             action=AuditAction.RESIDENT_RECORD_VIEW,
@@ -156,8 +171,28 @@ def resident_record(*, actor: Any, purpose: str, atena_number: str) -> ResidentV
     return view
 
 
-def resident_history(*, actor: Any, purpose: str, atena_number: str) -> list[ResidentView]:
-    """Every committed snapshot of one person, oldest first (standard 2.2 履歴照会), audited."""
+def _enforce_inquiry(
+    actor: Any, purpose: str, atena_number: str, action: AuditAction, acknowledged: Collection[str]
+) -> RestrictionCheck:
+    return services_restrictions.enforce_restrictions(
+        actor=actor,
+        purpose=purpose,
+        atena_numbers=[atena_number],
+        process=RestrictedProcess.INQUIRY,
+        action=action,
+        subject_type="resident",
+        subject_id=atena_number,
+        acknowledged=acknowledged,
+    )
+
+
+def resident_history(
+    *, actor: Any, purpose: str, atena_number: str, acknowledged_alerts: Collection[str] = ()
+) -> list[ResidentView]:
+    """Every committed snapshot of one person, oldest first (standard 2.2 履歴照会), audited.
+
+    照会 suppressions apply as in ``resident_record``.
+    """
     authorize(
         actor=actor,
         permission=Permission.RESIDENT_VIEW,
@@ -165,6 +200,9 @@ def resident_history(*, actor: Any, purpose: str, atena_number: str) -> list[Res
         purpose=purpose,
         subject_type="resident",
         subject_id=atena_number,
+    )
+    restriction = _enforce_inquiry(
+        actor, purpose, atena_number, AuditAction.RESIDENT_HISTORY_VIEW, acknowledged_alerts
     )
     with transaction.atomic():
         snapshots = list(
@@ -176,6 +214,9 @@ def resident_history(*, actor: Any, purpose: str, atena_number: str) -> list[Res
             raise _not_found()
         visible = visible_fields(actor)
         views = [_view(s, visible) for s in snapshots]
+        services_restrictions.acknowledge_alerts(
+            restriction, actor=actor, purpose=purpose, subject_type="resident", subject_id=atena_number
+        )
         record_event(
             actor=actor,
             action=AuditAction.RESIDENT_HISTORY_VIEW,

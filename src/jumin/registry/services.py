@@ -7,7 +7,7 @@ A change is entered as 仮登録 (draft) by one clerk and committed (本登録) 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -26,7 +26,7 @@ from jumin.domain.member_order import Member, append_new_members, compute_member
 from jumin.domain.recorded_dates import RecordedDate
 from jumin.domain.relationships import RelationshipKind
 from jumin.domain.resident import ChangeReason, PersonFacts, ResidentStatus, check_person
-from jumin.registry import numbering
+from jumin.registry import locks, numbering, outbox, services_restrictions
 from jumin.registry.models import (
     Change,
     ChangeState,
@@ -36,7 +36,10 @@ from jumin.registry.models import (
     ResidentSnapshot,
     SearchKeyKind,
 )
+from jumin.registry.models_review import LockRelease
+from jumin.registry.restrictions import RestrictedProcess
 from jumin.registry.search_keys import rebuild_search_keys, variant_name_key
+from jumin.registry.workflows.acknowledgement import require_acknowledged
 from jumin.registry.workflows.household_members import existing_household
 
 MOVE_IN_REASONS = (ChangeReason.DOMESTIC_MOVE_IN, ChangeReason.MOVE_IN_FROM_ABROAD)
@@ -205,6 +208,19 @@ def record_move_in(*, actor: Any, purpose: str, move_in: MoveIn) -> DraftRecorde
     )
     members, alerts = _check_move_in(move_in)
     returning = [_returning_resident(facts) for facts in members]
+    # 異動入力 suppressions (standard 3.1-b): errors refuse the draft; alerts go with it to the reviewer.
+    restriction = services_restrictions.enforce_restrictions(
+        actor=actor,
+        purpose=purpose,
+        atena_numbers=[previous.atena_number for previous in returning if previous is not None],
+        process=RestrictedProcess.CHANGE_ENTRY,
+        action=AuditAction.RESIDENT_MOVE_IN_RECORD,
+        subject_type="change",
+        subject_id="",
+        require_acknowledgment=False,
+        household_numbers=[move_in.household_number] if move_in.household_number else [],
+    )
+    alerts += services_restrictions.as_alerts(restriction)
     for facts, previous in zip(members, returning, strict=True):
         if previous is None:
             alerts += _possible_duplicates(facts)
@@ -224,6 +240,9 @@ def record_move_in(*, actor: Any, purpose: str, move_in: MoveIn) -> DraftRecorde
             or Resident.objects.create(atena_number=numbering.issue_number(numbering.ATENA), kind=facts.kind)
             for facts, previous in zip(members, returning, strict=True)
         ]
+        for previous in returning:
+            if previous is not None:  # a returning former resident: lock their record (10.3-d)
+                locks.take(previous, change)
         order = _member_order(members, residents, existing_order)
         for facts, resident in zip(members, residents, strict=True):
             ResidentSnapshot.objects.create(
@@ -306,11 +325,16 @@ def _person_columns(facts: PersonFacts) -> dict[str, object]:
     }
 
 
-def commit_change(*, actor: Any, purpose: str, change_id: int) -> Change:
+def commit_change(
+    *, actor: Any, purpose: str, change_id: int, acknowledged_alerts: Collection[str] = ()
+) -> Change:
     """本登録: a different clerk confirms a draft; snapshots get their 履歴番号 and become current.
 
     The people's search keys (standard 2.1.2, 2.1.3) are rewritten in the same transaction, so a
-    draft is never searchable and a committed change is searchable at once.
+    draft is never searchable and a committed change is searchable at once. 異動入力 suppressions are
+    checked again here, for every workflow: an error refuses, an alert needs its code in
+    ``acknowledged_alerts`` (the codes are recorded in the commit's audit entry). In the same
+    transaction the outbox gets one event per person (``outbox``) and the draft's edit locks end.
     """
     authorize(
         actor=actor,
@@ -341,6 +365,18 @@ def commit_change(*, actor: Any, purpose: str, change_id: int) -> Change:
         raise AccessRefused(
             "入力した職員は本登録できません。別の職員が確認してください。", reason_code="same_person_as_maker"
         )
+    restriction = services_restrictions.enforce_restrictions(
+        actor=actor,
+        purpose=purpose,
+        atena_numbers=change.snapshots.values_list("resident__atena_number", flat=True),
+        process=RestrictedProcess.CHANGE_ENTRY,
+        action=AuditAction.RESIDENT_CHANGE_COMMIT,
+        subject_type="change",
+        subject_id=str(change_id),
+        acknowledged=acknowledged_alerts,
+        household_numbers=change.snapshots.values_list("household__number", flat=True),
+    )
+    acknowledged = require_acknowledged(services_restrictions.as_alerts(restriction), acknowledged_alerts)
     with transaction.atomic():
         change = Change.objects.select_for_update().get(pk=change_id)
         if change.state != ChangeState.DRAFT:  # committed or discarded concurrently
@@ -350,7 +386,8 @@ def commit_change(*, actor: Any, purpose: str, change_id: int) -> Change:
                 "一覧を更新してください。",
                 "registry.draft_already_processed",
             )
-        for snapshot in change.snapshots.select_related("resident").order_by("member_order"):
+        committed = []
+        for snapshot in change.snapshots.select_related("resident").order_by("member_order", "pk"):
             resident = Resident.objects.select_for_update().get(pk=snapshot.resident_id)
             last = resident.snapshots.aggregate(last=Max("history_no"))["last"] or 0
             if snapshot.based_on_history_no is not None and snapshot.based_on_history_no != last:
@@ -368,16 +405,23 @@ def commit_change(*, actor: Any, purpose: str, change_id: int) -> Change:
             resident.save(update_fields=["current"])
             # Search keys are derived data: replaced, never versioned (standard 2.1.3-d).
             rebuild_search_keys(resident, snapshot)
+            committed.append(snapshot)
+        outbox.append_events(change, committed)
+        locks.release_for_change(change, LockRelease.COMMITTED, actor)
         change.state = ChangeState.COMMITTED
         change.reviewed_by = actor
         change.reviewed_at = timezone.now()
         change.save(update_fields=["state", "reviewed_by", "reviewed_at"])
+        services_restrictions.acknowledge_alerts(
+            restriction, actor=actor, purpose=purpose, subject_type="change", subject_id=str(change.pk)
+        )
         record_event(
             actor=actor,
             action=AuditAction.RESIDENT_CHANGE_COMMIT,
             subject_type="change",
             subject_id=str(change.pk),
             purpose=purpose,
+            reason=acknowledged,
         )
     return change
 
@@ -408,6 +452,7 @@ def discard_change(*, actor: Any, purpose: str, change_id: int, reason: str) -> 
                 "一覧を更新してください。",
                 "registry.no_such_draft",
             )
+        locks.release_for_change(change, LockRelease.DISCARDED, actor)
         change.state = ChangeState.DISCARDED
         change.reviewed_by = actor
         change.reviewed_at = timezone.now()

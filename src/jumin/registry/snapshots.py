@@ -12,6 +12,7 @@ from typing import Any
 from django.forms.models import model_to_dict
 
 from jumin.domain.errors import DomainError
+from jumin.registry import locks
 from jumin.registry.models import Change, Resident, ResidentSnapshot
 
 # Fields that belong to the row itself, never copied from the previous snapshot.
@@ -35,21 +36,34 @@ def current_of(atena_number: str, *, lock: bool = False) -> tuple[Resident, Resi
 
 
 def draft_from_current(
-    resident: Resident, current: ResidentSnapshot, change: Change, **changes: Any
+    resident: Resident,
+    current: ResidentSnapshot,
+    change: Change,
+    *,
+    copy_of: ResidentSnapshot | None = None,
+    **changes: Any,
 ) -> ResidentSnapshot:
-    """Save a draft snapshot for ``change``: the current row with ``changes`` applied."""
+    """Save a draft snapshot for ``change``: the current row with ``changes`` applied.
+
+    ``copy_of`` copies an earlier committed row of the person instead (異動の取消し restores it); the
+    draft is still based on ``current``, so commit refuses it if the person changed meanwhile.
+    The person is locked for the draft's maker (standard 10.3-d; ``locks.take`` refuses when another
+    clerk's open draft includes them).
+    """
+    locks.take(resident, change)
+    source = copy_of or current
     values = {
         name: value
-        for name, value in model_to_dict(current, exclude=list(_NOT_COPIED)).items()
+        for name, value in model_to_dict(source, exclude=list(_NOT_COPIED)).items()
         if name not in changes
     }
     # model_to_dict gives foreign keys as ids; the encrypted 個人番号 is copied as stored (never decrypted).
     # A changed household comes in ``changes``; copying the old id too would silently win over it.
-    household_id = values.pop("household", current.household_id)
+    household_id = values.pop("household", source.household_id)
     if "household" not in changes and "household_id" not in changes:
         values["household_id"] = household_id
-    values["individual_number"] = current.individual_number
-    values["individual_number_index"] = current.individual_number_index
+    values["individual_number"] = source.individual_number
+    values["individual_number_index"] = source.individual_number_index
     return ResidentSnapshot.objects.create(
         resident=resident, change=change, based_on_history_no=current.history_no, **values, **changes
     )

@@ -14,8 +14,9 @@ from jumin.domain.errors import DomainError
 from jumin.domain.relationships import parse_relationship
 from jumin.domain.resident import ForeignResidentItems, PersonFacts, ResidentKind, Sex
 from jumin.domain.wareki import DateFieldKind, parse_date_input
-from jumin.registry import selectors, services
-from jumin.registry.forms import DecisionForm, LookupForm, MemberFormSet, MoveInForm, SearchForm
+from jumin.registry import selectors, selectors_restrictions, services
+from jumin.registry.forms import DecisionForm, LookupForm, MemberFormSet, MoveInForm
+from jumin.registry.workflows.acknowledgement import ACKNOWLEDGED_FIELD, UnacknowledgedAlertsError
 
 
 def refused(request: HttpRequest, error: AccessRefused) -> HttpResponse:
@@ -33,43 +34,26 @@ def menu(request: HttpRequest) -> HttpResponse:
 def lookup(request: HttpRequest) -> HttpResponse:
     """住民票照会: purpose and 宛名番号 by POST, so the number never appears in a URL."""
     form = LookupForm(request.POST or None)
+    context: dict[str, Any] = {"form": form}
     if request.method == "POST" and form.is_valid():
         try:
             record = selectors.resident_record(
                 actor=request.user,
                 purpose=form.cleaned_data["purpose"],
                 atena_number=form.cleaned_data["atena_number"],
+                acknowledged_alerts=request.POST.getlist(ACKNOWLEDGED_FIELD),
             )
         except AccessRefused as error:
             return refused(request, error)
+        except UnacknowledgedAlertsError as pending:
+            context["pending_alerts"] = pending.alerts
         except DomainError as error:
             form.add_error("atena_number", f"{error.reason}{error.remedy}")
         else:
-            return render(request, "registry/record.html", {"record": record})
-    return render(request, "registry/lookup.html", {"form": form})
-
-
-@login_required
-def search(request: HttpRequest) -> HttpResponse:
-    """住民検索 (standard 2.1.2, 2.1.3): conditions by POST only; each row opens 照会 by POST too."""
-    form = SearchForm(request.POST or None)
-    context: dict[str, Any] = {"form": form}
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        purpose = data.pop("purpose")
-        mode = selectors.NameMatch(data.pop("name_mode"))
-        try:
-            context["result"] = selectors.search_residents(
-                actor=request.user,
-                purpose=purpose,
-                criteria=selectors.SearchCriteria(**data, name_mode=mode),
-            )
-        except AccessRefused as error:
-            return refused(request, error)
-        except DomainError as error:
-            form.add_error(None, f"{error.reason}{error.remedy}")
-        context["purpose"] = purpose
-    return render(request, "registry/search.html", context)
+            # The 「支援」 banner and pop-up, and the support-period alerts (C-37, standard 3.4-e).
+            notices = selectors_restrictions.person_notices(record.atena_number)
+            return render(request, "registry/record.html", {"record": record, "notices": notices})
+    return render(request, "registry/lookup.html", context)
 
 
 @login_required
@@ -93,7 +77,12 @@ def draft(request: HttpRequest, change_id: int) -> HttpResponse:
                     actor=request.user, purpose=purpose, change_id=change_id
                 )
             elif "commit" in request.POST:
-                services.commit_change(actor=request.user, purpose=purpose, change_id=change_id)
+                services.commit_change(
+                    actor=request.user,
+                    purpose=purpose,
+                    change_id=change_id,
+                    acknowledged_alerts=request.POST.getlist(ACKNOWLEDGED_FIELD),
+                )
                 context["done"] = "本登録しました。"
             elif "discard" in request.POST:
                 services.discard_change(
@@ -105,6 +94,8 @@ def draft(request: HttpRequest, change_id: int) -> HttpResponse:
                 context["done"] = "破棄しました。"
         except AccessRefused as error:
             return refused(request, error)
+        except UnacknowledgedAlertsError as pending:
+            context["pending_alerts"] = pending.alerts
         except DomainError as error:
             form.add_error(None, f"{error.reason}{error.remedy}")
     return render(request, "registry/draft.html", context)

@@ -15,9 +15,17 @@ from jumin.domain.errors import DomainError
 from jumin.registry.api import router as registry_router
 
 api = NinjaAPI(title="Jumin API", version="1", auth=django_auth, urls_namespace="api")
+api.add_router("/certificates", "jumin.certificates.api.router")
+api.add_router("/messaging", "jumin.messaging.api.router")
 api.add_router("/registry", registry_router)
 api.add_router("/registry/household", "jumin.registry.api_household.router")
 api.add_router("/registry/events", "jumin.registry.api_events.router")
+api.add_router("/registry/search", "jumin.registry.api_search.router")
+api.add_router("/registry/inquiry", "jumin.registry.api_search.inquiry_router")
+api.add_router("/registry/corrections", "jumin.registry.api_corrections.router")
+api.add_router("/registry/foreign", "jumin.registry.api_foreign.router")
+api.add_router("/registry/restrictions", "jumin.registry.api_restrictions.router")
+api.add_router("/registry/review", "jumin.registry.api_review.router")
 
 
 @api.exception_handler(DomainError)

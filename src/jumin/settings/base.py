@@ -29,8 +29,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "jumin.accounts",
     "jumin.audit",
+    "jumin.certificates",
     "jumin.crypto",
     "jumin.masters",
+    "jumin.messaging",
     "jumin.registry",
     "jumin.web",
 ]
@@ -140,6 +142,10 @@ LOGGING = {
 JUMIN_CRYPTO_KEYRING = BASE_DIR / os.environ.get(
     "JUMIN_CRYPTO_KEYRING", "var/keys/individual-number-keyring.json"
 )
+# Node-to-node messaging (docs/network.md): keys, certificate and peers.json in JUMIN_NODE_DIR; the
+# node port (mutual TLS, peers only) listens on JUMIN_NODE_LISTEN, apart from the clerk site.
+JUMIN_NODE_DIR = BASE_DIR / os.environ.get("JUMIN_NODE_DIR", "var/node")
+JUMIN_NODE_LISTEN = os.environ.get("JUMIN_NODE_LISTEN", "127.0.0.1:8443")
 # Error reports (mail_admins) mask anything that may be a 個人番号, even when a middleware failed (C-54).
 DEFAULT_EXCEPTION_REPORTER_FILTER = "jumin.crypto.reporting.IndividualNumberReporterFilter"
 
@@ -149,3 +155,9 @@ JUMIN_POLICIES = {
     "juminhyo_code_rule": os.environ.get("JUMIN_JUMINHYO_CODE_RULE", "format_only"),
     "atena_serial_length": int(os.environ.get("JUMIN_ATENA_SERIAL_LENGTH", "6")),
 }
+# How long a 一時解除 (temporary release of a suppression) lasts before it reverts by itself (std 3.1-d).
+JUMIN_TEMPORARY_RELEASE_MINUTES = int(os.environ.get("JUMIN_TEMPORARY_RELEASE_MINUTES", "30"))
+# Most drafts one 一括本登録 may commit (standard 4.0.8-c; docs/workflows/review.md).
+JUMIN_BULK_COMMIT_CAP = int(os.environ.get("JUMIN_BULK_COMMIT_CAP", "50"))
+# Days after the removal date before a 転出 without 転入通知 is listed as 未着 (std 4.1.3.1.4-a).
+JUMIN_MOVE_IN_NOTICE_WAIT_DAYS = int(os.environ.get("JUMIN_MOVE_IN_NOTICE_WAIT_DAYS", "14"))

@@ -17,6 +17,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("audit/", include("jumin.audit.urls")),
+    path("certificates/", include("jumin.certificates.urls")),
+    path("messaging/", include("jumin.messaging.urls")),
     path("registry/", include("jumin.registry.urls")),
     path("", include("jumin.web.urls")),
 ]

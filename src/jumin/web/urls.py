@@ -24,6 +24,7 @@ urlpatterns = [
     path("staff/<int:user_id>/password-reset/", views.staff_password_reset, name="staff_password_reset"),
     path("terminals/", views.terminals, name="terminals"),
     path("terminals/register/", views.terminal_register, name="terminal_register"),
+    path("terminals/biometric/", views.terminal_biometric, name="terminal_biometric"),
     path("grants/", views.grant_list, name="grants"),
     path("grants/apply/", views.grant_apply, name="grant_apply"),
     path("grants/reapply/", views.grant_reapply, name="grant_reapply"),
@@ -41,4 +42,5 @@ urlpatterns = [
     path("approvals/<int:approval_id>/decide/", views.approval_decide, name="approval_decide"),
     path("approvals/<int:approval_id>/output/", views.media_output, name="media_output"),
     path("approvals/media/", views.media_register, name="media_register"),
+    path("approvals/outputs/<int:output_id>/check/", views.media_use_check, name="media_use_check"),
 ]

@@ -45,6 +45,12 @@ PURPOSE_PERSONNEL = "人事異動・研修管理"
 PURPOSE_CONTRACT = "委託管理"
 PURPOSE_OUTPUT = "出力承認"
 
+# Added to the service's refusal of an output whose approval is not (yet) complete (C-28).
+MEDIA_OUTPUT_NEEDS_BOTH_STAGES = (
+    "媒体出力は、所属長と情報主管課長の二段階の承認がそろった自分の申請についてだけ記録できます。"
+    "出力承認の一覧で、申請の各段階の決裁状況を確認してください。"
+)
+
 SESSION_TOTP_SECRET = "jumin.pending_totp"  # noqa: S105 (a session key name)
 SESSION_REG_CHALLENGE = "jumin.webauthn_reg"
 SESSION_AUTH_CHALLENGE = "jumin.webauthn_auth"
@@ -188,6 +194,9 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         "has_totp": bool(user.totp_secret),
         "has_webauthn": user.webauthn_credentials.exists(),
         "idle_locked": bool(request.session.get(IDLE_LOCKED)),
+        # C-4: a CS terminal takes only an authenticator with biometric verification, so the page
+        # offers no TOTP form there (the service refuses a posted code anyway, audited).
+        "biometric_only": services.biometric_only_terminal(),
     }
     return render(request, "web/verify.html", context)
 
@@ -363,11 +372,12 @@ def home(request: HttpRequest) -> HttpResponse:
         (Permission.STAFF_GRANT_REPORT, "web:grant_reconciliation", "操作者個別状況一覧表"),
         (Permission.HR_EVENT_RECORD, "web:personnel", "人事異動・研修"),
         (Permission.CONTRACT_MANAGE, "web:contracts", "委託契約・従事者名簿"),
-        (Permission.OUTPUT_BULK_REQUEST, "web:approvals", "大量出力・媒体出力の承認"),
     ]
     visible = [
         (reverse(name), label) for permission, name, label in links if has_permission(user, permission)
     ]
+    if any(has_permission(user, p) for p in selectors.APPROVAL_SCREEN_PERMISSIONS):
+        visible.append((reverse("web:approvals"), "大量出力・媒体出力の承認"))
     return render(request, "web/home.html", {"municipality_name": node_municipality_name(), "links": visible})
 
 
@@ -426,21 +436,57 @@ def staff_password_reset(request: HttpRequest, user_id: int) -> HttpResponse:
 def terminals(request: HttpRequest) -> HttpResponse:
     """Registered terminals and the registration form."""
     rows = selectors.terminal_overview(actor=request.user, purpose=PURPOSE_TERMINAL)
-    return render(request, "web/terminals.html", {"rows": rows})
+    # A terminal id naming no terminal is biometric-only only where every terminal is (prefectural node).
+    every_terminal_cs = services.biometric_only_terminal("")
+    return render(request, "web/terminals.html", {"rows": rows, "every_terminal_cs": every_terminal_cs})
 
 
 @staff_action("web:terminals")
 def terminal_register(request: HttpRequest) -> HttpResponse:
-    """Register a terminal; its one-time enrolment code is shown once."""
+    """Register a terminal; its one-time enrolment code is shown once.
+
+    The CS-terminal box (C-4) sets the flag when ticked; left empty it keeps an existing terminal's
+    flag, so re-issuing a code never clears it silently (clearing is the list's own action).
+    """
     terminal_id = request.POST.get("terminal_id", "")
+    biometric_only = request.POST.get("biometric_only") == "on"
     code = services.register_terminal(
         actor=request.user,
         terminal_id=terminal_id,
         name=request.POST.get("name", "").strip(),
         location=request.POST.get("location", "").strip(),
         purpose=PURPOSE_TERMINAL,
+        biometric_only=True if biometric_only else None,
     )
-    flash.success(request, f"端末 {terminal_id.strip()} の登録コード（24時間有効・一度だけ表示）: {code}")
+    kind = "CS端末（生体認証のみ）として" if biometric_only else ""
+    flash.success(
+        request,
+        f"端末 {terminal_id.strip()} を{kind}登録しました。登録コード（24時間有効・一度だけ表示）: {code}",
+    )
+    return HttpResponseRedirect(reverse("web:terminals"))
+
+
+@staff_action("web:terminals")
+def terminal_biometric(request: HttpRequest) -> HttpResponse:
+    """Mark a terminal as CS terminal (生体認証のみ, C-4) or clear the mark; audited by the service.
+
+    ``biometric_only`` must say ``on`` or ``off``: a missing value never clears the flag.
+    """
+    terminal_id = request.POST.get("terminal_id", "").strip()
+    choice = request.POST.get("biometric_only", "")
+    if choice not in ("on", "off"):
+        raise ValueError(choice)
+    services.set_terminal_biometric_only(
+        actor=request.user, terminal_id=terminal_id, biometric_only=choice == "on", purpose=PURPOSE_TERMINAL
+    )
+    if choice == "on":
+        flash.success(
+            request,
+            f"端末 {terminal_id} をCS端末に指定しました。"
+            "この端末では生体認証付きの認証器でのみログインできます（確認コードは使えません）。",
+        )
+    else:
+        flash.success(request, f"端末 {terminal_id} のCS端末の指定を解除しました。")
     return HttpResponseRedirect(reverse("web:terminals"))
 
 
@@ -646,12 +692,14 @@ def roster_remove(request: HttpRequest) -> HttpResponse:
 def approval_list(request: HttpRequest) -> HttpResponse:
     """Output approval requests, registered media and the media output log."""
     data = selectors.approval_overview(actor=request.user, purpose=PURPOSE_OUTPUT)
-    can_decide = has_permission(request.user, Permission.OUTPUT_BULK_APPROVE)
-    return render(
-        request,
-        "web/approvals.html",
-        {**data, "kinds": selectors.APPROVAL_KIND_CHOICES, "can_decide": can_decide},
-    )
+    context = {
+        **data,
+        "kinds": selectors.APPROVAL_KIND_CHOICES,
+        # Which forms to offer; each service checks its permission again.
+        "can_request": has_permission(request.user, Permission.OUTPUT_BULK_REQUEST),
+        "can_check": has_permission(request.user, Permission.MEDIA_REGISTER),
+    }
+    return render(request, "web/approvals.html", context)
 
 
 @staff_action("web:approvals")
@@ -671,7 +719,8 @@ def approval_request(request: HttpRequest) -> HttpResponse:
 
 @staff_action("web:approvals")
 def approval_decide(request: HttpRequest, approval_id: int) -> HttpResponse:
-    """The responsible manager approves or rejects (requester ≠ approver)."""
+    """Decide the request's next stage: 管理責任者 for bulk output; 所属長, then 情報主管課長 for media
+    output (C-26, C-28). The service refuses the requester and whoever decided an earlier stage."""
     approve = request.POST.get("decision") == "approve"
     approvals.decide_approval(
         actor=request.user,
@@ -700,15 +749,42 @@ def media_register(request: HttpRequest) -> HttpResponse:
 
 @staff_action("web:approvals")
 def media_output(request: HttpRequest, approval_id: int) -> HttpResponse:
-    """Record an output to a medium under an approval (C-27)."""
-    approvals.record_media_output(
+    """Record an output to a medium under an approval (C-27); refused until every stage approved (C-28)."""
+    try:
+        approvals.record_media_output(
+            actor=request.user,
+            approval_id=approval_id,
+            medium_id=request.POST.get("medium_id", "").strip(),
+            description=request.POST.get("description", "").strip(),
+            record_count=int(request.POST.get("record_count", "-1")),
+            file_sha256=request.POST.get("file_sha256", ""),
+            purpose=PURPOSE_OUTPUT,
+        )
+    except RuleRefused as refusal:
+        if refusal.reason_code != "approval_unusable":
+            raise
+        flash.error(request, f"{refusal.message}{MEDIA_OUTPUT_NEEDS_BOTH_STAGES}")
+        return HttpResponseRedirect(reverse("web:approvals"))
+    flash.success(request, "媒体出力を記録しました。情報主管課が媒体使用後の確認を行います。")
+    return HttpResponseRedirect(reverse("web:approvals"))
+
+
+@staff_action("web:approvals")
+def media_use_check(request: HttpRequest, output_id: int) -> HttpResponse:
+    """The IT department records the post-use check of a medium (媒体使用後の確認, C-28)."""
+    erased = request.POST.get("erased") == "on"
+    approvals.complete_media_use_check(
         actor=request.user,
-        approval_id=approval_id,
-        medium_id=request.POST.get("medium_id", "").strip(),
-        description=request.POST.get("description", "").strip(),
-        record_count=int(request.POST.get("record_count", "-1")),
-        file_sha256=request.POST.get("file_sha256", ""),
+        output_id=output_id,
+        erased=erased,
+        note=request.POST.get("note", "").strip(),
         purpose=PURPOSE_OUTPUT,
     )
-    flash.success(request, "媒体出力を記録しました。")
+    if erased:
+        flash.success(request, "媒体使用後の確認を記録しました（消去確認済み）。")
+    else:
+        flash.warning(
+            request,
+            "媒体使用後の確認を記録しました。消去を確認できていません。所見に従って媒体を回収・消去してください。",
+        )
     return HttpResponseRedirect(reverse("web:approvals"))

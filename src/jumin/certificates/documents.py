@@ -1,0 +1,316 @@
+"""From committed registry data to what a certificate prints (standard 5.1–5.4, 5.7; algorithms.md §D).
+
+Values here are display text: dates in 和暦 as recorded (不詳 forms included; a foreign resident's birth
+date in 西暦, algorithms.md B.2 rule 4), フリガナ in katakana in parentheses after the name (5.3-a),
+方書 always with the address (5.4-a). Nothing is rendered here; see ``rendering``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from jumin.domain import recorded_dates
+from jumin.domain.certificates import (
+    PEOPLE_PER_SHEET,
+    PEOPLE_PER_SHEET_WITH_HISTORY,
+    CertificateKind,
+    CertificateOptions,
+    Layout,
+    certification_text,
+    split_sheets,
+)
+from jumin.domain.errors import refusal
+from jumin.domain.kana import normalize_furigana
+from jumin.domain.recorded_dates import RecordedDate
+from jumin.domain.resident import ResidentKind, ResidentStatus
+from jumin.domain.wareki import to_wareki
+from jumin.registry.certificate_sources import HistoryEntry, SourcePerson
+
+# History lines that fit in one person's block (世帯連記式) or on one 個人票 sheet; more is an overflow
+# (standard 5.8-a: alert; the 文字超過リスト itself is not built yet, so the issuance is refused).
+HISTORY_LINES_PER_BLOCK = 6
+HISTORY_LINES_PER_SHEET = 12
+
+_SEX = {"male": "男", "female": "女"}
+
+
+@dataclass(frozen=True)
+class Line:
+    """One labelled item of a person's block."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class PrintedPerson:
+    """One person's block, as printed."""
+
+    atena_number: str
+    name: str
+    furigana: str
+    items: tuple[Line, ...]
+    notes: tuple[str, ...]
+    history: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One printed page: people (or a 個人票's continuation of history lines)."""
+
+    people: tuple[PrintedPerson, ...]
+    continued_history: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CertificateUnit:
+    """One certificate: a 世帯連記式 copy, or one person's 個人票. Each copy of it gets its own 発行番号."""
+
+    subjects: tuple[str, ...]
+    address: str
+    head_name: str
+    sheets: tuple[Sheet, ...]
+    certification: str
+
+
+@dataclass(frozen=True)
+class CertificateDocument:
+    """Everything to print, apart from the 発行番号, the certifier and the date, which issuance adds."""
+
+    kind: CertificateKind
+    layout: Layout
+    title: str
+    official_use: bool
+    units: tuple[CertificateUnit, ...]
+    household_number: str
+    subjects: tuple[str, ...] = field(default=())
+
+
+def _date(value: RecordedDate | None, *, gregorian: bool = False) -> str:
+    if value is None:
+        return ""
+    return recorded_dates.display(value, gregorian=gregorian)
+
+
+def _day(value: date | None) -> str:
+    return to_wareki(value).display() if value is not None else ""
+
+
+def _katakana(*parts: str) -> str:
+    text = "　".join(normalize_furigana(p) for p in parts if p)
+    return f"（{text}）" if text else ""
+
+
+def is_current_on(person: SourcePerson, day: date) -> bool:
+    """A resident on ``day``: recorded, or a planned mover before the removal date (algorithms.md G.1)."""
+    if person.status == ResidentStatus.RESIDENT:
+        return True
+    if person.status == ResidentStatus.PLANNED_MOVE_OUT:
+        return person.removal_date is None or day < person.removal_date
+    return False
+
+
+def has_removed_record(person: SourcePerson) -> bool:
+    """Whether a 除票 exists: removed, or a 転出 recorded (the 除票 is made at once, standard 4.0.2)."""
+    return person.status in (ResidentStatus.REMOVED, ResidentStatus.PLANNED_MOVE_OUT)
+
+
+def _foreign_lines(person: SourcePerson, country_name: Callable[[str], str]) -> list[Line]:
+    items = person.foreign
+    lines = [
+        Line("国籍・地域", country_name(str(items.get("nationality_code", "")))),
+        Line("法第30条の45に規定する区分", str(items.get("category", ""))),
+        Line("在留資格", str(items.get("residence_status", ""))),
+        Line("在留期間等", str(items.get("period_of_stay", ""))),
+    ]
+    expiry = str(items.get("stay_expiry_date", ""))
+    if expiry:
+        # 在留期間の満了の日 is printed in 西暦 (algorithms.md B.2 rule 4).
+        lines.append(
+            Line("在留期間の満了の日", recorded_dates.display(date.fromisoformat(expiry), gregorian=True))
+        )
+    for key, label in (
+        ("residence_card_number", "在留カード等の番号"),
+        ("special_permanent_resident_number", "特別永住者証明書の番号"),
+    ):
+        if items.get(key):
+            lines.append(Line(label, str(items[key])))
+    return [line for line in lines if line.value]
+
+
+def _history_line(entry: HistoryEntry) -> str:
+    notified = f"（{_day(entry.notification_date)}届出）" if entry.notification_date else ""
+    address = f"{entry.address}　{entry.katagaki}".strip("　")
+    return f"{_day(entry.change_date)}　{entry.reason}{notified}　{address}"
+
+
+def printed_person(
+    person: SourcePerson,
+    options: CertificateOptions,
+    *,
+    issue_date: date,
+    country_name: Callable[[str], str],
+) -> PrintedPerson:
+    """One person's block under the options (standard 5.1-a/b/d, 5.3-a)."""
+    foreign = person.kind == ResidentKind.FOREIGN
+    items = [
+        Line("生年月日", _date(person.birth_date, gregorian=foreign)),
+        Line("性別", _SEX.get(person.sex, person.sex)),
+    ]
+    if options.show_head_and_relationship:
+        items.append(Line("続柄", "世帯主" if person.is_head else person.relationship))
+    if person.former_surname:
+        items.append(Line("旧氏", f"{person.former_surname}{_katakana(person.former_surname_kana)}"))
+    if foreign and person.alias:
+        items.append(Line("通称", f"{person.alias}{_katakana(person.alias_kana)}"))
+    if foreign and options.show_foreign_items and person.foreign.get("alphabet_name"):
+        items.append(Line("氏名（ローマ字）", str(person.foreign["alphabet_name"])))
+    if not options.kind.states_items:
+        # A 記載事項証明書 states the basic items and the ones asked for; a copy carries the record's dates.
+        items.append(Line("住民となった年月日", _date(person.became_resident_date)))
+        notified = (
+            f"（{_day(person.address_notification_date)}届出）" if person.address_notification_date else ""
+        )
+        items.append(Line("住所を定めた年月日", f"{_date(person.address_set_date)}{notified}"))
+        if person.previous_address:
+            items.append(Line("従前の住所", person.previous_address))
+    if options.show_honseki and not foreign:
+        items.append(Line("本籍", person.honseki))
+        items.append(Line("筆頭者", person.hittousha))
+    if options.show_juminhyo_code:
+        items.append(Line("住民票コード", person.juminhyo_code))
+    if options.show_individual_number:
+        items.append(Line("個人番号", person.individual_number or ""))
+    if foreign and options.show_foreign_items:
+        items.extend(_foreign_lines(person, country_name))
+    notes: list[str] = []
+    # 5.1-d: on a 住民票の写し, the 転出 items stay off until the planned date; only a 除票 shows them.
+    if options.kind.of_removed_record:
+        if person.planned_destination:
+            notes.append(f"転出先（予定）　{person.planned_destination}")
+        if person.removal_reason:
+            event = _date(person.removal_event_date) or _day(person.removal_date)
+            notes.append(f"{event}　{person.removal_reason}により消除")
+    history = tuple(_history_line(e) for e in person.history) if options.with_history else ()
+    return PrintedPerson(
+        atena_number=person.atena_number,
+        name=f"{person.surname}　{person.given_name}".strip("　"),
+        furigana=_katakana(person.surname_kana, person.given_name_kana),
+        items=tuple(items),
+        notes=tuple(notes),
+        history=history,
+    )
+
+
+def select_subjects(
+    household: Sequence[SourcePerson], options: CertificateOptions, *, issue_date: date
+) -> list[SourcePerson]:
+    """The people on the certificate, in stored member order; refuses mixing or missing people (5.1-a/e)."""
+    by_number = {p.atena_number: p for p in household}
+    missing = [n for n in options.atena_numbers if n not in by_number]
+    if missing:
+        raise refusal(
+            "atena_numbers",
+            "同じ世帯でない方、または該当しない方が含まれています。",
+            "一つの世帯の方だけを選んでください。",
+            "certificates.not_same_household",
+        )
+    if not options.kind.of_removed_record:
+        eligible = [p for p in household if is_current_on(p, issue_date)]
+        wrong = "住民票の写し・記載事項証明書には、現に住民である方だけを記載できます（除票の方は除票で）。"
+    else:
+        eligible = [p for p in household if has_removed_record(p)]
+        wrong = "除票の写し・除票記載事項証明書には、除票のある方だけを記載できます。"
+    chosen = (
+        eligible
+        if options.whole_household
+        else [p for p in household if p.atena_number in options.atena_numbers]
+    )
+    eligible_numbers = {p.atena_number for p in eligible}
+    named_ineligible = any(n not in eligible_numbers for n in options.atena_numbers)
+    if not chosen or named_ineligible or any(p.atena_number not in eligible_numbers for p in chosen):
+        # 5.1-e (X): a removed former member never shares a 世帯連記式 copy with current members.
+        raise refusal(
+            "atena_numbers", wrong, "対象者と証明書の種類を確認してください。", "certificates.wrong_status"
+        )
+    return sorted(chosen, key=lambda p: (p.member_order, p.atena_number))
+
+
+def _overflow() -> Exception:
+    return refusal(
+        "with_history",
+        "履歴が多く、証明書の記載欄に収まりません（文字超過）。",
+        "個人票で交付するか、履歴を省略してください。",
+        "certificates.text_overflow",
+    )
+
+
+def _address(person: SourcePerson, options: CertificateOptions) -> str:
+    """住所 with 方書 (5.4-a), unless a 記載事項証明書's requester asked to leave the 方書 off."""
+    if options.omit_katagaki:
+        return person.address
+    return f"{person.address}　{person.katagaki}".strip("　")
+
+
+def _household_unit(
+    people: list[PrintedPerson], sources: list[SourcePerson], options: CertificateOptions
+) -> CertificateUnit:
+    if options.with_history and any(len(p.history) > HISTORY_LINES_PER_BLOCK for p in people):
+        raise _overflow()
+    per_sheet = PEOPLE_PER_SHEET_WITH_HISTORY if options.with_history else PEOPLE_PER_SHEET
+    head = sources[0]
+    return CertificateUnit(
+        subjects=tuple(p.atena_number for p in people),
+        address=_address(head, options),
+        head_name=head.head_name if options.show_head_and_relationship else "",
+        sheets=tuple(Sheet(people=tuple(chunk)) for chunk in split_sheets(people, per_sheet)),
+        certification=certification_text(
+            options.kind, options.layout, whole_household=options.whole_household
+        ),
+    )
+
+
+def _personal_unit(
+    person: PrintedPerson, source: SourcePerson, options: CertificateOptions
+) -> CertificateUnit:
+    first, rest = person.history[:HISTORY_LINES_PER_SHEET], person.history[HISTORY_LINES_PER_SHEET:]
+    sheets = [Sheet(people=(PrintedPerson(**{**person.__dict__, "history": first}),))]
+    sheets.extend(
+        Sheet(people=(), continued_history=tuple(chunk))
+        for chunk in split_sheets(rest, HISTORY_LINES_PER_SHEET)
+        if chunk
+    )
+    return CertificateUnit(
+        subjects=(person.atena_number,),
+        address=_address(source, options),
+        head_name=source.head_name if options.show_head_and_relationship else "",
+        sheets=tuple(sheets),
+        certification=certification_text(options.kind, Layout.PERSONAL, whole_household=False),
+    )
+
+
+def build_document(
+    subjects: list[SourcePerson],
+    options: CertificateOptions,
+    *,
+    issue_date: date,
+    official_use: bool,
+    country_name: Callable[[str], str],
+) -> CertificateDocument:
+    """The certificate's units and sheets: ≤ 4 people per 世帯連記式 sheet, continuation sheets after."""
+    printed = [printed_person(p, options, issue_date=issue_date, country_name=country_name) for p in subjects]
+    if options.layout is Layout.HOUSEHOLD:
+        units: tuple[CertificateUnit, ...] = (_household_unit(printed, subjects, options),)
+    else:
+        units = tuple(_personal_unit(p, s, options) for p, s in zip(printed, subjects, strict=True))
+    return CertificateDocument(
+        kind=options.kind,
+        layout=options.layout,
+        title=options.kind.label,
+        official_use=official_use,
+        units=units,
+        household_number=subjects[0].household_number,
+        subjects=tuple(p.atena_number for p in subjects),
+    )

@@ -1,0 +1,133 @@
+"""Clerk input for certificates. Forms only parse; the domain rules and the services decide."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+
+from jumin.accounts.duties import duty_choices
+from jumin.domain.certificates import (
+    CertificateKind,
+    CertificateOptions,
+    CertificateRequest,
+    IdentityCheck,
+    Layout,
+    RequesterClass,
+    ThirdPartyPurpose,
+)
+
+PURPOSE_LABEL = "利用目的（事務）"
+
+
+def _choices(enum: Any) -> list[tuple[str, str]]:
+    return [(member.value, member.label) for member in enum]
+
+
+class _PurposeForm(forms.Form):
+    purpose = forms.ChoiceField(label=PURPOSE_LABEL, choices=())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        purpose = self.fields["purpose"]
+        assert isinstance(purpose, forms.ChoiceField)
+        purpose.choices = [("", "選択してください"), *duty_choices()]
+
+
+class IssueForm(_PurposeForm):
+    """請求の受付: who asks and why, and what to print (standard 5.1; 住基法12条–12条の3)."""
+
+    atena_numbers = forms.CharField(
+        label="宛名番号（世帯全員なら世帯のどなたか一人。一部なら記載する方全員を改行・空白で区切る）",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    kind = forms.ChoiceField(label="証明書の種類", choices=_choices(CertificateKind))
+    layout = forms.ChoiceField(label="様式", choices=_choices(Layout))
+    whole_household = forms.TypedChoiceField(
+        label="範囲", choices=[("1", "世帯全員"), ("0", "世帯の一部")], coerce=lambda v: v == "1", initial="1"
+    )
+    with_history = forms.BooleanField(label="履歴を記載する", required=False)
+    show_head_and_relationship = forms.BooleanField(
+        label="世帯主・続柄を記載する", required=False, initial=True
+    )
+    show_honseki = forms.BooleanField(label="本籍・筆頭者を記載する", required=False)
+    show_juminhyo_code = forms.BooleanField(label="住民票コードを記載する", required=False)
+    show_individual_number = forms.BooleanField(label="個人番号を記載する", required=False)
+    show_foreign_items = forms.BooleanField(
+        label="外国人住民の記載事項（国籍・在留資格等）を記載する", required=False, initial=True
+    )
+    omit_katagaki = forms.BooleanField(
+        label="方書を省略する（記載事項証明書で請求があった場合のみ）", required=False
+    )
+    copies = forms.IntegerField(label="通数", min_value=1, max_value=10, initial=1)
+    requester_class = forms.ChoiceField(label="請求者区分", choices=_choices(RequesterClass))
+    requester_name = forms.CharField(
+        label="請求者の氏名・機関名（代理人・第三者・公用）", max_length=200, required=False
+    )
+    identity_check = forms.ChoiceField(label="本人確認の方法", choices=_choices(IdentityCheck))
+    power_of_attorney_checked = forms.BooleanField(label="委任状を確認した（代理人）", required=False)
+    third_party_purpose = forms.ChoiceField(
+        label="利用目的の区分（第三者・住基法12条の3）",
+        choices=[("", "該当なし"), *_choices(ThirdPartyPurpose)],
+        required=False,
+    )
+    purpose_detail = forms.CharField(label="利用目的の内容・公用の請求事由", max_length=400, required=False)
+    request_reason = forms.CharField(
+        label="請求理由（個人番号を記載する場合は必須）", max_length=200, required=False
+    )
+    submit_to = forms.CharField(
+        label="提出先（個人番号を記載する場合は必須）", max_length=200, required=False
+    )
+    printer = forms.CharField(label="プリンタ番号（任意）", max_length=40, required=False)
+    alerts_acknowledged = forms.BooleanField(
+        label="注意事項を確認した", required=False, widget=forms.HiddenInput
+    )
+
+    def options(self) -> CertificateOptions:
+        data = self.cleaned_data
+        return CertificateOptions(
+            kind=CertificateKind(data["kind"]),
+            layout=Layout(data["layout"]),
+            atena_numbers=tuple(n for n in re.split(r"[\s,、，]+", data["atena_numbers"]) if n),
+            whole_household=bool(data["whole_household"]),
+            with_history=data["with_history"],
+            show_head_and_relationship=data["show_head_and_relationship"],
+            show_honseki=data["show_honseki"],
+            show_juminhyo_code=data["show_juminhyo_code"],
+            show_individual_number=data["show_individual_number"],
+            show_foreign_items=data["show_foreign_items"],
+            omit_katagaki=data["omit_katagaki"],
+            copies=data["copies"],
+        )
+
+    def request(self) -> CertificateRequest:
+        data = self.cleaned_data
+        return CertificateRequest(
+            requester_class=RequesterClass(data["requester_class"]),
+            identity_check=IdentityCheck(data["identity_check"]),
+            requester_name=data["requester_name"],
+            power_of_attorney_checked=data["power_of_attorney_checked"],
+            third_party_purpose=ThirdPartyPurpose(data["third_party_purpose"])
+            if data["third_party_purpose"]
+            else None,
+            purpose_detail=data["purpose_detail"],
+            request_reason=data["request_reason"],
+            submit_to=data["submit_to"],
+            alerts_acknowledged=data["alerts_acknowledged"],
+        )
+
+
+class VerifyForm(_PurposeForm):
+    """証明書の検証: the PDF as presented."""
+
+    file = forms.FileField(label="証明書のPDF")
+
+
+class VoidForm(_PurposeForm):
+    """誤交付・廃棄の記録."""
+
+    copy_number = forms.CharField(
+        label="発行番号（頁数を除く。例: 20250404 日野市 本庁1 011）", max_length=250
+    )
+    reason = forms.CharField(label="理由", max_length=400)

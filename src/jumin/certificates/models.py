@@ -1,0 +1,174 @@
+"""Certificates persistence: certifiers and their seals, 発行番号 counters, 交付履歴 and voided copies.
+
+交付履歴 is never deleted within its retention period (standard 1.3.8-b is an X row; controls.md C-45):
+the models refuse deletion, and a wrongly issued copy is voided by appending a record, not by editing.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+
+from jumin.domain.certificates import SEAL_MAX_MM, CertifierRole
+
+
+class HistoryDeletionRefused(Exception):  # noqa: N818 (a refusal, as AccessRefused)
+    """交付履歴 cannot be deleted within its retention period (standard 1.3.8-b)."""
+
+
+class _NoDeleteQuerySet(models.QuerySet[Any]):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise HistoryDeletionRefused("交付履歴は保存期間内に削除できません。")
+
+
+class Certifier(models.Model):
+    """認証者 (standard 1.3.9-a, 5.6-a): mayor or acting officer, with title, name, period and seal."""
+
+    role = models.CharField(
+        "区分",
+        max_length=10,
+        choices=[(CertifierRole.MAYOR.value, "市区町村長"), (CertifierRole.ACTING.value, "職務代理者")],
+    )
+    prefecture_name = models.CharField("都道府県名", max_length=10)
+    municipality_name = models.CharField("市区町村名", max_length=40)
+    title = models.CharField("職名", max_length=80, help_text="例: 佐世保市長、佐世保市長職務代理者 副市長")
+    name = models.CharField("氏名", max_length=100)
+    valid_from = models.DateField("在任（代理）開始日")
+    valid_to = models.DateField("在任（代理）終了日", null=True, blank=True)
+    seal_png = models.BinaryField("電子公印（PNG）")
+    seal_size_mm = models.DecimalField("公印の大きさ（mm）", max_digits=4, decimal_places=1, default=21)
+    registered_at = models.DateTimeField("登録日時", auto_now_add=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "認証者"
+        verbose_name_plural = "認証者"
+        constraints: ClassVar = [
+            # 1.3.9-c (X): a certifier with a blank name (「○○長 公印」 style) is not allowed.
+            models.CheckConstraint(condition=~models.Q(name=""), name="certificates_certifier_named"),
+            models.CheckConstraint(
+                condition=models.Q(seal_size_mm__gt=0, seal_size_mm__lte=SEAL_MAX_MM),
+                name="certificates_seal_at_most_25mm",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.valid_from}〜)"
+
+    @property
+    def printed_title(self) -> str:
+        """The title preceded by the prefecture name, also in designated cities (standard 5.6-a)."""
+        return f"{self.prefecture_name}{self.title}"
+
+
+class IssueCounter(models.Model):
+    """The last 発行番号 serial of one scope and day (algorithms.md §E, ``issue_serial_scope``)."""
+
+    scope = models.CharField(primary_key=True, max_length=120)
+    last_serial = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.scope}: {self.last_serial}"
+
+
+class Issuance(models.Model):
+    """One 交付 (standard 1.3.8-a; controls.md C-45): when, where, by whom, of whom, what, how many, why."""
+
+    issued_at = models.DateTimeField("交付日時")
+    issue_date = models.DateField("交付日")
+    place = models.CharField("交付場所", max_length=100, blank=True)
+    terminal_id = models.CharField("端末ID", max_length=64, blank=True)
+    terminal_name = models.CharField("端末名", max_length=100, blank=True)
+    printer = models.CharField("プリンタ", max_length=40, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    user_name = models.CharField("交付者", max_length=150)
+    kind = models.CharField("証明書の種類", max_length=20)
+    layout = models.CharField("様式", max_length=10)
+    options = models.JSONField("記載事項の選択")
+    subjects = models.JSONField("対象者（宛名番号）")
+    household_number = models.CharField("世帯番号", max_length=16)
+    copies = models.PositiveSmallIntegerField("通数")
+    sheets = models.PositiveIntegerField("枚数")
+    requester_class = models.CharField("請求者区分", max_length=20)
+    requester_name = models.CharField("請求者（代理人・第三者・機関）", max_length=200, blank=True)
+    identity_check = models.CharField("本人確認方法", max_length=30)
+    power_of_attorney_checked = models.BooleanField("委任状確認", default=False)
+    third_party_purpose = models.CharField("利用目的の区分（12条の3）", max_length=30, blank=True)
+    purpose_detail = models.CharField("利用目的・請求事由", max_length=400, blank=True)
+    request_reason = models.CharField("請求理由", max_length=200, blank=True)
+    submit_to = models.CharField("提出先", max_length=200, blank=True)
+    fee = models.PositiveIntegerField("手数料（円）")
+    individual_number_printed = models.BooleanField("個人番号記載", default=False)
+    juminhyo_code_printed = models.BooleanField("住民票コード記載", default=False)
+    seal_printed = models.BooleanField("公印", default=True)
+    official_use = models.BooleanField("公用", default=False)
+    certifier = models.ForeignKey(Certifier, on_delete=models.PROTECT, related_name="+")
+    alerts_acknowledged = models.JSONField("確認したアラート", default=list)
+    released_findings = models.JSONField("一時解除で通した抑止", default=list)
+    pdf_sha256 = models.CharField("署名済みPDFのSHA-256", max_length=64)
+
+    objects = _NoDeleteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "交付履歴"
+        verbose_name_plural = "交付履歴"
+        indexes: ClassVar = [models.Index(fields=["issue_date", "issued_at"], name="cert_issuance_date_idx")]
+
+    def __str__(self) -> str:
+        return f"交付 {self.pk} {self.issued_at:%Y-%m-%d %H:%M}"
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise HistoryDeletionRefused("交付履歴は保存期間内に削除できません。")
+
+
+class IssuedCopy(models.Model):
+    """One copy (通) with its own 発行番号 serial; every page of it shares the serial (§E)."""
+
+    issuance = models.ForeignKey(Issuance, on_delete=models.PROTECT, related_name="issued_copies")
+    position = models.PositiveSmallIntegerField("順番")
+    subjects = models.JSONField("記載した方（宛名番号）")
+    issue_date = models.DateField("発行日")
+    municipality = models.CharField("市区町村名", max_length=40)
+    terminal = models.CharField("端末", max_length=100, blank=True)
+    printer = models.CharField("プリンタ", max_length=40, blank=True)
+    serial = models.PositiveIntegerField("一連番号")
+    pages = models.PositiveSmallIntegerField("頁数")
+    copy_number = models.CharField("発行番号（頁を除く）", max_length=250, unique=True)
+
+    objects = _NoDeleteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "交付した証明書"
+        verbose_name_plural = "交付した証明書"
+
+    def __str__(self) -> str:
+        return self.copy_number
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise HistoryDeletionRefused("交付履歴は保存期間内に削除できません。")
+
+
+class CopyVoid(models.Model):
+    """誤交付・廃棄の記録 (standard 1.3.8-a disposal record): appended, never edited."""
+
+    copy = models.OneToOneField(IssuedCopy, on_delete=models.PROTECT, related_name="void")
+    voided_at = models.DateTimeField("廃棄日時")
+    voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    voided_by_name = models.CharField("廃棄記録者", max_length=150)
+    reason = models.CharField("理由", max_length=400)
+
+    objects = _NoDeleteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "誤交付・廃棄"
+        verbose_name_plural = "誤交付・廃棄"
+
+    def __str__(self) -> str:
+        return f"廃棄 {self.copy_id}"
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise HistoryDeletionRefused("交付履歴は保存期間内に削除できません。")

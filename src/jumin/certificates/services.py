@@ -1,0 +1,443 @@
+"""Certificate use cases: issue (交付), void a wrongly issued copy, verify a PDF.
+
+``issue_certificate`` is one transaction: authorise, check the request rules and the restrictions
+(支援措置・抑止, standard 3.1, 3.4-a), read committed data only (C-24), build, check glyphs, number,
+render, sign, record the 交付履歴 and one audit event. A refusal by any rule changes nothing, is
+audited in a transaction of its own (so it survives) and reaches the clerk as the rule's message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from jumin.accounts.authorization import authorize
+from jumin.accounts.context import current_terminal_id
+from jumin.accounts.models import Terminal
+from jumin.accounts.permissions import Permission
+from jumin.audit.actions import AuditAction, Outcome
+from jumin.audit.services import record_event, record_results
+from jumin.certificates import conf, numbering, rendering, signing
+from jumin.certificates.certifiers import certifier_for
+from jumin.certificates.documents import build_document, select_subjects
+from jumin.certificates.models import CopyVoid, Issuance, IssuedCopy
+from jumin.domain.certificates import (
+    CertificateOptions,
+    CertificateRequest,
+    IssueNumber,
+    check_request,
+    fee_for,
+)
+from jumin.domain.errors import Alert, DomainError, refusal
+from jumin.masters.models import Country
+from jumin.registry import certificate_sources
+from jumin.registry.restrictions import (
+    RestrictedProcess,
+    RestrictionCheck,
+    RestrictionLevel,
+    check_restrictions,
+)
+
+logger = logging.getLogger("jumin.certificates")
+
+
+@dataclass(frozen=True)
+class IssuedCertificate:
+    """What the clerk hands over: the signed PDF, its 発行番号 and the fee."""
+
+    issuance_id: int
+    copy_numbers: tuple[str, ...]
+    pdf: bytes
+    fee: int
+    sheets: int
+
+
+@dataclass(frozen=True)
+class IssuePreview:
+    """The confirmation step: who would be printed and what the restrictions say (nothing recorded)."""
+
+    subjects: tuple[str, ...]
+    alerts: tuple[Alert, ...]
+    support_measure: bool
+
+
+def _actor_name(actor: Any) -> str:
+    return str(getattr(actor, "display_name", "") or actor.get_username())[:150]
+
+
+def _audit_refusal(*, actor: Any, purpose: str, subject_id: str, error: DomainError) -> None:
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            action=AuditAction.CERTIFICATE_COPY_ISSUE,
+            subject_type="resident",
+            subject_id=subject_id,
+            purpose=purpose,
+            outcome=Outcome.REFUSED,
+            outcome_reason=error.code,
+        )
+
+
+def _country_names() -> Callable[[str], str]:
+    cache: dict[str, str] = {}
+
+    def name(code: str) -> str:
+        if code and code not in cache:
+            found = Country.objects.filter(code=code).values_list("name_ja", flat=True).first()
+            cache[code] = found or code
+        return cache.get(code, code)
+
+    return name
+
+
+def _restriction_alerts(check: RestrictionCheck) -> tuple[Alert, ...]:
+    return tuple(Alert(field="restriction", message=f.message, code=f.code) for f in check.alerts)
+
+
+def _enforce_restrictions(check: RestrictionCheck, request: CertificateRequest) -> None:
+    """支援措置 and 抑止 (standard 3.1-b, 3.4-a; C-38): an error blocks, an alert needs acknowledgment."""
+    if check.blocked:
+        finding = next(f for f in check.findings if f.level is RestrictionLevel.ERROR and not f.released)
+        raise refusal(
+            "restriction",
+            finding.message,
+            "交付できません。責任者の確認と一時解除が必要です。",
+            "certificates.restricted",
+        )
+    if check.alerts and not request.alerts_acknowledged:
+        raise refusal(
+            "alerts_acknowledged",
+            "この請求には確認が必要な注意事項があります。",
+            "注意事項を確認したうえで、確認済みとして再度交付してください。",
+            "certificates.alert_not_acknowledged",
+        )
+
+
+def _subjects(options: CertificateOptions, issue_date: Any) -> list[certificate_sources.SourcePerson]:
+    household = certificate_sources.household_of(options.atena_numbers[0], with_history=options.with_history)
+    chosen = select_subjects(household, options, issue_date=issue_date)
+    if options.show_individual_number:
+        # Decrypt only the people printed, never the whole household (C-9).
+        chosen = certificate_sources.people(
+            [p.atena_number for p in chosen], with_individual_number=True, with_history=options.with_history
+        )
+    return chosen
+
+
+def preview_certificate(
+    *, actor: Any, purpose: str, request: CertificateRequest, options: CertificateOptions
+) -> IssuePreview:
+    """The confirmation screen's facts: the rules and restrictions applied, nothing printed or recorded
+    but one audited read of who would be on the certificate."""
+    anchor = options.atena_numbers[0] if options.atena_numbers else ""
+    authorize(
+        actor=actor,
+        permission=Permission.CERTIFICATE_ISSUE,
+        action=AuditAction.CERTIFICATE_COPY_ISSUE,
+        purpose=purpose,
+        subject_type="resident",
+        subject_id=anchor,
+    )
+    try:
+        check_request(request, options)
+        with transaction.atomic():
+            today = timezone.localdate()
+            household = certificate_sources.household_of(anchor)
+            chosen = select_subjects(household, options, issue_date=today)
+            numbers = [p.atena_number for p in chosen]
+            check = check_restrictions(numbers, process=RestrictedProcess.CERTIFICATE, on=today)
+            if check.blocked:
+                _enforce_restrictions(check, request)
+            # The people shown for confirmation "appeared in a list" (C-48); nothing is printed yet.
+            record_results(
+                actor,
+                "resident",
+                numbers,
+                purpose,
+                "atena_number",
+                support_measure=check.support_measure,
+            )
+    except DomainError as error:
+        _audit_refusal(actor=actor, purpose=purpose, subject_id=anchor, error=error)
+        raise
+    return IssuePreview(
+        subjects=tuple(numbers), alerts=_restriction_alerts(check), support_measure=check.support_measure
+    )
+
+
+def _terminal() -> tuple[str, str, str]:
+    """(terminal id, terminal name for the 発行番号, place) of the current request."""
+    terminal_id = current_terminal_id()
+    if not terminal_id:
+        return "", "", ""
+    row = Terminal.objects.filter(terminal_id=terminal_id).values_list("name", "location").first()
+    name, location = row if row else ("", "")
+    return terminal_id, name, location
+
+
+def issue_certificate(
+    *,
+    actor: Any,
+    purpose: str,
+    request: CertificateRequest,
+    options: CertificateOptions,
+    printer: str = "",
+) -> IssuedCertificate:
+    """Issue, sign, number and record a certificate (issue 6 items 2–6; standard 1.3.8-a, 5.1–5.7)."""
+    anchor = options.atena_numbers[0] if options.atena_numbers else ""
+    authorize(
+        actor=actor,
+        permission=Permission.CERTIFICATE_ISSUE,
+        action=AuditAction.CERTIFICATE_COPY_ISSUE,
+        purpose=purpose,
+        subject_type="resident",
+        subject_id=anchor,
+    )
+    if options.show_individual_number:
+        # Printing a 個人番号 is 特定個人情報 access: its own permission (C-9).
+        authorize(
+            actor=actor,
+            permission=Permission.INDIVIDUAL_NUMBER_ACCESS,
+            action=AuditAction.CERTIFICATE_COPY_ISSUE,
+            purpose=purpose,
+            subject_type="resident",
+            subject_id=anchor,
+        )
+    try:
+        check_request(request, options)
+        with transaction.atomic():
+            return _issue(actor=actor, purpose=purpose, request=request, options=options, printer=printer)
+    except signing.SigningKeyMissing as missing:
+        logger.error("certificate issuance stopped: %s", missing)
+        error = signing.signing_refusal(missing)
+        _audit_refusal(actor=actor, purpose=purpose, subject_id=anchor, error=error)
+        raise error from None
+    except DomainError as error:
+        _audit_refusal(actor=actor, purpose=purpose, subject_id=anchor, error=error)
+        raise
+
+
+def _issue(
+    *, actor: Any, purpose: str, request: CertificateRequest, options: CertificateOptions, printer: str
+) -> IssuedCertificate:
+    now = timezone.now()
+    issue_date = timezone.localdate(now)
+    subjects = _subjects(options, issue_date)
+    numbers = [p.atena_number for p in subjects]
+    check = check_restrictions(numbers, process=RestrictedProcess.CERTIFICATE, on=issue_date)
+    _enforce_restrictions(check, request)
+    document = build_document(
+        subjects,
+        options,
+        issue_date=issue_date,
+        official_use=request.official_use,
+        country_name=_country_names(),
+    )
+    rendering.check_glyphs(document)
+    certifier = certifier_for(issue_date)
+    terminal_id, terminal_name, place = _terminal()
+    serials = numbering.next_serials(
+        issue_date, terminal=terminal_name, count=len(document.units) * options.copies
+    )
+    copies = [
+        rendering.PrintedCopy(unit=unit, serial=serials[i * len(document.units) + j])
+        for i in range(options.copies)
+        for j, unit in enumerate(document.units)
+    ]
+    municipality = certifier.municipality_name
+    copy_numbers = [
+        IssueNumber(issue_date, municipality, terminal_name, printer, c.serial, 1, 1).copy_number
+        for c in copies
+    ]
+    pdf = rendering.render_pdf(
+        document,
+        copies,
+        issue_date=issue_date,
+        municipality=municipality,
+        terminal=terminal_name,
+        printer=printer,
+        signer=rendering.Signer(
+            title=certifier.printed_title,
+            name=certifier.name,
+            seal_png=bytes(certifier.seal_png),
+            seal_size_mm=float(certifier.seal_size_mm),
+        ),
+        copy_numbers=copy_numbers,
+    )
+    signed = signing.sign_pdf(
+        pdf, reason=f"{document.title}の交付", location=f"{certifier.prefecture_name}{municipality}"
+    )
+    fee = fee_for(
+        options.kind, units=len(copies), requester_class=request.requester_class, table=conf.fee_table()
+    )
+    sheets = sum(len(c.unit.sheets) for c in copies)
+    issuance = Issuance.objects.create(
+        issued_at=now,
+        issue_date=issue_date,
+        place=place,
+        terminal_id=terminal_id,
+        terminal_name=terminal_name,
+        printer=printer,
+        user=actor,
+        user_name=_actor_name(actor),
+        kind=options.kind.value,
+        layout=options.layout.value,
+        options=options.as_record(),
+        subjects=numbers,
+        household_number=document.household_number,
+        copies=options.copies,
+        sheets=sheets,
+        requester_class=request.requester_class.value,
+        requester_name=request.requester_name.strip(),
+        identity_check=request.identity_check.value,
+        power_of_attorney_checked=request.power_of_attorney_checked,
+        third_party_purpose=request.third_party_purpose.value if request.third_party_purpose else "",
+        purpose_detail=request.purpose_detail.strip(),
+        request_reason=request.request_reason.strip(),
+        submit_to=request.submit_to.strip(),
+        fee=fee,
+        individual_number_printed=options.show_individual_number,
+        juminhyo_code_printed=options.show_juminhyo_code,
+        seal_printed=True,
+        official_use=request.official_use,
+        certifier=certifier,
+        alerts_acknowledged=sorted({f.code for f in check.alerts}),
+        released_findings=sorted({f"{f.atena_number}:{f.code}" for f in check.findings if f.released}),
+        pdf_sha256=hashlib.sha256(signed).hexdigest(),
+    )
+    IssuedCopy.objects.bulk_create(
+        IssuedCopy(
+            issuance=issuance,
+            position=index,
+            subjects=list(printed.unit.subjects),
+            issue_date=issue_date,
+            municipality=municipality,
+            terminal=terminal_name,
+            printer=printer,
+            serial=printed.serial,
+            pages=len(printed.unit.sheets),
+            copy_number=number,
+        )
+        for index, (printed, number) in enumerate(zip(copies, copy_numbers, strict=True), start=1)
+    )
+    record_event(
+        actor=actor,
+        action=AuditAction.CERTIFICATE_COPY_ISSUE,
+        subject_type="issuance",
+        subject_id=str(issuance.pk),
+        purpose=purpose,
+        individual_number_used=options.show_individual_number,
+        support_measure=check.support_measure,
+        result_count=len(numbers),
+    )
+    return IssuedCertificate(
+        issuance_id=issuance.pk, copy_numbers=tuple(copy_numbers), pdf=signed, fee=fee, sheets=sheets
+    )
+
+
+def void_copy(*, actor: Any, purpose: str, copy_number: str, reason: str) -> None:
+    """Record a wrongly issued copy as voided and destroyed (standard 1.3.8-a): appended, never edited."""
+    authorize(
+        actor=actor,
+        permission=Permission.CERTIFICATE_VOID,
+        action=AuditAction.CERTIFICATE_COPY_VOID,
+        purpose=purpose,
+        subject_type="issued_copy",
+    )
+    with transaction.atomic():
+        copy = IssuedCopy.objects.select_for_update().filter(copy_number=copy_number.strip()).first()
+        if copy is None:
+            raise refusal(
+                "copy_number",
+                "該当する発行番号がありません。",
+                "発行番号を確認してください。",
+                "certificates.no_such_copy",
+            )
+        if CopyVoid.objects.filter(copy=copy).exists():
+            raise refusal(
+                "copy_number",
+                "この証明書は既に廃棄済みです。",
+                "発行番号を確認してください。",
+                "certificates.already_voided",
+            )
+        if not reason.strip():
+            raise refusal(
+                "reason",
+                "廃棄の理由が必要です。",
+                "誤交付・廃棄の理由を入力してください。",
+                "certificates.void_reason_required",
+            )
+        CopyVoid.objects.create(
+            copy=copy,
+            voided_at=timezone.now(),
+            voided_by=actor,
+            voided_by_name=_actor_name(actor),
+            reason=reason.strip(),
+        )
+        record_event(
+            actor=actor,
+            action=AuditAction.CERTIFICATE_COPY_VOID,
+            subject_type="issued_copy",
+            subject_id=str(copy.pk),
+            purpose=purpose,
+            reason=reason.strip()[:200],
+        )
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The verdict on a presented PDF: valid, or invalid with the reason (Japanese, no personal data)."""
+
+    valid: bool
+    reason: str
+    copy_numbers: tuple[str, ...]
+
+
+def _match_history(data: bytes, numbers: Sequence[str]) -> tuple[str, int | None]:
+    """ "" when every 発行番号 is in the 交付履歴, of this very file, and not voided; else the reason."""
+    copies = list(IssuedCopy.objects.filter(copy_number__in=numbers).select_related("issuance"))
+    if len(copies) != len(set(numbers)):
+        return "発行番号が交付履歴にありません。", None
+    issuances = {c.issuance_id for c in copies}
+    issuance = copies[0].issuance
+    if len(issuances) != 1 or issuance.pdf_sha256 != hashlib.sha256(data).hexdigest():
+        return "交付履歴に記録された文書と一致しません。", issuance.pk
+    voided = [c.copy_number for c in copies if CopyVoid.objects.filter(copy=c).exists()]
+    if voided:
+        return "誤交付として廃棄が記録された証明書です（発行番号 " + "、".join(voided) + "）。", issuance.pk
+    return "", issuance.pk
+
+
+def verify_certificate(*, data: bytes, actor: Any = None, purpose: str = "") -> Verification:
+    """Check the signature and match the 発行番号 against the 交付履歴 (issue 6 item 5); audited.
+
+    From a screen the actor needs ``CERTIFICATE_VERIFY``; the operator command passes no actor.
+    """
+    if actor is not None:
+        authorize(
+            actor=actor,
+            permission=Permission.CERTIFICATE_VERIFY,
+            action=AuditAction.CERTIFICATE_COPY_VERIFY,
+            purpose=purpose,
+            subject_type="issuance",
+        )
+    verdict = signing.verify_signature(data)
+    reason, issuance_id = verdict.reason, None
+    with transaction.atomic():
+        if verdict.valid:
+            reason, issuance_id = _match_history(data, verdict.copy_numbers)
+        record_event(
+            actor=actor,
+            action=AuditAction.CERTIFICATE_COPY_VERIFY,
+            subject_type="issuance",
+            subject_id=str(issuance_id or ""),
+            purpose=purpose,
+            outcome_reason="valid" if not reason else "invalid",
+        )
+    return Verification(valid=not reason, reason=reason, copy_numbers=verdict.copy_numbers)

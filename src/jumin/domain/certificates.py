@@ -1,0 +1,387 @@
+"""Certificate rules that need no database: kinds, options, request rules, fees, 発行番号, certifiers.
+
+Standard 5.1–5.7 and 1.3.9 (spec standard.md §12, §3), algorithms.md §E, 住基法12条・12条の2・12条の3,
+controls.md C-35. The certificates app builds documents and records issuance around these rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import TypeVar
+
+from jumin.domain.errors import DomainError, refusal
+
+_T = TypeVar("_T")
+
+# 世帯連記式: four people on a sheet (standard known gap 1: "commonly four"); two when history is printed,
+# so that each person's history lines fit in their block.
+PEOPLE_PER_SHEET = 4
+PEOPLE_PER_SHEET_WITH_HISTORY = 2
+SEAL_MAX_MM = 25.0  # standard 5.6-b: at most 25 mm square, black
+SERIAL_MIN_DIGITS = 3  # algorithms.md §E field 5
+
+
+class CertificateKind(StrEnum):
+    """証明書の種類 built so far (issue 6 item 1)."""
+
+    COPY = "copy"  # 住民票の写し
+    REMOVED_COPY = "removed_copy"  # 住民票の除票の写し
+    STATED_ITEMS = "stated_items"  # 住民票記載事項証明書
+    REMOVED_STATED_ITEMS = "removed_stated_items"  # 除票記載事項証明書
+
+    @property
+    def label(self) -> str:
+        """The printed title."""
+        return _KIND_LABELS[self]
+
+    @property
+    def of_removed_record(self) -> bool:
+        """Whether it certifies a 除票 rather than a current 住民票."""
+        return self in (CertificateKind.REMOVED_COPY, CertificateKind.REMOVED_STATED_ITEMS)
+
+    @property
+    def states_items(self) -> bool:
+        """A 記載事項証明書: it states chosen items instead of copying the record."""
+        return self in (CertificateKind.STATED_ITEMS, CertificateKind.REMOVED_STATED_ITEMS)
+
+
+_KIND_LABELS = {
+    CertificateKind.COPY: "住民票の写し",
+    CertificateKind.REMOVED_COPY: "住民票の除票の写し",
+    CertificateKind.STATED_ITEMS: "住民票記載事項証明書",
+    CertificateKind.REMOVED_STATED_ITEMS: "除票記載事項証明書",
+}
+
+
+class Layout(StrEnum):
+    """世帯連記式 (several members on one certificate) or 個人票 (one person per certificate), 5.1-a."""
+
+    HOUSEHOLD = "household"
+    PERSONAL = "personal"
+
+    @property
+    def label(self) -> str:
+        return "世帯連記式" if self is Layout.HOUSEHOLD else "個人票"
+
+
+class RequesterClass(StrEnum):
+    """請求者区分 (住基法12条, 12条の2, 12条の3; standard 8.1.1-a)."""
+
+    SELF = "self"  # 本人
+    SAME_HOUSEHOLD = "same_household"  # 同一世帯の者
+    AGENT = "agent"  # 代理人（委任状）
+    THIRD_PARTY = "third_party"  # 第三者（12条の3）
+    OFFICIAL = "official"  # 公用（国・地方公共団体の機関, 12条の2）
+
+    @property
+    def label(self) -> str:
+        return _REQUESTER_LABELS[self]
+
+
+_REQUESTER_LABELS = {
+    RequesterClass.SELF: "本人",
+    RequesterClass.SAME_HOUSEHOLD: "同一世帯",
+    RequesterClass.AGENT: "代理人",
+    RequesterClass.THIRD_PARTY: "第三者",
+    RequesterClass.OFFICIAL: "公用",
+}
+
+
+class IdentityCheck(StrEnum):
+    """本人確認の方法 recorded with every request (controls.md C-22 by analogy)."""
+
+    MYNUMBER_CARD = "mynumber_card"
+    DRIVERS_LICENSE = "drivers_license"
+    PASSPORT = "passport"
+    RESIDENCE_CARD = "residence_card"
+    OTHER_PHOTO_ID = "other_photo_id"
+    TWO_DOCUMENTS = "two_documents"
+    OFFICIAL_REQUEST_FORM = "official_request_form"
+
+    @property
+    def label(self) -> str:
+        return _IDENTITY_LABELS[self]
+
+
+_IDENTITY_LABELS = {
+    IdentityCheck.MYNUMBER_CARD: "個人番号カード",
+    IdentityCheck.DRIVERS_LICENSE: "運転免許証",
+    IdentityCheck.PASSPORT: "旅券",
+    IdentityCheck.RESIDENCE_CARD: "在留カード・特別永住者証明書",
+    IdentityCheck.OTHER_PHOTO_ID: "その他の写真付き公的証明書",
+    IdentityCheck.TWO_DOCUMENTS: "健康保険証等の書類2点",
+    IdentityCheck.OFFICIAL_REQUEST_FORM: "公用請求書（職員証等）",
+}
+
+
+class ThirdPartyPurpose(StrEnum):
+    """The grounds a third party may name (住基法12条の3第1項各号・第2項)."""
+
+    RIGHTS_OR_DUTIES = "rights_or_duties"  # 自己の権利を行使し、又は自己の義務を履行するため
+    SUBMISSION_TO_AUTHORITY = "submission_to_authority"  # 国又は地方公共団体の機関に提出するため
+    OTHER_LEGITIMATE = "other_legitimate"  # その他正当な理由
+    DESIGNATED_PROFESSIONAL = "designated_professional"  # 特定事務受任者（弁護士等）の受任事件
+
+    @property
+    def label(self) -> str:
+        return _PURPOSE_LABELS[self]
+
+
+_PURPOSE_LABELS = {
+    ThirdPartyPurpose.RIGHTS_OR_DUTIES: "自己の権利行使・義務履行（12条の3第1項1号）",
+    ThirdPartyPurpose.SUBMISSION_TO_AUTHORITY: "国・地方公共団体の機関への提出（同項2号）",
+    ThirdPartyPurpose.OTHER_LEGITIMATE: "その他正当な理由（同項3号）",
+    ThirdPartyPurpose.DESIGNATED_PROFESSIONAL: "特定事務受任者の受任事件（同条第2項）",
+}
+
+
+@dataclass(frozen=True)
+class CertificateOptions:
+    """What to print (standard 5.1-a/b). For a whole household, one of ``atena_numbers`` names it."""
+
+    kind: CertificateKind = CertificateKind.COPY
+    layout: Layout = Layout.HOUSEHOLD
+    atena_numbers: tuple[str, ...] = ()
+    whole_household: bool = True
+    with_history: bool = False
+    show_head_and_relationship: bool = True
+    show_honseki: bool = False
+    show_juminhyo_code: bool = False
+    show_individual_number: bool = False
+    show_foreign_items: bool = True
+    omit_katagaki: bool = False
+    copies: int = 1
+
+    def as_record(self) -> dict[str, object]:
+        """The options as the 交付履歴 stores them (no personal data besides the subjects' 宛名番号)."""
+        return {
+            "kind": self.kind.value,
+            "layout": self.layout.value,
+            "whole_household": self.whole_household,
+            "with_history": self.with_history,
+            "show_head_and_relationship": self.show_head_and_relationship,
+            "show_honseki": self.show_honseki,
+            "show_juminhyo_code": self.show_juminhyo_code,
+            "show_individual_number": self.show_individual_number,
+            "show_foreign_items": self.show_foreign_items,
+            "omit_katagaki": self.omit_katagaki,
+            "copies": self.copies,
+        }
+
+
+@dataclass(frozen=True)
+class CertificateRequest:
+    """Who asks, how they were identified, and why (住基法12条–12条の3; controls.md C-35)."""
+
+    requester_class: RequesterClass
+    identity_check: IdentityCheck
+    requester_name: str = ""
+    power_of_attorney_checked: bool = False
+    third_party_purpose: ThirdPartyPurpose | None = None
+    purpose_detail: str = ""  # 利用目的の内容 (third parties) / 請求事由 (公用)
+    request_reason: str = ""  # 請求理由 (required with a 個人番号)
+    submit_to: str = ""  # 提出先 (required with a 個人番号)
+    alerts_acknowledged: bool = False
+
+    @property
+    def official_use(self) -> bool:
+        """Whether the copy carries 「公用」 (standard 5.7-a)."""
+        return self.requester_class is RequesterClass.OFFICIAL
+
+
+def check_request(request: CertificateRequest, options: CertificateOptions) -> None:
+    """Refuse a request the rules do not allow; each refusal names the rule (C-22, C-35, 住基法12条の3)."""
+    if not 1 <= options.copies <= 10:
+        raise refusal(
+            "copies", "通数は1から10までです。", "通数を直してください。", "certificates.copies_range"
+        )
+    if not options.atena_numbers:
+        # The whole household is found from any one member; a part needs every member named.
+        raise refusal(
+            "atena_numbers",
+            "証明する方が選ばれていません。",
+            "記載する方の宛名番号を入力してください（世帯全員の場合はどなたか一人）。",
+            "certificates.no_subject",
+        )
+    if options.omit_katagaki and not options.kind.states_items:
+        # 5.4-a: 方書 is always printed; only a 記載事項証明書 may leave it off, on request.
+        raise refusal(
+            "omit_katagaki",
+            "方書を省略できるのは記載事項証明書だけです。",
+            "方書を記載するか、記載事項証明書を選んでください。",
+            "certificates.katagaki_required",
+        )
+    who = request.requester_class
+    if who in (RequesterClass.AGENT, RequesterClass.THIRD_PARTY, RequesterClass.OFFICIAL) and not (
+        request.requester_name.strip()
+    ):
+        raise refusal(
+            "requester_name",
+            "代理人・第三者・公用の請求では請求者の氏名（機関名）の記録が必要です。",
+            "請求者の氏名または機関名を入力してください。",
+            "certificates.requester_name_required",
+        )
+    if who is RequesterClass.AGENT and not request.power_of_attorney_checked:
+        raise refusal(
+            "power_of_attorney_checked",
+            "代理人による請求には委任状の確認が必要です。",
+            "委任状を確認し、確認済みにしてください。",
+            "certificates.power_of_attorney_required",
+        )
+    if who is RequesterClass.THIRD_PARTY and (
+        request.third_party_purpose is None or not request.purpose_detail.strip()
+    ):
+        raise refusal(
+            "third_party_purpose",
+            "第三者による請求は、住民基本台帳法第12条の3に定める利用目的とその内容が必要です。",
+            "利用目的の区分と具体的な内容を入力してください。",
+            "certificates.third_party_purpose_required",
+        )
+    if who is RequesterClass.OFFICIAL and not request.purpose_detail.strip():
+        raise refusal(
+            "purpose_detail",
+            "公用請求には請求事由の記録が必要です（住民基本台帳法第12条の2）。",
+            "公用請求書に記載された請求事由を入力してください。",
+            "certificates.official_reason_required",
+        )
+    if options.show_individual_number:
+        _check_individual_number(request)
+    if options.show_juminhyo_code and who is RequesterClass.THIRD_PARTY:
+        raise refusal(
+            "show_juminhyo_code",
+            "第三者の請求では住民票コードを記載できません（住民基本台帳法第12条の3）。",
+            "住民票コードを「省略」にしてください。",
+            "certificates.juminhyo_code_not_for_third_party",
+        )
+
+
+def _check_individual_number(request: CertificateRequest) -> None:
+    """個人番号 only for the person or a member of the same household, with reason and recipient (C-35)."""
+    if request.requester_class not in (RequesterClass.SELF, RequesterClass.SAME_HOUSEHOLD):
+        raise refusal(
+            "show_individual_number",
+            "個人番号入りの写しは、本人または同一世帯の方の請求に限り交付できます。",
+            "個人番号を「省略」にするか、本人・同一世帯の方から請求を受けてください。",
+            "certificates.individual_number_requester",
+        )
+    if not request.request_reason.strip() or not request.submit_to.strip():
+        raise refusal(
+            "request_reason",
+            "個人番号入りの写しには請求理由と提出先の記録が必要です。",
+            "請求理由と提出先を入力してください。",
+            "certificates.individual_number_reason_required",
+        )
+
+
+# A fee table maps a kind's value to yen per copy (通); 公用 is free (手数料条例 practice).
+FeeTable = Mapping[str, int]
+DEFAULT_FEES: dict[str, int] = {kind.value: 300 for kind in CertificateKind}
+
+
+def fee_for(kind: CertificateKind, *, units: int, requester_class: RequesterClass, table: FeeTable) -> int:
+    """The fee in yen: per certificate unit (one 世帯連記式 copy or one 個人票) times the table's price."""
+    if requester_class is RequesterClass.OFFICIAL:
+        return 0
+    if kind.value not in table:
+        raise refusal(
+            "kind",
+            "この証明書の手数料が設定されていません。",
+            "手数料表（JUMIN_CERTIFICATE_FEES）を設定してください。",
+            "certificates.fee_missing",
+        )
+    return int(table[kind.value]) * units
+
+
+def certification_text(kind: CertificateKind, layout: Layout, *, whole_household: bool) -> str:
+    """認証文, printed on the last page only (standard 5.1-c)."""
+    if kind is CertificateKind.STATED_ITEMS:
+        return "上記のとおり住民票に記載されていることを証明する。"
+    if kind is CertificateKind.REMOVED_STATED_ITEMS:
+        return "上記のとおり除かれた住民票に記載されていることを証明する。"
+    if kind is CertificateKind.REMOVED_COPY:
+        return "この写しは、除かれた住民票の原本と相違ないことを証明する。"
+    if layout is Layout.PERSONAL:
+        return "この写しは、住民票の原本と相違ないことを証明する。"
+    if whole_household:
+        return "この写しは、世帯全員の住民票の原本と相違ないことを証明する。"
+    return "この写しは、世帯の一部の住民票の原本と相違ないことを証明する。"
+
+
+def split_sheets(items: Sequence[_T], per_sheet: int) -> list[list[_T]]:
+    """Items in sheets of ``per_sheet`` (the last may be shorter); never zero sheets."""
+    if per_sheet < 1:
+        raise ValueError("per_sheet must be positive")
+    if not items:
+        return [[]]
+    return [list(items[i : i + per_sheet]) for i in range(0, len(items), per_sheet)]
+
+
+@dataclass(frozen=True)
+class IssueNumber:
+    """発行番号 (standard 5.5-a, algorithms.md §E): six stored fields, printed as one line."""
+
+    issue_date: date
+    municipality: str
+    terminal: str
+    printer: str
+    serial: int
+    page: int
+    pages: int
+
+    def __post_init__(self) -> None:
+        if self.serial < 1 or not 1 <= self.page <= self.pages:
+            raise ValueError("serial must be positive and page within 1..pages")
+
+    @property
+    def copy_number(self) -> str:
+        """Everything but page/total: the same on every page of one copy, unique per copy."""
+        parts = [self.issue_date.strftime("%Y%m%d"), self.municipality, self.terminal, self.printer]
+        parts.append(f"{self.serial:0{SERIAL_MIN_DIGITS}d}")
+        # A blank terminal or printer is left out together with its separator (§E rules).
+        return " ".join(part for part in parts if part)
+
+    def text(self) -> str:
+        """The printed line, e.g. ``20250404 日野市 本庁1 プリンタ001 011 1/4``."""
+        return f"{self.copy_number} {self.page}/{self.pages}"
+
+
+class CertifierRole(StrEnum):
+    """認証者: the mayor (市区町村長) or the acting officer (職務代理者), standard 1.3.9-a."""
+
+    MAYOR = "mayor"
+    ACTING = "acting"
+
+
+@dataclass(frozen=True)
+class CertifierPeriod:
+    """One registered certifier and the period they certify in (``valid_to`` None: open-ended)."""
+
+    key: int
+    role: CertifierRole
+    valid_from: date
+    valid_to: date | None
+
+    def covers(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+def certifier_on(periods: Iterable[CertifierPeriod], day: date) -> int:
+    """The key of the certifier for ``day``: an acting officer whose period covers it, else the mayor.
+
+    The switch is automatic over the registered acting period (standard 1.3.9-a, 5.6-a). Several
+    matches of one role: the latest start wins, so a newly registered row supersedes an open-ended one.
+    """
+    covering = [p for p in periods if p.covers(day)]
+    for role in (CertifierRole.ACTING, CertifierRole.MAYOR):
+        candidates = [p for p in covering if p.role is role]
+        if candidates:
+            return max(candidates, key=lambda p: (p.valid_from, p.key)).key
+    raise DomainError(
+        field="certifier",
+        reason="この日付に有効な認証者（市区町村長または職務代理者）が登録されていません。",
+        remedy="認証者マスタに市区町村長と在任期間を登録してください。",
+        code="certificates.no_certifier",
+    )

@@ -1,0 +1,96 @@
+"""Messaging settings with their defaults (docs/network.md, docs/operations.md).
+
+Each value can be set in Django settings or the environment; read through these functions, never at
+import time, so tests can override them.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from django.conf import settings
+
+from jumin.messaging.envelope import NodeRef
+from jumin.messaging.identity import LocalNode, create_ca, init_node, load_node
+
+_lock = threading.Lock()
+_cache: dict[tuple[str, int], LocalNode] = {}
+
+
+def _int(name: str, default: int) -> int:
+    value = getattr(settings, name, None)
+    if value is None:
+        value = os.environ.get(name)
+    return default if value is None else int(value)
+
+
+def node_dir() -> Path:
+    """This node's key and peer directory (``JUMIN_NODE_DIR``, default ``var/node``)."""
+    configured = getattr(settings, "JUMIN_NODE_DIR", None)
+    return Path(configured) if configured else Path(settings.VAR_DIR) / "node"
+
+
+def node_listen() -> tuple[str, int]:
+    """Host and port of the node port (mutual TLS), ``JUMIN_NODE_LISTEN``, default 127.0.0.1:8443."""
+    value = str(getattr(settings, "JUMIN_NODE_LISTEN", "") or "127.0.0.1:8443")
+    host, _, port = value.rpartition(":")
+    return host or "127.0.0.1", int(port)
+
+
+def max_attempts() -> int:
+    """A message refused for a passing reason (or failing its handler) this often is set aside. Default 8."""
+    return max(1, _int("JUMIN_MESSAGING_MAX_ATTEMPTS", 8))
+
+
+def backoff_base_seconds() -> int:
+    """The first retry waits this long; each further retry doubles it. Default 2."""
+    return max(0, _int("JUMIN_MESSAGING_BACKOFF_BASE", 2))
+
+
+def backoff_cap_seconds() -> int:
+    """No retry waits longer than this. Default 300 (5 minutes)."""
+    return max(1, _int("JUMIN_MESSAGING_BACKOFF_CAP", 300))
+
+
+def hold_window() -> int:
+    """How far beyond the last applied 更新順番号 a message may be held; further is refused. Default 1000."""
+    return max(1, _int("JUMIN_MESSAGING_HOLD_WINDOW", 1000))
+
+
+def lease_seconds() -> int:
+    """How long one delivery worker owns a peer's queue before another may take over. Default 60."""
+    return max(1, _int("JUMIN_MESSAGING_LEASE_SECONDS", 60))
+
+
+def batch_size() -> int:
+    """Messages sent to one peer per delivery round. Default 100."""
+    return max(1, _int("JUMIN_MESSAGING_BATCH", 100))
+
+
+def clock_skew_seconds() -> int:
+    """A message created further in the future than this is refused as a replay. Default 300."""
+    return max(0, _int("JUMIN_MESSAGING_CLOCK_SKEW", 300))
+
+
+def local_node() -> LocalNode:
+    """This node's identity and peers, re-read when peers.json changes.
+
+    In demo and test mode a missing node directory is created on first use with a private CA of its
+    own (like the audit and 個人番号 keys); outside demo mode it must exist (`jumin node init`).
+    """
+    directory = node_dir()
+    with _lock:
+        if not (directory / "node.json").exists() and getattr(settings, "JUMIN_DEMO", False):
+            ref = NodeRef(kind=settings.JUMIN_NODE_KIND, code=settings.JUMIN_NODE_CODE)
+            create_ca(directory / "demo-ca", name=f"Jumin demo CA for {ref}")
+            init_node(directory, ref, ca_dir=directory / "demo-ca")
+        peers = directory / "peers.json"
+        key = (str(directory), peers.stat().st_mtime_ns if peers.exists() else 0)
+        node = _cache.get(key)
+        if node is None:
+            node = load_node(directory)
+            _cache.clear()
+            _cache[key] = node
+        return node

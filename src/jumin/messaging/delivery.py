@@ -1,0 +1,249 @@
+"""The delivery worker's rounds: send due outbox messages, re-request gaps (docs/network.md).
+
+No database transaction is open while a peer is being called: each outcome is written in its own
+short transaction, so a worker killed at any point loses nothing (an unacknowledged message is sent
+again and the receiver recognises it by id).
+
+One worker at a time owns a peer's queue, through a lease on its ``PeerLink`` row, so messages of
+one subject leave in 更新順番号 order even with several workers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from jumin.audit.actions import AuditAction, Outcome
+from jumin.messaging import conf
+from jumin.messaging.envelope import Reason
+from jumin.messaging.identity import LocalNode, Peer
+from jumin.messaging.messages import RESEND_REQUEST
+from jumin.messaging.models import InboxMessage, InboxStream, OutboxMessage, PeerLink
+from jumin.messaging.services import (
+    audit_event,
+    backoff,
+    control_envelope,
+    missing_seqs,
+    record_resend_request,
+)
+from jumin.messaging.tls import PeerResponse, PeerUnreachable, client_context, post
+
+logger = logging.getLogger("jumin.messaging")
+
+INBOX_PATH = "/node/inbox"
+DELIVERED_STATUSES = frozenset({"applied", "stored", "duplicate"})
+# Refusals that say "fix the configuration" (keys, peer lists): the link backs off, messages wait.
+LINK_REASONS = frozenset({Reason.UNKNOWN_PEER, Reason.SIGNATURE})
+
+
+@dataclass
+class DeliveryReport:
+    """What one round did."""
+
+    delivered: int = 0
+    retried: int = 0
+    poisoned: int = 0
+    unreachable: list[str] = field(default_factory=list)
+    resend_requests: int = 0
+
+
+def worker_id() -> str:
+    """Who holds a lease: host and process id."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}"
+
+
+def _link(peer: Peer) -> PeerLink:
+    link, _ = PeerLink.objects.get_or_create(kind=peer.ref.kind, code=peer.ref.code)
+    return link
+
+
+def _acquire(link: PeerLink, owner: str, now: datetime) -> bool:
+    taken = PeerLink.objects.filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now) | Q(lease_owner=owner), pk=link.pk
+    ).update(lease_owner=owner, lease_until=now + timedelta(seconds=conf.lease_seconds()))
+    return taken == 1
+
+
+def _release(link: PeerLink, owner: str) -> None:
+    PeerLink.objects.filter(pk=link.pk, lease_owner=owner).update(lease_owner="", lease_until=None)
+
+
+def _link_failed(peer: Peer, reason: str, now: datetime) -> None:
+    with transaction.atomic():
+        link = PeerLink.objects.select_for_update().get(kind=peer.ref.kind, code=peer.ref.code)
+        was_up = link.consecutive_failures == 0
+        link.consecutive_failures += 1
+        link.last_failure_at = now
+        link.last_error = reason[:200]
+        link.next_attempt_at = now + backoff(link.consecutive_failures)
+        link.save(update_fields=["consecutive_failures", "last_failure_at", "last_error", "next_attempt_at"])
+        if was_up:
+            # Audited and alerted once per outage; the retries in between only move the backoff.
+            audit_event(
+                AuditAction.NODE_LINK_DOWN,
+                subject_id=str(peer.ref),
+                reason=f"peer {peer.ref} unreachable",
+                outcome=Outcome.REFUSED,
+                outcome_reason=reason,
+            )
+            logger.error("ALERT peer %s unreachable (%s); retrying with backoff", peer.ref, reason)
+
+
+def _link_succeeded(peer: Peer, now: datetime) -> None:
+    with transaction.atomic():
+        link = PeerLink.objects.select_for_update().get(kind=peer.ref.kind, code=peer.ref.code)
+        if link.consecutive_failures:
+            audit_event(
+                AuditAction.NODE_LINK_UP,
+                subject_id=str(peer.ref),
+                reason=f"peer {peer.ref} reachable again after {link.consecutive_failures} failed attempts",
+            )
+            logger.info("peer %s reachable again", peer.ref)
+        link.consecutive_failures = 0
+        link.last_success_at = now
+        link.last_error = ""
+        link.next_attempt_at = None
+        link.save(update_fields=["consecutive_failures", "last_success_at", "last_error", "next_attempt_at"])
+
+
+def _delivered(row: OutboxMessage, response: PeerResponse, now: datetime) -> None:
+    with transaction.atomic():
+        row.status = OutboxMessage.Status.DELIVERED
+        row.delivered_at = row.last_attempt_at = now
+        row.attempts += 1
+        row.receipt = str(response.body.get("status"))[:16]
+        row.last_error = ""
+        row.save(
+            update_fields=["status", "delivered_at", "last_attempt_at", "attempts", "receipt", "last_error"]
+        )
+        audit_event(
+            AuditAction.NODE_MESSAGE_DELIVER,
+            subject_id=str(row.message_id),
+            reason=f"{row.type} to {row.receiver_kind}:{row.receiver_code} seq {row.seq}: {row.receipt}",
+        )
+
+
+def _refused(row: OutboxMessage, reason: str, detail: str, now: datetime, *, permanent: bool) -> bool:
+    """Count a refused attempt; set the message aside if permanent or out of attempts. True if set aside."""
+    with transaction.atomic():
+        row.attempts += 1
+        row.last_attempt_at = now
+        row.last_error = f"{reason}: {detail}"[:200]
+        poison = permanent or row.attempts >= conf.max_attempts()
+        row.status = OutboxMessage.Status.POISON if poison else OutboxMessage.Status.PENDING
+        row.next_attempt_at = now + backoff(row.attempts)
+        row.save(update_fields=["attempts", "last_attempt_at", "last_error", "status", "next_attempt_at"])
+        audit_event(
+            AuditAction.NODE_MESSAGE_QUARANTINE if poison else AuditAction.NODE_MESSAGE_REFUSE,
+            subject_id=str(row.message_id),
+            reason=f"{row.type} to {row.receiver_kind}:{row.receiver_code} seq {row.seq}: {detail}",
+            outcome=Outcome.REFUSED,
+            outcome_reason=reason,
+        )
+    if poison:
+        logger.error("ALERT outbox message %s set aside: %s", row.message_id, reason)
+    return poison
+
+
+def _deliver_to(node: LocalNode, peer: Peer, now: datetime, report: DeliveryReport) -> None:
+    context = client_context(node.files)
+    rows = OutboxMessage.objects.filter(
+        receiver_kind=peer.ref.kind, receiver_code=peer.ref.code, status=OutboxMessage.Status.PENDING
+    ).order_by("id")[: conf.batch_size()]
+    waiting: set[str] = set()  # subjects with an earlier message still due later: keep their order
+    reached = False
+    for row in rows:
+        if row.subject_key in waiting:
+            continue
+        if row.next_attempt_at > now:
+            waiting.add(row.subject_key)
+            continue
+        try:
+            response = post(peer, INBOX_PATH, row.token.encode("ascii"), context)
+        except PeerUnreachable as error:
+            _link_failed(peer, error.reason, now)
+            report.unreachable.append(str(peer.ref))
+            return
+        status, reason = response.body.get("status"), str(response.body.get("reason", ""))
+        if not reached and reason not in LINK_REASONS:
+            _link_succeeded(peer, now)
+            reached = True
+        detail = str(response.body.get("detail", ""))[:150]
+        if response.status in (200, 202) and status in DELIVERED_STATUSES:
+            _delivered(row, response, now)
+            report.delivered += 1
+        elif status == "refused" and reason in LINK_REASONS:
+            _link_failed(peer, f"refused: {reason}", now)
+            report.unreachable.append(str(peer.ref))
+            return
+        else:
+            permanent = status == "refused" and reason not in Reason.RETRYABLE
+            if _refused(row, reason or f"http_{response.status}", detail, now, permanent=permanent):
+                report.poisoned += 1
+            else:
+                report.retried += 1
+                waiting.add(row.subject_key)
+
+
+def deliver_due(
+    node: LocalNode | None = None, *, now: datetime | None = None, owner: str = ""
+) -> DeliveryReport:
+    """One delivery round over every configured peer whose backoff has passed."""
+    node = node or conf.local_node()
+    now = now or timezone.now()
+    owner = owner or worker_id()
+    report = DeliveryReport()
+    for peer in node.peers.values():
+        link = _link(peer)
+        if link.next_attempt_at is not None and link.next_attempt_at > now:
+            continue
+        if not _acquire(link, owner, now):
+            continue
+        try:
+            _deliver_to(node, peer, now, report)
+        finally:
+            _release(link, owner)
+    return report
+
+
+def request_missing(node: LocalNode | None = None, *, now: datetime | None = None) -> int:
+    """Ask senders again for 更新順番号 missing below held messages (with backoff per subject)."""
+    node = node or conf.local_node()
+    now = now or timezone.now()
+    context = None
+    sent = 0
+    held = InboxMessage.objects.filter(status=InboxMessage.Status.HELD).values_list(
+        "sender_kind", "sender_code", "subject_key"
+    )
+    for sender_kind, sender_code, subject in sorted(set(held)):
+        stream = InboxStream.objects.get(
+            sender_kind=sender_kind, sender_code=sender_code, subject_key=subject
+        )
+        if stream.resend_requested_at and now < stream.resend_requested_at + backoff(stream.resend_requests):
+            continue
+        seqs = missing_seqs(stream)
+        peer = next(
+            (p for p in node.peers.values() if (p.ref.kind, p.ref.code) == (sender_kind, sender_code)), None
+        )
+        if not seqs or peer is None:
+            continue
+        context = context or client_context(node.files)
+        token = control_envelope(node, peer.ref, RESEND_REQUEST, {"subject": subject, "seqs": seqs})
+        try:
+            response = post(peer, INBOX_PATH, token.encode("ascii"), context)
+            ok = response.body.get("status") in ("accepted", "duplicate")
+        except PeerUnreachable:
+            ok = False
+        record_resend_request(stream, seqs, now, sent=ok)
+        sent += int(ok)
+        if ok:
+            logger.info("asked %s again for %s", peer.ref, json.dumps(seqs[:10]))
+    return sent

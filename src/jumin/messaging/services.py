@@ -1,0 +1,467 @@
+"""Outbox and inbox: the state changes of node-to-node messaging (docs/network.md).
+
+* ``enqueue`` stores a signed message in the caller's transaction (transactional outbox) with the
+  next 更新順番号 of its (receiver, subject) stream.
+* ``receive`` checks a message from a peer (signature, schema, route, replay, ordering), stores it
+  once, and applies every message of the subject that is now in order. Refusals carry a
+  machine-readable reason for the sender and are audited.
+* ``retry_held`` re-runs handlers that failed for a passing reason.
+
+Every write is audited in its own transaction (architecture.md §3 rule 5); the actor is the node.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from jumin.audit.actions import AuditAction, Outcome
+from jumin.audit.services import record_event
+from jumin.domain.errors import DomainError, refusal
+from jumin.messaging import conf, handlers
+from jumin.messaging.envelope import (
+    CONTROL_SUBJECT,
+    Envelope,
+    EnvelopeRefused,
+    NodeRef,
+    Reason,
+    decode_verified,
+    new_envelope,
+    open_envelope,
+    sign_envelope,
+    token_digest,
+)
+from jumin.messaging.identity import LocalNode
+from jumin.messaging.messages import RESEND_REQUEST
+from jumin.messaging.models import InboxMessage, InboxStream, OutboxMessage, OutboxSequence, PeerLink
+
+logger = logging.getLogger("jumin.messaging")
+
+SUBJECT_TYPE = "node_message"
+HTTP_STATUS = {
+    Reason.SCHEMA: 400,
+    Reason.SIGNATURE: 401,
+    Reason.UNKNOWN_PEER: 403,
+    Reason.MISDIRECTED: 421,
+    Reason.REPLAY: 409,
+    Reason.ORDERING: 409,
+}
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """The answer to a sender: ``applied``, ``stored`` (held for its turn), ``duplicate``, ``accepted``
+    (a control message) or ``refused`` with a ``Reason`` code."""
+
+    status: str
+    message_id: str = ""
+    reason: str = ""
+    detail: str = ""
+    missing: tuple[int, ...] = ()
+
+    @property
+    def http_status(self) -> int:
+        if self.status == "refused":
+            return HTTP_STATUS.get(self.reason, 400)
+        return 202 if self.status == "stored" else 200
+
+    def as_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"status": self.status, "id": self.message_id}
+        if self.reason:
+            body["reason"] = self.reason
+            body["detail"] = self.detail
+        if self.missing:
+            body["missing"] = list(self.missing)
+        return body
+
+
+def backoff(attempt: int) -> timedelta:
+    """Exponential backoff: base × 2^(attempt − 1), capped (docs/network.md "Failure handling")."""
+    base, cap = conf.backoff_base_seconds(), conf.backoff_cap_seconds()
+    return timedelta(seconds=min(cap, base * 2 ** max(0, min(attempt - 1, 30))))
+
+
+def audit_event(
+    action: AuditAction,
+    *,
+    subject_id: str,
+    reason: str,
+    outcome: Outcome = Outcome.DONE,
+    outcome_reason: str = "",
+    actor: Any | None = None,
+) -> None:
+    """One audit entry about a message, a peer or a connection, with the node as the actor."""
+    record_event(
+        actor=actor,
+        action=action,
+        subject_type=SUBJECT_TYPE,
+        subject_id=subject_id,
+        reason=reason[:400],
+        outcome=outcome,
+        outcome_reason=outcome_reason[:400],
+    )
+
+
+def _next_seq(receiver: NodeRef, subject: str) -> int:
+    """Allocate the next 更新順番号 atomically (one upsert; safe with concurrent writers on both engines)."""
+    table = OutboxSequence._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (receiver_kind, receiver_code, subject_key, last_seq) "  # noqa: S608
+            f"VALUES (%s, %s, %s, 1) "
+            f"ON CONFLICT (receiver_kind, receiver_code, subject_key) "
+            f"DO UPDATE SET last_seq = {table}.last_seq + 1 RETURNING last_seq",
+            [receiver.kind, receiver.code, subject],
+        )
+        return int(cursor.fetchone()[0])
+
+
+def enqueue(
+    *,
+    message_type: str,
+    receiver: NodeRef,
+    subject: str,
+    payload: dict[str, Any],
+    actor: Any | None = None,
+    node: LocalNode | None = None,
+) -> OutboxMessage:
+    """Store a signed message for ``receiver`` in the caller's open transaction (transactional outbox).
+
+    The message leaves only if the caller's change commits, and it leaves exactly as signed here.
+    Refuses (DomainError) an unknown receiver or type and a payload its type's schema refuses.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("enqueue() must be called inside the transaction of the change it reports")
+    node = node or conf.local_node()
+    if node.peer(receiver) is None:
+        raise refusal(
+            "receiver",
+            "宛先ノードが連携先に登録されていません。",
+            "peers.json に宛先を登録してください。",
+            "messaging.unknown_receiver",
+        )
+    registered = handlers.lookup(message_type)
+    if registered is None or message_type.startswith("messaging."):
+        raise refusal(
+            "type",
+            "未登録のメッセージ種類です。",
+            "messages.py で登録してください。",
+            "messaging.unknown_type",
+        )
+    registered.validate(payload)
+    try:
+        envelope = new_envelope(
+            type=message_type,
+            sender=node.ref,
+            receiver=receiver,
+            subject=subject,
+            seq=_next_seq(receiver, subject),
+            payload=payload,
+        )
+    except EnvelopeRefused as error:
+        raise refusal(
+            "envelope", error.detail, "対象キーと内容を確認してください。", "messaging.envelope"
+        ) from None
+    row = OutboxMessage.objects.create(
+        message_id=envelope.id,
+        receiver_kind=receiver.kind,
+        receiver_code=receiver.code,
+        type=message_type,
+        subject_key=subject,
+        seq=envelope.seq,
+        created_at=envelope.created,
+        token=sign_envelope(envelope, node.signing_key),
+        next_attempt_at=envelope.created,
+    )
+    audit_event(
+        AuditAction.NODE_MESSAGE_ENQUEUE,
+        subject_id=envelope.id,
+        reason=f"{message_type} to {receiver} seq {envelope.seq}",
+        actor=actor,
+    )
+    return row
+
+
+def refuse(peer: NodeRef | None, digest: str, error: EnvelopeRefused, message_id: str = "") -> Receipt:
+    """Audit a refused message (its own transaction, so it survives) and answer with the reason."""
+    with transaction.atomic():
+        audit_event(
+            AuditAction.NODE_MESSAGE_REFUSE,
+            subject_id=message_id or f"sha256:{digest[:48]}",
+            reason=f"from {peer or 'unidentified'}: {error.detail}",
+            outcome=Outcome.REFUSED,
+            outcome_reason=error.reason,
+        )
+    logger.warning("message refused from %s: %s", peer or "unidentified", error.reason)
+    return Receipt(status="refused", message_id=message_id, reason=error.reason, detail=error.detail)
+
+
+def _check(node: LocalNode, peer: NodeRef, envelope: Envelope, now: datetime) -> None:
+    if envelope.sender != peer:
+        raise EnvelopeRefused(Reason.UNKNOWN_PEER, "送信元が接続元のノードと一致しません。")
+    if envelope.receiver != node.ref:
+        raise EnvelopeRefused(Reason.MISDIRECTED, "このノード宛てのメッセージではありません。")
+    if envelope.created > now + timedelta(seconds=conf.clock_skew_seconds()):
+        raise EnvelopeRefused(Reason.REPLAY, "作成日時が未来です。")
+    registered = handlers.lookup(envelope.type)
+    if registered is None:
+        raise EnvelopeRefused(Reason.SCHEMA, "未登録のメッセージ種類です。")
+    try:
+        registered.validate(envelope.payload)
+    except DomainError as error:
+        raise EnvelopeRefused(Reason.SCHEMA, error.reason) from None
+
+
+def receive(node: LocalNode, peer: NodeRef | None, token: bytes, *, now: datetime | None = None) -> Receipt:
+    """Check, store and (in order) apply one message from ``peer``, the node its TLS certificate names."""
+    now = now or timezone.now()
+    digest = token_digest(token)
+    configured = node.peer(peer) if peer is not None else None
+    if configured is None:
+        return refuse(
+            peer, digest, EnvelopeRefused(Reason.UNKNOWN_PEER, "連携先として登録されていないノードです。")
+        )
+    envelope: Envelope | None = None
+    try:
+        envelope = open_envelope(token, configured.keys)
+        _check(node, configured.ref, envelope, now)
+        with transaction.atomic():
+            if envelope.is_control:
+                return _receive_control(configured.ref, envelope, token, digest, now)
+            return _store_and_apply(envelope, token, digest, now)
+    except EnvelopeRefused as error:
+        return refuse(configured.ref, digest, error, envelope.id if envelope else "")
+
+
+def _inbox_row(envelope: Envelope, token: bytes, digest: str, now: datetime, status: str) -> InboxMessage:
+    return InboxMessage.objects.create(
+        message_id=envelope.id,
+        sender_kind=envelope.sender.kind,
+        sender_code=envelope.sender.code,
+        type=envelope.type,
+        subject_key=envelope.subject,
+        seq=envelope.seq,
+        created_at=envelope.created,
+        received_at=now,
+        token=token.decode("ascii"),
+        token_digest=digest,
+        status=status,
+        applied_at=now if status == InboxMessage.Status.APPLIED else None,
+    )
+
+
+def _duplicate(envelope: Envelope, digest: str) -> Receipt | None:
+    known = InboxMessage.objects.filter(message_id=envelope.id).values_list("token_digest", flat=True).first()
+    if known is None:
+        return None
+    if known != digest:
+        raise EnvelopeRefused(Reason.REPLAY, "同じIDで内容の異なるメッセージです。")
+    return Receipt(status="duplicate", message_id=envelope.id)
+
+
+def _lock_stream(sender: NodeRef, subject: str) -> InboxStream:
+    table = InboxStream._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (sender_kind, sender_code, subject_key, last_applied_seq, resend_requests) "  # noqa: S608
+            f"VALUES (%s, %s, %s, 0, 0) ON CONFLICT (sender_kind, sender_code, subject_key) DO NOTHING",
+            [sender.kind, sender.code, subject],
+        )
+    return InboxStream.objects.select_for_update().get(
+        sender_kind=sender.kind, sender_code=sender.code, subject_key=subject
+    )
+
+
+def _store_and_apply(envelope: Envelope, token: bytes, digest: str, now: datetime) -> Receipt:
+    duplicate = _duplicate(envelope, digest)
+    if duplicate is not None:
+        return duplicate
+    stream = _lock_stream(envelope.sender, envelope.subject)
+    if envelope.seq <= stream.last_applied_seq:
+        raise EnvelopeRefused(Reason.REPLAY, "適用済みの更新順番号です。")
+    same_seq = InboxMessage.objects.filter(
+        sender_kind=envelope.sender.kind,
+        sender_code=envelope.sender.code,
+        subject_key=envelope.subject,
+        seq=envelope.seq,
+    )
+    if same_seq.exists():
+        raise EnvelopeRefused(Reason.REPLAY, "同じ更新順番号の別メッセージを受信済みです。")
+    if envelope.seq > stream.last_applied_seq + conf.hold_window():
+        raise EnvelopeRefused(Reason.ORDERING, "更新順番号が先に進みすぎています。後で再送してください。")
+    row = _inbox_row(envelope, token, digest, now, InboxMessage.Status.HELD)
+    audit_event(
+        AuditAction.NODE_MESSAGE_RECEIVE,
+        subject_id=envelope.id,
+        reason=f"{envelope.type} from {envelope.sender} seq {envelope.seq}",
+    )
+    _drain(stream, now)
+    row.refresh_from_db(fields=["status"])
+    if row.status == InboxMessage.Status.APPLIED:
+        return Receipt(status="applied", message_id=envelope.id)
+    return Receipt(status="stored", message_id=envelope.id, missing=tuple(missing_seqs(stream)))
+
+
+def missing_seqs(stream: InboxStream, limit: int = 100) -> list[int]:
+    """The 更新順番号 below the highest held one that this node has not received."""
+    held = set(
+        InboxMessage.objects.filter(
+            sender_kind=stream.sender_kind, sender_code=stream.sender_code, subject_key=stream.subject_key
+        )
+        .exclude(status=InboxMessage.Status.APPLIED)
+        .values_list("seq", flat=True)
+    )
+    if not held:
+        return []
+    gaps = (seq for seq in range(stream.last_applied_seq + 1, max(held)) if seq not in held)
+    return [seq for _, seq in zip(range(limit), gaps, strict=False)]
+
+
+def _drain(stream: InboxStream, now: datetime) -> int:
+    """Apply held messages while the next 更新順番号 is at hand; the stream row is locked by the caller."""
+    applied = 0
+    while True:
+        row = InboxMessage.objects.filter(
+            sender_kind=stream.sender_kind,
+            sender_code=stream.sender_code,
+            subject_key=stream.subject_key,
+            seq=stream.last_applied_seq + 1,
+            status=InboxMessage.Status.HELD,
+        ).first()
+        if row is None:
+            return applied
+        envelope = decode_verified(row.token)
+        registered = handlers.lookup(row.type)
+        try:
+            # A savepoint: a failing handler leaves no partial change, and the message stays held.
+            with transaction.atomic():
+                if registered is None:
+                    raise handlers.HandlerRefused("the message type is no longer registered")
+                if registered.apply is not None:
+                    registered.apply(envelope)
+                row.status, row.applied_at = InboxMessage.Status.APPLIED, now
+                row.save(update_fields=["status", "applied_at"])
+                stream.last_applied_seq = row.seq
+                stream.save(update_fields=["last_applied_seq"])
+                audit_event(
+                    AuditAction.NODE_MESSAGE_APPLY,
+                    subject_id=envelope.id,
+                    reason=f"{envelope.type} from {envelope.sender} seq {envelope.seq}",
+                )
+            applied += 1
+        except Exception as error:
+            _handler_failed(row, error)
+            return applied
+
+
+def _handler_failed(row: InboxMessage, error: Exception) -> None:
+    permanent = isinstance(error, DomainError | handlers.HandlerRefused)
+    row.attempts += 1
+    row.last_error = f"{type(error).__name__}"[:200]
+    if permanent or row.attempts >= conf.max_attempts():
+        row.status = InboxMessage.Status.POISON
+        row.save(update_fields=["attempts", "last_error", "status"])
+        audit_event(
+            AuditAction.NODE_MESSAGE_QUARANTINE,
+            subject_id=str(row.message_id),
+            reason=f"{row.type} from {row.sender_kind}:{row.sender_code} seq {row.seq}: handler failed",
+            outcome=Outcome.REFUSED,
+            outcome_reason="handler_refused" if permanent else "handler_failed",
+        )
+        # The alert: operators watch ERROR lines and the 連携監視 screen (docs/operations.md).
+        logger.error(
+            "ALERT inbox message %s set aside after its handler failed (%s)", row.message_id, row.last_error
+        )
+    else:
+        row.save(update_fields=["attempts", "last_error"])
+        logger.warning("inbox message %s: handler failed (%s), will retry", row.message_id, row.last_error)
+
+
+def retry_held(*, now: datetime | None = None) -> int:
+    """Apply held messages whose turn has come (after a handler failed for a passing reason)."""
+    now = now or timezone.now()
+    applied = 0
+    candidates = InboxStream.objects.values_list(
+        "sender_kind", "sender_code", "subject_key", "last_applied_seq"
+    )
+    for sender_kind, sender_code, subject, last in candidates.iterator():
+        ready = InboxMessage.objects.filter(
+            sender_kind=sender_kind,
+            sender_code=sender_code,
+            subject_key=subject,
+            seq=last + 1,
+            status=InboxMessage.Status.HELD,
+        ).exists()
+        if ready:
+            with transaction.atomic():
+                applied += _drain(_lock_stream(NodeRef(sender_kind, sender_code), subject), now)
+    return applied
+
+
+def _receive_control(peer: NodeRef, envelope: Envelope, token: bytes, digest: str, now: datetime) -> Receipt:
+    duplicate = _duplicate(envelope, digest)
+    if duplicate is not None:
+        return duplicate
+    _inbox_row(envelope, token, digest, now, InboxMessage.Status.APPLIED)
+    if envelope.type != RESEND_REQUEST:
+        raise EnvelopeRefused(Reason.SCHEMA, "未対応の制御メッセージです。")
+    subject, wanted = envelope.payload["subject"], sorted(set(envelope.payload["seqs"]))
+    rows = OutboxMessage.objects.filter(
+        receiver_kind=peer.kind, receiver_code=peer.code, subject_key=subject, seq__in=wanted
+    ).exclude(status=OutboxMessage.Status.POISON)
+    available = sorted(rows.values_list("seq", flat=True))
+    rows.update(status=OutboxMessage.Status.PENDING, next_attempt_at=now)
+    # The peer just reached us, so it is up: deliver at once instead of waiting out a backoff.
+    PeerLink.objects.filter(kind=peer.kind, code=peer.code).update(next_attempt_at=now)
+    unavailable = tuple(seq for seq in wanted if seq not in available)
+    audit_event(
+        AuditAction.NODE_MESSAGE_RESEND,
+        subject_id=envelope.id,
+        reason=f"requested by {peer}: {len(available)} queued again, {len(unavailable)} unavailable",
+    )
+    if unavailable:
+        logger.error(
+            "ALERT %s asked again for %d messages that are set aside or unknown", peer, len(unavailable)
+        )
+    return Receipt(status="accepted", message_id=envelope.id, missing=unavailable)
+
+
+def control_envelope(node: LocalNode, peer: NodeRef, message_type: str, payload: dict[str, Any]) -> str:
+    """A signed control message (seq 0, subject ``control``) for direct sending, not through the outbox."""
+    envelope = new_envelope(
+        type=message_type, sender=node.ref, receiver=peer, subject=CONTROL_SUBJECT, seq=0, payload=payload
+    )
+    return sign_envelope(envelope, node.signing_key)
+
+
+def record_resend_request(stream: InboxStream, seqs: list[int], now: datetime, *, sent: bool) -> None:
+    """Note (and audit) that missing 更新順番号 were asked for again, for the backoff of the next request."""
+    with transaction.atomic():
+        stream.resend_requested_at = now
+        stream.resend_requests += 1
+        stream.save(update_fields=["resend_requested_at", "resend_requests"])
+        audit_event(
+            AuditAction.NODE_MESSAGE_RESEND,
+            subject_id=f"{stream.sender_kind}:{stream.sender_code}",
+            reason=f"asked for {len(seqs)} missing messages ({'sent' if sent else 'peer unreachable'})",
+            outcome=Outcome.DONE if sent else Outcome.REFUSED,
+            outcome_reason="" if sent else "unreachable",
+        )
+
+
+def refuse_connection(address: str, reason: str) -> None:
+    """Audit a TLS handshake refused on the node port (no certificate, or not from the federation CA)."""
+    with transaction.atomic():
+        record_event(
+            actor=None,
+            action=AuditAction.NODE_CONNECTION_REFUSE,
+            subject_type="node_connection",
+            subject_id=address[:64],
+            outcome=Outcome.REFUSED,
+            outcome_reason=reason[:400],
+        )

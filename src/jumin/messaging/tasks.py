@@ -1,0 +1,62 @@
+"""The delivery worker loop (``jumin deliver``, and a thread of ``jumin serve``); ADR 0002.
+
+The outbox table is the queue: a round sends what is due, asks for missing messages again and
+retries held handlers. django-tasks is not used for this, because each message would otherwise be
+queued twice (once in the outbox, once as a task) and per-subject order would depend on task order.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from django.db import close_old_connections
+
+from jumin.messaging import conf, services
+from jumin.messaging.delivery import DeliveryReport, deliver_due, request_missing
+from jumin.messaging.identity import LocalNode
+from jumin.messaging.models import OutboxMessage
+
+logger = logging.getLogger("jumin.messaging")
+
+
+def run_round(node: LocalNode | None = None) -> DeliveryReport:
+    """One round: deliver due messages, re-request gaps, apply held messages whose turn has come."""
+    node = node or conf.local_node()
+    close_old_connections()
+    try:
+        report = deliver_due(node)
+        report.resend_requests = request_missing(node)
+        services.retry_held()
+        return report
+    finally:
+        close_old_connections()
+
+
+def pending_count() -> int:
+    """Messages still waiting to leave this node."""
+    return OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).count()
+
+
+def run_worker(stop: threading.Event, *, interval: float = 1.0, node: LocalNode | None = None) -> None:
+    """Run rounds until ``stop`` is set; an unexpected error is logged and the next round tries again."""
+    while not stop.is_set():
+        try:
+            report = run_round(node)
+            if report.delivered or report.poisoned:
+                logger.info("delivered %d, set aside %d", report.delivered, report.poisoned)
+        except Exception:
+            logger.exception("delivery round failed")
+        stop.wait(interval)
+
+
+def deliver_until_empty(*, timeout: float, interval: float = 0.2, node: LocalNode | None = None) -> int:
+    """Run rounds until no message is pending or ``timeout`` seconds passed; returns what is still pending."""
+    deadline = time.monotonic() + timeout
+    while True:
+        run_round(node)
+        left = pending_count()
+        if left == 0 or time.monotonic() >= deadline:
+            return left
+        time.sleep(interval)

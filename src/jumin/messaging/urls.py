@@ -1,0 +1,9 @@
+from django.urls import path
+
+from jumin.messaging import views
+
+app_name = "messaging"
+
+urlpatterns = [
+    path("monitor/", views.monitor, name="monitor"),
+]

@@ -1,0 +1,217 @@
+"""JSON API of 抑止 and 支援措置 (standard 3.1, 3.4). Thin: parse, call one service or selector.
+
+Identifiers of people travel in request bodies; paths carry at most a suppression or measure id.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+
+from jumin.registry import selectors_restrictions, services_restrictions
+from jumin.registry.api import ErrorOut, RefusedOut
+from jumin.registry.restrictions import RestrictedProcess, RestrictionLevel
+from jumin.registry.services_restrictions import (
+    ReleaseTarget,
+    SupportEndReason,
+    SuppressionReason,
+    SuppressionScope,
+)
+
+router = Router(tags=["抑止・支援措置"])
+
+ERRORS = {400: ErrorOut, 403: RefusedOut}
+
+
+class PurposeIn(Schema):
+    purpose: str
+
+
+class PersonIn(PurposeIn):
+    atena_number: str
+
+
+class SuppressionIn(PurposeIn):
+    scope: SuppressionScope
+    target_number: str
+    process: RestrictedProcess
+    level: RestrictionLevel
+    start_date: date
+    end_date: date | None = None
+    reason: SuppressionReason
+    reason_text: str = ""
+
+
+class CreatedOut(Schema):
+    id: int
+
+
+class ReasonIn(PurposeIn):
+    reason: str
+
+
+class ReleaseIn(PurposeIn):
+    atena_number: str
+    process: RestrictedProcess
+    target: ReleaseTarget
+    reason: str
+
+
+class ReleaseOut(Schema):
+    release_id: int
+    expires_at: datetime
+
+
+class SupportIn(PurposeIn):
+    applicant: str
+    co_applicants: list[str] = Field(default_factory=list)
+    covered_services: list[str]
+    received_on: date
+    provisional: bool = False
+    period_start: date | None = None
+    period_end: date | None = None
+    perpetrator: str = ""
+    start_reason: str = ""
+    original_municipality: str = ""
+    remarks: str = ""
+
+
+class StartIn(PurposeIn):
+    start: date
+    end: date | None = None
+
+
+class EndDateIn(PurposeIn):
+    end: date
+
+
+class EndIn(PurposeIn):
+    reason: SupportEndReason
+    ended_on: date | None = None
+
+
+class PeriodOut(Schema):
+    start: date
+    end: date
+
+
+class DoneOut(Schema):
+    done: bool
+
+
+@router.post("/person", response={200: selectors_restrictions.PersonRestrictions, **ERRORS})
+def person_restrictions(request: HttpRequest, payload: PersonIn) -> Status[object]:
+    """One person's suppressions, releases and support measures (audited)."""
+    return Status(
+        200,
+        selectors_restrictions.person_restrictions(
+            actor=request.user, purpose=payload.purpose, atena_number=payload.atena_number
+        ),
+    )
+
+
+@router.post("/suppressions", response={200: CreatedOut, **ERRORS})
+def set_suppression(request: HttpRequest, payload: SuppressionIn) -> Status[object]:
+    """Set a 抑止 on a person or household (standard 3.1-a, 3.1-b)."""
+    data = payload.dict(exclude={"purpose"})
+    suppression_id = services_restrictions.set_suppression(
+        actor=request.user,
+        purpose=payload.purpose,
+        request=services_restrictions.SuppressionRequest(**data),
+    )
+    return Status(200, {"id": suppression_id})
+
+
+@router.post("/suppressions/{suppression_id}/lift", response={200: DoneOut, **ERRORS})
+def lift_suppression(request: HttpRequest, suppression_id: int, payload: ReasonIn) -> Status[object]:
+    """Lift a 抑止; the row stays with who, when and why."""
+    services_restrictions.lift_suppression(
+        actor=request.user, purpose=payload.purpose, suppression_id=suppression_id, reason=payload.reason
+    )
+    return Status(200, {"done": True})
+
+
+@router.post("/releases", response={200: ReleaseOut, **ERRORS})
+def release(request: HttpRequest, payload: ReleaseIn) -> Status[object]:
+    """一時解除 for one person and process; lapses by itself, never propagated (standard 3.1-d)."""
+    granted = services_restrictions.release_temporarily(
+        actor=request.user,
+        purpose=payload.purpose,
+        atena_number=payload.atena_number,
+        process=payload.process,
+        target=payload.target,
+        reason=payload.reason,
+    )
+    return Status(200, {"release_id": granted.release_id, "expires_at": granted.expires_at})
+
+
+@router.post("/support-measures", response={200: CreatedOut, **ERRORS})
+def create_support_measure(request: HttpRequest, payload: SupportIn) -> Status[object]:
+    """Record a 支援措置 request, or a 仮支援措置 while it is examined (standard 3.4)."""
+    data = payload.dict(exclude={"purpose"})
+    measure_id = services_restrictions.create_support_measure(
+        actor=request.user,
+        purpose=payload.purpose,
+        application=services_restrictions.SupportApplication(**data),
+    )
+    return Status(200, {"id": measure_id})
+
+
+@router.post(
+    "/support-measures/{measure_id}/detail",
+    response={200: selectors_restrictions.SupportMeasureDetail, **ERRORS},
+)
+def support_measure_detail(request: HttpRequest, measure_id: int, payload: PurposeIn) -> Status[object]:
+    """The measure in full, 加害者 included: view permission only (controls.md C-38); audited."""
+    return Status(
+        200,
+        selectors_restrictions.support_measure_detail(
+            actor=request.user, purpose=payload.purpose, measure_id=measure_id
+        ),
+    )
+
+
+@router.post("/support-measures/{measure_id}/start", response={200: PeriodOut, **ERRORS})
+def start_support(request: HttpRequest, measure_id: int, payload: StartIn) -> Status[object]:
+    """Start support after a 仮支援措置 (standard 3.4-b, 3.4-g)."""
+    period = services_restrictions.start_support(
+        actor=request.user,
+        purpose=payload.purpose,
+        measure_id=measure_id,
+        start=payload.start,
+        end=payload.end,
+    )
+    return Status(200, {"start": period.start, "end": period.end})
+
+
+@router.post("/support-measures/{measure_id}/extend", response={200: PeriodOut, **ERRORS})
+def extend_support(request: HttpRequest, measure_id: int, payload: PurposeIn) -> Status[object]:
+    """Extend from the day after the old end, accepted from 1 month before it (standard 3.4-c)."""
+    period = services_restrictions.extend_support(
+        actor=request.user, purpose=payload.purpose, measure_id=measure_id
+    )
+    return Status(200, {"start": period.start, "end": period.end})
+
+
+@router.post("/support-measures/{measure_id}/end-date", response={200: PeriodOut, **ERRORS})
+def edit_support_end(request: HttpRequest, measure_id: int, payload: EndDateIn) -> Status[object]:
+    """Edit the end date of the period in force (standard 3.4-b)."""
+    period = services_restrictions.edit_support_end(
+        actor=request.user, purpose=payload.purpose, measure_id=measure_id, end=payload.end
+    )
+    return Status(200, {"start": period.start, "end": period.end})
+
+
+@router.post("/support-measures/{measure_id}/end", response={200: DoneOut, **ERRORS})
+def end_support(request: HttpRequest, measure_id: int, payload: EndIn) -> Status[object]:
+    """End the measure on request, after expiry or by decision (standard 3.4-f)."""
+    services_restrictions.end_support(
+        actor=request.user,
+        purpose=payload.purpose,
+        measure_id=measure_id,
+        reason=payload.reason,
+        ended_on=payload.ended_on,
+    )
+    return Status(200, {"done": True})

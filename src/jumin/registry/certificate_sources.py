@@ -1,0 +1,260 @@
+"""Committed registry data for certificates, as plain dataclasses (issue 6; controls.md C-24).
+
+Only committed snapshots are read: a person's current row (``Resident.current``) and their committed
+history (``history_no`` set). A draft (仮登録) is never returned, so a certificate issued while a change
+waits for review shows the state before it. No audit here: the certificates service authorises and
+audits the issuance that calls these functions, in its own transaction.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from jumin.domain import recorded_dates
+from jumin.domain.errors import refusal
+from jumin.domain.recorded_dates import RecordedDate
+from jumin.registry.models import Resident, ResidentSnapshot
+
+__all__ = ["HistoryEntry", "SourcePerson", "household_of", "people"]
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One committed 異動 of a person: what a 履歴付き copy prints (standard 5.1-a)."""
+
+    history_no: int
+    reason: str
+    change_date: date
+    notification_date: date | None
+    address: str
+    katagaki: str
+    name: str
+
+
+@dataclass(frozen=True)
+class SourcePerson:
+    """One person's committed 住民票 items as a certificate needs them (records.md §6)."""
+
+    atena_number: str
+    history_no: int
+    status: str
+    kind: str
+    surname: str
+    given_name: str
+    surname_kana: str
+    given_name_kana: str
+    former_surname: str
+    former_surname_kana: str
+    alias: str
+    alias_kana: str
+    birth_date: RecordedDate
+    sex: str
+    household_number: str
+    is_head: bool
+    relationship: str
+    member_order: int
+    head_name: str
+    postal_code: str
+    address: str
+    katagaki: str
+    previous_address: str
+    became_resident_date: RecordedDate
+    became_resident_reason: str
+    address_set_date: RecordedDate
+    address_notification_date: date | None
+    honseki: str
+    hittousha: str
+    juminhyo_code: str
+    foreign: dict[str, Any]
+    planned_destination: str
+    removal_reason: str
+    removal_date: date | None
+    removal_event_date: RecordedDate | None
+    individual_number: str | None
+    history: tuple[HistoryEntry, ...]
+
+
+def _full_name(snapshot: ResidentSnapshot) -> str:
+    return f"{snapshot.surname}　{snapshot.given_name}".strip("　")
+
+
+def _committed_history(resident_ids: list[int]) -> dict[int, list[ResidentSnapshot]]:
+    """Every committed snapshot of these people, oldest first, in one query."""
+    rows = (
+        ResidentSnapshot.objects.filter(resident_id__in=resident_ids, history_no__isnull=False)
+        .select_related("change")
+        .only(
+            "resident_id",
+            "history_no",
+            "surname",
+            "given_name",
+            "address",
+            "katagaki",
+            "change__reason",
+            "change__change_date",
+            "change__notification_date",
+            "change_id",
+        )
+        .order_by("resident_id", "history_no")
+    )
+    by_person: dict[int, list[ResidentSnapshot]] = defaultdict(list)
+    for row in rows:
+        by_person[row.resident_id].append(row)
+    return by_person
+
+
+def _address_notification_date(history: list[ResidentSnapshot]) -> date | None:
+    """The 届出日 of the change that set the current address: walk back while the address is unchanged."""
+    found: date | None = None
+    for row in reversed(history):
+        if history and (row.address, row.katagaki) != (history[-1].address, history[-1].katagaki):
+            break
+        found = row.change.notification_date or found
+    return found
+
+
+def _head_names(snapshots: list[ResidentSnapshot]) -> dict[int, str]:
+    """世帯主の氏名 per household as of each person's row: the household's head at that change."""
+    household_ids = {s.household_id for s in snapshots}
+    heads = (
+        ResidentSnapshot.objects.filter(
+            household_id__in=household_ids, is_head=True, history_no__isnull=False
+        )
+        .only("household_id", "change_id", "surname", "given_name")
+        .order_by("household_id", "change_id")
+    )
+    by_household: dict[int, list[ResidentSnapshot]] = defaultdict(list)
+    for head in heads:
+        by_household[head.household_id].append(head)
+    names: dict[int, str] = {}
+    for snapshot in snapshots:
+        candidates = [h for h in by_household[snapshot.household_id] if h.change_id <= snapshot.change_id]
+        names[snapshot.pk] = _full_name(candidates[-1]) if candidates else ""
+    return names
+
+
+def _source(
+    snapshot: ResidentSnapshot,
+    history: list[ResidentSnapshot],
+    head_name: str,
+    *,
+    with_individual_number: bool,
+    with_history: bool,
+) -> SourcePerson:
+    assert snapshot.history_no is not None  # only committed rows reach here
+    removal_event = snapshot.removal_event_date
+    return SourcePerson(
+        atena_number=snapshot.resident.atena_number,
+        history_no=snapshot.history_no,
+        status=snapshot.status,
+        kind=snapshot.kind,
+        surname=snapshot.surname,
+        given_name=snapshot.given_name,
+        surname_kana=snapshot.surname_kana,
+        given_name_kana=snapshot.given_name_kana,
+        former_surname=snapshot.former_surname,
+        former_surname_kana=snapshot.former_surname_kana,
+        alias=snapshot.alias,
+        alias_kana=snapshot.alias_kana,
+        birth_date=recorded_dates.from_json(snapshot.birth_date),
+        sex=snapshot.sex,
+        household_number=snapshot.household.number,
+        is_head=snapshot.is_head,
+        relationship=snapshot.relationship,
+        member_order=snapshot.member_order,
+        head_name=head_name,
+        postal_code=snapshot.postal_code,
+        address=snapshot.address,
+        katagaki=snapshot.katagaki,
+        previous_address=snapshot.previous_address,
+        became_resident_date=recorded_dates.from_json(snapshot.became_resident_date),
+        became_resident_reason=snapshot.became_resident_reason,
+        address_set_date=recorded_dates.from_json(snapshot.address_set_date),
+        address_notification_date=_address_notification_date(history),
+        honseki=snapshot.honseki,
+        hittousha=snapshot.hittousha,
+        juminhyo_code=snapshot.juminhyo_code,
+        foreign=dict(snapshot.foreign or {}),
+        planned_destination=snapshot.planned_destination,
+        removal_reason=snapshot.removal_reason,
+        removal_date=snapshot.removal_date,
+        removal_event_date=recorded_dates.from_json(removal_event) if removal_event else None,
+        # Decrypted only when the copy prints it; the caller has checked the permission (C-9).
+        individual_number=snapshot.get_individual_number() if with_individual_number else None,
+        history=tuple(
+            HistoryEntry(
+                history_no=row.history_no or 0,
+                reason=row.change.reason,
+                change_date=row.change.change_date,
+                notification_date=row.change.notification_date,
+                address=row.address,
+                katagaki=row.katagaki,
+                name=_full_name(row),
+            )
+            for row in history
+        )
+        if with_history
+        else (),
+    )
+
+
+def _build(
+    residents: list[Resident], *, with_individual_number: bool, with_history: bool
+) -> list[SourcePerson]:
+    snapshots = [r.current for r in residents if r.current is not None]
+    histories = _committed_history([r.pk for r in residents])
+    heads = _head_names(snapshots)
+    result = [
+        _source(
+            snapshot,
+            histories[snapshot.resident_id],
+            heads[snapshot.pk],
+            with_individual_number=with_individual_number,
+            with_history=with_history,
+        )
+        for snapshot in snapshots
+    ]
+    return sorted(result, key=lambda p: (p.member_order, p.atena_number))
+
+
+def _not_found() -> Exception:
+    return refusal(
+        "atena_numbers",
+        "該当する住民が見つかりません。",
+        "宛名番号を確認してください。",
+        "registry.resident_not_found",
+    )
+
+
+def _residents() -> Any:
+    return Resident.objects.select_related("current__household", "current__resident").filter(
+        current__isnull=False
+    )
+
+
+def people(
+    atena_numbers: list[str], *, with_individual_number: bool = False, with_history: bool = False
+) -> list[SourcePerson]:
+    """The committed current records of these people, in stored member order (algorithms.md §D)."""
+    wanted = list(dict.fromkeys(atena_numbers))
+    residents = list(_residents().filter(atena_number__in=wanted))
+    if len(residents) != len(wanted):
+        raise _not_found()
+    return _build(residents, with_individual_number=with_individual_number, with_history=with_history)
+
+
+def household_of(
+    atena_number: str, *, with_individual_number: bool = False, with_history: bool = False
+) -> list[SourcePerson]:
+    """Everyone whose committed current record is in this person's current household, in member order.
+
+    Removed members whose last record is in the household are included; the caller decides by status.
+    """
+    resident = _residents().filter(atena_number=atena_number).first()
+    if resident is None or resident.current is None:
+        raise _not_found()
+    members = list(_residents().filter(current__household_id=resident.current.household_id))
+    return _build(members, with_individual_number=with_individual_number, with_history=with_history)

@@ -1,0 +1,94 @@
+"""Clerk input for 異動の取消し and the 職権 screens. Forms only parse; the services decide.
+
+Corrected items are lines 「項目 正しい内容」 using the Japanese item names (e.g. 「方書 八幡荘101号」);
+a line with the item name alone clears that item (e.g. 「旧氏」).
+"""
+
+from __future__ import annotations
+
+from django import forms
+
+from jumin.registry.forms import MemberForm, PurposeForm
+from jumin.registry.workflows.ex_officio import CORRECTABLE_ITEMS, CORRECTIONS, MinorCase
+
+_DATE = forms.DateInput(attrs={"type": "date"})
+_CODE_OF_LABEL = {label: code for code, label in CORRECTABLE_ITEMS.items()}
+ITEMS_HELP = "1行に1項目、「項目 正しい内容」の形で入力してください。項目: " + "、".join(
+    CORRECTABLE_ITEMS.values()
+)
+LEGAL_BASIS_HELP = "例: 住民基本台帳法施行令第12条第1項、同条第2項第1号、同条第3項"
+
+
+def correction_items(text: str) -> dict[str, str]:
+    """「項目 内容」 lines as item code → text; an unknown item name is left for the service to refuse."""
+    items: dict[str, str] = {}
+    for line in text.splitlines():
+        parts = line.strip().split(maxsplit=1)
+        if parts:
+            items[_CODE_OF_LABEL.get(parts[0], parts[0])] = parts[1] if len(parts) > 1 else ""
+    return items
+
+
+class CancellationForm(PurposeForm):
+    """Step 1: a person's history (宛名番号); step 2: the change to cancel, for whom and why."""
+
+    atena_number = forms.CharField(label="履歴を表示する方の宛名番号", max_length=16, required=False)
+    change_id = forms.IntegerField(label="取り消す異動の番号", required=False, min_value=1)
+    movers = forms.CharField(
+        label="取り消す異動者（宛名番号を1行に1人。空欄なら異動者全員）",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    reason = forms.CharField(label="取消しの理由", max_length=200, required=False)
+    on_application = forms.BooleanField(label="申出による取消し", required=False)
+    application_date = forms.DateField(label="申出日", widget=_DATE, required=False)
+
+
+class RecordBookForm(PurposeForm):
+    """The 職権記録書 fields every 職権 screen asks for."""
+
+    legal_basis = forms.CharField(label="根拠法令", max_length=200, help_text=LEGAL_BASIS_HELP)
+    found_on = forms.DateField(label="事実を確認した日", widget=_DATE)
+    grounds = forms.CharField(label="事由（例: 実態調査により居住の事実がないことを確認）", max_length=200)
+    findings = forms.CharField(
+        label="確認した事実・資料", max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    notice_required = forms.BooleanField(
+        label="職権記載等通知書を送付する（届出に代わる処理の場合）", required=False, initial=True
+    )
+
+
+class ExOfficioRemovalForm(RecordBookForm):
+    atena_numbers = forms.CharField(
+        label="職権消除する方（宛名番号を1行に1人）", widget=forms.Textarea(attrs={"rows": 3})
+    )
+    removal_date = forms.DateField(label="消除の異動日", widget=_DATE)
+
+
+class ExOfficioCorrectionForm(RecordBookForm):
+    action = forms.ChoiceField(label="修正の種類", choices=[(a.value, a.value) for a in CORRECTIONS])
+    minor_case = forms.ChoiceField(
+        label="軽微な修正の区分（軽微な修正のときだけ）",
+        choices=[("", "－"), *[(c.value, c.value) for c in MinorCase]],
+        required=False,
+    )
+    atena_numbers = forms.CharField(
+        label="修正する方（宛名番号を1行に1人）", widget=forms.Textarea(attrs={"rows": 3})
+    )
+    items = forms.CharField(
+        label="修正する項目", widget=forms.Textarea(attrs={"rows": 4}), help_text=ITEMS_HELP
+    )
+    change_date = forms.DateField(label="異動日", widget=_DATE)
+
+
+class ExOfficioRecordingForm(RecordBookForm, MemberForm):
+    """職権記載 of one person (the API takes several)."""
+
+    address = forms.CharField(label="住所", max_length=200)
+    katagaki = forms.CharField(label="方書", max_length=200, required=False)
+    postal_code = forms.CharField(label="郵便番号（7桁）", max_length=7, required=False)
+    previous_address = forms.CharField(
+        label="転入前住所（分からない場合は「不明」）", max_length=200, initial="不明", required=False
+    )
+    address_set_date = forms.CharField(label="住所を定めた年月日（例: 令和8年11月1日）", max_length=40)
+    household_number = forms.CharField(label="既存世帯に入る場合の世帯番号", max_length=16, required=False)

@@ -1,0 +1,369 @@
+"""Reads of 抑止 and 支援措置 for the clerk screens and the API (standard 3.1, 3.4, 2.2.4-a).
+
+``person_notices`` is the unaudited flag read behind the 「支援」 banner and pop-up: callers show it
+beside a record whose read they have already audited. The other reads are authorised and audited.
+Details of a support measure (the 加害者 above all) need ``SUPPORT_MEASURE_VIEW`` (controls.md C-38).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+
+from jumin.accounts import clock
+from jumin.accounts.authorization import authorize, has_permission
+from jumin.accounts.permissions import Permission
+from jumin.audit.actions import AuditAction
+from jumin.audit.services import record_event
+from jumin.domain import periods
+from jumin.domain.errors import Alert, refusal
+from jumin.registry.models import Resident
+from jumin.registry.models_restrictions import (
+    CoveredService,
+    PeriodKind,
+    RestrictedProcessChoice,
+    RestrictionLevelChoice,
+    SupportEndReason,
+    SupportMeasure,
+    SupportMeasurePerson,
+    SupportRole,
+    Suppression,
+    SuppressionReason,
+    SuppressionScope,
+    TemporaryRelease,
+)
+from jumin.registry.restrictions import restriction_marks
+
+
+@dataclass(frozen=True)
+class PersonNotices:
+    """What a screen showing one person must display: banner, pop-up and period alerts (3.4-e)."""
+
+    suppressed: bool
+    support_measure: bool
+    provisional: bool
+    alerts: tuple[Alert, ...]
+
+
+def _current_period(measure: SupportMeasure) -> periods.SupportPeriod | None:
+    row = max(measure.periods.all(), key=lambda p: p.pk, default=None)
+    return periods.SupportPeriod(row.start, row.end) if row is not None else None
+
+
+def person_notices(atena_number: str, *, on: date | None = None) -> PersonNotices:
+    """The 「支援」 banner and pop-up flags and the end-of-period alerts for one person.
+
+    Unaudited: call it only next to a read of the same person that was authorised and audited.
+    Alerts fire in the last month of a period and after an end without extension (3.4-e).
+    """
+    day = on or clock.today()
+    marks = restriction_marks([atena_number], on=day).get(atena_number)
+    if marks is None:
+        return PersonNotices(suppressed=False, support_measure=False, provisional=False, alerts=())
+    measures = list(
+        SupportMeasure.objects.filter(people__resident__atena_number=atena_number, ended_at__isnull=True)
+        .prefetch_related("periods")
+        .distinct()
+    )
+    alerts: list[Alert] = []
+    provisional = bool(measures)
+    for measure in measures:
+        period = _current_period(measure)
+        if period is None:
+            continue
+        provisional = False
+        for alert in periods.alerts_on_view(period.end, day, ended=False):
+            if alert not in alerts:
+                alerts.append(alert)
+    return PersonNotices(
+        suppressed=marks.suppressed,
+        support_measure=marks.support_measure,
+        provisional=provisional,
+        alerts=tuple(alerts),
+    )
+
+
+@dataclass(frozen=True)
+class SuppressionView:
+    """One suppression as the list shows it; lifted ones stay in the list as history."""
+
+    suppression_id: int
+    scope: str
+    process: str
+    process_label: str
+    level: str
+    level_label: str
+    start_date: str
+    end_date: str
+    reason_label: str
+    reason_text: str
+    set_by: str
+    set_at: str
+    lifted: bool
+    lifted_by: str
+    lifted_at: str
+    lift_reason: str
+
+
+@dataclass(frozen=True)
+class ReleaseView:
+    """An unexpired 一時解除."""
+
+    process_label: str
+    target: str
+    granted_by: str
+    expires_at: str
+
+
+@dataclass(frozen=True)
+class MeasureSummary:
+    """A support measure in a person's list: no 加害者, no other person's name."""
+
+    measure_id: int
+    role_label: str
+    status_label: str
+    period_start: str
+    period_end: str
+
+
+@dataclass(frozen=True)
+class PersonRestrictions:
+    """Everything restricting one person; measures are listed only to holders of the view permission."""
+
+    atena_number: str
+    household_number: str
+    suppressions: tuple[SuppressionView, ...]
+    releases: tuple[ReleaseView, ...]
+    support_measure: bool
+    measures: tuple[MeasureSummary, ...]
+    notices: PersonNotices
+
+
+def _iso(value: Any) -> str:
+    if value is None:
+        return ""
+    return value.isoformat(timespec="minutes") if hasattr(value, "hour") else str(value)
+
+
+def _suppression_view(row: Suppression) -> SuppressionView:
+    return SuppressionView(
+        suppression_id=row.pk,
+        scope=SuppressionScope(row.scope).label,
+        process=row.process,
+        process_label=RestrictedProcessChoice(row.process).label,
+        level=row.level,
+        level_label=RestrictionLevelChoice(row.level).label,
+        start_date=row.start_date.isoformat(),
+        end_date=row.end_date.isoformat() if row.end_date else "",
+        reason_label=SuppressionReason(row.reason).label,
+        reason_text=row.reason_text,
+        set_by=str(row.set_by),
+        set_at=_iso(row.set_at),
+        lifted=row.lifted_at is not None,
+        lifted_by=str(row.lifted_by) if row.lifted_by else "",
+        lifted_at=_iso(row.lifted_at),
+        lift_reason=row.lift_reason,
+    )
+
+
+def _status_label(measure: SupportMeasure, period: periods.SupportPeriod | None) -> str:
+    if measure.ended_at is not None:
+        return f"終了（{SupportEndReason(measure.end_reason).label}）"
+    return "仮支援措置" if period is None else "支援中"
+
+
+def _not_found() -> Exception:
+    return refusal(
+        "atena_number",
+        "該当する住民が見つかりません。",
+        "宛名番号を確認してください。",
+        "registry.resident_not_found",
+    )
+
+
+def person_restrictions(*, actor: Any, purpose: str, atena_number: str) -> PersonRestrictions:
+    """Suppressions (person and household, lifted ones included), active releases and support measures
+    of one person; audited as viewed."""
+    authorize(
+        actor=actor,
+        permission=Permission.RESIDENT_VIEW,
+        action=AuditAction.RESIDENT_RESTRICTION_VIEW,
+        purpose=purpose,
+        subject_type="resident",
+        subject_id=atena_number,
+    )
+    with transaction.atomic():
+        resident = (
+            Resident.objects.select_related("current__household")
+            .filter(atena_number=atena_number, current__isnull=False)
+            .first()
+        )
+        if resident is None or resident.current is None:
+            raise _not_found()
+        household = resident.current.household
+        suppressions = (
+            (Suppression.objects.filter(resident=resident) | Suppression.objects.filter(household=household))
+            .select_related("set_by", "lifted_by")
+            .order_by("lifted_at", "-pk")
+        )
+        releases = TemporaryRelease.objects.filter(
+            resident=resident, expires_at__gt=clock.now()
+        ).select_related("granted_by")
+        links = list(
+            SupportMeasurePerson.objects.filter(resident=resident)
+            .select_related("measure")
+            .prefetch_related("measure__periods")
+            .order_by("-measure_id")
+        )
+        show_measures = has_permission(actor, Permission.SUPPORT_MEASURE_VIEW)
+        measures = []
+        for link in links if show_measures else []:
+            period = _current_period(link.measure)
+            measures.append(
+                MeasureSummary(
+                    measure_id=link.measure_id,
+                    role_label=SupportRole(link.role).label,
+                    status_label=_status_label(link.measure, period),
+                    period_start=period.start.isoformat() if period else "",
+                    period_end=period.end.isoformat() if period else "",
+                )
+            )
+        view = PersonRestrictions(
+            atena_number=atena_number,
+            household_number=household.number,
+            suppressions=tuple(_suppression_view(row) for row in suppressions),
+            releases=tuple(
+                ReleaseView(
+                    process_label=RestrictedProcessChoice(r.process).label,
+                    target=r.target,
+                    granted_by=str(r.granted_by),
+                    expires_at=_iso(r.expires_at),
+                )
+                for r in releases
+            ),
+            support_measure=any(link.measure.ended_at is None for link in links),
+            measures=tuple(measures),
+            notices=person_notices(atena_number),
+        )
+        record_event(
+            actor=actor,
+            action=AuditAction.RESIDENT_RESTRICTION_VIEW,
+            subject_type="resident",
+            subject_id=atena_number,
+            purpose=purpose,
+            support_measure=view.support_measure,
+        )
+    return view
+
+
+@dataclass(frozen=True)
+class ProtectedPerson:
+    """The applicant or a 併せて支援を求める者."""
+
+    atena_number: str
+    name: str
+    role_label: str
+
+
+@dataclass(frozen=True)
+class PeriodView:
+    """One row of the period history."""
+
+    kind_label: str
+    start: str
+    end: str
+    recorded_at: str
+
+
+@dataclass(frozen=True)
+class SupportMeasureDetail:
+    """The support database entry (standard 1.1.16-a) for the officer with the view permission."""
+
+    measure_id: int
+    status_label: str
+    provisional: bool
+    ended: bool
+    people: tuple[ProtectedPerson, ...]
+    perpetrator: str
+    covered_services: tuple[str, ...]
+    remarks: str
+    start_reason: str
+    provisional_since: str
+    original_municipality: str
+    periods: tuple[PeriodView, ...]
+    extension_opens: str
+    ended_on: str
+    alerts: tuple[Alert, ...]
+
+
+def support_measure_detail(*, actor: Any, purpose: str, measure_id: int) -> SupportMeasureDetail:
+    """One support measure in full, 加害者 included; needs ``SUPPORT_MEASURE_VIEW`` and is audited."""
+    authorize(
+        actor=actor,
+        permission=Permission.SUPPORT_MEASURE_VIEW,
+        action=AuditAction.RESIDENT_SUPPORT_MEASURE_VIEW,
+        purpose=purpose,
+        subject_type="support_measure",
+        subject_id=str(measure_id),
+    )
+    with transaction.atomic():
+        measure = SupportMeasure.objects.filter(pk=measure_id).prefetch_related("periods").first()
+        if measure is None:
+            raise refusal(
+                "measure_id",
+                "該当する支援措置が見つかりません。",
+                "支援措置の一覧から選んでください。",
+                "registry.no_such_support_measure",
+            )
+        period = _current_period(measure)
+        people = tuple(
+            ProtectedPerson(
+                atena_number=link.resident.atena_number,
+                name=_name(link.resident),
+                role_label=SupportRole(link.role).label,
+            )
+            for link in measure.people.select_related("resident__current").order_by("role", "pk")
+        )
+        ended = measure.ended_at is not None
+        detail = SupportMeasureDetail(
+            measure_id=measure.pk,
+            status_label=_status_label(measure, period),
+            provisional=period is None,
+            ended=ended,
+            people=people,
+            perpetrator=measure.perpetrator,
+            covered_services=tuple(CoveredService(v).label for v in measure.covered_services),
+            remarks=measure.remarks,
+            start_reason=measure.start_reason,
+            provisional_since=measure.provisional_since.isoformat() if measure.provisional_since else "",
+            original_municipality=measure.original_municipality,
+            periods=tuple(
+                PeriodView(
+                    kind_label=PeriodKind(p.kind).label,
+                    start=p.start.isoformat(),
+                    end=p.end.isoformat(),
+                    recorded_at=_iso(p.recorded_at),
+                )
+                for p in sorted(measure.periods.all(), key=lambda p: p.pk)
+            ),
+            extension_opens=periods.extension_window_opens(period.end).isoformat() if period else "",
+            ended_on=measure.ended_on.isoformat() if measure.ended_on else "",
+            alerts=tuple(periods.alerts_on_view(period.end, clock.today(), ended=ended)) if period else (),
+        )
+        record_event(
+            actor=actor,
+            action=AuditAction.RESIDENT_SUPPORT_MEASURE_VIEW,
+            subject_type="support_measure",
+            subject_id=str(measure.pk),
+            purpose=purpose,
+            support_measure=True,
+        )
+    return detail
+
+
+def _name(resident: Resident) -> str:
+    current = resident.current
+    return f"{current.surname} {current.given_name}".strip() if current else ""

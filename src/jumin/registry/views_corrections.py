@@ -1,0 +1,190 @@
+"""Clerk screens of 異動の取消し and the 職権 actions. Thin: a form, one service or selector call, a template.
+
+Everything travels by POST (宛名番号 and change numbers never appear in URLs). An alert comes back as
+a checkbox per alert; ticking it and sending again is the clerk's audited acknowledgment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from jumin.accounts.authorization import AccessRefused
+from jumin.domain.errors import DomainError
+from jumin.domain.wareki import DateFieldKind, parse_date_input
+from jumin.registry import selectors_corrections
+from jumin.registry.forms import PurposeForm
+from jumin.registry.forms_corrections import (
+    CancellationForm,
+    ExOfficioCorrectionForm,
+    ExOfficioRecordingForm,
+    ExOfficioRemovalForm,
+    correction_items,
+)
+from jumin.registry.forms_household import atena_lines
+from jumin.registry.services import Address, DraftRecorded
+from jumin.registry.views import _member_facts, refused
+from jumin.registry.workflows.acknowledgement import ACKNOWLEDGED_FIELD, UnacknowledgedAlertsError
+from jumin.registry.workflows.cancellation import Cancellation, record_cancellation
+from jumin.registry.workflows.ex_officio import (
+    ExOfficioAction,
+    ExOfficioCorrection,
+    ExOfficioRecording,
+    ExOfficioRemoval,
+    MinorCase,
+    RecordBook,
+    record_ex_officio_correction,
+    record_ex_officio_recording,
+    record_ex_officio_removal,
+)
+
+DONE_TEMPLATE = "registry/move_in_done.html"
+
+
+def _acknowledged(request: HttpRequest) -> list[str]:
+    return request.POST.getlist(ACKNOWLEDGED_FIELD)
+
+
+def _book(data: dict[str, Any]) -> RecordBook:
+    return RecordBook(
+        legal_basis=data["legal_basis"],
+        found_on=data["found_on"],
+        grounds=data["grounds"],
+        findings=data["findings"],
+    )
+
+
+def _enter(
+    request: HttpRequest,
+    form: PurposeForm,
+    template: str,
+    submit: Callable[[dict[str, Any]], DraftRecorded],
+    context: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """Call the service on a valid POST; show the draft, the pending alerts, or the error in full."""
+    context = {"form": form, **(context or {})}
+    if request.method == "POST" and form.is_valid():
+        try:
+            draft = submit(form.cleaned_data)
+        except AccessRefused as error:
+            return refused(request, error)
+        except UnacknowledgedAlertsError as pending:
+            context["pending_alerts"] = pending.alerts
+        except DomainError as error:
+            context["error"] = error
+        else:
+            return render(request, DONE_TEMPLATE, {"draft": draft})
+    return render(request, template, context)
+
+
+@login_required
+def cancellation(request: HttpRequest) -> HttpResponse:
+    """異動の取消し: show a person's history (by POST), choose a change, enter the cancellation."""
+    form = CancellationForm(request.POST or None)
+    if request.method == "POST" and "show" in request.POST and form.is_valid():
+        context: dict[str, Any] = {"form": form}
+        try:
+            context["history"] = selectors_corrections.change_history(
+                actor=request.user,
+                purpose=form.cleaned_data["purpose"],
+                atena_number=form.cleaned_data["atena_number"],
+            )
+        except AccessRefused as error:
+            return refused(request, error)
+        except DomainError as error:
+            context["error"] = error
+        return render(request, "registry/corrections/cancellation.html", context)
+
+    def submit(data: dict[str, Any]) -> DraftRecorded:
+        return record_cancellation(
+            actor=request.user,
+            purpose=data["purpose"],
+            cancellation=Cancellation(
+                change_id=data["change_id"] or 0,
+                reason=data["reason"],
+                atena_numbers=atena_lines(data["movers"]),
+                on_application=data["on_application"],
+                application_date=data["application_date"],
+                acknowledged_alerts=_acknowledged(request),
+            ),
+        )
+
+    return _enter(request, form, "registry/corrections/cancellation.html", submit)
+
+
+@login_required
+def ex_officio_removal(request: HttpRequest) -> HttpResponse:
+    """職権消除の入力 (draft) with the 職権記録書."""
+
+    def submit(data: dict[str, Any]) -> DraftRecorded:
+        return record_ex_officio_removal(
+            actor=request.user,
+            purpose=data["purpose"],
+            removal=ExOfficioRemoval(
+                atena_numbers=atena_lines(data["atena_numbers"]),
+                removal_date=data["removal_date"],
+                record=_book(data),
+                notice_required=data["notice_required"],
+                acknowledged_alerts=_acknowledged(request),
+            ),
+        )
+
+    form = ExOfficioRemovalForm(request.POST or None)
+    return _enter(request, form, "registry/corrections/removal.html", submit)
+
+
+@login_required
+def ex_officio_correction(request: HttpRequest) -> HttpResponse:
+    """職権修正・軽微な修正・誤記修正の入力 (draft) with the 職権記録書."""
+
+    def submit(data: dict[str, Any]) -> DraftRecorded:
+        return record_ex_officio_correction(
+            actor=request.user,
+            purpose=data["purpose"],
+            correction=ExOfficioCorrection(
+                action=ExOfficioAction(data["action"]),
+                atena_numbers=atena_lines(data["atena_numbers"]),
+                items=correction_items(data["items"]),
+                change_date=data["change_date"],
+                record=_book(data),
+                minor_case=MinorCase(data["minor_case"]) if data["minor_case"] else None,
+                notice_required=data["notice_required"],
+                acknowledged_alerts=_acknowledged(request),
+            ),
+        )
+
+    form = ExOfficioCorrectionForm(request.POST or None)
+    return _enter(request, form, "registry/corrections/correction.html", submit)
+
+
+@login_required
+def ex_officio_recording(request: HttpRequest) -> HttpResponse:
+    """職権記載の入力 (draft, one person) with the 職権記録書."""
+
+    def submit(data: dict[str, Any]) -> DraftRecorded:
+        address_set = parse_date_input(
+            data["address_set_date"], field_kind=DateFieldKind.ADDRESS_SET, field="address_set_date"
+        )
+        return record_ex_officio_recording(
+            actor=request.user,
+            purpose=data["purpose"],
+            recording=ExOfficioRecording(
+                members=[_member_facts(data, 0)],
+                address=Address(
+                    address=data["address"], katagaki=data["katagaki"], postal_code=data["postal_code"]
+                ),
+                address_set_date=address_set.value,
+                previous_address=data["previous_address"],
+                household_number=data["household_number"] or None,
+                record=_book(data),
+                notice_required=data["notice_required"],
+                acknowledged_alerts=_acknowledged(request),
+            ),
+        )
+
+    form = ExOfficioRecordingForm(request.POST or None)
+    return _enter(request, form, "registry/corrections/recording.html", submit)

@@ -1,0 +1,282 @@
+"""Clerk screens of 帰化・国籍取得, 国籍喪失, 法30条の46・47, 旧氏, 通称 and the 法30条の50 notice import.
+
+Thin: a form, one service or selector call, a template. Everything travels by POST (宛名番号 and
+notice files never appear in URLs). An alert comes back as a checkbox per alert; ticking it and
+sending again is the clerk's audited acknowledgment.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from jumin.accounts.authorization import AccessRefused
+from jumin.domain.eras import Calendar
+from jumin.domain.errors import DomainError
+from jumin.domain.relationships import parse_relationship
+from jumin.domain.resident import ForeignResidentItems, PersonFacts, ResidentKind, Sex
+from jumin.domain.wareki import DateFieldKind, parse_date_input
+from jumin.registry.forms_foreign import (
+    AliasForm,
+    AliasHistoryForm,
+    ForeignRegistrationForm,
+    FormerSurnameForm,
+    LossForm,
+    NaturalisationForm,
+    NoticeConfirmForm,
+    NoticeFileForm,
+)
+from jumin.registry.services import Address, DraftRecorded
+from jumin.registry.views import refused
+from jumin.registry.views_corrections import DONE_TEMPLATE, _acknowledged, _enter
+from jumin.registry.workflows import foreign_registration, immigration_notices, names, naturalisation
+
+FORM_TEMPLATE = "registry/foreign/form.html"
+NOTICES_TEMPLATE = "registry/foreign/notices.html"
+
+
+def _screen(title: str, lead: str) -> dict[str, str]:
+    return {"title": title, "lead": lead}
+
+
+def _new_name(data: dict[str, Any]) -> naturalisation.PersonName | None:
+    if not any(data[key] for key in ("surname", "given_name", "surname_kana", "given_name_kana")):
+        return None
+    return naturalisation.PersonName(
+        data["surname"], data["given_name"], data["surname_kana"], data["given_name_kana"]
+    )
+
+
+def _foreign_items(data: dict[str, Any]) -> ForeignResidentItems:
+    return ForeignResidentItems(
+        nationality_code=data["nationality_code"],
+        category=data["foreign_category"],
+        alphabet_name=data["alphabet_name"],
+        residence_status=data["residence_status"],
+        period_of_stay=data["period_of_stay"],
+        stay_expiry_date=data["stay_expiry_date"],
+        residence_card_number=data["residence_card_number"],
+        special_permanent_resident_number=data["special_permanent_resident_number"],
+    )
+
+
+@login_required
+def naturalisation_view(request: HttpRequest) -> HttpResponse:
+    """帰化・国籍取得の入力 (draft): the foreign record becomes a Japanese one."""
+
+    def submit(data: dict[str, Any]) -> DraftRecorded:
+        return naturalisation.record_naturalisation(
+            actor=request.user,
+            purpose=data["purpose"],
+            naturalisation=naturalisation.Naturalisation(
+                atena_number=data["atena_number"],
+                event=naturalisation.NationalityEvent(data["event"]),
+                event_date=data["event_date"],
+                notified_on=data["notified_on"],
+                honseki=data["honseki"],
+                hittousha=data["hittousha"],
+                findings=data["findings"],
+                name=_new_name(data),
+                legal_basis=data["legal_basis"],
+                acknowledged_alerts=_acknowledged(request),
+            ),
+        )
+
+    context = _screen(
+        "帰化・国籍取得の入力（仮登録）",
+        "外国人住民票を日本人住民票にします。宛名番号・住民票コード・個人番号はそのまま引き継ぎます。",
+    )
+    return _enter(request, NaturalisationForm(request.POST or None), FORM_TEMPLATE, submit, context)
+
+
+@login_required
+def loss_view(request: HttpRequest) -> HttpResponse:
+    """国籍喪失の入力 (draft): the Japanese record becomes a foreign one."""
+
+    def submit(data: dict[str, Any]) -> DraftRecorded:
+        return naturalisation.record_loss_of_nationality(
+            actor=request.user,
+            purpose=data["purpose"],
+            loss=naturalisation.LossOfNationality(
+                atena_number=data["atena_number"],
+                loss_date=data["loss_date"],
+                notified_on=data["notified_on"],
+                foreign=_foreign_items(data),
+                findings=data["findings"],
+                name=_new_name(data),
+                legal_basis=data["legal_basis"],
+                acknowledged_alerts=_acknowledged(request),
+            ),
+        )
+
+    context = _screen(
+        "国籍喪失の入力（仮登録）",
+        "日本人住民票を外国人住民票にします。30条の45区分は通常「経過滞在者」です。",
+    )
+    return _enter(request, LossForm(request.POST or None), FORM_TEMPLATE, submit, context)
+
+
+def _registrant(data: dict[str, Any]) -> PersonFacts:
+    birth = parse_date_input(
+        data["birth_date"], field_kind=DateFieldKind.BIRTH, calendar=Calendar.GREGORIAN, field="birth_date"
+    )
+    return PersonFacts(
+        kind=ResidentKind.FOREIGN,
+        surname=data["surname"],
+        given_name=data["given_name"],
+        surname_kana=data["surname_kana"],
+        given_name_kana=data["given_name_kana"],
+        birth_date=birth.value,
+        sex=Sex(data["sex"]),
+        relationship=parse_relationship(data["relationship"], field="relationship"),
+        foreign=_foreign_items(data),
+    )
+
+
+@login_required
+def registration_view(request: HttpRequest) -> HttpResponse:
+    """法30条の46・47の届出の入力 (draft, one person)."""
+
+    def submit(data: dict[str, Any]) -> DraftRecorded:
+        return foreign_registration.record_foreign_registration(
+            actor=request.user,
+            purpose=data["purpose"],
+            registration=foreign_registration.ForeignRegistration(
+                basis=foreign_registration.RegistrationBasis(data["basis"]),
+                members=[_registrant(data)],
+                address=Address(
+                    address=data["address"], katagaki=data["katagaki"], postal_code=data["postal_code"]
+                ),
+                address_set_date=data["address_set_date"],
+                notification_date=data["notification_date"],
+                previous_address=data["previous_address"],
+                became_foreign_resident_on=data["became_foreign_resident_on"],
+                household_number=data["household_number"] or None,
+                landing_permit=data["landing_permit"],
+                acknowledged_alerts=_acknowledged(request),
+            ),
+        )
+
+    context = _screen(
+        "外国人住民の届出（法30条の46・47）の入力（仮登録）",
+        "国外から転入して住所を定めた方（30条の46）、住民となった後に中長期在留者等となった方（30条の47）。"
+        "14日を超えた届出は確認が必要です。",
+    )
+    return _enter(request, ForeignRegistrationForm(request.POST or None), FORM_TEMPLATE, submit, context)
+
+
+@login_required
+def former_surname_view(request: HttpRequest) -> HttpResponse:
+    """旧氏の記載・変更・削除の入力 (draft, on request)."""
+
+    def submit(data: dict[str, Any]) -> DraftRecorded:
+        return names.record_former_surname_request(
+            actor=request.user,
+            purpose=data["purpose"],
+            request=names.FormerSurnameRequest(
+                atena_number=data["atena_number"],
+                operation=names.FormerSurnameOperation(data["operation"]),
+                request_date=data["request_date"],
+                former_surname=data["former_surname"],
+                former_surname_kana=data["former_surname_kana"],
+                acknowledged_alerts=_acknowledged(request),
+            ),
+        )
+
+    context = _screen(
+        "旧氏の記載・変更・削除（仮登録）", "日本人住民の方の請求により旧氏を記載・変更・削除します。"
+    )
+    return _enter(request, FormerSurnameForm(request.POST or None), FORM_TEMPLATE, submit, context)
+
+
+@login_required
+def alias_view(request: HttpRequest) -> HttpResponse:
+    """通称の記載・削除の入力 (draft, on application); 「履歴を表示」 shows the 通称 history (audited)."""
+    context: dict[str, Any] = _screen(
+        "通称の記載・削除（仮登録）",
+        "外国人住民の方の申出により通称を記載・削除します。記載・削除の年月日と市区町村は履歴に残ります。",
+    )
+    context["alias_screen"] = True
+    if request.method == "POST" and "show" in request.POST:
+        lookup = AliasHistoryForm(request.POST)
+        context["form"] = AliasForm(request.POST)
+        if lookup.is_valid():
+            try:
+                context["alias_history"] = names.alias_history(
+                    actor=request.user,
+                    purpose=lookup.cleaned_data["purpose"],
+                    atena_number=lookup.cleaned_data["atena_number"],
+                    acknowledged_alerts=_acknowledged(request),
+                )
+            except AccessRefused as error:
+                return refused(request, error)
+            except DomainError as error:
+                context["error"] = error
+        return render(request, FORM_TEMPLATE, context)
+
+    def submit(data: dict[str, Any]) -> DraftRecorded:
+        return names.record_alias_application(
+            actor=request.user,
+            purpose=data["purpose"],
+            application=names.AliasApplication(
+                atena_number=data["atena_number"],
+                operation=names.AliasOperation(data["operation"]),
+                application_date=data["application_date"],
+                municipality_name=data["municipality_name"],
+                alias=data["alias"],
+                alias_kana=data["alias_kana"],
+                acknowledged_alerts=_acknowledged(request),
+            ),
+        )
+
+    return _enter(request, AliasForm(request.POST or None), FORM_TEMPLATE, submit, context)
+
+
+@login_required
+def notices_view(request: HttpRequest) -> HttpResponse:
+    """法30条の50通知の取込: upload → 確認票 (before/after per person) → 仮登録 per confirmed person."""
+    context: dict[str, Any] = {}
+    if request.method == "POST" and "confirm" in request.POST:
+        confirm = NoticeConfirmForm(request.POST)
+        if confirm.is_valid():
+            data = confirm.cleaned_data
+            try:
+                draft = immigration_notices.record_immigration_notice(
+                    actor=request.user,
+                    purpose=data["purpose"],
+                    confirmation=immigration_notices.NoticeConfirmation(
+                        content=data["content"],
+                        notice_id=data["notice_id"],
+                        acknowledged_alerts=_acknowledged(request),
+                    ),
+                )
+            except AccessRefused as error:
+                return refused(request, error)
+            except DomainError as error:
+                context["error"] = error
+            else:
+                return render(request, DONE_TEMPLATE, {"draft": draft})
+            return _preview(request, data["purpose"], data["content"], context)
+        context["error_text"] = "確認票から通知を選び直してください。"
+    form = NoticeFileForm(request.POST or None, request.FILES or None)
+    context["form"] = form
+    if request.method == "POST" and form.is_valid():
+        return _preview(request, form.cleaned_data["purpose"], form.cleaned_data["notice_file"], context)
+    return render(request, NOTICES_TEMPLATE, context)
+
+
+def _preview(request: HttpRequest, purpose: str, content: str, context: dict[str, Any]) -> HttpResponse:
+    try:
+        context["preview"] = immigration_notices.preview_immigration_notices(
+            actor=request.user, purpose=purpose, content=content
+        )
+    except AccessRefused as error:
+        return refused(request, error)
+    except DomainError as error:
+        context["error"] = error
+    context.update(purpose=purpose, content=content)
+    context.setdefault("form", NoticeFileForm(initial={"purpose": purpose}))
+    return render(request, NOTICES_TEMPLATE, context)

@@ -1,0 +1,137 @@
+"""Clerk screens of 住民検索, the search history and the input aids. Thin: a form, one call, a template.
+
+Conditions travel by POST only, never in a URL (personal data). The input aids read only the
+address dictionary and the era master; they answer htmx requests (``HX-Request``) with a fragment
+and plain form posts with the whole page, so every screen also works by keyboard without scripts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_POST
+
+from jumin.accounts.authorization import AccessRefused
+from jumin.domain.errors import DomainError
+from jumin.registry import input_help, search, search_history
+from jumin.registry.forms_search import (
+    AddressKanaForm,
+    DateInputForm,
+    HistoryActionForm,
+    PostalCodeForm,
+    SearchForm,
+)
+from jumin.registry.views import refused
+
+
+@login_required
+def search_view(request: HttpRequest) -> HttpResponse:
+    """住民検索 (standard 2.1.2, 2.1.3): conditions by POST only; each row opens 照会 by POST too."""
+    form = SearchForm(request.POST or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        purpose = form.cleaned_data["purpose"]
+        try:
+            context["result"] = search.search_residents(
+                actor=request.user, purpose=purpose, criteria=form.criteria()
+            )
+        except AccessRefused as error:
+            return refused(request, error)
+        except DomainError as error:
+            form.add_error(None, f"{error.reason}{error.remedy}")
+        context["purpose"] = purpose
+    return render(request, "registry/search/search.html", context)
+
+
+@login_required
+def history_view(request: HttpRequest) -> HttpResponse:
+    """検索履歴 (standard 2.1.1-a): the clerk's own searches; re-run one, or start a new search from it."""
+    form = HistoryActionForm(request.POST or None)
+    context: dict[str, Any] = {"form": form, "entries": search_history.history_of(request.user)}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["rerun"]:
+                context["result"] = search.replay_search(
+                    actor=request.user,
+                    purpose=data["purpose"],
+                    entry_id=data["rerun"],
+                    individual_number=data["individual_number"],
+                )
+                context["purpose"] = data["purpose"]
+                context["entries"] = search_history.history_of(request.user)
+            else:
+                saved = search_history.saved_criteria(
+                    actor=request.user, purpose=data["purpose"], entry_id=data["load"]
+                )
+                initial = SearchForm.initial_from(saved.criteria, data["purpose"])
+                return render(request, "registry/search/search.html", {"form": SearchForm(initial=initial)})
+        except AccessRefused as error:
+            return refused(request, error)
+        except DomainError as error:
+            form.add_error(None, f"{error.reason}{error.remedy}")
+    return render(request, "registry/search/history.html", context)
+
+
+def _help_page(request: HttpRequest, fragment: str, context: dict[str, Any]) -> HttpResponse:
+    if request.headers.get("HX-Request"):
+        return render(request, fragment, context)
+    page = {
+        "postal_form": PostalCodeForm(),
+        "kana_form": AddressKanaForm(),
+        "date_form": DateInputForm(),
+        "fragment": fragment,
+        **context,
+    }
+    return render(request, "registry/search/input_help.html", page)
+
+
+@login_required
+def input_help_view(request: HttpRequest) -> HttpResponse:
+    """入力補助: the three aids on one page (also reachable from the entry screens)."""
+    return _help_page(request, "", {})
+
+
+@login_required
+@require_POST
+def postal_help(request: HttpRequest) -> HttpResponse:
+    """郵便番号 → 住所 (standard 1.3.3-d)."""
+    form = PostalCodeForm(request.POST)
+    context: dict[str, Any] = {"postal_form": form}
+    if form.is_valid():
+        try:
+            context["suggestions"] = input_help.postal_address_suggestions(form.cleaned_data["postal_code"])
+        except DomainError as error:
+            context["error"] = error
+    return _help_page(request, "registry/search/address_suggestions.html", context)
+
+
+@login_required
+@require_POST
+def kana_help(request: HttpRequest) -> HttpResponse:
+    """住所の読みの先頭 → 住所の候補 (standard 1.3.3-d: 「ナガサキ サセボ」 → 長崎県佐世保市…)."""
+    form = AddressKanaForm(request.POST)
+    context: dict[str, Any] = {"kana_form": form}
+    if form.is_valid():
+        try:
+            context["suggestions"] = input_help.kana_address_suggestions(form.cleaned_data["address_kana"])
+        except DomainError as error:
+            context["error"] = error
+    return _help_page(request, "registry/search/address_suggestions.html", context)
+
+
+@login_required
+@require_POST
+def date_help(request: HttpRequest) -> HttpResponse:
+    """和暦の入力補助: shows how a date input (shortcuts included) is read, in 和暦 and 西暦."""
+    form = DateInputForm(request.POST)
+    context: dict[str, Any] = {"date_form": form}
+    if form.is_valid():
+        try:
+            context["preview"] = input_help.preview_date(form.cleaned_data["date_text"])
+        except DomainError as error:
+            context["error"] = error
+    return _help_page(request, "registry/search/date_preview.html", context)

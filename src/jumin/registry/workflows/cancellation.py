@@ -1,0 +1,350 @@
+"""異動の取消し (standard 4.6.0.1-a…e, 4.6.1.1-a; system.md F08 step 7) as a draft for commit_change.
+
+A committed change is cancelled, for all or some of its movers, by a new change whose snapshots
+compensate it; nothing is deleted and both changes stay in history (4.6.0.1-c, e):
+
+* (増) undoes a removal (転出, 死亡, 職権消除): the person's row before it is restored, so they are
+  current again at their former address, in their former household;
+* (減) undoes a recording (転入, 出生, 職権記載): the person becomes a 除票 with 消除事由
+  「異動の取消し(減)」; a returning person (再転入) gets their former 除票 row back instead;
+* (修正) undoes an amendment (転居, 世帯変更, 職権修正 …): the row before it is restored, address and
+  household included (4.6.0.1-d). A former household that has no current member any more is formed
+  again by the returning persons under its former 世帯番号 (the number was only ever theirs, and a
+  cancellation made for one mover at a time lands everybody in the same household).
+
+Only a person's latest committed change can be cancelled: restoring an older row would silently
+undo the later ones too, so the clerk cancels the later changes first.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from jumin.accounts.authorization import authorize
+from jumin.accounts.permissions import Permission
+from jumin.audit.actions import AuditAction
+from jumin.audit.services import record_event
+from jumin.domain import recorded_dates
+from jumin.domain.errors import Alert, refusal
+from jumin.domain.resident import (
+    CANCELLATION_REASONS,
+    ChangeReason,
+    ResidentStatus,
+    cancellation_of,
+)
+from jumin.registry.models import Change, ChangeState, Household, Resident, ResidentSnapshot
+from jumin.registry.services import DraftRecorded
+from jumin.registry.snapshots import draft_from_current
+from jumin.registry.workflows.acknowledgement import audit_reason, require_acknowledged
+from jumin.registry.workflows.household import current_members
+from jumin.registry.workflows.household_members import check_no_duplicates
+
+REASON_MAX_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    """A request to cancel committed change ``change_id`` for ``atena_numbers`` (empty: every mover).
+
+    ``reason`` is why (e.g. 「届出人の錯誤」); it goes to the audit entry. A cancellation on the
+    person's application (standard 4.6.1.1-a, 4.2.0.5-a) carries the application date.
+    """
+
+    change_id: int
+    reason: str
+    atena_numbers: Sequence[str] = ()
+    on_application: bool = False
+    application_date: date | None = None
+    acknowledged_alerts: Collection[str] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class _Restore:
+    """One mover's compensating row: the current row it replaces and what the draft holds."""
+
+    resident: Resident
+    current: ResidentSnapshot
+    copy_of: ResidentSnapshot | None  # the earlier row restored; None: the current row, changed
+    columns: dict[str, Any]
+
+    @property
+    def atena_number(self) -> str:
+        return self.resident.atena_number
+
+    @property
+    def result_household(self) -> Household:
+        household = self.columns.get("household")
+        if isinstance(household, Household):
+            return household
+        return (self.copy_of or self.current).household
+
+    @property
+    def result_status(self) -> str:
+        return str(self.columns.get("status", (self.copy_of or self.current).status))
+
+    @property
+    def result_is_head(self) -> bool:
+        return bool(self.columns.get("is_head", (self.copy_of or self.current).is_head))
+
+
+def _target(change_id: int) -> tuple[Change, ChangeReason]:
+    target = Change.objects.filter(pk=change_id).first()
+    if target is None or target.state != ChangeState.COMMITTED:
+        raise refusal(
+            "change_id",
+            "取り消す異動が見つかりません。取り消せるのは本登録済みの異動だけです。",
+            "履歴から本登録済みの異動を選んでください。確認待ちの異動は破棄してください。",
+            "registry.cancel_target_not_found",
+        )
+    try:
+        reason = ChangeReason(target.reason)
+    except ValueError:
+        raise refusal(
+            "change_id",
+            "この履歴は移行などで作られたもので、取り消せる異動ではありません。",
+            "誤りがある場合は職権修正または誤記修正で処理してください。",
+            "registry.cancel_not_an_event",
+        ) from None
+    if reason in CANCELLATION_REASONS:
+        raise refusal(
+            "change_id",
+            "異動の取消しを取り消すことはできません。",
+            "元の異動が正しかった場合は、その異動を改めて入力してください。",
+            "registry.cancel_of_cancellation",
+        )
+    return target, reason
+
+
+def _movers(target: Change, atena_numbers: Sequence[str]) -> list[ResidentSnapshot]:
+    rows = list(
+        target.snapshots.filter(history_no__isnull=False)
+        .select_related("resident", "household")
+        .order_by("member_order", "resident__atena_number")
+    )
+    numbers = [n.strip() for n in atena_numbers if n.strip()]
+    if not numbers:
+        return rows
+    check_no_duplicates(numbers, field="atena_numbers")
+    by_atena = {row.resident.atena_number: row for row in rows}
+    if any(number not in by_atena for number in numbers):
+        raise refusal(
+            "atena_numbers",
+            "取り消す異動の異動者でない方が指定されています。",
+            "取り消す異動の異動者の宛名番号だけを指定してください（空欄なら異動者全員）。",
+            "registry.not_a_mover_of_change",
+        )
+    return [row for row in rows if row.resident.atena_number in set(numbers)]
+
+
+def _check_cancellable(target: Change, row: ResidentSnapshot) -> None:
+    others = Change.objects.filter(cancels=target, snapshots__resident=row.resident)
+    if others.filter(state=ChangeState.COMMITTED).exists():
+        raise refusal(
+            "change_id",
+            "この異動は、指定された方について既に取り消されています。",
+            "取消し済みの異動は取り消せません。履歴を確認してください。",
+            "registry.already_cancelled",
+        )
+    if others.filter(state=ChangeState.DRAFT).exists():
+        raise refusal(
+            "change_id",
+            "この異動の取消しが確認待ちになっています。",
+            "確認待ちの取消しを本登録するか破棄してから入力してください。",
+            "registry.cancellation_pending",
+        )
+    if row.resident.current_id != row.pk:
+        raise refusal(
+            "change_id",
+            "この方には、取り消す異動より後に本登録された異動があります。",
+            "後の異動から順に取り消してから、この異動を取り消してください。",
+            "registry.cancel_later_changes_first",
+        )
+
+
+def _earlier_row(row: ResidentSnapshot) -> ResidentSnapshot | None:
+    assert row.history_no is not None
+    return (
+        ResidentSnapshot.objects.filter(resident=row.resident, history_no__lt=row.history_no)
+        .select_related("household")
+        .order_by("-history_no")
+        .first()
+    )
+
+
+def _restore(row: ResidentSnapshot, kind: ChangeReason, today: date) -> _Restore:
+    earlier = _earlier_row(row)
+    # A returning person (再転入) has an earlier row, their former 除票: it comes back like any other.
+    if kind is ChangeReason.CANCELLATION_REMOVAL and earlier is None:
+        return _Restore(
+            row.resident,
+            row,
+            None,
+            {
+                "status": ResidentStatus.REMOVED,
+                "removal_reason": ChangeReason.CANCELLATION_REMOVAL,
+                "removal_date": today,
+                "removal_event_date": recorded_dates.to_json(today),
+            },
+        )
+    if earlier is None:
+        raise refusal(
+            "change_id",
+            "取り消す異動の前の住民票がないため、元に戻せません。",
+            "職権修正または職権消除で処理してください。",
+            "registry.nothing_to_restore",
+        )
+    return _Restore(row.resident, row, earlier, {})
+
+
+def _place_in_households(restores: list[_Restore]) -> list[Alert]:
+    """Fix member orders that collide, check 世帯主, and say when a former household is formed again."""
+    movers = {r.resident.pk for r in restores}
+    alerts: list[Alert] = []
+    affected: dict[int, Household] = {}
+    incoming: dict[int, list[_Restore]] = defaultdict(list)
+    for restore in restores:
+        affected[restore.current.household_id] = restore.current.household
+        if restore.result_status != ResidentStatus.REMOVED:
+            affected[restore.result_household.pk] = restore.result_household
+            incoming[restore.result_household.pk].append(restore)
+    for pk, household in affected.items():
+        staying = [m for m in current_members(household) if m.resident_id not in movers]
+        arriving = incoming.get(pk, [])
+        if arriving and not staying and any(r.current.household_id != pk for r in arriving):
+            alerts.append(
+                Alert(
+                    field="atena_numbers",
+                    message="元の世帯には現在住民がいないため、取り消す方だけで元の世帯番号の世帯として戻ります。",
+                    code="registry.cancel_household_formed_again",
+                )
+            )
+        taken = {m.member_order for m in staying}
+        for restore in arriving:
+            order = (restore.copy_of or restore.current).member_order
+            if order in taken:  # someone joined after this person left: append (ORD-2)
+                order = max(taken) + 1
+                restore.columns["member_order"] = order
+            taken.add(order)
+        heads = sum(m.is_head for m in staying) + sum(r.result_is_head for r in arriving)
+        if heads > 1:
+            raise refusal(
+                "atena_numbers",
+                "取り消すと、同じ世帯に世帯主が2人になります。",
+                "後に入力した世帯主変更を先に取り消すか、同じ異動の他の異動者も一緒に取り消してください。",
+                "registry.cancel_head_conflict",
+            )
+        if heads == 0 and (staying or arriving):
+            alerts.append(
+                Alert(
+                    field="atena_numbers",
+                    message="取消し後、世帯主のいない世帯があります。世帯主変更を処理してください。",
+                    code="registry.household_without_head",
+                )
+            )
+    return alerts
+
+
+def _check(
+    cancellation: Cancellation, today: date
+) -> tuple[Change, ChangeReason, list[_Restore], list[Alert]]:
+    reason_text = cancellation.reason.strip()
+    if not reason_text:
+        raise refusal(
+            "reason",
+            "取消しの理由が入力されていません。",
+            "取り消す理由（例: 届出人の錯誤）を入力してください。",
+            "registry.reason_required",
+        )
+    if len(reason_text) > REASON_MAX_LENGTH:
+        raise refusal(
+            "reason",
+            f"取消しの理由が{REASON_MAX_LENGTH}文字を超えています。",
+            "理由を短く入力してください。",
+            "registry.reason_too_long",
+        )
+    if cancellation.on_application:
+        if cancellation.application_date is None:
+            raise refusal(
+                "application_date",
+                "申出による取消しの申出日が入力されていません。",
+                "申出を受けた日を入力してください。",
+                "registry.application_date_required",
+            )
+        if cancellation.application_date > today:
+            raise refusal(
+                "application_date",
+                "申出日が未来の日付です。",
+                "本日以前の日付を入力してください。",
+                "registry.future_application_date",
+            )
+    elif cancellation.application_date is not None:
+        raise refusal(
+            "application_date",
+            "職権による取消しに申出日が入力されています。",
+            "申出による取消しにするか、申出日を空欄にしてください。",
+            "registry.application_date_without_application",
+        )
+    target, target_reason = _target(cancellation.change_id)
+    kind = cancellation_of(target_reason)
+    rows = _movers(target, cancellation.atena_numbers)
+    if not rows:
+        raise refusal(
+            "change_id",
+            "取り消す異動に異動者がいません。",
+            "履歴から別の異動を選んでください。",
+            "registry.cancel_target_not_found",
+        )
+    for row in rows:
+        _check_cancellable(target, row)
+    restores = [_restore(row, kind, today) for row in rows]
+    alerts = _place_in_households(restores)
+    return target, kind, restores, alerts
+
+
+def record_cancellation(*, actor: Any, purpose: str, cancellation: Cancellation) -> DraftRecorded:
+    """Enter a 異動の取消し as a draft (standard 4.6.0.1); another clerk commits it with commit_change."""
+    authorize(
+        actor=actor,
+        permission=Permission.RESIDENT_RECORD,
+        action=AuditAction.RESIDENT_CANCELLATION_RECORD,
+        purpose=purpose,
+        subject_type="change",
+    )
+    today = timezone.localdate()
+    target, kind, restores, alerts = _check(cancellation, today)
+    acknowledged = require_acknowledged(alerts, cancellation.acknowledged_alerts)
+    with transaction.atomic():
+        change = Change.objects.create(
+            reason=kind,
+            change_date=today,
+            notification_date=cancellation.application_date,
+            notification_kind="申出" if cancellation.on_application else "職権",
+            made_by=actor,
+            made_at=timezone.now(),
+            cancels=target,
+        )
+        for restore in restores:
+            draft_from_current(
+                restore.resident, restore.current, change, copy_of=restore.copy_of, **restore.columns
+            )
+        record_event(
+            actor=actor,
+            action=AuditAction.RESIDENT_CANCELLATION_RECORD,
+            subject_type="change",
+            subject_id=str(change.pk),
+            purpose=purpose,
+            reason=audit_reason(f"cancels={target.pk}", cancellation.reason.strip(), acknowledged),
+        )
+    return DraftRecorded(
+        change_id=change.pk,
+        atena_numbers=tuple(r.atena_number for r in restores),
+        household_number=restores[0].result_household.number,
+        alerts=tuple(alerts),
+    )

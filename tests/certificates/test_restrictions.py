@@ -1,0 +1,144 @@
+"""支援措置 and 抑止 at issuance (standard 3.1-b, 3.4-a; C-38) through jumin.registry.restrictions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from jumin.accounts import clock
+from jumin.accounts.models import User
+from jumin.accounts.permissions import Permission
+from jumin.audit.models import AuditEntry
+from jumin.certificates.models import Issuance
+from jumin.certificates.services import issue_certificate, preview_certificate
+from jumin.domain.errors import DomainError
+from jumin.registry.restrictions import RestrictedProcess, RestrictionLevel
+from jumin.registry.services import DraftRecorded
+from jumin.registry.services_restrictions import (
+    ReleaseTarget,
+    SupportApplication,
+    SuppressionReason,
+    SuppressionRequest,
+    SuppressionScope,
+    create_support_measure,
+    release_temporarily,
+    set_suppression,
+)
+from tests.certificates.conftest import CERT_PURPOSE, options_for, own_request
+from tests.registry.conftest import PURPOSE
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def officer(make_clerk: Callable[..., User]) -> User:
+    return make_clerk(
+        "officer",
+        Permission.SUPPRESSION_MANAGE,
+        Permission.SUPPRESSION_RELEASE,
+        Permission.SUPPORT_MEASURE_MANAGE,
+        Permission.SUPPORT_MEASURE_VIEW,
+        Permission.RESIDENT_VIEW,
+    )
+
+
+def suppress(actor: User, target: str, level: RestrictionLevel) -> int:
+    return set_suppression(
+        actor=actor,
+        purpose=PURPOSE,
+        request=SuppressionRequest(
+            scope=SuppressionScope.PERSON,
+            target_number=target,
+            process=RestrictedProcess.CERTIFICATE,
+            level=level,
+            start_date=clock.today(),
+            reason=SuppressionReason.OTHER,
+            reason_text="調査中",
+        ),
+    )
+
+
+def issue(actor: User, numbers: tuple[str, ...] | list[str], **request: Any) -> Any:
+    return issue_certificate(
+        actor=actor, purpose=CERT_PURPOSE, request=own_request(**request), options=options_for(numbers)
+    )
+
+
+def refusals(code: str) -> int:
+    return AuditEntry.objects.filter(
+        action="certificate:copy:issue", outcome="refused", outcome_reason=code
+    ).count()
+
+
+def test_a_support_target_in_the_household_blocks_the_copy_even_for_a_household_member(
+    family: DraftRecorded, officer: User, issuer: User, certifier: Any
+) -> None:
+    head, wife, _child = family.atena_numbers
+    create_support_measure(
+        actor=officer,
+        purpose=PURPOSE,
+        application=SupportApplication(
+            applicant=wife,
+            covered_services=["inspection", "copies"],
+            received_on=clock.today(),
+            perpetrator="加害者の情報（合成データ）",
+            period_start=clock.today(),
+        ),
+    )
+    with pytest.raises(DomainError) as caught:
+        issue(issuer, [head])  # the whole household includes her
+    assert caught.value.code == "certificates.restricted"
+    assert refusals("certificates.restricted") == 1
+    assert not Issuance.objects.exists()
+    # The responsible officer releases this one request in the registry; then it is issued and recorded.
+    release_temporarily(
+        actor=officer,
+        purpose=PURPOSE,
+        atena_number=wife,
+        process=RestrictedProcess.CERTIFICATE,
+        target=ReleaseTarget.SUPPORT_MEASURE,
+        reason="本人からの請求を確認",
+    )
+    issued = issue(issuer, [head])
+    record = Issuance.objects.get(pk=issued.issuance_id)
+    assert record.released_findings == [f"{wife}:registry.support_measure_target"]
+    entry = AuditEntry.objects.get(action="certificate:copy:issue", outcome="done")
+    assert entry.support_measure
+
+
+def test_an_error_suppression_refuses_and_an_alert_needs_acknowledgment(
+    family: DraftRecorded, officer: User, issuer: User, certifier: Any
+) -> None:
+    head, wife, child = family.atena_numbers
+    suppress(officer, child, RestrictionLevel.ERROR)
+    with pytest.raises(DomainError):
+        issue(issuer, [child])
+    assert refusals("certificates.restricted") == 1
+    suppress(officer, wife, RestrictionLevel.ALERT)
+    preview = preview_certificate(
+        actor=issuer,
+        purpose=CERT_PURPOSE,
+        request=own_request(),
+        options=options_for([wife], whole_household=False),
+    )
+    assert preview.subjects == (wife,)
+    assert preview.alerts
+    with pytest.raises(DomainError) as caught:
+        issue_certificate(
+            actor=issuer,
+            purpose=CERT_PURPOSE,
+            request=own_request(),
+            options=options_for([wife], whole_household=False),
+        )
+    assert caught.value.code == "certificates.alert_not_acknowledged"
+    assert refusals("certificates.alert_not_acknowledged") == 1
+    issued = issue_certificate(
+        actor=issuer,
+        purpose=CERT_PURPOSE,
+        request=own_request(alerts_acknowledged=True),
+        options=options_for([wife], whole_household=False),
+    )
+    assert Issuance.objects.get(pk=issued.issuance_id).alerts_acknowledged
+    assert head not in Issuance.objects.get(pk=issued.issuance_id).subjects

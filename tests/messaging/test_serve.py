@@ -1,0 +1,89 @@
+"""`jumin serve` runs one node: the node port answers peers over mutual TLS and Ctrl-C stops it cleanly."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import sqlite3
+import ssl
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from jumin.messaging.envelope import NodeRef
+from jumin.messaging.identity import add_peer, create_ca, init_node, load_node, peer_entry
+from jumin.messaging.tls import client_context
+
+TIMEOUT = 120
+
+
+def node_environment(home: Path) -> dict[str, str]:
+    env = {name: value for name, value in os.environ.items() if not name.startswith(("JUMIN_", "DJANGO_"))}
+    env.update(
+        JUMIN_DEMO="1",
+        JUMIN_HOME=str(home),
+        JUMIN_DATABASE_URL=f"sqlite:///{home / 'node.sqlite3'}",
+        JUMIN_NODE_KIND="prefecture",
+        JUMIN_NODE_CODE="420000",
+        JUMIN_NODE_DIR=str(home / "node"),
+        JUMIN_NODE_LISTEN="127.0.0.1:0",
+    )
+    return env
+
+
+def health_of(connection: http.client.HTTPSConnection) -> bytes:
+    connection.request("GET", "/node/health")
+    return connection.getresponse().read()
+
+
+def test_serve_answers_a_peer_refuses_a_stranger_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    ca = create_ca(tmp_path / "ca")
+    init_node(tmp_path / "node", NodeRef("prefecture", "420000"), ca_dir=ca)
+    caller = init_node(tmp_path / "caller", NodeRef("municipality", "422029"), ca_dir=ca)
+    add_peer(tmp_path / "node", peer_entry(load_node(tmp_path / "caller"), "https://127.0.0.1:1"))
+    env = node_environment(tmp_path)
+    command = [sys.executable, "-m", "jumin.cli"]
+    subprocess.run([*command, "manage", "migrate", "-v", "0"], env=env, check=True, timeout=TIMEOUT)
+    server = subprocess.Popen(
+        [*command, "serve", "--no-web", "--interval", "0.2"], env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        lines = []
+        for line in server.stdout:
+            lines.append(line)
+            if "Ctrl-C" in line:
+                break
+        url = next(line for line in lines if "/node/inbox" in line).split()[-1]
+        port = int(url.split(":")[2].split("/")[0])
+
+        connection = http.client.HTTPSConnection(
+            "127.0.0.1", port, context=client_context(caller), timeout=TIMEOUT
+        )
+        connection.request("GET", "/node/health")
+        assert json.loads(connection.getresponse().read()) == {"node": "prefecture:420000", "status": "ok"}
+        connection.close()
+
+        stranger = ssl.create_default_context(cafile=str(ca / "ca-cert.pem"))  # no client certificate
+        stranger.check_hostname = False
+        anonymous = http.client.HTTPSConnection("127.0.0.1", port, context=stranger, timeout=TIMEOUT)
+        with pytest.raises((ssl.SSLError, OSError, http.client.HTTPException)):
+            health_of(anonymous)
+
+        server.send_signal(signal.SIGINT)
+        assert server.wait(timeout=TIMEOUT) == 0
+        assert "停止しました" in server.stdout.read()
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    with sqlite3.connect(tmp_path / "node.sqlite3") as db:
+        refused = db.execute(
+            "SELECT COUNT(*) FROM audit_auditentry"
+            " WHERE action = 'node:connection:refuse' AND outcome = 'refused'"
+        ).fetchone()[0]
+    assert refused == 1

@@ -1,0 +1,376 @@
+"""住基法30条の46 and 30条の47 registrations (standard 4.5.1-a, 4.5.2-a, 4.1.1.2-a)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from jumin.accounts.models import User
+from jumin.accounts.permissions import Permission
+from jumin.audit.models import AuditEntry
+from jumin.domain import recorded_dates
+from jumin.domain.errors import DomainError
+from jumin.domain.resident import ChangeReason, ForeignResidentItems, ResidentKind, ResidentStatus, Sex
+from jumin.registry.models import Change, Resident, ResidentSnapshot
+from jumin.registry.services import DraftRecorded, commit_change
+from jumin.registry.workflows.acknowledgement import UnacknowledgedAlertsError
+from jumin.registry.workflows.ex_officio import ExOfficioRemoval, RecordBook, record_ex_officio_removal
+from jumin.registry.workflows.foreign_registration import (
+    ForeignRegistration,
+    RegistrationBasis,
+    record_foreign_registration,
+)
+from tests.helpers.permission_matrix import assert_permission_triple
+from tests.registry.conftest import PURPOSE, logged_in, person
+from tests.registry.test_naturalisation import FOREIGN_ADDRESS, foreign_person
+
+pytestmark = pytest.mark.django_db
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+def registration(*members: Any, **overrides: Any) -> ForeignRegistration:
+    values: dict[str, Any] = {
+        "basis": RegistrationBasis.ARRIVAL,
+        "members": list(members) or [foreign_person()],
+        "address": FOREIGN_ADDRESS,
+        "address_set_date": today() - timedelta(days=5),
+        "notification_date": today(),
+    }
+    values.update(overrides)
+    return ForeignRegistration(**values)
+
+
+@pytest.fixture
+def commit(reviewer: User) -> Callable[[DraftRecorded], DraftRecorded]:
+    def run(draft: DraftRecorded) -> DraftRecorded:
+        commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
+        return draft
+
+    return run
+
+
+def current(atena: str) -> ResidentSnapshot:
+    snapshot = Resident.objects.select_related("current").get(atena_number=atena).current
+    assert snapshot is not None
+    return snapshot
+
+
+def test_4_5_1_a_an_arrival_is_recorded_as_a_move_in_from_abroad_with_a_blank_previous_address(
+    clerk: User, code_pool: list[str], commit: Callable[..., DraftRecorded]
+) -> None:
+    spouse = foreign_person(
+        given_name="THI MAI",
+        given_name_kana="ティマイ",
+        relationship="妻",
+        sex=Sex.FEMALE,
+        born=date(1992, 2, 29),
+        foreign=ForeignResidentItems(
+            nationality_code="704",
+            category="中長期在留者",
+            residence_status="家族滞在",
+            period_of_stay="3年",
+            stay_expiry_date="2029-10-31",
+            residence_card_number="EF87654321GH",
+        ),
+    )
+    draft = commit(
+        record_foreign_registration(
+            actor=clerk,
+            purpose=PURPOSE,
+            registration=registration(foreign_person(), spouse, landing_permit=True),
+        )
+    )
+    change = Change.objects.get(pk=draft.change_id)
+    assert (change.reason, change.change_date, change.notification_kind) == (
+        ChangeReason.MOVE_IN_FROM_ABROAD,
+        today() - timedelta(days=5),
+        "届出",
+    )
+    head, wife = (current(a) for a in draft.atena_numbers)
+    assert (head.is_head, wife.relationship, head.household_id) == (True, "妻", wife.household_id)
+    assert head.previous_address == ""
+    assert recorded_dates.from_json(head.became_resident_date) == today() - timedelta(days=5)
+    assert head.juminhyo_code  # taken from the pool at commit
+    assert head.foreign is not None
+    assert (
+        head.foreign["registration_basis"],
+        head.foreign["residence_notification"],
+        head.foreign["landing_permit_move_in"],
+    ) == ("法30条の46", True, True)
+    assert AuditEntry.objects.get(action="resident:foreign_registration:record").reason == "法30条の46"
+
+
+def test_4_5_2_a_a_resident_becoming_a_mid_long_term_resident_starts_on_that_day(
+    clerk: User, code_pool: list[str], commit: Callable[..., DraftRecorded]
+) -> None:
+    became = today() - timedelta(days=2)
+    draft = commit(
+        record_foreign_registration(
+            actor=clerk,
+            purpose=PURPOSE,
+            registration=registration(
+                basis=RegistrationBasis.STATUS_ACQUIRED,
+                address_set_date=date(2026, 6, 1),
+                became_foreign_resident_on=became,
+            ),
+        )
+    )
+    row = current(draft.atena_numbers[0])
+    assert recorded_dates.from_json(row.became_resident_date) == became
+    assert recorded_dates.from_json(row.address_set_date) == date(2026, 6, 1)
+    assert row.foreign is not None
+    assert row.foreign["registration_basis"] == "法30条の47"
+    assert Change.objects.get(pk=draft.change_id).change_date == became
+
+
+@pytest.mark.parametrize(
+    ("basis", "overrides"),
+    [
+        (RegistrationBasis.ARRIVAL, {"address_set_date": date(2026, 10, 1)}),
+        (
+            RegistrationBasis.STATUS_ACQUIRED,
+            {"address_set_date": date(2026, 5, 1), "became_foreign_resident_on": date(2026, 10, 1)},
+        ),
+    ],
+)
+def test_a_notification_more_than_14_days_late_needs_the_alert_acknowledged(
+    clerk: User, code_pool: list[str], basis: RegistrationBasis, overrides: dict[str, Any]
+) -> None:
+    late = registration(basis=basis, notification_date=date(2026, 10, 16), **overrides)
+    changes = Change.objects.count()
+    with pytest.raises(UnacknowledgedAlertsError) as raised:
+        record_foreign_registration(actor=clerk, purpose=PURPOSE, registration=late)
+    assert [a.code for a in raised.value.alerts] == ["registry.late_foreign_registration"]
+    assert basis.value in raised.value.alerts[0].message
+    assert Change.objects.count() == changes
+    on_time = registration(basis=basis, notification_date=date(2026, 10, 15), **overrides)
+    assert record_foreign_registration(actor=clerk, purpose=PURPOSE, registration=on_time).alerts == ()
+    draft = record_foreign_registration(
+        actor=clerk,
+        purpose=PURPOSE,
+        registration=registration(
+            basis=basis,
+            notification_date=date(2026, 10, 16),
+            acknowledged_alerts=["registry.late_foreign_registration"],
+            members=[foreign_person(foreign=_card("XY00000001ZZ"))],
+            **overrides,
+        ),
+    )
+    entry = AuditEntry.objects.get(
+        action="resident:foreign_registration:record", subject_id=str(draft.change_id)
+    )
+    assert entry.reason == f"{basis.value}; acknowledged=registry.late_foreign_registration"
+
+
+def _card(number: str, category: str = "中長期在留者") -> ForeignResidentItems:
+    return ForeignResidentItems(
+        nationality_code="156",
+        category=category,
+        residence_status="留学",
+        period_of_stay="2年",
+        stay_expiry_date="2028-09-30",
+        residence_card_number=number,
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "code"),
+    [
+        ({"members": [person()]}, "registry.foreign_registration_japanese"),
+        (
+            {
+                "members": [
+                    foreign_person(
+                        foreign=ForeignResidentItems(nationality_code="156", category="経過滞在者")
+                    )
+                ]
+            },
+            "registry.foreign_registration_category",
+        ),
+        ({"notification_date": today() - timedelta(days=6)}, "registry.notified_before_move"),
+        ({"address_set_date": today() + timedelta(days=1)}, "registry.future_event_date"),
+        (
+            {"became_foreign_resident_on": today() - timedelta(days=1)},
+            "registry.arrival_start_is_address_date",
+        ),
+        ({"basis": RegistrationBasis.STATUS_ACQUIRED}, "registry.status_date_required"),
+        (
+            {
+                "basis": RegistrationBasis.STATUS_ACQUIRED,
+                "became_foreign_resident_on": today() - timedelta(days=9),
+            },
+            "registry.status_before_address",
+        ),
+        ({"members": [foreign_person(relationship="子")]}, "registry.one_head_required"),
+        ({"address": FOREIGN_ADDRESS.__class__(address=" ")}, "registry.address_required"),
+    ],
+)
+def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(
+    clerk: User, code_pool: list[str], overrides: dict[str, Any], code: str
+) -> None:
+    changes = Change.objects.count()
+    with pytest.raises(DomainError) as raised:
+        record_foreign_registration(actor=clerk, purpose=PURPOSE, registration=registration(**overrides))
+    assert raised.value.code == code
+    assert raised.value.field
+    assert raised.value.remedy
+    assert Change.objects.count() == changes
+
+
+def test_4_1_1_2_a_a_residence_card_number_of_a_removed_person_reuses_their_atena_number(
+    clerk: User, code_pool: list[str], commit: Callable[..., DraftRecorded]
+) -> None:
+    first = commit(record_foreign_registration(actor=clerk, purpose=PURPOSE, registration=registration()))
+    atena = first.atena_numbers[0]
+    with pytest.raises(DomainError) as current_resident:
+        record_foreign_registration(actor=clerk, purpose=PURPOSE, registration=registration())
+    assert current_resident.value.code == "registry.move_in_of_current_resident"
+    commit(
+        record_ex_officio_removal(
+            actor=clerk,
+            purpose=PURPOSE,
+            removal=ExOfficioRemoval(
+                atena_numbers=[atena],
+                removal_date=today(),
+                record=RecordBook("住民基本台帳法施行令第12条第1項", today(), "出国", "出国を確認"),
+            ),
+        )
+    )
+    assert current(atena).status == ResidentStatus.REMOVED
+    again = commit(record_foreign_registration(actor=clerk, purpose=PURPOSE, registration=registration()))
+    assert again.atena_numbers == (atena,)
+    assert current(atena).status == ResidentStatus.RESIDENT
+    assert current(atena).history_no == 3
+
+
+def test_a_person_can_join_an_existing_household(
+    clerk: User, code_pool: list[str], commit: Callable[..., DraftRecorded]
+) -> None:
+    first = commit(record_foreign_registration(actor=clerk, purpose=PURPOSE, registration=registration()))
+    child = foreign_person(
+        given_name="MINH",
+        given_name_kana="ミン",
+        relationship="子",
+        born=date(2015, 3, 3),
+        foreign=_card("CD11112222EF"),
+    )
+    joined = commit(
+        record_foreign_registration(
+            actor=clerk,
+            purpose=PURPOSE,
+            registration=registration(child, household_number=first.household_number),
+        )
+    )
+    assert current(joined.atena_numbers[0]).member_order == 2
+    assert current(joined.atena_numbers[0]).kind == ResidentKind.FOREIGN
+
+
+# --- API and screen -------------------------------------------------------------------------------
+
+
+def _member_json(card: str = "AB12345678CD") -> dict[str, Any]:
+    return {
+        "kind": "F",
+        "surname": "NGUYEN",
+        "given_name": "VAN AN",
+        "surname_kana": "グエン",
+        "given_name_kana": "バンアン",
+        "birth_date": "1990-05-01",
+        "sex": "male",
+        "relationship": "世帯主",
+        "foreign": {
+            "nationality_code": "704",
+            "category": "中長期在留者",
+            "residence_status": "技能",
+            "period_of_stay": "1年",
+            "stay_expiry_date": "2027-12-31",
+            "residence_card_number": card,
+        },
+    }
+
+
+def test_api_registration_permission_triple(make_staff: Callable[..., object], code_pool: list[str]) -> None:
+    cards = iter(["AA00000001AA", "AA00000002AA", "AA00000003AA"])
+
+    def body() -> str:
+        return json.dumps(
+            {
+                "purpose": PURPOSE,
+                "basis": "法30条の46",
+                "members": [_member_json(next(cards))],
+                "address": {"address": "長崎県佐世保市島瀬町2番3号"},
+                "address_set_date": (today() - timedelta(days=2)).isoformat(),
+                "notification_date": today().isoformat(),
+            }
+        )
+
+    assert_permission_triple(
+        make_staff,
+        "post",
+        "/api/registry/foreign/registration",
+        Permission.RESIDENT_RECORD,
+        data=body,
+        content_type="application/json",
+        success_status=(201,),
+    )
+
+
+def _form(**overrides: str) -> dict[str, str]:
+    data = {
+        "purpose": PURPOSE,
+        "basis": "法30条の46",
+        "surname": "NGUYEN",
+        "given_name": "VAN AN",
+        "surname_kana": "グエン",
+        "given_name_kana": "バンアン",
+        "birth_date": "1990-05-01",
+        "sex": "male",
+        "relationship": "世帯主",
+        "nationality_code": "704",
+        "foreign_category": "中長期在留者",
+        "residence_status": "技能",
+        "period_of_stay": "1年",
+        "stay_expiry_date": "2027-12-31",
+        "residence_card_number": "AB12345678CD",
+        "address": "長崎県佐世保市島瀬町2番3号",
+        "address_set_date": (today() - timedelta(days=20)).isoformat(),
+        "notification_date": today().isoformat(),
+    }
+    data.update(overrides)
+    return data
+
+
+def test_registration_screen_asks_for_the_late_alert_then_drafts(clerk: User, code_pool: list[str]) -> None:
+    client = logged_in(clerk)
+    url = reverse("registry:foreign_registration")
+    assert client.get(url).status_code == 200
+    pending = client.post(url, _form())
+    assert 'value="registry.late_foreign_registration"' in pending.content.decode()
+    assert not Change.objects.exists()
+    done = client.post(url, {**_form(), "acknowledged_alerts": "registry.late_foreign_registration"})
+    assert "仮登録しました" in done.content.decode()
+    assert Change.objects.get().reason == ChangeReason.MOVE_IN_FROM_ABROAD
+
+
+def test_registration_screen_permission_triple(
+    make_staff: Callable[..., object], code_pool: list[str]
+) -> None:
+    cards = iter(["AA00000001AA", "AA00000002AA", "AA00000003AA"])
+    assert_permission_triple(
+        make_staff,
+        "post",
+        reverse("registry:foreign_registration"),
+        Permission.RESIDENT_RECORD,
+        data=lambda: _form(
+            address_set_date=(today() - timedelta(days=2)).isoformat(), residence_card_number=next(cards)
+        ),
+    )
