@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup demo test lint fmt typecheck contracts migrations-check test-sqlite test-postgres bench clean
+.PHONY: help setup demo test lint fmt typecheck contracts migrations-check test-sqlite test-postgres bench certificate-samples clean
 
 help: ## List every target
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -14,8 +14,8 @@ help: ## List every target
 setup: ## Install Debian packages, .venv and Python packages (idempotent)
 	@bash tools/setup.sh
 
-demo: setup ## Set up and run a municipality node on SQLite (MUNICIPALITY=code, default 422029 佐世保市; ARGS=…)
-	$(BIN)/jumin demo $(if $(MUNICIPALITY),--municipality $(MUNICIPALITY),) $(ARGS)
+demo: setup ## Start the demo federation: national, 長崎県, 佐世保市, 長崎市 (ARGS=--residents N …); MUNICIPALITY=code: one municipality node only
+	$(BIN)/jumin demo $(if $(MUNICIPALITY),--municipality $(MUNICIPALITY),--federation) $(ARGS)
 
 test: setup lint typecheck contracts migrations-check test-sqlite test-postgres ## Lint, types, contracts, migrations, tests on SQLite and PostgreSQL
 
@@ -41,6 +41,9 @@ test-sqlite: setup ## The whole test suite on SQLite
 
 test-postgres: setup ## The whole test suite on a throwaway PostgreSQL cluster
 	$(PY) tools/throwaway_postgres.py -- $(PY) -m pytest -q -p no:cacheprovider
+
+certificate-samples: setup ## One sample page of each certificate and notice (synthetic data) to docs/certificates/*.png
+	JUMIN_DEMO=1 $(BIN)/jumin certificates samples --out docs/certificates
 
 RESIDENTS ?= 1000000
 bench: setup ## Benchmarks (performance.md) on SQLite and PostgreSQL; RESIDENTS=N (default 1,000,000)

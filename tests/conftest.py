@@ -10,10 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from jumin.accounts.models import User
 from jumin.accounts.permissions import Permission
 from tests.helpers.accounts import StaffClient, grant_permissions, log_in, make_user, terminal_client
+
+# Hypothesis's deadline and too_slow health check time the machine, not the code: on a loaded CI machine
+# they fail properties that hold. Tests assert behaviour only, never speed (benchmarks are separate).
+hypothesis_settings.register_profile("jumin", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("jumin")
 
 
 @pytest.fixture

@@ -137,7 +137,7 @@ def test_an_error_suppression_refuses_and_an_alert_needs_acknowledgment(
     issued = issue_certificate(
         actor=issuer,
         purpose=CERT_PURPOSE,
-        request=own_request(alerts_acknowledged=True),
+        request=own_request(acknowledged_alerts=tuple(a.code for a in preview.alerts)),
         options=options_for([wife], whole_household=False),
     )
     assert Issuance.objects.get(pk=issued.issuance_id).alerts_acknowledged

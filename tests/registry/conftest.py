@@ -1,4 +1,4 @@
-"""Registry fixtures: staff with real grants, a filled 住民票コード pool, a person factory."""
+"""Registry fixtures: staff with real grants, a filled 住民票コード pool, person and household builders."""
 
 from __future__ import annotations
 
@@ -14,10 +14,13 @@ from jumin.domain.relationships import parse_relationship
 from jumin.domain.resident import ForeignResidentItems, PersonFacts, ResidentKind, Sex
 from jumin.domain.wareki import WarekiDate
 from jumin.registry import numbering
+from jumin.registry.models import Resident, ResidentSnapshot
+from jumin.registry.services import Address, DraftRecorded, MoveIn, commit_change, record_move_in
 from tests.helpers.accounts import StaffClient, grant_permissions, log_in, make_user, terminal_client
 
 PURPOSE = "resident_counter"
 DEFAULT_BIRTH = WarekiDate("showa", 35, 4, 1)
+ADDRESS = Address(address="長崎県佐世保市相生町1番1号", katagaki="相生ハイツ 203号", postal_code="8570044")
 
 
 @pytest.fixture
@@ -97,3 +100,58 @@ def person(
         relationship=parse_relationship(relationship),
         **extra,
     )
+
+
+def family_move_in(**overrides: object) -> MoveIn:
+    """The 転入 of a household of three: 世帯主 (1960), 妻 (1962), 子 (1992), in this order."""
+    values: dict[str, object] = {
+        "members": [
+            person(),
+            person(
+                given_name="花子",
+                given_name_kana="ハナコ",
+                relationship="妻",
+                sex=Sex.FEMALE,
+                born=WarekiDate("showa", 37, 8, 15),
+            ),
+            person(
+                given_name="三奈",
+                given_name_kana="ミナ",
+                relationship="子",
+                sex=Sex.FEMALE,
+                born=WarekiDate("heisei", 4, 9, 9),
+            ),
+        ],
+        "address": ADDRESS,
+        "move_in_date": date(2026, 11, 1),
+        "notification_date": date(2026, 11, 10),
+        "previous_address": "東京都日野市神明1丁目1番1号",
+    }
+    values.update(overrides)
+    return MoveIn(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def commit(reviewer: User) -> Callable[[DraftRecorded], DraftRecorded]:
+    """本登録 by the reviewer; gives the draft back so a fixture can commit and return in one line."""
+
+    def run(draft: DraftRecorded) -> DraftRecorded:
+        commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
+        return draft
+
+    return run
+
+
+@pytest.fixture
+def family(
+    clerk: User, code_pool: list[str], commit: Callable[[DraftRecorded], DraftRecorded]
+) -> DraftRecorded:
+    """A committed household: 世帯主, 妻, 子 (in this order of atena_numbers)."""
+    return commit(record_move_in(actor=clerk, purpose=PURPOSE, move_in=family_move_in()))
+
+
+def current(atena: str) -> ResidentSnapshot:
+    """The person's current committed row."""
+    snapshot = Resident.objects.select_related("current__household").get(atena_number=atena).current
+    assert snapshot is not None
+    return snapshot

@@ -18,7 +18,7 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
 from jumin.domain.errors import DomainError
 from jumin.domain.resident import ChangeReason, ResidentStatus, Sex
-from jumin.registry.models import Change, ChangeState, Resident, ResidentSnapshot
+from jumin.registry.models import Change, ChangeState, ResidentSnapshot
 from jumin.registry.selectors_corrections import change_history
 from jumin.registry.services import Address, DraftRecorded, commit_change, record_move_in
 from jumin.registry.workflows.acknowledgement import UnacknowledgedAlertsError
@@ -33,7 +33,7 @@ from jumin.registry.workflows.household_change import (
 from jumin.registry.workflows.move_out import MoveOut, record_move_out
 from jumin.registry.workflows.move_within import MoveWithin, record_move_within
 from tests.helpers.permission_matrix import assert_permission_triple
-from tests.registry.conftest import PURPOSE, logged_in, person
+from tests.registry.conftest import PURPOSE, current, logged_in, person
 from tests.registry.test_move_in import ADDRESS, family_move_in
 
 pytestmark = pytest.mark.django_db
@@ -43,29 +43,6 @@ NEW_ADDRESS = Address(address="長崎県佐世保市八幡町2番3号", katagaki
 
 def today() -> date:
     return timezone.localdate()
-
-
-@pytest.fixture
-def commit(reviewer: User) -> Callable[[DraftRecorded], DraftRecorded]:
-    def run(draft: DraftRecorded) -> DraftRecorded:
-        commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
-        return draft
-
-    return run
-
-
-@pytest.fixture
-def family(
-    clerk: User, code_pool: list[str], commit: Callable[[DraftRecorded], DraftRecorded]
-) -> DraftRecorded:
-    """A committed household: 世帯主, 妻, 子 (in this order)."""
-    return commit(record_move_in(actor=clerk, purpose=PURPOSE, move_in=family_move_in()))
-
-
-def current(atena: str) -> ResidentSnapshot:
-    snapshot = Resident.objects.select_related("current__household").get(atena_number=atena).current
-    assert snapshot is not None
-    return snapshot
 
 
 def raw_rows() -> list[tuple[Any, ...]]:
@@ -230,7 +207,7 @@ def test_cancelling_a_death_of_the_head_after_a_head_change_is_refused_as_two_he
         cancel(clerk, died.change_id)
     assert raised.value.code == "registry.cancel_head_conflict"
     # The remedy works: cancel the head change first, then the death.
-    commit(cancel(clerk, head_change.change_id, acknowledged_alerts=["registry.household_without_head"]))
+    commit(cancel(clerk, head_change.change_id, acknowledged_alerts=["registry.head_change_request"]))
     commit(cancel(clerk, died.change_id))
     assert (current(head).status, current(head).is_head) == (ResidentStatus.RESIDENT, True)
     assert (current(wife).is_head, current(wife).relationship) == (False, "妻")
@@ -259,16 +236,16 @@ def test_an_alert_must_be_acknowledged_and_the_acknowledgment_is_audited(
     with pytest.raises(UnacknowledgedAlertsError) as raised:
         cancel(clerk, family.change_id, atena_numbers=[head])
     assert raised.value.code == "registry.alerts_not_acknowledged"
-    assert [a.code for a in raised.value.alerts] == ["registry.household_without_head"]
-    assert "registry.household_without_head" in raised.value.reason
+    assert [a.code for a in raised.value.alerts] == ["registry.head_change_request"]
+    assert "registry.head_change_request" in raised.value.reason
     assert (Change.objects.count(), AuditEntry.objects.count()) == (changes, entries)
     draft = cancel(
-        clerk, family.change_id, atena_numbers=[head], acknowledged_alerts=["registry.household_without_head"]
+        clerk, family.change_id, atena_numbers=[head], acknowledged_alerts=["registry.head_change_request"]
     )
-    assert [a.code for a in draft.alerts] == ["registry.household_without_head"]
+    assert [a.code for a in draft.alerts] == ["registry.head_change_request"]
     entry = AuditEntry.objects.get(action="resident:cancellation:record")
     assert entry.subject_id == str(draft.change_id)
-    assert "acknowledged=registry.household_without_head" in entry.reason
+    assert "acknowledged=registry.head_change_request" in entry.reason
     assert f"cancels={family.change_id}" in entry.reason
 
 
@@ -449,11 +426,11 @@ def test_api_returns_unacknowledged_alerts_as_400_then_the_draft(clerk: User, fa
     body = _api_body(
         family.change_id,
         atena_numbers=[family.atena_numbers[0]],
-        acknowledged_alerts=["registry.household_without_head"],
+        acknowledged_alerts=["registry.head_change_request"],
     )
     response = client.post(url, body, content_type="application/json")
     assert response.status_code == 201, response.content
-    assert response.json()["alerts"][0]["code"] == "registry.household_without_head"
+    assert response.json()["alerts"][0]["code"] == "registry.head_change_request"
 
 
 def _form(change_id: int, **overrides: str) -> dict[str, str]:
@@ -513,8 +490,8 @@ def test_screen_asks_to_acknowledge_an_alert(clerk: User, family: DraftRecorded)
     )
     text = first.content.decode()
     assert 'name="acknowledged_alerts"' in text
-    assert "registry.household_without_head" in text
+    assert "registry.head_change_request" in text
     data = _form(family.change_id, movers=family.atena_numbers[0])
-    data["acknowledged_alerts"] = "registry.household_without_head"
+    data["acknowledged_alerts"] = "registry.head_change_request"
     second = client.post(reverse("registry:cancellation"), data)
     assert "仮登録しました" in second.content.decode()

@@ -80,7 +80,7 @@ def test_an_unknown_day_of_death_is_accepted_and_removed_on_its_sort_date(
 
 def test_the_death_of_the_head_needs_a_head_change(family: DraftRecorded, clerk: User) -> None:
     draft = record_death(actor=clerk, purpose=PURPOSE, death=death(family.atena_numbers[0]))
-    assert [a.code for a in draft.alerts] == ["registry.head_change_required"]
+    assert [a.code for a in draft.alerts] == ["registry.head_change_request"]
     assert family.atena_numbers[1] in draft.alerts[0].message
 
 

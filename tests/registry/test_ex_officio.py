@@ -19,9 +19,9 @@ from jumin.audit.models import AuditEntry
 from jumin.domain.errors import DomainError
 from jumin.domain.resident import ChangeReason, ResidentStatus
 from jumin.domain.wareki import WarekiDate
-from jumin.registry.models import Change, ExOfficioRecord, Resident, ResidentSnapshot
+from jumin.registry.models import Change, ExOfficioRecord, ResidentSnapshot
 from jumin.registry.selectors_corrections import change_history, ex_officio_notice
-from jumin.registry.services import Address, DraftRecorded, commit_change, record_move_in
+from jumin.registry.services import Address, DraftRecorded
 from jumin.registry.workflows.acknowledgement import UnacknowledgedAlertsError
 from jumin.registry.workflows.cancellation import Cancellation, record_cancellation
 from jumin.registry.workflows.ex_officio import (
@@ -37,8 +37,7 @@ from jumin.registry.workflows.ex_officio import (
 )
 from jumin.registry.workflows.move_within import MoveWithin, record_move_within
 from tests.helpers.permission_matrix import assert_permission_triple
-from tests.registry.conftest import PURPOSE, logged_in, person
-from tests.registry.test_move_in import family_move_in
+from tests.registry.conftest import PURPOSE, current, logged_in, person
 
 pytestmark = pytest.mark.django_db
 
@@ -58,27 +57,6 @@ def book(**overrides: Any) -> RecordBook:
     }
     values.update(overrides)
     return RecordBook(**values)
-
-
-@pytest.fixture
-def commit(reviewer: User) -> Callable[[DraftRecorded], DraftRecorded]:
-    def run(draft: DraftRecorded) -> DraftRecorded:
-        commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
-        return draft
-
-    return run
-
-
-@pytest.fixture
-def family(clerk: User, code_pool: list[str], commit: Callable[..., DraftRecorded]) -> DraftRecorded:
-    """A committed household: 世帯主, 妻, 子 (in this order)."""
-    return commit(record_move_in(actor=clerk, purpose=PURPOSE, move_in=family_move_in()))
-
-
-def current(atena: str) -> ResidentSnapshot:
-    snapshot = Resident.objects.select_related("current").get(atena_number=atena).current
-    assert snapshot is not None
-    return snapshot
 
 
 def raw_rows() -> list[tuple[Any, ...]]:
@@ -155,15 +133,15 @@ def test_removing_the_head_needs_the_alert_acknowledged(clerk: User, family: Dra
     changes = Change.objects.count()
     with pytest.raises(UnacknowledgedAlertsError) as raised:
         record_ex_officio_removal(actor=clerk, purpose=PURPOSE, removal=removal([head]))
-    assert [a.code for a in raised.value.alerts] == ["registry.head_change_required"]
+    assert [a.code for a in raised.value.alerts] == ["registry.head_change_request"]
     assert Change.objects.count() == changes
     draft = record_ex_officio_removal(
         actor=clerk,
         purpose=PURPOSE,
-        removal=removal([head], acknowledged_alerts=["registry.head_change_required"]),
+        removal=removal([head], acknowledged_alerts=["registry.head_change_request"]),
     )
     entry = AuditEntry.objects.get(action="resident:ex_officio:record", subject_id=str(draft.change_id))
-    assert entry.reason == "職権消除; acknowledged=registry.head_change_required"
+    assert entry.reason == "職権消除; acknowledged=registry.head_change_request"
 
 
 def test_an_ex_officio_removal_can_be_cancelled_and_the_person_is_current_again(

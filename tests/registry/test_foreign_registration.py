@@ -17,8 +17,8 @@ from jumin.audit.models import AuditEntry
 from jumin.domain import recorded_dates
 from jumin.domain.errors import DomainError
 from jumin.domain.resident import ChangeReason, ForeignResidentItems, ResidentKind, ResidentStatus, Sex
-from jumin.registry.models import Change, Resident, ResidentSnapshot
-from jumin.registry.services import DraftRecorded, commit_change
+from jumin.registry.models import Change
+from jumin.registry.services import DraftRecorded
 from jumin.registry.workflows.acknowledgement import UnacknowledgedAlertsError
 from jumin.registry.workflows.ex_officio import ExOfficioRemoval, RecordBook, record_ex_officio_removal
 from jumin.registry.workflows.foreign_registration import (
@@ -27,7 +27,7 @@ from jumin.registry.workflows.foreign_registration import (
     record_foreign_registration,
 )
 from tests.helpers.permission_matrix import assert_permission_triple
-from tests.registry.conftest import PURPOSE, logged_in, person
+from tests.registry.conftest import PURPOSE, current, logged_in, person
 from tests.registry.test_naturalisation import FOREIGN_ADDRESS, foreign_person
 
 pytestmark = pytest.mark.django_db
@@ -47,21 +47,6 @@ def registration(*members: Any, **overrides: Any) -> ForeignRegistration:
     }
     values.update(overrides)
     return ForeignRegistration(**values)
-
-
-@pytest.fixture
-def commit(reviewer: User) -> Callable[[DraftRecorded], DraftRecorded]:
-    def run(draft: DraftRecorded) -> DraftRecorded:
-        commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
-        return draft
-
-    return run
-
-
-def current(atena: str) -> ResidentSnapshot:
-    snapshot = Resident.objects.select_related("current").get(atena_number=atena).current
-    assert snapshot is not None
-    return snapshot
 
 
 def test_4_5_1_a_an_arrival_is_recorded_as_a_move_in_from_abroad_with_a_blank_previous_address(

@@ -23,9 +23,9 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry, AuditResultSubject
 from jumin.domain.errors import DomainError
 from jumin.domain.resident import ChangeReason, ForeignResidentItems
-from jumin.registry.models import Change, ExOfficioRecord, Resident, ResidentSnapshot
+from jumin.registry.models import Change, ExOfficioRecord
 from jumin.registry.selectors import resident_history
-from jumin.registry.services import DraftRecorded, commit_change, record_move_in
+from jumin.registry.services import DraftRecorded, record_move_in
 from jumin.registry.workflows.acknowledgement import UnacknowledgedAlertsError
 from jumin.registry.workflows.immigration_notices import (
     COLUMNS,
@@ -34,7 +34,7 @@ from jumin.registry.workflows.immigration_notices import (
     record_immigration_notice,
 )
 from tests.helpers.permission_matrix import assert_permission_triple
-from tests.registry.conftest import PURPOSE, logged_in
+from tests.registry.conftest import PURPOSE, current, logged_in
 from tests.registry.test_naturalisation import foreign_move_in, foreign_person
 
 pytestmark = pytest.mark.django_db
@@ -76,23 +76,8 @@ RENEWAL = {
 
 
 @pytest.fixture
-def commit(reviewer: User) -> Callable[[DraftRecorded], DraftRecorded]:
-    def run(draft: DraftRecorded) -> DraftRecorded:
-        commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
-        return draft
-
-    return run
-
-
-@pytest.fixture
 def foreigner(clerk: User, code_pool: list[str], commit: Callable[..., DraftRecorded]) -> str:
     return commit(record_move_in(actor=clerk, purpose=PURPOSE, move_in=foreign_move_in())).atena_numbers[0]
-
-
-def current(atena: str) -> ResidentSnapshot:
-    snapshot = Resident.objects.select_related("current").get(atena_number=atena).current
-    assert snapshot is not None
-    return snapshot
 
 
 def test_4_5_6_a_a_renewal_is_previewed_confirmed_drafted_and_committed(

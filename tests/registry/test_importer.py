@@ -12,7 +12,21 @@ from jumin.domain import recorded_dates
 from jumin.domain.errors import DomainError
 from jumin.population import write_population
 from jumin.registry.importer import import_population
-from jumin.registry.models import Household, Resident, ResidentSnapshot
+from jumin.registry.models import Household, Resident, ResidentSearchKey, ResidentSnapshot
+from jumin.registry.search_keys import rebuild_search_keys
+
+KEY_FIELDS = (
+    "kind",
+    "is_current_name",
+    "full_key",
+    "surname_key",
+    "given_key",
+    "variant_key",
+    "birth_sort_date",
+    "address",
+    "status",
+    "is_current_address",
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -144,3 +158,45 @@ def test_a_removed_persons_destination_is_kept(population_file: Path, loader: Us
         assert snapshot is not None
         assert snapshot.status == "removed"
         assert snapshot.planned_destination == record["removal_destination"]
+
+
+def _index_names() -> set[tuple[str, str]]:
+    from django.db import connection
+
+    tables = [m._meta.db_table for m in (Household, Resident, ResidentSnapshot, ResidentSearchKey)]
+    with connection.cursor() as cursor:
+        return {
+            (table, name)
+            for table in tables
+            for name, info in connection.introspection.get_constraints(cursor, table).items()
+            if info["index"]
+        }
+
+
+def test_a_load_into_empty_tables_rebuilds_every_index_it_dropped(
+    population_file: Path, loader: User
+) -> None:
+    before = _index_names()
+    result = import_population(population_file, actor=loader, batch_size=64)
+    assert _index_names() == before
+    # The rebuilt indexes serve lookups, and the keys equal what rebuild_search_keys writes.
+    person = Resident.objects.get(atena_number=lines(population_file)[5]["atena_number"])
+    loaded = sorted(ResidentSearchKey.objects.filter(resident=person).values_list(*KEY_FIELDS))
+    assert person.current is not None
+    rebuild_search_keys(person, person.current)
+    assert sorted(ResidentSearchKey.objects.filter(resident=person).values_list(*KEY_FIELDS)) == loaded
+    assert result.residents == Resident.objects.count()
+
+
+def test_a_failed_load_into_empty_tables_keeps_every_index(
+    tmp_path: Path, population_file: Path, loader: User
+) -> None:
+    before = _index_names()
+    records = lines(population_file)[:20]
+    records[15] = {**records[15], "individual_number": "123456789010"}
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
+    with pytest.raises(DomainError):
+        import_population(path, actor=loader, batch_size=5)
+    assert _index_names() == before
+    assert not ResidentSearchKey.objects.exists()

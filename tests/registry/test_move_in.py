@@ -7,43 +7,14 @@ from jumin.accounts.models import User
 from jumin.audit.models import AuditEntry
 from jumin.domain.checkdigits import validate_atena_number
 from jumin.domain.errors import DomainError
-from jumin.domain.resident import ChangeReason, ResidentKind, Sex
+from jumin.domain.resident import ChangeReason, ResidentKind
 from jumin.domain.wareki import WarekiDate
 from jumin.registry.models import Change, ChangeState, JuminhyoCodePool, Resident, ResidentSnapshot
-from jumin.registry.services import Address, MoveIn, commit_change, discard_change, record_move_in
-from tests.registry.conftest import PURPOSE, person
+from jumin.registry.services import commit_change, discard_change, record_move_in
+from tests.registry.conftest import ADDRESS as ADDRESS  # re-exported: other tests import it from here
+from tests.registry.conftest import PURPOSE, family_move_in, person
 
 pytestmark = pytest.mark.django_db
-
-ADDRESS = Address(address="長崎県佐世保市相生町1番1号", katagaki="相生ハイツ 203号", postal_code="8570044")
-
-
-def family_move_in(**overrides: object) -> MoveIn:
-    values: dict[str, object] = {
-        "members": [
-            person(),
-            person(
-                given_name="花子",
-                given_name_kana="ハナコ",
-                relationship="妻",
-                sex=Sex.FEMALE,
-                born=WarekiDate("showa", 37, 8, 15),
-            ),
-            person(
-                given_name="三奈",
-                given_name_kana="ミナ",
-                relationship="子",
-                sex=Sex.FEMALE,
-                born=WarekiDate("heisei", 4, 9, 9),
-            ),
-        ],
-        "address": ADDRESS,
-        "move_in_date": date(2026, 11, 1),
-        "notification_date": date(2026, 11, 10),
-        "previous_address": "東京都日野市神明1丁目1番1号",
-    }
-    values.update(overrides)
-    return MoveIn(**values)  # type: ignore[arg-type]
 
 
 def test_move_in_creates_an_invisible_draft_with_valid_numbers(clerk: User, code_pool: list[str]) -> None:

@@ -17,13 +17,14 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
 from jumin.domain.errors import DomainError
 from jumin.domain.resident import ChangeReason, ResidentStatus
-from jumin.registry.models import Change, Resident, ResidentSnapshot
+from jumin.registry.models import Change, ResidentSnapshot
 from jumin.registry.search import SearchCriteria, search_residents
 from jumin.registry.services import DraftRecorded, commit_change, record_move_in
 from jumin.registry.workflows.household import current_members
 from jumin.registry.workflows.move_out import MoveOut, record_move_out
 from tests.helpers.permission_matrix import assert_permission_triple
-from tests.registry.conftest import PURPOSE, logged_in
+from tests.registry.conftest import PURPOSE, current, logged_in
+from tests.registry.conftest import family as family  # re-exported: other tests import it from here
 from tests.registry.test_move_in import family_move_in
 
 pytestmark = pytest.mark.django_db
@@ -35,14 +36,6 @@ def today() -> date:
     return timezone.localdate()
 
 
-@pytest.fixture
-def family(clerk: User, reviewer: User, code_pool: list[str]) -> DraftRecorded:
-    """A committed household of three: 世帯主, 妻, 子 (in this order)."""
-    draft = record_move_in(actor=clerk, purpose=PURPOSE, move_in=family_move_in())
-    commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
-    return draft
-
-
 def move_out(numbers: tuple[str, ...] | list[str], **overrides: Any) -> MoveOut:
     values: dict[str, Any] = {
         "atena_numbers": list(numbers),
@@ -52,12 +45,6 @@ def move_out(numbers: tuple[str, ...] | list[str], **overrides: Any) -> MoveOut:
     }
     values.update(overrides)
     return MoveOut(**values)
-
-
-def current(atena: str) -> ResidentSnapshot:
-    snapshot = Resident.objects.select_related("current").get(atena_number=atena).current
-    assert snapshot is not None
-    return snapshot
 
 
 def test_a_move_out_today_is_a_draft_that_commits_to_a_removal_keeping_the_old_row(
@@ -144,7 +131,7 @@ def test_the_head_leaving_alone_needs_a_head_change_naming_the_first_remaining_m
 ) -> None:
     head, wife, _child = family.atena_numbers
     draft = record_move_out(actor=clerk, purpose=PURPOSE, move_out=move_out([head]))
-    assert [a.code for a in draft.alerts] == ["registry.head_change_required"]
+    assert [a.code for a in draft.alerts] == ["registry.head_change_request"]
     assert wife in draft.alerts[0].message
 
 
@@ -278,7 +265,7 @@ def test_the_move_out_api_records_a_draft_and_reports_errors(family: DraftRecord
         url, json.dumps(api_body(family.atena_numbers[:1])), content_type="application/json"
     )
     assert response.status_code == 201, response.content
-    assert response.json()["alerts"][0]["code"] == "registry.head_change_required"
+    assert response.json()["alerts"][0]["code"] == "registry.head_change_request"
     bad = {**api_body(family.atena_numbers[1:]), "destination": ""}
     response = client.post(url, json.dumps(bad), content_type="application/json")
     assert response.status_code == 400

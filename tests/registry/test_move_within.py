@@ -21,7 +21,7 @@ from jumin.registry.selectors import resident_history, resident_record
 from jumin.registry.services import Address, DraftRecorded, commit_change, record_move_in
 from jumin.registry.workflows.move_within import MoveWithin, record_move_within
 from tests.helpers.permission_matrix import assert_permission_triple
-from tests.registry.conftest import PURPOSE, logged_in, person
+from tests.registry.conftest import PURPOSE, current, logged_in, person
 from tests.registry.test_move_in import family_move_in
 
 pytestmark = pytest.mark.django_db
@@ -34,14 +34,6 @@ NEW_ADDRESS = Address(
 )
 MOVED = date(2026, 11, 15)
 NOTIFIED = date(2026, 11, 20)
-
-
-@pytest.fixture
-def family(clerk: User, reviewer: User, code_pool: list[str]) -> DraftRecorded:
-    """A committed household: 世帯主, 妻, 子 (in that order of atena_numbers)."""
-    draft = record_move_in(actor=clerk, purpose=PURPOSE, move_in=family_move_in())
-    commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
-    return draft
 
 
 @pytest.fixture
@@ -65,10 +57,6 @@ def move(movers: list[str], **overrides: object) -> MoveWithin:
     }
     values.update(overrides)
     return MoveWithin(**values)  # type: ignore[arg-type]
-
-
-def current(atena: str) -> ResidentSnapshot:
-    return ResidentSnapshot.objects.get(resident__atena_number=atena, current_of__isnull=False)
 
 
 def test_whole_household_move_keeps_household_data_and_changes_only_the_address(
@@ -142,7 +130,7 @@ def test_part_of_a_household_forms_a_new_household_and_the_head_leaving_is_alert
         move=move([child, head], relationships={head: "世帯主", child: "子"}),
     )
     assert draft.household_number != family.household_number
-    assert [a.code for a in draft.alerts] == ["registry.household_without_head"]
+    assert [a.code for a in draft.alerts] == ["registry.head_by_ex_officio"]
     assert set(draft.atena_numbers) == {head, child}
     # The remaining wife gets no new snapshot: her household data does not change.
     assert not ResidentSnapshot.objects.filter(

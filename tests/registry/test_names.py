@@ -18,7 +18,7 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
 from jumin.domain.errors import DomainError
 from jumin.domain.resident import ChangeReason
-from jumin.registry.models import Change, Resident, ResidentSnapshot
+from jumin.registry.models import Change, ResidentSnapshot
 from jumin.registry.selectors import resident_history
 from jumin.registry.services import DraftRecorded, commit_change, record_move_in
 from jumin.registry.workflows.acknowledgement import UnacknowledgedAlertsError
@@ -33,7 +33,7 @@ from jumin.registry.workflows.names import (
     record_former_surname_request,
 )
 from tests.helpers.permission_matrix import assert_permission_triple
-from tests.registry.conftest import PURPOSE, logged_in
+from tests.registry.conftest import PURPOSE, current, logged_in
 from tests.registry.test_move_in import family_move_in
 from tests.registry.test_naturalisation import foreign_move_in
 
@@ -45,15 +45,6 @@ def today() -> date:
 
 
 @pytest.fixture
-def commit(reviewer: User) -> Callable[[DraftRecorded], DraftRecorded]:
-    def run(draft: DraftRecorded) -> DraftRecorded:
-        commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
-        return draft
-
-    return run
-
-
-@pytest.fixture
 def wife(clerk: User, code_pool: list[str], commit: Callable[..., DraftRecorded]) -> str:
     """The wife of a committed Japanese household (no 旧氏 yet)."""
     return commit(record_move_in(actor=clerk, purpose=PURPOSE, move_in=family_move_in())).atena_numbers[1]
@@ -62,12 +53,6 @@ def wife(clerk: User, code_pool: list[str], commit: Callable[..., DraftRecorded]
 @pytest.fixture
 def foreigner(clerk: User, code_pool: list[str], commit: Callable[..., DraftRecorded]) -> str:
     return commit(record_move_in(actor=clerk, purpose=PURPOSE, move_in=foreign_move_in())).atena_numbers[0]
-
-
-def current(atena: str) -> ResidentSnapshot:
-    snapshot = Resident.objects.select_related("current").get(atena_number=atena).current
-    assert snapshot is not None
-    return snapshot
 
 
 def former(

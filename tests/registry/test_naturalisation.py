@@ -20,9 +20,9 @@ from jumin.domain.checkdigits import mynumber_check_digit
 from jumin.domain.errors import DomainError
 from jumin.domain.resident import ChangeReason, ForeignResidentItems, ResidentKind, Sex
 from jumin.domain.wareki import WarekiDate
-from jumin.registry.models import Change, ExOfficioRecord, Resident, ResidentSnapshot
+from jumin.registry.models import Change, ExOfficioRecord, ResidentSnapshot
 from jumin.registry.selectors import resident_history
-from jumin.registry.services import Address, DraftRecorded, MoveIn, commit_change, record_move_in
+from jumin.registry.services import Address, DraftRecorded, MoveIn, record_move_in
 from jumin.registry.workflows.acknowledgement import UnacknowledgedAlertsError
 from jumin.registry.workflows.cancellation import Cancellation, record_cancellation
 from jumin.registry.workflows.naturalisation import (
@@ -34,7 +34,8 @@ from jumin.registry.workflows.naturalisation import (
     record_naturalisation,
 )
 from tests.helpers.permission_matrix import assert_permission_triple
-from tests.registry.conftest import PURPOSE, logged_in, person
+from tests.registry.conftest import PURPOSE, current, logged_in, person
+from tests.registry.conftest import commit as commit  # re-exported: other tests import it from here
 from tests.registry.test_move_in import family_move_in
 
 pytestmark = pytest.mark.django_db
@@ -74,15 +75,6 @@ def foreign_move_in(*members: Any, moved: date = date(2026, 4, 1)) -> MoveIn:
     )
 
 
-@pytest.fixture
-def commit(reviewer: User) -> Callable[[DraftRecorded], DraftRecorded]:
-    def run(draft: DraftRecorded) -> DraftRecorded:
-        commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
-        return draft
-
-    return run
-
-
 def _with_individual_number(atena: str) -> str:
     """Give the person's current row a 個人番号 (the workflows carry it, never re-enter it)."""
     number = "98765432101" + mynumber_check_digit("98765432101")
@@ -120,12 +112,6 @@ def japanese(clerk: User, code_pool: list[str], commit: Callable[..., DraftRecor
         former_surname_kana="サトウ",
     )
     return commit(record_move_in(actor=clerk, purpose=PURPOSE, move_in=family_move_in(members=members)))
-
-
-def current(atena: str) -> ResidentSnapshot:
-    snapshot = Resident.objects.select_related("current").get(atena_number=atena).current
-    assert snapshot is not None
-    return snapshot
 
 
 ACK_NATURALISATION = ("registry.alias_ends",)

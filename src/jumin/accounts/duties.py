@@ -38,6 +38,7 @@ DUTIES: dict[str, Duty] = {
             P.RESIDENT_VIEW,
             P.RESIDENT_RECORD,
             P.CERTIFICATE_ISSUE,
+            P.CERTIFICATE_NOTICE_PRINT,
         ),
         _duty("resident_review", "住民記録審査事務", P.RESIDENT_SEARCH, P.RESIDENT_VIEW, P.RESIDENT_COMMIT),
         _duty(
@@ -45,7 +46,10 @@ DUTIES: dict[str, Duty] = {
             "証明書交付事務",
             P.RESIDENT_SEARCH,
             P.RESIDENT_VIEW,
+            P.CERTIFICATE_HISTORY_VIEW,
             P.CERTIFICATE_ISSUE,
+            P.CERTIFICATE_NOTICE_PRINT,
+            P.CERTIFICATE_SELF_NOTIFICATION_MANAGE,
             P.CERTIFICATE_VERIFY,
             P.CERTIFICATE_VOID,
         ),
@@ -60,10 +64,27 @@ DUTIES: dict[str, Duty] = {
         # Setting/lifting a suppression and releasing it temporarily are separate rights (std 3.1-e).
         _duty("suppression", "抑止設定事務", P.RESIDENT_SEARCH, P.RESIDENT_VIEW, P.SUPPRESSION_MANAGE),
         _duty("individual_number", "特定個人情報アクセス（個人番号利用事務）", P.INDIVIDUAL_NUMBER_ACCESS),
+        # Program departments (records.md §6.10; docs/workflows/programs.md): one duty per program.
+        _duty("program_electoral_roll", "選挙人名簿事務", P.RESIDENT_VIEW, P.PROGRAM_ELECTORAL_ROLL_EDIT),
+        _duty(
+            "program_national_health_insurance",
+            "国民健康保険事務",
+            P.RESIDENT_VIEW,
+            P.PROGRAM_NATIONAL_HEALTH_INSURANCE_EDIT,
+        ),
+        _duty("program_late_elderly", "後期高齢者医療事務", P.RESIDENT_VIEW, P.PROGRAM_LATE_ELDERLY_EDIT),
+        _duty("program_long_term_care", "介護保険事務", P.RESIDENT_VIEW, P.PROGRAM_LONG_TERM_CARE_EDIT),
+        _duty("program_national_pension", "国民年金事務", P.RESIDENT_VIEW, P.PROGRAM_NATIONAL_PENSION_EDIT),
+        _duty("program_child_allowance", "児童手当事務", P.RESIDENT_VIEW, P.PROGRAM_CHILD_ALLOWANCE_EDIT),
+        _duty("individual_number_card", "個人番号カード交付事務", P.RESIDENT_VIEW, P.RESIDENT_CARD_RECORD),
+        # Batch jobs are a right of their own (standard 10.3-e); the scheduled job runs as such an account.
+        _duty("registry_batch", "住民記録バッチ運用", P.RESIDENT_VIEW, P.RESIDENT_BATCH_RUN),
         _duty("bulk_output", "大量出力・媒体出力事務", P.OUTPUT_BULK_REQUEST),
         _duty("audit_review", "ログ監査事務", P.AUDIT_REVIEW),
         _duty("masters", "マスタ管理事務", P.MASTERS_EDIT),
         _duty("network_monitor", "連携監視事務", P.NETWORK_MONITOR),
+        # Re-queuing or retiring a set-aside message changes what reaches another node: a duty of its own.
+        _duty("network_operate", "連携運用事務", P.NETWORK_MONITOR, P.NETWORK_OPERATE),
         # Roles (役割): approvals and administration.
         _duty("section_head", "所属長", P.STAFF_GRANT_REQUEST, P.OUTPUT_MEDIA_SECTION_APPROVE, is_role=True),
         _duty(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
 from django.db.models import Case, Count, F, Max, Q, Value, When
 
@@ -30,6 +32,9 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
 
 def _viewed(*, actor: Any, action: AuditAction, purpose: str, count: int) -> None:
     record_event(
@@ -37,15 +42,40 @@ def _viewed(*, actor: Any, action: AuditAction, purpose: str, count: int) -> Non
     )
 
 
-def staff_overview(*, actor: Any, purpose: str) -> list[dict[str, object]]:
+class Listing(Protocol[T_co]):
+    """A listing selector: called with the actor and the purpose, audited with its row count."""
+
+    def __call__(self, *, actor: Any, purpose: str) -> T_co: ...
+
+
+def _listing(
+    permission: Permission,
+    action: AuditAction,
+    *,
+    count: Callable[[Any], int] = len,
+) -> Callable[[Callable[[Any], T]], Listing[T]]:
+    """Make ``read(actor)`` a listing selector ``(*, actor, purpose)``: ``permission`` is authorised
+    first (refusals audited by ``authorize``), then the listing is audited as ``action`` with
+    ``count(result)`` rows (C-21, C-42).
+    """
+
+    def decorate(read: Callable[[Any], T]) -> Listing[T]:
+        @functools.wraps(read)
+        def selector(*, actor: Any, purpose: str) -> T:
+            authorize(actor=actor, permission=permission, action=action, purpose=purpose)
+            rows = read(actor)
+            _viewed(actor=actor, action=action, purpose=purpose, count=count(rows))
+            return rows
+
+        return selector
+
+    return decorate
+
+
+@_listing(Permission.STAFF_MANAGE, AuditAction.STAFF_ACCOUNT_LIST)
+def staff_overview(actor: Any) -> list[dict[str, object]]:
     """Every account with its person and lock state, for the terminal administrator (C-7)."""
-    authorize(
-        actor=actor,
-        permission=Permission.STAFF_MANAGE,
-        action=AuditAction.STAFF_ACCOUNT_LIST,
-        purpose=purpose,
-    )
-    rows = [
+    return [
         {
             "id": user.pk,
             "username": user.username,
@@ -58,19 +88,12 @@ def staff_overview(*, actor: Any, purpose: str) -> list[dict[str, object]]:
         }
         for user in User.objects.select_related("person").order_by("username")
     ]
-    _viewed(actor=actor, action=AuditAction.STAFF_ACCOUNT_LIST, purpose=purpose, count=len(rows))
-    return rows
 
 
-def terminal_overview(*, actor: Any, purpose: str) -> list[dict[str, object]]:
+@_listing(Permission.TERMINAL_MANAGE, AuditAction.TERMINAL_LIST_VIEW)
+def terminal_overview(actor: Any) -> list[dict[str, object]]:
     """Every registered terminal and whether it has completed enrolment (C-3)."""
-    authorize(
-        actor=actor,
-        permission=Permission.TERMINAL_MANAGE,
-        action=AuditAction.TERMINAL_LIST_VIEW,
-        purpose=purpose,
-    )
-    rows = [
+    return [
         {
             "terminal_id": t.terminal_id,
             "name": t.name,
@@ -81,18 +104,15 @@ def terminal_overview(*, actor: Any, purpose: str) -> list[dict[str, object]]:
         }
         for t in Terminal.objects.order_by("terminal_id")
     ]
-    _viewed(actor=actor, action=AuditAction.TERMINAL_LIST_VIEW, purpose=purpose, count=len(rows))
-    return rows
 
 
-def grant_overview(*, actor: Any, purpose: str) -> dict[str, list[dict[str, object]]]:
+@_listing(
+    Permission.STAFF_GRANT_REPORT,
+    AuditAction.STAFF_GRANT_LIST,
+    count=lambda data: len(data["pending"]) + len(data["register"]),
+)
+def grant_overview(actor: Any) -> dict[str, list[dict[str, object]]]:
     """Pending applications and the grant register (権限管理簿), newest first (C-12, C-21)."""
-    authorize(
-        actor=actor,
-        permission=Permission.STAFF_GRANT_REPORT,
-        action=AuditAction.STAFF_GRANT_LIST,
-        purpose=purpose,
-    )
     pending = [
         {
             "id": a.pk,
@@ -119,24 +139,16 @@ def grant_overview(*, actor: Any, purpose: str) -> dict[str, list[dict[str, obje
         }
         for e in GrantRegisterEntry.objects.order_by("-pk")[:500]
     ]
-    _viewed(
-        actor=actor, action=AuditAction.STAFF_GRANT_LIST, purpose=purpose, count=len(pending) + len(register)
-    )
     return {"pending": pending, "register": register}
 
 
-def reconciliation_report(*, actor: Any, purpose: str) -> list[dict[str, object]]:
+@_listing(Permission.STAFF_GRANT_REPORT, AuditAction.STAFF_GRANT_RECONCILE)
+def reconciliation_report(actor: Any) -> list[dict[str, object]]:
     """Per-operator status list (操作者個別状況一覧表) reconciled against grants (C-15, C-21).
 
     ``problem`` is true for a person who is not in service (or a contractor off every roster) yet
     still has a grant in force: the report of a correct system shows none.
     """
-    authorize(
-        actor=actor,
-        permission=Permission.STAFF_GRANT_REPORT,
-        action=AuditAction.STAFF_GRANT_RECONCILE,
-        purpose=purpose,
-    )
     day = clock.today()
     in_force = Q(
         accounts__grants__ended_at__isnull=True,
@@ -161,7 +173,6 @@ def reconciliation_report(*, actor: Any, purpose: str) -> list[dict[str, object]
                 "problem": departed and person.active_grants > 0,
             }
         )
-    _viewed(actor=actor, action=AuditAction.STAFF_GRANT_RECONCILE, purpose=purpose, count=len(rows))
     return rows
 
 
@@ -263,20 +274,13 @@ def approval_overview(*, actor: Any, purpose: str) -> dict[str, list[dict[str, o
     return {"requests": requests, "media": media, "outputs": outputs}
 
 
-def grant_form_accounts(*, actor: Any, purpose: str) -> list[tuple[int, str]]:
+@_listing(Permission.STAFF_GRANT_REQUEST, AuditAction.STAFF_ACCOUNT_LIST)
+def grant_form_accounts(actor: Any) -> list[tuple[int, str]]:
     """(id, label) of active accounts for the section head's application form (C-12); audited."""
-    authorize(
-        actor=actor,
-        permission=Permission.STAFF_GRANT_REQUEST,
-        action=AuditAction.STAFF_ACCOUNT_LIST,
-        purpose=purpose,
-    )
-    rows = [
+    return [
         (u.pk, f"{u.person.staff_number if u.person else '-'} {u}")
         for u in User.objects.filter(is_active=True).select_related("person").order_by("username")
     ]
-    _viewed(actor=actor, action=AuditAction.STAFF_ACCOUNT_LIST, purpose=purpose, count=len(rows))
-    return rows
 
 
 STAFF_KIND_CHOICES = StaffPerson.Kind.choices
@@ -285,14 +289,9 @@ TRAINING_KIND_CHOICES = TrainingRecord.Kind.choices
 APPROVAL_KIND_CHOICES = ApprovalRequest.Kind.choices
 
 
-def personnel_overview(*, actor: Any, purpose: str) -> dict[str, list[dict[str, object]]]:
+@_listing(Permission.HR_EVENT_RECORD, AuditAction.STAFF_HR_EVENT_LIST, count=lambda data: len(data["events"]))
+def personnel_overview(actor: Any) -> dict[str, list[dict[str, object]]]:
     """Recent personnel events and training records, for the HR clerk's screen (C-15, C-18)."""
-    authorize(
-        actor=actor,
-        permission=Permission.HR_EVENT_RECORD,
-        action=AuditAction.STAFF_HR_EVENT_LIST,
-        purpose=purpose,
-    )
     events = [
         {
             "staff_number": e.person.staff_number,
@@ -311,19 +310,13 @@ def personnel_overview(*, actor: Any, purpose: str) -> dict[str, list[dict[str, 
         }
         for t in TrainingRecord.objects.select_related("person").order_by("-pk")[:100]
     ]
-    _viewed(actor=actor, action=AuditAction.STAFF_HR_EVENT_LIST, purpose=purpose, count=len(events))
     return {"events": events, "trainings": trainings}
 
 
-def contract_overview(*, actor: Any, purpose: str) -> list[dict[str, object]]:
+@_listing(Permission.CONTRACT_MANAGE, AuditAction.STAFF_CONTRACT_LIST)
+def contract_overview(actor: Any) -> list[dict[str, object]]:
     """Contracts with their current worker rosters (C-88, C-89)."""
-    authorize(
-        actor=actor,
-        permission=Permission.CONTRACT_MANAGE,
-        action=AuditAction.STAFF_CONTRACT_LIST,
-        purpose=purpose,
-    )
-    rows = [
+    return [
         {
             "number": c.number,
             "vendor": c.vendor,
@@ -333,8 +326,6 @@ def contract_overview(*, actor: Any, purpose: str) -> list[dict[str, object]]:
         }
         for c in Contract.objects.prefetch_related("roster__person").order_by("number")
     ]
-    _viewed(actor=actor, action=AuditAction.STAFF_CONTRACT_LIST, purpose=purpose, count=len(rows))
-    return rows
 
 
 def _holder_row(user: User, *, source: str, duty: str = "", ends_on: object = None) -> dict[str, object]:
@@ -387,18 +378,17 @@ def credential_status_rows() -> list[dict[str, object]]:
     return _credential_rows()
 
 
-def permission_holders_report(*, actor: Any, purpose: str) -> dict[str, list[dict[str, Any]]]:
+@_listing(
+    Permission.STAFF_GRANT_REPORT,
+    AuditAction.STAFF_GRANT_HOLDERS,
+    count=lambda report: sum(len(row["holders"]) for row in report["permissions"]),
+)
+def permission_holders_report(actor: Any) -> dict[str, list[dict[str, Any]]]:
     """Every holder of each permission, contractors included, and every account's credentials (C-21).
 
     Holders are exactly those ``has_permission`` answers yes for: usable accounts with a grant in force
     from an approved application naming them, plus the installation superuser's administrative set.
     """
-    authorize(
-        actor=actor,
-        permission=Permission.STAFF_GRANT_REPORT,
-        action=AuditAction.STAFF_GRANT_HOLDERS,
-        purpose=purpose,
-    )
     day = clock.today()
     holders: dict[Permission, list[dict[str, object]]] = {p: [] for p in Permission}
     grants = (
@@ -424,11 +414,4 @@ def permission_holders_report(*, actor: Any, purpose: str) -> dict[str, list[dic
             for permission in BOOTSTRAP_ADMIN_PERMISSIONS:
                 holders[permission].append(_holder_row(admin, source="システム管理者"))
     rows = [{"permission": p.value, "holders": holders[p]} for p in sorted(Permission, key=lambda p: p.value)]
-    credentials = _credential_rows()
-    _viewed(
-        actor=actor,
-        action=AuditAction.STAFF_GRANT_HOLDERS,
-        purpose=purpose,
-        count=sum(len(r["holders"]) for r in rows),
-    )
-    return {"permissions": rows, "credentials": credentials}
+    return {"permissions": rows, "credentials": _credential_rows()}

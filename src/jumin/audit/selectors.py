@@ -6,7 +6,7 @@ import hashlib
 import json
 import multiprocessing
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import connection, connections
@@ -39,33 +39,59 @@ class ChainVerdict:
 
 @dataclass(frozen=True)
 class RangeResult:
-    """What one worker found in a seq range: enough for the parent to check the links between ranges."""
+    """What one worker found in a seq range: enough for the parent to check the links between ranges.
+
+    ``results_broken`` is the first seq in the range whose result list no longer matches its digest;
+    ``listed`` counts the result rows of the range's searches (the parent compares the total).
+    """
 
     start: int
     count: int
     first_prev: str | None
     last_hash: str | None
     broken: int | None
+    results_broken: int | None = None
+    listed: int = 0
 
 
-def _chain_query(lower: int | None, upper: int) -> str:
+def _message_sql(vendor: str) -> str:
+    """The hashed message ``prev_hash || canonical text`` as UTF-8 bytes, built by the database.
+
+    Bytes straight from the database skip a UTF-8 decode and re-encode per row in Python; the
+    concatenation is one string operation on top of the ``format()`` of ``canonical_sql``.
+    """
+    text = f"prev_hash || {canonical_sql()}"
+    if vendor == "postgresql":
+        return f"convert_to({text}, 'UTF8')"
+    return f"CAST({text} AS BLOB)"
+
+
+def _chain_query(lower: int | None, upper: int, vendor: str = "sqlite") -> str:
     table = AuditEntry._meta.db_table
     low = "" if lower is None else f"seq >= {int(lower)} AND "
     return (
-        f"SELECT seq, prev_hash, entry_hash, {canonical_sql()} FROM {table} "  # noqa: S608 (integers only)
+        f"SELECT seq, prev_hash, entry_hash, {_message_sql(vendor)} FROM {table} "  # noqa: S608 (integers only)
         f"WHERE {low}seq <= {int(upper)} ORDER BY seq"
     )
 
 
 def verify_range(
-    cursor: Any, *, start: int, lower: int | None, upper: int, batch: int = 20_000
+    cursor: Any,
+    *,
+    start: int,
+    lower: int | None,
+    upper: int,
+    batch: int = 20_000,
+    vendor: str | None = None,
 ) -> RangeResult:
     """Check the entries with seq in [lower, upper] (no lower bound if None), expecting seq ``start`` first.
 
     Each row needs only itself and the previous row's stored hash, so ranges verify independently;
     the parent checks that each range's first ``prev_hash`` is the previous range's last hash.
+    Every row's hash is recomputed from its columns and its stored ``prev_hash`` must equal the
+    previous row's stored hash.
     """
-    cursor.execute(_chain_query(lower, upper))
+    cursor.execute(_chain_query(lower, upper, vendor or connection.vendor))
     sha256 = hashlib.sha256
     expected = start
     first_prev: str | None = None
@@ -73,17 +99,22 @@ def verify_range(
     while rows := cursor.fetchmany(batch):
         if prev is None:
             first_prev = prev = rows[0][1]
-        for seq, stored_prev, stored_hash, canonical in rows:
-            if (
-                seq != expected
-                or stored_prev != prev
-                or sha256((stored_prev + canonical).encode("utf-8")).hexdigest() != stored_hash
-            ):
+        for seq, stored_prev, stored_hash, message in rows:
+            if seq != expected or stored_prev != prev or sha256(message).hexdigest() != stored_hash:
                 return RangeResult(start, expected - start, first_prev, prev, min(seq, expected))
             prev = stored_hash
             expected += 1
     broken = expected if expected <= upper else None
     return RangeResult(start, expected - start, first_prev, prev, broken)
+
+
+def verify_task(
+    cursor: Any, *, start: int, lower: int | None, upper: int, vendor: str | None = None
+) -> RangeResult:
+    """One range task: the entries' hashes and links, then the result lists of the same range (C-48)."""
+    found = verify_range(cursor, start=start, lower=lower, upper=upper, vendor=vendor)
+    results_broken, listed = _verify_results(cursor, lower=lower, upper=upper)
+    return replace(found, results_broken=results_broken, listed=listed)
 
 
 def _worker(task: tuple[str, int, int | None, int]) -> RangeResult:
@@ -92,8 +123,10 @@ def _worker(task: tuple[str, int, int | None, int]) -> RangeResult:
     # A fresh connection: the inherited one belongs to the parent and must not be touched.
     raw = wrapper.get_new_connection(wrapper.get_connection_params())
     try:
-        cursor = raw.cursor()
-        return verify_range(cursor, start=start, lower=lower, upper=upper)
+        # PostgreSQL: a server-side cursor streams the range in fetchmany batches; a client-side one
+        # would hold the whole range (gigabytes for a 10,000,000-entry chain) in the worker's memory.
+        cursor = raw.cursor(name="audit_verify") if wrapper.vendor == "postgresql" else raw.cursor()
+        return verify_task(cursor, start=start, lower=lower, upper=upper, vendor=wrapper.vendor)
     finally:
         raw.close()
 
@@ -132,7 +165,8 @@ def combine(results: Iterable[RangeResult]) -> int | None:
 
 def _verify_entries(
     workers: int, run: Callable[[list[tuple[str, int, int | None, int]]], list[RangeResult]] | None
-) -> tuple[int, int | None]:
+) -> tuple[int, int | None, int | None]:
+    """Entries verified, the first broken entry seq and the first seq with a broken result list."""
     table = AuditEntry._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT MAX(seq) FROM {table}")  # noqa: S608 (no input)
@@ -140,7 +174,7 @@ def _verify_entries(
         if max_seq == 0:
             cursor.execute(f"SELECT MIN(seq) FROM {table}")  # noqa: S608 (no input)
             lowest = cursor.fetchone()[0]
-            return 0, (None if lowest is None else min(int(lowest), 1))
+            return 0, (None if lowest is None else min(int(lowest), 1)), None
         tasks = [(connection.alias, *part) for part in _split(max_seq, max(1, workers))]
         if run is not None:
             results = run(tasks)
@@ -148,48 +182,67 @@ def _verify_entries(
             with multiprocessing.get_context("fork").Pool(len(tasks)) as pool:
                 results = pool.map(_worker, tasks)
         else:
-            results = [verify_range(cursor, start=1, lower=None, upper=max_seq)]
+            results = [verify_task(cursor, start=1, lower=None, upper=max_seq)]
     broken = combine(results)
-    return (max_seq if broken is None else broken - 1), broken
+    candidates = [r.results_broken for r in results if r.results_broken is not None]
+    if sum(r.listed for r in results) != _count_result_rows():
+        candidates += [s for s in [_stray_results()] if s is not None]
+    return (max_seq if broken is None else broken - 1), broken, min(candidates, default=None)
 
 
-def _verify_results() -> int | None:
-    """First seq whose stored result list no longer matches its chained digest (C-48)."""
-    entries = AuditEntry._meta.db_table
-    subjects = AuditResultSubject._meta.db_table
-    broken: int | None = None
+def _count_result_rows() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {AuditResultSubject._meta.db_table}")  # noqa: S608 (no input)
+        return int(cursor.fetchone()[0])
+
+
+def _stray_results() -> int | None:
+    """First seq of an entry that never listed anyone but has result rows attached (C-48)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT e.seq, e.results_digest, r.subject_id FROM {entries} e "  # noqa: S608 (no input)
-            f"LEFT JOIN {subjects} r ON r.entry_id = e.id "
-            "WHERE NOT (e.results_digest = '') ORDER BY e.seq, r.position"
-        )
-        current: int | None = None
-        expected = ""
-        ids: list[str] = []
-
-        def mismatch() -> bool:
-            digest = hashlib.sha256(SEPARATOR.join(ids).encode("utf-8")).hexdigest() if ids else ""
-            return digest != expected
-
-        while rows := cursor.fetchmany(20_000):
-            for seq, digest, subject_id in rows:
-                if seq != current:
-                    if current is not None and mismatch():
-                        return current
-                    current, expected, ids = seq, digest, []
-                if subject_id is not None:
-                    ids.append(subject_id)
-        if current is not None and mismatch():
-            broken = current
-        # Rows attached to an entry that never listed anyone.
-        cursor.execute(
-            f"SELECT MIN(e.seq) FROM {subjects} r JOIN {entries} e ON e.id = r.entry_id "  # noqa: S608
-            "WHERE e.results_digest = ''"
+            f"SELECT MIN(e.seq) FROM {AuditResultSubject._meta.db_table} r "  # noqa: S608 (no input)
+            f"JOIN {AuditEntry._meta.db_table} e ON e.id = r.entry_id WHERE e.results_digest = ''"
         )
         stray = cursor.fetchone()[0]
-    candidates = [s for s in (broken, stray) if s is not None]
-    return min(candidates) if candidates else None
+    return None if stray is None else int(stray)
+
+
+def _verify_results(cursor: Any, *, lower: int | None, upper: int) -> tuple[int | None, int]:
+    """First seq in [lower, upper] whose stored result list no longer matches its chained digest (C-48),
+    and how many result rows the range's searches have.
+
+    Result rows attached to an entry without a digest are not seen here: the parent compares the
+    total of ``listed`` with the table's row count and looks for them only when the two differ.
+    """
+    entries = AuditEntry._meta.db_table
+    subjects = AuditResultSubject._meta.db_table
+    low = "" if lower is None else f"e.seq >= {int(lower)} AND "
+    cursor.execute(
+        f"SELECT e.seq, e.results_digest, r.subject_id FROM {entries} e "  # noqa: S608 (integers only)
+        f"LEFT JOIN {subjects} r ON r.entry_id = e.id "
+        f"WHERE NOT (e.results_digest = '') AND {low}e.seq <= {int(upper)} ORDER BY e.seq, r.position"
+    )
+    current: int | None = None
+    expected = ""
+    ids: list[str] = []
+    listed = 0
+
+    def mismatch() -> bool:
+        digest = hashlib.sha256(SEPARATOR.join(ids).encode("utf-8")).hexdigest() if ids else ""
+        return digest != expected
+
+    while rows := cursor.fetchmany(20_000):
+        for seq, digest, subject_id in rows:
+            if seq != current:
+                if current is not None and mismatch():
+                    return current, listed
+                current, expected, ids = seq, digest, []
+            if subject_id is not None:
+                ids.append(subject_id)
+                listed += 1
+    if current is not None and mismatch():
+        return current, listed
+    return None, listed
 
 
 def _verify_checkpoints(entries: int) -> tuple[int | None, str, int]:
@@ -230,9 +283,10 @@ def verify_chain(
     Ranges of the chain are verified in parallel processes when the chain is large (P7); ``run``
     lets tests drive the range tasks in-process.
     """
-    count, broken = _verify_entries(conf.verify_workers() if workers is None else workers, run)
+    count, broken, results_broken = _verify_entries(
+        conf.verify_workers() if workers is None else workers, run
+    )
     problem = "entry" if broken is not None else ""
-    results_broken = _verify_results()
     if results_broken is not None and (broken is None or results_broken < broken):
         broken, problem = results_broken, "results"
     cp_broken, cp_problem, cp_count = _verify_checkpoints(count)
@@ -249,7 +303,7 @@ def run_in_process(tasks: list[tuple[str, int, int | None, int]]) -> list[RangeR
     results = []
     with connection.cursor() as cursor:
         for _alias, start, lower, upper in tasks:
-            results.append(verify_range(cursor, start=start, lower=lower, upper=upper))
+            results.append(verify_task(cursor, start=start, lower=lower, upper=upper))
     return results
 
 

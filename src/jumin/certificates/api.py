@@ -6,12 +6,13 @@ People travel in bodies, never in URLs. The signed PDF comes back base64-encoded
 from __future__ import annotations
 
 import base64
+from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import File, Form, Router, Schema
+from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 
-from jumin.certificates import services
+from jumin.certificates import history, registry_notices, self_notification, services
 from jumin.domain.certificates import (
     CertificateKind,
     CertificateOptions,
@@ -34,7 +35,7 @@ class RequestIn(Schema):
     purpose_detail: str = ""
     request_reason: str = ""
     submit_to: str = ""
-    alerts_acknowledged: bool = False
+    acknowledged_alerts: list[str] = Field(default_factory=list)
 
 
 class OptionsIn(Schema):
@@ -99,7 +100,9 @@ class RefusedOut(Schema):
 def _parsed(data: IssueIn) -> tuple[CertificateRequest, CertificateOptions]:
     options = data.options.dict()
     options["atena_numbers"] = tuple(options["atena_numbers"])
-    return CertificateRequest(**data.request.dict()), CertificateOptions(**options)
+    request = data.request.dict()
+    request["acknowledged_alerts"] = tuple(request["acknowledged_alerts"])
+    return CertificateRequest(**request), CertificateOptions(**options)
 
 
 @router.post("/preview", response={200: PreviewOut, 400: ErrorOut, 403: RefusedOut})
@@ -150,3 +153,144 @@ def verify(request: HttpRequest, purpose: Form[str], file: File[UploadedFile]) -
     """Check an uploaded PDF's signature and match its 発行番号 against the 交付履歴."""
     result = services.verify_certificate(data=file.read(), actor=request.user, purpose=purpose)
     return {"valid": result.valid, "reason": result.reason, "copy_numbers": list(result.copy_numbers)}
+
+
+class PersonIn(Schema):
+    purpose: str
+    atena_number: str
+
+
+class HistoryCopyOut(Schema):
+    copy_number: str
+    voided: bool
+
+
+class HistoryRowOut(Schema):
+    issuance_id: int
+    issued_at: datetime
+    kind: str
+    copies: int
+    requester_class: str
+    official_use: bool
+    voided: bool
+    issued_copies: list[HistoryCopyOut]
+
+
+@router.post("/history", response={200: list[HistoryRowOut], 400: ErrorOut, 403: RefusedOut})
+def issuance_history(request: HttpRequest, data: PersonIn) -> list[dict[str, object]]:
+    """交付履歴の照会: the person's issuances, newest first (audited read)."""
+    rows = history.issuance_history(actor=request.user, purpose=data.purpose, atena_number=data.atena_number)
+    return [
+        {**row.__dict__, "voided": row.voided, "issued_copies": [c.__dict__ for c in row.issued_copies]}
+        for row in rows
+    ]
+
+
+class SelfNotificationIn(PersonIn):
+    identity_check: IdentityCheck
+
+
+@router.post("/self-notification/register", response={200: dict, 400: ErrorOut, 403: RefusedOut})
+def register_self_notification(request: HttpRequest, data: SelfNotificationIn) -> dict[str, object]:
+    """本人通知の登録 (standard 8.1)."""
+    registration_id = self_notification.register_self_notification(
+        actor=request.user,
+        purpose=data.purpose,
+        atena_number=data.atena_number,
+        identity_check=data.identity_check,
+    )
+    return {"registration_id": registration_id}
+
+
+@router.post("/self-notification/withdraw", response={200: dict, 400: ErrorOut, 403: RefusedOut})
+def withdraw_self_notification(request: HttpRequest, data: PersonIn) -> dict[str, object]:
+    """本人通知の登録の廃止."""
+    self_notification.withdraw_self_notification(
+        actor=request.user, purpose=data.purpose, atena_number=data.atena_number
+    )
+    return {"withdrawn": True}
+
+
+class NoticesIn(Schema):
+    purpose: str
+    include_printed: bool = False
+
+
+class NoticeRowOut(Schema):
+    notice_id: int
+    atena_number: str
+    issued_at: datetime
+    kind: str
+    copies: int
+    requester_class: str
+    printed: bool
+
+
+@router.post("/self-notices", response={200: list[NoticeRowOut], 403: RefusedOut})
+def self_notices(request: HttpRequest, data: NoticesIn) -> list[dict[str, object]]:
+    """本人通知の送付一覧 (not yet printed, unless ``include_printed``)."""
+    rows = self_notification.notices_to_send(
+        actor=request.user, purpose=data.purpose, include_printed=data.include_printed
+    )
+    return [row.__dict__ for row in rows]
+
+
+class NoticePrintIn(Schema):
+    purpose: str
+    notice_id: int
+
+
+class PdfOut(Schema):
+    pdf_base64: str
+
+
+@router.post("/self-notices/print", response={200: PdfOut, 400: ErrorOut, 403: RefusedOut})
+def print_self_notice(request: HttpRequest, data: NoticePrintIn) -> dict[str, object]:
+    """One 本人通知's signed PDF; marks it printed."""
+    pdf = self_notification.print_self_notice(
+        actor=request.user, purpose=data.purpose, notice_id=data.notice_id
+    )
+    return _pdf_out(pdf)
+
+
+class CodeNoticeIn(PersonIn):
+    kind: registry_notices.CodeNoticeKind
+
+
+class ChangeNoticeIn(Schema):
+    purpose: str
+    change_id: int
+
+
+def _pdf_out(pdf: bytes) -> dict[str, object]:
+    return {"pdf_base64": base64.b64encode(pdf).decode("ascii")}
+
+
+@router.post("/notices/juminhyo-code", response={200: PdfOut, 400: ErrorOut, 403: RefusedOut})
+def juminhyo_code_notice(request: HttpRequest, data: CodeNoticeIn) -> dict[str, object]:
+    """住民票コード通知票 / 変更通知票 / 修正通知票 (signed PDF)."""
+    return _pdf_out(
+        registry_notices.print_juminhyo_code_notice(
+            actor=request.user, purpose=data.purpose, atena_number=data.atena_number, kind=data.kind
+        )
+    )
+
+
+@router.post("/notices/ex-officio", response={200: PdfOut, 400: ErrorOut, 403: RefusedOut})
+def ex_officio_notice(request: HttpRequest, data: ChangeNoticeIn) -> dict[str, object]:
+    """職権記載等通知書 of a committed 職権 change (signed PDF)."""
+    return _pdf_out(
+        registry_notices.print_ex_officio_notice(
+            actor=request.user, purpose=data.purpose, change_id=data.change_id
+        )
+    )
+
+
+@router.post("/notices/head-change-request", response={200: PdfOut, 400: ErrorOut, 403: RefusedOut})
+def head_change_request(request: HttpRequest, data: ChangeNoticeIn) -> dict[str, object]:
+    """世帯主変更依頼通知書 for the household a committed change left without its 世帯主 (signed PDF)."""
+    return _pdf_out(
+        registry_notices.print_head_change_request(
+            actor=request.user, purpose=data.purpose, change_id=data.change_id
+        )
+    )

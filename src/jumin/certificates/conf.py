@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from jumin.domain.certificates import DEFAULT_FEES, FeeTable
+from jumin.domain.certificates import DEFAULT_FEES, FeeTable, OverflowPrint
 
 SERIAL_SCOPES = ("municipality_day", "terminal_day")
 
@@ -16,6 +16,12 @@ def fee_table() -> FeeTable:
     """Yen per copy by certificate kind (``JUMIN_CERTIFICATE_FEES``; default 300 each)."""
     table: FeeTable = getattr(settings, "JUMIN_CERTIFICATE_FEES", DEFAULT_FEES)
     return table
+
+
+def overflow_print() -> OverflowPrint:
+    """``JUMIN_CERTIFICATE_OVERFLOW_PRINT``: an overflowing box prints up to the limit (default) or blank."""
+    value = getattr(settings, "JUMIN_CERTIFICATE_OVERFLOW_PRINT", "") or OverflowPrint.TRUNCATE.value
+    return OverflowPrint(value)
 
 
 def serial_scope() -> str:

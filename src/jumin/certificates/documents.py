@@ -8,28 +8,35 @@ date in 西暦, algorithms.md B.2 rule 4), フリガナ in katakana in parenthes
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 
+from jumin.certificates.move_out_qr import QrMoveOut, QrPerson, sex_code
 from jumin.domain import recorded_dates
 from jumin.domain.certificates import (
+    ADDRESS_LIMIT,
+    ITEM_LIMIT,
+    NAME_LIMIT,
     PEOPLE_PER_SHEET,
     PEOPLE_PER_SHEET_WITH_HISTORY,
     CertificateKind,
     CertificateOptions,
+    Fitted,
     Layout,
+    OverflowPrint,
     certification_text,
+    fit,
     split_sheets,
 )
 from jumin.domain.errors import refusal
 from jumin.domain.kana import normalize_furigana
 from jumin.domain.recorded_dates import RecordedDate
-from jumin.domain.resident import ResidentKind, ResidentStatus
+from jumin.domain.resident import ChangeReason, ResidentKind, ResidentStatus
 from jumin.domain.wareki import to_wareki
 from jumin.registry.certificate_sources import HistoryEntry, SourcePerson
 
 # History lines that fit in one person's block (世帯連記式) or on one 個人票 sheet; more is an overflow
-# (standard 5.8-a: alert; the 文字超過リスト itself is not built yet, so the issuance is refused).
+# of the layout: refused with the remedy (個人票, or without history); item boxes use the 文字超過リスト.
 HISTORY_LINES_PER_BLOCK = 6
 HISTORY_LINES_PER_SHEET = 12
 
@@ -38,8 +45,19 @@ _SEX = {"male": "男", "female": "女"}
 
 @dataclass(frozen=True)
 class Line:
-    """One labelled item of a person's block."""
+    """One labelled item of a person's block; ``scale`` is its type size in percent (文字超過, 5.8-a)."""
 
+    label: str
+    value: str
+    scale: int = 100
+    overflow: bool = False
+
+
+@dataclass(frozen=True)
+class OverflowEntry:
+    """One item that did not fit its box, printed in full on the 文字超過リスト sheet."""
+
+    name: str
     label: str
     value: str
 
@@ -54,14 +72,17 @@ class PrintedPerson:
     items: tuple[Line, ...]
     notes: tuple[str, ...]
     history: tuple[str, ...]
+    name_scale: int = 100
+    name_overflow: bool = False
 
 
 @dataclass(frozen=True)
 class Sheet:
-    """One printed page: people (or a 個人票's continuation of history lines)."""
+    """One printed page: people, a 個人票's continuation of history lines, or the 文字超過リスト."""
 
     people: tuple[PrintedPerson, ...]
     continued_history: tuple[str, ...] = ()
+    overflow: tuple[OverflowEntry, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,6 +94,10 @@ class CertificateUnit:
     head_name: str
     sheets: tuple[Sheet, ...]
     certification: str
+    # 転出証明書 only: the QR code's data; issuance fills in the 発行番号 and the municipality per copy.
+    move_out: QrMoveOut | None = None
+    address_scale: int = 100
+    head_scale: int = 100
 
 
 @dataclass(frozen=True)
@@ -86,6 +111,11 @@ class CertificateDocument:
     units: tuple[CertificateUnit, ...]
     household_number: str
     subjects: tuple[str, ...] = field(default=())
+
+    @property
+    def overflow(self) -> bool:
+        """Whether any copy carries a 文字超過リスト (an alert to acknowledge, standard 5.8-a)."""
+        return any(sheet.overflow for unit in self.units for sheet in unit.sheets)
 
 
 def _date(value: RecordedDate | None, *, gregorian: bool = False) -> str:
@@ -115,6 +145,15 @@ def is_current_on(person: SourcePerson, day: date) -> bool:
 def has_removed_record(person: SourcePerson) -> bool:
     """Whether a 除票 exists: removed, or a 転出 recorded (the 除票 is made at once, standard 4.0.2)."""
     return person.status in (ResidentStatus.REMOVED, ResidentStatus.PLANNED_MOVE_OUT)
+
+
+def has_move_out(person: SourcePerson) -> bool:
+    """Whether a committed 国内転出 stands behind the record: what a 転出証明書 certifies."""
+    return (
+        person.removal_reason == ChangeReason.DOMESTIC_MOVE_OUT
+        and bool(person.planned_destination)
+        and person.move_out_planned_date is not None
+    )
 
 
 def _foreign_lines(person: SourcePerson, country_name: Callable[[str], str]) -> list[Line]:
@@ -167,7 +206,7 @@ def printed_person(
         items.append(Line("通称", f"{person.alias}{_katakana(person.alias_kana)}"))
     if foreign and options.show_foreign_items and person.foreign.get("alphabet_name"):
         items.append(Line("氏名（ローマ字）", str(person.foreign["alphabet_name"])))
-    if not options.kind.states_items:
+    if not options.kind.states_items and not options.kind.is_move_out:
         # A 記載事項証明書 states the basic items and the ones asked for; a copy carries the record's dates.
         items.append(Line("住民となった年月日", _date(person.became_resident_date)))
         notified = (
@@ -186,6 +225,9 @@ def printed_person(
     if foreign and options.show_foreign_items:
         items.extend(_foreign_lines(person, country_name))
     notes: list[str] = []
+    if options.kind.is_move_out:
+        notes.append(f"転出先　{person.planned_destination}")
+        notes.append(f"転出予定年月日　{_day(person.move_out_planned_date)}")
     # 5.1-d: on a 住民票の写し, the 転出 items stay off until the planned date; only a 除票 shows them.
     if options.kind.of_removed_record:
         if person.planned_destination:
@@ -217,7 +259,12 @@ def select_subjects(
             "一つの世帯の方だけを選んでください。",
             "certificates.not_same_household",
         )
-    if not options.kind.of_removed_record:
+    if options.kind.is_move_out:
+        # Only the people of the named person's 転出, never a member who moved out earlier.
+        change = by_number[options.atena_numbers[0]].move_out_change_id
+        eligible = [p for p in household if has_move_out(p) and p.move_out_change_id == change]
+        wrong = "転出証明書には、国内転出が本登録された方だけを記載できます。"
+    elif not options.kind.of_removed_record:
         eligible = [p for p in household if is_current_on(p, issue_date)]
         wrong = "住民票の写し・記載事項証明書には、現に住民である方だけを記載できます（除票の方は除票で）。"
     else:
@@ -234,6 +281,16 @@ def select_subjects(
         # 5.1-e (X): a removed former member never shares a 世帯連記式 copy with current members.
         raise refusal(
             "atena_numbers", wrong, "対象者と証明書の種類を確認してください。", "certificates.wrong_status"
+        )
+    if options.kind is CertificateKind.MOVE_OUT and any(
+        p.move_out_notification_kind == "職権" for p in chosen
+    ):
+        # 4.1.3.0.3-a: a 転出 recorded 職権 after the 14 days gets the substitute, not a 転出証明書.
+        raise refusal(
+            "kind",
+            "届出期間を過ぎて職権で記載した転出には、転出証明書を交付できません。",
+            "転出証明書に準ずる証明書、または除票の写しを交付してください。",
+            "certificates.move_out_late",
         )
     return sorted(chosen, key=lambda p: (p.member_order, p.atena_number))
 
@@ -254,40 +311,144 @@ def _address(person: SourcePerson, options: CertificateOptions) -> str:
     return f"{person.address}　{person.katagaki}".strip("　")
 
 
+@dataclass(frozen=True)
+class _FittedBlock:
+    people: list[PrintedPerson]
+    address: Fitted
+    head_name: Fitted
+    overflow: tuple[OverflowEntry, ...]
+
+
+def _fit_person(person: PrintedPerson, mode: OverflowPrint) -> tuple[PrintedPerson, list[OverflowEntry]]:
+    entries: list[OverflowEntry] = []
+    name = fit(person.name, NAME_LIMIT, mode)
+    if name.overflow:
+        entries.append(OverflowEntry(person.name, "氏名", person.name))
+    items = []
+    for line in person.items:
+        fitted = fit(line.value, ITEM_LIMIT, mode)
+        if fitted.overflow:
+            entries.append(OverflowEntry(person.name, line.label, line.value))
+        items.append(Line(line.label, fitted.text, fitted.scale, fitted.overflow))
+    printed = replace(
+        person, name=name.text, name_scale=name.scale, name_overflow=name.overflow, items=tuple(items)
+    )
+    return printed, entries
+
+
+def _fit_block(
+    people: Sequence[PrintedPerson], address: str, head_name: str, mode: OverflowPrint
+) -> _FittedBlock:
+    """Shrink what can be shrunk; collect what overflows for the 文字超過リスト (standard 5.8-a)."""
+    entries: list[OverflowEntry] = []
+    fitted_address = fit(address, ADDRESS_LIMIT, mode)
+    if fitted_address.overflow:
+        entries.append(OverflowEntry("", "住所", address))
+    fitted_head = fit(head_name, ADDRESS_LIMIT, mode)
+    if fitted_head.overflow:
+        entries.append(OverflowEntry("", "世帯主", head_name))
+    fitted_people = []
+    for person in people:
+        fitted, person_entries = _fit_person(person, mode)
+        fitted_people.append(fitted)
+        entries.extend(person_entries)
+    return _FittedBlock(fitted_people, fitted_address, fitted_head, tuple(entries))
+
+
+def _overflow_sheets(block: _FittedBlock) -> list[Sheet]:
+    return [Sheet(people=(), overflow=block.overflow)] if block.overflow else []
+
+
+def _qr_person(person: SourcePerson, printed: PrintedPerson) -> QrPerson:
+    return QrPerson(
+        juminhyo_code=person.juminhyo_code,
+        name=printed.name,
+        furigana=printed.furigana.strip("（）"),
+        birth_date=recorded_dates.sort_date_of(person.birth_date).isoformat(),
+        birth_date_as_recorded=_date(person.birth_date, gregorian=person.kind == ResidentKind.FOREIGN),
+        sex=sex_code(person.sex),
+        relationship="世帯主" if person.is_head else person.relationship,
+        honseki=person.honseki,
+        hittousha=person.hittousha,
+        nationality=str(person.foreign.get("nationality_code", "")),
+    )
+
+
+def _move_out_data(
+    people: Sequence[PrintedPerson], sources: Sequence[SourcePerson], unit_address: str, head_name: str
+) -> QrMoveOut:
+    first = sources[0]
+    planned = first.move_out_planned_date
+    return QrMoveOut(
+        copy_number="",
+        municipality="",
+        issue_date="",
+        planned_date=planned.isoformat() if planned else "",
+        destination=first.planned_destination,
+        address=unit_address,
+        head_name=head_name,
+        notification_kind=first.move_out_notification_kind,
+        people=tuple(_qr_person(s, p) for p, s in zip(people, sources, strict=True)),
+    )
+
+
+def with_copy(data: QrMoveOut, *, copy_number: str, municipality: str, issue_date: date) -> QrMoveOut:
+    """The QR data of one numbered copy."""
+    values = {f.name: getattr(data, f.name) for f in fields(QrMoveOut)}
+    values.update(copy_number=copy_number, municipality=municipality, issue_date=issue_date.isoformat())
+    return QrMoveOut(**values)
+
+
 def _household_unit(
-    people: list[PrintedPerson], sources: list[SourcePerson], options: CertificateOptions
+    people: list[PrintedPerson], sources: list[SourcePerson], options: CertificateOptions, mode: OverflowPrint
 ) -> CertificateUnit:
     if options.with_history and any(len(p.history) > HISTORY_LINES_PER_BLOCK for p in people):
         raise _overflow()
     per_sheet = PEOPLE_PER_SHEET_WITH_HISTORY if options.with_history else PEOPLE_PER_SHEET
     head = sources[0]
+    address = _address(head, options)
+    head_name = head.head_name if options.show_head_and_relationship else ""
+    block = _fit_block(people, address, head_name, mode)
+    sheets = [Sheet(people=tuple(chunk)) for chunk in split_sheets(block.people, per_sheet)]
     return CertificateUnit(
         subjects=tuple(p.atena_number for p in people),
-        address=_address(head, options),
-        head_name=head.head_name if options.show_head_and_relationship else "",
-        sheets=tuple(Sheet(people=tuple(chunk)) for chunk in split_sheets(people, per_sheet)),
+        address=block.address.text,
+        head_name=block.head_name.text,
+        sheets=(*sheets, *_overflow_sheets(block)),
         certification=certification_text(
             options.kind, options.layout, whole_household=options.whole_household
         ),
+        # The QR code carries the full values, never the shortened ones.
+        move_out=_move_out_data(people, sources, address, head_name) if options.kind.is_move_out else None,
+        address_scale=block.address.scale,
+        head_scale=block.head_name.scale,
     )
 
 
 def _personal_unit(
-    person: PrintedPerson, source: SourcePerson, options: CertificateOptions
+    person: PrintedPerson, source: SourcePerson, options: CertificateOptions, mode: OverflowPrint
 ) -> CertificateUnit:
-    first, rest = person.history[:HISTORY_LINES_PER_SHEET], person.history[HISTORY_LINES_PER_SHEET:]
-    sheets = [Sheet(people=(PrintedPerson(**{**person.__dict__, "history": first}),))]
+    address = _address(source, options)
+    head_name = source.head_name if options.show_head_and_relationship else ""
+    block = _fit_block([person], address, head_name, mode)
+    fitted = block.people[0]
+    first, rest = fitted.history[:HISTORY_LINES_PER_SHEET], fitted.history[HISTORY_LINES_PER_SHEET:]
+    sheets = [Sheet(people=(replace(fitted, history=first),))]
     sheets.extend(
         Sheet(people=(), continued_history=tuple(chunk))
         for chunk in split_sheets(rest, HISTORY_LINES_PER_SHEET)
         if chunk
     )
+    sheets.extend(_overflow_sheets(block))
     return CertificateUnit(
         subjects=(person.atena_number,),
-        address=_address(source, options),
-        head_name=source.head_name if options.show_head_and_relationship else "",
+        address=block.address.text,
+        head_name=block.head_name.text,
         sheets=tuple(sheets),
         certification=certification_text(options.kind, Layout.PERSONAL, whole_household=False),
+        move_out=_move_out_data([person], [source], address, head_name) if options.kind.is_move_out else None,
+        address_scale=block.address.scale,
+        head_scale=block.head_name.scale,
     )
 
 
@@ -298,13 +459,17 @@ def build_document(
     issue_date: date,
     official_use: bool,
     country_name: Callable[[str], str],
+    overflow_print: OverflowPrint = OverflowPrint.TRUNCATE,
 ) -> CertificateDocument:
-    """The certificate's units and sheets: ≤ 4 people per 世帯連記式 sheet, continuation sheets after."""
+    """The certificate's units and sheets: ≤ 4 people per 世帯連記式 sheet, continuation sheets after,
+    and a 文字超過リスト sheet at the end of a unit whose items overflow their boxes (5.8-a)."""
     printed = [printed_person(p, options, issue_date=issue_date, country_name=country_name) for p in subjects]
     if options.layout is Layout.HOUSEHOLD:
-        units: tuple[CertificateUnit, ...] = (_household_unit(printed, subjects, options),)
+        units: tuple[CertificateUnit, ...] = (_household_unit(printed, subjects, options, overflow_print),)
     else:
-        units = tuple(_personal_unit(p, s, options) for p, s in zip(printed, subjects, strict=True))
+        units = tuple(
+            _personal_unit(p, s, options, overflow_print) for p, s in zip(printed, subjects, strict=True)
+        )
     return CertificateDocument(
         kind=options.kind,
         layout=options.layout,

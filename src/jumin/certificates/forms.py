@@ -25,6 +25,15 @@ def _choices(enum: Any) -> list[tuple[str, str]]:
     return [(member.value, member.label) for member in enum]
 
 
+class _CodeListField(forms.Field):
+    """A list of alert codes posted under one name (one checkbox or hidden input per code)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[str]:
+        return [str(v) for v in value or () if str(v).strip()]
+
+
 class _PurposeForm(forms.Form):
     purpose = forms.ChoiceField(label=PURPOSE_LABEL, choices=())
 
@@ -80,9 +89,7 @@ class IssueForm(_PurposeForm):
         label="提出先（個人番号を記載する場合は必須）", max_length=200, required=False
     )
     printer = forms.CharField(label="プリンタ番号（任意）", max_length=40, required=False)
-    alerts_acknowledged = forms.BooleanField(
-        label="注意事項を確認した", required=False, widget=forms.HiddenInput
-    )
+    acknowledged_alerts = _CodeListField(label="確認した注意事項", required=False)
 
     def options(self) -> CertificateOptions:
         data = self.cleaned_data
@@ -114,7 +121,7 @@ class IssueForm(_PurposeForm):
             purpose_detail=data["purpose_detail"],
             request_reason=data["request_reason"],
             submit_to=data["submit_to"],
-            alerts_acknowledged=data["alerts_acknowledged"],
+            acknowledged_alerts=tuple(data["acknowledged_alerts"] or ()),
         )
 
 
@@ -131,3 +138,45 @@ class VoidForm(_PurposeForm):
         label="発行番号（頁数を除く。例: 20250404 日野市 本庁1 011）", max_length=250
     )
     reason = forms.CharField(label="理由", max_length=400)
+
+
+class PersonForm(_PurposeForm):
+    """A person by 宛名番号 (交付履歴の照会)."""
+
+    atena_number = forms.CharField(label="宛名番号", max_length=16)
+
+
+class SelfNotificationForm(PersonForm):
+    """本人通知の登録・廃止 (standard 8.1)."""
+
+    identity_check = forms.ChoiceField(label="本人確認の方法", choices=_choices(IdentityCheck))
+    action = forms.ChoiceField(label="手続", choices=[("register", "登録"), ("withdraw", "廃止")])
+
+    def identity(self) -> IdentityCheck:
+        return IdentityCheck(self.cleaned_data["identity_check"])
+
+
+class NoticeListForm(_PurposeForm):
+    """本人通知の送付一覧; with a notice number, that notice's PDF."""
+
+    include_printed = forms.BooleanField(label="作成済みも表示する", required=False)
+    notice_id = forms.IntegerField(label="通知番号", required=False, widget=forms.HiddenInput)
+
+
+NOTICE_CHOICES = [
+    ("code_assigned", "住民票コード通知票"),
+    ("code_changed", "住民票コード変更通知票"),
+    ("code_corrected", "住民票コード修正通知票"),
+    ("ex_officio", "職権記載等通知書"),
+    ("head_change_request", "世帯主変更依頼通知書"),
+]
+
+
+class RegistryNoticeForm(_PurposeForm):
+    """通知書の作成: a 住民票コード notice by 宛名番号, or a change's notice by 異動番号."""
+
+    notice = forms.ChoiceField(label="通知書", choices=NOTICE_CHOICES)
+    atena_number = forms.CharField(label="宛名番号（住民票コードの通知票）", max_length=16, required=False)
+    change_id = forms.IntegerField(
+        label="異動番号（職権記載等・世帯主変更依頼）", required=False, min_value=1
+    )

@@ -172,3 +172,80 @@ class CopyVoid(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise HistoryDeletionRefused("交付履歴は保存期間内に削除できません。")
+
+
+class IssuanceSubject(models.Model):
+    """One person printed by an issuance: the index the 交付履歴 inquiry and 本人通知 look people up by."""
+
+    issuance = models.ForeignKey(Issuance, on_delete=models.PROTECT, related_name="subject_rows")
+    atena_number = models.CharField("宛名番号", max_length=16, db_index=True)
+
+    objects = _NoDeleteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "交付履歴の対象者"
+        verbose_name_plural = "交付履歴の対象者"
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["issuance", "atena_number"], name="cert_issuance_subject_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"交付 {self.issuance_id} 対象者"
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise HistoryDeletionRefused("交付履歴は保存期間内に削除できません。")
+
+
+class SelfNotificationRegistration(models.Model):
+    """本人通知の事前登録 (standard 8.1): while active, copies issued to a 代理人 or 第三者 are notified.
+
+    Withdrawal closes the row (``withdrawn_at``); a later registration is a new row, so the periods stay.
+    """
+
+    atena_number = models.CharField("宛名番号", max_length=16, db_index=True)
+    registered_at = models.DateTimeField("登録日時")
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    identity_check = models.CharField("本人確認方法", max_length=30)
+    withdrawn_at = models.DateTimeField("廃止日時", null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "本人通知登録"
+        verbose_name_plural = "本人通知登録"
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["atena_number"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="cert_one_active_self_notification",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"本人通知登録 {self.pk}"
+
+
+class SelfNotice(models.Model):
+    """One 本人通知 to send: a copy of a registered person was issued to a 代理人 or 第三者 (8.1)."""
+
+    registration = models.ForeignKey(SelfNotificationRegistration, on_delete=models.PROTECT, related_name="+")
+    issuance = models.ForeignKey(Issuance, on_delete=models.PROTECT, related_name="self_notices")
+    atena_number = models.CharField("宛名番号", max_length=16)
+    created_at = models.DateTimeField("作成日時")
+    printed_at = models.DateTimeField("通知書作成日時", null=True, blank=True)
+    printed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = _NoDeleteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "本人通知"
+        verbose_name_plural = "本人通知"
+
+    def __str__(self) -> str:
+        return f"本人通知 {self.pk}"
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise HistoryDeletionRefused("交付履歴は保存期間内に削除できません。")

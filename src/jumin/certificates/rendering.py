@@ -23,8 +23,8 @@ from fontTools.ttLib import TTFont
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 
-from jumin.certificates import fonts
-from jumin.certificates.documents import CertificateDocument, CertificateUnit
+from jumin.certificates import fonts, move_out_qr
+from jumin.certificates.documents import CertificateDocument, CertificateUnit, with_copy
 from jumin.domain.certificates import IssueNumber
 from jumin.domain.errors import refusal
 from jumin.domain.wareki import to_wareki
@@ -100,6 +100,9 @@ def registered_texts(document: CertificateDocument) -> Iterator[str]:
         yield unit.head_name
         for sheet in unit.sheets:
             yield from sheet.continued_history
+            for entry in sheet.overflow:
+                yield entry.name
+                yield entry.value
             for person in sheet.people:
                 yield person.name
                 yield person.furigana
@@ -144,6 +147,9 @@ def _pages(
     pages: list[dict[str, object]] = []
     for printed in copies:
         total = len(printed.unit.sheets)
+        qr = _qr_data(
+            printed, issue_date=issue_date, municipality=municipality, terminal=terminal, printer=printer
+        )
         for index, sheet in enumerate(printed.unit.sheets, start=1):
             number = IssueNumber(issue_date, municipality, terminal, printer, printed.serial, index, total)
             pages.append(
@@ -153,16 +159,30 @@ def _pages(
                     "issue_number": number.text(),
                     "last": index == total,
                     "continuation": index > 1,
+                    "qr": qr if index == total else "",
                 }
             )
     return pages
+
+
+def _qr_data(
+    printed: PrintedCopy, *, issue_date: date, municipality: str, terminal: str, printer: str
+) -> str:
+    """A 転出証明書's QR code (base64 PNG) for this numbered copy; "" for other kinds."""
+    if printed.unit.move_out is None:
+        return ""
+    copy_number = IssueNumber(issue_date, municipality, terminal, printer, printed.serial, 1, 1).copy_number
+    data = with_copy(
+        printed.unit.move_out, copy_number=copy_number, municipality=municipality, issue_date=issue_date
+    )
+    return base64.b64encode(move_out_qr.qr_png(move_out_qr.payload(data))).decode("ascii")
 
 
 _font_config_lock = threading.Lock()
 _font_config: FontConfiguration | None = None
 
 
-def _shared_font_config() -> FontConfiguration:
+def shared_font_config() -> FontConfiguration:
     """One FontConfiguration per process: the fonts are parsed once, not per certificate."""
     global _font_config
     with _font_config_lock:
@@ -202,9 +222,7 @@ def render_pdf(
             "keywords": ";".join(copy_numbers),
         },
     )
-    rendered = HTML(string=html, base_url=str(Path(__file__).parent)).render(
-        font_config=_shared_font_config()
-    )
+    rendered = HTML(string=html, base_url=str(Path(__file__).parent)).render(font_config=shared_font_config())
     if len(rendered.pages) != len(pages):
         # A sheet that spills onto a second page would carry no 発行番号 of its own (5.8-a overflow).
         raise refusal(

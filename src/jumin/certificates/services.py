@@ -23,16 +23,18 @@ from jumin.accounts.models import Terminal
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event, record_results
-from jumin.certificates import conf, numbering, rendering, signing
+from jumin.certificates import conf, numbering, rendering, self_notification, signing
 from jumin.certificates.certifiers import certifier_for
-from jumin.certificates.documents import build_document, select_subjects
-from jumin.certificates.models import CopyVoid, Issuance, IssuedCopy
+from jumin.certificates.documents import CertificateDocument, build_document, select_subjects
+from jumin.certificates.models import CopyVoid, Issuance, IssuanceSubject, IssuedCopy
 from jumin.domain.certificates import (
+    OVERFLOW_ALERT,
     CertificateOptions,
     CertificateRequest,
     IssueNumber,
     check_request,
     fee_for,
+    normalized_options,
 )
 from jumin.domain.errors import Alert, DomainError, refusal
 from jumin.masters.models import Country
@@ -43,6 +45,7 @@ from jumin.registry.restrictions import (
     RestrictionLevel,
     check_restrictions,
 )
+from jumin.registry.workflows.acknowledgement import ACKNOWLEDGED_FIELD
 
 logger = logging.getLogger("jumin.certificates")
 
@@ -100,6 +103,25 @@ def _restriction_alerts(check: RestrictionCheck) -> tuple[Alert, ...]:
     return tuple(Alert(field="restriction", message=f.message, code=f.code) for f in check.alerts)
 
 
+def _overflow_alerts(document: CertificateDocument) -> tuple[Alert, ...]:
+    if not document.overflow:
+        return ()
+    message = "記載欄に収まらない事項があります。文字超過リストを添付して交付します（標準仕様5.8-a）。"
+    return (Alert(field="document", message=message, code=OVERFLOW_ALERT),)
+
+
+def _require_acknowledged(alerts: Sequence[Alert], request: CertificateRequest) -> None:
+    """The registry's acknowledgment style: every alert is acknowledged by its own code."""
+    pending = sorted({a.code for a in alerts} - set(request.acknowledged_alerts))
+    if pending:
+        raise refusal(
+            ACKNOWLEDGED_FIELD,
+            "この請求には確認が必要な注意事項があります（" + "、".join(pending) + "）。",
+            "注意事項を一つずつ確認し、確認したものに印を付けて再度交付してください。",
+            "certificates.alert_not_acknowledged",
+        )
+
+
 def _enforce_restrictions(check: RestrictionCheck, request: CertificateRequest) -> None:
     """支援措置 and 抑止 (standard 3.1-b, 3.4-a; C-38): an error blocks, an alert needs acknowledgment."""
     if check.blocked:
@@ -110,13 +132,7 @@ def _enforce_restrictions(check: RestrictionCheck, request: CertificateRequest) 
             "交付できません。責任者の確認と一時解除が必要です。",
             "certificates.restricted",
         )
-    if check.alerts and not request.alerts_acknowledged:
-        raise refusal(
-            "alerts_acknowledged",
-            "この請求には確認が必要な注意事項があります。",
-            "注意事項を確認したうえで、確認済みとして再度交付してください。",
-            "certificates.alert_not_acknowledged",
-        )
+    _require_acknowledged(_restriction_alerts(check), request)
 
 
 def _subjects(options: CertificateOptions, issue_date: Any) -> list[certificate_sources.SourcePerson]:
@@ -135,6 +151,7 @@ def preview_certificate(
 ) -> IssuePreview:
     """The confirmation screen's facts: the rules and restrictions applied, nothing printed or recorded
     but one audited read of who would be on the certificate."""
+    options = normalized_options(options)
     anchor = options.atena_numbers[0] if options.atena_numbers else ""
     authorize(
         actor=actor,
@@ -154,6 +171,14 @@ def preview_certificate(
             check = check_restrictions(numbers, process=RestrictedProcess.CERTIFICATE, on=today)
             if check.blocked:
                 _enforce_restrictions(check, request)
+            document = build_document(
+                chosen,
+                options,
+                issue_date=today,
+                official_use=request.official_use,
+                country_name=_country_names(),
+                overflow_print=conf.overflow_print(),
+            )
             # The people shown for confirmation "appeared in a list" (C-48); nothing is printed yet.
             record_results(
                 actor,
@@ -167,7 +192,9 @@ def preview_certificate(
         _audit_refusal(actor=actor, purpose=purpose, subject_id=anchor, error=error)
         raise
     return IssuePreview(
-        subjects=tuple(numbers), alerts=_restriction_alerts(check), support_measure=check.support_measure
+        subjects=tuple(numbers),
+        alerts=(*_restriction_alerts(check), *_overflow_alerts(document)),
+        support_measure=check.support_measure,
     )
 
 
@@ -190,6 +217,7 @@ def issue_certificate(
     printer: str = "",
 ) -> IssuedCertificate:
     """Issue, sign, number and record a certificate (issue 6 items 2–6; standard 1.3.8-a, 5.1–5.7)."""
+    options = normalized_options(options)
     anchor = options.atena_numbers[0] if options.atena_numbers else ""
     authorize(
         actor=actor,
@@ -231,14 +259,18 @@ def _issue(
     subjects = _subjects(options, issue_date)
     numbers = [p.atena_number for p in subjects]
     check = check_restrictions(numbers, process=RestrictedProcess.CERTIFICATE, on=issue_date)
-    _enforce_restrictions(check, request)
+    if check.blocked:
+        _enforce_restrictions(check, request)
     document = build_document(
         subjects,
         options,
         issue_date=issue_date,
         official_use=request.official_use,
         country_name=_country_names(),
+        overflow_print=conf.overflow_print(),
     )
+    alerts = (*_restriction_alerts(check), *_overflow_alerts(document))
+    _require_acknowledged(alerts, request)
     rendering.check_glyphs(document)
     certifier = certifier_for(issue_date)
     terminal_id, terminal_name, place = _terminal()
@@ -307,7 +339,7 @@ def _issue(
         seal_printed=True,
         official_use=request.official_use,
         certifier=certifier,
-        alerts_acknowledged=sorted({f.code for f in check.alerts}),
+        alerts_acknowledged=sorted({a.code for a in alerts}),
         released_findings=sorted({f"{f.atena_number}:{f.code}" for f in check.findings if f.released}),
         pdf_sha256=hashlib.sha256(signed).hexdigest(),
     )
@@ -326,12 +358,18 @@ def _issue(
         )
         for index, (printed, number) in enumerate(zip(copies, copy_numbers, strict=True), start=1)
     )
+    IssuanceSubject.objects.bulk_create(
+        IssuanceSubject(issuance=issuance, atena_number=number) for number in dict.fromkeys(numbers)
+    )
+    # 本人通知 (standard 8.1): produced in this transaction, so no issuance escapes its notice.
+    notices = self_notification.notices_for(issuance, requester_class=request.requester_class)
     record_event(
         actor=actor,
         action=AuditAction.CERTIFICATE_COPY_ISSUE,
         subject_type="issuance",
         subject_id=str(issuance.pk),
         purpose=purpose,
+        reason=f"self_notices={notices}" if notices else "",
         individual_number_used=options.show_individual_number,
         support_measure=check.support_measure,
         result_count=len(numbers),

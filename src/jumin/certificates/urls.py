@@ -9,4 +9,8 @@ urlpatterns = [
     path("issue/", views.issue, name="issue"),
     path("verify/", views.verify, name="verify"),
     path("void/", views.void, name="void"),
+    path("history/", views.history, name="history"),
+    path("self-notification/", views.self_notification, name="self_notification"),
+    path("notices/", views.notices, name="notices"),
+    path("registry-notices/", views.registry_notice, name="registry_notice"),
 ]

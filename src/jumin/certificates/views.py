@@ -13,8 +13,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from jumin.accounts.authorization import AccessRefused
-from jumin.certificates import services
-from jumin.certificates.forms import IssueForm, VerifyForm, VoidForm
+from jumin.certificates import history as history_selectors
+from jumin.certificates import registry_notices, services
+from jumin.certificates import self_notification as self_notices
+from jumin.certificates.forms import (
+    IssueForm,
+    NoticeListForm,
+    PersonForm,
+    RegistryNoticeForm,
+    SelfNotificationForm,
+    VerifyForm,
+    VoidForm,
+)
 from jumin.domain.errors import DomainError
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -106,3 +116,112 @@ def void(request: HttpRequest) -> HttpResponse:
         else:
             context["done"] = True
     return render(request, "certificates/void.html", context)
+
+
+def _pdf(data: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    return response
+
+
+@login_required
+def history(request: HttpRequest) -> HttpResponse:
+    """交付履歴の照会: a person's issuances (POST only; the registry's record screen links here by a form)."""
+    prefill = request.POST.get("prefill") == "1"
+    form = PersonForm(None if prefill else (request.POST or None), initial=request.POST if prefill else None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and not prefill and form.is_valid():
+        try:
+            context["rows"] = history_selectors.issuance_history(
+                actor=request.user,
+                purpose=form.cleaned_data["purpose"],
+                atena_number=form.cleaned_data["atena_number"],
+            )
+        except AccessRefused as error:
+            return refused(request, error)
+        except DomainError as error:
+            context["error"] = error
+    return render(request, "certificates/history.html", context)
+
+
+@login_required
+def self_notification(request: HttpRequest) -> HttpResponse:
+    """本人通知の登録・廃止 (standard 8.1)."""
+    form = SelfNotificationForm(request.POST or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["action"] == "register":
+                self_notices.register_self_notification(
+                    actor=request.user,
+                    purpose=data["purpose"],
+                    atena_number=data["atena_number"],
+                    identity_check=form.identity(),
+                )
+            else:
+                self_notices.withdraw_self_notification(
+                    actor=request.user, purpose=data["purpose"], atena_number=data["atena_number"]
+                )
+        except AccessRefused as error:
+            return refused(request, error)
+        except DomainError as error:
+            context["error"] = error
+        else:
+            context["done"] = data["action"]
+    return render(request, "certificates/self_notification.html", context)
+
+
+@login_required
+def notices(request: HttpRequest) -> HttpResponse:
+    """本人通知の送付一覧, and one notice's PDF (「通知書を作成」)."""
+    form = NoticeListForm(request.POST or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["notice_id"]:
+                pdf = self_notices.print_self_notice(
+                    actor=request.user, purpose=data["purpose"], notice_id=data["notice_id"]
+                )
+                return _pdf(pdf, f"self-notice-{data['notice_id']}")
+            context["rows"] = self_notices.notices_to_send(
+                actor=request.user, purpose=data["purpose"], include_printed=data["include_printed"]
+            )
+        except AccessRefused as error:
+            return refused(request, error)
+        except DomainError as error:
+            context["error"] = error
+    return render(request, "certificates/notices.html", context)
+
+
+def _registry_notice_pdf(actor: Any, data: dict[str, Any]) -> bytes:
+    notice, purpose = data["notice"], data["purpose"]
+    if notice.startswith("code_"):
+        return registry_notices.print_juminhyo_code_notice(
+            actor=actor,
+            purpose=purpose,
+            atena_number=data["atena_number"] or "",
+            kind=registry_notices.CodeNoticeKind(notice.removeprefix("code_")),
+        )
+    printer = (
+        registry_notices.print_ex_officio_notice
+        if notice == "ex_officio"
+        else registry_notices.print_head_change_request
+    )
+    return printer(actor=actor, purpose=purpose, change_id=data["change_id"] or 0)
+
+
+@login_required
+def registry_notice(request: HttpRequest) -> HttpResponse:
+    """通知書の作成 from a registry change: 住民票コード通知票等, 職権記載等通知書, 世帯主変更依頼通知書."""
+    form = RegistryNoticeForm(request.POST or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        try:
+            return _pdf(_registry_notice_pdf(request.user, form.cleaned_data), form.cleaned_data["notice"])
+        except AccessRefused as error:
+            return refused(request, error)
+        except DomainError as error:
+            context["error"] = error
+    return render(request, "certificates/registry_notice.html", context)

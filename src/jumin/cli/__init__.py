@@ -30,6 +30,11 @@ def _cmd_manage(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    if args.federation:  # four nodes, each a `jumin serve` child (docs/operations.md)
+        from jumin.cli import federation
+
+        residents = federation.DEFAULT_RESIDENTS if args.residents is None else args.residents
+        return federation.run(port=args.port, node_port=args.node_port, residents=residents)
     from jumin.cli import demo
 
     return demo.run(
@@ -37,7 +42,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         port=args.port,
         serve=not args.no_serve,
         reset_admin_password=args.reset_admin_password,
-        residents=args.residents,
+        residents=2000 if args.residents is None else args.residents,
     )
 
 
@@ -118,8 +123,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo_cmd.add_argument("--port", type=int, default=8000)
     demo_cmd.add_argument("--no-serve", action="store_true", help="set up only; do not start the server")
     demo_cmd.add_argument(
-        "--residents", type=int, default=2000, help="synthetic residents seeded on first run"
+        "--residents", type=int, default=None, help="synthetic residents seeded on first run (2000; 300 each)"
     )
+    demo_cmd.add_argument(
+        "--federation", action="store_true", help="national, 長崎県 and two municipalities (ports --port…+3)"
+    )
+    demo_cmd.add_argument("--node-port", type=int, default=8440, help="with --federation: first node port")
     demo_cmd.add_argument(
         "--reset-admin-password", action="store_true", help="issue and print a new admin password"
     )

@@ -1,4 +1,4 @@
-"""`jumin certificates verify FILE`: check a certificate PDF's signature and its 発行番号 (issue 6 item 5).
+"""`jumin certificates verify FILE` (issue 6 item 5) and `jumin certificates samples` (doc pages).
 
 Exit 0 and ``OK`` with the 発行番号 when the file is valid; exit 1 and ``NG`` with the reason otherwise
 (a changed or appended file, another key, a number not in the 交付履歴, a voided copy).
@@ -38,6 +38,18 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return verify_file(Path(args.file))
 
 
+def _cmd_samples(args: argparse.Namespace) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jumin.settings.base")
+    import django
+
+    django.setup()
+    from jumin.certificates.samples import write_samples
+
+    for path in write_samples(Path(args.out)):
+        print(path)
+    return 0
+
+
 def add_parsers(sub: Any) -> None:
     """Add the `certificates` command group to the `jumin` command tree."""
     group = sub.add_parser("certificates", help="証明書（住民票の写し等）").add_subparsers(
@@ -48,3 +60,8 @@ def add_parsers(sub: Any) -> None:
     )
     verify.add_argument("file", metavar="FILE", help="the PDF to verify")
     verify.set_defaults(func=_cmd_verify)
+    samples = group.add_parser("samples", help="render one sample page of each kind (synthetic data) as PNG")
+    samples.add_argument(
+        "--out", default="docs/certificates", help="output folder (default docs/certificates)"
+    )
+    samples.set_defaults(func=_cmd_samples)

@@ -17,6 +17,7 @@ from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from jumin.domain.errors import DomainError
 from jumin.messaging.envelope import EnvelopeRefused, NodeRef
 from jumin.messaging.identity import IdentityError, add_peer, create_ca, init_node, load_node, peer_entry
 
@@ -117,6 +118,27 @@ def cmd_deliver(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         stop.set()
     return 0
+
+
+def cmd_probe(args: argparse.Namespace) -> int:
+    """Send a ``node.probe`` to peers through the outbox and print each receipt (exit 1 if one failed)."""
+    try:
+        peers = [NodeRef.parse(text) for text in args.peer] if args.peer else None
+    except EnvelopeRefused:
+        print("NG: --peer は 種別:コード（例 prefecture:420000）で指定してください。", file=sys.stderr)
+        return 2
+    _django_setup()
+    from jumin.messaging.probe import probe_peers
+
+    try:
+        results = probe_peers(peers, timeout=args.timeout)
+    except DomainError as error:
+        print(f"NG: {error.reason}{error.remedy}", file=sys.stderr)
+        return 2
+    for result in results:
+        verdict = "OK" if result.ok else "NG"
+        print(f"PROBE {result.peer} {verdict} {result.outcome} {result.seconds:.2f}s", flush=True)
+    return 0 if all(result.ok for result in results) else 1
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -228,6 +250,11 @@ def add_parsers(sub: Any) -> None:
     add.add_argument("entry")
     add.add_argument("--dir", default=None)
     add.set_defaults(func=cmd_add_peer)
+
+    probe = node.add_parser("probe", help="send node.probe to peers and print each receipt (疎通確認)")
+    probe.add_argument("--peer", action="append", help="kind:code (repeatable; default: every peer)")
+    probe.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the receipts")
+    probe.set_defaults(func=cmd_probe)
 
     serve = sub.add_parser("serve", help="run this node: node port (mutual TLS), delivery worker, clerk site")
     serve.add_argument("--host", default="127.0.0.1", help="clerk site address")

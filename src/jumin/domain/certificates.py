@@ -7,7 +7,7 @@ controls.md C-35. The certificates app builds documents and records issuance aro
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 from typing import TypeVar
@@ -31,6 +31,10 @@ class CertificateKind(StrEnum):
     REMOVED_COPY = "removed_copy"  # 住民票の除票の写し
     STATED_ITEMS = "stated_items"  # 住民票記載事項証明書
     REMOVED_STATED_ITEMS = "removed_stated_items"  # 除票記載事項証明書
+    MOVE_OUT = "move_out"  # 転出証明書 (住基法22条, 令23条・24条), with its QR code
+    MOVE_OUT_SUBSTITUTE = (
+        "move_out_substitute"  # 転出証明書に準ずる証明書 (lost, late 職権 転出; 4.1.3.0.3-a)
+    )
 
     @property
     def label(self) -> str:
@@ -43,6 +47,11 @@ class CertificateKind(StrEnum):
         return self in (CertificateKind.REMOVED_COPY, CertificateKind.REMOVED_STATED_ITEMS)
 
     @property
+    def is_move_out(self) -> bool:
+        """A 転出証明書 or its substitute: the fixed items of 令24条 plus 転出先 and 転出予定年月日."""
+        return self in (CertificateKind.MOVE_OUT, CertificateKind.MOVE_OUT_SUBSTITUTE)
+
+    @property
     def states_items(self) -> bool:
         """A 記載事項証明書: it states chosen items instead of copying the record."""
         return self in (CertificateKind.STATED_ITEMS, CertificateKind.REMOVED_STATED_ITEMS)
@@ -53,6 +62,8 @@ _KIND_LABELS = {
     CertificateKind.REMOVED_COPY: "住民票の除票の写し",
     CertificateKind.STATED_ITEMS: "住民票記載事項証明書",
     CertificateKind.REMOVED_STATED_ITEMS: "除票記載事項証明書",
+    CertificateKind.MOVE_OUT: "転出証明書",
+    CertificateKind.MOVE_OUT_SUBSTITUTE: "転出証明書に準ずる証明書",
 }
 
 
@@ -184,7 +195,8 @@ class CertificateRequest:
     purpose_detail: str = ""  # 利用目的の内容 (third parties) / 請求事由 (公用)
     request_reason: str = ""  # 請求理由 (required with a 個人番号)
     submit_to: str = ""  # 提出先 (required with a 個人番号)
-    alerts_acknowledged: bool = False
+    # The codes of the alerts the clerk acknowledged, one by one (registry acknowledgement style).
+    acknowledged_alerts: tuple[str, ...] = ()
 
     @property
     def official_use(self) -> bool:
@@ -247,6 +259,13 @@ def check_request(request: CertificateRequest, options: CertificateOptions) -> N
             "公用請求書に記載された請求事由を入力してください。",
             "certificates.official_reason_required",
         )
+    if options.kind.is_move_out and who not in MOVE_OUT_REQUESTERS:
+        raise refusal(
+            "requester_class",
+            "転出証明書（準ずる証明書を含む）は、転出の届出をした本人・同一世帯の方・代理人にだけ交付できます。",
+            "請求者区分を確認してください。第三者・公用には除票の写しを交付してください。",
+            "certificates.move_out_requester",
+        )
     if options.show_individual_number:
         _check_individual_number(request)
     if options.show_juminhyo_code and who is RequesterClass.THIRD_PARTY:
@@ -256,6 +275,29 @@ def check_request(request: CertificateRequest, options: CertificateOptions) -> N
             "住民票コードを「省略」にしてください。",
             "certificates.juminhyo_code_not_for_third_party",
         )
+
+
+MOVE_OUT_REQUESTERS = frozenset({RequesterClass.SELF, RequesterClass.SAME_HOUSEHOLD, RequesterClass.AGENT})
+
+
+def normalized_options(options: CertificateOptions) -> CertificateOptions:
+    """The options as printed: a 転出証明書 always carries the items of 令24条 and no history.
+
+    世帯主・続柄, 本籍・筆頭者 and 住民票コード are fixed items of a 転出証明書 (the new municipality
+    records them from it), the 方書 stays with the address, and history is never printed on one.
+    Other kinds are returned unchanged.
+    """
+    if not options.kind.is_move_out:
+        return options
+    return replace(
+        options,
+        with_history=False,
+        show_head_and_relationship=True,
+        show_honseki=True,
+        show_juminhyo_code=True,
+        show_foreign_items=True,
+        omit_katagaki=False,
+    )
 
 
 def _check_individual_number(request: CertificateRequest) -> None:
@@ -278,7 +320,10 @@ def _check_individual_number(request: CertificateRequest) -> None:
 
 # A fee table maps a kind's value to yen per copy (通); 公用 is free (手数料条例 practice).
 FeeTable = Mapping[str, int]
-DEFAULT_FEES: dict[str, int] = {kind.value: 300 for kind in CertificateKind}
+# A 転出証明書 is part of the 転出届 and free; its substitute is charged like a 除票の写し.
+DEFAULT_FEES: dict[str, int] = {
+    kind.value: 0 if kind is CertificateKind.MOVE_OUT else 300 for kind in CertificateKind
+}
 
 
 def fee_for(kind: CertificateKind, *, units: int, requester_class: RequesterClass, table: FeeTable) -> int:
@@ -301,6 +346,10 @@ def certification_text(kind: CertificateKind, layout: Layout, *, whole_household
         return "上記のとおり住民票に記載されていることを証明する。"
     if kind is CertificateKind.REMOVED_STATED_ITEMS:
         return "上記のとおり除かれた住民票に記載されていることを証明する。"
+    if kind is CertificateKind.MOVE_OUT:
+        return "上記の者は、転出の届出をしたことを証明する。"
+    if kind is CertificateKind.MOVE_OUT_SUBSTITUTE:
+        return "上記の者は、転出したことを証明する。（転出証明書に準ずる証明書）"
     if kind is CertificateKind.REMOVED_COPY:
         return "この写しは、除かれた住民票の原本と相違ないことを証明する。"
     if layout is Layout.PERSONAL:
@@ -385,3 +434,62 @@ def certifier_on(periods: Iterable[CertifierPeriod], day: date) -> int:
         remedy="認証者マスタに市区町村長と在任期間を登録してください。",
         code="certificates.no_certifier",
     )
+
+
+# 文字超過 (standard 5.8-a). Each printed box holds a number of full-width characters at the normal size
+# (lines × characters per line of the A4 layout); a longer value is printed smaller, down to 70 %, and a
+# value that does not fit even then is an overflow: alerted, printed up to the limit or left blank
+# (``JUMIN_CERTIFICATE_OVERFLOW_PRINT``), and printed in full on the 文字超過リスト sheet.
+SHRINK_STEPS = (100, 90, 80, 70)  # percent of the normal type size, tried in order
+NAME_LIMIT = 24  # 氏名 (one line at 12 pt beside the フリガナ)
+ADDRESS_LIMIT = 88  # 住所, 世帯主, 転出先 and other full-width boxes (two lines)
+ITEM_LIMIT = 32  # one item of the two-column block (two lines)
+OVERFLOW_ALERT = "certificates.text_overflow_list"
+
+
+class OverflowPrint(StrEnum):
+    """What the box of an overflowing item shows (the full value is on the 文字超過リスト)."""
+
+    TRUNCATE = "truncate"  # up to the limit, at the smallest size
+    BLANK = "blank"  # nothing; 「文字超過リスト参照」 only
+
+
+def print_width(text: str) -> float:
+    """Width in full-width characters: ASCII and half-width kana count ½, variation selectors 0."""
+    width = 0.0
+    for char in text:
+        code = ord(char)
+        if 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF:
+            continue
+        width += 0.5 if code < 0x80 or 0xFF61 <= code <= 0xFF9F else 1.0
+    return width
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A value as printed in its box: the text, the type size in percent, and whether it overflowed."""
+
+    text: str
+    scale: int
+    overflow: bool
+
+
+def _cut(text: str, width: float) -> str:
+    kept: list[str] = []
+    for char in text:
+        if print_width("".join(kept) + char) > width:
+            break
+        kept.append(char)
+    return "".join(kept)
+
+
+def fit(text: str, limit: int, mode: OverflowPrint) -> Fitted:
+    """Shrink ``text`` to fit ``limit`` full-width characters where possible (5.8-a), else mark overflow."""
+    width = print_width(text)
+    for scale in SHRINK_STEPS:
+        if width * scale / 100 <= limit:
+            return Fitted(text=text, scale=scale, overflow=False)
+    smallest = SHRINK_STEPS[-1]
+    if mode is OverflowPrint.BLANK:
+        return Fitted(text="", scale=100, overflow=True)
+    return Fitted(text=_cut(text, limit * 100 / smallest), scale=smallest, overflow=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from operator import mul
 
 from jumin.domain.errors import DomainError
@@ -108,6 +109,69 @@ def _require_digits(value: str, length: int, *, field: str, code: str, reason: s
         raise DomainError(field=field, reason=reason, remedy=remedy, code=code)
 
 
+@dataclass(frozen=True)
+class _Scheme:
+    """A fixed-length number with one check digit: its names and the messages of its errors.
+
+    ``code`` prefixes the error codes (``mynumber.format`` …); ``check_first`` puts the check digit
+    in front (法人番号) instead of last.
+    """
+
+    code: str
+    label: str
+    field: str
+    length: int
+    check_first: bool = False
+
+    def require_base(self, base: str) -> None:
+        """DomainError unless ``base`` is the digits the check digit is computed from."""
+        digits = self.length - 1
+        _require_digits(
+            base,
+            digits,
+            field=self.field,
+            code=f"{self.code}.base_format",
+            reason=f"{self.label}の検査数字の計算には{digits}桁の数字が必要です。",
+            remedy=f"検査数字を除いた{digits}桁の数字を入力してください。",
+        )
+
+    def require_number(self, digits: str, field: str) -> None:
+        """DomainError unless ``digits`` has the length of the whole number, check digit included."""
+        _require_digits(
+            digits,
+            self.length,
+            field=field,
+            code=f"{self.code}.format",
+            reason=f"{self.label}は{self.length}桁の数字です。",
+            remedy=f"{self.length}桁の数字を入力してください。",
+        )
+
+    def split(self, digits: str) -> tuple[str, str]:
+        """(base, check digit) of a whole number."""
+        return (digits[1:], digits[0]) if self.check_first else (digits[:-1], digits[-1])
+
+    def mismatch(self, field: str) -> DomainError:
+        """The error of a number whose check digit is wrong."""
+        return DomainError(
+            field=field, reason=_MISMATCH_REASON, remedy=_MISMATCH_REMEDY, code=f"{self.code}.check_digit"
+        )
+
+    def validate(self, value: str, field: str, check_digit: Callable[[str], str] | None) -> str:
+        """The normalised number, or DomainError; ``check_digit`` None checks the format only."""
+        digits = normalize_digits(value)
+        self.require_number(digits, field)
+        base, check = self.split(digits)
+        if check_digit is not None and check_digit(base) != check:
+            raise self.mismatch(field)
+        return digits
+
+
+_MYNUMBER = _Scheme("mynumber", "個人番号", "individual_number", 12)
+_CORPORATE = _Scheme("corporate", "法人番号", "corporate_number", 13, check_first=True)
+_LGCODE = _Scheme("lgcode", "地方公共団体コード", "local_government_code", 6)
+_JUMINHYO = _Scheme("juminhyo", "住民票コード", "juminhyo_code", 11)
+
+
 def _weighted_sum(digits: str, weights_from_right: Sequence[int]) -> int:
     return sum(map(mul, map(int, reversed(digits)), weights_from_right))
 
@@ -123,39 +187,23 @@ def _m11_check(remainder: int) -> str:
     return "0" if remainder <= 1 else str(11 - remainder)
 
 
+def _m11w27_check(digits: str) -> str:
+    return _m11_check(_m11w27_remainder(digits))
+
+
 # --- 個人番号 (A.1) -----------------------------------------------------------------
 
 
 def mynumber_check_digit(base11: str) -> str:
     """The check digit of an 11-digit 個人番号 base (algorithms.md A.1)."""
-    _require_digits(
-        base11,
-        11,
-        field="individual_number",
-        code="mynumber.base_format",
-        reason="個人番号の検査数字の計算には11桁の数字が必要です。",
-        remedy="検査数字を除いた11桁の数字を入力してください。",
-    )
+    _MYNUMBER.require_base(base11)
     total = sum(map(mul, map(int, base11), _MYNUMBER_WEIGHTS))
     return _m11_check(total % 11)
 
 
 def validate_mynumber(value: str, *, field: str = "individual_number") -> str:
     """The normalised 12-digit 個人番号, or DomainError if malformed or the check digit fails (A.1)."""
-    digits = normalize_digits(value)
-    _require_digits(
-        digits,
-        12,
-        field=field,
-        code="mynumber.format",
-        reason="個人番号は12桁の数字です。",
-        remedy="12桁の数字を入力してください。",
-    )
-    if mynumber_check_digit(digits[:11]) != digits[11]:
-        raise DomainError(
-            field=field, reason=_MISMATCH_REASON, remedy=_MISMATCH_REMEDY, code="mynumber.check_digit"
-        )
-    return digits
+    return _MYNUMBER.validate(value, field, mynumber_check_digit)
 
 
 # --- 法人番号 (A.2) -----------------------------------------------------------------
@@ -163,33 +211,13 @@ def validate_mynumber(value: str, *, field: str = "individual_number") -> str:
 
 def corporate_check_digit(base12: str) -> str:
     """The check digit (1–9) of a 12-digit 法人番号 base; it goes in front (algorithms.md A.2)."""
-    _require_digits(
-        base12,
-        12,
-        field="corporate_number",
-        code="corporate.base_format",
-        reason="法人番号の検査数字の計算には12桁の数字が必要です。",
-        remedy="検査数字を除いた12桁の数字を入力してください。",
-    )
+    _CORPORATE.require_base(base12)
     return str(9 - _weighted_sum(base12, _CORPORATE_WEIGHTS) % 9)
 
 
 def validate_corporate_number(value: str, *, field: str = "corporate_number") -> str:
     """The normalised 13-digit 法人番号 (check digit first), or DomainError (algorithms.md A.2)."""
-    digits = normalize_digits(value)
-    _require_digits(
-        digits,
-        13,
-        field=field,
-        code="corporate.format",
-        reason="法人番号は13桁の数字です。",
-        remedy="13桁の数字を入力してください。",
-    )
-    if corporate_check_digit(digits[1:]) != digits[0]:
-        raise DomainError(
-            field=field, reason=_MISMATCH_REASON, remedy=_MISMATCH_REMEDY, code="corporate.check_digit"
-        )
-    return digits
+    return _CORPORATE.validate(value, field, corporate_check_digit)
 
 
 # --- 全国地方公共団体コード (A.3) -------------------------------------------------------
@@ -197,34 +225,14 @@ def validate_corporate_number(value: str, *, field: str = "corporate_number") ->
 
 def lgcode_check_digit(body5: str) -> str:
     """The check digit of a 5-digit local-government code body: r=0 gives 1, r=1 gives 0 (A.3)."""
-    _require_digits(
-        body5,
-        5,
-        field="local_government_code",
-        code="lgcode.base_format",
-        reason="地方公共団体コードの検査数字の計算には5桁の数字が必要です。",
-        remedy="検査数字を除いた5桁の数字を入力してください。",
-    )
+    _LGCODE.require_base(body5)
     remainder = sum(map(mul, map(int, body5), _LGCODE_WEIGHTS)) % 11
     return str((11 - remainder) % 10)
 
 
 def validate_lgcode(value: str, *, field: str = "local_government_code") -> str:
     """The normalised 6-digit 全国地方公共団体コード, or DomainError (algorithms.md A.3)."""
-    digits = normalize_digits(value)
-    _require_digits(
-        digits,
-        6,
-        field=field,
-        code="lgcode.format",
-        reason="地方公共団体コードは6桁の数字です。",
-        remedy="6桁の数字を入力してください。",
-    )
-    if lgcode_check_digit(digits[:5]) != digits[5]:
-        raise DomainError(
-            field=field, reason=_MISMATCH_REASON, remedy=_MISMATCH_REMEDY, code="lgcode.check_digit"
-        )
-    return digits
+    return _LGCODE.validate(value, field, lgcode_check_digit)
 
 
 # --- 宛名番号 / 世帯番号 (A.4) ------------------------------------------------------------
@@ -281,14 +289,8 @@ def validate_atena_number(
                 code="atena.format",
             )
         return digits
-    _require_digits(
-        digits,
-        serial_length + 1,
-        field=field,
-        code="atena.format",
-        reason=f"{label}は{serial_length + 1}桁の数字です。",
-        remedy=f"{serial_length + 1}桁の数字を入力してください。",
-    )
+    scheme = _Scheme("atena", label, field, serial_length + 1)
+    scheme.require_number(digits, field)
     expected = atena_check_digit(digits[:-1], policy=policy, field=field)
     if expected is None:
         raise DomainError(
@@ -298,9 +300,7 @@ def validate_atena_number(
             code="atena.not_issued",
         )
     if expected != digits[-1]:
-        raise DomainError(
-            field=field, reason=_MISMATCH_REASON, remedy=_MISMATCH_REMEDY, code="atena.check_digit"
-        )
+        raise scheme.mismatch(field)
     return digits
 
 
@@ -335,20 +335,8 @@ def validate_juminhyo_code(
 
     The default checks the format only; M11W27_CANDIDATE is unverified and not for production.
     """
-    digits = normalize_digits(value)
-    _require_digits(
-        digits,
-        11,
-        field=field,
-        code="juminhyo.format",
-        reason="住民票コードは11桁の数字です。",
-        remedy="11桁の数字を入力してください。",
-    )
-    if rule is JuminhyoCodeRule.M11W27_CANDIDATE and _m11_check(_m11w27_remainder(digits[:10])) != digits[10]:
-        raise DomainError(
-            field=field, reason=_MISMATCH_REASON, remedy=_MISMATCH_REMEDY, code="juminhyo.check_digit"
-        )
-    return digits
+    check_digit = _m11w27_check if rule is JuminhyoCodeRule.M11W27_CANDIDATE else None
+    return _JUMINHYO.validate(value, field, check_digit)
 
 
 def _juminhyo_check_digit(base: str, rule: JuminhyoCodeRule) -> str:
@@ -359,15 +347,8 @@ def _juminhyo_check_digit(base: str, rule: JuminhyoCodeRule) -> str:
             remedy="住民票コードは計算せず、CSから取得した未使用コードの中から割り当ててください。",
             code="juminhyo.formula_unknown",
         )
-    _require_digits(
-        base,
-        10,
-        field="juminhyo_code",
-        code="juminhyo.base_format",
-        reason="住民票コードの検査数字の計算には10桁の数字が必要です。",
-        remedy="検査数字を除いた10桁の数字を入力してください。",
-    )
-    return _m11_check(_m11w27_remainder(base))
+    _JUMINHYO.require_base(base)
+    return _m11w27_check(base)
 
 
 # --- Dispatcher for the CLI -----------------------------------------------------------

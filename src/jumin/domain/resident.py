@@ -78,6 +78,9 @@ class ChangeReason(StrEnum):
     ALIAS_DELETION = "通称の削除"
     # 出入国在留管理庁長官通知 (住基法30条の50): a 職権修正 of the 30条の45 items (records.md §7).
     IMMIGRATION_NOTICE = "法30条の50通知"
+    # 改製 (standard 1.1.4-b, 1.2.2-a): the record is remade with its current data only; the rows
+    # before it stay as the 改製原住民票 (docs/workflows/reorganisation.md).
+    REORGANISATION = "改製"
 
     @property
     def category(self) -> ChangeCategory:
@@ -110,7 +113,12 @@ _CATEGORIES = {
     ChangeReason.ALIAS_RECORDING: ChangeCategory.AMENDMENT,
     ChangeReason.ALIAS_DELETION: ChangeCategory.AMENDMENT,
     ChangeReason.IMMIGRATION_NOTICE: ChangeCategory.AMENDMENT,
+    # Listed under both 記載 and 消除 (1.2.2-a); the population does not change, so it amends.
+    ChangeReason.REORGANISATION: ChangeCategory.AMENDMENT,
 }
+
+DISAPPEARANCE_REMOVAL_REASON = "失踪宣告"
+"""消除事由 of a 除票 removed on a 失踪宣告 notice; the 異動事由 is 職権消除 (standard 4.2.2.2-a)."""
 
 CANCELLATION_REASONS = frozenset(
     {ChangeReason.CANCELLATION_ENTRY, ChangeReason.CANCELLATION_REMOVAL, ChangeReason.CANCELLATION_AMENDMENT}

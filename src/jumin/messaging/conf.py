@@ -74,6 +74,29 @@ def clock_skew_seconds() -> int:
     return max(0, _int("JUMIN_MESSAGING_CLOCK_SKEW", 300))
 
 
+# Messages are the record of each transfer (persons and items are in the signed payload): controls.md
+# C-46 and D-6 keep provision and transfer records at least 7 years, and C-79 forbids a lower setting.
+RETENTION_FLOOR_DAYS = 7 * 365 + 2  # 7 years, leap days included
+
+
+class RetentionTooShortError(ValueError):
+    """JUMIN_MESSAGE_RETENTION_DAYS is below the 7-year floor."""
+
+
+def retention_days() -> int:
+    """Days a delivered outbox or applied inbox message is kept (``JUMIN_MESSAGE_RETENTION_DAYS``).
+
+    Default and floor: 7 years (2557 days). A lower value is refused, never silently raised.
+    """
+    days = _int("JUMIN_MESSAGE_RETENTION_DAYS", RETENTION_FLOOR_DAYS)
+    if days < RETENTION_FLOOR_DAYS:
+        raise RetentionTooShortError(
+            f"JUMIN_MESSAGE_RETENTION_DAYS は {RETENTION_FLOOR_DAYS} 日（7年）以上にしてください"
+            "（提供・移転の記録の保存期間、controls.md C-46）。"
+        )
+    return days
+
+
 def local_node() -> LocalNode:
     """This node's identity and peers, re-read when peers.json changes.
 

@@ -18,6 +18,7 @@ class OutboxMessage(models.Model):
         PENDING = "pending", "送信待ち"
         DELIVERED = "delivered", "送達済み"
         POISON = "poison", "隔離"
+        RETIRED = "retired", "取下げ"  # an operator retired it from 隔離; never sent again
 
     message_id = models.UUIDField("メッセージID", unique=True)
     receiver_kind = models.CharField("宛先種別", max_length=16)
@@ -80,6 +81,7 @@ class InboxMessage(models.Model):
         HELD = "held", "順番待ち"
         APPLIED = "applied", "適用済み"
         POISON = "poison", "隔離"
+        RETIRED = "retired", "取下げ"  # an operator retired it from 隔離: skipped in order, never applied
 
     message_id = models.UUIDField("メッセージID", unique=True)
     sender_kind = models.CharField("送信元種別", max_length=16)

@@ -31,10 +31,12 @@ class PeerQueues:
     outbox_pending: int = 0
     outbox_delivered: int = 0
     outbox_poison: int = 0
+    outbox_retired: int = 0
     oldest_pending_at: datetime | None = None
     inbox_held: int = 0
     inbox_applied: int = 0
     inbox_poison: int = 0
+    inbox_retired: int = 0
     last_received_at: datetime | None = None
     consecutive_failures: int = 0
     next_attempt_at: datetime | None = None
@@ -49,7 +51,7 @@ class PeerQueues:
 
 @dataclass
 class SetAside:
-    """A poison message, on either side."""
+    """A poison message, on either side (``queue`` is ``outbox`` or ``inbox``, for the operator actions)."""
 
     direction: str
     peer: str
@@ -58,6 +60,7 @@ class SetAside:
     seq: int
     attempts: int
     reason: str
+    queue: str
 
 
 @dataclass
@@ -122,6 +125,7 @@ def network_status() -> NetworkStatus:
             m.seq,
             m.attempts,
             m.last_error,
+            "outbox",
         )
         for m in OutboxMessage.objects.filter(status=OutboxMessage.Status.POISON).order_by("-id")[
             :SET_ASIDE_LIMIT
@@ -135,6 +139,7 @@ def network_status() -> NetworkStatus:
             m.seq,
             m.attempts,
             m.last_error,
+            "inbox",
         )
         for m in InboxMessage.objects.filter(status=InboxMessage.Status.POISON).order_by("-id")[
             :SET_ASIDE_LIMIT

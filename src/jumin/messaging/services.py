@@ -13,6 +13,7 @@ Every write is audited in its own transaction (architecture.md §3 rule 5); the 
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +21,8 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from jumin.accounts.authorization import authorize
+from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
 from jumin.domain.errors import DomainError, refusal
@@ -208,6 +211,9 @@ def _check(node: LocalNode, peer: NodeRef, envelope: Envelope, now: datetime) ->
         raise EnvelopeRefused(Reason.MISDIRECTED, "このノード宛てのメッセージではありません。")
     if envelope.created > now + timedelta(seconds=conf.clock_skew_seconds()):
         raise EnvelopeRefused(Reason.REPLAY, "作成日時が未来です。")
+    if envelope.created < now - timedelta(days=conf.retention_days()):
+        # Older than anything the inbox still keeps for de-duplication (purge_messages): refuse outright.
+        raise EnvelopeRefused(Reason.REPLAY, "作成日時が保存期間より前です。")
     registered = handlers.lookup(envelope.type)
     if registered is None:
         raise EnvelopeRefused(Reason.SCHEMA, "未登録のメッセージ種類です。")
@@ -331,10 +337,15 @@ def _drain(stream: InboxStream, now: datetime) -> int:
             sender_code=stream.sender_code,
             subject_key=stream.subject_key,
             seq=stream.last_applied_seq + 1,
-            status=InboxMessage.Status.HELD,
+            status__in=(InboxMessage.Status.HELD, InboxMessage.Status.RETIRED),
         ).first()
         if row is None:
             return applied
+        if row.status == InboxMessage.Status.RETIRED:
+            # An operator retired it (audited then): its turn passes without applying it.
+            stream.last_applied_seq = row.seq
+            stream.save(update_fields=["last_applied_seq"])
+            continue
         envelope = decode_verified(row.token)
         registered = handlers.lookup(row.type)
         try:
@@ -413,7 +424,7 @@ def _receive_control(peer: NodeRef, envelope: Envelope, token: bytes, digest: st
     subject, wanted = envelope.payload["subject"], sorted(set(envelope.payload["seqs"]))
     rows = OutboxMessage.objects.filter(
         receiver_kind=peer.kind, receiver_code=peer.code, subject_key=subject, seq__in=wanted
-    ).exclude(status=OutboxMessage.Status.POISON)
+    ).filter(status__in=(OutboxMessage.Status.PENDING, OutboxMessage.Status.DELIVERED))
     available = sorted(rows.values_list("seq", flat=True))
     rows.update(status=OutboxMessage.Status.PENDING, next_attempt_at=now)
     # The peer just reached us, so it is up: deliver at once instead of waiting out a backoff.
@@ -465,3 +476,122 @@ def refuse_connection(address: str, reason: str) -> None:
             outcome=Outcome.REFUSED,
             outcome_reason=reason[:400],
         )
+
+
+# --- operator actions on set-aside (poison) messages: 連携監視 (docs/operations.md) --------------------
+
+OPERATE_PURPOSE = "network_operate"
+RESOLUTIONS = {"requeue": AuditAction.NODE_MESSAGE_REQUEUE, "retire": AuditAction.NODE_MESSAGE_RETIRE}
+DIRECTIONS = ("outbox", "inbox")
+MAX_NOTE = 200
+
+
+def _resolution_input(direction: str, message_id: str, action: str, note: str) -> tuple[str, str]:
+    """Check the operator's input; returns the canonical message id and the trimmed note."""
+    if action not in RESOLUTIONS:
+        raise refusal(
+            "action", "操作の種類が不正です。", "再送（requeue）か取下げ（retire）を選んでください。",
+            "messaging.resolution_action",
+        )  # fmt: skip
+    if direction not in DIRECTIONS:
+        raise refusal("direction", "方向が不正です。", "送信（outbox）か受信（inbox）を選んでください。",
+                      "messaging.resolution_direction")  # fmt: skip
+    try:
+        canonical = str(uuid.UUID(message_id))
+    except (ValueError, TypeError, AttributeError):
+        raise refusal("message_id", "メッセージIDの形式が不正です。", "連携監視の一覧から選んでください。",
+                      "messaging.resolution_id") from None  # fmt: skip
+    note = (note or "").strip()
+    if not note or len(note) > MAX_NOTE:
+        raise refusal(
+            "note", "対応の理由が未入力か長すぎます。", f"理由を{MAX_NOTE}文字以内で入力してください。",
+            "messaging.resolution_note",
+        )  # fmt: skip
+    return canonical, note
+
+
+def _not_set_aside() -> DomainError:
+    return refusal(
+        "message_id",
+        "隔離中のメッセージが見つかりません（対応済みか、IDが違います）。",
+        "連携監視の画面を更新して選び直してください。",
+        "messaging.not_set_aside",
+    )
+
+
+def _resolve_outbox(message_id: str, action: str, now: datetime) -> OutboxMessage:
+    row = (
+        OutboxMessage.objects.select_for_update()
+        .filter(message_id=message_id, status=OutboxMessage.Status.POISON)
+        .first()
+    )
+    if row is None:
+        raise _not_set_aside()
+    if action == "requeue":
+        # The same signed bytes leave again, from attempt 0; the receiver still de-duplicates by id.
+        row.status, row.attempts, row.next_attempt_at = OutboxMessage.Status.PENDING, 0, now
+    else:
+        row.status = OutboxMessage.Status.RETIRED
+    row.save(update_fields=["status", "attempts", "next_attempt_at"])
+    return row
+
+
+def _resolve_inbox(message_id: str, action: str, now: datetime) -> InboxMessage:
+    row = (
+        InboxMessage.objects.select_for_update()
+        .filter(message_id=message_id, status=InboxMessage.Status.POISON)
+        .first()
+    )
+    if row is None:
+        raise _not_set_aside()
+    row.status = InboxMessage.Status.HELD if action == "requeue" else InboxMessage.Status.RETIRED
+    row.attempts = 0
+    row.save(update_fields=["status", "attempts"])
+    return row
+
+
+def resolve_set_aside(
+    *, actor: Any, direction: str, message_id: str, action: str, note: str, purpose: str = OPERATE_PURPOSE
+) -> str:
+    """Re-queue or retire one set-aside message (permission ``network:operate``); returns its new status.
+
+    * outbox, requeue: sent again with its original signature, attempts counted from 0;
+    * outbox, retire: never sent; the receiver's gap stays until it is resolved there (docs/operations.md);
+    * inbox, requeue: held again and applied in order now if its turn has come (the handler runs again);
+    * inbox, retire: skipped in order without being applied, so later messages of its subject proceed.
+
+    One transaction, audited with the operator's note; held messages that can now be applied are applied
+    (and audited) in the same transaction.
+    """
+    audit_action = RESOLUTIONS.get(action, AuditAction.NODE_MESSAGE_REQUEUE)
+    authorize(
+        actor=actor,
+        permission=Permission.NETWORK_OPERATE,
+        action=audit_action,
+        purpose=purpose,
+        subject_type=SUBJECT_TYPE,
+        subject_id=str(message_id)[:64],
+    )
+    message_id, note = _resolution_input(direction, message_id, action, note)
+    now = timezone.now()
+    with transaction.atomic():
+        row: OutboxMessage | InboxMessage
+        if direction == "outbox":
+            row = outgoing = _resolve_outbox(message_id, action, now)
+            peer = f"{outgoing.receiver_kind}:{outgoing.receiver_code}"
+        else:
+            row = incoming = _resolve_inbox(message_id, action, now)
+            peer = f"{incoming.sender_kind}:{incoming.sender_code}"
+        record_event(
+            actor=actor,
+            action=audit_action,
+            subject_type=SUBJECT_TYPE,
+            subject_id=message_id,
+            purpose=purpose,
+            reason=f"{direction} {row.type} {peer} seq {row.seq}: {note}"[:400],
+        )
+        if isinstance(row, InboxMessage):
+            _drain(_lock_stream(NodeRef(row.sender_kind, row.sender_code), row.subject_key), now)
+            row.refresh_from_db(fields=["status"])
+    logger.info("set-aside %s message %s: %s by an operator", direction, message_id, action)
+    return str(row.status)

@@ -6,4 +6,5 @@ app_name = "messaging"
 
 urlpatterns = [
     path("monitor/", views.monitor, name="monitor"),
+    path("monitor/resolve/", views.resolve, name="resolve"),
 ]

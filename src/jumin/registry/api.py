@@ -16,25 +16,15 @@ from jumin.domain.relationships import parse_relationship
 from jumin.domain.resident import ChangeReason, ForeignResidentItems, PersonFacts, ResidentKind, Sex
 from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry import selectors, services
+from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, draft_created
+
+# Re-exported: the other registry APIs (and new ones) import these schemas from here.
+from jumin.registry.api_common import AlertOut as AlertOut
+from jumin.registry.api_common import DraftOut as DraftOut
+from jumin.registry.api_common import ErrorOut as ErrorOut
+from jumin.registry.api_common import RefusedOut as RefusedOut
 
 router = Router(tags=["住民記録"])
-
-
-class ErrorOut(Schema):
-    field: str
-    reason: str
-    remedy: str
-    code: str
-
-
-class RefusedOut(Schema):
-    message: str
-
-
-class AlertOut(Schema):
-    field: str
-    message: str
-    code: str
 
 
 class ForeignIn(Schema):
@@ -68,6 +58,11 @@ class PersonIn(Schema):
     juminhyo_code: str = ""
 
 
+class MoveInPersonIn(PersonIn):
+    # 個人番号 from the 転出証明書 (needs INDIVIDUAL_NUMBER_ACCESS); stored encrypted, never echoed.
+    individual_number: str = Field("", repr=False)
+
+
 class AddressIn(Schema):
     address: str
     katagaki: str = ""
@@ -78,19 +73,12 @@ class AddressIn(Schema):
 class MoveInIn(Schema):
     purpose: str
     reason: ChangeReason = ChangeReason.DOMESTIC_MOVE_IN
-    members: list[PersonIn]
+    members: list[MoveInPersonIn]
     address: AddressIn
     move_in_date: str
     notification_date: date
     previous_address: str
     household_number: str | None = None
-
-
-class DraftOut(Schema):
-    change_id: int
-    atena_numbers: list[str]
-    household_number: str
-    alerts: list[AlertOut]
 
 
 class DecisionIn(Schema):
@@ -141,7 +129,7 @@ def _person(data: PersonIn, index: int) -> PersonFacts:
     )
 
 
-@router.post("/move-ins", response={201: DraftOut, 400: ErrorOut, 403: RefusedOut})
+@router.post("/move-ins", response=DRAFT_RESPONSES)
 def record_move_in(request: HttpRequest, payload: MoveInIn) -> Status[object]:
     """Enter a 転入届 as a draft (仮登録); another clerk commits it."""
     moved = parse_date_input(
@@ -155,17 +143,10 @@ def record_move_in(request: HttpRequest, payload: MoveInIn) -> Status[object]:
         previous_address=payload.previous_address,
         reason=payload.reason,
         household_number=payload.household_number,
+        individual_numbers=[member.individual_number for member in payload.members],
     )
     draft = services.record_move_in(actor=request.user, purpose=payload.purpose, move_in=move_in)
-    return Status(
-        201,
-        {
-            "change_id": draft.change_id,
-            "atena_numbers": list(draft.atena_numbers),
-            "household_number": draft.household_number,
-            "alerts": [alert.__dict__ for alert in (*moved.alerts, *draft.alerts)],
-        },
-    )
+    return draft_created(draft, *moved.alerts)
 
 
 @router.get("/drafts", response=list[selectors.DraftSummary])
@@ -174,7 +155,7 @@ def list_drafts(request: HttpRequest) -> list[selectors.DraftSummary]:
     return selectors.drafts_for_review(actor=request.user)
 
 
-@router.post("/drafts/{change_id}/commit", response={200: DecisionOut, 400: ErrorOut, 403: RefusedOut})
+@router.post("/drafts/{change_id}/commit", response={200: DecisionOut, **ERRORS})
 def commit_draft(request: HttpRequest, change_id: int, payload: DecisionIn) -> Status[object]:
     """本登録 of a draft by a clerk other than its maker."""
     change = services.commit_change(
@@ -186,7 +167,7 @@ def commit_draft(request: HttpRequest, change_id: int, payload: DecisionIn) -> S
     return Status(200, {"change_id": change.pk, "state": change.state})
 
 
-@router.post("/drafts/{change_id}/discard", response={200: DecisionOut, 400: ErrorOut, 403: RefusedOut})
+@router.post("/drafts/{change_id}/discard", response={200: DecisionOut, **ERRORS})
 def discard_draft(request: HttpRequest, change_id: int, payload: DecisionIn) -> Status[object]:
     """Discard a draft entered in error, with the reason."""
     change = services.discard_change(
@@ -195,7 +176,7 @@ def discard_draft(request: HttpRequest, change_id: int, payload: DecisionIn) -> 
     return Status(200, {"change_id": change.pk, "state": change.state})
 
 
-@router.post("/residents/lookup", response={200: selectors.ResidentView, 400: ErrorOut, 403: RefusedOut})
+@router.post("/residents/lookup", response={200: selectors.ResidentView, **ERRORS})
 def lookup_resident(request: HttpRequest, payload: LookupIn) -> Status[object]:
     """The current record of one person (audited as viewed)."""
     return Status(
@@ -209,9 +190,7 @@ def lookup_resident(request: HttpRequest, payload: LookupIn) -> Status[object]:
     )
 
 
-@router.post(
-    "/residents/history", response={200: list[selectors.ResidentView], 400: ErrorOut, 403: RefusedOut}
-)
+@router.post("/residents/history", response={200: list[selectors.ResidentView], **ERRORS})
 def resident_history(request: HttpRequest, payload: LookupIn) -> Status[object]:
     """Every committed snapshot of one person (audited)."""
     return Status(

@@ -15,9 +15,13 @@ from ninja import Field, Router, Schema, Status
 
 from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry import selectors_corrections
-from jumin.registry.api import AddressIn, DraftOut, ErrorOut, PersonIn, RefusedOut, _person
-from jumin.registry.services import Address, DraftRecorded
+from jumin.registry.api import AddressIn, PersonIn, _person
+from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, draft_body, draft_created
+from jumin.registry.services import Address
 from jumin.registry.workflows import cancellation, ex_officio
+
+# The name api_notices imports from here; new APIs use jumin.registry.api_common.draft_created.
+_draft_out = draft_body
 
 router = Router(tags=["住民記録（異動の取消し・職権）"])
 
@@ -88,18 +92,9 @@ def _book(data: RecordBookIn) -> ex_officio.RecordBook:
     return ex_officio.RecordBook(**data.dict())
 
 
-def _draft_out(draft: DraftRecorded, *extra_alerts: object) -> dict[str, object]:
-    return {
-        "change_id": draft.change_id,
-        "atena_numbers": list(draft.atena_numbers),
-        "household_number": draft.household_number,
-        "alerts": [alert.__dict__ for alert in (*extra_alerts, *draft.alerts)],
-    }
-
-
 @router.post(
     "/history",
-    response={200: list[selectors_corrections.HistoryEntry], 400: ErrorOut, 403: RefusedOut},
+    response={200: list[selectors_corrections.HistoryEntry], **ERRORS},
 )
 def change_history(request: HttpRequest, payload: HistoryIn) -> Status[object]:
     """A person's committed changes with cancellation and correction marks (audited)."""
@@ -111,7 +106,7 @@ def change_history(request: HttpRequest, payload: HistoryIn) -> Status[object]:
     )
 
 
-@router.post("/cancellation", response={201: DraftOut, 400: ErrorOut, 403: RefusedOut})
+@router.post("/cancellation", response=DRAFT_RESPONSES)
 def record_cancellation(request: HttpRequest, payload: CancellationIn) -> Status[object]:
     """Enter a 異動の取消し as a draft (仮登録); another clerk commits it."""
     draft = cancellation.record_cancellation(
@@ -126,10 +121,10 @@ def record_cancellation(request: HttpRequest, payload: CancellationIn) -> Status
             acknowledged_alerts=payload.acknowledged_alerts,
         ),
     )
-    return Status(201, _draft_out(draft))
+    return draft_created(draft)
 
 
-@router.post("/ex-officio/recording", response={201: DraftOut, 400: ErrorOut, 403: RefusedOut})
+@router.post("/ex-officio/recording", response=DRAFT_RESPONSES)
 def record_recording(request: HttpRequest, payload: RecordingIn) -> Status[object]:
     """Enter a 職権記載 as a draft."""
     address_set = parse_date_input(
@@ -149,10 +144,10 @@ def record_recording(request: HttpRequest, payload: RecordingIn) -> Status[objec
             acknowledged_alerts=payload.acknowledged_alerts,
         ),
     )
-    return Status(201, _draft_out(draft, *address_set.alerts))
+    return draft_created(draft, *address_set.alerts)
 
 
-@router.post("/ex-officio/removal", response={201: DraftOut, 400: ErrorOut, 403: RefusedOut})
+@router.post("/ex-officio/removal", response=DRAFT_RESPONSES)
 def record_removal(request: HttpRequest, payload: RemovalIn) -> Status[object]:
     """Enter a 職権消除 as a draft."""
     draft = ex_officio.record_ex_officio_removal(
@@ -166,10 +161,10 @@ def record_removal(request: HttpRequest, payload: RemovalIn) -> Status[object]:
             acknowledged_alerts=payload.acknowledged_alerts,
         ),
     )
-    return Status(201, _draft_out(draft))
+    return draft_created(draft)
 
 
-@router.post("/ex-officio/correction", response={201: DraftOut, 400: ErrorOut, 403: RefusedOut})
+@router.post("/ex-officio/correction", response=DRAFT_RESPONSES)
 def record_correction(request: HttpRequest, payload: CorrectionIn) -> Status[object]:
     """Enter a 職権修正, 軽微な修正 or 誤記修正 as a draft."""
     draft = ex_officio.record_ex_officio_correction(
@@ -186,12 +181,12 @@ def record_correction(request: HttpRequest, payload: CorrectionIn) -> Status[obj
             acknowledged_alerts=payload.acknowledged_alerts,
         ),
     )
-    return Status(201, _draft_out(draft))
+    return draft_created(draft)
 
 
 @router.post(
     "/ex-officio/notice",
-    response={200: selectors_corrections.ExOfficioNotice, 400: ErrorOut, 403: RefusedOut},
+    response={200: selectors_corrections.ExOfficioNotice, **ERRORS},
 )
 def ex_officio_notice(request: HttpRequest, payload: NoticeIn) -> Status[object]:
     """The 職権記載等通知書 data of a committed ex officio change (audited)."""

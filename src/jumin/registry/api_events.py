@@ -14,8 +14,8 @@ from jumin.domain.eras import Calendar
 from jumin.domain.relationships import parse_relationship
 from jumin.domain.resident import ChangeReason, ForeignResidentItems, PersonFacts, ResidentKind
 from jumin.domain.wareki import DateFieldKind, parse_date_input
-from jumin.registry.api import DraftOut, ErrorOut, PersonIn, RefusedOut
-from jumin.registry.services import DraftRecorded
+from jumin.registry.api import PersonIn
+from jumin.registry.api_common import DRAFT_RESPONSES, draft_created
 from jumin.registry.workflows import birth, death, move_out
 
 router = Router(tags=["住民記録（転出・死亡・出生）"])
@@ -45,15 +45,6 @@ class BirthIn(Schema):
     notification_date: date
 
 
-def _draft_out(draft: DraftRecorded, *extra_alerts: object) -> dict[str, object]:
-    return {
-        "change_id": draft.change_id,
-        "atena_numbers": list(draft.atena_numbers),
-        "household_number": draft.household_number,
-        "alerts": [alert.__dict__ for alert in (*extra_alerts, *draft.alerts)],
-    }
-
-
 def child_facts(data: PersonIn, *, field_prefix: str = "child") -> tuple[PersonFacts, tuple[object, ...]]:
     """The newborn's facts; the birth date is an event date, so 不詳 patterns are accepted (1.1.8-a)."""
     foreign = data.kind is ResidentKind.FOREIGN
@@ -80,7 +71,7 @@ def child_facts(data: PersonIn, *, field_prefix: str = "child") -> tuple[PersonF
     return facts, tuple(born.alerts)
 
 
-@router.post("/move-out", response={201: DraftOut, 400: ErrorOut, 403: RefusedOut})
+@router.post("/move-out", response=DRAFT_RESPONSES)
 def record_move_out(request: HttpRequest, payload: MoveOutIn) -> Status[object]:
     """Enter a 転出届 as a draft (仮登録); another clerk commits it."""
     draft = move_out.record_move_out(
@@ -94,10 +85,10 @@ def record_move_out(request: HttpRequest, payload: MoveOutIn) -> Status[object]:
             reason=payload.reason,
         ),
     )
-    return Status(201, _draft_out(draft))
+    return draft_created(draft)
 
 
-@router.post("/death", response={201: DraftOut, 400: ErrorOut, 403: RefusedOut})
+@router.post("/death", response=DRAFT_RESPONSES)
 def record_death(request: HttpRequest, payload: DeathIn) -> Status[object]:
     """Enter a 死亡 as a draft; the date may be one of the 不詳 patterns."""
     died = parse_date_input(payload.death_date, field_kind=DateFieldKind.EVENT_DEATH, field="death_date")
@@ -111,10 +102,10 @@ def record_death(request: HttpRequest, payload: DeathIn) -> Status[object]:
             informant=payload.informant,
         ),
     )
-    return Status(201, _draft_out(draft, *died.alerts))
+    return draft_created(draft, *died.alerts)
 
 
-@router.post("/birth", response={201: DraftOut, 400: ErrorOut, 403: RefusedOut})
+@router.post("/birth", response=DRAFT_RESPONSES)
 def record_birth(request: HttpRequest, payload: BirthIn) -> Status[object]:
     """Enter a 出生 as a draft; the child joins the given household."""
     facts, date_alerts = child_facts(payload.child)
@@ -127,4 +118,4 @@ def record_birth(request: HttpRequest, payload: BirthIn) -> Status[object]:
             notification_date=payload.notification_date,
         ),
     )
-    return Status(201, _draft_out(draft, *date_alerts))
+    return draft_created(draft, *date_alerts)

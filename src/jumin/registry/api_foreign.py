@@ -13,8 +13,9 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from jumin.domain.resident import ForeignResidentItems
-from jumin.registry.api import AddressIn, DraftOut, ErrorOut, ForeignIn, PersonIn, RefusedOut, _person
-from jumin.registry.services import Address, DraftRecorded
+from jumin.registry.api import AddressIn, ForeignIn, PersonIn, _person
+from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, draft_created
+from jumin.registry.services import Address
 from jumin.registry.workflows import foreign_registration, immigration_notices, names, naturalisation
 
 router = Router(tags=["住民記録（外国人住民・旧氏・通称）"])
@@ -106,20 +107,11 @@ class NoticeConfirmIn(Schema):
     acknowledged_alerts: list[str] = Field(default_factory=list)
 
 
-def _draft_out(draft: DraftRecorded) -> dict[str, object]:
-    return {
-        "change_id": draft.change_id,
-        "atena_numbers": list(draft.atena_numbers),
-        "household_number": draft.household_number,
-        "alerts": [alert.__dict__ for alert in draft.alerts],
-    }
-
-
 def _name(data: NameIn | None) -> naturalisation.PersonName | None:
     return naturalisation.PersonName(**data.dict()) if data else None
 
 
-@router.post("/naturalisation", response={201: DraftOut, 400: ErrorOut, 403: RefusedOut})
+@router.post("/naturalisation", response=DRAFT_RESPONSES)
 def record_naturalisation(request: HttpRequest, payload: NaturalisationIn) -> Status[object]:
     """Enter a 帰化 or 国籍取得 as a draft (仮登録); another clerk commits it."""
     draft = naturalisation.record_naturalisation(
@@ -138,10 +130,10 @@ def record_naturalisation(request: HttpRequest, payload: NaturalisationIn) -> St
             acknowledged_alerts=payload.acknowledged_alerts,
         ),
     )
-    return Status(201, _draft_out(draft))
+    return draft_created(draft)
 
 
-@router.post("/loss-of-nationality", response={201: DraftOut, 400: ErrorOut, 403: RefusedOut})
+@router.post("/loss-of-nationality", response=DRAFT_RESPONSES)
 def record_loss(request: HttpRequest, payload: LossIn) -> Status[object]:
     """Enter a 国籍喪失 as a draft (仮登録); another clerk commits it."""
     draft = naturalisation.record_loss_of_nationality(
@@ -158,10 +150,10 @@ def record_loss(request: HttpRequest, payload: LossIn) -> Status[object]:
             acknowledged_alerts=payload.acknowledged_alerts,
         ),
     )
-    return Status(201, _draft_out(draft))
+    return draft_created(draft)
 
 
-@router.post("/registration", response={201: DraftOut, 400: ErrorOut, 403: RefusedOut})
+@router.post("/registration", response=DRAFT_RESPONSES)
 def record_registration(request: HttpRequest, payload: RegistrationIn) -> Status[object]:
     """Enter a 法30条の46 or 30条の47 notification as a draft (仮登録)."""
     draft = foreign_registration.record_foreign_registration(
@@ -180,10 +172,10 @@ def record_registration(request: HttpRequest, payload: RegistrationIn) -> Status
             acknowledged_alerts=payload.acknowledged_alerts,
         ),
     )
-    return Status(201, _draft_out(draft))
+    return draft_created(draft)
 
 
-@router.post("/former-surname", response={201: DraftOut, 400: ErrorOut, 403: RefusedOut})
+@router.post("/former-surname", response=DRAFT_RESPONSES)
 def record_former_surname(request: HttpRequest, payload: FormerSurnameIn) -> Status[object]:
     """Enter a 旧氏の記載・変更・削除 as a draft (仮登録)."""
     draft = names.record_former_surname_request(
@@ -191,10 +183,10 @@ def record_former_surname(request: HttpRequest, payload: FormerSurnameIn) -> Sta
         purpose=payload.purpose,
         request=names.FormerSurnameRequest(**payload.dict(exclude={"purpose"})),
     )
-    return Status(201, _draft_out(draft))
+    return draft_created(draft)
 
 
-@router.post("/alias", response={201: DraftOut, 400: ErrorOut, 403: RefusedOut})
+@router.post("/alias", response=DRAFT_RESPONSES)
 def record_alias(request: HttpRequest, payload: AliasIn) -> Status[object]:
     """Enter a 通称の記載・削除 as a draft (仮登録)."""
     draft = names.record_alias_application(
@@ -202,10 +194,10 @@ def record_alias(request: HttpRequest, payload: AliasIn) -> Status[object]:
         purpose=payload.purpose,
         application=names.AliasApplication(**payload.dict(exclude={"purpose"})),
     )
-    return Status(201, _draft_out(draft))
+    return draft_created(draft)
 
 
-@router.post("/alias-history", response={200: list[names.AliasEntry], 400: ErrorOut, 403: RefusedOut})
+@router.post("/alias-history", response={200: list[names.AliasEntry], **ERRORS})
 def alias_history(request: HttpRequest, payload: PersonLookupIn) -> Status[object]:
     """A person's 通称 with the dates and municipalities of recording and deletion (audited)."""
     return Status(
@@ -221,7 +213,7 @@ def alias_history(request: HttpRequest, payload: PersonLookupIn) -> Status[objec
 
 @router.post(
     "/immigration-notices/preview",
-    response={200: immigration_notices.NoticePreview, 400: ErrorOut, 403: RefusedOut},
+    response={200: immigration_notices.NoticePreview, **ERRORS},
 )
 def preview_notices(request: HttpRequest, payload: NoticeFileIn) -> Status[object]:
     """The 確認票 of a 法30条の50 notice file: before/after per matched person, unmatched rows listed."""
@@ -233,7 +225,7 @@ def preview_notices(request: HttpRequest, payload: NoticeFileIn) -> Status[objec
     )
 
 
-@router.post("/immigration-notices/confirm", response={201: DraftOut, 400: ErrorOut, 403: RefusedOut})
+@router.post("/immigration-notices/confirm", response=DRAFT_RESPONSES)
 def confirm_notice(request: HttpRequest, payload: NoticeConfirmIn) -> Status[object]:
     """Enter one confirmed notice as a draft 「法30条の50通知」 change."""
     draft = immigration_notices.record_immigration_notice(
@@ -245,4 +237,4 @@ def confirm_notice(request: HttpRequest, payload: NoticeConfirmIn) -> Status[obj
             acknowledged_alerts=payload.acknowledged_alerts,
         ),
     )
-    return Status(201, _draft_out(draft))
+    return draft_created(draft)

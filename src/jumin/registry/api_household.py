@@ -11,8 +11,9 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from jumin.registry.api import AddressIn, DraftOut, ErrorOut, RefusedOut
-from jumin.registry.services import Address, DraftRecorded
+from jumin.registry.api import AddressIn
+from jumin.registry.api_common import DRAFT_RESPONSES, draft_created
+from jumin.registry.services import Address
 from jumin.registry.workflows.household_change import (
     HouseholdChange,
     HouseholdChangeKind,
@@ -44,19 +45,7 @@ class HouseholdChangeIn(Schema):
     target_household_number: str | None = None
 
 
-def _created(draft: DraftRecorded) -> Status[object]:
-    return Status(
-        201,
-        {
-            "change_id": draft.change_id,
-            "atena_numbers": list(draft.atena_numbers),
-            "household_number": draft.household_number,
-            "alerts": [alert.__dict__ for alert in draft.alerts],
-        },
-    )
-
-
-@router.post("/move-within", response={201: DraftOut, 400: ErrorOut, 403: RefusedOut})
+@router.post("/move-within", response=DRAFT_RESPONSES)
 def move_within(request: HttpRequest, payload: MoveWithinIn) -> Status[object]:
     """Enter a 転居届 as a draft (仮登録); another clerk commits it."""
     move = MoveWithin(
@@ -67,10 +56,10 @@ def move_within(request: HttpRequest, payload: MoveWithinIn) -> Status[object]:
         household_number=payload.household_number or None,
         relationships=payload.relationships,
     )
-    return _created(record_move_within(actor=request.user, purpose=payload.purpose, move=move))
+    return draft_created(record_move_within(actor=request.user, purpose=payload.purpose, move=move))
 
 
-@router.post("/change", response={201: DraftOut, 400: ErrorOut, 403: RefusedOut})
+@router.post("/change", response=DRAFT_RESPONSES)
 def household_change(request: HttpRequest, payload: HouseholdChangeIn) -> Status[object]:
     """Enter a 世帯変更届 (世帯主変更, 世帯分離 or 世帯合併) as a draft; another clerk commits it."""
     change = HouseholdChange(
@@ -82,4 +71,4 @@ def household_change(request: HttpRequest, payload: HouseholdChangeIn) -> Status
         members=payload.members,
         target_household_number=payload.target_household_number or None,
     )
-    return _created(record_household_change(actor=request.user, purpose=payload.purpose, change=change))
+    return draft_created(record_household_change(actor=request.user, purpose=payload.purpose, change=change))

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from jumin.registry import selectors_restrictions, services_restrictions
-from jumin.registry.api import ErrorOut, RefusedOut
+from jumin.registry.api_common import ERRORS
 from jumin.registry.restrictions import RestrictedProcess, RestrictionLevel
 from jumin.registry.services_restrictions import (
     ReleaseTarget,
@@ -21,8 +21,6 @@ from jumin.registry.services_restrictions import (
 )
 
 router = Router(tags=["抑止・支援措置"])
-
-ERRORS = {400: ErrorOut, 403: RefusedOut}
 
 
 class PurposeIn(Schema):

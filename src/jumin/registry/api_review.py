@@ -14,7 +14,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from jumin.registry import bulk, locks, outbox, selectors_review
-from jumin.registry.api import DraftOut, ErrorOut, RefusedOut
+from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, RefusedOut
 from jumin.registry.workflows import move_in_notice
 
 router = Router(tags=["住民記録（確認・本登録・転入通知・連携イベント）"])
@@ -117,7 +117,7 @@ def pending(request: HttpRequest, filters: Query[PendingFilterIn]) -> Status[obj
     )
 
 
-@router.post("/confirmation", response={200: list[ChangePreviewOut], 400: ErrorOut, 403: RefusedOut})
+@router.post("/confirmation", response={200: list[ChangePreviewOut], **ERRORS})
 def confirmation(request: HttpRequest, payload: SelectionIn) -> Status[object]:
     """確認画面: before/after per person of each selected draft, and the alerts to acknowledge."""
     return Status(
@@ -128,7 +128,7 @@ def confirmation(request: HttpRequest, payload: SelectionIn) -> Status[object]:
     )
 
 
-@router.post("/bulk-commit", response={200: BulkOut, 400: ErrorOut, 403: RefusedOut})
+@router.post("/bulk-commit", response={200: BulkOut, **ERRORS})
 def bulk_commit(request: HttpRequest, payload: SelectionIn) -> Status[object]:
     """一括本登録, each draft in its own transaction; the outcome per draft."""
     result = bulk.commit_drafts(
@@ -147,13 +147,13 @@ def bulk_commit(request: HttpRequest, payload: SelectionIn) -> Status[object]:
     )
 
 
-@router.post("/locks", response={200: list[locks.LockSummary], 400: ErrorOut, 403: RefusedOut})
+@router.post("/locks", response={200: list[locks.LockSummary], **ERRORS})
 def open_locks(request: HttpRequest, payload: PurposeIn) -> Status[object]:
     """Open 排他ロック, oldest first (reviewers)."""
     return Status(200, locks.open_locks(actor=request.user, purpose=payload.purpose))
 
 
-@router.post("/locks/{lock_id}/release", response={204: None, 400: ErrorOut, 403: RefusedOut})
+@router.post("/locks/{lock_id}/release", response={204: None, **ERRORS})
 def release_lock(request: HttpRequest, lock_id: int, payload: LockReleaseIn) -> Status[None]:
     """Release a stale lock, with the reason (audited); the draft stays."""
     locks.release_stale_lock(
@@ -162,7 +162,7 @@ def release_lock(request: HttpRequest, lock_id: int, payload: LockReleaseIn) -> 
     return Status(204, None)
 
 
-@router.post("/move-in-notices", response={201: DraftOut, 400: ErrorOut, 403: RefusedOut})
+@router.post("/move-in-notices", response=DRAFT_RESPONSES)
 def record_move_in_notice(request: HttpRequest, payload: MoveInNoticeIn) -> Status[object]:
     """転入通知の受理（転出確定）as a draft; another clerk commits it."""
     draft = move_in_notice.record_move_in_notice(
@@ -189,7 +189,7 @@ def record_move_in_notice(request: HttpRequest, payload: MoveInNoticeIn) -> Stat
 
 @router.post(
     "/move-in-notices/missing",
-    response={200: list[move_in_notice.MissingNotice], 400: ErrorOut, 403: RefusedOut},
+    response={200: list[move_in_notice.MissingNotice], **ERRORS},
 )
 def missing_notices(request: HttpRequest, payload: MissingIn) -> Status[object]:
     """転入通知未着者一覧 (audited)."""

@@ -14,7 +14,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from jumin.registry import inquiry, search, search_history
-from jumin.registry.api import ErrorOut, RefusedOut
+from jumin.registry.api_common import ERRORS
 
 router = Router(tags=["住民検索"])
 inquiry_router = Router(tags=["住民照会"])
@@ -73,7 +73,7 @@ class HistoryItemOut(Schema):
     result_count: int
 
 
-@router.post("", response={200: search.SearchResult, 400: ErrorOut, 403: RefusedOut})
+@router.post("", response={200: search.SearchResult, **ERRORS})
 def search_residents(request: HttpRequest, payload: SearchIn) -> Status[object]:
     """住民検索 (standard 2.1.2, 2.1.3): conditions in the body, never the URL; audited as listed."""
     data = payload.criteria.dict()
@@ -90,14 +90,14 @@ def list_history(request: HttpRequest) -> list[search_history.HistoryItem]:
     return search_history.history_of(request.user)
 
 
-@router.post("/history/{entry_id}/criteria", response={200: SearchCriteriaIn, 400: ErrorOut, 403: RefusedOut})
+@router.post("/history/{entry_id}/criteria", response={200: SearchCriteriaIn, **ERRORS})
 def history_criteria(request: HttpRequest, entry_id: int, payload: PurposeIn) -> Status[object]:
     """The conditions of one of the caller's saved searches, to start from (audited; no 個人番号)."""
     saved = search_history.saved_criteria(actor=request.user, purpose=payload.purpose, entry_id=entry_id)
     return Status(200, saved.criteria)
 
 
-@router.post("/history/{entry_id}/rerun", response={200: search.SearchResult, 400: ErrorOut, 403: RefusedOut})
+@router.post("/history/{entry_id}/rerun", response={200: search.SearchResult, **ERRORS})
 def rerun_history(request: HttpRequest, entry_id: int, payload: ReplayIn) -> Status[object]:
     """Re-run one of the caller's saved searches: authorised and audited like a new search."""
     return Status(
@@ -111,7 +111,7 @@ def rerun_history(request: HttpRequest, entry_id: int, payload: ReplayIn) -> Sta
     )
 
 
-@inquiry_router.post("/timeline", response={200: inquiry.Timeline, 400: ErrorOut, 403: RefusedOut})
+@inquiry_router.post("/timeline", response={200: inquiry.Timeline, **ERRORS})
 def timeline(request: HttpRequest, payload: InquiryIn) -> Status[object]:
     """異動履歴 of one person with the changed items (standard 2.2.1-a); audited."""
     return Status(
@@ -125,7 +125,7 @@ def timeline(request: HttpRequest, payload: InquiryIn) -> Status[object]:
     )
 
 
-@inquiry_router.post("/glyphs", response={200: list[inquiry.NameGlyphs], 400: ErrorOut, 403: RefusedOut})
+@inquiry_router.post("/glyphs", response={200: list[inquiry.NameGlyphs], **ERRORS})
 def glyphs(request: HttpRequest, payload: InquiryIn) -> Status[object]:
     """Each name's characters with code points, IVS included (standard 2.2.3-a); audited."""
     return Status(

@@ -16,9 +16,18 @@ from typing import Any
 from jumin.domain import recorded_dates
 from jumin.domain.errors import refusal
 from jumin.domain.recorded_dates import RecordedDate
-from jumin.registry.models import Resident, ResidentSnapshot
+from jumin.domain.resident import ResidentStatus
+from jumin.registry.models import Change, ChangeState, Resident, ResidentSnapshot
 
-__all__ = ["HistoryEntry", "SourcePerson", "household_of", "people"]
+__all__ = [
+    "HeadChangeRequest",
+    "HistoryEntry",
+    "SourcePerson",
+    "head_change_request",
+    "household_of",
+    "people",
+    "previous_juminhyo_code",
+]
 
 
 @dataclass(frozen=True)
@@ -75,6 +84,10 @@ class SourcePerson:
     removal_event_date: RecordedDate | None
     individual_number: str | None
     history: tuple[HistoryEntry, ...]
+    # The committed 転出 the current record comes from (転出証明書): its planned date and 届出/職権.
+    move_out_planned_date: date | None = None
+    move_out_notification_kind: str = ""
+    move_out_change_id: int | None = None
 
 
 def _full_name(snapshot: ResidentSnapshot) -> str:
@@ -96,6 +109,7 @@ def _committed_history(resident_ids: list[int]) -> dict[int, list[ResidentSnapsh
             "change__reason",
             "change__change_date",
             "change__notification_date",
+            "change__notification_kind",
             "change_id",
         )
         .order_by("resident_id", "history_no")
@@ -114,6 +128,16 @@ def _address_notification_date(history: list[ResidentSnapshot]) -> date | None:
             break
         found = row.change.notification_date or found
     return found
+
+
+def _move_out_change(snapshot: ResidentSnapshot, history: list[ResidentSnapshot]) -> Any:
+    """The committed 転出 change behind a removal by 転出 (the latest with that reason), or None."""
+    if not snapshot.removal_reason or not snapshot.planned_destination:
+        return None
+    for row in reversed(history):
+        if row.change.reason == snapshot.removal_reason:
+            return row.change
+    return None
 
 
 def _head_names(snapshots: list[ResidentSnapshot]) -> dict[int, str]:
@@ -146,6 +170,7 @@ def _source(
 ) -> SourcePerson:
     assert snapshot.history_no is not None  # only committed rows reach here
     removal_event = snapshot.removal_event_date
+    move_out = _move_out_change(snapshot, history)
     return SourcePerson(
         atena_number=snapshot.resident.atena_number,
         history_no=snapshot.history_no,
@@ -198,6 +223,9 @@ def _source(
         )
         if with_history
         else (),
+        move_out_planned_date=move_out.change_date if move_out else None,
+        move_out_notification_kind=move_out.notification_kind if move_out else "",
+        move_out_change_id=move_out.pk if move_out else None,
     )
 
 
@@ -258,3 +286,77 @@ def household_of(
         raise _not_found()
     members = list(_residents().filter(current__household_id=resident.current.household_id))
     return _build(members, with_individual_number=with_individual_number, with_history=with_history)
+
+
+def previous_juminhyo_code(atena_number: str) -> str:
+    """The 住民票コード the person had before the current one (committed rows only); "" if never changed."""
+    resident = _residents().filter(atena_number=atena_number).first()
+    if resident is None or resident.current is None:
+        raise _not_found()
+    current = resident.current.juminhyo_code
+    codes = (
+        ResidentSnapshot.objects.filter(resident=resident, history_no__isnull=False)
+        .exclude(juminhyo_code=current)
+        .exclude(juminhyo_code="")
+        .order_by("-history_no")
+        .values_list("juminhyo_code", flat=True)
+    )
+    return codes.first() or ""
+
+
+@dataclass(frozen=True)
+class HeadChangeRequest:
+    """A household left without its 世帯主 by a committed change, with two or more members remaining."""
+
+    change_id: int
+    change_reason: str
+    change_date: date
+    household_number: str
+    address: str
+    addressee: SourcePerson
+    remaining: tuple[SourcePerson, ...]
+
+
+def _no_request() -> Exception:
+    return refusal(
+        "change_id",
+        "この異動で世帯主のいなくなった世帯（世帯員2人以上）はありません。",
+        "異動番号を確認してください。世帯主変更が既に記載された場合は通知書は不要です。",
+        "registry.no_head_change_request",
+    )
+
+
+def head_change_request(change_id: int) -> HeadChangeRequest:
+    """The 世帯主変更依頼通知書's data (standard 4.0.5-a): the first remaining member is the addressee.
+
+    Refused when the change is not committed, no 世帯主 left a household in it, fewer than two members
+    remain, or the household has a 世帯主 again (the 世帯主変更 was entered meanwhile).
+    """
+    change = Change.objects.filter(pk=change_id, state=ChangeState.COMMITTED).first()
+    if change is None:
+        raise _no_request()
+    for row in change.snapshots.select_related("resident").order_by("member_order"):
+        before = ResidentSnapshot.objects.filter(
+            resident=row.resident, history_no=row.based_on_history_no, history_no__isnull=False
+        ).first()
+        if before is None or not before.is_head:
+            continue
+        if row.household_id == before.household_id and row.status == ResidentStatus.RESIDENT:
+            continue
+        members = list(_residents().filter(current__household_id=before.household_id))
+        present = [
+            m
+            for m in _build(members, with_individual_number=False, with_history=False)
+            if m.status == ResidentStatus.RESIDENT
+        ]
+        if len(present) >= 2 and not any(m.is_head for m in present):
+            return HeadChangeRequest(
+                change_id=change.pk,
+                change_reason=change.reason,
+                change_date=change.change_date,
+                household_number=present[0].household_number,
+                address=f"{present[0].address}　{present[0].katagaki}".strip("　"),
+                addressee=present[0],
+                remaining=tuple(present),
+            )
+    raise _no_request()

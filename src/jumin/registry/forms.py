@@ -77,4 +77,15 @@ class MemberForm(forms.Form):
     residence_card_number = forms.CharField(label="在留カード番号", max_length=12, required=False)
 
 
-MemberFormSet = forms.formset_factory(MemberForm, extra=4, max_num=10, min_num=1, validate_min=True)
+class MoveInMemberForm(MemberForm):
+    """One person of a 転入, with the 個人番号 from the 転出証明書 (masked input, never echoed back)."""
+
+    individual_number = forms.CharField(
+        label="個人番号（転出証明書の記載。特定個人情報の権限が必要）",
+        max_length=14,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+
+
+MemberFormSet = forms.formset_factory(MoveInMemberForm, extra=4, max_num=10, min_num=1, validate_min=True)

@@ -14,20 +14,15 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
-
-from jumin.accounts.authorization import authorize, mask, visible_fields
+from jumin.accounts.authorization import mask, visible_fields
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
-from jumin.audit.services import record_event
 from jumin.domain import recorded_dates
 from jumin.domain.eras import Calendar
-from jumin.domain.errors import DomainError
 from jumin.domain.resident import ResidentKind
 from jumin.domain.wareki import format_date_ja
-from jumin.registry import services_restrictions
 from jumin.registry.models import Resident, ResidentSnapshot
-from jumin.registry.restrictions import RestrictedProcess, RestrictionCheck
+from jumin.registry.selectors_common import audited_inquiry, resident_not_found
 
 __all__ = [
     "Glyph",
@@ -128,53 +123,25 @@ def _items(visible: frozenset[Permission]) -> list[tuple[str, Callable[[Resident
     ]
 
 
-def _not_found() -> DomainError:
-    return DomainError(
-        field="atena_number",
-        reason="該当する住民が見つかりません。",
-        remedy="宛名番号を確認してください。",
-        code="registry.resident_not_found",
-    )
-
-
-def _enforce_inquiry(
-    actor: Any, purpose: str, atena_number: str, action: AuditAction, acknowledged: Collection[str]
-) -> RestrictionCheck:
-    return services_restrictions.enforce_restrictions(
-        actor=actor,
-        purpose=purpose,
-        atena_numbers=[atena_number],
-        process=RestrictedProcess.INQUIRY,
-        action=action,
-        subject_type="resident",
-        subject_id=atena_number,
-        acknowledged=acknowledged,
-    )
-
-
 def resident_timeline(
     *, actor: Any, purpose: str, atena_number: str, acknowledged_alerts: Collection[str] = ()
 ) -> Timeline:
     """The person's 異動履歴 oldest first, each change with the items that changed (2.2.1-a); audited."""
-    authorize(
+    with audited_inquiry(
         actor=actor,
-        permission=Permission.RESIDENT_VIEW,
-        action=AuditAction.RESIDENT_HISTORY_VIEW,
         purpose=purpose,
-        subject_type="resident",
-        subject_id=atena_number,
-    )
-    restriction = _enforce_inquiry(
-        actor, purpose, atena_number, AuditAction.RESIDENT_HISTORY_VIEW, acknowledged_alerts
-    )
-    with transaction.atomic():
+        atena_number=atena_number,
+        action=AuditAction.RESIDENT_HISTORY_VIEW,
+        acknowledged_alerts=acknowledged_alerts,
+        reason="timeline",
+    ):
         snapshots = list(
             ResidentSnapshot.objects.filter(resident__atena_number=atena_number, history_no__isnull=False)
             .select_related("household", "change")
             .order_by("history_no")
         )
         if not snapshots:
-            raise _not_found()
+            raise resident_not_found()
         items = _items(visible_fields(actor))
         entries: list[TimelineEntry] = []
         previous: dict[str, str] = {}
@@ -198,17 +165,6 @@ def resident_timeline(
                 )
             )
             previous = values
-        services_restrictions.acknowledge_alerts(
-            restriction, actor=actor, purpose=purpose, subject_type="resident", subject_id=atena_number
-        )
-        record_event(
-            actor=actor,
-            action=AuditAction.RESIDENT_HISTORY_VIEW,
-            subject_type="resident",
-            subject_id=atena_number,
-            purpose=purpose,
-            reason="timeline",
-        )
     return Timeline(atena_number=atena_number, entries=tuple(entries))
 
 
@@ -273,25 +229,20 @@ def resident_glyphs(
     *, actor: Any, purpose: str, atena_number: str, acknowledged_alerts: Collection[str] = ()
 ) -> list[NameGlyphs]:
     """Every name item of the person's current record, glyph by glyph with code points (2.2.3-a); audited."""
-    authorize(
+    with audited_inquiry(
         actor=actor,
-        permission=Permission.RESIDENT_VIEW,
-        action=AuditAction.RESIDENT_GLYPH_VIEW,
         purpose=purpose,
-        subject_type="resident",
-        subject_id=atena_number,
-    )
-    restriction = _enforce_inquiry(
-        actor, purpose, atena_number, AuditAction.RESIDENT_GLYPH_VIEW, acknowledged_alerts
-    )
-    with transaction.atomic():
+        atena_number=atena_number,
+        action=AuditAction.RESIDENT_GLYPH_VIEW,
+        acknowledged_alerts=acknowledged_alerts,
+    ):
         resident = (
             Resident.objects.select_related("current")
             .filter(atena_number=atena_number, current__isnull=False)
             .first()
         )
         if resident is None or resident.current is None:
-            raise _not_found()
+            raise resident_not_found()
         snapshot = resident.current
         alphabet = str((snapshot.foreign or {}).get("alphabet_name", ""))
         names = [
@@ -302,15 +253,4 @@ def resident_glyphs(
             ("英字氏名", alphabet),
             ("筆頭者", snapshot.hittousha if Permission.FIELD_HONSEKI_VIEW in visible_fields(actor) else ""),
         ]
-        result = [NameGlyphs(label, text, glyphs_of(text)) for label, text in names if text]
-        services_restrictions.acknowledge_alerts(
-            restriction, actor=actor, purpose=purpose, subject_type="resident", subject_id=atena_number
-        )
-        record_event(
-            actor=actor,
-            action=AuditAction.RESIDENT_GLYPH_VIEW,
-            subject_type="resident",
-            subject_id=atena_number,
-            purpose=purpose,
-        )
-    return result
+        return [NameGlyphs(label, text, glyphs_of(text)) for label, text in names if text]

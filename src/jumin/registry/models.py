@@ -325,3 +325,73 @@ from jumin.registry.models_restrictions import (  # noqa: E402, F401
 # Edit locks (standard 10.3-d) and the outbox of committed changes; imported here so Django
 # registers them with this app (jumin.registry.locks, jumin.registry.outbox).
 from jumin.registry.models_review import RegistryEvent, ResidentLock  # noqa: E402, F401
+
+
+class ProgramRecord(models.Model):
+    """One entry of a person's program eligibility history (records.md §6.10; standard 7.2.2-a).
+
+    Owned by the program departments, not a 異動: rows are appended by ``jumin.registry.programs`` and
+    never changed; a person's current state of a program is their latest row for it.
+    ``details`` holds the program's own items (基礎年金番号 and 種別, 児童手当 months).
+    """
+
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="program_records")
+    program = models.CharField("制度", max_length=40)
+    enrolled = models.BooleanField("資格・登録の有無")
+    acquired_on = models.DateField("資格取得日（登録日）", null=True, blank=True)
+    lost_on = models.DateField("資格喪失日（抹消日）", null=True, blank=True)
+    details = models.JSONField("制度ごとの項目", default=dict, blank=True)
+    reason = models.CharField("事由", max_length=200, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField("記録日時")
+
+    class Meta:
+        verbose_name = "資格履歴"
+        verbose_name_plural = "資格履歴"
+        indexes: ClassVar = [
+            models.Index(fields=["resident", "program", "recorded_at"], name="registry_program_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"資格履歴 {self.pk}"
+
+
+class CardEvent(models.Model):
+    """One thing the municipality did or learnt about a person's 個人番号カード (records.md §6.11).
+
+    Appended by ``jumin.registry.cards``, never changed; the card's status is that of the latest event.
+    """
+
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="card_events")
+    event = models.CharField("カード運用状況", max_length=20)
+    event_date = models.DateField("発生日")
+    expiry_date = models.DateField("カード有効期限", null=True, blank=True)
+    remarks = models.CharField("備考", max_length=200, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField("記録日時")
+
+    class Meta:
+        verbose_name = "個人番号カード履歴"
+        verbose_name_plural = "個人番号カード履歴"
+        indexes: ClassVar = [models.Index(fields=["resident", "recorded_at"], name="registry_card_idx")]
+
+    def __str__(self) -> str:
+        return f"カード履歴 {self.pk}"
+
+
+class DailyBatchRun(models.Model):
+    """The result record of one daily registry batch (standard 9.1-d); one per business day."""
+
+    run_date = models.DateField("処理日", unique=True)
+    started_at = models.DateTimeField("開始日時")
+    finished_at = models.DateTimeField("終了日時")
+    overdue_count = models.PositiveIntegerField("転入通知未着の転出予定者数")
+    removed_count = models.PositiveIntegerField("除票とした転出予定者数")
+    change_id = models.IntegerField("状態更新の異動", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "日次バッチ実行記録"
+        verbose_name_plural = "日次バッチ実行記録"
+
+    def __str__(self) -> str:
+        return f"日次バッチ {self.run_date}"

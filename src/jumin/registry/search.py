@@ -31,7 +31,14 @@ from jumin.domain.eras import last_day_of_month, resolve_table
 from jumin.domain.errors import DomainError, refusal
 from jumin.domain.kana import kana_search_key, variant_kanji_key
 from jumin.domain.relationships import parse_relationship
-from jumin.domain.resident import ChangeCategory, ChangeReason, ResidentKind, ResidentStatus, Sex
+from jumin.domain.resident import (
+    DISAPPEARANCE_REMOVAL_REASON,
+    ChangeCategory,
+    ChangeReason,
+    ResidentKind,
+    ResidentStatus,
+    Sex,
+)
 from jumin.domain.wareki import parse_date_input
 from jumin.registry import search_history
 from jumin.registry.models import ResidentSearchKey, ResidentSnapshot, SearchKeyKind
@@ -58,8 +65,11 @@ SEARCH_ACTION = AuditAction.RESIDENT_RECORD_LIST
 _MAX_CHAR = "\U0010ffff"
 
 
-REMOVAL_REASONS = tuple(reason.value for reason in ChangeReason if reason.category is ChangeCategory.REMOVAL)
-"""消除事由 a search may name: the removal group of 異動事由 (standard 1.2.2-a)."""
+REMOVAL_REASONS = (
+    *(reason.value for reason in ChangeReason if reason.category is ChangeCategory.REMOVAL),
+    DISAPPEARANCE_REMOVAL_REASON,  # a 職権消除 on a 失踪宣告 keeps this 消除事由 (workflows/disappearance.py)
+)
+"""消除事由 a search may name: the removal group of 異動事由 (standard 1.2.2-a), and 失踪宣告."""
 
 _CARD_NUMBER = re.compile(r"[A-Z]{2}[0-9]{8}[A-Z]{2}")
 

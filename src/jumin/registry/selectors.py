@@ -20,10 +20,9 @@ from jumin.audit.services import record_event
 from jumin.domain import recorded_dates
 from jumin.domain.errors import DomainError
 from jumin.domain.resident import ResidentKind
-from jumin.registry import services_restrictions
 from jumin.registry.models import Change, ChangeState, Resident, ResidentSnapshot
-from jumin.registry.restrictions import RestrictedProcess, RestrictionCheck
 from jumin.registry.search import NameMatch, SearchCriteria, SearchHit, SearchResult, search_residents
+from jumin.registry.selectors_common import audited_inquiry, resident_not_found
 
 __all__ = [
     "MASK",
@@ -121,15 +120,6 @@ def _view(snapshot: ResidentSnapshot, visible: frozenset[Permission]) -> Residen
     )
 
 
-def _not_found() -> DomainError:
-    return DomainError(
-        field="atena_number",
-        reason="該当する住民が見つかりません。",
-        remedy="宛名番号を確認してください。",
-        code="registry.resident_not_found",
-    )
-
-
 def resident_record(
     *, actor: Any, purpose: str, atena_number: str, acknowledged_alerts: Collection[str] = ()
 ) -> ResidentView:
@@ -138,52 +128,21 @@ def resident_record(
     照会 suppressions apply (standard 3.1-b): an error refuses, an alert needs its code in
     ``acknowledged_alerts`` (workflows/acknowledgement.py).
     """
-    authorize(
+    with audited_inquiry(
         actor=actor,
-        permission=Permission.RESIDENT_VIEW,
-        action=AuditAction.RESIDENT_RECORD_VIEW,
         purpose=purpose,
-        subject_type="resident",
-        subject_id=atena_number,
-    )
-    restriction = _enforce_inquiry(
-        actor, purpose, atena_number, AuditAction.RESIDENT_RECORD_VIEW, acknowledged_alerts
-    )
-    with transaction.atomic():
+        atena_number=atena_number,
+        action=AuditAction.RESIDENT_RECORD_VIEW,
+        acknowledged_alerts=acknowledged_alerts,
+    ):
         resident = (
             Resident.objects.select_related("current__household", "current__change", "current__resident")
             .filter(atena_number=atena_number, current__isnull=False)
             .first()
         )
         if resident is None or resident.current is None:
-            raise _not_found()
-        view = _view(resident.current, visible_fields(actor))
-        services_restrictions.acknowledge_alerts(
-            restriction, actor=actor, purpose=purpose, subject_type="resident", subject_id=atena_number
-        )
-        record_event(
-            actor=actor,
-            action=AuditAction.RESIDENT_RECORD_VIEW,
-            subject_type="resident",
-            subject_id=atena_number,
-            purpose=purpose,
-        )
-    return view
-
-
-def _enforce_inquiry(
-    actor: Any, purpose: str, atena_number: str, action: AuditAction, acknowledged: Collection[str]
-) -> RestrictionCheck:
-    return services_restrictions.enforce_restrictions(
-        actor=actor,
-        purpose=purpose,
-        atena_numbers=[atena_number],
-        process=RestrictedProcess.INQUIRY,
-        action=action,
-        subject_type="resident",
-        subject_id=atena_number,
-        acknowledged=acknowledged,
-    )
+            raise resident_not_found()
+        return _view(resident.current, visible_fields(actor))
 
 
 def resident_history(
@@ -193,38 +152,22 @@ def resident_history(
 
     照会 suppressions apply as in ``resident_record``.
     """
-    authorize(
+    with audited_inquiry(
         actor=actor,
-        permission=Permission.RESIDENT_VIEW,
-        action=AuditAction.RESIDENT_HISTORY_VIEW,
         purpose=purpose,
-        subject_type="resident",
-        subject_id=atena_number,
-    )
-    restriction = _enforce_inquiry(
-        actor, purpose, atena_number, AuditAction.RESIDENT_HISTORY_VIEW, acknowledged_alerts
-    )
-    with transaction.atomic():
+        atena_number=atena_number,
+        action=AuditAction.RESIDENT_HISTORY_VIEW,
+        acknowledged_alerts=acknowledged_alerts,
+    ):
         snapshots = list(
             ResidentSnapshot.objects.filter(resident__atena_number=atena_number, history_no__isnull=False)
             .select_related("household", "change", "resident")
             .order_by("history_no")
         )
         if not snapshots:
-            raise _not_found()
+            raise resident_not_found()
         visible = visible_fields(actor)
-        views = [_view(s, visible) for s in snapshots]
-        services_restrictions.acknowledge_alerts(
-            restriction, actor=actor, purpose=purpose, subject_type="resident", subject_id=atena_number
-        )
-        record_event(
-            actor=actor,
-            action=AuditAction.RESIDENT_HISTORY_VIEW,
-            subject_type="resident",
-            subject_id=atena_number,
-            purpose=purpose,
-        )
-    return views
+        return [_view(s, visible) for s in snapshots]
 
 
 @dataclass(frozen=True)

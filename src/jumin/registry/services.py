@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Max
+from django.db import connection, transaction
+from django.db.models import Field, Max, Model
 from django.utils import timezone
 
 from jumin.accounts.authorization import AccessRefused, authorize
@@ -26,7 +26,7 @@ from jumin.domain.member_order import Member, append_new_members, compute_member
 from jumin.domain.recorded_dates import RecordedDate
 from jumin.domain.relationships import RelationshipKind
 from jumin.domain.resident import ChangeReason, PersonFacts, ResidentStatus, check_person
-from jumin.registry import locks, numbering, outbox, services_restrictions
+from jumin.registry import locks, move_in_numbers, numbering, outbox, services_restrictions
 from jumin.registry.models import (
     Change,
     ChangeState,
@@ -38,7 +38,7 @@ from jumin.registry.models import (
 )
 from jumin.registry.models_review import LockRelease
 from jumin.registry.restrictions import RestrictedProcess
-from jumin.registry.search_keys import rebuild_search_keys, variant_name_key
+from jumin.registry.search_keys import rebuild_search_keys_many, variant_name_key
 from jumin.registry.workflows.acknowledgement import require_acknowledged
 from jumin.registry.workflows.household_members import existing_household
 
@@ -66,6 +66,8 @@ class MoveIn:
     previous_address: str
     reason: ChangeReason = ChangeReason.DOMESTIC_MOVE_IN
     household_number: str | None = None
+    # 個人番号 from the 転出証明書, one per member ("" for none); never shown in repr (move_in_numbers).
+    individual_numbers: Sequence[str] = dataclasses.field(default=(), repr=False)
 
 
 @dataclass(frozen=True)
@@ -206,8 +208,23 @@ def record_move_in(*, actor: Any, purpose: str, move_in: MoveIn) -> DraftRecorde
         purpose=purpose,
         subject_type="change",
     )
+    if move_in_numbers.entered(move_in.individual_numbers):  # 特定個人情報 (controls.md C-9)
+        authorize(
+            actor=actor,
+            permission=Permission.INDIVIDUAL_NUMBER_ACCESS,
+            action=AuditAction.RESIDENT_MOVE_IN_RECORD,
+            purpose=purpose,
+            subject_type="change",
+        )
     members, alerts = _check_move_in(move_in)
-    returning = [_returning_resident(facts) for facts in members]
+    numbers = move_in_numbers.checked(move_in.individual_numbers, len(members))
+    # 再転入 (standard 4.1.1.2): 住民票コード and 個人番号 are forced matches reusing the old 宛名番号.
+    returning = [
+        move_in_numbers.merge_returning(
+            _returning_resident(facts), move_in_numbers.returning_by_number(number, i), number, i
+        )
+        for i, (facts, number) in enumerate(zip(members, numbers, strict=True))
+    ]
     # 異動入力 suppressions (standard 3.1-b): errors refuse the draft; alerts go with it to the reviewer.
     restriction = services_restrictions.enforce_restrictions(
         actor=actor,
@@ -244,8 +261,10 @@ def record_move_in(*, actor: Any, purpose: str, move_in: MoveIn) -> DraftRecorde
             if previous is not None:  # a returning former resident: lock their record (10.3-d)
                 locks.take(previous, change)
         order = _member_order(members, residents, existing_order)
-        for facts, resident in zip(members, residents, strict=True):
-            ResidentSnapshot.objects.create(
+        numbered = [move_in_numbers.number_columns(n, p) for n, p in zip(numbers, returning, strict=True)]
+        # One INSERT for the household's rows (performance.md P3); no model save() logic is skipped.
+        ResidentSnapshot.objects.bulk_create(
+            ResidentSnapshot(
                 resident=resident,
                 change=change,
                 # A returning former resident's draft is based on their 除票, like any amendment.
@@ -264,13 +283,17 @@ def record_move_in(*, actor: Any, purpose: str, move_in: MoveIn) -> DraftRecorde
                 became_resident_date=moved,
                 became_resident_reason=move_in.reason,
                 address_set_date=moved,
+                **number_columns,
             )
+            for facts, resident, number_columns in zip(members, residents, numbered, strict=True)
+        )
         record_event(
             actor=actor,
             action=AuditAction.RESIDENT_MOVE_IN_RECORD,
             subject_type="change",
             subject_id=str(change.pk),
             purpose=purpose,
+            individual_number_used=any(numbers),
         )
     return DraftRecorded(
         change_id=change.pk,
@@ -365,16 +388,18 @@ def commit_change(
         raise AccessRefused(
             "入力した職員は本登録できません。別の職員が確認してください。", reason_code="same_person_as_maker"
         )
+    # The people's and households' numbers in one query, not one each.
+    numbers = list(change.snapshots.values_list("resident__atena_number", "household__number"))
     restriction = services_restrictions.enforce_restrictions(
         actor=actor,
         purpose=purpose,
-        atena_numbers=change.snapshots.values_list("resident__atena_number", flat=True),
+        atena_numbers=[atena for atena, _ in numbers],
         process=RestrictedProcess.CHANGE_ENTRY,
         action=AuditAction.RESIDENT_CHANGE_COMMIT,
         subject_type="change",
         subject_id=str(change_id),
         acknowledged=acknowledged_alerts,
-        household_numbers=change.snapshots.values_list("household__number", flat=True),
+        household_numbers=[household for _, household in numbers],
     )
     acknowledged = require_acknowledged(services_restrictions.as_alerts(restriction), acknowledged_alerts)
     with transaction.atomic():
@@ -386,10 +411,22 @@ def commit_change(
                 "一覧を更新してください。",
                 "registry.draft_already_processed",
             )
-        committed = []
-        for snapshot in change.snapshots.select_related("resident").order_by("member_order", "pk"):
-            resident = Resident.objects.select_for_update().get(pk=snapshot.resident_id)
-            last = resident.snapshots.aggregate(last=Max("history_no"))["last"] or 0
+        committed = list(change.snapshots.order_by("member_order", "pk"))
+        # One statement each for the people's row locks (in pk order, so concurrent commits never
+        # deadlock) and their last 履歴番号, instead of two per person (performance.md P3).
+        people = {snapshot.resident_id for snapshot in committed}
+        residents = {
+            r.pk: r for r in Resident.objects.select_for_update().filter(pk__in=people).order_by("pk")
+        }
+        last_numbers = dict(
+            ResidentSnapshot.objects.filter(resident_id__in=people)
+            .values("resident_id")
+            .annotate(last=Max("history_no"))
+            .values_list("resident_id", "last")
+        )
+        for snapshot in committed:
+            resident = snapshot.resident = residents[snapshot.resident_id]  # the outbox reads it: no re-read
+            last = last_numbers.get(resident.pk) or 0
             if snapshot.based_on_history_no is not None and snapshot.based_on_history_no != last:
                 raise refusal(
                     "change_id",
@@ -397,15 +434,17 @@ def commit_change(
                     "この異動を破棄し、最新の住民票から入力し直してください。",
                     "registry.stale_draft",
                 )
-            snapshot.history_no = last + 1
+            snapshot.history_no = last_numbers[resident.pk] = last + 1
             if not snapshot.juminhyo_code and snapshot.status != ResidentStatus.REMOVED:
                 snapshot.juminhyo_code = numbering.take_juminhyo_code()
-            snapshot.save(update_fields=["history_no", "juminhyo_code"])
             resident.current = snapshot
-            resident.save(update_fields=["current"])
-            # Search keys are derived data: replaced, never versioned (standard 2.1.3-d).
-            rebuild_search_keys(resident, snapshot)
-            committed.append(snapshot)
+            # 帰化・国籍喪失 change the 住民種別 on the new row; the person's column follows it here,
+            # the one place every change becomes current.
+            resident.kind = snapshot.kind
+        _write_commit_numbers(committed, list(residents.values()))
+        # Search keys are derived data: replaced, never versioned (standard 2.1.3-d).
+        latest = {snapshot.resident_id: snapshot for snapshot in committed}  # each person's newest row
+        rebuild_search_keys_many([(residents[pk], snapshot) for pk, snapshot in latest.items()])
         outbox.append_events(change, committed)
         locks.release_for_change(change, LockRelease.COMMITTED, actor)
         change.state = ChangeState.COMMITTED
@@ -424,6 +463,32 @@ def commit_change(
             reason=acknowledged,
         )
     return change
+
+
+def _write_commit_numbers(snapshots: list[ResidentSnapshot], residents: list[Resident]) -> None:
+    """Store the snapshots' 履歴番号/住民票コード and the people's current row and 住民種別.
+
+    One executemany each: bulk_update's CASE expressions cost more Python than the statements
+    themselves (performance.md P3, measured with cProfile). Names come from the models, never input.
+    """
+    quote = connection.ops.quote_name
+
+    def column(model: type[Model], name: str) -> str:
+        field = model._meta.get_field(name)
+        assert isinstance(field, Field)  # concrete columns only
+        return quote(str(field.column))
+
+    snapshot_sql = "UPDATE {} SET {} = %s, {} = %s WHERE id = %s".format(  # noqa: S608 (model names only)
+        quote(ResidentSnapshot._meta.db_table),
+        column(ResidentSnapshot, "history_no"),
+        column(ResidentSnapshot, "juminhyo_code"),
+    )
+    resident_sql = "UPDATE {} SET {} = %s, {} = %s WHERE id = %s".format(  # noqa: S608 (model names only)
+        quote(Resident._meta.db_table), column(Resident, "current"), column(Resident, "kind")
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(snapshot_sql, [(s.history_no, s.juminhyo_code, s.pk) for s in snapshots])
+        cursor.executemany(resident_sql, [(r.current_id, r.kind, r.pk) for r in residents])
 
 
 def discard_change(*, actor: Any, purpose: str, change_id: int, reason: str) -> Change:

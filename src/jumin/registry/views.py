@@ -8,20 +8,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from jumin.accounts.authorization import AccessRefused
 from jumin.domain.eras import Calendar
-from jumin.domain.errors import DomainError
 from jumin.domain.relationships import parse_relationship
 from jumin.domain.resident import ForeignResidentItems, PersonFacts, ResidentKind, Sex
 from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry import selectors, selectors_restrictions, services
 from jumin.registry.forms import DecisionForm, LookupForm, MemberFormSet, MoveInForm
-from jumin.registry.workflows.acknowledgement import ACKNOWLEDGED_FIELD, UnacknowledgedAlertsError
-
-
-def refused(request: HttpRequest, error: AccessRefused) -> HttpResponse:
-    """The 403 page every registry screen shows for a refusal (already audited by the service)."""
-    return render(request, "registry/refused.html", {"message": error.message}, status=403)
+from jumin.registry.views_common import DONE_TEMPLATE, acknowledged, clerk_screen, shown_on_screen
+from jumin.registry.views_common import refused as refused  # re-exported: screens still import it here
 
 
 @login_required
@@ -30,26 +24,20 @@ def menu(request: HttpRequest) -> HttpResponse:
     return render(request, "registry/menu.html")
 
 
-@login_required
+@clerk_screen
 def lookup(request: HttpRequest) -> HttpResponse:
     """住民票照会: purpose and 宛名番号 by POST, so the number never appears in a URL."""
     form = LookupForm(request.POST or None)
     context: dict[str, Any] = {"form": form}
     if request.method == "POST" and form.is_valid():
-        try:
+        with shown_on_screen(context, form=form, field="atena_number") as outcome:
             record = selectors.resident_record(
                 actor=request.user,
                 purpose=form.cleaned_data["purpose"],
                 atena_number=form.cleaned_data["atena_number"],
-                acknowledged_alerts=request.POST.getlist(ACKNOWLEDGED_FIELD),
+                acknowledged_alerts=acknowledged(request),
             )
-        except AccessRefused as error:
-            return refused(request, error)
-        except UnacknowledgedAlertsError as pending:
-            context["pending_alerts"] = pending.alerts
-        except DomainError as error:
-            form.add_error("atena_number", f"{error.reason}{error.remedy}")
-        else:
+        if outcome.ok:
             # The 「支援」 banner and pop-up, and the support-period alerts (C-37, standard 3.4-e).
             notices = selectors_restrictions.person_notices(record.atena_number)
             return render(request, "registry/record.html", {"record": record, "notices": notices})
@@ -64,14 +52,14 @@ def drafts(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@clerk_screen
 def draft(request: HttpRequest, change_id: int) -> HttpResponse:
     """Review one draft, then commit (本登録) or discard it."""
     form = DecisionForm(request.POST or None)
     context: dict[str, Any] = {"form": form, "change_id": change_id}
     if request.method == "POST" and form.is_valid():
         purpose = form.cleaned_data["purpose"]
-        try:
+        with shown_on_screen(context, form=form):
             if "show" in request.POST:
                 context["members"] = selectors.draft_for_review(
                     actor=request.user, purpose=purpose, change_id=change_id
@@ -81,7 +69,7 @@ def draft(request: HttpRequest, change_id: int) -> HttpResponse:
                     actor=request.user,
                     purpose=purpose,
                     change_id=change_id,
-                    acknowledged_alerts=request.POST.getlist(ACKNOWLEDGED_FIELD),
+                    acknowledged_alerts=acknowledged(request),
                 )
                 context["done"] = "本登録しました。"
             elif "discard" in request.POST:
@@ -92,12 +80,6 @@ def draft(request: HttpRequest, change_id: int) -> HttpResponse:
                     reason=form.cleaned_data["reason"],
                 )
                 context["done"] = "破棄しました。"
-        except AccessRefused as error:
-            return refused(request, error)
-        except UnacknowledgedAlertsError as pending:
-            context["pending_alerts"] = pending.alerts
-        except DomainError as error:
-            form.add_error(None, f"{error.reason}{error.remedy}")
     return render(request, "registry/draft.html", context)
 
 
@@ -134,7 +116,7 @@ def _member_facts(data: dict[str, Any], index: int) -> PersonFacts:
     )
 
 
-@login_required
+@clerk_screen
 def move_in(request: HttpRequest) -> HttpResponse:
     """転入届の入力 (draft). Errors name the field, the reason and the remedy; nothing is half-written."""
     form = MoveInForm(request.POST or None)
@@ -142,7 +124,7 @@ def move_in(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "members": members}
     if request.method == "POST" and form.is_valid() and members.is_valid():
         data = form.cleaned_data
-        try:
+        with shown_on_screen(context, pending_alerts=False) as outcome:
             moved = parse_date_input(
                 data["move_in_date"], field_kind=DateFieldKind.BECAME_RESIDENT, field="move_in_date"
             )
@@ -159,12 +141,9 @@ def move_in(request: HttpRequest) -> HttpResponse:
                     notification_date=data["notification_date"],
                     previous_address=data["previous_address"],
                     household_number=data["household_number"] or None,
+                    individual_numbers=[m["individual_number"] for m in members.cleaned_data if m],
                 ),
             )
-        except AccessRefused as error:
-            return refused(request, error)
-        except DomainError as error:
-            context["error"] = error
-        else:
-            return render(request, "registry/move_in_done.html", {"draft": result})
+        if outcome.ok:
+            return render(request, DONE_TEMPLATE, {"draft": result})
     return render(request, "registry/move_in.html", context)

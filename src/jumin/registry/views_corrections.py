@@ -6,18 +6,13 @@ a checkbox per alert; ticking it and sending again is the clerk's audited acknow
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from jumin.accounts.authorization import AccessRefused
-from jumin.domain.errors import DomainError
 from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry import selectors_corrections
-from jumin.registry.forms import PurposeForm
 from jumin.registry.forms_corrections import (
     CancellationForm,
     ExOfficioCorrectionForm,
@@ -27,8 +22,9 @@ from jumin.registry.forms_corrections import (
 )
 from jumin.registry.forms_household import atena_lines
 from jumin.registry.services import Address, DraftRecorded
-from jumin.registry.views import _member_facts, refused
-from jumin.registry.workflows.acknowledgement import ACKNOWLEDGED_FIELD, UnacknowledgedAlertsError
+from jumin.registry.views import _member_facts
+from jumin.registry.views_common import DONE_TEMPLATE as DONE_TEMPLATE  # re-exported for older screens
+from jumin.registry.views_common import acknowledged, clerk_screen, enter_draft, shown_on_screen
 from jumin.registry.workflows.cancellation import Cancellation, record_cancellation
 from jumin.registry.workflows.ex_officio import (
     ExOfficioAction,
@@ -42,11 +38,9 @@ from jumin.registry.workflows.ex_officio import (
     record_ex_officio_removal,
 )
 
-DONE_TEMPLATE = "registry/move_in_done.html"
-
-
-def _acknowledged(request: HttpRequest) -> list[str]:
-    return request.POST.getlist(ACKNOWLEDGED_FIELD)
+# The names screens imported from here before jumin.registry.views_common; new screens use that module.
+_acknowledged = acknowledged
+_enter = enter_draft
 
 
 def _book(data: dict[str, Any]) -> RecordBook:
@@ -58,45 +52,18 @@ def _book(data: dict[str, Any]) -> RecordBook:
     )
 
 
-def _enter(
-    request: HttpRequest,
-    form: PurposeForm,
-    template: str,
-    submit: Callable[[dict[str, Any]], DraftRecorded],
-    context: dict[str, Any] | None = None,
-) -> HttpResponse:
-    """Call the service on a valid POST; show the draft, the pending alerts, or the error in full."""
-    context = {"form": form, **(context or {})}
-    if request.method == "POST" and form.is_valid():
-        try:
-            draft = submit(form.cleaned_data)
-        except AccessRefused as error:
-            return refused(request, error)
-        except UnacknowledgedAlertsError as pending:
-            context["pending_alerts"] = pending.alerts
-        except DomainError as error:
-            context["error"] = error
-        else:
-            return render(request, DONE_TEMPLATE, {"draft": draft})
-    return render(request, template, context)
-
-
-@login_required
+@clerk_screen
 def cancellation(request: HttpRequest) -> HttpResponse:
     """異動の取消し: show a person's history (by POST), choose a change, enter the cancellation."""
     form = CancellationForm(request.POST or None)
     if request.method == "POST" and "show" in request.POST and form.is_valid():
         context: dict[str, Any] = {"form": form}
-        try:
+        with shown_on_screen(context, pending_alerts=False):
             context["history"] = selectors_corrections.change_history(
                 actor=request.user,
                 purpose=form.cleaned_data["purpose"],
                 atena_number=form.cleaned_data["atena_number"],
             )
-        except AccessRefused as error:
-            return refused(request, error)
-        except DomainError as error:
-            context["error"] = error
         return render(request, "registry/corrections/cancellation.html", context)
 
     def submit(data: dict[str, Any]) -> DraftRecorded:
@@ -109,14 +76,14 @@ def cancellation(request: HttpRequest) -> HttpResponse:
                 atena_numbers=atena_lines(data["movers"]),
                 on_application=data["on_application"],
                 application_date=data["application_date"],
-                acknowledged_alerts=_acknowledged(request),
+                acknowledged_alerts=acknowledged(request),
             ),
         )
 
-    return _enter(request, form, "registry/corrections/cancellation.html", submit)
+    return enter_draft(request, form, "registry/corrections/cancellation.html", submit)
 
 
-@login_required
+@clerk_screen
 def ex_officio_removal(request: HttpRequest) -> HttpResponse:
     """職権消除の入力 (draft) with the 職権記録書."""
 
@@ -129,15 +96,15 @@ def ex_officio_removal(request: HttpRequest) -> HttpResponse:
                 removal_date=data["removal_date"],
                 record=_book(data),
                 notice_required=data["notice_required"],
-                acknowledged_alerts=_acknowledged(request),
+                acknowledged_alerts=acknowledged(request),
             ),
         )
 
     form = ExOfficioRemovalForm(request.POST or None)
-    return _enter(request, form, "registry/corrections/removal.html", submit)
+    return enter_draft(request, form, "registry/corrections/removal.html", submit)
 
 
-@login_required
+@clerk_screen
 def ex_officio_correction(request: HttpRequest) -> HttpResponse:
     """職権修正・軽微な修正・誤記修正の入力 (draft) with the 職権記録書."""
 
@@ -153,15 +120,15 @@ def ex_officio_correction(request: HttpRequest) -> HttpResponse:
                 record=_book(data),
                 minor_case=MinorCase(data["minor_case"]) if data["minor_case"] else None,
                 notice_required=data["notice_required"],
-                acknowledged_alerts=_acknowledged(request),
+                acknowledged_alerts=acknowledged(request),
             ),
         )
 
     form = ExOfficioCorrectionForm(request.POST or None)
-    return _enter(request, form, "registry/corrections/correction.html", submit)
+    return enter_draft(request, form, "registry/corrections/correction.html", submit)
 
 
-@login_required
+@clerk_screen
 def ex_officio_recording(request: HttpRequest) -> HttpResponse:
     """職権記載の入力 (draft, one person) with the 職権記録書."""
 
@@ -182,9 +149,9 @@ def ex_officio_recording(request: HttpRequest) -> HttpResponse:
                 household_number=data["household_number"] or None,
                 record=_book(data),
                 notice_required=data["notice_required"],
-                acknowledged_alerts=_acknowledged(request),
+                acknowledged_alerts=acknowledged(request),
             ),
         )
 
     form = ExOfficioRecordingForm(request.POST or None)
-    return _enter(request, form, "registry/corrections/recording.html", submit)
+    return enter_draft(request, form, "registry/corrections/recording.html", submit)

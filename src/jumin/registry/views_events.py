@@ -8,19 +8,16 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 
-from jumin.accounts.authorization import AccessRefused
 from jumin.domain.eras import Calendar
-from jumin.domain.errors import Alert, DomainError
+from jumin.domain.errors import Alert
 from jumin.domain.relationships import parse_relationship
 from jumin.domain.resident import ChangeReason, ForeignResidentItems, PersonFacts, ResidentKind, Sex
 from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry.forms import PurposeForm
 from jumin.registry.services import DraftRecorded
-from jumin.registry.views import refused
+from jumin.registry.views_common import clerk_screen, enter_draft
 from jumin.registry.workflows import birth, death, move_out
 
 _DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
@@ -75,21 +72,15 @@ def _screen(
     submit: Callable[[dict[str, Any]], tuple[DraftRecorded, tuple[Alert, ...]]],
 ) -> HttpResponse:
     """Show the form; on a valid POST call the service and show the draft, or the error in full."""
-    context: dict[str, Any] = {"form": form}
-    if request.method == "POST" and form.is_valid():
-        try:
-            draft, date_alerts = submit(form.cleaned_data)
-        except AccessRefused as error:
-            return refused(request, error)
-        except DomainError as error:
-            context["error"] = error
-        else:
-            draft = dataclasses.replace(draft, alerts=(*date_alerts, *draft.alerts))
-            return render(request, "registry/move_in_done.html", {"draft": draft})
-    return render(request, template, context)
+
+    def with_date_alerts(data: dict[str, Any]) -> DraftRecorded:
+        draft, date_alerts = submit(data)
+        return dataclasses.replace(draft, alerts=(*date_alerts, *draft.alerts))
+
+    return enter_draft(request, form, template, with_date_alerts, pending_alerts=False)
 
 
-@login_required
+@clerk_screen
 def move_out_view(request: HttpRequest) -> HttpResponse:
     """転出届の入力 (draft)."""
 
@@ -111,7 +102,7 @@ def move_out_view(request: HttpRequest) -> HttpResponse:
     return _screen(request, MoveOutForm(request.POST or None), "registry/move_out.html", submit)
 
 
-@login_required
+@clerk_screen
 def death_view(request: HttpRequest) -> HttpResponse:
     """死亡の入力 (draft, 職権 from the 戸籍 filing)."""
 
@@ -132,7 +123,7 @@ def death_view(request: HttpRequest) -> HttpResponse:
     return _screen(request, DeathForm(request.POST or None), "registry/death.html", submit)
 
 
-@login_required
+@clerk_screen
 def birth_view(request: HttpRequest) -> HttpResponse:
     """出生の入力 (draft, 職権 from the 戸籍 filing)."""
 

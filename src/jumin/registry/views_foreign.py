@@ -9,13 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from jumin.accounts.authorization import AccessRefused
 from jumin.domain.eras import Calendar
-from jumin.domain.errors import DomainError
 from jumin.domain.relationships import parse_relationship
 from jumin.domain.resident import ForeignResidentItems, PersonFacts, ResidentKind, Sex
 from jumin.domain.wareki import DateFieldKind, parse_date_input
@@ -30,8 +27,13 @@ from jumin.registry.forms_foreign import (
     NoticeFileForm,
 )
 from jumin.registry.services import Address, DraftRecorded
-from jumin.registry.views import refused
-from jumin.registry.views_corrections import DONE_TEMPLATE, _acknowledged, _enter
+from jumin.registry.views_common import (
+    DONE_TEMPLATE,
+    acknowledged,
+    clerk_screen,
+    enter_draft,
+    shown_on_screen,
+)
 from jumin.registry.workflows import foreign_registration, immigration_notices, names, naturalisation
 
 FORM_TEMPLATE = "registry/foreign/form.html"
@@ -63,7 +65,7 @@ def _foreign_items(data: dict[str, Any]) -> ForeignResidentItems:
     )
 
 
-@login_required
+@clerk_screen
 def naturalisation_view(request: HttpRequest) -> HttpResponse:
     """帰化・国籍取得の入力 (draft): the foreign record becomes a Japanese one."""
 
@@ -81,7 +83,7 @@ def naturalisation_view(request: HttpRequest) -> HttpResponse:
                 findings=data["findings"],
                 name=_new_name(data),
                 legal_basis=data["legal_basis"],
-                acknowledged_alerts=_acknowledged(request),
+                acknowledged_alerts=acknowledged(request),
             ),
         )
 
@@ -89,10 +91,10 @@ def naturalisation_view(request: HttpRequest) -> HttpResponse:
         "帰化・国籍取得の入力（仮登録）",
         "外国人住民票を日本人住民票にします。宛名番号・住民票コード・個人番号はそのまま引き継ぎます。",
     )
-    return _enter(request, NaturalisationForm(request.POST or None), FORM_TEMPLATE, submit, context)
+    return enter_draft(request, NaturalisationForm(request.POST or None), FORM_TEMPLATE, submit, context)
 
 
-@login_required
+@clerk_screen
 def loss_view(request: HttpRequest) -> HttpResponse:
     """国籍喪失の入力 (draft): the Japanese record becomes a foreign one."""
 
@@ -108,7 +110,7 @@ def loss_view(request: HttpRequest) -> HttpResponse:
                 findings=data["findings"],
                 name=_new_name(data),
                 legal_basis=data["legal_basis"],
-                acknowledged_alerts=_acknowledged(request),
+                acknowledged_alerts=acknowledged(request),
             ),
         )
 
@@ -116,7 +118,7 @@ def loss_view(request: HttpRequest) -> HttpResponse:
         "国籍喪失の入力（仮登録）",
         "日本人住民票を外国人住民票にします。30条の45区分は通常「経過滞在者」です。",
     )
-    return _enter(request, LossForm(request.POST or None), FORM_TEMPLATE, submit, context)
+    return enter_draft(request, LossForm(request.POST or None), FORM_TEMPLATE, submit, context)
 
 
 def _registrant(data: dict[str, Any]) -> PersonFacts:
@@ -136,7 +138,7 @@ def _registrant(data: dict[str, Any]) -> PersonFacts:
     )
 
 
-@login_required
+@clerk_screen
 def registration_view(request: HttpRequest) -> HttpResponse:
     """法30条の46・47の届出の入力 (draft, one person)."""
 
@@ -156,7 +158,7 @@ def registration_view(request: HttpRequest) -> HttpResponse:
                 became_foreign_resident_on=data["became_foreign_resident_on"],
                 household_number=data["household_number"] or None,
                 landing_permit=data["landing_permit"],
-                acknowledged_alerts=_acknowledged(request),
+                acknowledged_alerts=acknowledged(request),
             ),
         )
 
@@ -165,10 +167,10 @@ def registration_view(request: HttpRequest) -> HttpResponse:
         "国外から転入して住所を定めた方（30条の46）、住民となった後に中長期在留者等となった方（30条の47）。"
         "14日を超えた届出は確認が必要です。",
     )
-    return _enter(request, ForeignRegistrationForm(request.POST or None), FORM_TEMPLATE, submit, context)
+    return enter_draft(request, ForeignRegistrationForm(request.POST or None), FORM_TEMPLATE, submit, context)
 
 
-@login_required
+@clerk_screen
 def former_surname_view(request: HttpRequest) -> HttpResponse:
     """旧氏の記載・変更・削除の入力 (draft, on request)."""
 
@@ -182,17 +184,17 @@ def former_surname_view(request: HttpRequest) -> HttpResponse:
                 request_date=data["request_date"],
                 former_surname=data["former_surname"],
                 former_surname_kana=data["former_surname_kana"],
-                acknowledged_alerts=_acknowledged(request),
+                acknowledged_alerts=acknowledged(request),
             ),
         )
 
     context = _screen(
         "旧氏の記載・変更・削除（仮登録）", "日本人住民の方の請求により旧氏を記載・変更・削除します。"
     )
-    return _enter(request, FormerSurnameForm(request.POST or None), FORM_TEMPLATE, submit, context)
+    return enter_draft(request, FormerSurnameForm(request.POST or None), FORM_TEMPLATE, submit, context)
 
 
-@login_required
+@clerk_screen
 def alias_view(request: HttpRequest) -> HttpResponse:
     """通称の記載・削除の入力 (draft, on application); 「履歴を表示」 shows the 通称 history (audited)."""
     context: dict[str, Any] = _screen(
@@ -204,17 +206,13 @@ def alias_view(request: HttpRequest) -> HttpResponse:
         lookup = AliasHistoryForm(request.POST)
         context["form"] = AliasForm(request.POST)
         if lookup.is_valid():
-            try:
+            with shown_on_screen(context, pending_alerts=False):
                 context["alias_history"] = names.alias_history(
                     actor=request.user,
                     purpose=lookup.cleaned_data["purpose"],
                     atena_number=lookup.cleaned_data["atena_number"],
-                    acknowledged_alerts=_acknowledged(request),
+                    acknowledged_alerts=acknowledged(request),
                 )
-            except AccessRefused as error:
-                return refused(request, error)
-            except DomainError as error:
-                context["error"] = error
         return render(request, FORM_TEMPLATE, context)
 
     def submit(data: dict[str, Any]) -> DraftRecorded:
@@ -228,14 +226,14 @@ def alias_view(request: HttpRequest) -> HttpResponse:
                 municipality_name=data["municipality_name"],
                 alias=data["alias"],
                 alias_kana=data["alias_kana"],
-                acknowledged_alerts=_acknowledged(request),
+                acknowledged_alerts=acknowledged(request),
             ),
         )
 
-    return _enter(request, AliasForm(request.POST or None), FORM_TEMPLATE, submit, context)
+    return enter_draft(request, AliasForm(request.POST or None), FORM_TEMPLATE, submit, context)
 
 
-@login_required
+@clerk_screen
 def notices_view(request: HttpRequest) -> HttpResponse:
     """法30条の50通知の取込: upload → 確認票 (before/after per person) → 仮登録 per confirmed person."""
     context: dict[str, Any] = {}
@@ -243,21 +241,17 @@ def notices_view(request: HttpRequest) -> HttpResponse:
         confirm = NoticeConfirmForm(request.POST)
         if confirm.is_valid():
             data = confirm.cleaned_data
-            try:
+            with shown_on_screen(context, pending_alerts=False) as outcome:
                 draft = immigration_notices.record_immigration_notice(
                     actor=request.user,
                     purpose=data["purpose"],
                     confirmation=immigration_notices.NoticeConfirmation(
                         content=data["content"],
                         notice_id=data["notice_id"],
-                        acknowledged_alerts=_acknowledged(request),
+                        acknowledged_alerts=acknowledged(request),
                     ),
                 )
-            except AccessRefused as error:
-                return refused(request, error)
-            except DomainError as error:
-                context["error"] = error
-            else:
+            if outcome.ok:
                 return render(request, DONE_TEMPLATE, {"draft": draft})
             return _preview(request, data["purpose"], data["content"], context)
         context["error_text"] = "確認票から通知を選び直してください。"
@@ -269,14 +263,10 @@ def notices_view(request: HttpRequest) -> HttpResponse:
 
 
 def _preview(request: HttpRequest, purpose: str, content: str, context: dict[str, Any]) -> HttpResponse:
-    try:
+    with shown_on_screen(context, pending_alerts=False):
         context["preview"] = immigration_notices.preview_immigration_notices(
             actor=request.user, purpose=purpose, content=content
         )
-    except AccessRefused as error:
-        return refused(request, error)
-    except DomainError as error:
-        context["error"] = error
     context.update(purpose=purpose, content=content)
     context.setdefault("form", NoticeFileForm(initial={"purpose": purpose}))
     return render(request, NOTICES_TEMPLATE, context)

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from jumin.accounts.authorization import AccessRefused
-from jumin.domain.errors import DomainError
 from jumin.registry.forms_household import (
     HouseholdChangeForm,
     MoveWithinForm,
@@ -17,7 +14,7 @@ from jumin.registry.forms_household import (
     relationship_lines,
 )
 from jumin.registry.services import Address
-from jumin.registry.views import refused
+from jumin.registry.views_common import DONE_TEMPLATE, clerk_screen, shown_on_screen
 from jumin.registry.workflows.household_change import (
     HouseholdChange,
     HouseholdChangeKind,
@@ -26,7 +23,7 @@ from jumin.registry.workflows.household_change import (
 from jumin.registry.workflows.move_within import MoveWithin, record_move_within
 
 
-@login_required
+@clerk_screen
 def move_within(request: HttpRequest) -> HttpResponse:
     """転居届の入力 (draft). Errors name the field, the reason and the remedy; nothing is half-written."""
     form = MoveWithinForm(request.POST or None)
@@ -46,18 +43,14 @@ def move_within(request: HttpRequest) -> HttpResponse:
             household_number=data["household_number"] or None,
             relationships=relationship_lines(data["relationships"]),
         )
-        try:
+        with shown_on_screen(context, pending_alerts=False) as outcome:
             result = record_move_within(actor=request.user, purpose=data["purpose"], move=move)
-        except AccessRefused as error:
-            return refused(request, error)
-        except DomainError as error:
-            context["error"] = error
-        else:
-            return render(request, "registry/move_in_done.html", {"draft": result})
+        if outcome.ok:
+            return render(request, DONE_TEMPLATE, {"draft": result})
     return render(request, "registry/move_within.html", context)
 
 
-@login_required
+@clerk_screen
 def household_change(request: HttpRequest) -> HttpResponse:
     """世帯変更届の入力 (世帯主変更, 世帯分離, 世帯合併) as a draft."""
     form = HouseholdChangeForm(request.POST or None)
@@ -73,12 +66,8 @@ def household_change(request: HttpRequest) -> HttpResponse:
             members=atena_lines(data["members"]),
             target_household_number=data["target_household_number"] or None,
         )
-        try:
+        with shown_on_screen(context, pending_alerts=False) as outcome:
             result = record_household_change(actor=request.user, purpose=data["purpose"], change=change)
-        except AccessRefused as error:
-            return refused(request, error)
-        except DomainError as error:
-            context["error"] = error
-        else:
-            return render(request, "registry/move_in_done.html", {"draft": result})
+        if outcome.ok:
+            return render(request, DONE_TEMPLATE, {"draft": result})
     return render(request, "registry/household_change.html", context)

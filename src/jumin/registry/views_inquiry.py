@@ -5,67 +5,51 @@ Purpose and 宛名番号 arrive by POST (never in a URL); the reads are authoris
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from jumin.accounts.authorization import AccessRefused
-from jumin.domain.errors import DomainError
 from jumin.registry import inquiry
 from jumin.registry.forms_search import PersonForm
-from jumin.registry.views import refused
-from jumin.registry.workflows.acknowledgement import ACKNOWLEDGED_FIELD, UnacknowledgedAlertsError
+from jumin.registry.views_common import acknowledged, clerk_screen, shown_on_screen
+
+# A read of one person: (actor, purpose, atena_number, acknowledged_alerts) → the page's data.
+PersonRead = Callable[..., Any]
 
 
-@login_required
+def _person_inquiry(
+    request: HttpRequest, title: str, read: PersonRead, template: str, key: str
+) -> HttpResponse:
+    """The purpose/宛名番号 form; on a valid POST, ``read``'s result as ``key`` on ``template``."""
+    form = PersonForm(request.POST or None)
+    context: dict[str, Any] = {"form": form, "title": title}
+    if request.method == "POST" and form.is_valid():
+        atena_number = form.cleaned_data["atena_number"]
+        with shown_on_screen(context, form=form, field="atena_number") as outcome:
+            result = read(
+                actor=request.user,
+                purpose=form.cleaned_data["purpose"],
+                atena_number=atena_number,
+                acknowledged_alerts=acknowledged(request),
+            )
+        if outcome.ok:
+            return render(request, template, {key: result, "atena_number": atena_number})
+    return render(request, "registry/inquiry/person_form.html", context)
+
+
+@clerk_screen
 def timeline_view(request: HttpRequest) -> HttpResponse:
     """異動履歴の照会 (standard 2.2.1-a), 旧氏・通称の履歴 included."""
-    form = PersonForm(request.POST or None)
-    context: dict[str, Any] = {"form": form, "title": "異動履歴の照会"}
-    if request.method == "POST" and form.is_valid():
-        try:
-            timeline = inquiry.resident_timeline(
-                actor=request.user,
-                purpose=form.cleaned_data["purpose"],
-                atena_number=form.cleaned_data["atena_number"],
-                acknowledged_alerts=request.POST.getlist(ACKNOWLEDGED_FIELD),
-            )
-        except AccessRefused as error:
-            return refused(request, error)
-        except UnacknowledgedAlertsError as pending:
-            context["pending_alerts"] = pending.alerts
-        except DomainError as error:
-            form.add_error("atena_number", f"{error.reason}{error.remedy}")
-        else:
-            return render(request, "registry/inquiry/timeline.html", {"timeline": timeline})
-    return render(request, "registry/inquiry/person_form.html", context)
+    return _person_inquiry(
+        request, "異動履歴の照会", inquiry.resident_timeline, "registry/inquiry/timeline.html", "timeline"
+    )
 
 
-@login_required
+@clerk_screen
 def glyphs_view(request: HttpRequest) -> HttpResponse:
     """文字の拡大表示 (standard 2.2.3-a): each character of each name with its code points (IVS included)."""
-    form = PersonForm(request.POST or None)
-    context: dict[str, Any] = {"form": form, "title": "文字の拡大表示"}
-    if request.method == "POST" and form.is_valid():
-        try:
-            names = inquiry.resident_glyphs(
-                actor=request.user,
-                purpose=form.cleaned_data["purpose"],
-                atena_number=form.cleaned_data["atena_number"],
-                acknowledged_alerts=request.POST.getlist(ACKNOWLEDGED_FIELD),
-            )
-        except AccessRefused as error:
-            return refused(request, error)
-        except UnacknowledgedAlertsError as pending:
-            context["pending_alerts"] = pending.alerts
-        except DomainError as error:
-            form.add_error("atena_number", f"{error.reason}{error.remedy}")
-        else:
-            return render(
-                request,
-                "registry/inquiry/glyphs.html",
-                {"names": names, "atena_number": form.cleaned_data["atena_number"]},
-            )
-    return render(request, "registry/inquiry/person_form.html", context)
+    return _person_inquiry(
+        request, "文字の拡大表示", inquiry.resident_glyphs, "registry/inquiry/glyphs.html", "names"
+    )

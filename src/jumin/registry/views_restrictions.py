@@ -9,11 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from jumin.accounts.authorization import AccessRefused
 from jumin.domain.errors import DomainError
 from jumin.registry import selectors_restrictions, services_restrictions
 from jumin.registry.forms_restrictions import (
@@ -26,7 +24,7 @@ from jumin.registry.forms_restrictions import (
     split_numbers,
 )
 from jumin.registry.restrictions import RestrictedProcess, RestrictionLevel
-from jumin.registry.views import refused
+from jumin.registry.views_common import ERROR_FIELD, clerk_screen, shown_on_screen
 
 Submit = Callable[[dict[str, Any]], str]
 
@@ -34,40 +32,34 @@ Submit = Callable[[dict[str, Any]], str]
 def _form_screen(
     request: HttpRequest, form: forms.Form, title: str, submit: Submit, extra: dict[str, Any] | None = None
 ) -> HttpResponse:
-    """Show ``form``; on a valid POST run ``submit`` and show its message, or the error by its field."""
+    """Show ``form``; on a valid POST run ``submit`` and show its message, or the error by its field.
+
+    Only for views under :func:`clerk_screen`, which answers a refusal.
+    """
     context: dict[str, Any] = {"form": form, "title": title, **(extra or {})}
     if request.method == "POST" and form.is_valid():
-        try:
+        with shown_on_screen(context, form=form, field=ERROR_FIELD, pending_alerts=False):
             context["done"] = submit(dict(form.cleaned_data))
-        except AccessRefused as error:
-            return refused(request, error)
-        except DomainError as error:
-            target = error.field if error.field in form.fields else None
-            form.add_error(target, f"{error.reason}{error.remedy}")
     return render(request, "registry/restrictions/form.html", context)
 
 
-@login_required
+@clerk_screen
 def person(request: HttpRequest) -> HttpResponse:
     """抑止・支援措置の照会: one person's suppressions, releases and measures (audited)."""
     form = PersonForm(request.POST or None)
     context: dict[str, Any] = {"form": form}
     if request.method == "POST" and form.is_valid():
-        try:
+        with shown_on_screen(context, form=form, field="atena_number", pending_alerts=False):
             context["view"] = selectors_restrictions.person_restrictions(
                 actor=request.user,
                 purpose=form.cleaned_data["purpose"],
                 atena_number=form.cleaned_data["atena_number"],
             )
-        except AccessRefused as error:
-            return refused(request, error)
-        except DomainError as error:
-            form.add_error("atena_number", f"{error.reason}{error.remedy}")
         context["purpose"] = form.cleaned_data["purpose"]
     return render(request, "registry/restrictions/person.html", context)
 
 
-@login_required
+@clerk_screen
 def set_suppression(request: HttpRequest) -> HttpResponse:
     """抑止の設定 (standard 3.1-a, 3.1-b)."""
 
@@ -91,7 +83,7 @@ def set_suppression(request: HttpRequest) -> HttpResponse:
     return _form_screen(request, SuppressionForm(request.POST or None), "抑止の設定", submit)
 
 
-@login_required
+@clerk_screen
 def lift_suppression(request: HttpRequest, suppression_id: int) -> HttpResponse:
     """抑止の解除: the row stays with who lifted it, when and why."""
 
@@ -104,7 +96,7 @@ def lift_suppression(request: HttpRequest, suppression_id: int) -> HttpResponse:
     return _form_screen(request, LiftForm(request.POST or None), f"抑止 {suppression_id} の解除", submit)
 
 
-@login_required
+@clerk_screen
 def release(request: HttpRequest) -> HttpResponse:
     """一時解除 (standard 3.1-d, 3.4-a): lapses by itself after the configured minutes."""
 
@@ -123,7 +115,7 @@ def release(request: HttpRequest) -> HttpResponse:
     return _form_screen(request, ReleaseForm(request.POST or None), "抑止の一時解除", submit, extra)
 
 
-@login_required
+@clerk_screen
 def support_new(request: HttpRequest) -> HttpResponse:
     """支援措置の受付: applicant, co-applicants, 加害者, 対象事務, period or 仮支援措置."""
 
@@ -197,24 +189,18 @@ def _support_action(request: HttpRequest, measure_id: int, data: dict[str, Any])
     return "支援措置を終了しました。"
 
 
-@login_required
+@clerk_screen
 def support_detail(request: HttpRequest, measure_id: int) -> HttpResponse:
     """支援措置の詳細 (view permission) and its lifecycle: start, extend, edit the end, end."""
     form = SupportActionForm(request.POST or None)
     context: dict[str, Any] = {"form": form, "measure_id": measure_id}
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        try:
+        with shown_on_screen(context, form=form, field=ERROR_FIELD, pending_alerts=False):
             if "show" in request.POST:
                 context["detail"] = selectors_restrictions.support_measure_detail(
                     actor=request.user, purpose=data["purpose"], measure_id=measure_id
                 )
             else:
                 context["done"] = _support_action(request, measure_id, data)
-        except AccessRefused as error:
-            return refused(request, error)
-        except DomainError as error:
-            form.add_error(
-                error.field if error.field in form.fields else None, f"{error.reason}{error.remedy}"
-            )
     return render(request, "registry/restrictions/support_detail.html", context)

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from jumin.accounts.authorization import AccessRefused
-from jumin.domain.errors import DomainError
 from jumin.registry import bulk, locks, outbox, selectors_review
 from jumin.registry.forms_review import (
     EventListForm,
@@ -24,31 +21,27 @@ from jumin.registry.forms_review import (
     PendingFilterForm,
     SelectionForm,
 )
-from jumin.registry.views import refused
+from jumin.registry.views_common import DONE_TEMPLATE, acknowledged, clerk_screen, shown_on_screen
 from jumin.registry.workflows import move_in_notice
-from jumin.registry.workflows.acknowledgement import ACKNOWLEDGED_FIELD
 
 TEMPLATES = "registry/review/"
 
 
-@login_required
+@clerk_screen
 def pending(request: HttpRequest) -> HttpResponse:
     """確認待ち一覧 (standard 4.0.8-c): filters by GET (no personal data), drafts ticked for the 確認画面."""
     filters = PendingFilterForm(request.GET or None)
     data = filters.cleaned_data if filters.is_valid() else {}
-    try:
-        drafts = selectors_review.pending_drafts(
-            actor=request.user,
-            filters=selectors_review.PendingFilter(
-                reason=data.get("reason") or "",
-                made_by=data.get("made_by") or "",
-                made_from=data.get("made_from"),
-                made_to=data.get("made_to"),
-                terminal_id=data.get("terminal_id") or "",
-            ),
-        )
-    except AccessRefused as error:
-        return refused(request, error)
+    drafts = selectors_review.pending_drafts(
+        actor=request.user,
+        filters=selectors_review.PendingFilter(
+            reason=data.get("reason") or "",
+            made_by=data.get("made_by") or "",
+            made_from=data.get("made_from"),
+            made_to=data.get("made_to"),
+            terminal_id=data.get("terminal_id") or "",
+        ),
+    )
     context = {
         "filters": filters,
         "drafts": drafts,
@@ -58,53 +51,45 @@ def pending(request: HttpRequest) -> HttpResponse:
     return render(request, TEMPLATES + "pending.html", context)
 
 
-@login_required
+@clerk_screen
 def confirm(request: HttpRequest) -> HttpResponse:
     """確認画面 (standard 4.0.9-a): what each selected draft changes, before the 本登録."""
     form = SelectionForm(request.POST or None)
     context: dict[str, Any] = {"form": form}
     if request.method == "POST" and form.is_valid():
-        try:
+        with shown_on_screen(context, pending_alerts=False):
             context["previews"] = selectors_review.confirmation(
                 actor=request.user,
                 purpose=form.cleaned_data["purpose"],
                 change_ids=form.cleaned_data["change_ids"],
             )
-        except AccessRefused as error:
-            return refused(request, error)
-        except DomainError as error:
-            context["error"] = error
     return render(request, TEMPLATES + "confirm.html", context)
 
 
-@login_required
+@clerk_screen
 def commit(request: HttpRequest) -> HttpResponse:
     """一括本登録 of the confirmed drafts, each on its own; shows the outcome per draft."""
     form = SelectionForm(request.POST or None)
     context: dict[str, Any] = {"form": form}
     if request.method == "POST" and form.is_valid():
-        try:
+        with shown_on_screen(context, pending_alerts=False):
             context["result"] = bulk.commit_drafts(
                 actor=request.user,
                 purpose=form.cleaned_data["purpose"],
                 change_ids=form.cleaned_data["change_ids"],
-                acknowledged_alerts=request.POST.getlist(ACKNOWLEDGED_FIELD),
+                acknowledged_alerts=acknowledged(request),
             )
-        except AccessRefused as error:
-            return refused(request, error)
-        except DomainError as error:
-            context["error"] = error
     return render(request, TEMPLATES + "result.html", context)
 
 
-@login_required
+@clerk_screen
 def lock_list(request: HttpRequest) -> HttpResponse:
     """排他ロック一覧 (standard 10.3-d), and the release of a stale lock with a reason."""
     form = LockReleaseForm(request.POST or None)
     context: dict[str, Any] = {"form": form}
     if request.method == "POST" and form.is_valid():
         purpose = form.cleaned_data["purpose"]
-        try:
+        with shown_on_screen(context, pending_alerts=False):
             if "release" in request.POST:
                 locks.release_stale_lock(
                     actor=request.user,
@@ -114,21 +99,17 @@ def lock_list(request: HttpRequest) -> HttpResponse:
                 )
                 context["done"] = "排他ロックを解除しました。"
             context["locks"] = locks.open_locks(actor=request.user, purpose=purpose)
-        except AccessRefused as error:
-            return refused(request, error)
-        except DomainError as error:
-            context["error"] = error
     return render(request, TEMPLATES + "locks.html", context)
 
 
-@login_required
+@clerk_screen
 def move_in_notice_entry(request: HttpRequest) -> HttpResponse:
     """転入通知の受理（転出確定）as a draft (standard 4.1.3.1.1-a)."""
     form = MoveInNoticeForm(request.POST or None)
     context: dict[str, Any] = {"form": form}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with shown_on_screen(context, pending_alerts=False) as outcome:
             draft = move_in_notice.record_move_in_notice(
                 actor=request.user,
                 purpose=data["purpose"],
@@ -140,44 +121,33 @@ def move_in_notice_entry(request: HttpRequest) -> HttpResponse:
                     notification_kind=data["notification_kind"],
                 ),
             )
-        except AccessRefused as error:
-            return refused(request, error)
-        except DomainError as error:
-            context["error"] = error
-        else:
-            return render(request, "registry/move_in_done.html", {"draft": draft})
+        if outcome.ok:
+            return render(request, DONE_TEMPLATE, {"draft": draft})
     return render(request, TEMPLATES + "move_in_notice.html", context)
 
 
-@login_required
+@clerk_screen
 def missing_notice_list(request: HttpRequest) -> HttpResponse:
     """転入通知の未着者一覧 (standard 4.1.3.1.4-a)."""
     form = MissingNoticeForm(request.POST or None)
     context: dict[str, Any] = {"form": form, "default_days": move_in_notice.wait_days()}
     if request.method == "POST" and form.is_valid():
-        try:
+        with shown_on_screen(context, pending_alerts=False):
             context["missing"] = move_in_notice.missing_notices(
                 actor=request.user, purpose=form.cleaned_data["purpose"], days=form.cleaned_data["days"]
             )
-        except AccessRefused as error:
-            return refused(request, error)
-        except DomainError as error:
-            context["error"] = error
     return render(request, TEMPLATES + "missing_notices.html", context)
 
 
-@login_required
+@clerk_screen
 def event_list(request: HttpRequest) -> HttpResponse:
     """登録イベント（outbox）一覧: what the CS, 宛名 and other municipalities will be sent."""
     form = EventListForm(request.POST or None)
     context: dict[str, Any] = {"form": form}
     if request.method == "POST" and form.is_valid():
-        try:
-            context["events"] = outbox.recent_events(
-                actor=request.user,
-                purpose=form.cleaned_data["purpose"],
-                change_id=form.cleaned_data["change_id"],
-            )
-        except AccessRefused as error:
-            return refused(request, error)
+        context["events"] = outbox.recent_events(
+            actor=request.user,
+            purpose=form.cleaned_data["purpose"],
+            change_id=form.cleaned_data["change_id"],
+        )
     return render(request, TEMPLATES + "events.html", context)

@@ -14,8 +14,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
-from jumin.accounts.authorization import AccessRefused
-from jumin.domain.errors import DomainError
 from jumin.registry import input_help, search, search_history
 from jumin.registry.forms_search import (
     AddressKanaForm,
@@ -24,36 +22,32 @@ from jumin.registry.forms_search import (
     PostalCodeForm,
     SearchForm,
 )
-from jumin.registry.views import refused
+from jumin.registry.views_common import clerk_screen, shown_on_screen
 
 
-@login_required
+@clerk_screen
 def search_view(request: HttpRequest) -> HttpResponse:
     """住民検索 (standard 2.1.2, 2.1.3): conditions by POST only; each row opens 照会 by POST too."""
     form = SearchForm(request.POST or None)
     context: dict[str, Any] = {"form": form}
     if request.method == "POST" and form.is_valid():
         purpose = form.cleaned_data["purpose"]
-        try:
+        with shown_on_screen(context, form=form, pending_alerts=False):
             context["result"] = search.search_residents(
                 actor=request.user, purpose=purpose, criteria=form.criteria()
             )
-        except AccessRefused as error:
-            return refused(request, error)
-        except DomainError as error:
-            form.add_error(None, f"{error.reason}{error.remedy}")
         context["purpose"] = purpose
     return render(request, "registry/search/search.html", context)
 
 
-@login_required
+@clerk_screen
 def history_view(request: HttpRequest) -> HttpResponse:
     """検索履歴 (standard 2.1.1-a): the clerk's own searches; re-run one, or start a new search from it."""
     form = HistoryActionForm(request.POST or None)
     context: dict[str, Any] = {"form": form, "entries": search_history.history_of(request.user)}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with shown_on_screen(context, form=form, pending_alerts=False):
             if data["rerun"]:
                 context["result"] = search.replay_search(
                     actor=request.user,
@@ -69,10 +63,6 @@ def history_view(request: HttpRequest) -> HttpResponse:
                 )
                 initial = SearchForm.initial_from(saved.criteria, data["purpose"])
                 return render(request, "registry/search/search.html", {"form": SearchForm(initial=initial)})
-        except AccessRefused as error:
-            return refused(request, error)
-        except DomainError as error:
-            form.add_error(None, f"{error.reason}{error.remedy}")
     return render(request, "registry/search/history.html", context)
 
 
@@ -102,10 +92,8 @@ def postal_help(request: HttpRequest) -> HttpResponse:
     form = PostalCodeForm(request.POST)
     context: dict[str, Any] = {"postal_form": form}
     if form.is_valid():
-        try:
+        with shown_on_screen(context, pending_alerts=False):
             context["suggestions"] = input_help.postal_address_suggestions(form.cleaned_data["postal_code"])
-        except DomainError as error:
-            context["error"] = error
     return _help_page(request, "registry/search/address_suggestions.html", context)
 
 
@@ -116,10 +104,8 @@ def kana_help(request: HttpRequest) -> HttpResponse:
     form = AddressKanaForm(request.POST)
     context: dict[str, Any] = {"kana_form": form}
     if form.is_valid():
-        try:
+        with shown_on_screen(context, pending_alerts=False):
             context["suggestions"] = input_help.kana_address_suggestions(form.cleaned_data["address_kana"])
-        except DomainError as error:
-            context["error"] = error
     return _help_page(request, "registry/search/address_suggestions.html", context)
 
 
@@ -130,8 +116,6 @@ def date_help(request: HttpRequest) -> HttpResponse:
     form = DateInputForm(request.POST)
     context: dict[str, Any] = {"date_form": form}
     if form.is_valid():
-        try:
+        with shown_on_screen(context, pending_alerts=False):
             context["preview"] = input_help.preview_date(form.cleaned_data["date_text"])
-        except DomainError as error:
-            context["error"] = error
     return _help_page(request, "registry/search/date_preview.html", context)

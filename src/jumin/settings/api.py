@@ -26,6 +26,8 @@ api.add_router("/registry/corrections", "jumin.registry.api_corrections.router")
 api.add_router("/registry/foreign", "jumin.registry.api_foreign.router")
 api.add_router("/registry/restrictions", "jumin.registry.api_restrictions.router")
 api.add_router("/registry/review", "jumin.registry.api_review.router")
+api.add_router("/registry/notices", "jumin.registry.api_notices.router")
+api.add_router("/registry/programs", "jumin.registry.api_programs.router")
 
 
 @api.exception_handler(DomainError)

@@ -201,15 +201,27 @@ def verify_view(request: HttpRequest) -> HttpResponse:
     return render(request, "web/verify.html", context)
 
 
+def _login_needed() -> JsonResponse:
+    """The JSON answer of a WebAuthn step posted before the password step."""
+    return JsonResponse({"detail": "ログインしてください。"}, status=401)
+
+
+def _webauthn_options(
+    request: HttpRequest, make_options: Callable[..., tuple[str, bytes]], session_key: str
+) -> HttpResponse:
+    """Options JSON for the browser; the challenge is kept once in the session under ``session_key``."""
+    user = _login_user(request)
+    if user is None:
+        return _login_needed()
+    options, challenge = make_options(user=user)
+    request.session[session_key] = challenge.hex()
+    return HttpResponse(options, content_type="application/json")
+
+
 @require_POST
 def webauthn_auth_options(request: HttpRequest) -> HttpResponse:
     """Start the WebAuthn assertion: options JSON; the challenge is kept once in the session."""
-    user = _login_user(request)
-    if user is None:
-        return JsonResponse({"detail": "ログインしてください。"}, status=401)
-    options, challenge = services.webauthn_authentication_options(user=user)
-    request.session[SESSION_AUTH_CHALLENGE] = challenge.hex()
-    return HttpResponse(options, content_type="application/json")
+    return _webauthn_options(request, services.webauthn_authentication_options, SESSION_AUTH_CHALLENGE)
 
 
 @require_POST
@@ -217,7 +229,7 @@ def webauthn_auth_verify(request: HttpRequest) -> HttpResponse:
     """Finish the WebAuthn assertion. The challenge is popped first, so it can never be reused."""
     user = _login_user(request)
     if user is None:
-        return JsonResponse({"detail": "ログインしてください。"}, status=401)
+        return _login_needed()
     stored = request.session.pop(SESSION_AUTH_CHALLENGE, None)
     challenge = bytes.fromhex(stored) if stored else None
     try:
@@ -274,12 +286,7 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def webauthn_register_options(request: HttpRequest) -> HttpResponse:
     """Start registering an authenticator: options JSON; the challenge is kept once in the session."""
-    user = _login_user(request)
-    if user is None:
-        return JsonResponse({"detail": "ログインしてください。"}, status=401)
-    options, challenge = services.webauthn_registration_options(user=user)
-    request.session[SESSION_REG_CHALLENGE] = challenge.hex()
-    return HttpResponse(options, content_type="application/json")
+    return _webauthn_options(request, services.webauthn_registration_options, SESSION_REG_CHALLENGE)
 
 
 @require_POST
@@ -287,7 +294,7 @@ def webauthn_register_verify(request: HttpRequest) -> HttpResponse:
     """Finish registering an authenticator (C-2: one account per authenticator)."""
     user = _login_user(request)
     if user is None:
-        return JsonResponse({"detail": "ログインしてください。"}, status=401)
+        return _login_needed()
     first = not services.has_second_factor(user)
     stored = request.session.pop(SESSION_REG_CHALLENGE, None)
     try:

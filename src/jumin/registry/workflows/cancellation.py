@@ -44,7 +44,7 @@ from jumin.registry.services import DraftRecorded
 from jumin.registry.snapshots import draft_from_current
 from jumin.registry.workflows.acknowledgement import audit_reason, require_acknowledged
 from jumin.registry.workflows.household import current_members
-from jumin.registry.workflows.household_members import check_no_duplicates
+from jumin.registry.workflows.household_members import check_no_duplicates, headless_household_alert
 
 REASON_MAX_LENGTH = 200
 
@@ -118,6 +118,13 @@ def _target(change_id: int) -> tuple[Change, ChangeReason]:
             "異動の取消しを取り消すことはできません。",
             "元の異動が正しかった場合は、その異動を改めて入力してください。",
             "registry.cancel_of_cancellation",
+        )
+    if reason is ChangeReason.REORGANISATION:  # administrative, not a 4.1–4.5 event (4.6.0.1-a)
+        raise refusal(
+            "change_id",
+            "改製は異動の取消しの対象ではありません。",
+            "改製後の記載に誤りがある場合は、職権修正または誤記修正で処理してください。",
+            "registry.cancel_of_reorganisation",
         )
     return target, reason
 
@@ -241,13 +248,10 @@ def _place_in_households(restores: list[_Restore]) -> list[Alert]:
                 "registry.cancel_head_conflict",
             )
         if heads == 0 and (staying or arriving):
-            alerts.append(
-                Alert(
-                    field="atena_numbers",
-                    message="取消し後、世帯主のいない世帯があります。世帯主変更を処理してください。",
-                    code="registry.household_without_head",
-                )
-            )
+            left = [m.resident.atena_number for m in staying] + [r.atena_number for r in arriving]
+            headless = headless_household_alert(left, left)
+            if headless:
+                alerts.append(headless)
     return alerts
 
 

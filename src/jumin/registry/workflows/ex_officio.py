@@ -38,6 +38,7 @@ from jumin.domain.relationships import RelationshipKind, parse_relationship
 from jumin.domain.resident import ChangeReason, PersonFacts, ResidentKind, ResidentStatus, Sex, check_person
 from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry import numbering
+from jumin.registry.field_labels import FIELD_LABELS
 from jumin.registry.models import Change, ExOfficioRecord, Resident, ResidentSnapshot
 from jumin.registry.services import (
     Address,
@@ -81,25 +82,29 @@ class MinorCase(StrEnum):
     MINISTER_APPROVED = "その他総務大臣が認めるもの"
 
 
-# Items a correction may change: code name → Japanese label (the clerk's screen uses the labels).
+# Items a correction may change (code names); the labels, which the clerk's screen uses, come
+# from the one registry table of field labels.
 CORRECTABLE_ITEMS: Mapping[str, str] = {
-    "surname": "氏",
-    "given_name": "名",
-    "surname_kana": "氏フリガナ",
-    "given_name_kana": "名フリガナ",
-    "former_surname": "旧氏",
-    "former_surname_kana": "旧氏フリガナ",
-    "alias": "通称",
-    "alias_kana": "通称フリガナ",
-    "birth_date": "生年月日",
-    "sex": "性別",
-    "relationship": "続柄",
-    "address": "住所",
-    "katagaki": "方書",
-    "postal_code": "郵便番号",
-    "address_code": "住所コード",
-    "honseki": "本籍",
-    "hittousha": "筆頭者",
+    item: FIELD_LABELS[item]
+    for item in (
+        "surname",
+        "given_name",
+        "surname_kana",
+        "given_name_kana",
+        "former_surname",
+        "former_surname_kana",
+        "alias",
+        "alias_kana",
+        "birth_date",
+        "sex",
+        "relationship",
+        "address",
+        "katagaki",
+        "postal_code",
+        "address_code",
+        "honseki",
+        "hittousha",
+    )
 }
 # Characters and place names only: what 4.2.3.2-a lists. Readings, dates, sex and 続柄 are not minor.
 MINOR_ITEMS = frozenset(
@@ -219,12 +224,15 @@ def _write(
     minor_case: MinorCase | None = None,
     changed_items: Sequence[str] = (),
     corrected_rows: Mapping[str, int] | None = None,
+    notification_date: date | None = None,
 ) -> Change:
-    """The change and its 職権記録書; the caller adds the snapshots, then the audit entry (_audit)."""
+    """The change and its 職権記録書; the caller adds the snapshots, then the audit entry (_audit).
+
+    ``notification_date`` is the 戸籍届出・通知日 when the action follows a 戸籍 notice (4.2.0.4-a)."""
     change = Change.objects.create(
         reason=action.value,
         change_date=change_date,
-        notification_date=None,
+        notification_date=notification_date,
         notification_kind="職権",
         made_by=actor,
         made_at=timezone.now(),

@@ -5,7 +5,7 @@ Reads only committed, current snapshots; drafts of other changes are never seen 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -13,7 +13,7 @@ from typing import Any
 from django.utils import timezone
 
 from jumin.domain.errors import Alert, DomainError, refusal
-from jumin.domain.member_order import Member, append_new_members
+from jumin.domain.member_order import Member, append_new_members, first_remaining_member
 from jumin.domain.relationships import Relationship, RelationshipKind, parse_relationship
 from jumin.domain.resident import ResidentStatus
 from jumin.registry.models import Household, Resident, ResidentSnapshot
@@ -199,21 +199,45 @@ def check_dates(*, event_date: date, notification_date: date, event: str) -> lis
     return []
 
 
+HEAD_BY_EX_OFFICIO = "registry.head_by_ex_officio"
+"""The 世帯主 left and one member remains: that member becomes 世帯主 by 職権, with a notice (4.0.4-a)."""
+HEAD_CHANGE_REQUEST = "registry.head_change_request"
+"""The 世帯主 left and two or more remain: a 世帯主変更 is needed, else a 依頼通知 (4.0.4-b, 4.0.5-a)."""
+
+
+def headless_household_alert(
+    order_before: Sequence[str], remaining: Collection[str], *, field: str = "atena_numbers"
+) -> Alert | None:
+    """The one alert, by situation, for a household left without its 世帯主 (standard 4.0.4, 4.0.5-a).
+
+    Every workflow that can leave a household without a head uses it (転出, 死亡, 失踪, 職権消除,
+    転居, 世帯変更, 異動の取消し), so each situation has one code. The notices go to the first
+    remaining member in the order as it stood before the head left."""
+    first = first_remaining_member(order_before, remaining)
+    if first is None:
+        return None
+    if len(remaining) == 1:
+        message = (
+            "世帯主が世帯を離れ、世帯員が1人残ります。世帯主変更が必要です。"
+            f"残る方（宛名番号 {first}）を職権で世帯主とし、世帯主変更通知書を送付してください。"
+        )
+        return Alert(field=field, message=message, code=HEAD_BY_EX_OFFICIO)
+    message = (
+        f"世帯主が世帯を離れ、世帯員が{len(remaining)}人残ります。世帯主変更が必要です。"
+        f"届出がなければ、残る世帯員の先頭（宛名番号 {first}）の方に世帯主変更依頼通知書を送付します。"
+    )
+    return Alert(field=field, message=message, code=HEAD_CHANGE_REQUEST)
+
+
 def head_left_alert(remaining: Sequence[CurrentMember], leavers: Sequence[str]) -> list[Alert]:
     """The head leaves a household that keeps members: it stays without a head (standard 1.1.10-a)
-    until a 世帯主変更 is entered (standard 4.0.4-b); the clerk is told so."""
+    until a 世帯主変更 is entered (standard 4.0.4); the clerk is told so (headless_household_alert)."""
     left = set(leavers)
-    head_leaves = any(m.current.is_head for m in remaining if m.atena_number in left)
-    stays = [m for m in remaining if m.atena_number not in left]
-    if head_leaves and stays:
-        return [
-            Alert(
-                field="relationships",
-                message="世帯主が異動し、元の世帯に世帯主がいなくなります。世帯主変更を処理してください。",
-                code="registry.household_without_head",
-            )
-        ]
-    return []
+    if not any(m.current.is_head for m in remaining if m.atena_number in left):
+        return []
+    order = [m.atena_number for m in remaining]
+    alert = headless_household_alert(order, [n for n in order if n not in left], field="relationships")
+    return [alert] if alert else []
 
 
 def order_member(member: CurrentMember, relationship: Relationship) -> Member:

@@ -1,0 +1,101 @@
+"""Notices addressed to a person (通知書): one A4 page each, rendered like certificates and signed.
+
+Used by the 本人通知 (standard 8.1), the 住民票コード通知票 / 変更通知票 / 修正通知票, the 職権記載等通知書
+and the 世帯主変更依頼通知書. Registered values (names, addresses) are set in IPAmj明朝 and checked for
+unregistered 外字 first, as on certificates; the form's text is in IPAex明朝. No fee, no 発行番号.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from django.template.loader import render_to_string
+from weasyprint import HTML
+
+from jumin.certificates import fonts, rendering, signing
+from jumin.certificates.certifiers import certifier_for
+from jumin.certificates.documents import Line
+from jumin.domain.errors import refusal
+from jumin.domain.wareki import to_wareki
+
+
+@dataclass(frozen=True)
+class NoticeTable:
+    """A table of the notice: a caption, column headings and rows of registered values."""
+
+    caption: str
+    headings: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class NoticeDocument:
+    """One notice: to whom, what it says, and the facts it lists."""
+
+    title: str
+    addressee_address: str
+    addressee_name: str
+    lead: str
+    items: tuple[Line, ...] = ()
+    tables: tuple[NoticeTable, ...] = ()
+    remarks: tuple[str, ...] = field(default=())
+
+
+def registered_texts(notice: NoticeDocument) -> list[str]:
+    """Every value printed in IPAmj明朝 (what the 外字 check looks at)."""
+    texts = [notice.addressee_address, notice.addressee_name, *(line.value for line in notice.items)]
+    for table in notice.tables:
+        texts.extend(value for row in table.rows for value in row)
+    return texts
+
+
+def check_notice_glyphs(notice: NoticeDocument) -> None:
+    """Refuse a notice that would need a glyph the font lacks (as certificates, standard 5.8-a)."""
+    if rendering.unregistered_characters(registered_texts(notice)):
+        raise refusal(
+            "name",
+            "登録されていない外字が含まれているため、正しい字形で印字できません。",
+            "外字を登録してから作成してください（文字の担当へ連絡）。",
+            "certificates.unregistered_gaiji",
+        )
+
+
+def notice_pdf(notice: NoticeDocument, *, issue_date: date, signer: rendering.Signer) -> bytes:
+    """The unsigned PDF of one notice, signed off in print by ``signer`` (title, name, seal)."""
+    html = render_to_string(
+        "certificates/pdf/notice.html",
+        {
+            "notice": notice,
+            "issue_date": to_wareki(issue_date).display(),
+            "signer": signer,
+            "seal_data": base64.b64encode(signer.seal_png).decode("ascii"),
+            "registered_font": fonts.working_font(
+                rendering.registered_font_path(), [*registered_texts(notice), signer.name]
+            ).as_uri(),
+            "text_font": rendering.text_font_path().as_uri(),
+        },
+    )
+    pdf: bytes = HTML(string=html, base_url=str(Path(__file__).parent)).write_pdf(
+        font_config=rendering.shared_font_config()
+    )
+    return pdf
+
+
+def render_notice(notice: NoticeDocument, *, issue_date: date) -> bytes:
+    """The signed PDF of one notice, signed by the certifier of the day (standard 5.6-a)."""
+    check_notice_glyphs(notice)
+    certifier = certifier_for(issue_date)
+    signer = rendering.Signer(
+        title=certifier.printed_title,
+        name=certifier.name,
+        seal_png=bytes(certifier.seal_png),
+        seal_size_mm=float(certifier.seal_size_mm),
+    )
+    return signing.sign_pdf(
+        notice_pdf(notice, issue_date=issue_date, signer=signer),
+        reason=f"{notice.title}の作成",
+        location=f"{certifier.prefecture_name}{certifier.municipality_name}",
+    )

@@ -1,0 +1,193 @@
+"""Notices the clerk prints from a registry change (issue 6 item 1): no fee, addressed to the person.
+
+- 住民票コード通知票 / 変更通知票 / 修正通知票 (standard 20.4.1–20.4.3): the person's current code, and for
+  a change or a correction the code before it;
+- 職権記載等通知書 (4.2.0.1-a): the data of ``registry.selectors_corrections.ex_officio_notice``, which
+  authorises (``resident:view``) and audits the read itself; one PDF per person notified;
+- 世帯主変更依頼通知書 (4.0.4-b, 4.0.5-a): to the first remaining member of a household a committed change
+  left without its 世帯主 (the registry's alert ``registry.head_change_request``).
+
+Each call is one authorised, audited use case; only committed data is read.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from jumin.accounts.authorization import authorize
+from jumin.accounts.permissions import Permission
+from jumin.audit.actions import AuditAction
+from jumin.audit.services import record_event
+from jumin.certificates.documents import Line
+from jumin.certificates.notices import NoticeDocument, NoticeTable, render_notice
+from jumin.domain import recorded_dates
+from jumin.domain.errors import refusal
+from jumin.domain.wareki import to_wareki
+from jumin.registry import certificate_sources
+from jumin.registry.certificate_sources import SourcePerson
+from jumin.registry.selectors_corrections import ex_officio_notice
+
+
+class CodeNoticeKind(StrEnum):
+    """The three 住民票コード notices (standard 20.4.1–20.4.3)."""
+
+    ASSIGNED = "assigned"  # 住民票コード通知票 (出生, 転入 …)
+    CHANGED = "changed"  # 住民票コード変更通知票 (本人の変更請求, 住基法30条の4)
+    CORRECTED = "corrected"  # 住民票コード修正通知票 (職権による修正)
+
+    @property
+    def label(self) -> str:
+        return {
+            CodeNoticeKind.ASSIGNED: "住民票コード通知票",
+            CodeNoticeKind.CHANGED: "住民票コード変更通知票",
+            CodeNoticeKind.CORRECTED: "住民票コード修正通知票",
+        }[self]
+
+
+_CODE_LEADS = {
+    CodeNoticeKind.ASSIGNED: "あなたの住民票に、次のとおり住民票コードを記載しましたので通知します。",
+    CodeNoticeKind.CHANGED: "あなたの請求により、住民票コードを次のとおり変更しましたので通知します。",
+    CodeNoticeKind.CORRECTED: "あなたの住民票コードを、次のとおり職権で修正しましたので通知します。",
+}
+
+
+def _name(person: SourcePerson) -> str:
+    return f"{person.surname}　{person.given_name}".strip("　")
+
+
+def _address(person: SourcePerson) -> str:
+    return f"{person.address}　{person.katagaki}".strip("　")
+
+
+def _print_audit(actor: Any, purpose: str, subject_type: str, subject_id: str, reason: str) -> None:
+    record_event(
+        actor=actor,
+        action=AuditAction.CERTIFICATE_NOTICE_PRINT,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        purpose=purpose,
+        reason=reason,
+    )
+
+
+def print_juminhyo_code_notice(*, actor: Any, purpose: str, atena_number: str, kind: CodeNoticeKind) -> bytes:
+    """One 住民票コード通知票 / 変更通知票 / 修正通知票 for the person (signed PDF)."""
+    atena_number = atena_number.strip()
+    authorize(
+        actor=actor,
+        permission=Permission.CERTIFICATE_NOTICE_PRINT,
+        action=AuditAction.CERTIFICATE_NOTICE_PRINT,
+        purpose=purpose,
+        subject_type="resident",
+        subject_id=atena_number,
+    )
+    with transaction.atomic():
+        person = certificate_sources.people([atena_number])[0]
+        items = [
+            Line("氏名", f"{_name(person)}（{person.surname_kana}　{person.given_name_kana}）"),
+            Line("生年月日", recorded_dates.display(person.birth_date)),
+            Line("住所", _address(person)),
+        ]
+        if kind is not CodeNoticeKind.ASSIGNED:
+            previous = certificate_sources.previous_juminhyo_code(atena_number)
+            if not previous:
+                raise refusal(
+                    "kind",
+                    "この方の住民票コードは変更・修正されていません。",
+                    "住民票コード通知票を選んでください。",
+                    "certificates.juminhyo_code_unchanged",
+                )
+            label = "変更前" if kind is CodeNoticeKind.CHANGED else "修正前"
+            items.append(Line(f"{label}の住民票コード", previous))
+        items.append(Line("住民票コード", person.juminhyo_code))
+        pdf = render_notice(
+            NoticeDocument(
+                title=kind.label,
+                addressee_address=_address(person),
+                addressee_name=_name(person),
+                lead=_CODE_LEADS[kind],
+                items=tuple(items),
+                remarks=("住民票コードは大切に保管してください。",),
+            ),
+            issue_date=timezone.localdate(),
+        )
+        _print_audit(actor, purpose, "resident", atena_number, kind.value)
+    return pdf
+
+
+def print_ex_officio_notice(*, actor: Any, purpose: str, change_id: int) -> bytes:
+    """The 職権記載等通知書 of a committed 職権 change, to the first person, listing every person's items.
+
+    The registry's selector authorises (``resident:view``) and audits the read; printing it is that use.
+    """
+    notice = ex_officio_notice(actor=actor, purpose=purpose, change_id=change_id)
+    if not notice.persons:
+        raise refusal(
+            "change_id", "通知する方がいません。", "異動番号を確認してください。", "certificates.no_notice"
+        )
+    first = notice.persons[0]
+    rows = tuple(
+        (person.name, item.label, item.before, item.after)
+        for person in notice.persons
+        for item in person.items
+    )
+    return render_notice(
+        NoticeDocument(
+            title="職権記載等通知書",
+            addressee_address=f"{first.address}　{first.katagaki}".strip("　"),
+            addressee_name=first.name,
+            lead="住民基本台帳法の規定により、あなたの世帯の住民票を職権で次のとおり記載等しましたので通知します。",
+            items=(
+                Line("記載等の区分", notice.action),
+                Line("根拠", notice.legal_basis),
+                Line("理由", notice.grounds),
+                Line("異動日", notice.change_date),
+                Line("記載等の日", notice.committed_on),
+            ),
+            tables=(NoticeTable("記載等の内容", ("氏名", "項目", "記載等の前", "記載等の後"), rows),)
+            if rows
+            else (),
+        ),
+        issue_date=timezone.localdate(),
+    )
+
+
+def print_head_change_request(*, actor: Any, purpose: str, change_id: int) -> bytes:
+    """The 世帯主変更依頼通知書 to the first remaining member of the household the change left headless."""
+    authorize(
+        actor=actor,
+        permission=Permission.CERTIFICATE_NOTICE_PRINT,
+        action=AuditAction.CERTIFICATE_NOTICE_PRINT,
+        purpose=purpose,
+        subject_type="change",
+        subject_id=str(change_id),
+    )
+    with transaction.atomic():
+        request = certificate_sources.head_change_request(change_id)
+        pdf = render_notice(
+            NoticeDocument(
+                title="世帯主変更依頼通知書",
+                addressee_address=request.address,
+                addressee_name=_name(request.addressee),
+                lead=(
+                    f"{to_wareki(request.change_date).display()}の{request.change_reason}により、"
+                    "あなたの世帯の世帯主が世帯を離れました。世帯主を定め、"
+                    "世帯主変更の届出をしてください（住民基本台帳法第25条：14日以内）。"
+                ),
+                tables=(
+                    NoticeTable(
+                        "世帯に残る方",
+                        ("氏名", "続柄（変更前）"),
+                        tuple((_name(p), p.relationship) for p in request.remaining),
+                    ),
+                ),
+                remarks=("届出がない場合は、職権で世帯主を記載することがあります。",),
+            ),
+            issue_date=timezone.localdate(),
+        )
+        _print_audit(actor, purpose, "change", str(change_id), "head_change_request")
+    return pdf

@@ -1,0 +1,126 @@
+"""What every registry clerk screen does around its one service call (shared by the views_* modules).
+
+A refusal becomes the 403 page (already audited by the service); a DomainError is shown on the
+screen, in full or by its field; alerts the clerk has not acknowledged come back as one checkbox per
+alert, and ticking them and sending again is the audited acknowledgment.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Concatenate, ParamSpec, cast
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from jumin.accounts.authorization import AccessRefused
+from jumin.domain.errors import DomainError
+from jumin.registry.services import DraftRecorded
+from jumin.registry.workflows.acknowledgement import ACKNOWLEDGED_FIELD, UnacknowledgedAlertsError
+
+# The page that shows a draft (仮登録) just entered, whatever the workflow.
+DONE_TEMPLATE = "registry/move_in_done.html"
+
+P = ParamSpec("P")
+View = Callable[Concatenate[HttpRequest, P], HttpResponse]
+
+
+def refused(request: HttpRequest, error: AccessRefused) -> HttpResponse:
+    """The 403 page every registry screen shows for a refusal (already audited by the service)."""
+    return render(request, "registry/refused.html", {"message": error.message}, status=403)
+
+
+def clerk_screen(view: View[P]) -> View[P]:
+    """``login_required``, and a refusal raised anywhere in ``view`` answered by :func:`refused`."""
+
+    @functools.wraps(view)
+    def screen(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except AccessRefused as error:
+            return refused(request, error)
+
+    return cast("View[P]", login_required(screen))
+
+
+def acknowledged(request: HttpRequest) -> list[str]:
+    """The alert codes the clerk ticked on the previous answer of the screen."""
+    return request.POST.getlist(ACKNOWLEDGED_FIELD)
+
+
+def error_text(error: DomainError) -> str:
+    """A DomainError as one line under a form field: the reason, then the remedy."""
+    return f"{error.reason}{error.remedy}"
+
+
+@dataclass
+class Outcome:
+    """Whether the service call inside :func:`shown_on_screen` raised a DomainError."""
+
+    failed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """The call went through: the screen may go on to its result."""
+        return not self.failed
+
+
+# ``shown_on_screen(..., field=ERROR_FIELD)``: the error goes under its own field when the form has it.
+ERROR_FIELD = object()
+
+
+@contextmanager
+def shown_on_screen(
+    context: dict[str, Any],
+    *,
+    form: forms.Form | None = None,
+    field: str | object | None = None,
+    pending_alerts: bool = True,
+) -> Iterator[Outcome]:
+    """Catch the DomainError of the block and put it where the screen shows it.
+
+    Unacknowledged alerts go to ``context["pending_alerts"]`` (unless ``pending_alerts`` is false);
+    any other error goes to ``context["error"]``, or with ``form`` onto the form under ``field``
+    (``None`` for the whole form, :data:`ERROR_FIELD` for the error's own field when the form has
+    it). A refusal passes through to :func:`clerk_screen`.
+    """
+    outcome = Outcome()
+    try:
+        yield outcome
+    except DomainError as error:
+        outcome.failed = True
+        if pending_alerts and isinstance(error, UnacknowledgedAlertsError):
+            context["pending_alerts"] = error.alerts
+        elif form is None:
+            context["error"] = error
+        else:
+            if field is ERROR_FIELD:
+                field = error.field if error.field in form.fields else None
+            form.add_error(field if isinstance(field, str) else None, error_text(error))
+
+
+def enter_draft(
+    request: HttpRequest,
+    form: forms.Form,
+    template: str,
+    submit: Callable[[dict[str, Any]], DraftRecorded],
+    context: dict[str, Any] | None = None,
+    *,
+    pending_alerts: bool = True,
+) -> HttpResponse:
+    """Call the service on a valid POST; show the draft, the pending alerts, or the error in full."""
+    context = {"form": form, **(context or {})}
+    if request.method == "POST" and form.is_valid():
+        try:
+            with shown_on_screen(context, pending_alerts=pending_alerts) as outcome:
+                draft = submit(form.cleaned_data)
+        except AccessRefused as error:
+            return refused(request, error)
+        if outcome.ok:
+            return render(request, DONE_TEMPLATE, {"draft": draft})
+    return render(request, template, context)
