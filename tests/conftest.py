@@ -7,7 +7,8 @@ second factor (docs/security.md), so ``client`` and ``admin_client`` are set up 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck
@@ -15,6 +16,7 @@ from hypothesis import settings as hypothesis_settings
 
 from jumin.accounts.models import User
 from jumin.accounts.permissions import Permission
+from jumin.messaging.testing import STANDARD_NODES, TestFederation
 from tests.helpers.accounts import StaffClient, grant_permissions, log_in, make_user, terminal_client
 
 # Hypothesis's deadline and too_slow health check time the machine, not the code: on a loaded CI machine
@@ -66,3 +68,15 @@ def make_staff(db: None) -> Callable[..., StaffClient]:
         return log_in(client, user, second_factor_verified=second_factor_verified)
 
     return make
+
+
+@pytest.fixture
+def federation(db: None, tmp_path: Path) -> Iterator[TestFederation]:
+    """Six nodes in this process and database (jumin.messaging.testing, docs/network.md): national 00,
+    長崎県 420000 with 佐世保市 422029 and 長崎市 422011, 東京都 130001 with 千代田区 131016; full mesh.
+
+    ``federation.acting_as(ref)`` runs code as a node; ``federation.pump()`` delivers every message.
+    (tests/messaging has its own ``federation`` fixture: two nodes over real TLS.)
+    """
+    with TestFederation(tmp_path / "federation", STANDARD_NODES) as fed:
+        yield fed

@@ -7,9 +7,11 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -141,6 +143,29 @@ def health_as(home: Path, caller: str, target: str, port: int) -> dict[str, str]
     return body
 
 
+def count_rows(home: Path, name: str, table: str, where: str = "1") -> int:
+    """Rows of one node's SQLite database (read-only; the node keeps running)."""
+    database = home / "var" / "demo" / name.replace(":", "-") / "jumin.sqlite3"
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30) as connection:
+        return int(connection.execute(f"SELECT COUNT(*) FROM {table} WHERE {where}").fetchone()[0])  # noqa: S608
+
+
+def wait_for_identity_chain(home: Path) -> tuple[int, int, int]:
+    """The CS files' current residents, then the prefecture's and the national node's records, once the
+    initial load's notices went through municipality → 長崎県 → national (or the deadline passed)."""
+    current = sum(
+        count_rows(home, name, "jukinet_cs_csidentity", "removed = 0")
+        for name in ("municipality:422029", "municipality:422011")
+    )
+    deadline = time.monotonic() + 300
+    while True:
+        prefecture = count_rows(home, "prefecture:420000", "jukinet_prefecture_identityrecord")
+        national = count_rows(home, "national:00", "jukinet_national_identityrecord")
+        if national >= current or time.monotonic() > deadline:
+            return current, prefecture, national
+        time.sleep(1)
+
+
 def test_the_federation_starts_links_every_node_and_stops_on_ctrl_c_then_restarts_idempotently(
     tmp_path: Path,
 ) -> None:
@@ -161,6 +186,11 @@ def test_the_federation_starts_links_every_node_and_stops_on_ctrl_c_then_restart
             assert f"{b} → {a} OK applied" in first.text
         assert first.text.count("パスワード: 初回に表示済み") == 0
         assert first.text.count("人を登録しました") == 2  # synthetic residents in each municipality only
+        # The CS initial load's 本人確認情報 reached 長崎県 and the national node through the real chain.
+        current, prefecture, national = wait_for_identity_chain(tmp_path)
+        assert current > 0
+        assert (prefecture, national) == (current, current)
+        assert count_rows(tmp_path, "prefecture:420000", "jukinet_prefecture_refusedupdate") == 0
         assert first.stop(signal.SIGINT) == 0
     finally:
         first.cleanup()

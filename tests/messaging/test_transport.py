@@ -62,6 +62,8 @@ def queue_by_hand(envelope: Envelope, node: LocalNode) -> None:
     """An outbox row that enqueue() would never write (to provoke the receiver's refusals)."""
     OutboxMessage.objects.create(
         message_id=envelope.id,
+        sender_kind=node.ref.kind,
+        sender_code=node.ref.code,
         receiver_kind="prefecture",
         receiver_code="420000",
         type=TEST_TYPE,

@@ -132,7 +132,7 @@ def test_part_of_a_household_forms_a_new_household_and_the_head_leaving_is_alert
     assert draft.household_number != family.household_number
     assert [a.code for a in draft.alerts] == ["registry.head_by_ex_officio"]
     assert set(draft.atena_numbers) == {head, child}
-    # The remaining wife gets no new snapshot: her household data does not change.
+    # The remaining wife gets no snapshot in the move itself.
     assert not ResidentSnapshot.objects.filter(
         change_id=draft.change_id, resident__atena_number=wife
     ).exists()
@@ -141,11 +141,15 @@ def test_part_of_a_household_forms_a_new_household_and_the_head_leaving_is_alert
     assert new_head.household.number == new_child.household.number == draft.household_number
     assert (new_head.is_head, new_head.relationship, new_head.member_order) == (True, "世帯主", 1)
     assert (new_child.is_head, new_child.relationship, new_child.member_order) == (False, "子", 2)
-    assert (stayed.history_no, stayed.household.number, stayed.address) == (
-        1,
+    # She is the one member left: she became 世帯主 by 職権 with the move (standard 4.0.4-a), in
+    # a change of her own; her address and household stay.
+    assert (stayed.history_no, stayed.household.number, stayed.address, stayed.is_head) == (
+        2,
         family.household_number,
         family_move_in().address.address,
+        True,
     )
+    assert stayed.change.follows_id == draft.change_id
 
 
 def test_a_member_without_the_head_moving_alone_raises_no_head_alert(

@@ -24,8 +24,11 @@ pytestmark = pytest.mark.django_db
 # locks and last 履歴番号 in one statement each, 3 住民票コード from the pool (a random probe may wrap
 # around), one UPDATE each for snapshots and people, search keys in 3 statements, 3 outbox events,
 # lock release, audit. Before the batching (November 2026) the two took 33 and 59.
+# The 市町村CS update in the same transaction (registry/cs_link.py, P3 counts it) adds at most 6: the
+# maker's login name (操作者ID), the persons' CS rows under lock, one INSERT each for the versions, the
+# new current rows and the waiting notices (送信待ち), and one for the CS未連携 list.
 RECORD_MOVE_IN_BUDGET = 31
-COMMIT_BUDGET = 44
+COMMIT_BUDGET = 50
 
 
 def test_a_three_person_move_in_stays_within_its_statement_budget(

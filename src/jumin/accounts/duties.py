@@ -85,6 +85,29 @@ DUTIES: dict[str, Duty] = {
         _duty("network_monitor", "連携監視事務", P.NETWORK_MONITOR),
         # Re-queuing or retiring a set-aside message changes what reaches another node: a duty of its own.
         _duty("network_operate", "連携運用事務", P.NETWORK_MONITOR, P.NETWORK_OPERATE),
+        # 全国サーバ・個人番号カード管理システム operators (docs/jukinet-national.md).
+        _duty("national_monitor", "全国サーバ監視事務", P.NATIONAL_MONITOR),
+        _duty("national_card", "個人番号カード管理事務", P.NATIONAL_MONITOR, P.NATIONAL_CARD_MANAGE),
+        # 都道府県サーバ staff (docs/prefecture.md): update monitor and statistics; the temporary
+        # 個人番号 of a 国外転出者 is a duty of its own (system.md F21b).
+        _duty("prefecture_server", "都道府県サーバ運用事務", P.PREFECTURE_MONITOR, P.PREFECTURE_STATISTICS),
+        _duty(
+            "prefecture_fuhyo_number", "附票個人番号取得事務", P.PREFECTURE_MONITOR, P.PREFECTURE_FUHYO_NUMBER
+        ),
+        # 都道府県 提供・移転 terminals and 開示 (docs/prefecture.md): P4 業務端末, P3 代表端末, P5 端末機.
+        _duty("provision_terminal", "業務端末操作者", P.PROVISION_PROVIDE),
+        _duty("provision_bulk", "代表端末操作者", P.PROVISION_BULK, P.OUTPUT_BULK_REQUEST),
+        _duty("provision_disclosure", "開示担当", P.PROVISION_DISCLOSURE),
+        _duty("provision_admin", "提供先管理・統計事務", P.PROVISION_BODY_MANAGE, P.PROVISION_STATISTICS),
+        # 統合端末 (M4) operators of the 市町村CS (docs/jukinet.md); only on a biometric-only CS terminal.
+        _duty(
+            "cs_operator",
+            "統合端末操作者",
+            P.CS_SEARCH,
+            P.CS_IDENTITY_CHECK,
+            P.CS_CONSISTENCY,
+            P.CS_CARD,
+        ),
         # Roles (役割): approvals and administration.
         _duty("section_head", "所属長", P.STAFF_GRANT_REQUEST, P.OUTPUT_MEDIA_SECTION_APPROVE, is_role=True),
         _duty(

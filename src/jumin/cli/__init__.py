@@ -169,6 +169,10 @@ def build_parser() -> argparse.ArgumentParser:
     from jumin.cli import certificates as certificates_cli  # `certificates verify FILE`
 
     certificates_cli.add_parsers(sub)
+
+    from jumin.cli import cs as cs_cli  # `cs send-pending|consistency|issue-card|load|fetch-codes`
+
+    cs_cli.add_parsers(sub)
     return parser
 
 

@@ -13,6 +13,8 @@ from django.conf import settings
 
 from jumin.accounts.models import User
 from jumin.cli.demo_staff import ProvisionedStaff, provision_staff
+from jumin.domain.checkdigits import check_digit_for
+from jumin.jukinet.common.notice import RESIDENT_CODE_RULE
 from jumin.population import write_population
 from jumin.registry import numbering
 from jumin.registry.importer import import_population
@@ -46,7 +48,8 @@ def seed_residents(municipality: str, residents: int) -> int:
 
 
 def ensure_code_pool() -> int:
-    """Fill an empty pool with random 住民票コード, none already assigned (format-only rule, A.5)."""
+    """Fill an empty pool with random 住民票コード, none already assigned, with the federation's check
+    digit (jukinet.common.notice.RESIDENT_CODE_RULE) so that the CS accepts them."""
     _require_demo()
     if JuminhyoCodePool.objects.filter(taken_at__isnull=True).exists():
         return 0
@@ -54,7 +57,8 @@ def ensure_code_pool() -> int:
     used |= set(JuminhyoCodePool.objects.values_list("code", flat=True))
     codes: set[str] = set()
     while len(codes) < POOL_SIZE:
-        code = f"{secrets.randbelow(10**11):011d}"
+        base = f"{secrets.randbelow(10**10):010d}"
+        code = base + check_digit_for("juminhyo", base, juminhyo_rule=RESIDENT_CODE_RULE)
         if code not in used:
             codes.add(code)
     return numbering.load_code_pool(sorted(codes))

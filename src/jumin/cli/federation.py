@@ -379,6 +379,8 @@ def setup_node(residents: int) -> int:
         clerks.append(
             provision_staff(admin=admin_user, username=username, name=name, staff_number=number, duty=duty)
         )
+    if municipality:
+        _load_cs_file()
     _print_admin(admin)
     for clerk in clerks:
         print(
@@ -386,6 +388,30 @@ def setup_node(residents: int) -> int:
             f"  TOTP秘密鍵: {clerk.totp_secret}"
         )
     return 0
+
+
+BATCH_OPERATOR = ("batch", "バッチ 運用", "DEMO-B01", "registry_batch")
+
+
+def _load_cs_file() -> None:
+    """Build the CS file from the registry and queue its notices to 長崎県 (the 初期ロード).
+
+    Records already in the CS file and unchanged send nothing, so a restart queues nothing new; the
+    running ``jumin serve`` then carries the notices on to the prefecture and the national node.
+    """
+    from jumin.accounts.models import User
+    from jumin.cli.demo_staff import provision_staff
+    from jumin.registry.cs_link import load_all
+
+    username, name, number, duty = BATCH_OPERATOR
+    operator = User.objects.filter(username=username).first()
+    if operator is None:
+        admin_user = User.objects.get(username="admin")
+        operator = provision_staff(
+            admin=admin_user, username=username, name=name, staff_number=number, duty=duty
+        ).user
+    taken, unlinked = load_all(actor=operator, purpose=duty, notify=True)
+    print(f"CS本人確認情報: {taken:,}件（CS未連携 {unlinked:,}件）。")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from django.conf import settings
@@ -17,6 +20,8 @@ from jumin.messaging.identity import LocalNode, create_ca, init_node, load_node
 
 _lock = threading.Lock()
 _cache: dict[tuple[str, int], LocalNode] = {}
+# Set only by the in-process test federation (jumin.messaging.testing): which node "this" node is.
+_acting_as: ContextVar[LocalNode | None] = ContextVar("jumin_messaging_acting_as", default=None)
 
 
 def _int(name: str, default: int) -> int:
@@ -102,7 +107,11 @@ def local_node() -> LocalNode:
 
     In demo and test mode a missing node directory is created on first use with a private CA of its
     own (like the audit and 個人番号 keys); outside demo mode it must exist (`jumin node init`).
+    Inside ``acting_as(node)`` it is that node instead.
     """
+    override = _acting_as.get()
+    if override is not None:
+        return override
     directory = node_dir()
     with _lock:
         if not (directory / "node.json").exists() and getattr(settings, "JUMIN_DEMO", False):
@@ -117,3 +126,13 @@ def local_node() -> LocalNode:
             _cache.clear()
             _cache[key] = node
         return node
+
+
+@contextmanager
+def acting_as(node: LocalNode) -> Iterator[LocalNode]:
+    """Within the block, ``local_node()`` is ``node`` (nestable; for the in-process test federation)."""
+    token = _acting_as.set(node)
+    try:
+        yield node
+    finally:
+        _acting_as.reset(token)

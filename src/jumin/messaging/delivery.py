@@ -14,8 +14,10 @@ import json
 import logging
 import os
 import socket
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -23,7 +25,7 @@ from django.utils import timezone
 
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.messaging import conf
-from jumin.messaging.envelope import Reason
+from jumin.messaging.envelope import MAX_BATCH_BYTES, Reason
 from jumin.messaging.identity import LocalNode, Peer
 from jumin.messaging.messages import RESEND_REQUEST
 from jumin.messaging.models import InboxMessage, InboxStream, OutboxMessage, PeerLink
@@ -33,12 +35,15 @@ from jumin.messaging.services import (
     control_envelope,
     missing_seqs,
     record_resend_request,
+    signed_token,
 )
 from jumin.messaging.tls import PeerResponse, PeerUnreachable, client_context, post
 
 logger = logging.getLogger("jumin.messaging")
 
 INBOX_PATH = "/node/inbox"
+BATCH_PATH = "/node/inbox/batch"
+BATCH_OVERHEAD = 16  # {"tokens": [ ... ]}
 DELIVERED_STATUSES = frozenset({"applied", "stored", "duplicate"})
 # Refusals that say "fix the configuration" (keys, peer lists): the link backs off, messages wait.
 LINK_REASONS = frozenset({Reason.UNKNOWN_PEER, Reason.SIGNATURE})
@@ -153,44 +158,139 @@ def _refused(row: OutboxMessage, reason: str, detail: str, now: datetime, *, per
     return poison
 
 
-def _deliver_to(node: LocalNode, peer: Peer, now: datetime, report: DeliveryReport) -> None:
-    context = client_context(node.files)
+def settle(
+    row: OutboxMessage,
+    response: PeerResponse,
+    now: datetime,
+    report: DeliveryReport,
+    *,
+    link_is_final: bool = False,
+) -> str:
+    """Record the receiver's answer to one message: ``delivered``, ``retried``, ``poisoned`` or ``link``.
+
+    ``link`` (a signature or unknown-peer refusal) records nothing: the link backs off and the message
+    keeps its place, unless ``link_is_final`` (the in-process test federation) sets it aside at once.
+    """
+    status, reason = response.body.get("status"), str(response.body.get("reason", ""))
+    detail = str(response.body.get("detail", ""))[:150]
+    if response.status in (200, 202) and status in DELIVERED_STATUSES:
+        _delivered(row, response, now)
+        report.delivered += 1
+        return "delivered"
+    if status == "refused" and reason in LINK_REASONS and not link_is_final:
+        return "link"
+    permanent = status == "refused" and reason not in Reason.RETRYABLE
+    if _refused(row, reason or f"http_{response.status}", detail, now, permanent=permanent):
+        report.poisoned += 1
+        return "poisoned"
+    report.retried += 1
+    return "retried"
+
+
+def _due_rows(node: LocalNode, peer: Peer, now: datetime) -> list[OutboxMessage]:
+    """This round's messages for ``peer``, oldest first; a subject in backoff holds back its later ones."""
     rows = OutboxMessage.objects.filter(
-        receiver_kind=peer.ref.kind, receiver_code=peer.ref.code, status=OutboxMessage.Status.PENDING
+        sender_kind=node.ref.kind,
+        sender_code=node.ref.code,
+        receiver_kind=peer.ref.kind,
+        receiver_code=peer.ref.code,
+        status=OutboxMessage.Status.PENDING,
     ).order_by("id")[: conf.batch_size()]
     waiting: set[str] = set()  # subjects with an earlier message still due later: keep their order
-    reached = False
+    due = []
     for row in rows:
         if row.subject_key in waiting:
             continue
         if row.next_attempt_at > now:
             waiting.add(row.subject_key)
             continue
-        try:
-            response = post(peer, INBOX_PATH, row.token.encode("ascii"), context)
-        except PeerUnreachable as error:
-            _link_failed(peer, error.reason, now)
-            report.unreachable.append(str(peer.ref))
+        due.append(row)
+    return due
+
+
+def _chunks(rows: list[OutboxMessage]) -> Iterator[list[tuple[OutboxMessage, str]]]:
+    """The rows with their unsealed tokens, in order, cut so that each batch body stays under the limit."""
+    chunk: list[tuple[OutboxMessage, str]] = []
+    size = BATCH_OVERHEAD
+    for row in rows:
+        token = signed_token(row)
+        if chunk and size + len(token) + 3 > MAX_BATCH_BYTES:
+            yield chunk
+            chunk, size = [], BATCH_OVERHEAD
+        chunk.append((row, token))
+        size += len(token) + 3  # quotes and comma
+    if chunk:
+        yield chunk
+
+
+def _deliver_to(node: LocalNode, peer: Peer, now: datetime, report: DeliveryReport) -> None:
+    context = client_context(node.files)
+    for chunk in _chunks(_due_rows(node, peer, now)):
+        if not _send_batch(peer, chunk, context, now, report):
             return
-        status, reason = response.body.get("status"), str(response.body.get("reason", ""))
+
+
+def _link_lost(peer: Peer, reason: str, now: datetime, report: DeliveryReport) -> bool:
+    _link_failed(peer, reason, now)
+    report.unreachable.append(str(peer.ref))
+    return False
+
+
+def _send_batch(
+    peer: Peer, chunk: list[tuple[OutboxMessage, str]], context: Any, now: datetime, report: DeliveryReport
+) -> bool:
+    """POST one batch and record every receipt in one transaction; False if the link is down."""
+    body = json.dumps({"tokens": [token for _, token in chunk]}).encode("ascii")
+    try:
+        response = post(
+            peer, BATCH_PATH, body, context, max_response=MAX_BATCH_BYTES, content_type="application/json"
+        )
+    except PeerUnreachable as error:
+        return _link_lost(peer, error.reason, now, report)
+    receipts = response.body.get("receipts")
+    if response.status != 200 or not isinstance(receipts, list) or len(receipts) != len(chunk):
+        reason = str(response.body.get("reason", ""))
+        if reason in LINK_REASONS:
+            return _link_lost(peer, f"refused: {reason}", now, report)
+        # A peer without the batch endpoint (404), or a batch it will not take: one message at a time.
+        return _send_singly(peer, chunk, context, now, report)
+    link_refusal = ""
+    with transaction.atomic():  # one commit for the whole batch's outcomes; nothing is lost if killed
+        for index, ((row, _), receipt) in enumerate(zip(chunk, receipts, strict=True)):
+            answer = PeerResponse(200, receipt if isinstance(receipt, dict) else {})
+            if index == 0 and answer.body.get("reason") not in LINK_REASONS:
+                _link_succeeded(peer, now)
+            if settle(row, answer, now, report) == "link":
+                link_refusal = str(answer.body.get("reason", ""))
+                break
+    if link_refusal:
+        return _link_lost(peer, f"refused: {link_refusal}", now, report)
+    return True
+
+
+def _send_singly(
+    peer: Peer, chunk: list[tuple[OutboxMessage, str]], context: Any, now: datetime, report: DeliveryReport
+) -> bool:
+    """POST each message to ``/node/inbox``; False if the link is down."""
+    waiting: set[str] = set()
+    reached = False
+    for row, token in chunk:
+        if row.subject_key in waiting:
+            continue
+        try:
+            response = post(peer, INBOX_PATH, token.encode("ascii"), context)
+        except PeerUnreachable as error:
+            return _link_lost(peer, error.reason, now, report)
+        reason = str(response.body.get("reason", ""))
         if not reached and reason not in LINK_REASONS:
             _link_succeeded(peer, now)
             reached = True
-        detail = str(response.body.get("detail", ""))[:150]
-        if response.status in (200, 202) and status in DELIVERED_STATUSES:
-            _delivered(row, response, now)
-            report.delivered += 1
-        elif status == "refused" and reason in LINK_REASONS:
-            _link_failed(peer, f"refused: {reason}", now)
-            report.unreachable.append(str(peer.ref))
-            return
-        else:
-            permanent = status == "refused" and reason not in Reason.RETRYABLE
-            if _refused(row, reason or f"http_{response.status}", detail, now, permanent=permanent):
-                report.poisoned += 1
-            else:
-                report.retried += 1
-                waiting.add(row.subject_key)
+        outcome = settle(row, response, now, report)
+        if outcome == "link":
+            return _link_lost(peer, f"refused: {reason}", now, report)
+        if outcome == "retried":
+            waiting.add(row.subject_key)
+    return True
 
 
 def deliver_due(
@@ -220,12 +320,17 @@ def request_missing(node: LocalNode | None = None, *, now: datetime | None = Non
     now = now or timezone.now()
     context = None
     sent = 0
-    held = InboxMessage.objects.filter(status=InboxMessage.Status.HELD).values_list(
-        "sender_kind", "sender_code", "subject_key"
-    )
+    local = node.ref
+    held = InboxMessage.objects.filter(
+        receiver_kind=local.kind, receiver_code=local.code, status=InboxMessage.Status.HELD
+    ).values_list("sender_kind", "sender_code", "subject_key")
     for sender_kind, sender_code, subject in sorted(set(held)):
         stream = InboxStream.objects.get(
-            sender_kind=sender_kind, sender_code=sender_code, subject_key=subject
+            receiver_kind=local.kind,
+            receiver_code=local.code,
+            sender_kind=sender_kind,
+            sender_code=sender_code,
+            subject_key=subject,
         )
         if stream.resend_requested_at and now < stream.resend_requested_at + backoff(stream.resend_requests):
             continue

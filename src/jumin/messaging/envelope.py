@@ -36,6 +36,7 @@ NODE_KINDS = ("municipality", "prefecture", "national")
 SCHEMA_VERSIONS = frozenset({1})
 CURRENT_SCHEMA = 1
 MAX_TOKEN_BYTES = 1_048_576  # one MiB: a message carries one subject's change, never a bulk file
+MAX_BATCH_BYTES = 4 * MAX_TOKEN_BYTES  # one POST /node/inbox/batch body (several messages)
 CONTROL_PREFIX = "messaging."
 CONTROL_SUBJECT = "control"
 HEADER = {"alg": "EdDSA", "cty": "jumin-envelope", "typ": "JOSE"}
@@ -214,15 +215,15 @@ def token_digest(token: str | bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _split(token: str | bytes) -> tuple[str, str, str]:
+def _split(token: str | bytes, max_bytes: int = MAX_TOKEN_BYTES) -> tuple[str, str, str]:
     if isinstance(token, bytes):
-        if len(token) > MAX_TOKEN_BYTES:
+        if len(token) > max_bytes:
             raise EnvelopeRefused(Reason.SCHEMA, "メッセージが大きすぎます。")
         try:
             token = token.decode("ascii")
         except UnicodeDecodeError:
             raise EnvelopeRefused(Reason.SCHEMA, "JWSはASCII文字列でなければなりません。") from None
-    if len(token) > MAX_TOKEN_BYTES:
+    if len(token) > max_bytes:
         raise EnvelopeRefused(Reason.SCHEMA, "メッセージが大きすぎます。")
     parts = token.strip().split(".")
     if len(parts) != 3 or not all(parts):
@@ -240,9 +241,9 @@ def _json_object(data: bytes, what: str) -> dict[str, Any]:
     return value
 
 
-def header_key_id(token: str | bytes) -> str:
+def header_key_id(token: str | bytes, max_bytes: int = MAX_TOKEN_BYTES) -> str:
     """The ``kid`` of a token's protected header, after checking the header is exactly Jumin's."""
-    header_part, _, _ = _split(token)
+    header_part, _, _ = _split(token, max_bytes)
     header = _json_object(_unb64(header_part), "JWSヘッダ")
     if set(header) != {*HEADER, "kid"} or any(header[name] != value for name, value in HEADER.items()):
         # Refusing every other header closes alg=none and algorithm-confusion attacks.
@@ -253,14 +254,17 @@ def header_key_id(token: str | bytes) -> str:
     return kid
 
 
-def open_envelope(token: str | bytes, keys: Mapping[str, Ed25519PublicKey]) -> Envelope:
+def open_envelope(
+    token: str | bytes, keys: Mapping[str, Ed25519PublicKey], *, max_bytes: int = MAX_TOKEN_BYTES
+) -> Envelope:
     """Verify a compact JWS against the sender's keys (by ``kid``), then parse and check the envelope.
 
     The signature is checked before the payload is parsed, so nothing unsigned is ever interpreted.
+    ``max_bytes`` is 1 MiB for messages; queries and answers allow more (``queries.MAX_QUERY_BYTES``).
     Raises ``EnvelopeRefused`` with reason ``schema`` or ``signature``.
     """
-    header_part, payload_part, signature_part = _split(token)
-    kid = header_key_id(token)
+    header_part, payload_part, signature_part = _split(token, max_bytes)
+    kid = header_key_id(token, max_bytes)
     public = keys.get(kid)
     if public is None:
         raise EnvelopeRefused(Reason.SIGNATURE, "署名鍵が送信元ノードの登録鍵にありません。")
@@ -271,9 +275,9 @@ def open_envelope(token: str | bytes, keys: Mapping[str, Ed25519PublicKey]) -> E
     return envelope_from_dict(_json_object(_unb64(payload_part), "エンベロープ"))
 
 
-def decode_verified(token: str) -> Envelope:
+def decode_verified(token: str, max_bytes: int = MAX_TOKEN_BYTES) -> Envelope:
     """Parse a token this node already verified and stored (inbox/outbox); no signature check."""
-    _, payload_part, _ = _split(token)
+    _, payload_part, _ = _split(token, max_bytes)
     return envelope_from_dict(_json_object(_unb64(payload_part), "エンベロープ"))
 
 

@@ -3,10 +3,14 @@
 Apps register their types in their ``messages.py`` (imported from ``AppConfig.ready``). A handler
 runs inside the inbox transaction, after de-duplication and in 更新順番号 order, so it runs at most
 once per message; it must still be idempotent in its effects (a restored backup may re-apply).
+
+Query types (``register_query``) are synchronous questions to another node (本人確認, 照会, …): the
+answerer runs on the asked node inside a transaction and returns the answer payload; nothing is queued.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +19,7 @@ from jumin.messaging.envelope import Envelope
 
 Validator = Callable[[dict[str, Any]], None]
 Handler = Callable[[Envelope], None]
+Answerer = Callable[[Envelope], dict[str, Any]]
 
 
 class HandlerRefused(Exception):  # noqa: N818 (an outcome: the message can never be applied)
@@ -48,3 +53,42 @@ def unregister(name: str) -> None:
 def lookup(name: str) -> MessageType | None:
     """The registered type, or None."""
     return _registry.get(name)
+
+
+@dataclass(frozen=True)
+class QueryType:
+    """A registered query: ``validate`` checks the question, ``validate_answer`` the answer (both raise
+    DomainError); ``answer`` computes the answer payload on the asked node (DomainError = refusal)."""
+
+    name: str
+    validate: Validator
+    validate_answer: Validator
+    answer: Answerer
+
+
+_queries: dict[str, QueryType] = {}
+_QUERY_NAME = re.compile(r"(?=.{3,57}$)[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
+
+
+def register_query(
+    name: str, *, validate: Validator, validate_answer: Validator, answer: Answerer
+) -> QueryType:
+    """Register (or replace) a query type. Names starting with ``messaging.`` are reserved."""
+    if name.startswith("messaging."):
+        raise ValueError("query types named messaging.* are reserved for the messaging app")
+    if not _QUERY_NAME.fullmatch(name):
+        # The answer's type is ``<name>.answer``, which must still be a valid (≤ 64) envelope type.
+        raise ValueError("a query type is a dotted lower-case name of at most 57 characters")
+    query_type = QueryType(name=name, validate=validate, validate_answer=validate_answer, answer=answer)
+    _queries[name] = query_type
+    return query_type
+
+
+def unregister_query(name: str) -> None:
+    """Forget a query type (tests register their own)."""
+    _queries.pop(name, None)
+
+
+def lookup_query(name: str) -> QueryType | None:
+    """The registered query type, or None."""
+    return _queries.get(name)

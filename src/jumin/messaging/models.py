@@ -2,13 +2,50 @@
 
 The signed token is stored as sent or received, so what was delivered can always be shown and
 re-verified; payloads live only inside it. Subject keys are opaque internal ids, never personal data.
+
+Every row names the local end too (the outbox its sender, the inbox its receiver) so that several nodes
+can share one database in the in-process test federation (``jumin.messaging.testing``); each node only
+ever reads its own rows. Migration 0003 fills the local end of rows written before from their tokens.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.db import models
+
+from jumin.crypto.fields import EncryptedSecretField
+from jumin.crypto.sealed import SecretText, is_sealed
+
+OUTBOX_SEAL_PURPOSE = "messaging.outbox.token"
+INBOX_SEAL_PURPOSE = "messaging.inbox.token"
+
+
+class SealedTokenField(EncryptedSecretField):
+    """A signed token sealed at rest (AES-256-GCM, the node's data keys; docs/network.md "Tokens at rest").
+
+    Business payloads carry 個人番号 and the tokens are kept for years, so the column holds
+    ``s1:<key id>:<ciphertext>``; the model gives back the exact signed text (a ``SecretText``, whose
+    ``repr`` hides it). A value without the ``s1:`` prefix is a token stored before sealing: it is read
+    as it is and sealed when the row is saved again or the keys are rotated. A text column: a token may
+    be up to 1 MiB.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", None)
+        kwargs.setdefault("blank", False)
+        super().__init__(*args, **kwargs)
+
+    def get_internal_type(self) -> str:
+        return "TextField"
+
+    def _check_max_length_attribute(self, **kwargs: Any) -> list[Any]:
+        return []  # a text column: no length
+
+    def _from_stored(self, value: str | None) -> Any:
+        if value and not is_sealed(value):
+            return SecretText(value)  # written before sealing: plain JWS text
+        return super()._from_stored(value)
 
 
 class OutboxMessage(models.Model):
@@ -21,13 +58,15 @@ class OutboxMessage(models.Model):
         RETIRED = "retired", "取下げ"  # an operator retired it from 隔離; never sent again
 
     message_id = models.UUIDField("メッセージID", unique=True)
+    sender_kind = models.CharField("送信元種別", max_length=16, default="")
+    sender_code = models.CharField("送信元コード", max_length=6, default="")
     receiver_kind = models.CharField("宛先種別", max_length=16)
     receiver_code = models.CharField("宛先コード", max_length=6)
     type = models.CharField("種類", max_length=64)
     subject_key = models.CharField("対象キー", max_length=64)
     seq = models.BigIntegerField("更新順番号")
     created_at = models.DateTimeField("作成日時")
-    token = models.TextField("署名済みメッセージ（JWS）")
+    token = SealedTokenField("署名済みメッセージ（JWS、暗号化）", purpose=OUTBOX_SEAL_PURPOSE)
     status = models.CharField("状態", max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField("試行回数", default=0)
     next_attempt_at = models.DateTimeField("次回送信日時")
@@ -40,13 +79,14 @@ class OutboxMessage(models.Model):
         verbose_name = "送信メッセージ"
         constraints: ClassVar = [
             models.UniqueConstraint(
-                fields=["receiver_kind", "receiver_code", "subject_key", "seq"],
-                name="messaging_outbox_stream_seq",
+                fields=["sender_kind", "sender_code", "receiver_kind", "receiver_code", "subject_key", "seq"],
+                name="messaging_outbox_stream_seq2",
             )
         ]
         indexes: ClassVar = [
             models.Index(
-                fields=["receiver_kind", "receiver_code", "status", "id"], name="messaging_outbox_queue"
+                fields=["sender_kind", "sender_code", "receiver_kind", "receiver_code", "status", "id"],
+                name="messaging_outbox_queue2",
             ),
         ]
 
@@ -55,8 +95,10 @@ class OutboxMessage(models.Model):
 
 
 class OutboxSequence(models.Model):
-    """The last 更新順番号 allocated for one (receiver, subject) stream."""
+    """The last 更新順番号 allocated for one (sender, receiver, subject) stream."""
 
+    sender_kind = models.CharField(max_length=16, default="")
+    sender_code = models.CharField(max_length=6, default="")
     receiver_kind = models.CharField(max_length=16)
     receiver_code = models.CharField(max_length=6)
     subject_key = models.CharField(max_length=64)
@@ -65,13 +107,14 @@ class OutboxSequence(models.Model):
     class Meta:
         constraints: ClassVar = [
             models.UniqueConstraint(
-                fields=["receiver_kind", "receiver_code", "subject_key"],
-                name="messaging_outbox_sequence_stream",
+                fields=["sender_kind", "sender_code", "receiver_kind", "receiver_code", "subject_key"],
+                name="messaging_outbox_sequence_stream2",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.receiver_kind}:{self.receiver_code} {self.subject_key} {self.last_seq}"
+        stream = f"{self.sender_kind}:{self.sender_code} → {self.receiver_kind}:{self.receiver_code}"
+        return f"{stream} {self.subject_key} {self.last_seq}"
 
 
 class InboxMessage(models.Model):
@@ -86,12 +129,14 @@ class InboxMessage(models.Model):
     message_id = models.UUIDField("メッセージID", unique=True)
     sender_kind = models.CharField("送信元種別", max_length=16)
     sender_code = models.CharField("送信元コード", max_length=6)
+    receiver_kind = models.CharField("宛先種別", max_length=16, default="")
+    receiver_code = models.CharField("宛先コード", max_length=6, default="")
     type = models.CharField("種類", max_length=64)
     subject_key = models.CharField("対象キー", max_length=64)
     seq = models.BigIntegerField("更新順番号")
     created_at = models.DateTimeField("作成日時（送信元）")
     received_at = models.DateTimeField("受信日時")
-    token = models.TextField("署名済みメッセージ（JWS）")
+    token = SealedTokenField("署名済みメッセージ（JWS、暗号化）", purpose=INBOX_SEAL_PURPOSE)
     token_digest = models.CharField("メッセージのSHA-256", max_length=64)
     status = models.CharField("状態", max_length=16, choices=Status.choices, default=Status.HELD)
     attempts = models.PositiveIntegerField("適用試行回数", default=0)
@@ -102,13 +147,16 @@ class InboxMessage(models.Model):
         verbose_name = "受信メッセージ"
         constraints: ClassVar = [
             models.UniqueConstraint(
-                fields=["sender_kind", "sender_code", "subject_key", "seq"],
+                fields=["receiver_kind", "receiver_code", "sender_kind", "sender_code", "subject_key", "seq"],
                 condition=models.Q(seq__gt=0),
-                name="messaging_inbox_stream_seq",
+                name="messaging_inbox_stream_seq2",
             )
         ]
         indexes: ClassVar = [
-            models.Index(fields=["sender_kind", "sender_code", "status"], name="messaging_inbox_queue"),
+            models.Index(
+                fields=["receiver_kind", "receiver_code", "sender_kind", "sender_code", "status"],
+                name="messaging_inbox_queue2",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -116,8 +164,10 @@ class InboxMessage(models.Model):
 
 
 class InboxStream(models.Model):
-    """Per (sender, subject): the last applied 更新順番号 and when missing ones were last re-requested."""
+    """Per (receiver, sender, subject): the last applied 更新順番号 and when gaps were last re-requested."""
 
+    receiver_kind = models.CharField(max_length=16, default="")
+    receiver_code = models.CharField(max_length=6, default="")
     sender_kind = models.CharField(max_length=16)
     sender_code = models.CharField(max_length=6)
     subject_key = models.CharField(max_length=64)
@@ -128,7 +178,8 @@ class InboxStream(models.Model):
     class Meta:
         constraints: ClassVar = [
             models.UniqueConstraint(
-                fields=["sender_kind", "sender_code", "subject_key"], name="messaging_inbox_stream"
+                fields=["receiver_kind", "receiver_code", "sender_kind", "sender_code", "subject_key"],
+                name="messaging_inbox_stream2",
             )
         ]
 

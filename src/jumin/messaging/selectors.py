@@ -91,7 +91,10 @@ def network_status() -> NetworkStatus:
             rows[key] = PeerQueues(peer=key, configured=False)
         return rows[key]
 
-    outbox = OutboxMessage.objects.values("receiver_kind", "receiver_code", "status").annotate(
+    local = node.ref
+    own_outbox = OutboxMessage.objects.filter(sender_kind=local.kind, sender_code=local.code)
+    own_inbox = InboxMessage.objects.filter(receiver_kind=local.kind, receiver_code=local.code)
+    outbox = own_outbox.values("receiver_kind", "receiver_code", "status").annotate(
         n=Count("id"), oldest=Min("created_at")
     )
     for item in outbox:
@@ -100,7 +103,7 @@ def network_status() -> NetworkStatus:
         if item["status"] == OutboxMessage.Status.PENDING:
             line.oldest_pending_at = item["oldest"]
     inbox = (
-        InboxMessage.objects.filter(seq__gt=0)
+        own_inbox.filter(seq__gt=0)
         .values("sender_kind", "sender_code", "status")
         .annotate(n=Count("id"), last=Max("received_at"))
     )
@@ -127,9 +130,7 @@ def network_status() -> NetworkStatus:
             m.last_error,
             "outbox",
         )
-        for m in OutboxMessage.objects.filter(status=OutboxMessage.Status.POISON).order_by("-id")[
-            :SET_ASIDE_LIMIT
-        ]
+        for m in own_outbox.filter(status=OutboxMessage.Status.POISON).order_by("-id")[:SET_ASIDE_LIMIT]
     ] + [
         SetAside(
             "受信",
@@ -141,9 +142,7 @@ def network_status() -> NetworkStatus:
             m.last_error,
             "inbox",
         )
-        for m in InboxMessage.objects.filter(status=InboxMessage.Status.POISON).order_by("-id")[
-            :SET_ASIDE_LIMIT
-        ]
+        for m in own_inbox.filter(status=InboxMessage.Status.POISON).order_by("-id")[:SET_ASIDE_LIMIT]
     ]
     return NetworkStatus(node=str(node.ref), peers=list(rows.values()), set_aside=set_aside)
 
@@ -170,3 +169,16 @@ def monitor_for(actor: Any, *, purpose: str = MONITOR_PURPOSE) -> NetworkStatus:
         result_count=len(status.peers),
     )
     return status
+
+
+def received_subject(message_id: str) -> str | None:
+    """The subject key of a message this node received, by its id (None if unknown here).
+
+    Lets a relaying node answer the original sender about the original subject, e.g. the prefecture
+    passing the national node's refusal of a forwarded update back to the CS (docs/prefecture.md).
+    """
+    local = conf.local_node().ref
+    rows = InboxMessage.objects.filter(
+        message_id=message_id, receiver_kind=local.kind, receiver_code=local.code
+    )
+    return rows.values_list("subject_key", flat=True).first()

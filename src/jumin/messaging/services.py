@@ -1,11 +1,12 @@
 """Outbox and inbox: the state changes of node-to-node messaging (docs/network.md).
 
 * ``enqueue`` stores a signed message in the caller's transaction (transactional outbox) with the
-  next 更新順番号 of its (receiver, subject) stream.
+  next 更新順番号 of its (sender, receiver, subject) stream.
 * ``receive`` checks a message from a peer (signature, schema, route, replay, ordering), stores it
   once, and applies every message of the subject that is now in order. Refusals carry a
   machine-readable reason for the sender and are audited.
 * ``retry_held`` re-runs handlers that failed for a passing reason.
+* ``query`` (from ``queries``) asks another node a signed question and returns its verified answer.
 
 Every write is audited in its own transaction (architecture.md §3 rule 5); the actor is the node.
 """
@@ -25,6 +26,7 @@ from jumin.accounts.authorization import authorize
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
+from jumin.crypto.sealed import SealedSecretError, UnreadableSecret
 from jumin.domain.errors import DomainError, refusal
 from jumin.messaging import conf, handlers
 from jumin.messaging.envelope import (
@@ -42,6 +44,7 @@ from jumin.messaging.envelope import (
 from jumin.messaging.identity import LocalNode
 from jumin.messaging.messages import RESEND_REQUEST
 from jumin.messaging.models import InboxMessage, InboxStream, OutboxMessage, OutboxSequence, PeerLink
+from jumin.messaging.queries import query as query  # re-exported: services.query is the public entry
 
 logger = logging.getLogger("jumin.messaging")
 
@@ -110,16 +113,27 @@ def audit_event(
     )
 
 
-def _next_seq(receiver: NodeRef, subject: str) -> int:
+def signed_token(row: OutboxMessage | InboxMessage) -> str:
+    """A stored message's token exactly as it was signed (outbox) or received (inbox), unsealed.
+
+    Raises ``SealedSecretError`` (no value in the message) if the data key that sealed it is gone.
+    """
+    token = row.token
+    if isinstance(token, UnreadableSecret):
+        raise SealedSecretError(f"message {row.message_id}: the stored token cannot be unsealed")
+    return str(token)
+
+
+def _next_seq(sender: NodeRef, receiver: NodeRef, subject: str) -> int:
     """Allocate the next 更新順番号 atomically (one upsert; safe with concurrent writers on both engines)."""
     table = OutboxSequence._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (receiver_kind, receiver_code, subject_key, last_seq) "  # noqa: S608
-            f"VALUES (%s, %s, %s, 1) "
-            f"ON CONFLICT (receiver_kind, receiver_code, subject_key) "
+            f"INSERT INTO {table} (sender_kind, sender_code, receiver_kind, receiver_code, subject_key, "  # noqa: S608
+            f"last_seq) VALUES (%s, %s, %s, %s, %s, 1) "
+            f"ON CONFLICT (sender_kind, sender_code, receiver_kind, receiver_code, subject_key) "
             f"DO UPDATE SET last_seq = {table}.last_seq + 1 RETURNING last_seq",
-            [receiver.kind, receiver.code, subject],
+            [sender.kind, sender.code, receiver.kind, receiver.code, subject],
         )
         return int(cursor.fetchone()[0])
 
@@ -163,7 +177,7 @@ def enqueue(
             sender=node.ref,
             receiver=receiver,
             subject=subject,
-            seq=_next_seq(receiver, subject),
+            seq=_next_seq(node.ref, receiver, subject),
             payload=payload,
         )
     except EnvelopeRefused as error:
@@ -172,6 +186,8 @@ def enqueue(
         ) from None
     row = OutboxMessage.objects.create(
         message_id=envelope.id,
+        sender_kind=node.ref.kind,
+        sender_code=node.ref.code,
         receiver_kind=receiver.kind,
         receiver_code=receiver.code,
         type=message_type,
@@ -244,11 +260,32 @@ def receive(node: LocalNode, peer: NodeRef | None, token: bytes, *, now: datetim
         return refuse(configured.ref, digest, error, envelope.id if envelope else "")
 
 
+def receive_batch(
+    node: LocalNode, peer: NodeRef | None, tokens: list[bytes], *, now: datetime | None = None
+) -> list[Receipt]:
+    """``receive`` for several messages from one peer, in order, in as few transactions as is safe.
+
+    The whole batch runs in one transaction (each message and each handler in its own savepoint, as
+    alone); refusals are audited inside it. If anything escapes (a database error, e.g. a concurrent
+    writer), that transaction rolls back entirely and the batch runs again one message per transaction,
+    so the receipts are exactly those of the single endpoint.
+    """
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            return [receive(node, peer, token, now=now) for token in tokens]
+    except Exception:
+        logger.warning("batch of %d from %s: falling back to one transaction per message", len(tokens), peer)
+        return [receive(node, peer, token, now=now) for token in tokens]
+
+
 def _inbox_row(envelope: Envelope, token: bytes, digest: str, now: datetime, status: str) -> InboxMessage:
     return InboxMessage.objects.create(
         message_id=envelope.id,
         sender_kind=envelope.sender.kind,
         sender_code=envelope.sender.code,
+        receiver_kind=envelope.receiver.kind,
+        receiver_code=envelope.receiver.code,
         type=envelope.type,
         subject_key=envelope.subject,
         seq=envelope.seq,
@@ -270,16 +307,32 @@ def _duplicate(envelope: Envelope, digest: str) -> Receipt | None:
     return Receipt(status="duplicate", message_id=envelope.id)
 
 
-def _lock_stream(sender: NodeRef, subject: str) -> InboxStream:
+def _lock_stream(receiver: NodeRef, sender: NodeRef, subject: str) -> InboxStream:
     table = InboxStream._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (sender_kind, sender_code, subject_key, last_applied_seq, resend_requests) "  # noqa: S608
-            f"VALUES (%s, %s, %s, 0, 0) ON CONFLICT (sender_kind, sender_code, subject_key) DO NOTHING",
-            [sender.kind, sender.code, subject],
+            f"INSERT INTO {table} (receiver_kind, receiver_code, sender_kind, sender_code, subject_key, "  # noqa: S608
+            f"last_applied_seq, resend_requests) VALUES (%s, %s, %s, %s, %s, 0, 0) "
+            f"ON CONFLICT (receiver_kind, receiver_code, sender_kind, sender_code, subject_key) DO NOTHING",
+            [receiver.kind, receiver.code, sender.kind, sender.code, subject],
         )
     return InboxStream.objects.select_for_update().get(
-        sender_kind=sender.kind, sender_code=sender.code, subject_key=subject
+        receiver_kind=receiver.kind,
+        receiver_code=receiver.code,
+        sender_kind=sender.kind,
+        sender_code=sender.code,
+        subject_key=subject,
+    )
+
+
+def _stream_rows(stream: InboxStream) -> Any:
+    """The inbox rows of one stream (a QuerySet)."""
+    return InboxMessage.objects.filter(
+        receiver_kind=stream.receiver_kind,
+        receiver_code=stream.receiver_code,
+        sender_kind=stream.sender_kind,
+        sender_code=stream.sender_code,
+        subject_key=stream.subject_key,
     )
 
 
@@ -287,16 +340,10 @@ def _store_and_apply(envelope: Envelope, token: bytes, digest: str, now: datetim
     duplicate = _duplicate(envelope, digest)
     if duplicate is not None:
         return duplicate
-    stream = _lock_stream(envelope.sender, envelope.subject)
+    stream = _lock_stream(envelope.receiver, envelope.sender, envelope.subject)
     if envelope.seq <= stream.last_applied_seq:
         raise EnvelopeRefused(Reason.REPLAY, "適用済みの更新順番号です。")
-    same_seq = InboxMessage.objects.filter(
-        sender_kind=envelope.sender.kind,
-        sender_code=envelope.sender.code,
-        subject_key=envelope.subject,
-        seq=envelope.seq,
-    )
-    if same_seq.exists():
+    if _stream_rows(stream).filter(seq=envelope.seq).exists():
         raise EnvelopeRefused(Reason.REPLAY, "同じ更新順番号の別メッセージを受信済みです。")
     if envelope.seq > stream.last_applied_seq + conf.hold_window():
         raise EnvelopeRefused(Reason.ORDERING, "更新順番号が先に進みすぎています。後で再送してください。")
@@ -306,8 +353,7 @@ def _store_and_apply(envelope: Envelope, token: bytes, digest: str, now: datetim
         subject_id=envelope.id,
         reason=f"{envelope.type} from {envelope.sender} seq {envelope.seq}",
     )
-    _drain(stream, now)
-    row.refresh_from_db(fields=["status"])
+    _drain(stream, now, arrived=row)
     if row.status == InboxMessage.Status.APPLIED:
         return Receipt(status="applied", message_id=envelope.id)
     return Receipt(status="stored", message_id=envelope.id, missing=tuple(missing_seqs(stream)))
@@ -315,30 +361,32 @@ def _store_and_apply(envelope: Envelope, token: bytes, digest: str, now: datetim
 
 def missing_seqs(stream: InboxStream, limit: int = 100) -> list[int]:
     """The 更新順番号 below the highest held one that this node has not received."""
-    held = set(
-        InboxMessage.objects.filter(
-            sender_kind=stream.sender_kind, sender_code=stream.sender_code, subject_key=stream.subject_key
-        )
-        .exclude(status=InboxMessage.Status.APPLIED)
-        .values_list("seq", flat=True)
-    )
+    held = set(_stream_rows(stream).exclude(status=InboxMessage.Status.APPLIED).values_list("seq", flat=True))
     if not held:
         return []
     gaps = (seq for seq in range(stream.last_applied_seq + 1, max(held)) if seq not in held)
     return [seq for _, seq in zip(range(limit), gaps, strict=False)]
 
 
-def _drain(stream: InboxStream, now: datetime) -> int:
-    """Apply held messages while the next 更新順番号 is at hand; the stream row is locked by the caller."""
+def _drain(stream: InboxStream, now: datetime, arrived: InboxMessage | None = None) -> int:
+    """Apply held messages while the next 更新順番号 is at hand; the stream row is locked by the caller.
+
+    ``arrived`` is the row just stored: when it is next in line it is used as it is (one query less per
+    message, the usual case), and its status is up to date afterwards.
+    """
     applied = 0
     while True:
-        row = InboxMessage.objects.filter(
-            sender_kind=stream.sender_kind,
-            sender_code=stream.sender_code,
-            subject_key=stream.subject_key,
-            seq=stream.last_applied_seq + 1,
-            status__in=(InboxMessage.Status.HELD, InboxMessage.Status.RETIRED),
-        ).first()
+        if arrived is not None and arrived.seq == stream.last_applied_seq + 1:
+            row: InboxMessage | None = arrived
+        else:
+            row = (
+                _stream_rows(stream)
+                .filter(
+                    seq=stream.last_applied_seq + 1,
+                    status__in=(InboxMessage.Status.HELD, InboxMessage.Status.RETIRED),
+                )
+                .first()
+            )
         if row is None:
             return applied
         if row.status == InboxMessage.Status.RETIRED:
@@ -346,7 +394,7 @@ def _drain(stream: InboxStream, now: datetime) -> int:
             stream.last_applied_seq = row.seq
             stream.save(update_fields=["last_applied_seq"])
             continue
-        envelope = decode_verified(row.token)
+        envelope = decode_verified(signed_token(row))
         registered = handlers.lookup(row.type)
         try:
             # A savepoint: a failing handler leaves no partial change, and the message stays held.
@@ -366,6 +414,9 @@ def _drain(stream: InboxStream, now: datetime) -> int:
                 )
             applied += 1
         except Exception as error:
+            # The savepoint rolled back: the objects in memory must say what the database says.
+            row.status, row.applied_at = InboxMessage.Status.HELD, None
+            stream.last_applied_seq = row.seq - 1
             _handler_failed(row, error)
             return applied
 
@@ -393,24 +444,21 @@ def _handler_failed(row: InboxMessage, error: Exception) -> None:
         logger.warning("inbox message %s: handler failed (%s), will retry", row.message_id, row.last_error)
 
 
-def retry_held(*, now: datetime | None = None) -> int:
+def retry_held(*, now: datetime | None = None, node: LocalNode | None = None) -> int:
     """Apply held messages whose turn has come (after a handler failed for a passing reason)."""
     now = now or timezone.now()
+    local = (node or conf.local_node()).ref
     applied = 0
-    candidates = InboxStream.objects.values_list(
-        "sender_kind", "sender_code", "subject_key", "last_applied_seq"
-    )
-    for sender_kind, sender_code, subject, last in candidates.iterator():
-        ready = InboxMessage.objects.filter(
-            sender_kind=sender_kind,
-            sender_code=sender_code,
-            subject_key=subject,
-            seq=last + 1,
-            status=InboxMessage.Status.HELD,
-        ).exists()
-        if ready:
+    candidates = InboxStream.objects.filter(receiver_kind=local.kind, receiver_code=local.code)
+    for stream in candidates.iterator():
+        if (
+            _stream_rows(stream)
+            .filter(seq=stream.last_applied_seq + 1, status=InboxMessage.Status.HELD)
+            .exists()
+        ):
             with transaction.atomic():
-                applied += _drain(_lock_stream(NodeRef(sender_kind, sender_code), subject), now)
+                sender = NodeRef(stream.sender_kind, stream.sender_code)
+                applied += _drain(_lock_stream(local, sender, stream.subject_key), now)
     return applied
 
 
@@ -422,8 +470,14 @@ def _receive_control(peer: NodeRef, envelope: Envelope, token: bytes, digest: st
     if envelope.type != RESEND_REQUEST:
         raise EnvelopeRefused(Reason.SCHEMA, "未対応の制御メッセージです。")
     subject, wanted = envelope.payload["subject"], sorted(set(envelope.payload["seqs"]))
+    local = envelope.receiver  # checked to be this node before
     rows = OutboxMessage.objects.filter(
-        receiver_kind=peer.kind, receiver_code=peer.code, subject_key=subject, seq__in=wanted
+        sender_kind=local.kind,
+        sender_code=local.code,
+        receiver_kind=peer.kind,
+        receiver_code=peer.code,
+        subject_key=subject,
+        seq__in=wanted,
     ).filter(status__in=(OutboxMessage.Status.PENDING, OutboxMessage.Status.DELIVERED))
     available = sorted(rows.values_list("seq", flat=True))
     rows.update(status=OutboxMessage.Status.PENDING, next_attempt_at=now)
@@ -591,7 +645,8 @@ def resolve_set_aside(
             reason=f"{direction} {row.type} {peer} seq {row.seq}: {note}"[:400],
         )
         if isinstance(row, InboxMessage):
-            _drain(_lock_stream(NodeRef(row.sender_kind, row.sender_code), row.subject_key), now)
+            receiver = NodeRef(row.receiver_kind, row.receiver_code)
+            _drain(_lock_stream(receiver, NodeRef(row.sender_kind, row.sender_code), row.subject_key), now)
             row.refresh_from_db(fields=["status"])
     logger.info("set-aside %s message %s: %s by an operator", direction, message_id, action)
     return str(row.status)

@@ -28,15 +28,18 @@ def run_round(node: LocalNode | None = None) -> DeliveryReport:
     try:
         report = deliver_due(node)
         report.resend_requests = request_missing(node)
-        services.retry_held()
+        services.retry_held(node=node)
         return report
     finally:
         close_old_connections()
 
 
-def pending_count() -> int:
+def pending_count(node: LocalNode | None = None) -> int:
     """Messages still waiting to leave this node."""
-    return OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).count()
+    local = (node or conf.local_node()).ref
+    return OutboxMessage.objects.filter(
+        sender_kind=local.kind, sender_code=local.code, status=OutboxMessage.Status.PENDING
+    ).count()
 
 
 def run_worker(stop: threading.Event, *, interval: float = 1.0, node: LocalNode | None = None) -> None:
@@ -56,7 +59,7 @@ def deliver_until_empty(*, timeout: float, interval: float = 0.2, node: LocalNod
     deadline = time.monotonic() + timeout
     while True:
         run_round(node)
-        left = pending_count()
+        left = pending_count(node)
         if left == 0 or time.monotonic() >= deadline:
             return left
         time.sleep(interval)

@@ -71,12 +71,28 @@ class PeerResponse:
     body: dict[str, Any]
 
 
-def post(
-    peer: Peer, path: str, body: bytes, context: ssl.SSLContext, timeout: float = REQUEST_TIMEOUT
-) -> PeerResponse:
+@dataclass(frozen=True)
+class RawResponse:
+    """What a peer answered, unparsed: the HTTP status, its content type and body."""
+
+    status: int
+    content_type: str
+    body: bytes
+
+
+def post_raw(
+    peer: Peer,
+    path: str,
+    body: bytes,
+    context: ssl.SSLContext,
+    timeout: float = REQUEST_TIMEOUT,
+    max_response: int = MAX_RESPONSE_BYTES,
+    content_type: str = "application/jose",
+) -> RawResponse:
     """POST ``body`` to the peer over mutual TLS, after checking its certificate names that peer.
 
-    Raises ``PeerUnreachable`` on any network or TLS failure, or if the server is another node.
+    Reads at most ``max_response`` bytes of the answer. Raises ``PeerUnreachable`` on any network or
+    TLS failure, or if the server is another node.
     """
     parts = urlsplit(peer.url)
     if parts.scheme != "https" or not parts.hostname:
@@ -94,22 +110,40 @@ def post(
             "POST",
             parts.path.rstrip("/") + path,
             body=body,
-            headers={"Content-Type": "application/jose", "Accept": "application/json"},
+            headers={"Content-Type": content_type, "Accept": "application/json, application/jose"},
         )
         response = connection.getresponse()
-        raw = response.read(MAX_RESPONSE_BYTES)
-        status = response.status
+        raw = response.read(max_response)
+        return RawResponse(response.status, response.getheader("Content-Type", "") or "", raw)
     except ssl.SSLCertVerificationError:
         raise PeerUnreachable("certificate") from None
     except (OSError, http.client.HTTPException):
         raise PeerUnreachable("connection") from None
     finally:
         connection.close()
+
+
+def parse_json(raw: bytes) -> dict[str, Any]:
+    """A JSON object answer, or an empty dict for anything else."""
     try:
         parsed = json.loads(raw.decode("utf-8")) if raw else {}
     except (UnicodeDecodeError, ValueError):
         parsed = {}
-    return PeerResponse(status=status, body=parsed if isinstance(parsed, dict) else {})
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def post(
+    peer: Peer,
+    path: str,
+    body: bytes,
+    context: ssl.SSLContext,
+    timeout: float = REQUEST_TIMEOUT,
+    max_response: int = MAX_RESPONSE_BYTES,
+    content_type: str = "application/jose",
+) -> PeerResponse:
+    """POST ``body`` to the peer over mutual TLS and parse its JSON answer (see ``post_raw``)."""
+    raw = post_raw(peer, path, body, context, timeout, max_response, content_type)
+    return PeerResponse(status=raw.status, body=parse_json(raw.body))
 
 
 class _Handler(WSGIRequestHandler):

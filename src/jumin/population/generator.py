@@ -34,11 +34,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, Any
 
-from jumin.domain.checkdigits import atena_check_digit, mynumber_check_digit, validate_lgcode
+from jumin.domain.checkdigits import atena_check_digit, check_digit_for, mynumber_check_digit, validate_lgcode
 from jumin.domain.member_order import Member, compute_member_order
 from jumin.domain.periods import support_period_end
 from jumin.domain.relationships import parse_relationship
 from jumin.domain.wareki import all_wareki_forms
+from jumin.jukinet.common.notice import RESIDENT_CODE_RULE
 from jumin.masters.postal import AreaRow, MunicipalityRow, PostalMasters, read_postal_masters
 from jumin.population import names
 
@@ -1028,7 +1029,10 @@ class PopulationGenerator:
             rec["honseki"] = p.honseki or self.addresses.honseki_text(rng)
             rec["hittousha"] = p.hittousha or f"{p.surname}{SEP}{p.given}"
             rec["is_hittousha"] = p.is_hittousha
-        rec["juminhyo_code"] = f"{self._unique(self._juminhyo, 10**11):011d}"
+        # 10 random digits + the federation's check digit, so the CS and the national node accept it.
+        code_base = f"{self._unique(self._juminhyo, 10**10):010d}"
+        check = check_digit_for("juminhyo", code_base, juminhyo_rule=RESIDENT_CODE_RULE)
+        rec["juminhyo_code"] = code_base + check
         base = f"{self._unique(self._mynumbers, 10**11):011d}"
         rec["individual_number"] = base + mynumber_check_digit(base)
         age = _age_on(p.birth, self.as_of)

@@ -88,6 +88,10 @@ class SourcePerson:
     move_out_planned_date: date | None = None
     move_out_notification_kind: str = ""
     move_out_change_id: int | None = None
+    # 異動前住所 (records.md §6.5; printed as 異動前住所): the address before the latest 転居.
+    pre_move_postal_code: str = ""
+    pre_move_address: str = ""
+    pre_move_katagaki: str = ""
 
 
 def _full_name(snapshot: ResidentSnapshot) -> str:
@@ -226,6 +230,9 @@ def _source(
         move_out_planned_date=move_out.change_date if move_out else None,
         move_out_notification_kind=move_out.notification_kind if move_out else "",
         move_out_change_id=move_out.pk if move_out else None,
+        pre_move_postal_code=snapshot.pre_move_postal_code,
+        pre_move_address=snapshot.pre_move_address,
+        pre_move_katagaki=snapshot.pre_move_katagaki,
     )
 
 

@@ -105,6 +105,11 @@ class Change(models.Model):
     cancels = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="cancelled_by"
     )
+    # A 職権 change another change made necessary (the 世帯主 left one member behind, standard
+    # 4.0.4-a): entered, shown, committed and discarded together with that change, never alone.
+    follows = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="followers"
+    )
 
     class Meta:
         verbose_name = "異動"
@@ -182,6 +187,11 @@ class ResidentSnapshot(HasIndividualNumber):
     address = models.CharField("住所", max_length=200)
     katagaki = models.CharField("方書", max_length=200, blank=True)
     previous_address = models.CharField("転入前住所", max_length=200, blank=True)
+    # 異動前住所 (records.md §6.5; system.md F04 step 2): the address before the latest 転居 within the
+    # municipality, with its 方書 and 郵便番号. Set by a 転居, copied by every later change.
+    pre_move_postal_code = models.CharField("異動前郵便番号", max_length=7, blank=True)
+    pre_move_address = models.CharField("異動前住所", max_length=200, blank=True)
+    pre_move_katagaki = models.CharField("異動前方書", max_length=200, blank=True)
 
     became_resident_date = models.JSONField("住民となった年月日")
     became_resident_reason = models.CharField("住民となった事由", max_length=20)

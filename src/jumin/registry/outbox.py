@@ -22,6 +22,7 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.domain.resident import ChangeCategory, ChangeReason
+from jumin.registry import cs_link
 from jumin.registry.models import Change, ResidentSnapshot
 from jumin.registry.models_review import RegistryEvent
 
@@ -73,6 +74,7 @@ def append_events(change: Change, committed: Iterable[ResidentSnapshot]) -> list
     now = timezone.now()
     event_type = event_type_of(change.reason)
     events = []
+    committed = list(committed)
     for snapshot in committed:
         atena = snapshot.resident.atena_number
         last = RegistryEvent.objects.filter(atena_number=atena).aggregate(last=Max("subject_seq"))["last"]
@@ -88,6 +90,8 @@ def append_events(change: Change, committed: Iterable[ResidentSnapshot]) -> list
                 created_at=now,
             )
         )
+    # The 市町村CS's 本人確認情報 file follows the commit in the same transaction (docs/jukinet.md).
+    cs_link.forward_committed(change, committed)
     return events
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 from jumin.accounts.authorization import MASK, authorize, has_permission, mask, visible_fields
 from jumin.accounts.permissions import Permission
@@ -72,6 +73,10 @@ class ResidentView:
     residence_status: str
     stay_expiry_date: str
     change_reason: str
+    # 異動前住所 (records.md §6.5): where the person lived before their latest 転居; "" if none.
+    pre_move_postal_code: str = ""
+    pre_move_address: str = ""
+    pre_move_katagaki: str = ""
 
 
 def _view(snapshot: ResidentSnapshot, visible: frozenset[Permission]) -> ResidentView:
@@ -117,6 +122,9 @@ def _view(snapshot: ResidentSnapshot, visible: frozenset[Permission]) -> Residen
             str(foreign.get("stay_expiry_date", "")), Permission.FIELD_RESIDENCE_STATUS_VIEW
         ),
         change_reason=snapshot.change.reason,
+        pre_move_postal_code=snapshot.pre_move_postal_code,
+        pre_move_address=snapshot.pre_move_address,
+        pre_move_katagaki=snapshot.pre_move_katagaki,
     )
 
 
@@ -187,7 +195,7 @@ def drafts_for_review(*, actor: Any) -> list[DraftSummary]:
     if not has_permission(actor, Permission.RESIDENT_COMMIT):
         return []
     changes = (
-        Change.objects.filter(state=ChangeState.DRAFT)
+        Change.objects.filter(state=ChangeState.DRAFT, follows__isnull=True)
         .exclude(made_by=actor)
         .select_related("made_by")
         .order_by("made_at")
@@ -217,9 +225,12 @@ def draft_for_review(*, actor: Any, purpose: str, change_id: int) -> list[Reside
     )
     with transaction.atomic():
         snapshots = list(
-            ResidentSnapshot.objects.filter(change_id=change_id, change__state=ChangeState.DRAFT)
+            # A 職権 世帯主変更 following the draft is shown with it (workflows.head_by_ex_officio).
+            ResidentSnapshot.objects.filter(
+                Q(change_id=change_id) | Q(change__follows_id=change_id), change__state=ChangeState.DRAFT
+            )
             .select_related("household", "change", "resident")
-            .order_by("member_order")
+            .order_by("change_id", "member_order")
         )
         if not snapshots:
             raise DomainError(

@@ -20,6 +20,7 @@ from jumin.domain import recorded_dates
 from jumin.domain.errors import DomainError, refusal
 from jumin.domain.resident import CANCELLATION_REASONS, ChangeReason
 from jumin.registry.models import Change, ChangeState, ExOfficioRecord, ResidentSnapshot
+from jumin.registry.outbox import MOVE_OUT_CONFIRMED_REASON
 from jumin.registry.workflows.ex_officio import CORRECTABLE_ITEMS
 
 _MASKED_ITEMS = {"honseki": Permission.FIELD_HONSEKI_VIEW, "hittousha": Permission.FIELD_HONSEKI_VIEW}
@@ -50,6 +51,9 @@ class HistoryEntry:
 
 
 def _is_cancellable_reason(reason: str) -> bool:
+    # A 転出確定 is cancelled back to the 予定 state (workflows.cancellation._restore_planned).
+    if reason == MOVE_OUT_CONFIRMED_REASON:
+        return True
     return reason in {r.value for r in ChangeReason} and reason not in CANCELLATION_REASONS
 
 

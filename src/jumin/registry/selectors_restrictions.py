@@ -7,6 +7,7 @@ Details of a support measure (the 加害者 above all) need ``SUPPORT_MEASURE_VI
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -82,6 +83,29 @@ def person_notices(atena_number: str, *, on: date | None = None) -> PersonNotice
         suppressed=marks.suppressed,
         support_measure=marks.support_measure,
         provisional=provisional,
+        alerts=tuple(alerts),
+    )
+
+
+def notices_for(atena_numbers: Iterable[str], *, on: date | None = None) -> PersonNotices:
+    """The banner and pop-up flags for a screen showing several people (a household, a draft).
+
+    One person: exactly ``person_notices``. Several: set when any of them is protected or suppressed
+    (three queries for the marks, then one ``person_notices`` per protected person). Unaudited,
+    like ``person_notices``.
+    """
+    numbers = list(dict.fromkeys(n for n in atena_numbers if n))
+    if len(numbers) == 1:
+        return person_notices(numbers[0], on=on)
+    marks = restriction_marks(numbers, on=on)
+    protected = [person_notices(n, on=on) for n, m in marks.items() if m.support_measure]
+    alerts: list[Alert] = []
+    for notices in protected:
+        alerts += [a for a in notices.alerts if a not in alerts]
+    return PersonNotices(
+        suppressed=any(m.suppressed for m in marks.values()),
+        support_measure=bool(protected),
+        provisional=bool(protected) and all(n.provisional for n in protected),
         alerts=tuple(alerts),
     )
 

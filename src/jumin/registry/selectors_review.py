@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from jumin.accounts.authorization import AccessRefused, authorize, has_permission, visible_fields
 from jumin.accounts.permissions import Permission
@@ -76,7 +76,8 @@ def pending_drafts(*, actor: Any, filters: PendingFilter = PendingFilter()) -> l
     """Drafts other clerks entered, oldest first, filtered; refused without ``resident:commit``."""
     if not has_permission(actor, Permission.RESIDENT_COMMIT):
         raise AccessRefused("確認待ちの異動を見る権限がありません。", reason_code="permission_missing")
-    query = Change.objects.filter(state=ChangeState.DRAFT).exclude(made_by=actor)
+    # Followers (職権 世帯主変更) are listed with, and committed with, the draft they follow.
+    query = Change.objects.filter(state=ChangeState.DRAFT, follows__isnull=True).exclude(made_by=actor)
     if filters.reason:
         query = query.filter(reason=filters.reason)
     if filters.made_by:
@@ -111,6 +112,8 @@ class PersonPreview:
     name: str
     is_new: bool  # no committed row yet (転入, 出生, 職権記載)
     changes: tuple[ItemChange, ...]
+    # The row belongs to the 職権 世帯主変更 that follows the draft (workflows.head_by_ex_officio).
+    follower_change_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,7 @@ def _person(
         name=f"{draft.surname} {draft.given_name}".strip(),
         is_new=before is None,
         changes=tuple(changes),
+        follower_change_id=draft.change_id if draft.change.follows_id is not None else None,
     )
 
 
@@ -209,8 +213,13 @@ def confirmation(*, actor: Any, purpose: str, change_ids: Sequence[int]) -> list
             )
         for change_id in ids:
             change = changes[change_id]
+            # The 職権 世帯主変更 entered with the draft is reviewed and committed with it.
             drafts = list(
-                change.snapshots.select_related("resident", "household").order_by("member_order", "pk")
+                ResidentSnapshot.objects.filter(
+                    Q(change=change) | Q(change__follows=change, change__state=ChangeState.DRAFT)
+                )
+                .select_related("resident", "household", "change")
+                .order_by("change_id", "member_order", "pk")
             )
             residents = {
                 r.pk: r

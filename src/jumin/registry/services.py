@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Field, Max, Model
+from django.db.models import Field, Max, Model, Q
 from django.utils import timezone
 
 from jumin.accounts.authorization import AccessRefused, authorize
@@ -375,6 +375,7 @@ def commit_change(
             "一覧から確認待ちの異動を選んでください。",
             "registry.no_such_draft",
         )
+    _refuse_follower(change)
     if change.made_by_id == actor.pk:
         record_event(
             actor=actor,
@@ -389,7 +390,13 @@ def commit_change(
             "入力した職員は本登録できません。別の職員が確認してください。", reason_code="same_person_as_maker"
         )
     # The people's and households' numbers in one query, not one each.
-    numbers = list(change.snapshots.values_list("resident__atena_number", "household__number"))
+    rows = list(
+        ResidentSnapshot.objects.filter(_rows_of(change)).values_list(
+            "resident__atena_number", "household__number", "change_id"
+        )
+    )
+    numbers = [(atena, household) for atena, household, _ in rows]
+    has_followers = any(change_id != change.pk for *_, change_id in rows)
     restriction = services_restrictions.enforce_restrictions(
         actor=actor,
         purpose=purpose,
@@ -411,10 +418,19 @@ def commit_change(
                 "一覧を更新してください。",
                 "registry.draft_already_processed",
             )
+        # A 職権 世帯主変更 entered with this draft (workflows.head_by_ex_officio) commits with it.
+        # Looked up only when there are any: the usual commit issues no extra statement (P3).
+        followers = (
+            list(Change.objects.select_for_update().filter(follows=change, state=ChangeState.DRAFT))
+            if has_followers
+            else []
+        )
         committed = list(change.snapshots.order_by("member_order", "pk"))
+        following = {f.pk: list(f.snapshots.order_by("member_order", "pk")) for f in followers}
+        committed_all = committed + [row for rows in following.values() for row in rows]
         # One statement each for the people's row locks (in pk order, so concurrent commits never
         # deadlock) and their last 履歴番号, instead of two per person (performance.md P3).
-        people = {snapshot.resident_id for snapshot in committed}
+        people = {snapshot.resident_id for snapshot in committed_all}
         residents = {
             r.pk: r for r in Resident.objects.select_for_update().filter(pk__in=people).order_by("pk")
         }
@@ -424,7 +440,7 @@ def commit_change(
             .annotate(last=Max("history_no"))
             .values_list("resident_id", "last")
         )
-        for snapshot in committed:
+        for snapshot in committed_all:
             resident = snapshot.resident = residents[snapshot.resident_id]  # the outbox reads it: no re-read
             last = last_numbers.get(resident.pk) or 0
             if snapshot.based_on_history_no is not None and snapshot.based_on_history_no != last:
@@ -441,16 +457,28 @@ def commit_change(
             # 帰化・国籍喪失 change the 住民種別 on the new row; the person's column follows it here,
             # the one place every change becomes current.
             resident.kind = snapshot.kind
-        _write_commit_numbers(committed, list(residents.values()))
+        _write_commit_numbers(committed_all, list(residents.values()))
         # Search keys are derived data: replaced, never versioned (standard 2.1.3-d).
-        latest = {snapshot.resident_id: snapshot for snapshot in committed}  # each person's newest row
+        latest = {snapshot.resident_id: snapshot for snapshot in committed_all}  # each person's newest row
         rebuild_search_keys_many([(residents[pk], snapshot) for pk, snapshot in latest.items()])
         outbox.append_events(change, committed)
-        locks.release_for_change(change, LockRelease.COMMITTED, actor)
-        change.state = ChangeState.COMMITTED
-        change.reviewed_by = actor
-        change.reviewed_at = timezone.now()
-        change.save(update_fields=["state", "reviewed_by", "reviewed_at"])
+        for follower in followers:
+            outbox.append_events(follower, following[follower.pk])
+        for each in [change, *followers]:
+            locks.release_for_change(each, LockRelease.COMMITTED, actor)
+            each.state = ChangeState.COMMITTED
+            each.reviewed_by = actor
+            each.reviewed_at = timezone.now()
+            each.save(update_fields=["state", "reviewed_by", "reviewed_at"])
+        for follower in followers:  # each change's commit has its own audit entry
+            record_event(
+                actor=actor,
+                action=AuditAction.RESIDENT_CHANGE_COMMIT,
+                subject_type="change",
+                subject_id=str(follower.pk),
+                purpose=purpose,
+                reason=f"follows={change.pk}",
+            )
         services_restrictions.acknowledge_alerts(
             restriction, actor=actor, purpose=purpose, subject_type="change", subject_id=str(change.pk)
         )
@@ -463,6 +491,22 @@ def commit_change(
             reason=acknowledged,
         )
     return change
+
+
+def _rows_of(change: Change) -> Q:
+    """The snapshots of a draft and of the 職権 changes that follow it (workflows.head_by_ex_officio)."""
+    return Q(change=change) | Q(change__follows=change, change__state=ChangeState.DRAFT)
+
+
+def _refuse_follower(change: Change) -> None:
+    """A change that follows another is committed or discarded with it, never on its own."""
+    if change.follows_id is not None:
+        raise refusal(
+            "change_id",
+            "この職権の異動は、元の異動と一緒に処理されます。",
+            f"元の異動（異動番号 {change.follows_id}）を本登録または破棄してください。",
+            "registry.follower_with_its_change",
+        )
 
 
 def _write_commit_numbers(snapshots: list[ResidentSnapshot], residents: list[Resident]) -> None:
@@ -517,11 +561,23 @@ def discard_change(*, actor: Any, purpose: str, change_id: int, reason: str) -> 
                 "一覧を更新してください。",
                 "registry.no_such_draft",
             )
-        locks.release_for_change(change, LockRelease.DISCARDED, actor)
-        change.state = ChangeState.DISCARDED
-        change.reviewed_by = actor
-        change.reviewed_at = timezone.now()
-        change.save(update_fields=["state", "reviewed_by", "reviewed_at"])
+        _refuse_follower(change)
+        followers = list(Change.objects.select_for_update().filter(follows=change, state=ChangeState.DRAFT))
+        for each in [change, *followers]:
+            locks.release_for_change(each, LockRelease.DISCARDED, actor)
+            each.state = ChangeState.DISCARDED
+            each.reviewed_by = actor
+            each.reviewed_at = timezone.now()
+            each.save(update_fields=["state", "reviewed_by", "reviewed_at"])
+        for follower in followers:
+            record_event(
+                actor=actor,
+                action=AuditAction.RESIDENT_CHANGE_DISCARD,
+                subject_type="change",
+                subject_id=str(follower.pk),
+                purpose=purpose,
+                reason=f"follows={change.pk}",
+            )
         record_event(
             actor=actor,
             action=AuditAction.RESIDENT_CHANGE_DISCARD,

@@ -16,6 +16,10 @@ from jumin.registry.api import router as registry_router
 
 api = NinjaAPI(title="Jumin API", version="1", auth=django_auth, urls_namespace="api")
 api.add_router("/certificates", "jumin.certificates.api.router")
+api.add_router("/jukinet/cs", "jumin.jukinet.cs.api.router")
+api.add_router("/jukinet/national", "jumin.jukinet.national.api.router")
+api.add_router("/jukinet/prefecture", "jumin.jukinet.prefecture.api.router")
+api.add_router("/jukinet/provision", "jumin.jukinet.prefecture.provision.api.router")
 api.add_router("/messaging", "jumin.messaging.api.router")
 api.add_router("/registry", registry_router)
 api.add_router("/registry/household", "jumin.registry.api_household.router")

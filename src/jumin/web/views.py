@@ -379,6 +379,7 @@ def home(request: HttpRequest) -> HttpResponse:
         (Permission.STAFF_GRANT_REPORT, "web:grant_reconciliation", "操作者個別状況一覧表"),
         (Permission.HR_EVENT_RECORD, "web:personnel", "人事異動・研修"),
         (Permission.CONTRACT_MANAGE, "web:contracts", "委託契約・従事者名簿"),
+        (Permission.CS_SEARCH, "jukinet_cs:index", "市町村CS（統合端末）"),
     ]
     visible = [
         (reverse(name), label) for permission, name, label in links if has_permission(user, permission)

@@ -33,6 +33,7 @@ from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.domain import recorded_dates
 from jumin.domain.errors import Alert, refusal
+from jumin.domain.moveout import MoveOutStatus, status_on
 from jumin.domain.resident import (
     CANCELLATION_REASONS,
     ChangeReason,
@@ -40,11 +41,14 @@ from jumin.domain.resident import (
     cancellation_of,
 )
 from jumin.registry.models import Change, ChangeState, Household, Resident, ResidentSnapshot
+from jumin.registry.outbox import MOVE_OUT_CONFIRMED_REASON
 from jumin.registry.services import DraftRecorded
 from jumin.registry.snapshots import draft_from_current
 from jumin.registry.workflows.acknowledgement import audit_reason, require_acknowledged
 from jumin.registry.workflows.household import current_members
 from jumin.registry.workflows.household_members import check_no_duplicates, headless_household_alert
+
+MOVE_OUT_REASONS = frozenset({ChangeReason.DOMESTIC_MOVE_OUT.value, ChangeReason.MOVE_OUT_ABROAD.value})
 
 REASON_MAX_LENGTH = 200
 
@@ -94,7 +98,8 @@ class _Restore:
         return bool(self.columns.get("is_head", (self.copy_of or self.current).is_head))
 
 
-def _target(change_id: int) -> tuple[Change, ChangeReason]:
+def _target(change_id: int) -> tuple[Change, ChangeReason | None]:
+    """The committed change to cancel and its reason; None for a 転出確定 (not a ChangeReason)."""
     target = Change.objects.filter(pk=change_id).first()
     if target is None or target.state != ChangeState.COMMITTED:
         raise refusal(
@@ -103,6 +108,8 @@ def _target(change_id: int) -> tuple[Change, ChangeReason]:
             "履歴から本登録済みの異動を選んでください。確認待ちの異動は破棄してください。",
             "registry.cancel_target_not_found",
         )
+    if target.reason == MOVE_OUT_CONFIRMED_REASON:
+        return target, None
     try:
         reason = ChangeReason(target.reason)
     except ValueError:
@@ -135,9 +142,18 @@ def _movers(target: Change, atena_numbers: Sequence[str]) -> list[ResidentSnapsh
         .select_related("resident", "household")
         .order_by("member_order", "resident__atena_number")
     )
+    # The 職権 世帯主変更 the change made necessary (workflows.head_by_ex_officio) is undone with it,
+    # so the former head comes back as the only head.
+    followers = list(
+        ResidentSnapshot.objects.filter(
+            change__follows=target, change__state=ChangeState.COMMITTED, history_no__isnull=False
+        )
+        .select_related("resident", "household")
+        .order_by("member_order", "resident__atena_number")
+    )
     numbers = [n.strip() for n in atena_numbers if n.strip()]
     if not numbers:
-        return rows
+        return rows + followers
     check_no_duplicates(numbers, field="atena_numbers")
     by_atena = {row.resident.atena_number: row for row in rows}
     if any(number not in by_atena for number in numbers):
@@ -147,7 +163,9 @@ def _movers(target: Change, atena_numbers: Sequence[str]) -> list[ResidentSnapsh
             "取り消す異動の異動者の宛名番号だけを指定してください（空欄なら異動者全員）。",
             "registry.not_a_mover_of_change",
         )
-    return [row for row in rows if row.resident.atena_number in set(numbers)]
+    selected = [row for row in rows if row.resident.atena_number in set(numbers)]
+    head_returns = any((earlier := _earlier_row(row)) is not None and earlier.is_head for row in selected)
+    return selected + (followers if head_returns else [])
 
 
 def _check_cancellable(target: Change, row: ResidentSnapshot) -> None:
@@ -210,6 +228,24 @@ def _restore(row: ResidentSnapshot, kind: ChangeReason, today: date) -> _Restore
     return _Restore(row.resident, row, earlier, {})
 
 
+def _restore_planned(row: ResidentSnapshot, today: date) -> _Restore:
+    """The row before a 転出確定: its 確定 items empty, the removal date the planned one again (G.1);
+    whether the person is still a 転出予定者 is decided for today, as the 転出 itself does."""
+    earlier = _earlier_row(row)
+    if earlier is None:
+        raise refusal(
+            "change_id",
+            "取り消す異動の前の住民票がないため、元に戻せません。",
+            "職権修正または職権消除で処理してください。",
+            "registry.nothing_to_restore",
+        )
+    columns: dict[str, Any] = {}
+    if earlier.removal_reason in MOVE_OUT_REASONS and earlier.removal_date is not None:
+        planned = status_on(today, earlier.removal_date) is MoveOutStatus.PLANNED_MOVER
+        columns["status"] = ResidentStatus.PLANNED_MOVE_OUT if planned else ResidentStatus.REMOVED
+    return _Restore(row.resident, row, earlier, columns)
+
+
 def _place_in_households(restores: list[_Restore]) -> list[Alert]:
     """Fix member orders that collide, check 世帯主, and say when a former household is formed again."""
     movers = {r.resident.pk for r in restores}
@@ -224,7 +260,8 @@ def _place_in_households(restores: list[_Restore]) -> list[Alert]:
     for pk, household in affected.items():
         staying = [m for m in current_members(household) if m.resident_id not in movers]
         arriving = incoming.get(pk, [])
-        if arriving and not staying and any(r.current.household_id != pk for r in arriving):
+        # Formed again only when nobody is in it now (a returning 職権 世帯主 may still be there).
+        if arriving and not staying and all(r.current.household_id != pk for r in arriving):
             alerts.append(
                 Alert(
                     field="atena_numbers",
@@ -296,7 +333,8 @@ def _check(
             "registry.application_date_without_application",
         )
     target, target_reason = _target(cancellation.change_id)
-    kind = cancellation_of(target_reason)
+    # A 転出確定 amends the removal record (確定 items beside the 予定 ones): its cancellation is a 修正.
+    kind = ChangeReason.CANCELLATION_AMENDMENT if target_reason is None else cancellation_of(target_reason)
     rows = _movers(target, cancellation.atena_numbers)
     if not rows:
         raise refusal(
@@ -307,6 +345,8 @@ def _check(
         )
     for row in rows:
         _check_cancellable(target, row)
+    if target_reason is None:  # nobody changes household: only the 予定 state comes back
+        return target, kind, [_restore_planned(row, today) for row in rows], []
     restores = [_restore(row, kind, today) for row in rows]
     alerts = _place_in_households(restores)
     return target, kind, restores, alerts

@@ -25,6 +25,7 @@ from jumin.domain.uncertain_dates import UncertainDate
 from jumin.registry.models import Change
 from jumin.registry.services import DraftRecorded
 from jumin.registry.snapshots import current_of, draft_from_current
+from jumin.registry.workflows.head_by_ex_officio import follow_up, with_follow_up
 from jumin.registry.workflows.household import head_change_alert
 
 INFORMANT_MAX_LENGTH = 40
@@ -118,6 +119,13 @@ def record_death(*, actor: Any, purpose: str, death: Death) -> DraftRecorded:
             removal_date=died,
             removal_event_date=recorded_dates.to_json(death.death_date),
         )
+        follow = follow_up(
+            actor=actor,
+            purpose=purpose,
+            primary=change,
+            household=current.household,
+            leavers={resident.atena_number},
+        )
         record_event(
             actor=actor,
             action=AuditAction.RESIDENT_DEATH_RECORD,
@@ -129,5 +137,5 @@ def record_death(*, actor: Any, purpose: str, death: Death) -> DraftRecorded:
         change_id=change.pk,
         atena_numbers=(resident.atena_number,),
         household_number=current.household.number,
-        alerts=tuple(alerts),
+        alerts=tuple(with_follow_up(alerts, follow)),
     )

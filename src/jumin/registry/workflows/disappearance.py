@@ -38,6 +38,7 @@ from jumin.registry.services import Address, DraftRecorded
 from jumin.registry.snapshots import current_of, draft_from_current
 from jumin.registry.workflows.acknowledgement import audit_reason, require_acknowledged
 from jumin.registry.workflows.ex_officio import ExOfficioAction, RecordBook, _write
+from jumin.registry.workflows.head_by_ex_officio import follow_up, with_follow_up
 from jumin.registry.workflows.household import head_change_alert
 from jumin.registry.workflows.household_members import existing_household
 
@@ -208,12 +209,19 @@ def record_disappearance(*, actor: Any, purpose: str, disappearance: Disappearan
             removal_date=deemed,
             removal_event_date=recorded_dates.to_json(disappearance.deemed_death_date),
         )
+        follow = follow_up(
+            actor=actor,
+            purpose=purpose,
+            primary=change,
+            household=current.household,
+            leavers={resident.atena_number},
+        )
         _audit(actor, purpose, change, action, "")
     return DraftRecorded(
         change_id=change.pk,
         atena_numbers=(resident.atena_number,),
         household_number=current.household.number,
-        alerts=tuple(alerts),
+        alerts=tuple(with_follow_up(alerts, follow)),
     )
 
 

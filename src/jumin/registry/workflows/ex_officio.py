@@ -50,6 +50,7 @@ from jumin.registry.services import (
 )
 from jumin.registry.snapshots import current_of, draft_from_current
 from jumin.registry.workflows.acknowledgement import audit_reason, require_acknowledged
+from jumin.registry.workflows.head_by_ex_officio import follow_up, with_follow_up
 from jumin.registry.workflows.household import head_change_alert
 from jumin.registry.workflows.household_members import check_no_duplicates
 
@@ -462,12 +463,14 @@ def record_ex_officio_removal(*, actor: Any, purpose: str, removal: ExOfficioRem
                 removal_date=removal.removal_date,
                 removal_event_date=recorded_dates.to_json(removal.removal_date),
             )
+        leavers = {resident.atena_number for resident, _ in people}
+        follow = follow_up(actor=actor, purpose=purpose, primary=change, household=household, leavers=leavers)
         _audit(actor, purpose, change, action, acknowledged)
     return DraftRecorded(
         change_id=change.pk,
         atena_numbers=tuple(resident.atena_number for resident, _ in people),
         household_number=household.number,
-        alerts=tuple(alerts),
+        alerts=tuple(with_follow_up(alerts, follow)),
     )
 
 

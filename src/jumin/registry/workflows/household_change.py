@@ -4,7 +4,8 @@
   relative to the new head (standard 4.1.4.2-a) and the order is recomputed (algorithms.md D.2
   maintenance rules: recalculated on request, and a head change is that request).
 * 世帯分離 (SPLIT): some members leave to form a new household (new 世帯番号, one 世帯主) at the
-  same address. If the head leaves, the rest stay without a head (standard 1.1.10-a) and the clerk
+  same address. If the head leaves, one remaining member becomes 世帯主 by 職権 with the split
+  (head_by_ex_officio, 4.0.4-a); two or more stay without a head (standard 1.1.10-a) and the clerk
   is alerted to enter a 世帯主変更 (standard 4.0.4-b).
 * 世帯合併 (MERGE): every member of a household joins another; the other's head stays head, the
   joiners' 続柄 are entered relative to that head and they are appended to its order (ORD-2).
@@ -35,6 +36,7 @@ from jumin.registry import numbering
 from jumin.registry.models import Change, Household
 from jumin.registry.services import DraftRecorded
 from jumin.registry.snapshots import draft_from_current
+from jumin.registry.workflows.head_by_ex_officio import follow_up, with_follow_up
 from jumin.registry.workflows.household_members import (
     CurrentMember,
     check_dates,
@@ -239,6 +241,11 @@ def record_household_change(*, actor: Any, purpose: str, change: HouseholdChange
                 row,
                 **{"household": household, **plan.columns[member.atena_number]},
             )
+        follow = None
+        if change.kind is HouseholdChangeKind.SPLIT:  # the only kind that leaves members behind
+            source = plan.members[0].current.household
+            leavers = [m.atena_number for m in plan.members]
+            follow = follow_up(actor=actor, purpose=purpose, primary=row, household=source, leavers=leavers)
         record_event(
             actor=actor,
             action=AuditAction.RESIDENT_HOUSEHOLD_CHANGE_RECORD,
@@ -251,5 +258,5 @@ def record_household_change(*, actor: Any, purpose: str, change: HouseholdChange
         change_id=row.pk,
         atena_numbers=tuple(m.atena_number for m in plan.members),
         household_number=household.number,
-        alerts=tuple(plan.alerts),
+        alerts=tuple(with_follow_up(plan.alerts, follow)),
     )

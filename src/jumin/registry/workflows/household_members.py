@@ -200,7 +200,8 @@ def check_dates(*, event_date: date, notification_date: date, event: str) -> lis
 
 
 HEAD_BY_EX_OFFICIO = "registry.head_by_ex_officio"
-"""The 世帯主 left and one member remains: that member becomes 世帯主 by 職権, with a notice (4.0.4-a)."""
+"""The 世帯主 left and one member remains: that member becomes 世帯主 by 職権, with a notice (4.0.4-a).
+workflows.head_by_ex_officio enters that change with the draft and replaces this alert's text."""
 HEAD_CHANGE_REQUEST = "registry.head_change_request"
 """The 世帯主 left and two or more remain: a 世帯主変更 is needed, else a 依頼通知 (4.0.4-b, 4.0.5-a)."""
 

@@ -31,6 +31,7 @@ from jumin.domain.resident import ChangeReason, ResidentStatus
 from jumin.registry.models import Change, Resident, ResidentSnapshot
 from jumin.registry.services import DraftRecorded
 from jumin.registry.snapshots import current_of, draft_from_current
+from jumin.registry.workflows.head_by_ex_officio import follow_up, with_follow_up
 from jumin.registry.workflows.household import head_change_alert
 
 MOVE_OUT_REASONS = (ChangeReason.DOMESTIC_MOVE_OUT, ChangeReason.MOVE_OUT_ABROAD)
@@ -161,6 +162,8 @@ def record_move_out(*, actor: Any, purpose: str, move_out: MoveOut) -> DraftReco
                 removal_date=removal,
                 planned_destination=move_out.destination.strip(),
             )
+        leavers = {resident.atena_number for resident, _ in people}
+        follow = follow_up(actor=actor, purpose=purpose, primary=change, household=household, leavers=leavers)
         record_event(
             actor=actor,
             action=AuditAction.RESIDENT_MOVE_OUT_RECORD,
@@ -172,5 +175,5 @@ def record_move_out(*, actor: Any, purpose: str, move_out: MoveOut) -> DraftReco
         change_id=change.pk,
         atena_numbers=tuple(resident.atena_number for resident, _ in people),
         household_number=household.number,
-        alerts=tuple(alerts),
+        alerts=tuple(with_follow_up(alerts, follow)),
     )

@@ -8,8 +8,9 @@ draft_from_current, because the prefecture's server rejects a 転居 that change
 * part of it moves and no 世帯番号 is given: the movers form a new household, with one 世帯主;
 * a 世帯番号 is given: the movers join that household at the end of its order (ORD-2).
 
-Members left behind get no new snapshot: their household data does not change. If the head moves
-away they stay without a head (standard 1.1.10-a) and the clerk is alerted to enter a 世帯主変更.
+Members left behind get no snapshot in the 転居. If the head moves away and one member remains, that
+member becomes 世帯主 by 職権 in a change that follows the 転居 (head_by_ex_officio, standard 4.0.4-a);
+two or more stay without a head (1.1.10-a) and the clerk is alerted to enter a 世帯主変更.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from jumin.registry import numbering
 from jumin.registry.models import Change, Household
 from jumin.registry.services import Address, DraftRecorded
 from jumin.registry.snapshots import draft_from_current
+from jumin.registry.workflows.head_by_ex_officio import follow_up, with_follow_up
 from jumin.registry.workflows.household_members import (
     CurrentMember,
     check_dates,
@@ -177,8 +179,8 @@ def record_move_within(*, actor: Any, purpose: str, move: MoveWithin) -> DraftRe
             number=numbering.issue_number(numbering.HOUSEHOLD)
         )
         for mover in movers:
-            # 転入前住所 (previous_address) is kept: a 転居 does not change it. The 異動前住所 of F04
-            # step 2 has no column yet; the former address stays readable in the previous snapshot.
+            # 転入前住所 (previous_address) is kept: a 転居 does not change it. The address moved
+            # from becomes the 異動前住所 (F04 step 2; records.md §6.5).
             draft_from_current(
                 mover.resident,
                 mover.current,
@@ -189,7 +191,23 @@ def record_move_within(*, actor: Any, purpose: str, move: MoveWithin) -> DraftRe
                 address=move.address.address,
                 katagaki=move.address.katagaki,
                 address_set_date=address_set,
+                pre_move_postal_code=mover.current.postal_code,
+                pre_move_address=mover.current.address,
+                pre_move_katagaki=mover.current.katagaki,
             )
+        # Only a part of a household leaves its household; follow_up decides whether the head did.
+        source = movers[0].current.household
+        follow = (
+            follow_up(
+                actor=actor,
+                purpose=purpose,
+                primary=change,
+                household=source,
+                leavers=[m.atena_number for m in movers],
+            )
+            if household.pk != source.pk
+            else None
+        )
         record_event(
             actor=actor,
             action=AuditAction.RESIDENT_MOVE_WITHIN_RECORD,
@@ -201,5 +219,5 @@ def record_move_within(*, actor: Any, purpose: str, move: MoveWithin) -> DraftRe
         change_id=change.pk,
         atena_numbers=tuple(m.atena_number for m in movers),
         household_number=household.number,
-        alerts=tuple(plan.alerts),
+        alerts=tuple(with_follow_up(plan.alerts, follow)),
     )

@@ -1,0 +1,50 @@
+"""`jumin cs …`: operator commands of the 市町村CS (docs/jukinet.md), run on the CS host itself.
+
+Each forwards to a Django management command of the node:
+
+* ``jumin cs send-pending``: queue the waiting 本人確認情報 notices (送信待ち);
+* ``jumin cs consistency --operator U [--to prefecture|national|both]``: 整合性確認;
+* ``jumin cs issue-card --operator U --resident-code C [--pin NNNN] --out FILE``: 交付 of a card;
+* ``jumin cs load --operator U [--no-notify]``: 初期ロード of the CS file from the registry;
+* ``jumin cs fetch-codes --operator U --count N``: unused 住民票コード into the registry's pool.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+COMMANDS = {
+    "send-pending": "cs_send_pending",
+    "consistency": "cs_consistency",
+    "issue-card": "cs_issue_card",
+    "load": "cs_load",
+    "fetch-codes": "fetch_resident_codes",
+}
+
+
+def _run(args: argparse.Namespace) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jumin.settings.base")
+    import django
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    django.setup()
+    try:
+        call_command(COMMANDS[args.action], *args.rest)
+    except CommandError as error:
+        print(error, file=sys.stderr)
+        return 1
+    return 0
+
+
+def add_parsers(sub: Any) -> None:
+    """Add ``jumin cs ACTION [options]`` (the options are those of the management command)."""
+    cs = sub.add_parser(
+        "cs", help="市町村CS: 送信待ちの送信、整合性確認、カード交付、初期ロード、住民票コード取得"
+    )
+    cs.add_argument("action", choices=sorted(COMMANDS))
+    cs.add_argument("rest", nargs=argparse.REMAINDER, help="options of the command (see --help of each)")
+    cs.set_defaults(func=_run)

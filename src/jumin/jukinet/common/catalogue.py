@@ -1,0 +1,31 @@
+"""Names of every 住基ネット message and query type (docs/jukinet.md has the payloads and the flows).
+
+Ordered messages travel through the transactional outbox (``jumin.messaging.services.enqueue``);
+queries are synchronous, signed both ways (``jumin.messaging.services.query``).
+"""
+
+from __future__ import annotations
+
+# Ordered messages -------------------------------------------------------------------------------
+#: 本人確認情報 notice (records.md §4): CS → prefecture (住基法30条の6), prefecture → national (30条の7).
+IDENTITY_UPDATE = "jukinet.identity_update"
+#: A refused notice comes back to its sender with the reason (system.md F13 step 6).
+IDENTITY_UPDATE_REJECTED = "jukinet.identity_update_rejected"
+#: 附票本人確認情報 (records.md §3): the 本籍地 CS → 附票都道府県サーバ (住基法30条の41).
+FUHYO_UPDATE = "jukinet.fuhyo_update"
+#: Card events to 個人番号カード管理システム (system.md F16): CS → national.
+CARD_EVENT = "jukinet.card_event"
+
+# Synchronous queries ----------------------------------------------------------------------------
+#: 検索 / 機構への照会 by 住民票コード, 個人番号 or 4情報: CS → prefecture/national, prefecture → national.
+QUERY_IDENTITY = "jukinet.query.identity"
+#: 本人確認 with a card: CS → national.
+QUERY_VERIFY_CARD = "jukinet.query.verify_card"
+#: Register a newly handed-over card's 利用者証明用 public key: CS → national.
+QUERY_CARD_ISSUE = "jukinet.query.card_issue"
+#: Unused 住民票コード for the municipality's pool: CS → national.
+QUERY_RESIDENT_CODES = "jukinet.query.resident_codes"
+#: 個人番号 生成要求: CS → national.
+QUERY_INDIVIDUAL_NUMBER = "jukinet.query.individual_number"
+#: 整合性確認 of one chunk of the CS file: CS → prefecture and CS → national.
+QUERY_CONSISTENCY = "jukinet.query.consistency"

@@ -1,0 +1,275 @@
+"""整合性確認 (system.md F14): the chunked comparison of a CS file with the prefecture's or the national file.
+
+The CS sends its whole file as a sequence of ``jukinet.query.consistency`` queries, one chunk each.
+A chunk covers the 住民票コード range ``first < code ≤ last`` ("" = open end) of one municipality and
+lists ``[resident_code, digest]`` pairs in ascending code order; ``digest`` is
+``common.notice.consistency_digest`` of the record. Consecutive chunks share a bound (the ``last`` of
+one is the ``first`` of the next), the first chunk opens with "" and the final one ends with "", so the
+chunks together cover every possible code and the receiver reports its own extra records too.
+
+The receiver reads only (code, digest) of its current records of that municipality in the range
+(an index on (municipality_code, resident_code)) and answers with ``compare``: one merge of two
+sorted sequences, O(n + m) (performance.md P6: 1,000,000 records within 30 s).
+
+Pure Python (no Django): the CS, the prefecture and the national node use the same functions.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from jumin.domain.errors import DomainError, refusal
+
+#: At most this many entries per chunk: about 1 MiB of JSON, the messaging size limit.
+MAX_ENTRIES = 20_000
+#: At most this many codes in each list of an answer (a receiver holding more extras than this in one
+#: chunk's range is reporting a gross mismatch; the CS re-runs with smaller chunks).
+MAX_ANSWER_CODES = 100_000
+
+PAYLOAD_KEYS = frozenset(
+    {
+        "run_id",
+        "municipality_code",
+        "chunk_no",
+        "first",
+        "last",
+        "entries",
+        "final",
+        "operator_id",
+        "terminal_id",
+    }
+)
+ANSWER_KEYS = frozenset({"missing_here", "extra_here", "different"})
+
+_CODE = re.compile(r"^\d{11}$")
+_DIGEST = re.compile(r"^[A-Za-z0-9_-]{22}$")
+_MUNICIPALITY = re.compile(r"^\d{6}$")
+_OPERATOR = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+
+Entry = tuple[str, str]
+
+
+def _bad(field_name: str, reason: str, remedy: str) -> DomainError:
+    return refusal(field_name, reason, remedy, "jukinet.consistency")
+
+
+@dataclass(frozen=True)
+class ConsistencyChunk:
+    """One validated chunk of a CS file (the payload of one ``jukinet.query.consistency``)."""
+
+    run_id: str
+    municipality_code: str
+    chunk_no: int
+    first: str
+    last: str
+    entries: tuple[Entry, ...]
+    final: bool
+    operator_id: str
+    terminal_id: str
+
+    def as_payload(self) -> dict[str, Any]:
+        """The JSON payload of the query."""
+        return {
+            "run_id": self.run_id,
+            "municipality_code": self.municipality_code,
+            "chunk_no": self.chunk_no,
+            "first": self.first,
+            "last": self.last,
+            "entries": [[code, digest] for code, digest in self.entries],
+            "final": self.final,
+            "operator_id": self.operator_id,
+            "terminal_id": self.terminal_id,
+        }
+
+
+@dataclass(frozen=True)
+class ConsistencyResult:
+    """The differences found in one chunk, each list in ascending code order."""
+
+    missing_here: list[str] = field(default_factory=list)
+    extra_here: list[str] = field(default_factory=list)
+    different: list[str] = field(default_factory=list)
+
+    def as_answer(self) -> dict[str, Any]:
+        """The JSON answer of the query."""
+        return {"missing_here": self.missing_here, "extra_here": self.extra_here, "different": self.different}
+
+    @property
+    def count(self) -> int:
+        """Number of differing codes."""
+        return len(self.missing_here) + len(self.extra_here) + len(self.different)
+
+
+def in_range(code: str, first: str, last: str) -> bool:
+    """``first < code ≤ last`` with "" as an open end (11-digit codes compare correctly as strings)."""
+    return (not first or code > first) and (not last or code <= last)
+
+
+def _check_bound(payload: dict[str, Any], name: str) -> str:
+    value = payload[name]
+    if not isinstance(value, str) or (value and not _CODE.match(value)):
+        raise _bad(name, "範囲の住民票コードが不正です。", "11桁の数字または空文字を送ってください。")
+    return value
+
+
+def _check_entries(raw: object, first: str, last: str) -> tuple[Entry, ...]:
+    if not isinstance(raw, list) or len(raw) > MAX_ENTRIES:
+        raise _bad("entries", "整合性確認の明細が不正です。", f"{MAX_ENTRIES}件以内の配列を送ってください。")
+    entries: list[Entry] = []
+    previous = first
+    for item in raw:
+        if not isinstance(item, list) or len(item) != 2:
+            raise _bad(
+                "entries", "明細は［住民票コード, ダイジェスト］の組です。", "形式を確認してください。"
+            )
+        code, digest = item
+        if not isinstance(code, str) or not _CODE.match(code):
+            raise _bad("entries", "明細の住民票コードが不正です。", "11桁の数字を送ってください。")
+        if not isinstance(digest, str) or not _DIGEST.match(digest):
+            raise _bad("entries", "明細のダイジェストが不正です。", "22文字のダイジェストを送ってください。")
+        if previous and code <= previous:
+            raise _bad(
+                "entries",
+                "明細が住民票コードの昇順でないか、範囲外です。",
+                "範囲内のコードを重複なく昇順に並べてください。",
+            )
+        entries.append((code, digest))
+        previous = code
+    if entries and last and entries[-1][0] > last:
+        raise _bad("entries", "明細が範囲外です。", "範囲内のコードだけを送ってください。")
+    return tuple(entries)
+
+
+def chunk_from_payload(payload: dict[str, Any]) -> ConsistencyChunk:
+    """Validate a query payload (exact keys, formats, sorted unique entries inside the range)."""
+    if not isinstance(payload, dict) or set(payload) != PAYLOAD_KEYS:
+        raise _bad(
+            "payload", "整合性確認の項目が定義と一致しません。", "定義された項目だけを送ってください。"
+        )
+    run_id = payload["run_id"]
+    try:
+        valid_run = isinstance(run_id, str) and str(uuid.UUID(run_id)) == run_id
+    except ValueError:
+        valid_run = False
+    if not valid_run:
+        raise _bad("run_id", "実行IDが不正です。", "小文字のUUIDを送ってください。")
+    municipality = payload["municipality_code"]
+    if not isinstance(municipality, str) or not _MUNICIPALITY.match(municipality):
+        raise _bad("municipality_code", "市町村コードが不正です。", "6桁の数字を送ってください。")
+    chunk_no = payload["chunk_no"]
+    if not isinstance(chunk_no, int) or isinstance(chunk_no, bool) or chunk_no < 1:
+        raise _bad("chunk_no", "チャンク番号が不正です。", "1以上の整数を送ってください。")
+    first, last = _check_bound(payload, "first"), _check_bound(payload, "last")
+    if first and last and first >= last:
+        raise _bad("last", "範囲の終わりが始まり以下です。", "first < last となる範囲を送ってください。")
+    if not isinstance(payload["final"], bool):
+        raise _bad("final", "最終チャンクの指定が不正です。", "true または false を送ってください。")
+    for name in ("operator_id", "terminal_id"):
+        if not isinstance(payload[name], str) or not _OPERATOR.match(payload[name]):
+            raise _bad(name, "操作者IDまたは操作端末IDが不正です。", "英数字64文字以内で送ってください。")
+    return ConsistencyChunk(
+        run_id=run_id,
+        municipality_code=municipality,
+        chunk_no=chunk_no,
+        first=first,
+        last=last,
+        entries=_check_entries(payload["entries"], first, last),
+        final=payload["final"],
+        operator_id=payload["operator_id"],
+        terminal_id=payload["terminal_id"],
+    )
+
+
+def validate_consistency_payload(payload: dict[str, Any]) -> None:
+    """The validator registered for ``jukinet.query.consistency`` payloads."""
+    chunk_from_payload(payload)
+
+
+def validate_consistency_answer(answer: dict[str, Any]) -> None:
+    """The validator registered for ``jukinet.query.consistency`` answers: three lists of codes."""
+    if not isinstance(answer, dict) or set(answer) != ANSWER_KEYS:
+        raise _bad(
+            "answer", "整合性確認の結果の項目が定義と一致しません。", "定義された項目だけを返してください。"
+        )
+    for name in sorted(ANSWER_KEYS):
+        codes = answer[name]
+        if not isinstance(codes, list) or len(codes) > MAX_ANSWER_CODES:
+            raise _bad(name, "整合性確認の結果が不正です。", "住民票コードの配列を返してください。")
+        if not all(isinstance(code, str) and _CODE.match(code) for code in codes):
+            raise _bad(name, "整合性確認の結果の住民票コードが不正です。", "11桁の数字を返してください。")
+
+
+def compare(sent: Iterable[Entry], held: Iterable[Entry]) -> ConsistencyResult:
+    """Merge two ascending (code, digest) sequences: what the receiver lacks, has extra, or has differently.
+
+    ``sent`` is the sender's chunk, ``held`` the receiver's records in the same range; both must be
+    sorted by code without duplicates (the validator guarantees it for ``sent``, the receiver's
+    ORDER BY for ``held``).
+    """
+    missing: list[str] = []
+    extra: list[str] = []
+    different: list[str] = []
+    sent_iter: Iterator[Entry] = iter(sent)
+    held_iter: Iterator[Entry] = iter(held)
+    mine = next(sent_iter, None)
+    theirs = next(held_iter, None)
+    while mine is not None and theirs is not None:
+        if mine[0] == theirs[0]:
+            if mine[1] != theirs[1]:
+                different.append(mine[0])
+            mine, theirs = next(sent_iter, None), next(held_iter, None)
+        elif mine[0] < theirs[0]:
+            missing.append(mine[0])
+            mine = next(sent_iter, None)
+        else:
+            extra.append(theirs[0])
+            theirs = next(held_iter, None)
+    while mine is not None:
+        missing.append(mine[0])
+        mine = next(sent_iter, None)
+    while theirs is not None:
+        extra.append(theirs[0])
+        theirs = next(held_iter, None)
+    return ConsistencyResult(missing_here=missing, extra_here=extra, different=different)
+
+
+def build_chunks(
+    entries: Sequence[Entry],
+    *,
+    run_id: str,
+    municipality_code: str,
+    operator_id: str,
+    terminal_id: str,
+    size: int = MAX_ENTRIES,
+) -> Iterator[ConsistencyChunk]:
+    """Split a whole ascending file into chunks whose ranges together cover every code.
+
+    An empty file still gives one (final, open-ended) chunk, so the receiver reports all it holds.
+    """
+    if not 1 <= size <= MAX_ENTRIES:
+        raise ValueError("chunk size out of range")
+    start = 0
+    first = ""
+    chunk_no = 1
+    while True:
+        part = tuple(entries[start : start + size])
+        final = start + size >= len(entries)
+        last = "" if final else part[-1][0]
+        yield ConsistencyChunk(
+            run_id=run_id,
+            municipality_code=municipality_code,
+            chunk_no=chunk_no,
+            first=first,
+            last=last,
+            entries=part,
+            final=final,
+            operator_id=operator_id,
+            terminal_id=terminal_id,
+        )
+        if final:
+            return
+        first, start, chunk_no = last, start + size, chunk_no + 1

@@ -1,0 +1,140 @@
+"""The 附票本人確認情報 notice (records.md §3): 18 items, 本籍 and 筆頭者 excluded.
+
+Sent by the 本籍地 municipality's CS to its 附票都道府県サーバ (住基法30条の41) as
+``jukinet.fuhyo_update`` and forwarded unchanged to the 附票全国サーバ. ``fuhyo_from_payload`` refuses
+any other key (a node accepts only the items it is defined to receive), so a 本籍 or a 個人番号 can
+never enter the 附票 file by this route.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, fields
+from enum import StrEnum
+from typing import Any
+
+from jumin.domain.checkdigits import validate_juminhyo_code, validate_lgcode
+from jumin.domain.errors import DomainError, refusal
+from jumin.jukinet.common.notice import RESIDENT_CODE_RULE
+
+_BIRTH = re.compile(r"^\d{4}(0[0-9]|1[0-2])(0[0-9]|[12][0-9]|3[01])$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_OPERATOR = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+_MAX_TEXT = 200
+
+
+class FuhyoNoticeType(StrEnum):
+    """通知区分 (records.md §3 item 18)."""
+
+    NEW = "new"
+    CHANGE = "change"
+    DELETE = "delete"
+
+
+class FuhyoState(StrEnum):
+    """附票本人確認情報状態区分 (records.md §3 item 15)."""
+
+    CURRENT = "current"
+    DELETED = "deleted"
+
+
+@dataclass(frozen=True)
+class FuhyoNotice:
+    """One 附票本人確認情報 update (the 18 items, then the operator bookkeeping)."""
+
+    resident_code: str  # 1 住民票コード
+    name: str  # 2 氏名漢字
+    name_gaiji_count: int  # 3 氏名外字数
+    name_kana: str  # 4 氏名ふりがな
+    birth_date: str  # 5 生年月日 YYYYMMDD
+    sex: str  # 6 性別 male | female
+    municipality_code: str  # 7 住所市町村コード ("" for a 国外転出者)
+    address: str  # 8 住所漢字
+    address_gaiji_count: int  # 9 住所外字数
+    last_address: str  # 10 最終住所漢字 (国外転出者), "" otherwise
+    last_address_gaiji_count: int  # 11 最終住所外字数
+    change_date: str  # 12 異動年月日 YYYY-MM-DD
+    former_resident_code: str  # 13 旧住民票コード, "" when none
+    fuhyo_municipality_code: str  # 14 附票管理市町村コード (the 本籍地)
+    state: str  # 15 附票本人確認情報状態区分 (FuhyoState)
+    gaiji_flag: bool  # 16 外字フラグ
+    gaiji_pattern: str  # 17 外字パターン, "" when none
+    notice_type: str  # 18 通知区分 (FuhyoNoticeType)
+    operator_id: str  # 操作者ID at the CS
+    terminal_id: str  # 操作端末ID at the CS
+
+    def as_payload(self) -> dict[str, Any]:
+        """The JSON payload of a ``jukinet.fuhyo_update`` message."""
+        return asdict(self)
+
+
+FUHYO_FIELDS = tuple(f.name for f in fields(FuhyoNotice))
+_INT_FIELDS = {"name_gaiji_count", "address_gaiji_count", "last_address_gaiji_count"}
+_REQUIRED_TEXT = {"resident_code", "name", "fuhyo_municipality_code"}
+
+
+def _bad(field: str, reason: str, remedy: str) -> DomainError:
+    return refusal(field, reason, remedy, "jukinet.fuhyo")
+
+
+def _check_types(payload: dict[str, Any]) -> None:
+    for name in FUHYO_FIELDS:
+        value = payload[name]
+        if name in _INT_FIELDS:
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise _bad(name, "附票本人確認情報の数値項目が不正です。", "0以上の整数を送ってください。")
+        elif name == "gaiji_flag":
+            if not isinstance(value, bool):
+                raise _bad(name, "外字フラグが不正です。", "true または false を送ってください。")
+        elif (
+            not isinstance(value, str)
+            or len(value) > _MAX_TEXT
+            or (name in _REQUIRED_TEXT and not value.strip())
+        ):
+            raise _bad(
+                name, "附票本人確認情報の項目が不正です。", f"{_MAX_TEXT}文字以内の文字列を送ってください。"
+            )
+
+
+def _check_formats(payload: dict[str, Any]) -> None:
+    validate_juminhyo_code(payload["resident_code"], rule=RESIDENT_CODE_RULE, field="resident_code")
+    if payload["former_resident_code"]:
+        validate_juminhyo_code(
+            payload["former_resident_code"], rule=RESIDENT_CODE_RULE, field="former_resident_code"
+        )
+    validate_lgcode(payload["fuhyo_municipality_code"], field="fuhyo_municipality_code")
+    if payload["municipality_code"]:
+        validate_lgcode(payload["municipality_code"], field="municipality_code")
+    if not _BIRTH.match(payload["birth_date"]):
+        raise _bad("birth_date", "生年月日の形式が不正です。", "YYYYMMDD（不詳の月日は00）で送ってください。")
+    if payload["sex"] not in ("male", "female"):
+        raise _bad("sex", "性別の値が不正です。", "male または female を送ってください。")
+    if not _DATE.match(payload["change_date"]):
+        raise _bad("change_date", "異動年月日の形式が不正です。", "YYYY-MM-DD で送ってください。")
+    if payload["state"] not in FuhyoState._value2member_map_:
+        raise _bad("state", "状態区分が不正です。", "current または deleted を送ってください。")
+    if payload["notice_type"] not in FuhyoNoticeType._value2member_map_:
+        raise _bad("notice_type", "通知区分が不正です。", "new、change、delete のいずれかを送ってください。")
+    if (payload["notice_type"] == FuhyoNoticeType.DELETE) != (payload["state"] == FuhyoState.DELETED):
+        raise _bad(
+            "state", "通知区分と状態区分が矛盾しています。", "削除の通知だけを状態「deleted」にしてください。"
+        )
+    for name in ("operator_id", "terminal_id"):
+        if not _OPERATOR.match(payload[name]):
+            raise _bad(name, "操作者IDまたは操作端末IDが不正です。", "英数字64文字以内で送ってください。")
+
+
+def fuhyo_from_payload(payload: dict[str, Any]) -> FuhyoNotice:
+    """Validate a received payload (exactly the defined items, right types and formats) → FuhyoNotice."""
+    if not isinstance(payload, dict) or set(payload) != set(FUHYO_FIELDS):
+        raise _bad(
+            "payload", "附票本人確認情報の項目が定義と一致しません。", "定義された項目だけを送ってください。"
+        )
+    _check_types(payload)
+    _check_formats(payload)
+    return FuhyoNotice(**payload)
+
+
+def validate_fuhyo_payload(payload: dict[str, Any]) -> None:
+    """The validator registered for ``jukinet.fuhyo_update``."""
+    fuhyo_from_payload(payload)

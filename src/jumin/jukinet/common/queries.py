@@ -1,0 +1,404 @@
+"""Payload validators of the 住基ネット queries and card messages (docs/jukinet-national.md).
+
+Shared by every node kind, so the asker refuses a bad request before it leaves and the answerer
+refuses the same request the same way. Every validator checks the exact key set (a node accepts
+only the items it is defined to receive), the types and the formats, and raises DomainError with a
+``jukinet.`` code and a Japanese reason that never repeats the value.
+
+``card_challenge`` builds the byte string a card signs for 本人確認, so the CS signs exactly what the
+national node verifies.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from jumin.domain.checkdigits import validate_juminhyo_code, validate_lgcode, validate_mynumber
+from jumin.domain.errors import DomainError, refusal
+from jumin.domain.search_guard import IdentitySearchCriteria, check_identity_search
+from jumin.jukinet.common.notice import RESIDENT_CODE_RULE, notice_from_payload
+
+#: ``by`` values of QUERY_IDENTITY.
+QUERY_BY = ("resident_code", "individual_number", "four_items")
+#: At most this many records in one QUERY_IDENTITY answer; more set ``truncated``.
+MAX_QUERY_RECORDS = 50
+#: Card events the CS reports to 個人番号カード管理システム (system.md F16).
+CARD_EVENTS = ("suspend", "release", "abolish", "return", "collect", "continue_use")
+#: At most this many 住民票コード in one QUERY_RESIDENT_CODES request.
+MAX_RESIDENT_CODES = 1000
+#: Version label of the card challenge; a new format gets a new label.
+CARD_CHALLENGE_LABEL = "jumin-card-auth/1"
+
+_OPERATOR = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+_SERIAL = re.compile(r"^[0-9A-Z]{12}$")
+_NONCE = re.compile(r"^[0-9a-f]{32}$")
+_SIGNED_AT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_BIRTH = re.compile(r"^\d{4}(0[0-9]|1[0-2])(0[0-9]|[12][0-9]|3[01])$")
+_B64URL = re.compile(r"^[A-Za-z0-9_-]+$")
+_SUBJECT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:_.\-]{0,63}$")
+_CODE = re.compile(r"^[a-z][a-z0-9_.]{0,63}$")
+_MAX_TEXT = 200
+_MAX_PURPOSE = 100
+_MAX_CARD_REASON = 100
+_MAX_REJECTION_TEXT = 400
+
+
+def _bad(field: str, reason: str, remedy: str, code: str = "jukinet.query") -> DomainError:
+    return refusal(field, reason, remedy, code)
+
+
+def _require_keys(payload: Any, keys: frozenset[str], what: str) -> dict[str, Any]:
+    if not isinstance(payload, dict) or set(payload) != keys:
+        raise _bad("payload", f"{what}の項目が定義と一致しません。", "定義された項目だけを送ってください。")
+    return payload
+
+
+def _text(payload: dict[str, Any], name: str, *, limit: int = _MAX_TEXT, required: bool = False) -> str:
+    value = payload[name]
+    if not isinstance(value, str) or len(value) > limit or (required and not value.strip()):
+        raise _bad(name, "文字列の項目が不正です。", f"{limit}文字以内の文字列を送ってください。")
+    return value
+
+
+def _operator(payload: dict[str, Any]) -> None:
+    for name in ("operator_id", "terminal_id"):
+        value = payload[name]
+        if not isinstance(value, str) or not _OPERATOR.match(value):
+            raise _bad(name, "操作者IDまたは操作端末IDが不正です。", "英数字64文字以内で送ってください。")
+
+
+def _resident_code(value: Any, field: str = "resident_code") -> str:
+    if not isinstance(value, str):
+        raise _bad(field, "住民票コードの形式が不正です。", "11桁の数字を送ってください。")
+    return validate_juminhyo_code(value, rule=RESIDENT_CODE_RULE, field=field)
+
+
+def _individual_number(value: Any, field: str = "individual_number") -> str:
+    if not isinstance(value, str):
+        raise _bad(field, "個人番号の形式が不正です。", "12桁の数字を送ってください。")
+    return validate_mynumber(value, field=field)
+
+
+def _serial(value: Any, field: str = "card_serial") -> str:
+    if not isinstance(value, str) or not _SERIAL.match(value):
+        raise _bad(field, "カードのシリアル番号の形式が不正です。", "英大文字と数字12文字で送ってください。")
+    return value
+
+
+def _iso_date(value: Any, field: str) -> date:
+    try:
+        if not isinstance(value, str) or not _ISO_DATE.match(value):
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _bad(field, "日付の形式が不正です。", "YYYY-MM-DD で送ってください。") from None
+
+
+def _birth_date(value: Any, *, allow_empty: bool) -> None:
+    if allow_empty and value == "":
+        return
+    if not isinstance(value, str) or not _BIRTH.match(value) or (value[4:6] == "00" and value[6:] != "00"):
+        raise _bad("birth_date", "生年月日の形式が不正です。", "YYYYMMDD（不詳の月日は00）で送ってください。")
+
+
+def _bool(payload: dict[str, Any], name: str) -> bool:
+    value = payload[name]
+    if not isinstance(value, bool):
+        raise _bad(name, "フラグ項目が不正です。", "true または false を送ってください。")
+    return value
+
+
+def encode_b64url(data: bytes) -> str:
+    """base64url without padding (the form of public keys and signatures in payloads)."""
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+
+
+def decode_b64url(text: Any, *, length: int, field: str) -> bytes:
+    """The bytes of an unpadded base64url string of exactly ``length`` bytes, or DomainError."""
+    if isinstance(text, str) and _B64URL.match(text) and len(text) <= 4 * length:
+        try:
+            data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        except (binascii.Error, ValueError):
+            data = b""
+        if len(data) == length and encode_b64url(data) == text:
+            return data
+    raise _bad(
+        field,
+        "base64url の値が不正です。",
+        f"{length}バイトの値をパディングなしの base64url で送ってください。",
+    )
+
+
+def parse_signed_at(value: Any) -> datetime:
+    """``YYYY-MM-DDTHH:MM:SSZ`` as an aware UTC datetime, or DomainError."""
+    try:
+        if not isinstance(value, str) or not _SIGNED_AT.match(value):
+            raise ValueError
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise _bad(
+            "signed_at", "署名日時の形式が不正です。", "UTCの YYYY-MM-DDTHH:MM:SSZ で送ってください。"
+        ) from None
+
+
+def card_challenge(resident_code: str, card_serial: str, nonce: str, signed_at: str) -> bytes:
+    """The bytes the card's 利用者証明用 key signs for 本人確認 (Ed25519), UTF-8 of
+    ``jumin-card-auth/1|<住民票コード>|<シリアル>|<nonce>|<署名日時>``."""
+    return f"{CARD_CHALLENGE_LABEL}|{resident_code}|{card_serial}|{nonce}|{signed_at}".encode()
+
+
+# --- QUERY_IDENTITY -------------------------------------------------------------------------------
+
+IDENTITY_QUERY_KEYS = frozenset(
+    {
+        "by",
+        "resident_code",
+        "individual_number",
+        "name",
+        "name_kana",
+        "birth_date",
+        "sex",
+        "address",
+        "include_removed",
+        "purpose",
+        "operator_id",
+        "terminal_id",
+    }
+)
+_FOUR_ITEM_FIELDS = ("name", "name_kana", "birth_date", "sex", "address")
+
+
+def check_four_items(payload: dict[str, Any]) -> None:
+    """At least two items other than sex (name or reading counts once, birth date, address), C-32.
+
+    Reuses the CS search guard (jumin.domain.search_guard) without its name requirement: J-LIS
+    queries name any two of the three.
+    """
+    name = payload["name"] if str(payload["name"]).strip() else payload["name_kana"]
+    birth = payload["birth_date"]
+    criteria = IdentitySearchCriteria(
+        surname=name or None,
+        birth_year=int(birth[:4]) if birth else None,
+        address=payload["address"] or None,
+    )
+    try:
+        check_identity_search(criteria, require_name=False)
+    except DomainError as error:
+        raise _bad(error.field, error.reason, error.remedy, "jukinet.query.too_few_items") from None
+
+
+def validate_identity_query(payload: dict[str, Any]) -> None:
+    """QUERY_IDENTITY request: by 住民票コード, 個人番号 or 4情報; unused fields are ""."""
+    payload = _require_keys(payload, IDENTITY_QUERY_KEYS, "照会")
+    by = payload["by"]
+    if by not in QUERY_BY:
+        raise _bad(
+            "by",
+            "照会の種類が不正です。",
+            "resident_code、individual_number、four_items のいずれかを送ってください。",
+        )
+    for name in ("resident_code", "individual_number", *_FOUR_ITEM_FIELDS, "purpose"):
+        _text(payload, name)
+    _bool(payload, "include_removed")
+    _operator(payload)
+    if not payload["purpose"].strip() or len(payload["purpose"]) > _MAX_PURPOSE:
+        raise _bad(
+            "purpose", "照会の目的が未入力か長すぎます。", f"目的を{_MAX_PURPOSE}文字以内で送ってください。"
+        )
+    used = {"resident_code": ("resident_code",), "individual_number": ("individual_number",)}.get(
+        by, _FOUR_ITEM_FIELDS
+    )
+    for name in ("resident_code", "individual_number", *_FOUR_ITEM_FIELDS):
+        if name not in used and payload[name] != "":
+            raise _bad(
+                name, "照会の種類で使わない項目に値があります。", "使わない項目は空文字にしてください。"
+            )
+    if by == "resident_code":
+        _resident_code(payload["resident_code"])
+    elif by == "individual_number":
+        _individual_number(payload["individual_number"])
+    else:
+        _birth_date(payload["birth_date"], allow_empty=True)
+        if payload["sex"] not in ("", "male", "female"):
+            raise _bad("sex", "性別の値が不正です。", "male、female または空文字を送ってください。")
+        check_four_items(payload)
+
+
+def validate_identity_answer(payload: dict[str, Any]) -> None:
+    """QUERY_IDENTITY answer: at most 50 本人確認情報 records and the truncation flag."""
+    payload = _require_keys(payload, frozenset({"records", "truncated"}), "照会結果")
+    records = payload["records"]
+    if not isinstance(records, list) or len(records) > MAX_QUERY_RECORDS:
+        raise _bad("records", "照会結果の件数が不正です。", f"{MAX_QUERY_RECORDS}件以内で返してください。")
+    for record in records:
+        notice_from_payload(record)
+    _bool(payload, "truncated")
+
+
+# --- QUERY_VERIFY_CARD ----------------------------------------------------------------------------
+
+VERIFY_CARD_KEYS = frozenset(
+    {"resident_code", "card_serial", "nonce", "signed_at", "signature", "operator_id", "terminal_id"}
+)
+SIGNATURE_BYTES = 64
+PUBLIC_KEY_BYTES = 32
+
+
+def validate_verify_card(payload: dict[str, Any]) -> None:
+    """QUERY_VERIFY_CARD request: the card's answer to a fresh challenge."""
+    payload = _require_keys(payload, VERIFY_CARD_KEYS, "本人確認")
+    _resident_code(payload["resident_code"])
+    _serial(payload["card_serial"])
+    if not isinstance(payload["nonce"], str) or not _NONCE.match(payload["nonce"]):
+        raise _bad("nonce", "ノンスの形式が不正です。", "小文字16進32桁で送ってください。")
+    parse_signed_at(payload["signed_at"])
+    decode_b64url(payload["signature"], length=SIGNATURE_BYTES, field="signature")
+    _operator(payload)
+
+
+def validate_verify_card_answer(payload: dict[str, Any]) -> None:
+    """QUERY_VERIFY_CARD answer: valid, active, its expiry and the current record (or null)."""
+    payload = _require_keys(
+        payload, frozenset({"result", "card_status", "valid_until", "record"}), "本人確認結果"
+    )
+    if payload["result"] != "valid" or payload["card_status"] != "active":
+        raise _bad("result", "本人確認結果の値が不正です。", "有効なカードの結果だけを返してください。")
+    _iso_date(payload["valid_until"], "valid_until")
+    if payload["record"] is not None:
+        notice_from_payload(payload["record"])
+
+
+# --- QUERY_CARD_ISSUE -----------------------------------------------------------------------------
+
+CARD_ISSUE_KEYS = frozenset({"resident_code", "public_key", "birth_date", "operator_id", "terminal_id"})
+
+
+def validate_card_issue(payload: dict[str, Any]) -> None:
+    """QUERY_CARD_ISSUE request: register the 利用者証明用 public key of a card handed over now."""
+    payload = _require_keys(payload, CARD_ISSUE_KEYS, "カード発行")
+    _resident_code(payload["resident_code"])
+    decode_b64url(payload["public_key"], length=PUBLIC_KEY_BYTES, field="public_key")
+    _birth_date(payload["birth_date"], allow_empty=False)
+    _operator(payload)
+
+
+def validate_card_issue_answer(payload: dict[str, Any]) -> None:
+    """QUERY_CARD_ISSUE answer: the card's serial and expiry."""
+    payload = _require_keys(payload, frozenset({"card_serial", "valid_until"}), "カード発行結果")
+    _serial(payload["card_serial"])
+    _iso_date(payload["valid_until"], "valid_until")
+
+
+# --- QUERY_RESIDENT_CODES -------------------------------------------------------------------------
+
+
+def validate_resident_codes(payload: dict[str, Any]) -> None:
+    """QUERY_RESIDENT_CODES request: how many unused 住民票コード the CS wants (1–1000)."""
+    payload = _require_keys(payload, frozenset({"count", "operator_id", "terminal_id"}), "住民票コード払出し")
+    count = payload["count"]
+    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_RESIDENT_CODES:
+        raise _bad(
+            "count", "払出し件数が範囲外です。", f"1から{MAX_RESIDENT_CODES}までの整数を送ってください。"
+        )
+    _operator(payload)
+
+
+def validate_resident_codes_answer(payload: dict[str, Any]) -> None:
+    """QUERY_RESIDENT_CODES answer: distinct valid 住民票コード."""
+    payload = _require_keys(payload, frozenset({"codes"}), "住民票コード払出し結果")
+    codes = payload["codes"]
+    if (
+        not isinstance(codes, list)
+        or not 1 <= len(codes) <= MAX_RESIDENT_CODES
+        or len(set(codes)) != len(codes)
+    ):
+        raise _bad(
+            "codes", "払い出された住民票コードの件数が不正です。", "重複のない1000件以内で返してください。"
+        )
+    for code in codes:
+        _resident_code(code, field="codes")
+
+
+# --- QUERY_INDIVIDUAL_NUMBER ----------------------------------------------------------------------
+
+
+def validate_individual_number_query(payload: dict[str, Any]) -> None:
+    """QUERY_INDIVIDUAL_NUMBER request: the 住民票コード and whether a new number replaces the old."""
+    keys = frozenset({"resident_code", "change", "operator_id", "terminal_id"})
+    payload = _require_keys(payload, keys, "個人番号生成要求")
+    _resident_code(payload["resident_code"])
+    _bool(payload, "change")
+    _operator(payload)
+
+
+def validate_individual_number_answer(payload: dict[str, Any]) -> None:
+    """QUERY_INDIVIDUAL_NUMBER answer: the 12-digit 個人番号."""
+    payload = _require_keys(payload, frozenset({"individual_number"}), "個人番号生成結果")
+    _individual_number(payload["individual_number"])
+
+
+# --- CARD_EVENT (ordered) -------------------------------------------------------------------------
+
+CARD_EVENT_KEYS = frozenset(
+    {
+        "card_serial",
+        "resident_code",
+        "event",
+        "event_date",
+        "municipality_code",
+        "reason",
+        "operator_id",
+        "terminal_id",
+    }
+)
+
+
+def validate_card_event(payload: dict[str, Any]) -> None:
+    """CARD_EVENT payload: one lifecycle event of one card, reported by the CS."""
+    payload = _require_keys(payload, CARD_EVENT_KEYS, "カード事象")
+    _serial(payload["card_serial"])
+    _resident_code(payload["resident_code"])
+    if payload["event"] not in CARD_EVENTS:
+        raise _bad("event", "カード事象の種類が不正です。", "定義された事象の種類を送ってください。")
+    _iso_date(payload["event_date"], "event_date")
+    if not isinstance(payload["municipality_code"], str):
+        raise _bad("municipality_code", "市町村コードの形式が不正です。", "6桁の数字を送ってください。")
+    validate_lgcode(payload["municipality_code"], field="municipality_code")
+    _text(payload, "reason", limit=_MAX_CARD_REASON)
+    _operator(payload)
+
+
+# --- IDENTITY_UPDATE_REJECTED (ordered) -----------------------------------------------------------
+
+REJECTION_KEYS = frozenset(
+    {"rejected_message_id", "rejected_subject", "update_seq", "code", "reason", "remedy"}
+)
+
+
+def validate_rejection(payload: dict[str, Any]) -> None:
+    """IDENTITY_UPDATE_REJECTED payload: which message was refused, and why (no personal data)."""
+    payload = _require_keys(payload, REJECTION_KEYS, "更新拒否通知")
+    message_id = payload["rejected_message_id"]
+    try:
+        if not isinstance(message_id, str) or str(uuid.UUID(message_id)) != message_id:
+            raise ValueError
+    except ValueError:
+        raise _bad(
+            "rejected_message_id", "メッセージIDの形式が不正です。", "小文字のUUIDを送ってください。"
+        ) from None
+    subject = payload["rejected_subject"]
+    if not isinstance(subject, str) or not _SUBJECT.match(subject):
+        raise _bad("rejected_subject", "対象キーの形式が不正です。", "英数字64文字以内で送ってください。")
+    seq = payload["update_seq"]
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+        raise _bad("update_seq", "更新順番号が不正です。", "0以上の整数を送ってください。")
+    if not isinstance(payload["code"], str) or not _CODE.match(payload["code"]):
+        raise _bad("code", "拒否コードの形式が不正です。", "英小文字の拒否コードを送ってください。")
+    _text(payload, "reason", limit=_MAX_REJECTION_TEXT, required=True)
+    _text(payload, "remedy", limit=_MAX_REJECTION_TEXT)

@@ -1,0 +1,1 @@
+"""住基ネット 市町村CS (docs/jukinet.md)."""

@@ -1,0 +1,57 @@
+"""Who may use the 統合端末 (M4) functions: a CS permission, on a biometric-only CS terminal (C-4).
+
+Every CS service goes through ``require``: the permission check of ``authorize`` (audited refusal)
+and, for a request, the terminal check (a clerk terminal never reaches the CS, audited as well). A
+command run on the CS host itself (``jumin cs …``, no request and so no terminal id) is operated there
+and is not a terminal session.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jumin.accounts.authorization import AccessRefused, authorize, has_permission
+from jumin.accounts.context import audit_context, current_terminal_id
+from jumin.accounts.permissions import Permission
+from jumin.accounts.services import biometric_only_terminal
+from jumin.audit.actions import AuditAction, Outcome
+from jumin.audit.services import record_event
+
+CS_TERMINAL_REQUIRED = "市町村CSの機能は、生体認証専用の統合端末からのみ利用できます。"
+
+
+def require(
+    *,
+    actor: Any,
+    permission: Permission,
+    action: AuditAction,
+    purpose: str,
+    subject_type: str = "",
+    subject_id: str = "",
+) -> None:
+    """Return if the actor may use this CS function here; otherwise audit and raise AccessRefused."""
+    authorize(
+        actor=actor,
+        permission=permission,
+        action=action,
+        purpose=purpose,
+        subject_type=subject_type,
+        subject_id=subject_id,
+    )
+    if current_terminal_id() and not biometric_only_terminal():
+        record_event(
+            actor=actor,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            purpose=purpose,
+            outcome=Outcome.REFUSED,
+            outcome_reason="cs_terminal_required",
+            **audit_context(),
+        )
+        raise AccessRefused(CS_TERMINAL_REQUIRED, reason_code="cs_terminal_required")
+
+
+def may_see_individual_number(actor: Any) -> bool:
+    """特定個人情報アクセス権限 (C-9): without it the 個人番号 is masked on every CS screen."""
+    return has_permission(actor, Permission.INDIVIDUAL_NUMBER_ACCESS)

@@ -1,0 +1,406 @@
+"""Simulated 個人番号カード: 交付, 本人確認 with the card, and card events (system.md F12, F16).
+
+A card is a JSON file (format ``jumin-card/1``) standing in for the chip: the 住民票コード, the card
+serial, the 利用者証明用 Ed25519 public key and the private key sealed with a key derived from the
+4-digit PIN (scrypt + AES-GCM). The CS makes the key pair at 交付 and registers the public key with
+the national node (QUERY_CARD_ISSUE). For 本人確認 the person types the PIN, the CS unlocks the key,
+signs ``card_challenge`` with a fresh nonce and asks the national node (QUERY_VERIFY_CARD). Three
+consecutive wrong PINs lock the card at the CS and report 一時停止 (CARD_EVENT "suspend").
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
+from django.db import transaction
+from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
+
+from jumin.accounts.context import current_terminal_id
+from jumin.accounts.permissions import Permission
+from jumin.audit.actions import AuditAction, Outcome
+from jumin.audit.services import record_event
+from jumin.domain.errors import DomainError, refusal
+from jumin.jukinet.common.catalogue import CARD_EVENT, QUERY_CARD_ISSUE, QUERY_VERIFY_CARD
+from jumin.jukinet.common.notice import notice_from_payload
+from jumin.jukinet.common.queries import (
+    CARD_EVENTS,
+    card_challenge,
+    decode_b64url,
+    encode_b64url,
+    validate_card_event,
+)
+from jumin.jukinet.cs import access
+from jumin.jukinet.cs.models import CardPinState, CsIdentity
+from jumin.jukinet.cs.search import FoundRecord, found_record
+from jumin.jukinet.cs.services import NATIONAL, local_municipality_code, peer_configured
+from jumin.messaging.services import enqueue, query
+
+CARD_FORMAT = "jumin-card/1"
+MAX_WRONG_PINS = 3
+SCRYPT_N = 2**14
+_PIN = re.compile(r"^\d{4}$")
+_SUBJECT_TYPE = "cs_card"
+#: Card events an operator may report from the screen (継続利用 follows 特例転入, not built yet).
+OPERATOR_EVENTS = ("suspend", "release", "abolish", "return", "collect")
+
+
+def _bad(field: str, reason: str, remedy: str, code: str = "jukinet.cs.card") -> DomainError:
+    return refusal(field, reason, remedy, code)
+
+
+def _ascii(value: str, fallback: str) -> str:
+    return "".join(c for c in value if c.isascii() and (c.isalnum() or c in "_.@-"))[:64] or fallback
+
+
+def _ids(actor: Any) -> tuple[str, str]:
+    return _ascii(actor.get_username(), "operator"), _ascii(current_terminal_id(), "cs-host")
+
+
+def _check_pin(pin: str) -> None:
+    if not isinstance(pin, str) or not _PIN.match(pin):
+        raise _bad("pin", "暗証番号は4桁の数字です。", "4桁の数字を入力してください。")
+
+
+@sensitive_variables()
+def _pin_key(pin: str, salt: bytes) -> bytes:
+    return Scrypt(salt=salt, length=32, n=SCRYPT_N, r=8, p=1).derive(pin.encode("ascii"))
+
+
+@sensitive_variables()
+def seal_key(private_key: Ed25519PrivateKey, pin: str, bound_to: str) -> dict[str, Any]:
+    """The private key sealed under the PIN (the associated data binds it to the card)."""
+    salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
+    raw = private_key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    sealed = AESGCM(_pin_key(pin, salt)).encrypt(nonce, raw, bound_to.encode("ascii"))
+    return {
+        "kdf": "scrypt",
+        "n": SCRYPT_N,
+        "r": 8,
+        "p": 1,
+        "salt": encode_b64url(salt),
+        "nonce": encode_b64url(nonce),
+        "ciphertext": encode_b64url(sealed),
+    }
+
+
+@dataclass(frozen=True)
+class CardFile:
+    """A parsed card file."""
+
+    resident_code: str
+    card_serial: str
+    valid_until: str
+    public_key: str
+    sealed_key: dict[str, Any]
+
+    def as_json(self) -> dict[str, Any]:
+        """The file's JSON object."""
+        return {
+            "format": CARD_FORMAT,
+            "resident_code": self.resident_code,
+            "card_serial": self.card_serial,
+            "valid_until": self.valid_until,
+            "public_key": self.public_key,
+            "sealed_key": self.sealed_key,
+            "wrong_pins": 0,
+        }
+
+
+def parse_card(data: Any) -> CardFile:
+    """A card file's JSON object → CardFile, or DomainError (never echoing the content)."""
+    keys = {"format", "resident_code", "card_serial", "valid_until", "public_key", "sealed_key", "wrong_pins"}
+    try:
+        if not isinstance(data, dict) or set(data) != keys or data["format"] != CARD_FORMAT:
+            raise ValueError
+        sealed = data["sealed_key"]
+        if not isinstance(sealed, dict) or sealed.get("kdf") != "scrypt" or sealed.get("n") != SCRYPT_N:
+            raise ValueError
+        for name in ("salt", "nonce", "ciphertext"):
+            if not isinstance(sealed.get(name), str):
+                raise ValueError
+        card = CardFile(
+            resident_code=str(data["resident_code"]),
+            card_serial=str(data["card_serial"]),
+            valid_until=str(data["valid_until"]),
+            public_key=str(data["public_key"]),
+            sealed_key=sealed,
+        )
+        decode_b64url(card.public_key, length=32, field="public_key")
+    except (ValueError, KeyError, DomainError):
+        raise _bad(
+            "card", "カードのファイルを読み取れません。", "正しいカード（jumin-card/1）を選んでください。"
+        ) from None
+    return card
+
+
+@sensitive_variables()
+def unlock(card: CardFile, pin: str) -> Ed25519PrivateKey | None:
+    """The card's private key, or None for a wrong PIN."""
+    sealed = card.sealed_key
+    try:
+        salt = decode_b64url(sealed["salt"], length=16, field="card")
+        nonce = decode_b64url(sealed["nonce"], length=12, field="card")
+        ciphertext = decode_b64url(sealed["ciphertext"], length=48, field="card")
+        raw = AESGCM(_pin_key(pin, salt)).decrypt(nonce, ciphertext, card.resident_code.encode("ascii"))
+    except InvalidTag:
+        return None
+    except DomainError:
+        raise _bad("card", "カードのファイルを読み取れません。", "正しいカードを選んでください。") from None
+    return Ed25519PrivateKey.from_private_bytes(raw)
+
+
+@sensitive_variables()
+def issue_card(*, actor: Any, purpose: str, resident_code: str, pin: str) -> dict[str, Any]:
+    """交付: make the chip's key pair, register it nationally, return the card file (F16 #3)."""
+    access.require(
+        actor=actor,
+        permission=Permission.CS_CARD,
+        action=AuditAction.CS_CARD_ISSUE,
+        purpose=purpose,
+        subject_type=_SUBJECT_TYPE,
+    )
+    _check_pin(pin)
+    identity = CsIdentity.objects.filter(resident_code=resident_code.strip(), removed=False).first()
+    if identity is None:
+        raise _bad(
+            "resident_code",
+            "CSに現存する住民の住民票コードではありません。",
+            "住民票コードを確認してください。",
+        )
+    operator_id, terminal_id = _ids(actor)
+    private_key = Ed25519PrivateKey.generate()
+    public = private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    answer = query(
+        query_type=QUERY_CARD_ISSUE,
+        receiver=NATIONAL,
+        payload={
+            "resident_code": identity.resident_code,
+            "public_key": encode_b64url(public),
+            "birth_date": identity.birth_date,
+            "operator_id": operator_id,
+            "terminal_id": terminal_id,
+        },
+        actor=actor,
+    )
+    card = CardFile(
+        resident_code=identity.resident_code,
+        card_serial=answer["card_serial"],
+        valid_until=answer["valid_until"],
+        public_key=encode_b64url(public),
+        sealed_key=seal_key(private_key, pin, identity.resident_code),
+    )
+    with transaction.atomic():
+        CardPinState.objects.update_or_create(
+            card_serial=card.card_serial, defaults={"wrong_pins": 0, "locked_at": None}
+        )
+        record_event(
+            actor=actor,
+            action=AuditAction.CS_CARD_ISSUE,
+            subject_type=_SUBJECT_TYPE,
+            subject_id=card.card_serial,
+            purpose=purpose,
+        )
+    return card.as_json()
+
+
+@dataclass(frozen=True)
+class CardCheck:
+    """The national node's answer to a 本人確認 with the card."""
+
+    card_serial: str
+    card_status: str
+    valid_until: str
+    record: FoundRecord | None
+
+
+def _refuse(actor: Any, purpose: str, serial: str, reason_code: str) -> None:
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            action=AuditAction.CS_CARD_VERIFY,
+            subject_type=_SUBJECT_TYPE,
+            subject_id=serial,
+            purpose=purpose,
+            outcome=Outcome.REFUSED,
+            outcome_reason=reason_code,
+        )
+
+
+def _wrong_pin(actor: Any, purpose: str, card: CardFile) -> DomainError:
+    """Count a wrong PIN (its own transaction, so it survives); the third locks and suspends."""
+    operator_id, terminal_id = _ids(actor)
+    with transaction.atomic():
+        state, _ = CardPinState.objects.select_for_update().get_or_create(card_serial=card.card_serial)
+        state.wrong_pins += 1
+        locked = state.wrong_pins >= MAX_WRONG_PINS
+        if locked:
+            state.locked_at = timezone.now()
+        if locked and peer_configured(NATIONAL):
+            _card_event(
+                card.card_serial,
+                card.resident_code,
+                "suspend",
+                "暗証番号の連続誤り",
+                operator_id,
+                terminal_id,
+                actor,
+            )
+        state.save(update_fields=["wrong_pins", "locked_at"])
+        record_event(
+            actor=actor,
+            action=AuditAction.CS_CARD_VERIFY,
+            subject_type=_SUBJECT_TYPE,
+            subject_id=card.card_serial,
+            purpose=purpose,
+            outcome=Outcome.REFUSED,
+            outcome_reason="pin_locked" if locked else "wrong_pin",
+        )
+    if locked:
+        return _bad(
+            "pin",
+            "暗証番号を3回続けて誤ったため、カードをロックし一時停止しました。",
+            "暗証番号の再設定を案内してください。",
+            "jukinet.cs.card_locked",
+        )
+    left = MAX_WRONG_PINS - state.wrong_pins
+    return _bad(
+        "pin",
+        f"暗証番号が違います（あと{left}回でロックされます）。",
+        "本人に暗証番号を入力し直してもらってください。",
+        "jukinet.cs.wrong_pin",
+    )
+
+
+@sensitive_variables()
+def verify_with_card(*, actor: Any, purpose: str, card_json: Any, pin: str) -> CardCheck:
+    """本人確認 (F12 steps 2–3): unlock the card with the PIN, sign a fresh challenge, ask the national."""
+    access.require(
+        actor=actor,
+        permission=Permission.CS_IDENTITY_CHECK,
+        action=AuditAction.CS_CARD_VERIFY,
+        purpose=purpose,
+        subject_type=_SUBJECT_TYPE,
+    )
+    card = parse_card(card_json)
+    _check_pin(pin)
+    state = CardPinState.objects.filter(card_serial=card.card_serial).first()
+    if state is not None and state.locked_at is not None:
+        _refuse(actor, purpose, card.card_serial, "pin_locked")
+        raise _bad(
+            "card",
+            "このカードは暗証番号の連続誤りでロックされています。",
+            "暗証番号の再設定を案内してください。",
+            "jukinet.cs.card_locked",
+        )
+    key = unlock(card, pin)
+    if key is None:
+        raise _wrong_pin(actor, purpose, card)
+    if state is not None and state.wrong_pins:
+        CardPinState.objects.filter(pk=state.pk).update(wrong_pins=0)
+    nonce = secrets.token_hex(16)
+    signed_at = timezone.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    signature = key.sign(card_challenge(card.resident_code, card.card_serial, nonce, signed_at))
+    operator_id, terminal_id = _ids(actor)
+    try:
+        answer = query(
+            query_type=QUERY_VERIFY_CARD,
+            receiver=NATIONAL,
+            payload={
+                "resident_code": card.resident_code,
+                "card_serial": card.card_serial,
+                "nonce": nonce,
+                "signed_at": signed_at,
+                "signature": encode_b64url(signature),
+                "operator_id": operator_id,
+                "terminal_id": terminal_id,
+            },
+            actor=actor,
+        )
+    except DomainError as error:
+        _refuse(actor, purpose, card.card_serial, error.code[:100])
+        raise
+    visible = access.may_see_individual_number(actor)
+    record = answer["record"]
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            action=AuditAction.CS_CARD_VERIFY,
+            subject_type=_SUBJECT_TYPE,
+            subject_id=card.card_serial,
+            purpose=purpose,
+            individual_number_used=visible and record is not None,
+            result_count=1 if record is not None else 0,
+        )
+    return CardCheck(
+        card_serial=card.card_serial,
+        card_status=answer["card_status"],
+        valid_until=answer["valid_until"],
+        record=found_record(notice_from_payload(record), number_visible=visible)
+        if record is not None
+        else None,
+    )
+
+
+def _card_event(
+    serial: str, resident_code: str, event: str, reason: str, operator_id: str, terminal_id: str, actor: Any
+) -> str:
+    payload = {
+        "card_serial": serial,
+        "resident_code": resident_code,
+        "event": event,
+        "event_date": timezone.localdate().isoformat(),
+        "municipality_code": local_municipality_code(),
+        "reason": reason[:100],
+        "operator_id": operator_id,
+        "terminal_id": terminal_id,
+    }
+    validate_card_event(payload)
+    row = enqueue(
+        message_type=CARD_EVENT, receiver=NATIONAL, subject=f"card-{serial}", payload=payload, actor=actor
+    )
+    return str(row.message_id)
+
+
+def send_card_event(
+    *, actor: Any, purpose: str, card_serial: str, resident_code: str, event: str, reason: str = ""
+) -> str:
+    """Report a card event to 個人番号カード管理システム (F16): 一時停止, 解除, 廃止, 返還, 回収."""
+    access.require(
+        actor=actor,
+        permission=Permission.CS_CARD,
+        action=AuditAction.CS_CARD_EVENT,
+        purpose=purpose,
+        subject_type=_SUBJECT_TYPE,
+    )
+    if event not in OPERATOR_EVENTS or event not in CARD_EVENTS:
+        raise _bad(
+            "event",
+            "カード事象の種類が不正です。",
+            "一時停止・解除・廃止・返還・回収のいずれかを選んでください。",
+        )
+    operator_id, terminal_id = _ids(actor)
+    with transaction.atomic():
+        message_id = _card_event(
+            card_serial.strip(), resident_code.strip(), event, reason, operator_id, terminal_id, actor
+        )
+        if event == "release":
+            CardPinState.objects.filter(card_serial=card_serial.strip()).update(wrong_pins=0, locked_at=None)
+        record_event(
+            actor=actor,
+            action=AuditAction.CS_CARD_EVENT,
+            subject_type=_SUBJECT_TYPE,
+            subject_id=card_serial.strip()[:64],
+            purpose=purpose,
+            reason=event,
+        )
+    return message_id

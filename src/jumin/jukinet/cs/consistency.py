@@ -1,0 +1,220 @@
+"""整合性確認 from the CS (system.md M3 item 6, F14; controls.md C-68; performance.md P6).
+
+The CS streams (住民票コード, stored digest) of its current residents in code order — no record is
+rebuilt, no 個人番号 decrypted — in chunks of up to 20,000 (``common.consistency``), asks the
+prefecture and/or the national node to compare each chunk (QUERY_CONSISTENCY), and stores the run
+and every differing code as a worklist for the clerks (F14 step 4: resolved by amendment, F08).
+Memory stays at about two chunks whatever the file size.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from jumin.accounts.context import current_terminal_id
+from jumin.accounts.permissions import Permission
+from jumin.audit.actions import AuditAction, Outcome
+from jumin.audit.services import record_event
+from jumin.domain.errors import DomainError, refusal
+from jumin.jukinet.common.catalogue import QUERY_CONSISTENCY
+from jumin.jukinet.common.consistency import MAX_ENTRIES, ConsistencyChunk, Entry
+from jumin.jukinet.cs import access
+from jumin.jukinet.cs.models import ConsistencyDifference, ConsistencyRun, CsIdentity, DifferenceKind
+from jumin.jukinet.cs.services import NATIONAL, local_municipality_code, prefecture_of
+from jumin.messaging.envelope import NodeRef
+from jumin.messaging.services import query
+
+TARGETS = ("prefecture", "national", "both")
+_READ_BATCH = 5_000
+
+
+def _ascii(value: str, fallback: str) -> str:
+    return "".join(c for c in value if c.isascii() and (c.isalnum() or c in "_.@-"))[:64] or fallback
+
+
+def current_entries(municipality_code: str) -> Iterator[Entry]:
+    """(住民票コード, digest) of the municipality's current residents in code order, streamed."""
+    rows = (
+        CsIdentity.objects.filter(municipality_code=municipality_code, removed=False)
+        .order_by("resident_code")
+        .values_list("resident_code", "digest")
+    )
+    return iter(rows.iterator(chunk_size=_READ_BATCH))
+
+
+def chunks(
+    entries: Iterable[Entry],
+    *,
+    run_id: str,
+    municipality_code: str,
+    operator_id: str,
+    terminal_id: str,
+    size: int = MAX_ENTRIES,
+) -> Iterator[ConsistencyChunk]:
+    """Split a streamed, ascending file into chunks whose ranges together cover every code."""
+    if not 1 <= size <= MAX_ENTRIES:
+        raise ValueError("chunk size out of range")
+    stream = iter(entries)
+    part = tuple(islice(stream, size))
+    first, chunk_no = "", 1
+    while True:
+        following = tuple(islice(stream, size))  # one chunk of lookahead tells whether this is the last
+        final = not following
+        last = "" if final else part[-1][0]
+        yield ConsistencyChunk(
+            run_id=run_id,
+            municipality_code=municipality_code,
+            chunk_no=chunk_no,
+            first=first,
+            last=last,
+            entries=part,
+            final=final,
+            operator_id=operator_id,
+            terminal_id=terminal_id,
+        )
+        if final:
+            return
+        first, part, chunk_no = last, following, chunk_no + 1
+
+
+def _receivers(target: str, municipality_code: str) -> list[NodeRef]:
+    if target not in TARGETS:
+        raise refusal(
+            "target",
+            "整合性確認の相手が不正です。",
+            "prefecture、national、both のいずれかです。",
+            "jukinet.cs.consistency",
+        )
+    prefecture = prefecture_of(municipality_code)
+    return {"prefecture": [prefecture], "national": [NATIONAL], "both": [prefecture, NATIONAL]}[target]
+
+
+def _run_one(
+    actor: Any, purpose: str, receiver: NodeRef, municipality_code: str, size: int
+) -> ConsistencyRun:
+    run = ConsistencyRun.objects.create(
+        run_id=str(uuid.uuid4()),
+        target=str(receiver),
+        municipality_code=municipality_code,
+        started_at=timezone.now(),
+    )
+    operator_id = _ascii(actor.get_username(), "operator")
+    terminal_id = _ascii(current_terminal_id(), "cs-host")
+    kinds = (
+        ("missing_here", DifferenceKind.MISSING),
+        ("extra_here", DifferenceKind.EXTRA),
+        ("different", DifferenceKind.DIFFERENT),
+    )
+    try:
+        for chunk in chunks(
+            current_entries(municipality_code),
+            run_id=run.run_id,
+            municipality_code=municipality_code,
+            operator_id=operator_id,
+            terminal_id=terminal_id,
+            size=size,
+        ):
+            answer = query(
+                query_type=QUERY_CONSISTENCY, receiver=receiver, payload=chunk.as_payload(), actor=actor
+            )
+            ConsistencyDifference.objects.bulk_create(
+                (
+                    ConsistencyDifference(run=run, resident_code=code, kind=kind)
+                    for key, kind in kinds
+                    for code in answer[key]
+                ),
+                batch_size=5_000,
+            )
+            run.records += len(chunk.entries)
+            run.chunks += 1
+            run.differences += sum(len(answer[key]) for key, _ in kinds)
+        run.status = "done"
+    except DomainError as error:
+        run.status, run.error = "failed", f"{error.reason}（{error.remedy}）"[:400]
+    run.finished_at = timezone.now()
+    with transaction.atomic():
+        run.save()
+        record_event(
+            actor=actor,
+            action=AuditAction.CS_CONSISTENCY_RUN,
+            subject_type="cs_consistency",
+            subject_id=run.run_id,
+            purpose=purpose,
+            reason=f"to {receiver}: records {run.records} differences {run.differences}",
+            outcome=Outcome.DONE if run.status == "done" else Outcome.REFUSED,
+            outcome_reason="" if run.status == "done" else "query_failed",
+            result_count=run.differences,
+        )
+    return run
+
+
+def run_consistency(
+    *, actor: Any, purpose: str, target: str = "both", size: int = MAX_ENTRIES
+) -> list[ConsistencyRun]:
+    """整合性確認 of this CS's current residents with the prefecture, the national node or both."""
+    access.require(
+        actor=actor,
+        permission=Permission.CS_CONSISTENCY,
+        action=AuditAction.CS_CONSISTENCY_RUN,
+        purpose=purpose,
+        subject_type="cs_consistency",
+    )
+    municipality_code = local_municipality_code()
+    return [
+        _run_one(actor, purpose, receiver, municipality_code, size)
+        for receiver in _receivers(target, municipality_code)
+    ]
+
+
+def recent_runs(*, actor: Any, purpose: str, limit: int = 50) -> list[ConsistencyRun]:
+    """The latest runs, newest first (identifiers and counts only); audited as a view."""
+    access.require(
+        actor=actor,
+        permission=Permission.CS_CONSISTENCY,
+        action=AuditAction.CS_CONSISTENCY_VIEW,
+        purpose=purpose,
+        subject_type="cs_consistency",
+    )
+    with transaction.atomic():
+        runs = list(ConsistencyRun.objects.order_by("-started_at")[:limit])
+        record_event(
+            actor=actor,
+            action=AuditAction.CS_CONSISTENCY_VIEW,
+            subject_type="cs_consistency",
+            purpose=purpose,
+            result_count=len(runs),
+        )
+    return runs
+
+
+def differences_of(
+    *, actor: Any, purpose: str, run_id: str, limit: int = 1000
+) -> list[ConsistencyDifference]:
+    """The differing 住民票コード of one run (the worklist); audited as a view of that run."""
+    access.require(
+        actor=actor,
+        permission=Permission.CS_CONSISTENCY,
+        action=AuditAction.CS_CONSISTENCY_VIEW,
+        purpose=purpose,
+        subject_type="cs_consistency",
+        subject_id=run_id[:64],
+    )
+    with transaction.atomic():
+        rows = list(
+            ConsistencyDifference.objects.filter(run__run_id=run_id).order_by("resident_code", "kind")[:limit]
+        )
+        record_event(
+            actor=actor,
+            action=AuditAction.CS_CONSISTENCY_VIEW,
+            subject_type="cs_consistency",
+            subject_id=run_id[:64],
+            purpose=purpose,
+            result_count=len(rows),
+        )
+    return rows

@@ -1,0 +1,44 @@
+"""Handlers of messages arriving at the CS (run by messaging inside the inbox transaction, in order)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from jumin.audit.actions import AuditAction
+from jumin.audit.services import record_event
+from jumin.jukinet.common.queries import validate_rejection
+from jumin.jukinet.cs.models import CsIdentity, UpdateRejection
+from jumin.messaging.envelope import Envelope
+
+
+def _identity_of(subject: str) -> CsIdentity | None:
+    """The person of a rejected notice from its opaque subject ``cs-<pk>`` (None if unknown here)."""
+    prefix, _, pk = subject.partition("-")
+    if prefix != "cs" or not pk.isdigit():
+        return None
+    return CsIdentity.objects.filter(pk=int(pk)).first()
+
+
+def apply_rejection(envelope: Envelope) -> None:
+    """IDENTITY_UPDATE_REJECTED (system.md F13 step 6): keep it for the 返却エラー一覧 (idempotent)."""
+    payload = envelope.payload
+    validate_rejection(payload)
+    if UpdateRejection.objects.filter(message_id=envelope.id).exists():
+        return
+    rejection = UpdateRejection.objects.create(
+        message_id=envelope.id,
+        rejected_message_id=payload["rejected_message_id"],
+        identity=_identity_of(payload["rejected_subject"]),
+        update_seq=payload["update_seq"],
+        code=payload["code"],
+        reason=payload["reason"],
+        remedy=payload["remedy"],
+        received_at=timezone.now(),
+    )
+    record_event(
+        actor=None,
+        action=AuditAction.CS_REJECTION_RECEIVE,
+        subject_type="cs_rejection",
+        subject_id=str(rejection.pk),
+        reason=f"from {envelope.sender}: {payload['code']}",
+    )

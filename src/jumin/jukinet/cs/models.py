@@ -1,0 +1,249 @@
+"""Tables of the 市町村CS (docs/jukinet.md): the 本人確認情報 file and what the CS sends and receives.
+
+* ``CsIdentityVersion``: every state of a person's 40-item CS record (records.md §1), append-only;
+  the pre-update state is never overwritten (kept 150 years, controls.md C-70).
+* ``CsIdentity``: one row per 住民票コード pointing at the current version, with the few columns that
+  search and 整合性確認 read (stored digest, 清音化かな, birth date), so neither joins the history.
+* ``PendingNotice``: a notifiable update not yet queued for the prefecture (送信待ち).
+* ``UpdateRejection``: an update the prefecture refused (返却エラー), for the clerks to fix (F08).
+* ``UnlinkedUpdate``: a registry update the CS could not take (CS未連携): no 住民票コード, or refused.
+* ``CardPinState``: wrong-PIN counter and lock of a simulated 個人番号カード, per card serial.
+* ``ConsistencyRun`` / ``ConsistencyDifference``: 整合性確認 runs and their differences.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+
+from jumin.crypto.fields import IndividualNumberField, IndividualNumberIndexField
+from jumin.crypto.models import HasIndividualNumber
+
+
+class RecordStatus(models.TextChoices):
+    """レコード状況フラグ (CS item 35)."""
+
+    CURRENT = "current", "現存"
+    REMOVED = "removed", "消除"
+
+
+class CsIdentityVersion(HasIndividualNumber):
+    """One state of a person's CS record: the 40 items of records.md §1 plus bookkeeping."""
+
+    resident_code = models.CharField("住民票コード", max_length=11)  # 1
+    name = models.CharField("漢字氏名", max_length=200)  # 2
+    name_gaiji_count = models.PositiveSmallIntegerField("外字数(氏名)", default=0)  # 3
+    name_kana = models.CharField("ふりがな氏名", max_length=200, blank=True)  # 4
+    name_kana_seion = models.CharField("清音化かな氏名", max_length=200, blank=True)  # 5
+    birth_date = models.CharField("生年月日", max_length=8)  # 6, YYYYMMDD with 00 for unknown parts
+    sex = models.CharField("性別", max_length=6)  # 7
+    municipality_code = models.CharField("市町村コード", max_length=6)  # 8
+    aza_code = models.CharField("大字・字コード", max_length=12, blank=True)  # 9
+    postal_code = models.CharField("郵便番号", max_length=7, blank=True)  # 10
+    address = models.CharField("住所", max_length=200)  # 11
+    address_gaiji_count = models.PositiveSmallIntegerField("外字数(住所)", default=0)  # 12
+    individual_number = IndividualNumberField(purpose="jukinet.cs", null=True, blank=True)  # 13
+    became_resident_date = models.CharField("住民となった日", max_length=10, blank=True)  # 14
+    address_set_date = models.CharField("住所を定めた日", max_length=10, blank=True)  # 15
+    notification_date = models.CharField("届出の年月日", max_length=10, blank=True)  # 16
+    previous_municipality_code = models.CharField("市町村コード(転入前)", max_length=6, blank=True)  # 17
+    previous_address = models.CharField("転入前住所", max_length=200, blank=True)  # 18
+    previous_address_gaiji_count = models.PositiveSmallIntegerField("外字数(転入前住所)", default=0)  # 19
+    relationship = models.CharField("続柄", max_length=40, blank=True)  # 20
+    change_reason = models.CharField("異動事由", max_length=20)  # 21 (CS code: CS-only reasons too)
+    change_date = models.CharField("異動年月日", max_length=10)  # 22
+    change_reason_detail = models.CharField("異動事由詳細", max_length=40, blank=True)  # 23
+    former_resident_code = models.CharField("旧住民票コード", max_length=11, blank=True)  # 24
+    code_in_use_date = models.CharField("住民票コード使用年月日", max_length=10, blank=True)  # 25
+    request_number = models.CharField("依頼管理番号", max_length=64)  # 26
+    operator_id = models.CharField("操作者ID", max_length=64)  # 27
+    terminal_id = models.CharField("操作端末ID", max_length=64)  # 28
+    update_seq = models.PositiveIntegerField("更新順番号")  # 29
+    error_update_seq = models.PositiveIntegerField("異常時更新順番号", default=0)  # 30
+    update_prohibited = models.BooleanField("更新禁止フラグ", default=False)  # 31
+    prospective = models.BooleanField("予定者フラグ", default=False)  # 32
+    exclusive = models.BooleanField("排他フラグ", default=False)  # 33
+    gaiji_flag = models.BooleanField("外字フラグ", default=False)  # 34
+    record_status = models.CharField("レコード状況フラグ", max_length=10, choices=RecordStatus.choices)  # 35
+    timestamp = models.CharField("タイムスタンプ", max_length=32)  # 36, UTC ISO 8601 with Z
+    former_surname = models.CharField("旧氏 漢字", max_length=100, blank=True)  # 37
+    former_surname_gaiji_count = models.PositiveSmallIntegerField("旧氏 外字数", default=0)  # 38
+    former_surname_kana = models.CharField("旧氏 ふりがな", max_length=100, blank=True)  # 39
+    former_surname_gaiji_seq = models.PositiveIntegerField("旧氏 外字変更連番", default=0)  # 40
+
+    notifiable = models.BooleanField("本人確認情報の通知対象", default=True)
+    # The 異動事由 the notice carried when the CS code is a CS-only one (NoticeReason value), else "".
+    notice_reason = models.CharField("通知した異動事由", max_length=20, blank=True)
+    digest = models.CharField("整合性確認用ダイジェスト", max_length=22)
+    # 150-year retention of history and removed persons (C-70): the purge deletes rows past this day.
+    retain_until = models.DateField("保存期限")
+    created_at = models.DateTimeField("記録日時")
+
+    class Meta:
+        verbose_name = "本人確認情報（CS履歴）"
+        verbose_name_plural = "本人確認情報（CS履歴）"
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["resident_code", "update_seq"], name="jukinet_cs_version_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"CS本人確認情報 {self.pk}"
+
+
+class CsIdentity(models.Model):
+    """The current CS record of one 住民票コード (search and 整合性確認 columns repeated here)."""
+
+    resident_code = models.CharField("住民票コード", max_length=11, unique=True)
+    current = models.OneToOneField(CsIdentityVersion, on_delete=models.PROTECT, related_name="current_of")
+    update_seq = models.PositiveIntegerField("更新順番号")
+    removed = models.BooleanField("消除", default=False)
+    municipality_code = models.CharField("市町村コード", max_length=6)
+    digest = models.CharField("整合性確認用ダイジェスト", max_length=22)
+    # Digest of the notice items only (8 items, reading, 旧氏, removed): equal → not notifiable.
+    items_digest = models.CharField("通知項目ダイジェスト", max_length=22)
+    name = models.CharField("漢字氏名", max_length=200)
+    name_kana_seion = models.CharField("清音化かな氏名", max_length=200, blank=True)
+    birth_date = models.CharField("生年月日", max_length=8)
+    sex = models.CharField("性別", max_length=6)
+    address = models.CharField("住所", max_length=200)
+    individual_number_index = IndividualNumberIndexField(null=True, blank=True)
+    # An earlier notice still waits (送信待ち): later ones queue behind it to keep the order.
+    has_pending = models.BooleanField("送信待ちあり", default=False)
+
+    class Meta:
+        verbose_name = "本人確認情報（CS現存）"
+        verbose_name_plural = "本人確認情報（CS現存）"
+        indexes: ClassVar = [
+            # 整合性確認 streams (resident_code, digest) of current residents in code order.
+            models.Index(
+                fields=["municipality_code", "removed", "resident_code"], name="jukinet_cs_consist_idx"
+            ),
+            models.Index(fields=["name_kana_seion"], name="jukinet_cs_seion_idx"),
+            models.Index(fields=["birth_date"], name="jukinet_cs_birth_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"CS本人確認情報 {self.pk}"
+
+    @property
+    def subject_key(self) -> str:
+        """The opaque message subject of this person's notices (never personal data)."""
+        return f"cs-{self.pk}"
+
+
+class PendingNotice(models.Model):
+    """A notifiable update waiting to be queued for the prefecture (送信待ち), oldest first."""
+
+    identity = models.ForeignKey(CsIdentity, on_delete=models.PROTECT, related_name="pending_notices")
+    version = models.OneToOneField(CsIdentityVersion, on_delete=models.PROTECT, related_name="pending")
+    created_at = models.DateTimeField("発生日時")
+    sent_at = models.DateTimeField("送信日時", null=True, blank=True)
+    message_id = models.CharField("メッセージID", max_length=36, blank=True)
+
+    class Meta:
+        verbose_name = "送信待ち本人確認情報"
+        verbose_name_plural = "送信待ち本人確認情報"
+        indexes: ClassVar = [models.Index(fields=["sent_at", "id"], name="jukinet_cs_pending_idx")]
+
+    def __str__(self) -> str:
+        return f"送信待ち {self.pk}"
+
+
+class UpdateRejection(models.Model):
+    """An IDENTITY_UPDATE the prefecture refused (返却エラー); resolved by an amendment (F08)."""
+
+    message_id = models.CharField("受信メッセージID", max_length=36, unique=True)
+    rejected_message_id = models.CharField("拒否されたメッセージID", max_length=36)
+    identity = models.ForeignKey(
+        CsIdentity, null=True, blank=True, on_delete=models.PROTECT, related_name="rejections"
+    )
+    update_seq = models.PositiveIntegerField("更新順番号")
+    code = models.CharField("拒否コード", max_length=64)
+    reason = models.CharField("理由", max_length=400)
+    remedy = models.CharField("対処", max_length=400, blank=True)
+    received_at = models.DateTimeField("受信日時")
+    resolved_at = models.DateTimeField("解決日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "返却エラー"
+        verbose_name_plural = "返却エラー"
+
+    def __str__(self) -> str:
+        return f"返却エラー {self.pk}"
+
+
+class UnlinkedUpdate(models.Model):
+    """A registry update that did not reach the CS file (CS未連携); identifiers and a reason code only."""
+
+    request_number = models.CharField("依頼管理番号", max_length=64)
+    reason_code = models.CharField("理由コード", max_length=64)
+    field = models.CharField("項目", max_length=64, blank=True)
+    created_at = models.DateTimeField("発生日時")
+
+    class Meta:
+        verbose_name = "CS未連携"
+        verbose_name_plural = "CS未連携"
+
+    def __str__(self) -> str:
+        return f"CS未連携 {self.pk}"
+
+
+class CardPinState(models.Model):
+    """Consecutive wrong PINs of one card at this CS; three lock it (and suspend it nationally)."""
+
+    card_serial = models.CharField("カードシリアル番号", max_length=12, unique=True)
+    wrong_pins = models.PositiveSmallIntegerField("連続誤り回数", default=0)
+    locked_at = models.DateTimeField("ロック日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "暗証番号照合状態"
+        verbose_name_plural = "暗証番号照合状態"
+
+    def __str__(self) -> str:
+        return f"暗証番号照合状態 {self.pk}"
+
+
+class ConsistencyRun(models.Model):
+    """One 整合性確認 of the CS file against a prefecture or the national node."""
+
+    run_id = models.CharField("実行ID", max_length=36, unique=True)
+    target = models.CharField("相手", max_length=20)  # "prefecture:420000" / "national:00"
+    municipality_code = models.CharField("市町村コード", max_length=6)
+    started_at = models.DateTimeField("開始日時")
+    finished_at = models.DateTimeField("終了日時", null=True, blank=True)
+    records = models.PositiveIntegerField("送信件数", default=0)
+    chunks = models.PositiveIntegerField("分割数", default=0)
+    differences = models.PositiveIntegerField("差異件数", default=0)
+    status = models.CharField("状態", max_length=10, default="running")  # running / done / failed
+    error = models.CharField("エラー", max_length=400, blank=True)
+
+    class Meta:
+        verbose_name = "整合性確認"
+        verbose_name_plural = "整合性確認"
+
+    def __str__(self) -> str:
+        return f"整合性確認 {self.run_id}"
+
+
+class DifferenceKind(models.TextChoices):
+    """How a record differs: only at the CS, only at the other node, or with other contents."""
+
+    MISSING = "missing", "相手に無い"
+    EXTRA = "extra", "相手にだけ有る"
+    DIFFERENT = "different", "内容が異なる"
+
+
+class ConsistencyDifference(models.Model):
+    """One 住民票コード that differs in a 整合性確認 run (worklist, C-68)."""
+
+    run = models.ForeignKey(ConsistencyRun, on_delete=models.CASCADE, related_name="difference_rows")
+    resident_code = models.CharField("住民票コード", max_length=11)
+    kind = models.CharField("差異", max_length=10, choices=DifferenceKind.choices)
+
+    class Meta:
+        verbose_name = "整合性確認の差異"
+        verbose_name_plural = "整合性確認の差異"
+
+    def __str__(self) -> str:
+        return f"差異 {self.pk}"

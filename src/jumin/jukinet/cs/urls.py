@@ -1,0 +1,16 @@
+"""Screens of the 住基ネット 市町村CS (統合端末, M4). No personal data in any URL."""
+
+from django.urls import URLPattern, path
+
+from jumin.jukinet.cs import views
+
+app_name = "jukinet_cs"
+urlpatterns: list[URLPattern] = [
+    path("", views.index, name="index"),
+    path("search/", views.search, name="search"),
+    path("card/verify/", views.card_verify, name="card_verify"),
+    path("card/events/", views.card_events, name="card_events"),
+    path("consistency/", views.consistency_runs, name="consistency"),
+    path("consistency/<uuid:run_id>/", views.consistency_run, name="consistency_run"),
+    path("worklist/", views.worklist, name="worklist"),
+]

@@ -1,0 +1,261 @@
+"""Screens of the 統合端末 (M4): search, 本人確認 with the card, card events, 整合性確認, worklists.
+
+Thin: a form, one service call, a template. A refusal (permission, or not a CS terminal) is the 403
+page, already audited by the service; a DomainError is shown on the screen with its remedy.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any, Concatenate, ParamSpec, cast
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from jumin.accounts.authorization import AccessRefused
+from jumin.accounts.duties import duty_choices
+from jumin.accounts.services import biometric_only_terminal
+from jumin.domain.errors import DomainError
+from jumin.jukinet.cs import cards, consistency, worklists
+from jumin.jukinet.cs.search import IdentitySearch, search_identity
+
+P = ParamSpec("P")
+View = Callable[Concatenate[HttpRequest, P], HttpResponse]
+MAX_CARD_BYTES = 16 * 1024
+
+
+def cs_screen(view: View[P]) -> View[P]:
+    """``login_required``; a refusal anywhere in ``view`` becomes the 403 page."""
+
+    @functools.wraps(view)
+    def screen(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except AccessRefused as error:
+            return render(request, "web/refused.html", {"message": error.message}, status=403)
+
+    return cast("View[P]", login_required(screen))
+
+
+class PurposeForm(forms.Form):
+    """Every CS screen asks for the purpose (the duty) first (issue 3 item 6)."""
+
+    purpose = forms.ChoiceField(label="利用目的（事務）", choices=())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["purpose"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "選択してください"), *duty_choices()]
+
+
+class SearchForm(PurposeForm):
+    by = forms.ChoiceField(
+        label="検索の種類",
+        choices=[
+            ("resident_code", "住民票コード"),
+            ("individual_number", "個人番号"),
+            ("four_items", "4情報"),
+        ],
+    )
+    resident_code = forms.CharField(label="住民票コード（11桁）", max_length=11, required=False)
+    individual_number = forms.CharField(
+        label="個人番号（12桁、特定個人情報アクセス権限が必要）", max_length=12, required=False
+    )
+    name = forms.CharField(label="氏名（漢字）", max_length=100, required=False)
+    name_kana = forms.CharField(label="氏名（フリガナ）", max_length=100, required=False)
+    birth_date = forms.CharField(label="生年月日（YYYYMMDD、YYYYMM、YYYY）", max_length=8, required=False)
+    sex = forms.ChoiceField(
+        label="性別", choices=[("", "指定しない"), ("male", "男"), ("female", "女")], required=False
+    )
+    address = forms.CharField(label="住所（一部でも可）", max_length=200, required=False)
+    include_removed = forms.BooleanField(label="消除者も含める", required=False)
+    reason = forms.CharField(label="照会の目的（100文字以内）", max_length=100)
+
+
+class CardVerifyForm(PurposeForm):
+    card = forms.FileField(label="カード（jumin-card/1 のファイル）")
+    pin = forms.CharField(label="暗証番号（本人が入力）", max_length=4, widget=forms.PasswordInput)
+
+
+class CardEventForm(PurposeForm):
+    card_serial = forms.CharField(label="カードシリアル番号", max_length=12)
+    resident_code = forms.CharField(label="住民票コード", max_length=11)
+    event = forms.ChoiceField(
+        label="事象",
+        choices=[
+            ("suspend", "一時停止"),
+            ("release", "一時停止解除"),
+            ("abolish", "廃止"),
+            ("return", "返還"),
+            ("collect", "回収"),
+        ],
+    )
+    reason = forms.CharField(label="理由", max_length=100, required=False)
+
+
+class ConsistencyForm(PurposeForm):
+    target = forms.ChoiceField(
+        label="相手", choices=[("both", "都道府県と機構"), ("prefecture", "都道府県"), ("national", "機構")]
+    )
+
+
+class ResolveForm(PurposeForm):
+    rejection_id = forms.IntegerField(widget=forms.HiddenInput)
+    note = forms.CharField(label="行った修正（職権修正など）", max_length=200)
+
+
+def _card_json(upload: Any) -> Any:
+    """The uploaded card file's JSON, or None (refused by ``parse_card``) when it is not one."""
+    if upload.size > MAX_CARD_BYTES:
+        return None
+    try:
+        return json.loads(upload.read().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+
+
+def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    context.setdefault("cs_terminal", biometric_only_terminal())
+    return render(request, template, context)
+
+
+@require_http_methods(["GET"])
+@cs_screen
+def index(request: HttpRequest) -> HttpResponse:
+    """The 統合端末 menu (no personal data)."""
+    return _render(request, "jukinet_cs/index.html", {})
+
+
+@require_http_methods(["GET", "POST"])
+@cs_screen
+def search(request: HttpRequest) -> HttpResponse:
+    """本人確認情報検索: the CS file first, then 「都道府県に照会」 or 「機構への照会」."""
+    form = SearchForm(request.POST or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        query = IdentitySearch(
+            by=data["by"],
+            resident_code=data["resident_code"],
+            individual_number=data["individual_number"],
+            name=data["name"],
+            name_kana=data["name_kana"],
+            birth_date=data["birth_date"],
+            sex=data["sex"],
+            address=data["address"],
+            include_removed=data["include_removed"],
+            reason=data["reason"],
+        )
+        target = request.POST.get("target", "local")
+        try:
+            context["outcome"] = search_identity(
+                actor=request.user, purpose=data["purpose"], search=query, target=target
+            )
+        except DomainError as error:
+            context["error"] = error
+    return _render(request, "jukinet_cs/search.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@cs_screen
+def card_verify(request: HttpRequest) -> HttpResponse:
+    """本人確認 with the card: the clerk gives the card, the person types the PIN."""
+    form = CardVerifyForm(request.POST or None, request.FILES or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            card_json = _card_json(data["card"])
+            check = cards.verify_with_card(
+                actor=request.user, purpose=data["purpose"], card_json=card_json, pin=data["pin"]
+            )
+            context["check"], context["check_records"] = check, [check.record] if check.record else []
+        except DomainError as error:
+            context["error"] = error
+    return _render(request, "jukinet_cs/card_verify.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@cs_screen
+def card_events(request: HttpRequest) -> HttpResponse:
+    """Card events to 個人番号カード管理システム: 一時停止・解除・廃止・返還・回収."""
+    form = CardEventForm(request.POST or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            cards.send_card_event(
+                actor=request.user,
+                purpose=data["purpose"],
+                card_serial=data["card_serial"],
+                resident_code=data["resident_code"],
+                event=data["event"],
+                reason=data["reason"],
+            )
+            context["sent"] = True
+        except DomainError as error:
+            context["error"] = error
+    return _render(request, "jukinet_cs/card_events.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@cs_screen
+def consistency_runs(request: HttpRequest) -> HttpResponse:
+    """整合性確認: run it, and the list of runs with their counts."""
+    form = ConsistencyForm(request.POST or request.GET or None)
+    context: dict[str, Any] = {"form": form}
+    if form.is_valid():
+        data = form.cleaned_data
+        if request.method == "POST":
+            context["started"] = consistency.run_consistency(
+                actor=request.user, purpose=data["purpose"], target=data["target"]
+            )
+        context["runs"] = consistency.recent_runs(actor=request.user, purpose=data["purpose"])
+        context["purpose"] = data["purpose"]
+    return _render(request, "jukinet_cs/consistency.html", context)
+
+
+@require_http_methods(["GET"])
+@cs_screen
+def consistency_run(request: HttpRequest, run_id: object) -> HttpResponse:
+    """The differences of one run (the worklist)."""
+    run_id = str(run_id)
+    purpose = request.GET.get("purpose", "")
+    rows = consistency.differences_of(actor=request.user, purpose=purpose, run_id=run_id)
+    return _render(
+        request, "jukinet_cs/consistency_run.html", {"rows": rows, "run_id": run_id, "purpose": purpose}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@cs_screen
+def worklist(request: HttpRequest) -> HttpResponse:
+    """返却エラー一覧・送信待ち一覧・CS未連携; 「送信」 queues the waiting notices."""
+    form = PurposeForm(request.POST or request.GET or None)
+    context: dict[str, Any] = {"form": form}
+    if form.is_valid():
+        purpose = form.cleaned_data["purpose"]
+        if request.method == "POST" and "send" in request.POST:
+            context["sent"] = worklists.send_pending(actor=request.user, purpose=purpose)
+        elif request.method == "POST":
+            resolve = ResolveForm(request.POST)
+            if resolve.is_valid():
+                try:
+                    worklists.resolve_rejection(
+                        actor=request.user,
+                        purpose=purpose,
+                        rejection_id=resolve.cleaned_data["rejection_id"],
+                        note=resolve.cleaned_data["note"],
+                    )
+                    context["resolved"] = True
+                except DomainError as error:
+                    context["error"] = error
+        context["lists"] = worklists.worklists(actor=request.user, purpose=purpose)
+        context["purpose"] = purpose
+    return _render(request, "jukinet_cs/worklist.html", context)

@@ -1,0 +1,170 @@
+"""The CS file's worklists for the clerks: 返却エラー一覧, 送信待ち一覧 and CS未連携 (F13 step 6, C-68).
+
+Each list is a read of identifiers (住民票コード, 依頼管理番号, codes and dates; no name or 個人番号),
+audited as one view; resolving a returned error and sending the waiting notices are audited writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from jumin.accounts.permissions import Permission
+from jumin.audit.actions import AuditAction
+from jumin.audit.services import record_event
+from jumin.domain.errors import refusal
+from jumin.jukinet.cs import access, services
+from jumin.jukinet.cs.models import PendingNotice, UnlinkedUpdate, UpdateRejection
+
+LIMIT = 500
+
+
+@dataclass(frozen=True)
+class RejectionRow:
+    """One returned error."""
+
+    rejection_id: int
+    received_at: str
+    resident_code: str
+    update_seq: int
+    code: str
+    reason: str
+    remedy: str
+    resolved: bool
+
+
+@dataclass(frozen=True)
+class PendingRow:
+    """One notice waiting for the prefecture."""
+
+    resident_code: str
+    update_seq: int
+    change_reason: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class UnlinkedRow:
+    """One registry update the CS did not take."""
+
+    request_number: str
+    reason_code: str
+    field: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class Worklists:
+    """The three worklists at once (the 送信待ち screen shows CS未連携 below the waiting notices)."""
+
+    rejections: list[RejectionRow]
+    pending: list[PendingRow]
+    unlinked: list[UnlinkedRow]
+
+
+def _when(value: Any) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
+def _require(actor: Any, purpose: str, action: AuditAction, subject_id: str = "") -> None:
+    access.require(
+        actor=actor,
+        permission=Permission.CS_CONSISTENCY,
+        action=action,
+        purpose=purpose,
+        subject_type="cs_worklist",
+        subject_id=subject_id,
+    )
+
+
+def worklists(*, actor: Any, purpose: str) -> Worklists:
+    """Unresolved returned errors, waiting notices and CS未連携 updates (newest first, at most 500 each)."""
+    _require(actor, purpose, AuditAction.CS_NOTICE_LIST)
+    with transaction.atomic():
+        rejections = [
+            RejectionRow(
+                rejection_id=row.pk,
+                received_at=_when(row.received_at),
+                resident_code=row.identity.resident_code if row.identity else "",
+                update_seq=row.update_seq,
+                code=row.code,
+                reason=row.reason,
+                remedy=row.remedy,
+                resolved=row.resolved_at is not None,
+            )
+            for row in UpdateRejection.objects.select_related("identity")
+            .filter(resolved_at__isnull=True)
+            .order_by("-received_at")[:LIMIT]
+        ]
+        pending = [
+            PendingRow(
+                resident_code=row.identity.resident_code,
+                update_seq=row.version.update_seq,
+                change_reason=row.version.change_reason,
+                created_at=_when(row.created_at),
+            )
+            for row in PendingNotice.objects.select_related("identity", "version")
+            .filter(sent_at__isnull=True)
+            .order_by("pk")[:LIMIT]
+        ]
+        unlinked = [
+            UnlinkedRow(
+                request_number=row.request_number,
+                reason_code=row.reason_code,
+                field=row.field,
+                created_at=_when(row.created_at),
+            )
+            for row in UnlinkedUpdate.objects.order_by("-pk")[:LIMIT]
+        ]
+        record_event(
+            actor=actor,
+            action=AuditAction.CS_NOTICE_LIST,
+            subject_type="cs_worklist",
+            purpose=purpose,
+            result_count=len(rejections) + len(pending) + len(unlinked),
+        )
+    return Worklists(rejections=rejections, pending=pending, unlinked=unlinked)
+
+
+def resolve_rejection(*, actor: Any, purpose: str, rejection_id: int, note: str) -> None:
+    """Mark a returned error as fixed (after the amendment, F08); the note says how."""
+    _require(actor, purpose, AuditAction.CS_REJECTION_RESOLVE, str(rejection_id))
+    if not note.strip() or len(note) > 200:
+        raise refusal(
+            "note",
+            "対応内容が未入力か長すぎます。",
+            "行った修正を200文字以内で入力してください。",
+            "jukinet.cs.note",
+        )
+    with transaction.atomic():
+        row = (
+            UpdateRejection.objects.select_for_update()
+            .filter(pk=rejection_id, resolved_at__isnull=True)
+            .first()
+        )
+        if row is None:
+            raise refusal(
+                "rejection_id",
+                "未解決の返却エラーが見つかりません。",
+                "一覧を更新してください。",
+                "jukinet.cs.no_such_rejection",
+            )
+        row.resolved_at = timezone.now()
+        row.save(update_fields=["resolved_at"])
+        record_event(
+            actor=actor,
+            action=AuditAction.CS_REJECTION_RESOLVE,
+            subject_type="cs_rejection",
+            subject_id=str(row.pk),
+            purpose=purpose,
+            reason=note.strip()[:200],
+        )
+
+
+def send_pending(*, actor: Any, purpose: str) -> int:
+    """「送信」 on the 送信待ち screen: queue the waiting notices now (``services.send_pending_notices``)."""
+    _require(actor, purpose, AuditAction.CS_NOTICE_SEND)
+    return services.send_pending_notices(actor=actor)

@@ -1,0 +1,85 @@
+"""JSON API of the 住基ネット 全国サーバ・個人番号カード管理 (thin: services and selectors only).
+
+* ``GET /api/jukinet/national/overview``: the same counts as the operator screen (``national:monitor``);
+* ``POST /api/jukinet/national/cards/lookup``: one card by serial (``national:card:manage``); the serial
+  travels in the body, never in the URL.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from jumin.jukinet.national import selectors
+
+router = Router(tags=["住基ネット 全国サーバ・個人番号カード管理"])
+
+
+class PrefectureCountOut(Schema):
+    prefecture_code: str
+    applied: int
+    refused: int
+
+
+class StatusCountOut(Schema):
+    status: str
+    label: str
+    count: int
+
+
+class OverviewOut(Schema):
+    records_current: int
+    records_removed: int
+    history_rows: int
+    resident_codes: int
+    individual_numbers: int
+    updates_today: list[PrefectureCountOut]
+    cards: list[StatusCountOut]
+
+
+class RefusedOut(Schema):
+    message: str
+
+
+class ErrorOut(Schema):
+    field: str
+    reason: str
+    remedy: str
+    code: str
+
+
+class CardLookupIn(Schema):
+    serial: str
+
+
+class CardEventOut(Schema):
+    event: str
+    event_date: str
+    status_before: str
+    status_after: str
+    outcome: str
+    refusal_code: str
+    municipality_code: str
+    recorded_at: str
+
+
+class CardOut(Schema):
+    serial: str
+    status: str
+    status_label: str
+    issued_on: str
+    valid_until: str
+    issued_by: str
+    events: list[CardEventOut]
+
+
+@router.get("/overview", response={200: OverviewOut, 403: RefusedOut})
+def overview(request: HttpRequest) -> dict[str, object]:
+    """Counts of records, today's notices per prefecture and cards per status (``national:monitor``)."""
+    return selectors.overview_for(request.user).as_dict()
+
+
+@router.post("/cards/lookup", response={200: CardOut, 400: ErrorOut, 403: RefusedOut})
+def card_lookup(request: HttpRequest, body: CardLookupIn) -> dict[str, object]:
+    """One card's status and history by serial (``national:card:manage``; audited)."""
+    return selectors.card_for(request.user, body.serial).as_dict()

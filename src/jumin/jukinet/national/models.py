@@ -1,0 +1,209 @@
+"""Tables of the national node: 機構保存本人確認情報, the number registers and 個人番号カード管理.
+
+Names, addresses and the other notice items are kept as the notice's JSON (without the 個人番号);
+the 個人番号 is only ever stored encrypted with a blind index (``HasIndividualNumber``). History rows
+and events are append-only; only the 150-year purge deletes history (docs/jukinet-national.md).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+
+from jumin.crypto.fields import IndividualNumberField
+from jumin.crypto.models import HasIndividualNumber
+
+
+class IdentityRecord(HasIndividualNumber):
+    """The current 機構保存本人確認情報 of one 住民票コード (the last applied notice)."""
+
+    individual_number = IndividualNumberField(purpose="jukinet_national.identity", null=True, blank=True)
+    resident_code = models.CharField("住民票コード", max_length=11, unique=True)
+    municipality_code = models.CharField("市町村コード", max_length=6)
+    update_seq = models.PositiveBigIntegerField("更新順番号")
+    removed = models.BooleanField("消除者", default=False)
+    name_key = models.CharField("氏名検索キー", max_length=200, db_index=True)
+    kana_key = models.CharField("清音化かな検索キー", max_length=200, blank=True, db_index=True)
+    birth_date = models.CharField("生年月日", max_length=8, db_index=True)
+    sex = models.CharField("性別", max_length=6)
+    address = models.CharField("住所", max_length=200)
+    notice = models.JSONField("本人確認情報（個人番号を除く）")
+    consistency_digest = models.CharField("整合性確認ダイジェスト", max_length=22)
+    received_at = models.DateTimeField("通知を受けた日時")
+    sender_code = models.CharField("通知元都道府県コード", max_length=6)
+
+    class Meta:
+        verbose_name = "機構保存本人確認情報"
+        indexes: ClassVar = [
+            models.Index(fields=["municipality_code", "resident_code"], name="national_record_muni_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"機構保存本人確認情報 {self.pk}"
+
+
+class IdentityHistory(HasIndividualNumber):
+    """Every applied notice as a full snapshot (append-only); kept 150 years after it stops being current."""
+
+    individual_number = IndividualNumberField(purpose="jukinet_national.history", null=True, blank=True)
+    record = models.ForeignKey(IdentityRecord, on_delete=models.PROTECT, related_name="history")
+    resident_code = models.CharField("住民票コード", max_length=11, db_index=True)
+    municipality_code = models.CharField("市町村コード", max_length=6)
+    update_seq = models.PositiveBigIntegerField("更新順番号")
+    notice = models.JSONField("本人確認情報（個人番号を除く）")
+    consistency_digest = models.CharField("整合性確認ダイジェスト", max_length=22)
+    message_id = models.UUIDField("メッセージID", unique=True)
+    sender_code = models.CharField("通知元都道府県コード", max_length=6)
+    received_at = models.DateTimeField("通知を受けた日時")
+    # 保存期間フラグ: set when the row stops being current (superseded, or the person was removed);
+    # the 150 years run from ``retained_from``.
+    retention_flag = models.BooleanField("保存期間フラグ", default=False)
+    retained_from = models.DateTimeField("保存期間の起算日時", null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = "機構保存本人確認情報の履歴"
+
+    def __str__(self) -> str:
+        return f"履歴 {self.pk}"
+
+
+class UpdateRefusal(models.Model):
+    """A refused 本人確認情報 update (sent back as IDENTITY_UPDATE_REJECTED); no personal data."""
+
+    message_id = models.UUIDField("メッセージID", unique=True)
+    subject_key = models.CharField("対象キー", max_length=64)
+    sender_code = models.CharField("送信元コード", max_length=6)
+    municipality_code = models.CharField("市町村コード", max_length=6)
+    update_seq = models.PositiveBigIntegerField("更新順番号")
+    code = models.CharField("拒否コード", max_length=64)
+    received_at = models.DateTimeField("受信日時")
+
+    class Meta:
+        verbose_name = "本人確認情報更新の拒否"
+
+    def __str__(self) -> str:
+        return f"拒否 {self.message_id}"
+
+
+class ResidentCode(models.Model):
+    """Every 住民票コード issued by this node or seen in an update: nationally unique, never reissued."""
+
+    class Source(models.TextChoices):
+        ISSUED = "issued", "払出し"
+        SEEN = "seen", "通知で受信"
+
+    code = models.CharField("住民票コード", max_length=11, unique=True)
+    municipality_code = models.CharField("払出し先市町村コード", max_length=6)
+    source = models.CharField("由来", max_length=8, choices=Source.choices)
+    issued_at = models.DateTimeField("登録日時")
+
+    class Meta:
+        verbose_name = "住民票コード払出し台帳"
+
+    def __str__(self) -> str:
+        return f"住民票コード台帳 {self.pk}"
+
+
+class IndividualNumberRegister(HasIndividualNumber):
+    """Every 個人番号 issued or seen, abolished ones included: a number is never issued twice."""
+
+    class Status(models.TextChoices):
+        CURRENT = "current", "現行"
+        ABOLISHED = "abolished", "消除"
+
+    class Source(models.TextChoices):
+        ISSUED = "issued", "生成"
+        SEEN = "seen", "通知で受信"
+
+    individual_number = IndividualNumberField(purpose="jukinet_national.register", null=True, blank=True)
+    resident_code = models.CharField("住民票コード", max_length=11, db_index=True)
+    counter = models.PositiveIntegerField("生成カウンタ", default=0)
+    status = models.CharField("状態", max_length=10, choices=Status.choices)
+    source = models.CharField("由来", max_length=8, choices=Source.choices)
+    issued_at = models.DateTimeField("登録日時")
+    abolished_at = models.DateTimeField("消除日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "個人番号生成台帳"
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["individual_number_index"], name="national_number_index_unique"),
+            models.UniqueConstraint(
+                fields=["resident_code"],
+                condition=models.Q(status="current"),
+                name="national_number_one_current",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"個人番号台帳 {self.pk}"
+
+
+class Card(models.Model):
+    """One 個人番号カード in 個人番号カード管理システム, with its 利用者証明用 public key."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "運用中"
+        SUSPENDED = "suspended", "一時停止"
+        ABOLISHED = "abolished", "廃止"
+        RETURNED = "returned", "返還"
+        COLLECTED = "collected", "回収"
+        EXPIRED = "expired", "有効期限切れ"
+
+    serial = models.CharField("シリアル番号", max_length=12, unique=True)
+    resident_code = models.CharField("住民票コード", max_length=11, db_index=True)
+    public_key = models.CharField("利用者証明用公開鍵", max_length=64)
+    status = models.CharField("状態", max_length=10, choices=Status.choices, db_index=True)
+    issued_on = models.DateField("発行日")
+    valid_until = models.DateField("有効期限", db_index=True)
+    issued_by = models.CharField("交付市町村ノード", max_length=6)
+
+    class Meta:
+        verbose_name = "個人番号カード"
+
+    def __str__(self) -> str:
+        return f"カード {self.pk}"
+
+
+class CardEvent(models.Model):
+    """Append-only history of a card: every event received, refused ones included."""
+
+    class Outcome(models.TextChoices):
+        APPLIED = "applied", "反映"
+        REFUSED = "refused", "拒否"
+
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="events", null=True, blank=True)
+    card_serial = models.CharField("シリアル番号", max_length=12, db_index=True)
+    event = models.CharField("事象", max_length=16)
+    event_date = models.DateField("事象日")
+    status_before = models.CharField("変更前状態", max_length=10, blank=True)
+    status_after = models.CharField("変更後状態", max_length=10, blank=True)
+    outcome = models.CharField("結果", max_length=8, choices=Outcome.choices)
+    refusal_code = models.CharField("拒否コード", max_length=64, blank=True)
+    municipality_code = models.CharField("市町村コード", max_length=6)
+    reason = models.CharField("理由", max_length=100, blank=True)
+    operator_id = models.CharField("操作者ID", max_length=64)
+    terminal_id = models.CharField("操作端末ID", max_length=64)
+    sender_code = models.CharField("送信元コード", max_length=6)
+    message_id = models.UUIDField("メッセージID", null=True, blank=True)
+    recorded_at = models.DateTimeField("記録日時")
+
+    class Meta:
+        verbose_name = "個人番号カードの事象"
+
+    def __str__(self) -> str:
+        return f"カード事象 {self.pk}"
+
+
+class UsedNonce(models.Model):
+    """A challenge nonce already answered: a replayed card signature is refused."""
+
+    nonce = models.CharField("ノンス", max_length=32, unique=True)
+    card_serial = models.CharField("シリアル番号", max_length=12)
+    used_at = models.DateTimeField("使用日時", db_index=True)
+
+    class Meta:
+        verbose_name = "使用済みノンス"
+
+    def __str__(self) -> str:
+        return f"ノンス {self.pk}"

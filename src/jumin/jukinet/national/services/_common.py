@@ -1,0 +1,79 @@
+"""Helpers shared by the national services: the node-actor audit entry and refusals."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, datetime
+
+from jumin.audit.actions import AuditAction, Outcome
+from jumin.audit.services import record_event
+from jumin.domain.errors import DomainError, refusal
+from jumin.domain.kana import kana_search_key
+
+#: Every 本人確認情報 history row and removed person is kept this long (controls.md C-69–C-71).
+RETENTION_YEARS = 150
+
+
+def audit(
+    action: AuditAction,
+    *,
+    subject_type: str,
+    subject_id: str,
+    reason: str,
+    outcome: Outcome = Outcome.DONE,
+    outcome_reason: str = "",
+    purpose: str = "",
+    terminal_id: str = "",
+    individual_number_used: bool = False,
+    result_count: int = 0,
+) -> None:
+    """One audit entry with the node as the actor (messages and queries carry the remote operator)."""
+    record_event(
+        actor=None,
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id[:64],
+        purpose=purpose[:100],
+        reason=reason[:400],
+        outcome=outcome,
+        outcome_reason=outcome_reason[:400],
+        terminal_id=terminal_id[:64],
+        individual_number_used=individual_number_used,
+        result_count=result_count,
+    )
+
+
+def national_refusal(field: str, reason: str, remedy: str, code: str) -> DomainError:
+    """A refusal with a ``jukinet.national.`` code."""
+    return refusal(field, reason, remedy, f"jukinet.national.{code}")
+
+
+def name_key(name: str) -> str:
+    """The exact-name key: NFC, every space (half or full width) removed."""
+    return "".join(unicodedata.normalize("NFC", name).split())
+
+
+def kana_key(name_kana: str) -> str:
+    """The 清音化 search key of a reading (jumin.domain.kana), spaces removed; "" when not kana."""
+    if not name_kana.strip():
+        return ""
+    try:
+        return "".join(kana_search_key(name_kana).split())
+    except DomainError:
+        return ""
+
+
+def years_before(moment: datetime, years: int) -> datetime:
+    """``moment`` moved back ``years`` calendar years (29 February becomes 28 February)."""
+    try:
+        return moment.replace(year=moment.year - years)
+    except ValueError:
+        return moment.replace(year=moment.year - years, day=28)
+
+
+def add_years(day: date, years: int) -> date:
+    """``day`` plus ``years`` calendar years (29 February becomes 28 February)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)

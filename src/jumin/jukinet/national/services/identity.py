@@ -1,0 +1,264 @@
+"""機構保存本人確認情報: apply 本人確認情報 notices from prefectures (住基法30条の7), keep history, purge.
+
+A refused notice is not an exception: the refusal is stored and audited, and IDENTITY_UPDATE_REJECTED
+goes back to the sending prefecture in the same transaction, so the inbox marks the message handled
+and the prefecture learns why (system.md F13 step 6).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from jumin.audit.actions import AuditAction, Outcome
+from jumin.crypto.models import filter_by_individual_number
+from jumin.jukinet.common.catalogue import IDENTITY_UPDATE_REJECTED
+from jumin.jukinet.common.notice import IdentityNotice, consistency_digest, notice_from_payload
+from jumin.jukinet.national.models import (
+    IdentityHistory,
+    IdentityRecord,
+    IndividualNumberRegister,
+    ResidentCode,
+    UpdateRefusal,
+)
+from jumin.jukinet.national.services._common import RETENTION_YEARS, audit, kana_key, name_key, years_before
+from jumin.messaging import services as messaging
+from jumin.messaging.envelope import Envelope
+
+logger = logging.getLogger("jumin.jukinet.national")
+
+SUBJECT_TYPE = "national_identity"
+
+
+@dataclass(frozen=True)
+class UpdateRefusalReason:
+    """Why a notice was refused: a ``jukinet.national.`` code and Japanese text without values."""
+
+    code: str
+    reason: str
+    remedy: str
+
+
+SENDER_NOT_PREFECTURE = UpdateRefusalReason(
+    "jukinet.national.sender_not_prefecture",
+    "本人確認情報の通知は都道府県サーバからだけ受け付けます。",
+    "都道府県サーバを経由して通知してください。",
+)
+OUTSIDE_PREFECTURE = UpdateRefusalReason(
+    "jukinet.national.outside_prefecture",
+    "通知元の都道府県に属さない市町村の本人確認情報です。",
+    "住所地の都道府県サーバから通知してください。",
+)
+OUT_OF_ORDER = UpdateRefusalReason(
+    "jukinet.national.out_of_order",
+    "更新順番号が保存済みの本人確認情報以前です。",
+    "最新の更新順番号で通知し直してください。",
+)
+NUMBER_CONFLICT = UpdateRefusalReason(
+    "jukinet.national.number_conflict",
+    "個人番号が別の住民票コードに付番済みです。",
+    "個人番号と住民票コードの対応を確認し、修正してください。",
+)
+
+
+def stored_notice(payload: dict[str, Any]) -> dict[str, Any]:
+    """The notice as stored in JSON: every item but the 個人番号 (kept encrypted beside it)."""
+    return {key: value for key, value in payload.items() if key != "individual_number"}
+
+
+def notice_payload(record: IdentityRecord) -> dict[str, Any]:
+    """The record as an IdentityNotice payload, 個人番号 decrypted (the caller audits the use)."""
+    return {**record.notice, "individual_number": record.get_individual_number() or ""}
+
+
+def _refusal_for(envelope: Envelope, notice: IdentityNotice) -> UpdateRefusalReason | None:
+    sender = envelope.sender
+    if sender.kind != "prefecture":
+        return SENDER_NOT_PREFECTURE
+    if notice.municipality_code[:2] != sender.code[:2]:
+        return OUTSIDE_PREFECTURE
+    current = IdentityRecord.objects.filter(resident_code=notice.resident_code).first()
+    if (
+        current is not None
+        and current.municipality_code == notice.municipality_code
+        and notice.update_seq <= current.update_seq
+    ):
+        return OUT_OF_ORDER
+    if notice.individual_number:
+        owner = (
+            filter_by_individual_number(IndividualNumberRegister.objects.all(), notice.individual_number)
+            .values_list("resident_code", flat=True)
+            .first()
+        )
+        if owner is not None and owner != notice.resident_code:
+            return NUMBER_CONFLICT
+    return None
+
+
+def _refuse(envelope: Envelope, notice: IdentityNotice, why: UpdateRefusalReason, now: datetime) -> None:
+    UpdateRefusal.objects.create(
+        message_id=envelope.id,
+        subject_key=envelope.subject,
+        sender_code=envelope.sender.code,
+        municipality_code=notice.municipality_code,
+        update_seq=notice.update_seq,
+        code=why.code,
+        received_at=now,
+    )
+    audit(
+        AuditAction.NATIONAL_IDENTITY_UPDATE,
+        subject_type="node_message",
+        subject_id=envelope.id,
+        reason=f"from {envelope.sender} seq {notice.update_seq}",
+        outcome=Outcome.REFUSED,
+        outcome_reason=why.code,
+        terminal_id=notice.terminal_id,
+    )
+    messaging.enqueue(
+        message_type=IDENTITY_UPDATE_REJECTED,
+        receiver=envelope.sender,
+        subject=envelope.subject,
+        payload={
+            "rejected_message_id": envelope.id,
+            "rejected_subject": envelope.subject,
+            "update_seq": notice.update_seq,
+            "code": why.code,
+            "reason": why.reason,
+            "remedy": why.remedy,
+        },
+    )
+    logger.warning("identity update %s refused: %s", envelope.id, why.code)
+
+
+def _note_numbers(notice: IdentityNotice, municipality_code: str, now: datetime) -> None:
+    """Record the 住民票コード and 個人番号 of the notice in the national registers (never reissued)."""
+    ResidentCode.objects.get_or_create(
+        code=notice.resident_code,
+        defaults={
+            "municipality_code": municipality_code,
+            "source": ResidentCode.Source.SEEN,
+            "issued_at": now,
+        },
+    )
+    if not notice.individual_number:
+        return
+    if filter_by_individual_number(IndividualNumberRegister.objects.all(), notice.individual_number).exists():
+        return
+    IndividualNumberRegister.objects.filter(
+        resident_code=notice.resident_code, status=IndividualNumberRegister.Status.CURRENT
+    ).update(status=IndividualNumberRegister.Status.ABOLISHED, abolished_at=now)
+    row = IndividualNumberRegister(
+        resident_code=notice.resident_code,
+        status=IndividualNumberRegister.Status.CURRENT,
+        source=IndividualNumberRegister.Source.SEEN,
+        issued_at=now,
+    )
+    row.set_individual_number(notice.individual_number)
+    row.save()
+
+
+def apply_identity_update(envelope: Envelope) -> None:
+    """Handler of IDENTITY_UPDATE at the national node: check, then store current + history, or refuse."""
+    notice = notice_from_payload(envelope.payload)
+    now = timezone.now()
+    if IdentityHistory.objects.filter(message_id=envelope.id).exists():
+        return  # already applied (a restored backup replays messages): nothing to do
+    why = _refusal_for(envelope, notice)
+    if why is not None:
+        _refuse(envelope, notice, why, now)
+        return
+    record = IdentityRecord.objects.select_for_update().filter(resident_code=notice.resident_code).first()
+    digest = consistency_digest(notice)
+    fields = {
+        "municipality_code": notice.municipality_code,
+        "update_seq": notice.update_seq,
+        "removed": notice.removed,
+        "name_key": name_key(notice.name)[:200],
+        "kana_key": kana_key(notice.name_kana)[:200],
+        "birth_date": notice.birth_date,
+        "sex": notice.sex,
+        "address": notice.address,
+        "notice": stored_notice(envelope.payload),
+        "consistency_digest": digest,
+        "received_at": now,
+        "sender_code": envelope.sender.code,
+    }
+    if record is None:
+        record = IdentityRecord(resident_code=notice.resident_code, **fields)
+    else:
+        for name, value in fields.items():
+            setattr(record, name, value)
+        # The previous snapshot stops being current now: its 150 years start (保存期間フラグ).
+        IdentityHistory.objects.filter(record=record, retention_flag=False).update(
+            retention_flag=True, retained_from=now
+        )
+    record.set_individual_number(notice.individual_number or None)
+    record.save()
+    history = IdentityHistory(
+        record=record,
+        resident_code=notice.resident_code,
+        municipality_code=notice.municipality_code,
+        update_seq=notice.update_seq,
+        notice=fields["notice"],
+        consistency_digest=digest,
+        message_id=envelope.id,
+        sender_code=envelope.sender.code,
+        received_at=now,
+        # A removed person's last snapshot is kept 150 years from the removal.
+        retention_flag=notice.removed,
+        retained_from=now if notice.removed else None,
+    )
+    history.set_individual_number(notice.individual_number or None)
+    history.save()
+    _note_numbers(notice, notice.municipality_code, now)
+    audit(
+        AuditAction.NATIONAL_IDENTITY_UPDATE,
+        subject_type=SUBJECT_TYPE,
+        subject_id=str(record.pk),
+        reason=f"from {envelope.sender} {notice.change_reason} seq {notice.update_seq}",
+        terminal_id=notice.terminal_id,
+        individual_number_used=bool(notice.individual_number),
+    )
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    """What one purge run deleted (counts only, controls.md C-79)."""
+
+    cutoff: datetime
+    history_rows: int
+    removed_records: int
+
+
+def purge_expired_identity(*, now: datetime | None = None, dry_run: bool = False) -> PurgeResult:
+    """Delete history rows and removed persons whose 150 years have passed; audited with counts only.
+
+    Only rows with the 保存期間フラグ set and ``retained_from`` more than 150 years ago are deleted;
+    a removed person's current record goes once none of its history is left. Idempotent.
+    """
+    now = now or timezone.now()
+    cutoff = years_before(now, RETENTION_YEARS)
+    with transaction.atomic():
+        expired = IdentityHistory.objects.filter(retention_flag=True, retained_from__lt=cutoff)
+        records = IdentityRecord.objects.filter(removed=True).exclude(
+            pk__in=IdentityHistory.objects.exclude(pk__in=expired.values("pk")).values("record_id")
+        )
+        history_count, record_count = expired.count(), records.count()
+        if not dry_run:
+            expired.delete()
+            IdentityRecord.objects.filter(removed=True, history__isnull=True).delete()
+        audit(
+            AuditAction.NATIONAL_IDENTITY_PURGE,
+            subject_type=SUBJECT_TYPE,
+            subject_id="purge",
+            reason=(
+                f"rule {RETENTION_YEARS}y cutoff {cutoff:%Y-%m-%d} history {history_count} "
+                f"removed {record_count}{' dry-run' if dry_run else ''}"
+            ),
+        )
+    return PurgeResult(cutoff=cutoff, history_rows=history_count, removed_records=record_count)

@@ -1,0 +1,11 @@
+"""Screens of the 住基ネット 全国サーバ・個人番号カード管理."""
+
+from django.urls import URLPattern, path
+
+from jumin.jukinet.national import views
+
+app_name = "jukinet_national"
+urlpatterns: list[URLPattern] = [
+    path("", views.overview, name="overview"),
+    path("cards/lookup/", views.card_lookup, name="card_lookup"),
+]

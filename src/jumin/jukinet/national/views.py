@@ -1,0 +1,38 @@
+"""The national operator screen (Japanese, thin): counts, and a card lookup by serial (POST)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+
+from jumin.accounts.authorization import AccessRefused
+from jumin.domain.errors import DomainError
+from jumin.jukinet.national import selectors
+
+REFUSED_TEMPLATE = "jukinet_national/refused.html"
+
+
+@login_required
+@require_GET
+def overview(request: HttpRequest) -> HttpResponse:
+    """Counts only (``national:monitor``); a refusal renders 403 and is audited."""
+    try:
+        data = selectors.overview_for(request.user)
+    except AccessRefused as refused:
+        return render(request, REFUSED_TEMPLATE, {"message": refused.message}, status=403)
+    return render(request, "jukinet_national/overview.html", {"overview": data})
+
+
+@login_required
+@require_POST
+def card_lookup(request: HttpRequest) -> HttpResponse:
+    """One card by serial (``national:card:manage``); bad input shows the reason and changes nothing."""
+    try:
+        card = selectors.card_for(request.user, request.POST.get("serial", ""))
+    except AccessRefused as refused:
+        return render(request, REFUSED_TEMPLATE, {"message": refused.message}, status=403)
+    except DomainError as error:
+        return render(request, "jukinet_national/card.html", {"error": error}, status=400)
+    return render(request, "jukinet_national/card.html", {"card": card})

@@ -1,0 +1,116 @@
+"""整合性確認 at the 都道府県サーバ (system.md F14): answer each chunk of a CS file and log the result.
+
+The answer reads only (住民票コード, digest) of the municipality's current records in the chunk's range
+through the covering index ``pref_record_consistency`` and merges them with the chunk
+(``common.consistency.compare``). The run and every difference are logged per municipality.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from jumin.audit.actions import AuditAction
+from jumin.audit.services import record_event
+from jumin.domain.errors import refusal
+from jumin.jukinet.common.consistency import (
+    ConsistencyChunk,
+    ConsistencyResult,
+    Entry,
+    chunk_from_payload,
+    compare,
+)
+from jumin.jukinet.prefecture.models import ConsistencyDifference, ConsistencyRun, IdentityRecord
+from jumin.messaging.envelope import Envelope, NodeRef
+
+SUBJECT_TYPE = "prefecture_consistency_run"
+
+
+def held_entries(municipality_code: str, first: str, last: str) -> list[Entry]:
+    """This node's current (not removed) (code, digest) of one municipality in ``first < code ≤ last``."""
+    rows = IdentityRecord.objects.filter(municipality_code=municipality_code, removed=False)
+    if first:
+        rows = rows.filter(resident_code__gt=first)
+    if last:
+        rows = rows.filter(resident_code__lte=last)
+    return list(rows.order_by("resident_code").values_list("resident_code", "consistency_digest"))
+
+
+def compare_chunk(chunk: ConsistencyChunk) -> ConsistencyResult:
+    """The differences between one chunk and this node's file (read-only)."""
+    return compare(chunk.entries, held_entries(chunk.municipality_code, chunk.first, chunk.last))
+
+
+def _log(run: ConsistencyRun, chunk: ConsistencyChunk, result: ConsistencyResult) -> None:
+    kinds = (
+        (ConsistencyDifference.Kind.MISSING_HERE, result.missing_here),
+        (ConsistencyDifference.Kind.EXTRA_HERE, result.extra_here),
+        (ConsistencyDifference.Kind.DIFFERENT, result.different),
+    )
+    ConsistencyDifference.objects.bulk_create(
+        [
+            ConsistencyDifference(run=run, resident_code=code, kind=kind, chunk_no=chunk.chunk_no)
+            for kind, codes in kinds
+            for code in codes
+        ],
+        ignore_conflicts=True,  # a chunk sent twice logs its differences once
+        batch_size=1000,
+    )
+    ConsistencyRun.objects.filter(pk=run.pk).update(
+        chunks=F("chunks") + 1,
+        entries=F("entries") + len(chunk.entries),
+        missing_here=F("missing_here") + len(result.missing_here),
+        extra_here=F("extra_here") + len(result.extra_here),
+        different=F("different") + len(result.different),
+        finished_at=timezone.now() if chunk.final else None,
+    )
+
+
+def check_chunk(chunk: ConsistencyChunk, sender: NodeRef) -> ConsistencyResult:
+    """Compare one chunk, log it under its run and audit it; the caller holds the transaction."""
+    if sender.kind != "municipality" or sender.code != chunk.municipality_code:
+        raise refusal(
+            "municipality_code",
+            "自市町村以外の整合性確認は受け付けません。",
+            "自市町村のCSファイルだけを送ってください。",
+            "jukinet.prefecture.consistency_sender",
+        )
+    run, _ = ConsistencyRun.objects.get_or_create(
+        run_id=chunk.run_id,
+        defaults={
+            "municipality_code": chunk.municipality_code,
+            "sender_code": sender.code,
+            "operator_id": chunk.operator_id,
+            "terminal_id": chunk.terminal_id,
+            "started_at": timezone.now(),
+        },
+    )
+    if run.municipality_code != chunk.municipality_code:
+        raise refusal(
+            "run_id",
+            "実行IDが別の市町村の整合性確認に使われています。",
+            "新しい実行IDで送ってください。",
+            "jukinet.prefecture.consistency_run",
+        )
+    result = compare_chunk(chunk)
+    _log(run, chunk, result)
+    record_event(
+        actor=None,
+        action=AuditAction.PREFECTURE_CONSISTENCY_CHECK,
+        subject_type=SUBJECT_TYPE,
+        subject_id=str(run.pk),
+        reason=f"chunk {chunk.chunk_no} from {sender} operator {chunk.operator_id}"[:400],
+        terminal_id=chunk.terminal_id,
+        result_count=result.count,
+    )
+    return result
+
+
+def answer_consistency(envelope: Envelope) -> dict[str, Any]:
+    """Answerer of ``jukinet.query.consistency`` at kind prefecture."""
+    chunk = chunk_from_payload(envelope.payload)
+    with transaction.atomic():
+        return check_chunk(chunk, envelope.sender).as_answer()

@@ -1,0 +1,117 @@
+"""附票本人確認情報の更新 at the 附票都道府県サーバ (system.md F21a; records.md §3).
+
+``apply_fuhyo_update`` is the handler of ``jukinet.fuhyo_update`` on a prefecture node: the sender
+must be the 本籍地 municipality of this prefecture that keeps the 附票; the logic check refuses a
+delete for someone already deleted (004 III.2 R3). Accepted updates are stored like the 28-item
+store (current record + insert-only version, 150 years); refusals go back to the CS.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from jumin.audit.actions import AuditAction
+from jumin.audit.services import record_event
+from jumin.domain.errors import DomainError, refusal
+from jumin.jukinet.common.fuhyo import FuhyoNotice, FuhyoNoticeType, FuhyoState, fuhyo_from_payload
+from jumin.jukinet.prefecture.keys import name_key
+from jumin.jukinet.prefecture.models import FuhyoRecord, FuhyoVersion, RefusedUpdate
+from jumin.jukinet.prefecture.replies import refuse_update
+from jumin.jukinet.prefecture.updates import check_sender
+from jumin.messaging import conf
+from jumin.messaging.envelope import Envelope
+
+SUBJECT_TYPE = "prefecture_fuhyo"
+
+
+def _refused(code: str, reason: str, remedy: str) -> DomainError:
+    return refusal("payload", reason, remedy, f"jukinet.prefecture.fuhyo_{code}")
+
+
+def check_fuhyo_logic(sender_code: str, notice: FuhyoNotice, record: FuhyoRecord | None) -> None:
+    """The 附票 logic check (system.md F21a step 2) and the keeping municipality; DomainError if refused."""
+    if notice.fuhyo_municipality_code != sender_code:
+        raise _refused(
+            "municipality_mismatch",
+            "附票管理市町村コードが送信元の市町村と一致しません。",
+            "本籍地の市町村から送ってください。",
+        )
+    kind = FuhyoNoticeType(notice.notice_type)
+    if record is None:
+        if kind is not FuhyoNoticeType.NEW:
+            raise _refused(
+                "unknown_person",
+                "附票都道府県サーバに記録のない者に対する変更・削除の通知です。",
+                "新規の通知を先に送ってください。",
+            )
+        return
+    if kind is FuhyoNoticeType.DELETE and record.state == FuhyoState.DELETED:
+        raise _refused(
+            "already_deleted", "既に削除された者に対する削除の通知です。", "通知区分を確認してください。"
+        )
+    if kind is not FuhyoNoticeType.NEW and record.fuhyo_municipality_code != sender_code:
+        raise _refused(
+            "not_kept_here",
+            "送信元の市町村が附票を管理していない者に対する通知です。",
+            "附票を管理する市町村から送ってください。",
+        )
+
+
+def _store(envelope: Envelope, notice: FuhyoNotice, record: FuhyoRecord | None) -> FuhyoVersion:
+    now = timezone.now()
+    if record is None:
+        record = FuhyoRecord(resident_code=notice.resident_code)
+    else:
+        FuhyoVersion.objects.filter(record=record, superseded_at__isnull=True).update(superseded_at=now)
+    deleted = notice.state == FuhyoState.DELETED
+    was_deleted = bool(record.pk) and record.state == FuhyoState.DELETED
+    record.fuhyo_municipality_code = notice.fuhyo_municipality_code
+    record.state = notice.state
+    record.name_key = name_key(notice.name)
+    record.birth_date = notice.birth_date
+    record.items = notice.as_payload()
+    record.deleted_at = (record.deleted_at if was_deleted else now) if deleted else None
+    record.received_at = now
+    record.sender_code = envelope.sender.code
+    record.save()
+    return FuhyoVersion.objects.create(
+        record=record,
+        resident_code=notice.resident_code,
+        notice_type=notice.notice_type,
+        items=record.items,
+        message_id=envelope.id,
+        sender_code=envelope.sender.code,
+        received_at=now,
+    )
+
+
+def apply_fuhyo_update(envelope: Envelope) -> None:
+    """Handler of ``jukinet.fuhyo_update`` at kind prefecture (inside the inbox transaction)."""
+    if (
+        FuhyoVersion.objects.filter(message_id=envelope.id).exists()
+        or RefusedUpdate.objects.filter(message_id=envelope.id).exists()
+    ):
+        return  # already handled
+    notice = fuhyo_from_payload(envelope.payload)
+    record = FuhyoRecord.objects.select_for_update().filter(resident_code=notice.resident_code).first()
+    try:
+        check_sender(envelope.sender, conf.local_node().ref)
+        check_fuhyo_logic(envelope.sender.code, notice, record)
+    except DomainError as error:
+        # 附票 updates carry no 更新順番号 of their own: the envelope's seq orders them.
+        refuse_update(
+            envelope,
+            kind=RefusedUpdate.Kind.FUHYO,
+            error=error,
+            update_seq=envelope.seq,
+            change_reason=notice.notice_type,
+        )
+        return
+    version = _store(envelope, notice, record)
+    record_event(
+        actor=None,
+        action=AuditAction.PREFECTURE_FUHYO_UPDATE,
+        subject_type=SUBJECT_TYPE,
+        subject_id=str(version.record_id),
+        reason=f"{notice.notice_type} from {envelope.sender} message {envelope.id}"[:400],
+    )

@@ -1,0 +1,122 @@
+"""Refusing an update: store it, audit it and send the reason back to the CS, in one transaction.
+
+A refusal is an outcome of the update, not a failure of the handler: the handler returns normally so
+the inbox records the message as processed, and the CS fixes the record by an amendment (F08).
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from jumin.audit.actions import AuditAction, Outcome
+from jumin.audit.services import record_event
+from jumin.domain.errors import DomainError
+from jumin.jukinet.common.catalogue import IDENTITY_UPDATE_REJECTED
+from jumin.jukinet.common.queries import validate_rejection
+from jumin.jukinet.prefecture.models import IdentityVersion, RefusedUpdate
+from jumin.messaging import conf
+from jumin.messaging import services as messaging
+from jumin.messaging.envelope import Envelope, NodeRef
+from jumin.messaging.handlers import HandlerRefused
+from jumin.messaging.selectors import received_subject
+
+_AUDIT_ACTION = {
+    RefusedUpdate.Kind.IDENTITY: AuditAction.PREFECTURE_IDENTITY_UPDATE_REFUSE,
+    RefusedUpdate.Kind.FUHYO: AuditAction.PREFECTURE_FUHYO_UPDATE_REFUSE,
+}
+
+
+def refuse_update(
+    envelope: Envelope,
+    *,
+    kind: RefusedUpdate.Kind,
+    error: DomainError,
+    update_seq: int,
+    change_reason: str = "",
+) -> RefusedUpdate:
+    """Record a refused update, audit it and enqueue IDENTITY_UPDATE_REJECTED to its sender.
+
+    The reply carries the rejected message's id and subject (never personal data). A sender that is
+    not a configured peer cannot be answered over the network; the row and the audit entry remain.
+    """
+    refused = RefusedUpdate.objects.create(
+        kind=kind,
+        message_id=envelope.id,
+        subject_key=envelope.subject,
+        sender_kind=envelope.sender.kind,
+        sender_code=envelope.sender.code,
+        update_seq=update_seq,
+        change_reason=change_reason[:20],
+        code=error.code,
+        reason=error.reason[:400],
+        remedy=error.remedy[:400],
+        received_at=timezone.now(),
+    )
+    record_event(
+        actor=None,
+        action=_AUDIT_ACTION[kind],
+        subject_type="node_message",
+        subject_id=envelope.id,
+        reason=f"{envelope.type} from {envelope.sender} seq {envelope.seq}"[:400],
+        outcome=Outcome.REFUSED,
+        outcome_reason=error.code,
+    )
+    if conf.local_node().peer(envelope.sender) is None:
+        return refused
+    try:
+        with transaction.atomic():  # a savepoint: a refused reply must not undo the stored refusal
+            reply = messaging.enqueue(
+                message_type=IDENTITY_UPDATE_REJECTED,
+                receiver=envelope.sender,
+                subject=envelope.subject,
+                payload={
+                    "rejected_message_id": envelope.id,
+                    "rejected_subject": envelope.subject,
+                    "update_seq": update_seq,
+                    "code": error.code,
+                    "reason": error.reason[:400],
+                    "remedy": error.remedy[:400],
+                },
+            )
+    except DomainError:
+        return refused
+    refused.reply_message_id = str(reply.message_id)
+    refused.save(update_fields=["reply_message_id"])
+    return refused
+
+
+def relay_national_rejection(envelope: Envelope) -> None:
+    """IDENTITY_UPDATE_REJECTED from the national node about an update this node forwarded (F13 step 6).
+
+    The prefecture accepted the update but the national node did not: the CS that sent it must fix the
+    record by an amendment, so the refusal goes back to that CS about the CS's own message and
+    subject. The prefecture's copy stays as accepted; 整合性確認 shows the difference until then.
+    """
+    payload = envelope.payload
+    validate_rejection(payload)
+    if envelope.sender.kind != "national":
+        raise HandlerRefused("only the national node refuses forwarded updates")
+    version = IdentityVersion.objects.filter(forward_message_id=payload["rejected_message_id"]).first()
+    original = str(version.message_id) if version is not None else ""
+    subject = received_subject(original) if original else None
+    record_event(
+        actor=None,
+        action=AuditAction.PREFECTURE_IDENTITY_UPDATE_REFUSE,
+        subject_type="node_message",
+        subject_id=envelope.id,
+        reason=f"national refused forwarded {payload['rejected_message_id']}"[:400],
+        outcome=Outcome.REFUSED,
+        outcome_reason=payload["code"][:64],
+    )
+    if version is None or subject is None:
+        return  # nothing of ours to relay; the audit entry reports it
+    cs = NodeRef(kind="municipality", code=version.sender_code)
+    if conf.local_node().peer(cs) is None:
+        return
+    messaging.enqueue(
+        message_type=IDENTITY_UPDATE_REJECTED,
+        receiver=cs,
+        subject=subject,
+        payload={**payload, "rejected_message_id": original, "rejected_subject": subject},
+    )

@@ -1,0 +1,267 @@
+"""本人確認情報の更新 at the 都道府県サーバ (system.md F13 steps 4–6; 004 III.2 R3–R4).
+
+``apply_identity_update`` is the handler of ``jukinet.identity_update`` on a prefecture node. It runs
+inside the inbox transaction with no human operator: it checks the sender and the logic, then either
+stores the notice (current record + insert-only version) and forwards it unchanged to the national
+node, or stores a refusal and returns the reason to the CS (``replies.refuse_update``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from jumin.audit.actions import AuditAction
+from jumin.audit.services import record_event
+from jumin.crypto.individual_number import blind_index
+from jumin.domain.errors import DomainError, refusal
+from jumin.jukinet.common.catalogue import IDENTITY_UPDATE
+from jumin.jukinet.common.notice import IdentityNotice, NoticeReason, consistency_digest, notice_from_payload
+from jumin.jukinet.prefecture.keys import kana_key, name_key
+from jumin.jukinet.prefecture.models import IdentityRecord, IdentityVersion, RefusedUpdate
+from jumin.jukinet.prefecture.replies import refuse_update
+from jumin.messaging import conf
+from jumin.messaging import services as messaging
+from jumin.messaging.envelope import Envelope, NodeRef
+
+#: The 全国サーバ every accepted update is forwarded to (住基法30条の7).
+NATIONAL = NodeRef("national", "00")
+SUBJECT_TYPE = "prefecture_identity"
+
+
+def _refused(code: str, reason: str, remedy: str) -> DomainError:
+    return refusal("payload", reason, remedy, f"jukinet.prefecture.{code}")
+
+
+def check_sender(sender: NodeRef, local: NodeRef) -> None:
+    """Only a municipality of this prefecture (same first two digits) may send updates (004 III.2)."""
+    if sender.kind != "municipality" or sender.code[:2] != local.code[:2]:
+        raise _refused(
+            "outside_prefecture",
+            "この都道府県の市町村以外からの更新は受け付けません。",
+            "住所地の都道府県サーバに送ってください。",
+        )
+
+
+def _check_flags(notice: IdentityNotice, record: IdentityRecord | None) -> None:
+    reason = notice.reason
+    expected = True if reason.removes else False if reason.records else (record.removed if record else False)
+    if notice.removed != expected:
+        raise _refused(
+            "removed_flag",
+            "異動事由と消除の区分が矛盾しています。",
+            "記載の事由は消除なし、消除の事由は消除ありで送ってください。",
+        )
+
+
+def _same_number(notice: IdentityNotice, record: IdentityRecord) -> bool:
+    wanted = blind_index(notice.individual_number) if notice.individual_number else None
+    return wanted == (record.individual_number_index or None)
+
+
+def check_logic(sender_code: str, notice: IdentityNotice, record: IdentityRecord | None) -> None:
+    """論理チェック (system.md F13 step 4), order and the person's municipality; DomainError if refused."""
+    if notice.municipality_code != sender_code:
+        raise _refused(
+            "municipality_mismatch",
+            "通知の市町村コードが送信元の市町村と一致しません。",
+            "自市町村の住民の本人確認情報だけを送ってください。",
+        )
+    _check_flags(notice, record)
+    reason = notice.reason
+    if record is None:
+        # A changed 住民票コード arrives under the new code, which this node has never seen.
+        if not reason.records and reason is not NoticeReason.RESIDENT_CODE_CHANGE:
+            raise _refused(
+                "unknown_person",
+                "都道府県サーバに記録のない住民票コードへの更新です。",
+                "記載（転入・出生等）の通知を先に送ってください。",
+            )
+        return
+    # A recording after a removal starts a new stay: the CS may number it afresh.
+    returning = reason.records and record.removed
+    if record.sender_code == sender_code and notice.update_seq <= record.update_seq and not returning:
+        raise _refused(
+            "out_of_order",
+            "更新順番号が受信済みの更新以下です（順序の誤り）。",
+            "更新順番号を確認し、最新の内容を修正として送ってください。",
+        )
+    if reason.records:
+        if not record.removed:
+            raise _refused(
+                "already_resident",
+                "現に住民である者に対する記載（転入等）の通知です。",
+                "異動事由を確認し、必要なら職権修正で送ってください。",
+            )
+        return
+    if record.municipality_code != sender_code:
+        raise _refused(
+            "not_resident_here",
+            "送信元の市町村の住民ではない者に対する更新です。",
+            "住所地の市町村から送ってください。",
+        )
+    if reason.removes and record.removed:
+        raise _refused(
+            "already_removed", "既に消除された者に対する消除の通知です。", "異動事由を確認してください。"
+        )
+    if reason is NoticeReason.MOVE_WITHIN:
+        before = IdentityNotice(**{**record.notice, "individual_number": notice.individual_number})
+        if record.removed or not notice.address_only_changes(before) or not _same_number(notice, record):
+            raise _refused(
+                "move_within_changes_more",
+                "転居の通知で住所以外の項目が変更されています。",
+                "住所以外の変更は修正の事由で別に送ってください。",
+            )
+
+
+def _stored_notice(notice: IdentityNotice) -> dict[str, Any]:
+    payload = notice.as_payload()
+    del payload["individual_number"]  # only ever stored encrypted
+    return payload
+
+
+def _bump(record: IdentityRecord, notice: IdentityNotice) -> None:
+    """外字変更連番: count each change of a name, address or 旧氏 that contains 外字."""
+    old = record.notice if record.pk else {}
+    if notice.name_gaiji_count and old.get("name") != notice.name:
+        record.name_gaiji_seq += 1
+    if notice.address_gaiji_count and old.get("address") != notice.address:
+        record.address_gaiji_seq += 1
+    if notice.former_surname_gaiji_count and old.get("former_surname") != notice.former_surname:
+        record.former_surname_gaiji_seq += 1
+
+
+def _store(envelope: Envelope, notice: IdentityNotice, record: IdentityRecord | None) -> IdentityVersion:
+    now = timezone.now()
+    if record is None:
+        record = IdentityRecord(resident_code=notice.resident_code)
+    else:
+        IdentityVersion.objects.filter(record=record, superseded_at__isnull=True).update(superseded_at=now)
+    _bump(record, notice)
+    was_removed = bool(record.pk) and record.removed
+    record.municipality_code = notice.municipality_code
+    record.update_seq = notice.update_seq
+    record.removed = notice.removed
+    record.retention_flag = notice.removed
+    record.removed_at = (record.removed_at if was_removed else now) if notice.removed else None
+    record.name_key = name_key(notice.name)
+    record.kana_key = kana_key(notice.name_kana)
+    record.birth_date = notice.birth_date
+    record.sex = notice.sex
+    record.address = notice.address
+    record.change_reason = notice.change_reason
+    record.notice = _stored_notice(notice)
+    record.consistency_digest = consistency_digest(notice)
+    record.received_at = now
+    record.received_on = timezone.localdate(now)
+    record.sender_code = envelope.sender.code
+    record.set_individual_number(notice.individual_number or None)
+    record.save()
+    version = IdentityVersion(
+        record=record,
+        resident_code=notice.resident_code,
+        municipality_code=notice.municipality_code,
+        update_seq=notice.update_seq,
+        change_reason=notice.change_reason,
+        notice=record.notice,
+        consistency_digest=record.consistency_digest,
+        message_id=envelope.id,
+        sender_code=envelope.sender.code,
+        received_at=now,
+    )
+    version.set_individual_number(notice.individual_number or None)
+    version.save()
+    return version
+
+
+def _forward(version: IdentityVersion, payload: dict[str, Any]) -> None:
+    """Enqueue the notice, unchanged, to the national node under this node's opaque subject."""
+    version.forward_message_id = str(
+        messaging.enqueue(
+            message_type=IDENTITY_UPDATE,
+            receiver=NATIONAL,
+            subject=f"pf-{version.record_id}",
+            payload=payload,
+        ).message_id
+    )
+    version.save(update_fields=["forward_message_id"])
+
+
+def _forward_or_hold(version: IdentityVersion, payload: dict[str, Any]) -> None:
+    # An earlier version still waiting must leave first, or the national node would apply them out of order.
+    waiting = (
+        IdentityVersion.objects.filter(record_id=version.record_id, forward_message_id="")
+        .exclude(pk=version.pk)
+        .exists()
+    )
+    if conf.local_node().peer(NATIONAL) is not None and not waiting:
+        _forward(version, payload)
+
+
+def apply_identity_update(envelope: Envelope) -> None:
+    """Handler of ``jukinet.identity_update`` at kind prefecture (inside the inbox transaction)."""
+    if (
+        IdentityVersion.objects.filter(message_id=envelope.id).exists()
+        or RefusedUpdate.objects.filter(message_id=envelope.id).exists()
+    ):
+        return  # already handled (a restored backup re-applying): effects must not repeat
+    notice = notice_from_payload(envelope.payload)
+    record = IdentityRecord.objects.select_for_update().filter(resident_code=notice.resident_code).first()
+    try:
+        check_sender(envelope.sender, conf.local_node().ref)
+        check_logic(envelope.sender.code, notice, record)
+    except DomainError as error:
+        refuse_update(
+            envelope,
+            kind=RefusedUpdate.Kind.IDENTITY,
+            error=error,
+            update_seq=notice.update_seq,
+            change_reason=notice.change_reason,
+        )
+        return
+    version = _store(envelope, notice, record)
+    record_event(
+        actor=None,
+        action=AuditAction.PREFECTURE_IDENTITY_UPDATE,
+        subject_type=SUBJECT_TYPE,
+        subject_id=str(version.record_id),
+        reason=f"{notice.change_reason} from {envelope.sender} message {envelope.id}"[:400],
+        individual_number_used=bool(notice.individual_number),
+    )
+    _forward_or_hold(version, notice.as_payload())
+
+
+def version_payload(version: IdentityVersion) -> dict[str, Any]:
+    """The IdentityNotice payload of a stored version (the 個人番号 decrypted to forward it)."""
+    return {**version.notice, "individual_number": version.get_individual_number() or ""}
+
+
+def forward_pending() -> int:
+    """Forward, in order, every accepted update still waiting for the national node; returns the count.
+
+    Run by ``prefecture_forward`` once the national node is a configured peer.
+    """
+    if conf.local_node().peer(NATIONAL) is None:
+        return 0
+    forwarded = 0
+    pending = (
+        IdentityVersion.objects.filter(forward_message_id="").order_by("pk").values_list("pk", flat=True)
+    )
+    for pk in list(pending):
+        with transaction.atomic():
+            version = IdentityVersion.objects.select_for_update().get(pk=pk)
+            if version.forward_message_id:
+                continue
+            _forward(version, version_payload(version))
+            record_event(
+                actor=None,
+                action=AuditAction.PREFECTURE_IDENTITY_FORWARD,
+                subject_type=SUBJECT_TYPE,
+                subject_id=str(version.record_id),
+                reason=f"pending update forwarded to {NATIONAL}",
+                individual_number_used=True,
+            )
+            forwarded += 1
+    return forwarded

@@ -1,0 +1,252 @@
+"""既存住基 → 市町村CS: the 本人確認情報 update request of each committed snapshot (system.md F13 step 1).
+
+Called once per commit from ``outbox.append_events``, inside the commit's transaction, so the CS
+file changes exactly when the registry's does, and a draft (仮登録) never reaches the CS. The CS
+never reads registry tables (import-linter): the registry builds a ``CsUpdateRequest`` per person
+with only the items M1 is defined to send, and the CS decides what to notify.
+
+A person without a 住民票コード, or whose items the CS refuses (format and code checks), does not
+stop the commit: the update is listed as CS未連携 (``UnlinkedUpdate``) for the clerks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+
+from jumin.accounts.authorization import authorize
+from jumin.accounts.context import current_terminal_id
+from jumin.accounts.permissions import Permission
+from jumin.audit.actions import AuditAction
+from jumin.audit.services import record_event
+from jumin.domain.checkdigits import lgcode_check_digit
+from jumin.domain.errors import DomainError
+from jumin.domain.recorded_dates import from_json, sort_date_of
+from jumin.domain.resident import ChangeCategory, ChangeReason, ResidentStatus
+from jumin.domain.uncertain_dates import UncertainDate
+from jumin.jukinet.common.notice import NoticeReason
+from jumin.jukinet.cs import services as cs_services
+from jumin.jukinet.cs.updates import CsUpdateRequest
+from jumin.registry.models import Change, Resident, ResidentSnapshot
+
+#: Registry reasons whose CS code differs from their own name (records.md §7; std 1.2.2 mapping).
+_REASON_CODES: dict[str, str] = {
+    ChangeReason.NATURALISATION: NoticeReason.EX_OFFICIO_RECORDING,
+    ChangeReason.LOSS_OF_NATIONALITY: NoticeReason.EX_OFFICIO_RECORDING,
+    ChangeReason.FORMER_SURNAME_RECORDING: NoticeReason.FORMER_SURNAME,
+    ChangeReason.FORMER_SURNAME_CHANGE: NoticeReason.FORMER_SURNAME,
+    ChangeReason.FORMER_SURNAME_DELETION: NoticeReason.FORMER_SURNAME,
+    ChangeReason.IMMIGRATION_NOTICE: NoticeReason.EX_OFFICIO_AMENDMENT,
+    ChangeReason.HOUSEHOLD_CHANGE: "世帯変更",
+    ChangeReason.ALIAS_RECORDING: "通称の記載",
+    ChangeReason.ALIAS_DELETION: "通称の削除",
+    ChangeReason.REORGANISATION: "改製",
+    # 転出確定 and the daily batch's 転出予定日到来 end a 転出予定 already notified as 国内転出.
+    "転出確定": "転出確定",
+    "転出予定日到来": "転出確定",
+}
+_BY_CATEGORY = {
+    ChangeCategory.RECORDING: NoticeReason.EX_OFFICIO_RECORDING,
+    ChangeCategory.REMOVAL: NoticeReason.EX_OFFICIO_REMOVAL,
+    ChangeCategory.AMENDMENT: NoticeReason.EX_OFFICIO_AMENDMENT,
+}
+_OPERATOR_FALLBACK = "system"
+_TERMINAL_FALLBACK = "batch"
+
+
+def cs_reason(reason: str) -> str:
+    """The CS's 異動事由 for a registry 異動事由 (a NoticeReason value or a CS-only reason)."""
+    if reason in _REASON_CODES:
+        return str(_REASON_CODES[reason])
+    if reason in NoticeReason._value2member_map_:
+        return reason
+    try:
+        return str(_BY_CATEGORY[ChangeReason(reason).category])
+    except ValueError:
+        return "職権修正"
+
+
+def birth_date_code(stored: Mapping[str, object]) -> str:
+    """YYYYMMDD with 00 for the unknown month/day (std 1.1.8); 00000000 when wholly unknown."""
+    value = from_json(stored)
+    if not isinstance(value, UncertainDate):
+        day = sort_date_of(value)
+        return f"{day.year:04d}{day.month:02d}{day.day:02d}"
+    start, end = value.range_start, value.range_end
+    if start is None or end is None or start.year != end.year:
+        return "00000000"
+    if start.month != end.month:
+        return f"{start.year:04d}0000"
+    if start.day != end.day:
+        return f"{start.year:04d}{start.month:02d}00"
+    return f"{start.year:04d}{start.month:02d}{start.day:02d}"
+
+
+def _iso(stored: Mapping[str, object] | None) -> str:
+    if not stored:
+        return ""
+    try:
+        return sort_date_of(from_json(stored)).isoformat()
+    except DomainError:
+        return ""
+
+
+def _day(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _address_codes(address_code: str, fallback_municipality: str) -> tuple[str, str]:
+    """(市町村コード with check digit, 大字・字コード) from the registry's 11-digit 住所コード."""
+    if len(address_code) == 11 and address_code.isdigit():
+        body = address_code[:5]
+        return body + lgcode_check_digit(body), address_code[5:]
+    return fallback_municipality, ""
+
+
+def _ascii_id(value: str, fallback: str) -> str:
+    cleaned = "".join(c for c in value if c.isascii() and (c.isalnum() or c in "_.@-"))[:64]
+    return cleaned or fallback
+
+
+def request_of(
+    snapshot: ResidentSnapshot, change: Change, *, operator_id: str, terminal_id: str, municipality: str
+) -> CsUpdateRequest:
+    """The CS update request of one committed snapshot (the 個人番号 decrypted for the CS only)."""
+    municipality_code, aza_code = _address_codes(snapshot.address_code, municipality)
+    name = f"{snapshot.surname}\u3000{snapshot.given_name}" if snapshot.given_name else snapshot.surname
+    kana = (
+        f"{snapshot.surname_kana}\u3000{snapshot.given_name_kana}"
+        if snapshot.given_name_kana
+        else snapshot.surname_kana
+    )
+    return CsUpdateRequest(
+        request_number=f"{snapshot.resident.atena_number}-{snapshot.history_no}",
+        resident_code=snapshot.juminhyo_code,
+        name=name,
+        # The notice carries a reading only once it is confirmed (IdentityNotice.name_kana).
+        name_kana=kana if snapshot.kana_confirmed else "",
+        birth_date=birth_date_code(snapshot.birth_date),
+        sex=snapshot.sex,
+        municipality_code=municipality_code,
+        aza_code=aza_code,
+        postal_code=snapshot.postal_code,
+        address=snapshot.address,
+        individual_number=snapshot.get_individual_number() or "",
+        became_resident_date=_iso(snapshot.became_resident_date),
+        address_set_date=_iso(snapshot.address_set_date),
+        notification_date=_day(change.notification_date),
+        previous_municipality_code="",
+        previous_address=snapshot.previous_address,
+        relationship=snapshot.relationship,
+        change_reason=cs_reason(change.reason),
+        change_date=change.change_date.isoformat(),
+        change_reason_detail=change.reason[:40],
+        former_resident_code="",
+        code_in_use_date="",
+        former_surname=snapshot.former_surname,
+        former_surname_kana=snapshot.former_surname_kana,
+        removed=snapshot.status != ResidentStatus.RESIDENT,
+        prospective=snapshot.status == ResidentStatus.PLANNED_MOVE_OUT,
+        operator_id=operator_id,
+        terminal_id=terminal_id,
+    )
+
+
+def forward_committed(
+    change: Change, committed: Iterable[ResidentSnapshot], *, notify: bool = True
+) -> cs_services.AcceptResult:
+    """Send the CS the committed snapshots of ``change`` (call inside the commit's transaction)."""
+    operator_id = _ascii_id(change.made_by.get_username(), _OPERATOR_FALLBACK)
+    terminal_id = _ascii_id(change.terminal_id or current_terminal_id(), _TERMINAL_FALLBACK)
+    municipality = cs_services.local_municipality_code()
+    requests: list[CsUpdateRequest] = []
+    unlinked: list[tuple[str, str, str]] = []
+    for snapshot in committed:
+        number = f"{snapshot.resident.atena_number}-{snapshot.history_no}"
+        if not snapshot.juminhyo_code:
+            unlinked.append((number, "no_resident_code", "juminhyo_code"))
+            continue
+        try:
+            request = request_of(
+                snapshot, change, operator_id=operator_id, terminal_id=terminal_id, municipality=municipality
+            )
+            cs_services.check_update(request)
+        except DomainError as error:
+            unlinked.append((number, error.code, error.field))
+            continue
+        requests.append(request)
+    cs_services.record_unlinked(unlinked)
+    # The registry's commit entry, in this transaction, is the audit of the update (see accept_updates).
+    return cs_services.accept_updates(requests, actor=None, notify=notify, audit=False, checked=True)
+
+
+LOAD_BATCH = 500
+
+
+def load_all(*, actor: Any, purpose: str, notify: bool = False) -> tuple[int, int]:
+    """初期ロード: build the CS file from every current committed record (``jumin cs load``).
+
+    Returns (records taken, persons listed as CS未連携). ``notify=False`` (the usual first load)
+    queues no notices: the prefecture gets its own initial file. Audited once, with the counts.
+    """
+    authorize(
+        actor=actor,
+        permission=Permission.RESIDENT_BATCH_RUN,
+        action=AuditAction.CS_IDENTITY_LOAD,
+        purpose=purpose,
+        subject_type="cs_identity",
+    )
+    operator_id = _ascii_id(actor.get_username(), _OPERATOR_FALLBACK)
+    municipality = cs_services.local_municipality_code()
+    taken = unlinked_count = 0
+    residents = Resident.objects.filter(current__isnull=False).order_by("pk").values_list("pk", flat=True)
+    ids = list(residents)
+    for start in range(0, len(ids), LOAD_BATCH):
+        with transaction.atomic():
+            snapshots = list(
+                ResidentSnapshot.objects.select_related("resident", "change")
+                .filter(current_of__pk__in=ids[start : start + LOAD_BATCH])
+                .order_by("resident_id")
+            )
+            requests: list[CsUpdateRequest] = []
+            unlinked: list[tuple[str, str, str]] = []
+            for snapshot in snapshots:
+                number = f"{snapshot.resident.atena_number}-{snapshot.history_no}"
+                if not snapshot.juminhyo_code:
+                    unlinked.append((number, "no_resident_code", "juminhyo_code"))
+                    continue
+                try:
+                    request = request_of(
+                        snapshot,
+                        snapshot.change,
+                        operator_id=operator_id,
+                        terminal_id=_TERMINAL_FALLBACK,
+                        municipality=municipality,
+                    )
+                    cs_services.check_update(request)
+                except DomainError as error:
+                    unlinked.append((number, error.code, error.field))
+                    continue
+                requests.append(request)
+            cs_services.record_unlinked(unlinked)
+            # Removed persons enter the CS file but are never notified by a load: the prefecture keeps
+            # what it was told, and it refuses the removal of a person it never knew (F13).
+            removed = [request for request in requests if request.removed]
+            current = [request for request in requests if not request.removed]
+            cs_services.accept_updates(removed, actor=actor, notify=False, audit=False, checked=True)
+            cs_services.accept_updates(current, actor=actor, notify=notify, audit=False, checked=True)
+            taken, unlinked_count = taken + len(requests), unlinked_count + len(unlinked)
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            action=AuditAction.CS_IDENTITY_LOAD,
+            subject_type="cs_identity",
+            purpose=purpose,
+            reason=f"loaded {taken} unlinked {unlinked_count} notify {notify}",
+            individual_number_used=True,
+            result_count=taken,
+        )
+    return taken, unlinked_count

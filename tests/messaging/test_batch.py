@@ -1,0 +1,191 @@
+"""Batch delivery: POST /node/inbox/batch over mutual TLS, and the worker's use of it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.db import transaction
+from django.test import override_settings
+
+from jumin.audit.models import AuditEntry
+from jumin.messaging import node_app, services
+from jumin.messaging.delivery import BATCH_PATH, deliver_due
+from jumin.messaging.envelope import new_envelope, sign_envelope
+from jumin.messaging.models import InboxMessage, OutboxMessage
+from jumin.messaging.tls import PeerResponse, client_context, post
+from tests.messaging.conftest import MUNICIPALITY, PREFECTURE, TEST_TYPE, Applied, Federation
+
+
+def send(fed: Federation, value: int, subject: str = "s1") -> str:
+    with transaction.atomic():
+        row = services.enqueue(
+            message_type=TEST_TYPE,
+            receiver=PREFECTURE,
+            subject=subject,
+            payload={"value": value},
+            node=fed.municipality.node,
+        )
+    return services.signed_token(row)
+
+
+def post_batch(fed: Federation, body: bytes) -> PeerResponse:
+    node = fed.municipality.node
+    peer = node.peer(PREFECTURE)
+    assert peer is not None
+    return post(peer, BATCH_PATH, body, client_context(node.files), content_type="application/json")
+
+
+def batch_body(tokens: list[str]) -> bytes:
+    return json.dumps({"tokens": tokens}).encode("ascii")
+
+
+def record_paths(fed: Federation) -> list[str]:
+    """Wrap the prefecture's node app to note every path it is asked for."""
+    assert fed.prefecture.app is not None
+    inner, paths = fed.prefecture.app.inner, []
+
+    def recording(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        paths.append(environ["PATH_INFO"])
+        return inner(environ, start_response)
+
+    fed.prefecture.app.inner = recording
+    return paths
+
+
+def test_one_batch_answers_each_message_in_order(federation: Federation, applied: Applied) -> None:
+    first, second, _, fourth = (send(federation, value) for value in (1, 2, 3, 4))
+    forged = sign_envelope(
+        new_envelope(
+            type=TEST_TYPE, sender=MUNICIPALITY, receiver=PREFECTURE, subject="x", seq=1, payload={"value": 9}
+        ),
+        Ed25519PrivateKey.generate(),
+    )
+    misdirected = sign_envelope(
+        new_envelope(
+            type=TEST_TYPE,
+            sender=MUNICIPALITY,
+            receiver=MUNICIPALITY,
+            subject="y",
+            seq=1,
+            payload={"value": 8},
+        ),
+        federation.municipality.node.signing_key,
+    )
+    response = post_batch(federation, batch_body([first, second, first, forged, fourth, misdirected]))
+    federation.prefecture.wait_idle()
+    assert response.status == 200
+    receipts = response.body["receipts"]
+    assert [(r["status"], r.get("reason", "")) for r in receipts] == [
+        ("applied", ""),
+        ("applied", ""),
+        ("duplicate", ""),
+        ("refused", "signature"),
+        ("stored", ""),
+        ("refused", "misdirected"),
+    ]
+    assert receipts[4]["missing"] == [3]
+    assert applied.seqs() == [1, 2]
+    assert InboxMessage.objects.count() == 3
+
+
+def test_the_worker_sends_due_messages_as_one_batch(federation: Federation, applied: Applied) -> None:
+    paths = record_paths(federation)
+    for value in (1, 2, 3):
+        send(federation, value)
+    send(federation, 4, subject="s2")
+    report = deliver_due(federation.municipality.node)
+    federation.prefecture.wait_idle()
+    assert (report.delivered, report.poisoned) == (4, 0)
+    assert paths == [BATCH_PATH]
+    assert applied.seqs() == [1, 2, 3]
+    assert set(OutboxMessage.objects.values_list("status", "receipt")) == {("delivered", "applied")}
+
+
+def test_mixed_receipts_in_one_batch_settle_each_row(federation: Federation, applied: Applied) -> None:
+    early = send(federation, 1)
+    # The receiver already has the first one (e.g. the sender was killed before it saw the receipt).
+    assert (
+        services.receive(federation.prefecture.node, MUNICIPALITY, early.encode("ascii")).status == "applied"
+    )
+    send(federation, 2)
+    send(federation, -1, subject="s2")  # its handler refuses: set aside by the receiver, stored
+    misdirected = new_envelope(
+        type=TEST_TYPE, sender=MUNICIPALITY, receiver=MUNICIPALITY, subject="s3", seq=1, payload={"value": 3}
+    )
+    OutboxMessage.objects.create(
+        message_id=misdirected.id,
+        sender_kind=MUNICIPALITY.kind,
+        sender_code=MUNICIPALITY.code,
+        receiver_kind=PREFECTURE.kind,
+        receiver_code=PREFECTURE.code,
+        type=TEST_TYPE,
+        subject_key="s3",
+        seq=1,
+        created_at=misdirected.created,
+        token=sign_envelope(misdirected, federation.municipality.node.signing_key),
+        next_attempt_at=misdirected.created,
+    )
+    paths = record_paths(federation)
+    report = deliver_due(federation.municipality.node)
+    federation.prefecture.wait_idle()
+    assert paths == [BATCH_PATH]
+    assert (report.delivered, report.poisoned) == (3, 1)
+    rows = OutboxMessage.objects.order_by("id").values_list("status", "receipt", "last_error")
+    assert [(status, receipt, error.split(":")[0]) for status, receipt, error in rows] == [
+        ("delivered", "duplicate", ""),
+        ("delivered", "applied", ""),
+        ("delivered", "stored", ""),
+        ("poison", "", "misdirected"),
+    ]
+    assert applied.seqs() == [1, 2]
+
+
+def test_a_peer_without_the_batch_endpoint_gets_one_message_at_a_time(
+    federation: Federation, applied: Applied, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(node_app, "BATCH_PATH", "/node/no-batch")  # an older receiver: 404
+    paths = record_paths(federation)
+    for value in (1, 2):
+        send(federation, value)
+    assert deliver_due(federation.municipality.node).delivered == 2
+    federation.prefecture.wait_idle()
+    assert paths == [BATCH_PATH, "/node/inbox", "/node/inbox"]
+    assert applied.seqs() == [1, 2]
+
+
+def test_a_batch_that_fails_falls_back_to_one_transaction_per_message(
+    federation: Federation, applied: Applied, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tokens = [send(federation, value) for value in (1, 2, 3)]
+    real, calls = services.receive, []
+
+    def failing_once(*args: Any, **kwargs: Any) -> services.Receipt:
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("synthetic database failure")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "receive", failing_once)
+    receipts = services.receive_batch(
+        federation.prefecture.node, MUNICIPALITY, [t.encode("ascii") for t in tokens]
+    )
+    # The first two were rolled back with the batch, then applied again one by one: never "duplicate".
+    assert [receipt.status for receipt in receipts] == ["applied", "applied", "applied"]
+    # The handler's first runs of 1 and 2 were rolled back with the batch (only Python saw them).
+    assert applied.seqs() == [1, 2, 1, 2, 3]
+    assert InboxMessage.objects.filter(status="applied").count() == 3
+    assert AuditEntry.objects.filter(action="node:message:apply").count() == 3
+
+
+@override_settings(JUMIN_MESSAGING_BATCH=2)
+def test_a_bad_or_oversized_batch_is_refused_as_schema(federation: Federation, applied: Applied) -> None:
+    tokens = [send(federation, value) for value in (1, 2, 3)]
+    for body in (b"not json", batch_body([]), json.dumps({"tokens": [1]}).encode(), batch_body(tokens)):
+        response = post_batch(federation, body)
+        assert (response.status, response.body["reason"]) == (400, "schema")
+    federation.prefecture.wait_idle()
+    assert applied.rows == []
