@@ -11,7 +11,7 @@ from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.chain import CHAINED_FIELDS, GENESIS_HASH, entry_hash
 from jumin.audit.models import AuditChainHead, AuditCheckpoint, AuditEntry
 from jumin.audit.selectors import export_checkpoints, verify_chain
-from jumin.audit.services import record_event, write_checkpoint_now
+from jumin.audit.services import record_event, record_events, write_checkpoint_now
 from tests.audit.conftest import drop_append_only_guards
 
 pytestmark = pytest.mark.django_db
@@ -147,3 +147,31 @@ def test_database_refuses_to_delete_a_checkpoint() -> None:
     _record(3)
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditCheckpoint.objects.all().delete()
+
+
+def test_record_events_writes_the_entries_record_event_would_one_by_one() -> None:
+    """The batched append (a received batch of node messages) keeps the chain, seqs and checkpoints."""
+    _record(2)
+    record_events(
+        [
+            {
+                "actor": None,
+                "action": AuditAction.STAFF_LOGIN_FAIL,
+                "outcome": Outcome.REFUSED,
+                "reason": f"b{i}",
+            }
+            for i in range(5)
+        ]
+    )
+    record_events([])
+    _record(1)
+    entries = list(AuditEntry.objects.order_by("seq").values_list("seq", "reason", "prev_hash", "entry_hash"))
+    assert [(seq, reason) for seq, reason, _, _ in entries] == [
+        (1, "r0"), (2, "r1"), (3, "b0"), (4, "b1"), (5, "b2"), (6, "b3"), (7, "b4"), (8, "r0"),
+    ]  # fmt: skip
+    assert all(entries[i][2] == entries[i - 1][3] for i in range(1, len(entries)))
+    assert list(AuditCheckpoint.objects.order_by("seq").values_list("seq", flat=True)) == [3, 6]
+    assert AuditChainHead.objects.get(id=1).last_hash == entries[-1][3]
+    verdict = verify_chain()
+    assert verdict.intact
+    assert (verdict.entries, verdict.checkpoints) == (8, 2)

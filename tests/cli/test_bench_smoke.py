@@ -18,6 +18,11 @@ def test_bench_prints_every_landed_figure_with_meta_and_skipped(tmp_path: Path) 
         JUMIN_BENCH_MOVE_INS="10",
         JUMIN_BENCH_SEARCHES="50",
         JUMIN_BENCH_CERTIFICATES="3",
+        # P5 starts three real nodes (about 20 s of set-up on 2 cores, measured); a few updates suffice.
+        JUMIN_BENCH_P5_UPDATES="20",
+        JUMIN_BENCH_P5_TIMEOUT="120",
+        JUMIN_BENCH_CONSISTENCY_RECORDS="200",
+        JUMIN_BENCH_PROVISION_ROWS="60",
     )
     out = tmp_path / "bench.json"
     result = subprocess.run(
@@ -40,6 +45,15 @@ def test_bench_prints_every_landed_figure_with_meta_and_skipped(tmp_path: Path) 
     assert report["P7"]["intact"] is True
     assert set(report["P8"]) >= LATENCY_KEYS
     assert set(report["P9"]) >= LATENCY_KEYS
+    assert {"updates", "seconds", "updates_per_second", "target", "met"} <= set(report["P5"])
+    assert report["P5"]["reached"] is True, report["P5"]  # every update arrived at the national node
+    assert {"records", "seconds", "scan_seconds", "ratio", "differences_found", "target", "met"} <= set(
+        report["P6"]
+    )
+    assert {"ratio_target", "ratio_met"} <= set(report["P6"])
+    assert report["P6"]["differences_found"] == report["P6"]["differences_planted"]
+    assert {"seconds", "rows", "rows_per_second", "target", "met"} <= set(report["P10"])
+    assert report["P10"]["rows"] == 60
     assert {"residents", "engine", "python", "cpu", "peak_rss_mib", "commit"} <= set(report["meta"])
     assert report["meta"]["engine"] == "sqlite"
     measured = set(report) - {"meta", "skipped"}

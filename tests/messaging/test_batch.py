@@ -12,6 +12,7 @@ from django.db import transaction
 from django.test import override_settings
 
 from jumin.audit.models import AuditEntry
+from jumin.audit.selectors import verify_chain
 from jumin.messaging import node_app, services
 from jumin.messaging.delivery import BATCH_PATH, deliver_due
 from jumin.messaging.envelope import new_envelope, sign_envelope
@@ -161,22 +162,20 @@ def test_a_batch_that_fails_falls_back_to_one_transaction_per_message(
     federation: Federation, applied: Applied, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tokens = [send(federation, value) for value in (1, 2, 3)]
-    real, calls = services.receive, []
+    real = services._BatchReceiver.write
 
-    def failing_once(*args: Any, **kwargs: Any) -> services.Receipt:
-        calls.append(1)
-        if len(calls) == 3:
-            raise RuntimeError("synthetic database failure")
-        return real(*args, **kwargs)
+    def failing_write(self: services._BatchReceiver) -> None:
+        real(self)  # the rows and entries are written, then the commit's last step fails
+        raise RuntimeError("synthetic database failure")
 
-    monkeypatch.setattr(services, "receive", failing_once)
+    monkeypatch.setattr(services._BatchReceiver, "write", failing_write)
     receipts = services.receive_batch(
         federation.prefecture.node, MUNICIPALITY, [t.encode("ascii") for t in tokens]
     )
-    # The first two were rolled back with the batch, then applied again one by one: never "duplicate".
+    # The batch was rolled back, then applied again one by one: never "duplicate".
     assert [receipt.status for receipt in receipts] == ["applied", "applied", "applied"]
-    # The handler's first runs of 1 and 2 were rolled back with the batch (only Python saw them).
-    assert applied.seqs() == [1, 2, 1, 2, 3]
+    # The handlers' first runs were rolled back with the batch (only Python saw them).
+    assert applied.seqs() == [1, 2, 3, 1, 2, 3]
     assert InboxMessage.objects.filter(status="applied").count() == 3
     assert AuditEntry.objects.filter(action="node:message:apply").count() == 3
 
@@ -189,3 +188,64 @@ def test_a_bad_or_oversized_batch_is_refused_as_schema(federation: Federation, a
         assert (response.status, response.body["reason"]) == (400, "schema")
     federation.prefecture.wait_idle()
     assert applied.rows == []
+
+
+@pytest.mark.parametrize("mode", ["batch", "single"])
+def test_a_batch_answers_exactly_as_one_message_at_a_time(
+    federation: Federation, applied: Applied, mode: str
+) -> None:
+    """Reordering, duplicates, handler failures and earlier gaps inside one batch: the set-based batch
+    path gives the receipts, state and audit entries of ``receive`` called message by message."""
+    a1, a2 = send(federation, 11, "s1"), send(federation, 12, "s1")
+    b1, b2 = send(federation, -1, "s2"), send(federation, 22, "s2")  # b1's handler refuses for ever
+    c1, c2 = send(federation, 31, "s3"), send(federation, 32, "s3")
+    d1, d2 = send(federation, 41, "s4"), send(federation, 42, "s4")  # d1's handler fails once
+    applied.fail_transient.add(41)
+    node = federation.prefecture.node
+    assert services.receive(node, MUNICIPALITY, c2.encode("ascii")).status == "stored"  # a gap, earlier
+    tokens = [t.encode("ascii") for t in (a2, a1, a1, b1, b2, c1, d1, d2)]
+    if mode == "batch":
+        receipts = services.receive_batch(node, MUNICIPALITY, tokens)
+    else:
+        receipts = [services.receive(node, MUNICIPALITY, token) for token in tokens]
+    assert [(r.status, r.missing) for r in receipts] == [
+        ("stored", (1,)),
+        ("applied", ()),
+        ("duplicate", ()),
+        ("stored", ()),
+        ("stored", ()),
+        ("applied", ()),
+        ("stored", ()),
+        ("applied", ()),
+    ]
+    assert [applied.seqs(subject) for subject in ("s1", "s2", "s3", "s4")] == [[1, 2], [], [1, 2], [1, 2]]
+    statuses = InboxMessage.objects.order_by("subject_key", "seq").values_list(
+        "subject_key", "seq", "status", "attempts"
+    )
+    assert list(statuses) == [
+        ("s1", 1, "applied", 0),
+        ("s1", 2, "applied", 0),
+        ("s2", 1, "poison", 1),
+        ("s2", 2, "held", 0),
+        ("s3", 1, "applied", 0),
+        ("s3", 2, "applied", 0),
+        ("s4", 1, "applied", 1),
+        ("s4", 2, "applied", 0),
+    ]
+    ids = {token: str(row.message_id) for token, row in zip(
+        (a1, a2, b1, b2, c1, c2, d1, d2), OutboxMessage.objects.order_by("id"), strict=True
+    )}  # fmt: skip
+
+    def actions(token: str) -> list[str]:
+        entries = AuditEntry.objects.filter(subject_id=ids[token]).order_by("seq")
+        return [
+            action for action in entries.values_list("action", flat=True) if action != "node:message:enqueue"
+        ]
+
+    receive, apply = "node:message:receive", "node:message:apply"
+    assert actions(a1) == actions(a2) == actions(c1) == actions(d2) == [receive, apply]
+    assert actions(b1) == [receive, "node:message:quarantine"]
+    assert actions(b2) == [receive]
+    assert actions(c2) == [receive, apply]
+    assert actions(d1) == [receive, apply]
+    assert verify_chain().intact

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -19,11 +20,16 @@ from jumin.jukinet.cs.models import (
     UnlinkedUpdate,
     UpdateRejection,
 )
+from jumin.jukinet.national.models import IdentityRecord as NationalRecord
+from jumin.jukinet.prefecture.models import IdentityRecord as PrefectureRecord
+from jumin.jukinet.prefecture.models import IdentityVersion as PrefectureVersion
 from jumin.messaging.envelope import NodeRef
 from jumin.messaging.models import OutboxMessage
 from jumin.messaging.testing import TestFederation
+from jumin.population import write_population
 from jumin.registry import numbering
 from jumin.registry.cs_link import birth_date_code, cs_reason, load_all
+from jumin.registry.importer import import_population
 from jumin.registry.models import JuminhyoCodePool, ResidentSnapshot
 from jumin.registry.services import DraftRecorded, commit_change, record_move_in
 from jumin.registry.workflows.death import Death, record_death
@@ -220,3 +226,25 @@ def test_with_the_prefecture_as_peer_a_commit_queues_one_notice_per_person_that_
     federation.pump()
     assert not UpdateRejection.objects.exists()
     assert OutboxMessage.objects.filter(type="jukinet.identity_update", receiver_code="00").count() == 3
+
+
+def test_the_initial_load_announces_new_people_as_初期登録_and_reaches_the_national_node(
+    federation: TestFederation, make_clerk: Callable[..., User], tmp_path: Path
+) -> None:
+    loader = make_clerk("loader01")
+    batch = make_clerk("batch03", Permission.RESIDENT_BATCH_RUN)
+    population = tmp_path / "population.jsonl"
+    with population.open("w", encoding="utf-8") as out:
+        write_population(out, 30, "422029", seed=3)
+    with federation.acting_as(NodeRef("municipality", "422029")):
+        import_population(population, actor=loader)  # the bulk import does not feed the CS itself
+        assert not CsIdentity.objects.exists()
+        load_all(actor=batch, purpose="registry_batch", notify=True)
+    current = CsIdentity.objects.filter(removed=False).count()
+    assert current > 0
+    federation.pump()
+    assert not UpdateRejection.objects.exists()
+    reasons = set(PrefectureVersion.objects.values_list("change_reason", flat=True))
+    assert reasons == {"初期登録"}
+    assert PrefectureRecord.objects.count() == current
+    assert NationalRecord.objects.count() == current

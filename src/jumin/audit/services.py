@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
-from jumin.accounts.context import audit_context
+from jumin.accounts.context import AuditContext, audit_context
 from jumin.audit import conf, signing
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.chain import (
@@ -113,6 +113,13 @@ def _write_checkpoint(*, seq: int, entry_hash: str, created_us: int, node: str) 
 ENTRY_INSERT_COLUMNS = (*CHAINED_FIELDS, "prev_hash", "entry_hash")
 
 
+def _check_text_fields(fields: Mapping[str, object]) -> None:
+    for name in TEXT_FIELDS:
+        text = str(fields[name])
+        if any(char in text for char in FORBIDDEN_CHARACTERS):
+            raise AuditFieldError(f"audit field {name} contains a NUL or separator character")
+
+
 def _append(fields: dict[str, object], result_subject_ids: Sequence[str] = ()) -> AuditEntry:
     """Advance the head, insert the entry, store the new hash; plain SQL, because P9 allows ≤ 1 ms in total.
 
@@ -120,10 +127,7 @@ def _append(fields: dict[str, object], result_subject_ids: Sequence[str] = ()) -
     entry's INSERT and the head's new hash in one data-modifying ``WITH``. SQLite runs the INSERT and
     the head's second UPDATE as separate statements (three in all; in-process, so no round trips).
     """
-    for name in TEXT_FIELDS:
-        text = str(fields[name])
-        if any(char in text for char in FORBIDDEN_CHARACTERS):
-            raise AuditFieldError(f"audit field {name} contains a NUL or separator character")
+    _check_text_fields(fields)
     head_table = AuditChainHead._meta.db_table
     entry_table = AuditEntry._meta.db_table
     columns = ", ".join(ENTRY_INSERT_COLUMNS)
@@ -175,6 +179,97 @@ def _append(fields: dict[str, object], result_subject_ids: Sequence[str] = ()) -
     return entry
 
 
+def _append_many(entries: Sequence[dict[str, object]]) -> None:
+    """Append several entries in order with one head update: the same chain as ``_append`` one by one.
+
+    The head's seq is advanced by the count in one ``UPDATE … RETURNING`` (the same lock as a single
+    append), the hashes are chained in Python, the rows go in with one ``executemany`` and the head
+    gets the last hash. Checkpoints fall where they would have fallen entry by entry.
+    """
+    if not entries:
+        return
+    for fields in entries:
+        _check_text_fields(fields)
+    head_table = AuditChainHead._meta.db_table
+    entry_table = AuditEntry._meta.db_table
+    columns = ", ".join(ENTRY_INSERT_COLUMNS)
+    marks = ", ".join(["%s"] * len(ENTRY_INSERT_COLUMNS))
+    every_entries = conf.checkpoint_every_entries()
+    every_us = conf.checkpoint_every_minutes() * 60_000_000
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {head_table} SET last_seq = last_seq + %s WHERE id = 1 "  # noqa: S608 (no input)
+            "RETURNING last_seq, last_hash, last_checkpoint_us",
+            [len(entries)],
+        )
+        last_seq, prev_hash, last_checkpoint_us = cursor.fetchone()
+        now_us = _now_us()
+        checkpoint_us = int(last_checkpoint_us) or now_us
+        rows: list[list[Any]] = []
+        checkpoints: list[tuple[int, str, str]] = []
+        for seq, fields in enumerate(entries, start=int(last_seq) - len(entries) + 1):
+            fields["seq"] = seq
+            fields["created_us"] = now_us
+            digest = chain_hash(prev_hash, canonical_text(fields))
+            rows.append([fields[name] for name in CHAINED_FIELDS] + [prev_hash, digest])
+            if seq % every_entries == 0 or now_us - checkpoint_us >= every_us:
+                checkpoint_us = now_us
+                checkpoints.append((seq, digest, str(fields["node"])))
+            prev_hash = digest
+        cursor.executemany(f"INSERT INTO {entry_table} ({columns}) VALUES ({marks})", rows)  # noqa: S608
+        cursor.execute(
+            f"UPDATE {head_table} SET last_hash = %s, last_checkpoint_us = %s WHERE id = 1",  # noqa: S608
+            [prev_hash, checkpoint_us],
+        )
+        for seq, digest, node in checkpoints:
+            _write_checkpoint(seq=seq, entry_hash=digest, created_us=now_us, node=node)
+
+
+def _event_fields(
+    *,
+    actor: Any | None,
+    action: AuditAction,
+    subject_type: str = "",
+    subject_id: str = "",
+    purpose: str = "",
+    reason: str = "",
+    outcome: Outcome = Outcome.DONE,
+    outcome_reason: str = "",
+    individual_number_used: bool = False,
+    terminal_id: str = "",
+    request_id: str = "",
+    before_digest: str = "",
+    after_digest: str = "",
+    query_summary: str = "",
+    result_count: int = 0,
+    support_measure: bool = False,
+    context: AuditContext | None = None,
+) -> dict[str, object]:
+    if query_summary and not QUERY_SUMMARY_PATTERN.fullmatch(query_summary):
+        raise AuditFieldError("query_summary must name key kinds only (e.g. kana_name+birth_date)")
+    context = context or audit_context()
+    return {
+        **_actor_fields(actor),
+        "terminal_id": terminal_id or context["terminal_id"],
+        "node": _node_label(),
+        "action": str(action),
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "purpose": purpose,
+        "reason": reason,
+        "individual_number_used": bool(individual_number_used),
+        "support_measure": bool(support_measure),
+        "request_id": request_id or context["request_id"],
+        "outcome": str(outcome),
+        "outcome_reason": outcome_reason,
+        "before_digest": before_digest,
+        "after_digest": after_digest,
+        "query_summary": query_summary,
+        "result_count": int(result_count),
+        "results_digest": "",
+    }
+
+
 def record_event(
     *,
     actor: Any | None,
@@ -201,30 +296,40 @@ def record_event(
     request ids default to the current request's (``jumin.accounts.context``). A signed checkpoint
     follows every N entries or M minutes (controls.md C-50).
     """
-    if query_summary and not QUERY_SUMMARY_PATTERN.fullmatch(query_summary):
-        raise AuditFieldError("query_summary must name key kinds only (e.g. kana_name+birth_date)")
+    return _append(
+        _event_fields(
+            actor=actor,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            purpose=purpose,
+            reason=reason,
+            outcome=outcome,
+            outcome_reason=outcome_reason,
+            individual_number_used=individual_number_used,
+            terminal_id=terminal_id,
+            request_id=request_id,
+            before_digest=before_digest,
+            after_digest=after_digest,
+            query_summary=query_summary,
+            result_count=result_count,
+            support_measure=support_measure,
+        )
+    )
+
+
+def record_events(events: Sequence[Mapping[str, Any]]) -> None:
+    """Append several entries, in order, in the caller's transaction: exactly the entries that
+    ``record_event(**event)`` would write one by one (same fields, same chain, same checkpoints),
+    with one head update and one multi-row insert instead of three statements per entry.
+
+    For services that write many entries at once (a received batch of node messages, P5). Each
+    ``event`` holds ``record_event``'s keyword arguments; the entries share one ``created_us``.
+    """
+    if not events:
+        return
     context = audit_context()
-    fields: dict[str, object] = {
-        **_actor_fields(actor),
-        "terminal_id": terminal_id or context["terminal_id"],
-        "node": _node_label(),
-        "action": str(action),
-        "subject_type": subject_type,
-        "subject_id": subject_id,
-        "purpose": purpose,
-        "reason": reason,
-        "individual_number_used": bool(individual_number_used),
-        "support_measure": bool(support_measure),
-        "request_id": request_id or context["request_id"],
-        "outcome": str(outcome),
-        "outcome_reason": outcome_reason,
-        "before_digest": before_digest,
-        "after_digest": after_digest,
-        "query_summary": query_summary,
-        "result_count": int(result_count),
-        "results_digest": "",
-    }
-    return _append(fields)
+    _append_many([_event_fields(**event, context=context) for event in events])
 
 
 def record_view(

@@ -114,24 +114,30 @@ def free_ports(count: int) -> list[int]:
             sock.close()
 
 
-def plan(port: int, node_port: int) -> list[FederationNode]:
-    """The four nodes with consecutive clerk and node ports (port 0: free ports chosen by the system)."""
-    count = len(MEMBERS)
+def plan(
+    port: int, node_port: int, members: Sequence[tuple[str, str, str]] = MEMBERS
+) -> list[FederationNode]:
+    """The nodes (default: the demo's four) with consecutive clerk and node ports (0: free ports)."""
+    count = len(members)
     clerk = free_ports(count) if port == 0 else [port + i for i in range(count)]
     nodes = free_ports(count) if node_port == 0 else [node_port + i for i in range(count)]
     return [
-        FederationNode(kind, code, label, clerk[i], nodes[i]) for i, (kind, code, label) in enumerate(MEMBERS)
+        FederationNode(kind, code, label, clerk[i], nodes[i]) for i, (kind, code, label) in enumerate(members)
     ]
 
 
-def peers_of(node: FederationNode, members: Sequence[FederationNode]) -> list[FederationNode]:
-    """The members ``node`` is linked with (LINKS, both directions)."""
+def peers_of(
+    node: FederationNode, members: Sequence[FederationNode], links: Sequence[tuple[str, str]] = LINKS
+) -> list[FederationNode]:
+    """The members ``node`` is linked with (``links``, both directions; default: the demo's LINKS)."""
     by_name = {str(member.ref): member for member in members}
     me = str(node.ref)
-    return [by_name[b if a == me else a] for a, b in LINKS if me in (a, b)]
+    return [by_name[b if a == me else a] for a, b in links if me in (a, b)]
 
 
-def prepare_identities(root: Path, members: Sequence[FederationNode]) -> None:
+def prepare_identities(
+    root: Path, members: Sequence[FederationNode], links: Sequence[tuple[str, str]] = LINKS
+) -> None:
     """The federation CA and each node's keys (created once), then peers.json with the current ports."""
     ca = root / "federation-ca"
     if not (ca / "ca-cert.pem").exists():
@@ -141,7 +147,7 @@ def prepare_identities(root: Path, members: Sequence[FederationNode]) -> None:
             init_node(member.node_dir(root), member.ref, ca_dir=ca, hosts=[HOST])
     identities = {str(m.ref): load_node(m.node_dir(root)) for m in members}
     for member in members:
-        for peer in peers_of(member, members):
+        for peer in peers_of(member, members, links):
             # add_peer replaces an existing entry, so a second run with other ports stays consistent.
             add_peer(member.node_dir(root), peer_entry(identities[str(peer.ref)], peer.url))
 
@@ -194,12 +200,18 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def start_node(member: FederationNode, root: Path) -> Child:
-    """Start `jumin serve` for one node in its own session, so Ctrl-C reaches it only through us."""
+def start_node(member: FederationNode, root: Path, *, web: bool = True, interval: float = 0.5) -> Child:
+    """Start `jumin serve` for one node in its own session, so Ctrl-C reaches it only through us.
+
+    ``web=False``: node port and delivery worker only (the benchmark federation needs no clerk site).
+    """
     log = member.home(root) / "serve.log"
+    command = _jumin("serve", "--host", HOST, "--port", str(member.clerk_port), "--interval", str(interval))
+    if not web:
+        command.append("--no-web")
     with log.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603 (our own CLI, fixed arguments)
-            _jumin("serve", "--host", HOST, "--port", str(member.clerk_port), "--interval", "0.5"),
+            command,
             env=member.environment(root),
             stdout=out,
             stderr=subprocess.STDOUT,

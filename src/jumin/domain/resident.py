@@ -81,6 +81,11 @@ class ChangeReason(StrEnum):
     # 改製 (standard 1.1.4-b, 1.2.2-a): the record is remade with its current data only; the rows
     # before it stay as the 改製原住民票 (docs/workflows/reorganisation.md).
     REORGANISATION = "改製"
+    # 住民票コード・個人番号の変更 (standard 1.2.2-a, 4.3.2-a, 4.4-a; docs/workflows/number-changes.md):
+    # the values are the network's own reasons, so the CS sends them unchanged; 請求 or 職権 is the
+    # change's 届出区分.
+    RESIDENT_CODE_CHANGE = "住民票コードの変更"
+    INDIVIDUAL_NUMBER_CHANGE = "個人番号の変更"
 
     @property
     def category(self) -> ChangeCategory:
@@ -115,6 +120,8 @@ _CATEGORIES = {
     ChangeReason.IMMIGRATION_NOTICE: ChangeCategory.AMENDMENT,
     # Listed under both 記載 and 消除 (1.2.2-a); the population does not change, so it amends.
     ChangeReason.REORGANISATION: ChangeCategory.AMENDMENT,
+    ChangeReason.RESIDENT_CODE_CHANGE: ChangeCategory.AMENDMENT,
+    ChangeReason.INDIVIDUAL_NUMBER_CHANGE: ChangeCategory.AMENDMENT,
 }
 
 DISAPPEARANCE_REMOVAL_REASON = "失踪宣告"

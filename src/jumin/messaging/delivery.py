@@ -20,16 +20,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from jumin.audit.actions import AuditAction, Outcome
+from jumin.audit.services import record_events
 from jumin.messaging import conf
 from jumin.messaging.envelope import MAX_BATCH_BYTES, Reason
 from jumin.messaging.identity import LocalNode, Peer
 from jumin.messaging.messages import RESEND_REQUEST
 from jumin.messaging.models import InboxMessage, InboxStream, OutboxMessage, PeerLink
 from jumin.messaging.services import (
+    SUBJECT_TYPE,
     audit_event,
     backoff,
     control_envelope,
@@ -121,19 +123,42 @@ def _link_succeeded(peer: Peer, now: datetime) -> None:
 
 def _delivered(row: OutboxMessage, response: PeerResponse, now: datetime) -> None:
     with transaction.atomic():
+        _record_delivered([(row, str(response.body.get("status")))], now)
+
+
+def _record_delivered(answered: list[tuple[OutboxMessage, str]], now: datetime) -> None:
+    """Mark rows delivered with their receipts and audit each (one UPDATE per receipt kind, one insert).
+
+    Runs in the caller's transaction; the rows in memory are updated to match.
+    """
+    by_receipt: dict[str, list[int]] = {}
+    events: list[dict[str, Any]] = []
+    for row, receipt in answered:
         row.status = OutboxMessage.Status.DELIVERED
         row.delivered_at = row.last_attempt_at = now
         row.attempts += 1
-        row.receipt = str(response.body.get("status"))[:16]
-        row.last_error = ""
-        row.save(
-            update_fields=["status", "delivered_at", "last_attempt_at", "attempts", "receipt", "last_error"]
+        row.receipt, row.last_error = receipt[:16], ""
+        by_receipt.setdefault(row.receipt, []).append(row.pk)
+        reason = f"{row.type} to {row.receiver_kind}:{row.receiver_code} seq {row.seq}: {row.receipt}"
+        events.append(
+            {
+                "actor": None,
+                "action": AuditAction.NODE_MESSAGE_DELIVER,
+                "subject_type": SUBJECT_TYPE,
+                "subject_id": str(row.message_id),
+                "reason": reason[:400],
+            }
         )
-        audit_event(
-            AuditAction.NODE_MESSAGE_DELIVER,
-            subject_id=str(row.message_id),
-            reason=f"{row.type} to {row.receiver_kind}:{row.receiver_code} seq {row.seq}: {row.receipt}",
+    for receipt, pks in by_receipt.items():
+        OutboxMessage.objects.filter(pk__in=pks).update(
+            status=OutboxMessage.Status.DELIVERED,
+            delivered_at=now,
+            last_attempt_at=now,
+            attempts=F("attempts") + 1,
+            receipt=receipt,
+            last_error="",
         )
+    record_events(events)
 
 
 def _refused(row: OutboxMessage, reason: str, detail: str, now: datetime, *, permanent: bool) -> bool:
@@ -255,14 +280,21 @@ def _send_batch(
         # A peer without the batch endpoint (404), or a batch it will not take: one message at a time.
         return _send_singly(peer, chunk, context, now, report)
     link_refusal = ""
+    delivered: list[tuple[OutboxMessage, str]] = []
     with transaction.atomic():  # one commit for the whole batch's outcomes; nothing is lost if killed
         for index, ((row, _), receipt) in enumerate(zip(chunk, receipts, strict=True)):
             answer = PeerResponse(200, receipt if isinstance(receipt, dict) else {})
             if index == 0 and answer.body.get("reason") not in LINK_REASONS:
                 _link_succeeded(peer, now)
+            if answer.body.get("status") in DELIVERED_STATUSES:
+                # The common case, recorded for the whole batch at once below (as settle() would).
+                delivered.append((row, str(answer.body["status"])))
+                report.delivered += 1
+                continue
             if settle(row, answer, now, report) == "link":
                 link_refusal = str(answer.body.get("reason", ""))
                 break
+        _record_delivered(delivered, now)
     if link_refusal:
         return _link_lost(peer, f"refused: {link_refusal}", now, report)
     return True

@@ -25,7 +25,7 @@ from django.utils import timezone
 from jumin.accounts.authorization import authorize
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
-from jumin.audit.services import record_event
+from jumin.audit.services import record_event, record_events
 from jumin.crypto.sealed import SealedSecretError, UnreadableSecret
 from jumin.domain.errors import DomainError, refusal
 from jumin.messaging import conf, handlers
@@ -263,24 +263,252 @@ def receive(node: LocalNode, peer: NodeRef | None, token: bytes, *, now: datetim
 def receive_batch(
     node: LocalNode, peer: NodeRef | None, tokens: list[bytes], *, now: datetime | None = None
 ) -> list[Receipt]:
-    """``receive`` for several messages from one peer, in order, in as few transactions as is safe.
+    """``receive`` for several messages from one peer, in order, set-based in one transaction.
 
-    The whole batch runs in one transaction (each message and each handler in its own savepoint, as
-    alone); refusals are audited inside it. If anything escapes (a database error, e.g. a concurrent
-    writer), that transaction rolls back entirely and the batch runs again one message per transaction,
-    so the receipts are exactly those of the single endpoint.
+    The receipts, ordering, de-duplication, handler runs and audit entries are those of ``receive``
+    message by message (``_BatchReceiver``), with a few queries per batch instead of ~8 per message.
+    Each handler still runs in its own savepoint, so a failing one never takes the others down. If
+    anything escapes (a database error, e.g. a concurrent writer), the transaction rolls back entirely
+    and the batch runs again one message per transaction, so the receipts are exactly those of the
+    single endpoint.
     """
     now = now or timezone.now()
     try:
         with transaction.atomic():
-            return [receive(node, peer, token, now=now) for token in tokens]
+            return _BatchReceiver(node, peer, now).run(tokens)
     except Exception:
         logger.warning("batch of %d from %s: falling back to one transaction per message", len(tokens), peer)
         return [receive(node, peer, token, now=now) for token in tokens]
 
 
-def _inbox_row(envelope: Envelope, token: bytes, digest: str, now: datetime, status: str) -> InboxMessage:
-    return InboxMessage.objects.create(
+@dataclass
+class _Stream:
+    """One subject's stream during a batch: its locked row and the rows of this batch not yet applied."""
+
+    row: InboxStream
+    held: dict[int, InboxMessage]
+    changed: bool = False
+
+
+class _BatchReceiver:
+    """The set-based ``receive`` of one batch (see ``receive_batch``), inside its transaction.
+
+    Streams whose database rows already hold unapplied messages (a gap from an earlier batch, a
+    set-aside or retired message) go through ``_store_and_apply`` as alone: they are rare, and only
+    that path reads held rows back. Every other message is checked against state read once per batch
+    (stream rows locked with one query, known ids with one query), stored with one multi-row insert and
+    audited with one ``record_events``: entries are buffered and written at the end of the batch, in
+    the same transaction (so still all or nothing with the change, C-42), one per message as before.
+    """
+
+    def __init__(self, node: LocalNode, peer: NodeRef | None, now: datetime) -> None:
+        self.node, self.now = node, now
+        self.configured = node.peer(peer) if peer is not None else None
+        self.peer = peer
+        self.audit: list[dict[str, Any]] = []
+        self.new_rows: list[InboxMessage] = []
+        self.envelopes: dict[str, Envelope] = {}
+        self.seen: dict[str, str] = {}  # message id → token digest, stored before or earlier in the batch
+        self.streams: dict[str, _Stream] = {}
+        self.slow: set[str] = set()  # subjects handled by _store_and_apply
+        self.hold_window = conf.hold_window()
+
+    def run(self, tokens: list[bytes]) -> list[Receipt]:
+        if self.configured is None:
+            return [receive(self.node, self.peer, token, now=self.now) for token in tokens]
+        sender = self.configured.ref
+        opened: list[tuple[int, Envelope, bytes, str]] = []
+        receipts: list[Receipt | None] = [None] * len(tokens)
+        for index, token in enumerate(tokens):
+            digest = token_digest(token)
+            envelope: Envelope | None = None
+            try:
+                # Signatures first: nothing unverified reaches a query.
+                envelope = open_envelope(token, self.configured.keys)
+                _check(self.node, sender, envelope, self.now)
+            except EnvelopeRefused as error:
+                receipts[index] = self.refused(digest, error, envelope.id if envelope else "")
+                continue
+            opened.append((index, envelope, token, digest))
+        ordered = [envelope for _, envelope, _, _ in opened if not envelope.is_control]
+        self.load(sender, ordered)
+        for index, envelope, token, digest in opened:
+            receipts[index] = self.receive_one(envelope, token, digest)
+        self.write()
+        assert all(receipt is not None for receipt in receipts)  # every token was answered
+        return [receipt for receipt in receipts if receipt is not None]
+
+    def load(self, sender: NodeRef, envelopes: list[Envelope]) -> None:
+        """Lock the streams of the batch's subjects, and read the known ids and unapplied rows."""
+        if not envelopes:
+            return
+        local, subjects = self.node.ref, sorted({envelope.subject for envelope in envelopes})
+        table = InboxStream._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {table} (receiver_kind, receiver_code, sender_kind, sender_code, "  # noqa: S608
+                f"subject_key, last_applied_seq, resend_requests) VALUES (%s, %s, %s, %s, %s, 0, 0) "
+                f"ON CONFLICT (receiver_kind, receiver_code, sender_kind, sender_code, subject_key) "
+                f"DO NOTHING",
+                [[local.kind, local.code, sender.kind, sender.code, subject] for subject in subjects],
+            )
+        stream_key = {
+            "receiver_kind": local.kind,
+            "receiver_code": local.code,
+            "sender_kind": sender.kind,
+            "sender_code": sender.code,
+        }
+        locked = InboxStream.objects.select_for_update().filter(**stream_key, subject_key__in=subjects)
+        for stream in locked.order_by("id"):  # one lock order for every batch
+            self.streams[stream.subject_key] = _Stream(stream, {})
+        unapplied = (
+            InboxMessage.objects.filter(**stream_key, subject_key__in=subjects)
+            .exclude(status=InboxMessage.Status.APPLIED)
+            .values_list("subject_key", "seq")
+        )
+        for subject, seq in unapplied:
+            if seq > self.streams[subject].row.last_applied_seq:
+                self.slow.add(subject)
+        known = InboxMessage.objects.filter(message_id__in=[envelope.id for envelope in envelopes])
+        self.seen = {
+            str(message_id): digest for message_id, digest in known.values_list("message_id", "token_digest")
+        }
+
+    def refused(self, digest: str, error: EnvelopeRefused, message_id: str = "") -> Receipt:
+        """``refuse``, with the entry buffered."""
+        self.audit.append(
+            _refusal_event(self.configured.ref if self.configured else None, digest, error, message_id)
+        )
+        logger.warning("message refused from %s: %s", self.peer, error.reason)
+        return Receipt(status="refused", message_id=message_id, reason=error.reason, detail=error.detail)
+
+    def receive_one(self, envelope: Envelope, token: bytes, digest: str) -> Receipt:
+        try:
+            if envelope.is_control or envelope.subject in self.slow:
+                with transaction.atomic():  # as alone: a refusal rolls back this message's writes
+                    if envelope.is_control:
+                        assert self.configured is not None
+                        return _receive_control(self.configured.ref, envelope, token, digest, self.now)
+                    return _store_and_apply(envelope, token, digest, self.now)
+            return self.store_and_apply(envelope, token, digest)
+        except EnvelopeRefused as error:
+            return self.refused(digest, error, envelope.id)
+
+    def store_and_apply(self, envelope: Envelope, token: bytes, digest: str) -> Receipt:
+        """``_store_and_apply`` on the batch's state: same checks, same order, same receipts."""
+        known = self.seen.get(envelope.id)
+        if known is not None:
+            if known != digest:
+                raise EnvelopeRefused(Reason.REPLAY, "同じIDで内容の異なるメッセージです。")
+            return Receipt(status="duplicate", message_id=envelope.id)
+        stream = self.streams[envelope.subject]
+        last = stream.row.last_applied_seq
+        if envelope.seq <= last:
+            raise EnvelopeRefused(Reason.REPLAY, "適用済みの更新順番号です。")
+        if envelope.seq in stream.held:
+            raise EnvelopeRefused(Reason.REPLAY, "同じ更新順番号の別メッセージを受信済みです。")
+        if envelope.seq > last + self.hold_window:
+            raise EnvelopeRefused(Reason.ORDERING, "更新順番号が先に進みすぎています。後で再送してください。")
+        row = _inbox_row(envelope, token, digest, self.now, InboxMessage.Status.HELD, save=False)
+        self.new_rows.append(row)
+        self.seen[envelope.id] = digest
+        self.envelopes[envelope.id] = envelope
+        stream.held[envelope.seq] = row
+        self.audit.append(
+            _message_event(
+                AuditAction.NODE_MESSAGE_RECEIVE, envelope.id, envelope.type, envelope.sender, envelope.seq
+            )
+        )
+        self.drain(stream)
+        if row.status == InboxMessage.Status.APPLIED:
+            return Receipt(status="applied", message_id=envelope.id)
+        held = [seq for seq, pending in stream.held.items() if pending.status != InboxMessage.Status.APPLIED]
+        gaps = (seq for seq in range(stream.row.last_applied_seq + 1, max(held)) if seq not in stream.held)
+        missing = tuple(seq for _, seq in zip(range(100), gaps, strict=False))
+        return Receipt(status="stored", message_id=envelope.id, missing=missing)
+
+    def drain(self, stream: _Stream) -> None:
+        """``_drain`` on the batch's rows: apply while the next 更新順番号 is held (and not set aside)."""
+        while True:
+            row = stream.held.get(stream.row.last_applied_seq + 1)
+            if row is None or row.status != InboxMessage.Status.HELD:
+                return
+            envelope = self.envelopes[str(row.message_id)]
+            registered = handlers.lookup(row.type)
+            try:
+                if registered is None:
+                    raise handlers.HandlerRefused("the message type is no longer registered")
+                if registered.apply is not None:
+                    # A savepoint: a failing handler leaves no partial change, and the message stays held.
+                    with transaction.atomic():
+                        registered.apply(envelope)
+            except Exception as error:
+                _handler_failed(row, error, save=False, audit=self.audit)
+                return
+            row.status, row.applied_at = InboxMessage.Status.APPLIED, self.now
+            del stream.held[row.seq]
+            stream.row.last_applied_seq, stream.changed = row.seq, True
+            self.audit.append(
+                _message_event(
+                    AuditAction.NODE_MESSAGE_APPLY, envelope.id, envelope.type, envelope.sender, row.seq
+                )
+            )
+
+    def write(self) -> None:
+        """The batch's rows, stream positions and audit entries: a few statements for the whole batch."""
+        if self.new_rows:
+            # One multi-row INSERT; the fields prepare their values (the token is sealed here) exactly
+            # as bulk_create would, without its per-value SQL compilation (the larger cost per row).
+            fields = [field for field in InboxMessage._meta.concrete_fields if not field.primary_key]
+            columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+            marks = ", ".join(["%s"] * len(fields))
+            values = [
+                [field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields]
+                for row in self.new_rows
+            ]
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"INSERT INTO {InboxMessage._meta.db_table} ({columns}) VALUES ({marks})",  # noqa: S608
+                    values,
+                )
+        changed = [(s.row.last_applied_seq, s.row.pk) for s in self.streams.values() if s.changed]
+        if changed:
+            table = InboxStream._meta.db_table
+            with connection.cursor() as cursor:
+                cursor.executemany(f"UPDATE {table} SET last_applied_seq = %s WHERE id = %s", changed)  # noqa: S608
+        record_events(self.audit)
+
+
+def _message_event(
+    action: AuditAction, message_id: str, message_type: str, sender: NodeRef, seq: int
+) -> dict[str, Any]:
+    return {
+        "actor": None,
+        "action": action,
+        "subject_type": SUBJECT_TYPE,
+        "subject_id": message_id,
+        "reason": f"{message_type} from {sender} seq {seq}"[:400],
+    }
+
+
+def _refusal_event(
+    peer: NodeRef | None, digest: str, error: EnvelopeRefused, message_id: str
+) -> dict[str, Any]:
+    return {
+        "actor": None,
+        "action": AuditAction.NODE_MESSAGE_REFUSE,
+        "subject_type": SUBJECT_TYPE,
+        "subject_id": message_id or f"sha256:{digest[:48]}",
+        "reason": f"from {peer or 'unidentified'}: {error.detail}"[:400],
+        "outcome": Outcome.REFUSED,
+        "outcome_reason": error.reason[:400],
+    }
+
+
+def _inbox_row(
+    envelope: Envelope, token: bytes, digest: str, now: datetime, status: str, *, save: bool = True
+) -> InboxMessage:
+    row = InboxMessage(
         message_id=envelope.id,
         sender_kind=envelope.sender.kind,
         sender_code=envelope.sender.code,
@@ -296,6 +524,9 @@ def _inbox_row(envelope: Envelope, token: bytes, digest: str, now: datetime, sta
         status=status,
         applied_at=now if status == InboxMessage.Status.APPLIED else None,
     )
+    if save:
+        row.save(force_insert=True)
+    return row
 
 
 def _duplicate(envelope: Envelope, digest: str) -> Receipt | None:
@@ -421,26 +652,41 @@ def _drain(stream: InboxStream, now: datetime, arrived: InboxMessage | None = No
             return applied
 
 
-def _handler_failed(row: InboxMessage, error: Exception) -> None:
+def _handler_failed(
+    row: InboxMessage, error: Exception, *, save: bool = True, audit: list[dict[str, Any]] | None = None
+) -> None:
+    """Count a failed handler run: set the message aside if permanent or out of attempts.
+
+    ``save=False`` (a batch): the row is not stored yet and the entry goes to ``audit``, the batch's
+    buffer, instead of being written at once.
+    """
     permanent = isinstance(error, DomainError | handlers.HandlerRefused)
     row.attempts += 1
     row.last_error = f"{type(error).__name__}"[:200]
     if permanent or row.attempts >= conf.max_attempts():
         row.status = InboxMessage.Status.POISON
-        row.save(update_fields=["attempts", "last_error", "status"])
-        audit_event(
-            AuditAction.NODE_MESSAGE_QUARANTINE,
-            subject_id=str(row.message_id),
-            reason=f"{row.type} from {row.sender_kind}:{row.sender_code} seq {row.seq}: handler failed",
-            outcome=Outcome.REFUSED,
-            outcome_reason="handler_refused" if permanent else "handler_failed",
-        )
+        if save:
+            row.save(update_fields=["attempts", "last_error", "status"])
+        event: dict[str, Any] = {
+            "actor": None,
+            "action": AuditAction.NODE_MESSAGE_QUARANTINE,
+            "subject_type": SUBJECT_TYPE,
+            "subject_id": str(row.message_id),
+            "reason": f"{row.type} from {row.sender_kind}:{row.sender_code} seq {row.seq}: handler failed",
+            "outcome": Outcome.REFUSED,
+            "outcome_reason": "handler_refused" if permanent else "handler_failed",
+        }
+        if audit is None:
+            record_event(**event)
+        else:
+            audit.append(event)
         # The alert: operators watch ERROR lines and the 連携監視 screen (docs/operations.md).
         logger.error(
             "ALERT inbox message %s set aside after its handler failed (%s)", row.message_id, row.last_error
         )
     else:
-        row.save(update_fields=["attempts", "last_error"])
+        if save:
+            row.save(update_fields=["attempts", "last_error"])
         logger.warning("inbox message %s: handler failed (%s), will retry", row.message_id, row.last_error)
 
 

@@ -30,6 +30,7 @@ from jumin.domain.uncertain_dates import UncertainDate
 from jumin.jukinet.common.notice import NoticeReason
 from jumin.jukinet.cs import services as cs_services
 from jumin.jukinet.cs.updates import CsUpdateRequest
+from jumin.registry import sending_addresses
 from jumin.registry.models import Change, Resident, ResidentSnapshot
 
 #: Registry reasons whose CS code differs from their own name (records.md §7; std 1.2.2 mapping).
@@ -144,8 +145,8 @@ def request_of(
         change_reason=cs_reason(change.reason),
         change_date=change.change_date.isoformat(),
         change_reason_detail=change.reason[:40],
-        former_resident_code="",
-        code_in_use_date="",
+        former_resident_code=snapshot.former_juminhyo_code,
+        code_in_use_date=_day(snapshot.juminhyo_code_used_on),
         former_surname=snapshot.former_surname,
         former_surname_kana=snapshot.former_surname_kana,
         removed=snapshot.status != ResidentStatus.RESIDENT,
@@ -158,7 +159,12 @@ def request_of(
 def forward_committed(
     change: Change, committed: Iterable[ResidentSnapshot], *, notify: bool = True
 ) -> cs_services.AcceptResult:
-    """Send the CS the committed snapshots of ``change`` (call inside the commit's transaction)."""
+    """Send the CS the committed snapshots of ``change`` (call inside the commit's transaction).
+
+    After 出生 or a first registration it also stores each newly numbered person's 送付先情報
+    (registry.sending_addresses).
+    """
+    committed = list(committed)
     operator_id = _ascii_id(change.made_by.get_username(), _OPERATOR_FALLBACK)
     terminal_id = _ascii_id(change.terminal_id or current_terminal_id(), _TERMINAL_FALLBACK)
     municipality = cs_services.local_municipality_code()
@@ -180,7 +186,25 @@ def forward_committed(
         requests.append(request)
     cs_services.record_unlinked(unlinked)
     # The registry's commit entry, in this transaction, is the audit of the update (see accept_updates).
-    return cs_services.accept_updates(requests, actor=None, notify=notify, audit=False, checked=True)
+    result = cs_services.accept_updates(requests, actor=None, notify=notify, audit=False, checked=True)
+    if change.reason in sending_addresses.TRIGGER_REASONS:  # one comparison for every other commit
+        _send_addresses(change, committed, {request.resident_code for request in requests})
+    return result
+
+
+def _send_addresses(change: Change, committed: Iterable[ResidentSnapshot], linked: set[str]) -> None:
+    """送付先情報 (F15) of the persons this commit newly numbers; a refused one is listed as CS未連携."""
+    due = [s for s in committed if s.juminhyo_code in linked and sending_addresses.needs_notice(change, s)]
+    unlinked: list[tuple[str, str, str]] = []
+    for snapshot in due:
+        try:
+            sending_addresses.produce_for(
+                snapshot, reason=change.reason, actor=change.made_by, batch_count=len(due)
+            )
+        except DomainError as error:
+            number = f"{snapshot.resident.atena_number}-{snapshot.history_no}"
+            unlinked.append((number, error.code, error.field))
+    cs_services.record_unlinked(unlinked)
 
 
 LOAD_BATCH = 500
@@ -237,7 +261,9 @@ def load_all(*, actor: Any, purpose: str, notify: bool = False) -> tuple[int, in
             removed = [request for request in requests if request.removed]
             current = [request for request in requests if not request.removed]
             cs_services.accept_updates(removed, actor=actor, notify=False, audit=False, checked=True)
-            cs_services.accept_updates(current, actor=actor, notify=notify, audit=False, checked=True)
+            cs_services.accept_updates(
+                current, actor=actor, notify=notify, audit=False, checked=True, initial_load=True
+            )
             taken, unlinked_count = taken + len(requests), unlinked_count + len(unlinked)
     with transaction.atomic():
         record_event(

@@ -148,6 +148,27 @@ class ExOfficioRecord(models.Model):
         return f"職権記録書 異動 {self.change_id}"
 
 
+class NumberChangeRecord(models.Model):
+    """The request or 職権 grounds of a 住民票コード or 個人番号 change (docs/workflows/number-changes.md).
+
+    ``grounds`` is the reason a 個人番号の変更請求 gives (番号法7条2項: risk of misuse) or the facts of
+    a 職権 change; it is personal data and is shown only on the change's own screens.
+    """
+
+    change = models.OneToOneField(Change, on_delete=models.PROTECT, related_name="number_change")
+    number = models.CharField("変更する番号", max_length=20)  # 住民票コード or 個人番号
+    basis = models.CharField("請求・職権の別", max_length=10)
+    requested_on = models.DateField("請求日・事実を確認した日")
+    grounds = models.TextField("理由", blank=True)
+
+    class Meta:
+        verbose_name = "番号の変更"
+        verbose_name_plural = "番号の変更"
+
+    def __str__(self) -> str:
+        return f"番号の変更 異動 {self.change_id}"
+
+
 class ResidentSnapshot(HasIndividualNumber):
     """A full row of one person's 住民票 as of one change (records.md §6, §6.14).
 
@@ -202,6 +223,10 @@ class ResidentSnapshot(HasIndividualNumber):
     foreign = models.JSONField("外国人住民の記載事項", null=True, blank=True)
     # Indexed: a 転入 looks up returning residents by this code (standard 4.1.1.2).
     juminhyo_code = models.CharField("住民票コード", max_length=11, blank=True, db_index=True)
+    # 住民票コードの変更 (CS items 24–25, system.md F22): the code before the latest change and the day
+    # the current code came into use; later rows copy both, so every CS update carries them.
+    former_juminhyo_code = models.CharField("旧住民票コード", max_length=11, blank=True)
+    juminhyo_code_used_on = models.DateField("住民票コード使用年月日", null=True, blank=True)
     # Encrypted at rest with a blind index (spec architecture.md §4); read only via get_individual_number().
     individual_number = IndividualNumberField(purpose="registry.resident", null=True, blank=True)
 

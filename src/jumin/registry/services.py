@@ -26,7 +26,7 @@ from jumin.domain.member_order import Member, append_new_members, compute_member
 from jumin.domain.recorded_dates import RecordedDate
 from jumin.domain.relationships import RelationshipKind
 from jumin.domain.resident import ChangeReason, PersonFacts, ResidentStatus, check_person
-from jumin.registry import locks, move_in_numbers, numbering, outbox, services_restrictions
+from jumin.registry import locks, move_in_numbers, number_renewal, numbering, outbox, services_restrictions
 from jumin.registry.models import (
     Change,
     ChangeState,
@@ -409,6 +409,8 @@ def commit_change(
         household_numbers=[household for _, household in numbers],
     )
     acknowledged = require_acknowledged(services_restrictions.as_alerts(restriction), acknowledged_alerts)
+    # A 個人番号の変更 asks the national node first: unreachable → refused, nothing changed (F22).
+    renewed = number_renewal.new_individual_numbers(change, actor=actor, purpose=purpose)
     with transaction.atomic():
         change = Change.objects.select_for_update().get(pk=change_id)
         if change.state != ChangeState.DRAFT:  # committed or discarded concurrently
@@ -418,6 +420,8 @@ def commit_change(
                 "一覧を更新してください。",
                 "registry.draft_already_processed",
             )
+        if renewed:
+            number_renewal.store_individual_numbers(renewed)
         # A 職権 世帯主変更 entered with this draft (workflows.head_by_ex_officio) commits with it.
         # Looked up only when there are any: the usual commit issues no extra statement (P3).
         followers = (
@@ -462,6 +466,7 @@ def commit_change(
         latest = {snapshot.resident_id: snapshot for snapshot in committed_all}  # each person's newest row
         rebuild_search_keys_many([(residents[pk], snapshot) for pk, snapshot in latest.items()])
         outbox.append_events(change, committed)
+        number_renewal.send_addresses(change, committed, actor=actor)  # 個人番号通知書 (F22 step 4)
         for follower in followers:
             outbox.append_events(follower, following[follower.pk])
         for each in [change, *followers]:

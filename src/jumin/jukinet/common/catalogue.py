@@ -15,6 +15,10 @@ IDENTITY_UPDATE_REJECTED = "jukinet.identity_update_rejected"
 FUHYO_UPDATE = "jukinet.fuhyo_update"
 #: Card events to 個人番号カード管理システム (system.md F16): CS → national.
 CARD_EVENT = "jukinet.card_event"
+#: 送付先情報 (records.md §5, system.md F15): CS → national (N4).
+SENDING_ADDRESS = "jukinet.sending_address"
+#: N4's answer to one 送付先情報: accepted (連携済) or refused with a code: national → CS.
+SENDING_ADDRESS_RESULT = "jukinet.sending_address_result"
 
 # Synchronous queries ----------------------------------------------------------------------------
 #: 検索 / 機構への照会 by 住民票コード, 個人番号 or 4情報: CS → prefecture/national, prefecture → national.

@@ -60,6 +60,9 @@ class NoticeReason(StrEnum):
     RESIDENT_CODE_CHANGE = "住民票コードの変更"
     FORMER_SURNAME = "旧氏の記載等"
     CANCELLATION_AMENDMENT = "異動の取消し(修正)"
+    #: A person first announced by a CS's initial load (初期ロード): a recording for the receivers,
+    #: since they never held the record; never used for a change of the registry.
+    INITIAL_LOAD = "初期登録"
 
     @property
     def records(self) -> bool:
@@ -78,6 +81,7 @@ _RECORDING = {
     NoticeReason.BIRTH,
     NoticeReason.EX_OFFICIO_RECORDING,
     NoticeReason.CANCELLATION_ENTRY,
+    NoticeReason.INITIAL_LOAD,
 }
 _REMOVAL = {
     NoticeReason.DOMESTIC_MOVE_OUT,

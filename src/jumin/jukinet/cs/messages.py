@@ -10,9 +10,17 @@ from __future__ import annotations
 from jumin.jukinet import routing
 from jumin.jukinet.common import catalogue, consistency, queries
 from jumin.jukinet.common.notice import validate_notice_payload
-from jumin.jukinet.cs import handlers
+from jumin.jukinet.common.sending_address import validate_result_payload, validate_sending_address_payload
+from jumin.jukinet.cs import handlers, sending_addresses
 
 routing.message(catalogue.IDENTITY_UPDATE, validate=validate_notice_payload)
+routing.message(catalogue.SENDING_ADDRESS, validate=validate_sending_address_payload)
+routing.message(
+    catalogue.SENDING_ADDRESS_RESULT,
+    validate=validate_result_payload,
+    kind="municipality",
+    apply=sending_addresses.apply_result,
+)
 routing.message(catalogue.CARD_EVENT, validate=queries.validate_card_event)
 routing.message(
     catalogue.IDENTITY_UPDATE_REJECTED,

@@ -247,3 +247,58 @@ class ConsistencyDifference(models.Model):
 
     def __str__(self) -> str:
         return f"差異 {self.pk}"
+
+
+class SendingAddressState(models.TextChoices):
+    """Where one 送付先情報 stands (system.md F15)."""
+
+    PENDING = "pending", "送信待ち"
+    SENT = "sent", "送信済"
+    LINKED = "linked", "連携済"
+    REFUSED = "refused", "返却"
+
+
+class SendingAddressSend(models.Model):
+    """Send history of one 送付先情報 (std 7.1.1.4): kept after the record is deleted; no personal data."""
+
+    control_number = models.CharField("送付先管理番号", max_length=32, unique=True)
+    municipality_code = models.CharField("市町村コード", max_length=6)
+    print_category = models.CharField("印刷区分", max_length=2)
+    state = models.CharField("状態", max_length=10, choices=SendingAddressState.choices)
+    stored_at = models.DateTimeField("格納日時")
+    sent_at = models.DateTimeField("送信日時", null=True, blank=True)
+    send_count = models.PositiveSmallIntegerField("送信回数", default=0)
+    message_id = models.CharField("メッセージID", max_length=36, blank=True)
+    linked_on = models.DateField("連携日", null=True, blank=True)
+    result_code = models.CharField("返却コード", max_length=64, blank=True)
+    result_reason = models.CharField("返却理由", max_length=400, blank=True)
+    deleted_at = models.DateTimeField("削除日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "送付先情報の送信履歴"
+        verbose_name_plural = "送付先情報の送信履歴"
+        indexes: ClassVar = [
+            models.Index(fields=["state", "linked_on"], name="jukinet_cs_sending_state_idx"),
+            models.Index(fields=["stored_at"], name="jukinet_cs_sending_stored_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"送付先情報送信履歴 {self.pk}"
+
+
+class SendingAddressRecord(HasIndividualNumber):
+    """One stored 送付先情報 (送付先情報ファイル): deleted 1 business day after linkage (F15 step 6).
+
+    The 67 items are kept as the payload JSON without the 個人番号, which is stored encrypted.
+    """
+
+    individual_number = IndividualNumberField(purpose="jukinet.cs.sending_address", null=True, blank=True)
+    send = models.OneToOneField(SendingAddressSend, on_delete=models.PROTECT, related_name="record")
+    items = models.JSONField("送付先情報（個人番号を除く）")
+
+    class Meta:
+        verbose_name = "送付先情報"
+        verbose_name_plural = "送付先情報"
+
+    def __str__(self) -> str:
+        return f"送付先情報 {self.pk}"

@@ -105,7 +105,11 @@ def _items_digest(notice: IdentityNotice) -> str:
     return _short_digest([getattr(notice, name) for name in _NOTICE_ITEMS])
 
 
-def _notice_reason(request: CsUpdateRequest, *, created: bool, newly_removed: bool) -> str:
+def _notice_reason(
+    request: CsUpdateRequest, *, created: bool, newly_removed: bool, initial_load: bool = False
+) -> str:
+    if initial_load and created:
+        return NoticeReason.INITIAL_LOAD.value
     if request.change_reason in NoticeReason._value2member_map_:
         return request.change_reason
     # A CS-only reason that still changed a notified item is reported as the ex officio kind of change.
@@ -305,11 +309,18 @@ class _Plan:
         }
 
 
-def _plan(request: CsUpdateRequest, identity: CsIdentity | None, timestamp: str, now: datetime) -> _Plan:
+def _plan(
+    request: CsUpdateRequest,
+    identity: CsIdentity | None,
+    timestamp: str,
+    now: datetime,
+    *,
+    initial_load: bool = False,
+) -> _Plan:
     created = identity is None
     newly_removed = request.removed and (identity is None or not identity.removed)
     update_seq = 1 if identity is None else identity.update_seq + 1
-    reason = _notice_reason(request, created=created, newly_removed=newly_removed)
+    reason = _notice_reason(request, created=created, newly_removed=newly_removed, initial_load=initial_load)
     notice = _notice(request, reason=reason, update_seq=update_seq, timestamp=timestamp)
     items = _items_digest(notice)
     notifiable = identity is None or identity.items_digest != items
@@ -324,8 +335,13 @@ def accept_updates(
     notify: bool = True,
     audit: bool = True,
     checked: bool = False,
+    initial_load: bool = False,
 ) -> AcceptResult:
     """Take the registry's updates into the CS file; notify the prefecture of the notifiable ones.
+
+    ``initial_load=True`` (``jumin cs load``): a person new to the CS file is announced with the
+    異動事由 初期登録, which the prefecture and the national node record like a 転入 — they never held
+    the record, and its last real change (often an amendment) would be refused for an unknown person.
 
     Every request is checked first (DomainError, nothing written). Each person gets a new version
     (the earlier ones stay: history) and their current row follows it. ``notify=False`` is the
@@ -341,7 +357,10 @@ def accept_updates(
     if len({request.resident_code for request in requests}) < len(requests):
         # The same person twice in one batch: take the updates one after the other, in order.
         results = [
-            accept_updates([r], actor=actor, notify=notify, audit=audit, checked=True) for r in requests
+            accept_updates(
+                [r], actor=actor, notify=notify, audit=audit, checked=True, initial_load=initial_load
+            )
+            for r in requests
         ]
         return AcceptResult(
             accepted=len(requests),
@@ -361,7 +380,10 @@ def accept_updates(
         }
         # Few statements whatever the household size (performance.md P3): the versions, the new
         # current rows and the waiting notices are each one bulk insert.
-        plans = [_plan(request, existing.get(request.resident_code), timestamp, now) for request in requests]
+        plans = [
+            _plan(request, existing.get(request.resident_code), timestamp, now, initial_load=initial_load)
+            for request in requests
+        ]
         CsIdentityVersion.objects.bulk_create([plan.version for plan in plans])
         peers: dict[NodeRef, bool] = {}
 

@@ -13,4 +13,5 @@ urlpatterns: list[URLPattern] = [
     path("consistency/", views.consistency_runs, name="consistency"),
     path("consistency/<uuid:run_id>/", views.consistency_run, name="consistency_run"),
     path("worklist/", views.worklist, name="worklist"),
+    path("sending-addresses/", views.sending_addresses, name="sending_addresses"),
 ]

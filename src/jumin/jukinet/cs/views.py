@@ -22,6 +22,7 @@ from jumin.accounts.duties import duty_choices
 from jumin.accounts.services import biometric_only_terminal
 from jumin.domain.errors import DomainError
 from jumin.jukinet.cs import cards, consistency, worklists
+from jumin.jukinet.cs import sending_addresses as sending
 from jumin.jukinet.cs.search import IdentitySearch, search_identity
 
 P = ParamSpec("P")
@@ -259,3 +260,35 @@ def worklist(request: HttpRequest) -> HttpResponse:
         context["lists"] = worklists.worklists(actor=request.user, purpose=purpose)
         context["purpose"] = purpose
     return _render(request, "jukinet_cs/worklist.html", context)
+
+
+class SendingAddressForm(PurposeForm):
+    state = forms.ChoiceField(
+        label="状態",
+        choices=[("", "すべて"), *sending.State.choices],
+        required=False,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@cs_screen
+def sending_addresses(request: HttpRequest) -> HttpResponse:
+    """送付先情報一覧: counts by state, the send history, 「再送」 of a returned record."""
+    form = SendingAddressForm(request.POST or request.GET or None)
+    context: dict[str, Any] = {"form": form}
+    if form.is_valid():
+        purpose, state = form.cleaned_data["purpose"], form.cleaned_data["state"]
+        if request.method == "POST":
+            text = request.POST.get("send_id", "")
+            try:
+                # A malformed id is looked up as 0, which no record has: the refusal explains.
+                sending.resend_refused(
+                    actor=request.user, purpose=purpose, send_id=int(text) if text.isdigit() else 0
+                )
+                context["resent"] = True
+            except DomainError as error:
+                context["error"] = error
+        context["listing"] = sending.list_sending_addresses(actor=request.user, purpose=purpose, state=state)
+        context["purpose"] = purpose
+        context["state"] = state
+    return _render(request, "jukinet_cs/sending_addresses.html", context)

@@ -11,7 +11,8 @@ from __future__ import annotations
 from jumin.jukinet import routing
 from jumin.jukinet.common import catalogue, consistency, queries
 from jumin.jukinet.common.notice import validate_notice_payload
-from jumin.jukinet.national.services import cards, identity, numbers
+from jumin.jukinet.common.sending_address import validate_result_payload, validate_sending_address_payload
+from jumin.jukinet.national.services import cards, identity, numbers, sending_addresses
 from jumin.jukinet.national.services import consistency as consistency_services
 from jumin.jukinet.national.services import queries as query_services
 
@@ -27,6 +28,13 @@ routing.message(catalogue.IDENTITY_UPDATE_REJECTED, validate=queries.validate_re
 routing.message(
     catalogue.CARD_EVENT, validate=queries.validate_card_event, kind=KIND, apply=cards.apply_card_event
 )
+routing.message(
+    catalogue.SENDING_ADDRESS,
+    validate=validate_sending_address_payload,
+    kind=KIND,
+    apply=sending_addresses.apply_sending_address,
+)
+routing.message(catalogue.SENDING_ADDRESS_RESULT, validate=validate_result_payload)
 routing.query(
     catalogue.QUERY_IDENTITY,
     validate=queries.validate_identity_query,

@@ -207,3 +207,36 @@ class UsedNonce(models.Model):
 
     def __str__(self) -> str:
         return f"ノンス {self.pk}"
+
+
+class SendingAddressReceipt(HasIndividualNumber):
+    """One 送付先情報 received by 個人番号カード管理システム (N4) and its check result.
+
+    An accepted record keeps the 67 items (JSON without the 個人番号, which is encrypted) for the print
+    file of its day; a refused one keeps only the identifiers and the refusal code.
+    """
+
+    class Result(models.TextChoices):
+        ACCEPTED = "accepted", "受理"
+        REFUSED = "refused", "返却"
+
+    individual_number = IndividualNumberField(
+        purpose="jukinet_national.sending_address", null=True, blank=True
+    )
+    message_id = models.UUIDField("メッセージID", unique=True)
+    control_number = models.CharField("送付先管理番号", max_length=32, db_index=True)
+    sender_code = models.CharField("送信元市町村コード", max_length=6)
+    resident_code = models.CharField("住民票コード", max_length=11, blank=True)
+    result = models.CharField("結果", max_length=10, choices=Result.choices)
+    refusal_code = models.CharField("返却コード", max_length=64, blank=True)
+    items = models.JSONField("送付先情報（個人番号を除く）", default=dict)
+    received_at = models.DateTimeField("受信日時")
+    received_on = models.DateField("受信日", db_index=True)
+    printed_at = models.DateTimeField("印刷ファイル作成日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "送付先情報（N4）"
+        verbose_name_plural = "送付先情報（N4）"
+
+    def __str__(self) -> str:
+        return f"送付先情報 {self.pk}"

@@ -11,8 +11,10 @@ from typing import Any
 from jumin.jukinet.common.catalogue import QUERY_IDENTITY
 from jumin.jukinet.prefecture.provision.items import IdentityView
 from jumin.jukinet.prefecture.provision.keys import SearchKey
+from jumin.messaging import services as messaging
+from jumin.messaging.envelope import NodeRef
 
-NATIONAL_NODE = ("national", "00")
+NATIONAL_NODE = NodeRef("national", "00")
 
 
 def _operator_id(actor: Any) -> str:
@@ -21,9 +23,6 @@ def _operator_id(actor: Any) -> str:
 
 def ask_national(*, key: SearchKey, actor: Any, purpose: str, terminal_id: str) -> list[IdentityView]:
     """The national node's records for the key (at most 50; raises if the node cannot be reached)."""
-    from jumin.messaging import services as messaging
-    from jumin.messaging.envelope import NodeRef
-
     payload = {
         "by": key.by,
         "resident_code": key.resident_code,
@@ -38,11 +37,7 @@ def ask_national(*, key: SearchKey, actor: Any, purpose: str, terminal_id: str) 
         "operator_id": _operator_id(actor),
         "terminal_id": terminal_id or "prefecture",
     }
-    # Looked up at call time: the synchronous query service is added by the messaging layer.
-    query: Any = vars(messaging)["query"]
-    answer: dict[str, Any] = query(
-        query_type=QUERY_IDENTITY, receiver=NodeRef(*NATIONAL_NODE), payload=payload, actor=actor
-    )
+    answer = messaging.query(query_type=QUERY_IDENTITY, receiver=NATIONAL_NODE, payload=payload, actor=actor)
     return [
         IdentityView(
             resident_code=str(record["resident_code"]),

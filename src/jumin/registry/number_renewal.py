@@ -1,0 +1,112 @@
+"""本登録 of a 個人番号の変更 (system.md F22 step 2b; docs/workflows/number-changes.md).
+
+``services.commit_change`` calls ``new_individual_numbers`` before its transaction: for a
+個人番号の変更 draft it asks the national node, through the CS relay (``request_individual_number``
+with ``change=True``), for each person's new number. If the node cannot be reached or refuses, the
+commit is refused with a Japanese message and nothing in the registry changes (no half-change).
+Inside the commit's transaction ``store_individual_numbers`` puts the new numbers on the draft
+rows (encrypted, with the blind index) just before they become current, so the old number stays
+only in the history rows and the CS update built from the committed rows carries the new one.
+
+After the CS update, ``send_addresses`` stores each person's 送付先情報 at the CS so the new
+個人番号通知書 is printed (F22 step 4, ``registry.sending_addresses``); one the CS refuses is listed as
+CS未連携 and does not undo the change (the national node has already replaced the number).
+
+Every other change passes through untouched: one comparison, no query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.views.decorators.debug import sensitive_variables
+
+from jumin.accounts.authorization import authorize
+from jumin.accounts.permissions import Permission
+from jumin.audit.actions import AuditAction
+from jumin.domain.errors import DomainError, refusal
+from jumin.domain.resident import ChangeReason
+from jumin.jukinet.cs import services as cs_services
+from jumin.jukinet.cs.relays import request_individual_number
+from jumin.registry import sending_addresses
+from jumin.registry.models import Change, ResidentSnapshot
+
+
+def _node_refused(error: DomainError) -> DomainError:
+    if error.code.startswith("messaging."):
+        return refusal(
+            "change_id",
+            "全国サーバ（地方公共団体情報システム機構）に接続できないため、個人番号を変更できませんでした。",
+            "住民票は変更されていません。時間をおいて本登録をやり直してください。",
+            "registry.individual_number_node_unreachable",
+        )
+    # The national node's own refusal (e.g. an unknown 住民票コード): its text has no personal data.
+    return refusal(
+        "change_id",
+        f"全国サーバが個人番号の変更を受け付けませんでした（{error.reason}）。",
+        "住民票は変更されていません。住民票コードを確認してください。",
+        "registry.individual_number_change_refused",
+    )
+
+
+@sensitive_variables()
+def new_individual_numbers(change: Change, *, actor: Any, purpose: str) -> dict[int, str]:
+    """The new 個人番号 of each draft row of a 個人番号の変更 (by snapshot id); {} for other changes.
+
+    The committing clerk needs 特定個人情報アクセス権限 too (controls.md C-9). A draft whose person has
+    changed since is refused here, before the node issues a number that would go unused.
+    """
+    if change.reason != ChangeReason.INDIVIDUAL_NUMBER_CHANGE:
+        return {}
+    authorize(
+        actor=actor,
+        permission=Permission.INDIVIDUAL_NUMBER_ACCESS,
+        action=AuditAction.RESIDENT_CHANGE_COMMIT,
+        purpose=purpose,
+        subject_type="change",
+        subject_id=str(change.pk),
+    )
+    numbers: dict[int, str] = {}
+    for row in change.snapshots.select_related("resident__current").order_by("pk"):
+        current = row.resident.current
+        if current is None or current.history_no != row.based_on_history_no:
+            raise refusal(
+                "change_id",
+                "この異動の入力後に、同じ住民の別の異動が本登録されました。",
+                "この異動を破棄し、最新の住民票から入力し直してください。",
+                "registry.stale_draft",
+            )
+        try:
+            numbers[row.pk] = request_individual_number(row.juminhyo_code, change=True, actor=actor)
+        except DomainError as error:
+            raise _node_refused(error) from None
+    return numbers
+
+
+@sensitive_variables()
+def store_individual_numbers(numbers: dict[int, str]) -> None:
+    """Put the new numbers on their draft rows (call inside the commit's transaction)."""
+    for row in ResidentSnapshot.objects.filter(pk__in=list(numbers)):
+        row.set_individual_number(numbers[row.pk])
+        row.save(update_fields=["individual_number", "individual_number_index"])
+
+
+def send_addresses(change: Change, committed: Sequence[ResidentSnapshot], *, actor: Any) -> None:
+    """送付先情報 for the new 個人番号通知書 of each person of a committed 個人番号の変更 (F22 step 4).
+
+    Call inside the commit's transaction, after the CS update. Other changes: nothing.
+    """
+    if change.reason != ChangeReason.INDIVIDUAL_NUMBER_CHANGE:
+        return
+    unlinked: list[tuple[str, str, str]] = []
+    for snapshot in committed:
+        try:
+            sending_addresses.produce_for(
+                snapshot, reason=change.reason, actor=actor, batch_count=len(committed)
+            )
+        except DomainError as error:
+            unlinked.append(
+                (f"{snapshot.resident.atena_number}-{snapshot.history_no}", error.code, error.field)
+            )
+    cs_services.record_unlinked(unlinked)
