@@ -380,6 +380,17 @@ def home(request: HttpRequest) -> HttpResponse:
         (Permission.HR_EVENT_RECORD, "web:personnel", "人事異動・研修"),
         (Permission.CONTRACT_MANAGE, "web:contracts", "委託契約・従事者名簿"),
         (Permission.CS_SEARCH, "jukinet_cs:index", "市町村CS（統合端末）"),
+        # Prefecture and national screens: their permissions are granted only on those nodes.
+        (Permission.PREFECTURE_MONITOR, "jukinet_prefecture:monitor", "都道府県サーバ 更新状況"),
+        (Permission.PREFECTURE_FUHYO_NUMBER, "jukinet_prefecture:fuhyo_numbers", "附票 国外転出者の個人番号"),
+        (Permission.PREFECTURE_STATISTICS, "jukinet_prefecture:statistics", "都道府県サーバ 統計"),
+        (Permission.PROVISION_PROVIDE, "jukinet_provision:terminal", "提供・移転（業務端末）"),
+        (Permission.PROVISION_BULK, "jukinet_provision:bulk", "一括提供（代表端末）"),
+        (Permission.PROVISION_DISCLOSURE, "jukinet_provision:disclosure", "開示"),
+        (Permission.PROVISION_BODY_MANAGE, "jukinet_provision:register", "提供先の登録"),
+        (Permission.PROVISION_STATISTICS, "jukinet_provision:statistics", "提供・移転の統計"),
+        (Permission.NATIONAL_MONITOR, "jukinet_national:overview", "全国サーバ 状況"),
+        (Permission.NATIONAL_CARD_MANAGE, "jukinet_national:card_lookup", "個人番号カード照会"),
     ]
     visible = [
         (reverse(name), label) for permission, name, label in links if has_permission(user, permission)

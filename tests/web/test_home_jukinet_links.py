@@ -1,0 +1,31 @@
+"""The start page links the 住基ネット screens a user may open on this node, and only those."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from jumin.accounts.permissions import Permission
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("permission", "url_name"),
+    [
+        (Permission.PREFECTURE_MONITOR, "jukinet_prefecture:monitor"),
+        (Permission.PROVISION_PROVIDE, "jukinet_provision:terminal"),
+        (Permission.PROVISION_DISCLOSURE, "jukinet_provision:disclosure"),
+        (Permission.NATIONAL_MONITOR, "jukinet_national:overview"),
+    ],
+)
+def test_home_links_a_jukinet_screen_only_with_its_permission(
+    make_staff: Callable[..., Any], permission: Permission, url_name: str
+) -> None:
+    holder = make_staff([permission]).get(reverse("web:home")).content.decode()
+    other = make_staff([Permission.AUDIT_REVIEW]).get(reverse("web:home")).content.decode()
+    assert reverse(url_name) in holder
+    assert reverse(url_name) not in other
