@@ -15,6 +15,7 @@ from django.db import close_old_connections
 
 from jumin.messaging import conf, services
 from jumin.messaging.delivery import DeliveryReport, deliver_due, request_missing
+from jumin.messaging.housekeeping import Housekeeper
 from jumin.messaging.identity import LocalNode
 from jumin.messaging.models import OutboxMessage
 
@@ -42,10 +43,22 @@ def pending_count(node: LocalNode | None = None) -> int:
     ).count()
 
 
-def run_worker(stop: threading.Event, *, interval: float = 1.0, node: LocalNode | None = None) -> None:
-    """Run rounds until ``stop`` is set; an unexpected error is logged and the next round tries again."""
+def run_worker(
+    stop: threading.Event,
+    *,
+    interval: float = 1.0,
+    node: LocalNode | None = None,
+    housekeeper: Housekeeper | None = None,
+) -> None:
+    """Run rounds until ``stop`` is set; an unexpected error is logged and the next round tries again.
+
+    Each round also runs the node's daily automatic deletions when they are due (housekeeping).
+    """
+    housekeeper = housekeeper or Housekeeper()
     while not stop.is_set():
         try:
+            close_old_connections()
+            housekeeper.run_due()
             report = run_round(node)
             if report.delivered or report.poisoned:
                 logger.info("delivered %d, set aside %d", report.delivered, report.poisoned)

@@ -12,6 +12,7 @@ from jumin.jukinet.common import catalogue, consistency, queries
 from jumin.jukinet.common.notice import validate_notice_payload
 from jumin.jukinet.common.sending_address import validate_result_payload, validate_sending_address_payload
 from jumin.jukinet.cs import handlers, sending_addresses
+from jumin.messaging import housekeeping
 
 routing.message(catalogue.IDENTITY_UPDATE, validate=validate_notice_payload)
 routing.message(catalogue.SENDING_ADDRESS, validate=validate_sending_address_payload)
@@ -47,3 +48,8 @@ _QUERIES = (
 )
 for _name, _validate, _validate_answer in _QUERIES:
     routing.query(_name, validate=_validate, validate_answer=_validate_answer)
+
+# 送付先情報 is deleted one business day after linkage by the node itself, daily (F15 step 6).
+housekeeping.register(
+    "cs.purge_sending_addresses", sending_addresses.purge_sending_addresses, kind="municipality"
+)

@@ -15,6 +15,7 @@ from jumin.jukinet.common.sending_address import validate_result_payload, valida
 from jumin.jukinet.national.services import cards, identity, numbers, sending_addresses
 from jumin.jukinet.national.services import consistency as consistency_services
 from jumin.jukinet.national.services import queries as query_services
+from jumin.messaging import housekeeping
 
 KIND = "national"
 
@@ -77,3 +78,7 @@ routing.query(
     kind=KIND,
     answer=consistency_services.answer_consistency,
 )
+
+# Daily, by the node itself: cards past their validity expire; 150-year-old history goes.
+housekeeping.register("national.expire_cards", cards.expire_cards, kind=KIND)
+housekeeping.register("national.purge_expired_identity", identity.purge_expired_identity, kind=KIND)

@@ -19,9 +19,13 @@ from jumin.jukinet.common.notice import validate_notice_payload
 from jumin.jukinet.common.queries import validate_identity_answer, validate_identity_query, validate_rejection
 from jumin.jukinet.prefecture.consistency import answer_consistency
 from jumin.jukinet.prefecture.fuhyo import apply_fuhyo_update
+from jumin.jukinet.prefecture.provision.retention import purge_expired as purge_provision_records
 from jumin.jukinet.prefecture.queries import answer_identity_query
 from jumin.jukinet.prefecture.replies import relay_national_rejection
+from jumin.jukinet.prefecture.retention import purge_expired
+from jumin.jukinet.prefecture.temporary_numbers import purge_temporary_numbers
 from jumin.jukinet.prefecture.updates import apply_identity_update
+from jumin.messaging import housekeeping
 
 KIND = "prefecture"
 
@@ -44,3 +48,8 @@ routing.query(
     kind=KIND,
     answer=answer_consistency,
 )
+
+# Deletions the law bounds in time run by the node itself, daily (jumin.messaging.housekeeping).
+housekeeping.register("prefecture.purge_temporary_numbers", purge_temporary_numbers, kind=KIND)
+housekeeping.register("prefecture.purge_expired", purge_expired, kind=KIND)
+housekeeping.register("prefecture.purge_provision_records", purge_provision_records, kind=KIND)

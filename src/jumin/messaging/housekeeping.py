@@ -1,0 +1,74 @@
+"""Automatic deletions a node runs by itself, once a day, from its own worker (``jumin serve``).
+
+Some deletions are rules, not chores: the prefecture's temporary 個人番号 of a 国外転出者 must be gone
+within one year (system.md F21), the CS's 送付先情報 one business day after linkage (F15). They must not
+depend on someone remembering a cron entry, so the delivery worker that every running node already has
+runs them: each registered job once when the worker starts and then every ``period``. Apps register
+their jobs on import (their ``messages.py``), for the node kind that runs them. A failing job is
+logged and retried at the next period; it never stops message delivery. The jobs audit themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from jumin.messaging import conf
+
+logger = logging.getLogger("jumin.messaging")
+
+DAY_SECONDS = 24 * 60 * 60
+
+
+@dataclass(frozen=True)
+class Job:
+    """A registered deletion: a name for the log, the node kind that runs it and the function."""
+
+    name: str
+    kind: str
+    run: Callable[[], object]
+
+
+_jobs: dict[str, Job] = {}
+
+
+def register(name: str, run: Callable[[], object], *, kind: str) -> None:
+    """Register (or replace) a daily job for nodes of ``kind`` (municipality, prefecture, national)."""
+    _jobs[name] = Job(name=name, kind=kind, run=run)
+
+
+def unregister(name: str) -> None:
+    """Forget a job (tests register their own)."""
+    _jobs.pop(name, None)
+
+
+class Housekeeper:
+    """Runs the local node kind's jobs when due; one per worker process."""
+
+    def __init__(self, *, period: float = DAY_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
+        self.period = period
+        self.clock = clock
+        self._last_run: dict[str, float] = {}
+
+    def run_due(self) -> list[str]:
+        """Run every job of this node's kind not run within the period; returns the names run."""
+        kind = conf.local_node().ref.kind
+        ran = []
+        for job in list(_jobs.values()):
+            if job.kind != kind:
+                continue
+            last = self._last_run.get(job.name)
+            now = self.clock()
+            if last is not None and now - last < self.period:
+                continue
+            self._last_run[job.name] = now  # a failure waits a period too: no tight retry loop
+            try:
+                result = job.run()
+            except Exception:
+                logger.exception("housekeeping job %s failed; next try in %d s", job.name, self.period)
+                continue
+            logger.info("housekeeping job %s done: %s", job.name, result)
+            ran.append(job.name)
+        return ran
