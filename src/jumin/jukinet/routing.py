@@ -2,9 +2,11 @@
 
 Every node installs the three jukinet apps (their tables stay empty where unused), so a type such as
 ``jukinet.identity_update`` is handled by the prefecture app on a prefecture node and by the national
-app on the national node. ``jumin.messaging.handlers`` keeps one handler per type; this module keeps
-one per (type, node kind) and picks it from ``conf.local_node()`` when the message arrives, which
-also lets the in-process test federation (``jumin.messaging.testing``) switch nodes.
+app on the national node. Importing this module registers every type of ``common.schemas`` with
+``jumin.messaging.handlers`` (so any node can send it, validated the same way everywhere); the apps
+then name, per node kind, the function that applies a message (``handle``) or answers a query
+(``answer``). The handler is picked from ``conf.local_node()`` when the message arrives, which also
+lets the in-process test federation (``jumin.messaging.testing``) switch nodes.
 
 A message of a known type arriving at a node kind that does not handle it is refused for good
 (``HandlerRefused``): a misrouted 本人確認情報 must never be stored.
@@ -15,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from jumin.jukinet.common import schemas
 from jumin.messaging import conf, handlers
 from jumin.messaging.envelope import Envelope
 
-Validator = Callable[[dict[str, Any]], None]
 Apply = Callable[[Envelope], None]
 Answer = Callable[[Envelope], dict[str, Any]]
 
@@ -44,30 +46,27 @@ def _dispatch_query(envelope: Envelope) -> dict[str, Any]:
     return answer(envelope)
 
 
-def message(name: str, *, validate: Validator, kind: str | None = None, apply: Apply | None = None) -> None:
-    """Register an ordered message type; with ``kind`` and ``apply``, the handler of that node kind.
-
-    Call once per type without ``apply`` (or with it) from every app that sends or receives it; the
-    validator must be the same function each time (it lives in jukinet.common).
-    """
-    handlers.register(name, validate=validate, apply=_dispatch_message)
-    if apply is not None:
-        if kind is None:
-            raise ValueError("a handler needs the node kind that runs it")
-        _appliers[(name, kind)] = apply
+def _register_schemas() -> None:
+    for name, validate in schemas.MESSAGES.items():
+        handlers.register(name, validate=validate, apply=_dispatch_message)
+    for name, (validate, validate_answer) in schemas.QUERIES.items():
+        handlers.register_query(
+            name, validate=validate, validate_answer=validate_answer, answer=_dispatch_query
+        )
 
 
-def query(
-    name: str,
-    *,
-    validate: Validator,
-    validate_answer: Validator,
-    kind: str | None = None,
-    answer: Answer | None = None,
-) -> None:
-    """Register a synchronous query type; with ``kind`` and ``answer``, the answerer of that node kind."""
-    handlers.register_query(name, validate=validate, validate_answer=validate_answer, answer=_dispatch_query)
-    if answer is not None:
-        if kind is None:
-            raise ValueError("an answerer needs the node kind that runs it")
-        _answerers[(name, kind)] = answer
+def handle(name: str, *, kind: str, apply: Apply) -> None:
+    """Apply messages of type ``name`` with ``apply`` on nodes of ``kind``."""
+    if name not in schemas.MESSAGES:
+        raise ValueError(f"{name} is not a message type of jukinet.common.schemas")
+    _appliers[(name, kind)] = apply
+
+
+def answer(name: str, *, kind: str, answer: Answer) -> None:
+    """Answer queries of type ``name`` with ``answer`` on nodes of ``kind``."""
+    if name not in schemas.QUERIES:
+        raise ValueError(f"{name} is not a query type of jukinet.common.schemas")
+    _answerers[(name, kind)] = answer
+
+
+_register_schemas()

@@ -1,0 +1,40 @@
+"""Which validator checks each 住基ネット message and query: one table for every node kind.
+
+Sender and receiver must read a payload the same way, so the pairing lives here once instead of in
+each app's ``messages.py``; ``jumin.jukinet.routing`` registers every type from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from jumin.jukinet.common import catalogue, consistency, fuhyo, notice, queries, sending_address
+
+Validator = Callable[[dict[str, Any]], None]
+
+#: Ordered messages: type → payload validator.
+MESSAGES: dict[str, Validator] = {
+    catalogue.IDENTITY_UPDATE: notice.validate_notice_payload,
+    catalogue.IDENTITY_UPDATE_REJECTED: queries.validate_rejection,
+    catalogue.FUHYO_UPDATE: fuhyo.validate_fuhyo_payload,
+    catalogue.CARD_EVENT: queries.validate_card_event,
+    catalogue.SENDING_ADDRESS: sending_address.validate_sending_address_payload,
+    catalogue.SENDING_ADDRESS_RESULT: sending_address.validate_result_payload,
+}
+
+#: Synchronous queries: type → (question validator, answer validator).
+QUERIES: dict[str, tuple[Validator, Validator]] = {
+    catalogue.QUERY_IDENTITY: (queries.validate_identity_query, queries.validate_identity_answer),
+    catalogue.QUERY_VERIFY_CARD: (queries.validate_verify_card, queries.validate_verify_card_answer),
+    catalogue.QUERY_CARD_ISSUE: (queries.validate_card_issue, queries.validate_card_issue_answer),
+    catalogue.QUERY_RESIDENT_CODES: (queries.validate_resident_codes, queries.validate_resident_codes_answer),
+    catalogue.QUERY_INDIVIDUAL_NUMBER: (
+        queries.validate_individual_number_query,
+        queries.validate_individual_number_answer,
+    ),
+    catalogue.QUERY_CONSISTENCY: (
+        consistency.validate_consistency_payload,
+        consistency.validate_consistency_answer,
+    ),
+}
