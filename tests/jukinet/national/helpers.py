@@ -9,11 +9,10 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from jumin.domain.checkdigits import mynumber_check_digit
-from jumin.jukinet.common.notice import IdentityNotice
 from jumin.jukinet.common.queries import card_challenge, encode_b64url
 from jumin.jukinet.national.services.numbers import new_resident_code
 from jumin.messaging.envelope import Envelope, NodeRef, new_envelope
+from tests.jukinet.synthetic import identity_notice
 
 NATIONAL = NodeRef("national", "00")
 PREFECTURE = NodeRef("prefecture", "420000")
@@ -22,41 +21,9 @@ MUNICIPALITY = NodeRef("municipality", "422029")
 OTHER_MUNICIPALITY = NodeRef("municipality", "422011")
 
 
-def individual_number() -> str:
-    """A random, well-formed synthetic 個人番号."""
-    base = f"{secrets.randbelow(10**11):011d}"
-    return base + mynumber_check_digit(base)
-
-
 def notice(**changes: Any) -> dict[str, Any]:
-    """A valid synthetic IDENTITY_UPDATE payload; keyword arguments replace items."""
-    base = IdentityNotice(
-        resident_code=new_resident_code(),
-        name="試験　太郎",
-        name_gaiji_count=0,
-        name_kana="シケン　タロウ",
-        name_kana_seion="シケン タロウ",
-        birth_date="19800102",
-        sex="male",
-        municipality_code=MUNICIPALITY.code,
-        aza_code="",
-        address="長崎県試験市本町一丁目1番地",
-        address_gaiji_count=0,
-        individual_number=individual_number(),
-        change_reason="国内転入",
-        change_date="2026-01-05",
-        former_surname="",
-        former_surname_gaiji_count=0,
-        former_surname_kana="",
-        gaiji_flag=False,
-        operator_id="clerk01",
-        terminal_id="T001",
-        timestamp="2026-01-05T01:02:03Z",
-        update_seq=1,
-        removed=False,
-    ).as_payload()
-    base.update(changes)
-    return base
+    """A valid synthetic IDENTITY_UPDATE payload with a code this node issued; arguments replace items."""
+    return identity_notice(**{"resident_code": new_resident_code(), **changes})
 
 
 def envelope(

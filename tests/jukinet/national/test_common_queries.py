@@ -8,7 +8,8 @@ import pytest
 
 from jumin.domain.errors import DomainError
 from jumin.jukinet.common import queries
-from tests.jukinet.national.helpers import CardKey, individual_number, notice
+from tests.jukinet.national.helpers import CardKey, notice
+from tests.jukinet.synthetic import individual_number
 
 RESIDENT_CODE = notice()["resident_code"]
 

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import itertools
-import secrets
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jumin.domain.checkdigits import JuminhyoCodeRule, check_digit_for, mynumber_check_digit
 from jumin.jukinet.common.catalogue import FUHYO_UPDATE, IDENTITY_UPDATE
 from jumin.jukinet.common.fuhyo import FuhyoNotice
-from jumin.jukinet.common.notice import IdentityNotice
 from jumin.messaging import conf
 from jumin.messaging.envelope import NodeRef, new_envelope, sign_envelope
 from jumin.messaging.identity import add_peer, load_node, peer_entry
 from jumin.messaging.models import OutboxMessage
 from jumin.messaging.services import Receipt, receive
+from tests.jukinet.synthetic import identity_notice, resident_code
 
 PREFECTURE = NodeRef("prefecture", "420000")
 SASEBO = NodeRef("municipality", "422029")
@@ -25,50 +22,20 @@ NAGASAKI = NodeRef("municipality", "422011")
 CHIYODA = NodeRef("municipality", "131016")
 NATIONAL = NodeRef("national", "00")
 
-_serial = itertools.count(1)
-
-
-def resident_code() -> str:
-    """A fresh well-formed synthetic 住民票コード (federation check-digit rule)."""
-    base = f"9{secrets.randbelow(10**6):06d}{next(_serial):03d}"[:10]
-    return base + check_digit_for("juminhyo", base, juminhyo_rule=JuminhyoCodeRule.M11W27_CANDIDATE)
-
-
-def individual_number() -> str:
-    """A random, well-formed synthetic 個人番号."""
-    base = f"{secrets.randbelow(10**11):011d}"
-    return base + mynumber_check_digit(base)
-
 
 def notice(**changes: Any) -> dict[str, Any]:
-    """A valid synthetic IDENTITY_UPDATE payload from 佐世保市; keyword arguments replace items."""
-    base = IdentityNotice(
-        resident_code=resident_code(),
-        name="試験　花子",
-        name_gaiji_count=0,
-        name_kana="シケン　ハナコ",
-        name_kana_seion="シケン ハナコ",
-        birth_date="19900304",
-        sex="female",
-        municipality_code=SASEBO.code,
-        aza_code="",
-        address="長崎県佐世保市試験町一丁目1番地",
-        address_gaiji_count=0,
-        individual_number=individual_number(),
-        change_reason="出生",
-        change_date="2026-01-05",
-        former_surname="",
-        former_surname_gaiji_count=0,
-        former_surname_kana="",
-        gaiji_flag=False,
-        operator_id="clerk01",
-        terminal_id="T001",
-        timestamp="2026-01-05T01:02:03Z",
-        update_seq=1,
-        removed=False,
-    ).as_payload()
-    base.update(changes)
-    return base
+    """A valid synthetic IDENTITY_UPDATE payload from 佐世保市 (a birth); keyword arguments replace items."""
+    defaults = {
+        "name": "試験　花子",
+        "name_kana": "シケン　ハナコ",
+        "name_kana_seion": "シケン ハナコ",
+        "birth_date": "19900304",
+        "sex": "female",
+        "municipality_code": SASEBO.code,
+        "address": "長崎県佐世保市試験町一丁目1番地",
+        "change_reason": "出生",
+    }
+    return identity_notice(**{**defaults, **changes})
 
 
 def fuhyo(**changes: Any) -> dict[str, Any]:

@@ -18,10 +18,10 @@ from tests.jukinet.prefecture.helpers import (
     NATIONAL,
     SASEBO,
     PrefectureNode,
-    individual_number,
     notice,
     outbox,
 )
+from tests.jukinet.synthetic import individual_number
 
 pytestmark = pytest.mark.django_db
 
