@@ -7,7 +7,7 @@ from django.db import connection, transaction
 from jumin.messaging import services
 from jumin.messaging.delivery import deliver_due
 from jumin.messaging.envelope import decode_verified, token_digest
-from jumin.messaging.models import InboxMessage, OutboxMessage
+from jumin.messaging.models import InboxMessage, InboxStream, OutboxMessage
 from tests.messaging.conftest import PREFECTURE, TEST_TYPE, Applied, Federation
 
 VALUE = 987654321  # stands for a 個人番号 in a business payload
@@ -71,3 +71,56 @@ def test_a_token_stored_before_sealing_is_still_read_and_delivered(
     assert [value for *_, value in applied.rows] == [5]
     # Delivery updates the row without rewriting the token: it stays readable.
     assert services.signed_token(OutboxMessage.objects.get(pk=row.pk)) == signed
+
+
+def corrupt(model: type[OutboxMessage] | type[InboxMessage], pk: int) -> None:
+    """Make a stored token unreadable, as when the data key that sealed it is gone."""
+    stored = raw_token(model, pk)
+    broken = stored[:-8] + ("A" * 8 if not stored.endswith("A" * 8) else "B" * 8)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {model._meta.db_table} SET token = %s WHERE id = %s", [broken, pk])  # noqa: S608
+
+
+def test_an_unreadable_outbox_token_is_set_aside_and_the_next_message_still_leaves(
+    federation: Federation, applied: Applied
+) -> None:
+    lost, _ = enqueue(federation, value=1)
+    with transaction.atomic():
+        services.enqueue(
+            message_type=TEST_TYPE,
+            receiver=PREFECTURE,
+            subject="s2",
+            payload={"value": 2},
+            node=federation.municipality.node,
+        )
+    corrupt(OutboxMessage, lost.pk)
+
+    report = deliver_due(federation.municipality.node)
+
+    assert report.delivered == 1
+    assert [value for *_, value in applied.rows] == [2]
+    lost.refresh_from_db()
+    assert lost.status == OutboxMessage.Status.POISON
+    assert lost.last_error.startswith("unsealable")
+
+
+def test_an_unreadable_held_inbox_token_counts_as_a_failed_run_instead_of_failing_every_round(
+    federation: Federation, applied: Applied
+) -> None:
+    _, signed = enqueue(federation)
+    receipt = services.receive(
+        federation.prefecture.node, federation.municipality.node.ref, signed.encode("ascii")
+    )
+    assert receipt.status == "applied"
+    # Put the message back in line, held, with a token whose data key is gone; the retry round meets it.
+    inbox = InboxMessage.objects.get()
+    InboxMessage.objects.filter(pk=inbox.pk).update(status=InboxMessage.Status.HELD, applied_at=None)
+    InboxStream.objects.update(last_applied_seq=0)
+    corrupt(InboxMessage, inbox.pk)
+
+    services.retry_held(node=federation.prefecture.node)  # must not raise
+
+    inbox.refresh_from_db()
+    assert inbox.status == InboxMessage.Status.HELD
+    assert inbox.attempts == 1
+    assert inbox.last_error == "SealedSecretError"

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_events
+from jumin.crypto.sealed import SealedSecretError
 from jumin.messaging import conf
 from jumin.messaging.envelope import MAX_BATCH_BYTES, Reason
 from jumin.messaging.identity import LocalNode, Peer
@@ -233,12 +234,20 @@ def _due_rows(node: LocalNode, peer: Peer, now: datetime) -> list[OutboxMessage]
     return due
 
 
-def _chunks(rows: list[OutboxMessage]) -> Iterator[list[tuple[OutboxMessage, str]]]:
-    """The rows with their unsealed tokens, in order, cut so that each batch body stays under the limit."""
+def _chunks(rows: list[OutboxMessage], now: datetime) -> Iterator[list[tuple[OutboxMessage, str]]]:
+    """The rows with their unsealed tokens, in order, cut so that each batch body stays under the limit.
+
+    A token whose data key is gone can never be sent: it is set aside (audited) instead of stopping
+    delivery to every peer.
+    """
     chunk: list[tuple[OutboxMessage, str]] = []
     size = BATCH_OVERHEAD
     for row in rows:
-        token = signed_token(row)
+        try:
+            token = signed_token(row)
+        except SealedSecretError:
+            _refused(row, "unsealable", "the data key of the stored token is gone", now, permanent=True)
+            continue
         if chunk and size + len(token) + 3 > MAX_BATCH_BYTES:
             yield chunk
             chunk, size = [], BATCH_OVERHEAD
@@ -250,7 +259,7 @@ def _chunks(rows: list[OutboxMessage]) -> Iterator[list[tuple[OutboxMessage, str
 
 def _deliver_to(node: LocalNode, peer: Peer, now: datetime, report: DeliveryReport) -> None:
     context = client_context(node.files)
-    for chunk in _chunks(_due_rows(node, peer, now)):
+    for chunk in _chunks(_due_rows(node, peer, now), now):
         if not _send_batch(peer, chunk, context, now, report):
             return
 
@@ -265,7 +274,8 @@ def _send_batch(
     peer: Peer, chunk: list[tuple[OutboxMessage, str]], context: Any, now: datetime, report: DeliveryReport
 ) -> bool:
     """POST one batch and record every receipt in one transaction; False if the link is down."""
-    body = json.dumps({"tokens": [token for _, token in chunk]}).encode("ascii")
+    # Compact separators: _chunks counts 3 bytes per token (quotes and comma) against the size limit.
+    body = json.dumps({"tokens": [token for _, token in chunk]}, separators=(",", ":")).encode("ascii")
     try:
         response = post(
             peer, BATCH_PATH, body, context, max_response=MAX_BATCH_BYTES, content_type="application/json"

@@ -362,8 +362,10 @@ def answer_query(
                 code = too_large.code
                 signed = _sign_answer(node, envelope, {"ok": False, "error": too_large.as_dict()})
             _audit(AuditAction.NODE_QUERY_ANSWER, subject_id=envelope.id, reason=what, code=code)
-    except Exception:
-        logger.exception("query %s from %s: the answerer failed", envelope.type, peer.ref)
+    except Exception as error:  # the type only: a traceback may quote the personal data answered (C-54)
+        logger.error(
+            "query %s from %s: the answerer failed (%s)", envelope.type, peer.ref, type(error).__name__
+        )
         _audit(AuditAction.NODE_QUERY_ANSWER, subject_id=envelope.id, reason=what, code="answer_failed")
         return QueryReply(
             500, "application/json", _json_bytes({"status": "error", "reason": "answer_failed"})

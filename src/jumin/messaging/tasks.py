@@ -54,12 +54,13 @@ def run_worker(
 
     Each round also runs the node's daily automatic deletions when they are due (housekeeping).
     """
-    housekeeper = housekeeper or Housekeeper()
+    housekeeper = housekeeper or Housekeeper(kind=node.ref.kind if node else None)
     while not stop.is_set():
         try:
+            report = run_round(node)
+            # After the round, so a (re)starting worker delivers before it runs the daily jobs.
             close_old_connections()
             housekeeper.run_due()
-            report = run_round(node)
             if report.delivered or report.poisoned:
                 logger.info("delivered %d, set aside %d", report.delivered, report.poisoned)
         except Exception:
