@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from jumin.audit.selectors import verify_chain
 from jumin.messaging import node_app, services
 from jumin.messaging.delivery import BATCH_PATH, deliver_due
 from jumin.messaging.envelope import new_envelope, sign_envelope
+from jumin.messaging.identity import Peer
 from jumin.messaging.models import InboxMessage, OutboxMessage
 from jumin.messaging.tls import PeerResponse, client_context, post
 from tests.messaging.conftest import MUNICIPALITY, PREFECTURE, TEST_TYPE, Applied, Federation
@@ -249,3 +251,34 @@ def test_a_batch_answers_exactly_as_one_message_at_a_time(
     assert actions(c2) == [receive, apply]
     assert actions(d1) == [receive, apply]
     assert verify_chain().intact
+
+
+def test_a_batch_from_an_unlisted_node_is_refused_as_a_link_and_every_message_is_audited(
+    federation: Federation, applied: Applied, tmp_path: Path
+) -> None:
+    outsider = federation.outsider(tmp_path)
+    tokens = [
+        sign_envelope(
+            new_envelope(
+                type=TEST_TYPE,
+                sender=outsider.ref,
+                receiver=PREFECTURE,
+                subject="s1",
+                seq=seq,
+                payload={"value": seq},
+            ),
+            outsider.node.signing_key,
+        )
+        for seq in (1, 2, 3)
+    ]
+    response = post(
+        Peer(ref=PREFECTURE, url=federation.prefecture.url),
+        BATCH_PATH,
+        batch_body(tokens),
+        client_context(outsider.node.files),
+        content_type="application/json",
+    )
+    assert (response.status, response.body["reason"]) == (403, "unknown_peer")
+    assert applied.rows == []
+    refusals = AuditEntry.objects.filter(action="node:message:refuse", outcome_reason="unknown_peer")
+    assert refusals.count() == 3

@@ -141,8 +141,8 @@ def _batch(
         )
         return _json(start_response, receipt.http_status, receipt.as_dict())
     if peer is None or local.peer(peer) is None:
-        # One refusal for the whole batch, not one per message.
-        receipt = services.receive(local, peer, tokens[0])
-        return _json(start_response, receipt.http_status, receipt.as_dict())
+        # The link is refused as a whole (one answer), but every message of it is audited (C-47).
+        receipts = [services.receive(local, peer, token) for token in tokens]
+        return _json(start_response, receipts[0].http_status, receipts[0].as_dict())
     receipts = services.receive_batch(local, peer, tokens)
     return _json(start_response, 200, {"receipts": [receipt.as_dict() for receipt in receipts]})
