@@ -32,11 +32,11 @@ from jumin.messaging.identity import LocalNode, Peer
 from jumin.messaging.messages import RESEND_REQUEST
 from jumin.messaging.models import InboxMessage, InboxStream, OutboxMessage, PeerLink
 from jumin.messaging.services import (
-    SUBJECT_TYPE,
     audit_event,
     backoff,
     control_envelope,
     missing_seqs,
+    node_event,
     record_resend_request,
     signed_token,
 )
@@ -142,13 +142,7 @@ def _record_delivered(answered: list[tuple[OutboxMessage, str]], now: datetime) 
         by_receipt.setdefault(row.receipt, []).append(row.pk)
         reason = f"{row.type} to {row.receiver_kind}:{row.receiver_code} seq {row.seq}: {row.receipt}"
         events.append(
-            {
-                "actor": None,
-                "action": AuditAction.NODE_MESSAGE_DELIVER,
-                "subject_type": SUBJECT_TYPE,
-                "subject_id": str(row.message_id),
-                "reason": reason[:400],
-            }
+            node_event(AuditAction.NODE_MESSAGE_DELIVER, subject_id=str(row.message_id), reason=reason)
         )
     for receipt, pks in by_receipt.items():
         OutboxMessage.objects.filter(pk__in=pks).update(

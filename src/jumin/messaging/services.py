@@ -92,6 +92,28 @@ def backoff(attempt: int) -> timedelta:
     return timedelta(seconds=min(cap, base * 2 ** max(0, min(attempt - 1, 30))))
 
 
+def node_event(
+    action: AuditAction,
+    *,
+    subject_id: str,
+    reason: str,
+    outcome: Outcome = Outcome.DONE,
+    outcome_reason: str = "",
+    actor: Any | None = None,
+) -> dict[str, Any]:
+    """The fields of one audit entry about a message, a peer or a connection (``record_event(**…)``,
+    or a batch's buffer for ``record_events``)."""
+    return {
+        "actor": actor,
+        "action": action,
+        "subject_type": SUBJECT_TYPE,
+        "subject_id": subject_id,
+        "reason": reason[:400],
+        "outcome": outcome,
+        "outcome_reason": outcome_reason[:400],
+    }
+
+
 def audit_event(
     action: AuditAction,
     *,
@@ -103,13 +125,14 @@ def audit_event(
 ) -> None:
     """One audit entry about a message, a peer or a connection, with the node as the actor."""
     record_event(
-        actor=actor,
-        action=action,
-        subject_type=SUBJECT_TYPE,
-        subject_id=subject_id,
-        reason=reason[:400],
-        outcome=outcome,
-        outcome_reason=outcome_reason[:400],
+        **node_event(
+            action,
+            subject_id=subject_id,
+            reason=reason,
+            outcome=outcome,
+            outcome_reason=outcome_reason,
+            actor=actor,
+        )
     )
 
 
@@ -209,13 +232,7 @@ def enqueue(
 def refuse(peer: NodeRef | None, digest: str, error: EnvelopeRefused, message_id: str = "") -> Receipt:
     """Audit a refused message (its own transaction, so it survives) and answer with the reason."""
     with transaction.atomic():
-        audit_event(
-            AuditAction.NODE_MESSAGE_REFUSE,
-            subject_id=message_id or f"sha256:{digest[:48]}",
-            reason=f"from {peer or 'unidentified'}: {error.detail}",
-            outcome=Outcome.REFUSED,
-            outcome_reason=error.reason,
-        )
+        record_event(**_refusal_event(peer, digest, error, message_id))
     logger.warning("message refused from %s: %s", peer or "unidentified", error.reason)
     return Receipt(status="refused", message_id=message_id, reason=error.reason, detail=error.detail)
 
@@ -487,27 +504,19 @@ class _BatchReceiver:
 def _message_event(
     action: AuditAction, message_id: str, message_type: str, sender: NodeRef, seq: int
 ) -> dict[str, Any]:
-    return {
-        "actor": None,
-        "action": action,
-        "subject_type": SUBJECT_TYPE,
-        "subject_id": message_id,
-        "reason": f"{message_type} from {sender} seq {seq}"[:400],
-    }
+    return node_event(action, subject_id=message_id, reason=f"{message_type} from {sender} seq {seq}")
 
 
 def _refusal_event(
     peer: NodeRef | None, digest: str, error: EnvelopeRefused, message_id: str
 ) -> dict[str, Any]:
-    return {
-        "actor": None,
-        "action": AuditAction.NODE_MESSAGE_REFUSE,
-        "subject_type": SUBJECT_TYPE,
-        "subject_id": message_id or f"sha256:{digest[:48]}",
-        "reason": f"from {peer or 'unidentified'}: {error.detail}"[:400],
-        "outcome": Outcome.REFUSED,
-        "outcome_reason": error.reason[:400],
-    }
+    return node_event(
+        AuditAction.NODE_MESSAGE_REFUSE,
+        subject_id=message_id or f"sha256:{digest[:48]}",
+        reason=f"from {peer or 'unidentified'}: {error.detail}",
+        outcome=Outcome.REFUSED,
+        outcome_reason=error.reason,
+    )
 
 
 def _inbox_row(
@@ -674,15 +683,13 @@ def _handler_failed(
         row.status = InboxMessage.Status.POISON
         if save:
             row.save(update_fields=["attempts", "last_error", "status"])
-        event: dict[str, Any] = {
-            "actor": None,
-            "action": AuditAction.NODE_MESSAGE_QUARANTINE,
-            "subject_type": SUBJECT_TYPE,
-            "subject_id": str(row.message_id),
-            "reason": f"{row.type} from {row.sender_kind}:{row.sender_code} seq {row.seq}: handler failed",
-            "outcome": Outcome.REFUSED,
-            "outcome_reason": "handler_refused" if permanent else "handler_failed",
-        }
+        event = node_event(
+            AuditAction.NODE_MESSAGE_QUARANTINE,
+            subject_id=str(row.message_id),
+            reason=f"{row.type} from {row.sender_kind}:{row.sender_code} seq {row.seq}: handler failed",
+            outcome=Outcome.REFUSED,
+            outcome_reason="handler_refused" if permanent else "handler_failed",
+        )
         if audit is None:
             record_event(**event)
         else:
