@@ -11,6 +11,7 @@ import json
 import re
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -120,6 +121,37 @@ def _check_text_fields(fields: Mapping[str, object]) -> None:
             raise AuditFieldError(f"audit field {name} contains a NUL or separator character")
 
 
+@dataclass
+class _Chained:
+    """Entries linked into the chain: their insert rows, the checkpoints due among them, the new head."""
+
+    rows: list[list[Any]]
+    checkpoints: list[tuple[int, str, str]]  # (seq, entry hash, node)
+    last_hash: str
+    checkpoint_us: int
+
+
+def _chain(
+    entries: Sequence[dict[str, object]], first_seq: int, prev_hash: str, checkpoint_us: int, now_us: int
+) -> _Chained:
+    """Number, time and hash ``entries`` after ``prev_hash``; a checkpoint is due every N entries or
+    every M minutes since the last one. Shared by the single and the batched append."""
+    every_entries = conf.checkpoint_every_entries()
+    every_us = conf.checkpoint_every_minutes() * 60_000_000
+    rows: list[list[Any]] = []
+    checkpoints: list[tuple[int, str, str]] = []
+    for seq, fields in enumerate(entries, start=first_seq):
+        fields["seq"] = seq
+        fields["created_us"] = now_us
+        digest = chain_hash(prev_hash, canonical_text(fields))
+        rows.append([fields[name] for name in CHAINED_FIELDS] + [prev_hash, digest])
+        if seq % every_entries == 0 or now_us - checkpoint_us >= every_us:
+            checkpoint_us = now_us
+            checkpoints.append((seq, digest, str(fields["node"])))
+        prev_hash = digest
+    return _Chained(rows, checkpoints, prev_hash, checkpoint_us)
+
+
 def _append(fields: dict[str, object], result_subject_ids: Sequence[str] = ()) -> AuditEntry:
     """Advance the head, insert the entry, store the new hash; plain SQL, because P9 allows ≤ 1 ms in total.
 
@@ -146,16 +178,8 @@ def _append(fields: dict[str, object], result_subject_ids: Sequence[str] = ()) -
         )
         seq, last_hash, last_checkpoint_us = cursor.fetchone()
         now_us = _now_us()
-        fields["seq"] = int(seq)
-        fields["created_us"] = now_us
-        digest = chain_hash(last_hash, canonical_text(fields))
-        values: list[Any] = [fields[name] for name in CHAINED_FIELDS] + [last_hash, digest]
-        checkpoint_us = int(last_checkpoint_us) or now_us
-        due = seq % conf.checkpoint_every_entries() == 0 or (
-            now_us - checkpoint_us >= conf.checkpoint_every_minutes() * 60_000_000
-        )
-        if due:
-            checkpoint_us = now_us
+        chained = _chain([fields], int(seq), last_hash, int(last_checkpoint_us) or now_us, now_us)
+        values, digest, checkpoint_us = chained.rows[0], chained.last_hash, chained.checkpoint_us
         if connection.vendor == "postgresql":
             cursor.execute(
                 f"WITH entry AS ({insert}) {set_head} RETURNING (SELECT id FROM entry)",  # noqa: S608
@@ -174,8 +198,8 @@ def _append(fields: dict[str, object], result_subject_ids: Sequence[str] = ()) -
                 AuditResultSubject(entry=entry, position=i, subject_id=subject_id)
                 for i, subject_id in enumerate(result_subject_ids)
             )
-        if due:
-            _write_checkpoint(seq=int(seq), entry_hash=digest, created_us=now_us, node=str(fields["node"]))
+        for cp_seq, cp_hash, node in chained.checkpoints:
+            _write_checkpoint(seq=cp_seq, entry_hash=cp_hash, created_us=now_us, node=node)
     return entry
 
 
@@ -194,8 +218,6 @@ def _append_many(entries: Sequence[dict[str, object]]) -> None:
     entry_table = AuditEntry._meta.db_table
     columns = ", ".join(ENTRY_INSERT_COLUMNS)
     marks = ", ".join(["%s"] * len(ENTRY_INSERT_COLUMNS))
-    every_entries = conf.checkpoint_every_entries()
-    every_us = conf.checkpoint_every_minutes() * 60_000_000
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {head_table} SET last_seq = last_seq + %s WHERE id = 1 "  # noqa: S608 (no input)
@@ -204,24 +226,14 @@ def _append_many(entries: Sequence[dict[str, object]]) -> None:
         )
         last_seq, prev_hash, last_checkpoint_us = cursor.fetchone()
         now_us = _now_us()
-        checkpoint_us = int(last_checkpoint_us) or now_us
-        rows: list[list[Any]] = []
-        checkpoints: list[tuple[int, str, str]] = []
-        for seq, fields in enumerate(entries, start=int(last_seq) - len(entries) + 1):
-            fields["seq"] = seq
-            fields["created_us"] = now_us
-            digest = chain_hash(prev_hash, canonical_text(fields))
-            rows.append([fields[name] for name in CHAINED_FIELDS] + [prev_hash, digest])
-            if seq % every_entries == 0 or now_us - checkpoint_us >= every_us:
-                checkpoint_us = now_us
-                checkpoints.append((seq, digest, str(fields["node"])))
-            prev_hash = digest
-        cursor.executemany(f"INSERT INTO {entry_table} ({columns}) VALUES ({marks})", rows)  # noqa: S608
+        first = int(last_seq) - len(entries) + 1
+        chained = _chain(entries, first, prev_hash, int(last_checkpoint_us) or now_us, now_us)
+        cursor.executemany(f"INSERT INTO {entry_table} ({columns}) VALUES ({marks})", chained.rows)  # noqa: S608
         cursor.execute(
             f"UPDATE {head_table} SET last_hash = %s, last_checkpoint_us = %s WHERE id = 1",  # noqa: S608
-            [prev_hash, checkpoint_us],
+            [chained.last_hash, chained.checkpoint_us],
         )
-        for seq, digest, node in checkpoints:
+        for seq, digest, node in chained.checkpoints:
             _write_checkpoint(seq=seq, entry_hash=digest, created_us=now_us, node=node)
 
 
