@@ -418,19 +418,11 @@ class _BatchReceiver:
 
     def store_and_apply(self, envelope: Envelope, token: bytes, digest: str) -> Receipt:
         """``_store_and_apply`` on the batch's state: same checks, same order, same receipts."""
-        known = self.seen.get(envelope.id)
-        if known is not None:
-            if known != digest:
-                raise EnvelopeRefused(Reason.REPLAY, "同じIDで内容の異なるメッセージです。")
-            return Receipt(status="duplicate", message_id=envelope.id)
+        duplicate = _duplicate_of(envelope, digest, self.seen.get(envelope.id))
+        if duplicate is not None:
+            return duplicate
         stream = self.streams[envelope.subject]
-        last = stream.row.last_applied_seq
-        if envelope.seq <= last:
-            raise EnvelopeRefused(Reason.REPLAY, "適用済みの更新順番号です。")
-        if envelope.seq in stream.held:
-            raise EnvelopeRefused(Reason.REPLAY, "同じ更新順番号の別メッセージを受信済みです。")
-        if envelope.seq > last + self.hold_window:
-            raise EnvelopeRefused(Reason.ORDERING, "更新順番号が先に進みすぎています。後で再送してください。")
+        _check_turn(envelope.seq, stream.row.last_applied_seq, envelope.seq in stream.held, self.hold_window)
         row = _inbox_row(envelope, token, digest, self.now, InboxMessage.Status.HELD, save=False)
         self.new_rows.append(row)
         self.seen[envelope.id] = digest
@@ -543,13 +535,28 @@ def _inbox_row(
     return row
 
 
-def _duplicate(envelope: Envelope, digest: str) -> Receipt | None:
-    known = InboxMessage.objects.filter(message_id=envelope.id).values_list("token_digest", flat=True).first()
+def _duplicate_of(envelope: Envelope, digest: str, known: str | None) -> Receipt | None:
+    """``duplicate`` when the id was received with the same bytes (``known`` digest); refused if different."""
     if known is None:
         return None
     if known != digest:
         raise EnvelopeRefused(Reason.REPLAY, "同じIDで内容の異なるメッセージです。")
     return Receipt(status="duplicate", message_id=envelope.id)
+
+
+def _duplicate(envelope: Envelope, digest: str) -> Receipt | None:
+    known = InboxMessage.objects.filter(message_id=envelope.id).values_list("token_digest", flat=True).first()
+    return _duplicate_of(envelope, digest, known)
+
+
+def _check_turn(seq: int, last_applied: int, seq_taken: bool, hold_window: int) -> None:
+    """Refuse a 更新順番号 already applied or taken, or too far ahead to hold (single and batch paths)."""
+    if seq <= last_applied:
+        raise EnvelopeRefused(Reason.REPLAY, "適用済みの更新順番号です。")
+    if seq_taken:
+        raise EnvelopeRefused(Reason.REPLAY, "同じ更新順番号の別メッセージを受信済みです。")
+    if seq > last_applied + hold_window:
+        raise EnvelopeRefused(Reason.ORDERING, "更新順番号が先に進みすぎています。後で再送してください。")
 
 
 def _lock_stream(receiver: NodeRef, sender: NodeRef, subject: str) -> InboxStream:
@@ -586,12 +593,8 @@ def _store_and_apply(envelope: Envelope, token: bytes, digest: str, now: datetim
     if duplicate is not None:
         return duplicate
     stream = _lock_stream(envelope.receiver, envelope.sender, envelope.subject)
-    if envelope.seq <= stream.last_applied_seq:
-        raise EnvelopeRefused(Reason.REPLAY, "適用済みの更新順番号です。")
-    if _stream_rows(stream).filter(seq=envelope.seq).exists():
-        raise EnvelopeRefused(Reason.REPLAY, "同じ更新順番号の別メッセージを受信済みです。")
-    if envelope.seq > stream.last_applied_seq + conf.hold_window():
-        raise EnvelopeRefused(Reason.ORDERING, "更新順番号が先に進みすぎています。後で再送してください。")
+    taken = envelope.seq > stream.last_applied_seq and _stream_rows(stream).filter(seq=envelope.seq).exists()
+    _check_turn(envelope.seq, stream.last_applied_seq, taken, conf.hold_window())
     row = _inbox_row(envelope, token, digest, now, InboxMessage.Status.HELD)
     audit_event(
         AuditAction.NODE_MESSAGE_RECEIVE,
