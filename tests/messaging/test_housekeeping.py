@@ -80,7 +80,8 @@ def test_a_failing_job_is_logged_waits_a_period_and_never_stops_the_others(
     assert runs == ["municipality", "municipality"]
 
 
-def test_the_delivery_worker_runs_the_housekeeping(nodes: TestFederation, runs: list[str]) -> None:
+def run_the_worker_until_it_has_housekept(nodes: TestFederation) -> None:
+    """Run the municipality node's worker until its housekeeper has run once (at most 30 s)."""
     stop = threading.Event()
 
     class StopAfterOne(Housekeeper):
@@ -89,9 +90,37 @@ def test_the_delivery_worker_runs_the_housekeeping(nodes: TestFederation, runs: 
             stop.set()
             return ran
 
-    with nodes.acting_as(NodeRef("municipality", "422029")):
-        tasks.run_worker(stop, interval=0.01, housekeeper=StopAfterOne())
+    watchdog = threading.Timer(30, stop.set)  # a regression fails the test instead of hanging the suite
+    watchdog.start()
+    try:
+        with nodes.acting_as(NodeRef("municipality", "422029")):
+            tasks.run_worker(stop, interval=0.01, housekeeper=StopAfterOne())
+    finally:
+        watchdog.cancel()
+
+
+def test_the_delivery_worker_runs_the_housekeeping(
+    nodes: TestFederation, runs: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The worker closes stale connections between rounds; inside the test's transaction that would
+    # close the test's own PostgreSQL connection, so here it is a no-op.
+    monkeypatch.setattr(tasks, "close_old_connections", lambda: None)
+    run_the_worker_until_it_has_housekept(nodes)
     assert runs == ["municipality"]
+
+
+def test_a_failing_round_does_not_hold_back_the_housekeeping(
+    nodes: TestFederation, runs: list[str], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken_round(node: object = None) -> None:
+        raise RuntimeError("peer down: 住民 山田太郎")
+
+    monkeypatch.setattr(tasks, "run_round", broken_round)
+    monkeypatch.setattr(tasks, "close_old_connections", lambda: None)
+    run_the_worker_until_it_has_housekept(nodes)
+    assert runs == ["municipality"]
+    assert "delivery round failed (RuntimeError)" in caplog.text
+    assert "山田" not in caplog.text  # the error's text may quote personal data (C-54)
 
 
 def test_every_retention_rule_of_the_jukinet_apps_is_registered() -> None:
