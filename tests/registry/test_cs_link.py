@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from jumin.accounts.models import User
 from jumin.accounts.permissions import Permission
+from jumin.audit.models import AuditEntry
+from jumin.cli.federation import _load_cs_file
 from jumin.domain.resident import ChangeReason
 from jumin.jukinet.cs.models import (
     CsIdentity,
@@ -27,7 +29,7 @@ from jumin.messaging.envelope import NodeRef
 from jumin.messaging.models import OutboxMessage
 from jumin.messaging.testing import TestFederation
 from jumin.population import write_population
-from jumin.registry import numbering
+from jumin.registry import cs_link, numbering
 from jumin.registry.cs_link import birth_date_code, cs_reason, load_all
 from jumin.registry.importer import import_population
 from jumin.registry.models import JuminhyoCodePool, ResidentSnapshot
@@ -199,7 +201,29 @@ def test_the_initial_load_builds_the_cs_file_without_notices(
     assert (taken, unlinked) == (3, 0)
     assert PendingNotice.objects.count() == before
     for atena in family.atena_numbers:
-        assert cs_row(atena).update_seq == 2  # the load appended a version; nothing was overwritten
+        assert cs_row(atena).update_seq == 1  # already this snapshot at the CS: no new version
+    assert CsIdentityVersion.objects.count() == 3
+    entry = AuditEntry.objects.get(action="cs:identity:load")
+    assert (entry.purpose, entry.result_count) == ("registry_batch", 0)
+    assert "unchanged 3" in entry.reason
+
+
+def test_a_second_load_writes_only_the_people_whose_record_changed_with_one_audit_entry_per_batch(
+    family: DraftRecorded, make_clerk: Callable[..., User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batch = make_clerk("batch01", Permission.RESIDENT_BATCH_RUN)
+    first, *others = family.atena_numbers
+    # The CS holds another 依頼管理番号 for the first person (e.g. written before a registry change).
+    CsIdentityVersion.objects.filter(resident_code=current(first).juminhyo_code).update(request_number="x-0")
+    monkeypatch.setattr(cs_link, "LOAD_BATCH", 2)
+    taken, unlinked = load_all(actor=batch, purpose="registry_batch", notify=False)
+    assert (taken, unlinked) == (3, 0)
+    assert cs_row(first).update_seq == 2  # a record the CS holds from elsewhere is taken again
+    assert [cs_row(atena).update_seq for atena in others] == [1] * len(others)
+    entries = AuditEntry.objects.filter(action="cs:identity:load").order_by("pk")
+    assert [entry.result_count for entry in entries] == [1, 0]  # one entry per batch of two, with counts
+    assert all(entry.purpose == "registry_batch" for entry in entries)
+    assert entries[0].reason.startswith("batch 1 loaded 1 unchanged 1")
 
 
 def test_fetch_resident_codes_fills_the_pool_through_the_cs(
@@ -248,3 +272,22 @@ def test_the_initial_load_announces_new_people_as_初期登録_and_reaches_the_n
     assert reasons == {"初期登録"}
     assert PrefectureRecord.objects.count() == current
     assert NationalRecord.objects.count() == current
+
+
+def test_the_demo_node_set_up_loads_the_cs_file_only_while_it_holds_nobody(
+    clerk: User, reviewer: User, code_pool: list[str], make_clerk: Callable[..., User]
+) -> None:
+    make_clerk("batch", Permission.RESIDENT_BATCH_RUN)
+    draft = record_move_in(actor=clerk, purpose=PURPOSE, move_in=family_move_in())
+    commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
+    versions = CsIdentityVersion.objects.count()
+    CsIdentityVersion.objects.update(request_number="x-0")  # a load would now take everyone again
+    _load_cs_file()  # a restart: the CS file already follows every commit
+    assert CsIdentityVersion.objects.count() == versions
+    assert not AuditEntry.objects.filter(action="cs:identity:load").exists()
+    PendingNotice.objects.all().delete()
+    CsIdentity.objects.all().delete()
+    CsIdentityVersion.objects.all().delete()
+    _load_cs_file()  # the first start: the initial load
+    assert CsIdentity.objects.count() == 3
+    assert AuditEntry.objects.filter(action="cs:identity:load").count() == 1

@@ -25,6 +25,7 @@ from jumin.jukinet.cs.models import CsIdentity, SendingAddressSend, UnlinkedUpda
 from jumin.jukinet.prefecture.models import IdentityRecord
 from jumin.messaging.envelope import NodeRef
 from jumin.messaging.testing import TestFederation
+from jumin.registry import number_renewal
 from jumin.registry.models import Change, ChangeState, JuminhyoCodePool, ResidentSnapshot
 from jumin.registry.numbering import load_code_pool
 from jumin.registry.services import DraftRecorded, commit_change, record_move_in
@@ -267,7 +268,7 @@ def test_a_correction_needs_its_grounds(clerk: User, head: str) -> None:
 def numbered(federation: TestFederation, number_clerk: User, reviewer: User) -> tuple[str, TestFederation]:
     """The head of a household moved in with a 個人番号, whose 住民票コード the national node issued."""
     with federation.acting_as(SASEBO):
-        load_code_pool(relays.fetch_resident_codes(10, actor=number_clerk))
+        load_code_pool(relays.fetch_resident_codes(10, actor=number_clerk, purpose="registry_batch"))
         draft = record_move_in(
             actor=number_clerk,
             purpose=PURPOSE,
@@ -401,6 +402,52 @@ def test_an_unreachable_national_node_refuses_the_commit_and_changes_nothing(
     with federation.acting_as(SASEBO):
         commit_change(actor=number_reviewer, purpose=PURPOSE, change_id=draft.change_id)
     assert current(atena).get_individual_number() != FIRST_NUMBER
+
+
+def test_a_draft_discarded_during_the_commit_asks_the_national_node_for_nothing(
+    numbered: tuple[str, TestFederation],
+    number_clerk: User,
+    number_reviewer: User,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    atena, federation = numbered
+    with federation.acting_as(SASEBO):
+        draft = record_individual_number_change(
+            actor=number_clerk, purpose=PURPOSE, request=request(atena, grounds=GROUNDS)
+        )
+    authorize_commit = number_renewal.authorize_commit
+
+    def discarded_meanwhile(change: Change, **kwargs: Any) -> None:
+        authorize_commit(change, **kwargs)
+        # Another clerk discards the draft after the first state check, before the commit locks it.
+        Change.objects.filter(pk=change.pk).update(state=ChangeState.DISCARDED)
+
+    monkeypatch.setattr(number_renewal, "authorize_commit", discarded_meanwhile)
+    with federation.acting_as(SASEBO), pytest.raises(DomainError) as refused:
+        commit_change(actor=number_reviewer, purpose=PURPOSE, change_id=draft.change_id)
+    assert refused.value.code == "registry.draft_already_processed"
+    assert not AuditEntry.objects.filter(action="cs:individual_number:request", reason="change").exists()
+    assert current(atena).get_individual_number() == FIRST_NUMBER
+
+
+def test_a_stale_number_change_draft_is_refused_before_the_node_issues_a_number(
+    numbered: tuple[str, TestFederation], number_clerk: User, number_reviewer: User
+) -> None:
+    atena, federation = numbered
+    with federation.acting_as(SASEBO):
+        draft = record_individual_number_change(
+            actor=number_clerk, purpose=PURPOSE, request=request(atena, grounds=GROUNDS)
+        )
+    # Another change of the same person is committed meanwhile (its row becomes the current one).
+    later = ResidentSnapshot.objects.get(change_id=draft.change_id)
+    ResidentSnapshot.objects.filter(pk=current(atena).pk).update(
+        history_no=(later.based_on_history_no or 0) + 1
+    )
+    with federation.acting_as(SASEBO), pytest.raises(DomainError) as refused:
+        commit_change(actor=number_reviewer, purpose=PURPOSE, change_id=draft.change_id)
+    assert refused.value.code == "registry.stale_draft"
+    assert not AuditEntry.objects.filter(action="cs:individual_number:request", reason="change").exists()
+    assert Change.objects.get(pk=draft.change_id).state == ChangeState.DRAFT
 
 
 def test_the_prefecture_accepts_the_code_change_under_the_new_code(

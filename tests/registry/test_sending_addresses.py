@@ -12,9 +12,10 @@ from jumin.domain.errors import DomainError
 from jumin.domain.resident import ChangeReason, ResidentStatus
 from jumin.jukinet.common.sending_address import PRINT_CHANGED_NUMBER, PRINT_NEW_NUMBER
 from jumin.jukinet.cs.models import SendingAddressRecord, SendingAddressState, UnlinkedUpdate
+from jumin.registry import sending_addresses
 from jumin.registry.cs_link import birth_date_code
 from jumin.registry.models import Change, ResidentSnapshot
-from jumin.registry.sending_addresses import MailTo, needs_notice, produce_for
+from jumin.registry.sending_addresses import MailTo, Place, needs_notice, produce_for
 from jumin.registry.services import DraftRecorded, commit_change, record_move_in
 from jumin.registry.workflows.birth import record_birth
 from tests.jukinet.cs.factories import individual_number
@@ -134,3 +135,28 @@ def test_a_first_registration_from_abroad_sends_only_for_numbers_new_to_the_regi
 
 def first_change(draft: DraftRecorded) -> Change:
     return Change.objects.get(pk=draft.change_id)
+
+
+def test_produce_many_reads_the_offices_once_and_lists_a_refused_person_as_unlinked(
+    family: DraftRecorded, clerk: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second, third = (numbered(atena, 9100 + n) for n, atena in enumerate(family.atena_numbers))
+    third.set_individual_number(None)  # in memory only: no number yet, so refused
+    lookups: list[str] = []
+    real_offices = sending_addresses.offices
+
+    def counted(code: str) -> tuple[str, Place, Place, Place]:
+        lookups.append(code)
+        return real_offices(code)
+
+    monkeypatch.setattr(sending_addresses, "offices", counted)
+    stored = sending_addresses.produce_many([first, second, third], reason="出生", actor=clerk)
+    assert stored == 2
+    assert len(lookups) == 1  # once for the batch, not once per person
+    assert SendingAddressRecord.objects.count() == 2
+    assert {record.items["batch_count"] for record in SendingAddressRecord.objects.all()} == {3}
+    unlinked = UnlinkedUpdate.objects.get()
+    assert (unlinked.request_number, unlinked.reason_code) == (
+        f"{third.resident.atena_number}-{third.history_no}",
+        "registry.sending_address_no_number",
+    )

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 
 from jumin.accounts import clock, messages
 from jumin.accounts.authorization import authorize, granted_permissions, has_permission
 from jumin.accounts.context import audit_context
-from jumin.accounts.errors import refuse
+from jumin.accounts.errors import RuleRefused, refuse
 from jumin.accounts.models import (
     ApprovalDecision,
     ApprovalRequest,
@@ -260,6 +260,25 @@ def consume_approval(*, approval_id: int) -> bool:
     return updated == 1
 
 
+def check_media_output(*, actor: Any, approval_id: int, medium_id: str, count: int) -> ApprovalRequest:
+    """The approval, if an output of ``count`` persons to ``medium_id`` may be recorded under it now.
+
+    Side-effect free: nothing is written, audited or used up. Raises RuleRefused (not audited: the
+    caller records the refusal under its own action) when the approval is not the actor's approved,
+    unused media-output approval, names another medium or one that is inactive or unencrypted, or
+    allows fewer persons (C-27, C-28). ``record_media_output`` applies the same check.
+    """
+    approval = approved_request(actor=actor, approval_id=approval_id, kind=ApprovalRequest.Kind.MEDIA_OUTPUT)
+    if approval is None:
+        raise RuleRefused(messages.APPROVAL_NOT_USABLE, reason_code="approval_unusable")
+    medium = approval.medium
+    if medium is None or medium.medium_id != medium_id or not medium.is_active or not medium.encrypted:
+        raise RuleRefused(messages.MEDIUM_INVALID, reason_code="medium_invalid")
+    if count < 0 or count > approval.max_count:
+        raise RuleRefused(messages.APPROVAL_COUNT_EXCEEDED, reason_code="approval_count_exceeded")
+    return approval
+
+
 def record_media_output(
     *,
     actor: Any,
@@ -280,32 +299,19 @@ def record_media_output(
     authorize(
         actor=actor, permission=Permission.OUTPUT_BULK_REQUEST, action=action, purpose=purpose, **subject
     )
-    approval = approved_request(actor=actor, approval_id=approval_id, kind=ApprovalRequest.Kind.MEDIA_OUTPUT)
-    if approval is None:
+    try:
+        approval = check_media_output(
+            actor=actor, approval_id=approval_id, medium_id=medium_id, count=record_count
+        )
+    except RuleRefused as unusable:
         raise refuse(
             actor=actor,
             action=action,
-            reason_code="approval_unusable",
-            message=messages.APPROVAL_NOT_USABLE,
+            reason_code=unusable.reason_code,
+            message=unusable.message,
             **subject,
-        )
-    medium = approval.medium
-    if medium is None or medium.medium_id != medium_id or not medium.is_active or not medium.encrypted:
-        raise refuse(
-            actor=actor,
-            action=action,
-            reason_code="medium_invalid",
-            message=messages.MEDIUM_INVALID,
-            **subject,
-        )
-    if record_count < 0 or record_count > approval.max_count:
-        raise refuse(
-            actor=actor,
-            action=action,
-            reason_code="approval_count_exceeded",
-            message=messages.APPROVAL_COUNT_EXCEEDED,
-            **subject,
-        )
+        ) from None
+    medium = cast("RegisteredMedium", approval.medium)  # not None: checked by check_media_output
     digest = file_sha256.strip().lower()
     if not SHA256_HEX.fullmatch(digest):
         raise refuse(

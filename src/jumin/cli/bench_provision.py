@@ -1,7 +1,8 @@
 """P10 of performance.md: 一括提供 of a 100,000-row condition list in at most 60 s (2 cores).
 
 ``bench_bulk_provision`` builds N synthetic prefecture records in bulk, a condition file of N rows
-(mixed search kinds, some not found, some bad rows) and runs the bulk provision service end to end.
+(mixed search kinds, 4情報 with and without a birth date, some not found, some bad rows) and runs the
+bulk provision service end to end.
 Only the human approval is outside the measurement: it is taken beforehand through the real approvals
 service (two stages, registered medium). Needs a configured Django with a migrated database.
 """
@@ -84,7 +85,8 @@ def _basis() -> LegalBasis:
 
 
 def condition_rows(serials: list[int], missing_from: int) -> list[list[str]]:
-    """Mixed rows: 住民票コード, 個人番号, 4情報; every 20th not found, every 25th malformed."""
+    """Mixed rows: 住民票コード, 個人番号, 4情報 (half of them name, sex and address without a birth
+    date); every 20th not found, every 25th malformed."""
     rows = []
     for number, serial in enumerate(serials, start=1):
         if number % 25 == 0:
@@ -96,6 +98,10 @@ def condition_rows(serials: list[int], missing_from: int) -> list[list[str]]:
             rows.append([str(number), "1", p.resident_code, "", "", "", "", "", ""])
         elif kind == 1:
             rows.append([str(number), "2", "", p.individual_number, "", "", "", "", ""])
+        elif number % 6 == 5:  # 4情報 without a birth date: grouped by the name key, one IN query
+            rows.append(
+                [str(number), "3", "", "", p.name, "", "", "女" if p.sex == "female" else "男", p.address]
+            )
         else:
             rows.append(
                 [str(number), "3", "", "", p.name, "", p.birth_date, "女" if p.sex == "female" else "男", ""]

@@ -30,7 +30,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jumin.messaging.envelope import NodeRef
-from jumin.messaging.identity import add_peer, create_ca, init_node, load_node, peer_entry
+from jumin.messaging.identity import (
+    add_peer,
+    create_ca,
+    ensure_consistency_key,
+    init_node,
+    install_consistency_key,
+    load_node,
+    peer_entry,
+)
 from jumin.settings.env import BASE_DIR_DEFAULT
 
 if TYPE_CHECKING:
@@ -138,13 +146,20 @@ def peers_of(
 def prepare_identities(
     root: Path, members: Sequence[FederationNode], links: Sequence[tuple[str, str]] = LINKS
 ) -> None:
-    """The federation CA and each node's keys (created once), then peers.json with the current ports."""
+    """The federation CA and each node's keys (created once), then peers.json with the current ports.
+
+    A demo from before the 整合性確認 key gets it now: created in the CA directory and copied to each
+    node (digests stored before then must be rebuilt, docs/operations.md).
+    """
     ca = root / "federation-ca"
     if not (ca / "ca-cert.pem").exists():
         create_ca(ca, name="Jumin demo federation CA")
+    ensure_consistency_key(ca)
     for member in members:
         if not (member.node_dir(root) / "node.json").exists():
             init_node(member.node_dir(root), member.ref, ca_dir=ca, hosts=[HOST])
+        else:
+            install_consistency_key(ca, member.node_dir(root))
     identities = {str(m.ref): load_node(m.node_dir(root)) for m in members}
     for member in members:
         for peer in peers_of(member, members, links):
@@ -406,15 +421,19 @@ BATCH_OPERATOR = ("batch", "バッチ 運用", "DEMO-B01", "registry_batch")
 
 
 def _load_cs_file() -> None:
-    """Build the CS file from the registry and queue its notices to 長崎県 (the 初期ロード).
+    """Build the CS file from the registry and queue its notices to 長崎県 (the 初期ロード), once.
 
-    Records already in the CS file and unchanged send nothing, so a restart queues nothing new; the
-    running ``jumin serve`` then carries the notices on to the prefecture and the national node.
+    Only while the CS file holds nobody: on a later start the CS file already follows every commit
+    (``cs_link.forward_committed``), so a restart loads and queues nothing; the running
+    ``jumin serve`` carries the first load's notices on to the prefecture and the national node.
     """
     from jumin.accounts.models import User
     from jumin.cli.demo_staff import provision_staff
+    from jumin.jukinet.cs.services import identity_count
     from jumin.registry.cs_link import load_all
 
+    if identity_count():
+        return
     username, name, number, duty = BATCH_OPERATOR
     operator = User.objects.filter(username=username).first()
     if operator is None:

@@ -19,7 +19,15 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from jumin.domain.errors import DomainError
 from jumin.messaging.envelope import EnvelopeRefused, NodeRef
-from jumin.messaging.identity import IdentityError, add_peer, create_ca, init_node, load_node, peer_entry
+from jumin.messaging.identity import (
+    IdentityError,
+    add_peer,
+    create_ca,
+    ensure_consistency_key,
+    init_node,
+    load_node,
+    peer_entry,
+)
 
 
 def _default_node_dir() -> Path:
@@ -30,13 +38,25 @@ def _default_node_dir() -> Path:
 
 
 def cmd_ca(args: argparse.Namespace) -> int:
-    """Create a private federation CA (demo and tests)."""
+    """Create a private federation CA and the federation's 整合性確認 key (demo and tests)."""
     try:
         create_ca(Path(args.dir), name=args.name)
     except IdentityError as error:
         print(f"NG: {error}", file=sys.stderr)
         return 1
     print(f"OK {Path(args.dir) / 'ca-cert.pem'}")
+    print(f"整合性確認鍵: {Path(args.dir) / 'consistency-key'}（全ノードに同じものを置きます）")
+    return 0
+
+
+def cmd_consistency_key(args: argparse.Namespace) -> int:
+    """Create the federation's 整合性確認 key in a CA directory made before the key existed."""
+    try:
+        path = ensure_consistency_key(Path(args.dir))
+    except IdentityError as error:
+        print(f"NG: {error}", file=sys.stderr)
+        return 1
+    print(f"OK {path}")
     return 0
 
 
@@ -61,7 +81,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     if not args.ca:
         print(
             f"証明書署名要求: {files.tls_csr}"
-            "（連合のCAに発行を依頼し、tls-cert.pem と ca-cert.pem を置いてください）"
+            "（連合のCAに発行を依頼し、tls-cert.pem と ca-cert.pem、整合性確認鍵 consistency-key（0600）を"
+            "置いてください）"
         )
     return 0
 
@@ -233,6 +254,11 @@ def add_parsers(sub: Any) -> None:
     ca.add_argument("dir")
     ca.add_argument("--name", default="Jumin demo federation CA")
     ca.set_defaults(func=cmd_ca)
+    key = node.add_parser(
+        "consistency-key", help="create the federation's 整合性確認 key in a CA directory that lacks one"
+    )
+    key.add_argument("dir")
+    key.set_defaults(func=cmd_consistency_key)
     init = node.add_parser("init", help="create this node's signing key, TLS key and certificate")
     init.add_argument("--kind", choices=("municipality", "prefecture", "national"), default=None)
     init.add_argument("--code", default=None, help="全国地方公共団体コード (default: JUMIN_NODE_CODE)")

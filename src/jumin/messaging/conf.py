@@ -16,7 +16,7 @@ from pathlib import Path
 from django.conf import settings
 
 from jumin.messaging.envelope import NodeRef
-from jumin.messaging.identity import LocalNode, create_ca, init_node, load_node
+from jumin.messaging.identity import LocalNode, create_ca, ensure_consistency_key, init_node, load_node
 
 _lock = threading.Lock()
 _cache: dict[tuple[str, int], LocalNode] = {}
@@ -106,15 +106,17 @@ def local_node() -> LocalNode:
     """This node's identity and peers, re-read when peers.json changes.
 
     In demo and test mode a missing node directory is created on first use with a private CA of its
-    own (like the audit and 個人番号 keys); outside demo mode it must exist (`jumin node init`).
-    Inside ``acting_as(node)`` it is that node instead.
+    own (like the audit and 個人番号 keys), and a demo node from before the 整合性確認 key gets one of
+    its own; outside demo mode the directory, its 整合性確認 key included, must exist (`jumin node
+    init`, IdentityError otherwise). Inside ``acting_as(node)`` it is that node instead.
     """
     override = _acting_as.get()
     if override is not None:
         return override
     directory = node_dir()
     with _lock:
-        if not (directory / "node.json").exists() and getattr(settings, "JUMIN_DEMO", False):
+        demo = getattr(settings, "JUMIN_DEMO", False)
+        if not (directory / "node.json").exists() and demo:
             ref = NodeRef(kind=settings.JUMIN_NODE_KIND, code=settings.JUMIN_NODE_CODE)
             create_ca(directory / "demo-ca", name=f"Jumin demo CA for {ref}")
             init_node(directory, ref, ca_dir=directory / "demo-ca")
@@ -122,7 +124,10 @@ def local_node() -> LocalNode:
         key = (str(directory), peers.stat().st_mtime_ns if peers.exists() else 0)
         node = _cache.get(key)
         if node is None:
+            if demo and (directory / "node.json").exists():
+                ensure_consistency_key(directory)
             node = load_node(directory)
+            _ = node.consistency_key  # refuses a node without its 整合性確認 key (IdentityError)
             _cache.clear()
             _cache[key] = node
         return node

@@ -8,7 +8,13 @@ node directory (``JUMIN_NODE_DIR``, default ``var/node``; docs/network.md "Keys"
     tls-key.pem             ECDSA P-256 private key for mutual TLS (0600)
     tls-cert.pem            certificate from the federation CA, SAN URI urn:jumin:node:<kind>:<code>
     ca-cert.pem             the federation CA certificate: the only issuer this node trusts
+    consistency-key         the federation's 整合性確認 key: 32 random bytes (0600), the same on every
+                            node; keys the digests 整合性確認 compares (jukinet.common.notice)
     peers.json              the peers this node talks to: kind, code, URL and signing public keys
+
+The 整合性確認 key is created with the federation CA (``create_ca`` writes it into the CA directory)
+and copied into each node directory by ``init_node(..., ca_dir=...)``; a node initialised with a CSR
+gets it from the federation's operator together with ``ca-cert.pem``. It never goes into a database.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ import contextlib
 import ipaddress
 import json
 import os
+import secrets
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -37,6 +45,8 @@ NODE_FORMAT = "jumin-node/1"
 PEERS_FORMAT = "jumin-peers/1"
 CA_DAYS = 3650
 NODE_CERT_DAYS = 825  # the usual upper bound for TLS server certificates
+CONSISTENCY_KEY_FILE = "consistency-key"
+CONSISTENCY_KEY_BYTES = 32
 
 
 class IdentityError(Exception):
@@ -74,6 +84,10 @@ class NodeFiles:
         return self.root / "ca-cert.pem"
 
     @property
+    def consistency_key(self) -> Path:
+        return self.root / CONSISTENCY_KEY_FILE
+
+    @property
     def peers(self) -> Path:
         return self.root / "peers.json"
 
@@ -95,10 +109,19 @@ class LocalNode:
     signing_key: Ed25519PrivateKey = field(repr=False)
     files: NodeFiles
     peers: dict[NodeRef, Peer] = field(default_factory=dict)
+    #: The federation's 整合性確認 key as read from the node directory; None when the file is absent.
+    consistency_key_or_none: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def key_id(self) -> str:
         return key_id(self.signing_key.public_key())
+
+    @property
+    def consistency_key(self) -> bytes:
+        """The federation's 整合性確認 key (``consistency-key``); IdentityError when this node has none."""
+        if self.consistency_key_or_none is None:
+            raise IdentityError(_missing_consistency_key(self.files.consistency_key))
+        return self.consistency_key_or_none
 
     def peer(self, ref: NodeRef) -> Peer | None:
         return self.peers.get(ref)
@@ -147,6 +170,59 @@ def _load_private(path: Path) -> Any:
         raise IdentityError(f"{path} を秘密鍵として読めません。") from None
 
 
+def _missing_consistency_key(path: Path) -> str:
+    return (
+        f"整合性確認鍵 {path} がありません。連合のCAの consistency-key を ca-cert.pem と同じように"
+        "受け取り、所有者だけが読める設定（chmod 600）で置いてください（docs/network.md）。"
+    )
+
+
+def create_consistency_key(directory: Path) -> Path:
+    """Write a new federation 整合性確認 key (32 random bytes, 0600) into ``directory``; never overwrites."""
+    path = directory / CONSISTENCY_KEY_FILE
+    _write_private(path, secrets.token_bytes(CONSISTENCY_KEY_BYTES))
+    return path
+
+
+def ensure_consistency_key(directory: Path) -> Path:
+    """The 整合性確認 key of ``directory``, created if absent (a CA or demo node from before the key)."""
+    path = directory / CONSISTENCY_KEY_FILE
+    if not path.exists():
+        with contextlib.suppress(IdentityError):  # another process created it meanwhile: keep theirs
+            create_consistency_key(directory)
+    read_consistency_key(path)
+    return path
+
+
+def read_consistency_key(path: Path) -> bytes:
+    """Read a 整合性確認 key file: exactly 32 bytes, readable by its owner only."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise IdentityError(_missing_consistency_key(path)) from None
+    if os.name == "posix" and info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise IdentityError(
+            f"整合性確認鍵 {path} が所有者以外にも読める設定です。`chmod 600 {path}` を実行してください。"
+        )
+    data = path.read_bytes()
+    if len(data) != CONSISTENCY_KEY_BYTES:
+        raise IdentityError(f"整合性確認鍵 {path} は{CONSISTENCY_KEY_BYTES}バイトでなければなりません。")
+    return data
+
+
+def install_consistency_key(ca_dir: Path, directory: Path) -> Path:
+    """Copy the CA directory's 整合性確認 key into a node directory (0600); a node that already holds
+    the same key is left as it is, one holding another key is refused (it belongs to another federation)."""
+    key = read_consistency_key(ca_dir / CONSISTENCY_KEY_FILE)
+    path = directory / CONSISTENCY_KEY_FILE
+    if path.exists():
+        if read_consistency_key(path) != key:
+            raise IdentityError(f"{path} は連合のCAの整合性確認鍵と異なります。上書きしません。")
+        return path
+    _write_private(path, key)
+    return path
+
+
 def _name(common_name: str, organisation: str, unit: str = "") -> x509.Name:
     attributes = [
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
@@ -160,7 +236,8 @@ def _name(common_name: str, organisation: str, unit: str = "") -> x509.Name:
 def create_ca(directory: Path, *, name: str = "Jumin demo federation CA") -> Path:
     """A private federation CA (demo and tests; real deployments import their own CA certificate).
 
-    Writes ``ca-key.pem`` (0600) and ``ca-cert.pem``; returns the directory.
+    Writes ``ca-key.pem`` (0600), ``ca-cert.pem`` and the federation's 整合性確認 key
+    ``consistency-key`` (0600, copied into each node by ``init_node``); returns the directory.
     """
     key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.now(UTC)
@@ -192,6 +269,7 @@ def create_ca(directory: Path, *, name: str = "Jumin demo federation CA") -> Pat
         .sign(key, hashes.SHA256())
     )
     _write_private(directory / "ca-key.pem", _pem_private(key))
+    create_consistency_key(directory)
     _write_public(directory / "ca-cert.pem", cert.public_bytes(serialization.Encoding.PEM))
     return directory
 
@@ -275,12 +353,18 @@ def certificate_node_from_der(der: bytes | None) -> NodeRef | None:
 def init_node(
     directory: Path, ref: NodeRef, *, ca_dir: Path | None, hosts: list[str] | None = None
 ) -> NodeFiles:
-    """Create a node's keys. With ``ca_dir`` the certificate is issued at once (demo and tests);
-    without, a CSR (``tls.csr``) is written for the federation's CA and ``tls-cert.pem`` and
-    ``ca-cert.pem`` are placed by the operator afterwards (docs/network.md "Adding a node")."""
+    """Create a node's keys. With ``ca_dir`` the certificate is issued at once and the federation's
+    整合性確認 key copied from the CA directory (demo and tests); without, a CSR (``tls.csr``) is
+    written for the federation's CA and ``tls-cert.pem``, ``ca-cert.pem`` and ``consistency-key`` are
+    placed by the operator afterwards (docs/network.md "Adding a node")."""
     files = NodeFiles(directory)
     if files.node_json.exists():
         raise IdentityError(f"{directory} は既にノードとして初期化されています。")
+    if ca_dir is not None and not (ca_dir / CONSISTENCY_KEY_FILE).exists():
+        raise IdentityError(
+            f"CA {ca_dir} に整合性確認鍵 {CONSISTENCY_KEY_FILE} がありません（この鍵より前に作られたCA）。"
+            f"`jumin node consistency-key {ca_dir}` で作成してから、もう一度実行してください。"
+        )
     hosts = hosts or ["127.0.0.1", "localhost"]
     signing = Ed25519PrivateKey.generate()
     tls_key = ec.generate_private_key(ec.SECP256R1())
@@ -290,6 +374,7 @@ def init_node(
         cert = issue_node_certificate(ca_dir, ref, tls_key.public_key(), hosts)
         _write_public(files.tls_cert, cert.public_bytes(serialization.Encoding.PEM))
         _write_public(files.ca_cert, (ca_dir / "ca-cert.pem").read_bytes())
+        install_consistency_key(ca_dir, directory)
     else:
         csr = (
             x509.CertificateSigningRequestBuilder()
@@ -375,7 +460,12 @@ def add_peer(directory: Path, entry: dict[str, Any]) -> Peer:
 
 
 def load_node(directory: Path) -> LocalNode:
-    """Read a node directory written by ``init_node`` (the TLS files are checked when TLS starts)."""
+    """Read a node directory written by ``init_node`` (the TLS files are checked when TLS starts).
+
+    The 整合性確認 key is read when present (a malformed or shared-readable one is refused here);
+    ``LocalNode.consistency_key`` refuses when it is absent, and ``conf.local_node`` refuses such a
+    node outside demo mode.
+    """
     files = NodeFiles(directory)
     try:
         document = json.loads(files.node_json.read_text(encoding="utf-8"))
@@ -391,4 +481,11 @@ def load_node(directory: Path) -> LocalNode:
     signing = _load_private(files.signing_key)
     if not isinstance(signing, Ed25519PrivateKey):
         raise IdentityError(f"{files.signing_key} は Ed25519 の鍵でなければなりません。")
-    return LocalNode(ref=ref, signing_key=signing, files=files, peers=load_peers(files.peers))
+    consistency = read_consistency_key(files.consistency_key) if files.consistency_key.exists() else None
+    return LocalNode(
+        ref=ref,
+        signing_key=signing,
+        files=files,
+        peers=load_peers(files.peers),
+        consistency_key_or_none=consistency,
+    )

@@ -1,7 +1,8 @@
 """Several nodes in one process and one database, for tests: docs/network.md "Testing several nodes".
 
-``TestFederation`` creates real node directories (one federation CA, a full mesh of peers.json) and
-runs every message and query through the real code paths except the socket:
+``TestFederation`` creates real node directories (one federation CA, hence one 整合性確認 key
+shared by every node, and a full mesh of peers.json) and runs every message and query through the
+real code paths except the socket:
 
 * ``pump()`` hands each pending outbox row to ``services.receive`` under the receiver's identity
   (signature, route, order, inbox, handler), then records the receipt on the row as delivery does;
@@ -64,6 +65,8 @@ class TestFederation:
                 if other != ref:
                     add_peer(directory, entry)
         self._nodes: dict[NodeRef, LocalNode] = {ref: load_node(d) for ref, d in directories.items()}
+        if len({node.consistency_key for node in self._nodes.values()}) != 1:
+            raise RuntimeError("the federation's nodes must share one 整合性確認 key")
         self._previous_transport: queries.QueryTransport | None = queries.set_transport(self._transport)
         self._open = True
 

@@ -11,14 +11,14 @@ stop the commit: the update is listed as CS未連携 (``UnlinkedUpdate``) for th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
 from django.db import transaction
 
 from jumin.accounts.authorization import authorize
-from jumin.accounts.context import current_terminal_id
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
@@ -29,6 +29,7 @@ from jumin.domain.resident import ChangeCategory, ChangeReason, ResidentStatus
 from jumin.domain.uncertain_dates import UncertainDate
 from jumin.jukinet.common.notice import NoticeReason
 from jumin.jukinet.cs import services as cs_services
+from jumin.jukinet.cs.operators import BATCH_TERMINAL, operator_ids
 from jumin.jukinet.cs.updates import CsUpdateRequest
 from jumin.registry import sending_addresses
 from jumin.registry.models import Change, Resident, ResidentSnapshot
@@ -45,23 +46,34 @@ _REASON_CODES: dict[str, str] = {
     ChangeReason.ALIAS_RECORDING: "通称の記載",
     ChangeReason.ALIAS_DELETION: "通称の削除",
     ChangeReason.REORGANISATION: "改製",
-    # 転出確定 and the daily batch's 転出予定日到来 end a 転出予定 already notified as 国内転出.
-    "転出確定": "転出確定",
-    "転出予定日到来": "転出確定",
 }
+#: The CS code of the registry-only reasons that end a 転出予定 already notified as 国内転出.
+_MOVE_OUT_CONFIRMED = "転出確定"
 _BY_CATEGORY = {
     ChangeCategory.RECORDING: NoticeReason.EX_OFFICIO_RECORDING,
     ChangeCategory.REMOVAL: NoticeReason.EX_OFFICIO_REMOVAL,
     ChangeCategory.AMENDMENT: NoticeReason.EX_OFFICIO_AMENDMENT,
 }
-_OPERATOR_FALLBACK = "system"
-_TERMINAL_FALLBACK = "batch"
+
+
+@functools.cache
+def _reason_codes() -> dict[str, str]:
+    # Looked up on first use: outbox and batch import this module (outbox → cs_link).
+    from jumin.registry import batch, outbox
+
+    return {
+        **{str(reason): str(code) for reason, code in _REASON_CODES.items()},
+        # 転出確定 and the daily batch's 転出予定日到来 end a 転出予定 already notified as 国内転出.
+        outbox.MOVE_OUT_CONFIRMED_REASON: _MOVE_OUT_CONFIRMED,
+        batch.PLANNED_DATE_REACHED_REASON: _MOVE_OUT_CONFIRMED,
+    }
 
 
 def cs_reason(reason: str) -> str:
     """The CS's 異動事由 for a registry 異動事由 (a NoticeReason value or a CS-only reason)."""
-    if reason in _REASON_CODES:
-        return str(_REASON_CODES[reason])
+    codes = _reason_codes()
+    if reason in codes:
+        return codes[reason]
     if reason in NoticeReason._value2member_map_:
         return reason
     try:
@@ -107,9 +119,9 @@ def _address_codes(address_code: str, fallback_municipality: str) -> tuple[str, 
     return fallback_municipality, ""
 
 
-def _ascii_id(value: str, fallback: str) -> str:
-    cleaned = "".join(c for c in value if c.isascii() and (c.isalnum() or c in "_.@-"))[:64]
-    return cleaned or fallback
+def request_number(snapshot: ResidentSnapshot) -> str:
+    """The 依頼管理番号 of a committed snapshot at the CS: ``{宛名番号}-{履歴番号}``."""
+    return f"{snapshot.resident.atena_number}-{snapshot.history_no}"
 
 
 def request_of(
@@ -124,7 +136,7 @@ def request_of(
         else snapshot.surname_kana
     )
     return CsUpdateRequest(
-        request_number=f"{snapshot.resident.atena_number}-{snapshot.history_no}",
+        request_number=request_number(snapshot),
         resident_code=snapshot.juminhyo_code,
         name=name,
         # The notice carries a reading only once it is confirmed (IdentityNotice.name_kana).
@@ -156,6 +168,41 @@ def request_of(
     )
 
 
+Unlinked = list[tuple[str, str, str]]
+
+
+def _build_requests(
+    snapshots: Iterable[ResidentSnapshot],
+    change_of: Callable[[ResidentSnapshot], Change],
+    *,
+    operator_id: str,
+    terminal_id: str,
+) -> tuple[list[CsUpdateRequest], Unlinked]:
+    """The checked CS requests of ``snapshots``, and the (依頼管理番号, code, field) of those the CS
+    cannot take (no 住民票コード, or items it refuses) for ``record_unlinked``."""
+    municipality = cs_services.local_municipality_code()
+    requests: list[CsUpdateRequest] = []
+    unlinked: Unlinked = []
+    for snapshot in snapshots:
+        if not snapshot.juminhyo_code:
+            unlinked.append((request_number(snapshot), "no_resident_code", "juminhyo_code"))
+            continue
+        try:
+            request = request_of(
+                snapshot,
+                change_of(snapshot),
+                operator_id=operator_id,
+                terminal_id=terminal_id,
+                municipality=municipality,
+            )
+            cs_services.check_update(request)
+        except DomainError as error:
+            unlinked.append((request_number(snapshot), error.code, error.field))
+            continue
+        requests.append(request)
+    return requests, unlinked
+
+
 def forward_committed(
     change: Change, committed: Iterable[ResidentSnapshot], *, notify: bool = True
 ) -> cs_services.AcceptResult:
@@ -165,46 +212,23 @@ def forward_committed(
     (registry.sending_addresses).
     """
     committed = list(committed)
-    operator_id = _ascii_id(change.made_by.get_username(), _OPERATOR_FALLBACK)
-    terminal_id = _ascii_id(change.terminal_id or current_terminal_id(), _TERMINAL_FALLBACK)
-    municipality = cs_services.local_municipality_code()
-    requests: list[CsUpdateRequest] = []
-    unlinked: list[tuple[str, str, str]] = []
-    for snapshot in committed:
-        number = f"{snapshot.resident.atena_number}-{snapshot.history_no}"
-        if not snapshot.juminhyo_code:
-            unlinked.append((number, "no_resident_code", "juminhyo_code"))
-            continue
-        try:
-            request = request_of(
-                snapshot, change, operator_id=operator_id, terminal_id=terminal_id, municipality=municipality
-            )
-            cs_services.check_update(request)
-        except DomainError as error:
-            unlinked.append((number, error.code, error.field))
-            continue
-        requests.append(request)
+    operator_id, terminal_id = operator_ids(
+        change.made_by, terminal_id=change.terminal_id, terminal_fallback=BATCH_TERMINAL
+    )
+    requests, unlinked = _build_requests(
+        committed, lambda _: change, operator_id=operator_id, terminal_id=terminal_id
+    )
     cs_services.record_unlinked(unlinked)
     # The registry's commit entry, in this transaction, is the audit of the update (see accept_updates).
     result = cs_services.accept_updates(requests, actor=None, notify=notify, audit=False, checked=True)
     if change.reason in sending_addresses.TRIGGER_REASONS:  # one comparison for every other commit
-        _send_addresses(change, committed, {request.resident_code for request in requests})
+        linked = {request.resident_code for request in requests}
+        due = [
+            s for s in committed if s.juminhyo_code in linked and sending_addresses.needs_notice(change, s)
+        ]
+        # 送付先情報 (F15) of the persons this commit newly numbers; a refused one is CS未連携.
+        sending_addresses.produce_many(due, reason=change.reason, actor=change.made_by)
     return result
-
-
-def _send_addresses(change: Change, committed: Iterable[ResidentSnapshot], linked: set[str]) -> None:
-    """送付先情報 (F15) of the persons this commit newly numbers; a refused one is listed as CS未連携."""
-    due = [s for s in committed if s.juminhyo_code in linked and sending_addresses.needs_notice(change, s)]
-    unlinked: list[tuple[str, str, str]] = []
-    for snapshot in due:
-        try:
-            sending_addresses.produce_for(
-                snapshot, reason=change.reason, actor=change.made_by, batch_count=len(due)
-            )
-        except DomainError as error:
-            number = f"{snapshot.resident.atena_number}-{snapshot.history_no}"
-            unlinked.append((number, error.code, error.field))
-    cs_services.record_unlinked(unlinked)
 
 
 LOAD_BATCH = 500
@@ -213,8 +237,11 @@ LOAD_BATCH = 500
 def load_all(*, actor: Any, purpose: str, notify: bool = False) -> tuple[int, int]:
     """初期ロード: build the CS file from every current committed record (``jumin cs load``).
 
-    Returns (records taken, persons listed as CS未連携). ``notify=False`` (the usual first load)
-    queues no notices: the prefecture gets its own initial file. Audited once, with the counts.
+    Returns (persons whose current record the CS file holds from this load, persons listed as CS
+    未連携). A person whose CS record is already this snapshot (same 依頼管理番号) is left as it is, so
+    a second load writes nothing for unchanged people. ``notify=False`` (the usual first load) queues
+    no notices: the prefecture gets its own initial file. Each batch of ``LOAD_BATCH`` persons is one
+    transaction with its own audit entry and counts (C-42).
     """
     authorize(
         actor=actor,
@@ -223,38 +250,24 @@ def load_all(*, actor: Any, purpose: str, notify: bool = False) -> tuple[int, in
         purpose=purpose,
         subject_type="cs_identity",
     )
-    operator_id = _ascii_id(actor.get_username(), _OPERATOR_FALLBACK)
-    municipality = cs_services.local_municipality_code()
+    operator_id, terminal_id = operator_ids(actor, terminal_fallback=BATCH_TERMINAL)
     taken = unlinked_count = 0
     residents = Resident.objects.filter(current__isnull=False).order_by("pk").values_list("pk", flat=True)
     ids = list(residents)
-    for start in range(0, len(ids), LOAD_BATCH):
+    for start in range(0, max(len(ids), 1), LOAD_BATCH):  # an empty registry: one audited empty batch
         with transaction.atomic():
             snapshots = list(
                 ResidentSnapshot.objects.select_related("resident", "change")
                 .filter(current_of__pk__in=ids[start : start + LOAD_BATCH])
                 .order_by("resident_id")
             )
-            requests: list[CsUpdateRequest] = []
-            unlinked: list[tuple[str, str, str]] = []
-            for snapshot in snapshots:
-                number = f"{snapshot.resident.atena_number}-{snapshot.history_no}"
-                if not snapshot.juminhyo_code:
-                    unlinked.append((number, "no_resident_code", "juminhyo_code"))
-                    continue
-                try:
-                    request = request_of(
-                        snapshot,
-                        snapshot.change,
-                        operator_id=operator_id,
-                        terminal_id=_TERMINAL_FALLBACK,
-                        municipality=municipality,
-                    )
-                    cs_services.check_update(request)
-                except DomainError as error:
-                    unlinked.append((number, error.code, error.field))
-                    continue
-                requests.append(request)
+            held = cs_services.current_request_numbers(
+                [s.juminhyo_code for s in snapshots if s.juminhyo_code]
+            )
+            changed = [s for s in snapshots if held.get(s.juminhyo_code) != request_number(s)]
+            requests, unlinked = _build_requests(
+                changed, lambda snapshot: snapshot.change, operator_id=operator_id, terminal_id=terminal_id
+            )
             cs_services.record_unlinked(unlinked)
             # Removed persons enter the CS file but are never notified by a load: the prefecture keeps
             # what it was told, and it refuses the removal of a person it never knew (F13).
@@ -264,15 +277,19 @@ def load_all(*, actor: Any, purpose: str, notify: bool = False) -> tuple[int, in
             cs_services.accept_updates(
                 current, actor=actor, notify=notify, audit=False, checked=True, initial_load=True
             )
-            taken, unlinked_count = taken + len(requests), unlinked_count + len(unlinked)
-    with transaction.atomic():
-        record_event(
-            actor=actor,
-            action=AuditAction.CS_IDENTITY_LOAD,
-            subject_type="cs_identity",
-            purpose=purpose,
-            reason=f"loaded {taken} unlinked {unlinked_count} notify {notify}",
-            individual_number_used=True,
-            result_count=taken,
-        )
+            unchanged = len(snapshots) - len(changed)
+            record_event(
+                actor=actor,
+                action=AuditAction.CS_IDENTITY_LOAD,
+                subject_type="cs_identity",
+                purpose=purpose,
+                reason=(
+                    f"batch {start // LOAD_BATCH + 1} loaded {len(requests)} unchanged {unchanged} "
+                    f"unlinked {len(unlinked)} notify {notify}"
+                ),
+                individual_number_used=bool(requests),
+                result_count=len(requests),
+            )
+            taken += len(requests) + unchanged
+            unlinked_count += len(unlinked)
     return taken, unlinked_count

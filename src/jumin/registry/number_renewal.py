@@ -1,6 +1,7 @@
 """本登録 of a 個人番号の変更 (system.md F22 step 2b; docs/workflows/number-changes.md).
 
-``services.commit_change`` calls ``new_individual_numbers`` before its transaction: for a
+``services.commit_change`` calls ``authorize_commit`` before its transaction and
+``new_individual_numbers`` inside it, once the draft is locked and still a draft: for a
 個人番号の変更 draft it asks the national node, through the CS relay (``request_individual_number``
 with ``change=True``), for each person's new number. If the node cannot be reached or refuses, the
 commit is refused with a Japanese message and nothing in the registry changes (no half-change).
@@ -27,10 +28,9 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.domain.errors import DomainError, refusal
 from jumin.domain.resident import ChangeReason
-from jumin.jukinet.cs import services as cs_services
 from jumin.jukinet.cs.relays import request_individual_number
 from jumin.registry import sending_addresses
-from jumin.registry.models import Change, ResidentSnapshot
+from jumin.registry.models import Change, Resident, ResidentSnapshot
 
 
 def _node_refused(error: DomainError) -> DomainError:
@@ -50,15 +50,13 @@ def _node_refused(error: DomainError) -> DomainError:
     )
 
 
-@sensitive_variables()
-def new_individual_numbers(change: Change, *, actor: Any, purpose: str) -> dict[int, str]:
-    """The new 個人番号 of each draft row of a 個人番号の変更 (by snapshot id); {} for other changes.
+def authorize_commit(change: Change, *, actor: Any, purpose: str) -> None:
+    """The committing clerk of a 個人番号の変更 needs 特定個人情報アクセス権限 too (controls.md C-9).
 
-    The committing clerk needs 特定個人情報アクセス権限 too (controls.md C-9). A draft whose person has
-    changed since is refused here, before the node issues a number that would go unused.
+    Call before the commit's transaction, so that a refusal's audit entry stays. Other changes: nothing.
     """
     if change.reason != ChangeReason.INDIVIDUAL_NUMBER_CHANGE:
-        return {}
+        return
     authorize(
         actor=actor,
         permission=Permission.INDIVIDUAL_NUMBER_ACCESS,
@@ -67,10 +65,29 @@ def new_individual_numbers(change: Change, *, actor: Any, purpose: str) -> dict[
         subject_type="change",
         subject_id=str(change.pk),
     )
+
+
+@sensitive_variables()
+def new_individual_numbers(change: Change, *, actor: Any, purpose: str) -> dict[int, str]:
+    """The new 個人番号 of each draft row of a 個人番号の変更 (by snapshot id); {} for other changes.
+
+    Call inside the commit's transaction, once the draft is locked and known to be still a draft
+    (after ``authorize_commit``). The people's rows are locked here, and a draft whose person has
+    changed since is refused before the node issues a number that would go unused.
+    """
+    if change.reason != ChangeReason.INDIVIDUAL_NUMBER_CHANGE:
+        return {}
+    rows = list(change.snapshots.order_by("pk"))
+    # The same row locks, in the same order, as the commit takes next (no deadlock, no stale read).
+    last = dict(
+        Resident.objects.select_for_update(of=("self",))
+        .filter(pk__in=[row.resident_id for row in rows])
+        .order_by("pk")
+        .values_list("pk", "current__history_no")
+    )
     numbers: dict[int, str] = {}
-    for row in change.snapshots.select_related("resident__current").order_by("pk"):
-        current = row.resident.current
-        if current is None or current.history_no != row.based_on_history_no:
+    for row in rows:
+        if last.get(row.resident_id) is None or last[row.resident_id] != row.based_on_history_no:
             raise refusal(
                 "change_id",
                 "この異動の入力後に、同じ住民の別の異動が本登録されました。",
@@ -78,7 +95,9 @@ def new_individual_numbers(change: Change, *, actor: Any, purpose: str) -> dict[
                 "registry.stale_draft",
             )
         try:
-            numbers[row.pk] = request_individual_number(row.juminhyo_code, change=True, actor=actor)
+            numbers[row.pk] = request_individual_number(
+                row.juminhyo_code, change=True, actor=actor, purpose=purpose
+            )
         except DomainError as error:
             raise _node_refused(error) from None
     return numbers
@@ -99,14 +118,4 @@ def send_addresses(change: Change, committed: Sequence[ResidentSnapshot], *, act
     """
     if change.reason != ChangeReason.INDIVIDUAL_NUMBER_CHANGE:
         return
-    unlinked: list[tuple[str, str, str]] = []
-    for snapshot in committed:
-        try:
-            sending_addresses.produce_for(
-                snapshot, reason=change.reason, actor=actor, batch_count=len(committed)
-            )
-        except DomainError as error:
-            unlinked.append(
-                (f"{snapshot.resident.atena_number}-{snapshot.history_no}", error.code, error.field)
-            )
-    cs_services.record_unlinked(unlinked)
+    sending_addresses.produce_many(committed, reason=change.reason, actor=actor)

@@ -30,14 +30,14 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
 
-from jumin.accounts.context import current_terminal_id
-from jumin.domain.errors import refusal
+from jumin.domain.errors import DomainError, refusal
 from jumin.domain.resident import ChangeReason, ResidentStatus
 from jumin.jukinet.common.sending_address import (
     PRINT_CHANGED_NUMBER,
@@ -47,6 +47,7 @@ from jumin.jukinet.common.sending_address import (
 )
 from jumin.jukinet.cs import sending_addresses as cs_sending
 from jumin.jukinet.cs import services as cs_services
+from jumin.jukinet.cs.operators import BATCH_TERMINAL, operator_ids
 from jumin.masters.selectors import municipality_by_code
 from jumin.registry.models import Change, ResidentSnapshot
 
@@ -54,7 +55,7 @@ from jumin.registry.models import Change, ResidentSnapshot
 PRINT_CATEGORY_OF: dict[str, str] = {
     ChangeReason.BIRTH.value: PRINT_NEW_NUMBER,
     ChangeReason.MOVE_IN_FROM_ABROAD.value: PRINT_NEW_NUMBER,
-    "個人番号の変更": PRINT_CHANGED_NUMBER,
+    ChangeReason.INDIVIDUAL_NUMBER_CHANGE.value: PRINT_CHANGED_NUMBER,
     "birth": PRINT_NEW_NUMBER,
     "first_registration": PRINT_NEW_NUMBER,
     "number_change": PRINT_CHANGED_NUMBER,
@@ -84,9 +85,15 @@ class Place:
     phone: str
 
 
-def _ascii_id(value: str, fallback: str) -> str:
-    cleaned = "".join(c for c in value if c.isascii() and (c.isalnum() or c in "_.@-"))[:64]
-    return cleaned or fallback
+@dataclass(frozen=True)
+class Offices:
+    """This municipality's code, name and the three offices printed on the notice (items 9–32)."""
+
+    municipality_code: str
+    municipality_name: str
+    office: Place
+    issuing: Place
+    delivery: Place
 
 
 def _place(config: Any, default: Place) -> Place:
@@ -118,6 +125,13 @@ def offices(municipality_code: str) -> tuple[str, Place, Place, Place]:
     return name, office, issuing, delivery
 
 
+def local_offices() -> Offices:
+    """``offices`` of this node's municipality: look it up once per batch of notices."""
+    code = cs_services.local_municipality_code()
+    name, office, issuing, delivery = offices(code)
+    return Offices(code, name, office, issuing, delivery)
+
+
 def _foreign_items(snapshot: ResidentSnapshot) -> tuple[str, str, str]:
     """(30条の45区分, 在留期間の満了の日 YYYY-MM-DD or "", alphabet name) of a foreign resident."""
     foreign = snapshot.foreign or {}
@@ -139,8 +153,12 @@ def build(
     terminal_id: str,
     batch_count: int = 1,
     mail_to: MailTo | None = None,
+    places: Offices | None = None,
 ) -> SendingAddress:
-    """The 67 items of one committed snapshot (DomainError when the person cannot get one)."""
+    """The 67 items of one committed snapshot (DomainError when the person cannot get one).
+
+    ``places`` is ``local_offices()``, passed by a caller building many at once; looked up if None.
+    """
     from jumin.registry.cs_link import birth_date_code  # cs_link imports this module
 
     print_category = PRINT_CATEGORY_OF.get(reason)
@@ -166,8 +184,8 @@ def build(
             "番号の付番後に作成してください。",
             "registry.sending_address_no_number",
         )
-    municipality_code = cs_services.local_municipality_code()
-    municipality_name, office, issuing, delivery = offices(municipality_code)
+    places = places or local_offices()
+    office, issuing, delivery = places.office, places.issuing, places.delivery
     name = f"{snapshot.surname}\u3000{snapshot.given_name}" if snapshot.given_name else snapshot.surname
     kana = (
         f"{snapshot.surname_kana}\u3000{snapshot.given_name_kana}"
@@ -185,8 +203,8 @@ def build(
         mail_postal_code=mail.postal_code,
         mail_address=mail.address,
         mail_name=mail.name,
-        municipality_code=municipality_code,
-        municipality_name=municipality_name,
+        municipality_code=places.municipality_code,
+        municipality_name=places.municipality_name,
         municipality_postal_code=office.postal_code,
         municipality_address=office.address,
         municipality_phone=office.phone if _PHONE.match(office.phone) else "",
@@ -228,6 +246,7 @@ def produce_for(
     actor: Any,
     batch_count: int = 1,
     mail_to: MailTo | None = None,
+    places: Offices | None = None,
 ) -> str:
     """Build and store the 送付先情報 of one committed snapshot at the CS; returns the 送付先管理番号.
 
@@ -236,17 +255,45 @@ def produce_for(
     living resident or has no 住民票コード or 個人番号 yet. Call it inside the commit's transaction;
     the CS audits the store.
     """
-    username = actor.get_username() if actor is not None else ""
+    operator_id, terminal_id = operator_ids(
+        actor, terminal_id=snapshot.change.terminal_id, terminal_fallback=BATCH_TERMINAL
+    )
     record = build(
         snapshot,
         reason=reason,
-        operator_id=_ascii_id(username, "system"),
-        terminal_id=_ascii_id(snapshot.change.terminal_id or current_terminal_id(), "batch"),
+        operator_id=operator_id,
+        terminal_id=terminal_id,
         batch_count=batch_count,
         mail_to=mail_to,
+        places=places,
     )
     cs_sending.store_sending_address(record, actor=actor)
     return record.control_number
+
+
+def produce_many(snapshots: Sequence[ResidentSnapshot], *, reason: str, actor: Any) -> int:
+    """``produce_for`` each committed snapshot of one change (one batch: ``batch_count`` is their
+    number); a person the CS or the checks refuse is listed as CS未連携 and the others still go.
+
+    Call inside the commit's transaction. Returns how many were stored.
+    """
+    if not snapshots:
+        return 0
+    places = local_offices()
+    unlinked: list[tuple[str, str, str]] = []
+    for snapshot in snapshots:
+        try:
+            produce_for(snapshot, reason=reason, actor=actor, batch_count=len(snapshots), places=places)
+        except DomainError as error:
+            unlinked.append((_request_number(snapshot), error.code, error.field))
+    cs_services.record_unlinked(unlinked)
+    return len(snapshots) - len(unlinked)
+
+
+def _request_number(snapshot: ResidentSnapshot) -> str:
+    from jumin.registry.cs_link import request_number  # cs_link imports this module
+
+    return request_number(snapshot)
 
 
 def needs_notice(change: Change, snapshot: ResidentSnapshot) -> bool:

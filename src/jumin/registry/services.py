@@ -409,8 +409,8 @@ def commit_change(
         household_numbers=[household for _, household in numbers],
     )
     acknowledged = require_acknowledged(services_restrictions.as_alerts(restriction), acknowledged_alerts)
-    # A 個人番号の変更 asks the national node first: unreachable → refused, nothing changed (F22).
-    renewed = number_renewal.new_individual_numbers(change, actor=actor, purpose=purpose)
+    # A 個人番号の変更 also needs 特定個人情報アクセス権限 (refusal audited outside the transaction).
+    number_renewal.authorize_commit(change, actor=actor, purpose=purpose)
     with transaction.atomic():
         change = Change.objects.select_for_update().get(pk=change_id)
         if change.state != ChangeState.DRAFT:  # committed or discarded concurrently
@@ -420,6 +420,9 @@ def commit_change(
                 "一覧を更新してください。",
                 "registry.draft_already_processed",
             )
+        # Only now, with the draft locked and still a draft, a 個人番号の変更 asks the national node:
+        # unreachable → refused, this transaction rolls back, nothing changed (F22). Others: no query.
+        renewed = number_renewal.new_individual_numbers(change, actor=actor, purpose=purpose)
         if renewed:
             number_renewal.store_individual_numbers(renewed)
         # A 職権 世帯主変更 entered with this draft (workflows.head_by_ex_officio) commits with it.

@@ -29,7 +29,13 @@ def operator(db: None) -> User:
     user = make_user(username="csop01")
     grant_permissions(
         user,
-        [Permission.CS_SEARCH, Permission.CS_IDENTITY_CHECK, Permission.CS_CONSISTENCY, Permission.CS_CARD],
+        [
+            Permission.CS_SEARCH,
+            Permission.CS_IDENTITY_CHECK,
+            Permission.CS_CONSISTENCY,
+            Permission.CS_CARD,
+            Permission.FIELD_JUMINHYO_CODE_VIEW,
+        ],
     )
     return user
 
@@ -95,6 +101,39 @@ def test_a_card_is_issued_and_checks_the_person_with_the_pin(
     assert check.card_status == "active"
     assert check.record is not None
     assert check.record.resident_code == code
+    assert check.record.individual_number == "＊＊＊＊"  # no 特定個人情報 access
+
+
+@pytest.mark.parametrize(
+    ("extra", "number_shown", "code_shown"),
+    [
+        ((Permission.INDIVIDUAL_NUMBER_ACCESS, Permission.FIELD_INDIVIDUAL_NUMBER_VIEW), True, False),
+        ((Permission.INDIVIDUAL_NUMBER_ACCESS,), False, False),
+        ((Permission.FIELD_INDIVIDUAL_NUMBER_VIEW, Permission.FIELD_JUMINHYO_CODE_VIEW), False, True),
+    ],
+)
+def test_the_card_check_shows_the_number_and_code_only_with_their_field_grants(
+    federation: TestFederation,
+    operator: User,
+    extra: tuple[Permission, ...],
+    number_shown: bool,
+    code_shown: bool,
+) -> None:
+    request = update()
+    with federation.acting_as(SASEBO):
+        services.accept_update(request, actor=None)
+    federation.pump()
+    code, number = request.resident_code, request.individual_number
+    checker = make_user(username="csop02")
+    grant_permissions(checker, [Permission.CS_IDENTITY_CHECK, *extra])
+    with federation.acting_as(SASEBO):
+        card = cards.issue_card(actor=operator, purpose="cs_operator", resident_code=code, pin=PIN)
+        check = cards.verify_with_card(actor=checker, purpose="cs_operator", card_json=card, pin=PIN)
+    assert check.record is not None
+    assert check.record.individual_number == (number if number_shown else "＊＊＊＊")
+    assert check.record.resident_code == (code if code_shown else "＊＊＊＊")
+    entry = AuditEntry.objects.get(action="cs:card:verify", outcome="done")
+    assert entry.individual_number_used is number_shown
 
 
 def test_three_wrong_pins_lock_the_card_and_suspend_it(federation: TestFederation, operator: User) -> None:
@@ -149,13 +188,14 @@ def test_the_cs_relays_resident_codes_and_individual_numbers(
 ) -> None:
     code = resident(federation)
     with federation.acting_as(SASEBO):
-        codes = relays.fetch_resident_codes(5, actor=operator)
-        number = relays.request_individual_number(code, change=True, actor=operator)
+        codes = relays.fetch_resident_codes(5, actor=operator, purpose="registry_batch")
+        number = relays.request_individual_number(code, change=True, actor=operator, purpose="cs_operator")
     assert len(set(codes)) == 5
     assert len(number) == 12
     assert AuditEntry.objects.filter(
-        action="cs:individual_number:request", individual_number_used=True
+        action="cs:individual_number:request", individual_number_used=True, purpose="cs_operator"
     ).exists()
+    assert AuditEntry.objects.filter(action="cs:resident_code:fetch", purpose="registry_batch").exists()
 
 
 def test_a_card_suspended_by_an_event_is_refused_by_the_national_node(

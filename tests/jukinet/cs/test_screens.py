@@ -11,11 +11,18 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from jumin.accounts.authorization import MASK
 from jumin.accounts.models import Terminal
 from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
 from jumin.jukinet.cs import services
-from jumin.jukinet.cs.models import ConsistencyRun, CsIdentity, UpdateRejection
+from jumin.jukinet.cs.models import (
+    ConsistencyDifference,
+    ConsistencyRun,
+    CsIdentity,
+    DifferenceKind,
+    UpdateRejection,
+)
 from tests.helpers.accounts import TERMINAL_ID, make_terminal
 from tests.helpers.permission_matrix import assert_permission_triple
 from tests.jukinet.cs.factories import update
@@ -97,16 +104,42 @@ def test_the_individual_number_search_needs_the_specific_personal_information_gr
     body = search_form("", by="individual_number", individual_number=request.individual_number)
     without = make_staff([Permission.CS_SEARCH])
     assert without.post(reverse("jukinet_cs:search"), body).status_code == 403
-    holder = make_staff([Permission.CS_SEARCH, Permission.INDIVIDUAL_NUMBER_ACCESS])
+    holder = make_staff(
+        [
+            Permission.CS_SEARCH,
+            Permission.INDIVIDUAL_NUMBER_ACCESS,
+            Permission.FIELD_INDIVIDUAL_NUMBER_VIEW,
+            Permission.FIELD_JUMINHYO_CODE_VIEW,
+        ]
+    )
     response = holder.post(reverse("jukinet_cs:search"), body)
-    assert request.resident_code in response.content.decode()
-    assert request.individual_number in response.content.decode()  # shown to the 特定個人情報 holder
+    page = response.content.decode().replace(f'value="{request.individual_number}"', "")
+    assert request.resident_code in page
+    # A list of results never shows the 個人番号, even to a holder of every grant (C-11).
+    assert request.individual_number not in page
+    assert "個人番号</th>" not in page
+
+
+def test_the_search_list_masks_the_resident_code_without_its_field_grant(
+    cs_terminal: None, make_staff: Callable[..., Any]
+) -> None:
+    request = update()
+    services.accept_update(request, actor=None)
+    body = search_form("", by="four_items", name=request.name, birth_date=request.birth_date)
+    client = make_staff([Permission.CS_SEARCH, Permission.INDIVIDUAL_NUMBER_ACCESS])
+    page = client.post(reverse("jukinet_cs:search"), body).content.decode()
+    assert request.name in page
+    assert request.resident_code not in page  # C-10: FIELD_JUMINHYO_CODE_VIEW not granted
+    assert MASK in page
+    api = {**body, "target": "local"}
+    answer = client.post(SEARCH_URL, json.dumps(api), content_type="application/json").json()
+    assert [(r["resident_code"], r["individual_number"]) for r in answer["records"]] == [(MASK, MASK)]
 
 
 def test_the_search_api_answers_json_and_refuses_a_mining_search(
     cs_terminal: None, person: str, make_staff: Callable[..., Any]
 ) -> None:
-    client = make_staff([Permission.CS_SEARCH])
+    client = make_staff([Permission.CS_SEARCH, Permission.FIELD_JUMINHYO_CODE_VIEW])
     body = {"purpose": PURPOSE, "by": "resident_code", "resident_code": person, "reason": "確認"}
     answer = client.post(SEARCH_URL, json.dumps(body), content_type="application/json")
     assert answer.status_code == 200
@@ -133,7 +166,7 @@ def test_the_worklist_shows_waiting_notices_and_unlinked_updates(
     cs_terminal: None, person: str, make_staff: Callable[..., Any]
 ) -> None:
     services.record_unlinked([("000000001-1", "no_resident_code", "juminhyo_code")])
-    client = make_staff([Permission.CS_CONSISTENCY])
+    client = make_staff([Permission.CS_CONSISTENCY, Permission.FIELD_JUMINHYO_CODE_VIEW])
     response = client.get(reverse("jukinet_cs:worklist"), {"purpose": PURPOSE})
     body = response.content.decode()
     assert person in body
@@ -141,6 +174,9 @@ def test_the_worklist_shows_waiting_notices_and_unlinked_updates(
     assert AuditEntry.objects.filter(action="cs:notice:list", outcome="done").count() == 1
     sent = client.post(reverse("jukinet_cs:worklist"), {"purpose": PURPOSE, "send": "1"})
     assert "0件を送信しました" in sent.content.decode()  # no prefecture peer here: they keep waiting
+    masked = make_staff([Permission.CS_CONSISTENCY]).get(reverse("jukinet_cs:worklist"), {"purpose": PURPOSE})
+    assert person not in masked.content.decode()  # C-10: no FIELD_JUMINHYO_CODE_VIEW
+    assert MASK in masked.content.decode()
 
 
 def test_the_menu_warns_on_a_clerk_terminal(make_staff: Callable[..., Any]) -> None:
@@ -202,3 +238,30 @@ def test_a_card_event_without_the_national_node_as_peer_is_refused_on_the_api(
     assert answer.status_code == 400
     assert answer.json()["code"] == "messaging.unknown_receiver"
     assert person not in answer.content.decode()
+
+
+def test_the_consistency_differences_mask_the_resident_code_without_its_field_grant(
+    cs_terminal: None, person: str, make_staff: Callable[..., Any]
+) -> None:
+    run = ConsistencyRun.objects.create(
+        run_id="00000000-0000-0000-0000-0000000000cc",
+        target="prefecture:420000",
+        municipality_code="422029",
+        started_at=timezone.now(),
+        differences=1,
+        status="done",
+    )
+    ConsistencyDifference.objects.create(run=run, resident_code=person, kind=DifferenceKind.DIFFERENT)
+    url = reverse("jukinet_cs:consistency_run", args=[run.run_id])
+    masked = make_staff([Permission.CS_CONSISTENCY]).get(url, {"purpose": PURPOSE}).content.decode()
+    assert person not in masked
+    assert MASK in masked
+    assert "内容が異なる" in masked
+    granted = make_staff([Permission.CS_CONSISTENCY, Permission.FIELD_JUMINHYO_CODE_VIEW])
+    assert person in granted.get(url, {"purpose": PURPOSE}).content.decode()
+    answer = make_staff([Permission.CS_CONSISTENCY]).post(
+        f"/api/jukinet/cs/consistency/runs/{run.run_id}/differences",
+        json.dumps({"purpose": PURPOSE}),
+        content_type="application/json",
+    )
+    assert answer.json() == [{"resident_code": MASK, "kind": "different"}]

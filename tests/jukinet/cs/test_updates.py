@@ -12,9 +12,10 @@ from jumin.audit.models import AuditEntry
 from jumin.domain.errors import DomainError
 from jumin.jukinet.common.catalogue import IDENTITY_UPDATE
 from jumin.jukinet.common.notice import consistency_digest, notice_from_payload
-from jumin.jukinet.cs import services
+from jumin.jukinet.cs import operators, services
 from jumin.jukinet.cs.models import CsIdentity, CsIdentityVersion, PendingNotice
 from jumin.jukinet.cs.updates import gaiji_count, seion_kana
+from jumin.messaging import conf
 from jumin.messaging.envelope import NodeRef
 from tests.jukinet.cs.factories import then as later
 from tests.jukinet.cs.factories import update
@@ -39,7 +40,9 @@ def test_a_move_in_creates_the_record_keeps_it_as_history_and_waits_without_a_pr
         True,
     )
     assert version.get_individual_number() == request.individual_number
-    assert identity.digest == consistency_digest(services.notice_of(version))
+    assert identity.digest == consistency_digest(
+        services.notice_of(version), key=conf.local_node().consistency_key
+    )
     assert PendingNotice.objects.get().version == version
     entry = AuditEntry.objects.get(action="cs:identity:update")
     assert entry.individual_number_used
@@ -178,3 +181,38 @@ def test_the_cs_computes_gaiji_counts_and_the_seion_reading() -> None:
     assert gaiji_count("葛\U000e0100城") == 1
     assert seion_kana("ガッコウ\u3000ジロウ") != "ガッコウ\u3000ジロウ"
     assert seion_kana("") == ""
+
+
+def test_sending_waiting_notices_asks_once_per_prefecture_whether_it_is_a_peer() -> None:
+    for _ in range(3):
+        services.accept_update(update(), actor=None)
+    with (
+        mock.patch.object(services, "peer_configured", return_value=True) as peer,
+        mock.patch.object(services, "enqueue") as enqueue,
+    ):
+        enqueue.return_value.message_id = "00000000-0000-0000-0000-000000000003"
+        assert services.send_pending_notices() == 3
+    assert peer.call_count == 1  # three persons of one prefecture: the peer list is read once
+
+
+def test_the_cs_file_counts_its_persons_and_names_their_current_request_numbers() -> None:
+    assert services.identity_count() == 0
+    first, second = update(), update()
+    services.accept_update(first, actor=None)
+    services.accept_update(second, actor=None)
+    assert services.identity_count() == 2
+    assert services.current_request_numbers([first.resident_code, "00000000000"]) == {
+        first.resident_code: first.request_number
+    }
+
+
+def test_operator_and_terminal_ids_are_ascii_with_one_fallback_each() -> None:
+    class Clerk:
+        def get_username(self) -> str:
+            return "窓口clerk.01"
+
+    assert operators.ascii_id("端末 T-01\u3000", "x") == "T-01"
+    assert operators.ascii_id("端末", "fallback") == "fallback"
+    assert operators.operator_ids(Clerk()) == ("clerk.01", operators.TERMINAL_FALLBACK)
+    assert operators.operator_ids(None, terminal_id="WS-9") == (operators.OPERATOR_FALLBACK, "WS-9")
+    assert operators.operator_ids(None, terminal_fallback=operators.BATCH_TERMINAL)[1] == "batch"

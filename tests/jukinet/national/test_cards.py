@@ -14,13 +14,15 @@ from jumin.accounts.clock import today
 from jumin.audit.models import AuditEntry
 from jumin.domain.errors import DomainError
 from jumin.jukinet.common.catalogue import CARD_EVENT, IDENTITY_UPDATE, QUERY_CARD_ISSUE, QUERY_VERIFY_CARD
-from jumin.jukinet.national.models import Card, CardEvent
+from jumin.jukinet.national.models import Card, CardEvent, UsedNonce
 from jumin.jukinet.national.services._common import add_years
 from jumin.jukinet.national.services.cards import (
+    SIGNATURE_WINDOW,
     TRANSITIONS,
     apply_card_event,
     expire_cards,
     issue_card,
+    purge_used_nonces,
     valid_until_for,
     verify_card,
 )
@@ -127,6 +129,17 @@ def test_a_replayed_answer_is_refused(person: dict[str, Any]) -> None:
     payload = key.verify_payload(person["resident_code"], serial)
     verify(payload)
     assert refused_code(payload) == "jukinet.card.replay"
+
+
+def test_used_nonces_go_after_twice_the_signature_window(person: dict[str, Any]) -> None:
+    key = CardKey()
+    serial = issue(key, person["resident_code"])["card_serial"]
+    verify(key.verify_payload(person["resident_code"], serial))
+    used = UsedNonce.objects.get()
+    assert purge_used_nonces(now=used.used_at + 2 * SIGNATURE_WINDOW) == 0  # still able to catch a replay
+    assert UsedNonce.objects.exists()
+    assert purge_used_nonces(now=used.used_at + 2 * SIGNATURE_WINDOW + timedelta(seconds=1)) == 1
+    assert not UsedNonce.objects.exists()
 
 
 @pytest.mark.parametrize("minutes", [-6, 6])

@@ -14,6 +14,7 @@ from jumin.jukinet.common.consistency import build_chunks
 from jumin.jukinet.common.notice import consistency_digest, notice_from_payload
 from jumin.jukinet.national.services.consistency import answer_consistency
 from jumin.jukinet.national.services.identity import apply_identity_update
+from jumin.messaging import conf
 from tests.jukinet.national.helpers import MUNICIPALITY, OTHER_MUNICIPALITY, envelope, notice
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +23,9 @@ pytestmark = pytest.mark.django_db
 def store(payload: dict) -> tuple[str, str]:
     with transaction.atomic():
         apply_identity_update(envelope(IDENTITY_UPDATE, payload))
-    return payload["resident_code"], consistency_digest(notice_from_payload(payload))
+    return payload["resident_code"], consistency_digest(
+        notice_from_payload(payload), key=conf.local_node().consistency_key
+    )
 
 
 def check(entries: list[tuple[str, str]], sender=MUNICIPALITY, size: int = 20_000) -> dict:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from jumin.audit.models import AuditEntry
 from jumin.crypto.models import filter_by_individual_number
 from jumin.jukinet.common.catalogue import IDENTITY_UPDATE
+from jumin.jukinet.common.keys import years_before
 from jumin.jukinet.common.notice import consistency_digest, notice_from_payload
 from jumin.jukinet.national.models import (
     IdentityHistory,
@@ -20,12 +21,12 @@ from jumin.jukinet.national.models import (
     IndividualNumberRegister,
     ResidentCode,
 )
-from jumin.jukinet.national.services._common import years_before
 from jumin.jukinet.national.services.identity import (
     apply_identity_update,
     notice_payload,
     purge_expired_identity,
 )
+from jumin.messaging import conf
 from tests.jukinet.national.helpers import envelope, notice
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +42,9 @@ def test_a_notice_becomes_the_current_record_with_one_history_row() -> None:
     apply(payload)
     record = IdentityRecord.objects.get(resident_code=payload["resident_code"])
     assert notice_payload(record) == payload
-    assert record.consistency_digest == consistency_digest(notice_from_payload(payload))
+    assert record.consistency_digest == consistency_digest(
+        notice_from_payload(payload), key=conf.local_node().consistency_key
+    )
     assert record.sender_code == "420000"
     (history,) = IdentityHistory.objects.filter(record=record)
     assert history.retention_flag is False

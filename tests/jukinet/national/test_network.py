@@ -11,6 +11,7 @@ from jumin.audit.models import AuditEntry
 from jumin.domain.errors import DomainError
 from jumin.jukinet.common import catalogue
 from jumin.jukinet.national.models import Card, IdentityRecord, UpdateRefusal
+from jumin.jukinet.national.services.identity import apply_identity_update
 from jumin.messaging import services
 from jumin.messaging.envelope import NodeRef, decode_verified
 from jumin.messaging.models import OutboxMessage
@@ -21,6 +22,7 @@ from tests.jukinet.national.helpers import (
     OTHER_PREFECTURE,
     PREFECTURE,
     CardKey,
+    envelope,
     notice,
 )
 
@@ -62,6 +64,16 @@ def test_a_prefecture_update_reaches_the_national_file(federation: TestFederatio
     record = IdentityRecord.objects.get(resident_code=payload["resident_code"])
     assert record.sender_code == PREFECTURE.code
     assert record.municipality_code == payload["municipality_code"]
+
+
+def test_a_replayed_refused_update_is_refused_once_and_changes_nothing(federation: TestFederation) -> None:
+    message = envelope(catalogue.IDENTITY_UPDATE, notice(), sender=OTHER_PREFECTURE)
+    with federation.acting_as(NATIONAL), transaction.atomic():
+        apply_identity_update(message)
+        apply_identity_update(message)  # a restored backup replays it: no IntegrityError, no second answer
+    assert UpdateRefusal.objects.filter(message_id=message.id).count() == 1
+    assert AuditEntry.objects.filter(action="national:identity:update", outcome="refused").count() == 1
+    assert len(rejections(OTHER_PREFECTURE)) == 1
 
 
 def test_an_update_for_another_prefectures_municipality_is_rejected_back(federation: TestFederation) -> None:

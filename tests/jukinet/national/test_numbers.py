@@ -13,6 +13,7 @@ from jumin.domain.errors import DomainError
 from jumin.jukinet.common.catalogue import QUERY_INDIVIDUAL_NUMBER, QUERY_RESIDENT_CODES
 from jumin.jukinet.common.notice import RESIDENT_CODE_RULE
 from jumin.jukinet.national.models import IndividualNumberRegister, ResidentCode
+from jumin.jukinet.national.services import numbers
 from jumin.jukinet.national.services.numbers import (
     answer_individual_number,
     answer_resident_codes,
@@ -110,6 +111,22 @@ def test_a_number_ever_used_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
     assert number != taken
     row = filter_by_individual_number(IndividualNumberRegister.objects.all(), number).get()
     assert row.counter == 2
+
+
+def test_the_generation_key_is_derived_once_per_keyring(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+
+    def counting(purpose: str) -> bytes:
+        calls.append(purpose)
+        return derived_key(purpose)
+
+    monkeypatch.setattr(numbers, "derived_key", counting)
+    monkeypatch.setattr(numbers, "_generation_key", None)
+    first, second = ask_codes(2)["codes"]
+    ask_number(first)
+    ask_number(second)
+    ask_number(second, change=True)
+    assert calls == [INDIVIDUAL_NUMBER_GENERATION]
 
 
 def test_an_unknown_resident_code_gets_no_number() -> None:

@@ -14,7 +14,7 @@ from jumin.jukinet.common.consistency import build_chunks
 from jumin.jukinet.common.notice import IdentityNotice, consistency_digest
 from jumin.jukinet.prefecture.consistency import check_chunk
 from jumin.jukinet.prefecture.models import ConsistencyDifference, ConsistencyRun
-from jumin.messaging import services
+from jumin.messaging import conf, services
 from jumin.messaging.testing import TestFederation
 from tests.jukinet.prefecture.helpers import NAGASAKI, PREFECTURE, SASEBO, PrefectureNode, notice
 
@@ -22,7 +22,10 @@ pytestmark = pytest.mark.django_db
 
 
 def cs_file(payloads: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    return sorted((p["resident_code"], consistency_digest(IdentityNotice(**p))) for p in payloads)
+    return sorted(
+        (p["resident_code"], consistency_digest(IdentityNotice(**p), key=conf.local_node().consistency_key))
+        for p in payloads
+    )
 
 
 def stored(prefecture: PrefectureNode, count: int) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from jumin.jukinet.common.catalogue import IDENTITY_UPDATE_REJECTED
 from jumin.jukinet.prefecture.models import (
     FuhyoRecord,
     FuhyoVersion,
+    IdentityRecord,
     RefusedUpdate,
     TemporaryIndividualNumber,
 )
@@ -147,6 +148,10 @@ def test_only_a_person_removed_by_moving_abroad_qualifies(
 
     assert caught.value.code == "jukinet.prefecture.not_overseas"
     assert not TemporaryIndividualNumber.objects.exists()
+    refused = AuditEntry.objects.get(action="prefecture:fuhyo_number:fetch")
+    assert (refused.outcome, refused.outcome_reason) == ("refused", "jukinet.prefecture.not_overseas")
+    assert refused.subject_id == str(IdentityRecord.objects.get().pk)
+    assert not refused.individual_number_used
 
 
 def test_the_purge_deletes_every_number_held_a_year_but_keeps_newer_ones(

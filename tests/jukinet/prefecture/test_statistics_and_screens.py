@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
-from jumin.jukinet.prefecture.keys import years_before
+from jumin.jukinet.common.keys import years_before
 from jumin.jukinet.prefecture.models import (
     IdentityRecord,
     IdentityVersion,
@@ -98,10 +98,14 @@ def test_the_temporary_number_screen_fetches_and_deletes(
     client = make_staff([Permission.PREFECTURE_FUHYO_NUMBER])
     url = reverse("jukinet_prefecture:fuhyo_numbers")
 
-    client.post(url, {"resident_code": person["resident_code"], "purpose": "番号法事務"})
+    client.post(url, {"resident_code": person["resident_code"], "purpose": "番号法事務"})  # not a duty
+    assert not TemporaryIndividualNumber.objects.exists()
+    client.post(url, {"resident_code": person["resident_code"], "purpose": "prefecture_fuhyo_number"})
     held = TemporaryIndividualNumber.objects.get()
+    assert held.purpose == "prefecture_fuhyo_number"
     page = client.get(url).content.decode()
     assert person["individual_number"] not in page
+    assert '<option value="prefecture_fuhyo_number" selected>' in page
     client.post(reverse("jukinet_prefecture:confirm_delivery"), {"temporary_id": str(held.pk)})
 
     assert not TemporaryIndividualNumber.objects.exists()

@@ -11,6 +11,7 @@ from jumin.jukinet.common.catalogue import IDENTITY_UPDATE, IDENTITY_UPDATE_REJE
 from jumin.jukinet.common.notice import IdentityNotice, consistency_digest
 from jumin.jukinet.prefecture.models import IdentityRecord, IdentityVersion, RefusedUpdate
 from jumin.jukinet.prefecture.updates import forward_pending
+from jumin.messaging import conf
 from jumin.messaging.envelope import decode_verified
 from tests.jukinet.prefecture.helpers import (
     CHIYODA,
@@ -40,7 +41,9 @@ def test_an_accepted_update_is_stored_with_its_history_and_forwarded_unchanged(
     record = IdentityRecord.objects.get(resident_code=payload["resident_code"])
     assert record.get_individual_number() == payload["individual_number"]
     assert payload["individual_number"] not in json.dumps(record.notice)
-    assert record.consistency_digest == consistency_digest(IdentityNotice(**payload))
+    assert record.consistency_digest == consistency_digest(
+        IdentityNotice(**payload), key=conf.local_node().consistency_key
+    )
     assert record.received_on is not None
     assert record.sender_code == SASEBO.code
     assert IdentityVersion.objects.filter(record=record, superseded_at__isnull=True).count() == 1

@@ -10,6 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from jumin.accounts import approvals
 from jumin.accounts.errors import RuleRefused
 from jumin.accounts.models import MediaOutputRecord, User
 from jumin.accounts.permissions import Permission
@@ -110,6 +111,59 @@ def test_no_output_without_an_approval(people: list[Person], bulk_operator: User
         )
     assert not BulkRun.objects.exists()
     assert not ProvisionRecord.objects.filter(outcome="provided").exists()
+    refused = ProvisionRecord.objects.get()
+    assert (refused.outcome, refused.outcome_reason) == ("refused", "approval_unusable")
+    audited = AuditEntry.objects.get(action="media:output:record")
+    assert (audited.outcome, audited.outcome_reason) == ("refused", "approval_unusable")
+
+
+def test_an_unknown_basis_is_refused_logged_and_audited(
+    people: list[Person], bulk_operator: User, basis: LegalBasis
+) -> None:
+    approval = approved_media_output(bulk_operator, max_count=5)
+    basis.is_active = False
+    basis.save()
+    with pytest.raises(DomainError) as raised:
+        run_bulk(
+            actor=bulk_operator,
+            basis_id=basis.pk,
+            approval_id=approval,
+            medium_id="USB-0001",
+            content=condition_file([by_code("1", people[0])]),
+            purpose=PURPOSE,
+        )
+    assert raised.value.code == "provision.basis_unknown"
+    refused = ProvisionRecord.objects.get()
+    assert (refused.outcome, refused.outcome_reason) == ("refused", "provision.basis_unknown")
+    audited = AuditEntry.objects.get(action="provision:bulk:run")
+    assert (audited.outcome, audited.outcome_reason) == ("refused", "provision.basis_unknown")
+
+
+def test_checking_a_media_output_writes_nothing(
+    people: list[Person], bulk_operator: User, basis: LegalBasis
+) -> None:
+    approval = approved_media_output(bulk_operator, max_count=2)
+    entries = AuditEntry.objects.count()
+    checked = approvals.check_media_output(
+        actor=bulk_operator, approval_id=approval, medium_id="USB-0001", count=2
+    )
+    assert checked.pk == approval
+    with pytest.raises(RuleRefused) as raised:
+        approvals.check_media_output(actor=bulk_operator, approval_id=approval, medium_id="USB-0001", count=3)
+    assert raised.value.reason_code == "approval_count_exceeded"
+    with pytest.raises(RuleRefused) as raised:
+        approvals.check_media_output(actor=bulk_operator, approval_id=approval, medium_id="USB-9999", count=1)
+    assert raised.value.reason_code == "medium_invalid"
+    assert AuditEntry.objects.count() == entries
+    assert not MediaOutputRecord.objects.exists()
+    run_bulk(
+        actor=bulk_operator,
+        basis_id=basis.pk,
+        approval_id=approval,
+        medium_id="USB-0001",
+        content=condition_file([by_code("1", people[0])]),
+        purpose=PURPOSE,
+    )  # still usable
 
 
 def test_an_approval_is_used_once(people: list[Person], bulk_operator: User, basis: LegalBasis) -> None:
@@ -137,9 +191,13 @@ def test_more_persons_than_approved_are_refused_and_nothing_is_written(
             purpose=PURPOSE,
         )
     assert not BulkRun.objects.exists()
-    assert not ProvisionRecord.objects.exists()
+    refused = ProvisionRecord.objects.get()  # the refusal is logged; nothing is provided
+    assert (refused.outcome, refused.outcome_reason) == ("refused", "approval_count_exceeded")
     refusal = AuditEntry.objects.get(action="media:output:record")
     assert (refusal.outcome, refusal.outcome_reason) == ("refused", "approval_count_exceeded")
+    assert approvals.check_media_output(
+        actor=bulk_operator, approval_id=approval, medium_id="USB-0001", count=1
+    )  # the refused run did not use the approval up
 
 
 @pytest.mark.parametrize(
@@ -224,3 +282,40 @@ def test_the_benchmark_runs_end_to_end_on_a_small_list(db: None) -> None:
     assert figures["errors"] == 2  # every 25th row is malformed
     assert figures["not_found"] == 3  # every 20th row names nobody
     assert figures["found"] == 55
+
+
+def test_four_item_rows_without_a_birth_date_are_read_in_one_query_per_group(
+    people: list[Person], bulk_operator: User, narrow_basis: LegalBasis
+) -> None:
+    """Name (or reading) and address rows: one IN query on the stored keys, not one query per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def by_name_and_address(number: int, p: Person) -> list[str]:
+        return [str(number), "3", "", "", p.name, "", "", "", p.address]
+
+    def by_reading_and_address(number: int, p: Person) -> list[str]:
+        return [str(number), "3", "", "", "", p.name_kana, "", "", p.address]
+
+    def identity_reads(rows: list[list[str]]) -> tuple[int, list[str]]:
+        approval = approved_media_output(bulk_operator, max_count=len(rows))
+        with CaptureQueriesContext(connection) as queries:
+            result = run_bulk(
+                actor=bulk_operator,
+                basis_id=narrow_basis.pk,
+                approval_id=approval,
+                medium_id="USB-0001",
+                content=condition_file(rows),
+                purpose=PURPOSE,
+            )
+        reads = [q for q in queries.captured_queries if "jukinet_prefecture_identityrecord" in q["sql"]]
+        return len(reads), [line["結果"] for line in read_result(result.content)]
+
+    few, statuses = identity_reads([by_name_and_address(1, people[0]), by_reading_and_address(2, people[1])])
+    assert statuses == ["該当", "該当"]
+    many, statuses = identity_reads(
+        [by_name_and_address(n, people[n]) for n in range(0, 20, 2)]
+        + [by_reading_and_address(n, people[n]) for n in range(1, 20, 2)]
+    )
+    assert statuses == ["該当"] * 20
+    assert many == few == 2  # one name-key query and one reading-key query

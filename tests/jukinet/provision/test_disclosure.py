@@ -57,19 +57,34 @@ def test_a_request_is_matched_free_of_charge_and_the_form_printed(people: list[P
 def test_the_form_shows_the_items_and_the_history(people: list[Person], clerk: User) -> None:
     target = people[8]
     request = receive(clerk, target)
-    text = flat(
-        "".join(pdf_pages(disclosure.issue_form(actor=clerk, request_id=request.pk, purpose=PURPOSE)))
-    )
+    document = disclosure.issue_form(actor=clerk, request_id=request.pk, purpose=PURPOSE)
+    text = flat("".join(pdf_pages(document)))
     assert "本人確認情報開示書" in text
     assert flat(target.name) in text
     assert target.individual_number in text
     assert target.resident_code in text
     assert "変更の履歴" in text
     assert "出生" in text  # the one version in the history
-    assert "IPAex" in " ".join(
-        row[0]
-        for row in pdf_fonts(disclosure.issue_form(actor=clerk, request_id=request.pk, purpose=PURPOSE))
-    )
+    assert "IPAex" in " ".join(row[0] for row in pdf_fonts(document))
+
+
+def test_a_disclosed_request_is_not_printed_again(people: list[Person], clerk: User) -> None:
+    """C-30: a second print is refused and audited; the first print's record stays as it was."""
+    request = receive(clerk, people[8])
+    disclosure.issue_form(actor=clerk, request_id=request.pk, purpose=PURPOSE)
+    request.refresh_from_db()
+    first = (request.disclosed_at, request.disclosed_by_id, request.form_sha256)
+    other = make_user()
+    grant_permissions(other, [Permission.PROVISION_DISCLOSURE, Permission.INDIVIDUAL_NUMBER_ACCESS])
+    with pytest.raises(DomainError) as raised:
+        disclosure.issue_form(actor=other, request_id=request.pk, purpose=PURPOSE)
+    assert raised.value.code == "provision.disclosure_reprint"
+    request.refresh_from_db()
+    assert (request.disclosed_at, request.disclosed_by_id, request.form_sha256) == first
+    assert request.status == DisclosureRequest.Status.DISCLOSED
+    issued = AuditEntry.objects.filter(action="provision:disclosure:issue").order_by("pk")
+    assert [entry.outcome for entry in issued] == ["done", "refused"]
+    assert issued.last().subject_id == str(request.pk)
 
 
 def test_a_request_that_fits_nobody_is_recorded_as_not_found(people: list[Person], clerk: User) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from unittest import mock
 
 import pytest
@@ -13,12 +14,15 @@ from jumin.accounts.models import User
 from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
 from jumin.domain.errors import DomainError
+from jumin.jukinet.prefecture import selectors
+from jumin.jukinet.prefecture.models import IdentityRecord
 from jumin.jukinet.prefecture.provision import national
 from jumin.jukinet.prefecture.provision.keys import SearchKey
 from jumin.jukinet.prefecture.provision.models import LegalBasis, ProvisionRecord, RequestingBody
 from jumin.jukinet.prefecture.provision.provide import provide
-from jumin.jukinet.prefecture.provision.selectors import provisions_concerning
+from jumin.jukinet.prefecture.provision.selectors import provision_history, provisions_concerning
 from jumin.jukinet.prefecture.provision.synthetic import Person, person
+from jumin.jukinet.prefecture.selectors import records_by_four_items
 from tests.helpers.accounts import grant_permissions, make_user
 from tests.jukinet.provision.conftest import PURPOSE, operator_of
 
@@ -41,6 +45,11 @@ def test_search_by_resident_code_provides_only_the_basis_items(
     assert record.kind == ProvisionRecord.Kind.PROVISION
     assert record.operator_username == operator.username
     assert AuditEntry.objects.filter(action="provision:supply", outcome="done").count() == 1
+    audited = AuditEntry.objects.get(action="provision:supply")
+    assert audited.subject_type == "prefecture_identity"
+    stored = IdentityRecord.objects.get(resident_code=target.resident_code)
+    assert list(audited.result_subjects.values_list("subject_id", flat=True)) == [str(stored.pk)]
+    assert f"legal_basis={narrow_basis.pk}" in audited.reason
 
 
 def test_a_department_gets_a_transfer(people: list[Person], department: RequestingBody) -> None:
@@ -109,6 +118,9 @@ def test_four_items_need_two_items_besides_sex_and_the_refusal_is_logged(
         )
     assert "入力してください" in raised.value.remedy
     assert ProvisionRecord.objects.get().outcome == ProvisionRecord.Outcome.REFUSED
+    audited = AuditEntry.objects.get(action="provision:supply")
+    assert (audited.outcome, audited.outcome_reason) == ("refused", raised.value.code)
+    assert audited.subject_id == str(basis.pk)
 
 
 def test_four_items_find_one_person_and_several_provide_nothing(
@@ -135,6 +147,51 @@ def test_four_items_find_one_person_and_several_provide_nothing(
     assert several.persons == []
 
 
+def test_a_four_item_search_decrypts_only_the_person_provided(
+    people: list[Person], number_operator: User, basis: LegalBasis
+) -> None:
+    target = people[4]
+    real = selectors.decrypt_individual_number
+    with mock.patch.object(selectors, "decrypt_individual_number", side_effect=real) as decrypted:
+        several = provide(
+            actor=number_operator,
+            basis_id=basis.pk,
+            key=SearchKey(by="four_items", name=target.name, address="佐賀県佐賀市"),
+            purpose=PURPOSE,
+        )
+        assert several.outcome == "multiple"
+        assert decrypted.call_count == 0  # candidates stay sealed
+        found = provide(
+            actor=number_operator,
+            basis_id=basis.pk,
+            key=SearchKey(by="four_items", name=target.name, birth_date=target.birth_date),
+            purpose=PURPOSE,
+        )
+        assert decrypted.call_count == 1
+    assert found.persons[0]["individual_number"] == target.individual_number
+
+
+def test_a_reading_search_matches_by_the_stores_kana_key_like_query_identity(
+    people: list[Person], operator: User, basis: LegalBasis
+) -> None:
+    """One reader: provision matches the stored 清音化 key, as QUERY_IDENTITY does (hiragana, 濁点)."""
+    target = people[3]
+    hiragana = "".join(chr(ord(ch) - 0x60) if "ァ" <= ch <= "ヶ" else ch for ch in target.name_kana)
+    voiced = unicodedata.normalize("NFC", hiragana[0] + "\u3099")
+    reading = (voiced if len(voiced) == 1 else hiragana[0]) + hiragana[1:]  # e.g. ざとう　たろう
+    assert reading != target.name_kana
+    records, _ = records_by_four_items(name_kana=reading, birth_date=target.birth_date)
+    assert [record.resident_code for record in records] == [target.resident_code]
+    result = provide(
+        actor=operator,
+        basis_id=basis.pk,
+        key=SearchKey(by="four_items", name_kana=reading, birth_date=target.birth_date),
+        purpose=PURPOSE,
+    )
+    assert result.outcome == "provided"
+    assert [p["resident_code"] for p in result.persons] == [target.resident_code]
+
+
 def test_another_bodys_basis_is_refused_and_logged(
     people: list[Person], operator: User, department: RequestingBody
 ) -> None:
@@ -155,7 +212,7 @@ def test_not_found_here_is_asked_at_the_national_node(
     people: list[Person], operator: User, basis: LegalBasis
 ) -> None:
     elsewhere = person(900)
-    from jumin.jukinet.prefecture.provision.items import IdentityView
+    from jumin.jukinet.prefecture.selectors import IdentityView
 
     answer = [
         IdentityView(
@@ -181,6 +238,9 @@ def test_not_found_here_is_asked_at_the_national_node(
     assert "individual_number" not in result.persons[0]
     outcomes = sorted(ProvisionRecord.objects.values_list("outcome", flat=True))
     assert outcomes == ["national", "not_found"]
+    audited = AuditEntry.objects.get(action="provision:supply", subject_type="provision_record")
+    national_row = ProvisionRecord.objects.get(outcome="national")
+    assert list(audited.result_subjects.values_list("subject_id", flat=True)) == [str(national_row.pk)]
 
 
 def test_a_revoked_operator_is_refused_at_once(
@@ -231,6 +291,29 @@ def test_the_persons_provision_history_lists_provisions_newest_first(
     assert [entry.basis for entry in history] == ["通知事務", "奨学金事務"]
     assert history[0].items == ["氏名", "住所"]
     assert history[0].body == "教育委員会"
+
+
+def test_the_audited_provision_history_names_the_person_and_checks_the_code(
+    people: list[Person], operator: User, basis: LegalBasis
+) -> None:
+    provide(
+        actor=operator,
+        basis_id=basis.pk,
+        key=SearchKey(by="resident_code", resident_code=people[5].resident_code),
+        purpose=PURPOSE,
+    )
+    desk = make_user()
+    grant_permissions(desk, [Permission.PROVISION_DISCLOSURE])
+    entries = provision_history(actor=desk, resident_code=people[5].resident_code, purpose="開示")
+    assert [entry.basis for entry in entries] == ["奨学金事務"]
+    viewed = AuditEntry.objects.get(action="provision:history:view")
+    stored = IdentityRecord.objects.get(resident_code=people[5].resident_code)
+    assert (viewed.subject_type, viewed.subject_id) == ("prefecture_identity", str(stored.pk))
+    bad = people[5].resident_code[:-1] + str((int(people[5].resident_code[-1]) + 1) % 10)
+    with pytest.raises(DomainError):
+        provision_history(actor=desk, resident_code=bad, purpose="開示")
+    refused = AuditEntry.objects.filter(action="provision:history:view").latest("pk")
+    assert refused.outcome == "refused"
 
 
 def test_a_log_row_cannot_be_changed(people: list[Person], operator: User, basis: LegalBasis) -> None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jumin.domain.errors import DomainError, refusal
+from jumin.jukinet.common.fields import check_operator, require_keys
 
 #: At most this many entries per chunk: about 1 MiB of JSON, the messaging size limit.
 MAX_ENTRIES = 20_000
@@ -51,13 +52,15 @@ DIGEST_LENGTH = 22
 _DIGITS = re.compile(r"[0-9]*")
 _DIGEST_TEXT = re.compile(r"[A-Za-z0-9_-]*")
 _MUNICIPALITY = re.compile(r"^\d{6}$")
-_OPERATOR = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 
 Entry = tuple[str, str]
 
 
+_CONSISTENCY = "jukinet.consistency"
+
+
 def _bad(field_name: str, reason: str, remedy: str) -> DomainError:
-    return refusal(field_name, reason, remedy, "jukinet.consistency")
+    return refusal(field_name, reason, remedy, _CONSISTENCY)
 
 
 @dataclass(frozen=True)
@@ -149,10 +152,7 @@ def _check_entries(raw: object, first: str, last: str) -> tuple[Entry, ...]:
 
 def chunk_from_payload(payload: dict[str, Any]) -> ConsistencyChunk:
     """Validate a query payload (exact keys, formats, sorted unique entries inside the range)."""
-    if not isinstance(payload, dict) or set(payload) != PAYLOAD_KEYS:
-        raise _bad(
-            "payload", "整合性確認の項目が定義と一致しません。", "定義された項目だけを送ってください。"
-        )
+    payload = require_keys(payload, PAYLOAD_KEYS, _CONSISTENCY, what="整合性確認")
     run_id = payload["run_id"]
     try:
         valid_run = isinstance(run_id, str) and str(uuid.UUID(run_id)) == run_id
@@ -171,9 +171,7 @@ def chunk_from_payload(payload: dict[str, Any]) -> ConsistencyChunk:
         raise _bad("last", "範囲の終わりが始まり以下です。", "first < last となる範囲を送ってください。")
     if not isinstance(payload["final"], bool):
         raise _bad("final", "最終チャンクの指定が不正です。", "true または false を送ってください。")
-    for name in ("operator_id", "terminal_id"):
-        if not isinstance(payload[name], str) or not _OPERATOR.match(payload[name]):
-            raise _bad(name, "操作者IDまたは操作端末IDが不正です。", "英数字64文字以内で送ってください。")
+    check_operator(payload, _CONSISTENCY)
     return ConsistencyChunk(
         run_id=run_id,
         municipality_code=municipality,
@@ -194,10 +192,14 @@ def validate_consistency_payload(payload: dict[str, Any]) -> None:
 
 def validate_consistency_answer(answer: dict[str, Any]) -> None:
     """The validator registered for ``jukinet.query.consistency`` answers: three lists of codes."""
-    if not isinstance(answer, dict) or set(answer) != ANSWER_KEYS:
-        raise _bad(
-            "answer", "整合性確認の結果の項目が定義と一致しません。", "定義された項目だけを返してください。"
-        )
+    answer = require_keys(
+        answer,
+        ANSWER_KEYS,
+        _CONSISTENCY,
+        what="整合性確認の結果",
+        field="answer",
+        remedy="定義された項目だけを返してください。",
+    )
     for name in sorted(ANSWER_KEYS):
         codes = answer[name]
         if not isinstance(codes, list) or len(codes) > MAX_ANSWER_CODES:

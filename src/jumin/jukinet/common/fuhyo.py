@@ -15,12 +15,12 @@ from typing import Any
 
 from jumin.domain.checkdigits import validate_juminhyo_code, validate_lgcode
 from jumin.domain.errors import DomainError, refusal
+from jumin.jukinet.common.fields import check_birth_date, check_operator, check_types, require_keys
 from jumin.jukinet.common.notice import RESIDENT_CODE_RULE
 
-_BIRTH = re.compile(r"^\d{4}(0[0-9]|1[0-2])(0[0-9]|[12][0-9]|3[01])$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_OPERATOR = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
-_MAX_TEXT = 200
+_CODE = "jukinet.fuhyo"
+_WHAT = "附票本人確認情報"
 
 
 class FuhyoNoticeType(StrEnum):
@@ -74,26 +74,7 @@ _REQUIRED_TEXT = {"resident_code", "name", "fuhyo_municipality_code"}
 
 
 def _bad(field: str, reason: str, remedy: str) -> DomainError:
-    return refusal(field, reason, remedy, "jukinet.fuhyo")
-
-
-def _check_types(payload: dict[str, Any]) -> None:
-    for name in FUHYO_FIELDS:
-        value = payload[name]
-        if name in _INT_FIELDS:
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise _bad(name, "附票本人確認情報の数値項目が不正です。", "0以上の整数を送ってください。")
-        elif name == "gaiji_flag":
-            if not isinstance(value, bool):
-                raise _bad(name, "外字フラグが不正です。", "true または false を送ってください。")
-        elif (
-            not isinstance(value, str)
-            or len(value) > _MAX_TEXT
-            or (name in _REQUIRED_TEXT and not value.strip())
-        ):
-            raise _bad(
-                name, "附票本人確認情報の項目が不正です。", f"{_MAX_TEXT}文字以内の文字列を送ってください。"
-            )
+    return refusal(field, reason, remedy, _CODE)
 
 
 def _check_formats(payload: dict[str, Any]) -> None:
@@ -105,8 +86,7 @@ def _check_formats(payload: dict[str, Any]) -> None:
     validate_lgcode(payload["fuhyo_municipality_code"], field="fuhyo_municipality_code")
     if payload["municipality_code"]:
         validate_lgcode(payload["municipality_code"], field="municipality_code")
-    if not _BIRTH.match(payload["birth_date"]):
-        raise _bad("birth_date", "生年月日の形式が不正です。", "YYYYMMDD（不詳の月日は00）で送ってください。")
+    check_birth_date(payload["birth_date"], allow_empty=False, field_code=_CODE)
     if payload["sex"] not in ("male", "female"):
         raise _bad("sex", "性別の値が不正です。", "male または female を送ってください。")
     if not _DATE.match(payload["change_date"]):
@@ -119,18 +99,21 @@ def _check_formats(payload: dict[str, Any]) -> None:
         raise _bad(
             "state", "通知区分と状態区分が矛盾しています。", "削除の通知だけを状態「deleted」にしてください。"
         )
-    for name in ("operator_id", "terminal_id"):
-        if not _OPERATOR.match(payload[name]):
-            raise _bad(name, "操作者IDまたは操作端末IDが不正です。", "英数字64文字以内で送ってください。")
+    check_operator(payload, _CODE)
 
 
 def fuhyo_from_payload(payload: dict[str, Any]) -> FuhyoNotice:
     """Validate a received payload (exactly the defined items, right types and formats) → FuhyoNotice."""
-    if not isinstance(payload, dict) or set(payload) != set(FUHYO_FIELDS):
-        raise _bad(
-            "payload", "附票本人確認情報の項目が定義と一致しません。", "定義された項目だけを送ってください。"
-        )
-    _check_types(payload)
+    payload = require_keys(payload, FUHYO_FIELDS, _CODE, what=_WHAT)
+    check_types(
+        payload,
+        FUHYO_FIELDS,
+        _CODE,
+        what=_WHAT,
+        ints=_INT_FIELDS,
+        bools={"gaiji_flag"},
+        required=_REQUIRED_TEXT,
+    )
     _check_formats(payload)
     return FuhyoNotice(**payload)
 

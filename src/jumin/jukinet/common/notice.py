@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import re
 from dataclasses import asdict, dataclass, fields
@@ -25,17 +26,15 @@ from jumin.domain.checkdigits import (
     validate_mynumber,
 )
 from jumin.domain.errors import DomainError, refusal
+from jumin.jukinet.common.fields import check_birth_date, check_operator, check_types, require_keys
 
 #: The federation's check-digit rule for 住民票コード. The statutory formula is not public (algorithms.md
 #: A.5), so every Jumin node issues and checks codes with the same documented candidate rule.
 RESIDENT_CODE_RULE = JuminhyoCodeRule.M11W27_CANDIDATE
 
-_BIRTH = re.compile(r"^\d{4}(0[0-9]|1[0-2])(0[0-9]|[12][0-9]|3[01])$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
 _AZA = re.compile(r"^\d{0,12}$")
-_OPERATOR = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
-_MAX_TEXT = 200
 
 
 class NoticeReason(StrEnum):
@@ -150,16 +149,14 @@ class IdentityNotice:
 _FIELDS = {f.name: f for f in fields(IdentityNotice)}
 _INT_FIELDS = {"name_gaiji_count", "address_gaiji_count", "former_surname_gaiji_count", "update_seq"}
 _BOOL_FIELDS = {"gaiji_flag", "removed"}
+_REQUIRED_TEXT = {"name", "address", "resident_code"}
+
+
+_CODE = "jukinet.notice"
 
 
 def _bad(field: str, reason: str, remedy: str) -> DomainError:
-    return refusal(field, reason, remedy, "jukinet.notice")
-
-
-def _check_text(payload: dict[str, Any], name: str, *, required: bool = True) -> None:
-    value = payload[name]
-    if not isinstance(value, str) or len(value) > _MAX_TEXT or (required and not value.strip()):
-        raise _bad(name, "本人確認情報の項目が不正です。", f"{_MAX_TEXT}文字以内の文字列を送ってください。")
+    return refusal(field, reason, remedy, _CODE)
 
 
 def _check_formats(payload: dict[str, Any]) -> None:
@@ -167,10 +164,7 @@ def _check_formats(payload: dict[str, Any]) -> None:
     validate_lgcode(payload["municipality_code"], field="municipality_code")
     if payload["individual_number"]:
         validate_mynumber(payload["individual_number"], field="individual_number")
-    if not _BIRTH.match(payload["birth_date"]) or (
-        payload["birth_date"][4:6] == "00" and payload["birth_date"][6:] != "00"
-    ):
-        raise _bad("birth_date", "生年月日の形式が不正です。", "YYYYMMDD（不詳の月日は00）で送ってください。")
+    check_birth_date(payload["birth_date"], allow_empty=False, field_code=_CODE)
     if payload["sex"] not in ("male", "female"):
         raise _bad("sex", "性別の値が不正です。", "male または female を送ってください。")
     if payload["change_reason"] not in NoticeReason._value2member_map_:
@@ -187,30 +181,21 @@ def _check_formats(payload: dict[str, Any]) -> None:
         )
     if not _AZA.match(payload["aza_code"]):
         raise _bad("aza_code", "大字・字コードの形式が不正です。", "12桁以内の数字を送ってください。")
-    if not _OPERATOR.match(payload["operator_id"]) or not _OPERATOR.match(payload["terminal_id"]):
-        raise _bad(
-            "operator_id", "操作者IDまたは操作端末IDが不正です。", "英数字64文字以内で送ってください。"
-        )
+    check_operator(payload, _CODE)
 
 
 def notice_from_payload(payload: dict[str, Any]) -> IdentityNotice:
     """Validate a received payload (every item present, nothing else, right types) → IdentityNotice."""
-    if not isinstance(payload, dict) or set(payload) != set(_FIELDS):
-        raise _bad(
-            "payload", "本人確認情報の項目が定義と一致しません。", "定義された項目だけを送ってください。"
-        )
-    for name in _FIELDS:
-        value = payload[name]
-        if name in _INT_FIELDS:
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise _bad(name, "本人確認情報の数値項目が不正です。", "0以上の整数を送ってください。")
-        elif name in _BOOL_FIELDS:
-            if not isinstance(value, bool):
-                raise _bad(
-                    name, "本人確認情報のフラグ項目が不正です。", "true または false を送ってください。"
-                )
-        else:
-            _check_text(payload, name, required=name in ("name", "address", "resident_code"))
+    payload = require_keys(payload, _FIELDS, _CODE, what="本人確認情報")
+    check_types(
+        payload,
+        _FIELDS,
+        _CODE,
+        what="本人確認情報",
+        ints=_INT_FIELDS,
+        bools=_BOOL_FIELDS,
+        required=_REQUIRED_TEXT,
+    )
     if payload["update_seq"] < 1:
         raise _bad("update_seq", "更新順番号が不正です。", "1以上の整数を送ってください。")
     _check_formats(payload)
@@ -240,11 +225,22 @@ CONSISTENCY_ITEMS = (
 )
 
 
-def consistency_digest(notice: IdentityNotice) -> str:
+#: Length of a 整合性確認 key in bytes (the federation's ``consistency-key`` file).
+CONSISTENCY_KEY_BYTES = 32
+_DIGEST_LABEL = b"jumin-consistency/1\n"
+
+
+def consistency_digest(notice: IdentityNotice, *, key: bytes) -> str:
     """A 22-character digest of the compared items: equal records have equal digests on every node.
 
     Stored beside each record when it is written, so that 整合性確認 compares digests in code order
-    instead of re-reading a million records (performance.md P6).
+    instead of re-reading a million records (performance.md P6). The items include the 個人番号, so
+    the digest is an HMAC-SHA256 under the federation-wide 整合性確認 key (``consistency-key`` in every
+    node directory, never in the database): without the key a stored digest cannot be used to try the
+    10^11 possible 個人番号 of a record from a database dump.
     """
+    if not isinstance(key, bytes) or len(key) < CONSISTENCY_KEY_BYTES:
+        raise ValueError("the 整合性確認 key must be at least 32 bytes")
     canonical = json.dumps([getattr(notice, name) for name in CONSISTENCY_ITEMS], ensure_ascii=False)
-    return base64.urlsafe_b64encode(hashlib.sha256(canonical.encode("utf-8")).digest()[:16]).decode()[:22]
+    mac = hmac.new(key, _DIGEST_LABEL + canonical.encode("utf-8"), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac[:16]).decode()[:22]

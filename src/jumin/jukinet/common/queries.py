@@ -21,6 +21,7 @@ from typing import Any
 from jumin.domain.checkdigits import validate_juminhyo_code, validate_lgcode, validate_mynumber
 from jumin.domain.errors import DomainError, refusal
 from jumin.domain.search_guard import IdentitySearchCriteria, check_identity_search
+from jumin.jukinet.common.fields import check_birth_date, check_operator, require_keys
 from jumin.jukinet.common.notice import RESIDENT_CODE_RULE, notice_from_payload
 
 #: ``by`` values of QUERY_IDENTITY.
@@ -34,12 +35,10 @@ MAX_RESIDENT_CODES = 1000
 #: Version label of the card challenge; a new format gets a new label.
 CARD_CHALLENGE_LABEL = "jumin-card-auth/1"
 
-_OPERATOR = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 _SERIAL = re.compile(r"^[0-9A-Z]{12}$")
 _NONCE = re.compile(r"^[0-9a-f]{32}$")
 _SIGNED_AT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_BIRTH = re.compile(r"^\d{4}(0[0-9]|1[0-2])(0[0-9]|[12][0-9]|3[01])$")
 _B64URL = re.compile(r"^[A-Za-z0-9_-]+$")
 _SUBJECT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:_.\-]{0,63}$")
 _CODE = re.compile(r"^[a-z][a-z0-9_.]{0,63}$")
@@ -54,9 +53,7 @@ def _bad(field: str, reason: str, remedy: str, code: str = "jukinet.query") -> D
 
 
 def _require_keys(payload: Any, keys: frozenset[str], what: str) -> dict[str, Any]:
-    if not isinstance(payload, dict) or set(payload) != keys:
-        raise _bad("payload", f"{what}の項目が定義と一致しません。", "定義された項目だけを送ってください。")
-    return payload
+    return require_keys(payload, keys, "jukinet.query", what=what)
 
 
 def _text(payload: dict[str, Any], name: str, *, limit: int = _MAX_TEXT, required: bool = False) -> str:
@@ -67,10 +64,7 @@ def _text(payload: dict[str, Any], name: str, *, limit: int = _MAX_TEXT, require
 
 
 def _operator(payload: dict[str, Any]) -> None:
-    for name in ("operator_id", "terminal_id"):
-        value = payload[name]
-        if not isinstance(value, str) or not _OPERATOR.match(value):
-            raise _bad(name, "操作者IDまたは操作端末IDが不正です。", "英数字64文字以内で送ってください。")
+    check_operator(payload, "jukinet.query")
 
 
 def _resident_code(value: Any, field: str = "resident_code") -> str:
@@ -101,10 +95,7 @@ def _iso_date(value: Any, field: str) -> date:
 
 
 def _birth_date(value: Any, *, allow_empty: bool) -> None:
-    if allow_empty and value == "":
-        return
-    if not isinstance(value, str) or not _BIRTH.match(value) or (value[4:6] == "00" and value[6:] != "00"):
-        raise _bad("birth_date", "生年月日の形式が不正です。", "YYYYMMDD（不詳の月日は00）で送ってください。")
+    check_birth_date(value, allow_empty=allow_empty, field_code="jukinet.query")
 
 
 def _bool(payload: dict[str, Any], name: str) -> bool:

@@ -66,6 +66,7 @@ from typing import Any
 from jumin.domain.checkdigits import validate_juminhyo_code, validate_lgcode, validate_mynumber
 from jumin.domain.errors import DomainError, refusal
 from jumin.domain.holidays import is_closed_day
+from jumin.jukinet.common.fields import check_birth_date, check_operator, check_types, require_keys
 from jumin.jukinet.common.notice import RESIDENT_CODE_RULE
 
 #: 印刷区分 (item 37) [derived]: which documents N4 prints.
@@ -83,8 +84,6 @@ _CONTROL = re.compile(r"^[0-9a-f]{32}$")
 _POSTAL = re.compile(r"^(\d{7})?$")
 _PHONE = re.compile(r"^[0-9-]{0,20}$")
 _DAY = re.compile(r"^\d{8}$")
-_BIRTH = re.compile(r"^\d{4}(0[0-9]|1[0-2])(0[0-9]|[12][0-9]|3[01])$")
-_OPERATOR = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 _ISO_OR_EMPTY = re.compile(r"^(\d{4}-\d{2}-\d{2})?$")
 _CODE = re.compile(r"^[a-z][a-z0-9_.]{0,63}$")
 _SEXES = ("male", "female")
@@ -302,24 +301,26 @@ def derived_items(source: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+_CODE_SENDING = "jukinet.sending_address"
+_WHAT = "送付先情報"
+_POSTAL_CODES = (
+    "mail_postal_code",
+    "municipality_postal_code",
+    "issuing_place_postal_code",
+    "card_delivery_postal_code",
+    "postal_code",
+)
+
+
 def _bad(field: str, reason: str, remedy: str) -> DomainError:
-    return refusal(field, reason, remedy, "jukinet.sending_address")
+    return refusal(field, reason, remedy, _CODE_SENDING)
 
 
 def _check_source(source: dict[str, Any]) -> None:
-    for name in SOURCE_FIELDS:
-        value = source[name]
-        if name in _INT_SOURCE:
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise _bad(name, "数値項目の形式が不正です。", "0以上の整数で送ってください。")
-        elif not isinstance(value, str) or len(value) > MAX_TEXT:
-            raise _bad(name, "文字列項目の形式が不正です。", f"{MAX_TEXT}文字以内の文字列で送ってください。")
+    check_types(source, SOURCE_FIELDS, _CODE_SENDING, what=_WHAT, ints=_INT_SOURCE, max_text=MAX_TEXT)
     if not _CONTROL.match(source["control_number"]):
         raise _bad("control_number", "送付先管理番号の形式が不正です。", "32桁の16進数で送ってください。")
-    for name in ("mail_postal_code", "municipality_postal_code", "issuing_place_postal_code"):
-        if not _POSTAL.match(source[name]):
-            raise _bad(name, "郵便番号の形式が不正です。", "7桁の数字または空で送ってください。")
-    for name in ("card_delivery_postal_code", "postal_code"):
+    for name in _POSTAL_CODES:
         if not _POSTAL.match(source[name]):
             raise _bad(name, "郵便番号の形式が不正です。", "7桁の数字または空で送ってください。")
     for name in ("municipality_phone", "issuing_place_phone", "card_delivery_phone"):
@@ -343,13 +344,10 @@ def _check_source(source: dict[str, Any]) -> None:
         raise _bad("batch_count", "対象となる人数が不正です。", "1以上で送ってください。")
     if not _DAY.match(source["processing_date"]):
         raise _bad("processing_date", "処理年月日の形式が不正です。", "YYYYMMDD で送ってください。")
-    for name in ("operator_id", "terminal_id"):
-        if not _OPERATOR.match(source[name]):
-            raise _bad(name, "操作者ID・操作端末IDの形式が不正です。", "英数字64文字以内で送ってください。")
+    check_operator(source, _CODE_SENDING)
     if source["print_category"] not in PRINT_CATEGORIES:
         raise _bad("print_category", "印刷区分が不正です。", "定義された印刷区分を送ってください。")
-    if not _BIRTH.match(source["birth_date"]):
-        raise _bad("birth_date", "生年月日の形式が不正です。", "YYYYMMDD（不詳は00）で送ってください。")
+    check_birth_date(source["birth_date"], allow_empty=False, field_code=_CODE_SENDING)
     if source["sex"] not in _SEXES:
         raise _bad("sex", "性別が不正です。", "male または female で送ってください。")
     if not _ISO_OR_EMPTY.match(source["stay_expiry_date"]):
@@ -362,18 +360,18 @@ def _check_source(source: dict[str, Any]) -> None:
 
 def make_sending_address(**source: Any) -> SendingAddress:
     """A checked record from the source items (exactly ``SOURCE_FIELDS``); DomainError when invalid."""
-    if set(source) != set(SOURCE_FIELDS):
-        raise _bad(
-            "payload", "送付先情報の項目が定義と一致しません。", "定義された項目だけを渡してください。"
-        )
+    require_keys(
+        source, SOURCE_FIELDS, _CODE_SENDING, what=_WHAT, remedy="定義された項目だけを渡してください。"
+    )
     _check_source(source)
     return SendingAddress(**source, **derived_items(source))
 
 
 def validate_sending_address_payload(payload: Any) -> None:
     """SENDING_ADDRESS: exact 67 keys, formats, and derived items equal to their recomputation."""
-    if not isinstance(payload, dict) or set(payload) != set(FIELD_NAMES):
-        raise _bad("payload", "送付先情報の項目が定義と一致しません。", "67項目だけを送ってください。")
+    payload = require_keys(
+        payload, FIELD_NAMES, _CODE_SENDING, what=_WHAT, remedy="67項目だけを送ってください。"
+    )
     source = {name: payload[name] for name in SOURCE_FIELDS}
     _check_source(source)
     expected = derived_items(source)
@@ -394,10 +392,9 @@ def sending_address_from_payload(payload: dict[str, Any]) -> SendingAddress:
 
 def validate_result_payload(payload: Any) -> None:
     """SENDING_ADDRESS_RESULT: {"control_number", "result", "code", "reason"}."""
-    if not isinstance(payload, dict) or set(payload) != {"control_number", "result", "code", "reason"}:
-        raise _bad(
-            "payload", "送付先情報の結果の項目が定義と一致しません。", "定義された項目だけを送ってください。"
-        )
+    payload = require_keys(
+        payload, ("control_number", "result", "code", "reason"), _CODE_SENDING, what="送付先情報の結果"
+    )
     if not isinstance(payload["control_number"], str) or not _CONTROL.match(payload["control_number"]):
         raise _bad("control_number", "送付先管理番号の形式が不正です。", "32桁の16進数で送ってください。")
     if payload["result"] not in (ACCEPTED, REFUSED):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jumin.accounts.authorization import AccessRefused, authorize, has_permission
+from jumin.accounts.authorization import AccessRefused, authorize, has_permission, mask, visible_fields
 from jumin.accounts.context import audit_context, current_terminal_id
 from jumin.accounts.permissions import Permission
 from jumin.accounts.services import biometric_only_terminal
@@ -52,6 +52,22 @@ def require(
         raise AccessRefused(CS_TERMINAL_REQUIRED, reason_code="cs_terminal_required")
 
 
+def visible_items(actor: Any) -> frozenset[Permission]:
+    """The actor's field grants (C-10) as ``registry.selectors`` uses them: the 個人番号 also needs
+    特定個人情報アクセス権限 (C-9), so FIELD_INDIVIDUAL_NUMBER_VIEW counts only beside it."""
+    fields = visible_fields(actor)
+    if Permission.FIELD_INDIVIDUAL_NUMBER_VIEW in fields and not has_permission(
+        actor, Permission.INDIVIDUAL_NUMBER_ACCESS
+    ):
+        fields = fields - {Permission.FIELD_INDIVIDUAL_NUMBER_VIEW}
+    return fields
+
+
 def may_see_individual_number(actor: Any) -> bool:
-    """特定個人情報アクセス権限 (C-9): without it the 個人番号 is masked on every CS screen."""
-    return has_permission(actor, Permission.INDIVIDUAL_NUMBER_ACCESS)
+    """C-9 and C-10: without both grants the 個人番号 is masked on every CS screen."""
+    return Permission.FIELD_INDIVIDUAL_NUMBER_VIEW in visible_items(actor)
+
+
+def shown_resident_code(code: str, visible: frozenset[Permission]) -> str:
+    """The 住民票コード, or the mask without FIELD_JUMINHYO_CODE_VIEW (C-10); "" stays ""."""
+    return mask(code, visible=Permission.FIELD_JUMINHYO_CODE_VIEW in visible) if code else ""

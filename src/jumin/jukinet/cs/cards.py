@@ -25,7 +25,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from jumin.accounts.context import current_terminal_id
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
@@ -41,6 +40,7 @@ from jumin.jukinet.common.queries import (
 )
 from jumin.jukinet.cs import access
 from jumin.jukinet.cs.models import CardPinState, CsIdentity
+from jumin.jukinet.cs.operators import operator_ids
 from jumin.jukinet.cs.search import FoundRecord, found_record
 from jumin.jukinet.cs.services import NATIONAL, local_municipality_code, peer_configured
 from jumin.messaging.services import enqueue, query
@@ -56,14 +56,6 @@ OPERATOR_EVENTS = ("suspend", "release", "abolish", "return", "collect")
 
 def _bad(field: str, reason: str, remedy: str, code: str = "jukinet.cs.card") -> DomainError:
     return refusal(field, reason, remedy, code)
-
-
-def _ascii(value: str, fallback: str) -> str:
-    return "".join(c for c in value if c.isascii() and (c.isalnum() or c in "_.@-"))[:64] or fallback
-
-
-def _ids(actor: Any) -> tuple[str, str]:
-    return _ascii(actor.get_username(), "operator"), _ascii(current_terminal_id(), "cs-host")
 
 
 def _check_pin(pin: str) -> None:
@@ -177,7 +169,7 @@ def issue_card(*, actor: Any, purpose: str, resident_code: str, pin: str) -> dic
             "CSに現存する住民の住民票コードではありません。",
             "住民票コードを確認してください。",
         )
-    operator_id, terminal_id = _ids(actor)
+    operator_id, terminal_id = operator_ids(actor)
     private_key = Ed25519PrivateKey.generate()
     public = private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     answer = query(
@@ -238,7 +230,7 @@ def _refuse(actor: Any, purpose: str, serial: str, reason_code: str) -> None:
 
 def _wrong_pin(actor: Any, purpose: str, card: CardFile) -> DomainError:
     """Count a wrong PIN (its own transaction, so it survives); the third locks and suspends."""
-    operator_id, terminal_id = _ids(actor)
+    operator_id, terminal_id = operator_ids(actor)
     with transaction.atomic():
         state, _ = CardPinState.objects.select_for_update().get_or_create(card_serial=card.card_serial)
         state.wrong_pins += 1
@@ -310,7 +302,7 @@ def verify_with_card(*, actor: Any, purpose: str, card_json: Any, pin: str) -> C
     nonce = secrets.token_hex(16)
     signed_at = timezone.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     signature = key.sign(card_challenge(card.resident_code, card.card_serial, nonce, signed_at))
-    operator_id, terminal_id = _ids(actor)
+    operator_id, terminal_id = operator_ids(actor)
     try:
         answer = query(
             query_type=QUERY_VERIFY_CARD,
@@ -329,8 +321,9 @@ def verify_with_card(*, actor: Any, purpose: str, card_json: Any, pin: str) -> C
     except DomainError as error:
         _refuse(actor, purpose, card.card_serial, error.code[:100])
         raise
-    visible = access.may_see_individual_number(actor)
+    visible = access.visible_items(actor)
     record = answer["record"]
+    shown = found_record(notice_from_payload(record), visible=visible, single=True) if record else None
     with transaction.atomic():
         record_event(
             actor=actor,
@@ -338,16 +331,16 @@ def verify_with_card(*, actor: Any, purpose: str, card_json: Any, pin: str) -> C
             subject_type=_SUBJECT_TYPE,
             subject_id=card.card_serial,
             purpose=purpose,
-            individual_number_used=visible and record is not None,
+            individual_number_used=shown is not None
+            and bool(shown.individual_number)
+            and Permission.FIELD_INDIVIDUAL_NUMBER_VIEW in visible,
             result_count=1 if record is not None else 0,
         )
     return CardCheck(
         card_serial=card.card_serial,
         card_status=answer["card_status"],
         valid_until=answer["valid_until"],
-        record=found_record(notice_from_payload(record), number_visible=visible)
-        if record is not None
-        else None,
+        record=shown,
     )
 
 
@@ -388,7 +381,7 @@ def send_card_event(
             "カード事象の種類が不正です。",
             "一時停止・解除・廃止・返還・回収のいずれかを選んでください。",
         )
-    operator_id, terminal_id = _ids(actor)
+    operator_id, terminal_id = operator_ids(actor)
     with transaction.atomic():
         message_id = _card_event(
             card_serial.strip(), resident_code.strip(), event, reason, operator_id, terminal_id, actor

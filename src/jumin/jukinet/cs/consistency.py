@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from jumin.accounts.context import current_terminal_id
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
@@ -26,16 +26,13 @@ from jumin.jukinet.common.catalogue import QUERY_CONSISTENCY
 from jumin.jukinet.common.consistency import MAX_ENTRIES, ConsistencyChunk, Entry
 from jumin.jukinet.cs import access
 from jumin.jukinet.cs.models import ConsistencyDifference, ConsistencyRun, CsIdentity, DifferenceKind
+from jumin.jukinet.cs.operators import operator_ids
 from jumin.jukinet.cs.services import NATIONAL, local_municipality_code, prefecture_of
 from jumin.messaging.envelope import NodeRef
 from jumin.messaging.services import query
 
 TARGETS = ("prefecture", "national", "both")
 _READ_BATCH = 5_000
-
-
-def _ascii(value: str, fallback: str) -> str:
-    return "".join(c for c in value if c.isascii() and (c.isalnum() or c in "_.@-"))[:64] or fallback
 
 
 def current_entries(municipality_code: str) -> Iterator[Entry]:
@@ -104,8 +101,7 @@ def _run_one(
         municipality_code=municipality_code,
         started_at=timezone.now(),
     )
-    operator_id = _ascii(actor.get_username(), "operator")
-    terminal_id = _ascii(current_terminal_id(), "cs-host")
+    operator_id, terminal_id = operator_ids(actor)
     kinds = (
         ("missing_here", DifferenceKind.MISSING),
         ("extra_here", DifferenceKind.EXTRA),
@@ -193,9 +189,16 @@ def recent_runs(*, actor: Any, purpose: str, limit: int = 50) -> list[Consistenc
     return runs
 
 
-def differences_of(
-    *, actor: Any, purpose: str, run_id: str, limit: int = 1000
-) -> list[ConsistencyDifference]:
+@dataclass(frozen=True)
+class DifferenceRow:
+    """One differing person of a run; the 住民票コード masked without FIELD_JUMINHYO_CODE_VIEW (C-10)."""
+
+    resident_code: str
+    kind: str
+    kind_label: str
+
+
+def differences_of(*, actor: Any, purpose: str, run_id: str, limit: int = 1000) -> list[DifferenceRow]:
     """The differing 住民票コード of one run (the worklist); audited as a view of that run."""
     access.require(
         actor=actor,
@@ -217,4 +220,12 @@ def differences_of(
             purpose=purpose,
             result_count=len(rows),
         )
-    return rows
+    visible = access.visible_items(actor)
+    return [
+        DifferenceRow(
+            resident_code=access.shown_resident_code(row.resident_code, visible),
+            kind=row.kind,
+            kind_label=str(DifferenceKind(row.kind).label),
+        )
+        for row in rows
+    ]

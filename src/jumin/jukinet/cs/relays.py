@@ -2,7 +2,7 @@
 
 The registry never talks to the national node itself (system.md §1.5): it asks the CS, which asks
 the national node and hands back the answer. The registry authorises its own use case; the CS
-audits the relay.
+audits the relay with the purpose the registry's use case was authorised for (C-43).
 """
 
 from __future__ import annotations
@@ -11,24 +11,20 @@ from typing import Any
 
 from django.db import transaction
 
-from jumin.accounts.context import current_terminal_id
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.jukinet.common.catalogue import QUERY_INDIVIDUAL_NUMBER, QUERY_RESIDENT_CODES
+from jumin.jukinet.cs.operators import operator_ids
 from jumin.jukinet.cs.services import NATIONAL
 from jumin.messaging.services import query
 
 
-def _ids(actor: Any) -> tuple[str, str]:
-    name = actor.get_username() if actor is not None else ""
-    operator = "".join(c for c in name if c.isascii() and (c.isalnum() or c in "_.@-"))[:64] or "system"
-    terminal = "".join(c for c in current_terminal_id() if c.isascii() and (c.isalnum() or c in "_.@-"))
-    return operator, terminal[:64] or "cs-host"
+def request_individual_number(resident_code: str, *, change: bool, actor: Any, purpose: str) -> str:
+    """個人番号 生成要求 (F06, F22): the national node's number for this 住民票コード.
 
-
-def request_individual_number(resident_code: str, *, change: bool, actor: Any) -> str:
-    """個人番号 生成要求 (F06, F22): the national node's number for this 住民票コード."""
-    operator_id, terminal_id = _ids(actor)
+    ``purpose`` is the duty the registry authorised its use case under, recorded with the relay (C-43).
+    """
+    operator_id, terminal_id = operator_ids(actor)
     answer = query(
         query_type=QUERY_INDIVIDUAL_NUMBER,
         receiver=NATIONAL,
@@ -45,6 +41,7 @@ def request_individual_number(resident_code: str, *, change: bool, actor: Any) -
             actor=actor,
             action=AuditAction.CS_INDIVIDUAL_NUMBER_REQUEST,
             subject_type="cs_relay",
+            purpose=purpose,
             reason="change" if change else "new",
             individual_number_used=True,
             result_count=1,
@@ -52,9 +49,10 @@ def request_individual_number(resident_code: str, *, change: bool, actor: Any) -
     return str(answer["individual_number"])
 
 
-def fetch_resident_codes(count: int, *, actor: Any) -> list[str]:
-    """Unused 住民票コード for the registry's pool (std 4.3.1), at most 1,000 per call."""
-    operator_id, terminal_id = _ids(actor)
+def fetch_resident_codes(count: int, *, actor: Any, purpose: str) -> list[str]:
+    """Unused 住民票コード for the registry's pool (std 4.3.1), at most 1,000 per call; audited with
+    the caller's ``purpose`` (C-43)."""
+    operator_id, terminal_id = operator_ids(actor)
     answer = query(
         query_type=QUERY_RESIDENT_CODES,
         receiver=NATIONAL,
@@ -67,6 +65,7 @@ def fetch_resident_codes(count: int, *, actor: Any) -> list[str]:
             actor=actor,
             action=AuditAction.CS_RESIDENT_CODE_FETCH,
             subject_type="cs_relay",
+            purpose=purpose,
             reason=f"requested {count}",
             result_count=len(codes),
         )

@@ -16,7 +16,6 @@ from django.db.models import Q, Value
 from django.db.models.functions import Replace
 
 from jumin.accounts.authorization import AccessRefused, authorize, mask
-from jumin.accounts.context import current_terminal_id
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event, record_results
@@ -28,6 +27,7 @@ from jumin.jukinet.common.notice import IdentityNotice, notice_from_payload
 from jumin.jukinet.common.queries import MAX_QUERY_RECORDS
 from jumin.jukinet.cs import access
 from jumin.jukinet.cs.models import CsIdentity
+from jumin.jukinet.cs.operators import operator_ids
 from jumin.jukinet.cs.services import NATIONAL, local_municipality_code, notice_of, prefecture_of
 from jumin.jukinet.cs.updates import seion_kana
 from jumin.messaging.services import query
@@ -56,7 +56,7 @@ class IdentitySearch:
 
 @dataclass(frozen=True)
 class FoundRecord:
-    """One 本人確認情報 as the screen shows it (the 個人番号 masked without C-9 access)."""
+    """One 本人確認情報 as the screen shows it, masked per ``found_record`` (C-9, C-10, C-11)."""
 
     resident_code: str
     name: str
@@ -117,10 +117,18 @@ def check_search(search: IdentitySearch) -> None:
     )
 
 
-def found_record(notice: IdentityNotice, *, number_visible: bool) -> FoundRecord:
-    """The screen form of a notice; the 個人番号 is masked unless ``number_visible`` (C-9, C-10)."""
+def found_record(
+    notice: IdentityNotice, *, visible: frozenset[Permission], single: bool = False
+) -> FoundRecord:
+    """The screen form of a notice, masked by the actor's field grants (``access.visible_items``).
+
+    The 住民票コード needs FIELD_JUMINHYO_CODE_VIEW (C-10). The 個人番号 is never shown on a list of
+    results (C-11): only a ``single`` record (the card check, beside name and birth date) shows it, and
+    then only with 特定個人情報アクセス権限 and FIELD_INDIVIDUAL_NUMBER_VIEW (C-9, C-10).
+    """
+    number_visible = single and Permission.FIELD_INDIVIDUAL_NUMBER_VIEW in visible
     return FoundRecord(
-        resident_code=notice.resident_code,
+        resident_code=access.shown_resident_code(notice.resident_code, visible),
         name=notice.name,
         name_kana=notice.name_kana,
         birth_date=notice.birth_date,
@@ -200,7 +208,7 @@ def search_identity(
             subject_type="cs_identity",
         )
     check_search(search)
-    visible = access.may_see_individual_number(actor)
+    visible = access.visible_items(actor)
     if target == "local":
         with transaction.atomic():
             rows = _local_rows(search)
@@ -215,24 +223,26 @@ def search_identity(
                 _summary(search),
                 action=action,
                 reason=search.reason[:100],
-                individual_number_used=search.by == "individual_number"
-                or (visible and any(n.individual_number for n in notices)),
+                # The 個人番号 is searched by, never shown on this list (C-11).
+                individual_number_used=search.by == "individual_number",
                 result_count=len(rows),
             )
-        return SearchOutcome(target, [found_record(n, number_visible=visible) for n in notices], truncated)
+        return SearchOutcome(target, [found_record(n, visible=visible) for n in notices], truncated)
     return _remote(actor=actor, purpose=purpose, search=search, target=target, visible=visible, action=action)
 
 
-def _operator_id(actor: Any) -> str:
-    name = "".join(c for c in actor.get_username() if c.isascii() and (c.isalnum() or c in "_.@-"))
-    return name[:64] or "operator"
-
-
 def _remote(
-    *, actor: Any, purpose: str, search: IdentitySearch, target: str, visible: bool, action: AuditAction
+    *,
+    actor: Any,
+    purpose: str,
+    search: IdentitySearch,
+    target: str,
+    visible: frozenset[Permission],
+    action: AuditAction,
 ) -> SearchOutcome:
     receiver = prefecture_of(local_municipality_code()) if target == "prefecture" else NATIONAL
     four = search.by == "four_items"
+    operator_id, terminal_id = operator_ids(actor)
     payload = {
         "by": search.by,
         "resident_code": search.resident_code.strip() if search.by == "resident_code" else "",
@@ -244,8 +254,8 @@ def _remote(
         "address": search.address if four else "",
         "include_removed": search.include_removed,
         "purpose": search.reason[:100],
-        "operator_id": _operator_id(actor),
-        "terminal_id": _operator_id_text(current_terminal_id()),
+        "operator_id": operator_id,
+        "terminal_id": terminal_id,
     }
     try:
         answer = query(query_type=QUERY_IDENTITY, receiver=receiver, payload=payload, actor=actor)
@@ -270,18 +280,13 @@ def _remote(
             subject_type="cs_identity",
             purpose=purpose,
             reason=f"to {receiver}: {search.reason[:100]}",
-            individual_number_used=search.by == "individual_number" or visible,
+            individual_number_used=search.by == "individual_number",
             query_summary=_summary(search),
             result_count=len(notices),
         )
     return SearchOutcome(
-        target, [found_record(n, number_visible=visible) for n in notices], bool(answer["truncated"])
+        target, [found_record(n, visible=visible) for n in notices], bool(answer["truncated"])
     )
-
-
-def _operator_id_text(value: str) -> str:
-    cleaned = "".join(c for c in value if c.isascii() and (c.isalnum() or c in "_.@-"))
-    return cleaned[:64] or "terminal"
 
 
 __all__ = [

@@ -13,7 +13,7 @@ import base64
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -66,6 +66,19 @@ def peer_configured(ref: NodeRef) -> bool:
         return conf.local_node().peer(ref) is not None
     except (IdentityError, OSError, ValueError):
         return False
+
+
+def _prefecture_peers() -> Callable[[str], bool]:
+    """``peer_configured(prefecture_of(code))`` remembered per prefecture, for one batch of persons."""
+    peers: dict[NodeRef, bool] = {}
+
+    def prefecture_is_peer(municipality_code: str) -> bool:
+        ref = prefecture_of(municipality_code)
+        if ref not in peers:
+            peers[ref] = peer_configured(ref)
+        return peers[ref]
+
+    return prefecture_is_peer
 
 
 def _utc_timestamp(now: datetime) -> str:
@@ -214,7 +227,7 @@ def _version(
         former_surname_kana=request.former_surname_kana,
         notifiable=notifiable,
         notice_reason=notice.change_reason if notifiable else "",
-        digest=consistency_digest(notice),
+        digest=consistency_digest(notice, key=conf.local_node().consistency_key),
         retain_until=_retain_until(timezone.localdate(now)),
         created_at=now,
     )
@@ -385,14 +398,7 @@ def accept_updates(
             for request in requests
         ]
         CsIdentityVersion.objects.bulk_create([plan.version for plan in plans])
-        peers: dict[NodeRef, bool] = {}
-
-        def prefecture_is_peer(municipality_code: str) -> bool:
-            ref = prefecture_of(municipality_code)
-            if ref not in peers:
-                peers[ref] = peer_configured(ref)
-            return peers[ref]
-
+        prefecture_is_peer = _prefecture_peers()
         created: list[CsIdentity] = []
         for plan in plans:
             plan.waits = notify and plan.notifiable and not prefecture_is_peer(plan.request.municipality_code)
@@ -440,6 +446,20 @@ def accept_update(request: CsUpdateRequest, *, actor: Any) -> AcceptResult:
     return accept_updates([request], actor=actor)
 
 
+def identity_count() -> int:
+    """How many persons the CS file holds (0 before the initial load, ``jumin cs load``)."""
+    return CsIdentity.objects.count()
+
+
+def current_request_numbers(resident_codes: Sequence[str]) -> dict[str, str]:
+    """The 依頼管理番号 of each person's current version, by 住民票コード (persons not held: absent)."""
+    return dict(
+        CsIdentity.objects.filter(resident_code__in=list(resident_codes)).values_list(
+            "resident_code", "current__request_number"
+        )
+    )
+
+
 def record_unlinked(request_numbers: Sequence[tuple[str, str, str]]) -> None:
     """Note registry updates that did not reach the CS (CS未連携): (依頼管理番号, reason code, field)."""
     if not request_numbers:
@@ -467,8 +487,9 @@ def send_pending_notices(*, actor: Any = None, limit: int = 10_000) -> int:
                 .values_list("identity_id", flat=True)[:limit]
             )
         )
+        prefecture_is_peer = _prefecture_peers()
         for identity in CsIdentity.objects.select_for_update().filter(pk__in=identity_ids).order_by("pk"):
-            if not peer_configured(prefecture_of(identity.municipality_code)):
+            if not prefecture_is_peer(identity.municipality_code):
                 continue
             sent += _flush_identity(identity, actor, now)
             identity.save(update_fields=["has_pending"])

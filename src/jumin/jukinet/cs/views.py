@@ -176,7 +176,7 @@ def card_verify(request: HttpRequest) -> HttpResponse:
             check = cards.verify_with_card(
                 actor=request.user, purpose=data["purpose"], card_json=card_json, pin=data["pin"]
             )
-            context["check"], context["check_records"] = check, [check.record] if check.record else []
+            context["check"] = check
         except DomainError as error:
             context["error"] = error
     return _render(request, "jukinet_cs/card_verify.html", context)

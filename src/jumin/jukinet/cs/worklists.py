@@ -1,7 +1,8 @@
 """The CS file's worklists for the clerks: 返却エラー一覧, 送信待ち一覧 and CS未連携 (F13 step 6, C-68).
 
 Each list is a read of identifiers (住民票コード, 依頼管理番号, codes and dates; no name or 個人番号),
-audited as one view; resolving a returned error and sending the waiting notices are audited writes.
+audited as one view, the 住民票コード masked without FIELD_JUMINHYO_CODE_VIEW (C-10); resolving a
+returned error and sending the waiting notices are audited writes.
 """
 
 from __future__ import annotations
@@ -83,12 +84,15 @@ def _require(actor: Any, purpose: str, action: AuditAction, subject_id: str = ""
 def worklists(*, actor: Any, purpose: str) -> Worklists:
     """Unresolved returned errors, waiting notices and CS未連携 updates (newest first, at most 500 each)."""
     _require(actor, purpose, AuditAction.CS_NOTICE_LIST)
+    visible = access.visible_items(actor)
     with transaction.atomic():
         rejections = [
             RejectionRow(
                 rejection_id=row.pk,
                 received_at=_when(row.received_at),
-                resident_code=row.identity.resident_code if row.identity else "",
+                resident_code=access.shown_resident_code(
+                    row.identity.resident_code if row.identity else "", visible
+                ),
                 update_seq=row.update_seq,
                 code=row.code,
                 reason=row.reason,
@@ -101,7 +105,7 @@ def worklists(*, actor: Any, purpose: str) -> Worklists:
         ]
         pending = [
             PendingRow(
-                resident_code=row.identity.resident_code,
+                resident_code=access.shown_resident_code(row.identity.resident_code, visible),
                 update_seq=row.version.update_seq,
                 change_reason=row.version.change_reason,
                 created_at=_when(row.created_at),

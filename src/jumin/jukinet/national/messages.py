@@ -27,6 +27,11 @@ routing.answer(catalogue.QUERY_RESIDENT_CODES, kind=KIND, answer=numbers.answer_
 routing.answer(catalogue.QUERY_INDIVIDUAL_NUMBER, kind=KIND, answer=numbers.answer_individual_number)
 routing.answer(catalogue.QUERY_CONSISTENCY, kind=KIND, answer=consistency_services.answer_consistency)
 
-# Daily, by the node itself: cards past their validity expire; 150-year-old history goes.
+# Daily, by the node itself: cards past their validity expire; 150-year-old history goes; printed and
+# refused 送付先情報 go after 1 business day (C-73); used card nonces go after twice the signature window.
 housekeeping.register("national.expire_cards", cards.expire_cards, kind=KIND)
 housekeeping.register("national.purge_expired_identity", identity.purge_expired_identity, kind=KIND)
+housekeeping.register(
+    "national.purge_sending_addresses", sending_addresses.purge_sending_addresses, kind=KIND
+)
+housekeeping.register("national.purge_used_nonces", cards.purge_used_nonces, kind=KIND)

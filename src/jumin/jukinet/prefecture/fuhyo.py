@@ -14,7 +14,7 @@ from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.domain.errors import DomainError, refusal
 from jumin.jukinet.common.fuhyo import FuhyoNotice, FuhyoNoticeType, FuhyoState, fuhyo_from_payload
-from jumin.jukinet.prefecture.keys import name_key
+from jumin.jukinet.common.keys import name_key
 from jumin.jukinet.prefecture.models import FuhyoRecord, FuhyoVersion, RefusedUpdate
 from jumin.jukinet.prefecture.replies import refuse_update
 from jumin.jukinet.prefecture.updates import check_sender

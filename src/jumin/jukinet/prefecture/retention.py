@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
-from jumin.jukinet.prefecture.keys import RETENTION_BASIS, RETENTION_YEARS, years_before
+from jumin.jukinet.common.keys import years_before
+from jumin.jukinet.prefecture.keys import RETENTION_BASIS, RETENTION_YEARS
 from jumin.jukinet.prefecture.models import FuhyoRecord, FuhyoVersion, IdentityRecord, IdentityVersion
 
 

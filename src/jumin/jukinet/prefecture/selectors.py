@@ -13,21 +13,30 @@ audit: the caller records the provision, transfer or disclosure with its purpose
 transaction (architecture.md §3 rule 5). The 個人番号 is decrypted only with
 ``with_individual_number=True``; the caller must hold the permission and set
 ``individual_number_used`` in its audit entry.
+
+The provision app's set-based reads return ``IdentityView`` (the 8 items, the reading, the record id
+for audit subject ids and the still-encrypted 個人番号): ``views_by_resident_codes``,
+``views_by_number_indexes``, ``views_by_column`` (birth dates, name keys, kana keys; one IN query per
+chunk of keys), ``search_four_item_views`` and ``version_views``. ``four_items_match`` is the same 4情報
+rule as ``records_by_four_items``, applied in memory to a set read; ``reveal`` decrypts the 個人番号
+of the persons actually provided.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db.models import QuerySet
 
-from jumin.crypto.individual_number import blind_index
+from jumin.crypto.individual_number import blind_index, decrypt_individual_number
+from jumin.crypto.keys import get_keyring
 from jumin.domain.checkdigits import validate_juminhyo_code
+from jumin.jukinet.common.keys import kana_key, name_key
 from jumin.jukinet.common.notice import RESIDENT_CODE_RULE
 from jumin.jukinet.common.queries import MAX_QUERY_RECORDS, check_four_items
-from jumin.jukinet.prefecture.keys import kana_key, name_key
-from jumin.jukinet.prefecture.models import IdentityRecord
+from jumin.jukinet.prefecture.models import IdentityRecord, IdentityVersion
 
 
 @dataclass(frozen=True)
@@ -122,6 +131,23 @@ def record_by_individual_number(number: str, *, include_removed: bool = True) ->
     return _current(rows, include_removed).order_by("removed", "-received_at").first()
 
 
+def _four_item_rows(
+    rows: QuerySet[IdentityRecord], *, name: str, name_kana: str, birth_date: str, sex: str, address: str
+) -> QuerySet[IdentityRecord]:
+    """The 4情報 matching rule on the stored key columns (``four_items_match`` is the same in memory)."""
+    if name.strip():
+        rows = rows.filter(name_key=name_key(name))
+    elif name_kana.strip():
+        rows = rows.filter(kana_key=kana_key(name_kana) or "\x00")
+    if birth_date:
+        rows = rows.filter(birth_date=birth_date)
+    if sex:
+        rows = rows.filter(sex=sex)
+    if address:
+        rows = rows.filter(address__startswith=address)
+    return rows
+
+
 def records_by_four_items(
     *,
     name: str = "",
@@ -140,17 +166,14 @@ def records_by_four_items(
     check_four_items(
         {"name": name, "name_kana": name_kana, "birth_date": birth_date, "sex": sex, "address": address}
     )
-    rows = _current(IdentityRecord.objects.all(), include_removed)
-    if name.strip():
-        rows = rows.filter(name_key=name_key(name))
-    elif name_kana.strip():
-        rows = rows.filter(kana_key=kana_key(name_kana) or "\x00")
-    if birth_date:
-        rows = rows.filter(birth_date=birth_date)
-    if sex:
-        rows = rows.filter(sex=sex)
-    if address:
-        rows = rows.filter(address__startswith=address)
+    rows = _four_item_rows(
+        _current(IdentityRecord.objects.all(), include_removed),
+        name=name,
+        name_kana=name_kana,
+        birth_date=birth_date,
+        sex=sex,
+        address=address,
+    )
     found = list(rows.order_by("resident_code")[: limit + 1])
     return found[:limit], len(found) > limit
 
@@ -193,3 +216,201 @@ def search_four_items(
         limit=limit,
     )
     return [to_items(r, with_individual_number=with_individual_number) for r in records], truncated
+
+
+# --- Set-based reads for provision (system.md F19–F20) --------------------------------------------
+
+SEX_LABELS = {"male": "男", "female": "女"}
+#: Keys per IN (...) query: below every engine's bound-parameter limit.
+CHUNK = 900
+_RECORD_PURPOSE = "jukinet_prefecture.identity"
+_VERSION_PURPOSE = "jukinet_prefecture.version"
+_VIEW_COLUMNS = (
+    "pk",
+    "resident_code",
+    "name_key",
+    "kana_key",
+    "birth_date",
+    "sex",
+    "address",
+    "removed",
+    "notice",
+    "individual_number",
+)
+
+
+@dataclass(frozen=True)
+class IdentityView:
+    """One person's 本人確認情報 as provision sees it (current state, one history row, or a national
+    answer): the 8 items of records.md §4 and the reading. ``record_id`` is the IdentityRecord id for
+    audit subject ids (0 for a national answer); ``sealed_number`` the still-encrypted 個人番号, so
+    that only the persons provided are decrypted (``reveal``)."""
+
+    resident_code: str
+    name: str
+    name_kana: str
+    birth_date: str  # YYYYMMDD
+    sex: str  # "male" | "female"
+    address: str
+    individual_number: str  # "" when none, or not decrypted
+    change_reason: str
+    change_date: str  # YYYY-MM-DD
+    removed: bool = False
+    record_id: int = 0
+    name_key: str = field(default="", repr=False, compare=False)
+    kana_key: str = field(default="", repr=False, compare=False)
+    sealed_number: str = field(default="", repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        return "IdentityView(…)"  # personal data: never in a log or a traceback
+
+    def item(self, code: str) -> str:
+        """The value of one of the 8 items as text for a screen, form or result file."""
+        if code == "sex":
+            return SEX_LABELS.get(self.sex, self.sex)
+        return str(getattr(self, code))
+
+    def items(self, codes: list[str]) -> dict[str, str]:
+        """The given item codes and their text, in the order given."""
+        return {code: self.item(code) for code in codes}
+
+
+def _sealed(encrypted: Any) -> str:
+    if encrypted is None:
+        return ""
+    return encrypted if isinstance(encrypted, str) else str(encrypted.token)
+
+
+def _view(row: Mapping[str, Any], purpose: str, keyring: Any) -> IdentityView:
+    notice = row["notice"] or {}
+    sealed = _sealed(row["individual_number"])
+    return IdentityView(
+        resident_code=row["resident_code"],
+        name=str(notice.get("name", "")),
+        name_kana=str(notice.get("name_kana", "")),
+        birth_date=str(notice.get("birth_date", row.get("birth_date", ""))),
+        sex=str(notice.get("sex", row.get("sex", ""))),
+        address=str(notice.get("address", row.get("address", ""))),
+        individual_number=(
+            decrypt_individual_number(sealed, purpose=purpose, keyring=keyring) if keyring and sealed else ""
+        ),
+        change_reason=str(notice.get("change_reason", "")),
+        change_date=str(notice.get("change_date", "")),
+        removed=bool(row.get("removed", notice.get("removed", False))),
+        record_id=int(row.get("pk") or row.get("record_id") or 0),
+        name_key=str(row.get("name_key", "")),
+        kana_key=str(row.get("kana_key", "")),
+        sealed_number=sealed,
+    )
+
+
+def _chunks(keys: Collection[str]) -> Iterator[list[str]]:
+    ordered = sorted(set(keys))
+    for start in range(0, len(ordered), CHUNK):
+        yield ordered[start : start + CHUNK]
+
+
+def views_by_column(
+    column: str, keys: Collection[str], *, with_number: bool = False
+) -> dict[str, list[IdentityView]]:
+    """Current records (removed included) whose ``column`` is one of ``keys``, keyed by that value.
+
+    ``column`` is one of the indexed search columns: resident_code, individual_number_index,
+    birth_date, name_key, kana_key. One query per chunk of keys; ``with_number`` decrypts the
+    個人番号 (only for a caller allowed to provide it, C-9).
+    """
+    if column not in ("resident_code", "individual_number_index", "birth_date", "name_key", "kana_key"):
+        raise ValueError(column)
+    keyring = get_keyring() if with_number else None
+    found: dict[str, list[IdentityView]] = {}
+    for chunk in _chunks(keys):
+        rows = IdentityRecord.objects.filter(**{f"{column}__in": chunk}).order_by("resident_code")
+        for row in rows.values(*_VIEW_COLUMNS, *(() if column in _VIEW_COLUMNS else (column,))):
+            found.setdefault(row[column], []).append(_view(row, _RECORD_PURPOSE, keyring))
+    return found
+
+
+def views_by_resident_codes(codes: Collection[str], *, with_number: bool = False) -> dict[str, IdentityView]:
+    """Current records of these 住民票コード (removed persons included), keyed by code."""
+    return {
+        code: views[0]
+        for code, views in views_by_column("resident_code", codes, with_number=with_number).items()
+    }
+
+
+def views_by_number_indexes(
+    indexes: Collection[str], *, with_number: bool = False
+) -> dict[str, list[IdentityView]]:
+    """Records whose 個人番号 has one of these blind indexes, keyed by index."""
+    return views_by_column("individual_number_index", indexes, with_number=with_number)
+
+
+def four_items_match(
+    view: IdentityView, *, name: str, name_kana: str, birth_date: str, sex: str, address: str
+) -> bool:
+    """``records_by_four_items``'s rule on a record already read: the stored name or kana key,
+    birth date and sex exact, address by prefix (blank items are not compared)."""
+    if name.strip():
+        if view.name_key != name_key(name):
+            return False
+    elif name_kana.strip() and view.kana_key != (kana_key(name_kana) or "\x00"):
+        return False
+    if birth_date and view.birth_date != birth_date:
+        return False
+    if sex and view.sex != sex:
+        return False
+    return not address or view.address.startswith(address)
+
+
+def search_four_item_views(
+    *,
+    name: str,
+    name_kana: str,
+    birth_date: str,
+    sex: str,
+    address: str,
+    limit: int = MAX_QUERY_RECORDS + 1,
+    with_number: bool = False,
+) -> list[IdentityView]:
+    """Current records (removed included) fitting the 4情報 by ``records_by_four_items``'s rule, at
+    most ``limit`` (the caller has applied the two-item guard)."""
+    rows = _four_item_rows(
+        IdentityRecord.objects.all(),
+        name=name,
+        name_kana=name_kana,
+        birth_date=birth_date,
+        sex=sex,
+        address=address,
+    )
+    keyring = get_keyring() if with_number else None
+    return [
+        _view(row, _RECORD_PURPOSE, keyring)
+        for row in rows.order_by("resident_code").values(*_VIEW_COLUMNS)[:limit]
+    ]
+
+
+def reveal(views: list[IdentityView]) -> list[IdentityView]:
+    """The views with their 個人番号 decrypted (only for a caller allowed to provide it, C-9)."""
+    keyring = get_keyring()
+    return [
+        replace(
+            view,
+            individual_number=(
+                decrypt_individual_number(view.sealed_number, purpose=_RECORD_PURPOSE, keyring=keyring)
+                if view.sealed_number
+                else ""
+            ),
+        )
+        for view in views
+    ]
+
+
+def version_views(resident_code: str, *, with_number: bool = False) -> list[IdentityView]:
+    """Every accepted version of the person's record at this prefecture, oldest first."""
+    rows = (
+        IdentityVersion.objects.filter(resident_code=resident_code)
+        .order_by("received_at", "id")
+        .values("record_id", "resident_code", "notice", "individual_number")
+    )
+    keyring = get_keyring() if with_number else None
+    return [_view(row, _VERSION_PURPOSE, keyring) for row in rows]

@@ -17,10 +17,10 @@ from django.utils import timezone
 
 from jumin.accounts.authorization import authorize
 from jumin.accounts.permissions import Permission
-from jumin.audit.actions import AuditAction
+from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
 from jumin.domain.checkdigits import validate_juminhyo_code
-from jumin.domain.errors import refusal
+from jumin.domain.errors import DomainError, refusal
 from jumin.jukinet.common.notice import RESIDENT_CODE_RULE, NoticeReason
 from jumin.jukinet.prefecture.keys import TEMPORARY_NUMBER_DAYS
 from jumin.jukinet.prefecture.models import FuhyoRecord, IdentityRecord, TemporaryIndividualNumber
@@ -48,6 +48,20 @@ def _check_purpose(purpose: str) -> None:
         )
 
 
+def _audit_refused_fetch(actor: Any, purpose: str, record: IdentityRecord | None, reason: str) -> None:
+    """A refused fetch, audited in its own transaction (it survives the exception raised next)."""
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            action=AuditAction.PREFECTURE_FUHYO_NUMBER_FETCH,
+            subject_type="prefecture_identity" if record is not None else SUBJECT_TYPE,
+            subject_id=str(record.pk) if record is not None else "",
+            purpose=purpose,
+            outcome=Outcome.REFUSED,
+            outcome_reason=reason,
+        )
+
+
 def fetch_number_for_overseas(resident_code: str, *, actor: Any, purpose: str) -> TemporaryIndividualNumber:
     """Copy a 国外転出者's 個人番号 into the temporary area; only with ``PREFECTURE_FUHYO_NUMBER``.
 
@@ -62,18 +76,23 @@ def fetch_number_for_overseas(resident_code: str, *, actor: Any, purpose: str) -
         purpose=purpose,
         subject_type=SUBJECT_TYPE,
     )
-    code = validate_juminhyo_code(resident_code, rule=RESIDENT_CODE_RULE, field="resident_code")
+    try:
+        code = validate_juminhyo_code(resident_code, rule=RESIDENT_CODE_RULE, field="resident_code")
+    except DomainError as error:
+        _audit_refused_fetch(actor, purpose, None, error.code)
+        raise
+    record = IdentityRecord.objects.filter(resident_code=code).first()
+    overseas = (
+        record is not None
+        and record.removed
+        and record.change_reason == NoticeReason.MOVE_OUT_ABROAD
+        and record.individual_number is not None
+        and FuhyoRecord.objects.filter(resident_code=code).exists()
+    )
+    if not overseas or record is None:
+        _audit_refused_fetch(actor, purpose, record, "jukinet.prefecture.not_overseas")
+        raise _not_overseas()
     with transaction.atomic():
-        record = IdentityRecord.objects.filter(resident_code=code).first()
-        overseas = (
-            record is not None
-            and record.removed
-            and record.change_reason == NoticeReason.MOVE_OUT_ABROAD
-            and record.individual_number is not None
-            and FuhyoRecord.objects.filter(resident_code=code).exists()
-        )
-        if not overseas or record is None:
-            raise _not_overseas()
         temporary = TemporaryIndividualNumber(
             resident_code=code,
             purpose=purpose,

@@ -18,8 +18,8 @@ from jumin.audit.services import record_event
 from jumin.crypto.individual_number import blind_index
 from jumin.domain.errors import DomainError, refusal
 from jumin.jukinet.common.catalogue import IDENTITY_UPDATE
+from jumin.jukinet.common.keys import kana_key, name_key
 from jumin.jukinet.common.notice import IdentityNotice, NoticeReason, consistency_digest, notice_from_payload
-from jumin.jukinet.prefecture.keys import kana_key, name_key
 from jumin.jukinet.prefecture.models import IdentityRecord, IdentityVersion, RefusedUpdate
 from jumin.jukinet.prefecture.replies import refuse_update
 from jumin.messaging import conf
@@ -153,7 +153,7 @@ def _store(envelope: Envelope, notice: IdentityNotice, record: IdentityRecord | 
     record.address = notice.address
     record.change_reason = notice.change_reason
     record.notice = _stored_notice(notice)
-    record.consistency_digest = consistency_digest(notice)
+    record.consistency_digest = consistency_digest(notice, key=conf.local_node().consistency_key)
     record.received_at = now
     record.received_on = timezone.localdate(now)
     record.sender_code = envelope.sender.code

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -10,10 +13,25 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jumin.accounts.authorization import AccessRefused
+from jumin.accounts.duties import duty_choices
 from jumin.domain.errors import DomainError
 from jumin.jukinet.prefecture import statistics, temporary_numbers
 
-FUHYO_PURPOSE = "番号法事務（国外転出者）"
+#: The duty of the 附票 個人番号 screens (jumin.accounts.duties): the purpose recorded by default.
+FUHYO_PURPOSE = "prefecture_fuhyo_number"
+
+
+class FetchForm(forms.Form):
+    """住民票コード and the purpose, chosen among the duties (as on every other screen)."""
+
+    resident_code = forms.CharField(label="住民票コード", max_length=11)
+    purpose = forms.ChoiceField(label="利用目的（事務）", choices=())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["purpose"]
+        if isinstance(field, forms.ChoiceField):
+            field.choices = duty_choices()
 
 
 def _refused(request: HttpRequest, refused: AccessRefused) -> HttpResponse:
@@ -56,11 +74,14 @@ def statistics_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def fuhyo_numbers(request: HttpRequest) -> HttpResponse:
     """附票 個人番号一時保管: fetch a 国外転出者's number into the temporary area; list what is held."""
-    purpose = request.POST.get("purpose", "").strip() or FUHYO_PURPOSE
+    form = FetchForm(request.POST or None, initial={"purpose": FUHYO_PURPOSE})
     try:
         if request.method == "POST":
+            if not form.is_valid():
+                messages.error(request, "住民票コードと利用目的（事務）を選んでください。")
+                return redirect("jukinet_prefecture:fuhyo_numbers")
             held = temporary_numbers.fetch_number_for_overseas(
-                request.POST.get("resident_code", ""), actor=request.user, purpose=purpose
+                form.cleaned_data["resident_code"], actor=request.user, purpose=form.cleaned_data["purpose"]
             )
             messages.success(
                 request, f"個人番号を一時保管しました（保管番号 {held.pk}）。引渡し後に削除してください。"
@@ -72,7 +93,7 @@ def fuhyo_numbers(request: HttpRequest) -> HttpResponse:
     except DomainError as error:
         messages.error(request, f"{error.reason}{error.remedy}")
         return redirect("jukinet_prefecture:fuhyo_numbers")
-    return render(request, "jukinet_prefecture/fuhyo_numbers.html", {"rows": rows, "purpose": FUHYO_PURPOSE})
+    return render(request, "jukinet_prefecture/fuhyo_numbers.html", {"rows": rows, "form": form})
 
 
 @login_required

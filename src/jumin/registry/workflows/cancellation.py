@@ -47,8 +47,7 @@ from jumin.registry.snapshots import draft_from_current
 from jumin.registry.workflows.acknowledgement import audit_reason, require_acknowledged
 from jumin.registry.workflows.household import current_members
 from jumin.registry.workflows.household_members import check_no_duplicates, headless_household_alert
-
-MOVE_OUT_REASONS = frozenset({ChangeReason.DOMESTIC_MOVE_OUT.value, ChangeReason.MOVE_OUT_ABROAD.value})
+from jumin.registry.workflows.move_out import MOVE_OUT_REASONS
 
 REASON_MAX_LENGTH = 200
 

@@ -42,6 +42,7 @@ from jumin.registry.services import DraftRecorded
 from jumin.registry.snapshots import draft_from_current
 from jumin.registry.workflows.acknowledgement import audit_reason, require_acknowledged
 from jumin.registry.workflows.household_members import CurrentMember, current_resident
+from jumin.registry.workflows.names import _check_request_date
 
 GROUNDS_MAX_LENGTH = 1000
 #: ``NumberChangeRecord.basis`` of a 住民票コードの修正 (a wrongly recorded code, always 職権).
@@ -92,13 +93,8 @@ class ResidentCodeCorrection:
 
 
 def _check_date(value: date, today: date) -> None:
-    if value > today:
-        raise refusal(
-            "requested_on",
-            "請求日（事実を確認した日）が未来の日付です。",
-            "本日以前の日付を入力してください。",
-            "registry.future_notification_date",
-        )
+    # The same check and message as the name workflows' 請求日 (one refusal text for the clerk).
+    _check_request_date(value, today, field_name="requested_on", label="請求日（事実を確認した日）")
 
 
 def _grounds(text: str, *, required: bool, what: str) -> str:

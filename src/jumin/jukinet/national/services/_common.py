@@ -1,16 +1,19 @@
-"""Helpers shared by the national services: the node-actor audit entry and refusals."""
+"""Helpers shared by the national services: the node-actor audit entry and refusals.
+
+The search keys (name_key, kana_key) and years_before are jumin.jukinet.common.keys, shared with the
+prefecture so both stores key names the same way.
+"""
 
 from __future__ import annotations
 
-import unicodedata
-from datetime import date, datetime
+from datetime import date
 
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
 from jumin.domain.errors import DomainError, refusal
-from jumin.domain.kana import kana_search_key
 
-#: Every 本人確認情報 history row and removed person is kept this long (controls.md C-69–C-71).
+#: Every 本人確認情報 history row and removed person is kept this long (controls.md C-69–C-71); the
+#: same 150 years as the prefecture's (jukinet.prefecture.keys), which national may not import.
 RETENTION_YEARS = 150
 
 
@@ -46,29 +49,6 @@ def audit(
 def national_refusal(field: str, reason: str, remedy: str, code: str) -> DomainError:
     """A refusal with a ``jukinet.national.`` code."""
     return refusal(field, reason, remedy, f"jukinet.national.{code}")
-
-
-def name_key(name: str) -> str:
-    """The exact-name key: NFC, every space (half or full width) removed."""
-    return "".join(unicodedata.normalize("NFC", name).split())
-
-
-def kana_key(name_kana: str) -> str:
-    """The 清音化 search key of a reading (jumin.domain.kana), spaces removed; "" when not kana."""
-    if not name_kana.strip():
-        return ""
-    try:
-        return "".join(kana_search_key(name_kana).split())
-    except DomainError:
-        return ""
-
-
-def years_before(moment: datetime, years: int) -> datetime:
-    """``moment`` moved back ``years`` calendar years (29 February becomes 28 February)."""
-    try:
-        return moment.replace(year=moment.year - years)
-    except ValueError:
-        return moment.replace(year=moment.year - years, day=28)
 
 
 def add_years(day: date, years: int) -> date:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import secrets
 import string
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -21,15 +21,13 @@ from django.utils import timezone
 from jumin.accounts.clock import today
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.domain.errors import DomainError, refusal
+from jumin.domain.uncertain_dates import age_in_years
 from jumin.jukinet.common.queries import (
     PUBLIC_KEY_BYTES,
     SIGNATURE_BYTES,
     card_challenge,
     decode_b64url,
     parse_signed_at,
-    validate_card_event,
-    validate_card_issue,
-    validate_verify_card,
 )
 from jumin.jukinet.national.models import Card, CardEvent, IdentityRecord, UsedNonce
 from jumin.jukinet.national.services._common import add_years, audit
@@ -78,7 +76,8 @@ def _age_on(birth_date: str, day: date) -> int | None:
     if year == 0:
         return None
     born = date(year, month or 1, dom or 1)
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+    # A birth date after the issue day (never valid) counts as age 0: the minor's shorter validity.
+    return age_in_years(born, day) if born <= day else 0
 
 
 def valid_until_for(birth_date: str, issued_on: date) -> date:
@@ -112,8 +111,7 @@ def _event(card: Card | None, serial: str, event: str, before: str, after: str, 
 
 def issue_card(envelope: Envelope) -> dict[str, Any]:
     """Answerer of QUERY_CARD_ISSUE: register the card and its key; earlier live cards are abolished."""
-    payload = envelope.payload
-    validate_card_issue(payload)
+    payload = envelope.payload  # validated by messaging before the answerer runs
     if envelope.sender.kind != "municipality":
         raise _card_refusal(
             "sender",
@@ -178,8 +176,7 @@ def apply_card_event(envelope: Envelope) -> None:
     A refused event is kept in the card's history with its refusal code and logged as an ALERT; the
     message itself counts as handled, so later events of the card are not held behind it.
     """
-    payload = envelope.payload
-    validate_card_event(payload)
+    payload = envelope.payload  # validated by messaging before the handler runs
     if CardEvent.objects.filter(message_id=envelope.id).exists():
         return  # replayed after a restore: already recorded
     card = Card.objects.select_for_update().filter(serial=payload["card_serial"]).first()
@@ -276,8 +273,7 @@ def _verify_or_refuse(payload: dict[str, Any], now: Any) -> Card:
 
 def verify_card(envelope: Envelope) -> dict[str, Any]:
     """Answerer of QUERY_VERIFY_CARD: the card is known, active, in date, freshly and truly signed."""
-    payload = envelope.payload
-    validate_verify_card(payload)
+    payload = envelope.payload  # validated by messaging before the answerer runs
     now = timezone.now()
     context = f"from {envelope.sender} operator {payload['operator_id']}"
     try:
@@ -339,3 +335,16 @@ def expire_cards(*, on: date | None = None) -> int:
             result_count=len(due),
         )
     return len(due)
+
+
+def purge_used_nonces(*, now: datetime | None = None) -> int:
+    """Delete used nonces older than twice ``SIGNATURE_WINDOW`` (daily job); returns the count.
+
+    A nonce was used within the window of its ``signed_at``, so a replay later than twice the window
+    after that use is refused as stale before its nonce is looked at: the row is no longer needed.
+    """
+    now = now or timezone.now()
+    deleted, _ = UsedNonce.objects.filter(used_at__lt=now - 2 * SIGNATURE_WINDOW).delete()
+    if deleted:
+        logger.info("used card nonces purged: %d", deleted)
+    return deleted

@@ -18,7 +18,8 @@ from django.utils import timezone
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.crypto.models import filter_by_individual_number
 from jumin.jukinet.common.catalogue import IDENTITY_UPDATE_REJECTED
-from jumin.jukinet.common.notice import IdentityNotice, consistency_digest, notice_from_payload
+from jumin.jukinet.common.keys import kana_key, name_key, years_before
+from jumin.jukinet.common.notice import IdentityNotice, consistency_digest
 from jumin.jukinet.national.models import (
     IdentityHistory,
     IdentityRecord,
@@ -26,7 +27,8 @@ from jumin.jukinet.national.models import (
     ResidentCode,
     UpdateRefusal,
 )
-from jumin.jukinet.national.services._common import RETENTION_YEARS, audit, kana_key, name_key, years_before
+from jumin.jukinet.national.services._common import RETENTION_YEARS, audit
+from jumin.messaging import conf
 from jumin.messaging import services as messaging
 from jumin.messaging.envelope import Envelope
 
@@ -76,27 +78,35 @@ def notice_payload(record: IdentityRecord) -> dict[str, Any]:
     return {**record.notice, "individual_number": record.get_individual_number() or ""}
 
 
-def _refusal_for(envelope: Envelope, notice: IdentityNotice) -> UpdateRefusalReason | None:
+def _number_owner(notice: IdentityNotice) -> str | None:
+    """The 住民票コード the notice's 個人番号 is registered to (any status), or None."""
+    if not notice.individual_number:
+        return None
+    owner: str | None = (
+        filter_by_individual_number(IndividualNumberRegister.objects.all(), notice.individual_number)
+        .values_list("resident_code", flat=True)
+        .first()
+    )
+    return owner
+
+
+def _refusal_for(
+    envelope: Envelope, notice: IdentityNotice, *, current: IdentityRecord | None, owner: str | None
+) -> UpdateRefusalReason | None:
+    """Why the notice is refused, given the locked current record and the 個人番号's owner."""
     sender = envelope.sender
     if sender.kind != "prefecture":
         return SENDER_NOT_PREFECTURE
     if notice.municipality_code[:2] != sender.code[:2]:
         return OUTSIDE_PREFECTURE
-    current = IdentityRecord.objects.filter(resident_code=notice.resident_code).first()
     if (
         current is not None
         and current.municipality_code == notice.municipality_code
         and notice.update_seq <= current.update_seq
     ):
         return OUT_OF_ORDER
-    if notice.individual_number:
-        owner = (
-            filter_by_individual_number(IndividualNumberRegister.objects.all(), notice.individual_number)
-            .values_list("resident_code", flat=True)
-            .first()
-        )
-        if owner is not None and owner != notice.resident_code:
-            return NUMBER_CONFLICT
+    if owner is not None and owner != notice.resident_code:
+        return NUMBER_CONFLICT
     return None
 
 
@@ -135,8 +145,13 @@ def _refuse(envelope: Envelope, notice: IdentityNotice, why: UpdateRefusalReason
     logger.warning("identity update %s refused: %s", envelope.id, why.code)
 
 
-def _note_numbers(notice: IdentityNotice, municipality_code: str, now: datetime) -> None:
-    """Record the 住民票コード and 個人番号 of the notice in the national registers (never reissued)."""
+def _note_numbers(
+    notice: IdentityNotice, municipality_code: str, now: datetime, *, owner: str | None
+) -> None:
+    """Record the 住民票コード and 個人番号 of the notice in the national registers (never reissued).
+
+    ``owner`` is the 住民票コード the 個人番号 is already registered to (``_number_owner``), if any.
+    """
     ResidentCode.objects.get_or_create(
         code=notice.resident_code,
         defaults={
@@ -145,9 +160,7 @@ def _note_numbers(notice: IdentityNotice, municipality_code: str, now: datetime)
             "issued_at": now,
         },
     )
-    if not notice.individual_number:
-        return
-    if filter_by_individual_number(IndividualNumberRegister.objects.all(), notice.individual_number).exists():
+    if not notice.individual_number or owner is not None:
         return
     IndividualNumberRegister.objects.filter(
         resident_code=notice.resident_code, status=IndividualNumberRegister.Status.CURRENT
@@ -164,16 +177,22 @@ def _note_numbers(notice: IdentityNotice, municipality_code: str, now: datetime)
 
 def apply_identity_update(envelope: Envelope) -> None:
     """Handler of IDENTITY_UPDATE at the national node: check, then store current + history, or refuse."""
-    notice = notice_from_payload(envelope.payload)
+    if (
+        IdentityHistory.objects.filter(message_id=envelope.id).exists()
+        or UpdateRefusal.objects.filter(message_id=envelope.id).exists()
+    ):
+        return  # already applied or refused (a restored backup replays messages): nothing to do
+    # Validated by messaging before the handler runs: built as it is, not checked a second time.
+    notice = IdentityNotice(**envelope.payload)
     now = timezone.now()
-    if IdentityHistory.objects.filter(message_id=envelope.id).exists():
-        return  # already applied (a restored backup replays messages): nothing to do
-    why = _refusal_for(envelope, notice)
+    # Locked and read once: the refusal checks and the update see the same row.
+    record = IdentityRecord.objects.select_for_update().filter(resident_code=notice.resident_code).first()
+    owner = _number_owner(notice)
+    why = _refusal_for(envelope, notice, current=record, owner=owner)
     if why is not None:
         _refuse(envelope, notice, why, now)
         return
-    record = IdentityRecord.objects.select_for_update().filter(resident_code=notice.resident_code).first()
-    digest = consistency_digest(notice)
+    digest = consistency_digest(notice, key=conf.local_node().consistency_key)
     fields = {
         "municipality_code": notice.municipality_code,
         "update_seq": notice.update_seq,
@@ -215,7 +234,7 @@ def apply_identity_update(envelope: Envelope) -> None:
     )
     history.set_individual_number(notice.individual_number or None)
     history.save()
-    _note_numbers(notice, notice.municipality_code, now)
+    _note_numbers(notice, notice.municipality_code, now, owner=owner)
     audit(
         AuditAction.NATIONAL_IDENTITY_UPDATE,
         subject_type=SUBJECT_TYPE,

@@ -22,10 +22,11 @@ from django.views.decorators.debug import sensitive_variables
 
 from jumin.audit.actions import AuditAction
 from jumin.crypto.derived import INDIVIDUAL_NUMBER_GENERATION, derived_key
-from jumin.crypto.individual_number import blind_index
+from jumin.crypto.keyring import Keyring
+from jumin.crypto.keys import get_keyring
+from jumin.crypto.models import filter_by_individual_number
 from jumin.domain.checkdigits import check_digit_for, mynumber_check_digit
 from jumin.jukinet.common.notice import RESIDENT_CODE_RULE
-from jumin.jukinet.common.queries import validate_individual_number_query, validate_resident_codes
 from jumin.jukinet.national.models import IndividualNumberRegister, ResidentCode
 from jumin.jukinet.national.services._common import audit, national_refusal
 from jumin.messaging.envelope import Envelope
@@ -63,8 +64,7 @@ def issue_resident_codes(count: int, *, municipality_code: str) -> list[str]:
 
 def answer_resident_codes(envelope: Envelope) -> dict[str, Any]:
     """Answerer of QUERY_RESIDENT_CODES: only a municipality (its CS) may ask, for itself."""
-    payload = envelope.payload
-    validate_resident_codes(payload)
+    payload = envelope.payload  # validated by messaging before the answerer runs
     if envelope.sender.kind != "municipality":
         raise national_refusal(
             "sender",
@@ -93,16 +93,30 @@ def candidate_number(key: bytes, resident_code: str, counter: int) -> str:
     return base + mynumber_check_digit(base)
 
 
+#: The generation key of the keyring it was derived from (HKDF once per keyring, not per number).
+_generation_key: tuple[Keyring, bytes] | None = None
+
+
+def _number_key() -> bytes:
+    """The node's 個人番号 generation key, derived again only when the keyring object changes."""
+    global _generation_key
+    keyring = get_keyring()
+    cached = _generation_key
+    if cached is None or cached[0] is not keyring:
+        cached = _generation_key = (keyring, derived_key(INDIVIDUAL_NUMBER_GENERATION))
+    return cached[1]
+
+
 @sensitive_variables()
 def _generate(resident_code: str) -> IndividualNumberRegister:
-    key = derived_key(INDIVIDUAL_NUMBER_GENERATION)
+    key = _number_key()
     last = IndividualNumberRegister.objects.filter(resident_code=resident_code).aggregate(top=Max("counter"))[
         "top"
     ]
     counter = (last or 0) + 1
     while counter < _MAX_COUNTER:
         number = candidate_number(key, resident_code, counter)
-        if not IndividualNumberRegister.objects.filter(individual_number_index=blind_index(number)).exists():
+        if not filter_by_individual_number(IndividualNumberRegister.objects.all(), number).exists():
             row = IndividualNumberRegister(
                 resident_code=resident_code,
                 counter=counter,
@@ -146,8 +160,7 @@ def individual_number_for(resident_code: str, *, change: bool) -> tuple[Individu
 
 def answer_individual_number(envelope: Envelope) -> dict[str, Any]:
     """Answerer of QUERY_INDIVIDUAL_NUMBER (個人番号 生成要求 / 変更要求) from a CS."""
-    payload = envelope.payload
-    validate_individual_number_query(payload)
+    payload = envelope.payload  # validated by messaging before the answerer runs
     if envelope.sender.kind != "municipality":
         raise national_refusal(
             "sender",

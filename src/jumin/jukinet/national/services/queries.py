@@ -12,9 +12,9 @@ from jumin.accounts.context import reset_context, set_context
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_results
 from jumin.crypto.models import filter_by_individual_number
-from jumin.jukinet.common.queries import MAX_QUERY_RECORDS, validate_identity_query
+from jumin.jukinet.common.keys import kana_key, name_key
+from jumin.jukinet.common.queries import MAX_QUERY_RECORDS
 from jumin.jukinet.national.models import IdentityRecord
-from jumin.jukinet.national.services._common import kana_key, name_key
 from jumin.jukinet.national.services.identity import SUBJECT_TYPE, notice_payload
 from jumin.messaging.envelope import Envelope
 
@@ -60,9 +60,9 @@ def _matching(payload: dict[str, Any]) -> Any:
 
 def answer_identity_query(envelope: Envelope) -> dict[str, Any]:
     """Answerer of QUERY_IDENTITY: up to 50 current (or, on request, removed) records, by key or 4情報."""
+    # Validated by messaging before the answerer runs (too few 4情報 items included): a refusal never
+    # reaches here, it is audited there as node:query:answer.
     payload = envelope.payload
-    # A refusal (e.g. too few 4情報 items) raises here; messaging audits it as node:query:answer.
-    validate_identity_query(payload)
     context = f"from {envelope.sender} operator {payload['operator_id']}"
     found = list(_matching(payload).order_by("resident_code")[: MAX_QUERY_RECORDS + 1])
     shown = found[:MAX_QUERY_RECORDS]

@@ -3,8 +3,8 @@
 ``apply_sending_address`` handles SENDING_ADDRESS from a CS: it checks the 4情報 (氏名, 生年月日, 性別,
 住所) and the 個人番号 against the 機構保存本人確認情報 of the 住民票コード (N1 item 7), keeps an
 accepted record for its day's print file, and answers SENDING_ADDRESS_RESULT in the same
-transaction. ``write_print_file`` writes the day's print file for the 個人番号通知書 and the 交付申請書
-(layout in docs/jukinet-national.md), audited as a media output.
+transaction. ``print_file`` writes the day's print file for the 個人番号通知書 and the 交付申請書
+(layout in docs/jukinet-national.md) under an approved media output (C-26–C-28), never twice (C-30).
 """
 
 from __future__ import annotations
@@ -14,18 +14,30 @@ import hashlib
 import io
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from jumin.accounts import approvals
+from jumin.accounts.authorization import authorize
+from jumin.accounts.context import audit_context
+from jumin.accounts.errors import RuleRefused, refuse
+from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
 from jumin.jukinet.common.catalogue import SENDING_ADDRESS_RESULT
-from jumin.jukinet.common.sending_address import ACCEPTED, REFUSED, sending_address_from_payload, substitute
+from jumin.jukinet.common.keys import name_key
+from jumin.jukinet.common.sending_address import (
+    ACCEPTED,
+    REFUSED,
+    SendingAddress,
+    deletion_day,
+    substitute,
+)
 from jumin.jukinet.national.models import IdentityRecord, SendingAddressReceipt
-from jumin.jukinet.national.services._common import audit, name_key
+from jumin.jukinet.national.services._common import audit
 from jumin.messaging import services as messaging
 from jumin.messaging.envelope import Envelope
 
@@ -68,12 +80,20 @@ def _check(envelope: Envelope, payload: dict[str, Any]) -> Refusal | None:
     record = IdentityRecord.objects.filter(resident_code=payload["resident_code"], removed=False).first()
     if record is None:
         return UNKNOWN_PERSON
-    different = [
-        label
-        for item, label in _ITEM_LABELS.items()
-        if (name_key(payload[item]) if item in ("name", "address") else payload[item])
-        != (name_key(record.notice.get(item, "")) if item in ("name", "address") else getattr(record, item))
-    ]
+    # The record's own columns: the stored name key, address, birth date and sex (not its notice JSON).
+    theirs = {
+        "name": name_key(payload["name"]),
+        "birth_date": payload["birth_date"],
+        "sex": payload["sex"],
+        "address": name_key(payload["address"]),
+    }
+    ours = {
+        "name": record.name_key,
+        "birth_date": record.birth_date,
+        "sex": record.sex,
+        "address": name_key(record.address),
+    }
+    different = [label for item, label in _ITEM_LABELS.items() if theirs[item] != ours[item]]
     if different:
         # Only the item names: the values are personal data and never leave in a refusal.
         return Refusal(FOUR_ITEMS, f"4情報が機構保存本人確認情報と一致しません（{'・'.join(different)}）。")
@@ -87,8 +107,8 @@ def apply_sending_address(envelope: Envelope) -> None:
     """Handler of SENDING_ADDRESS (kind national): check, keep, answer; idempotent, never raises a refusal."""
     if SendingAddressReceipt.objects.filter(message_id=envelope.id).exists():
         return  # replayed after a restore: already answered
-    record = sending_address_from_payload(envelope.payload)
-    payload = record.as_payload()
+    payload = envelope.payload  # validated by messaging before the handler runs
+    record = SendingAddress(**payload)
     why = _check(envelope, payload)
     now = timezone.now()
     receipt = SendingAddressReceipt(
@@ -176,20 +196,93 @@ def _printable(items: dict[str, Any], column: str) -> str:
     return str(items[column])
 
 
-def print_file(day: date, *, actor: Any, purpose: str = "N4 print") -> tuple[str, int]:
-    """The print file of the records accepted on ``day`` (CSV text, record count); audited as a media output.
+ACTION_PRINT = AuditAction.NATIONAL_PRINT_FILE_WRITE
+ALREADY_PRINTED = "already_printed"
+NOTHING_TO_PRINT = "nothing_to_print"
 
-    One CSV line per accepted record after the header, 個人番号 decrypted for the print only. Each
-    record is marked with the time it was put in a print file; the audit entry carries the file's
-    SHA-256 so the medium can be matched to it later.
+
+def _check_approval(
+    *, actor: Any, approval_id: int, medium_id: str, purpose: str, count: int, subject_id: str
+) -> None:
+    """Refuse before writing anything when the media-output approval is unusable or too small.
+
+    ``approvals.check_media_output`` writes and uses up nothing; its refusal is audited here under
+    this run's action, outside any transaction of ours, so the entry survives.
     """
+    try:
+        approvals.check_media_output(actor=actor, approval_id=approval_id, medium_id=medium_id, count=count)
+    except RuleRefused as refused:
+        raise refuse(
+            actor=actor,
+            action=ACTION_PRINT,
+            reason_code=refused.reason_code,
+            message=refused.message,
+            purpose=purpose,
+            subject_type=SUBJECT_TYPE,
+            subject_id=subject_id,
+        ) from None
+
+
+PRINT_DESCRIPTION = "N4 印刷ファイル（個人番号通知書/交付申請書）"
+
+
+def _unprinted(day: date) -> Any:
+    return SendingAddressReceipt.objects.filter(
+        result=SendingAddressReceipt.Result.ACCEPTED, received_on=day, printed_at__isnull=True
+    )
+
+
+def print_file(
+    day: date, *, actor: Any, approval_id: int, medium_id: str, purpose: str = "N4 print"
+) -> tuple[str, int]:
+    """The print file of the records accepted on ``day`` (CSV text, record count), never printed before.
+
+    The operator needs ``NATIONAL_CARD_MANAGE`` and an approved media output (C-19, C-26, C-28) naming
+    the registered medium the file goes to; the output is recorded by jumin.accounts.approvals with
+    the file's SHA-256, count and medium (C-27), which uses the approval up. One CSV line per record
+    after the header, 個人番号 decrypted for the print only. Each record is marked printed; a record
+    already printed is never put in a file again, and a day with nothing left to print is refused
+    (C-30: no reprint).
+    """
+    subject_id = day.isoformat()
+    authorize(
+        actor=actor,
+        permission=Permission.NATIONAL_CARD_MANAGE,
+        action=ACTION_PRINT,
+        purpose=purpose,
+        subject_type=SUBJECT_TYPE,
+        subject_id=subject_id,
+    )
+    count = _unprinted(day).count()
+    if count == 0:
+        printed = SendingAddressReceipt.objects.filter(
+            result=SendingAddressReceipt.Result.ACCEPTED, received_on=day
+        ).exists()
+        raise refuse(
+            actor=actor,
+            action=ACTION_PRINT,
+            reason_code=ALREADY_PRINTED if printed else NOTHING_TO_PRINT,
+            message=(
+                "この日の送付先情報は印刷済みです。再印刷はできません。"
+                if printed
+                else "この日に受理した印刷対象の送付先情報はありません。"
+            ),
+            purpose=purpose,
+            subject_type=SUBJECT_TYPE,
+            subject_id=subject_id,
+        )
+    _check_approval(
+        actor=actor,
+        approval_id=approval_id,
+        medium_id=medium_id,
+        purpose=purpose,
+        count=count,
+        subject_id=subject_id,
+    )
     now = timezone.now()
     with transaction.atomic():
-        receipts = list(
-            SendingAddressReceipt.objects.select_for_update()
-            .filter(result=SendingAddressReceipt.Result.ACCEPTED, received_on=day)
-            .order_by("pk")
-        )
+        # At most the records counted and checked against the approval; later arrivals wait for the next file.
+        receipts = list(_unprinted(day).select_for_update().order_by("pk")[:count])
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(PRINT_COLUMNS)
@@ -197,18 +290,82 @@ def print_file(day: date, *, actor: Any, purpose: str = "N4 print") -> tuple[str
             items = {**receipt.items, "individual_number": receipt.get_individual_number() or ""}
             writer.writerow([_printable(items, column) for column in PRINT_COLUMNS])
         text = out.getvalue()
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        approvals.record_media_output(
+            actor=actor,
+            approval_id=approval_id,
+            medium_id=medium_id,
+            description=f"{PRINT_DESCRIPTION} {day.isoformat()}",
+            record_count=len(receipts),
+            file_sha256=digest,
+            purpose=purpose,
+        )
         SendingAddressReceipt.objects.filter(pk__in=[r.pk for r in receipts]).update(printed_at=now)
         record_event(
             actor=actor,
-            action=AuditAction.MEDIA_OUTPUT_RECORD,
-            subject_type=SUBJECT_TYPE,
-            subject_id=day.isoformat(),
+            action=ACTION_PRINT,
             purpose=purpose[:100],
-            reason=(
-                f"N4 print file (個人番号通知書/交付申請書) of {day.isoformat()} "
-                f"sha256 {hashlib.sha256(text.encode('utf-8')).hexdigest()}"
-            ),
+            reason=f"{PRINT_DESCRIPTION} {day.isoformat()} medium {medium_id} approval {approval_id}",
             individual_number_used=bool(receipts),
             result_count=len(receipts),
+            after_digest=digest,
+            subject_type=SUBJECT_TYPE,
+            subject_id=subject_id,
+            **audit_context(),
         )
     return text, len(receipts)
+
+
+# --- 削除 (controls.md C-73, D-15) ----------------------------------------------------------------
+
+#: Absolute ceiling: no receipt, printed or not, is kept this many days after it arrived (D-15: < 1 year).
+CEILING_DAYS = 180
+
+
+@dataclass(frozen=True)
+class ReceiptPurge:
+    """What one purge deleted: printed and refused receipts past their day, others past the ceiling."""
+
+    printed: int
+    refused: int
+    ceiling: int
+
+
+def _cutoff(today: date) -> date:
+    """The latest day whose receipts may go on ``today``: deletion_day(day) <= today (1 business day)."""
+    day = today - timedelta(days=1)
+    while deletion_day(day) > today:
+        day -= timedelta(days=1)
+    return day
+
+
+def purge_sending_addresses(*, today: date | None = None) -> ReceiptPurge:
+    """Delete 送付先情報 receipts N4 no longer needs; audited with the counts only (daily job).
+
+    A printed receipt goes 1 business day after the day it was put in a print file, a refused one 1
+    business day after it arrived (jumin.jukinet.common.sending_address.deletion_day, as the CS
+    deletes its copy); any receipt still here ``CEILING_DAYS`` after it arrived goes too (never a
+    year, D-15). Idempotent.
+    """
+    today = today or timezone.localdate()
+    cutoff = _cutoff(today)
+    # printed_at is an instant: its local day is on or before the cutoff when it is before the next midnight.
+    printed_before = timezone.make_aware(datetime.combine(cutoff + timedelta(days=1), time.min))
+    receipts = SendingAddressReceipt.objects
+    with transaction.atomic():
+        printed, _ = receipts.filter(printed_at__lt=printed_before).delete()
+        refused, _ = receipts.filter(
+            result=SendingAddressReceipt.Result.REFUSED, received_on__lte=cutoff
+        ).delete()
+        ceiling, _ = receipts.filter(received_on__lte=today - timedelta(days=CEILING_DAYS)).delete()
+        audit(
+            AuditAction.NATIONAL_SENDING_ADDRESS_PURGE,
+            subject_type=SUBJECT_TYPE,
+            subject_id="purge",
+            reason=(
+                f"cutoff {cutoff.isoformat()} ceiling {CEILING_DAYS}d "
+                f"printed {printed} refused {refused} past ceiling {ceiling}"
+            ),
+            result_count=printed + refused + ceiling,
+        )
+    return ReceiptPurge(printed=printed, refused=refused, ceiling=ceiling)

@@ -19,10 +19,11 @@ from jumin.accounts import clock
 from jumin.accounts.authorization import authorize
 from jumin.accounts.context import audit_context
 from jumin.accounts.permissions import Permission
-from jumin.audit.actions import AuditAction
+from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
-from jumin.domain.errors import refusal
-from jumin.jukinet.prefecture.provision import pdf, source
+from jumin.domain.errors import DomainError, refusal
+from jumin.jukinet.prefecture import selectors
+from jumin.jukinet.prefecture.provision import pdf
 from jumin.jukinet.prefecture.provision.items import clean_items
 from jumin.jukinet.prefecture.provision.keys import BY_FOUR_ITEMS, BY_RESIDENT_CODE, SearchKey, check_key
 from jumin.jukinet.prefecture.provision.models import CorrectionRequest, DisclosureRequest
@@ -74,7 +75,7 @@ def _match(requester: Requester) -> str:
             address=requester.address,
         )
     )
-    candidates = source.search_four_items(
+    candidates = selectors.search_four_item_views(
         name=key.name, name_kana="", birth_date=key.birth_date, sex=key.sex, address=key.address, limit=2
     )
     if requester.resident_code.strip():
@@ -123,15 +124,51 @@ def receive_request(
     return request
 
 
+def _refuse_issue(actor: Any, purpose: str, subject: str, why: str) -> None:
+    """Record a refused print in its own transaction (C-30: a reprint is refused and audited)."""
+    with transaction.atomic():
+        _event(
+            actor,
+            AuditAction.PROVISION_DISCLOSURE_ISSUE,
+            purpose,
+            subject,
+            outcome=Outcome.REFUSED,
+            outcome_reason=why,
+        )
+
+
+def _reprint() -> DomainError:
+    return refusal(
+        "request",
+        "この請求の開示書は既に印刷されています。再印刷はできません。",
+        "再度の開示が必要なときは、新しい開示請求として受け付けてください。",
+        "provision.disclosure_reprint",
+    )
+
+
 def issue_form(*, actor: Any, request_id: int, purpose: str) -> bytes:
-    """Print the disclosure form (PDF): the 8 items and the change history; the disclosure is recorded."""
+    """Print the disclosure form (PDF): the 8 items and the change history; the disclosure is recorded.
+
+    Only a RECEIVED request prints, once: a DISCLOSED request is refused (controls.md C-30), so the
+    first print's time, clerk and form digest are never overwritten.
+    """
     action = AuditAction.PROVISION_DISCLOSURE_ISSUE
     subject = str(request_id)
     authorize(actor=actor, permission=Permission.PROVISION_DISCLOSURE, action=action, purpose=purpose)
     authorize(actor=actor, permission=Permission.INDIVIDUAL_NUMBER_ACCESS, action=action, purpose=purpose)
-    request = DisclosureRequest.objects.filter(pk=request_id).exclude(resident_code="").first()
-    current = source.by_resident_codes([request.resident_code], with_number=True) if request else {}
+    request = DisclosureRequest.objects.filter(pk=request_id).first()
+    if request is not None and request.status == DisclosureRequest.Status.DISCLOSED:
+        _refuse_issue(actor, purpose, subject, "already_disclosed")
+        raise _reprint()
+    current = (
+        selectors.views_by_resident_codes([request.resident_code], with_number=True)
+        if request is not None
+        and request.status == DisclosureRequest.Status.RECEIVED
+        and request.resident_code
+        else {}
+    )
     if request is None or request.resident_code not in current:
+        _refuse_issue(actor, purpose, subject, "not_found")
         raise refusal(
             "request",
             "開示できる本人確認情報がありません。",
@@ -141,16 +178,24 @@ def issue_form(*, actor: Any, request_id: int, purpose: str) -> bytes:
     person = current[request.resident_code]
     document = pdf.disclosure_pdf(
         person=person,
-        history=source.history(request.resident_code, with_number=True),
+        history=selectors.version_views(request.resident_code, with_number=True),
         issued_on=clock.today(),
     )
+    digest = hashlib.sha256(document).hexdigest()
     with transaction.atomic():
-        request.status = DisclosureRequest.Status.DISCLOSED
-        request.disclosed_at = clock.now()
-        request.disclosed_by = actor
-        request.form_sha256 = hashlib.sha256(document).hexdigest()
-        request.save()
-        _event(actor, action, purpose, subject, individual_number_used=True, after_digest=request.form_sha256)
+        printed = DisclosureRequest.objects.filter(
+            pk=request.pk, status=DisclosureRequest.Status.RECEIVED
+        ).update(
+            status=DisclosureRequest.Status.DISCLOSED,
+            disclosed_at=clock.now(),
+            disclosed_by=actor,
+            form_sha256=digest,
+        )
+        if printed:
+            _event(actor, action, purpose, subject, individual_number_used=True, after_digest=digest)
+    if not printed:  # printed meanwhile by another desk
+        _refuse_issue(actor, purpose, subject, "already_disclosed")
+        raise _reprint()
     return document
 
 

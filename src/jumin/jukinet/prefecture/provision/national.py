@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from jumin.jukinet.common.catalogue import QUERY_IDENTITY
-from jumin.jukinet.prefecture.provision.items import IdentityView
 from jumin.jukinet.prefecture.provision.keys import SearchKey
+from jumin.jukinet.prefecture.selectors import IdentityView
 from jumin.messaging import services as messaging
 from jumin.messaging.envelope import NodeRef
 

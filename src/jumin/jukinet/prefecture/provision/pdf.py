@@ -13,7 +13,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from weasyprint import HTML
 
-from jumin.jukinet.prefecture.provision.items import ITEMS, IdentityView
+from jumin.jukinet.prefecture.provision.items import ITEMS
+from jumin.jukinet.prefecture.selectors import IdentityView
 
 DEFAULT_TEXT_FONT = "/usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf"
 DEFAULT_FALLBACK_FONT = "/usr/share/fonts/truetype/ipamj/ipamjm.ttf"

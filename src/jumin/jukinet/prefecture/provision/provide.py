@@ -17,9 +17,10 @@ from jumin.accounts.authorization import AccessRefused, authorize, has_permissio
 from jumin.accounts.context import audit_context, current_terminal_id
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
-from jumin.audit.services import record_event
+from jumin.audit.services import record_event, record_results
 from jumin.domain.errors import DomainError, refusal
-from jumin.jukinet.prefecture.provision import national, source
+from jumin.jukinet.prefecture import selectors
+from jumin.jukinet.prefecture.provision import national
 from jumin.jukinet.prefecture.provision.bodies import body_of
 from jumin.jukinet.prefecture.provision.items import ITEMS, IdentityView
 from jumin.jukinet.prefecture.provision.keys import (
@@ -59,20 +60,31 @@ def allowed_items(actor: Any, basis: LegalBasis) -> list[str]:
     return codes
 
 
+def _refuse(
+    *, actor: Any, basis: LegalBasis | None, key: SearchKey | None, purpose: str, reason: str
+) -> None:
+    """Log (ProvisionRecord REFUSED) and audit a refused request, each surviving the raise that follows."""
+    log_refusal(actor=actor, basis=basis, channel=CHANNEL, key=key, reason=reason)
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            action=ACTION,
+            purpose=purpose,
+            subject_type="legal_basis" if basis is not None else "",
+            subject_id=str(basis.pk) if basis is not None else "",
+            outcome=Outcome.REFUSED,
+            outcome_reason=reason,
+            query_summary=key.by if key is not None else "",
+            **audit_context(),
+        )
+
+
 def _basis_for(actor: Any, basis_id: int, purpose: str) -> LegalBasis:
     """The operator's own active basis, or a logged and audited refusal."""
     basis = LegalBasis.objects.select_related("body").filter(pk=basis_id, is_active=True).first()
     body = body_of(actor)
     if basis is None or body is None or basis.body_id != body.pk or not basis.body.is_active:
-        log_refusal(actor=actor, basis=basis, channel=CHANNEL, key=None, reason="basis_not_allowed")
-        record_event(
-            actor=actor,
-            action=ACTION,
-            purpose=purpose,
-            outcome=Outcome.REFUSED,
-            outcome_reason="basis_not_allowed",
-            **audit_context(),
-        )
+        _refuse(actor=actor, basis=basis, key=None, purpose=purpose, reason="basis_not_allowed")
         raise refusal(
             "basis",
             "この事務による提供・移転は認められていません。",
@@ -82,20 +94,44 @@ def _basis_for(actor: Any, basis_id: int, purpose: str) -> LegalBasis:
     return basis
 
 
-def _search(key: SearchKey, *, with_number: bool) -> list[IdentityView]:
+def _search(key: SearchKey) -> list[IdentityView]:
+    """The local candidates, their 個人番号 still sealed (decrypted only for the persons provided)."""
     if key.by == BY_RESIDENT_CODE:
-        found = source.by_resident_codes([key.resident_code], with_number=with_number)
-        return list(found.values())
+        return list(selectors.views_by_resident_codes([key.resident_code]).values())
     if key.by == BY_INDIVIDUAL_NUMBER:
         index = number_index(key)
-        return source.by_number_indexes([index], with_number=with_number).get(index, [])
-    return source.search_four_items(
+        return selectors.views_by_number_indexes([index]).get(index, [])
+    return selectors.search_four_item_views(
         name=key.name,
         name_kana=key.name_kana,
         birth_date=key.birth_date,
         sex=key.sex,
         address=key.address,
-        with_number=with_number,
+    )
+
+
+def _audit_provided(
+    actor: Any,
+    basis: LegalBasis,
+    key: SearchKey,
+    purpose: str,
+    outcome: str,
+    provided: list[IdentityView],
+    rows: list[ProvisionRecord],
+    number_used: bool,
+) -> None:
+    """One entry naming every person provided: their records in the prefecture store, or (for a
+    national answer, held nowhere here) the provision log rows that name them."""
+    local = all(person.record_id for person in provided)
+    record_results(
+        actor,
+        "prefecture_identity" if local else "provision_record",
+        [str(person.record_id) for person in provided] if local else [str(row.pk) for row in rows],
+        purpose,
+        key.by,
+        action=ACTION,
+        reason=f"legal_basis={basis.pk} outcome={outcome}",
+        individual_number_used=number_used,
     )
 
 
@@ -119,10 +155,10 @@ def provide(
     try:
         key = check_key(key)
     except DomainError as error:
-        log_refusal(actor=actor, basis=basis, channel=CHANNEL, key=key, reason=error.code)
+        _refuse(actor=actor, basis=basis, key=key, purpose=purpose, reason=error.code)
         raise
     items = allowed_items(actor, basis)
-    people = _search(key, with_number="individual_number" in items)
+    people = _search(key)
     outcome = ProvisionRecord.Outcome.PROVIDED
     if not people and ask_national:
         people = national.ask_national(
@@ -136,6 +172,8 @@ def provide(
     provided = (
         people if outcome in (ProvisionRecord.Outcome.PROVIDED, ProvisionRecord.Outcome.NATIONAL) else []
     )
+    if outcome == ProvisionRecord.Outcome.PROVIDED and "individual_number" in items:
+        provided = selectors.reveal(provided)  # only the persons provided are decrypted
     with transaction.atomic():
         if provided:
             rows = [
@@ -153,18 +191,22 @@ def provide(
         else:
             rows = [new_record(actor=actor, basis=basis, channel=CHANNEL, key=key, outcome=outcome)]
         ProvisionRecord.objects.bulk_create(rows)
-        record_event(
-            actor=actor,
-            action=ACTION,
-            purpose=purpose,
-            subject_type="legal_basis",
-            subject_id=str(basis.pk),
-            outcome_reason=str(outcome),
-            individual_number_used=key.by == BY_INDIVIDUAL_NUMBER or "individual_number" in items,
-            query_summary=key.by,
-            result_count=len(provided),
-            **audit_context(),
-        )
+        number_used = key.by == BY_INDIVIDUAL_NUMBER or "individual_number" in items
+        if provided:
+            _audit_provided(actor, basis, key, purpose, str(outcome), provided, rows, number_used)
+        else:
+            record_event(
+                actor=actor,
+                action=ACTION,
+                purpose=purpose,
+                subject_type="legal_basis",
+                subject_id=str(basis.pk),
+                outcome_reason=str(outcome),
+                individual_number_used=number_used,
+                query_summary=key.by,
+                result_count=0,
+                **audit_context(),
+            )
     return ProvisionResult(
         outcome=str(outcome),
         item_codes=items,

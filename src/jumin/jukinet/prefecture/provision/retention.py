@@ -11,6 +11,7 @@ from jumin.accounts import clock
 from jumin.accounts.context import audit_context
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
+from jumin.jukinet.common.keys import years_before
 from jumin.jukinet.prefecture.provision.models import ProvisionRecord
 
 RETENTION_YEARS = 7
@@ -18,11 +19,7 @@ RETENTION_YEARS = 7
 
 def retention_cutoff(now: datetime | None = None) -> datetime:
     """Rows created before this instant are past 7 years (29 February falls back to 28)."""
-    now = now or clock.now()
-    try:
-        return now.replace(year=now.year - RETENTION_YEARS)
-    except ValueError:
-        return now.replace(year=now.year - RETENTION_YEARS, day=28)
+    return years_before(now or clock.now(), RETENTION_YEARS)
 
 
 def purge_expired(*, actor: Any = None, now: datetime | None = None) -> int:

@@ -12,16 +12,21 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db import transaction
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 
 from jumin.accounts.authorization import authorize
 from jumin.accounts.context import audit_context
 from jumin.accounts.permissions import Permission
-from jumin.audit.actions import AuditAction
+from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
+from jumin.domain.checkdigits import validate_juminhyo_code
+from jumin.domain.errors import DomainError
+from jumin.jukinet.common.notice import RESIDENT_CODE_RULE
 from jumin.jukinet.prefecture.provision.items import ITEMS
 from jumin.jukinet.prefecture.provision.models import ProvisionRecord
+from jumin.jukinet.prefecture.selectors import record_by_resident_code
 
 JST = ZoneInfo("Asia/Tokyo")
 _SHOWN = (ProvisionRecord.Outcome.PROVIDED, ProvisionRecord.Outcome.NATIONAL)
@@ -65,15 +70,36 @@ def provisions_concerning(resident_code: str) -> list[ProvisionEntry]:
 
 
 def provision_history(*, actor: Any, resident_code: str, purpose: str) -> list[ProvisionEntry]:
-    """The person's provision history for the 開示 desk (audited read)."""
+    """The person's provision history for the 開示 desk (audited read naming the person's record).
+
+    The 住民票コード is validated first (DomainError, audited as refused); the audit entry's subject is
+    the person's record in the prefecture store (none once the record is gone).
+    """
     action = AuditAction.PROVISION_HISTORY_VIEW
     authorize(actor=actor, permission=Permission.PROVISION_DISCLOSURE, action=action, purpose=purpose)
-    entries = provisions_concerning(resident_code)
+    try:
+        code = validate_juminhyo_code(resident_code, rule=RESIDENT_CODE_RULE, field="resident_code")
+    except DomainError as error:
+        with transaction.atomic():
+            record_event(
+                actor=actor,
+                action=action,
+                purpose=purpose,
+                subject_type="provision_history",
+                outcome=Outcome.REFUSED,
+                outcome_reason=error.code,
+                **audit_context(),
+            )
+        raise
+    record = record_by_resident_code(code)
+    entries = provisions_concerning(code)
     record_event(
         actor=actor,
         action=action,
         purpose=purpose,
-        subject_type="provision_history",
+        subject_type="prefecture_identity" if record is not None else "provision_history",
+        subject_id=str(record.pk) if record is not None else "",
+        outcome_reason="" if record is not None else "no_store_record",
         result_count=len(entries),
         **audit_context(),
     )

@@ -15,7 +15,7 @@ from jumin.accounts import clock
 from jumin.crypto.individual_number import seal_with_index
 from jumin.crypto.keys import get_keyring
 from jumin.domain.checkdigits import JuminhyoCodeRule, check_digit_for
-from jumin.jukinet.prefecture.keys import kana_key, name_key
+from jumin.jukinet.common.keys import kana_key, name_key
 from jumin.jukinet.prefecture.models import IdentityRecord, IdentityVersion
 
 SURNAMES = (

@@ -41,7 +41,7 @@ class Command(BaseCommand):
                 purpose=options["purpose"],
                 subject_type="code_pool",
             )
-            codes = fetch_resident_codes(options["count"], actor=user)
+            codes = fetch_resident_codes(options["count"], actor=user, purpose=options["purpose"])
             with transaction.atomic():
                 added = load_code_pool(codes)
                 record_event(

@@ -1,7 +1,9 @@
-"""``jumin manage national_print_file --date D --out FILE [--operator U]``: N4's print file of one day.
+"""``jumin manage national_print_file --date D --out FILE --operator U --approval N --medium M``.
 
-Writes the 個人番号通知書 / 交付申請書 print file (CSV, layout in docs/jukinet-national.md) of the
-送付先情報 accepted on that day; audited as a media output with the file's SHA-256.
+Writes N4's 個人番号通知書 / 交付申請書 print file (CSV, layout in docs/jukinet-national.md) of the
+送付先情報 accepted on that day and not printed yet. The operator needs 個人番号カード管理事務 and an
+approved media output (所属長, then 情報主管課長) naming the registered medium; the output is
+recorded with the file's SHA-256, count and medium (controls.md C-19, C-26–C-28, C-30).
 """
 
 from __future__ import annotations
@@ -14,7 +16,11 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jumin.accounts.authorization import AccessRefused
+from jumin.accounts.errors import RuleRefused
 from jumin.jukinet.national.services.sending_addresses import print_file
+
+PURPOSE = "個人番号通知書・交付申請書印刷"
 
 
 class Command(BaseCommand):
@@ -23,7 +29,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--date", required=True, help="day the records were accepted (YYYY-MM-DD)")
         parser.add_argument("--out", required=True, help="output file (created; must not exist)")
-        parser.add_argument("--operator", default="", help="username of the operator (audit)")
+        parser.add_argument("--operator", required=True, help="username of the operator")
+        parser.add_argument("--approval", required=True, type=int, help="approved media-output request id")
+        parser.add_argument("--medium", required=True, help="registered medium id the approval names")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -33,12 +41,19 @@ class Command(BaseCommand):
         out = Path(options["out"])
         if out.exists():
             raise CommandError("出力先のファイルが既にあります。")
-        actor = None
-        if options["operator"]:
-            actor = get_user_model().objects.filter(username=options["operator"]).first()
-            if actor is None:
-                raise CommandError("操作者が見つかりません。")
-        text, count = print_file(day, actor=actor)
+        actor = get_user_model().objects.filter(username=options["operator"], is_active=True).first()
+        if actor is None:
+            raise CommandError("操作者が見つかりません。")
+        try:
+            text, count = print_file(
+                day,
+                actor=actor,
+                approval_id=options["approval"],
+                medium_id=options["medium"],
+                purpose=PURPOSE,
+            )
+        except (AccessRefused, RuleRefused) as refused:
+            raise CommandError(str(refused)) from None
         # The file holds 個人番号: created readable by the owner only.
         descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
