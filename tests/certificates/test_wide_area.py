@@ -7,14 +7,17 @@ asks A's CS for the copy, prints it and keeps only the issuance record.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from jumin.accounts import clock
 from jumin.accounts.authorization import AccessRefused
-from jumin.accounts.models import User
+from jumin.accounts.models import Terminal, User
 from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
 from jumin.certificates.models import Certifier, Issuance, IssuanceSubject, IssuedCopy
@@ -34,6 +37,7 @@ from jumin.registry.services_restrictions import (
     set_suppression,
 )
 from tests.certificates.helpers import flat, pdf_pages
+from tests.helpers.accounts import TERMINAL_ID, make_terminal
 from tests.jukinet.cs.factories import resident_code
 from tests.registry.conftest import PURPOSE, current, family_move_in
 
@@ -332,3 +336,79 @@ def assert_nothing_issued() -> None:
     """Neither A's 交付履歴 nor B's issuance record holds anything."""
     assert not Issuance.objects.exists()
     assert not WideAreaIssuance.objects.exists()
+
+
+@pytest.fixture
+def cs_terminal(db: None) -> None:
+    """The test client's terminal is an integrated terminal: biometric login only (C-4)."""
+    make_terminal()
+    Terminal.objects.filter(terminal_id=TERMINAL_ID).update(biometric_only=True)
+
+
+def screen_form(card: dict[str, Any], pin: str = PIN) -> dict[str, Any]:
+    upload = SimpleUploadedFile("card.json", json.dumps(card).encode(), content_type="application/json")
+    return {
+        "purpose": PURPOSE,
+        "card": upload,
+        "pin": pin,
+        "scope": "self",
+        "member_resident_codes": "",
+        "layout": "household",
+        "show_head_and_relationship": "on",
+        "copies": "2",
+    }
+
+
+def test_the_screen_hands_over_the_pdf_once_and_keeps_only_the_record(
+    federation: TestFederation,
+    family: DraftRecorded,
+    card_of: Callable[[str], dict[str, Any]],
+    cs_terminal: None,
+    make_staff: Callable[..., Any],
+) -> None:
+    client = make_staff([Permission.CERTIFICATE_ISSUE, Permission.CS_IDENTITY_CHECK])
+    card = card_of(family.atena_numbers[0])
+    with federation.acting_as(NAGASAKI):
+        response = client.post(reverse("jukinet_cs:wide_area"), screen_form(card))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Cache-Control"] == "no-store"
+    record = WideAreaIssuance.objects.get()
+    assert response["Content-Disposition"] == f'attachment; filename="wide-area-{record.pk}.pdf"'
+    assert hashlib.sha256(response.content).hexdigest() == record.pdf_sha256
+    assert (record.copies, record.fee, record.terminal_id) == (2, 600, TERMINAL_ID)
+
+
+def test_the_screen_shows_the_card_refusal_with_its_remedy(
+    federation: TestFederation,
+    family: DraftRecorded,
+    card_of: Callable[[str], dict[str, Any]],
+    cs_terminal: None,
+    make_staff: Callable[..., Any],
+) -> None:
+    client = make_staff([Permission.CERTIFICATE_ISSUE, Permission.CS_IDENTITY_CHECK])
+    card = card_of(family.atena_numbers[0])
+    with federation.acting_as(NAGASAKI):
+        response = client.post(reverse("jukinet_cs:wide_area"), screen_form(card, pin="9999"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "暗証番号が違います" in page
+    assert "入力し直して" in page
+    assert_nothing_issued()
+
+
+def test_a_clerk_terminal_cannot_issue_and_the_refusal_is_audited(
+    federation: TestFederation,
+    family: DraftRecorded,
+    card_of: Callable[[str], dict[str, Any]],
+    make_staff: Callable[..., Any],
+) -> None:
+    client = make_staff([Permission.CERTIFICATE_ISSUE, Permission.CS_IDENTITY_CHECK])
+    card = card_of(family.atena_numbers[0])
+    with federation.acting_as(NAGASAKI):
+        response = client.post(reverse("jukinet_cs:wide_area"), screen_form(card))
+    assert response.status_code == 403
+    assert AuditEntry.objects.filter(
+        action="cs:wide_area:issue", outcome="refused", outcome_reason="cs_terminal_required"
+    ).exists()
+    assert_nothing_issued()

@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern] = [
     path("search/", views.search, name="search"),
     path("card/verify/", views.card_verify, name="card_verify"),
     path("card/events/", views.card_events, name="card_events"),
+    path("wide-area/", views.wide_area_issue, name="wide_area"),
     path("consistency/", views.consistency_runs, name="consistency"),
     path("consistency/<uuid:run_id>/", views.consistency_run, name="consistency_run"),
     path("worklist/", views.worklist, name="worklist"),
