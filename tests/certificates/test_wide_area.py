@@ -22,10 +22,13 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
 from jumin.certificates.models import Certifier, Issuance, IssuanceSubject, IssuedCopy
 from jumin.domain.errors import DomainError
+from jumin.jukinet.common.catalogue import QUERY_WIDE_AREA_COPY
+from jumin.jukinet.common.wide_area import validate_wide_area_request
 from jumin.jukinet.cs import cards
 from jumin.jukinet.cs.models import WideAreaIssuance
 from jumin.jukinet.cs.wide_area import WideAreaRequest, issue_wide_area_copy
 from jumin.messaging.envelope import NodeRef
+from jumin.messaging.services import query
 from jumin.messaging.testing import TestFederation
 from jumin.registry import numbering
 from jumin.registry.restrictions import RestrictedProcess, RestrictionLevel
@@ -412,3 +415,39 @@ def test_a_clerk_terminal_cannot_issue_and_the_refusal_is_audited(
         action="cs:wide_area:issue", outcome="refused", outcome_reason="cs_terminal_required"
     ).exists()
     assert_nothing_issued()
+
+
+def wide_area_payload(resident: str, **overrides: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "requester_resident_code": resident,
+        "card_serial": "ABCDEF123456",
+        "scope": "self",
+        "member_resident_codes": [],
+        "layout": "household",
+        "show_head_and_relationship": True,
+        "show_juminhyo_code": False,
+        "copies": 1,
+        "issuing_municipality_code": "422011",
+        "operator_id": "op1",
+        "terminal_id": "t1",
+    }
+    values.update(overrides)
+    return values
+
+
+def test_a_node_that_does_not_name_itself_as_the_issuing_municipality_is_refused(
+    federation: TestFederation, family: DraftRecorded
+) -> None:
+    payload = wide_area_payload(current(family.atena_numbers[0]).juminhyo_code)
+    with federation.acting_as(NodeRef("municipality", "131016")), pytest.raises(DomainError) as refused:
+        query(query_type=QUERY_WIDE_AREA_COPY, receiver=SASEBO, payload=payload)
+    assert refused.value.code == "certificates.wide_area_sender"
+    assert_nothing_issued()
+
+
+def test_a_request_for_the_honseki_or_the_individual_number_is_not_a_request_at_all() -> None:
+    for extra in ({"show_honseki": True}, {"show_individual_number": True}):
+        with pytest.raises(DomainError) as refused:
+            validate_wide_area_request(wide_area_payload(resident_code(1), **extra))
+        assert refused.value.code == "jukinet.wide_area"
+    validate_wide_area_request(wide_area_payload(resident_code(1)))
