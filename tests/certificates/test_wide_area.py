@@ -20,6 +20,7 @@ from jumin.accounts.authorization import AccessRefused
 from jumin.accounts.models import Terminal, User
 from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
+from jumin.certificates.history import issuance_history
 from jumin.certificates.models import Certifier, Issuance, IssuanceSubject, IssuedCopy
 from jumin.domain.errors import DomainError
 from jumin.jukinet.common.catalogue import QUERY_WIDE_AREA_COPY
@@ -451,3 +452,21 @@ def test_a_request_for_the_honseki_or_the_individual_number_is_not_a_request_at_
             validate_wide_area_request(wide_area_payload(resident_code(1), **extra))
         assert refused.value.code == "jukinet.wide_area"
     validate_wide_area_request(wide_area_payload(resident_code(1)))
+
+
+def test_a_shows_the_wide_area_copy_in_the_persons_issuance_history(
+    federation: TestFederation,
+    family: DraftRecorded,
+    card_of: Callable[[str], dict[str, Any]],
+    nagasaki_clerk: User,
+    make_clerk: Callable[..., User],
+) -> None:
+    head = family.atena_numbers[0]
+    copy = ask(federation, nagasaki_clerk, card_of(head), WideAreaRequest(scope="self"))
+    viewer = make_clerk("history", Permission.CERTIFICATE_HISTORY_VIEW)
+    with federation.acting_as(SASEBO):
+        rows = issuance_history(actor=viewer, purpose=PURPOSE, atena_number=head)
+    assert [(r.channel, r.requester_class, r.user_name) for r in rows] == [
+        ("広域交付（422011）", "本人", "nagasaki-cs@422011")
+    ]
+    assert [c.copy_number for c in rows[0].issued_copies] == list(copy.copy_numbers)
