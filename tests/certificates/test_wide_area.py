@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from jumin.accounts import clock
-from jumin.accounts.authorization import AccessRefused
+from jumin.accounts.authorization import MASK, AccessRefused
 from jumin.accounts.models import Terminal, User
 from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
@@ -27,7 +28,7 @@ from jumin.jukinet.common.catalogue import QUERY_WIDE_AREA_COPY
 from jumin.jukinet.common.wide_area import validate_wide_area_request
 from jumin.jukinet.cs import cards
 from jumin.jukinet.cs.models import WideAreaIssuance
-from jumin.jukinet.cs.wide_area import WideAreaRequest, issue_wide_area_copy
+from jumin.jukinet.cs.wide_area import WideAreaRequest, issue_wide_area_copy, wide_area_records
 from jumin.messaging.envelope import NodeRef
 from jumin.messaging.services import query
 from jumin.messaging.testing import TestFederation
@@ -41,7 +42,7 @@ from jumin.registry.services_restrictions import (
     set_suppression,
 )
 from tests.certificates.helpers import flat, pdf_pages
-from tests.helpers.accounts import TERMINAL_ID, make_terminal
+from tests.helpers.accounts import TERMINAL_ID, grant_permissions, make_terminal, make_user
 from tests.jukinet.cs.factories import resident_code
 from tests.registry.conftest import PURPOSE, current, family_move_in
 
@@ -470,3 +471,39 @@ def test_a_shows_the_wide_area_copy_in_the_persons_issuance_history(
         ("広域交付（422011）", "本人", "nagasaki-cs@422011")
     ]
     assert [c.copy_number for c in rows[0].issued_copies] == list(copy.copy_numbers)
+
+
+def test_b_lists_the_days_records_masking_the_code_without_its_field_grant(
+    federation: TestFederation,
+    family: DraftRecorded,
+    card_of: Callable[[str], dict[str, Any]],
+    nagasaki_clerk: User,
+    cs_terminal: None,
+    make_staff: Callable[..., Any],
+) -> None:
+    head = family.atena_numbers[0]
+    copy = ask(federation, nagasaki_clerk, card_of(head), WideAreaRequest(scope="household"))
+    client = make_staff([Permission.CERTIFICATE_HISTORY_VIEW])
+    today = timezone.localdate().isoformat()
+    with federation.acting_as(NAGASAKI):
+        response = client.post(reverse("jukinet_cs:wide_area_records"), {"purpose": PURPOSE, "day": today})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert copy.copy_numbers[0] in page
+    assert current(head).juminhyo_code not in page
+    assert MASK in page
+    entry = AuditEntry.objects.get(action="cs:wide_area:list")
+    assert (entry.outcome, entry.result_count) == ("done", 1)
+
+    viewer = make_clerk_with_code_grant()
+    with federation.acting_as(NAGASAKI):
+        rows = wide_area_records(actor=viewer, purpose=PURPOSE, day=timezone.localdate())
+    assert [(r.resident_code, r.registering_municipality, r.copies) for r in rows] == [
+        (current(head).juminhyo_code, "422029", 1)
+    ]
+
+
+def make_clerk_with_code_grant() -> User:
+    user = make_user(username="records-viewer")
+    grant_permissions(user, [Permission.CERTIFICATE_HISTORY_VIEW, Permission.FIELD_JUMINHYO_CODE_VIEW])
+    return user

@@ -45,6 +45,7 @@ class AuditAction(StrEnum):
     CS_SENDING_ADDRESS_STORE = "cs:sending_address:store"
     CS_TERMINAL_REFUSE = "cs:terminal:refuse"
     CS_WIDE_AREA_ISSUE = "cs:wide_area:issue"
+    CS_WIDE_AREA_LIST = "cs:wide_area:list"
     MASTERS_LOAD_RUN = "masters:load:run"
     MEDIA_MEDIUM_REGISTER = "media:medium:register"
     MEDIA_OUTPUT_CHECK = "media:output:check"

@@ -122,6 +122,10 @@ class WideAreaForm(CardVerifyForm):
         )
 
 
+class WideAreaRecordsForm(PurposeForm):
+    day = forms.DateField(label="交付日（YYYY-MM-DD）", widget=forms.DateInput(attrs={"type": "date"}))
+
+
 class CardEventForm(PurposeForm):
     card_serial = forms.CharField(label="カードシリアル番号", max_length=12)
     resident_code = forms.CharField(label="住民票コード", max_length=11)
@@ -247,6 +251,20 @@ def wide_area_issue(request: HttpRequest) -> HttpResponse:
             response["Cache-Control"] = "no-store"
             return response
     return _render(request, "jukinet_cs/wide_area.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@cs_screen
+def wide_area_records(request: HttpRequest) -> HttpResponse:
+    """広域交付の交付記録: what was issued here on a day (POST, so the read is chosen and audited)."""
+    form = WideAreaRecordsForm(request.POST or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        context["rows"] = wide_area.wide_area_records(
+            actor=request.user, purpose=data["purpose"], day=data["day"]
+        )
+    return _render(request, "jukinet_cs/wide_area_records.html", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -19,7 +19,8 @@ is not (docs/jukinet.md).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -53,7 +54,7 @@ class WideAreaRequest:
     """
 
     scope: str = "self"
-    member_resident_codes: tuple[str, ...] = field(default_factory=tuple)
+    member_resident_codes: tuple[str, ...] = ()
     layout: str = "household"
     show_head_and_relationship: bool = True
     show_juminhyo_code: bool = False
@@ -211,3 +212,56 @@ def issue_wide_area_copy(
         fee=fee,
         sheets=answer["sheets"],
     )
+
+
+@dataclass(frozen=True)
+class WideAreaRecordRow:
+    """One line of the 広域交付 list: the record as kept, the 住民票コード masked per field grant."""
+
+    issuance_id: int
+    issued_at: datetime
+    registering_municipality: str
+    resident_code: str
+    requester_relation: str
+    subject_count: int
+    copies: int
+    fee: int
+    copy_numbers: tuple[str, ...]
+    user_name: str
+
+
+def wide_area_records(*, actor: Any, purpose: str, day: date) -> list[WideAreaRecordRow]:
+    """The 広域交付 issued here on ``day``, oldest first (audited read ``cs:wide_area:list``)."""
+    access.require(
+        actor=actor,
+        permission=Permission.CERTIFICATE_HISTORY_VIEW,
+        action=AuditAction.CS_WIDE_AREA_LIST,
+        purpose=purpose,
+        subject_type=SUBJECT_TYPE,
+    )
+    visible = access.visible_items(actor)
+    with transaction.atomic():
+        rows = [
+            WideAreaRecordRow(
+                issuance_id=row.pk,
+                issued_at=row.issued_at,
+                registering_municipality=row.registering_municipality,
+                resident_code=access.shown_resident_code(row.resident_code, visible),
+                requester_relation=RequesterClass(row.requester_relation).label,
+                subject_count=row.subject_count,
+                copies=row.copies,
+                fee=row.fee,
+                copy_numbers=tuple(row.copy_numbers),
+                user_name=row.user_name,
+            )
+            for row in WideAreaIssuance.objects.filter(issue_date=day).order_by("issued_at", "pk")
+        ]
+        record_event(
+            actor=actor,
+            action=AuditAction.CS_WIDE_AREA_LIST,
+            subject_type=SUBJECT_TYPE,
+            purpose=purpose,
+            reason=f"day {day.isoformat()}",
+            result_count=len(rows),
+        )
+    return rows
