@@ -43,6 +43,8 @@ class AuditAction(StrEnum):
     CS_SENDING_ADDRESS_RESULT = "cs:sending_address:result"
     CS_SENDING_ADDRESS_SEND = "cs:sending_address:send"
     CS_SENDING_ADDRESS_STORE = "cs:sending_address:store"
+    CS_WIDE_AREA_ISSUE = "cs:wide_area:issue"
+    CS_WIDE_AREA_LIST = "cs:wide_area:list"
     MASTERS_LOAD_RUN = "masters:load:run"
     MEDIA_MEDIUM_REGISTER = "media:medium:register"
     MEDIA_OUTPUT_CHECK = "media:output:check"

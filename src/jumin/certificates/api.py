@@ -171,6 +171,7 @@ class HistoryRowOut(Schema):
     kind: str
     copies: int
     requester_class: str
+    channel: str
     official_use: bool
     voided: bool
     issued_copies: list[HistoryCopyOut]

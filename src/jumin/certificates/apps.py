@@ -5,3 +5,7 @@ class CertificatesConfig(AppConfig):
     name = "jumin.certificates"
     label = "certificates"
     verbose_name = "証明書"
+
+    def ready(self) -> None:
+        # The 広域交付 answerer registers itself with the 住基ネット routing on import.
+        from jumin.certificates import wide_area  # noqa: F401

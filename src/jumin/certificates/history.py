@@ -42,6 +42,7 @@ class HistoryRow:
     official_use: bool
     user_name: str
     issued_copies: tuple[HistoryCopy, ...]
+    channel: str = "窓口"  # 請求の経路: the counter, or 広域交付 naming the municipality that asked
 
     @property
     def voided(self) -> bool:
@@ -54,6 +55,12 @@ def _label(enum: Any, value: str) -> str:
         return str(enum(value).label)
     except ValueError:
         return value
+
+
+def _channel(issuance: Issuance) -> str:
+    if issuance.channel == Issuance.Channel.WIDE_AREA:
+        return f"広域交付（{issuance.requesting_municipality}）"
+    return "窓口"
 
 
 def issuance_history(*, actor: Any, purpose: str, atena_number: str) -> list[HistoryRow]:
@@ -90,6 +97,7 @@ def issuance_history(*, actor: Any, purpose: str, atena_number: str) -> list[His
                 requester_class=_label(RequesterClass, i.requester_class),
                 official_use=i.official_use,
                 user_name=i.user_name,
+                channel=_channel(i),
                 issued_copies=tuple(
                     HistoryCopy(copy_number=c.copy_number, voided=hasattr(c, "void"))
                     for c in sorted(i.issued_copies.all(), key=lambda c: c.position)

@@ -84,8 +84,22 @@ class Issuance(models.Model):
     terminal_id = models.CharField("端末ID", max_length=64, blank=True)
     terminal_name = models.CharField("端末名", max_length=100, blank=True)
     printer = models.CharField("プリンタ", max_length=40, blank=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Channel(models.TextChoices):
+        """How the copy was asked for: at this office's counter, or by another municipality (広域交付)."""
+
+        COUNTER = "counter", "窓口"
+        WIDE_AREA = "wide_area", "広域交付（他市区町村からの請求）"
+
+    # Empty for 広域交付: the operator is another municipality's, named in ``user_name``.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     user_name = models.CharField("交付者", max_length=150)
+    channel = models.CharField("請求の経路", max_length=20, choices=Channel.choices, default=Channel.COUNTER)
+    requesting_municipality = models.CharField(
+        "請求を受けた市区町村（広域交付）", max_length=6, blank=True, default=""
+    )
     kind = models.CharField("証明書の種類", max_length=20)
     layout = models.CharField("様式", max_length=10)
     options = models.JSONField("記載事項の選択")

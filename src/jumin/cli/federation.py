@@ -103,9 +103,13 @@ MEMBERS = (
     ("prefecture", "420000", "長崎県"),
     ("national", "00", "全国（J-LIS）"),
 )
-# Peer links (both directions): each municipality with its prefecture, the prefecture with the nation.
+# Peer links (both directions): each municipality with its prefecture and with the national node
+# (本人確認 with the card, F12), the two municipalities with each other (広域交付 CS to CS, F11b), and
+# the prefecture with the national node.
 LINKS = (("municipality:422029", "prefecture:420000"), ("municipality:422011", "prefecture:420000"),
-         ("prefecture:420000", "national:00"))  # fmt: skip
+         ("prefecture:420000", "national:00"),
+         ("municipality:422029", "national:00"), ("municipality:422011", "national:00"),
+         ("municipality:422029", "municipality:422011"))  # fmt: skip
 
 
 def free_ports(count: int) -> list[int]:

@@ -23,6 +23,7 @@ __all__ = [
     "HeadChangeRequest",
     "HistoryEntry",
     "SourcePerson",
+    "atena_number_of_code",
     "head_change_request",
     "household_of",
     "people",
@@ -293,6 +294,19 @@ def household_of(
         raise _not_found()
     members = list(_residents().filter(current__household_id=resident.current.household_id))
     return _build(members, with_individual_number=with_individual_number, with_history=with_history)
+
+
+def atena_number_of_code(juminhyo_code: str) -> str | None:
+    """The 宛名番号 of the person whose committed current record is a resident's with this 住民票コード
+    (広域交付 names people by code); None when no current resident of this municipality has it."""
+    current = (ResidentStatus.RESIDENT.value, ResidentStatus.PLANNED_MOVE_OUT.value)
+    found = (
+        _residents()
+        .filter(current__juminhyo_code=juminhyo_code, current__status__in=current)
+        .values_list("atena_number", flat=True)
+        .first()
+    )
+    return str(found) if found is not None else None
 
 
 def previous_juminhyo_code(atena_number: str) -> str:

@@ -33,3 +33,5 @@ QUERY_RESIDENT_CODES = "jukinet.query.resident_codes"
 QUERY_INDIVIDUAL_NUMBER = "jukinet.query.individual_number"
 #: 整合性確認 of one chunk of the CS file: CS → prefecture and CS → national.
 QUERY_CONSISTENCY = "jukinet.query.consistency"
+#: 広域交付 (住基法12条の4, system.md F11b): the issuing municipality's CS → the registering one.
+QUERY_WIDE_AREA_COPY = "jukinet.query.wide_area_copy"

@@ -73,6 +73,11 @@ def _resident_code(value: Any, field: str = "resident_code") -> str:
     return validate_juminhyo_code(value, rule=RESIDENT_CODE_RULE, field=field)
 
 
+def validate_resident_code(value: Any, field: str = "resident_code") -> str:
+    """A 住民票コード item of a payload (11 digits, federation check digit), or DomainError."""
+    return _resident_code(value, field)
+
+
 def _individual_number(value: Any, field: str = "individual_number") -> str:
     if not isinstance(value, str):
         raise _bad(field, "個人番号の形式が不正です。", "12桁の数字を送ってください。")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from jumin.jukinet.common import catalogue, consistency, fuhyo, notice, queries, sending_address
+from jumin.jukinet.common import catalogue, consistency, fuhyo, notice, queries, sending_address, wide_area
 
 Validator = Callable[[dict[str, Any]], None]
 
@@ -36,5 +36,9 @@ QUERIES: dict[str, tuple[Validator, Validator]] = {
     catalogue.QUERY_CONSISTENCY: (
         consistency.validate_consistency_payload,
         consistency.validate_consistency_answer,
+    ),
+    catalogue.QUERY_WIDE_AREA_COPY: (
+        wide_area.validate_wide_area_request,
+        wide_area.validate_wide_area_answer,
     ),
 }

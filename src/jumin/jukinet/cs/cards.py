@@ -213,6 +213,10 @@ class CardCheck:
     card_status: str
     valid_until: str
     record: FoundRecord | None
+    # The card's 住民票コード and the registering municipality of the national record ("" if none):
+    # what 広域交付 routes by, never shown unmasked on a screen.
+    resident_code: str = ""
+    municipality_code: str = ""
 
 
 def _refuse(actor: Any, purpose: str, serial: str, reason_code: str) -> None:
@@ -322,8 +326,8 @@ def verify_with_card(*, actor: Any, purpose: str, card_json: Any, pin: str) -> C
         _refuse(actor, purpose, card.card_serial, error.code[:100])
         raise
     visible = access.visible_items(actor)
-    record = answer["record"]
-    shown = found_record(notice_from_payload(record), visible=visible, single=True) if record else None
+    record = notice_from_payload(answer["record"]) if answer["record"] else None
+    shown = found_record(record, visible=visible, single=True) if record else None
     with transaction.atomic():
         record_event(
             actor=actor,
@@ -341,6 +345,8 @@ def verify_with_card(*, actor: Any, purpose: str, card_json: Any, pin: str) -> C
         card_status=answer["card_status"],
         valid_until=answer["valid_until"],
         record=shown,
+        resident_code=card.resident_code,
+        municipality_code=record.municipality_code if record else "",
     )
 
 

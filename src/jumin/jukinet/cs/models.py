@@ -9,12 +9,15 @@
 * ``UnlinkedUpdate``: a registry update the CS could not take (CS未連携): no 住民票コード, or refused.
 * ``CardPinState``: wrong-PIN counter and lock of a simulated 個人番号カード, per card serial.
 * ``ConsistencyRun`` / ``ConsistencyDifference``: 整合性確認 runs and their differences.
+* ``WideAreaIssuance``: a 広域交付 this CS printed for another municipality's resident (issuance
+  record only, never the 住民票 content), append-only.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from django.conf import settings
 from django.db import models
 
 from jumin.crypto.fields import IndividualNumberField, IndividualNumberIndexField
@@ -302,3 +305,51 @@ class SendingAddressRecord(HasIndividualNumber):
 
     def __str__(self) -> str:
         return f"送付先情報 {self.pk}"
+
+
+class WideAreaRecordDeletionRefused(Exception):  # noqa: N818 (a refusal, as AccessRefused)
+    """広域交付 records are kept like the 交付履歴: never deleted (standard 1.3.8-b; C-45)."""
+
+
+class _NoDeleteQuerySet(models.QuerySet[Any]):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise WideAreaRecordDeletionRefused("広域交付の交付記録は削除できません。")
+
+
+class WideAreaIssuance(models.Model):
+    """One 広域交付 printed here (住基法12条の4; system.md F11b): the issuance record only.
+
+    The 住民票 content stays with the registering municipality, which rendered, sealed, numbered and
+    recorded the copy: this row names who asked, when, where, which municipality issued, its
+    発行番号s, the document's SHA-256, the counts and the fee. No name, address or PDF is stored.
+    """
+
+    issued_at = models.DateTimeField("交付日時")
+    issue_date = models.DateField("交付日")
+    registering_municipality = models.CharField("住所地市区町村コード", max_length=6)
+    resident_code = models.CharField("請求者の住民票コード", max_length=11, db_index=True)
+    card_serial = models.CharField("カードシリアル番号", max_length=12)
+    requester_relation = models.CharField("請求者区分", max_length=20)
+    options = models.JSONField("請求の範囲と記載事項")
+    subject_count = models.PositiveSmallIntegerField("記載人数")
+    copies = models.PositiveSmallIntegerField("通数")
+    sheets = models.PositiveIntegerField("枚数")
+    fee = models.PositiveIntegerField("手数料（円）")
+    copy_numbers = models.JSONField("発行番号（住所地市区町村が付番）")
+    pdf_sha256 = models.CharField("証明書PDFのSHA-256", max_length=64)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    user_name = models.CharField("交付者", max_length=150)
+    operator_id = models.CharField("操作者ID", max_length=64)
+    terminal_id = models.CharField("操作端末ID", max_length=64)
+
+    objects = _NoDeleteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "広域交付の交付記録"
+        verbose_name_plural = "広域交付の交付記録"
+
+    def __str__(self) -> str:
+        return f"広域交付 {self.pk}"
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise WideAreaRecordDeletionRefused("広域交付の交付記録は削除できません。")

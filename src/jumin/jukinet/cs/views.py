@@ -1,4 +1,5 @@
-"""Screens of the 統合端末 (M4): search, 本人確認 with the card, card events, 整合性確認, worklists.
+"""Screens of the 統合端末 (M4): search, 本人確認 with the card, card events, 整合性確認, worklists,
+広域交付.
 
 Thin: a form, one service call, a template. A refusal (permission, or not a CS terminal) is the 403
 page, already audited by the service; a DomainError is shown on the screen with its remedy.
@@ -21,7 +22,7 @@ from jumin.accounts.authorization import AccessRefused
 from jumin.accounts.duties import duty_choices
 from jumin.accounts.services import biometric_only_terminal
 from jumin.domain.errors import DomainError
-from jumin.jukinet.cs import cards, consistency, worklists
+from jumin.jukinet.cs import cards, consistency, wide_area, worklists
 from jumin.jukinet.cs import sending_addresses as sending
 from jumin.jukinet.cs.search import IdentitySearch, search_identity
 
@@ -82,6 +83,47 @@ class SearchForm(PurposeForm):
 class CardVerifyForm(PurposeForm):
     card = forms.FileField(label="カード（jumin-card/1 のファイル）")
     pin = forms.CharField(label="暗証番号（本人が入力）", max_length=4, widget=forms.PasswordInput)
+
+
+class WideAreaForm(CardVerifyForm):
+    """広域交付: the card and PIN, then what the person asks for (no 本籍・筆頭者, 個人番号 or history)."""
+
+    scope = forms.ChoiceField(
+        label="請求の範囲",
+        choices=[
+            ("self", "本人のみ"),
+            ("household", "世帯全員"),
+            ("members", "世帯の一部（下に住民票コード）"),
+        ],
+    )
+    member_resident_codes = forms.CharField(
+        label="記載する方の住民票コード（世帯の一部のとき。改行または読点で区切る）",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    layout = forms.ChoiceField(label="様式", choices=[("household", "世帯連記式"), ("personal", "個人票")])
+    show_head_and_relationship = forms.BooleanField(
+        label="世帯主・続柄を記載する", required=False, initial=True
+    )
+    show_juminhyo_code = forms.BooleanField(label="住民票コードを記載する", required=False)
+    copies = forms.IntegerField(label="通数", min_value=1, max_value=10, initial=1)
+
+    def wide_area_request(self) -> wide_area.WideAreaRequest:
+        """The request of the validated form."""
+        data = self.cleaned_data
+        codes = data["member_resident_codes"].replace("、", "\n").replace(",", "\n").split()
+        return wide_area.WideAreaRequest(
+            scope=data["scope"],
+            member_resident_codes=tuple(codes),
+            layout=data["layout"],
+            show_head_and_relationship=data["show_head_and_relationship"],
+            show_juminhyo_code=data["show_juminhyo_code"],
+            copies=data["copies"],
+        )
+
+
+class WideAreaRecordsForm(PurposeForm):
+    day = forms.DateField(label="交付日（YYYY-MM-DD）", widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class CardEventForm(PurposeForm):
@@ -180,6 +222,49 @@ def card_verify(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             context["error"] = error
     return _render(request, "jukinet_cs/card_verify.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@cs_screen
+def wide_area_issue(request: HttpRequest) -> HttpResponse:
+    """広域交付: card check, the registering municipality renders the copy, the PDF comes back to print.
+
+    The PDF is sent to the browser once and not kept; its file name holds only the record's id.
+    """
+    form = WideAreaForm(request.POST or None, request.FILES or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            copy = wide_area.issue_wide_area_copy(
+                actor=request.user,
+                purpose=data["purpose"],
+                card_json=_card_json(data["card"]),
+                pin=data["pin"],
+                request=form.wide_area_request(),
+            )
+        except DomainError as error:
+            context["error"] = error
+        else:
+            response = HttpResponse(copy.pdf, content_type="application/pdf")
+            response["Content-Disposition"] = f'attachment; filename="wide-area-{copy.issuance_id}.pdf"'
+            response["Cache-Control"] = "no-store"
+            return response
+    return _render(request, "jukinet_cs/wide_area.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@cs_screen
+def wide_area_records(request: HttpRequest) -> HttpResponse:
+    """広域交付の交付記録: what was issued here on a day (POST, so the read is chosen and audited)."""
+    form = WideAreaRecordsForm(request.POST or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        context["rows"] = wide_area.wide_area_records(
+            actor=request.user, purpose=data["purpose"], day=data["day"]
+        )
+    return _render(request, "jukinet_cs/wide_area_records.html", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,0 +1,157 @@
+"""広域交付 (住基法12条の4; system.md F11b): the request and the 広域交付住民票情報 answer.
+
+The issuing municipality B asks the registering municipality A (QUERY_WIDE_AREA_COPY, CS to CS) for a
+住民票の写し of a person whose card B has just checked with the national node. The request carries the
+subject key (the 住民票コード read from the verified card, and for part of a household the members'
+住民票コード), the options a wide-area copy may have, and B's operator and terminal. A answers with the
+certificate it rendered, sealed and numbered itself (PDF, base64), its digest and its 発行番号s: B prints
+it and keeps only the issuance record.
+
+A wide-area copy never carries 本籍・筆頭者 (住基法12条の4第4項), a 個人番号 or history, so the request has no
+option for them: a payload that names one is refused as undefined items. Pure Python.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+from typing import Any
+
+from jumin.domain.checkdigits import validate_lgcode
+from jumin.domain.errors import DomainError, refusal
+from jumin.jukinet.common.fields import check_operator, check_types, require_keys
+from jumin.jukinet.common.queries import validate_resident_code
+
+#: Who is printed: the card holder only, the holder's whole household, or named members of it.
+SCOPES = ("self", "household", "members")
+#: 世帯連記式 or 個人票 (the certificate layouts of ``jumin.domain.certificates.Layout``).
+LAYOUTS = ("household", "personal")
+#: The requester's relation to the printed people (住基法12条の4第1項: 本人 or 同一世帯の者).
+REQUESTER_RELATIONS = ("self", "same_household")
+MAX_MEMBERS = 20
+MAX_COPIES = 10
+_FIELD_CODE = "jukinet.wide_area"
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_MAX_COPY_NUMBER = 250
+
+REQUEST_KEYS = frozenset(
+    {
+        "requester_resident_code",
+        "card_serial",
+        "scope",
+        "member_resident_codes",
+        "layout",
+        "show_head_and_relationship",
+        "show_juminhyo_code",
+        "copies",
+        "issuing_municipality_code",
+        "operator_id",
+        "terminal_id",
+    }
+)
+ANSWER_KEYS = frozenset(
+    {"pdf", "pdf_sha256", "copy_numbers", "units", "sheets", "subject_count", "requester_relation"}
+)
+
+
+def _bad(field: str, reason: str, remedy: str) -> DomainError:
+    return refusal(field, reason, remedy, _FIELD_CODE)
+
+
+def validate_wide_area_request(payload: dict[str, Any]) -> None:
+    """QUERY_WIDE_AREA_COPY request: subject key, options, the issuing municipality and its operator."""
+    payload = require_keys(payload, REQUEST_KEYS, _FIELD_CODE, what="広域交付請求")
+    validate_resident_code(payload["requester_resident_code"], "requester_resident_code")
+    check_types(
+        payload,
+        (
+            "card_serial",
+            "scope",
+            "layout",
+            "show_head_and_relationship",
+            "show_juminhyo_code",
+            "copies",
+            "issuing_municipality_code",
+        ),
+        _FIELD_CODE,
+        what="広域交付請求",
+        ints=("copies",),
+        bools=("show_head_and_relationship", "show_juminhyo_code"),
+        required=("card_serial", "issuing_municipality_code"),
+        max_text=12,
+    )
+    if payload["scope"] not in SCOPES:
+        raise _bad(
+            "scope", "請求の範囲が不正です。", "本人のみ・世帯全員・世帯の一部のいずれかを送ってください。"
+        )
+    if payload["layout"] not in LAYOUTS:
+        raise _bad("layout", "様式が不正です。", "世帯連記式または個人票を送ってください。")
+    if not 1 <= payload["copies"] <= MAX_COPIES:
+        raise _bad("copies", "通数は1から10までです。", "通数を直してください。")
+    members = payload["member_resident_codes"]
+    if not isinstance(members, list) or len(members) > MAX_MEMBERS:
+        raise _bad(
+            "member_resident_codes",
+            "世帯の一部の指定が不正です。",
+            "20人以内の住民票コードを送ってください。",
+        )
+    for member in members:
+        validate_resident_code(member, "member_resident_codes")
+    if (payload["scope"] == "members") != bool(members):
+        raise _bad(
+            "member_resident_codes",
+            "世帯の一部を請求するときだけ、記載する方の住民票コードを送ります。",
+            "請求の範囲と記載する方の指定を合わせてください。",
+        )
+    validate_lgcode(payload["issuing_municipality_code"], field="issuing_municipality_code")
+    check_operator(payload, _FIELD_CODE)
+
+
+def decode_pdf(text: Any) -> bytes:
+    """The PDF bytes of the answer's standard base64 ``pdf`` item, or DomainError."""
+    try:
+        if not isinstance(text, str):
+            raise ValueError
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise _bad("pdf", "証明書のデータが不正です。", "PDF を base64 で送ってください。") from None
+    if not data.startswith(b"%PDF-"):
+        raise _bad("pdf", "証明書のデータが PDF ではありません。", "署名済みの PDF を送ってください。")
+    return data
+
+
+def encode_pdf(data: bytes) -> str:
+    """The answer's ``pdf`` item: standard base64 of the signed PDF."""
+    return base64.b64encode(data).decode("ascii")
+
+
+def validate_wide_area_answer(payload: dict[str, Any]) -> None:
+    """広域交付住民票情報: the signed PDF, its SHA-256, one 発行番号 per copy, the counts."""
+    payload = require_keys(payload, ANSWER_KEYS, _FIELD_CODE, what="広域交付住民票情報")
+    check_types(
+        payload,
+        ("units", "sheets", "subject_count"),
+        _FIELD_CODE,
+        what="広域交付住民票情報",
+        ints=("units", "sheets", "subject_count"),
+    )
+    if min(payload["units"], payload["sheets"], payload["subject_count"]) < 1:
+        raise _bad("units", "広域交付住民票情報の件数が不正です。", "1以上の件数を送ってください。")
+    if payload["requester_relation"] not in REQUESTER_RELATIONS:
+        raise _bad("requester_relation", "請求者の区分が不正です。", "本人または同一世帯を送ってください。")
+    numbers = payload["copy_numbers"]
+    if (
+        not isinstance(numbers, list)
+        or len(numbers) != payload["units"]
+        or not all(isinstance(n, str) and 0 < len(n) <= _MAX_COPY_NUMBER for n in numbers)
+    ):
+        raise _bad("copy_numbers", "発行番号の一覧が不正です。", "通ごとの発行番号を送ってください。")
+    digest = payload["pdf_sha256"]
+    if not isinstance(digest, str) or not _SHA256.match(digest):
+        raise _bad("pdf_sha256", "文書のハッシュ値が不正です。", "SHA-256 を小文字16進で送ってください。")
+    if hashlib.sha256(decode_pdf(payload["pdf"])).hexdigest() != digest:
+        raise _bad(
+            "pdf_sha256", "文書がハッシュ値と一致しません。", "署名済みの PDF をそのまま送ってください。"
+        )

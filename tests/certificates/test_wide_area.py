@@ -1,0 +1,509 @@
+"""広域交付 (住基法12条の4, system.md F11b) across an in-process federation of real nodes.
+
+佐世保市 (A, 422029) registers the family; 長崎市 (B, 422011) checks the card with the national node,
+asks A's CS for the copy, prints it and keeps only the issuance record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from jumin.accounts import clock
+from jumin.accounts.authorization import MASK, AccessRefused
+from jumin.accounts.models import Terminal, User
+from jumin.accounts.permissions import Permission
+from jumin.audit.models import AuditEntry
+from jumin.certificates.history import issuance_history
+from jumin.certificates.models import Certifier, Issuance, IssuanceSubject, IssuedCopy
+from jumin.domain.errors import DomainError
+from jumin.jukinet.common.catalogue import QUERY_WIDE_AREA_COPY
+from jumin.jukinet.common.wide_area import validate_wide_area_request
+from jumin.jukinet.cs import cards
+from jumin.jukinet.cs.models import WideAreaIssuance
+from jumin.jukinet.cs.wide_area import WideAreaRequest, issue_wide_area_copy, wide_area_records
+from jumin.messaging.envelope import NodeRef
+from jumin.messaging.services import query
+from jumin.messaging.testing import TestFederation
+from jumin.registry import numbering
+from jumin.registry.restrictions import RestrictedProcess, RestrictionLevel
+from jumin.registry.services import DraftRecorded, commit_change, record_move_in
+from jumin.registry.services_restrictions import (
+    SuppressionReason,
+    SuppressionRequest,
+    SuppressionScope,
+    set_suppression,
+)
+from tests.certificates.helpers import flat, pdf_pages
+from tests.helpers.accounts import TERMINAL_ID, grant_permissions, make_terminal, make_user
+from tests.jukinet.cs.factories import resident_code
+from tests.registry.conftest import PURPOSE, current, family_move_in
+
+pytestmark = pytest.mark.django_db
+
+SASEBO = NodeRef("municipality", "422029")  # A: where the family is registered
+NAGASAKI = NodeRef("municipality", "422011")  # B: where they ask
+PIN = "2468"
+
+
+@pytest.fixture
+def code_pool(db: None) -> list[str]:
+    """Codes that pass the federation's check-digit rule, so the CS accepts every person."""
+    codes = [resident_code(n) for n in range(300, 340)]
+    numbering.load_code_pool(codes)
+    return codes
+
+
+@pytest.fixture
+def family(
+    federation: TestFederation, clerk: User, reviewer: User, code_pool: list[str], certifier: Certifier
+) -> DraftRecorded:
+    """The household of three registered at 佐世保市 (with 本籍・筆頭者), carried to the national node."""
+    with federation.acting_as(SASEBO):
+        draft = record_move_in(actor=clerk, purpose=PURPOSE, move_in=family_move_in())
+        commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
+    federation.pump()
+    return draft
+
+
+@pytest.fixture
+def card_of(federation: TestFederation, make_clerk: Callable[..., User]) -> Callable[[str], dict[str, Any]]:
+    """A 個人番号カード issued at 佐世保市 to the family member with this 宛名番号."""
+    operator = make_clerk("sasebo-cs", Permission.CS_CARD)
+
+    def issue(atena: str) -> dict[str, Any]:
+        with federation.acting_as(SASEBO):
+            return cards.issue_card(
+                actor=operator, purpose=PURPOSE, resident_code=current(atena).juminhyo_code, pin=PIN
+            )
+
+    return issue
+
+
+@pytest.fixture
+def nagasaki_clerk(make_clerk: Callable[..., User]) -> User:
+    """A 長崎市 clerk who issues certificates and checks cards at the 統合端末."""
+    return make_clerk("nagasaki-cs", Permission.CERTIFICATE_ISSUE, Permission.CS_IDENTITY_CHECK)
+
+
+def ask(
+    federation: TestFederation, actor: User, card: dict[str, Any], request: WideAreaRequest, pin: str = PIN
+) -> Any:
+    with federation.acting_as(NAGASAKI):
+        return issue_wide_area_copy(actor=actor, purpose=PURPOSE, card_json=card, pin=pin, request=request)
+
+
+def test_a_resident_of_a_gets_a_copy_at_b_rendered_sealed_and_numbered_by_a(
+    federation: TestFederation,
+    family: DraftRecorded,
+    card_of: Callable[[str], dict[str, Any]],
+    nagasaki_clerk: User,
+) -> None:
+    head = family.atena_numbers[0]
+    copy = ask(federation, nagasaki_clerk, card_of(head), WideAreaRequest(scope="household"))
+
+    text = flat("".join(pdf_pages(copy.pdf)))
+    assert "住民票の写し" in text
+    assert "青木太郎" in text
+    assert "青木花子" in text
+    assert "青木三奈" in text
+    assert "佐世保市長" in text  # A's certifier and seal, not B's
+    assert current(head).honseki
+    assert current(head).hittousha
+    assert "本籍" not in text
+    assert "筆頭者" not in text
+    assert "八幡町" not in text
+    assert copy.registering_municipality == "422029"
+    assert len(copy.copy_numbers) == 1
+    assert "佐世保市 広域交付" in copy.copy_numbers[0]
+    assert copy.fee == 300
+
+    # A's 交付履歴: the copy, its subjects and the municipality that asked.
+    issuance = Issuance.objects.get()
+    assert issuance.channel == Issuance.Channel.WIDE_AREA
+    assert issuance.requesting_municipality == "422011"
+    assert issuance.user is None
+    assert issuance.user_name == "nagasaki-cs@422011"
+    assert not issuance.individual_number_printed
+    assert issuance.options["show_honseki"] is False
+    assert issuance.pdf_sha256 == hashlib.sha256(copy.pdf).hexdigest()
+    assert sorted(IssuanceSubject.objects.values_list("atena_number", flat=True)) == sorted(
+        family.atena_numbers
+    )
+    assert list(IssuedCopy.objects.values_list("copy_number", flat=True)) == list(copy.copy_numbers)
+
+    # B's record: who, when, which municipality, the 発行番号, the hash, counts and fee; no content.
+    record = WideAreaIssuance.objects.get()
+    assert record.pk == copy.issuance_id
+    assert (record.registering_municipality, record.resident_code) == ("422029", current(head).juminhyo_code)
+    assert (record.subject_count, record.copies, record.fee) == (3, 1, 300)
+    assert record.copy_numbers == list(copy.copy_numbers)
+    assert record.pdf_sha256 == issuance.pdf_sha256
+    assert record.requester_relation == "self"
+    stored = " ".join(str(getattr(record, f.attname)) for f in WideAreaIssuance._meta.concrete_fields)
+    assert "青木" not in stored
+    assert "相生町" not in stored
+
+    # Audited at both ends: A's issuance (no actor of A's) and B's issuance record.
+    a_entry = AuditEntry.objects.get(action="certificate:copy:issue", outcome="done")
+    assert (a_entry.subject_id, a_entry.reason) == (str(issuance.pk), "wide_area for 422011")
+    assert a_entry.result_count == 3
+    b_entry = AuditEntry.objects.get(action="cs:wide_area:issue", outcome="done")
+    assert (b_entry.subject_id, b_entry.reason, b_entry.actor_id) == (
+        str(record.pk),
+        "from 422029",
+        nagasaki_clerk.pk,
+    )
+    assert AuditEntry.objects.filter(action="node:query:answer", reason__contains="wide_area").exists()
+
+
+def test_a_member_of_the_household_may_ask_for_another_member_only(
+    federation: TestFederation,
+    family: DraftRecorded,
+    card_of: Callable[[str], dict[str, Any]],
+    nagasaki_clerk: User,
+) -> None:
+    head, wife, _child = family.atena_numbers
+    request = WideAreaRequest(scope="members", member_resident_codes=(current(wife).juminhyo_code,))
+    copy = ask(federation, nagasaki_clerk, card_of(head), request)
+    text = flat("".join(pdf_pages(copy.pdf)))
+    assert "青木花子" in text
+    assert "青木三奈" not in text
+    assert WideAreaIssuance.objects.get().requester_relation == "same_household"
+    assert Issuance.objects.get().requester_class == "same_household"
+
+
+def test_a_person_of_another_household_is_not_entitled_and_nothing_is_recorded(
+    federation: TestFederation,
+    family: DraftRecorded,
+    card_of: Callable[[str], dict[str, Any]],
+    nagasaki_clerk: User,
+    clerk: User,
+    reviewer: User,
+) -> None:
+    with federation.acting_as(SASEBO):
+        other = record_move_in(actor=clerk, purpose=PURPOSE, move_in=family_move_in())
+        commit_change(actor=reviewer, purpose=PURPOSE, change_id=other.change_id)
+    federation.pump()
+    stranger = current(other.atena_numbers[1]).juminhyo_code
+    request = WideAreaRequest(scope="members", member_resident_codes=(stranger,))
+    with pytest.raises(DomainError) as refused:
+        ask(federation, nagasaki_clerk, card_of(family.atena_numbers[0]), request)
+    assert refused.value.code == "certificates.wide_area_not_entitled"
+    assert_nothing_issued()
+    assert AuditEntry.objects.filter(
+        action="cs:wide_area:issue", outcome="refused", outcome_reason="certificates.wide_area_not_entitled"
+    ).exists()
+    assert AuditEntry.objects.filter(
+        action="node:query:answer", outcome="refused", outcome_reason="certificates.wide_area_not_entitled"
+    ).exists()
+
+
+@pytest.mark.parametrize("level", [RestrictionLevel.ERROR, RestrictionLevel.ALERT])
+def test_a_suppressed_person_is_refused_without_saying_why(
+    federation: TestFederation,
+    family: DraftRecorded,
+    card_of: Callable[[str], dict[str, Any]],
+    nagasaki_clerk: User,
+    make_clerk: Callable[..., User],
+    level: RestrictionLevel,
+) -> None:
+    """Even an alert, which a clerk at A's counter may acknowledge, refuses a remote request."""
+    head = family.atena_numbers[0]
+    officer = make_clerk("officer", Permission.SUPPRESSION_MANAGE)
+    with federation.acting_as(SASEBO):
+        set_suppression(
+            actor=officer,
+            purpose=PURPOSE,
+            request=SuppressionRequest(
+                scope=SuppressionScope.PERSON,
+                target_number=head,
+                process=RestrictedProcess.CERTIFICATE,
+                level=level,
+                start_date=clock.today(),
+                reason=SuppressionReason.OTHER,
+                reason_text="調査中",
+            ),
+        )
+    with pytest.raises(DomainError) as refused:
+        ask(federation, nagasaki_clerk, card_of(head), WideAreaRequest(scope="self"))
+    assert refused.value.code == "certificates.wide_area_restricted"
+    assert "抑止" not in refused.value.reason
+    assert "支援" not in refused.value.reason
+    assert_nothing_issued()
+
+
+def test_a_person_not_registered_at_a_is_refused_by_a(
+    federation: TestFederation,
+    family: DraftRecorded,
+    card_of: Callable[[str], dict[str, Any]],
+    nagasaki_clerk: User,
+) -> None:
+    head = family.atena_numbers[0]
+    card = card_of(head)
+    # A's registry no longer lists the person as a resident (as after a 転出 not yet known nationally).
+    snapshot = current(head)
+    type(snapshot).objects.filter(pk=snapshot.pk).update(status="removed")
+    with pytest.raises(DomainError) as refused:
+        ask(federation, nagasaki_clerk, card, WideAreaRequest(scope="self"))
+    assert refused.value.code == "certificates.wide_area_not_registered"
+    assert_nothing_issued()
+
+
+def test_a_wrong_pin_stops_at_the_card_check_before_any_request(
+    federation: TestFederation,
+    family: DraftRecorded,
+    card_of: Callable[[str], dict[str, Any]],
+    nagasaki_clerk: User,
+) -> None:
+    card = card_of(family.atena_numbers[0])
+    with pytest.raises(DomainError) as refused:
+        ask(federation, nagasaki_clerk, card, WideAreaRequest(scope="self"), pin="0000")
+    assert refused.value.code == "jukinet.cs.wrong_pin"
+    assert not AuditEntry.objects.filter(action="node:query:send", reason__contains="wide_area").exists()
+    assert_nothing_issued()
+
+
+def test_a_suspended_card_is_refused_by_the_national_node(
+    federation: TestFederation,
+    family: DraftRecorded,
+    card_of: Callable[[str], dict[str, Any]],
+    nagasaki_clerk: User,
+    make_clerk: Callable[..., User],
+) -> None:
+    card = card_of(family.atena_numbers[0])
+    operator = make_clerk("sasebo-card", Permission.CS_CARD)
+    with federation.acting_as(SASEBO):
+        cards.send_card_event(
+            actor=operator,
+            purpose=PURPOSE,
+            card_serial=card["card_serial"],
+            resident_code=card["resident_code"],
+            event="suspend",
+            reason="紛失届",
+        )
+    federation.pump()
+    with pytest.raises(DomainError) as refused:
+        ask(federation, nagasaki_clerk, card, WideAreaRequest(scope="self"))
+    assert refused.value.code == "jukinet.card.suspended"
+    assert not AuditEntry.objects.filter(action="node:query:send", reason__contains="wide_area").exists()
+    assert_nothing_issued()
+
+
+def test_a_resident_of_b_itself_is_sent_to_the_counter(
+    federation: TestFederation,
+    family: DraftRecorded,
+    card_of: Callable[[str], dict[str, Any]],
+    nagasaki_clerk: User,
+) -> None:
+    card = card_of(family.atena_numbers[0])
+    with federation.acting_as(SASEBO), pytest.raises(DomainError) as refused:
+        issue_wide_area_copy(
+            actor=nagasaki_clerk, purpose=PURPOSE, card_json=card, pin=PIN, request=WideAreaRequest()
+        )
+    assert refused.value.code == "jukinet.cs.wide_area_local_resident"
+    assert_nothing_issued()
+
+
+def test_members_must_be_named_only_for_part_of_a_household_and_no_pin_is_spent(
+    federation: TestFederation,
+    family: DraftRecorded,
+    card_of: Callable[[str], dict[str, Any]],
+    nagasaki_clerk: User,
+) -> None:
+    card = card_of(family.atena_numbers[0])
+    with pytest.raises(DomainError) as refused:
+        ask(federation, nagasaki_clerk, card, WideAreaRequest(scope="members"), pin="0000")
+    assert refused.value.field == "member_resident_codes"
+    assert not AuditEntry.objects.filter(action="cs:card:verify").exists()
+
+
+def test_without_the_issuing_permission_the_clerk_is_refused(
+    federation: TestFederation,
+    family: DraftRecorded,
+    card_of: Callable[[str], dict[str, Any]],
+    make_clerk: Callable[..., User],
+) -> None:
+    checker = make_clerk("checker-only", Permission.CS_IDENTITY_CHECK)
+    with pytest.raises(AccessRefused):
+        ask(federation, checker, card_of(family.atena_numbers[0]), WideAreaRequest())
+    assert not WideAreaIssuance.objects.exists()
+
+
+def assert_nothing_issued() -> None:
+    """Neither A's 交付履歴 nor B's issuance record holds anything."""
+    assert not Issuance.objects.exists()
+    assert not WideAreaIssuance.objects.exists()
+
+
+@pytest.fixture
+def cs_terminal(db: None) -> None:
+    """The test client's terminal is an integrated terminal: biometric login only (C-4)."""
+    make_terminal()
+    Terminal.objects.filter(terminal_id=TERMINAL_ID).update(biometric_only=True)
+
+
+def screen_form(card: dict[str, Any], pin: str = PIN) -> dict[str, Any]:
+    upload = SimpleUploadedFile("card.json", json.dumps(card).encode(), content_type="application/json")
+    return {
+        "purpose": PURPOSE,
+        "card": upload,
+        "pin": pin,
+        "scope": "self",
+        "member_resident_codes": "",
+        "layout": "household",
+        "show_head_and_relationship": "on",
+        "copies": "2",
+    }
+
+
+def test_the_screen_hands_over_the_pdf_once_and_keeps_only_the_record(
+    federation: TestFederation,
+    family: DraftRecorded,
+    card_of: Callable[[str], dict[str, Any]],
+    cs_terminal: None,
+    make_staff: Callable[..., Any],
+) -> None:
+    client = make_staff([Permission.CERTIFICATE_ISSUE, Permission.CS_IDENTITY_CHECK])
+    card = card_of(family.atena_numbers[0])
+    with federation.acting_as(NAGASAKI):
+        response = client.post(reverse("jukinet_cs:wide_area"), screen_form(card))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Cache-Control"] == "no-store"
+    record = WideAreaIssuance.objects.get()
+    assert response["Content-Disposition"] == f'attachment; filename="wide-area-{record.pk}.pdf"'
+    assert hashlib.sha256(response.content).hexdigest() == record.pdf_sha256
+    assert (record.copies, record.fee, record.terminal_id) == (2, 600, TERMINAL_ID)
+
+
+def test_the_screen_shows_the_card_refusal_with_its_remedy(
+    federation: TestFederation,
+    family: DraftRecorded,
+    card_of: Callable[[str], dict[str, Any]],
+    cs_terminal: None,
+    make_staff: Callable[..., Any],
+) -> None:
+    client = make_staff([Permission.CERTIFICATE_ISSUE, Permission.CS_IDENTITY_CHECK])
+    card = card_of(family.atena_numbers[0])
+    with federation.acting_as(NAGASAKI):
+        response = client.post(reverse("jukinet_cs:wide_area"), screen_form(card, pin="9999"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "暗証番号が違います" in page
+    assert "入力し直して" in page
+    assert_nothing_issued()
+
+
+def test_a_clerk_terminal_cannot_issue_and_the_refusal_is_audited(
+    federation: TestFederation,
+    family: DraftRecorded,
+    card_of: Callable[[str], dict[str, Any]],
+    make_staff: Callable[..., Any],
+) -> None:
+    client = make_staff([Permission.CERTIFICATE_ISSUE, Permission.CS_IDENTITY_CHECK])
+    card = card_of(family.atena_numbers[0])
+    with federation.acting_as(NAGASAKI):
+        response = client.post(reverse("jukinet_cs:wide_area"), screen_form(card))
+    assert response.status_code == 403
+    assert AuditEntry.objects.filter(
+        action="cs:wide_area:issue", outcome="refused", outcome_reason="cs_terminal_required"
+    ).exists()
+    assert_nothing_issued()
+
+
+def wide_area_payload(resident: str, **overrides: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "requester_resident_code": resident,
+        "card_serial": "ABCDEF123456",
+        "scope": "self",
+        "member_resident_codes": [],
+        "layout": "household",
+        "show_head_and_relationship": True,
+        "show_juminhyo_code": False,
+        "copies": 1,
+        "issuing_municipality_code": "422011",
+        "operator_id": "op1",
+        "terminal_id": "t1",
+    }
+    values.update(overrides)
+    return values
+
+
+def test_a_node_that_does_not_name_itself_as_the_issuing_municipality_is_refused(
+    federation: TestFederation, family: DraftRecorded
+) -> None:
+    payload = wide_area_payload(current(family.atena_numbers[0]).juminhyo_code)
+    with federation.acting_as(NodeRef("municipality", "131016")), pytest.raises(DomainError) as refused:
+        query(query_type=QUERY_WIDE_AREA_COPY, receiver=SASEBO, payload=payload)
+    assert refused.value.code == "certificates.wide_area_sender"
+    assert_nothing_issued()
+
+
+def test_a_request_for_the_honseki_or_the_individual_number_is_not_a_request_at_all() -> None:
+    for extra in ({"show_honseki": True}, {"show_individual_number": True}):
+        with pytest.raises(DomainError) as refused:
+            validate_wide_area_request(wide_area_payload(resident_code(1), **extra))
+        assert refused.value.code == "jukinet.wide_area"
+    validate_wide_area_request(wide_area_payload(resident_code(1)))
+
+
+def test_a_shows_the_wide_area_copy_in_the_persons_issuance_history(
+    federation: TestFederation,
+    family: DraftRecorded,
+    card_of: Callable[[str], dict[str, Any]],
+    nagasaki_clerk: User,
+    make_clerk: Callable[..., User],
+) -> None:
+    head = family.atena_numbers[0]
+    copy = ask(federation, nagasaki_clerk, card_of(head), WideAreaRequest(scope="self"))
+    viewer = make_clerk("history", Permission.CERTIFICATE_HISTORY_VIEW)
+    with federation.acting_as(SASEBO):
+        rows = issuance_history(actor=viewer, purpose=PURPOSE, atena_number=head)
+    assert [(r.channel, r.requester_class, r.user_name) for r in rows] == [
+        ("広域交付（422011）", "本人", "nagasaki-cs@422011")
+    ]
+    assert [c.copy_number for c in rows[0].issued_copies] == list(copy.copy_numbers)
+
+
+def test_b_lists_the_days_records_masking_the_code_without_its_field_grant(
+    federation: TestFederation,
+    family: DraftRecorded,
+    card_of: Callable[[str], dict[str, Any]],
+    nagasaki_clerk: User,
+    cs_terminal: None,
+    make_staff: Callable[..., Any],
+) -> None:
+    head = family.atena_numbers[0]
+    copy = ask(federation, nagasaki_clerk, card_of(head), WideAreaRequest(scope="household"))
+    client = make_staff([Permission.CERTIFICATE_HISTORY_VIEW])
+    today = timezone.localdate().isoformat()
+    with federation.acting_as(NAGASAKI):
+        response = client.post(reverse("jukinet_cs:wide_area_records"), {"purpose": PURPOSE, "day": today})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert copy.copy_numbers[0] in page
+    assert current(head).juminhyo_code not in page
+    assert MASK in page
+    entry = AuditEntry.objects.get(action="cs:wide_area:list")
+    assert (entry.outcome, entry.result_count) == ("done", 1)
+
+    viewer = make_clerk_with_code_grant()
+    with federation.acting_as(NAGASAKI):
+        rows = wide_area_records(actor=viewer, purpose=PURPOSE, day=timezone.localdate())
+    assert [(r.resident_code, r.registering_municipality, r.copies) for r in rows] == [
+        (current(head).juminhyo_code, "422029", 1)
+    ]
+
+
+def make_clerk_with_code_grant() -> User:
+    user = make_user(username="records-viewer")
+    grant_permissions(user, [Permission.CERTIFICATE_HISTORY_VIEW, Permission.FIELD_JUMINHYO_CODE_VIEW])
+    return user
