@@ -32,6 +32,8 @@ def certificate(**overrides: Any) -> dict[str, Any]:
         "municipality_code": "422029",
         "household_head": "試験\u3000太郎",
         "relationship": "世帯主",
+        "honseki": "長崎県佐世保市八幡町1番地",
+        "hittousha": "試験\u3000太郎",
         "destination": "長崎県長崎市江戸町2番13号",
         "destination_municipality_code": "422011",
         "planned_date": "2026-11-30",

@@ -72,6 +72,8 @@ def certificate_of(request: Any, **overrides: Any) -> MoveOutCertificate:
         "municipality_code": SASEBO.code,
         "household_head": request.name,
         "relationship": "世帯主",
+        "honseki": "長崎県佐世保市八幡町1番地",
+        "hittousha": request.name,
         "destination": "長崎県長崎市江戸町2番13号",
         "destination_municipality_code": NAGASAKI.code,
         "planned_date": today.isoformat(),

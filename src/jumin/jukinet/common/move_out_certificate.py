@@ -3,7 +3,7 @@
 
 * 転出証明書情報 (``jukinet.move_out_certificate``), 転出地 CS → 転入予定地 CS: the items of 住基法24条の2
   第4項 (令24条の2): 氏名, 出生の年月日, 男女の別, 住所, 転出先 and 転出予定年月日, with the 住民票コード and
-  the 個人番号, the household items of the 転出証明書 (世帯主の氏名, 続柄) and 届出の年月日.
+  the 個人番号, the items of the 転出証明書 the 転入 needs (世帯主の氏名, 続柄, 戸籍の表示) and 届出の年月日.
 * 送信依頼 (``jukinet.move_out_certificate_request``), 転入地 → 転出地: the 住民票コード only; no
   特定個人情報 (000 別添1 (2) 3 ※).
 * 送信依頼 refused (``jukinet.move_out_certificate_refused``), 転出地 → 転入地: the code, reason, remedy.
@@ -81,6 +81,8 @@ class MoveOutCertificate:
     municipality_code: str  # 転出地 市町村コード
     household_head: str  # 世帯主の氏名
     relationship: str  # 世帯主との続柄
+    honseki: str  # 本籍 (戸籍の表示), "" for a foreign resident
+    hittousha: str  # 筆頭者 (戸籍の表示), "" when none
     destination: str  # 転出先 (予定)
     destination_municipality_code: str  # 転入予定地 市町村コード
     planned_date: str  # 転出予定年月日, YYYY-MM-DD
