@@ -7,14 +7,18 @@ tests/registry/test_special_moves.py; here the CS services are called as the reg
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from jumin.accounts.models import User
+from jumin.accounts.models import Terminal, User
 from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
 from jumin.domain.errors import DomainError
@@ -27,7 +31,8 @@ from jumin.messaging.envelope import NodeRef
 from jumin.messaging.models import InboxMessage, OutboxMessage
 from jumin.messaging.services import enqueue
 from jumin.messaging.testing import TestFederation
-from tests.helpers.accounts import grant_permissions, make_user
+from tests.helpers.accounts import TERMINAL_ID, grant_permissions, make_terminal, make_user
+from tests.helpers.permission_matrix import assert_permission_triple
 from tests.jukinet.cs.factories import then, update
 
 pytestmark = pytest.mark.django_db
@@ -271,3 +276,55 @@ def test_unused_data_is_erased_thirty_days_after_the_planned_date_and_can_be_req
     federation.pump()
     again = HeldCertificate.objects.get(state="held")
     assert again.erase_on >= timezone.localdate()
+
+
+# --- The 特例転入 screen (統合端末 menu 7) -----------------------------------------------------------
+
+
+@pytest.fixture
+def cs_terminal(db: None) -> None:
+    """The test terminal is an integrated terminal: biometric login only (C-4)."""
+    make_terminal()
+    Terminal.objects.filter(terminal_id=TERMINAL_ID).update(biometric_only=True)
+
+
+def test_the_screen_follows_the_permission_triple(cs_terminal: None, make_staff: Callable[..., Any]) -> None:
+    assert_permission_triple(
+        make_staff,
+        "get",
+        reverse("jukinet_cs:move_out_certificates"),
+        Permission.CS_IDENTITY_CHECK,
+        data={"purpose": PURPOSE},
+    )
+
+
+def test_the_screen_checks_the_card_lists_the_held_data_and_sends_a_request(
+    federation: TestFederation, operator: User, cs_terminal: None, make_staff: Callable[..., Any]
+) -> None:
+    request, card = card_holder_moving_out(federation, operator)
+    send(federation, request)
+    client = make_staff([Permission.CS_IDENTITY_CHECK, Permission.FIELD_JUMINHYO_CODE_VIEW])
+    url = reverse("jukinet_cs:move_out_certificates")
+    with federation.acting_as(NAGASAKI):
+        upload = SimpleUploadedFile("card.json", json.dumps(card).encode(), content_type="application/json")
+        checked = client.post(url, {"action": "check", "purpose": PURPOSE, "card": upload, "pin": PIN})
+        assert "カードによる本人確認ができました" in checked.content.decode()
+        listed = client.get(url, {"purpose": PURPOSE}).content.decode()
+        assert request.resident_code in listed
+        assert "保管中" in listed
+        assert request.individual_number not in listed
+        again = client.post(
+            url,
+            {
+                "action": "request",
+                "purpose": PURPOSE,
+                "resident_code": request.resident_code,
+                "from_municipality": SASEBO.code,
+            },
+        ).content.decode()
+        assert "受信済みで保管中です" in again  # nothing to ask for: refused with the reason
+        masked = make_staff([Permission.CS_IDENTITY_CHECK]).get(url, {"purpose": PURPOSE}).content.decode()
+        assert request.resident_code not in masked
+    assert (
+        AuditEntry.objects.filter(action="cs:move_out_certificate:list", outcome="done").count() == 2
+    )  # the two GETs
