@@ -9,6 +9,8 @@
 * ``UnlinkedUpdate``: a registry update the CS could not take (CS未連携): no 住民票コード, or refused.
 * ``CardPinState``: wrong-PIN counter and lock of a simulated 個人番号カード, per card serial.
 * ``ConsistencyRun`` / ``ConsistencyDifference``: 整合性確認 runs and their differences.
+* ``SentCertificate`` / ``HeldCertificate`` / ``CertificateRequest`` / ``ReceivedMoveInNotice``: 特例転入
+  between two CS (docs/jukinet.md Flow 7).
 """
 
 from __future__ import annotations
