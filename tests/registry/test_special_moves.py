@@ -8,6 +8,7 @@ All nodes share one test database, so one test runs the registry of one municipa
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -37,7 +38,7 @@ from jumin.registry.workflows.special_moves import (
     special_move_in_start,
 )
 from tests.jukinet.cs.factories import individual_number, resident_code, then, update
-from tests.registry.conftest import PURPOSE, current, family_move_in
+from tests.registry.conftest import PURPOSE, current, family_move_in, logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -148,22 +149,33 @@ def test_a_card_holders_move_out_sends_the_certificate_and_the_move_in_notice_co
     assert CertificateRequest.objects.get().state == "refused"
 
 
-def test_a_move_out_names_a_valid_destination_code(
-    counter_clerk: User, family: Any, code_pool: list[str]
-) -> None:
-    with pytest.raises(DomainError) as refused:
-        record_move_out(
-            actor=counter_clerk,
-            purpose=PURPOSE,
-            move_out=MoveOut(
-                atena_numbers=[family.atena_numbers[0]],
-                planned_date=timezone.localdate(),
-                destination=NEW_ADDRESS,
-                notification_date=timezone.localdate(),
-                destination_municipality_code="422012",
-            ),
-        )
-    assert refused.value.field == "destination_municipality_code"
+def test_a_move_out_names_a_valid_destination_code(clerk: User, family: Any) -> None:
+    body = {
+        "purpose": PURPOSE,
+        "atena_numbers": list(family.atena_numbers),
+        "planned_date": timezone.localdate().isoformat(),
+        "destination": NEW_ADDRESS,
+        "notification_date": timezone.localdate().isoformat(),
+        "destination_municipality_code": "422012",  # wrong check digit (長崎市 is 422011)
+    }
+    url = "/api/registry/events/move-out"
+    client = logged_in(clerk)
+    refused = client.post(url, json.dumps(body), content_type="application/json")
+    assert refused.status_code == 400
+    assert refused.json()["field"] == "destination_municipality_code"
+    abroad = {**body, "destination_municipality_code": NAGASAKI.code, "reason": "国外転出"}
+    assert client.post(url, json.dumps(abroad), content_type="application/json").json()["field"] == (
+        "destination_municipality_code"
+    )
+    accepted = client.post(
+        url,
+        json.dumps({**body, "destination_municipality_code": NAGASAKI.code}),
+        content_type="application/json",
+    )
+    assert accepted.status_code == 201
+    draft = ResidentSnapshot.objects.filter(change_id=accepted.json()["change_id"])
+    # No card was issued to this family: an ordinary 転出 with the code kept for the record.
+    assert {(row.planned_destination_code, row.special_move_out) for row in draft} == {(NAGASAKI.code, False)}
 
 
 # --- 転入地: 長崎市's registry --------------------------------------------------------------------
