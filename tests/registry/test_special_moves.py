@@ -301,3 +301,71 @@ def test_a_special_move_in_without_a_card_check_is_refused(
         )
     assert refused.value.field == "members"
     assert not ResidentSnapshot.objects.exists()
+
+
+def test_the_special_move_in_api_gives_the_starting_data_and_records_the_draft(
+    federation: TestFederation, counter_clerk: User, reviewer: User
+) -> None:
+    request, card = card_holder_sent_over(federation, counter_clerk)
+    client = logged_in(counter_clerk)
+    with federation.acting_as(NAGASAKI):
+        special_move_in.check_card(actor=counter_clerk, purpose="cs_operator", card_json=card, pin=PIN)
+        begun = client.post(
+            "/api/registry/special-moves/start",
+            json.dumps({"purpose": PURPOSE, "resident_code": request.resident_code}),
+            content_type="application/json",
+        )
+        assert begun.status_code == 200, begun.content
+        start = begun.json()
+        assert request.individual_number not in begun.content.decode()
+        assert (start["surname"], start["birth_date"], start["previous_address"]) == (
+            "試験",
+            "1980-04-01",
+            request.address,
+        )
+        member = {
+            key: start[key]
+            for key in (
+                "surname",
+                "given_name",
+                "surname_kana",
+                "given_name_kana",
+                "kana_confirmed",
+                "birth_date",
+                "sex",
+                "relationship",
+                "honseki",
+                "hittousha",
+                "juminhyo_code",
+            )
+        }
+        recorded = client.post(
+            "/api/registry/special-moves/move-ins",
+            json.dumps(
+                {
+                    "purpose": PURPOSE,
+                    "members": [member],
+                    "address": {"address": NEW_ADDRESS},
+                    "move_in_date": timezone.localdate().isoformat(),
+                    "notification_date": timezone.localdate().isoformat(),
+                    "previous_address": start["previous_address"],
+                }
+            ),
+            content_type="application/json",
+        )
+        assert recorded.status_code == 201, recorded.content
+    committed(federation, NAGASAKI, reviewer, recorded.json()["change_id"])
+    row = ResidentSnapshot.objects.get(change_id=recorded.json()["change_id"])
+    assert row.special_move_in
+    assert row.get_individual_number() == request.individual_number
+    assert ReceivedMoveInNotice.objects.count() == 1
+
+
+def test_the_import_api_takes_no_notice_in_when_none_arrived(counter_clerk: User) -> None:
+    response = logged_in(counter_clerk).post(
+        "/api/registry/special-moves/move-in-notices/import",
+        json.dumps({"purpose": PURPOSE}),
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    assert response.json() == {"change_ids": [], "left": []}

@@ -54,6 +54,7 @@ class SpecialMoveInStart:
     """The starting data of a 特例転入 (std 4.1.1.3-a): the clerk may edit every item but the numbers."""
 
     facts: PersonFacts
+    birth_date: date  # the 出生の年月日 of the data (facts.birth_date holds the same day)
     previous_address: str  # the 転出地 address (転入前住所)
     individual_number: str = dataclasses.field(repr=False)
     planned_date: date
@@ -74,6 +75,7 @@ def special_move_in_start(*, actor: Any, purpose: str, resident_code: str) -> Sp
     held = special_move_in.starting_data(actor=actor, purpose=purpose, resident_code=resident_code)
     surname, given = _split(held.name)
     surname_kana, given_kana = _split(held.name_kana)
+    born = _birth_date(held.birth_date)
     facts = PersonFacts(
         kind=ResidentKind.JAPANESE,
         surname=surname,
@@ -81,7 +83,7 @@ def special_move_in_start(*, actor: Any, purpose: str, resident_code: str) -> Sp
         surname_kana=surname_kana,
         given_name_kana=given_kana,
         kana_confirmed=bool(held.name_kana),
-        birth_date=_birth_date(held.birth_date),
+        birth_date=born,
         sex=Sex(held.sex),
         relationship=parse_relationship(held.relationship),
         honseki=held.honseki,
@@ -90,6 +92,7 @@ def special_move_in_start(*, actor: Any, purpose: str, resident_code: str) -> Sp
     )
     return SpecialMoveInStart(
         facts=facts,
+        birth_date=born,
         previous_address=held.address,
         individual_number=held.individual_number,
         planned_date=date.fromisoformat(held.planned_date),
