@@ -183,6 +183,30 @@ def test_a_card_without_held_data_is_refused_and_a_resend_request_brings_it(
         assert special_move_in.check_card(actor=operator, purpose=PURPOSE, card_json=card, pin=PIN).held_id
 
 
+def test_a_resend_after_the_planned_date_passed_without_a_move_in_notice_sends_the_data(
+    federation: TestFederation, operator: User
+) -> None:
+    request, _card = card_holder_moving_out(federation, operator)
+    sent = send(federation, request)
+    with federation.acting_as(NAGASAKI):
+        special_move_in.erase_unused(today=timezone.localdate() + timedelta(days=31))
+    with federation.acting_as(SASEBO):
+        # The daily batch of 佐世保市 ends the 転出予定 on the planned date: CS 異動事由 転出確定.
+        services.accept_update(then(request, change_reason="転出確定", removed=True), actor=None)
+    with federation.acting_as(NAGASAKI):
+        special_move_in.request_resend(
+            actor=operator,
+            purpose=PURPOSE,
+            resident_code=request.resident_code,
+            from_municipality=SASEBO.code,
+        )
+    federation.pump()
+    assert CertificateRequest.objects.get().state == "received"
+    assert HeldCertificate.objects.filter(state="held").count() == 1
+    sent.refresh_from_db()
+    assert sent.send_count == 2
+
+
 def test_a_resend_request_for_a_person_not_moving_out_is_answered_with_the_reason(
     federation: TestFederation, operator: User
 ) -> None:

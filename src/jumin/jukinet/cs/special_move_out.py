@@ -37,6 +37,10 @@ from jumin.messaging.services import enqueue
 
 SUBJECT_TYPE = "cs_move_out_certificate"
 NOTICE_SUBJECT_TYPE = "cs_move_in_notice"
+#: The CS 異動事由 of a person still moving out: the 転出 itself, or the 転出確定 the registry records when
+#: the planned date comes without a 転入通知 (daily batch). Whether a 転入通知 arrived is the sent copy's
+#: ``confirmed_at``.
+MOVING_OUT_REASONS = frozenset({NoticeReason.DOMESTIC_MOVE_OUT.value, "転出確定"})
 #: The answer to a 送信依頼 for a person who is not (or no longer) 転出予定 here.
 NOT_MOVING_OUT = (
     "jukinet.move_out_certificate.not_moving_out",
@@ -106,7 +110,7 @@ def send_certificate(certificate: MoveOutCertificate, *, actor: Any) -> SentCert
 
 def _still_moving_out(resident_code: str) -> bool:
     identity = CsIdentity.objects.select_related("current").filter(resident_code=resident_code).first()
-    return identity is not None and identity.current.change_reason == NoticeReason.DOMESTIC_MOVE_OUT
+    return identity is not None and identity.current.change_reason in MOVING_OUT_REASONS
 
 
 def apply_request(envelope: Envelope) -> None:
