@@ -352,3 +352,28 @@ def test_the_screen_checks_the_card_lists_the_held_data_and_sends_a_request(
     assert (
         AuditEntry.objects.filter(action="cs:move_out_certificate:list", outcome="done").count() == 2
     )  # the two GETs
+
+
+def test_the_api_checks_the_card_lists_and_refuses_a_needless_request(
+    federation: TestFederation, operator: User, cs_terminal: None, make_staff: Callable[..., Any]
+) -> None:
+    request, card = card_holder_moving_out(federation, operator)
+    send(federation, request)
+    client = make_staff([Permission.CS_IDENTITY_CHECK])
+    base = "/api/jukinet/cs/move-out-certificates"
+
+    def post(path: str, body: dict[str, Any]) -> Any:
+        return client.post(
+            f"{base}/{path}", json.dumps({"purpose": PURPOSE, **body}), content_type="application/json"
+        )
+
+    with federation.acting_as(NAGASAKI):
+        checked = post("card-check", {"card": card, "pin": PIN})
+        assert checked.status_code == 200, checked.content
+        assert checked.json()["sender_code"] == SASEBO.code
+        listed = post("list", {})
+        assert [row["state"] for row in listed.json()["held"]] == ["held"]
+        assert request.individual_number not in listed.content.decode()
+        refused = post("request", {"resident_code": request.resident_code, "from_municipality": SASEBO.code})
+        assert refused.status_code == 400
+        assert refused.json()["field"] == "resident_code"
