@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import timedelta
+from io import StringIO
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -283,7 +285,11 @@ def test_unused_data_is_erased_thirty_days_after_the_planned_date_and_can_be_req
     erase_on = planned + timedelta(days=30)
     with federation.acting_as(NAGASAKI):
         assert special_move_in.erase_unused(today=erase_on) == 0
-        assert special_move_in.erase_unused(today=erase_on + timedelta(days=1)) == 1
+        out = StringIO()
+        call_command(
+            "cs_erase_certificates", "--date", (erase_on + timedelta(days=1)).isoformat(), stdout=out
+        )
+    assert "1件" in out.getvalue()
     held = HeldCertificate.objects.get()
     assert (held.state, held.items, held.individual_number) == ("erased", {}, None)
     assert held.erase_reason.startswith("期限経過")
