@@ -28,6 +28,8 @@ class MoveOutIn(Schema):
     destination: str
     notification_date: date
     reason: ChangeReason = ChangeReason.DOMESTIC_MOVE_OUT
+    # 転入予定地 市町村コード: a card holder's 転出 becomes a 特例転出 (docs/jukinet.md Flow 7).
+    destination_municipality_code: str = ""
 
 
 class DeathIn(Schema):
@@ -83,6 +85,7 @@ def record_move_out(request: HttpRequest, payload: MoveOutIn) -> Status[object]:
             destination=payload.destination,
             notification_date=payload.notification_date,
             reason=payload.reason,
+            destination_municipality_code=payload.destination_municipality_code,
         ),
     )
     return draft_created(draft)

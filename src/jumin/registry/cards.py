@@ -124,6 +124,12 @@ def _state(events: list[CardEvent]) -> tuple[CardStatus, date | None]:
     return status, expiry
 
 
+def holds_active_card(resident: Resident) -> bool:
+    """Whether the person's card is 有効 (a card holder may move out by 特例転出, F03 step 3b)."""
+    events = list(CardEvent.objects.filter(resident=resident).order_by("recorded_at", "pk"))
+    return _state(events)[0] is CardStatus.ACTIVE
+
+
 def _check(entry: CardEventInput, events: list[CardEvent], today: date) -> None:
     label = CardEventKind(entry.event).label
     status, expiry = _state(events)

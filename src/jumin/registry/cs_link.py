@@ -31,7 +31,7 @@ from jumin.jukinet.common.notice import NoticeReason
 from jumin.jukinet.cs import services as cs_services
 from jumin.jukinet.cs.operators import BATCH_TERMINAL, operator_ids
 from jumin.jukinet.cs.updates import CsUpdateRequest
-from jumin.registry import sending_addresses
+from jumin.registry import sending_addresses, special_move_link
 from jumin.registry.models import Change, Resident, ResidentSnapshot
 
 #: Registry reasons whose CS code differs from their own name (records.md §7; std 1.2.2 mapping).
@@ -228,6 +228,9 @@ def forward_committed(
         ]
         # 送付先情報 (F15) of the persons this commit newly numbers; a refused one is CS未連携.
         sending_addresses.produce_many(due, reason=change.reason, actor=change.made_by)
+    if change.reason in special_move_link.TRIGGER_REASONS:
+        # 特例転出: 転出証明書情報 to the 転入予定地; 特例転入: used data, 転入通知 and 継続利用 (F02, F03).
+        special_move_link.forward_committed(change, committed)
     return result
 
 

@@ -37,6 +37,7 @@ FIELD_LABELS: Mapping[str, str] = {
     "decision_date": "失踪宣告の裁判確定日",
     "deemed_death_date": "死亡とみなされる日",
     "destination": "転出先",
+    "destination_municipality_code": "転入予定地の市町村コード",
     "end_date": "終了日",
     "event_date": "戸籍の届出日（異動日）",
     "expiry_date": "満了日",

@@ -233,6 +233,13 @@ class ResidentSnapshot(HasIndividualNumber):
     # 転出先 (予定): kept as entered; the confirmed destination from the 転入通知 never overwrites it
     # (records.md §6.5, algorithms.md G.1).
     planned_destination = models.CharField("転出先（予定）", max_length=200, blank=True)
+    # 転入予定地 市町村コード: where a 特例転出's 転出証明書情報 is sent (system.md F03 step 3b).
+    planned_destination_code = models.CharField(
+        "転入予定地 市町村コード", max_length=6, blank=True, default=""
+    )
+    # 特例転出サイン / 特例転入サイン (records.md, T96–97): the move used the card-based procedure.
+    special_move_out = models.BooleanField("特例転出サイン", default=False)
+    special_move_in = models.BooleanField("特例転入サイン", default=False)
     removal_reason = models.CharField("消除事由", max_length=20, blank=True)
     removal_date = models.DateField("消除日", null=True, blank=True)
     # The event date as entered (a 死亡日 「令和2年5月頃」, standard 1.1.8-a); removal_date is its sort date.

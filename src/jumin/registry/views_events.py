@@ -34,6 +34,11 @@ class MoveOutForm(PurposeForm):
     )
     planned_date = forms.DateField(label="転出予定日", widget=_DATE_WIDGET)
     destination = forms.CharField(label="転出先（予定）（市区町村名だけでも可）", max_length=200)
+    destination_municipality_code = forms.CharField(
+        label="転入予定地の市町村コード（6桁。カードをお持ちの方は特例転出になります）",
+        max_length=6,
+        required=False,
+    )
     notification_date = forms.DateField(label="届出日", widget=_DATE_WIDGET)
 
 
@@ -95,6 +100,7 @@ def move_out_view(request: HttpRequest) -> HttpResponse:
                 destination=data["destination"],
                 notification_date=data["notification_date"],
                 reason=ChangeReason(data["reason"]),
+                destination_municipality_code=data["destination_municipality_code"],
             ),
         )
         return draft, ()

@@ -19,6 +19,14 @@ CARD_EVENT = "jukinet.card_event"
 SENDING_ADDRESS = "jukinet.sending_address"
 #: N4's answer to one 送付先情報: accepted (連携済) or refused with a code: national → CS.
 SENDING_ADDRESS_RESULT = "jukinet.sending_address_result"
+#: 転出証明書情報 (system.md F02, F03 step 3b): 転出地 CS → 転入予定地 CS, directly between the two CS.
+MOVE_OUT_CERTIFICATE = "jukinet.move_out_certificate"
+#: 転出証明書情報の送信依頼 (F02 step 3a): 転入地 CS → 転出地 CS; no 特定個人情報.
+MOVE_OUT_CERTIFICATE_REQUEST = "jukinet.move_out_certificate_request"
+#: The 転出地's answer to a 送信依頼 it cannot meet (unknown person, not 転出予定): 転出地 → 転入地.
+MOVE_OUT_CERTIFICATE_REFUSED = "jukinet.move_out_certificate_refused"
+#: 転入通知 (住基法9条1項, F01 step 6, F02 step 5): 転入地 CS → 転出地 CS; no 個人番号.
+MOVE_IN_NOTICE = "jukinet.move_in_notice"
 
 # Synchronous queries ----------------------------------------------------------------------------
 #: 検索 / 機構への照会 by 住民票コード, 個人番号 or 4情報: CS → prefecture/national, prefecture → national.

@@ -9,7 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from jumin.jukinet.common import catalogue, consistency, fuhyo, notice, queries, sending_address, wide_area
+from jumin.jukinet.common import (
+    catalogue,
+    consistency,
+    fuhyo,
+    move_out_certificate,
+    notice,
+    queries,
+    sending_address,
+    wide_area,
+)
 
 Validator = Callable[[dict[str, Any]], None]
 
@@ -21,6 +30,10 @@ MESSAGES: dict[str, Validator] = {
     catalogue.CARD_EVENT: queries.validate_card_event,
     catalogue.SENDING_ADDRESS: sending_address.validate_sending_address_payload,
     catalogue.SENDING_ADDRESS_RESULT: sending_address.validate_result_payload,
+    catalogue.MOVE_OUT_CERTIFICATE: move_out_certificate.validate_certificate_payload,
+    catalogue.MOVE_OUT_CERTIFICATE_REQUEST: move_out_certificate.validate_request_payload,
+    catalogue.MOVE_OUT_CERTIFICATE_REFUSED: move_out_certificate.validate_refused_payload,
+    catalogue.MOVE_IN_NOTICE: move_out_certificate.validate_move_in_notice_payload,
 }
 
 #: Synchronous queries: type → (question validator, answer validator).

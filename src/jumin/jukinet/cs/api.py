@@ -12,7 +12,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from jumin.jukinet.cs import cards, consistency, worklists
+from jumin.jukinet.cs import cards, certificate_lists, consistency, special_move_in, worklists
 from jumin.jukinet.cs.search import IdentitySearch, search_identity
 
 router = Router(tags=["住基ネット 市町村CS"])
@@ -54,6 +54,12 @@ class ConsistencyIn(Schema):
 
 class PurposeIn(Schema):
     purpose: str
+
+
+class CertificateRequestIn(Schema):
+    purpose: str
+    resident_code: str
+    from_municipality: str
 
 
 class ResolveIn(Schema):
@@ -149,3 +155,37 @@ def resolve(request: HttpRequest, body: ResolveIn) -> dict[str, bool]:
         actor=request.user, purpose=body.purpose, rejection_id=body.rejection_id, note=body.note
     )
     return {"resolved": True}
+
+
+# --- 特例転入 (docs/jukinet.md Flow 7) ----------------------------------------------------------------
+
+
+@router.post("/move-out-certificates/card-check")
+def certificate_card_check(request: HttpRequest, body: CardVerifyIn) -> dict[str, Any]:
+    """本人確認 with the card for a 特例転入: the card's person must have held 転出証明書情報."""
+    summary = special_move_in.check_card(
+        actor=request.user, purpose=body.purpose, card_json=body.card, pin=body.pin
+    )
+    return {
+        **dataclasses.asdict(summary),
+        "planned_date": str(summary.planned_date),
+        "erase_on": str(summary.erase_on),
+    }
+
+
+@router.post("/move-out-certificates/request")
+def certificate_request(request: HttpRequest, body: CertificateRequestIn) -> dict[str, int]:
+    """送信依頼 of the 転出証明書情報 to the 転出地 (no 特定個人情報 is sent)."""
+    sent = special_move_in.request_resend(
+        actor=request.user,
+        purpose=body.purpose,
+        resident_code=body.resident_code,
+        from_municipality=body.from_municipality,
+    )
+    return {"request_id": sent.pk}
+
+
+@router.post("/move-out-certificates/list")
+def certificate_list(request: HttpRequest, body: PurposeIn) -> dict[str, Any]:
+    """Held, requested and sent 転出証明書情報 (states only, no certificate items)."""
+    return dataclasses.asdict(certificate_lists.certificate_lists(actor=request.user, purpose=body.purpose))

@@ -2,19 +2,29 @@
 
 The CS sends IDENTITY_UPDATE, CARD_EVENT and SENDING_ADDRESS and asks the queries; it handles
 IDENTITY_UPDATE_REJECTED coming back from the prefecture and SENDING_ADDRESS_RESULT from the national node.
+Between two CS (特例転入, Flow 7) it both sends and handles MOVE_OUT_CERTIFICATE, its 送信依頼 and the
+refusal of one, and MOVE_IN_NOTICE.
 """
 
 from __future__ import annotations
 
 from jumin.jukinet import routing
 from jumin.jukinet.common import catalogue
-from jumin.jukinet.cs import handlers, sending_addresses
+from jumin.jukinet.cs import handlers, sending_addresses, special_move_in, special_move_out
 from jumin.messaging import housekeeping
 
 KIND = "municipality"
 
 routing.handle(catalogue.SENDING_ADDRESS_RESULT, kind=KIND, apply=sending_addresses.apply_result)
 routing.handle(catalogue.IDENTITY_UPDATE_REJECTED, kind=KIND, apply=handlers.apply_rejection)
+# 特例転入 (F02): the 転入地 side holds certificates and reads refusals of its 送信依頼 ...
+routing.handle(catalogue.MOVE_OUT_CERTIFICATE, kind=KIND, apply=special_move_in.apply_certificate)
+routing.handle(catalogue.MOVE_OUT_CERTIFICATE_REFUSED, kind=KIND, apply=special_move_in.apply_refused)
+# ... the 転出地 side answers 送信依頼 and keeps 転入通知 for the registry's 転出確定.
+routing.handle(catalogue.MOVE_OUT_CERTIFICATE_REQUEST, kind=KIND, apply=special_move_out.apply_request)
+routing.handle(catalogue.MOVE_IN_NOTICE, kind=KIND, apply=special_move_out.apply_move_in_notice)
 
 # 送付先情報 is deleted one business day after linkage by the node itself, daily (F15 step 6).
 housekeeping.register("cs.purge_sending_addresses", sending_addresses.purge_sending_addresses, kind=KIND)
+# Held 転出証明書情報 is erased 30 days after the 転出予定年月日 when no 特例転入 used it (F02 timer).
+housekeeping.register("cs.erase_unused_certificates", special_move_in.erase_unused, kind=KIND)

@@ -11,6 +11,8 @@
 * ``ConsistencyRun`` / ``ConsistencyDifference``: 整合性確認 runs and their differences.
 * ``WideAreaIssuance``: a 広域交付 this CS printed for another municipality's resident (issuance
   record only, never the 住民票 content), append-only.
+* ``SentCertificate`` / ``HeldCertificate`` / ``CertificateRequest`` / ``ReceivedMoveInNotice``: 特例転入
+  between two CS (docs/jukinet.md Flow 7).
 """
 
 from __future__ import annotations
@@ -353,3 +355,115 @@ class WideAreaIssuance(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise WideAreaRecordDeletionRefused("広域交付の交付記録は削除できません。")
+
+
+# --- 特例転入 (system.md F02, F03 step 3b) ---------------------------------------------------------
+
+
+class SentCertificate(HasIndividualNumber):
+    """A 転出証明書情報 this CS sent as the 転出地 (特例転出): kept to answer a 送信依頼 until the
+    転入通知 arrives; then its items and 個人番号 are erased and the row stays as the send history."""
+
+    individual_number = IndividualNumberField(
+        purpose="jukinet.cs.move_out_certificate", null=True, blank=True
+    )
+    control_number = models.CharField("管理番号", max_length=40, unique=True)
+    resident_code = models.CharField("住民票コード", max_length=11, db_index=True)
+    destination_code = models.CharField("転入予定地 市町村コード", max_length=6)
+    items = models.JSONField("転出証明書情報（個人番号を除く）")
+    planned_date = models.DateField("転出予定年月日")
+    created_at = models.DateTimeField("作成日時")
+    sent_at = models.DateTimeField("送信日時", null=True, blank=True)
+    send_count = models.PositiveSmallIntegerField("送信回数", default=0)
+    confirmed_at = models.DateTimeField("転入通知受信日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "送信した転出証明書情報"
+        verbose_name_plural = "送信した転出証明書情報"
+
+    def __str__(self) -> str:
+        return f"送信した転出証明書情報 {self.pk}"
+
+
+class HeldCertificate(HasIndividualNumber):
+    """A 転出証明書情報 received as the 転入予定地 (F02 steps 1–2): held until the 特例転入 uses it, or
+    erased 30 days after the 転出予定年月日 (F02 timer). Rows are never deleted: erasing clears the
+    items and the 個人番号 and records when and why."""
+
+    class State(models.TextChoices):
+        HELD = "held", "保管中"
+        USED = "used", "転入済"
+        ERASED = "erased", "消去済"
+
+    individual_number = IndividualNumberField(
+        purpose="jukinet.cs.move_out_certificate", null=True, blank=True
+    )
+    message_id = models.CharField("受信メッセージID", max_length=36, unique=True)
+    control_number = models.CharField("管理番号", max_length=40)
+    sender_code = models.CharField("転出地 市町村コード", max_length=6)
+    resident_code = models.CharField("住民票コード", max_length=11, db_index=True)
+    items = models.JSONField("転出証明書情報（個人番号を除く）")
+    planned_date = models.DateField("転出予定年月日")
+    erase_on = models.DateField("消去日", db_index=True)
+    received_at = models.DateTimeField("受信日時")
+    state = models.CharField("状態", max_length=6, choices=State.choices, default=State.HELD, db_index=True)
+    card_serial = models.CharField("確認したカードのシリアル番号", max_length=12, blank=True)
+    card_checked_at = models.DateTimeField("カード確認日時", null=True, blank=True)
+    used_at = models.DateTimeField("転入日時", null=True, blank=True)
+    erased_at = models.DateTimeField("消去日時", null=True, blank=True)
+    erase_reason = models.CharField("消去理由", max_length=40, blank=True)
+    notice_sent_at = models.DateTimeField("転入通知の送信日時", null=True, blank=True)
+    continued_use_sent_at = models.DateTimeField("継続利用の送信日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "受信した転出証明書情報"
+        verbose_name_plural = "受信した転出証明書情報"
+
+    def __str__(self) -> str:
+        return f"受信した転出証明書情報 {self.pk}"
+
+
+class CertificateRequest(models.Model):
+    """A 送信依頼 this CS sent to a 転出地 (F02 step 3a) and how it was answered; no personal data
+    besides the 住民票コード the request names."""
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", "依頼中"
+        RECEIVED = "received", "受信済"
+        REFUSED = "refused", "回答（送信不可）"
+
+    resident_code = models.CharField("住民票コード", max_length=11, db_index=True)
+    sent_to = models.CharField("転出地 市町村コード", max_length=6)
+    requested_at = models.DateTimeField("依頼日時")
+    state = models.CharField("状態", max_length=10, choices=State.choices, default=State.REQUESTED)
+    code = models.CharField("回答コード", max_length=64, blank=True)
+    reason = models.CharField("理由", max_length=400, blank=True)
+    remedy = models.CharField("対処", max_length=400, blank=True)
+    answered_at = models.DateTimeField("回答日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "転出証明書情報の送信依頼"
+        verbose_name_plural = "転出証明書情報の送信依頼"
+
+    def __str__(self) -> str:
+        return f"送信依頼 {self.pk}"
+
+
+class ReceivedMoveInNotice(models.Model):
+    """A 転入通知 received as the 転出地 (F03 step 7), waiting for the registry to take it in as a
+    転出確定 (``registry.special_moves.import_move_in_notices``). No 個人番号 (the message has none)."""
+
+    message_id = models.CharField("受信メッセージID", max_length=36, unique=True)
+    sender_code = models.CharField("転入地 市町村コード", max_length=6)
+    resident_code = models.CharField("住民票コード", max_length=11, db_index=True)
+    items = models.JSONField("転入通知")
+    received_at = models.DateTimeField("受信日時")
+    imported_at = models.DateTimeField("取込日時", null=True, blank=True)
+    change_id = models.PositiveIntegerField("転出確定の異動ID", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "受信した転入通知"
+        verbose_name_plural = "受信した転入通知"
+
+    def __str__(self) -> str:
+        return f"受信した転入通知 {self.pk}"

@@ -16,4 +16,5 @@ urlpatterns: list[URLPattern] = [
     path("consistency/<uuid:run_id>/", views.consistency_run, name="consistency_run"),
     path("worklist/", views.worklist, name="worklist"),
     path("sending-addresses/", views.sending_addresses, name="sending_addresses"),
+    path("move-out-certificates/", views.move_out_certificates, name="move_out_certificates"),
 ]

@@ -22,7 +22,7 @@ from jumin.accounts.authorization import AccessRefused
 from jumin.accounts.duties import duty_choices
 from jumin.accounts.services import biometric_only_terminal
 from jumin.domain.errors import DomainError
-from jumin.jukinet.cs import cards, consistency, wide_area, worklists
+from jumin.jukinet.cs import cards, certificate_lists, consistency, special_move_in, wide_area, worklists
 from jumin.jukinet.cs import sending_addresses as sending
 from jumin.jukinet.cs.search import IdentitySearch, search_identity
 
@@ -377,3 +377,43 @@ def sending_addresses(request: HttpRequest) -> HttpResponse:
         context["purpose"] = purpose
         context["state"] = state
     return _render(request, "jukinet_cs/sending_addresses.html", context)
+
+
+class CertificateRequestForm(PurposeForm):
+    resident_code = forms.CharField(label="住民票コード（カードの記載）", max_length=11)
+    from_municipality = forms.CharField(label="転出地の市町村コード（6桁）", max_length=6)
+
+
+@require_http_methods(["GET", "POST"])
+@cs_screen
+def move_out_certificates(request: HttpRequest) -> HttpResponse:
+    """特例転入: カードによる本人確認 against the held 転出証明書情報, 送信依頼, and the three lists."""
+    action = request.POST.get("action", "")
+    card_form = CardVerifyForm(request.POST if action == "check" else None, request.FILES or None)
+    request_form = CertificateRequestForm(request.POST if action == "request" else None)
+    list_form = PurposeForm(request.GET or None)
+    context: dict[str, Any] = {"card_form": card_form, "request_form": request_form, "list_form": list_form}
+    try:
+        if action == "check" and card_form.is_valid():
+            data = card_form.cleaned_data
+            context["checked"] = special_move_in.check_card(
+                actor=request.user,
+                purpose=data["purpose"],
+                card_json=_card_json(data["card"]),
+                pin=data["pin"],
+            )
+        elif action == "request" and request_form.is_valid():
+            data = request_form.cleaned_data
+            special_move_in.request_resend(
+                actor=request.user,
+                purpose=data["purpose"],
+                resident_code=data["resident_code"],
+                from_municipality=data["from_municipality"],
+            )
+            context["requested"] = True
+        if list_form.is_valid():
+            purpose = list_form.cleaned_data["purpose"]
+            context["lists"] = certificate_lists.certificate_lists(actor=request.user, purpose=purpose)
+    except DomainError as error:
+        context["error"] = error
+    return _render(request, "jukinet_cs/move_out_certificates.html", context)

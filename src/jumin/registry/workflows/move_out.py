@@ -3,6 +3,9 @@
 A future planned date makes the people 転出予定者 (still residents); a date today or earlier makes them
 除票. The removal date is G.1's min(P, I); the 転入通知 date I is not received by this slice, so it is P.
 A notification more than 14 days after the move is recorded by 職権 (G.2).
+
+特例転出 (F03 step 3b): when the 転入予定地's 市町村コード is given, every mover holding a valid card gets
+the 特例転出サイン; their commit sends the 転出証明書情報 through the CS (``registry.special_moves``).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from jumin.accounts.authorization import authorize
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
+from jumin.domain.checkdigits import validate_lgcode
 from jumin.domain.errors import Alert, refusal
 from jumin.domain.moveout import (
     MoveOutHandling,
@@ -28,6 +32,7 @@ from jumin.domain.moveout import (
     status_on,
 )
 from jumin.domain.resident import ChangeReason, ResidentStatus
+from jumin.registry.cards import holds_active_card
 from jumin.registry.models import Change, Resident, ResidentSnapshot
 from jumin.registry.services import DraftRecorded
 from jumin.registry.snapshots import current_of, draft_from_current
@@ -47,6 +52,8 @@ class MoveOut:
     destination: str  # 転出先 (予定): an address, or the municipality alone
     notification_date: date
     reason: ChangeReason = ChangeReason.DOMESTIC_MOVE_OUT
+    # 転入予定地 市町村コード (6 digits with check digit); "" when unknown (then no 特例転出).
+    destination_municipality_code: str = ""
 
 
 def _check(move_out: MoveOut, today: date) -> list[tuple[Resident, ResidentSnapshot]]:
@@ -87,6 +94,16 @@ def _check(move_out: MoveOut, today: date) -> list[tuple[Resident, ResidentSnaps
             "転出先を短く入力してください。",
             "registry.destination_too_long",
         )
+    code = move_out.destination_municipality_code.strip()
+    if code:
+        validate_lgcode(code, field="destination_municipality_code")
+        if move_out.reason is not ChangeReason.DOMESTIC_MOVE_OUT:
+            raise refusal(
+                "destination_municipality_code",
+                "国外転出に転入予定地の市町村コードは指定できません。",
+                "市町村コードを空欄にしてください。",
+                "registry.destination_code_abroad",
+            )
     if move_out.notification_date > today:
         raise refusal(
             "notification_date",
@@ -152,6 +169,7 @@ def record_move_out(*, actor: Any, purpose: str, move_out: MoveOut) -> DraftReco
             made_by=actor,
             made_at=timezone.now(),
         )
+        code = move_out.destination_municipality_code.strip()
         for resident, current in people:
             draft_from_current(
                 resident,
@@ -161,6 +179,11 @@ def record_move_out(*, actor: Any, purpose: str, move_out: MoveOut) -> DraftReco
                 removal_reason=move_out.reason,
                 removal_date=removal,
                 planned_destination=move_out.destination.strip(),
+                planned_destination_code=code,
+                # A late notification (職権, G.2) is not a 特例転出: the 転出証明書 is issued on paper.
+                special_move_out=bool(code)
+                and decision.handling is not MoveOutHandling.EX_OFFICIO
+                and holds_active_card(resident),
             )
         leavers = {resident.atena_number for resident, _ in people}
         follow = follow_up(actor=actor, purpose=purpose, primary=change, household=household, leavers=leavers)

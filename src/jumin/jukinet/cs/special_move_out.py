@@ -1,0 +1,216 @@
+"""特例転出 at the 転出地 CS (system.md F03 step 3b, F03 step 7, F02 step 3a; docs/jukinet.md Flow 7).
+
+* ``send_certificate`` runs inside the registry's 転出 commit of a card holder: the 転出証明書情報 is
+  stored (個人番号 encrypted) and, when the 転入予定地 is a configured peer, queued for it in the same
+  transaction. Messages go CS to CS directly: every municipality node of the federation is a peer.
+* A 送信依頼 (``apply_request``) is answered with the same data again while the person is still 転出予定
+  here (the CS file's current record is the 国内転出 and no 転入通知 arrived); otherwise with
+  ``MOVE_OUT_CERTIFICATE_REFUSED`` and the reason. Handlers never raise: a refused request is answered
+  and audited, so it does not hold back later messages.
+* A 転入通知 (``apply_move_in_notice``) is kept for the registry, which takes it in as a 転出確定
+  (``registry.special_moves.import_move_in_notices``); the sent copy's items and 個人番号 are erased then.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from jumin.audit.actions import AuditAction, Outcome
+from jumin.audit.services import record_event
+from jumin.jukinet.common.catalogue import MOVE_OUT_CERTIFICATE, MOVE_OUT_CERTIFICATE_REFUSED
+from jumin.jukinet.common.move_out_certificate import (
+    MoveOutCertificate,
+    certificate_from_payload,
+    move_in_notice_from_payload,
+)
+from jumin.jukinet.common.notice import NoticeReason
+from jumin.jukinet.cs.models import CsIdentity, ReceivedMoveInNotice, SentCertificate
+from jumin.jukinet.cs.services import local_municipality_code, peer_configured
+from jumin.messaging.envelope import Envelope, NodeRef
+from jumin.messaging.services import enqueue
+
+SUBJECT_TYPE = "cs_move_out_certificate"
+NOTICE_SUBJECT_TYPE = "cs_move_in_notice"
+#: The CS 異動事由 of a person still moving out: the 転出 itself, or the 転出確定 the registry records when
+#: the planned date comes without a 転入通知 (daily batch). Whether a 転入通知 arrived is the sent copy's
+#: ``confirmed_at``.
+MOVING_OUT_REASONS = frozenset({NoticeReason.DOMESTIC_MOVE_OUT.value, "転出確定"})
+#: The answer to a 送信依頼 for a person who is not (or no longer) 転出予定 here.
+NOT_MOVING_OUT = (
+    "jukinet.move_out_certificate.not_moving_out",
+    "この住民票コードの方について、送信できる転出証明書情報がありません（特例転出をしていない、"
+    "転出が取り消された、または転入通知を受信済みです）。",
+    "転出地の市町村に転出の状況を確認し、必要なら転出証明書（紙）による転入として処理してください。",
+)
+
+
+def new_control_number() -> str:
+    """A fresh 管理番号 for a 転出証明書情報: the municipality code and a random part (no personal data)."""
+    return f"{local_municipality_code()}-{uuid.uuid4().hex[:16]}"
+
+
+def _municipality(code: str) -> NodeRef:
+    return NodeRef("municipality", code)
+
+
+def _send(row: SentCertificate, certificate: MoveOutCertificate) -> bool:
+    """Queue the certificate for its 転入予定地; each send is a stream of its own (``moc-<id>-<n>``), so a
+    first send that never left does not hold back the answer to a 送信依頼."""
+    receiver = _municipality(row.destination_code)
+    if not peer_configured(receiver):
+        return False
+    enqueue(
+        message_type=MOVE_OUT_CERTIFICATE,
+        receiver=receiver,
+        subject=f"moc-{row.pk}-{row.send_count + 1}",
+        payload=certificate.as_payload(),
+    )
+    row.sent_at = timezone.now()
+    row.send_count += 1
+    row.save(update_fields=["sent_at", "send_count"])
+    return True
+
+
+def send_certificate(certificate: MoveOutCertificate, *, actor: Any) -> SentCertificate:
+    """Store and send one 転出証明書情報 (F03 step 3b); call inside the 転出 commit's transaction.
+
+    Refuses (DomainError) what the receiver would refuse, so nothing wrong leaves. Without the
+    転入予定地 as a peer the row stays unsent (``sent_at`` empty) and a 送信依頼 sends it later.
+    """
+    checked = certificate_from_payload(certificate.as_payload())
+    with transaction.atomic():
+        row = SentCertificate(
+            control_number=checked.control_number,
+            resident_code=checked.resident_code,
+            destination_code=checked.destination_municipality_code,
+            items=checked.items_without_number(),
+            planned_date=date.fromisoformat(checked.planned_date),
+            created_at=timezone.now(),
+        )
+        row.set_individual_number(checked.individual_number)
+        row.save()
+        sent = _send(row, checked)
+        record_event(
+            actor=actor,
+            action=AuditAction.CS_CERTIFICATE_SEND,
+            subject_type=SUBJECT_TYPE,
+            subject_id=str(row.pk),
+            reason=f"to {row.destination_code}" if sent else f"waiting: {row.destination_code} is not a peer",
+            individual_number_used=True,
+            result_count=1,
+        )
+    return row
+
+
+def _still_moving_out(resident_code: str) -> bool:
+    identity = CsIdentity.objects.select_related("current").filter(resident_code=resident_code).first()
+    return identity is not None and identity.current.change_reason in MOVING_OUT_REASONS
+
+
+def apply_request(envelope: Envelope) -> None:
+    """Handler of a 送信依頼: send the data again, or answer why not (audited either way)."""
+    payload = envelope.payload  # validated by messaging before the handler runs
+    code = payload["resident_code"]
+    sender = envelope.sender
+    row = None
+    if sender.kind == "municipality" and payload["requester_code"] == sender.code and _still_moving_out(code):
+        row = (
+            SentCertificate.objects.select_for_update()
+            .filter(resident_code=code, destination_code=sender.code, confirmed_at__isnull=True)
+            .order_by("-pk")
+            .first()
+        )
+    if row is not None:
+        certificate = MoveOutCertificate(**row.items, individual_number=row.get_individual_number() or "")
+        _send(row, certificate)
+    else:
+        refusal_code, reason, remedy = NOT_MOVING_OUT
+        enqueue(
+            message_type=MOVE_OUT_CERTIFICATE_REFUSED,
+            receiver=sender,
+            subject=f"mocref-{envelope.id}",
+            payload={"resident_code": code, "code": refusal_code, "reason": reason, "remedy": remedy},
+        )
+    record_event(
+        actor=None,
+        action=AuditAction.CS_CERTIFICATE_SEND,
+        subject_type=SUBJECT_TYPE,
+        subject_id=str(row.pk) if row is not None else envelope.id,
+        reason=f"送信依頼 from {sender}",
+        outcome=Outcome.DONE if row is not None else Outcome.REFUSED,
+        outcome_reason="" if row is not None else NOT_MOVING_OUT[0],
+        individual_number_used=row is not None,
+        result_count=1 if row is not None else 0,
+    )
+
+
+def apply_move_in_notice(envelope: Envelope) -> None:
+    """Handler of a 転入通知: keep it for the registry; erase the sent copy it answers (idempotent)."""
+    if ReceivedMoveInNotice.objects.filter(message_id=envelope.id).exists():
+        return
+    items = move_in_notice_from_payload(envelope.payload)
+    notice = ReceivedMoveInNotice.objects.create(
+        message_id=envelope.id,
+        sender_code=envelope.sender.code,
+        resident_code=items.resident_code,
+        items=items.as_payload(),
+        received_at=timezone.now(),
+    )
+    erased = 0
+    if items.control_number:
+        sent = SentCertificate.objects.select_for_update().filter(
+            control_number=items.control_number, resident_code=items.resident_code, confirmed_at__isnull=True
+        )
+        for row in sent:
+            row.items, row.confirmed_at = {}, timezone.now()
+            row.set_individual_number(None)
+            row.save(update_fields=["items", "confirmed_at", "individual_number", "individual_number_index"])
+            erased += 1
+    record_event(
+        actor=None,
+        action=AuditAction.CS_MOVE_IN_NOTICE_RECEIVE,
+        subject_type=NOTICE_SUBJECT_TYPE,
+        subject_id=str(notice.pk),
+        reason=f"from {envelope.sender}; sent copy erased: {erased}",
+    )
+
+
+@dataclass(frozen=True)
+class ReceivedNotice:
+    """A received 転入通知 not yet taken in by the registry (no 個人番号)."""
+
+    notice_id: int
+    resident_code: str
+    move_in_date: date
+    notice_date: date
+    new_address: str
+    notification_kind: str
+
+
+def waiting_move_in_notices() -> list[ReceivedNotice]:
+    """The received 転入通知 the registry has not taken in yet, oldest first."""
+    rows = ReceivedMoveInNotice.objects.filter(imported_at__isnull=True).order_by("received_at", "pk")
+    return [
+        ReceivedNotice(
+            notice_id=row.pk,
+            resident_code=row.resident_code,
+            move_in_date=date.fromisoformat(row.items["move_in_date"]),
+            notice_date=date.fromisoformat(row.items["notice_date"]),
+            new_address=row.items["new_address"],
+            notification_kind=row.items["notification_kind"],
+        )
+        for row in rows
+    ]
+
+
+def mark_imported(notice_id: int, *, change_id: int) -> None:
+    """Record that the registry took a 転入通知 in as the 転出確定 draft ``change_id``."""
+    ReceivedMoveInNotice.objects.filter(pk=notice_id, imported_at__isnull=True).update(
+        imported_at=timezone.now(), change_id=change_id
+    )

@@ -1,0 +1,169 @@
+"""特例転出 and 特例転入 in the registry (system.md F02, F03 steps 3b and 7; std 4.1.1.3-a, 4.1.3.0.4-a).
+
+The registry reaches the other municipality only through its CS (import-linter):
+
+* 転出地: the commit of a 転出 with the 特例転出サイン hands each mover's 転出証明書情報 to the CS
+  (``registry.special_move_link``, in the commit's transaction). A received 転入通知 is taken in as a
+  転出確定 draft (``import_move_in_notices``), committed by another clerk like every change.
+* 転入地: after the card check at the CS, ``special_move_in_start`` gives the held 転出証明書情報 as the
+  starting data (editable); ``record_special_move_in`` enters the 転入 draft with the 特例転入サイン.
+  Its commit tells the CS, which marks the held data used and sends the 転入通知 and the 継続利用 card
+  event in the same transaction (``registry.special_move_link``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from jumin.accounts.authorization import authorize
+from jumin.accounts.permissions import Permission
+from jumin.audit.actions import AuditAction
+from jumin.domain.errors import DomainError, refusal
+from jumin.domain.relationships import parse_relationship
+from jumin.domain.resident import ChangeReason, PersonFacts, ResidentKind, ResidentStatus, Sex
+from jumin.jukinet.cs import special_move_in, special_move_out
+from jumin.registry.models import ResidentSnapshot
+from jumin.registry.services import DraftRecorded, MoveIn, record_move_in
+from jumin.registry.workflows.move_in_notice import MoveInNotice, record_move_in_notice
+
+_CODE = "registry.special_move"
+
+
+def _split(name: str) -> tuple[str, str]:
+    """氏 and 名 of a name as the CS sends it (氏 and 名 joined by a full-width space)."""
+    surname, _, given = name.replace(" ", "\u3000").partition("\u3000")
+    return surname, given.strip("\u3000")
+
+
+def _birth_date(code: str) -> date:
+    if code.endswith("00"):
+        raise refusal(
+            "birth_date",
+            "転出証明書情報の生年月日に不詳の部分があります。",
+            "生年月日を本人に確認して、転入の入力画面で入力してください。",
+            _CODE,
+        )
+    return date(int(code[:4]), int(code[4:6]), int(code[6:]))
+
+
+@dataclass(frozen=True)
+class SpecialMoveInStart:
+    """The starting data of a 特例転入 (std 4.1.1.3-a): the clerk may edit every item but the numbers."""
+
+    facts: PersonFacts
+    birth_date: date  # the 出生の年月日 of the data (facts.birth_date holds the same day)
+    previous_address: str  # the 転出地 address (転入前住所)
+    individual_number: str = dataclasses.field(repr=False)
+    planned_date: date
+    destination: str  # 転出先 as stated at the 転出地
+
+
+def special_move_in_start(*, actor: Any, purpose: str, resident_code: str) -> SpecialMoveInStart:
+    """The held 転出証明書情報 of a card-checked person as starting data (audited by the CS with the
+    個人番号 use). Refused, with the 送信依頼 as remedy, when nothing is held or the card was not checked."""
+    for permission in (Permission.RESIDENT_RECORD, Permission.INDIVIDUAL_NUMBER_ACCESS):
+        authorize(
+            actor=actor,
+            permission=permission,
+            action=AuditAction.RESIDENT_MOVE_IN_RECORD,
+            purpose=purpose,
+            subject_type="change",
+        )
+    held = special_move_in.starting_data(actor=actor, purpose=purpose, resident_code=resident_code)
+    surname, given = _split(held.name)
+    surname_kana, given_kana = _split(held.name_kana)
+    born = _birth_date(held.birth_date)
+    facts = PersonFacts(
+        kind=ResidentKind.JAPANESE,
+        surname=surname,
+        given_name=given,
+        surname_kana=surname_kana,
+        given_name_kana=given_kana,
+        kana_confirmed=bool(held.name_kana),
+        birth_date=born,
+        sex=Sex(held.sex),
+        relationship=parse_relationship(held.relationship),
+        honseki=held.honseki,
+        hittousha=held.hittousha,
+        juminhyo_code=held.resident_code,
+    )
+    return SpecialMoveInStart(
+        facts=facts,
+        birth_date=born,
+        previous_address=held.address,
+        individual_number=held.individual_number,
+        planned_date=date.fromisoformat(held.planned_date),
+        destination=held.destination,
+    )
+
+
+def record_special_move_in(*, actor: Any, purpose: str, move_in: MoveIn) -> DraftRecorded:
+    """Enter a 特例転入 as a draft: every member is a card-checked person with held data, whose 住民票コード
+    and 個人番号 come from that data; the draft carries the 特例転入サイン (T96)."""
+    if move_in.reason is not ChangeReason.DOMESTIC_MOVE_IN:
+        raise refusal("reason", "特例転入は国内転入です。", "異動事由に国内転入を選んでください。", _CODE)
+    numbers = []
+    for facts in move_in.members:
+        if not facts.juminhyo_code or not special_move_in.is_ready(facts.juminhyo_code):
+            raise refusal(
+                "members",
+                "カードで本人確認をし、転出証明書情報を受信している方だけが特例転入できます。",
+                "統合端末でカードによる本人確認をしてください（未受信なら送信依頼）。転出証明書のある方は通常の転入で処理してください。",
+                _CODE,
+            )
+        start = special_move_in_start(actor=actor, purpose=purpose, resident_code=facts.juminhyo_code)
+        numbers.append(start.individual_number)
+    draft = record_move_in(
+        actor=actor, purpose=purpose, move_in=dataclasses.replace(move_in, individual_numbers=numbers)
+    )
+    ResidentSnapshot.objects.filter(change_id=draft.change_id).update(special_move_in=True)
+    return draft
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What ``import_move_in_notices`` did: the 転出確定 drafts made and the notices left, with why."""
+
+    drafts: tuple[DraftRecorded, ...]
+    left: tuple[tuple[int, str], ...]  # (notice id, reason) for each notice not taken in
+
+
+def import_move_in_notices(*, actor: Any, purpose: str) -> ImportResult:
+    """Take every received 転入通知 in as a 転出確定 draft (F03 step 7; std 4.1.3.1.2–3), through the same
+    path as a notice typed in by a clerk (``record_move_in_notice``: checks, draft, audit)."""
+    drafts: list[DraftRecorded] = []
+    left: list[tuple[int, str]] = []
+    for notice in special_move_out.waiting_move_in_notices():
+        snapshot = (
+            ResidentSnapshot.objects.filter(
+                juminhyo_code=notice.resident_code,
+                current_of__isnull=False,
+                status__in=(ResidentStatus.PLANNED_MOVE_OUT, ResidentStatus.REMOVED),
+            )
+            .select_related("resident")
+            .first()
+        )
+        if snapshot is None:
+            left.append((notice.notice_id, "転出した方が見つかりません。"))
+            continue
+        try:
+            draft = record_move_in_notice(
+                actor=actor,
+                purpose=purpose,
+                notice=MoveInNotice(
+                    atena_numbers=[snapshot.resident.atena_number],
+                    notice_date=notice.notice_date,
+                    move_in_date=notice.move_in_date,
+                    destination=notice.new_address,
+                    notification_kind=notice.notification_kind,
+                ),
+            )
+        except DomainError as error:
+            left.append((notice.notice_id, error.reason))
+            continue
+        special_move_out.mark_imported(notice.notice_id, change_id=draft.change_id)
+        drafts.append(draft)
+    return ImportResult(drafts=tuple(drafts), left=tuple(left))
