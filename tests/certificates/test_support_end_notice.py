@@ -5,11 +5,14 @@ Content is read from the signed PDF with pdftotext; all names are synthetic.
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from django.urls import reverse
 
 from jumin.accounts import clock
 from jumin.accounts.authorization import AccessRefused
@@ -30,6 +33,7 @@ from jumin.registry.services_restrictions import (
 from jumin.registry.workflows.move_out import record_move_out
 from tests.certificates.conftest import CERT_PURPOSE
 from tests.certificates.helpers import flat, pdf_pages
+from tests.helpers.permission_matrix import assert_permission_triple
 from tests.registry.conftest import PURPOSE
 from tests.registry.test_move_out import move_out
 
@@ -141,3 +145,37 @@ def test_no_notice_once_the_applicant_has_moved_out(
     draft = record_move_out(actor=clerk, purpose=PURPOSE, move_out=move_out([family.atena_numbers[1]]))
     commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
     assert "住民でなくなって" in _refused(officer, measure_id).reason
+
+
+def test_the_notice_screen_and_api_permission_triples(
+    family: DraftRecorded, officer: User, make_staff: Callable[..., Any], certifier: Any
+) -> None:
+    measure_id = measure_for(officer, family, end=clock.today() + timedelta(days=20))
+    assert_permission_triple(
+        make_staff,
+        "post",
+        reverse("certificates:registry_notice"),
+        Permission.SUPPORT_MEASURE_MANAGE,
+        data={"purpose": CERT_PURPOSE, "notice": "support_end", "measure_id": str(measure_id)},
+    )
+    body = json.dumps({"purpose": CERT_PURPOSE, "measure_id": measure_id})
+    assert_permission_triple(
+        make_staff,
+        "post",
+        "/api/certificates/notices/support-end",
+        Permission.SUPPORT_MEASURE_MANAGE,
+        data=body,
+        content_type="application/json",
+        success_status=(200,),
+    )
+    holder = make_staff(permissions=[Permission.SUPPORT_MEASURE_MANAGE])
+    response = holder.post(
+        "/api/certificates/notices/support-end", data=body, content_type="application/json"
+    )
+    assert "支援措置期間終了通知" in text_of(base64.b64decode(response.json()["pdf_base64"]))
+    end_support(actor=officer, purpose=PURPOSE, measure_id=measure_id, reason=SupportEndReason.REQUEST)
+    screen = holder.post(
+        reverse("certificates:registry_notice"),
+        data={"purpose": CERT_PURPOSE, "notice": "support_end", "measure_id": str(measure_id)},
+    )
+    assert "既に終了しています" in screen.content.decode()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
+from django.urls import reverse
 
 from jumin.accounts import clock
 from jumin.accounts.authorization import AccessRefused
@@ -23,7 +26,8 @@ from jumin.registry.services_restrictions import (
     end_support,
     extend_support,
 )
-from tests.registry.conftest import PURPOSE
+from tests.helpers.permission_matrix import assert_permission_triple
+from tests.registry.conftest import PURPOSE, logged_in
 from tests.registry.test_move_out import family
 
 pytestmark = pytest.mark.django_db
@@ -106,3 +110,45 @@ def test_a_reversed_window_is_refused(officer: User) -> None:
     assert not AuditEntry.objects.filter(
         action="resident:support_measure_ending:list", outcome="done"
     ).exists()
+
+
+def test_the_screen_and_the_api_permission_triples(
+    family: DraftRecorded, officer: User, make_staff: Callable[..., Any]
+) -> None:
+    measure(officer, family.atena_numbers[1], clock.today() + timedelta(days=10))
+    assert_permission_triple(
+        make_staff,
+        "post",
+        reverse("registry:support_ending"),
+        Permission.SUPPORT_MEASURE_MANAGE,
+        data={"purpose": PURPOSE},
+    )
+    assert_permission_triple(
+        make_staff,
+        "post",
+        "/api/registry/restrictions/support-measures/ending",
+        Permission.SUPPORT_MEASURE_MANAGE,
+        data=json.dumps({"purpose": PURPOSE}),
+        content_type="application/json",
+        success_status=(200,),
+    )
+
+
+def test_the_screen_lists_each_measure_with_a_print_button_and_no_perpetrator(
+    family: DraftRecorded, officer: User
+) -> None:
+    due = measure(officer, family.atena_numbers[1], clock.today() + timedelta(days=10))
+    page = logged_in(officer).post(reverse("registry:support_ending"), data={"purpose": PURPOSE})
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "青木 花子" in html
+    assert f'name="measure_id" value="{due}"' in html
+    assert 'name="notice" value="support_end"' in html
+    assert reverse("certificates:registry_notice") in html
+    assert "合成加害者データ" not in html
+    api = logged_in(officer).post(
+        "/api/registry/restrictions/support-measures/ending",
+        data=json.dumps({"purpose": PURPOSE, "window_end": (clock.today() + timedelta(days=5)).isoformat()}),
+        content_type="application/json",
+    )
+    assert api.json()["rows"] == []

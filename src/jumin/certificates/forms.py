@@ -169,14 +169,19 @@ NOTICE_CHOICES = [
     ("code_corrected", "住民票コード修正通知票"),
     ("ex_officio", "職権記載等通知書"),
     ("head_change_request", "世帯主変更依頼通知書"),
+    ("support_end", "支援措置期間終了通知"),
 ]
 
 
 class RegistryNoticeForm(_PurposeForm):
-    """通知書の作成: a 住民票コード notice by 宛名番号, or a change's notice by 異動番号."""
+    """通知書の作成: a 住民票コード notice by 宛名番号, a change's notice by 異動番号, or the
+    支援措置期間終了通知 by the measure's number."""
 
     notice = forms.ChoiceField(label="通知書", choices=NOTICE_CHOICES)
     atena_number = forms.CharField(label="宛名番号（住民票コードの通知票）", max_length=16, required=False)
     change_id = forms.IntegerField(
         label="異動番号（職権記載等・世帯主変更依頼）", required=False, min_value=1
+    )
+    measure_id = forms.IntegerField(
+        label="支援措置の番号（支援措置期間終了通知）", required=False, min_value=1
     )
