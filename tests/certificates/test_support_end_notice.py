@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -34,7 +35,7 @@ from jumin.registry.workflows.move_out import record_move_out
 from tests.certificates.conftest import CERT_PURPOSE
 from tests.certificates.helpers import flat, pdf_pages
 from tests.helpers.permission_matrix import assert_permission_triple
-from tests.registry.conftest import PURPOSE
+from tests.registry.conftest import PURPOSE, logged_in
 from tests.registry.test_move_out import move_out
 
 pytestmark = pytest.mark.django_db
@@ -179,3 +180,18 @@ def test_the_notice_screen_and_api_permission_triples(
         data={"purpose": CERT_PURPOSE, "notice": "support_end", "measure_id": str(measure_id)},
     )
     assert "既に終了しています" in screen.content.decode()
+
+
+def test_the_print_button_of_the_list_prints_the_notice(
+    family: DraftRecorded, officer: User, certifier: Any
+) -> None:
+    measure_id = measure_for(officer, family, end=clock.today() + timedelta(days=20))
+    client = logged_in(officer)
+    page = client.post(reverse("registry:support_ending"), data={"purpose": PURPOSE}).content.decode()
+    button = re.search(r'<form method="post" action="([^"]+)">(.*?)</form>', page, re.DOTALL)
+    assert button is not None
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', button.group(2)))
+    assert fields["measure_id"] == str(measure_id)
+    response = client.post(button.group(1), data=fields)
+    assert response["Content-Type"] == "application/pdf"
+    assert "青木花子様" in text_of(response.content)
