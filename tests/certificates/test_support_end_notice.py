@@ -20,7 +20,7 @@ from jumin.accounts.authorization import AccessRefused
 from jumin.accounts.models import User
 from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
-from jumin.certificates.support_end_notices import print_support_end_notice
+from jumin.certificates.support_end_notices import print_support_end_notice, print_support_end_notices
 from jumin.domain.errors import DomainError
 from jumin.domain.periods import extension_window_opens
 from jumin.domain.wareki import to_wareki
@@ -169,6 +169,22 @@ def test_the_notice_screen_and_api_permission_triples(
         content_type="application/json",
         success_status=(200,),
     )
+    assert_permission_triple(
+        make_staff,
+        "post",
+        "/api/certificates/notices/support-end/batch",
+        Permission.SUPPORT_MEASURE_MANAGE,
+        data=json.dumps({"purpose": CERT_PURPOSE, "measure_ids": [measure_id]}),
+        content_type="application/json",
+        success_status=(200,),
+    )
+    assert_permission_triple(
+        make_staff,
+        "post",
+        reverse("certificates:support_end_notices"),
+        Permission.SUPPORT_MEASURE_MANAGE,
+        data={"purpose": CERT_PURPOSE, "measure_ids": str(measure_id)},
+    )
     holder = make_staff(permissions=[Permission.SUPPORT_MEASURE_MANAGE])
     response = holder.post(
         "/api/certificates/notices/support-end", data=body, content_type="application/json"
@@ -195,3 +211,52 @@ def test_the_print_button_of_the_list_prints_the_notice(
     response = client.post(button.group(1), data=fields)
     assert response["Content-Type"] == "application/pdf"
     assert "青木花子様" in text_of(response.content)
+
+
+def test_print_all_gives_one_pdf_with_each_applicants_notice_or_nothing(
+    family: DraftRecorded, officer: User, certifier: Any
+) -> None:
+    end = clock.today() + timedelta(days=20)
+    wife_measure = measure_for(officer, family, end=end)
+    child_measure = create_support_measure(
+        actor=officer,
+        purpose=PURPOSE,
+        application=SupportApplication(
+            applicant=family.atena_numbers[2],
+            covered_services=["inspection"],
+            received_on=clock.today(),
+            period_start=end - timedelta(days=300),
+            period_end=end,
+            perpetrator=PERPETRATOR,
+        ),
+    )
+    client = logged_in(officer)
+    page = client.post(reverse("registry:support_ending"), data={"purpose": PURPOSE}).content.decode()
+    batch = re.search(r'name="measure_ids" value="([^"]*)"', page)
+    assert batch is not None
+    assert batch.group(1).split() == [str(wife_measure), str(child_measure)]
+    response = client.post(
+        reverse("certificates:support_end_notices"), data={"purpose": PURPOSE, "measure_ids": batch.group(1)}
+    )
+    assert response["Content-Type"] == "application/pdf"
+    pages = [flat(page) for page in pdf_pages(response.content)]
+    assert len(pages) == 2
+    assert "青木花子様" in pages[0]
+    assert "三奈" not in pages[0]
+    assert "青木三奈様" in pages[1]
+    assert "花子" not in pages[1]
+    assert not any("青木太郎" in page for page in pages)
+    printed = AuditEntry.objects.filter(action="certificate:notice:print", outcome="done")
+    assert sorted(printed.values_list("subject_id", flat=True)) == sorted(
+        [str(wife_measure), str(child_measure)]
+    )
+
+    end_support(actor=officer, purpose=PURPOSE, measure_id=child_measure, reason=SupportEndReason.REQUEST)
+    with pytest.raises(DomainError) as error:
+        print_support_end_notices(
+            actor=officer, purpose=CERT_PURPOSE, measure_ids=[wife_measure, child_measure]
+        )
+    assert error.value.reason.startswith(f"支援措置 {child_measure}：")
+    assert printed.count() == 2  # nothing more was printed
+    refused = AuditEntry.objects.get(action="certificate:notice:print", outcome="refused")
+    assert refused.subject_id == str(child_measure)

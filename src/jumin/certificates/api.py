@@ -301,6 +301,21 @@ def support_end_notice(request: HttpRequest, data: MeasureNoticeIn) -> dict[str,
     )
 
 
+class MeasureNoticesIn(Schema):
+    purpose: str
+    measure_ids: list[int]
+
+
+@router.post("/notices/support-end/batch", response={200: PdfOut, 400: ErrorOut, 403: RefusedOut})
+def support_end_notices_batch(request: HttpRequest, data: MeasureNoticesIn) -> dict[str, object]:
+    """Several measures' 支援措置期間終了通知 as one signed PDF; all or nothing."""
+    return _pdf_out(
+        support_end_notices.print_support_end_notices(
+            actor=request.user, purpose=data.purpose, measure_ids=data.measure_ids
+        )
+    )
+
+
 @router.post("/notices/head-change-request", response={200: PdfOut, 400: ErrorOut, 403: RefusedOut})
 def head_change_request(request: HttpRequest, data: ChangeNoticeIn) -> dict[str, object]:
     """世帯主変更依頼通知書 for the household a committed change left without its 世帯主 (signed PDF)."""

@@ -185,3 +185,16 @@ class RegistryNoticeForm(_PurposeForm):
     measure_id = forms.IntegerField(
         label="支援措置の番号（支援措置期間終了通知）", required=False, min_value=1
     )
+
+
+class SupportEndNoticesForm(_PurposeForm):
+    """「まとめて作成」 of the 期間終了予定一覧: the listed measures' numbers, separated by spaces."""
+
+    measure_ids = forms.CharField(label="支援措置の番号（空白区切り）", max_length=2000)
+
+    def clean_measure_ids(self) -> list[int]:
+        """The numbers as integers, in the order given; anything else is a clear field error."""
+        text: str = self.cleaned_data["measure_ids"]
+        if not re.fullmatch(r"\s*\d+(\s+\d+)*\s*", text):
+            raise forms.ValidationError("支援措置の番号を空白で区切って入力してください。")
+        return [int(n) for n in text.split()]

@@ -7,6 +7,7 @@ protected person. One authorised (``SUPPORT_MEASURE_MANAGE``), audited use case;
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -19,8 +20,8 @@ from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
 from jumin.certificates.certifiers import certifier_for
 from jumin.certificates.documents import Line
-from jumin.certificates.notices import NoticeDocument, render_notice
-from jumin.domain.errors import DomainError
+from jumin.certificates.notices import NoticeDocument, check_notice_glyphs, render_notice, render_notices
+from jumin.domain.errors import DomainError, refusal
 from jumin.domain.wareki import to_wareki
 from jumin.registry.selectors_support_end import SupportEndNotice, support_end_notice_source
 
@@ -75,6 +76,18 @@ def _audit_refused(actor: Any, purpose: str, measure_id: int, error: DomainError
         )
 
 
+def _audit_printed(actor: Any, purpose: str, measure_id: int) -> None:
+    record_event(
+        actor=actor,
+        action=AuditAction.CERTIFICATE_NOTICE_PRINT,
+        subject_type="support_measure",
+        subject_id=str(measure_id),
+        purpose=purpose,
+        reason=AUDIT_REASON,
+        support_measure=True,
+    )
+
+
 def print_support_end_notice(*, actor: Any, purpose: str, measure_id: int) -> bytes:
     """The signed PDF of one 支援措置期間終了通知 to the measure's 申出者.
 
@@ -98,16 +111,50 @@ def print_support_end_notice(*, actor: Any, purpose: str, measure_id: int) -> by
                 _document(source, f"{certifier.prefecture_name}{certifier.municipality_name}"),
                 issue_date=issue_date,
             )
-            record_event(
-                actor=actor,
-                action=AuditAction.CERTIFICATE_NOTICE_PRINT,
-                subject_type="support_measure",
-                subject_id=str(measure_id),
-                purpose=purpose,
-                reason=AUDIT_REASON,
-                support_measure=True,
-            )
+            _audit_printed(actor, purpose, measure_id)
     except DomainError as error:
         _audit_refused(actor, purpose, measure_id, error)
         raise
+    return pdf
+
+
+def print_support_end_notices(*, actor: Any, purpose: str, measure_ids: Sequence[int]) -> bytes:
+    """Each listed measure's 支援措置期間終了通知, all in one signed PDF (期間終了予定一覧: 「まとめて作成」).
+
+    All or nothing: if one measure is refused (as ``print_support_end_notice`` would refuse it), nothing
+    is printed, the refusal is audited for that measure and its number is named in the reason. Each
+    printed notice gets its own audit entry, in the same transaction.
+    """
+    wanted = list(dict.fromkeys(measure_ids))
+    authorize(
+        actor=actor,
+        permission=Permission.SUPPORT_MEASURE_MANAGE,
+        action=AuditAction.CERTIFICATE_NOTICE_PRINT,
+        purpose=purpose,
+        subject_type="support_measure",
+    )
+    if not wanted:
+        raise refusal(
+            "measure_ids",
+            "通知書を作成する支援措置が選ばれていません。",
+            "期間終了予定一覧を表示してから作成してください。",
+            "registry.no_support_end_notice",
+        )
+    issue_date = clock.today()
+    current = wanted[0]
+    try:
+        with transaction.atomic():
+            certifier = certifier_for(issue_date)
+            municipality = f"{certifier.prefecture_name}{certifier.municipality_name}"
+            documents = []
+            for current in wanted:
+                document = _document(support_end_notice_source(current, on=issue_date), municipality)
+                check_notice_glyphs(document)  # here, so that a refusal names its measure
+                documents.append(document)
+            pdf = render_notices(documents, issue_date=issue_date)
+            for measure_id in wanted:
+                _audit_printed(actor, purpose, measure_id)
+    except DomainError as error:
+        _audit_refused(actor, purpose, current, error)
+        raise refusal(error.field, f"支援措置 {current}：{error.reason}", error.remedy, error.code) from error
     return pdf

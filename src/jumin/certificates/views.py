@@ -22,6 +22,7 @@ from jumin.certificates.forms import (
     PersonForm,
     RegistryNoticeForm,
     SelfNotificationForm,
+    SupportEndNoticesForm,
     VerifyForm,
     VoidForm,
 )
@@ -225,6 +226,26 @@ def registry_notice(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             return _pdf(_registry_notice_pdf(request.user, form.cleaned_data), form.cleaned_data["notice"])
+        except AccessRefused as error:
+            return refused(request, error)
+        except DomainError as error:
+            context["error"] = error
+    return render(request, "certificates/registry_notice.html", context)
+
+
+@login_required
+def support_end_notice_batch(request: HttpRequest) -> HttpResponse:
+    """支援措置期間終了通知 of every measure of the 期間終了予定一覧, as one PDF (POST from the list)."""
+    form = SupportEndNoticesForm(request.POST or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        try:
+            pdf = support_end_notices.print_support_end_notices(
+                actor=request.user,
+                purpose=form.cleaned_data["purpose"],
+                measure_ids=form.cleaned_data["measure_ids"],
+            )
+            return _pdf(pdf, "support_end_notices")
         except AccessRefused as error:
             return refused(request, error)
         except DomainError as error:
