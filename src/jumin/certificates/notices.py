@@ -1,8 +1,9 @@
 """Notices addressed to a person (通知書): one A4 page each, rendered like certificates and signed.
 
-Used by the 本人通知 (standard 8.1), the 住民票コード通知票 / 変更通知票 / 修正通知票, the 職権記載等通知書
-and the 世帯主変更依頼通知書. Registered values (names, addresses) are set in IPAmj明朝 and checked for
-unregistered 外字 first, as on certificates; the form's text is in IPAex明朝. No fee, no 発行番号.
+Used by the 本人通知 (standard 8.1), the 住民票コード通知票 / 変更通知票 / 修正通知票, the 職権記載等通知書,
+the 世帯主変更依頼通知書 and the 支援措置期間終了通知 (several at once: ``render_notices``). Registered values
+(names, addresses) are set in IPAmj明朝 and checked for unregistered 外字 first, as on certificates; the
+form's text is in IPAex明朝. No fee, no 発行番号.
 """
 
 from __future__ import annotations
