@@ -19,6 +19,7 @@ from jumin.domain.periods import (
     can_extend,
     extended_period,
     extension_window_opens,
+    last_end_with_open_window,
     new_support_period,
     support_period_end,
     suppression_in_force,
@@ -167,3 +168,24 @@ def test_extension_outcome_depends_only_on_the_window(start: date, offset: int) 
         assert not allowed
     else:
         assert allowed
+
+
+@given(starts)
+def test_the_default_notice_window_reaches_the_last_end_whose_extension_window_is_open(today: date) -> None:
+    last = last_end_with_open_window(today)
+    assert extension_window_opens(last) <= today
+    assert extension_window_opens(last + timedelta(days=1)) > today
+
+
+@pytest.mark.parametrize(
+    ("today", "last"),
+    [
+        ("2026-01-15", "2026-02-15"),
+        ("2026-01-31", "2026-02-28"),
+        ("2026-02-28", "2026-03-31"),
+        ("2024-01-30", "2024-02-29"),
+        ("2026-12-31", "2027-01-31"),
+    ],
+)
+def test_the_default_notice_window_examples(today: str, last: str) -> None:
+    assert last_end_with_open_window(D(today)) == D(last)

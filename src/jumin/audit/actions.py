@@ -163,6 +163,7 @@ class AuditAction(StrEnum):
     RESIDENT_SEARCH_KEYS_REBUILD = "resident:search_keys:rebuild"
     RESIDENT_SUPPORT_MEASURE_CREATE = "resident:support_measure:create"
     RESIDENT_SUPPORT_MEASURE_END = "resident:support_measure:end"
+    RESIDENT_SUPPORT_MEASURE_ENDING_LIST = "resident:support_measure_ending:list"
     RESIDENT_SUPPORT_MEASURE_EXTEND = "resident:support_measure:extend"
     RESIDENT_SUPPORT_MEASURE_PERIOD_EDIT = "resident:support_measure:period_edit"
     RESIDENT_SUPPORT_MEASURE_START = "resident:support_measure:start"

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 
-from jumin.certificates import history, registry_notices, self_notification, services
+from jumin.certificates import history, registry_notices, self_notification, services, support_end_notices
 from jumin.domain.certificates import (
     CertificateKind,
     CertificateOptions,
@@ -283,6 +283,36 @@ def ex_officio_notice(request: HttpRequest, data: ChangeNoticeIn) -> dict[str, o
     return _pdf_out(
         registry_notices.print_ex_officio_notice(
             actor=request.user, purpose=data.purpose, change_id=data.change_id
+        )
+    )
+
+
+class MeasureNoticeIn(Schema):
+    purpose: str
+    measure_id: int
+
+
+@router.post("/notices/support-end", response={200: PdfOut, 400: ErrorOut, 403: RefusedOut})
+def support_end_notice(request: HttpRequest, data: MeasureNoticeIn) -> dict[str, object]:
+    """支援措置期間終了通知 to the measure's 申出者 (signed PDF; support-management permission)."""
+    return _pdf_out(
+        support_end_notices.print_support_end_notice(
+            actor=request.user, purpose=data.purpose, measure_id=data.measure_id
+        )
+    )
+
+
+class MeasureNoticesIn(Schema):
+    purpose: str
+    measure_ids: list[int]
+
+
+@router.post("/notices/support-end/batch", response={200: PdfOut, 400: ErrorOut, 403: RefusedOut})
+def support_end_notices_batch(request: HttpRequest, data: MeasureNoticesIn) -> dict[str, object]:
+    """Several measures' 支援措置期間終了通知 as one signed PDF; all or nothing."""
+    return _pdf_out(
+        support_end_notices.print_support_end_notices(
+            actor=request.user, purpose=data.purpose, measure_ids=data.measure_ids
         )
     )
 

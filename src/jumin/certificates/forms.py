@@ -169,14 +169,32 @@ NOTICE_CHOICES = [
     ("code_corrected", "住民票コード修正通知票"),
     ("ex_officio", "職権記載等通知書"),
     ("head_change_request", "世帯主変更依頼通知書"),
+    ("support_end", "支援措置期間終了通知"),
 ]
 
 
 class RegistryNoticeForm(_PurposeForm):
-    """通知書の作成: a 住民票コード notice by 宛名番号, or a change's notice by 異動番号."""
+    """通知書の作成: a 住民票コード notice by 宛名番号, a change's notice by 異動番号, or the
+    支援措置期間終了通知 by the measure's number."""
 
     notice = forms.ChoiceField(label="通知書", choices=NOTICE_CHOICES)
     atena_number = forms.CharField(label="宛名番号（住民票コードの通知票）", max_length=16, required=False)
     change_id = forms.IntegerField(
         label="異動番号（職権記載等・世帯主変更依頼）", required=False, min_value=1
     )
+    measure_id = forms.IntegerField(
+        label="支援措置の番号（支援措置期間終了通知）", required=False, min_value=1
+    )
+
+
+class SupportEndNoticesForm(_PurposeForm):
+    """「まとめて作成」 of the 期間終了予定一覧: the listed measures' numbers, separated by spaces."""
+
+    measure_ids = forms.CharField(label="支援措置の番号（空白区切り）", max_length=2000)
+
+    def clean_measure_ids(self) -> list[int]:
+        """The numbers as integers, in the order given; anything else is a clear field error."""
+        text: str = self.cleaned_data["measure_ids"]
+        if not re.fullmatch(r"\s*\d+(\s+\d+)*\s*", text):
+            raise forms.ValidationError("支援措置の番号を空白で区切って入力してください。")
+        return [int(n) for n in text.split()]

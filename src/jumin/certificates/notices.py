@@ -1,16 +1,19 @@
 """Notices addressed to a person (通知書): one A4 page each, rendered like certificates and signed.
 
-Used by the 本人通知 (standard 8.1), the 住民票コード通知票 / 変更通知票 / 修正通知票, the 職権記載等通知書
-and the 世帯主変更依頼通知書. Registered values (names, addresses) are set in IPAmj明朝 and checked for
-unregistered 外字 first, as on certificates; the form's text is in IPAex明朝. No fee, no 発行番号.
+Used by the 本人通知 (standard 8.1), the 住民票コード通知票 / 変更通知票 / 修正通知票, the 職権記載等通知書,
+the 世帯主変更依頼通知書 and the 支援措置期間終了通知 (several at once: ``render_notices``). Registered values
+(names, addresses) are set in IPAmj明朝 and checked for unregistered 外字 first, as on certificates; the
+form's text is in IPAex明朝. No fee, no 発行番号.
 """
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.template.loader import render_to_string
 from weasyprint import HTML
@@ -20,6 +23,9 @@ from jumin.certificates.certifiers import certifier_for
 from jumin.certificates.documents import Line
 from jumin.domain.errors import refusal
 from jumin.domain.wareki import to_wareki
+
+if TYPE_CHECKING:
+    from jumin.certificates.models import Certifier
 
 
 @dataclass(frozen=True)
@@ -63,8 +69,7 @@ def check_notice_glyphs(notice: NoticeDocument) -> None:
         )
 
 
-def notice_pdf(notice: NoticeDocument, *, issue_date: date, signer: rendering.Signer) -> bytes:
-    """The unsigned PDF of one notice, signed off in print by ``signer`` (title, name, seal)."""
+def _notice_html(notice: NoticeDocument, *, issue_date: date, signer: rendering.Signer) -> HTML:
     html = render_to_string(
         "certificates/pdf/notice.html",
         {
@@ -78,24 +83,54 @@ def notice_pdf(notice: NoticeDocument, *, issue_date: date, signer: rendering.Si
             "text_font": rendering.text_font_path().as_uri(),
         },
     )
-    pdf: bytes = HTML(string=html, base_url=str(Path(__file__).parent)).write_pdf(
+    return HTML(string=html, base_url=str(Path(__file__).parent))
+
+
+def notice_pdf(notice: NoticeDocument, *, issue_date: date, signer: rendering.Signer) -> bytes:
+    """The unsigned PDF of one notice, signed off in print by ``signer`` (title, name, seal)."""
+    pdf: bytes = _notice_html(notice, issue_date=issue_date, signer=signer).write_pdf(
         font_config=rendering.shared_font_config()
     )
     return pdf
+
+
+def _signer(certifier: Certifier) -> rendering.Signer:
+    return rendering.Signer(
+        title=certifier.printed_title,
+        name=certifier.name,
+        seal_png=bytes(certifier.seal_png),
+        seal_size_mm=float(certifier.seal_size_mm),
+    )
 
 
 def render_notice(notice: NoticeDocument, *, issue_date: date) -> bytes:
     """The signed PDF of one notice, signed by the certifier of the day (standard 5.6-a)."""
     check_notice_glyphs(notice)
     certifier = certifier_for(issue_date)
-    signer = rendering.Signer(
-        title=certifier.printed_title,
-        name=certifier.name,
-        seal_png=bytes(certifier.seal_png),
-        seal_size_mm=float(certifier.seal_size_mm),
-    )
     return signing.sign_pdf(
-        notice_pdf(notice, issue_date=issue_date, signer=signer),
+        notice_pdf(notice, issue_date=issue_date, signer=_signer(certifier)),
         reason=f"{notice.title}の作成",
+        location=f"{certifier.prefecture_name}{certifier.municipality_name}",
+    )
+
+
+def render_notices(notices: Sequence[NoticeDocument], *, issue_date: date) -> bytes:
+    """Several notices of one kind as one signed PDF, each on its own page(s), for a batch the clerk prints
+    at once. Every notice is checked for 外字 before anything is rendered."""
+    if not notices:
+        raise ValueError("render_notices needs at least one notice")
+    for notice in notices:
+        check_notice_glyphs(notice)
+    certifier = certifier_for(issue_date)
+    signer = _signer(certifier)
+    font_config = rendering.shared_font_config()
+    documents = [
+        _notice_html(notice, issue_date=issue_date, signer=signer).render(font_config=font_config)
+        for notice in notices
+    ]
+    pdf: bytes = documents[0].copy([page for document in documents for page in document.pages]).write_pdf()
+    return signing.sign_pdf(
+        pdf,
+        reason=f"{notices[0].title}の作成",
         location=f"{certifier.prefecture_name}{certifier.municipality_name}",
     )

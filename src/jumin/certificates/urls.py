@@ -13,4 +13,5 @@ urlpatterns = [
     path("self-notification/", views.self_notification, name="self_notification"),
     path("notices/", views.notices, name="notices"),
     path("registry-notices/", views.registry_notice, name="registry_notice"),
+    path("support-end-notices/", views.support_end_notice_batch, name="support_end_notices"),
 ]

@@ -14,7 +14,7 @@ from django.shortcuts import render
 
 from jumin.accounts.authorization import AccessRefused
 from jumin.certificates import history as history_selectors
-from jumin.certificates import registry_notices, services
+from jumin.certificates import registry_notices, services, support_end_notices
 from jumin.certificates import self_notification as self_notices
 from jumin.certificates.forms import (
     IssueForm,
@@ -22,6 +22,7 @@ from jumin.certificates.forms import (
     PersonForm,
     RegistryNoticeForm,
     SelfNotificationForm,
+    SupportEndNoticesForm,
     VerifyForm,
     VoidForm,
 )
@@ -204,6 +205,10 @@ def _registry_notice_pdf(actor: Any, data: dict[str, Any]) -> bytes:
             atena_number=data["atena_number"] or "",
             kind=registry_notices.CodeNoticeKind(notice.removeprefix("code_")),
         )
+    if notice == "support_end":
+        return support_end_notices.print_support_end_notice(
+            actor=actor, purpose=purpose, measure_id=data["measure_id"] or 0
+        )
     printer = (
         registry_notices.print_ex_officio_notice
         if notice == "ex_officio"
@@ -214,12 +219,33 @@ def _registry_notice_pdf(actor: Any, data: dict[str, Any]) -> bytes:
 
 @login_required
 def registry_notice(request: HttpRequest) -> HttpResponse:
-    """通知書の作成 from a registry change: 住民票コード通知票等, 職権記載等通知書, 世帯主変更依頼通知書."""
+    """通知書の作成 from registry data: 住民票コード通知票等, 職権記載等通知書, 世帯主変更依頼通知書 and
+    支援措置期間終了通知 (the 期間終了予定一覧's print buttons post here)."""
     form = RegistryNoticeForm(request.POST or None)
     context: dict[str, Any] = {"form": form}
     if request.method == "POST" and form.is_valid():
         try:
             return _pdf(_registry_notice_pdf(request.user, form.cleaned_data), form.cleaned_data["notice"])
+        except AccessRefused as error:
+            return refused(request, error)
+        except DomainError as error:
+            context["error"] = error
+    return render(request, "certificates/registry_notice.html", context)
+
+
+@login_required
+def support_end_notice_batch(request: HttpRequest) -> HttpResponse:
+    """支援措置期間終了通知 of every measure of the 期間終了予定一覧, as one PDF (POST from the list)."""
+    form = SupportEndNoticesForm(request.POST or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        try:
+            pdf = support_end_notices.print_support_end_notices(
+                actor=request.user,
+                purpose=form.cleaned_data["purpose"],
+                measure_ids=form.cleaned_data["measure_ids"],
+            )
+            return _pdf(pdf, "support_end_notices")
         except AccessRefused as error:
             return refused(request, error)
         except DomainError as error:

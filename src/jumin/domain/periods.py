@@ -77,6 +77,23 @@ def extension_window_opens(end: date) -> date:
     return date(year, month, min(end.day, calendar.monthrange(year, month)[1]))
 
 
+def last_end_with_open_window(today: date) -> date:
+    """The latest end date whose extension window (``extension_window_opens``) has opened by ``today``.
+
+    The default reach of the 期間終了予定一覧 (standard 3.4-c, 3.4-d): every period ending from today up
+    to this date can be extended now, so its 支援措置期間終了通知 is due. The inverse of the window rule:
+    a day that is the last of its month reaches the last day of the next month (31 March opens on
+    28 February).
+    """
+    year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+    if year > date.max.year:
+        raise _out_of_range()
+    last = calendar.monthrange(year, month)[1]
+    if today.day == calendar.monthrange(today.year, today.month)[1]:
+        return date(year, month, last)
+    return date(year, month, min(today.day, last))
+
+
 def extended_period(end: date) -> SupportPeriod:
     """The period after an extension: from the day after the old end, ending per rule 1
     (algorithms.md F rule 3, standard 3.4-c). It never starts from the processing date."""

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from jumin.registry import selectors_restrictions, services_restrictions
+from jumin.registry import selectors_restrictions, selectors_support_end, services_restrictions
 from jumin.registry.api_common import ERRORS
 from jumin.registry.restrictions import RestrictedProcess, RestrictionLevel
 from jumin.registry.services_restrictions import (
@@ -99,6 +99,11 @@ class DoneOut(Schema):
     done: bool
 
 
+class WindowIn(PurposeIn):
+    window_start: date | None = None
+    window_end: date | None = None
+
+
 @router.post("/person", response={200: selectors_restrictions.PersonRestrictions, **ERRORS})
 def person_restrictions(request: HttpRequest, payload: PersonIn) -> Status[object]:
     """One person's suppressions, releases and support measures (audited)."""
@@ -155,6 +160,20 @@ def create_support_measure(request: HttpRequest, payload: SupportIn) -> Status[o
         application=services_restrictions.SupportApplication(**data),
     )
     return Status(200, {"id": measure_id})
+
+
+@router.post("/support-measures/ending", response={200: selectors_support_end.EndingMeasures, **ERRORS})
+def support_measures_ending(request: HttpRequest, payload: WindowIn) -> Status[object]:
+    """期間終了予定一覧: measures in force whose period ends in the window, not extended (standard 3.4-d)."""
+    return Status(
+        200,
+        selectors_support_end.measures_ending(
+            actor=request.user,
+            purpose=payload.purpose,
+            window_start=payload.window_start,
+            window_end=payload.window_end,
+        ),
+    )
 
 
 @router.post(

@@ -97,3 +97,12 @@ class SupportActionForm(PurposeForm):
         choices=[("", "選択してください"), *SupportEndReason.choices],
         required=False,
     )
+
+
+class SupportEndingForm(PurposeForm):
+    """期間終了予定一覧: the window of end dates; empty fields take the defaults (today, about a month on)."""
+
+    window_start = forms.DateField(label="終了予定日（から）空欄なら本日", widget=_DATE, required=False)
+    window_end = forms.DateField(
+        label="終了予定日（まで）空欄なら延長の受付が始まっている終了日まで", widget=_DATE, required=False
+    )

@@ -13,12 +13,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from jumin.domain.errors import DomainError
-from jumin.registry import selectors_restrictions, services_restrictions
+from jumin.registry import selectors_restrictions, selectors_support_end, services_restrictions
 from jumin.registry.forms_restrictions import (
     LiftForm,
     PersonForm,
     ReleaseForm,
     SupportActionForm,
+    SupportEndingForm,
     SupportMeasureForm,
     SuppressionForm,
     split_numbers,
@@ -204,3 +205,21 @@ def support_detail(request: HttpRequest, measure_id: int) -> HttpResponse:
             else:
                 context["done"] = _support_action(request, measure_id, data)
     return render(request, "registry/restrictions/support_detail.html", context)
+
+
+@clerk_screen
+def support_ending(request: HttpRequest) -> HttpResponse:
+    """期間終了予定一覧 (standard 3.4-d): measures whose period ends in the window, each with a button that
+    prints its 支援措置期間終了通知 (the certificates' 通知書の作成). Management permission; audited."""
+    form = SupportEndingForm(request.POST or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        with shown_on_screen(context, form=form, field=ERROR_FIELD, pending_alerts=False):
+            context["listing"] = selectors_support_end.measures_ending(
+                actor=request.user,
+                purpose=form.cleaned_data["purpose"],
+                window_start=form.cleaned_data["window_start"],
+                window_end=form.cleaned_data["window_end"],
+            )
+        context["purpose"] = form.cleaned_data["purpose"]
+    return render(request, "registry/restrictions/support_ending.html", context)
