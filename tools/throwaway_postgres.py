@@ -16,6 +16,7 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -134,7 +135,16 @@ def main(argv: list[str]) -> int:
             ),
             check=True,
         )
-        return subprocess.run(command, env=env, check=False).returncode
+        process = subprocess.Popen(command, env=env)
+
+        def stop(signum: int, _frame: object) -> None:
+            # A SIGTERM (a CI time limit, `timeout`) ends the command and, through the with block,
+            # the cluster: otherwise both would outlive this process.
+            process.terminate()
+            raise SystemExit(128 + signum)
+
+        signal.signal(signal.SIGTERM, stop)
+        return process.wait()
 
 
 if __name__ == "__main__":
