@@ -19,7 +19,7 @@ from jumin.crypto.individual_number import blind_index
 from jumin.domain.errors import DomainError, refusal
 from jumin.jukinet.common.catalogue import IDENTITY_UPDATE
 from jumin.jukinet.common.keys import kana_key, name_key
-from jumin.jukinet.common.notice import IdentityNotice, NoticeReason, consistency_digest, notice_from_payload
+from jumin.jukinet.common.notice import IdentityNotice, NoticeReason, consistency_digest
 from jumin.jukinet.prefecture.models import IdentityRecord, IdentityVersion, RefusedUpdate
 from jumin.jukinet.prefecture.replies import refuse_update
 from jumin.messaging import conf
@@ -207,7 +207,8 @@ def apply_identity_update(envelope: Envelope) -> None:
         or RefusedUpdate.objects.filter(message_id=envelope.id).exists()
     ):
         return  # already handled (a restored backup re-applying): effects must not repeat
-    notice = notice_from_payload(envelope.payload)
+    # Validated by messaging before the handler runs: built as it is, not checked a second time.
+    notice = IdentityNotice(**envelope.payload)
     record = IdentityRecord.objects.select_for_update().filter(resident_code=notice.resident_code).first()
     try:
         check_sender(envelope.sender, conf.local_node().ref)
