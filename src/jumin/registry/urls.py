@@ -13,6 +13,7 @@ from jumin.registry import (
     views_restrictions,
     views_review,
     views_search,
+    views_special_moves,
 )
 
 app_name = "registry"
@@ -29,6 +30,7 @@ urlpatterns = [
     path("input-help/address-kana/", views_search.kana_help, name="input_help_kana"),
     path("input-help/date/", views_search.date_help, name="input_help_date"),
     path("move-in/", views.move_in, name="move_in"),
+    path("special-move-in/", views_special_moves.special_move_in_view, name="special_move_in"),
     path("move-out/", views_events.move_out_view, name="move_out"),
     path("death/", views_events.death_view, name="death"),
     path("birth/", views_events.birth_view, name="birth"),
@@ -82,6 +84,9 @@ urlpatterns = [
     path("review/locks/", views_review.lock_list, name="review_locks"),
     path("review/events/", views_review.event_list, name="review_events"),
     path("move-in-notice/", views_review.move_in_notice_entry, name="move_in_notice"),
+    path(
+        "move-in-notice/import/", views_special_moves.move_in_notice_import_view, name="move_in_notice_import"
+    ),
     path("move-in-notice/missing/", views_review.missing_notice_list, name="missing_notices"),
     path("programs/", views_programs.program_status, name="programs"),
     path("programs/record/", views_programs.program_record, name="program_record"),
