@@ -23,6 +23,7 @@ from jumin.registry.api_common import AlertOut as AlertOut
 from jumin.registry.api_common import DraftOut as DraftOut
 from jumin.registry.api_common import ErrorOut as ErrorOut
 from jumin.registry.api_common import RefusedOut as RefusedOut
+from jumin.registry.workflows.unreported_move_in import UnreportedMoveIn
 
 router = Router(tags=["住民記録"])
 
@@ -70,6 +71,13 @@ class AddressIn(Schema):
     address_code: str = ""
 
 
+class UnreportedIn(Schema):
+    """未届転入 (standard 4.1.1.4-a): the last unreported address and, if known, since when."""
+
+    address: str
+    moved_on: date | None = None
+
+
 class MoveInIn(Schema):
     purpose: str
     reason: ChangeReason = ChangeReason.DOMESTIC_MOVE_IN
@@ -77,8 +85,10 @@ class MoveInIn(Schema):
     address: AddressIn
     move_in_date: str
     notification_date: date
+    # For a 未届転入: the last registered address (the 転出証明書's), with ``unreported`` set.
     previous_address: str
     household_number: str | None = None
+    unreported: UnreportedIn | None = None
 
 
 class DecisionIn(Schema):
@@ -144,6 +154,7 @@ def record_move_in(request: HttpRequest, payload: MoveInIn) -> Status[object]:
         reason=payload.reason,
         household_number=payload.household_number,
         individual_numbers=[member.individual_number for member in payload.members],
+        unreported=UnreportedMoveIn(**payload.unreported.dict()) if payload.unreported else None,
     )
     draft = services.record_move_in(actor=request.user, purpose=payload.purpose, move_in=move_in)
     return draft_created(draft, *moved.alerts)

@@ -40,10 +40,22 @@ class MoveInForm(PurposeForm):
     address = forms.CharField(label="住所", max_length=200)
     katagaki = forms.CharField(label="方書", max_length=200, required=False)
     postal_code = forms.CharField(label="郵便番号", max_length=8, required=False)
-    previous_address = forms.CharField(label="転入前住所", max_length=200)
+    previous_address = forms.CharField(
+        label="転入前住所（未届転入では転出証明書の住所＝最後の住民登録地）", max_length=200
+    )
     move_in_date = forms.CharField(label="転入日（例: 令和8年11月1日、R8.11.1）", max_length=40)
     notification_date = forms.DateField(label="届出日", widget=forms.DateInput(attrs={"type": "date"}))
     household_number = forms.CharField(label="既存世帯に入る場合の世帯番号", max_length=16, required=False)
+    # 未届転入 (standard 4.1.1.4-a; docs/workflows/move-in.md).
+    unreported = forms.BooleanField(label="未届転入", required=False)
+    unreported_address = forms.CharField(
+        label="最後の未届住所（未届転入のみ）", max_length=200, required=False
+    )
+    unreported_moved_on = forms.DateField(
+        label="未届住所に住み始めた日（わかる場合）",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
 
 
 class MemberForm(forms.Form):

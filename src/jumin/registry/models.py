@@ -110,6 +110,8 @@ class Change(models.Model):
     follows = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="followers"
     )
+    # 留意事項 (type-B note of the 統合記載欄, standard 1.1.14-a, 1.2.1-a; records.md §6.14), e.g. 未届転入.
+    attention_note = models.TextField("留意事項", blank=True, default="")
 
     class Meta:
         verbose_name = "異動"
@@ -213,6 +215,11 @@ class ResidentSnapshot(HasIndividualNumber):
     pre_move_postal_code = models.CharField("異動前郵便番号", max_length=7, blank=True)
     pre_move_address = models.CharField("異動前住所", max_length=200, blank=True)
     pre_move_katagaki = models.CharField("異動前方書", max_length=200, blank=True)
+    # 未届転入 (standard 4.1.1.4-a): previous_address then reads 「転入未届地（未届）」; the unreported
+    # address, since when (if known) and the last registered address (転出証明書) are kept as data.
+    unreported_address = models.CharField("転入未届地", max_length=200, blank=True, default="")
+    unreported_moved_on = models.DateField("転入未届地に住み始めた日", null=True, blank=True)
+    last_registered_address = models.CharField("最終住民登録地", max_length=200, blank=True, default="")
 
     became_resident_date = models.JSONField("住民となった年月日")
     became_resident_reason = models.CharField("住民となった事由", max_length=20)

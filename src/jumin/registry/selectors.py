@@ -77,6 +77,9 @@ class ResidentView:
     pre_move_postal_code: str = ""
     pre_move_address: str = ""
     pre_move_katagaki: str = ""
+    # 未届転入 (standard 4.1.1.4-a): the last registered address kept as data; the change's type-B note.
+    last_registered_address: str = ""
+    attention_note: str = ""
 
 
 def _view(snapshot: ResidentSnapshot, visible: frozenset[Permission]) -> ResidentView:
@@ -125,6 +128,8 @@ def _view(snapshot: ResidentSnapshot, visible: frozenset[Permission]) -> Residen
         pre_move_postal_code=snapshot.pre_move_postal_code,
         pre_move_address=snapshot.pre_move_address,
         pre_move_katagaki=snapshot.pre_move_katagaki,
+        last_registered_address=snapshot.last_registered_address,
+        attention_note=snapshot.change.attention_note,
     )
 
 

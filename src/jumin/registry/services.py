@@ -41,6 +41,12 @@ from jumin.registry.restrictions import RestrictedProcess
 from jumin.registry.search_keys import rebuild_search_keys_many, variant_name_key
 from jumin.registry.workflows.acknowledgement import require_acknowledged
 from jumin.registry.workflows.household_members import existing_household
+from jumin.registry.workflows.unreported_move_in import (
+    UnreportedMoveIn,
+    attention_note,
+    check_unreported,
+    recorded_previous_address,
+)
 
 MOVE_IN_REASONS = (ChangeReason.DOMESTIC_MOVE_IN, ChangeReason.MOVE_IN_FROM_ABROAD)
 
@@ -68,6 +74,9 @@ class MoveIn:
     household_number: str | None = None
     # 個人番号 from the 転出証明書, one per member ("" for none); never shown in repr (move_in_numbers).
     individual_numbers: Sequence[str] = dataclasses.field(default=(), repr=False)
+    # 未届転入 (standard 4.1.1.4-a): when set, previous_address is the last registered address (the
+    # 転出証明書's) and the 住民票 shows the unreported address with 「（未届）」 instead.
+    unreported: UnreportedMoveIn | None = None
 
 
 @dataclass(frozen=True)
@@ -151,6 +160,12 @@ def _check_move_in(move_in: MoveIn) -> tuple[list[PersonFacts], list[Alert]]:
             "住所が入力されていません。",
             "転入先の住所を入力してください。",
             "registry.address_required",
+        )
+    if move_in.unreported is not None:  # before the generic check: its message names the 転出証明書
+        check_unreported(
+            move_in.unreported,
+            registered_address=move_in.previous_address,
+            move_in_date=recorded_dates.sort_date_of(move_in.move_in_date),
         )
     if not move_in.previous_address.strip():
         raise refusal(
@@ -250,6 +265,7 @@ def record_move_in(*, actor: Any, purpose: str, move_in: MoveIn) -> DraftRecorde
             notification_kind="届出",
             made_by=actor,
             made_at=timezone.now(),
+            attention_note=_attention_note_of(move_in),
         )
         household, existing_order = _household_for(move_in.household_number)
         residents = [
@@ -279,7 +295,7 @@ def record_move_in(*, actor: Any, purpose: str, move_in: MoveIn) -> DraftRecorde
                 address_code=move_in.address.address_code,
                 address=move_in.address.address,
                 katagaki=move_in.address.katagaki,
-                previous_address=move_in.previous_address,
+                **_previous_address_columns(move_in),
                 became_resident_date=moved,
                 became_resident_reason=move_in.reason,
                 address_set_date=moved,
@@ -301,6 +317,24 @@ def record_move_in(*, actor: Any, purpose: str, move_in: MoveIn) -> DraftRecorde
         household_number=household.number,
         alerts=tuple(alerts),
     )
+
+
+def _previous_address_columns(move_in: MoveIn) -> dict[str, object]:
+    """転入前住所 as the 住民票 shows it; for a 未届転入 also the kept unreported and registered addresses."""
+    if move_in.unreported is None:
+        return {"previous_address": move_in.previous_address}
+    return {
+        "previous_address": recorded_previous_address(move_in.unreported),
+        "unreported_address": move_in.unreported.address.strip(),
+        "unreported_moved_on": move_in.unreported.moved_on,
+        "last_registered_address": move_in.previous_address.strip(),
+    }
+
+
+def _attention_note_of(move_in: MoveIn) -> str:
+    if move_in.unreported is None:
+        return ""
+    return attention_note(move_in.unreported, registered_address=move_in.previous_address)
 
 
 def _household_for(number: str | None) -> tuple[Household, list[str]]:

@@ -16,6 +16,7 @@ from jumin.registry import selectors, selectors_restrictions, services
 from jumin.registry.forms import DecisionForm, LookupForm, MemberFormSet, MoveInForm
 from jumin.registry.views_common import DONE_TEMPLATE, acknowledged, clerk_screen, shown_on_screen
 from jumin.registry.views_common import refused as refused  # re-exported: screens still import it here
+from jumin.registry.workflows.unreported_move_in import UnreportedMoveIn
 
 
 @login_required
@@ -142,6 +143,9 @@ def move_in(request: HttpRequest) -> HttpResponse:
                     previous_address=data["previous_address"],
                     household_number=data["household_number"] or None,
                     individual_numbers=[m["individual_number"] for m in members.cleaned_data if m],
+                    unreported=UnreportedMoveIn(data["unreported_address"], data["unreported_moved_on"])
+                    if data["unreported"]
+                    else None,
                 ),
             )
         if outcome.ok:
