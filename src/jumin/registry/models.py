@@ -360,6 +360,7 @@ from jumin.registry.models_restrictions import (  # noqa: E402, F401
     SupportMeasure,
     SupportMeasurePeriod,
     SupportMeasurePerson,
+    SupportRoleSwitch,
     Suppression,
     TemporaryRelease,
 )

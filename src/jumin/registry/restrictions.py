@@ -33,6 +33,7 @@ from jumin.registry.models_restrictions import (
     Suppression,
     TemporaryRelease,
 )
+from jumin.registry.support_roles import former_measure_ids
 
 SOURCE_SUPPRESSION = "suppression"
 SOURCE_SUPPORT_MEASURE = "support_measure"
@@ -138,16 +139,18 @@ def _protected(atena_numbers: set[str]) -> dict[str, bool]:
     A measure is in force until staff end it; it is provisional (仮支援措置, 3.4-g) until it has a period.
     A person protected by both a full and a provisional measure counts as fully protected (False).
     """
-    rows = (
+    rows = list(
         SupportMeasurePerson.objects.filter(
             resident__atena_number__in=atena_numbers, measure__ended_at__isnull=True
         )
-        .values_list("resident__atena_number", "measure__periods")
+        .values_list("resident__atena_number", "measure_id", "measure__periods")
         .distinct()
     )
+    # As 転出元 a measure is a 仮支援措置 again, whatever its periods (3.4-h).
+    former = former_measure_ids(sorted({measure_id for _, measure_id, _ in rows})) if rows else set()
     provisional: dict[str, bool] = {}
-    for number, period in rows:
-        provisional[number] = provisional.get(number, True) and period is None
+    for number, measure_id, period in rows:
+        provisional[number] = provisional.get(number, True) and (period is None or measure_id in former)
     return provisional
 
 
