@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from jumin.audit.actions import AuditAction
@@ -41,6 +42,13 @@ def role_of(measure_id: int) -> MunicipalityRole:
         SupportRoleSwitch.objects.filter(measure_id=measure_id).order_by("-pk").values_list("role", flat=True)
     )
     return MunicipalityRole(latest.first() or MunicipalityRole.CURRENT)
+
+
+def latest_role(measure_id: OuterRef) -> Subquery:
+    """The role in force of the measure ``measure_id`` refers to, as a subquery (NULL: never switched)."""
+    return Subquery(
+        SupportRoleSwitch.objects.filter(measure_id=measure_id).order_by("-pk").values("role")[:1]
+    )
 
 
 def former_measure_ids(measure_ids: Sequence[int]) -> set[int]:
