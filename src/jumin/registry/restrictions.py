@@ -138,7 +138,8 @@ def _protected(atena_numbers: set[str]) -> dict[str, bool]:
     """For each protected person among these, whether any of their measures in force is only provisional.
 
     A measure is in force until staff end it; it is provisional (仮支援措置, 3.4-g) until it has a period,
-    and again while this municipality is its 転出元 (3.4-h). A person protected by both a full and a provisional measure counts as fully protected (False).
+    and again while this municipality is its 転出元 (3.4-h). A person protected by both a full and a
+    provisional measure counts as fully protected (False).
     """
     rows = (
         SupportMeasurePerson.objects.filter(
