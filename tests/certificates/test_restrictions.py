@@ -13,9 +13,10 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
 from jumin.certificates.models import Issuance
 from jumin.certificates.services import issue_certificate, preview_certificate
+from jumin.domain.certificates import CertificateKind
 from jumin.domain.errors import DomainError
 from jumin.registry.restrictions import RestrictedProcess, RestrictionLevel
-from jumin.registry.services import DraftRecorded
+from jumin.registry.services import DraftRecorded, commit_change
 from jumin.registry.services_restrictions import (
     ReleaseTarget,
     SupportApplication,
@@ -26,6 +27,7 @@ from jumin.registry.services_restrictions import (
     release_temporarily,
     set_suppression,
 )
+from jumin.registry.workflows.move_out import MoveOut, record_move_out
 from tests.certificates.conftest import CERT_PURPOSE, options_for, own_request
 from tests.registry.conftest import PURPOSE
 
@@ -142,3 +144,41 @@ def test_an_error_suppression_refuses_and_an_alert_needs_acknowledgment(
     )
     assert Issuance.objects.get(pk=issued.issuance_id).alerts_acknowledged
     assert head not in Issuance.objects.get(pk=issued.issuance_id).subjects
+
+
+def test_a_support_targets_removed_record_stays_blocked_after_the_move_out_as_former_municipality(
+    family: DraftRecorded, officer: User, issuer: User, certifier: Any, clerk: User, reviewer: User
+) -> None:
+    """3.4-h with 3.4-g: after the 転出 the 除票の写し refuses with the same error, as a 仮支援措置."""
+    child = family.atena_numbers[2]
+    create_support_measure(
+        actor=officer,
+        purpose=PURPOSE,
+        application=SupportApplication(
+            applicant=child,
+            covered_services=["copies"],
+            received_on=clock.today(),
+            period_start=clock.today(),
+        ),
+    )
+    draft = record_move_out(
+        actor=clerk,
+        purpose=PURPOSE,
+        move_out=MoveOut(
+            atena_numbers=[child],
+            planned_date=clock.today(),
+            destination="福岡県福岡市",
+            notification_date=clock.today(),
+        ),
+    )
+    commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
+    with pytest.raises(DomainError) as caught:
+        issue_certificate(
+            actor=issuer,
+            purpose=CERT_PURPOSE,
+            request=own_request(),
+            options=options_for([child], kind=CertificateKind.REMOVED_COPY),
+        )
+    assert caught.value.code == "certificates.restricted"
+    assert refusals("certificates.restricted") == 1
+    assert not Issuance.objects.exists()

@@ -166,6 +166,7 @@ class AuditAction(StrEnum):
     RESIDENT_SUPPORT_MEASURE_ENDING_LIST = "resident:support_measure_ending:list"
     RESIDENT_SUPPORT_MEASURE_EXTEND = "resident:support_measure:extend"
     RESIDENT_SUPPORT_MEASURE_PERIOD_EDIT = "resident:support_measure:period_edit"
+    RESIDENT_SUPPORT_MEASURE_ROLE_SWITCH = "resident:support_measure:role_switch"
     RESIDENT_SUPPORT_MEASURE_START = "resident:support_measure:start"
     RESIDENT_SUPPORT_MEASURE_VIEW = "resident:support_measure:view"
     RESIDENT_SUPPRESSION_LIFT = "resident:suppression:lift"

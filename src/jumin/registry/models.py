@@ -367,6 +367,7 @@ from jumin.registry.models_restrictions import (  # noqa: E402, F401
     SupportMeasure,
     SupportMeasurePeriod,
     SupportMeasurePerson,
+    SupportRoleSwitch,
     Suppression,
     TemporaryRelease,
 )

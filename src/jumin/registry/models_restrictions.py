@@ -224,3 +224,32 @@ class SupportMeasurePeriod(models.Model):
 
     def __str__(self) -> str:
         return f"支援措置期間 {self.pk}"
+
+
+class MunicipalityRole(models.TextChoices):
+    """This municipality's role in a support measure (standard 3.4-h)."""
+
+    CURRENT = "current", "住所地"
+    FORMER = "former", "転出元"
+
+
+class SupportRoleSwitch(models.Model):
+    """One switch of a support measure's role (append-only; the latest row, highest id, is in force).
+
+    No row: this municipality is the 住所地. A committed 転出 of a protected person appends 転出元
+    (the measure becomes a 仮支援措置, 3.4-h); cancelling that 転出 appends 住所地 again.
+    """
+
+    measure = models.ForeignKey(SupportMeasure, on_delete=models.PROTECT, related_name="role_switches")
+    role = models.CharField("区分", max_length=20, choices=MunicipalityRole.choices)
+    reason = models.CharField("切替理由", max_length=200)
+    change = models.ForeignKey("registry.Change", on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField("記録日時")
+
+    class Meta:
+        verbose_name = "支援措置の区分切替"
+        verbose_name_plural = "支援措置の区分切替"
+
+    def __str__(self) -> str:
+        return f"支援措置の区分切替 {self.pk}"

@@ -23,16 +23,18 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q
 
 from jumin.accounts import clock
 from jumin.registry.models import Household, Resident
 from jumin.registry.models_restrictions import (
+    MunicipalityRole,
     ReleaseTarget,
     SupportMeasurePerson,
     Suppression,
     TemporaryRelease,
 )
+from jumin.registry.support_roles import latest_role
 
 SOURCE_SUPPRESSION = "suppression"
 SOURCE_SUPPORT_MEASURE = "support_measure"
@@ -135,19 +137,24 @@ def _suppression_rows(atena_numbers: set[str], household_ids: set[int], on: date
 def _protected(atena_numbers: set[str]) -> dict[str, bool]:
     """For each protected person among these, whether any of their measures in force is only provisional.
 
-    A measure is in force until staff end it; it is provisional (仮支援措置, 3.4-g) until it has a period.
-    A person protected by both a full and a provisional measure counts as fully protected (False).
+    A measure is in force until staff end it; it is provisional (仮支援措置, 3.4-g) until it has a period,
+    and again while this municipality is its 転出元 (3.4-h). A person protected by both a full and a
+    provisional measure counts as fully protected (False).
     """
     rows = (
         SupportMeasurePerson.objects.filter(
             resident__atena_number__in=atena_numbers, measure__ended_at__isnull=True
         )
-        .values_list("resident__atena_number", "measure__periods")
+        .annotate(municipality_role=latest_role(OuterRef("measure_id")))
+        .values_list("resident__atena_number", "municipality_role", "measure__periods")
         .distinct()
     )
     provisional: dict[str, bool] = {}
-    for number, period in rows:
-        provisional[number] = provisional.get(number, True) and period is None
+    for number, role, period in rows:
+        # As 転出元 a measure is a 仮支援措置 again, whatever its periods (3.4-h).
+        provisional[number] = provisional.get(number, True) and (
+            period is None or role == MunicipalityRole.FORMER
+        )
     return provisional
 
 

@@ -21,9 +21,11 @@ from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.domain import periods
 from jumin.domain.errors import Alert, refusal
+from jumin.registry import support_roles
 from jumin.registry.models import Resident
 from jumin.registry.models_restrictions import (
     CoveredService,
+    MunicipalityRole,
     PeriodKind,
     RestrictedProcessChoice,
     RestrictionLevelChoice,
@@ -47,6 +49,7 @@ class PersonNotices:
     support_measure: bool
     provisional: bool
     alerts: tuple[Alert, ...]
+    former_municipality: bool = False  # every measure protecting them is 転出元 (3.4-h)
 
 
 def _current_period(measure: SupportMeasure) -> periods.SupportPeriod | None:
@@ -71,9 +74,10 @@ def person_notices(atena_number: str, *, on: date | None = None) -> PersonNotice
     )
     alerts: list[Alert] = []
     provisional = bool(measures)
+    former = support_roles.former_measure_ids([m.pk for m in measures]) if measures else set()
     for measure in measures:
         period = _current_period(measure)
-        if period is None:
+        if period is None or measure.pk in former:  # 転出元: a 仮支援措置 again, no period runs (3.4-h)
             continue
         provisional = False
         for alert in periods.alerts_on_view(period.end, day, ended=False):
@@ -84,6 +88,7 @@ def person_notices(atena_number: str, *, on: date | None = None) -> PersonNotice
         support_measure=marks.support_measure,
         provisional=provisional,
         alerts=tuple(alerts),
+        former_municipality=bool(measures) and len(former) == len(measures),
     )
 
 
@@ -107,6 +112,7 @@ def notices_for(atena_numbers: Iterable[str], *, on: date | None = None) -> Pers
         support_measure=bool(protected),
         provisional=bool(protected) and all(n.provisional for n in protected),
         alerts=tuple(alerts),
+        former_municipality=bool(protected) and all(n.former_municipality for n in protected),
     )
 
 
@@ -193,9 +199,13 @@ def _suppression_view(row: Suppression) -> SuppressionView:
     )
 
 
-def _status_label(measure: SupportMeasure, period: periods.SupportPeriod | None) -> str:
+def _status_label(
+    measure: SupportMeasure, period: periods.SupportPeriod | None, *, former: bool = False
+) -> str:
     if measure.ended_at is not None:
         return f"終了（{SupportEndReason(measure.end_reason).label}）"
+    if former:
+        return "仮支援措置（転出元）"
     return "仮支援措置" if period is None else "支援中"
 
 
@@ -244,13 +254,16 @@ def person_restrictions(*, actor: Any, purpose: str, atena_number: str) -> Perso
         )
         show_measures = has_permission(actor, Permission.SUPPORT_MEASURE_VIEW)
         measures = []
+        former = (
+            support_roles.former_measure_ids([link.measure_id for link in links]) if show_measures else set()
+        )
         for link in links if show_measures else []:
-            period = _current_period(link.measure)
+            period = None if link.measure_id in former else _current_period(link.measure)
             measures.append(
                 MeasureSummary(
                     measure_id=link.measure_id,
                     role_label=SupportRole(link.role).label,
-                    status_label=_status_label(link.measure, period),
+                    status_label=_status_label(link.measure, period, former=link.measure_id in former),
                     period_start=period.start.isoformat() if period else "",
                     period_end=period.end.isoformat() if period else "",
                 )
@@ -303,6 +316,17 @@ class PeriodView:
 
 
 @dataclass(frozen=True)
+class RoleSwitchView:
+    """One row of the measure's role history (住所地 ⇄ 転出元, standard 3.4-h)."""
+
+    role_label: str
+    reason: str
+    change_id: int
+    recorded_by: str
+    recorded_at: str
+
+
+@dataclass(frozen=True)
 class SupportMeasureDetail:
     """The support database entry (standard 1.1.16-a) for the officer with the view permission."""
 
@@ -317,6 +341,8 @@ class SupportMeasureDetail:
     start_reason: str
     provisional_since: str
     original_municipality: str
+    municipality_role: str  # 住所地 or 転出元 (3.4-h)
+    role_switches: tuple[RoleSwitchView, ...]
     periods: tuple[PeriodView, ...]
     extension_opens: str
     ended_on: str
@@ -342,7 +368,10 @@ def support_measure_detail(*, actor: Any, purpose: str, measure_id: int) -> Supp
                 "支援措置の一覧から選んでください。",
                 "registry.no_such_support_measure",
             )
-        period = _current_period(measure)
+        switches = list(measure.role_switches.select_related("recorded_by").order_by("pk"))
+        former = bool(switches) and switches[-1].role == MunicipalityRole.FORMER
+        # As 転出元 no period runs: the measure is a 仮支援措置 again (3.4-h); its periods stay as history.
+        period = None if former else _current_period(measure)
         people = tuple(
             ProtectedPerson(
                 atena_number=link.resident.atena_number,
@@ -354,7 +383,7 @@ def support_measure_detail(*, actor: Any, purpose: str, measure_id: int) -> Supp
         ended = measure.ended_at is not None
         detail = SupportMeasureDetail(
             measure_id=measure.pk,
-            status_label=_status_label(measure, period),
+            status_label=_status_label(measure, period, former=former),
             provisional=period is None,
             ended=ended,
             people=people,
@@ -364,6 +393,19 @@ def support_measure_detail(*, actor: Any, purpose: str, measure_id: int) -> Supp
             start_reason=measure.start_reason,
             provisional_since=measure.provisional_since.isoformat() if measure.provisional_since else "",
             original_municipality=measure.original_municipality,
+            municipality_role=MunicipalityRole(
+                switches[-1].role if switches else MunicipalityRole.CURRENT
+            ).label,
+            role_switches=tuple(
+                RoleSwitchView(
+                    role_label=MunicipalityRole(row.role).label,
+                    reason=row.reason,
+                    change_id=row.change_id,
+                    recorded_by=str(row.recorded_by),
+                    recorded_at=_iso(row.recorded_at),
+                )
+                for row in switches
+            ),
             periods=tuple(
                 PeriodView(
                     kind_label=PeriodKind(p.kind).label,

@@ -26,7 +26,7 @@ from jumin.audit.services import record_event
 from jumin.domain import periods
 from jumin.domain.errors import refusal
 from jumin.domain.resident import ResidentStatus
-from jumin.registry import certificate_sources
+from jumin.registry import certificate_sources, support_roles
 from jumin.registry.certificate_sources import SourcePerson
 from jumin.registry.models_restrictions import (
     CoveredService,
@@ -120,6 +120,8 @@ def measures_ending(
             .prefetch_related("periods")
             .order_by("current_end", "pk")
         )
+        former = support_roles.former_measure_ids([m.pk for m in measures]) if measures else set()
+        measures = [m for m in measures if m.pk not in former]  # 転出元: no period runs (3.4-h)
         applicants = {
             link.measure_id: link.resident
             for link in SupportMeasurePerson.objects.filter(

@@ -26,7 +26,15 @@ from jumin.domain.member_order import Member, append_new_members, compute_member
 from jumin.domain.recorded_dates import RecordedDate
 from jumin.domain.relationships import RelationshipKind
 from jumin.domain.resident import ChangeReason, PersonFacts, ResidentStatus, check_person
-from jumin.registry import locks, move_in_numbers, number_renewal, numbering, outbox, services_restrictions
+from jumin.registry import (
+    locks,
+    move_in_numbers,
+    number_renewal,
+    numbering,
+    outbox,
+    services_restrictions,
+    support_roles,
+)
 from jumin.registry.models import (
     Change,
     ChangeState,
@@ -506,6 +514,10 @@ def commit_change(
         number_renewal.send_addresses(change, committed, actor=actor)  # 個人番号通知書 (F22 step 4)
         for follower in followers:
             outbox.append_events(follower, following[follower.pk])
+        # A 支援措置 target's 転出 makes its measure a 仮支援措置 as 転出元 (3.4-h); a cancellation undoes it.
+        support_roles.follow_committed_change(
+            change=change, snapshots=committed, actor=actor, purpose=purpose
+        )
         for each in [change, *followers]:
             locks.release_for_change(each, LockRelease.COMMITTED, actor)
             each.state = ChangeState.COMMITTED

@@ -26,9 +26,11 @@ from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
 from jumin.domain import periods
 from jumin.domain.errors import Alert, refusal
+from jumin.registry import support_roles
 from jumin.registry.models import Household, Resident
 from jumin.registry.models_restrictions import (
     CoveredService,
+    MunicipalityRole,
     PeriodKind,
     ReleaseTarget,
     SupportEndReason,
@@ -521,6 +523,17 @@ def _open_measure(measure_id: int) -> tuple[SupportMeasure, SupportMeasurePeriod
     return measure, measure.periods.order_by("-pk").first()
 
 
+def _refuse_former(measure: SupportMeasure) -> None:
+    """As 転出元 a measure is a 仮支援措置 whose period no longer runs (3.4-h): no start, extension, edit."""
+    if support_roles.role_of(measure.pk) is MunicipalityRole.FORMER:
+        raise refusal(
+            "measure_id",
+            "対象者の転出により転出元の仮支援措置となっているため、期間の開始・延長・修正はできません。",
+            "支援の期間は転入先の市区町村が決定します。支援が不要になった場合は支援終了の処理をしてください。",
+            "registry.support_measure_former_municipality",
+        )
+
+
 def _measure_use_case(*, actor: Any, purpose: str, measure_id: int, action: AuditAction) -> None:
     authorize(
         actor=actor,
@@ -554,6 +567,7 @@ def start_support(
     period = _period(start, end)
     with transaction.atomic():
         measure, current = _open_measure(measure_id)
+        _refuse_former(measure)
         if current is not None:
             raise refusal(
                 "measure_id",
@@ -596,6 +610,7 @@ def extend_support(
     day = processing_date or clock.today()
     with transaction.atomic():
         measure, current = _open_measure(measure_id)
+        _refuse_former(measure)
         period = periods.can_extend(_started(current).end, day, extension_after_end=_extension_policy())
         _append_period(measure, PeriodKind.EXTENSION, period, actor, clock.now())
         _audit_measure(actor, purpose, AuditAction.RESIDENT_SUPPORT_MEASURE_EXTEND, measure.pk)
@@ -613,6 +628,7 @@ def edit_support_end(*, actor: Any, purpose: str, measure_id: int, end: date) ->
     )
     with transaction.atomic():
         measure, current = _open_measure(measure_id)
+        _refuse_former(measure)
         period = periods.SupportPeriod(_started(current).start, end)
         _append_period(measure, PeriodKind.EDIT, period, actor, clock.now())
         _audit_measure(actor, purpose, AuditAction.RESIDENT_SUPPORT_MEASURE_PERIOD_EDIT, measure.pk)
@@ -641,6 +657,8 @@ def end_support(
         )
     with transaction.atomic():
         measure, current = _open_measure(measure_id)
+        if support_roles.role_of(measure.pk) is MunicipalityRole.FORMER:
+            current = None  # 転出元: no period runs, so no end for expiry (3.4-f, 3.4-h)
         if reason == SupportEndReason.EXPIRY and (current is None or day <= current.end):
             raise refusal(
                 "reason",
