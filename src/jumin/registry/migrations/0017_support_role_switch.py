@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registry", "0015_special_move_signs"),
+        ("registry", "0016_unreported_move_in"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
