@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from jumin.domain.eras import Calendar
+from jumin.domain.recorded_dates import RecordedDate
 from jumin.domain.relationships import parse_relationship
 from jumin.domain.resident import ForeignResidentItems, PersonFacts, ResidentKind, Sex
 from jumin.domain.wareki import DateFieldKind, parse_date_input
@@ -84,7 +85,8 @@ def draft(request: HttpRequest, change_id: int) -> HttpResponse:
     return render(request, "registry/draft.html", context)
 
 
-def _member_facts(data: dict[str, Any], index: int) -> PersonFacts:
+def member_facts(data: dict[str, Any], index: int) -> PersonFacts:
+    """The PersonFacts of one member row of a 転入 or correction form (``index`` names its fields)."""
     foreign = data["kind"] == ResidentKind.FOREIGN
     birth = parse_date_input(
         data["birth_date"],
@@ -117,6 +119,23 @@ def _member_facts(data: dict[str, Any], index: int) -> PersonFacts:
     )
 
 
+def move_in_from_form(
+    data: dict[str, Any], facts: list[PersonFacts], move_in_date: RecordedDate, **extra: Any
+) -> services.MoveIn:
+    """The MoveIn of a 転入 screen's main form (the ordinary and the 特例転入 screens share it)."""
+    return services.MoveIn(
+        members=facts,
+        address=services.Address(
+            address=data["address"], katagaki=data["katagaki"], postal_code=data["postal_code"]
+        ),
+        move_in_date=move_in_date,
+        notification_date=data["notification_date"],
+        previous_address=data["previous_address"],
+        household_number=data["household_number"] or None,
+        **extra,
+    )
+
+
 @clerk_screen
 def move_in(request: HttpRequest) -> HttpResponse:
     """転入届の入力 (draft). Errors name the field, the reason and the remedy; nothing is half-written."""
@@ -129,19 +148,14 @@ def move_in(request: HttpRequest) -> HttpResponse:
             moved = parse_date_input(
                 data["move_in_date"], field_kind=DateFieldKind.BECAME_RESIDENT, field="move_in_date"
             )
-            facts = [_member_facts(m, i) for i, m in enumerate(members.cleaned_data) if m]
+            facts = [member_facts(m, i) for i, m in enumerate(members.cleaned_data) if m]
             result = services.record_move_in(
                 actor=request.user,
                 purpose=data["purpose"],
-                move_in=services.MoveIn(
-                    members=facts,
-                    address=services.Address(
-                        address=data["address"], katagaki=data["katagaki"], postal_code=data["postal_code"]
-                    ),
-                    move_in_date=moved.value,
-                    notification_date=data["notification_date"],
-                    previous_address=data["previous_address"],
-                    household_number=data["household_number"] or None,
+                move_in=move_in_from_form(
+                    data,
+                    facts,
+                    moved.value,
                     individual_numbers=[m["individual_number"] for m in members.cleaned_data if m],
                     unreported=UnreportedMoveIn(data["unreported_address"], data["unreported_moved_on"])
                     if data["unreported"]

@@ -22,7 +22,7 @@ from jumin.registry.forms_corrections import (
 )
 from jumin.registry.forms_household import atena_lines
 from jumin.registry.services import Address, DraftRecorded
-from jumin.registry.views import _member_facts
+from jumin.registry.views import member_facts
 from jumin.registry.views_common import DONE_TEMPLATE as DONE_TEMPLATE  # re-exported for older screens
 from jumin.registry.views_common import acknowledged, clerk_screen, enter_draft, shown_on_screen
 from jumin.registry.workflows.cancellation import Cancellation, record_cancellation
@@ -140,7 +140,7 @@ def ex_officio_recording(request: HttpRequest) -> HttpResponse:
             actor=request.user,
             purpose=data["purpose"],
             recording=ExOfficioRecording(
-                members=[_member_facts(data, 0)],
+                members=[member_facts(data, 0)],
                 address=Address(
                     address=data["address"], katagaki=data["katagaki"], postal_code=data["postal_code"]
                 ),

@@ -20,9 +20,8 @@ from django.shortcuts import render
 from jumin.domain.eras import Calendar
 from jumin.domain.wareki import DateFieldKind, format_date_ja, parse_date_input
 from jumin.jukinet.cs import special_move_out
-from jumin.registry import services
 from jumin.registry.forms import MemberForm, MoveInForm, PurposeForm
-from jumin.registry.views import _member_facts
+from jumin.registry.views import member_facts, move_in_from_form
 from jumin.registry.views_common import DONE_TEMPLATE, clerk_screen, shown_on_screen
 from jumin.registry.workflows import special_moves
 
@@ -106,7 +105,7 @@ def _record(request: HttpRequest, context: dict[str, Any]) -> HttpResponse | Non
         )
         facts = [
             dataclasses.replace(
-                _member_facts(m, i), juminhyo_code=m["juminhyo_code"], kana_confirmed=m["kana_confirmed"]
+                member_facts(m, i), juminhyo_code=m["juminhyo_code"], kana_confirmed=m["kana_confirmed"]
             )
             for i, m in enumerate(members.cleaned_data)
             if m
@@ -114,16 +113,7 @@ def _record(request: HttpRequest, context: dict[str, Any]) -> HttpResponse | Non
         draft = special_moves.record_special_move_in(
             actor=request.user,
             purpose=data["purpose"],
-            move_in=services.MoveIn(
-                members=facts,
-                address=services.Address(
-                    address=data["address"], katagaki=data["katagaki"], postal_code=data["postal_code"]
-                ),
-                move_in_date=moved.value,
-                notification_date=data["notification_date"],
-                previous_address=data["previous_address"],
-                household_number=data["household_number"] or None,
-            ),
+            move_in=move_in_from_form(data, facts, moved.value),
         )
     if not outcome.ok:
         return None
