@@ -64,8 +64,7 @@ def run_worker(
             logger.error("delivery round failed (%s)", type(error).__name__)
         # After the round, so a (re)starting worker delivers first; in its own guard, because a peer
         # that is down for days must not hold back the node's own time-bound deletions.
-        try:
-            close_old_connections()
+        try:  # run_round has closed stale connections on its way out, even when it failed
             housekeeper.run_due()
         except Exception as error:
             logger.error("housekeeping failed (%s)", type(error).__name__)
