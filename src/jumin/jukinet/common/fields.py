@@ -11,6 +11,7 @@ import re
 from collections.abc import Collection, Iterable
 from typing import Any
 
+from jumin.domain.checkdigits import JuminhyoCodeRule, validate_juminhyo_code
 from jumin.domain.errors import refusal
 
 #: 操作者ID and 操作端末ID: a staff login name or terminal name, never a person's name.
@@ -96,3 +97,12 @@ def check_birth_date(value: Any, *, allow_empty: bool, field_code: str, field: s
         raise refusal(
             field, "生年月日の形式が不正です。", "YYYYMMDD（不詳の月日は00）で送ってください。", field_code
         )
+
+
+def check_resident_code(
+    value: Any, rule: JuminhyoCodeRule, field_code: str, field: str = "resident_code"
+) -> str:
+    """A 住民票コード item: a string of 11 digits with the federation's check digit; else DomainError."""
+    if not isinstance(value, str):
+        raise refusal(field, "住民票コードの形式が不正です。", "11桁の数字を送ってください。", field_code)
+    return validate_juminhyo_code(value, rule=rule, field=field)

@@ -19,9 +19,15 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from jumin.domain.checkdigits import validate_juminhyo_code, validate_lgcode, validate_mynumber
+from jumin.domain.checkdigits import validate_lgcode, validate_mynumber
 from jumin.domain.errors import DomainError, refusal
-from jumin.jukinet.common.fields import check_birth_date, check_operator, check_types, require_keys
+from jumin.jukinet.common.fields import (
+    check_birth_date,
+    check_operator,
+    check_resident_code,
+    check_types,
+    require_keys,
+)
 from jumin.jukinet.common.notice import RESIDENT_CODE_RULE
 
 _CODE = "jukinet.move_out_certificate"
@@ -48,9 +54,7 @@ def _iso_date(value: Any, field: str) -> date:
 
 
 def _resident_code(value: Any) -> str:
-    if not isinstance(value, str):
-        raise _bad("resident_code", "住民票コードの形式が不正です。", "11桁の数字を送ってください。")
-    return validate_juminhyo_code(value, rule=RESIDENT_CODE_RULE, field="resident_code")
+    return check_resident_code(value, RESIDENT_CODE_RULE, _CODE)
 
 
 def _municipality(payload: dict[str, Any], name: str) -> None:

@@ -18,10 +18,10 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from jumin.domain.checkdigits import validate_juminhyo_code, validate_lgcode, validate_mynumber
+from jumin.domain.checkdigits import validate_lgcode, validate_mynumber
 from jumin.domain.errors import DomainError, refusal
 from jumin.domain.search_guard import IdentitySearchCriteria, check_identity_search
-from jumin.jukinet.common.fields import check_birth_date, check_operator, require_keys
+from jumin.jukinet.common.fields import check_birth_date, check_operator, check_resident_code, require_keys
 from jumin.jukinet.common.notice import RESIDENT_CODE_RULE, notice_from_payload
 
 #: ``by`` values of QUERY_IDENTITY.
@@ -68,9 +68,7 @@ def _operator(payload: dict[str, Any]) -> None:
 
 
 def _resident_code(value: Any, field: str = "resident_code") -> str:
-    if not isinstance(value, str):
-        raise _bad(field, "住民票コードの形式が不正です。", "11桁の数字を送ってください。")
-    return validate_juminhyo_code(value, rule=RESIDENT_CODE_RULE, field=field)
+    return check_resident_code(value, RESIDENT_CODE_RULE, "jukinet.query", field)
 
 
 def validate_resident_code(value: Any, field: str = "resident_code") -> str:
