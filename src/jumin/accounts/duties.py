@@ -88,6 +88,7 @@ DUTIES: dict[str, Duty] = {
         # 全国サーバ・個人番号カード管理システム operators (docs/jukinet-national.md).
         _duty("national_monitor", "全国サーバ監視事務", P.NATIONAL_MONITOR),
         _duty("national_card", "個人番号カード管理事務", P.NATIONAL_MONITOR, P.NATIONAL_CARD_MANAGE),
+        _duty("national_fuhyo", "附票全国サーバ照会事務", P.NATIONAL_MONITOR, P.NATIONAL_FUHYO_VIEW),
         # 都道府県サーバ staff (docs/prefecture.md): update monitor and statistics; the temporary
         # 個人番号 of a 国外転出者 is a duty of its own (system.md F21b).
         _duty("prefecture_server", "都道府県サーバ運用事務", P.PREFECTURE_MONITOR, P.PREFECTURE_STATISTICS),

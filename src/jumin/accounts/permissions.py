@@ -32,6 +32,7 @@ class Permission(StrEnum):
     MASTERS_EDIT = "masters:edit"
     MEDIA_REGISTER = "media:register"
     NATIONAL_CARD_MANAGE = "national:card:manage"
+    NATIONAL_FUHYO_VIEW = "national:fuhyo:view"
     NATIONAL_MONITOR = "national:monitor"
     NETWORK_MONITOR = "network:monitor"
     NETWORK_OPERATE = "network:operate"

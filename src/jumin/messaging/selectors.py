@@ -182,3 +182,17 @@ def received_subject(message_id: str) -> str | None:
         message_id=message_id, receiver_kind=local.kind, receiver_code=local.code
     )
     return rows.values_list("subject_key", flat=True).first()
+
+
+def received_seq(message_id: str) -> int | None:
+    """The sequence number of a message this node received, by its id (None if unknown here).
+
+    A 附票 notice has no 更新順番号 of its own: the CS's envelope sequence stands for it, so a relayed
+    refusal names the CS's own number (docs/prefecture.md).
+    """
+    local = conf.local_node().ref
+    rows = InboxMessage.objects.filter(
+        message_id=message_id, receiver_kind=local.kind, receiver_code=local.code
+    )
+    seq: int | None = rows.values_list("seq", flat=True).first()
+    return seq

@@ -391,6 +391,7 @@ def home(request: HttpRequest) -> HttpResponse:
         (Permission.PROVISION_STATISTICS, "jukinet_provision:statistics", "提供・移転の統計"),
         (Permission.NATIONAL_MONITOR, "jukinet_national:overview", "全国サーバ 状況"),
         (Permission.NATIONAL_CARD_MANAGE, "jukinet_national:card_lookup", "個人番号カード照会"),
+        (Permission.NATIONAL_FUHYO_VIEW, "jukinet_national:fuhyo_lookup", "附票全国サーバ 照会"),
     ]
     visible = [
         (reverse(name), label) for permission, name, label in links if has_permission(user, permission)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from jumin.accounts.authorization import AccessRefused
 from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
 from jumin.domain.errors import DomainError
-from jumin.jukinet.common.catalogue import IDENTITY_UPDATE_REJECTED
+from jumin.jukinet.common.catalogue import FUHYO_UPDATE, IDENTITY_UPDATE_REJECTED
+from jumin.jukinet.prefecture.fuhyo import forward_pending_fuhyo
 from jumin.jukinet.prefecture.models import (
     FuhyoRecord,
     FuhyoVersion,
@@ -29,7 +32,16 @@ from jumin.jukinet.prefecture.temporary_numbers import (
 )
 from jumin.messaging.envelope import decode_verified
 from tests.helpers.accounts import grant_permissions, make_user
-from tests.jukinet.prefecture.helpers import CHIYODA, NAGASAKI, SASEBO, PrefectureNode, fuhyo, notice, outbox
+from tests.jukinet.prefecture.helpers import (
+    CHIYODA,
+    NAGASAKI,
+    NATIONAL,
+    SASEBO,
+    PrefectureNode,
+    fuhyo,
+    notice,
+    outbox,
+)
 
 pytestmark = pytest.mark.django_db
 PURPOSE = "番号法事務（国外転出者）"
@@ -87,6 +99,48 @@ def test_a_bad_fuhyo_sender_or_unknown_person_is_refused(
 
     assert RefusedUpdate.objects.get().code == code
     assert not FuhyoRecord.objects.exists()
+
+
+def test_an_accepted_update_is_forwarded_unchanged_and_a_refused_one_is_not(
+    prefecture: PrefectureNode,
+) -> None:
+    payload = fuhyo()
+    prefecture.send_fuhyo(SASEBO, payload, subject="fh-1", seq=1)
+    prefecture.send_fuhyo(
+        SASEBO, {**payload, "fuhyo_municipality_code": NAGASAKI.code}, subject="fh-1", seq=2
+    )
+
+    assert RefusedUpdate.objects.get().code == "jukinet.prefecture.fuhyo_municipality_mismatch"
+    [forward] = outbox(FUHYO_UPDATE, NATIONAL)
+    envelope = decode_verified(forward.token)
+    record = FuhyoRecord.objects.get()
+    assert envelope.payload == payload
+    assert (envelope.subject, envelope.seq) == (f"pfh-{record.pk}", 1)
+    assert FuhyoVersion.objects.get().forward_message_id == str(forward.message_id)
+
+
+def test_without_the_national_peer_fuhyo_updates_wait_and_leave_in_order(
+    lonely_prefecture: PrefectureNode,
+) -> None:
+    payload = fuhyo()
+    lonely_prefecture.send_fuhyo(SASEBO, payload, subject="fh-1", seq=1)
+    lonely_prefecture.send_fuhyo(
+        SASEBO, {**payload, "notice_type": "change", "address": "カナダ"}, subject="fh-1", seq=2
+    )
+    assert FuhyoVersion.objects.filter(forward_message_id="").count() == 2
+    assert forward_pending_fuhyo() == 0
+
+    lonely_prefecture.list_peer(NATIONAL)
+    out = StringIO()
+    call_command("prefecture_forward", stdout=out)
+
+    assert "附票 2件" in out.getvalue()
+    envelopes = [decode_verified(row.token) for row in outbox(FUHYO_UPDATE, NATIONAL)]
+    assert [e.payload["notice_type"] for e in envelopes] == ["new", "change"]
+    assert [e.seq for e in envelopes] == [1, 2]
+    assert not FuhyoVersion.objects.filter(forward_message_id="").exists()
+    assert AuditEntry.objects.filter(action="prefecture:fuhyo:forward").count() == 2
+    assert forward_pending_fuhyo() == 0
 
 
 def overseas_person(prefecture: PrefectureNode) -> dict[str, Any]:

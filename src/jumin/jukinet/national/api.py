@@ -2,10 +2,14 @@
 
 * ``GET /api/jukinet/national/overview``: the same counts as the operator screen (``national:monitor``);
 * ``POST /api/jukinet/national/cards/lookup``: one card by serial (``national:card:manage``); the serial
-  travels in the body, never in the URL.
+  travels in the body, never in the URL;
+* ``POST /api/jukinet/national/fuhyo/lookup``: one person's 附票 (18 items) by 住民票コード
+  (``national:fuhyo:view``), the code in the body.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
@@ -83,3 +87,31 @@ def overview(request: HttpRequest) -> dict[str, object]:
 def card_lookup(request: HttpRequest, body: CardLookupIn) -> dict[str, object]:
     """One card's status and history by serial (``national:card:manage``; audited)."""
     return selectors.card_for(request.user, body.serial).as_dict()
+
+
+class FuhyoLookupIn(Schema):
+    resident_code: str
+
+
+class FuhyoVersionOut(Schema):
+    notice_type: str
+    state: str
+    fuhyo_municipality_code: str
+    change_date: str
+    sender_code: str
+    received_at: str
+
+
+class FuhyoOut(Schema):
+    resident_code: str
+    state: str
+    items: dict[str, Any]
+    sender_code: str
+    received_at: str
+    history: list[FuhyoVersionOut]
+
+
+@router.post("/fuhyo/lookup", response={200: FuhyoOut, 400: ErrorOut, 403: RefusedOut})
+def fuhyo_lookup(request: HttpRequest, body: FuhyoLookupIn) -> dict[str, object]:
+    """One person's 機構保存附票本人確認情報 and its history (``national:fuhyo:view``; audited)."""
+    return selectors.fuhyo_for(request.user, body.resident_code).as_dict()

@@ -1,16 +1,16 @@
 """What the national node handles (every type is registered by jumin.jukinet.routing).
 
-Handled here (kind "national"): IDENTITY_UPDATE from prefectures, CARD_EVENT and SENDING_ADDRESS from
-CSs, and the queries QUERY_IDENTITY, QUERY_VERIFY_CARD, QUERY_CARD_ISSUE, QUERY_RESIDENT_CODES,
-QUERY_INDIVIDUAL_NUMBER and QUERY_CONSISTENCY. Sent from here: IDENTITY_UPDATE_REJECTED and
-SENDING_ADDRESS_RESULT (docs/jukinet-national.md).
+Handled here (kind "national"): IDENTITY_UPDATE and FUHYO_UPDATE (附票全国サーバ) from prefectures,
+CARD_EVENT and SENDING_ADDRESS from CSs, and the queries QUERY_IDENTITY, QUERY_VERIFY_CARD,
+QUERY_CARD_ISSUE, QUERY_RESIDENT_CODES, QUERY_INDIVIDUAL_NUMBER and QUERY_CONSISTENCY. Sent from
+here: IDENTITY_UPDATE_REJECTED and SENDING_ADDRESS_RESULT (docs/jukinet-national.md).
 """
 
 from __future__ import annotations
 
 from jumin.jukinet import routing
 from jumin.jukinet.common import catalogue
-from jumin.jukinet.national.services import cards, identity, numbers, sending_addresses
+from jumin.jukinet.national.services import cards, fuhyo, identity, numbers, sending_addresses
 from jumin.jukinet.national.services import consistency as consistency_services
 from jumin.jukinet.national.services import queries as query_services
 from jumin.messaging import housekeeping
@@ -18,6 +18,7 @@ from jumin.messaging import housekeeping
 KIND = "national"
 
 routing.handle(catalogue.IDENTITY_UPDATE, kind=KIND, apply=identity.apply_identity_update)
+routing.handle(catalogue.FUHYO_UPDATE, kind=KIND, apply=fuhyo.apply_fuhyo_update)
 routing.handle(catalogue.CARD_EVENT, kind=KIND, apply=cards.apply_card_event)
 routing.handle(catalogue.SENDING_ADDRESS, kind=KIND, apply=sending_addresses.apply_sending_address)
 routing.answer(catalogue.QUERY_IDENTITY, kind=KIND, answer=query_services.answer_identity_query)
@@ -31,6 +32,7 @@ routing.answer(catalogue.QUERY_CONSISTENCY, kind=KIND, answer=consistency_servic
 # refused 送付先情報 go after 1 business day (C-73); used card nonces go after twice the signature window.
 housekeeping.register("national.expire_cards", cards.expire_cards, kind=KIND)
 housekeeping.register("national.purge_expired_identity", identity.purge_expired_identity, kind=KIND)
+housekeeping.register("national.purge_expired_fuhyo", fuhyo.purge_expired_fuhyo, kind=KIND)
 housekeeping.register(
     "national.purge_sending_addresses", sending_addresses.purge_sending_addresses, kind=KIND
 )

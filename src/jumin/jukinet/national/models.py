@@ -1,4 +1,5 @@
-"""Tables of the national node: 機構保存本人確認情報, the number registers and 個人番号カード管理.
+"""Tables of the national node: 機構保存本人確認情報, the number registers, 個人番号カード管理 and the
+附票全国サーバ (機構保存附票本人確認情報, 18 items, no 個人番号).
 
 Names, addresses and the other notice items are kept as the notice's JSON (without the 個人番号);
 the 個人番号 is only ever stored encrypted with a blind index (``HasIndividualNumber``). History rows
@@ -240,3 +241,71 @@ class SendingAddressReceipt(HasIndividualNumber):
 
     def __str__(self) -> str:
         return f"送付先情報 {self.pk}"
+
+
+class FuhyoRecord(models.Model):
+    """The current 機構保存附票本人確認情報 (18 items, records.md §3) of one 住民票コード (N2).
+
+    No 個人番号 and no 本籍 or 筆頭者: the 18 items hold none of them. ``update_seq`` is the sequence
+    number of the prefecture's forward within ``subject_key`` (one subject per person and prefecture).
+    """
+
+    resident_code = models.CharField("住民票コード", max_length=11, unique=True)
+    fuhyo_municipality_code = models.CharField("附票管理市町村コード", max_length=6, db_index=True)
+    state = models.CharField("附票本人確認情報状態区分", max_length=8)
+    name_key = models.CharField("氏名検索キー", max_length=200, db_index=True)
+    kana_key = models.CharField("清音化かな検索キー", max_length=200, blank=True, db_index=True)
+    birth_date = models.CharField("生年月日", max_length=8, db_index=True)
+    sex = models.CharField("性別", max_length=6)
+    items = models.JSONField("附票本人確認情報")
+    deleted_at = models.DateTimeField("削除を受けた日時", null=True, blank=True)
+    sender_code = models.CharField("通知元都道府県コード", max_length=6)
+    subject_key = models.CharField("通知元の対象キー", max_length=64)
+    update_seq = models.PositiveBigIntegerField("更新順番号")
+    received_at = models.DateTimeField("通知を受けた日時")
+
+    class Meta:
+        verbose_name = "機構保存附票本人確認情報"
+
+    def __str__(self) -> str:
+        return f"機構保存附票本人確認情報 {self.pk}"
+
+
+class FuhyoHistory(models.Model):
+    """Every applied 附票 notice as a full snapshot (append-only); kept 150 years once not current."""
+
+    record = models.ForeignKey(FuhyoRecord, on_delete=models.PROTECT, related_name="history")
+    resident_code = models.CharField("住民票コード", max_length=11, db_index=True)
+    notice_type = models.CharField("通知区分", max_length=8)
+    items = models.JSONField("附票本人確認情報")
+    message_id = models.UUIDField("メッセージID", unique=True)
+    sender_code = models.CharField("通知元都道府県コード", max_length=6)
+    update_seq = models.PositiveBigIntegerField("更新順番号")
+    received_at = models.DateTimeField("通知を受けた日時")
+    # 保存期間フラグ as in IdentityHistory: set when the row stops being current or the person is deleted.
+    retention_flag = models.BooleanField("保存期間フラグ", default=False)
+    retained_from = models.DateTimeField("保存期間の起算日時", null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = "機構保存附票本人確認情報の履歴"
+
+    def __str__(self) -> str:
+        return f"附票履歴 {self.pk}"
+
+
+class FuhyoRefusal(models.Model):
+    """A refused 附票 update (sent back as IDENTITY_UPDATE_REJECTED); no personal data."""
+
+    message_id = models.UUIDField("メッセージID", unique=True)
+    subject_key = models.CharField("対象キー", max_length=64)
+    sender_code = models.CharField("送信元コード", max_length=6)
+    fuhyo_municipality_code = models.CharField("附票管理市町村コード", max_length=6)
+    update_seq = models.PositiveBigIntegerField("更新順番号")
+    code = models.CharField("拒否コード", max_length=64)
+    received_at = models.DateTimeField("受信日時")
+
+    class Meta:
+        verbose_name = "附票本人確認情報更新の拒否"
+
+    def __str__(self) -> str:
+        return f"附票拒否 {self.pk}"

@@ -1,7 +1,8 @@
-"""Reads for the national operator screen and API: counts only, and one card by serial (audited).
+"""Reads for the national operator screen and API: counts, one card by serial, one person's 附票.
 
 The overview holds no personal data (counts per prefecture and per card status); the card lookup
-shows the card's status and event history, not its holder.
+shows the card's status and event history, not its holder; the 附票 lookup (附票全国サーバ) shows one
+person's 18 items by 住民票コード to its own permission, audited.
 """
 
 from __future__ import annotations
@@ -20,9 +21,13 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event, record_view
 from jumin.domain.errors import refusal
+from jumin.jukinet.common.fields import check_resident_code
+from jumin.jukinet.common.notice import RESIDENT_CODE_RULE
 from jumin.jukinet.national.models import (
     Card,
     CardEvent,
+    FuhyoHistory,
+    FuhyoRecord,
     IdentityHistory,
     IdentityRecord,
     IndividualNumberRegister,
@@ -200,4 +205,83 @@ def card_for(actor: Any, serial: str, *, purpose: str = CARD_PURPOSE) -> CardVie
         valid_until=card.valid_until.isoformat(),
         issued_by=card.issued_by,
         events=events,
+    )
+
+
+FUHYO_PURPOSE = "national_fuhyo"
+
+
+@dataclass(frozen=True)
+class FuhyoVersionView:
+    """One applied 附票 notice of the person, oldest first."""
+
+    notice_type: str
+    state: str
+    fuhyo_municipality_code: str
+    change_date: str
+    sender_code: str
+    received_at: str
+
+
+@dataclass(frozen=True)
+class FuhyoView:
+    """One person's 機構保存附票本人確認情報 (the 18 items) and its history, for N2 staff."""
+
+    resident_code: str
+    state: str
+    items: dict[str, Any]
+    sender_code: str
+    received_at: str
+    history: list[FuhyoVersionView]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def may_look_up_fuhyo(actor: Any, *, purpose: str = FUHYO_PURPOSE) -> None:
+    """AccessRefused (audited) unless the actor holds ``national:fuhyo:view``."""
+    authorize(
+        actor=actor,
+        permission=Permission.NATIONAL_FUHYO_VIEW,
+        action=AuditAction.NATIONAL_FUHYO_VIEW,
+        purpose=purpose,
+        subject_type="national_fuhyo",
+    )
+
+
+def fuhyo_for(actor: Any, resident_code: str, *, purpose: str = FUHYO_PURPOSE) -> FuhyoView:
+    """One person's 附票 by 住民票コード for a holder of ``national:fuhyo:view``; audited.
+
+    DomainError (nothing audited as done) for a malformed or unknown code. The history holds the
+    notice type, state and dates of each update; the full snapshots stay in the store.
+    """
+    may_look_up_fuhyo(actor, purpose=purpose)
+    code = check_resident_code((resident_code or "").strip(), RESIDENT_CODE_RULE, "jukinet.national.fuhyo")
+    record = FuhyoRecord.objects.filter(resident_code=code).first()
+    if record is None:
+        raise refusal(
+            "resident_code",
+            "附票全国サーバに該当する附票本人確認情報がありません。",
+            "住民票コードを確認してください。",
+            "jukinet.national.fuhyo_not_found",
+        )
+    history = [
+        FuhyoVersionView(
+            notice_type=row.notice_type,
+            state=row.items.get("state", ""),
+            fuhyo_municipality_code=row.items.get("fuhyo_municipality_code", ""),
+            change_date=row.items.get("change_date", ""),
+            sender_code=row.sender_code,
+            received_at=timezone.localtime(row.received_at).isoformat(timespec="seconds"),
+        )
+        for row in FuhyoHistory.objects.filter(record=record).order_by("pk")
+    ]
+    record_view(actor, "national_fuhyo", str(record.pk), purpose, action=AuditAction.NATIONAL_FUHYO_VIEW)
+    return FuhyoView(
+        resident_code=record.resident_code,
+        state=record.state,
+        items=dict(record.items),
+        sender_code=record.sender_code,
+        received_at=timezone.localtime(record.received_at).isoformat(timespec="seconds"),
+        history=history,
     )

@@ -3,22 +3,27 @@
 ``apply_fuhyo_update`` is the handler of ``jukinet.fuhyo_update`` on a prefecture node: the sender
 must be the 本籍地 municipality of this prefecture that keeps the 附票; the logic check refuses a
 delete for someone already deleted (004 III.2 R3). Accepted updates are stored like the 28-item
-store (current record + insert-only version, 150 years); refusals go back to the CS.
+store (current record + insert-only version, 150 years) and forwarded unchanged to the 附票全国サーバ
+(F21a step 3) in the same transaction, under one subject per person (``pfh-<record id>``) so the
+national node applies them in order; refusals go back to the CS and are not forwarded.
 """
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.utils import timezone
 
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.domain.errors import DomainError, refusal
+from jumin.jukinet.common.catalogue import FUHYO_UPDATE
 from jumin.jukinet.common.fuhyo import FuhyoNotice, FuhyoNoticeType, FuhyoState, fuhyo_from_payload
 from jumin.jukinet.common.keys import name_key
 from jumin.jukinet.prefecture.models import FuhyoRecord, FuhyoVersion, RefusedUpdate
 from jumin.jukinet.prefecture.replies import refuse_update
-from jumin.jukinet.prefecture.updates import check_sender
+from jumin.jukinet.prefecture.updates import NATIONAL, check_sender
 from jumin.messaging import conf
+from jumin.messaging import services as messaging
 from jumin.messaging.envelope import Envelope
 
 SUBJECT_TYPE = "prefecture_fuhyo"
@@ -115,3 +120,54 @@ def apply_fuhyo_update(envelope: Envelope) -> None:
         subject_id=str(version.record_id),
         reason=f"{notice.notice_type} from {envelope.sender} message {envelope.id}"[:400],
     )
+    _forward_or_hold(version)
+
+
+def _forward(version: FuhyoVersion) -> None:
+    """Enqueue the 18 items, unchanged, to the 附票全国サーバ under this person's opaque subject."""
+    version.forward_message_id = str(
+        messaging.enqueue(
+            message_type=FUHYO_UPDATE,
+            receiver=NATIONAL,
+            subject=f"pfh-{version.record_id}",
+            payload=version.items,
+        ).message_id
+    )
+    version.save(update_fields=["forward_message_id"])
+
+
+def _forward_or_hold(version: FuhyoVersion) -> None:
+    # An earlier version still waiting must leave first, or the national node would apply them out of order.
+    waiting = (
+        FuhyoVersion.objects.filter(record_id=version.record_id, forward_message_id="")
+        .exclude(pk=version.pk)
+        .exists()
+    )
+    if conf.local_node().peer(NATIONAL) is not None and not waiting:
+        _forward(version)
+
+
+def forward_pending_fuhyo() -> int:
+    """Forward, in order, every accepted 附票 update still waiting for the national node; the count.
+
+    Run by ``prefecture_forward`` once the national node is a configured peer.
+    """
+    if conf.local_node().peer(NATIONAL) is None:
+        return 0
+    forwarded = 0
+    pending = FuhyoVersion.objects.filter(forward_message_id="").order_by("pk").values_list("pk", flat=True)
+    for pk in list(pending):
+        with transaction.atomic():
+            version = FuhyoVersion.objects.select_for_update().get(pk=pk)
+            if version.forward_message_id:
+                continue
+            _forward(version)
+            record_event(
+                actor=None,
+                action=AuditAction.PREFECTURE_FUHYO_FORWARD,
+                subject_type=SUBJECT_TYPE,
+                subject_id=str(version.record_id),
+                reason=f"pending 附票 update forwarded to {NATIONAL}",
+            )
+            forwarded += 1
+    return forwarded

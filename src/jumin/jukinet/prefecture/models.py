@@ -147,6 +147,10 @@ class FuhyoVersion(models.Model):
     sender_code = models.CharField("通知元市町村コード", max_length=6, db_index=True)
     received_at = models.DateTimeField("通知を受けた日時", db_index=True)
     superseded_at = models.DateTimeField("次の更新を受けた日時", null=True, blank=True, db_index=True)
+    # The FUHYO_UPDATE to the 附票全国サーバ ("" while the national node is not a configured peer).
+    forward_message_id = models.CharField(
+        "附票全国サーバへの通知ID", max_length=36, blank=True, default="", db_index=True
+    )
 
     class Meta:
         verbose_name = "附票本人確認情報の履歴"

@@ -14,12 +14,12 @@ from jumin.audit.services import record_event
 from jumin.domain.errors import DomainError
 from jumin.jukinet.common.catalogue import IDENTITY_UPDATE_REJECTED
 from jumin.jukinet.common.queries import validate_rejection
-from jumin.jukinet.prefecture.models import IdentityVersion, RefusedUpdate
+from jumin.jukinet.prefecture.models import FuhyoVersion, IdentityVersion, RefusedUpdate
 from jumin.messaging import conf
 from jumin.messaging import services as messaging
 from jumin.messaging.envelope import Envelope, NodeRef
 from jumin.messaging.handlers import HandlerRefused
-from jumin.messaging.selectors import received_subject
+from jumin.messaging.selectors import received_seq, received_subject
 
 _AUDIT_ACTION = {
     RefusedUpdate.Kind.IDENTITY: AuditAction.PREFECTURE_IDENTITY_UPDATE_REFUSE,
@@ -86,8 +86,17 @@ def refuse_update(
     return refused
 
 
+def _forwarded_version(forward_message_id: str) -> IdentityVersion | FuhyoVersion | None:
+    """The accepted version (本人確認情報 or 附票) this node forwarded as ``forward_message_id``."""
+    identity = IdentityVersion.objects.filter(forward_message_id=forward_message_id).first()
+    if identity is not None:
+        return identity
+    return FuhyoVersion.objects.filter(forward_message_id=forward_message_id).first()
+
+
 def relay_national_rejection(envelope: Envelope) -> None:
-    """IDENTITY_UPDATE_REJECTED from the national node about an update this node forwarded (F13 step 6).
+    """IDENTITY_UPDATE_REJECTED from the national node about an update this node forwarded (F13 step 6;
+    the same for a 附票 update, F21a).
 
     The prefecture accepted the update but the national node did not: the CS that sent it must fix the
     record by an amendment, so the refusal goes back to that CS about the CS's own message and
@@ -97,12 +106,16 @@ def relay_national_rejection(envelope: Envelope) -> None:
     validate_rejection(payload)
     if envelope.sender.kind != "national":
         raise HandlerRefused("only the national node refuses forwarded updates")
-    version = IdentityVersion.objects.filter(forward_message_id=payload["rejected_message_id"]).first()
+    version = _forwarded_version(payload["rejected_message_id"])
     original = str(version.message_id) if version is not None else ""
     subject = received_subject(original) if original else None
     record_event(
         actor=None,
-        action=AuditAction.PREFECTURE_IDENTITY_UPDATE_REFUSE,
+        action=(
+            AuditAction.PREFECTURE_FUHYO_UPDATE_REFUSE
+            if isinstance(version, FuhyoVersion)
+            else AuditAction.PREFECTURE_IDENTITY_UPDATE_REFUSE
+        ),
         subject_type="node_message",
         subject_id=envelope.id,
         reason=f"national refused forwarded {payload['rejected_message_id']}"[:400],
@@ -114,9 +127,8 @@ def relay_national_rejection(envelope: Envelope) -> None:
     cs = NodeRef(kind="municipality", code=version.sender_code)
     if conf.local_node().peer(cs) is None:
         return
-    messaging.enqueue(
-        message_type=IDENTITY_UPDATE_REJECTED,
-        receiver=cs,
-        subject=subject,
-        payload={**payload, "rejected_message_id": original, "rejected_subject": subject},
-    )
+    relayed = {**payload, "rejected_message_id": original, "rejected_subject": subject}
+    if isinstance(version, FuhyoVersion):
+        # The national number is this node's forward sequence; the CS knows its own message's.
+        relayed["update_seq"] = received_seq(original) or payload["update_seq"]
+    messaging.enqueue(message_type=IDENTITY_UPDATE_REJECTED, receiver=cs, subject=subject, payload=relayed)
