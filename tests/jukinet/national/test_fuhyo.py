@@ -226,3 +226,20 @@ def test_a_bad_or_unknown_code_is_explained_and_nothing_is_read(make_staff: Call
     assert response.status_code == 400
     assert "該当する附票本人確認情報がありません" in response.content.decode()
     assert AuditEntry.objects.filter(action="national:fuhyo:view", outcome="done").count() == 0
+
+
+def test_the_monitor_counts_the_fuhyo_store_without_personal_data(
+    make_staff: Callable[..., Any], person: dict[str, Any]
+) -> None:
+    client = make_staff([Permission.NATIONAL_MONITOR])
+
+    data = client.get("/api/jukinet/national/overview").json()
+    page = client.get(reverse("jukinet_national:overview")).content.decode()
+
+    assert (data["fuhyo_current"], data["fuhyo_deleted"], data["fuhyo_history_rows"]) == (1, 0, 2)
+    assert data["fuhyo_updates_today"] == [{"prefecture_code": "420000", "applied": 2, "refused": 0}]
+    assert data["updates_today"] == []
+    assert "附票全国サーバ" in page
+    for value in (person["resident_code"], person["name"], "カナダ"):
+        assert value not in page
+        assert value not in json.dumps(data, ensure_ascii=False)

@@ -39,6 +39,10 @@ class OverviewOut(Schema):
     individual_numbers: int
     updates_today: list[PrefectureCountOut]
     cards: list[StatusCountOut]
+    fuhyo_current: int
+    fuhyo_deleted: int
+    fuhyo_history_rows: int
+    fuhyo_updates_today: list[PrefectureCountOut]
 
 
 class RefusedOut(Schema):

@@ -22,12 +22,14 @@ from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event, record_view
 from jumin.domain.errors import refusal
 from jumin.jukinet.common.fields import check_resident_code
+from jumin.jukinet.common.fuhyo import FuhyoState
 from jumin.jukinet.common.notice import RESIDENT_CODE_RULE
 from jumin.jukinet.national.models import (
     Card,
     CardEvent,
     FuhyoHistory,
     FuhyoRecord,
+    FuhyoRefusal,
     IdentityHistory,
     IdentityRecord,
     IndividualNumberRegister,
@@ -69,6 +71,10 @@ class NationalOverview:
     individual_numbers: int
     updates_today: list[PrefectureCount]
     cards: list[StatusCount]
+    fuhyo_current: int
+    fuhyo_deleted: int
+    fuhyo_history_rows: int
+    fuhyo_updates_today: list[PrefectureCount]
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -78,21 +84,23 @@ def _start_of_today() -> datetime:
     return timezone.make_aware(datetime.combine(today(), time.min))
 
 
+def _per_sender(rows: Any) -> dict[str, int]:
+    return dict(rows.values_list("sender_code").annotate(n=Count("id")).values_list("sender_code", "n"))
+
+
+def _per_prefecture(applied_rows: Any, refused_rows: Any, since: datetime) -> list[PrefectureCount]:
+    """Updates applied and refused since ``since``, per sending prefecture."""
+    applied = _per_sender(applied_rows.filter(received_at__gte=since))
+    refused = _per_sender(refused_rows.filter(received_at__gte=since))
+    return [
+        PrefectureCount(code, applied.get(code, 0), refused.get(code, 0))
+        for code in sorted(set(applied) | set(refused))
+    ]
+
+
 def national_overview() -> NationalOverview:
     """Counts of records, today's notices per prefecture and cards per status (no audit: use overview_for)."""
     since = _start_of_today()
-    applied = dict(
-        IdentityHistory.objects.filter(received_at__gte=since)
-        .values_list("sender_code")
-        .annotate(n=Count("id"))
-        .values_list("sender_code", "n")
-    )
-    refused = dict(
-        UpdateRefusal.objects.filter(received_at__gte=since)
-        .values_list("sender_code")
-        .annotate(n=Count("id"))
-        .values_list("sender_code", "n")
-    )
     by_status = dict(Card.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
     return NationalOverview(
         records_current=IdentityRecord.objects.filter(removed=False).count(),
@@ -100,11 +108,12 @@ def national_overview() -> NationalOverview:
         history_rows=IdentityHistory.objects.count(),
         resident_codes=ResidentCode.objects.count(),
         individual_numbers=IndividualNumberRegister.objects.count(),
-        updates_today=[
-            PrefectureCount(code, applied.get(code, 0), refused.get(code, 0))
-            for code in sorted(set(applied) | set(refused))
-        ],
+        updates_today=_per_prefecture(IdentityHistory.objects, UpdateRefusal.objects, since),
         cards=[StatusCount(str(s.value), str(s.label), by_status.get(s.value, 0)) for s in Card.Status],
+        fuhyo_current=FuhyoRecord.objects.filter(state=FuhyoState.CURRENT).count(),
+        fuhyo_deleted=FuhyoRecord.objects.filter(state=FuhyoState.DELETED).count(),
+        fuhyo_history_rows=FuhyoHistory.objects.count(),
+        fuhyo_updates_today=_per_prefecture(FuhyoHistory.objects, FuhyoRefusal.objects, since),
     )
 
 
