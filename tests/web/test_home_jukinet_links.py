@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
         (Permission.PROVISION_PROVIDE, "jukinet_provision:terminal"),
         (Permission.PROVISION_DISCLOSURE, "jukinet_provision:disclosure"),
         (Permission.NATIONAL_MONITOR, "jukinet_national:overview"),
+        (Permission.NATIONAL_FUHYO_VIEW, "jukinet_national:fuhyo_lookup"),
     ],
 )
 def test_home_links_a_jukinet_screen_only_with_its_permission(
