@@ -28,6 +28,7 @@ from jumin.domain.recorded_dates import from_json, sort_date_of
 from jumin.domain.resident import ChangeCategory, ChangeReason, ResidentStatus
 from jumin.domain.uncertain_dates import UncertainDate
 from jumin.jukinet.common.notice import NoticeReason
+from jumin.jukinet.cs import restriction_marks
 from jumin.jukinet.cs import services as cs_services
 from jumin.jukinet.cs.operators import BATCH_TERMINAL, operator_ids
 from jumin.jukinet.cs.updates import CsUpdateRequest
@@ -296,3 +297,44 @@ def load_all(*, actor: Any, purpose: str, notify: bool = False) -> tuple[int, in
             taken += len(requests) + unchanged
             unlinked_count += len(unlinked)
     return taken, unlinked_count
+
+
+#: The CS's kinds of 抑止マーク: a 抑止 of 証明書発行, and a 支援措置 (standard 3.1-g).
+RESTRICTION_KIND_SUPPRESSION = restriction_marks.KIND_SUPPRESSION
+RESTRICTION_KIND_SUPPORT_MEASURE = restriction_marks.KIND_SUPPORT_MEASURE
+
+
+def forward_restriction_set(
+    *, kind: str, restriction_id: int, resident_codes: Iterable[str], effective_from: date | None, actor: Any
+) -> int:
+    """Tell the CS that these persons are under an issuance restriction (standard 3.1-g).
+
+    Call inside the transaction of the set. ``kind`` is ``RESTRICTION_KIND_SUPPRESSION`` or
+    ``RESTRICTION_KIND_SUPPORT_MEASURE``; returns how many marks the CS stored (none for a person
+    without a 住民票コード: the CS holds no record of them).
+    """
+    operator_id, terminal_id = operator_ids(actor)
+    changes = [
+        restriction_marks.MarkChange(
+            resident_code=code,
+            action=restriction_marks.MarkAction.SET,
+            kind=kind,
+            restriction_id=restriction_id,
+            effective_from=effective_from,
+            operator_id=operator_id,
+            terminal_id=terminal_id,
+        )
+        for code in dict.fromkeys(c for c in resident_codes if c)
+    ]
+    return restriction_marks.record_marks(changes)
+
+
+def forward_restriction_lift(*, kind: str, restriction_id: int, actor: Any) -> int:
+    """Tell the CS that a restriction is lifted, for every person it marked with it (standard 3.1-g).
+
+    The CS lifts it under whatever 住民票コード it was set, so a code changed since needs nothing more.
+    """
+    operator_id, terminal_id = operator_ids(actor)
+    return restriction_marks.lift_marks(
+        kind=kind, restriction_id=restriction_id, operator_id=operator_id, terminal_id=terminal_id
+    )
