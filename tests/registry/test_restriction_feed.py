@@ -20,9 +20,10 @@ from jumin.jukinet.cs.models import CsRestrictionMark
 from jumin.jukinet.cs.restriction_marks import marked_codes
 from jumin.registry import cs_link
 from jumin.registry.models import RegistryEvent, ResidentSnapshot, Suppression
+from jumin.registry.numbering import load_code_pool
 from jumin.registry.restriction_feed import EVENT_RESTRICTION_LIFTED, EVENT_RESTRICTION_SET
 from jumin.registry.restrictions import RestrictedProcess, RestrictionLevel
-from jumin.registry.services import DraftRecorded
+from jumin.registry.services import DraftRecorded, commit_change
 from jumin.registry.services_restrictions import (
     ReleaseTarget,
     SupportEndReason,
@@ -34,6 +35,12 @@ from jumin.registry.services_restrictions import (
     release_temporarily,
     start_support,
 )
+from jumin.registry.workflows.number_changes import (
+    ChangeBasis,
+    NumberChangeRequest,
+    record_resident_code_change,
+)
+from tests.jukinet.cs.factories import resident_code
 from tests.registry.conftest import PURPOSE, current
 from tests.registry.test_move_out import family
 from tests.registry.test_restrictions import application, officer, suppress
@@ -44,6 +51,14 @@ __all__ = ["family", "officer"]  # fixtures, imported for use here
 CERT = RestrictedProcess.CERTIFICATE
 REASON_TEXT = "調査中（合成データ）"
 PERPETRATOR = "加害者の情報（合成データ）"
+
+
+@pytest.fixture
+def code_pool(db: None) -> list[str]:
+    """Codes that pass the federation's check-digit rule, so the CS accepts every person."""
+    codes = [resident_code(n) for n in range(500, 540)]
+    load_code_pool(codes)
+    return codes
 
 
 def restriction_events() -> list[tuple[str, str, str, int | None]]:
@@ -259,3 +274,27 @@ def test_the_staff_event_list_shows_restriction_events_without_a_change(
     page = client.post(reverse("registry:review_events"), {"purpose": PURPOSE}).content.decode()  # type: ignore[attr-defined]
     assert "resident.restriction_set" in page
     assert "suppression:certificate" in page
+
+
+def test_a_resident_code_change_carries_the_cs_marks_to_the_new_code(
+    family: DraftRecorded, officer: User, clerk: User, reviewer: User
+) -> None:
+    head = family.atena_numbers[0]
+    suppression_id = suppress(officer, head, process=CERT)
+    old = code_of(head)
+    draft = record_resident_code_change(
+        actor=clerk,
+        purpose=PURPOSE,
+        request=NumberChangeRequest(
+            atena_number=head,
+            basis=ChangeBasis.REQUEST,
+            requested_on=clock.today() - timedelta(days=1),
+            grounds="",
+        ),
+    )
+    commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
+    new = code_of(head)
+    assert new != old
+    assert marked_codes([new]) == {new}
+    lift_suppression(actor=officer, purpose=PURPOSE, suppression_id=suppression_id, reason="調査終了")
+    assert marked_codes([old, new]) == set()  # one lift reaches the restriction under both codes

@@ -222,6 +222,13 @@ def forward_committed(
     cs_services.record_unlinked(unlinked)
     # The registry's commit entry, in this transaction, is the audit of the update (see accept_updates).
     result = cs_services.accept_updates(requests, actor=None, notify=notify, audit=False, checked=True)
+    if change.reason == ChangeReason.RESIDENT_CODE_CHANGE:
+        # The CS's 抑止マーク follow the person to the new 住民票コード (standard 3.1-g).
+        restriction_marks.carry_over(
+            [(request.former_resident_code, request.resident_code) for request in requests],
+            operator_id=operator_id,
+            terminal_id=terminal_id,
+        )
     if change.reason in sending_addresses.TRIGGER_REASONS:  # one comparison for every other commit
         linked = {request.resident_code for request in requests}
         due = [

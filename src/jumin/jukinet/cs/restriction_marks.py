@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from jumin.domain.errors import refusal
@@ -35,6 +36,7 @@ CODE_WIDE_AREA_RESTRICTED = "jukinet.cs.wide_area_restricted"
 __all__ = [
     "MarkAction",
     "MarkChange",
+    "carry_over",
     "lift_marks",
     "marked_codes",
     "record_marks",
@@ -94,31 +96,58 @@ def record_marks(changes: Sequence[MarkChange]) -> int:
     return len(changes)
 
 
-def lift_marks(*, kind: str, restriction_id: int, operator_id: str, terminal_id: str) -> int:
-    """Append a lift for every 住民票コード this restriction is set on now (inside the registry's
-    transaction). Returns how many persons it lifted (0: nothing was marked)."""
-    latest: dict[str, tuple[str, date | None]] = {}
-    rows = (
-        CsRestrictionMark.objects.filter(kind=kind, restriction_id=restriction_id)
-        .order_by("pk")
-        .values_list("resident_code", "action", "effective_from")
+Key = tuple[str, str, int]  # (住民票コード, kind, restriction id)
+
+
+def _set_now(rows: QuerySet[CsRestrictionMark]) -> dict[Key, date | None]:
+    """The restrictions whose latest row is a set, with their start dates (rows: any filter)."""
+    latest: dict[Key, tuple[str, date | None]] = {}
+    ordered = rows.order_by("pk").values_list(
+        "resident_code", "kind", "restriction_id", "action", "effective_from"
     )
-    for code, action, effective_from in rows:
-        latest[code] = (action, effective_from)
-    changes = [
+    for code, kind, restriction_id, action, effective_from in ordered:
+        latest[(code, kind, restriction_id)] = (action, effective_from)
+    return {key: start for key, (action, start) in latest.items() if action == MarkAction.SET}
+
+
+def _changes(
+    marks: dict[Key, date | None], action: MarkAction, operator_id: str, terminal_id: str
+) -> list[MarkChange]:
+    return [
         MarkChange(
             resident_code=code,
-            action=MarkAction.LIFT,
+            action=action,
             kind=kind,
             restriction_id=restriction_id,
             effective_from=effective_from,
             operator_id=operator_id,
             terminal_id=terminal_id,
         )
-        for code, (action, effective_from) in sorted(latest.items())
-        if action == MarkAction.SET
+        for (code, kind, restriction_id), effective_from in sorted(marks.items())
     ]
-    return record_marks(changes)
+
+
+def lift_marks(*, kind: str, restriction_id: int, operator_id: str, terminal_id: str) -> int:
+    """Append a lift for every 住民票コード this restriction is set on now (inside the registry's
+    transaction). Returns how many persons it lifted (0: nothing was marked)."""
+    marks = _set_now(CsRestrictionMark.objects.filter(kind=kind, restriction_id=restriction_id))
+    return record_marks(_changes(marks, MarkAction.LIFT, operator_id, terminal_id))
+
+
+def carry_over(pairs: Iterable[tuple[str, str]], *, operator_id: str, terminal_id: str) -> int:
+    """After a 住民票コード change, set on each new code what is set on the former one; returns how many.
+
+    ``pairs`` are (former code, new code). The former code keeps its rows (history); a later lift of
+    the restriction lifts it under both codes (``lift_marks``).
+    """
+    new_of = {former: new for former, new in pairs if former and new and former != new}
+    if not new_of:
+        return 0
+    held = _set_now(CsRestrictionMark.objects.filter(resident_code__in=new_of))
+    moved = {(new_of[code], kind, rid): start for (code, kind, rid), start in held.items()}
+    already = _set_now(CsRestrictionMark.objects.filter(resident_code__in=new_of.values()))
+    wanted = {key: start for key, start in moved.items() if key not in already}
+    return record_marks(_changes(wanted, MarkAction.SET, operator_id, terminal_id))
 
 
 def marked_codes(resident_codes: Iterable[str], *, on: date | None = None) -> set[str]:
@@ -130,19 +159,8 @@ def marked_codes(resident_codes: Iterable[str], *, on: date | None = None) -> se
     if not codes:
         return set()
     day = on or timezone.localdate()
-    latest: dict[tuple[str, str, int], tuple[str, date | None]] = {}
-    rows = (
-        CsRestrictionMark.objects.filter(resident_code__in=codes)
-        .order_by("pk")
-        .values_list("resident_code", "kind", "restriction_id", "action", "effective_from")
-    )
-    for code, kind, restriction_id, action, effective_from in rows:
-        latest[(code, kind, restriction_id)] = (action, effective_from)
-    return {
-        code
-        for (code, _kind, _id), (action, effective_from) in latest.items()
-        if action == MarkAction.SET and (effective_from is None or effective_from <= day)
-    }
+    marks = _set_now(CsRestrictionMark.objects.filter(resident_code__in=codes))
+    return {code for (code, _kind, _id), start in marks.items() if start is None or start <= day}
 
 
 def refuse_marked_wide_area(envelope: Envelope) -> None:
