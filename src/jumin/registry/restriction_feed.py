@@ -72,7 +72,7 @@ def _append(event_type: str, kind: str, restriction_id: int, residents: Sequence
 def _locked(resident_ids: Sequence[int]) -> list[Resident]:
     """The persons, row-locked (as a commit locks them) so their event sequence cannot be taken twice."""
     return list(
-        Resident.objects.select_for_update()
+        Resident.objects.select_for_update(of=("self",))
         .select_related("current")
         .filter(pk__in=sorted(set(resident_ids)))
         .order_by("pk")
