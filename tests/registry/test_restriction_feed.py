@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from jumin.accounts import clock
+from jumin.accounts.authorization import AccessRefused
 from jumin.accounts.models import User
 from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
@@ -21,7 +24,12 @@ from jumin.jukinet.cs.restriction_marks import marked_codes
 from jumin.registry import cs_link
 from jumin.registry.models import RegistryEvent, ResidentSnapshot, Suppression
 from jumin.registry.numbering import load_code_pool
-from jumin.registry.restriction_feed import EVENT_RESTRICTION_LIFTED, EVENT_RESTRICTION_SET
+from jumin.registry.restriction_feed import (
+    EVENT_RESTRICTION_LIFTED,
+    EVENT_RESTRICTION_SET,
+    Resynced,
+    resync_cs_marks,
+)
 from jumin.registry.restrictions import RestrictedProcess, RestrictionLevel
 from jumin.registry.services import DraftRecorded, commit_change
 from jumin.registry.services_restrictions import (
@@ -298,3 +306,46 @@ def test_a_resident_code_change_carries_the_cs_marks_to_the_new_code(
     assert marked_codes([new]) == {new}
     lift_suppression(actor=officer, purpose=PURPOSE, suppression_id=suppression_id, reason="調査終了")
     assert marked_codes([old, new]) == set()  # one lift reaches the restriction under both codes
+
+
+def test_the_resync_marks_what_the_cs_missed_and_a_second_run_writes_nothing(
+    family: DraftRecorded, officer: User, make_clerk: Callable[..., User]
+) -> None:
+    head, wife, _child = family.atena_numbers
+    snapshot = current(head)
+    ResidentSnapshot.objects.filter(pk=snapshot.pk).update(juminhyo_code="")
+    suppression_id = suppress(officer, head, process=CERT)
+    measure_id = create_support_measure(actor=officer, purpose=PURPOSE, application=application(wife))
+    assert marks() == [(code_of(wife), "set", "support_measure", measure_id)]
+    # The person is given a code after the set; the CS is told only by the resync.
+    ResidentSnapshot.objects.filter(pk=snapshot.pk).update(juminhyo_code=snapshot.juminhyo_code)
+    operator = make_clerk("batch_operator", Permission.RESIDENT_BATCH_RUN)
+    out = StringIO()
+    call_command("cs_restriction_marks", "--operator", "batch_operator", stdout=out)
+    assert "設定 1件、解除 0件" in out.getvalue()
+    assert marks()[-1] == (snapshot.juminhyo_code, "set", "suppression", suppression_id)
+    assert marked_codes([snapshot.juminhyo_code, code_of(wife)]) == {snapshot.juminhyo_code, code_of(wife)}
+
+    assert resync_cs_marks(actor=operator, purpose=PURPOSE) == Resynced(set=0, lifted=0, without_code=0)
+    assert len(marks()) == 2
+    entries = AuditEntry.objects.filter(action="cs:restriction_mark:resync").order_by("seq")
+    assert [e.reason for e in entries] == ["set 1 lifted 0 no_code 0", "set 0 lifted 0 no_code 0"]
+
+
+def test_the_resync_lifts_a_mark_whose_restriction_is_no_longer_in_force(
+    family: DraftRecorded, officer: User, make_clerk: Callable[..., User]
+) -> None:
+    head = family.atena_numbers[0]
+    suppression_id = suppress(officer, head, process=CERT)
+    # As if the lift had reached the registry only (e.g. lifted before the marks existed).
+    Suppression.objects.filter(pk=suppression_id).update(lifted_at=clock.now(), lift_reason="調査終了")
+    operator = make_clerk("batch_operator", Permission.RESIDENT_BATCH_RUN)
+    assert resync_cs_marks(actor=operator, purpose=PURPOSE) == Resynced(set=0, lifted=1, without_code=0)
+    assert marked_codes([code_of(head)]) == set()
+
+
+def test_the_resync_needs_the_batch_permission(family: DraftRecorded, officer: User) -> None:
+    with pytest.raises(AccessRefused):
+        resync_cs_marks(actor=officer, purpose=PURPOSE)
+    entry = AuditEntry.objects.get(action="cs:restriction_mark:resync")
+    assert entry.outcome == "refused"

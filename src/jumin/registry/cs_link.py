@@ -336,6 +336,12 @@ def forward_restriction_set(
     return restriction_marks.record_marks(changes)
 
 
+def reconcile_restrictions(wanted: dict[tuple[str, str, int], date | None], *, actor: Any) -> tuple[int, int]:
+    """Make the CS's 抑止マーク equal ``wanted`` ((住民票コード, kind, id) → start date); (set, lifted)."""
+    operator_id, terminal_id = operator_ids(actor, terminal_fallback=BATCH_TERMINAL)
+    return restriction_marks.reconcile(wanted, operator_id=operator_id, terminal_id=terminal_id)
+
+
 def forward_restriction_lift(*, kind: str, restriction_id: int, actor: Any) -> int:
     """Tell the CS that a restriction is lifted, for every person it marked with it (standard 3.1-g).
 

@@ -23,8 +23,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
+from jumin.accounts.authorization import authorize
+from jumin.accounts.permissions import Permission
+from jumin.audit.actions import AuditAction
+from jumin.audit.services import record_event
 from jumin.registry import cs_link
 from jumin.registry.models import Resident
 from jumin.registry.models_restrictions import RestrictedProcessChoice, SupportMeasurePerson, Suppression
@@ -178,3 +183,67 @@ def measure_ended(measure_id: int, *, actor: Any) -> Propagated:
         restriction_id=measure_id,
         actor=actor,
     )
+
+
+@dataclass(frozen=True)
+class Resynced:
+    """What ``resync_cs_marks`` changed at the CS, and the persons in force it could not mark."""
+
+    set: int
+    lifted: int
+    without_code: int
+
+
+def _wanted() -> tuple[dict[tuple[str, str, int], date | None], int]:
+    """Every issuance restriction in force now, per 住民票コード, and how many persons have no code."""
+    wanted: dict[tuple[str, str, int], date | None] = {}
+    without_code = 0
+
+    def add(code: str | None, kind: str, restriction_id: int, start: date | None) -> None:
+        nonlocal without_code
+        if code:
+            wanted[(code, kind, restriction_id)] = start
+        else:
+            without_code += 1
+
+    rows = Suppression.objects.filter(process=RestrictedProcessChoice.CERTIFICATE, lifted_at__isnull=True)
+    for pk, code, household_id, start in rows.values_list(
+        "pk", "resident__current__juminhyo_code", "household_id", "start_date"
+    ):
+        if household_id is None:
+            add(code, cs_link.RESTRICTION_KIND_SUPPRESSION, pk, start)
+            continue
+        members = Resident.objects.filter(current__household_id=household_id)
+        for member_code in members.values_list("current__juminhyo_code", flat=True):
+            add(member_code, cs_link.RESTRICTION_KIND_SUPPRESSION, pk, start)
+    protected = SupportMeasurePerson.objects.filter(measure__ended_at__isnull=True)
+    for measure_id, code in protected.values_list("measure_id", "resident__current__juminhyo_code"):
+        add(code, cs_link.RESTRICTION_KIND_SUPPORT_MEASURE, measure_id, None)
+    return wanted, without_code
+
+
+def resync_cs_marks(*, actor: Any, purpose: str) -> Resynced:
+    """Bring the CS's 抑止マーク in line with every issuance restriction in force (``jumin cs marks``).
+
+    For restrictions set before the marks existed, a person given a 住民票コード after the set, and a
+    household's current members. One transaction, one audit entry with the counts (C-42).
+    """
+    authorize(
+        actor=actor,
+        permission=Permission.RESIDENT_BATCH_RUN,
+        action=AuditAction.CS_RESTRICTION_MARK_RESYNC,
+        purpose=purpose,
+        subject_type="cs_restriction_mark",
+    )
+    with transaction.atomic():
+        wanted, without_code = _wanted()
+        marked, lifted = cs_link.reconcile_restrictions(wanted, actor=actor)
+        record_event(
+            actor=actor,
+            action=AuditAction.CS_RESTRICTION_MARK_RESYNC,
+            subject_type="cs_restriction_mark",
+            purpose=purpose,
+            reason=f"set {marked} lifted {lifted} no_code {without_code}",
+            result_count=marked + lifted,
+        )
+    return Resynced(set=marked, lifted=lifted, without_code=without_code)

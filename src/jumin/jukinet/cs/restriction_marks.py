@@ -39,6 +39,7 @@ __all__ = [
     "carry_over",
     "lift_marks",
     "marked_codes",
+    "reconcile",
     "record_marks",
     "refuse_marked_wide_area",
 ]
@@ -148,6 +149,20 @@ def carry_over(pairs: Iterable[tuple[str, str]], *, operator_id: str, terminal_i
     already = _set_now(CsRestrictionMark.objects.filter(resident_code__in=new_of.values()))
     wanted = {key: start for key, start in moved.items() if key not in already}
     return record_marks(_changes(wanted, MarkAction.SET, operator_id, terminal_id))
+
+
+def reconcile(wanted: dict[Key, date | None], *, operator_id: str, terminal_id: str) -> tuple[int, int]:
+    """Make the marks in force equal ``wanted`` (the registry's whole current state); returns (set, lifted).
+
+    A restriction in ``wanted`` and not in force here is set; one in force here and not wanted is
+    lifted (a lifted restriction, a household's former member, a former 住民票コード). Rows only added.
+    """
+    held = _set_now(CsRestrictionMark.objects.all())
+    missing = {key: start for key, start in wanted.items() if key not in held}
+    extra = {key: start for key, start in held.items() if key not in wanted}
+    record_marks(_changes(missing, MarkAction.SET, operator_id, terminal_id))
+    record_marks(_changes(extra, MarkAction.LIFT, operator_id, terminal_id))
+    return len(missing), len(extra)
 
 
 def marked_codes(resident_codes: Iterable[str], *, on: date | None = None) -> set[str]:
