@@ -349,3 +349,13 @@ def test_the_resync_needs_the_batch_permission(family: DraftRecorded, officer: U
         resync_cs_marks(actor=officer, purpose=PURPOSE)
     entry = AuditEntry.objects.get(action="cs:restriction_mark:resync")
     assert entry.outcome == "refused"
+
+
+def test_lifting_a_restriction_set_before_the_feed_existed_sends_the_lift_to_the_persons_it_holds(
+    family: DraftRecorded, officer: User
+) -> None:
+    suppression_id = suppress(officer, family.household_number, scope=SuppressionScope.HOUSEHOLD)
+    RegistryEvent.objects.filter(restriction_id=suppression_id).delete()  # as before the upgrade
+    lift_suppression(actor=officer, purpose=PURPOSE, suppression_id=suppression_id, reason="調査終了")
+    lifted = [n for kind, n, _, _ in restriction_events() if kind == EVENT_RESTRICTION_LIFTED]
+    assert sorted(lifted) == sorted(family.atena_numbers)

@@ -113,13 +113,16 @@ def _set(
     return Propagated(events=events, cs_marks=marks, without_code=without_code if cs_kind else 0)
 
 
-def _lift(*, kind: str, cs_kind: str | None, restriction_id: int, actor: Any) -> Propagated:
-    # Exactly the persons the set was sent for (a household's members then, not now).
+def _lift(
+    *, kind: str, cs_kind: str | None, restriction_id: int, held_now: Sequence[int], actor: Any
+) -> Propagated:
+    # Exactly the persons the set was sent for (a household's members then, not now); a restriction
+    # set before this feed existed has no set event, so its lift goes to the persons it holds now.
     numbers = RegistryEvent.objects.filter(
         event_type=EVENT_RESTRICTION_SET, restriction_kind=kind, restriction_id=restriction_id
     ).values_list("atena_number", flat=True)
     ids = list(Resident.objects.filter(atena_number__in=list(numbers)).values_list("pk", flat=True))
-    residents = _locked(ids)
+    residents = _locked(ids or held_now)
     events = _append(EVENT_RESTRICTION_LIFTED, kind, restriction_id, residents)
     marks = 0
     if cs_kind is not None:
@@ -133,13 +136,18 @@ def _suppression_cs_kind(row: Suppression) -> str | None:
     )
 
 
+def _held_ids(row: Suppression) -> list[int]:
+    """The persons a 抑止 holds now: its person, or its household's current members."""
+    if row.resident_id is not None:
+        return [row.resident_id]
+    # The check constraint: a household suppression names its household.
+    members = Resident.objects.filter(current__household_id=row.household_id or 0)
+    return list(members.values_list("pk", flat=True))
+
+
 def suppression_set(row: Suppression, *, actor: Any) -> Propagated:
     """Send a 抑止 just set: every person it holds now (a household's current members)."""
-    if row.resident_id is not None:
-        ids = [row.resident_id]
-    else:  # the check constraint: a household suppression names its household
-        members = Resident.objects.filter(current__household_id=row.household_id or 0)
-        ids = list(members.values_list("pk", flat=True))
+    ids = _held_ids(row)
     return _set(
         kind=suppression_kind(row.process),
         cs_kind=_suppression_cs_kind(row),
@@ -156,15 +164,19 @@ def suppression_lifted(row: Suppression, *, actor: Any) -> Propagated:
         kind=suppression_kind(row.process),
         cs_kind=_suppression_cs_kind(row),
         restriction_id=row.pk,
+        held_now=_held_ids(row),
         actor=actor,
     )
 
 
+def _protected_ids(measure_id: int) -> list[int]:
+    people = SupportMeasurePerson.objects.filter(measure_id=measure_id)
+    return list(people.values_list("resident_id", flat=True))
+
+
 def measure_set(measure_id: int, *, actor: Any) -> Propagated:
     """Send a 支援措置 (or 仮支援措置) just recorded: it blocks issuance at once for each protected person."""
-    ids = list(
-        SupportMeasurePerson.objects.filter(measure_id=measure_id).values_list("resident_id", flat=True)
-    )
+    ids = _protected_ids(measure_id)
     return _set(
         kind=KIND_SUPPORT_MEASURE,
         cs_kind=cs_link.RESTRICTION_KIND_SUPPORT_MEASURE,
@@ -181,6 +193,7 @@ def measure_ended(measure_id: int, *, actor: Any) -> Propagated:
         kind=KIND_SUPPORT_MEASURE,
         cs_kind=cs_link.RESTRICTION_KIND_SUPPORT_MEASURE,
         restriction_id=measure_id,
+        held_now=_protected_ids(measure_id),
         actor=actor,
     )
 
