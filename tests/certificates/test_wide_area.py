@@ -234,7 +234,8 @@ def test_a_suppressed_person_is_refused_without_saying_why(
         )
     with pytest.raises(DomainError) as refused:
         ask(federation, nagasaki_clerk, card_of(head), WideAreaRequest(scope="self"))
-    assert refused.value.code == "certificates.wide_area_restricted"
+    # A's CS refuses it from its 抑止マーク before A's registry is asked (test_restriction_marks.py).
+    assert refused.value.code == "jukinet.cs.wide_area_restricted"
     assert "抑止" not in refused.value.reason
     assert "支援" not in refused.value.reason
     assert_nothing_issued()

@@ -74,6 +74,8 @@ def test_events_hold_identifiers_only() -> None:
         "history_no",
         "created_at",
         "published_at",
+        "restriction_kind",  # 抑止・支援措置 events: which restriction, never why (restriction_feed)
+        "restriction_id",
     }
 
 

@@ -23,9 +23,11 @@ from jumin.messaging.envelope import Envelope
 
 Apply = Callable[[Envelope], None]
 Answer = Callable[[Envelope], dict[str, Any]]
+Guard = Callable[[Envelope], None]
 
 _appliers: dict[tuple[str, str], Apply] = {}
 _answerers: dict[tuple[str, str], Answer] = {}
+_guards: dict[tuple[str, str], list[Guard]] = {}
 
 
 def _local_kind() -> str:
@@ -43,6 +45,8 @@ def _dispatch_query(envelope: Envelope) -> dict[str, Any]:
     answer = _answerers.get((envelope.type, _local_kind()))
     if answer is None:
         raise handlers.HandlerRefused(f"{envelope.type} is not answered by a {_local_kind()} node")
+    for check in _guards.get((envelope.type, _local_kind()), ()):
+        check(envelope)
     return answer(envelope)
 
 
@@ -67,6 +71,16 @@ def answer(name: str, *, kind: str, answer: Answer) -> None:
     if name not in schemas.QUERIES:
         raise ValueError(f"{name} is not a query type of jukinet.common.schemas")
     _answerers[(name, kind)] = answer
+
+
+def guard(name: str, *, kind: str, check: Guard) -> None:
+    """Run ``check`` before the answerer of ``name`` on nodes of ``kind``; it raises DomainError to
+    refuse the query before any answering work (the CS's 抑止マーク before 広域交付). Idempotent."""
+    if name not in schemas.QUERIES:
+        raise ValueError(f"{name} is not a query type of jukinet.common.schemas")
+    checks = _guards.setdefault((name, kind), [])
+    if check not in checks:
+        checks.append(check)
 
 
 _register_schemas()

@@ -28,6 +28,7 @@ from jumin.domain.recorded_dates import from_json, sort_date_of
 from jumin.domain.resident import ChangeCategory, ChangeReason, ResidentStatus
 from jumin.domain.uncertain_dates import UncertainDate
 from jumin.jukinet.common.notice import NoticeReason
+from jumin.jukinet.cs import restriction_marks
 from jumin.jukinet.cs import services as cs_services
 from jumin.jukinet.cs.operators import BATCH_TERMINAL, operator_ids
 from jumin.jukinet.cs.updates import CsUpdateRequest
@@ -221,6 +222,13 @@ def forward_committed(
     cs_services.record_unlinked(unlinked)
     # The registry's commit entry, in this transaction, is the audit of the update (see accept_updates).
     result = cs_services.accept_updates(requests, actor=None, notify=notify, audit=False, checked=True)
+    if change.reason == ChangeReason.RESIDENT_CODE_CHANGE:
+        # The CS's 抑止マーク follow the person to the new 住民票コード (standard 3.1-g).
+        restriction_marks.carry_over(
+            [(request.former_resident_code, request.resident_code) for request in requests],
+            operator_id=operator_id,
+            terminal_id=terminal_id,
+        )
     if change.reason in sending_addresses.TRIGGER_REASONS:  # one comparison for every other commit
         linked = {request.resident_code for request in requests}
         due = [
@@ -296,3 +304,50 @@ def load_all(*, actor: Any, purpose: str, notify: bool = False) -> tuple[int, in
             taken += len(requests) + unchanged
             unlinked_count += len(unlinked)
     return taken, unlinked_count
+
+
+#: The CS's kinds of 抑止マーク: a 抑止 of 証明書発行, and a 支援措置 (standard 3.1-g).
+RESTRICTION_KIND_SUPPRESSION = restriction_marks.KIND_SUPPRESSION
+RESTRICTION_KIND_SUPPORT_MEASURE = restriction_marks.KIND_SUPPORT_MEASURE
+
+
+def forward_restriction_set(
+    *, kind: str, restriction_id: int, resident_codes: Iterable[str], effective_from: date | None, actor: Any
+) -> int:
+    """Tell the CS that these persons are under an issuance restriction (standard 3.1-g).
+
+    Call inside the transaction of the set. ``kind`` is ``RESTRICTION_KIND_SUPPRESSION`` or
+    ``RESTRICTION_KIND_SUPPORT_MEASURE``; returns how many marks the CS stored (none for a person
+    without a 住民票コード: the CS holds no record of them).
+    """
+    operator_id, terminal_id = operator_ids(actor)
+    changes = [
+        restriction_marks.MarkChange(
+            resident_code=code,
+            action=restriction_marks.MarkAction.SET,
+            kind=kind,
+            restriction_id=restriction_id,
+            effective_from=effective_from,
+            operator_id=operator_id,
+            terminal_id=terminal_id,
+        )
+        for code in dict.fromkeys(c for c in resident_codes if c)
+    ]
+    return restriction_marks.record_marks(changes)
+
+
+def reconcile_restrictions(wanted: dict[tuple[str, str, int], date | None], *, actor: Any) -> tuple[int, int]:
+    """Make the CS's 抑止マーク equal ``wanted`` ((住民票コード, kind, id) → start date); (set, lifted)."""
+    operator_id, terminal_id = operator_ids(actor, terminal_fallback=BATCH_TERMINAL)
+    return restriction_marks.reconcile(wanted, operator_id=operator_id, terminal_id=terminal_id)
+
+
+def forward_restriction_lift(*, kind: str, restriction_id: int, actor: Any) -> int:
+    """Tell the CS that a restriction is lifted, for every person it marked with it (standard 3.1-g).
+
+    The CS lifts it under whatever 住民票コード it was set, so a code changed since needs nothing more.
+    """
+    operator_id, terminal_id = operator_ids(actor)
+    return restriction_marks.lift_marks(
+        kind=kind, restriction_id=restriction_id, operator_id=operator_id, terminal_id=terminal_id
+    )

@@ -58,7 +58,8 @@ class ResidentLock(models.Model):
 
 
 class RegistryEvent(models.Model):
-    """One domain event of the outbox: a person's committed change (issue 4 item 10).
+    """One domain event of the outbox: a person's committed change (issue 4 item 10), or the set or
+    lift of a 抑止・支援措置 that holds the person (``restriction_feed``, standard 3.1-g, 3.2-a).
 
     ``subject_seq`` numbers the events of one 宛名番号 from 1 without gaps (the 更新順番号 a
     receiver uses to keep order per subject, architecture.md §4); ``event_id`` makes delivery
@@ -70,8 +71,14 @@ class RegistryEvent(models.Model):
     change_reason = models.CharField("異動事由", max_length=20)
     atena_number = models.CharField("宛名番号", max_length=16)
     subject_seq = models.PositiveIntegerField("更新順番号")
-    change = models.ForeignKey("registry.Change", on_delete=models.PROTECT, related_name="events")
-    history_no = models.PositiveIntegerField("履歴番号")
+    # Empty for a 抑止・支援措置 event (``restriction_feed``): it follows no change of the record.
+    change = models.ForeignKey(
+        "registry.Change", null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    history_no = models.PositiveIntegerField("履歴番号", null=True, blank=True)
+    # Set only on a 抑止・支援措置 event (standard 3.1-g, 3.2-a): which restriction, never why.
+    restriction_kind = models.CharField("抑止種別", max_length=40, blank=True)
+    restriction_id = models.PositiveIntegerField("抑止番号", null=True, blank=True)
     created_at = models.DateTimeField("作成日時")
     published_at = models.DateTimeField("送信日時", null=True, blank=True)
 

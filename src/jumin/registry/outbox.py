@@ -1,7 +1,8 @@
 """Outbox of domain events (issue 4 item 10; docs/outbox.md).
 
 Every 本登録 appends one ``RegistryEvent`` per person of the change, in the commit's transaction, so
-an event exists exactly when the change is committed. Events carry identifiers only (event type,
+an event exists exactly when the change is committed (the set and lift of a 抑止・支援措置 append
+theirs the same way: ``restriction_feed``). Events carry identifiers only (event type,
 異動事由, 宛名番号, change id, 履歴番号, a per-person sequence number); the CS, 宛名 and
 inter-municipality consumers read the committed snapshot themselves, through their own
 authorised reads. Until those consumers exist, staff see the events in a list (``recent_events``).
@@ -65,6 +66,12 @@ def event_type_of(reason: str) -> str:
         return "resident.changed"
 
 
+def next_subject_seq(atena_number: str) -> int:
+    """The next 更新順番号 of this person's events; the caller holds the person's row lock."""
+    last = RegistryEvent.objects.filter(atena_number=atena_number).aggregate(last=Max("subject_seq"))["last"]
+    return (last or 0) + 1
+
+
 def append_events(change: Change, committed: Iterable[ResidentSnapshot]) -> list[RegistryEvent]:
     """Append the events of a change being committed; call inside commit_change's transaction.
 
@@ -77,14 +84,13 @@ def append_events(change: Change, committed: Iterable[ResidentSnapshot]) -> list
     committed = list(committed)
     for snapshot in committed:
         atena = snapshot.resident.atena_number
-        last = RegistryEvent.objects.filter(atena_number=atena).aggregate(last=Max("subject_seq"))["last"]
         assert snapshot.history_no is not None  # committed rows always have one
         events.append(
             RegistryEvent.objects.create(
                 event_type=event_type,
                 change_reason=change.reason,
                 atena_number=atena,
-                subject_seq=(last or 0) + 1,
+                subject_seq=next_subject_seq(atena),
                 change=change,
                 history_no=snapshot.history_no,
                 created_at=now,
@@ -104,10 +110,12 @@ class EventSummary:
     change_reason: str
     atena_number: str
     subject_seq: int
-    change_id: int
-    history_no: int
+    change_id: int | None  # None for a 抑止・支援措置 event
+    history_no: int | None
     created_at: str
     published: bool
+    restriction_kind: str = ""  # ``suppression:<process>`` or ``support_measure`` (restriction_feed)
+    restriction_id: int | None = None
 
 
 def recent_events(
@@ -137,6 +145,8 @@ def recent_events(
                 history_no=event.history_no,
                 created_at=timezone.localtime(event.created_at).isoformat(timespec="seconds"),
                 published=event.published_at is not None,
+                restriction_kind=event.restriction_kind,
+                restriction_id=event.restriction_id,
             )
             for event in query[: max(1, min(limit, 1000))]
         ]

@@ -26,7 +26,7 @@ from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
 from jumin.domain import periods
 from jumin.domain.errors import Alert, refusal
-from jumin.registry import support_roles
+from jumin.registry import restriction_feed, support_roles
 from jumin.registry.models import Household, Resident
 from jumin.registry.models_restrictions import (
     CoveredService,
@@ -225,8 +225,8 @@ def _resident(atena_number: str, field_name: str = "atena_number") -> Resident:
 def set_suppression(*, actor: Any, purpose: str, request: SuppressionRequest) -> int:
     """Set one 抑止 on a person or a household (standard 3.1-a, 3.1-b); returns its id.
 
-    Several may be in force at once. Propagation to コンビニ交付, the CS and 宛名 systems (3.1-g, 3.2-a)
-    is not built yet: those adapters do not exist.
+    Several may be in force at once. In the same transaction the set goes to the outbox for the 宛名
+    systems (3.2-a) and, for 証明書発行, to the CS's 抑止マーク (3.1-g; ``restriction_feed``).
     """
     scope = SuppressionScope(request.scope)
     authorize(
@@ -276,19 +276,21 @@ def set_suppression(*, actor: Any, purpose: str, request: SuppressionRequest) ->
             set_by=actor,
             set_at=clock.now(),
         )
+        sent = restriction_feed.suppression_set(row, actor=actor)
         record_event(
             actor=actor,
             action=AuditAction.RESIDENT_SUPPRESSION_SET,
             subject_type="resident" if resident else "household",
             subject_id=request.target_number,
             purpose=purpose,
-            reason=f"suppression={row.pk} process={process} level={level}",
+            reason=f"suppression={row.pk} process={process} level={level} {sent.summary()}",
         )
     return row.pk
 
 
 def lift_suppression(*, actor: Any, purpose: str, suppression_id: int, reason: str) -> None:
-    """Lift a 抑止 (standard 3.1-a). The row stays, with who lifted it, when and why."""
+    """Lift a 抑止 (standard 3.1-a). The row stays, with who lifted it, when and why; the lift goes to
+    the outbox and the CS in the same transaction, as the set did (3.1-g, 3.2-a)."""
     authorize(
         actor=actor,
         permission=Permission.SUPPRESSION_MANAGE,
@@ -311,13 +313,14 @@ def lift_suppression(*, actor: Any, purpose: str, suppression_id: int, reason: s
         row.lifted_at = clock.now()
         row.lift_reason = text
         row.save(update_fields=["lifted_by", "lifted_at", "lift_reason"])
+        sent = restriction_feed.suppression_lifted(row, actor=actor)
         record_event(
             actor=actor,
             action=AuditAction.RESIDENT_SUPPRESSION_LIFT,
             subject_type="suppression",
             subject_id=str(row.pk),
             purpose=purpose,
-            reason=text,
+            reason=f"{text} ({sent.summary()})",
         )
 
 
@@ -450,7 +453,8 @@ def _covered(values: Sequence[str]) -> list[str]:
 
 
 def create_support_measure(*, actor: Any, purpose: str, application: SupportApplication) -> int:
-    """Record a 支援措置 request with its protected persons (standard 1.1.16-a, 3.4-b, 3.4-g)."""
+    """Record a 支援措置 request with its protected persons (standard 1.1.16-a, 3.4-b, 3.4-g); it blocks
+    issuance at once, so it goes to the outbox and the CS in the same transaction (3.1-g, 3.2-a)."""
     authorize(
         actor=actor,
         permission=Permission.SUPPORT_MEASURE_MANAGE,
@@ -491,12 +495,14 @@ def create_support_measure(*, actor: Any, purpose: str, application: SupportAppl
             )
         if period is not None:
             _append_period(measure, PeriodKind.INITIAL, period, actor, now)
+        sent = restriction_feed.measure_set(measure.pk, actor=actor)
         record_event(
             actor=actor,
             action=AuditAction.RESIDENT_SUPPORT_MEASURE_CREATE,
             subject_type="support_measure",
             subject_id=str(measure.pk),
             purpose=purpose,
+            reason=sent.summary(),
             support_measure=True,
         )
     return measure.pk
@@ -671,4 +677,11 @@ def end_support(
         measure.ended_by = actor
         measure.ended_at = clock.now()
         measure.save(update_fields=["ended_on", "end_reason", "ended_by", "ended_at"])
-        _audit_measure(actor, purpose, AuditAction.RESIDENT_SUPPORT_MEASURE_END, measure.pk, reason)
+        sent = restriction_feed.measure_ended(measure.pk, actor=actor)
+        _audit_measure(
+            actor,
+            purpose,
+            AuditAction.RESIDENT_SUPPORT_MEASURE_END,
+            measure.pk,
+            f"{reason} ({sent.summary()})",
+        )

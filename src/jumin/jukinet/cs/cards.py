@@ -38,7 +38,7 @@ from jumin.jukinet.common.queries import (
     encode_b64url,
     validate_card_event,
 )
-from jumin.jukinet.cs import access
+from jumin.jukinet.cs import access, restriction_marks
 from jumin.jukinet.cs.models import CardPinState, CsIdentity
 from jumin.jukinet.cs.operators import operator_ids
 from jumin.jukinet.cs.search import FoundRecord, found_record
@@ -327,7 +327,10 @@ def verify_with_card(*, actor: Any, purpose: str, card_json: Any, pin: str) -> C
         raise
     visible = access.visible_items(actor)
     record = notice_from_payload(answer["record"]) if answer["record"] else None
-    shown = found_record(record, visible=visible, single=True) if record else None
+    shown = None
+    if record is not None:
+        restricted = bool(restriction_marks.marked_codes([record.resident_code]))
+        shown = found_record(record, visible=visible, single=True, restricted=restricted)
     with transaction.atomic():
         record_event(
             actor=actor,

@@ -467,3 +467,7 @@ class ReceivedMoveInNotice(models.Model):
 
     def __str__(self) -> str:
         return f"受信した転入通知 {self.pk}"
+
+
+# The 抑止マーク table lives in its own module (standard 3.1-g); imported here so Django finds it.
+from jumin.jukinet.cs.models_marks import CsRestrictionMark  # noqa: E402, F401

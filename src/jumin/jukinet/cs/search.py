@@ -25,7 +25,7 @@ from jumin.domain.search_guard import IdentitySearchCriteria, check_identity_sea
 from jumin.jukinet.common.catalogue import QUERY_IDENTITY
 from jumin.jukinet.common.notice import IdentityNotice, notice_from_payload
 from jumin.jukinet.common.queries import MAX_QUERY_RECORDS
-from jumin.jukinet.cs import access
+from jumin.jukinet.cs import access, restriction_marks
 from jumin.jukinet.cs.models import CsIdentity
 from jumin.jukinet.cs.operators import operator_ids
 from jumin.jukinet.cs.services import NATIONAL, local_municipality_code, notice_of, prefecture_of
@@ -69,6 +69,8 @@ class FoundRecord:
     change_reason: str
     change_date: str
     removed: bool
+    # An issuance 抑止 or 支援措置 of the registry is in force (std 3.1-g): a mark only, never why.
+    restricted: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,7 @@ def check_search(search: IdentitySearch) -> None:
 
 
 def found_record(
-    notice: IdentityNotice, *, visible: frozenset[Permission], single: bool = False
+    notice: IdentityNotice, *, visible: frozenset[Permission], single: bool = False, restricted: bool = False
 ) -> FoundRecord:
     """The screen form of a notice, masked by the actor's field grants (``access.visible_items``).
 
@@ -141,7 +143,14 @@ def found_record(
         change_reason=notice.change_reason,
         change_date=notice.change_date,
         removed=notice.removed,
+        restricted=restricted,
     )
+
+
+def _shown(notices: list[IdentityNotice], visible: frozenset[Permission]) -> list[FoundRecord]:
+    """The screen rows, each marked when the registry's 抑止マーク is in force (std 3.1-f, 3.1-g)."""
+    marked = restriction_marks.marked_codes(n.resident_code for n in notices)
+    return [found_record(n, visible=visible, restricted=n.resident_code in marked) for n in notices]
 
 
 def _local_rows(search: IdentitySearch) -> list[CsIdentity]:
@@ -227,7 +236,7 @@ def search_identity(
                 individual_number_used=search.by == "individual_number",
                 result_count=len(rows),
             )
-        return SearchOutcome(target, [found_record(n, visible=visible) for n in notices], truncated)
+        return SearchOutcome(target, _shown(notices, visible), truncated)
     return _remote(actor=actor, purpose=purpose, search=search, target=target, visible=visible, action=action)
 
 
@@ -284,9 +293,7 @@ def _remote(
             query_summary=_summary(search),
             result_count=len(notices),
         )
-    return SearchOutcome(
-        target, [found_record(n, visible=visible) for n in notices], bool(answer["truncated"])
-    )
+    return SearchOutcome(target, _shown(notices, visible), bool(answer["truncated"]))
 
 
 __all__ = [

@@ -1,0 +1,262 @@
+"""Propagation of 抑止 and 支援措置 to the 宛名 systems, the CS and コンビニ交付 (standard 3.1-g, 3.2-a).
+
+Called by ``services_restrictions`` inside the transaction of each set and lift, so the feed and the
+CS follow the registry exactly: a refused or rolled-back set writes neither. Two outputs:
+
+* the outbox (``RegistryEvent``, docs/outbox.md): one event per person held, type
+  ``resident.restriction_set`` / ``resident.restriction_lifted``, with the 宛名番号, the kind
+  (``suppression:<process>`` or ``support_measure``) and the registry's id of the restriction; no
+  reason text, no 加害者, no period. This is what the 宛名 systems and other consumers read (3.2-a);
+  every 抑止, whatever its process, is in it;
+* the 市町村CS's 抑止マーク (``cs_link.forward_restriction_set`` / ``_lift``): only what blocks
+  certificate issuance (a 抑止 of 証明書発行, error or alert, and every 支援措置), keyed by 住民票コード.
+  A person without a 住民票コード gets the event but no mark (the CS holds no record of them).
+
+Never propagated: a 一時解除 (3.1-d, it is local and lapses by itself), and changes of a support
+measure's period or role (start, extension, edited end, 転出元), which change no block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from jumin.accounts.authorization import authorize
+from jumin.accounts.permissions import Permission
+from jumin.audit.actions import AuditAction
+from jumin.audit.services import record_event
+from jumin.registry import cs_link
+from jumin.registry.models import Resident
+from jumin.registry.models_restrictions import RestrictedProcessChoice, SupportMeasurePerson, Suppression
+from jumin.registry.models_review import RegistryEvent
+from jumin.registry.outbox import next_subject_seq
+
+EVENT_RESTRICTION_SET = "resident.restriction_set"
+EVENT_RESTRICTION_LIFTED = "resident.restriction_lifted"
+KIND_SUPPORT_MEASURE = "support_measure"
+
+
+def suppression_kind(process: str) -> str:
+    """The event kind of a 抑止 of ``process``: ``suppression:certificate`` and so on."""
+    return f"suppression:{process}"
+
+
+@dataclass(frozen=True)
+class Propagated:
+    """What one set or lift sent: events appended, CS marks stored, persons the CS could not be told."""
+
+    events: int
+    cs_marks: int
+    without_code: int
+
+    def summary(self) -> str:
+        """For the audit entry of the set or lift (counts only)."""
+        return f"feed events={self.events} cs_marks={self.cs_marks} no_code={self.without_code}"
+
+
+def _append(event_type: str, kind: str, restriction_id: int, residents: Sequence[Resident]) -> int:
+    now = timezone.now()
+    for resident in residents:
+        RegistryEvent.objects.create(
+            event_type=event_type,
+            change_reason="",
+            atena_number=resident.atena_number,
+            subject_seq=next_subject_seq(resident.atena_number),
+            restriction_kind=kind,
+            restriction_id=restriction_id,
+            created_at=now,
+        )
+    return len(residents)
+
+
+def _locked(resident_ids: Sequence[int]) -> list[Resident]:
+    """The persons, row-locked (as a commit locks them) so their event sequence cannot be taken twice."""
+    return list(
+        Resident.objects.select_for_update(of=("self",))
+        .select_related("current")
+        .filter(pk__in=sorted(set(resident_ids)))
+        .order_by("pk")
+    )
+
+
+def _codes(residents: Sequence[Resident]) -> tuple[list[str], int]:
+    codes = [r.current.juminhyo_code for r in residents if r.current is not None and r.current.juminhyo_code]
+    return codes, len(residents) - len(codes)
+
+
+def _set(
+    *,
+    kind: str,
+    cs_kind: str | None,
+    restriction_id: int,
+    resident_ids: Sequence[int],
+    start: date | None,
+    actor: Any,
+) -> Propagated:
+    residents = _locked(resident_ids)
+    events = _append(EVENT_RESTRICTION_SET, kind, restriction_id, residents)
+    codes, without_code = _codes(residents)
+    marks = 0
+    if cs_kind is not None:
+        marks = cs_link.forward_restriction_set(
+            kind=cs_kind,
+            restriction_id=restriction_id,
+            resident_codes=codes,
+            effective_from=start,
+            actor=actor,
+        )
+    return Propagated(events=events, cs_marks=marks, without_code=without_code if cs_kind else 0)
+
+
+def _lift(
+    *, kind: str, cs_kind: str | None, restriction_id: int, held_now: Sequence[int], actor: Any
+) -> Propagated:
+    # Exactly the persons the set was sent for (a household's members then, not now); a restriction
+    # set before this feed existed has no set event, so its lift goes to the persons it holds now.
+    numbers = RegistryEvent.objects.filter(
+        event_type=EVENT_RESTRICTION_SET, restriction_kind=kind, restriction_id=restriction_id
+    ).values_list("atena_number", flat=True)
+    ids = list(Resident.objects.filter(atena_number__in=list(numbers)).values_list("pk", flat=True))
+    residents = _locked(ids or held_now)
+    events = _append(EVENT_RESTRICTION_LIFTED, kind, restriction_id, residents)
+    marks = 0
+    if cs_kind is not None:
+        marks = cs_link.forward_restriction_lift(kind=cs_kind, restriction_id=restriction_id, actor=actor)
+    return Propagated(events=events, cs_marks=marks, without_code=0)
+
+
+def _suppression_cs_kind(row: Suppression) -> str | None:
+    return (
+        cs_link.RESTRICTION_KIND_SUPPRESSION if row.process == RestrictedProcessChoice.CERTIFICATE else None
+    )
+
+
+def _held_ids(row: Suppression) -> list[int]:
+    """The persons a 抑止 holds now: its person, or its household's current members."""
+    if row.resident_id is not None:
+        return [row.resident_id]
+    # The check constraint: a household suppression names its household.
+    members = Resident.objects.filter(current__household_id=row.household_id or 0)
+    return list(members.values_list("pk", flat=True))
+
+
+def suppression_set(row: Suppression, *, actor: Any) -> Propagated:
+    """Send a 抑止 just set: every person it holds now (a household's current members)."""
+    ids = _held_ids(row)
+    return _set(
+        kind=suppression_kind(row.process),
+        cs_kind=_suppression_cs_kind(row),
+        restriction_id=row.pk,
+        resident_ids=ids,
+        start=row.start_date,
+        actor=actor,
+    )
+
+
+def suppression_lifted(row: Suppression, *, actor: Any) -> Propagated:
+    """Send a 抑止 just lifted, to every person its set was sent for."""
+    return _lift(
+        kind=suppression_kind(row.process),
+        cs_kind=_suppression_cs_kind(row),
+        restriction_id=row.pk,
+        held_now=_held_ids(row),
+        actor=actor,
+    )
+
+
+def _protected_ids(measure_id: int) -> list[int]:
+    people = SupportMeasurePerson.objects.filter(measure_id=measure_id)
+    return list(people.values_list("resident_id", flat=True))
+
+
+def measure_set(measure_id: int, *, actor: Any) -> Propagated:
+    """Send a 支援措置 (or 仮支援措置) just recorded: it blocks issuance at once for each protected person."""
+    ids = _protected_ids(measure_id)
+    return _set(
+        kind=KIND_SUPPORT_MEASURE,
+        cs_kind=cs_link.RESTRICTION_KIND_SUPPORT_MEASURE,
+        restriction_id=measure_id,
+        resident_ids=ids,
+        start=None,
+        actor=actor,
+    )
+
+
+def measure_ended(measure_id: int, *, actor: Any) -> Propagated:
+    """Send a 支援措置 just ended (3.4-f): the block is gone for every protected person."""
+    return _lift(
+        kind=KIND_SUPPORT_MEASURE,
+        cs_kind=cs_link.RESTRICTION_KIND_SUPPORT_MEASURE,
+        restriction_id=measure_id,
+        held_now=_protected_ids(measure_id),
+        actor=actor,
+    )
+
+
+@dataclass(frozen=True)
+class Resynced:
+    """What ``resync_cs_marks`` changed at the CS, and the persons in force it could not mark."""
+
+    set: int
+    lifted: int
+    without_code: int
+
+
+def _wanted() -> tuple[dict[tuple[str, str, int], date | None], int]:
+    """Every issuance restriction in force now, per 住民票コード, and how many persons have no code."""
+    wanted: dict[tuple[str, str, int], date | None] = {}
+    without_code = 0
+
+    def add(code: str | None, kind: str, restriction_id: int, start: date | None) -> None:
+        nonlocal without_code
+        if code:
+            wanted[(code, kind, restriction_id)] = start
+        else:
+            without_code += 1
+
+    rows = Suppression.objects.filter(process=RestrictedProcessChoice.CERTIFICATE, lifted_at__isnull=True)
+    for pk, code, household_id, start in rows.values_list(
+        "pk", "resident__current__juminhyo_code", "household_id", "start_date"
+    ):
+        if household_id is None:
+            add(code, cs_link.RESTRICTION_KIND_SUPPRESSION, pk, start)
+            continue
+        members = Resident.objects.filter(current__household_id=household_id)
+        for member_code in members.values_list("current__juminhyo_code", flat=True):
+            add(member_code, cs_link.RESTRICTION_KIND_SUPPRESSION, pk, start)
+    protected = SupportMeasurePerson.objects.filter(measure__ended_at__isnull=True)
+    for measure_id, code in protected.values_list("measure_id", "resident__current__juminhyo_code"):
+        add(code, cs_link.RESTRICTION_KIND_SUPPORT_MEASURE, measure_id, None)
+    return wanted, without_code
+
+
+def resync_cs_marks(*, actor: Any, purpose: str) -> Resynced:
+    """Bring the CS's 抑止マーク in line with every issuance restriction in force (``jumin cs marks``).
+
+    For restrictions set before the marks existed, a person given a 住民票コード after the set, and a
+    household's current members. One transaction, one audit entry with the counts (C-42).
+    """
+    authorize(
+        actor=actor,
+        permission=Permission.RESIDENT_BATCH_RUN,
+        action=AuditAction.CS_RESTRICTION_MARK_RESYNC,
+        purpose=purpose,
+        subject_type="cs_restriction_mark",
+    )
+    with transaction.atomic():
+        wanted, without_code = _wanted()
+        marked, lifted = cs_link.reconcile_restrictions(wanted, actor=actor)
+        record_event(
+            actor=actor,
+            action=AuditAction.CS_RESTRICTION_MARK_RESYNC,
+            subject_type="cs_restriction_mark",
+            purpose=purpose,
+            reason=f"set {marked} lifted {lifted} no_code {without_code}",
+            result_count=marked + lifted,
+        )
+    return Resynced(set=marked, lifted=lifted, without_code=without_code)
