@@ -33,6 +33,7 @@ from jumin.jukinet.common.notice import (
     notice_from_payload,
 )
 from jumin.jukinet.cs.models import CsIdentity, CsIdentityVersion, PendingNotice, RecordStatus, UnlinkedUpdate
+from jumin.jukinet.cs.persons import link_former_code, person_ids
 from jumin.jukinet.cs.updates import CsUpdateRequest, check_request, gaiji_count, seion_kana
 from jumin.messaging import conf
 from jumin.messaging.envelope import NodeRef
@@ -428,6 +429,9 @@ def accept_updates(
                 identity.save(update_fields=[*plan.columns(), "has_pending"])
         PendingNotice.objects.bulk_create(waiting)
         pending = len(waiting)
+        for request in requests:
+            if request.former_resident_code:  # a 住民票コード change: one person under both codes
+                link_former_code(request.former_resident_code, request.resident_code)
         if audit:
             record_event(
                 actor=actor,
@@ -437,6 +441,7 @@ def accept_updates(
                 reason=f"updates {len(requests)} queued {queued} pending {pending}",
                 individual_number_used=any(request.individual_number for request in requests),
                 result_count=len(requests),
+                concerning=person_ids(codes),
             )
     return AcceptResult(accepted=len(requests), queued=queued, pending=pending)
 
@@ -488,10 +493,12 @@ def send_pending_notices(*, actor: Any = None, limit: int = 10_000) -> int:
             )
         )
         prefecture_is_peer = _prefecture_peers()
+        notified: list[str] = []
         for identity in CsIdentity.objects.select_for_update().filter(pk__in=identity_ids).order_by("pk"):
             if not prefecture_is_peer(identity.municipality_code):
                 continue
             sent += _flush_identity(identity, actor, now)
+            notified.append(identity.resident_code)
             identity.save(update_fields=["has_pending"])
         if sent:
             record_event(
@@ -501,5 +508,6 @@ def send_pending_notices(*, actor: Any = None, limit: int = 10_000) -> int:
                 reason=f"pending notices queued {sent}",
                 individual_number_used=True,
                 result_count=sent,
+                concerning=person_ids(notified),
             )
     return sent

@@ -1,0 +1,97 @@
+"""本人確認情報の提供状況 at the 市町村CS: every exchange that concerned one person (issue 8 item 7).
+
+The CS audits each exchange with the person's CS id (``persons.person_ids``); this service maps a
+住民票コード (typed in a POST body, never a URL) to those ids and lists the entries, newest first.
+The reading itself is audited, with the purpose (C-42, C-43).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from jumin.accounts.permissions import Permission
+from jumin.audit.actions import AuditAction
+from jumin.audit.exchanges import Exchange, exchanges_concerning
+from jumin.audit.services import record_event
+from jumin.domain.errors import refusal
+from jumin.jukinet.cs import access
+from jumin.jukinet.cs.persons import PERSON_SUBJECT_TYPE, ids_for_lookup
+
+#: The CS actions that are exchanges with another node (or carry one), with their Japanese names.
+EXCHANGE_KINDS: dict[str, str] = {
+    AuditAction.CS_IDENTITY_UPDATE: "本人確認情報の更新・都道府県への通知",
+    AuditAction.CS_NOTICE_SEND: "送信待ち通知の送信",
+    AuditAction.CS_REJECTION_RECEIVE: "都道府県からの返却エラー",
+    AuditAction.CS_IDENTITY_SEARCH: "本人確認情報検索（該当者一覧に表示）",
+    AuditAction.CS_IDENTITY_QUERY: "都道府県・機構への照会（回答に該当）",
+    AuditAction.CS_CARD_ISSUE: "個人番号カードの発行",
+    AuditAction.CS_CARD_VERIFY: "カードによる本人確認（機構への照会）",
+    AuditAction.CS_CARD_EVENT: "カード事象の送信",
+    AuditAction.CS_INDIVIDUAL_NUMBER_REQUEST: "個人番号の生成要求",
+    AuditAction.CS_SENDING_ADDRESS_STORE: "送付先情報の作成・送信",
+    AuditAction.CS_SENDING_ADDRESS_SEND: "送付先情報の送信",
+    AuditAction.CS_SENDING_ADDRESS_RESULT: "送付先情報の連携結果",
+    AuditAction.CS_CERTIFICATE_SEND: "転出証明書情報の送信（特例転出）",
+    AuditAction.CS_CERTIFICATE_RECEIVE: "転出証明書情報の受信（特例転入）",
+    AuditAction.CS_CERTIFICATE_REQUEST: "転出証明書情報の送信依頼",
+    AuditAction.CS_CERTIFICATE_USE: "転出証明書情報の利用（特例転入）",
+    AuditAction.CS_CERTIFICATE_ERASE: "転出証明書情報の消去",
+    AuditAction.CS_MOVE_IN_NOTICE_SEND: "転入通知・継続利用の送信",
+    AuditAction.CS_MOVE_IN_NOTICE_RECEIVE: "転入通知の受信（転出確定）",
+    AuditAction.CS_WIDE_AREA_ISSUE: "広域交付（交付地）",
+    AuditAction.CS_CONSISTENCY_RUN: "整合性確認（差異あり）",
+}
+
+_RESIDENT_CODE = re.compile(r"\d{11}")
+
+
+@dataclass(frozen=True)
+class ProvisionStatus:
+    """The exchanges of one person at this CS, newest first (``known``: the CS ever exchanged about them)."""
+
+    known: bool
+    exchanges: list[Exchange]
+
+
+def check_resident_code(resident_code: str) -> str:
+    """The 住民票コード, stripped; a DomainError naming the field and the remedy otherwise."""
+    code = resident_code.strip()
+    if not _RESIDENT_CODE.fullmatch(code):
+        raise refusal(
+            "resident_code",
+            "住民票コードは11桁の数字で入力してください。",
+            "本人の住民票コードを確認して入力し直してください。",
+            "jukinet.exchange.resident_code",
+        )
+    return code
+
+
+def provision_status(*, actor: Any, purpose: str, resident_code: str) -> ProvisionStatus:
+    """本人確認情報の提供状況 of one person at this CS (permission 本人確認情報検索); audited."""
+    access.require(
+        actor=actor,
+        permission=Permission.CS_SEARCH,
+        action=AuditAction.CS_EXCHANGE_VIEW,
+        purpose=purpose,
+        subject_type=PERSON_SUBJECT_TYPE,
+    )
+    code = check_resident_code(resident_code)
+    with transaction.atomic():
+        ids = ids_for_lookup(code)
+        exchanges = exchanges_concerning(person_ids=ids, kinds=EXCHANGE_KINDS)
+        record_event(
+            actor=actor,
+            action=AuditAction.CS_EXCHANGE_VIEW,
+            subject_type=PERSON_SUBJECT_TYPE,
+            subject_id=ids[0] if ids else "",
+            purpose=purpose,
+            result_count=len(exchanges),
+        )
+    return ProvisionStatus(known=bool(ids), exchanges=exchanges)
+
+
+__all__ = ["EXCHANGE_KINDS", "ProvisionStatus", "check_resident_code", "provision_status"]
