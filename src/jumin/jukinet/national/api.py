@@ -7,10 +7,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from jumin.jukinet.national import selectors
+from jumin.jukinet.national import exchanges, selectors
 
 router = Router(tags=["住基ネット 全国サーバ・個人番号カード管理"])
 
@@ -52,6 +55,11 @@ class CardLookupIn(Schema):
     serial: str
 
 
+class ProvisionStatusIn(Schema):
+    purpose: str
+    resident_code: str
+
+
 class CardEventOut(Schema):
     event: str
     event_date: str
@@ -83,3 +91,12 @@ def overview(request: HttpRequest) -> dict[str, object]:
 def card_lookup(request: HttpRequest, body: CardLookupIn) -> dict[str, object]:
     """One card's status and history by serial (``national:card:manage``; audited)."""
     return selectors.card_for(request.user, body.serial).as_dict()
+
+
+@router.post("/provision-status", response={200: dict[str, Any], 400: ErrorOut, 403: RefusedOut})
+def provision_status(request: HttpRequest, body: ProvisionStatusIn) -> dict[str, Any]:
+    """本人確認情報の提供状況 of one person (``national:monitor``; the code in the body; audited)."""
+    status = exchanges.provision_status(
+        actor=request.user, purpose=body.purpose, resident_code=body.resident_code
+    )
+    return dataclasses.asdict(status)

@@ -8,4 +8,5 @@ app_name = "jukinet_national"
 urlpatterns: list[URLPattern] = [
     path("", views.overview, name="overview"),
     path("cards/lookup/", views.card_lookup, name="card_lookup"),
+    path("provision-status/", views.provision_status, name="provision_status"),
 ]

@@ -220,6 +220,7 @@ def apply_identity_update(envelope: Envelope) -> None:
             error=error,
             update_seq=notice.update_seq,
             change_reason=notice.change_reason,
+            concerning=[str(record.pk)] if record is not None else [],
         )
         return
     version = _store(envelope, notice, record)

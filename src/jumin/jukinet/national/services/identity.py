@@ -128,6 +128,7 @@ def _refuse(envelope: Envelope, notice: IdentityNotice, why: UpdateRefusalReason
         outcome=Outcome.REFUSED,
         outcome_reason=why.code,
         terminal_id=notice.terminal_id,
+        concerning_code=notice.resident_code,
     )
     messaging.enqueue(
         message_type=IDENTITY_UPDATE_REJECTED,
