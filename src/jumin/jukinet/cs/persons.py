@@ -93,4 +93,10 @@ def ids_for_lookup(resident_code: str) -> list[str]:
     return [str(person_id) for person_id in sorted(ids)]
 
 
-__all__ = ["PERSON_SUBJECT_TYPE", "ids_for_lookup", "link_former_code", "person_ids"]
+def codes_of(person_ids: list[str]) -> set[str]:
+    """Every 住民票コード the CS knows these person ids by (old and new codes alike)."""
+    rows = ExchangePerson.objects.filter(person_id__in=[int(person_id) for person_id in person_ids])
+    return set(rows.values_list("resident_code", flat=True))
+
+
+__all__ = ["PERSON_SUBJECT_TYPE", "codes_of", "ids_for_lookup", "link_former_code", "person_ids"]

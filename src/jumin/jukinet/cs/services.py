@@ -134,6 +134,12 @@ def _notice_reason(
     return NoticeReason.EX_OFFICIO_AMENDMENT.value
 
 
+def _former_code(reason: str, former_resident_code: str) -> str:
+    """The 旧住民票コード a notice carries: only that of a 住民票コードの変更 (the registry keeps the
+    old code on the person afterwards, but later notices must not re-key them again)."""
+    return former_resident_code if reason == NoticeReason.RESIDENT_CODE_CHANGE.value else ""
+
+
 def _notice(request: CsUpdateRequest, *, reason: str, update_seq: int, timestamp: str) -> IdentityNotice:
     """The IdentityNotice of an update, validated exactly as the prefecture will validate it."""
     payload = {
@@ -160,6 +166,7 @@ def _notice(request: CsUpdateRequest, *, reason: str, update_seq: int, timestamp
         "timestamp": timestamp,
         "update_seq": update_seq,
         "removed": request.removed,
+        "former_resident_code": _former_code(reason, request.former_resident_code),
     }
     payload["gaiji_flag"] = bool(
         payload["name_gaiji_count"] or payload["address_gaiji_count"] or payload["former_surname_gaiji_count"]
@@ -265,6 +272,7 @@ def notice_of(version: CsIdentityVersion) -> IdentityNotice:
     }
     if payload["change_reason"] not in NoticeReason._value2member_map_:
         payload["change_reason"] = version.notice_reason or NoticeReason.EX_OFFICIO_AMENDMENT.value
+    payload["former_resident_code"] = _former_code(payload["change_reason"], version.former_resident_code)
     return IdentityNotice(**payload)
 
 
@@ -342,6 +350,31 @@ def _plan(
     return _Plan(request, identity, notice, items, notifiable, version)
 
 
+def _rekeyed(requests: Sequence[CsUpdateRequest], existing: dict[str, CsIdentity]) -> dict[str, CsIdentity]:
+    """住民票コードの変更: the person's current row moves from the 旧住民票コード to the new code.
+
+    Their update sequence and message stream continue, so the prefecture and the national node
+    re-key the same person (the notice carries the 旧住民票コード); every earlier version keeps the
+    code it was made under, so the history stays findable by the old code.
+    """
+    moves = {
+        request.former_resident_code: request.resident_code
+        for request in requests
+        if request.former_resident_code
+        and request.resident_code not in existing
+        and request.change_reason == NoticeReason.RESIDENT_CODE_CHANGE.value
+    }
+    if not moves:
+        return {}
+    moved: dict[str, CsIdentity] = {}
+    rows = CsIdentity.objects.select_for_update().filter(resident_code__in=list(moves)).order_by("pk")
+    for identity in rows:
+        identity.resident_code = moves[identity.resident_code]
+        identity.save(update_fields=["resident_code"])
+        moved[identity.resident_code] = identity
+    return moved
+
+
 def accept_updates(
     requests: Sequence[CsUpdateRequest],
     *,
@@ -392,6 +425,7 @@ def accept_updates(
             .filter(resident_code__in=codes)
             .order_by("pk")
         }
+        existing.update(_rekeyed(requests, existing))
         # Few statements whatever the household size (performance.md P3): the versions, the new
         # current rows and the waiting notices are each one bulk insert.
         plans = [
