@@ -464,7 +464,9 @@ def accept_updates(
         PendingNotice.objects.bulk_create(waiting)
         pending = len(waiting)
         for request in requests:
-            if request.former_resident_code:  # a 住民票コード change: one person under both codes
+            # A 住民票コードの変更: one person under both codes (the registry keeps the 旧住民票コード on
+            # later updates too, which need no link again).
+            if request.former_resident_code and request.change_reason == NoticeReason.RESIDENT_CODE_CHANGE:
                 link_former_code(request.former_resident_code, request.resident_code)
         if audit:
             record_event(
