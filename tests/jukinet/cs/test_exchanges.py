@@ -21,7 +21,7 @@ from jumin.messaging.envelope import NodeRef
 from jumin.messaging.testing import TestFederation
 from tests.helpers.accounts import TERMINAL_ID, grant_permissions, make_terminal, make_user
 from tests.helpers.permission_matrix import assert_permission_triple
-from tests.jukinet.cs.factories import resident_code, update
+from tests.jukinet.cs.factories import resident_code, then, update
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +126,12 @@ def test_a_resident_code_change_keeps_one_list_found_by_either_code(
 ) -> None:
     first = update()
     services.accept_update(first, actor=None)
-    changed = update(resident_code=resident_code(9001), former_resident_code=first.resident_code)
+    changed = then(
+        first,
+        resident_code=resident_code(9001),
+        former_resident_code=first.resident_code,
+        change_reason="住民票コードの変更",
+    )
     services.accept_update(changed, actor=None)
     by_old = exchanges.provision_status(actor=operator, purpose=PURPOSE, resident_code=first.resident_code)
     by_new = exchanges.provision_status(actor=operator, purpose=PURPOSE, resident_code=changed.resident_code)
