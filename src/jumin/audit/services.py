@@ -237,6 +237,14 @@ def _append_many(entries: Sequence[dict[str, object]]) -> None:
             _write_checkpoint(seq=seq, entry_hash=digest, created_us=now_us, node=node)
 
 
+def _checked_subject_ids(subject_ids: Sequence[str], caller: str) -> list[str]:
+    ids = [str(subject_id) for subject_id in subject_ids]
+    for subject_id in ids:
+        if not subject_id or len(subject_id) > 64 or any(c in subject_id for c in FORBIDDEN_CHARACTERS):
+            raise AuditFieldError(f"{caller}: subject ids must be 1–64 characters of plain text")
+    return ids
+
+
 def _event_fields(
     *,
     actor: Any | None,
@@ -300,6 +308,7 @@ def record_event(
     query_summary: str = "",
     result_count: int = 0,
     support_measure: bool = False,
+    concerning: Sequence[str] = (),
 ) -> AuditEntry:
     """Append one entry to this node's chain, in the caller's transaction (architecture.md §3 rule 5).
 
@@ -307,27 +316,34 @@ def record_event(
     entry stays readable after the account is deactivated (style.md, audit records). Terminal and
     request ids default to the current request's (``jumin.accounts.context``). A signed checkpoint
     follows every N entries or M minutes (controls.md C-50).
+
+    ``concerning`` names the persons (internal ids of ``subject_type``) that an entry about several
+    persons concerns, e.g. one 住基ネット exchange carrying a household's updates: they are stored as
+    ``AuditResultSubject`` rows under the chained ``results_digest``, as ``record_results`` stores a
+    search's list, so a person's history finds the entry (issue 8 item 7).
     """
-    return _append(
-        _event_fields(
-            actor=actor,
-            action=action,
-            subject_type=subject_type,
-            subject_id=subject_id,
-            purpose=purpose,
-            reason=reason,
-            outcome=outcome,
-            outcome_reason=outcome_reason,
-            individual_number_used=individual_number_used,
-            terminal_id=terminal_id,
-            request_id=request_id,
-            before_digest=before_digest,
-            after_digest=after_digest,
-            query_summary=query_summary,
-            result_count=result_count,
-            support_measure=support_measure,
-        )
+    ids = _checked_subject_ids(concerning, "record_event")
+    fields = _event_fields(
+        actor=actor,
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        purpose=purpose,
+        reason=reason,
+        outcome=outcome,
+        outcome_reason=outcome_reason,
+        individual_number_used=individual_number_used,
+        terminal_id=terminal_id,
+        request_id=request_id,
+        before_digest=before_digest,
+        after_digest=after_digest,
+        query_summary=query_summary,
+        result_count=result_count,
+        support_measure=support_measure,
     )
+    if ids:
+        fields["results_digest"] = results_digest(ids)
+    return _append(fields, ids)
 
 
 def record_events(events: Sequence[Mapping[str, Any]]) -> None:
@@ -392,10 +408,7 @@ def record_results(
     "+" (``kana_name+birth_date``, ``atena_number``) — never their values. ``result_count`` is the
     total hit count when the list shown is only a page of it.
     """
-    ids = [str(subject_id) for subject_id in subject_ids]
-    for subject_id in ids:
-        if not subject_id or len(subject_id) > 64 or any(c in subject_id for c in FORBIDDEN_CHARACTERS):
-            raise AuditFieldError("record_results: subject ids must be 1–64 characters of plain text")
+    ids = _checked_subject_ids(subject_ids, "record_results")
     if not QUERY_SUMMARY_PATTERN.fullmatch(query_summary):
         raise AuditFieldError("query_summary must name key kinds only (e.g. kana_name+birth_date)")
     context = audit_context()

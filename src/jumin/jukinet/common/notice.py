@@ -121,6 +121,9 @@ class IdentityNotice:
     timestamp: str  # タイムスタンプ of the CS update, UTC ISO 8601 with Z
     update_seq: int  # 更新順番号 of this person at the CS (≥ 1, increasing)
     removed: bool  # the person is no longer a resident after this update (除票)
+    # 旧住民票コード: only on a 住民票コードの変更, so the prefecture and the national node re-key the
+    # person (history kept, the old code still findable); "" otherwise. Optional in a payload.
+    former_resident_code: str = ""
 
     def as_payload(self) -> dict[str, Any]:
         """The JSON payload of a ``jukinet.identity_update`` message."""
@@ -140,6 +143,7 @@ class IdentityNotice:
             "terminal_id",
             "timestamp",
             "update_seq",
+            "former_resident_code",  # belongs to the notice of a code change, not to the person
         }
         return all(
             getattr(self, f.name) == getattr(before, f.name) for f in fields(self) if f.name not in ignored
@@ -182,10 +186,29 @@ def _check_formats(payload: dict[str, Any]) -> None:
     if not _AZA.match(payload["aza_code"]):
         raise _bad("aza_code", "大字・字コードの形式が不正です。", "12桁以内の数字を送ってください。")
     check_operator(payload, _CODE)
+    _check_former_code(payload)
+
+
+def _check_former_code(payload: dict[str, Any]) -> None:
+    former = payload["former_resident_code"]
+    if not former:
+        return
+    validate_juminhyo_code(former, rule=RESIDENT_CODE_RULE, field="former_resident_code")
+    if payload["change_reason"] != NoticeReason.RESIDENT_CODE_CHANGE or former == payload["resident_code"]:
+        raise _bad(
+            "former_resident_code",
+            "旧住民票コードは住民票コードの変更の通知にだけ付けます。",
+            "異動事由を「住民票コードの変更」とし、変更前のコードを付けてください。",
+        )
 
 
 def notice_from_payload(payload: dict[str, Any]) -> IdentityNotice:
-    """Validate a received payload (every item present, nothing else, right types) → IdentityNotice."""
+    """Validate a received payload (every item present, nothing else, right types) → IdentityNotice.
+
+    The 旧住民票コード may be left out (a sender that predates it, or no code change): read as "".
+    """
+    if isinstance(payload, dict) and "former_resident_code" not in payload:
+        payload = {**payload, "former_resident_code": ""}
     payload = require_keys(payload, _FIELDS, _CODE, what="本人確認情報")
     check_types(
         payload,

@@ -12,7 +12,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from jumin.jukinet.cs import cards, certificate_lists, consistency, special_move_in, worklists
+from jumin.jukinet.cs import cards, certificate_lists, consistency, exchanges, special_move_in, worklists
 from jumin.jukinet.cs.search import IdentitySearch, search_identity
 
 router = Router(tags=["住基ネット 市町村CS"])
@@ -62,6 +62,11 @@ class CertificateRequestIn(Schema):
     from_municipality: str
 
 
+class ProvisionStatusIn(Schema):
+    purpose: str
+    resident_code: str
+
+
 class ResolveIn(Schema):
     purpose: str
     rejection_id: int
@@ -76,6 +81,15 @@ def search(request: HttpRequest, body: SearchIn) -> dict[str, Any]:
         actor=request.user, purpose=body.purpose, search=IdentitySearch(**fields), target=body.target
     )
     return dataclasses.asdict(outcome)
+
+
+@router.post("/provision-status")
+def provision_status(request: HttpRequest, body: ProvisionStatusIn) -> dict[str, Any]:
+    """本人確認情報の提供状況 of one person (the 住民票コード in the body, never the URL)."""
+    status = exchanges.provision_status(
+        actor=request.user, purpose=body.purpose, resident_code=body.resident_code
+    )
+    return dataclasses.asdict(status)
 
 
 @router.post("/card/verify")

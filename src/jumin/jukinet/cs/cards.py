@@ -41,6 +41,7 @@ from jumin.jukinet.common.queries import (
 from jumin.jukinet.cs import access, restriction_marks
 from jumin.jukinet.cs.models import CardPinState, CsIdentity
 from jumin.jukinet.cs.operators import operator_ids
+from jumin.jukinet.cs.persons import person_ids
 from jumin.jukinet.cs.search import FoundRecord, found_record
 from jumin.jukinet.cs.services import NATIONAL, local_municipality_code, peer_configured
 from jumin.messaging.services import enqueue, query
@@ -201,6 +202,7 @@ def issue_card(*, actor: Any, purpose: str, resident_code: str, pin: str) -> dic
             subject_type=_SUBJECT_TYPE,
             subject_id=card.card_serial,
             purpose=purpose,
+            concerning=person_ids([card.resident_code]),
         )
     return card.as_json()
 
@@ -219,16 +221,17 @@ class CardCheck:
     municipality_code: str = ""
 
 
-def _refuse(actor: Any, purpose: str, serial: str, reason_code: str) -> None:
+def _refuse(actor: Any, purpose: str, card: CardFile, reason_code: str) -> None:
     with transaction.atomic():
         record_event(
             actor=actor,
             action=AuditAction.CS_CARD_VERIFY,
             subject_type=_SUBJECT_TYPE,
-            subject_id=serial,
+            subject_id=card.card_serial,
             purpose=purpose,
             outcome=Outcome.REFUSED,
             outcome_reason=reason_code,
+            concerning=person_ids([card.resident_code]),
         )
 
 
@@ -260,6 +263,7 @@ def _wrong_pin(actor: Any, purpose: str, card: CardFile) -> DomainError:
             purpose=purpose,
             outcome=Outcome.REFUSED,
             outcome_reason="pin_locked" if locked else "wrong_pin",
+            concerning=person_ids([card.resident_code]),
         )
     if locked:
         return _bad(
@@ -291,7 +295,7 @@ def verify_with_card(*, actor: Any, purpose: str, card_json: Any, pin: str) -> C
     _check_pin(pin)
     state = CardPinState.objects.filter(card_serial=card.card_serial).first()
     if state is not None and state.locked_at is not None:
-        _refuse(actor, purpose, card.card_serial, "pin_locked")
+        _refuse(actor, purpose, card, "pin_locked")
         raise _bad(
             "card",
             "このカードは暗証番号の連続誤りでロックされています。",
@@ -323,7 +327,7 @@ def verify_with_card(*, actor: Any, purpose: str, card_json: Any, pin: str) -> C
             actor=actor,
         )
     except DomainError as error:
-        _refuse(actor, purpose, card.card_serial, error.code[:100])
+        _refuse(actor, purpose, card, error.code[:100])
         raise
     visible = access.visible_items(actor)
     record = notice_from_payload(answer["record"]) if answer["record"] else None
@@ -342,6 +346,7 @@ def verify_with_card(*, actor: Any, purpose: str, card_json: Any, pin: str) -> C
             and bool(shown.individual_number)
             and Permission.FIELD_INDIVIDUAL_NUMBER_VIEW in visible,
             result_count=1 if record is not None else 0,
+            concerning=person_ids([card.resident_code]),
         )
     return CardCheck(
         card_serial=card.card_serial,
@@ -404,5 +409,6 @@ def send_card_event(
             subject_id=card_serial.strip()[:64],
             purpose=purpose,
             reason=event,
+            concerning=person_ids([resident_code]),
         )
     return message_id

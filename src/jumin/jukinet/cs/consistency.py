@@ -27,6 +27,7 @@ from jumin.jukinet.common.consistency import MAX_ENTRIES, ConsistencyChunk, Entr
 from jumin.jukinet.cs import access
 from jumin.jukinet.cs.models import ConsistencyDifference, ConsistencyRun, CsIdentity, DifferenceKind
 from jumin.jukinet.cs.operators import operator_ids
+from jumin.jukinet.cs.persons import person_ids
 from jumin.jukinet.cs.services import NATIONAL, local_municipality_code, prefecture_of
 from jumin.messaging.envelope import NodeRef
 from jumin.messaging.services import query
@@ -146,6 +147,10 @@ def _run_one(
             outcome=Outcome.DONE if run.status == "done" else Outcome.REFUSED,
             outcome_reason="" if run.status == "done" else "query_failed",
             result_count=run.differences,
+            # Each person with a difference: the run compared their record with the receiver's.
+            concerning=person_ids(
+                ConsistencyDifference.objects.filter(run=run).values_list("resident_code", flat=True)
+            ),
         )
     return run
 

@@ -8,6 +8,7 @@ from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.jukinet.common.queries import validate_rejection
 from jumin.jukinet.cs.models import CsIdentity, UpdateRejection
+from jumin.jukinet.cs.persons import person_ids
 from jumin.messaging.envelope import Envelope
 
 
@@ -41,4 +42,5 @@ def apply_rejection(envelope: Envelope) -> None:
         subject_type="cs_rejection",
         subject_id=str(rejection.pk),
         reason=f"from {envelope.sender}: {payload['code']}",
+        concerning=person_ids([rejection.identity.resident_code] if rejection.identity else []),
     )

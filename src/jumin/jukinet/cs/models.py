@@ -13,6 +13,8 @@
   record only, never the 住民票 content), append-only.
 * ``SentCertificate`` / ``HeldCertificate`` / ``CertificateRequest`` / ``ReceivedMoveInNotice``: 特例転入
   between two CS (docs/jukinet.md Flow 7).
+* ``ExchangePerson``: the CS's internal id of each person it exchanged data about, by 住民票コード:
+  the audit subject of the person's exchanges (本人確認情報の提供状況, issue 8 item 7).
 """
 
 from __future__ import annotations
@@ -471,3 +473,25 @@ class ReceivedMoveInNotice(models.Model):
 
 # The 抑止マーク table lives in its own module (standard 3.1-g); imported here so Django finds it.
 from jumin.jukinet.cs.models_marks import CsRestrictionMark  # noqa: E402, F401
+
+
+class ExchangePerson(models.Model):
+    """One 住民票コード the CS exchanged data about, and the internal person id its exchanges are
+    audited under (audit subject ``cs_person``; the code itself never enters the log).
+
+    A 住民票コード change adds a row for the new code with the old code's ``person_id``: the person's
+    exchanges stay one list, found by either code (a code is never reissued, so never reused).
+    """
+
+    resident_code = models.CharField("住民票コード", max_length=11, unique=True)
+    person_id = models.PositiveBigIntegerField("内部個人ID", db_index=True, null=True)
+    # Set once, when a 住民票コード change names this code's predecessor.
+    former_resident_code = models.CharField("旧住民票コード", max_length=11, blank=True, db_index=True)
+    created_at = models.DateTimeField("登録日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "提供状況の対象者"
+        verbose_name_plural = "提供状況の対象者"
+
+    def __str__(self) -> str:
+        return f"提供状況の対象者 {self.person_id}"

@@ -15,6 +15,7 @@ from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.jukinet.common.catalogue import QUERY_INDIVIDUAL_NUMBER, QUERY_RESIDENT_CODES
 from jumin.jukinet.cs.operators import operator_ids
+from jumin.jukinet.cs.persons import person_ids
 from jumin.jukinet.cs.services import NATIONAL
 from jumin.messaging.services import query
 
@@ -45,6 +46,7 @@ def request_individual_number(resident_code: str, *, change: bool, actor: Any, p
             reason="change" if change else "new",
             individual_number_used=True,
             result_count=1,
+            concerning=person_ids([resident_code]),
         )
     return str(answer["individual_number"])
 

@@ -28,6 +28,7 @@ from jumin.jukinet.common.queries import MAX_QUERY_RECORDS
 from jumin.jukinet.cs import access, restriction_marks
 from jumin.jukinet.cs.models import CsIdentity
 from jumin.jukinet.cs.operators import operator_ids
+from jumin.jukinet.cs.persons import PERSON_SUBJECT_TYPE, person_ids
 from jumin.jukinet.cs.services import NATIONAL, local_municipality_code, notice_of, prefecture_of
 from jumin.jukinet.cs.updates import seion_kana
 from jumin.messaging.services import query
@@ -224,10 +225,11 @@ def search_identity(
             truncated = len(rows) > MAX_QUERY_RECORDS
             rows = rows[:MAX_QUERY_RECORDS]
             notices = [notice_of(row.current) for row in rows]
+            # Each person listed "appeared in the results" (C-48), under their CS person id.
             record_results(
                 actor,
-                "cs_identity",
-                [str(row.pk) for row in rows],
+                PERSON_SUBJECT_TYPE,
+                person_ids([row.resident_code for row in rows]),
                 purpose,
                 _summary(search),
                 action=action,
@@ -292,6 +294,7 @@ def _remote(
             individual_number_used=search.by == "individual_number",
             query_summary=_summary(search),
             result_count=len(notices),
+            concerning=person_ids([notice.resident_code for notice in notices]),
         )
     return SearchOutcome(target, _shown(notices, visible), bool(answer["truncated"]))
 

@@ -33,6 +33,7 @@ from jumin.jukinet.common.sending_address import (
 )
 from jumin.jukinet.cs import access
 from jumin.jukinet.cs.models import SendingAddressRecord, SendingAddressSend, SendingAddressState
+from jumin.jukinet.cs.persons import person_ids
 from jumin.jukinet.cs.services import NATIONAL, peer_configured
 from jumin.messaging.envelope import Envelope
 from jumin.messaging.services import enqueue
@@ -100,8 +101,15 @@ def store_sending_address(record: SendingAddress, *, actor: Any) -> SendingAddre
             reason=f"print {record.print_category} {'queued' if sent else 'pending'}",
             individual_number_used=True,
             result_count=1,
+            concerning=person_ids([record.resident_code]),
         )
     return send
+
+
+def _resident_code_of(send: SendingAddressSend) -> str:
+    """The 住民票コード of a send's record ("" once the record is deleted after linkage)."""
+    record = SendingAddressRecord.objects.filter(send=send).first()
+    return str(record.items.get("resident_code", "")) if record is not None else ""
 
 
 def send_pending_sending_addresses(*, actor: Any = None, limit: int = 10_000) -> int:
@@ -126,6 +134,7 @@ def send_pending_sending_addresses(*, actor: Any = None, limit: int = 10_000) ->
                 reason=f"pending sending addresses queued {len(rows)}",
                 individual_number_used=True,
                 result_count=len(rows),
+                concerning=person_ids([str(send.record.items.get("resident_code", "")) for send in rows]),
             )
     return len(rows)
 
@@ -158,6 +167,7 @@ def apply_result(envelope: Envelope) -> None:
         subject_type=SUBJECT_TYPE,
         subject_id=str(send.pk),
         reason=f"{payload['result']} from {envelope.sender} {payload['code']}".strip(),
+        concerning=person_ids([_resident_code_of(send)]),
     )
 
 
@@ -325,4 +335,5 @@ def resend_refused(*, actor: Any, purpose: str, send_id: int) -> None:
             reason="resend after refusal",
             individual_number_used=True,
             result_count=1,
+            concerning=person_ids([_resident_code_of(send)]),
         )

@@ -33,6 +33,7 @@ from jumin.jukinet.common.notice import (
     notice_from_payload,
 )
 from jumin.jukinet.cs.models import CsIdentity, CsIdentityVersion, PendingNotice, RecordStatus, UnlinkedUpdate
+from jumin.jukinet.cs.persons import link_former_code, person_ids
 from jumin.jukinet.cs.updates import CsUpdateRequest, check_request, gaiji_count, seion_kana
 from jumin.messaging import conf
 from jumin.messaging.envelope import NodeRef
@@ -133,6 +134,12 @@ def _notice_reason(
     return NoticeReason.EX_OFFICIO_AMENDMENT.value
 
 
+def _former_code(reason: str, former_resident_code: str) -> str:
+    """The 旧住民票コード a notice carries: only that of a 住民票コードの変更 (the registry keeps the
+    old code on the person afterwards, but later notices must not re-key them again)."""
+    return former_resident_code if reason == NoticeReason.RESIDENT_CODE_CHANGE.value else ""
+
+
 def _notice(request: CsUpdateRequest, *, reason: str, update_seq: int, timestamp: str) -> IdentityNotice:
     """The IdentityNotice of an update, validated exactly as the prefecture will validate it."""
     payload = {
@@ -159,6 +166,7 @@ def _notice(request: CsUpdateRequest, *, reason: str, update_seq: int, timestamp
         "timestamp": timestamp,
         "update_seq": update_seq,
         "removed": request.removed,
+        "former_resident_code": _former_code(reason, request.former_resident_code),
     }
     payload["gaiji_flag"] = bool(
         payload["name_gaiji_count"] or payload["address_gaiji_count"] or payload["former_surname_gaiji_count"]
@@ -264,6 +272,7 @@ def notice_of(version: CsIdentityVersion) -> IdentityNotice:
     }
     if payload["change_reason"] not in NoticeReason._value2member_map_:
         payload["change_reason"] = version.notice_reason or NoticeReason.EX_OFFICIO_AMENDMENT.value
+    payload["former_resident_code"] = _former_code(payload["change_reason"], version.former_resident_code)
     return IdentityNotice(**payload)
 
 
@@ -341,6 +350,31 @@ def _plan(
     return _Plan(request, identity, notice, items, notifiable, version)
 
 
+def _rekeyed(requests: Sequence[CsUpdateRequest], existing: dict[str, CsIdentity]) -> dict[str, CsIdentity]:
+    """住民票コードの変更: the person's current row moves from the 旧住民票コード to the new code.
+
+    Their update sequence and message stream continue, so the prefecture and the national node
+    re-key the same person (the notice carries the 旧住民票コード); every earlier version keeps the
+    code it was made under, so the history stays findable by the old code.
+    """
+    moves = {
+        request.former_resident_code: request.resident_code
+        for request in requests
+        if request.former_resident_code
+        and request.resident_code not in existing
+        and request.change_reason == NoticeReason.RESIDENT_CODE_CHANGE.value
+    }
+    if not moves:
+        return {}
+    moved: dict[str, CsIdentity] = {}
+    rows = CsIdentity.objects.select_for_update().filter(resident_code__in=list(moves)).order_by("pk")
+    for identity in rows:
+        identity.resident_code = moves[identity.resident_code]
+        identity.save(update_fields=["resident_code"])
+        moved[identity.resident_code] = identity
+    return moved
+
+
 def accept_updates(
     requests: Sequence[CsUpdateRequest],
     *,
@@ -391,6 +425,7 @@ def accept_updates(
             .filter(resident_code__in=codes)
             .order_by("pk")
         }
+        existing.update(_rekeyed(requests, existing))
         # Few statements whatever the household size (performance.md P3): the versions, the new
         # current rows and the waiting notices are each one bulk insert.
         plans = [
@@ -428,6 +463,11 @@ def accept_updates(
                 identity.save(update_fields=[*plan.columns(), "has_pending"])
         PendingNotice.objects.bulk_create(waiting)
         pending = len(waiting)
+        for request in requests:
+            # A 住民票コードの変更: one person under both codes (the registry keeps the 旧住民票コード on
+            # later updates too, which need no link again).
+            if request.former_resident_code and request.change_reason == NoticeReason.RESIDENT_CODE_CHANGE:
+                link_former_code(request.former_resident_code, request.resident_code)
         if audit:
             record_event(
                 actor=actor,
@@ -437,6 +477,7 @@ def accept_updates(
                 reason=f"updates {len(requests)} queued {queued} pending {pending}",
                 individual_number_used=any(request.individual_number for request in requests),
                 result_count=len(requests),
+                concerning=person_ids(codes),
             )
     return AcceptResult(accepted=len(requests), queued=queued, pending=pending)
 
@@ -488,10 +529,12 @@ def send_pending_notices(*, actor: Any = None, limit: int = 10_000) -> int:
             )
         )
         prefecture_is_peer = _prefecture_peers()
+        notified: list[str] = []
         for identity in CsIdentity.objects.select_for_update().filter(pk__in=identity_ids).order_by("pk"):
             if not prefecture_is_peer(identity.municipality_code):
                 continue
             sent += _flush_identity(identity, actor, now)
+            notified.append(identity.resident_code)
             identity.save(update_fields=["has_pending"])
         if sent:
             record_event(
@@ -501,5 +544,6 @@ def send_pending_notices(*, actor: Any = None, limit: int = 10_000) -> int:
                 reason=f"pending notices queued {sent}",
                 individual_number_used=True,
                 result_count=sent,
+                concerning=person_ids(notified),
             )
     return sent

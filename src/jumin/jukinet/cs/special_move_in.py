@@ -39,6 +39,7 @@ from jumin.jukinet.common.notice import RESIDENT_CODE_RULE
 from jumin.jukinet.cs import access, cards
 from jumin.jukinet.cs.models import CertificateRequest, HeldCertificate
 from jumin.jukinet.cs.operators import operator_ids
+from jumin.jukinet.cs.persons import person_ids
 from jumin.jukinet.cs.services import NATIONAL, local_municipality_code, peer_configured
 from jumin.messaging.envelope import Envelope, NodeRef
 from jumin.messaging.services import enqueue
@@ -80,6 +81,7 @@ def apply_certificate(envelope: Envelope) -> None:
             reason=f"from {envelope.sender}",
             outcome=Outcome.REFUSED,
             outcome_reason="jukinet.move_out_certificate.misrouted",
+            concerning=person_ids([certificate.resident_code]),
         )
         return
     for previous in HeldCertificate.objects.select_for_update().filter(
@@ -111,6 +113,7 @@ def apply_certificate(envelope: Envelope) -> None:
         reason=f"from {envelope.sender}",
         individual_number_used=True,
         result_count=1,
+        concerning=person_ids([row.resident_code]),
     )
 
 
@@ -138,6 +141,7 @@ def apply_refused(envelope: Envelope) -> None:
         reason=f"answered by {envelope.sender}: {payload['code']}",
         outcome=Outcome.REFUSED,
         outcome_reason=payload["code"],
+        concerning=person_ids([payload["resident_code"]]),
     )
 
 
@@ -200,6 +204,7 @@ def request_resend(
             subject_id=str(request.pk),
             purpose=purpose,
             reason=f"to {receiver}",
+            concerning=person_ids([request.resident_code]),
         )
     return request
 
@@ -257,6 +262,7 @@ def check_card(*, actor: Any, purpose: str, card_json: Any, pin: str) -> HeldSum
             subject_id=str(row.pk),
             purpose=purpose,
             reason="card checked",
+            concerning=person_ids([row.resident_code]),
         )
     return HeldSummary(
         held_id=row.pk,
@@ -282,6 +288,7 @@ def starting_data(*, actor: Any, purpose: str, resident_code: str) -> MoveOutCer
             reason="starting data of a 特例転入",
             individual_number_used=True,
             result_count=1,
+            concerning=person_ids([row.resident_code]),
         )
         return MoveOutCertificate(**row.items, individual_number=row.get_individual_number() or "")
 
@@ -361,6 +368,7 @@ def complete(done: MoveInDone, *, actor: Any) -> HeldCertificate:
             f"転入通知 {'sent' if row.notice_sent_at else 'waiting'}; "
             f"継続利用 {'sent' if row.continued_use_sent_at else 'waiting'}"
         ),
+        concerning=person_ids([row.resident_code]),
     )
     return row
 
@@ -378,5 +386,6 @@ def erase_unused(*, today: date | None = None, actor: Any = None) -> int:
             subject_type=SUBJECT_TYPE,
             reason=f"erase_on before {day.isoformat()}",
             result_count=len(rows),
+            concerning=person_ids([row.resident_code for row in rows]),
         )
     return len(rows)

@@ -31,6 +31,7 @@ from jumin.jukinet.common.move_out_certificate import (
 )
 from jumin.jukinet.common.notice import NoticeReason
 from jumin.jukinet.cs.models import CsIdentity, ReceivedMoveInNotice, SentCertificate
+from jumin.jukinet.cs.persons import person_ids
 from jumin.jukinet.cs.services import local_municipality_code, peer_configured
 from jumin.messaging.envelope import Envelope, NodeRef
 from jumin.messaging.services import enqueue
@@ -104,6 +105,7 @@ def send_certificate(certificate: MoveOutCertificate, *, actor: Any) -> SentCert
             reason=f"to {row.destination_code}" if sent else f"waiting: {row.destination_code} is not a peer",
             individual_number_used=True,
             result_count=1,
+            concerning=person_ids([row.resident_code]),
         )
     return row
 
@@ -147,6 +149,7 @@ def apply_request(envelope: Envelope) -> None:
         outcome_reason="" if row is not None else NOT_MOVING_OUT[0],
         individual_number_used=row is not None,
         result_count=1 if row is not None else 0,
+        concerning=person_ids([code]),
     )
 
 
@@ -178,6 +181,7 @@ def apply_move_in_notice(envelope: Envelope) -> None:
         subject_type=NOTICE_SUBJECT_TYPE,
         subject_id=str(notice.pk),
         reason=f"from {envelope.sender}; sent copy erased: {erased}",
+        concerning=person_ids([items.resident_code]),
     )
 
 

@@ -17,4 +17,5 @@ urlpatterns: list[URLPattern] = [
     path("worklist/", views.worklist, name="worklist"),
     path("sending-addresses/", views.sending_addresses, name="sending_addresses"),
     path("move-out-certificates/", views.move_out_certificates, name="move_out_certificates"),
+    path("provision-status/", views.provision_status, name="provision_status"),
 ]

@@ -22,7 +22,15 @@ from jumin.accounts.authorization import AccessRefused
 from jumin.accounts.duties import duty_choices
 from jumin.accounts.services import biometric_only_terminal
 from jumin.domain.errors import DomainError
-from jumin.jukinet.cs import cards, certificate_lists, consistency, special_move_in, wide_area, worklists
+from jumin.jukinet.cs import (
+    cards,
+    certificate_lists,
+    consistency,
+    exchanges,
+    special_move_in,
+    wide_area,
+    worklists,
+)
 from jumin.jukinet.cs import sending_addresses as sending
 from jumin.jukinet.cs.search import IdentitySearch, search_identity
 
@@ -288,6 +296,27 @@ def card_events(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             context["error"] = error
     return _render(request, "jukinet_cs/card_events.html", context)
+
+
+class ProvisionStatusForm(PurposeForm):
+    resident_code = forms.CharField(label="住民票コード（11桁）", max_length=11)
+
+
+@require_http_methods(["GET", "POST"])
+@cs_screen
+def provision_status(request: HttpRequest) -> HttpResponse:
+    """本人確認情報の提供状況: every exchange of this CS that concerned one person (POST only)."""
+    form = ProvisionStatusForm(request.POST or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            context["status"] = exchanges.provision_status(
+                actor=request.user, purpose=data["purpose"], resident_code=data["resident_code"]
+            )
+        except DomainError as error:
+            context["error"] = error
+    return _render(request, "jukinet_cs/provision_status.html", context)
 
 
 @require_http_methods(["GET", "POST"])

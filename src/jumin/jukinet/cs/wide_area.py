@@ -37,6 +37,7 @@ from jumin.jukinet.common.wide_area import decode_pdf, validate_wide_area_reques
 from jumin.jukinet.cs import access, cards
 from jumin.jukinet.cs.models import WideAreaIssuance
 from jumin.jukinet.cs.operators import operator_ids
+from jumin.jukinet.cs.persons import person_ids
 from jumin.jukinet.cs.services import local_municipality_code, peer_configured
 from jumin.messaging.envelope import NodeRef
 from jumin.messaging.services import query
@@ -203,6 +204,7 @@ def issue_wide_area_copy(
             purpose=purpose,
             reason=f"from {registering.code}",
             result_count=answer["subject_count"],
+            concerning=person_ids([card.resident_code]),
         )
     return WideAreaCopy(
         issuance_id=row.pk,

@@ -9,12 +9,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from jumin.jukinet.national import selectors
+from jumin.jukinet.national import exchanges, selectors
 
 router = Router(tags=["住基ネット 全国サーバ・個人番号カード管理"])
 
@@ -58,6 +59,11 @@ class ErrorOut(Schema):
 
 class CardLookupIn(Schema):
     serial: str
+
+
+class ProvisionStatusIn(Schema):
+    purpose: str
+    resident_code: str
 
 
 class CardEventOut(Schema):
@@ -119,3 +125,12 @@ class FuhyoOut(Schema):
 def fuhyo_lookup(request: HttpRequest, body: FuhyoLookupIn) -> dict[str, object]:
     """One person's 機構保存附票本人確認情報 and its history (``national:fuhyo:view``; audited)."""
     return selectors.fuhyo_for(request.user, body.resident_code).as_dict()
+
+
+@router.post("/provision-status", response={200: dict[str, Any], 400: ErrorOut, 403: RefusedOut})
+def provision_status(request: HttpRequest, body: ProvisionStatusIn) -> dict[str, Any]:
+    """本人確認情報の提供状況 of one person (``national:monitor``; the code in the body; audited)."""
+    status = exchanges.provision_status(
+        actor=request.user, purpose=body.purpose, resident_code=body.resident_code
+    )
+    return dataclasses.asdict(status)

@@ -9,4 +9,5 @@ urlpatterns: list[URLPattern] = [
     path("", views.overview, name="overview"),
     path("cards/lookup/", views.card_lookup, name="card_lookup"),
     path("fuhyo/lookup/", views.fuhyo_lookup, name="fuhyo_lookup"),
+    path("provision-status/", views.provision_status, name="provision_status"),
 ]

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from jumin.accounts.authorization import AccessRefused
 from jumin.domain.errors import DomainError
-from jumin.jukinet.national import selectors
+from jumin.jukinet.national import exchanges, selectors
 
 REFUSED_TEMPLATE = "jukinet_national/refused.html"
 
@@ -59,3 +59,23 @@ def fuhyo_lookup(request: HttpRequest) -> HttpResponse:
     except DomainError as error:
         return render(request, FUHYO_TEMPLATE, {"error": error}, status=400)
     return render(request, FUHYO_TEMPLATE, {"fuhyo": fuhyo})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def provision_status(request: HttpRequest) -> HttpResponse:
+    """本人確認情報の提供状況 of one person (``national:monitor``): the 住民票コード in the POST body."""
+    context: dict[str, object] = {"purpose": selectors.MONITOR_PURPOSE}
+    if request.method == "POST":
+        context["purpose"] = request.POST.get("purpose", "")
+        try:
+            context["status"] = exchanges.provision_status(
+                actor=request.user,
+                purpose=str(context["purpose"]),
+                resident_code=request.POST.get("resident_code", ""),
+            )
+        except AccessRefused as refused:
+            return render(request, REFUSED_TEMPLATE, {"message": refused.message}, status=403)
+        except DomainError as error:
+            context["error"] = error
+    return render(request, "jukinet_national/provision_status.html", context)

@@ -69,6 +69,8 @@ def answer_query(payload: dict[str, Any], sender: NodeRef) -> dict[str, Any]:
             query_summary=_summary(payload),
             result_count=len(records),
             individual_number_used=any(record["individual_number"] for record in found),
+            # Each person answered about (issue 8 item 7: their 提供状況 lists the query).
+            concerning=[str(record.pk) for record in records],
         )
     return {"records": found, "truncated": truncated}
 

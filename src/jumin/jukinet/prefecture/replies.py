@@ -6,6 +6,8 @@ the inbox records the message as processed, and the CS fixes the record by an am
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -34,11 +36,13 @@ def refuse_update(
     error: DomainError,
     update_seq: int,
     change_reason: str = "",
+    concerning: Sequence[str] = (),
 ) -> RefusedUpdate:
     """Record a refused update, audit it and enqueue IDENTITY_UPDATE_REJECTED to its sender.
 
     The reply carries the rejected message's id and subject (never personal data). A sender that is
     not a configured peer cannot be answered over the network; the row and the audit entry remain.
+    ``concerning``: the store record ids of the person, when the store holds them (their 提供状況).
     """
     refused = RefusedUpdate.objects.create(
         kind=kind,
@@ -61,6 +65,7 @@ def refuse_update(
         reason=f"{envelope.type} from {envelope.sender} seq {envelope.seq}"[:400],
         outcome=Outcome.REFUSED,
         outcome_reason=error.code,
+        concerning=concerning,
     )
     if conf.local_node().peer(envelope.sender) is None:
         return refused
@@ -121,6 +126,7 @@ def relay_national_rejection(envelope: Envelope) -> None:
         reason=f"national refused forwarded {payload['rejected_message_id']}"[:400],
         outcome=Outcome.REFUSED,
         outcome_reason=payload["code"][:64],
+        concerning=[str(version.record_id)] if version is not None else [],
     )
     if version is None or subject is None:
         return  # nothing of ours to relay; the audit entry reports it

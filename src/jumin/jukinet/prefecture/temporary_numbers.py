@@ -109,6 +109,7 @@ def fetch_number_for_overseas(resident_code: str, *, actor: Any, purpose: str) -
             purpose=purpose,
             reason=f"copied from prefecture_identity {record.pk}",
             individual_number_used=True,
+            concerning=[str(record.pk)],
         )
     return temporary
 

@@ -21,6 +21,7 @@ from jumin.jukinet.common.catalogue import IDENTITY_UPDATE
 from jumin.jukinet.common.keys import kana_key, name_key
 from jumin.jukinet.common.notice import IdentityNotice, NoticeReason, consistency_digest
 from jumin.jukinet.prefecture.models import IdentityRecord, IdentityVersion, RefusedUpdate
+from jumin.jukinet.prefecture.rekey import rekey_record
 from jumin.jukinet.prefecture.replies import refuse_update
 from jumin.messaging import conf
 from jumin.messaging import services as messaging
@@ -209,6 +210,7 @@ def apply_identity_update(envelope: Envelope) -> None:
         return  # already handled (a restored backup re-applying): effects must not repeat
     # Validated by messaging before the handler runs: built as it is, not checked a second time.
     notice = IdentityNotice(**envelope.payload)
+    rekey_record(notice)  # a 住民票コードの変更: the same person continues under the new code
     record = IdentityRecord.objects.select_for_update().filter(resident_code=notice.resident_code).first()
     try:
         check_sender(envelope.sender, conf.local_node().ref)
@@ -220,6 +222,7 @@ def apply_identity_update(envelope: Envelope) -> None:
             error=error,
             update_seq=notice.update_seq,
             change_reason=notice.change_reason,
+            concerning=[str(record.pk)] if record is not None else [],
         )
         return
     version = _store(envelope, notice, record)

@@ -153,6 +153,7 @@ def issue_card(envelope: Envelope) -> dict[str, Any]:
         subject_id=str(card.pk),
         reason=f"from {envelope.sender} operator {payload['operator_id']}",
         terminal_id=payload["terminal_id"],
+        concerning_code=card.resident_code,
     )
     return {"card_serial": card.serial, "valid_until": card.valid_until.isoformat()}
 
@@ -210,6 +211,7 @@ def apply_card_event(envelope: Envelope) -> None:
         outcome=Outcome.REFUSED if code else Outcome.DONE,
         outcome_reason=code,
         terminal_id=payload["terminal_id"],
+        concerning_code=payload["resident_code"],
     )
     if code:
         logger.error("ALERT card event %s refused: %s", envelope.id, code)
@@ -292,6 +294,7 @@ def verify_card(envelope: Envelope) -> dict[str, Any]:
         terminal_id=payload["terminal_id"],
         individual_number_used=record is not None,
         result_count=int(record is not None),
+        concerning_code=card.resident_code,
     )
     return {
         "result": "valid",

@@ -19,7 +19,7 @@ from jumin.audit.actions import AuditAction, Outcome
 from jumin.crypto.models import filter_by_individual_number
 from jumin.jukinet.common.catalogue import IDENTITY_UPDATE_REJECTED
 from jumin.jukinet.common.keys import kana_key, name_key, years_before
-from jumin.jukinet.common.notice import IdentityNotice, consistency_digest
+from jumin.jukinet.common.notice import IdentityNotice, NoticeReason, consistency_digest
 from jumin.jukinet.national.models import (
     IdentityHistory,
     IdentityRecord,
@@ -128,6 +128,7 @@ def _refuse(envelope: Envelope, notice: IdentityNotice, why: UpdateRefusalReason
         outcome=Outcome.REFUSED,
         outcome_reason=why.code,
         terminal_id=notice.terminal_id,
+        concerning_code=notice.resident_code,
     )
     messaging.enqueue(
         message_type=IDENTITY_UPDATE_REJECTED,
@@ -175,6 +176,26 @@ def _note_numbers(
     row.save()
 
 
+def rekey_record(notice: IdentityNotice) -> None:
+    """住民票コードの変更 (issue 8 item 6): the record and the 個人番号 register rows of the 旧住民票コード
+    move to the new code before the notice is applied, so it updates the same person.
+
+    Each history row keeps the code it was received under (the old code stays findable), the old
+    code stays in the 住民票コード register (never issued again), and the 個人番号 is unchanged.
+    Nothing to do without a 旧住民票コード, or when the new code already has a record.
+    """
+    if not notice.former_resident_code or notice.reason is not NoticeReason.RESIDENT_CODE_CHANGE:
+        return
+    if IdentityRecord.objects.filter(resident_code=notice.resident_code).exists():
+        return
+    IdentityRecord.objects.filter(resident_code=notice.former_resident_code).update(
+        resident_code=notice.resident_code
+    )
+    IndividualNumberRegister.objects.filter(resident_code=notice.former_resident_code).update(
+        resident_code=notice.resident_code
+    )
+
+
 def apply_identity_update(envelope: Envelope) -> None:
     """Handler of IDENTITY_UPDATE at the national node: check, then store current + history, or refuse."""
     if (
@@ -185,6 +206,7 @@ def apply_identity_update(envelope: Envelope) -> None:
     # Validated by messaging before the handler runs: built as it is, not checked a second time.
     notice = IdentityNotice(**envelope.payload)
     now = timezone.now()
+    rekey_record(notice)  # a 住民票コードの変更: the same person continues under the new code
     # Locked and read once: the refusal checks and the update see the same row.
     record = IdentityRecord.objects.select_for_update().filter(resident_code=notice.resident_code).first()
     owner = _number_owner(notice)

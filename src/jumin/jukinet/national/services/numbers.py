@@ -179,5 +179,6 @@ def answer_individual_number(envelope: Envelope) -> dict[str, Any]:
         ),
         terminal_id=payload["terminal_id"],
         individual_number_used=True,
+        concerning_code=payload["resident_code"],
     )
     return {"individual_number": row.get_individual_number() or ""}

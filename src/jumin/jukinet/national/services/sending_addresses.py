@@ -135,6 +135,7 @@ def apply_sending_address(envelope: Envelope) -> None:
         terminal_id=record.terminal_id,
         individual_number_used=True,
         result_count=1,
+        concerning_code=record.resident_code,
     )
     messaging.enqueue(
         message_type=SENDING_ADDRESS_RESULT,

@@ -5,12 +5,14 @@ Search keys and 住民票コード travel in POST bodies, never in URLs.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from jumin.jukinet.prefecture.provision import bodies, provide, selectors
+from jumin.jukinet.prefecture.provision import bodies, exchanges, provide, selectors
 from jumin.jukinet.prefecture.provision.keys import SearchKey
 
 router = Router(tags=["都道府県 提供・移転・開示"])
@@ -40,6 +42,11 @@ class ProvideOut(Schema):
 class HistoryIn(Schema):
     resident_code: str
     purpose: str = "provision_disclosure"
+
+
+class ProvisionStatusIn(Schema):
+    resident_code: str
+    purpose: str
 
 
 class HistoryOut(Schema):
@@ -96,6 +103,15 @@ def provide_endpoint(request: HttpRequest, payload: ProvideIn) -> ProvideOut:
         persons=result.persons,
         match_count=result.match_count,
     )
+
+
+@router.post("/provision-status")
+def provision_status_endpoint(request: HttpRequest, payload: ProvisionStatusIn) -> dict[str, Any]:
+    """本人確認情報の提供状況 of one person: the audit log's exchanges and the provision log (開示担当)."""
+    status = exchanges.provision_status(
+        actor=request.user, purpose=payload.purpose, resident_code=payload.resident_code
+    )
+    return dataclasses.asdict(status)
 
 
 @router.post("/history", response=list[HistoryOut])

@@ -18,7 +18,7 @@ from jumin.accounts import clock
 from jumin.accounts.authorization import AccessRefused
 from jumin.accounts.errors import RuleRefused
 from jumin.domain.errors import DomainError
-from jumin.jukinet.prefecture.provision import bodies, bulk, disclosure, provide, selectors
+from jumin.jukinet.prefecture.provision import bodies, bulk, disclosure, exchanges, provide, selectors
 from jumin.jukinet.prefecture.provision.items import ITEMS
 from jumin.jukinet.prefecture.provision.keys import SearchKey
 
@@ -143,6 +143,26 @@ def bulk_run(request: HttpRequest) -> HttpResponse:
             response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
             return response
     return render(request, "jukinet_provision/bulk.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def provision_status(request: HttpRequest) -> HttpResponse:
+    """本人確認情報の提供状況 of one person (開示担当): the 住民票コード and purpose in the POST body."""
+    context: dict[str, Any] = {"purpose": PURPOSE_DISCLOSURE}
+    if request.method == "POST":
+        context["purpose"] = request.POST.get("purpose", "")
+        try:
+            context["status"] = exchanges.provision_status(
+                actor=request.user,
+                purpose=context["purpose"],
+                resident_code=request.POST.get("resident_code", ""),
+            )
+        except AccessRefused as refused:
+            return _refused(request, refused.message)
+        except DomainError as error:
+            context["error"] = _error_text(error)
+    return render(request, "jukinet_provision/provision_status.html", context)
 
 
 @login_required
