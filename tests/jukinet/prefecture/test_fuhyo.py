@@ -32,7 +32,7 @@ from tests.helpers.accounts import grant_permissions, make_user
 from tests.jukinet.prefecture.helpers import CHIYODA, NAGASAKI, SASEBO, PrefectureNode, fuhyo, notice, outbox
 
 pytestmark = pytest.mark.django_db
-PURPOSE = "番号法事務（国外転出者）"
+PURPOSE = "prefecture_fuhyo_number"
 
 
 def test_a_new_fuhyo_entry_is_stored_without_any_family_register_item(prefecture: PrefectureNode) -> None:
