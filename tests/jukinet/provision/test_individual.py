@@ -304,7 +304,9 @@ def test_the_audited_provision_history_names_the_person_and_checks_the_code(
     )
     desk = make_user()
     grant_permissions(desk, [Permission.PROVISION_DISCLOSURE])
-    entries = provision_history(actor=desk, resident_code=people[5].resident_code, purpose="provision_disclosure")
+    entries = provision_history(
+        actor=desk, resident_code=people[5].resident_code, purpose="provision_disclosure"
+    )
     assert [entry.basis for entry in entries] == ["奨学金事務"]
     viewed = AuditEntry.objects.get(action="provision:history:view")
     stored = IdentityRecord.objects.get(resident_code=people[5].resident_code)
