@@ -139,7 +139,7 @@ def test_the_applicant_cannot_approve_their_own_application(section_head: User) 
 
 def test_a_grant_whose_application_is_not_approved_is_ignored(section_head: User) -> None:
     clerk = make_user()
-    grant = grant_permissions(clerk, [Permission.RESIDENT_VIEW])
+    grant = grant_permissions(clerk, [Permission.RESIDENT_VIEW], duty="resident_counter")
     GrantApplication.objects.filter(pk=grant.application_id).update(status=GrantApplication.Status.REQUESTED)
     assert not has_permission(clerk, Permission.RESIDENT_VIEW)
 
@@ -289,7 +289,7 @@ def test_the_lapse_command_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     from django.core.management import call_command
 
     at(monkeypatch, 2026, 3, 1, 9)
-    grant_permissions(make_user(), [Permission.RESIDENT_VIEW])
+    grant_permissions(make_user(), [Permission.RESIDENT_VIEW], duty="resident_counter")
     at(monkeypatch, 2026, 4, 1, 0)
     call_command("lapse_grants")
     assert GrantRegisterEntry.objects.filter(kind="lapsed").count() == 1
@@ -350,7 +350,7 @@ def test_the_reconciliation_flags_a_departed_person_who_still_holds_a_grant(it_h
 
 
 def test_the_register_is_append_only() -> None:
-    grant = grant_permissions(make_user(), [Permission.RESIDENT_VIEW])
+    grant = grant_permissions(make_user(), [Permission.RESIDENT_VIEW], duty="resident_counter")
     entry = GrantRegisterEntry.objects.get(grant=grant)
     entry.reason = "changed"
     with pytest.raises(PermissionError):

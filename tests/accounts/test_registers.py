@@ -41,7 +41,7 @@ def assert_refused(sql: str, params: list[object]) -> None:
 @pytest.fixture
 def register_row() -> GrantRegisterEntry:
     clerk = make_user()
-    grant_permissions(clerk, [Permission.RESIDENT_VIEW])
+    grant_permissions(clerk, [Permission.RESIDENT_VIEW], duty="test")
     return GrantRegisterEntry.objects.get(grant__user=clerk)
 
 
@@ -78,9 +78,9 @@ def test_media_output_records_and_approval_decisions_refuse_update_and_delete() 
     admin = make_user(superuser=True)
     approvals.register_medium(actor=admin, medium_id="USB-R", label="USB", encrypted=True, purpose=PURPOSE)
     requester, head, it_head = (make_user() for _ in range(3))
-    grant_permissions(requester, [Permission.OUTPUT_BULK_REQUEST])
-    grant_permissions(head, [Permission.OUTPUT_MEDIA_SECTION_APPROVE])
-    grant_permissions(it_head, [Permission.OUTPUT_MEDIA_IT_APPROVE])
+    grant_permissions(requester, [Permission.OUTPUT_BULK_REQUEST], duty="test")
+    grant_permissions(head, [Permission.OUTPUT_MEDIA_SECTION_APPROVE], duty="test")
+    grant_permissions(it_head, [Permission.OUTPUT_MEDIA_IT_APPROVE], duty="test")
     request = approvals.request_approval(
         actor=requester, kind="media_output", purpose=PURPOSE, scope="全件", max_count=2, medium_id="USB-R"
     )

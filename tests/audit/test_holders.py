@@ -32,7 +32,7 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 @pytest.fixture
 def it_head() -> User:
     user = make_user(username="it-head-report")
-    grant_permissions(user, [Permission.STAFF_GRANT_REPORT])
+    grant_permissions(user, [Permission.STAFF_GRANT_REPORT], duty=PURPOSE)
     return user
 
 
@@ -48,15 +48,17 @@ def contractor() -> User:
 
 def test_the_holders_report_matches_the_grant_table(it_head: User) -> None:
     clerk = make_user()
-    grant_permissions(clerk, [Permission.RESIDENT_VIEW, Permission.RESIDENT_SEARCH])
+    grant_permissions(clerk, [Permission.RESIDENT_VIEW, Permission.RESIDENT_SEARCH], duty="test")
     worker = contractor()
-    grant_permissions(worker, [Permission.RESIDENT_VIEW])
+    grant_permissions(worker, [Permission.RESIDENT_VIEW], duty="test")
     ended = make_user()
-    grant = grant_permissions(ended, [Permission.RESIDENT_VIEW])
+    grant = grant_permissions(ended, [Permission.RESIDENT_VIEW], duty="resident_counter")
     grant.ended_at = clock.now()
     grant.save()
     future = make_user()
-    grant_permissions(future, [Permission.RESIDENT_VIEW], starts_on=clock.today() + timedelta(days=1))
+    grant_permissions(
+        future, [Permission.RESIDENT_VIEW], starts_on=clock.today() + timedelta(days=1), duty="test"
+    )
     admin = make_user(superuser=True)
 
     report = selectors.permission_holders_report(actor=it_head, purpose=PURPOSE)

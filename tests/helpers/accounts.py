@@ -17,6 +17,7 @@ from django.conf import settings
 from django.test import Client
 
 from jumin.accounts import clock
+from jumin.accounts.duties import DUTIES
 from jumin.accounts.middleware import ACTIVITY_AT, FACTOR_AT, SESSION_TERMINAL
 from jumin.accounts.models import (
     Grant,
@@ -108,9 +109,21 @@ def grant_permissions(
     *,
     starts_on: date | None = None,
     ends_on: date | None = None,
-    duty: str = "test",
+    duty: str | None = None,
 ) -> Grant:
-    """Give ``user`` a grant of exactly these permissions through an approved application (C-12)."""
+    """Give ``user`` a grant of exactly these permissions through an approved application (C-12).
+
+    With ``duty`` the grant is for that one duty, so only it is a valid purpose (C-8, C-43). Without,
+    the user gets the same permissions under every duty, so a test may name any duty as its purpose;
+    the grant for the first duty is returned.
+    """
+    if duty is None:
+        permissions = list(permissions)
+        grants = [
+            grant_permissions(user, permissions, starts_on=starts_on, ends_on=ends_on, duty=code)
+            for code in DUTIES
+        ]
+        return grants[0]
     today = clock.today()
     application = GrantApplication.objects.create(
         grantee=user,

@@ -13,7 +13,12 @@ from django.db.models import Q
 
 from jumin.accounts import clock
 from jumin.accounts.context import audit_context
-from jumin.accounts.duties import BOOTSTRAP_ADMIN_PERMISSIONS, FIELD_PERMISSIONS
+from jumin.accounts.duties import (
+    ADMINISTRATIVE_PERMISSIONS,
+    BOOTSTRAP_ADMIN_PERMISSIONS,
+    DUTIES,
+    FIELD_PERMISSIONS,
+)
 from jumin.accounts.models import Grant, GrantApplication, RosterEntry, StaffPerson
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
@@ -21,6 +26,9 @@ from jumin.audit.services import record_event
 
 PURPOSE_MISSING_MESSAGE = "利用目的（事務）を選択してから操作してください。"
 PERMISSION_MISSING_MESSAGE = "この操作を行う権限がありません。所属長に権限の付与を申請してください。"
+PURPOSE_NOT_A_DUTY_MESSAGE = (
+    "選択した利用目的は、あなたに割り当てられた事務ではありません。あなたの事務から選び直してください。"
+)
 MASK = "＊＊＊＊"
 
 
@@ -76,24 +84,28 @@ def _grants_in_force(actor: Any) -> Any:
     )
 
 
+def _held(actor: Any) -> tuple[frozenset[str], frozenset[Permission]]:
+    """The duty codes and the permissions of the actor's grants in force today, read in one query."""
+    if not account_usable(actor):
+        return frozenset(), frozenset()
+    duties: set[str] = set()
+    held: set[Permission] = set()
+    for duty, permissions in _grants_in_force(actor).values_list("duty", "permissions"):
+        duties.add(duty)
+        held.update(Permission(value) for value in permissions if value in Permission._value2member_map_)
+    if actor.is_superuser:
+        held.update(BOOTSTRAP_ADMIN_PERMISSIONS)
+    return frozenset(duties), frozenset(held)
+
+
 def granted_duties(actor: Any) -> frozenset[str]:
     """The duty codes of the actor's grants in force today (empty for an unusable account)."""
-    if not account_usable(actor):
-        return frozenset()
-    return frozenset(_grants_in_force(actor).values_list("duty", flat=True))
+    return _held(actor)[0]
 
 
 def granted_permissions(actor: Any) -> frozenset[Permission]:
     """The permissions of the actor's grants in force today, each from an approved application (C-12)."""
-    if not account_usable(actor):
-        return frozenset()
-    rows = _grants_in_force(actor).values_list("permissions", flat=True)
-    held: set[Permission] = set()
-    for permissions in rows:
-        held.update(Permission(value) for value in permissions if value in Permission._value2member_map_)
-    if actor.is_superuser:
-        held.update(BOOTSTRAP_ADMIN_PERMISSIONS)
-    return frozenset(held)
+    return _held(actor)[1]
 
 
 def has_permission(actor: Any, permission: Permission) -> bool:
@@ -118,6 +130,13 @@ def mask(value: object, *, visible: bool) -> str:
     return "" if value is None else str(value)
 
 
+def _purpose_is_own(purpose: str, duties: frozenset[str], permission: Permission) -> bool:
+    if purpose in duties:
+        return True
+    # A duty the actor does not hold is never a valid purpose; a free label only for administration.
+    return purpose not in DUTIES and permission in ADMINISTRATIVE_PERMISSIONS
+
+
 def authorize(
     *,
     actor: Any,
@@ -129,12 +148,17 @@ def authorize(
 ) -> None:
     """Return if the actor may act; otherwise audit the refusal and raise AccessRefused.
 
-    ``purpose`` is the duty the user chose for this screen or call; it is required (issue 3 item 6).
+    ``purpose`` is the duty the user chose for this screen or call; it is required (issue 3 item 6) and
+    must be one of the actor's own duties in force (C-8, C-43). Only an administrative permission, which
+    opens no resident's data, also takes a label the screen sets itself (``ADMINISTRATIVE_PERMISSIONS``).
     """
+    duties, permissions = _held(actor) if purpose else (frozenset(), frozenset())
     if not purpose:
         reason, message = "purpose_missing", PURPOSE_MISSING_MESSAGE
-    elif not has_permission(actor, permission):
+    elif permission not in permissions:
         reason, message = "permission_missing", PERMISSION_MISSING_MESSAGE
+    elif not _purpose_is_own(purpose, duties, permission):
+        reason, message = "purpose_not_a_duty", PURPOSE_NOT_A_DUTY_MESSAGE
     else:
         return
     record_event(

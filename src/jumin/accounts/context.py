@@ -8,10 +8,12 @@ management commands) both are empty strings.
 from __future__ import annotations
 
 from contextvars import ContextVar, Token
-from typing import TypedDict
+from typing import Any, TypedDict
 
 _terminal_id: ContextVar[str] = ContextVar("jumin_terminal_id", default="")
 _request_id: ContextVar[str] = ContextVar("jumin_request_id", default="")
+# The request itself, so that its (lazy) user is read only when a form asks for it.
+_request: ContextVar[Any] = ContextVar("jumin_request", default=None)
 
 
 def current_terminal_id() -> str:
@@ -29,6 +31,22 @@ class AuditContext(TypedDict):
 
     terminal_id: str
     request_id: str
+
+
+def current_user() -> Any:
+    """The current request's user, or None outside a request (purpose selectors list their duties)."""
+    request = _request.get()
+    return None if request is None else getattr(request, "user", None)
+
+
+def bind_request(request: Any) -> Token[Any]:
+    """Bind the request for ``current_user``; returns the token for ``unbind_request``."""
+    return _request.set(request)
+
+
+def unbind_request(token: Token[Any]) -> None:
+    """Restore the request that was bound before ``bind_request``."""
+    _request.reset(token)
 
 
 def audit_context() -> AuditContext:

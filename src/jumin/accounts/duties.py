@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from jumin.accounts.context import current_user
 from jumin.accounts.permissions import Permission as P  # noqa: N817 (the table reads better short)
 
 
@@ -156,9 +157,57 @@ BOOTSTRAP_ADMIN_PERMISSIONS: frozenset[P] = frozenset(
 )
 
 
-def duty_choices() -> list[tuple[str, str]]:
-    """(code, label) pairs for forms, duties first and roles after."""
+#: Permissions that open no resident's data (staff, grants, terminals, media, approvals, masters,
+#: monitoring and statistics). Under these a purpose may be a fixed label the screen sets itself; every
+#: other permission opens personal data and needs one of the actor's own duties as purpose (C-8, C-43).
+ADMINISTRATIVE_PERMISSIONS = frozenset(
+    {
+        P.CONTRACT_MANAGE,
+        P.HR_EVENT_RECORD,
+        P.MASTERS_EDIT,
+        P.MEDIA_REGISTER,
+        P.NATIONAL_MONITOR,
+        P.NETWORK_MONITOR,
+        P.OUTPUT_BULK_APPROVE,
+        P.OUTPUT_BULK_REQUEST,
+        P.OUTPUT_MEDIA_IT_APPROVE,
+        P.OUTPUT_MEDIA_SECTION_APPROVE,
+        P.PREFECTURE_MONITOR,
+        P.PREFECTURE_STATISTICS,
+        P.PROVISION_BODY_MANAGE,
+        P.PROVISION_STATISTICS,
+        P.STAFF_GRANT_APPROVE,
+        P.STAFF_GRANT_REPORT,
+        P.STAFF_GRANT_REQUEST,
+        P.STAFF_MANAGE,
+        P.STAFF_TRAINING_RECORD,
+        P.TERMINAL_MANAGE,
+    }
+)
+
+
+def own_duty_choices() -> list[tuple[str, str]]:
+    """The purpose selector's choices: the current request user's own duties in force (C-8, C-43).
+
+    Outside a request (a form built by a script or a test) every duty is listed; ``authorize`` still
+    refuses a purpose that is not the actor's own.
+    """
+    user = current_user()
+    if user is None or not getattr(user, "is_authenticated", False):
+        return duty_choices()
+    return duty_choices(user)
+
+
+def duty_choices(user: Any = None) -> list[tuple[str, str]]:
+    """(code, label) pairs for a purpose selector, duties first and roles after.
+
+    With ``user``, only the duties of the user's grants in force (C-8: a user names only their own
+    work); without, every duty (for grant forms, which assign duties to others).
+    """
     ordered = sorted(DUTIES.values(), key=lambda d: (d.is_role, d.code))
+    if user is not None:
+        own = duties_of(user)
+        ordered = [d for d in ordered if d.code in own]
     return [(d.code, d.label) for d in ordered]
 
 

@@ -26,7 +26,7 @@ from django.utils.http import urlencode
 
 from jumin.accounts import messages
 from jumin.accounts.authorization import account_usable
-from jumin.accounts.context import reset_context, set_context
+from jumin.accounts.context import bind_request, reset_context, set_context, unbind_request
 from jumin.accounts.services import (
     biometric_only_terminal,
     has_second_factor,
@@ -82,6 +82,7 @@ class RequestContextMiddleware:
         terminal_id = terminal_from_cookie(cookie) if cookie else None
         request.terminal_id = terminal_id or ""  # type: ignore[attr-defined]
         tokens = set_context(terminal_id=terminal_id or "", request_id=request_id)
+        request_token = bind_request(request)
         try:
             if terminal_id is None and not self._exempt(request):
                 record_session_refusal(
@@ -105,6 +106,7 @@ class RequestContextMiddleware:
             response["X-Request-ID"] = request_id
             return response
         finally:
+            unbind_request(request_token)
             reset_context(tokens)
 
     @staticmethod

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from jumin.accounts.duties import duty_choices
+from jumin.accounts.forms import PurposeForm
 from jumin.domain.certificates import (
     CertificateKind,
     CertificateOptions,
@@ -17,8 +17,6 @@ from jumin.domain.certificates import (
     RequesterClass,
     ThirdPartyPurpose,
 )
-
-PURPOSE_LABEL = "利用目的（事務）"
 
 
 def _choices(enum: Any) -> list[tuple[str, str]]:
@@ -34,17 +32,7 @@ class _CodeListField(forms.Field):
         return [str(v) for v in value or () if str(v).strip()]
 
 
-class _PurposeForm(forms.Form):
-    purpose = forms.ChoiceField(label=PURPOSE_LABEL, choices=())
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        purpose = self.fields["purpose"]
-        assert isinstance(purpose, forms.ChoiceField)
-        purpose.choices = [("", "選択してください"), *duty_choices()]
-
-
-class IssueForm(_PurposeForm):
+class IssueForm(PurposeForm):
     """請求の受付: who asks and why, and what to print (standard 5.1; 住基法12条–12条の3)."""
 
     atena_numbers = forms.CharField(
@@ -125,13 +113,13 @@ class IssueForm(_PurposeForm):
         )
 
 
-class VerifyForm(_PurposeForm):
+class VerifyForm(PurposeForm):
     """証明書の検証: the PDF as presented."""
 
     file = forms.FileField(label="証明書のPDF")
 
 
-class VoidForm(_PurposeForm):
+class VoidForm(PurposeForm):
     """誤交付・廃棄の記録."""
 
     copy_number = forms.CharField(
@@ -140,7 +128,7 @@ class VoidForm(_PurposeForm):
     reason = forms.CharField(label="理由", max_length=400)
 
 
-class PersonForm(_PurposeForm):
+class PersonForm(PurposeForm):
     """A person by 宛名番号 (交付履歴の照会)."""
 
     atena_number = forms.CharField(label="宛名番号", max_length=16)
@@ -156,7 +144,7 @@ class SelfNotificationForm(PersonForm):
         return IdentityCheck(self.cleaned_data["identity_check"])
 
 
-class NoticeListForm(_PurposeForm):
+class NoticeListForm(PurposeForm):
     """本人通知の送付一覧; with a notice number, that notice's PDF."""
 
     include_printed = forms.BooleanField(label="作成済みも表示する", required=False)
@@ -173,7 +161,7 @@ NOTICE_CHOICES = [
 ]
 
 
-class RegistryNoticeForm(_PurposeForm):
+class RegistryNoticeForm(PurposeForm):
     """通知書の作成: a 住民票コード notice by 宛名番号, a change's notice by 異動番号, or the
     支援措置期間終了通知 by the measure's number."""
 
@@ -187,7 +175,7 @@ class RegistryNoticeForm(_PurposeForm):
     )
 
 
-class SupportEndNoticesForm(_PurposeForm):
+class SupportEndNoticesForm(PurposeForm):
     """「まとめて作成」 of the 期間終了予定一覧: the listed measures' numbers, separated by spaces."""
 
     measure_ids = forms.CharField(label="支援措置の番号（空白区切り）", max_length=2000)

@@ -16,7 +16,7 @@ from jumin.accounts.grants import apply_for_grant, decide_grant_application, rec
 from jumin.accounts.models import StaffPerson, TrainingRecord, User
 from jumin.accounts.services import new_totp_secret, register_staff
 
-SETUP_PURPOSE = "terminal_admin"
+SETUP_PURPOSE = "初期設定"
 
 
 @dataclass(frozen=True)

@@ -2,27 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 
-from jumin.accounts.duties import duty_choices
+from jumin.accounts.forms import PurposeForm
 from jumin.domain.resident import ResidentKind, Sex
-
-PURPOSE_LABEL = "利用目的（事務）"
-
-
-class PurposeForm(forms.Form):
-    """Every screen that opens personal data asks for the purpose first (issue 3 item 6)."""
-
-    purpose = forms.ChoiceField(label=PURPOSE_LABEL, choices=())
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        purpose = self.fields["purpose"]
-        assert isinstance(purpose, forms.ChoiceField)
-        purpose.choices = [("", "選択してください"), *duty_choices()]
-
 
 # Alerts are acknowledged one by one: the screen shows a checkbox ``acknowledged_alerts`` per alert
 # the service raised (registry/review/_pending_alerts.html; workflows/acknowledgement.py).

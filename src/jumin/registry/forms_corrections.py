@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from django import forms
 
-from jumin.registry.forms import MemberForm, PurposeForm
+from jumin.accounts.forms import PurposeForm
+from jumin.registry.forms import MemberForm
 from jumin.registry.workflows.ex_officio import CORRECTABLE_ITEMS, CORRECTIONS, MinorCase
 
 _DATE = forms.DateInput(attrs={"type": "date"})

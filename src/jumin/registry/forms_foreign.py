@@ -6,8 +6,8 @@ from typing import Any
 
 from django import forms
 
+from jumin.accounts.forms import PurposeForm
 from jumin.domain.resident import FOREIGN_CATEGORIES, Sex
-from jumin.registry.forms import PurposeForm
 from jumin.registry.workflows.foreign_registration import RegistrationBasis
 from jumin.registry.workflows.immigration_notices import MAX_FILE_CHARS
 from jumin.registry.workflows.names import AliasOperation, FormerSurnameOperation

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django import forms
 
-from jumin.registry.forms import PurposeForm
+from jumin.accounts.forms import PurposeForm
 from jumin.registry.workflows.household_change import HouseholdChangeKind
 
 ATENA_LINES_HELP = "宛名番号を1行に1人ずつ入力してください。"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from jumin.registry.forms import PurposeForm
+from jumin.accounts.forms import PurposeForm
 
 _DATE = forms.DateInput(attrs={"type": "date"})
 

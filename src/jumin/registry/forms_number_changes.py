@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from jumin.registry.forms import PurposeForm
+from jumin.accounts.forms import PurposeForm
 from jumin.registry.workflows.number_changes import GROUNDS_MAX_LENGTH, ChangeBasis
 
 _BASES = [(b.value, b.value) for b in ChangeBasis]

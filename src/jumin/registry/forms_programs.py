@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
+from jumin.accounts.forms import PurposeForm
 from jumin.registry.cards import CardEventKind
-from jumin.registry.forms import PurposeForm
 from jumin.registry.programs import PENSION_KINDS, PROGRAM_LABELS
 
 _DATE = forms.DateInput(attrs={"type": "date"})

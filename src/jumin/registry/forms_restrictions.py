@@ -6,7 +6,7 @@ import re
 
 from django import forms
 
-from jumin.registry.forms import PurposeForm
+from jumin.accounts.forms import PurposeForm
 from jumin.registry.restrictions import PROCESS_LABELS, RestrictedProcess, RestrictionLevel
 from jumin.registry.services_restrictions import (
     CoveredService,

@@ -9,8 +9,8 @@ from typing import Any
 
 from django import forms
 
+from jumin.accounts.forms import PurposeForm
 from jumin.domain.resident import ChangeReason
-from jumin.registry.forms import PurposeForm
 from jumin.registry.forms_household import atena_lines
 from jumin.registry.outbox import MOVE_OUT_CONFIRMED_REASON
 from jumin.registry.workflows.move_in_notice import NOTICE_KINDS

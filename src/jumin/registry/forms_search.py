@@ -6,8 +6,8 @@ from typing import Any
 
 from django import forms
 
+from jumin.accounts.forms import PurposeForm
 from jumin.domain.resident import Sex
-from jumin.registry.forms import PurposeForm
 from jumin.registry.search import REMOVAL_REASONS, EmptyField, NameMatch, SearchCriteria
 
 NAME_MODE_CHOICES = [

@@ -10,12 +10,12 @@ from typing import Any
 from django import forms
 from django.http import HttpRequest, HttpResponse
 
+from jumin.accounts.forms import PurposeForm
 from jumin.domain.eras import Calendar
 from jumin.domain.errors import Alert
 from jumin.domain.relationships import parse_relationship
 from jumin.domain.resident import ChangeReason, ForeignResidentItems, PersonFacts, ResidentKind, Sex
 from jumin.domain.wareki import DateFieldKind, parse_date_input
-from jumin.registry.forms import PurposeForm
 from jumin.registry.services import DraftRecorded
 from jumin.registry.views_common import clerk_screen, enter_draft
 from jumin.registry.workflows import birth, death, move_out

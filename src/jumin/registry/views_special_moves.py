@@ -17,10 +17,11 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from jumin.accounts.forms import PurposeForm
 from jumin.domain.eras import Calendar
 from jumin.domain.wareki import DateFieldKind, format_date_ja, parse_date_input
 from jumin.jukinet.cs import special_move_out
-from jumin.registry.forms import MemberForm, MoveInForm, PurposeForm
+from jumin.registry.forms import MemberForm, MoveInForm
 from jumin.registry.views import member_facts, move_in_from_form
 from jumin.registry.views_common import DONE_TEMPLATE, clerk_screen, shown_on_screen
 from jumin.registry.workflows import special_moves

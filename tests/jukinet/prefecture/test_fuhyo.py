@@ -44,7 +44,7 @@ from tests.jukinet.prefecture.helpers import (
 )
 
 pytestmark = pytest.mark.django_db
-PURPOSE = "番号法事務（国外転出者）"
+PURPOSE = "prefecture_fuhyo_number"
 
 
 def test_a_new_fuhyo_entry_is_stored_without_any_family_register_item(prefecture: PrefectureNode) -> None:

@@ -12,7 +12,7 @@ from jumin.jukinet.prefecture.provision.models import BodyOperator, LegalBasis, 
 from jumin.jukinet.prefecture.provision.synthetic import Person, make_records
 from tests.helpers.accounts import grant_permissions, make_user
 
-PURPOSE = "提供事務"
+PURPOSE = "provision_terminal"
 
 
 @pytest.fixture

@@ -304,14 +304,16 @@ def test_the_audited_provision_history_names_the_person_and_checks_the_code(
     )
     desk = make_user()
     grant_permissions(desk, [Permission.PROVISION_DISCLOSURE])
-    entries = provision_history(actor=desk, resident_code=people[5].resident_code, purpose="開示")
+    entries = provision_history(
+        actor=desk, resident_code=people[5].resident_code, purpose="provision_disclosure"
+    )
     assert [entry.basis for entry in entries] == ["奨学金事務"]
     viewed = AuditEntry.objects.get(action="provision:history:view")
     stored = IdentityRecord.objects.get(resident_code=people[5].resident_code)
     assert (viewed.subject_type, viewed.subject_id) == ("prefecture_identity", str(stored.pk))
     bad = people[5].resident_code[:-1] + str((int(people[5].resident_code[-1]) + 1) % 10)
     with pytest.raises(DomainError):
-        provision_history(actor=desk, resident_code=bad, purpose="開示")
+        provision_history(actor=desk, resident_code=bad, purpose="provision_disclosure")
     refused = AuditEntry.objects.filter(action="provision:history:view").latest("pk")
     assert refused.outcome == "refused"
 

@@ -19,7 +19,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from jumin.accounts.authorization import AccessRefused
-from jumin.accounts.duties import duty_choices
+from jumin.accounts.forms import PurposeForm
 from jumin.accounts.services import biometric_only_terminal
 from jumin.domain.errors import DomainError
 from jumin.jukinet.cs import (
@@ -50,18 +50,6 @@ def cs_screen(view: View[P]) -> View[P]:
             return render(request, "web/refused.html", {"message": error.message}, status=403)
 
     return cast("View[P]", login_required(screen))
-
-
-class PurposeForm(forms.Form):
-    """Every CS screen asks for the purpose (the duty) first (issue 3 item 6)."""
-
-    purpose = forms.ChoiceField(label="利用目的（事務）", choices=())
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["purpose"]
-        assert isinstance(field, forms.ChoiceField)
-        field.choices = [("", "選択してください"), *duty_choices()]
 
 
 class SearchForm(PurposeForm):

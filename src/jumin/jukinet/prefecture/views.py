@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jumin.accounts.authorization import AccessRefused
-from jumin.accounts.duties import duty_choices
+from jumin.accounts.forms import PurposeForm
 from jumin.domain.errors import DomainError
 from jumin.jukinet.prefecture import statistics, temporary_numbers
 
@@ -21,17 +19,10 @@ from jumin.jukinet.prefecture import statistics, temporary_numbers
 FUHYO_PURPOSE = "prefecture_fuhyo_number"
 
 
-class FetchForm(forms.Form):
-    """住民票コード and the purpose, chosen among the duties (as on every other screen)."""
+class FetchForm(PurposeForm):
+    """住民票コード and the purpose, chosen among the user's own duties (as on every other screen)."""
 
     resident_code = forms.CharField(label="住民票コード", max_length=11)
-    purpose = forms.ChoiceField(label="利用目的（事務）", choices=())
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["purpose"]
-        if isinstance(field, forms.ChoiceField):
-            field.choices = duty_choices()
 
 
 def _refused(request: HttpRequest, refused: AccessRefused) -> HttpResponse:

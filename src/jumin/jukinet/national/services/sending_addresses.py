@@ -234,7 +234,7 @@ def _unprinted(day: date) -> Any:
 
 
 def print_file(
-    day: date, *, actor: Any, approval_id: int, medium_id: str, purpose: str = "N4 print"
+    day: date, *, actor: Any, approval_id: int, medium_id: str, purpose: str = "national_card"
 ) -> tuple[str, int]:
     """The print file of the records accepted on ``day`` (CSV text, record count), never printed before.
 

@@ -20,7 +20,7 @@ from jumin.accounts.authorization import AccessRefused
 from jumin.accounts.errors import RuleRefused
 from jumin.jukinet.national.services.sending_addresses import print_file
 
-PURPOSE = "個人番号通知書・交付申請書印刷"
+PURPOSE = "national_card"  # 個人番号カード管理事務: the duty the operator prints under
 
 
 class Command(BaseCommand):
