@@ -34,6 +34,7 @@ class AuditAction(StrEnum):
     CS_CERTIFICATE_USE = "cs:move_out_certificate:use"
     CS_CONSISTENCY_RUN = "cs:consistency:run"
     CS_CONSISTENCY_VIEW = "cs:consistency:view"
+    CS_FUHYO_UPDATE = "cs:fuhyo:update"
     CS_IDENTITY_LOAD = "cs:identity:load"
     CS_IDENTITY_QUERY = "cs:identity:query"
     CS_IDENTITY_SEARCH = "cs:identity:search"
