@@ -116,7 +116,7 @@ def _check_item_names(payload: dict[str, Any]) -> None:
             "undefined_item",
             extra[0],
             "附票本人確認情報にない項目です（本籍・筆頭者・個人番号は送れません）。",
-            "records.md §3 の18項目と操作者ID・操作端末IDだけを送ってください。",
+            "附票本人確認情報の18項目と操作者ID・操作端末IDだけを送ってください。",
         )
     missing = [name for name in FUHYO_FIELDS if name not in payload]
     if missing:
