@@ -110,6 +110,8 @@ DUTIES: dict[str, Duty] = {
             P.CS_CONSISTENCY,
             P.CS_CARD,
         ),
+        # The 戸籍附票 system's account handing 附票本人確認情報 updates to the CS (docs/jukinet.md Flow 9).
+        _duty("cs_fuhyo", "附票連携", P.CS_FUHYO),
         # Roles (役割): approvals and administration.
         _duty("section_head", "所属長", P.STAFF_GRANT_REQUEST, P.OUTPUT_MEDIA_SECTION_APPROVE, is_role=True),
         _duty(

@@ -27,6 +27,7 @@ class Permission(StrEnum):
     INDIVIDUAL_NUMBER_ACCESS = "individual_number:access"
     CS_CARD = "jukinet:cs:card"
     CS_CONSISTENCY = "jukinet:cs:consistency"
+    CS_FUHYO = "jukinet:cs:fuhyo"
     CS_IDENTITY_CHECK = "jukinet:cs:identity_check"
     CS_SEARCH = "jukinet:cs:search"
     MASTERS_EDIT = "masters:edit"

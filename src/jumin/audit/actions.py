@@ -35,6 +35,7 @@ class AuditAction(StrEnum):
     CS_CONSISTENCY_RUN = "cs:consistency:run"
     CS_CONSISTENCY_VIEW = "cs:consistency:view"
     CS_EXCHANGE_VIEW = "cs:exchange:view"
+    CS_FUHYO_UPDATE = "cs:fuhyo:update"
     CS_IDENTITY_LOAD = "cs:identity:load"
     CS_IDENTITY_QUERY = "cs:identity:query"
     CS_IDENTITY_SEARCH = "cs:identity:search"

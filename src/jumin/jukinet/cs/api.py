@@ -12,7 +12,15 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from jumin.jukinet.cs import cards, certificate_lists, consistency, exchanges, special_move_in, worklists
+from jumin.jukinet.cs import (
+    cards,
+    certificate_lists,
+    consistency,
+    exchanges,
+    fuhyo,
+    special_move_in,
+    worklists,
+)
 from jumin.jukinet.cs.search import IdentitySearch, search_identity
 
 router = Router(tags=["住基ネット 市町村CS"])
@@ -65,6 +73,12 @@ class CertificateRequestIn(Schema):
 class ProvisionStatusIn(Schema):
     purpose: str
     resident_code: str
+
+
+class FuhyoUpdatesIn(Schema):
+    purpose: str
+    # One update (an object) or several in the order they happened (a list); see docs/jukinet.md Flow 9.
+    updates: list[dict[str, Any]] | dict[str, Any]
 
 
 class ResolveIn(Schema):
@@ -203,3 +217,14 @@ def certificate_request(request: HttpRequest, body: CertificateRequestIn) -> dic
 def certificate_list(request: HttpRequest, body: PurposeIn) -> dict[str, Any]:
     """Held, requested and sent 転出証明書情報 (states only, no certificate items)."""
     return dataclasses.asdict(certificate_lists.certificate_lists(actor=request.user, purpose=body.purpose))
+
+
+# --- 附票本人確認情報 from the 戸籍附票 system (docs/jukinet.md Flow 9) --------------------------------
+
+
+@router.post("/fuhyo-updates")
+def fuhyo_updates(request: HttpRequest, body: FuhyoUpdatesIn) -> dict[str, Any]:
+    """Take 附票 updates (all or nothing) and send each to the 附票都道府県サーバ."""
+    updates = [body.updates] if isinstance(body.updates, dict) else body.updates
+    accepted = fuhyo.accept_fuhyo_updates(actor=request.user, purpose=body.purpose, payloads=updates)
+    return {"accepted": accepted.accepted, "message_ids": accepted.message_ids}

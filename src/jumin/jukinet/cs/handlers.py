@@ -7,7 +7,7 @@ from django.utils import timezone
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.jukinet.common.queries import validate_rejection
-from jumin.jukinet.cs.models import CsIdentity, UpdateRejection
+from jumin.jukinet.cs.models import CsFuhyo, CsIdentity, UpdateRejection
 from jumin.jukinet.cs.persons import person_ids
 from jumin.messaging.envelope import Envelope
 
@@ -20,8 +20,17 @@ def _identity_of(subject: str) -> CsIdentity | None:
     return CsIdentity.objects.filter(pk=int(pk)).first()
 
 
+def _fuhyo_of(subject: str) -> CsFuhyo | None:
+    """The person of a rejected 附票 update from its opaque subject ``cs-fh<pk>`` (None otherwise)."""
+    prefix, _, pk = subject.partition("-fh")
+    if prefix != "cs" or not pk.isdigit():
+        return None
+    return CsFuhyo.objects.filter(pk=int(pk)).first()
+
+
 def apply_rejection(envelope: Envelope) -> None:
-    """IDENTITY_UPDATE_REJECTED (system.md F13 step 6): keep it for the 返却エラー一覧 (idempotent)."""
+    """IDENTITY_UPDATE_REJECTED (system.md F13 step 6, F21a for a 附票 update): keep it for the
+    返却エラー一覧 (idempotent)."""
     payload = envelope.payload
     validate_rejection(payload)
     if UpdateRejection.objects.filter(message_id=envelope.id).exists():
@@ -30,6 +39,7 @@ def apply_rejection(envelope: Envelope) -> None:
         message_id=envelope.id,
         rejected_message_id=payload["rejected_message_id"],
         identity=_identity_of(payload["rejected_subject"]),
+        fuhyo=_fuhyo_of(payload["rejected_subject"]),
         update_seq=payload["update_seq"],
         code=payload["code"],
         reason=payload["reason"],

@@ -15,6 +15,8 @@
   between two CS (docs/jukinet.md Flow 7).
 * ``ExchangePerson``: the CS's internal id of each person it exchanged data about, by 住民票コード:
   the audit subject of the person's exchanges (本人確認情報の提供状況, issue 8 item 7).
+* ``CsFuhyoVersion`` / ``CsFuhyo``: the CS 附票ファイル, the 附票本人確認情報 the 戸籍附票 system handed to
+  this CS (18 items, insert-only history + current row; docs/jukinet.md Flow 9).
 """
 
 from __future__ import annotations
@@ -157,13 +159,60 @@ class PendingNotice(models.Model):
         return f"送信待ち {self.pk}"
 
 
+class CsFuhyoVersion(models.Model):
+    """One 附票本人確認情報 update handed to the CS (records.md §3), exactly as sent; never changed."""
+
+    resident_code = models.CharField("住民票コード", max_length=11)
+    notice_type = models.CharField("通知区分", max_length=6)
+    # The 18 items plus 操作者ID / 操作端末ID, the payload of the jukinet.fuhyo_update sent.
+    items = models.JSONField("附票本人確認情報")
+    message_id = models.CharField("送信メッセージID", max_length=36)
+    retain_until = models.DateField("保存期限")
+    created_at = models.DateTimeField("記録日時")
+
+    class Meta:
+        verbose_name = "附票本人確認情報（CS履歴）"
+        verbose_name_plural = "附票本人確認情報（CS履歴）"
+        indexes: ClassVar = [models.Index(fields=["resident_code", "id"], name="jukinet_cs_fuhyo_hist_idx")]
+
+    def __str__(self) -> str:
+        return f"CS附票本人確認情報 {self.pk}"
+
+
+class CsFuhyo(models.Model):
+    """The current 附票本人確認情報 of one 住民票コード at this CS (its latest version)."""
+
+    resident_code = models.CharField("住民票コード", max_length=11, unique=True)
+    current = models.OneToOneField(CsFuhyoVersion, on_delete=models.PROTECT, related_name="current_of")
+    state = models.CharField("附票本人確認情報状態区分", max_length=10)
+    fuhyo_municipality_code = models.CharField("附票管理市町村コード", max_length=6)
+    updated_at = models.DateTimeField("更新日時")
+
+    class Meta:
+        verbose_name = "附票本人確認情報（CS現存）"
+        verbose_name_plural = "附票本人確認情報（CS現存）"
+
+    def __str__(self) -> str:
+        return f"CS附票本人確認情報 {self.pk}"
+
+    @property
+    def subject_key(self) -> str:
+        """The opaque message subject of this person's 附票 updates (``cs-fh<pk>``, never personal data)."""
+        return f"cs-fh{self.pk}"
+
+
 class UpdateRejection(models.Model):
-    """An IDENTITY_UPDATE the prefecture refused (返却エラー); resolved by an amendment (F08)."""
+    """An IDENTITY_UPDATE or FUHYO_UPDATE refused by the prefecture or the national node (返却エラー);
+    resolved by an amendment (F08) or a corrected 附票 update."""
 
     message_id = models.CharField("受信メッセージID", max_length=36, unique=True)
     rejected_message_id = models.CharField("拒否されたメッセージID", max_length=36)
     identity = models.ForeignKey(
         CsIdentity, null=True, blank=True, on_delete=models.PROTECT, related_name="rejections"
+    )
+    # Set instead of ``identity`` when the refused message was a 附票本人確認情報 update (Flow 9).
+    fuhyo = models.ForeignKey(
+        CsFuhyo, null=True, blank=True, on_delete=models.PROTECT, related_name="rejections"
     )
     update_seq = models.PositiveIntegerField("更新順番号")
     code = models.CharField("拒否コード", max_length=64)

@@ -35,6 +35,7 @@ class RejectionRow:
     reason: str
     remedy: str
     resolved: bool
+    kind: str = "本人確認情報"  # or 附票本人確認情報 (docs/jukinet.md Flow 9)
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,13 @@ def _require(actor: Any, purpose: str, action: AuditAction, subject_id: str = ""
     )
 
 
+def _rejected_code(row: UpdateRejection) -> str:
+    """The 住民票コード of the person whose 本人確認情報 or 附票 update was refused ("" if unknown)."""
+    if row.identity is not None:
+        return row.identity.resident_code
+    return row.fuhyo.resident_code if row.fuhyo is not None else ""
+
+
 def worklists(*, actor: Any, purpose: str) -> Worklists:
     """Unresolved returned errors, waiting notices and CS未連携 updates (newest first, at most 500 each)."""
     _require(actor, purpose, AuditAction.CS_NOTICE_LIST)
@@ -90,16 +98,15 @@ def worklists(*, actor: Any, purpose: str) -> Worklists:
             RejectionRow(
                 rejection_id=row.pk,
                 received_at=_when(row.received_at),
-                resident_code=access.shown_resident_code(
-                    row.identity.resident_code if row.identity else "", visible
-                ),
+                resident_code=access.shown_resident_code(_rejected_code(row), visible),
                 update_seq=row.update_seq,
                 code=row.code,
                 reason=row.reason,
                 remedy=row.remedy,
                 resolved=row.resolved_at is not None,
+                kind="附票本人確認情報" if row.fuhyo_id else "本人確認情報",
             )
-            for row in UpdateRejection.objects.select_related("identity")
+            for row in UpdateRejection.objects.select_related("identity", "fuhyo")
             .filter(resolved_at__isnull=True)
             .order_by("-received_at")[:LIMIT]
         ]
