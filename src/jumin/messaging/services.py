@@ -712,16 +712,30 @@ def retry_held(*, now: datetime | None = None, node: LocalNode | None = None) ->
     now = now or timezone.now()
     local = (node or conf.local_node()).ref
     applied = 0
-    candidates = InboxStream.objects.filter(receiver_kind=local.kind, receiver_code=local.code)
-    for stream in candidates.iterator():
-        if (
-            _stream_rows(stream)
-            .filter(seq=stream.last_applied_seq + 1, status=InboxMessage.Status.HELD)
-            .exists()
-        ):
+    # From the held rows (few) to their streams, never a pass over every stream: a node has one stream
+    # per person it was told about, and this runs every delivery round.
+    held: dict[tuple[str, str, str], set[int]] = {}
+    rows = InboxMessage.objects.filter(
+        receiver_kind=local.kind, receiver_code=local.code, status=InboxMessage.Status.HELD
+    ).values_list("sender_kind", "sender_code", "subject_key", "seq")
+    for sender_kind, sender_code, subject, seq in rows:
+        held.setdefault((sender_kind, sender_code, subject), set()).add(seq)
+    for (sender_kind, sender_code, subject), seqs in sorted(held.items()):
+        last_applied = (
+            InboxStream.objects.filter(
+                receiver_kind=local.kind,
+                receiver_code=local.code,
+                sender_kind=sender_kind,
+                sender_code=sender_code,
+                subject_key=subject,
+            )
+            .values_list("last_applied_seq", flat=True)
+            .first()
+        )
+        if last_applied is not None and last_applied + 1 in seqs:
             with transaction.atomic():
-                sender = NodeRef(stream.sender_kind, stream.sender_code)
-                applied += _drain(_lock_stream(local, sender, stream.subject_key), now)
+                sender = NodeRef(sender_kind, sender_code)
+                applied += _drain(_lock_stream(local, sender, subject), now)
     return applied
 
 
