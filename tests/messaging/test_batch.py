@@ -108,6 +108,58 @@ def test_the_worker_sends_due_messages_as_one_batch(federation: Federation, appl
     assert set(OutboxMessage.objects.values_list("status", "receipt")) == {("delivered", "applied")}
 
 
+@override_settings(JUMIN_MESSAGING_BATCH=2)
+def test_a_backlog_leaves_batch_after_batch_in_one_round(federation: Federation, applied: Applied) -> None:
+    paths = record_paths(federation)
+    for value in (1, 2, 3, 4, 5):
+        send(federation, value)
+    report = deliver_due(federation.municipality.node)
+    federation.prefecture.wait_idle()
+    assert report.delivered == 5
+    assert paths == [BATCH_PATH, BATCH_PATH, BATCH_PATH]
+    assert applied.seqs() == [1, 2, 3, 4, 5]
+
+
+@override_settings(JUMIN_MESSAGING_BATCH=2, JUMIN_MESSAGING_ROUND_BATCHES=1)
+def test_a_round_sends_at_most_its_batches(federation: Federation, applied: Applied) -> None:
+    paths = record_paths(federation)
+    for value in (1, 2, 3):
+        send(federation, value)
+    assert deliver_due(federation.municipality.node).delivered == 2
+    federation.prefecture.wait_idle()
+    assert paths == [BATCH_PATH]
+    assert applied.seqs() == [1, 2]
+    assert OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).count() == 1
+
+
+@override_settings(JUMIN_MESSAGING_BATCH=2)
+def test_a_message_not_delivered_ends_the_peers_turn(federation: Federation, applied: Applied) -> None:
+    send(federation, 1)
+    misdirected = new_envelope(
+        type=TEST_TYPE, sender=MUNICIPALITY, receiver=MUNICIPALITY, subject="s3", seq=1, payload={"value": 3}
+    )
+    OutboxMessage.objects.create(
+        message_id=misdirected.id,
+        sender_kind=MUNICIPALITY.kind,
+        sender_code=MUNICIPALITY.code,
+        receiver_kind=PREFECTURE.kind,
+        receiver_code=PREFECTURE.code,
+        type=TEST_TYPE,
+        subject_key="s3",
+        seq=1,
+        created_at=misdirected.created,
+        token=sign_envelope(misdirected, federation.municipality.node.signing_key),
+        next_attempt_at=misdirected.created,
+    )
+    send(federation, 2)
+    paths = record_paths(federation)
+    report = deliver_due(federation.municipality.node)
+    federation.prefecture.wait_idle()
+    assert (report.delivered, report.poisoned) == (1, 1)
+    assert paths == [BATCH_PATH]
+    assert applied.seqs() == [1]
+
+
 def test_mixed_receipts_in_one_batch_settle_each_row(federation: Federation, applied: Applied) -> None:
     early = send(federation, 1)
     # The receiver already has the first one (e.g. the sender was killed before it saw the receipt).
