@@ -301,11 +301,11 @@ class _Batch:
         for envelope in envelopes:
             if envelope.payload.get("individual_number"):
                 self.keys[envelope.id] = blind_index(str(envelope.payload["individual_number"]))
-        self.owners: dict[str, str] = dict(
-            IndividualNumberRegister.objects.filter(
-                individual_number_index__in=set(self.keys.values())
-            ).values_list("individual_number_index", "resident_code")
-        )
+        registered = IndividualNumberRegister.objects.filter(
+            individual_number_index__in=set(self.keys.values())
+        ).values_list("individual_number_index", "resident_code")
+        # 個人番号 blind index → the 住民票コード it is registered to (any status), as ``_number_owner``.
+        self.owners: dict[str, str] = {str(index): code for index, code in registered}
         self.retained: set[int] = set()  # stored records whose current snapshot this batch retains
         self.latest: dict[str, IdentityHistory] = {}  # the batch's latest snapshot per code
         self.accepted: list[tuple[Envelope, IdentityNotice, IdentityRecord]] = []
