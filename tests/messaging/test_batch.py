@@ -12,8 +12,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.db import transaction
 from django.test import override_settings
 
+from jumin.audit.actions import AuditAction
 from jumin.audit.models import AuditEntry
 from jumin.audit.selectors import verify_chain
+from jumin.domain.errors import DomainError
 from jumin.messaging import node_app, services
 from jumin.messaging.delivery import BATCH_PATH, deliver_due
 from jumin.messaging.envelope import new_envelope, sign_envelope
@@ -106,6 +108,58 @@ def test_the_worker_sends_due_messages_as_one_batch(federation: Federation, appl
     assert paths == [BATCH_PATH]
     assert applied.seqs() == [1, 2, 3]
     assert set(OutboxMessage.objects.values_list("status", "receipt")) == {("delivered", "applied")}
+
+
+@override_settings(JUMIN_MESSAGING_BATCH=2)
+def test_a_backlog_leaves_batch_after_batch_in_one_round(federation: Federation, applied: Applied) -> None:
+    paths = record_paths(federation)
+    for value in (1, 2, 3, 4, 5):
+        send(federation, value)
+    report = deliver_due(federation.municipality.node)
+    federation.prefecture.wait_idle()
+    assert report.delivered == 5
+    assert paths == [BATCH_PATH, BATCH_PATH, BATCH_PATH]
+    assert applied.seqs() == [1, 2, 3, 4, 5]
+
+
+@override_settings(JUMIN_MESSAGING_BATCH=2, JUMIN_MESSAGING_ROUND_BATCHES=1)
+def test_a_round_sends_at_most_its_batches(federation: Federation, applied: Applied) -> None:
+    paths = record_paths(federation)
+    for value in (1, 2, 3):
+        send(federation, value)
+    assert deliver_due(federation.municipality.node).delivered == 2
+    federation.prefecture.wait_idle()
+    assert paths == [BATCH_PATH]
+    assert applied.seqs() == [1, 2]
+    assert OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).count() == 1
+
+
+@override_settings(JUMIN_MESSAGING_BATCH=2)
+def test_a_message_not_delivered_ends_the_peers_turn(federation: Federation, applied: Applied) -> None:
+    send(federation, 1)
+    misdirected = new_envelope(
+        type=TEST_TYPE, sender=MUNICIPALITY, receiver=MUNICIPALITY, subject="s3", seq=1, payload={"value": 3}
+    )
+    OutboxMessage.objects.create(
+        message_id=misdirected.id,
+        sender_kind=MUNICIPALITY.kind,
+        sender_code=MUNICIPALITY.code,
+        receiver_kind=PREFECTURE.kind,
+        receiver_code=PREFECTURE.code,
+        type=TEST_TYPE,
+        subject_key="s3",
+        seq=1,
+        created_at=misdirected.created,
+        token=sign_envelope(misdirected, federation.municipality.node.signing_key),
+        next_attempt_at=misdirected.created,
+    )
+    send(federation, 2)
+    paths = record_paths(federation)
+    report = deliver_due(federation.municipality.node)
+    federation.prefecture.wait_idle()
+    assert (report.delivered, report.poisoned) == (1, 1)
+    assert paths == [BATCH_PATH]
+    assert applied.seqs() == [1]
 
 
 def test_mixed_receipts_in_one_batch_settle_each_row(federation: Federation, applied: Applied) -> None:
@@ -282,3 +336,33 @@ def test_a_batch_from_an_unlisted_node_is_refused_as_a_link_and_every_message_is
     assert applied.rows == []
     refusals = AuditEntry.objects.filter(action="node:message:refuse", outcome_reason="unknown_peer")
     assert refusals.count() == 3
+
+
+def test_enqueue_many_numbers_each_stream_and_audits_each_message(
+    federation: Federation, applied: Applied
+) -> None:
+    send(federation, 1)  # s1 seq 1 already taken
+    outgoing = [
+        services.Outgoing(TEST_TYPE, PREFECTURE, subject, {"value": value})
+        for subject, value in (("s1", 2), ("s2", 1), ("s1", 3))
+    ]
+    with transaction.atomic():
+        rows = services.enqueue_many(outgoing, node=federation.municipality.node)
+    assert [(row.subject_key, row.seq) for row in rows] == [("s1", 2), ("s2", 1), ("s1", 3)]
+    assert AuditEntry.objects.filter(action=AuditAction.NODE_MESSAGE_ENQUEUE).count() == 4
+    deliver_due(federation.municipality.node)
+    federation.prefecture.wait_idle()
+    assert applied.seqs("s1") == [1, 2, 3]
+    assert applied.seqs("s2") == [1]
+
+
+def test_enqueue_many_refuses_the_whole_list_for_one_bad_payload(federation: Federation) -> None:
+    outgoing = [
+        services.Outgoing(TEST_TYPE, PREFECTURE, "s1", {"value": 1}),
+        services.Outgoing(TEST_TYPE, PREFECTURE, "s1", {"value": "one"}),
+    ]
+    with pytest.raises(DomainError), transaction.atomic():
+        services.enqueue_many(outgoing, node=federation.municipality.node)
+    assert not OutboxMessage.objects.exists()
+    with transaction.atomic():
+        assert services.enqueue_many(outgoing[:1], node=federation.municipality.node)[0].seq == 1

@@ -22,10 +22,12 @@ from jumin.messaging import conf, handlers
 from jumin.messaging.envelope import Envelope
 
 Apply = Callable[[Envelope], None]
+ApplyMany = Callable[[list[Envelope]], None]
 Answer = Callable[[Envelope], dict[str, Any]]
 Guard = Callable[[Envelope], None]
 
 _appliers: dict[tuple[str, str], Apply] = {}
+_batch_appliers: dict[tuple[str, str], ApplyMany] = {}
 _answerers: dict[tuple[str, str], Answer] = {}
 _guards: dict[tuple[str, str], list[Guard]] = {}
 
@@ -41,6 +43,19 @@ def _dispatch_message(envelope: Envelope) -> None:
     apply(envelope)
 
 
+def _dispatch_many(envelopes: list[Envelope]) -> None:
+    """Several messages of one type (the batch receiver's in-order run): the set-based applier of
+    this node kind if it has one, else the single applier message after message."""
+    if not envelopes:
+        return
+    apply_many = _batch_appliers.get((envelopes[0].type, _local_kind()))
+    if apply_many is None:
+        for envelope in envelopes:
+            _dispatch_message(envelope)
+        return
+    apply_many(envelopes)
+
+
 def _dispatch_query(envelope: Envelope) -> dict[str, Any]:
     answer = _answerers.get((envelope.type, _local_kind()))
     if answer is None:
@@ -52,18 +67,26 @@ def _dispatch_query(envelope: Envelope) -> dict[str, Any]:
 
 def _register_schemas() -> None:
     for name, validate in schemas.MESSAGES.items():
-        handlers.register(name, validate=validate, apply=_dispatch_message)
+        handlers.register(name, validate=validate, apply=_dispatch_message, apply_many=_dispatch_many)
     for name, (validate, validate_answer) in schemas.QUERIES.items():
         handlers.register_query(
             name, validate=validate, validate_answer=validate_answer, answer=_dispatch_query
         )
 
 
-def handle(name: str, *, kind: str, apply: Apply) -> None:
-    """Apply messages of type ``name`` with ``apply`` on nodes of ``kind``."""
+def handle(name: str, *, kind: str, apply: Apply, apply_many: ApplyMany | None = None) -> None:
+    """Apply messages of type ``name`` with ``apply`` on nodes of ``kind``.
+
+    ``apply_many`` (optional) applies a batch's in-order messages of the type at once, with exactly
+    the effects of ``apply`` on each in turn (``messaging.handlers.MessageType``).
+    """
     if name not in schemas.MESSAGES:
         raise ValueError(f"{name} is not a message type of jukinet.common.schemas")
     _appliers[(name, kind)] = apply
+    if apply_many is None:
+        _batch_appliers.pop((name, kind), None)
+    else:
+        _batch_appliers[(name, kind)] = apply_many
 
 
 def answer(name: str, *, kind: str, answer: Answer) -> None:

@@ -74,6 +74,11 @@ def batch_size() -> int:
     return max(1, _int("JUMIN_MESSAGING_BATCH", 100))
 
 
+def batches_per_round() -> int:
+    """Batches sent to one peer in one delivery round while its queue stays full. Default 10."""
+    return max(1, _int("JUMIN_MESSAGING_ROUND_BATCHES", 10))
+
+
 def clock_skew_seconds() -> int:
     """A message created further in the future than this is refused as a replay. Default 300."""
     return max(0, _int("JUMIN_MESSAGING_CLOCK_SKEW", 300))

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import socket
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -252,9 +253,23 @@ def _chunks(rows: list[OutboxMessage], now: datetime) -> Iterator[list[tuple[Out
 
 
 def _deliver_to(node: LocalNode, peer: Peer, now: datetime, report: DeliveryReport) -> None:
+    """Send the peer's due messages, batch after batch while every one of them is delivered.
+
+    A backlog leaves at up to ``batches_per_round`` batches per round instead of one per interval;
+    any message not delivered (refused, retried, set aside) ends the peer's turn, as before.
+    """
     context = client_context(node.files)
-    for chunk in _chunks(_due_rows(node, peer, now), now):
-        if not _send_batch(peer, chunk, context, now, report):
+    # Well inside the lease, so no other worker takes the peer over while this one still sends.
+    until = time.monotonic() + conf.lease_seconds() / 2
+    for _ in range(conf.batches_per_round()):
+        if time.monotonic() > until:
+            return
+        rows = _due_rows(node, peer, now)
+        delivered_before = report.delivered
+        for chunk in _chunks(rows, now):
+            if not _send_batch(peer, chunk, context, now, report):
+                return
+        if not rows or report.delivered - delivered_before < len(rows):
             return
 
 

@@ -19,6 +19,8 @@ from jumin.messaging.envelope import Envelope
 
 Validator = Callable[[dict[str, Any]], None]
 Handler = Callable[[Envelope], None]
+#: Applies several messages of one type, in order, with exactly the effects of ``apply`` on each.
+BatchHandler = Callable[[list[Envelope]], None]
 Answerer = Callable[[Envelope], dict[str, Any]]
 
 
@@ -28,19 +30,27 @@ class HandlerRefused(Exception):  # noqa: N818 (an outcome: the message can neve
 
 @dataclass(frozen=True)
 class MessageType:
-    """A registered type: ``validate`` raises DomainError for a bad payload; ``apply`` changes state."""
+    """A registered type: ``validate`` raises DomainError for a bad payload; ``apply`` changes state.
+
+    ``apply_many`` (optional) is the set-based ``apply`` the batch receiver uses for the in-order
+    messages of a batch: it must have exactly the effects of ``apply`` on each message in turn, and
+    raise if any one cannot be applied (the receiver then rolls it back and applies them one by one).
+    """
 
     name: str
     validate: Validator
     apply: Handler | None = None
+    apply_many: BatchHandler | None = None
 
 
 _registry: dict[str, MessageType] = {}
 
 
-def register(name: str, *, validate: Validator, apply: Handler | None = None) -> MessageType:
-    """Register (or replace) a message type."""
-    message_type = MessageType(name=name, validate=validate, apply=apply)
+def register(
+    name: str, *, validate: Validator, apply: Handler | None = None, apply_many: BatchHandler | None = None
+) -> MessageType:
+    """Register (or replace) a message type (``apply_many``: see ``MessageType``)."""
+    message_type = MessageType(name=name, validate=validate, apply=apply, apply_many=apply_many)
     _registry[name] = message_type
     return message_type
 

@@ -147,18 +147,31 @@ def signed_token(row: OutboxMessage | InboxMessage) -> str:
     return str(token)
 
 
-def _next_seq(sender: NodeRef, receiver: NodeRef, subject: str) -> int:
-    """Allocate the next 更新順番号 atomically (one upsert; safe with concurrent writers on both engines)."""
+def _reserve_seqs(sender: NodeRef, receiver: NodeRef, subject: str, count: int = 1) -> int:
+    """Allocate the next ``count`` 更新順番号 of a stream atomically; returns the last of them.
+
+    One upsert per stream, safe with concurrent writers on both engines.
+    """
     table = OutboxSequence._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (sender_kind, sender_code, receiver_kind, receiver_code, subject_key, "  # noqa: S608
-            f"last_seq) VALUES (%s, %s, %s, %s, %s, 1) "
+            f"last_seq) VALUES (%s, %s, %s, %s, %s, %s) "
             f"ON CONFLICT (sender_kind, sender_code, receiver_kind, receiver_code, subject_key) "
-            f"DO UPDATE SET last_seq = {table}.last_seq + 1 RETURNING last_seq",
-            [sender.kind, sender.code, receiver.kind, receiver.code, subject],
+            f"DO UPDATE SET last_seq = {table}.last_seq + %s RETURNING last_seq",
+            [sender.kind, sender.code, receiver.kind, receiver.code, subject, count, count],
         )
         return int(cursor.fetchone()[0])
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message for ``enqueue_many``: the arguments of ``enqueue`` that differ per message."""
+
+    message_type: str
+    receiver: NodeRef
+    subject: str
+    payload: dict[str, Any]
 
 
 def enqueue(
@@ -175,58 +188,96 @@ def enqueue(
     The message leaves only if the caller's change commits, and it leaves exactly as signed here.
     Refuses (DomainError) an unknown receiver or type and a payload its type's schema refuses.
     """
-    if not connection.in_atomic_block:
-        raise RuntimeError("enqueue() must be called inside the transaction of the change it reports")
-    node = node or conf.local_node()
-    if node.peer(receiver) is None:
+    outgoing = Outgoing(message_type=message_type, receiver=receiver, subject=subject, payload=payload)
+    return enqueue_many([outgoing], actor=actor, node=node)[0]
+
+
+def _check_outgoing(node: LocalNode, outgoing: Outgoing) -> None:
+    if node.peer(outgoing.receiver) is None:
         raise refusal(
             "receiver",
             "宛先ノードが連携先に登録されていません。",
             "peers.json に宛先を登録してください。",
             "messaging.unknown_receiver",
         )
-    registered = handlers.lookup(message_type)
-    if registered is None or message_type.startswith("messaging."):
+    registered = handlers.lookup(outgoing.message_type)
+    if registered is None or outgoing.message_type.startswith("messaging."):
         raise refusal(
             "type",
             "未登録のメッセージ種類です。",
             "messages.py で登録してください。",
             "messaging.unknown_type",
         )
-    registered.validate(payload)
-    try:
-        envelope = new_envelope(
-            type=message_type,
-            sender=node.ref,
-            receiver=receiver,
-            subject=subject,
-            seq=_next_seq(node.ref, receiver, subject),
-            payload=payload,
+    registered.validate(outgoing.payload)
+
+
+def enqueue_many(
+    messages: list[Outgoing], *, actor: Any | None = None, node: LocalNode | None = None
+) -> list[OutboxMessage]:
+    """``enqueue`` for several messages, in order, with one insert and one audit write for all of them.
+
+    Each message is checked, numbered in its stream (one upsert per stream, however many messages it
+    has), signed and audited exactly as ``enqueue`` would; a refusal of any one changes nothing.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("enqueue() must be called inside the transaction of the change it reports")
+    if not messages:
+        return []
+    node = node or conf.local_node()
+    for outgoing in messages:
+        _check_outgoing(node, outgoing)
+    counts: dict[tuple[NodeRef, str], int] = {}
+    for outgoing in messages:
+        key = (outgoing.receiver, outgoing.subject)
+        counts[key] = counts.get(key, 0) + 1
+    next_seq = {
+        (receiver, subject): _reserve_seqs(node.ref, receiver, subject, count) - count + 1
+        for (receiver, subject), count in counts.items()
+    }
+    rows: list[OutboxMessage] = []
+    events: list[dict[str, Any]] = []
+    for outgoing in messages:
+        key = (outgoing.receiver, outgoing.subject)
+        seq, next_seq[key] = next_seq[key], next_seq[key] + 1
+        try:
+            envelope = new_envelope(
+                type=outgoing.message_type,
+                sender=node.ref,
+                receiver=outgoing.receiver,
+                subject=outgoing.subject,
+                seq=seq,
+                payload=outgoing.payload,
+            )
+        except EnvelopeRefused as error:
+            raise refusal(
+                "envelope", error.detail, "対象キーと内容を確認してください。", "messaging.envelope"
+            ) from None
+        rows.append(
+            OutboxMessage(
+                message_id=envelope.id,
+                sender_kind=node.ref.kind,
+                sender_code=node.ref.code,
+                receiver_kind=outgoing.receiver.kind,
+                receiver_code=outgoing.receiver.code,
+                type=outgoing.message_type,
+                subject_key=outgoing.subject,
+                seq=envelope.seq,
+                created_at=envelope.created,
+                token=sign_envelope(envelope, node.signing_key),
+                next_attempt_at=envelope.created,
+            )
         )
-    except EnvelopeRefused as error:
-        raise refusal(
-            "envelope", error.detail, "対象キーと内容を確認してください。", "messaging.envelope"
-        ) from None
-    row = OutboxMessage.objects.create(
-        message_id=envelope.id,
-        sender_kind=node.ref.kind,
-        sender_code=node.ref.code,
-        receiver_kind=receiver.kind,
-        receiver_code=receiver.code,
-        type=message_type,
-        subject_key=subject,
-        seq=envelope.seq,
-        created_at=envelope.created,
-        token=sign_envelope(envelope, node.signing_key),
-        next_attempt_at=envelope.created,
-    )
-    audit_event(
-        AuditAction.NODE_MESSAGE_ENQUEUE,
-        subject_id=envelope.id,
-        reason=f"{message_type} to {receiver} seq {envelope.seq}",
-        actor=actor,
-    )
-    return row
+        events.append(
+            node_event(
+                AuditAction.NODE_MESSAGE_ENQUEUE,
+                subject_id=envelope.id,
+                reason=f"{outgoing.message_type} to {outgoing.receiver} seq {envelope.seq}",
+                actor=actor,
+            )
+        )
+    OutboxMessage.objects.bulk_create(rows)
+    record_events(events)
+    return rows
 
 
 def refuse(peer: NodeRef | None, digest: str, error: EnvelopeRefused, message_id: str = "") -> Receipt:
@@ -312,6 +363,16 @@ class _Stream:
     changed: bool = False
 
 
+@dataclass
+class _Deferred:
+    """A message whose turn has come, counted as applied, waiting for its type's ``apply_many`` call."""
+
+    row: InboxMessage
+    stream: _Stream
+    envelope: Envelope
+    event: dict[str, Any]  # its NODE_MESSAGE_APPLY entry in the batch's audit buffer
+
+
 class _BatchReceiver:
     """The set-based ``receive`` of one batch (see ``receive_batch``), inside its transaction.
 
@@ -334,6 +395,8 @@ class _BatchReceiver:
         self.streams: dict[str, _Stream] = {}
         self.slow: set[str] = set()  # subjects handled by _store_and_apply
         self.hold_window = conf.hold_window()
+        self.deferred: list[_Deferred] = []  # in order, all of one type (see ``flush``)
+        self.revised: set[str] = set()  # ids whose deferred apply failed: their receipts are recomputed
 
     def run(self, tokens: list[bytes]) -> list[Receipt]:
         if self.configured is None:
@@ -356,6 +419,10 @@ class _BatchReceiver:
         self.load(sender, ordered)
         for index, envelope, token, digest in opened:
             receipts[index] = self.receive_one(envelope, token, digest)
+        self.flush()
+        for index, envelope, _, _ in opened:
+            if envelope.id in self.revised:
+                receipts[index] = self.receipt(envelope)
         self.write()
         assert all(receipt is not None for receipt in receipts)  # every token was answered
         return [receipt for receipt in receipts if receipt is not None]
@@ -407,6 +474,7 @@ class _BatchReceiver:
     def receive_one(self, envelope: Envelope, token: bytes, digest: str) -> Receipt:
         try:
             if envelope.is_control or envelope.subject in self.slow:
+                self.flush()  # the messages before this one are applied first, as one by one
                 with transaction.atomic():  # as alone: a refusal rolls back this message's writes
                     if envelope.is_control:
                         assert self.configured is not None
@@ -434,21 +502,38 @@ class _BatchReceiver:
             )
         )
         self.drain(stream)
-        if row.status == InboxMessage.Status.APPLIED:
+        return self.receipt(envelope)
+
+    def receipt(self, envelope: Envelope) -> Receipt:
+        """``applied``, or ``stored`` with the 更新順番号 still missing below it, from the batch's state."""
+        stream = self.streams[envelope.subject]
+        row = stream.held.get(envelope.seq)
+        if row is None or row.status == InboxMessage.Status.APPLIED:
             return Receipt(status="applied", message_id=envelope.id)
         held = [seq for seq, pending in stream.held.items() if pending.status != InboxMessage.Status.APPLIED]
         gaps = (seq for seq in range(stream.row.last_applied_seq + 1, max(held)) if seq not in stream.held)
         missing = tuple(seq for _, seq in zip(range(100), gaps, strict=False))
         return Receipt(status="stored", message_id=envelope.id, missing=missing)
 
-    def drain(self, stream: _Stream) -> None:
-        """``_drain`` on the batch's rows: apply while the next 更新順番号 is held (and not set aside)."""
+    def drain(self, stream: _Stream, *, one_by_one: bool = False) -> None:
+        """``_drain`` on the batch's rows: apply while the next 更新順番号 is held (and not set aside).
+
+        A type with ``apply_many`` is not applied here but deferred (counted as applied, in order) and
+        applied with the other deferred messages by ``flush``; ``one_by_one`` is the fallback after a
+        failed ``apply_many``, and the only path for types without it.
+        """
         while True:
             row = stream.held.get(stream.row.last_applied_seq + 1)
             if row is None or row.status != InboxMessage.Status.HELD:
                 return
             envelope = self.envelopes[str(row.message_id)]
             registered = handlers.lookup(row.type)
+            if registered is not None and registered.apply_many is not None and not one_by_one:
+                if self.deferred and self.deferred[0].row.type != row.type:
+                    self.flush()
+                self.deferred.append(_Deferred(row, stream, envelope, self.applied(stream, row, envelope)))
+                continue
+            self.flush()  # earlier deferred messages go first: the order of application is kept
             try:
                 if registered is None:
                     raise handlers.HandlerRefused("the message type is no longer registered")
@@ -459,14 +544,52 @@ class _BatchReceiver:
             except Exception as error:
                 _handler_failed(row, error, save=False, audit=self.audit)
                 return
-            row.status, row.applied_at = InboxMessage.Status.APPLIED, self.now
-            del stream.held[row.seq]
-            stream.row.last_applied_seq, stream.changed = row.seq, True
-            self.audit.append(
-                _message_event(
-                    AuditAction.NODE_MESSAGE_APPLY, envelope.id, envelope.type, envelope.sender, row.seq
-                )
+            self.applied(stream, row, envelope)
+
+    def applied(self, stream: _Stream, row: InboxMessage, envelope: Envelope) -> dict[str, Any]:
+        """Count ``row`` as applied: status, stream position and its buffered audit entry (returned)."""
+        row.status, row.applied_at = InboxMessage.Status.APPLIED, self.now
+        del stream.held[row.seq]
+        stream.row.last_applied_seq, stream.changed = row.seq, True
+        event = _message_event(
+            AuditAction.NODE_MESSAGE_APPLY, envelope.id, envelope.type, envelope.sender, row.seq
+        )
+        self.audit.append(event)
+        return event
+
+    def flush(self) -> None:
+        """Apply the deferred messages with one ``apply_many`` call in a savepoint.
+
+        If it raises, nothing of it stays: the messages are held again (stream positions and audit
+        entries taken back) and applied one by one, each in its own savepoint, exactly as without
+        ``apply_many`` (a failing one is counted, set aside if permanent, and holds back its subject).
+        """
+        if not self.deferred:
+            return
+        deferred, self.deferred = self.deferred, []
+        registered = handlers.lookup(deferred[0].row.type)
+        try:
+            if registered is None or registered.apply_many is None:
+                raise handlers.HandlerRefused("the message type is no longer registered")
+            with transaction.atomic():
+                registered.apply_many([item.envelope for item in deferred])
+            return
+        except Exception as error:  # the type only: a database error's text may quote personal data
+            logger.warning(
+                "batch apply of %d messages failed (%s): applying them one by one",
+                len(deferred),
+                type(error).__name__,
             )
+        taken_back = {id(item.event) for item in deferred}
+        self.audit = [event for event in self.audit if id(event) not in taken_back]
+        for item in reversed(deferred):  # so each stream ends at the position before its first one
+            item.row.status, item.row.applied_at = InboxMessage.Status.HELD, None
+            item.stream.held[item.row.seq] = item.row
+            item.stream.row.last_applied_seq = item.row.seq - 1
+            self.revised.add(item.envelope.id)
+        streams = {id(item.stream): item.stream for item in deferred}  # in the order they first appear
+        for stream in streams.values():
+            self.drain(stream, one_by_one=True)
 
     def write(self) -> None:
         """The batch's rows, stream positions and audit entries: a few statements for the whole batch."""
@@ -712,16 +835,30 @@ def retry_held(*, now: datetime | None = None, node: LocalNode | None = None) ->
     now = now or timezone.now()
     local = (node or conf.local_node()).ref
     applied = 0
-    candidates = InboxStream.objects.filter(receiver_kind=local.kind, receiver_code=local.code)
-    for stream in candidates.iterator():
-        if (
-            _stream_rows(stream)
-            .filter(seq=stream.last_applied_seq + 1, status=InboxMessage.Status.HELD)
-            .exists()
-        ):
+    # From the held rows (few) to their streams, never a pass over every stream: a node has one stream
+    # per person it was told about, and this runs every delivery round.
+    held: dict[tuple[str, str, str], set[int]] = {}
+    rows = InboxMessage.objects.filter(
+        receiver_kind=local.kind, receiver_code=local.code, status=InboxMessage.Status.HELD
+    ).values_list("sender_kind", "sender_code", "subject_key", "seq")
+    for sender_kind, sender_code, subject, seq in rows:
+        held.setdefault((sender_kind, sender_code, subject), set()).add(seq)
+    for (sender_kind, sender_code, subject), seqs in sorted(held.items()):
+        last_applied = (
+            InboxStream.objects.filter(
+                receiver_kind=local.kind,
+                receiver_code=local.code,
+                sender_kind=sender_kind,
+                sender_code=sender_code,
+                subject_key=subject,
+            )
+            .values_list("last_applied_seq", flat=True)
+            .first()
+        )
+        if last_applied is not None and last_applied + 1 in seqs:
             with transaction.atomic():
-                sender = NodeRef(stream.sender_kind, stream.sender_code)
-                applied += _drain(_lock_stream(local, sender, stream.subject_key), now)
+                sender = NodeRef(sender_kind, sender_code)
+                applied += _drain(_lock_stream(local, sender, subject), now)
     return applied
 
 

@@ -17,7 +17,12 @@ from jumin.messaging import housekeeping
 
 KIND = "national"
 
-routing.handle(catalogue.IDENTITY_UPDATE, kind=KIND, apply=identity.apply_identity_update)
+routing.handle(
+    catalogue.IDENTITY_UPDATE,
+    kind=KIND,
+    apply=identity.apply_identity_update,
+    apply_many=identity.apply_identity_updates,
+)
 routing.handle(catalogue.FUHYO_UPDATE, kind=KIND, apply=fuhyo.apply_fuhyo_update)
 routing.handle(catalogue.CARD_EVENT, kind=KIND, apply=cards.apply_card_event)
 routing.handle(catalogue.SENDING_ADDRESS, kind=KIND, apply=sending_addresses.apply_sending_address)

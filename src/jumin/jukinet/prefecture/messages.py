@@ -14,12 +14,14 @@ from jumin.jukinet.prefecture.queries import answer_identity_query
 from jumin.jukinet.prefecture.replies import relay_national_rejection
 from jumin.jukinet.prefecture.retention import purge_expired
 from jumin.jukinet.prefecture.temporary_numbers import purge_temporary_numbers
-from jumin.jukinet.prefecture.updates import apply_identity_update
+from jumin.jukinet.prefecture.updates import apply_identity_update, apply_identity_updates
 from jumin.messaging import housekeeping
 
 KIND = "prefecture"
 
-routing.handle(catalogue.IDENTITY_UPDATE, kind=KIND, apply=apply_identity_update)
+routing.handle(
+    catalogue.IDENTITY_UPDATE, kind=KIND, apply=apply_identity_update, apply_many=apply_identity_updates
+)
 routing.handle(catalogue.IDENTITY_UPDATE_REJECTED, kind=KIND, apply=relay_national_rejection)
 routing.handle(catalogue.FUHYO_UPDATE, kind=KIND, apply=apply_fuhyo_update)
 routing.answer(catalogue.QUERY_IDENTITY, kind=KIND, answer=answer_identity_query)

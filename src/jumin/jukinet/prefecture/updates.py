@@ -8,13 +8,15 @@ node, or stores a refusal and returns the reason to the CS (``replies.refuse_upd
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from jumin.audit.actions import AuditAction
-from jumin.audit.services import record_event
+from jumin.audit.services import record_event, record_events
 from jumin.crypto.individual_number import blind_index
 from jumin.domain.errors import DomainError, refusal
 from jumin.jukinet.common.catalogue import IDENTITY_UPDATE
@@ -123,9 +125,9 @@ def _stored_notice(notice: IdentityNotice) -> dict[str, Any]:
     return payload
 
 
-def _bump(record: IdentityRecord, notice: IdentityNotice) -> None:
+def _bump(record: IdentityRecord, notice: IdentityNotice, *, stored: bool) -> None:
     """外字変更連番: count each change of a name, address or 旧氏 that contains 外字."""
-    old = record.notice if record.pk else {}
+    old = record.notice if stored else {}
     if notice.name_gaiji_count and old.get("name") != notice.name:
         record.name_gaiji_seq += 1
     if notice.address_gaiji_count and old.get("address") != notice.address:
@@ -134,14 +136,15 @@ def _bump(record: IdentityRecord, notice: IdentityNotice) -> None:
         record.former_surname_gaiji_seq += 1
 
 
-def _store(envelope: Envelope, notice: IdentityNotice, record: IdentityRecord | None) -> IdentityVersion:
-    now = timezone.now()
-    if record is None:
-        record = IdentityRecord(resident_code=notice.resident_code)
-    else:
-        IdentityVersion.objects.filter(record=record, superseded_at__isnull=True).update(superseded_at=now)
-    _bump(record, notice)
-    was_removed = bool(record.pk) and record.removed
+def _fill(
+    record: IdentityRecord, envelope: Envelope, notice: IdentityNotice, now: datetime, *, stored: bool
+) -> IdentityVersion:
+    """Set the current record from the notice and build its new version (neither is saved).
+
+    ``stored``: the record already holds an earlier notice (in the database, or earlier in a batch).
+    """
+    _bump(record, notice, stored=stored)
+    was_removed = stored and record.removed
     record.municipality_code = notice.municipality_code
     record.update_seq = notice.update_seq
     record.removed = notice.removed
@@ -159,7 +162,6 @@ def _store(envelope: Envelope, notice: IdentityNotice, record: IdentityRecord | 
     record.received_on = timezone.localdate(now)
     record.sender_code = envelope.sender.code
     record.set_individual_number(notice.individual_number or None)
-    record.save()
     version = IdentityVersion(
         record=record,
         resident_code=notice.resident_code,
@@ -173,7 +175,18 @@ def _store(envelope: Envelope, notice: IdentityNotice, record: IdentityRecord | 
         received_at=now,
     )
     version.set_individual_number(notice.individual_number or None)
-    version.save()
+    return version
+
+
+def _store(envelope: Envelope, notice: IdentityNotice, record: IdentityRecord | None) -> IdentityVersion:
+    now = timezone.now()
+    if record is None:
+        record = IdentityRecord(resident_code=notice.resident_code)
+    else:
+        IdentityVersion.objects.filter(record=record, superseded_at__isnull=True).update(superseded_at=now)
+    version = _fill(record, envelope, notice, now, stored=bool(record.pk))
+    record.save()
+    version.save()  # its record, unsaved when the version was built, has its key now
     return version
 
 
@@ -226,15 +239,144 @@ def apply_identity_update(envelope: Envelope) -> None:
         )
         return
     version = _store(envelope, notice, record)
-    record_event(
-        actor=None,
-        action=AuditAction.PREFECTURE_IDENTITY_UPDATE,
-        subject_type=SUBJECT_TYPE,
-        subject_id=str(version.record_id),
-        reason=f"{notice.change_reason} from {envelope.sender} message {envelope.id}"[:400],
-        individual_number_used=bool(notice.individual_number),
-    )
+    record_event(**_update_event(envelope, notice, version.record_id))
     _forward_or_hold(version, notice.as_payload())
+
+
+def _update_event(envelope: Envelope, notice: IdentityNotice, record_id: int) -> dict[str, Any]:
+    """The audit entry of one stored update (``record_event`` keyword arguments)."""
+    return {
+        "actor": None,
+        "action": AuditAction.PREFECTURE_IDENTITY_UPDATE,
+        "subject_type": SUBJECT_TYPE,
+        "subject_id": str(record_id),
+        "reason": f"{notice.change_reason} from {envelope.sender} message {envelope.id}"[:400],
+        "individual_number_used": bool(notice.individual_number),
+    }
+
+
+@dataclass
+class _Accepted:
+    """An update of a batch that passed the checks: its notice and its new (unsaved) version."""
+
+    envelope: Envelope
+    notice: IdentityNotice
+    record: IdentityRecord
+    version: IdentityVersion
+
+
+class _Batch:
+    """The state of one ``apply_identity_updates`` call: the batch's records, read once and locked."""
+
+    def __init__(self, envelopes: list[Envelope]) -> None:
+        ids = [envelope.id for envelope in envelopes]
+        self.done = {
+            str(i)
+            for i in IdentityVersion.objects.filter(message_id__in=ids).values_list("message_id", flat=True)
+        }
+        self.done |= {
+            str(i)
+            for i in RefusedUpdate.objects.filter(message_id__in=ids).values_list("message_id", flat=True)
+        }
+        codes = {str(envelope.payload["resident_code"]) for envelope in envelopes}
+        locked = IdentityRecord.objects.select_for_update().filter(resident_code__in=codes).order_by("pk")
+        self.records: dict[str, IdentityRecord] = {record.resident_code: record for record in locked}
+        self.stored = set(
+            self.records
+        )  # codes whose record holds a notice (in the database or from the batch)
+        self.superseded: set[int] = set()  # stored records whose current version this batch supersedes
+        self.current: dict[str, IdentityVersion] = {}  # the batch's latest version per code
+        self.accepted: list[_Accepted] = []
+
+    def take(self, envelope: Envelope, now: datetime) -> None:
+        """Check one update against the batch's state; refuse it at once, or keep it to be stored."""
+        if envelope.id in self.done:
+            return  # already handled (a restored backup re-applying): effects must not repeat
+        notice = IdentityNotice(**envelope.payload)
+        record = self.records.get(notice.resident_code)
+        try:
+            check_sender(envelope.sender, conf.local_node().ref)
+            check_logic(envelope.sender.code, notice, record)
+        except DomainError as error:
+            refuse_update(
+                envelope,
+                kind=RefusedUpdate.Kind.IDENTITY,
+                error=error,
+                update_seq=notice.update_seq,
+                change_reason=notice.change_reason,
+                concerning=[str(record.pk)] if record is not None and record.pk else [],
+            )
+            return
+        if record is None:
+            record = self.records[notice.resident_code] = IdentityRecord(resident_code=notice.resident_code)
+        earlier = self.current.get(notice.resident_code)
+        if earlier is not None:
+            earlier.superseded_at = now  # superseded within the batch: written so
+        elif record.pk:
+            self.superseded.add(record.pk)
+        version = _fill(record, envelope, notice, now, stored=notice.resident_code in self.stored)
+        self.stored.add(notice.resident_code)
+        self.current[notice.resident_code] = version
+        self.accepted.append(_Accepted(envelope, notice, record, version))
+
+    def write(self, now: datetime) -> None:
+        """Store the accepted updates: a few statements for the whole batch, then their forwards."""
+        if not self.accepted:
+            return
+        if self.superseded:
+            IdentityVersion.objects.filter(record_id__in=self.superseded, superseded_at__isnull=True).update(
+                superseded_at=now
+            )
+        records = list({id(item.record): item.record for item in self.accepted}.values())
+        for record in records:
+            if record.pk is not None:
+                record.save()  # a person already on file (rarer in bulk than new people): one UPDATE each
+        IdentityRecord.objects.bulk_create([record for record in records if record.pk is None])
+        self.forward()
+        IdentityVersion.objects.bulk_create([item.version for item in self.accepted])
+        record_events([_update_event(item.envelope, item.notice, item.record.pk) for item in self.accepted])
+
+    def forward(self) -> None:
+        """Forward the accepted updates in order, as ``_forward_or_hold`` would one by one."""
+        if conf.local_node().peer(NATIONAL) is None:
+            return
+        # A record with an earlier version still waiting holds this batch's versions back too.
+        waiting = set(
+            IdentityVersion.objects.filter(record_id__in=self.superseded, forward_message_id="").values_list(
+                "record_id", flat=True
+            )
+        )
+        leaving = [item for item in self.accepted if item.record.pk not in waiting]
+        rows = messaging.enqueue_many(
+            [
+                messaging.Outgoing(
+                    IDENTITY_UPDATE, NATIONAL, f"pf-{item.record.pk}", item.notice.as_payload()
+                )
+                for item in leaving
+            ]
+        )
+        for item, row in zip(leaving, rows, strict=True):
+            item.version.forward_message_id = str(row.message_id)
+
+
+def apply_identity_updates(envelopes: list[Envelope]) -> None:
+    """``apply_identity_update`` for a batch's in-order updates at once (the batch receiver's path).
+
+    The same checks, refusals, stored records and versions, audit entries and forwards as one by one,
+    with the batch's records read and locked in one query and the versions, new records, forwards and
+    audit entries written in bulk. A refusal is written when it is found; the accepted updates' entries
+    follow together at the end, so the audit chain groups them instead of interleaving.
+    """
+    if any(envelope.payload.get("former_resident_code") for envelope in envelopes):
+        # A 住民票コードの変更 re-keys a stored record first (rare): this batch goes one by one.
+        for envelope in envelopes:
+            apply_identity_update(envelope)
+        return
+    now = timezone.now()
+    batch = _Batch(envelopes)
+    for envelope in envelopes:
+        batch.take(envelope, now)
+    batch.write(now)
 
 
 def version_payload(version: IdentityVersion) -> dict[str, Any]:

@@ -16,6 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from jumin.audit.actions import AuditAction, Outcome
+from jumin.audit.services import record_events
+from jumin.crypto.individual_number import blind_index
 from jumin.crypto.models import filter_by_individual_number
 from jumin.jukinet.common.catalogue import IDENTITY_UPDATE_REJECTED
 from jumin.jukinet.common.keys import kana_key, name_key, years_before
@@ -166,6 +168,51 @@ def _note_numbers(
     IndividualNumberRegister.objects.filter(
         resident_code=notice.resident_code, status=IndividualNumberRegister.Status.CURRENT
     ).update(status=IndividualNumberRegister.Status.ABOLISHED, abolished_at=now)
+    _number_row(notice, now).save()
+
+
+def _record_fields(envelope: Envelope, notice: IdentityNotice, now: datetime) -> dict[str, Any]:
+    """The current record's fields from an accepted notice (the 個人番号 is set apart, encrypted)."""
+    return {
+        "municipality_code": notice.municipality_code,
+        "update_seq": notice.update_seq,
+        "removed": notice.removed,
+        "name_key": name_key(notice.name)[:200],
+        "kana_key": kana_key(notice.name_kana)[:200],
+        "birth_date": notice.birth_date,
+        "sex": notice.sex,
+        "address": notice.address,
+        "notice": stored_notice(envelope.payload),
+        "consistency_digest": consistency_digest(notice, key=conf.local_node().consistency_key),
+        "received_at": now,
+        "sender_code": envelope.sender.code,
+    }
+
+
+def _history(
+    envelope: Envelope, notice: IdentityNotice, record: IdentityRecord, fields: dict[str, Any], now: datetime
+) -> IdentityHistory:
+    """The notice's snapshot (unsaved; its record may be unsaved too and gets its key first)."""
+    history = IdentityHistory(
+        record=record,
+        resident_code=notice.resident_code,
+        municipality_code=notice.municipality_code,
+        update_seq=notice.update_seq,
+        notice=fields["notice"],
+        consistency_digest=fields["consistency_digest"],
+        message_id=envelope.id,
+        sender_code=envelope.sender.code,
+        received_at=now,
+        # A removed person's last snapshot is kept 150 years from the removal.
+        retention_flag=notice.removed,
+        retained_from=now if notice.removed else None,
+    )
+    history.set_individual_number(notice.individual_number or None)
+    return history
+
+
+def _number_row(notice: IdentityNotice, now: datetime) -> IndividualNumberRegister:
+    """A new current register row for the notice's 個人番号 (unsaved)."""
     row = IndividualNumberRegister(
         resident_code=notice.resident_code,
         status=IndividualNumberRegister.Status.CURRENT,
@@ -173,7 +220,7 @@ def _note_numbers(
         issued_at=now,
     )
     row.set_individual_number(notice.individual_number)
-    row.save()
+    return row
 
 
 def rekey_record(notice: IdentityNotice) -> None:
@@ -214,21 +261,7 @@ def apply_identity_update(envelope: Envelope) -> None:
     if why is not None:
         _refuse(envelope, notice, why, now)
         return
-    digest = consistency_digest(notice, key=conf.local_node().consistency_key)
-    fields = {
-        "municipality_code": notice.municipality_code,
-        "update_seq": notice.update_seq,
-        "removed": notice.removed,
-        "name_key": name_key(notice.name)[:200],
-        "kana_key": kana_key(notice.name_kana)[:200],
-        "birth_date": notice.birth_date,
-        "sex": notice.sex,
-        "address": notice.address,
-        "notice": stored_notice(envelope.payload),
-        "consistency_digest": digest,
-        "received_at": now,
-        "sender_code": envelope.sender.code,
-    }
+    fields = _record_fields(envelope, notice, now)
     if record is None:
         record = IdentityRecord(resident_code=notice.resident_code, **fields)
     else:
@@ -240,22 +273,7 @@ def apply_identity_update(envelope: Envelope) -> None:
         )
     record.set_individual_number(notice.individual_number or None)
     record.save()
-    history = IdentityHistory(
-        record=record,
-        resident_code=notice.resident_code,
-        municipality_code=notice.municipality_code,
-        update_seq=notice.update_seq,
-        notice=fields["notice"],
-        consistency_digest=digest,
-        message_id=envelope.id,
-        sender_code=envelope.sender.code,
-        received_at=now,
-        # A removed person's last snapshot is kept 150 years from the removal.
-        retention_flag=notice.removed,
-        retained_from=now if notice.removed else None,
-    )
-    history.set_individual_number(notice.individual_number or None)
-    history.save()
+    _history(envelope, notice, record, fields, now).save()
     _note_numbers(notice, notice.municipality_code, now, owner=owner)
     audit(
         AuditAction.NATIONAL_IDENTITY_UPDATE,
@@ -265,6 +283,150 @@ def apply_identity_update(envelope: Envelope) -> None:
         terminal_id=notice.terminal_id,
         individual_number_used=bool(notice.individual_number),
     )
+
+
+def _update_event(envelope: Envelope, notice: IdentityNotice, record_id: int) -> dict[str, Any]:
+    """The audit entry of one stored notice, as ``audit`` writes it (``record_event`` keyword arguments)."""
+    return {
+        "actor": None,
+        "action": AuditAction.NATIONAL_IDENTITY_UPDATE,
+        "subject_type": SUBJECT_TYPE,
+        "subject_id": str(record_id)[:64],
+        "reason": f"from {envelope.sender} {notice.change_reason} seq {notice.update_seq}"[:400],
+        "terminal_id": notice.terminal_id[:64],
+        "individual_number_used": bool(notice.individual_number),
+    }
+
+
+class _Batch:
+    """One ``apply_identity_updates`` call: the batch's records and number owners, read once.
+
+    Every notice is checked against this state as it stands after the notices before it in the batch
+    (a person twice, a 個人番号 registered by an earlier notice), exactly as one by one.
+    """
+
+    def __init__(self, envelopes: list[Envelope], now: datetime) -> None:
+        self.now = now
+        ids = [envelope.id for envelope in envelopes]
+        self.done = {
+            str(i)
+            for i in IdentityHistory.objects.filter(message_id__in=ids).values_list("message_id", flat=True)
+        }
+        self.done |= {
+            str(i)
+            for i in UpdateRefusal.objects.filter(message_id__in=ids).values_list("message_id", flat=True)
+        }
+        codes = {str(envelope.payload["resident_code"]) for envelope in envelopes}
+        locked = IdentityRecord.objects.select_for_update().filter(resident_code__in=codes).order_by("pk")
+        self.records: dict[str, IdentityRecord] = {record.resident_code: record for record in locked}
+        self.keys: dict[str, str] = {}  # message id → blind index of its 個人番号
+        for envelope in envelopes:
+            if envelope.payload.get("individual_number"):
+                self.keys[envelope.id] = blind_index(str(envelope.payload["individual_number"]))
+        registered = IndividualNumberRegister.objects.filter(
+            individual_number_index__in=set(self.keys.values())
+        ).values_list("individual_number_index", "resident_code")
+        # 個人番号 blind index → the 住民票コード it is registered to (any status), as ``_number_owner``.
+        self.owners: dict[str, str] = {str(index): code for index, code in registered}
+        self.retained: set[int] = set()  # stored records whose current snapshot this batch retains
+        self.latest: dict[str, IdentityHistory] = {}  # the batch's latest snapshot per code
+        self.accepted: list[tuple[Envelope, IdentityNotice, IdentityRecord]] = []
+        self.histories: list[IdentityHistory] = []
+        self.numbers: list[IndividualNumberRegister] = []  # new register rows, in order
+        self.current_numbers: dict[str, IndividualNumberRegister] = {}  # the batch's current row per code
+        self.codes: dict[str, str] = {}  # 住民票コード seen → municipality code, first notice wins
+
+    def take(self, envelope: Envelope) -> None:
+        """Check one notice; refuse it at once, or keep its record, snapshot and numbers to write."""
+        if envelope.id in self.done:
+            return  # already applied or refused (a restored backup replays messages): nothing to do
+        notice = IdentityNotice(**envelope.payload)
+        record = self.records.get(notice.resident_code)
+        key = self.keys.get(envelope.id)
+        owner = self.owners.get(key) if key else None
+        why = _refusal_for(envelope, notice, current=record, owner=owner)
+        if why is not None:
+            _refuse(envelope, notice, why, self.now)
+            return
+        fields = _record_fields(envelope, notice, self.now)
+        if record is None:
+            record = self.records[notice.resident_code] = IdentityRecord(
+                resident_code=notice.resident_code, **fields
+            )
+        else:
+            for name, value in fields.items():
+                setattr(record, name, value)
+        earlier = self.latest.get(notice.resident_code)
+        if earlier is not None:
+            earlier.retention_flag, earlier.retained_from = True, self.now
+        elif record.pk:
+            self.retained.add(record.pk)
+        record.set_individual_number(notice.individual_number or None)
+        history = _history(envelope, notice, record, fields, self.now)
+        self.latest[notice.resident_code] = history
+        self.histories.append(history)
+        self.accepted.append((envelope, notice, record))
+        self.codes.setdefault(notice.resident_code, notice.municipality_code)
+        if key and owner is None:
+            self.owners[key] = notice.resident_code
+            previous = self.current_numbers.get(notice.resident_code)
+            if previous is not None:
+                previous.status, previous.abolished_at = IndividualNumberRegister.Status.ABOLISHED, self.now
+            row = _number_row(notice, self.now)
+            self.current_numbers[notice.resident_code] = row
+            self.numbers.append(row)
+
+    def write(self) -> None:
+        """The accepted notices' rows: a few statements for the whole batch."""
+        if not self.accepted:
+            return
+        now = self.now
+        if self.retained:
+            IdentityHistory.objects.filter(record_id__in=self.retained, retention_flag=False).update(
+                retention_flag=True, retained_from=now
+            )
+        records = list({id(record): record for _, _, record in self.accepted}.values())
+        for record in records:
+            if record.pk is not None:
+                record.save()  # a person already on file: one UPDATE each
+        IdentityRecord.objects.bulk_create([record for record in records if record.pk is None])
+        IdentityHistory.objects.bulk_create(self.histories)
+        known = set(ResidentCode.objects.filter(code__in=list(self.codes)).values_list("code", flat=True))
+        ResidentCode.objects.bulk_create(
+            [
+                ResidentCode(
+                    code=code, municipality_code=municipality, source=ResidentCode.Source.SEEN, issued_at=now
+                )
+                for code, municipality in self.codes.items()
+                if code not in known
+            ]
+        )
+        if self.numbers:
+            IndividualNumberRegister.objects.filter(
+                resident_code__in=list(self.current_numbers), status=IndividualNumberRegister.Status.CURRENT
+            ).update(status=IndividualNumberRegister.Status.ABOLISHED, abolished_at=now)
+            IndividualNumberRegister.objects.bulk_create(self.numbers)
+        record_events(
+            [_update_event(envelope, notice, record.pk) for envelope, notice, record in self.accepted]
+        )
+
+
+def apply_identity_updates(envelopes: list[Envelope]) -> None:
+    """``apply_identity_update`` for a batch's in-order notices at once (the batch receiver's path).
+
+    The same checks, refusals, records, snapshots, number registers and audit entries as one by one,
+    with the records and number owners read in one query each and the rows written in bulk. A refusal
+    is written when it is found; the accepted notices' entries follow together at the end.
+    """
+    if any(envelope.payload.get("former_resident_code") for envelope in envelopes):
+        # A 住民票コードの変更 re-keys a stored record first (rare): this batch goes one by one.
+        for envelope in envelopes:
+            apply_identity_update(envelope)
+        return
+    batch = _Batch(envelopes, timezone.now())
+    for envelope in envelopes:
+        batch.take(envelope)
+    batch.write()
 
 
 @dataclass(frozen=True)
