@@ -4,7 +4,7 @@ from django.db import DatabaseError, transaction
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.chain import CHAINED_FIELDS, entry_hash
 from jumin.audit.models import AuditEntry
-from jumin.audit.selectors import verify_chain
+from jumin.audit.selectors import run_in_process, verify_chain
 from jumin.audit.services import record_event
 from tests.audit.conftest import drop_append_only_guards
 
@@ -86,6 +86,20 @@ def test_verify_finds_an_inserted_entry_even_with_a_self_consistent_hash() -> No
     forged.save()
     # The forged entry checks out on its own; its successor's link to the old entry 3 does not.
     assert verify_chain().first_broken_seq == 4
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_verify_finds_a_changed_entry_whose_own_hash_was_recomputed(workers: int) -> None:
+    # Entry 3 is changed and given a matching hash of its own; only its successor's stored link to
+    # the old hash reveals it (with three range tasks, entry 3 ends the first range).
+    _record(9)
+    _drop_append_only_guard()
+    third = AuditEntry.objects.get(seq=3)
+    third.outcome_reason = "forged"
+    digest = entry_hash({name: getattr(third, name) for name in CHAINED_FIELDS}, third.prev_hash)
+    AuditEntry.objects.filter(seq=3).update(outcome_reason="forged", entry_hash=digest)
+    verdict = verify_chain(workers=workers, run=run_in_process)
+    assert (verdict.first_broken_seq, verdict.problem) == (4, "entry")
 
 
 def test_python_and_sql_canonical_forms_agree_for_awkward_text() -> None:

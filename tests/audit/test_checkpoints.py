@@ -1,6 +1,7 @@
 """Signed checkpoints: rewrites and truncations by someone with database access are detected (C-50)."""
 
 import time
+from dataclasses import replace
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -10,7 +11,7 @@ from jumin.audit import signing
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.chain import CHAINED_FIELDS, GENESIS_HASH, entry_hash
 from jumin.audit.models import AuditChainHead, AuditCheckpoint, AuditEntry
-from jumin.audit.selectors import export_checkpoints, verify_chain
+from jumin.audit.selectors import RangeResult, export_checkpoints, run_in_process, verify_chain
 from jumin.audit.services import record_event, record_events, write_checkpoint_now
 from tests.audit.conftest import drop_append_only_guards
 
@@ -109,6 +110,37 @@ def test_verify_finds_a_forged_checkpoint_signature() -> None:
     verdict = verify_chain()
     assert verdict.first_broken_seq == 3
     assert verdict.problem == "checkpoint_signature"
+
+
+def _forge_signature(seq: int) -> None:
+    drop_append_only_guards()
+    other = Ed25519PrivateKey.generate()
+    checkpoint = AuditCheckpoint.objects.get(seq=seq)
+    message = signing.checkpoint_message(
+        node=checkpoint.node, seq=seq, entry_hash=checkpoint.entry_hash, created_us=checkpoint.created_us
+    )
+    AuditCheckpoint.objects.filter(seq=seq).update(signature=other.sign(message).hex())
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_each_range_task_checks_the_signatures_of_its_own_checkpoints(workers: int) -> None:
+    _record(9)  # checkpoints at 3, 6, 9; with three tasks the forged one is in the middle range
+    _forge_signature(6)
+    verdict = verify_chain(workers=workers, run=run_in_process)
+    assert (verdict.first_broken_seq, verdict.problem) == (6, "checkpoint_signature")
+    assert verdict.checkpoints == 3
+
+
+def _tasks_vouching_for_no_signature(tasks: list[tuple[str, int, int | None, int]]) -> list[RangeResult]:
+    return [replace(result, signed=frozenset()) for result in run_in_process(tasks)]
+
+
+def test_a_checkpoint_no_range_task_vouched_for_is_verified_by_the_parent() -> None:
+    _record(9)
+    assert verify_chain(workers=3, run=_tasks_vouching_for_no_signature).intact
+    _forge_signature(9)
+    verdict = verify_chain(workers=3, run=_tasks_vouching_for_no_signature)
+    assert (verdict.first_broken_seq, verdict.problem) == (9, "checkpoint_signature")
 
 
 def test_verify_refuses_a_checkpoint_signed_by_another_key() -> None:

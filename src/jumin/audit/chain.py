@@ -62,11 +62,13 @@ def canonical_text(fields: Mapping[str, object]) -> str:
     return SEPARATOR.join(parts)
 
 
-def canonical_sql(table_alias: str = "") -> str:
+def canonical_sql(table_alias: str = "", *, leading: str = "") -> str:
     """A SQL expression (SQLite and PostgreSQL alike) that yields `canonical_text` for a row.
 
     The separator is a literal control character inside the SQL string literal; both engines accept
     it. Booleans are cast to integers because PostgreSQL would otherwise print ``t``/``f``.
+    ``leading`` is a column whose text goes immediately before the canonical text, in the same
+    ``format()`` call (the verifier's ``prev_hash``: one string built per row instead of two).
     """
     prefix = f"{table_alias}." if table_alias else ""
     args = [f"{prefix}{name}" for name in INTEGER_FIELDS]
@@ -75,6 +77,8 @@ def canonical_sql(table_alias: str = "") -> str:
     args += [f"{prefix}{name}" for name in COUNT_FIELDS]
     args += [f"CAST({prefix}{name} AS INTEGER)" for name in BOOLEAN_FIELDS]
     pattern = SEPARATOR.join(["%s"] * len(args))
+    if leading:
+        pattern, args = "%s" + pattern, [f"{prefix}{leading}", *args]
     return f"format('{pattern}', {', '.join(args)})"
 
 

@@ -42,7 +42,9 @@ class RangeResult:
     """What one worker found in a seq range: enough for the parent to check the links between ranges.
 
     ``results_broken`` is the first seq in the range whose result list no longer matches its digest;
-    ``listed`` counts the result rows of the range's searches (the parent compares the total).
+    ``listed`` counts the result rows of the range's searches (the parent compares the total);
+    ``signed`` holds the checkpoint rows of the range whose signature verified (the parent checks
+    only the rows it does not find here, so each signature is checked once, in parallel).
     """
 
     start: int
@@ -52,15 +54,17 @@ class RangeResult:
     broken: int | None
     results_broken: int | None = None
     listed: int = 0
+    signed: frozenset[tuple[Any, ...]] = frozenset()
 
 
 def _message_sql(vendor: str) -> str:
     """The hashed message ``prev_hash || canonical text`` as UTF-8 bytes, built by the database.
 
     Bytes straight from the database skip a UTF-8 decode and re-encode per row in Python; the
-    concatenation is one string operation on top of the ``format()`` of ``canonical_sql``.
+    previous hash is the first argument of the same ``format()`` as ``canonical_sql``'s fields
+    (one string built per row instead of a format and a concatenation: 2–5 % of a SQLite scan).
     """
-    text = f"prev_hash || {canonical_sql()}"
+    text = canonical_sql(leading="prev_hash")
     if vendor == "postgresql":
         return f"convert_to({text}, 'UTF8')"
     return f"CAST({text} AS BLOB)"
@@ -111,10 +115,36 @@ def verify_range(
 def verify_task(
     cursor: Any, *, start: int, lower: int | None, upper: int, vendor: str | None = None
 ) -> RangeResult:
-    """One range task: the entries' hashes and links, then the result lists of the same range (C-48)."""
+    """One range task: the entries' hashes and links, the result lists (C-48) and the checkpoint
+    signatures (C-50) of the same range."""
     found = verify_range(cursor, start=start, lower=lower, upper=upper, vendor=vendor)
     results_broken, listed = _verify_results(cursor, lower=lower, upper=upper)
-    return replace(found, results_broken=results_broken, listed=listed)
+    signed = _signed_checkpoints(cursor, lower=lower, upper=upper)
+    return replace(found, results_broken=results_broken, listed=listed, signed=signed)
+
+
+CHECKPOINT_COLUMNS = "seq, entry_hash, created_us, node, key_id, signature"
+
+
+def _signature_valid(
+    seq: int, entry_hash: str, created_us: int, node: str, key_id: str, signature: str
+) -> bool:
+    message = signing.checkpoint_message(node=node, seq=seq, entry_hash=entry_hash, created_us=created_us)
+    return signing.verify(message, key_id=key_id, signature_hex=signature)
+
+
+def _signed_checkpoints(cursor: Any, *, lower: int | None, upper: int) -> frozenset[tuple[Any, ...]]:
+    """The checkpoint rows with seq in [lower, upper] whose signature verifies (C-50).
+
+    A worker checks the signatures of its own range (an Ed25519 verification costs as much as
+    hashing a few hundred entries); the parent then compares each checkpoint with the chain.
+    """
+    low = "" if lower is None else f"seq >= {int(lower)} AND "
+    cursor.execute(
+        f"SELECT {CHECKPOINT_COLUMNS} FROM {AuditCheckpoint._meta.db_table} "  # noqa: S608 (integers only)
+        f"WHERE {low}seq <= {int(upper)}"
+    )
+    return frozenset(tuple(row) for row in cursor.fetchall() if _signature_valid(*row))
 
 
 def _worker(task: tuple[str, int, int | None, int]) -> RangeResult:
@@ -125,7 +155,12 @@ def _worker(task: tuple[str, int, int | None, int]) -> RangeResult:
     try:
         # PostgreSQL: a server-side cursor streams the range in fetchmany batches; a client-side one
         # would hold the whole range (gigabytes for a 10,000,000-entry chain) in the worker's memory.
-        cursor = raw.cursor(name="audit_verify") if wrapper.vendor == "postgresql" else raw.cursor()
+        if wrapper.vendor == "postgresql":
+            cursor = raw.cursor(name="audit_verify")
+        else:
+            cursor = raw.cursor()
+            # Read the file through a memory map instead of a read() call per page (read-only here).
+            cursor.execute("PRAGMA mmap_size = 1073741824")
         return verify_task(cursor, start=start, lower=lower, upper=upper, vendor=wrapper.vendor)
     finally:
         raw.close()
@@ -165,8 +200,9 @@ def combine(results: Iterable[RangeResult]) -> int | None:
 
 def _verify_entries(
     workers: int, run: Callable[[list[tuple[str, int, int | None, int]]], list[RangeResult]] | None
-) -> tuple[int, int | None, int | None]:
-    """Entries verified, the first broken entry seq and the first seq with a broken result list."""
+) -> tuple[int, int | None, int | None, frozenset[tuple[Any, ...]]]:
+    """Entries verified, the first broken entry seq, the first seq with a broken result list and the
+    checkpoint rows whose signatures the range tasks verified."""
     table = AuditEntry._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT MAX(seq) FROM {table}")  # noqa: S608 (no input)
@@ -174,7 +210,7 @@ def _verify_entries(
         if max_seq == 0:
             cursor.execute(f"SELECT MIN(seq) FROM {table}")  # noqa: S608 (no input)
             lowest = cursor.fetchone()[0]
-            return 0, (None if lowest is None else min(int(lowest), 1)), None
+            return 0, (None if lowest is None else min(int(lowest), 1)), None, frozenset()
         tasks = [(connection.alias, *part) for part in _split(max_seq, max(1, workers))]
         if run is not None:
             results = run(tasks)
@@ -187,7 +223,8 @@ def _verify_entries(
     candidates = [r.results_broken for r in results if r.results_broken is not None]
     if sum(r.listed for r in results) != _count_result_rows():
         candidates += [s for s in [_stray_results()] if s is not None]
-    return (max_seq if broken is None else broken - 1), broken, min(candidates, default=None)
+    signed = frozenset().union(*(r.signed for r in results))
+    return (max_seq if broken is None else broken - 1), broken, min(candidates, default=None), signed
 
 
 def _count_result_rows() -> int:
@@ -245,8 +282,14 @@ def _verify_results(cursor: Any, *, lower: int | None, upper: int) -> tuple[int 
     return None, listed
 
 
-def _verify_checkpoints(entries: int) -> tuple[int | None, str, int]:
-    """Check every checkpoint's signature and that the chain still holds the hash it signed."""
+def _verify_checkpoints(
+    entries: int, signed: frozenset[tuple[Any, ...]] = frozenset()
+) -> tuple[int | None, str, int]:
+    """Check every checkpoint's signature and that the chain still holds the hash it signed.
+
+    ``signed`` are checkpoint rows whose signatures the range tasks already verified; any other row
+    (beyond the chain's end, written meanwhile, or refused by a task) is verified here.
+    """
     checkpoints = AuditCheckpoint._meta.db_table
     table = AuditEntry._meta.db_table
     with connection.cursor() as cursor:
@@ -257,10 +300,8 @@ def _verify_checkpoints(entries: int) -> tuple[int | None, str, int]:
         rows = cursor.fetchall()
     last_good = 0
     for seq, signed_hash, created_us, node, key_id, signature, stored_hash in rows:
-        message = signing.checkpoint_message(
-            node=node, seq=seq, entry_hash=signed_hash, created_us=created_us
-        )
-        if not signing.verify(message, key_id=key_id, signature_hex=signature):
+        checkpoint = (seq, signed_hash, created_us, node, key_id, signature)
+        if checkpoint not in signed and not _signature_valid(*checkpoint):
             return seq, "checkpoint_signature", len(rows)
         if stored_hash is None or seq > entries:
             return entries + 1, "truncated", len(rows)
@@ -283,13 +324,13 @@ def verify_chain(
     Ranges of the chain are verified in parallel processes when the chain is large (P7); ``run``
     lets tests drive the range tasks in-process.
     """
-    count, broken, results_broken = _verify_entries(
+    count, broken, results_broken, signed = _verify_entries(
         conf.verify_workers() if workers is None else workers, run
     )
     problem = "entry" if broken is not None else ""
     if results_broken is not None and (broken is None or results_broken < broken):
         broken, problem = results_broken, "results"
-    cp_broken, cp_problem, cp_count = _verify_checkpoints(count)
+    cp_broken, cp_problem, cp_count = _verify_checkpoints(count, signed)
     if cp_broken is not None and (broken is None or cp_broken <= broken):
         broken, problem = cp_broken, cp_problem
     entries = count if broken is None else min(count, broken - 1)

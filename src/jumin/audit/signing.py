@@ -71,10 +71,18 @@ def sign(message: bytes) -> tuple[str, str]:
     return key_id_of(key.public_key()), key.sign(message).hex()
 
 
+@lru_cache(maxsize=4)
+def _public(path: str, demo: bool) -> tuple[Ed25519PublicKey, str]:
+    public = _load(path, demo).public_key()
+    return public, key_id_of(public)
+
+
 def verify(message: bytes, *, key_id: str, signature_hex: str) -> bool:
     """Whether the signature is the node key's signature over the message."""
-    public = private_key().public_key()
-    if key_id != key_id_of(public):
+    # The public key and its id are derived once per key path: a chain verification checks one
+    # signature per 1,000 entries, and deriving them each time cost a fifth of each check (P7).
+    public, public_id = _public(str(conf.signing_key_path()), conf.demo_mode())
+    if key_id != public_id:
         return False
     try:
         public.verify(bytes.fromhex(signature_hex), message)

@@ -82,7 +82,12 @@ def _cmd_audit_checkpoints(args: argparse.Namespace) -> int:
 def _cmd_bench(args: argparse.Namespace) -> int:
     from jumin.cli import bench
 
-    return bench.run(residents=args.residents, json_path=args.json)
+    try:
+        figures = bench.select_figures(args.only)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    return bench.run(residents=args.residents, json_path=args.json, only=",".join(sorted(figures)))
 
 
 def _cmd_seed(args: argparse.Namespace) -> int:
@@ -153,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench_cmd = sub.add_parser("bench", help="measure performance.md figures and print one JSON object")
     bench_cmd.add_argument("--residents", type=int, default=1000)
     bench_cmd.add_argument("--json", default=None, help="also write the JSON to this file")
+    bench_cmd.add_argument(
+        "--only", default=None, help="measure only these figures, comma-separated (e.g. P7,P8,P9)"
+    )
     bench_cmd.set_defaults(func=_cmd_bench)
 
     seed_cmd = sub.add_parser("seed", help="write a synthetic population in the import layout (JSON Lines)")

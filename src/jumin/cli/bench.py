@@ -26,6 +26,25 @@ NOT_LANDED: dict[str, str] = {}
 #: P5 runs three SQLite `jumin serve` nodes whatever the bench's engine: the PostgreSQL pass would
 #: only repeat the SQLite pass's figure (as tests/cli/test_federation.py, which is SQLite-only too).
 P5_ON_POSTGRESQL = "P5: the three local nodes run on SQLite whatever the engine; measured in the SQLite pass"
+FIGURES = tuple(f"P{i}" for i in range(1, 11))
+#: P2–P4 measure on the population P1 loads, so selecting one of them runs P1 too.
+NEEDS_POPULATION = frozenset({"P2", "P3", "P4"})
+NOT_SELECTED = "not selected (--only)"
+
+
+def select_figures(only: str | None) -> frozenset[str]:
+    """The figures a run measures: every figure, or the comma-separated ids of ``--only`` (plus P1
+    when P2–P4 need its population). An unknown id is refused with the list of valid ones."""
+    if not only:
+        return frozenset(FIGURES)
+    chosen = {item.strip().upper() for item in only.split(",") if item.strip()}
+    unknown = sorted(chosen - set(FIGURES))
+    if unknown or not chosen:
+        named = ", ".join(unknown) or "(none)"
+        raise ValueError(f"--only: unknown figure {named}; choose from {', '.join(FIGURES)}")
+    if chosen & NEEDS_POPULATION:
+        chosen.add("P1")
+    return frozenset(chosen)
 
 
 def percentiles(samples_ms: list[float]) -> dict[str, float | int]:
@@ -98,7 +117,9 @@ def _prepare_database() -> None:
     call_command("migrate", verbosity=0, interactive=False)
 
 
-def run(*, residents: int, json_path: str | None, audit_entries: int | None = None) -> int:
+def run(
+    *, residents: int, json_path: str | None, audit_entries: int | None = None, only: str | None = None
+) -> int:
     """Measure, print the JSON object and optionally write it to json_path.
 
     Sizes other than the population come from JUMIN_BENCH_AUDIT_CHAIN (P7, default 200,000),
@@ -106,8 +127,10 @@ def run(*, residents: int, json_path: str | None, audit_entries: int | None = No
     JUMIN_BENCH_CERTIFICATES (P4, default 200), JUMIN_BENCH_P5_UPDATES (P5, default 2,000; gives up
     after JUMIN_BENCH_P5_TIMEOUT seconds, default 120), JUMIN_BENCH_CONSISTENCY_RECORDS (P6, default
     the population) and JUMIN_BENCH_PROVISION_ROWS (P10, default the population, at most 100,000),
-    so that the smoke run in the test suite stays small.
+    so that the smoke run in the test suite stays small. ``only`` ("P7,P8,P9") measures just those
+    figures (``select_figures``); the others are listed in ``skipped`` as not selected.
     """
+    wanted = select_figures(only)
     if audit_entries is None:
         audit_entries = int(os.environ.get("JUMIN_BENCH_AUDIT_CHAIN", "200000"))
     _prepare_database()
@@ -116,16 +139,21 @@ def run(*, residents: int, json_path: str | None, audit_entries: int | None = No
     from jumin.cli import bench_audit, bench_registry
 
     results: dict[str, Any] = {}
-    results["P1"] = bench_registry.measure_bulk_load(residents)
-    from jumin.registry.bench_search import measure_search
-
-    results["P2"] = measure_search(int(os.environ.get("JUMIN_BENCH_SEARCHES", "1000")))
-    results["P3"] = bench_registry.measure_move_in(int(os.environ.get("JUMIN_BENCH_MOVE_INS", "300")))
-    from jumin.cli.bench_certificates import measure_certificates
-
-    results["P4"] = measure_certificates(int(os.environ.get("JUMIN_BENCH_CERTIFICATES", "200")))
     skipped = dict(NOT_LANDED)
-    if connection.vendor == "sqlite":
+    skipped.update({figure: NOT_SELECTED for figure in FIGURES if figure not in wanted})
+    if "P1" in wanted:
+        results["P1"] = bench_registry.measure_bulk_load(residents)
+    if "P2" in wanted:
+        from jumin.registry.bench_search import measure_search
+
+        results["P2"] = measure_search(int(os.environ.get("JUMIN_BENCH_SEARCHES", "1000")))
+    if "P3" in wanted:
+        results["P3"] = bench_registry.measure_move_in(int(os.environ.get("JUMIN_BENCH_MOVE_INS", "300")))
+    if "P4" in wanted:
+        from jumin.cli.bench_certificates import measure_certificates
+
+        results["P4"] = measure_certificates(int(os.environ.get("JUMIN_BENCH_CERTIFICATES", "200")))
+    if "P5" in wanted and connection.vendor == "sqlite":
         from jumin.cli.bench_network import measure_identity_chain
 
         results["P5"] = measure_identity_chain(
@@ -133,24 +161,30 @@ def run(*, residents: int, json_path: str | None, audit_entries: int | None = No
             base=bench_dir(),
             timeout=float(os.environ.get("JUMIN_BENCH_P5_TIMEOUT", "120")),
         )
-    else:
+    elif "P5" in wanted:
         skipped["P5"] = P5_ON_POSTGRESQL
-    from jumin.cli.bench_jukinet import bench_cs_consistency
-    from jumin.cli.bench_provision import bench_bulk_provision
+    if "P6" in wanted:
+        from jumin.cli.bench_jukinet import bench_cs_consistency
 
-    results["P6"] = bench_cs_consistency(
-        int(os.environ.get("JUMIN_BENCH_CONSISTENCY_RECORDS", str(residents))), bench_dir() / "p6-nodes"
-    )
-    rows = int(os.environ.get("JUMIN_BENCH_PROVISION_ROWS", str(min(residents, 100_000))))
-    provision = bench_bulk_provision(rows)
-    # performance.md P10: a 100,000-row condition list within 60 s; a smaller list is not the target size.
-    results["P10"] = {**provision, "target": 60, "met": rows >= 100_000 and provision["seconds"] <= 60}
-    results["P7"] = bench_audit.measure_chain_verification(audit_entries)
-    results["P9"] = bench_audit.measure_audit_overhead()
-    # P8 last: it grows the same log to JUMIN_BENCH_AUDIT_ROWS rows (10,000,000 takes minutes to build).
-    results["P8"] = bench_audit.measure_access_history(
-        int(os.environ.get("JUMIN_BENCH_AUDIT_ROWS", "2000000"))
-    )
+        results["P6"] = bench_cs_consistency(
+            int(os.environ.get("JUMIN_BENCH_CONSISTENCY_RECORDS", str(residents))), bench_dir() / "p6-nodes"
+        )
+    if "P10" in wanted:
+        from jumin.cli.bench_provision import bench_bulk_provision
+
+        rows = int(os.environ.get("JUMIN_BENCH_PROVISION_ROWS", str(min(residents, 100_000))))
+        provision = bench_bulk_provision(rows)
+        # performance.md P10: a 100,000-row condition list within 60 s; a smaller list is not the target size.
+        results["P10"] = {**provision, "target": 60, "met": rows >= 100_000 and provision["seconds"] <= 60}
+    if "P7" in wanted:
+        results["P7"] = bench_audit.measure_chain_verification(audit_entries)
+    if "P9" in wanted:
+        results["P9"] = bench_audit.measure_audit_overhead()
+    if "P8" in wanted:
+        # P8 last: it grows the same log to JUMIN_BENCH_AUDIT_ROWS rows (10,000,000 takes minutes to build).
+        results["P8"] = bench_audit.measure_access_history(
+            int(os.environ.get("JUMIN_BENCH_AUDIT_ROWS", "2000000"))
+        )
     report: dict[str, Any] = {
         **results,
         "meta": {
