@@ -209,3 +209,35 @@ def test_the_chain_end_to_end_in_batches_matches_one_by_one(federation: TestFede
     assert [code for code, _ in stored] == sorted(p["resident_code"] for p in people)
     expected = {p["resident_code"]: {k: v for k, v in p.items() if k != "individual_number"} for p in people}
     assert all(notice_ == expected[code] for code, notice_ in stored)
+
+
+def test_a_batch_with_a_resident_code_change_rekeys_the_same_person_at_both_nodes(
+    federation: TestFederation,
+) -> None:
+    """A 住民票コードの変更 in a batch goes one by one, so the stored person is re-keyed first (Flow 12)."""
+    first = notice()
+    new_code = resident_code()
+    changed = {
+        **first,
+        "resident_code": new_code,
+        "former_resident_code": first["resident_code"],
+        "change_reason": "住民票コードの変更",
+        "update_seq": 2,
+    }
+    tokens = [
+        token(federation, SASEBO, PREFECTURE, first, "cs-a", 1),
+        token(federation, SASEBO, PREFECTURE, changed, "cs-a", 2),
+    ]
+    assert receive_batch(federation, SASEBO, PREFECTURE, tokens) == ["applied"] * 2
+    record = IdentityRecord.objects.get()
+    assert record.resident_code == new_code
+    assert IdentityVersion.objects.filter(record_id=record.pk).count() == 2
+    assert not RefusedUpdate.objects.exists()
+
+    tokens = [
+        token(federation, PREFECTURE, NATIONAL, first, "pf-x", 1),
+        token(federation, PREFECTURE, NATIONAL, changed, "pf-x", 2),
+    ]
+    assert receive_batch(federation, PREFECTURE, NATIONAL, tokens) == ["applied"] * 2
+    assert NationalRecord.objects.get().resident_code == new_code
+    assert not UpdateRefusal.objects.exists()
