@@ -17,7 +17,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from jumin.audit.actions import AuditAction, Outcome
-from jumin.jukinet.common.catalogue import IDENTITY_UPDATE_REJECTED
 from jumin.jukinet.common.fuhyo import FuhyoNotice, FuhyoNoticeType, FuhyoState
 from jumin.jukinet.common.keys import kana_key, name_key, years_before
 from jumin.jukinet.national.models import FuhyoHistory, FuhyoRecord, FuhyoRefusal
@@ -27,8 +26,8 @@ from jumin.jukinet.national.services.identity import (
     OUTSIDE_PREFECTURE,
     SENDER_NOT_PREFECTURE,
     UpdateRefusalReason,
+    reply_refusal,
 )
-from jumin.messaging import services as messaging
 from jumin.messaging.envelope import Envelope
 
 logger = logging.getLogger("jumin.jukinet.national")
@@ -99,19 +98,7 @@ def _refuse(envelope: Envelope, notice: FuhyoNotice, why: UpdateRefusalReason, n
         outcome_reason=why.code,
         terminal_id=notice.terminal_id,
     )
-    messaging.enqueue(
-        message_type=IDENTITY_UPDATE_REJECTED,
-        receiver=envelope.sender,
-        subject=envelope.subject,
-        payload={
-            "rejected_message_id": envelope.id,
-            "rejected_subject": envelope.subject,
-            "update_seq": envelope.seq,
-            "code": why.code,
-            "reason": why.reason,
-            "remedy": why.remedy,
-        },
-    )
+    reply_refusal(envelope, update_seq=envelope.seq, why=why)
     logger.warning("fuhyo update %s refused: %s", envelope.id, why.code)
 
 

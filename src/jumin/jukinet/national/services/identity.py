@@ -132,6 +132,12 @@ def _refuse(envelope: Envelope, notice: IdentityNotice, why: UpdateRefusalReason
         terminal_id=notice.terminal_id,
         concerning_code=notice.resident_code,
     )
+    reply_refusal(envelope, update_seq=notice.update_seq, why=why)
+    logger.warning("identity update %s refused: %s", envelope.id, why.code)
+
+
+def reply_refusal(envelope: Envelope, *, update_seq: int, why: UpdateRefusalReason) -> None:
+    """Send the refused update's sender the refusal with its code, reason and remedy (no values)."""
     messaging.enqueue(
         message_type=IDENTITY_UPDATE_REJECTED,
         receiver=envelope.sender,
@@ -139,13 +145,12 @@ def _refuse(envelope: Envelope, notice: IdentityNotice, why: UpdateRefusalReason
         payload={
             "rejected_message_id": envelope.id,
             "rejected_subject": envelope.subject,
-            "update_seq": notice.update_seq,
+            "update_seq": update_seq,
             "code": why.code,
             "reason": why.reason,
             "remedy": why.remedy,
         },
     )
-    logger.warning("identity update %s refused: %s", envelope.id, why.code)
 
 
 def _note_numbers(
