@@ -11,8 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+from django.db import transaction
+
+from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.models import EPOCH, AuditEntry
+from jumin.audit.services import record_event
+from jumin.domain.checkdigits import JuminhyoCodeRule, validate_juminhyo_code
+from jumin.domain.errors import DomainError
 
 #: At most this many exchanges are listed, newest first (a 開示 print names the total besides).
 EXCHANGE_LIMIT = 500
@@ -90,4 +97,29 @@ def exchanges_concerning(
     ]
 
 
-__all__ = ["EXCHANGE_LIMIT", "Exchange", "exchanges_concerning"]
+def checked_person_code(
+    resident_code: str,
+    *,
+    rule: JuminhyoCodeRule,
+    actor: Any,
+    action: AuditAction,
+    purpose: str,
+    subject_type: str,
+) -> str:
+    """The 住民票コード a 提供状況 request names, checked; a bad one is audited as refused, then raised."""
+    try:
+        return validate_juminhyo_code(resident_code.strip(), rule=rule, field="resident_code")
+    except DomainError as error:
+        with transaction.atomic():
+            record_event(
+                actor=actor,
+                action=action,
+                purpose=purpose,
+                subject_type=subject_type,
+                outcome=Outcome.REFUSED,
+                outcome_reason=error.code,
+            )
+        raise
+
+
+__all__ = ["EXCHANGE_LIMIT", "Exchange", "checked_person_code", "exchanges_concerning"]

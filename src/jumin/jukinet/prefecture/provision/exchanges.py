@@ -23,10 +23,8 @@ from jumin.accounts.authorization import authorize
 from jumin.accounts.context import audit_context
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
-from jumin.audit.exchanges import EXCHANGE_LIMIT, Exchange, exchanges_concerning
+from jumin.audit.exchanges import EXCHANGE_LIMIT, Exchange, checked_person_code, exchanges_concerning
 from jumin.audit.services import record_event
-from jumin.domain.checkdigits import validate_juminhyo_code
-from jumin.domain.errors import DomainError
 from jumin.jukinet.common.notice import RESIDENT_CODE_RULE
 from jumin.jukinet.prefecture.models import IdentityRecord, IdentityVersion
 from jumin.jukinet.prefecture.provision.selectors import ProvisionEntry, provisions_concerning
@@ -101,20 +99,14 @@ def provision_status(*, actor: Any, purpose: str, resident_code: str) -> Provisi
         purpose=purpose,
         subject_type=PERSON_SUBJECT_TYPE,
     )
-    try:
-        code = validate_juminhyo_code(resident_code.strip(), rule=RESIDENT_CODE_RULE, field="resident_code")
-    except DomainError as error:
-        with transaction.atomic():
-            record_event(
-                actor=actor,
-                action=action,
-                purpose=purpose,
-                subject_type=PERSON_SUBJECT_TYPE,
-                outcome=Outcome.REFUSED,
-                outcome_reason=error.code,
-                **audit_context(),
-            )
-        raise
+    code = checked_person_code(
+        resident_code,
+        rule=RESIDENT_CODE_RULE,
+        actor=actor,
+        action=action,
+        purpose=purpose,
+        subject_type=PERSON_SUBJECT_TYPE,
+    )
     with transaction.atomic():
         status = exchanges_of(code)
         ids = person_record_ids(code)
