@@ -1,8 +1,8 @@
 """交付履歴の照会 (standard 1.3.8-a): a person's issuance history, as an audited read.
 
-Lists every issuance that printed the person (via ``IssuanceSubject``), newest first, with each copy's
-発行番号 and whether it was voided (誤交付・廃棄). The read is authorised and audited like any read of
-personal data; the list itself holds no names, only what the 交付履歴 records.
+Lists every issuance that printed the person (via ``IssuanceSubject``), the 住民票コード notices included,
+newest first, with each copy's 発行番号 and whether it was voided (誤交付・廃棄). The read is authorised and
+audited like any read of personal data; the list itself holds no names, only what the 交付履歴 records.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.certificates.models import Issuance
-from jumin.domain.certificates import CertificateKind, RequesterClass
+from jumin.domain.certificates import CertificateKind, IssuedNoticeKind, RequesterClass
 from jumin.domain.errors import refusal
 
 
@@ -57,9 +57,18 @@ def _label(enum: Any, value: str) -> str:
         return value
 
 
+def _kind(value: str) -> str:
+    try:
+        return CertificateKind(value).label
+    except ValueError:
+        return _label(IssuedNoticeKind, value)
+
+
 def _channel(issuance: Issuance) -> str:
     if issuance.channel == Issuance.Channel.WIDE_AREA:
         return f"広域交付（{issuance.requesting_municipality}）"
+    if issuance.channel == Issuance.Channel.NOTICE:
+        return "通知"
     return "窓口"
 
 
@@ -92,9 +101,9 @@ def issuance_history(*, actor: Any, purpose: str, atena_number: str) -> list[His
             HistoryRow(
                 issuance_id=i.pk,
                 issued_at=i.issued_at,
-                kind=_label(CertificateKind, i.kind),
+                kind=_kind(i.kind),
                 copies=i.copies,
-                requester_class=_label(RequesterClass, i.requester_class),
+                requester_class=_label(RequesterClass, i.requester_class) or "—",
                 official_use=i.official_use,
                 user_name=i.user_name,
                 channel=_channel(i),

@@ -86,10 +86,12 @@ class Issuance(models.Model):
     printer = models.CharField("プリンタ", max_length=40, blank=True)
 
     class Channel(models.TextChoices):
-        """How the copy was asked for: at this office's counter, or by another municipality (広域交付)."""
+        """How the copy was asked for: at this office's counter, or by another municipality (広域交付); or a
+        notice the municipality sent without a request (``notice_issuance``)."""
 
         COUNTER = "counter", "窓口"
         WIDE_AREA = "wide_area", "広域交付（他市区町村からの請求）"
+        NOTICE = "notice", "通知（住民票コード通知票等）"
 
     # Empty for 広域交付: the operator is another municipality's, named in ``user_name``.
     user = models.ForeignKey(

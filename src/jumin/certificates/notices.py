@@ -3,7 +3,7 @@
 Used by the 本人通知 (standard 8.1), the 住民票コード通知票 / 変更通知票 / 修正通知票, the 職権記載等通知書,
 the 世帯主変更依頼通知書 and the 支援措置期間終了通知 (several at once: ``render_notices``). Registered values
 (names, addresses) are set in IPAmj明朝 and checked for unregistered 外字 first, as on certificates; the
-form's text is in IPAex明朝. No fee, no 発行番号.
+form's text is in IPAex明朝. No fee; only the 住民票コード notices carry a 発行番号 (``notice_issuance``).
 """
 
 from __future__ import annotations
@@ -48,6 +48,9 @@ class NoticeDocument:
     items: tuple[Line, ...] = ()
     tables: tuple[NoticeTable, ...] = ()
     remarks: tuple[str, ...] = field(default=())
+    # 発行番号 (without page/total) of a notice entered in the 交付履歴; printed on every page and kept in
+    # the PDF's keywords so `jumin certificates verify` can match it. Blank for the other notices.
+    copy_number: str = ""
 
 
 def registered_texts(notice: NoticeDocument) -> list[str]:

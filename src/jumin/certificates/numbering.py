@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from jumin.accounts.context import current_terminal_id
+from jumin.accounts.models import Terminal
 from jumin.certificates import conf
 from jumin.certificates.models import IssueCounter
 
@@ -28,3 +30,13 @@ def next_serials(day: date, *, terminal: str, count: int) -> list[int]:
     counter.last_serial += count
     counter.save(update_fields=["last_serial"])
     return list(range(first, first + count))
+
+
+def issuing_terminal() -> tuple[str, str, str]:
+    """(terminal id, terminal name for the 発行番号, place) of the current request; blank off a terminal."""
+    terminal_id = current_terminal_id()
+    if not terminal_id:
+        return "", "", ""
+    row = Terminal.objects.filter(terminal_id=terminal_id).values_list("name", "location").first()
+    name, location = row if row else ("", "")
+    return terminal_id, name, location

@@ -7,7 +7,8 @@
 - 世帯主変更依頼通知書 (4.0.4-b, 4.0.5-a): to the first remaining member of a household a committed change
   left without its 世帯主 (the registry's alert ``registry.head_change_request``).
 
-Each call is one authorised, audited use case; only committed data is read.
+Each call is one authorised, audited use case; only committed data is read. The 住民票コード notices are
+also entered in the 交付履歴 with a 発行番号 (standard 1.3.8-a; ``notice_issuance``).
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.certificates.documents import Line
+from jumin.certificates.notice_issuance import issue_numbered_notice
 from jumin.certificates.notices import NoticeDocument, NoticeTable, render_notice
 from jumin.domain import recorded_dates
+from jumin.domain.certificates import IssuedNoticeKind
 from jumin.domain.errors import refusal
 from jumin.domain.wareki import to_wareki
 from jumin.registry import certificate_sources
@@ -40,12 +43,17 @@ class CodeNoticeKind(StrEnum):
     CORRECTED = "corrected"  # 住民票コード修正通知票 (職権による修正)
 
     @property
-    def label(self) -> str:
+    def issued_kind(self) -> IssuedNoticeKind:
+        """The kind the 交付履歴 records."""
         return {
-            CodeNoticeKind.ASSIGNED: "住民票コード通知票",
-            CodeNoticeKind.CHANGED: "住民票コード変更通知票",
-            CodeNoticeKind.CORRECTED: "住民票コード修正通知票",
+            CodeNoticeKind.ASSIGNED: IssuedNoticeKind.JUMINHYO_CODE,
+            CodeNoticeKind.CHANGED: IssuedNoticeKind.JUMINHYO_CODE_CHANGED,
+            CodeNoticeKind.CORRECTED: IssuedNoticeKind.JUMINHYO_CODE_CORRECTED,
         }[self]
+
+    @property
+    def label(self) -> str:
+        return self.issued_kind.label
 
 
 _CODE_LEADS = {
@@ -104,8 +112,10 @@ def print_juminhyo_code_notice(*, actor: Any, purpose: str, atena_number: str, k
             label = "変更前" if kind is CodeNoticeKind.CHANGED else "修正前"
             items.append(Line(f"{label}の住民票コード", previous))
         items.append(Line("住民票コード", person.juminhyo_code))
-        pdf = render_notice(
-            NoticeDocument(
+        pdf, issuance = issue_numbered_notice(
+            actor=actor,
+            kind=kind.issued_kind,
+            notice=NoticeDocument(
                 title=kind.label,
                 addressee_address=_address(person),
                 addressee_name=_name(person),
@@ -113,9 +123,10 @@ def print_juminhyo_code_notice(*, actor: Any, purpose: str, atena_number: str, k
                 items=tuple(items),
                 remarks=("住民票コードは大切に保管してください。",),
             ),
-            issue_date=timezone.localdate(),
+            atena_number=atena_number,
+            household_number=person.household_number,
         )
-        _print_audit(actor, purpose, "resident", atena_number, kind.value)
+        _print_audit(actor, purpose, "resident", atena_number, f"{kind.value}; issuance={issuance.pk}")
     return pdf
 
 

@@ -18,8 +18,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from jumin.accounts.authorization import authorize
-from jumin.accounts.context import current_terminal_id
-from jumin.accounts.models import Terminal
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event, record_results
@@ -98,7 +96,8 @@ class IssuePreview:
     support_measure: bool
 
 
-def _actor_name(actor: Any) -> str:
+def issuer_name(actor: Any) -> str:
+    """The 交付者 as the 交付履歴 records it: the user's display name, else the user name."""
     return str(getattr(actor, "display_name", "") or actor.get_username())[:150]
 
 
@@ -226,16 +225,6 @@ def preview_certificate(
     )
 
 
-def _terminal() -> tuple[str, str, str]:
-    """(terminal id, terminal name for the 発行番号, place) of the current request."""
-    terminal_id = current_terminal_id()
-    if not terminal_id:
-        return "", "", ""
-    row = Terminal.objects.filter(terminal_id=terminal_id).values_list("name", "location").first()
-    name, location = row if row else ("", "")
-    return terminal_id, name, location
-
-
 def issue_certificate(
     *,
     actor: Any,
@@ -316,7 +305,7 @@ def _issue(
     _require_acknowledged(alerts, request)
     rendering.check_glyphs(document)
     certifier = certifier_for(issue_date)
-    terminal_id, terminal_name, place = _terminal() if origin is None else origin.terminal()
+    terminal_id, terminal_name, place = numbering.issuing_terminal() if origin is None else origin.terminal()
     serials = numbering.next_serials(
         issue_date, terminal=terminal_name, count=len(document.units) * options.copies
     )
@@ -360,7 +349,7 @@ def _issue(
         terminal_name=terminal_name,
         printer=printer,
         user=actor,
-        user_name=_actor_name(actor) if origin is None else origin.operator_name(),
+        user_name=issuer_name(actor) if origin is None else origin.operator_name(),
         channel=Issuance.Channel.COUNTER if origin is None else Issuance.Channel.WIDE_AREA,
         requesting_municipality="" if origin is None else origin.municipality_code,
         kind=options.kind.value,
@@ -497,7 +486,7 @@ def void_copy(*, actor: Any, purpose: str, copy_number: str, reason: str) -> Non
             copy=copy,
             voided_at=timezone.now(),
             voided_by=actor,
-            voided_by_name=_actor_name(actor),
+            voided_by_name=issuer_name(actor),
             reason=reason.strip(),
         )
         record_event(

@@ -67,6 +67,27 @@ _KIND_LABELS = {
 }
 
 
+class IssuedNoticeKind(StrEnum):
+    """Notices entered in the 交付履歴 beside the certificates: standard 1.3.8-a names the 住民票コード
+    notices (20.4.1–20.4.3). Each gets a 発行番号 and is kept, voided and verified like a certificate copy."""
+
+    JUMINHYO_CODE = "code_notice"  # 住民票コード通知票
+    JUMINHYO_CODE_CHANGED = "code_change_notice"  # 住民票コード変更通知票
+    JUMINHYO_CODE_CORRECTED = "code_correct_notice"  # 住民票コード修正通知票
+
+    @property
+    def label(self) -> str:
+        """The printed title."""
+        return _NOTICE_LABELS[self]
+
+
+_NOTICE_LABELS = {
+    IssuedNoticeKind.JUMINHYO_CODE: "住民票コード通知票",
+    IssuedNoticeKind.JUMINHYO_CODE_CHANGED: "住民票コード変更通知票",
+    IssuedNoticeKind.JUMINHYO_CODE_CORRECTED: "住民票コード修正通知票",
+}
+
+
 class Layout(StrEnum):
     """世帯連記式 (several members on one certificate) or 個人票 (one person per certificate), 5.1-a."""
 
