@@ -209,3 +209,36 @@ def test_the_import_screen_refuses_a_clerk_without_the_record_permission(
     notice.refresh_from_db()
     assert notice.imported_at is None
     assert not Change.objects.filter(state=ChangeState.DRAFT).exists()
+
+
+def test_the_special_move_in_screen_records_an_unreported_move_in(
+    federation: TestFederation, counter_clerk: User
+) -> None:
+    """未届転入 (standard 4.1.1.4-a) on the 特例転入 screen: the 転出証明書情報's address is kept as the
+    last registered one, the 住民票 shows the unreported address with 「（未届）」 and the change carries
+    the note."""
+    request, card = card_holder_sent_over(federation, counter_clerk)
+    client = logged_in(counter_clerk)
+    with federation.acting_as(NAGASAKI):
+        special_move_in.check_card(actor=counter_clerk, purpose="cs_operator", card_json=card, pin=PIN)
+        started = client.post(
+            reverse(SCREEN), {"purpose": PURPOSE, "resident_codes": request.resident_code, "start": "1"}
+        )
+        entered = client.post(
+            reverse(SCREEN),
+            {
+                **shown_fields(started.content.decode()),
+                "address": NEW_ADDRESS,
+                "move_in_date": timezone.localdate().isoformat(),
+                "notification_date": timezone.localdate().isoformat(),
+                "unreported": "on",
+                "unreported_address": "福岡県福岡市中央区天神1丁目1番1号",
+                "record": "1",
+            },
+        )
+        assert "仮登録しました" in entered.content.decode()
+    row = ResidentSnapshot.objects.get()
+    assert row.special_move_in
+    assert row.previous_address == "福岡県福岡市中央区天神1丁目1番1号（未届）"
+    assert row.last_registered_address == request.address
+    assert Change.objects.get().attention_note.startswith("未届転入。")

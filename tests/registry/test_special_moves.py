@@ -45,6 +45,7 @@ pytestmark = pytest.mark.django_db
 SASEBO = NodeRef("municipality", "422029")
 NAGASAKI = NodeRef("municipality", "422011")
 NEW_ADDRESS = "長崎県長崎市江戸町2番13号"
+UNREPORTED_ADDRESS = "福岡県福岡市中央区天神1丁目1番1号"  # synthetic
 PIN = "1234"
 
 
@@ -303,8 +304,9 @@ def test_a_special_move_in_without_a_card_check_is_refused(
     assert not ResidentSnapshot.objects.exists()
 
 
+@pytest.mark.parametrize("unreported", [False, True], ids=["reported", "unreported"])
 def test_the_special_move_in_api_gives_the_starting_data_and_records_the_draft(
-    federation: TestFederation, counter_clerk: User, reviewer: User
+    federation: TestFederation, counter_clerk: User, reviewer: User, unreported: bool
 ) -> None:
     request, card = card_holder_sent_over(federation, counter_clerk)
     client = logged_in(counter_clerk)
@@ -349,6 +351,8 @@ def test_the_special_move_in_api_gives_the_starting_data_and_records_the_draft(
                     "move_in_date": timezone.localdate().isoformat(),
                     "notification_date": timezone.localdate().isoformat(),
                     "previous_address": start["previous_address"],
+                    # 未届転入 (4.1.1.4-a): lived unreported in 福岡市 after leaving the 転出地.
+                    "unreported": {"address": UNREPORTED_ADDRESS} if unreported else None,
                 }
             ),
             content_type="application/json",
@@ -359,6 +363,11 @@ def test_the_special_move_in_api_gives_the_starting_data_and_records_the_draft(
     assert row.special_move_in
     assert row.get_individual_number() == request.individual_number
     assert ReceivedMoveInNotice.objects.count() == 1
+    if unreported:
+        assert row.previous_address == UNREPORTED_ADDRESS + "（未届）"
+        assert (row.unreported_address, row.last_registered_address) == (UNREPORTED_ADDRESS, request.address)
+    else:
+        assert (row.previous_address, row.unreported_address) == (request.address, "")
 
 
 def test_the_import_api_takes_no_notice_in_when_none_arrived(counter_clerk: User) -> None:

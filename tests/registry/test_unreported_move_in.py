@@ -10,6 +10,7 @@ from jumin.audit.models import AuditEntry
 from jumin.certificates.documents import printed_person
 from jumin.domain.certificates import CertificateOptions
 from jumin.domain.errors import DomainError
+from jumin.domain.resident import ChangeReason
 from jumin.registry import certificate_sources
 from jumin.registry.models import Change, ResidentSnapshot
 from jumin.registry.services import commit_change, record_move_in
@@ -173,3 +174,23 @@ def test_the_screen_refuses_a_marked_move_in_without_the_unreported_address(cler
     body = logged_in(clerk).post(reverse("registry:move_in"), form).content.decode()
     assert "未届転入の最後の未届住所が入力されていません" in body
     assert not Change.objects.exists()
+
+
+def test_a_move_in_from_abroad_can_be_unreported_too(
+    clerk: User, reviewer: User, code_pool: list[str]
+) -> None:
+    """Back from abroad, lived at an unreported address in Japan first (4.1.1.4-a): the 前住所 shows that
+    address with 「（未届）」 and the country stays as the last registered 住所."""
+    draft = record_move_in(
+        actor=clerk,
+        purpose=PURPOSE,
+        move_in=unreported_move_in(  # type: ignore[arg-type]
+            reason=ChangeReason.MOVE_IN_FROM_ABROAD, previous_address="アメリカ合衆国"
+        ),
+    )
+    commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
+    row = current(draft.atena_numbers[0])
+    assert row.previous_address == UNREPORTED + "（未届）"
+    assert row.last_registered_address == "アメリカ合衆国"
+    assert row.change.reason == ChangeReason.MOVE_IN_FROM_ABROAD
+    assert "アメリカ合衆国" in Change.objects.get(pk=draft.change_id).attention_note

@@ -14,9 +14,10 @@ from ninja import Router, Schema, Status
 
 from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry import services
-from jumin.registry.api import AddressIn, PersonIn, _person
+from jumin.registry.api import AddressIn, PersonIn, UnreportedIn, _person
 from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, draft_created
 from jumin.registry.workflows import special_moves
+from jumin.registry.workflows.unreported_move_in import UnreportedMoveIn
 
 router = Router(tags=["住民記録（特例転入）"])
 
@@ -53,6 +54,8 @@ class SpecialMoveInIn(Schema):
     notification_date: date
     previous_address: str
     household_number: str | None = None
+    # 未届転入 (standard 4.1.1.4-a): previous_address stays the 転出証明書情報's address.
+    unreported: UnreportedIn | None = None
 
 
 class PurposeIn(Schema):
@@ -105,6 +108,7 @@ def record(request: HttpRequest, payload: SpecialMoveInIn) -> Status[object]:
         notification_date=payload.notification_date,
         previous_address=payload.previous_address,
         household_number=payload.household_number,
+        unreported=UnreportedMoveIn(**payload.unreported.dict()) if payload.unreported else None,
     )
     draft = special_moves.record_special_move_in(actor=request.user, purpose=payload.purpose, move_in=move_in)
     return draft_created(draft, *moved.alerts)

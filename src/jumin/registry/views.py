@@ -136,6 +136,13 @@ def move_in_from_form(
     )
 
 
+def unreported_from_form(data: dict[str, Any]) -> UnreportedMoveIn | None:
+    """The 未届転入 of a 転入 screen's main form, None when 「未届転入」 is not ticked (both 転入 screens)."""
+    if not data["unreported"]:
+        return None
+    return UnreportedMoveIn(data["unreported_address"], data["unreported_moved_on"])
+
+
 @clerk_screen
 def move_in(request: HttpRequest) -> HttpResponse:
     """転入届の入力 (draft). Errors name the field, the reason and the remedy; nothing is half-written."""
@@ -157,9 +164,7 @@ def move_in(request: HttpRequest) -> HttpResponse:
                     facts,
                     moved.value,
                     individual_numbers=[m["individual_number"] for m in members.cleaned_data if m],
-                    unreported=UnreportedMoveIn(data["unreported_address"], data["unreported_moved_on"])
-                    if data["unreported"]
-                    else None,
+                    unreported=unreported_from_form(data),
                 ),
             )
         if outcome.ok:

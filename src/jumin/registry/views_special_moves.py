@@ -22,7 +22,7 @@ from jumin.domain.eras import Calendar
 from jumin.domain.wareki import DateFieldKind, format_date_ja, parse_date_input
 from jumin.jukinet.cs import special_move_out
 from jumin.registry.forms import MemberForm, MoveInForm
-from jumin.registry.views import member_facts, move_in_from_form
+from jumin.registry.views import member_facts, move_in_from_form, unreported_from_form
 from jumin.registry.views_common import DONE_TEMPLATE, clerk_screen, shown_on_screen
 from jumin.registry.workflows import special_moves
 
@@ -114,7 +114,7 @@ def _record(request: HttpRequest, context: dict[str, Any]) -> HttpResponse | Non
         draft = special_moves.record_special_move_in(
             actor=request.user,
             purpose=data["purpose"],
-            move_in=move_in_from_form(data, facts, moved.value),
+            move_in=move_in_from_form(data, facts, moved.value, unreported=unreported_from_form(data)),
         )
     if not outcome.ok:
         return None
