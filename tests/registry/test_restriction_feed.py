@@ -31,7 +31,7 @@ from jumin.registry.restriction_feed import (
     resync_cs_marks,
 )
 from jumin.registry.restrictions import RestrictedProcess, RestrictionLevel
-from jumin.registry.services import DraftRecorded, commit_change
+from jumin.registry.services import DraftRecorded, commit_change, record_move_in
 from jumin.registry.services_restrictions import (
     ReleaseTarget,
     SupportEndReason,
@@ -49,7 +49,7 @@ from jumin.registry.workflows.number_changes import (
     record_resident_code_change,
 )
 from tests.jukinet.cs.factories import resident_code
-from tests.registry.conftest import PURPOSE, current
+from tests.registry.conftest import PURPOSE, current, family_move_in, person
 from tests.registry.test_move_out import family
 from tests.registry.test_restrictions import application, officer, suppress
 
@@ -359,3 +359,63 @@ def test_lifting_a_restriction_set_before_the_feed_existed_sends_the_lift_to_the
     lift_suppression(actor=officer, purpose=PURPOSE, suppression_id=suppression_id, reason="調査終了")
     lifted = [n for kind, n, _, _ in restriction_events() if kind == EVENT_RESTRICTION_LIFTED]
     assert sorted(lifted) == sorted(family.atena_numbers)
+
+
+def test_a_person_who_joins_a_suppressed_household_is_sent_the_suppression_and_its_lift(
+    family: DraftRecorded,
+    officer: User,
+    clerk: User,
+    commit: Callable[[DraftRecorded], DraftRecorded],
+) -> None:
+    """3.1-g: the household 抑止 holds whoever joins later, so the feed and the CS get them at the commit
+    that puts them in (not only at the next `jumin cs marks`), and its lift reaches them too."""
+    suppression_id = suppress(officer, family.household_number, scope=SuppressionScope.HOUSEHOLD)
+    other_household = commit(
+        record_move_in(
+            actor=clerk,
+            purpose=PURPOSE,
+            move_in=family_move_in(members=[person("別所", "一郎", "ベッショ", "イチロウ")]),
+        )
+    )
+    suppress(officer, other_household.household_number, scope=SuppressionScope.HOUSEHOLD)
+    joined = commit(
+        record_move_in(
+            actor=clerk,
+            purpose=PURPOSE,
+            move_in=family_move_in(
+                members=[person(given_name="四郎", given_name_kana="シロウ", relationship="子")],
+                household_number=family.household_number,
+            ),
+        )
+    )
+    newcomer = joined.atena_numbers[0]
+    sent = [(kind, rid) for kind, n, _, rid in restriction_events() if n == newcomer]
+    assert sent == [(EVENT_RESTRICTION_SET, suppression_id)]  # not the other household's
+    assert marked_codes([code_of(newcomer)]) == {code_of(newcomer)}
+    commit_entry = AuditEntry.objects.filter(
+        action="resident:change:commit", subject_id=str(joined.change_id)
+    ).get()
+    assert "feed events=1 cs_marks=1 no_code=0" in commit_entry.reason
+
+    lift_suppression(actor=officer, purpose=PURPOSE, suppression_id=suppression_id, reason="調査終了")
+    lifted = [n for kind, n, _, rid in restriction_events() if kind == EVENT_RESTRICTION_LIFTED]
+    assert sorted(lifted) == sorted([*family.atena_numbers, newcomer])
+    assert marked_codes(code_of(n) for n in [*family.atena_numbers, newcomer]) == set()
+
+
+def test_a_move_in_to_an_unsuppressed_household_sends_nothing(
+    family: DraftRecorded, officer: User, clerk: User, commit: Callable[[DraftRecorded], DraftRecorded]
+) -> None:
+    suppress(officer, family.atena_numbers[0], process=CERT)  # a person's 抑止 does not hold joiners
+    joined = commit(
+        record_move_in(
+            actor=clerk,
+            purpose=PURPOSE,
+            move_in=family_move_in(
+                members=[person(given_name="四郎", given_name_kana="シロウ", relationship="子")],
+                household_number=family.household_number,
+            ),
+        )
+    )
+    assert [n for _, n, _, _ in restriction_events()] == [family.atena_numbers[0]]
+    assert marked_codes([code_of(joined.atena_numbers[0])]) == set()

@@ -510,7 +510,8 @@ def test_a_change_entry_alert_travels_with_the_draft_and_is_acknowledged_at_comm
     commit = AuditEntry.objects.get(
         action="resident:change:commit", outcome="done", subject_id=str(draft.change_id)
     )
-    assert commit.reason == "acknowledged=registry.suppressed"
+    # The joining child is sent the household's 抑止 (3.2-a feed); a 異動入力 抑止 makes no CS mark.
+    assert commit.reason == "acknowledged=registry.suppressed; feed events=1 cs_marks=0 no_code=0"
 
 
 def test_a_change_entry_error_on_the_household_refuses_the_draft(

@@ -169,6 +169,47 @@ def suppression_lifted(row: Suppression, *, actor: Any) -> Propagated:
     )
 
 
+def members_joined(suppression_ids: Sequence[int], resident_ids: Sequence[int], *, actor: Any) -> Propagated:
+    """Send household 抑止 in force to the persons a committed change has just put into that household.
+
+    Call inside the commit's transaction, after the new rows became current. Of ``resident_ids`` (the
+    change's persons), each current member of a suppressed household with no set event for that 抑止
+    yet gets one, and a CS mark if it blocks issuance. A later lift then reaches them too (``_lift``
+    sends to everyone a set was sent for). A 抑止 set before this feed existed, with no set events at
+    all, is left to ``jumin cs marks`` (its members were never sent one either).
+    """
+    sent_out: list[Propagated] = []
+    for row in Suppression.objects.filter(pk__in=suppression_ids, lifted_at__isnull=True).order_by("pk"):
+        kind = suppression_kind(row.process)
+        sent = RegistryEvent.objects.filter(
+            event_type=EVENT_RESTRICTION_SET, restriction_kind=kind, restriction_id=row.pk
+        ).values_list("atena_number", flat=True)
+        sent_to = set(sent)
+        if not sent_to:
+            continue
+        members = Resident.objects.filter(
+            pk__in=resident_ids, current__household_id=row.household_id or 0
+        ).values_list("pk", "atena_number")
+        joiners = [pk for pk, atena in members if atena not in sent_to]
+        if not joiners:
+            continue
+        sent_out.append(
+            _set(
+                kind=kind,
+                cs_kind=_suppression_cs_kind(row),
+                restriction_id=row.pk,
+                resident_ids=joiners,
+                start=row.start_date,
+                actor=actor,
+            )
+        )
+    return Propagated(
+        events=sum(p.events for p in sent_out),
+        cs_marks=sum(p.cs_marks for p in sent_out),
+        without_code=sum(p.without_code for p in sent_out),
+    )
+
+
 def _protected_ids(measure_id: int) -> list[int]:
     people = SupportMeasurePerson.objects.filter(measure_id=measure_id)
     return list(people.values_list("resident_id", flat=True))

@@ -84,6 +84,9 @@ class RestrictionCheck:
     """Every finding for the persons asked about, for one process."""
 
     findings: tuple[RestrictionFinding, ...]
+    # Household 抑止 in force, of any process, on the households the process puts people into
+    # (``household_numbers``): a commit sends them to whoever joins (restriction_feed.members_joined).
+    joined_household_suppressions: tuple[int, ...] = ()
 
     @property
     def blocked(self) -> bool:
@@ -198,7 +201,10 @@ def check_restrictions(
         return RestrictionCheck(findings=())
     # (宛名番号, level, source) per finding; releases are looked up only when something was found.
     raw: list[tuple[str, RestrictionLevel, str]] = []
+    joined: list[int] = []
     for row in _suppression_rows(numbers, household_ids, day):
+        if row.resident_id is None and row.household_id in extra_households:
+            joined.append(row.pk)
         if row.process != process:
             continue
         if row.resident_id is not None:
@@ -232,7 +238,7 @@ def check_restrictions(
             )
         by_person[number].append(finding)
     findings = tuple(f for number in sorted(by_person) for f in by_person[number])
-    return RestrictionCheck(findings=findings)
+    return RestrictionCheck(findings=findings, joined_household_suppressions=tuple(joined))
 
 
 def _household_ids(numbers: Iterable[str]) -> list[int]:

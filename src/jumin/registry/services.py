@@ -32,6 +32,7 @@ from jumin.registry import (
     number_renewal,
     numbering,
     outbox,
+    restriction_feed,
     services_restrictions,
     support_roles,
 )
@@ -514,6 +515,11 @@ def commit_change(
         number_renewal.send_addresses(change, committed, actor=actor)  # 個人番号通知書 (F22 step 4)
         for follower in followers:
             outbox.append_events(follower, following[follower.pk])
+        if restriction.joined_household_suppressions:  # rare: no statement in the usual commit (P3)
+            joined = restriction_feed.members_joined(
+                restriction.joined_household_suppressions, sorted(residents), actor=actor
+            )
+            acknowledged = "; ".join(part for part in (acknowledged, joined.summary()) if part)
         # A 支援措置 target's 転出 makes its measure a 仮支援措置 as 転出元 (3.4-h); a cancellation undoes it.
         support_roles.follow_committed_change(
             change=change, snapshots=committed, actor=actor, purpose=purpose
