@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -27,7 +28,9 @@ from jumin.registry.numbering import load_code_pool
 from jumin.registry.restriction_feed import (
     EVENT_RESTRICTION_LIFTED,
     EVENT_RESTRICTION_SET,
+    MarkDifference,
     Resynced,
+    check_cs_marks,
     resync_cs_marks,
 )
 from jumin.registry.restrictions import RestrictedProcess, RestrictionLevel
@@ -48,6 +51,7 @@ from jumin.registry.workflows.number_changes import (
     NumberChangeRequest,
     record_resident_code_change,
 )
+from tests.helpers.permission_matrix import assert_permission_triple
 from tests.jukinet.cs.factories import resident_code
 from tests.registry.conftest import PURPOSE, current, family_move_in, person
 from tests.registry.test_move_out import family
@@ -419,3 +423,49 @@ def test_a_move_in_to_an_unsuppressed_household_sends_nothing(
     )
     assert [n for _, n, _, _ in restriction_events()] == [family.atena_numbers[0]]
     assert marked_codes([code_of(joined.atena_numbers[0])]) == set()
+
+
+def test_the_check_screen_lists_what_the_cs_lacks_and_keeps_and_the_resync_clears_it(
+    family: DraftRecorded, officer: User, make_staff: Callable[..., Any]
+) -> None:
+    head, wife, _child = family.atena_numbers
+    kept = suppress(officer, head, process=CERT)
+    # As if lifted before the marks existed: the CS still holds the mark.
+    Suppression.objects.filter(pk=kept).update(lifted_at=clock.now(), lift_reason="調査終了")
+    # As if set before the marks existed: the CS holds no mark for it.
+    missed = suppress(officer, wife, process=CERT, reason_text=REASON_TEXT)
+    CsRestrictionMark.objects.filter(restriction_id=missed).delete()
+
+    checked = check_cs_marks(actor=officer, purpose=PURPOSE)
+    assert (checked.cs_marks, checked.registry_marks, checked.without_code) == (1, 1, 0)
+    assert checked.differences == (
+        MarkDifference(code_of(wife), "抑止", missed, in_registry=True),
+        MarkDifference(code_of(head), "抑止", kept, in_registry=False),
+    )
+    assert len(marks()) == 1  # the check writes nothing at the CS
+    entry = AuditEntry.objects.filter(action="cs:restriction_mark:check").get()
+    assert (entry.reason, entry.result_count) == ("missing 1 extra 1 no_code 0", 2)
+
+    screen = reverse("registry:restriction_cs_marks")
+    assert_permission_triple(
+        make_staff, "post", screen, Permission.SUPPRESSION_MANAGE, data={"purpose": PURPOSE, "check": "1"}
+    )
+    client = make_staff(permissions=[Permission.SUPPRESSION_MANAGE, Permission.RESIDENT_BATCH_RUN])
+    shown = client.post(screen, {"purpose": PURPOSE, "check": "1"}).content.decode()
+    assert "CSに未反映" in shown
+    assert "CSにだけ残る" in shown
+    assert code_of(wife) in shown
+    assert REASON_TEXT not in shown
+    resynced = client.post(screen, {"purpose": PURPOSE, "resync": "1"}).content.decode()
+    assert "設定 1件、解除 1件" in resynced
+    assert "違いはありません" in resynced
+    assert marked_codes([code_of(head), code_of(wife)]) == {code_of(wife)}
+
+
+def test_the_resync_button_needs_the_batch_permission(
+    family: DraftRecorded, make_staff: Callable[..., Any]
+) -> None:
+    client = make_staff(permissions=[Permission.SUPPRESSION_MANAGE])
+    response = client.post(reverse("registry:restriction_cs_marks"), {"purpose": PURPOSE, "resync": "1"})
+    assert response.status_code == 403
+    assert AuditEntry.objects.get(action="cs:restriction_mark:resync").outcome == "refused"

@@ -49,6 +49,7 @@ class AuditAction(StrEnum):
     CS_REJECTION_RESOLVE = "cs:rejection:resolve"
     CS_RESIDENT_CODE_FETCH = "cs:resident_code:fetch"
     CS_RESTRICTION_MARK_RESYNC = "cs:restriction_mark:resync"
+    CS_RESTRICTION_MARK_CHECK = "cs:restriction_mark:check"
     CS_SENDING_ADDRESS_LIST = "cs:sending_address:list"
     CS_SENDING_ADDRESS_PURGE = "cs:sending_address:purge"
     CS_SENDING_ADDRESS_RESULT = "cs:sending_address:result"

@@ -336,6 +336,11 @@ def forward_restriction_set(
     return restriction_marks.record_marks(changes)
 
 
+def compare_restrictions(wanted: dict[tuple[str, str, int], date | None]) -> restriction_marks.MarkComparison:
+    """What ``reconcile_restrictions`` would set and lift at the CS, without writing (a read)."""
+    return restriction_marks.compare(wanted)
+
+
 def reconcile_restrictions(wanted: dict[tuple[str, str, int], date | None], *, actor: Any) -> tuple[int, int]:
     """Make the CS's 抑止マーク equal ``wanted`` ((住民票コード, kind, id) → start date); (set, lifted)."""
     operator_id, terminal_id = operator_ids(actor, terminal_fallback=BATCH_TERMINAL)

@@ -301,3 +301,66 @@ def resync_cs_marks(*, actor: Any, purpose: str) -> Resynced:
             result_count=marked + lifted,
         )
     return Resynced(set=marked, lifted=lifted, without_code=without_code)
+
+
+@dataclass(frozen=True)
+class MarkDifference:
+    """One restriction on one 住民票コード where the CS differs from the registry."""
+
+    resident_code: str
+    kind: str  # 抑止 / 支援措置
+    restriction_id: int
+    in_registry: bool  # True: in force in the registry, not marked at the CS; False: the reverse
+
+
+@dataclass(frozen=True)
+class MarksCheck:
+    """The 抑止マーク照合: marks in force at the CS, restrictions in force here, and each difference."""
+
+    cs_marks: int
+    registry_marks: int
+    without_code: int
+    differences: tuple[MarkDifference, ...]
+
+
+_KIND_LABELS = {
+    cs_link.RESTRICTION_KIND_SUPPRESSION: "抑止",
+    cs_link.RESTRICTION_KIND_SUPPORT_MEASURE: "支援措置",
+}
+
+
+def check_cs_marks(*, actor: Any, purpose: str) -> MarksCheck:
+    """Compare the CS's 抑止マーク with the registry's issuance restrictions in force, writing nothing.
+
+    What ``jumin cs marks`` would set (``in_registry``) and lift. Lists 住民票コード and restriction numbers
+    only, never the reason or the 加害者. Needs ``suppression:manage``; one audited read (C-42).
+    """
+    authorize(
+        actor=actor,
+        permission=Permission.SUPPRESSION_MANAGE,
+        action=AuditAction.CS_RESTRICTION_MARK_CHECK,
+        purpose=purpose,
+        subject_type="cs_restriction_mark",
+    )
+    with transaction.atomic():
+        wanted, without_code = _wanted()
+        compared = cs_link.compare_restrictions(wanted)
+        differences = tuple(
+            MarkDifference(code, _KIND_LABELS.get(kind, kind), restriction_id, in_registry)
+            for in_registry, keys in ((True, compared.missing), (False, compared.extra))
+            for code, kind, restriction_id in sorted(keys)
+        )
+        record_event(
+            actor=actor,
+            action=AuditAction.CS_RESTRICTION_MARK_CHECK,
+            subject_type="cs_restriction_mark",
+            purpose=purpose,
+            reason=f"missing {len(compared.missing)} extra {len(compared.extra)} no_code {without_code}",
+            result_count=len(differences),
+        )
+    return MarksCheck(
+        cs_marks=compared.in_force,
+        registry_marks=len(wanted),
+        without_code=without_code,
+        differences=differences,
+    )

@@ -12,8 +12,14 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from jumin.accounts.forms import PurposeForm
 from jumin.domain.errors import DomainError
-from jumin.registry import selectors_restrictions, selectors_support_end, services_restrictions
+from jumin.registry import (
+    restriction_feed,
+    selectors_restrictions,
+    selectors_support_end,
+    services_restrictions,
+)
 from jumin.registry.forms_restrictions import (
     LiftForm,
     PersonForm,
@@ -223,3 +229,18 @@ def support_ending(request: HttpRequest) -> HttpResponse:
             )
         context["purpose"] = form.cleaned_data["purpose"]
     return render(request, "registry/restrictions/support_ending.html", context)
+
+
+@clerk_screen
+def cs_marks(request: HttpRequest) -> HttpResponse:
+    """抑止マーク照合 (3.1-g): the CS's marks against the registry's issuance restrictions in force, and
+    「CSへ反映」, which runs what `jumin cs marks` runs (``resident:batch:run``). Both audited."""
+    form = PurposeForm(request.POST or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        purpose = form.cleaned_data["purpose"]
+        with shown_on_screen(context, form=form, field=ERROR_FIELD, pending_alerts=False):
+            if "resync" in request.POST:
+                context["resynced"] = restriction_feed.resync_cs_marks(actor=request.user, purpose=purpose)
+            context["check"] = restriction_feed.check_cs_marks(actor=request.user, purpose=purpose)
+    return render(request, "registry/restrictions/cs_marks.html", context)

@@ -151,18 +151,35 @@ def carry_over(pairs: Iterable[tuple[str, str]], *, operator_id: str, terminal_i
     return record_marks(_changes(wanted, MarkAction.SET, operator_id, terminal_id))
 
 
+@dataclass(frozen=True)
+class MarkComparison:
+    """The marks in force here against ``wanted`` (the registry's whole current state); reads only."""
+
+    in_force: int
+    missing: dict[Key, date | None]  # wanted, not in force here: ``reconcile`` would set them
+    extra: dict[Key, date | None]  # in force here, not wanted: ``reconcile`` would lift them
+
+
+def compare(wanted: dict[Key, date | None]) -> MarkComparison:
+    """What ``reconcile`` would change, without changing it (the registry's 抑止マーク照合 screen)."""
+    held = _set_now(CsRestrictionMark.objects.all())
+    return MarkComparison(
+        in_force=len(held),
+        missing={key: start for key, start in wanted.items() if key not in held},
+        extra={key: start for key, start in held.items() if key not in wanted},
+    )
+
+
 def reconcile(wanted: dict[Key, date | None], *, operator_id: str, terminal_id: str) -> tuple[int, int]:
     """Make the marks in force equal ``wanted`` (the registry's whole current state); returns (set, lifted).
 
     A restriction in ``wanted`` and not in force here is set; one in force here and not wanted is
     lifted (a lifted restriction, a household's former member, a former 住民票コード). Rows only added.
     """
-    held = _set_now(CsRestrictionMark.objects.all())
-    missing = {key: start for key, start in wanted.items() if key not in held}
-    extra = {key: start for key, start in held.items() if key not in wanted}
-    record_marks(_changes(missing, MarkAction.SET, operator_id, terminal_id))
-    record_marks(_changes(extra, MarkAction.LIFT, operator_id, terminal_id))
-    return len(missing), len(extra)
+    differences = compare(wanted)
+    record_marks(_changes(differences.missing, MarkAction.SET, operator_id, terminal_id))
+    record_marks(_changes(differences.extra, MarkAction.LIFT, operator_id, terminal_id))
+    return len(differences.missing), len(differences.extra)
 
 
 def marked_codes(resident_codes: Iterable[str], *, on: date | None = None) -> set[str]:
