@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from jumin.accounts import clock
 from jumin.accounts.authorization import AccessRefused
@@ -24,12 +25,14 @@ from jumin.certificates.support_end_notices import print_support_end_notice, pri
 from jumin.domain.errors import DomainError
 from jumin.domain.periods import extension_window_opens
 from jumin.domain.wareki import to_wareki
+from jumin.registry.models_restrictions import SupportEndNoticePrint
 from jumin.registry.services import DraftRecorded, commit_change
 from jumin.registry.services_restrictions import (
     SupportApplication,
     SupportEndReason,
     create_support_measure,
     end_support,
+    extend_support,
 )
 from jumin.registry.workflows.move_out import record_move_out
 from tests.certificates.conftest import CERT_PURPOSE
@@ -208,9 +211,21 @@ def test_the_print_button_of_the_list_prints_the_notice(
     assert button is not None
     fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', button.group(2)))
     assert fields["measure_id"] == str(measure_id)
+    assert "未印刷" in page
     response = client.post(button.group(1), data=fields)
     assert response["Content-Type"] == "application/pdf"
     assert "青木花子様" in text_of(response.content)
+    # The list now shows the notice of this period as printed, with when (3.4-d follow-up).
+    printed = client.post(reverse("registry:support_ending"), data={"purpose": PURPOSE}).content.decode()
+    assert "未印刷" not in printed
+    printed_at = timezone.localtime(SupportEndNoticePrint.objects.get().printed_at)
+    assert f"印刷済み {printed_at:%Y-%m-%d %H:%M}" in printed
+    # The mark belongs to the period: once extended, the new period's notice is not printed yet.
+    extended = extend_support(actor=officer, purpose=PURPOSE, measure_id=measure_id)
+    window = {"window_start": extended.end.isoformat(), "window_end": extended.end.isoformat()}
+    later = client.post(reverse("registry:support_ending"), data={"purpose": PURPOSE, **window})
+    assert str(measure_id) in later.content.decode()
+    assert "未印刷" in later.content.decode()
 
 
 def test_print_all_gives_one_pdf_with_each_applicants_notice_or_nothing(
@@ -258,5 +273,8 @@ def test_print_all_gives_one_pdf_with_each_applicants_notice_or_nothing(
         )
     assert error.value.reason.startswith(f"支援措置 {child_measure}：")
     assert printed.count() == 2  # nothing more was printed
+    assert sorted(SupportEndNoticePrint.objects.values_list("period__measure_id", flat=True)) == sorted(
+        [wife_measure, child_measure]
+    )
     refused = AuditEntry.objects.get(action="certificate:notice:print", outcome="refused")
     assert refused.subject_id == str(child_measure)

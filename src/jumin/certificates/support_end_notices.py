@@ -23,7 +23,11 @@ from jumin.certificates.documents import Line
 from jumin.certificates.notices import NoticeDocument, check_notice_glyphs, render_notice, render_notices
 from jumin.domain.errors import DomainError, refusal
 from jumin.domain.wareki import to_wareki
-from jumin.registry.selectors_support_end import SupportEndNotice, support_end_notice_source
+from jumin.registry.selectors_support_end import (
+    SupportEndNotice,
+    record_end_notices_printed,
+    support_end_notice_source,
+)
 
 TITLE = "支援措置期間終了通知"
 AUDIT_REASON = "support_end_notice"
@@ -111,6 +115,7 @@ def print_support_end_notice(*, actor: Any, purpose: str, measure_id: int) -> by
                 _document(source, f"{certifier.prefecture_name}{certifier.municipality_name}"),
                 issue_date=issue_date,
             )
+            record_end_notices_printed([source], actor=actor)
             _audit_printed(actor, purpose, measure_id)
     except DomainError as error:
         _audit_refused(actor, purpose, measure_id, error)
@@ -146,12 +151,15 @@ def print_support_end_notices(*, actor: Any, purpose: str, measure_ids: Sequence
         with transaction.atomic():
             certifier = certifier_for(issue_date)
             municipality = f"{certifier.prefecture_name}{certifier.municipality_name}"
-            documents = []
+            documents, sources = [], []
             for current in wanted:
-                document = _document(support_end_notice_source(current, on=issue_date), municipality)
+                source = support_end_notice_source(current, on=issue_date)
+                document = _document(source, municipality)
                 check_notice_glyphs(document)  # here, so that a refusal names its measure
                 documents.append(document)
+                sources.append(source)
             pdf = render_notices(documents, issue_date=issue_date)
+            record_end_notices_printed(sources, actor=actor)
             for measure_id in wanted:
                 _audit_printed(actor, purpose, measure_id)
     except DomainError as error:

@@ -226,6 +226,26 @@ class SupportMeasurePeriod(models.Model):
         return f"支援措置期間 {self.pk}"
 
 
+class SupportEndNoticePrint(models.Model):
+    """A printed 支援措置期間終了通知 (3.4-d) for one period: the 期間終了予定一覧 shows it was sent.
+
+    Rows are only added (a reprint adds another); the print's audit entry is written with it.
+    """
+
+    period = models.ForeignKey(
+        SupportMeasurePeriod, on_delete=models.PROTECT, related_name="end_notice_prints"
+    )
+    printed_at = models.DateTimeField("印刷日時")
+    printed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "支援措置期間終了通知の印刷"
+        verbose_name_plural = "支援措置期間終了通知の印刷"
+
+    def __str__(self) -> str:
+        return f"期間終了通知の印刷 {self.pk}"
+
+
 class MunicipalityRole(models.TextChoices):
     """This municipality's role in a support measure (standard 3.4-h)."""
 

@@ -11,12 +11,13 @@ Neither ever returns the 加害者 nor any 併せて支援を求める者: the n
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import Max, OuterRef, Subquery
 
 from jumin.accounts import clock
 from jumin.accounts.authorization import authorize
@@ -30,6 +31,7 @@ from jumin.registry import certificate_sources, support_roles
 from jumin.registry.certificate_sources import SourcePerson
 from jumin.registry.models_restrictions import (
     CoveredService,
+    SupportEndNoticePrint,
     SupportMeasure,
     SupportMeasurePeriod,
     SupportMeasurePerson,
@@ -50,6 +52,7 @@ class EndingMeasure:
     period_start: date
     period_end: date
     extension_opens: date
+    notice_printed_at: datetime | None = None  # the latest 期間終了通知 printed for this period
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ class SupportEndNotice:
     covered_services: tuple[str, ...]
     period: periods.SupportPeriod
     extension_opens: date
+    period_id: int  # the period row the notice is about (``record_end_notices_printed``)
 
 
 def _current_end() -> Subquery:
@@ -128,9 +132,16 @@ def measures_ending(
                 measure__in=measures, role=SupportRole.APPLICANT
             ).select_related("resident__current")
         }
+        current_periods = {m.pk: max(m.periods.all(), key=lambda p: p.pk) for m in measures}
+        printed = dict(
+            SupportEndNoticePrint.objects.filter(period__in=list(current_periods.values()))
+            .values("period_id")
+            .annotate(last=Max("printed_at"))
+            .values_list("period_id", "last")
+        )
         rows = []
         for measure in measures:
-            current = max(measure.periods.all(), key=lambda p: p.pk)
+            current = current_periods[measure.pk]
             applicant = applicants.get(measure.pk)
             snapshot = applicant.current if applicant is not None else None
             rows.append(
@@ -142,6 +153,7 @@ def measures_ending(
                     period_start=current.start,
                     period_end=current.end,
                     extension_opens=periods.extension_window_opens(current.end),
+                    notice_printed_at=printed.get(current.pk),
                 )
             )
         record_event(
@@ -201,4 +213,14 @@ def support_end_notice_source(measure_id: int, *, on: date | None = None) -> Sup
         covered_services=_labels(measure.covered_services),
         period=periods.SupportPeriod(current.start, current.end),
         extension_opens=periods.extension_window_opens(current.end),
+        period_id=current.pk,
+    )
+
+
+def record_end_notices_printed(notices: Sequence[SupportEndNotice], *, actor: Any) -> None:
+    """Keep that these 支援措置期間終了通知 were printed (inside the printing transaction, with its audit)."""
+    now = clock.now()
+    SupportEndNoticePrint.objects.bulk_create(
+        SupportEndNoticePrint(period_id=notice.period_id, printed_at=now, printed_by=actor)
+        for notice in notices
     )
