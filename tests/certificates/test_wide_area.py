@@ -27,6 +27,7 @@ from jumin.domain.errors import DomainError
 from jumin.jukinet.common.catalogue import QUERY_WIDE_AREA_COPY
 from jumin.jukinet.common.wide_area import validate_wide_area_request
 from jumin.jukinet.cs import cards
+from jumin.jukinet.cs.exchanges import provision_status
 from jumin.jukinet.cs.models import WideAreaIssuance
 from jumin.jukinet.cs.wide_area import WideAreaRequest, issue_wide_area_copy, wide_area_records
 from jumin.messaging.envelope import NodeRef
@@ -508,3 +509,43 @@ def make_clerk_with_code_grant() -> User:
     user = make_user(username="records-viewer")
     grant_permissions(user, [Permission.CERTIFICATE_HISTORY_VIEW, Permission.FIELD_JUMINHYO_CODE_VIEW])
     return user
+
+
+def test_a_keeps_each_request_in_the_persons_provision_status_issued_or_refused(
+    federation: TestFederation,
+    family: DraftRecorded,
+    card_of: Callable[[str], dict[str, Any]],
+    nagasaki_clerk: User,
+    make_clerk: Callable[..., User],
+) -> None:
+    """Issue 8 item 7 at the 住所地: a request about the person is an exchange that concerned them, even
+    one A's CS refuses from its 抑止マーク before the registry is asked."""
+    head = family.atena_numbers[0]
+    ask(federation, nagasaki_clerk, card_of(head), WideAreaRequest(scope="self"))
+    officer = make_clerk("marks-officer", Permission.SUPPRESSION_MANAGE)
+    with federation.acting_as(SASEBO):
+        set_suppression(
+            actor=officer,
+            purpose=PURPOSE,
+            request=SuppressionRequest(
+                scope=SuppressionScope.PERSON,
+                target_number=head,
+                process=RestrictedProcess.CERTIFICATE,
+                level=RestrictionLevel.ERROR,
+                start_date=clock.today(),
+                reason=SuppressionReason.OTHER,
+                reason_text="調査中",
+            ),
+        )
+    with pytest.raises(DomainError):
+        ask(federation, nagasaki_clerk, card_of(head), WideAreaRequest(scope="self"))
+    answers = AuditEntry.objects.filter(action="node:query:answer", reason__contains="wide_area")
+    assert [a.outcome_reason for a in answers.order_by("seq")] == ["", "jukinet.cs.wide_area_restricted"]
+    assert all(a.result_subjects.exists() for a in answers)  # answered or refused, it names the person
+
+    operator = make_clerk("sasebo-cs-op", Permission.CS_SEARCH)
+    with federation.acting_as(SASEBO):
+        status = provision_status(actor=operator, purpose=PURPOSE, resident_code=current(head).juminhyo_code)
+    listed = [(e.kind, e.outcome) for e in status.exchanges if e.action == "node:query:answer"]
+    kind = "他の市区町村からの照会への回答（広域交付の請求）"
+    assert listed == [(kind, "refused"), (kind, "done")]  # newest first

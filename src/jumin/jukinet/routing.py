@@ -25,11 +25,13 @@ Apply = Callable[[Envelope], None]
 ApplyMany = Callable[[list[Envelope]], None]
 Answer = Callable[[Envelope], dict[str, Any]]
 Guard = Callable[[Envelope], None]
+Concerning = Callable[[Envelope], list[str]]
 
 _appliers: dict[tuple[str, str], Apply] = {}
 _batch_appliers: dict[tuple[str, str], ApplyMany] = {}
 _answerers: dict[tuple[str, str], Answer] = {}
 _guards: dict[tuple[str, str], list[Guard]] = {}
+_concerning: dict[tuple[str, str], Concerning] = {}
 
 
 def _local_kind() -> str:
@@ -65,12 +67,21 @@ def _dispatch_query(envelope: Envelope) -> dict[str, Any]:
     return answer(envelope)
 
 
+def _dispatch_concerning(envelope: Envelope) -> list[str]:
+    persons = _concerning.get((envelope.type, _local_kind()))
+    return persons(envelope) if persons is not None else []
+
+
 def _register_schemas() -> None:
     for name, validate in schemas.MESSAGES.items():
         handlers.register(name, validate=validate, apply=_dispatch_message, apply_many=_dispatch_many)
     for name, (validate, validate_answer) in schemas.QUERIES.items():
         handlers.register_query(
-            name, validate=validate, validate_answer=validate_answer, answer=_dispatch_query
+            name,
+            validate=validate,
+            validate_answer=validate_answer,
+            answer=_dispatch_query,
+            concerning=_dispatch_concerning,
         )
 
 
@@ -104,6 +115,15 @@ def guard(name: str, *, kind: str, check: Guard) -> None:
     checks = _guards.setdefault((name, kind), [])
     if check not in checks:
         checks.append(check)
+
+
+def concerning(name: str, *, kind: str, persons: Concerning) -> None:
+    """On nodes of ``kind``, the ``node:query:answer`` entry of a ``name`` query names the persons
+    ``persons`` finds in it (their 提供状況), answered or refused. ``persons`` must not raise: it reads
+    a question that may still be malformed."""
+    if name not in schemas.QUERIES:
+        raise ValueError(f"{name} is not a query type of jukinet.common.schemas")
+    _concerning[(name, kind)] = persons
 
 
 _register_schemas()

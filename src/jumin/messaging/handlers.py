@@ -22,6 +22,8 @@ Handler = Callable[[Envelope], None]
 #: Applies several messages of one type, in order, with exactly the effects of ``apply`` on each.
 BatchHandler = Callable[[list[Envelope]], None]
 Answerer = Callable[[Envelope], dict[str, Any]]
+# The ids of the persons a query concerns, for the answer's audit entry (their 提供状況); never raises.
+Concerning = Callable[[Envelope], list[str]]
 
 
 class HandlerRefused(Exception):  # noqa: N818 (an outcome: the message can never be applied)
@@ -74,6 +76,7 @@ class QueryType:
     validate: Validator
     validate_answer: Validator
     answer: Answerer
+    concerning: Concerning | None = None
 
 
 _queries: dict[str, QueryType] = {}
@@ -81,15 +84,26 @@ _QUERY_NAME = re.compile(r"(?=.{3,57}$)[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
 
 
 def register_query(
-    name: str, *, validate: Validator, validate_answer: Validator, answer: Answerer
+    name: str,
+    *,
+    validate: Validator,
+    validate_answer: Validator,
+    answer: Answerer,
+    concerning: Concerning | None = None,
 ) -> QueryType:
-    """Register (or replace) a query type. Names starting with ``messaging.`` are reserved."""
+    """Register (or replace) a query type. Names starting with ``messaging.`` are reserved.
+
+    ``concerning`` names the persons a question is about; the ``node:query:answer`` entry carries them,
+    whether the query was answered or refused (a refusal's own writes are rolled back).
+    """
     if name.startswith("messaging."):
         raise ValueError("query types named messaging.* are reserved for the messaging app")
     if not _QUERY_NAME.fullmatch(name):
         # The answer's type is ``<name>.answer``, which must still be a valid (≤ 64) envelope type.
         raise ValueError("a query type is a dotted lower-case name of at most 57 characters")
-    query_type = QueryType(name=name, validate=validate, validate_answer=validate_answer, answer=answer)
+    query_type = QueryType(
+        name=name, validate=validate, validate_answer=validate_answer, answer=answer, concerning=concerning
+    )
     _queries[name] = query_type
     return query_type
 

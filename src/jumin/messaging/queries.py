@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -77,7 +77,15 @@ def set_transport(transport: QueryTransport | None) -> QueryTransport:
     return previous
 
 
-def _audit(action: AuditAction, *, subject_id: str, reason: str, code: str = "", actor: Any = None) -> None:
+def _audit(
+    action: AuditAction,
+    *,
+    subject_id: str,
+    reason: str,
+    code: str = "",
+    actor: Any = None,
+    concerning: Sequence[str] = (),
+) -> None:
     with transaction.atomic():
         record_event(
             actor=actor,
@@ -87,7 +95,16 @@ def _audit(action: AuditAction, *, subject_id: str, reason: str, code: str = "",
             reason=reason[:400],
             outcome=Outcome.REFUSED if code else Outcome.DONE,
             outcome_reason=code[:400],
+            concerning=concerning,
         )
+
+
+def _concerning(envelope: Envelope) -> list[str]:
+    """The persons the question is about, if its type says (outside the answerer's savepoint)."""
+    registered = handlers.lookup_query(envelope.type)
+    if registered is None or registered.concerning is None:
+        return []
+    return registered.concerning(envelope)
 
 
 def _unreachable() -> DomainError:
@@ -361,7 +378,13 @@ def answer_query(
                 )  # fmt: skip
                 code = too_large.code
                 signed = _sign_answer(node, envelope, {"ok": False, "error": too_large.as_dict()})
-            _audit(AuditAction.NODE_QUERY_ANSWER, subject_id=envelope.id, reason=what, code=code)
+            _audit(
+                AuditAction.NODE_QUERY_ANSWER,
+                subject_id=envelope.id,
+                reason=what,
+                code=code,
+                concerning=_concerning(envelope),
+            )
     except Exception as error:  # the type only: a traceback may quote the personal data answered (C-54)
         logger.error(
             "query %s from %s: the answerer failed (%s)", envelope.type, peer.ref, type(error).__name__

@@ -52,6 +52,7 @@ EXCHANGE_KINDS: dict[str, str] = {
     AuditAction.CS_MOVE_IN_NOTICE_SEND: "転入通知・継続利用の送信",
     AuditAction.CS_MOVE_IN_NOTICE_RECEIVE: "転入通知の受信（転出確定）",
     AuditAction.CS_WIDE_AREA_ISSUE: "広域交付（交付地）",
+    AuditAction.NODE_QUERY_ANSWER: "他の市区町村からの照会への回答（広域交付の請求）",
     AuditAction.CS_CONSISTENCY_RUN: "整合性確認（差異あり）",
 }
 

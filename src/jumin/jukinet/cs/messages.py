@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from jumin.jukinet import routing
 from jumin.jukinet.common import catalogue
-from jumin.jukinet.cs import handlers, restriction_marks, sending_addresses, special_move_in, special_move_out
+from jumin.jukinet.cs import (
+    handlers,
+    restriction_marks,
+    sending_addresses,
+    special_move_in,
+    special_move_out,
+    wide_area,
+)
 from jumin.messaging import housekeeping
 
 KIND = "municipality"
@@ -23,7 +30,9 @@ routing.handle(catalogue.MOVE_OUT_CERTIFICATE_REFUSED, kind=KIND, apply=special_
 # ... the 転出地 side answers 送信依頼 and keeps 転入通知 for the registry's 転出確定.
 routing.handle(catalogue.MOVE_OUT_CERTIFICATE_REQUEST, kind=KIND, apply=special_move_out.apply_request)
 routing.handle(catalogue.MOVE_IN_NOTICE, kind=KIND, apply=special_move_out.apply_move_in_notice)
-# 広域交付 (F11b) of a person under an issuance 抑止 or 支援措置 is refused at the CS first (std 3.1-g).
+# 広域交付 (F11b): the answer's audit entry names the persons (their 提供状況, issue 8 item 7); a person
+# under an issuance 抑止 or 支援措置 is refused at the CS before the registry is asked (std 3.1-g).
+routing.concerning(catalogue.QUERY_WIDE_AREA_COPY, kind=KIND, persons=wide_area.wide_area_persons)
 routing.guard(catalogue.QUERY_WIDE_AREA_COPY, kind=KIND, check=restriction_marks.refuse_marked_wide_area)
 
 # 送付先情報 is deleted one business day after linkage by the node itself, daily (F15 step 6).

@@ -39,7 +39,7 @@ from jumin.jukinet.cs.models import WideAreaIssuance
 from jumin.jukinet.cs.operators import operator_ids
 from jumin.jukinet.cs.persons import person_ids
 from jumin.jukinet.cs.services import local_municipality_code, peer_configured
-from jumin.messaging.envelope import NodeRef
+from jumin.messaging.envelope import Envelope, NodeRef
 from jumin.messaging.services import query
 
 SUBJECT_TYPE = "cs_wide_area"
@@ -267,3 +267,13 @@ def wide_area_records(*, actor: Any, purpose: str, day: date) -> list[WideAreaRe
             result_count=len(rows),
         )
     return rows
+
+
+def wide_area_persons(envelope: Envelope) -> list[str]:
+    """At the 住所地 A: the CS's person ids of the card holder and the members a 広域交付 request names,
+    for the ``node:query:answer`` entry, so each one's 提供状況 lists the request, issued or refused
+    (issue 8 item 7). Reads the question defensively: it may not have been validated yet."""
+    payload = envelope.payload
+    named = payload.get("member_resident_codes")
+    codes = [payload.get("requester_resident_code"), *(named if isinstance(named, list) else [])]
+    return person_ids(code for code in codes if isinstance(code, str))

@@ -6,24 +6,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0018_registry_event_restrictions'),
+        ("registry", "0018_registry_event_restrictions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SupportEndNoticePrint',
+            name="SupportEndNoticePrint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('printed_at', models.DateTimeField(verbose_name='印刷日時')),
-                ('period', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='end_notice_prints', to='registry.supportmeasureperiod')),
-                ('printed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("printed_at", models.DateTimeField(verbose_name="印刷日時")),
+                (
+                    "period",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="end_notice_prints",
+                        to="registry.supportmeasureperiod",
+                    ),
+                ),
+                (
+                    "printed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '支援措置期間終了通知の印刷',
-                'verbose_name_plural': '支援措置期間終了通知の印刷',
+                "verbose_name": "支援措置期間終了通知の印刷",
+                "verbose_name_plural": "支援措置期間終了通知の印刷",
             },
         ),
     ]
