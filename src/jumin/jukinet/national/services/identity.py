@@ -23,6 +23,7 @@ from jumin.jukinet.common.catalogue import IDENTITY_UPDATE_REJECTED
 from jumin.jukinet.common.keys import kana_key, name_key, years_before
 from jumin.jukinet.common.notice import IdentityNotice, NoticeReason, consistency_digest
 from jumin.jukinet.national.models import (
+    FuhyoRecord,
     IdentityHistory,
     IdentityRecord,
     IndividualNumberRegister,
@@ -235,7 +236,8 @@ def rekey_record(notice: IdentityNotice) -> None:
 
     Each history row keeps the code it was received under (the old code stays findable), the old
     code stays in the 住民票コード register (never issued again), and the 個人番号 is unchanged.
-    The person's cards follow to the new code (``card_codes.rekey_cards``, the former code kept).
+    The person's 附票 record and cards follow to the new code (``card_codes.rekey_cards``, the former
+    code kept).
     Nothing to do without a 旧住民票コード; the record is left as it is when the new code already
     has one.
     """
@@ -246,6 +248,11 @@ def rekey_record(notice: IdentityNotice) -> None:
             resident_code=notice.resident_code
         )
         IndividualNumberRegister.objects.filter(resident_code=notice.former_resident_code).update(
+            resident_code=notice.resident_code
+        )
+    if not FuhyoRecord.objects.filter(resident_code=notice.resident_code).exists():
+        # The 附票全国サーバ's record of the person (Flow 9) follows; its history rows keep their codes.
+        FuhyoRecord.objects.filter(resident_code=notice.former_resident_code).update(
             resident_code=notice.resident_code
         )
     rekey_cards(notice)  # after the record, so the card's audit entry names the person's record
