@@ -64,6 +64,7 @@ class AuditAction(StrEnum):
     NATIONAL_CARD_EVENT_RECORD = "national:card_event:record"
     NATIONAL_CARD_EXPIRE = "national:card:expire"
     NATIONAL_CARD_ISSUE = "national:card:issue"
+    NATIONAL_CARD_REKEY = "national:card:rekey"
     NATIONAL_CARD_VERIFY = "national:card:verify"
     NATIONAL_CARD_VIEW = "national:card:view"
     NATIONAL_CONSISTENCY_CHECK = "national:consistency:check"

@@ -27,6 +27,7 @@ from jumin.domain.recorded_dates import RecordedDate
 from jumin.domain.relationships import RelationshipKind
 from jumin.domain.resident import ChangeReason, PersonFacts, ResidentStatus, check_person
 from jumin.registry import (
+    birth_numbers,
     locks,
     move_in_numbers,
     number_renewal,
@@ -454,7 +455,7 @@ def commit_change(
     acknowledged = require_acknowledged(services_restrictions.as_alerts(restriction), acknowledged_alerts)
     # A 個人番号の変更 also needs 特定個人情報アクセス権限 (refusal audited outside the transaction).
     number_renewal.authorize_commit(change, actor=actor, purpose=purpose)
-    with transaction.atomic():
+    with birth_numbers.refusal_audited(change_id, actor=actor, purpose=purpose), transaction.atomic():
         change = Change.objects.select_for_update().get(pk=change_id)
         if change.state != ChangeState.DRAFT:  # committed or discarded concurrently
             raise refusal(
@@ -508,6 +509,8 @@ def commit_change(
             # the one place every change becomes current.
             resident.kind = snapshot.kind
         _write_commit_numbers(committed_all, list(residents.values()))
+        # 出生: the newborn's 個人番号 from the national node, before the CS update carries it (F06 3–4).
+        birth_numbers.assign(change, committed, actor=actor, purpose=purpose)
         # Search keys are derived data: replaced, never versioned (standard 2.1.3-d).
         latest = {snapshot.resident_id: snapshot for snapshot in committed_all}  # each person's newest row
         rebuild_search_keys_many([(residents[pk], snapshot) for pk, snapshot in latest.items()])

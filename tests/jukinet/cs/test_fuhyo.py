@@ -25,7 +25,9 @@ from jumin.jukinet.cs.fuhyo import FuhyoBatchRefused, accept_fuhyo_updates
 from jumin.jukinet.cs.models import CsFuhyo, CsFuhyoVersion, UpdateRejection
 from jumin.jukinet.national.models import FuhyoHistory, FuhyoRefusal
 from jumin.jukinet.national.models import FuhyoRecord as NationalFuhyo
+from jumin.jukinet.national.selectors import fuhyo_for
 from jumin.jukinet.prefecture.models import FuhyoRecord as PrefectureFuhyo
+from jumin.jukinet.prefecture.models import FuhyoVersion as PrefectureVersion
 from jumin.jukinet.prefecture.models import RefusedUpdate
 from jumin.messaging import services as messaging
 from jumin.messaging.envelope import NodeRef
@@ -33,6 +35,7 @@ from jumin.messaging.models import OutboxMessage
 from jumin.messaging.testing import TestFederation
 from tests.helpers.accounts import TERMINAL_ID, grant_permissions, make_terminal, make_user
 from tests.jukinet.prefecture.helpers import fuhyo
+from tests.jukinet.synthetic import resident_code
 
 pytestmark = pytest.mark.django_db
 
@@ -154,6 +157,55 @@ def test_a_national_refusal_is_relayed_to_the_cs_list(federation: TestFederation
     assert rejection.fuhyo == CsFuhyo.objects.get()
     assert rejection.code == "jukinet.national.fuhyo_not_kept_there"
     assert rejection.update_seq == 2
+
+
+def test_a_code_change_rekeys_the_fuhyo_file_at_the_cs_the_prefecture_and_the_national_store(
+    federation: TestFederation, fuhyo_system: User
+) -> None:
+    new = fuhyo()
+    old_code, new_code = new["resident_code"], resident_code()
+    hand_over(federation, fuhyo_system, new)
+    kept = (CsFuhyo.objects.get().pk, PrefectureFuhyo.objects.get().pk, NationalFuhyo.objects.get().pk)
+    # The 附票 system records the 住民票コードの変更: a change under the new code naming the old one.
+    rekeyed = changed(new, resident_code=new_code, former_resident_code=old_code, change_date="2026-03-01")
+    hand_over(federation, fuhyo_system, rekeyed)
+
+    # One person on every node, now under the new code; each earlier version keeps the old code.
+    stores = (CsFuhyo.objects.get(), PrefectureFuhyo.objects.get(), NationalFuhyo.objects.get())
+    assert tuple(row.pk for row in stores) == kept
+    assert [row.resident_code for row in stores] == [new_code] * 3
+    assert [v.resident_code for v in CsFuhyoVersion.objects.order_by("pk")] == [old_code, new_code]
+    assert [v.resident_code for v in PrefectureVersion.objects.order_by("pk")] == [old_code, new_code]
+    assert [h.resident_code for h in FuhyoHistory.objects.order_by("pk")] == [old_code, new_code]
+    assert stores[2].items == rekeyed
+    # The person's stream goes on (same subject, next number), so the order holds across the change.
+    assert [(m.subject_key, m.seq) for m in sent_by_sasebo()] == [
+        (f"cs-fh{kept[0]}", 1),
+        (f"cs-fh{kept[0]}", 2),
+    ]
+    assert not RefusedUpdate.objects.exists()
+    assert not FuhyoRefusal.objects.exists()
+    # At the 附票全国サーバ the old code still finds the person.
+    national = make_user(username="n2staff")
+    grant_permissions(national, [Permission.NATIONAL_FUHYO_VIEW])
+    with federation.acting_as(NATIONAL):
+        found = fuhyo_for(national, old_code)
+    assert (found.resident_code, [h.notice_type for h in found.history]) == (new_code, ["new", "change"])
+
+
+def test_a_code_change_naming_an_unknown_former_code_is_refused_and_changes_nothing(
+    federation: TestFederation, fuhyo_system: User
+) -> None:
+    known = fuhyo()
+    hand_over(federation, fuhyo_system, known)
+    stray = changed(fuhyo(), former_resident_code=resident_code())
+    with federation.acting_as(SASEBO), pytest.raises(FuhyoBatchRefused) as refused:
+        accept_fuhyo_updates(actor=fuhyo_system, purpose=PURPOSE, payloads=[stray])
+    assert refused.value.errors[0].error.code == "jukinet.cs.fuhyo_unknown_person"
+    assert [row.resident_code for row in CsFuhyo.objects.all()] == [known["resident_code"]]
+    assert CsFuhyoVersion.objects.count() == 1
+    assert len(sent_by_sasebo()) == 1
+    assert AuditEntry.objects.filter(action="cs:fuhyo:update", outcome="refused").count() == 1
 
 
 @pytest.mark.parametrize(

@@ -121,3 +121,17 @@ def fuhyo_from_payload(payload: dict[str, Any]) -> FuhyoNotice:
 def validate_fuhyo_payload(payload: dict[str, Any]) -> None:
     """The validator registered for ``jukinet.fuhyo_update``."""
     fuhyo_from_payload(payload)
+
+
+def former_code_to_rekey(notice: FuhyoNotice) -> str:
+    """The 旧住民票コード under which a node should look for this person, or "".
+
+    A 住民票コードの変更 reaches the 附票 as a ``change`` under the new code with item 13 set to the
+    old one (records.md §3). A node that holds no 附票 under the new code moves the person's record of
+    the old code to it (docs/jukinet.md Flow 9, "住民票コードの変更"); any other notice keys as it is.
+    """
+    if FuhyoNoticeType(notice.notice_type) is not FuhyoNoticeType.CHANGE:
+        return ""
+    if notice.former_resident_code in ("", notice.resident_code):
+        return ""
+    return notice.former_resident_code

@@ -29,6 +29,7 @@ from jumin.jukinet.common.fuhyo import (
     FuhyoNotice,
     FuhyoNoticeType,
     FuhyoState,
+    former_code_to_rekey,
     fuhyo_from_payload,
 )
 from jumin.jukinet.cs import access
@@ -164,14 +165,19 @@ def _apply(notices: Sequence[tuple[int, FuhyoNotice]], actor: Any) -> tuple[list
     now = timezone.now()
     message_ids: list[str] = []
     errors: list[FuhyoRowError] = []
+    codes = {notice.resident_code for _, notice in notices}
+    codes |= {former_code_to_rekey(notice) for _, notice in notices} - {""}
     rows = {
         row.resident_code: row
-        for row in CsFuhyo.objects.select_for_update()
-        .filter(resident_code__in=[notice.resident_code for _, notice in notices])
-        .order_by("pk")
+        for row in CsFuhyo.objects.select_for_update().filter(resident_code__in=codes).order_by("pk")
     }
     for position, notice in notices:
         current = rows.get(notice.resident_code)
+        former = former_code_to_rekey(notice)
+        if current is None and former in rows:
+            # 住民票コードの変更: the person's 附票 moves to the new code (its versions keep theirs).
+            current = rows.pop(former)
+            current.resident_code = notice.resident_code
         try:
             check_fuhyo_here(notice, current)
         except DomainError as error:

@@ -32,6 +32,7 @@ EXCHANGE_KINDS: dict[str, str] = {
     AuditAction.NATIONAL_CARD_VERIFY: "カードによる本人確認への回答",
     AuditAction.NATIONAL_CARD_ISSUE: "個人番号カードの発行",
     AuditAction.NATIONAL_CARD_EVENT_RECORD: "カード事象の受信",
+    AuditAction.NATIONAL_CARD_REKEY: "カードの住民票コードの変更",
     AuditAction.NATIONAL_INDIVIDUAL_NUMBER_ISSUE: "個人番号の生成",
     AuditAction.NATIONAL_SENDING_ADDRESS_RECEIVE: "送付先情報の受信",
 }

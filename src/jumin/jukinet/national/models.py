@@ -188,6 +188,8 @@ class CardEvent(models.Model):
     sender_code = models.CharField("送信元コード", max_length=6)
     message_id = models.UUIDField("メッセージID", null=True, blank=True)
     recorded_at = models.DateTimeField("記録日時")
+    # Only for a code_change event: the code the card had before the 住民票コードの変更.
+    former_resident_code = models.CharField("旧住民票コード", max_length=11, blank=True, default="")
 
     class Meta:
         verbose_name = "個人番号カードの事象"

@@ -266,7 +266,11 @@ def fuhyo_for(actor: Any, resident_code: str, *, purpose: str = FUHYO_PURPOSE) -
     """
     may_look_up_fuhyo(actor, purpose=purpose)
     code = check_resident_code((resident_code or "").strip(), RESIDENT_CODE_RULE, "jukinet.national.fuhyo")
-    record = FuhyoRecord.objects.filter(resident_code=code).first()
+    # A 旧住民票コード finds the person through the history rows received under it (Flow 9).
+    record = (
+        FuhyoRecord.objects.filter(resident_code=code).first()
+        or FuhyoRecord.objects.filter(history__resident_code=code).order_by("pk").first()
+    )
     if record is None:
         raise refusal(
             "resident_code",

@@ -17,7 +17,13 @@ from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.domain.errors import DomainError, refusal
 from jumin.jukinet.common.catalogue import FUHYO_UPDATE
-from jumin.jukinet.common.fuhyo import FuhyoNotice, FuhyoNoticeType, FuhyoState, fuhyo_from_payload
+from jumin.jukinet.common.fuhyo import (
+    FuhyoNotice,
+    FuhyoNoticeType,
+    FuhyoState,
+    former_code_to_rekey,
+    fuhyo_from_payload,
+)
 from jumin.jukinet.common.keys import name_key
 from jumin.jukinet.prefecture.models import FuhyoRecord, FuhyoVersion, RefusedUpdate
 from jumin.jukinet.prefecture.replies import refuse_update
@@ -90,6 +96,20 @@ def _store(envelope: Envelope, notice: FuhyoNotice, record: FuhyoRecord | None) 
     )
 
 
+def _record_for(notice: FuhyoNotice) -> FuhyoRecord | None:
+    """The locked record the notice applies to. For a 住民票コードの変更 (a change under a new code
+    carrying the 旧住民票コード) with nothing under the new code, the record of the old code, re-keyed
+    in memory: ``_store`` saves it under the new code only if the update is accepted. Its versions
+    keep the code they were received under, so the old code still finds the person."""
+    record = FuhyoRecord.objects.select_for_update().filter(resident_code=notice.resident_code).first()
+    former = former_code_to_rekey(notice)
+    if record is None and former:
+        record = FuhyoRecord.objects.select_for_update().filter(resident_code=former).first()
+        if record is not None:
+            record.resident_code = notice.resident_code
+    return record
+
+
 def apply_fuhyo_update(envelope: Envelope) -> None:
     """Handler of ``jukinet.fuhyo_update`` at kind prefecture (inside the inbox transaction)."""
     if (
@@ -98,7 +118,7 @@ def apply_fuhyo_update(envelope: Envelope) -> None:
     ):
         return  # already handled
     notice = fuhyo_from_payload(envelope.payload)
-    record = FuhyoRecord.objects.select_for_update().filter(resident_code=notice.resident_code).first()
+    record = _record_for(notice)
     try:
         check_sender(envelope.sender, conf.local_node().ref)
         check_fuhyo_logic(envelope.sender.code, notice, record)

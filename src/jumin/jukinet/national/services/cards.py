@@ -31,6 +31,7 @@ from jumin.jukinet.common.queries import (
 )
 from jumin.jukinet.national.models import Card, CardEvent, IdentityRecord, UsedNonce
 from jumin.jukinet.national.services._common import add_years, audit
+from jumin.jukinet.national.services.card_codes import known_by
 from jumin.jukinet.national.services.identity import notice_payload
 from jumin.messaging.envelope import Envelope
 
@@ -164,7 +165,7 @@ def issue_card(envelope: Envelope) -> dict[str, Any]:
 def _event_refusal_code(card: Card | None, payload: dict[str, Any], sender: Any) -> str:
     if sender.kind != "municipality" or payload["municipality_code"] != sender.code:
         return "jukinet.card.sender"
-    if card is None or card.resident_code != payload["resident_code"]:
+    if card is None or not known_by(card, payload["resident_code"]):
         return "jukinet.card.unknown"
     if (card.status, payload["event"]) not in TRANSITIONS:
         return "jukinet.card.illegal_transition"
@@ -185,7 +186,7 @@ def apply_card_event(envelope: Envelope) -> None:
     before = card.status if card is not None else ""
     after = "" if code else TRANSITIONS[(before, payload["event"])]
     _event(
-        card if card is not None and card.resident_code == payload["resident_code"] else None,
+        card if card is not None and known_by(card, payload["resident_code"]) else None,
         payload["card_serial"],
         payload["event"],
         before,
@@ -245,7 +246,8 @@ REPLAY = ("nonce", "使用済みのチャレンジです。", "新しいチャ�
 
 def _verify_or_refuse(payload: dict[str, Any], now: Any) -> Card:
     card = Card.objects.filter(serial=payload["card_serial"]).first()
-    if card is None or card.resident_code != payload["resident_code"]:
+    # A card issued before a 住民票コードの変更 still carries (and signs) its former code.
+    if card is None or not known_by(card, payload["resident_code"]):
         raise _card_refusal(*UNKNOWN)
     if card.status == S.SUSPENDED:
         raise _card_refusal(*SUSPENDED)

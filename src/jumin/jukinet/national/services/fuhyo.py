@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jumin.audit.actions import AuditAction, Outcome
-from jumin.jukinet.common.fuhyo import FuhyoNotice, FuhyoNoticeType, FuhyoState
+from jumin.jukinet.common.fuhyo import FuhyoNotice, FuhyoNoticeType, FuhyoState, former_code_to_rekey
 from jumin.jukinet.common.keys import kana_key, name_key, years_before
 from jumin.jukinet.national.models import FuhyoHistory, FuhyoRecord, FuhyoRefusal
 from jumin.jukinet.national.services._common import RETENTION_YEARS, audit
@@ -157,6 +157,13 @@ def apply_fuhyo_update(envelope: Envelope) -> None:
     notice = FuhyoNotice(**envelope.payload)
     now = timezone.now()
     record = FuhyoRecord.objects.select_for_update().filter(resident_code=notice.resident_code).first()
+    former = former_code_to_rekey(notice)
+    if record is None and former:
+        # 住民票コードの変更: the person's record of the old code, saved under the new code only if the
+        # update is accepted; history rows keep their codes, so the old code still finds the person.
+        record = FuhyoRecord.objects.select_for_update().filter(resident_code=former).first()
+        if record is not None:
+            record.resident_code = notice.resident_code
     why = _refusal_for(envelope, notice, record)
     if why is not None:
         _refuse(envelope, notice, why, now)

@@ -23,6 +23,7 @@ from jumin.jukinet.common.catalogue import IDENTITY_UPDATE_REJECTED
 from jumin.jukinet.common.keys import kana_key, name_key, years_before
 from jumin.jukinet.common.notice import IdentityNotice, NoticeReason, consistency_digest
 from jumin.jukinet.national.models import (
+    FuhyoRecord,
     IdentityHistory,
     IdentityRecord,
     IndividualNumberRegister,
@@ -30,6 +31,7 @@ from jumin.jukinet.national.models import (
     UpdateRefusal,
 )
 from jumin.jukinet.national.services._common import RETENTION_YEARS, audit
+from jumin.jukinet.national.services.card_codes import rekey_cards
 from jumin.messaging import conf
 from jumin.messaging import services as messaging
 from jumin.messaging.envelope import Envelope
@@ -234,18 +236,26 @@ def rekey_record(notice: IdentityNotice) -> None:
 
     Each history row keeps the code it was received under (the old code stays findable), the old
     code stays in the 住民票コード register (never issued again), and the 個人番号 is unchanged.
-    Nothing to do without a 旧住民票コード, or when the new code already has a record.
+    The person's 附票 record and cards follow to the new code (``card_codes.rekey_cards``, the former
+    code kept).
+    Nothing to do without a 旧住民票コード; the record is left as it is when the new code already
+    has one.
     """
     if not notice.former_resident_code or notice.reason is not NoticeReason.RESIDENT_CODE_CHANGE:
         return
-    if IdentityRecord.objects.filter(resident_code=notice.resident_code).exists():
-        return
-    IdentityRecord.objects.filter(resident_code=notice.former_resident_code).update(
-        resident_code=notice.resident_code
-    )
-    IndividualNumberRegister.objects.filter(resident_code=notice.former_resident_code).update(
-        resident_code=notice.resident_code
-    )
+    if not IdentityRecord.objects.filter(resident_code=notice.resident_code).exists():
+        IdentityRecord.objects.filter(resident_code=notice.former_resident_code).update(
+            resident_code=notice.resident_code
+        )
+        IndividualNumberRegister.objects.filter(resident_code=notice.former_resident_code).update(
+            resident_code=notice.resident_code
+        )
+    if not FuhyoRecord.objects.filter(resident_code=notice.resident_code).exists():
+        # The 附票全国サーバ's record of the person (Flow 9) follows; its history rows keep their codes.
+        FuhyoRecord.objects.filter(resident_code=notice.former_resident_code).update(
+            resident_code=notice.resident_code
+        )
+    rekey_cards(notice)  # after the record, so the card's audit entry names the person's record
 
 
 def apply_identity_update(envelope: Envelope) -> None:
