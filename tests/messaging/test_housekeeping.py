@@ -99,12 +99,9 @@ def run_the_worker_until_it_has_housekept(nodes: TestFederation) -> None:
         watchdog.cancel()
 
 
-def test_the_delivery_worker_runs_the_housekeeping(
-    nodes: TestFederation, runs: list[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The worker closes stale connections between rounds; inside the test's transaction that would
-    # close the test's own PostgreSQL connection, so here it is a no-op.
-    monkeypatch.setattr(tasks, "close_old_connections", lambda: None)
+def test_the_delivery_worker_runs_the_housekeeping(nodes: TestFederation, runs: list[str]) -> None:
+    # The worker keeps its connection across rounds and never closes one inside a transaction, so
+    # the test's own (PostgreSQL) transaction survives it.
     run_the_worker_until_it_has_housekept(nodes)
     assert runs == ["municipality"]
 
@@ -112,11 +109,10 @@ def test_the_delivery_worker_runs_the_housekeeping(
 def test_a_failing_round_does_not_hold_back_the_housekeeping(
     nodes: TestFederation, runs: list[str], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def broken_round(node: object = None) -> None:
+    def broken_round(node: object = None, courier: object = None) -> None:
         raise RuntimeError("peer down: 住民 山田太郎")
 
     monkeypatch.setattr(tasks, "run_round", broken_round)
-    monkeypatch.setattr(tasks, "close_old_connections", lambda: None)
     run_the_worker_until_it_has_housekept(nodes)
     assert runs == ["municipality"]
     assert "delivery round failed (RuntimeError)" in caplog.text

@@ -5,7 +5,9 @@ short transaction, so a worker killed at any point loses nothing (an unacknowled
 again and the receiver recognises it by id).
 
 One worker at a time owns a peer's queue, through a lease on its ``PeerLink`` row, so messages of
-one subject leave in 更新順番号 order even with several workers.
+one subject leave in 更新順番号 order even with several workers. A ``Courier`` keeps what a worker
+needs across its rounds: one TLS client context, and its leases, renewed only when a quarter of the
+lease has passed instead of written (and released) in every round.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import logging
 import os
 import socket
+import ssl
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -62,6 +65,8 @@ class DeliveryReport:
     poisoned: int = 0
     unreachable: list[str] = field(default_factory=list)
     resend_requests: int = 0
+    #: A peer's turn ended on its round's limit with every message delivered: more are probably due.
+    backlog: bool = False
 
 
 def worker_id() -> str:
@@ -79,10 +84,6 @@ def _acquire(link: PeerLink, owner: str, now: datetime) -> bool:
         Q(lease_until__isnull=True) | Q(lease_until__lt=now) | Q(lease_owner=owner), pk=link.pk
     ).update(lease_owner=owner, lease_until=now + timedelta(seconds=conf.lease_seconds()))
     return taken == 1
-
-
-def _release(link: PeerLink, owner: str) -> None:
-    PeerLink.objects.filter(pk=link.pk, lease_owner=owner).update(lease_owner="", lease_until=None)
 
 
 def _link_failed(peer: Peer, reason: str, now: datetime) -> None:
@@ -252,17 +253,21 @@ def _chunks(rows: list[OutboxMessage], now: datetime) -> Iterator[list[tuple[Out
         yield chunk
 
 
-def _deliver_to(node: LocalNode, peer: Peer, now: datetime, report: DeliveryReport) -> None:
+def _deliver_to(
+    node: LocalNode, peer: Peer, context: ssl.SSLContext, now: datetime, report: DeliveryReport
+) -> None:
     """Send the peer's due messages, batch after batch while every one of them is delivered.
 
     A backlog leaves at up to ``batches_per_round`` batches per round instead of one per interval;
-    any message not delivered (refused, retried, set aside) ends the peer's turn, as before.
+    any message not delivered (refused, retried, set aside) ends the peer's turn, as before. A turn
+    that ends on the limit with full batches delivered sets ``report.backlog``.
     """
-    context = client_context(node.files)
-    # Well inside the lease, so no other worker takes the peer over while this one still sends.
+    # Well inside the lease (held with at least three quarters left), so no other worker takes the
+    # peer over while this one still sends.
     until = time.monotonic() + conf.lease_seconds() / 2
     for _ in range(conf.batches_per_round()):
         if time.monotonic() > until:
+            report.backlog = True
             return
         rows = _due_rows(node, peer, now)
         delivered_before = report.delivered
@@ -271,6 +276,7 @@ def _deliver_to(node: LocalNode, peer: Peer, now: datetime, report: DeliveryRepo
                 return
         if not rows or report.delivered - delivered_before < len(rows):
             return
+    report.backlog = True
 
 
 def _link_lost(peer: Peer, reason: str, now: datetime, report: DeliveryReport) -> bool:
@@ -344,32 +350,108 @@ def _send_singly(
     return True
 
 
+@dataclass
+class _Hold:
+    """A worker's lease on one peer's queue, as this worker last wrote it."""
+
+    link_pk: int
+    until: datetime
+    #: The link was down at the last attempt: its backoff is read from the row every round (a resend
+    #: request from the peer resets it), instead of not at all while the link is up.
+    backing_off: bool
+
+
+class Courier:
+    """A delivery worker's state across its rounds (``jumin deliver``, the thread of `jumin serve`).
+
+    Keeps one TLS client context for the worker's life (rebuilt if the node's certificate or key file
+    changes) and holds each peer's lease across rounds, renewing it once a quarter of it has passed:
+    a round with nothing to send reads the outbox and writes nothing. ``release`` gives the leases back
+    (at the worker's end; a worker that dies leaves them to expire).
+    """
+
+    def __init__(self, node: LocalNode | None = None, owner: str = "") -> None:
+        self.node = node
+        self.owner = owner or worker_id()
+        self._context: ssl.SSLContext | None = None
+        self._context_files: tuple[int, ...] = ()
+        self._holds: dict[tuple[str, str], _Hold] = {}
+
+    def context(self, node: LocalNode) -> ssl.SSLContext:
+        """The TLS client context, built once per certificate (one ``stat`` per call, not a rebuild)."""
+        files = node.files
+        stamp = tuple(path.stat().st_mtime_ns for path in (files.tls_cert, files.tls_key, files.ca_cert))
+        if self._context is None or stamp != self._context_files:
+            self._context, self._context_files = client_context(files), stamp
+        return self._context
+
+    def deliver(self, node: LocalNode | None = None, *, now: datetime | None = None) -> DeliveryReport:
+        """One delivery round over every configured peer whose backoff has passed and whose lease is ours."""
+        node = node or self.node or conf.local_node()
+        now = now or timezone.now()
+        report = DeliveryReport()
+        for peer in node.peers.values():
+            hold = self._hold(peer, now)
+            if hold is None:
+                continue
+            down_before = len(report.unreachable)
+            _deliver_to(node, peer, self.context(node), now, report)
+            hold.backing_off = len(report.unreachable) > down_before
+        return report
+
+    def _hold(self, peer: Peer, now: datetime) -> _Hold | None:
+        """This worker's lease on ``peer`` if its backoff has passed, taken or renewed when needed."""
+        key = (peer.ref.kind, peer.ref.code)
+        lease = timedelta(seconds=conf.lease_seconds())
+        hold = self._holds.get(key)
+        if hold is not None and hold.until - now > lease * 3 / 4:
+            if hold.backing_off:
+                retry_at = PeerLink.objects.filter(pk=hold.link_pk).values_list("next_attempt_at", flat=True)
+                due_at = retry_at.first()
+                if due_at is not None and due_at > now:
+                    return None
+            return hold
+        link = _link(peer)
+        if link.next_attempt_at is not None and link.next_attempt_at > now:
+            return None
+        held_by_other = link.lease_owner not in ("", self.owner)
+        if held_by_other and link.lease_until is not None and link.lease_until >= now:
+            self._holds.pop(key, None)
+            return None  # read, not written: a waiting worker takes no write lock every round
+        if not _acquire(link, self.owner, now):
+            self._holds.pop(key, None)
+            return None
+        hold = _Hold(link.pk, now + lease, backing_off=link.consecutive_failures > 0)
+        self._holds[key] = hold
+        return hold
+
+    def release(self) -> None:
+        """Give back every lease this worker holds, so another worker may take the peers at once."""
+        for hold in self._holds.values():
+            PeerLink.objects.filter(pk=hold.link_pk, lease_owner=self.owner).update(
+                lease_owner="", lease_until=None
+            )
+        self._holds.clear()
+
+
 def deliver_due(
     node: LocalNode | None = None, *, now: datetime | None = None, owner: str = ""
 ) -> DeliveryReport:
-    """One delivery round over every configured peer whose backoff has passed."""
-    node = node or conf.local_node()
-    now = now or timezone.now()
-    owner = owner or worker_id()
-    report = DeliveryReport()
-    for peer in node.peers.values():
-        link = _link(peer)
-        if link.next_attempt_at is not None and link.next_attempt_at > now:
-            continue
-        if not _acquire(link, owner, now):
-            continue
-        try:
-            _deliver_to(node, peer, now, report)
-        finally:
-            _release(link, owner)
-    return report
+    """One delivery round over every configured peer whose backoff has passed; leases released after."""
+    courier = Courier(node, owner)
+    try:
+        return courier.deliver(now=now)
+    finally:
+        courier.release()
 
 
-def request_missing(node: LocalNode | None = None, *, now: datetime | None = None) -> int:
+def request_missing(
+    node: LocalNode | None = None, *, now: datetime | None = None, courier: Courier | None = None
+) -> int:
     """Ask senders again for 更新順番号 missing below held messages (with backoff per subject)."""
     node = node or conf.local_node()
     now = now or timezone.now()
-    context = None
+    context: ssl.SSLContext | None = None
     sent = 0
     local = node.ref
     held = InboxMessage.objects.filter(
@@ -391,7 +473,7 @@ def request_missing(node: LocalNode | None = None, *, now: datetime | None = Non
         )
         if not seqs or peer is None:
             continue
-        context = context or client_context(node.files)
+        context = context or (courier.context(node) if courier else client_context(node.files))
         token = control_envelope(node, peer.ref, RESEND_REQUEST, {"subject": subject, "seqs": seqs})
         try:
             response = post(peer, INBOX_PATH, token.encode("ascii"), context)

@@ -28,7 +28,7 @@ from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event, record_events
 from jumin.crypto.sealed import SealedSecretError, UnreadableSecret
 from jumin.domain.errors import DomainError, refusal
-from jumin.messaging import conf, handlers
+from jumin.messaging import conf, handlers, wakeup
 from jumin.messaging.envelope import (
     CONTROL_SUBJECT,
     Envelope,
@@ -277,6 +277,8 @@ def enqueue_many(
         )
     OutboxMessage.objects.bulk_create(rows)
     record_events(events)
+    # Sent as soon as the change commits, not at the worker's next interval (a rollback sends nothing).
+    transaction.on_commit(wakeup.notify)
     return rows
 
 
@@ -883,6 +885,7 @@ def _receive_control(peer: NodeRef, envelope: Envelope, token: bytes, digest: st
     rows.update(status=OutboxMessage.Status.PENDING, next_attempt_at=now)
     # The peer just reached us, so it is up: deliver at once instead of waiting out a backoff.
     PeerLink.objects.filter(kind=peer.kind, code=peer.code).update(next_attempt_at=now)
+    transaction.on_commit(wakeup.notify)
     unavailable = tuple(seq for seq in wanted if seq not in available)
     audit_event(
         AuditAction.NODE_MESSAGE_RESEND,

@@ -11,28 +11,70 @@ import logging
 import threading
 import time
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
-from jumin.messaging import conf, services
-from jumin.messaging.delivery import DeliveryReport, deliver_due, request_missing
+from jumin.messaging import conf, services, wakeup
+from jumin.messaging.delivery import Courier, DeliveryReport, request_missing
 from jumin.messaging.housekeeping import Housekeeper
 from jumin.messaging.identity import LocalNode
 from jumin.messaging.models import OutboxMessage
 
 logger = logging.getLogger("jumin.messaging")
 
+#: How often a waiting worker looks at its stop event (the wake-up is a separate event).
+STOP_CHECK_SECONDS = 0.1
 
-def run_round(node: LocalNode | None = None) -> DeliveryReport:
-    """One round: deliver due messages, re-request gaps, apply held messages whose turn has come."""
+
+def run_round(node: LocalNode | None = None, courier: Courier | None = None) -> DeliveryReport:
+    """One round: deliver due messages, re-request gaps, apply held messages whose turn has come.
+
+    Without ``courier`` the round stands alone (its own TLS context and leases, given back, and fresh
+    database connections); a worker passes the ``Courier`` it keeps across rounds.
+    """
     node = node or conf.local_node()
-    close_old_connections()
-    try:
-        report = deliver_due(node)
-        report.resend_requests = request_missing(node)
-        services.retry_held(node=node)
-        return report
-    finally:
+    if courier is None:
         close_old_connections()
+        courier = Courier(node)
+        try:
+            return _round(node, courier)
+        finally:
+            courier.release()
+            close_old_connections()
+    return _round(node, courier)
+
+
+def _round(node: LocalNode, courier: Courier) -> DeliveryReport:
+    report = courier.deliver(node)
+    report.resend_requests = request_missing(node, courier=courier)
+    services.retry_held(node=node)
+    return report
+
+
+def keep_connections_usable() -> None:
+    """Close a database connection that failed or was left outside autocommit; keep a healthy one.
+
+    A worker reuses its connection across rounds (``close_old_connections`` would reopen it every
+    round: with SQLite, ``CONN_MAX_AGE`` 0, that was a fifth of an idle node's time). A connection
+    inside a transaction is never touched: closing it there would break the caller's (a test's)
+    transaction.
+    """
+    for connection in connections.all(initialized_only=True):
+        if connection.connection is None or connection.in_atomic_block:
+            continue
+        if connection.get_autocommit() != connection.settings_dict["AUTOCOMMIT"]:
+            connection.close()
+        elif connection.errors_occurred:
+            if connection.is_usable():
+                connection.errors_occurred = False
+            else:
+                connection.close()
+
+
+def close_connections() -> None:
+    """Close this thread's database connections at a worker's end (except inside a transaction)."""
+    for connection in connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close()
 
 
 def pending_count(node: LocalNode | None = None) -> int:
@@ -52,31 +94,66 @@ def run_worker(
 ) -> None:
     """Run rounds until ``stop`` is set; an unexpected error is logged and the next round tries again.
 
-    Each round also runs the node's daily automatic deletions when they are due (housekeeping).
+    Each round also runs the node's daily automatic deletions when they are due (housekeeping). The
+    next round starts after ``interval`` seconds, at once when a commit in this process queued
+    messages (``wakeup``), and without waiting while a backlog is left. The TLS context, the leases
+    and the database connection are kept across rounds (``Courier``, ``keep_connections_usable``).
     """
     housekeeper = housekeeper or Housekeeper(kind=node.ref.kind if node else None)
+    courier = Courier(node)
+    try:
+        while not stop.is_set():
+            backlog = False
+            try:
+                keep_connections_usable()
+                report = run_round(node, courier)
+                backlog = report.backlog
+                if report.delivered or report.poisoned:
+                    logger.info("delivered %d, set aside %d", report.delivered, report.poisoned)
+            except Exception as error:  # the type only: a database error's text may quote row data (C-54)
+                logger.error("delivery round failed (%s)", type(error).__name__)
+            # After the round, so a (re)starting worker delivers first; in its own guard, because a
+            # peer that is down for days must not hold back the node's own time-bound deletions.
+            try:
+                keep_connections_usable()  # a failed round may have left its connection unusable
+                housekeeper.run_due()
+            except Exception as error:
+                logger.error("housekeeping failed (%s)", type(error).__name__)
+            if not backlog:
+                _pause(stop, interval)
+    finally:
+        _give_back(courier)
+
+
+def _pause(stop: threading.Event, interval: float) -> None:
+    """Wait ``interval`` seconds, less if messages are queued in this process or ``stop`` is set."""
+    deadline = time.monotonic() + interval
     while not stop.is_set():
-        try:
-            report = run_round(node)
-            if report.delivered or report.poisoned:
-                logger.info("delivered %d, set aside %d", report.delivered, report.poisoned)
-        except Exception as error:  # the type only: a database error's text may quote row data (C-54)
-            logger.error("delivery round failed (%s)", type(error).__name__)
-        # After the round, so a (re)starting worker delivers first; in its own guard, because a peer
-        # that is down for days must not hold back the node's own time-bound deletions.
-        try:  # run_round has closed stale connections on its way out, even when it failed
-            housekeeper.run_due()
-        except Exception as error:
-            logger.error("housekeeping failed (%s)", type(error).__name__)
-        stop.wait(interval)
+        left = deadline - time.monotonic()
+        if left <= 0 or wakeup.wait(min(left, STOP_CHECK_SECONDS)):
+            return
+
+
+def _give_back(courier: Courier) -> None:
+    try:
+        keep_connections_usable()
+        courier.release()
+    except Exception as error:  # the leases expire on their own
+        logger.error("releasing the delivery leases failed (%s)", type(error).__name__)
+    close_connections()
 
 
 def deliver_until_empty(*, timeout: float, interval: float = 0.2, node: LocalNode | None = None) -> int:
     """Run rounds until no message is pending or ``timeout`` seconds passed; returns what is still pending."""
     deadline = time.monotonic() + timeout
-    while True:
-        run_round(node)
-        left = pending_count(node)
-        if left == 0 or time.monotonic() >= deadline:
-            return left
-        time.sleep(interval)
+    courier = Courier(node)
+    try:
+        while True:
+            keep_connections_usable()
+            run_round(node, courier)
+            left = pending_count(node)
+            if left == 0 or time.monotonic() >= deadline:
+                return left
+            time.sleep(interval)
+    finally:
+        _give_back(courier)
