@@ -4,30 +4,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0018_registry_event_restrictions'),
+        ("registry", "0018_registry_event_restrictions"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='residentsearchkey',
-            name='registry_skey_birth_idx',
+            model_name="residentsearchkey",
+            name="registry_skey_birth_idx",
         ),
         migrations.RemoveIndex(
-            model_name='residentsearchkey',
-            name='registry_skey_addr_idx',
+            model_name="residentsearchkey",
+            name="registry_skey_addr_idx",
         ),
         migrations.AddIndex(
-            model_name='residentsearchkey',
-            index=models.Index(fields=['full_key', 'birth_sort_date', 'status', 'is_current_address', 'resident'], name='registry_skey_kana_idx', opclasses=['varchar_pattern_ops', 'date_ops', 'varchar_ops', 'bool_ops', 'int8_ops']),
+            model_name="residentsearchkey",
+            index=models.Index(
+                fields=["full_key", "birth_sort_date", "status", "is_current_address", "resident"],
+                name="registry_skey_kana_idx",
+                opclasses=["varchar_pattern_ops", "date_ops", "varchar_ops", "bool_ops", "int8_ops"],
+            ),
         ),
         migrations.AddIndex(
-            model_name='residentsearchkey',
-            index=models.Index(fields=['birth_sort_date', 'full_key', 'status', 'is_current_address', 'resident'], name='registry_skey_birth_kana_idx', opclasses=['date_ops', 'varchar_pattern_ops', 'varchar_ops', 'bool_ops', 'int8_ops']),
+            model_name="residentsearchkey",
+            index=models.Index(
+                fields=["birth_sort_date", "full_key", "status", "is_current_address", "resident"],
+                name="registry_skey_birth_kana_idx",
+                opclasses=["date_ops", "varchar_pattern_ops", "varchar_ops", "bool_ops", "int8_ops"],
+            ),
         ),
         migrations.AddIndex(
-            model_name='residentsearchkey',
-            index=models.Index(fields=['address_code', 'full_key', 'status', 'is_current_address', 'resident'], name='registry_skey_addr_kana_idx', opclasses=['varchar_ops', 'varchar_pattern_ops', 'varchar_ops', 'bool_ops', 'int8_ops']),
+            model_name="residentsearchkey",
+            index=models.Index(
+                fields=["address_code", "full_key", "status", "is_current_address", "resident"],
+                name="registry_skey_addr_kana_idx",
+                opclasses=["varchar_ops", "varchar_pattern_ops", "varchar_ops", "bool_ops", "int8_ops"],
+            ),
         ),
     ]
