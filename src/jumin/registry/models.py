@@ -280,6 +280,12 @@ class SearchKeyKind(models.TextChoices):
     ALIAS = "alias", "通称"
 
 
+#: The kana search indexes (ResidentSearchKey.Meta): the kana key, then what every search filters on
+#: (status, current address) and returns (the resident), so that the index answers without the table.
+_KANA_KEY_COLUMNS = ("full_key", "status", "is_current_address", "resident")
+_KANA_KEY_OPCLASSES = ["varchar_pattern_ops", "varchar_ops", "bool_ops", "int8_ops"]
+
+
 class ResidentSearchKey(models.Model):
     """Derived search keys of one committed, current person (standard 2.1.2-b/c/d, 2.1.3-a/c/d).
 
@@ -325,11 +331,28 @@ class ResidentSearchKey(models.Model):
     class Meta:
         verbose_name = "検索キー"
         verbose_name_plural = "検索キー"
+        # Three covering indexes, one per search shape (name [+ birth day]; birth period + name;
+        # address code + name): each also holds what search_residents always filters on (status,
+        # current address) and returns (the resident), so the id query never reads the table (P2;
+        # docs/search.md "Indexes"). PostgreSQL needs the pattern operator class for LIKE 'prefix%'.
         indexes: ClassVar = [
+            models.Index(
+                fields=[_KANA_KEY_COLUMNS[0], "birth_sort_date", *_KANA_KEY_COLUMNS[1:]],
+                name="registry_skey_kana_idx",
+                opclasses=[_KANA_KEY_OPCLASSES[0], "date_ops", *_KANA_KEY_OPCLASSES[1:]],
+            ),
             models.Index(fields=["surname_key", "given_key"], name="registry_skey_surname_idx"),
             models.Index(fields=["given_key"], name="registry_skey_given_idx"),
-            models.Index(fields=["birth_sort_date"], name="registry_skey_birth_idx"),
-            models.Index(fields=["address_code", "full_key"], name="registry_skey_addr_idx"),
+            models.Index(
+                fields=["birth_sort_date", *_KANA_KEY_COLUMNS],
+                name="registry_skey_birth_kana_idx",
+                opclasses=["date_ops", *_KANA_KEY_OPCLASSES],
+            ),
+            models.Index(
+                fields=["address_code", *_KANA_KEY_COLUMNS],
+                name="registry_skey_addr_kana_idx",
+                opclasses=["varchar_ops", *_KANA_KEY_OPCLASSES],
+            ),
             models.Index(fields=["juminhyo_code"], name="registry_skey_code_idx"),
             models.Index(fields=["residence_card_number"], name="registry_skey_card_idx"),
             models.Index(fields=["special_permanent_resident_number"], name="registry_skey_spr_idx"),

@@ -18,7 +18,7 @@ caller authorises and audits. Rules:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -270,20 +270,54 @@ def restriction_marks(atena_numbers: Iterable[str], *, on: date | None = None) -
 
     Every 宛名番号 asked about gets an entry; unknown numbers are unmarked.
     """
-    day = _today(on)
     numbers = {n for n in atena_numbers if n}
     if not numbers:
         return {}
-    households = _households(numbers)
-    household_ids = {h for h in households.values() if h is not None}
-    suppressed: set[str] = set()
-    for row in _suppression_rows(numbers, household_ids, day):
-        if row.resident_id is not None and row.resident is not None:
-            suppressed.add(row.resident.atena_number)
+    rows = Resident.objects.filter(atena_number__in=numbers).values_list(
+        "atena_number", "pk", "current__household_id"
+    )
+    people = {number: (pk, household) for number, pk, household in rows}
+    marks = marks_of_people(people, on=on)
+    unmarked = RestrictionMarks(suppressed=False, support_measure=False)
+    return {number: marks.get(number, unmarked) for number in numbers}
+
+
+def marks_of_people(
+    people: Mapping[str, tuple[int, int | None]], *, on: date | None = None
+) -> dict[str, RestrictionMarks]:
+    """``restriction_marks`` for people whose ids are known: {宛名番号: (resident id, current household id)}.
+
+    Two queries on ids alone whatever the page size (a search result page already holds the ids). A
+    suppression in force names the person or their household; a 支援措置 is in force until staff end it
+    (provisional or not, ``_protected``).
+    """
+    if not people:
+        return {}
+    day = _today(on)
+    resident_ids = {pk for pk, _ in people.values()}
+    household_ids = {household for _, household in people.values() if household is not None}
+    # End date deliberately absent from the filter: passing it never lifts a suppression (3.1-c).
+    suppressions = Suppression.objects.filter(
+        Q(resident_id__in=resident_ids) | Q(household_id__in=household_ids),
+        lifted_at__isnull=True,
+        start_date__lte=day,
+    ).values_list("resident_id", "household_id")
+    suppressed_residents: set[int] = set()
+    suppressed_households: set[int] = set()
+    for resident_id, household_id in suppressions:
+        if resident_id is not None:
+            suppressed_residents.add(resident_id)
         else:
-            suppressed.update(n for n, h in households.items() if h == row.household_id)
-    protected = _protected(numbers)
+            suppressed_households.add(household_id)
+    protected = set(
+        SupportMeasurePerson.objects.filter(
+            resident_id__in=resident_ids, measure__ended_at__isnull=True
+        ).values_list("resident_id", flat=True)
+    )
     return {
-        number: RestrictionMarks(suppressed=number in suppressed, support_measure=number in protected)
-        for number in numbers
+        number: RestrictionMarks(
+            suppressed=pk in suppressed_residents or household in suppressed_households,
+            support_measure=pk in protected,
+        )
+        for number, (pk, household) in people.items()
     }

@@ -42,7 +42,7 @@ from jumin.domain.resident import (
 from jumin.domain.wareki import parse_date_input
 from jumin.registry import search_history
 from jumin.registry.models import ResidentSearchKey, ResidentSnapshot, SearchKeyKind
-from jumin.registry.restrictions import restriction_marks
+from jumin.registry.restrictions import marks_of_people
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -54,8 +54,10 @@ __all__ = [
     "SearchCriteria",
     "SearchHit",
     "SearchResult",
+    "matching_ids",
     "parse_birth_condition",
     "replay_search",
+    "search_filter",
     "search_residents",
 ]
 
@@ -457,6 +459,14 @@ def _plan(criteria: SearchCriteria) -> _Plan:
     return plan
 
 
+def search_filter(criteria: SearchCriteria) -> Q:
+    """The key-row filter of these criteria as ``search_residents`` runs it (no 個人番号 condition).
+
+    For inspection (query plans, docs/search.md "Indexes"); it neither authorises nor audits.
+    """
+    return _plan(criteria).q
+
+
 def _check_breadth(plan: _Plan) -> None:
     """Refuse a search too broad to be useful before running it (issue 5 "Bad input")."""
     if not plan.kinds:
@@ -503,59 +513,108 @@ def _individual_number_q(number: str) -> Q:
     return Q(resident_id__in=list(snapshots))
 
 
-def _hit(key: ResidentSearchKey, matched: tuple[str, ...], marks: Any) -> SearchHit:
-    snapshot = key.snapshot
-    birth = recorded_dates.from_json(snapshot.birth_date)
+#: What a result row needs, read in the same statement as the matching key rows (no model instances).
+_HIT_COLUMNS = (
+    "resident_id",
+    "household_id",
+    "kind",
+    "is_current_name",
+    "is_current_address",
+    "resident__atena_number",
+    "household__number",
+    "snapshot__status",
+    "snapshot__kind",
+    "snapshot__surname",
+    "snapshot__given_name",
+    "snapshot__surname_kana",
+    "snapshot__given_name_kana",
+    "snapshot__birth_date",
+    "snapshot__sex",
+    "snapshot__address",
+    "snapshot__katagaki",
+    "snapshot__relationship",
+    "snapshot__removal_reason",
+)
+
+
+def _hit(row: tuple[Any, ...], matched: tuple[str, ...], marks: Any) -> SearchHit:
+    (
+        *_,
+        atena_number,
+        household_number,
+        status,
+        kind,
+        surname,
+        given_name,
+        surname_kana,
+        given_name_kana,
+        birth_json,
+        sex,
+        address,
+        katagaki,
+        relationship,
+        removal_reason,
+    ) = row
+    birth = recorded_dates.from_json(birth_json)
     return SearchHit(
-        atena_number=key.resident.atena_number,
-        status=snapshot.status,
-        kind=snapshot.kind,
-        surname=snapshot.surname,
-        given_name=snapshot.given_name,
-        surname_kana=snapshot.surname_kana,
-        given_name_kana=snapshot.given_name_kana,
+        atena_number=atena_number,
+        status=status,
+        kind=kind,
+        surname=surname,
+        given_name=given_name,
+        surname_kana=surname_kana,
+        given_name_kana=given_name_kana,
         # Foreign residents' birth dates are shown in 西暦 (algorithms.md B.2 rule 4).
-        birth_date=recorded_dates.display(birth, gregorian=snapshot.kind == ResidentKind.FOREIGN),
-        sex=snapshot.sex,
-        address=snapshot.address,
-        katagaki=snapshot.katagaki,
-        household_number=key.household.number,
-        relationship=snapshot.relationship,
-        removal_reason=snapshot.removal_reason,
-        is_removed=snapshot.status == ResidentStatus.REMOVED,
+        birth_date=recorded_dates.display(birth, gregorian=kind == ResidentKind.FOREIGN),
+        sex=sex,
+        address=address,
+        katagaki=katagaki,
+        household_number=household_number,
+        relationship=relationship,
+        removal_reason=removal_reason,
+        is_removed=status == ResidentStatus.REMOVED,
         matched_on=matched,
         suppressed=bool(marks and marks.suppressed),
         support_measure=bool(marks and marks.support_measure),
     )
 
 
-def _matched(row: ResidentSearchKey) -> str:
-    if not row.is_current_address:
+def _matched(kind: str, is_current_name: bool, is_current_address: bool) -> str:
+    if not is_current_address:
         return "past_address"
-    return row.kind if row.is_current_name else "past_name"
+    return kind if is_current_name else "past_name"
+
+
+def matching_ids(q: Q, limit: int) -> QuerySet[ResidentSearchKey, int]:
+    """The ids of the first limit + 1 people with a key row matching ``q`` (one of the covering indexes)."""
+    keys = ResidentSearchKey.objects.filter(q).order_by()
+    return keys.values_list("resident_id", flat=True).distinct()[: limit + 1]
 
 
 def _run(q: Q, limit: int) -> SearchResult:
+    """At most ``limit`` people matching ``q``: their ids first, then their matching rows, then marks.
+
+    The id query walks a covering index and stops after limit + 1 people (``has_more``); the row
+    query reads only those people's rows, with the snapshot, resident and household columns a hit
+    shows, as tuples (docs/search.md "Indexes").
+    """
     keys: QuerySet[ResidentSearchKey] = ResidentSearchKey.objects.filter(q)
-    ids = list(keys.order_by().values_list("resident_id", flat=True).distinct()[: limit + 1])
+    ids = list(matching_ids(q, limit))
     has_more = len(ids) > limit
     ids = ids[:limit]
     if not ids:
         return SearchResult(hits=[], has_more=False, limit=limit)
-    rows = keys.filter(resident_id__in=ids).select_related("snapshot", "resident", "household")
-    first: dict[int, ResidentSearchKey] = {}
+    first: dict[int, tuple[Any, ...]] = {}
     matched: dict[int, list[str]] = {}
-    for row in rows:
-        first.setdefault(row.resident_id, row)
-        label = _matched(row)
-        if label not in matched.setdefault(row.resident_id, []):
-            matched[row.resident_id].append(label)
-    # One call per result page (standard 3.1-f): the marks as of today.
-    marks = restriction_marks([row.resident.atena_number for row in first.values()])
-    hits = [
-        _hit(first[pk], tuple(sorted(matched[pk])), marks.get(first[pk].resident.atena_number))
-        for pk in first
-    ]
+    for row in keys.filter(resident_id__in=ids).order_by().values_list(*_HIT_COLUMNS):
+        resident_id = row[0]
+        first.setdefault(resident_id, row)
+        label = _matched(row[2], row[3], row[4])
+        if label not in matched.setdefault(resident_id, []):
+            matched[resident_id].append(label)
+    # One call per result page (standard 3.1-f): the marks as of today, from the ids already read.
+    marks = marks_of_people({row[5]: (pk, row[1]) for pk, row in first.items()})
+    hits = [_hit(row, tuple(sorted(matched[pk])), marks.get(row[5])) for pk, row in first.items()]
     hits.sort(key=lambda hit: (hit.surname_kana, hit.given_name_kana, hit.atena_number))
     return SearchResult(hits=hits, has_more=has_more, limit=limit)
 
