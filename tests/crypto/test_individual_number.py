@@ -159,3 +159,26 @@ def test_any_valid_number_round_trips(base: str, purpose: str) -> None:
     assert blind_index(number, keyring=FIXED_KEYRING) == blind_index(
         " ".join((number[:4], number[4:8], number[8:])), keyring=FIXED_KEYRING
     )
+
+
+def test_bulk_sealer_writes_what_seal_with_index_writes() -> None:
+    from jumin.crypto.individual_number import BulkSealer, seal_with_index
+
+    sealer = BulkSealer(purpose="registry.resident")
+    token, index = sealer.seal(TEST_NUMBER)
+    reference, reference_index = seal_with_index(TEST_NUMBER, purpose="registry.resident")
+    assert index == reference_index == blind_index(TEST_NUMBER)
+    assert token.split(":")[:2] == reference.token.split(":")[:2]
+    assert decrypt_individual_number(token, purpose="registry.resident") == TEST_NUMBER
+    # A fresh nonce per number, as seal_with_index: equal numbers never encrypt alike.
+    assert sealer.seal(TEST_NUMBER)[0] != token
+    with pytest.raises(DecryptionError):
+        decrypt_individual_number(token)  # another purpose
+
+
+def test_bulk_sealer_refuses_a_bad_number_without_showing_it() -> None:
+    from jumin.crypto.individual_number import BulkSealer
+
+    with pytest.raises(DomainError) as raised:
+        BulkSealer().seal("123456789010")
+    assert_no_number(str(raised.value))

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import IO, Any
 
@@ -23,11 +26,19 @@ from django.utils import timezone
 
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
-from jumin.crypto.individual_number import seal_with_index
-from jumin.crypto.keys import get_keyring
+from jumin.crypto.individual_number import BulkSealer
 from jumin.domain.errors import DomainError
-from jumin.domain.resident import ResidentStatus
 from jumin.registry import numbering
+from jumin.registry.import_rows import (
+    LAYOUT_VERSION,
+    SNAPSHOT_COLUMNS,
+    ChunkRefusal,
+    LoadContext,
+    PreparedChunk,
+    prepare_chunk,
+    with_household,
+)
+from jumin.registry.import_rows import serial as _serial
 from jumin.registry.models import (
     Change,
     ChangeState,
@@ -37,11 +48,11 @@ from jumin.registry.models import (
     ResidentSearchKey,
     ResidentSnapshot,
 )
-from jumin.registry.search_keys import KEY_COLUMNS, facts_from_columns, key_tuples, name_entries
+from jumin.registry.search_keys import KEY_COLUMNS
 
-LAYOUT_VERSION = 1
+__all__ = ["LAYOUT_VERSION", "SNAPSHOT_COLUMNS", "ImportResult", "default_workers", "import_population"]
+
 MIGRATION_REASON = "移行"
-SEX_CODES = {"1": "male", "2": "female"}
 
 
 @dataclass(frozen=True)
@@ -85,143 +96,13 @@ class _Table:
         # Table and column names come from the models, never from input.
         self.sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({', '.join(placeholders)})"  # noqa: S608
 
-    def insert(self, rows: list[tuple[Any, ...]]) -> None:
+    def insert(self, rows: list[tuple[Any, ...]], *, filled: bool = False) -> None:
+        """executemany of ``rows`` (the named columns; ``filled``: the filler is already appended)."""
         if rows:
-            if self.filler:
+            if self.filler and not filled:
                 rows = [row + self.filler for row in rows]
             with connection.cursor() as cursor:
                 cursor.executemany(self.sql, rows)
-
-
-SNAPSHOT_COLUMNS = (
-    "id",
-    "resident",
-    "change",
-    "history_no",
-    "status",
-    "kind",
-    "surname",
-    "given_name",
-    "surname_kana",
-    "given_name_kana",
-    "kana_confirmed",
-    "former_surname",
-    "former_surname_kana",
-    "alias",
-    "alias_kana",
-    "birth_date",
-    "birth_sort_date",
-    "sex",
-    "household",
-    "is_head",
-    "relationship",
-    "member_order",
-    "postal_code",
-    "address_code",
-    "address",
-    "katagaki",
-    "previous_address",
-    "became_resident_date",
-    "became_resident_reason",
-    "address_set_date",
-    "honseki",
-    "hittousha",
-    "foreign",
-    "juminhyo_code",
-    "removal_reason",
-    "removal_date",
-    "programs",
-    "individual_number",
-    "individual_number_index",
-    "planned_destination",
-)
-
-
-def _refuse(line_no: int, reason: str, remedy: str, code: str) -> DomainError:
-    # The line number, never the line: the line is personal data.
-    return DomainError(field=f"line {line_no}", reason=reason, remedy=remedy, code=code)
-
-
-def _exact(iso: str) -> str:
-    # The recorded_dates JSON of an exact day, built directly: json.dumps per date is a tenth of a load.
-    return f'{{"kind": "gregorian", "date": "{date.fromisoformat(iso).isoformat()}"}}'
-
-
-def _birth(record: dict[str, Any]) -> str:
-    wareki = record.get("birth_date_wareki")
-    if wareki:
-        return json.dumps({"kind": "wareki", **wareki}, ensure_ascii=False)
-    return _exact(record["birth_date"])
-
-
-def _foreign(record: dict[str, Any]) -> str | None:
-    if record["resident_kind"] != "F":
-        return None
-    return json.dumps(
-        {
-            "nationality_code": record["nationality"],
-            "category": record["foreign_category"],
-            "alphabet_name": record.get("alphabet_name", ""),
-            "residence_status": record.get("residence_status", ""),
-            "period_of_stay": record.get("residence_period", ""),
-            "stay_expiry_date": record.get("residence_expiry_date", ""),
-            "residence_card_number": record.get("residence_card_number", ""),
-            "special_permanent_resident_number": record.get(
-                "special_permanent_resident_certificate_number", ""
-            ),
-        },
-        ensure_ascii=False,
-    )
-
-
-# The program flags of layout_version 1 (docs/import-layout.md §6.10).
-PROGRAMS = ("nhi", "late_elderly", "long_term_care", "national_pension", "child_allowance", "voter")
-
-
-def _programs(record: dict[str, Any]) -> str:
-    return json.dumps({name: record[f"program_{name}"] for name in PROGRAMS if f"program_{name}" in record})
-
-
-def _records(stream: IO[bytes], digest: Any) -> Iterator[tuple[int, dict[str, Any]]]:
-    for line_no, raw in enumerate(stream, start=1):
-        digest.update(raw)
-        if not raw.strip():
-            continue
-        try:
-            record = json.loads(raw)
-        except ValueError:
-            raise _refuse(
-                line_no,
-                "JSONとして読めない行があります。",
-                "ファイルの破損を確認してください。",
-                "import.bad_json",
-            ) from None
-        if record.get("layout_version") != LAYOUT_VERSION:
-            raise _refuse(
-                line_no,
-                "未対応のレイアウト版です。",
-                f"layout_version {LAYOUT_VERSION} のファイルを使ってください。",
-                "import.layout_version",
-            )
-        yield line_no, record
-
-
-def _batches(
-    items: Iterable[tuple[int, dict[str, Any]]], size: int
-) -> Iterator[list[tuple[int, dict[str, Any]]]]:
-    batch: list[tuple[int, dict[str, Any]]] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def _serial(number: str) -> int:
-    """The serial part of a 宛名番号/世帯番号 (all but the check digit); 0 for a legacy non-numeric one."""
-    return int(number[:-1]) if number[:-1].isdigit() else 0
 
 
 def _advance_counter(name: str, serial: int) -> None:
@@ -230,29 +111,6 @@ def _advance_counter(name: str, serial: int) -> None:
     if serial > counter.last_serial:
         counter.last_serial = serial
         counter.save(update_fields=["last_serial"])
-
-
-_SNAPSHOT_COLUMN_INDEX = {name: i for i, name in enumerate(SNAPSHOT_COLUMNS)}
-
-
-def _search_keys(row: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-    """The search-key rows of one loaded person (standard 2.1.2, 2.1.3-a), from its snapshot row."""
-
-    def column(name: str) -> Any:
-        return row[_SNAPSHOT_COLUMN_INDEX[name]]
-
-    facts = facts_from_columns(column)
-    current = name_entries(
-        surname=column("surname"),
-        given_name=column("given_name"),
-        surname_kana=column("surname_kana"),
-        given_name_kana=column("given_name_kana"),
-        former_surname=column("former_surname"),
-        former_surname_kana=column("former_surname_kana"),
-        alias=column("alias"),
-        alias_kana=column("alias_kana"),
-    )
-    return key_tuples(facts, current)
 
 
 def _reset_id_sequences() -> None:
@@ -344,23 +202,93 @@ def _next_id(model: type[models.Model]) -> int:
 
 
 def import_population(
-    path: Path, *, actor: Any, purpose: str = "migration", batch_size: int = 5000
+    path: Path, *, actor: Any, purpose: str = "migration", batch_size: int = 5000, workers: int | None = None
 ) -> ImportResult:
-    """Load a whole import file in one transaction: all of it or nothing (bad input changes nothing)."""
+    """Load a whole import file in one transaction: all of it or nothing (bad input changes nothing).
+
+    Rows are prepared in ``workers`` forked processes (default: ``default_workers()``; 0 prepares them
+    in this process) while this process inserts them; either way the rows written are the same.
+    """
     previous_cache = _cache_size(LOAD_CACHE_KIB)
     try:
-        return _load(path, actor=actor, purpose=purpose, batch_size=batch_size)
+        return _load(
+            path,
+            actor=actor,
+            purpose=purpose,
+            batch_size=batch_size,
+            workers=default_workers() if workers is None else workers,
+        )
     finally:
         _cache_size(previous_cache)
 
 
-def _load(path: Path, *, actor: Any, purpose: str, batch_size: int) -> ImportResult:
+def default_workers() -> int:
+    """Worker processes for a load: one per core, none on a single core (the loader prepares rows itself)."""
+    cores = os.cpu_count() or 1
+    return cores if cores > 1 else 0
+
+
+# Chunks handed out ahead of the one being inserted: enough to keep every worker busy, few enough
+# that a 1,000,000-line file never sits in memory as prepared rows.
+_CHUNKS_AHEAD_PER_WORKER = 2
+
+
+def _chunks(stream: IO[bytes], digest: Any, size: int) -> Iterator[tuple[list[tuple[int, bytes]], int]]:
+    """(non-blank lines with their numbers, people before them) of each chunk; hashes every line."""
+    chunk: list[tuple[int, bytes]] = []
+    offset = 0
+    for line_no, raw in enumerate(stream, start=1):
+        digest.update(raw)
+        if raw.strip():
+            chunk.append((line_no, raw))
+            if len(chunk) >= size:
+                yield chunk, offset
+                offset += len(chunk)
+                chunk = []
+    if chunk:
+        yield chunk, offset
+
+
+# The load's context for forked workers: set before the pool forks, so it is inherited, not pickled.
+_WORKER_CONTEXT: LoadContext | None = None
+
+
+def _prepare_in_worker(lines: list[tuple[int, bytes]], offset: int) -> PreparedChunk | ChunkRefusal:
+    assert _WORKER_CONTEXT is not None
+    return prepare_chunk(_WORKER_CONTEXT, lines, offset)
+
+
+def _prepared(
+    context: LoadContext, chunks: Iterator[tuple[list[tuple[int, bytes]], int]], workers: int
+) -> Iterator[PreparedChunk | ChunkRefusal]:
+    """The prepared chunks in file order: here, or by ``workers`` forked processes (no database use there)."""
+    global _WORKER_CONTEXT
+    if workers < 1:
+        for lines, offset in chunks:
+            yield prepare_chunk(context, lines, offset)
+        return
+    _WORKER_CONTEXT = context
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            pending: deque[AsyncResult[PreparedChunk | ChunkRefusal]] = deque()
+            for lines, offset in chunks:
+                pending.append(pool.apply_async(_prepare_in_worker, (lines, offset)))
+                if len(pending) > workers * _CHUNKS_AHEAD_PER_WORKER:
+                    yield pending.popleft().get()
+            while pending:
+                yield pending.popleft().get()
+    finally:
+        _WORKER_CONTEXT = None
+
+
+def _load(path: Path, *, actor: Any, purpose: str, batch_size: int, workers: int) -> ImportResult:
     digest = hashlib.sha256()
-    keyring = get_keyring()
     households: dict[str, int] = {}
     count = new_household_count = max_atena_serial = 0
     with transaction.atomic(), path.open("rb") as stream:
         now = timezone.now()
+        # The creation time as the ORM writes it, adapted once rather than per row by the driver.
+        created_at = connection.ops.adapt_datetimefield_value(now)
 
         change = Change.objects.create(
             reason=MIGRATION_REASON,
@@ -374,104 +302,48 @@ def _load(path: Path, *, actor: Any, purpose: str, batch_size: int) -> ImportRes
             reviewed_at=now,
         )
         households.update(Household.objects.values_list("number", "id"))
-        next_household, next_resident, next_snapshot = (
-            _next_id(Household),
-            _next_id(Resident),
-            _next_id(ResidentSnapshot),
+        next_household = _next_id(Household)
+        context = LoadContext(
+            change_id=change.pk,
+            now=created_at,
+            sealer=BulkSealer(purpose="registry.resident"),
+            first_resident_id=_next_id(Resident),
+            first_snapshot_id=_next_id(ResidentSnapshot),
         )
         household_table = _Table(Household, ("id", "number", "created_at"))
         resident_table = _Table(Resident, ("id", "atena_number", "kind", "created_at", "current"))
         snapshot_table = _Table(ResidentSnapshot, SNAPSHOT_COLUMNS)
         key_table = _Table(ResidentSearchKey, KEY_COLUMNS)
         dropped = _drop_indexes_of_empty_tables([Household, Resident, ResidentSnapshot, ResidentSearchKey])
-        for batch in _batches(_records(stream, digest), batch_size):
-            new_households, residents, snapshots = [], [], []
-            keys: list[tuple[Any, ...]] = []
-            for line_no, record in batch:
-                number = record["household_number"]
-                if number not in households:
-                    households[number] = next_household
-                    new_households.append((next_household, number, now))
+        for chunk in _prepared(context, _chunks(stream, digest, batch_size), workers):
+            if isinstance(chunk, ChunkRefusal):
+                raise chunk.error()
+            new_households: list[tuple[Any, ...]] = []
+            household_ids = []
+            for number in chunk.households:
+                household_id = households.get(number)
+                if household_id is None:
+                    household_id = households[number] = next_household
+                    new_households.append((next_household, number, created_at))
                     next_household += 1
-                try:
-                    sealed, index = seal_with_index(
-                        record["individual_number"], purpose="registry.resident", keyring=keyring
-                    )
-                except (KeyError, DomainError):
-                    raise _refuse(
-                        line_no,
-                        "個人番号が正しくありません。",
-                        "元データの個人番号を確認してください。",
-                        "import.individual_number",
-                    ) from None
-                removed = record["status"] == "removed"
-                max_atena_serial = max(max_atena_serial, _serial(record["atena_number"]))
-                residents.append(
-                    (next_resident, record["atena_number"], record["resident_kind"], now, next_snapshot)
-                )
-                became = record["became_resident_date"]
-                snapshots.append(
-                    (
-                        next_snapshot,
-                        next_resident,
-                        change.pk,
-                        1,
-                        ResidentStatus.REMOVED if removed else ResidentStatus.RESIDENT,
-                        record["resident_kind"],
-                        record["surname"],
-                        record.get("given_name", ""),
-                        record["surname_kana"],
-                        record.get("given_name_kana", ""),
-                        False,
-                        record.get("former_surname", ""),
-                        record.get("former_surname_kana", ""),
-                        record.get("tsusho", ""),
-                        record.get("tsusho_kana", ""),
-                        _birth(record),
-                        date.fromisoformat(record["birth_date"]),
-                        SEX_CODES[record["sex"]],
-                        households[number],
-                        record["is_household_head"],
-                        record["relationship"],
-                        record.get("member_order", 0),
-                        record["postal_code"],
-                        record.get("address_code", ""),
-                        record["address"],
-                        record.get("katagaki", ""),
-                        record.get("previous_address", ""),
-                        _exact(became),
-                        record["became_resident_reason"],
-                        _exact(record["address_set_date"]),
-                        record.get("honseki", ""),
-                        record.get("hittousha", ""),
-                        _foreign(record),
-                        record["juminhyo_code"],
-                        record.get("removal_reason", ""),
-                        record.get("removal_date"),
-                        _programs(record),
-                        sealed.token,
-                        index,
-                        record.get("removal_destination", ""),
-                    )
-                )
-                keys += _search_keys(snapshots[-1])
-                next_resident += 1
-                next_snapshot += 1
+                household_ids.append(household_id)
+            snapshots, keys = with_household(chunk, household_ids, snapshot_table.filler)
             try:
                 with transaction.atomic():
                     household_table.insert(new_households)
-                    resident_table.insert(residents)
-                    snapshot_table.insert(snapshots)
+                    resident_table.insert(chunk.residents)
+                    snapshot_table.insert(snapshots, filled=True)
                     key_table.insert(keys)
             except IntegrityError:
                 raise DomainError(
-                    field=f"lines {batch[0][0]}-{batch[-1][0]}",
+                    field=f"lines {chunk.first_line}-{chunk.last_line}",
                     reason="登録済みの宛名番号・世帯番号・住民と重複する行があります。",
                     remedy="元データの番号を確認し、未登録の住民だけを読み込んでください。",
                     code="import.duplicate",
                 ) from None
             new_household_count += len(new_households)
-            count += len(batch)
+            max_atena_serial = max(max_atena_serial, chunk.max_atena_serial)
+            count += len(chunk.residents)
         _recreate_indexes(dropped)
         _reset_id_sequences()
         _advance_counter(numbering.ATENA, max_atena_serial)
