@@ -49,7 +49,7 @@ def test_a_name_with_an_ivs_selector_prints_the_registered_glyph_not_the_base_on
     rename(head, f"{SAI_IVS}藤")
     rename(wife, "斉藤")
     pdf = issue(issuer, [head])
-    glyphs = embedded_glyph_outlines(pdf, "IPAmjMincho")
+    glyphs = embedded_glyph_outlines(pdf, "Jumin-ipamj")
     assert SAI_IVS in glyphs
     assert "斉" in glyphs
     assert glyphs[SAI_IVS]
@@ -80,10 +80,24 @@ def test_fonts_are_embedded_as_subsets_and_text_is_extractable(
     pdf = issue(issuer, family.atena_numbers[:1])
     fonts = pdf_fonts(pdf)
     names = [row[0] for row in fonts]
-    assert any("IPAmjMincho" in n for n in names), names
-    assert any("IPAexMincho" in n for n in names), names
+    assert any("+Jumin-ipamj-" in n for n in names), names  # IPAmj明朝's working copy
+    assert any(n.endswith("+Jumin-ipaexm") for n in names), names  # IPAex明朝
     assert all(row[-5:-2] == ["yes", "yes", "yes"] for row in fonts), fonts  # emb, sub, uni
     assert "青木太郎" in flat(pdf_pages(pdf)[0])
+
+
+def test_registered_data_is_set_in_the_working_copy_not_the_installed_font_of_the_same_family(
+    family: DraftRecorded, issuer: User, certifier: Any
+) -> None:
+    """The installed IPAmj明朝 (family "IPAmjMincho", 46 MB) must not answer for the @font-face rule: every
+    certificate would copy and subset all of it. Only the working copy and IPAex明朝 are embedded."""
+    from jumin.certificates import fonts, rendering
+
+    pdf = issue(issuer, family.atena_numbers[:1])
+    working = fonts.working_font(rendering.registered_font_path(), ["青木太郎"])
+    names = sorted(row[0].split("+", 1)[1] for row in pdf_fonts(pdf))
+    text = rendering.text_font_path()
+    assert names == sorted([rendering.font_family(working), rendering.font_family(text)])
 
 
 def test_every_pdf_is_signed_and_verifies_against_the_issue_history(

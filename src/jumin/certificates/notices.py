@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from django.template.loader import render_to_string
 from weasyprint import HTML
 
-from jumin.certificates import fonts, rendering, signing
+from jumin.certificates import rendering, signing
 from jumin.certificates.certifiers import certifier_for
 from jumin.certificates.documents import Line
 from jumin.domain.errors import refusal
@@ -80,10 +80,7 @@ def _notice_html(notice: NoticeDocument, *, issue_date: date, signer: rendering.
             "issue_date": to_wareki(issue_date).display(),
             "signer": signer,
             "seal_data": base64.b64encode(signer.seal_png).decode("ascii"),
-            "registered_font": fonts.working_font(
-                rendering.registered_font_path(), [*registered_texts(notice), signer.name]
-            ).as_uri(),
-            "text_font": rendering.text_font_path().as_uri(),
+            **rendering.font_faces([*registered_texts(notice), signer.name]),
         },
     )
     return HTML(string=html, base_url=str(Path(__file__).parent))

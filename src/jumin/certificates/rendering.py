@@ -31,7 +31,6 @@ from jumin.domain.wareki import to_wareki
 
 DEFAULT_REGISTERED_FONT = "/usr/share/fonts/truetype/ipamj/ipamjm.ttf"
 DEFAULT_TEXT_FONT = "/usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf"
-REGISTERED_FONT_FAMILY = "IPAmjMincho"
 
 
 def registered_font_path() -> Path:
@@ -42,6 +41,29 @@ def registered_font_path() -> Path:
 def text_font_path() -> Path:
     """IPAex明朝, the font of the form's fixed text (``JUMIN_CERTIFICATE_TEXT_FONT``)."""
     return Path(getattr(settings, "JUMIN_CERTIFICATE_TEXT_FONT", DEFAULT_TEXT_FONT))
+
+
+def font_family(path: Path) -> str:
+    """The CSS family under which a font file is loaded: unique per file (``Jumin-ipamjm-…``).
+
+    The installed IPAmj明朝 and IPAex明朝 carry the families "IPAmjMincho" and "IPAexMincho"; an @font-face
+    of the same name lost to them, so every certificate embedded (and subset) the whole 46 MB IPAmj明朝
+    instead of its working copy. A family of its own per file also keeps an older working copy from answering.
+    """
+    return f"Jumin-{path.stem}"
+
+
+def font_faces(registered: Iterable[str]) -> dict[str, str]:
+    """Context of the two @font-face rules (URL and family): IPAmj明朝's working copy and IPAex明朝."""
+    # IPAmj明朝's working copy (fonts.py): the same outlines, cheap to copy and subset per document.
+    registered_font = fonts.working_font(registered_font_path(), registered)
+    text_font = text_font_path()
+    return {
+        "registered_font": registered_font.as_uri(),
+        "registered_family": font_family(registered_font),
+        "text_font": text_font.as_uri(),
+        "text_family": font_family(text_font),
+    }
 
 
 def _is_selector(char: str) -> bool:
@@ -214,11 +236,7 @@ def render_pdf(
             "issue_date": to_wareki(issue_date).display(),
             "signer": signer,
             "seal_data": base64.b64encode(signer.seal_png).decode("ascii"),
-            # IPAmj明朝's working copy (fonts.py): the same outlines, cheap to subset.
-            "registered_font": fonts.working_font(
-                registered_font_path(), [*registered_texts(document), signer.name]
-            ).as_uri(),
-            "text_font": text_font_path().as_uri(),
+            **font_faces([*registered_texts(document), signer.name]),
             "keywords": ";".join(copy_numbers),
         },
     )
