@@ -363,7 +363,7 @@ def prepare_chunk(
             snapshot, foreign = _snapshot_row(record, resident_id, snapshot_id, change_id, sealed, index)
             number, atena = record["household_number"], record["atena_number"]
             if not (isinstance(number, str) and isinstance(atena, str)):
-                raise TypeError(number)
+                raise TypeError("household or atena number is not text")  # no value: it is data
             row_keys = _search_keys(snapshot, foreign)
         except (KeyError, ValueError, TypeError, AttributeError) as error:
             return _bad_row(line_no, error)
