@@ -207,6 +207,26 @@ def test_a_person_of_another_household_is_not_entitled_and_nothing_is_recorded(
     ).exists()
 
 
+def suppress_at_a(
+    federation: TestFederation, officer: User, atena: str, level: RestrictionLevel = RestrictionLevel.ERROR
+) -> None:
+    """A person 抑止 of 証明書発行 set at A (佐世保市), which marks the person at A's CS."""
+    with federation.acting_as(SASEBO):
+        set_suppression(
+            actor=officer,
+            purpose=PURPOSE,
+            request=SuppressionRequest(
+                scope=SuppressionScope.PERSON,
+                target_number=atena,
+                process=RestrictedProcess.CERTIFICATE,
+                level=level,
+                start_date=clock.today(),
+                reason=SuppressionReason.OTHER,
+                reason_text="調査中",
+            ),
+        )
+
+
 @pytest.mark.parametrize("level", [RestrictionLevel.ERROR, RestrictionLevel.ALERT])
 def test_a_suppressed_person_is_refused_without_saying_why(
     federation: TestFederation,
@@ -218,21 +238,7 @@ def test_a_suppressed_person_is_refused_without_saying_why(
 ) -> None:
     """Even an alert, which a clerk at A's counter may acknowledge, refuses a remote request."""
     head = family.atena_numbers[0]
-    officer = make_clerk("officer", Permission.SUPPRESSION_MANAGE)
-    with federation.acting_as(SASEBO):
-        set_suppression(
-            actor=officer,
-            purpose=PURPOSE,
-            request=SuppressionRequest(
-                scope=SuppressionScope.PERSON,
-                target_number=head,
-                process=RestrictedProcess.CERTIFICATE,
-                level=level,
-                start_date=clock.today(),
-                reason=SuppressionReason.OTHER,
-                reason_text="調査中",
-            ),
-        )
+    suppress_at_a(federation, make_clerk("officer", Permission.SUPPRESSION_MANAGE), head, level)
     with pytest.raises(DomainError) as refused:
         ask(federation, nagasaki_clerk, card_of(head), WideAreaRequest(scope="self"))
     # A's CS refuses it from its 抑止マーク before A's registry is asked (test_restriction_marks.py).
@@ -522,21 +528,7 @@ def test_a_keeps_each_request_in_the_persons_provision_status_issued_or_refused(
     one A's CS refuses from its 抑止マーク before the registry is asked."""
     head = family.atena_numbers[0]
     ask(federation, nagasaki_clerk, card_of(head), WideAreaRequest(scope="self"))
-    officer = make_clerk("marks-officer", Permission.SUPPRESSION_MANAGE)
-    with federation.acting_as(SASEBO):
-        set_suppression(
-            actor=officer,
-            purpose=PURPOSE,
-            request=SuppressionRequest(
-                scope=SuppressionScope.PERSON,
-                target_number=head,
-                process=RestrictedProcess.CERTIFICATE,
-                level=RestrictionLevel.ERROR,
-                start_date=clock.today(),
-                reason=SuppressionReason.OTHER,
-                reason_text="調査中",
-            ),
-        )
+    suppress_at_a(federation, make_clerk("marks-officer", Permission.SUPPRESSION_MANAGE), head)
     with pytest.raises(DomainError):
         ask(federation, nagasaki_clerk, card_of(head), WideAreaRequest(scope="self"))
     answers = AuditEntry.objects.filter(action="node:query:answer", reason__contains="wide_area")
