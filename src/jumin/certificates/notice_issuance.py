@@ -13,22 +13,16 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import io
 from typing import Any
 
 from django.utils import timezone
-from pyhanko.pdf_utils.reader import PdfFileReader
 
 from jumin.certificates import numbering
 from jumin.certificates.certifiers import certifier_for
 from jumin.certificates.models import Issuance, IssuanceSubject, IssuedCopy
-from jumin.certificates.notices import NoticeDocument, render_notice
+from jumin.certificates.notices import NoticeDocument, render_notice_with_pages
 from jumin.certificates.services import issuer_name
 from jumin.domain.certificates import IssuedNoticeKind, IssueNumber
-
-
-def _page_count(pdf: bytes) -> int:
-    return int(PdfFileReader(io.BytesIO(pdf), strict=False).root["/Pages"]["/Count"])
 
 
 def issue_numbered_notice(
@@ -49,8 +43,9 @@ def issue_numbered_notice(
     copy_number = IssueNumber(
         issue_date, certifier.municipality_name, terminal_name, "", serial, 1, 1
     ).copy_number
-    pdf = render_notice(dataclasses.replace(notice, copy_number=copy_number), issue_date=issue_date)
-    pages = _page_count(pdf)
+    pdf, pages = render_notice_with_pages(
+        dataclasses.replace(notice, copy_number=copy_number), issue_date=issue_date
+    )
     issuance = Issuance.objects.create(
         issued_at=now,
         issue_date=issue_date,

@@ -105,13 +105,21 @@ def _signer(certifier: Certifier) -> rendering.Signer:
 
 def render_notice(notice: NoticeDocument, *, issue_date: date) -> bytes:
     """The signed PDF of one notice, signed by the certifier of the day (standard 5.6-a)."""
+    return render_notice_with_pages(notice, issue_date=issue_date)[0]
+
+
+def render_notice_with_pages(notice: NoticeDocument, *, issue_date: date) -> tuple[bytes, int]:
+    """``render_notice`` and the number of pages it laid out (the 交付履歴 records the sheets)."""
     check_notice_glyphs(notice)
     certifier = certifier_for(issue_date)
-    return signing.sign_pdf(
-        notice_pdf(notice, issue_date=issue_date, signer=_signer(certifier)),
+    html = _notice_html(notice, issue_date=issue_date, signer=_signer(certifier))
+    document = html.render(font_config=rendering.shared_font_config())
+    signed = signing.sign_pdf(
+        document.write_pdf(),
         reason=f"{notice.title}の作成",
         location=f"{certifier.prefecture_name}{certifier.municipality_name}",
     )
+    return signed, len(document.pages)
 
 
 def render_notices(notices: Sequence[NoticeDocument], *, issue_date: date) -> bytes:
