@@ -51,6 +51,42 @@ def test_verify_finds_a_removed_result_row() -> None:
     assert verdict.problem == "results"
 
 
+def _swap_positions(entry: AuditEntry, first: int, second: int) -> None:
+    """Swap two persons' places in a stored result list (the unique position needs a detour)."""
+    rows = AuditResultSubject.objects.filter(entry=entry)
+    rows.filter(position=first).update(position=999)
+    rows.filter(position=second).update(position=first)
+    rows.filter(position=999).update(position=second)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_verify_finds_a_reordered_result_list(workers: int) -> None:
+    # The rows keep their insertion order; only their positions change, so a check that joined the
+    # ids in storage order would still see "r1, r2, r3".
+    record_event(actor=None, action=AuditAction.RESIDENT_RECORD_VIEW)
+    search = record_results(None, "resident", ["r1", "r2", "r3"], "resident_counter", "kana_name")
+    record_results(None, "resident", ["r4"], "resident_counter", "kana_name")
+    drop_append_only_guards()
+    _swap_positions(search, 0, 2)
+    verdict = verify_chain(workers=workers, run=run_in_process)
+    assert (verdict.first_broken_seq, verdict.problem) == (2, "results")
+
+
+def test_verify_finds_a_result_list_that_lost_every_row() -> None:
+    record_results(None, "resident", ["r1"], "resident_counter", "kana_name")
+    search = record_results(None, "resident", ["r2", "r3"], "resident_counter", "kana_name")
+    drop_append_only_guards()
+    AuditResultSubject.objects.filter(entry=search).delete()
+    verdict = verify_chain()
+    assert (verdict.first_broken_seq, verdict.problem) == (2, "results")
+
+
+def test_long_result_lists_verify_intact() -> None:
+    record_results(None, "resident", [f"r{i}" for i in range(250)], "resident_counter", "kana_name")
+    record_results(None, "resident", ["r1", "r1"], "resident_counter", "kana_name")
+    assert verify_chain(workers=2, run=run_in_process).intact
+
+
 def test_verify_finds_a_result_row_added_to_an_entry_that_listed_nobody() -> None:
     view = record_view(None, "resident", "r1", "resident_counter")
     AuditResultSubject.objects.create(entry=view, position=0, subject_id="r9")

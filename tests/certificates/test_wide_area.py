@@ -29,7 +29,14 @@ from jumin.jukinet.common.wide_area import validate_wide_area_request
 from jumin.jukinet.cs import cards
 from jumin.jukinet.cs.exchanges import provision_status
 from jumin.jukinet.cs.models import WideAreaIssuance
-from jumin.jukinet.cs.wide_area import WideAreaRequest, issue_wide_area_copy, wide_area_records
+from jumin.jukinet.cs.wide_area import (
+    PersonByDocument,
+    WideAreaRequest,
+    issue_wide_area_copy,
+    issue_wide_area_copy_by_document,
+    wide_area_records,
+)
+from jumin.jukinet.national.models import IdentityRecord as NationalRecord
 from jumin.messaging.envelope import NodeRef
 from jumin.messaging.services import query
 from jumin.messaging.testing import TestFederation
@@ -430,6 +437,7 @@ def test_a_clerk_terminal_cannot_issue_and_the_refusal_is_audited(
 def wide_area_payload(resident: str, **overrides: Any) -> dict[str, Any]:
     values: dict[str, Any] = {
         "requester_resident_code": resident,
+        "identity_check": "mynumber_card",
         "card_serial": "ABCDEF123456",
         "scope": "self",
         "member_resident_codes": [],
@@ -461,6 +469,89 @@ def test_a_request_for_the_honseki_or_the_individual_number_is_not_a_request_at_
             validate_wide_area_request(wide_area_payload(resident_code(1), **extra))
         assert refused.value.code == "jukinet.wide_area"
     validate_wide_area_request(wide_area_payload(resident_code(1)))
+
+
+def test_a_card_serial_goes_with_the_card_and_only_with_the_card() -> None:
+    validate_wide_area_request(wide_area_payload(resident_code(1), identity_check="passport", card_serial=""))
+    for wrong in (
+        {"identity_check": "passport"},  # a serial without the card
+        {"card_serial": ""},  # the card without its serial
+        {"identity_check": "official_request_form", "card_serial": ""},  # no 郵送/代理 広域交付
+    ):
+        with pytest.raises(DomainError) as refused:
+            validate_wide_area_request(wide_area_payload(resident_code(1), **wrong))
+        assert refused.value.code == "jukinet.wide_area"
+
+
+def four_items_of(atena: str, identity_check: str = "drivers_license", **changes: str) -> PersonByDocument:
+    """What the person writes on the request, as the national node holds it."""
+    record = NationalRecord.objects.get(resident_code=current(atena).juminhyo_code)
+    values = {"name": record.notice["name"], "name_kana": "", "birth_date": record.birth_date,
+              "sex": record.sex, "address": record.address}  # fmt: skip
+    values.update(changes)
+    return PersonByDocument(identity_check=identity_check, **values)
+
+
+def ask_by_document(
+    federation: TestFederation, actor: User, person: PersonByDocument, request: WideAreaRequest
+) -> Any:
+    with federation.acting_as(NAGASAKI):
+        return issue_wide_area_copy_by_document(actor=actor, purpose=PURPOSE, person=person, request=request)
+
+
+def test_without_a_card_the_4情報_find_the_person_and_a_records_the_document(
+    federation: TestFederation, family: DraftRecorded, nagasaki_clerk: User
+) -> None:
+    head = family.atena_numbers[0]
+    copy = ask_by_document(federation, nagasaki_clerk, four_items_of(head), WideAreaRequest(scope="self"))
+
+    text = flat("".join(pdf_pages(copy.pdf)))
+    assert "青木太郎" in text
+    assert "青木花子" not in text
+    assert "佐世保市長" in text
+    issuance = Issuance.objects.get()
+    assert (issuance.channel, issuance.identity_check) == (Issuance.Channel.WIDE_AREA, "drivers_license")
+    record = WideAreaIssuance.objects.get()
+    assert (record.resident_code, record.identity_check, record.card_serial) == (
+        current(head).juminhyo_code, "drivers_license", "",
+    )  # fmt: skip
+    found = AuditEntry.objects.get(action="national:identity:query")
+    assert (found.query_summary, found.result_count) == ("name+birth_date+sex+address", 1)
+    assert "青木" not in found.reason + found.query_summary
+    assert AuditEntry.objects.filter(action="cs:wide_area:issue", outcome="done").count() == 1
+
+
+def test_4情報_that_match_nobody_or_miss_an_item_issue_nothing(
+    federation: TestFederation, family: DraftRecorded, nagasaki_clerk: User
+) -> None:
+    head = family.atena_numbers[0]
+    attempts = {
+        "jukinet.cs.wide_area_not_identified": four_items_of(head, birth_date="19010101"),
+        "jukinet.cs.wide_area_four_items": four_items_of(head, sex=""),
+        "jukinet.cs.wide_area_identity_check": four_items_of(head, identity_check="mynumber_card"),
+    }
+    for code, person in attempts.items():
+        with pytest.raises(DomainError) as refused:
+            ask_by_document(federation, nagasaki_clerk, person, WideAreaRequest())
+        assert refused.value.code == code
+        assert "青木" not in refused.value.reason
+    assert_nothing_issued()
+    assert AuditEntry.objects.filter(action="cs:wide_area:issue", outcome="refused").count() == 3
+    # Only the unmatched 4情報 reached the national node; the others were refused before any query.
+    assert AuditEntry.objects.filter(action="national:identity:query").count() == 1
+
+
+def test_the_document_route_keeps_the_rules_of_the_card_route(
+    federation: TestFederation, family: DraftRecorded, nagasaki_clerk: User
+) -> None:
+    head, spouse = family.atena_numbers[0], family.atena_numbers[1]
+    # A member may ask for another member of the household only.
+    copy = ask_by_document(
+        federation, nagasaki_clerk, four_items_of(spouse, "passport"),
+        WideAreaRequest(scope="members", member_resident_codes=(current(head).juminhyo_code,)),
+    )  # fmt: skip
+    assert "青木太郎" in flat("".join(pdf_pages(copy.pdf)))
+    assert WideAreaIssuance.objects.get().requester_relation == "same_household"
 
 
 def test_a_shows_the_wide_area_copy_in_the_persons_issuance_history(
@@ -541,3 +632,24 @@ def test_a_keeps_each_request_in_the_persons_provision_status_issued_or_refused(
     listed = [(e.kind, e.outcome) for e in status.exchanges if e.action == "node:query:answer"]
     kind = "他の市区町村からの照会への回答（広域交付の請求）"
     assert listed == [(kind, "refused"), (kind, "done")]  # newest first
+
+
+def test_the_screen_without_a_card_prints_the_copy_or_explains_the_refusal(
+    federation: TestFederation, family: DraftRecorded, cs_terminal: None, make_staff: Callable[..., Any]
+) -> None:
+    client = make_staff([Permission.CERTIFICATE_ISSUE])
+    person = four_items_of(family.atena_numbers[0], "passport")
+    form = {"purpose": PURPOSE, "identity_check": "passport", "name": person.name, "name_kana": "",
+            "birth_date": person.birth_date, "sex": person.sex, "address": person.address, "scope": "self",
+            "member_resident_codes": "", "layout": "household", "copies": "1"}  # fmt: skip
+    with federation.acting_as(NAGASAKI):
+        page = client.get(reverse("jukinet_cs:wide_area_document"))
+        refused = client.post(reverse("jukinet_cs:wide_area_document"), {**form, "birth_date": "19010101"})
+        printed = client.post(reverse("jukinet_cs:wide_area_document"), form)
+    assert "旅券" in page.content.decode()
+    assert "個人番号カード" not in str(page.context["form"]["identity_check"])
+    assert "4情報に一致する方がいません" in refused.content.decode()
+    assert printed["Content-Type"] == "application/pdf"
+    record = WideAreaIssuance.objects.get()
+    assert (record.identity_check, record.card_serial) == ("passport", "")
+    assert hashlib.sha256(printed.content).hexdigest() == record.pdf_sha256

@@ -14,6 +14,7 @@ def test_bench_prints_every_landed_figure_with_meta_and_skipped(tmp_path: Path) 
     env.update(
         JUMIN_HOME=str(tmp_path),
         JUMIN_BENCH_AUDIT_CHAIN="3000",
+        JUMIN_BENCH_P7_RUNS="2",
         JUMIN_BENCH_AUDIT_ROWS="5000",
         JUMIN_BENCH_MOVE_INS="10",
         JUMIN_BENCH_SEARCHES="50",
@@ -41,8 +42,9 @@ def test_bench_prints_every_landed_figure_with_meta_and_skipped(tmp_path: Path) 
     assert LATENCY_KEYS | {"ratio", "index_sizes_mib"} <= set(report["P2"])
     assert LATENCY_KEYS | {"ratio"} <= set(report["P3"])
     assert LATENCY_KEYS | {"per_s_one_core", "signature_only_p95_ms"} <= set(report["P4"])
-    assert {"rate_per_s", "intact", "target", "met"} <= set(report["P7"])
+    assert {"rate_per_s", "rates_per_s", "runs", "intact", "target", "met"} <= set(report["P7"])
     assert report["P7"]["intact"] is True
+    assert len(report["P7"]["rates_per_s"]) == report["P7"]["runs"] == 2
     assert set(report["P8"]) >= LATENCY_KEYS
     assert set(report["P9"]) >= LATENCY_KEYS
     assert {"updates", "seconds", "updates_per_second", "target", "met"} <= set(report["P5"])

@@ -146,7 +146,9 @@ def test_repr_and_str_of_an_encrypted_value_reveal_nothing() -> None:
     encrypted = encrypt_individual_number(TEST_NUMBER)
     assert repr(encrypted) == f"EncryptedIndividualNumber(key_id={encrypted.key_id!r})"
     assert str(encrypted) == "個人番号（暗号化済み）"
-    assert_no_number(repr(encrypted) + str(encrypted) + f"{encrypted}")
+    # The key id is random hex and may hold a digit group such as "1234" by chance; it names the key, not the
+    # number, so it is left out of the check (the repr is pinned exactly above).
+    assert_no_number(repr(encrypted).replace(encrypted.key_id, "") + str(encrypted) + f"{encrypted}")
 
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)

@@ -14,7 +14,7 @@ from jumin.jukinet.common.sending_address import PRINT_NEW_NUMBER
 from jumin.jukinet.cs import relays
 from jumin.jukinet.cs.models import CsIdentity, SendingAddressRecord
 from jumin.jukinet.national.models import IdentityRecord as NationalRecord
-from jumin.jukinet.national.models import IndividualNumberRegister
+from jumin.jukinet.national.models import IndividualNumberRegister, SendingAddressReceipt
 from jumin.messaging import queries
 from jumin.messaging.envelope import NodeRef
 from jumin.messaging.testing import TestFederation
@@ -71,6 +71,9 @@ def test_a_committed_birth_gets_its_individual_number_from_the_national_node(
     assert stored.items["resident_code"] == child.juminhyo_code
     assert stored.items["print_category"] == PRINT_NEW_NUMBER
     assert stored.get_individual_number() == number
+    # N4 accepted it, although it overtook the 本人確認情報 that travels through the prefecture.
+    receipt = SendingAddressReceipt.objects.get(resident_code=child.juminhyo_code)
+    assert (receipt.result, receipt.refusal_code) == ("accepted", "")
     # Audited at the CS (with the registry's purpose) and at the national node.
     relay = AuditEntry.objects.get(action="cs:individual_number:request")
     assert (relay.purpose, relay.reason, relay.individual_number_used) == (PURPOSE, "new", True)

@@ -96,6 +96,8 @@ DUTIES: dict[str, Duty] = {
         _duty(
             "prefecture_fuhyo_number", "附票個人番号取得事務", P.PREFECTURE_MONITOR, P.PREFECTURE_FUHYO_NUMBER
         ),
+        # 附票の検索 and the 照会 to the 附票全国サーバ (system.md P2 4–5).
+        _duty("prefecture_fuhyo", "附票検索・照会事務", P.PREFECTURE_MONITOR, P.PREFECTURE_FUHYO_VIEW),
         # 都道府県 提供・移転 terminals and 開示 (docs/prefecture.md): P4 業務端末, P3 代表端末, P5 端末機.
         _duty("provision_terminal", "業務端末操作者", P.PROVISION_PROVIDE),
         _duty("provision_bulk", "代表端末操作者", P.PROVISION_BULK, P.OUTPUT_BULK_REQUEST),

@@ -50,6 +50,7 @@ class Permission(StrEnum):
     PROGRAM_NATIONAL_PENSION_EDIT = "program:national_pension:edit"
     # 都道府県サーバ・附票都道府県サーバ (docs/prefecture.md).
     PREFECTURE_FUHYO_NUMBER = "prefecture:fuhyo:number"
+    PREFECTURE_FUHYO_VIEW = "prefecture:fuhyo:view"
     PREFECTURE_MONITOR = "prefecture:monitor"
     PREFECTURE_STATISTICS = "prefecture:statistics"
     # 都道府県 提供・移転・開示 (docs/prefecture.md).

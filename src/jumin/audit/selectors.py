@@ -64,7 +64,7 @@ def _message_sql(vendor: str) -> str:
     previous hash is the first argument of the same ``format()`` as ``canonical_sql``'s fields
     (one string built per row instead of a format and a concatenation: 2–5 % of a SQLite scan).
     """
-    text = canonical_sql(leading="prev_hash")
+    text = canonical_sql(leading="prev_hash", vendor=vendor)
     if vendor == "postgresql":
         return f"convert_to({text}, 'UTF8')"
     return f"CAST({text} AS BLOB)"
@@ -118,7 +118,7 @@ def verify_task(
     """One range task: the entries' hashes and links, the result lists (C-48) and the checkpoint
     signatures (C-50) of the same range."""
     found = verify_range(cursor, start=start, lower=lower, upper=upper, vendor=vendor)
-    results_broken, listed = _verify_results(cursor, lower=lower, upper=upper)
+    results_broken, listed = _verify_results(cursor, lower=lower, upper=upper, vendor=vendor)
     signed = _signed_checkpoints(cursor, lower=lower, upper=upper)
     return replace(found, results_broken=results_broken, listed=listed, signed=signed)
 
@@ -244,13 +244,64 @@ def _stray_results() -> int | None:
     return None if stray is None else int(stray)
 
 
-def _verify_results(cursor: Any, *, lower: int | None, upper: int) -> tuple[int | None, int]:
+def _verify_results(
+    cursor: Any, *, lower: int | None, upper: int, vendor: str | None = None
+) -> tuple[int | None, int]:
     """First seq in [lower, upper] whose stored result list no longer matches its chained digest (C-48),
     and how many result rows the range's searches have.
 
-    Result rows attached to an entry without a digest are not seen here: the parent compares the
-    total of ``listed`` with the table's row count and looks for them only when the two differ.
+    The database joins each search's subject ids into one string (one row per search instead of one
+    per listed person: about half the CPU time of the range's result check). SQLite's
+    ``group_concat`` does not promise an order, so the positions are joined in the same pass and
+    must read ``0,1,…,n-1``: the ids were then joined in list order. Any other outcome (a
+    mismatch, or rows met out of order) is settled by the exact row-by-row check, which also
+    finds the first broken seq. Result rows attached to an entry without a digest are not seen
+    here: the parent compares the total of ``listed`` with the table's row count and looks for
+    them only when the two differ.
     """
+    entries = AuditEntry._meta.db_table
+    subjects = AuditResultSubject._meta.db_table
+    low = "" if lower is None else f"e.seq >= {int(lower)} AND "
+    separator = f"char({ord(SEPARATOR)})"
+    if (vendor or connection.vendor) == "postgresql":
+        # Ordered aggregates; grouped by the primary key (PostgreSQL does not infer from unique seq).
+        ordered, group = " ORDER BY r.position", "e.id"
+        separator = f"chr({ord(SEPARATOR)})"
+        aggregate = "string_agg"
+    else:
+        ordered, group, aggregate = "", "e.seq", "group_concat"
+    cursor.execute(
+        f"SELECT e.seq, e.results_digest, {aggregate}(r.subject_id, {separator}{ordered}), "  # noqa: S608 (integers only)
+        f"{aggregate}(CAST(r.position AS TEXT), ','{ordered}), COUNT(r.subject_id) FROM {entries} e "
+        f"LEFT JOIN {subjects} r ON r.entry_id = e.id "
+        f"WHERE NOT (e.results_digest = '') AND {low}e.seq <= {int(upper)} GROUP BY {group} ORDER BY e.seq"
+    )
+    sha256 = hashlib.sha256
+    in_order = _position_lists()
+    listed = 0
+    while rows := cursor.fetchmany(20_000):
+        for _seq, digest, ids, positions, count in rows:
+            if positions != in_order(count) or sha256(ids.encode("utf-8")).hexdigest() != digest:
+                return _verify_results_by_row(cursor, lower=lower, upper=upper)
+            listed += count
+    return None, listed
+
+
+def _position_lists() -> Callable[[int], str]:
+    """``n`` → ``"0,1,…,n-1"``, the aggregated positions of a list met in order (memoised per count)."""
+    known: dict[int, str] = {}
+
+    def in_order(count: int) -> str:
+        text = known.get(count)
+        if text is None:
+            text = known[count] = ",".join(map(str, range(count)))
+        return text
+
+    return in_order
+
+
+def _verify_results_by_row(cursor: Any, *, lower: int | None, upper: int) -> tuple[int | None, int]:
+    """The exact result-list check: one row per listed person, in ``position`` order."""
     entries = AuditEntry._meta.db_table
     subjects = AuditResultSubject._meta.db_table
     low = "" if lower is None else f"e.seq >= {int(lower)} AND "

@@ -6,7 +6,7 @@ People travel in bodies, never in URLs. The signed PDF comes back base64-encoded
 from __future__ import annotations
 
 import base64
-from datetime import datetime
+from datetime import date, datetime
 
 from django.http import HttpRequest
 from ninja import Field, File, Form, Router, Schema
@@ -51,6 +51,7 @@ class OptionsIn(Schema):
     show_foreign_items: bool = True
     omit_katagaki: bool = False
     copies: int = 1
+    generation: int | None = None  # 改製原住民票の写し: the generation (see /generations)
 
 
 class IssueIn(Schema):
@@ -187,6 +188,24 @@ def issuance_history(request: HttpRequest, data: PersonIn) -> list[dict[str, obj
     ]
 
 
+class GenerationOut(Schema):
+    number: int
+    first_history_no: int
+    last_history_no: int
+    started_on: date
+    reorganised_on: date | None
+    is_current: bool
+
+
+@router.post("/generations", response={200: list[GenerationOut], 400: ErrorOut, 403: RefusedOut})
+def generations(request: HttpRequest, data: PersonIn) -> list[dict[str, object]]:
+    """The generations of a person's record and their periods (改製原住民票 first; audited read)."""
+    periods = services.original_generations(
+        actor=request.user, purpose=data.purpose, atena_number=data.atena_number
+    )
+    return [period.__dict__ for period in periods]
+
+
 class SelfNotificationIn(PersonIn):
     identity_check: IdentityCheck
 
@@ -273,6 +292,20 @@ def juminhyo_code_notice(request: HttpRequest, data: CodeNoticeIn) -> dict[str, 
     return _pdf_out(
         registry_notices.print_juminhyo_code_notice(
             actor=request.user, purpose=data.purpose, atena_number=data.atena_number, kind=data.kind
+        )
+    )
+
+
+class ChangeCodeNoticeIn(ChangeNoticeIn):
+    atena_number: str
+
+
+@router.post("/notices/juminhyo-code/change", response={200: PdfOut, 400: ErrorOut, 403: RefusedOut})
+def change_code_notice(request: HttpRequest, data: ChangeCodeNoticeIn) -> dict[str, object]:
+    """The 住民票コード notice a committed change calls for, to one of its people (kind from the change)."""
+    return _pdf_out(
+        registry_notices.print_change_code_notice(
+            actor=request.user, purpose=data.purpose, change_id=data.change_id, atena_number=data.atena_number
         )
     )
 

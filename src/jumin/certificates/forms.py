@@ -58,6 +58,9 @@ class IssueForm(PurposeForm):
         label="方書を省略する（記載事項証明書で請求があった場合のみ）", required=False
     )
     copies = forms.IntegerField(label="通数", min_value=1, max_value=10, initial=1)
+    generation = forms.IntegerField(
+        label="改製原住民票の世代（改製原住民票の写しのみ。1が最も古い）", min_value=1, required=False
+    )
     requester_class = forms.ChoiceField(label="請求者区分", choices=_choices(RequesterClass))
     requester_name = forms.CharField(
         label="請求者の氏名・機関名（代理人・第三者・公用）", max_length=200, required=False
@@ -94,6 +97,7 @@ class IssueForm(PurposeForm):
             show_foreign_items=data["show_foreign_items"],
             omit_katagaki=data["omit_katagaki"],
             copies=data["copies"],
+            generation=data["generation"],
         )
 
     def request(self) -> CertificateRequest:
@@ -173,6 +177,13 @@ class RegistryNoticeForm(PurposeForm):
     measure_id = forms.IntegerField(
         label="支援措置の番号（支援措置期間終了通知）", required=False, min_value=1
     )
+
+
+class ChangeCodeNoticeForm(PurposeForm):
+    """「通知書を作成」 on a committed change's screen: the change and the person, posted as hidden fields."""
+
+    change_id = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    atena_number = forms.CharField(max_length=16, widget=forms.HiddenInput)
 
 
 class SupportEndNoticesForm(PurposeForm):

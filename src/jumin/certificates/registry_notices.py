@@ -82,8 +82,8 @@ def _print_audit(actor: Any, purpose: str, subject_type: str, subject_id: str, r
     )
 
 
-def print_juminhyo_code_notice(*, actor: Any, purpose: str, atena_number: str, kind: CodeNoticeKind) -> bytes:
-    """One 住民票コード通知票 / 変更通知票 / 修正通知票 for the person (signed PDF)."""
+def _authorized(actor: Any, purpose: str, atena_number: str) -> str:
+    """The 宛名番号 as printed on, once the actor may print notices (``certificate:notice:print``)."""
     atena_number = atena_number.strip()
     authorize(
         actor=actor,
@@ -93,40 +93,88 @@ def print_juminhyo_code_notice(*, actor: Any, purpose: str, atena_number: str, k
         subject_type="resident",
         subject_id=atena_number,
     )
+    return atena_number
+
+
+def print_juminhyo_code_notice(*, actor: Any, purpose: str, atena_number: str, kind: CodeNoticeKind) -> bytes:
+    """One 住民票コード通知票 / 変更通知票 / 修正通知票 for the person (signed PDF)."""
+    atena_number = _authorized(actor, purpose, atena_number)
     with transaction.atomic():
-        person = certificate_sources.people([atena_number])[0]
-        items = [
-            Line("氏名", f"{_name(person)}（{person.surname_kana}　{person.given_name_kana}）"),
-            Line("生年月日", recorded_dates.display(person.birth_date)),
-            Line("住所", _address(person)),
+        return _code_notice(actor, purpose, atena_number, kind, audit_note=kind.value)
+
+
+def print_change_code_notice(*, actor: Any, purpose: str, change_id: int, atena_number: str) -> bytes:
+    """The 住民票コード notice a committed change calls for, from the change's own screen (the clerk does
+    not enter the 異動番号 or choose the kind: ``certificate_sources.code_notices_of_change`` decides).
+
+    Refused when the change calls for no notice to this person, or when a later change has since
+    replaced the code it recorded (the notice would print another code than the change's).
+    """
+    atena_number = _authorized(actor, purpose, atena_number)
+    with transaction.atomic():
+        due = [
+            n for n in certificate_sources.code_notices_of_change(change_id) if n.atena_number == atena_number
         ]
-        if kind is not CodeNoticeKind.ASSIGNED:
-            previous = certificate_sources.previous_juminhyo_code(atena_number)
-            if not previous:
-                raise refusal(
-                    "kind",
-                    "この方の住民票コードは変更・修正されていません。",
-                    "住民票コード通知票を選んでください。",
-                    "certificates.juminhyo_code_unchanged",
-                )
-            label = "変更前" if kind is CodeNoticeKind.CHANGED else "修正前"
-            items.append(Line(f"{label}の住民票コード", previous))
-        items.append(Line("住民票コード", person.juminhyo_code))
-        pdf, issuance = issue_numbered_notice(
-            actor=actor,
-            kind=kind.issued_kind,
-            notice=NoticeDocument(
-                title=kind.label,
-                addressee_address=_address(person),
-                addressee_name=_name(person),
-                lead=_CODE_LEADS[kind],
-                items=tuple(items),
-                remarks=("住民票コードは大切に保管してください。",),
-            ),
-            atena_number=atena_number,
-            household_number=person.household_number,
+        if not due:
+            raise refusal(
+                "change_id",
+                "この異動では、この方の住民票コードの通知票は作成しません。",
+                "異動番号と対象者を確認してください。",
+                "certificates.no_code_notice",
+            )
+        if certificate_sources.people([atena_number])[0].juminhyo_code != due[0].juminhyo_code:
+            raise refusal(
+                "change_id",
+                "この異動の後に住民票コードが変更・修正されています。",
+                "最新の異動の画面から通知票を作成してください。",
+                "certificates.juminhyo_code_superseded",
+            )
+        kind = _CODE_NOTICE_KINDS[due[0].kind]
+        return _code_notice(
+            actor, purpose, atena_number, kind, audit_note=f"{kind.value}; change={change_id}"
         )
-        _print_audit(actor, purpose, "resident", atena_number, f"{kind.value}; issuance={issuance.pk}")
+
+
+_CODE_NOTICE_KINDS = {kind.issued_kind: kind for kind in CodeNoticeKind}
+
+
+def _code_notice(
+    actor: Any, purpose: str, atena_number: str, kind: CodeNoticeKind, *, audit_note: str
+) -> bytes:
+    """Render, number, record and audit one 住民票コード notice, in the caller's transaction."""
+    person = certificate_sources.people([atena_number])[0]
+    items = [
+        Line("氏名", f"{_name(person)}（{person.surname_kana}　{person.given_name_kana}）"),
+        Line("生年月日", recorded_dates.display(person.birth_date)),
+        Line("住所", _address(person)),
+    ]
+    if kind is not CodeNoticeKind.ASSIGNED:
+        previous = certificate_sources.previous_juminhyo_code(atena_number)
+        if not previous:
+            raise refusal(
+                "kind",
+                "この方の住民票コードは変更・修正されていません。",
+                "住民票コード通知票を選んでください。",
+                "certificates.juminhyo_code_unchanged",
+            )
+        label = "変更前" if kind is CodeNoticeKind.CHANGED else "修正前"
+        items.append(Line(f"{label}の住民票コード", previous))
+    items.append(Line("住民票コード", person.juminhyo_code))
+    pdf, issuance = issue_numbered_notice(
+        actor=actor,
+        kind=kind.issued_kind,
+        notice=NoticeDocument(
+            title=kind.label,
+            addressee_address=_address(person),
+            addressee_name=_name(person),
+            lead=_CODE_LEADS[kind],
+            items=tuple(items),
+            remarks=("住民票コードは大切に保管してください。",),
+        ),
+        atena_number=atena_number,
+        household_number=person.household_number,
+    )
+    _print_audit(actor, purpose, "resident", atena_number, f"{audit_note}; issuance={issuance.pk}")
     return pdf
 
 

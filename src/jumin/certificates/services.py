@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import transaction
@@ -27,6 +27,7 @@ from jumin.certificates.documents import CertificateDocument, build_document, se
 from jumin.certificates.models import CopyVoid, Issuance, IssuanceSubject, IssuedCopy
 from jumin.domain.certificates import (
     OVERFLOW_ALERT,
+    CertificateKind,
     CertificateOptions,
     CertificateRequest,
     IssueNumber,
@@ -162,7 +163,21 @@ def _enforce_restrictions(check: RestrictionCheck, request: CertificateRequest) 
     _require_acknowledged(_restriction_alerts(check), request)
 
 
+def _original_record(options: CertificateOptions) -> list[certificate_sources.SourcePerson]:
+    """改製原住民票の写し: the one person's chosen earlier generation (check_request saw both)."""
+    assert options.generation is not None
+    return [
+        certificate_sources.original_record(
+            options.atena_numbers[0],
+            options.generation,
+            with_individual_number=options.show_individual_number,
+        )
+    ]
+
+
 def _subjects(options: CertificateOptions, issue_date: Any) -> list[certificate_sources.SourcePerson]:
+    if options.kind is CertificateKind.ORIGINAL_COPY:
+        return _original_record(options)
     household = certificate_sources.household_of(options.atena_numbers[0], with_history=options.with_history)
     chosen = select_subjects(household, options, issue_date=issue_date)
     if options.show_individual_number:
@@ -171,6 +186,36 @@ def _subjects(options: CertificateOptions, issue_date: Any) -> list[certificate_
             [p.atena_number for p in chosen], with_individual_number=True, with_history=options.with_history
         )
     return chosen
+
+
+def original_generations(
+    *, actor: Any, purpose: str, atena_number: str
+) -> tuple[certificate_sources.GenerationPeriod, ...]:
+    """The generations of a person's record with their periods, for choosing a 改製原住民票の写し.
+
+    Needs ``certificate:issue``; the read is audited (dates of a person's record are personal data).
+    The last period is the current record (a 住民票の写し); the others can be copied by number.
+    """
+    atena_number = atena_number.strip()
+    authorize(
+        actor=actor,
+        permission=Permission.CERTIFICATE_ISSUE,
+        action=AuditAction.CERTIFICATE_GENERATIONS_VIEW,
+        purpose=purpose,
+        subject_type="resident",
+        subject_id=atena_number,
+    )
+    with transaction.atomic():
+        periods = certificate_sources.generation_periods(atena_number)
+        record_event(
+            actor=actor,
+            action=AuditAction.CERTIFICATE_GENERATIONS_VIEW,
+            subject_type="resident",
+            subject_id=atena_number,
+            purpose=purpose,
+            result_count=len(periods),
+        )
+    return periods
 
 
 def preview_certificate(
@@ -192,8 +237,11 @@ def preview_certificate(
         check_request(request, options)
         with transaction.atomic():
             today = timezone.localdate()
-            household = certificate_sources.household_of(anchor)
-            chosen = select_subjects(household, options, issue_date=today)
+            if options.kind is CertificateKind.ORIGINAL_COPY:
+                chosen = _original_record(replace(options, show_individual_number=False))
+            else:
+                household = certificate_sources.household_of(anchor)
+                chosen = select_subjects(household, options, issue_date=today)
             numbers = [p.atena_number for p in chosen]
             check = check_restrictions(numbers, process=RestrictedProcess.CERTIFICATE, on=today)
             if check.blocked:

@@ -10,8 +10,10 @@ urlpatterns = [
     path("verify/", views.verify, name="verify"),
     path("void/", views.void, name="void"),
     path("history/", views.history, name="history"),
+    path("generations/", views.generations, name="generations"),
     path("self-notification/", views.self_notification, name="self_notification"),
     path("notices/", views.notices, name="notices"),
     path("registry-notices/", views.registry_notice, name="registry_notice"),
+    path("registry-notices/change/", views.change_code_notice, name="change_code_notice"),
     path("support-end-notices/", views.support_end_notice_batch, name="support_end_notices"),
 ]

@@ -17,6 +17,7 @@ from jumin.certificates import history as history_selectors
 from jumin.certificates import registry_notices, services, support_end_notices
 from jumin.certificates import self_notification as self_notices
 from jumin.certificates.forms import (
+    ChangeCodeNoticeForm,
     IssueForm,
     NoticeListForm,
     PersonForm,
@@ -44,10 +45,14 @@ def menu(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def issue(request: HttpRequest) -> HttpResponse:
-    """住民票の写し等の交付: the request form; "確認" shows who is printed and any alerts; "交付" issues."""
-    form = IssueForm(request.POST or None)
+    """住民票の写し等の交付: the request form; "確認" shows who is printed and any alerts; "交付" issues.
+
+    ``prefill`` (the 世代の一覧's button) opens the form filled in, without validating or reading anything.
+    """
+    prefill = request.POST.get("prefill") == "1"
+    form = IssueForm(None if prefill else (request.POST or None), initial=request.POST if prefill else None)
     context: dict[str, Any] = {"form": form}
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not prefill and form.is_valid():
         step = request.POST.get("step", "confirm")
         try:
             if step == "issue":
@@ -146,6 +151,27 @@ def history(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def generations(request: HttpRequest) -> HttpResponse:
+    """改製原住民票の世代の一覧: a person's generations and periods (POST only), each earlier one with a
+    button that opens the request form for its 改製原住民票の写し."""
+    form = PersonForm(request.POST or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        try:
+            context["periods"] = services.original_generations(
+                actor=request.user,
+                purpose=form.cleaned_data["purpose"],
+                atena_number=form.cleaned_data["atena_number"],
+            )
+            context["atena_number"] = form.cleaned_data["atena_number"].strip()
+        except AccessRefused as error:
+            return refused(request, error)
+        except DomainError as error:
+            context["error"] = error
+    return render(request, "certificates/generations.html", context)
+
+
+@login_required
 def self_notification(request: HttpRequest) -> HttpResponse:
     """本人通知の登録・廃止 (standard 8.1)."""
     form = SelfNotificationForm(request.POST or None)
@@ -230,6 +256,35 @@ def registry_notice(request: HttpRequest) -> HttpResponse:
             return refused(request, error)
         except DomainError as error:
             context["error"] = error
+    return render(request, "certificates/registry_notice.html", context)
+
+
+@login_required
+def change_code_notice(request: HttpRequest) -> HttpResponse:
+    """「通知書を作成」 of the registry's change screens: the 住民票コード notice the committed change calls
+    for (POST only: the 異動番号 and 宛名番号 travel in the body, never in the URL)."""
+    form = ChangeCodeNoticeForm(request.POST or None)
+    context: dict[str, Any] = {"form": RegistryNoticeForm()}
+    if request.method == "POST" and form.is_valid():
+        try:
+            pdf = registry_notices.print_change_code_notice(
+                actor=request.user,
+                purpose=form.cleaned_data["purpose"],
+                change_id=form.cleaned_data["change_id"],
+                atena_number=form.cleaned_data["atena_number"],
+            )
+            return _pdf(pdf, f"code_notice-{form.cleaned_data['change_id']}")
+        except AccessRefused as error:
+            return refused(request, error)
+        except DomainError as error:
+            context["error"] = error
+    elif request.method == "POST":
+        context["error"] = DomainError(
+            field="purpose",
+            reason="通知書を作成する異動・対象者・利用目的が足りません。",
+            remedy="異動の画面の「通知書を作成」から操作するか、この画面で入力してください。",
+            code="certificates.change_notice_incomplete",
+        )
     return render(request, "certificates/registry_notice.html", context)
 
 

@@ -1,11 +1,12 @@
 """広域交付, the registering municipality's side (住基法12条の4; system.md F11b steps 3–4).
 
-Another municipality's CS (B) asks this node (A) for a 住民票の写し of one of our residents whose card
-it has just checked with the national node (QUERY_WIDE_AREA_COPY). The node port hands the signed
+Another municipality's CS (B) asks this node (A) for a 住民票の写し of one of our residents it has just
+identified, by the card checked with the national node or by an ID document and the 4情報
+(QUERY_WIDE_AREA_COPY; the 交付履歴 records which). The node port hands the signed
 request to this answerer (the CS never reads the registry: import-linter), which
 
 * checks that the asker is another municipality and names itself as the issuing one;
-* finds the card holder among our current residents by the 住民票コード, and for part of a household
+* finds the requester among our current residents by the 住民票コード, and for part of a household
   checks that every member named is a current member of the holder's household (本人 or 同一世帯の者,
   住基法12条の4第1項); anyone else is "not entitled";
 * issues the copy exactly as the counter does (``services.issue_wide_area_copy``): our seal, our
@@ -108,11 +109,11 @@ def answer_wide_area_request(envelope: Envelope) -> dict[str, Any]:
         show_individual_number=False,
         copies=payload["copies"],
     )
-    # The card check at the asking office is the identity check; an overflowing item is listed on
-    # the attached 文字超過リスト (standard 5.8-a), which needs no decision by a clerk here.
+    # The asking office's 本人確認 (the card, or an ID document with the 4情報) is the identity check;
+    # an overflowing item is listed on the attached 文字超過リスト (standard 5.8-a), no decision here.
     request = CertificateRequest(
         requester_class=relation,
-        identity_check=IdentityCheck.MYNUMBER_CARD,
+        identity_check=IdentityCheck(payload["identity_check"]),
         acknowledged_alerts=(OVERFLOW_ALERT,),
     )
     origin = services.WideAreaOrigin(

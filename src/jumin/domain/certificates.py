@@ -35,6 +35,7 @@ class CertificateKind(StrEnum):
     MOVE_OUT_SUBSTITUTE = (
         "move_out_substitute"  # 転出証明書に準ずる証明書 (lost, late 職権 転出; 4.1.3.0.3-a)
     )
+    ORIGINAL_COPY = "original_copy"  # 改製原住民票の写し: one earlier generation (1.1.4-b, 1.1.5-a)
 
     @property
     def label(self) -> str:
@@ -44,7 +45,11 @@ class CertificateKind(StrEnum):
     @property
     def of_removed_record(self) -> bool:
         """Whether it certifies a 除票 rather than a current 住民票."""
-        return self in (CertificateKind.REMOVED_COPY, CertificateKind.REMOVED_STATED_ITEMS)
+        return self in (
+            CertificateKind.REMOVED_COPY,
+            CertificateKind.REMOVED_STATED_ITEMS,
+            CertificateKind.ORIGINAL_COPY,
+        )
 
     @property
     def is_move_out(self) -> bool:
@@ -64,6 +69,7 @@ _KIND_LABELS = {
     CertificateKind.REMOVED_STATED_ITEMS: "除票記載事項証明書",
     CertificateKind.MOVE_OUT: "転出証明書",
     CertificateKind.MOVE_OUT_SUBSTITUTE: "転出証明書に準ずる証明書",
+    CertificateKind.ORIGINAL_COPY: "改製原住民票の写し",
 }
 
 
@@ -186,6 +192,8 @@ class CertificateOptions:
     show_foreign_items: bool = True
     omit_katagaki: bool = False
     copies: int = 1
+    # 改製原住民票の写し only: which earlier generation (1 = the oldest 改製原住民票).
+    generation: int | None = None
 
     def as_record(self) -> dict[str, object]:
         """The options as the 交付履歴 stores them (no personal data besides the subjects' 宛名番号)."""
@@ -201,6 +209,7 @@ class CertificateOptions:
             "show_foreign_items": self.show_foreign_items,
             "omit_katagaki": self.omit_katagaki,
             "copies": self.copies,
+            **({"generation": self.generation} if self.generation is not None else {}),
         }
 
 
@@ -247,6 +256,8 @@ def check_request(request: CertificateRequest, options: CertificateOptions) -> N
             "方書を記載するか、記載事項証明書を選んでください。",
             "certificates.katagaki_required",
         )
+    if options.kind is CertificateKind.ORIGINAL_COPY:
+        _check_original_copy(options)
     who = request.requester_class
     if who in (RequesterClass.AGENT, RequesterClass.THIRD_PARTY, RequesterClass.OFFICIAL) and not (
         request.requester_name.strip()
@@ -298,6 +309,24 @@ def check_request(request: CertificateRequest, options: CertificateOptions) -> N
         )
 
 
+def _check_original_copy(options: CertificateOptions) -> None:
+    """A 改製原住民票の写し copies one person's one earlier generation (standard 1.1.5-a)."""
+    if len(options.atena_numbers) != 1:
+        raise refusal(
+            "atena_numbers",
+            "改製原住民票の写しは一人ずつ交付します。",
+            "記載する方の宛名番号を一つだけ入力してください。",
+            "certificates.original_copy_one_person",
+        )
+    if options.generation is None or options.generation < 1:
+        raise refusal(
+            "generation",
+            "改製原住民票の世代が選ばれていません。",
+            "世代の一覧から交付する改製原住民票の世代（1が最も古い）を選んでください。",
+            "certificates.generation_required",
+        )
+
+
 MOVE_OUT_REQUESTERS = frozenset({RequesterClass.SELF, RequesterClass.SAME_HOUSEHOLD, RequesterClass.AGENT})
 
 
@@ -306,8 +335,13 @@ def normalized_options(options: CertificateOptions) -> CertificateOptions:
 
     世帯主・続柄, 本籍・筆頭者 and 住民票コード are fixed items of a 転出証明書 (the new municipality
     records them from it), the 方書 stays with the address, and history is never printed on one.
-    Other kinds are returned unchanged.
+    A 改製原住民票の写し is one person's 個人票 with the rows of its generation (the history is what it
+    copies). Other kinds are returned unchanged, without a generation.
     """
+    if options.kind is CertificateKind.ORIGINAL_COPY:
+        return replace(options, layout=Layout.PERSONAL, whole_household=False, with_history=True)
+    if options.generation is not None:
+        options = replace(options, generation=None)
     if not options.kind.is_move_out:
         return options
     return replace(
@@ -373,6 +407,8 @@ def certification_text(kind: CertificateKind, layout: Layout, *, whole_household
         return "上記の者は、転出したことを証明する。（転出証明書に準ずる証明書）"
     if kind is CertificateKind.REMOVED_COPY:
         return "この写しは、除かれた住民票の原本と相違ないことを証明する。"
+    if kind is CertificateKind.ORIGINAL_COPY:
+        return "この写しは、改製原住民票の原本と相違ないことを証明する。"
     if layout is Layout.PERSONAL:
         return "この写しは、住民票の原本と相違ないことを証明する。"
     if whole_household:

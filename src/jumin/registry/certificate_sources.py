@@ -9,23 +9,31 @@ audits the issuance that calls these functions, in its own transaction.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 from jumin.domain import recorded_dates
+from jumin.domain.certificates import IssuedNoticeKind
 from jumin.domain.errors import refusal
 from jumin.domain.recorded_dates import RecordedDate
-from jumin.domain.resident import ResidentStatus
-from jumin.registry.models import Change, ChangeState, Resident, ResidentSnapshot
+from jumin.domain.resident import ChangeReason, ResidentStatus
+from jumin.registry.models import Change, ChangeState, NumberChangeRecord, Resident, ResidentSnapshot
+from jumin.registry.workflows.number_changes import CORRECTION as CODE_CORRECTION
+from jumin.registry.workflows.reorganisation import Generations, split_generations
 
 __all__ = [
+    "ChangeCodeNotice",
+    "GenerationPeriod",
     "HeadChangeRequest",
     "HistoryEntry",
     "SourcePerson",
     "atena_number_of_code",
+    "code_notices_of_change",
+    "generation_periods",
     "head_change_request",
     "household_of",
+    "original_record",
     "people",
     "previous_juminhyo_code",
 ]
@@ -42,6 +50,11 @@ class HistoryEntry:
     address: str
     katagaki: str
     name: str
+
+    @property
+    def change_reason(self) -> str:
+        """The 異動事由, under the name ``split_generations`` reads (a 改製 row opens a generation)."""
+        return self.reason
 
 
 @dataclass(frozen=True)
@@ -123,6 +136,26 @@ def _committed_history(resident_ids: list[int]) -> dict[int, list[ResidentSnapsh
     for row in rows:
         by_person[row.resident_id].append(row)
     return by_person
+
+
+def _history_entries(history: list[ResidentSnapshot]) -> tuple[HistoryEntry, ...]:
+    return tuple(
+        HistoryEntry(
+            history_no=row.history_no or 0,
+            reason=row.change.reason,
+            change_date=row.change.change_date,
+            notification_date=row.change.notification_date,
+            address=row.address,
+            katagaki=row.katagaki,
+            name=_full_name(row),
+        )
+        for row in history
+    )
+
+
+def _generations(history: list[ResidentSnapshot]) -> Generations[HistoryEntry]:
+    """A person's committed history cut at each 改製 (the registry's rule, reused)."""
+    return split_generations(_history_entries(history))
 
 
 def _address_notification_date(history: list[ResidentSnapshot]) -> date | None:
@@ -214,20 +247,8 @@ def _source(
         removal_event_date=recorded_dates.from_json(removal_event) if removal_event else None,
         # Decrypted only when the copy prints it; the caller has checked the permission (C-9).
         individual_number=snapshot.get_individual_number() if with_individual_number else None,
-        history=tuple(
-            HistoryEntry(
-                history_no=row.history_no or 0,
-                reason=row.change.reason,
-                change_date=row.change.change_date,
-                notification_date=row.change.notification_date,
-                address=row.address,
-                katagaki=row.katagaki,
-                name=_full_name(row),
-            )
-            for row in history
-        )
-        if with_history
-        else (),
+        # A 写し prints the current record only: the rows before the latest 改製 are 改製原住民票.
+        history=_generations(history).current_record if with_history else (),
         move_out_planned_date=move_out.change_date if move_out else None,
         move_out_notification_kind=move_out.notification_kind if move_out else "",
         move_out_change_id=move_out.pk if move_out else None,
@@ -381,3 +402,142 @@ def head_change_request(change_id: int) -> HeadChangeRequest:
                 remaining=tuple(present),
             )
     raise _no_request()
+
+
+@dataclass(frozen=True)
+class GenerationPeriod:
+    """One generation of a person's record: a 改製原住民票 (numbered from 1, oldest first) or the current
+    record (the last)."""
+
+    number: int
+    first_history_no: int
+    last_history_no: int
+    started_on: date
+    reorganised_on: date | None  # the 改製日 that closed it; None for the current record
+    is_current: bool
+
+
+def _person_history(atena_number: str) -> tuple[Resident, list[ResidentSnapshot]]:
+    resident = _residents().filter(atena_number=atena_number.strip()).first()
+    if resident is None or resident.current is None:
+        raise _not_found()
+    return resident, _committed_history([resident.pk])[resident.pk]
+
+
+def generation_periods(atena_number: str) -> tuple[GenerationPeriod, ...]:
+    """The generations of a person's record with their periods, oldest first; the last is current."""
+    _, history = _person_history(atena_number)
+    generations = _generations(history)
+    runs = (*generations.original_records, generations.current_record)
+    return tuple(
+        GenerationPeriod(
+            number=index,
+            first_history_no=rows[0].history_no,
+            last_history_no=rows[-1].history_no,
+            started_on=rows[0].change_date,
+            reorganised_on=runs[index][0].change_date if index < len(runs) else None,
+            is_current=index == len(runs),
+        )
+        for index, rows in enumerate(runs, start=1)
+        if rows
+    )
+
+
+def _no_such_generation(count: int) -> Exception:
+    remedy = (
+        f"この方の改製原住民票は第1から第{count}の世代です。世代の一覧から選んでください。"
+        if count
+        else "この方の住民票は改製されていません。住民票の写しを交付してください。"
+    )
+    return refusal(
+        "generation", "指定された世代の改製原住民票はありません。", remedy, "certificates.no_such_generation"
+    )
+
+
+def original_record(
+    atena_number: str, generation: int, *, with_individual_number: bool = False
+) -> SourcePerson:
+    """One 改製原住民票 (standard 1.1.4-b, 1.1.5-a): the person as the generation's last row recorded
+    them, the generation's rows as history, and the 改製 that closed it as the removal."""
+    resident, history = _person_history(atena_number)
+    generations = _generations(history)
+    originals = generations.original_records
+    if not 1 <= generation <= len(originals):
+        raise _no_such_generation(len(originals))
+    rows = originals[generation - 1]
+    closing = (*originals, generations.current_record)[generation][0]
+    numbers = {entry.history_no for entry in rows}
+    snapshot = ResidentSnapshot.objects.select_related("household", "resident").get(
+        resident=resident, history_no=rows[-1].history_no
+    )
+    person = _source(
+        snapshot,
+        [row for row in history if row.history_no in numbers],
+        _head_names([snapshot])[snapshot.pk],
+        with_individual_number=with_individual_number,
+        with_history=True,
+    )
+    # The record ended by the 改製 (a 除票, 1.1.1-b); a planned 転出 carried over belongs to the new one.
+    return replace(
+        person,
+        history=rows,
+        removal_reason=ChangeReason.REORGANISATION.value,
+        removal_date=closing.change_date,
+        removal_event_date=None,
+        planned_destination="",
+        move_out_planned_date=None,
+        move_out_notification_kind="",
+        move_out_change_id=None,
+    )
+
+
+@dataclass(frozen=True)
+class ChangeCodeNotice:
+    """A 住民票コード notice a committed change calls for (住基法30条の3第3項, 30条の4): to whom, which."""
+
+    change_id: int
+    atena_number: str
+    kind: IssuedNoticeKind
+    juminhyo_code: str  # the code the change recorded: the notice is stale once another replaces it
+
+    @property
+    def label(self) -> str:
+        """The notice's printed title (住民票コード通知票 / 変更通知票 / 修正通知票)."""
+        return self.kind.label
+
+
+def code_notices_of_change(change_id: int) -> tuple[ChangeCodeNotice, ...]:
+    """The 住民票コード notices of a committed change, in member order; () for a draft or unknown change.
+
+    A record that gets a code it did not have (a new record: 出生, 転入 …) calls for a 通知票; a code
+    replaced by another calls for a 変更通知票 after a 住民票コードの変更 (請求 or 職権, a new code from
+    the pool), else a 修正通知票 (a wrongly recorded code replaced, basis 「修正」). A removed person gets
+    none.
+    """
+    change = Change.objects.filter(pk=change_id, state=ChangeState.COMMITTED).first()
+    if change is None:
+        return ()
+    basis = NumberChangeRecord.objects.filter(change=change).values_list("basis", flat=True).first()
+    code_changed = change.reason == ChangeReason.RESIDENT_CODE_CHANGE and basis != CODE_CORRECTION
+    notices: list[ChangeCodeNotice] = []
+    for row in change.snapshots.select_related("resident").order_by("member_order", "pk"):
+        if not row.juminhyo_code or row.status == ResidentStatus.REMOVED:
+            continue
+        before = ""
+        if row.based_on_history_no is not None:
+            before = (
+                ResidentSnapshot.objects.filter(resident=row.resident, history_no=row.based_on_history_no)
+                .values_list("juminhyo_code", flat=True)
+                .first()
+                or ""
+            )
+        if before == row.juminhyo_code:
+            continue
+        if not before:
+            kind = IssuedNoticeKind.JUMINHYO_CODE
+        elif code_changed:
+            kind = IssuedNoticeKind.JUMINHYO_CODE_CHANGED
+        else:
+            kind = IssuedNoticeKind.JUMINHYO_CODE_CORRECTED
+        notices.append(ChangeCodeNotice(change.pk, row.resident.atena_number, kind, row.juminhyo_code))
+    return tuple(notices)

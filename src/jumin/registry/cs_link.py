@@ -347,12 +347,19 @@ def reconcile_restrictions(wanted: dict[tuple[str, str, int], date | None], *, a
     return restriction_marks.reconcile(wanted, operator_id=operator_id, terminal_id=terminal_id)
 
 
-def forward_restriction_lift(*, kind: str, restriction_id: int, actor: Any) -> int:
+def forward_restriction_lift(
+    *, kind: str, restriction_id: int, actor: Any, resident_codes: Iterable[str] | None = None
+) -> int:
     """Tell the CS that a restriction is lifted, for every person it marked with it (standard 3.1-g).
 
     The CS lifts it under whatever 住民票コード it was set, so a code changed since needs nothing more.
+    ``resident_codes``: lift it only for these codes (a member who left a suppressed household).
     """
     operator_id, terminal_id = operator_ids(actor)
     return restriction_marks.lift_marks(
-        kind=kind, restriction_id=restriction_id, operator_id=operator_id, terminal_id=terminal_id
+        kind=kind,
+        restriction_id=restriction_id,
+        operator_id=operator_id,
+        terminal_id=terminal_id,
+        resident_codes=resident_codes,
     )

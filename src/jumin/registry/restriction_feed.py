@@ -12,6 +12,9 @@ CS follow the registry exactly: a refused or rolled-back set writes neither. Two
   certificate issuance (a 抑止 of 証明書発行, error or alert, and every 支援措置), keyed by 住民票コード.
   A person without a 住民票コード gets the event but no mark (the CS holds no record of them).
 
+A household 抑止 follows its membership: the commit that puts a person in sends them its set
+(``members_joined``), the commit that takes a person out its lift (``members_left``).
+
 Never propagated: a 一時解除 (3.1-d, it is local and lapses by itself), and changes of a support
 measure's period or role (start, extension, edited end, 転出元), which change no block.
 """
@@ -31,7 +34,7 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.registry import cs_link
-from jumin.registry.models import Resident
+from jumin.registry.models import Resident, ResidentSnapshot
 from jumin.registry.models_restrictions import RestrictedProcessChoice, SupportMeasurePerson, Suppression
 from jumin.registry.models_review import RegistryEvent
 from jumin.registry.outbox import next_subject_seq
@@ -57,6 +60,14 @@ class Propagated:
     def summary(self) -> str:
         """For the audit entry of the set or lift (counts only)."""
         return f"feed events={self.events} cs_marks={self.cs_marks} no_code={self.without_code}"
+
+
+def with_counts(reason: str, label: str, sent: Propagated) -> str:
+    """A commit's audit reason with what it sent to joiners or leavers; unchanged when nothing was sent
+    (a member who stays is sent nothing, and not counted)."""
+    if not (sent.events or sent.cs_marks or sent.without_code):
+        return reason
+    return "; ".join(part for part in (reason, f"{label}{sent.summary()}") if part)
 
 
 def _append(event_type: str, kind: str, restriction_id: int, residents: Sequence[Resident]) -> int:
@@ -113,16 +124,30 @@ def _set(
     return Propagated(events=events, cs_marks=marks, without_code=without_code if cs_kind else 0)
 
 
+def _sent(kind: str, restriction_id: int) -> dict[str, bool]:
+    """Each person this restriction was ever sent for, and whether it stands sent (their latest event
+    for it is a set, not a lift): one query. Empty for a restriction set before this feed existed."""
+    latest: dict[str, bool] = {}
+    rows = RegistryEvent.objects.filter(
+        event_type__in=(EVENT_RESTRICTION_SET, EVENT_RESTRICTION_LIFTED),
+        restriction_kind=kind,
+        restriction_id=restriction_id,
+    ).order_by("pk")
+    for event_type, atena in rows.values_list("event_type", "atena_number"):
+        latest[atena] = event_type == EVENT_RESTRICTION_SET
+    return latest
+
+
 def _lift(
     *, kind: str, cs_kind: str | None, restriction_id: int, held_now: Sequence[int], actor: Any
 ) -> Propagated:
-    # Exactly the persons the set was sent for (a household's members then, not now); a restriction
-    # set before this feed existed has no set event, so its lift goes to the persons it holds now.
-    numbers = RegistryEvent.objects.filter(
-        event_type=EVENT_RESTRICTION_SET, restriction_kind=kind, restriction_id=restriction_id
-    ).values_list("atena_number", flat=True)
-    ids = list(Resident.objects.filter(atena_number__in=list(numbers)).values_list("pk", flat=True))
-    residents = _locked(ids or held_now)
+    # Exactly the persons it stands sent for (a household's members at the set and those who joined
+    # since, not those who left: their lift was sent when they left); a restriction set before this
+    # feed existed has no set event, so its lift goes to the persons it holds now.
+    sent = _sent(kind, restriction_id)
+    numbers = [atena for atena, standing in sent.items() if standing]
+    ids = list(Resident.objects.filter(atena_number__in=numbers).values_list("pk", flat=True))
+    residents = _locked(ids if sent else held_now)
     events = _append(EVENT_RESTRICTION_LIFTED, kind, restriction_id, residents)
     marks = 0
     if cs_kind is not None:
@@ -173,24 +198,23 @@ def members_joined(suppression_ids: Sequence[int], resident_ids: Sequence[int], 
     """Send household 抑止 in force to the persons a committed change has just put into that household.
 
     Call inside the commit's transaction, after the new rows became current. Of ``resident_ids`` (the
-    change's persons), each current member of a suppressed household with no set event for that 抑止
-    yet gets one, and a CS mark if it blocks issuance. A later lift then reaches them too (``_lift``
-    sends to everyone a set was sent for). A 抑止 set before this feed existed, with no set events at
-    all, is left to ``jumin cs marks`` (its members were never sent one either).
+    change's persons), each current member of a suppressed household for whom that 抑止 does not stand
+    sent gets a set event, and a CS mark if it blocks issuance, with the 抑止's start date (one set ahead
+    reaches a joiner as it reached the members). A later lift then reaches them too (``_lift`` sends to
+    everyone it stands sent for). A 抑止 set before this feed existed, with no set events at all, is
+    left to ``jumin cs marks`` (its members were never sent one either).
     """
     sent_out: list[Propagated] = []
     for row in Suppression.objects.filter(pk__in=suppression_ids, lifted_at__isnull=True).order_by("pk"):
         kind = suppression_kind(row.process)
-        sent = RegistryEvent.objects.filter(
-            event_type=EVENT_RESTRICTION_SET, restriction_kind=kind, restriction_id=row.pk
-        ).values_list("atena_number", flat=True)
-        sent_to = set(sent)
-        if not sent_to:
+        sent = _sent(kind, row.pk)
+        if not sent:
             continue
         members = Resident.objects.filter(
             pk__in=resident_ids, current__household_id=row.household_id or 0
         ).values_list("pk", "atena_number")
-        joiners = [pk for pk, atena in members if atena not in sent_to]
+        # A former member who comes back (a cancelled 世帯分離) was sent its lift: they get a new set.
+        joiners = [pk for pk, atena in members if not sent.get(atena, False)]
         if not joiners:
             continue
         sent_out.append(
@@ -203,10 +227,57 @@ def members_joined(suppression_ids: Sequence[int], resident_ids: Sequence[int], 
                 actor=actor,
             )
         )
+    return _total(sent_out)
+
+
+def members_left(suppression_ids: Sequence[int], resident_ids: Sequence[int], *, actor: Any) -> Propagated:
+    """Lift household 抑止 for the persons a committed change has just taken out of that household.
+
+    Call inside the commit's transaction, after the new rows became current, with the household 抑止
+    on the persons' households before the change (``RestrictionCheck.left_household_suppressions``).
+    Of ``resident_ids``, each person now outside a suppressed household gets a lift event if the 抑止
+    stands sent for them, and the CS lifts its mark under every 住民票コード it holds it (a mark a
+    resync made for a 抑止 older than this feed included). Only this 抑止 is lifted: the person's own
+    抑止 and that of the household they join are other restrictions, with their own events and marks,
+    and stay. A 転出 or 死亡 leaves the 除票 in its household, so it lifts nothing (as the resync).
+    """
+    households = Resident.objects.filter(pk__in=resident_ids).values_list(
+        "pk", "atena_number", "current__household_id"
+    )
+    people = [(pk, atena, household) for pk, atena, household in households]
+    sent_out: list[Propagated] = []
+    for row in Suppression.objects.filter(pk__in=suppression_ids, lifted_at__isnull=True).order_by("pk"):
+        outside = [(pk, atena) for pk, atena, household in people if household != row.household_id]
+        if not outside:  # everyone the change touches stays: no further statement
+            continue
+        kind = suppression_kind(row.process)
+        sent = _sent(kind, row.pk)
+        leavers = _locked([pk for pk, atena in outside if sent.get(atena, False)])
+        events = _append(EVENT_RESTRICTION_LIFTED, kind, row.pk, leavers)
+        cs_kind = _suppression_cs_kind(row)
+        marks = 0
+        if cs_kind is not None:
+            marks = cs_link.forward_restriction_lift(
+                kind=cs_kind,
+                restriction_id=row.pk,
+                actor=actor,
+                resident_codes=_all_codes([pk for pk, _ in outside]),
+            )
+        sent_out.append(Propagated(events=events, cs_marks=marks, without_code=0))
+    return _total(sent_out)
+
+
+def _all_codes(resident_ids: Sequence[int]) -> list[str]:
+    """Every 住民票コード these persons ever had: a mark set before a code change is held under both."""
+    codes = ResidentSnapshot.objects.filter(resident_id__in=resident_ids).exclude(juminhyo_code="")
+    return sorted(set(codes.values_list("juminhyo_code", flat=True)))
+
+
+def _total(parts: Sequence[Propagated]) -> Propagated:
     return Propagated(
-        events=sum(p.events for p in sent_out),
-        cs_marks=sum(p.cs_marks for p in sent_out),
-        without_code=sum(p.without_code for p in sent_out),
+        events=sum(p.events for p in parts),
+        cs_marks=sum(p.cs_marks for p in parts),
+        without_code=sum(p.without_code for p in parts),
     )
 
 

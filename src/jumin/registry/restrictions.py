@@ -84,9 +84,13 @@ class RestrictionCheck:
     """Every finding for the persons asked about, for one process."""
 
     findings: tuple[RestrictionFinding, ...]
-    # Household 抑止 in force, of any process, on the households the process puts people into
-    # (``household_numbers``): a commit sends them to whoever joins (restriction_feed.members_joined).
+    # Household 抑止 not lifted, of any process and whatever their start date, on the households the
+    # process puts people into (``household_numbers``): a commit sends them to whoever joins
+    # (restriction_feed.members_joined) ...
     joined_household_suppressions: tuple[int, ...] = ()
+    # ... and those on the households the persons asked about are members of now: a commit lifts them
+    # for whoever it takes out (restriction_feed.members_left).
+    left_household_suppressions: tuple[int, ...] = ()
 
     @property
     def blocked(self) -> bool:
@@ -124,13 +128,17 @@ def _households(atena_numbers: set[str]) -> dict[str, int | None]:
     return dict(rows)
 
 
-def _suppression_rows(atena_numbers: set[str], household_ids: set[int], on: date) -> list[Suppression]:
-    # End date deliberately absent from the filter: passing it never lifts a suppression (3.1-c).
+def _suppression_rows(atena_numbers: set[str], household_ids: set[int]) -> list[Suppression]:
+    """Every suppression not lifted on these persons or households, those yet to start included.
+
+    End date deliberately absent from the filter: passing it never lifts a suppression (3.1-c). The
+    start date is left to the caller: only one in force holds the process, but a commit sends a
+    household's 抑止 set ahead to whoever joins or leaves it, as the set sent it to its members.
+    """
     return list(
         Suppression.objects.filter(
             Q(resident__atena_number__in=atena_numbers) | Q(household_id__in=household_ids),
             lifted_at__isnull=True,
-            start_date__lte=on,
         )
         .select_related("resident")
         .order_by("pk")
@@ -196,16 +204,20 @@ def check_restrictions(
     numbers = {n for n in atena_numbers if n}
     households = _households(numbers)
     extra_households = set(_household_ids(household_numbers))
-    household_ids = {h for h in households.values() if h is not None} | extra_households
+    member_of = {h for h in households.values() if h is not None}
+    household_ids = member_of | extra_households
     if not numbers and not extra_households:
         return RestrictionCheck(findings=())
     # (宛名番号, level, source) per finding; releases are looked up only when something was found.
     raw: list[tuple[str, RestrictionLevel, str]] = []
     joined: list[int] = []
-    for row in _suppression_rows(numbers, household_ids, day):
+    left: list[int] = []
+    for row in _suppression_rows(numbers, household_ids):
         if row.resident_id is None and row.household_id in extra_households:
             joined.append(row.pk)
-        if row.process != process:
+        if row.resident_id is None and row.household_id in member_of:
+            left.append(row.pk)
+        if row.process != process or row.start_date > day:
             continue
         if row.resident_id is not None:
             covered = [row.resident.atena_number] if row.resident else []
@@ -238,7 +250,11 @@ def check_restrictions(
             )
         by_person[number].append(finding)
     findings = tuple(f for number in sorted(by_person) for f in by_person[number])
-    return RestrictionCheck(findings=findings, joined_household_suppressions=tuple(joined))
+    return RestrictionCheck(
+        findings=findings,
+        joined_household_suppressions=tuple(joined),
+        left_household_suppressions=tuple(left),
+    )
 
 
 def _household_ids(numbers: Iterable[str]) -> list[int]:

@@ -27,9 +27,9 @@ from jumin.domain.recorded_dates import RecordedDate
 from jumin.domain.relationships import RelationshipKind
 from jumin.domain.resident import ChangeReason, PersonFacts, ResidentStatus, check_person
 from jumin.registry import (
-    birth_numbers,
     locks,
     move_in_numbers,
+    number_designation,
     number_renewal,
     numbering,
     outbox,
@@ -455,7 +455,7 @@ def commit_change(
     acknowledged = require_acknowledged(services_restrictions.as_alerts(restriction), acknowledged_alerts)
     # A 個人番号の変更 also needs 特定個人情報アクセス権限 (refusal audited outside the transaction).
     number_renewal.authorize_commit(change, actor=actor, purpose=purpose)
-    with birth_numbers.refusal_audited(change_id, actor=actor, purpose=purpose), transaction.atomic():
+    with number_designation.refusal_audited(change_id, actor=actor, purpose=purpose), transaction.atomic():
         change = Change.objects.select_for_update().get(pk=change_id)
         if change.state != ChangeState.DRAFT:  # committed or discarded concurrently
             raise refusal(
@@ -491,6 +491,7 @@ def commit_change(
             .annotate(last=Max("history_no"))
             .values_list("resident_id", "last")
         )
+        newly_coded: set[int] = set()  # rows given their first 住民票コード by this commit
         for snapshot in committed_all:
             resident = snapshot.resident = residents[snapshot.resident_id]  # the outbox reads it: no re-read
             last = last_numbers.get(resident.pk) or 0
@@ -504,13 +505,15 @@ def commit_change(
             snapshot.history_no = last_numbers[resident.pk] = last + 1
             if not snapshot.juminhyo_code and snapshot.status != ResidentStatus.REMOVED:
                 snapshot.juminhyo_code = numbering.take_juminhyo_code()
+                newly_coded.add(snapshot.pk)
             resident.current = snapshot
             # 帰化・国籍喪失 change the 住民種別 on the new row; the person's column follows it here,
             # the one place every change becomes current.
             resident.kind = snapshot.kind
         _write_commit_numbers(committed_all, list(residents.values()))
-        # 出生: the newborn's 個人番号 from the national node, before the CS update carries it (F06 3–4).
-        birth_numbers.assign(change, committed, actor=actor, purpose=purpose)
+        # 出生 and a first 国外転入等: the 個人番号 of each newly coded person from the national node,
+        # before the CS update carries it (番号法 第7条第1項; F06 3–4).
+        number_designation.assign(change, committed, newly_coded=newly_coded, actor=actor, purpose=purpose)
         # Search keys are derived data: replaced, never versioned (standard 2.1.3-d).
         latest = {snapshot.resident_id: snapshot for snapshot in committed_all}  # each person's newest row
         rebuild_search_keys_many([(residents[pk], snapshot) for pk, snapshot in latest.items()])
@@ -518,11 +521,19 @@ def commit_change(
         number_renewal.send_addresses(change, committed, actor=actor)  # 個人番号通知書 (F22 step 4)
         for follower in followers:
             outbox.append_events(follower, following[follower.pk])
-        if restriction.joined_household_suppressions:  # rare: no statement in the usual commit (P3)
+        # Household 抑止 follow membership: sent to whoever joins, lifted for whoever leaves (3.1-g,
+        # 3.2-a); the audit reason counts what was sent. Rare: no statement in a commit that touches
+        # no suppressed household (P3).
+        if restriction.joined_household_suppressions:
             joined = restriction_feed.members_joined(
                 restriction.joined_household_suppressions, sorted(residents), actor=actor
             )
-            acknowledged = "; ".join(part for part in (acknowledged, joined.summary()) if part)
+            acknowledged = restriction_feed.with_counts(acknowledged, "", joined)
+        if restriction.left_household_suppressions:
+            left = restriction_feed.members_left(
+                restriction.left_household_suppressions, sorted(residents), actor=actor
+            )
+            acknowledged = restriction_feed.with_counts(acknowledged, "left: ", left)
         # A 支援措置 target's 転出 makes its measure a 仮支援措置 as 転出元 (3.4-h); a cancellation undoes it.
         support_roles.follow_committed_change(
             change=change, snapshots=committed, actor=actor, purpose=purpose

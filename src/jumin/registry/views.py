@@ -15,7 +15,13 @@ from jumin.domain.resident import ForeignResidentItems, PersonFacts, ResidentKin
 from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry import selectors, selectors_restrictions, services
 from jumin.registry.forms import DecisionForm, LookupForm, MemberFormSet, MoveInForm
-from jumin.registry.views_common import DONE_TEMPLATE, acknowledged, clerk_screen, shown_on_screen
+from jumin.registry.views_common import (
+    DONE_TEMPLATE,
+    acknowledged,
+    clerk_screen,
+    offer_code_notices,
+    shown_on_screen,
+)
 from jumin.registry.views_common import refused as refused  # re-exported: screens still import it here
 from jumin.registry.workflows.unreported_move_in import UnreportedMoveIn
 
@@ -74,6 +80,7 @@ def draft(request: HttpRequest, change_id: int) -> HttpResponse:
                     acknowledged_alerts=acknowledged(request),
                 )
                 context["done"] = "本登録しました。"
+                offer_code_notices(context, actor=request.user, change_ids=[change_id], purpose=purpose)
             elif "discard" in request.POST:
                 services.discard_change(
                     actor=request.user,

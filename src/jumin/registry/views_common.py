@@ -18,8 +18,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from jumin.accounts.authorization import AccessRefused
+from jumin.accounts.authorization import AccessRefused, has_permission
+from jumin.accounts.permissions import Permission
 from jumin.domain.errors import DomainError
+from jumin.registry import certificate_sources
 from jumin.registry.services import DraftRecorded
 from jumin.registry.workflows.acknowledgement import ACKNOWLEDGED_FIELD, UnacknowledgedAlertsError
 
@@ -46,6 +48,18 @@ def clerk_screen(view: View[P]) -> View[P]:
             return refused(request, error)
 
     return cast("View[P]", login_required(screen))
+
+
+def offer_code_notices(context: dict[str, Any], *, actor: Any, change_ids: list[int], purpose: str) -> None:
+    """「通知書を作成」 after a 本登録: one line per 住民票コード notice the committed changes call for
+    (``registry/_code_notice_buttons.html``; each button posts the 異動番号 and 宛名番号 to the
+    certificates app). A clerk without ``certificate:notice:print`` sees which notices are due, without
+    the button."""
+    context["code_notices"] = [
+        notice for change_id in change_ids for notice in certificate_sources.code_notices_of_change(change_id)
+    ]
+    context["notice_purpose"] = purpose
+    context["may_print_notices"] = has_permission(actor, Permission.CERTIFICATE_NOTICE_PRINT)
 
 
 def acknowledged(request: HttpRequest) -> list[str]:

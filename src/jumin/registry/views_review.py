@@ -21,7 +21,13 @@ from jumin.registry.forms_review import (
     PendingFilterForm,
     SelectionForm,
 )
-from jumin.registry.views_common import DONE_TEMPLATE, acknowledged, clerk_screen, shown_on_screen
+from jumin.registry.views_common import (
+    DONE_TEMPLATE,
+    acknowledged,
+    clerk_screen,
+    offer_code_notices,
+    shown_on_screen,
+)
 from jumin.registry.workflows import move_in_notice
 
 TEMPLATES = "registry/review/"
@@ -73,11 +79,15 @@ def commit(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form}
     if request.method == "POST" and form.is_valid():
         with shown_on_screen(context, pending_alerts=False):
-            context["result"] = bulk.commit_drafts(
+            result = context["result"] = bulk.commit_drafts(
                 actor=request.user,
                 purpose=form.cleaned_data["purpose"],
                 change_ids=form.cleaned_data["change_ids"],
                 acknowledged_alerts=acknowledged(request),
+            )
+            committed = [outcome.change_id for outcome in result.outcomes if outcome.committed]
+            offer_code_notices(
+                context, actor=request.user, change_ids=committed, purpose=form.cleaned_data["purpose"]
             )
     return render(request, TEMPLATES + "result.html", context)
 

@@ -382,6 +382,11 @@ def home(request: HttpRequest) -> HttpResponse:
         (Permission.CS_SEARCH, "jukinet_cs:index", "市町村CS（統合端末）"),
         # Prefecture and national screens: their permissions are granted only on those nodes.
         (Permission.PREFECTURE_MONITOR, "jukinet_prefecture:monitor", "都道府県サーバ 更新状況"),
+        (
+            Permission.PREFECTURE_FUHYO_VIEW,
+            "jukinet_prefecture:fuhyo_search",
+            "附票の検索・附票全国サーバへの照会",
+        ),
         (Permission.PREFECTURE_FUHYO_NUMBER, "jukinet_prefecture:fuhyo_numbers", "附票 国外転出者の個人番号"),
         (Permission.PREFECTURE_STATISTICS, "jukinet_prefecture:statistics", "都道府県サーバ 統計"),
         (Permission.PROVISION_PROVIDE, "jukinet_provision:terminal", "提供・移転（業務端末）"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -21,7 +21,8 @@ from jumin.jukinet.cs import sending_addresses as cs_sending
 from jumin.jukinet.cs import services
 from jumin.jukinet.cs.models import SendingAddressRecord, SendingAddressSend, SendingAddressState
 from jumin.jukinet.cs.updates import CsUpdateRequest
-from jumin.jukinet.national.models import SendingAddressReceipt
+from jumin.jukinet.national.models import IdentityRecord, SendingAddressReceipt
+from jumin.jukinet.national.services.sending_addresses import WAITING_HOURS, refuse_stale_waiting
 from jumin.messaging.envelope import NodeRef
 from jumin.messaging.models import OutboxMessage
 from jumin.messaging.testing import TestFederation
@@ -32,6 +33,7 @@ from tests.jukinet.cs.factories import update
 pytestmark = pytest.mark.django_db
 
 SASEBO = NodeRef("municipality", "422029")
+NATIONAL = NodeRef("national", "00")
 IVS_NAME = "辻\U000e0100\u3000太郎"  # 辻 with a variation selector: a 外字 whose base is printable
 NON_JIS = "𠮷"  # outside JIS X 0208: printed as 〓
 PURPOSE = "cs_operator"
@@ -216,8 +218,70 @@ def test_a_record_whose_four_items_differ_is_refused_and_can_be_resent(
     assert send.state == SendingAddressState.REFUSED  # still different: refused again
 
 
-def test_an_unknown_resident_code_is_refused(federation: TestFederation) -> None:
+def test_an_unknown_resident_code_waits_then_is_refused(federation: TestFederation) -> None:
     request = update()  # never notified upward
+    with federation.acting_as(SASEBO):
+        send = cs_sending.store_sending_address(sending_for(request), actor=None)
+    federation.pump()
+    send.refresh_from_db()
+    assert send.state == SendingAddressState.SENT  # no answer yet: the 本人確認情報 may still come
+    receipt = SendingAddressReceipt.objects.get(control_number=send.control_number)
+    assert receipt.result == "waiting"
+    assert receipt.get_individual_number()  # kept for the check, encrypted
+
+    with federation.acting_as(NATIONAL):
+        assert refuse_stale_waiting(now=timezone.now() + timedelta(hours=WAITING_HOURS - 1)) == 0
+        assert refuse_stale_waiting(now=timezone.now() + timedelta(hours=WAITING_HOURS + 1)) == 1
+    federation.pump()
+    send.refresh_from_db()
+    assert (send.state, send.result_code) == (
+        SendingAddressState.REFUSED,
+        "jukinet.national.unknown_resident_code",
+    )
+    receipt.refresh_from_db()
+    assert (receipt.result, receipt.items, receipt.individual_number) == ("refused", {}, None)
+
+
+def test_a_sending_address_that_overtakes_the_first_identity_notice_waits_for_it(
+    federation: TestFederation,
+) -> None:
+    # 出生 or a first 国外転入: the CS sends both in one commit; the notice goes through the prefecture.
+    request = update()
+    with federation.acting_as(SASEBO):
+        services.accept_update(request, actor=None)
+        send = cs_sending.store_sending_address(sending_for(request), actor=None)
+    federation.pump()
+    send.refresh_from_db()
+    assert send.state == SendingAddressState.LINKED
+    receipt = SendingAddressReceipt.objects.get(control_number=send.control_number)
+    assert (receipt.result, receipt.refusal_code) == ("accepted", "")
+    entries = AuditEntry.objects.filter(action="national:sending_address:receive").order_by("seq")
+    assert [(e.outcome, e.reason.endswith("waiting for the 本人確認情報")) for e in entries] == [
+        ("done", True),
+        ("done", False),
+    ]
+
+
+def test_a_waiting_sending_address_whose_4情報_differ_is_refused_when_the_notice_comes(
+    federation: TestFederation,
+) -> None:
+    request = update()
+    with federation.acting_as(SASEBO):
+        services.accept_update(request, actor=None)
+        send = cs_sending.store_sending_address(sending_for(request, birth_date="19990101"), actor=None)
+    federation.pump()
+    send.refresh_from_db()
+    assert (send.state, send.result_code) == (
+        SendingAddressState.REFUSED,
+        "jukinet.national.four_items_mismatch",
+    )
+    receipt = SendingAddressReceipt.objects.get(control_number=send.control_number)
+    assert (receipt.items, receipt.individual_number) == ({}, None)
+
+
+def test_a_removed_persons_code_is_refused_at_once(federation: TestFederation) -> None:
+    request = person(federation)
+    IdentityRecord.objects.filter(resident_code=request.resident_code).update(removed=True)
     with federation.acting_as(SASEBO):
         send = cs_sending.store_sending_address(sending_for(request), actor=None)
     federation.pump()

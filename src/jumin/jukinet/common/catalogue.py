@@ -31,6 +31,8 @@ MOVE_IN_NOTICE = "jukinet.move_in_notice"
 # Synchronous queries ----------------------------------------------------------------------------
 #: 検索 / 機構への照会 by 住民票コード, 個人番号 or 4情報: CS → prefecture/national, prefecture → national.
 QUERY_IDENTITY = "jukinet.query.identity"
+#: 附票 照会 by 住民票コード or 4情報 (system.md P2 4, N2 2–3): 附票都道府県サーバ → 附票全国サーバ.
+QUERY_FUHYO = "jukinet.query.fuhyo"
 #: 本人確認 with a card: CS → national.
 QUERY_VERIFY_CARD = "jukinet.query.verify_card"
 #: Register a newly handed-over card's 利用者証明用 public key: CS → national.

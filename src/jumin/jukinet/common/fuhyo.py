@@ -69,6 +69,8 @@ class FuhyoNotice:
 
 
 FUHYO_FIELDS = tuple(f.name for f in fields(FuhyoNotice))
+#: The 18 items without the CS's operator bookkeeping: what a 附票 query answers (records.md §3).
+FUHYO_ITEMS = tuple(name for name in FUHYO_FIELDS if name not in ("operator_id", "terminal_id"))
 _INT_FIELDS = {"name_gaiji_count", "address_gaiji_count", "last_address_gaiji_count"}
 _REQUIRED_TEXT = {"resident_code", "name", "fuhyo_municipality_code"}
 
@@ -99,23 +101,33 @@ def _check_formats(payload: dict[str, Any]) -> None:
         raise _bad(
             "state", "通知区分と状態区分が矛盾しています。", "削除の通知だけを状態「deleted」にしてください。"
         )
-    check_operator(payload, _CODE)
+
+
+def _checked_items(payload: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """Exactly ``names`` as keys, each of the right type, and the items' formats."""
+    checked = require_keys(payload, names, _CODE, what=_WHAT)
+    check_types(
+        checked, names, _CODE, what=_WHAT, ints=_INT_FIELDS, bools={"gaiji_flag"}, required=_REQUIRED_TEXT
+    )
+    _check_formats(checked)
+    return checked
 
 
 def fuhyo_from_payload(payload: dict[str, Any]) -> FuhyoNotice:
     """Validate a received payload (exactly the defined items, right types and formats) → FuhyoNotice."""
-    payload = require_keys(payload, FUHYO_FIELDS, _CODE, what=_WHAT)
-    check_types(
-        payload,
-        FUHYO_FIELDS,
-        _CODE,
-        what=_WHAT,
-        ints=_INT_FIELDS,
-        bools={"gaiji_flag"},
-        required=_REQUIRED_TEXT,
-    )
-    _check_formats(payload)
+    payload = _checked_items(payload, FUHYO_FIELDS)
+    check_operator(payload, _CODE)
     return FuhyoNotice(**payload)
+
+
+def fuhyo_items_from_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """Validate one record of a 附票 query answer: exactly the 18 items, right types and formats."""
+    return _checked_items(payload, FUHYO_ITEMS)
+
+
+def fuhyo_items(stored: dict[str, Any]) -> dict[str, Any]:
+    """The 18 items of a stored 附票 notice payload (the CS's operator and terminal left out)."""
+    return {name: stored[name] for name in FUHYO_ITEMS}
 
 
 def validate_fuhyo_payload(payload: dict[str, Any]) -> None:

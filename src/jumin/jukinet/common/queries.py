@@ -15,6 +15,7 @@ import base64
 import binascii
 import re
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -22,6 +23,7 @@ from jumin.domain.checkdigits import validate_lgcode, validate_mynumber
 from jumin.domain.errors import DomainError, refusal
 from jumin.domain.search_guard import IdentitySearchCriteria, check_identity_search
 from jumin.jukinet.common.fields import check_birth_date, check_operator, check_resident_code, require_keys
+from jumin.jukinet.common.fuhyo import fuhyo_items_from_payload
 from jumin.jukinet.common.notice import RESIDENT_CODE_RULE, notice_from_payload
 
 #: ``by`` values of QUERY_IDENTITY.
@@ -187,52 +189,107 @@ def check_four_items(payload: dict[str, Any]) -> None:
         raise _bad(error.field, error.reason, error.remedy, "jukinet.query.too_few_items") from None
 
 
-def validate_identity_query(payload: dict[str, Any]) -> None:
-    """QUERY_IDENTITY request: by 住民票コード, 個人番号 or 4情報; unused fields are ""."""
-    payload = _require_keys(payload, IDENTITY_QUERY_KEYS, "照会")
+def _check_lookup(
+    payload: dict[str, Any], *, by_values: tuple[str, ...], key_fields: tuple[str, ...], flag: str
+) -> None:
+    """The checks QUERY_IDENTITY and QUERY_FUHYO share: the ``by`` value, text items, the flag, the
+    operator, the purpose, only the chosen key's items filled, and the 住民票コード or 4情報 rules."""
     by = payload["by"]
-    if by not in QUERY_BY:
-        raise _bad(
-            "by",
-            "照会の種類が不正です。",
-            "resident_code、individual_number、four_items のいずれかを送ってください。",
-        )
-    for name in ("resident_code", "individual_number", *_FOUR_ITEM_FIELDS, "purpose"):
+    if by not in by_values:
+        raise _bad("by", "照会の種類が不正です。", f"{'、'.join(by_values)} のいずれかを送ってください。")
+    for name in (*key_fields, "purpose"):
         _text(payload, name)
-    _bool(payload, "include_removed")
+    _bool(payload, flag)
     _operator(payload)
     if not payload["purpose"].strip() or len(payload["purpose"]) > _MAX_PURPOSE:
         raise _bad(
             "purpose", "照会の目的が未入力か長すぎます。", f"目的を{_MAX_PURPOSE}文字以内で送ってください。"
         )
-    used = {"resident_code": ("resident_code",), "individual_number": ("individual_number",)}.get(
-        by, _FOUR_ITEM_FIELDS
-    )
-    for name in ("resident_code", "individual_number", *_FOUR_ITEM_FIELDS):
+    used = (by,) if by != "four_items" else _FOUR_ITEM_FIELDS
+    for name in key_fields:
         if name not in used and payload[name] != "":
             raise _bad(
                 name, "照会の種類で使わない項目に値があります。", "使わない項目は空文字にしてください。"
             )
     if by == "resident_code":
         _resident_code(payload["resident_code"])
-    elif by == "individual_number":
-        _individual_number(payload["individual_number"])
-    else:
+    elif by == "four_items":
         _birth_date(payload["birth_date"], allow_empty=True)
         if payload["sex"] not in ("", "male", "female"):
             raise _bad("sex", "性別の値が不正です。", "male、female または空文字を送ってください。")
         check_four_items(payload)
 
 
-def validate_identity_answer(payload: dict[str, Any]) -> None:
-    """QUERY_IDENTITY answer: at most 50 本人確認情報 records and the truncation flag."""
-    payload = _require_keys(payload, frozenset({"records", "truncated"}), "照会結果")
+def validate_identity_query(payload: dict[str, Any]) -> None:
+    """QUERY_IDENTITY request: by 住民票コード, 個人番号 or 4情報; unused fields are ""."""
+    payload = _require_keys(payload, IDENTITY_QUERY_KEYS, "照会")
+    _check_lookup(
+        payload,
+        by_values=QUERY_BY,
+        key_fields=("resident_code", "individual_number", *_FOUR_ITEM_FIELDS),
+        flag="include_removed",
+    )
+    if payload["by"] == "individual_number":
+        _individual_number(payload["individual_number"])
+
+
+def _check_records_answer(payload: dict[str, Any], what: str, check_record: Callable[[Any], Any]) -> None:
+    """An answer ``{"records": [...], "truncated": bool}`` with at most 50 records, each checked."""
+    payload = _require_keys(payload, frozenset({"records", "truncated"}), what)
     records = payload["records"]
     if not isinstance(records, list) or len(records) > MAX_QUERY_RECORDS:
         raise _bad("records", "照会結果の件数が不正です。", f"{MAX_QUERY_RECORDS}件以内で返してください。")
     for record in records:
-        notice_from_payload(record)
+        check_record(record)
     _bool(payload, "truncated")
+
+
+def validate_identity_answer(payload: dict[str, Any]) -> None:
+    """QUERY_IDENTITY answer: at most 50 本人確認情報 records and the truncation flag."""
+    _check_records_answer(payload, "照会結果", notice_from_payload)
+
+
+_SUMMARY_LABELS = {
+    "name": "name",
+    "name_kana": "kana_name",
+    "birth_date": "birth_date",
+    "sex": "sex",
+    "address": "address",
+}
+
+
+def query_summary(payload: dict[str, Any]) -> str:
+    """The kinds of keys a QUERY_IDENTITY or QUERY_FUHYO used (never their values), for audit entries."""
+    if payload["by"] == "resident_code":
+        return "juminhyo_code"
+    if payload["by"] == "individual_number":
+        return "individual_number"
+    return "+".join(label for key, label in _SUMMARY_LABELS.items() if payload[key]) or "four_items"
+
+
+# --- QUERY_FUHYO ---------------------------------------------------------------------------------
+
+#: ``by`` values of QUERY_FUHYO (the 附票 holds no 個人番号).
+FUHYO_QUERY_BY = ("resident_code", "four_items")
+FUHYO_QUERY_KEYS = frozenset(
+    {"by", "resident_code", *_FOUR_ITEM_FIELDS, "include_deleted", "purpose", "operator_id", "terminal_id"}
+)
+
+
+def validate_fuhyo_query(payload: dict[str, Any]) -> None:
+    """QUERY_FUHYO request (附票全国サーバへの照会, system.md P2 4 and N2 2–3): by 住民票コード or 4情報."""
+    payload = _require_keys(payload, FUHYO_QUERY_KEYS, "附票の照会")
+    _check_lookup(
+        payload,
+        by_values=FUHYO_QUERY_BY,
+        key_fields=("resident_code", *_FOUR_ITEM_FIELDS),
+        flag="include_deleted",
+    )
+
+
+def validate_fuhyo_answer(payload: dict[str, Any]) -> None:
+    """QUERY_FUHYO answer: at most 50 records of the 18 附票 items and the truncation flag."""
+    _check_records_answer(payload, "附票の照会結果", fuhyo_items_from_payload)
 
 
 # --- QUERY_VERIFY_CARD ----------------------------------------------------------------------------

@@ -39,6 +39,7 @@ MESSAGES: dict[str, Validator] = {
 #: Synchronous queries: type → (question validator, answer validator).
 QUERIES: dict[str, tuple[Validator, Validator]] = {
     catalogue.QUERY_IDENTITY: (queries.validate_identity_query, queries.validate_identity_answer),
+    catalogue.QUERY_FUHYO: (queries.validate_fuhyo_query, queries.validate_fuhyo_answer),
     catalogue.QUERY_VERIFY_CARD: (queries.validate_verify_card, queries.validate_verify_card_answer),
     catalogue.QUERY_CARD_ISSUE: (queries.validate_card_issue, queries.validate_card_issue_answer),
     catalogue.QUERY_RESIDENT_CODES: (queries.validate_resident_codes, queries.validate_resident_codes_answer),

@@ -1,11 +1,12 @@
 """広域交付 (住基法12条の4; system.md F11b): the request and the 広域交付住民票情報 answer.
 
 The issuing municipality B asks the registering municipality A (QUERY_WIDE_AREA_COPY, CS to CS) for a
-住民票の写し of a person whose card B has just checked with the national node. The request carries the
-subject key (the 住民票コード read from the verified card, and for part of a household the members'
-住民票コード), the options a wide-area copy may have, and B's operator and terminal. A answers with the
-certificate it rendered, sealed and numbered itself (PDF, base64), its digest and its 発行番号s: B prints
-it and keeps only the issuance record.
+住民票の写し of a person B has just identified: by the card, checked with the national node, or by another
+ID document and the 4情報, matched to exactly one record at the national node. The request carries how
+(``identity_check``; the card's serial only for the card), the subject key (the person's 住民票コード, and
+for part of a household the members' 住民票コード), the options a wide-area copy may have, and B's
+operator and terminal. A answers with the certificate it rendered, sealed and numbered itself (PDF,
+base64), its digest and its 発行番号s: B prints it and keeps only the issuance record.
 
 A wide-area copy never carries 本籍・筆頭者 (住基法12条の4第4項), a 個人番号 or history, so the request has no
 option for them: a payload that names one is refused as undefined items. Pure Python.
@@ -19,6 +20,7 @@ import hashlib
 import re
 from typing import Any
 
+from jumin.domain.certificates import IdentityCheck
 from jumin.domain.checkdigits import validate_lgcode
 from jumin.domain.errors import DomainError, refusal
 from jumin.jukinet.common.fields import check_operator, check_types, require_keys
@@ -30,6 +32,11 @@ SCOPES = ("self", "household", "members")
 LAYOUTS = ("household", "personal")
 #: The requester's relation to the printed people (住基法12条の4第1項: 本人 or 同一世帯の者).
 REQUESTER_RELATIONS = ("self", "same_household")
+#: 本人確認 at B (住基法12条の4第1項: the card or a document the ministerial ordinance names); a 郵送 or
+#: 代理 form is no way to ask for a 広域交付.
+IDENTITY_CHECKS = tuple(
+    method.value for method in IdentityCheck if method is not IdentityCheck.OFFICIAL_REQUEST_FORM
+)
 MAX_MEMBERS = 20
 MAX_COPIES = 10
 _FIELD_CODE = "jukinet.wide_area"
@@ -39,6 +46,7 @@ _MAX_COPY_NUMBER = 250
 REQUEST_KEYS = frozenset(
     {
         "requester_resident_code",
+        "identity_check",
         "card_serial",
         "scope",
         "member_resident_codes",
@@ -60,6 +68,23 @@ def _bad(field: str, reason: str, remedy: str) -> DomainError:
     return refusal(field, reason, remedy, _FIELD_CODE)
 
 
+def _check_identity(payload: dict[str, Any]) -> None:
+    """How B identified the person: the card (with its serial) or another ID document (no serial)."""
+    method = payload["identity_check"]
+    if method not in IDENTITY_CHECKS:
+        raise _bad(
+            "identity_check",
+            "本人確認の方法が不正です。",
+            f"{'、'.join(IDENTITY_CHECKS)} のいずれかを送ってください。",
+        )
+    if (method == IdentityCheck.MYNUMBER_CARD) != bool(payload["card_serial"]):
+        raise _bad(
+            "card_serial",
+            "カードシリアル番号は個人番号カードで本人確認したときだけ送ります。",
+            "本人確認の方法とカードシリアル番号を合わせてください。",
+        )
+
+
 def validate_wide_area_request(payload: dict[str, Any]) -> None:
     """QUERY_WIDE_AREA_COPY request: subject key, options, the issuing municipality and its operator."""
     payload = require_keys(payload, REQUEST_KEYS, _FIELD_CODE, what="広域交付請求")
@@ -79,9 +104,10 @@ def validate_wide_area_request(payload: dict[str, Any]) -> None:
         what="広域交付請求",
         ints=("copies",),
         bools=("show_head_and_relationship", "show_juminhyo_code"),
-        required=("card_serial", "issuing_municipality_code"),
+        required=("issuing_municipality_code",),
         max_text=12,
     )
+    _check_identity(payload)
     if payload["scope"] not in SCOPES:
         raise _bad(
             "scope", "請求の範囲が不正です。", "本人のみ・世帯全員・世帯の一部のいずれかを送ってください。"

@@ -30,7 +30,7 @@ from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
 from jumin.domain.errors import DomainError, refusal
 from jumin.jukinet.common.catalogue import CARD_EVENT, QUERY_CARD_ISSUE, QUERY_VERIFY_CARD
-from jumin.jukinet.common.notice import notice_from_payload
+from jumin.jukinet.common.notice import IdentityNotice, notice_from_payload
 from jumin.jukinet.common.queries import (
     CARD_EVENTS,
     card_challenge,
@@ -215,8 +215,9 @@ class CardCheck:
     card_status: str
     valid_until: str
     record: FoundRecord | None
-    # The card's 住民票コード and the registering municipality of the national record ("" if none):
-    # what 広域交付 routes by, never shown unmasked on a screen.
+    # The holder's current 住民票コード and the registering municipality of the national record ("" if
+    # none): what 広域交付 and 特例転入 route by, never shown unmasked on a screen. After a 住民票コードの
+    # 変更 the card still carries the former code; the national record names the current one.
     resident_code: str = ""
     municipality_code: str = ""
 
@@ -281,6 +282,16 @@ def _wrong_pin(actor: Any, purpose: str, card: CardFile) -> DomainError:
     )
 
 
+def holder_code(card: CardFile, record: IdentityNotice | None) -> str:
+    """The card holder's current 住民票コード: the one of the record the national node answered with.
+
+    The national node found that record through the card (its current code, or a former one kept in
+    the card's ``code_change`` events after a 住民票コードの変更), so a card issued before the change
+    routes to the person under the new code. Without a record, the code the card carries.
+    """
+    return record.resident_code if record is not None and record.resident_code else card.resident_code
+
+
 @sensitive_variables()
 def verify_with_card(*, actor: Any, purpose: str, card_json: Any, pin: str) -> CardCheck:
     """本人確認 (F12 steps 2–3): unlock the card with the PIN, sign a fresh challenge, ask the national."""
@@ -331,6 +342,7 @@ def verify_with_card(*, actor: Any, purpose: str, card_json: Any, pin: str) -> C
         raise
     visible = access.visible_items(actor)
     record = notice_from_payload(answer["record"]) if answer["record"] else None
+    holder = holder_code(card, record)
     shown = None
     if record is not None:
         restricted = bool(restriction_marks.marked_codes([record.resident_code]))
@@ -346,14 +358,14 @@ def verify_with_card(*, actor: Any, purpose: str, card_json: Any, pin: str) -> C
             and bool(shown.individual_number)
             and Permission.FIELD_INDIVIDUAL_NUMBER_VIEW in visible,
             result_count=1 if record is not None else 0,
-            concerning=person_ids([card.resident_code]),
+            concerning=person_ids([holder]),
         )
     return CardCheck(
         card_serial=card.card_serial,
         card_status=answer["card_status"],
         valid_until=answer["valid_until"],
         record=shown,
-        resident_code=card.resident_code,
+        resident_code=holder,
         municipality_code=record.municipality_code if record else "",
     )
 

@@ -381,7 +381,9 @@ class WideAreaIssuance(models.Model):
     issue_date = models.DateField("交付日")
     registering_municipality = models.CharField("住所地市区町村コード", max_length=6)
     resident_code = models.CharField("請求者の住民票コード", max_length=11, db_index=True)
-    card_serial = models.CharField("カードシリアル番号", max_length=12)
+    # 個人番号カード, or the ID document checked with the 4情報 (then no card serial).
+    identity_check = models.CharField("本人確認の方法", max_length=32, default="mynumber_card")
+    card_serial = models.CharField("カードシリアル番号", max_length=12, blank=True)
     requester_relation = models.CharField("請求者区分", max_length=20)
     options = models.JSONField("請求の範囲と記載事項")
     subject_count = models.PositiveSmallIntegerField("記載人数")

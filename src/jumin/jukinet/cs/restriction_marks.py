@@ -128,10 +128,21 @@ def _changes(
     ]
 
 
-def lift_marks(*, kind: str, restriction_id: int, operator_id: str, terminal_id: str) -> int:
+def lift_marks(
+    *,
+    kind: str,
+    restriction_id: int,
+    operator_id: str,
+    terminal_id: str,
+    resident_codes: Iterable[str] | None = None,
+) -> int:
     """Append a lift for every 住民票コード this restriction is set on now (inside the registry's
-    transaction). Returns how many persons it lifted (0: nothing was marked)."""
-    marks = _set_now(CsRestrictionMark.objects.filter(kind=kind, restriction_id=restriction_id))
+    transaction), or only for those of ``resident_codes`` (a household's member who left it).
+    Returns how many marks it lifted (0: nothing was marked)."""
+    rows = CsRestrictionMark.objects.filter(kind=kind, restriction_id=restriction_id)
+    if resident_codes is not None:
+        rows = rows.filter(resident_code__in=list(resident_codes))
+    marks = _set_now(rows)
     return record_marks(_changes(marks, MarkAction.LIFT, operator_id, terminal_id))
 
 

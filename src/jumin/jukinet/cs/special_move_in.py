@@ -3,8 +3,9 @@
 1. ``apply_certificate`` receives a 転出証明書情報 and holds it (個人番号 encrypted). One misrouted (not
    for this municipality) is kept out and audited as refused; a later copy for the same person replaces
    the held one (both stay as rows, the older one erased with its reason).
-2. ``check_card`` is the 本人確認 with the card (``cards.verify_with_card``): the card's 住民票コード must
-   have held data, which is then marked as checked with that card.
+2. ``check_card`` is the 本人確認 with the card (``cards.verify_with_card``): the holder's current
+   住民票コード (the national record's, even for a card from before a 住民票コードの変更) must have held
+   data, which is then marked as checked with that card.
 3. ``starting_data`` gives the registry the held items as the starting data of the 転入 (std 4.1.1.3-a).
 4. ``complete`` runs inside the registry's 転入 commit: the held data is marked used (its items and
    個人番号 erased, audited), the 転入通知 goes to the 転出地 and the 継続利用 card event to the national
@@ -241,9 +242,9 @@ class HeldSummary:
 
 
 def check_card(*, actor: Any, purpose: str, card_json: Any, pin: str) -> HeldSummary:
-    """本人確認 with the card for a 特例転入 (F02 step 3); the card's person must have held data."""
+    """本人確認 with the card for a 特例転入 (F02 step 3); the card's holder, under their current
+    住民票コード (``cards.holder_code``), must have held data."""
     check = cards.verify_with_card(actor=actor, purpose=purpose, card_json=card_json, pin=pin)
-    card = cards.parse_card(card_json)
     if check.card_status != "active":
         raise refusal(
             "card",
@@ -252,7 +253,7 @@ def check_card(*, actor: Any, purpose: str, card_json: Any, pin: str) -> HeldSum
             "jukinet.cs.card_not_active",
         )
     with transaction.atomic():
-        row = _held(card.resident_code, checked=False)
+        row = _held(check.resident_code, checked=False)  # the holder's current code (cards.holder_code)
         row.card_serial, row.card_checked_at = check.card_serial, timezone.now()
         row.save(update_fields=["card_serial", "card_checked_at"])
         record_event(

@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern] = [
     path("card/verify/", views.card_verify, name="card_verify"),
     path("card/events/", views.card_events, name="card_events"),
     path("wide-area/", views.wide_area_issue, name="wide_area"),
+    path("wide-area/document/", views.wide_area_by_document, name="wide_area_document"),
     path("wide-area/records/", views.wide_area_records, name="wide_area_records"),
     path("consistency/", views.consistency_runs, name="consistency"),
     path("consistency/<uuid:run_id>/", views.consistency_run, name="consistency_run"),

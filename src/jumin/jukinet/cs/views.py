@@ -81,8 +81,8 @@ class CardVerifyForm(PurposeForm):
     pin = forms.CharField(label="暗証番号（本人が入力）", max_length=4, widget=forms.PasswordInput)
 
 
-class WideAreaForm(CardVerifyForm):
-    """広域交付: the card and PIN, then what the person asks for (no 本籍・筆頭者, 個人番号 or history)."""
+class WideAreaOptionsForm(forms.Form):
+    """What the person asks for in a 広域交付 (no 本籍・筆頭者, 個人番号 or history), either route."""
 
     scope = forms.ChoiceField(
         label="請求の範囲",
@@ -115,6 +115,36 @@ class WideAreaForm(CardVerifyForm):
             show_head_and_relationship=data["show_head_and_relationship"],
             show_juminhyo_code=data["show_juminhyo_code"],
             copies=data["copies"],
+        )
+
+
+class WideAreaForm(CardVerifyForm, WideAreaOptionsForm):
+    """広域交付 with the card and PIN, then what the person asks for."""
+
+
+class WideAreaDocumentForm(PurposeForm, WideAreaOptionsForm):
+    """広域交付 without a card: the ID document the clerk checked and the 4情報 on the request."""
+
+    identity_check = forms.ChoiceField(
+        label="確認した本人確認書類",
+        choices=[(method.value, method.label) for method in wide_area.DOCUMENT_CHECKS],
+    )
+    name = forms.CharField(label="氏名（住民票のとおり）", max_length=100)
+    name_kana = forms.CharField(label="氏名（フリガナ、任意）", max_length=100, required=False)
+    birth_date = forms.CharField(label="生年月日（YYYYMMDD）", max_length=8)
+    sex = forms.ChoiceField(label="性別", choices=[("male", "男"), ("female", "女")])
+    address = forms.CharField(label="住所（住民票のとおり）", max_length=200)
+
+    def person(self) -> wide_area.PersonByDocument:
+        """The requester of the validated form."""
+        data = self.cleaned_data
+        return wide_area.PersonByDocument(
+            identity_check=data["identity_check"],
+            name=data["name"],
+            name_kana=data["name_kana"],
+            birth_date=data["birth_date"],
+            sex=data["sex"],
+            address=data["address"],
         )
 
 
@@ -242,10 +272,36 @@ def wide_area_issue(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             context["error"] = error
         else:
-            response = HttpResponse(copy.pdf, content_type="application/pdf")
-            response["Content-Disposition"] = f'attachment; filename="wide-area-{copy.issuance_id}.pdf"'
-            response["Cache-Control"] = "no-store"
-            return response
+            return _wide_area_pdf(copy)
+    return _render(request, "jukinet_cs/wide_area.html", context)
+
+
+def _wide_area_pdf(copy: wide_area.WideAreaCopy) -> HttpResponse:
+    """The copy to print, sent once and not cached; the file name holds only the record's id."""
+    response = HttpResponse(copy.pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="wide-area-{copy.issuance_id}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@cs_screen
+def wide_area_by_document(request: HttpRequest) -> HttpResponse:
+    """広域交付 without a card: an ID document and the 4情報, matched to one person at the national node."""
+    form = WideAreaDocumentForm(request.POST or None)
+    context: dict[str, Any] = {"form": form, "by_document": True}
+    if request.method == "POST" and form.is_valid():
+        try:
+            copy = wide_area.issue_wide_area_copy_by_document(
+                actor=request.user,
+                purpose=form.cleaned_data["purpose"],
+                person=form.person(),
+                request=form.wide_area_request(),
+            )
+        except DomainError as error:
+            context["error"] = error
+        else:
+            return _wide_area_pdf(copy)
     return _render(request, "jukinet_cs/wide_area.html", context)
 
 

@@ -12,9 +12,11 @@ A person registered elsewhere (municipality A) asks at our 統合端末 for a �
    document hash, counts, fee), audited in the same transaction, and hand the PDF back to be printed.
    The PDF and the 住民票 content are never stored here.
 
-A refusal by A or by the national node is audited here in a transaction of its own and reaches the
-clerk as that node's message. Only the card route is built: the 4情報 route with another ID document
-is not (docs/jukinet.md).
+Without a card (``issue_wide_area_copy_by_document``), the clerk checks another ID document (運転免許証,
+旅券, …) and enters the 4情報 the person writes on the request; step 3 is then a 4情報 query to the
+national node (QUERY_IDENTITY), which must find exactly one current record, whose 住民票コード and
+住所地 route the request. A refusal by A or by the national node is audited here in a transaction of
+its own and reaches the clerk as that node's message.
 """
 
 from __future__ import annotations
@@ -30,19 +32,22 @@ from django.utils import timezone
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
-from jumin.domain.certificates import DEFAULT_FEES, CertificateKind, RequesterClass, fee_for
+from jumin.domain.certificates import DEFAULT_FEES, CertificateKind, IdentityCheck, RequesterClass, fee_for
 from jumin.domain.errors import DomainError, refusal
-from jumin.jukinet.common.catalogue import QUERY_WIDE_AREA_COPY
-from jumin.jukinet.common.wide_area import decode_pdf, validate_wide_area_request
+from jumin.jukinet.common.catalogue import QUERY_IDENTITY, QUERY_WIDE_AREA_COPY
+from jumin.jukinet.common.notice import notice_from_payload
+from jumin.jukinet.common.wide_area import IDENTITY_CHECKS, decode_pdf, validate_wide_area_request
 from jumin.jukinet.cs import access, cards
 from jumin.jukinet.cs.models import WideAreaIssuance
 from jumin.jukinet.cs.operators import operator_ids
 from jumin.jukinet.cs.persons import person_ids
-from jumin.jukinet.cs.services import local_municipality_code, peer_configured
+from jumin.jukinet.cs.services import NATIONAL, local_municipality_code, peer_configured
 from jumin.messaging.envelope import Envelope, NodeRef
 from jumin.messaging.services import query
 
 SUBJECT_TYPE = "cs_wide_area"
+#: The ID documents of the route without a card (every 本人確認 of 広域交付 but the card itself).
+DOCUMENT_CHECKS = tuple(IdentityCheck(m) for m in IDENTITY_CHECKS if m != IdentityCheck.MYNUMBER_CARD)
 
 
 @dataclass(frozen=True)
@@ -85,10 +90,33 @@ class WideAreaCopy:
     sheets: int
 
 
-def _payload(request: WideAreaRequest, resident_code: str, card_serial: str, actor: Any) -> dict[str, Any]:
+@dataclass(frozen=True)
+class PersonByDocument:
+    """The requester without a card: the ID document the clerk checked and the 4情報 they wrote.
+
+    ``identity_check`` is an ``IdentityCheck`` value other than the card and the 郵送/代理 form; every
+    one of name, birth date (YYYYMMDD), sex and address is needed to find exactly one person.
+    """
+
+    identity_check: str
+    name: str
+    name_kana: str
+    birth_date: str
+    sex: str
+    address: str
+
+
+def _payload(
+    request: WideAreaRequest,
+    resident_code: str,
+    card_serial: str,
+    actor: Any,
+    identity_check: str = IdentityCheck.MYNUMBER_CARD,
+) -> dict[str, Any]:
     operator_id, terminal_id = operator_ids(actor)
     payload = {
         "requester_resident_code": resident_code,
+        "identity_check": str(identity_check),
         "card_serial": card_serial,
         "scope": request.scope,
         "member_resident_codes": [code.strip() for code in request.member_resident_codes],
@@ -104,31 +132,42 @@ def _payload(request: WideAreaRequest, resident_code: str, card_serial: str, act
     return payload
 
 
-def _registering_municipality(check: cards.CardCheck) -> NodeRef:
+def _registering_municipality(municipality_code: str, *, current: bool, field: str = "card") -> NodeRef:
     """The municipality A to ask: the national record's, another configured municipality, not ours."""
-    if check.record is None or check.record.removed or not check.municipality_code:
+    if not current or not municipality_code:
         raise refusal(
-            "card",
+            field,
             "機構の本人確認情報に現在の住所地がないため、広域交付できません。",
             "住所地の市区町村を確認してください。",
             "jukinet.cs.wide_area_no_address",
         )
-    if check.municipality_code == local_municipality_code():
+    if municipality_code == local_municipality_code():
         raise refusal(
-            "card",
+            field,
             "当市区町村の住民です。広域交付ではなく窓口の証明書交付で交付してください。",
             "証明書交付の画面で請求を受けてください。",
             "jukinet.cs.wide_area_local_resident",
         )
-    registering = NodeRef("municipality", check.municipality_code)
+    registering = NodeRef("municipality", municipality_code)
     if not peer_configured(registering):
         raise refusal(
-            "card",
+            field,
             "住所地の市区町村のCSが連携先に登録されていません。",
             "連携運用担当者に連携先（peers.json）の登録を依頼してください。",
             "jukinet.cs.wide_area_no_peer",
         )
     return registering
+
+
+def _require_issuing(actor: Any, purpose: str) -> None:
+    """証明書交付 permission on a CS terminal (C-4), or AccessRefused (audited)."""
+    access.require(
+        actor=actor,
+        permission=Permission.CERTIFICATE_ISSUE,
+        action=AuditAction.CS_WIDE_AREA_ISSUE,
+        purpose=purpose,
+        subject_type=SUBJECT_TYPE,
+    )
 
 
 def _audit_refusal(actor: Any, purpose: str, error: DomainError) -> None:
@@ -157,18 +196,95 @@ def issue_wide_area_copy(
     Raises AccessRefused (no 証明書交付 permission, not a CS terminal) or DomainError (the request,
     the card check, or the registering municipality's refusal); a refusal stores nothing.
     """
-    access.require(
-        actor=actor,
-        permission=Permission.CERTIFICATE_ISSUE,
-        action=AuditAction.CS_WIDE_AREA_ISSUE,
-        purpose=purpose,
-        subject_type=SUBJECT_TYPE,
-    )
+    _require_issuing(actor, purpose)
     try:
         card = cards.parse_card(card_json)
-        payload = _payload(request, card.resident_code, card.card_serial, actor)
+        payload = _payload(request, card.resident_code, card.card_serial, actor)  # before the PIN is spent
         check = cards.verify_with_card(actor=actor, purpose=purpose, card_json=card_json, pin=pin)
-        registering = _registering_municipality(check)
+        # The holder's current code: a card from before a 住民票コードの変更 carries the former one.
+        payload["requester_resident_code"] = check.resident_code
+        current = check.record is not None and not check.record.removed
+        registering = _registering_municipality(check.municipality_code, current=current)
+    except DomainError as error:
+        _audit_refusal(actor, purpose, error)
+        raise
+    return _ask_and_record(
+        actor=actor, purpose=purpose, registering=registering, payload=payload, request=request
+    )
+
+
+def _identify(actor: Any, person: PersonByDocument) -> tuple[str, str]:
+    """The 住民票コード and 住所地 of the one current national record matching the 4情報, or DomainError."""
+    if not all(value.strip() for value in (person.name, person.birth_date, person.sex, person.address)):
+        raise refusal(
+            "four_items",
+            "個人番号カードによらない広域交付では、氏名・生年月日・性別・住所のすべてが必要です。",
+            "請求書に記入された4情報をすべて入力してください。",
+            "jukinet.cs.wide_area_four_items",
+        )
+    operator_id, terminal_id = operator_ids(actor)
+    payload = {
+        "by": "four_items",
+        "resident_code": "",
+        "individual_number": "",
+        "name": person.name.strip(),
+        "name_kana": person.name_kana.strip(),
+        "birth_date": person.birth_date.strip(),
+        "sex": person.sex,
+        "address": person.address.strip(),
+        "include_removed": False,
+        "purpose": "広域交付の請求者の特定",
+        "operator_id": operator_id,
+        "terminal_id": terminal_id,
+    }
+    answer = query(query_type=QUERY_IDENTITY, receiver=NATIONAL, payload=payload, actor=actor)
+    records = [notice_from_payload(record) for record in answer["records"]]
+    if len(records) != 1 or answer["truncated"]:
+        raise refusal(
+            "four_items",
+            "4情報に一致する方が複数いるため、一人に特定できません。"
+            if records
+            else "4情報に一致する方がいません。",
+            "本人確認書類と請求書の記載（住所は住民票のとおり）を確かめてください。",
+            "jukinet.cs.wide_area_not_identified",
+        )
+    return records[0].resident_code, records[0].municipality_code
+
+
+def issue_wide_area_copy_by_document(
+    *, actor: Any, purpose: str, person: PersonByDocument, request: WideAreaRequest
+) -> WideAreaCopy:
+    """広域交付 without a card (住基法12条の4第1項; std 7.1.1.1-b): the clerk has checked an ID document;
+    the 4情報 must match exactly one current record at the national node, which names A.
+
+    Raises AccessRefused or DomainError (the 4情報, the national node's answer, A's refusal); a refusal
+    stores nothing.
+    """
+    _require_issuing(actor, purpose)
+    try:
+        if person.identity_check not in DOCUMENT_CHECKS:
+            raise refusal(
+                "identity_check",
+                "本人確認書類の種類が選ばれていません。",
+                "確認した本人確認書類（個人番号カード以外）を選んでください。",
+                "jukinet.cs.wide_area_identity_check",
+            )
+        resident_code, municipality_code = _identify(actor, person)
+        payload = _payload(request, resident_code, "", actor, person.identity_check)
+        registering = _registering_municipality(municipality_code, current=True, field="four_items")
+    except DomainError as error:
+        _audit_refusal(actor, purpose, error)
+        raise
+    return _ask_and_record(
+        actor=actor, purpose=purpose, registering=registering, payload=payload, request=request
+    )
+
+
+def _ask_and_record(
+    *, actor: Any, purpose: str, registering: NodeRef, payload: dict[str, Any], request: WideAreaRequest
+) -> WideAreaCopy:
+    """Ask A for the copy and keep the issuance record here (audited in the same transaction)."""
+    try:
         answer = query(query_type=QUERY_WIDE_AREA_COPY, receiver=registering, payload=payload, actor=actor)
         pdf = decode_pdf(answer["pdf"])
     except DomainError as error:
@@ -181,8 +297,9 @@ def issue_wide_area_copy(
             issued_at=now,
             issue_date=timezone.localdate(now),
             registering_municipality=registering.code,
-            resident_code=card.resident_code,
-            card_serial=card.card_serial,
+            resident_code=payload["requester_resident_code"],
+            identity_check=payload["identity_check"],
+            card_serial=payload["card_serial"],
             requester_relation=answer["requester_relation"],
             options=request.as_record(),
             subject_count=answer["subject_count"],
@@ -204,7 +321,7 @@ def issue_wide_area_copy(
             purpose=purpose,
             reason=f"from {registering.code}",
             result_count=answer["subject_count"],
-            concerning=person_ids([card.resident_code]),
+            concerning=person_ids([payload["requester_resident_code"]]),
         )
     return WideAreaCopy(
         issuance_id=row.pk,

@@ -1,16 +1,17 @@
 """What the national node handles (every type is registered by jumin.jukinet.routing).
 
 Handled here (kind "national"): IDENTITY_UPDATE and FUHYO_UPDATE (附票全国サーバ) from prefectures,
-CARD_EVENT and SENDING_ADDRESS from CSs, and the queries QUERY_IDENTITY, QUERY_VERIFY_CARD,
-QUERY_CARD_ISSUE, QUERY_RESIDENT_CODES, QUERY_INDIVIDUAL_NUMBER and QUERY_CONSISTENCY. Sent from
-here: IDENTITY_UPDATE_REJECTED and SENDING_ADDRESS_RESULT (docs/jukinet-national.md).
+CARD_EVENT and SENDING_ADDRESS from CSs, and the queries QUERY_IDENTITY, QUERY_FUHYO (附票全国サーバ),
+QUERY_VERIFY_CARD, QUERY_CARD_ISSUE, QUERY_RESIDENT_CODES, QUERY_INDIVIDUAL_NUMBER and
+QUERY_CONSISTENCY. Sent from here: IDENTITY_UPDATE_REJECTED and SENDING_ADDRESS_RESULT
+(docs/jukinet-national.md).
 """
 
 from __future__ import annotations
 
 from jumin.jukinet import routing
 from jumin.jukinet.common import catalogue
-from jumin.jukinet.national.services import cards, fuhyo, identity, numbers, sending_addresses
+from jumin.jukinet.national.services import cards, fuhyo, fuhyo_queries, identity, numbers, sending_addresses
 from jumin.jukinet.national.services import consistency as consistency_services
 from jumin.jukinet.national.services import queries as query_services
 from jumin.messaging import housekeeping
@@ -27,6 +28,7 @@ routing.handle(catalogue.FUHYO_UPDATE, kind=KIND, apply=fuhyo.apply_fuhyo_update
 routing.handle(catalogue.CARD_EVENT, kind=KIND, apply=cards.apply_card_event)
 routing.handle(catalogue.SENDING_ADDRESS, kind=KIND, apply=sending_addresses.apply_sending_address)
 routing.answer(catalogue.QUERY_IDENTITY, kind=KIND, answer=query_services.answer_identity_query)
+routing.answer(catalogue.QUERY_FUHYO, kind=KIND, answer=fuhyo_queries.answer_fuhyo_query)
 routing.answer(catalogue.QUERY_VERIFY_CARD, kind=KIND, answer=cards.verify_card)
 routing.answer(catalogue.QUERY_CARD_ISSUE, kind=KIND, answer=cards.issue_card)
 routing.answer(catalogue.QUERY_RESIDENT_CODES, kind=KIND, answer=numbers.answer_resident_codes)
@@ -34,7 +36,8 @@ routing.answer(catalogue.QUERY_INDIVIDUAL_NUMBER, kind=KIND, answer=numbers.answ
 routing.answer(catalogue.QUERY_CONSISTENCY, kind=KIND, answer=consistency_services.answer_consistency)
 
 # Daily, by the node itself: cards past their validity expire; 150-year-old history goes; printed and
-# refused 送付先情報 go after 1 business day (C-73); used card nonces go after twice the signature window.
+# refused 送付先情報 go after 1 business day (C-73); used card nonces go after twice the signature window;
+# a 送付先情報 still waiting for its 本人確認情報 after 24 hours is refused.
 housekeeping.register("national.expire_cards", cards.expire_cards, kind=KIND)
 housekeeping.register("national.purge_expired_identity", identity.purge_expired_identity, kind=KIND)
 housekeeping.register("national.purge_expired_fuhyo", fuhyo.purge_expired_fuhyo, kind=KIND)
@@ -42,3 +45,6 @@ housekeeping.register(
     "national.purge_sending_addresses", sending_addresses.purge_sending_addresses, kind=KIND
 )
 housekeeping.register("national.purge_used_nonces", cards.purge_used_nonces, kind=KIND)
+housekeeping.register(
+    "national.refuse_stale_sending_addresses", sending_addresses.refuse_stale_waiting, kind=KIND
+)

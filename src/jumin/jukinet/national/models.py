@@ -216,12 +216,16 @@ class SendingAddressReceipt(HasIndividualNumber):
     """One 送付先情報 received by 個人番号カード管理システム (N4) and its check result.
 
     An accepted record keeps the 67 items (JSON without the 個人番号, which is encrypted) for the print
-    file of its day; a refused one keeps only the identifiers and the refusal code.
+    file of its day; a refused one keeps only the identifiers and the refusal code. A waiting one keeps
+    the items and the number until the person's 本人確認情報 arrives (then it is checked) or
+    ``WAITING_HOURS`` pass (then it is refused).
     """
 
     class Result(models.TextChoices):
         ACCEPTED = "accepted", "受理"
         REFUSED = "refused", "返却"
+        # The 住民票コード is not on file yet: its 本人確認情報 is still on its way through the prefecture.
+        WAITING = "waiting", "本人確認情報待ち"
 
     individual_number = IndividualNumberField(
         purpose="jukinet_national.sending_address", null=True, blank=True
@@ -229,6 +233,8 @@ class SendingAddressReceipt(HasIndividualNumber):
     message_id = models.UUIDField("メッセージID", unique=True)
     control_number = models.CharField("送付先管理番号", max_length=32, db_index=True)
     sender_code = models.CharField("送信元市町村コード", max_length=6)
+    # The CS's message stream, so a result given later (a waiting receipt) goes back on it.
+    subject_key = models.CharField("対象キー", max_length=64, blank=True, default="")
     resident_code = models.CharField("住民票コード", max_length=11, blank=True)
     result = models.CharField("結果", max_length=10, choices=Result.choices)
     refusal_code = models.CharField("返却コード", max_length=64, blank=True)
@@ -240,6 +246,7 @@ class SendingAddressReceipt(HasIndividualNumber):
     class Meta:
         verbose_name = "送付先情報（N4）"
         verbose_name_plural = "送付先情報（N4）"
+        indexes: ClassVar = [models.Index(fields=["result", "resident_code"], name="national_sa_result_code")]
 
     def __str__(self) -> str:
         return f"送付先情報 {self.pk}"

@@ -5,12 +5,15 @@ AccessRefused answers 403 and DomainError 400 with field, reason and remedy (the
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
 
 from jumin.jukinet.prefecture import statistics
+from jumin.jukinet.prefecture.fuhyo_search import FuhyoKey, search_fuhyo
 
 router = Router(tags=["住基ネット 都道府県サーバ"])
 
@@ -93,3 +96,36 @@ def monitor(request: HttpRequest) -> dict[str, object]:
             for item in status.refused
         ],
     }
+
+
+class FuhyoSearchIn(Schema):
+    """附票の検索: ``by`` is ``resident_code`` or ``four_items``; unused keys are left empty."""
+
+    purpose: str
+    by: str
+    resident_code: str = ""
+    name: str = ""
+    name_kana: str = ""
+    birth_date: str = ""
+    sex: str = ""
+    address: str = ""
+    include_deleted: bool = False
+    ask_national: bool = False
+
+
+class FuhyoSearchOut(Schema):
+    records: list[dict[str, Any]]
+    answered_by: str
+    truncated: bool
+
+
+@router.post("/fuhyo/search", response={200: FuhyoSearchOut, 400: ErrorOut, 403: RefusedOut})
+def fuhyo_search(request: HttpRequest, body: FuhyoSearchIn) -> dict[str, Any]:
+    """附票の検索 in this prefecture's file, and on request the 照会 to the 附票全国サーバ when nobody is
+    found here (``prefecture:fuhyo:view``; keys in the body, never in the URL)."""
+    fields = body.dict()
+    purpose, ask_national = fields.pop("purpose"), fields.pop("ask_national")
+    result = search_fuhyo(
+        actor=request.user, purpose=purpose, key=FuhyoKey(**fields), ask_national=ask_national
+    )
+    return dataclasses.asdict(result)

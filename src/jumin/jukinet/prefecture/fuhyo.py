@@ -24,7 +24,7 @@ from jumin.jukinet.common.fuhyo import (
     former_code_to_rekey,
     fuhyo_from_payload,
 )
-from jumin.jukinet.common.keys import name_key
+from jumin.jukinet.common.keys import kana_key, name_key
 from jumin.jukinet.prefecture.models import FuhyoRecord, FuhyoVersion, RefusedUpdate
 from jumin.jukinet.prefecture.replies import refuse_update
 from jumin.jukinet.prefecture.updates import NATIONAL, check_sender
@@ -79,6 +79,7 @@ def _store(envelope: Envelope, notice: FuhyoNotice, record: FuhyoRecord | None) 
     record.fuhyo_municipality_code = notice.fuhyo_municipality_code
     record.state = notice.state
     record.name_key = name_key(notice.name)
+    record.kana_key = kana_key(notice.name_kana)[:200]
     record.birth_date = notice.birth_date
     record.items = notice.as_payload()
     record.deleted_at = (record.deleted_at if was_deleted else now) if deleted else None

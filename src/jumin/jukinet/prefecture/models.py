@@ -123,7 +123,9 @@ class FuhyoRecord(models.Model):
     fuhyo_municipality_code = models.CharField("附票管理市町村コード", max_length=6, db_index=True)
     state = models.CharField("附票本人確認情報状態区分", max_length=8)
     name_key = models.CharField("氏名検索キー", max_length=200, db_index=True)
-    birth_date = models.CharField("生年月日", max_length=8)
+    # 附票の検索 by reading (清音化, as the national node keys it) and by birth date (fuhyo_search).
+    kana_key = models.CharField("清音化かな検索キー", max_length=200, blank=True, default="", db_index=True)
+    birth_date = models.CharField("生年月日", max_length=8, db_index=True)
     items = models.JSONField("附票本人確認情報")
     deleted_at = models.DateTimeField("削除を受けた日時", null=True, blank=True, db_index=True)
     received_at = models.DateTimeField("通知を受けた日時")

@@ -214,6 +214,40 @@ def _forward_or_hold(version: IdentityVersion, payload: dict[str, Any]) -> None:
         _forward(version, payload)
 
 
+def _checked(envelope: Envelope, notice: IdentityNotice) -> tuple[IdentityRecord | None, DomainError | None]:
+    """The locked current record of the notice's code and why the notice is refused (None: accepted)."""
+    record = IdentityRecord.objects.select_for_update().filter(resident_code=notice.resident_code).first()
+    try:
+        check_sender(envelope.sender, conf.local_node().ref)
+        check_logic(envelope.sender.code, notice, record)
+    except DomainError as error:
+        return record, error
+    return record, None
+
+
+def _rekeyed_and_checked(
+    envelope: Envelope, notice: IdentityNotice
+) -> tuple[IdentityRecord | None, DomainError | None]:
+    """``_checked`` after a 住民票コードの変更 moved the person to the new code (``rekey_record``).
+
+    The checks need the moved record (its 更新順番号), so the re-keying comes first, inside a
+    savepoint: a refused notice rolls it back and the record (and 附票 record) stay under the old
+    code; the refusal then names the person's record there.
+    """
+    if not notice.former_resident_code or notice.reason is not NoticeReason.RESIDENT_CODE_CHANGE:
+        return _checked(envelope, notice)
+    try:
+        with transaction.atomic():
+            rekey_record(notice)  # the same person continues under the new code
+            record, error = _checked(envelope, notice)
+            if error is not None:
+                raise error
+    except DomainError as refused:
+        former = IdentityRecord.objects.filter(resident_code=notice.former_resident_code).first()
+        return former, refused
+    return record, None
+
+
 def apply_identity_update(envelope: Envelope) -> None:
     """Handler of ``jukinet.identity_update`` at kind prefecture (inside the inbox transaction)."""
     if (
@@ -223,12 +257,8 @@ def apply_identity_update(envelope: Envelope) -> None:
         return  # already handled (a restored backup re-applying): effects must not repeat
     # Validated by messaging before the handler runs: built as it is, not checked a second time.
     notice = IdentityNotice(**envelope.payload)
-    rekey_record(notice)  # a 住民票コードの変更: the same person continues under the new code
-    record = IdentityRecord.objects.select_for_update().filter(resident_code=notice.resident_code).first()
-    try:
-        check_sender(envelope.sender, conf.local_node().ref)
-        check_logic(envelope.sender.code, notice, record)
-    except DomainError as error:
+    record, error = _rekeyed_and_checked(envelope, notice)
+    if error is not None:
         refuse_update(
             envelope,
             kind=RefusedUpdate.Kind.IDENTITY,

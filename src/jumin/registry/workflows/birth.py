@@ -4,7 +4,7 @@
 The child joins an existing household at the end of its order (ORD-2) with a new 宛名番号; the date of
 birth is also the date the child became a resident and set the address. The 住民票コード is taken from
 the pool at commit (services.commit_change), which in the same transaction asks the national node
-for the child's 個人番号 through the CS (registry.birth_numbers, F06 steps 3–4).
+for the child's 個人番号 through the CS (registry.number_designation, F06 steps 3–4).
 """
 
 from __future__ import annotations

@@ -7,15 +7,44 @@ prefecture so both stores key names the same way.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, TypeVar
 
+from django.db.models import Model, QuerySet
+
+from jumin.accounts.context import reset_context, set_context
 from jumin.audit.actions import AuditAction, Outcome
-from jumin.audit.services import record_event
+from jumin.audit.services import record_event, record_results
 from jumin.domain.errors import DomainError, refusal
+from jumin.jukinet.common.keys import kana_key, name_key
+from jumin.jukinet.common.queries import MAX_QUERY_RECORDS, query_summary
 from jumin.jukinet.national.models import IdentityHistory, IdentityRecord
+from jumin.messaging.envelope import Envelope
 
 #: Every 本人確認情報 history row and removed person is kept this long (controls.md C-69–C-71); the
 #: same 150 years as the prefecture's (jukinet.prefecture.keys), which national may not import.
 RETENTION_YEARS = 150
+
+RecordT = TypeVar("RecordT", bound=Model)
+
+
+def filter_four_items(
+    rows: QuerySet[RecordT], payload: dict[str, Any], *, address_field: str
+) -> QuerySet[RecordT]:
+    """The 4情報 matching rule of QUERY_IDENTITY and QUERY_FUHYO on a store with search keys: name
+    exact after NFC without spaces, reading on the 清音化 key, birth date and sex exact, address by
+    prefix (``address_field`` is the column or JSON path holding it)."""
+    if payload["name"]:
+        rows = rows.filter(name_key=name_key(payload["name"])[:200])
+    if payload["name_kana"]:
+        key = kana_key(payload["name_kana"])[:200]
+        rows = rows.filter(kana_key=key) if key else rows.none()
+    if payload["birth_date"]:
+        rows = rows.filter(birth_date=payload["birth_date"])
+    if payload["sex"]:
+        rows = rows.filter(sex=payload["sex"])
+    if payload["address"]:
+        rows = rows.filter(**{f"{address_field}__startswith": payload["address"].strip()})
+    return rows
 
 
 def audit(
@@ -71,3 +100,37 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years)
     except ValueError:
         return day.replace(year=day.year + years, day=28)
+
+
+def answer_listed(
+    envelope: Envelope,
+    matching: QuerySet[RecordT],
+    *,
+    action: AuditAction,
+    subject_type: str,
+    flag: str,
+    number_shown: bool = False,
+) -> tuple[list[RecordT], bool]:
+    """The records a validated query answers (at most 50, in 住民票コード order) and the truncation flag,
+    audited as one ``record_results`` entry (C-42): the purpose, the asking node, operator and remote
+    terminal, the kinds of keys (never their values), ``flag`` (include_removed / include_deleted) and
+    each record answered. ``number_shown``: the answer carries 個人番号 (when any record is shown)."""
+    payload = envelope.payload
+    found = list(matching.order_by("resident_code")[: MAX_QUERY_RECORDS + 1])
+    shown = found[:MAX_QUERY_RECORDS]
+    # The remote terminal goes in the entry's terminal field, the query's message id in its request id.
+    tokens = set_context(terminal_id=payload["terminal_id"], request_id=envelope.id)
+    try:
+        record_results(
+            None,
+            subject_type,
+            [str(row.pk) for row in shown],
+            payload["purpose"][:100],
+            query_summary(payload),
+            action=action,
+            reason=f"from {envelope.sender} operator {payload['operator_id']} {flag} {payload[flag]}",
+            individual_number_used=number_shown and bool(shown),
+        )
+    finally:
+        reset_context(tokens)
+    return shown, len(found) > MAX_QUERY_RECORDS

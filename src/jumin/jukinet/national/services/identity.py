@@ -30,6 +30,7 @@ from jumin.jukinet.national.models import (
     ResidentCode,
     UpdateRefusal,
 )
+from jumin.jukinet.national.services import sending_addresses
 from jumin.jukinet.national.services._common import RETENTION_YEARS, audit
 from jumin.jukinet.national.services.card_codes import rekey_cards
 from jumin.messaging import conf
@@ -230,6 +231,11 @@ def _number_row(notice: IdentityNotice, now: datetime) -> IndividualNumberRegist
     return row
 
 
+def _is_code_change(notice: IdentityNotice) -> bool:
+    """Whether the notice is a 住民票コードの変更 naming its 旧住民票コード (the person moves first)."""
+    return bool(notice.former_resident_code) and notice.reason is NoticeReason.RESIDENT_CODE_CHANGE
+
+
 def rekey_record(notice: IdentityNotice) -> None:
     """住民票コードの変更 (issue 8 item 6): the record and the 個人番号 register rows of the 旧住民票コード
     move to the new code before the notice is applied, so it updates the same person.
@@ -241,7 +247,7 @@ def rekey_record(notice: IdentityNotice) -> None:
     Nothing to do without a 旧住民票コード; the record is left as it is when the new code already
     has one.
     """
-    if not notice.former_resident_code or notice.reason is not NoticeReason.RESIDENT_CODE_CHANGE:
+    if not _is_code_change(notice):
         return
     if not IdentityRecord.objects.filter(resident_code=notice.resident_code).exists():
         IdentityRecord.objects.filter(resident_code=notice.former_resident_code).update(
@@ -258,6 +264,47 @@ def rekey_record(notice: IdentityNotice) -> None:
     rekey_cards(notice)  # after the record, so the card's audit entry names the person's record
 
 
+class _RefusedAfterRekey(Exception):  # noqa: N818 (not an error: rolls the re-keying back)
+    def __init__(self, why: UpdateRefusalReason) -> None:
+        super().__init__(why.code)
+        self.why = why
+
+
+def _checked(
+    envelope: Envelope, notice: IdentityNotice
+) -> tuple[IdentityRecord | None, str | None, UpdateRefusalReason | None]:
+    """The locked current record, the 個人番号's owner and why the notice is refused (None: accepted).
+
+    Locked and read once: the refusal checks and the update see the same row.
+    """
+    record = IdentityRecord.objects.select_for_update().filter(resident_code=notice.resident_code).first()
+    owner = _number_owner(notice)
+    return record, owner, _refusal_for(envelope, notice, current=record, owner=owner)
+
+
+def _rekeyed_and_checked(
+    envelope: Envelope, notice: IdentityNotice
+) -> tuple[IdentityRecord | None, str | None, UpdateRefusalReason | None]:
+    """``_checked`` after a 住民票コードの変更 moved the person to the new code (``rekey_record``).
+
+    The checks need the moved record (its 更新順番号, its 個人番号), so the re-keying comes first,
+    inside a savepoint: a refused notice rolls it back, and the record, the 個人番号 register, the
+    附票 record, the cards and their events and audit entries stay under the old code as they were.
+    Other notices are checked without a savepoint.
+    """
+    if not _is_code_change(notice):
+        return _checked(envelope, notice)
+    try:
+        with transaction.atomic():
+            rekey_record(notice)  # the same person continues under the new code
+            record, owner, why = _checked(envelope, notice)
+            if why is not None:
+                raise _RefusedAfterRekey(why)
+    except _RefusedAfterRekey as refused:
+        return None, None, refused.why
+    return record, owner, None
+
+
 def apply_identity_update(envelope: Envelope) -> None:
     """Handler of IDENTITY_UPDATE at the national node: check, then store current + history, or refuse."""
     if (
@@ -268,11 +315,7 @@ def apply_identity_update(envelope: Envelope) -> None:
     # Validated by messaging before the handler runs: built as it is, not checked a second time.
     notice = IdentityNotice(**envelope.payload)
     now = timezone.now()
-    rekey_record(notice)  # a 住民票コードの変更: the same person continues under the new code
-    # Locked and read once: the refusal checks and the update see the same row.
-    record = IdentityRecord.objects.select_for_update().filter(resident_code=notice.resident_code).first()
-    owner = _number_owner(notice)
-    why = _refusal_for(envelope, notice, current=record, owner=owner)
+    record, owner, why = _rekeyed_and_checked(envelope, notice)
     if why is not None:
         _refuse(envelope, notice, why, now)
         return
@@ -298,6 +341,8 @@ def apply_identity_update(envelope: Envelope) -> None:
         terminal_id=notice.terminal_id,
         individual_number_used=bool(notice.individual_number),
     )
+    # A 送付先情報 that arrived before this person's first 本人確認情報 is checked now (N4).
+    sending_addresses.release_waiting([notice.resident_code])
 
 
 def _update_event(envelope: Envelope, notice: IdentityNotice, record_id: int) -> dict[str, Any]:
@@ -424,6 +469,7 @@ class _Batch:
         record_events(
             [_update_event(envelope, notice, record.pk) for envelope, notice, record in self.accepted]
         )
+        sending_addresses.release_waiting({notice.resident_code for _, notice, _ in self.accepted})
 
 
 def apply_identity_updates(envelopes: list[Envelope]) -> None:

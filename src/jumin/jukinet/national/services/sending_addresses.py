@@ -3,8 +3,10 @@
 ``apply_sending_address`` handles SENDING_ADDRESS from a CS: it checks the 4情報 (氏名, 生年月日, 性別,
 住所) and the 個人番号 against the 機構保存本人確認情報 of the 住民票コード (N1 item 7), keeps an
 accepted record for its day's print file, and answers SENDING_ADDRESS_RESULT in the same
-transaction. ``print_file`` writes the day's print file for the 個人番号通知書 and the 交付申請書
-(layout in docs/jukinet-national.md) under an approved media output (C-26–C-28), never twice (C-30).
+transaction. One for a 住民票コード not on file yet waits for the person's first 本人確認情報
+(``release_waiting``, called by that update) or is refused after ``WAITING_HOURS``. ``print_file``
+writes the day's print file for the 個人番号通知書 and the 交付申請書 (layout in
+docs/jukinet-national.md) under an approved media output (C-26–C-28), never twice (C-30).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import csv
 import hashlib
 import io
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -39,7 +42,7 @@ from jumin.jukinet.common.sending_address import (
 from jumin.jukinet.national.models import IdentityRecord, SendingAddressReceipt
 from jumin.jukinet.national.services._common import audit
 from jumin.messaging import services as messaging
-from jumin.messaging.envelope import Envelope
+from jumin.messaging.envelope import Envelope, NodeRef
 
 logger = logging.getLogger("jumin.jukinet.national")
 
@@ -64,6 +67,9 @@ UNKNOWN_PERSON = Refusal(
     "jukinet.national.unknown_resident_code",
     "住民票コードの機構保存本人確認情報がありません（未通知または消除）。",
 )
+#: The same refusal when the code has no record at all: its first 本人確認情報 may still be on its way
+#: (the 送付先情報 then waits instead of being refused).
+NOT_ON_FILE_YET = Refusal(UNKNOWN_PERSON.code, UNKNOWN_PERSON.reason)
 FOUR_ITEMS = "jukinet.national.four_items_mismatch"
 NUMBER_MISMATCH = Refusal(
     "jukinet.national.individual_number_mismatch", "個人番号が機構保存本人確認情報と一致しません。"
@@ -71,14 +77,21 @@ NUMBER_MISMATCH = Refusal(
 _ITEM_LABELS = {"name": "氏名", "birth_date": "生年月日", "sex": "性別", "address": "住所"}
 
 
-def _check(envelope: Envelope, payload: dict[str, Any]) -> Refusal | None:
+#: How long a 送付先情報 may wait for its person's 本人確認情報 before it is refused
+#: (``refuse_stale_waiting``).
+WAITING_HOURS = 24
+
+
+def _check(sender_kind: str, sender_code: str, payload: dict[str, Any]) -> Refusal | None:
     """The refusal of this 送付先情報, or None when its 4情報 and 個人番号 match the national record."""
-    if envelope.sender.kind != "municipality":
+    if sender_kind != "municipality":
         return NOT_MUNICIPALITY
-    if payload["municipality_code"] != envelope.sender.code:
+    if payload["municipality_code"] != sender_code:
         return OTHER_MUNICIPALITY
-    record = IdentityRecord.objects.filter(resident_code=payload["resident_code"], removed=False).first()
+    record = IdentityRecord.objects.filter(resident_code=payload["resident_code"]).first()
     if record is None:
+        return NOT_ON_FILE_YET
+    if record.removed:
         return UNKNOWN_PERSON
     # The record's own columns: the stored name key, address, birth date and sex (not its notice JSON).
     theirs = {
@@ -104,52 +117,143 @@ def _check(envelope: Envelope, payload: dict[str, Any]) -> Refusal | None:
 
 
 def apply_sending_address(envelope: Envelope) -> None:
-    """Handler of SENDING_ADDRESS (kind national): check, keep, answer; idempotent, never raises a refusal."""
+    """Handler of SENDING_ADDRESS (kind national): check, keep, answer; idempotent, never raises a refusal.
+
+    A 送付先情報 for a 住民票コード not on file yet waits for the person's 本人確認情報
+    (``release_waiting``) instead of being refused at once; it is answered when it is checked.
+    """
     if SendingAddressReceipt.objects.filter(message_id=envelope.id).exists():
         return  # replayed after a restore: already answered
     payload = envelope.payload  # validated by messaging before the handler runs
     record = SendingAddress(**payload)
-    why = _check(envelope, payload)
+    why = _check(envelope.sender.kind, envelope.sender.code, payload)
+    # No record of the code at all: the CS sends the 送付先情報 of a newly numbered person straight here in
+    # the commit whose 本人確認情報 goes through the prefecture, so it can arrive first (出生, 国外転入).
+    waiting = why is NOT_ON_FILE_YET
     now = timezone.now()
     receipt = SendingAddressReceipt(
         message_id=envelope.id,
         control_number=record.control_number,
         sender_code=envelope.sender.code,
+        subject_key=envelope.subject,
         resident_code=record.resident_code,
-        result=REFUSED if why else ACCEPTED,
-        refusal_code=why.code if why else "",
-        items={} if why else {k: v for k, v in payload.items() if k != "individual_number"},
+        result=SendingAddressReceipt.Result.WAITING if waiting else (REFUSED if why else ACCEPTED),
+        refusal_code="" if waiting or why is None else why.code,
+        items={} if why and not waiting else {k: v for k, v in payload.items() if k != "individual_number"},
         received_at=now,
         received_on=timezone.localdate(now),
     )
-    if why is None:
+    if why is None or waiting:
         receipt.set_individual_number(record.individual_number)
     receipt.save()
+    if waiting:
+        audit(
+            AuditAction.NATIONAL_SENDING_ADDRESS_RECEIVE,
+            subject_type=SUBJECT_TYPE,
+            subject_id=str(receipt.pk),
+            reason=f"from {envelope.sender} print {record.print_category} operator {record.operator_id}: "
+            "waiting for the 本人確認情報",
+            terminal_id=record.terminal_id,
+            individual_number_used=True,
+            result_count=1,
+            concerning_code=record.resident_code,
+        )
+        return
+    _answer(receipt, why, sender=envelope.sender, subject=envelope.subject, items=payload)
+
+
+def _answer(
+    receipt: SendingAddressReceipt,
+    why: Refusal | None,
+    *,
+    sender: NodeRef,
+    subject: str,
+    items: dict[str, Any],
+) -> None:
+    """Audit the check's outcome and send SENDING_ADDRESS_RESULT back to the CS (same transaction).
+
+    ``items`` are the 送付先情報's own items (print category, operator and terminal for the entry).
+    """
     audit(
         AuditAction.NATIONAL_SENDING_ADDRESS_RECEIVE,
         subject_type=SUBJECT_TYPE,
         subject_id=str(receipt.pk),
-        reason=f"from {envelope.sender} print {record.print_category} operator {record.operator_id}",
+        reason=f"from {sender} print {items.get('print_category')} operator {items.get('operator_id')}",
         outcome=Outcome.REFUSED if why else Outcome.DONE,
         outcome_reason=why.code if why else "",
-        terminal_id=record.terminal_id,
+        terminal_id=str(items.get("terminal_id", "")),
         individual_number_used=True,
         result_count=1,
-        concerning_code=record.resident_code,
+        concerning_code=receipt.resident_code,
     )
     messaging.enqueue(
         message_type=SENDING_ADDRESS_RESULT,
-        receiver=envelope.sender,
-        subject=envelope.subject,
+        receiver=sender,
+        subject=subject,
         payload={
-            "control_number": record.control_number,
+            "control_number": receipt.control_number,
             "result": REFUSED if why else ACCEPTED,
             "code": why.code if why else "",
             "reason": why.reason if why else "",
         },
     )
     if why:
-        logger.warning("sending address %s refused: %s", envelope.id, why.code)
+        logger.warning("sending address %s refused: %s", receipt.message_id, why.code)
+
+
+def _settle(receipt: SendingAddressReceipt, why: Refusal | None, now: datetime) -> None:
+    """Check a waiting receipt's outcome in: accepted (kept for the print file of the day it is
+    accepted) or refused (items and number erased), then answered like any other."""
+    items = receipt.items
+    if why is None:
+        receipt.result = SendingAddressReceipt.Result.ACCEPTED
+        # Accepted today: today's print file takes it (a file already written for its day would not).
+        receipt.received_on = timezone.localdate(now)
+    else:
+        receipt.result, receipt.refusal_code, receipt.items = (
+            SendingAddressReceipt.Result.REFUSED,
+            why.code,
+            {},
+        )
+        receipt.set_individual_number(None)
+    receipt.save()
+    sender = NodeRef("municipality", receipt.sender_code)
+    _answer(receipt, why, sender=sender, subject=receipt.subject_key, items=items)
+
+
+def release_waiting(resident_codes: Iterable[str]) -> int:
+    """Check the 送付先情報 that waited for these persons' 本人確認情報, now on file, and answer them.
+
+    Called by the 本人確認情報 update in its transaction; one indexed query when nothing waits.
+    """
+    codes = list(resident_codes)
+    waiting = list(
+        SendingAddressReceipt.objects.select_for_update()
+        .filter(result=SendingAddressReceipt.Result.WAITING, resident_code__in=codes)
+        .order_by("pk")
+    )
+    now = timezone.now()
+    for receipt in waiting:
+        payload = {**receipt.items, "individual_number": receipt.get_individual_number() or ""}
+        _settle(receipt, _check("municipality", receipt.sender_code, payload), now)
+    return len(waiting)
+
+
+def refuse_stale_waiting(*, now: datetime | None = None) -> int:
+    """Refuse each 送付先情報 that waited ``WAITING_HOURS`` for a 本人確認情報 that never came (daily)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        stale = list(
+            SendingAddressReceipt.objects.select_for_update()
+            .filter(
+                result=SendingAddressReceipt.Result.WAITING,
+                received_at__lt=now - timedelta(hours=WAITING_HOURS),
+            )
+            .order_by("pk")
+        )
+        for receipt in stale:
+            _settle(receipt, UNKNOWN_PERSON, now)
+    return len(stale)
 
 
 # --- 印刷ファイル (個人番号通知書 / 交付申請書) -------------------------------------------------------
