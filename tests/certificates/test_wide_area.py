@@ -6,6 +6,8 @@ asks A's CS for the copy, prints it and keeps only the issuance record.
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable
@@ -653,3 +655,101 @@ def test_the_screen_without_a_card_prints_the_copy_or_explains_the_refusal(
     record = WideAreaIssuance.objects.get()
     assert (record.identity_check, record.card_serial) == ("passport", "")
     assert hashlib.sha256(printed.content).hexdigest() == record.pdf_sha256
+
+
+# --- The JSON API (/api/jukinet/cs/wide-area/…) ------------------------------------------------------
+
+API = "/api/jukinet/cs/wide-area"
+
+
+def post_json(federation: TestFederation, client: Any, path: str, body: dict[str, Any]) -> Any:
+    with federation.acting_as(NAGASAKI):
+        return client.post(f"{API}/{path}", json.dumps(body), content_type="application/json")
+
+
+def test_the_api_issues_by_card_hands_the_pdf_once_and_lists_the_record(
+    federation: TestFederation,
+    family: DraftRecorded,
+    card_of: Callable[[str], dict[str, Any]],
+    cs_terminal: None,
+    make_staff: Callable[..., Any],
+) -> None:
+    head = family.atena_numbers[0]
+    client = make_staff([Permission.CERTIFICATE_ISSUE, Permission.CS_IDENTITY_CHECK])
+    body = {
+        "purpose": PURPOSE,
+        "card": card_of(head),
+        "pin": PIN,
+        "request": {"scope": "household", "copies": 2},
+    }
+    response = post_json(federation, client, "card", body)
+
+    assert response.status_code == 200, response.content
+    answer = response.json()
+    record = WideAreaIssuance.objects.get()
+    pdf = base64.b64decode(answer["pdf_base64"])
+    assert hashlib.sha256(pdf).hexdigest() == record.pdf_sha256
+    assert "青木花子" in flat("".join(pdf_pages(pdf)))
+    assert (answer["issuance_id"], answer["registering_municipality"]) == (record.pk, "422029")
+    assert (answer["fee"], record.copies, record.subject_count) == (600, 2, 3)
+    assert answer["copy_numbers"] == record.copy_numbers
+    assert current(head).juminhyo_code not in response.content.decode()  # only A's rendering names it
+
+    viewer = make_staff([Permission.CERTIFICATE_HISTORY_VIEW])
+    listed = post_json(federation, viewer, "records", {"purpose": PURPOSE, "day": str(timezone.localdate())})
+    assert listed.status_code == 200
+    [row] = listed.json()
+    assert (row["issuance_id"], row["copies"], row["resident_code"]) == (record.pk, 2, MASK)
+    assert AuditEntry.objects.filter(action="cs:wide_area:list", outcome="done").count() == 1
+
+
+def test_the_api_answers_a_refusal_as_400_with_the_field_and_remedy_and_issues_nothing(
+    federation: TestFederation,
+    family: DraftRecorded,
+    card_of: Callable[[str], dict[str, Any]],
+    cs_terminal: None,
+    make_staff: Callable[..., Any],
+) -> None:
+    client = make_staff([Permission.CERTIFICATE_ISSUE, Permission.CS_IDENTITY_CHECK])
+    card = card_of(family.atena_numbers[0])
+    response = post_json(federation, client, "card", {"purpose": PURPOSE, "card": card, "pin": "9999"})
+    assert response.status_code == 400
+    error = response.json()
+    assert "暗証番号が違います" in error["reason"]
+    assert error["remedy"]
+    assert_nothing_issued()
+    assert AuditEntry.objects.filter(action="cs:wide_area:issue", outcome="refused").count() == 1
+
+
+def test_the_api_issues_without_a_card_on_the_4情報_and_refuses_when_they_match_nobody(
+    federation: TestFederation, family: DraftRecorded, cs_terminal: None, make_staff: Callable[..., Any]
+) -> None:
+    head = family.atena_numbers[0]
+    client = make_staff([Permission.CERTIFICATE_ISSUE])
+    person = dataclasses.asdict(four_items_of(head, identity_check="passport"))
+
+    wrong = post_json(
+        federation, client, "document", {"purpose": PURPOSE, "person": {**person, "birth_date": "19010101"}}
+    )
+    assert wrong.status_code == 400
+    assert wrong.json()["code"] == "jukinet.cs.wide_area_not_identified"
+    assert_nothing_issued()
+
+    response = post_json(federation, client, "document", {"purpose": PURPOSE, "person": person})
+    assert response.status_code == 200, response.content
+    record = WideAreaIssuance.objects.get()
+    assert (record.identity_check, record.card_serial, record.subject_count) == ("passport", "", 1)
+    assert response.json()["issuance_id"] == record.pk
+
+
+def test_the_api_refuses_a_clerk_terminal_with_403_and_audits_it(
+    federation: TestFederation, family: DraftRecorded, make_staff: Callable[..., Any]
+) -> None:
+    client = make_staff([Permission.CERTIFICATE_ISSUE])
+    person = dataclasses.asdict(four_items_of(family.atena_numbers[0]))
+    response = post_json(federation, client, "document", {"purpose": PURPOSE, "person": person})
+    assert response.status_code == 403
+    assert AuditEntry.objects.filter(
+        action="cs:wide_area:issue", outcome="refused", outcome_reason="cs_terminal_required"
+    ).exists()
+    assert_nothing_issued()

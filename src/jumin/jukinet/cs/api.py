@@ -6,11 +6,13 @@ answered by the handlers of jumin.settings.api.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from jumin.jukinet.cs import (
     cards,
@@ -19,6 +21,7 @@ from jumin.jukinet.cs import (
     exchanges,
     fuhyo,
     special_move_in,
+    wide_area,
     worklists,
 )
 from jumin.jukinet.cs.search import IdentitySearch, search_identity
@@ -79,6 +82,49 @@ class FuhyoUpdatesIn(Schema):
     purpose: str
     # One update (an object) or several in the order they happened (a list); see docs/jukinet.md Flow 9.
     updates: list[dict[str, Any]] | dict[str, Any]
+
+
+class WideAreaRequestIn(Schema):
+    """What a 広域交付 copy shows (docs/jukinet.md Flow 8); 本籍, 個人番号 and history are never options."""
+
+    scope: str = "self"
+    member_resident_codes: list[str] = Field(default_factory=list)
+    layout: str = "household"
+    show_head_and_relationship: bool = True
+    show_juminhyo_code: bool = False
+    copies: int = 1
+
+    def as_request(self) -> wide_area.WideAreaRequest:
+        return wide_area.WideAreaRequest(
+            **{**self.dict(), "member_resident_codes": tuple(self.member_resident_codes)}
+        )
+
+
+class WideAreaByCardIn(Schema):
+    purpose: str
+    card: dict[str, Any]
+    pin: str
+    request: WideAreaRequestIn = Field(default_factory=WideAreaRequestIn)
+
+
+class PersonByDocumentIn(Schema):
+    identity_check: str
+    name: str
+    name_kana: str = ""
+    birth_date: str
+    sex: str
+    address: str
+
+
+class WideAreaByDocumentIn(Schema):
+    purpose: str
+    person: PersonByDocumentIn
+    request: WideAreaRequestIn = Field(default_factory=WideAreaRequestIn)
+
+
+class WideAreaRecordsIn(Schema):
+    purpose: str
+    day: date
 
 
 class ResolveIn(Schema):
@@ -228,3 +274,50 @@ def fuhyo_updates(request: HttpRequest, body: FuhyoUpdatesIn) -> dict[str, Any]:
     updates = [body.updates] if isinstance(body.updates, dict) else body.updates
     accepted = fuhyo.accept_fuhyo_updates(actor=request.user, purpose=body.purpose, payloads=updates)
     return {"accepted": accepted.accepted, "message_ids": accepted.message_ids}
+
+
+# --- 広域交付 (docs/jukinet.md Flow 8) ----------------------------------------------------------------
+
+
+def _wide_area_out(copy: wide_area.WideAreaCopy) -> dict[str, Any]:
+    """The issued copy: B's record id, A's 発行番号, the fee and the PDF (base64), handed over once."""
+    return {
+        "issuance_id": copy.issuance_id,
+        "registering_municipality": copy.registering_municipality,
+        "copy_numbers": list(copy.copy_numbers),
+        "fee": copy.fee,
+        "sheets": copy.sheets,
+        "pdf_base64": base64.b64encode(copy.pdf).decode("ascii"),
+    }
+
+
+@router.post("/wide-area/card")
+def wide_area_by_card(request: HttpRequest, body: WideAreaByCardIn) -> dict[str, Any]:
+    """広域交付 with the 個人番号カード and the PIN the person typed."""
+    copy = wide_area.issue_wide_area_copy(
+        actor=request.user,
+        purpose=body.purpose,
+        card_json=body.card,
+        pin=body.pin,
+        request=body.request.as_request(),
+    )
+    return _wide_area_out(copy)
+
+
+@router.post("/wide-area/document")
+def wide_area_by_document(request: HttpRequest, body: WideAreaByDocumentIn) -> dict[str, Any]:
+    """広域交付 without a card: the ID document the clerk checked and the 4情報 from the request form."""
+    copy = wide_area.issue_wide_area_copy_by_document(
+        actor=request.user,
+        purpose=body.purpose,
+        person=wide_area.PersonByDocument(**body.person.dict()),
+        request=body.request.as_request(),
+    )
+    return _wide_area_out(copy)
+
+
+@router.post("/wide-area/records")
+def wide_area_records(request: HttpRequest, body: WideAreaRecordsIn) -> list[dict[str, Any]]:
+    """The 広域交付 issued here on one day (the 住民票コード masked without its field grant)."""
+    rows = wide_area.wide_area_records(actor=request.user, purpose=body.purpose, day=body.day)
+    return [{**dataclasses.asdict(row), "issued_at": row.issued_at.isoformat()} for row in rows]
