@@ -242,3 +242,22 @@ def test_the_special_move_in_screen_records_an_unreported_move_in(
     assert row.previous_address == "福岡県福岡市中央区天神1丁目1番1号（未届）"
     assert row.last_registered_address == request.address
     assert Change.objects.get().attention_note.startswith("未届転入。")
+
+
+def test_the_screen_tells_the_clerk_of_a_returning_person_and_offers_the_former_spelling(
+    federation: TestFederation, counter_clerk: User, reviewer: User
+) -> None:
+    request, card = card_holder_sent_over(federation, counter_clerk, name="高橋\u3000太郎")
+    atena = test_special_moves.lived_here_before(
+        federation, counter_clerk, reviewer, request.resident_code, "髙橋", "太郎"
+    )
+    client = logged_in(counter_clerk)
+    with federation.acting_as(NAGASAKI):
+        special_move_in.check_card(actor=counter_clerk, purpose="cs_operator", card_json=card, pin=PIN)
+        started = client.post(
+            reverse(SCREEN), {"purpose": PURPOSE, "resident_codes": request.resident_code, "start": "1"}
+        )
+    body = started.content.decode()
+    assert f"前回の宛名番号 {atena}" in body
+    assert "氏名は前回の住民票の表記にしました" in body
+    assert shown_fields(body)["form-0-surname"] == "髙橋"

@@ -182,7 +182,9 @@ def test_a_move_out_names_a_valid_destination_code(clerk: User, family: Any) -> 
 # --- 転入地: 長崎市's registry --------------------------------------------------------------------
 
 
-def card_holder_sent_over(federation: TestFederation, operator: User) -> tuple[Any, dict[str, Any]]:
+def card_holder_sent_over(
+    federation: TestFederation, operator: User, name: str = "試験\u3000太郎"
+) -> tuple[Any, dict[str, Any]]:
     """A 佐世保市 card holder who moved out by 特例転出; 佐世保市's CS sent the certificate to 長崎市."""
     request = update()
     today = timezone.localdate()
@@ -199,7 +201,7 @@ def card_holder_sent_over(federation: TestFederation, operator: User) -> tuple[A
                     control_number=special_move_out.new_control_number(),
                     resident_code=request.resident_code,
                     individual_number=request.individual_number,
-                    name="試験\u3000太郎",
+                    name=name,
                     name_kana="シケン\u3000タロウ",
                     birth_date="19800401",
                     sex="male",
@@ -325,6 +327,7 @@ def test_the_special_move_in_api_gives_the_starting_data_and_records_the_draft(
             "1980-04-01",
             request.address,
         )
+        assert (start["returning_atena_number"], start["alerts"]) == ("", [])  # a first 転入 here
         member = {
             key: start[key]
             for key in (
@@ -378,3 +381,109 @@ def test_the_import_api_takes_no_notice_in_when_none_arrived(counter_clerk: User
     )
     assert response.status_code == 200
     assert response.json() == {"change_ids": [], "left": []}
+
+
+def lived_here_before(
+    federation: TestFederation, clerk: User, reviewer: User, code: str, surname: str, given_name: str
+) -> str:
+    """A 長崎市 resident with this 住民票コード who moved away (their 除票 stays): the 宛名番号."""
+    with federation.acting_as(NAGASAKI):
+        facts = dataclasses.replace(
+            family_move_in().members[0],
+            surname=surname,
+            given_name=given_name,
+            juminhyo_code=code,
+            honseki="東京都千代田区千代田1番",  # since changed: the CS data's 本籍 must win
+        )
+        draft = record_move_in(actor=clerk, purpose=PURPOSE, move_in=family_move_in(members=[facts]))
+        commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
+        today = timezone.localdate()
+        away = record_move_out(
+            actor=clerk,
+            purpose=PURPOSE,
+            move_out=MoveOut(
+                atena_numbers=list(draft.atena_numbers),
+                planned_date=today,
+                destination="長崎県佐世保市",
+                notification_date=today,
+            ),
+        )
+        commit_change(actor=reviewer, purpose=PURPOSE, change_id=away.change_id)
+    return draft.atena_numbers[0]
+
+
+@pytest.mark.parametrize(
+    ("former", "sent", "offered", "alert"),
+    [
+        # The same name: the former record's glyphs (髙) win over the network's (高); std 4.1.1.2-b.
+        (("髙橋", "太郎"), "高橋\u3000太郎", ("髙橋", "太郎"), "registry.special_move.returning_name_kept"),
+        # Married while away: the CS data's (newer) name stays, and the clerk is told to confirm it.
+        (
+            ("山田", "花子"),
+            "高橋\u3000花子",
+            ("高橋", "花子"),
+            "registry.special_move.returning_name_changed",
+        ),
+    ],
+)
+def test_a_returning_person_keeps_the_former_atena_number_and_the_cs_data_wins_but_the_name(
+    federation: TestFederation,
+    counter_clerk: User,
+    reviewer: User,
+    former: tuple[str, str],
+    sent: str,
+    offered: tuple[str, str],
+    alert: str,
+) -> None:
+    request, card = card_holder_sent_over(federation, counter_clerk, name=sent)
+    atena = lived_here_before(federation, counter_clerk, reviewer, request.resident_code, *former)
+    with federation.acting_as(NAGASAKI):
+        special_move_in.check_card(actor=counter_clerk, purpose="cs_operator", card_json=card, pin=PIN)
+        start = special_move_in_start(
+            actor=counter_clerk, purpose=PURPOSE, resident_code=request.resident_code
+        )
+        assert (start.facts.surname, start.facts.given_name) == offered
+        assert start.facts.honseki == "長崎県佐世保市八幡町1番地"  # the CS data's, not the former record's
+        assert (start.returning_atena_number, [a.code for a in start.alerts]) == (atena, [alert])
+        viewed = AuditEntry.objects.get(action="resident:record:view", subject_id=atena)
+        assert (viewed.actor_id, viewed.reason) == (counter_clerk.pk, "特例転入（再転入）の開始データ")
+        draft = record_special_move_in(
+            actor=counter_clerk,
+            purpose=PURPOSE,
+            move_in=MoveIn(
+                members=[start.facts],
+                address=Address(address=NEW_ADDRESS),
+                move_in_date=timezone.localdate(),
+                notification_date=timezone.localdate(),
+                previous_address=start.previous_address,
+            ),
+        )
+    assert draft.atena_numbers == (atena,)
+    row = ResidentSnapshot.objects.get(change_id=draft.change_id)
+    assert (row.surname, row.given_name, row.special_move_in) == (*offered, True)
+    assert AuditEntry.objects.filter(action="resident:record:view", subject_id=atena).count() == 1
+
+    # The API gives the clerk the same: the former 宛名番号 and the alert with its message.
+    with federation.acting_as(NAGASAKI):
+        begun = logged_in(counter_clerk).post(
+            "/api/registry/special-moves/start",
+            json.dumps({"purpose": PURPOSE, "resident_code": request.resident_code}),
+            content_type="application/json",
+        )
+    answer = begun.json()
+    assert (answer["surname"], answer["returning_atena_number"]) == (offered[0], atena)
+    assert [(a["field"], a["code"]) for a in answer["alerts"]] == [("surname", alert)]
+    assert "再転入" in answer["alerts"][0]["message"]
+
+
+def test_a_first_special_move_in_has_no_former_record_and_no_alert(
+    federation: TestFederation, counter_clerk: User
+) -> None:
+    request, card = card_holder_sent_over(federation, counter_clerk)
+    with federation.acting_as(NAGASAKI):
+        special_move_in.check_card(actor=counter_clerk, purpose="cs_operator", card_json=card, pin=PIN)
+        start = special_move_in_start(
+            actor=counter_clerk, purpose=PURPOSE, resident_code=request.resident_code
+        )
+    assert (start.returning_atena_number, start.alerts) == ("", ())
+    assert not AuditEntry.objects.filter(action="resident:record:view").exists()

@@ -7,6 +7,7 @@ travels in bodies only; the 個人番号 is never sent back: the held data suppl
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 from django.http import HttpRequest
@@ -15,7 +16,7 @@ from ninja import Router, Schema, Status
 from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry import services
 from jumin.registry.api import AddressIn, PersonIn, UnreportedIn, _person
-from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, draft_created
+from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, AlertOut, draft_created
 from jumin.registry.workflows import special_moves
 from jumin.registry.workflows.unreported_move_in import UnreportedMoveIn
 
@@ -44,6 +45,9 @@ class StartOut(Schema):
     previous_address: str
     planned_date: str
     destination: str
+    # 再転入 (std 4.1.1.2-b): the former 宛名番号 ("" for a first 転入) and what the clerk must confirm.
+    returning_atena_number: str
+    alerts: list[AlertOut]
 
 
 class SpecialMoveInIn(Schema):
@@ -91,6 +95,8 @@ def start(request: HttpRequest, payload: StartIn) -> Status[object]:
             previous_address=begun.previous_address,
             planned_date=begun.planned_date.isoformat(),
             destination=begun.destination,
+            returning_atena_number=begun.returning_atena_number,
+            alerts=[AlertOut(**dataclasses.asdict(alert)) for alert in begun.alerts],
         ),
     )
 

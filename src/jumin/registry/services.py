@@ -103,7 +103,7 @@ def _current(resident: Resident | None) -> ResidentSnapshot | None:
     return resident.current if resident is not None else None
 
 
-def _returning_resident(facts: PersonFacts) -> Resident | None:
+def returning_resident(facts: PersonFacts) -> Resident | None:
     """A former resident this person is, decided by 住民票コード (standard 4.1.1.2: forced reuse)."""
     if not facts.juminhyo_code:
         return None
@@ -246,7 +246,7 @@ def record_move_in(*, actor: Any, purpose: str, move_in: MoveIn) -> DraftRecorde
     # 再転入 (standard 4.1.1.2): 住民票コード and 個人番号 are forced matches reusing the old 宛名番号.
     returning = [
         move_in_numbers.merge_returning(
-            _returning_resident(facts), move_in_numbers.returning_by_number(number, i), number, i
+            returning_resident(facts), move_in_numbers.returning_by_number(number, i), number, i
         )
         for i, (facts, number) in enumerate(zip(members, numbers, strict=True))
     ]

@@ -46,7 +46,7 @@ from jumin.registry.services import (
     _member_order,
     _person_columns,
     _possible_duplicates,
-    _returning_resident,
+    returning_resident,
 )
 from jumin.registry.workflows.acknowledgement import audit_reason, require_acknowledged
 from jumin.registry.workflows.household_members import LATE_NOTIFICATION_DAYS
@@ -170,7 +170,7 @@ def _check_member(facts: PersonFacts, index: int) -> PersonFacts:
 def _returning(facts: PersonFacts, index: int) -> Resident | None:
     """A former resident by 住民票コード or 在留カード番号: reused if removed, refused if current
     (standard 4.1.1.2-a)."""
-    previous = _returning_resident(facts)
+    previous = returning_resident(facts)
     if previous is not None:
         return previous
     card = facts.foreign.residence_card_number if facts.foreign else ""

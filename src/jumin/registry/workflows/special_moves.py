@@ -18,15 +18,19 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.db import transaction
+
 from jumin.accounts.authorization import authorize
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
-from jumin.domain.errors import DomainError, refusal
+from jumin.audit.services import record_event
+from jumin.domain.errors import Alert, DomainError, refusal
 from jumin.domain.relationships import parse_relationship
 from jumin.domain.resident import ChangeReason, PersonFacts, ResidentKind, ResidentStatus, Sex
 from jumin.jukinet.cs import special_move_in, special_move_out
 from jumin.registry.models import ResidentSnapshot
-from jumin.registry.services import DraftRecorded, MoveIn, record_move_in
+from jumin.registry.search_keys import variant_name_key
+from jumin.registry.services import DraftRecorded, MoveIn, record_move_in, returning_resident
 from jumin.registry.workflows.move_in_notice import MoveInNotice, record_move_in_notice
 
 _CODE = "registry.special_move"
@@ -59,11 +63,61 @@ class SpecialMoveInStart:
     individual_number: str = dataclasses.field(repr=False)
     planned_date: date
     destination: str  # 転出先 as stated at the 転出地
+    # 再転入 (std 4.1.1.2-b): the 宛名番号 of this person's former record here, reused by the 転入.
+    returning_atena_number: str = ""
+    alerts: tuple[Alert, ...] = ()
 
 
 def special_move_in_start(*, actor: Any, purpose: str, resident_code: str) -> SpecialMoveInStart:
     """The held 転出証明書情報 of a card-checked person as starting data (audited by the CS with the
-    個人番号 use). Refused, with the 送信依頼 as remedy, when nothing is held or the card was not checked."""
+    個人番号 use). Refused, with the 送信依頼 as remedy, when nothing is held or the card was not checked.
+
+    A person registered here before (a 再転入, found by 住民票コード) keeps the former 宛名番号, and the
+    CS data wins except for the 氏名 (std 4.1.1.2-b): when it is the same name, the former record's
+    spelling (its exact glyphs, which the network's characters may not carry) is offered; when the name
+    has changed since, the CS's stays and an alert asks the clerk to confirm it. Refused when the
+    person is a current resident here.
+    """
+    start = _held_start(actor=actor, purpose=purpose, resident_code=resident_code)
+    with transaction.atomic():  # the former record is read and audited together
+        former = returning_resident(start.facts)
+        if former is None or former.current is None:
+            return start
+        record_event(
+            actor=actor,
+            action=AuditAction.RESIDENT_RECORD_VIEW,
+            subject_type="resident",
+            subject_id=former.atena_number,
+            purpose=purpose,
+            reason="特例転入（再転入）の開始データ",
+        )
+        facts, alert = _registered_name(start.facts, former.current)
+    return dataclasses.replace(
+        start, facts=facts, returning_atena_number=former.atena_number, alerts=(alert,)
+    )
+
+
+def _registered_name(facts: PersonFacts, former: ResidentSnapshot) -> tuple[PersonFacts, Alert]:
+    """The 氏名 of a 再転入: the former record's spelling when it names the same person's same name."""
+    same = variant_name_key(former.surname + former.given_name) == variant_name_key(
+        facts.surname + facts.given_name
+    )
+    if same:
+        kept = dataclasses.replace(facts, surname=former.surname, given_name=former.given_name)
+        return kept, Alert(
+            "surname",
+            "再転入です。氏名は前回の住民票の表記にしました。前回の宛名番号で記録します。",
+            f"{_CODE}.returning_name_kept",
+        )
+    return facts, Alert(
+        "surname",
+        "再転入ですが、氏名が前回の住民票と異なります。転出証明書情報の氏名にしています。",
+        f"{_CODE}.returning_name_changed",
+    )
+
+
+def _held_start(*, actor: Any, purpose: str, resident_code: str) -> SpecialMoveInStart:
+    """The held data as it came from the 転出地, before the 再転入 rule."""
     for permission in (Permission.RESIDENT_RECORD, Permission.INDIVIDUAL_NUMBER_ACCESS):
         authorize(
             actor=actor,
@@ -114,7 +168,7 @@ def record_special_move_in(*, actor: Any, purpose: str, move_in: MoveIn) -> Draf
                 "統合端末でカードによる本人確認をしてください（未受信なら送信依頼）。転出証明書のある方は通常の転入で処理してください。",
                 _CODE,
             )
-        start = special_move_in_start(actor=actor, purpose=purpose, resident_code=facts.juminhyo_code)
+        start = _held_start(actor=actor, purpose=purpose, resident_code=facts.juminhyo_code)
         numbers.append(start.individual_number)
     draft = record_move_in(
         actor=actor, purpose=purpose, move_in=dataclasses.replace(move_in, individual_numbers=numbers)
