@@ -12,7 +12,14 @@ from django.http import HttpRequest
 from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 
-from jumin.certificates import history, registry_notices, self_notification, services, support_end_notices
+from jumin.certificates import (
+    history,
+    registry_notices,
+    self_notification,
+    services,
+    support_end_notices,
+    support_start_notices,
+)
 from jumin.domain.certificates import (
     CertificateKind,
     CertificateOptions,
@@ -330,6 +337,16 @@ def support_end_notice(request: HttpRequest, data: MeasureNoticeIn) -> dict[str,
     """支援措置期間終了通知 to the measure's 申出者 (signed PDF; support-management permission)."""
     return _pdf_out(
         support_end_notices.print_support_end_notice(
+            actor=request.user, purpose=data.purpose, measure_id=data.measure_id
+        )
+    )
+
+
+@router.post("/notices/support-start", response={200: PdfOut, 400: ErrorOut, 403: RefusedOut})
+def support_start_notice(request: HttpRequest, data: MeasureNoticeIn) -> dict[str, object]:
+    """支援措置開始通知 to the measure's 申出者 (signed PDF; support-management permission; 3.4-i)."""
+    return _pdf_out(
+        support_start_notices.print_support_start_notice(
             actor=request.user, purpose=data.purpose, measure_id=data.measure_id
         )
     )

@@ -162,6 +162,7 @@ NOTICE_CHOICES = [
     ("ex_officio", "職権記載等通知書"),
     ("head_change_request", "世帯主変更依頼通知書"),
     ("support_end", "支援措置期間終了通知"),
+    ("support_start", "支援措置開始通知"),
 ]
 
 
@@ -175,7 +176,7 @@ class RegistryNoticeForm(PurposeForm):
         label="異動番号（職権記載等・世帯主変更依頼）", required=False, min_value=1
     )
     measure_id = forms.IntegerField(
-        label="支援措置の番号（支援措置期間終了通知）", required=False, min_value=1
+        label="支援措置の番号（支援措置の開始通知・期間終了通知）", required=False, min_value=1
     )
 
 

@@ -63,8 +63,11 @@ def _document(source: SupportEndNotice, municipality: str) -> NoticeDocument:
     )
 
 
-def _audit_refused(actor: Any, purpose: str, measure_id: int, error: DomainError) -> None:
-    # Own transaction: the refusal is kept although the caller sees an exception.
+def audit_refused(
+    actor: Any, purpose: str, measure_id: int, error: DomainError, reason: str = AUDIT_REASON
+) -> None:
+    """Audit a refused 支援措置 notice print in its own transaction: the refusal is kept although the
+    caller sees an exception."""
     with transaction.atomic():
         record_event(
             actor=actor,
@@ -72,7 +75,7 @@ def _audit_refused(actor: Any, purpose: str, measure_id: int, error: DomainError
             subject_type="support_measure",
             subject_id=str(measure_id),
             purpose=purpose,
-            reason=AUDIT_REASON,
+            reason=reason,
             outcome=Outcome.REFUSED,
             outcome_reason=error.code,
             support_measure=True,
@@ -80,14 +83,15 @@ def _audit_refused(actor: Any, purpose: str, measure_id: int, error: DomainError
         )
 
 
-def _audit_printed(actor: Any, purpose: str, measure_id: int) -> None:
+def audit_printed(actor: Any, purpose: str, measure_id: int, reason: str = AUDIT_REASON) -> None:
+    """Audit a printed 支援措置 notice (in the printing transaction); flagged as concerning a 支援措置."""
     record_event(
         actor=actor,
         action=AuditAction.CERTIFICATE_NOTICE_PRINT,
         subject_type="support_measure",
         subject_id=str(measure_id),
         purpose=purpose,
-        reason=AUDIT_REASON,
+        reason=reason,
         support_measure=True,
     )
 
@@ -116,9 +120,9 @@ def print_support_end_notice(*, actor: Any, purpose: str, measure_id: int) -> by
                 issue_date=issue_date,
             )
             record_end_notices_printed([source], actor=actor)
-            _audit_printed(actor, purpose, measure_id)
+            audit_printed(actor, purpose, measure_id)
     except DomainError as error:
-        _audit_refused(actor, purpose, measure_id, error)
+        audit_refused(actor, purpose, measure_id, error)
         raise
     return pdf
 
@@ -161,8 +165,8 @@ def print_support_end_notices(*, actor: Any, purpose: str, measure_ids: Sequence
             pdf = render_notices(documents, issue_date=issue_date)
             record_end_notices_printed(sources, actor=actor)
             for measure_id in wanted:
-                _audit_printed(actor, purpose, measure_id)
+                audit_printed(actor, purpose, measure_id)
     except DomainError as error:
-        _audit_refused(actor, purpose, current, error)
+        audit_refused(actor, purpose, current, error)
         raise refusal(error.field, f"支援措置 {current}：{error.reason}", error.remedy, error.code) from error
     return pdf

@@ -14,7 +14,7 @@ from django.shortcuts import render
 
 from jumin.accounts.authorization import AccessRefused
 from jumin.certificates import history as history_selectors
-from jumin.certificates import registry_notices, services, support_end_notices
+from jumin.certificates import registry_notices, services, support_end_notices, support_start_notices
 from jumin.certificates import self_notification as self_notices
 from jumin.certificates.forms import (
     ChangeCodeNoticeForm,
@@ -235,6 +235,10 @@ def _registry_notice_pdf(actor: Any, data: dict[str, Any]) -> bytes:
         return support_end_notices.print_support_end_notice(
             actor=actor, purpose=purpose, measure_id=data["measure_id"] or 0
         )
+    if notice == "support_start":
+        return support_start_notices.print_support_start_notice(
+            actor=actor, purpose=purpose, measure_id=data["measure_id"] or 0
+        )
     printer = (
         registry_notices.print_ex_officio_notice
         if notice == "ex_officio"
@@ -245,8 +249,9 @@ def _registry_notice_pdf(actor: Any, data: dict[str, Any]) -> bytes:
 
 @login_required
 def registry_notice(request: HttpRequest) -> HttpResponse:
-    """通知書の作成 from registry data: 住民票コード通知票等, 職権記載等通知書, 世帯主変更依頼通知書 and
-    支援措置期間終了通知 (the 期間終了予定一覧's print buttons post here)."""
+    """通知書の作成 from registry data: 住民票コード通知票等, 職権記載等通知書, 世帯主変更依頼通知書,
+    支援措置期間終了通知 (the 期間終了予定一覧's print buttons post here) and 支援措置開始通知 (the
+    support measure's detail screen posts here)."""
     form = RegistryNoticeForm(request.POST or None)
     context: dict[str, Any] = {"form": form}
     if request.method == "POST" and form.is_valid():

@@ -5,8 +5,9 @@
   already extended has a later period in force, so it drops out by itself; an ended one is excluded.
 - ``support_end_notice_source`` is the notice's committed data for the certificates app, unaudited like
   ``certificate_sources``: the printing service authorises and audits the use.
+- ``support_start_notice_source`` is the same for the optional 支援措置開始通知 (3.4-i).
 
-Neither ever returns the 加害者 nor any 併せて支援を求める者: the notice goes to the 申出者 alone.
+None ever returns the 加害者 nor any 併せて支援を求める者: the notices go to the 申出者 alone.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from jumin.registry.models_restrictions import (
 )
 
 CODE_NO_NOTICE = "registry.no_support_end_notice"
+CODE_NO_START_NOTICE = "registry.no_support_start_notice"
 
 
 @dataclass(frozen=True)
@@ -214,6 +216,66 @@ def support_end_notice_source(measure_id: int, *, on: date | None = None) -> Sup
         period=periods.SupportPeriod(current.start, current.end),
         extension_opens=periods.extension_window_opens(current.end),
         period_id=current.pk,
+    )
+
+
+@dataclass(frozen=True)
+class SupportStartNotice:
+    """What the 支援措置開始通知 prints: the 申出者's committed record and the first period (the start)."""
+
+    measure_id: int
+    applicant: SourcePerson
+    covered_services: tuple[str, ...]
+    period: periods.SupportPeriod
+    co_applicants: int  # how many 併せて支援を求める者 (a count: the notice names no other person)
+
+
+def support_start_notice_source(measure_id: int, *, on: date | None = None) -> SupportStartNotice:
+    """The committed data of one 支援措置開始通知 (3.4-i, optional); unaudited (the printing service audits).
+
+    Refused when the measure is missing or ended, still a 仮支援措置 (support has not started), its first
+    period has already run out on ``on`` (default today: the notice would announce a past start), or the
+    申出者 no longer lives here.
+    """
+    day = on or clock.today()
+    measure = (
+        SupportMeasure.objects.filter(pk=measure_id).prefetch_related("periods", "people__resident").first()
+    )
+
+    def no(reason: str, remedy: str) -> Exception:
+        return refusal("measure_id", reason, remedy, CODE_NO_START_NOTICE)
+
+    if measure is None or measure.ended_at is not None:
+        raise no(
+            "この支援措置は見つからないか、既に終了しています。", "支援中の支援措置の番号を入力してください。"
+        )
+    first = min(measure.periods.all(), key=lambda p: p.pk, default=None)
+    if first is None:
+        raise no(
+            "仮支援措置のため、まだ支援を開始していません。",
+            "支援開始の処理（支援開始日の入力）をしてから作成してください。",
+        )
+    if first.end < day:
+        raise no(
+            "最初の支援措置期間が既に終了しているため、開始通知は作成できません。",
+            "必要なら延長・終了の処理とあわせて、申出者への連絡方法を担当者が判断してください。",
+        )
+    links = list(measure.people.all())
+    applicant_link = next((link for link in links if link.role == SupportRole.APPLICANT), None)
+    if applicant_link is None:
+        raise no("この支援措置には申出者が記録されていません。", "支援措置の内容を確認してください。")
+    applicant = certificate_sources.people([applicant_link.resident.atena_number])[0]
+    if applicant.status != ResidentStatus.RESIDENT:
+        raise no(
+            "申出者が転出等により住民でなくなっているため、現住所に通知を送れません。",
+            "申出者への連絡方法を担当者が確認してください。",
+        )
+    return SupportStartNotice(
+        measure_id=measure.pk,
+        applicant=applicant,
+        covered_services=_labels(measure.covered_services),
+        period=periods.SupportPeriod(first.start, first.end),
+        co_applicants=sum(1 for link in links if link.role == SupportRole.CO_APPLICANT),
     )
 
 

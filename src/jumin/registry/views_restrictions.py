@@ -208,6 +208,7 @@ def support_detail(request: HttpRequest, measure_id: int) -> HttpResponse:
                 context["detail"] = selectors_restrictions.support_measure_detail(
                     actor=request.user, purpose=data["purpose"], measure_id=measure_id
                 )
+                context["purpose"] = data["purpose"]
             else:
                 context["done"] = _support_action(request, measure_id, data)
     return render(request, "registry/restrictions/support_detail.html", context)
