@@ -1,6 +1,6 @@
 """The P2 search shapes (issue 5 item 6; docs/search.md "Indexes").
 
-Each shape finds exactly the people its conditions name, walks one of the covering kana indexes for
+Each shape finds exactly the people its conditions name, walks one of the covering indexes for
 the ids, and a result page costs the same number of statements whatever its size (marks, audit and
 history are one statement each, not one per hit).
 """
@@ -30,7 +30,8 @@ from tests.registry.conftest import PURPOSE
 
 pytestmark = pytest.mark.django_db
 
-_Row = tuple[str, str, date, str, bool]
+# 宛名番号, kana key, birth day, address code, current address, variant (kanji) key, current kanji name
+_Row = tuple[str, str, date, str, bool, str, str]
 
 
 @pytest.fixture
@@ -48,11 +49,17 @@ def key_rows(tmp_path: Path, make_clerk: Callable[..., User]) -> list[_Row]:
     assert any(
         json.loads(line)["status"] == "removed" for line in path.read_text(encoding="utf-8").splitlines()
     )
-    return list(
-        ResidentSearchKey.objects.exclude(status=ResidentStatus.REMOVED).values_list(
-            "resident__atena_number", "full_key", "birth_sort_date", "address_code", "is_current_address"
-        )
+    rows = ResidentSearchKey.objects.exclude(status=ResidentStatus.REMOVED).values_list(
+        "resident__atena_number",
+        "full_key",
+        "birth_sort_date",
+        "address_code",
+        "is_current_address",
+        "variant_key",
+        "snapshot__surname",
+        "snapshot__given_name",
     )
+    return [(*row[:6], row[6] + row[7]) for row in rows]
 
 
 def _found(actor: User, criteria: SearchCriteria) -> set[str]:
@@ -62,14 +69,14 @@ def _found(actor: User, criteria: SearchCriteria) -> set[str]:
 
 
 def _shapes(rows: list[_Row]) -> list[tuple[SearchCriteria, Callable[[_Row], bool]]]:
-    """The three benchmark shapes built from real rows, each with its condition evaluated in Python."""
+    """The four benchmark shapes built from real rows, each with its condition evaluated in Python."""
     current = [row for row in rows if row[4] and len(row[1]) >= 2 and row[3]]
     # The most common two-kana heads, so the prefix shapes match several people each.
     heads = [head for head, _ in Counter(row[1][:2] for row in current).most_common(3)]
     shapes: list[tuple[SearchCriteria, Callable[[_Row], bool]]] = []
     for head in heads:
         sample = next(row for row in current if row[1].startswith(head))
-        full, born, code = sample[1], sample[2], sample[3]
+        full, born, code, variant, kanji = sample[1], sample[2], sample[3], sample[5], sample[6]
         shapes += [
             (
                 SearchCriteria(kana_name=full, birth_date=born.isoformat()),
@@ -84,6 +91,11 @@ def _shapes(rows: list[_Row]) -> list[tuple[SearchCriteria, Callable[[_Row], boo
                 SearchCriteria(kana_name=head, name_mode=NameMatch.PREFIX, address_code=code),
                 lambda r, head=head, code=code: r[3] == code and r[1].startswith(head),
             ),
+            (
+                # The kanji name as written, matched through its variant key (渡邊 finds 渡辺 too).
+                SearchCriteria(kanji_name=kanji, birth_date=born.isoformat()),
+                lambda r, variant=variant, born=born: r[4] and r[5] == variant and r[2] == born,
+            ),
         ]
     return shapes
 
@@ -92,7 +104,7 @@ def test_each_search_shape_finds_exactly_the_people_its_conditions_name(
     key_rows: list[_Row], searcher: User
 ) -> None:
     shapes = _shapes(key_rows)
-    assert len(shapes) == 9
+    assert len(shapes) == 12
     for criteria, condition in shapes:
         expected = {row[0] for row in key_rows if condition(row)}
         assert expected, criteria
@@ -105,15 +117,12 @@ def test_each_search_shape_reads_its_ids_from_a_covering_index(key_rows: list[_R
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE %s",
-                ["registry_skey_%kana_idx"],
+                ["registry_skey_%_idx"],
             )
             definitions = dict(cursor.fetchall())
-        assert set(definitions) == {
-            "registry_skey_kana_idx",
-            "registry_skey_birth_kana_idx",
-            "registry_skey_addr_kana_idx",
-        }
-        assert all("full_key varchar_pattern_ops" in text for text in definitions.values())
+        covering = ("registry_skey_kana_idx", "registry_skey_birth_kana_idx", "registry_skey_addr_kana_idx")
+        assert all("full_key varchar_pattern_ops" in definitions[name] for name in covering)
+        assert "variant_key varchar_pattern_ops" in definitions["registry_skey_variant_idx"]
         return
     for criteria, _ in _shapes(key_rows):
         sql, params = matching_ids(search_filter(criteria), 200).query.sql_with_params()
@@ -145,3 +154,17 @@ def test_a_result_page_costs_the_same_statements_whatever_its_size(
     # Every hit is still audited as having appeared in the results.
     listed: Any = AuditResultSubject.objects.order_by("-entry_id").values_list("entry_id", flat=True)
     assert Counter(listed)[listed[0]] == many_hits
+
+
+def test_the_name_keys_have_no_index_of_their_own_beside_the_covering_ones(db: None) -> None:
+    """full_key and variant_key lead a covering index each; a single-column index would only cost writes."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, ResidentSearchKey._meta.db_table)
+    columns = {
+        name: info["columns"]
+        for name, info in constraints.items()
+        if info["index"] and not info["primary_key"]
+    }
+    assert [name for name, cols in columns.items() if cols in (["full_key"], ["variant_key"])] == []
+    assert columns["registry_skey_kana_idx"][0] == "full_key"
+    assert columns["registry_skey_variant_idx"][:2] == ["variant_key", "birth_sort_date"]

@@ -307,10 +307,12 @@ class ResidentSearchKey(models.Model):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField("名前の種類", max_length=16, choices=SearchKeyKind.choices)
     is_current_name = models.BooleanField("現在の名前", default=True)
-    full_key = models.CharField("フリガナ検索キー（氏名）", max_length=200, db_index=True)
+    # No single-column index: registry_skey_kana_idx starts with it (the prefix and equality shapes).
+    full_key = models.CharField("フリガナ検索キー（氏名）", max_length=200)
     surname_key = models.CharField("フリガナ検索キー（氏）", max_length=100)
     given_key = models.CharField("フリガナ検索キー（名）", max_length=100)
-    variant_key = models.CharField("異体字検索キー（氏名）", max_length=200, db_index=True)
+    # Indexed by registry_skey_variant_idx (covering, like the kana one).
+    variant_key = models.CharField("異体字検索キー（氏名）", max_length=200)
     variant_surname_key = models.CharField("異体字検索キー（氏）", max_length=100)
     variant_given_key = models.CharField("異体字検索キー（名）", max_length=100)
     birth_sort_date = models.DateField("生年月日（並べ替え用）")
@@ -331,14 +333,19 @@ class ResidentSearchKey(models.Model):
     class Meta:
         verbose_name = "検索キー"
         verbose_name_plural = "検索キー"
-        # Three covering indexes, one per search shape (name [+ birth day]; birth period + name;
-        # address code + name): each also holds what search_residents always filters on (status,
+        # Four covering indexes, one per search shape (kana name [+ birth day]; kanji name [+ birth
+        # day]; birth period + name; address code + name): each also holds what search_residents always filters on (status,
         # current address) and returns (the resident), so the id query never reads the table (P2;
         # docs/search.md "Indexes"). PostgreSQL needs the pattern operator class for LIKE 'prefix%'.
         indexes: ClassVar = [
             models.Index(
                 fields=[_KANA_KEY_COLUMNS[0], "birth_sort_date", *_KANA_KEY_COLUMNS[1:]],
                 name="registry_skey_kana_idx",
+                opclasses=[_KANA_KEY_OPCLASSES[0], "date_ops", *_KANA_KEY_OPCLASSES[1:]],
+            ),
+            models.Index(
+                fields=["variant_key", "birth_sort_date", *_KANA_KEY_COLUMNS[1:]],
+                name="registry_skey_variant_idx",
                 opclasses=[_KANA_KEY_OPCLASSES[0], "date_ops", *_KANA_KEY_OPCLASSES[1:]],
             ),
             models.Index(fields=["surname_key", "given_key"], name="registry_skey_surname_idx"),
