@@ -160,7 +160,7 @@ class SearchHit:
 
     ``matched_on`` names the kinds of row that matched (``name``, ``former_surname``, ``alias``,
     ``past_name``, ``past_address``). ``suppressed`` and ``support_measure`` are the 抑止 and
-    支援措置 marks of the person today (standard 3.1-f, 2.2.4-a; ``restrictions.restriction_marks``).
+    支援措置 marks of the person today (standard 3.1-f, 2.2.4-a; ``restrictions.marks_of_people``).
     """
 
     atena_number: str
