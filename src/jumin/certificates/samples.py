@@ -105,7 +105,7 @@ def synthetic_household() -> list[SourcePerson]:
     ]
 
 
-def _moved(people: list[SourcePerson], *, late: bool) -> list[SourcePerson]:
+def _moved(people: list[SourcePerson], *, late: bool, special: bool = False) -> list[SourcePerson]:
     return [
         replace(
             p,
@@ -115,6 +115,7 @@ def _moved(people: list[SourcePerson], *, late: bool) -> list[SourcePerson]:
             removal_date=date(2026, 11, 30),
             move_out_planned_date=date(2026, 11, 30),
             move_out_notification_kind="職権" if late else "届出",
+            special_move_out=special,
         )
         for p in people
     ]
@@ -178,6 +179,9 @@ def samples(signer: rendering.Signer) -> dict[str, Callable[[], tuple[bytes, int
         "move-out": cert(_moved(household[:2], late=False), kind=CertificateKind.MOVE_OUT),
         "move-out-substitute": cert(
             _moved(household[:2], late=True), kind=CertificateKind.MOVE_OUT_SUBSTITUTE
+        ),
+        "special-move-out": cert(
+            _moved(household[:1], late=False, special=True), kind=CertificateKind.SPECIAL_MOVE_OUT
         ),
         "overflow-list": cert([long], page=-1, layout=Layout.PERSONAL, show_honseki=True),
         "juminhyo-code-notice": note(

@@ -102,6 +102,8 @@ class SourcePerson:
     move_out_planned_date: date | None = None
     move_out_notification_kind: str = ""
     move_out_change_id: int | None = None
+    # 特例転出 (standard 4.1.3.0.4-a): the 転出証明書情報 went over 住基ネット; no paper 転出証明書.
+    special_move_out: bool = False
     # 異動前住所 (records.md §6.5; printed as 異動前住所): the address before the latest 転居.
     pre_move_postal_code: str = ""
     pre_move_address: str = ""
@@ -252,6 +254,7 @@ def _source(
         move_out_planned_date=move_out.change_date if move_out else None,
         move_out_notification_kind=move_out.notification_kind if move_out else "",
         move_out_change_id=move_out.pk if move_out else None,
+        special_move_out=bool(move_out) and snapshot.special_move_out,
         pre_move_postal_code=snapshot.pre_move_postal_code,
         pre_move_address=snapshot.pre_move_address,
         pre_move_katagaki=snapshot.pre_move_katagaki,
@@ -488,6 +491,7 @@ def original_record(
         move_out_planned_date=None,
         move_out_notification_kind="",
         move_out_change_id=None,
+        special_move_out=False,
     )
 
 
