@@ -28,7 +28,7 @@ from jumin.domain.certificates import (
 )
 from jumin.domain.resident import ChangeReason, ResidentStatus
 from jumin.domain.wareki import WarekiDate
-from jumin.registry.certificate_sources import SourcePerson
+from jumin.registry.certificate_sources import HistoryEntry, SourcePerson
 
 ISSUE_DATE = date(2026, 11, 22)
 MUNICIPALITY = "見本市"
@@ -152,6 +152,29 @@ def _notice(
     )
 
 
+def _reorganised(people: list[SourcePerson]) -> list[SourcePerson]:
+    """The household's first generation as a 改製 on 令和8年11月20日 closed it (改製原住民票)."""
+    address, katagaki = "見本県見本市本町一丁目1番1号", "見本ハイツ101号"
+    rows = tuple(
+        HistoryEntry(number, reason, changed, notified, address, katagaki, "")
+        for number, reason, changed, notified in (
+            (1, "転入", date(2010, 4, 1), date(2010, 4, 5)),
+            (2, "転居", date(2015, 6, 1), date(2015, 6, 3)),
+        )
+    )
+    return [
+        replace(
+            p,
+            history_no=2,
+            status=ResidentStatus.REMOVED,
+            history=tuple(replace(row, name=f"{p.surname}　{p.given_name}") for row in rows),
+            removal_reason=ChangeReason.REORGANISATION.value,
+            removal_date=date(2026, 11, 20),
+        )
+        for p in people
+    ]
+
+
 def samples(signer: rendering.Signer) -> dict[str, Callable[[], tuple[bytes, int]]]:
     """Sample name → a function returning (PDF, the page to show, 1-based; -1 = last)."""
     household = synthetic_household()
@@ -182,6 +205,9 @@ def samples(signer: rendering.Signer) -> dict[str, Callable[[], tuple[bytes, int
         ),
         "special-move-out": cert(
             _moved(household[:1], late=False, special=True), kind=CertificateKind.SPECIAL_MOVE_OUT
+        ),
+        "original-copy-household": cert(
+            _reorganised(household), kind=CertificateKind.ORIGINAL_COPY, generation=1
         ),
         "overflow-list": cert([long], page=-1, layout=Layout.PERSONAL, show_honseki=True),
         "juminhyo-code-notice": note(

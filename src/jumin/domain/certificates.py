@@ -331,12 +331,14 @@ def check_request(request: CertificateRequest, options: CertificateOptions) -> N
 
 
 def _check_original_copy(options: CertificateOptions) -> None:
-    """A 改製原住民票の写し copies one person's one earlier generation (standard 1.1.5-a)."""
-    if len(options.atena_numbers) != 1:
+    """A 改製原住民票の写し copies one earlier generation (standard 1.1.5-a): one person's as a 個人票, or
+    as 世帯連記式 that person's with the household's of the same 改製 (the generation counts from the
+    first person named)."""
+    if options.layout is Layout.PERSONAL and len(options.atena_numbers) != 1:
         raise refusal(
             "atena_numbers",
-            "改製原住民票の写しは一人ずつ交付します。",
-            "記載する方の宛名番号を一つだけ入力してください。",
+            "改製原住民票の写し（個人票）は一人ずつ交付します。",
+            "記載する方の宛名番号を一つだけ入力するか、世帯連記式を選んでください。",
             "certificates.original_copy_one_person",
         )
     if options.generation is None or options.generation < 1:
@@ -356,11 +358,13 @@ def normalized_options(options: CertificateOptions) -> CertificateOptions:
 
     世帯主・続柄, 本籍・筆頭者 and 住民票コード are fixed items of a 転出証明書 (the new municipality
     records them from it), the 方書 stays with the address, and history is never printed on one.
-    A 改製原住民票の写し is one person's 個人票 with the rows of its generation (the history is what it
-    copies). Other kinds are returned unchanged, without a generation.
+    A 改製原住民票の写し always prints the rows of its generation (the history is what it copies); as a
+    個人票 it is one person's. Other kinds are returned unchanged, without a generation.
     """
     if options.kind is CertificateKind.ORIGINAL_COPY:
-        return replace(options, layout=Layout.PERSONAL, whole_household=False, with_history=True)
+        if options.layout is Layout.PERSONAL:
+            return replace(options, whole_household=False, with_history=True)
+        return replace(options, with_history=True)
     if options.generation is not None:
         options = replace(options, generation=None)
     if not options.kind.is_move_out:
@@ -433,6 +437,9 @@ def certification_text(kind: CertificateKind, layout: Layout, *, whole_household
         return "上記の者は、転出したことを証明する。（転出証明書に準ずる証明書）"
     if kind is CertificateKind.REMOVED_COPY:
         return "この写しは、除かれた住民票の原本と相違ないことを証明する。"
+    if kind is CertificateKind.ORIGINAL_COPY and layout is Layout.HOUSEHOLD:
+        part = "世帯全員" if whole_household else "世帯の一部"
+        return f"この写しは、{part}の改製原住民票の原本と相違ないことを証明する。"
     if kind is CertificateKind.ORIGINAL_COPY:
         return "この写しは、改製原住民票の原本と相違ないことを証明する。"
     if layout is Layout.PERSONAL:
