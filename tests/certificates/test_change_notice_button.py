@@ -143,6 +143,8 @@ def test_a_change_without_a_code_notice_offers_no_button_and_is_refused(
         )
     assert raised.value.code == "certificates.no_code_notice"
     assert not Issuance.objects.filter(channel="notice").exists()
+    refused = AuditEntry.objects.get(action="certificate:notice:print")
+    assert (refused.outcome, refused.outcome_reason) == ("refused", "certificates.no_code_notice")
 
 
 def test_the_bulk_commit_result_offers_the_buttons_of_the_committed_changes(
@@ -209,6 +211,10 @@ def test_a_code_change_calls_for_the_change_notice_and_a_correction_for_the_corr
         )
     assert stale.value.code == "certificates.juminhyo_code_superseded"
     assert Issuance.objects.filter(channel="notice").count() == 1
+    # The refusal is audited, after the refused print's own transaction rolled back.
+    refused = AuditEntry.objects.get(action="certificate:notice:print", outcome="refused")
+    assert (refused.subject_id, refused.outcome_reason) == (head, "certificates.juminhyo_code_superseded")
+    assert refused.reason == f"change={changed.change_id}"
 
 
 def test_the_change_notice_screen_and_api_permission_triples(

@@ -96,6 +96,14 @@ def test_a_refused_notice_draws_no_serial_and_leaves_no_history(
     assert unchanged.value.code == "certificates.juminhyo_code_unchanged"
     assert not Issuance.objects.exists()
     assert not IssueCounter.objects.filter(last_serial__gt=0).exists()
+    # Only the refusal remains, audited in a transaction of its own.
+    refused = AuditEntry.objects.get(action="certificate:notice:print")
+    assert (refused.subject_id, refused.outcome, refused.outcome_reason, refused.reason) == (
+        wife,
+        "refused",
+        "certificates.juminhyo_code_unchanged",
+        "changed",
+    )
 
 
 def test_a_notice_is_verified_against_the_history_and_can_be_voided(

@@ -21,6 +21,7 @@ from jumin.certificates.services import original_generations
 from jumin.domain.certificates import CertificateKind, Layout
 from jumin.domain.errors import DomainError
 from jumin.registry.services import DraftRecorded, commit_change
+from jumin.registry.workflows.move_out import record_move_out
 from jumin.registry.workflows.move_within import MoveWithin, record_move_within
 from jumin.registry.workflows.reorganisation import Reorganisation, record_reorganisation
 from tests.certificates.conftest import CERT_PURPOSE
@@ -29,6 +30,7 @@ from tests.certificates.test_issuance import issue, refused
 from tests.helpers.permission_matrix import assert_permission_triple
 from tests.registry.conftest import PURPOSE, logged_in
 from tests.registry.test_move_in import ADDRESS
+from tests.registry.test_move_out import move_out
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +116,7 @@ def test_a_copy_of_generation_one_prints_exactly_that_generation_and_is_in_the_i
     reorganised: DraftRecorded, issuer: User, certifier: Any, make_clerk: Callable[..., User]
 ) -> None:
     head = reorganised.atena_numbers[0]
-    issued = issue(issuer, [head], kind=CertificateKind.ORIGINAL_COPY, generation=1)
+    issued = issue(issuer, [head], kind=CertificateKind.ORIGINAL_COPY, generation=1, layout=Layout.PERSONAL)
     text = flat("".join(pdf_pages(issued.pdf)))
     assert "改製原住民票の写し" in text
     assert "令和8年11月1日国内転入" in text
@@ -174,7 +176,10 @@ def test_an_original_copy_needs_one_person_and_a_generation(
     reorganised: DraftRecorded, issuer: User, certifier: Any, options: dict[str, Any], code: str
 ) -> None:
     numbers = list(reorganised.atena_numbers[: 2 if options.pop("two", False) else 1])
-    assert refused(issuer, numbers, kind=CertificateKind.ORIGINAL_COPY, **options) == code
+    assert (
+        refused(issuer, numbers, kind=CertificateKind.ORIGINAL_COPY, layout=Layout.PERSONAL, **options)
+        == code
+    )
 
 
 def test_the_api_lists_generations_and_issues_an_original_copy(
@@ -248,3 +253,76 @@ def test_the_generations_screen_and_api_permission_triples(
         content_type="application/json",
         success_status=(200,),
     )
+
+
+# --- 世帯連記式 改製原住民票の写し (5.1-a, 5.2-a, 5.1-e) -------------------------------------------------
+
+
+def _blocks(text: str, names: list[str]) -> list[int]:
+    """Where each name's block starts in the flat text (-1 when it is not printed)."""
+    return [text.find(name) for name in names]
+
+
+def test_a_household_original_copy_prints_the_generation_of_every_member_remade_together(
+    reorganised: DraftRecorded, issuer: User, certifier: Any
+) -> None:
+    head, wife, child = reorganised.atena_numbers
+    # Named by the wife: the household is hers in generation 1, in its stored member order.
+    issued = issue(issuer, [wife], kind=CertificateKind.ORIGINAL_COPY, generation=1)
+    text = flat("".join(pdf_pages(issued.pdf)))
+    starts = _blocks(text, ["青木太郎", "青木花子", "青木三奈"])
+    assert -1 not in starts
+    assert starts == sorted(starts)  # 世帯主, 妻, 子: member order
+    assert text.count("令和8年11月1日国内転入") == 3  # each member's rows of that generation
+    assert text.count("令和8年11月15日転居") == 3
+    assert text.count("令和8年11月20日改製により消除") == 3
+    assert "この写しは、世帯全員の改製原住民票の原本と相違ないことを証明する。" in text
+    issuance = Issuance.objects.get(pk=issued.issuance_id)
+    assert (issuance.kind, issuance.layout, issuance.options["generation"]) == (
+        "original_copy",
+        "household",
+        1,
+    )
+    assert issuance.subjects == [head, wife, child]
+    assert issued.fee == 300  # one 世帯連記式 copy
+    # Two people per sheet with history: the copy continues on a second sheet under one 発行番号.
+    assert issued.sheets == 2
+    assert issuance.issued_copies.count() == 1
+    audit = AuditEntry.objects.get(action="certificate:copy:issue", outcome="done")
+    assert (audit.subject_id, audit.result_count) == (str(issuance.pk), 3)
+
+
+def test_a_household_original_copy_of_part_of_the_household_names_its_members(
+    reorganised: DraftRecorded, issuer: User, certifier: Any
+) -> None:
+    head, _wife, child = reorganised.atena_numbers
+    issued = issue(
+        issuer, [child, head], kind=CertificateKind.ORIGINAL_COPY, generation=1, whole_household=False
+    )
+    text = flat("".join(pdf_pages(issued.pdf)))
+    assert "青木花子" not in text
+    assert _blocks(text, ["青木太郎", "青木三奈"])[0] < _blocks(text, ["青木太郎", "青木三奈"])[1]
+    assert "この写しは、世帯の一部の改製原住民票の原本と相違ないことを証明する。" in text
+    assert Issuance.objects.get(pk=issued.issuance_id).subjects == [head, child]
+
+
+def test_a_member_who_left_before_the_reorganisation_is_never_on_the_household_original_copy(
+    family: DraftRecorded, clerk: User, reviewer: User, issuer: User, certifier: Any
+) -> None:
+    head, wife, child = family.atena_numbers
+    # The child moves out (removed: a 除票 is never remade), then the others' records are remade.
+    draft = record_move_out(
+        actor=clerk,
+        purpose=PURPOSE,
+        move_out=move_out([child], planned_date=MOVED_ON, notification_date=MOVED_ON),
+    )
+    commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
+    _reorganise(clerk, reviewer, (head, wife))
+    issued = issue(issuer, [head], kind=CertificateKind.ORIGINAL_COPY, generation=1)
+    text = flat("".join(pdf_pages(issued.pdf)))
+    assert "青木三奈" not in text  # 5.1-e: a removed former member is never printed with the others
+    assert Issuance.objects.get(pk=issued.issuance_id).subjects == [head, wife]
+    code = refused(
+        issuer, [head, child], kind=CertificateKind.ORIGINAL_COPY, generation=1, whole_household=False
+    )
+    assert code == "certificates.not_same_household"

@@ -111,6 +111,8 @@ class CertificateDocument:
     units: tuple[CertificateUnit, ...]
     household_number: str
     subjects: tuple[str, ...] = field(default=())
+    # 「特例による転出処理済」 on every page of the 特例転出's print (standard 4.1.3.0.4-a), or "".
+    stamp: str = ""
 
     @property
     def overflow(self) -> bool:
@@ -260,10 +262,22 @@ def select_subjects(
             "certificates.not_same_household",
         )
     if options.kind.is_move_out:
-        # Only the people of the named person's 転出, never a member who moved out earlier.
+        # Only the people of the named person's 転出, never a member who moved out earlier; a 特例転出
+        # gets the stamped print only, any other 転出 a 転出証明書 (4.1.3.0.4-a).
+        special = options.kind is CertificateKind.SPECIAL_MOVE_OUT
+        if not special and any(by_number[n].special_move_out for n in options.atena_numbers):
+            raise _special_move_out_refusal()
         change = by_number[options.atena_numbers[0]].move_out_change_id
-        eligible = [p for p in household if has_move_out(p) and p.move_out_change_id == change]
-        wrong = "転出証明書には、国内転出が本登録された方だけを記載できます。"
+        eligible = [
+            p
+            for p in household
+            if has_move_out(p) and p.move_out_change_id == change and p.special_move_out == special
+        ]
+        wrong = (
+            "「特例による転出処理済」の証明書には、特例転出が本登録された方だけを記載できます。"
+            if special
+            else "転出証明書には、国内転出が本登録された方だけを記載できます。"
+        )
     elif not options.kind.of_removed_record:
         eligible = [p for p in household if is_current_on(p, issue_date)]
         wrong = "住民票の写し・記載事項証明書には、現に住民である方だけを記載できます（除票の方は除票で）。"
@@ -293,6 +307,15 @@ def select_subjects(
             "certificates.move_out_late",
         )
     return sorted(chosen, key=lambda p: (p.member_order, p.atena_number))
+
+
+def _special_move_out_refusal() -> Exception:
+    return refusal(
+        "kind",
+        "特例転出の方の転出証明書情報は住基ネットで転入予定地に送信済みのため、転出証明書は交付しません。",
+        "本人の控えが必要な場合は「転出証明書（特例による転出処理済）」を選んで印刷してください。",
+        "certificates.special_move_out",
+    )
 
 
 def _overflow() -> Exception:
@@ -419,7 +442,7 @@ def _household_unit(
             options.kind, options.layout, whole_household=options.whole_household
         ),
         # The QR code carries the full values, never the shortened ones.
-        move_out=_move_out_data(people, sources, address, head_name) if options.kind.is_move_out else None,
+        move_out=_move_out_data(people, sources, address, head_name) if options.kind.carries_qr else None,
         address_scale=block.address.scale,
         head_scale=block.head_name.scale,
     )
@@ -446,7 +469,7 @@ def _personal_unit(
         head_name=block.head_name.text,
         sheets=tuple(sheets),
         certification=certification_text(options.kind, Layout.PERSONAL, whole_household=False),
-        move_out=_move_out_data([person], [source], address, head_name) if options.kind.is_move_out else None,
+        move_out=_move_out_data([person], [source], address, head_name) if options.kind.carries_qr else None,
         address_scale=block.address.scale,
         head_scale=block.head_name.scale,
     )
@@ -478,4 +501,5 @@ def build_document(
         units=units,
         household_number=subjects[0].household_number,
         subjects=tuple(p.atena_number for p in subjects),
+        stamp=options.kind.stamp,
     )

@@ -20,15 +20,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from jumin.accounts.authorization import authorize
+from jumin.accounts.context import audit_context
 from jumin.accounts.permissions import Permission
-from jumin.audit.actions import AuditAction
+from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
 from jumin.certificates.documents import Line
 from jumin.certificates.notice_issuance import issue_numbered_notice
 from jumin.certificates.notices import NoticeDocument, NoticeTable, render_notice
 from jumin.domain import recorded_dates
 from jumin.domain.certificates import IssuedNoticeKind
-from jumin.domain.errors import refusal
+from jumin.domain.errors import DomainError, refusal
 from jumin.domain.wareki import to_wareki
 from jumin.registry import certificate_sources
 from jumin.registry.certificate_sources import SourcePerson
@@ -82,6 +83,25 @@ def _print_audit(actor: Any, purpose: str, subject_type: str, subject_id: str, r
     )
 
 
+def _audit_refused(actor: Any, purpose: str, atena_number: str, note: str, error: DomainError) -> None:
+    """A refused 住民票コード notice, audited like a refused certificate request (``services``).
+
+    Called after the print's transaction has rolled back, in a transaction of its own, so the entry
+    survives the refusal (and only the entry: no serial, no 交付履歴 row)."""
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            action=AuditAction.CERTIFICATE_NOTICE_PRINT,
+            subject_type="resident",
+            subject_id=atena_number,
+            purpose=purpose,
+            reason=note,
+            outcome=Outcome.REFUSED,
+            outcome_reason=error.code,
+            **audit_context(),
+        )
+
+
 def _authorized(actor: Any, purpose: str, atena_number: str) -> str:
     """The 宛名番号 as printed on, once the actor may print notices (``certificate:notice:print``)."""
     atena_number = atena_number.strip()
@@ -99,8 +119,12 @@ def _authorized(actor: Any, purpose: str, atena_number: str) -> str:
 def print_juminhyo_code_notice(*, actor: Any, purpose: str, atena_number: str, kind: CodeNoticeKind) -> bytes:
     """One 住民票コード通知票 / 変更通知票 / 修正通知票 for the person (signed PDF)."""
     atena_number = _authorized(actor, purpose, atena_number)
-    with transaction.atomic():
-        return _code_notice(actor, purpose, atena_number, kind, audit_note=kind.value)
+    try:
+        with transaction.atomic():
+            return _code_notice(actor, purpose, atena_number, kind, audit_note=kind.value)
+    except DomainError as error:
+        _audit_refused(actor, purpose, atena_number, kind.value, error)
+        raise
 
 
 def print_change_code_notice(*, actor: Any, purpose: str, change_id: int, atena_number: str) -> bytes:
@@ -111,28 +135,33 @@ def print_change_code_notice(*, actor: Any, purpose: str, change_id: int, atena_
     replaced the code it recorded (the notice would print another code than the change's).
     """
     atena_number = _authorized(actor, purpose, atena_number)
-    with transaction.atomic():
-        due = [
-            n for n in certificate_sources.code_notices_of_change(change_id) if n.atena_number == atena_number
-        ]
-        if not due:
-            raise refusal(
-                "change_id",
-                "この異動では、この方の住民票コードの通知票は作成しません。",
-                "異動番号と対象者を確認してください。",
-                "certificates.no_code_notice",
-            )
-        if certificate_sources.people([atena_number])[0].juminhyo_code != due[0].juminhyo_code:
-            raise refusal(
-                "change_id",
-                "この異動の後に住民票コードが変更・修正されています。",
-                "最新の異動の画面から通知票を作成してください。",
-                "certificates.juminhyo_code_superseded",
-            )
-        kind = _CODE_NOTICE_KINDS[due[0].kind]
-        return _code_notice(
-            actor, purpose, atena_number, kind, audit_note=f"{kind.value}; change={change_id}"
+    try:
+        with transaction.atomic():
+            return _change_code_notice(actor, purpose, change_id, atena_number)
+    except DomainError as error:
+        _audit_refused(actor, purpose, atena_number, f"change={change_id}", error)
+        raise
+
+
+def _change_code_notice(actor: Any, purpose: str, change_id: int, atena_number: str) -> bytes:
+    """The notice the change calls for, or the refusal; in the caller's transaction."""
+    due = [n for n in certificate_sources.code_notices_of_change(change_id) if n.atena_number == atena_number]
+    if not due:
+        raise refusal(
+            "change_id",
+            "この異動では、この方の住民票コードの通知票は作成しません。",
+            "異動番号と対象者を確認してください。",
+            "certificates.no_code_notice",
         )
+    if certificate_sources.people([atena_number])[0].juminhyo_code != due[0].juminhyo_code:
+        raise refusal(
+            "change_id",
+            "この異動の後に住民票コードが変更・修正されています。",
+            "最新の異動の画面から通知票を作成してください。",
+            "certificates.juminhyo_code_superseded",
+        )
+    kind = _CODE_NOTICE_KINDS[due[0].kind]
+    return _code_notice(actor, purpose, atena_number, kind, audit_note=f"{kind.value}; change={change_id}")
 
 
 _CODE_NOTICE_KINDS = {kind.issued_kind: kind for kind in CodeNoticeKind}

@@ -28,7 +28,7 @@ from jumin.domain.certificates import (
 )
 from jumin.domain.resident import ChangeReason, ResidentStatus
 from jumin.domain.wareki import WarekiDate
-from jumin.registry.certificate_sources import SourcePerson
+from jumin.registry.certificate_sources import HistoryEntry, SourcePerson
 
 ISSUE_DATE = date(2026, 11, 22)
 MUNICIPALITY = "見本市"
@@ -105,7 +105,7 @@ def synthetic_household() -> list[SourcePerson]:
     ]
 
 
-def _moved(people: list[SourcePerson], *, late: bool) -> list[SourcePerson]:
+def _moved(people: list[SourcePerson], *, late: bool, special: bool = False) -> list[SourcePerson]:
     return [
         replace(
             p,
@@ -115,6 +115,7 @@ def _moved(people: list[SourcePerson], *, late: bool) -> list[SourcePerson]:
             removal_date=date(2026, 11, 30),
             move_out_planned_date=date(2026, 11, 30),
             move_out_notification_kind="職権" if late else "届出",
+            special_move_out=special,
         )
         for p in people
     ]
@@ -151,6 +152,29 @@ def _notice(
     )
 
 
+def _reorganised(people: list[SourcePerson]) -> list[SourcePerson]:
+    """The household's first generation as a 改製 on 令和8年11月20日 closed it (改製原住民票)."""
+    address, katagaki = "見本県見本市本町一丁目1番1号", "見本ハイツ101号"
+    rows = tuple(
+        HistoryEntry(number, reason, changed, notified, address, katagaki, "")
+        for number, reason, changed, notified in (
+            (1, "転入", date(2010, 4, 1), date(2010, 4, 5)),
+            (2, "転居", date(2015, 6, 1), date(2015, 6, 3)),
+        )
+    )
+    return [
+        replace(
+            p,
+            history_no=2,
+            status=ResidentStatus.REMOVED,
+            history=tuple(replace(row, name=f"{p.surname}　{p.given_name}") for row in rows),
+            removal_reason=ChangeReason.REORGANISATION.value,
+            removal_date=date(2026, 11, 20),
+        )
+        for p in people
+    ]
+
+
 def samples(signer: rendering.Signer) -> dict[str, Callable[[], tuple[bytes, int]]]:
     """Sample name → a function returning (PDF, the page to show, 1-based; -1 = last)."""
     household = synthetic_household()
@@ -178,6 +202,12 @@ def samples(signer: rendering.Signer) -> dict[str, Callable[[], tuple[bytes, int
         "move-out": cert(_moved(household[:2], late=False), kind=CertificateKind.MOVE_OUT),
         "move-out-substitute": cert(
             _moved(household[:2], late=True), kind=CertificateKind.MOVE_OUT_SUBSTITUTE
+        ),
+        "special-move-out": cert(
+            _moved(household[:1], late=False, special=True), kind=CertificateKind.SPECIAL_MOVE_OUT
+        ),
+        "original-copy-household": cert(
+            _reorganised(household), kind=CertificateKind.ORIGINAL_COPY, generation=1
         ),
         "overflow-list": cert([long], page=-1, layout=Layout.PERSONAL, show_honseki=True),
         "juminhyo-code-notice": note(

@@ -31,6 +31,7 @@ from jumin.domain.certificates import (
     CertificateOptions,
     CertificateRequest,
     IssueNumber,
+    Layout,
     check_request,
     fee_for,
     normalized_options,
@@ -163,21 +164,28 @@ def _enforce_restrictions(check: RestrictionCheck, request: CertificateRequest) 
     _require_acknowledged(_restriction_alerts(check), request)
 
 
-def _original_record(options: CertificateOptions) -> list[certificate_sources.SourcePerson]:
-    """改製原住民票の写し: the one person's chosen earlier generation (check_request saw both)."""
-    assert options.generation is not None
-    return [
-        certificate_sources.original_record(
-            options.atena_numbers[0],
-            options.generation,
-            with_individual_number=options.show_individual_number,
-        )
-    ]
+def _original_subjects(options: CertificateOptions) -> list[certificate_sources.SourcePerson]:
+    """改製原住民票の写し: one person's chosen earlier generation (個人票), or with the household's
+    generations closed by the same 改製 (世帯連記式: all of them, or the people named)."""
+    assert options.generation is not None  # check_request saw it
+    anchor = options.atena_numbers[0]
+    if options.layout is Layout.PERSONAL:
+        return [
+            certificate_sources.original_record(
+                anchor, options.generation, with_individual_number=options.show_individual_number
+            )
+        ]
+    return certificate_sources.original_household(
+        anchor,
+        options.generation,
+        only=() if options.whole_household else options.atena_numbers,
+        with_individual_number=options.show_individual_number,
+    )
 
 
 def _subjects(options: CertificateOptions, issue_date: Any) -> list[certificate_sources.SourcePerson]:
     if options.kind is CertificateKind.ORIGINAL_COPY:
-        return _original_record(options)
+        return _original_subjects(options)
     household = certificate_sources.household_of(options.atena_numbers[0], with_history=options.with_history)
     chosen = select_subjects(household, options, issue_date=issue_date)
     if options.show_individual_number:
@@ -238,7 +246,7 @@ def preview_certificate(
         with transaction.atomic():
             today = timezone.localdate()
             if options.kind is CertificateKind.ORIGINAL_COPY:
-                chosen = _original_record(replace(options, show_individual_number=False))
+                chosen = _original_subjects(replace(options, show_individual_number=False))
             else:
                 household = certificate_sources.household_of(anchor)
                 chosen = select_subjects(household, options, issue_date=today)

@@ -36,6 +36,9 @@ class CertificateKind(StrEnum):
         "move_out_substitute"  # 転出証明書に準ずる証明書 (lost, late 職権 転出; 4.1.3.0.3-a)
     )
     ORIGINAL_COPY = "original_copy"  # 改製原住民票の写し: one earlier generation (1.1.4-b, 1.1.5-a)
+    # 特例転出 (4.1.3.0.4-a): the 転出証明書 layout stamped 「特例による転出処理済」, the resident's record
+    # of a 転出 whose 転出証明書情報 went over 住基ネット; no QR code, not usable as a 転出証明書.
+    SPECIAL_MOVE_OUT = "special_move_out"
 
     @property
     def label(self) -> str:
@@ -54,7 +57,22 @@ class CertificateKind(StrEnum):
     @property
     def is_move_out(self) -> bool:
         """A 転出証明書 or its substitute: the fixed items of 令24条 plus 転出先 and 転出予定年月日."""
+        return self in (
+            CertificateKind.MOVE_OUT,
+            CertificateKind.MOVE_OUT_SUBSTITUTE,
+            CertificateKind.SPECIAL_MOVE_OUT,
+        )
+
+    @property
+    def carries_qr(self) -> bool:
+        """Whether each copy carries the 転出証明書's QR code: never the 特例転出's stamped print, which
+        the next municipality must not be able to read as a 転出証明書."""
         return self in (CertificateKind.MOVE_OUT, CertificateKind.MOVE_OUT_SUBSTITUTE)
+
+    @property
+    def stamp(self) -> str:
+        """The mark printed across the top of every page (「特例による転出処理済」), or ""."""
+        return SPECIAL_MOVE_OUT_STAMP if self is CertificateKind.SPECIAL_MOVE_OUT else ""
 
     @property
     def states_items(self) -> bool:
@@ -70,7 +88,10 @@ _KIND_LABELS = {
     CertificateKind.MOVE_OUT: "転出証明書",
     CertificateKind.MOVE_OUT_SUBSTITUTE: "転出証明書に準ずる証明書",
     CertificateKind.ORIGINAL_COPY: "改製原住民票の写し",
+    CertificateKind.SPECIAL_MOVE_OUT: "転出証明書（特例による転出処理済）",
 }
+
+SPECIAL_MOVE_OUT_STAMP = "特例による転出処理済"
 
 
 class IssuedNoticeKind(StrEnum):
@@ -310,12 +331,14 @@ def check_request(request: CertificateRequest, options: CertificateOptions) -> N
 
 
 def _check_original_copy(options: CertificateOptions) -> None:
-    """A 改製原住民票の写し copies one person's one earlier generation (standard 1.1.5-a)."""
-    if len(options.atena_numbers) != 1:
+    """A 改製原住民票の写し copies one earlier generation (standard 1.1.5-a): one person's as a 個人票, or
+    as 世帯連記式 that person's with the household's of the same 改製 (the generation counts from the
+    first person named)."""
+    if options.layout is Layout.PERSONAL and len(options.atena_numbers) != 1:
         raise refusal(
             "atena_numbers",
-            "改製原住民票の写しは一人ずつ交付します。",
-            "記載する方の宛名番号を一つだけ入力してください。",
+            "改製原住民票の写し（個人票）は一人ずつ交付します。",
+            "記載する方の宛名番号を一つだけ入力するか、世帯連記式を選んでください。",
             "certificates.original_copy_one_person",
         )
     if options.generation is None or options.generation < 1:
@@ -335,11 +358,13 @@ def normalized_options(options: CertificateOptions) -> CertificateOptions:
 
     世帯主・続柄, 本籍・筆頭者 and 住民票コード are fixed items of a 転出証明書 (the new municipality
     records them from it), the 方書 stays with the address, and history is never printed on one.
-    A 改製原住民票の写し is one person's 個人票 with the rows of its generation (the history is what it
-    copies). Other kinds are returned unchanged, without a generation.
+    A 改製原住民票の写し always prints the rows of its generation (the history is what it copies); as a
+    個人票 it is one person's. Other kinds are returned unchanged, without a generation.
     """
     if options.kind is CertificateKind.ORIGINAL_COPY:
-        return replace(options, layout=Layout.PERSONAL, whole_household=False, with_history=True)
+        if options.layout is Layout.PERSONAL:
+            return replace(options, whole_household=False, with_history=True)
+        return replace(options, with_history=True)
     if options.generation is not None:
         options = replace(options, generation=None)
     if not options.kind.is_move_out:
@@ -375,10 +400,10 @@ def _check_individual_number(request: CertificateRequest) -> None:
 
 # A fee table maps a kind's value to yen per copy (通); 公用 is free (手数料条例 practice).
 FeeTable = Mapping[str, int]
-# A 転出証明書 is part of the 転出届 and free; its substitute is charged like a 除票の写し.
-DEFAULT_FEES: dict[str, int] = {
-    kind.value: 0 if kind is CertificateKind.MOVE_OUT else 300 for kind in CertificateKind
-}
+# A 転出証明書 is part of the 転出届 and free, and so is the 特例転出's stamped print; the substitute is
+# charged like a 除票の写し.
+FREE_KINDS = frozenset({CertificateKind.MOVE_OUT, CertificateKind.SPECIAL_MOVE_OUT})
+DEFAULT_FEES: dict[str, int] = {kind.value: 0 if kind in FREE_KINDS else 300 for kind in CertificateKind}
 
 
 def fee_for(kind: CertificateKind, *, units: int, requester_class: RequesterClass, table: FeeTable) -> int:
@@ -403,10 +428,18 @@ def certification_text(kind: CertificateKind, layout: Layout, *, whole_household
         return "上記のとおり除かれた住民票に記載されていることを証明する。"
     if kind is CertificateKind.MOVE_OUT:
         return "上記の者は、転出の届出をしたことを証明する。"
+    if kind is CertificateKind.SPECIAL_MOVE_OUT:
+        return (
+            "上記の者は、特例による転出の届出をし、転出証明書情報は転入予定地の市区町村に"
+            "送信済みであることを証明する。"
+        )
     if kind is CertificateKind.MOVE_OUT_SUBSTITUTE:
         return "上記の者は、転出したことを証明する。（転出証明書に準ずる証明書）"
     if kind is CertificateKind.REMOVED_COPY:
         return "この写しは、除かれた住民票の原本と相違ないことを証明する。"
+    if kind is CertificateKind.ORIGINAL_COPY and layout is Layout.HOUSEHOLD:
+        part = "世帯全員" if whole_household else "世帯の一部"
+        return f"この写しは、{part}の改製原住民票の原本と相違ないことを証明する。"
     if kind is CertificateKind.ORIGINAL_COPY:
         return "この写しは、改製原住民票の原本と相違ないことを証明する。"
     if layout is Layout.PERSONAL:

@@ -9,8 +9,10 @@ audits the issuance that calls these functions, in its own transaction.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import date
+from itertools import pairwise
 from typing import Any
 
 from jumin.domain import recorded_dates
@@ -33,6 +35,7 @@ __all__ = [
     "generation_periods",
     "head_change_request",
     "household_of",
+    "original_household",
     "original_record",
     "people",
     "previous_juminhyo_code",
@@ -50,6 +53,7 @@ class HistoryEntry:
     address: str
     katagaki: str
     name: str
+    change_id: int = 0  # the committed change that wrote the row (a 改製 closes the rows before it)
 
     @property
     def change_reason(self) -> str:
@@ -102,6 +106,8 @@ class SourcePerson:
     move_out_planned_date: date | None = None
     move_out_notification_kind: str = ""
     move_out_change_id: int | None = None
+    # 特例転出 (standard 4.1.3.0.4-a): the 転出証明書情報 went over 住基ネット; no paper 転出証明書.
+    special_move_out: bool = False
     # 異動前住所 (records.md §6.5; printed as 異動前住所): the address before the latest 転居.
     pre_move_postal_code: str = ""
     pre_move_address: str = ""
@@ -129,6 +135,7 @@ def _committed_history(resident_ids: list[int]) -> dict[int, list[ResidentSnapsh
             "change__notification_date",
             "change__notification_kind",
             "change_id",
+            "household_id",
         )
         .order_by("resident_id", "history_no")
     )
@@ -148,6 +155,7 @@ def _history_entries(history: list[ResidentSnapshot]) -> tuple[HistoryEntry, ...
             address=row.address,
             katagaki=row.katagaki,
             name=_full_name(row),
+            change_id=row.change_id,
         )
         for row in history
     )
@@ -252,6 +260,7 @@ def _source(
         move_out_planned_date=move_out.change_date if move_out else None,
         move_out_notification_kind=move_out.notification_kind if move_out else "",
         move_out_change_id=move_out.pk if move_out else None,
+        special_move_out=bool(move_out) and snapshot.special_move_out,
         pre_move_postal_code=snapshot.pre_move_postal_code,
         pre_move_address=snapshot.pre_move_address,
         pre_move_katagaki=snapshot.pre_move_katagaki,
@@ -454,18 +463,26 @@ def _no_such_generation(count: int) -> Exception:
     )
 
 
-def original_record(
-    atena_number: str, generation: int, *, with_individual_number: bool = False
-) -> SourcePerson:
-    """One 改製原住民票 (standard 1.1.4-b, 1.1.5-a): the person as the generation's last row recorded
-    them, the generation's rows as history, and the 改製 that closed it as the removal."""
-    resident, history = _person_history(atena_number)
+def _original_rows(
+    history: list[ResidentSnapshot], generation: int
+) -> tuple[tuple[HistoryEntry, ...], HistoryEntry]:
+    """The rows of one earlier generation and the 改製 row that closed it; refused if there is none."""
     generations = _generations(history)
     originals = generations.original_records
     if not 1 <= generation <= len(originals):
         raise _no_such_generation(len(originals))
-    rows = originals[generation - 1]
-    closing = (*originals, generations.current_record)[generation][0]
+    return originals[generation - 1], (*originals, generations.current_record)[generation][0]
+
+
+def _original_source(
+    resident: Resident,
+    history: list[ResidentSnapshot],
+    rows: tuple[HistoryEntry, ...],
+    closing: HistoryEntry,
+    *,
+    with_individual_number: bool,
+) -> SourcePerson:
+    """The person as the generation's last row recorded them, its rows as history, the 改製 as removal."""
     numbers = {entry.history_no for entry in rows}
     snapshot = ResidentSnapshot.objects.select_related("household", "resident").get(
         resident=resident, history_no=rows[-1].history_no
@@ -488,7 +505,75 @@ def original_record(
         move_out_planned_date=None,
         move_out_notification_kind="",
         move_out_change_id=None,
+        special_move_out=False,
     )
+
+
+def original_record(
+    atena_number: str, generation: int, *, with_individual_number: bool = False
+) -> SourcePerson:
+    """One 改製原住民票 (standard 1.1.4-b, 1.1.5-a): the person as the generation's last row recorded
+    them, the generation's rows as history, and the 改製 that closed it as the removal."""
+    resident, history = _person_history(atena_number)
+    rows, closing = _original_rows(history, generation)
+    return _original_source(resident, history, rows, closing, with_individual_number=with_individual_number)
+
+
+def _closed_by(
+    history: list[ResidentSnapshot], change_id: int
+) -> tuple[tuple[HistoryEntry, ...], HistoryEntry] | None:
+    """The generation of this history that the 改製 ``change_id`` closed, with its closing row, or None."""
+    generations = _generations(history)
+    runs = (*generations.original_records, generations.current_record)
+    for rows, following in pairwise(runs):
+        if following[0].change_id == change_id:
+            return rows, following[0]
+    return None
+
+
+def original_household(
+    atena_number: str,
+    generation: int,
+    *,
+    only: Collection[str] = (),
+    with_individual_number: bool = False,
+) -> list[SourcePerson]:
+    """世帯連記式 改製原住民票の写し (standard 1.1.5-a, 5.1-a, 5.2-a, 5.1-e): the named person's generation
+    and, beside it, the generation of every member of that household that the same 改製 closed.
+
+    The household is the one the named person's last row of the generation was in; a member is on it
+    when the same 改製 change remade their record and their last row before it was in that household.
+    So a member who had left (転居 elsewhere, or removed: a 除票 is never remade) is never printed
+    with the others. Stored member order of the generation. ``only`` names a part of the household
+    (every name must be such a member); decrypted 個人番号 only for the people returned (C-9).
+    """
+    _, history = _person_history(atena_number)
+    rows, closing = _original_rows(history, generation)
+    household_id = next(r.household_id for r in history if r.history_no == rows[-1].history_no)
+    remade = ResidentSnapshot.objects.filter(change_id=closing.change_id, history_no__isnull=False)
+    residents = list(_residents().filter(pk__in=remade.values("resident_id")))
+    histories = _committed_history([r.pk for r in residents])
+    wanted = set(only)
+    members = []
+    for member in residents:
+        found = _closed_by(histories[member.pk], closing.change_id)
+        if found is None or (wanted and member.atena_number not in wanted):
+            continue
+        last = next(r for r in histories[member.pk] if r.history_no == found[0][-1].history_no)
+        if last.household_id == household_id:
+            members.append((member, found))
+    if wanted - {m.atena_number for m, _ in members}:
+        raise refusal(
+            "atena_numbers",
+            "指定された世代の世帯に、同じ改製で改製された方でない方が含まれています。",
+            "世代の世帯員（世代の一覧で確認できます）だけを選ぶか、個人票で交付してください。",
+            "certificates.not_same_household",
+        )
+    people = [
+        _original_source(member, histories[member.pk], *found, with_individual_number=with_individual_number)
+        for member, found in members
+    ]
+    return sorted(people, key=lambda p: (p.member_order, p.atena_number))
 
 
 @dataclass(frozen=True)
