@@ -43,5 +43,7 @@ QUERY_RESIDENT_CODES = "jukinet.query.resident_codes"
 QUERY_INDIVIDUAL_NUMBER = "jukinet.query.individual_number"
 #: 整合性確認 of one chunk of the CS file: CS → prefecture and CS → national.
 QUERY_CONSISTENCY = "jukinet.query.consistency"
+#: 附票の整合性確認 of one chunk of the CS 附票 file (004 2-⑥): CS → prefecture (附票都道府県サーバ).
+QUERY_FUHYO_CONSISTENCY = "jukinet.query.fuhyo_consistency"
 #: 広域交付 (住基法12条の4, system.md F11b): the issuing municipality's CS → the registering one.
 QUERY_WIDE_AREA_COPY = "jukinet.query.wide_area_copy"

@@ -20,6 +20,7 @@ import re
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from jumin.domain.errors import DomainError, refusal
@@ -54,6 +55,20 @@ _DIGEST_TEXT = re.compile(r"[A-Za-z0-9_-]*")
 _MUNICIPALITY = re.compile(r"^\d{6}$")
 
 Entry = tuple[str, str]
+
+
+class ConsistencyFile(StrEnum):
+    """Which file a run compares: the 本人確認情報 (F14, with the prefecture and the national node) or
+    the 附票本人確認情報 (004 2-⑥, with the prefecture's 附票都道府県サーバ only). Same chunks; each
+    file has digests of its own."""
+
+    IDENTITY = "identity"
+    FUHYO = "fuhyo"
+
+    @property
+    def label(self) -> str:
+        """The file's name as the screens show it."""
+        return {ConsistencyFile.IDENTITY: "本人確認情報", ConsistencyFile.FUHYO: "附票本人確認情報"}[self]
 
 
 _CONSISTENCY = "jukinet.consistency"

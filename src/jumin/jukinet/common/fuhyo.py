@@ -9,6 +9,7 @@ never enter the 附票 file by this route.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from jumin.domain.checkdigits import validate_juminhyo_code, validate_lgcode
 from jumin.domain.errors import DomainError, refusal
 from jumin.jukinet.common.fields import check_birth_date, check_operator, check_types, require_keys
-from jumin.jukinet.common.notice import RESIDENT_CODE_RULE
+from jumin.jukinet.common.notice import RESIDENT_CODE_RULE, keyed_digest
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CODE = "jukinet.fuhyo"
@@ -71,6 +72,10 @@ class FuhyoNotice:
 FUHYO_FIELDS = tuple(f.name for f in fields(FuhyoNotice))
 #: The 18 items without the CS's operator bookkeeping: what a 附票 query answers (records.md §3).
 FUHYO_ITEMS = tuple(name for name in FUHYO_FIELDS if name not in ("operator_id", "terminal_id"))
+#: What 附票の整合性確認 compares (004 2-⑥): the 18 items but the 通知区分, which says how the last update
+#: was sent (記載/修正/消除), not what the file holds.
+FUHYO_COMPARED = tuple(name for name in FUHYO_ITEMS if name != "notice_type")
+_FUHYO_DIGEST_LABEL = b"jumin-fuhyo-consistency/1\n"
 _INT_FIELDS = {"name_gaiji_count", "address_gaiji_count", "last_address_gaiji_count"}
 _REQUIRED_TEXT = {"resident_code", "name", "fuhyo_municipality_code"}
 
@@ -147,3 +152,10 @@ def former_code_to_rekey(notice: FuhyoNotice) -> str:
     if notice.former_resident_code in ("", notice.resident_code):
         return ""
     return notice.former_resident_code
+
+
+def fuhyo_consistency_digest(items: Mapping[str, Any], *, key: bytes) -> str:
+    """The 附票 整合性確認 digest of one stored record's items (``FuhyoNotice.as_payload()`` as the CS and
+    the prefecture keep it): equal records give equal digests on both nodes. Keyed like the 本人確認情報
+    digest (``notice.consistency_digest``), with a label of its own."""
+    return keyed_digest([items.get(name) for name in FUHYO_COMPARED], key=key, label=_FUHYO_DIGEST_LABEL)

@@ -262,8 +262,17 @@ def consistency_digest(notice: IdentityNotice, *, key: bytes) -> str:
     node directory, never in the database): without the key a stored digest cannot be used to try the
     10^11 possible 個人番号 of a record from a database dump.
     """
+    return keyed_digest([getattr(notice, name) for name in CONSISTENCY_ITEMS], key=key, label=_DIGEST_LABEL)
+
+
+def keyed_digest(values: list[Any], *, key: bytes, label: bytes) -> str:
+    """The 22-character HMAC-SHA256 digest of ``values`` (canonical JSON) under the 整合性確認 key.
+
+    ``label`` separates the files compared (本人確認情報, 附票本人確認情報), so equal values of two
+    different files never give the same digest.
+    """
     if not isinstance(key, bytes) or len(key) < CONSISTENCY_KEY_BYTES:
         raise ValueError("the 整合性確認 key must be at least 32 bytes")
-    canonical = json.dumps([getattr(notice, name) for name in CONSISTENCY_ITEMS], ensure_ascii=False)
-    mac = hmac.new(key, _DIGEST_LABEL + canonical.encode("utf-8"), hashlib.sha256).digest()
+    canonical = json.dumps(values, ensure_ascii=False)
+    mac = hmac.new(key, label + canonical.encode("utf-8"), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac[:16]).decode()[:22]

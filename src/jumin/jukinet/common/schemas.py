@@ -51,6 +51,10 @@ QUERIES: dict[str, tuple[Validator, Validator]] = {
         consistency.validate_consistency_payload,
         consistency.validate_consistency_answer,
     ),
+    catalogue.QUERY_FUHYO_CONSISTENCY: (
+        consistency.validate_consistency_payload,
+        consistency.validate_consistency_answer,
+    ),
     catalogue.QUERY_WIDE_AREA_COPY: (
         wide_area.validate_wide_area_request,
         wide_area.validate_wide_area_answer,

@@ -179,6 +179,7 @@ def _run(run: Any) -> dict[str, Any]:
     return {
         "run_id": run.run_id,
         "target": run.target,
+        "file": run.file,
         "status": run.status,
         "records": run.records,
         "chunks": run.chunks,
@@ -190,7 +191,7 @@ def _run(run: Any) -> dict[str, Any]:
 
 @router.post("/consistency/runs")
 def consistency_run(request: HttpRequest, body: ConsistencyIn) -> list[dict[str, Any]]:
-    """Run 整合性確認 with the prefecture, the national node or both."""
+    """Run 整合性確認 with the prefecture, the national node or both; target ``fuhyo``: the 附票 file."""
     return [
         _run(run)
         for run in consistency.run_consistency(actor=request.user, purpose=body.purpose, target=body.target)

@@ -5,6 +5,11 @@ rebuilt, no 個人番号 decrypted — in chunks of up to 20,000 (``common.consi
 prefecture and/or the national node to compare each chunk (QUERY_CONSISTENCY), and stores the run
 and every differing code as a worklist for the clerks (F14 step 4: resolved by amendment, F08).
 Memory stays at about two chunks whatever the file size.
+
+The 附票 file (target ``fuhyo``; 004 2-⑥) goes the same way to the prefecture's 附票都道府県サーバ only
+(QUERY_FUHYO_CONSISTENCY): its current records of this 附票管理市町村, each digested from its stored
+items as it is read (``common.fuhyo.fuhyo_consistency_digest``; the 附票 file has no stored digest and
+no P6 target). Differences there are resolved by a corrected update from the 戸籍附票 system.
 """
 
 from __future__ import annotations
@@ -22,17 +27,26 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
 from jumin.domain.errors import DomainError, refusal
-from jumin.jukinet.common.catalogue import QUERY_CONSISTENCY
-from jumin.jukinet.common.consistency import MAX_ENTRIES, ConsistencyChunk, Entry
+from jumin.jukinet.common.catalogue import QUERY_CONSISTENCY, QUERY_FUHYO_CONSISTENCY
+from jumin.jukinet.common.consistency import MAX_ENTRIES, ConsistencyChunk, ConsistencyFile, Entry
+from jumin.jukinet.common.fuhyo import FuhyoState, fuhyo_consistency_digest
 from jumin.jukinet.cs import access
-from jumin.jukinet.cs.models import ConsistencyDifference, ConsistencyRun, CsIdentity, DifferenceKind
+from jumin.jukinet.cs.models import (
+    ConsistencyDifference,
+    ConsistencyRun,
+    CsFuhyo,
+    CsIdentity,
+    DifferenceKind,
+)
 from jumin.jukinet.cs.operators import operator_ids
 from jumin.jukinet.cs.persons import person_ids
 from jumin.jukinet.cs.services import NATIONAL, local_municipality_code, prefecture_of
+from jumin.messaging import conf
 from jumin.messaging.envelope import NodeRef
 from jumin.messaging.services import query
 
-TARGETS = ("prefecture", "national", "both")
+#: ``fuhyo``: the 附票 file against the prefecture's 附票都道府県サーバ; the others: the 本人確認情報 file.
+TARGETS = ("prefecture", "national", "both", "fuhyo")
 _READ_BATCH = 5_000
 
 
@@ -44,6 +58,20 @@ def current_entries(municipality_code: str) -> Iterator[Entry]:
         .values_list("resident_code", "digest")
     )
     return iter(rows.iterator(chunk_size=_READ_BATCH))
+
+
+def current_fuhyo_entries(municipality_code: str) -> Iterator[Entry]:
+    """(住民票コード, digest) of the CS 附票 file's current records of this 附票管理市町村, in code order."""
+    key = conf.local_node().consistency_key
+    rows = (
+        CsFuhyo.objects.filter(fuhyo_municipality_code=municipality_code, state=FuhyoState.CURRENT)
+        .order_by("resident_code")
+        .values_list("resident_code", "current__items")
+    )
+    return (
+        (code, fuhyo_consistency_digest(items, key=key))
+        for code, items in rows.iterator(chunk_size=_READ_BATCH)
+    )
 
 
 def chunks(
@@ -86,22 +114,31 @@ def _receivers(target: str, municipality_code: str) -> list[NodeRef]:
         raise refusal(
             "target",
             "整合性確認の相手が不正です。",
-            "prefecture、national、both のいずれかです。",
+            "prefecture、national、both、fuhyo（附票）のいずれかです。",
             "jukinet.cs.consistency",
         )
     prefecture = prefecture_of(municipality_code)
-    return {"prefecture": [prefecture], "national": [NATIONAL], "both": [prefecture, NATIONAL]}[target]
+    return {
+        "prefecture": [prefecture],
+        "national": [NATIONAL],
+        "both": [prefecture, NATIONAL],
+        "fuhyo": [prefecture],
+    }[target]
 
 
 def _run_one(
-    actor: Any, purpose: str, receiver: NodeRef, municipality_code: str, size: int
+    actor: Any, purpose: str, receiver: NodeRef, municipality_code: str, size: int, file: ConsistencyFile
 ) -> ConsistencyRun:
     run = ConsistencyRun.objects.create(
         run_id=str(uuid.uuid4()),
         target=str(receiver),
+        file=file.value,
         municipality_code=municipality_code,
         started_at=timezone.now(),
     )
+    fuhyo = file is ConsistencyFile.FUHYO
+    entries = current_fuhyo_entries(municipality_code) if fuhyo else current_entries(municipality_code)
+    query_type = QUERY_FUHYO_CONSISTENCY if fuhyo else QUERY_CONSISTENCY
     operator_id, terminal_id = operator_ids(actor)
     kinds = (
         ("missing_here", DifferenceKind.MISSING),
@@ -110,16 +147,14 @@ def _run_one(
     )
     try:
         for chunk in chunks(
-            current_entries(municipality_code),
+            entries,
             run_id=run.run_id,
             municipality_code=municipality_code,
             operator_id=operator_id,
             terminal_id=terminal_id,
             size=size,
         ):
-            answer = query(
-                query_type=QUERY_CONSISTENCY, receiver=receiver, payload=chunk.as_payload(), actor=actor
-            )
+            answer = query(query_type=query_type, receiver=receiver, payload=chunk.as_payload(), actor=actor)
             ConsistencyDifference.objects.bulk_create(
                 (
                     ConsistencyDifference(run=run, resident_code=code, kind=kind)
@@ -135,6 +170,7 @@ def _run_one(
     except DomainError as error:
         run.status, run.error = "failed", f"{error.reason}（{error.remedy}）"[:400]
     run.finished_at = timezone.now()
+    prefix = "fuhyo " if fuhyo else ""  # the 本人確認情報 run keeps its original wording
     with transaction.atomic():
         run.save()
         record_event(
@@ -143,7 +179,7 @@ def _run_one(
             subject_type="cs_consistency",
             subject_id=run.run_id,
             purpose=purpose,
-            reason=f"to {receiver}: records {run.records} differences {run.differences}",
+            reason=f"{prefix}to {receiver}: records {run.records} differences {run.differences}",
             outcome=Outcome.DONE if run.status == "done" else Outcome.REFUSED,
             outcome_reason="" if run.status == "done" else "query_failed",
             result_count=run.differences,
@@ -158,7 +194,8 @@ def _run_one(
 def run_consistency(
     *, actor: Any, purpose: str, target: str = "both", size: int = MAX_ENTRIES
 ) -> list[ConsistencyRun]:
-    """整合性確認 of this CS's current residents with the prefecture, the national node or both."""
+    """整合性確認 of this CS's current residents with the prefecture, the national node or both; target
+    ``fuhyo``: of this CS's 附票 file with the prefecture (附票都道府県サーバ)."""
     access.require(
         actor=actor,
         permission=Permission.CS_CONSISTENCY,
@@ -167,8 +204,9 @@ def run_consistency(
         subject_type="cs_consistency",
     )
     municipality_code = local_municipality_code()
+    file = ConsistencyFile.FUHYO if target == "fuhyo" else ConsistencyFile.IDENTITY
     return [
-        _run_one(actor, purpose, receiver, municipality_code, size)
+        _run_one(actor, purpose, receiver, municipality_code, size, file)
         for receiver in _receivers(target, municipality_code)
     ]
 

@@ -28,6 +28,7 @@ from django.db import models
 
 from jumin.crypto.fields import IndividualNumberField, IndividualNumberIndexField
 from jumin.crypto.models import HasIndividualNumber
+from jumin.jukinet.common.consistency import ConsistencyFile
 
 
 class RecordStatus(models.TextChoices):
@@ -265,6 +266,13 @@ class ConsistencyRun(models.Model):
 
     run_id = models.CharField("実行ID", max_length=36, unique=True)
     target = models.CharField("相手", max_length=20)  # "prefecture:420000" / "national:00"
+    # common.consistency.ConsistencyFile: the 本人確認情報 file or the 附票 file (prefecture only).
+    file = models.CharField(
+        "対象ファイル",
+        max_length=10,
+        choices=[(f.value, f.label) for f in ConsistencyFile],
+        default=ConsistencyFile.IDENTITY.value,
+    )
     municipality_code = models.CharField("市町村コード", max_length=6)
     started_at = models.DateTimeField("開始日時")
     finished_at = models.DateTimeField("終了日時", null=True, blank=True)

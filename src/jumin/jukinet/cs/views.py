@@ -170,7 +170,13 @@ class CardEventForm(PurposeForm):
 
 class ConsistencyForm(PurposeForm):
     target = forms.ChoiceField(
-        label="相手", choices=[("both", "都道府県と機構"), ("prefecture", "都道府県"), ("national", "機構")]
+        label="相手",
+        choices=[
+            ("both", "都道府県と機構"),
+            ("prefecture", "都道府県"),
+            ("national", "機構"),
+            ("fuhyo", "附票（附票都道府県サーバ）"),
+        ],
     )
 
 

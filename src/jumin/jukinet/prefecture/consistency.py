@@ -3,6 +3,9 @@
 The answer reads only (住民票コード, digest) of the municipality's current records in the chunk's range
 through the covering index ``pref_record_consistency`` and merges them with the chunk
 (``common.consistency.compare``). The run and every difference are logged per municipality.
+
+The 附票 file (QUERY_FUHYO_CONSISTENCY, 004 2-⑥ at the 附票都道府県サーバ) is answered the same way from
+the current ``FuhyoRecord`` of that 附票管理市町村, each digested from its stored items as it is read.
 """
 
 from __future__ import annotations
@@ -18,15 +21,25 @@ from jumin.audit.services import record_event
 from jumin.domain.errors import refusal
 from jumin.jukinet.common.consistency import (
     ConsistencyChunk,
+    ConsistencyFile,
     ConsistencyResult,
     Entry,
     chunk_from_payload,
     compare,
 )
-from jumin.jukinet.prefecture.models import ConsistencyDifference, ConsistencyRun, IdentityRecord
+from jumin.jukinet.common.fuhyo import FuhyoState, fuhyo_consistency_digest
+from jumin.jukinet.prefecture.models import (
+    ConsistencyDifference,
+    ConsistencyRun,
+    FuhyoRecord,
+    IdentityRecord,
+)
+from jumin.messaging import conf
 from jumin.messaging.envelope import Envelope, NodeRef
 
 SUBJECT_TYPE = "prefecture_consistency_run"
+#: The audit reason names the 附票 file; the 本人確認情報 file keeps its original wording.
+_FILE_PREFIX = {ConsistencyFile.IDENTITY: "", ConsistencyFile.FUHYO: "fuhyo "}
 
 
 def held_entries(municipality_code: str, first: str, last: str) -> list[Entry]:
@@ -39,9 +52,26 @@ def held_entries(municipality_code: str, first: str, last: str) -> list[Entry]:
     return list(rows.order_by("resident_code").values_list("resident_code", "consistency_digest"))
 
 
-def compare_chunk(chunk: ConsistencyChunk) -> ConsistencyResult:
+def held_fuhyo_entries(municipality_code: str, first: str, last: str) -> list[Entry]:
+    """This node's current 附票 (code, digest) of one 附票管理市町村 in ``first < code ≤ last``."""
+    rows = FuhyoRecord.objects.filter(fuhyo_municipality_code=municipality_code, state=FuhyoState.CURRENT)
+    if first:
+        rows = rows.filter(resident_code__gt=first)
+    if last:
+        rows = rows.filter(resident_code__lte=last)
+    key = conf.local_node().consistency_key
+    return [
+        (code, fuhyo_consistency_digest(items, key=key))
+        for code, items in rows.order_by("resident_code").values_list("resident_code", "items")
+    ]
+
+
+def compare_chunk(
+    chunk: ConsistencyChunk, file: ConsistencyFile = ConsistencyFile.IDENTITY
+) -> ConsistencyResult:
     """The differences between one chunk and this node's file (read-only)."""
-    return compare(chunk.entries, held_entries(chunk.municipality_code, chunk.first, chunk.last))
+    held = held_fuhyo_entries if file is ConsistencyFile.FUHYO else held_entries
+    return compare(chunk.entries, held(chunk.municipality_code, chunk.first, chunk.last))
 
 
 def _log(run: ConsistencyRun, chunk: ConsistencyChunk, result: ConsistencyResult) -> None:
@@ -69,8 +99,10 @@ def _log(run: ConsistencyRun, chunk: ConsistencyChunk, result: ConsistencyResult
     )
 
 
-def check_chunk(chunk: ConsistencyChunk, sender: NodeRef) -> ConsistencyResult:
-    """Compare one chunk, log it under its run and audit it; the caller holds the transaction."""
+def check_chunk(
+    chunk: ConsistencyChunk, sender: NodeRef, file: ConsistencyFile = ConsistencyFile.IDENTITY
+) -> ConsistencyResult:
+    """Compare one chunk of ``file``, log it under its run and audit it; the caller holds the transaction."""
     if sender.kind != "municipality" or sender.code != chunk.municipality_code:
         raise refusal(
             "municipality_code",
@@ -81,6 +113,7 @@ def check_chunk(chunk: ConsistencyChunk, sender: NodeRef) -> ConsistencyResult:
     run, _ = ConsistencyRun.objects.get_or_create(
         run_id=chunk.run_id,
         defaults={
+            "file": file.value,
             "municipality_code": chunk.municipality_code,
             "sender_code": sender.code,
             "operator_id": chunk.operator_id,
@@ -88,21 +121,21 @@ def check_chunk(chunk: ConsistencyChunk, sender: NodeRef) -> ConsistencyResult:
             "started_at": timezone.now(),
         },
     )
-    if run.municipality_code != chunk.municipality_code:
+    if run.municipality_code != chunk.municipality_code or run.file != file.value:
         raise refusal(
             "run_id",
-            "実行IDが別の市町村の整合性確認に使われています。",
+            "実行IDが別の市町村またはファイルの整合性確認に使われています。",
             "新しい実行IDで送ってください。",
             "jukinet.prefecture.consistency_run",
         )
-    result = compare_chunk(chunk)
+    result = compare_chunk(chunk, file)
     _log(run, chunk, result)
     record_event(
         actor=None,
         action=AuditAction.PREFECTURE_CONSISTENCY_CHECK,
         subject_type=SUBJECT_TYPE,
         subject_id=str(run.pk),
-        reason=f"chunk {chunk.chunk_no} from {sender} operator {chunk.operator_id}"[:400],
+        reason=f"{_FILE_PREFIX[file]}chunk {chunk.chunk_no} from {sender} operator {chunk.operator_id}"[:400],
         terminal_id=chunk.terminal_id,
         result_count=result.count,
     )
@@ -114,3 +147,10 @@ def answer_consistency(envelope: Envelope) -> dict[str, Any]:
     chunk = chunk_from_payload(envelope.payload)
     with transaction.atomic():
         return check_chunk(chunk, envelope.sender).as_answer()
+
+
+def answer_fuhyo_consistency(envelope: Envelope) -> dict[str, Any]:
+    """Answerer of ``jukinet.query.fuhyo_consistency`` at kind prefecture (the 附票都道府県サーバ)."""
+    chunk = chunk_from_payload(envelope.payload)
+    with transaction.atomic():
+        return check_chunk(chunk, envelope.sender, ConsistencyFile.FUHYO).as_answer()

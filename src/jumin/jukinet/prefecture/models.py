@@ -20,6 +20,7 @@ from django.db import models
 
 from jumin.crypto.fields import IndividualNumberField
 from jumin.crypto.models import HasIndividualNumber
+from jumin.jukinet.common.consistency import ConsistencyFile
 
 
 class IdentityRecord(HasIndividualNumber):
@@ -185,6 +186,13 @@ class ConsistencyRun(models.Model):
     """One 整合性確認 run of a CS against this node's file (system.md F14), chunk by chunk."""
 
     run_id = models.UUIDField("実行ID", unique=True)
+    # common.consistency.ConsistencyFile: the 本人確認情報 file or the 附票 file of the municipality.
+    file = models.CharField(
+        "対象ファイル",
+        max_length=10,
+        choices=[(f.value, f.label) for f in ConsistencyFile],
+        default=ConsistencyFile.IDENTITY.value,
+    )
     municipality_code = models.CharField("市町村コード", max_length=6, db_index=True)
     sender_code = models.CharField("送信元コード", max_length=6)
     operator_id = models.CharField("操作者ID", max_length=64)

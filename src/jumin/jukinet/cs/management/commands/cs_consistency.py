@@ -1,4 +1,7 @@
-"""`jumin cs consistency --operator USERNAME [--to prefecture|national|both]`: 整合性確認 (F14)."""
+"""`jumin cs consistency --operator USERNAME [--to prefecture|national|both|fuhyo]`: 整合性確認.
+
+F14 for the 本人確認情報 file; ``--to fuhyo``: the 附票 file with the prefecture (004 2-⑥).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,10 @@ from jumin.jukinet.cs.management.commands._operator import operator
 
 
 class Command(BaseCommand):
-    help = "Run the consistency check of the CS file with the prefecture and/or the national node."
+    help = (
+        "Run the consistency check of the CS file with the prefecture and/or the national node, "
+        "or (--to fuhyo) of the CS 附票 file with the prefecture."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--operator", required=True, help="統合端末操作者の利用者名")
@@ -29,7 +35,7 @@ class Command(BaseCommand):
         failed = False
         for run in runs:
             counts = f"件数 {run.records} 分割 {run.chunks} 差異 {run.differences}"
-            self.stdout.write(f"{run.target}: {run.status} {counts} {run.error}")
+            self.stdout.write(f"{run.target} ({run.get_file_display()}): {run.status} {counts} {run.error}")
             failed = failed or run.status != "done"
         if failed:
             raise CommandError("整合性確認に失敗した相手があります。")
