@@ -148,7 +148,9 @@ def test_returning_by_code_without_a_number_keeps_the_number_of_the_removed_reco
     code = current(first[0]).juminhyo_code
     move_in = family_move_in()
     members = [replace(move_in.members[0], juminhyo_code=code)]
-    draft = record_move_in(actor=number_clerk, purpose=PURPOSE, move_in=replace(move_in, members=members))
+    # A 国内転入 of someone with a 住民票コード names the 転出地 (where the 転入通知 goes): 千代田区.
+    back = replace(move_in, members=members, former_municipality_code="131016")
+    draft = record_move_in(actor=number_clerk, purpose=PURPOSE, move_in=back)
     row = ResidentSnapshot.objects.get(change_id=draft.change_id)
     assert draft.atena_numbers == (first[0],)
     assert row.get_individual_number() == HEAD_NUMBER

@@ -23,7 +23,13 @@ from jumin.audit.models import AuditEntry
 from jumin.domain.errors import DomainError
 from jumin.jukinet.common.move_out_certificate import MoveOutCertificate
 from jumin.jukinet.cs import cards, services, special_move_in, special_move_out
-from jumin.jukinet.cs.models import CertificateRequest, CsIdentity, HeldCertificate, ReceivedMoveInNotice
+from jumin.jukinet.cs.models import (
+    CertificateRequest,
+    CsIdentity,
+    HeldCertificate,
+    ReceivedMoveInNotice,
+    SentMoveInNotice,
+)
 from jumin.jukinet.national.models import CardEvent as NationalCardEvent
 from jumin.messaging.envelope import NodeRef
 from jumin.messaging.testing import TestFederation
@@ -269,7 +275,9 @@ def test_a_special_move_in_starts_from_the_held_data_and_its_commit_notifies_eve
     committed(federation, NAGASAKI, reviewer, draft.change_id)
     held = HeldCertificate.objects.get()
     assert (held.state, held.items, held.individual_number) == ("used", {}, None)
-    notice = ReceivedMoveInNotice.objects.get()
+    notice = ReceivedMoveInNotice.objects.get()  # exactly one: the ordinary path sends none
+    assert not SentMoveInNotice.objects.exists()
+    assert current(draft.atena_numbers[0]).previous_municipality_code == SASEBO.code
     assert (notice.sender_code, notice.items["new_address"], notice.items["special"]) == (
         NAGASAKI.code,
         NEW_ADDRESS,
@@ -395,7 +403,8 @@ def lived_here_before(
             juminhyo_code=code,
             honseki="東京都千代田区千代田1番",  # since changed: the CS data's 本籍 must win
         )
-        draft = record_move_in(actor=clerk, purpose=PURPOSE, move_in=family_move_in(members=[facts]))
+        first = family_move_in(members=[facts], former_municipality_unknown=True)  # 転入通知 not the point
+        draft = record_move_in(actor=clerk, purpose=PURPOSE, move_in=first)
         commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
         today = timezone.localdate()
         away = record_move_out(

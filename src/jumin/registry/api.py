@@ -89,6 +89,9 @@ class MoveInIn(Schema):
     previous_address: str
     household_number: str | None = None
     unreported: UnreportedIn | None = None
+    # 転出地 市町村コード (国内転入): where the commit sends the 転入通知; or state that it is unknown.
+    former_municipality_code: str = ""
+    former_municipality_unknown: bool = False
 
 
 class DecisionIn(Schema):
@@ -155,6 +158,8 @@ def record_move_in(request: HttpRequest, payload: MoveInIn) -> Status[object]:
         household_number=payload.household_number,
         individual_numbers=[member.individual_number for member in payload.members],
         unreported=UnreportedMoveIn(**payload.unreported.dict()) if payload.unreported else None,
+        former_municipality_code=payload.former_municipality_code,
+        former_municipality_unknown=payload.former_municipality_unknown,
     )
     draft = services.record_move_in(actor=request.user, purpose=payload.purpose, move_in=move_in)
     return draft_created(draft, *moved.alerts)

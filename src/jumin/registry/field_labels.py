@@ -44,6 +44,7 @@ FIELD_LABELS: Mapping[str, str] = {
     "family_register_event": "戸籍の事件",
     "findings": "確認した事実",
     "foreign_category": "30条の45区分",
+    "former_municipality_code": "転出地の市町村コード",
     "former_surname": "旧氏",
     "former_surname_kana": "旧氏フリガナ",
     "found_on": "事実を確認した日",

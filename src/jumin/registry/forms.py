@@ -39,6 +39,22 @@ class MoveInForm(PurposeForm):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+    # 転出地 市町村コード: where the commit sends the 転入通知 (国内転入; not asked for 国外転入等).
+    former_municipality_code = forms.CharField(
+        label="転出地の市町村コード（6桁、転出証明書の市町村。未届転入では最後の住民登録地）",
+        max_length=6,
+        required=False,
+    )
+    former_municipality_unknown = forms.BooleanField(
+        label="転出地の市町村コード不明（転入通知は送信待ちになります）", required=False
+    )
+
+
+class SpecialMoveInForm(MoveInForm):
+    """The 特例転入 form: the 転出地 is the sender of the held 転出証明書情報, so it is not asked."""
+
+    former_municipality_code = None  # type: ignore[assignment]
+    former_municipality_unknown = None  # type: ignore[assignment]
 
 
 class MemberForm(forms.Form):

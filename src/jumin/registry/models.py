@@ -220,6 +220,12 @@ class ResidentSnapshot(HasIndividualNumber):
     unreported_address = models.CharField("転入未届地", max_length=200, blank=True, default="")
     unreported_moved_on = models.DateField("転入未届地に住み始めた日", null=True, blank=True)
     last_registered_address = models.CharField("最終住民登録地", max_length=200, blank=True, default="")
+    # 転出地 市町村コード of a 国内転入 (the 転出証明書's municipality; for a 未届転入 the last registered
+    # one): where the commit's 転入通知 goes (住基法9条1項; docs/jukinet.md Flow 7). Blank when unknown.
+    previous_municipality_code = models.CharField("転出地 市町村コード", max_length=6, blank=True, default="")
+    # Whether this row's commit owes the 転出地 a 転入通知 through the CS (an ordinary 国内転入 of a person
+    # entered with a 住民票コード; a 特例転入 sends its own). Set on the 転入's draft only.
+    move_in_notice_due = models.BooleanField("転入通知の送信対象", default=False)
 
     became_resident_date = models.JSONField("住民となった年月日")
     became_resident_reason = models.CharField("住民となった事由", max_length=20)

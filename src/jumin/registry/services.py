@@ -21,11 +21,13 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
 from jumin.domain import recorded_dates
+from jumin.domain.checkdigits import validate_lgcode
 from jumin.domain.errors import Alert, refusal
 from jumin.domain.member_order import Member, append_new_members, compute_member_order
 from jumin.domain.recorded_dates import RecordedDate
 from jumin.domain.relationships import RelationshipKind
 from jumin.domain.resident import ChangeReason, PersonFacts, ResidentStatus, check_person
+from jumin.jukinet.cs.services import local_municipality_code
 from jumin.registry import (
     locks,
     move_in_numbers,
@@ -87,6 +89,11 @@ class MoveIn:
     # 未届転入 (standard 4.1.1.4-a): when set, previous_address is the last registered address (the
     # 転出証明書's) and the 住民票 shows the unreported address with 「（未届）」 instead.
     unreported: UnreportedMoveIn | None = None
+    # 転出地 市町村コード (the 転出証明書's municipality, with check digit): where the commit sends the
+    # 転入通知 (住基法9条1項). Required for a 国内転入 of anyone entered with a 住民票コード unless the
+    # clerk states it is unknown (the notice then waits at the CS for a clerk to send it).
+    former_municipality_code: str = ""
+    former_municipality_unknown: bool = False
 
 
 @dataclass(frozen=True)
@@ -224,6 +231,45 @@ def _check_move_in(move_in: MoveIn) -> tuple[list[PersonFacts], list[Alert]]:
     return checked, alerts
 
 
+def _check_former_municipality(move_in: MoveIn) -> None:
+    """The 転出地 市町村コード: a valid other municipality for a 国内転入, none for a 国外転入等."""
+    code = move_in.former_municipality_code.strip()
+    field = "former_municipality_code"
+    if move_in.reason is not ChangeReason.DOMESTIC_MOVE_IN:
+        if code or move_in.former_municipality_unknown:
+            raise refusal(
+                field,
+                "国外からの転入に転出地の市町村コードは指定できません。",
+                "転出地の市町村コードを空欄にしてください。",
+                "registry.former_municipality_abroad",
+            )
+        return
+    if code:
+        validate_lgcode(code, field=field)
+        if move_in.former_municipality_unknown:
+            raise refusal(
+                field,
+                "転出地の市町村コードと「不明」の両方が指定されています。",
+                "市町村コードを入力した場合は「不明」の選択を外してください。",
+                "registry.former_municipality_both",
+            )
+        if code == local_municipality_code():
+            raise refusal(
+                field,
+                "転出地に自分の市町村が指定されています。",
+                "市町村内の移動は転居で処理してください。転出証明書の市町村コードを確認してください。",
+                "registry.former_municipality_local",
+            )
+    elif not move_in.former_municipality_unknown and any(m.juminhyo_code for m in move_in.members):
+        raise refusal(
+            field,
+            "転出地の市町村コードが入力されていません。",
+            "転出証明書に記載された転出地の市町村コード（6桁）を入力してください。"
+            "わからない場合は「転出地の市町村コード不明」を選んでください（転入通知は送信待ちになります）。",
+            "registry.former_municipality_required",
+        )
+
+
 def record_move_in(*, actor: Any, purpose: str, move_in: MoveIn) -> DraftRecorded:
     """Enter a 転入 as a draft (standard 4.1.1). Nothing is visible outside review until committed."""
     authorize(
@@ -250,6 +296,8 @@ def record_move_in(*, actor: Any, purpose: str, move_in: MoveIn) -> DraftRecorde
         )
         for i, (facts, number) in enumerate(zip(members, numbers, strict=True))
     ]
+    # After the 再転入 checks: a current resident's code is refused for that first.
+    _check_former_municipality(move_in)
     # 異動入力 suppressions (standard 3.1-b): errors refuse the draft; alerts go with it to the reviewer.
     restriction = services_restrictions.enforce_restrictions(
         actor=actor,
@@ -306,6 +354,9 @@ def record_move_in(*, actor: Any, purpose: str, move_in: MoveIn) -> DraftRecorde
                 address=move_in.address.address,
                 katagaki=move_in.address.katagaki,
                 **_previous_address_columns(move_in),
+                previous_municipality_code=move_in.former_municipality_code.strip(),
+                move_in_notice_due=move_in.reason is ChangeReason.DOMESTIC_MOVE_IN
+                and bool(facts.juminhyo_code),
                 became_resident_date=moved,
                 became_resident_reason=move_in.reason,
                 address_set_date=moved,

@@ -16,7 +16,8 @@ from jumin.registry import locks
 from jumin.registry.models import Change, Resident, ResidentSnapshot
 
 # Fields that belong to the row itself, never copied from the previous snapshot.
-_NOT_COPIED = {"id", "resident", "change", "history_no", "based_on_history_no"}
+# move_in_notice_due belongs to the 転入 that set it: a later row owes no 転入通知.
+_NOT_COPIED = {"id", "resident", "change", "history_no", "based_on_history_no", "move_in_notice_due"}
 
 
 def current_of(atena_number: str, *, lock: bool = False) -> tuple[Resident, ResidentSnapshot]:

@@ -1,4 +1,5 @@
-"""The CS part of a committed 特例転出 or 特例転入 (system.md F02 steps 5–6, F03 step 3b).
+"""The CS part of a committed 特例転出 or 特例転入 (system.md F02 steps 5–6, F03 step 3b), and the
+転入通知 of an ordinary 国内転入 (住基法9条1項; std 7.1.1.1-e).
 
 Called by ``cs_link.forward_committed`` inside the commit's transaction, for the reasons in
 ``TRIGGER_REASONS``. The workflows that enter these changes are in ``workflows/special_moves.py``.
@@ -15,7 +16,7 @@ from django.utils import timezone
 from jumin.domain.errors import DomainError
 from jumin.domain.resident import ChangeReason, ResidentStatus
 from jumin.jukinet.common.move_out_certificate import MoveOutCertificate
-from jumin.jukinet.cs import special_move_in, special_move_out
+from jumin.jukinet.cs import move_in_notices, special_move_in, special_move_out
 from jumin.jukinet.cs.operators import operator_ids
 from jumin.jukinet.cs.services import local_municipality_code, record_unlinked
 from jumin.registry.models import Change, ResidentSnapshot
@@ -91,7 +92,22 @@ def forward_committed(change: Change, committed: Iterable[ResidentSnapshot]) -> 
                 record_unlinked([(_cs_link().request_number(snapshot), error.code, error.field)])
     elif change.reason == ChangeReason.DOMESTIC_MOVE_IN:
         for snapshot in committed:
-            if snapshot.special_move_in and snapshot.status == ResidentStatus.RESIDENT:
+            if snapshot.status != ResidentStatus.RESIDENT:
+                continue
+            if snapshot.move_in_notice_due and not snapshot.special_move_in:
+                # Paper 転出証明書: the 転入通知 goes to the 転出地 entered (or waits when unknown).
+                move_in_notices.send_ordinary(
+                    move_in_notices.OrdinaryMoveIn(
+                        resident_code=snapshot.juminhyo_code,
+                        destination_code=snapshot.previous_municipality_code,
+                        move_in_date=change.change_date,
+                        notice_date=timezone.localdate(),
+                        new_address=snapshot.address,
+                        notification_kind="職権" if change.notification_kind == "職権" else "届出",
+                    ),
+                    actor=change.made_by,
+                )
+            elif snapshot.special_move_in:
                 special_move_in.complete(
                     special_move_in.MoveInDone(
                         resident_code=snapshot.juminhyo_code,

@@ -172,6 +172,8 @@ def move_in(request: HttpRequest) -> HttpResponse:
                     moved.value,
                     individual_numbers=[m["individual_number"] for m in members.cleaned_data if m],
                     unreported=unreported_from_form(data),
+                    former_municipality_code=data["former_municipality_code"],
+                    former_municipality_unknown=data["former_municipality_unknown"],
                 ),
             )
         if outcome.ok:

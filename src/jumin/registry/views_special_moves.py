@@ -21,7 +21,7 @@ from jumin.accounts.forms import PurposeForm
 from jumin.domain.eras import Calendar
 from jumin.domain.wareki import DateFieldKind, format_date_ja, parse_date_input
 from jumin.jukinet.cs import special_move_out
-from jumin.registry.forms import MemberForm, MoveInForm
+from jumin.registry.forms import MemberForm, SpecialMoveInForm
 from jumin.registry.views import member_facts, move_in_from_form, unreported_from_form
 from jumin.registry.views_common import DONE_TEMPLATE, clerk_screen, shown_on_screen
 from jumin.registry.workflows import special_moves
@@ -86,7 +86,7 @@ def _start(request: HttpRequest, context: dict[str, Any]) -> HttpResponse | None
         ]
     if not outcome.ok or not begun:
         return None
-    form = MoveInForm(initial={"purpose": purpose, "previous_address": begun[0].previous_address})
+    form = SpecialMoveInForm(initial={"purpose": purpose, "previous_address": begun[0].previous_address})
     members = SpecialMoveInMemberFormSet(initial=[_member_initial(start) for start in begun])
     context.update(form=form, members=members, begun=begun)
     return render(request, _START_TEMPLATE, context)
@@ -94,7 +94,7 @@ def _start(request: HttpRequest, context: dict[str, Any]) -> HttpResponse | None
 
 def _record(request: HttpRequest, context: dict[str, Any]) -> HttpResponse | None:
     """「仮登録」: the (possibly edited) starting data entered as the 特例転入 draft."""
-    form = MoveInForm(request.POST)
+    form = SpecialMoveInForm(request.POST)
     members = SpecialMoveInMemberFormSet(request.POST)
     context.update(form=form, members=members)
     if not (form.is_valid() and members.is_valid()):

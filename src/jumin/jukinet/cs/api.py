@@ -20,6 +20,7 @@ from jumin.jukinet.cs import (
     consistency,
     exchanges,
     fuhyo,
+    move_in_notices,
     special_move_in,
     wide_area,
     worklists,
@@ -65,6 +66,12 @@ class ConsistencyIn(Schema):
 
 class PurposeIn(Schema):
     purpose: str
+
+
+class MoveInNoticeResendIn(Schema):
+    purpose: str
+    notice_id: int
+    destination_code: str = ""  # required when the 転出地 was unknown at the 転入
 
 
 class CertificateRequestIn(Schema):
@@ -258,6 +265,18 @@ def certificate_request(request: HttpRequest, body: CertificateRequestIn) -> dic
         from_municipality=body.from_municipality,
     )
     return {"request_id": sent.pk}
+
+
+@router.post("/move-in-notices/resend")
+def move_in_notice_resend(request: HttpRequest, body: MoveInNoticeResendIn) -> dict[str, Any]:
+    """Send a waiting 転入通知 of an ordinary 転入 (転入通知未送信) to its 転出地."""
+    row = move_in_notices.resend(
+        actor=request.user,
+        purpose=body.purpose,
+        notice_id=body.notice_id,
+        destination_code=body.destination_code,
+    )
+    return {"notice_id": row.pk, "destination_code": row.destination_code, "send_count": row.send_count}
 
 
 @router.post("/move-out-certificates/list")

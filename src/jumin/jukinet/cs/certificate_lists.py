@@ -1,4 +1,5 @@
-"""転出証明書情報一覧 (統合端末, system.md M4 item 1 "特例転入"): what the CS holds, asked for and sent.
+"""転出証明書情報一覧 (統合端末, system.md M4 item 1 "特例転入"): what the CS holds, asked for and sent,
+and the 転入通知 of ordinary 転入 it sent or keeps waiting (送信待ち, re-sent from the same screen).
 
 No 個人番号 and no other item of the certificate is shown: the list is for following the state of each
 one (保管中・転入済・消去済; 依頼中・受信済・回答; 送信・確定). The 住民票コード is masked without
@@ -11,13 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.jukinet.cs import access
-from jumin.jukinet.cs.models import CertificateRequest, HeldCertificate, SentCertificate
+from jumin.jukinet.cs.models import CertificateRequest, HeldCertificate, SentCertificate, SentMoveInNotice
 
 MAX_ROWS = 500
 
@@ -65,10 +67,22 @@ class SentRow:
 
 
 @dataclass(frozen=True)
+class NoticeRow:
+    notice_id: int
+    resident_code: str
+    destination_code: str  # "" when the clerk did not know the 転出地
+    move_in_date: str
+    created_at: str
+    sent_at: str  # "" while waiting
+    send_count: int
+
+
+@dataclass(frozen=True)
 class CertificateLists:
     held: list[HeldRow]
     requests: list[RequestRow]
     sent: list[SentRow]
+    notices: list[NoticeRow]
 
 
 def certificate_lists(*, actor: Any, purpose: str) -> CertificateLists:
@@ -126,12 +140,25 @@ def certificate_lists(*, actor: Any, purpose: str) -> CertificateLists:
         )
         for row in SentCertificate.objects.order_by("-pk")[:MAX_ROWS]
     ]
+    notices = [
+        NoticeRow(
+            notice_id=row.pk,
+            resident_code=code(row.resident_code),
+            destination_code=row.destination_code,
+            move_in_date=row.items["move_in_date"],
+            created_at=_when(row.created_at),
+            sent_at=_when(row.sent_at),
+            send_count=row.send_count,
+        )
+        # Waiting ones first: they are the clerk's work (転入通知未送信).
+        for row in SentMoveInNotice.objects.order_by(F("sent_at").desc(nulls_first=True), "-pk")[:MAX_ROWS]
+    ]
     with transaction.atomic():
         record_event(
             actor=actor,
             action=AuditAction.CS_CERTIFICATE_LIST,
             subject_type="cs_move_out_certificate",
             purpose=purpose,
-            result_count=len(held) + len(requests) + len(sent),
+            result_count=len(held) + len(requests) + len(sent) + len(notices),
         )
-    return CertificateLists(held=held, requests=requests, sent=sent)
+    return CertificateLists(held=held, requests=requests, sent=sent, notices=notices)

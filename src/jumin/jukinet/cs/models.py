@@ -510,6 +510,27 @@ class CertificateRequest(models.Model):
         return f"送信依頼 {self.pk}"
 
 
+class SentMoveInNotice(models.Model):
+    """A 転入通知 this CS owes as the 転入地 of an ordinary (paper 転出証明書) 転入 (住基法9条1項; std
+    7.1.1.1-e). Queued in the 転入's commit when the 転出地 is a peer; otherwise it waits (``sent_at``
+    empty; ``destination_code`` empty when the clerk did not know it) until a clerk re-sends it from the
+    統合端末. No 個人番号 (the message has none). Rows are never deleted: they are the send history."""
+
+    resident_code = models.CharField("住民票コード", max_length=11, db_index=True)
+    destination_code = models.CharField("転出地 市町村コード", max_length=6, blank=True)
+    items = models.JSONField("転入通知")
+    created_at = models.DateTimeField("作成日時")
+    sent_at = models.DateTimeField("送信日時", null=True, blank=True, db_index=True)
+    send_count = models.PositiveSmallIntegerField("送信回数", default=0)
+
+    class Meta:
+        verbose_name = "送信する転入通知"
+        verbose_name_plural = "送信する転入通知"
+
+    def __str__(self) -> str:
+        return f"送信する転入通知 {self.pk}"
+
+
 class ReceivedMoveInNotice(models.Model):
     """A 転入通知 received as the 転出地 (F03 step 7), waiting for the registry to take it in as a
     転出確定 (``registry.special_moves.import_move_in_notices``). No 個人番号 (the message has none)."""

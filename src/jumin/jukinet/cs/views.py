@@ -27,6 +27,7 @@ from jumin.jukinet.cs import (
     certificate_lists,
     consistency,
     exchanges,
+    move_in_notices,
     special_move_in,
     wide_area,
     worklists,
@@ -463,15 +464,29 @@ class CertificateRequestForm(PurposeForm):
     from_municipality = forms.CharField(label="転出地の市町村コード（6桁）", max_length=6)
 
 
+class MoveInNoticeResendForm(PurposeForm):
+    notice_id = forms.IntegerField(label="転入通知の番号（一覧の番号）", min_value=1)
+    destination_code = forms.CharField(
+        label="転出地の市町村コード（6桁。不明だった場合は必須）", max_length=6, required=False
+    )
+
+
 @require_http_methods(["GET", "POST"])
 @cs_screen
 def move_out_certificates(request: HttpRequest) -> HttpResponse:
-    """特例転入: カードによる本人確認 against the held 転出証明書情報, 送信依頼, and the three lists."""
+    """特例転入: カードによる本人確認 against the held 転出証明書情報, 送信依頼, the lists, and the
+    再送信 of a waiting 転入通知 of an ordinary 転入."""
     action = request.POST.get("action", "")
     card_form = CardVerifyForm(request.POST if action == "check" else None, request.FILES or None)
     request_form = CertificateRequestForm(request.POST if action == "request" else None)
+    resend_form = MoveInNoticeResendForm(request.POST if action == "resend_notice" else None)
     list_form = PurposeForm(request.GET or None)
-    context: dict[str, Any] = {"card_form": card_form, "request_form": request_form, "list_form": list_form}
+    context: dict[str, Any] = {
+        "card_form": card_form,
+        "request_form": request_form,
+        "resend_form": resend_form,
+        "list_form": list_form,
+    }
     try:
         if action == "check" and card_form.is_valid():
             data = card_form.cleaned_data
@@ -490,6 +505,14 @@ def move_out_certificates(request: HttpRequest) -> HttpResponse:
                 from_municipality=data["from_municipality"],
             )
             context["requested"] = True
+        elif action == "resend_notice" and resend_form.is_valid():
+            data = resend_form.cleaned_data
+            context["notice_resent"] = move_in_notices.resend(
+                actor=request.user,
+                purpose=data["purpose"],
+                notice_id=data["notice_id"],
+                destination_code=data["destination_code"],
+            )
         if list_form.is_valid():
             purpose = list_form.cleaned_data["purpose"]
             context["lists"] = certificate_lists.certificate_lists(actor=request.user, purpose=purpose)

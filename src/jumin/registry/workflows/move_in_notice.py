@@ -121,11 +121,20 @@ def _check(notice: MoveInNotice, today: date) -> list[tuple[Resident, ResidentSn
     return people
 
 
-def record_move_in_notice(*, actor: Any, purpose: str, notice: MoveInNotice) -> DraftRecorded:
-    """Enter a received 転入通知 as a draft (転出確定); another clerk commits it with ``commit_change``."""
+def record_move_in_notice(
+    *,
+    actor: Any,
+    purpose: str,
+    notice: MoveInNotice,
+    permission: Permission = Permission.RESIDENT_RECORD,
+) -> DraftRecorded:
+    """Enter a received 転入通知 as a draft (転出確定); another clerk commits it with ``commit_change``.
+
+    ``permission`` is the right the actor needs: a clerk's 住民記録; the scheduled import's batch
+    account needs 住民記録バッチ運用 instead (std 10.3-e), and makes only drafts a clerk commits."""
     authorize(
         actor=actor,
-        permission=Permission.RESIDENT_RECORD,
+        permission=permission,
         action=AuditAction.RESIDENT_MOVE_IN_NOTICE_RECORD,
         purpose=purpose,
         subject_type="change",

@@ -19,6 +19,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from jumin.accounts.authorization import authorize
 from jumin.accounts.permissions import Permission
@@ -63,6 +64,7 @@ class SpecialMoveInStart:
     individual_number: str = dataclasses.field(repr=False)
     planned_date: date
     destination: str  # 転出先 as stated at the 転出地
+    former_municipality_code: str  # the 転出地 (sender of the held data)
     # 再転入 (std 4.1.1.2-b): the 宛名番号 of this person's former record here, reused by the 転入.
     returning_atena_number: str = ""
     alerts: tuple[Alert, ...] = ()
@@ -151,6 +153,7 @@ def _held_start(*, actor: Any, purpose: str, resident_code: str) -> SpecialMoveI
         individual_number=held.individual_number,
         planned_date=date.fromisoformat(held.planned_date),
         destination=held.destination,
+        former_municipality_code=held.municipality_code,
     )
 
 
@@ -160,6 +163,7 @@ def record_special_move_in(*, actor: Any, purpose: str, move_in: MoveIn) -> Draf
     if move_in.reason is not ChangeReason.DOMESTIC_MOVE_IN:
         raise refusal("reason", "特例転入は国内転入です。", "異動事由に国内転入を選んでください。", _CODE)
     numbers = []
+    former = ""
     for facts in move_in.members:
         if not facts.juminhyo_code or not special_move_in.is_ready(facts.juminhyo_code):
             raise refusal(
@@ -170,10 +174,21 @@ def record_special_move_in(*, actor: Any, purpose: str, move_in: MoveIn) -> Draf
             )
         start = _held_start(actor=actor, purpose=purpose, resident_code=facts.juminhyo_code)
         numbers.append(start.individual_number)
+        former = start.former_municipality_code
+    # The 転出地 is the held data's sender; the commit's 転入通知 goes by the special path only.
     draft = record_move_in(
-        actor=actor, purpose=purpose, move_in=dataclasses.replace(move_in, individual_numbers=numbers)
+        actor=actor,
+        purpose=purpose,
+        move_in=dataclasses.replace(
+            move_in,
+            individual_numbers=numbers,
+            former_municipality_code=former,
+            former_municipality_unknown=False,
+        ),
     )
-    ResidentSnapshot.objects.filter(change_id=draft.change_id).update(special_move_in=True)
+    ResidentSnapshot.objects.filter(change_id=draft.change_id).update(
+        special_move_in=True, move_in_notice_due=False
+    )
     return draft
 
 
@@ -185,9 +200,19 @@ class ImportResult:
     left: tuple[tuple[int, str], ...]  # (notice id, reason) for each notice not taken in
 
 
-def import_move_in_notices(*, actor: Any, purpose: str) -> ImportResult:
+def import_move_in_notices(
+    *, actor: Any, purpose: str, permission: Permission = Permission.RESIDENT_RECORD
+) -> ImportResult:
     """Take every received 転入通知 in as a 転出確定 draft (F03 step 7; std 4.1.3.1.2–3), through the same
-    path as a notice typed in by a clerk (``record_move_in_notice``: checks, draft, audit)."""
+    path as a notice typed in by a clerk (``record_move_in_notice``: checks, draft, audit). A notice of a
+    特例転入 and one after a paper 転出証明書 (no 管理番号) are taken in alike, by 住民票コード."""
+    authorize(
+        actor=actor,
+        permission=permission,
+        action=AuditAction.RESIDENT_MOVE_IN_NOTICE_RECORD,
+        purpose=purpose,
+        subject_type="change",
+    )
     drafts: list[DraftRecorded] = []
     left: list[tuple[int, str]] = []
     for notice in special_move_out.waiting_move_in_notices():
@@ -214,6 +239,7 @@ def import_move_in_notices(*, actor: Any, purpose: str) -> ImportResult:
                     destination=notice.new_address,
                     notification_kind=notice.notification_kind,
                 ),
+                permission=permission,
             )
         except DomainError as error:
             left.append((notice.notice_id, error.reason))
@@ -221,3 +247,21 @@ def import_move_in_notices(*, actor: Any, purpose: str) -> ImportResult:
         special_move_out.mark_imported(notice.notice_id, change_id=draft.change_id)
         drafts.append(draft)
     return ImportResult(drafts=tuple(drafts), left=tuple(left))
+
+
+def import_move_in_notices_scheduled(*, actor: Any, purpose: str) -> ImportResult:
+    """The daily import (``jumin cs import-move-in-notices``): ``import_move_in_notices`` as the batch
+    account (住民記録バッチ運用, std 10.3-e); the drafts wait for a clerk's 本登録 like typed-in ones.
+    One audit entry with the counts besides each draft's own."""
+    result = import_move_in_notices(actor=actor, purpose=purpose, permission=Permission.RESIDENT_BATCH_RUN)
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            action=AuditAction.RESIDENT_MOVE_IN_NOTICE_RECORD,
+            subject_type="batch",
+            subject_id=timezone.localdate().isoformat(),
+            purpose=purpose,
+            reason=f"scheduled import: drafts={len(result.drafts)} left={len(result.left)}",
+            result_count=len(result.drafts),
+        )
+    return result

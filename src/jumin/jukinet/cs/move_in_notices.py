@@ -1,0 +1,175 @@
+"""転入通知 of an ordinary (paper 転出証明書) 転入, sent by the 転入地 CS (住基法9条1項; std 7.1.1.1-e;
+docs/jukinet.md Flow 7).
+
+* ``send_ordinary`` runs inside the registry's 転入 commit (``registry.special_move_link``): one
+  ``jukinet.move_in_notice`` per person (``special`` false, no 管理番号, never the 個人番号) to the 転出地
+  CS, which keeps it for its registry's 転出確定 exactly as after a 特例転入. When the 転出地 is not a
+  peer, or the clerk did not know it, the notice waits (``SentMoveInNotice.sent_at`` empty).
+* ``resend`` sends a waiting notice from the 統合端末, with the 転出地 entered then if it was unknown.
+* A 特例転入 sends its own notice (``special_move_in.complete``), never this one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from jumin.accounts.permissions import Permission
+from jumin.audit.actions import AuditAction
+from jumin.audit.services import record_event
+from jumin.domain.checkdigits import validate_lgcode
+from jumin.domain.errors import refusal
+from jumin.jukinet.common.catalogue import MOVE_IN_NOTICE
+from jumin.jukinet.common.move_out_certificate import MoveInNoticeItems, move_in_notice_from_payload
+from jumin.jukinet.cs import access
+from jumin.jukinet.cs.models import SentMoveInNotice
+from jumin.jukinet.cs.operators import operator_ids
+from jumin.jukinet.cs.persons import person_ids
+from jumin.jukinet.cs.services import local_municipality_code, peer_configured
+from jumin.messaging.envelope import NodeRef
+from jumin.messaging.services import enqueue
+
+SUBJECT_TYPE = "cs_move_in_notice"
+_CODE = "jukinet.cs.move_in_notice"
+
+
+@dataclass(frozen=True)
+class OrdinaryMoveIn:
+    """The committed ordinary 転入 of one person, as the registry tells the CS."""
+
+    resident_code: str
+    destination_code: str  # 転出地 市町村コード ("" when the clerk did not know it)
+    move_in_date: date
+    notice_date: date
+    new_address: str
+    notification_kind: str = "届出"
+
+
+def _send(row: SentMoveInNotice) -> bool:
+    """Queue the notice for ``row.destination_code`` when that municipality is a peer; each send is a
+    stream of its own (``mino-<id>-<n>``), so a lost first send never holds back a later one."""
+    if not row.destination_code:
+        return False
+    receiver = NodeRef("municipality", row.destination_code)
+    if not peer_configured(receiver):
+        return False
+    enqueue(
+        message_type=MOVE_IN_NOTICE,
+        receiver=receiver,
+        subject=f"mino-{row.pk}-{row.send_count + 1}",
+        payload=row.items,
+    )
+    row.sent_at = timezone.now()
+    row.send_count += 1
+    row.save(update_fields=["destination_code", "sent_at", "send_count"])
+    return True
+
+
+def _outcome(row: SentMoveInNotice, sent: bool) -> str:
+    if sent:
+        return f"転入通知 sent to {row.destination_code}"
+    if not row.destination_code:
+        return "転入通知 waiting: 転出地 unknown"
+    return f"転入通知 waiting: {row.destination_code} is not a peer"
+
+
+def send_ordinary(done: OrdinaryMoveIn, *, actor: Any) -> SentMoveInNotice:
+    """Store and send the 転入通知 of one person's ordinary 転入; call inside the commit's transaction.
+
+    The payload is validated as the receiver will (``enqueue`` runs the same validator), so nothing
+    wrong leaves; audited ``cs:move_in_notice:send`` with whether it left or waits.
+    """
+    operator_id, terminal_id = operator_ids(actor)
+    items = MoveInNoticeItems(
+        resident_code=done.resident_code,
+        control_number="",  # no 転出証明書情報 to answer: the 転出証明書 was paper
+        move_in_date=done.move_in_date.isoformat(),
+        notice_date=done.notice_date.isoformat(),
+        new_address=done.new_address,
+        new_municipality_code=local_municipality_code(),
+        notification_kind=done.notification_kind,
+        special=False,
+        operator_id=operator_id,
+        terminal_id=terminal_id,
+    )
+    checked = move_in_notice_from_payload(items.as_payload())
+    with transaction.atomic():
+        row = SentMoveInNotice.objects.create(
+            resident_code=checked.resident_code,
+            destination_code=done.destination_code,
+            items=checked.as_payload(),
+            created_at=timezone.now(),
+        )
+        sent = _send(row)
+        record_event(
+            actor=actor,
+            action=AuditAction.CS_MOVE_IN_NOTICE_SEND,
+            subject_type=SUBJECT_TYPE,
+            subject_id=str(row.pk),
+            reason=_outcome(row, sent),
+            concerning=person_ids([row.resident_code]),
+        )
+    return row
+
+
+def _refused(field: str, reason: str, remedy: str) -> Exception:
+    return refusal(field, reason, remedy, _CODE)
+
+
+def resend(*, actor: Any, purpose: str, notice_id: int, destination_code: str = "") -> SentMoveInNotice:
+    """Send a waiting 転入通知 (統合端末): to ``destination_code`` when entered, else to the one stored.
+
+    Refused, nothing changed, when it was already sent, no 転出地 is known, the code is wrong or this
+    municipality's own, or the 転出地 is not a peer (yet).
+    """
+    access.require(
+        actor=actor,
+        permission=Permission.CS_IDENTITY_CHECK,
+        action=AuditAction.CS_MOVE_IN_NOTICE_SEND,
+        purpose=purpose,
+        subject_type=SUBJECT_TYPE,
+    )
+    entered = destination_code.strip()
+    if entered:
+        validate_lgcode(entered, field="destination_code")
+        if entered == local_municipality_code():
+            raise _refused(
+                "destination_code",
+                "転出地に自分の市町村が指定されています。",
+                "転出証明書に記載された転出地の市町村コードを入力してください。",
+            )
+    with transaction.atomic():
+        row = SentMoveInNotice.objects.select_for_update().filter(pk=notice_id).first()
+        if row is None or row.sent_at is not None:
+            raise _refused(
+                "notice_id",
+                "送信待ちの転入通知ではありません（送信済みか、存在しません）。",
+                "一覧で「送信待ち」の転入通知を選んでください。",
+            )
+        row.destination_code = entered or row.destination_code
+        if not row.destination_code:
+            raise _refused(
+                "destination_code",
+                "転出地の市町村コードが不明です。",
+                "転出証明書に記載された転出地の市町村コード（6桁）を入力してください。",
+            )
+        if not _send(row):
+            raise _refused(
+                "destination_code",
+                "転出地の市町村が連携先に登録されていません。",
+                "市町村コードを確認するか、連携先の登録をシステム管理者に依頼してから再送信してください。",
+            )
+        record_event(
+            actor=actor,
+            action=AuditAction.CS_MOVE_IN_NOTICE_SEND,
+            subject_type=SUBJECT_TYPE,
+            subject_id=str(row.pk),
+            purpose=purpose,
+            reason=f"resent: {_outcome(row, True)}",
+            concerning=person_ids([row.resident_code]),
+        )
+    return row
