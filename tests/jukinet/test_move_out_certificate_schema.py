@@ -40,9 +40,38 @@ def certificate(**overrides: Any) -> dict[str, Any]:
         "notification_date": "2026-11-20",
         "operator_id": "clerk01",
         "terminal_id": "T-01",
+        "foreign": None,
     }
     values.update(overrides)
     return values
+
+
+def foreign_items(**overrides: str) -> dict[str, str]:
+    """A 中長期在留者's 30条の45 items and 通称 (synthetic)."""
+    values = {
+        "nationality_code": "704",
+        "category": "中長期在留者",
+        "alphabet_name": "NGUYEN VAN AN",
+        "residence_status": "技術・人文知識・国際業務",
+        "period_of_stay": "5年",
+        "stay_expiry_date": "2029-03-31",
+        "residence_card_number": "AB12345678CD",
+        "special_permanent_resident_number": "",
+        "alias": "阮　安",
+        "alias_kana": "グエン　アン",
+    }
+    values.update(overrides)
+    return values
+
+
+def foreign_certificate(**items: str) -> dict[str, Any]:
+    return certificate(
+        name="NGUYEN VAN AN\u3000",
+        honseki="",
+        hittousha="",
+        relationship="世帯主",
+        foreign=foreign_items(**items),
+    )
 
 
 def notice(**overrides: Any) -> dict[str, Any]:
@@ -90,6 +119,36 @@ def test_a_wrong_item_of_the_certificate_is_refused_naming_the_field(field: str,
     error = refused(certificate(**{field: value}), certificate_from_payload)
     assert error.field == field
     assert value not in error.reason
+
+
+def test_a_certificate_from_a_sender_without_the_foreign_item_is_a_japanese_residents() -> None:
+    older = certificate()
+    del older["foreign"]
+    assert certificate_from_payload(older).foreign is None
+
+
+def test_a_foreign_residents_certificate_carries_the_30条の45_items_and_the_alias() -> None:
+    read = certificate_from_payload(foreign_certificate())
+    assert read.foreign == foreign_items()
+    assert read.as_payload() == foreign_certificate()
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        (foreign_certificate(residence_card_number=""), "foreign.residence_card_number"),
+        (foreign_certificate(residence_card_number="12345678"), "foreign.residence_card_number"),
+        (foreign_certificate(category="観光"), "foreign.foreign_category"),
+        (foreign_certificate(nationality_code=""), "foreign.nationality_code"),
+        ({**foreign_certificate(), "honseki": "長崎県佐世保市八幡町1番地"}, "honseki"),
+        ({**foreign_certificate(), "foreign": {**foreign_items(), "honseki": "x"}}, "foreign"),
+        ({**foreign_certificate(), "foreign": "704"}, "foreign"),
+    ],
+)
+def test_a_foreign_residents_items_are_checked_like_the_registry_checks_them(
+    payload: dict[str, Any], field: str
+) -> None:
+    assert refused(payload, certificate_from_payload).field == field
 
 
 def test_a_move_within_the_same_municipality_is_not_a_certificate() -> None:

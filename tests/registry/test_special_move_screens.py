@@ -261,3 +261,42 @@ def test_the_screen_tells_the_clerk_of_a_returning_person_and_offers_the_former_
     assert f"前回の宛名番号 {atena}" in body
     assert "氏名は前回の住民票の表記にしました" in body
     assert shown_fields(body)["form-0-surname"] == "髙橋"
+
+
+def test_a_foreign_residents_items_and_alias_go_through_the_screen_unchanged(
+    federation: TestFederation, counter_clerk: User
+) -> None:
+    foreign = {**test_special_moves.FOREIGN_ITEMS, "alias": "阮\u3000安", "alias_kana": "グエン\u3000アン"}
+    request, card = card_holder_sent_over(
+        federation, counter_clerk, name="NGUYEN\u3000VAN AN", foreign=foreign
+    )
+    client = logged_in(counter_clerk)
+    with federation.acting_as(NAGASAKI):
+        special_move_in.check_card(actor=counter_clerk, purpose="cs_operator", card_json=card, pin=PIN)
+        started = client.post(
+            reverse(SCREEN), {"purpose": PURPOSE, "resident_codes": request.resident_code, "start": "1"}
+        )
+        shown = shown_fields(started.content.decode())
+        assert (shown["form-0-kind"], shown["form-0-given_name"], shown["form-0-birth_date"]) == (
+            "F",
+            "VAN AN",
+            "1980-04-01",
+        )
+        assert (shown["form-0-residence_card_number"], shown["form-0-alias"]) == (
+            "AB12345678CD",
+            "阮\u3000安",
+        )
+        entered = client.post(
+            reverse(SCREEN),
+            {
+                **shown,
+                "address": NEW_ADDRESS,
+                "move_in_date": timezone.localdate().isoformat(),
+                "notification_date": timezone.localdate().isoformat(),
+                "record": "1",
+            },
+        )
+        assert "仮登録しました" in entered.content.decode()
+    row = ResidentSnapshot.objects.get()
+    assert (row.kind, row.alias, row.alias_kana, row.honseki) == ("F", "阮\u3000安", "グエン\u3000アン", "")
+    assert {k: row.foreign[k] for k in test_special_moves.FOREIGN_ITEMS} == test_special_moves.FOREIGN_ITEMS

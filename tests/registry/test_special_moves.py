@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -21,6 +21,7 @@ from jumin.accounts.models import User
 from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
 from jumin.domain.errors import DomainError
+from jumin.domain.resident import ResidentKind
 from jumin.jukinet.common.move_out_certificate import MoveOutCertificate
 from jumin.jukinet.cs import cards, services, special_move_in, special_move_out
 from jumin.jukinet.cs.models import (
@@ -44,7 +45,7 @@ from jumin.registry.workflows.special_moves import (
     special_move_in_start,
 )
 from tests.jukinet.cs.factories import individual_number, resident_code, then, update
-from tests.registry.conftest import PURPOSE, current, family_move_in, logged_in
+from tests.registry.conftest import PURPOSE, current, family_move_in, logged_in, person
 
 pytestmark = pytest.mark.django_db
 
@@ -189,9 +190,13 @@ def test_a_move_out_names_a_valid_destination_code(clerk: User, family: Any) -> 
 
 
 def card_holder_sent_over(
-    federation: TestFederation, operator: User, name: str = "試験\u3000太郎"
+    federation: TestFederation,
+    operator: User,
+    name: str = "試験\u3000太郎",
+    foreign: dict[str, str] | None = None,
 ) -> tuple[Any, dict[str, Any]]:
-    """A 佐世保市 card holder who moved out by 特例転出; 佐世保市's CS sent the certificate to 長崎市."""
+    """A 佐世保市 card holder who moved out by 特例転出; 佐世保市's CS sent the certificate to 長崎市.
+    ``foreign``: a foreign resident's 30条の45 items and 通称 (no 本籍 then)."""
     request = update()
     today = timezone.localdate()
     with federation.acting_as(SASEBO):
@@ -215,14 +220,15 @@ def card_holder_sent_over(
                     municipality_code=SASEBO.code,
                     household_head="試験\u3000太郎",
                     relationship="世帯主",
-                    honseki="長崎県佐世保市八幡町1番地",
-                    hittousha="試験\u3000太郎",
+                    honseki="" if foreign else "長崎県佐世保市八幡町1番地",
+                    hittousha="" if foreign else "試験\u3000太郎",
                     destination=NEW_ADDRESS,
                     destination_municipality_code=NAGASAKI.code,
                     planned_date=today.isoformat(),
                     notification_date=today.isoformat(),
                     operator_id="clerk01",
                     terminal_id="T-01",
+                    foreign=foreign,
                 ),
                 actor=None,
             )
@@ -496,3 +502,92 @@ def test_a_first_special_move_in_has_no_former_record_and_no_alert(
         )
     assert (start.returning_atena_number, start.alerts) == ("", ())
     assert not AuditEntry.objects.filter(action="resident:record:view").exists()
+
+
+FOREIGN_ITEMS = {
+    "nationality_code": "704",
+    "category": "中長期在留者",
+    "alphabet_name": "NGUYEN VAN AN",
+    "residence_status": "技術・人文知識・国際業務",
+    "period_of_stay": "5年",
+    "stay_expiry_date": "2029-03-31",
+    "residence_card_number": "AB12345678CD",
+    "special_permanent_resident_number": "",
+}
+
+
+def test_a_foreign_card_holders_certificate_carries_the_30条の45_items_and_the_alias(
+    federation: TestFederation, counter_clerk: User, reviewer: User
+) -> None:
+    today = timezone.localdate()
+    with federation.acting_as(SASEBO):
+        load_code_pool([resident_code(n) for n in range(300, 320)])
+        member = person(
+            "NGUYEN", "VAN AN", "グエン", "ヴァンアン", kind=ResidentKind.FOREIGN, born=date(1990, 4, 1),
+            alias="阮\u3000安", alias_kana="グエン\u3000アン",
+        )  # fmt: skip
+        move_in = family_move_in(members=[member], individual_numbers=(individual_number(300),))
+        draft = record_move_in(actor=counter_clerk, purpose=PURPOSE, move_in=move_in)
+    committed(federation, SASEBO, reviewer, draft.change_id)
+    (atena,) = draft.atena_numbers
+    code = current(atena).juminhyo_code
+    with federation.acting_as(SASEBO):
+        cards.issue_card(actor=counter_clerk, purpose="cs_operator", resident_code=code, pin=PIN)
+        record_card_event(
+            actor=counter_clerk,
+            purpose=PURPOSE,
+            entry=CardEventInput(
+                atena_number=atena, event=CardEventKind.ISSUED, event_date=today,
+                expiry_date=today + timedelta(days=3650),
+            ),
+        )  # fmt: skip
+        move_out = record_move_out(
+            actor=counter_clerk,
+            purpose=PURPOSE,
+            move_out=MoveOut(
+                atena_numbers=[atena], planned_date=today + timedelta(days=3), destination=NEW_ADDRESS,
+                notification_date=today, destination_municipality_code=NAGASAKI.code,
+            ),
+        )  # fmt: skip
+    committed(federation, SASEBO, reviewer, move_out.change_id)
+    held = HeldCertificate.objects.get()
+    assert held.items["foreign"] == {**FOREIGN_ITEMS, "alias": "阮\u3000安", "alias_kana": "グエン\u3000アン"}
+    assert (held.items["honseki"], held.items["hittousha"]) == ("", "")
+
+
+def test_a_foreign_residents_special_move_in_starts_from_the_items_and_records_them(
+    federation: TestFederation, counter_clerk: User, reviewer: User
+) -> None:
+    foreign = {**FOREIGN_ITEMS, "alias": "阮\u3000安", "alias_kana": "グエン\u3000アン"}
+    request, card = card_holder_sent_over(
+        federation, counter_clerk, name="NGUYEN\u3000VAN AN", foreign=foreign
+    )
+    with federation.acting_as(NAGASAKI):
+        special_move_in.check_card(actor=counter_clerk, purpose="cs_operator", card_json=card, pin=PIN)
+        start = special_move_in_start(
+            actor=counter_clerk, purpose=PURPOSE, resident_code=request.resident_code
+        )
+        facts = start.facts
+        assert (facts.kind, facts.surname, facts.given_name, facts.honseki) == (
+            ResidentKind.FOREIGN,
+            "NGUYEN",
+            "VAN AN",
+            "",
+        )
+        assert dataclasses.asdict(facts.foreign) == FOREIGN_ITEMS
+        assert (facts.alias, facts.alias_kana) == ("阮\u3000安", "グエン\u3000アン")
+        draft = record_special_move_in(
+            actor=counter_clerk,
+            purpose=PURPOSE,
+            move_in=MoveIn(
+                members=[facts],
+                address=Address(address=NEW_ADDRESS),
+                move_in_date=timezone.localdate(),
+                notification_date=timezone.localdate(),
+                previous_address=start.previous_address,
+            ),
+        )
+    row = ResidentSnapshot.objects.get(change_id=draft.change_id)
+    assert (row.kind, row.special_move_in, row.honseki, row.alias) == ("F", True, "", "阮\u3000安")
+    assert row.foreign["residence_card_number"] == "AB12345678CD"
+    assert row.get_individual_number() == request.individual_number

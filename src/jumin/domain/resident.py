@@ -244,7 +244,7 @@ def check_person(facts: PersonFacts) -> tuple[PersonFacts, list[Alert]]:
                 remedy="住民種別を確認してください。",
                 code="resident.japanese_items_on_foreign",
             )
-        _check_foreign(facts.foreign)
+        check_foreign_items(facts.foreign)
     if facts.juminhyo_code:
         validate_juminhyo_code(facts.juminhyo_code)
     normalised = replace(
@@ -257,7 +257,8 @@ def check_person(facts: PersonFacts) -> tuple[PersonFacts, list[Alert]]:
     return normalised, alerts
 
 
-def _check_foreign(items: ForeignResidentItems) -> None:
+def check_foreign_items(items: ForeignResidentItems) -> None:
+    """The 住基法30条の45 items a foreign resident's record needs (records.md §6.8), or DomainError."""
     if not items.nationality_code:
         raise _missing("nationality_code", "国籍・地域")
     if items.category not in FOREIGN_CATEGORIES:

@@ -45,6 +45,11 @@ class StartOut(Schema):
     previous_address: str
     planned_date: str
     destination: str
+    # A foreign resident (kind "F"): the 30条の45 items and the 通称; None and "" for a Japanese resident.
+    kind: str
+    foreign: dict[str, str] | None
+    alias: str
+    alias_kana: str
     # 再転入 (std 4.1.1.2-b): the former 宛名番号 ("" for a first 転入) and what the clerk must confirm.
     returning_atena_number: str
     alerts: list[AlertOut]
@@ -95,6 +100,10 @@ def start(request: HttpRequest, payload: StartIn) -> Status[object]:
             previous_address=begun.previous_address,
             planned_date=begun.planned_date.isoformat(),
             destination=begun.destination,
+            kind=str(facts.kind),
+            foreign=dataclasses.asdict(facts.foreign) if facts.foreign else None,
+            alias=facts.alias,
+            alias_kana=facts.alias_kana,
             returning_atena_number=begun.returning_atena_number,
             alerts=[AlertOut(**dataclasses.asdict(alert)) for alert in begun.alerts],
         ),

@@ -86,6 +86,12 @@ class MemberForm(forms.Form):
         label="在留期間の満了の日（西暦 YYYY-MM-DD）", max_length=10, required=False
     )
     residence_card_number = forms.CharField(label="在留カード番号", max_length=12, required=False)
+    special_permanent_resident_number = forms.CharField(
+        label="特別永住者証明書番号", max_length=12, required=False
+    )
+    alphabet_name = forms.CharField(label="氏名（アルファベット表記）", max_length=100, required=False)
+    alias = forms.CharField(label="通称（外国人住民）", max_length=100, required=False)
+    alias_kana = forms.CharField(label="通称（フリガナ）", max_length=100, required=False)
 
 
 class MoveInMemberForm(MemberForm):

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jumin.domain.errors import DomainError
-from jumin.domain.resident import ChangeReason, ResidentStatus
+from jumin.domain.resident import ChangeReason, ForeignResidentItems, ResidentKind, ResidentStatus
 from jumin.jukinet.common.move_out_certificate import MoveOutCertificate
 from jumin.jukinet.cs import move_in_notices, special_move_in, special_move_out
 from jumin.jukinet.cs.operators import operator_ids
@@ -30,6 +30,15 @@ def _cs_link() -> Any:
     from jumin.registry import cs_link
 
     return cs_link
+
+
+def _foreign_items(snapshot: ResidentSnapshot) -> dict[str, str] | None:
+    """A foreign resident's 30条の45 items and 通称 as the 転出証明書情報 carries them (None: Japanese)."""
+    if snapshot.kind != ResidentKind.FOREIGN:
+        return None
+    stored = snapshot.foreign or {}
+    items = {name: str(stored.get(name) or "") for name in ForeignResidentItems.__dataclass_fields__}
+    return {**items, "alias": snapshot.alias, "alias_kana": snapshot.alias_kana}
 
 
 def _certificate(snapshot: ResidentSnapshot, change: Change, head: str) -> MoveOutCertificate:
@@ -57,6 +66,7 @@ def _certificate(snapshot: ResidentSnapshot, change: Change, head: str) -> MoveO
         notification_date=(change.notification_date or change.change_date).isoformat(),
         operator_id=operator_id,
         terminal_id=terminal_id,
+        foreign=_foreign_items(snapshot),
     )
 
 

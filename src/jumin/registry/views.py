@@ -110,6 +110,8 @@ def member_facts(data: dict[str, Any], index: int) -> PersonFacts:
             period_of_stay=data["period_of_stay"],
             stay_expiry_date=data["stay_expiry_date"],
             residence_card_number=data["residence_card_number"],
+            special_permanent_resident_number=data.get("special_permanent_resident_number", ""),
+            alphabet_name=data.get("alphabet_name", ""),
         )
     return PersonFacts(
         kind=ResidentKind(data["kind"]),
@@ -122,6 +124,8 @@ def member_facts(data: dict[str, Any], index: int) -> PersonFacts:
         relationship=parse_relationship(data["relationship"], field=f"form-{index}-relationship"),
         honseki=data["honseki"],
         hittousha=data["hittousha"],
+        alias=data.get("alias", ""),
+        alias_kana=data.get("alias_kana", ""),
         foreign=items,
     )
 

@@ -56,14 +56,35 @@ SpecialMoveInMemberFormSet = forms.formset_factory(
 
 def _member_initial(start: special_moves.SpecialMoveInStart) -> dict[str, Any]:
     facts = start.facts
+    foreign = facts.foreign
+    # A foreign resident's items (and 通称) fill the same row; their birth date is kept in 西暦.
+    foreign_initial = (
+        {
+            "nationality_code": foreign.nationality_code,
+            "foreign_category": foreign.category,
+            "residence_status": foreign.residence_status,
+            "period_of_stay": foreign.period_of_stay,
+            "stay_expiry_date": foreign.stay_expiry_date,
+            "residence_card_number": foreign.residence_card_number,
+            "special_permanent_resident_number": foreign.special_permanent_resident_number,
+            "alphabet_name": foreign.alphabet_name,
+            "alias": facts.alias,
+            "alias_kana": facts.alias_kana,
+        }
+        if foreign is not None
+        else {}
+    )
     return {
+        **foreign_initial,
         "kind": facts.kind,
         "surname": facts.surname,
         "given_name": facts.given_name,
         "surname_kana": facts.surname_kana,
         "given_name_kana": facts.given_name_kana,
         "kana_confirmed": facts.kana_confirmed,
-        "birth_date": format_date_ja(start.birth_date, calendar=Calendar.WAREKI),
+        "birth_date": start.birth_date.isoformat()
+        if foreign is not None
+        else format_date_ja(start.birth_date, calendar=Calendar.WAREKI),
         "sex": facts.sex,
         "relationship": facts.relationship.text,
         "honseki": facts.honseki,

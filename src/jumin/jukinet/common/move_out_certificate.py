@@ -3,7 +3,8 @@
 
 * 転出証明書情報 (``jukinet.move_out_certificate``), 転出地 CS → 転入予定地 CS: the items of 住基法24条の2
   第4項 (令24条の2): 氏名, 出生の年月日, 男女の別, 住所, 転出先 and 転出予定年月日, with the 住民票コード and
-  the 個人番号, the items of the 転出証明書 the 転入 needs (世帯主の氏名, 続柄, 戸籍の表示) and 届出の年月日.
+  the 個人番号, the items of the 転出証明書 the 転入 needs (世帯主の氏名, 続柄, 戸籍の表示) and 届出の年月日;
+  for a foreign resident, instead of the 戸籍の表示, the 住基法30条の45 items and the 通称 (``foreign``).
 * 送信依頼 (``jukinet.move_out_certificate_request``), 転入地 → 転出地: the 住民票コード only; no
   特定個人情報 (000 別添1 (2) 3 ※).
 * 送信依頼 refused (``jukinet.move_out_certificate_refused``), 転出地 → 転入地: the code, reason, remedy.
@@ -21,6 +22,7 @@ from typing import Any
 
 from jumin.domain.checkdigits import validate_lgcode, validate_mynumber
 from jumin.domain.errors import DomainError, refusal
+from jumin.domain.resident import ForeignResidentItems, check_foreign_items
 from jumin.jukinet.common.fields import (
     check_birth_date,
     check_operator,
@@ -93,6 +95,8 @@ class MoveOutCertificate:
     notification_date: str  # 転出届の届出年月日, YYYY-MM-DD
     operator_id: str  # 操作者ID
     terminal_id: str  # 操作端末ID
+    # A foreign resident's 住基法30条の45 items and 通称 (FOREIGN_KEYS); None for a Japanese resident.
+    foreign: dict[str, str] | None = None
 
     def as_payload(self) -> dict[str, Any]:
         """The JSON payload of a ``jukinet.move_out_certificate`` message."""
@@ -111,14 +115,42 @@ class MoveOutCertificate:
 
 
 CERTIFICATE_KEYS = tuple(MoveOutCertificate.__dataclass_fields__)
+#: What ``foreign`` holds: the 外国人住民 items of the 転出証明書 (records.md §6.8), the 通称 and its reading.
+FOREIGN_KEYS = (*ForeignResidentItems.__dataclass_fields__, "alias", "alias_kana")
+
+
+def _foreign(value: Any, honseki: str) -> None:
+    """A foreign resident's items: exactly FOREIGN_KEYS, text, complete for the 30条の45 区分, no 本籍.
+
+    A wrong item is named inside ``foreign`` (e.g. ``foreign.residence_card_number``).
+    """
+    if value is None:
+        return
+    items = require_keys(value, FOREIGN_KEYS, _CODE, what="外国人住民の記載事項", field="foreign")
+    if honseki:
+        raise _bad(
+            "honseki", "外国人住民の転出証明書情報に本籍があります。", "本籍は空にして送ってください。"
+        )
+    try:
+        check_types(items, FOREIGN_KEYS, _CODE, what="外国人住民の記載事項", required={"nationality_code"})
+        check_foreign_items(
+            ForeignResidentItems(**{k: items[k] for k in ForeignResidentItems.__dataclass_fields__})
+        )
+    except DomainError as error:
+        raise refusal(f"foreign.{error.field}", error.reason, error.remedy, error.code) from None
 
 
 def certificate_from_payload(payload: dict[str, Any]) -> MoveOutCertificate:
-    """Validate a 転出証明書情報 payload (every item, nothing else, check digits) → MoveOutCertificate."""
+    """Validate a 転出証明書情報 payload (every item, nothing else, check digits) → MoveOutCertificate.
+
+    A payload without ``foreign`` (a 転出地 that does not send it yet) is a Japanese resident's.
+    """
+    if isinstance(payload, dict) and "foreign" not in payload:
+        payload = {**payload, "foreign": None}
     payload = require_keys(payload, CERTIFICATE_KEYS, _CODE, what="転出証明書情報")
     check_types(
         payload,
-        CERTIFICATE_KEYS,
+        tuple(key for key in CERTIFICATE_KEYS if key != "foreign"),
         _CODE,
         what="転出証明書情報",
         required={"name", "address", "destination", "resident_code", "individual_number"},
@@ -145,6 +177,7 @@ def certificate_from_payload(payload: dict[str, Any]) -> MoveOutCertificate:
             "転出予定年月日から14日を超えた届出は特例転出の対象ではありません。",
             "転出証明書（紙）で処理してください。",
         )
+    _foreign(payload["foreign"], payload["honseki"])
     check_operator(payload, _CODE)
     return MoveOutCertificate(**payload)
 

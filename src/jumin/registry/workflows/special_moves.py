@@ -27,7 +27,14 @@ from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.domain.errors import Alert, DomainError, refusal
 from jumin.domain.relationships import parse_relationship
-from jumin.domain.resident import ChangeReason, PersonFacts, ResidentKind, ResidentStatus, Sex
+from jumin.domain.resident import (
+    ChangeReason,
+    ForeignResidentItems,
+    PersonFacts,
+    ResidentKind,
+    ResidentStatus,
+    Sex,
+)
 from jumin.jukinet.cs import special_move_in, special_move_out
 from jumin.registry.models import ResidentSnapshot
 from jumin.registry.search_keys import variant_name_key
@@ -38,9 +45,11 @@ _CODE = "registry.special_move"
 
 
 def _split(name: str) -> tuple[str, str]:
-    """氏 and 名 of a name as the CS sends it (氏 and 名 joined by a full-width space)."""
-    surname, _, given = name.replace(" ", "\u3000").partition("\u3000")
-    return surname, given.strip("\u3000")
+    """氏 and 名 of a name as the CS sends it (氏 and 名 joined by a full-width space; a half-width one if
+    there is none). Only that first separator splits: an alphabetic 名 keeps its own spaces."""
+    separator = "\u3000" if "\u3000" in name else " "
+    surname, _, given = name.partition(separator)
+    return surname.strip(" \u3000"), given.strip(" \u3000")
 
 
 def _birth_date(code: str) -> date:
@@ -132,8 +141,12 @@ def _held_start(*, actor: Any, purpose: str, resident_code: str) -> SpecialMoveI
     surname, given = _split(held.name)
     surname_kana, given_kana = _split(held.name_kana)
     born = _birth_date(held.birth_date)
+    # A foreign resident's 30条の45 items, and the 通称 that travels with them.
+    foreign = dict(held.foreign) if held.foreign is not None else None
+    alias = foreign.pop("alias", "") if foreign else ""
+    alias_kana = foreign.pop("alias_kana", "") if foreign else ""
     facts = PersonFacts(
-        kind=ResidentKind.JAPANESE,
+        kind=ResidentKind.JAPANESE if foreign is None else ResidentKind.FOREIGN,
         surname=surname,
         given_name=given,
         surname_kana=surname_kana,
@@ -145,6 +158,9 @@ def _held_start(*, actor: Any, purpose: str, resident_code: str) -> SpecialMoveI
         honseki=held.honseki,
         hittousha=held.hittousha,
         juminhyo_code=held.resident_code,
+        alias=alias,
+        alias_kana=alias_kana,
+        foreign=ForeignResidentItems(**foreign) if foreign else None,
     )
     return SpecialMoveInStart(
         facts=facts,
