@@ -7,7 +7,8 @@ protected person. One authorised (``SUPPORT_MEASURE_MANAGE``), audited use case;
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -63,7 +64,7 @@ def _document(source: SupportEndNotice, municipality: str) -> NoticeDocument:
     )
 
 
-def audit_refused(
+def _audit_refused(
     actor: Any, purpose: str, measure_id: int, error: DomainError, reason: str = AUDIT_REASON
 ) -> None:
     """Audit a refused 支援措置 notice print in its own transaction: the refusal is kept although the
@@ -83,7 +84,7 @@ def audit_refused(
         )
 
 
-def audit_printed(actor: Any, purpose: str, measure_id: int, reason: str = AUDIT_REASON) -> None:
+def _audit_printed(actor: Any, purpose: str, measure_id: int, reason: str = AUDIT_REASON) -> None:
     """Audit a printed 支援措置 notice (in the printing transaction); flagged as concerning a 支援措置."""
     record_event(
         actor=actor,
@@ -96,11 +97,14 @@ def audit_printed(actor: Any, purpose: str, measure_id: int, reason: str = AUDIT
     )
 
 
-def print_support_end_notice(*, actor: Any, purpose: str, measure_id: int) -> bytes:
-    """The signed PDF of one 支援措置期間終了通知 to the measure's 申出者.
+def print_measure_notice(
+    *, actor: Any, purpose: str, measure_id: int, reason: str, make_pdf: Callable[[date, str], bytes]
+) -> bytes:
+    """One authorised, audited print of a notice about a 支援措置 (期間終了通知, 開始通知).
 
-    Refused (audited, nothing printed) for a measure that is missing, ended, still provisional, past its
-    end date, or whose 申出者 no longer lives here (``selectors_support_end.support_end_notice_source``).
+    ``make_pdf(issue_date, municipality)`` reads the committed data (refusing with DomainError) and renders;
+    it runs in the transaction that also writes the print's audit entry. A refusal is audited in its own
+    transaction and re-raised: nothing is printed.
     """
     authorize(
         actor=actor,
@@ -113,18 +117,31 @@ def print_support_end_notice(*, actor: Any, purpose: str, measure_id: int) -> by
     issue_date = clock.today()
     try:
         with transaction.atomic():
-            source = support_end_notice_source(measure_id, on=issue_date)
             certifier = certifier_for(issue_date)
-            pdf = render_notice(
-                _document(source, f"{certifier.prefecture_name}{certifier.municipality_name}"),
-                issue_date=issue_date,
-            )
-            record_end_notices_printed([source], actor=actor)
-            audit_printed(actor, purpose, measure_id)
+            pdf = make_pdf(issue_date, f"{certifier.prefecture_name}{certifier.municipality_name}")
+            _audit_printed(actor, purpose, measure_id, reason)
     except DomainError as error:
-        audit_refused(actor, purpose, measure_id, error)
+        _audit_refused(actor, purpose, measure_id, error, reason)
         raise
     return pdf
+
+
+def print_support_end_notice(*, actor: Any, purpose: str, measure_id: int) -> bytes:
+    """The signed PDF of one 支援措置期間終了通知 to the measure's 申出者.
+
+    Refused (audited, nothing printed) for a measure that is missing, ended, still provisional, past its
+    end date, or whose 申出者 no longer lives here (``selectors_support_end.support_end_notice_source``).
+    """
+
+    def make_pdf(issue_date: date, municipality: str) -> bytes:
+        source = support_end_notice_source(measure_id, on=issue_date)
+        pdf = render_notice(_document(source, municipality), issue_date=issue_date)
+        record_end_notices_printed([source], actor=actor)
+        return pdf
+
+    return print_measure_notice(
+        actor=actor, purpose=purpose, measure_id=measure_id, reason=AUDIT_REASON, make_pdf=make_pdf
+    )
 
 
 def print_support_end_notices(*, actor: Any, purpose: str, measure_ids: Sequence[int]) -> bytes:
@@ -165,8 +182,8 @@ def print_support_end_notices(*, actor: Any, purpose: str, measure_ids: Sequence
             pdf = render_notices(documents, issue_date=issue_date)
             record_end_notices_printed(sources, actor=actor)
             for measure_id in wanted:
-                audit_printed(actor, purpose, measure_id)
+                _audit_printed(actor, purpose, measure_id)
     except DomainError as error:
-        audit_refused(actor, purpose, current, error)
+        _audit_refused(actor, purpose, current, error)
         raise refusal(error.field, f"支援措置 {current}：{error.reason}", error.remedy, error.code) from error
     return pdf

@@ -8,20 +8,13 @@ counted, not named). One authorised (``SUPPORT_MEASURE_MANAGE``), audited use ca
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from django.db import transaction
-
-from jumin.accounts import clock
-from jumin.accounts.authorization import authorize
-from jumin.accounts.permissions import Permission
-from jumin.audit.actions import AuditAction
-from jumin.certificates.certifiers import certifier_for
 from jumin.certificates.documents import Line
 from jumin.certificates.notices import NoticeDocument, render_notice
-from jumin.certificates.support_end_notices import audit_printed, audit_refused
+from jumin.certificates.support_end_notices import print_measure_notice
 from jumin.domain import periods
-from jumin.domain.errors import DomainError
 from jumin.domain.wareki import to_wareki
 from jumin.registry.selectors_support_end import SupportStartNotice, support_start_notice_source
 
@@ -68,25 +61,11 @@ def print_support_start_notice(*, actor: Any, purpose: str, measure_id: int) -> 
     first period has run out, or whose 申出者 no longer lives here
     (``selectors_support_end.support_start_notice_source``).
     """
-    authorize(
-        actor=actor,
-        permission=Permission.SUPPORT_MEASURE_MANAGE,
-        action=AuditAction.CERTIFICATE_NOTICE_PRINT,
-        purpose=purpose,
-        subject_type="support_measure",
-        subject_id=str(measure_id),
+
+    def make_pdf(issue_date: date, municipality: str) -> bytes:
+        source = support_start_notice_source(measure_id, on=issue_date)
+        return render_notice(_document(source, municipality), issue_date=issue_date)
+
+    return print_measure_notice(
+        actor=actor, purpose=purpose, measure_id=measure_id, reason=AUDIT_REASON, make_pdf=make_pdf
     )
-    issue_date = clock.today()
-    try:
-        with transaction.atomic():
-            source = support_start_notice_source(measure_id, on=issue_date)
-            certifier = certifier_for(issue_date)
-            pdf = render_notice(
-                _document(source, f"{certifier.prefecture_name}{certifier.municipality_name}"),
-                issue_date=issue_date,
-            )
-            audit_printed(actor, purpose, measure_id, AUDIT_REASON)
-    except DomainError as error:
-        audit_refused(actor, purpose, measure_id, error, AUDIT_REASON)
-        raise
-    return pdf

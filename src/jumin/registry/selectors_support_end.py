@@ -12,7 +12,7 @@ None ever returns the 加害者 nor any 併せて支援を求める者: the noti
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -175,6 +175,21 @@ def _no_notice(reason: str, remedy: str) -> Exception:
     return refusal("measure_id", reason, remedy, CODE_NO_NOTICE)
 
 
+def _applicant_living_here(measure: SupportMeasure, no: Callable[[str, str], Exception]) -> SourcePerson:
+    """The 申出者's committed record; refused (``no``) without one, or when they no longer live here: a
+    notice goes only to the address the municipality knows as current."""
+    link = measure.people.filter(role=SupportRole.APPLICANT).select_related("resident").first()
+    if link is None:
+        raise no("この支援措置には申出者が記録されていません。", "支援措置の内容を確認してください。")
+    applicant = certificate_sources.people([link.resident.atena_number])[0]
+    if applicant.status != ResidentStatus.RESIDENT:
+        raise no(
+            "申出者が転出等により住民でなくなっているため、現住所に通知を送れません。",
+            "申出者への連絡方法を担当者が確認してください（転出先の市区町村での手続を案内します）。",
+        )
+    return applicant
+
+
 def support_end_notice_source(measure_id: int, *, on: date | None = None) -> SupportEndNotice:
     """The committed data of one 支援措置期間終了通知; unaudited (the printing service audits).
 
@@ -200,15 +215,7 @@ def support_end_notice_source(measure_id: int, *, on: date | None = None) -> Sup
             "支援措置期間が既に終了しているため、期間終了通知は作成できません。",
             "延長または終了の処理をしてください（期間終了後の申出は新たな申出として受け付けます）。",
         )
-    link = measure.people.filter(role=SupportRole.APPLICANT).select_related("resident").first()
-    if link is None:
-        raise _no_notice("この支援措置には申出者が記録されていません。", "支援措置の内容を確認してください。")
-    applicant = certificate_sources.people([link.resident.atena_number])[0]
-    if applicant.status != ResidentStatus.RESIDENT:
-        raise _no_notice(
-            "申出者が転出等により住民でなくなっているため、現住所に通知を送れません。",
-            "申出者への連絡方法を担当者が確認してください（転出先の市区町村での手続を案内します）。",
-        )
+    applicant = _applicant_living_here(measure, _no_notice)
     return SupportEndNotice(
         measure_id=measure.pk,
         applicant=applicant,
@@ -238,9 +245,7 @@ def support_start_notice_source(measure_id: int, *, on: date | None = None) -> S
     申出者 no longer lives here.
     """
     day = on or clock.today()
-    measure = (
-        SupportMeasure.objects.filter(pk=measure_id).prefetch_related("periods", "people__resident").first()
-    )
+    measure = SupportMeasure.objects.filter(pk=measure_id).prefetch_related("periods").first()
 
     def no(reason: str, remedy: str) -> Exception:
         return refusal("measure_id", reason, remedy, CODE_NO_START_NOTICE)
@@ -260,22 +265,13 @@ def support_start_notice_source(measure_id: int, *, on: date | None = None) -> S
             "最初の支援措置期間が既に終了しているため、開始通知は作成できません。",
             "必要なら延長・終了の処理とあわせて、申出者への連絡方法を担当者が判断してください。",
         )
-    links = list(measure.people.all())
-    applicant_link = next((link for link in links if link.role == SupportRole.APPLICANT), None)
-    if applicant_link is None:
-        raise no("この支援措置には申出者が記録されていません。", "支援措置の内容を確認してください。")
-    applicant = certificate_sources.people([applicant_link.resident.atena_number])[0]
-    if applicant.status != ResidentStatus.RESIDENT:
-        raise no(
-            "申出者が転出等により住民でなくなっているため、現住所に通知を送れません。",
-            "申出者への連絡方法を担当者が確認してください。",
-        )
+    applicant = _applicant_living_here(measure, no)
     return SupportStartNotice(
         measure_id=measure.pk,
         applicant=applicant,
         covered_services=_labels(measure.covered_services),
         period=periods.SupportPeriod(first.start, first.end),
-        co_applicants=sum(1 for link in links if link.role == SupportRole.CO_APPLICANT),
+        co_applicants=measure.people.filter(role=SupportRole.CO_APPLICANT).count(),
     )
 
 
