@@ -45,6 +45,7 @@ from jumin.registry.workflows.special_moves import (
     special_move_in_start,
 )
 from tests.jukinet.cs.factories import individual_number, resident_code, then, update
+from tests.jukinet.test_move_out_certificate_schema import foreign_items
 from tests.registry.conftest import PURPOSE, current, family_move_in, logged_in, person
 
 pytestmark = pytest.mark.django_db
@@ -504,16 +505,8 @@ def test_a_first_special_move_in_has_no_former_record_and_no_alert(
     assert not AuditEntry.objects.filter(action="resident:record:view").exists()
 
 
-FOREIGN_ITEMS = {
-    "nationality_code": "704",
-    "category": "中長期在留者",
-    "alphabet_name": "NGUYEN VAN AN",
-    "residence_status": "技術・人文知識・国際業務",
-    "period_of_stay": "5年",
-    "stay_expiry_date": "2029-03-31",
-    "residence_card_number": "AB12345678CD",
-    "special_permanent_resident_number": "",
-}
+# The 30条の45 items of the synthetic 中長期在留者 the certificate schema tests use, without the 通称.
+FOREIGN_ITEMS = {k: v for k, v in foreign_items().items() if k not in ("alias", "alias_kana")}
 
 
 def test_a_foreign_card_holders_certificate_carries_the_30条の45_items_and_the_alias(
