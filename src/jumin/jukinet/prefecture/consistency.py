@@ -24,7 +24,7 @@ from jumin.jukinet.common.consistency import (
     ConsistencyFile,
     ConsistencyResult,
     Entry,
-    chunk_from_payload,
+    chunk_from_validated,
     compare,
 )
 from jumin.jukinet.common.fuhyo import FuhyoState, fuhyo_consistency_digest
@@ -144,13 +144,13 @@ def check_chunk(
 
 def answer_consistency(envelope: Envelope) -> dict[str, Any]:
     """Answerer of ``jukinet.query.consistency`` at kind prefecture."""
-    chunk = chunk_from_payload(envelope.payload)
+    chunk = chunk_from_validated(envelope.payload)  # validated by messaging before the answerer runs
     with transaction.atomic():
         return check_chunk(chunk, envelope.sender).as_answer()
 
 
 def answer_fuhyo_consistency(envelope: Envelope) -> dict[str, Any]:
     """Answerer of ``jukinet.query.fuhyo_consistency`` at kind prefecture (the 附票都道府県サーバ)."""
-    chunk = chunk_from_payload(envelope.payload)
+    chunk = chunk_from_validated(envelope.payload)  # validated by messaging before the answerer runs
     with transaction.atomic():
         return check_chunk(chunk, envelope.sender, ConsistencyFile.FUHYO).as_answer()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from jumin.audit.actions import AuditAction
-from jumin.jukinet.common.consistency import ConsistencyChunk, compare
+from jumin.jukinet.common.consistency import chunk_from_validated, compare
 from jumin.jukinet.national.models import IdentityRecord
 from jumin.jukinet.national.services._common import audit, national_refusal
 from jumin.messaging.envelope import Envelope
@@ -17,20 +17,7 @@ from jumin.messaging.envelope import Envelope
 
 def answer_consistency(envelope: Envelope) -> dict[str, Any]:
     """Answerer of QUERY_CONSISTENCY: a CS may check only its own municipality's file."""
-    # Validated by messaging before the answerer runs (sorted unique entries inside the range): built
-    # as it is, without checking the entries a second time.
-    payload = envelope.payload
-    chunk = ConsistencyChunk(
-        run_id=payload["run_id"],
-        municipality_code=payload["municipality_code"],
-        chunk_no=payload["chunk_no"],
-        first=payload["first"],
-        last=payload["last"],
-        entries=tuple((code, digest) for code, digest in payload["entries"]),
-        final=payload["final"],
-        operator_id=payload["operator_id"],
-        terminal_id=payload["terminal_id"],
-    )
+    chunk = chunk_from_validated(envelope.payload)
     if envelope.sender.kind != "municipality" or envelope.sender.code != chunk.municipality_code:
         raise national_refusal(
             "municipality_code",
