@@ -1,6 +1,9 @@
 """The node's keyring, as configured by ``settings.JUMIN_CRYPTO_KEYRING``.
 
 The file is re-read whenever it changes on disk, so web processes pick up a rotation without a restart.
+Checking costs a path resolution and a ``stat``; a unit of work that encrypts many values (a received
+batch of messages) checks once with ``one_keyring()`` and uses that keyring throughout, so a rotation is
+picked up by the next batch instead of in the middle of one.
 In demo and test mode (``settings.JUMIN_DEMO``) a missing keyring is generated on first use with
 mode 0600; outside demo mode it is a start-up error (``CryptoConfig.ready``).
 """
@@ -9,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from django.conf import settings
@@ -26,12 +31,14 @@ from jumin.crypto.keyring import (
     write_keyring,
 )
 
-__all__ = ["get_keyring", "keyring_path", "reset_keyring_cache", "update_keyring"]
+__all__ = ["get_keyring", "keyring_path", "one_keyring", "reset_keyring_cache", "update_keyring"]
 
 logger = logging.getLogger("jumin.crypto")
 
 _lock = threading.Lock()
 _cache: dict[str, tuple[tuple[int, int, int], Keyring]] = {}
+# The keyring of the unit of work in progress in this thread (``one_keyring``), None outside one.
+_pinned: ContextVar[Keyring | None] = ContextVar("jumin_crypto_pinned_keyring", default=None)
 
 
 def keyring_path() -> Path:
@@ -58,8 +65,30 @@ def _on_setting_changed(*, setting: str, **kwargs: object) -> None:
         reset_keyring_cache()
 
 
+@contextmanager
+def one_keyring() -> Iterator[Keyring]:
+    """Use one keyring for a unit of work: ``get_keyring`` inside returns it without looking at the file.
+
+    The file is checked once, on entry; the next unit of work sees a rotated keyring. Nested uses keep
+    the outer keyring. ``update_keyring`` inside one is refused (it would encrypt with a stale key).
+    """
+    pinned = _pinned.get()
+    if pinned is not None:
+        yield pinned
+        return
+    keyring = get_keyring()
+    token = _pinned.set(keyring)
+    try:
+        yield keyring
+    finally:
+        _pinned.reset(token)
+
+
 def get_keyring() -> Keyring:
     """The current keyring; generated on first use in demo mode, a KeyringError otherwise if missing."""
+    pinned = _pinned.get()
+    if pinned is not None:
+        return pinned  # inside ``one_keyring``: checked on entry
     path = keyring_path()
     signature = _signature(path)
     with _lock:
@@ -83,6 +112,8 @@ def get_keyring() -> Keyring:
 
 def update_keyring(change: Callable[[Keyring], Keyring]) -> tuple[Keyring, Keyring]:
     """Apply ``change`` to the keyring under the file lock and save it; returns (before, after)."""
+    if _pinned.get() is not None:
+        raise KeyringError("一括処理の途中では鍵束を更新できません。処理の終了後に実行してください。")
     path = keyring_path()
     get_keyring()  # creates the demo keyring, or raises if missing outside demo mode
     with locked(path):
