@@ -334,9 +334,10 @@ class ResidentSearchKey(models.Model):
         verbose_name = "検索キー"
         verbose_name_plural = "検索キー"
         # Four covering indexes, one per search shape (kana name [+ birth day]; kanji name [+ birth
-        # day]; birth period + name; address code + name): each also holds what search_residents always filters on (status,
-        # current address) and returns (the resident), so the id query never reads the table (P2;
-        # docs/search.md "Indexes"). PostgreSQL needs the pattern operator class for LIKE 'prefix%'.
+        # day]; birth period + name; address code + name): each also holds what search_residents
+        # always filters on (status, current address) and returns (the resident), so the id query
+        # never reads the table (P2; docs/search.md "Indexes"). PostgreSQL needs the pattern operator
+        # class for LIKE 'prefix%'.
         indexes: ClassVar = [
             models.Index(
                 fields=[_KANA_KEY_COLUMNS[0], "birth_sort_date", *_KANA_KEY_COLUMNS[1:]],
