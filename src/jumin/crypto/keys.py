@@ -37,8 +37,18 @@ logger = logging.getLogger("jumin.crypto")
 
 _lock = threading.Lock()
 _cache: dict[str, tuple[tuple[int, int, int], Keyring]] = {}
-# The keyring of the unit of work in progress in this thread (``one_keyring``), None outside one.
-_pinned: ContextVar[Keyring | None] = ContextVar("jumin_crypto_pinned_keyring", default=None)
+
+
+class _Pin:
+    """The keyring of one unit of work (``one_keyring``), read at its first use inside it."""
+
+    __slots__ = ("keyring",)
+
+    def __init__(self) -> None:
+        self.keyring: Keyring | None = None
+
+
+_pin: ContextVar[_Pin | None] = ContextVar("jumin_crypto_keyring_pin", default=None)
 
 
 def keyring_path() -> Path:
@@ -66,29 +76,36 @@ def _on_setting_changed(*, setting: str, **kwargs: object) -> None:
 
 
 @contextmanager
-def one_keyring() -> Iterator[Keyring]:
-    """Use one keyring for a unit of work: ``get_keyring`` inside returns it without looking at the file.
+def one_keyring() -> Iterator[None]:
+    """Use one keyring for a unit of work: the file is checked at the first ``get_keyring`` inside (not
+    at all if nothing is encrypted or opened) and that keyring serves every later call inside.
 
-    The file is checked once, on entry; the next unit of work sees a rotated keyring. Nested uses keep
-    the outer keyring. ``update_keyring`` inside one is refused (it would encrypt with a stale key).
+    The next unit of work sees a rotated keyring. Nested uses share the outer keyring. ``update_keyring``
+    inside one is refused (the unit would go on encrypting with the key it replaced).
     """
-    pinned = _pinned.get()
-    if pinned is not None:
-        yield pinned
+    if _pin.get() is not None:
+        yield
         return
-    keyring = get_keyring()
-    token = _pinned.set(keyring)
+    token = _pin.set(_Pin())
     try:
-        yield keyring
+        yield
     finally:
-        _pinned.reset(token)
+        _pin.reset(token)
 
 
 def get_keyring() -> Keyring:
     """The current keyring; generated on first use in demo mode, a KeyringError otherwise if missing."""
-    pinned = _pinned.get()
-    if pinned is not None:
-        return pinned  # inside ``one_keyring``: checked on entry
+    pin = _pin.get()
+    if pin is not None and pin.keyring is not None:
+        return pin.keyring  # inside ``one_keyring``: checked at its first use
+    keyring = _read_keyring()
+    if pin is not None:
+        pin.keyring = keyring
+    return keyring
+
+
+def _read_keyring() -> Keyring:
+    """The keyring file's contents, from the cache while the file is unchanged on disk."""
     path = keyring_path()
     signature = _signature(path)
     with _lock:
@@ -112,7 +129,7 @@ def get_keyring() -> Keyring:
 
 def update_keyring(change: Callable[[Keyring], Keyring]) -> tuple[Keyring, Keyring]:
     """Apply ``change`` to the keyring under the file lock and save it; returns (before, after)."""
-    if _pinned.get() is not None:
+    if _pin.get() is not None:
         raise KeyringError("一括処理の途中では鍵束を更新できません。処理の終了後に実行してください。")
     path = keyring_path()
     get_keyring()  # creates the demo keyring, or raises if missing outside demo mode
