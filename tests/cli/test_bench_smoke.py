@@ -49,6 +49,8 @@ def test_bench_prints_every_landed_figure_with_meta_and_skipped(tmp_path: Path) 
     assert set(report["P9"]) >= LATENCY_KEYS
     assert {"updates", "seconds", "updates_per_second", "target", "met"} <= set(report["P5"])
     assert report["P5"]["reached"] is True, report["P5"]  # every update arrived at the national node
+    assert set(report["P5"]["nodes_cpu_seconds"]) == set(report["P5"]["nodes"])  # each node's own CPU
+    assert report["P5"]["cpu_ms_per_update"] > 0
     assert {"records", "seconds", "scan_seconds", "ratio", "differences_found", "target", "met"} <= set(
         report["P6"]
     )

@@ -13,6 +13,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from pytest_django.fixtures import Settings
 
+from jumin.crypto import keys
 from jumin.crypto.__main__ import main as crypto_main
 from jumin.crypto.keyring import (
     FORMAT,
@@ -25,7 +26,13 @@ from jumin.crypto.keyring import (
     resolve_keyring_path,
     write_keyring,
 )
-from jumin.crypto.keys import check_keyring_at_startup, get_keyring, reset_keyring_cache, update_keyring
+from jumin.crypto.keys import (
+    check_keyring_at_startup,
+    get_keyring,
+    one_keyring,
+    reset_keyring_cache,
+    update_keyring,
+)
 
 
 def test_demo_mode_generates_a_private_keyring_on_first_use(keyring_file: Path) -> None:
@@ -144,3 +151,38 @@ def test_key_material_never_appears_in_repr() -> None:
     assert document["index_key"]["key"] not in text
     assert repr(keyring.current.secret) not in text
     assert isinstance(Keyring.from_json(keyring.to_json()), Keyring)
+
+
+def test_one_keyring_checks_the_file_once_and_the_next_use_sees_a_rotation(
+    keyring_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = get_keyring()
+    checks: list[Path] = []
+    real_signature = keys._signature
+
+    def counted(path: Path) -> tuple[int, int, int] | None:
+        checks.append(path)
+        return real_signature(path)
+
+    monkeypatch.setattr(keys, "_signature", counted)
+    with one_keyring():
+        pass
+    assert checks == []  # a unit of work that encrypts nothing does not look at the file
+    with one_keyring():
+        pinned = get_keyring()
+        write_keyring(keyring_file, first.with_new_key("dk-elsewhere"))  # another process rotates
+        seen = [get_keyring() for _ in range(5)]
+        with one_keyring():
+            assert get_keyring() is pinned
+    assert pinned == first
+    assert seen == [first] * 5
+    assert len(checks) == 1  # at the first use only, not per value
+    with one_keyring():
+        assert get_keyring().current_id == "dk-elsewhere"
+
+
+def test_the_keyring_cannot_be_updated_inside_one_keyring(keyring_file: Path) -> None:
+    before = get_keyring()
+    with one_keyring(), pytest.raises(KeyringError, match="一括処理の途中"):
+        update_keyring(lambda keyring: keyring.with_new_key("dk-never"))
+    assert get_keyring() == before

@@ -15,6 +15,7 @@ from jumin.audit.actions import AuditAction
 from jumin.audit.models import AuditEntry
 from jumin.audit.selectors import verify_chain
 from jumin.audit.services import record_event
+from jumin.crypto.keyring import load_keyring, write_keyring
 from jumin.jukinet import routing
 from jumin.jukinet.common.catalogue import IDENTITY_UPDATE, IDENTITY_UPDATE_REJECTED
 from jumin.jukinet.national.models import (
@@ -241,3 +242,52 @@ def test_a_batch_with_a_resident_code_change_rekeys_the_same_person_at_both_node
     assert receive_batch(federation, PREFECTURE, NATIONAL, tokens) == ["applied"] * 2
     assert NationalRecord.objects.get().resident_code == new_code
     assert not UpdateRefusal.objects.exists()
+
+
+def test_a_keyring_rotated_between_two_batches_encrypts_the_second_batch(
+    federation: TestFederation, settings: Any, tmp_path: Any
+) -> None:
+    """A batch checks the keyring file once (``one_keyring``); the next batch sees a rotation made by
+    another process meanwhile, and the first batch's numbers still decrypt."""
+    path = tmp_path / "keys" / "individual-number-keyring.json"
+    settings.JUMIN_CRYPTO_KEYRING = path
+    first = [notice() for _ in range(2)]
+    receive_batch(
+        federation,
+        SASEBO,
+        PREFECTURE,
+        [token(federation, SASEBO, PREFECTURE, p, f"cs-{n}", 1) for n, p in enumerate(first)],
+    )
+    old_id = load_keyring(path).current_id
+    write_keyring(path, load_keyring(path).with_new_key("dk-rotated"))  # as `rotate_…_keys` elsewhere
+    second = [notice() for _ in range(2)]
+    tokens = [token(federation, SASEBO, PREFECTURE, p, f"cs-{n + 2}", 1) for n, p in enumerate(second)]
+
+    assert receive_batch(federation, SASEBO, PREFECTURE, tokens) == ["applied"] * 2
+
+    def key_ids(people: list[dict[str, Any]]) -> set[str]:
+        codes = [p["resident_code"] for p in people]
+        versions = IdentityVersion.objects.filter(resident_code__in=codes)
+        return {version.individual_number.key_id for version in versions}
+
+    assert key_ids(first) == {old_id}
+    assert key_ids(second) == {"dk-rotated"}
+    version = IdentityVersion.objects.get(resident_code=first[0]["resident_code"])
+    assert version.get_individual_number() == first[0]["individual_number"]
+
+
+def test_a_batch_with_one_bad_signature_refuses_that_message_and_stores_the_others(
+    federation: TestFederation,
+) -> None:
+    people = [notice() for _ in range(3)]
+    tokens = [token(federation, SASEBO, PREFECTURE, p, f"cs-{n}", 1) for n, p in enumerate(people)]
+    head, payload, signature = tokens[1].split(b".")
+    tokens[1] = b".".join(
+        (head, payload, signature[:-4] + (b"AAAA" if signature[-4:] != b"AAAA" else b"BBBB"))
+    )
+
+    assert receive_batch(federation, SASEBO, PREFECTURE, tokens) == ["applied", "refused", "applied"]
+
+    stored = set(IdentityRecord.objects.values_list("resident_code", flat=True))
+    assert stored == {people[0]["resident_code"], people[2]["resident_code"]}
+    assert len(forwards()) == 2

@@ -6,6 +6,7 @@ refuses is refused by every other message that carries the same item.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -153,3 +154,15 @@ def test_each_postal_code_of_a_sending_address_is_checked() -> None:
         with pytest.raises(DomainError) as refused:
             make_sending_address(**sending_source(**{name: "857-0000"}))
         assert refused.value.field == name
+
+
+def test_a_notice_payload_is_every_item_as_asdict_gives_it_and_reads_back_the_same() -> None:
+    payload = notice(former_surname="旧姓", former_surname_gaiji_count=1, gaiji_flag=True)
+    built = notice_from_payload(payload)
+
+    produced = built.as_payload()
+
+    assert produced == dataclasses.asdict(built)
+    assert list(produced) == [field.name for field in dataclasses.fields(built)]
+    assert produced is not built.as_payload()  # a new dict each time: callers may change it
+    assert notice_from_payload(produced) == built

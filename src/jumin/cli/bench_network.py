@@ -16,9 +16,11 @@ child process with its own SQLite database, its own keys and mutual TLS on its n
 
 Timed: from the feed's commit to the N-th national record (delivery to the prefecture, its checks and
 store, its notice to the national node, delivery, the national store). Not timed: migration, node
-start, building and committing the updates. A run that has not reached N within the timeout reports
-``reached: false`` with the count it got, instead of hanging. Everything is stopped and removed at the
-end (``keep=True`` keeps the directory for a look at the nodes' ``serve.log``).
+start, building and committing the updates. ``nodes_cpu_seconds`` is each node's own CPU (user + system,
+``/proc``) from just before the feed to the last arrival, and ``cpu_ms_per_update`` their sum per update:
+on a shared machine these compare runs where the wall clock cannot. A run that has not reached N within
+the timeout reports ``reached: false`` with the count it got, instead of hanging. Everything is stopped
+and removed at the end (``keep=True`` keeps the directory for a look at the nodes' ``serve.log``).
 """
 
 from __future__ import annotations
@@ -108,6 +110,20 @@ def _feed(municipality: FederationNode, root: Path, updates: int, timeout: float
     raise RuntimeError(f"feed failed: {(result.stdout + result.stderr)[-2000:]}")
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a running process (Linux ``/proc``); None where unavailable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    # After the command name: state is field 3 of stat(5), utime and stime fields 14 and 15.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _nodes_cpu(children: Sequence[Any]) -> dict[str, float | None]:
+    return {str(child.member.ref): _cpu_seconds(child.process.pid) for child in children}
+
+
 def measure_identity_chain(
     updates: int, *, base: Path, timeout: float = 120.0, keep: bool = False
 ) -> dict[str, Any]:
@@ -129,6 +145,7 @@ def measure_identity_chain(
             log = failed.log.read_text(encoding="utf-8", errors="replace")[-2000:]
             raise RuntimeError(f"{failed.member.ref} did not start: {log}")
         result["setup_seconds"] = round(time.perf_counter() - setup_started, 1)
+        cpu_before = _nodes_cpu(children)
         committed = _feed(municipality, root, updates, START_TIMEOUT)
         # The feed's commit time is its own wall clock: the same machine's clock as ours.
         deadline = time.time() + timeout
@@ -137,6 +154,7 @@ def measure_identity_chain(
             time.sleep(0.05)
             count = _national_count(national, root)
         arrived = time.time()
+        cpu_after = _nodes_cpu(children)
     finally:
         stop_all(children)
         if not keep:
@@ -152,6 +170,15 @@ def measure_identity_chain(
         target=1000,
         met=reached and count / seconds >= 1000,
     )
+    spent = {
+        node: round(after - before, 2)
+        for node, after in cpu_after.items()
+        if after is not None and (before := cpu_before.get(node)) is not None
+    }
+    if spent:
+        # The nodes' own CPU from just before the feed to the last arrival: comparable on a shared machine.
+        result["nodes_cpu_seconds"] = spent
+        result["cpu_ms_per_update"] = round(sum(spent.values()) * 1000 / max(count, 1), 3)
     if not reached:
         result["note"] = f"not reached: {count} of {updates} at the national node after {timeout:.0f} s"
     return result

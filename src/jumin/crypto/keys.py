@@ -1,6 +1,9 @@
 """The node's keyring, as configured by ``settings.JUMIN_CRYPTO_KEYRING``.
 
 The file is re-read whenever it changes on disk, so web processes pick up a rotation without a restart.
+Checking costs a path resolution and a ``stat``; a unit of work that encrypts many values (a received
+batch of messages) checks once with ``one_keyring()`` and uses that keyring throughout, so a rotation is
+picked up by the next batch instead of in the middle of one.
 In demo and test mode (``settings.JUMIN_DEMO``) a missing keyring is generated on first use with
 mode 0600; outside demo mode it is a start-up error (``CryptoConfig.ready``).
 """
@@ -9,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from django.conf import settings
@@ -26,12 +31,24 @@ from jumin.crypto.keyring import (
     write_keyring,
 )
 
-__all__ = ["get_keyring", "keyring_path", "reset_keyring_cache", "update_keyring"]
+__all__ = ["get_keyring", "keyring_path", "one_keyring", "reset_keyring_cache", "update_keyring"]
 
 logger = logging.getLogger("jumin.crypto")
 
 _lock = threading.Lock()
 _cache: dict[str, tuple[tuple[int, int, int], Keyring]] = {}
+
+
+class _Pin:
+    """The keyring of one unit of work (``one_keyring``), read at its first use inside it."""
+
+    __slots__ = ("keyring",)
+
+    def __init__(self) -> None:
+        self.keyring: Keyring | None = None
+
+
+_pin: ContextVar[_Pin | None] = ContextVar("jumin_crypto_keyring_pin", default=None)
 
 
 def keyring_path() -> Path:
@@ -58,8 +75,37 @@ def _on_setting_changed(*, setting: str, **kwargs: object) -> None:
         reset_keyring_cache()
 
 
+@contextmanager
+def one_keyring() -> Iterator[None]:
+    """Use one keyring for a unit of work: the file is checked at the first ``get_keyring`` inside (not
+    at all if nothing is encrypted or opened) and that keyring serves every later call inside.
+
+    The next unit of work sees a rotated keyring. Nested uses share the outer keyring. ``update_keyring``
+    inside one is refused (the unit would go on encrypting with the key it replaced).
+    """
+    if _pin.get() is not None:
+        yield
+        return
+    token = _pin.set(_Pin())
+    try:
+        yield
+    finally:
+        _pin.reset(token)
+
+
 def get_keyring() -> Keyring:
     """The current keyring; generated on first use in demo mode, a KeyringError otherwise if missing."""
+    pin = _pin.get()
+    if pin is not None and pin.keyring is not None:
+        return pin.keyring  # inside ``one_keyring``: checked at its first use
+    keyring = _read_keyring()
+    if pin is not None:
+        pin.keyring = keyring
+    return keyring
+
+
+def _read_keyring() -> Keyring:
+    """The keyring file's contents, from the cache while the file is unchanged on disk."""
     path = keyring_path()
     signature = _signature(path)
     with _lock:
@@ -83,6 +129,8 @@ def get_keyring() -> Keyring:
 
 def update_keyring(change: Callable[[Keyring], Keyring]) -> tuple[Keyring, Keyring]:
     """Apply ``change`` to the keyring under the file lock and save it; returns (before, after)."""
+    if _pin.get() is not None:
+        raise KeyringError("一括処理の途中では鍵束を更新できません。処理の終了後に実行してください。")
     path = keyring_path()
     get_keyring()  # creates the demo keyring, or raises if missing outside demo mode
     with locked(path):

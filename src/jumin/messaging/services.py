@@ -26,6 +26,7 @@ from jumin.accounts.authorization import authorize
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event, record_events
+from jumin.crypto.keys import one_keyring
 from jumin.crypto.sealed import SealedSecretError, UnreadableSecret
 from jumin.domain.errors import DomainError, refusal
 from jumin.messaging import conf, handlers, wakeup
@@ -344,7 +345,8 @@ def receive_batch(
     """
     now = now or timezone.now()
     try:
-        with transaction.atomic():
+        # One keyring for the batch's sealed tokens and 個人番号, checked on disk once (not per value).
+        with transaction.atomic(), one_keyring():
             return _BatchReceiver(node, peer, now).run(tokens)
     except Exception as error:  # the type only: a database error's text may quote personal data (C-54)
         logger.warning(

@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import json
 import re
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Any
 
@@ -126,8 +126,12 @@ class IdentityNotice:
     former_resident_code: str = ""
 
     def as_payload(self) -> dict[str, Any]:
-        """The JSON payload of a ``jukinet.identity_update`` message."""
-        return asdict(self)
+        """The JSON payload of a ``jukinet.identity_update`` message.
+
+        Every value is a JSON scalar, so a flat copy equals ``dataclasses.asdict`` without its deep copy
+        of each value (a cost paid several times per message at the prefecture, performance.md P5).
+        """
+        return {name: getattr(self, name) for name in _FIELDS}
 
     @property
     def reason(self) -> NoticeReason:
