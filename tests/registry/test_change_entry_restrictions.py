@@ -27,9 +27,11 @@ from jumin.registry.workflows.ex_officio import (
     record_ex_officio_removal,
 )
 from jumin.registry.workflows.household_change import HouseholdChangeKind, record_household_change
+from jumin.registry.workflows.move_in_notice import record_move_in_notice
 from jumin.registry.workflows.move_out import record_move_out
 from jumin.registry.workflows.move_within import record_move_within
 from jumin.registry.workflows.names import FormerSurnameOperation, record_former_surname_request
+from jumin.registry.workflows.naturalisation import record_loss_of_nationality
 from jumin.registry.workflows.number_changes import record_resident_code_change
 from jumin.registry.workflows.reorganisation import record_reorganisation
 from tests.registry.conftest import PURPOSE, person
@@ -38,9 +40,11 @@ from tests.registry.test_cancellation import cancel
 from tests.registry.test_disappearance import disappearance
 from tests.registry.test_ex_officio import book, correction, removal
 from tests.registry.test_household_change import change
+from tests.registry.test_move_in_notice import moved_out, notice
 from tests.registry.test_move_out import move_out
 from tests.registry.test_move_within import move
 from tests.registry.test_names import former
+from tests.registry.test_naturalisation import loss
 from tests.registry.test_number_changes import request
 from tests.registry.test_reorganisation import reorganise
 from tests.registry.test_restrictions import officer, suppress
@@ -65,6 +69,10 @@ def _death(clerk: User, f: DraftRecorded) -> DraftRecorded:
 ENTRIES: dict[str, tuple[Entry, str]] = {
     "cancellation": (lambda c, f: cancel(c, f.change_id), "resident:cancellation:record"),
     "death": (_death, "resident:death:record"),
+    "loss_of_nationality": (
+        lambda c, f: record_loss_of_nationality(actor=c, purpose=PURPOSE, loss=loss(f.atena_numbers[2])),
+        "resident:nationality:record",
+    ),
     "move_out": (
         lambda c, f: record_move_out(actor=c, purpose=PURPOSE, move_out=move_out([f.atena_numbers[2]])),
         "resident:move_out:record",
@@ -254,5 +262,18 @@ def test_an_ex_officio_recording_into_a_suppressed_household_is_refused(
     before = _drafts()
     with pytest.raises(DomainError) as error:
         record_ex_officio_recording(actor=clerk, purpose=PURPOSE, recording=recording)
+    assert error.value.code == "registry.restricted"
+    assert _drafts() == before
+
+
+def test_a_move_in_notice_for_a_suppressed_person_is_refused(
+    family: DraftRecorded, officer: User, clerk: User, reviewer: User
+) -> None:
+    child = family.atena_numbers[2]
+    moved_out(clerk, reviewer, [child], clock.today())
+    suppress(officer, child, process=CHANGE)
+    before = _drafts()
+    with pytest.raises(DomainError) as error:
+        record_move_in_notice(actor=clerk, purpose=PURPOSE, notice=notice([child]))
     assert error.value.code == "registry.restricted"
     assert _drafts() == before
