@@ -64,6 +64,7 @@ __all__ = [
     "SuppressionScope",
     "acknowledge_alerts",
     "as_alerts",
+    "check_change_entry",
     "create_support_measure",
     "edit_support_end",
     "end_support",
@@ -123,6 +124,35 @@ def enforce_restrictions(
             _audit_refusal(actor, purpose, action, subject_type, subject_id, "alert_not_acknowledged", check)
             raise
     return check
+
+
+def check_change_entry(
+    *,
+    actor: Any,
+    purpose: str,
+    action: AuditAction,
+    atena_numbers: Iterable[str],
+    household_numbers: Iterable[str] = (),
+) -> list[Alert]:
+    """The 異動入力 check when a draft is entered (standard 3.1-b); returns the alerts for the draft.
+
+    An error finding not covered by a 一時解除 refuses the draft, audited under the workflow's own
+    ``action``; alerts go with the draft and are acknowledged at the 本登録 (``commit_change`` checks
+    again). ``household_numbers``: the households the draft puts people into (the persons' own ones
+    count anyway). Call before the workflow's transaction.
+    """
+    check = enforce_restrictions(
+        actor=actor,
+        purpose=purpose,
+        atena_numbers=atena_numbers,
+        process=RestrictedProcess.CHANGE_ENTRY,
+        action=action,
+        subject_type="change",
+        subject_id="",
+        require_acknowledgment=False,
+        household_numbers=[n for n in household_numbers if n],
+    )
+    return as_alerts(check)
 
 
 def _audit_refusal(

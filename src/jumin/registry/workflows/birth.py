@@ -27,7 +27,7 @@ from jumin.domain.member_order import append_new_members
 from jumin.domain.relationships import CHILD, Relationship, RelationshipKind
 from jumin.domain.resident import ChangeReason, PersonFacts, ResidentKind, ResidentStatus, check_person
 from jumin.domain.uncertain_dates import UncertainDate
-from jumin.registry import numbering
+from jumin.registry import numbering, services_restrictions
 from jumin.registry.models import Change, Household, Resident, ResidentSnapshot
 from jumin.registry.services import DraftRecorded
 from jumin.registry.workflows.household import current_members
@@ -110,6 +110,14 @@ def record_birth(*, actor: Any, purpose: str, birth: Birth) -> DraftRecorded:
         # 本籍・筆頭者 are copied from the household when not entered (standard 4.2.0.3).
         child = dataclasses.replace(child, honseki=head.honseki, hittousha=head.hittousha)
     facts, alerts = _check(dataclasses.replace(birth, child=child), timezone.localdate())
+    # The newborn has no 抑止 of their own: only the household they join can hold one.
+    alerts += services_restrictions.check_change_entry(  # 異動入力 (standard 3.1-b)
+        actor=actor,
+        purpose=purpose,
+        action=AuditAction.RESIDENT_BIRTH_RECORD,
+        atena_numbers=[],
+        household_numbers=[household.number],
+    )
     born = recorded_dates.to_json(facts.birth_date)
     existing = [m.resident.atena_number for m in members]
     with transaction.atomic():

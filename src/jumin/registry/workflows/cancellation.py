@@ -40,6 +40,7 @@ from jumin.domain.resident import (
     ResidentStatus,
     cancellation_of,
 )
+from jumin.registry import services_restrictions
 from jumin.registry.models import Change, ChangeState, Household, Resident, ResidentSnapshot
 from jumin.registry.outbox import MOVE_OUT_CONFIRMED_REASON
 from jumin.registry.services import DraftRecorded
@@ -363,6 +364,13 @@ def record_cancellation(*, actor: Any, purpose: str, cancellation: Cancellation)
     today = timezone.localdate()
     target, kind, restores, alerts = _check(cancellation, today)
     acknowledged = require_acknowledged(alerts, cancellation.acknowledged_alerts)
+    alerts += services_restrictions.check_change_entry(  # 異動入力 (standard 3.1-b)
+        actor=actor,
+        purpose=purpose,
+        action=AuditAction.RESIDENT_CANCELLATION_RECORD,
+        atena_numbers=[r.atena_number for r in restores],
+        household_numbers=[r.result_household.number for r in restores],
+    )
     with transaction.atomic():
         change = Change.objects.create(
             reason=kind,

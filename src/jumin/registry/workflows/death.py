@@ -22,6 +22,7 @@ from jumin.domain.errors import Alert, refusal
 from jumin.domain.recorded_dates import RecordedDate
 from jumin.domain.resident import ChangeReason, ResidentStatus
 from jumin.domain.uncertain_dates import UncertainDate
+from jumin.registry import services_restrictions
 from jumin.registry.models import Change
 from jumin.registry.services import DraftRecorded
 from jumin.registry.snapshots import current_of, draft_from_current
@@ -101,6 +102,12 @@ def record_death(*, actor: Any, purpose: str, death: Death) -> DraftRecorded:
     head_alert = head_change_alert(current.household, {resident.atena_number})
     if head_alert:
         alerts.append(head_alert)
+    alerts += services_restrictions.check_change_entry(  # 異動入力 (standard 3.1-b)
+        actor=actor,
+        purpose=purpose,
+        action=AuditAction.RESIDENT_DEATH_RECORD,
+        atena_numbers=[resident.atena_number],
+    )
     with transaction.atomic():
         change = Change.objects.create(
             reason=ChangeReason.DEATH,

@@ -32,7 +32,7 @@ from jumin.domain.recorded_dates import RecordedDate
 from jumin.domain.relationships import RelationshipKind, parse_relationship
 from jumin.domain.resident import DISAPPEARANCE_REMOVAL_REASON, ResidentStatus
 from jumin.domain.uncertain_dates import UncertainDate
-from jumin.registry import numbering
+from jumin.registry import numbering, services_restrictions
 from jumin.registry.models import Change, Household
 from jumin.registry.services import Address, DraftRecorded
 from jumin.registry.snapshots import current_of, draft_from_current
@@ -184,6 +184,12 @@ def record_disappearance(*, actor: Any, purpose: str, disappearance: Disappearan
         )
     head_alert = head_change_alert(current.household, {resident.atena_number})
     alerts: list[Alert] = [head_alert] if head_alert else []
+    alerts += services_restrictions.check_change_entry(  # 異動入力 (standard 3.1-b)
+        actor=actor,
+        purpose=purpose,
+        action=AuditAction.RESIDENT_DISAPPEARANCE_RECORD,
+        atena_numbers=[resident.atena_number],
+    )
     action = ExOfficioAction.REMOVAL
     book = _book(
         disappearance.notice,
@@ -297,6 +303,13 @@ def record_disappearance_revocation(
             "registry.not_removed_by_disappearance",
         )
     acknowledged = require_acknowledged([], revocation.acknowledged_alerts)
+    entry_alerts = services_restrictions.check_change_entry(  # 異動入力 (standard 3.1-b)
+        actor=actor,
+        purpose=purpose,
+        action=AuditAction.RESIDENT_DISAPPEARANCE_RECORD,
+        atena_numbers=[resident.atena_number],
+        household_numbers=[(revocation.household_number or "").strip()],
+    )
     action = ExOfficioAction.RECORDING
     book = _book(
         revocation.notice,
@@ -338,5 +351,5 @@ def record_disappearance_revocation(
         change_id=change.pk,
         atena_numbers=(resident.atena_number,),
         household_number=household_columns["household"].number,
-        alerts=(),
+        alerts=tuple(entry_alerts),
     )

@@ -37,7 +37,7 @@ from jumin.domain.recorded_dates import RecordedDate
 from jumin.domain.relationships import RelationshipKind, parse_relationship
 from jumin.domain.resident import ChangeReason, PersonFacts, ResidentKind, ResidentStatus, Sex, check_person
 from jumin.domain.wareki import DateFieldKind, parse_date_input
-from jumin.registry import numbering
+from jumin.registry import numbering, services_restrictions
 from jumin.registry.field_labels import FIELD_LABELS
 from jumin.registry.models import Change, ExOfficioRecord, Resident, ResidentSnapshot
 from jumin.registry.services import (
@@ -353,6 +353,14 @@ def record_ex_officio_recording(*, actor: Any, purpose: str, recording: ExOffici
     today = timezone.localdate()
     members, alerts = _check_recording(recording, today)
     acknowledged = require_acknowledged(alerts, recording.acknowledged_alerts)
+    # New persons: only the household joined can hold a 異動入力 抑止 (as for a 転入).
+    alerts += services_restrictions.check_change_entry(  # 異動入力 (standard 3.1-b)
+        actor=actor,
+        purpose=purpose,
+        action=AuditAction.RESIDENT_EX_OFFICIO_RECORD,
+        atena_numbers=[],
+        household_numbers=[recording.household_number or ""],
+    )
     address_set = recorded_dates.to_json(recording.address_set_date)
     action = ExOfficioAction.RECORDING
     with transaction.atomic():
@@ -444,6 +452,13 @@ def record_ex_officio_removal(*, actor: Any, purpose: str, removal: ExOfficioRem
     head_alert = head_change_alert(household, {resident.atena_number for resident, _ in people})
     alerts = [head_alert] if head_alert else []
     acknowledged = require_acknowledged(alerts, removal.acknowledged_alerts)
+    leavers = {resident.atena_number for resident, _ in people}
+    alerts += services_restrictions.check_change_entry(  # 異動入力 (standard 3.1-b)
+        actor=actor,
+        purpose=purpose,
+        action=AuditAction.RESIDENT_EX_OFFICIO_RECORD,
+        atena_numbers=list(leavers),
+    )
     action = ExOfficioAction.REMOVAL
     with transaction.atomic():
         change = _write(
@@ -463,7 +478,6 @@ def record_ex_officio_removal(*, actor: Any, purpose: str, removal: ExOfficioRem
                 removal_date=removal.removal_date,
                 removal_event_date=recorded_dates.to_json(removal.removal_date),
             )
-        leavers = {resident.atena_number for resident, _ in people}
         follow = follow_up(actor=actor, purpose=purpose, primary=change, household=household, leavers=leavers)
         _audit(actor, purpose, change, action, acknowledged)
     return DraftRecorded(
@@ -655,6 +669,12 @@ def record_ex_officio_correction(
         else {}
     )
     acknowledged = require_acknowledged([], correction.acknowledged_alerts)
+    entry_alerts = services_restrictions.check_change_entry(  # 異動入力 (standard 3.1-b)
+        actor=actor,
+        purpose=purpose,
+        action=AuditAction.RESIDENT_EX_OFFICIO_RECORD,
+        atena_numbers=[resident.atena_number for resident, _ in people],
+    )
     # A 軽微な修正 is made without notice (standard 4.2.3.2-a).
     notice = correction.notice_required and correction.action is not ExOfficioAction.MINOR
     with transaction.atomic():
@@ -675,5 +695,5 @@ def record_ex_officio_correction(
         change_id=change.pk,
         atena_numbers=tuple(resident.atena_number for resident, _, _ in planned),
         household_number=people[0][1].household.number,
-        alerts=(),
+        alerts=tuple(entry_alerts),
     )

@@ -37,7 +37,7 @@ from jumin.domain import recorded_dates
 from jumin.domain.errors import Alert, refusal
 from jumin.domain.relationships import RelationshipKind
 from jumin.domain.resident import ChangeReason, PersonFacts, ResidentKind, ResidentStatus, check_person
-from jumin.registry import numbering
+from jumin.registry import numbering, services_restrictions
 from jumin.registry.models import Change, Resident, ResidentSearchKey, ResidentSnapshot
 from jumin.registry.services import (
     Address,
@@ -259,6 +259,14 @@ def record_foreign_registration(
     today = timezone.localdate()
     start, members, returning, alerts = _check(registration, today)
     acknowledged = require_acknowledged(alerts, registration.acknowledged_alerts)
+    # A returning former resident's own 抑止 and the household joined (as for a 転入).
+    alerts += services_restrictions.check_change_entry(  # 異動入力 (standard 3.1-b)
+        actor=actor,
+        purpose=purpose,
+        action=AuditAction.RESIDENT_FOREIGN_REGISTRATION_RECORD,
+        atena_numbers=[p.atena_number for p in returning if p is not None],
+        household_numbers=[registration.household_number or ""],
+    )
     became = recorded_dates.to_json(start)
     address_set = recorded_dates.to_json(registration.address_set_date)
     with transaction.atomic():

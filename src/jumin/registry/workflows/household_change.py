@@ -32,7 +32,7 @@ from jumin.audit.services import record_event
 from jumin.domain.errors import Alert, refusal
 from jumin.domain.member_order import compute_member_order
 from jumin.domain.resident import ChangeReason
-from jumin.registry import numbering
+from jumin.registry import numbering, services_restrictions
 from jumin.registry.models import Change, Household
 from jumin.registry.services import DraftRecorded
 from jumin.registry.snapshots import draft_from_current
@@ -222,6 +222,13 @@ def record_household_change(*, actor: Any, purpose: str, change: HouseholdChange
         subject_type="change",
     )
     plan = _check(change)
+    entry_alerts = services_restrictions.check_change_entry(  # 異動入力 (standard 3.1-b)
+        actor=actor,
+        purpose=purpose,
+        action=AuditAction.RESIDENT_HOUSEHOLD_CHANGE_RECORD,
+        atena_numbers=[m.atena_number for m in plan.members],
+        household_numbers=[change.household_number, plan.household.number if plan.household else ""],
+    )
     with transaction.atomic():
         row = Change.objects.create(
             reason=ChangeReason.HOUSEHOLD_CHANGE,
@@ -258,5 +265,5 @@ def record_household_change(*, actor: Any, purpose: str, change: HouseholdChange
         change_id=row.pk,
         atena_numbers=tuple(m.atena_number for m in plan.members),
         household_number=household.number,
-        alerts=tuple(with_follow_up(plan.alerts, follow)),
+        alerts=tuple(with_follow_up(plan.alerts + entry_alerts, follow)),
     )

@@ -44,6 +44,7 @@ from jumin.domain.resident import (
     Sex,
     check_person,
 )
+from jumin.registry import services_restrictions
 from jumin.registry.models import Change, ChangeState, ExOfficioRecord, ResidentSearchKey, ResidentSnapshot
 from jumin.registry.services import DraftRecorded
 from jumin.registry.snapshots import draft_from_current
@@ -497,6 +498,12 @@ def record_immigration_notice(*, actor: Any, purpose: str, confirmation: NoticeC
     acknowledged = require_acknowledged(plan.alerts, confirmation.acknowledged_alerts)
     member: CurrentMember = current_resident(plan.snapshot.resident.atena_number, field="notice_id")
     reason = ChangeReason.IMMIGRATION_NOTICE
+    entry_alerts = services_restrictions.check_change_entry(  # 異動入力 (standard 3.1-b)
+        actor=actor,
+        purpose=purpose,
+        action=AuditAction.RESIDENT_IMMIGRATION_NOTICE_RECORD,
+        atena_numbers=[member.atena_number],
+    )
     with transaction.atomic():
         change = Change.objects.create(
             reason=reason,
@@ -530,5 +537,5 @@ def record_immigration_notice(*, actor: Any, purpose: str, confirmation: NoticeC
         change_id=change.pk,
         atena_numbers=(member.atena_number,),
         household_number=member.current.household.number,
-        alerts=plan.alerts,
+        alerts=plan.alerts + tuple(entry_alerts),
     )

@@ -27,6 +27,7 @@ from jumin.audit.services import record_event
 from jumin.domain.errors import refusal
 from jumin.domain.moveout import MoveOutStatus, removal_date, status_on
 from jumin.domain.resident import ChangeReason, ResidentStatus
+from jumin.registry import services_restrictions
 from jumin.registry.models import Change, Resident, ResidentSnapshot
 from jumin.registry.outbox import MOVE_OUT_CONFIRMED_REASON
 from jumin.registry.services import DraftRecorded
@@ -141,6 +142,12 @@ def record_move_in_notice(
     )
     today = timezone.localdate()
     people = _check(notice, today)
+    entry_alerts = services_restrictions.check_change_entry(  # 異動入力 (standard 3.1-b)
+        actor=actor,
+        purpose=purpose,
+        action=AuditAction.RESIDENT_MOVE_IN_NOTICE_RECORD,
+        atena_numbers=[resident.atena_number for resident, _ in people],
+    )
     with transaction.atomic():
         change = Change.objects.create(
             reason=MOVE_OUT_CONFIRMED_REASON,
@@ -177,7 +184,7 @@ def record_move_in_notice(
         change_id=change.pk,
         atena_numbers=tuple(resident.atena_number for resident, _ in people),
         household_number=people[0][1].household.number,
-        alerts=(),
+        alerts=tuple(entry_alerts),
     )
 
 

@@ -32,6 +32,7 @@ from jumin.domain.moveout import (
     status_on,
 )
 from jumin.domain.resident import ChangeReason, ResidentStatus
+from jumin.registry import services_restrictions
 from jumin.registry.cards import holds_active_card
 from jumin.registry.models import Change, Resident, ResidentSnapshot
 from jumin.registry.services import DraftRecorded
@@ -160,6 +161,12 @@ def record_move_out(*, actor: Any, purpose: str, move_out: MoveOut) -> DraftReco
     head_alert = head_change_alert(household, {resident.atena_number for resident, _ in people})
     if head_alert:
         alerts.append(head_alert)
+    alerts += services_restrictions.check_change_entry(  # 異動入力 (standard 3.1-b)
+        actor=actor,
+        purpose=purpose,
+        action=AuditAction.RESIDENT_MOVE_OUT_RECORD,
+        atena_numbers=[resident.atena_number for resident, _ in people],
+    )
     with transaction.atomic():
         change = Change.objects.create(
             reason=move_out.reason,

@@ -32,7 +32,7 @@ from jumin.domain.errors import Alert, refusal
 from jumin.domain.member_order import compute_member_order
 from jumin.domain.relationships import Relationship, RelationshipKind
 from jumin.domain.resident import ChangeReason
-from jumin.registry import numbering
+from jumin.registry import numbering, services_restrictions
 from jumin.registry.models import Change, Household
 from jumin.registry.services import Address, DraftRecorded
 from jumin.registry.snapshots import draft_from_current
@@ -165,6 +165,14 @@ def record_move_within(*, actor: Any, purpose: str, move: MoveWithin) -> DraftRe
         subject_type="change",
     )
     movers, plan = _check(move)
+    # 異動入力 suppressions (standard 3.1-b), also on the household joined.
+    entry_alerts = services_restrictions.check_change_entry(
+        actor=actor,
+        purpose=purpose,
+        action=AuditAction.RESIDENT_MOVE_WITHIN_RECORD,
+        atena_numbers=[m.atena_number for m in movers],
+        household_numbers=[plan.household.number] if plan.household else [],
+    )
     address_set = recorded_dates.to_json(move.move_date)
     with transaction.atomic():
         change = Change.objects.create(
@@ -219,5 +227,5 @@ def record_move_within(*, actor: Any, purpose: str, move: MoveWithin) -> DraftRe
         change_id=change.pk,
         atena_numbers=tuple(m.atena_number for m in movers),
         household_number=household.number,
-        alerts=tuple(with_follow_up(plan.alerts, follow)),
+        alerts=tuple(with_follow_up(plan.alerts + entry_alerts, follow)),
     )

@@ -167,6 +167,13 @@ def _write(
     alerts: list[Alert],
     acknowledged_codes: Collection[str],
 ) -> DraftRecorded:
+    entry_alerts = services_restrictions.check_change_entry(  # 異動入力 (standard 3.1-b)
+        actor=actor,
+        purpose=purpose,
+        action=action,
+        atena_numbers=[member.atena_number],
+    )
+    # The 抑止 alerts are acknowledged at the 本登録, like every draft's (commit_change).
     acknowledged = require_acknowledged(alerts, acknowledged_codes)
     with transaction.atomic():
         change = Change.objects.create(
@@ -190,7 +197,7 @@ def _write(
         change_id=change.pk,
         atena_numbers=(member.atena_number,),
         household_number=member.current.household.number,
-        alerts=tuple(alerts),
+        alerts=tuple(alerts + entry_alerts),
     )
 
 

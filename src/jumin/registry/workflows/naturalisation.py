@@ -47,6 +47,7 @@ from jumin.domain.resident import (
     check_person,
 )
 from jumin.domain.wareki import WarekiDate, to_wareki
+from jumin.registry import services_restrictions
 from jumin.registry.models import Change, ExOfficioRecord, ResidentSnapshot
 from jumin.registry.services import DraftRecorded
 from jumin.registry.snapshots import draft_from_current
@@ -189,6 +190,12 @@ def _write(
     acknowledged_codes: Collection[str],
 ) -> DraftRecorded:
     """The change, its 職権記録書, the person's draft row and the audit entry, in one transaction."""
+    entry_alerts = services_restrictions.check_change_entry(  # 異動入力 (standard 3.1-b)
+        actor=actor,
+        purpose=purpose,
+        action=AuditAction.RESIDENT_NATIONALITY_RECORD,
+        atena_numbers=[member.atena_number],
+    )
     acknowledged = require_acknowledged(alerts, acknowledged_codes)
     current = member.current
     changed = sorted(name for name, value in columns.items() if getattr(current, name) != value)
@@ -225,7 +232,7 @@ def _write(
         change_id=change.pk,
         atena_numbers=(member.atena_number,),
         household_number=current.household.number,
-        alerts=tuple(alerts),
+        alerts=tuple(alerts + entry_alerts),
     )
 
 

@@ -37,6 +37,7 @@ from jumin.audit.services import record_event
 from jumin.domain.checkdigits import validate_juminhyo_code
 from jumin.domain.errors import Alert, DomainError, refusal
 from jumin.domain.resident import ChangeReason
+from jumin.registry import services_restrictions
 from jumin.registry.models import Change, JuminhyoCodePool, NumberChangeRecord, ResidentSnapshot
 from jumin.registry.services import DraftRecorded
 from jumin.registry.snapshots import draft_from_current
@@ -130,6 +131,12 @@ def _write(
     alerts: list[Alert],
     acknowledged_codes: Collection[str],
 ) -> DraftRecorded:
+    entry_alerts = services_restrictions.check_change_entry(  # 異動入力 (standard 3.1-b)
+        actor=actor,
+        purpose=purpose,
+        action=action,
+        atena_numbers=[member.atena_number],
+    )
     acknowledged = require_acknowledged(alerts, acknowledged_codes)
     with transaction.atomic():
         change = Change.objects.create(
@@ -165,7 +172,7 @@ def _write(
         change_id=change.pk,
         atena_numbers=(member.atena_number,),
         household_number=member.current.household.number,
-        alerts=tuple(alerts),
+        alerts=tuple(alerts + entry_alerts),
     )
 
 

@@ -26,7 +26,7 @@ from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.domain.errors import refusal
 from jumin.domain.resident import ChangeReason, ResidentStatus
-from jumin.registry import selectors
+from jumin.registry import selectors, services_restrictions
 from jumin.registry.models import Change
 from jumin.registry.services import DraftRecorded
 from jumin.registry.snapshots import draft_from_current
@@ -79,6 +79,12 @@ def record_reorganisation(*, actor: Any, purpose: str, reorganisation: Reorganis
             "registry.not_a_resident",
         )
     acknowledged = require_acknowledged([], reorganisation.acknowledged_alerts)
+    entry_alerts = services_restrictions.check_change_entry(  # 異動入力 (standard 3.1-b)
+        actor=actor,
+        purpose=purpose,
+        action=AuditAction.RESIDENT_REORGANISATION_RECORD,
+        atena_numbers=[resident.atena_number for resident, _ in people],
+    )
     with transaction.atomic():
         change = Change.objects.create(
             reason=ChangeReason.REORGANISATION,
@@ -103,7 +109,7 @@ def record_reorganisation(*, actor: Any, purpose: str, reorganisation: Reorganis
         change_id=change.pk,
         atena_numbers=tuple(resident.atena_number for resident, _ in people),
         household_number=people[0][1].household.number,
-        alerts=(),
+        alerts=tuple(entry_alerts),
     )
 
 
