@@ -25,7 +25,7 @@ from weasyprint.text.fonts import FontConfiguration
 
 from jumin.certificates import fonts, move_out_qr
 from jumin.certificates.documents import CertificateDocument, CertificateUnit, with_copy
-from jumin.domain.certificates import IssueNumber
+from jumin.domain.certificates import SHRINK_STEPS, IssueNumber
 from jumin.domain.errors import refusal
 from jumin.domain.wareki import to_wareki
 
@@ -200,6 +200,11 @@ def _qr_data(
     return base64.b64encode(move_out_qr.qr_png(move_out_qr.payload(data))).decode("ascii")
 
 
+# One class per reduced type size (文字超過, 5.8-a), so no cell carries an inline style of its own (plain
+# CSS without < > & or quotes, so the template's escaping leaves it as it is).
+SCALE_RULES = " ".join(f".s{step} {{ font-size: {step}%; }}" for step in SHRINK_STEPS if step != 100)
+
+
 _font_config_lock = threading.Lock()
 _font_config: FontConfiguration | None = None
 
@@ -238,6 +243,7 @@ def render_pdf(
             "seal_data": base64.b64encode(signer.seal_png).decode("ascii"),
             **font_faces([*registered_texts(document), signer.name]),
             "keywords": ";".join(copy_numbers),
+            "scale_rules": SCALE_RULES,
         },
     )
     rendered = HTML(string=html, base_url=str(Path(__file__).parent)).render(font_config=shared_font_config())
