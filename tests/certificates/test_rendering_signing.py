@@ -231,6 +231,15 @@ def test_the_p4_benchmark_harness_runs_on_a_few_certificates(code_pool: list[str
 
     result = measure_certificates(count=3, warmup=1)
     assert result["count"] == 3
-    assert {"p50_ms", "p95_ms", "p99_ms", "per_s_one_core", "signature_only_p95_ms", "met"} <= set(result)
+    assert {
+        "p50_ms",
+        "p95_ms",
+        "p99_ms",
+        "per_s_one_core",
+        "signature_only_p95_ms",
+        "cpu_p50_ms",
+        "cpu_p95_ms",
+        "met",
+    } <= set(result)
     assert Issuance.objects.count() == 4
     assert all(len(people) == 4 for people in Issuance.objects.values_list("subjects", flat=True))

@@ -75,6 +75,12 @@ class PrintedPerson:
     name_scale: int = 100
     name_overflow: bool = False
 
+    @property
+    def item_rows(self) -> tuple[tuple[Line, Line], ...]:
+        """The items two to a row as printed; an odd last item is paired with an empty cell pair."""
+        padded = (*self.items, Line("", "")) if len(self.items) % 2 else self.items
+        return tuple((padded[index], padded[index + 1]) for index in range(0, len(padded), 2))
+
 
 @dataclass(frozen=True)
 class Sheet:

@@ -20,12 +20,12 @@ from pathlib import Path
 from django.conf import settings
 from django.template.loader import render_to_string
 from fontTools.ttLib import TTFont
-from weasyprint import HTML
+from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from jumin.certificates import fonts, move_out_qr
 from jumin.certificates.documents import CertificateDocument, CertificateUnit, with_copy
-from jumin.domain.certificates import IssueNumber
+from jumin.domain.certificates import SHRINK_STEPS, IssueNumber
 from jumin.domain.errors import refusal
 from jumin.domain.wareki import to_wareki
 
@@ -200,6 +200,17 @@ def _qr_data(
     return base64.b64encode(move_out_qr.qr_png(move_out_qr.payload(data))).decode("ascii")
 
 
+# One class per reduced type size (文字超過, 5.8-a), so no cell carries an inline style of its own.
+SCALE_RULES = " ".join(f".s{step} {{ font-size: {step}%; }}" for step in SHRINK_STEPS if step != 100)
+FIXED_CSS = Path(__file__).parent / "templates" / "certificates" / "pdf" / "certificate.css"
+
+
+@lru_cache(maxsize=1)
+def fixed_stylesheet() -> CSS:
+    """The certificate's fixed CSS, parsed once per process: WeasyPrint compiles every selector it parses."""
+    return CSS(string=FIXED_CSS.read_text(encoding="utf-8") + "\n" + SCALE_RULES)
+
+
 _font_config_lock = threading.Lock()
 _font_config: FontConfiguration | None = None
 
@@ -240,7 +251,9 @@ def render_pdf(
             "keywords": ";".join(copy_numbers),
         },
     )
-    rendered = HTML(string=html, base_url=str(Path(__file__).parent)).render(font_config=shared_font_config())
+    rendered = HTML(string=html, base_url=str(Path(__file__).parent)).render(
+        stylesheets=[fixed_stylesheet()], font_config=shared_font_config()
+    )
     if len(rendered.pages) != len(pages):
         # A sheet that spills onto a second page would carry no 発行番号 of its own (5.8-a overflow).
         raise refusal(

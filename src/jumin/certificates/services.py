@@ -21,7 +21,7 @@ from jumin.accounts.authorization import authorize
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event, record_results
-from jumin.certificates import conf, numbering, rendering, self_notification, signing
+from jumin.certificates import conf, heap, numbering, rendering, self_notification, signing
 from jumin.certificates.certifiers import certifier_for
 from jumin.certificates.documents import CertificateDocument, build_document, select_subjects
 from jumin.certificates.models import CopyVoid, Issuance, IssuanceSubject, IssuedCopy
@@ -313,7 +313,7 @@ def issue_certificate(
     try:
         check_request(request, options)
         with transaction.atomic():
-            return _issue(actor=actor, purpose=purpose, request=request, options=options, printer=printer)
+            issued = _issue(actor=actor, purpose=purpose, request=request, options=options, printer=printer)
     except signing.SigningKeyMissing as missing:
         logger.error("certificate issuance stopped: %s", missing)
         error = signing.signing_refusal(missing)
@@ -322,6 +322,8 @@ def issue_certificate(
     except DomainError as error:
         _audit_refusal(actor=actor, purpose=purpose, subject_id=anchor, error=error)
         raise
+    heap.settle_once()  # after the transaction: the first certificate's caches are loaded by now
+    return issued
 
 
 def _issue(

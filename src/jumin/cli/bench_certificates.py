@@ -103,19 +103,25 @@ def measure_certificates(count: int = 200, warmup: int = 10) -> dict[str, Any]:
     for _ in range(warmup):
         one()
     samples = []
+    cpu_samples = []
     started_all = time.perf_counter()
     for _ in range(count):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         one()
+        cpu_samples.append((time.process_time() - cpu_started) * 1000)
         samples.append((time.perf_counter() - started) * 1000)
     elapsed = time.perf_counter() - started_all
     stats = percentiles(samples)
+    cpu = percentiles(cpu_samples)
     signature = percentiles(_signature_only(last[0], count=min(count, 100)))
     rate = count / elapsed if elapsed else 0.0
     return {
         "what": "住民票の写し, 世帯連記式, 4 people, signed (PAdES), numbered and recorded, one process",
         **stats,
         "per_s_one_core": round(rate, 1),
+        # Process CPU per certificate: on a shared machine the wall clock also counts other jobs' time.
+        "cpu_p50_ms": cpu["p50_ms"],
+        "cpu_p95_ms": cpu["p95_ms"],
         "signature_only_p50_ms": signature["p50_ms"],
         "signature_only_p95_ms": signature["p95_ms"],
         "target": f"p95 <= {TARGET_P95_MS:.0f} ms; >= {TARGET_PER_CORE:.0f}/s per core",
