@@ -17,11 +17,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from jumin import runtime
 from jumin.accounts.authorization import authorize
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event, record_results
-from jumin.certificates import conf, heap, numbering, rendering, self_notification, signing
+from jumin.certificates import conf, numbering, rendering, self_notification, signing
 from jumin.certificates.certifiers import certifier_for
 from jumin.certificates.documents import CertificateDocument, build_document, select_subjects
 from jumin.certificates.models import CopyVoid, Issuance, IssuanceSubject, IssuedCopy
@@ -322,7 +323,8 @@ def issue_certificate(
     except DomainError as error:
         _audit_refusal(actor=actor, purpose=purpose, subject_id=anchor, error=error)
         raise
-    heap.settle_once()  # after the transaction: the first certificate's caches are loaded by now
+    # After the transaction: the first certificate has loaded the fonts, the stylesheet and the signer.
+    runtime.settle_once()
     return issued
 
 

@@ -7,7 +7,6 @@ start Django with the node's settings (JUMIN_NODE_KIND, JUMIN_NODE_CODE, JUMIN_D
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import signal
@@ -18,6 +17,7 @@ from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from jumin import runtime
 from jumin.domain.errors import DomainError
 from jumin.messaging.envelope import EnvelopeRefused, NodeRef
 from jumin.messaging.identity import (
@@ -197,9 +197,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             close_old_connections()
 
     # What is loaded by now (modules, settings, the app registry, URL patterns) lives as long as the
-    # process: frozen, the collector's full passes stop walking it again and again while messages flow
-    # (about a third of the CPU per message at the prefecture, docs/benchmarks.md "What limits P5").
-    gc.freeze()
+    # process (about a third of the CPU per message at the prefecture, docs/benchmarks.md "What limits P5").
+    runtime.freeze_long_lived()
     host, port = conf.node_listen()
     node_server, _ = start_server(make_app(conf.local_node), host, port, context, handshake_refused)
     stop = threading.Event()

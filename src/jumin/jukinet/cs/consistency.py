@@ -14,10 +14,8 @@ no P6 target). Differences there are resolved by a corrected update from the 戸
 
 from __future__ import annotations
 
-import gc
 import uuid
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -25,6 +23,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from jumin import runtime
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
@@ -193,28 +192,6 @@ def _run_one(
     return run
 
 
-@contextmanager
-def _heap_set_aside() -> Iterator[None]:
-    """Keep the collector off the process's long-lived heap while a run decodes its chunks.
-
-    A run allocates about ten short-lived container objects per record (decoded chunks, entries), so
-    the collector's full passes come often, and each walks every object the process holds (Django,
-    caches, the file being read): more than half of a run's CPU (performance.md P6). ``gc.freeze``
-    moves the existing heap out of their way; garbage is collected first so nothing is kept by it, and
-    the heap is given back afterwards unless the process had frozen one of its own (``jumin serve``
-    freezes what start-up loaded), which then stays frozen as before. Reference counting frees
-    objects as usual throughout.
-    """
-    already_frozen = gc.get_freeze_count() > 0
-    gc.collect()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        if not already_frozen:
-            gc.unfreeze()
-
-
 def run_consistency(
     *, actor: Any, purpose: str, target: str = "both", size: int = MAX_ENTRIES
 ) -> list[ConsistencyRun]:
@@ -230,7 +207,9 @@ def run_consistency(
     municipality_code = local_municipality_code()
     file = ConsistencyFile.FUHYO if target == "fuhyo" else ConsistencyFile.IDENTITY
     receivers = _receivers(target, municipality_code)
-    with _heap_set_aside():
+    # Each record decodes into about ten short-lived containers: full collections would walk the
+    # long-lived heap again and again (more than half of a run's CPU, performance.md P6).
+    with runtime.heap_set_aside():
         return [_run_one(actor, purpose, receiver, municipality_code, size, file) for receiver in receivers]
 
 
