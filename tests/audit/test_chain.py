@@ -1,9 +1,16 @@
 import pytest
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 
 from jumin.audit.actions import AuditAction, Outcome
-from jumin.audit.chain import CHAINED_FIELDS, entry_hash
-from jumin.audit.models import AuditEntry
+from jumin.audit.chain import (
+    CHAINED_FIELDS,
+    SEPARATOR,
+    canonical_tail,
+    canonical_text,
+    chain_hash,
+    entry_hash,
+)
+from jumin.audit.models import AuditChainHead, AuditEntry
 from jumin.audit.selectors import run_in_process, verify_chain
 from jumin.audit.services import record_event
 from tests.audit.conftest import drop_append_only_guards
@@ -116,3 +123,28 @@ def test_record_event_refuses_nul_characters() -> None:
     with pytest.raises(ValueError, match="NUL"):
         record_event(actor=None, action=AuditAction.STAFF_LOGIN_FAIL, reason="a\x00b")
     assert AuditEntry.objects.count() == 0
+
+
+def test_the_canonical_text_is_the_seq_followed_by_the_tail() -> None:
+    record_event(actor=None, action=AuditAction.STAFF_LOGIN_FAIL, outcome=Outcome.REFUSED, reason="r")
+    entry = AuditEntry.objects.get(seq=1)
+    fields = {name: getattr(entry, name) for name in CHAINED_FIELDS}
+    assert canonical_text(fields) == "1" + canonical_tail(fields)
+    assert canonical_tail(fields).startswith(SEPARATOR + str(entry.created_us) + SEPARATOR)
+    assert entry.entry_hash == chain_hash(entry.prev_hash, canonical_text(fields))
+
+
+def test_an_append_whose_database_hash_differs_from_the_chains_fails_and_writes_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PostgreSQL hashes in SQL; Python recomputes before anything else is written (here: a tail that
+    the database hashes differently from the entry Python would chain)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite hashes in Python only")
+    from jumin.audit import services
+
+    monkeypatch.setattr(services, "canonical_tail", lambda fields: SEPARATOR + "forged")
+    with pytest.raises(RuntimeError, match="differs"), transaction.atomic():
+        record_event(actor=None, action=AuditAction.STAFF_LOGIN_FAIL, outcome=Outcome.REFUSED, reason="r")
+    assert not AuditEntry.objects.exists()
+    assert AuditChainHead.objects.get(id=1).last_seq == 0

@@ -207,3 +207,22 @@ def test_record_events_writes_the_entries_record_event_would_one_by_one() -> Non
     verdict = verify_chain()
     assert verdict.intact
     assert (verdict.entries, verdict.checkpoints) == (8, 2)
+
+
+def test_a_checkpoint_is_due_at_the_nth_entry_even_as_the_first_entry(settings) -> None:  # type: ignore[no-untyped-def]
+    """Before the first entry no checkpoint time exists; the N-entries rule still applies (both engines)."""
+    settings.JUMIN_AUDIT_CHECKPOINT_ENTRIES = 1
+    _record(1)
+    assert list(AuditCheckpoint.objects.values_list("seq", flat=True)) == [1]
+    head = AuditChainHead.objects.get(id=1)
+    assert head.checkpoint_due is True
+    assert head.last_checkpoint_us == AuditEntry.objects.get(seq=1).created_us
+
+
+def test_the_head_keeps_the_last_entrys_link_and_checkpoint_state() -> None:
+    _record(4)  # checkpoints every three entries (fixture): due at 3, not at 4
+    head = AuditChainHead.objects.get(id=1)
+    last = AuditEntry.objects.get(seq=4)
+    assert (head.last_seq, head.last_hash, head.prev_hash) == (4, last.entry_hash, last.prev_hash)
+    assert head.checkpoint_due is False
+    assert head.last_checkpoint_us == AuditEntry.objects.get(seq=3).created_us

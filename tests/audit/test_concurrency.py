@@ -104,8 +104,9 @@ def test_concurrent_writers_leave_a_gapless_verified_chain(node_env: dict[str, s
 
 
 @pytest.mark.django_db
-def test_an_audited_read_costs_two_statements_on_postgresql_three_on_sqlite() -> None:
-    """P9: the head's UPDATE … RETURNING reserves the seq; PostgreSQL folds INSERT and head hash into one."""
+def test_an_audited_read_costs_one_statement_on_postgresql_three_on_sqlite() -> None:
+    """P9: PostgreSQL reserves the seq, hashes, inserts and moves the head in one statement; SQLite
+    reserves with the head's UPDATE … RETURNING, inserts, and stores the new hash."""
     from django.db import transaction
     from django.test.utils import CaptureQueriesContext
 
@@ -115,7 +116,7 @@ def test_an_audited_read_costs_two_statements_on_postgresql_three_on_sqlite() ->
     record_view(None, "resident", "r0", "resident_counter")
     with transaction.atomic(), CaptureQueriesContext(connection) as queries:
         entry = record_view(None, "resident", "r1", "resident_counter")
-    assert len(queries.captured_queries) == (2 if connection.vendor == "postgresql" else 3)
+    assert len(queries.captured_queries) == (1 if connection.vendor == "postgresql" else 3)
     stored = AuditEntry.objects.get(seq=2)
     assert (stored.id, stored.prev_hash, stored.entry_hash) == (entry.id, entry.prev_hash, entry.entry_hash)
     assert stored.prev_hash == AuditEntry.objects.get(seq=1).entry_hash

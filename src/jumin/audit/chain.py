@@ -23,7 +23,7 @@ GENESIS_HASH = "0" * 64
 CHAIN_FORMAT_VERSION = 2
 
 # The fields the hash covers, in order. Changing this list is a new format version.
-INTEGER_FIELDS = ("seq", "created_us")
+INTEGER_FIELDS = ("seq", "created_us")  # seq first: ``canonical_tail`` is the text after it
 OPTIONAL_INTEGER_FIELDS = ("actor_id",)
 TEXT_FIELDS = (
     "actor_name",
@@ -54,12 +54,22 @@ FORBIDDEN_CHARACTERS = ("\x00", SEPARATOR)
 
 def canonical_text(fields: Mapping[str, object]) -> str:
     """The entry's canonical text; `canonical_sql()` computes exactly the same string in the database."""
-    parts = [str(fields[name]) for name in INTEGER_FIELDS]
+    return str(fields["seq"]) + canonical_tail(fields)
+
+
+def canonical_tail(fields: Mapping[str, object]) -> str:
+    """The canonical text after its leading ``seq``, separator included.
+
+    PostgreSQL's append (``services._append``) reserves the seq and hashes ``prev_hash || seq || tail``
+    in the statement that takes the head's lock, so the entry's fields other than its seq are fixed
+    before the database numbers it.
+    """
+    parts = [str(fields[name]) for name in INTEGER_FIELDS[1:]]
     parts += ["-" if fields[name] is None else str(fields[name]) for name in OPTIONAL_INTEGER_FIELDS]
     parts += [str(fields[name]) for name in TEXT_FIELDS]
     parts += [str(int(fields[name])) for name in COUNT_FIELDS]  # type: ignore[call-overload]
     parts += ["1" if fields[name] else "0" for name in BOOLEAN_FIELDS]
-    return SEPARATOR.join(parts)
+    return SEPARATOR + SEPARATOR.join(parts)
 
 
 def canonical_sql(table_alias: str = "", *, leading: str = "", vendor: str = "postgresql") -> str:

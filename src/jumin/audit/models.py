@@ -18,6 +18,10 @@ class AuditChainHead(models.Model):
     last_hash = models.CharField(max_length=64, default="0" * 64)
     # When the last signed checkpoint was written (epoch µs; 0 before the first entry).
     last_checkpoint_us = models.BigIntegerField(default=0)
+    # The last entry's prev_hash and whether a checkpoint was due at it. They are what PostgreSQL's
+    # one-statement append needs back from its UPDATE … RETURNING, which returns only new values.
+    prev_hash = models.CharField(max_length=64, default="0" * 64)
+    checkpoint_due = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"head {self.last_seq}"

@@ -6,6 +6,7 @@ consulted), C-50 (hash chain and signed checkpoints); standard 10.2-a/b.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -24,9 +25,14 @@ from jumin.accounts.context import AuditContext, audit_context
 from jumin.audit import conf, signing
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.chain import (
+    BOOLEAN_FIELDS,
     CHAINED_FIELDS,
+    COUNT_FIELDS,
     FORBIDDEN_CHARACTERS,
+    INTEGER_FIELDS,
+    OPTIONAL_INTEGER_FIELDS,
     TEXT_FIELDS,
+    canonical_tail,
     canonical_text,
     chain_hash,
     results_digest,
@@ -155,42 +161,16 @@ def _chain(
 def _append(fields: dict[str, object], result_subject_ids: Sequence[str] = ()) -> AuditEntry:
     """Advance the head, insert the entry, store the new hash; plain SQL, because P9 allows ≤ 1 ms in total.
 
-    Two statements on PostgreSQL (one round trip each): ``UPDATE … RETURNING`` on the head, then the
-    entry's INSERT and the head's new hash in one data-modifying ``WITH``. SQLite runs the INSERT and
-    the head's second UPDATE as separate statements (three in all; in-process, so no round trips).
+    PostgreSQL: one statement, one round trip (``_append_postgresql``). SQLite (in-process, no round
+    trips): the head's ``UPDATE … RETURNING``, the entry's INSERT and the head's new hash.
     """
     _check_text_fields(fields)
-    head_table = AuditChainHead._meta.db_table
-    entry_table = AuditEntry._meta.db_table
-    columns = ", ".join(ENTRY_INSERT_COLUMNS)
-    marks = ", ".join(["%s"] * len(ENTRY_INSERT_COLUMNS))
-    insert = f"INSERT INTO {entry_table} ({columns}) VALUES ({marks}) RETURNING id"  # noqa: S608 (no input)
-    set_head = f"UPDATE {head_table} SET last_hash = %s, last_checkpoint_us = %s WHERE id = 1"  # noqa: S608
+    now_us = _now_us()
     # No savepoint: if the entry cannot be written, the caller's whole transaction must fail (C-42).
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        # Reserving the next seq with an UPDATE takes the head row's lock (PostgreSQL) or the write
-        # lock (SQLite) in the same statement, so appends are serialised exactly as with SELECT … FOR
-        # UPDATE: sequence numbers have no gaps and each entry links to exactly one predecessor even
-        # with several web processes. last_hash is still the predecessor's until set_head below.
-        cursor.execute(
-            f"UPDATE {head_table} SET last_seq = last_seq + 1 WHERE id = 1 "  # noqa: S608 (no input)
-            "RETURNING last_seq, last_hash, last_checkpoint_us"
-        )
-        seq, last_hash, last_checkpoint_us = cursor.fetchone()
-        now_us = _now_us()
-        chained = _chain([fields], int(seq), last_hash, int(last_checkpoint_us) or now_us, now_us)
-        values, digest, checkpoint_us = chained.rows[0], chained.last_hash, chained.checkpoint_us
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"WITH entry AS ({insert}) {set_head} RETURNING (SELECT id FROM entry)",  # noqa: S608
-                [*values, digest, checkpoint_us],
-            )
-            entry_id = cursor.fetchone()[0]
-        else:
-            cursor.execute(insert, values)
-            entry_id = cursor.fetchone()[0]
-            cursor.execute(set_head, [digest, checkpoint_us])
-        entry = AuditEntry(id=entry_id, **fields, prev_hash=last_hash, entry_hash=digest)
+        append = _append_postgresql if connection.vendor == "postgresql" else _append_sqlite
+        done = append(cursor, fields, now_us)
+        entry = AuditEntry(id=done.entry_id, **fields, prev_hash=done.prev_hash, entry_hash=done.entry_hash)
         entry._state.adding = False
         entry._state.db = connection.alias
         if result_subject_ids:
@@ -198,9 +178,112 @@ def _append(fields: dict[str, object], result_subject_ids: Sequence[str] = ()) -
                 AuditResultSubject(entry=entry, position=i, subject_id=subject_id)
                 for i, subject_id in enumerate(result_subject_ids)
             )
-        for cp_seq, cp_hash, node in chained.checkpoints:
-            _write_checkpoint(seq=cp_seq, entry_hash=cp_hash, created_us=now_us, node=node)
+        if done.checkpoint_due:
+            _write_checkpoint(
+                seq=done.seq, entry_hash=done.entry_hash, created_us=now_us, node=str(fields["node"])
+            )
     return entry
+
+
+class _Appended(NamedTuple):
+    entry_id: int
+    seq: int
+    prev_hash: str
+    entry_hash: str
+    checkpoint_due: bool
+
+
+def _append_sqlite(cursor: Any, fields: dict[str, object], now_us: int) -> _Appended:
+    """Reserve the seq, chain in Python, insert the entry, store the new head.
+
+    Reserving the seq with an UPDATE takes SQLite's write lock in the same statement, so appends are
+    serialised: sequence numbers have no gaps and each entry links to exactly one predecessor.
+    """
+    head_table = AuditChainHead._meta.db_table
+    cursor.execute(
+        f"UPDATE {head_table} SET last_seq = last_seq + 1 WHERE id = 1 "  # noqa: S608 (no input)
+        "RETURNING last_seq, last_hash, last_checkpoint_us"
+    )
+    seq, prev_hash, last_checkpoint_us = cursor.fetchone()
+    chained = _chain([fields], int(seq), prev_hash, int(last_checkpoint_us) or now_us, now_us)
+    cursor.execute(_INSERT_ENTRY_SQL.format(table=AuditEntry._meta.db_table), chained.rows[0])
+    entry_id = cursor.fetchone()[0]
+    due = bool(chained.checkpoints)
+    cursor.execute(
+        f"UPDATE {head_table} SET last_hash = %s, prev_hash = %s, last_checkpoint_us = %s, "  # noqa: S608
+        "checkpoint_due = %s WHERE id = 1",
+        [chained.last_hash, prev_hash, chained.checkpoint_us, due],
+    )
+    return _Appended(int(entry_id), int(seq), prev_hash, chained.last_hash, due)
+
+
+_INSERT_ENTRY_SQL = (
+    f"INSERT INTO {{table}} ({', '.join(ENTRY_INSERT_COLUMNS)}) "  # noqa: S608 (no input: column names)
+    f"VALUES ({', '.join(['%s'] * len(ENTRY_INSERT_COLUMNS))}) RETURNING id"
+)
+
+# Column types for the parameters of PostgreSQL's ``INSERT … SELECT`` (a SELECT list gives them none).
+_POSTGRESQL_TYPES = {
+    **dict.fromkeys((*INTEGER_FIELDS, *OPTIONAL_INTEGER_FIELDS), "bigint"),
+    **dict.fromkeys(TEXT_FIELDS, "text"),
+    **dict.fromkeys(COUNT_FIELDS, "integer"),
+    **dict.fromkeys(BOOLEAN_FIELDS, "boolean"),
+}
+
+
+@functools.cache
+def _postgresql_append_sql() -> str:
+    """The one statement of a PostgreSQL append (see ``_append_postgresql``)."""
+    head_table = AuditChainHead._meta.db_table
+    entry_table = AuditEntry._meta.db_table
+    from_head = {"seq": "head.last_seq", "prev_hash": "head.prev_hash", "entry_hash": "head.last_hash"}
+    select = [
+        from_head.get(name) or f"%({name})s::{_POSTGRESQL_TYPES[name]}" for name in ENTRY_INSERT_COLUMNS
+    ]
+    # ``_chain``'s rule: every N entries, or M minutes after the last checkpoint (none before the first).
+    seq_due = "(last_seq + 1) %% %(every)s::bigint = 0"
+    time_due = "(last_checkpoint_us <> 0 AND %(now)s::bigint - last_checkpoint_us >= %(every_us)s::bigint)"
+    return (
+        f"WITH head AS (UPDATE {head_table} SET "  # noqa: S608 (no input: table and column names)
+        "last_seq = last_seq + 1, "
+        "prev_hash = last_hash, "
+        "last_hash = encode(sha256(convert_to("
+        "last_hash || (last_seq + 1)::text || %(tail)s::text, 'UTF8')), 'hex'), "
+        f"checkpoint_due = {seq_due} OR {time_due}, "
+        f"last_checkpoint_us = CASE WHEN last_checkpoint_us = 0 OR {seq_due} OR {time_due} "
+        "THEN %(now)s::bigint ELSE last_checkpoint_us END "
+        "WHERE id = 1 RETURNING last_seq, prev_hash, last_hash, checkpoint_due), "
+        f"entry AS (INSERT INTO {entry_table} ({', '.join(ENTRY_INSERT_COLUMNS)}) "
+        f"SELECT {', '.join(select)} FROM head RETURNING id) "
+        "SELECT entry.id, head.last_seq, head.prev_hash, head.last_hash, head.checkpoint_due FROM entry, head"
+    )
+
+
+def _append_postgresql(cursor: Any, fields: dict[str, object], now_us: int) -> _Appended:
+    """Reserve the seq, hash, insert the entry and move the head in one statement.
+
+    The UPDATE takes the head row's lock, so appends are serialised as with ``SELECT … FOR UPDATE``.
+    Its SET expressions read the head row they update; under READ COMMITTED a writer that waited for
+    the lock re-evaluates them on the row the other writer committed, so each entry links to exactly
+    one predecessor and sequence numbers have no gaps (``tests/audit/test_concurrency.py``). The hash
+    is ``sha256(prev_hash || seq || canonical_tail)``, the same bytes as ``chain_hash``; the first
+    checkpoint time and the checkpoint rule are those of ``_chain``. Python recomputes the returned
+    hash before anything else is written, so the database's arithmetic is never trusted blindly.
+    """
+    fields["created_us"] = now_us
+    params: dict[str, object] = {name: fields[name] for name in CHAINED_FIELDS if name != "seq"}
+    params.update(
+        tail=canonical_tail(fields),
+        now=now_us,
+        every=conf.checkpoint_every_entries(),
+        every_us=conf.checkpoint_every_minutes() * 60_000_000,
+    )
+    cursor.execute(_postgresql_append_sql(), params)
+    entry_id, seq, prev_hash, digest, checkpoint_due = cursor.fetchone()
+    fields["seq"] = int(seq)
+    if digest != chain_hash(prev_hash, canonical_text(fields)):
+        raise RuntimeError(f"audit append: the database's hash of entry {seq} differs from the chain's")
+    return _Appended(int(entry_id), int(seq), prev_hash, digest, bool(checkpoint_due))
 
 
 def _append_many(entries: Sequence[dict[str, object]]) -> None:
@@ -229,9 +312,11 @@ def _append_many(entries: Sequence[dict[str, object]]) -> None:
         first = int(last_seq) - len(entries) + 1
         chained = _chain(entries, first, prev_hash, int(last_checkpoint_us) or now_us, now_us)
         cursor.executemany(f"INSERT INTO {entry_table} ({columns}) VALUES ({marks})", chained.rows)  # noqa: S608
+        due = bool(chained.checkpoints) and chained.checkpoints[-1][0] == int(last_seq)
         cursor.execute(
-            f"UPDATE {head_table} SET last_hash = %s, last_checkpoint_us = %s WHERE id = 1",  # noqa: S608
-            [chained.last_hash, chained.checkpoint_us],
+            f"UPDATE {head_table} SET last_hash = %s, prev_hash = %s, last_checkpoint_us = %s, "  # noqa: S608
+            "checkpoint_due = %s WHERE id = 1",
+            [chained.last_hash, chained.rows[-1][-2], chained.checkpoint_us, due],
         )
         for seq, digest, node in chained.checkpoints:
             _write_checkpoint(seq=seq, entry_hash=digest, created_us=now_us, node=node)

@@ -162,7 +162,11 @@ def _bulk_append(count: int, *, people: int, batch: int = 20_000) -> None:
                 cursor.execute(statement)
             if last is not None:
                 AuditChainHead.objects.filter(id=1).update(
-                    last_seq=last[seq_at], last_hash=last[-1], last_checkpoint_us=last[created_at]
+                    last_seq=last[seq_at],
+                    last_hash=last[-1],
+                    prev_hash=last[-2],
+                    last_checkpoint_us=last[created_at],
+                    checkpoint_due=int(last[seq_at]) % every == 0,  # type: ignore[call-overload]
                 )
     if connection.vendor == "postgresql":
         # Fresh statistics, as autovacuum would give a production log; without them the planner
