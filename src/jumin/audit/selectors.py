@@ -155,8 +155,10 @@ def _worker(task: tuple[str, int, int | None, int]) -> RangeResult:
     try:
         # PostgreSQL: a server-side cursor streams the range in fetchmany batches; a client-side one
         # would hold the whole range (gigabytes for a 10,000,000-entry chain) in the worker's memory.
+        # Binary results: the hashed message arrives as raw bytes instead of bytea's hex text, which
+        # the server would encode and the client decode per row (about a fifth of a range's time).
         if wrapper.vendor == "postgresql":
-            cursor = raw.cursor(name="audit_verify")
+            cursor = raw.cursor(name="audit_verify", binary=True)
         else:
             cursor = raw.cursor()
             # Read the file through a memory map instead of a read() call per page (read-only here).
