@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -27,8 +28,10 @@ from jumin.domain.errors import DomainError
 from jumin.jukinet.common.wide_area import requested_kind, validate_wide_area_request
 from jumin.jukinet.cs.models import WideAreaIssuance
 from jumin.jukinet.cs.wide_area import WideAreaRequest, wide_area_records
+from jumin.jukinet.national.models import IdentityRecord as NationalRecord
 from jumin.messaging.testing import TestFederation
-from jumin.registry.services import DraftRecorded, commit_change
+from jumin.registry import certificate_sources
+from jumin.registry.services import DraftRecorded, commit_change, record_move_in
 from jumin.registry.workflows.move_out import record_move_out
 from tests.certificates.helpers import flat, pdf_pages
 from tests.certificates.test_wide_area import (
@@ -49,7 +52,7 @@ from tests.certificates.test_wide_area import (
     wide_area_payload,
 )
 from tests.jukinet.cs.factories import resident_code
-from tests.registry.conftest import PURPOSE, current
+from tests.registry.conftest import PURPOSE, current, family_move_in
 from tests.registry.test_move_out import DESTINATION, move_out
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +82,8 @@ def moved_head(
         commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
     federation.pump()
     assert current(head).status == "removed"
+    # The national record is removed too until a 転入 elsewhere: no 住所地 routes this request.
+    assert NationalRecord.objects.get(resident_code=current(head).juminhyo_code).removed
     return head, card
 
 
@@ -299,3 +304,27 @@ def test_the_api_issues_a_removed_copy_by_card(
     with federation.acting_as(NAGASAKI):
         [row] = wide_area_records(actor=viewer, purpose=PURPOSE, day=timezone.localdate())
     assert row.kind == "住民票の除票の写し"
+
+
+def test_of_several_removed_records_with_one_code_the_latest_removal_is_copied(
+    federation: TestFederation,
+    moved_head: tuple[str, dict[str, Any]],
+    clerk: User,
+    reviewer: User,
+) -> None:
+    """A person who left A, came back and left again has two 除票 under one 住民票コード."""
+    head, _card = moved_head
+    code = current(head).juminhyo_code
+    with federation.acting_as(SASEBO):
+        other = record_move_in(actor=clerk, purpose=PURPOSE, move_in=family_move_in())
+        commit_change(actor=reviewer, purpose=PURPOSE, change_id=other.change_id)
+    earlier = current(other.atena_numbers[0])
+    # Synthetic: the earlier stay's 除票, removed a year before the head's 転出 today.
+    type(earlier).objects.filter(pk=earlier.pk).update(
+        juminhyo_code=code, status="removed", removal_date=timezone.localdate() - timedelta(days=365)
+    )
+    assert certificate_sources.atena_number_of_removed_code(code) == head
+    # A 転出 still pending (no removal date yet) is the latest of all.
+    type(earlier).objects.filter(pk=earlier.pk).update(status="planned_move_out", removal_date=None)
+    assert certificate_sources.atena_number_of_removed_code(code) == other.atena_numbers[0]
+    assert certificate_sources.atena_number_of_removed_code(resident_code(2)) is None
