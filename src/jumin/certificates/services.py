@@ -347,7 +347,7 @@ def _issue(
         # counter visit here, refuses it. The reason names neither (the asker is another office).
         raise refusal(
             "subject",
-            "この方の住民票の写しは広域交付できません。",
+            f"この方の{options.kind.label}は広域交付できません。",
             "住所地の市区町村の窓口で請求するよう案内してください。",
             "certificates.wide_area_restricted",
         )

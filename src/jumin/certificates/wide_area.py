@@ -14,6 +14,12 @@ request to this answerer (the CS never reads the registry: import-linter), which
   transaction; any 抑止 or 支援措置 refuses it;
 * answers the 広域交付住民票情報: the signed PDF, its digest and 発行番号s.
 
+A request of kind ``removed_copy`` (住基法15条の4, 令和元年改正) asks for the requester's own
+住民票の除票の写し instead: the 住民票コード finds the latest 除票 at this municipality (moved out,
+died, …; ``certificate_sources.atena_number_of_removed_code``), whoever's current record it now is;
+no 除票 with the code is ``certificates.wide_area_no_removed_record``. Everything else is as for the
+住民票: the same fixed options, restrictions and records, with the kind in the 交付履歴.
+
 A wide-area copy never prints 本籍・筆頭者 (12条の4第4項), a 個人番号 or history: the options are fixed
 here, not taken from the request. A refusal is a DomainError the asker shows its clerk; the node's
 ``node:query:answer`` audit entry records its code, and nothing else changes.
@@ -37,7 +43,7 @@ from jumin.domain.certificates import (
 from jumin.domain.errors import DomainError, refusal
 from jumin.jukinet import routing
 from jumin.jukinet.common.catalogue import QUERY_WIDE_AREA_COPY
-from jumin.jukinet.common.wide_area import encode_pdf
+from jumin.jukinet.common.wide_area import encode_pdf, requested_kind
 from jumin.messaging import conf
 from jumin.messaging.envelope import Envelope
 from jumin.registry import certificate_sources
@@ -69,8 +75,23 @@ def _check_sender(envelope: Envelope) -> None:
         )
 
 
+def _removed_subject(resident_code: str) -> tuple[str, tuple[str, ...]]:
+    """The requester's own 除票 (15条の4: a 除票の写し is only for the person on it)."""
+    holder = certificate_sources.atena_number_of_removed_code(resident_code)
+    if holder is None:
+        raise refusal(
+            "requester_resident_code",
+            "請求者の除票は当市区町村にありません。",
+            "転出・死亡等の前の住所地（除票のある市区町村）を請求者に確かめ、その市区町村に請求してください。",
+            "certificates.wide_area_no_removed_record",
+        )
+    return holder, (holder,)
+
+
 def _subjects(payload: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
     """(the card holder's 宛名番号, the 宛名番号 named for the copy); refuses a stranger or non-member."""
+    if requested_kind(payload) is CertificateKind.REMOVED_COPY:
+        return _removed_subject(payload["requester_resident_code"])
     holder = certificate_sources.atena_number_of_code(payload["requester_resident_code"])
     if holder is None:
         raise refusal(
@@ -92,13 +113,14 @@ def _subjects(payload: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
 
 
 def answer_wide_area_request(envelope: Envelope) -> dict[str, Any]:
-    """Answer QUERY_WIDE_AREA_COPY with the 広域交付住民票情報 (runs in the query's transaction)."""
+    """Answer QUERY_WIDE_AREA_COPY with the 広域交付住民票情報 (runs in the query's transaction): a
+    住民票の写し, or the requester's 除票の写し when the request's ``kind`` asks for it."""
     _check_sender(envelope)
     payload = envelope.payload
     holder, named = _subjects(payload)
     relation = RequesterClass.SELF if holder in named else RequesterClass.SAME_HOUSEHOLD
     options = CertificateOptions(
-        kind=CertificateKind.COPY,
+        kind=requested_kind(payload),
         layout=Layout(payload["layout"]),
         atena_numbers=named,
         whole_household=payload["scope"] == "household",

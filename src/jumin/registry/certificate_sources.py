@@ -15,6 +15,8 @@ from datetime import date
 from itertools import pairwise
 from typing import Any
 
+from django.db.models import F
+
 from jumin.domain import recorded_dates
 from jumin.domain.certificates import IssuedNoticeKind
 from jumin.domain.errors import refusal
@@ -31,6 +33,7 @@ __all__ = [
     "HistoryEntry",
     "SourcePerson",
     "atena_number_of_code",
+    "atena_number_of_removed_code",
     "code_notices_of_change",
     "generation_periods",
     "head_change_request",
@@ -333,6 +336,22 @@ def atena_number_of_code(juminhyo_code: str) -> str | None:
     found = (
         _residents()
         .filter(current__juminhyo_code=juminhyo_code, current__status__in=current)
+        .values_list("atena_number", flat=True)
+        .first()
+    )
+    return str(found) if found is not None else None
+
+
+def atena_number_of_removed_code(juminhyo_code: str) -> str | None:
+    """The 宛名番号 of the latest 除票 with this 住民票コード (広域交付 of a 除票の写し names the person by
+    code): a removed record, or a 転出 recorded (its 除票 is made at once, standard 4.0.2). A person who
+    left, came back and left again has several; the latest removal (or the pending 転出) is the one
+    meant. None when no 除票 of this municipality has the code."""
+    removed = (ResidentStatus.REMOVED.value, ResidentStatus.PLANNED_MOVE_OUT.value)
+    found = (
+        _residents()
+        .filter(current__juminhyo_code=juminhyo_code, current__status__in=removed)
+        .order_by(F("current__removal_date").desc(nulls_first=True), "-pk")
         .values_list("atena_number", flat=True)
         .first()
     )

@@ -9,7 +9,12 @@ operator and terminal. A answers with the certificate it rendered, sealed and nu
 base64), its digest and its 発行番号s: B prints it and keeps only the issuance record.
 
 A wide-area copy never carries 本籍・筆頭者 (住基法12条の4第4項), a 個人番号 or history, so the request has no
-option for them: a payload that names one is refused as undefined items. Pure Python.
+option for them: a payload that names one is refused as undefined items.
+
+The optional ``kind`` item asks for a 住民票の除票の写し instead (住基法15条の4, 令和元年改正): the
+requester's own 除票 at A, so with ``scope`` ``self`` only (a 除票 is the person's own; 同一世帯 is no
+ground for it). A request without ``kind`` is a 住民票の写し, as before the item existed, so an A that
+predates it still understands every 住民票 request. Pure Python.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import hashlib
 import re
 from typing import Any
 
-from jumin.domain.certificates import IdentityCheck
+from jumin.domain.certificates import CertificateKind, IdentityCheck
 from jumin.domain.checkdigits import validate_lgcode
 from jumin.domain.errors import DomainError, refusal
 from jumin.jukinet.common.fields import check_operator, check_types, require_keys
@@ -37,6 +42,10 @@ REQUESTER_RELATIONS = ("self", "same_household")
 IDENTITY_CHECKS = tuple(
     method.value for method in IdentityCheck if method is not IdentityCheck.OFFICIAL_REQUEST_FORM
 )
+#: What a 広域交付 may copy: the current 住民票 (12条の4) or the requester's 除票 (15条の4).
+KINDS = (CertificateKind.COPY.value, CertificateKind.REMOVED_COPY.value)
+#: The optional request item naming the kind; absent means a 住民票の写し.
+KIND = "kind"
 MAX_MEMBERS = 20
 MAX_COPIES = 10
 _FIELD_CODE = "jukinet.wide_area"
@@ -85,9 +94,28 @@ def _check_identity(payload: dict[str, Any]) -> None:
         )
 
 
+def requested_kind(payload: dict[str, Any]) -> CertificateKind:
+    """The kind a validated request asks for: a 住民票の写し unless ``kind`` names the 除票の写し."""
+    return CertificateKind(payload.get(KIND, CertificateKind.COPY.value))
+
+
+def _check_kind(payload: dict[str, Any]) -> None:
+    """``kind``, when sent, is one of ``KINDS``; a 除票の写し is the requester's own (scope ``self``)."""
+    kind = payload.get(KIND, CertificateKind.COPY.value)
+    if kind not in KINDS:
+        raise _bad(KIND, "証明書の種類が不正です。", f"{'、'.join(KINDS)} のいずれかを送ってください。")
+    if kind == CertificateKind.REMOVED_COPY and payload["scope"] != "self":
+        raise _bad(
+            "scope",
+            "除票の写しの広域交付は、請求者本人の除票に限ります。",
+            "請求の範囲を本人のみにしてください。",
+        )
+
+
 def validate_wide_area_request(payload: dict[str, Any]) -> None:
     """QUERY_WIDE_AREA_COPY request: subject key, options, the issuing municipality and its operator."""
-    payload = require_keys(payload, REQUEST_KEYS, _FIELD_CODE, what="広域交付請求")
+    keys = REQUEST_KEYS | {KIND} if isinstance(payload, dict) and KIND in payload else REQUEST_KEYS
+    payload = require_keys(payload, keys, _FIELD_CODE, what="広域交付請求")
     validate_resident_code(payload["requester_resident_code"], "requester_resident_code")
     check_types(
         payload,
@@ -112,6 +140,7 @@ def validate_wide_area_request(payload: dict[str, Any]) -> None:
         raise _bad(
             "scope", "請求の範囲が不正です。", "本人のみ・世帯全員・世帯の一部のいずれかを送ってください。"
         )
+    _check_kind(payload)
     if payload["layout"] not in LAYOUTS:
         raise _bad("layout", "様式が不正です。", "世帯連記式または個人票を送ってください。")
     if not 1 <= payload["copies"] <= MAX_COPIES:

@@ -100,6 +100,9 @@ class WideAreaRequestIn(Schema):
     show_head_and_relationship: bool = True
     show_juminhyo_code: bool = False
     copies: int = 1
+    # "removed_copy": the requester's own 除票の写し from the former municipality they state.
+    kind: str = "copy"
+    former_municipality_code: str = ""
 
     def as_request(self) -> wide_area.WideAreaRequest:
         return wide_area.WideAreaRequest(

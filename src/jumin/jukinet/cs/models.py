@@ -383,11 +383,14 @@ class WideAreaIssuance(models.Model):
     The 住民票 content stays with the registering municipality, which rendered, sealed, numbered and
     recorded the copy: this row names who asked, when, where, which municipality issued, its
     発行番号s, the document's SHA-256, the counts and the fee. No name, address or PDF is stored.
+    ``kind`` is ``copy`` (住民票の写し) or ``removed_copy`` (除票の写し, 住基法15条の4; then
+    ``registering_municipality`` is the former municipality the requester stated, where the 除票 is).
     """
 
     issued_at = models.DateTimeField("交付日時")
     issue_date = models.DateField("交付日")
     registering_municipality = models.CharField("住所地市区町村コード", max_length=6)
+    kind = models.CharField("証明書の種類", max_length=20, default="copy")
     resident_code = models.CharField("請求者の住民票コード", max_length=11, db_index=True)
     # 個人番号カード, or the ID document checked with the 4情報 (then no card serial).
     identity_check = models.CharField("本人確認の方法", max_length=32, default="mynumber_card")

@@ -25,6 +25,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from jumin.domain.errors import refusal
+from jumin.jukinet.common.wide_area import requested_kind
 from jumin.jukinet.cs.models_marks import CsRestrictionMark, MarkAction
 from jumin.messaging.envelope import Envelope
 
@@ -219,7 +220,7 @@ def refuse_marked_wide_area(envelope: Envelope) -> None:
     if marked_codes(printed):
         raise refusal(
             "subject",
-            "この方の住民票の写しは広域交付できません。",
+            f"この方の{requested_kind(payload).label}は広域交付できません。",
             "住所地の市区町村の窓口で請求するよう案内してください。",
             CODE_WIDE_AREA_RESTRICTED,
         )

@@ -85,6 +85,17 @@ class CardVerifyForm(PurposeForm):
 class WideAreaOptionsForm(forms.Form):
     """What the person asks for in a 広域交付 (no 本籍・筆頭者, 個人番号 or history), either route."""
 
+    kind = forms.ChoiceField(
+        label="証明書の種類",
+        choices=wide_area.KIND_CHOICES,
+        initial=wide_area.KIND_CHOICES[0][0],
+        required=False,  # left out: a 住民票の写し, as before the choice existed
+    )
+    former_municipality_code = forms.CharField(
+        label="除票のある市区町村コード（除票の写しのとき。請求者が申し出た転出・死亡等の前の住所地、6桁）",
+        max_length=6,
+        required=False,
+    )
     scope = forms.ChoiceField(
         label="請求の範囲",
         choices=[
@@ -116,6 +127,8 @@ class WideAreaOptionsForm(forms.Form):
             show_head_and_relationship=data["show_head_and_relationship"],
             show_juminhyo_code=data["show_juminhyo_code"],
             copies=data["copies"],
+            kind=data["kind"] or wide_area.KIND_CHOICES[0][0],
+            former_municipality_code=data["former_municipality_code"],
         )
 
 

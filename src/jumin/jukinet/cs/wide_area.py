@@ -17,6 +17,13 @@ Without a card (``issue_wide_area_copy_by_document``), the clerk checks another 
 national node (QUERY_IDENTITY), which must find exactly one current record, whose 住民票コード and
 住所地 route the request. A refusal by A or by the national node is audited here in a transaction of
 its own and reaches the clerk as that node's message.
+
+住民票の除票の写し (住基法15条の4, 令和元年改正; ``WideAreaRequest.kind`` ``removed_copy``): the
+requester's own 除票 (scope ``self``). The national record names where the person lives now, not
+where the 除票 is, so the requester states the former municipality (``former_municipality_code``,
+checked before the card is touched) and the request goes there; A finds the 除票 by the 住民票コード.
+The requester need not be a current resident anywhere (after a 転出 the national record is removed
+until the 転入), so a removed national record does not refuse it, and the 4情報 may match one.
 """
 
 from __future__ import annotations
@@ -33,10 +40,17 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
 from jumin.domain.certificates import DEFAULT_FEES, CertificateKind, IdentityCheck, RequesterClass, fee_for
+from jumin.domain.checkdigits import validate_lgcode
 from jumin.domain.errors import DomainError, refusal
 from jumin.jukinet.common.catalogue import QUERY_IDENTITY, QUERY_WIDE_AREA_COPY
 from jumin.jukinet.common.notice import notice_from_payload
-from jumin.jukinet.common.wide_area import IDENTITY_CHECKS, decode_pdf, validate_wide_area_request
+from jumin.jukinet.common.wide_area import (
+    IDENTITY_CHECKS,
+    KIND,
+    KINDS,
+    decode_pdf,
+    validate_wide_area_request,
+)
 from jumin.jukinet.cs import access, cards
 from jumin.jukinet.cs.models import WideAreaIssuance
 from jumin.jukinet.cs.operators import operator_ids
@@ -48,6 +62,8 @@ from jumin.messaging.services import query
 SUBJECT_TYPE = "cs_wide_area"
 #: The ID documents of the route without a card (every 本人確認 of 広域交付 but the card itself).
 DOCUMENT_CHECKS = tuple(IdentityCheck(m) for m in IDENTITY_CHECKS if m != IdentityCheck.MYNUMBER_CARD)
+#: The kinds a 広域交付 may copy, with their printed titles (the screens' choices).
+KIND_CHOICES = tuple((kind, CertificateKind(kind).label) for kind in KINDS)
 
 
 @dataclass(frozen=True)
@@ -57,6 +73,8 @@ class WideAreaRequest:
     ``scope``: ``self`` (the card holder), ``household`` (the holder's whole household) or ``members``
     (the members named by ``member_resident_codes``, each of the holder's household). 本籍・筆頭者,
     個人番号 and history are never printed on a wide-area copy, so they are no options.
+    ``kind``: ``copy`` (住民票の写し) or ``removed_copy`` (the holder's own 除票の写し, from the
+    municipality the holder states: ``former_municipality_code``).
     """
 
     scope: str = "self"
@@ -65,6 +83,13 @@ class WideAreaRequest:
     show_head_and_relationship: bool = True
     show_juminhyo_code: bool = False
     copies: int = 1
+    kind: str = CertificateKind.COPY.value
+    former_municipality_code: str = ""
+
+    @property
+    def of_removed_record(self) -> bool:
+        """Whether a 除票の写し is asked for (then A is the stated former municipality)."""
+        return self.kind == CertificateKind.REMOVED_COPY
 
     def as_record(self) -> dict[str, Any]:
         """The options as the issuance record keeps them (the members only as a count)."""
@@ -128,6 +153,8 @@ def _payload(
         "operator_id": operator_id,
         "terminal_id": terminal_id,
     }
+    if request.kind != CertificateKind.COPY:
+        payload[KIND] = request.kind  # absent for a 住民票の写し: what an A before the item expects
     validate_wide_area_request(payload)
     return payload
 
@@ -148,6 +175,11 @@ def _registering_municipality(municipality_code: str, *, current: bool, field: s
             "証明書交付の画面で請求を受けてください。",
             "jukinet.cs.wide_area_local_resident",
         )
+    return _peer(municipality_code, field)
+
+
+def _peer(municipality_code: str, field: str) -> NodeRef:
+    """The municipality's node, when it is one of our configured peers."""
     registering = NodeRef("municipality", municipality_code)
     if not peer_configured(registering):
         raise refusal(
@@ -157,6 +189,30 @@ def _registering_municipality(municipality_code: str, *, current: bool, field: s
             "jukinet.cs.wide_area_no_peer",
         )
     return registering
+
+
+def _former_municipality(request: WideAreaRequest) -> NodeRef | None:
+    """For a 除票の写し, the municipality the requester states the 除票 is at (not ours, a peer);
+    None for a 住民票の写し, which the national record routes."""
+    if not request.of_removed_record:
+        return None
+    field = "former_municipality_code"
+    if not request.former_municipality_code.strip():
+        raise refusal(
+            field,
+            "除票の写しの広域交付には、除票のある市区町村（転出・死亡等の前の住所地）が必要です。",
+            "請求者が申し出た従前の住所地の市区町村コード（6桁）を入力してください。",
+            "jukinet.cs.wide_area_former_municipality",
+        )
+    code = validate_lgcode(request.former_municipality_code.strip(), field=field)
+    if code == local_municipality_code():
+        raise refusal(
+            field,
+            "当市区町村の除票です。広域交付ではなく窓口の証明書交付で除票の写しを交付してください。",
+            "証明書交付の画面で請求を受けてください。",
+            "jukinet.cs.wide_area_local_resident",
+        )
+    return _peer(code, field)
 
 
 def _require_issuing(actor: Any, purpose: str) -> None:
@@ -182,10 +238,10 @@ def _audit_refusal(actor: Any, purpose: str, error: DomainError) -> None:
         )
 
 
-def _fee(units: int, relation: str) -> int:
+def _fee(kind: str, units: int, relation: str) -> int:
     """This municipality's fee for ``units`` copies (its own 手数料条例: ``JUMIN_CERTIFICATE_FEES``)."""
     table = getattr(settings, "JUMIN_CERTIFICATE_FEES", DEFAULT_FEES)
-    return fee_for(CertificateKind.COPY, units=units, requester_class=RequesterClass(relation), table=table)
+    return fee_for(CertificateKind(kind), units=units, requester_class=RequesterClass(relation), table=table)
 
 
 def issue_wide_area_copy(
@@ -199,12 +255,14 @@ def issue_wide_area_copy(
     _require_issuing(actor, purpose)
     try:
         card = cards.parse_card(card_json)
-        payload = _payload(request, card.resident_code, card.card_serial, actor)  # before the PIN is spent
+        # The request and a stated former municipality are checked before the PIN is spent.
+        payload = _payload(request, card.resident_code, card.card_serial, actor)
+        former = _former_municipality(request)
         check = cards.verify_with_card(actor=actor, purpose=purpose, card_json=card_json, pin=pin)
         # The holder's current code: a card from before a 住民票コードの変更 carries the former one.
         payload["requester_resident_code"] = check.resident_code
         current = check.record is not None and not check.record.removed
-        registering = _registering_municipality(check.municipality_code, current=current)
+        registering = former or _registering_municipality(check.municipality_code, current=current)
     except DomainError as error:
         _audit_refusal(actor, purpose, error)
         raise
@@ -213,8 +271,9 @@ def issue_wide_area_copy(
     )
 
 
-def _identify(actor: Any, person: PersonByDocument) -> tuple[str, str]:
-    """The 住民票コード and 住所地 of the one current national record matching the 4情報, or DomainError."""
+def _identify(actor: Any, person: PersonByDocument, *, include_removed: bool = False) -> tuple[str, str]:
+    """The 住民票コード and 住所地 of the one national record matching the 4情報 (a current one unless
+    ``include_removed``), or DomainError."""
     if not all(value.strip() for value in (person.name, person.birth_date, person.sex, person.address)):
         raise refusal(
             "four_items",
@@ -232,7 +291,7 @@ def _identify(actor: Any, person: PersonByDocument) -> tuple[str, str]:
         "birth_date": person.birth_date.strip(),
         "sex": person.sex,
         "address": person.address.strip(),
-        "include_removed": False,
+        "include_removed": include_removed,
         "purpose": "広域交付の請求者の特定",
         "operator_id": operator_id,
         "terminal_id": terminal_id,
@@ -269,9 +328,11 @@ def issue_wide_area_copy_by_document(
                 "確認した本人確認書類（個人番号カード以外）を選んでください。",
                 "jukinet.cs.wide_area_identity_check",
             )
-        resident_code, municipality_code = _identify(actor, person)
+        former = _former_municipality(request)
+        # A 除票's requester may have no current record yet (between a 転出 and the 転入).
+        resident_code, municipality_code = _identify(actor, person, include_removed=former is not None)
         payload = _payload(request, resident_code, "", actor, person.identity_check)
-        registering = _registering_municipality(municipality_code, current=True, field="four_items")
+        registering = former or _registering_municipality(municipality_code, current=True, field="four_items")
     except DomainError as error:
         _audit_refusal(actor, purpose, error)
         raise
@@ -291,12 +352,13 @@ def _ask_and_record(
         _audit_refusal(actor, purpose, error)
         raise
     now = timezone.now()
-    fee = _fee(answer["units"], answer["requester_relation"])
+    fee = _fee(request.kind, answer["units"], answer["requester_relation"])
     with transaction.atomic():
         row = WideAreaIssuance.objects.create(
             issued_at=now,
             issue_date=timezone.localdate(now),
             registering_municipality=registering.code,
+            kind=request.kind,
             resident_code=payload["requester_resident_code"],
             identity_check=payload["identity_check"],
             card_serial=payload["card_serial"],
@@ -319,7 +381,10 @@ def _ask_and_record(
             subject_type=SUBJECT_TYPE,
             subject_id=str(row.pk),
             purpose=purpose,
-            reason=f"from {registering.code}",
+            # "from <A>" for a 住民票 (as before the kind existed); "removed_copy from <A>" for a 除票.
+            reason=f"{request.kind} from {registering.code}"
+            if request.of_removed_record
+            else f"from {registering.code}",
             result_count=answer["subject_count"],
             concerning=person_ids([payload["requester_resident_code"]]),
         )
@@ -339,6 +404,7 @@ class WideAreaRecordRow:
 
     issuance_id: int
     issued_at: datetime
+    kind: str
     registering_municipality: str
     resident_code: str
     requester_relation: str
@@ -364,6 +430,7 @@ def wide_area_records(*, actor: Any, purpose: str, day: date) -> list[WideAreaRe
             WideAreaRecordRow(
                 issuance_id=row.pk,
                 issued_at=row.issued_at,
+                kind=CertificateKind(row.kind).label,
                 registering_municipality=row.registering_municipality,
                 resident_code=access.shown_resident_code(row.resident_code, visible),
                 requester_relation=RequesterClass(row.requester_relation).label,
