@@ -123,4 +123,4 @@ def test_a_notice_is_verified_against_the_history_and_can_be_voided(
     assert "廃棄" in voided.reason
     (row,) = issuance_history(actor=printer_clerk, purpose=CERT_PURPOSE, atena_number=wife)
     assert row.voided
-    assert row.issued_at.date() == timezone.localdate()
+    assert timezone.localtime(row.issued_at).date() == timezone.localdate()
