@@ -432,6 +432,21 @@ REJECTION_KEYS = frozenset(
 )
 
 
+def rejection_payload(
+    *, message_id: str, subject: str, update_seq: int, code: str, reason: str, remedy: str
+) -> dict[str, Any]:
+    """The IDENTITY_UPDATE_REJECTED payload answering message ``message_id`` of stream ``subject``
+    (reason and remedy cut to the length the receiver takes; no personal data)."""
+    return {
+        "rejected_message_id": message_id,
+        "rejected_subject": subject,
+        "update_seq": update_seq,
+        "code": code,
+        "reason": reason[:_MAX_REJECTION_TEXT],
+        "remedy": remedy[:_MAX_REJECTION_TEXT],
+    }
+
+
 def validate_rejection(payload: dict[str, Any]) -> None:
     """IDENTITY_UPDATE_REJECTED payload: which message was refused, and why (no personal data)."""
     payload = _require_keys(payload, REJECTION_KEYS, "更新拒否通知")

@@ -41,6 +41,7 @@ from jumin.jukinet.common.move_out_certificate import (
     move_in_notice_from_payload,
 )
 from jumin.jukinet.common.notice import NoticeReason
+from jumin.jukinet.common.queries import rejection_payload
 from jumin.jukinet.cs import access
 from jumin.jukinet.cs.models import CsIdentity, ReceivedMoveInNotice, SentCertificate
 from jumin.jukinet.cs.persons import person_ids
@@ -136,13 +137,20 @@ def _still_moving_out(resident_code: str) -> bool:
     return identity is not None and identity.current.change_reason in MOVING_OUT_REASONS
 
 
+def _is_newest(row: SentCertificate) -> bool:
+    """Whether no later 転出証明書情報 of the same person was stored (a 転出 entered again replaces it)."""
+    return not SentCertificate.objects.filter(resident_code=row.resident_code, pk__gt=row.pk).exists()
+
+
 @dataclass(frozen=True)
 class WaitingCertificates:
     """What one run of ``send_waiting_certificates`` did."""
 
     sent: int  # queued now: the 転入予定地 has become a peer
     waiting: int  # still no peer: they wait for the next run
-    not_moving_out: int  # the 転出 was cancelled or ended here: never sent (a 送信依頼 would be refused too)
+    #: Never sent: the 転出 was cancelled or ended here (a 送信依頼 would be refused too), or a newer
+    #: 転出証明書情報 of the person (a later 転出, perhaps to another 転入予定地) replaced it.
+    not_due: int
 
 
 def send_waiting_certificates(*, actor: Any = None, purpose: str = "") -> WaitingCertificates:
@@ -150,18 +158,19 @@ def send_waiting_certificates(*, actor: Any = None, purpose: str = "") -> Waitin
 
     Run by ``jumin cs send-waiting-certificates`` (``actor`` None: the system) and from the
     転出証明書情報一覧. Idempotent: the rows are locked and a sent row has ``sent_at``, so a row is
-    sent once however often this runs. Only a person still 転出予定 here is sent, as for a 送信依頼.
+    sent once however often this runs. Only the person's newest certificate is sent, and only while the
+    person is still 転出予定 here, as for a 送信依頼.
     One audit entry with the counts, naming the persons sent.
     """
     sent: list[str] = []
-    waiting = not_moving_out = 0
+    waiting = not_due = 0
     with transaction.atomic():
         rows = SentCertificate.objects.select_for_update().filter(
             sent_at__isnull=True, confirmed_at__isnull=True
         )
         for row in rows.order_by("pk"):
-            if not _still_moving_out(row.resident_code):
-                not_moving_out += 1
+            if not (_is_newest(row) and _still_moving_out(row.resident_code)):
+                not_due += 1
             elif _send(row, _certificate_of(row)):
                 sent.append(row.resident_code)
             else:
@@ -171,12 +180,12 @@ def send_waiting_certificates(*, actor: Any = None, purpose: str = "") -> Waitin
             action=AuditAction.CS_CERTIFICATE_SEND,
             subject_type=SUBJECT_TYPE,
             purpose=purpose,
-            reason=f"waiting: sent {len(sent)}, no peer {waiting}, not moving out {not_moving_out}",
+            reason=f"waiting: sent {len(sent)}, no peer {waiting}, not due {not_due}",
             individual_number_used=bool(sent),
             result_count=len(sent),
             concerning=person_ids(sent),
         )
-    return WaitingCertificates(sent=len(sent), waiting=waiting, not_moving_out=not_moving_out)
+    return WaitingCertificates(sent=len(sent), waiting=waiting, not_due=not_due)
 
 
 def send_waiting(*, actor: Any, purpose: str) -> WaitingCertificates:
@@ -274,14 +283,14 @@ def _refuse_move_in_notice(envelope: Envelope, items: MoveInNoticeItems, error: 
         message_type=IDENTITY_UPDATE_REJECTED,
         receiver=envelope.sender,
         subject=envelope.subject,
-        payload={
-            "rejected_message_id": envelope.id,
-            "rejected_subject": envelope.subject,
-            "update_seq": 0,  # a 転入通知 has no 更新順番号
-            "code": error.code,
-            "reason": error.reason,
-            "remedy": error.remedy,
-        },
+        payload=rejection_payload(
+            message_id=envelope.id,
+            subject=envelope.subject,
+            update_seq=0,  # a 転入通知 has no 更新順番号
+            code=error.code,
+            reason=error.reason,
+            remedy=error.remedy,
+        ),
     )
 
 
