@@ -17,7 +17,7 @@ import re
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from jumin.domain.checkdigits import validate_lgcode, validate_mynumber
 from jumin.domain.errors import DomainError, refusal
@@ -432,18 +432,36 @@ REJECTION_KEYS = frozenset(
 )
 
 
-def rejection_payload(
-    *, message_id: str, subject: str, update_seq: int, code: str, reason: str, remedy: str
-) -> dict[str, Any]:
-    """The IDENTITY_UPDATE_REJECTED payload answering message ``message_id`` of stream ``subject``
-    (reason and remedy cut to the length the receiver takes; no personal data)."""
+class _Refused(Protocol):
+    """The refused message (a messaging ``Envelope``): its id and stream."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+
+
+class _Why(Protocol):
+    """Why it was refused (a ``DomainError`` or a node's refusal reason): no personal data."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def remedy(self) -> str: ...
+
+
+def rejection_payload(refused: _Refused, why: _Why, *, update_seq: int) -> dict[str, Any]:
+    """The IDENTITY_UPDATE_REJECTED payload answering ``refused`` (reason and remedy cut to the length
+    the receiver takes)."""
     return {
-        "rejected_message_id": message_id,
-        "rejected_subject": subject,
+        "rejected_message_id": refused.id,
+        "rejected_subject": refused.subject,
         "update_seq": update_seq,
-        "code": code,
-        "reason": reason[:_MAX_REJECTION_TEXT],
-        "remedy": remedy[:_MAX_REJECTION_TEXT],
+        "code": why.code,
+        "reason": why.reason[:_MAX_REJECTION_TEXT],
+        "remedy": why.remedy[:_MAX_REJECTION_TEXT],
     }
 
 

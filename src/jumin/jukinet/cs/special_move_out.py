@@ -283,14 +283,7 @@ def _refuse_move_in_notice(envelope: Envelope, items: MoveInNoticeItems, error: 
         message_type=IDENTITY_UPDATE_REJECTED,
         receiver=envelope.sender,
         subject=envelope.subject,
-        payload=rejection_payload(
-            message_id=envelope.id,
-            subject=envelope.subject,
-            update_seq=0,  # a 転入通知 has no 更新順番号
-            code=error.code,
-            reason=error.reason,
-            remedy=error.remedy,
-        ),
+        payload=rejection_payload(envelope, error, update_seq=0),  # a 転入通知 has no 更新順番号
     )
 
 

@@ -75,14 +75,7 @@ def refuse_update(
                 message_type=IDENTITY_UPDATE_REJECTED,
                 receiver=envelope.sender,
                 subject=envelope.subject,
-                payload=rejection_payload(
-                    message_id=envelope.id,
-                    subject=envelope.subject,
-                    update_seq=update_seq,
-                    code=error.code,
-                    reason=error.reason,
-                    remedy=error.remedy,
-                ),
+                payload=rejection_payload(envelope, error, update_seq=update_seq),
             )
     except DomainError:
         return refused

@@ -146,14 +146,7 @@ def reply_refusal(envelope: Envelope, *, update_seq: int, why: UpdateRefusalReas
         message_type=IDENTITY_UPDATE_REJECTED,
         receiver=envelope.sender,
         subject=envelope.subject,
-        payload=rejection_payload(
-            message_id=envelope.id,
-            subject=envelope.subject,
-            update_seq=update_seq,
-            code=why.code,
-            reason=why.reason,
-            remedy=why.remedy,
-        ),
+        payload=rejection_payload(envelope, why, update_seq=update_seq),
     )
 
 
