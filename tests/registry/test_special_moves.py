@@ -283,7 +283,8 @@ def test_a_special_move_in_starts_from_the_held_data_and_its_commit_notifies_eve
     held = HeldCertificate.objects.get()
     assert (held.state, held.items, held.individual_number) == ("used", {}, None)
     notice = ReceivedMoveInNotice.objects.get()  # exactly one: the ordinary path sends none
-    assert not SentMoveInNotice.objects.exists()
+    sent_notice = SentMoveInNotice.objects.get()  # the 特例転入's own, kept as sent
+    assert (sent_notice.items["special"], sent_notice.send_count) == (True, 1)
     assert current(draft.atena_numbers[0]).previous_municipality_code == SASEBO.code
     assert (notice.sender_code, notice.items["new_address"], notice.items["special"]) == (
         NAGASAKI.code,

@@ -103,23 +103,15 @@ def send(federation: TestFederation, request: Any, **overrides: Any) -> SentCert
     return row
 
 
-def test_the_whole_special_move_in_between_two_cs(federation: TestFederation, operator: User) -> None:
-    request, card = card_holder_moving_out(federation, operator)
-    sent = send(federation, request)
-    held = HeldCertificate.objects.get()
-    assert (held.state, held.sender_code, held.resident_code) == ("held", SASEBO.code, request.resident_code)
-    assert held.erase_on == timezone.localdate() + timedelta(days=30)
-    assert "individual_number" not in held.items
-    assert held.individual_number is not None
-    assert request.individual_number not in str(held.individual_number)
-
+def move_in_with_card(
+    federation: TestFederation, operator: User, request: Any, card: dict[str, Any]
+) -> tuple[special_move_in.HeldSummary, MoveOutCertificate]:
+    """At 長崎市: the card check, the starting data and the 転入 commit's ``complete`` (not pumped)."""
     with federation.acting_as(NAGASAKI):
         summary = special_move_in.check_card(actor=operator, purpose=PURPOSE, card_json=card, pin=PIN)
-        assert (summary.resident_code, summary.sender_code) == (request.resident_code, SASEBO.code)
         start = special_move_in.starting_data(
             actor=operator, purpose=PURPOSE, resident_code=request.resident_code
         )
-        assert (start.name, start.individual_number) == (request.name, request.individual_number)
         with transaction.atomic():
             special_move_in.complete(
                 special_move_in.MoveInDone(
@@ -130,6 +122,22 @@ def test_the_whole_special_move_in_between_two_cs(federation: TestFederation, op
                 ),
                 actor=operator,
             )
+    return summary, start
+
+
+def test_the_whole_special_move_in_between_two_cs(federation: TestFederation, operator: User) -> None:
+    request, card = card_holder_moving_out(federation, operator)
+    sent = send(federation, request)
+    held = HeldCertificate.objects.get()
+    assert (held.state, held.sender_code, held.resident_code) == ("held", SASEBO.code, request.resident_code)
+    assert held.erase_on == timezone.localdate() + timedelta(days=30)
+    assert "individual_number" not in held.items
+    assert held.individual_number is not None
+    assert request.individual_number not in str(held.individual_number)
+
+    summary, start = move_in_with_card(federation, operator, request, card)
+    assert (summary.resident_code, summary.sender_code) == (request.resident_code, SASEBO.code)
+    assert (start.name, start.individual_number) == (request.name, request.individual_number)
     federation.pump()
 
     held.refresh_from_db()

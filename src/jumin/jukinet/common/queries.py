@@ -17,7 +17,7 @@ import re
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from jumin.domain.checkdigits import validate_lgcode, validate_mynumber
 from jumin.domain.errors import DomainError, refusal
@@ -430,6 +430,39 @@ def validate_card_event(payload: dict[str, Any]) -> None:
 REJECTION_KEYS = frozenset(
     {"rejected_message_id", "rejected_subject", "update_seq", "code", "reason", "remedy"}
 )
+
+
+class _Refused(Protocol):
+    """The refused message (a messaging ``Envelope``): its id and stream."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+
+
+class _Why(Protocol):
+    """Why it was refused (a ``DomainError`` or a node's refusal reason): no personal data."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def remedy(self) -> str: ...
+
+
+def rejection_payload(refused: _Refused, why: _Why, *, update_seq: int) -> dict[str, Any]:
+    """The IDENTITY_UPDATE_REJECTED payload answering ``refused`` (reason and remedy cut to the length
+    the receiver takes)."""
+    return {
+        "rejected_message_id": refused.id,
+        "rejected_subject": refused.subject,
+        "update_seq": update_seq,
+        "code": why.code,
+        "reason": why.reason[:_MAX_REJECTION_TEXT],
+        "remedy": why.remedy[:_MAX_REJECTION_TEXT],
+    }
 
 
 def validate_rejection(payload: dict[str, Any]) -> None:

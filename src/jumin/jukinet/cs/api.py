@@ -22,6 +22,7 @@ from jumin.jukinet.cs import (
     fuhyo,
     move_in_notices,
     special_move_in,
+    special_move_out,
     wide_area,
     worklists,
 )
@@ -272,7 +273,7 @@ def certificate_request(request: HttpRequest, body: CertificateRequestIn) -> dic
 
 @router.post("/move-in-notices/resend")
 def move_in_notice_resend(request: HttpRequest, body: MoveInNoticeResendIn) -> dict[str, Any]:
-    """Send a waiting 転入通知 of an ordinary 転入 (転入通知未送信) to its 転出地."""
+    """Send a waiting 転入通知 (転入通知未送信, of an ordinary 転入 or a 特例転入) to its 転出地."""
     row = move_in_notices.resend(
         actor=request.user,
         purpose=body.purpose,
@@ -280,6 +281,12 @@ def move_in_notice_resend(request: HttpRequest, body: MoveInNoticeResendIn) -> d
         destination_code=body.destination_code,
     )
     return {"notice_id": row.pk, "destination_code": row.destination_code, "send_count": row.send_count}
+
+
+@router.post("/move-out-certificates/send-waiting")
+def certificate_send_waiting(request: HttpRequest, body: PurposeIn) -> dict[str, int]:
+    """Send the 転出証明書情報 left unsent for want of a peer whose 転入予定地 is a peer now."""
+    return dataclasses.asdict(special_move_out.send_waiting(actor=request.user, purpose=body.purpose))
 
 
 @router.post("/move-out-certificates/list")

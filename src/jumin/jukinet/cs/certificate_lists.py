@@ -1,5 +1,6 @@
 """転出証明書情報一覧 (統合端末, system.md M4 item 1 "特例転入"): what the CS holds, asked for and sent,
-and the 転入通知 of ordinary 転入 it sent or keeps waiting (送信待ち, re-sent from the same screen).
+and the 転入通知 (of ordinary 転入 and of 特例転入) it sent or keeps waiting (送信待ち, re-sent from the
+same screen).
 
 No 個人番号 and no other item of the certificate is shown: the list is for following the state of each
 one (保管中・転入済・消去済; 依頼中・受信済・回答; 送信・確定). The 住民票コード is masked without
@@ -75,6 +76,7 @@ class NoticeRow:
     created_at: str
     sent_at: str  # "" while waiting
     send_count: int
+    special: bool  # a 特例転入's notice (its 転出地 is the one that sent the 転出証明書情報)
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,7 @@ def certificate_lists(*, actor: Any, purpose: str) -> CertificateLists:
             created_at=_when(row.created_at),
             sent_at=_when(row.sent_at),
             send_count=row.send_count,
+            special=row.items["special"],
         )
         # Waiting ones first: they are the clerk's work (転入通知未送信).
         for row in SentMoveInNotice.objects.order_by(F("sent_at").desc(nulls_first=True), "-pk")[:MAX_ROWS]

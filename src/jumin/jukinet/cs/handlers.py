@@ -7,14 +7,19 @@ from django.utils import timezone
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.jukinet.common.queries import validate_rejection
-from jumin.jukinet.cs.models import CsFuhyo, CsIdentity, UpdateRejection
+from jumin.jukinet.cs.models import CsFuhyo, CsIdentity, SentMoveInNotice, UpdateRejection
 from jumin.jukinet.cs.persons import person_ids
 from jumin.messaging.envelope import Envelope
 
 
 def _identity_of(subject: str) -> CsIdentity | None:
-    """The person of a rejected notice from its opaque subject ``cs-<pk>`` (None if unknown here)."""
+    """The person of a rejected message from its opaque subject (None if unknown here): ``cs-<pk>`` of
+    a 本人確認情報 notice, or ``mino-<pk>-<n>`` of a 転入通知 the 転出地 refused."""
     prefix, _, pk = subject.partition("-")
+    if prefix == "mino":
+        pk = pk.partition("-")[0]
+        notice = SentMoveInNotice.objects.filter(pk=int(pk)).first() if pk.isdigit() else None
+        return CsIdentity.objects.filter(resident_code=notice.resident_code).first() if notice else None
     if prefix != "cs" or not pk.isdigit():
         return None
     return CsIdentity.objects.filter(pk=int(pk)).first()
@@ -29,8 +34,8 @@ def _fuhyo_of(subject: str) -> CsFuhyo | None:
 
 
 def apply_rejection(envelope: Envelope) -> None:
-    """IDENTITY_UPDATE_REJECTED (system.md F13 step 6, F21a for a 附票 update): keep it for the
-    返却エラー一覧 (idempotent)."""
+    """IDENTITY_UPDATE_REJECTED (system.md F13 step 6, F21a for a 附票 update; also a 転入通知 the
+    転出地 CS refused, docs/jukinet.md Flow 7): keep it for the 返却エラー一覧 (idempotent)."""
     payload = envelope.payload
     validate_rejection(payload)
     if UpdateRejection.objects.filter(message_id=envelope.id).exists():

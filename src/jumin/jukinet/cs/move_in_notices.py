@@ -1,12 +1,12 @@
-"""転入通知 of an ordinary (paper 転出証明書) 転入, sent by the 転入地 CS (住基法9条1項; std 7.1.1.1-e;
-docs/jukinet.md Flow 7).
+"""転入通知 sent by the 転入地 CS (住基法9条1項; std 7.1.1.1-e; docs/jukinet.md Flow 7 steps 4 and 5a).
 
 * ``send_ordinary`` runs inside the registry's 転入 commit (``registry.special_move_link``): one
   ``jukinet.move_in_notice`` per person (``special`` false, no 管理番号, never the 個人番号) to the 転出地
   CS, which keeps it for its registry's 転出確定 exactly as after a 特例転入. When the 転出地 is not a
   peer, or the clerk did not know it, the notice waits (``SentMoveInNotice.sent_at`` empty).
+* ``store_and_send`` is the common step: a 特例転入 (``special_move_in.complete``) stores its notice
+  (``special`` true, with the 管理番号) the same way, so one left without a peer waits on the same list.
 * ``resend`` sends a waiting notice from the 統合端末, with the 転出地 entered then if it was unknown.
-* A 特例転入 sends its own notice (``special_move_in.complete``), never this one.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from jumin.domain.errors import refusal
 from jumin.jukinet.common.catalogue import MOVE_IN_NOTICE
 from jumin.jukinet.common.move_out_certificate import MoveInNoticeItems, move_in_notice_from_payload
 from jumin.jukinet.cs import access
-from jumin.jukinet.cs.models import SentMoveInNotice
+from jumin.jukinet.cs.models import HeldCertificate, SentMoveInNotice
 from jumin.jukinet.cs.operators import operator_ids
 from jumin.jukinet.cs.persons import person_ids
 from jumin.jukinet.cs.services import local_municipality_code, peer_configured
@@ -77,11 +77,26 @@ def _outcome(row: SentMoveInNotice, sent: bool) -> str:
     return f"転入通知 waiting: {row.destination_code} is not a peer"
 
 
+def store_and_send(items: MoveInNoticeItems, *, destination_code: str) -> tuple[SentMoveInNotice, bool]:
+    """Validate, store and (when ``destination_code`` is a peer) queue one 転入通知; whether it left.
+
+    The payload is validated as the receiver will (``enqueue`` runs the same validator), so nothing
+    wrong leaves. The caller audits and owns the transaction.
+    """
+    checked = move_in_notice_from_payload(items.as_payload())
+    row = SentMoveInNotice.objects.create(
+        resident_code=checked.resident_code,
+        destination_code=destination_code,
+        items=checked.as_payload(),
+        created_at=timezone.now(),
+    )
+    return row, _send(row)
+
+
 def send_ordinary(done: OrdinaryMoveIn, *, actor: Any) -> SentMoveInNotice:
     """Store and send the 転入通知 of one person's ordinary 転入; call inside the commit's transaction.
 
-    The payload is validated as the receiver will (``enqueue`` runs the same validator), so nothing
-    wrong leaves; audited ``cs:move_in_notice:send`` with whether it left or waits.
+    Audited ``cs:move_in_notice:send`` with whether it left or waits.
     """
     operator_id, terminal_id = operator_ids(actor)
     items = MoveInNoticeItems(
@@ -96,15 +111,8 @@ def send_ordinary(done: OrdinaryMoveIn, *, actor: Any) -> SentMoveInNotice:
         operator_id=operator_id,
         terminal_id=terminal_id,
     )
-    checked = move_in_notice_from_payload(items.as_payload())
     with transaction.atomic():
-        row = SentMoveInNotice.objects.create(
-            resident_code=checked.resident_code,
-            destination_code=done.destination_code,
-            items=checked.as_payload(),
-            created_at=timezone.now(),
-        )
-        sent = _send(row)
+        row, sent = store_and_send(items, destination_code=done.destination_code)
         record_event(
             actor=actor,
             action=AuditAction.CS_MOVE_IN_NOTICE_SEND,
@@ -124,7 +132,8 @@ def resend(*, actor: Any, purpose: str, notice_id: int, destination_code: str = 
     """Send a waiting 転入通知 (統合端末): to ``destination_code`` when entered, else to the one stored.
 
     Refused, nothing changed, when it was already sent, no 転出地 is known, the code is wrong or this
-    municipality's own, or the 転出地 is not a peer (yet).
+    municipality's own, a 特例転入's notice is pointed at another 転出地 than the one that sent the
+    certificate, or the 転出地 is not a peer (yet).
     """
     access.require(
         actor=actor,
@@ -150,6 +159,13 @@ def resend(*, actor: Any, purpose: str, notice_id: int, destination_code: str = 
                 "送信待ちの転入通知ではありません（送信済みか、存在しません）。",
                 "一覧で「送信待ち」の転入通知を選んでください。",
             )
+        if row.items["special"] and entered and entered != row.destination_code:
+            # A 特例転入's notice answers the 転出証明書情報 of one 転出地; no other municipality takes it.
+            raise _refused(
+                "destination_code",
+                "特例転入の転入通知は、転出証明書情報を送った転出地にしか送れません。",
+                f"転出地の市町村コードを入力せずに（転出地 {row.destination_code}）再送信してください。",
+            )
         row.destination_code = entered or row.destination_code
         if not row.destination_code:
             raise _refused(
@@ -163,6 +179,13 @@ def resend(*, actor: Any, purpose: str, notice_id: int, destination_code: str = 
                 "転出地の市町村が連携先に登録されていません。",
                 "市町村コードを確認するか、連携先の登録をシステム管理者に依頼してから再送信してください。",
             )
+        if row.items["special"]:
+            # The held data's row shows whether its 転入通知 left (転出証明書情報一覧).
+            HeldCertificate.objects.filter(
+                control_number=row.items["control_number"],
+                state=HeldCertificate.State.USED,
+                notice_sent_at__isnull=True,
+            ).update(notice_sent_at=row.sent_at)
         record_event(
             actor=actor,
             action=AuditAction.CS_MOVE_IN_NOTICE_SEND,

@@ -8,7 +8,8 @@
    data, which is then marked as checked with that card.
 3. ``starting_data`` gives the registry the held items as the starting data of the 転入 (std 4.1.1.3-a).
 4. ``complete`` runs inside the registry's 転入 commit: the held data is marked used (its items and
-   個人番号 erased, audited), the 転入通知 goes to the 転出地 and the 継続利用 card event to the national
+   個人番号 erased, audited), the 転入通知 goes to the 転出地 (stored by ``move_in_notices``: without a
+   peer it waits there and is re-sent from the 統合端末) and the 継続利用 card event to the national
    card management (N4), both in the same transaction.
 5. ``request_resend`` sends a 送信依頼 when nothing was received or it was erased (F02 step 3a);
    the answer is the data itself or ``MOVE_OUT_CERTIFICATE_REFUSED`` (``apply_refused``).
@@ -30,14 +31,14 @@ from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
 from jumin.domain.checkdigits import validate_juminhyo_code, validate_lgcode
 from jumin.domain.errors import refusal
-from jumin.jukinet.common.catalogue import CARD_EVENT, MOVE_IN_NOTICE, MOVE_OUT_CERTIFICATE_REQUEST
+from jumin.jukinet.common.catalogue import CARD_EVENT, MOVE_OUT_CERTIFICATE_REQUEST
 from jumin.jukinet.common.move_out_certificate import (
     MoveInNoticeItems,
     MoveOutCertificate,
     certificate_from_payload,
 )
 from jumin.jukinet.common.notice import RESIDENT_CODE_RULE
-from jumin.jukinet.cs import access, cards
+from jumin.jukinet.cs import access, cards, move_in_notices
 from jumin.jukinet.cs.models import CertificateRequest, HeldCertificate
 from jumin.jukinet.cs.operators import operator_ids
 from jumin.jukinet.cs.persons import person_ids
@@ -321,9 +322,10 @@ def complete(done: MoveInDone, *, actor: Any) -> HeldCertificate:
     here = local_municipality_code()
     operator_id, terminal_id = operator_ids(actor)
     now = timezone.now()
-    old_town = NodeRef("municipality", row.sender_code)
-    if peer_configured(old_town):
-        notice = MoveInNoticeItems(
+    # Stored like an ordinary 転入's notice: without the 転出地 as a peer it waits on the same list and
+    # is re-sent the same way (move_in_notices.resend).
+    notice, notice_sent = move_in_notices.store_and_send(
+        MoveInNoticeItems(
             resident_code=row.resident_code,
             control_number=row.control_number,
             move_in_date=done.move_in_date.isoformat(),
@@ -334,13 +336,10 @@ def complete(done: MoveInDone, *, actor: Any) -> HeldCertificate:
             special=True,
             operator_id=operator_id,
             terminal_id=terminal_id,
-        )
-        enqueue(
-            message_type=MOVE_IN_NOTICE,
-            receiver=old_town,
-            subject=f"min-{row.pk}",
-            payload=notice.as_payload(),
-        )
+        ),
+        destination_code=row.sender_code,
+    )
+    if notice_sent:
         row.notice_sent_at = now
     if peer_configured(NATIONAL):
         enqueue(
@@ -366,7 +365,7 @@ def complete(done: MoveInDone, *, actor: Any) -> HeldCertificate:
         subject_type=SUBJECT_TYPE,
         subject_id=str(row.pk),
         reason=(
-            f"転入通知 {'sent' if row.notice_sent_at else 'waiting'}; "
+            f"転入通知 {notice.pk} {'sent' if notice_sent else 'waiting'}; "
             f"継続利用 {'sent' if row.continued_use_sent_at else 'waiting'}"
         ),
         concerning=person_ids([row.resident_code]),

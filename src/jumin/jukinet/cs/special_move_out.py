@@ -9,6 +9,10 @@
   and audited, so it does not hold back later messages.
 * A 転入通知 (``apply_move_in_notice``) is kept for the registry, which takes it in as a 転出確定
   (``registry.special_moves.import_move_in_notices``); the sent copy's items and 個人番号 are erased then.
+  One whose sender is not the 転入地 it names, or not the municipality the answered 転出証明書情報 was
+  sent to, is refused and answered like a refused update (IDENTITY_UPDATE_REJECTED).
+* ``send_waiting_certificates`` sends the 転出証明書情報 left unsent for want of a peer once the
+  転入予定地 is one (``jumin cs send-waiting-certificates``, the 転出証明書情報一覧).
 """
 
 from __future__ import annotations
@@ -21,15 +25,24 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
-from jumin.jukinet.common.catalogue import MOVE_OUT_CERTIFICATE, MOVE_OUT_CERTIFICATE_REFUSED
+from jumin.domain.errors import DomainError, refusal
+from jumin.jukinet.common.catalogue import (
+    IDENTITY_UPDATE_REJECTED,
+    MOVE_OUT_CERTIFICATE,
+    MOVE_OUT_CERTIFICATE_REFUSED,
+)
 from jumin.jukinet.common.move_out_certificate import (
+    MoveInNoticeItems,
     MoveOutCertificate,
     certificate_from_payload,
     move_in_notice_from_payload,
 )
 from jumin.jukinet.common.notice import NoticeReason
+from jumin.jukinet.common.queries import rejection_payload
+from jumin.jukinet.cs import access
 from jumin.jukinet.cs.models import CsIdentity, ReceivedMoveInNotice, SentCertificate
 from jumin.jukinet.cs.persons import person_ids
 from jumin.jukinet.cs.services import local_municipality_code, peer_configured
@@ -49,6 +62,10 @@ NOT_MOVING_OUT = (
     "転出が取り消された、または転入通知を受信済みです）。",
     "転出地の市町村に転出の状況を確認し、必要なら転出証明書（紙）による転入として処理してください。",
 )
+
+
+#: The code of a 転入通知 refused because of its sender (``_wrong_sender``).
+WRONG_SENDER = "jukinet.move_in_notice.wrong_sender"
 
 
 def new_control_number() -> str:
@@ -76,6 +93,11 @@ def _send(row: SentCertificate, certificate: MoveOutCertificate) -> bool:
     row.send_count += 1
     row.save(update_fields=["sent_at", "send_count"])
     return True
+
+
+def _certificate_of(row: SentCertificate) -> MoveOutCertificate:
+    """The stored 転出証明書情報 of a sent copy not yet confirmed, 個人番号 decrypted, ready to send again."""
+    return MoveOutCertificate(**row.items, individual_number=row.get_individual_number() or "")
 
 
 def send_certificate(certificate: MoveOutCertificate, *, actor: Any) -> SentCertificate:
@@ -115,6 +137,69 @@ def _still_moving_out(resident_code: str) -> bool:
     return identity is not None and identity.current.change_reason in MOVING_OUT_REASONS
 
 
+def _is_newest(row: SentCertificate) -> bool:
+    """Whether no later 転出証明書情報 of the same person was stored (a 転出 entered again replaces it)."""
+    return not SentCertificate.objects.filter(resident_code=row.resident_code, pk__gt=row.pk).exists()
+
+
+@dataclass(frozen=True)
+class WaitingCertificates:
+    """What one run of ``send_waiting_certificates`` did."""
+
+    sent: int  # queued now: the 転入予定地 has become a peer
+    waiting: int  # still no peer: they wait for the next run
+    #: Never sent: the 転出 was cancelled or ended here (a 送信依頼 would be refused too), or a newer
+    #: 転出証明書情報 of the person (a later 転出, perhaps to another 転入予定地) replaced it.
+    not_due: int
+
+
+def send_waiting_certificates(*, actor: Any = None, purpose: str = "") -> WaitingCertificates:
+    """Queue every 転出証明書情報 left unsent for want of a peer whose 転入予定地 is a peer now.
+
+    Run by ``jumin cs send-waiting-certificates`` (``actor`` None: the system) and from the
+    転出証明書情報一覧. Idempotent: the rows are locked and a sent row has ``sent_at``, so a row is
+    sent once however often this runs. Only the person's newest certificate is sent, and only while the
+    person is still 転出予定 here, as for a 送信依頼.
+    One audit entry with the counts, naming the persons sent.
+    """
+    sent: list[str] = []
+    waiting = not_due = 0
+    with transaction.atomic():
+        rows = SentCertificate.objects.select_for_update().filter(
+            sent_at__isnull=True, confirmed_at__isnull=True
+        )
+        for row in rows.order_by("pk"):
+            if not (_is_newest(row) and _still_moving_out(row.resident_code)):
+                not_due += 1
+            elif _send(row, _certificate_of(row)):
+                sent.append(row.resident_code)
+            else:
+                waiting += 1
+        record_event(
+            actor=actor,
+            action=AuditAction.CS_CERTIFICATE_SEND,
+            subject_type=SUBJECT_TYPE,
+            purpose=purpose,
+            reason=f"waiting: sent {len(sent)}, no peer {waiting}, not due {not_due}",
+            individual_number_used=bool(sent),
+            result_count=len(sent),
+            concerning=person_ids(sent),
+        )
+    return WaitingCertificates(sent=len(sent), waiting=waiting, not_due=not_due)
+
+
+def send_waiting(*, actor: Any, purpose: str) -> WaitingCertificates:
+    """「送信待ちを送信」 on the 転出証明書情報一覧 (統合端末): ``send_waiting_certificates`` as the clerk."""
+    access.require(
+        actor=actor,
+        permission=Permission.CS_IDENTITY_CHECK,
+        action=AuditAction.CS_CERTIFICATE_SEND,
+        purpose=purpose,
+        subject_type=SUBJECT_TYPE,
+    )
+    return send_waiting_certificates(actor=actor, purpose=purpose)
+
+
 def apply_request(envelope: Envelope) -> None:
     """Handler of a 送信依頼: send the data again, or answer why not (audited either way)."""
     payload = envelope.payload  # validated by messaging before the handler runs
@@ -129,8 +214,7 @@ def apply_request(envelope: Envelope) -> None:
             .first()
         )
     if row is not None:
-        certificate = MoveOutCertificate(**row.items, individual_number=row.get_individual_number() or "")
-        _send(row, certificate)
+        _send(row, _certificate_of(row))
     else:
         refusal_code, reason, remedy = NOT_MOVING_OUT
         enqueue(
@@ -153,11 +237,69 @@ def apply_request(envelope: Envelope) -> None:
     )
 
 
+def _wrong_sender(items: MoveInNoticeItems, sender: NodeRef) -> DomainError | None:
+    """Why a 転入通知 cannot come from ``sender``, or None: the 転入地 it names must be the sender, and
+    the 転出証明書情報 it answers (管理番号) must have been sent here for this person to that sender."""
+    if sender.kind != "municipality" or items.new_municipality_code != sender.code:
+        return refusal(
+            "new_municipality_code",
+            "転入通知の転入地が送信元の市町村と一致しません。",
+            "転入地の市町村コードを自分の市町村コードにして送り直してください。",
+            WRONG_SENDER,
+        )
+    if (
+        items.control_number
+        and not SentCertificate.objects.filter(
+            control_number=items.control_number,
+            resident_code=items.resident_code,
+            destination_code=sender.code,
+        ).exists()
+    ):
+        return refusal(
+            "control_number",
+            "この管理番号の転出証明書情報は、送信元の市町村に送ったものではありません。",
+            "特例転入の管理番号を確認してください。転出証明書（紙）による転入なら管理番号なしで送ってください。",
+            WRONG_SENDER,
+        )
+    return None
+
+
+def _refuse_move_in_notice(envelope: Envelope, items: MoveInNoticeItems, error: DomainError) -> None:
+    """Audit a refused 転入通知 and answer the sender as refused updates are answered
+    (IDENTITY_UPDATE_REJECTED, kept in its 返却エラー一覧); nothing is stored."""
+    record_event(
+        actor=None,
+        action=AuditAction.CS_MOVE_IN_NOTICE_RECEIVE,
+        subject_type="node_message",
+        subject_id=envelope.id,
+        reason=f"from {envelope.sender}: {error.field}",
+        outcome=Outcome.REFUSED,
+        outcome_reason=error.code,
+        concerning=person_ids([items.resident_code]),
+    )
+    if not peer_configured(envelope.sender):
+        return  # cannot be answered over the network: the audit entry remains
+    enqueue(
+        message_type=IDENTITY_UPDATE_REJECTED,
+        receiver=envelope.sender,
+        subject=envelope.subject,
+        payload=rejection_payload(envelope, error, update_seq=0),  # a 転入通知 has no 更新順番号
+    )
+
+
 def apply_move_in_notice(envelope: Envelope) -> None:
-    """Handler of a 転入通知: keep it for the registry; erase the sent copy it answers (idempotent)."""
+    """Handler of a 転入通知: keep it for the registry; erase the sent copy it answers (idempotent).
+
+    One from another municipality than the 転入地 it names, or answering a 転出証明書情報 not sent to
+    its sender, is refused (``_wrong_sender``): audited and answered, nothing stored or erased.
+    """
     if ReceivedMoveInNotice.objects.filter(message_id=envelope.id).exists():
         return
     items = move_in_notice_from_payload(envelope.payload)
+    error = _wrong_sender(items, envelope.sender)
+    if error is not None:
+        _refuse_move_in_notice(envelope, items, error)
+        return
     notice = ReceivedMoveInNotice.objects.create(
         message_id=envelope.id,
         sender_code=envelope.sender.code,

@@ -19,6 +19,7 @@ from jumin.audit.services import record_event
 from jumin.domain.errors import refusal
 from jumin.jukinet.cs import access, services
 from jumin.jukinet.cs.models import PendingNotice, UnlinkedUpdate, UpdateRejection
+from jumin.jukinet.cs.special_move_out import WRONG_SENDER
 
 LIMIT = 500
 
@@ -89,6 +90,13 @@ def _rejected_code(row: UpdateRejection) -> str:
     return row.fuhyo.resident_code if row.fuhyo is not None else ""
 
 
+def _rejected_kind(row: UpdateRejection) -> str:
+    """What was refused: a 附票 update, a 転入通知 (refused by its 転出地 CS) or a 本人確認情報 notice."""
+    if row.fuhyo_id:
+        return "附票本人確認情報"
+    return "転入通知" if row.code == WRONG_SENDER else "本人確認情報"
+
+
 def worklists(*, actor: Any, purpose: str) -> Worklists:
     """Unresolved returned errors, waiting notices and CS未連携 updates (newest first, at most 500 each)."""
     _require(actor, purpose, AuditAction.CS_NOTICE_LIST)
@@ -104,7 +112,7 @@ def worklists(*, actor: Any, purpose: str) -> Worklists:
                 reason=row.reason,
                 remedy=row.remedy,
                 resolved=row.resolved_at is not None,
-                kind="附票本人確認情報" if row.fuhyo_id else "本人確認情報",
+                kind=_rejected_kind(row),
             )
             for row in UpdateRejection.objects.select_related("identity", "fuhyo")
             .filter(resolved_at__isnull=True)

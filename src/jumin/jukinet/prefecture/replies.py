@@ -15,7 +15,7 @@ from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
 from jumin.domain.errors import DomainError
 from jumin.jukinet.common.catalogue import IDENTITY_UPDATE_REJECTED
-from jumin.jukinet.common.queries import validate_rejection
+from jumin.jukinet.common.queries import rejection_payload, validate_rejection
 from jumin.jukinet.prefecture.models import FuhyoVersion, IdentityVersion, RefusedUpdate
 from jumin.messaging import conf
 from jumin.messaging import services as messaging
@@ -75,14 +75,7 @@ def refuse_update(
                 message_type=IDENTITY_UPDATE_REJECTED,
                 receiver=envelope.sender,
                 subject=envelope.subject,
-                payload={
-                    "rejected_message_id": envelope.id,
-                    "rejected_subject": envelope.subject,
-                    "update_seq": update_seq,
-                    "code": error.code,
-                    "reason": error.reason[:400],
-                    "remedy": error.remedy[:400],
-                },
+                payload=rejection_payload(envelope, error, update_seq=update_seq),
             )
     except DomainError:
         return refused

@@ -22,6 +22,7 @@ from jumin.crypto.models import filter_by_individual_number
 from jumin.jukinet.common.catalogue import IDENTITY_UPDATE_REJECTED
 from jumin.jukinet.common.keys import kana_key, name_key, years_before
 from jumin.jukinet.common.notice import IdentityNotice, NoticeReason, consistency_digest
+from jumin.jukinet.common.queries import rejection_payload
 from jumin.jukinet.national.models import (
     FuhyoRecord,
     IdentityHistory,
@@ -145,14 +146,7 @@ def reply_refusal(envelope: Envelope, *, update_seq: int, why: UpdateRefusalReas
         message_type=IDENTITY_UPDATE_REJECTED,
         receiver=envelope.sender,
         subject=envelope.subject,
-        payload={
-            "rejected_message_id": envelope.id,
-            "rejected_subject": envelope.subject,
-            "update_seq": update_seq,
-            "code": why.code,
-            "reason": why.reason,
-            "remedy": why.remedy,
-        },
+        payload=rejection_payload(envelope, why, update_seq=update_seq),
     )
 
 
