@@ -190,7 +190,13 @@ def test_the_api_records_a_draft_and_reads_the_generations(
         content_type="application/json",
     )
     assert response.status_code == 200, response.content
-    assert response.json() == {"reorganisation_count": 1, "original_records": [[1]], "current_record": [2]}
+    assert response.json() == {
+        "reorganisation_count": 1,
+        "restoration_count": 0,
+        "original_records": [[1]],
+        "closed_by": ["改製"],
+        "current_record": [2],
+    }
 
 
 def test_the_api_follows_the_permission_triple(make_staff: Callable[..., Any], family: DraftRecorded) -> None:
