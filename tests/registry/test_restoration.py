@@ -24,7 +24,6 @@ from jumin.registry.selectors_corrections import change_history
 from jumin.registry.selectors_review import confirmation
 from jumin.registry.services import DraftRecorded, commit_change
 from jumin.registry.workflows.cancellation import Cancellation, record_cancellation
-from jumin.registry.workflows.death import Death, record_death
 from jumin.registry.workflows.reorganisation import (
     Reorganisation,
     record_reorganisation,
@@ -34,6 +33,7 @@ from jumin.registry.workflows.restoration import Restoration, RestorationCause, 
 from tests.helpers.permission_matrix import assert_permission_triple
 from tests.registry.conftest import PURPOSE, current, logged_in
 from tests.registry.test_cs_link import code_pool
+from tests.registry.test_reorganisation import removed_child
 
 pytestmark = pytest.mark.django_db
 __all__ = ["code_pool"]  # the fixture (codes the CS accepts), imported for use here
@@ -185,13 +185,7 @@ def test_other_cause_is_kept_with_its_detail(family: DraftRecorded, clerk: User)
 
 
 def test_a_removed_record_is_not_restored(family: DraftRecorded, clerk: User, reviewer: User) -> None:
-    child = family.atena_numbers[2]
-    died = record_death(
-        actor=clerk,
-        purpose=PURPOSE,
-        death=Death(atena_number=child, death_date=date(2026, 11, 5), notification_date=date(2026, 11, 6)),
-    )
-    commit_change(actor=reviewer, purpose=PURPOSE, change_id=died.change_id)
+    child = removed_child(family, clerk, reviewer)
     with pytest.raises(DomainError) as raised:
         record_restoration(actor=clerk, purpose=PURPOSE, restoration=restore([child]))
     assert raised.value.code == "registry.not_a_resident"

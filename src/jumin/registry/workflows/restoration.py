@@ -29,6 +29,7 @@ from jumin.registry.workflows.ex_officio import (
     FINDINGS_MAX_LENGTH,
     TEXT_MAX_LENGTH,
     _column_values,
+    check_correctable,
 )
 from jumin.registry.workflows.reorganisation import (
     GenerationOpening,
@@ -103,14 +104,7 @@ def _corrected_columns(
                 "訂正する方の宛名番号を、再製する方の中から選んでください。",
                 "registry.correction_of_unlisted_person",
             )
-        unknown = [item for item in items if item not in CORRECTABLE_ITEMS]
-        if unknown:
-            raise refusal(
-                "corrections",
-                "再製で訂正できない項目が指定されています。",
-                f"次の項目から選んでください: {'、'.join(CORRECTABLE_ITEMS.values())}。",
-                "registry.item_not_correctable",
-            )
+        check_correctable(items, field="corrections")
         changed: dict[str, Any] = {}
         for item, text in items.items():
             changed.update(_column_values(item, text, current))
