@@ -110,7 +110,7 @@ def test_a_restored_original_copy_prints_the_generation_the_restoration_closed(
     assert "この写しは、再製原住民票の原本と相違ないことを証明する。" in text
     assert "改製" not in text
     issuance = Issuance.objects.get(pk=issued.issuance_id)
-    assert (issuance.kind, issuance.options["generation"]) == ("restored_original_copy", 1)
+    assert (issuance.kind, issuance.options["generation"]) == ("restored_original", 1)
     assert issued.fee == 300
 
 
@@ -147,7 +147,7 @@ def test_the_generations_screen_offers_the_restored_copy_and_the_api_issues_it(
     content = page.content.decode()
     assert "再製原住民票" in content
     assert "2026-11-21（再製）" in content
-    assert 'name="kind" value="restored_original_copy"' in content
+    assert 'name="kind" value="restored_original"' in content
     listed = client.post(
         "/api/certificates/generations",
         json.dumps({"purpose": CERT_PURPOSE, "atena_number": head}),
@@ -160,8 +160,15 @@ def test_the_generations_screen_offers_the_restored_copy_and_the_api_issues_it(
     body = {
         "purpose": CERT_PURPOSE,
         "request": {"requester_class": "self", "identity_check": "mynumber_card"},
-        "options": {"atena_numbers": [head], "kind": "restored_original_copy", "generation": 1},
+        "options": {"atena_numbers": [head], "kind": "restored_original", "generation": 1},
     }
     issued = client.post("/api/certificates/issue", json.dumps(body), content_type="application/json")
     assert issued.status_code == 200, issued.content
-    assert Issuance.objects.get().kind == "restored_original_copy"
+    assert Issuance.objects.get().kind == "restored_original"
+
+
+def test_every_kind_fits_the_issuance_record() -> None:
+    # PostgreSQL refuses a longer value where SQLite would store it: check the column's length here.
+    limit = Issuance._meta.get_field("kind").max_length
+    assert limit is not None
+    assert all(len(kind.value) <= limit for kind in CertificateKind)

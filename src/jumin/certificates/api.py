@@ -201,7 +201,7 @@ class GenerationOut(Schema):
     last_history_no: int
     started_on: date
     closed_on: date | None  # the 改製日 or 再製日 that closed it
-    closed_by: str  # 「改製」 or 「再製」 (the kind to request: original_copy or restored_original_copy)
+    closed_by: str  # 「改製」 or 「再製」 (the kind to request: original_copy or restored_original)
     is_current: bool
 
 

@@ -37,7 +37,7 @@ class CertificateKind(StrEnum):
     )
     ORIGINAL_COPY = "original_copy"  # 改製原住民票の写し: one earlier generation (1.1.4-b, 1.1.5-a)
     # 再製原住民票の写し: one earlier generation that a 再製 closed (docs/workflows/restoration.md).
-    RESTORED_ORIGINAL_COPY = "restored_original_copy"
+    RESTORED_ORIGINAL_COPY = "restored_original"
     # 特例転出 (4.1.3.0.4-a): the 転出証明書 layout stamped 「特例による転出処理済」, the resident's record
     # of a 転出 whose 転出証明書情報 went over 住基ネット; no QR code, not usable as a 転出証明書.
     SPECIAL_MOVE_OUT = "special_move_out"
