@@ -130,6 +130,11 @@ def test_corrections_from_the_sources_are_drafted_and_shown_as_a_diff_at_review(
     changes = {person.atena_number: person.changes for person in preview.people}
     assert [(c.label, c.before, c.after) for c in changes[wife]] == [("氏名", "青木 花子", "青木 華子")]
     assert changes[head] == ()  # the others are re-created unchanged
+    page = logged_in(reviewer).post(
+        reverse("registry:review_confirm"), {"purpose": PURPOSE, "change_ids": [draft.change_id]}
+    )
+    assert "青木 花子" in page.content.decode()
+    assert "青木 華子" in page.content.decode()  # the 確認画面 shows the correction, before and after
     commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
     assert current(wife).given_name == "華子"
     assert ResidentSnapshot.objects.get(pk=before.pk).given_name == before.given_name  # history kept

@@ -52,7 +52,7 @@ class Reorganisation:
 def record_reorganisation(*, actor: Any, purpose: str, reorganisation: Reorganisation) -> DraftRecorded:
     """Enter a 改製 as a draft (standard 1.1.4-b); another clerk commits it with ``commit_change``."""
     action = AuditAction.RESIDENT_REORGANISATION_RECORD
-    _authorize(actor, purpose, action)
+    authorize_generation(actor, purpose, action)
     check_generation_date(reorganisation.reorganised_on, ChangeReason.REORGANISATION, "reorganised_on")
     reason = reorganisation.reason.strip()
     if not reason or len(reason) > REASON_MAX_LENGTH:
@@ -78,7 +78,8 @@ def record_reorganisation(*, actor: Any, purpose: str, reorganisation: Reorganis
     )
 
 
-def _authorize(actor: Any, purpose: str, action: AuditAction) -> None:
+def authorize_generation(actor: Any, purpose: str, action: AuditAction) -> None:
+    """Refuse (and audit) a clerk without ``resident:record`` before a 改製 or 再製 is read or checked."""
     authorize(
         actor=actor,
         permission=Permission.RESIDENT_RECORD,

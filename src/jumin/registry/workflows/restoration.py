@@ -33,7 +33,7 @@ from jumin.registry.workflows.ex_officio import (
 )
 from jumin.registry.workflows.reorganisation import (
     GenerationOpening,
-    _authorize,
+    authorize_generation,
     check_generation_date,
     generation_people,
     open_generation,
@@ -117,7 +117,7 @@ def _corrected_columns(
 def record_restoration(*, actor: Any, purpose: str, restoration: Restoration) -> DraftRecorded:
     """Enter a 再製 as a draft; another clerk reviews the corrections and commits it (``commit_change``)."""
     action = AuditAction.RESIDENT_RESTORATION_RECORD
-    _authorize(actor, purpose, action)
+    authorize_generation(actor, purpose, action)
     check_generation_date(restoration.restored_on, ChangeReason.RESTORATION, "restored_on")
     grounds, sources = _check_text(restoration)
     people = generation_people(restoration.atena_numbers, ChangeReason.RESTORATION)
