@@ -106,8 +106,12 @@ def test_the_generations_are_listed_with_their_periods_and_the_read_is_audited(
         (1, 1, 2, False),
         (2, 3, 3, True),
     ]
-    assert (periods[0].started_on, periods[0].reorganised_on) == (date(2026, 11, 1), REORGANISED_ON)
-    assert (periods[1].started_on, periods[1].reorganised_on) == (REORGANISED_ON, None)
+    assert (periods[0].started_on, periods[0].closed_on, periods[0].closed_by) == (
+        date(2026, 11, 1),
+        REORGANISED_ON,
+        "改製",
+    )
+    assert (periods[1].started_on, periods[1].closed_on, periods[1].closed_by) == (REORGANISED_ON, None, "")
     entry = AuditEntry.objects.filter(action="certificate:generations:view").get()
     assert (entry.subject_id, entry.result_count) == (head, 2)
 

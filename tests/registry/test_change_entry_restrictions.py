@@ -34,6 +34,7 @@ from jumin.registry.workflows.names import FormerSurnameOperation, record_former
 from jumin.registry.workflows.naturalisation import record_loss_of_nationality
 from jumin.registry.workflows.number_changes import record_resident_code_change
 from jumin.registry.workflows.reorganisation import record_reorganisation
+from jumin.registry.workflows.restoration import record_restoration
 from tests.registry.conftest import PURPOSE, person
 from tests.registry.test_birth import birth
 from tests.registry.test_cancellation import cancel
@@ -47,6 +48,7 @@ from tests.registry.test_names import former
 from tests.registry.test_naturalisation import loss
 from tests.registry.test_number_changes import request
 from tests.registry.test_reorganisation import reorganise
+from tests.registry.test_restoration import restore
 from tests.registry.test_restrictions import officer, suppress
 
 pytestmark = pytest.mark.django_db
@@ -119,6 +121,10 @@ ENTRIES: dict[str, tuple[Entry, str]] = {
             actor=c, purpose=PURPOSE, reorganisation=reorganise([f.atena_numbers[2]])
         ),
         "resident:reorganisation:record",
+    ),
+    "restoration": (
+        lambda c, f: record_restoration(actor=c, purpose=PURPOSE, restoration=restore([f.atena_numbers[2]])),
+        "resident:restoration:record",
     ),
     "disappearance": (
         lambda c, f: record_disappearance(

@@ -141,7 +141,8 @@ def test_bad_reorganisation_input_is_refused_and_writes_nothing(
     assert Change.objects.count() == changes
 
 
-def test_a_removed_record_is_not_reorganised(family: DraftRecorded, clerk: User, reviewer: User) -> None:
+def removed_child(family: DraftRecorded, clerk: User, reviewer: User) -> str:
+    """The family's child, dead (a 除票): neither 改製 nor 再製 remakes the record."""
     child = family.atena_numbers[2]
     died = record_death(
         actor=clerk,
@@ -149,6 +150,11 @@ def test_a_removed_record_is_not_reorganised(family: DraftRecorded, clerk: User,
         death=Death(atena_number=child, death_date=date(2026, 11, 5), notification_date=date(2026, 11, 6)),
     )
     commit_change(actor=reviewer, purpose=PURPOSE, change_id=died.change_id)
+    return child
+
+
+def test_a_removed_record_is_not_reorganised(family: DraftRecorded, clerk: User, reviewer: User) -> None:
+    child = removed_child(family, clerk, reviewer)
     with pytest.raises(DomainError) as raised:
         record_reorganisation(actor=clerk, purpose=PURPOSE, reorganisation=reorganise([child]))
     assert raised.value.code == "registry.not_a_resident"
@@ -190,7 +196,13 @@ def test_the_api_records_a_draft_and_reads_the_generations(
         content_type="application/json",
     )
     assert response.status_code == 200, response.content
-    assert response.json() == {"reorganisation_count": 1, "original_records": [[1]], "current_record": [2]}
+    assert response.json() == {
+        "reorganisation_count": 1,
+        "restoration_count": 0,
+        "original_records": [[1]],
+        "closed_by": ["改製"],
+        "current_record": [2],
+    }
 
 
 def test_the_api_follows_the_permission_triple(make_staff: Callable[..., Any], family: DraftRecorded) -> None:

@@ -170,6 +170,7 @@ class AuditAction(StrEnum):
     RESIDENT_RECORD_LIST = "resident:record:list"
     RESIDENT_RECORD_VIEW = "resident:record:view"
     RESIDENT_REORGANISATION_RECORD = "resident:reorganisation:record"
+    RESIDENT_RESTORATION_RECORD = "resident:restoration:record"
     RESIDENT_RESTRICTION_ACKNOWLEDGE = "resident:restriction:acknowledge"
     RESIDENT_RESTRICTION_RELEASE = "resident:restriction:release"
     RESIDENT_RESTRICTION_VIEW = "resident:restriction:view"

@@ -58,7 +58,7 @@ class OptionsIn(Schema):
     show_foreign_items: bool = True
     omit_katagaki: bool = False
     copies: int = 1
-    generation: int | None = None  # 改製原住民票の写し: the generation (see /generations)
+    generation: int | None = None  # 改製原住民票・再製原住民票の写し: the generation (see /generations)
 
 
 class IssueIn(Schema):
@@ -200,13 +200,14 @@ class GenerationOut(Schema):
     first_history_no: int
     last_history_no: int
     started_on: date
-    reorganised_on: date | None
+    closed_on: date | None  # the 改製日 or 再製日 that closed it
+    closed_by: str  # 「改製」 or 「再製」 (the kind to request: original_copy or restored_original)
     is_current: bool
 
 
 @router.post("/generations", response={200: list[GenerationOut], 400: ErrorOut, 403: RefusedOut})
 def generations(request: HttpRequest, data: PersonIn) -> list[dict[str, object]]:
-    """The generations of a person's record and their periods (改製原住民票 first; audited read)."""
+    """The generations of a person's record and their periods (改製・再製原住民票 first; audited read)."""
     periods = services.original_generations(
         actor=request.user, purpose=data.purpose, atena_number=data.atena_number
     )

@@ -59,7 +59,9 @@ class IssueForm(PurposeForm):
     )
     copies = forms.IntegerField(label="通数", min_value=1, max_value=10, initial=1)
     generation = forms.IntegerField(
-        label="改製原住民票の世代（改製原住民票の写しのみ。1が最も古い）", min_value=1, required=False
+        label="原住民票の世代（改製原住民票・再製原住民票の写しのみ。1が最も古い）",
+        min_value=1,
+        required=False,
     )
     requester_class = forms.ChoiceField(label="請求者区分", choices=_choices(RequesterClass))
     requester_name = forms.CharField(

@@ -28,7 +28,6 @@ from jumin.certificates.documents import CertificateDocument, build_document, se
 from jumin.certificates.models import CopyVoid, Issuance, IssuanceSubject, IssuedCopy
 from jumin.domain.certificates import (
     OVERFLOW_ALERT,
-    CertificateKind,
     CertificateOptions,
     CertificateRequest,
     IssueNumber,
@@ -166,26 +165,31 @@ def _enforce_restrictions(check: RestrictionCheck, request: CertificateRequest) 
 
 
 def _original_subjects(options: CertificateOptions) -> list[certificate_sources.SourcePerson]:
-    """改製原住民票の写し: one person's chosen earlier generation (個人票), or with the household's
-    generations closed by the same 改製 (世帯連記式: all of them, or the people named)."""
+    """改製原住民票・再製原住民票の写し: one person's chosen earlier generation (個人票), or with the
+    household's generations closed by the same 改製 or 再製 (世帯連記式: all of them, or the people named)."""
     assert options.generation is not None  # check_request saw it
     anchor = options.atena_numbers[0]
+    closed_by = options.kind.generation_reason
     if options.layout is Layout.PERSONAL:
         return [
             certificate_sources.original_record(
-                anchor, options.generation, with_individual_number=options.show_individual_number
+                anchor,
+                options.generation,
+                closed_by=closed_by,
+                with_individual_number=options.show_individual_number,
             )
         ]
     return certificate_sources.original_household(
         anchor,
         options.generation,
         only=() if options.whole_household else options.atena_numbers,
+        closed_by=closed_by,
         with_individual_number=options.show_individual_number,
     )
 
 
 def _subjects(options: CertificateOptions, issue_date: Any) -> list[certificate_sources.SourcePerson]:
-    if options.kind is CertificateKind.ORIGINAL_COPY:
+    if options.kind.copies_generation:
         return _original_subjects(options)
     household = certificate_sources.household_of(options.atena_numbers[0], with_history=options.with_history)
     chosen = select_subjects(household, options, issue_date=issue_date)
@@ -200,7 +204,8 @@ def _subjects(options: CertificateOptions, issue_date: Any) -> list[certificate_
 def original_generations(
     *, actor: Any, purpose: str, atena_number: str
 ) -> tuple[certificate_sources.GenerationPeriod, ...]:
-    """The generations of a person's record with their periods, for choosing a 改製原住民票の写し.
+    """The generations of a person's record with their periods, for choosing a 改製原住民票の写し or a
+    再製原住民票の写し.
 
     Needs ``certificate:issue``; the read is audited (dates of a person's record are personal data).
     The last period is the current record (a 住民票の写し); the others can be copied by number.
@@ -246,7 +251,7 @@ def preview_certificate(
         check_request(request, options)
         with transaction.atomic():
             today = timezone.localdate()
-            if options.kind is CertificateKind.ORIGINAL_COPY:
+            if options.kind.copies_generation:
                 chosen = _original_subjects(replace(options, show_individual_number=False))
             else:
                 household = certificate_sources.household_of(anchor)

@@ -36,6 +36,8 @@ class CertificateKind(StrEnum):
         "move_out_substitute"  # 転出証明書に準ずる証明書 (lost, late 職権 転出; 4.1.3.0.3-a)
     )
     ORIGINAL_COPY = "original_copy"  # 改製原住民票の写し: one earlier generation (1.1.4-b, 1.1.5-a)
+    # 再製原住民票の写し: one earlier generation that a 再製 closed (docs/workflows/restoration.md).
+    RESTORED_ORIGINAL_COPY = "restored_original"
     # 特例転出 (4.1.3.0.4-a): the 転出証明書 layout stamped 「特例による転出処理済」, the resident's record
     # of a 転出 whose 転出証明書情報 went over 住基ネット; no QR code, not usable as a 転出証明書.
     SPECIAL_MOVE_OUT = "special_move_out"
@@ -52,7 +54,23 @@ class CertificateKind(StrEnum):
             CertificateKind.REMOVED_COPY,
             CertificateKind.REMOVED_STATED_ITEMS,
             CertificateKind.ORIGINAL_COPY,
+            CertificateKind.RESTORED_ORIGINAL_COPY,
         )
+
+    @property
+    def copies_generation(self) -> bool:
+        """A 改製原住民票の写し or 再製原住民票の写し: it copies one earlier generation of a record."""
+        return self in _ORIGINAL_RECORDS
+
+    @property
+    def original_record(self) -> str:
+        """The record a generation copy certifies (「改製原住民票」, 「再製原住民票」), or ""."""
+        return _ORIGINAL_RECORDS.get(self, ("", ""))[0]
+
+    @property
+    def generation_reason(self) -> str:
+        """The 異動事由 that closed the generation a generation copy copies (「改製」, 「再製」), or ""."""
+        return _ORIGINAL_RECORDS.get(self, ("", ""))[1]
 
     @property
     def is_move_out(self) -> bool:
@@ -88,10 +106,17 @@ _KIND_LABELS = {
     CertificateKind.MOVE_OUT: "転出証明書",
     CertificateKind.MOVE_OUT_SUBSTITUTE: "転出証明書に準ずる証明書",
     CertificateKind.ORIGINAL_COPY: "改製原住民票の写し",
+    CertificateKind.RESTORED_ORIGINAL_COPY: "再製原住民票の写し",
     CertificateKind.SPECIAL_MOVE_OUT: "転出証明書（特例による転出処理済）",
 }
 
 SPECIAL_MOVE_OUT_STAMP = "特例による転出処理済"
+
+# Generation copies: the record they certify and the 異動事由 (改製 or 再製) that closed the generation.
+_ORIGINAL_RECORDS = {
+    CertificateKind.ORIGINAL_COPY: ("改製原住民票", "改製"),
+    CertificateKind.RESTORED_ORIGINAL_COPY: ("再製原住民票", "再製"),
+}
 
 
 class IssuedNoticeKind(StrEnum):
@@ -213,7 +238,7 @@ class CertificateOptions:
     show_foreign_items: bool = True
     omit_katagaki: bool = False
     copies: int = 1
-    # 改製原住民票の写し only: which earlier generation (1 = the oldest 改製原住民票).
+    # 改製原住民票・再製原住民票の写し only: which earlier generation (1 = the oldest).
     generation: int | None = None
 
     def as_record(self) -> dict[str, object]:
@@ -277,7 +302,7 @@ def check_request(request: CertificateRequest, options: CertificateOptions) -> N
             "方書を記載するか、記載事項証明書を選んでください。",
             "certificates.katagaki_required",
         )
-    if options.kind is CertificateKind.ORIGINAL_COPY:
+    if options.kind.copies_generation:
         _check_original_copy(options)
     who = request.requester_class
     if who in (RequesterClass.AGENT, RequesterClass.THIRD_PARTY, RequesterClass.OFFICIAL) and not (
@@ -331,21 +356,22 @@ def check_request(request: CertificateRequest, options: CertificateOptions) -> N
 
 
 def _check_original_copy(options: CertificateOptions) -> None:
-    """A 改製原住民票の写し copies one earlier generation (standard 1.1.5-a): one person's as a 個人票, or
-    as 世帯連記式 that person's with the household's of the same 改製 (the generation counts from the
-    first person named)."""
+    """A 改製原住民票の写し (or 再製原住民票の写し) copies one earlier generation (standard 1.1.5-a): one
+    person's as a 個人票, or as 世帯連記式 that person's with the household's of the same 改製 or 再製
+    (the generation counts from the first person named)."""
+    record = options.kind.original_record
     if options.layout is Layout.PERSONAL and len(options.atena_numbers) != 1:
         raise refusal(
             "atena_numbers",
-            "改製原住民票の写し（個人票）は一人ずつ交付します。",
+            f"{record}の写し（個人票）は一人ずつ交付します。",
             "記載する方の宛名番号を一つだけ入力するか、世帯連記式を選んでください。",
             "certificates.original_copy_one_person",
         )
     if options.generation is None or options.generation < 1:
         raise refusal(
             "generation",
-            "改製原住民票の世代が選ばれていません。",
-            "世代の一覧から交付する改製原住民票の世代（1が最も古い）を選んでください。",
+            f"{record}の世代が選ばれていません。",
+            f"世代の一覧から交付する{record}の世代（1が最も古い）を選んでください。",
             "certificates.generation_required",
         )
 
@@ -358,10 +384,10 @@ def normalized_options(options: CertificateOptions) -> CertificateOptions:
 
     世帯主・続柄, 本籍・筆頭者 and 住民票コード are fixed items of a 転出証明書 (the new municipality
     records them from it), the 方書 stays with the address, and history is never printed on one.
-    A 改製原住民票の写し always prints the rows of its generation (the history is what it copies); as a
-    個人票 it is one person's. Other kinds are returned unchanged, without a generation.
+    A 改製原住民票の写し (or 再製原住民票の写し) always prints the rows of its generation (the history is
+    what it copies); as a 個人票 it is one person's. Other kinds are returned unchanged, without a generation.
     """
-    if options.kind is CertificateKind.ORIGINAL_COPY:
+    if options.kind.copies_generation:
         if options.layout is Layout.PERSONAL:
             return replace(options, whole_household=False, with_history=True)
         return replace(options, with_history=True)
@@ -437,11 +463,11 @@ def certification_text(kind: CertificateKind, layout: Layout, *, whole_household
         return "上記の者は、転出したことを証明する。（転出証明書に準ずる証明書）"
     if kind is CertificateKind.REMOVED_COPY:
         return "この写しは、除かれた住民票の原本と相違ないことを証明する。"
-    if kind is CertificateKind.ORIGINAL_COPY and layout is Layout.HOUSEHOLD:
+    if kind.copies_generation and layout is Layout.HOUSEHOLD:
         part = "世帯全員" if whole_household else "世帯の一部"
-        return f"この写しは、{part}の改製原住民票の原本と相違ないことを証明する。"
-    if kind is CertificateKind.ORIGINAL_COPY:
-        return "この写しは、改製原住民票の原本と相違ないことを証明する。"
+        return f"この写しは、{part}の{kind.original_record}の原本と相違ないことを証明する。"
+    if kind.copies_generation:
+        return f"この写しは、{kind.original_record}の原本と相違ないことを証明する。"
     if layout is Layout.PERSONAL:
         return "この写しは、住民票の原本と相違ないことを証明する。"
     if whole_household:

@@ -81,6 +81,9 @@ class ChangeReason(StrEnum):
     # 改製 (standard 1.1.4-b, 1.2.2-a): the record is remade with its current data only; the rows
     # before it stay as the 改製原住民票 (docs/workflows/reorganisation.md).
     REORGANISATION = "改製"
+    # 再製 (standard 1.2.2-a; 住民基本台帳法施行令): a lost or damaged record is re-created 職権 from the
+    # best sources; the rows before it stay as the 再製原住民票 (docs/workflows/restoration.md).
+    RESTORATION = "再製"
     # 住民票コード・個人番号の変更 (standard 1.2.2-a, 4.3.2-a, 4.4-a; docs/workflows/number-changes.md):
     # the values are the network's own reasons, so the CS sends them unchanged; 請求 or 職権 is the
     # change's 届出区分.
@@ -120,9 +123,13 @@ _CATEGORIES = {
     ChangeReason.IMMIGRATION_NOTICE: ChangeCategory.AMENDMENT,
     # Listed under both 記載 and 消除 (1.2.2-a); the population does not change, so it amends.
     ChangeReason.REORGANISATION: ChangeCategory.AMENDMENT,
+    ChangeReason.RESTORATION: ChangeCategory.AMENDMENT,
     ChangeReason.RESIDENT_CODE_CHANGE: ChangeCategory.AMENDMENT,
     ChangeReason.INDIVIDUAL_NUMBER_CHANGE: ChangeCategory.AMENDMENT,
 }
+
+GENERATION_REASONS = frozenset({ChangeReason.REORGANISATION, ChangeReason.RESTORATION})
+"""異動事由 that open a new generation of a record (改製, 再製): the rows before it are the 原住民票."""
 
 DISAPPEARANCE_REMOVAL_REASON = "失踪宣告"
 """消除事由 of a 除票 removed on a 失踪宣告 notice; the 異動事由 is 職権消除 (standard 4.2.2.2-a)."""

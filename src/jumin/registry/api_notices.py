@@ -1,4 +1,4 @@
-"""JSON API of the 戸籍 notice workflows and 改製 (Django Ninja), mounted at /api/registry/notices.
+"""JSON API of the 戸籍 notice workflows, 改製 and 再製 (Django Ninja), mounted at /api/registry/notices.
 
 Thin like jumin.registry.api: parse, call one service, return. People travel in bodies, never URLs.
 Alerts that need acknowledgment answer 400 ``registry.alerts_not_acknowledged`` first; the caller
@@ -17,9 +17,9 @@ from jumin.registry.api import AddressIn
 from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, draft_created
 from jumin.registry.selectors import ResidentView
 from jumin.registry.services import Address
-from jumin.registry.workflows import disappearance, honseki_notice, reorganisation
+from jumin.registry.workflows import disappearance, honseki_notice, reorganisation, restoration
 
-router = Router(tags=["住民記録（戸籍の通知・改製）"])
+router = Router(tags=["住民記録（戸籍の通知・改製・再製）"])
 
 
 class NoticeIn(Schema):
@@ -71,6 +71,18 @@ class ReorganisationIn(Schema):
     acknowledged_alerts: list[str] = Field(default_factory=list)
 
 
+class RestorationIn(Schema):
+    purpose: str
+    atena_numbers: list[str]
+    restored_on: date
+    cause: restoration.RestorationCause
+    cause_detail: str = ""
+    sources: str
+    # 宛名番号 → item code → the text the sources show (as a 職権修正's items)
+    corrections: dict[str, dict[str, str]] = Field(default_factory=dict)
+    acknowledged_alerts: list[str] = Field(default_factory=list)
+
+
 class GenerationsIn(Schema):
     purpose: str
     atena_number: str
@@ -78,10 +90,13 @@ class GenerationsIn(Schema):
 
 
 class GenerationsOut(Schema):
-    """履歴番号 of each 改製原住民票 (oldest first) and of the current record; 改製連番 = their count."""
+    """履歴番号 of each 改製原住民票 / 再製原住民票 (oldest first), the 異動事由 that closed each, and
+    the current record; 改製連番 counts the 改製."""
 
     reorganisation_count: int
+    restoration_count: int
     original_records: list[list[int]]
+    closed_by: list[str]
     current_record: list[int]
 
 
@@ -168,9 +183,28 @@ def record_reorganisation(request: HttpRequest, payload: ReorganisationIn) -> St
     return draft_created(draft)
 
 
+@router.post("/restoration", response=DRAFT_RESPONSES)
+def record_restoration(request: HttpRequest, payload: RestorationIn) -> Status[object]:
+    """Enter a 再製 of a lost or damaged record as a draft, with the corrections the sources show."""
+    draft = restoration.record_restoration(
+        actor=request.user,
+        purpose=payload.purpose,
+        restoration=restoration.Restoration(
+            atena_numbers=payload.atena_numbers,
+            restored_on=payload.restored_on,
+            cause=payload.cause,
+            cause_detail=payload.cause_detail,
+            sources=payload.sources,
+            corrections=payload.corrections,
+            acknowledged_alerts=payload.acknowledged_alerts,
+        ),
+    )
+    return draft_created(draft)
+
+
 @router.post("/reorganisation/generations", response={200: GenerationsOut, **ERRORS})
 def generations(request: HttpRequest, payload: GenerationsIn) -> Status[object]:
-    """Which history rows form each 改製原住民票 and the current record (audited as 履歴照会)."""
+    """Which history rows form each 改製原住民票 / 再製原住民票 and the current record (audited 履歴照会)."""
     found = reorganisation.resident_generations(
         actor=request.user,
         purpose=payload.purpose,
@@ -185,7 +219,9 @@ def generations(request: HttpRequest, payload: GenerationsIn) -> Status[object]:
         200,
         {
             "reorganisation_count": found.reorganisation_count,
+            "restoration_count": found.restoration_count,
             "original_records": [numbers(rows) for rows in found.original_records],
+            "closed_by": list(found.closing_reasons),
             "current_record": numbers(found.current_record),
         },
     )

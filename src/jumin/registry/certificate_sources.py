@@ -56,11 +56,11 @@ class HistoryEntry:
     address: str
     katagaki: str
     name: str
-    change_id: int = 0  # the committed change that wrote the row (a 改製 closes the rows before it)
+    change_id: int = 0  # the committed change that wrote the row (a 改製 or 再製 closes the rows before it)
 
     @property
     def change_reason(self) -> str:
-        """The 異動事由, under the name ``split_generations`` reads (a 改製 row opens a generation)."""
+        """The 異動事由, under the name ``split_generations`` reads (a 改製 or 再製 row opens one)."""
         return self.reason
 
 
@@ -165,7 +165,7 @@ def _history_entries(history: list[ResidentSnapshot]) -> tuple[HistoryEntry, ...
 
 
 def _generations(history: list[ResidentSnapshot]) -> Generations[HistoryEntry]:
-    """A person's committed history cut at each 改製 (the registry's rule, reused)."""
+    """A person's committed history cut at each 改製 and 再製 (the registry's rule, reused)."""
     return split_generations(_history_entries(history))
 
 
@@ -258,7 +258,7 @@ def _source(
         removal_event_date=recorded_dates.from_json(removal_event) if removal_event else None,
         # Decrypted only when the copy prints it; the caller has checked the permission (C-9).
         individual_number=snapshot.get_individual_number() if with_individual_number else None,
-        # A 写し prints the current record only: the rows before the latest 改製 are 改製原住民票.
+        # A 写し prints the current record only: the rows before the latest 改製 or 再製 are 原住民票.
         history=_generations(history).current_record if with_history else (),
         move_out_planned_date=move_out.change_date if move_out else None,
         move_out_notification_kind=move_out.notification_kind if move_out else "",
@@ -434,14 +434,15 @@ def head_change_request(change_id: int) -> HeadChangeRequest:
 
 @dataclass(frozen=True)
 class GenerationPeriod:
-    """One generation of a person's record: a 改製原住民票 (numbered from 1, oldest first) or the current
-    record (the last)."""
+    """One generation of a person's record: a 改製原住民票 or 再製原住民票 (numbered from 1, oldest
+    first) or the current record (the last)."""
 
     number: int
     first_history_no: int
     last_history_no: int
     started_on: date
-    reorganised_on: date | None  # the 改製日 that closed it; None for the current record
+    closed_on: date | None  # the 改製日 or 再製日 that closed it; None for the current record
+    closed_by: str  # the 異動事由 that closed it (「改製」, 「再製」); "" for the current record
     is_current: bool
 
 
@@ -463,7 +464,8 @@ def generation_periods(atena_number: str) -> tuple[GenerationPeriod, ...]:
             first_history_no=rows[0].history_no,
             last_history_no=rows[-1].history_no,
             started_on=rows[0].change_date,
-            reorganised_on=runs[index][0].change_date if index < len(runs) else None,
+            closed_on=runs[index][0].change_date if index < len(runs) else None,
+            closed_by=runs[index][0].reason if index < len(runs) else "",
             is_current=index == len(runs),
         )
         for index, rows in enumerate(runs, start=1)
@@ -471,26 +473,38 @@ def generation_periods(atena_number: str) -> tuple[GenerationPeriod, ...]:
     )
 
 
-def _no_such_generation(count: int) -> Exception:
+def _no_such_generation(count: int, closed_by: str) -> Exception:
     remedy = (
-        f"この方の改製原住民票は第1から第{count}の世代です。世代の一覧から選んでください。"
+        f"この方の原住民票は第1から第{count}の世代です。世代の一覧から選んでください。"
         if count
-        else "この方の住民票は改製されていません。住民票の写しを交付してください。"
+        else f"この方の住民票は{closed_by}されていません。住民票の写しを交付してください。"
     )
     return refusal(
-        "generation", "指定された世代の改製原住民票はありません。", remedy, "certificates.no_such_generation"
+        "generation",
+        f"指定された世代の{closed_by}原住民票はありません。",
+        remedy,
+        "certificates.no_such_generation",
     )
 
 
 def _original_rows(
-    history: list[ResidentSnapshot], generation: int
+    history: list[ResidentSnapshot], generation: int, closed_by: str
 ) -> tuple[tuple[HistoryEntry, ...], HistoryEntry]:
-    """The rows of one earlier generation and the 改製 row that closed it; refused if there is none."""
+    """The rows of one earlier generation and the 改製 or 再製 row that closed it; refused if there is
+    none, or if the other of the two closed it (a 改製原住民票 is not copied as a 再製原住民票)."""
     generations = _generations(history)
     originals = generations.original_records
     if not 1 <= generation <= len(originals):
-        raise _no_such_generation(len(originals))
-    return originals[generation - 1], (*originals, generations.current_record)[generation][0]
+        raise _no_such_generation(len(originals), closed_by)
+    closing = (*originals, generations.current_record)[generation][0]
+    if closing.reason != closed_by:
+        raise refusal(
+            "generation",
+            f"第{generation}の世代は{closing.reason}原住民票です。",
+            f"証明書の種類を「{closing.reason}原住民票の写し」にするか、世代の一覧から別の世代を選んでください。",
+            "certificates.generation_of_other_kind",
+        )
+    return originals[generation - 1], closing
 
 
 def _original_source(
@@ -501,7 +515,8 @@ def _original_source(
     *,
     with_individual_number: bool,
 ) -> SourcePerson:
-    """The person as the generation's last row recorded them, its rows as history, the 改製 as removal."""
+    """The person as the generation's last row recorded them, its rows as history, and the 改製 or 再製
+    that closed it as the removal."""
     numbers = {entry.history_no for entry in rows}
     snapshot = ResidentSnapshot.objects.select_related("household", "resident").get(
         resident=resident, history_no=rows[-1].history_no
@@ -513,11 +528,12 @@ def _original_source(
         with_individual_number=with_individual_number,
         with_history=True,
     )
-    # The record ended by the 改製 (a 除票, 1.1.1-b); a planned 転出 carried over belongs to the new one.
+    # The record ended by the 改製 or 再製 (a 除票, 1.1.1-b); a planned 転出 carried over belongs to the
+    # new one.
     return replace(
         person,
         history=rows,
-        removal_reason=ChangeReason.REORGANISATION.value,
+        removal_reason=closing.reason,
         removal_date=closing.change_date,
         removal_event_date=None,
         planned_destination="",
@@ -529,19 +545,24 @@ def _original_source(
 
 
 def original_record(
-    atena_number: str, generation: int, *, with_individual_number: bool = False
+    atena_number: str,
+    generation: int,
+    *,
+    closed_by: str = ChangeReason.REORGANISATION,
+    with_individual_number: bool = False,
 ) -> SourcePerson:
-    """One 改製原住民票 (standard 1.1.4-b, 1.1.5-a): the person as the generation's last row recorded
-    them, the generation's rows as history, and the 改製 that closed it as the removal."""
+    """One 改製原住民票 (standard 1.1.4-b, 1.1.5-a), or 再製原住民票 with ``closed_by`` 「再製」: the person
+    as the generation's last row recorded them, its rows as history, and its closing as the removal."""
     resident, history = _person_history(atena_number)
-    rows, closing = _original_rows(history, generation)
+    rows, closing = _original_rows(history, generation, closed_by)
     return _original_source(resident, history, rows, closing, with_individual_number=with_individual_number)
 
 
 def _closed_by(
     history: list[ResidentSnapshot], change_id: int
 ) -> tuple[tuple[HistoryEntry, ...], HistoryEntry] | None:
-    """The generation of this history that the 改製 ``change_id`` closed, with its closing row, or None."""
+    """The generation of this history that the 改製 or 再製 ``change_id`` closed, with its closing row,
+    or None."""
     generations = _generations(history)
     runs = (*generations.original_records, generations.current_record)
     for rows, following in pairwise(runs):
@@ -555,6 +576,7 @@ def original_household(
     generation: int,
     *,
     only: Collection[str] = (),
+    closed_by: str = ChangeReason.REORGANISATION,
     with_individual_number: bool = False,
 ) -> list[SourcePerson]:
     """世帯連記式 改製原住民票の写し (standard 1.1.5-a, 5.1-a, 5.2-a, 5.1-e): the named person's generation
@@ -567,7 +589,7 @@ def original_household(
     (every name must be such a member); decrypted 個人番号 only for the people returned (C-9).
     """
     _, history = _person_history(atena_number)
-    rows, closing = _original_rows(history, generation)
+    rows, closing = _original_rows(history, generation, closed_by)
     household_id = next(r.household_id for r in history if r.history_no == rows[-1].history_no)
     remade = ResidentSnapshot.objects.filter(change_id=closing.change_id, history_no__isnull=False)
     residents = list(_residents().filter(pk__in=remade.values("resident_id")))
@@ -584,7 +606,7 @@ def original_household(
     if wanted - {m.atena_number for m, _ in members}:
         raise refusal(
             "atena_numbers",
-            "指定された世代の世帯に、同じ改製で改製された方でない方が含まれています。",
+            f"指定された世代の世帯に、同じ{closed_by}で{closed_by}された方でない方が含まれています。",
             "世代の世帯員（世代の一覧で確認できます）だけを選ぶか、個人票で交付してください。",
             "certificates.not_same_household",
         )

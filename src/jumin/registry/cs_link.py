@@ -47,6 +47,7 @@ _REASON_CODES: dict[str, str] = {
     ChangeReason.ALIAS_RECORDING: "通称の記載",
     ChangeReason.ALIAS_DELETION: "通称の削除",
     ChangeReason.REORGANISATION: "改製",
+    ChangeReason.RESTORATION: "再製",
 }
 #: The CS code of the registry-only reasons that end a 転出予定 already notified as 国内転出.
 _MOVE_OUT_CONFIRMED = "転出確定"

@@ -1,10 +1,12 @@
-"""Clerk input for the 戸籍 notice screens (失踪, 失踪宣告の取消し, 本籍・筆頭者) and 改製. Parse only."""
+"""Clerk input for the 戸籍 notice screens (失踪, 失踪宣告の取消し, 本籍・筆頭者), 改製, 再製. Parse only."""
 
 from __future__ import annotations
 
 from django import forms
 
 from jumin.accounts.forms import PurposeForm
+from jumin.registry.forms_corrections import ITEMS_HELP, correction_items
+from jumin.registry.workflows.restoration import RestorationCause
 
 _DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -61,3 +63,37 @@ class ReorganisationForm(PurposeForm):
     )
     reorganised_on = forms.DateField(label="改製日", widget=_DATE)
     reason = forms.CharField(label="改製の理由（例: 記載欄の整理のため）", max_length=200)
+
+
+def restoration_corrections(text: str) -> dict[str, dict[str, str]]:
+    """「宛名番号 項目 正しい内容」 lines as 宛名番号 → item code → text (one item per line)."""
+    corrections: dict[str, dict[str, str]] = {}
+    for line in text.splitlines():
+        parts = line.strip().split(maxsplit=1)
+        if parts:
+            corrections.setdefault(parts[0], {}).update(correction_items(parts[1] if len(parts) > 1 else ""))
+    return corrections
+
+
+class RestorationForm(PurposeForm):
+    atena_numbers = forms.CharField(
+        label="再製する方の宛名番号（1行に1人。世帯全員を再製する場合は全員）",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    restored_on = forms.DateField(label="再製日", widget=_DATE)
+    cause = forms.ChoiceField(label="再製の原因", choices=[(c.value, c.value) for c in RestorationCause])
+    cause_detail = forms.CharField(
+        label="原因の内容（「その他」のときは必須）", max_length=200, required=False
+    )
+    sources = forms.CharField(
+        label="再製の基礎とした資料（例: 住民票の写しの控え、届書、戸籍の附票）",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    corrections = forms.CharField(
+        label="資料により訂正する記載事項（任意）",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text="各行の先頭に訂正する方の宛名番号を付けてください（「宛名番号 項目 正しい内容」）。"
+        + ITEMS_HELP,
+    )

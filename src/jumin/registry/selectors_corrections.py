@@ -18,7 +18,7 @@ from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.domain import recorded_dates
 from jumin.domain.errors import DomainError, refusal
-from jumin.domain.resident import CANCELLATION_REASONS, ChangeReason
+from jumin.domain.resident import CANCELLATION_REASONS, GENERATION_REASONS, ChangeReason
 from jumin.registry.models import Change, ChangeState, ExOfficioRecord, ResidentSnapshot
 from jumin.registry.outbox import MOVE_OUT_CONFIRMED_REASON
 from jumin.registry.workflows.ex_officio import CORRECTABLE_ITEMS
@@ -54,7 +54,12 @@ def _is_cancellable_reason(reason: str) -> bool:
     # A 転出確定 is cancelled back to the 予定 state (workflows.cancellation._restore_planned).
     if reason == MOVE_OUT_CONFIRMED_REASON:
         return True
-    return reason in {r.value for r in ChangeReason} and reason not in CANCELLATION_REASONS
+    # A 改製 or 再製 is administrative and opens a generation: never cancelled (cancellation._target).
+    return (
+        reason in {r.value for r in ChangeReason}
+        and reason not in CANCELLATION_REASONS
+        and reason not in GENERATION_REASONS
+    )
 
 
 def change_history(*, actor: Any, purpose: str, atena_number: str) -> list[HistoryEntry]:

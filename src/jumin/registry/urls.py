@@ -38,6 +38,7 @@ urlpatterns = [
     path("notices/disappearance-revocation/", views_notices.revocation_view, name="disappearance_revocation"),
     path("notices/honseki/", views_notices.honseki_notice_view, name="honseki_notice"),
     path("reorganisation/", views_notices.reorganisation_view, name="reorganisation"),
+    path("restoration/", views_notices.restoration_view, name="restoration"),
     path("move-within/", views_household.move_within, name="move_within"),
     path("household-change/", views_household.household_change, name="household_change"),
     path("cancellation/", views_corrections.cancellation, name="cancellation"),

@@ -1,4 +1,4 @@
-"""Clerk screens of the 戸籍 notice workflows (失踪, 失踪宣告の取消し, 本籍・筆頭者) and 改製.
+"""Clerk screens of the 戸籍 notice workflows (失踪, 失踪宣告の取消し, 本籍・筆頭者), 改製 and 再製.
 
 Thin: a form, one service call, a template; everything by POST (宛名番号 never in URLs). Alerts come
 back as checkboxes, as on the 職権 screens (views_common.enter_draft).
@@ -16,11 +16,13 @@ from jumin.registry.forms_notices import (
     DisappearanceForm,
     HonsekiNoticeForm,
     ReorganisationForm,
+    RestorationForm,
     RevocationForm,
+    restoration_corrections,
 )
 from jumin.registry.services import Address, DraftRecorded
 from jumin.registry.views_common import acknowledged, clerk_screen, enter_draft
-from jumin.registry.workflows import disappearance, honseki_notice, reorganisation
+from jumin.registry.workflows import disappearance, honseki_notice, reorganisation, restoration
 
 
 def _notice(data: dict[str, Any]) -> disappearance.FamilyRegisterNotice:
@@ -126,3 +128,26 @@ def reorganisation_view(request: HttpRequest) -> HttpResponse:
 
     form = ReorganisationForm(request.POST or None)
     return enter_draft(request, form, "registry/notices/reorganisation.html", submit)
+
+
+@clerk_screen
+def restoration_view(request: HttpRequest) -> HttpResponse:
+    """再製の入力 (draft): a lost or damaged record re-created from the sources, corrections included."""
+
+    def submit(data: dict[str, Any]) -> DraftRecorded:
+        return restoration.record_restoration(
+            actor=request.user,
+            purpose=data["purpose"],
+            restoration=restoration.Restoration(
+                atena_numbers=atena_lines(data["atena_numbers"]),
+                restored_on=data["restored_on"],
+                cause=restoration.RestorationCause(data["cause"]),
+                cause_detail=data["cause_detail"],
+                sources=data["sources"],
+                corrections=restoration_corrections(data["corrections"]),
+                acknowledged_alerts=acknowledged(request),
+            ),
+        )
+
+    form = RestorationForm(request.POST or None)
+    return enter_draft(request, form, "registry/notices/restoration.html", submit)

@@ -36,6 +36,7 @@ from jumin.domain.errors import Alert, refusal
 from jumin.domain.moveout import MoveOutStatus, status_on
 from jumin.domain.resident import (
     CANCELLATION_REASONS,
+    GENERATION_REASONS,
     ChangeReason,
     ResidentStatus,
     cancellation_of,
@@ -126,11 +127,12 @@ def _target(change_id: int) -> tuple[Change, ChangeReason | None]:
             "元の異動が正しかった場合は、その異動を改めて入力してください。",
             "registry.cancel_of_cancellation",
         )
-    if reason is ChangeReason.REORGANISATION:  # administrative, not a 4.1–4.5 event (4.6.0.1-a)
+    if reason in GENERATION_REASONS:
+        # Administrative, not a 4.1–4.5 event (4.6.0.1-a): 改製 and 再製 open a new generation.
         raise refusal(
             "change_id",
-            "改製は異動の取消しの対象ではありません。",
-            "改製後の記載に誤りがある場合は、職権修正または誤記修正で処理してください。",
+            f"{reason.value}は異動の取消しの対象ではありません。",
+            f"{reason.value}後の記載に誤りがある場合は、職権修正または誤記修正で処理してください。",
             "registry.cancel_of_reorganisation",
         )
     return target, reason

@@ -16,7 +16,7 @@ sent (standard 4.2.0.1-a; a 軽微な修正 never sends one). The certificates a
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -570,6 +570,17 @@ def _column_values(item: str, text: str, current: ResidentSnapshot) -> dict[str,
     return {item: value}
 
 
+def check_correctable(items: Iterable[str], *, field: str) -> None:
+    """Refuse any item a correction may not change (only ``CORRECTABLE_ITEMS``)."""
+    if any(item not in CORRECTABLE_ITEMS for item in items):
+        raise refusal(
+            field,
+            "修正できない項目が指定されています。",
+            f"次の項目から選んでください: {'、'.join(CORRECTABLE_ITEMS.values())}。",
+            "registry.item_not_correctable",
+        )
+
+
 def _check_items(correction: ExOfficioCorrection, count: int) -> list[str]:
     items = list(correction.items)
     if not items:
@@ -579,14 +590,7 @@ def _check_items(correction: ExOfficioCorrection, count: int) -> list[str]:
             "修正する項目と正しい内容を1つ以上入力してください。",
             "registry.no_items",
         )
-    unknown = [item for item in items if item not in CORRECTABLE_ITEMS]
-    if unknown:
-        raise refusal(
-            "items",
-            "修正できない項目が指定されています。",
-            f"次の項目から選んでください: {'、'.join(CORRECTABLE_ITEMS.values())}。",
-            "registry.item_not_correctable",
-        )
+    check_correctable(items, field="items")
     if correction.action is ExOfficioAction.MINOR:
         if correction.minor_case is None:
             raise refusal(
