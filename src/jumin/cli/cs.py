@@ -12,6 +12,7 @@ Each forwards to a Django management command of the node:
 * ``jumin cs purge-sending-addresses [--date D]``: delete 送付先情報 1 business day after linkage;
 * ``jumin cs erase-certificates [--date D]``: erase held 転出証明書情報 unused 30 days after the planned date;
 * ``jumin cs send-waiting-certificates``: send the 転出証明書情報 left unsent for want of a peer;
+* ``jumin cs send-waiting-continued-use``: send the 特例転入's 継続利用 left unsent for want of N4;
 * ``jumin cs import-fuhyo FILE --operator U``: send a CSV of 附票本人確認情報 updates (all or nothing);
 * ``jumin cs import-move-in-notices --operator U``: received 転入通知 into 転出確定 drafts (daily).
 """
@@ -34,6 +35,7 @@ COMMANDS = {
     "purge-sending-addresses": "cs_purge_sending_addresses",
     "erase-certificates": "cs_erase_certificates",
     "send-waiting-certificates": "cs_send_waiting_certificates",
+    "send-waiting-continued-use": "cs_send_waiting_continued_use",
     "import-fuhyo": "cs_import_fuhyo",
     "import-move-in-notices": "import_move_in_notices",
 }

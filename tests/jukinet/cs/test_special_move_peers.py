@@ -2,6 +2,9 @@
 
 * A 転出証明書情報 whose 転入予定地 was no peer at the 転出 commit is sent later by
   ``jumin cs send-waiting-certificates``, the screen's button or the API, once.
+* A 特例転入's 継続利用 card event committed while N4 was no peer is sent later by
+  ``jumin cs send-waiting-continued-use``, the screen's button or the API, once; never for a 転入 that
+  was not committed.
 * A 特例転入's 転入通知 whose 転出地 was no peer waits on the same list as an ordinary 転入's and is
   re-sent the same way (``move_in_notices.resend``).
 * A 転入通知 from another municipality than the 転入地 it names, or than the one the 転出証明書情報 was
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from io import StringIO
 from typing import Any
 from unittest import mock
@@ -29,9 +33,9 @@ from jumin.accounts.models import User
 from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
 from jumin.domain.errors import DomainError
-from jumin.jukinet.common.catalogue import MOVE_IN_NOTICE, MOVE_OUT_CERTIFICATE
+from jumin.jukinet.common.catalogue import CARD_EVENT, MOVE_IN_NOTICE, MOVE_OUT_CERTIFICATE
 from jumin.jukinet.common.move_out_certificate import MoveInNoticeItems
-from jumin.jukinet.cs import move_in_notices, services, special_move_out, worklists
+from jumin.jukinet.cs import move_in_notices, services, special_move_in, special_move_out, worklists
 from jumin.jukinet.cs.models import (
     HeldCertificate,
     ReceivedMoveInNotice,
@@ -39,6 +43,9 @@ from jumin.jukinet.cs.models import (
     SentMoveInNotice,
     UpdateRejection,
 )
+from jumin.jukinet.cs.operators import OPERATOR_FALLBACK
+from jumin.jukinet.national.models import CardEvent
+from jumin.messaging.envelope import NodeRef
 from jumin.messaging.models import InboxMessage, OutboxMessage
 from jumin.messaging.testing import TestFederation
 from tests.helpers.accounts import grant_permissions
@@ -46,6 +53,7 @@ from tests.jukinet.cs.factories import update
 from tests.jukinet.cs.test_special_move_in import (  # noqa: F401 (fixtures)
     CHIYODA,
     NAGASAKI,
+    PIN,
     PURPOSE,
     SASEBO,
     card_holder_moving_out,
@@ -71,10 +79,13 @@ def sent_without_peer(federation: TestFederation, request: Any) -> SentCertifica
         )
 
 
-def run_command(federation: TestFederation) -> str:
+def run_command(
+    federation: TestFederation, name: str = "cs_send_waiting_certificates", *, node: NodeRef = SASEBO
+) -> str:
+    """Run a management command at ``node`` (default: the 転出地's send-waiting-certificates); its output."""
     out = StringIO()
-    with federation.acting_as(SASEBO):
-        call_command("cs_send_waiting_certificates", stdout=out)
+    with federation.acting_as(node):
+        call_command(name, stdout=out)
     return out.getvalue()
 
 
@@ -127,9 +138,9 @@ def test_a_waiting_certificate_of_a_person_no_longer_moving_out_is_never_sent(
     assert not OutboxMessage.objects.filter(type=MOVE_OUT_CERTIFICATE).exists()
 
 
-def send_waiting_api(client: Any) -> Any:
+def send_waiting_api(client: Any, action: str = "send-waiting") -> Any:
     return client.post(
-        "/api/jukinet/cs/move-out-certificates/send-waiting",
+        f"/api/jukinet/cs/move-out-certificates/{action}",
         json.dumps({"purpose": PURPOSE}),
         content_type="application/json",
     )
@@ -204,6 +215,112 @@ def test_a_special_move_in_notice_without_a_peer_waits_on_the_list_and_is_resent
     assert (sent.items, sent.individual_number) == ({}, None)  # the 転出地 erased its copy
     held.refresh_from_db()
     assert held.notice_sent_at is not None
+
+
+# --- 2b. A 特例転入's 継続利用 left without N4 as a peer ------------------------------------------------
+
+
+def continued_use_events() -> Any:
+    """Card events queued by 長崎市 (the 転入地): here only the 継続利用 (the outbox keeps no payload)."""
+    return OutboxMessage.objects.filter(type=CARD_EVENT, sender_code=NAGASAKI.code)
+
+
+def run_continued_use_command(federation: TestFederation) -> str:
+    return run_command(federation, "cs_send_waiting_continued_use", node=NAGASAKI)
+
+
+def moved_in_without_n4(federation: TestFederation, clerk: User) -> None:
+    """A 特例転入 from 佐世保市 committed at 長崎市 while the national node (N4) was no peer."""
+    request, card = card_holder_moving_out(federation, clerk)
+    send(federation, request)
+    with mock.patch.object(special_move_in, "peer_configured", return_value=False):
+        move_in_with_card(federation, clerk, request, card)
+
+
+def test_a_continued_use_left_without_n4_is_sent_once_n4_is_a_peer(
+    federation: TestFederation,
+    operator: User,  # noqa: F811
+) -> None:
+    moved_in_without_n4(federation, operator)
+    with mock.patch.object(special_move_in, "peer_configured", return_value=False):
+        still = run_continued_use_command(federation)
+    assert "0件を送信しました" in still
+    assert "送信待ちのまま: 1件" in still
+    held = HeldCertificate.objects.get()
+    assert (held.state, held.continued_use_sent_at) == ("used", None)
+    assert held.notice_sent_at is not None  # the 転入通知 did not wait for N4
+    assert not continued_use_events().exists()
+    committed_on = timezone.localdate() - timedelta(days=1)  # the 転入 was committed the day before
+    HeldCertificate.objects.filter(pk=held.pk).update(used_at=timezone.now() - timedelta(days=1))
+
+    first = run_continued_use_command(federation)
+    second = run_continued_use_command(federation)  # idempotent: nothing is sent twice
+    assert "1件を送信しました" in first
+    assert "0件を送信しました" in second
+    assert "送信待ちのまま: 0件" in second
+    federation.pump()
+    held.refresh_from_db()
+    assert held.continued_use_sent_at is not None
+    assert continued_use_events().count() == 1
+    continued = CardEvent.objects.get(event="continue_use")
+    assert (continued.outcome, continued.municipality_code, continued.reason) == (
+        "applied",
+        NAGASAKI.code,
+        "特例転入",
+    )
+    assert (continued.card_serial, continued.event_date) == (held.card_serial, committed_on)
+    assert continued.operator_id == OPERATOR_FALLBACK  # sent by the system's command
+    audit = AuditEntry.objects.get(action="cs:card:event", reason__contains="sent 1")
+    assert (audit.actor_id, audit.result_count, audit.individual_number_used) == (None, 1, False)
+
+
+def test_a_continued_use_of_a_move_in_not_committed_is_never_sent(
+    federation: TestFederation,
+    operator: User,  # noqa: F811
+) -> None:
+    request, card = card_holder_moving_out(federation, operator)
+    send(federation, request)
+
+    with (
+        mock.patch.object(special_move_in, "peer_configured", return_value=False),
+        transaction.atomic(),
+    ):
+        move_in_with_card(federation, operator, request, card)
+        transaction.set_rollback(True)  # the registry's 転入 commit failed after ``complete``
+    with federation.acting_as(NAGASAKI):  # the card check itself stays (it is not part of the 転入)
+        special_move_in.check_card(actor=operator, purpose=PURPOSE, card_json=card, pin=PIN)
+    held = HeldCertificate.objects.get()
+    assert (held.state, held.continued_use_sent_at) == ("held", None)
+    assert held.card_serial
+
+    out = run_continued_use_command(federation)
+    assert "0件を送信しました" in out
+    assert "送信待ちのまま: 0件" in out
+    assert not continued_use_events().exists()
+    assert HeldCertificate.objects.get().continued_use_sent_at is None
+
+
+def test_the_screen_and_the_api_send_the_waiting_continued_use(
+    federation: TestFederation,
+    operator: User,  # noqa: F811
+    cs_terminal: None,  # noqa: F811
+    make_staff: Callable[..., Any],
+) -> None:
+    moved_in_without_n4(federation, operator)
+    client = make_staff([Permission.CS_IDENTITY_CHECK])
+    url = reverse("jukinet_cs:move_out_certificates")
+    with federation.acting_as(NAGASAKI):
+        listed = client.get(url, {"purpose": PURPOSE}).content.decode()
+        assert "<td>送信待ち</td></tr>" in listed  # the held row's 継続利用 column
+        refused = send_waiting_api(make_staff([]), "send-waiting-continued-use")
+        assert refused.status_code == 403
+        page = client.post(url, {"action": "send_continued_use", "purpose": PURPOSE}).content.decode()
+        assert "送信待ちの継続利用を1件送信しました" in page
+        api = send_waiting_api(client, "send-waiting-continued-use")
+        assert api.status_code == 200, api.content
+        assert api.json() == {"sent": 0, "waiting": 0}
+    assert continued_use_events().count() == 1
+    assert AuditEntry.objects.filter(action="cs:card:event", purpose=PURPOSE, outcome="done").count() == 2
 
 
 # --- 3. The sender of a 転入通知 ---------------------------------------------------------------------

@@ -289,6 +289,14 @@ def certificate_send_waiting(request: HttpRequest, body: PurposeIn) -> dict[str,
     return dataclasses.asdict(special_move_out.send_waiting(actor=request.user, purpose=body.purpose))
 
 
+@router.post("/move-out-certificates/send-waiting-continued-use")
+def continued_use_send_waiting(request: HttpRequest, body: PurposeIn) -> dict[str, int]:
+    """Send the 特例転入's 継続利用 card events left unsent for want of N4 as a peer, now that it is one."""
+    return dataclasses.asdict(
+        special_move_in.send_waiting_continued_use_by_clerk(actor=request.user, purpose=body.purpose)
+    )
+
+
 @router.post("/move-out-certificates/list")
 def certificate_list(request: HttpRequest, body: PurposeIn) -> dict[str, Any]:
     """Held, requested and sent 転出証明書情報 (states only, no certificate items)."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, date
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -246,7 +246,7 @@ def _wrong_pin(actor: Any, purpose: str, card: CardFile) -> DomainError:
         if locked:
             state.locked_at = timezone.now()
         if locked and peer_configured(NATIONAL):
-            _card_event(
+            enqueue_card_event(
                 card.card_serial,
                 card.resident_code,
                 "suspend",
@@ -370,14 +370,24 @@ def verify_with_card(*, actor: Any, purpose: str, card_json: Any, pin: str) -> C
     )
 
 
-def _card_event(
-    serial: str, resident_code: str, event: str, reason: str, operator_id: str, terminal_id: str, actor: Any
+def enqueue_card_event(
+    serial: str,
+    resident_code: str,
+    event: str,
+    reason: str,
+    operator_id: str,
+    terminal_id: str,
+    actor: Any,
+    *,
+    event_date: date | None = None,
 ) -> str:
+    """Queue one card event for N4 (ordered per card, subject ``card-<serial>``) in the caller's
+    transaction; ``event_date`` is the day it happened (default today: one sent later keeps its day)."""
     payload = {
         "card_serial": serial,
         "resident_code": resident_code,
         "event": event,
-        "event_date": timezone.localdate().isoformat(),
+        "event_date": (event_date or timezone.localdate()).isoformat(),
         "municipality_code": local_municipality_code(),
         "reason": reason[:100],
         "operator_id": operator_id,
@@ -409,7 +419,7 @@ def send_card_event(
         )
     operator_id, terminal_id = operator_ids(actor)
     with transaction.atomic():
-        message_id = _card_event(
+        message_id = enqueue_card_event(
             card_serial.strip(), resident_code.strip(), event, reason, operator_id, terminal_id, actor
         )
         if event == "release":

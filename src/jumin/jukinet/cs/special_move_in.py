@@ -13,7 +13,9 @@
    card management (N4), both in the same transaction.
 5. ``request_resend`` sends a 送信依頼 when nothing was received or it was erased (F02 step 3a);
    the answer is the data itself or ``MOVE_OUT_CERTIFICATE_REFUSED`` (``apply_refused``).
-6. ``erase_unused`` (daily, ``cs.erase_unused_certificates``) erases held data 30 days after the
+6. ``send_waiting_continued_use`` sends the 継続利用 left unsent because N4 was no peer at the 転入
+   commit, once it is one (``jumin cs send-waiting-continued-use``, the 転出証明書情報一覧).
+7. ``erase_unused`` (daily, ``cs.erase_unused_certificates``) erases held data 30 days after the
    転出予定年月日 (F02 timer, D4).
 """
 
@@ -31,7 +33,7 @@ from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
 from jumin.domain.checkdigits import validate_juminhyo_code, validate_lgcode
 from jumin.domain.errors import refusal
-from jumin.jukinet.common.catalogue import CARD_EVENT, MOVE_OUT_CERTIFICATE_REQUEST
+from jumin.jukinet.common.catalogue import MOVE_OUT_CERTIFICATE_REQUEST
 from jumin.jukinet.common.move_out_certificate import (
     MoveInNoticeItems,
     MoveOutCertificate,
@@ -315,6 +317,27 @@ class MoveInDone:
     notification_kind: str = "届出"
 
 
+def _send_continued_use(
+    row: HeldCertificate, *, event_date: date, operator_id: str, terminal_id: str, actor: Any
+) -> bool:
+    """Queue the 継続利用 card event of the card checked for ``row`` (reason 特例転入) for N4 and set
+    ``continued_use_sent_at`` (the caller saves the row); False, nothing queued, while N4 is no peer."""
+    if not peer_configured(NATIONAL):
+        return False
+    cards.enqueue_card_event(
+        row.card_serial,
+        row.resident_code,
+        "continue_use",
+        "特例転入",
+        operator_id,
+        terminal_id,
+        actor,
+        event_date=event_date,
+    )
+    row.continued_use_sent_at = timezone.now()
+    return True
+
+
 def complete(done: MoveInDone, *, actor: Any) -> HeldCertificate:
     """Inside the 転入 commit (F02 steps 5–6): mark the held data used, send the 転入通知 to the 転出地 and
     the 継続利用 card event to N4. Refuses (the commit rolls back) when the held data is gone."""
@@ -341,24 +364,10 @@ def complete(done: MoveInDone, *, actor: Any) -> HeldCertificate:
     )
     if notice_sent:
         row.notice_sent_at = now
-    if peer_configured(NATIONAL):
-        enqueue(
-            message_type=CARD_EVENT,
-            receiver=NATIONAL,
-            subject=f"card-{row.card_serial}",
-            payload={
-                "card_serial": row.card_serial,
-                "resident_code": row.resident_code,
-                "event": "continue_use",
-                "event_date": timezone.localdate().isoformat(),
-                "municipality_code": here,
-                "reason": "特例転入",
-                "operator_id": operator_id,
-                "terminal_id": terminal_id,
-            },
-        )
-        row.continued_use_sent_at = now
-    _erase(row, "", state=State.USED)
+    _send_continued_use(
+        row, event_date=timezone.localdate(now), operator_id=operator_id, terminal_id=terminal_id, actor=actor
+    )
+    _erase(row, "", state=State.USED)  # saves continued_use_sent_at too
     record_event(
         actor=actor,
         action=AuditAction.CS_MOVE_IN_NOTICE_SEND,
@@ -371,6 +380,66 @@ def complete(done: MoveInDone, *, actor: Any) -> HeldCertificate:
         concerning=person_ids([row.resident_code]),
     )
     return row
+
+
+@dataclass(frozen=True)
+class WaitingContinuedUse:
+    """What one run of ``send_waiting_continued_use`` did."""
+
+    sent: int  # queued now: N4 has become a peer
+    waiting: int  # N4 still no peer: they wait for the next run
+
+
+def send_waiting_continued_use(*, actor: Any = None, purpose: str = "") -> WaitingContinuedUse:
+    """Queue the 継続利用 card event of every 特例転入 committed while N4 was no peer, once it is one.
+
+    Run by ``jumin cs send-waiting-continued-use`` (``actor`` None: the system) and from the
+    転出証明書情報一覧. Only rows used by a committed 転入 are sent (a rolled-back 転入 leaves its row
+    held). Idempotent: the rows are locked and a sent row has ``continued_use_sent_at``. The event keeps
+    the day of the 転入 commit; the 操作者 is who sends it now. One audit entry with the counts.
+    """
+    operator_id, terminal_id = operator_ids(actor)
+    sent: list[str] = []
+    waiting = 0
+    with transaction.atomic():
+        rows = HeldCertificate.objects.select_for_update().filter(
+            state=State.USED, continued_use_sent_at__isnull=True
+        )
+        for row in rows.order_by("pk"):
+            if _send_continued_use(
+                row,
+                event_date=timezone.localdate(row.used_at),  # the day of the 転入 commit
+                operator_id=operator_id,
+                terminal_id=terminal_id,
+                actor=actor,
+            ):
+                row.save(update_fields=["continued_use_sent_at"])
+                sent.append(row.resident_code)
+            else:
+                waiting += 1
+        record_event(
+            actor=actor,
+            action=AuditAction.CS_CARD_EVENT,
+            subject_type=SUBJECT_TYPE,
+            purpose=purpose,
+            reason=f"継続利用 waiting: sent {len(sent)}, no peer {waiting}",
+            result_count=len(sent),
+            concerning=person_ids(sent),
+        )
+    return WaitingContinuedUse(sent=len(sent), waiting=waiting)
+
+
+def send_waiting_continued_use_by_clerk(*, actor: Any, purpose: str) -> WaitingContinuedUse:
+    """「継続利用の送信待ちを送信」 on the 転出証明書情報一覧 (統合端末): ``send_waiting_continued_use``
+    as the clerk."""
+    access.require(
+        actor=actor,
+        permission=Permission.CS_IDENTITY_CHECK,
+        action=AuditAction.CS_CARD_EVENT,
+        purpose=purpose,
+        subject_type=SUBJECT_TYPE,
+    )
+    return send_waiting_continued_use(actor=actor, purpose=purpose)
 
 
 def erase_unused(*, today: date | None = None, actor: Any = None) -> int:

@@ -489,18 +489,20 @@ class MoveInNoticeResendForm(PurposeForm):
 @cs_screen
 def move_out_certificates(request: HttpRequest) -> HttpResponse:
     """特例転入: カードによる本人確認 against the held 転出証明書情報, 送信依頼, the lists, the 送信 of the
-    転出証明書情報 left waiting for a peer, and the 再送信 of a waiting 転入通知."""
+    転出証明書情報 and 継続利用 left waiting for a peer, and the 再送信 of a waiting 転入通知."""
     action = request.POST.get("action", "")
     card_form = CardVerifyForm(request.POST if action == "check" else None, request.FILES or None)
     request_form = CertificateRequestForm(request.POST if action == "request" else None)
     resend_form = MoveInNoticeResendForm(request.POST if action == "resend_notice" else None)
     waiting_form = PurposeForm(request.POST if action == "send_waiting" else None)
+    continued_use_form = PurposeForm(request.POST if action == "send_continued_use" else None)
     list_form = PurposeForm(request.GET or None)
     context: dict[str, Any] = {
         "card_form": card_form,
         "request_form": request_form,
         "resend_form": resend_form,
         "waiting_form": waiting_form,
+        "continued_use_form": continued_use_form,
         "list_form": list_form,
     }
     try:
@@ -532,6 +534,10 @@ def move_out_certificates(request: HttpRequest) -> HttpResponse:
         elif action == "send_waiting" and waiting_form.is_valid():
             context["waiting_sent"] = special_move_out.send_waiting(
                 actor=request.user, purpose=waiting_form.cleaned_data["purpose"]
+            )
+        elif action == "send_continued_use" and continued_use_form.is_valid():
+            context["continued_use_sent"] = special_move_in.send_waiting_continued_use_by_clerk(
+                actor=request.user, purpose=continued_use_form.cleaned_data["purpose"]
             )
         if list_form.is_valid():
             purpose = list_form.cleaned_data["purpose"]
