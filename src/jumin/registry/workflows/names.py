@@ -434,7 +434,19 @@ def alias_history(
             names = [f.name for f in fields(AliasEntry)]
             entries = [AliasEntry(**{name: str(e.get(name) or "") for name in names}) for e in found]
             break
-    with transaction.atomic():
+    with (
+        services_restrictions.restricted_refusal_audited(
+            actor=actor,
+            purpose=purpose,
+            action=AuditAction.RESIDENT_ALIAS_HISTORY_VIEW,
+            subject_type="resident",
+            subject_id=atena_number,
+        ),
+        transaction.atomic(),
+    ):
+        restriction = services_restrictions.consume_or_refuse(  # a 照会 一時解除 lets one read through
+            restriction, actor=actor, purpose=purpose, subject_type="resident", subject_id=atena_number
+        )
         services_restrictions.acknowledge_alerts(
             restriction, actor=actor, purpose=purpose, subject_type="resident", subject_id=atena_number
         )
