@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 
 from jumin.accounts import clock
 from jumin.accounts.models import User
@@ -17,7 +18,7 @@ from jumin.registry.selectors_restrictions import person_restrictions
 from jumin.registry.services import DraftRecorded, commit_change
 from jumin.registry.services_restrictions import ReleaseTarget, consume_releases, release_temporarily
 from jumin.registry.workflows.death import Death, record_death
-from tests.registry.conftest import PURPOSE
+from tests.registry.conftest import PURPOSE, logged_in
 from tests.registry.test_move_out import family
 from tests.registry.test_restrictions import audited, officer, suppress
 
@@ -125,3 +126,8 @@ def test_the_person_screen_shows_each_release_as_active_used_or_expired(
         ("異動入力", "使用済", f"異動 {draft.change_id}"),
     ]
     assert view.releases[1].release_id == expiring
+    form = {"purpose": PURPOSE, "atena_number": child}
+    html = logged_in(officer).post(reverse("registry:restrictions"), form).content.decode()
+    assert f"使用済（異動 {draft.change_id}：{reviewer}" in html
+    assert "期限切れ" in html
+    assert "有効" in html
