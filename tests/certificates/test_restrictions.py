@@ -29,14 +29,16 @@ from jumin.registry.services_restrictions import (
     SuppressionScope,
     consume_releases,
     create_support_measure,
-    release_temporarily,
     set_suppression,
 )
 from jumin.registry.workflows.move_out import MoveOut, record_move_out
 from tests.certificates.conftest import CERT_PURPOSE, options_for, own_request
 from tests.registry.conftest import PURPOSE
+from tests.registry.test_restriction_release_use import release
 
 pytestmark = pytest.mark.django_db
+
+CERTIFICATE = RestrictedProcess.CERTIFICATE
 
 
 @pytest.fixture
@@ -100,14 +102,7 @@ def test_a_support_target_in_the_household_blocks_the_copy_even_for_a_household_
     assert refusals("certificates.restricted") == 1
     assert not Issuance.objects.exists()
     # The responsible officer releases this one request in the registry; then it is issued and recorded.
-    release_temporarily(
-        actor=officer,
-        purpose=PURPOSE,
-        atena_number=wife,
-        process=RestrictedProcess.CERTIFICATE,
-        target=ReleaseTarget.SUPPORT_MEASURE,
-        reason="本人からの請求を確認",
-    )
+    release(officer, wife, CERTIFICATE, ReleaseTarget.SUPPORT_MEASURE)
     issued = issue(issuer, [head])
     record = Issuance.objects.get(pk=issued.issuance_id)
     assert record.released_findings == [f"{wife}:registry.support_measure_target"]
@@ -192,23 +187,18 @@ def test_a_support_targets_removed_record_stays_blocked_after_the_move_out_as_fo
 # --- a 一時解除 lets one request through (issue 6) ------------------------------------------------
 
 
-def release(officer: User, number: str) -> int:
-    return release_temporarily(
-        actor=officer,
-        purpose=PURPOSE,
-        atena_number=number,
-        process=RestrictedProcess.CERTIFICATE,
-        target=ReleaseTarget.SUPPRESSION,
-        reason="本人からの請求を確認",
-    ).release_id
+@pytest.fixture
+def released_child(family: DraftRecorded, officer: User) -> tuple[str, int]:
+    """The child, under an error 抑止 of 証明書発行 and a 一時解除 of it: (宛名番号, release id)."""
+    child = family.atena_numbers[2]
+    suppress(officer, child, RestrictionLevel.ERROR)
+    return child, release(officer, child, CERTIFICATE)
 
 
 def test_a_release_is_used_up_by_the_one_issuance_it_let_through(
-    family: DraftRecorded, officer: User, issuer: User, certifier: Any
+    released_child: tuple[str, int], issuer: User, certifier: Any
 ) -> None:
-    child = family.atena_numbers[2]
-    suppress(officer, child, RestrictionLevel.ERROR)
-    release_id = release(officer, child)
+    child, release_id = released_child
     issued = issue(issuer, [child])
     used = TemporaryRelease.objects.get(pk=release_id)
     assert (used.consumed_subject_type, used.consumed_subject_id) == ("issuance", str(issued.issuance_id))
@@ -225,11 +215,9 @@ def test_a_release_is_used_up_by_the_one_issuance_it_let_through(
 
 
 def test_an_unused_release_still_lapses_by_itself(
-    family: DraftRecorded, officer: User, issuer: User, certifier: Any, monkeypatch: pytest.MonkeyPatch
+    released_child: tuple[str, int], issuer: User, certifier: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    child = family.atena_numbers[2]
-    suppress(officer, child, RestrictionLevel.ERROR)
-    release_id = release(officer, child)
+    child, release_id = released_child
     later = TemporaryRelease.objects.get(pk=release_id).expires_at + timedelta(seconds=1)
     monkeypatch.setattr(clock, "now", lambda: later)
     with pytest.raises(DomainError) as caught:
@@ -239,11 +227,9 @@ def test_an_unused_release_still_lapses_by_itself(
 
 
 def test_an_issuance_refused_after_the_restriction_check_leaves_the_release_unused(
-    family: DraftRecorded, officer: User, issuer: User, certifier: Any, monkeypatch: pytest.MonkeyPatch
+    released_child: tuple[str, int], issuer: User, certifier: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    child = family.atena_numbers[2]
-    suppress(officer, child, RestrictionLevel.ERROR)
-    release_id = release(officer, child)
+    child, release_id = released_child
 
     def failing_notices(*args: Any, **kwargs: Any) -> int:  # a rule failing after the release was used
         raise refusal("subject", "本人通知を作成できません。", "管理者に連絡してください。", "test.notice")
@@ -259,12 +245,14 @@ def test_an_issuance_refused_after_the_restriction_check_leaves_the_release_unus
 
 
 def test_a_release_taken_by_a_concurrent_issuance_refuses_the_other(
-    family: DraftRecorded, officer: User, issuer: User, certifier: Any, monkeypatch: pytest.MonkeyPatch
+    released_child: tuple[str, int],
+    officer: User,
+    issuer: User,
+    certifier: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The lost race, on either engine: the release is used between this request's check and its use."""
-    child = family.atena_numbers[2]
-    suppress(officer, child, RestrictionLevel.ERROR)
-    release_id = release(officer, child)
+    child, release_id = released_child
     real_check = certificate_services.check_restrictions
 
     def check_then_lose_the_release(*args: Any, **kwargs: Any) -> RestrictionCheck:

@@ -17,8 +17,8 @@ from jumin.registry.restrictions import RestrictedProcess, RestrictionCheck, che
 from jumin.registry.selectors_restrictions import person_restrictions
 from jumin.registry.services import DraftRecorded, commit_change
 from jumin.registry.services_restrictions import ReleaseTarget, consume_releases, release_temporarily
-from jumin.registry.workflows.death import Death, record_death
 from tests.registry.conftest import PURPOSE, logged_in
+from tests.registry.test_locks import death_of
 from tests.registry.test_move_out import family
 from tests.registry.test_restrictions import audited, officer, suppress
 
@@ -29,24 +29,13 @@ CHANGE = RestrictedProcess.CHANGE_ENTRY
 INQUIRY = RestrictedProcess.INQUIRY
 
 
-def release(officer: User, number: str, process: RestrictedProcess) -> int:
+def release(
+    officer: User, number: str, process: RestrictedProcess, target: ReleaseTarget = ReleaseTarget.SUPPRESSION
+) -> int:
+    """The responsible officer's 一時解除 of ``process`` for one person; its id."""
     return release_temporarily(
-        actor=officer,
-        purpose=PURPOSE,
-        atena_number=number,
-        process=process,
-        target=ReleaseTarget.SUPPRESSION,
-        reason="審査済み",
+        actor=officer, purpose=PURPOSE, atena_number=number, process=process, target=target, reason="審査済み"
     ).release_id
-
-
-def death_of(clerk: User, number: str) -> DraftRecorded:
-    today = clock.today()
-    return record_death(
-        actor=clerk,
-        purpose=PURPOSE,
-        death=Death(atena_number=number, death_date=today, notification_date=today),
-    )
 
 
 def consumer(release_id: int) -> tuple[str, str]:

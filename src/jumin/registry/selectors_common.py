@@ -68,7 +68,12 @@ def audited_inquiry(
     )
     with (
         services_restrictions.restricted_refusal_audited(
-            actor=actor, purpose=purpose, action=action, subject_type="resident", subject_id=atena_number
+            restriction,
+            actor=actor,
+            purpose=purpose,
+            action=action,
+            subject_type="resident",
+            subject_id=atena_number,
         ),
         transaction.atomic(),
     ):

@@ -509,6 +509,7 @@ def commit_change(
     with (
         number_designation.refusal_audited(change_id, actor=actor, purpose=purpose),
         services_restrictions.restricted_refusal_audited(
+            restriction,
             actor=actor,
             purpose=purpose,
             action=AuditAction.RESIDENT_CHANGE_COMMIT,

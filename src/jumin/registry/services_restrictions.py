@@ -187,27 +187,24 @@ def consume_or_refuse(
 
 @contextmanager
 def restricted_refusal_audited(
-    *, actor: Any, purpose: str, action: AuditAction, subject_type: str, subject_id: str
+    check: RestrictionCheck,
+    *,
+    actor: Any,
+    purpose: str,
+    action: AuditAction,
+    subject_type: str,
+    subject_id: str,
 ) -> Iterator[None]:
     """Audit a ``registry.restricted`` refusal raised inside the wrapped transaction, after its rollback.
 
-    Wrap it around the ``transaction.atomic()`` that calls ``consume_or_refuse``: an entry written
-    inside would be rolled back with the rest. Other errors pass through unrecorded here.
+    Wrap it around the ``transaction.atomic()`` that calls ``consume_or_refuse`` with ``check``: an
+    entry written inside would be rolled back with the rest. Other errors pass through unrecorded here.
     """
     try:
         yield
     except DomainError as error:
         if error.code == CODE_RESTRICTED:
-            with transaction.atomic():
-                record_event(
-                    actor=actor,
-                    action=action,
-                    subject_type=subject_type,
-                    subject_id=subject_id,
-                    purpose=purpose,
-                    outcome=Outcome.REFUSED,
-                    outcome_reason="restricted",
-                )
+            _audit_refusal(actor, purpose, action, subject_type, subject_id, "restricted", check)
         raise
 
 
