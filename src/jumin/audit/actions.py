@@ -173,6 +173,7 @@ class AuditAction(StrEnum):
     RESIDENT_RESTORATION_RECORD = "resident:restoration:record"
     RESIDENT_RESTRICTION_ACKNOWLEDGE = "resident:restriction:acknowledge"
     RESIDENT_RESTRICTION_RELEASE = "resident:restriction:release"
+    RESIDENT_RESTRICTION_RELEASE_CONSUME = "resident:restriction_release:consume"
     RESIDENT_RESTRICTION_VIEW = "resident:restriction:view"
     RESIDENT_SEARCH_HISTORY_VIEW = "resident:search_history:view"
     RESIDENT_SEARCH_KEYS_REBUILD = "resident:search_keys:rebuild"

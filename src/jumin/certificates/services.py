@@ -38,7 +38,7 @@ from jumin.domain.certificates import (
 )
 from jumin.domain.errors import Alert, DomainError, refusal
 from jumin.masters.models import Country
-from jumin.registry import certificate_sources
+from jumin.registry import certificate_sources, services_restrictions
 from jumin.registry.restrictions import (
     RestrictedProcess,
     RestrictionCheck,
@@ -442,6 +442,14 @@ def _issue(
         released_findings=sorted({f"{f.atena_number}:{f.code}" for f in check.findings if f.released}),
         pdf_sha256=hashlib.sha256(signed).hexdigest(),
     )
+    if check.releases_used:
+        # A 一時解除 lets one request through (issue 6): this 交付 uses it up, in its own transaction,
+        # so a refusal or rollback leaves it unused. Lost to a concurrent 交付: refused as unreleased.
+        consumed = services_restrictions.consume_releases(
+            check, actor=actor, purpose=purpose, subject_type="issuance", subject_id=str(issuance.pk)
+        )
+        if consumed.blocked:
+            _enforce_restrictions(consumed, request)
     IssuedCopy.objects.bulk_create(
         IssuedCopy(
             issuance=issuance,

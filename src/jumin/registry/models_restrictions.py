@@ -103,9 +103,11 @@ class ReleaseTarget(models.TextChoices):
 
 
 class TemporaryRelease(models.Model):
-    """一時解除: one person, one process, until ``expires_at`` (standard 3.1-d).
+    """一時解除: one person, one process, for one request until ``expires_at`` (standard 3.1-d, issue 6).
 
     It reverts by itself: checks ignore a release whose ``expires_at`` has passed. Never propagated.
+    Single use: the request that passes through it fills in ``consumed_*`` once, in its own transaction
+    (``services_restrictions.consume_releases``); checks ignore a consumed release too.
     """
 
     resident = models.ForeignKey("registry.Resident", on_delete=models.PROTECT, related_name="+")
@@ -115,10 +117,24 @@ class TemporaryRelease(models.Model):
     granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     granted_at = models.DateTimeField("一時解除日時")
     expires_at = models.DateTimeField("失効日時")
+    consumed_at = models.DateTimeField("使用日時", null=True, blank=True)
+    consumed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # What passed through it: ("issuance", its id), ("change", its id) or ("resident", 宛名番号) for a 照会.
+    consumed_subject_type = models.CharField("使用した処理", max_length=20, blank=True)
+    consumed_subject_id = models.CharField("使用した処理の番号", max_length=64, blank=True)
 
     class Meta:
         verbose_name = "一時解除"
         verbose_name_plural = "一時解除"
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(consumed_at__isnull=True, consumed_subject_type="")
+                | Q(consumed_at__isnull=False, consumed_subject_type__gt=""),
+                name="registry_release_consumed_with_subject",
+            ),
+        ]
         indexes: ClassVar = [
             models.Index(fields=["resident", "expires_at"], name="registry_release_person_idx"),
         ]

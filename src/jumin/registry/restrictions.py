@@ -11,15 +11,16 @@ caller authorises and audits. Rules:
 - an active or provisional 支援措置 blocks 証明書発行 (incl. 閲覧 and copies) for its applicant and
   併せて支援を求める者 (3.4-a, 3.4-g), until staff end it, even after the period has run out
   (algorithms.md F rule 4);
-- a 一時解除 (temporary release) covers one person and one process until it expires; an expired one
-  is simply ignored, so it reverts by itself (3.1-d).
+- a 一時解除 (temporary release) covers one person and one process for one request until it expires;
+  an expired one is simply ignored, so it reverts by itself (3.1-d), and so is one a request has
+  consumed (``services_restrictions.consume_releases``, issue 6: "release one request").
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 
@@ -77,6 +78,7 @@ class RestrictionFinding:
     code: str
     message: str
     released: bool  # an active 一時解除 covers it
+    release_id: int | None = None  # that 一時解除, which the request consumes when it goes ahead
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,19 @@ class RestrictionCheck:
     def blocked(self) -> bool:
         """Whether any error finding is not covered by a temporary release."""
         return any(f.level is RestrictionLevel.ERROR and not f.released for f in self.findings)
+
+    @property
+    def releases_used(self) -> tuple[int, ...]:
+        """The 一時解除 the findings passed through: the request consumes each (issue 6)."""
+        return tuple(sorted({f.release_id for f in self.findings if f.released and f.release_id is not None}))
+
+    def without_releases(self, release_ids: Iterable[int]) -> RestrictionCheck:
+        """This check as if these releases did not exist (another request consumed them first)."""
+        lost = set(release_ids)
+        findings = tuple(
+            replace(f, released=False, release_id=None) if f.release_id in lost else f for f in self.findings
+        )
+        return replace(self, findings=findings)
 
     @property
     def alerts(self) -> tuple[RestrictionFinding, ...]:
@@ -169,12 +184,22 @@ def _protected(atena_numbers: set[str]) -> dict[str, bool]:
     return provisional
 
 
-def _active_releases(atena_numbers: set[str], process: RestrictedProcess) -> set[tuple[str, str]]:
-    """(宛名番号, target) pairs covered by an unexpired 一時解除 for this process (3.1-d)."""
-    rows = TemporaryRelease.objects.filter(
-        resident__atena_number__in=atena_numbers, process=process, expires_at__gt=clock.now()
-    ).values_list("resident__atena_number", "target")
-    return set(rows)
+def _active_releases(atena_numbers: set[str], process: RestrictedProcess) -> dict[tuple[str, str], int]:
+    """The unexpired, unused 一時解除 for this process (3.1-d), by (宛名番号, target).
+
+    Of several for one pair the one granted first is used, so the others stay for later requests.
+    """
+    rows = (
+        TemporaryRelease.objects.filter(
+            resident__atena_number__in=atena_numbers,
+            process=process,
+            expires_at__gt=clock.now(),
+            consumed_at__isnull=True,
+        )
+        .order_by("-pk")
+        .values_list("resident__atena_number", "target", "pk")
+    )
+    return {(number, target): pk for number, target, pk in rows}  # the lowest id wins (last written)
 
 
 def _suppression_message(process: RestrictedProcess, level: RestrictionLevel) -> str:
@@ -232,7 +257,7 @@ def check_restrictions(
         for number, provisional in _protected(numbers).items():
             source = SOURCE_PROVISIONAL_SUPPORT_MEASURE if provisional else SOURCE_SUPPORT_MEASURE
             raw.append((number, RestrictionLevel.ERROR, source))
-    releases = _active_releases(numbers, process) if raw else set()
+    releases = _active_releases(numbers, process) if raw else {}
     by_person: dict[str, list[RestrictionFinding]] = defaultdict(list)
     for number, level, source in raw:
         if source == SOURCE_SUPPRESSION:
@@ -243,6 +268,7 @@ def check_restrictions(
                 code=CODE_SUPPRESSED,
                 message=_suppression_message(process, level),
                 released=(number, ReleaseTarget.SUPPRESSION.value) in releases,
+                release_id=releases.get((number, ReleaseTarget.SUPPRESSION.value)),
             )
         else:
             finding = _support_finding(
@@ -264,7 +290,9 @@ def _household_ids(numbers: Iterable[str]) -> list[int]:
     return list(Household.objects.filter(number__in=wanted).values_list("pk", flat=True))
 
 
-def _support_finding(number: str, *, provisional: bool, releases: set[tuple[str, str]]) -> RestrictionFinding:
+def _support_finding(
+    number: str, *, provisional: bool, releases: Mapping[tuple[str, str], int]
+) -> RestrictionFinding:
     if provisional:
         source, code = SOURCE_PROVISIONAL_SUPPORT_MEASURE, CODE_PROVISIONAL_SUPPORT_MEASURE_TARGET
         message = "仮支援措置の対象者が含まれているため、証明書の発行・閲覧はできません。"
@@ -278,6 +306,7 @@ def _support_finding(number: str, *, provisional: bool, releases: set[tuple[str,
         code=code,
         message=message + "担当者が審査のうえ一時解除した場合に限り処理できます。",
         released=(number, ReleaseTarget.SUPPORT_MEASURE.value) in releases,
+        release_id=releases.get((number, ReleaseTarget.SUPPORT_MEASURE.value)),
     )
 
 

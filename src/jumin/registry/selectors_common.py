@@ -66,8 +66,22 @@ def audited_inquiry(
         subject_id=atena_number,
         acknowledged=acknowledged_alerts,
     )
-    with transaction.atomic():
+    with (
+        services_restrictions.restricted_refusal_audited(
+            restriction,
+            actor=actor,
+            purpose=purpose,
+            action=action,
+            subject_type="resident",
+            subject_id=atena_number,
+        ),
+        transaction.atomic(),
+    ):
         yield
+        # A 一時解除 of 照会 lets one read through (issue 6).
+        restriction = services_restrictions.consume_or_refuse(
+            restriction, actor=actor, purpose=purpose, subject_type="resident", subject_id=atena_number
+        )
         services_restrictions.acknowledge_alerts(
             restriction, actor=actor, purpose=purpose, subject_type="resident", subject_id=atena_number
         )

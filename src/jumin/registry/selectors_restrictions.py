@@ -27,6 +27,7 @@ from jumin.registry.models_restrictions import (
     CoveredService,
     MunicipalityRole,
     PeriodKind,
+    ReleaseTarget,
     RestrictedProcessChoice,
     RestrictionLevelChoice,
     SupportEndReason,
@@ -140,12 +141,52 @@ class SuppressionView:
 
 @dataclass(frozen=True)
 class ReleaseView:
-    """An unexpired 一時解除."""
+    """A 一時解除 with its state: 有効 (unused, unexpired), 使用済 (by which request) or 期限切れ."""
 
+    release_id: int
     process_label: str
     target: str
+    target_label: str
     granted_by: str
+    granted_at: str
     expires_at: str
+    state: str  # "active" | "consumed" | "expired"
+    state_label: str
+    consumed_for: str  # "交付 12", "異動 34" or "照会"; empty while unused
+    consumed_by: str
+    consumed_at: str
+
+
+# What used a release up, by the consumer's subject type (services_restrictions.consume_releases).
+_CONSUMER_LABELS = {"issuance": "交付", "change": "異動", "resident": "照会"}
+
+
+def _release_view(row: TemporaryRelease, now: Any) -> ReleaseView:
+    consumed_for = ""
+    if row.consumed_at is not None:
+        state, state_label = "consumed", "使用済"
+        kind = row.consumed_subject_type
+        label = _CONSUMER_LABELS.get(kind, kind)
+        # A 照会's subject is the person themselves: the label alone says enough.
+        consumed_for = label if kind == "resident" else f"{label} {row.consumed_subject_id}"
+    elif row.expires_at <= now:
+        state, state_label = "expired", "期限切れ"
+    else:
+        state, state_label = "active", "有効"
+    return ReleaseView(
+        release_id=row.pk,
+        process_label=RestrictedProcessChoice(row.process).label,
+        target=row.target,
+        target_label=ReleaseTarget(row.target).label,
+        granted_by=str(row.granted_by),
+        granted_at=_iso(row.granted_at),
+        expires_at=_iso(row.expires_at),
+        state=state,
+        state_label=state_label,
+        consumed_for=consumed_for,
+        consumed_by=str(row.consumed_by) if row.consumed_by is not None else "",
+        consumed_at=_iso(row.consumed_at),
+    )
 
 
 @dataclass(frozen=True)
@@ -219,8 +260,8 @@ def _not_found() -> Exception:
 
 
 def person_restrictions(*, actor: Any, purpose: str, atena_number: str) -> PersonRestrictions:
-    """Suppressions (person and household, lifted ones included), active releases and support measures
-    of one person; audited as viewed."""
+    """Suppressions (person and household, lifted ones included), releases (each with its state, newest
+    first) and support measures of one person; audited as viewed."""
     authorize(
         actor=actor,
         permission=Permission.RESIDENT_VIEW,
@@ -243,9 +284,12 @@ def person_restrictions(*, actor: Any, purpose: str, atena_number: str) -> Perso
             .select_related("set_by", "lifted_by")
             .order_by("lifted_at", "-pk")
         )
-        releases = TemporaryRelease.objects.filter(
-            resident=resident, expires_at__gt=clock.now()
-        ).select_related("granted_by")
+        releases = (
+            TemporaryRelease.objects.filter(resident=resident)
+            .select_related("granted_by", "consumed_by")
+            .order_by("-pk")
+        )
+        now = clock.now()
         links = list(
             SupportMeasurePerson.objects.filter(resident=resident)
             .select_related("measure")
@@ -272,15 +316,7 @@ def person_restrictions(*, actor: Any, purpose: str, atena_number: str) -> Perso
             atena_number=atena_number,
             household_number=household.number,
             suppressions=tuple(_suppression_view(row) for row in suppressions),
-            releases=tuple(
-                ReleaseView(
-                    process_label=RestrictedProcessChoice(r.process).label,
-                    target=r.target,
-                    granted_by=str(r.granted_by),
-                    expires_at=_iso(r.expires_at),
-                )
-                for r in releases
-            ),
+            releases=tuple(_release_view(r, now) for r in releases),
             support_measure=any(link.measure.ended_at is None for link in links),
             measures=tuple(measures),
             notices=person_notices(atena_number),

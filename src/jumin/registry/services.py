@@ -506,7 +506,18 @@ def commit_change(
     acknowledged = require_acknowledged(services_restrictions.as_alerts(restriction), acknowledged_alerts)
     # A 個人番号の変更 also needs 特定個人情報アクセス権限 (refusal audited outside the transaction).
     number_renewal.authorize_commit(change, actor=actor, purpose=purpose)
-    with number_designation.refusal_audited(change_id, actor=actor, purpose=purpose), transaction.atomic():
+    with (
+        number_designation.refusal_audited(change_id, actor=actor, purpose=purpose),
+        services_restrictions.restricted_refusal_audited(
+            restriction,
+            actor=actor,
+            purpose=purpose,
+            action=AuditAction.RESIDENT_CHANGE_COMMIT,
+            subject_type="change",
+            subject_id=str(change_id),
+        ),
+        transaction.atomic(),
+    ):
         change = Change.objects.select_for_update().get(pk=change_id)
         if change.state != ChangeState.DRAFT:  # committed or discarded concurrently
             raise refusal(
@@ -515,6 +526,10 @@ def commit_change(
                 "一覧を更新してください。",
                 "registry.draft_already_processed",
             )
+        # A 一時解除 of 異動入力 lets one change through: its 本登録 uses it up (the draft only passed it).
+        restriction = services_restrictions.consume_or_refuse(
+            restriction, actor=actor, purpose=purpose, subject_type="change", subject_id=str(change_id)
+        )
         # Only now, with the draft locked and still a draft, a 個人番号の変更 asks the national node:
         # unreachable → refused, this transaction rolls back, nothing changed (F22). Others: no query.
         renewed = number_renewal.new_individual_numbers(change, actor=actor, purpose=purpose)

@@ -5,12 +5,14 @@ lifting and ending fill in "who, when, why" once; every new period is a new row.
 (加害者) text never enters an audit entry, a log or an exception message.
 
 Also the enforcement helpers the registry's own services and selectors call (``enforce_restrictions``,
-``acknowledge_alerts``): a blocked process is refused and audited; an alert must be acknowledged.
+``acknowledge_alerts``): a blocked process is refused and audited; an alert must be acknowledged. A
+request that went ahead through a 一時解除 consumes it in its own transaction (``consume_releases``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -25,7 +27,7 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
 from jumin.domain import periods
-from jumin.domain.errors import Alert, refusal
+from jumin.domain.errors import Alert, DomainError, refusal
 from jumin.registry import restriction_feed, support_roles
 from jumin.registry.models import Household, Resident
 from jumin.registry.models_restrictions import (
@@ -65,6 +67,7 @@ __all__ = [
     "acknowledge_alerts",
     "as_alerts",
     "check_change_entry",
+    "consume_releases",
     "create_support_measure",
     "edit_support_end",
     "end_support",
@@ -110,13 +113,7 @@ def enforce_restrictions(
     check = check_restrictions(atena_numbers, process=process, household_numbers=household_numbers)
     if check.blocked:
         _audit_refusal(actor, purpose, action, subject_type, subject_id, "restricted", check)
-        first = next(f for f in check.findings if f.level is RestrictionLevel.ERROR and not f.released)
-        raise refusal(
-            "atena_number",
-            first.message,
-            "抑止・支援措置の担当者に確認してください。審査のうえ一時解除された場合に限り処理できます。",
-            CODE_RESTRICTED,
-        )
+        raise restricted_refusal(check)
     if require_acknowledgment:
         try:
             require_acknowledged(as_alerts(check), acknowledged)
@@ -124,6 +121,91 @@ def enforce_restrictions(
             _audit_refusal(actor, purpose, action, subject_type, subject_id, "alert_not_acknowledged", check)
             raise
     return check
+
+
+def restricted_refusal(check: RestrictionCheck) -> DomainError:
+    """The registry's refusal of a blocked process, worded by its first error not covered by a release."""
+    first = next(f for f in check.findings if f.level is RestrictionLevel.ERROR and not f.released)
+    return refusal(
+        "atena_number",
+        first.message,
+        "抑止・支援措置の担当者に確認してください。審査のうえ一時解除された場合に限り処理できます。",
+        CODE_RESTRICTED,
+    )
+
+
+def consume_releases(
+    check: RestrictionCheck, *, actor: Any, purpose: str, subject_type: str, subject_id: str
+) -> RestrictionCheck:
+    """Consume the 一時解除 ``check`` passed through, for the request ``subject_type``/``subject_id``.
+
+    A release lets one request through (issue 6): call inside the transaction of the request itself,
+    once it is sure to go ahead, so a refused or rolled-back request leaves the release unused. Each
+    release is taken by a conditional UPDATE (unused and unexpired), so of two requests racing for one,
+    only one takes it; each taken release gets a ``resident:restriction_release:consume`` entry. Returns
+    the check without the releases another request took first: if it is ``blocked`` now, refuse.
+    """
+    now = clock.now()
+    lost: list[int] = []
+    for release_id in check.releases_used:
+        taken = TemporaryRelease.objects.filter(
+            pk=release_id, consumed_at__isnull=True, expires_at__gt=now
+        ).update(
+            consumed_at=now,
+            consumed_by=actor,
+            consumed_subject_type=subject_type,
+            consumed_subject_id=subject_id,
+        )
+        if not taken:
+            lost.append(release_id)
+            continue
+        source = next(f.source for f in check.findings if f.release_id == release_id)
+        record_event(
+            actor=actor,
+            action=AuditAction.RESIDENT_RESTRICTION_RELEASE_CONSUME,
+            subject_type="temporary_release",
+            subject_id=str(release_id),
+            purpose=purpose,
+            reason=f"{subject_type}={subject_id}",
+            support_measure=source != SOURCE_SUPPRESSION,
+        )
+    return check.without_releases(lost) if lost else check
+
+
+def consume_or_refuse(
+    check: RestrictionCheck, *, actor: Any, purpose: str, subject_type: str, subject_id: str
+) -> RestrictionCheck:
+    """``consume_releases``, refusing with the usual ``registry.restricted`` when another request took
+    a release first (wrap the transaction in ``restricted_refusal_audited`` to audit that refusal)."""
+    consumed = consume_releases(
+        check, actor=actor, purpose=purpose, subject_type=subject_type, subject_id=subject_id
+    )
+    if consumed.blocked:
+        raise restricted_refusal(consumed)
+    return consumed
+
+
+@contextmanager
+def restricted_refusal_audited(
+    check: RestrictionCheck,
+    *,
+    actor: Any,
+    purpose: str,
+    action: AuditAction,
+    subject_type: str,
+    subject_id: str,
+) -> Iterator[None]:
+    """Audit a ``registry.restricted`` refusal raised inside the wrapped transaction, after its rollback.
+
+    Wrap it around the ``transaction.atomic()`` that calls ``consume_or_refuse`` with ``check``: an
+    entry written inside would be rolled back with the rest. Other errors pass through unrecorded here.
+    """
+    try:
+        yield
+    except DomainError as error:
+        if error.code == CODE_RESTRICTED:
+            _audit_refusal(actor, purpose, action, subject_type, subject_id, "restricted", check)
+        raise
 
 
 def check_change_entry(

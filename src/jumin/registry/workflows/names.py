@@ -34,7 +34,7 @@ from jumin.domain.kana import normalize_furigana
 from jumin.domain.resident import ChangeReason, ResidentKind
 from jumin.registry import services_restrictions
 from jumin.registry.models import Change, ResidentSnapshot
-from jumin.registry.restrictions import RestrictedProcess
+from jumin.registry.selectors_common import audited_inquiry
 from jumin.registry.services import DraftRecorded
 from jumin.registry.snapshots import draft_from_current
 from jumin.registry.workflows.acknowledgement import audit_reason, require_acknowledged
@@ -397,52 +397,30 @@ def alias_history(
     """A person's 通称 entries, oldest first, from their latest committed row that holds any (audited).
 
     Rows after a 帰化 hold no 30条の45 items, so the foreign record's last row answers then.
-    照会 suppressions apply (standard 3.1-b).
+    照会 suppressions apply (standard 3.1-b); the read is an ``audited_inquiry``.
     """
-    authorize(
-        actor=actor,
-        permission=Permission.RESIDENT_VIEW,
-        action=AuditAction.RESIDENT_ALIAS_HISTORY_VIEW,
-        purpose=purpose,
-        subject_type="resident",
-        subject_id=atena_number,
-    )
-    restriction = services_restrictions.enforce_restrictions(
-        actor=actor,
-        purpose=purpose,
-        atena_numbers=[atena_number],
-        process=RestrictedProcess.INQUIRY,
-        action=AuditAction.RESIDENT_ALIAS_HISTORY_VIEW,
-        subject_type="resident",
-        subject_id=atena_number,
-        acknowledged=acknowledged_alerts,
-    )
-    rows = ResidentSnapshot.objects.filter(
-        resident__atena_number=atena_number, history_no__isnull=False
-    ).order_by("-history_no")
-    if not rows.exists():
-        raise refusal(
-            "atena_number",
-            "該当する住民が見つかりません。",
-            "宛名番号を確認してください。",
-            "registry.resident_not_found",
-        )
     entries: list[AliasEntry] = []
-    for foreign in rows.values_list("foreign", flat=True):
-        found = _entries(foreign) if isinstance(foreign, dict) else []
-        if found:
-            names = [f.name for f in fields(AliasEntry)]
-            entries = [AliasEntry(**{name: str(e.get(name) or "") for name in names}) for e in found]
-            break
-    with transaction.atomic():
-        services_restrictions.acknowledge_alerts(
-            restriction, actor=actor, purpose=purpose, subject_type="resident", subject_id=atena_number
-        )
-        record_event(
-            actor=actor,
-            action=AuditAction.RESIDENT_ALIAS_HISTORY_VIEW,
-            subject_type="resident",
-            subject_id=atena_number,
-            purpose=purpose,
-        )
+    with audited_inquiry(
+        actor=actor,
+        purpose=purpose,
+        atena_number=atena_number,
+        action=AuditAction.RESIDENT_ALIAS_HISTORY_VIEW,
+        acknowledged_alerts=acknowledged_alerts,
+    ):
+        rows = ResidentSnapshot.objects.filter(
+            resident__atena_number=atena_number, history_no__isnull=False
+        ).order_by("-history_no")
+        if not rows.exists():
+            raise refusal(
+                "atena_number",
+                "該当する住民が見つかりません。",
+                "宛名番号を確認してください。",
+                "registry.resident_not_found",
+            )
+        for foreign in rows.values_list("foreign", flat=True):
+            found = _entries(foreign) if isinstance(foreign, dict) else []
+            if found:
+                names = [f.name for f in fields(AliasEntry)]
+                entries = [AliasEntry(**{name: str(e.get(name) or "") for name in names}) for e in found]
+                break
     return entries
