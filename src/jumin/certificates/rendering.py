@@ -205,10 +205,28 @@ SCALE_RULES = " ".join(f".s{step} {{ font-size: {step}%; }}" for step in SHRINK_
 FIXED_CSS = Path(__file__).parent / "templates" / "certificates" / "pdf" / "certificate.css"
 
 
+USER_AGENT_CSS = FIXED_CSS.with_name("certificate_ua.css")
+
+
 @lru_cache(maxsize=1)
 def fixed_stylesheet() -> CSS:
     """The certificate's fixed CSS, parsed once per process: WeasyPrint compiles every selector it parses."""
     return CSS(string=FIXED_CSS.read_text(encoding="utf-8") + "\n" + SCALE_RULES)
+
+
+@lru_cache(maxsize=1)
+def user_agent_stylesheet() -> CSS:
+    """WeasyPrint's HTML defaults cut down to the certificate template's elements (certificate_ua.css)."""
+    return CSS(string=USER_AGENT_CSS.read_text(encoding="utf-8"))
+
+
+class CertificateHTML(HTML):  # type: ignore[misc]  # WeasyPrint ships no type hints
+    """The certificate's HTML with the user-agent rules its elements need, not WeasyPrint's 250 (P4)."""
+
+    def _ua_stylesheets(self, forms: bool = False) -> list[CSS]:
+        # WeasyPrint's hook for its default sheet (weasyprint/__init__.py); if it is ever renamed, the full
+        # sheet applies again: the same PDF, only slower.
+        return [user_agent_stylesheet()]
 
 
 _font_config_lock = threading.Lock()
@@ -251,7 +269,7 @@ def render_pdf(
             "keywords": ";".join(copy_numbers),
         },
     )
-    rendered = HTML(string=html, base_url=str(Path(__file__).parent)).render(
+    rendered = CertificateHTML(string=html, base_url=str(Path(__file__).parent)).render(
         stylesheets=[fixed_stylesheet()], font_config=shared_font_config()
     )
     if len(rendered.pages) != len(pages):

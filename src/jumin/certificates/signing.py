@@ -8,13 +8,16 @@ this certificate and requires the signature to cover the whole file (no later in
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+from asn1crypto import cms
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -47,6 +50,98 @@ class SigningMaterial:
 
     signer: signers.SimpleSigner
     certificate: asn1_x509.Certificate
+
+
+# The document digest of the one signature pyHanko builds per process; found again in its DER to cut the
+# signed attributes around it. Any 32 bytes would do: these are recognisable.
+_TEMPLATE_DIGEST_ALGORITHM = "sha256"
+_TEMPLATE_DIGEST = hashlib.sha256(b"Jumin CMS template digest").digest()
+
+
+@dataclass(frozen=True)
+class _CmsTemplate:
+    """A CMS signature pyHanko built, cut around the document digest of its signed attributes."""
+
+    content_info_der: bytes
+    attributes_before_digest: bytes
+    attributes_after_digest: bytes
+
+
+class TemplateSigner(signers.SimpleSigner):
+    """A ``SimpleSigner`` that has pyHanko build the CMS structure once per process, then only re-signs.
+
+    For a PAdES signature without a timestamp the signed attributes (content type, message digest,
+    signing-certificate-v2) differ from one document to the next only in the 32-byte message digest, and the
+    CMS around them (algorithm ids, the certificate set, the signer's identifier) not at all. pyHanko builds
+    all of it from Python values in asn1crypto, about 18 ms of CPU per certificate (benchmark P4); here its
+    first signature is kept as DER, and every later one swaps in the document digest, signs the attributes
+    with the same key and algorithm and re-encodes only the lengths around the new signature (0.3 ms). Any
+    other request (a dry run, a timestamp, CAdES attributes, custom attribute providers) goes to pyHanko.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._cms_template: _CmsTemplate | None = None
+        self._template_built = False
+
+    async def async_sign(
+        self,
+        data_digest: bytes,
+        digest_algorithm: str,
+        dry_run: bool = False,
+        use_pades: bool = False,
+        timestamper: Any = None,
+        signed_attr_settings: Any = None,
+        is_pdf_sig: bool = True,
+        encap_content_info: Any = None,
+    ) -> cms.ContentInfo:
+        """pyHanko's CMS signature of ``data_digest``, from the per-process template when it applies."""
+        plain_pades = (
+            use_pades
+            and is_pdf_sig
+            and not dry_run
+            and timestamper is None
+            and encap_content_info is None
+            and (signed_attr_settings is None or signed_attr_settings.cades_signed_attrs is None)
+            and self.signed_attr_prov_spec is None
+            and self.unsigned_attr_prov_spec is None
+            and digest_algorithm == _TEMPLATE_DIGEST_ALGORITHM
+            and len(data_digest) == len(_TEMPLATE_DIGEST)
+        )
+        template = await self._template() if plain_pades else None
+        if template is None:
+            return await super().async_sign(
+                data_digest,
+                digest_algorithm,
+                dry_run=dry_run,
+                use_pades=use_pades,
+                timestamper=timestamper,
+                signed_attr_settings=signed_attr_settings,
+                is_pdf_sig=is_pdf_sig,
+                encap_content_info=encap_content_info,
+            )
+        attributes = template.attributes_before_digest + data_digest + template.attributes_after_digest
+        signature = await self.async_sign_raw(attributes, digest_algorithm)
+        content_info = cms.ContentInfo.load(template.content_info_der)
+        signer_info = content_info["content"]["signer_infos"][0]
+        signer_info["signed_attrs"] = cms.CMSAttributes.load(attributes)
+        signer_info["signature"] = signature
+        return content_info
+
+    async def _template(self) -> _CmsTemplate | None:
+        """pyHanko's own signature of the template digest, cut around it; None if it cannot be cut."""
+        if self._template_built:
+            return self._cms_template
+        content_info = await super().async_sign(_TEMPLATE_DIGEST, _TEMPLATE_DIGEST_ALGORITHM, use_pades=True)
+        signer_info = content_info["content"]["signer_infos"][0]
+        attributes = signer_info["signed_attrs"].untag().dump()
+        template = None
+        if not signer_info["unsigned_attrs"] and attributes.count(_TEMPLATE_DIGEST) == 1:
+            before, after = attributes.split(_TEMPLATE_DIGEST)
+            template = _CmsTemplate(content_info.dump(), before, after)
+        # Two threads racing here build the same template; either result is right.
+        self._cms_template, self._template_built = template, True
+        return template
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -134,7 +229,7 @@ def signing_material() -> SigningMaterial:
             return cached[1]
     certificate = asn1_x509.Certificate.load(_pem_to_der(cert_path.read_bytes()))
     private_key = asn1_keys.PrivateKeyInfo.load(_pem_to_der(key_path.read_bytes()))
-    signer = signers.SimpleSigner(
+    signer = TemplateSigner(
         signing_cert=certificate,
         signing_key=private_key,
         cert_registry=_store(certificate),
