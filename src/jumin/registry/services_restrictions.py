@@ -10,7 +10,8 @@ Also the enforcement helpers the registry's own services and selectors call (``e
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -25,8 +26,8 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
 from jumin.domain import periods
-from jumin.domain.errors import Alert, refusal
-from jumin.registry import restriction_feed, support_roles
+from jumin.domain.errors import Alert, DomainError, refusal
+from jumin.registry import restriction_feed, restriction_locks, support_roles
 from jumin.registry.models import Household, Resident
 from jumin.registry.models_restrictions import (
     CoveredService,
@@ -68,9 +69,11 @@ __all__ = [
     "create_support_measure",
     "edit_support_end",
     "end_support",
+    "enforce_in_transaction",
     "enforce_restrictions",
     "extend_support",
     "lift_suppression",
+    "refusals_audited",
     "release_temporarily",
     "set_suppression",
     "start_support",
@@ -108,22 +111,77 @@ def enforce_restrictions(
     exception.
     """
     check = check_restrictions(atena_numbers, process=process, household_numbers=household_numbers)
+    refused = _refusal(check, acknowledged, require_acknowledgment=require_acknowledgment)
+    if refused is not None:
+        _audit_refusal(actor, purpose, action, subject_type, subject_id, refused.reason, check)
+        raise refused.error
+    return check
+
+
+class RestrictionRefusedError(Exception):
+    """A check inside a transaction refused (``enforce_in_transaction``): raised through the
+    transaction so that it rolls back; ``refusals_audited`` audits it after and raises ``error``."""
+
+    def __init__(self, error: DomainError, reason: str, check: RestrictionCheck) -> None:
+        super().__init__(error.code)
+        self.error = error
+        self.reason = reason
+        self.check = check
+
+
+def _refusal(
+    check: RestrictionCheck, acknowledged: Collection[str], *, require_acknowledgment: bool
+) -> RestrictionRefusedError | None:
+    """The refusal ``check`` calls for, with its audit reason; None when the process may go ahead."""
     if check.blocked:
-        _audit_refusal(actor, purpose, action, subject_type, subject_id, "restricted", check)
         first = next(f for f in check.findings if f.level is RestrictionLevel.ERROR and not f.released)
-        raise refusal(
+        error = refusal(
             "atena_number",
             first.message,
             "抑止・支援措置の担当者に確認してください。審査のうえ一時解除された場合に限り処理できます。",
             CODE_RESTRICTED,
         )
+        return RestrictionRefusedError(error, "restricted", check)
     if require_acknowledgment:
         try:
             require_acknowledged(as_alerts(check), acknowledged)
-        except UnacknowledgedAlertsError:
-            _audit_refusal(actor, purpose, action, subject_type, subject_id, "alert_not_acknowledged", check)
-            raise
+        except UnacknowledgedAlertsError as error:
+            return RestrictionRefusedError(error, "alert_not_acknowledged", check)
+    return None
+
+
+def enforce_in_transaction(
+    *,
+    atena_numbers: Iterable[str],
+    process: RestrictedProcess,
+    acknowledged: Collection[str] = (),
+    household_numbers: Iterable[str] = (),
+) -> RestrictionCheck:
+    """``enforce_restrictions`` inside the caller's transaction, after its row locks (``row_locks``).
+
+    Checked under the locks a setter of a 抑止 or 支援措置 also takes, a restriction set meanwhile is
+    either seen here or set after the caller's commit, never missed. A refusal is raised as
+    ``RestrictionRefusedError`` so that the transaction rolls back; wrap the transaction in
+    ``refusals_audited``, which audits it once nothing of the transaction is left.
+    """
+    check = check_restrictions(atena_numbers, process=process, household_numbers=household_numbers)
+    refused = _refusal(check, acknowledged, require_acknowledgment=True)
+    if refused is not None:
+        raise refused
     return check
+
+
+@contextmanager
+def refusals_audited(
+    *, actor: Any, purpose: str, action: AuditAction, subject_type: str, subject_id: str
+) -> Iterator[None]:
+    """Audit a refusal of ``enforce_in_transaction`` under ``action`` (outcome ``refused``), outside the
+    rolled-back transaction it was raised in, and raise the clerk's error in its place."""
+    try:
+        yield
+    except RestrictionRefusedError as refused:
+        _audit_refusal(actor, purpose, action, subject_type, subject_id, refused.reason, refused.check)
+        raise refused.error from None
 
 
 def check_change_entry(
@@ -293,6 +351,11 @@ def set_suppression(*, actor: Any, purpose: str, request: SuppressionRequest) ->
                 "registry.household_not_found",
             )
     with transaction.atomic():
+        # The lock a commit takes before its check (restriction_locks): it sees this 抑止 or precedes it.
+        if household is not None:
+            restriction_locks.lock_households([household.pk])
+        else:
+            restriction_locks.lock_residents([resident.pk] if resident else [])
         row = Suppression.objects.create(
             scope=scope,
             resident=resident,
@@ -508,6 +571,8 @@ def create_support_measure(*, actor: Any, purpose: str, application: SupportAppl
     )
     now = clock.now()
     with transaction.atomic():
+        # The persons' locks, taken as a commit takes them (restriction_locks), before anything is written.
+        restriction_locks.lock_residents([applicant.pk, *(r.pk for r in co_applicants)])
         measure = SupportMeasure.objects.create(
             covered_services=covered,
             perpetrator=application.perpetrator.strip(),
