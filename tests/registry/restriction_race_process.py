@@ -183,14 +183,11 @@ def race(first: str, scope: str) -> None:
 
 
 def main() -> int:
-    command = sys.argv[1]
-    if command == "prepare":
-        prepare()
-    elif command == "race":
-        race(sys.argv[2], sys.argv[3])
-    else:
-        sys.stderr.write(f"unknown command {command}\n")
+    commands: dict[str, Callable[[], None]] = {"prepare": prepare, "race": lambda: race(*sys.argv[2:4])}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        sys.stderr.write(f"usage: {sys.argv[0]} prepare | race setter|commit person|household\n")
         return 2
+    commands[sys.argv[1]]()
     return 0
 
 

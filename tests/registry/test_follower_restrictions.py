@@ -11,7 +11,7 @@ from jumin.domain.errors import DomainError
 from jumin.registry.models import Change, ChangeState
 from jumin.registry.restrictions import CODE_SUPPRESSED, RestrictedProcess, RestrictionLevel
 from jumin.registry.services import DraftRecorded, commit_change
-from jumin.registry.services_restrictions import ReleaseTarget, release_temporarily
+from jumin.registry.services_restrictions import ReleaseTarget, SuppressionScope, release_temporarily
 from jumin.registry.workflows.head_by_ex_officio import HEAD_BY_EX_OFFICIO_RESTRICTED
 from jumin.registry.workflows.household_members import HEAD_BY_EX_OFFICIO
 from jumin.registry.workflows.move_out import record_move_out
@@ -103,3 +103,21 @@ def test_a_restriction_on_another_process_does_not_hold_the_head_change(
 
     assert followers(draft) == 1
     assert codes(draft).count(HEAD_BY_EX_OFFICIO) == 1
+
+
+def test_a_household_alert_is_shown_once_for_the_draft_and_its_head_change(
+    clerk: User, officer: User, couple: DraftRecorded
+) -> None:
+    head, _wife = couple.atena_numbers
+    suppress(
+        officer,
+        couple.household_number,
+        scope=SuppressionScope.HOUSEHOLD,
+        process=CHANGE,
+        level=RestrictionLevel.ALERT,
+    )
+
+    draft = record_move_out(actor=clerk, purpose=PURPOSE, move_out=move_out([head]))
+
+    assert followers(draft) == 1
+    assert codes(draft).count(CODE_SUPPRESSED) == 1

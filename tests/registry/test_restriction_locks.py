@@ -18,9 +18,8 @@ from jumin.registry.models_restrictions import SupportMeasurePerson, Suppression
 from jumin.registry.restrictions import RestrictedProcess
 from jumin.registry.services import DraftRecorded, commit_change
 from jumin.registry.services_restrictions import SuppressionScope, create_support_measure
-from jumin.registry.workflows.household_change import HouseholdChangeKind, record_household_change
 from tests.registry.conftest import PURPOSE
-from tests.registry.test_household_change import change
+from tests.registry.test_change_entry_restrictions import ENTRIES
 from tests.registry.test_restrictions import application, officer, suppress
 
 pytestmark = pytest.mark.django_db
@@ -62,17 +61,8 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any]]:
 def split_child(clerk: User, family: DraftRecorded) -> DraftRecorded:
     """The child leaves the family's household for a new one (世帯分離): a row leaves one household
     and enters another."""
-    child = family.atena_numbers[2]
-    return record_household_change(
-        actor=clerk,
-        purpose=PURPOSE,
-        change=change(
-            HouseholdChangeKind.SPLIT,
-            family.household_number,
-            members=[child],
-            relationships={child: "世帯主"},
-        ),
-    )
+    enter, _ = ENTRIES["household_split"]
+    return enter(clerk, family)
 
 
 def test_a_commit_locks_the_households_left_and_entered_and_the_people_before_its_check(

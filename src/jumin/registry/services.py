@@ -485,20 +485,22 @@ def commit_change(
         raise AccessRefused(
             "入力した職員は本登録できません。別の職員が確認してください。", reason_code="same_person_as_maker"
         )
-    # The people's and households' numbers and ids in one query, not one each: the households a row
-    # enters (its own) and leaves (the person's current one) are locked with the people below.
+    # The people's and households' numbers and ids in one query, not one each: the people, the
+    # households a row enters (its own) and those it leaves (the person's current one) are locked below.
     rows = list(
         ResidentSnapshot.objects.filter(_rows_of(change)).values_list(
             "resident__atena_number",
             "household__number",
             "change_id",
+            "resident_id",
             "household_id",
             "resident__current__household_id",
         )
     )
     numbers = [(atena, household) for atena, household, *_ in rows]
+    people = {resident for *_, resident, _, _ in rows}
     households = {entered for *_, entered, _ in rows} | {left for *_, left in rows}
-    has_followers = any(change_id != change.pk for _, _, change_id, _, _ in rows)
+    has_followers = any(change_id != change.pk for _, _, change_id, *_ in rows)
     # A 個人番号の変更 also needs 特定個人情報アクセス権限 (refusal audited outside the transaction).
     number_renewal.authorize_commit(change, actor=actor, purpose=purpose)
     with (
@@ -520,23 +522,12 @@ def commit_change(
                 "一覧を更新してください。",
                 "registry.draft_already_processed",
             )
-        # A 職権 世帯主変更 entered with this draft (workflows.head_by_ex_officio) commits with it.
-        # Looked up only when there are any: the usual commit issues no extra statement (P3).
-        followers = (
-            list(Change.objects.select_for_update().filter(follows=change, state=ChangeState.DRAFT))
-            if has_followers
-            else []
-        )
-        committed = list(change.snapshots.order_by("member_order", "pk"))
-        following = {f.pk: list(f.snapshots.order_by("member_order", "pk")) for f in followers}
-        committed_all = committed + [row for rows in following.values() for row in rows]
         # The households, then the people, locked (in id order, so concurrent commits never deadlock;
         # one statement each, performance.md P3) before the 異動入力 restrictions are checked: a 抑止
         # set meanwhile takes the same locks, so it is seen here or set after this commit
         # (restriction_locks). A person moved by another commit since ``rows`` was read makes this
         # draft stale: refused below, whatever the check finds.
         restriction_locks.lock_households(households)
-        people = {snapshot.resident_id for snapshot in committed_all}
         residents = restriction_locks.lock_residents(people)
         # Error → refused; alert → refused until acknowledged (audited by ``refusals_audited``).
         restriction = services_restrictions.enforce_in_transaction(
@@ -551,6 +542,17 @@ def commit_change(
         renewed = number_renewal.new_individual_numbers(change, actor=actor, purpose=purpose)
         if renewed:
             number_renewal.store_individual_numbers(renewed)
+        # A 職権 世帯主変更 entered with this draft (workflows.head_by_ex_officio) commits with it.
+        # Looked up only when there are any: the usual commit issues no extra statement (P3).
+        followers = (
+            list(Change.objects.select_for_update().filter(follows=change, state=ChangeState.DRAFT))
+            if has_followers
+            else []
+        )
+        # Read after the new 個人番号 was stored: the CS update and the outbox take these rows.
+        committed = list(change.snapshots.order_by("member_order", "pk"))
+        following = {f.pk: list(f.snapshots.order_by("member_order", "pk")) for f in followers}
+        committed_all = committed + [row for rows in following.values() for row in rows]
         last_numbers = dict(
             ResidentSnapshot.objects.filter(resident_id__in=people)
             .values("resident_id")

@@ -139,4 +139,6 @@ def with_follow_up(alerts: list[Alert], follow: Sequence[Alert]) -> list[Alert]:
     """The draft's alerts with the generic 1-member alert replaced by those ``follow_up`` returned."""
     if not follow:
         return alerts
-    return [a for a in alerts if a.code != HEAD_BY_EX_OFFICIO] + list(follow)
+    kept = [a for a in alerts if a.code != HEAD_BY_EX_OFFICIO]
+    # A household 抑止 (alert) already stands in the draft's alerts for its leavers: once is enough.
+    return kept + [a for a in follow if a not in kept]
