@@ -50,9 +50,10 @@ def node_database(tmp_path: Path) -> Iterator[str]:
 
 
 class Node:
-    """Runs kill_move_in_process.py commands against one database."""
+    """Runs the commands of a node script (default kill_move_in_process.py) against one database."""
 
-    def __init__(self, url: str, home: Path) -> None:
+    def __init__(self, url: str, home: Path, script: Path = SCRIPT) -> None:
+        self.script = script
         env = {k: v for k, v in os.environ.items() if not k.startswith(("JUMIN_", "DJANGO_"))}
         env.update(
             JUMIN_DEMO="1",
@@ -65,7 +66,7 @@ class Node:
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, str(SCRIPT), *args],
+            [sys.executable, str(self.script), *args],
             env=self.env,
             cwd=ROOT,
             capture_output=True,

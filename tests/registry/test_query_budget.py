@@ -20,8 +20,9 @@ pytestmark = pytest.mark.django_db
 
 # For a 3-person household, counting SAVEPOINT/RELEASE statements (the test runs inside a transaction).
 # Draft: authorisation, 3 duplicate probes, change, household and 3 people with their numbers
-# (4 counters), one INSERT of the 3 snapshots, audit. Commit: authorisation, restriction checks, row
-# locks and last 履歴番号 in one statement each, 3 住民票コード from the pool (a random probe may wrap
+# (4 counters), one INSERT of the 3 snapshots, audit. Commit: authorisation, the households' and the
+# people's row locks, restriction checks (after the locks, restriction_locks) and last 履歴番号 in one
+# statement each, 3 住民票コード from the pool (a random probe may wrap
 # around), one UPDATE each for snapshots and people, search keys in 3 statements, 3 outbox events,
 # lock release, audit. Before the batching (November 2026) the two took 33 and 59.
 # The 市町村CS update in the same transaction (registry/cs_link.py, P3 counts it) adds at most 6: the

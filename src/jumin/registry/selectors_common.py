@@ -67,8 +67,7 @@ def audited_inquiry(
         acknowledged=acknowledged_alerts,
     )
     with (
-        services_restrictions.restricted_refusal_audited(
-            restriction,
+        services_restrictions.refusals_audited(
             actor=actor,
             purpose=purpose,
             action=action,

@@ -36,6 +36,7 @@ from jumin.registry import (
     numbering,
     outbox,
     restriction_feed,
+    restriction_locks,
     services_restrictions,
     support_roles,
 )
@@ -484,38 +485,33 @@ def commit_change(
         raise AccessRefused(
             "入力した職員は本登録できません。別の職員が確認してください。", reason_code="same_person_as_maker"
         )
-    # The people's and households' numbers in one query, not one each.
+    # The people's and households' numbers and ids in one query, not one each: the people, the
+    # households a row enters (its own) and those it leaves (the person's current one) are locked below.
     rows = list(
         ResidentSnapshot.objects.filter(_rows_of(change)).values_list(
-            "resident__atena_number", "household__number", "change_id"
+            "resident__atena_number",
+            "household__number",
+            "change_id",
+            "resident_id",
+            "household_id",
+            "resident__current__household_id",
         )
     )
-    numbers = [(atena, household) for atena, household, _ in rows]
-    has_followers = any(change_id != change.pk for *_, change_id in rows)
-    restriction = services_restrictions.enforce_restrictions(
-        actor=actor,
-        purpose=purpose,
-        atena_numbers=[atena for atena, _ in numbers],
-        process=RestrictedProcess.CHANGE_ENTRY,
-        action=AuditAction.RESIDENT_CHANGE_COMMIT,
-        subject_type="change",
-        subject_id=str(change_id),
-        acknowledged=acknowledged_alerts,
-        household_numbers=[household for _, household in numbers],
-    )
-    acknowledged = require_acknowledged(services_restrictions.as_alerts(restriction), acknowledged_alerts)
+    numbers = [(atena, household) for atena, household, *_ in rows]
+    people = {resident for *_, resident, _, _ in rows}
+    households = {entered for *_, entered, _ in rows} | {left for *_, left in rows}
+    has_followers = any(change_id != change.pk for _, _, change_id, *_ in rows)
     # A 個人番号の変更 also needs 特定個人情報アクセス権限 (refusal audited outside the transaction).
     number_renewal.authorize_commit(change, actor=actor, purpose=purpose)
     with (
-        number_designation.refusal_audited(change_id, actor=actor, purpose=purpose),
-        services_restrictions.restricted_refusal_audited(
-            restriction,
+        services_restrictions.refusals_audited(
             actor=actor,
             purpose=purpose,
             action=AuditAction.RESIDENT_CHANGE_COMMIT,
             subject_type="change",
             subject_id=str(change_id),
         ),
+        number_designation.refusal_audited(change_id, actor=actor, purpose=purpose),
         transaction.atomic(),
     ):
         change = Change.objects.select_for_update().get(pk=change_id)
@@ -526,12 +522,27 @@ def commit_change(
                 "一覧を更新してください。",
                 "registry.draft_already_processed",
             )
+        # The households, then the people, locked (in id order, so concurrent commits never deadlock;
+        # one statement each, performance.md P3) before the 異動入力 restrictions are checked: a 抑止
+        # set meanwhile takes the same locks, so it is seen here or set after this commit
+        # (restriction_locks). A person moved by another commit since ``rows`` was read makes this
+        # draft stale: refused below, whatever the check finds.
+        restriction_locks.lock_households(households)
+        residents = restriction_locks.lock_residents(people)
+        # Error → refused; alert → refused until acknowledged (audited by ``refusals_audited``).
+        restriction = services_restrictions.enforce_in_transaction(
+            atena_numbers=[atena for atena, _ in numbers],
+            process=RestrictedProcess.CHANGE_ENTRY,
+            acknowledged=acknowledged_alerts,
+            household_numbers=[household for _, household in numbers],
+        )
         # A 一時解除 of 異動入力 lets one change through: its 本登録 uses it up (the draft only passed it).
         restriction = services_restrictions.consume_or_refuse(
             restriction, actor=actor, purpose=purpose, subject_type="change", subject_id=str(change_id)
         )
-        # Only now, with the draft locked and still a draft, a 個人番号の変更 asks the national node:
-        # unreachable → refused, this transaction rolls back, nothing changed (F22). Others: no query.
+        acknowledged = require_acknowledged(services_restrictions.as_alerts(restriction), acknowledged_alerts)
+        # Only now, with the draft locked, still a draft and not restricted, a 個人番号の変更 asks the
+        # national node: unreachable → refused, this transaction rolls back, nothing changed (F22).
         renewed = number_renewal.new_individual_numbers(change, actor=actor, purpose=purpose)
         if renewed:
             number_renewal.store_individual_numbers(renewed)
@@ -542,15 +553,10 @@ def commit_change(
             if has_followers
             else []
         )
+        # Read after the new 個人番号 was stored: the CS update and the outbox take these rows.
         committed = list(change.snapshots.order_by("member_order", "pk"))
         following = {f.pk: list(f.snapshots.order_by("member_order", "pk")) for f in followers}
         committed_all = committed + [row for rows in following.values() for row in rows]
-        # One statement each for the people's row locks (in pk order, so concurrent commits never
-        # deadlock) and their last 履歴番号, instead of two per person (performance.md P3).
-        people = {snapshot.resident_id for snapshot in committed_all}
-        residents = {
-            r.pk: r for r in Resident.objects.select_for_update().filter(pk__in=people).order_by("pk")
-        }
         last_numbers = dict(
             ResidentSnapshot.objects.filter(resident_id__in=people)
             .values("resident_id")

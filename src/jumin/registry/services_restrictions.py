@@ -28,7 +28,7 @@ from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
 from jumin.domain import periods
 from jumin.domain.errors import Alert, DomainError, refusal
-from jumin.registry import restriction_feed, support_roles
+from jumin.registry import restriction_feed, restriction_locks, support_roles
 from jumin.registry.models import Household, Resident
 from jumin.registry.models_restrictions import (
     CoveredService,
@@ -71,9 +71,11 @@ __all__ = [
     "create_support_measure",
     "edit_support_end",
     "end_support",
+    "enforce_in_transaction",
     "enforce_restrictions",
     "extend_support",
     "lift_suppression",
+    "refusals_audited",
     "release_temporarily",
     "set_suppression",
     "start_support",
@@ -111,15 +113,56 @@ def enforce_restrictions(
     exception.
     """
     check = check_restrictions(atena_numbers, process=process, household_numbers=household_numbers)
+    refused = _refusal(check, acknowledged, require_acknowledgment=require_acknowledgment)
+    if refused is not None:
+        _audit_refusal(actor, purpose, action, subject_type, subject_id, refused.reason, check)
+        raise refused.error
+    return check
+
+
+class RestrictionRefusedError(Exception):
+    """A check inside a transaction refused (``enforce_in_transaction``): raised through the
+    transaction so that it rolls back; ``refusals_audited`` audits it after and raises ``error``."""
+
+    def __init__(self, error: DomainError, reason: str, check: RestrictionCheck) -> None:
+        super().__init__(error.code)
+        self.error = error
+        self.reason = reason
+        self.check = check
+
+
+def _refusal(
+    check: RestrictionCheck, acknowledged: Collection[str], *, require_acknowledgment: bool
+) -> RestrictionRefusedError | None:
+    """The refusal ``check`` calls for, with its audit reason; None when the process may go ahead."""
     if check.blocked:
-        _audit_refusal(actor, purpose, action, subject_type, subject_id, "restricted", check)
-        raise restricted_refusal(check)
+        return RestrictionRefusedError(restricted_refusal(check), "restricted", check)
     if require_acknowledgment:
         try:
             require_acknowledged(as_alerts(check), acknowledged)
-        except UnacknowledgedAlertsError:
-            _audit_refusal(actor, purpose, action, subject_type, subject_id, "alert_not_acknowledged", check)
-            raise
+        except UnacknowledgedAlertsError as error:
+            return RestrictionRefusedError(error, "alert_not_acknowledged", check)
+    return None
+
+
+def enforce_in_transaction(
+    *,
+    atena_numbers: Iterable[str],
+    process: RestrictedProcess,
+    acknowledged: Collection[str] = (),
+    household_numbers: Iterable[str] = (),
+) -> RestrictionCheck:
+    """``enforce_restrictions`` inside the caller's transaction, after its row locks (``row_locks``).
+
+    Checked under the locks a setter of a 抑止 or 支援措置 also takes, a restriction set meanwhile is
+    either seen here or set after the caller's commit, never missed. A refusal is raised as
+    ``RestrictionRefusedError`` so that the transaction rolls back; wrap the transaction in
+    ``refusals_audited``, which audits it once nothing of the transaction is left.
+    """
+    check = check_restrictions(atena_numbers, process=process, household_numbers=household_numbers)
+    refused = _refusal(check, acknowledged, require_acknowledgment=True)
+    if refused is not None:
+        raise refused
     return check
 
 
@@ -176,36 +219,26 @@ def consume_or_refuse(
     check: RestrictionCheck, *, actor: Any, purpose: str, subject_type: str, subject_id: str
 ) -> RestrictionCheck:
     """``consume_releases``, refusing with the usual ``registry.restricted`` when another request took
-    a release first (wrap the transaction in ``restricted_refusal_audited`` to audit that refusal)."""
+    a release first (raised as ``RestrictionRefusedError``: wrap the transaction in ``refusals_audited``)."""
     consumed = consume_releases(
         check, actor=actor, purpose=purpose, subject_type=subject_type, subject_id=subject_id
     )
     if consumed.blocked:
-        raise restricted_refusal(consumed)
+        raise RestrictionRefusedError(restricted_refusal(consumed), "restricted", consumed)
     return consumed
 
 
 @contextmanager
-def restricted_refusal_audited(
-    check: RestrictionCheck,
-    *,
-    actor: Any,
-    purpose: str,
-    action: AuditAction,
-    subject_type: str,
-    subject_id: str,
+def refusals_audited(
+    *, actor: Any, purpose: str, action: AuditAction, subject_type: str, subject_id: str
 ) -> Iterator[None]:
-    """Audit a ``registry.restricted`` refusal raised inside the wrapped transaction, after its rollback.
-
-    Wrap it around the ``transaction.atomic()`` that calls ``consume_or_refuse`` with ``check``: an
-    entry written inside would be rolled back with the rest. Other errors pass through unrecorded here.
-    """
+    """Audit a refusal of ``enforce_in_transaction`` under ``action`` (outcome ``refused``), outside the
+    rolled-back transaction it was raised in, and raise the clerk's error in its place."""
     try:
         yield
-    except DomainError as error:
-        if error.code == CODE_RESTRICTED:
-            _audit_refusal(actor, purpose, action, subject_type, subject_id, "restricted", check)
-        raise
+    except RestrictionRefusedError as refused:
+        _audit_refusal(actor, purpose, action, subject_type, subject_id, refused.reason, refused.check)
+        raise refused.error from None
 
 
 def check_change_entry(
@@ -375,6 +408,11 @@ def set_suppression(*, actor: Any, purpose: str, request: SuppressionRequest) ->
                 "registry.household_not_found",
             )
     with transaction.atomic():
+        # The lock a commit takes before its check (restriction_locks): it sees this 抑止 or precedes it.
+        if household is not None:
+            restriction_locks.lock_households([household.pk])
+        else:
+            restriction_locks.lock_residents([resident.pk] if resident else [])
         row = Suppression.objects.create(
             scope=scope,
             resident=resident,
@@ -590,6 +628,8 @@ def create_support_measure(*, actor: Any, purpose: str, application: SupportAppl
     )
     now = clock.now()
     with transaction.atomic():
+        # The persons' locks, taken as a commit takes them (restriction_locks), before anything is written.
+        restriction_locks.lock_residents([applicant.pk, *(r.pk for r in co_applicants)])
         measure = SupportMeasure.objects.create(
             covered_services=covered,
             perpetrator=application.perpetrator.strip(),

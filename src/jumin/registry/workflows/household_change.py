@@ -248,7 +248,7 @@ def record_household_change(*, actor: Any, purpose: str, change: HouseholdChange
                 row,
                 **{"household": household, **plan.columns[member.atena_number]},
             )
-        follow = None
+        follow: tuple[Alert, ...] = ()
         if change.kind is HouseholdChangeKind.SPLIT:  # the only kind that leaves members behind
             source = plan.members[0].current.household
             leavers = [m.atena_number for m in plan.members]

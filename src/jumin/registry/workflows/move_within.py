@@ -214,7 +214,7 @@ def record_move_within(*, actor: Any, purpose: str, move: MoveWithin) -> DraftRe
                 leavers=[m.atena_number for m in movers],
             )
             if household.pk != source.pk
-            else None
+            else ()
         )
         record_event(
             actor=actor,
