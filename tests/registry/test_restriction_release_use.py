@@ -13,7 +13,7 @@ from jumin.audit.models import AuditEntry
 from jumin.domain.errors import DomainError
 from jumin.registry import selectors, services_restrictions
 from jumin.registry.models import TemporaryRelease
-from jumin.registry.restrictions import RestrictedProcess, RestrictionCheck, check_restrictions
+from jumin.registry.restrictions import RestrictedProcess, check_restrictions
 from jumin.registry.selectors_restrictions import person_restrictions
 from jumin.registry.services import DraftRecorded, commit_change
 from jumin.registry.services_restrictions import ReleaseTarget, consume_releases, release_temporarily
@@ -65,14 +65,12 @@ def test_a_change_entry_release_taken_first_by_another_commit_refuses_this_one(
     suppress(officer, child, process=CHANGE)
     release_id = release(officer, child, CHANGE)
     draft = death_of(clerk, child)
-    real_enforce = services_restrictions.enforce_restrictions
-
-    def enforce_then_lose_the_release(**kwargs: object) -> RestrictionCheck:
-        check = real_enforce(**kwargs)  # type: ignore[arg-type]
-        consume_releases(check, actor=officer, purpose=PURPOSE, subject_type="change", subject_id="999")
-        return check  # still says "released": only the conditional UPDATE can tell
-
-    monkeypatch.setattr(services_restrictions, "enforce_restrictions", enforce_then_lose_the_release)
+    # The commit's own check (inside its transaction) saw the release unused; another request took it
+    # before this commit's conditional UPDATE could: only that UPDATE can tell.
+    stale = check_restrictions([child], process=CHANGE)
+    assert stale.releases_used
+    consume_releases(stale, actor=officer, purpose=PURPOSE, subject_type="change", subject_id="999")
+    monkeypatch.setattr(services_restrictions, "enforce_in_transaction", lambda **kwargs: stale)
     with pytest.raises(DomainError) as caught:
         commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
     assert caught.value.code == "registry.restricted"
