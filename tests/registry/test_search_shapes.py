@@ -25,7 +25,14 @@ from jumin.domain.resident import ResidentStatus
 from jumin.population import write_population
 from jumin.registry.importer import import_population
 from jumin.registry.models import ResidentSearchKey
-from jumin.registry.search import NameMatch, SearchCriteria, matching_ids, search_filter, search_residents
+from jumin.registry.search import (
+    NameMatch,
+    SearchCriteria,
+    _hit_statement,
+    matching_ids,
+    search_filter,
+    search_residents,
+)
 from tests.registry.conftest import PURPOSE
 
 pytestmark = pytest.mark.django_db
@@ -201,3 +208,15 @@ def test_a_cut_page_holds_the_first_people_of_the_id_walk(key_rows: list[_Row], 
         )
     )
     assert {hit.atena_number for hit in result.hits} == expected
+
+
+def test_the_hit_statement_walks_a_covering_index_for_its_ids(key_rows: list[_Row]) -> None:
+    """The one statement a search runs keeps the id walk of ``matching_ids`` on a covering index."""
+    if connection.vendor == "postgresql":
+        pytest.skip("the planner prefers a sequential scan on a small table; the index check is above")
+    for criteria, _ in _shapes(key_rows):
+        sql, params = _hit_statement(search_filter(criteria), 200)
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            plan = " ".join(str(step[-1]) for step in cursor.fetchall())
+        assert "USING COVERING INDEX registry_skey_" in plan, (criteria, plan)
