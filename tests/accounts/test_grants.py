@@ -144,6 +144,25 @@ def test_a_grant_whose_application_is_not_approved_is_ignored(section_head: User
     assert not has_permission(clerk, Permission.RESIDENT_VIEW)
 
 
+def test_a_grant_on_an_application_for_someone_else_is_ignored(section_head: User) -> None:
+    clerk = make_user()
+    other = make_user()
+    grant = grant_permissions(clerk, [Permission.RESIDENT_VIEW], duty="resident_counter")
+    GrantApplication.objects.filter(pk=grant.application_id).update(grantee=other)
+    assert not has_permission(clerk, Permission.RESIDENT_VIEW)
+    assert not has_permission(other, Permission.RESIDENT_VIEW)
+
+
+def test_an_ended_grant_and_one_not_yet_started_are_ignored(section_head: User) -> None:
+    clerk = make_user()
+    grant = grant_permissions(clerk, [Permission.RESIDENT_VIEW], duty="resident_counter")
+    assert has_permission(clerk, Permission.RESIDENT_VIEW)
+    Grant.objects.filter(pk=grant.pk).update(starts_on=date(2999, 1, 1))
+    assert not has_permission(clerk, Permission.RESIDENT_VIEW)
+    Grant.objects.filter(pk=grant.pk).update(starts_on=clock.today(), ended_at=clock.now())
+    assert not has_permission(clerk, Permission.RESIDENT_VIEW)
+
+
 def test_only_field_permissions_can_be_added_individually(section_head: User) -> None:
     with pytest.raises(RuleRefused):
         grants.apply_for_grant(

@@ -25,7 +25,14 @@ from jumin.domain.resident import ResidentStatus
 from jumin.population import write_population
 from jumin.registry.importer import import_population
 from jumin.registry.models import ResidentSearchKey
-from jumin.registry.search import NameMatch, SearchCriteria, matching_ids, search_filter, search_residents
+from jumin.registry.search import (
+    NameMatch,
+    SearchCriteria,
+    _hit_statement,
+    matching_ids,
+    search_filter,
+    search_residents,
+)
 from tests.registry.conftest import PURPOSE
 
 pytestmark = pytest.mark.django_db
@@ -168,3 +175,48 @@ def test_the_name_keys_have_no_index_of_their_own_beside_the_covering_ones(db: N
     assert [name for name, cols in columns.items() if cols in (["full_key"], ["variant_key"])] == []
     assert columns["registry_skey_kana_idx"][0] == "full_key"
     assert columns["registry_skey_variant_idx"][:2] == ["variant_key", "birth_sort_date"]
+
+
+# One warm search, counting SAVEPOINT/RELEASE (the test runs inside a transaction): authorisation (the
+# grants), the savepoint, the hits with their ids in one statement, both marks in one, the audit entry
+# (head, entry, head's hash, the listed people), the history entry and its pruning, the release.
+# Before November 2026 (issue 5, P2) the ids, the rows and the two marks took four statements: 13.
+SEARCH_BUDGET = 11
+
+
+def test_a_search_stays_within_its_statement_budget(key_rows: list[_Row], searcher: User) -> None:
+    code = Counter(row[3] for row in key_rows if row[4] and row[3]).most_common(1)[0][0]
+    criteria = SearchCriteria(address_code=code)
+    search_residents(actor=searcher, purpose=PURPOSE, criteria=criteria)  # the first prunes nothing
+    with CaptureQueriesContext(connection) as captured:
+        hits = search_residents(actor=searcher, purpose=PURPOSE, criteria=criteria).hits
+    assert len(hits) >= 5
+    assert len(captured.captured_queries) <= SEARCH_BUDGET
+
+
+def test_a_cut_page_holds_the_first_people_of_the_id_walk(key_rows: list[_Row], searcher: User) -> None:
+    """With more people than the limit, the page is the first ``limit`` people the id statement found."""
+    code = Counter(row[3] for row in key_rows if row[4] and row[3]).most_common(1)[0][0]
+    criteria = SearchCriteria(address_code=code, limit=3)
+    result = search_residents(actor=searcher, purpose=PURPOSE, criteria=criteria)
+    walked = list(matching_ids(search_filter(criteria), 3))
+    assert result.has_more is True
+    assert len(walked) == 4
+    expected = set(
+        ResidentSearchKey.objects.filter(resident_id__in=walked[:3]).values_list(
+            "resident__atena_number", flat=True
+        )
+    )
+    assert {hit.atena_number for hit in result.hits} == expected
+
+
+def test_the_hit_statement_walks_a_covering_index_for_its_ids(key_rows: list[_Row]) -> None:
+    """The one statement a search runs keeps the id walk of ``matching_ids`` on a covering index."""
+    if connection.vendor == "postgresql":
+        pytest.skip("the planner prefers a sequential scan on a small table; the index check is above")
+    for criteria, _ in _shapes(key_rows):
+        sql, params = _hit_statement(search_filter(criteria), 200)
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            plan = " ".join(str(step[-1]) for step in cursor.fetchall())
+        assert "USING COVERING INDEX registry_skey_" in plan, (criteria, plan)

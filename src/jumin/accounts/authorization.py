@@ -7,8 +7,11 @@ Permissions come only from grants in force (C-8, C-12 to C-17); see docs/securit
 
 from __future__ import annotations
 
+import functools
+import json
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q
 
 from jumin.accounts import clock
@@ -72,15 +75,21 @@ def contractor_on_roster(person: StaffPerson) -> bool:
     ).exists()
 
 
-def _grants_in_force(actor: Any) -> Any:
-    day = clock.today()
-    return Grant.objects.filter(
-        user=actor,
-        ended_at__isnull=True,
-        starts_on__lte=day,
-        ends_on__gte=day,
-        application__status=GrantApplication.Status.APPROVED,
-        application__grantee=actor,
+@functools.cache
+def _grants_in_force_sql() -> str:
+    """The duty and permissions of a user's grants in force on a day, from an approved application to them.
+
+    Plain SQL built once per process: every authorised call runs it, and building it with the ORM
+    cost more CPU than running it (docs/benchmarks.md, P2). Parameters: user, day, day, status, user.
+    """
+    quote = connection.ops.quote_name
+    grant = quote(Grant._meta.db_table)
+    application = quote(GrantApplication._meta.db_table)
+    return (
+        f"SELECT g.duty, g.permissions FROM {grant} g "  # noqa: S608 (no input: table names)
+        f"INNER JOIN {application} a ON a.id = g.application_id "
+        "WHERE g.user_id = %s AND g.ended_at IS NULL AND g.starts_on <= %s AND g.ends_on >= %s "
+        "AND a.status = %s AND a.grantee_id = %s"
     )
 
 
@@ -88,9 +97,17 @@ def _held(actor: Any) -> tuple[frozenset[str], frozenset[Permission]]:
     """The duty codes and the permissions of the actor's grants in force today, read in one query."""
     if not account_usable(actor):
         return frozenset(), frozenset()
+    day = connection.ops.adapt_datefield_value(clock.today())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _grants_in_force_sql(), [actor.pk, day, day, GrantApplication.Status.APPROVED.value, actor.pk]
+        )
+        rows = cursor.fetchall()
     duties: set[str] = set()
     held: set[Permission] = set()
-    for duty, permissions in _grants_in_force(actor).values_list("duty", "permissions"):
+    for duty, stored in rows:
+        # A raw statement returns the JSON column as text (the ORM would decode it in from_db_value).
+        permissions = json.loads(stored) if isinstance(stored, str) else stored
         duties.add(duty)
         held.update(Permission(value) for value in permissions if value in Permission._value2member_map_)
     if actor.is_superuser:

@@ -10,6 +10,8 @@ the values searched for: the entry names only the kinds of conditions used. docs
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -19,6 +21,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
+from django.db.models.sql.datastructures import Join
 from django.views.decorators.debug import sensitive_variables
 
 from jumin.accounts.authorization import authorize
@@ -41,7 +44,7 @@ from jumin.domain.resident import (
 )
 from jumin.domain.wareki import parse_date_input
 from jumin.registry import search_history
-from jumin.registry.models import ResidentSearchKey, ResidentSnapshot, SearchKeyKind
+from jumin.registry.models import Household, Resident, ResidentSearchKey, ResidentSnapshot, SearchKeyKind
 from jumin.registry.restrictions import marks_of_people
 
 __all__ = [
@@ -555,7 +558,8 @@ def _hit(row: tuple[Any, ...], matched: tuple[str, ...], marks: Any) -> SearchHi
         relationship,
         removal_reason,
     ) = row
-    birth = recorded_dates.from_json(birth_json)
+    # A raw statement returns the JSON column as text (the ORM would decode it in from_db_value).
+    birth = recorded_dates.from_json(json.loads(birth_json) if isinstance(birth_json, str) else birth_json)
     return SearchHit(
         atena_number=atena_number,
         status=status,
@@ -591,30 +595,99 @@ def matching_ids(q: Q, limit: int) -> QuerySet[ResidentSearchKey, int]:
     return keys.values_list("resident_id", flat=True).distinct()[: limit + 1]
 
 
-def _run(q: Q, limit: int) -> SearchResult:
-    """At most ``limit`` people matching ``q``: their ids first, then their matching rows, then marks.
+@functools.cache
+def _hit_head() -> tuple[str, frozenset[str]]:
+    """The SELECT list and joins of the hit statement, built once per process, and the joined tables.
 
-    The id query walks a covering index and stops after limit + 1 people (``has_more``); the row
-    query reads only those people's rows, with the snapshot, resident and household columns a hit
-    shows, as tuples (docs/search.md "Indexes").
+    The columns are ``_HIT_COLUMNS`` in order, then the number of people the id walk found.
     """
-    keys: QuerySet[ResidentSearchKey] = ResidentSearchKey.objects.filter(q)
-    ids = list(matching_ids(q, limit))
-    has_more = len(ids) > limit
-    ids = ids[:limit]
-    if not ids:
+    quote = connection.ops.quote_name
+    key = quote(ResidentSearchKey._meta.db_table)
+    tables = {
+        "resident": Resident._meta.db_table,
+        "household": Household._meta.db_table,
+        "snapshot": ResidentSnapshot._meta.db_table,
+    }
+    columns = []
+    for name in _HIT_COLUMNS:
+        relation, _, column = name.partition("__")
+        columns.append(f"{quote(tables[relation])}.{quote(column)}" if column else f"{key}.{quote(name)}")
+    joins = " ".join(
+        f"INNER JOIN {quote(table)} ON ({key}.{quote(relation + '_id')} = {quote(table)}.{quote('id')})"
+        for relation, table in tables.items()
+    )
+    head = f"SELECT {', '.join(columns)}, (SELECT COUNT(*) FROM ids) FROM {key} {joins}"  # noqa: S608 (fixed names)
+    return head, frozenset(tables.values())
+
+
+def _compiled_where(q: Q) -> tuple[dict[str, str], str, list[Any]]:
+    """``q`` over the key table, built and compiled by the ORM once per search: (joins, WHERE, params).
+
+    The joins (table → JOIN clause) are those the conditions themselves need: 宛名番号 and 世帯番号
+    name the resident and the household, under the tables' own names, as the hit statement joins them.
+    """
+    query = ResidentSearchKey.objects.filter(q).query
+    compiler = query.get_compiler(connection=connection)
+    joins: dict[str, str] = {}
+    for alias, table in query.alias_map.items():
+        if not isinstance(table, Join):
+            continue
+        sql, join_params = table.as_sql(compiler, connection)
+        if alias != table.table_name or join_params:  # a foreign key join has neither
+            raise ValueError(f"search: unexpected join {alias}")
+        joins[alias] = sql
+    where, params = compiler.compile(query.where)
+    return joins, where, list(params)
+
+
+def _hit_statement(q: Q, limit: int) -> tuple[str, list[Any]]:
+    """One statement for the hits: the first limit + 1 people matching ``q``, then their matching rows.
+
+    ``ids`` is the statement ``matching_ids`` builds (a covering-index walk that stops after limit + 1
+    people); the rows are read for its first ``limit`` people, in the order the walk found them, and
+    each row carries the number of people found (``has_more``). The conditions are compiled once and
+    used twice: for the walk and for which rows of those people matched (``matched_on``).
+    """
+    joins, where, params = _compiled_where(q)
+    quote = connection.ops.quote_name
+    key = quote(ResidentSearchKey._meta.db_table)
+    resident_id = f"{key}.{quote('resident_id')}"
+    head, joined = _hit_head()
+    extra = " ".join(sql for table, sql in joins.items() if table not in joined)
+    # Only compiled conditions and fixed names go into the text; every value is a parameter.
+    ids = f"SELECT DISTINCT {resident_id} FROM {key} {' '.join(joins.values())} WHERE {where} LIMIT %s"  # noqa: S608
+    sql = (
+        f"WITH ids (resident_id) AS ({ids}) {head} {extra} "  # noqa: S608
+        f"WHERE ({where}) AND {resident_id} IN (SELECT resident_id FROM ids LIMIT %s)"
+    )
+    return sql, [*params, limit + 1, *params, limit]
+
+
+def _run(q: Q, limit: int) -> SearchResult:
+    """At most ``limit`` people matching ``q``: their matching rows in one statement, then marks.
+
+    The id walk uses a covering index and stops after limit + 1 people (``has_more``); the rows of the
+    first ``limit`` of them come with the snapshot, resident and household columns a hit shows, as
+    tuples (docs/search.md "Indexes").
+    """
+    sql, params = _hit_statement(q, limit)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
         return SearchResult(hits=[], has_more=False, limit=limit)
+    has_more = rows[0][-1] > limit
     first: dict[int, tuple[Any, ...]] = {}
     matched: dict[int, list[str]] = {}
-    for row in keys.filter(resident_id__in=ids).order_by().values_list(*_HIT_COLUMNS):
+    for row in rows:
         resident_id = row[0]
         first.setdefault(resident_id, row)
-        label = _matched(row[2], row[3], row[4])
+        label = _matched(row[2], bool(row[3]), bool(row[4]))
         if label not in matched.setdefault(resident_id, []):
             matched[resident_id].append(label)
     # One call per result page (standard 3.1-f): the marks as of today, from the ids already read.
     marks = marks_of_people({row[5]: (pk, row[1]) for pk, row in first.items()})
-    hits = [_hit(row, tuple(sorted(matched[pk])), marks.get(row[5])) for pk, row in first.items()]
+    hits = [_hit(row[:-1], tuple(sorted(matched[pk])), marks.get(row[5])) for pk, row in first.items()]
     hits.sort(key=lambda hit: (hit.surname_kana, hit.given_name_kana, hit.atena_number))
     return SearchResult(hits=hits, has_more=has_more, limit=limit)
 

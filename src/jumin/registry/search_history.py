@@ -19,13 +19,14 @@ saves it again.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
@@ -119,16 +120,42 @@ def remember(actor: Any, criteria: SearchCriteria, summary: str, result_count: i
         "_individual_number_used": bool(criteria.individual_number.strip()),
     }
     document = json.dumps(saved, ensure_ascii=False)
-    SearchHistoryEntry.objects.create(
-        user=actor,
-        created_at=timezone.now(),
-        condition_kinds=summary[:300],
-        result_count=result_count,
-        sealed_criteria=seal_secret(document, purpose=_bound_purpose(actor.pk)),
+    sealed = seal_secret(document, purpose=_bound_purpose(actor.pk))
+    insert, prune = _history_statements()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            insert,
+            [
+                actor.pk,
+                connection.ops.adapt_datetimefield_value(timezone.now()),
+                summary[:300],
+                result_count,
+                sealed,
+            ],
+        )
+        cursor.execute(prune, [actor.pk, HISTORY_SIZE])
+
+
+@functools.cache
+def _history_statements() -> tuple[str, str]:
+    """The INSERT of one entry and the DELETE of the clerk's entries beyond ``HISTORY_SIZE``.
+
+    Plain SQL built once per process: a search is P2-timed, and the ORM's save and delete cost more
+    than the statements. The DELETE takes the stale ids as a subquery (no round trip for them).
+    """
+    quote = connection.ops.quote_name
+    table = quote(SearchHistoryEntry._meta.db_table)
+    insert = (
+        f"INSERT INTO {table} (user_id, created_at, condition_kinds, result_count, sealed_criteria) "  # noqa: S608
+        "VALUES (%s, %s, %s, %s, %s)"
     )
-    # One DELETE with the stale ids as a subquery (no round trip for them): a search is P2-timed.
-    stale = SearchHistoryEntry.objects.filter(user=actor).order_by("-created_at", "-pk")[HISTORY_SIZE:]
-    SearchHistoryEntry.objects.filter(pk__in=stale.values("pk")).delete()
+    # SQLite needs a LIMIT before an OFFSET (-1: none); PostgreSQL takes the OFFSET alone.
+    no_limit = "LIMIT -1 " if connection.vendor == "sqlite" else ""
+    prune = (
+        f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE user_id = %s "  # noqa: S608
+        f"ORDER BY created_at DESC, id DESC {no_limit}OFFSET %s)"
+    )
+    return insert, prune
 
 
 def history_of(actor: Any) -> list[HistoryItem]:
