@@ -1,12 +1,15 @@
-"""A registry node in its own process, for test_restriction_race.py: a 本登録 and a 抑止 set at once.
+"""A registry node in its own process, for test_restriction_race.py: a 本登録 or a 証明書交付, and a
+抑止 set at once.
 
-``python restriction_race_process.py prepare``: migrate, create a clerk, a reviewer and a 抑止 officer,
-fill the code pool.
-``python restriction_race_process.py race <first> <scope>``: commit a family of three, enter a 転出 of
-its child, then run the child's 本登録 and a 異動入力 抑止 (error, ``scope`` person or household) in
-two threads, each on its own connection. ``first`` (``setter`` or ``commit``) is paused inside its
-transaction, after its check or write; the other starts and, once it waits on a row lock (seen in
-pg_stat_activity), the first goes on. Prints the outcome as JSON (codes and counts only).
+``python restriction_race_process.py prepare``: migrate, create a clerk, a reviewer, an issuer and a
+抑止 officer, fill the code pool, register the demo certifier.
+``python restriction_race_process.py race <first> <scope> [<process>]``: commit a family of three, enter a
+転出 of its child, then run ``process`` in one thread and an error 抑止 (``scope`` person or household)
+of that process in another, each on its own connection. ``process``: ``commit`` (default; the child's
+本登録, a 異動入力 抑止) or ``issuance`` (a 住民票の写し of the child alone, a 証明書発行 抑止).
+``first`` (``setter`` or the process) is paused inside its transaction, after its check or write; the
+other starts and, once it waits on a row lock (seen in pg_stat_activity) or has finished without
+waiting, the first goes on. Prints the outcome as JSON (codes and counts only).
 
 The database comes from JUMIN_DATABASE_URL (PostgreSQL), which the test sets. The pause hooks exist
 only here.
@@ -36,6 +39,15 @@ from django.utils import timezone  # noqa: E402
 from jumin.accounts.models import User  # noqa: E402
 from jumin.accounts.permissions import Permission  # noqa: E402
 from jumin.audit.models import AuditEntry  # noqa: E402
+from jumin.certificates import services as certificate_services  # noqa: E402
+from jumin.certificates.certifiers import ensure_demo_certifier  # noqa: E402
+from jumin.certificates.models import IssuanceSubject  # noqa: E402
+from jumin.domain.certificates import (  # noqa: E402
+    CertificateOptions,
+    CertificateRequest,
+    IdentityCheck,
+    RequesterClass,
+)
 from jumin.domain.errors import DomainError  # noqa: E402
 from jumin.registry import numbering, restriction_feed, services, services_restrictions  # noqa: E402
 from jumin.registry.models import Change  # noqa: E402
@@ -59,10 +71,12 @@ def prepare() -> None:
         "maker": [Permission.RESIDENT_RECORD, Permission.RESIDENT_VIEW],
         "checker": [Permission.RESIDENT_COMMIT, Permission.RESIDENT_VIEW, Permission.RESIDENT_RECORD],
         "officer": [Permission.SUPPRESSION_MANAGE, Permission.RESIDENT_VIEW],
+        "issuer": [Permission.CERTIFICATE_ISSUE],
     }
     for username, permissions in staff.items():
         grant_permissions(make_user(username=username, display_name=username), permissions)
     numbering.load_code_pool([f"{n:011d}" for n in range(24727059600, 24727059650)])
+    ensure_demo_certifier(prefecture_name="長崎県", municipality_name="佐世保市")
     sys.stdout.write("PREPARED\n")
 
 
@@ -118,8 +132,37 @@ def waiting_on_a_lock() -> bool:
     return bool(count)
 
 
-def race(first: str, scope: str) -> None:
+#: Per process: (the function whose return ends its check, the 抑止's process, the audit action done).
+PROCESSES: dict[str, tuple[tuple[Any, str], RestrictedProcess, str]] = {
+    "commit": (
+        (services_restrictions, "enforce_in_transaction"),
+        RestrictedProcess.CHANGE_ENTRY,
+        "resident:change:commit",
+    ),
+    "issuance": (
+        (certificate_services, "check_restrictions"),
+        RestrictedProcess.CERTIFICATE,
+        "certificate:copy:issue",
+    ),
+}
+
+
+def issue_child_copy(child: str) -> str:
+    """A 住民票の写し of the child alone, asked by the child in person."""
+    certificate_services.issue_certificate(
+        actor=user("issuer"),
+        purpose=PURPOSE,
+        request=CertificateRequest(
+            requester_class=RequesterClass.SELF, identity_check=IdentityCheck.MYNUMBER_CARD
+        ),
+        options=CertificateOptions(atena_numbers=(child,), whole_household=False),
+    )
+    return "issued"
+
+
+def race(first: str, scope: str, process: str = "commit") -> None:
     change_id, child, household = child_move_out()
+    (module, checked), restricted, done_action = PROCESSES[process]
     inside, go = threading.Event(), threading.Event()
 
     def pause_after(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -133,14 +176,12 @@ def race(first: str, scope: str) -> None:
 
     if first == "setter":  # paused after writing the 抑止, inside its transaction
         restriction_feed.suppression_set = pause_after(restriction_feed.suppression_set)  # type: ignore[assignment]
-    else:  # paused after the commit's check, before its writes
-        services_restrictions.enforce_in_transaction = pause_after(  # type: ignore[assignment]
-            services_restrictions.enforce_in_transaction
-        )
+    else:  # paused after the process's check, before its writes
+        setattr(module, checked, pause_after(getattr(module, checked)))
     request = SuppressionRequest(
         scope=SuppressionScope(scope),
         target_number=child if scope == SuppressionScope.PERSON else household,
-        process=RestrictedProcess.CHANGE_ENTRY,
+        process=restricted,
         level=RestrictionLevel.ERROR,
         start_date=timezone.localdate(),
         reason=SuppressionReason.OTHER,
@@ -156,20 +197,25 @@ def race(first: str, scope: str) -> None:
         services.commit_change(actor=user("checker"), purpose=PURPOSE, change_id=change_id)
         return "committed"
 
-    threads = {"set": in_thread(outcome, "set", set_it), "commit": in_thread(outcome, "commit", commit_it)}
-    second = "commit" if first == "setter" else "set"
-    threads["set" if first == "setter" else "commit"].start()
+    work = commit_it if process == "commit" else lambda: issue_child_copy(child)
+    threads = {"set": in_thread(outcome, "set", set_it), process: in_thread(outcome, process, work)}
+    second = process if first == "setter" else "set"
+    threads["set" if first == "setter" else process].start()
     wait_for(inside.is_set)
     threads[second].start()
-    wait_for(waiting_on_a_lock)  # the second waits for the first's row lock
+    # The second waits for the first's row lock; one that finishes without waiting took none.
+    wait_for(lambda: waiting_on_a_lock() or not threads[second].is_alive())
     go.set()
     for thread in threads.values():
         thread.join(TIMEOUT)
     entries = AuditEntry.objects.filter(outcome="done")
-    committed = entries.filter(action="resident:change:commit", subject_id=str(change_id)).first()
+    issuances = IssuanceSubject.objects.filter(atena_number=child).values_list("issuance_id", flat=True)
+    subject = str(change_id) if process == "commit" else str(next(iter(issuances), ""))
+    committed = entries.filter(action=done_action, subject_id=subject).first()
     set_entry = entries.filter(action="resident:suppression:set").order_by("-seq").first()
     outcome.update(
         change_state=Change.objects.get(pk=change_id).state,
+        issuances=str(len(issuances)),
         suppressions=str(
             Suppression.objects.filter(
                 Q(resident__atena_number=child) | Q(household__number=household)
@@ -183,9 +229,10 @@ def race(first: str, scope: str) -> None:
 
 
 def main() -> int:
-    commands: dict[str, Callable[[], None]] = {"prepare": prepare, "race": lambda: race(*sys.argv[2:4])}
+    commands: dict[str, Callable[[], None]] = {"prepare": prepare, "race": lambda: race(*sys.argv[2:5])}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
-        sys.stderr.write(f"usage: {sys.argv[0]} prepare | race setter|commit person|household\n")
+        usage = "prepare | race setter|commit|issuance person|household [commit|issuance]"
+        sys.stderr.write(f"usage: {sys.argv[0]} {usage}\n")
         return 2
     commands[sys.argv[1]]()
     return 0

@@ -1,12 +1,16 @@
-"""A 抑止 set while a 本登録 is between its check and its writes is never missed (standard 3.1-b; issue 4).
+"""A 抑止 set while a 本登録 or a 証明書交付 is between its check and its writes is never missed
+(standard 3.1-b; issues 4, 6).
 
 Two threads of a node process (restriction_race_process.py), each on its own connection to a fresh
 PostgreSQL database: the 本登録 of a child's 転出 and a 異動入力 抑止 (error) on the child or on the
 household. Whichever goes first is paused inside its transaction until the other waits on its row
 lock: a 抑止 written first is seen by the commit, which is refused; a commit checked first finishes,
-and the 抑止 is set after it. SQLite has one write lock for the whole database, taken when a
-transaction begins (restriction_locks), so the race cannot be staged there: skipped, and
-test_restriction_locks.py checks on both engines that the locks are taken before the check.
+and the 抑止 is set after it. The same for a 住民票の写し of the child and a 証明書発行 抑止 (issuance
+mode): the issuance locks the printed persons and their households before its check. SQLite has one
+write lock for the whole database, taken when a transaction begins (restriction_locks), so the race
+cannot be staged there: skipped, and test_restriction_locks.py and
+tests/certificates/test_issuance_locks.py check on both engines that the locks are taken before the
+check.
 """
 
 from __future__ import annotations
@@ -37,8 +41,8 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
         yield prepared
 
 
-def race(node: Node, first: str, scope: str) -> dict[str, str]:
-    return dict(json.loads(node.ok("race", first, scope).strip().splitlines()[-1]))
+def race(node: Node, first: str, scope: str, process: str = "commit") -> dict[str, str]:
+    return dict(json.loads(node.ok("race", first, scope, process).strip().splitlines()[-1]))
 
 
 @pytest.mark.parametrize("scope", ["person", "household"])
@@ -57,3 +61,19 @@ def test_a_suppression_set_while_the_commit_holds_its_locks_is_set_after_it(node
         "1",
         "True",
     )
+
+
+@pytest.mark.parametrize("scope", ["person", "household"])
+def test_a_suppression_written_before_the_issuance_checks_refuses_the_issuance(
+    node: Node, scope: str
+) -> None:
+    outcome = race(node, "setter", scope, "issuance")
+    assert (outcome["set"], outcome["issuance"]) == ("set", "certificates.restricted")
+    assert (outcome["issuances"], outcome["suppressions"]) == ("0", "1")
+
+
+@pytest.mark.parametrize("scope", ["person", "household"])
+def test_a_suppression_set_while_the_issuance_holds_its_locks_is_set_after_it(node: Node, scope: str) -> None:
+    outcome = race(node, "issuance", scope, "issuance")
+    assert (outcome["issuance"], outcome["set"]) == ("issued", "set")
+    assert (outcome["issuances"], outcome["suppressions"], outcome["set_after_commit"]) == ("1", "1", "True")

@@ -1,9 +1,10 @@
 """Certificate use cases: issue (交付), void a wrongly issued copy, verify a PDF.
 
-``issue_certificate`` is one transaction: authorise, check the request rules and the restrictions
-(支援措置・抑止, standard 3.1, 3.4-a), read committed data only (C-24), build, check glyphs, number,
-render, sign, record the 交付履歴 and one audit event. A refusal by any rule changes nothing, is
-audited in a transaction of its own (so it survives) and reaches the clerk as the rule's message.
+``issue_certificate`` is one transaction: authorise, check the request rules, read committed data only
+(C-24), lock the printed persons and their households and only then check the restrictions (支援措置・
+抑止, standard 3.1, 3.4-a; a setter takes the same locks), build, check glyphs, number, render, sign,
+record the 交付履歴 and one audit event. A refusal by any rule changes nothing, is audited in a
+transaction of its own (so it survives) and reaches the clerk as the rule's message.
 """
 
 from __future__ import annotations
@@ -346,6 +347,10 @@ def _issue(
     issue_date = timezone.localdate(now)
     subjects = _subjects(options, issue_date)
     numbers = [p.atena_number for p in subjects]
+    # The printed persons' households, then the persons, row-locked before the check that decides: a
+    # 抑止 or 支援措置 set meanwhile takes the same locks, so this check sees it or it is set after
+    # this issuance (registry.restriction_locks). The confirmation screen's check is only advice.
+    services_restrictions.lock_persons(numbers)
     check = check_restrictions(numbers, process=RestrictedProcess.CERTIFICATE, on=issue_date)
     if origin is not None and check.findings:
         # No clerk of ours sees a remote request: any 抑止 or 支援措置, even one released for a

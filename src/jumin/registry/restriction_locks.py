@@ -1,4 +1,4 @@
-"""Row locks that serialise a 本登録 with the setting of a 抑止 or 支援措置 (standard 3.1-b, 3.4).
+"""Row locks that serialise a 本登録 or a 証明書交付 with a 抑止 or 支援措置 being set (standard 3.1-b, 3.4).
 
 A commit checks the 異動入力 restrictions of its persons and households and then writes. Were the
 check made before its locks, a 抑止 another clerk sets in between would be missed. So both sides take
@@ -6,6 +6,8 @@ the same row locks inside their transaction, and the commit checks only once it 
 
 * the commit (``services.commit_change``) locks every household its rows leave or enter, then every
   person, and checks after (``services_restrictions.enforce_in_transaction``);
+* an issuance (``certificates.services``) locks the printed persons' current households, then the
+  persons, and checks after (``services_restrictions.lock_persons``);
 * ``set_suppression`` locks the household of a household 抑止, or the person of a person 抑止, before
   writing it; ``create_support_measure`` locks its protected persons.
 

@@ -75,6 +75,7 @@ __all__ = [
     "enforce_restrictions",
     "extend_support",
     "lift_suppression",
+    "lock_persons",
     "refusals_audited",
     "release_temporarily",
     "set_suppression",
@@ -164,6 +165,22 @@ def enforce_in_transaction(
     if refused is not None:
         raise refused
     return check
+
+
+def lock_persons(atena_numbers: Iterable[str]) -> None:
+    """Row-lock these persons' current households, then the persons (``restriction_locks``' order),
+    for a process of another app that checks their restrictions next, in the same transaction.
+
+    A 抑止 or 支援措置 set on them meanwhile takes the same locks: the check made after this call sees
+    it, or it is set after the caller's transaction. One query to find the rows, one lock each.
+    """
+    rows = list(
+        Resident.objects.filter(atena_number__in={n for n in atena_numbers if n}).values_list(
+            "pk", "current__household_id"
+        )
+    )
+    restriction_locks.lock_households(household for _, household in rows)
+    restriction_locks.lock_residents(person for person, _ in rows)
 
 
 def restricted_refusal(check: RestrictionCheck) -> DomainError:
