@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from typing import Any
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pytest
 from asn1crypto import cms
@@ -17,10 +19,24 @@ from weasyprint import HTML
 from jumin.certificates import signing
 
 SYNTHETIC_KEYWORDS = "20261124 見本市 001"
+T = TypeVar("T")
+
+
+def _in_own_thread(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call ``function`` in a thread of its own. pyHanko's sync API runs ``asyncio.run``, which refuses to
+    start while another event loop runs in the thread: after the browser tests, Playwright's does in the
+    main thread of every test without a database (pytest-django's tests do not see it)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    result: T = _in_own_thread(asyncio.run, coroutine)
+    return result
 
 
 def _sign_digest(signer: signers.Signer, digest: bytes, **kwargs: Any) -> cms.ContentInfo:
-    result: cms.ContentInfo = asyncio.run(signer.async_sign(digest, "sha256", use_pades=True, **kwargs))
+    result: cms.ContentInfo = _run(signer.async_sign(digest, "sha256", use_pades=True, **kwargs))
     return result
 
 
@@ -37,9 +53,7 @@ def test_a_templated_signature_is_pyhankos_own_structure_and_verifies_with_the_c
     _sign_digest(material.signer, hashlib.sha256(b"an earlier document").digest())  # builds the template
 
     templated = _sign_digest(material.signer, digest)
-    reference = asyncio.run(
-        signers.SimpleSigner.async_sign(material.signer, digest, "sha256", use_pades=True)
-    )
+    reference = _run(signers.SimpleSigner.async_sign(material.signer, digest, "sha256", use_pades=True))
 
     assert _unsigned(templated) == _unsigned(reference)
     signer_info = templated["content"]["signer_infos"][0]
@@ -73,11 +87,11 @@ def test_pyhanko_builds_the_cms_once_and_every_signed_pdf_verifies(monkeypatch: 
         HTML(string=f'<meta name="keywords" content="{SYNTHETIC_KEYWORDS}"><p>見本 {index}</p>').write_pdf()
         for index in range(3)
     ]
-    signed = [signing.sign_pdf(pdf, reason="見本", location="見本市") for pdf in pdfs]
+    signed = [_in_own_thread(signing.sign_pdf, pdf, reason="見本", location="見本市") for pdf in pdfs]
 
     assert builds == [1]
     for data in signed:
-        verdict = signing.verify_signature(data)
+        verdict = _in_own_thread(signing.verify_signature, data)
         assert verdict.valid, verdict.reason
         assert verdict.copy_numbers == (SYNTHETIC_KEYWORDS,)
     assert len(set(signed)) == 3
@@ -96,6 +110,6 @@ def test_other_signing_requests_go_to_pyhanko(
     builds = _count_pyhanko_builds(monkeypatch)
 
     kwargs = {"use_pades": True, **request_kwargs}
-    asyncio.run(material.signer.async_sign(hashlib.sha256(b"doc").digest(), "sha256", **kwargs))
+    _run(material.signer.async_sign(hashlib.sha256(b"doc").digest(), "sha256", **kwargs))
 
     assert builds == [1]
