@@ -640,8 +640,13 @@ def commit_change(
 
 
 def _rows_of(change: Change) -> Q:
-    """The snapshots of a draft and of the 職権 changes that follow it (workflows.head_by_ex_officio)."""
-    return Q(change=change) | Q(change__follows=change, change__state=ChangeState.DRAFT)
+    """The snapshots of a draft and of the 職権 changes that follow it (workflows.head_by_ex_officio).
+
+    The changes are a subquery on the change table: an OR across the join (``change = … OR
+    change.follows = …``) made SQLite scan every snapshot, 340 ms per commit at 1,000,000 residents (P3).
+    """
+    changes = Change.objects.filter(Q(pk=change.pk) | Q(follows=change, state=ChangeState.DRAFT))
+    return Q(change_id__in=changes.values("pk"))
 
 
 def _refuse_follower(change: Change) -> None:
