@@ -152,8 +152,11 @@ def _notice(
     )
 
 
-def _reorganised(people: list[SourcePerson]) -> list[SourcePerson]:
-    """The household's first generation as a 改製 on 令和8年11月20日 closed it (改製原住民票)."""
+def _reorganised(
+    people: list[SourcePerson], closed_by: ChangeReason = ChangeReason.REORGANISATION
+) -> list[SourcePerson]:
+    """The household's first generation as a 改製 (or a 再製) on 令和8年11月20日 closed it (改製原住民票,
+    再製原住民票)."""
     address, katagaki = "見本県見本市本町一丁目1番1号", "見本ハイツ101号"
     rows = tuple(
         HistoryEntry(number, reason, changed, notified, address, katagaki, "")
@@ -168,7 +171,7 @@ def _reorganised(people: list[SourcePerson]) -> list[SourcePerson]:
             history_no=2,
             status=ResidentStatus.REMOVED,
             history=tuple(replace(row, name=f"{p.surname}　{p.given_name}") for row in rows),
-            removal_reason=ChangeReason.REORGANISATION.value,
+            removal_reason=closed_by.value,
             removal_date=date(2026, 11, 20),
         )
         for p in people
@@ -208,6 +211,11 @@ def samples(signer: rendering.Signer) -> dict[str, Callable[[], tuple[bytes, int
         ),
         "original-copy-household": cert(
             _reorganised(household), kind=CertificateKind.ORIGINAL_COPY, generation=1
+        ),
+        "restored-original-copy-household": cert(
+            _reorganised(household, ChangeReason.RESTORATION),
+            kind=CertificateKind.RESTORED_ORIGINAL_COPY,
+            generation=1,
         ),
         "overflow-list": cert([long], page=-1, layout=Layout.PERSONAL, show_honseki=True),
         "juminhyo-code-notice": note(
