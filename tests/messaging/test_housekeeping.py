@@ -124,4 +124,6 @@ def test_every_retention_rule_of_the_jukinet_apps_is_registered() -> None:
     assert registered["prefecture.purge_temporary_numbers"] == "prefecture"
     assert registered["prefecture.purge_provision_records"] == "prefecture"
     assert registered["cs.purge_sending_addresses"] == "municipality"
+    assert registered["cs.purge_wide_area_issuances"] == "municipality"
+    assert registered["certificates.purge_expired_history"] == "municipality"
     assert registered["national.expire_cards"] == "national"

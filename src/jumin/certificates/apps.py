@@ -8,4 +8,5 @@ class CertificatesConfig(AppConfig):
 
     def ready(self) -> None:
         # The 広域交付 answerer registers itself with the 住基ネット routing on import.
-        from jumin.certificates import wide_area  # noqa: F401
+        # The daily retention purge of the 交付履歴 registers itself with the node's housekeeping.
+        from jumin.certificates import retention, wide_area  # noqa: F401

@@ -8,6 +8,8 @@ from pathlib import Path
 from django.conf import settings
 
 from jumin.domain.certificates import DEFAULT_FEES, FeeTable, OverflowPrint
+from jumin.domain.retention import SETTING_ISSUANCE_RETENTION
+from jumin.domain.retention import issuance_retention_years as issuance_retention_years_of
 
 SERIAL_SCOPES = ("municipality_day", "terminal_day")
 
@@ -51,3 +53,9 @@ def signing_cert_path() -> Path:
 
 def demo_mode() -> bool:
     return bool(getattr(settings, "JUMIN_DEMO", False))
+
+
+def issuance_retention_years() -> int:
+    """``JUMIN_ISSUANCE_RETENTION_YEARS``: years the 交付履歴 is kept (municipal; default 5, minimum 1)."""
+    configured = getattr(settings, SETTING_ISSUANCE_RETENTION, os.environ.get(SETTING_ISSUANCE_RETENTION))
+    return issuance_retention_years_of(configured)

@@ -10,6 +10,7 @@ Each forwards to a Django management command of the node:
 * ``jumin cs fetch-codes --operator U --count N``: unused 住民票コード into the registry's pool;
 * ``jumin cs send-sending-addresses``: queue the waiting 送付先情報 for N4;
 * ``jumin cs purge-sending-addresses [--date D]``: delete 送付先情報 1 business day after linkage;
+* ``jumin cs purge-wide-area [--date D]``: delete 広域交付 records past ``JUMIN_ISSUANCE_RETENTION_YEARS``;
 * ``jumin cs erase-certificates [--date D]``: erase held 転出証明書情報 unused 30 days after the planned date;
 * ``jumin cs send-waiting-certificates``: send the 転出証明書情報 left unsent for want of a peer;
 * ``jumin cs send-waiting-continued-use``: send the 特例転入's 継続利用 left unsent for want of N4;
@@ -33,6 +34,7 @@ COMMANDS = {
     "fetch-codes": "fetch_resident_codes",
     "send-sending-addresses": "cs_send_sending_addresses",
     "purge-sending-addresses": "cs_purge_sending_addresses",
+    "purge-wide-area": "cs_purge_wide_area",
     "erase-certificates": "cs_erase_certificates",
     "send-waiting-certificates": "cs_send_waiting_certificates",
     "send-waiting-continued-use": "cs_send_waiting_continued_use",

@@ -1,4 +1,4 @@
-"""Search keys and calendar-year helpers shared by the prefecture and national stores (pure Python).
+"""Search keys shared by the prefecture and national stores (pure Python); ``years_before`` re-exported.
 
 One definition of the 4情報 matching keys (QUERY_IDENTITY matching rule) so that every reader of
 a store compares against the keys its writer stored.
@@ -7,10 +7,12 @@ a store compares against the keys its writer stored.
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime
 
 from jumin.domain.errors import DomainError
 from jumin.domain.kana import kana_search_key
+from jumin.domain.retention import years_before
+
+__all__ = ["kana_key", "name_key", "years_before"]
 
 _SPACES = str.maketrans("", "", " \u3000\t")
 
@@ -28,11 +30,3 @@ def kana_key(name_kana: str) -> str:
         return kana_search_key(name_kana, field="name_kana")
     except DomainError:
         return ""
-
-
-def years_before(moment: datetime, years: int) -> datetime:
-    """``moment`` minus ``years`` calendar years (29 February falls back to the 28th)."""
-    try:
-        return moment.replace(year=moment.year - years)
-    except ValueError:
-        return moment.replace(year=moment.year - years, day=28)

@@ -17,6 +17,7 @@ from jumin.jukinet.cs import (
     special_move_in,
     special_move_out,
     wide_area,
+    wide_area_retention,
 )
 from jumin.messaging import housekeeping
 
@@ -39,3 +40,7 @@ routing.guard(catalogue.QUERY_WIDE_AREA_COPY, kind=KIND, check=restriction_marks
 housekeeping.register("cs.purge_sending_addresses", sending_addresses.purge_sending_addresses, kind=KIND)
 # Held 転出証明書情報 is erased 30 days after the 転出予定年月日 when no 特例転入 used it (F02 timer).
 housekeeping.register("cs.erase_unused_certificates", special_move_in.erase_unused, kind=KIND)
+# 広域交付 records past the municipality's 交付履歴 retention are deleted daily (controls.md §13).
+housekeeping.register(
+    "cs.purge_wide_area_issuances", wide_area_retention.purge_expired_wide_area_issuances, kind=KIND
+)

@@ -1,0 +1,58 @@
+"""Retention periods counted in calendar years (controls.md §13), pure Python.
+
+The 交付履歴 is kept for a period the municipality sets (standard 1.3.8-a; "no number given", standard
+§ "Numbers": municipal setting) and purged automatically after it (controls.md §13, "Certificate
+issuance log"); deleting it earlier is an X row (1.3.8-b). Both the municipality's 交付履歴 and the
+CS's 広域交付 issuance records follow the same setting, so the rule lives here once.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TypeVar
+
+#: Proposed default: the spec gives no figure; five years covers the usual 文書保存 class of 請求書.
+DEFAULT_ISSUANCE_RETENTION_YEARS = 5
+#: A shorter setting is refused: it would purge this year's history, which no municipality intends.
+MINIMUM_ISSUANCE_RETENTION_YEARS = 1
+
+SETTING_ISSUANCE_RETENTION = "JUMIN_ISSUANCE_RETENTION_YEARS"
+
+DateT = TypeVar("DateT", bound=date)
+
+
+def years_before(day: DateT, years: int) -> DateT:
+    """``day`` minus ``years`` calendar years (29 February falls back to the 28th); dates and datetimes."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def issuance_retention_years(configured: object) -> int:
+    """The retention in years from a setting's raw value (None → the default); refuses a bad value.
+
+    Raises ``ValueError`` naming the setting and the remedy: a purge must never run on a guess.
+    """
+    if configured is None or configured == "":
+        return DEFAULT_ISSUANCE_RETENTION_YEARS
+    try:
+        years = int(str(configured))
+    except ValueError:
+        years = 0
+    if years < MINIMUM_ISSUANCE_RETENTION_YEARS:
+        raise ValueError(
+            f"{SETTING_ISSUANCE_RETENTION} は{MINIMUM_ISSUANCE_RETENTION_YEARS}以上の整数（年）で"
+            "設定してください。交付履歴は保存期間内に削除できません。"
+        )
+    return years
+
+
+def issuance_purge_cutoff(today: date, years: int) -> date:
+    """Records issued before this day are past the retention period on ``today`` and may be purged.
+
+    A record issued on 2021-04-01 with five years' retention is kept through 2026-04-01 and purged
+    from 2026-04-02: the period starts the day after issue (民法140条) and ends on the day before the
+    same date five years later (民法143条).
+    """
+    return years_before(today, years)
