@@ -5,7 +5,10 @@ from __future__ import annotations
 import io
 import subprocess
 import tempfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 from fontTools.ttLib import TTFont
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -88,3 +91,14 @@ def _to_unicode(cmap: str) -> dict[int, str]:
             source, target = line.split()
             mapping[int(source.strip("<>"), 16)] = bytes.fromhex(target.strip("<>")).decode("utf-16-be")
     return mapping
+
+
+T = TypeVar("T")
+
+
+def in_own_thread(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call ``function`` in a thread of its own. pyHanko's sync API runs ``asyncio.run``, which refuses to
+    start while another event loop runs in the thread: after the browser tests, Playwright's does in the
+    main thread of every test without a database (pytest-django's tests do not see it)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 import pytest
@@ -17,21 +16,14 @@ from pyhanko.sign import signers
 from weasyprint import HTML
 
 from jumin.certificates import signing
+from tests.certificates.helpers import in_own_thread
 
 SYNTHETIC_KEYWORDS = "20261124 見本市 001"
 T = TypeVar("T")
 
 
-def _in_own_thread(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Call ``function`` in a thread of its own. pyHanko's sync API runs ``asyncio.run``, which refuses to
-    start while another event loop runs in the thread: after the browser tests, Playwright's does in the
-    main thread of every test without a database (pytest-django's tests do not see it)."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(function, *args, **kwargs).result()
-
-
 def _run(coroutine: Coroutine[Any, Any, T]) -> T:
-    result: T = _in_own_thread(asyncio.run, coroutine)
+    result: T = in_own_thread(asyncio.run, coroutine)
     return result
 
 
@@ -87,11 +79,11 @@ def test_pyhanko_builds_the_cms_once_and_every_signed_pdf_verifies(monkeypatch: 
         HTML(string=f'<meta name="keywords" content="{SYNTHETIC_KEYWORDS}"><p>見本 {index}</p>').write_pdf()
         for index in range(3)
     ]
-    signed = [_in_own_thread(signing.sign_pdf, pdf, reason="見本", location="見本市") for pdf in pdfs]
+    signed = [in_own_thread(signing.sign_pdf, pdf, reason="見本", location="見本市") for pdf in pdfs]
 
     assert builds == [1]
     for data in signed:
-        verdict = _in_own_thread(signing.verify_signature, data)
+        verdict = in_own_thread(signing.verify_signature, data)
         assert verdict.valid, verdict.reason
         assert verdict.copy_numbers == (SYNTHETIC_KEYWORDS,)
     assert len(set(signed)) == 3
