@@ -126,4 +126,5 @@ def test_every_retention_rule_of_the_jukinet_apps_is_registered() -> None:
     assert registered["cs.purge_sending_addresses"] == "municipality"
     assert registered["cs.purge_wide_area_issuances"] == "municipality"
     assert registered["certificates.purge_expired_history"] == "municipality"
+    assert registered["registry.resync_cs_marks"] == "municipality"
     assert registered["national.expire_cards"] == "national"

@@ -32,6 +32,7 @@ from jumin.registry.restriction_feed import (
     Resynced,
     check_cs_marks,
     resync_cs_marks,
+    resync_cs_marks_daily,
 )
 from jumin.registry.restrictions import RestrictedProcess, RestrictionLevel
 from jumin.registry.services import DraftRecorded, commit_change, record_move_in
@@ -334,6 +335,23 @@ def test_the_resync_marks_what_the_cs_missed_and_a_second_run_writes_nothing(
     assert len(marks()) == 2
     entries = AuditEntry.objects.filter(action="cs:restriction_mark:resync").order_by("seq")
     assert [e.reason for e in entries] == ["set 1 lifted 0 no_code 0", "set 0 lifted 0 no_code 0"]
+
+
+def test_the_node_resyncs_by_itself_daily_as_the_system(family: DraftRecorded, officer: User) -> None:
+    head = family.atena_numbers[0]
+    snapshot = current(head)
+    ResidentSnapshot.objects.filter(pk=snapshot.pk).update(juminhyo_code="")
+    suppression_id = suppress(officer, head, process=CERT)
+    assert marks() == []
+    ResidentSnapshot.objects.filter(pk=snapshot.pk).update(juminhyo_code=snapshot.juminhyo_code)
+    assert resync_cs_marks_daily() == Resynced(set=1, lifted=0, without_code=0)
+    assert marks() == [(snapshot.juminhyo_code, "set", "suppression", suppression_id)]
+    entry = AuditEntry.objects.get(action="cs:restriction_mark:resync")
+    assert (entry.actor_id, entry.purpose, entry.reason) == (
+        None,
+        "registry_batch",
+        "set 1 lifted 0 no_code 0",
+    )
 
 
 def test_the_resync_lifts_a_mark_whose_restriction_is_no_longer_in_force(

@@ -33,6 +33,7 @@ from jumin.accounts.authorization import authorize
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
+from jumin.messaging import housekeeping
 from jumin.registry import cs_link
 from jumin.registry.models import Resident, ResidentSnapshot
 from jumin.registry.models_restrictions import RestrictedProcessChoice, SupportMeasurePerson, Suppression
@@ -42,6 +43,8 @@ from jumin.registry.outbox import next_subject_seq
 EVENT_RESTRICTION_SET = "resident.restriction_set"
 EVENT_RESTRICTION_LIFTED = "resident.restriction_lifted"
 KIND_SUPPORT_MEASURE = "support_measure"
+#: The purpose the daily resync is audited under (as ``jumin cs marks``'s default).
+DAILY_PURPOSE = "registry_batch"
 
 
 def suppression_kind(process: str) -> str:
@@ -360,6 +363,19 @@ def resync_cs_marks(*, actor: Any, purpose: str) -> Resynced:
         purpose=purpose,
         subject_type="cs_restriction_mark",
     )
+    return _resync(actor=actor, purpose=purpose)
+
+
+def resync_cs_marks_daily() -> Resynced:
+    """The node's own daily resync (housekeeping; the system, not a user, is the actor).
+
+    So a person given a 住民票コード after a set, and a member of a household whose 抑止 was set before
+    the marks existed, are marked at the CS within a day without anyone running ``jumin cs marks``.
+    """
+    return _resync(actor=None, purpose=DAILY_PURPOSE)
+
+
+def _resync(*, actor: Any, purpose: str) -> Resynced:
     with transaction.atomic():
         wanted, without_code = _wanted()
         marked, lifted = cs_link.reconcile_restrictions(wanted, actor=actor)
@@ -435,3 +451,7 @@ def check_cs_marks(*, actor: Any, purpose: str) -> MarksCheck:
         without_code=without_code,
         differences=differences,
     )
+
+
+# The CS's marks follow the registry by themselves, daily, for what no commit tells it (above).
+housekeeping.register("registry.resync_cs_marks", resync_cs_marks_daily, kind="municipality")
