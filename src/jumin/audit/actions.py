@@ -188,6 +188,7 @@ class AuditAction(StrEnum):
     RESIDENT_SUPPORT_MEASURE_START = "resident:support_measure:start"
     RESIDENT_SUPPORT_MEASURE_VIEW = "resident:support_measure:view"
     RESIDENT_SUPPRESSION_LIFT = "resident:suppression:lift"
+    RESIDENT_SUPPRESSION_LIST = "resident:suppression:list"
     RESIDENT_SUPPRESSION_SET = "resident:suppression:set"
     STAFF_ACCOUNT_CREATE = "staff:account:create"
     STAFF_ACCOUNT_LIST = "staff:account:list"

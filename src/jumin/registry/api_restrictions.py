@@ -6,11 +6,17 @@ Identifiers of people travel in request bodies; paths carry at most a suppressio
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from jumin.registry import selectors_restrictions, selectors_support_end, services_restrictions
+from jumin.registry import (
+    selectors_restrictions,
+    selectors_support_end,
+    selectors_suppressed,
+    services_restrictions,
+)
 from jumin.registry.api_common import ERRORS
 from jumin.registry.restrictions import RestrictedProcess, RestrictionLevel
 from jumin.registry.services_restrictions import (
@@ -160,6 +166,21 @@ def create_support_measure(request: HttpRequest, payload: SupportIn) -> Status[o
         application=services_restrictions.SupportApplication(**data),
     )
     return Status(200, {"id": measure_id})
+
+
+class SuppressedListIn(PurposeIn):
+    process: Literal["", "change_entry", "certificate", "inquiry"] = ""
+
+
+@router.post("/suppressed-persons", response={200: selectors_suppressed.SuppressedPersons, **ERRORS})
+def suppressed_persons(request: HttpRequest, payload: SuppressedListIn) -> Status[object]:
+    """抑止対象者一覧 (standard 9.2-a): every person a 抑止 holds today, or of one process (audited)."""
+    return Status(
+        200,
+        selectors_suppressed.suppressed_persons(
+            actor=request.user, purpose=payload.purpose, process=payload.process
+        ),
+    )
 
 
 @router.post("/support-measures/ending", response={200: selectors_support_end.EndingMeasures, **ERRORS})

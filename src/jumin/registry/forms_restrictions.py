@@ -106,3 +106,13 @@ class SupportEndingForm(PurposeForm):
     window_end = forms.DateField(
         label="終了予定日（まで）空欄なら延長の受付が始まっている終了日まで", widget=_DATE, required=False
     )
+
+
+class SuppressedListForm(PurposeForm):
+    """抑止対象者一覧 (9.2-a): optionally one process; empty lists every 抑止 in force."""
+
+    process = forms.ChoiceField(
+        label="抑止業務",
+        required=False,
+        choices=[("", "すべて"), *((p.value, PROCESS_LABELS[p]) for p in RestrictedProcess)],
+    )

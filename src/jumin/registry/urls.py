@@ -77,6 +77,7 @@ urlpatterns = [
     path("support-measures/new/", views_restrictions.support_new, name="support_new"),
     path("support-measures/ending/", views_restrictions.support_ending, name="support_ending"),
     path("restrictions/cs-marks/", views_restrictions.cs_marks, name="restriction_cs_marks"),
+    path("restrictions/suppressed/", views_restrictions.suppressed, name="restriction_suppressed"),
     path("support-measures/<int:measure_id>/", views_restrictions.support_detail, name="support_detail"),
     path("drafts/", views.drafts, name="drafts"),
     path("drafts/<int:change_id>/", views.draft, name="draft"),

@@ -18,6 +18,7 @@ from jumin.registry import (
     restriction_feed,
     selectors_restrictions,
     selectors_support_end,
+    selectors_suppressed,
     services_restrictions,
 )
 from jumin.registry.forms_restrictions import (
@@ -27,6 +28,7 @@ from jumin.registry.forms_restrictions import (
     SupportActionForm,
     SupportEndingForm,
     SupportMeasureForm,
+    SuppressedListForm,
     SuppressionForm,
     split_numbers,
 )
@@ -230,6 +232,21 @@ def support_ending(request: HttpRequest) -> HttpResponse:
             )
         context["purpose"] = form.cleaned_data["purpose"]
     return render(request, "registry/restrictions/support_ending.html", context)
+
+
+@clerk_screen
+def suppressed(request: HttpRequest) -> HttpResponse:
+    """抑止対象者一覧 (standard 9.2-a): every person a 抑止 holds today. ``suppression:manage``; audited."""
+    form = SuppressedListForm(request.POST or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        with shown_on_screen(context, form=form, field=ERROR_FIELD, pending_alerts=False):
+            context["listing"] = selectors_suppressed.suppressed_persons(
+                actor=request.user,
+                purpose=form.cleaned_data["purpose"],
+                process=form.cleaned_data["process"],
+            )
+    return render(request, "registry/restrictions/suppressed.html", context)
 
 
 @clerk_screen
