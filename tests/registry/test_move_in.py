@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -89,12 +89,18 @@ def test_a_move_in_without_purpose_is_refused(clerk: User, code_pool: list[str])
     assert AuditEntry.objects.get(action="resident:move_in:record").outcome_reason == "purpose_missing"
 
 
+# A month ahead of whatever day the suite runs (standard 4.0.3-a: no 異動日 in the future but 転出's).
+FUTURE = date.today() + timedelta(days=30)
+
+
 @pytest.mark.parametrize(
     ("overrides", "code"),
     [
         ({"members": []}, "registry.no_members"),
         ({"previous_address": " "}, "registry.previous_address_required"),
         ({"notification_date": date(2026, 10, 31)}, "registry.notified_before_move"),
+        ({"move_in_date": FUTURE, "notification_date": FUTURE}, "registry.future_event_date"),
+        ({"notification_date": FUTURE}, "registry.future_notification_date"),
         ({"reason": ChangeReason.DEATH}, "registry.move_in_reason"),
         ({"members": [person(relationship="子")]}, "registry.one_head_required"),
         ({"members": [person(), person(given_name="次郎")]}, "registry.one_head_required"),

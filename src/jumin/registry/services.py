@@ -193,6 +193,22 @@ def _check_move_in(move_in: MoveIn) -> tuple[list[PersonFacts], list[Alert]]:
             "registry.previous_address_required",
         )
     moved = recorded_dates.sort_date_of(move_in.move_in_date)
+    # A 転入 is notified after it happened (standard 4.0.3-a, 4.1.0.2-a): neither date may be ahead.
+    today = timezone.localdate()
+    if moved > today:
+        raise refusal(
+            "move_in_date",
+            "転入日が未来の日付です。",
+            "本日以前の日付を入力してください。",
+            "registry.future_event_date",
+        )
+    if move_in.notification_date > today:
+        raise refusal(
+            "notification_date",
+            "届出日が未来の日付です。",
+            "本日以前の日付を入力してください。",
+            "registry.future_notification_date",
+        )
     if move_in.notification_date < moved:
         raise refusal(
             "notification_date",
