@@ -1,6 +1,8 @@
 from datetime import date, timedelta
 
 import pytest
+from django.urls import reverse
+from django.utils import timezone
 
 from jumin.accounts.authorization import AccessRefused
 from jumin.accounts.models import User
@@ -12,7 +14,7 @@ from jumin.domain.wareki import WarekiDate
 from jumin.registry.models import Change, ChangeState, JuminhyoCodePool, Resident, ResidentSnapshot
 from jumin.registry.services import commit_change, discard_change, record_move_in
 from tests.registry.conftest import ADDRESS as ADDRESS  # re-exported: other tests import it from here
-from tests.registry.conftest import PURPOSE, family_move_in, person
+from tests.registry.conftest import PURPOSE, family_move_in, logged_in, person
 
 pytestmark = pytest.mark.django_db
 
@@ -198,3 +200,10 @@ def test_an_empty_code_pool_stops_the_commit_and_changes_nothing(clerk: User, re
     assert raised.value.code == "registry.code_pool_empty"
     assert Change.objects.get(pk=draft.change_id).state == ChangeState.DRAFT
     assert not ResidentSnapshot.objects.filter(history_no__isnull=False).exists()
+
+
+@pytest.mark.parametrize("screen", ["move_in", "death", "birth", "move_within", "household_change"])
+def test_entry_screens_offer_today_as_the_notification_date(clerk: User, screen: str) -> None:
+    """Standard 4.1.0.2-a: the 届出日 defaults to the processing day; the clerk may change it."""
+    page = logged_in(clerk).get(reverse(f"registry:{screen}")).content.decode()
+    assert f'name="notification_date" value="{timezone.localdate().isoformat()}"' in page

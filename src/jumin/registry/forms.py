@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 
 from jumin.accounts.forms import PurposeForm
 from jumin.domain.resident import ResidentKind, Sex
@@ -27,7 +28,9 @@ class MoveInForm(PurposeForm):
         label="転入前住所（未届転入では転出証明書の住所＝最後の住民登録地）", max_length=200
     )
     move_in_date = forms.CharField(label="転入日（例: 令和8年11月1日、R8.11.1）", max_length=40)
-    notification_date = forms.DateField(label="届出日", widget=forms.DateInput(attrs={"type": "date"}))
+    notification_date = forms.DateField(
+        label="届出日", initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+    )
     household_number = forms.CharField(label="既存世帯に入る場合の世帯番号", max_length=16, required=False)
     # 未届転入 (standard 4.1.1.4-a; docs/workflows/move-in.md).
     unreported = forms.BooleanField(label="未届転入", required=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from jumin.accounts.forms import PurposeForm
 from jumin.domain.resident import FOREIGN_CATEGORIES, Sex
@@ -96,7 +97,7 @@ class ForeignRegistrationForm(PurposeForm, ForeignItemsForm):
     became_foreign_resident_on = forms.DateField(
         label="中長期在留者等となった日（法30条の47のときだけ）", widget=_DATE, required=False
     )
-    notification_date = forms.DateField(label="届出日", widget=_DATE)
+    notification_date = forms.DateField(label="届出日", initial=timezone.localdate, widget=_DATE)
     household_number = _text("既存世帯に入る場合の世帯番号", required=False, max_length=16)
     landing_permit = forms.BooleanField(label="上陸許可証による転入", required=False)
 

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 
 from jumin.accounts.forms import PurposeForm
 from jumin.registry.workflows.household_change import HouseholdChangeKind
@@ -38,7 +39,7 @@ class MoveWithinForm(PurposeForm):
     postal_code = forms.CharField(label="郵便番号（7桁）", max_length=7, required=False)
     address_code = forms.CharField(label="住所コード（11桁）", max_length=11, required=False)
     move_date = forms.DateField(label="転居日（住所を定めた年月日、例: 2026-11-15）")
-    notification_date = forms.DateField(label="届出日（例: 2026-11-20）")
+    notification_date = forms.DateField(label="届出日（例: 2026-11-20）", initial=timezone.localdate)
     household_number = forms.CharField(
         label="加わる世帯の世帯番号（既存の世帯に加わる場合）", max_length=16, required=False
     )
@@ -56,7 +57,7 @@ class HouseholdChangeForm(PurposeForm):
     )
     household_number = forms.CharField(label="世帯番号（合併では合併する世帯）", max_length=16)
     change_date = forms.DateField(label="異動日（例: 2026-11-15）")
-    notification_date = forms.DateField(label="届出日（例: 2026-11-20）")
+    notification_date = forms.DateField(label="届出日（例: 2026-11-20）", initial=timezone.localdate)
     relationships = forms.CharField(label="続柄", widget=forms.Textarea, help_text=RELATIONSHIP_HELP)
     members = forms.CharField(
         label="世帯分離する方（宛名番号、世帯分離のみ）",

@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from jumin.accounts.forms import PurposeForm
 from jumin.domain.eras import Calendar
@@ -39,19 +40,23 @@ class MoveOutForm(PurposeForm):
         max_length=6,
         required=False,
     )
-    notification_date = forms.DateField(label="届出日", widget=_DATE_WIDGET)
+    notification_date = forms.DateField(label="届出日", initial=timezone.localdate, widget=_DATE_WIDGET)
 
 
 class DeathForm(PurposeForm):
     atena_number = forms.CharField(label="宛名番号", max_length=16)
     death_date = forms.CharField(label="死亡日（例: 令和8年11月1日、令和8年11月上旬）", max_length=40)
-    notification_date = forms.DateField(label="届出日（戸籍の届出を受けた日）", widget=_DATE_WIDGET)
+    notification_date = forms.DateField(
+        label="届出日（戸籍の届出を受けた日）", initial=timezone.localdate, widget=_DATE_WIDGET
+    )
     informant = forms.CharField(label="届出人の資格（例: 同居の親族）", max_length=40, required=False)
 
 
 class BirthForm(PurposeForm):
     household_number = forms.CharField(label="世帯番号", max_length=16)
-    notification_date = forms.DateField(label="届出日（戸籍の届出を受けた日）", widget=_DATE_WIDGET)
+    notification_date = forms.DateField(
+        label="届出日（戸籍の届出を受けた日）", initial=timezone.localdate, widget=_DATE_WIDGET
+    )
     kind = forms.ChoiceField(
         label="住民種別", choices=[(ResidentKind.JAPANESE, "日本人"), (ResidentKind.FOREIGN, "外国人")]
     )
