@@ -107,6 +107,19 @@ class PersonForm(PurposeForm):
     # 抑止 alerts are acknowledged one by one, a checkbox ``acknowledged_alerts`` per alert shown.
 
 
+class MemoForm(PersonForm):
+    """メモ (1.1.15-a): the person, then one action on their memos; empty ``action`` only lists them."""
+
+    action = forms.ChoiceField(
+        required=False,
+        choices=[("", "表示"), ("add", "追加"), ("edit", "変更"), ("delete", "削除")],
+        widget=forms.HiddenInput,
+    )
+    memo_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    text = forms.CharField(label="メモ", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    with_history = forms.BooleanField(label="変更・削除の履歴も表示する", required=False)
+
+
 class PostalCodeForm(forms.Form):
     postal_code = forms.CharField(label="郵便番号", max_length=10)
 

@@ -1,4 +1,4 @@
-"""Clerk inquiry screens once a person is identified: 異動履歴 and 文字の拡大表示 (standard 2.2.1, 2.2.3).
+"""Clerk inquiry screens once a person is identified: 異動履歴, 文字の拡大表示, メモ (2.2.1, 2.2.3, 1.1.15).
 
 Purpose and 宛名番号 arrive by POST (never in a URL); the reads are authorised and audited.
 """
@@ -11,9 +11,9 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from jumin.registry import inquiry
-from jumin.registry.forms_search import PersonForm
-from jumin.registry.views_common import acknowledged, clerk_screen, shown_on_screen
+from jumin.registry import inquiry, memos
+from jumin.registry.forms_search import MemoForm, PersonForm
+from jumin.registry.views_common import ERROR_FIELD, acknowledged, clerk_screen, shown_on_screen
 
 # A read of one person: (actor, purpose, atena_number, acknowledged_alerts) → the page's data.
 PersonRead = Callable[..., Any]
@@ -53,3 +53,33 @@ def glyphs_view(request: HttpRequest) -> HttpResponse:
     return _person_inquiry(
         request, "文字の拡大表示", inquiry.resident_glyphs, "registry/inquiry/glyphs.html", "names"
     )
+
+
+@clerk_screen
+def memos_view(request: HttpRequest) -> HttpResponse:
+    """メモ (standard 1.1.15-a): a person's memos, and adding, changing or deleting one. Never printed."""
+    if "prefill" in request.POST:  # from the 住民票照会 screen: the person chosen, the purpose not yet
+        form = MemoForm(initial={"atena_number": request.POST.get("atena_number", "")})
+    else:
+        form = MemoForm(request.POST or None)
+    context: dict[str, Any] = {"form": form}
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        actor, purpose, atena_number = request.user, data["purpose"], data["atena_number"]
+        with shown_on_screen(context, form=form, field=ERROR_FIELD) as outcome:
+            if data["action"] == "add":
+                memos.add_memo(actor=actor, purpose=purpose, atena_number=atena_number, text=data["text"])
+            elif data["action"] == "edit":
+                memos.edit_memo(actor=actor, purpose=purpose, memo_id=data["memo_id"] or 0, text=data["text"])
+            elif data["action"] == "delete":
+                memos.delete_memo(actor=actor, purpose=purpose, memo_id=data["memo_id"] or 0)
+        with shown_on_screen(context, form=form, field="atena_number"):
+            context["memos"] = memos.memos_of(
+                actor=actor,
+                purpose=purpose,
+                atena_number=atena_number,
+                with_history=data["with_history"],
+                acknowledged_alerts=acknowledged(request),
+            )
+        context.update(purpose=purpose, atena_number=atena_number, done=outcome.ok and data["action"])
+    return render(request, "registry/inquiry/memos.html", context)

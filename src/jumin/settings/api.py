@@ -32,6 +32,7 @@ api.add_router("/registry/restrictions", "jumin.registry.api_restrictions.router
 api.add_router("/registry/review", "jumin.registry.api_review.router")
 api.add_router("/registry/notices", "jumin.registry.api_notices.router")
 api.add_router("/registry/programs", "jumin.registry.api_programs.router")
+api.add_router("/registry/memos", "jumin.registry.api_memos.router")
 api.add_router("/registry/code-changes", "jumin.registry.api_number_changes.router")
 api.add_router("/registry/special-moves", "jumin.registry.api_special_moves.router")
 
