@@ -7,5 +7,5 @@ class RegistryConfig(AppConfig):
     verbose_name = "住民記録"
 
     def ready(self) -> None:
-        # The daily CS 抑止マーク resync registers itself with the node's housekeeping.
-        from jumin.registry import restriction_feed  # noqa: F401
+        # The daily CS 抑止マーク resync and 住民票コード pool check register with the housekeeping.
+        from jumin.registry import code_pool, restriction_feed  # noqa: F401

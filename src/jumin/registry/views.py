@@ -13,7 +13,7 @@ from jumin.domain.recorded_dates import RecordedDate
 from jumin.domain.relationships import parse_relationship
 from jumin.domain.resident import ForeignResidentItems, PersonFacts, ResidentKind, Sex
 from jumin.domain.wareki import DateFieldKind, parse_date_input
-from jumin.registry import selectors, selectors_restrictions, services
+from jumin.registry import code_pool, selectors, selectors_restrictions, services
 from jumin.registry.forms import DecisionForm, LookupForm, MemberFormSet, MoveInForm
 from jumin.registry.views_common import (
     DONE_TEMPLATE,
@@ -28,8 +28,9 @@ from jumin.registry.workflows.unreported_move_in import UnreportedMoveIn
 
 @login_required
 def menu(request: HttpRequest) -> HttpResponse:
-    """住民記録 menu."""
-    return render(request, "registry/menu.html")
+    """住民記録 menu, with the 住民票コード pool's alert when it is below its level (standard 4.3.1-a)."""
+    pool = code_pool.pool_status()
+    return render(request, "registry/menu.html", {"pool_alert": pool.message() if pool.low else ""})
 
 
 @clerk_screen
