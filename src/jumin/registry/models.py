@@ -399,7 +399,9 @@ class SearchHistoryEntry(models.Model):
         return f"検索履歴 {self.pk}"
 
 
-# 抑止 and 支援措置 live in their own module; imported here so Django registers them with this app.
+# 抑止 and 支援措置, and the 戸籍附票記載事項通知 of commits (jumin.registry.fuhyo_notices), live in
+# their own modules; imported here so Django registers them with this app.
+from jumin.registry.models_fuhyo import FuhyoNoticeOutbox  # noqa: E402, F401
 from jumin.registry.models_restrictions import (  # noqa: E402, F401
     SupportMeasure,
     SupportMeasurePeriod,
