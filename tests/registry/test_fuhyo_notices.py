@@ -38,6 +38,7 @@ from tests.registry.conftest import PURPOSE, family_move_in, logged_in, person
 from tests.registry.test_api import post
 from tests.registry.test_ex_officio import correction
 from tests.registry.test_move_within import NEW_ADDRESS, move
+from tests.registry.test_ordinary_move_in_notice import moved_in_at_nagasaki
 
 pytestmark = pytest.mark.django_db
 
@@ -73,18 +74,6 @@ def masters(db: None) -> None:
     )
 
 
-def move_in_at_nagasaki(
-    federation: TestFederation, clerk: User, reviewer: User, move_in: MoveIn
-) -> tuple[str, ...]:
-    """Enter and commit a 転入 at 長崎市, then deliver every message; the 宛名番号 of the members."""
-    with federation.acting_as(NAGASAKI):
-        load_code_pool([resident_code(n) for n in range(700, 720)])
-        draft = record_move_in(actor=clerk, purpose=PURPOSE, move_in=move_in)
-        commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
-    federation.pump()
-    return draft.atena_numbers
-
-
 def with_honseki(move_in: MoveIn, honseki: str) -> MoveIn:
     members = [dataclasses.replace(m, honseki=honseki) for m in move_in.members]
     return dataclasses.replace(move_in, members=members)
@@ -110,7 +99,7 @@ def test_the_masters_resolve_a_honseki_to_its_municipality_or_ward() -> None:
 def test_a_move_in_with_honseki_elsewhere_sends_one_notice_per_person_that_the_honseki_cs_keeps(
     federation: TestFederation, clerk: User, reviewer: User
 ) -> None:
-    atena = move_in_at_nagasaki(federation, clerk, reviewer, family_move_in())  # 本籍 佐世保市
+    atena = moved_in_at_nagasaki(federation, clerk, reviewer, family_move_in())  # 本籍 佐世保市
     rows = FuhyoNoticeOutbox.objects.order_by("pk")
     assert [(r.destination, r.destination_code) for r in rows] == [("other", SASEBO.code)] * 3
     assert all(r.sent_at is not None for r in rows)
@@ -142,7 +131,7 @@ def test_a_move_in_with_honseki_elsewhere_sends_one_notice_per_person_that_the_h
 def test_a_honseki_in_this_municipality_goes_to_the_local_fuhyo_list_not_the_network(
     federation: TestFederation, clerk: User, reviewer: User
 ) -> None:
-    move_in_at_nagasaki(federation, clerk, reviewer, with_honseki(family_move_in(), LOCAL_HONSEKI))
+    moved_in_at_nagasaki(federation, clerk, reviewer, with_honseki(family_move_in(), LOCAL_HONSEKI))
     assert (
         list(FuhyoNoticeOutbox.objects.values_list("destination", "destination_code"))
         == [("local", NAGASAKI.code)] * 3
@@ -174,7 +163,7 @@ def test_foreign_residents_persons_without_honseki_and_discarded_drafts_give_no_
             hittousha="不明",
         ),
     ]
-    move_in_at_nagasaki(federation, clerk, reviewer, family_move_in(members=members))
+    moved_in_at_nagasaki(federation, clerk, reviewer, family_move_in(members=members))
     with federation.acting_as(NAGASAKI):
         draft = record_move_in(
             actor=clerk, purpose=PURPOSE, move_in=family_move_in(address=family_move_in().address)
@@ -184,28 +173,40 @@ def test_foreign_residents_persons_without_honseki_and_discarded_drafts_give_no_
     assert not OutboxMessage.objects.filter(type=MESSAGE).exists()
 
 
+def moved_out_at_nagasaki(
+    federation: TestFederation, clerk: User, reviewer: User, atena: str, **overrides: object
+) -> None:
+    """Enter and commit today's 転出 of one person at 長崎市, then deliver every message."""
+    today = timezone.localdate()
+    values: dict[str, object] = {
+        "atena_numbers": [atena],
+        "planned_date": today,
+        "destination": "福岡県福岡市",
+        "notification_date": today,
+        **overrides,
+    }
+    with federation.acting_as(NAGASAKI):
+        draft = record_move_out(actor=clerk, purpose=PURPOSE, move_out=MoveOut(**values))  # type: ignore[arg-type]
+        commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
+    federation.pump()
+
+
 def test_a_move_out_abroad_notice_carries_the_move_abroad_and_its_date(
     federation: TestFederation, clerk: User, reviewer: User
 ) -> None:
-    atena = move_in_at_nagasaki(federation, clerk, reviewer, family_move_in())
-    today = timezone.localdate()
-    with federation.acting_as(NAGASAKI):
-        draft = record_move_out(
-            actor=clerk,
-            purpose=PURPOSE,
-            move_out=MoveOut(
-                atena_numbers=[atena[2]],
-                planned_date=today,
-                destination="アメリカ合衆国",
-                notification_date=today,
-                reason=ChangeReason.MOVE_OUT_ABROAD,
-            ),
-        )
-        commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
-    federation.pump()
+    atena = moved_in_at_nagasaki(federation, clerk, reviewer, family_move_in())
+    moved_out_at_nagasaki(
+        federation,
+        clerk,
+        reviewer,
+        atena[2],
+        destination="アメリカ合衆国",
+        reason=ChangeReason.MOVE_OUT_ABROAD,
+    )
     latest = ReceivedFuhyoNotice.objects.order_by("-pk").first()
     assert latest is not None
-    assert (latest.items["moved_abroad"], latest.items["moved_abroad_on"]) == (True, today.isoformat())
+    today = timezone.localdate().isoformat()
+    assert (latest.items["moved_abroad"], latest.items["moved_abroad_on"]) == (True, today)
     assert latest.items["change_reason"] == "国外転出"
     assert ReceivedFuhyoNotice.objects.count() == 4  # the 転入's three, then this one
 
@@ -213,27 +214,15 @@ def test_a_move_out_abroad_notice_carries_the_move_abroad_and_its_date(
 def test_a_domestic_move_out_gives_no_notice_the_destination_sends_it(
     federation: TestFederation, clerk: User, reviewer: User
 ) -> None:
-    atena = move_in_at_nagasaki(federation, clerk, reviewer, family_move_in())
-    today = timezone.localdate()
-    with federation.acting_as(NAGASAKI):
-        draft = record_move_out(
-            actor=clerk,
-            purpose=PURPOSE,
-            move_out=MoveOut(
-                atena_numbers=[atena[2]],
-                planned_date=today,
-                destination="福岡県福岡市",
-                notification_date=today,
-            ),
-        )
-        commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
+    atena = moved_in_at_nagasaki(federation, clerk, reviewer, family_move_in())
+    moved_out_at_nagasaki(federation, clerk, reviewer, atena[2])
     assert FuhyoNoticeOutbox.objects.count() == 3
 
 
 def test_an_unresolvable_honseki_waits_until_a_clerk_names_the_honseki_municipality(
     federation: TestFederation, clerk: User, reviewer: User, make_clerk: Callable[..., User]
 ) -> None:
-    move_in_at_nagasaki(federation, clerk, reviewer, with_honseki(family_move_in(), "どこか村1番地"))
+    moved_in_at_nagasaki(federation, clerk, reviewer, with_honseki(family_move_in(), "どこか村1番地"))
     waiting = list(FuhyoNoticeOutbox.objects.order_by("pk"))
     assert [(r.destination, r.destination_code, r.sent_at) for r in waiting] == [("other", "", None)] * 3
     assert not OutboxMessage.objects.filter(type=MESSAGE).exists()
@@ -274,7 +263,7 @@ def test_an_unresolvable_honseki_waits_until_a_clerk_names_the_honseki_municipal
 def test_a_honseki_in_a_municipality_that_is_no_peer_waits(
     federation: TestFederation, clerk: User, reviewer: User
 ) -> None:
-    move_in_at_nagasaki(
+    moved_in_at_nagasaki(
         federation, clerk, reviewer, with_honseki(family_move_in(), "北海道札幌市中央区北1条西2丁目")
     )
     rows = FuhyoNoticeOutbox.objects.values_list("destination_code", "sent_at")
@@ -291,7 +280,7 @@ def test_a_honseki_in_a_municipality_that_is_no_peer_waits(
 def test_an_ex_officio_correction_notifies_only_when_the_fuhyo_items_change(
     federation: TestFederation, clerk: User, reviewer: User, items: dict[str, str], notices: int
 ) -> None:
-    atena = move_in_at_nagasaki(federation, clerk, reviewer, family_move_in())
+    atena = moved_in_at_nagasaki(federation, clerk, reviewer, family_move_in())
     before = FuhyoNoticeOutbox.objects.count()
     with federation.acting_as(NAGASAKI):
         draft = record_ex_officio_correction(
@@ -326,7 +315,7 @@ def test_forged_and_unsigned_notices_are_refused_by_the_receiving_cs(
 def test_the_api_lists_the_waiting_notices_and_sends_one_with_a_clear_refusal_first(
     federation: TestFederation, clerk: User, reviewer: User
 ) -> None:
-    move_in_at_nagasaki(federation, clerk, reviewer, with_honseki(family_move_in(), "どこか村1番地"))
+    moved_in_at_nagasaki(federation, clerk, reviewer, with_honseki(family_move_in(), "どこか村1番地"))
     client = logged_in(clerk)
     with federation.acting_as(NAGASAKI):
         listed = post(client, "/fuhyo-notices/list", {"purpose": PURPOSE, "state": "waiting"})
@@ -350,7 +339,7 @@ def test_the_api_lists_the_waiting_notices_and_sends_one_with_a_clear_refusal_fi
 def test_a_move_within_and_its_cancellation_each_notify_the_address_of_the_time(
     federation: TestFederation, clerk: User, reviewer: User
 ) -> None:
-    atena = move_in_at_nagasaki(federation, clerk, reviewer, family_move_in())
+    atena = moved_in_at_nagasaki(federation, clerk, reviewer, family_move_in())
     old_address = FuhyoNoticeOutbox.objects.get(atena_number=atena[0]).items["address"]
     with federation.acting_as(NAGASAKI):
         moved = record_move_within(actor=clerk, purpose=PURPOSE, move=move(list(atena)))
