@@ -15,7 +15,8 @@ Each forwards to a Django management command of the node:
 * ``jumin cs send-waiting-certificates``: send the 転出証明書情報 left unsent for want of a peer;
 * ``jumin cs send-waiting-continued-use``: send the 特例転入's 継続利用 left unsent for want of N4;
 * ``jumin cs import-fuhyo FILE --operator U``: send a CSV of 附票本人確認情報 updates (all or nothing);
-* ``jumin cs import-move-in-notices --operator U``: received 転入通知 into 転出確定 drafts (daily).
+* ``jumin cs import-move-in-notices --operator U``: received 転入通知 into 転出確定 drafts (daily);
+* ``jumin cs fuhyo-notices --operator U --out FILE [--after ID]``: received 戸籍附票記載事項通知 as CSV.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ COMMANDS = {
     "send-waiting-continued-use": "cs_send_waiting_continued_use",
     "import-fuhyo": "cs_import_fuhyo",
     "import-move-in-notices": "import_move_in_notices",
+    "fuhyo-notices": "cs_fuhyo_notices",
 }
 
 

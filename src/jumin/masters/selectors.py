@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import jaconv
@@ -144,3 +145,41 @@ def addresses_by_kana_prefixes(prefixes: list[str]) -> list[AddressCandidate]:
 def countries() -> QuerySet[Country]:
     """Countries and regions for 国籍・地域, ISO entries first, each group in code order."""
     return Country.objects.order_by("-is_iso", "code")
+
+
+_PREFECTURE_NAME = re.compile(r"^(北海道|東京都|京都府|大阪府|[^\s　]{2,3}県)")
+
+
+def municipality_codes_of_addresses(addresses: Iterable[str]) -> dict[str, str]:
+    """The 6-digit 市町村コード each address (e.g. a 本籍) names by its leading 都道府県+市区町村; one query.
+
+    The longest matching name wins, so 「神奈川県横浜市中区…」 gives the ward and 「神奈川県横浜市」 the
+    city; the name is matched with or without its 郡, and a merged (no longer current) municipality
+    still matches, because old 本籍 stay written as they were (standard 1.3.3-a). An address whose
+    prefecture or municipality is not in the masters is left out of the result.
+    """
+    parts: dict[str, tuple[str, str]] = {}
+    for address in set(addresses):
+        text = _KANA_SEPARATORS.sub("", address)
+        match = _PREFECTURE_NAME.match(text)
+        if match is not None:
+            parts[address] = (match.group(1), text[match.end() :])
+    if not parts:
+        return {}
+    candidates: dict[str, list[tuple[str, str, bool]]] = {}
+    rows = Municipality.objects.filter(prefecture__name__in={pref for pref, _ in parts.values()}).values_list(
+        "code", "prefecture__name", "county", "name", "is_current"
+    )
+    for code, prefecture, county, name, is_current in rows:
+        for written in {county + name, name}:
+            candidates.setdefault(prefecture, []).append((written, code, is_current))
+    found: dict[str, str] = {}
+    for address, (prefecture, rest) in parts.items():
+        matches = [
+            (len(written), current, code)
+            for written, code, current in candidates.get(prefecture, [])
+            if rest.startswith(written)
+        ]
+        if matches:
+            found[address] = max(matches)[2]
+    return found

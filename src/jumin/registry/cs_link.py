@@ -100,7 +100,8 @@ def birth_date_code(stored: Mapping[str, object]) -> str:
     return f"{start.year:04d}{start.month:02d}{start.day:02d}"
 
 
-def _iso(stored: Mapping[str, object] | None) -> str:
+def recorded_iso(stored: Mapping[str, object] | None) -> str:
+    """A recorded date (JSON) as YYYY-MM-DD, its sort date when uncertain; "" when none or unreadable."""
     if not stored:
         return ""
     try:
@@ -150,8 +151,8 @@ def request_of(
         postal_code=snapshot.postal_code,
         address=snapshot.address,
         individual_number=snapshot.get_individual_number() or "",
-        became_resident_date=_iso(snapshot.became_resident_date),
-        address_set_date=_iso(snapshot.address_set_date),
+        became_resident_date=recorded_iso(snapshot.became_resident_date),
+        address_set_date=recorded_iso(snapshot.address_set_date),
         notification_date=_day(change.notification_date),
         previous_municipality_code="",
         previous_address=snapshot.previous_address,

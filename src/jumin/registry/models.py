@@ -399,8 +399,9 @@ class SearchHistoryEntry(models.Model):
         return f"検索履歴 {self.pk}"
 
 
-# メモ (standard 1.1.15-a, append-only), 抑止 and 支援措置 live in modules of their own; imported here
-# so Django registers them with this app (jumin.registry.memos, services_restrictions).
+# The 戸籍附票記載事項通知 of commits (jumin.registry.fuhyo_notices), メモ (standard 1.1.15-a,
+# append-only), 抑止 and 支援措置 live in modules of their own; imported here so Django registers them.
+from jumin.registry.models_fuhyo import FuhyoNoticeOutbox  # noqa: E402, F401
 from jumin.registry.models_memo import ResidentMemo, ResidentMemoVersion  # noqa: E402, F401
 from jumin.registry.models_restrictions import (  # noqa: E402, F401
     SupportMeasure,

@@ -29,6 +29,7 @@ from jumin.domain.relationships import RelationshipKind
 from jumin.domain.resident import ChangeReason, PersonFacts, ResidentStatus, check_person
 from jumin.jukinet.cs.services import local_municipality_code
 from jumin.registry import (
+    fuhyo_notices,
     locks,
     move_in_numbers,
     number_designation,
@@ -606,6 +607,7 @@ def commit_change(
         latest = {snapshot.resident_id: snapshot for snapshot in committed_all}  # each person's newest row
         rebuild_search_keys_many([(residents[pk], snapshot) for pk, snapshot in latest.items()])
         outbox.append_events(change, committed)
+        fuhyo_notices.notify_committed(change, committed)  # 戸籍附票記載事項通知 (住基法19条)
         number_renewal.send_addresses(change, committed, actor=actor)  # 個人番号通知書 (F22 step 4)
         for follower in followers:
             outbox.append_events(follower, following[follower.pk])

@@ -35,6 +35,7 @@ api.add_router("/registry/programs", "jumin.registry.api_programs.router")
 api.add_router("/registry/memos", "jumin.registry.api_memos.router")
 api.add_router("/registry/code-changes", "jumin.registry.api_number_changes.router")
 api.add_router("/registry/special-moves", "jumin.registry.api_special_moves.router")
+api.add_router("/registry/fuhyo-notices", "jumin.registry.api_fuhyo.router")
 
 
 @api.exception_handler(DomainError)

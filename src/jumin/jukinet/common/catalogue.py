@@ -27,6 +27,8 @@ MOVE_OUT_CERTIFICATE_REQUEST = "jukinet.move_out_certificate_request"
 MOVE_OUT_CERTIFICATE_REFUSED = "jukinet.move_out_certificate_refused"
 #: 転入通知 (住基法9条1項, F01 step 6, F02 step 5): 転入地 CS → 転出地 CS; no 個人番号.
 MOVE_IN_NOTICE = "jukinet.move_in_notice"
+#: 戸籍附票記載事項通知 (住基法19条1項, Flow 13): 住所地 CS → 本籍地 CS; no 個人番号.
+FUHYO_ENTRY_NOTICE = "jukinet.fuhyo_entry_notice"
 
 # Synchronous queries ----------------------------------------------------------------------------
 #: 検索 / 機構への照会 by 住民票コード, 個人番号 or 4情報: CS → prefecture/national, prefecture → national.

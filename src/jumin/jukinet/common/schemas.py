@@ -13,6 +13,7 @@ from jumin.jukinet.common import (
     catalogue,
     consistency,
     fuhyo,
+    fuhyo_notice,
     move_out_certificate,
     notice,
     queries,
@@ -34,6 +35,7 @@ MESSAGES: dict[str, Validator] = {
     catalogue.MOVE_OUT_CERTIFICATE_REQUEST: move_out_certificate.validate_request_payload,
     catalogue.MOVE_OUT_CERTIFICATE_REFUSED: move_out_certificate.validate_refused_payload,
     catalogue.MOVE_IN_NOTICE: move_out_certificate.validate_move_in_notice_payload,
+    catalogue.FUHYO_ENTRY_NOTICE: fuhyo_notice.validate_fuhyo_notice_payload,
 }
 
 #: Synchronous queries: type → (question validator, answer validator).

@@ -51,6 +51,8 @@ EXCHANGE_KINDS: dict[str, str] = {
     AuditAction.CS_CERTIFICATE_ERASE: "転出証明書情報の消去",
     AuditAction.CS_MOVE_IN_NOTICE_SEND: "転入通知・継続利用の送信",
     AuditAction.CS_MOVE_IN_NOTICE_RECEIVE: "転入通知の受信（転出確定）",
+    AuditAction.CS_FUHYO_NOTICE_SEND: "戸籍附票記載事項通知の送信（本籍地へ）",
+    AuditAction.CS_FUHYO_NOTICE_RECEIVE: "戸籍附票記載事項通知の受信（本籍地として）",
     AuditAction.CS_WIDE_AREA_ISSUE: "広域交付（交付地）",
     AuditAction.NODE_QUERY_ANSWER: "他の市区町村からの照会への回答（広域交付の請求）",
     AuditAction.CS_CONSISTENCY_RUN: "整合性確認（差異あり）",

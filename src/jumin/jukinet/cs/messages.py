@@ -3,7 +3,7 @@
 The CS sends IDENTITY_UPDATE, CARD_EVENT and SENDING_ADDRESS and asks the queries; it handles
 IDENTITY_UPDATE_REJECTED coming back from the prefecture and SENDING_ADDRESS_RESULT from the national node.
 Between two CS (特例転入, Flow 7) it both sends and handles MOVE_OUT_CERTIFICATE, its 送信依頼 and the
-refusal of one, and MOVE_IN_NOTICE.
+refusal of one, MOVE_IN_NOTICE and FUHYO_ENTRY_NOTICE (the 戸籍附票記載事項通知 to the 本籍地).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from jumin.jukinet import routing
 from jumin.jukinet.common import catalogue
 from jumin.jukinet.cs import (
+    fuhyo_notices,
     handlers,
     restriction_marks,
     sending_addresses,
@@ -31,6 +32,8 @@ routing.handle(catalogue.MOVE_OUT_CERTIFICATE_REFUSED, kind=KIND, apply=special_
 # ... the 転出地 side answers 送信依頼 and keeps 転入通知 for the registry's 転出確定.
 routing.handle(catalogue.MOVE_OUT_CERTIFICATE_REQUEST, kind=KIND, apply=special_move_out.apply_request)
 routing.handle(catalogue.MOVE_IN_NOTICE, kind=KIND, apply=special_move_out.apply_move_in_notice)
+# 戸籍附票記載事項通知 (住基法19条, Flow 13): kept as the 本籍地 for its 戸籍附票 system.
+routing.handle(catalogue.FUHYO_ENTRY_NOTICE, kind=KIND, apply=fuhyo_notices.apply_fuhyo_notice)
 # 広域交付 (F11b): the answer's audit entry names the persons (their 提供状況, issue 8 item 7); a person
 # under an issuance 抑止 or 支援措置 is refused at the CS before the registry is asked (std 3.1-g).
 routing.concerning(catalogue.QUERY_WIDE_AREA_COPY, kind=KIND, persons=wide_area.wide_area_persons)

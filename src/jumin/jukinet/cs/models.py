@@ -554,6 +554,24 @@ class ReceivedMoveInNotice(models.Model):
         return f"受信した転入通知 {self.pk}"
 
 
+class ReceivedFuhyoNotice(models.Model):
+    """A 戸籍附票記載事項通知 received as the 本籍地 (住基法19条; Flow 13), kept for this municipality's
+    戸籍附票 system (受信一覧, ``jumin cs fuhyo-notices``). Insert-only; no 個人番号 (none is sent)."""
+
+    message_id = models.CharField("受信メッセージID", max_length=36, unique=True)
+    sender_code = models.CharField("住所地 市町村コード", max_length=6)
+    resident_code = models.CharField("住民票コード", max_length=11, db_index=True)
+    items = models.JSONField("通知事項")
+    received_at = models.DateTimeField("受信日時", db_index=True)
+
+    class Meta:
+        verbose_name = "受信した戸籍附票記載事項通知"
+        verbose_name_plural = "受信した戸籍附票記載事項通知"
+
+    def __str__(self) -> str:
+        return f"受信した戸籍附票記載事項通知 {self.pk}"
+
+
 # The 抑止マーク table lives in its own module (standard 3.1-g); imported here so Django finds it.
 from jumin.jukinet.cs.models_marks import CsRestrictionMark  # noqa: E402, F401
 

@@ -1,0 +1,163 @@
+"""戸籍附票記載事項通知 through the 市町村CS (住基法19条1項; std 7.1.1.1-e; docs/jukinet.md Flow 13).
+
+* ``deliverable`` and ``send``: the 住所地 side. The registry (``registry.fuhyo_notices``) asks which
+  本籍地 are peers, stores its notices, then hands the ones for a peer to ``send``, which queues one
+  ``jukinet.fuhyo_entry_notice`` per person directly to the 本籍地's CS (like the 転入通知) and audits the
+  send once for all of them, naming each person (their 提供状況 lists it).
+* ``apply_fuhyo_notice``: the 本籍地 side's handler. It keeps the notice (``ReceivedFuhyoNotice``,
+  insert-only) and audits the receipt; one whose 住所地 is not the sender is refused and audited.
+* ``received_notices``: the 受信一覧 the local 戸籍附票 system reads (``jumin cs fuhyo-notices``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from jumin.accounts.permissions import Permission
+from jumin.audit.actions import AuditAction, Outcome
+from jumin.audit.services import record_event
+from jumin.domain.errors import refusal
+from jumin.jukinet.common.catalogue import FUHYO_ENTRY_NOTICE
+from jumin.jukinet.common.fuhyo_notice import FuhyoEntryNotice, fuhyo_notice_from_payload
+from jumin.jukinet.cs import access
+from jumin.jukinet.cs.models import ReceivedFuhyoNotice
+from jumin.jukinet.cs.persons import person_ids
+from jumin.jukinet.cs.services import local_municipality_code, peer_configured
+from jumin.messaging.envelope import Envelope, NodeRef
+from jumin.messaging.services import enqueue
+
+SUBJECT_TYPE = "cs_fuhyo_notice"
+WRONG_SENDER = "jukinet.cs.fuhyo_notice_wrong_sender"
+
+
+def deliverable(municipality_code: str) -> bool:
+    """Whether a notice for this 本籍地 can leave now: another municipality that is a peer of this CS."""
+    if not municipality_code or municipality_code == local_municipality_code():
+        return False
+    return peer_configured(NodeRef("municipality", municipality_code))
+
+
+@dataclass(frozen=True)
+class OutgoingNotice:
+    """One notice to send: the items, and a stream name unique to it (one stream per notice)."""
+
+    subject: str
+    items: FuhyoEntryNotice
+
+
+def send(notices: Sequence[OutgoingNotice], *, actor: Any, reason: str) -> None:
+    """Queue each notice to its 本籍地's CS (``deliverable`` checked by the caller); call inside the
+    caller's transaction. One audit entry ``cs:fuhyo_notice:send`` names every person."""
+    if not notices:
+        return
+    for notice in notices:
+        enqueue(
+            message_type=FUHYO_ENTRY_NOTICE,
+            receiver=NodeRef("municipality", notice.items.honseki_municipality_code),
+            subject=notice.subject,
+            payload=notice.items.as_payload(),
+        )
+    destinations = sorted({n.items.honseki_municipality_code for n in notices})
+    record_event(
+        actor=actor,
+        action=AuditAction.CS_FUHYO_NOTICE_SEND,
+        subject_type=SUBJECT_TYPE,
+        subject_id=notices[0].subject,
+        reason=f"{reason}: {len(notices)} sent to {', '.join(destinations)}",
+        result_count=len(notices),
+        concerning=person_ids([n.items.resident_code for n in notices]),
+    )
+
+
+def apply_fuhyo_notice(envelope: Envelope) -> None:
+    """Handler of a 戸籍附票記載事項通知: keep it for the 戸籍附票 system (idempotent per message).
+
+    A notice naming another 住所地 than its sender is refused: audited, nothing stored (the signed
+    envelope proves who sent it; the payload must agree).
+    """
+    if ReceivedFuhyoNotice.objects.filter(message_id=envelope.id).exists():
+        return
+    items = fuhyo_notice_from_payload(envelope.payload)
+    if envelope.sender.kind != "municipality" or items.municipality_code != envelope.sender.code:
+        error = refusal(
+            "municipality_code",
+            "戸籍附票記載事項通知の住所地が送信元の市町村と一致しません。",
+            "住所地の市町村コードを自分の市町村コードにして送り直してください。",
+            WRONG_SENDER,
+        )
+        record_event(
+            actor=None,
+            action=AuditAction.CS_FUHYO_NOTICE_RECEIVE,
+            subject_type="node_message",
+            subject_id=envelope.id,
+            reason=f"from {envelope.sender}: {error.field}",
+            outcome=Outcome.REFUSED,
+            outcome_reason=error.code,
+            concerning=person_ids([items.resident_code]),
+        )
+        return
+    notice = ReceivedFuhyoNotice.objects.create(
+        message_id=envelope.id,
+        sender_code=envelope.sender.code,
+        resident_code=items.resident_code,
+        items=items.as_payload(),
+        received_at=timezone.now(),
+    )
+    record_event(
+        actor=None,
+        action=AuditAction.CS_FUHYO_NOTICE_RECEIVE,
+        subject_type=SUBJECT_TYPE,
+        subject_id=str(notice.pk),
+        reason=f"from {envelope.sender}",
+        concerning=person_ids([items.resident_code]),
+    )
+
+
+@dataclass(frozen=True)
+class ReceivedNotice:
+    """One received notice as the 受信一覧 shows it (the items, no 個人番号)."""
+
+    notice_id: int
+    received_at: str
+    sender_code: str
+    items: FuhyoEntryNotice
+
+
+def received_notices(*, actor: Any, purpose: str, after_id: int = 0) -> list[ReceivedNotice]:
+    """The received notices with an id above ``after_id``, oldest first, for the 戸籍附票 system.
+
+    Audited as one list entry naming every person listed (their 提供状況 shows who read it).
+    """
+    access.require(
+        actor=actor,
+        permission=Permission.CS_FUHYO,
+        action=AuditAction.CS_FUHYO_NOTICE_LIST,
+        purpose=purpose,
+        subject_type=SUBJECT_TYPE,
+    )
+    with transaction.atomic():
+        rows = list(ReceivedFuhyoNotice.objects.filter(pk__gt=after_id).order_by("pk"))
+        listed = [
+            ReceivedNotice(
+                notice_id=row.pk,
+                received_at=timezone.localtime(row.received_at).isoformat(timespec="seconds"),
+                sender_code=row.sender_code,
+                items=FuhyoEntryNotice(**row.items),
+            )
+            for row in rows
+        ]
+        record_event(
+            actor=actor,
+            action=AuditAction.CS_FUHYO_NOTICE_LIST,
+            subject_type=SUBJECT_TYPE,
+            subject_id=str(after_id),
+            purpose=purpose,
+            result_count=len(listed),
+            concerning=person_ids([row.resident_code for row in rows]),
+        )
+    return listed
