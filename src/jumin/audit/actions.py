@@ -41,6 +41,7 @@ class AuditAction(StrEnum):
     CS_FUHYO_NOTICE_RECEIVE = "cs:fuhyo_notice:receive"
     CS_FUHYO_NOTICE_SEND = "cs:fuhyo_notice:send"
     CS_FUHYO_UPDATE = "cs:fuhyo:update"
+    CS_IDENTITY_COMPARE = "cs:identity:compare"
     CS_IDENTITY_LOAD = "cs:identity:load"
     CS_IDENTITY_QUERY = "cs:identity:query"
     CS_IDENTITY_SEARCH = "cs:identity:search"

@@ -12,7 +12,7 @@ stop the commit: the update is listed as CS未連携 (``UnlinkedUpdate``) for th
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -28,6 +28,7 @@ from jumin.domain.recorded_dates import from_json, sort_date_of
 from jumin.domain.resident import ChangeCategory, ChangeReason, ResidentStatus
 from jumin.domain.uncertain_dates import UncertainDate
 from jumin.jukinet.common.notice import NoticeReason
+from jumin.jukinet.cs import registry_check as cs_registry_check
 from jumin.jukinet.cs import restriction_marks
 from jumin.jukinet.cs import services as cs_services
 from jumin.jukinet.cs.operators import BATCH_TERMINAL, operator_ids
@@ -127,12 +128,17 @@ def request_number(snapshot: ResidentSnapshot) -> str:
     return f"{snapshot.resident.atena_number}-{snapshot.history_no}"
 
 
+def cs_name(snapshot: ResidentSnapshot) -> str:
+    """The 漢字氏名 as the CS holds it: surname, an ideographic space, given name."""
+    return f"{snapshot.surname}\u3000{snapshot.given_name}" if snapshot.given_name else snapshot.surname
+
+
 def request_of(
     snapshot: ResidentSnapshot, change: Change, *, operator_id: str, terminal_id: str, municipality: str
 ) -> CsUpdateRequest:
     """The CS update request of one committed snapshot (the 個人番号 decrypted for the CS only)."""
     municipality_code, aza_code = _address_codes(snapshot.address_code, municipality)
-    name = f"{snapshot.surname}\u3000{snapshot.given_name}" if snapshot.given_name else snapshot.surname
+    name = cs_name(snapshot)
     kana = (
         f"{snapshot.surname_kana}\u3000{snapshot.given_name_kana}"
         if snapshot.given_name_kana
@@ -365,3 +371,16 @@ def forward_restriction_lift(
         terminal_id=terminal_id,
         resident_codes=resident_codes,
     )
+
+
+HeldCsRecord = cs_registry_check.HeldRecord
+
+
+def held_cs_records(resident_codes: Sequence[str]) -> dict[str, HeldCsRecord]:
+    """The CS's current records of these 住民票コード (the registry ↔ CS comparison; reads only)."""
+    return cs_registry_check.held_records(resident_codes)
+
+
+def held_cs_codes() -> Iterator[str]:
+    """Every 住民票コード the CS holds for this municipality, in order (reads only)."""
+    return cs_registry_check.held_codes(cs_services.local_municipality_code())

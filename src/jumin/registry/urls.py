@@ -3,6 +3,7 @@ from django.urls import path
 from jumin.registry import (
     views,
     views_corrections,
+    views_cs,
     views_events,
     views_foreign,
     views_household,
@@ -78,6 +79,7 @@ urlpatterns = [
     path("support-measures/new/", views_restrictions.support_new, name="support_new"),
     path("support-measures/ending/", views_restrictions.support_ending, name="support_ending"),
     path("restrictions/cs-marks/", views_restrictions.cs_marks, name="restriction_cs_marks"),
+    path("cs-comparison/", views_cs.cs_comparison_view, name="cs_comparison"),
     path("restrictions/suppressed/", views_restrictions.suppressed, name="restriction_suppressed"),
     path("support-measures/<int:measure_id>/", views_restrictions.support_detail, name="support_detail"),
     path("drafts/", views.drafts, name="drafts"),
