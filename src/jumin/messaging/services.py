@@ -51,6 +51,8 @@ from jumin.messaging.queries import query as query  # re-exported: services.quer
 logger = logging.getLogger("jumin.messaging")
 
 SUBJECT_TYPE = "node_message"
+#: Every inbox status but applied (held, set aside, retired).
+UNAPPLIED_STATUSES = tuple(s for s in InboxMessage.Status if s != InboxMessage.Status.APPLIED)
 HTTP_STATUS = {
     Reason.SCHEMA: 400,
     Reason.SIGNATURE: 401,
@@ -473,11 +475,11 @@ class _BatchReceiver:
         locked = InboxStream.objects.select_for_update().filter(**stream_key, subject_key__in=subjects)
         for stream in locked.order_by("id"):  # one lock order for every batch
             self.streams[stream.subject_key] = _Stream(stream, {})
-        unapplied = (
-            InboxMessage.objects.filter(**stream_key, subject_key__in=subjects)
-            .exclude(status=InboxMessage.Status.APPLIED)
-            .values_list("subject_key", "seq")
-        )
+        # The unapplied statuses named, not "not applied": the queue index then seeks them, instead of
+        # reading every row this sender ever sent (a scan that grew with the inbox, batch after batch).
+        unapplied = InboxMessage.objects.filter(
+            **stream_key, subject_key__in=subjects, status__in=UNAPPLIED_STATUSES
+        ).values_list("subject_key", "seq")
         for subject, seq in unapplied:
             if seq > self.streams[subject].row.last_applied_seq:
                 self.slow.add(subject)
