@@ -366,3 +366,19 @@ def test_enqueue_many_refuses_the_whole_list_for_one_bad_payload(federation: Fed
     assert not OutboxMessage.objects.exists()
     with transaction.atomic():
         assert services.enqueue_many(outgoing[:1], node=federation.municipality.node)[0].seq == 1
+
+
+def test_enqueue_many_numbers_more_streams_than_one_statement_takes(federation: Federation) -> None:
+    # 160 streams (more than one numbering statement's 150), three of them already numbered.
+    for subject in ("p0", "p75", "p159"):
+        send(federation, 1, subject)
+    outgoing = [services.Outgoing(TEST_TYPE, PREFECTURE, f"p{n}", {"value": n}) for n in range(160)]
+    outgoing.append(services.Outgoing(TEST_TYPE, PREFECTURE, "p159", {"value": 999}))
+    with transaction.atomic():
+        rows = services.enqueue_many(outgoing, node=federation.municipality.node)
+    seqs = {(row.subject_key, row.seq) for row in rows}
+    assert len(rows) == 161
+    assert {("p0", 2), ("p75", 2), ("p159", 2), ("p159", 3), ("p1", 1), ("p158", 1)} <= seqs
+    assert all(seq == 1 for subject, seq in seqs if subject not in ("p0", "p75", "p159"))
+    with transaction.atomic():
+        assert services.enqueue_many(outgoing[1:2], node=federation.municipality.node)[0].seq == 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import override_settings
 
 from jumin.audit.models import AuditEntry
@@ -268,3 +268,31 @@ def test_a_passing_handler_failure_is_retried_later(federation: Federation, appl
     assert services.retry_held(node=federation.prefecture.node) == 1
     assert applied.seqs() == [1]
     assert InboxMessage.objects.get().status == "applied"
+
+
+@pytest.mark.django_db
+def test_the_reads_of_unapplied_rows_seek_an_index_instead_of_reading_the_whole_inbox() -> None:
+    # Each delivery round reads the held rows of every sender, and each received batch the unapplied
+    # rows of its subjects: both must stay small reads however many applied rows the inbox holds.
+    if connection.vendor == "postgresql":
+        assert any(
+            index.name == "messaging_inbox_status"
+            and list(index.fields) == ["receiver_kind", "receiver_code", "status"]
+            for index in InboxMessage._meta.indexes
+        )
+        return
+    local = {"receiver_kind": "prefecture", "receiver_code": "420000"}
+    held = InboxMessage.objects.filter(**local, status=InboxMessage.Status.HELD)
+    unapplied = InboxMessage.objects.filter(
+        **local,
+        sender_kind="municipality",
+        sender_code="422029",
+        subject_key__in=["s1", "s2"],
+        status__in=services.UNAPPLIED_STATUSES,
+    )
+    for queryset, seek in ((held, "status=?"), (unapplied, "sender_code=? AND status=?")):
+        sql, params = queryset.values_list("subject_key", "seq").query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            plan = " ".join(str(step[-1]) for step in cursor.fetchall())
+        assert seek in plan, plan

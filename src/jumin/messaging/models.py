@@ -157,6 +157,9 @@ class InboxMessage(models.Model):
                 fields=["receiver_kind", "receiver_code", "sender_kind", "sender_code", "status"],
                 name="messaging_inbox_queue2",
             ),
+            # Every delivery round reads this node's held rows of all senders (request_missing,
+            # retry_held): without it that read scanned the whole inbox, several times a second.
+            models.Index(fields=["receiver_kind", "receiver_code", "status"], name="messaging_inbox_status"),
         ]
 
     def __str__(self) -> str:

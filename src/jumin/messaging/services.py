@@ -26,6 +26,7 @@ from jumin.accounts.authorization import authorize
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event, record_events
+from jumin.bulk_insert import insert_objects
 from jumin.crypto.keys import one_keyring
 from jumin.crypto.sealed import SealedSecretError, UnreadableSecret
 from jumin.domain.errors import DomainError, refusal
@@ -50,6 +51,8 @@ from jumin.messaging.queries import query as query  # re-exported: services.quer
 logger = logging.getLogger("jumin.messaging")
 
 SUBJECT_TYPE = "node_message"
+#: Every inbox status but applied (held, set aside, retired).
+UNAPPLIED_STATUSES = tuple(s for s in InboxMessage.Status if s != InboxMessage.Status.APPLIED)
 HTTP_STATUS = {
     Reason.SCHEMA: 400,
     Reason.SIGNATURE: 401,
@@ -148,21 +151,42 @@ def signed_token(row: OutboxMessage | InboxMessage) -> str:
     return str(token)
 
 
-def _reserve_seqs(sender: NodeRef, receiver: NodeRef, subject: str, count: int = 1) -> int:
-    """Allocate the next ``count`` 更新順番号 of a stream atomically; returns the last of them.
+#: Streams numbered per upsert statement (6 parameters each, within SQLite's 999).
+_SEQ_STREAMS_PER_STATEMENT = 150
 
-    One upsert per stream, safe with concurrent writers on both engines.
+
+def _reserve_seqs(sender: NodeRef, counts: dict[tuple[NodeRef, str], int]) -> dict[tuple[NodeRef, str], int]:
+    """Allocate the next ``count`` 更新順番号 of each (receiver, subject) stream atomically; returns the
+    last number of each.
+
+    One multi-row upsert for up to 150 streams (a batch forwarded by the prefecture has one stream per
+    person), safe with concurrent writers on both engines.
     """
     table = OutboxSequence._meta.db_table
+    streams = list(counts.items())
+    keys = {(receiver.kind, receiver.code, subject): (receiver, subject) for receiver, subject in counts}
+    last: dict[tuple[NodeRef, str], int] = {}
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (sender_kind, sender_code, receiver_kind, receiver_code, subject_key, "  # noqa: S608
-            f"last_seq) VALUES (%s, %s, %s, %s, %s, %s) "
-            f"ON CONFLICT (sender_kind, sender_code, receiver_kind, receiver_code, subject_key) "
-            f"DO UPDATE SET last_seq = {table}.last_seq + %s RETURNING last_seq",
-            [sender.kind, sender.code, receiver.kind, receiver.code, subject, count, count],
-        )
-        return int(cursor.fetchone()[0])
+        for start in range(0, len(streams), _SEQ_STREAMS_PER_STATEMENT):
+            chunk = streams[start : start + _SEQ_STREAMS_PER_STATEMENT]
+            rows = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table} (sender_kind, sender_code, receiver_kind, receiver_code, "  # noqa: S608
+                f"subject_key, last_seq) VALUES {rows} "
+                f"ON CONFLICT (sender_kind, sender_code, receiver_kind, receiver_code, subject_key) "
+                f"DO UPDATE SET last_seq = {table}.last_seq + excluded.last_seq "
+                f"RETURNING receiver_kind, receiver_code, subject_key, last_seq",
+                [
+                    value
+                    for (receiver, subject), count in chunk
+                    for value in (sender.kind, sender.code, receiver.kind, receiver.code, subject, count)
+                ],
+            )
+            for kind, code, subject, seq in cursor.fetchall():
+                last[keys[(kind, code, subject)]] = int(seq)
+    if len(last) != len(counts):
+        raise RuntimeError(f"numbering {len(counts)} streams returned {len(last)} numbers")
+    return last
 
 
 @dataclass(frozen=True)
@@ -231,10 +255,7 @@ def enqueue_many(
     for outgoing in messages:
         key = (outgoing.receiver, outgoing.subject)
         counts[key] = counts.get(key, 0) + 1
-    next_seq = {
-        (receiver, subject): _reserve_seqs(node.ref, receiver, subject, count) - count + 1
-        for (receiver, subject), count in counts.items()
-    }
+    next_seq = {key: seq - counts[key] + 1 for key, seq in _reserve_seqs(node.ref, counts).items()}
     rows: list[OutboxMessage] = []
     events: list[dict[str, Any]] = []
     for outgoing in messages:
@@ -276,7 +297,7 @@ def enqueue_many(
                 actor=actor,
             )
         )
-    OutboxMessage.objects.bulk_create(rows)
+    insert_objects(rows)
     record_events(events)
     # Sent as soon as the change commits, not at the worker's next interval (a rollback sends nothing).
     transaction.on_commit(wakeup.notify)
@@ -454,11 +475,11 @@ class _BatchReceiver:
         locked = InboxStream.objects.select_for_update().filter(**stream_key, subject_key__in=subjects)
         for stream in locked.order_by("id"):  # one lock order for every batch
             self.streams[stream.subject_key] = _Stream(stream, {})
-        unapplied = (
-            InboxMessage.objects.filter(**stream_key, subject_key__in=subjects)
-            .exclude(status=InboxMessage.Status.APPLIED)
-            .values_list("subject_key", "seq")
-        )
+        # The unapplied statuses named, not "not applied": the queue index then seeks them, instead of
+        # reading every row this sender ever sent (a scan that grew with the inbox, batch after batch).
+        unapplied = InboxMessage.objects.filter(
+            **stream_key, subject_key__in=subjects, status__in=UNAPPLIED_STATUSES
+        ).values_list("subject_key", "seq")
         for subject, seq in unapplied:
             if seq > self.streams[subject].row.last_applied_seq:
                 self.slow.add(subject)
@@ -597,21 +618,8 @@ class _BatchReceiver:
 
     def write(self) -> None:
         """The batch's rows, stream positions and audit entries: a few statements for the whole batch."""
-        if self.new_rows:
-            # One multi-row INSERT; the fields prepare their values (the token is sealed here) exactly
-            # as bulk_create would, without its per-value SQL compilation (the larger cost per row).
-            fields = [field for field in InboxMessage._meta.concrete_fields if not field.primary_key]
-            columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-            marks = ", ".join(["%s"] * len(fields))
-            values = [
-                [field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields]
-                for row in self.new_rows
-            ]
-            with connection.cursor() as cursor:
-                cursor.executemany(
-                    f"INSERT INTO {InboxMessage._meta.db_table} ({columns}) VALUES ({marks})",  # noqa: S608
-                    values,
-                )
+        # The fields prepare their values (the token is sealed here) as bulk_create would.
+        insert_objects(self.new_rows)
         changed = [(s.row.last_applied_seq, s.row.pk) for s in self.streams.values() if s.changed]
         if changed:
             table = InboxStream._meta.db_table

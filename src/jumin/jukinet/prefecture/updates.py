@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event, record_events
+from jumin.bulk_insert import insert_objects
 from jumin.crypto.individual_number import blind_index
 from jumin.domain.errors import DomainError, refusal
 from jumin.jukinet.common.catalogue import IDENTITY_UPDATE
@@ -361,9 +362,9 @@ class _Batch:
         for record in records:
             if record.pk is not None:
                 record.save()  # a person already on file (rarer in bulk than new people): one UPDATE each
-        IdentityRecord.objects.bulk_create([record for record in records if record.pk is None])
+        insert_objects([record for record in records if record.pk is None])
         self.forward()
-        IdentityVersion.objects.bulk_create([item.version for item in self.accepted])
+        insert_objects([item.version for item in self.accepted])
         record_events([_update_event(item.envelope, item.notice, item.record.pk) for item in self.accepted])
 
     def forward(self) -> None:

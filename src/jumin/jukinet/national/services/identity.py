@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_events
+from jumin.bulk_insert import insert_objects
 from jumin.crypto.individual_number import blind_index
 from jumin.crypto.models import filter_by_individual_number
 from jumin.jukinet.common.catalogue import IDENTITY_UPDATE_REJECTED
@@ -443,10 +444,10 @@ class _Batch:
         for record in records:
             if record.pk is not None:
                 record.save()  # a person already on file: one UPDATE each
-        IdentityRecord.objects.bulk_create([record for record in records if record.pk is None])
-        IdentityHistory.objects.bulk_create(self.histories)
+        insert_objects([record for record in records if record.pk is None])
+        insert_objects(self.histories)
         known = set(ResidentCode.objects.filter(code__in=list(self.codes)).values_list("code", flat=True))
-        ResidentCode.objects.bulk_create(
+        insert_objects(
             [
                 ResidentCode(
                     code=code, municipality_code=municipality, source=ResidentCode.Source.SEEN, issued_at=now
@@ -459,7 +460,7 @@ class _Batch:
             IndividualNumberRegister.objects.filter(
                 resident_code__in=list(self.current_numbers), status=IndividualNumberRegister.Status.CURRENT
             ).update(status=IndividualNumberRegister.Status.ABOLISHED, abolished_at=now)
-            IndividualNumberRegister.objects.bulk_create(self.numbers)
+            insert_objects(self.numbers)
         record_events(
             [_update_event(envelope, notice, record.pk) for envelope, notice, record in self.accepted]
         )
