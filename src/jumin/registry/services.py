@@ -543,7 +543,8 @@ def commit_change(
         number_designation.refusal_audited(change_id, actor=actor, purpose=purpose),
         transaction.atomic(),
     ):
-        change = Change.objects.select_for_update().get(pk=change_id)
+        # The maker comes with it (the CS update names the 操作者): one read, the change's row locked only.
+        change = Change.objects.select_for_update(of=("self",)).select_related("made_by").get(pk=change_id)
         if change.state != ChangeState.DRAFT:  # committed or discarded concurrently
             raise refusal(
                 "change_id",
