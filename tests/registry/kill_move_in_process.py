@@ -1,7 +1,7 @@
 """A registry node in its own process, for test_kill_move_in.py: killed inside a 3-person 転入.
 
 ``python kill_move_in_process.py prepare``: migrate, create a clerk and a reviewer, fill the code pool.
-``python kill_move_in_process.py record-and-die``: enter the 転入 draft, SIGKILLed after 2 of 3 people.
+``python kill_move_in_process.py record-and-die``: enter the 転入 draft, SIGKILLed once its people exist.
 ``python kill_move_in_process.py record``: enter the 転入 draft; prints ``DRAFT <change id>``.
 ``python kill_move_in_process.py commit-and-die <id>``: 本登録, SIGKILLed after 2 of 3 rows are numbered.
 ``python kill_move_in_process.py inspect``: prints the registry's state as JSON (counts only).
@@ -43,7 +43,7 @@ from jumin.registry.models import (  # noqa: E402
 from tests.helpers.accounts import grant_permissions, make_user  # noqa: E402
 from tests.registry.conftest import PURPOSE, family_move_in  # noqa: E402
 
-KILL_AFTER = 2  # people written before the kill: some, but not all three
+KILL_AFTER = 2  # rows numbered before the kill in the commit: some, but not all three
 
 
 def die() -> None:
@@ -83,19 +83,16 @@ def record() -> None:
 
 
 def record_and_die() -> None:
-    """Killed after the household and two of the three people exist, before any snapshot."""
-    original = numbering.issue_number
-    issued: list[str] = []
+    """Killed after the household and the people exist (one INSERT for all three), before any snapshot."""
+    original = services._residents_for
 
-    def issue_then_die(kind: str) -> str:
-        number = original(kind)
-        if kind == numbering.ATENA:
-            issued.append(number)
-            if len(issued) > KILL_AFTER:
-                die()
-        return number
+    def people_then_die(*args: Any) -> list[Resident]:
+        people = original(*args)
+        assert Resident.objects.filter(pk__in=[p.pk for p in people]).count() == len(people)
+        die()
+        return people
 
-    numbering.issue_number = issue_then_die  # type: ignore[assignment]
+    services._residents_for = people_then_die  # type: ignore[assignment]
     record()
 
 

@@ -2,9 +2,9 @@
 
 The node is a real process (kill_move_in_process.py) on its own database of the engine the suite
 runs on: a SQLite file, or a fresh database on the PostgreSQL server of JUMIN_DATABASE_URL. It is
-SIGKILLed inside the transaction after two of the three people are written, once while entering
-the draft and once while committing it (本登録); a later process then finds the state before that
-transaction, and a retry completes it.
+SIGKILLed inside the transaction once the people are written while entering the draft (their rows
+are one INSERT), and after two of the three rows are numbered while committing it (本登録); a later
+process then finds the state before that transaction, and a retry completes it.
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ def test_a_commit_killed_after_two_of_three_people_leaves_the_draft_as_it_was(no
     assert_fully_committed(node.state())
 
 
-def test_a_draft_killed_after_two_of_three_people_leaves_nothing(node: Node) -> None:
+def test_a_draft_killed_after_its_people_are_written_leaves_nothing(node: Node) -> None:
     before = node.state()
     node.killed("record-and-die")
 

@@ -19,17 +19,19 @@ from tests.registry.test_move_in import family_move_in
 pytestmark = pytest.mark.django_db
 
 # For a 3-person household, counting SAVEPOINT/RELEASE statements (the test runs inside a transaction).
-# Draft: authorisation, 3 duplicate probes, change, household and 3 people with their numbers
-# (4 counters), one INSERT of the 3 snapshots, audit. Commit: authorisation, the households' and the
-# people's row locks, restriction checks (after the locks, restriction_locks) and last 履歴番号 in one
-# statement each, 3 住民票コード from the pool (a random probe may wrap
-# around), one UPDATE each for snapshots and people, search keys in 3 statements, 3 outbox events,
-# lock release, audit. Before the batching (November 2026) the two took 33 and 59.
-# The 市町村CS update in the same transaction (registry/cs_link.py, P3 counts it) adds at most 6: the
-# maker's login name (操作者ID), the persons' CS rows under lock, one INSERT each for the versions, the
-# new current rows and the waiting notices (送信待ち), and one for the CS未連携 list.
-RECORD_MOVE_IN_BUDGET = 31
-COMMIT_BUDGET = 50
+# Draft: authorisation, one duplicate probe for all 3, change, household number (counter read and
+# update), household, the 3 people's numbers (one counter read and update), one INSERT each for the
+# people and their snapshots, audit. Commit: authorisation, the change with its followers, the draft
+# rows, the change's lock (with its maker, whom the CS update names), the households' and the
+# people's row locks, restriction checks (after the locks, restriction_locks), the snapshots, last
+# 履歴番号, 3 住民票コード probes (each may wrap around the pool: one more each) and one UPDATE marking
+# them taken, one UPDATE each for snapshots and people, search keys in 3 statements, the outbox's last
+# 更新順番号 and its events (one each), lock release, audit. The 市町村CS update in the same
+# transaction (registry/cs_link.py, P3 counts it) is part of the commit's figure. Before the first
+# batching (November 2026) the two took 33 and 59; before the second (issue 4 P3: numbers, pool,
+# outbox and duplicate probes per household, rows by change id) 31 and 44–50.
+RECORD_MOVE_IN_BUDGET = 15
+COMMIT_BUDGET = 34
 
 
 def test_a_three_person_move_in_stays_within_its_statement_budget(
@@ -59,3 +61,21 @@ def test_committing_does_not_issue_per_person_reads_of_people_or_history(
     history_reads = [s for s in statements if 'MAX("registry_residentsnapshot"."history_no")' in s]
     key_deletes = [s for s in statements if s.startswith('DELETE FROM "registry_residentsearchkey"')]
     assert (len(resident_reads), len(history_reads), len(key_deletes)) == (1, 1, 1)
+    # The outbox and the code pool per household, not per person: one read and one write each.
+    event_reads = [s for s in statements if 'MAX("registry_registryevent"."subject_seq")' in s]
+    event_inserts = [s for s in statements if s.startswith('INSERT INTO "registry_registryevent"')]
+    pool_updates = [s for s in statements if s.startswith('UPDATE "registry_juminhyocodepool"')]
+    assert (len(event_reads), len(event_inserts), len(pool_updates)) == (1, 1, 1)
+
+
+def test_a_household_draft_takes_its_numbers_and_rows_in_one_statement_each(
+    clerk: User, code_pool: list[str]
+) -> None:
+    with CaptureQueriesContext(connection) as recorded:
+        record_move_in(actor=clerk, purpose=PURPOSE, move_in=family_move_in())
+    statements = [query["sql"] for query in recorded.captured_queries]
+    counter_reads = [s for s in statements if s.startswith('SELECT "registry_numbercounter"')]
+    resident_inserts = [s for s in statements if s.startswith('INSERT INTO "registry_resident" ')]
+    duplicate_probes = [s for s in statements if 'FROM "registry_residentsearchkey"' in s]
+    # One counter read for the household's number and one for the 3 people's 宛名番号.
+    assert (len(counter_reads), len(resident_inserts), len(duplicate_probes)) == (2, 1, 1)

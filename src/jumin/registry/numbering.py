@@ -31,17 +31,33 @@ def issue_number(counter: str) -> str:
 
     Runs in the caller's transaction; the counter row lock serialises concurrent issuers.
     """
+    return issue_numbers(counter, 1)[0]
+
+
+def issue_numbers(counter: str, count: int) -> list[str]:
+    """The next ``count`` numbers of a counter, in order, as ``issue_number`` would give them one by one.
+
+    One row lock and one update for all of them (performance.md P3: a household's people). No
+    savepoint: an error here ends the caller's transaction anyway.
+    """
+    if count == 0:
+        return []
     length = int(str(settings.JUMIN_POLICIES["atena_serial_length"]))
     policy = _policy()
-    with transaction.atomic():
+    numbers: list[str] = []
+    with transaction.atomic(savepoint=False):
         row, _ = NumberCounter.objects.select_for_update().get_or_create(name=counter)
-        serial = next_issuable_serial(str(row.last_serial + 1).zfill(length), policy=policy)
-        digit = atena_check_digit(serial, policy=policy)
-        if digit is None:  # next_issuable_serial never returns such a serial; guard the invariant
-            raise RuntimeError("numbering produced a serial that must not be issued")
-        row.last_serial = int(serial)
+        last = row.last_serial
+        for _ in range(count):
+            serial = next_issuable_serial(str(last + 1).zfill(length), policy=policy)
+            digit = atena_check_digit(serial, policy=policy)
+            if digit is None:  # next_issuable_serial never returns such a serial; guard the invariant
+                raise RuntimeError("numbering produced a serial that must not be issued")
+            last = int(serial)
+            numbers.append(serial + digit)
+        row.last_serial = last
         row.save(update_fields=["last_serial"])
-    return serial + digit
+    return numbers
 
 
 def load_code_pool(codes: list[str]) -> int:
@@ -60,26 +76,36 @@ def load_code_pool(codes: list[str]) -> int:
 
 
 def take_juminhyo_code() -> str:
-    """Take one unused code at random from the pool (standard 4.3.1-a: random assignment).
+    """Take one unused code at random from the pool (standard 4.3.1-a: random assignment)."""
+    return take_juminhyo_codes(1)[0]
 
-    A random 11-digit point is drawn and the first unused code at or after it is taken (wrapping
-    around), which is one index probe however large the pool is.
+
+def take_juminhyo_codes(count: int) -> list[str]:
+    """Take ``count`` unused codes, each at random from the pool (standard 4.3.1-a: random assignment).
+
+    For each code a random 11-digit point is drawn and the first unused code at or after it is taken
+    (wrapping around), which is one index probe however large the pool is. The codes are marked taken
+    in one UPDATE at the end (performance.md P3), so later probes skip those already chosen.
     """
-    start = f"{secrets.randbelow(10**11):011d}"
-    with transaction.atomic():
-        unused = (
-            JuminhyoCodePool.objects.select_for_update(skip_locked=True)
-            .filter(taken_at__isnull=True)
-            .order_by("code")
-        )
-        code = unused.filter(code__gte=start).first() or unused.first()
-        if code is None:
-            raise DomainError(
-                field="juminhyo_code",
-                reason="未使用の住民票コードがありません。",
-                remedy="CSから住民票コードを取得してプールに登録してください。",
-                code="registry.code_pool_empty",
+    chosen: list[str] = []
+    with transaction.atomic(savepoint=False):  # an empty pool ends the caller's transaction anyway
+        for _ in range(count):
+            start = f"{secrets.randbelow(10**11):011d}"
+            unused = (
+                JuminhyoCodePool.objects.select_for_update(skip_locked=True)
+                .filter(taken_at__isnull=True)
+                .exclude(code__in=chosen)
+                .order_by("code")
+                .values_list("code", flat=True)
             )
-        code.taken_at = timezone.now()
-        code.save(update_fields=["taken_at"])
-    return code.code
+            code = unused.filter(code__gte=start).first() or unused.first()
+            if code is None:
+                raise DomainError(
+                    field="juminhyo_code",
+                    reason="未使用の住民票コードがありません。",
+                    remedy="CSから住民票コードを取得してプールに登録してください。",
+                    code="registry.code_pool_empty",
+                )
+            chosen.append(code)
+        JuminhyoCodePool.objects.filter(code__in=chosen).update(taken_at=timezone.now())
+    return chosen
