@@ -29,7 +29,7 @@ import hashlib
 import re
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from itertools import islice
 from operator import itemgetter, lt
@@ -58,6 +58,17 @@ PAYLOAD_KEYS = frozenset(
     }
 )
 ANSWER_KEYS = frozenset({"missing_here", "extra_here", "different"})
+#: What a chunk and its summary share.
+HEADER_KEYS = (
+    "run_id",
+    "municipality_code",
+    "chunk_no",
+    "first",
+    "last",
+    "final",
+    "operator_id",
+    "terminal_id",
+)
 SUMMARY_KEYS = (PAYLOAD_KEYS - {"entries"}) | {"count", "chunk_digest"}
 SUMMARY_ANSWER_KEYS = frozenset({"match"})
 #: Domain separation and version of ``chunk_digest``: a changed definition gets a new label.
@@ -161,19 +172,8 @@ class ConsistencySummary:
     terminal_id: str
 
     def as_payload(self) -> dict[str, Any]:
-        """The JSON payload of the query."""
-        return {
-            "run_id": self.run_id,
-            "municipality_code": self.municipality_code,
-            "chunk_no": self.chunk_no,
-            "first": self.first,
-            "last": self.last,
-            "count": self.count,
-            "chunk_digest": self.chunk_digest,
-            "final": self.final,
-            "operator_id": self.operator_id,
-            "terminal_id": self.terminal_id,
-        }
+        """The JSON payload of the query (every field is a string, an integer or a boolean)."""
+        return asdict(self)
 
     def matches(self, held: Sequence[Entry]) -> bool:
         """Whether ``held`` (the receiver's ascending pairs in the range) is exactly the sender's chunk."""
@@ -204,18 +204,8 @@ def summarise(chunk: ConsistencyChunk) -> ConsistencySummary | None:
     digest = chunk_digest(chunk.entries)
     if digest is None:
         return None
-    return ConsistencySummary(
-        run_id=chunk.run_id,
-        municipality_code=chunk.municipality_code,
-        chunk_no=chunk.chunk_no,
-        first=chunk.first,
-        last=chunk.last,
-        count=len(chunk.entries),
-        chunk_digest=digest,
-        final=chunk.final,
-        operator_id=chunk.operator_id,
-        terminal_id=chunk.terminal_id,
-    )
+    header = {name: getattr(chunk, name) for name in HEADER_KEYS}
+    return ConsistencySummary(**header, count=len(chunk.entries), chunk_digest=digest)
 
 
 def in_range(code: str, first: str, last: str) -> bool:
@@ -281,8 +271,8 @@ def chunk_from_validated(payload: dict[str, Any]) -> ConsistencyChunk:
     )
 
 
-def _check_header(payload: dict[str, Any]) -> tuple[str, str]:
-    """Check what a chunk and its summary share; returns the range (first, last)."""
+def _check_header(payload: dict[str, Any]) -> dict[str, Any]:
+    """Check what a chunk and its summary share (``HEADER_KEYS``); returns those items."""
     run_id = payload["run_id"]
     try:
         valid_run = isinstance(run_id, str) and str(uuid.UUID(run_id)) == run_id
@@ -302,24 +292,15 @@ def _check_header(payload: dict[str, Any]) -> tuple[str, str]:
     if not isinstance(payload["final"], bool):
         raise _bad("final", "最終チャンクの指定が不正です。", "true または false を送ってください。")
     check_operator(payload, _CONSISTENCY)
-    return first, last
+    return {name: payload[name] for name in HEADER_KEYS}
 
 
 def chunk_from_payload(payload: dict[str, Any]) -> ConsistencyChunk:
     """Validate a query payload (exact keys, formats, sorted unique entries inside the range)."""
     payload = require_keys(payload, PAYLOAD_KEYS, _CONSISTENCY, what="整合性確認")
-    first, last = _check_header(payload)
-    return ConsistencyChunk(
-        run_id=payload["run_id"],
-        municipality_code=payload["municipality_code"],
-        chunk_no=payload["chunk_no"],
-        first=first,
-        last=last,
-        entries=_check_entries(payload["entries"], first, last),
-        final=payload["final"],
-        operator_id=payload["operator_id"],
-        terminal_id=payload["terminal_id"],
-    )
+    header = _check_header(payload)
+    entries = _check_entries(payload["entries"], header["first"], header["last"])
+    return ConsistencyChunk(**header, entries=entries)
 
 
 def validate_consistency_payload(payload: dict[str, Any]) -> None:
@@ -348,7 +329,7 @@ def validate_consistency_answer(answer: dict[str, Any]) -> None:
 def summary_from_payload(payload: dict[str, Any]) -> ConsistencySummary:
     """Validate a ``jukinet.query.consistency_digest`` payload (exact keys, formats, count, digest)."""
     payload = require_keys(payload, SUMMARY_KEYS, _CONSISTENCY, what="整合性確認（ダイジェスト）")
-    first, last = _check_header(payload)
+    header = _check_header(payload)
     count = payload["count"]
     if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= MAX_ENTRIES:
         raise _bad("count", "チャンクの件数が不正です。", f"0以上{MAX_ENTRIES}以下の整数を送ってください。")
@@ -357,18 +338,7 @@ def summary_from_payload(payload: dict[str, Any]) -> ConsistencySummary:
         raise _bad(
             "chunk_digest", "チャンクのダイジェストが不正です。", "64桁の16進数（小文字）を送ってください。"
         )
-    return ConsistencySummary(
-        run_id=payload["run_id"],
-        municipality_code=payload["municipality_code"],
-        chunk_no=payload["chunk_no"],
-        first=first,
-        last=last,
-        count=count,
-        chunk_digest=digest,
-        final=payload["final"],
-        operator_id=payload["operator_id"],
-        terminal_id=payload["terminal_id"],
-    )
+    return ConsistencySummary(**header, count=count, chunk_digest=digest)
 
 
 def validate_summary_payload(payload: dict[str, Any]) -> None:
