@@ -24,6 +24,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Value
+from django.db.models.sql.constants import MULTI
 from django.utils import timezone
 
 from jumin import runtime
@@ -74,23 +75,20 @@ def current_entries(municipality_code: str) -> Iterator[Entry]:
 
 
 def _current_pages(municipality_code: str) -> Iterator[list[Entry]]:
-    # Keyset pages, each one index range read into a list (no Python step per row, unlike a
-    # streaming iterator): the chunks are then cut from them in C (performance.md P6).
+    # One ordered query read in pages of rows (a server-side cursor on PostgreSQL), each page a list the
+    # chunks are cut from in C: no Python step per row as with ``QuerySet.iterator`` (performance.md P6).
+    # Not keyset pages: without fresh statistics PostgreSQL plans each ``code > last … LIMIT`` page as a
+    # bitmap scan of every later row plus a sort, quadratic over the file.
     # ``Value(False)``: ``removed=False`` is written ``NOT removed``, which SQLite cannot seek in the index
     # (it would sort the whole municipality in a temporary B-tree instead of reading the index in order).
-    rows = CsIdentity.objects.filter(municipality_code=municipality_code, removed=Value(False))
-    after = ""
-    while True:
-        page = list(
-            rows.filter(resident_code__gt=after)
-            .order_by("resident_code")
-            .values_list("resident_code", "digest")[:_PAGE]
-        )
-        if page:
-            yield page
-        if len(page) < _PAGE:
-            return
-        after = page[-1][0]
+    rows = (
+        CsIdentity.objects.filter(municipality_code=municipality_code, removed=Value(False))
+        .order_by("resident_code")
+        .values_list("resident_code", "digest")
+    )
+    compiler = rows.query.get_compiler(using=rows.db)
+    pages: Iterator[list[Entry]] = compiler.execute_sql(MULTI, chunked_fetch=True, chunk_size=_PAGE)
+    return pages
 
 
 def current_fuhyo_entries(municipality_code: str) -> Iterator[Entry]:
