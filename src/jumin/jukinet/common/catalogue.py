@@ -45,6 +45,9 @@ QUERY_RESIDENT_CODES = "jukinet.query.resident_codes"
 QUERY_INDIVIDUAL_NUMBER = "jukinet.query.individual_number"
 #: 整合性確認 of one chunk of the CS file: CS → prefecture and CS → national.
 QUERY_CONSISTENCY = "jukinet.query.consistency"
+#: 整合性確認, digest first: one chunk's range, count and digest, answered match or not (then the chunk
+#: goes in full as QUERY_CONSISTENCY): CS → prefecture and CS → national.
+QUERY_CONSISTENCY_DIGEST = "jukinet.query.consistency_digest"
 #: 附票の整合性確認 of one chunk of the CS 附票 file (004 2-⑥): CS → prefecture (附票都道府県サーバ).
 QUERY_FUHYO_CONSISTENCY = "jukinet.query.fuhyo_consistency"
 #: 広域交付 (住基法12条の4, system.md F11b): the issuing municipality's CS → the registering one.

@@ -11,15 +11,25 @@ The receiver reads only (code, digest) of its current records of that municipali
 (an index on (municipality_code, resident_code)) and answers with ``compare``: one merge of two
 sorted sequences, O(n + m) (performance.md P6: 1,000,000 records within 30 s).
 
+Digest first (``jukinet.query.consistency_digest``, wire format 1 of the chunk digest): before a chunk's
+entries, the CS sends only its range, its count and ``chunk_digest`` of its entries (SHA-256 over the
+fixed-width codes, then the fixed-width digests). The receiver computes the same over what it holds in
+that range: equal digests and counts mean the two sequences are identical, and the chunk is logged as
+compared with no difference; otherwise (or when either side's rows are not of the fixed widths, or the
+receiver does not know the query) the CS sends the chunk's entries as above and the merge names every
+differing code. A forged or wrong digest can only make the receiver answer "differs", never hide a
+difference: the receiver trusts no digest but its own computation over its own rows.
+
 Pure Python (no Django): the CS, the prefecture and the national node use the same functions.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from itertools import islice
 from operator import itemgetter, lt
@@ -48,6 +58,22 @@ PAYLOAD_KEYS = frozenset(
     }
 )
 ANSWER_KEYS = frozenset({"missing_here", "extra_here", "different"})
+#: What a chunk and its summary share.
+HEADER_KEYS = (
+    "run_id",
+    "municipality_code",
+    "chunk_no",
+    "first",
+    "last",
+    "final",
+    "operator_id",
+    "terminal_id",
+)
+SUMMARY_KEYS = (PAYLOAD_KEYS - {"entries"}) | {"count", "chunk_digest"}
+SUMMARY_ANSWER_KEYS = frozenset({"match"})
+#: Domain separation and version of ``chunk_digest``: a changed definition gets a new label.
+CHUNK_DIGEST_LABEL = b"jumin.consistency.chunk-digest.v1\n"
+_CHUNK_DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
 _CODE = re.compile(r"^\d{11}$")
 CODE_LENGTH = 11
@@ -129,6 +155,59 @@ class ConsistencyResult:
         return len(self.missing_here) + len(self.extra_here) + len(self.different)
 
 
+@dataclass(frozen=True)
+class ConsistencySummary:
+    """A chunk without its entries: its range, count and ``chunk_digest``
+    (the payload of ``jukinet.query.consistency_digest``)."""
+
+    run_id: str
+    municipality_code: str
+    chunk_no: int
+    first: str
+    last: str
+    count: int
+    chunk_digest: str
+    final: bool
+    operator_id: str
+    terminal_id: str
+
+    def as_payload(self) -> dict[str, Any]:
+        """The JSON payload of the query (every field is a string, an integer or a boolean)."""
+        return asdict(self)
+
+    def matches(self, held: Sequence[Entry]) -> bool:
+        """Whether ``held`` (the receiver's ascending pairs in the range) is exactly the sender's chunk."""
+        return len(held) == self.count and chunk_digest(held) == self.chunk_digest
+
+
+def chunk_digest(entries: Sequence[Entry]) -> str | None:
+    """SHA-256 (hex) of ascending (code, digest) pairs: the count, every code, then every digest.
+
+    Codes and digests have fixed widths, so the concatenation reads back in one way only and equal
+    digests mean equal sequences. None when a pair is not of those widths: such a chunk goes in full,
+    where the validator names the fault.
+    """
+    # Both sides digest strings from their own CharFields (a sender's entries are never taken from the
+    # wire here), so only the widths need checking, with C-level passes over each column.
+    codes, digests = tuple(zip(*entries, strict=True)) if entries else ((), ())
+    if set(map(len, codes)) - {CODE_LENGTH} or set(map(len, digests)) - {DIGEST_LENGTH}:
+        return None
+    hasher = hashlib.sha256(CHUNK_DIGEST_LABEL)
+    hasher.update(f"{len(entries)}\n".encode("ascii"))
+    hasher.update("".join(codes).encode("utf-8"))
+    hasher.update("".join(digests).encode("utf-8"))
+    return hasher.hexdigest()
+
+
+def summarise(chunk: ConsistencyChunk) -> ConsistencySummary | None:
+    """The chunk's summary, or None when its entries are not of the fixed widths (send it in full)."""
+    digest = chunk_digest(chunk.entries)
+    if digest is None:
+        return None
+    header = {name: getattr(chunk, name) for name in HEADER_KEYS}
+    return ConsistencySummary(**header, count=len(chunk.entries), chunk_digest=digest)
+
+
 def in_range(code: str, first: str, last: str) -> bool:
     """``first < code ≤ last`` with "" as an open end (11-digit codes compare correctly as strings)."""
     return (not first or code > first) and (not last or code <= last)
@@ -192,9 +271,8 @@ def chunk_from_validated(payload: dict[str, Any]) -> ConsistencyChunk:
     )
 
 
-def chunk_from_payload(payload: dict[str, Any]) -> ConsistencyChunk:
-    """Validate a query payload (exact keys, formats, sorted unique entries inside the range)."""
-    payload = require_keys(payload, PAYLOAD_KEYS, _CONSISTENCY, what="整合性確認")
+def _check_header(payload: dict[str, Any]) -> dict[str, Any]:
+    """Check what a chunk and its summary share (``HEADER_KEYS``); returns those items."""
     run_id = payload["run_id"]
     try:
         valid_run = isinstance(run_id, str) and str(uuid.UUID(run_id)) == run_id
@@ -214,17 +292,15 @@ def chunk_from_payload(payload: dict[str, Any]) -> ConsistencyChunk:
     if not isinstance(payload["final"], bool):
         raise _bad("final", "最終チャンクの指定が不正です。", "true または false を送ってください。")
     check_operator(payload, _CONSISTENCY)
-    return ConsistencyChunk(
-        run_id=run_id,
-        municipality_code=municipality,
-        chunk_no=chunk_no,
-        first=first,
-        last=last,
-        entries=_check_entries(payload["entries"], first, last),
-        final=payload["final"],
-        operator_id=payload["operator_id"],
-        terminal_id=payload["terminal_id"],
-    )
+    return {name: payload[name] for name in HEADER_KEYS}
+
+
+def chunk_from_payload(payload: dict[str, Any]) -> ConsistencyChunk:
+    """Validate a query payload (exact keys, formats, sorted unique entries inside the range)."""
+    payload = require_keys(payload, PAYLOAD_KEYS, _CONSISTENCY, what="整合性確認")
+    header = _check_header(payload)
+    entries = _check_entries(payload["entries"], header["first"], header["last"])
+    return ConsistencyChunk(**header, entries=entries)
 
 
 def validate_consistency_payload(payload: dict[str, Any]) -> None:
@@ -250,38 +326,59 @@ def validate_consistency_answer(answer: dict[str, Any]) -> None:
             raise _bad(name, "整合性確認の結果の住民票コードが不正です。", "11桁の数字を返してください。")
 
 
+def summary_from_payload(payload: dict[str, Any]) -> ConsistencySummary:
+    """Validate a ``jukinet.query.consistency_digest`` payload (exact keys, formats, count, digest)."""
+    payload = require_keys(payload, SUMMARY_KEYS, _CONSISTENCY, what="整合性確認（ダイジェスト）")
+    header = _check_header(payload)
+    count = payload["count"]
+    if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= MAX_ENTRIES:
+        raise _bad("count", "チャンクの件数が不正です。", f"0以上{MAX_ENTRIES}以下の整数を送ってください。")
+    digest = payload["chunk_digest"]
+    if not isinstance(digest, str) or not _CHUNK_DIGEST.match(digest):
+        raise _bad(
+            "chunk_digest", "チャンクのダイジェストが不正です。", "64桁の16進数（小文字）を送ってください。"
+        )
+    return ConsistencySummary(**header, count=count, chunk_digest=digest)
+
+
+def validate_summary_payload(payload: dict[str, Any]) -> None:
+    """The validator registered for ``jukinet.query.consistency_digest`` payloads."""
+    summary_from_payload(payload)
+
+
+def validate_summary_answer(answer: dict[str, Any]) -> None:
+    """The validator registered for ``jukinet.query.consistency_digest`` answers: ``{"match": bool}``."""
+    answer = require_keys(
+        answer,
+        SUMMARY_ANSWER_KEYS,
+        _CONSISTENCY,
+        what="整合性確認（ダイジェスト）の結果",
+        field="answer",
+        remedy="定義された項目だけを返してください。",
+    )
+    if not isinstance(answer["match"], bool):
+        raise _bad("match", "ダイジェスト照合の結果が不正です。", "true または false を返してください。")
+
+
 def compare(sent: Iterable[Entry], held: Iterable[Entry]) -> ConsistencyResult:
-    """Merge two ascending (code, digest) sequences: what the receiver lacks, has extra, or has differently.
+    """What the receiver lacks, has extra, or has differently, each list in ascending code order.
 
     ``sent`` is the sender's chunk, ``held`` the receiver's records in the same range; both must be
     sorted by code without duplicates (the validator guarantees it for ``sent``, the receiver's
-    ORDER BY for ``held``).
+    ORDER BY on its unique 住民票コード for ``held``).
     """
-    missing: list[str] = []
-    extra: list[str] = []
-    different: list[str] = []
-    sent_iter: Iterator[Entry] = iter(sent)
-    held_iter: Iterator[Entry] = iter(held)
-    mine = next(sent_iter, None)
-    theirs = next(held_iter, None)
-    while mine is not None and theirs is not None:
-        if mine[0] == theirs[0]:
-            if mine[1] != theirs[1]:
-                different.append(mine[0])
-            mine, theirs = next(sent_iter, None), next(held_iter, None)
-        elif mine[0] < theirs[0]:
-            missing.append(mine[0])
-            mine = next(sent_iter, None)
-        else:
-            extra.append(theirs[0])
-            theirs = next(held_iter, None)
-    while mine is not None:
-        missing.append(mine[0])
-        mine = next(sent_iter, None)
-    while theirs is not None:
-        extra.append(theirs[0])
-        theirs = next(held_iter, None)
-    return ConsistencyResult(missing_here=missing, extra_here=extra, different=different)
+    mine, theirs = list(sent), list(held)
+    if mine == theirs:  # the usual chunk: one C-level comparison of the two sequences
+        return ConsistencyResult()
+    # Set differences in C rather than a Python merge loop: with unique codes on each side, a code
+    # whose pair is not on the other side is missing there, extra here, or held with another digest.
+    sent_codes = {code for code, _ in set(mine).difference(theirs)}
+    held_codes = {code for code, _ in set(theirs).difference(mine)}
+    return ConsistencyResult(
+        missing_here=sorted(sent_codes - held_codes),
+        extra_here=sorted(held_codes - sent_codes),
+        different=sorted(sent_codes & held_codes),
+    )
 
 
 def build_chunks(

@@ -53,6 +53,10 @@ QUERIES: dict[str, tuple[Validator, Validator]] = {
         consistency.validate_consistency_payload,
         consistency.validate_consistency_answer,
     ),
+    catalogue.QUERY_CONSISTENCY_DIGEST: (
+        consistency.validate_summary_payload,
+        consistency.validate_summary_answer,
+    ),
     catalogue.QUERY_FUHYO_CONSISTENCY: (
         consistency.validate_consistency_payload,
         consistency.validate_consistency_answer,

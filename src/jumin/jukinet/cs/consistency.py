@@ -2,9 +2,11 @@
 
 The CS streams (住民票コード, stored digest) of its current residents in code order — no record is
 rebuilt, no 個人番号 decrypted — in chunks of up to 20,000 (``common.consistency``), asks the
-prefecture and/or the national node to compare each chunk (QUERY_CONSISTENCY), and stores the run
-and every differing code as a worklist for the clerks (F14 step 4: resolved by amendment, F08).
-Memory stays at about two chunks whatever the file size.
+prefecture and/or the national node to compare each chunk, and stores the run and every differing
+code as a worklist for the clerks (F14 step 4: resolved by amendment, F08). Each chunk goes digest
+first (QUERY_CONSISTENCY_DIGEST: its range, count and ``chunk_digest``); only a chunk the receiver
+does not hold identically goes in full (QUERY_CONSISTENCY), and the receiver names its differing
+codes. Memory stays at about two chunks whatever the file size.
 
 The 附票 file (target ``fuhyo``; 004 2-⑥) goes the same way to the prefecture's 附票都道府県サーバ only
 (QUERY_FUHYO_CONSISTENCY): its current records of this 附票管理市町村, each digested from its stored
@@ -17,10 +19,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Value
+from django.db.models.sql.constants import MULTI
 from django.utils import timezone
 
 from jumin import runtime
@@ -28,8 +32,19 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
 from jumin.domain.errors import DomainError, refusal
-from jumin.jukinet.common.catalogue import QUERY_CONSISTENCY, QUERY_FUHYO_CONSISTENCY
-from jumin.jukinet.common.consistency import MAX_ENTRIES, ConsistencyChunk, ConsistencyFile, Entry
+from jumin.jukinet.common.catalogue import (
+    QUERY_CONSISTENCY,
+    QUERY_CONSISTENCY_DIGEST,
+    QUERY_FUHYO_CONSISTENCY,
+)
+from jumin.jukinet.common.consistency import (
+    MAX_ENTRIES,
+    ConsistencyChunk,
+    ConsistencyFile,
+    ConsistencyResult,
+    Entry,
+    summarise,
+)
 from jumin.jukinet.common.fuhyo import FuhyoState, fuhyo_consistency_digest
 from jumin.jukinet.cs import access
 from jumin.jukinet.cs.models import (
@@ -49,16 +64,31 @@ from jumin.messaging.services import query
 #: ``fuhyo``: the 附票 file against the prefecture's 附票都道府県サーバ; the others: the 本人確認情報 file.
 TARGETS = ("prefecture", "national", "both", "fuhyo")
 _READ_BATCH = 5_000
+_PAGE = MAX_ENTRIES
+#: A receiver that does not answer the digest query yet (an older node): its chunks go in full.
+_DIGEST_NOT_ANSWERED = frozenset({"messaging.query_not_handled", "messaging.unknown_type"})
 
 
 def current_entries(municipality_code: str) -> Iterator[Entry]:
     """(住民票コード, digest) of the municipality's current residents in code order, streamed."""
+    return chain.from_iterable(_current_pages(municipality_code))
+
+
+def _current_pages(municipality_code: str) -> Iterator[list[Entry]]:
+    # One ordered query read in pages of rows (a server-side cursor on PostgreSQL), each page a list the
+    # chunks are cut from in C: no Python step per row as with ``QuerySet.iterator`` (performance.md P6).
+    # Not keyset pages: without fresh statistics PostgreSQL plans each ``code > last … LIMIT`` page as a
+    # bitmap scan of every later row plus a sort, quadratic over the file.
+    # ``Value(False)``: ``removed=False`` is written ``NOT removed``, which SQLite cannot seek in the index
+    # (it would sort the whole municipality in a temporary B-tree instead of reading the index in order).
     rows = (
-        CsIdentity.objects.filter(municipality_code=municipality_code, removed=False)
+        CsIdentity.objects.filter(municipality_code=municipality_code, removed=Value(False))
         .order_by("resident_code")
         .values_list("resident_code", "digest")
     )
-    return iter(rows.iterator(chunk_size=_READ_BATCH))
+    compiler = rows.query.get_compiler(using=rows.db)
+    pages: Iterator[list[Entry]] = compiler.execute_sql(MULTI, chunked_fetch=True, chunk_size=_PAGE)
+    return pages
 
 
 def current_fuhyo_entries(municipality_code: str) -> Iterator[Entry]:
@@ -127,6 +157,38 @@ def _receivers(target: str, municipality_code: str) -> list[NodeRef]:
     }[target]
 
 
+@dataclass
+class _Asker:
+    """Asks one receiver about each chunk: digest first when the file has a digest query."""
+
+    actor: Any
+    receiver: NodeRef
+    query_type: str
+    digest_first: bool
+
+    def differences(self, chunk: ConsistencyChunk) -> dict[str, Any]:
+        """The receiver's answer for the chunk (missing_here, extra_here, different)."""
+        summary = summarise(chunk) if self.digest_first else None
+        if summary is not None:
+            try:
+                answer = query(
+                    query_type=QUERY_CONSISTENCY_DIGEST,
+                    receiver=self.receiver,
+                    payload=summary.as_payload(),
+                    actor=self.actor,
+                )
+            except DomainError as error:
+                if error.code not in _DIGEST_NOT_ANSWERED:
+                    raise
+                self.digest_first = False  # nothing was logged there: the refusal changed nothing
+            else:
+                if answer["match"]:
+                    return ConsistencyResult().as_answer()
+        return query(
+            query_type=self.query_type, receiver=self.receiver, payload=chunk.as_payload(), actor=self.actor
+        )
+
+
 def _run_one(
     actor: Any, purpose: str, receiver: NodeRef, municipality_code: str, size: int, file: ConsistencyFile
 ) -> ConsistencyRun:
@@ -139,7 +201,11 @@ def _run_one(
     )
     fuhyo = file is ConsistencyFile.FUHYO
     entries = current_fuhyo_entries(municipality_code) if fuhyo else current_entries(municipality_code)
-    query_type = QUERY_FUHYO_CONSISTENCY if fuhyo else QUERY_CONSISTENCY
+    # The 附票 file goes in full: its receiver digests each record as it reads it, and it has no
+    # digest query (nor a time target).
+    asker = _Asker(
+        actor, receiver, QUERY_FUHYO_CONSISTENCY if fuhyo else QUERY_CONSISTENCY, digest_first=not fuhyo
+    )
     operator_id, terminal_id = operator_ids(actor)
     kinds = (
         ("missing_here", DifferenceKind.MISSING),
@@ -155,7 +221,7 @@ def _run_one(
             terminal_id=terminal_id,
             size=size,
         ):
-            answer = query(query_type=query_type, receiver=receiver, payload=chunk.as_payload(), actor=actor)
+            answer = asker.differences(chunk)
             ConsistencyDifference.objects.bulk_create(
                 (
                     ConsistencyDifference(run=run, resident_code=code, kind=kind)

@@ -2,9 +2,9 @@
 
 Handled here (kind "national"): IDENTITY_UPDATE and FUHYO_UPDATE (附票全国サーバ) from prefectures,
 CARD_EVENT and SENDING_ADDRESS from CSs, and the queries QUERY_IDENTITY, QUERY_FUHYO (附票全国サーバ),
-QUERY_VERIFY_CARD, QUERY_CARD_ISSUE, QUERY_RESIDENT_CODES, QUERY_INDIVIDUAL_NUMBER and
-QUERY_CONSISTENCY. Sent from here: IDENTITY_UPDATE_REJECTED and SENDING_ADDRESS_RESULT
-(docs/jukinet-national.md).
+QUERY_VERIFY_CARD, QUERY_CARD_ISSUE, QUERY_RESIDENT_CODES, QUERY_INDIVIDUAL_NUMBER,
+QUERY_CONSISTENCY and QUERY_CONSISTENCY_DIGEST. Sent from here: IDENTITY_UPDATE_REJECTED and
+SENDING_ADDRESS_RESULT (docs/jukinet-national.md).
 """
 
 from __future__ import annotations
@@ -34,6 +34,9 @@ routing.answer(catalogue.QUERY_CARD_ISSUE, kind=KIND, answer=cards.issue_card)
 routing.answer(catalogue.QUERY_RESIDENT_CODES, kind=KIND, answer=numbers.answer_resident_codes)
 routing.answer(catalogue.QUERY_INDIVIDUAL_NUMBER, kind=KIND, answer=numbers.answer_individual_number)
 routing.answer(catalogue.QUERY_CONSISTENCY, kind=KIND, answer=consistency_services.answer_consistency)
+routing.answer(
+    catalogue.QUERY_CONSISTENCY_DIGEST, kind=KIND, answer=consistency_services.answer_consistency_digest
+)
 
 # Daily, by the node itself: cards past their validity expire; 150-year-old history goes; printed and
 # refused 送付先情報 go after 1 business day (C-73); used card nonces go after twice the signature window;

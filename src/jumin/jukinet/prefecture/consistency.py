@@ -4,6 +4,10 @@ The answer reads only (住民票コード, digest) of the municipality's current
 through the covering index ``pref_record_consistency`` and merges them with the chunk
 (``common.consistency.compare``). The run and every difference are logged per municipality.
 
+A chunk's summary (QUERY_CONSISTENCY_DIGEST) is answered from the same read: when this node's pairs in
+the range have the chunk's count and ``chunk_digest``, the chunk is logged as compared with no
+difference; otherwise the answer is "differs" and nothing is logged until the chunk comes in full.
+
 The 附票 file (QUERY_FUHYO_CONSISTENCY, 004 2-⑥ at the 附票都道府県サーバ) is answered the same way from
 the current ``FuhyoRecord`` of that 附票管理市町村, each digested from its stored items as it is read.
 """
@@ -13,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Value
 from django.utils import timezone
 
 from jumin.audit.actions import AuditAction
@@ -23,9 +27,11 @@ from jumin.jukinet.common.consistency import (
     ConsistencyChunk,
     ConsistencyFile,
     ConsistencyResult,
+    ConsistencySummary,
     Entry,
     chunk_from_validated,
     compare,
+    summary_from_payload,
 )
 from jumin.jukinet.common.fuhyo import FuhyoState, fuhyo_consistency_digest
 from jumin.jukinet.prefecture.models import (
@@ -44,7 +50,9 @@ _FILE_PREFIX = {ConsistencyFile.IDENTITY: "", ConsistencyFile.FUHYO: "fuhyo "}
 
 def held_entries(municipality_code: str, first: str, last: str) -> list[Entry]:
     """This node's current (not removed) (code, digest) of one municipality in ``first < code ≤ last``."""
-    rows = IdentityRecord.objects.filter(municipality_code=municipality_code, removed=False)
+    # ``Value(False)``: Django writes ``removed=False`` as ``NOT removed``, which SQLite cannot match against
+    # the index, so it would scan the municipality's whole index and sort it for every chunk.
+    rows = IdentityRecord.objects.filter(municipality_code=municipality_code, removed=Value(False))
     if first:
         rows = rows.filter(resident_code__gt=first)
     if last:
@@ -74,7 +82,7 @@ def compare_chunk(
     return compare(chunk.entries, held(chunk.municipality_code, chunk.first, chunk.last))
 
 
-def _log(run: ConsistencyRun, chunk: ConsistencyChunk, result: ConsistencyResult) -> None:
+def _log(run: ConsistencyRun, chunk_no: int, entries: int, final: bool, result: ConsistencyResult) -> None:
     kinds = (
         (ConsistencyDifference.Kind.MISSING_HERE, result.missing_here),
         (ConsistencyDifference.Kind.EXTRA_HERE, result.extra_here),
@@ -82,7 +90,7 @@ def _log(run: ConsistencyRun, chunk: ConsistencyChunk, result: ConsistencyResult
     )
     ConsistencyDifference.objects.bulk_create(
         [
-            ConsistencyDifference(run=run, resident_code=code, kind=kind, chunk_no=chunk.chunk_no)
+            ConsistencyDifference(run=run, resident_code=code, kind=kind, chunk_no=chunk_no)
             for kind, codes in kinds
             for code in codes
         ],
@@ -91,19 +99,19 @@ def _log(run: ConsistencyRun, chunk: ConsistencyChunk, result: ConsistencyResult
     )
     ConsistencyRun.objects.filter(pk=run.pk).update(
         chunks=F("chunks") + 1,
-        entries=F("entries") + len(chunk.entries),
+        entries=F("entries") + entries,
         missing_here=F("missing_here") + len(result.missing_here),
         extra_here=F("extra_here") + len(result.extra_here),
         different=F("different") + len(result.different),
-        finished_at=timezone.now() if chunk.final else None,
+        finished_at=timezone.now() if final else None,
     )
 
 
-def check_chunk(
-    chunk: ConsistencyChunk, sender: NodeRef, file: ConsistencyFile = ConsistencyFile.IDENTITY
-) -> ConsistencyResult:
-    """Compare one chunk of ``file``, log it under its run and audit it; the caller holds the transaction."""
-    if sender.kind != "municipality" or sender.code != chunk.municipality_code:
+def _run_of(
+    part: ConsistencyChunk | ConsistencySummary, sender: NodeRef, file: ConsistencyFile
+) -> ConsistencyRun:
+    """The run a chunk or summary belongs to (created by its first part), once the sender may send it."""
+    if sender.kind != "municipality" or sender.code != part.municipality_code:
         raise refusal(
             "municipality_code",
             "自市町村以外の整合性確認は受け付けません。",
@@ -111,25 +119,33 @@ def check_chunk(
             "jukinet.prefecture.consistency_sender",
         )
     run, _ = ConsistencyRun.objects.get_or_create(
-        run_id=chunk.run_id,
+        run_id=part.run_id,
         defaults={
             "file": file.value,
-            "municipality_code": chunk.municipality_code,
+            "municipality_code": part.municipality_code,
             "sender_code": sender.code,
-            "operator_id": chunk.operator_id,
-            "terminal_id": chunk.terminal_id,
+            "operator_id": part.operator_id,
+            "terminal_id": part.terminal_id,
             "started_at": timezone.now(),
         },
     )
-    if run.municipality_code != chunk.municipality_code or run.file != file.value:
+    if run.municipality_code != part.municipality_code or run.file != file.value:
         raise refusal(
             "run_id",
             "実行IDが別の市町村またはファイルの整合性確認に使われています。",
             "新しい実行IDで送ってください。",
             "jukinet.prefecture.consistency_run",
         )
+    return run
+
+
+def check_chunk(
+    chunk: ConsistencyChunk, sender: NodeRef, file: ConsistencyFile = ConsistencyFile.IDENTITY
+) -> ConsistencyResult:
+    """Compare one chunk of ``file``, log it under its run and audit it; the caller holds the transaction."""
+    run = _run_of(chunk, sender, file)
     result = compare_chunk(chunk, file)
-    _log(run, chunk, result)
+    _log(run, chunk.chunk_no, len(chunk.entries), chunk.final, result)
     record_event(
         actor=None,
         action=AuditAction.PREFECTURE_CONSISTENCY_CHECK,
@@ -140,6 +156,28 @@ def check_chunk(
         result_count=result.count,
     )
     return result
+
+
+def check_summary(summary: ConsistencySummary, sender: NodeRef) -> bool:
+    """Whether this node holds exactly the summarised chunk of the 本人確認情報 file; a match is logged
+    as a compared chunk without differences, a mismatch only audited (the full chunk follows)."""
+    run = _run_of(summary, sender, ConsistencyFile.IDENTITY)
+    match = summary.matches(held_entries(summary.municipality_code, summary.first, summary.last))
+    if match:
+        _log(run, summary.chunk_no, summary.count, summary.final, ConsistencyResult())
+    record_event(
+        actor=None,
+        action=AuditAction.PREFECTURE_CONSISTENCY_CHECK,
+        subject_type=SUBJECT_TYPE,
+        subject_id=str(run.pk),
+        reason=(
+            f"chunk {summary.chunk_no} digest {'match' if match else 'differs'} from {sender} "
+            f"operator {summary.operator_id}"
+        )[:400],
+        terminal_id=summary.terminal_id,
+        result_count=0,
+    )
+    return match
 
 
 def answer_consistency(envelope: Envelope) -> dict[str, Any]:
@@ -154,3 +192,10 @@ def answer_fuhyo_consistency(envelope: Envelope) -> dict[str, Any]:
     chunk = chunk_from_validated(envelope.payload)  # validated by messaging before the answerer runs
     with transaction.atomic():
         return check_chunk(chunk, envelope.sender, ConsistencyFile.FUHYO).as_answer()
+
+
+def answer_consistency_digest(envelope: Envelope) -> dict[str, Any]:
+    """Answerer of ``jukinet.query.consistency_digest`` at kind prefecture."""
+    summary = summary_from_payload(envelope.payload)  # a few fields: checking them again costs nothing
+    with transaction.atomic():
+        return {"match": check_summary(summary, envelope.sender)}

@@ -1,14 +1,18 @@
 """What the 都道府県サーバ handles (every type is registered by jumin.jukinet.routing).
 
 Handled here: ``jukinet.identity_update`` (F13), ``jukinet.fuhyo_update`` (F21a), and the queries
-``jukinet.query.identity``, ``jukinet.query.consistency`` (F14) and ``jukinet.query.fuhyo_consistency``
-(004 2-⑥). ``jukinet.identity_update_rejected`` is sent back to the CS, and when it comes from the
-national node it is relayed to the CS.
+``jukinet.query.identity``, ``jukinet.query.consistency`` and ``jukinet.query.consistency_digest`` (F14)
+and ``jukinet.query.fuhyo_consistency`` (004 2-⑥). ``jukinet.identity_update_rejected`` is sent back to
+the CS, and when it comes from the national node it is relayed to the CS.
 """
 
 from jumin.jukinet import routing
 from jumin.jukinet.common import catalogue
-from jumin.jukinet.prefecture.consistency import answer_consistency, answer_fuhyo_consistency
+from jumin.jukinet.prefecture.consistency import (
+    answer_consistency,
+    answer_consistency_digest,
+    answer_fuhyo_consistency,
+)
 from jumin.jukinet.prefecture.fuhyo import apply_fuhyo_update
 from jumin.jukinet.prefecture.provision.retention import purge_expired as purge_provision_records
 from jumin.jukinet.prefecture.queries import answer_identity_query
@@ -27,6 +31,7 @@ routing.handle(catalogue.IDENTITY_UPDATE_REJECTED, kind=KIND, apply=relay_nation
 routing.handle(catalogue.FUHYO_UPDATE, kind=KIND, apply=apply_fuhyo_update)
 routing.answer(catalogue.QUERY_IDENTITY, kind=KIND, answer=answer_identity_query)
 routing.answer(catalogue.QUERY_CONSISTENCY, kind=KIND, answer=answer_consistency)
+routing.answer(catalogue.QUERY_CONSISTENCY_DIGEST, kind=KIND, answer=answer_consistency_digest)
 routing.answer(catalogue.QUERY_FUHYO_CONSISTENCY, kind=KIND, answer=answer_fuhyo_consistency)
 
 # Deletions the law bounds in time run by the node itself, daily (jumin.messaging.housekeeping).
