@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from jumin.accounts.models import User
+from jumin.registry import numbering
 from jumin.registry.models import ResidentSearchKey
 from jumin.registry.services import commit_change, record_move_in
 from tests.registry.conftest import PURPOSE
@@ -24,19 +25,22 @@ pytestmark = pytest.mark.django_db
 # people and their snapshots, audit. Commit: authorisation, the change with its followers, the draft
 # rows, the change's lock (with its maker, whom the CS update names), the households' and the
 # people's row locks, restriction checks (after the locks, restriction_locks), the snapshots, last
-# 履歴番号, 3 住民票コード probes (each may wrap around the pool: one more each) and one UPDATE marking
-# them taken, one UPDATE each for snapshots and people, search keys in 3 statements, the outbox's last
-# 更新順番号 and its events (one each), lock release, audit. The 市町村CS update in the same
+# 履歴番号, 3 住民票コード probes and one UPDATE marking them taken, one UPDATE each for snapshots and
+# people, search keys in 3 statements, the outbox's last 更新順番号 and its events (one each), the
+# 戸籍附票記載事項通知 (the 本籍地 looked up in the masters, one INSERT), lock release, audit. A probe
+# whose random start lies past the last unused code wraps around (one more statement); the test draws
+# the lowest start so that the count does not depend on chance. The 市町村CS update in the same
 # transaction (registry/cs_link.py, P3 counts it) is part of the commit's figure. Before the first
 # batching (November 2026) the two took 33 and 59; before the second (issue 4 P3: numbers, pool,
 # outbox and duplicate probes per household, rows by change id) 31 and 44–50.
 RECORD_MOVE_IN_BUDGET = 15
-COMMIT_BUDGET = 34
+COMMIT_BUDGET = 33
 
 
 def test_a_three_person_move_in_stays_within_its_statement_budget(
-    clerk: User, reviewer: User, code_pool: list[str]
+    clerk: User, reviewer: User, code_pool: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(numbering.secrets, "randbelow", lambda _bound: 0)  # no probe wraps around
     record_move_in(actor=clerk, purpose=PURPOSE, move_in=family_move_in())  # warm caches (grants, counters)
     with CaptureQueriesContext(connection) as recorded:
         draft = record_move_in(
