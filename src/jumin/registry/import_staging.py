@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jumin.registry.import_rows import (
-    KEY_HOUSEHOLD,
-    SNAPSHOT_HOUSEHOLD,
     ChunkRefusal,
     LoadContext,
     prepare_chunk,
@@ -72,8 +70,7 @@ class StageLayout:
                 f"""
                 CREATE TABLE resident ({_names(self.resident.staged, row_id=True)});
                 CREATE TABLE snapshot ({_names(self.snapshot.staged, row_id=True)});
-                CREATE TABLE key (stage_order INTEGER, {_names(self.key.staged)},
-                                  PRIMARY KEY ({_quote(self.key.staged[0])}, stage_order)) WITHOUT ROWID;
+                CREATE TABLE key ({_names(self.key.staged)});
                 CREATE TABLE household (number, first_resident);
                 """
             )
@@ -118,22 +115,16 @@ def stage_chunk(
     chunk = prepare_chunk(context, lines, offset)
     if isinstance(chunk, ChunkRefusal):
         return chunk
-    numbers = chunk.households
-    h, k = SNAPSHOT_HOUSEHOLD, KEY_HOUSEHOLD
-    snapshots = [
-        (*row[:h], number, *row[h + 1 :]) for row, number in zip(chunk.snapshots, numbers, strict=True)
-    ]
-    first = chunk.residents[0][0] if chunk.residents else 0
-    keys = [(order, *row[:k], numbers[row[0] - first], *row[k + 1 :]) for order, row in enumerate(chunk.keys)]
+    # The rows hold the 世帯番号 where the household id goes (prepare_chunk): written as they are.
     households: dict[str, int] = {}
-    for resident, number in zip(chunk.residents, numbers, strict=True):
+    for resident, number in zip(chunk.residents, chunk.households, strict=True):
         households.setdefault(number, resident[0])
     connection = _segment(path)
-    with connection:  # one write transaction per chunk
+    with connection:  # one write transaction per chunk: a person's key rows get ascending rowids
         connection.execute("BEGIN IMMEDIATE")
         connection.executemany(_insert("resident", len(layout.resident.staged)), chunk.residents)
-        connection.executemany(_insert("snapshot", len(layout.snapshot.staged)), snapshots)
-        connection.executemany(_insert("key", len(layout.key.staged) + 1), keys)
+        connection.executemany(_insert("snapshot", len(layout.snapshot.staged)), chunk.snapshots)
+        connection.executemany(_insert("key", len(layout.key.staged)), chunk.keys)
         connection.executemany(_insert("household", 2), households.items())
     return StagedChunk(
         first_line=chunk.first_line,
@@ -174,7 +165,7 @@ def copy_statements(layout: StageLayout, schema: str) -> dict[str, str]:
     )
     for name, target, order in (
         ("snapshot", layout.snapshot, "x.rowid"),
-        ("key", layout.key, f"x.{q(layout.key.staged[0])}, x.stage_order"),
+        ("key", layout.key, f"x.{q(layout.key.staged[0])}, x.rowid"),
     ):
         picked = ", ".join("h.id" if c == HOUSEHOLD_ID else f"x.{q(c)}" for c in target.staged)
         statements[name] = (
