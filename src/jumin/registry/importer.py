@@ -230,7 +230,8 @@ def import_population(
     workers = default_workers() if workers is None else workers
     # SQLite with workers: staging files copied in SQL (registry.import_staging), when the load owns
     # its transaction: the segments can only be detached once it is over (see _attached).
-    staged = workers >= 1 and connection.vendor == "sqlite" and not connection.in_atomic_block
+    owns_transaction = connection.get_autocommit() and not connection.in_atomic_block
+    staged = workers >= 1 and connection.vendor == "sqlite" and owns_transaction
     previous_cache = _cache_size(LOAD_CACHE_KIB)
     try:
         return _load(
