@@ -174,7 +174,7 @@ def _search_keys(row: tuple[Any, ...], foreign: dict[str, Any] | None) -> list[t
     return key_tuples(facts, current)
 
 
-# Where the loader writes the household id into a prepared row (left None by prepare_chunk).
+# Where the loader writes the household id into a prepared row (prepare_chunk leaves the 世帯番号 there).
 SNAPSHOT_HOUSEHOLD = SNAPSHOT_COLUMNS.index("household")
 KEY_HOUSEHOLD = 2  # KEY_COLUMNS: resident, snapshot, household, …
 
@@ -281,9 +281,13 @@ def _parse(line_no: int, raw: bytes) -> dict[str, Any] | ChunkRefusal:
 
 
 def _snapshot_row(
-    record: dict[str, Any], resident_id: int, snapshot_id: int, change_id: int, sealed: str, index: str
+    record: dict[str, Any], ids: tuple[int, int, int], household_number: str, sealed: str, index: str
 ) -> tuple[tuple[Any, ...], dict[str, Any] | None]:
-    """The snapshot row of one record (household id None) and its 外国人 items."""
+    """The snapshot row of one record (its 世帯番号 in the household column) and its 外国人 items.
+
+    ``ids``: the snapshot's, the person's and the change's id.
+    """
+    snapshot_id, resident_id, change_id = ids
     foreign = _foreign(record)
     snapshot = (
         snapshot_id,
@@ -304,7 +308,7 @@ def _snapshot_row(
         _birth(record),
         date.fromisoformat(record["birth_date"]),
         SEX_CODES[record["sex"]],
-        None,  # the household id: with_household
+        household_number,  # the loader puts the household id in its place
         record["is_household_head"],
         record["relationship"],
         record.get("member_order", 0),
@@ -360,10 +364,11 @@ def prepare_chunk(
                 "import.individual_number",
             )
         try:
-            snapshot, foreign = _snapshot_row(record, resident_id, snapshot_id, change_id, sealed, index)
             number, atena = record["household_number"], record["atena_number"]
             if not (isinstance(number, str) and isinstance(atena, str)):
                 raise TypeError("household or atena number is not text")  # no value: it is data
+            ids = (snapshot_id, resident_id, change_id)
+            snapshot, foreign = _snapshot_row(record, ids, number, sealed, index)
             row_keys = _search_keys(snapshot, foreign)
         except (KeyError, ValueError, TypeError, AttributeError) as error:
             return _bad_row(line_no, error)

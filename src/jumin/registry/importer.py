@@ -12,6 +12,8 @@ import hashlib
 import json
 import multiprocessing
 import os
+import shutil
+import tempfile
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -39,6 +41,14 @@ from jumin.registry.import_rows import (
     with_household,
 )
 from jumin.registry.import_rows import serial as _serial
+from jumin.registry.import_staging import (
+    MAX_SEGMENTS,
+    StagedChunk,
+    StageLayout,
+    Target,
+    copy_statements,
+    stage_chunk,
+)
 from jumin.registry.models import (
     Change,
     ChangeState,
@@ -92,9 +102,15 @@ class _Table:
         quote = connection.ops.quote_name
         json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
         placeholders = [f"%s{json_cast}" if isinstance(field, models.JSONField) else "%s" for field in fields]
-        names = ", ".join(quote(str(getattr(field, "column", field.name))) for field in fields)
+        columns_of = [str(getattr(field, "column", field.name)) for field in fields]
+        names = ", ".join(quote(column) for column in columns_of)
         # Table and column names come from the models, never from input.
         self.sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({', '.join(placeholders)})"  # noqa: S608
+        self.target = Target(
+            table=model._meta.db_table,
+            staged=tuple(columns_of[: len(named)]),
+            defaults=tuple(columns_of[len(named) :]),
+        )
 
     def insert(self, rows: list[tuple[Any, ...]], *, filled: bool = False) -> None:
         """executemany of ``rows`` (the named columns; ``filled``: the filler is already appended)."""
@@ -207,18 +223,23 @@ def import_population(
     """Load a whole import file in one transaction: all of it or nothing (bad input changes nothing).
 
     Rows are prepared in ``workers`` forked processes (default: ``default_workers()``; 0 prepares them
-    in this process) while this process inserts them; either way the rows written are the same.
+    in this process) while this process inserts them; either way the rows written are the same. On
+    SQLite, outside a caller's transaction, the workers write staging files that this process copies
+    with INSERT … SELECT (``registry.import_staging``); otherwise they send the rows back.
     """
+    workers = default_workers() if workers is None else workers
+    # SQLite with workers: staging files copied in SQL (registry.import_staging), when the load owns
+    # its transaction: the segments can only be detached once it is over (see _attached).
+    owns_transaction = connection.get_autocommit() and not connection.in_atomic_block
+    staged = workers >= 1 and connection.vendor == "sqlite" and owns_transaction
     previous_cache = _cache_size(LOAD_CACHE_KIB)
     try:
         return _load(
-            path,
-            actor=actor,
-            purpose=purpose,
-            batch_size=batch_size,
-            workers=default_workers() if workers is None else workers,
+            path, actor=actor, purpose=purpose, batch_size=batch_size, workers=workers, staged=staged
         )
     finally:
+        if staged:
+            _detach_segments()
         _cache_size(previous_cache)
 
 
@@ -281,10 +302,52 @@ def _prepared(
         _WORKER_CONTEXT = None
 
 
-def _load(path: Path, *, actor: Any, purpose: str, batch_size: int, workers: int) -> ImportResult:
+@dataclass
+class _Totals:
+    """What the chunks added up to: people, new households and the highest serials seen."""
+
+    residents: int = 0
+    new_households: int = 0
+    max_atena_serial: int = 0
+    max_household_serial: int = 0
+
+    def add(self, residents: int, atena_serial: int, household_serial: int) -> None:
+        self.residents += residents
+        self.max_atena_serial = max(self.max_atena_serial, atena_serial)
+        self.max_household_serial = max(self.max_household_serial, household_serial)
+
+
+@dataclass(frozen=True)
+class _Tables:
+    """The INSERTs of the four tables a load writes."""
+
+    household: _Table
+    resident: _Table
+    snapshot: _Table
+    key: _Table
+
+    def layout(self) -> StageLayout:
+        return StageLayout(
+            household=self.household.target,
+            resident=self.resident.target,
+            snapshot=self.snapshot.target,
+            key=self.key.target,
+        )
+
+
+def _duplicate(first_line: int, last_line: int) -> DomainError:
+    return DomainError(
+        field=f"lines {first_line}-{last_line}",
+        reason="登録済みの宛名番号・世帯番号・住民と重複する行があります。",
+        remedy="元データの番号を確認し、未登録の住民だけを読み込んでください。",
+        code="import.duplicate",
+    )
+
+
+def _load(
+    path: Path, *, actor: Any, purpose: str, batch_size: int, workers: int, staged: bool
+) -> ImportResult:
     digest = hashlib.sha256()
-    households: dict[str, int] = {}
-    count = new_household_count = max_atena_serial = 0
     with transaction.atomic(), path.open("rb") as stream:
         now = timezone.now()
         # The creation time as the ORM writes it, adapted once rather than per row by the driver.
@@ -301,8 +364,6 @@ def _load(path: Path, *, actor: Any, purpose: str, batch_size: int, workers: int
             reviewed_by=actor,
             reviewed_at=now,
         )
-        households.update(Household.objects.values_list("number", "id"))
-        next_household = _next_id(Household)
         context = LoadContext(
             change_id=change.pk,
             now=created_at,
@@ -310,52 +371,211 @@ def _load(path: Path, *, actor: Any, purpose: str, batch_size: int, workers: int
             first_resident_id=_next_id(Resident),
             first_snapshot_id=_next_id(ResidentSnapshot),
         )
-        household_table = _Table(Household, ("id", "number", "created_at"))
-        resident_table = _Table(Resident, ("id", "atena_number", "kind", "created_at", "current"))
-        snapshot_table = _Table(ResidentSnapshot, SNAPSHOT_COLUMNS)
-        key_table = _Table(ResidentSearchKey, KEY_COLUMNS)
+        tables = _Tables(
+            household=_Table(Household, ("id", "number", "created_at")),
+            resident=_Table(Resident, ("id", "atena_number", "kind", "created_at", "current")),
+            snapshot=_Table(ResidentSnapshot, SNAPSHOT_COLUMNS),
+            key=_Table(ResidentSearchKey, KEY_COLUMNS),
+        )
         dropped = _drop_indexes_of_empty_tables([Household, Resident, ResidentSnapshot, ResidentSearchKey])
-        for chunk in _prepared(context, _chunks(stream, digest, batch_size), workers):
-            if isinstance(chunk, ChunkRefusal):
-                raise chunk.error()
-            new_households: list[tuple[Any, ...]] = []
-            household_ids = []
-            for number in chunk.households:
-                household_id = households.get(number)
-                if household_id is None:
-                    household_id = households[number] = next_household
-                    new_households.append((next_household, number, created_at))
-                    next_household += 1
-                household_ids.append(household_id)
-            snapshots, keys = with_household(chunk, household_ids, snapshot_table.filler)
-            try:
-                with transaction.atomic():
-                    household_table.insert(new_households)
-                    resident_table.insert(chunk.residents)
-                    snapshot_table.insert(snapshots, filled=True)
-                    key_table.insert(keys)
-            except IntegrityError:
-                raise DomainError(
-                    field=f"lines {chunk.first_line}-{chunk.last_line}",
-                    reason="登録済みの宛名番号・世帯番号・住民と重複する行があります。",
-                    remedy="元データの番号を確認し、未登録の住民だけを読み込んでください。",
-                    code="import.duplicate",
-                ) from None
-            new_household_count += len(new_households)
-            max_atena_serial = max(max_atena_serial, chunk.max_atena_serial)
-            count += len(chunk.residents)
+        chunks = _chunks(stream, digest, batch_size)
+        if staged:
+            size = path.stat().st_size
+            totals = _insert_staged(context, chunks, workers, tables, created_at, size)
+        else:
+            totals = _insert_prepared(context, chunks, workers, tables, created_at)
         _recreate_indexes(dropped)
         _reset_id_sequences()
-        _advance_counter(numbering.ATENA, max_atena_serial)
-        _advance_counter(numbering.HOUSEHOLD, max((_serial(n) for n in households), default=0))
+        _advance_counter(numbering.ATENA, totals.max_atena_serial)
+        _advance_counter(numbering.HOUSEHOLD, totals.max_household_serial)
         record_event(
             actor=actor,
             action=AuditAction.RESIDENT_IMPORT_RUN,
             subject_type="change",
             subject_id=str(change.pk),
             purpose=purpose,
-            reason=f"{count} residents from a file with sha256 {digest.hexdigest()}",
+            reason=f"{totals.residents} residents from a file with sha256 {digest.hexdigest()}",
         )
     return ImportResult(
-        residents=count, households=new_household_count, change_id=change.pk, sha256=digest.hexdigest()
+        residents=totals.residents,
+        households=totals.new_households,
+        change_id=change.pk,
+        sha256=digest.hexdigest(),
     )
+
+
+def _insert_prepared(
+    context: LoadContext,
+    chunks: Iterator[tuple[list[tuple[int, bytes]], int]],
+    workers: int,
+    tables: _Tables,
+    created_at: Any,
+) -> _Totals:
+    """Insert the prepared rows of each chunk with executemany (PostgreSQL, or no worker processes)."""
+    totals = _Totals()
+    households: dict[str, int] = dict(Household.objects.values_list("number", "id"))
+    totals.max_household_serial = max((_serial(n) for n in households), default=0)
+    next_household = _next_id(Household)
+    for chunk in _prepared(context, chunks, workers):
+        if isinstance(chunk, ChunkRefusal):
+            raise chunk.error()
+        new_households: list[tuple[Any, ...]] = []
+        household_ids = []
+        for number in chunk.households:
+            household_id = households.get(number)
+            if household_id is None:
+                household_id = households[number] = next_household
+                new_households.append((next_household, number, created_at))
+                next_household += 1
+            household_ids.append(household_id)
+        snapshots, keys = with_household(chunk, household_ids, tables.snapshot.filler)
+        try:
+            with transaction.atomic():
+                tables.household.insert(new_households)
+                tables.resident.insert(chunk.residents)
+                tables.snapshot.insert(snapshots, filled=True)
+                tables.key.insert(keys)
+        except IntegrityError:
+            raise _duplicate(chunk.first_line, chunk.last_line) from None
+        totals.new_households += len(new_households)
+        totals.add(
+            len(chunk.residents),
+            chunk.max_atena_serial,
+            max((_serial(number) for number in chunk.households), default=0),
+        )
+    return totals
+
+
+# The load's staging layout for forked workers, inherited like _WORKER_CONTEXT.
+_WORKER_LAYOUT: StageLayout | None = None
+
+
+def _stage_in_worker(
+    segment: Path, lines: list[tuple[int, bytes]], offset: int
+) -> StagedChunk | ChunkRefusal:
+    assert _WORKER_CONTEXT is not None
+    assert _WORKER_LAYOUT is not None
+    return stage_chunk(_WORKER_CONTEXT, _WORKER_LAYOUT, segment, lines, offset)
+
+
+# Chunks handed out ahead when only summaries come back: enough for the workers to keep going while
+# the loader copies a segment (each queued chunk is its raw lines, about 6 MiB at 5,000 lines).
+_STAGED_CHUNKS_AHEAD_PER_WORKER = 8
+
+
+@dataclass
+class _Segment:
+    """One staging file and the file lines its chunks hold."""
+
+    number: int
+    path: Path
+    first_line: int = 0
+    last_line: int = 0
+
+
+def _staging_directory() -> Path:
+    """A private directory for the segments: beside a file database (same protection), else the temp dir."""
+    name = str(connection.settings_dict["NAME"])
+    in_memory = name == ":memory:" or "mode=memory" in name
+    parent = None if in_memory else Path(name).parent
+    return Path(tempfile.mkdtemp(prefix="jumin-import-", dir=parent))
+
+
+def _insert_staged(
+    context: LoadContext,
+    chunks: Iterator[tuple[list[tuple[int, bytes]], int]],
+    workers: int,
+    tables: _Tables,
+    created_at: Any,
+    file_size: int,
+) -> _Totals:
+    """SQLite with workers: each worker writes its chunks into segment files, copied here in SQL."""
+    global _WORKER_CONTEXT, _WORKER_LAYOUT
+    totals = _Totals()
+    registered = Household.objects.values_list("number", flat=True).iterator()
+    totals.max_household_serial = max((_serial(number) for number in registered), default=0)
+    layout = tables.layout()
+    copier = _SegmentCopier(layout, tables, created_at)
+    directory = _staging_directory()
+    segment_bytes = -(-max(file_size, 1) // MAX_SEGMENTS)
+    _WORKER_CONTEXT, _WORKER_LAYOUT = context, layout
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            pending: deque[tuple[_Segment, AsyncResult[StagedChunk | ChunkRefusal]]] = deque()
+            segment: _Segment | None = None
+            filled = 0
+
+            def collect() -> None:
+                done, result = pending.popleft()
+                staged = result.get()
+                if isinstance(staged, ChunkRefusal):
+                    raise staged.error()
+                done.first_line = done.first_line or staged.first_line
+                done.last_line = staged.last_line
+                totals.add(staged.residents, staged.max_atena_serial, staged.max_household_serial)
+                # Results come in file order: the segment is whole once the next one's chunk is back.
+                if not pending or pending[0][0] is not done:
+                    totals.new_households += copier.copy(done)
+
+            for lines, offset in chunks:
+                if segment is None or filled >= segment_bytes:
+                    number = 0 if segment is None else segment.number + 1
+                    segment = _Segment(number, directory / f"segment-{number}.sqlite3")
+                    layout.create(segment.path)
+                    filled = 0
+                filled += sum(len(raw) for _, raw in lines)
+                pending.append((segment, pool.apply_async(_stage_in_worker, (segment.path, lines, offset))))
+                if len(pending) > workers * _STAGED_CHUNKS_AHEAD_PER_WORKER:
+                    collect()
+            while pending:
+                collect()
+    finally:
+        _WORKER_CONTEXT = _WORKER_LAYOUT = None
+        shutil.rmtree(directory, ignore_errors=True)
+    return totals
+
+
+# The segments this process's load attached: SQLite detaches a database only outside a transaction
+# (Django's BEGIN IMMEDIATE locks every attached one), so they are detached after the load's commit
+# or rollback, which is why the staged path runs only when the load owns its transaction.
+_attached: list[str] = []
+_attach_count = 0
+
+
+def _detach_segments() -> None:
+    with connection.cursor() as cursor:
+        while _attached:
+            cursor.execute(f"DETACH DATABASE {_attached.pop()}")
+
+
+class _SegmentCopier:
+    """Copies whole segments into the registry tables on the loader's connection (INSERT … SELECT)."""
+
+    def __init__(self, layout: StageLayout, tables: _Tables, created_at: Any) -> None:
+        self.layout = layout
+        self.tables = tables
+        self.created_at = created_at
+
+    def copy(self, segment: _Segment) -> int:
+        """Attach and copy one complete segment; return the number of new households."""
+        global _attach_count
+        _attach_count += 1
+        alias = f"jumin_import_{_attach_count}"
+        with connection.cursor() as cursor:
+            cursor.execute(f"ATTACH DATABASE %s AS {alias}", [str(segment.path)])
+            _attached.append(alias)
+            statements = copy_statements(self.layout, alias)
+            tables = self.tables
+            try:
+                with transaction.atomic():
+                    next_household = _next_id(Household)
+                    cursor.execute(
+                        statements["household"], [next_household, self.created_at, *tables.household.filler]
+                    )
+                    added = int(cursor.rowcount)
+                    cursor.execute(statements["resident"], list(tables.resident.filler))
+                    cursor.execute(statements["snapshot"], list(tables.snapshot.filler))
+                    cursor.execute(statements["key"], list(tables.key.filler))
+            except IntegrityError:
+                raise _duplicate(segment.first_line, segment.last_line) from None
+        return added

@@ -1,0 +1,71 @@
+"""The staged bulk load (registry.import_staging, performance.md P1) against the in-process load.
+
+On SQLite a load that owns its transaction has its workers write segment files that it copies with
+INSERT … SELECT. pytest-django wraps every test in a transaction, so the load runs in its own process
+on a fresh database (staged_load_process.py); on PostgreSQL the same checks cover its worker path.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jumin.population import write_population
+from tests.registry.test_kill_move_in import Node, node_database
+
+SCRIPT = Path(__file__).with_name("staged_load_process.py")
+
+
+@pytest.fixture(scope="module")
+def outcome(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    home = tmp_path_factory.mktemp("staged-load")
+    population = home / "pop.jsonl"
+    with population.open("w", encoding="utf-8") as out:
+        write_population(out, 150, "422029", seed=5)
+    with node_database(home) as url:
+        yield dict(json.loads(Node(url, home, script=SCRIPT).ok(str(population)).strip().splitlines()[-1]))
+
+
+def test_a_staged_load_writes_the_rows_of_the_in_process_load(outcome: dict[str, Any]) -> None:
+    # Two staged loads, cut inside a household, write what one in-process load writes.
+    assert outcome["staged"] == outcome["direct"]
+    assert "ResidentSearchKey" in outcome["direct"]
+    if outcome["engine"] == "sqlite":
+        assert outcome["loaded"]["copied"] >= 2  # segments were copied, not rows sent back
+
+
+def test_the_results_and_audit_entries_name_what_each_load_wrote(outcome: dict[str, Any]) -> None:
+    first_residents, first_households, second_residents, second_households = outcome["results"]
+    assert first_residents + second_residents == 165  # 150 living and their 除票
+    assert first_households > 0
+    assert second_households >= 0
+    first_digest, second_digest = outcome["digests"]
+    assert outcome["reasons"] == [
+        f"{first_residents} residents from a file with sha256 {first_digest}",
+        f"{second_residents} residents from a file with sha256 {second_digest}",
+    ]
+
+
+def test_a_bad_line_after_copied_segments_leaves_nothing_behind(outcome: dict[str, Any]) -> None:
+    failed = outcome["failed"]
+    assert (failed["code"], failed["field"], failed["unchanged"]) == (
+        "import.individual_number",
+        "line 163",
+        True,
+    )
+    assert failed["import_entries"] == 0
+    assert (failed["attached"], failed["files"]) == ([], [])
+    if outcome["engine"] == "sqlite":
+        assert failed["copied"] >= 1  # the refusal came after segments were already copied
+
+
+def test_a_staged_load_of_registered_people_is_refused_and_changes_nothing(outcome: dict[str, Any]) -> None:
+    duplicate = outcome["duplicate"]
+    assert (duplicate["code"], duplicate["unchanged"]) == ("import.duplicate", True)
+    assert duplicate["field"].startswith("lines 1-")
+    assert (duplicate["attached"], duplicate["files"]) == ([], [])
+    assert (outcome["loaded"]["attached"], outcome["loaded"]["files"]) == ([], [])
