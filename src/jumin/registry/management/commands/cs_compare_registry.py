@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jumin.accounts.authorization import AccessRefused
+from jumin.accounts.command_args import operator_account
 from jumin.registry.cs_comparison import compare_with_cs
 
 
@@ -24,9 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--purpose", default="registry_batch")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = get_user_model().objects.filter(username=options["operator"], is_active=True).first()
-        if user is None:
-            raise CommandError("運用アカウントが見つかりません。--operator の利用者名を確認してください。")
+        user = operator_account(options["operator"])
         try:
             result = compare_with_cs(actor=user, purpose=options["purpose"])
         except AccessRefused as error:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jumin.accounts.authorization import AccessRefused
+from jumin.accounts.command_args import operator_account
 from jumin.registry.cs_link import load_all
 
 
@@ -29,9 +29,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = get_user_model().objects.filter(username=options["operator"], is_active=True).first()
-        if user is None:
-            raise CommandError("運用アカウントが見つかりません。--operator の利用者名を確認してください。")
+        user = operator_account(options["operator"])
         try:
             taken, unlinked = load_all(actor=user, purpose=options["purpose"], notify=options["notify"])
         except AccessRefused as error:

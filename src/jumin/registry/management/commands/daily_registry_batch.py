@@ -7,13 +7,12 @@ duty (standard 10.3-e); the account is the maker and reviewer of the status chan
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jumin.accounts.authorization import AccessRefused
+from jumin.accounts.command_args import as_of_day, operator_account
 from jumin.domain.errors import DomainError
 from jumin.registry.batch import run_daily_batch
 
@@ -28,13 +27,8 @@ class Command(BaseCommand):
         parser.add_argument("--date", default=None, help="business day, YYYY-MM-DD (default: today)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        operator = get_user_model().objects.filter(username=options["operator"]).first()
-        if operator is None:
-            raise CommandError("運用アカウントが見つかりません。--operator の利用者名を確認してください。")
-        try:
-            day = date.fromisoformat(options["date"]) if options["date"] else None
-        except ValueError:
-            raise CommandError("--date の形式が正しくありません。YYYY-MM-DD で指定してください。") from None
+        operator = operator_account(options["operator"])
+        day = as_of_day(options["date"])
         try:
             result = run_daily_batch(actor=operator, purpose=PURPOSE, today=day)
         except AccessRefused as error:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from jumin.accounts.authorization import AccessRefused, authorize
+from jumin.accounts.command_args import operator_account
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
@@ -30,9 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("--purpose", default="registry_batch")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = get_user_model().objects.filter(username=options["operator"], is_active=True).first()
-        if user is None:
-            raise CommandError("運用アカウントが見つかりません。--operator の利用者名を確認してください。")
+        user = operator_account(options["operator"])
         try:
             authorize(
                 actor=user,

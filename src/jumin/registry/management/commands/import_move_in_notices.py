@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jumin.accounts.authorization import AccessRefused
+from jumin.accounts.command_args import operator_account
 from jumin.registry.workflows.special_moves import import_move_in_notices_scheduled
 
 PURPOSE = "registry_batch"
@@ -26,9 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--operator", required=True, help="batch operations account (username)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        operator = get_user_model().objects.filter(username=options["operator"]).first()
-        if operator is None:
-            raise CommandError("運用アカウントが見つかりません。--operator の利用者名を確認してください。")
+        operator = operator_account(options["operator"])
         try:
             result = import_move_in_notices_scheduled(actor=operator, purpose=PURPOSE)
         except AccessRefused as error:

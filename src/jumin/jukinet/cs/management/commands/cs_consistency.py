@@ -10,8 +10,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jumin.accounts.authorization import AccessRefused
+from jumin.accounts.command_args import operator_account
 from jumin.jukinet.cs.consistency import TARGETS, run_consistency
-from jumin.jukinet.cs.management.commands._operator import operator
 
 
 class Command(BaseCommand):
@@ -28,7 +28,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             runs = run_consistency(
-                actor=operator(options["operator"]), purpose=options["purpose"], target=options["to"]
+                actor=operator_account(options["operator"]), purpose=options["purpose"], target=options["to"]
             )
         except AccessRefused as error:
             raise CommandError(error.message) from None

@@ -5,11 +5,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
+from jumin.accounts.command_args import as_of_day
 from jumin.jukinet.cs.special_move_in import erase_unused
 
 
@@ -20,9 +20,6 @@ class Command(BaseCommand):
         parser.add_argument("--date", help="as-of day (YYYY-MM-DD); default today")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            day = date.fromisoformat(options["date"]) if options["date"] else None
-        except ValueError:
-            raise CommandError("--date は YYYY-MM-DD で指定してください。") from None
+        day = as_of_day(options["date"])
         erased = erase_unused(today=day)
         self.stdout.write(f"消去した転出証明書情報: {erased}件")

@@ -16,9 +16,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jumin.accounts.authorization import AccessRefused
+from jumin.accounts.command_args import operator_account
 from jumin.jukinet.common.fuhyo_notice import KEYS
 from jumin.jukinet.cs.fuhyo_notices import received_notices
-from jumin.jukinet.cs.management.commands._operator import operator
 
 COLUMNS = ("notice_id", "received_at", "sender_code", *KEYS)
 
@@ -35,7 +35,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             listed = received_notices(
-                actor=operator(options["operator"]), purpose=options["purpose"], after_id=options["after"]
+                actor=operator_account(options["operator"]),
+                purpose=options["purpose"],
+                after_id=options["after"],
             )
         except AccessRefused as error:
             raise CommandError(error.message) from None

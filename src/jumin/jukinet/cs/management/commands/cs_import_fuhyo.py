@@ -14,10 +14,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jumin.accounts.authorization import AccessRefused
+from jumin.accounts.command_args import operator_account
 from jumin.domain.errors import DomainError
 from jumin.jukinet.common.fuhyo import FUHYO_FIELDS
 from jumin.jukinet.cs.fuhyo import FuhyoBatchRefused, accept_fuhyo_updates
-from jumin.jukinet.cs.management.commands._operator import operator
 
 _INTS = {"name_gaiji_count", "address_gaiji_count", "last_address_gaiji_count"}
 _BOOLS = {"true": True, "1": True, "false": False, "0": False}
@@ -63,7 +63,7 @@ class Command(BaseCommand):
         payloads = read_fuhyo_csv(options["file"])
         try:
             accepted = accept_fuhyo_updates(
-                actor=operator(options["operator"]), purpose=options["purpose"], payloads=payloads
+                actor=operator_account(options["operator"]), purpose=options["purpose"], payloads=payloads
             )
         except AccessRefused as error:
             raise CommandError(error.message) from None

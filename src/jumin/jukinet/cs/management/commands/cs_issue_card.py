@@ -14,9 +14,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jumin.accounts.authorization import AccessRefused
+from jumin.accounts.command_args import operator_account
 from jumin.domain.errors import DomainError
 from jumin.jukinet.cs.cards import issue_card
-from jumin.jukinet.cs.management.commands._operator import operator
 
 
 class Command(BaseCommand):
@@ -36,7 +36,7 @@ class Command(BaseCommand):
         pin = options["pin"] or getpass.getpass("暗証番号（4桁）: ")
         try:
             card = issue_card(
-                actor=operator(options["operator"]),
+                actor=operator_account(options["operator"]),
                 purpose=options["purpose"],
                 resident_code=options["resident_code"],
                 pin=pin,

@@ -5,11 +5,11 @@ Run daily on the CS host (system.md F15 step 6). ``--date`` replays the batch as
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
+from jumin.accounts.command_args import as_of_day
 from jumin.jukinet.cs.sending_addresses import purge_sending_addresses
 
 
@@ -20,9 +20,6 @@ class Command(BaseCommand):
         parser.add_argument("--date", help="as-of day (YYYY-MM-DD); default today")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            day = date.fromisoformat(options["date"]) if options["date"] else None
-        except ValueError:
-            raise CommandError("--date は YYYY-MM-DD で指定してください。") from None
+        day = as_of_day(options["date"])
         deleted = purge_sending_addresses(today=day)
         self.stdout.write(f"削除した送付先情報: {deleted}件")

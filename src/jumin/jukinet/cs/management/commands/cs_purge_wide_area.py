@@ -5,11 +5,11 @@ The node does it by itself daily (housekeeping); the command runs it now, or as 
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jumin.accounts.command_args import as_of_day
 from jumin.jukinet.cs.wide_area_retention import purge_expired_wide_area_issuances
 
 
@@ -20,10 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--date", help="as-of day (YYYY-MM-DD); default today")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            day = date.fromisoformat(options["date"]) if options["date"] else None
-        except ValueError:
-            raise CommandError("--date は YYYY-MM-DD で指定してください。") from None
+        day = as_of_day(options["date"])
         try:
             deleted = purge_expired_wide_area_issuances(today=day)
         except ValueError as error:  # the retention setting is not a whole number of years ≥ 1
