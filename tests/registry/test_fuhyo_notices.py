@@ -12,10 +12,10 @@ from collections.abc import Callable
 import pytest
 from django.utils import timezone
 
-from jumin.accounts.authorization import AccessRefused
+from jumin.accounts.authorization import MASK, AccessRefused
 from jumin.accounts.models import User
 from jumin.accounts.permissions import Permission
-from jumin.audit.models import AuditEntry
+from jumin.audit.models import AuditEntry, AuditResultSubject
 from jumin.domain.errors import DomainError
 from jumin.domain.resident import ChangeReason, ResidentKind
 from jumin.jukinet.cs.models import ReceivedFuhyoNotice
@@ -129,7 +129,7 @@ def test_a_move_in_with_honseki_elsewhere_sends_one_notice_per_person_that_the_h
 
 
 def test_a_honseki_in_this_municipality_goes_to_the_local_fuhyo_list_not_the_network(
-    federation: TestFederation, clerk: User, reviewer: User
+    federation: TestFederation, clerk: User, reviewer: User, make_clerk: Callable[..., User]
 ) -> None:
     moved_in_at_nagasaki(federation, clerk, reviewer, with_honseki(family_move_in(), LOCAL_HONSEKI))
     assert (
@@ -137,10 +137,27 @@ def test_a_honseki_in_this_municipality_goes_to_the_local_fuhyo_list_not_the_net
         == [("local", NAGASAKI.code)] * 3
     )
     assert not OutboxMessage.objects.filter(type=MESSAGE).exists()
+    # The 戸籍附票 system's account sees the 戸籍の表示 and the 住民票コード; others see a mask (C-10).
+    fuhyo_system = make_clerk(
+        "fuhyo_system",
+        Permission.RESIDENT_VIEW,
+        Permission.FIELD_HONSEKI_VIEW,
+        Permission.FIELD_JUMINHYO_CODE_VIEW,
+    )
     with federation.acting_as(NAGASAKI):
-        listed = fuhyo_notices.notices(actor=reviewer, purpose=PURPOSE, state="local")
+        listed = fuhyo_notices.notices(actor=fuhyo_system, purpose=PURPOSE, state="local")
+        masked = fuhyo_notices.notices(actor=reviewer, purpose=PURPOSE, state="local")
     assert [n.items["honseki"] for n in listed] == [LOCAL_HONSEKI] * 3
-    assert AuditEntry.objects.get(action="resident:fuhyo_notice:list").result_count == 3
+    assert all(n.items["resident_code"] for n in listed)
+    assert {(n.items["honseki"], n.items["hittousha"], n.items["resident_code"]) for n in masked} == {
+        (MASK,) * 3
+    }
+    assert [n.items["name"] for n in masked] == [n.items["name"] for n in listed]
+    entry = AuditEntry.objects.filter(action="resident:fuhyo_notice:list").order_by("seq").first()
+    assert entry is not None
+    assert entry.result_count == 3
+    subjects = AuditResultSubject.objects.filter(entry=entry).values_list("subject_id", flat=True)
+    assert sorted(subjects) == sorted(n.atena_number for n in listed)
 
 
 def test_foreign_residents_persons_without_honseki_and_discarded_drafts_give_no_notice(

@@ -28,7 +28,7 @@ from django.utils import timezone
 from jumin.accounts.authorization import authorize
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
-from jumin.audit.services import record_event
+from jumin.audit.services import record_event, record_results
 from jumin.domain.checkdigits import validate_lgcode
 from jumin.domain.errors import DomainError, refusal
 from jumin.domain.resident import ChangeReason, ResidentKind, ResidentStatus
@@ -220,19 +220,22 @@ def notices(*, actor: Any, purpose: str, state: str = "local", limit: int = 200)
     else:
         query = query.filter(destination=OTHER, sent_at__isnull=state == "waiting")
     with transaction.atomic():
-        listed = [_summary(row) for row in query[: max(1, min(limit, 1000))]]
-        record_event(
-            actor=actor,
+        rows = list(query[: max(1, min(limit, 1000))])
+        listed = [_summary(row, actor=actor) for row in rows]
+        # Every person listed "appeared in the results" (C-42, C-48): their access history finds the entry.
+        record_results(
+            actor,
+            "resident",
+            sorted({row.atena_number for row in rows}),
+            purpose,
+            f"fuhyo_notice_{state}",
             action=AuditAction.RESIDENT_FUHYO_NOTICE_LIST,
-            subject_type="fuhyo_notice",
-            subject_id=state,
-            purpose=purpose,
             result_count=len(listed),
         )
     return listed
 
 
-def _summary(row: FuhyoNoticeOutbox) -> NoticeSummary:
+def _summary(row: FuhyoNoticeOutbox, *, actor: Any) -> NoticeSummary:
     def stamp(value: Any) -> str:
         return timezone.localtime(value).isoformat(timespec="seconds") if value else ""
 
@@ -245,7 +248,7 @@ def _summary(row: FuhyoNoticeOutbox) -> NoticeSummary:
         destination_code=row.destination_code,
         created_at=stamp(row.created_at),
         sent_at=stamp(row.sent_at),
-        items=row.items,
+        items=cs_fuhyo_notices.items_as_seen(row.items, actor),
     )
 
 
@@ -308,4 +311,4 @@ def send_waiting(*, actor: Any, purpose: str, notice_id: int, destination_code: 
             purpose=purpose,
             reason=f"{row.destination} {row.destination_code}",
         )
-    return _summary(row)
+    return _summary(row, actor=actor)

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
 
+from jumin.accounts.authorization import MASK
 from jumin.accounts.models import User
 from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
@@ -64,7 +65,10 @@ def send_from(federation: TestFederation, sender: NodeRef, *items: FuhyoEntryNot
 @pytest.fixture
 def fuhyo_operator(db: None) -> User:
     user = make_user(username="fuhyo01")
-    grant_permissions(user, [Permission.CS_FUHYO])
+    # The export feeds the 戸籍附票 system: its operator holds the field grants of C-10.
+    grant_permissions(
+        user, [Permission.CS_FUHYO, Permission.FIELD_JUMINHYO_CODE_VIEW, Permission.FIELD_HONSEKI_VIEW]
+    )
     return user
 
 
@@ -122,3 +126,15 @@ def test_the_persons_provision_status_lists_the_send_and_the_receipt(federation:
     )
     kinds = {row.kind for row in status.exchanges}
     assert {"戸籍附票記載事項通知の送信（本籍地へ）", "戸籍附票記載事項通知の受信（本籍地として）"} <= kinds
+
+
+def test_without_the_field_grants_the_code_and_the_family_register_are_masked(
+    federation: TestFederation,
+) -> None:
+    send_from(federation, NAGASAKI, notice(1))
+    plain = make_user(username="fuhyo02")
+    grant_permissions(plain, [Permission.CS_FUHYO])
+    with federation.acting_as(SASEBO):
+        (seen,) = fuhyo_notices.received_notices(actor=plain, purpose="cs_operator")
+    assert (seen.items.resident_code, seen.items.honseki, seen.items.hittousha) == (MASK, MASK, MASK)
+    assert seen.items.name == notice(1).name

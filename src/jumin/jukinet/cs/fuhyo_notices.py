@@ -11,13 +11,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from jumin.accounts.authorization import mask, visible_fields
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
@@ -118,6 +119,23 @@ def apply_fuhyo_notice(envelope: Envelope) -> None:
     )
 
 
+#: The 附票 items C-10 hides from a user without the field's grant, on screens, API answers and exports.
+_FIELD_OF_ITEM = {
+    "resident_code": Permission.FIELD_JUMINHYO_CODE_VIEW,
+    "honseki": Permission.FIELD_HONSEKI_VIEW,
+    "hittousha": Permission.FIELD_HONSEKI_VIEW,
+}
+
+
+def items_as_seen(items: Mapping[str, Any], actor: Any) -> dict[str, Any]:
+    """The items as ``actor`` may see them: 住民票コード and 戸籍の表示 masked without a grant (C-10)."""
+    visible = visible_fields(actor)
+    return {
+        key: mask(value, visible=_FIELD_OF_ITEM[key] in visible) if key in _FIELD_OF_ITEM else value
+        for key, value in items.items()
+    }
+
+
 @dataclass(frozen=True)
 class ReceivedNotice:
     """One received notice as the 受信一覧 shows it (the items, no 個人番号)."""
@@ -147,7 +165,7 @@ def received_notices(*, actor: Any, purpose: str, after_id: int = 0) -> list[Rec
                 notice_id=row.pk,
                 received_at=timezone.localtime(row.received_at).isoformat(timespec="seconds"),
                 sender_code=row.sender_code,
-                items=FuhyoEntryNotice(**row.items),
+                items=FuhyoEntryNotice(**items_as_seen(row.items, actor)),
             )
             for row in rows
         ]
