@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from jumin.accounts.authorization import AccessRefused
+from jumin.accounts.authorization import MASK, AccessRefused
 from jumin.accounts.models import User
 from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry, AuditResultSubject
@@ -29,7 +29,7 @@ __all__ = ["code_pool", "family"]  # fixtures, imported for use here
 
 @pytest.fixture
 def operator(make_clerk: Callable[..., User]) -> User:
-    return make_clerk("batch_operator", Permission.RESIDENT_BATCH_RUN)
+    return make_clerk("batch_operator", Permission.RESIDENT_BATCH_RUN, Permission.FIELD_JUMINHYO_CODE_VIEW)
 
 
 def test_a_registry_and_cs_in_step_compare_equal_and_the_run_is_audited(
@@ -101,3 +101,15 @@ def test_the_screen_shows_the_counts_and_needs_the_batch_permission(
     page = logged_in(operator).post(screen, {"purpose": PURPOSE}).content.decode()
     assert "照合 3人：一致 3人、相違 0件" in page
     assert "違いはありません" in page
+
+
+def test_without_the_field_grant_the_codes_are_masked(
+    family: DraftRecorded, make_clerk: Callable[..., User]
+) -> None:
+    head = family.atena_numbers[0]
+    CsIdentityVersion.objects.filter(
+        pk=CsIdentity.objects.get(resident_code=current(head).juminhyo_code).current_id
+    ).update(address="どこか")
+    plain = make_clerk("plain_operator", Permission.RESIDENT_BATCH_RUN)
+    (difference,) = compare_with_cs(actor=plain, purpose=PURPOSE).differences
+    assert (difference.atena_number, difference.resident_code, difference.kind) == (head, MASK, ITEMS)

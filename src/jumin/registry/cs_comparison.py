@@ -15,18 +15,19 @@ The 個人番号 is not compared here (it would mean decrypting every number; th
 prefecture and the national server covers it through keyed digests).
 
 Needs ``resident:batch:run``; one audit entry with the counts, listing the 宛名番号 of every person
-shown with a difference as "appeared in the results" (C-42). Command ``jumin cs compare-registry``; screen
+shown with a difference as "appeared in the results" (C-42); the 住民票コード shown only with
+``field:juminhyo_code:view`` (C-10). Command ``jumin cs compare-registry``; screen
 「CSとの照合（本人確認情報）」.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import transaction
 
-from jumin.accounts.authorization import authorize
+from jumin.accounts.authorization import authorize, mask, visible_fields
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_results
@@ -94,6 +95,25 @@ def _difference(snapshot: ResidentSnapshot, held: cs_link.HeldCsRecord | None) -
     return None
 
 
+def _not_current_in_registry(codes: list[str]) -> list[str]:
+    """Those of ``codes`` that no current committed record of the registry carries (batched reads)."""
+    current: set[str] = set()
+    for start in range(0, len(codes), BATCH):
+        chunk = codes[start : start + BATCH]
+        current.update(
+            ResidentSnapshot.objects.filter(current_of__isnull=False, juminhyo_code__in=chunk).values_list(
+                "juminhyo_code", flat=True
+            )
+        )
+    return [code for code in codes if code not in current]
+
+
+def _as_seen(difference: CsDifference, actor: Any) -> CsDifference:
+    """The 住民票コード masked for a user without ``field:juminhyo_code:view`` (C-10)."""
+    visible = Permission.FIELD_JUMINHYO_CODE_VIEW in visible_fields(actor)
+    return replace(difference, resident_code=mask(difference.resident_code, visible=visible))
+
+
 def compare_with_cs(*, actor: Any, purpose: str) -> CsComparison:
     """Compare every current committed person with the CS's 本人確認情報 file (reads only; audited)."""
     authorize(
@@ -107,32 +127,39 @@ def compare_with_cs(*, actor: Any, purpose: str) -> CsComparison:
     differences: list[CsDifference] = []
     registry_codes: set[str] = set()
     compared = without_code = 0
-    with transaction.atomic():  # one consistent view of the registry and the CS
-        for start in range(0, len(ids), BATCH):
+    # One short transaction per batch, never one for the run: on SQLite a transaction holds the write lock
+    # (IMMEDIATE), and the run must not stop 本登録 for a minute. A commit updates the registry and the CS
+    # together, so within a batch both sides agree; a commit between batches shows up in no batch wrongly.
+    for start in range(0, len(ids), BATCH):
+        with transaction.atomic():
             snapshots = list(
                 ResidentSnapshot.objects.select_related("resident")
                 .filter(current_of__pk__in=ids[start : start + BATCH])
                 .order_by("resident_id")
             )
             coded = [s for s in snapshots if s.juminhyo_code]
-            without_code += len(snapshots) - len(coded)
             held = cs_link.held_cs_records([s.juminhyo_code for s in coded])
-            for snapshot in coded:
-                registry_codes.add(snapshot.juminhyo_code)
-                found = _difference(snapshot, held.get(snapshot.juminhyo_code))
-                if found is not None:
-                    differences.append(found)
-            compared += len(coded)
-        mismatched = len(differences)
-        for code in cs_link.held_cs_codes():
-            if code not in registry_codes:
-                differences.append(CsDifference("", code, CS_ONLY, "住民記録に現在の住民票がありません"))
+        without_code += len(snapshots) - len(coded)
+        for snapshot in coded:
+            registry_codes.add(snapshot.juminhyo_code)
+            found = _difference(snapshot, held.get(snapshot.juminhyo_code))
+            if found is not None:
+                differences.append(found)
+        compared += len(coded)
+    mismatched = len(differences)
+    only_at_cs = [code for code in cs_link.held_cs_codes() if code not in registry_codes]
+    # A person committed after their batch was read has a code the batches did not see: not a difference.
+    only_at_cs = _not_current_in_registry(only_at_cs)
+    differences += [
+        CsDifference("", code, CS_ONLY, "住民記録に現在の住民票がありません") for code in only_at_cs
+    ]
+    shown = [_as_seen(d, actor) for d in differences[:SHOWN]]
+    with transaction.atomic():
         # The persons shown (the first SHOWN differences) appeared in the results; the rest are counts.
-        listed = sorted({d.atena_number for d in differences[:SHOWN] if d.atena_number})
         record_results(
             actor,
             "resident",
-            listed,
+            sorted({d.atena_number for d in shown if d.atena_number}),
             purpose,
             QUERY_SUMMARY,
             action=AuditAction.CS_IDENTITY_COMPARE,
@@ -147,5 +174,5 @@ def compare_with_cs(*, actor: Any, purpose: str) -> CsComparison:
         matching=compared - mismatched,
         without_code=without_code,
         difference_count=len(differences),
-        differences=tuple(differences[:SHOWN]),
+        differences=tuple(shown),
     )
