@@ -25,9 +25,9 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import digest_of, record_event
 from jumin.domain.errors import refusal
-from jumin.registry.models import Resident
 from jumin.registry.models_memo import ResidentMemo, ResidentMemoVersion
-from jumin.registry.selectors_common import audited_inquiry, resident_not_found
+from jumin.registry.selectors_common import audited_inquiry
+from jumin.registry.snapshots import current_of
 
 MEMO_MAX_CHARS = 1000
 SUBJECT_TYPE = "resident_memo"
@@ -98,7 +98,7 @@ def _append(memo: ResidentMemo, version: int, text: str, *, actor: Any, deleted:
         deleted=deleted,
         written_at=timezone.now(),
         written_by=actor,
-        written_by_name=getattr(actor, "display_name", "") or actor.get_username(),
+        written_by_name=str(actor)[:150],  # User.__str__: the display name, else the username
     )
 
 
@@ -130,9 +130,7 @@ def add_memo(*, actor: Any, purpose: str, atena_number: str, text: str) -> int:
     _authorize_write(actor, purpose, AuditAction.RESIDENT_MEMO_WRITE)
     cleaned = _checked_text(text)
     with transaction.atomic():
-        resident = Resident.objects.filter(atena_number=atena_number.strip(), current__isnull=False).first()
-        if resident is None:
-            raise resident_not_found()
+        resident, _ = current_of(atena_number.strip())
         memo = ResidentMemo.objects.create(resident=resident, created_at=timezone.now(), created_by=actor)
         _append(memo, 1, cleaned, actor=actor)
         _audit(
@@ -240,9 +238,7 @@ def memos_of(
         acknowledged_alerts=acknowledged_alerts,
         reason="history" if with_history else "",
     ):
-        resident = Resident.objects.filter(atena_number=atena_number.strip(), current__isnull=False).first()
-        if resident is None:
-            raise resident_not_found()
+        resident, _ = current_of(atena_number.strip())
         rows = list(
             ResidentMemoVersion.objects.filter(memo__resident=resident).order_by("memo_id", "version")
         )
