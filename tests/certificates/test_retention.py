@@ -24,19 +24,13 @@ from jumin.certificates.retention import purge_expired_history
 from jumin.certificates.self_notification import print_self_notice, register_self_notification
 from jumin.certificates.services import issue_certificate, void_copy
 from jumin.cli import main as jumin_main
-from jumin.domain.certificates import IdentityCheck, RequesterClass, ThirdPartyPurpose
+from jumin.domain.certificates import IdentityCheck
 from jumin.registry.services import DraftRecorded
 from tests.certificates.conftest import CERT_PURPOSE, options_for, own_request
+from tests.certificates.test_history_notification import THIRD_PARTY
 
 pytestmark = pytest.mark.django_db
 
-THIRD_PARTY = {
-    "requester_class": RequesterClass.THIRD_PARTY,
-    "identity_check": IdentityCheck.DRIVERS_LICENSE,
-    "requester_name": "債権　次郎",
-    "third_party_purpose": ThirdPartyPurpose.RIGHTS_OR_DUTIES,
-    "purpose_detail": "貸金返還請求訴訟の提起",
-}
 TODAY = date(2031, 6, 1)
 EXPIRED = date(2026, 5, 31)  # five years (the default) before TODAY, minus a day
 LAST_KEPT = date(2026, 6, 1)
