@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 from jumin.accounts.models import User
 from jumin.cli import bench_registry
+from jumin.domain.checkdigits import validate_juminhyo_code
+from jumin.jukinet.common.notice import RESIDENT_CODE_RULE
 from jumin.registry.models import Change, Household, Resident, ResidentSnapshot
 from jumin.registry.services import DraftRecorded, record_move_in
 from tests.registry.conftest import PURPOSE, family_move_in
@@ -35,3 +37,10 @@ def test_orm_inserts_work_after_the_bare_insert_baseline(
     )
     assert Change.objects.filter(pk=moved_in.change_id).exists()
     assert len(moved_in.atena_numbers) == 3
+
+
+def test_the_p3_pool_codes_pass_the_cs_check_digit() -> None:
+    """P3's 転入 take codes the CS accepts, so each commit is sent to the CS as a real one is (not 未連携)."""
+    codes = [bench_registry._pool_code() for _ in range(200)]
+    assert all(validate_juminhyo_code(code, rule=RESIDENT_CODE_RULE) == code for code in codes)
+    assert len(set(codes)) > 190
