@@ -24,7 +24,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jumin.accounts import approvals, grants, selectors, services
-from jumin.accounts.authorization import AccessRefused, has_permission
+from jumin.accounts.authorization import AccessRefused, granted_permissions, has_permission
 from jumin.accounts.duties import FIELD_PERMISSIONS, duty_choices
 from jumin.accounts.errors import RuleRefused
 from jumin.accounts.middleware import (
@@ -369,39 +369,71 @@ def terminal_enrol(request: HttpRequest) -> HttpResponse:
 @require_GET
 @staff_screen
 def home(request: HttpRequest) -> HttpResponse:
-    """The clerk's start page: links to the screens this user may open."""
+    """The clerk's start page: links to the screens this user may open.
+
+    Every screen is reachable from here by links alone (standard 2.3.2-a: keyboard operation, no typed
+    addresses): the 住民記録 and 証明書 menus lead to their screens.
+    """
     user = request.user
-    links = [
-        (Permission.STAFF_MANAGE, "web:staff", "職員アカウント管理"),
-        (Permission.TERMINAL_MANAGE, "web:terminals", "端末管理"),
-        (Permission.STAFF_GRANT_REPORT, "web:grants", "権限管理簿・申請承認"),
-        (Permission.STAFF_GRANT_REQUEST, "web:grant_apply", "権限付与申請"),
-        (Permission.STAFF_GRANT_REPORT, "web:grant_reconciliation", "操作者個別状況一覧表"),
-        (Permission.HR_EVENT_RECORD, "web:personnel", "人事異動・研修"),
-        (Permission.CONTRACT_MANAGE, "web:contracts", "委託契約・従事者名簿"),
-        (Permission.CS_SEARCH, "jukinet_cs:index", "市町村CS（統合端末）"),
+    registry = (
+        Permission.RESIDENT_SEARCH,
+        Permission.RESIDENT_VIEW,
+        Permission.RESIDENT_RECORD,
+        Permission.RESIDENT_COMMIT,
+        Permission.RESIDENT_CARD_RECORD,
+        Permission.RESIDENT_BATCH_RUN,
+        Permission.SUPPORT_MEASURE_MANAGE,
+        Permission.SUPPORT_MEASURE_VIEW,
+        Permission.SUPPRESSION_MANAGE,
+        Permission.SUPPRESSION_RELEASE,
+    )
+    certificates = (
+        Permission.CERTIFICATE_ISSUE,
+        Permission.CERTIFICATE_HISTORY_VIEW,
+        Permission.CERTIFICATE_NOTICE_PRINT,
+        Permission.CERTIFICATE_VERIFY,
+        Permission.CERTIFICATE_VOID,
+        Permission.CERTIFICATE_SELF_NOTIFICATION_MANAGE,
+    )
+    links: list[tuple[tuple[Permission, ...], str, str]] = [
+        (registry, "registry:menu", "住民記録"),
+        (certificates, "certificates:menu", "証明書"),
+        ((Permission.STAFF_MANAGE,), "web:staff", "職員アカウント管理"),
+        ((Permission.TERMINAL_MANAGE,), "web:terminals", "端末管理"),
+        ((Permission.STAFF_GRANT_REPORT,), "web:grants", "権限管理簿・申請承認"),
+        ((Permission.STAFF_GRANT_REQUEST,), "web:grant_apply", "権限付与申請"),
+        ((Permission.STAFF_GRANT_REPORT,), "web:grant_reconciliation", "操作者個別状況一覧表"),
+        ((Permission.STAFF_GRANT_REPORT,), "audit:holders", "権限保有者・認証情報の一覧"),
+        ((Permission.AUDIT_REVIEW,), "audit:review", "アクセスログの点検"),
+        ((Permission.NETWORK_MONITOR,), "messaging:monitor", "ノード間通信の状況"),
+        ((Permission.HR_EVENT_RECORD,), "web:personnel", "人事異動・研修"),
+        ((Permission.CONTRACT_MANAGE,), "web:contracts", "委託契約・従事者名簿"),
+        ((Permission.CS_SEARCH,), "jukinet_cs:index", "市町村CS（統合端末）"),
         # Prefecture and national screens: their permissions are granted only on those nodes.
-        (Permission.PREFECTURE_MONITOR, "jukinet_prefecture:monitor", "都道府県サーバ 更新状況"),
+        ((Permission.PREFECTURE_MONITOR,), "jukinet_prefecture:monitor", "都道府県サーバ 更新状況"),
         (
-            Permission.PREFECTURE_FUHYO_VIEW,
+            (Permission.PREFECTURE_FUHYO_VIEW,),
             "jukinet_prefecture:fuhyo_search",
             "附票の検索・附票全国サーバへの照会",
         ),
-        (Permission.PREFECTURE_FUHYO_NUMBER, "jukinet_prefecture:fuhyo_numbers", "附票 国外転出者の個人番号"),
-        (Permission.PREFECTURE_STATISTICS, "jukinet_prefecture:statistics", "都道府県サーバ 統計"),
-        (Permission.PROVISION_PROVIDE, "jukinet_provision:terminal", "提供・移転（業務端末）"),
-        (Permission.PROVISION_BULK, "jukinet_provision:bulk", "一括提供（代表端末）"),
-        (Permission.PROVISION_DISCLOSURE, "jukinet_provision:disclosure", "開示"),
-        (Permission.PROVISION_BODY_MANAGE, "jukinet_provision:register", "提供先の登録"),
-        (Permission.PROVISION_STATISTICS, "jukinet_provision:statistics", "提供・移転の統計"),
-        (Permission.NATIONAL_MONITOR, "jukinet_national:overview", "全国サーバ 状況"),
-        (Permission.NATIONAL_CARD_MANAGE, "jukinet_national:card_lookup", "個人番号カード照会"),
-        (Permission.NATIONAL_FUHYO_VIEW, "jukinet_national:fuhyo_lookup", "附票全国サーバ 照会"),
+        (
+            (Permission.PREFECTURE_FUHYO_NUMBER,),
+            "jukinet_prefecture:fuhyo_numbers",
+            "附票 国外転出者の個人番号",
+        ),
+        ((Permission.PREFECTURE_STATISTICS,), "jukinet_prefecture:statistics", "都道府県サーバ 統計"),
+        ((Permission.PROVISION_PROVIDE,), "jukinet_provision:terminal", "提供・移転（業務端末）"),
+        ((Permission.PROVISION_BULK,), "jukinet_provision:bulk", "一括提供（代表端末）"),
+        ((Permission.PROVISION_DISCLOSURE,), "jukinet_provision:disclosure", "開示"),
+        ((Permission.PROVISION_BODY_MANAGE,), "jukinet_provision:register", "提供先の登録"),
+        ((Permission.PROVISION_STATISTICS,), "jukinet_provision:statistics", "提供・移転の統計"),
+        ((Permission.NATIONAL_MONITOR,), "jukinet_national:overview", "全国サーバ 状況"),
+        ((Permission.NATIONAL_CARD_MANAGE,), "jukinet_national:card_lookup", "個人番号カード照会"),
+        ((Permission.NATIONAL_FUHYO_VIEW,), "jukinet_national:fuhyo_lookup", "附票全国サーバ 照会"),
     ]
-    visible = [
-        (reverse(name), label) for permission, name, label in links if has_permission(user, permission)
-    ]
-    if any(has_permission(user, p) for p in selectors.APPROVAL_SCREEN_PERMISSIONS):
+    held = granted_permissions(user)
+    visible = [(reverse(name), label) for needed, name, label in links if held.intersection(needed)]
+    if held.intersection(selectors.APPROVAL_SCREEN_PERMISSIONS):
         visible.append((reverse("web:approvals"), "大量出力・媒体出力の承認"))
     return render(request, "web/home.html", {"municipality_name": node_municipality_name(), "links": visible})
 
