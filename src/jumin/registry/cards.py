@@ -26,6 +26,7 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event, record_view
 from jumin.domain.errors import refusal
+from jumin.domain.retention import years_before
 from jumin.registry.models import CardEvent, Resident
 
 
@@ -182,8 +183,9 @@ def _usable(events: list[CardEvent], today: date) -> bool:
 def holds_active_card(resident: Resident) -> bool:
     """Whether the person holds a 有効 card not past its expiry, 個人番号カード or 住基カード: a holder of
     either may move out by 特例転出 (F03 step 3b; 003 「個人番号カード又は住民基本台帳カード」)."""
+    events = list(CardEvent.objects.filter(resident=resident).order_by("recorded_at", "pk"))  # one query
     today = timezone.localdate()
-    return any(_usable(_events(resident, kind), today) for kind in CardKind)
+    return any(_usable([row for row in events if row.card_kind == kind], today) for kind in CardKind)
 
 
 def _check_juki_issue(entry: CardEventInput) -> None:
@@ -195,8 +197,9 @@ def _check_juki_issue(entry: CardEventInput) -> None:
             "平成27年12月31日以前の交付日を入力してください。新しいカードは個人番号カードとして記録してください。",
             "registry.card.juki_not_issued",
         )
-    if entry.expiry_date is not None and entry.expiry_date > _years_later(
-        entry.event_date, JUKI_CARD_VALID_YEARS
+    if (
+        entry.expiry_date is not None
+        and years_before(entry.expiry_date, JUKI_CARD_VALID_YEARS) > entry.event_date
     ):
         raise refusal(
             "expiry_date",
@@ -204,13 +207,6 @@ def _check_juki_issue(entry: CardEventInput) -> None:
             "カード表面の有効期限を確認して入力してください。",
             "registry.card.juki_expiry",
         )
-
-
-def _years_later(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February → 28 February
-        return day.replace(year=day.year + years, day=28)
 
 
 def _check(entry: CardEventInput, events: list[CardEvent], today: date) -> None:
