@@ -83,6 +83,34 @@ def test_a_clerk_finds_a_resident_by_kana_and_birth_date_and_opens_the_record(
         assert value not in page.url
 
 
+def test_a_clerk_enters_a_variant_kanji_and_an_ivs_glyph_through_the_glyph_aid(
+    demo_node: DemoNode, terminal: BrowserContext
+) -> None:
+    page = terminal.new_page()
+    log_in(page, demo_node, demo_node.clerk)
+    page.goto(demo_node.base_url + "/registry/search/")
+    _type_into(page, "#id_kanji_name", "田")
+    page.locator(".glyph-aid summary").first.focus()
+    page.keyboard.press("Enter")  # opens the aid
+    _type_into(page, "#id_kanji_name_glyph", "高")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # 候補を表示
+    variant = page.locator('#id_kanji_name_glyphs button[data-glyph="髙"]')
+    expect(variant).to_be_visible()
+    variant.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#id_kanji_name")).to_have_value("田髙")
+
+    page.locator("#id_kanji_name_glyph").fill("")
+    _type_into(page, "#id_kanji_name_glyph", "U+8FBB U+E0100")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator("#id_kanji_name_glyphs")).to_contain_text("VS17")
+    page.locator("#id_kanji_name_glyphs button.glyph").first.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#id_kanji_name")).to_have_value("田髙辻\U000e0100")
+
+
 def test_a_move_in_entered_by_one_clerk_is_committed_only_by_another(
     demo_node: DemoNode, browser_contexts: tuple[BrowserContext, BrowserContext]
 ) -> None:

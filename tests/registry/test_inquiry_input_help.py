@@ -10,10 +10,14 @@ from django.urls import reverse
 from pytest_django import DjangoDbBlocker
 
 from jumin.accounts.models import User
+from jumin.accounts.permissions import Permission
+from jumin.audit.models import AuditEntry
 from jumin.domain.errors import DomainError
 from jumin.masters.loading import load_masters
+from jumin.registry.forms import MemberForm
 from jumin.registry.input_help import (
     expand_wareki_shortcut,
+    glyph_choices,
     kana_address_suggestions,
     postal_address_suggestions,
     preview_date,
@@ -121,3 +125,75 @@ def test_the_aids_are_for_logged_in_staff_only() -> None:
     response = Client().post(reverse("registry:input_help_postal"), {"postal_code": "8570044"})
     assert response.status_code in (302, 401, 403)
     assert "長崎県" not in response.content.decode()
+
+
+@pytest.fixture
+def searcher(make_clerk: Callable[..., User]) -> User:
+    return make_clerk("searcher", Permission.RESIDENT_SEARCH)
+
+
+def test_a_typed_kanji_offers_its_variants_and_a_code_point_its_glyph() -> None:
+    (takahashi, hashi) = glyph_choices("高橋")
+    assert (takahashi.glyph.text, takahashi.glyph.code_points) == ("高", ("U+9AD8",))
+    assert "髙" in [variant.text for variant in takahashi.variants]
+    assert hashi.glyph.text == "橋"
+    (tsuji,) = glyph_choices("U+8FBB U+E0100")
+    assert (tsuji.glyph.text, tsuji.glyph.selector, tsuji.glyph.is_ivs) == ("辻\U000e0100", "VS17", True)
+    with pytest.raises(DomainError) as caught:
+        glyph_choices("U+D800")
+    assert (caught.value.field, caught.value.code) == ("glyph_entry", "glyph_entry.surrogate")
+    with pytest.raises(DomainError) as caught:
+        glyph_choices("")
+    assert caught.value.code == "glyph_entry.empty"
+    with pytest.raises(DomainError) as caught:
+        glyph_choices("一二三四五六七八九十百")
+    assert caught.value.code == "glyph_entry.too_long"
+
+
+def test_the_glyph_aid_answers_htmx_with_buttons_that_fill_the_named_field(searcher: User) -> None:
+    client = logged_in(searcher)
+    url = reverse("registry:input_help_glyph")
+    fragment = client.post(url, {"glyph_entry": "高", "target": "id_kanji_name"}, HTTP_HX_REQUEST="true")
+    body = fragment.content.decode()
+    assert fragment.status_code == 200
+    assert "<html" not in body
+    assert 'data-glyph="髙"' in body
+    assert 'data-glyph-target="id_kanji_name"' in body
+    assert "U+9AD9" in body
+    ivs = client.post(
+        url, {"glyph_entry": "U+8FBB U+E0100", "target": "id_kanji_name"}, HTTP_HX_REQUEST="true"
+    )
+    assert "VS17" in ivs.content.decode()
+    bad = client.post(url, {"glyph_entry": "U+E0100", "target": "id_kanji_name"}, HTTP_HX_REQUEST="true")
+    assert 'role="alert"' in bad.content.decode()
+    assert "異体字セレクタだけでは文字になりません" in bad.content.decode()
+    page = client.post(url, {"glyph_entry": "9AD9"}).content.decode()  # without scripts: the whole page
+    assert "<html" in page
+    assert "髙" in page
+    assert "data-glyph-target" not in page  # nothing to fill in: shown for reading
+    assert client.get(url).status_code == 405
+    tampered = client.post(url, {"glyph_entry": "高", "target": '"><script>'}, HTTP_HX_REQUEST="true")
+    assert "<script>" not in tampered.content.decode()
+    assert "data-glyph" not in tampered.content.decode()
+
+
+def test_the_glyph_aid_needs_the_search_permission_and_writes_no_audit_entry(
+    staff: User, searcher: User
+) -> None:
+    url = reverse("registry:input_help_glyph")
+    assert Client().post(url, {"glyph_entry": "高"}).status_code in (302, 401, 403)
+    before = AuditEntry.objects.count()
+    assert logged_in(staff).post(url, {"glyph_entry": "高"}, HTTP_HX_REQUEST="true").status_code == 403
+    assert logged_in(searcher).post(url, {"glyph_entry": "高"}, HTTP_HX_REQUEST="true").status_code == 200
+    assert not AuditEntry.objects.filter(seq__gt=before, action__startswith="resident:").exists()
+
+
+def test_the_name_fields_of_the_search_and_entry_screens_carry_the_glyph_aid(searcher: User) -> None:
+    page = logged_in(searcher).get(reverse("registry:search")).content.decode()
+    assert 'id="id_kanji_name_glyph"' in page
+    assert 'form="glyph-aid-detached"' in page  # never posted with the search conditions
+    assert 'hx-params="csrfmiddlewaretoken,glyph_entry,target"' in page
+    assert 'id="glyph-aid-detached"' not in page
+    member = MemberForm(prefix="members-0").as_p()
+    assert 'id="id_members-0-surname_glyph"' in member
+    assert 'id="id_members-0-given_name_glyph"' in member

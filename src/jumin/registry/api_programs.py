@@ -42,6 +42,7 @@ class CardStatusIn(PersonIn):
 
 
 class CardEventIn(PersonIn):
+    card_kind: cards.CardKind = cards.CardKind.INDIVIDUAL_NUMBER
     event: cards.CardEventKind
     event_date: date
     expiry_date: date | None = None
@@ -73,7 +74,8 @@ def record_program(request: HttpRequest, payload: ProgramIn) -> Status[object]:
 
 @router.post("/cards/status", response={200: cards.CardStatusView, **ERRORS})
 def card_status(request: HttpRequest, payload: CardStatusIn) -> Status[object]:
-    """個人番号カード status; the 個人番号 only with ``with_individual_number`` and the right to it."""
+    """個人番号カード status with the 住基カード's beside it; the 個人番号 only with
+    ``with_individual_number`` and the right to it."""
     view = cards.card_status(
         actor=request.user,
         purpose=payload.purpose,
@@ -85,7 +87,7 @@ def card_status(request: HttpRequest, payload: CardStatusIn) -> Status[object]:
 
 @router.post("/cards/events", response={201: CreatedOut, **ERRORS})
 def record_card_event(request: HttpRequest, payload: CardEventIn) -> Status[object]:
-    """Record one card event (交付, 一時停止, 停止解除, 廃止, 返納, 有効期限切れ)."""
+    """Record one event of the 個人番号カード (default) or the 住基カード (``card_kind`` ``juki``)."""
     entry = cards.CardEventInput(**payload.dict(exclude={"purpose"}))
     return Status(
         201, {"id": cards.record_card_event(actor=request.user, purpose=payload.purpose, entry=entry)}

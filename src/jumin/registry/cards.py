@@ -1,9 +1,12 @@
-"""個人番号カード status as the municipality records it (records.md §6.11; standard 7.1.1.3-a).
+"""Card status as the municipality records it (records.md §6.11; standard 2.2.2-a, 7.1.1.3-a).
 
+Two cards (カード種別): the 個人番号カード and the 住基カード (住民基本台帳カード). No 住基カード has been
+issued since the 個人番号カード replaced it (2016-01-01), but a card issued before stays valid until its
+expiry, so its status is kept and shown beside the 個人番号カード's.
 The national card system (J-LIS) is a later issue; here a clerk records what the municipality did
 or learnt: 交付, 一時停止, 停止解除, 廃止, 返納, 有効期限切れ, each with its date. Events are appended
-(``CardEvent``), never changed; the status is that of the latest event, and an event that does not
-follow from the current status (停止解除 of a card that is not suspended …) is refused.
+(``CardEvent``), never changed; each card's status is that of its latest event, and an event that does
+not follow from the current status (停止解除 of a card that is not suspended …) is refused.
 Card status is not a 異動 (no 異動事由 in records.md §7), so it has no 仮登録. The 個人番号 itself is
 shown beside the status only to holders of INDIVIDUAL_NUMBER_ACCESS who ask for it (controls.md C-9).
 """
@@ -23,7 +26,22 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event, record_view
 from jumin.domain.errors import refusal
+from jumin.domain.retention import years_before
 from jumin.registry.models import CardEvent, Resident
+
+
+class CardKind(models.TextChoices):
+    """カード種別: which card an event is about."""
+
+    INDIVIDUAL_NUMBER = "individual_number", "個人番号カード"
+    JUKI = "juki", "住基カード"
+
+
+JUKI_CARD_ISSUES_ENDED = date(2016, 1, 1)
+"""No 住基カード is issued from this day (番号法整備法: the 個人番号カード replaces it).
+Cards issued before stay valid until their expiry."""
+JUKI_CARD_VALID_YEARS = 10
+"""A 住基カード was valid for ten years from its issue."""
 
 
 class CardEventKind(models.TextChoices):
@@ -74,6 +92,7 @@ class CardEventInput:
     event_date: date
     expiry_date: date | None = None
     remarks: str = ""
+    card_kind: CardKind = CardKind.INDIVIDUAL_NUMBER
 
 
 @dataclass(frozen=True)
@@ -87,14 +106,37 @@ class CardEventView:
 
 
 @dataclass(frozen=True)
+class CardHistoryView:
+    """One card's status: ``past_expiry`` when the expiry has passed with no 有効期限切れ recorded yet."""
+
+    card_kind: str
+    label: str
+    status: str
+    expiry_date: str
+    past_expiry: bool
+    events: list[CardEventView]
+
+
+@dataclass(frozen=True)
 class CardStatusView:
-    """A person's card status, its events newest first and, when asked for and allowed, the 個人番号."""
+    """A person's 個人番号カード status with its events newest first, the 住基カード beside it and, when
+    asked for and allowed, the 個人番号."""
 
     atena_number: str
     status: str
     expiry_date: str
     events: list[CardEventView]
+    past_expiry: bool
+    juki_card: CardHistoryView
     individual_number: str
+
+    @property
+    def individual_number_card(self) -> CardHistoryView:
+        """The 個人番号カード's fields as one card, like ``juki_card`` (one template shows both)."""
+        kind = CardKind.INDIVIDUAL_NUMBER
+        return CardHistoryView(
+            kind.value, kind.label, self.status, self.expiry_date, self.past_expiry, self.events
+        )
 
 
 def _resident(atena_number: str) -> Resident:
@@ -124,10 +166,47 @@ def _state(events: list[CardEvent]) -> tuple[CardStatus, date | None]:
     return status, expiry
 
 
+def _events(resident: Resident, kind: CardKind) -> list[CardEvent]:
+    """One card's events, oldest first."""
+    return list(
+        CardEvent.objects.filter(resident=resident, card_kind=kind)
+        .select_related("recorded_by")
+        .order_by("recorded_at", "pk")
+    )
+
+
+def _usable(events: list[CardEvent], today: date) -> bool:
+    status, expiry = _state(events)
+    return status is CardStatus.ACTIVE and (expiry is None or today <= expiry)
+
+
 def holds_active_card(resident: Resident) -> bool:
-    """Whether the person's card is 有効 (a card holder may move out by 特例転出, F03 step 3b)."""
-    events = list(CardEvent.objects.filter(resident=resident).order_by("recorded_at", "pk"))
-    return _state(events)[0] is CardStatus.ACTIVE
+    """Whether the person holds a 有効 card not past its expiry, 個人番号カード or 住基カード: a holder of
+    either may move out by 特例転出 (F03 step 3b; 003 「個人番号カード又は住民基本台帳カード」)."""
+    events = list(CardEvent.objects.filter(resident=resident).order_by("recorded_at", "pk"))  # one query
+    today = timezone.localdate()
+    return any(_usable([row for row in events if row.card_kind == kind], today) for kind in CardKind)
+
+
+def _check_juki_issue(entry: CardEventInput) -> None:
+    """A 住基カード 交付 can only be one from before 2016 (a record of an existing card)."""
+    if entry.event_date >= JUKI_CARD_ISSUES_ENDED:
+        raise refusal(
+            "event_date",
+            "住基カードは平成28年1月1日以降交付されていません。",
+            "平成27年12月31日以前の交付日を入力してください。新しいカードは個人番号カードとして記録してください。",
+            "registry.card.juki_not_issued",
+        )
+    if (
+        entry.expiry_date is not None
+        and years_before(entry.expiry_date, JUKI_CARD_VALID_YEARS) > entry.event_date
+    ):
+        raise refusal(
+            "expiry_date",
+            "住基カードの有効期限は交付日から10年以内です。",
+            "カード表面の有効期限を確認して入力してください。",
+            "registry.card.juki_expiry",
+        )
 
 
 def _check(entry: CardEventInput, events: list[CardEvent], today: date) -> None:
@@ -169,6 +248,8 @@ def _check(entry: CardEventInput, events: list[CardEvent], today: date) -> None:
             "有効期限の欄を空にしてください。",
             "registry.card.expiry_not_allowed",
         )
+    if entry.card_kind is CardKind.JUKI and entry.event is CardEventKind.ISSUED:
+        _check_juki_issue(entry)
     if entry.event is CardEventKind.EXPIRED and expiry is not None and entry.event_date < expiry:
         raise refusal(
             "event_date",
@@ -179,7 +260,7 @@ def _check(entry: CardEventInput, events: list[CardEvent], today: date) -> None:
 
 
 def record_card_event(*, actor: Any, purpose: str, entry: CardEventInput) -> int:
-    """Append one card event for a person (交付 … 有効期限切れ); returns its id."""
+    """Append one event of a person's 個人番号カード or 住基カード (交付 … 有効期限切れ); returns its id."""
     authorize(
         actor=actor,
         permission=Permission.RESIDENT_CARD_RECORD,
@@ -188,13 +269,14 @@ def record_card_event(*, actor: Any, purpose: str, entry: CardEventInput) -> int
         subject_type="resident",
     )
     event = CardEventKind(entry.event)
+    kind = CardKind(entry.card_kind)
     with transaction.atomic():
         resident = _resident(entry.atena_number)
         Resident.objects.select_for_update().filter(pk=resident.pk).first()  # one writer per person
-        events = list(CardEvent.objects.filter(resident=resident).order_by("recorded_at", "pk"))
-        _check(entry, events, timezone.localdate())
+        _check(entry, _events(resident, kind), timezone.localdate())
         row = CardEvent.objects.create(
             resident=resident,
+            card_kind=kind,
             event=event,
             event_date=entry.event_date,
             expiry_date=entry.expiry_date,
@@ -208,7 +290,7 @@ def record_card_event(*, actor: Any, purpose: str, entry: CardEventInput) -> int
             subject_type="resident",
             subject_id=resident.atena_number,
             purpose=purpose,
-            reason=event.value,
+            reason=event.value if kind is CardKind.INDIVIDUAL_NUMBER else f"{kind.value}:{event.value}",
         )
     return row.pk
 
@@ -216,8 +298,9 @@ def record_card_event(*, actor: Any, purpose: str, entry: CardEventInput) -> int
 def card_status(
     *, actor: Any, purpose: str, atena_number: str, with_individual_number: bool = False
 ) -> CardStatusView:
-    """The card status of one person (audited). The 個人番号 is masked unless ``with_individual_number``,
-    which needs INDIVIDUAL_NUMBER_ACCESS and is audited as a 個人番号 access (C-9, C-42)."""
+    """The status of one person's 個人番号カード and 住基カード (audited). The 個人番号 is masked unless
+    ``with_individual_number``, which needs INDIVIDUAL_NUMBER_ACCESS and is audited as a 個人番号 access
+    (C-9, C-42)."""
     authorize(
         actor=actor,
         permission=Permission.RESIDENT_VIEW,
@@ -235,11 +318,7 @@ def card_status(
         )
     with transaction.atomic():
         resident = _resident(atena_number)
-        events = list(
-            CardEvent.objects.filter(resident=resident)
-            .select_related("recorded_by")
-            .order_by("recorded_at", "pk")
-        )
+        histories = {kind: _history(kind, _events(resident, kind)) for kind in CardKind}
         number = MASK
         if with_individual_number and resident.current is not None:
             number = resident.current.get_individual_number() or ""
@@ -251,11 +330,26 @@ def card_status(
             action=AuditAction.RESIDENT_CARD_VIEW,
             individual_number_used=with_individual_number,
         )
-    status, expiry = _state(events)
+    card = histories[CardKind.INDIVIDUAL_NUMBER]
     return CardStatusView(
         atena_number=resident.atena_number,
+        status=card.status,
+        expiry_date=card.expiry_date,
+        events=card.events,
+        individual_number=number,
+        past_expiry=card.past_expiry,
+        juki_card=histories[CardKind.JUKI],
+    )
+
+
+def _history(kind: CardKind, events: list[CardEvent]) -> CardHistoryView:
+    status, expiry = _state(events)
+    return CardHistoryView(
+        card_kind=kind.value,
+        label=kind.label,
         status=status.value,
         expiry_date=expiry.isoformat() if expiry else "",
+        past_expiry=status is not CardStatus.ENDED and expiry is not None and expiry < timezone.localdate(),
         events=[
             CardEventView(
                 event=row.event,
@@ -267,5 +361,4 @@ def card_status(
             )
             for row in reversed(events)
         ],
-        individual_number=number,
     )

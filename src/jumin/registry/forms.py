@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from jumin.accounts.forms import PurposeForm
 from jumin.domain.resident import ResidentKind, Sex
+from jumin.registry.widgets import GlyphAidInput
 
 # Alerts are acknowledged one by one: the screen shows a checkbox ``acknowledged_alerts`` per alert
 # the service raised (registry/review/_pending_alerts.html; workflows/acknowledgement.py).
@@ -70,8 +71,8 @@ class MemberForm(forms.Form):
         choices=[(ResidentKind.JAPANESE, "日本人"), (ResidentKind.FOREIGN, "外国人")],
         initial=ResidentKind.JAPANESE,
     )
-    surname = forms.CharField(label="氏", max_length=100)
-    given_name = forms.CharField(label="名", max_length=100, required=False)
+    surname = forms.CharField(label="氏", max_length=100, widget=GlyphAidInput)
+    given_name = forms.CharField(label="名", max_length=100, required=False, widget=GlyphAidInput)
     surname_kana = forms.CharField(label="氏（フリガナ）", max_length=100)
     given_name_kana = forms.CharField(label="名（フリガナ）", max_length=100, required=False)
     birth_date = forms.CharField(label="生年月日", max_length=40)
@@ -93,7 +94,7 @@ class MemberForm(forms.Form):
         label="特別永住者証明書番号", max_length=12, required=False
     )
     alphabet_name = forms.CharField(label="氏名（アルファベット表記）", max_length=100, required=False)
-    alias = forms.CharField(label="通称（外国人住民）", max_length=100, required=False)
+    alias = forms.CharField(label="通称（外国人住民）", max_length=100, required=False, widget=GlyphAidInput)
     alias_kana = forms.CharField(label="通称（フリガナ）", max_length=100, required=False)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from jumin.accounts.forms import PurposeForm
-from jumin.registry.cards import CardEventKind
+from jumin.registry.cards import CardEventKind, CardKind
 from jumin.registry.programs import PENSION_KINDS, PROGRAM_LABELS
 
 _DATE = forms.DateInput(attrs={"type": "date"})
@@ -55,6 +55,15 @@ class CardStatusForm(PurposeForm):
 
 class CardEventForm(PurposeForm):
     atena_number = forms.CharField(label="宛名番号", max_length=16)
+    # Optional so that a post without it (older clients) stays about the 個人番号カード.
+    card_kind = forms.TypedChoiceField(
+        label="カード種別",
+        choices=CardKind.choices,
+        coerce=CardKind,
+        required=False,
+        empty_value=CardKind.INDIVIDUAL_NUMBER,
+        initial=CardKind.INDIVIDUAL_NUMBER,
+    )
     event = forms.ChoiceField(label="カード運用状況", choices=CardEventKind.choices)
     event_date = forms.DateField(label="発生日", widget=_DATE)
     expiry_date = forms.DateField(label="カード有効期限（交付の場合）", widget=_DATE, required=False)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import RegexValidator
 
 from jumin.accounts.forms import PurposeForm
 from jumin.domain.resident import Sex
 from jumin.registry.search import REMOVAL_REASONS, EmptyField, NameMatch, SearchCriteria
+from jumin.registry.widgets import GlyphAidInput
 
 NAME_MODE_CHOICES = [
     (NameMatch.EXACT.value, "完全一致"),
@@ -23,7 +25,9 @@ class SearchForm(PurposeForm):
     """住民検索の条件 (standard 2.1.2, 2.1.3). Every given condition must hold."""
 
     kana_name = forms.CharField(label="フリガナ（ひらがな・半角可）", max_length=100, required=False)
-    kanji_name = forms.CharField(label="氏名（漢字・英字、異体字も検索）", max_length=100, required=False)
+    kanji_name = forms.CharField(
+        label="氏名（漢字・英字、異体字も検索）", max_length=100, required=False, widget=GlyphAidInput
+    )
     name_mode = forms.ChoiceField(label="一致方法", choices=NAME_MODE_CHOICES, initial=NameMatch.EXACT.value)
     birth_date = forms.CharField(
         label="生年月日（例: 昭和35年4月1日、S35.4、1960）", max_length=40, required=False
@@ -130,3 +134,20 @@ class AddressKanaForm(forms.Form):
 
 class DateInputForm(forms.Form):
     date_text = forms.CharField(label="日付（例: 3350401、S350401、S35.4.1、R8.11.1）", max_length=40)
+
+
+class GlyphEntryForm(forms.Form):
+    """外字入力補助 (2.1.3-e): a code point or the kanji to list variants of; ``target`` is the id of the
+    name field a picked glyph goes into (set by the widget; empty on the 入力補助 page)."""
+
+    glyph_entry = forms.CharField(
+        label="外字（符号位置 例: U+9AD9、U+8FBB U+E0100、または異体字を探す漢字）",
+        max_length=60,
+        required=False,
+    )
+    target = forms.CharField(
+        required=False,
+        max_length=100,
+        widget=forms.HiddenInput,
+        validators=[RegexValidator(r"^id_[A-Za-z0-9_-]+$")],
+    )

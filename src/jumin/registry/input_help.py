@@ -5,7 +5,9 @@
 - 和暦 shortcuts: 「3350401」 (era number: 1 明治, 2 大正, 3 昭和, 4 平成, 5 令和, then the order of the
   era master) and 「S350401」 (era letter + YYMMDD) besides every form ``parse_date_input`` reads
   (「S35.4.1」, 「昭和35年4月1日」, 「1960-04-01」 …). The preview shows the day in 和暦 and 西暦 for the
-  clerk to check; the record keeps what the field's own rules keep.
+  clerk to check; the record keeps what the field's own rules keep;
+- 外字 (standard 2.1.3-e): a code point 「U+9AD9」 (with an IVS selector 「U+8FBB U+E0100」) gives the
+  glyph, a typed kanji its variants through the MJ shrink map (高 → 髙), for the clerk to pick.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 
 from jumin.domain.eras import Calendar, resolve_table
 from jumin.domain.errors import refusal
+from jumin.domain.glyph_entry import is_code_point_entry, parse_code_point_entry, variants_of
 from jumin.domain.uncertain_dates import UncertainDate
 from jumin.domain.wareki import DateFieldKind, ParsedDate, format_date_ja, parse_date_input
 from jumin.masters.selectors import (
@@ -24,11 +27,14 @@ from jumin.masters.selectors import (
     addresses_by_postal_code,
     normalize_postal_code,
 )
+from jumin.registry.inquiry import Glyph, glyphs_of
 
 __all__ = [
     "AddressSuggestion",
     "DatePreview",
+    "GlyphChoices",
     "expand_wareki_shortcut",
+    "glyph_choices",
     "kana_address_suggestions",
     "postal_address_suggestions",
     "preview_date",
@@ -127,3 +133,36 @@ def preview_date(text: str, *, field_kind: DateFieldKind = DateFieldKind.OTHER) 
         gregorian=format_date_ja(day, calendar=Calendar.GREGORIAN),
         alerts=alerts,
     )
+
+
+MAX_TYPED_GLYPHS = 10
+"""How many typed characters one request of the 外字 aid looks up (a name, not a text)."""
+
+
+@dataclass(frozen=True)
+class GlyphChoices:
+    """An entered glyph with its code points, and the variants the clerk may pick instead."""
+
+    glyph: Glyph
+    variants: tuple[Glyph, ...]
+
+
+def glyph_choices(entry: str) -> list[GlyphChoices]:
+    """The glyph of a code-point entry, or each typed character, with its variants (2.1.3-e).
+
+    An entry all in ASCII is a code-point entry (「U+9AD9」, 「9ad9」, 「U+8FBB U+E0100」); anything
+    else is characters typed as far as the keyboard goes (「高橋」). DomainError (field ``glyph_entry``)
+    for an empty or malformed entry, or more than ``MAX_TYPED_GLYPHS`` characters.
+    """
+    if is_code_point_entry(entry) or not entry.strip():  # an empty entry gets the code-point message
+        glyphs = glyphs_of(parse_code_point_entry(entry))
+    else:
+        glyphs = tuple({glyph.text: glyph for glyph in glyphs_of(entry.strip())}.values())
+        if len(glyphs) > MAX_TYPED_GLYPHS:
+            raise refusal(
+                "glyph_entry",
+                f"異体字を調べられるのは一度に{MAX_TYPED_GLYPHS}文字までです。",
+                "探したい文字だけを入力してください。",
+                "glyph_entry.too_long",
+            )
+    return [GlyphChoices(glyph, glyphs_of("".join(variants_of(glyph.text)))) for glyph in glyphs]

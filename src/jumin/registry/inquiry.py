@@ -19,6 +19,7 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.domain import recorded_dates
 from jumin.domain.eras import Calendar
+from jumin.domain.glyph_entry import format_code_points
 from jumin.domain.resident import ResidentKind
 from jumin.domain.wareki import format_date_ja
 from jumin.registry.models import Resident, ResidentSnapshot
@@ -216,7 +217,7 @@ def glyphs_of(text: str) -> tuple[Glyph, ...]:
     return tuple(
         Glyph(
             text=cluster,
-            code_points=tuple(f"U+{ord(char):04X}" for char in cluster),
+            code_points=format_code_points(cluster),
             selector=next((_selector(char) for char in cluster[1:] if _selector(char)), ""),
             name=unicodedata.name(cluster[0], ""),
         )

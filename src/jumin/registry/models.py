@@ -447,12 +447,14 @@ class ProgramRecord(models.Model):
 
 
 class CardEvent(models.Model):
-    """One thing the municipality did or learnt about a person's 個人番号カード (records.md §6.11).
+    """One thing the municipality did or learnt about a person's card (records.md §6.11 カード種別 /
+    カード運用状況): the 個人番号カード or the 住基カード (住民基本台帳カード).
 
-    Appended by ``jumin.registry.cards``, never changed; the card's status is that of the latest event.
+    Appended by ``jumin.registry.cards``, never changed; each card's status is that of its latest event.
     """
 
     resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="card_events")
+    card_kind = models.CharField("カード種別", max_length=20, default="individual_number")
     event = models.CharField("カード運用状況", max_length=20)
     event_date = models.DateField("発生日")
     expiry_date = models.DateField("カード有効期限", null=True, blank=True)
@@ -461,8 +463,8 @@ class CardEvent(models.Model):
     recorded_at = models.DateTimeField("記録日時")
 
     class Meta:
-        verbose_name = "個人番号カード履歴"
-        verbose_name_plural = "個人番号カード履歴"
+        verbose_name = "カード履歴"
+        verbose_name_plural = "カード履歴"
         indexes: ClassVar = [models.Index(fields=["resident", "recorded_at"], name="registry_card_idx")]
 
     def __str__(self) -> str:

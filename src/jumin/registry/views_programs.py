@@ -83,7 +83,7 @@ def program_record(request: HttpRequest) -> HttpResponse:
 
 @clerk_screen
 def card_status(request: HttpRequest) -> HttpResponse:
-    """個人番号カードの状況の照会; the 個人番号 only when asked for and allowed (audited)."""
+    """カードの状況の照会 (個人番号カード, 住基カード); the 個人番号 only when asked and allowed (audited)."""
 
     def submit(data: dict[str, Any]) -> cards.CardStatusView:
         return cards.card_status(
@@ -94,12 +94,14 @@ def card_status(request: HttpRequest) -> HttpResponse:
         )
 
     form = CardStatusForm(request.POST or None)
-    return _screen(request, form, "registry/programs/card.html", "個人番号カードの状況", submit, "view")
+    return _screen(
+        request, form, "registry/programs/card.html", "個人番号カード・住基カードの状況", submit, "view"
+    )
 
 
 @clerk_screen
 def card_record(request: HttpRequest) -> HttpResponse:
-    """個人番号カードの状況の記録: 交付, 一時停止, 停止解除, 廃止, 返納, 有効期限切れ."""
+    """カードの状況の記録 (個人番号カード or 住基カード): 交付, 一時停止, 停止解除, 廃止, 返納, 期限切れ."""
 
     def submit(data: dict[str, Any]) -> str:
         cards.record_card_event(
@@ -111,12 +113,15 @@ def card_record(request: HttpRequest) -> HttpResponse:
                 event_date=data["event_date"],
                 expiry_date=data["expiry_date"],
                 remarks=data["remarks"],
+                card_kind=cards.CardKind(data["card_kind"]),
             ),
         )
         return "記録しました。"
 
     form = CardEventForm(request.POST or None)
-    return _screen(request, form, "registry/programs/form.html", "個人番号カードの状況の記録", submit, "done")
+    return _screen(
+        request, form, "registry/programs/form.html", "個人番号カード・住基カードの状況の記録", submit, "done"
+    )
 
 
 @clerk_screen

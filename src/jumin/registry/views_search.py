@@ -1,8 +1,9 @@
 """Clerk screens of 住民検索, the search history and the input aids. Thin: a form, one call, a template.
 
 Conditions travel by POST only, never in a URL (personal data). The input aids read only the
-address dictionary and the era master; they answer htmx requests (``HX-Request``) with a fragment
-and plain form posts with the whole page, so every screen also works by keyboard without scripts.
+address dictionary, the era master and the Unicode/MJ tables; they answer htmx requests
+(``HX-Request``) with a fragment and plain form posts with the whole page, so every screen also works
+by keyboard without scripts.
 """
 
 from __future__ import annotations
@@ -14,15 +15,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
+from jumin.accounts.authorization import PERMISSION_MISSING_MESSAGE, AccessRefused, has_permission
+from jumin.accounts.permissions import Permission
 from jumin.registry import input_help, search, search_history
 from jumin.registry.forms_search import (
     AddressKanaForm,
     DateInputForm,
+    GlyphEntryForm,
     HistoryActionForm,
     PostalCodeForm,
     SearchForm,
 )
-from jumin.registry.views_common import clerk_screen, shown_on_screen
+from jumin.registry.views_common import clerk_screen, refused, shown_on_screen
 
 
 @clerk_screen
@@ -73,6 +77,7 @@ def _help_page(request: HttpRequest, fragment: str, context: dict[str, Any]) -> 
         "postal_form": PostalCodeForm(),
         "kana_form": AddressKanaForm(),
         "date_form": DateInputForm(),
+        "glyph_form": GlyphEntryForm(),
         "fragment": fragment,
         **context,
     }
@@ -81,7 +86,7 @@ def _help_page(request: HttpRequest, fragment: str, context: dict[str, Any]) -> 
 
 @login_required
 def input_help_view(request: HttpRequest) -> HttpResponse:
-    """入力補助: the three aids on one page (also reachable from the entry screens)."""
+    """入力補助: the four aids on one page (also reachable from the entry screens)."""
     return _help_page(request, "", {})
 
 
@@ -119,3 +124,22 @@ def date_help(request: HttpRequest) -> HttpResponse:
         with shown_on_screen(context, pending_alerts=False):
             context["preview"] = input_help.preview_date(form.cleaned_data["date_text"])
     return _help_page(request, "registry/search/date_preview.html", context)
+
+
+@login_required
+@require_POST
+def glyph_help(request: HttpRequest) -> HttpResponse:
+    """外字入力補助 (standard 2.1.3-e): a code point or a kanji → the glyph and its variants to pick.
+
+    Reads no personal data (nothing is audited) but belongs to the search screen, so it needs
+    RESIDENT_SEARCH like the search itself.
+    """
+    if not has_permission(request.user, Permission.RESIDENT_SEARCH):
+        return refused(request, AccessRefused(PERMISSION_MISSING_MESSAGE, reason_code="permission_missing"))
+    form = GlyphEntryForm(request.POST)
+    context: dict[str, Any] = {"glyph_form": form}
+    if form.is_valid():
+        context["target"] = form.cleaned_data["target"]
+        with shown_on_screen(context, pending_alerts=False):
+            context["choices"] = input_help.glyph_choices(form.cleaned_data["glyph_entry"])
+    return _help_page(request, "registry/search/glyph_choices.html", context)
