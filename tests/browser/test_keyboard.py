@@ -3,7 +3,8 @@
 For each account of the demo node the test opens every screen its home page links to, and the screens
 those link to in turn (same node, GET, HTML), plus the search results and a person's record, which are
 reached by POST. On each screen it presses Tab from the top until the focus comes round again and checks
-that every visible, enabled control (link, button, field, list, check box, ``summary``) was reached, that
+that every visible, enabled control (link, button, field, list, check box, ``summary``, and what an opened
+``details`` holds) was reached, that
 no control has a positive ``tabindex`` (which would reorder the Tab sequence) and that a focused control is
 drawn with a focus indicator. Radio buttons are one Tab stop per group (arrows move inside a group).
 Django's admin (マスタ管理) is Django's own screen set and is not crawled.
@@ -20,9 +21,11 @@ from tests.browser.conftest import Account, DemoNode, a_current_resident, log_in
 
 pytestmark = pytest.mark.browser
 
-# Marks each control with data-kb (its number) and returns the numbers, with radio groups folded into one
-# stop: the number of the group's checked radio, else of its first one, stands for the whole group.
+# Opens every disclosure (<details>, whose summary a keyboard user opens with Enter), marks each control with
+# data-kb (its number) and returns the stops, with a radio group folded into one stop that any of its radios
+# reaches.
 _MARK_CONTROLS = """() => {
+  document.querySelectorAll('details').forEach((d) => { d.open = true; });
   const selector = 'a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]';
   const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
   const stops = [];

@@ -177,14 +177,16 @@ def test_the_glyph_aid_answers_htmx_with_buttons_that_fill_the_named_field(searc
     assert "data-glyph" not in tampered.content.decode()
 
 
-def test_the_glyph_aid_needs_the_search_permission_and_writes_no_audit_entry(
-    staff: User, searcher: User
+def test_the_glyph_aid_needs_the_search_or_entry_permission_and_writes_no_audit_entry(
+    staff: User, searcher: User, make_clerk: Callable[..., User]
 ) -> None:
     url = reverse("registry:input_help_glyph")
     assert Client().post(url, {"glyph_entry": "高"}).status_code in (302, 401, 403)
     before = AuditEntry.objects.count()
     assert logged_in(staff).post(url, {"glyph_entry": "高"}, HTTP_HX_REQUEST="true").status_code == 403
     assert logged_in(searcher).post(url, {"glyph_entry": "高"}, HTTP_HX_REQUEST="true").status_code == 200
+    entering = make_clerk("entering", Permission.RESIDENT_RECORD)  # the 転入/出生 screens carry the aid too
+    assert logged_in(entering).post(url, {"glyph_entry": "高"}, HTTP_HX_REQUEST="true").status_code == 200
     assert not AuditEntry.objects.filter(seq__gt=before, action__startswith="resident:").exists()
 
 

@@ -131,10 +131,12 @@ def date_help(request: HttpRequest) -> HttpResponse:
 def glyph_help(request: HttpRequest) -> HttpResponse:
     """外字入力補助 (standard 2.1.3-e): a code point or a kanji → the glyph and its variants to pick.
 
-    Reads no personal data (nothing is audited) but belongs to the search screen, so it needs
-    RESIDENT_SEARCH like the search itself.
+    Reads no personal data (nothing is audited) but belongs to the search and entry screens, so it
+    needs the permission of one of them: RESIDENT_SEARCH or RESIDENT_RECORD.
     """
-    if not has_permission(request.user, Permission.RESIDENT_SEARCH):
+    if not any(
+        has_permission(request.user, p) for p in (Permission.RESIDENT_SEARCH, Permission.RESIDENT_RECORD)
+    ):
         return refused(request, AccessRefused(PERMISSION_MISSING_MESSAGE, reason_code="permission_missing"))
     form = GlyphEntryForm(request.POST)
     context: dict[str, Any] = {"glyph_form": form}
