@@ -5,8 +5,8 @@ those link to in turn (same node, GET, HTML), plus the search results and a pers
 reached by POST. On each screen it presses Tab from the top until the focus comes round again and checks
 that every visible, enabled control (link, button, field, list, check box, ``summary``, and what an opened
 ``details`` holds) was reached, that no control has a positive ``tabindex`` (which would reorder the Tab
-sequence) and that a focused control is drawn with a focus indicator. Radio buttons are one Tab stop per group (arrows move inside a group).
-Django's admin (マスタ管理) is Django's own screen set and is not crawled.
+sequence) and that a focused control is drawn with a focus indicator. Radio buttons are one Tab stop per
+group (arrows move inside a group). Django's admin (マスタ管理) is Django's own screen set and is not crawled.
 """
 
 from __future__ import annotations

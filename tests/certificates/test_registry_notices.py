@@ -14,10 +14,11 @@ from django.utils import timezone
 
 from jumin.accounts.models import User
 from jumin.accounts.permissions import Permission
-from jumin.audit.models import AuditEntry
+from jumin.audit.models import AuditEntry, AuditResultSubject
 from jumin.certificates.registry_notices import (
     CodeNoticeKind,
     print_ex_officio_notice,
+    print_ex_officio_record,
     print_head_change_request,
     print_juminhyo_code_notice,
 )
@@ -127,6 +128,29 @@ def test_the_ex_officio_notice_lists_the_items_before_and_after(
     assert "住民基本台帳法施行令第12条第2項第1号" in text
 
 
+def test_the_ex_officio_record_is_the_offices_record_of_basis_facts_and_deciders(
+    family: DraftRecorded, clerk: User, reviewer: User, printer_clerk: User, certifier: Any
+) -> None:
+    """職権記録書 (4.2.0.1-a): no addressee; basis, facts found, who entered and who decided; each person
+    on it named in the audit entry of the read."""
+    wife = family.atena_numbers[1]
+    change_id = ex_officio_surname_change(clerk, reviewer, wife)
+    text = text_of(print_ex_officio_record(actor=printer_clerk, purpose=CERT_PURPOSE, change_id=change_id))
+    assert "職権記録書" in text
+    assert "様" not in text  # an internal record, addressed to nobody
+    assert "住民基本台帳法施行令第12条第2項第1号" in text
+    assert "婚姻届の受理を戸籍係から通知。" in text
+    assert f"異動番号{change_id}" in text
+    assert f"入力者{clerk}" in text
+    assert f"決裁者（本登録）{reviewer}" in text
+    assert f"{wife}佐藤花子氏青木佐藤" in text
+    entry = AuditEntry.objects.filter(action="resident:ex_officio_record:view", outcome="done").get()
+    assert list(AuditResultSubject.objects.filter(entry=entry).values_list("subject_id", flat=True)) == [wife]
+    with pytest.raises(DomainError) as missing:
+        print_ex_officio_record(actor=printer_clerk, purpose=CERT_PURPOSE, change_id=family.change_id)
+    assert missing.value.code == "registry.no_such_ex_officio_change"
+
+
 def test_the_head_change_request_goes_to_the_first_remaining_member(
     family: DraftRecorded, clerk: User, reviewer: User, printer_clerk: User, certifier: Any
 ) -> None:
@@ -187,6 +211,15 @@ def test_the_ex_officio_and_head_change_apis_permission_triples(
         "post",
         "/api/certificates/notices/ex-officio",
         Permission.RESIDENT_VIEW,  # the registry's audited read of the notice data
+        data=json.dumps({"purpose": CERT_PURPOSE, "change_id": change_id}),
+        content_type="application/json",
+        success_status=(200,),
+    )
+    assert_permission_triple(
+        make_staff,
+        "post",
+        "/api/certificates/notices/ex-officio-record",
+        Permission.RESIDENT_VIEW,
         data=json.dumps({"purpose": CERT_PURPOSE, "change_id": change_id}),
         content_type="application/json",
         success_status=(200,),

@@ -151,6 +151,7 @@ class AuditAction(StrEnum):
     RESIDENT_DISAPPEARANCE_RECORD = "resident:disappearance:record"
     RESIDENT_EVENT_LIST = "resident:event:list"
     RESIDENT_EX_OFFICIO_NOTICE_VIEW = "resident:ex_officio_notice:view"
+    RESIDENT_EX_OFFICIO_RECORD_VIEW = "resident:ex_officio_record:view"
     RESIDENT_EX_OFFICIO_RECORD = "resident:ex_officio:record"
     RESIDENT_FOREIGN_REGISTRATION_RECORD = "resident:foreign_registration:record"
     RESIDENT_FUHYO_NOTICE_LIST = "resident:fuhyo_notice:list"

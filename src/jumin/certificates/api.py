@@ -328,6 +328,16 @@ def ex_officio_notice(request: HttpRequest, data: ChangeNoticeIn) -> dict[str, o
     )
 
 
+@router.post("/notices/ex-officio-record", response={200: PdfOut, 400: ErrorOut, 403: RefusedOut})
+def ex_officio_record(request: HttpRequest, data: ChangeNoticeIn) -> dict[str, object]:
+    """職権記録書 of a committed 職権 change (signed PDF; the office's record, no addressee)."""
+    return _pdf_out(
+        registry_notices.print_ex_officio_record(
+            actor=request.user, purpose=data.purpose, change_id=data.change_id
+        )
+    )
+
+
 class MeasureNoticeIn(Schema):
     purpose: str
     measure_id: int

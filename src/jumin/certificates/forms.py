@@ -162,6 +162,7 @@ NOTICE_CHOICES = [
     ("code_changed", "住民票コード変更通知票"),
     ("code_corrected", "住民票コード修正通知票"),
     ("ex_officio", "職権記載等通知書"),
+    ("ex_officio_record", "職権記録書"),
     ("head_change_request", "世帯主変更依頼通知書"),
     ("support_end", "支援措置期間終了通知"),
     ("support_start", "支援措置開始通知"),

@@ -4,6 +4,7 @@
   a change or a correction the code before it;
 - 職権記載等通知書 (4.2.0.1-a): the data of ``registry.selectors_corrections.ex_officio_notice``, which
   authorises (``resident:view``) and audits the read itself; one PDF per person notified;
+- 職権記録書 (4.2.0.1-a): the office's record of a 職権 change (``ex_officio_record_sheet``), no addressee;
 - 世帯主変更依頼通知書 (4.0.4-b, 4.0.5-a): to the first remaining member of a household a committed change
   left without its 世帯主 (the registry's alert ``registry.head_change_request``).
 
@@ -33,7 +34,7 @@ from jumin.domain.errors import DomainError, refusal
 from jumin.domain.wareki import to_wareki
 from jumin.registry import certificate_sources
 from jumin.registry.certificate_sources import SourcePerson
-from jumin.registry.selectors_corrections import ex_officio_notice
+from jumin.registry.selectors_corrections import ex_officio_notice, ex_officio_record_sheet
 
 
 class CodeNoticeKind(StrEnum):
@@ -239,6 +240,52 @@ def print_ex_officio_notice(*, actor: Any, purpose: str, change_id: int) -> byte
             tables=(NoticeTable("記載等の内容", ("氏名", "項目", "記載等の前", "記載等の後"), rows),)
             if rows
             else (),
+        ),
+        issue_date=timezone.localdate(),
+    )
+
+
+def print_ex_officio_record(*, actor: Any, purpose: str, change_id: int) -> bytes:
+    """The 職権記録書 of a committed 職権 change (standard 4.2.0.1-a, 住民基本台帳法施行令12条): the office's
+    record of what was done, on which basis and facts, by whom; an internal document with no addressee.
+
+    The registry's selector authorises (``resident:view``) and audits the read, naming every person.
+    """
+    sheet = ex_officio_record_sheet(actor=actor, purpose=purpose, change_id=change_id)
+    notice = sheet.notice
+    rows = tuple(
+        row
+        for person in notice.persons
+        for row in (
+            [(person.atena_number, person.name, item.label, item.before, item.after) for item in person.items]
+            or [(person.atena_number, person.name, "", "", "")]
+        )
+    )
+    lines = [
+        Line("異動番号", str(notice.change_id)),
+        Line("記載等の区分", notice.action),
+        Line("根拠", notice.legal_basis),
+        Line("事由", notice.grounds),
+        Line("事実を確認した日", sheet.found_on),
+        Line("確認した事実・資料", sheet.findings),
+        *([Line("軽微な修正の区分", notice.minor_case)] if notice.minor_case else []),
+        Line("異動日", notice.change_date),
+        Line("入力者", f"{sheet.entered_by}（{sheet.entered_on}）"),
+        Line("決裁者（本登録）", f"{sheet.decided_by}（{notice.committed_on}）"),
+        Line("職権記載等通知書", "送付する" if notice.notice_required else "送付しない"),
+    ]
+    return render_notice(
+        NoticeDocument(
+            title="職権記録書",
+            addressee_address="",
+            addressee_name="",
+            lead="住民基本台帳法施行令第12条の規定により職権で住民票の記載等をしたので、次のとおり記録する。",
+            items=tuple(lines),
+            tables=(
+                NoticeTable(
+                    "対象者と記載等の内容", ("宛名番号", "氏名", "項目", "記載等の前", "記載等の後"), rows
+                ),
+            ),
         ),
         issue_date=timezone.localdate(),
     )

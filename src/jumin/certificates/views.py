@@ -239,19 +239,18 @@ def _registry_notice_pdf(actor: Any, data: dict[str, Any]) -> bytes:
         return support_start_notices.print_support_start_notice(
             actor=actor, purpose=purpose, measure_id=data["measure_id"] or 0
         )
-    printer = (
-        registry_notices.print_ex_officio_notice
-        if notice == "ex_officio"
-        else registry_notices.print_head_change_request
-    )
+    printer = {
+        "ex_officio": registry_notices.print_ex_officio_notice,
+        "ex_officio_record": registry_notices.print_ex_officio_record,
+    }.get(notice, registry_notices.print_head_change_request)
     return printer(actor=actor, purpose=purpose, change_id=data["change_id"] or 0)
 
 
 @login_required
 def registry_notice(request: HttpRequest) -> HttpResponse:
-    """通知書の作成 from registry data: 住民票コード通知票等, 職権記載等通知書, 世帯主変更依頼通知書,
-    支援措置期間終了通知 (the 期間終了予定一覧's print buttons post here) and 支援措置開始通知 (the
-    support measure's detail screen posts here)."""
+    """通知書の作成 from registry data: 住民票コード通知票等, 職権記載等通知書, 職権記録書,
+    世帯主変更依頼通知書, 支援措置期間終了通知 (the 期間終了予定一覧's print buttons post here) and
+    支援措置開始通知 (the support measure's detail screen posts here)."""
     form = RegistryNoticeForm(request.POST or None)
     context: dict[str, Any] = {"form": form}
     if request.method == "POST" and form.is_valid():

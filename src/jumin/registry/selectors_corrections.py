@@ -15,7 +15,7 @@ from django.utils import timezone
 from jumin.accounts.authorization import authorize, mask, visible_fields
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
-from jumin.audit.services import record_event
+from jumin.audit.services import record_event, record_results
 from jumin.domain import recorded_dates
 from jumin.domain.errors import DomainError, refusal
 from jumin.domain.resident import CANCELLATION_REASONS, GENERATION_REASONS, ChangeReason
@@ -175,6 +175,60 @@ def _shown(item: str, row: ResidentSnapshot, visible: frozenset[Permission]) -> 
     return mask(value, visible=permission in visible) if permission and value else value
 
 
+def _committed_ex_officio_record(change_id: int) -> ExOfficioRecord:
+    record = (
+        ExOfficioRecord.objects.select_related("change", "change__made_by", "change__reviewed_by")
+        .filter(change_id=change_id, change__state=ChangeState.COMMITTED)
+        .first()
+    )
+    if record is None:
+        raise refusal(
+            "change_id",
+            "本登録済みの職権による異動が見つかりません。",
+            "異動番号を確認してください。確認待ちの異動の通知書は作れません。",
+            "registry.no_such_ex_officio_change",
+        )
+    return record
+
+
+def _notice_contents(record: ExOfficioRecord, visible: frozenset[Permission]) -> ExOfficioNotice:
+    """What the change did to each person (items before and after, C-10 masked) and on which basis."""
+    persons = []
+    for row in record.change.snapshots.select_related("resident").order_by("member_order"):
+        before = ResidentSnapshot.objects.filter(
+            resident=row.resident, history_no=row.based_on_history_no
+        ).first()
+        items = [
+            NoticeItem(
+                label=CORRECTABLE_ITEMS[item],
+                before=_shown(item, before, visible) if before else "",
+                after=_shown(item, row, visible),
+            )
+            for item in record.changed_items
+        ]
+        persons.append(
+            NoticePerson(
+                atena_number=row.resident.atena_number,
+                name=f"{row.surname}　{row.given_name}".strip("　"),
+                address=row.address,
+                katagaki=row.katagaki,
+                items=items,
+            )
+        )
+    reviewed = record.change.reviewed_at
+    return ExOfficioNotice(
+        change_id=record.change_id,
+        action=record.action,
+        legal_basis=record.legal_basis,
+        grounds=record.grounds,
+        change_date=record.change.change_date.isoformat(),
+        committed_on=timezone.localtime(reviewed).date().isoformat() if reviewed else "",
+        notice_required=record.notice_required,
+        minor_case=record.minor_case,
+        persons=persons,
+    )
+
+
 def ex_officio_notice(*, actor: Any, purpose: str, change_id: int) -> ExOfficioNotice:
     """The data of the 職権記載等通知書 of one committed ex officio change, audited as viewed."""
     authorize(
@@ -186,53 +240,7 @@ def ex_officio_notice(*, actor: Any, purpose: str, change_id: int) -> ExOfficioN
         subject_id=str(change_id),
     )
     with transaction.atomic():
-        record = (
-            ExOfficioRecord.objects.select_related("change")
-            .filter(change_id=change_id, change__state=ChangeState.COMMITTED)
-            .first()
-        )
-        if record is None:
-            raise refusal(
-                "change_id",
-                "本登録済みの職権による異動が見つかりません。",
-                "異動番号を確認してください。確認待ちの異動の通知書は作れません。",
-                "registry.no_such_ex_officio_change",
-            )
-        visible = visible_fields(actor)
-        persons = []
-        for row in record.change.snapshots.select_related("resident").order_by("member_order"):
-            before = ResidentSnapshot.objects.filter(
-                resident=row.resident, history_no=row.based_on_history_no
-            ).first()
-            items = [
-                NoticeItem(
-                    label=CORRECTABLE_ITEMS[item],
-                    before=_shown(item, before, visible) if before else "",
-                    after=_shown(item, row, visible),
-                )
-                for item in record.changed_items
-            ]
-            persons.append(
-                NoticePerson(
-                    atena_number=row.resident.atena_number,
-                    name=f"{row.surname}　{row.given_name}".strip("　"),
-                    address=row.address,
-                    katagaki=row.katagaki,
-                    items=items,
-                )
-            )
-        reviewed = record.change.reviewed_at
-        notice = ExOfficioNotice(
-            change_id=record.change_id,
-            action=record.action,
-            legal_basis=record.legal_basis,
-            grounds=record.grounds,
-            change_date=record.change.change_date.isoformat(),
-            committed_on=timezone.localtime(reviewed).date().isoformat() if reviewed else "",
-            notice_required=record.notice_required,
-            minor_case=record.minor_case,
-            persons=persons,
-        )
+        notice = _notice_contents(_committed_ex_officio_record(change_id), visible_fields(actor))
         record_event(
             actor=actor,
             action=AuditAction.RESIDENT_EX_OFFICIO_NOTICE_VIEW,
@@ -241,3 +249,51 @@ def ex_officio_notice(*, actor: Any, purpose: str, change_id: int) -> ExOfficioN
             purpose=purpose,
         )
     return notice
+
+
+@dataclass(frozen=True)
+class ExOfficioRecordSheet:
+    """The 職権記録書 itself (standard 4.2.0.1-a, 施行令12条): the notice's contents and the office's own
+    facts — when the facts were found, what was found and in which documents, who entered and who
+    decided the change. Internal: never sent to the person."""
+
+    notice: ExOfficioNotice
+    found_on: str
+    findings: str
+    entered_by: str
+    entered_on: str
+    decided_by: str
+
+
+def ex_officio_record_sheet(*, actor: Any, purpose: str, change_id: int) -> ExOfficioRecordSheet:
+    """The 職権記録書 of one committed ex officio change, audited as viewed, naming each person on it."""
+    authorize(
+        actor=actor,
+        permission=Permission.RESIDENT_VIEW,
+        action=AuditAction.RESIDENT_EX_OFFICIO_RECORD_VIEW,
+        purpose=purpose,
+        subject_type="change",
+        subject_id=str(change_id),
+    )
+    with transaction.atomic():
+        record = _committed_ex_officio_record(change_id)
+        change = record.change
+        sheet = ExOfficioRecordSheet(
+            notice=_notice_contents(record, visible_fields(actor)),
+            found_on=record.found_on.isoformat(),
+            findings=record.findings,
+            entered_by=str(change.made_by) if change.made_by else "",
+            entered_on=timezone.localtime(change.made_at).date().isoformat() if change.made_at else "",
+            decided_by=str(change.reviewed_by) if change.reviewed_by else "",
+        )
+        # Every person on the sheet is named, so their access history finds the entry (C-42, C-48).
+        record_results(
+            actor,
+            "resident",
+            [person.atena_number for person in sheet.notice.persons],
+            purpose,
+            "change_id",
+            action=AuditAction.RESIDENT_EX_OFFICIO_RECORD_VIEW,
+            reason=f"change {change_id}",
+        )
+    return sheet
