@@ -143,6 +143,7 @@ def test_the_ex_officio_record_is_the_offices_record_of_basis_facts_and_deciders
     assert f"異動番号{change_id}" in text
     assert f"入力者{clerk}" in text
     assert f"決裁者（本登録）{reviewer}" in text
+    assert "戸籍届出・通知日－" in text  # entered without one (4.2.0.4-a)
     assert f"{wife}佐藤花子氏青木佐藤" in text
     entry = AuditEntry.objects.filter(action="resident:ex_officio_record:view", outcome="done").get()
     assert list(AuditResultSubject.objects.filter(entry=entry).values_list("subject_id", flat=True)) == [wife]

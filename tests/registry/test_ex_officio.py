@@ -160,6 +160,41 @@ def test_an_ex_officio_removal_can_be_cancelled_and_the_person_is_current_again(
     assert (current(child).status, current(child).history_no) == (ResidentStatus.RESIDENT, 3)
 
 
+def test_4_2_0_4_a_and_4_2_0_5_a_the_change_keeps_the_family_register_date_or_is_marked_on_application(
+    clerk: User, family: DraftRecorded
+) -> None:
+    """A 戸籍届出・通知日 is the change's 届出日 (still 職権); a 申出日 marks the change 申出 (4.2.0.5-a)."""
+    wife, child = family.atena_numbers[1], family.atena_numbers[2]
+    notified = today() - timedelta(days=2)
+    by_notice = record_ex_officio_correction(
+        actor=clerk,
+        purpose=PURPOSE,
+        correction=correction(
+            [wife], {"surname": "佐藤", "surname_kana": "サトウ"}, record=book(notified_on=notified)
+        ),
+    )
+    applied = today() - timedelta(days=1)
+    on_application = record_ex_officio_removal(
+        actor=clerk,
+        purpose=PURPOSE,
+        removal=removal([child], record=book(applied_on=applied)),
+    )
+    kinds = {
+        change.pk: (change.notification_kind, change.notification_date)
+        for change in Change.objects.filter(pk__in=[by_notice.change_id, on_application.change_id])
+    }
+    assert kinds == {by_notice.change_id: ("職権", notified), on_application.change_id: ("申出", applied)}
+
+
+def test_the_ex_officio_screens_offer_todays_family_register_date_and_an_application_date(
+    clerk: User,
+) -> None:
+    page = logged_in(clerk).get(reverse("registry:ex_officio_removal")).content.decode()
+    assert "戸籍届出・通知日" in page
+    assert f'name="notified_on" value="{today().isoformat()}"' in page
+    assert 'name="applied_on"' in page
+
+
 def test_an_ex_officio_amendment_changes_only_the_chosen_items_and_the_notice_shows_both(
     clerk: User, reviewer: User, family: DraftRecorded, commit: Callable[..., DraftRecorded]
 ) -> None:
@@ -378,6 +413,12 @@ def test_bad_correction_input_is_refused_and_writes_nothing(
         ({"atena_numbers": []}, "registry.no_members"),
         ({"record": book(grounds="")}, "registry.record_book_required"),
         ({"record": book(findings="あ" * 2001)}, "registry.record_book_too_long"),
+        ({"record": book(notified_on=date(2099, 1, 1))}, "registry.future_date"),
+        ({"record": book(applied_on=date(2099, 1, 1))}, "registry.future_date"),
+        (
+            {"record": book(notified_on=date(2026, 1, 5), applied_on=date(2026, 1, 5))},
+            "registry.notified_and_applied",
+        ),
     ],
 )
 def test_bad_removal_input_is_refused(

@@ -269,6 +269,10 @@ def print_ex_officio_record(*, actor: Any, purpose: str, change_id: int) -> byte
         Line("事実を確認した日", sheet.found_on),
         Line("確認した事実・資料", sheet.findings),
         *([Line("軽微な修正の区分", notice.minor_case)] if notice.minor_case else []),
+        Line(
+            "申出日（申出による処理）" if sheet.on_application else "戸籍届出・通知日",
+            sheet.notified_on or "－",
+        ),
         Line("異動日", notice.change_date),
         Line("入力者", f"{sheet.entered_by}（{sheet.entered_on}）"),
         Line("決裁者（本登録）", f"{sheet.decided_by}（{notice.committed_on}）"),

@@ -42,12 +42,15 @@ class CancellationIn(Schema):
 
 
 class RecordBookIn(Schema):
-    """職権記録書: legal basis, the date the fact was found, the grounds and what was found."""
+    """職権記録書: legal basis, the date the fact was found, the grounds and what was found; the
+    戸籍届出・通知日 (4.2.0.4-a) or, for an action on application, the 申出日 (4.2.0.5-a)."""
 
     legal_basis: str
     found_on: date
     grounds: str
     findings: str
+    notified_on: date | None = None
+    applied_on: date | None = None
 
 
 class RecordingIn(Schema):

@@ -7,6 +7,7 @@ a line with the item name alone clears that item (e.g. 「旧氏」).
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 
 from jumin.accounts.forms import PurposeForm
 from jumin.registry.forms import MemberForm
@@ -56,6 +57,16 @@ class RecordBookForm(PurposeForm):
     )
     notice_required = forms.BooleanField(
         label="職権記載等通知書を送付する（届出に代わる処理の場合）", required=False, initial=True
+    )
+    # Standard 4.2.0.4-a: the 戸籍届出・通知日 defaults to today; 4.2.0.5-a: a 申出日 marks the action 申出.
+    notified_on = forms.DateField(
+        label="戸籍届出・通知日（戸籍の届出・通知によらない場合は空欄）",
+        widget=_DATE,
+        required=False,
+        initial=timezone.localdate,
+    )
+    applied_on = forms.DateField(
+        label="申出日（本人等の申出による場合。戸籍届出・通知日は空欄に）", widget=_DATE, required=False
     )
 
 

@@ -263,6 +263,9 @@ class ExOfficioRecordSheet:
     entered_by: str
     entered_on: str
     decided_by: str
+    # The change's 届出日: the 申出日 of an action on application (4.2.0.5-a), else the 戸籍届出・通知日.
+    on_application: bool
+    notified_on: str
 
 
 def ex_officio_record_sheet(*, actor: Any, purpose: str, change_id: int) -> ExOfficioRecordSheet:
@@ -285,6 +288,8 @@ def ex_officio_record_sheet(*, actor: Any, purpose: str, change_id: int) -> ExOf
             entered_by=str(change.made_by) if change.made_by else "",
             entered_on=timezone.localtime(change.made_at).date().isoformat() if change.made_at else "",
             decided_by=str(change.reviewed_by) if change.reviewed_by else "",
+            on_application=change.notification_kind == "申出",
+            notified_on=change.notification_date.isoformat() if change.notification_date else "",
         )
         # Every person on the sheet is named, so their access history finds the entry (C-42, C-48).
         record_results(

@@ -49,6 +49,8 @@ def _book(data: dict[str, Any]) -> RecordBook:
         found_on=data["found_on"],
         grounds=data["grounds"],
         findings=data["findings"],
+        notified_on=data.get("notified_on"),
+        applied_on=data.get("applied_on"),
     )
 
 

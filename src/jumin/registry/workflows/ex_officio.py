@@ -122,12 +122,19 @@ _KANA_ITEMS = frozenset({"surname_kana", "given_name_kana", "former_surname_kana
 
 @dataclass(frozen=True)
 class RecordBook:
-    """The 職権記録書 contents (standard 4.2.0.1-a): basis, date found, grounds and what was found."""
+    """The 職権記録書 contents (standard 4.2.0.1-a): basis, date found, grounds and what was found.
+
+    ``notified_on`` is the 戸籍届出・通知日 when the action follows a 戸籍 notification or notice
+    (4.2.0.4-a); ``applied_on`` the 申出日 when it is taken on the person's application (4.2.0.5-a: the
+    change is then marked 申出, not 職権). The change keeps either as its 届出日; at most one is given.
+    """
 
     legal_basis: str
     found_on: date
     grounds: str
     findings: str
+    notified_on: date | None = None
+    applied_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -196,6 +203,24 @@ def _check_record(record: RecordBook, today: date) -> None:
             "本日以前の日付を入力してください。",
             "registry.future_found_on",
         )
+    for name, label, day in (
+        ("notified_on", "戸籍届出・通知日", record.notified_on),
+        ("applied_on", "申出日", record.applied_on),
+    ):
+        if day is not None and day > today:
+            raise refusal(
+                name,
+                f"{label}が未来の日付です。",
+                "本日以前の日付を入力してください。",
+                "registry.future_date",
+            )
+    if record.notified_on is not None and record.applied_on is not None:
+        raise refusal(
+            "applied_on",
+            "戸籍届出・通知日と申出日の両方が入力されています。",
+            "申出による処理なら申出日だけを、戸籍の届出・通知による処理なら戸籍届出・通知日だけを入力してください。",
+            "registry.notified_and_applied",
+        )
 
 
 def _check_event_date(event_date: date, record: RecordBook, today: date, *, field: str) -> None:
@@ -229,12 +254,13 @@ def _write(
 ) -> Change:
     """The change and its 職権記録書; the caller adds the snapshots, then the audit entry (_audit).
 
-    ``notification_date`` is the 戸籍届出・通知日 when the action follows a 戸籍 notice (4.2.0.4-a)."""
+    ``notification_date`` is the 戸籍届出・通知日 when the action follows a 戸籍 notice (4.2.0.4-a); else
+    the record book's own 戸籍届出・通知日 or 申出日 (4.2.0.5-a: marked 申出) is the change's 届出日."""
     change = Change.objects.create(
         reason=action.value,
         change_date=change_date,
-        notification_date=notification_date,
-        notification_kind="職権",
+        notification_date=notification_date or record.applied_on or record.notified_on,
+        notification_kind="申出" if record.applied_on is not None else "職権",
         made_by=actor,
         made_at=timezone.now(),
     )
