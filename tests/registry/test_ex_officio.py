@@ -195,6 +195,23 @@ def test_the_ex_officio_screens_offer_todays_family_register_date_and_an_applica
     assert 'name="applied_on"' in page
 
 
+def test_the_removal_screen_marks_an_action_on_application_with_todays_application_date(
+    clerk: User, family: DraftRecorded
+) -> None:
+    client = logged_in(clerk)
+    url = reverse("registry:ex_officio_removal")
+    data = _book_form(atena_numbers=family.atena_numbers[2], removal_date=today().isoformat())
+    changes = Change.objects.count()
+    refused = client.post(url, {**data, "applied_on": today().isoformat()}).content.decode()
+    assert "申出日は「本人等の申出による処理」を選んだときだけ" in refused
+    assert Change.objects.count() == changes
+    done = client.post(url, {**data, "on_application": "on"}).content.decode()
+    assert "仮登録しました" in done
+    change = Change.objects.order_by("-pk").first()
+    assert change is not None
+    assert (change.notification_kind, change.notification_date) == ("申出", today())
+
+
 def test_an_ex_officio_amendment_changes_only_the_chosen_items_and_the_notice_shows_both(
     clerk: User, reviewer: User, family: DraftRecorded, commit: Callable[..., DraftRecorded]
 ) -> None:

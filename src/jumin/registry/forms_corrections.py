@@ -6,6 +6,8 @@ a line with the item name alone clears that item (e.g. 「旧氏」).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils import timezone
 
@@ -65,9 +67,23 @@ class RecordBookForm(PurposeForm):
         required=False,
         initial=timezone.localdate,
     )
+    on_application = forms.BooleanField(label="本人等の申出による処理", required=False)
     applied_on = forms.DateField(
-        label="申出日（本人等の申出による場合。戸籍届出・通知日は空欄に）", widget=_DATE, required=False
+        label="申出日（申出による処理のとき。空欄なら本日。戸籍届出・通知日は空欄に）",
+        widget=_DATE,
+        required=False,
     )
+
+    def clean(self) -> dict[str, Any]:
+        """A 申出日 needs 「申出による処理」; with it a blank 申出日 is today (standard 4.2.0.5-a)."""
+        data = super().clean() or {}
+        if data.get("on_application"):
+            data["applied_on"] = data.get("applied_on") or timezone.localdate()
+        elif data.get("applied_on"):
+            self.add_error(
+                "applied_on", "申出日は「本人等の申出による処理」を選んだときだけ入力してください。"
+            )
+        return data
 
 
 class ExOfficioRemovalForm(RecordBookForm):
