@@ -23,8 +23,10 @@ from jumin.registry.workflows.death import Death, record_death
 from jumin.registry.workflows.disappearance import record_disappearance
 from tests.registry.conftest import PURPOSE, current, family_move_in, logged_in
 from tests.registry.test_disappearance import disappearance
+from tests.registry.test_restrictions_screens import new_measure, officer
 
 pytestmark = pytest.mark.django_db
+__all__ = ["officer"]  # the fixture, imported for use here
 
 HEAD_HONSEKI = ("長崎県佐世保市八幡町1番地", "青木 太郎")
 WIFE_HONSEKI = ("福岡県福岡市中央区天神1番", "中村 一郎")
@@ -198,3 +200,13 @@ def test_the_death_screen_tells_a_clerk_without_the_grant_that_no_candidates_are
         {"purpose": PURPOSE, "atena_number": household.atena_numbers[1], "show_honseki_candidates": "1"},
     )
     assert "本籍を表示する権限がないため" in page.content.decode()
+
+
+def test_a_member_under_a_support_measure_is_not_offered(
+    household: DraftRecorded, honseki_clerk: User, officer: User
+) -> None:
+    new_measure(officer, household.atena_numbers[1])  # the 妻, whose 本籍 is her own
+    found = honseki_candidates(
+        actor=honseki_clerk, purpose=PURPOSE, household_number=household.household_number
+    )
+    assert [(c.honseki, c.relationships) for c in found.candidates] == [(HEAD_HONSEKI[0], ("世帯主", "子"))]

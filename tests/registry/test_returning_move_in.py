@@ -18,10 +18,18 @@ from jumin.audit.models import AuditEntry, AuditResultSubject
 from jumin.domain.errors import DomainError
 from jumin.domain.resident import ChangeReason, PersonFacts, ResidentKind, Sex
 from jumin.registry.models import ResidentSnapshot
+from jumin.registry.restrictions import RestrictedProcess, RestrictionLevel
 from jumin.registry.returning import ReturningQuery, find_returning, returning_prefill
 from jumin.registry.services import DraftRecorded, MoveIn, commit_change, record_move_in
+from jumin.registry.services_restrictions import (
+    SuppressionReason,
+    SuppressionRequest,
+    SuppressionScope,
+    set_suppression,
+)
 from jumin.registry.workflows.move_out import MoveOut, record_move_out
 from tests.registry.conftest import DEFAULT_BIRTH, PURPOSE, current, family_move_in, logged_in, person
+from tests.registry.test_views import move_in_form
 
 pytestmark = pytest.mark.django_db
 
@@ -304,3 +312,38 @@ def test_the_screen_finds_the_removed_record_and_fills_the_form(removed: str, cl
     assert f'value="{removed}"' in page
     assert "本籍・筆頭者は表示の権限がないため入力されていません" in page
     assert DEFAULT_BIRTH.display() in page
+    one_member = {
+        **move_in_form(**{"form-TOTAL_FORMS": "1"}),
+        "form-0-returning_atena_number": removed,
+        "form-0-relationship": "世帯主",
+    }
+    entered = client.post("/registry/move-in/", one_member)
+    assert "仮登録しました" in entered.content.decode()
+    draft = ResidentSnapshot.objects.get(history_no__isnull=True)
+    assert draft.resident.atena_number == removed
+
+
+def test_a_suppressed_removed_person_is_marked_in_the_list_and_the_prefill_is_refused(
+    removed: str, clerk: User, make_clerk: Callable[..., User]
+) -> None:
+    set_suppression(
+        actor=make_clerk("officer", Permission.SUPPRESSION_MANAGE),
+        purpose=PURPOSE,
+        request=SuppressionRequest(
+            scope=SuppressionScope.PERSON,
+            target_number=removed,
+            process=RestrictedProcess.INQUIRY,
+            level=RestrictionLevel.ERROR,
+            start_date=today(),
+            reason=SuppressionReason.OTHER,
+            reason_text="調査中",
+        ),
+    )
+    found = find_returning(
+        actor=clerk, purpose=PURPOSE, query=ReturningQuery(name="青木 太郎", birth_date=BORN)
+    )
+    assert [(c.atena_number, c.suppressed) for c in found] == [(removed, True)]
+    with pytest.raises(DomainError) as refused:
+        returning_prefill(actor=clerk, purpose=PURPOSE, atena_number=removed)
+    assert refused.value.code == "registry.restricted"
+    assert not AuditEntry.objects.filter(action="resident:record:view", outcome="done").exists()

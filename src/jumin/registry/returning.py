@@ -39,6 +39,7 @@ from jumin.domain.resident import (
     Sex,
 )
 from jumin.registry.models import Resident, ResidentSearchKey, ResidentSnapshot
+from jumin.registry.restrictions import marks_of_people
 from jumin.registry.search_keys import variant_name_key
 from jumin.registry.selectors_common import audited_inquiry, resident_not_found
 
@@ -76,6 +77,10 @@ class ReturningCandidate:
     removal_reason: str
     removal_date: str
     juminhyo_code: str
+    # The marks a result list shows (standard 3.1-f, 2.2.4-a): opening the 除票 is then a 照会 the
+    # suppression may refuse or alert on (``returning_prefill``).
+    suppressed: bool = False
+    support_measure: bool = False
 
 
 @dataclass(frozen=True)
@@ -153,12 +158,23 @@ def find_returning(*, actor: Any, purpose: str, query: ReturningQuery) -> list[R
             .distinct()
             .order_by("resident_id")[:MAX_CANDIDATES]
         )
-        people = (
+        people = list(
             Resident.objects.filter(pk__in=ids, current__status=ResidentStatus.REMOVED)
             .select_related("current")
             .order_by("atena_number")
         )
-        found = [_candidate(person, visible) for person in people if person.current is not None]
+        marks = marks_of_people(
+            {p.atena_number: (p.pk, p.current.household_id) for p in people if p.current is not None}
+        )
+        found = [
+            dataclasses.replace(
+                _candidate(person, visible),
+                suppressed=marks[person.atena_number].suppressed,
+                support_measure=marks[person.atena_number].support_measure,
+            )
+            for person in people
+            if person.current is not None
+        ]
         record_results(
             actor,
             "resident",
