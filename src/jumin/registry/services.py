@@ -351,6 +351,10 @@ def record_move_in(*, actor: Any, purpose: str, move_in: MoveIn) -> DraftRecorde
         for facts, previous in zip(members, returning, strict=True)
     ]
     alerts += [alert for _, carried in kept for alert in carried]
+    from_abroad = [
+        returning_choice.left_for_abroad(previous, facts, move_in.reason)
+        for facts, previous in zip(members, returning, strict=True)
+    ]
     members = [
         returning_choice.with_former_code(facts, previous)
         for (facts, _), previous in zip(kept, returning, strict=True)
@@ -397,7 +401,7 @@ def record_move_in(*, actor: Any, purpose: str, move_in: MoveIn) -> DraftRecorde
                 # A returning former resident's draft is based on their 除票, like any amendment.
                 based_on_history_no=resident.current.history_no if resident.current else None,
                 status=ResidentStatus.RESIDENT,
-                **_person_columns(facts, previous),
+                **_person_columns(facts, previous if abroad else None),
                 household=household,
                 is_head=facts.relationship.kind is RelationshipKind.HEAD,
                 relationship=facts.relationship.text,
@@ -414,8 +418,8 @@ def record_move_in(*, actor: Any, purpose: str, move_in: MoveIn) -> DraftRecorde
                 address_set_date=moved,
                 **number_columns,
             )
-            for facts, resident, number_columns, previous, due in zip(
-                members, residents, numbered, returning, notice_due, strict=True
+            for facts, resident, number_columns, previous, due, abroad in zip(
+                members, residents, numbered, returning, notice_due, from_abroad, strict=True
             )
         )
         record_event(
@@ -492,10 +496,10 @@ def _member_order(members: list[PersonFacts], residents: list[Resident], existin
     )
 
 
-def _person_columns(facts: PersonFacts, returning: Resident | None = None) -> dict[str, object]:
+def _person_columns(facts: PersonFacts, returned_from_abroad: Resident | None = None) -> dict[str, object]:
     foreign = dataclasses.asdict(facts.foreign) if facts.foreign else None
-    history = returning_choice.departure_alias_history(returning) if foreign is not None else []
-    if history:  # a foreign returner keeps the 通称 history of their 除票 (records.md §6.2)
+    history = returning_choice.departure_alias_history(returned_from_abroad) if foreign is not None else []
+    if history:  # a returner from abroad keeps the 通称 history of their 除票 (1.1.7-b, records.md §6.2)
         foreign = {**foreign, "alias_history": history}  # type: ignore[dict-item]
     return {
         "kind": facts.kind,
