@@ -14,6 +14,7 @@ from pydantic import Field
 
 from jumin.domain.resident import Sex
 from jumin.registry import returning
+from jumin.registry.api import PersonIn
 from jumin.registry.api_common import ERRORS
 
 router = Router(tags=["住民記録（再転入）"])
@@ -36,27 +37,12 @@ class PrefillIn(Schema):
     acknowledged_alerts: list[str] = Field(default_factory=list)
 
 
-class PrefillOut(Schema):
-    """A member of ``POST /api/registry/move-ins`` (every item editable); 本籍・筆頭者 are "" without
-    the 本籍 grant (``honseki_hidden``), the 在留資格 items "" without theirs (C-10)."""
+class PrefillOut(PersonIn):
+    """A member of ``POST /api/registry/move-ins`` (every item editable; ``juminhyo_code`` stays "": the
+    draft keeps the 除票's). 本籍・筆頭者 are "" without the 本籍 grant (``honseki_hidden``), the 在留資格
+    items "" without theirs (C-10)."""
 
     returning_atena_number: str
-    kind: str
-    surname: str
-    given_name: str
-    surname_kana: str
-    given_name_kana: str
-    kana_confirmed: bool
-    birth_date: str
-    sex: str
-    relationship: str
-    former_surname: str
-    former_surname_kana: str
-    alias: str
-    alias_kana: str
-    honseki: str
-    hittousha: str
-    foreign: dict[str, str] | None
     previous_address: str
     honseki_hidden: bool
     left_for_abroad: bool
