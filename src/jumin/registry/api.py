@@ -62,6 +62,8 @@ class PersonIn(Schema):
 class MoveInPersonIn(PersonIn):
     # 個人番号 from the 転出証明書 (needs INDIVIDUAL_NUMBER_ACCESS); stored encrypted, never echoed.
     individual_number: str = Field("", repr=False)
+    # 再転入 (standard 4.1.1.2-b): the 宛名番号 of the 除票 chosen from /move-ins/returning/search.
+    returning_atena_number: str = ""
 
 
 class AddressIn(Schema):
@@ -160,6 +162,7 @@ def record_move_in(request: HttpRequest, payload: MoveInIn) -> Status[object]:
         unreported=UnreportedMoveIn(**payload.unreported.dict()) if payload.unreported else None,
         former_municipality_code=payload.former_municipality_code,
         former_municipality_unknown=payload.former_municipality_unknown,
+        returning_atena_numbers=[member.returning_atena_number for member in payload.members],
     )
     draft = services.record_move_in(actor=request.user, purpose=payload.purpose, move_in=move_in)
     return draft_created(draft, *moved.alerts)

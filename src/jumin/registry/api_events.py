@@ -14,8 +14,9 @@ from jumin.domain.eras import Calendar
 from jumin.domain.relationships import parse_relationship
 from jumin.domain.resident import ChangeReason, ForeignResidentItems, PersonFacts, ResidentKind
 from jumin.domain.wareki import DateFieldKind, parse_date_input
+from jumin.registry import honseki_candidates
 from jumin.registry.api import PersonIn
-from jumin.registry.api_common import DRAFT_RESPONSES, draft_created
+from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, draft_created
 from jumin.registry.workflows import birth, death, move_out
 
 router = Router(tags=["住民記録（転出・死亡・出生）"])
@@ -38,6 +39,15 @@ class DeathIn(Schema):
     death_date: str
     notification_date: date
     informant: str = ""
+    # 本籍・筆頭者 of the 死亡届 when the record's differ; pick from /honseki-candidates (4.2.0.3-a).
+    honseki: str = ""
+    hittousha: str = ""
+
+
+class HonsekiCandidatesIn(Schema):
+    purpose: str
+    household_number: str = ""  # 出生: the household the child joins
+    atena_number: str = ""  # 死亡・失踪: the person's household
 
 
 class BirthIn(Schema):
@@ -103,9 +113,26 @@ def record_death(request: HttpRequest, payload: DeathIn) -> Status[object]:
             death_date=died.value,
             notification_date=payload.notification_date,
             informant=payload.informant,
+            honseki=payload.honseki,
+            hittousha=payload.hittousha,
         ),
     )
     return draft_created(draft, *died.alerts)
+
+
+@router.post("/honseki-candidates", response={200: honseki_candidates.HonsekiCandidates, **ERRORS})
+def list_honseki_candidates(request: HttpRequest, payload: HonsekiCandidatesIn) -> Status[object]:
+    """The household members' 本籍・筆頭者 to pick for a 出生, 死亡 or 失踪 (audited; only with the
+    本籍 grant, C-10: ``visible`` false and no candidates otherwise)."""
+    return Status(
+        200,
+        honseki_candidates.honseki_candidates(
+            actor=request.user,
+            purpose=payload.purpose,
+            household_number=payload.household_number,
+            atena_number=payload.atena_number,
+        ),
+    )
 
 
 @router.post("/birth", response=DRAFT_RESPONSES)

@@ -36,6 +36,9 @@ class DisappearanceIn(Schema):
     deemed_death_date: str
     decision_date: date
     notice: NoticeIn
+    # 本籍・筆頭者 when the record's differ; pick from /api/registry/events/honseki-candidates.
+    honseki: str = ""
+    hittousha: str = ""
 
 
 class RevocationIn(Schema):
@@ -118,6 +121,8 @@ def record_disappearance(request: HttpRequest, payload: DisappearanceIn) -> Stat
             deemed_death_date=deemed.value,
             decision_date=payload.decision_date,
             notice=_notice(payload.notice),
+            honseki=payload.honseki,
+            hittousha=payload.hittousha,
         ),
     )
     return draft_created(draft, *deemed.alerts)

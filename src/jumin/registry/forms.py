@@ -13,6 +13,19 @@ from jumin.registry.widgets import GlyphAidInput
 # the service raised (registry/review/_pending_alerts.html; workflows/acknowledgement.py).
 
 
+NO_HONSEKI_CHOICE = (("", "（候補から選ばない）"),)
+
+
+def honseki_choice_field() -> forms.CharField:
+    """「本籍の候補」 of the 出生, 死亡 and 失踪 forms: a select filled by 「本籍の候補を表示」
+    (``views_honseki``); a posted value is only text to copy, like a typed 本籍."""
+    return forms.CharField(
+        label="本籍の候補（世帯員の本籍・筆頭者。空欄の本籍・筆頭者に使います）",
+        required=False,
+        widget=forms.Select(choices=NO_HONSEKI_CHOICE),
+    )
+
+
 class LookupForm(PurposeForm):
     atena_number = forms.CharField(label="宛名番号", max_length=16)
 
@@ -107,6 +120,29 @@ class MoveInMemberForm(MemberForm):
         required=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
     )
+    former_surname = forms.CharField(label="旧氏（日本人住民）", max_length=100, required=False)
+    former_surname_kana = forms.CharField(label="旧氏（フリガナ）", max_length=100, required=False)
+    # 再転入 (standard 4.1.1.2-b): the 除票 picked from 「除票から入力」, set by the prefill.
+    returning_atena_number = forms.CharField(
+        label="再転入の除票（宛名番号）", max_length=16, required=False, widget=forms.HiddenInput
+    )
+
+
+class ReturningLookupForm(PurposeForm):
+    """「除票から入力」: find a returning person's 除票 by 住民票コード, or 氏名 and 生年月日 (4情報)."""
+
+    juminhyo_code = forms.CharField(label="住民票コード", max_length=11, required=False)
+    name = forms.CharField(label="氏名", max_length=200, required=False)
+    name_kana = forms.CharField(label="氏名（フリガナ）", max_length=200, required=False)
+    birth_date = forms.DateField(
+        label="生年月日", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sex = forms.ChoiceField(
+        label="性別",
+        choices=[("", "指定しない"), (Sex.MALE, "男"), (Sex.FEMALE, "女")],
+        required=False,
+    )
+    address = forms.CharField(label="除票の住所（前方一致）", max_length=200, required=False)
 
 
 MemberFormSet = forms.formset_factory(MoveInMemberForm, extra=4, max_num=10, min_num=1, validate_min=True)

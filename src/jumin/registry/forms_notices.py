@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from jumin.accounts.forms import PurposeForm
+from jumin.registry.forms import honseki_choice_field
 from jumin.registry.forms_corrections import ITEMS_HELP, correction_items
 from jumin.registry.workflows.restoration import RestorationCause
 
@@ -25,6 +26,11 @@ class DisappearanceForm(NoticeForm):
     )
     decision_date = forms.DateField(label="失踪宣告の裁判確定日", widget=_DATE)
     findings = forms.CharField(label="確認した事実（任意）", max_length=200, required=False)
+    honseki = forms.CharField(
+        label="本籍（通知の記載が住民票と異なる場合のみ）", max_length=200, required=False
+    )
+    hittousha = forms.CharField(label="筆頭者（同上）", max_length=100, required=False)
+    honseki_choice = honseki_choice_field()
 
 
 class RevocationForm(NoticeForm):

@@ -41,6 +41,7 @@ from jumin.registry import (
     services_restrictions,
     support_roles,
 )
+from jumin.registry import returning as returning_choice
 from jumin.registry.models import (
     Change,
     ChangeState,
@@ -96,6 +97,9 @@ class MoveIn:
     # clerk states it is unknown (the notice then waits at the CS for a clerk to send it).
     former_municipality_code: str = ""
     former_municipality_unknown: bool = False
+    # 再転入 (standard 4.1.1.2-b): per member, the 宛名番号 of the 除票 the clerk chose from the lookup
+    # (``returning.find_returning``), "" for none; reused like a 住民票コード match.
+    returning_atena_numbers: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -320,14 +324,41 @@ def record_move_in(*, actor: Any, purpose: str, move_in: MoveIn) -> DraftRecorde
     members, alerts = _check_move_in(move_in)
     numbers = move_in_numbers.checked(move_in.individual_numbers, len(members))
     # 再転入 (standard 4.1.1.2): 住民票コード and 個人番号 are forced matches reusing the old 宛名番号.
+    chosen = list(move_in.returning_atena_numbers) or [""] * len(members)
+    if len(chosen) != len(members):
+        raise refusal(
+            "members",
+            "選んだ除票の数が転入する方の数と合いません。",
+            "転入する方ごとに除票を選ぶか、空欄にしてください。",
+            "registry.returning_count",
+        )
     returning = [
-        move_in_numbers.merge_returning(
-            returning_resident(facts), move_in_numbers.returning_by_number(number, i), number, i
+        returning_choice.chosen_returning(
+            chosen[i],
+            move_in_numbers.merge_returning(
+                returning_resident(facts), move_in_numbers.returning_by_number(number, i), number, i
+            ),
+            i,
         )
         for i, (facts, number) in enumerate(zip(members, numbers, strict=True))
     ]
     # After the 再転入 checks: a current resident's code is refused for that first.
     _check_former_municipality(move_in)
+    # The 転入通知 is due for a code entered from a 転出証明書, not for one kept from the 除票.
+    notice_due = [move_in.reason is ChangeReason.DOMESTIC_MOVE_IN and bool(f.juminhyo_code) for f in members]
+    kept = [
+        returning_choice.carry_departure_names(facts, previous, move_in.reason)
+        for facts, previous in zip(members, returning, strict=True)
+    ]
+    alerts += [alert for _, carried in kept for alert in carried]
+    from_abroad = [
+        returning_choice.left_for_abroad(previous, facts, move_in.reason)
+        for facts, previous in zip(members, returning, strict=True)
+    ]
+    members = [
+        returning_choice.with_former_code(facts, previous)
+        for (facts, _), previous in zip(kept, returning, strict=True)
+    ]
     # 異動入力 suppressions (standard 3.1-b): errors refuse the draft; alerts go with it to the reviewer.
     restriction = services_restrictions.enforce_restrictions(
         actor=actor,
@@ -370,7 +401,7 @@ def record_move_in(*, actor: Any, purpose: str, move_in: MoveIn) -> DraftRecorde
                 # A returning former resident's draft is based on their 除票, like any amendment.
                 based_on_history_no=resident.current.history_no if resident.current else None,
                 status=ResidentStatus.RESIDENT,
-                **_person_columns(facts),
+                **_person_columns(facts, previous if abroad else None),
                 household=household,
                 is_head=facts.relationship.kind is RelationshipKind.HEAD,
                 relationship=facts.relationship.text,
@@ -381,14 +412,15 @@ def record_move_in(*, actor: Any, purpose: str, move_in: MoveIn) -> DraftRecorde
                 katagaki=move_in.address.katagaki,
                 **_previous_address_columns(move_in),
                 previous_municipality_code=move_in.former_municipality_code.strip(),
-                move_in_notice_due=move_in.reason is ChangeReason.DOMESTIC_MOVE_IN
-                and bool(facts.juminhyo_code),
+                move_in_notice_due=due,
                 became_resident_date=moved,
                 became_resident_reason=move_in.reason,
                 address_set_date=moved,
                 **number_columns,
             )
-            for facts, resident, number_columns in zip(members, residents, numbered, strict=True)
+            for facts, resident, number_columns, previous, due, abroad in zip(
+                members, residents, numbered, returning, notice_due, from_abroad, strict=True
+            )
         )
         record_event(
             actor=actor,
@@ -464,7 +496,11 @@ def _member_order(members: list[PersonFacts], residents: list[Resident], existin
     )
 
 
-def _person_columns(facts: PersonFacts) -> dict[str, object]:
+def _person_columns(facts: PersonFacts, returned_from_abroad: Resident | None = None) -> dict[str, object]:
+    foreign = dataclasses.asdict(facts.foreign) if facts.foreign else None
+    history = returning_choice.departure_alias_history(returned_from_abroad) if foreign is not None else []
+    if history:  # a returner from abroad keeps the 通称 history of their 除票 (1.1.7-b, records.md §6.2)
+        foreign = {**foreign, "alias_history": history}  # type: ignore[dict-item]
     return {
         "kind": facts.kind,
         "surname": facts.surname,
@@ -481,7 +517,7 @@ def _person_columns(facts: PersonFacts) -> dict[str, object]:
         "sex": facts.sex,
         "honseki": facts.honseki,
         "hittousha": facts.hittousha,
-        "foreign": dataclasses.asdict(facts.foreign) if facts.foreign else None,
+        "foreign": foreign,
         "juminhyo_code": facts.juminhyo_code,
     }
 

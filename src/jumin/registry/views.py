@@ -13,7 +13,7 @@ from jumin.domain.recorded_dates import RecordedDate
 from jumin.domain.relationships import parse_relationship
 from jumin.domain.resident import ForeignResidentItems, PersonFacts, ResidentKind, Sex
 from jumin.domain.wareki import DateFieldKind, parse_date_input
-from jumin.registry import code_pool, selectors, selectors_restrictions, services
+from jumin.registry import code_pool, selectors, selectors_restrictions, services, views_returning
 from jumin.registry.forms import DecisionForm, LookupForm, MemberFormSet, MoveInForm
 from jumin.registry.views_common import (
     DONE_TEMPLATE,
@@ -127,6 +127,8 @@ def member_facts(data: dict[str, Any], index: int) -> PersonFacts:
         hittousha=data["hittousha"],
         alias=data.get("alias", ""),
         alias_kana=data.get("alias_kana", ""),
+        former_surname=data.get("former_surname", ""),
+        former_surname_kana=data.get("former_surname_kana", ""),
         foreign=items,
     )
 
@@ -157,10 +159,19 @@ def unreported_from_form(data: dict[str, Any]) -> UnreportedMoveIn | None:
 
 @clerk_screen
 def move_in(request: HttpRequest) -> HttpResponse:
-    """転入届の入力 (draft). Errors name the field, the reason and the remedy; nothing is half-written."""
+    """転入届の入力 (draft). Errors name the field, the reason and the remedy; nothing is half-written.
+
+    「除票から入力」 (再転入, standard 4.1.1.2-b) finds a 除票 and starts the form from it
+    (``views_returning``); the draft is entered and reviewed as usual."""
+    if request.method == "POST" and views_returning.is_lookup(request):
+        return views_returning.lookup_step(request)
     form = MoveInForm(request.POST or None)
     members = MemberFormSet(request.POST or None)
-    context: dict[str, Any] = {"form": form, "members": members}
+    context: dict[str, Any] = {
+        "form": form,
+        "members": members,
+        "lookup": views_returning.empty_lookup(),
+    }
     if request.method == "POST" and form.is_valid() and members.is_valid():
         data = form.cleaned_data
         with shown_on_screen(context, pending_alerts=False) as outcome:
@@ -179,6 +190,7 @@ def move_in(request: HttpRequest) -> HttpResponse:
                     unreported=unreported_from_form(data),
                     former_municipality_code=data["former_municipality_code"],
                     former_municipality_unknown=data["former_municipality_unknown"],
+                    returning_atena_numbers=[m["returning_atena_number"] for m in members.cleaned_data if m],
                 ),
             )
         if outcome.ok:

@@ -17,6 +17,8 @@ from jumin.domain.errors import Alert
 from jumin.domain.relationships import parse_relationship
 from jumin.domain.resident import ChangeReason, ForeignResidentItems, PersonFacts, ResidentKind, Sex
 from jumin.domain.wareki import DateFieldKind, parse_date_input
+from jumin.registry import views_honseki
+from jumin.registry.forms import honseki_choice_field
 from jumin.registry.services import DraftRecorded
 from jumin.registry.views_common import clerk_screen, enter_draft
 from jumin.registry.workflows import birth, death, move_out
@@ -50,6 +52,11 @@ class DeathForm(PurposeForm):
         label="届出日（戸籍の届出を受けた日）", initial=timezone.localdate, widget=_DATE_WIDGET
     )
     informant = forms.CharField(label="届出人の資格（例: 同居の親族）", max_length=40, required=False)
+    honseki = forms.CharField(
+        label="本籍（死亡届の記載が住民票と異なる場合のみ）", max_length=200, required=False
+    )
+    hittousha = forms.CharField(label="筆頭者（同上）", max_length=100, required=False)
+    honseki_choice = honseki_choice_field()
 
 
 class BirthForm(PurposeForm):
@@ -69,6 +76,7 @@ class BirthForm(PurposeForm):
     relationship = forms.CharField(label="続柄（子、子の子など）", max_length=40, initial="子")
     honseki = forms.CharField(label="本籍（空欄なら世帯主と同じ）", max_length=200, required=False)
     hittousha = forms.CharField(label="筆頭者（空欄なら世帯主と同じ）", max_length=100, required=False)
+    honseki_choice = honseki_choice_field()
     nationality_code = forms.CharField(label="国籍・地域コード（外国人）", max_length=3, required=False)
     foreign_category = forms.CharField(
         label="30条の45区分（外国人、例: 経過滞在者）", max_length=20, required=False
@@ -119,6 +127,7 @@ def death_view(request: HttpRequest) -> HttpResponse:
 
     def submit(data: dict[str, Any]) -> tuple[DraftRecorded, tuple[Alert, ...]]:
         died = parse_date_input(data["death_date"], field_kind=DateFieldKind.EVENT_DEATH, field="death_date")
+        honseki, hittousha = views_honseki.picked(data)
         draft = death.record_death(
             actor=request.user,
             purpose=data["purpose"],
@@ -127,11 +136,15 @@ def death_view(request: HttpRequest) -> HttpResponse:
                 death_date=died.value,
                 notification_date=data["notification_date"],
                 informant=data["informant"],
+                honseki=honseki,
+                hittousha=hittousha,
             ),
         )
         return draft, tuple(died.alerts)
 
-    return _screen(request, DeathForm(request.POST or None), "registry/death.html", submit)
+    template = "registry/death.html"
+    offered = views_honseki.offer(request, DeathForm, template, person_field="atena_number")
+    return offered or _screen(request, DeathForm(request.POST or None), template, submit)
 
 
 @clerk_screen
@@ -151,6 +164,7 @@ def birth_view(request: HttpRequest) -> HttpResponse:
             if foreign
             else None
         )
+        honseki, hittousha = views_honseki.picked(data)
         child = PersonFacts(
             kind=ResidentKind(data["kind"]),
             surname=data["surname"],
@@ -160,8 +174,8 @@ def birth_view(request: HttpRequest) -> HttpResponse:
             birth_date=born.value,
             sex=Sex(data["sex"]),
             relationship=parse_relationship(data["relationship"]),
-            honseki=data["honseki"],
-            hittousha=data["hittousha"],
+            honseki=honseki,
+            hittousha=hittousha,
             foreign=items,
         )
         draft = birth.record_birth(
@@ -175,4 +189,6 @@ def birth_view(request: HttpRequest) -> HttpResponse:
         )
         return draft, tuple(born.alerts)
 
-    return _screen(request, BirthForm(request.POST or None), "registry/birth.html", submit)
+    template = "registry/birth.html"
+    offered = views_honseki.offer(request, BirthForm, template, household_field="household_number")
+    return offered or _screen(request, BirthForm(request.POST or None), template, submit)

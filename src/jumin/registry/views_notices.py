@@ -11,6 +11,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 
 from jumin.domain.wareki import DateFieldKind, parse_date_input
+from jumin.registry import views_honseki
 from jumin.registry.forms_household import atena_lines
 from jumin.registry.forms_notices import (
     DisappearanceForm,
@@ -41,6 +42,7 @@ def disappearance_view(request: HttpRequest) -> HttpResponse:
         deemed = parse_date_input(
             data["deemed_death_date"], field_kind=DateFieldKind.EVENT_DISAPPEARANCE, field="deemed_death_date"
         )
+        honseki, hittousha = views_honseki.picked(data)
         return disappearance.record_disappearance(
             actor=request.user,
             purpose=data["purpose"],
@@ -49,11 +51,14 @@ def disappearance_view(request: HttpRequest) -> HttpResponse:
                 deemed_death_date=deemed.value,
                 decision_date=data["decision_date"],
                 notice=_notice(data),
+                honseki=honseki,
+                hittousha=hittousha,
             ),
         )
 
-    form = DisappearanceForm(request.POST or None)
-    return enter_draft(request, form, "registry/notices/disappearance.html", submit)
+    template = "registry/notices/disappearance.html"
+    offered = views_honseki.offer(request, DisappearanceForm, template, person_field="atena_number")
+    return offered or enter_draft(request, DisappearanceForm(request.POST or None), template, submit)
 
 
 @clerk_screen

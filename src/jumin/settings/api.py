@@ -36,6 +36,7 @@ api.add_router("/registry/memos", "jumin.registry.api_memos.router")
 api.add_router("/registry/code-changes", "jumin.registry.api_number_changes.router")
 api.add_router("/registry/special-moves", "jumin.registry.api_special_moves.router")
 api.add_router("/registry/fuhyo-notices", "jumin.registry.api_fuhyo.router")
+api.add_router("/registry/returning", "jumin.registry.api_returning.router")
 
 
 @api.exception_handler(DomainError)

@@ -23,6 +23,7 @@ from jumin.domain.recorded_dates import RecordedDate
 from jumin.domain.resident import ChangeReason, ResidentStatus
 from jumin.domain.uncertain_dates import UncertainDate
 from jumin.registry import services_restrictions
+from jumin.registry.honseki_candidates import honseki_update
 from jumin.registry.models import Change
 from jumin.registry.services import DraftRecorded
 from jumin.registry.snapshots import current_of, draft_from_current
@@ -41,6 +42,10 @@ class Death:
     notification_date: date
     # 届出人の資格 (e.g. 「同居の親族」): validated but not stored, the snapshot has no field for it.
     informant: str = ""
+    # 本籍・筆頭者 of the 死亡届 when the record's differ (e.g. 「不明」); blank keeps the record's. The
+    # screen and API offer the household's as candidates (standard 4.2.0.3-a; honseki_candidates).
+    honseki: str = ""
+    hittousha: str = ""
 
 
 def record_death(*, actor: Any, purpose: str, death: Death) -> DraftRecorded:
@@ -98,6 +103,7 @@ def record_death(*, actor: Any, purpose: str, death: Death) -> DraftRecorded:
             "死亡日を確認してください。",
             "registry.death_before_birth",
         )
+    honseki = honseki_update(death.honseki, death.hittousha, current)
     alerts: list[Alert] = []
     head_alert = head_change_alert(current.household, {resident.atena_number})
     if head_alert:
@@ -125,6 +131,7 @@ def record_death(*, actor: Any, purpose: str, death: Death) -> DraftRecorded:
             removal_reason=ChangeReason.DEATH,
             removal_date=died,
             removal_event_date=recorded_dates.to_json(death.death_date),
+            **honseki,
         )
         follow = follow_up(
             actor=actor,

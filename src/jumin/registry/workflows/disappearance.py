@@ -33,6 +33,7 @@ from jumin.domain.relationships import RelationshipKind, parse_relationship
 from jumin.domain.resident import DISAPPEARANCE_REMOVAL_REASON, ResidentStatus
 from jumin.domain.uncertain_dates import UncertainDate
 from jumin.registry import numbering, services_restrictions
+from jumin.registry.honseki_candidates import honseki_update
 from jumin.registry.models import Change, Household
 from jumin.registry.services import Address, DraftRecorded
 from jumin.registry.snapshots import current_of, draft_from_current
@@ -64,6 +65,9 @@ class Disappearance:
     deemed_death_date: RecordedDate
     decision_date: date
     notice: FamilyRegisterNotice
+    # 本籍・筆頭者 of the notice when the record's differ; blank keeps the record's (standard 4.2.0.3-a).
+    honseki: str = ""
+    hittousha: str = ""
 
 
 @dataclass(frozen=True)
@@ -182,6 +186,7 @@ def record_disappearance(*, actor: Any, purpose: str, disappearance: Disappearan
             "死亡とみなされる日を確認してください。",
             "registry.death_before_birth",
         )
+    honseki = honseki_update(disappearance.honseki, disappearance.hittousha, current)
     head_alert = head_change_alert(current.household, {resident.atena_number})
     alerts: list[Alert] = [head_alert] if head_alert else []
     alerts += services_restrictions.check_change_entry(  # 異動入力 (standard 3.1-b)
@@ -214,6 +219,7 @@ def record_disappearance(*, actor: Any, purpose: str, disappearance: Disappearan
             removal_reason=DISAPPEARANCE_REMOVAL_REASON,
             removal_date=deemed,
             removal_event_date=recorded_dates.to_json(disappearance.deemed_death_date),
+            **honseki,
         )
         follow = follow_up(
             actor=actor,

@@ -51,7 +51,8 @@ class HonsekiNotice:
     acknowledged_alerts: Collection[str] = field(default_factory=tuple)
 
 
-def _check_text(name: str, label: str, value: str, limit: int) -> str:
+def check_text(name: str, label: str, value: str, limit: int) -> str:
+    """A 本籍 or 筆頭者 as entered: required (「なし」「不明」 allowed), trimmed, at most ``limit`` long."""
     text = value.strip()
     if not text:
         raise refusal(
@@ -82,10 +83,10 @@ def _check_notice(notice: HonsekiNotice, today: date) -> None:
             "通知に記載された届出日・事件の日を入力してください。",
             "registry.event_after_notice",
         )
-    _check_text(
+    check_text(
         "notifying_municipality", "通知した市区町村", notice.notifying_municipality, MUNICIPALITY_MAX_LENGTH
     )
-    _check_text(
+    check_text(
         "family_register_event",
         "戸籍の事件（転籍・婚姻など）",
         notice.family_register_event,
@@ -117,8 +118,8 @@ def record_honseki_notice(*, actor: Any, purpose: str, notice: HonsekiNotice) ->
     )
     today = timezone.localdate()
     _check_notice(notice, today)
-    honseki = _check_text("honseki", "本籍", notice.honseki, HONSEKI_MAX_LENGTH)
-    hittousha = _check_text("hittousha", "筆頭者", notice.hittousha, HITTOUSHA_MAX_LENGTH)
+    honseki = check_text("honseki", "本籍", notice.honseki, HONSEKI_MAX_LENGTH)
+    hittousha = check_text("hittousha", "筆頭者", notice.hittousha, HITTOUSHA_MAX_LENGTH)
     people = _current_people(notice.atena_numbers)
     for _, current in people:
         if current.status == ResidentStatus.REMOVED:
