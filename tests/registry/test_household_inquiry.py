@@ -15,6 +15,7 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry, AuditResultSubject
 from jumin.domain.errors import DomainError
 from jumin.registry.models import Change, ExOfficioRecord, ResidentSnapshot
+from jumin.registry.selectors_corrections import ex_officio_notice
 from jumin.registry.selectors_household import headless_households, household_inquiry
 from jumin.registry.services import DraftRecorded, record_move_in
 from jumin.registry.workflows.household_change import record_household_change
@@ -171,6 +172,10 @@ def test_setting_the_head_by_ex_officio_records_a_notice_and_empties_the_list(
     record = ExOfficioRecord.objects.get(change=change)
     assert (record.action, record.notice_required) == ("世帯主変更", True)
     assert current(wife).is_head
+    # Its 職権記載等通知書 is the 世帯主変更通知書: the new head first, 続柄 before and after.
+    notice = ex_officio_notice(actor=reader, purpose=PURPOSE, change_id=draft.change_id)
+    assert notice.persons[0].atena_number == wife
+    assert [(i.before, i.after) for i in notice.persons[0].items] == [("妻", "世帯主")]
     assert headless_households(actor=reader, purpose=PURPOSE) == ()
     # The former head is still in the household's screen, below.
     view = household_inquiry(actor=reader, purpose=PURPOSE, household_number=family.household_number)
@@ -228,3 +233,41 @@ def test_a_clerk_without_the_view_permission_sees_no_list(
         headless_households(actor=nobody, purpose=PURPOSE)
     with pytest.raises(AccessRefused):
         household_inquiry(actor=nobody, purpose=PURPOSE, household_number=family.household_number)
+
+
+def test_the_household_change_screen_offers_the_ex_officio_choice(
+    family: DraftRecorded, clerk: User, commit: Commit
+) -> None:
+    head, wife, child = family.atena_numbers
+    commit(death_of(clerk, head))
+    data = {
+        "purpose": PURPOSE,
+        "kind": "世帯主変更",
+        "household_number": family.household_number,
+        "change_date": timezone.localdate().isoformat(),
+        "notification_date": "",
+        "relationships": f"{wife} 世帯主\n{child} 子",
+        "members": "",
+        "target_household_number": "",
+    }
+    client = logged_in(clerk)
+    without = client.post(reverse("registry:household_change"), data).content.decode()
+    assert "届出日が入力されていません" in without
+    done = client.post(reverse("registry:household_change"), data | {"ex_officio": "on"}).content.decode()
+    assert "仮登録しました" in done
+    assert (
+        Change.objects.filter(notification_kind="職権", ex_officio_record__action="世帯主変更").count() == 1
+    )
+
+
+def test_the_record_screen_opens_the_household_screen_filled_in_without_reading(
+    family: DraftRecorded, reader: User
+) -> None:
+    client = logged_in(reader)
+    reads = AuditEntry.objects.filter(action="resident:record:list").count()
+    page = client.post(
+        reverse("registry:household_inquiry"), {"household_number": family.household_number, "prefill": "1"}
+    ).content.decode()
+    assert f'value="{family.household_number}"' in page
+    assert 'role="alert"' not in page
+    assert AuditEntry.objects.filter(action="resident:record:list").count() == reads

@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Subquery
+from django.db.models import F, Subquery
 
 from jumin.accounts.authorization import authorize, visible_fields
 from jumin.accounts.permissions import Permission
@@ -235,7 +235,7 @@ class HeadlessHousehold:
 def _head_left(household: Household) -> Departure | None:
     last_head = (
         ResidentSnapshot.objects.filter(household=household, is_head=True, history_no__isnull=False)
-        .order_by("-change__reviewed_at", "-change_id")
+        .order_by(F("change__reviewed_at").desc(nulls_last=True), "-change_id")
         .values_list("resident_id", flat=True)
         .first()
     )

@@ -81,10 +81,14 @@ def household_change(request: HttpRequest) -> HttpResponse:
 def household_inquiry(request: HttpRequest) -> HttpResponse:
     """世帯照会: the members in order, then the former members with the date and reason they left (3.3-a).
 
-    The 世帯番号 comes by POST, never in a URL; the read is audited naming everyone listed."""
-    form = HouseholdInquiryForm(request.POST or None)
+    The 世帯番号 comes by POST, never in a URL; the read is audited naming everyone listed. ``prefill``
+    (the 住民票照会 screen's button) opens the form with the 世帯番号, without reading anything."""
+    prefill = request.POST.get("prefill") == "1"
+    form = HouseholdInquiryForm(
+        None if prefill else (request.POST or None), initial=request.POST if prefill else None
+    )
     context: dict[str, Any] = {"form": form}
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not prefill and form.is_valid():
         with shown_on_screen(context, form=form, field="household_number") as outcome:
             household = selectors_household.household_inquiry(
                 actor=request.user,
