@@ -17,7 +17,7 @@ from jumin.accounts.models import User
 from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
 from jumin.certificates.models import Issuance, IssuedCopy
-from jumin.certificates.services import IssuedCertificate, issue_certificate
+from jumin.certificates.services import IssuedCertificate, issue_certificate, preview_certificate
 from jumin.domain.certificates import (
     CertificateKind,
     IdentityCheck,
@@ -215,21 +215,36 @@ def test_optional_items_are_left_off_unless_asked_for(
     assert "続柄" not in bare
 
 
-def test_a_draft_is_never_printed(family: DraftRecorded, clerk: User, issuer: User, certifier: Any) -> None:
-    head = family.atena_numbers[0]
-    record_move_within(
+def test_a_person_with_an_open_draft_is_held_back_then_the_committed_state_prints(
+    family: DraftRecorded, clerk: User, reviewer: User, issuer: User, certifier: Any
+) -> None:
+    head, wife, child = family.atena_numbers
+    draft = record_move_within(
         actor=clerk,
         purpose=PURPOSE,
         move=MoveWithin(
-            movers=list(family.atena_numbers),
+            movers=[wife],
             address=type(ADDRESS)(address="長崎県佐世保市八幡町2番2号"),
             move_date=timezone.localdate(),
             notification_date=timezone.localdate(),
+            relationships={wife: "世帯主"},
         ),
     )
-    text = flat(pdf_pages(issue(issuer, [head]).pdf)[0])
-    assert "相生町1番1号" in text
+    # Standard 4.0.8-a: no certificate of a drafted person, alone or on a household copy.
+    assert refused(issuer, [wife]) == "certificates.pending_draft"
+    assert refused(issuer, [head, wife, child]) == "certificates.pending_draft"
+    with pytest.raises(DomainError) as preview:
+        preview_certificate(
+            actor=issuer, purpose=CERT_PURPOSE, request=own_request(), options=options_for([wife])
+        )
+    assert preview.value.code == "certificates.pending_draft"
+    assert str(draft.change_id) in preview.value.reason
+    assert "花子" not in str(preview.value)
+    # The rest of the household is not held back, and prints without the draft.
+    text = flat(pdf_pages(issue(issuer, [head, child], whole_household=False).pdf)[0])
     assert "八幡町2番2号" not in text
+    commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
+    assert "八幡町2番2号" in flat(pdf_pages(issue(issuer, [wife]).pdf)[0])
 
 
 def test_a_planned_mover_copy_leaves_off_the_move_out_items_until_the_date(

@@ -24,7 +24,7 @@ from jumin.certificates.registry_notices import (
 )
 from jumin.domain.errors import DomainError
 from jumin.registry.models import Resident, ResidentSnapshot
-from jumin.registry.services import DraftRecorded, commit_change
+from jumin.registry.services import DraftRecorded, commit_change, record_move_in
 from jumin.registry.workflows.ex_officio import (
     ExOfficioAction,
     ExOfficioCorrection,
@@ -35,7 +35,7 @@ from jumin.registry.workflows.move_out import record_move_out
 from tests.certificates.conftest import CERT_PURPOSE
 from tests.certificates.helpers import flat, pdf_pages
 from tests.helpers.permission_matrix import assert_permission_triple
-from tests.registry.conftest import PURPOSE
+from tests.registry.conftest import PURPOSE, family_move_in
 from tests.registry.test_move_out import move_out
 
 pytestmark = pytest.mark.django_db
@@ -168,6 +168,23 @@ def test_the_head_change_request_goes_to_the_first_remaining_member(
     with pytest.raises(DomainError) as none:
         print_head_change_request(actor=printer_clerk, purpose=CERT_PURPOSE, change_id=family.change_id)
     assert none.value.code == "registry.no_head_change_request"
+
+
+def test_the_head_change_request_follows_the_5_2_order_not_the_atena_order(
+    clerk: User, reviewer: User, printer_clerk: User, code_pool: list[str], certifier: Any
+) -> None:
+    members = family_move_in().members  # 世帯主, 妻, 子 registered as 世帯主, 子, 妻
+    moved = record_move_in(
+        actor=clerk, purpose=PURPOSE, move_in=family_move_in(members=[members[0], members[2], members[1]])
+    )
+    commit_change(actor=reviewer, purpose=PURPOSE, change_id=moved.change_id)
+    head = moved.atena_numbers[0]
+    draft = record_move_out(actor=clerk, purpose=PURPOSE, move_out=move_out([head]))
+    commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
+    text = text_of(
+        print_head_change_request(actor=printer_clerk, purpose=CERT_PURPOSE, change_id=draft.change_id)
+    )
+    assert "青木花子様" in text  # the 妻 ranks before the 子 (standard 5.2), though registered after
 
 
 def test_the_notice_screen_and_api_permission_triples(

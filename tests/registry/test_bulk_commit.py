@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from jumin.accounts.authorization import AccessRefused
 from jumin.accounts.models import User
@@ -16,6 +17,7 @@ from jumin.domain.errors import DomainError
 from jumin.domain.resident import ChangeReason
 from jumin.registry import bulk, selectors_review
 from jumin.registry.models import Change, ChangeState
+from jumin.registry.models_review import LockRelease, ResidentLock
 from jumin.registry.restrictions import RestrictedProcess, RestrictionLevel
 from jumin.registry.services import DraftRecorded, commit_change, record_move_in
 from jumin.registry.workflows.death import Death, record_death
@@ -103,6 +105,8 @@ def test_bulk_commit_commits_each_draft_on_its_own_and_reports_each_outcome(
 ) -> None:
     head, wife, child = family.atena_numbers
     stale = record_move_out(actor=clerk, purpose=PURPOSE, move_out=move_out([child]))
+    # Released as stale by a reviewer (locks.release_stale_lock): the next draft may be entered.
+    ResidentLock.objects.update(released_at=timezone.now(), release=LockRelease.SUPERVISOR)
     newer = death_of(clerk, child)
     commit_change(actor=reviewer, purpose=PURPOSE, change_id=newer.change_id)  # makes ``stale`` stale
     died = death_of(clerk, wife)

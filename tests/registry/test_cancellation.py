@@ -20,7 +20,7 @@ from jumin.domain.errors import DomainError
 from jumin.domain.resident import ChangeReason, ResidentStatus, Sex
 from jumin.registry.models import Change, ChangeState, ResidentSnapshot
 from jumin.registry.selectors_corrections import change_history
-from jumin.registry.services import Address, DraftRecorded, commit_change, record_move_in
+from jumin.registry.services import Address, DraftRecorded, commit_change, discard_change, record_move_in
 from jumin.registry.workflows.acknowledgement import UnacknowledgedAlertsError
 from jumin.registry.workflows.birth import Birth, record_birth
 from jumin.registry.workflows.cancellation import Cancellation, record_cancellation
@@ -353,12 +353,16 @@ def test_bad_cancellation_input_is_refused_and_writes_nothing(
 
 
 def test_a_draft_cannot_be_cancelled_and_a_pending_cancellation_blocks_another(
-    clerk: User, family: DraftRecorded
+    clerk: User, reviewer: User, family: DraftRecorded
 ) -> None:
     draft = move_within(clerk, list(family.atena_numbers))
     with pytest.raises(DomainError) as of_draft:
         cancel(clerk, draft.change_id)
     assert of_draft.value.code == "registry.cancel_target_not_found"
+    with pytest.raises(DomainError) as drafted:  # its people are held back while it is open (4.0.8-a)
+        cancel(clerk, family.change_id, atena_numbers=[family.atena_numbers[2]])
+    assert drafted.value.code == "registry.resident_drafted"
+    discard_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id, reason="入力誤り")
     cancel(clerk, family.change_id, atena_numbers=[family.atena_numbers[2]])
     with pytest.raises(DomainError) as pending:
         cancel(clerk, family.change_id, atena_numbers=[family.atena_numbers[2]])

@@ -65,19 +65,33 @@ def test_another_clerks_draft_is_refused_naming_the_holder_not_the_person(
     death_of(other_clerk, family.atena_numbers[1])
 
 
-def test_the_holder_may_enter_further_drafts_and_the_lock_lasts_until_the_last_is_closed(
+def test_the_holders_own_further_drafts_are_held_back_until_the_first_is_closed(
     family: DraftRecorded, clerk: User, other_clerk: User, reviewer: User
 ) -> None:
     child = family.atena_numbers[2]
     first = death_of(clerk, child)
-    second = record_move_out(actor=clerk, purpose=PURPOSE, move_out=move_out([child]))
+    changes = Change.objects.count()
+    with pytest.raises(DomainError) as held_back:  # standard 4.0.8-a: the maker too
+        record_move_out(actor=clerk, purpose=PURPOSE, move_out=move_out([child]))
+    error = held_back.value
+    assert (error.code, error.field) == ("registry.resident_drafted", "atena_number")
+    assert str(first.change_id) in error.reason
+    assert "本登録" in error.remedy
+    assert "破棄" in error.remedy
+    assert child not in str(error)
+    assert "青木" not in str(error)
+    assert Change.objects.count() == changes  # nothing half-written
     assert len(open_locks_of(child)) == 1
+    # The rest of the household is not held back.
+    record_move_out(actor=clerk, purpose=PURPOSE, move_out=move_out([family.atena_numbers[1]]))
     discard_change(actor=reviewer, purpose=PURPOSE, change_id=first.change_id, reason="入力誤り")
+    assert open_locks_of(child) == []
+    second = record_move_out(actor=clerk, purpose=PURPOSE, move_out=move_out([child]))
     with pytest.raises(DomainError, match="maker"):
         death_of(other_clerk, child)
     commit_change(actor=reviewer, purpose=PURPOSE, change_id=second.change_id)
     assert open_locks_of(child) == []
-    released = ResidentLock.objects.get(resident__atena_number=child)
+    released = ResidentLock.objects.filter(resident__atena_number=child).latest("taken_at")
     assert (released.release, released.released_by) == ("committed", reviewer)
 
 

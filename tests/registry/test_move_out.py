@@ -275,7 +275,7 @@ def test_the_move_out_api_records_a_draft_and_reports_errors(family: DraftRecord
 def test_the_move_out_api_follows_the_permission_triple(
     make_staff: Callable[..., Any], family: DraftRecorded
 ) -> None:
-    # Each successful call records a draft; drafts do not block further drafts of the same person.
+    # The one successful call records a draft (a second would be held back: standard 4.0.8-a).
     assert_permission_triple(
         make_staff,
         "post",

@@ -6,12 +6,14 @@ from collections.abc import Callable
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from jumin.accounts.models import User
 from jumin.accounts.permissions import Permission
 from jumin.domain.errors import DomainError
 from jumin.domain.resident import ChangeReason
 from jumin.registry.models import RegistryEvent
+from jumin.registry.models_review import LockRelease, ResidentLock
 from jumin.registry.outbox import event_type_of
 from jumin.registry.services import DraftRecorded, commit_change, discard_change
 from jumin.registry.workflows.death import Death, record_death
@@ -49,6 +51,8 @@ def test_no_event_for_a_discarded_or_refused_change(
     discarded = record_move_out(actor=clerk, purpose=PURPOSE, move_out=move_out([child]))
     discard_change(actor=reviewer, purpose=PURPOSE, change_id=discarded.change_id, reason="入力誤り")
     stale = record_move_out(actor=clerk, purpose=PURPOSE, move_out=move_out([child]))
+    # Released as stale by a reviewer (locks.release_stale_lock): the next draft may be entered.
+    ResidentLock.objects.update(released_at=timezone.now(), release=LockRelease.SUPERVISOR)
     died = record_death(
         actor=clerk,
         purpose=PURPOSE,

@@ -165,6 +165,21 @@ def _enforce_restrictions(check: RestrictionCheck, request: CertificateRequest) 
     _require_acknowledged(_restriction_alerts(check), request)
 
 
+def _refuse_drafted(numbers: Sequence[str]) -> None:
+    """Refuse a certificate of people with an open draft (仮登録): it waits for the 本登録 (4.0.8-a)."""
+    change_id = certificate_sources.open_draft_of(numbers)
+    if change_id is not None:
+        # The draft number only: the message may be logged, so nothing about the person.
+        raise refusal(
+            "atena_numbers",
+            f"記載する方に本登録を待つ異動（仮登録、異動番号 {change_id}）があるため、"
+            "証明書を発行できません。",
+            "その異動が本登録または破棄されるのを待ってから発行してください"
+            "（確認者に本登録を依頼してください）。",
+            "certificates.pending_draft",
+        )
+
+
 def _original_subjects(options: CertificateOptions) -> list[certificate_sources.SourcePerson]:
     """改製原住民票・再製原住民票の写し: one person's chosen earlier generation (個人票), or with the
     household's generations closed by the same 改製 or 再製 (世帯連記式: all of them, or the people named)."""
@@ -258,6 +273,7 @@ def preview_certificate(
                 household = certificate_sources.household_of(anchor)
                 chosen = select_subjects(household, options, issue_date=today)
             numbers = [p.atena_number for p in chosen]
+            _refuse_drafted(numbers)
             check = check_restrictions(numbers, process=RestrictedProcess.CERTIFICATE, on=today)
             if check.blocked:
                 _enforce_restrictions(check, request)
@@ -351,6 +367,7 @@ def _issue(
     # 抑止 or 支援措置 set meanwhile takes the same locks, so this check sees it or it is set after
     # this issuance (registry.restriction_locks). The confirmation screen's check is only advice.
     services_restrictions.lock_persons(numbers)
+    _refuse_drafted(numbers)
     check = check_restrictions(numbers, process=RestrictedProcess.CERTIFICATE, on=issue_date)
     if origin is not None and check.findings:
         # No clerk of ours sees a remote request: any 抑止 or 支援措置, even one released for a

@@ -1,4 +1,4 @@
-"""JSON API of 転居 and 世帯変更 (mounted at /api/registry/household). Thin: parse, call one service.
+"""JSON API of 転居, 世帯変更 and 世帯照会 (mounted at /api/registry/household). Thin: one service call.
 
 宛名番号 and 世帯番号 travel in request bodies, never in URLs.
 """
@@ -11,8 +11,9 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
 
+from jumin.registry import selectors_household
 from jumin.registry.api import AddressIn
-from jumin.registry.api_common import DRAFT_RESPONSES, draft_created
+from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, draft_created
 from jumin.registry.services import Address
 from jumin.registry.workflows.household_change import (
     HouseholdChange,
@@ -39,10 +40,11 @@ class HouseholdChangeIn(Schema):
     kind: HouseholdChangeKind
     household_number: str
     change_date: date
-    notification_date: date
+    notification_date: date | None = None  # required unless ex_officio
     relationships: dict[str, str] = Field(default_factory=dict)
     members: list[str] = Field(default_factory=list)
     target_household_number: str | None = None
+    ex_officio: bool = False  # 世帯主変更 by 職権 in a household without a head (standard 4.0.5-a)
 
 
 @router.post("/move-within", response=DRAFT_RESPONSES)
@@ -70,5 +72,37 @@ def household_change(request: HttpRequest, payload: HouseholdChangeIn) -> Status
         relationships=payload.relationships,
         members=payload.members,
         target_household_number=payload.target_household_number or None,
+        ex_officio=payload.ex_officio,
     )
     return draft_created(record_household_change(actor=request.user, purpose=payload.purpose, change=change))
+
+
+class HouseholdInquiryIn(Schema):
+    purpose: str
+    household_number: str
+    # Codes of the 照会 suppression alerts confirmed (standard 3.1-b).
+    acknowledged_alerts: list[str] = Field(default_factory=list)
+
+
+class PurposeIn(Schema):
+    purpose: str
+
+
+@router.post("/inquiry", response={200: selectors_household.HouseholdView, **ERRORS})
+def household_inquiry(request: HttpRequest, payload: HouseholdInquiryIn) -> Status[object]:
+    """世帯照会: current members, then former members with the date and reason they left (audited)."""
+    return Status(
+        200,
+        selectors_household.household_inquiry(
+            actor=request.user,
+            purpose=payload.purpose,
+            household_number=payload.household_number,
+            acknowledged_alerts=payload.acknowledged_alerts,
+        ),
+    )
+
+
+@router.post("/headless", response={200: list[selectors_household.HeadlessHousehold], **ERRORS})
+def headless_households(request: HttpRequest, payload: PurposeIn) -> Status[object]:
+    """世帯主変更依頼 対象者一覧: households without a 世帯主 and each notice's addressee (audited)."""
+    return Status(200, selectors_household.headless_households(actor=request.user, purpose=payload.purpose))

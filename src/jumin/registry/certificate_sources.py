@@ -1,9 +1,10 @@
 """Committed registry data for certificates, as plain dataclasses (issue 6; controls.md C-24).
 
 Only committed snapshots are read: a person's current row (``Resident.current``) and their committed
-history (``history_no`` set). A draft (仮登録) is never returned, so a certificate issued while a change
-waits for review shows the state before it. No audit here: the certificates service authorises and
-audits the issuance that calls these functions, in its own transaction.
+history (``history_no`` set). A draft (仮登録) is never returned; a person with an open draft is held
+back from certificates altogether (standard 4.0.8-a; ``open_draft_of``). No audit here: the
+certificates service authorises and audits the issuance that calls these functions, in its own
+transaction.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ __all__ = [
     "generation_periods",
     "head_change_request",
     "household_of",
+    "open_draft_of",
     "original_household",
     "original_record",
     "people",
@@ -313,6 +315,22 @@ def people(
     if len(residents) != len(wanted):
         raise _not_found()
     return _build(residents, with_individual_number=with_individual_number, with_history=with_history)
+
+
+def open_draft_of(atena_numbers: Collection[str]) -> int | None:
+    """The 異動番号 of an open draft (仮登録) that includes one of these people, or None.
+
+    While a change of a person waits for review, certificates of them are held back (standard 4.0.8-a):
+    the certificate would print a state the clerk has already changed."""
+    found = (
+        ResidentSnapshot.objects.filter(
+            resident__atena_number__in=list(atena_numbers), change__state=ChangeState.DRAFT
+        )
+        .order_by("change_id")
+        .values_list("change_id", flat=True)
+        .first()
+    )
+    return int(found) if found is not None else None
 
 
 def household_of(

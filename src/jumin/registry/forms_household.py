@@ -56,8 +56,14 @@ class HouseholdChangeForm(PurposeForm):
         label="世帯変更の種類", choices=[(k.value, k.value) for k in HouseholdChangeKind]
     )
     household_number = forms.CharField(label="世帯番号（合併では合併する世帯）", max_length=16)
+    ex_officio = forms.BooleanField(
+        label="職権で世帯主を定める（世帯主のいない世帯で届出がない場合。届出日は記録しません）",
+        required=False,
+    )
     change_date = forms.DateField(label="異動日（例: 2026-11-15）")
-    notification_date = forms.DateField(label="届出日（例: 2026-11-20）", initial=timezone.localdate)
+    notification_date = forms.DateField(
+        label="届出日（例: 2026-11-20）", initial=timezone.localdate, required=False
+    )
     relationships = forms.CharField(label="続柄", widget=forms.Textarea, help_text=RELATIONSHIP_HELP)
     members = forms.CharField(
         label="世帯分離する方（宛名番号、世帯分離のみ）",
@@ -68,3 +74,7 @@ class HouseholdChangeForm(PurposeForm):
     target_household_number = forms.CharField(
         label="合併先の世帯番号（世帯合併のみ）", max_length=16, required=False
     )
+
+
+class HouseholdInquiryForm(PurposeForm):
+    household_number = forms.CharField(label="世帯番号", max_length=16)

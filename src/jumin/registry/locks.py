@@ -2,9 +2,11 @@
 
 While a clerk's draft (仮登録) includes a person, other clerks can only view that person: their new
 drafts are refused with ``registry.resident_locked``, naming who holds the lock and the draft
-number (never anything about the person). The holder may enter further drafts for the person.
-The lock ends when the holder's last open draft for the person is committed or discarded; a stale
-lock can be released by a reviewer (``resident:commit``), with a reason, audited.
+number (never anything about the person). The holder's own further drafts are held back too
+(standard 4.0.8-a), with ``registry.resident_drafted``: one open draft per person, so a commit never
+meets a draft made stale by the same clerk's other draft. The lock ends when its draft is committed
+or discarded; a stale lock can be released by a reviewer (``resident:commit``), with a reason,
+audited (the old draft stays, and commit refuses it once another change of the person is committed).
 
 ``take`` and ``release_for_change`` run inside the caller's transaction; the partial unique index on
 ``ResidentLock`` makes two simultaneous first drafts for the same person impossible on SQLite and
@@ -28,6 +30,7 @@ from jumin.registry.models import Change, ChangeState, Resident
 from jumin.registry.models_review import LockRelease, ResidentLock
 
 CODE_LOCKED = "registry.resident_locked"
+CODE_DRAFTED = "registry.resident_drafted"
 REASON_MAX_LENGTH = 200
 
 
@@ -43,6 +46,18 @@ def _locked(lock: ResidentLock) -> DomainError:
     )
 
 
+def _drafted(lock: ResidentLock) -> DomainError:
+    # The maker's own open draft: the same reason for everyone, the draft number only (may be logged).
+    return refusal(
+        "atena_number",
+        f"この住民には、あなたが入力した仮登録（異動番号 {lock.change_id}）があり、"
+        "本登録または破棄されるまで次の異動は入力できません（standard 4.0.8）。",
+        "先の仮登録を本登録（確認者に依頼）するか、入力誤りなら破棄してから、もう一度入力してください。"
+        "二つの異動を一つにまとめる場合は、先の仮登録を破棄して入力し直してください。",
+        CODE_DRAFTED,
+    )
+
+
 def _open_lock(resident: Resident) -> ResidentLock | None:
     return (
         ResidentLock.objects.select_related("held_by")
@@ -52,14 +67,19 @@ def _open_lock(resident: Resident) -> ResidentLock | None:
 
 
 def take(resident: Resident, change: Change) -> None:
-    """Lock ``resident`` for the maker of ``change`` (a draft), or refuse if another clerk holds it.
+    """Lock ``resident`` for the maker of ``change`` (a draft), or refuse if another draft holds them:
+    another clerk's (``registry.resident_locked``) or the maker's own (``registry.resident_drafted``).
 
-    Call inside the transaction that writes the draft: the lock and the draft stand or fall together.
+    A change may lock the same person more than once, and a 職権 世帯主変更 entered with its primary
+    (``follows``) belongs to it. Call inside the transaction that writes the draft: the lock and the
+    draft stand or fall together.
     """
     held = _open_lock(resident)
     if held is not None:
         if held.held_by_id != change.made_by_id:
             raise _locked(held)
+        if not _same_entry(held.change_id, change):
+            raise _drafted(held)
         return
     try:
         with transaction.atomic():  # a savepoint: a lost race must not break the caller's transaction
@@ -73,6 +93,16 @@ def take(resident: Resident, change: Change) -> None:
             raise _race_lost() from None
         if winner.held_by_id != change.made_by_id:
             raise _locked(winner) from None
+        if not _same_entry(winner.change_id, change):
+            raise _drafted(winner) from None
+
+
+def _same_entry(locked_change_id: int, change: Change) -> bool:
+    """Whether the lock was taken by ``change`` itself or by the draft it was entered with."""
+    return (
+        locked_change_id in (change.pk, change.follows_id)
+        or Change.objects.filter(pk=locked_change_id, follows_id=change.pk).exists()
+    )
 
 
 def _race_lost() -> DomainError:

@@ -1,4 +1,4 @@
-"""Clerk screens of 転居 and 世帯変更. Thin: a form, one service call, a template."""
+"""Clerk screens of 転居, 世帯変更 and 世帯照会. Thin: a form, one service call, a template."""
 
 from __future__ import annotations
 
@@ -7,14 +7,17 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from jumin.accounts.forms import PurposeForm
+from jumin.registry import selectors_household
 from jumin.registry.forms_household import (
     HouseholdChangeForm,
+    HouseholdInquiryForm,
     MoveWithinForm,
     atena_lines,
     relationship_lines,
 )
 from jumin.registry.services import Address
-from jumin.registry.views_common import DONE_TEMPLATE, clerk_screen, shown_on_screen
+from jumin.registry.views_common import DONE_TEMPLATE, acknowledged, clerk_screen, shown_on_screen
 from jumin.registry.workflows.household_change import (
     HouseholdChange,
     HouseholdChangeKind,
@@ -65,9 +68,47 @@ def household_change(request: HttpRequest) -> HttpResponse:
             relationships=relationship_lines(data["relationships"]),
             members=atena_lines(data["members"]),
             target_household_number=data["target_household_number"] or None,
+            ex_officio=data["ex_officio"],
         )
         with shown_on_screen(context, pending_alerts=False) as outcome:
             result = record_household_change(actor=request.user, purpose=data["purpose"], change=change)
         if outcome.ok:
             return render(request, DONE_TEMPLATE, {"draft": result})
     return render(request, "registry/household_change.html", context)
+
+
+@clerk_screen
+def household_inquiry(request: HttpRequest) -> HttpResponse:
+    """世帯照会: the members in order, then the former members with the date and reason they left (3.3-a).
+
+    The 世帯番号 comes by POST, never in a URL; the read is audited naming everyone listed. ``prefill``
+    (the 住民票照会 screen's button) opens the form with the 世帯番号, without reading anything."""
+    prefill = request.POST.get("prefill") == "1"
+    form = HouseholdInquiryForm(
+        None if prefill else (request.POST or None), initial=request.POST if prefill else None
+    )
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and not prefill and form.is_valid():
+        with shown_on_screen(context, form=form, field="household_number") as outcome:
+            household = selectors_household.household_inquiry(
+                actor=request.user,
+                purpose=form.cleaned_data["purpose"],
+                household_number=form.cleaned_data["household_number"],
+                acknowledged_alerts=acknowledged(request),
+            )
+        if outcome.ok:
+            return render(request, "registry/household/inquiry.html", {"household": household})
+    return render(request, "registry/inquiry/person_form.html", context | {"title": "世帯照会"})
+
+
+@clerk_screen
+def headless_households(request: HttpRequest) -> HttpResponse:
+    """世帯主変更依頼 対象者一覧: households without a 世帯主 and the member each notice goes to (4.0.5-a)."""
+    form = PurposeForm(request.POST or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        with shown_on_screen(context, pending_alerts=False):
+            context["households"] = selectors_household.headless_households(
+                actor=request.user, purpose=form.cleaned_data["purpose"]
+            )
+    return render(request, "registry/household/headless.html", context)

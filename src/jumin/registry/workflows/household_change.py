@@ -2,7 +2,10 @@
 
 * 世帯主変更 (HEAD_CHANGE): a new head inside the same household. Every member's 続柄 is re-entered
   relative to the new head (standard 4.1.4.2-a) and the order is recomputed (algorithms.md D.2
-  maintenance rules: recalculated on request, and a head change is that request).
+  maintenance rules: recalculated on request, and a head change is that request). In a household
+  left without a head, the clerk may instead set the head by 職権 (``ex_officio``, standard 4.0.5-a):
+  届出区分 職権, no 届出日, a 職権記録書 (action 世帯主変更), and the 職権記載等通知書 (世帯主変更通知書)
+  after the 本登録; the other choice is the 世帯主変更依頼通知書 (certificates.registry_notices).
 * 世帯分離 (SPLIT): some members leave to form a new household (new 世帯番号, one 世帯主) at the
   same address. If the head leaves, one remaining member becomes 世帯主 by 職権 with the split
   (head_by_ex_officio, 4.0.4-a); two or more stay without a head (standard 1.1.10-a) and the clerk
@@ -33,9 +36,10 @@ from jumin.domain.errors import Alert, refusal
 from jumin.domain.member_order import compute_member_order
 from jumin.domain.resident import ChangeReason
 from jumin.registry import numbering, services_restrictions
-from jumin.registry.models import Change, Household
+from jumin.registry.models import Change, ExOfficioRecord, Household
 from jumin.registry.services import DraftRecorded
 from jumin.registry.snapshots import draft_from_current
+from jumin.registry.workflows import head_by_ex_officio
 from jumin.registry.workflows.head_by_ex_officio import follow_up, with_follow_up
 from jumin.registry.workflows.household_members import (
     CurrentMember,
@@ -67,15 +71,17 @@ class HouseholdChange:
     ``relationships`` maps 宛名番号 → 続柄 text: every member for 世帯主変更, the leavers for 世帯分離,
     every member of the joining household (relative to the other's head) for 世帯合併.
     ``target_household_number`` is the household joined in a 世帯合併.
+    ``ex_officio``: a 世帯主変更 by 職権 in a household without a head (4.0.5-a); no 届出日.
     """
 
     kind: HouseholdChangeKind
     household_number: str
     change_date: date
-    notification_date: date
+    notification_date: date | None
     relationships: Mapping[str, str] = field(default_factory=dict)
     members: Sequence[str] = ()
     target_household_number: str | None = None
+    ex_officio: bool = False
 
 
 @dataclass(frozen=True)
@@ -190,11 +196,42 @@ _PLANNERS = {
 }
 
 
+def _check_ex_officio(change: HouseholdChange, members: Sequence[CurrentMember]) -> None:
+    """A 職権 世帯主変更 only sets the head of a household that has none (standard 4.0.5-a)."""
+    if change.kind is not HouseholdChangeKind.HEAD_CHANGE:
+        raise refusal(
+            "ex_officio",
+            "職権で入力できるのは世帯主変更だけです。",
+            "世帯変更の種類を世帯主変更にするか、「職権で世帯主を定める」を外してください。",
+            "registry.ex_officio_head_change_only",
+        )
+    if any(m.current.is_head for m in members):
+        raise refusal(
+            "ex_officio",
+            "この世帯には世帯主がいます。職権で世帯主を定めるのは、世帯主がいない世帯だけです。",
+            "世帯主変更の届出として入力するか、職権修正で処理してください。",
+            "registry.ex_officio_household_has_head",
+        )
+
+
 def _check(change: HouseholdChange) -> _Plan:
-    alerts = check_dates(
-        event_date=change.change_date, notification_date=change.notification_date, event="世帯変更"
-    )
     _, members = existing_household(change.household_number, field="household_number")
+    if change.ex_officio:
+        _check_ex_officio(change, members)
+        # No 届出: only the 異動日 is checked (not in the future); it has no 14-day limit.
+        check_dates(event_date=change.change_date, notification_date=change.change_date, event="世帯変更")
+        alerts: list[Alert] = []
+    elif change.notification_date is None:
+        raise refusal(
+            "notification_date",
+            "届出日が入力されていません。",
+            "届出日を入力してください（届出がなく職権で世帯主を定める場合は「職権で世帯主を定める」を選びます）。",
+            "registry.notification_date_required",
+        )
+    else:
+        alerts = check_dates(
+            event_date=change.change_date, notification_date=change.notification_date, event="世帯変更"
+        )
     if change.kind is not HouseholdChangeKind.SPLIT and change.members:
         raise refusal(
             "members",
@@ -210,6 +247,20 @@ def _check(change: HouseholdChange) -> _Plan:
             "registry.target_only_for_merge",
         )
     return _PLANNERS[change.kind](change, members, alerts)
+
+
+def _record_ex_officio(row: Change, household_number: str) -> None:
+    """The 職権記録書 of a 世帯主変更 by 職権; its 職権記載等通知書 is the 世帯主変更通知書 (4.0.5-a)."""
+    ExOfficioRecord.objects.create(
+        change=row,
+        action=head_by_ex_officio.ACTION,
+        legal_basis=head_by_ex_officio.LEGAL_BASIS,
+        found_on=timezone.localdate(),
+        grounds="世帯主が世帯を離れ、世帯主変更の届出がないため",
+        findings=f"世帯主のいない世帯（世帯番号 {household_number}）について確認",
+        notice_required=True,
+        changed_items=["relationship"],
+    )
 
 
 def record_household_change(*, actor: Any, purpose: str, change: HouseholdChange) -> DraftRecorded:
@@ -233,11 +284,13 @@ def record_household_change(*, actor: Any, purpose: str, change: HouseholdChange
         row = Change.objects.create(
             reason=ChangeReason.HOUSEHOLD_CHANGE,
             change_date=change.change_date,
-            notification_date=change.notification_date,
-            notification_kind="届出",
+            notification_date=None if change.ex_officio else change.notification_date,
+            notification_kind="職権" if change.ex_officio else "届出",
             made_by=actor,
             made_at=timezone.now(),
         )
+        if change.ex_officio:
+            _record_ex_officio(row, change.household_number)
         household = plan.household or Household.objects.create(
             number=numbering.issue_number(numbering.HOUSEHOLD)
         )
@@ -259,7 +312,7 @@ def record_household_change(*, actor: Any, purpose: str, change: HouseholdChange
             subject_type="change",
             subject_id=str(row.pk),
             purpose=purpose,
-            reason=change.kind.value,
+            reason=f"{change.kind.value}; 職権" if change.ex_officio else change.kind.value,
         )
     return DraftRecorded(
         change_id=row.pk,

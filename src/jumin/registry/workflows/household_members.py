@@ -225,7 +225,9 @@ def headless_household_alert(
         return Alert(field=field, message=message, code=HEAD_BY_EX_OFFICIO)
     message = (
         f"世帯主が世帯を離れ、世帯員が{len(remaining)}人残ります。世帯主変更が必要です。"
-        f"届出がなければ、残る世帯員の先頭（宛名番号 {first}）の方に世帯主変更依頼通知書を送付します。"
+        "届出がなければ、世帯主を職権で定める（世帯変更の入力で「職権で世帯主を定める」を選ぶ）か、"
+        f"残る世帯員の先頭（宛名番号 {first}）の方に世帯主変更依頼通知書を送付してください"
+        "（世帯主変更依頼 対象者一覧に載ります）。"
     )
     return Alert(field=field, message=message, code=HEAD_CHANGE_REQUEST)
 
