@@ -55,16 +55,18 @@ class HouseholdChangeForm(PurposeForm):
     kind = forms.ChoiceField(
         label="世帯変更の種類", choices=[(k.value, k.value) for k in HouseholdChangeKind]
     )
-    household_number = forms.CharField(label="世帯番号（合併では合併する世帯）", max_length=16)
+    household_number = forms.CharField(
+        label="世帯番号（合併では合併する世帯、世帯変更では移る方の世帯）", max_length=16
+    )
     change_date = forms.DateField(label="異動日（例: 2026-11-15）")
     notification_date = forms.DateField(label="届出日（例: 2026-11-20）", initial=timezone.localdate)
     relationships = forms.CharField(label="続柄", widget=forms.Textarea, help_text=RELATIONSHIP_HELP)
     members = forms.CharField(
-        label="世帯分離する方（宛名番号、世帯分離のみ）",
+        label="移る方（宛名番号、世帯分離・世帯変更のみ）",
         widget=forms.Textarea,
         required=False,
         help_text=ATENA_LINES_HELP,
     )
     target_household_number = forms.CharField(
-        label="合併先の世帯番号（世帯合併のみ）", max_length=16, required=False
+        label="移る先の世帯番号（世帯合併・世帯変更のみ）", max_length=16, required=False
     )
