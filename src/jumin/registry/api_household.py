@@ -43,6 +43,7 @@ class HouseholdChangeIn(Schema):
     relationships: dict[str, str] = Field(default_factory=dict)
     members: list[str] = Field(default_factory=list)
     target_household_number: str | None = None
+    de_facto_head: str = ""
 
 
 @router.post("/move-within", response=DRAFT_RESPONSES)
@@ -70,5 +71,6 @@ def household_change(request: HttpRequest, payload: HouseholdChangeIn) -> Status
         relationships=payload.relationships,
         members=payload.members,
         target_household_number=payload.target_household_number or None,
+        de_facto_head=payload.de_facto_head,
     )
     return draft_created(record_household_change(actor=request.user, purpose=payload.purpose, change=change))

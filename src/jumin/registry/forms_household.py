@@ -60,7 +60,12 @@ class HouseholdChangeForm(PurposeForm):
     )
     change_date = forms.DateField(label="異動日（例: 2026-11-15）")
     notification_date = forms.DateField(label="届出日（例: 2026-11-20）", initial=timezone.localdate)
-    relationships = forms.CharField(label="続柄", widget=forms.Textarea, help_text=RELATIONSHIP_HELP)
+    relationships = forms.CharField(
+        label="続柄（事実上の世帯主の記録では空欄）",
+        widget=forms.Textarea,
+        required=False,
+        help_text=RELATIONSHIP_HELP,
+    )
     members = forms.CharField(
         label="移る方（宛名番号、世帯分離・世帯変更のみ）",
         widget=forms.Textarea,
@@ -69,4 +74,10 @@ class HouseholdChangeForm(PurposeForm):
     )
     target_household_number = forms.CharField(
         label="移る先の世帯番号（世帯合併・世帯変更のみ）", max_length=16, required=False
+    )
+    de_facto_head = forms.CharField(
+        label="事実上の世帯主の氏名（事実上の世帯主のみ、空欄で記録を消す）",
+        max_length=100,
+        required=False,
+        help_text="住民票の備考に「事実上の世帯主　氏名」と記載されます。",
     )

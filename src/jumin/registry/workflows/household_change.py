@@ -1,4 +1,4 @@
-"""世帯変更 (standard 4.1.4; system.md F05) as a draft for commit_change: one service, four kinds.
+"""世帯変更 (standard 4.1.4; system.md F05) as a draft for commit_change: one service, five kinds.
 
 * 世帯主変更 (HEAD_CHANGE): a new head inside the same household. Every member's 続柄 is re-entered
   relative to the new head (standard 4.1.4.2-a) and the order is recomputed (algorithms.md D.2
@@ -9,6 +9,9 @@
   is alerted to enter a 世帯主変更 (standard 4.0.4-b).
 * 世帯合併 (MERGE): every member of a household joins another; the other's head stays head, the
   joiners' 続柄 are entered relative to that head and they are appended to its order (ORD-2).
+* 事実上の世帯主 (DE_FACTO_HEAD, standard 4.1.4.3-a): the name of a person who heads the household
+  in fact but is not on the registry is recorded (or cleared) on every member's row, as the type-C
+  remark 「事実上の世帯主　氏名」; the registered 世帯主 and 続柄 stay as they are.
 * 世帯変更 in the narrow sense (TRANSFER): some members of a household move into another existing
   household at the same address (世帯員の移動). The target's head stays head, the movers get 続柄
   relative to it and are appended to its order (as a merge); the household they leave keeps its
@@ -61,6 +64,10 @@ class HouseholdChangeKind(StrEnum):
     SPLIT = "世帯分離"
     MERGE = "世帯合併"
     TRANSFER = "世帯変更"
+    DE_FACTO_HEAD = "事実上の世帯主"
+
+
+DE_FACTO_HEAD_MAX_LENGTH = 100
 
 
 # The kinds that name who moves, and those that name the household joined.
@@ -78,6 +85,7 @@ class HouseholdChange:
     every member of the joining household (relative to the other's head) for 世帯合併, the movers
     (relative to the target's head) for 世帯変更.
     ``target_household_number`` is the household joined in a 世帯合併 or 世帯変更.
+    ``de_facto_head`` is the 事実上の世帯主's name for DE_FACTO_HEAD ("" clears it).
     """
 
     kind: HouseholdChangeKind
@@ -87,6 +95,7 @@ class HouseholdChange:
     relationships: Mapping[str, str] = field(default_factory=dict)
     members: Sequence[str] = ()
     target_household_number: str | None = None
+    de_facto_head: str = ""
 
 
 @dataclass(frozen=True)
@@ -166,6 +175,7 @@ def _split(change: HouseholdChange, members: list[CurrentMember], alerts: list[A
             "is_head": m.atena_number == head,
             "relationship": parsed[m.atena_number].text,
             "member_order": order.index(m.atena_number) + 1,
+            "de_facto_head": "",  # a new household: none until recorded
         }
         for m in leavers
     }
@@ -228,11 +238,42 @@ def _transfer(change: HouseholdChange, members: list[CurrentMember], alerts: lis
     return _Plan(household=target, columns=columns, members=movers, alerts=alerts)
 
 
+def _de_facto_head(change: HouseholdChange, members: list[CurrentMember], alerts: list[Alert]) -> _Plan:
+    if change.relationships:
+        raise refusal(
+            "relationships",
+            "事実上の世帯主の記録では続柄を入力しません。",
+            "続柄を空欄にしてください。続柄の変更は世帯主変更または職権修正で処理してください。",
+            "registry.relationships_not_for_de_facto_head",
+        )
+    name = change.de_facto_head.strip()
+    if len(name) > DE_FACTO_HEAD_MAX_LENGTH:
+        raise refusal(
+            "de_facto_head",
+            f"事実上の世帯主の氏名が{DE_FACTO_HEAD_MAX_LENGTH}文字を超えています。",
+            "備考に記載する氏名を短く入力してください。",
+            "registry.item_too_long",
+        )
+    columns = {m.atena_number: {"de_facto_head": name} for m in members}
+    changed = [m for m in members if _changed(m, columns[m.atena_number])]
+    if not changed:
+        raise refusal(
+            "de_facto_head",
+            "事実上の世帯主は現在の記載と同じです。"
+            if name
+            else "この世帯には事実上の世帯主が記録されていません。",
+            "記録する氏名を入力してください。記録を消す場合だけ空欄にします。",
+            "registry.de_facto_head_unchanged",
+        )
+    return _Plan(household=members[0].current.household, columns=columns, members=changed, alerts=alerts)
+
+
 _PLANNERS = {
     HouseholdChangeKind.HEAD_CHANGE: _head_change,
     HouseholdChangeKind.SPLIT: _split,
     HouseholdChangeKind.MERGE: _merge,
     HouseholdChangeKind.TRANSFER: _transfer,
+    HouseholdChangeKind.DE_FACTO_HEAD: _de_facto_head,
 }
 
 
@@ -254,6 +295,13 @@ def _check(change: HouseholdChange) -> _Plan:
             "移る先の世帯番号は世帯合併・世帯変更でのみ入力します。",
             "移る先の世帯番号を空欄にしてください。",
             "registry.target_only_for_merge",
+        )
+    if change.kind is not HouseholdChangeKind.DE_FACTO_HEAD and change.de_facto_head.strip():
+        raise refusal(
+            "de_facto_head",
+            "事実上の世帯主の氏名は、種類が「事実上の世帯主」のときだけ入力します。",
+            "氏名を空欄にするか、種類を「事実上の世帯主」にしてください。",
+            "registry.de_facto_head_only_for_its_kind",
         )
     return _PLANNERS[change.kind](change, members, alerts)
 
