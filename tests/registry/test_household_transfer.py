@@ -14,7 +14,11 @@ from jumin.domain.resident import ChangeReason
 from jumin.registry.models import Change, ChangeState, RegistryEvent
 from jumin.registry.selectors import resident_history
 from jumin.registry.services import Address, DraftRecorded, commit_change, record_move_in
-from jumin.registry.workflows.household_change import HouseholdChangeKind, record_household_change
+from jumin.registry.workflows.household_change import (
+    HouseholdChange,
+    HouseholdChangeKind,
+    record_household_change,
+)
 from jumin.registry.workflows.household_members import HEAD_BY_EX_OFFICIO, HEAD_CHANGE_REQUEST
 from tests.registry.conftest import PURPOSE, current, family_move_in, logged_in
 from tests.registry.test_household_change import _form, change
@@ -22,6 +26,18 @@ from tests.registry.test_household_change import _form, change
 pytestmark = pytest.mark.django_db
 
 TRANSFER = HouseholdChangeKind.TRANSFER
+
+
+def _transfer(
+    family: DraftRecorded, target: str, members: list[str], **relationships: str
+) -> HouseholdChange:
+    return change(
+        TRANSFER,
+        family.household_number,
+        members=members,
+        target_household_number=target,
+        relationships=relationships or dict.fromkeys(members, "同居人"),
+    )
 
 
 def test_a_member_moves_into_the_other_household_behind_its_head(
@@ -32,13 +48,7 @@ def test_a_member_moves_into_the_other_household_behind_its_head(
     draft = record_household_change(
         actor=clerk,
         purpose=PURPOSE,
-        change=change(
-            TRANSFER,
-            family.household_number,
-            members=[child],
-            target_household_number=other_household.household_number,
-            relationships={child: "同居人"},
-        ),
+        change=_transfer(family, other_household.household_number, [child]),
     )
     assert (draft.atena_numbers, draft.household_number, draft.alerts) == (
         (child,),
@@ -79,13 +89,7 @@ def test_a_head_moving_with_one_member_left_behind_makes_that_member_head_by_ex_
     draft = record_household_change(
         actor=clerk,
         purpose=PURPOSE,
-        change=change(
-            TRANSFER,
-            family.household_number,
-            members=[head, wife],
-            target_household_number=other_household.household_number,
-            relationships={head: "同居人", wife: "同居人"},
-        ),
+        change=_transfer(family, other_household.household_number, [head, wife]),
     )
     assert HEAD_BY_EX_OFFICIO in [a.code for a in draft.alerts]
     follower = Change.objects.get(follows_id=draft.change_id)
@@ -102,13 +106,7 @@ def test_a_head_moving_with_two_members_left_behind_is_an_alert(
     draft = record_household_change(
         actor=clerk,
         purpose=PURPOSE,
-        change=change(
-            TRANSFER,
-            family.household_number,
-            members=[head],
-            target_household_number=other_household.household_number,
-            relationships={head: "同居人"},
-        ),
+        change=_transfer(family, other_household.household_number, [head]),
     )
     assert [a.code for a in draft.alerts] == [HEAD_CHANGE_REQUEST]
     assert not Change.objects.filter(follows_id=draft.change_id).exists()
@@ -121,16 +119,6 @@ def elsewhere(clerk: User, commit: Callable[[DraftRecorded], DraftRecorded]) -> 
     members = family_move_in().members[:1]
     return commit(
         record_move_in(actor=clerk, purpose=PURPOSE, move_in=family_move_in(members=members, address=address))
-    )
-
-
-def _transfer(family: DraftRecorded, target: str, members: list[str], **relationships: str) -> object:
-    return change(
-        TRANSFER,
-        family.household_number,
-        members=members,
-        target_household_number=target,
-        relationships=relationships or dict.fromkeys(members, "同居人"),
     )
 
 
@@ -167,7 +155,7 @@ def test_bad_transfers_are_refused_and_write_nothing(
     }[case]
     changes, entries = Change.objects.count(), AuditEntry.objects.count()
     with pytest.raises(DomainError) as raised:
-        record_household_change(actor=clerk, purpose=PURPOSE, change=bad)  # type: ignore[arg-type]
+        record_household_change(actor=clerk, purpose=PURPOSE, change=bad)
     assert raised.value.code == code
     assert raised.value.reason
     assert raised.value.remedy
