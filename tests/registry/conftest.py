@@ -150,6 +150,31 @@ def family(
     return commit(record_move_in(actor=clerk, purpose=PURPOSE, move_in=family_move_in()))
 
 
+@pytest.fixture
+def other_household(clerk: User, reviewer: User, code_pool: list[str]) -> DraftRecorded:
+    """A second committed household: 世帯主 and 子."""
+    draft = record_move_in(
+        actor=clerk,
+        purpose=PURPOSE,
+        move_in=family_move_in(
+            members=[
+                person("佐藤", "一郎", "サトウ", "イチロウ"),
+                person(
+                    "佐藤",
+                    "二葉",
+                    "サトウ",
+                    "フタバ",
+                    relationship="子",
+                    sex=Sex.FEMALE,
+                    born=WarekiDate("heisei", 2, 1, 1),
+                ),
+            ]
+        ),
+    )
+    commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
+    return draft
+
+
 def current(atena: str) -> ResidentSnapshot:
     """The person's current committed row."""
     snapshot = Resident.objects.select_related("current__household").get(atena_number=atena).current

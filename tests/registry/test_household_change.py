@@ -14,17 +14,16 @@ from jumin.accounts.models import User
 from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
 from jumin.domain.errors import DomainError
-from jumin.domain.resident import ChangeReason, Sex
-from jumin.domain.wareki import WarekiDate
+from jumin.domain.resident import ChangeReason
 from jumin.registry.models import Change
-from jumin.registry.services import DraftRecorded, commit_change, record_move_in
+from jumin.registry.services import DraftRecorded, commit_change
 from jumin.registry.workflows.household_change import (
     HouseholdChange,
     HouseholdChangeKind,
     record_household_change,
 )
 from tests.helpers.permission_matrix import assert_permission_triple
-from tests.registry.conftest import PURPOSE, current, logged_in, person
+from tests.registry.conftest import PURPOSE, current, logged_in
 from tests.registry.test_move_in import family_move_in
 
 pytestmark = pytest.mark.django_db
@@ -32,31 +31,6 @@ pytestmark = pytest.mark.django_db
 CHANGED = date(2026, 11, 15)
 NOTIFIED = date(2026, 11, 20)
 HEAD, SPLIT, MERGE = HouseholdChangeKind.HEAD_CHANGE, HouseholdChangeKind.SPLIT, HouseholdChangeKind.MERGE
-
-
-@pytest.fixture
-def other_household(clerk: User, reviewer: User, code_pool: list[str]) -> DraftRecorded:
-    """A second committed household: 世帯主 and 子."""
-    draft = record_move_in(
-        actor=clerk,
-        purpose=PURPOSE,
-        move_in=family_move_in(
-            members=[
-                person("佐藤", "一郎", "サトウ", "イチロウ"),
-                person(
-                    "佐藤",
-                    "二葉",
-                    "サトウ",
-                    "フタバ",
-                    relationship="子",
-                    sex=Sex.FEMALE,
-                    born=WarekiDate("heisei", 2, 1, 1),
-                ),
-            ]
-        ),
-    )
-    commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
-    return draft
 
 
 def change(kind: HouseholdChangeKind, household_number: str, **overrides: object) -> HouseholdChange:

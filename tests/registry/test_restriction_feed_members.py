@@ -32,13 +32,12 @@ from jumin.registry.workflows.household_change import (
 )
 from jumin.registry.workflows.move_out import MoveOut, record_move_out
 from tests.registry.conftest import PURPOSE, current, family_move_in, person
-from tests.registry.test_household_change import other_household
 from tests.registry.test_move_out import family
 from tests.registry.test_restriction_feed import code_of, code_pool, marks, restriction_events
 from tests.registry.test_restrictions import officer, suppress
 
 pytestmark = pytest.mark.django_db
-__all__ = ["code_pool", "family", "officer", "other_household"]  # fixtures, imported for use here
+__all__ = ["code_pool", "family", "officer"]  # fixtures, imported for use here
 
 HOUSEHOLD = SuppressionScope.HOUSEHOLD
 

@@ -31,6 +31,7 @@ from jumin.domain.certificates import (
 from jumin.domain.errors import refusal
 from jumin.domain.kana import normalize_furigana
 from jumin.domain.recorded_dates import RecordedDate
+from jumin.domain.relationships import de_facto_head_remark
 from jumin.domain.resident import ChangeReason, ResidentKind, ResidentStatus
 from jumin.domain.wareki import to_wareki
 from jumin.registry.certificate_sources import HistoryEntry, SourcePerson
@@ -233,6 +234,8 @@ def printed_person(
     if foreign and options.show_foreign_items:
         items.extend(_foreign_lines(person, country_name))
     notes: list[str] = []
+    if options.show_head_and_relationship and person.de_facto_head:  # 備考 type C (4.1.4.3-a)
+        notes.append(de_facto_head_remark(person.de_facto_head))
     if options.kind.is_move_out:
         notes.append(f"転出先　{person.planned_destination}")
         notes.append(f"転出予定年月日　{_day(person.move_out_planned_date)}")

@@ -25,6 +25,13 @@ HEAD_TEXT = "世帯主"
 ENKOSHA_TEXT = "縁故者"
 LODGER_TEXT = "同居人"
 CONNECTOR = "の"
+DE_FACTO_HEAD_LABEL = "事実上の世帯主"
+
+
+def de_facto_head_remark(name: str) -> str:
+    """The type-C remark (備考) of a household's 事実上の世帯主 (standard 4.1.4.3-a); "" if none."""
+    return f"{DE_FACTO_HEAD_LABEL}\u3000{name}" if name else ""
+
 
 HUSBAND = "夫"
 WIFE = "妻"

@@ -45,6 +45,7 @@ class HouseholdChangeIn(Schema):
     members: list[str] = Field(default_factory=list)
     target_household_number: str | None = None
     ex_officio: bool = False  # 世帯主変更 by 職権 in a household without a head (standard 4.0.5-a)
+    de_facto_head: str = ""
 
 
 @router.post("/move-within", response=DRAFT_RESPONSES)
@@ -73,6 +74,7 @@ def household_change(request: HttpRequest, payload: HouseholdChangeIn) -> Status
         members=payload.members,
         target_household_number=payload.target_household_number or None,
         ex_officio=payload.ex_officio,
+        de_facto_head=payload.de_facto_head,
     )
     return draft_created(record_household_change(actor=request.user, purpose=payload.purpose, change=change))
 

@@ -117,6 +117,8 @@ class SourcePerson:
     pre_move_postal_code: str = ""
     pre_move_address: str = ""
     pre_move_katagaki: str = ""
+    # 事実上の世帯主 (standard 4.1.4.3-a): the name in the record's type-C remark; "" if none.
+    de_facto_head: str = ""
 
 
 def _full_name(snapshot: ResidentSnapshot) -> str:
@@ -191,8 +193,32 @@ def _move_out_change(snapshot: ResidentSnapshot, history: list[ResidentSnapshot]
     return None
 
 
+def _current_head_names(snapshots: list[ResidentSnapshot]) -> dict[int, str]:
+    """世帯主の氏名 of each living record: the household's head now (standard 4.2.3.1-a).
+
+    The 世帯主氏名 of a member is derived, never stored on the member's row: a 職権修正 or any other
+    committed change of the head's 氏名 is on every member's current record at once, and so is a
+    new head (世帯主変更) or none (standard 1.1.10-a), with no member row to cascade.
+    """
+    heads = (
+        ResidentSnapshot.objects.filter(
+            household_id__in={s.household_id for s in snapshots}, is_head=True, current_of__isnull=False
+        )
+        .exclude(status=ResidentStatus.REMOVED)
+        .only("household_id", "surname", "given_name")
+        .order_by("member_order", "pk")
+    )
+    by_household: dict[int, str] = {}
+    for head in heads:
+        by_household.setdefault(head.household_id, _full_name(head))
+    return {s.pk: by_household.get(s.household_id, "") for s in snapshots}
+
+
 def _head_names(snapshots: list[ResidentSnapshot]) -> dict[int, str]:
-    """世帯主の氏名 per household as of each person's row: the household's head at that change."""
+    """世帯主の氏名 per household as of each person's row: the household's head at that change.
+
+    For 除票 and earlier generations (the record as it stood); a living record takes the head now
+    (``_current_head_names``)."""
     household_ids = {s.household_id for s in snapshots}
     heads = (
         ResidentSnapshot.objects.filter(
@@ -269,6 +295,7 @@ def _source(
         pre_move_postal_code=snapshot.pre_move_postal_code,
         pre_move_address=snapshot.pre_move_address,
         pre_move_katagaki=snapshot.pre_move_katagaki,
+        de_facto_head=snapshot.de_facto_head,
     )
 
 
@@ -277,7 +304,9 @@ def _build(
 ) -> list[SourcePerson]:
     snapshots = [r.current for r in residents if r.current is not None]
     histories = _committed_history([r.pk for r in residents])
-    heads = _head_names(snapshots)
+    removed = [s for s in snapshots if s.status == ResidentStatus.REMOVED]
+    living = [s for s in snapshots if s.status != ResidentStatus.REMOVED]
+    heads = {**(_head_names(removed) if removed else {}), **(_current_head_names(living) if living else {})}
     result = [
         _source(
             snapshot,

@@ -35,6 +35,7 @@ FIELD_LABELS: Mapping[str, str] = {
     "corrections": "資料により訂正する記載事項",
     "criteria": "検索条件",
     "date": "日付",
+    "de_facto_head": "事実上の世帯主",
     "death_date": "死亡日",
     "decision_date": "失踪宣告の裁判確定日",
     "deemed_death_date": "死亡とみなされる日",

@@ -55,7 +55,9 @@ class HouseholdChangeForm(PurposeForm):
     kind = forms.ChoiceField(
         label="世帯変更の種類", choices=[(k.value, k.value) for k in HouseholdChangeKind]
     )
-    household_number = forms.CharField(label="世帯番号（合併では合併する世帯）", max_length=16)
+    household_number = forms.CharField(
+        label="世帯番号（合併では合併する世帯、世帯変更では移る方の世帯）", max_length=16
+    )
     ex_officio = forms.BooleanField(
         label="職権で世帯主を定める（世帯主のいない世帯で届出がない場合。届出日は記録しません）",
         required=False,
@@ -64,15 +66,26 @@ class HouseholdChangeForm(PurposeForm):
     notification_date = forms.DateField(
         label="届出日（例: 2026-11-20）", initial=timezone.localdate, required=False
     )
-    relationships = forms.CharField(label="続柄", widget=forms.Textarea, help_text=RELATIONSHIP_HELP)
+    relationships = forms.CharField(
+        label="続柄（事実上の世帯主の記録では空欄）",
+        widget=forms.Textarea,
+        required=False,
+        help_text=RELATIONSHIP_HELP,
+    )
     members = forms.CharField(
-        label="世帯分離する方（宛名番号、世帯分離のみ）",
+        label="移る方（宛名番号、世帯分離・世帯変更のみ）",
         widget=forms.Textarea,
         required=False,
         help_text=ATENA_LINES_HELP,
     )
     target_household_number = forms.CharField(
-        label="合併先の世帯番号（世帯合併のみ）", max_length=16, required=False
+        label="移る先の世帯番号（世帯合併・世帯変更のみ）", max_length=16, required=False
+    )
+    de_facto_head = forms.CharField(
+        label="事実上の世帯主の氏名（事実上の世帯主のみ、空欄で記録を消す）",
+        max_length=100,
+        required=False,
+        help_text="住民票の備考に「事実上の世帯主　氏名」と記載されます。",
     )
 
 

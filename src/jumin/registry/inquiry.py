@@ -106,6 +106,7 @@ def _items(visible: frozenset[Permission]) -> list[tuple[str, Callable[[Resident
         ("性別", lambda s: {"male": "男", "female": "女"}.get(s.sex, s.sex)),
         ("世帯番号", lambda s: s.household.number),
         ("続柄", lambda s: s.relationship),
+        ("事実上の世帯主", lambda s: s.de_facto_head),
         ("郵便番号", lambda s: s.postal_code),
         ("住所", lambda s: s.address),
         ("方書", lambda s: s.katagaki),

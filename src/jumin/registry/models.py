@@ -204,6 +204,10 @@ class ResidentSnapshot(HasIndividualNumber):
     is_head = models.BooleanField("世帯主", default=False)
     relationship = models.CharField("続柄", max_length=40)
     member_order = models.PositiveSmallIntegerField("並び順")
+    # 事実上の世帯主 (standard 4.1.4.3-a; records.md §6.4): the name of a person who heads the household
+    # in fact but is not on the registry (e.g. a member of foreign forces, or a facility's director),
+    # written as a type-C remark (備考). Household data: copied onto every member's row, "" if none.
+    de_facto_head = models.CharField("事実上の世帯主", max_length=100, blank=True, default="")
 
     postal_code = models.CharField("郵便番号", max_length=7, blank=True)
     address_code = models.CharField("住所コード", max_length=11, blank=True)

@@ -20,6 +20,7 @@ from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.domain import recorded_dates
 from jumin.domain.errors import DomainError
+from jumin.domain.relationships import de_facto_head_remark
 from jumin.domain.resident import ResidentKind
 from jumin.registry.models import Change, ChangeState, Resident, ResidentSnapshot
 from jumin.registry.search import NameMatch, SearchCriteria, SearchHit, SearchResult, search_residents
@@ -80,6 +81,8 @@ class ResidentView:
     # 未届転入 (standard 4.1.1.4-a): the last registered address kept as data; the change's type-B note.
     last_registered_address: str = ""
     attention_note: str = ""
+    # 備考 type C (standard 1.1.14-a, 4.1.4.3-a): 「事実上の世帯主　氏名」 when the household has one.
+    de_facto_head_remark: str = ""
 
 
 def _view(snapshot: ResidentSnapshot, visible: frozenset[Permission]) -> ResidentView:
@@ -130,6 +133,7 @@ def _view(snapshot: ResidentSnapshot, visible: frozenset[Permission]) -> Residen
         pre_move_katagaki=snapshot.pre_move_katagaki,
         last_registered_address=snapshot.last_registered_address,
         attention_note=snapshot.change.attention_note,
+        de_facto_head_remark=de_facto_head_remark(snapshot.de_facto_head),
     )
 
 

@@ -386,7 +386,7 @@ def record_move_in(*, actor: Any, purpose: str, move_in: MoveIn) -> DraftRecorde
             made_at=timezone.now(),
             attention_note=_attention_note_of(move_in),
         )
-        household, existing_order = _household_for(move_in.household_number)
+        household, existing_order, de_facto_head = _household_for(move_in.household_number)
         residents = _residents_for(members, returning)
         for previous in returning:
             if previous is not None:  # a returning former resident: lock their record (10.3-d)
@@ -406,6 +406,7 @@ def record_move_in(*, actor: Any, purpose: str, move_in: MoveIn) -> DraftRecorde
                 is_head=facts.relationship.kind is RelationshipKind.HEAD,
                 relationship=facts.relationship.text,
                 member_order=order.index(resident.atena_number) + 1,
+                de_facto_head=de_facto_head,
                 postal_code=move_in.address.postal_code,
                 address_code=move_in.address.address_code,
                 address=move_in.address.address,
@@ -473,12 +474,13 @@ def _residents_for(members: list[PersonFacts], returning: list[Resident | None])
     return [previous or next(created) for previous in returning]
 
 
-def _household_for(number: str | None) -> tuple[Household, list[str]]:
-    """A new household, or an existing one with its current member order."""
+def _household_for(number: str | None) -> tuple[Household, list[str], str]:
+    """A new household, or an existing one with its current member order; and its 事実上の世帯主
+    (household data every new member's row copies, standard 4.1.4.3-a; "" for a new household)."""
     if number is None:
-        return Household.objects.create(number=numbering.issue_number(numbering.HOUSEHOLD)), []
+        return Household.objects.create(number=numbering.issue_number(numbering.HOUSEHOLD)), [], ""
     household, members = existing_household(number, field="household_number")
-    return household, [member.atena_number for member in members]
+    return household, [member.atena_number for member in members], members[0].current.de_facto_head
 
 
 def _member_order(members: list[PersonFacts], residents: list[Resident], existing: list[str]) -> list[str]:

@@ -69,6 +69,7 @@ def household_change(request: HttpRequest) -> HttpResponse:
             members=atena_lines(data["members"]),
             target_household_number=data["target_household_number"] or None,
             ex_officio=data["ex_officio"],
+            de_facto_head=data["de_facto_head"],
         )
         with shown_on_screen(context, pending_alerts=False) as outcome:
             result = record_household_change(actor=request.user, purpose=data["purpose"], change=change)

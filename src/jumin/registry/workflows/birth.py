@@ -152,6 +152,7 @@ def record_birth(*, actor: Any, purpose: str, birth: Birth) -> DraftRecorded:
             is_head=False,
             relationship=facts.relationship.text,
             member_order=position,
+            de_facto_head=head.de_facto_head,  # household data (standard 4.1.4.3-a)
             postal_code=head.postal_code,
             address_code=head.address_code,
             address=head.address,

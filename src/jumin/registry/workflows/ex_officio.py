@@ -397,7 +397,7 @@ def record_ex_officio_recording(*, actor: Any, purpose: str, recording: ExOffici
             record=recording.record,
             notice_required=recording.notice_required,
         )
-        household, existing_order = _household_for(recording.household_number)
+        household, existing_order, de_facto_head = _household_for(recording.household_number)
         residents = [
             Resident.objects.create(atena_number=numbering.issue_number(numbering.ATENA), kind=facts.kind)
             for facts in members
@@ -413,6 +413,7 @@ def record_ex_officio_recording(*, actor: Any, purpose: str, recording: ExOffici
                 is_head=facts.relationship.kind is RelationshipKind.HEAD,
                 relationship=facts.relationship.text,
                 member_order=order.index(resident.atena_number) + 1,
+                de_facto_head=de_facto_head,
                 postal_code=recording.address.postal_code,
                 address_code=recording.address.address_code,
                 address=recording.address.address,

@@ -278,7 +278,7 @@ def record_foreign_registration(
             made_by=actor,
             made_at=timezone.now(),
         )
-        household, existing_order = _household_for(registration.household_number)
+        household, existing_order, de_facto_head = _household_for(registration.household_number)
         residents = [
             previous
             or Resident.objects.create(atena_number=numbering.issue_number(numbering.ATENA), kind=facts.kind)
@@ -296,6 +296,7 @@ def record_foreign_registration(
                 is_head=facts.relationship.kind is RelationshipKind.HEAD,
                 relationship=facts.relationship.text,
                 member_order=order.index(resident.atena_number) + 1,
+                de_facto_head=de_facto_head,
                 postal_code=registration.address.postal_code,
                 address_code=registration.address.address_code,
                 address=registration.address.address,

@@ -1,4 +1,4 @@
-"""世帯変更 (standard 4.1.4; system.md F05) as a draft for commit_change: one service, three kinds.
+"""世帯変更 (standard 4.1.4; system.md F05) as a draft for commit_change: one service, five kinds.
 
 * 世帯主変更 (HEAD_CHANGE): a new head inside the same household. Every member's 続柄 is re-entered
   relative to the new head (standard 4.1.4.2-a) and the order is recomputed (algorithms.md D.2
@@ -12,6 +12,13 @@
   is alerted to enter a 世帯主変更 (standard 4.0.4-b).
 * 世帯合併 (MERGE): every member of a household joins another; the other's head stays head, the
   joiners' 続柄 are entered relative to that head and they are appended to its order (ORD-2).
+* 事実上の世帯主 (DE_FACTO_HEAD, standard 4.1.4.3-a): the name of a person who heads the household
+  in fact but is not on the registry is recorded (or cleared) on every member's row, as the type-C
+  remark 「事実上の世帯主　氏名」; the registered 世帯主 and 続柄 stay as they are.
+* 世帯変更 in the narrow sense (TRANSFER): some members of a household move into another existing
+  household at the same address (世帯員の移動). The target's head stays head, the movers get 続柄
+  relative to it and are appended to its order (as a merge); the household they leave keeps its
+  rows and order, and a leaving head is followed up as in a split (head_by_ex_officio, 4.0.4).
 
 Only members whose household data (世帯番号, 世帯主, 続柄, 並び順) changes get a draft snapshot; the
 address never changes here (standard 4.1.4.1-b: a move is a separate 転居).
@@ -55,11 +62,21 @@ from jumin.registry.workflows.household_members import (
 
 
 class HouseholdChangeKind(StrEnum):
-    """The 世帯変更 kinds built so far (standard 4.1.4.1-a; 世帯変更 between existing households is not)."""
+    """The 世帯変更 kinds (standard 4.1.4.1-a); TRANSFER is 世帯変更 in the narrow sense."""
 
     HEAD_CHANGE = "世帯主変更"
     SPLIT = "世帯分離"
     MERGE = "世帯合併"
+    TRANSFER = "世帯変更"
+    DE_FACTO_HEAD = "事実上の世帯主"
+
+
+DE_FACTO_HEAD_MAX_LENGTH = 100
+
+
+# The kinds that name who moves, and those that name the household joined.
+_WITH_MEMBERS = (HouseholdChangeKind.SPLIT, HouseholdChangeKind.TRANSFER)
+_WITH_TARGET = (HouseholdChangeKind.MERGE, HouseholdChangeKind.TRANSFER)
 
 
 @dataclass(frozen=True)
@@ -67,10 +84,12 @@ class HouseholdChange:
     """A 世帯変更届.
 
     ``household_number`` is the household acted on (for a merge: the one that joins).
-    ``members`` are the persons leaving in a 世帯分離 (empty otherwise).
+    ``members`` are the persons leaving in a 世帯分離 or moving in a 世帯変更 (empty otherwise).
     ``relationships`` maps 宛名番号 → 続柄 text: every member for 世帯主変更, the leavers for 世帯分離,
-    every member of the joining household (relative to the other's head) for 世帯合併.
-    ``target_household_number`` is the household joined in a 世帯合併.
+    every member of the joining household (relative to the other's head) for 世帯合併, the movers
+    (relative to the target's head) for 世帯変更.
+    ``target_household_number`` is the household joined in a 世帯合併 or 世帯変更.
+    ``de_facto_head`` is the 事実上の世帯主's name for DE_FACTO_HEAD ("" clears it).
     ``ex_officio``: a 世帯主変更 by 職権 in a household without a head (4.0.5-a); no 届出日.
     """
 
@@ -82,6 +101,7 @@ class HouseholdChange:
     members: Sequence[str] = ()
     target_household_number: str | None = None
     ex_officio: bool = False
+    de_facto_head: str = ""
 
 
 @dataclass(frozen=True)
@@ -120,12 +140,13 @@ def _head_change(change: HouseholdChange, members: list[CurrentMember], alerts: 
     return _Plan(household=members[0].current.household, columns=columns, members=changed, alerts=alerts)
 
 
-def _split(change: HouseholdChange, members: list[CurrentMember], alerts: list[Alert]) -> _Plan:
+def _movers(change: HouseholdChange, members: list[CurrentMember]) -> list[CurrentMember]:
+    """The members named in ``change.members`` (in the stored order): some, not all, of the household."""
     if not change.members:
         raise refusal(
             "members",
-            "世帯分離する方が指定されていません。",
-            "新しい世帯に移る方を1人以上指定してください。",
+            f"{change.kind.value}する方が指定されていません。",
+            "別の世帯に移る方を1人以上指定してください。",
             "registry.no_members",
         )
     check_no_duplicates(change.members, field="members")
@@ -134,17 +155,24 @@ def _split(change: HouseholdChange, members: list[CurrentMember], alerts: list[A
         raise refusal(
             "members",
             "この世帯の構成員でない方が指定されています。",
-            "世帯番号と、世帯分離する方の宛名番号を確認してください。",
+            "世帯番号と、移る方の宛名番号を確認してください。",
             "registry.not_a_member",
         )
     if len(change.members) == len(members):
+        whole = change.kind is HouseholdChangeKind.SPLIT
         raise refusal(
             "members",
-            "世帯の全員が世帯分離することはできません。",
-            "元の世帯に残る方を1人以上残してください。",
-            "registry.split_of_whole_household",
+            f"世帯の全員が{change.kind.value}することはできません。",
+            "元の世帯に残る方を1人以上残してください。"
+            if whole
+            else "世帯の全員が移る場合は世帯合併で処理してください。",
+            "registry.split_of_whole_household" if whole else "registry.transfer_of_whole_household",
         )
-    leavers = [m for m in members if m.atena_number in set(change.members)]  # in the stored order
+    return [m for m in members if m.atena_number in set(change.members)]
+
+
+def _split(change: HouseholdChange, members: list[CurrentMember], alerts: list[Alert]) -> _Plan:
+    leavers = _movers(change, members)
     parsed = parse_relationships(change.relationships, allowed=[m.atena_number for m in leavers])
     head = check_one_head(parsed)
     order = compute_member_order(order_member(m, parsed[m.atena_number]) for m in leavers)
@@ -153,6 +181,7 @@ def _split(change: HouseholdChange, members: list[CurrentMember], alerts: list[A
             "is_head": m.atena_number == head,
             "relationship": parsed[m.atena_number].text,
             "member_order": order.index(m.atena_number) + 1,
+            "de_facto_head": "",  # a new household: none until recorded
         }
         for m in leavers
     }
@@ -160,12 +189,13 @@ def _split(change: HouseholdChange, members: list[CurrentMember], alerts: list[A
     return _Plan(household=None, columns=columns, members=leavers, alerts=alerts)
 
 
-def _merge(change: HouseholdChange, members: list[CurrentMember], alerts: list[Alert]) -> _Plan:
+def _target(change: HouseholdChange, members: list[CurrentMember]) -> tuple[Household, list[CurrentMember]]:
+    """The household joined (世帯合併, 世帯変更): another existing household that has a 世帯主."""
     if not change.target_household_number:
         raise refusal(
             "target_household_number",
-            "合併先の世帯番号が入力されていません。",
-            "合併先の世帯の世帯番号を入力してください。",
+            "移る先（合併先）の世帯番号が入力されていません。",
+            "移る先の世帯の世帯番号を入力してください。",
             "registry.target_household_required",
         )
     target, target_members = existing_household(
@@ -174,25 +204,82 @@ def _merge(change: HouseholdChange, members: list[CurrentMember], alerts: list[A
     if target.pk == members[0].current.household_id:
         raise refusal(
             "target_household_number",
-            "合併する世帯と合併先の世帯が同じです。",
+            "元の世帯と移る先の世帯が同じです。",
             "別の世帯の世帯番号を入力してください。",
             "registry.merge_into_itself",
         )
     if not any(m.current.is_head for m in target_members):
         raise refusal(
             "target_household_number",
-            "合併先の世帯に世帯主がいません。",
-            "先に合併先の世帯の世帯主変更を処理してください。",
+            "移る先の世帯に世帯主がいません。",
+            "先に移る先の世帯の世帯主変更を処理してください。",
             "registry.target_without_head",
         )
+    return target, target_members
+
+
+def _merge(change: HouseholdChange, members: list[CurrentMember], alerts: list[Alert]) -> _Plan:
+    target, target_members = _target(change, members)
     columns = join_columns(target, target_members, members, change.relationships)
     return _Plan(household=target, columns=columns, members=members, alerts=alerts)
+
+
+def _address(member: CurrentMember) -> tuple[str, str]:
+    return member.current.address, member.current.katagaki
+
+
+def _transfer(change: HouseholdChange, members: list[CurrentMember], alerts: list[Alert]) -> _Plan:
+    movers = _movers(change, members)
+    target, target_members = _target(change, members)
+    # The address never changes in a 世帯変更 (standard 4.1.4.1-b): another address is a 転居 first.
+    if _address(target_members[0]) != _address(movers[0]):
+        raise refusal(
+            "target_household_number",
+            "移る先の世帯の住所が、移る方の住所と異なります。",
+            "住所が異なる世帯へ移る場合は、転居届で処理してください。",
+            "registry.target_at_other_address",
+        )
+    columns = join_columns(target, target_members, movers, change.relationships)
+    alerts = alerts + head_left_alert(members, list(change.members))
+    return _Plan(household=target, columns=columns, members=movers, alerts=alerts)
+
+
+def _de_facto_head(change: HouseholdChange, members: list[CurrentMember], alerts: list[Alert]) -> _Plan:
+    if change.relationships:
+        raise refusal(
+            "relationships",
+            "事実上の世帯主の記録では続柄を入力しません。",
+            "続柄を空欄にしてください。続柄の変更は世帯主変更または職権修正で処理してください。",
+            "registry.relationships_not_for_de_facto_head",
+        )
+    name = change.de_facto_head.strip()
+    if len(name) > DE_FACTO_HEAD_MAX_LENGTH:
+        raise refusal(
+            "de_facto_head",
+            f"事実上の世帯主の氏名が{DE_FACTO_HEAD_MAX_LENGTH}文字を超えています。",
+            "備考に記載する氏名を短く入力してください。",
+            "registry.item_too_long",
+        )
+    columns = {m.atena_number: {"de_facto_head": name} for m in members}
+    changed = [m for m in members if _changed(m, columns[m.atena_number])]
+    if not changed:
+        raise refusal(
+            "de_facto_head",
+            "事実上の世帯主は現在の記載と同じです。"
+            if name
+            else "この世帯には事実上の世帯主が記録されていません。",
+            "記録する氏名を入力してください。記録を消す場合だけ空欄にします。",
+            "registry.de_facto_head_unchanged",
+        )
+    return _Plan(household=members[0].current.household, columns=columns, members=changed, alerts=alerts)
 
 
 _PLANNERS = {
     HouseholdChangeKind.HEAD_CHANGE: _head_change,
     HouseholdChangeKind.SPLIT: _split,
     HouseholdChangeKind.MERGE: _merge,
+    HouseholdChangeKind.TRANSFER: _transfer,
+    HouseholdChangeKind.DE_FACTO_HEAD: _de_facto_head,
 }
 
 
@@ -232,19 +319,26 @@ def _check(change: HouseholdChange) -> _Plan:
         alerts = check_dates(
             event_date=change.change_date, notification_date=change.notification_date, event="世帯変更"
         )
-    if change.kind is not HouseholdChangeKind.SPLIT and change.members:
+    if change.kind not in _WITH_MEMBERS and change.members:
         raise refusal(
             "members",
-            "世帯分離以外では異動する方を個別に指定しません。",
+            "世帯分離・世帯変更以外では異動する方を個別に指定しません。",
             "世帯の全員について続柄を入力してください。",
             "registry.members_only_for_split",
         )
-    if change.kind is not HouseholdChangeKind.MERGE and change.target_household_number:
+    if change.kind not in _WITH_TARGET and change.target_household_number:
         raise refusal(
             "target_household_number",
-            "合併先の世帯番号は世帯合併でのみ入力します。",
-            "合併先の世帯番号を空欄にしてください。",
+            "移る先の世帯番号は世帯合併・世帯変更でのみ入力します。",
+            "移る先の世帯番号を空欄にしてください。",
             "registry.target_only_for_merge",
+        )
+    if change.kind is not HouseholdChangeKind.DE_FACTO_HEAD and change.de_facto_head.strip():
+        raise refusal(
+            "de_facto_head",
+            "事実上の世帯主の氏名は、種類が「事実上の世帯主」のときだけ入力します。",
+            "氏名を空欄にするか、種類を「事実上の世帯主」にしてください。",
+            "registry.de_facto_head_only_for_its_kind",
         )
     return _PLANNERS[change.kind](change, members, alerts)
 
@@ -302,7 +396,7 @@ def record_household_change(*, actor: Any, purpose: str, change: HouseholdChange
                 **{"household": household, **plan.columns[member.atena_number]},
             )
         follow: tuple[Alert, ...] = ()
-        if change.kind is HouseholdChangeKind.SPLIT:  # the only kind that leaves members behind
+        if change.kind in _WITH_MEMBERS:  # the kinds that leave members behind
             source = plan.members[0].current.household
             leavers = [m.atena_number for m in plan.members]
             follow = follow_up(actor=actor, purpose=purpose, primary=row, household=source, leavers=leavers)

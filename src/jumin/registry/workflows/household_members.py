@@ -71,7 +71,8 @@ def join_columns(
     joiners: Sequence[CurrentMember],
     relationships: Any,
 ) -> dict[str, dict[str, Any]]:
-    """Household columns for people joining an existing household: 続柄 to its head, appended (ORD-2)."""
+    """Household columns for people joining an existing household: 続柄 to its head, appended (ORD-2),
+    and its 事実上の世帯主 (household data, the same on every member's row)."""
     atena = [m.atena_number for m in joiners]
     parsed = parse_relationships(relationships, allowed=atena)
     check_no_head(parsed)
@@ -83,6 +84,7 @@ def join_columns(
             "is_head": False,
             "relationship": parsed[m.atena_number].text,
             "member_order": last + order.index(m.atena_number) - len(existing) + 1,
+            "de_facto_head": existing[0].current.de_facto_head,
         }
         for m in joiners
     }

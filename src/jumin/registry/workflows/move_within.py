@@ -150,6 +150,7 @@ def _new_household_columns(
             "is_head": parsed[m.atena_number].kind is RelationshipKind.HEAD,
             "relationship": parsed[m.atena_number].text,
             "member_order": order.index(m.atena_number) + 1,
+            "de_facto_head": "",  # a new household: no 事実上の世帯主 until recorded (4.1.4.3-a)
         }
         for m in movers
     }
