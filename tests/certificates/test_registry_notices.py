@@ -21,10 +21,12 @@ from jumin.certificates.registry_notices import (
     print_ex_officio_record,
     print_head_change_request,
     print_juminhyo_code_notice,
+    print_move_receipt_notice,
 )
 from jumin.domain.errors import DomainError
 from jumin.registry.models import Resident, ResidentSnapshot
 from jumin.registry.services import DraftRecorded, commit_change, record_move_in
+from jumin.registry.workflows.birth import record_birth
 from jumin.registry.workflows.ex_officio import (
     ExOfficioAction,
     ExOfficioCorrection,
@@ -36,6 +38,7 @@ from tests.certificates.conftest import CERT_PURPOSE
 from tests.certificates.helpers import flat, pdf_pages
 from tests.helpers.permission_matrix import assert_permission_triple
 from tests.registry.conftest import PURPOSE, family_move_in
+from tests.registry.test_birth import birth
 from tests.registry.test_move_out import move_out
 
 pytestmark = pytest.mark.django_db
@@ -152,6 +155,59 @@ def test_the_ex_officio_record_is_the_offices_record_of_basis_facts_and_deciders
     assert missing.value.code == "registry.no_such_ex_officio_change"
 
 
+def test_the_move_receipt_goes_to_the_notifier_at_the_address_before_the_move(
+    family: DraftRecorded, printer_clerk: User, certifier: Any
+) -> None:
+    """住民異動届受理通知 (4.1.0.3-a) of a 転入: to the notifier at the 転入前住所, every mover listed and
+    named in the print's audit entry."""
+    before = AuditEntry.objects.count()
+    text = text_of(
+        print_move_receipt_notice(
+            actor=printer_clerk,
+            purpose=CERT_PURPOSE,
+            change_id=family.change_id,
+            notifier_name="青木　太郎",
+            notifier_capacity="世帯主",
+        )
+    )
+    assert "住民異動届受理通知" in text
+    assert "東京都日野市神明1丁目1番1号" in text
+    assert "青木太郎様" in text
+    assert "届出人青木太郎（世帯主）" in text
+    assert "異動事由国内転入" in text
+    for name in ("青木太郎", "青木花子", "青木三奈"):
+        assert name in text
+    entry = AuditEntry.objects.filter(seq__gt=before, action="certificate:notice:print").get()
+    listed = set(AuditResultSubject.objects.filter(entry=entry).values_list("subject_id", flat=True))
+    assert listed == set(family.atena_numbers)
+
+
+def test_a_birth_receipt_goes_to_the_newborn_at_the_new_address_and_other_changes_are_refused(
+    family: DraftRecorded,
+    clerk: User,
+    reviewer: User,
+    printer_clerk: User,
+    certifier: Any,
+) -> None:
+    born = record_birth(actor=clerk, purpose=PURPOSE, birth=birth(family.household_number))
+    commit_change(actor=reviewer, purpose=PURPOSE, change_id=born.change_id)
+    text = text_of(
+        print_move_receipt_notice(actor=printer_clerk, purpose=CERT_PURPOSE, change_id=born.change_id)
+    )
+    assert "青木一郎様" in text
+    assert "異動事由出生" in text
+    assert "東京都日野市" not in text
+    change_id = ex_officio_surname_change(clerk, reviewer, family.atena_numbers[1])
+    with pytest.raises(DomainError) as other:
+        print_move_receipt_notice(actor=printer_clerk, purpose=CERT_PURPOSE, change_id=change_id)
+    assert other.value.code == "registry.no_receipt_notice"
+    with pytest.raises(DomainError) as long_name:
+        print_move_receipt_notice(
+            actor=printer_clerk, purpose=CERT_PURPOSE, change_id=family.change_id, notifier_name="あ" * 101
+        )
+    assert (long_name.value.code, long_name.value.field) == ("certificates.too_long", "notifier_name")
+
+
 def test_the_head_change_request_goes_to_the_first_remaining_member(
     family: DraftRecorded, clerk: User, reviewer: User, printer_clerk: User, certifier: Any
 ) -> None:
@@ -230,6 +286,17 @@ def test_the_ex_officio_and_head_change_apis_permission_triples(
         "/api/certificates/notices/ex-officio",
         Permission.RESIDENT_VIEW,  # the registry's audited read of the notice data
         data=json.dumps({"purpose": CERT_PURPOSE, "change_id": change_id}),
+        content_type="application/json",
+        success_status=(200,),
+    )
+    assert_permission_triple(
+        make_staff,
+        "post",
+        "/api/certificates/notices/move-receipt",
+        Permission.CERTIFICATE_NOTICE_PRINT,
+        data=json.dumps(
+            {"purpose": CERT_PURPOSE, "change_id": family.change_id, "notifier_capacity": "本人"}
+        ),
         content_type="application/json",
         success_status=(200,),
     )

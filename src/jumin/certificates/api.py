@@ -338,6 +338,25 @@ def ex_officio_record(request: HttpRequest, data: ChangeNoticeIn) -> dict[str, o
     )
 
 
+class MoveReceiptIn(ChangeNoticeIn):
+    notifier_name: str = ""
+    notifier_capacity: str = ""
+
+
+@router.post("/notices/move-receipt", response={200: PdfOut, 400: ErrorOut, 403: RefusedOut})
+def move_receipt_notice(request: HttpRequest, data: MoveReceiptIn) -> dict[str, object]:
+    """住民異動届受理通知 of a committed 転入, 転居, 国外転入等 or 出生 (signed PDF; standard 4.1.0.3-a)."""
+    return _pdf_out(
+        registry_notices.print_move_receipt_notice(
+            actor=request.user,
+            purpose=data.purpose,
+            change_id=data.change_id,
+            notifier_name=data.notifier_name,
+            notifier_capacity=data.notifier_capacity,
+        )
+    )
+
+
 class MeasureNoticeIn(Schema):
     purpose: str
     measure_id: int

@@ -163,6 +163,7 @@ NOTICE_CHOICES = [
     ("code_corrected", "住民票コード修正通知票"),
     ("ex_officio", "職権記載等通知書"),
     ("ex_officio_record", "職権記録書"),
+    ("move_receipt", "住民異動届受理通知"),
     ("head_change_request", "世帯主変更依頼通知書"),
     ("support_end", "支援措置期間終了通知"),
     ("support_start", "支援措置開始通知"),
@@ -176,7 +177,17 @@ class RegistryNoticeForm(PurposeForm):
     notice = forms.ChoiceField(label="通知書", choices=NOTICE_CHOICES)
     atena_number = forms.CharField(label="宛名番号（住民票コードの通知票）", max_length=16, required=False)
     change_id = forms.IntegerField(
-        label="異動番号（職権記載等・世帯主変更依頼）", required=False, min_value=1
+        label="異動番号（職権記載等・職権記録書・受理通知・世帯主変更依頼）", required=False, min_value=1
+    )
+    notifier_name = forms.CharField(
+        label="届出人の氏名（受理通知。届書のとおり。空欄なら異動した方の最初の方）",
+        max_length=100,
+        required=False,
+    )
+    notifier_capacity = forms.CharField(
+        label="届出人の資格（受理通知。例: 本人、世帯主、代理人。空欄なら本人）",
+        max_length=40,
+        required=False,
     )
     measure_id = forms.IntegerField(
         label="支援措置の番号（支援措置の開始通知・期間終了通知）", required=False, min_value=1

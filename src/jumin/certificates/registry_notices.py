@@ -5,6 +5,8 @@
 - 職権記載等通知書 (4.2.0.1-a): the data of ``registry.selectors_corrections.ex_officio_notice``, which
   authorises (``resident:view``) and audits the read itself; one PDF per person notified;
 - 職権記録書 (4.2.0.1-a): the office's record of a 職権 change (``ex_officio_record_sheet``), no addressee;
+- 住民異動届受理通知 (4.1.0.3-a): of a committed 転入, 転居, 国外転入等 or 出生, to the notifier at the
+  address before the move or, for 出生 and 国外転入等, to the mover at the new address;
 - 世帯主変更依頼通知書 (4.0.4-b, 4.0.5-a): to the first remaining member of a household a committed change
   left without its 世帯主 (the registry's alert ``registry.head_change_request``).
 
@@ -24,7 +26,7 @@ from jumin.accounts.authorization import authorize
 from jumin.accounts.context import audit_context
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
-from jumin.audit.services import record_event
+from jumin.audit.services import record_event, record_results
 from jumin.certificates.documents import Line
 from jumin.certificates.notice_issuance import issue_numbered_notice
 from jumin.certificates.notices import NoticeDocument, NoticeTable, render_notice
@@ -293,6 +295,90 @@ def print_ex_officio_record(*, actor: Any, purpose: str, change_id: int) -> byte
         ),
         issue_date=timezone.localdate(),
     )
+
+
+NOTIFIER_NAME_MAX_LENGTH = 100
+NOTIFIER_CAPACITY_MAX_LENGTH = 40
+
+
+def _check_notifier(name: str, capacity: str) -> None:
+    for field, label, value, limit in (
+        ("notifier_name", "届出人の氏名", name, NOTIFIER_NAME_MAX_LENGTH),
+        ("notifier_capacity", "届出人の資格", capacity, NOTIFIER_CAPACITY_MAX_LENGTH),
+    ):
+        if len(value) > limit:
+            raise refusal(
+                field,
+                f"{label}が{limit}文字を超えています。",
+                f"{label}を短く入力してください。",
+                "certificates.too_long",
+            )
+
+
+def print_move_receipt_notice(
+    *, actor: Any, purpose: str, change_id: int, notifier_name: str = "", notifier_capacity: str = ""
+) -> bytes:
+    """住民異動届受理通知 of a committed 転入, 転居, 国外転入等 or 出生 (4.1.0.3-a); printable any time.
+
+    To the notifier at the address before the move (so a person moved without their knowledge learns of
+    it), or for 出生 and 国外転入等 to the first mover at the new address. The notifier (氏名, 資格) is read
+    from the paper 届書 at print time; blank means the first mover notified. Each mover is named in the
+    audit entry of the print.
+    """
+    authorize(
+        actor=actor,
+        permission=Permission.CERTIFICATE_NOTICE_PRINT,
+        action=AuditAction.CERTIFICATE_NOTICE_PRINT,
+        purpose=purpose,
+        subject_type="change",
+        subject_id=str(change_id),
+    )
+    notifier_name, notifier_capacity = notifier_name.strip(), notifier_capacity.strip()
+    _check_notifier(notifier_name, notifier_capacity)
+    with transaction.atomic():
+        receipt = certificate_sources.move_receipt(change_id)
+        first_name = receipt.movers[0][1]
+        if receipt.to_new_address:
+            address, addressee = receipt.new_address, first_name
+        else:
+            if receipt.address_before in ("", "不明") or "未届" in receipt.address_before:
+                raise refusal(
+                    "change_id",
+                    "異動前の住所が分からないため、受理通知の送付先がありません。",
+                    "転入前住所を確認してください（届書の記載から職権で修正できます）。",
+                    "certificates.no_address_before",
+                )
+            address, addressee = receipt.address_before, notifier_name or first_name
+        notified = receipt.notification_date
+        pdf = render_notice(
+            NoticeDocument(
+                title="住民異動届受理通知",
+                addressee_address=address,
+                addressee_name=addressee,
+                lead="次の住民異動届を受理しましたので通知します。",
+                items=(
+                    Line("受理日（届出日）", to_wareki(notified).display() if notified else "－"),
+                    Line("異動事由", receipt.change_reason),
+                    Line("異動日", to_wareki(receipt.change_date).display()),
+                    Line("届出人", f"{notifier_name or first_name}（{notifier_capacity or '本人'}）"),
+                    Line("異動後の住所", receipt.new_address),
+                ),
+                tables=(NoticeTable("異動した方", ("氏名",), tuple((name,) for _, name in receipt.movers)),),
+                remarks=("この届出に心当たりがない場合は、至急、市区町村の住民記録の窓口へご連絡ください。",),
+            ),
+            issue_date=timezone.localdate(),
+        )
+        # Every mover printed on the notice is named, so their access history finds the print.
+        record_results(
+            actor,
+            "resident",
+            [atena for atena, _ in receipt.movers],
+            purpose,
+            "change_id",
+            action=AuditAction.CERTIFICATE_NOTICE_PRINT,
+            reason=f"move_receipt; change {change_id}",
+        )
+    return pdf
 
 
 def print_head_change_request(*, actor: Any, purpose: str, change_id: int) -> bytes:

@@ -239,6 +239,14 @@ def _registry_notice_pdf(actor: Any, data: dict[str, Any]) -> bytes:
         return support_start_notices.print_support_start_notice(
             actor=actor, purpose=purpose, measure_id=data["measure_id"] or 0
         )
+    if notice == "move_receipt":
+        return registry_notices.print_move_receipt_notice(
+            actor=actor,
+            purpose=purpose,
+            change_id=data["change_id"] or 0,
+            notifier_name=data["notifier_name"],
+            notifier_capacity=data["notifier_capacity"],
+        )
     printer = {
         "ex_officio": registry_notices.print_ex_officio_notice,
         "ex_officio_record": registry_notices.print_ex_officio_record,
@@ -249,8 +257,8 @@ def _registry_notice_pdf(actor: Any, data: dict[str, Any]) -> bytes:
 @login_required
 def registry_notice(request: HttpRequest) -> HttpResponse:
     """通知書の作成 from registry data: 住民票コード通知票等, 職権記載等通知書, 職権記録書,
-    世帯主変更依頼通知書, 支援措置期間終了通知 (the 期間終了予定一覧's print buttons post here) and
-    支援措置開始通知 (the support measure's detail screen posts here)."""
+    住民異動届受理通知, 世帯主変更依頼通知書, 支援措置期間終了通知 (the 期間終了予定一覧's print buttons post
+    here) and 支援措置開始通知 (the support measure's detail screen posts here)."""
     form = RegistryNoticeForm(request.POST or None)
     context: dict[str, Any] = {"form": form}
     if request.method == "POST" and form.is_valid():

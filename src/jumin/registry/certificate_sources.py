@@ -479,6 +479,63 @@ def head_change_request(change_id: int) -> HeadChangeRequest:
     raise _no_request()
 
 
+#: The 異動 a 住民異動届受理通知 may be printed for (standard 4.1.0.3-a) and whether it goes to the
+#: mover at the new address (出生, 国外転入等: there is no earlier address here) rather than to the
+#: notifier at the address before the move.
+RECEIPT_NOTICE_REASONS: dict[str, bool] = {
+    ChangeReason.DOMESTIC_MOVE_IN: False,
+    ChangeReason.MOVE_WITHIN: False,
+    ChangeReason.MOVE_IN_FROM_ABROAD: True,
+    ChangeReason.BIRTH: True,
+}
+
+
+@dataclass(frozen=True)
+class MoveReceipt:
+    """The data of a 住民異動届受理通知 (standard 4.1.0.3-a): the committed change, its movers and where
+    the notice goes: ``to_new_address`` for 出生 and 国外転入等, else the address before the move."""
+
+    change_id: int
+    change_reason: str
+    change_date: date
+    notification_date: date | None
+    movers: tuple[tuple[str, str], ...]  # (宛名番号, 氏名) in member order
+    new_address: str
+    address_before: str
+    to_new_address: bool
+
+
+def move_receipt(change_id: int) -> MoveReceipt:
+    """The 住民異動届受理通知's data of one committed 転入, 転居, 国外転入等 or 出生 (else refused)."""
+    change = Change.objects.filter(pk=change_id, state=ChangeState.COMMITTED).first()
+    if change is None or change.reason not in RECEIPT_NOTICE_REASONS:
+        raise refusal(
+            "change_id",
+            "受理通知を作成できる本登録済みの異動（転入・転居・国外転入等・出生）が見つかりません。",
+            "異動番号を確認してください。確認待ちの異動や、ほかの異動事由の受理通知は作れません。",
+            "registry.no_receipt_notice",
+        )
+    rows = list(change.snapshots.select_related("resident").order_by("member_order"))
+    first = rows[0]
+    if change.reason == ChangeReason.MOVE_WITHIN:
+        before = ResidentSnapshot.objects.filter(
+            resident=first.resident, history_no=first.based_on_history_no, history_no__isnull=False
+        ).first()
+        address_before = f"{before.address}　{before.katagaki}".strip("　") if before else ""
+    else:
+        address_before = first.previous_address
+    return MoveReceipt(
+        change_id=change.pk,
+        change_reason=change.reason,
+        change_date=change.change_date,
+        notification_date=change.notification_date,
+        movers=tuple((row.resident.atena_number, _full_name(row)) for row in rows),
+        new_address=f"{first.address}　{first.katagaki}".strip("　"),
+        address_before=address_before,
+        to_new_address=RECEIPT_NOTICE_REASONS[change.reason],
+    )
+
+
 @dataclass(frozen=True)
 class GenerationPeriod:
     """One generation of a person's record: a 改製原住民票 or 再製原住民票 (numbered from 1, oldest
