@@ -68,6 +68,27 @@ def test_the_pending_list_filters_and_never_shows_the_reviewers_own_drafts(
         selectors_review.pending_drafts(actor=clerk)
 
 
+def test_4_0_8_c_the_drafts_of_chosen_movers_are_found_by_post_and_the_search_is_audited(
+    family: DraftRecorded, clerk: User, reviewer: User
+) -> None:
+    head, wife, child = family.atena_numbers
+    leaving = record_move_out(actor=clerk, purpose=PURPOSE, move_out=move_out([child]))
+    died = death_of(clerk, wife)
+    before = AuditEntry.objects.count()
+    chosen = selectors_review.pending_drafts(actor=reviewer, movers=[child, head], purpose=PURPOSE)
+    assert [d.change_id for d in chosen] == [leaving.change_id]
+    entry = AuditEntry.objects.filter(seq__gt=before, action="resident:change:view").get()
+    assert list(entry.result_subjects.values_list("subject_id", flat=True)) == [child]
+    assert entry.purpose == PURPOSE
+    screen = logged_in(reviewer).post(reverse("registry:review"), {"purpose": PURPOSE, "movers": wife})
+    page = screen.content.decode()
+    assert f'value="{died.change_id}"' in page
+    assert f'value="{leaving.change_id}"' not in page
+    assert wife not in screen.request["PATH_INFO"]
+    empty = logged_in(reviewer).post(reverse("registry:review"), {"purpose": PURPOSE, "movers": ""})
+    assert "宛名番号を1行に1人" in empty.content.decode()
+
+
 def test_the_confirmation_shows_before_and_after_per_person_and_is_audited(
     family: DraftRecorded, clerk: User, reviewer: User
 ) -> None:

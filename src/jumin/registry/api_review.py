@@ -117,6 +117,22 @@ def pending(request: HttpRequest, filters: Query[PendingFilterIn]) -> Status[obj
     )
 
 
+class MoversIn(Schema):
+    purpose: str
+    atena_numbers: list[str]
+
+
+@router.post("/pending/by-mover", response={200: list[selectors_review.PendingDraft], **ERRORS})
+def pending_by_mover(request: HttpRequest, payload: MoversIn) -> Status[object]:
+    """確認待ち一覧 of the drafts changing any of these people (standard 4.0.8-c); POST, audited."""
+    return Status(
+        200,
+        selectors_review.pending_drafts(
+            actor=request.user, movers=payload.atena_numbers, purpose=payload.purpose
+        ),
+    )
+
+
 @router.post("/confirmation", response={200: list[ChangePreviewOut], **ERRORS})
 def confirmation(request: HttpRequest, payload: SelectionIn) -> Status[object]:
     """確認画面: before/after per person of each selected draft, and the alerts to acknowledge."""

@@ -45,6 +45,24 @@ class PendingFilterForm(forms.Form):
     terminal_id = forms.CharField(label="入力端末", max_length=64, required=False)
 
 
+class MoverFilterForm(PurposeForm):
+    """「異動者で選ぶ」 of the 確認待ち一覧 (standard 4.0.8-c): 宛名番号 by POST, never in the address bar."""
+
+    movers = forms.CharField(
+        label="異動者の宛名番号（1行に1人）",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": "宛名番号を1行に1人、100人まで入力してください。"},
+    )
+
+    def clean_movers(self) -> list[str]:
+        """The 宛名番号 typed, one per line (at most 100)."""
+        numbers = atena_lines(self.cleaned_data["movers"])
+        if not numbers or len(numbers) > 100:
+            raise forms.ValidationError("宛名番号を1行に1人、100人まで入力してください。")
+        return numbers
+
+
 class SelectionForm(PurposeForm):
     """The selected drafts for the 確認画面 and the 一括本登録."""
 

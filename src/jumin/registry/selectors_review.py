@@ -21,7 +21,7 @@ from django.db.models import Count, Q
 from jumin.accounts.authorization import AccessRefused, authorize, has_permission, visible_fields
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
-from jumin.audit.services import record_event
+from jumin.audit.services import record_event, record_results
 from jumin.domain.errors import Alert, refusal
 from jumin.registry import services_restrictions
 from jumin.registry.inquiry import ItemChange
@@ -72,12 +72,32 @@ class PendingDraft:
     terminal_id: str
 
 
-def pending_drafts(*, actor: Any, filters: PendingFilter = PendingFilter()) -> list[PendingDraft]:
-    """Drafts other clerks entered, oldest first, filtered; refused without ``resident:commit``."""
+def pending_drafts(
+    *, actor: Any, filters: PendingFilter = PendingFilter(), movers: Sequence[str] = (), purpose: str = ""
+) -> list[PendingDraft]:
+    """Drafts other clerks entered, oldest first, filtered; refused without ``resident:commit``.
+
+    ``movers`` (宛名番号, standard 4.0.8-c "by selected movers") keeps the drafts that change any of
+    them. Those numbers are personal data: they come by POST with the ``purpose``, and the search is
+    audited naming each of them that has a draft (``record_results``), as a search is.
+    """
     if not has_permission(actor, Permission.RESIDENT_COMMIT):
         raise AccessRefused("確認待ちの異動を見る権限がありません。", reason_code="permission_missing")
     # Followers (職権 世帯主変更) are listed with, and committed with, the draft they follow.
     query = Change.objects.filter(state=ChangeState.DRAFT, follows__isnull=True).exclude(made_by=actor)
+    if movers:
+        authorize(
+            actor=actor,
+            permission=Permission.RESIDENT_COMMIT,
+            action=AuditAction.RESIDENT_CHANGE_VIEW,
+            purpose=purpose,
+            subject_type="resident",
+        )
+        query = query.filter(
+            pk__in=ResidentSnapshot.objects.filter(
+                change__state=ChangeState.DRAFT, resident__atena_number__in=list(movers)
+            ).values("change_id")
+        )
     if filters.reason:
         query = query.filter(reason=filters.reason)
     if filters.made_by:
@@ -88,7 +108,24 @@ def pending_drafts(*, actor: Any, filters: PendingFilter = PendingFilter()) -> l
         query = query.filter(made_at__date__lte=filters.made_to)
     if filters.terminal_id:
         query = query.filter(terminal_id=filters.terminal_id)
-    changes = query.select_related("made_by").annotate(people=Count("snapshots")).order_by("made_at", "pk")
+    changes = list(
+        query.select_related("made_by").annotate(people=Count("snapshots")).order_by("made_at", "pk")
+    )
+    if movers:
+        with transaction.atomic():
+            found = ResidentSnapshot.objects.filter(
+                change__in=changes, resident__atena_number__in=list(movers)
+            ).values_list("resident__atena_number", flat=True)
+            record_results(
+                actor,
+                "resident",
+                sorted(set(found)),
+                purpose,
+                "atena_number",
+                action=AuditAction.RESIDENT_CHANGE_VIEW,
+                reason="pending drafts by mover",
+                result_count=len(changes),
+            )
     return [
         PendingDraft(
             change_id=change.pk,

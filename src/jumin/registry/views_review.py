@@ -18,6 +18,7 @@ from jumin.registry.forms_review import (
     LockReleaseForm,
     MissingNoticeForm,
     MoveInNoticeForm,
+    MoverFilterForm,
     PendingFilterForm,
     SelectionForm,
 )
@@ -35,25 +36,34 @@ TEMPLATES = "registry/review/"
 
 @clerk_screen
 def pending(request: HttpRequest) -> HttpResponse:
-    """確認待ち一覧 (standard 4.0.8-c): filters by GET (no personal data), drafts ticked for the 確認画面."""
+    """確認待ち一覧 (standard 4.0.8-c): filters by GET (no personal data), or the drafts of chosen movers
+    by POST (their 宛名番号 are personal data: audited); drafts ticked for the 確認画面."""
     filters = PendingFilterForm(request.GET or None)
     data = filters.cleaned_data if filters.is_valid() else {}
-    drafts = selectors_review.pending_drafts(
-        actor=request.user,
-        filters=selectors_review.PendingFilter(
-            reason=data.get("reason") or "",
-            made_by=data.get("made_by") or "",
-            made_from=data.get("made_from"),
-            made_to=data.get("made_to"),
-            terminal_id=data.get("terminal_id") or "",
-        ),
-    )
-    context = {
+    by_mover = MoverFilterForm(request.POST or None)
+    movers = by_mover.cleaned_data["movers"] if request.method == "POST" and by_mover.is_valid() else []
+    context: dict[str, Any] = {
         "filters": filters,
-        "drafts": drafts,
+        "by_mover": by_mover,
         "form": SelectionForm(),
         "cap": selectors_review.bulk_cap(),
     }
+    if request.method == "POST" and not movers:  # the form shows what to correct; no list
+        context["drafts"] = None
+        return render(request, TEMPLATES + "pending.html", context)
+    with shown_on_screen(context, pending_alerts=False):
+        context["drafts"] = selectors_review.pending_drafts(
+            actor=request.user,
+            filters=selectors_review.PendingFilter(
+                reason=data.get("reason") or "",
+                made_by=data.get("made_by") or "",
+                made_from=data.get("made_from"),
+                made_to=data.get("made_to"),
+                terminal_id=data.get("terminal_id") or "",
+            ),
+            movers=movers,
+            purpose=by_mover.cleaned_data["purpose"] if movers else "",
+        )
     return render(request, TEMPLATES + "pending.html", context)
 
 
