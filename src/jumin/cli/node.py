@@ -200,7 +200,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # process (about a third of the CPU per message at the prefecture, docs/benchmarks.md "What limits P5").
     runtime.freeze_long_lived()
     host, port = conf.node_listen()
-    node_server, _ = start_server(make_app(conf.local_node), host, port, context, handshake_refused)
+    # A peer's kept-alive connection is served by one thread with one database connection, closed at its end.
+    node_server, _ = start_server(
+        make_app(conf.local_node), host, port, context, handshake_refused, tasks.close_connections
+    )
     stop = threading.Event()
     worker = None
     if not args.no_worker:
