@@ -1,4 +1,5 @@
-"""The SQLite backend's process-wide write gate (``jumin.sqlite_backend``): one writer thread at a time."""
+"""The SQLite backend (``jumin.sqlite_backend``): the process-wide write gate, one writer thread at a time,
+and the background WAL checkpoints of `jumin serve`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from django.db.utils import ConnectionHandler
 
 from jumin.settings.env import database_settings
+from jumin.sqlite_backend import checkpoints
 from jumin.sqlite_backend.base import write_gate
 from tests.messaging.conftest import WAIT
 
@@ -112,3 +114,36 @@ def test_an_in_memory_database_is_not_gated(tmp_path: Path) -> None:
 
     in_thread(work).join(WAIT)
     assert states == [False]
+
+
+def test_a_process_that_checkpoints_in_the_background_leaves_its_commits_free_of_checkpoints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "checkpointed.sqlite3"
+    seen: list[Any] = []
+
+    def work() -> None:
+        connection = open_database(path)
+        seen.append(connection.cursor().execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+        connection.close()
+        monkeypatch.setattr(checkpoints, "autocheckpoint_pages", checkpoints.BACKSTOP_PAGES)
+        connection = open_database(path)
+        cursor = connection.cursor()
+        seen.append(cursor.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+        cursor.execute("CREATE TABLE t (n INTEGER, filler TEXT)")
+        for n in range(300):  # about 300 log pages: under the backstop, so no commit checkpointed them
+            begin(connection)
+            cursor.execute("INSERT INTO t VALUES (%s, %s)", [n, "x" * 3000])
+            end(connection, "commit")
+        busy, log, done = cursor.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        seen.append((busy, log > 300, done == log))
+        connection.close()
+
+    in_thread(work).join(WAIT)
+    assert seen == [1000, checkpoints.BACKSTOP_PAGES, (0, True, True)]
+
+
+def test_the_background_checkpointer_starts_only_for_a_sqlite_database_file(db: None) -> None:
+    # The test database is in memory (SQLite) or PostgreSQL: no log to checkpoint, nothing changes.
+    assert checkpoints.start_checkpointer(threading.Event()) is None
+    assert checkpoints.autocheckpoint_pages is None

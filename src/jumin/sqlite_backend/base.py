@@ -20,6 +20,8 @@ from typing import Any
 
 from django.db.backends.sqlite3 import base
 
+from jumin.sqlite_backend import checkpoints
+
 #: SQLite's own default busy timeout (seconds), used when the settings give none.
 DEFAULT_TIMEOUT = 5.0
 
@@ -41,6 +43,12 @@ class DatabaseWrapper(_SQLiteWrapper):  # type: ignore[misc]
     """``django.db.backends.sqlite3`` with the write gate (module docstring)."""
 
     _held_gate: threading.Lock | None = None
+
+    def get_new_connection(self, conn_params: Any) -> Any:
+        new = super().get_new_connection(conn_params)
+        if checkpoints.autocheckpoint_pages is not None:  # a process that checkpoints in the background
+            new.execute(f"PRAGMA wal_autocheckpoint={int(checkpoints.autocheckpoint_pages)}")
+        return new
 
     def _gate(self) -> threading.Lock | None:
         if self.transaction_mode not in ("IMMEDIATE", "EXCLUSIVE") or self.is_in_memory_db():
