@@ -44,6 +44,13 @@ class CountingContext:
         return self.inner.wrap_socket(sock, **kwargs)
 
 
+def client(port: int, directory: Path) -> http.client.HTTPSConnection:
+    """An HTTPS connection to the node port on ``port``, as the node in ``directory`` (its certificate)."""
+    return http.client.HTTPSConnection(
+        "127.0.0.1", port, context=client_context(load_node(directory).files), timeout=WAIT
+    )
+
+
 @pytest.fixture
 def counted(federation: Federation) -> CountingContext:
     server = federation.prefecture.server
@@ -89,12 +96,7 @@ def test_a_kept_connection_the_peer_closed_is_replaced_and_nothing_is_applied_tw
 def test_an_answer_given_without_reading_the_body_leaves_the_connection_usable(
     federation: Federation,
 ) -> None:
-    connection = http.client.HTTPSConnection(
-        "127.0.0.1",
-        federation.prefecture.port,
-        context=client_context(federation.municipality.node.files),
-        timeout=WAIT,
-    )
+    connection = client(federation.prefecture.port, federation.municipality.directory)
     try:
         # A path the node port does not know: answered at once, its body never read by the app.
         connection.request("POST", "/node/elsewhere", body=b"x" * 5000)
@@ -108,8 +110,8 @@ def test_an_answer_given_without_reading_the_body_leaves_the_connection_usable(
 
 
 @pytest.fixture
-def lone_server(tmp_path: Path) -> Iterator[tuple[NodeServer, threading.Event, Path]]:
-    """A node port with a plain app whose ``on_connection_end`` hook sets an event."""
+def lone_server(tmp_path: Path) -> Iterator[tuple[NodeServer, threading.Event, http.client.HTTPSConnection]]:
+    """A node port with a plain app whose ``on_connection_end`` hook sets an event, and a client of it."""
     ca = create_ca(tmp_path / "ca", name="test federation CA")
     for ref in (MUNICIPALITY, PREFECTURE):
         init_node(tmp_path / ref.kind, ref, ca_dir=ca)
@@ -121,43 +123,34 @@ def lone_server(tmp_path: Path) -> Iterator[tuple[NodeServer, threading.Event, P
 
     context = server_context(load_node(tmp_path / "prefecture").files)
     server, _ = start_server(app, "127.0.0.1", 0, context, on_connection_end=ended.set)
+    connection = client(server.port, tmp_path / "municipality")
     try:
-        yield server, ended, tmp_path / "municipality"
+        yield server, ended, connection
     finally:
+        connection.close()
         server.shutdown()
         server.server_close()
 
 
 def test_the_server_serves_several_requests_per_connection_and_ends_it_when_the_peer_closes(
-    lone_server: tuple[NodeServer, threading.Event, Path],
+    lone_server: tuple[NodeServer, threading.Event, http.client.HTTPSConnection],
 ) -> None:
-    server, ended, client_directory = lone_server
-    connection = http.client.HTTPSConnection(
-        "127.0.0.1", server.port, context=client_context(load_node(client_directory).files), timeout=WAIT
-    )
-    try:
-        for _ in range(3):
-            connection.request("POST", "/node/inbox", body=b"{}")
-            response = connection.getresponse()
-            assert (response.status, response.read(), response.will_close) == (200, b"ok", False)
-        assert not ended.is_set()  # the same connection, still open
-    finally:
-        connection.close()
+    _, ended, connection = lone_server
+    for _ in range(3):
+        connection.request("POST", "/node/inbox", body=b"{}")
+        response = connection.getresponse()
+        assert (response.status, response.read(), response.will_close) == (200, b"ok", False)
+    assert not ended.is_set()  # the same connection, still open
+    connection.close()
     assert ended.wait(WAIT)  # its thread ran the hook (the node app closes its database connection there)
 
 
 def test_closing_the_server_ends_its_idle_kept_connections(
-    lone_server: tuple[NodeServer, threading.Event, Path],
+    lone_server: tuple[NodeServer, threading.Event, http.client.HTTPSConnection],
 ) -> None:
-    server, ended, client_directory = lone_server
-    connection = http.client.HTTPSConnection(
-        "127.0.0.1", server.port, context=client_context(load_node(client_directory).files), timeout=WAIT
-    )
-    try:
-        connection.request("GET", "/node/health")
-        assert connection.getresponse().read() == b"ok"
-        server.shutdown()
-        server.server_close()  # returns once the idle connection's thread has ended
-        assert ended.is_set()
-    finally:
-        connection.close()
+    server, ended, connection = lone_server
+    connection.request("GET", "/node/health")
+    assert connection.getresponse().read() == b"ok"
+    server.shutdown()
+    server.server_close()  # returns once the idle connection's thread has ended
+    assert ended.is_set()
