@@ -45,7 +45,7 @@ from jumin.messaging.services import (
     record_resend_request,
     signed_token,
 )
-from jumin.messaging.tls import PeerResponse, PeerUnreachable, client_context, post
+from jumin.messaging.tls import PeerConnections, PeerResponse, PeerUnreachable, client_context, post
 
 logger = logging.getLogger("jumin.messaging")
 
@@ -255,7 +255,12 @@ def _chunks(rows: list[OutboxMessage], now: datetime) -> Iterator[list[tuple[Out
 
 
 def _deliver_to(
-    node: LocalNode, peer: Peer, context: ssl.SSLContext, now: datetime, report: DeliveryReport
+    node: LocalNode,
+    peer: Peer,
+    context: ssl.SSLContext,
+    now: datetime,
+    report: DeliveryReport,
+    connections: PeerConnections | None = None,
 ) -> None:
     """Send the peer's due messages, batch after batch while every one of them is delivered.
 
@@ -273,7 +278,7 @@ def _deliver_to(
         rows = _due_rows(node, peer, now)
         delivered_before = report.delivered
         for chunk in _chunks(rows, now):
-            if not _send_batch(peer, chunk, context, now, report):
+            if not _send_batch(peer, chunk, context, now, report, connections):
                 return
         if not rows or report.delivered - delivered_before < len(rows):
             return
@@ -287,14 +292,25 @@ def _link_lost(peer: Peer, reason: str, now: datetime, report: DeliveryReport) -
 
 
 def _send_batch(
-    peer: Peer, chunk: list[tuple[OutboxMessage, str]], context: Any, now: datetime, report: DeliveryReport
+    peer: Peer,
+    chunk: list[tuple[OutboxMessage, str]],
+    context: Any,
+    now: datetime,
+    report: DeliveryReport,
+    connections: PeerConnections | None = None,
 ) -> bool:
     """POST one batch and record every receipt in one transaction; False if the link is down."""
     # Compact separators: _chunks counts 3 bytes per token (quotes and comma) against the size limit.
     body = json.dumps({"tokens": [token for _, token in chunk]}, separators=(",", ":")).encode("ascii")
     try:
         response = post(
-            peer, BATCH_PATH, body, context, max_response=MAX_BATCH_BYTES, content_type="application/json"
+            peer,
+            BATCH_PATH,
+            body,
+            context,
+            max_response=MAX_BATCH_BYTES,
+            content_type="application/json",
+            connections=connections,
         )
     except PeerUnreachable as error:
         return _link_lost(peer, error.reason, now, report)
@@ -304,7 +320,7 @@ def _send_batch(
         if reason in LINK_REASONS:
             return _link_lost(peer, f"refused: {reason}", now, report)
         # A peer without the batch endpoint (404), or a batch it will not take: one message at a time.
-        return _send_singly(peer, chunk, context, now, report)
+        return _send_singly(peer, chunk, context, now, report, connections)
     link_refusal = ""
     delivered: list[tuple[OutboxMessage, str]] = []
     with transaction.atomic():  # one commit for the whole batch's outcomes; nothing is lost if killed
@@ -327,7 +343,12 @@ def _send_batch(
 
 
 def _send_singly(
-    peer: Peer, chunk: list[tuple[OutboxMessage, str]], context: Any, now: datetime, report: DeliveryReport
+    peer: Peer,
+    chunk: list[tuple[OutboxMessage, str]],
+    context: Any,
+    now: datetime,
+    report: DeliveryReport,
+    connections: PeerConnections | None = None,
 ) -> bool:
     """POST each message to ``/node/inbox``; False if the link is down."""
     waiting: set[str] = set()
@@ -336,7 +357,7 @@ def _send_singly(
         if row.subject_key in waiting:
             continue
         try:
-            response = post(peer, INBOX_PATH, token.encode("ascii"), context)
+            response = post(peer, INBOX_PATH, token.encode("ascii"), context, connections=connections)
         except PeerUnreachable as error:
             return _link_lost(peer, error.reason, now, report)
         reason = str(response.body.get("reason", ""))
@@ -366,9 +387,10 @@ class Courier:
     """A delivery worker's state across its rounds (``jumin deliver``, the thread of `jumin serve`).
 
     Keeps one TLS client context for the worker's life (rebuilt if the node's certificate or key file
-    changes) and holds each peer's lease across rounds, renewing it once a quarter of it has passed:
+    changes), a kept-alive connection to each peer (``PeerConnections``, opened again with a new context)
+    and holds each peer's lease across rounds, renewing it once a quarter of it has passed:
     a round with nothing to send reads the outbox and writes nothing. ``release`` gives the leases back
-    (at the worker's end; a worker that dies leaves them to expire).
+    and closes the connections (at the worker's end; a worker that dies leaves the leases to expire).
     """
 
     def __init__(self, node: LocalNode | None = None, owner: str = "") -> None:
@@ -377,12 +399,14 @@ class Courier:
         self._context: ssl.SSLContext | None = None
         self._context_files: tuple[int, ...] = ()
         self._holds: dict[tuple[str, str], _Hold] = {}
+        self.connections = PeerConnections()
 
     def context(self, node: LocalNode) -> ssl.SSLContext:
         """The TLS client context, built once per certificate (one ``stat`` per call, not a rebuild)."""
         files = node.files
         stamp = tuple(path.stat().st_mtime_ns for path in (files.tls_cert, files.tls_key, files.ca_cert))
         if self._context is None or stamp != self._context_files:
+            self.connections.close()  # opened with the old certificate
             self._context, self._context_files = client_context(files), stamp
         return self._context
 
@@ -398,7 +422,7 @@ class Courier:
                 if hold is None:
                     continue
                 down_before = len(report.unreachable)
-                _deliver_to(node, peer, self.context(node), now, report)
+                _deliver_to(node, peer, self.context(node), now, report, self.connections)
                 hold.backing_off = len(report.unreachable) > down_before
         return report
 
@@ -429,7 +453,9 @@ class Courier:
         return hold
 
     def release(self) -> None:
-        """Give back every lease this worker holds, so another worker may take the peers at once."""
+        """Give back every lease this worker holds, so another worker may take the peers at once, and
+        close its connections."""
+        self.connections.close()
         for hold in self._holds.values():
             PeerLink.objects.filter(pk=hold.link_pk, lease_owner=self.owner).update(
                 lease_owner="", lease_until=None
@@ -479,7 +505,8 @@ def request_missing(
         context = context or (courier.context(node) if courier else client_context(node.files))
         token = control_envelope(node, peer.ref, RESEND_REQUEST, {"subject": subject, "seqs": seqs})
         try:
-            response = post(peer, INBOX_PATH, token.encode("ascii"), context)
+            connections = courier.connections if courier else None
+            response = post(peer, INBOX_PATH, token.encode("ascii"), context, connections=connections)
             ok = response.body.get("status") in ("accepted", "duplicate")
         except PeerUnreachable:
             ok = False
