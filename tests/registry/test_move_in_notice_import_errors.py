@@ -148,6 +148,8 @@ def test_a_notice_received_twice_is_taken_in_once_and_reported_as_a_duplicate(
     [(closed, reason)] = result.duplicates
     assert closed == first.pk
     assert "重複" in reason
+    audited = AuditEntry.objects.get(outcome_reason="registry.move_in_notice_duplicate")
+    assert (audited.subject_type, audited.subject_id) == ("cs_move_in_notice", str(first.pk))
     commit_change(actor=reviewer, purpose=PURPOSE, change_id=result.drafts[0].change_id)
     confirmed = current(moved)
 

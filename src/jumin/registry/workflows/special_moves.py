@@ -271,7 +271,11 @@ def _take_in(actor: Any, purpose: str, permission: Permission, notice: ReceivedN
     return draft
 
 
-def _audit_left(actor: Any, purpose: str, notice_id: int, reason: str) -> None:
+IMPORT_ERROR = "registry.move_in_notice_import_error"
+DUPLICATE_NOTICE = "registry.move_in_notice_duplicate"
+
+
+def _audit_left(actor: Any, purpose: str, notice_id: int, reason: str, code: str = IMPORT_ERROR) -> None:
     """A notice left in the 取込エラー一覧 (or closed as 重複), audited naming its person by notice."""
     record_event(
         actor=actor,
@@ -281,8 +285,15 @@ def _audit_left(actor: Any, purpose: str, notice_id: int, reason: str) -> None:
         purpose=purpose,
         reason=reason[:200],
         outcome=Outcome.REFUSED,
-        outcome_reason=_CODE,
+        outcome_reason=code,
     )
+
+
+def _keep_error(actor: Any, purpose: str, notice_id: int, reason: str) -> None:
+    """Enter the notice in the 取込エラー一覧 with ``reason``, audited in the same transaction."""
+    with transaction.atomic():
+        special_move_out.mark_import_error(notice_id, reason)
+        _audit_left(actor, purpose, notice_id, reason)
 
 
 def import_move_in_notices(
@@ -308,15 +319,13 @@ def import_move_in_notices(
             for notice_id, kept_id in special_move_out.close_duplicates()
         ]
         for notice_id, reason in duplicates:
-            _audit_left(actor, purpose, notice_id, reason)
+            _audit_left(actor, purpose, notice_id, reason, DUPLICATE_NOTICE)
     drafts: list[DraftRecorded] = []
     left: list[tuple[int, str]] = []
     for notice in special_move_out.waiting_move_in_notices():
         outcome = _take_in(actor, purpose, permission, notice)
         if isinstance(outcome, str):
-            with transaction.atomic():
-                special_move_out.mark_import_error(notice.notice_id, outcome)
-                _audit_left(actor, purpose, notice.notice_id, outcome)
+            _keep_error(actor, purpose, notice.notice_id, outcome)
             left.append((notice.notice_id, outcome))
         else:
             drafts.append(outcome)
@@ -369,9 +378,7 @@ def retry_move_in_notice(
             notice = dataclasses.replace(notice, corrected_address=corrected)
     outcome = _take_in(actor, purpose, Permission.RESIDENT_RECORD, notice)
     if isinstance(outcome, str):
-        with transaction.atomic():
-            special_move_out.mark_import_error(notice_id, outcome)
-            _audit_left(actor, purpose, notice_id, outcome)
+        _keep_error(actor, purpose, notice_id, outcome)
         raise refusal("notice_id", outcome, "理由を確認し、訂正してから再取込してください。", _CODE)
     return outcome
 
