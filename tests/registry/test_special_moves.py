@@ -396,7 +396,7 @@ def test_the_import_api_takes_no_notice_in_when_none_arrived(counter_clerk: User
         content_type="application/json",
     )
     assert response.status_code == 200
-    assert response.json() == {"change_ids": [], "left": []}
+    assert response.json() == {"change_ids": [], "left": [], "duplicates": []}
 
 
 def lived_here_before(

@@ -20,6 +20,7 @@ from jumin.certificates import (
     support_end_notices,
     support_start_notices,
 )
+from jumin.certificates import move_in_notice_inquiry as move_in_notice_inquiry_letter
 from jumin.domain.certificates import (
     CertificateKind,
     CertificateOptions,
@@ -353,6 +354,25 @@ def move_receipt_notice(request: HttpRequest, data: MoveReceiptIn) -> dict[str, 
             change_id=data.change_id,
             notifier_name=data.notifier_name,
             notifier_capacity=data.notifier_capacity,
+        )
+    )
+
+
+class MoveInNoticeInquiryIn(Schema):
+    purpose: str
+    atena_numbers: list[str]
+    destination_municipality: str
+
+
+@router.post("/notices/move-in-notice-inquiry", response={200: PdfOut, 400: ErrorOut, 403: RefusedOut})
+def move_in_notice_inquiry(request: HttpRequest, data: MoveInNoticeInquiryIn) -> dict[str, object]:
+    """転入通知未着照会書 to the 転入先 市区町村長 of persons on the 未着者一覧 (signed PDF; 4.1.3.1.4-a)."""
+    return _pdf_out(
+        move_in_notice_inquiry_letter.print_move_in_notice_inquiry(
+            actor=request.user,
+            purpose=data.purpose,
+            atena_numbers=data.atena_numbers,
+            destination_municipality=data.destination_municipality,
         )
     )
 

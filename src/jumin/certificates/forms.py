@@ -201,6 +201,21 @@ class ChangeCodeNoticeForm(PurposeForm):
     atena_number = forms.CharField(max_length=16, widget=forms.HiddenInput)
 
 
+class MoveInNoticeInquiryForm(PurposeForm):
+    """「転入通知未着照会書を作成」 of the 未着者一覧: the persons ticked (宛名番号) and the 転入先."""
+
+    # Every ticked box posts one 宛名番号 (a list); the service checks each one is on the 未着者一覧.
+    atena_numbers = forms.Field(label="照会する方", required=False, widget=forms.MultipleHiddenInput)
+    destination_municipality = forms.CharField(label="転入先の市区町村名", max_length=40, required=False)
+
+    def clean_atena_numbers(self) -> list[str]:
+        """The 宛名番号 ticked, as text, in the order posted."""
+        numbers = self.cleaned_data["atena_numbers"] or []
+        if not isinstance(numbers, list) or any(len(str(n)) > 16 for n in numbers):
+            raise forms.ValidationError("照会する方を未着者一覧から選んでください。")
+        return [str(n) for n in numbers]
+
+
 class SupportEndNoticesForm(PurposeForm):
     """「まとめて作成」 of the 期間終了予定一覧: the listed measures' numbers, separated by spaces."""
 

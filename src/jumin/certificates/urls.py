@@ -15,5 +15,6 @@ urlpatterns = [
     path("notices/", views.notices, name="notices"),
     path("registry-notices/", views.registry_notice, name="registry_notice"),
     path("registry-notices/change/", views.change_code_notice, name="change_code_notice"),
+    path("move-in-notice-inquiry/", views.move_in_notice_inquiry, name="move_in_notice_inquiry"),
     path("support-end-notices/", views.support_end_notice_batch, name="support_end_notices"),
 ]

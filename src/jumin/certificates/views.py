@@ -14,11 +14,13 @@ from django.shortcuts import render
 
 from jumin.accounts.authorization import AccessRefused
 from jumin.certificates import history as history_selectors
+from jumin.certificates import move_in_notice_inquiry as move_in_notice_inquiry_letter
 from jumin.certificates import registry_notices, services, support_end_notices, support_start_notices
 from jumin.certificates import self_notification as self_notices
 from jumin.certificates.forms import (
     ChangeCodeNoticeForm,
     IssueForm,
+    MoveInNoticeInquiryForm,
     NoticeListForm,
     PersonForm,
     RegistryNoticeForm,
@@ -296,6 +298,34 @@ def change_code_notice(request: HttpRequest) -> HttpResponse:
             reason="通知書を作成する異動・対象者・利用目的が足りません。",
             remedy="異動の画面の「通知書を作成」から操作するか、この画面で入力してください。",
             code="certificates.change_notice_incomplete",
+        )
+    return render(request, "certificates/registry_notice.html", context)
+
+
+@login_required
+def move_in_notice_inquiry(request: HttpRequest) -> HttpResponse:
+    """転入通知未着照会書 (standard 4.1.3.1.4-a) of the persons ticked on the 未着者一覧 (POST only)."""
+    form = MoveInNoticeInquiryForm(request.POST or None)
+    context: dict[str, Any] = {"form": RegistryNoticeForm()}
+    if request.method == "POST" and form.is_valid():
+        try:
+            pdf = move_in_notice_inquiry_letter.print_move_in_notice_inquiry(
+                actor=request.user,
+                purpose=form.cleaned_data["purpose"],
+                atena_numbers=form.cleaned_data["atena_numbers"],
+                destination_municipality=form.cleaned_data["destination_municipality"],
+            )
+            return _pdf(pdf, "move_in_notice_inquiry")
+        except AccessRefused as error:
+            return refused(request, error)
+        except DomainError as error:
+            context["error"] = error
+    elif request.method == "POST":
+        context["error"] = DomainError(
+            field="purpose",
+            reason="照会書を作成する利用目的が足りません。",
+            remedy="転入通知未着者一覧を表示してから「転入通知未着照会書を作成」を押してください。",
+            code="certificates.inquiry_incomplete",
         )
     return render(request, "certificates/registry_notice.html", context)
 

@@ -74,6 +74,25 @@ class PurposeIn(Schema):
 class ImportOut(Schema):
     change_ids: list[int]
     left: list[tuple[int, str]]
+    duplicates: list[tuple[int, str]]
+
+
+class FailedNoticeOut(Schema):
+    notice_id: int
+    received_at: str
+    resident_code: str  # masked unless the 住民票コード is visible to the user (C-10)
+    name: str
+    move_in_date: str
+    notice_date: str
+    new_address: str
+    corrected_address: str
+    reason: str
+
+
+class RetryIn(Schema):
+    purpose: str
+    notice_id: int
+    corrected_address: str = ""
 
 
 @router.post("/start", response={200: StartOut, **ERRORS})
@@ -134,5 +153,29 @@ def import_notices(request: HttpRequest, payload: PurposeIn) -> Status[object]:
     """Take the 転入通知 received through the CS in as 転出確定 drafts."""
     result = special_moves.import_move_in_notices(actor=request.user, purpose=payload.purpose)
     return Status(
-        200, ImportOut(change_ids=[draft.change_id for draft in result.drafts], left=list(result.left))
+        200,
+        ImportOut(
+            change_ids=[draft.change_id for draft in result.drafts],
+            left=list(result.left),
+            duplicates=list(result.duplicates),
+        ),
     )
+
+
+@router.post("/move-in-notices/errors", response={200: list[FailedNoticeOut], **ERRORS})
+def import_errors(request: HttpRequest, payload: PurposeIn) -> Status[object]:
+    """The 取込エラー一覧: received 転入通知 the import left, with the reason (audited per person)."""
+    rows = special_moves.move_in_notice_errors(actor=request.user, purpose=payload.purpose)
+    return Status(200, [FailedNoticeOut(**dataclasses.asdict(row)) for row in rows])
+
+
+@router.post("/move-in-notices/retry", response=DRAFT_RESPONSES)
+def retry_notice(request: HttpRequest, payload: RetryIn) -> Status[object]:
+    """Retry one notice of the 取込エラー一覧, with a corrected 転入先住所 when it was garbled or too long."""
+    draft = special_moves.retry_move_in_notice(
+        actor=request.user,
+        purpose=payload.purpose,
+        notice_id=payload.notice_id,
+        corrected_address=payload.corrected_address,
+    )
+    return draft_created(draft)

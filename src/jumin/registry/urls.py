@@ -96,6 +96,11 @@ urlpatterns = [
     path(
         "move-in-notice/import/", views_special_moves.move_in_notice_import_view, name="move_in_notice_import"
     ),
+    path(
+        "move-in-notice/errors/",
+        views_special_moves.move_in_notice_errors_view,
+        name="move_in_notice_errors",
+    ),
     path("move-in-notice/missing/", views_review.missing_notice_list, name="missing_notices"),
     path("programs/", views_programs.program_status, name="programs"),
     path("programs/record/", views_programs.program_record, name="program_record"),

@@ -28,6 +28,14 @@ from jumin.registry.workflows import special_moves
 
 _START_TEMPLATE = "registry/special_moves/move_in.html"
 _IMPORT_TEMPLATE = "registry/special_moves/notices.html"
+_ERRORS_TEMPLATE = "registry/special_moves/notice_errors.html"
+
+
+class NoticeRetryForm(PurposeForm):
+    """「再取込」 of one row of the 取込エラー一覧, with the clerk's correction of the 転入先住所."""
+
+    notice_id = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    corrected_address = forms.CharField(label="訂正した転入先住所", max_length=200, required=False)
 
 
 class SpecialMoveInStartForm(PurposeForm):
@@ -174,3 +182,30 @@ def move_in_notice_import_view(request: HttpRequest) -> HttpResponse:
             )
     context["waiting"] = special_move_out.waiting_move_in_notices()
     return render(request, _IMPORT_TEMPLATE, context)
+
+
+@clerk_screen
+def move_in_notice_errors_view(request: HttpRequest) -> HttpResponse:
+    """取込エラー一覧 (std 4.1.3.1.2-a): the received 転入通知 the import left, with why; each can be retried
+    with a corrected 転入先住所. Showing the list is audited naming each person (code masked, C-10)."""
+    context: dict[str, Any] = {"form": PurposeForm(request.POST or None)}
+    if request.method == "POST" and "notice_id" in request.POST:
+        retry = NoticeRetryForm(request.POST)
+        context["form"] = PurposeForm({"purpose": request.POST.get("purpose", "")})
+        if retry.is_valid():
+            with shown_on_screen(context, pending_alerts=False):
+                context["retried"] = special_moves.retry_move_in_notice(
+                    actor=request.user,
+                    purpose=retry.cleaned_data["purpose"],
+                    notice_id=retry.cleaned_data["notice_id"],
+                    corrected_address=retry.cleaned_data["corrected_address"],
+                )
+        else:
+            context["retry_form"] = retry
+    form = context["form"]
+    if request.method == "POST" and form.is_valid():
+        with shown_on_screen(context, pending_alerts=False):
+            context["failed"] = special_moves.move_in_notice_errors(
+                actor=request.user, purpose=form.cleaned_data["purpose"]
+            )
+    return render(request, _ERRORS_TEMPLATE, context)

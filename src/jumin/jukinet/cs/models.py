@@ -545,6 +545,13 @@ class ReceivedMoveInNotice(models.Model):
     received_at = models.DateTimeField("受信日時")
     imported_at = models.DateTimeField("取込日時", null=True, blank=True)
     change_id = models.PositiveIntegerField("転出確定の異動ID", null=True, blank=True)
+    # The 取込エラー一覧 (std 4.1.3.1.2-a): why the last import attempt left it, and when.
+    import_error = models.CharField("取込エラーの理由", max_length=300, blank=True)
+    import_error_at = models.DateTimeField("取込エラー日時", null=True, blank=True)
+    # A clerk's correction of a garbled or too long 転入先住所, used by the retry; ``items`` stay as received.
+    corrected_address = models.CharField("訂正した転入先住所", max_length=200, blank=True)
+    # 重複: the notice this one repeats (or the later one that supersedes it); it is never taken in.
+    duplicate_of = models.PositiveIntegerField("重複先の転入通知", null=True, blank=True)
 
     class Meta:
         verbose_name = "受信した転入通知"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
@@ -335,24 +335,106 @@ class ReceivedNotice:
     resident_code: str
     move_in_date: date
     notice_date: date
-    new_address: str
+    new_address: str  # as received
     notification_kind: str
+    corrected_address: str = ""  # a clerk's correction of ``new_address`` (取込エラー一覧)
+    import_error: str = ""  # why the last import attempt left it
+    received_at: datetime | None = None
+
+    @property
+    def address(self) -> str:
+        """The 転入先住所 to take in: the clerk's correction when there is one."""
+        return self.corrected_address or self.new_address
+
+
+# What makes two notices the same 転入通知 (a re-send): everything but who sent it from which terminal.
+_CONTENT_KEYS = (
+    "resident_code",
+    "control_number",
+    "move_in_date",
+    "notice_date",
+    "new_address",
+    "new_municipality_code",
+    "notification_kind",
+)
+
+
+def _content(row: ReceivedMoveInNotice) -> tuple[object, ...]:
+    return tuple(row.items.get(key) for key in _CONTENT_KEYS)
+
+
+def _received(row: ReceivedMoveInNotice) -> ReceivedNotice:
+    return ReceivedNotice(
+        notice_id=row.pk,
+        resident_code=row.resident_code,
+        move_in_date=date.fromisoformat(row.items["move_in_date"]),
+        notice_date=date.fromisoformat(row.items["notice_date"]),
+        new_address=row.items["new_address"],
+        notification_kind=row.items["notification_kind"],
+        corrected_address=row.corrected_address,
+        import_error=row.import_error,
+        received_at=row.received_at,
+    )
+
+
+def _waiting_rows() -> Any:
+    return ReceivedMoveInNotice.objects.filter(imported_at__isnull=True, duplicate_of__isnull=True)
 
 
 def waiting_move_in_notices() -> list[ReceivedNotice]:
-    """The received 転入通知 the registry has not taken in yet, oldest first."""
-    rows = ReceivedMoveInNotice.objects.filter(imported_at__isnull=True).order_by("received_at", "pk")
-    return [
-        ReceivedNotice(
-            notice_id=row.pk,
-            resident_code=row.resident_code,
-            move_in_date=date.fromisoformat(row.items["move_in_date"]),
-            notice_date=date.fromisoformat(row.items["notice_date"]),
-            new_address=row.items["new_address"],
-            notification_kind=row.items["notification_kind"],
-        )
-        for row in rows
-    ]
+    """The received 転入通知 the registry has not taken in yet (重複 excluded), oldest first."""
+    return [_received(row) for row in _waiting_rows().order_by("received_at", "pk")]
+
+
+def failed_move_in_notices() -> list[ReceivedNotice]:
+    """The 取込エラー一覧: waiting notices an import attempt left, with the reason, oldest first."""
+    return [_received(row) for row in _waiting_rows().exclude(import_error="").order_by("received_at", "pk")]
+
+
+def waiting_move_in_notice(notice_id: int) -> ReceivedNotice | None:
+    """One waiting notice (None when taken in, a 重複 or unknown)."""
+    row = _waiting_rows().filter(pk=notice_id).first()
+    return None if row is None else _received(row)
+
+
+def close_duplicates() -> list[tuple[int, int]]:
+    """Close every waiting notice that repeats another as 重複 (std 4.1.3.1.2-a); (notice, kept) pairs.
+
+    A re-send of a notice already taken in repeats that one; of several waiting notices of one person
+    the latest received wins and the earlier ones repeat it (a re-send corrects the one before). A 重複
+    is never taken in, so a re-sent notice is never applied twice. The caller owns the transaction.
+    """
+    closed: list[tuple[int, int]] = []
+    waiting = list(_waiting_rows().select_for_update().order_by("-received_at", "-pk"))
+    latest: dict[str, ReceivedMoveInNotice] = {}
+    for row in waiting:
+        kept = latest.setdefault(row.resident_code, row)
+        if kept is not row:
+            closed.append((row.pk, kept.pk))
+    for row in latest.values():
+        imported = ReceivedMoveInNotice.objects.filter(
+            resident_code=row.resident_code, imported_at__isnull=False, duplicate_of__isnull=True
+        ).order_by("-imported_at", "-pk")
+        same = next((earlier for earlier in imported if _content(earlier) == _content(row)), None)
+        if same is not None:
+            closed.append((row.pk, same.pk))
+    for notice_id, kept_id in closed:
+        ReceivedMoveInNotice.objects.filter(pk=notice_id).update(duplicate_of=kept_id)
+    return sorted(closed)
+
+
+def mark_import_error(notice_id: int, reason: str) -> None:
+    """Enter a notice in the 取込エラー一覧 with why the import left it (it stays waiting)."""
+    ReceivedMoveInNotice.objects.filter(pk=notice_id, imported_at__isnull=True).update(
+        import_error=reason[:300], import_error_at=timezone.now()
+    )
+
+
+def correct_address(notice_id: int, address: str) -> None:
+    """Keep a clerk's correction of the notice's 転入先住所 beside the address as received."""
+    ReceivedMoveInNotice.objects.filter(pk=notice_id, imported_at__isnull=True).update(
+        corrected_address=address
+    )
 
 
 def mark_imported(notice_id: int, *, change_id: int) -> None:

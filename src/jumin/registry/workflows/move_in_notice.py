@@ -24,8 +24,10 @@ from jumin.accounts.authorization import authorize
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
+from jumin.domain import recorded_dates
 from jumin.domain.errors import refusal
 from jumin.domain.moveout import MoveOutStatus, removal_date, status_on
+from jumin.domain.recorded_dates import RecordedDate
 from jumin.domain.resident import ChangeReason, ResidentStatus
 from jumin.registry import services_restrictions
 from jumin.registry.models import Change, Resident, ResidentSnapshot
@@ -194,6 +196,16 @@ def wait_days() -> int:
     return max(0, int(getattr(settings, "JUMIN_MOVE_IN_NOTICE_WAIT_DAYS", 14)))
 
 
+def _without_notice() -> Any:
+    """Current rows of persons who moved out (or were removed by 職権) and whose 転入通知 has not come."""
+    return ResidentSnapshot.objects.filter(
+        current_of__isnull=False,
+        status__in=(ResidentStatus.PLANNED_MOVE_OUT, ResidentStatus.REMOVED),
+        removal_reason__in=[str(r) for r in ACCEPTED_REMOVALS],
+        move_in_notice_date__isnull=True,
+    )
+
+
 @dataclass(frozen=True)
 class MissingNotice:
     """One person on the 未着者一覧 (standard 4.1.3.1.4-a): whom to chase, where, since when."""
@@ -225,13 +237,8 @@ def missing_notices(*, actor: Any, purpose: str, days: int | None = None) -> lis
     cutoff = today - timedelta(days=waited)
     with transaction.atomic():
         rows = (
-            ResidentSnapshot.objects.filter(
-                current_of__isnull=False,
-                status__in=(ResidentStatus.PLANNED_MOVE_OUT, ResidentStatus.REMOVED),
-                removal_reason__in=[str(r) for r in ACCEPTED_REMOVALS],
-                move_in_notice_date__isnull=True,
-                removal_date__lte=cutoff,
-            )
+            _without_notice()
+            .filter(removal_date__lte=cutoff)
             .select_related("resident")
             .order_by("removal_date", "resident__atena_number")
         )
@@ -255,3 +262,51 @@ def missing_notices(*, actor: Any, purpose: str, days: int | None = None) -> lis
             result_count=len(listed),
         )
     return listed
+
+
+@dataclass(frozen=True)
+class InquiryPerson:
+    """One person of a 転入通知未着照会書 (std 4.1.3.1.4-a), as printed."""
+
+    atena_number: str
+    name: str
+    birth_date: RecordedDate
+    removal_reason: str
+    move_out_date: date | None  # 転出予定日 (the removal date of a 職権消除)
+    planned_destination: str  # 転出先（予定）: the address the 転入先 is asked about
+
+
+def inquiry_persons(atena_numbers: Sequence[str]) -> tuple[InquiryPerson, ...]:
+    """The persons of a 転入通知未着照会書 in the order given; each must still be without a 転入通知
+    (else refused, naming the 宛名番号's position, not the person). The caller authorises and audits."""
+    wanted = [number.strip() for number in atena_numbers if number.strip()]
+    if not wanted:
+        raise refusal(
+            "atena_numbers",
+            "照会する方が選ばれていません。",
+            "未着者一覧から照会する方を選んでください。",
+            "registry.no_inquiry_person",
+        )
+    rows = {
+        row.resident.atena_number: row
+        for row in _without_notice().filter(resident__atena_number__in=wanted).select_related("resident")
+    }
+    for position, number in enumerate(wanted, start=1):
+        if number not in rows:
+            raise refusal(
+                "atena_numbers",
+                f"{position}人目の方は転入通知の未着者ではありません（転入通知の受信済み、転出していない、または宛名番号の誤り）。",
+                "未着者一覧から照会する方を選び直してください。",
+                "registry.not_missing_notice",
+            )
+    return tuple(
+        InquiryPerson(
+            atena_number=number,
+            name=f"{rows[number].surname}　{rows[number].given_name}".strip("　"),
+            birth_date=recorded_dates.from_json(rows[number].birth_date),
+            removal_reason=rows[number].removal_reason,
+            move_out_date=rows[number].removal_date,
+            planned_destination=rows[number].planned_destination,
+        )
+        for number in dict.fromkeys(wanted)
+    )

@@ -21,11 +21,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from jumin.accounts.authorization import authorize
+from jumin.accounts.authorization import authorize, mask, visible_fields
 from jumin.accounts.permissions import Permission
-from jumin.audit.actions import AuditAction
-from jumin.audit.services import record_event
+from jumin.audit.actions import AuditAction, Outcome
+from jumin.audit.services import record_event, record_results
 from jumin.domain.errors import Alert, DomainError, refusal
+from jumin.domain.received_text import format_code_point, unacceptable_characters
 from jumin.domain.relationships import parse_relationship
 from jumin.domain.resident import (
     ChangeReason,
@@ -36,10 +37,15 @@ from jumin.domain.resident import (
     Sex,
 )
 from jumin.jukinet.cs import special_move_in, special_move_out
+from jumin.jukinet.cs.special_move_out import NOTICE_SUBJECT_TYPE, ReceivedNotice
 from jumin.registry.models import ResidentSnapshot
 from jumin.registry.search_keys import variant_name_key
 from jumin.registry.services import DraftRecorded, MoveIn, record_move_in, returning_resident
-from jumin.registry.workflows.move_in_notice import MoveInNotice, record_move_in_notice
+from jumin.registry.workflows.move_in_notice import (
+    DESTINATION_MAX_LENGTH,
+    MoveInNotice,
+    record_move_in_notice,
+)
 
 _CODE = "registry.special_move"
 
@@ -210,10 +216,84 @@ def record_special_move_in(*, actor: Any, purpose: str, move_in: MoveIn) -> Draf
 
 @dataclass(frozen=True)
 class ImportResult:
-    """What ``import_move_in_notices`` did: the 転出確定 drafts made and the notices left, with why."""
+    """What ``import_move_in_notices`` did: the 転出確定 drafts made, the notices left (取込エラー一覧)
+    and the 重複 closed, each with why."""
 
     drafts: tuple[DraftRecorded, ...]
     left: tuple[tuple[int, str], ...]  # (notice id, reason) for each notice not taken in
+    duplicates: tuple[tuple[int, str], ...] = ()  # (notice id, 重複 reason): closed, never taken in
+
+
+def _garbled(address: str) -> str:
+    """The 取込エラー reason of a 転入先住所 with characters the registry does not store, or ""."""
+    refused = unacceptable_characters(address)
+    if not refused:
+        return ""
+    named = "、".join(format_code_point(char) for char in refused)
+    return (
+        f"転入先住所に文字化けまたは登録できない文字（{named}）があります。"
+        "取込エラー一覧で転入先住所を訂正して、再取込してください。"
+    )
+
+
+def _take_in(actor: Any, purpose: str, permission: Permission, notice: ReceivedNotice) -> DraftRecorded | str:
+    """One received notice as a 転出確定 draft, or the reason it cannot be taken in (nothing changed)."""
+    garbled = _garbled(notice.address)
+    if garbled:
+        return garbled
+    snapshot = (
+        ResidentSnapshot.objects.filter(
+            juminhyo_code=notice.resident_code,
+            current_of__isnull=False,
+            status__in=(ResidentStatus.PLANNED_MOVE_OUT, ResidentStatus.REMOVED),
+        )
+        .select_related("resident")
+        .first()
+    )
+    if snapshot is None:
+        return "転出した方が見つかりません。"
+    try:
+        draft = record_move_in_notice(
+            actor=actor,
+            purpose=purpose,
+            notice=MoveInNotice(
+                atena_numbers=[snapshot.resident.atena_number],
+                notice_date=notice.notice_date,
+                move_in_date=notice.move_in_date,
+                destination=notice.address,
+                notification_kind=notice.notification_kind,
+            ),
+            permission=permission,
+        )
+    except DomainError as error:
+        return error.reason
+    special_move_out.mark_imported(notice.notice_id, change_id=draft.change_id)
+    return draft
+
+
+IMPORT_ERROR = "registry.move_in_notice_import_error"
+DUPLICATE_NOTICE = "registry.move_in_notice_duplicate"
+
+
+def _audit_left(actor: Any, purpose: str, notice_id: int, reason: str, code: str = IMPORT_ERROR) -> None:
+    """A notice left in the 取込エラー一覧 (or closed as 重複), audited naming its person by notice."""
+    record_event(
+        actor=actor,
+        action=AuditAction.RESIDENT_MOVE_IN_NOTICE_RECORD,
+        subject_type=NOTICE_SUBJECT_TYPE,
+        subject_id=str(notice_id),
+        purpose=purpose,
+        reason=reason[:200],
+        outcome=Outcome.REFUSED,
+        outcome_reason=code,
+    )
+
+
+def _keep_error(actor: Any, purpose: str, notice_id: int, reason: str) -> None:
+    """Enter the notice in the 取込エラー一覧 with ``reason``, audited in the same transaction."""
+    with transaction.atomic():
+        special_move_out.mark_import_error(notice_id, reason)
+        _audit_left(actor, purpose, notice_id, reason)
 
 
 def import_move_in_notices(
@@ -221,7 +301,11 @@ def import_move_in_notices(
 ) -> ImportResult:
     """Take every received 転入通知 in as a 転出確定 draft (F03 step 7; std 4.1.3.1.2–3), through the same
     path as a notice typed in by a clerk (``record_move_in_notice``: checks, draft, audit). A notice of a
-    特例転入 and one after a paper 転出証明書 (no 管理番号) are taken in alike, by 住民票コード."""
+    特例転入 and one after a paper 転出証明書 (no 管理番号) are taken in alike, by 住民票コード.
+
+    Re-sends are closed as 重複 first (``special_move_out.close_duplicates``: never applied twice, the
+    latest wins); a notice with garbled text or another refusal stays waiting in the 取込エラー一覧 with
+    its reason, for a clerk to correct and retry (``retry_move_in_notice``)."""
     authorize(
         actor=actor,
         permission=permission,
@@ -229,40 +313,139 @@ def import_move_in_notices(
         purpose=purpose,
         subject_type="change",
     )
+    with transaction.atomic():
+        duplicates = [
+            (notice_id, f"重複：転入通知 {kept_id} 番と同じ方の転入通知です（取り込みません）。")
+            for notice_id, kept_id in special_move_out.close_duplicates()
+        ]
+        for notice_id, reason in duplicates:
+            _audit_left(actor, purpose, notice_id, reason, DUPLICATE_NOTICE)
     drafts: list[DraftRecorded] = []
     left: list[tuple[int, str]] = []
     for notice in special_move_out.waiting_move_in_notices():
-        snapshot = (
-            ResidentSnapshot.objects.filter(
-                juminhyo_code=notice.resident_code,
-                current_of__isnull=False,
-                status__in=(ResidentStatus.PLANNED_MOVE_OUT, ResidentStatus.REMOVED),
-            )
-            .select_related("resident")
-            .first()
+        outcome = _take_in(actor, purpose, permission, notice)
+        if isinstance(outcome, str):
+            _keep_error(actor, purpose, notice.notice_id, outcome)
+            left.append((notice.notice_id, outcome))
+        else:
+            drafts.append(outcome)
+    return ImportResult(drafts=tuple(drafts), left=tuple(left), duplicates=tuple(duplicates))
+
+
+def retry_move_in_notice(
+    *, actor: Any, purpose: str, notice_id: int, corrected_address: str = ""
+) -> DraftRecorded:
+    """Retry one notice of the 取込エラー一覧 after correction (std 4.1.3.1.2-a).
+
+    ``corrected_address`` replaces a garbled or too long 転入先住所 (the received text is kept); other
+    causes are corrected in the registry first (e.g. 異動の取消し of a wrong 転出確定). Refused, with the
+    reason and nothing taken in, when it still cannot be taken in; the correction is kept then.
+    """
+    authorize(
+        actor=actor,
+        permission=Permission.RESIDENT_RECORD,
+        action=AuditAction.RESIDENT_MOVE_IN_NOTICE_RECORD,
+        purpose=purpose,
+        subject_type=NOTICE_SUBJECT_TYPE,
+        subject_id=str(notice_id),
+    )
+    corrected = corrected_address.strip()
+    if len(corrected) > DESTINATION_MAX_LENGTH:
+        raise refusal(
+            "corrected_address",
+            f"訂正した転入先住所が{DESTINATION_MAX_LENGTH}文字を超えています。",
+            "転入先住所を短く入力してください。",
+            _CODE,
         )
-        if snapshot is None:
-            left.append((notice.notice_id, "転出した方が見つかりません。"))
-            continue
-        try:
-            draft = record_move_in_notice(
-                actor=actor,
-                purpose=purpose,
-                notice=MoveInNotice(
-                    atena_numbers=[snapshot.resident.atena_number],
-                    notice_date=notice.notice_date,
-                    move_in_date=notice.move_in_date,
-                    destination=notice.new_address,
-                    notification_kind=notice.notification_kind,
-                ),
-                permission=permission,
+    if _garbled(corrected):
+        raise refusal(
+            "corrected_address",
+            "訂正した転入先住所に登録できない文字があります。",
+            "文字化けした文字を取り除き、正しい文字で入力してください。",
+            _CODE,
+        )
+    with transaction.atomic():
+        notice = special_move_out.waiting_move_in_notice(notice_id)
+        if notice is None:
+            raise refusal(
+                "notice_id",
+                "取込待ちの転入通知ではありません（取込済み、重複または存在しません）。",
+                "取込エラー一覧から転入通知を選んでください。",
+                _CODE,
             )
-        except DomainError as error:
-            left.append((notice.notice_id, error.reason))
-            continue
-        special_move_out.mark_imported(notice.notice_id, change_id=draft.change_id)
-        drafts.append(draft)
-    return ImportResult(drafts=tuple(drafts), left=tuple(left))
+        if corrected:
+            special_move_out.correct_address(notice_id, corrected)
+            notice = dataclasses.replace(notice, corrected_address=corrected)
+    outcome = _take_in(actor, purpose, Permission.RESIDENT_RECORD, notice)
+    if isinstance(outcome, str):
+        _keep_error(actor, purpose, notice_id, outcome)
+        raise refusal("notice_id", outcome, "理由を確認し、訂正してから再取込してください。", _CODE)
+    return outcome
+
+
+@dataclass(frozen=True)
+class FailedNotice:
+    """One row of the 取込エラー一覧 as shown: the 住民票コード masked unless granted (C-10)."""
+
+    notice_id: int
+    received_at: str
+    resident_code: str
+    name: str  # the person's name on the registry, "" when not found
+    move_in_date: str
+    notice_date: str
+    new_address: str
+    corrected_address: str
+    reason: str
+
+
+def move_in_notice_errors(*, actor: Any, purpose: str) -> list[FailedNotice]:
+    """The 取込エラー一覧 (std 4.1.3.1.2-a): received 転入通知 the import left, with the reason, oldest
+    first. Audited as a list naming each person found on the registry."""
+    authorize(
+        actor=actor,
+        permission=Permission.RESIDENT_VIEW,
+        action=AuditAction.RESIDENT_MOVE_IN_NOTICE_LIST,
+        purpose=purpose,
+        subject_type="resident",
+    )
+    code_visible = Permission.FIELD_JUMINHYO_CODE_VIEW in visible_fields(actor)
+    with transaction.atomic():
+        failed = special_move_out.failed_move_in_notices()
+        persons = {
+            row.juminhyo_code: row
+            for row in ResidentSnapshot.objects.filter(
+                juminhyo_code__in=[notice.resident_code for notice in failed], current_of__isnull=False
+            ).select_related("resident")
+        }
+        listed = []
+        for notice in failed:
+            person = persons.get(notice.resident_code)
+            listed.append(
+                FailedNotice(
+                    notice_id=notice.notice_id,
+                    received_at=timezone.localtime(notice.received_at).date().isoformat()
+                    if notice.received_at
+                    else "",
+                    resident_code=mask(notice.resident_code, visible=code_visible),
+                    name=f"{person.surname}　{person.given_name}".strip("　") if person else "",
+                    move_in_date=notice.move_in_date.isoformat(),
+                    notice_date=notice.notice_date.isoformat(),
+                    new_address=notice.new_address,
+                    corrected_address=notice.corrected_address,
+                    reason=notice.import_error,
+                )
+            )
+        record_results(
+            actor,
+            "resident",
+            sorted({person.resident.atena_number for person in persons.values()}),
+            purpose,
+            "move_in_notice_error",
+            action=AuditAction.RESIDENT_MOVE_IN_NOTICE_LIST,
+            reason="move_in_notice_errors",
+            result_count=len(listed),
+        )
+    return listed
 
 
 def import_move_in_notices_scheduled(*, actor: Any, purpose: str) -> ImportResult:
@@ -277,7 +460,10 @@ def import_move_in_notices_scheduled(*, actor: Any, purpose: str) -> ImportResul
             subject_type="batch",
             subject_id=timezone.localdate().isoformat(),
             purpose=purpose,
-            reason=f"scheduled import: drafts={len(result.drafts)} left={len(result.left)}",
+            reason=(
+                f"scheduled import: drafts={len(result.drafts)} left={len(result.left)}"
+                f" duplicates={len(result.duplicates)}"
+            ),
             result_count=len(result.drafts),
         )
     return result

@@ -36,3 +36,7 @@ class Command(BaseCommand):
         )
         for notice_id, reason in result.left:
             self.stdout.write(f"  転入通知 {notice_id}: {reason}")
+        if result.duplicates:
+            self.stdout.write(f"重複した転入通知（取り込みません）: {len(result.duplicates)}件")
+        for notice_id, reason in result.duplicates:
+            self.stdout.write(f"  転入通知 {notice_id}: {reason}")
