@@ -370,6 +370,7 @@ def _load(
             sealer=BulkSealer(purpose="registry.resident"),
             first_resident_id=_next_id(Resident),
             first_snapshot_id=_next_id(ResidentSnapshot),
+            date_value=connection.ops.adapt_datefield_value,
         )
         tables = _Tables(
             household=_Table(Household, ("id", "number", "created_at")),

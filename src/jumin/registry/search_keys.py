@@ -216,9 +216,17 @@ def _kana_keys(surname_kana: str, given_name_kana: str) -> tuple[str, str, str]:
 
 def _keys(entry: NameEntry) -> tuple[str, str, str, str, str, str]:
     """(full, surname, given, variant full, variant surname, variant given) of one name."""
-    full, surname, given = _kana_keys(entry.surname_kana, entry.given_name_kana)
-    variant_surname, variant_given = variant_name_key(entry.surname), variant_name_key(entry.given_name)
-    return full, surname, given, variant_surname + variant_given, variant_surname, variant_given
+    return _name_keys(entry.surname, entry.given_name, entry.surname_kana, entry.given_name_kana)
+
+
+@functools.lru_cache(maxsize=_NAME_KEY_CACHE)
+def _name_keys(
+    surname: str, given_name: str, surname_kana: str, given_name_kana: str
+) -> tuple[str, str, str, str, str, str]:
+    # Whole names repeat too (a household's 氏, common 名): one lookup instead of three per name.
+    full, surname_key, given_key = _kana_keys(surname_kana, given_name_kana)
+    variant_surname, variant_given = variant_name_key(surname), variant_name_key(given_name)
+    return full, surname_key, given_key, variant_surname + variant_given, variant_surname, variant_given
 
 
 def key_tuples(
@@ -255,6 +263,7 @@ def key_tuples(
         )
 
     here = facts.current_address
+    here_tail = tail(here, True)
     current_name_keys: tuple[str, ...] = ()
     for is_current, entries in ((True, current), (False, past)):
         for entry in entries:
@@ -264,7 +273,7 @@ def key_tuples(
             elif (entry.kind, keys) in seen or not any(keys):
                 continue
             seen.add((entry.kind, keys))
-            rows.append((*ids, entry.kind, is_current, *keys, *tail(here, True)))
+            rows.append((*ids, entry.kind, is_current, *keys, *here_tail))
     for address in dict.fromkeys(past_addresses):
         if address != here and address.address:
             rows.append((*ids, SearchKeyKind.NAME, True, *current_name_keys, *tail(address, False)))
