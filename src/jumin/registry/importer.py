@@ -26,6 +26,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from jumin import runtime
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.crypto.individual_number import BulkSealer
@@ -234,9 +235,13 @@ def import_population(
     staged = workers >= 1 and connection.vendor == "sqlite" and owns_transaction
     previous_cache = _cache_size(LOAD_CACHE_KIB)
     try:
-        return _load(
-            path, actor=actor, purpose=purpose, batch_size=batch_size, workers=workers, staged=staged
-        )
+        # The process's long-lived objects out of the collector's full passes (jumin.runtime): a load
+        # allocates millions of short-lived rows, and forked workers inherit the frozen heap, so their
+        # collections neither walk it nor copy its pages by touching them (performance.md P1).
+        with runtime.heap_set_aside():
+            return _load(
+                path, actor=actor, purpose=purpose, batch_size=batch_size, workers=workers, staged=staged
+            )
     finally:
         if staged:
             _detach_segments()
