@@ -23,6 +23,7 @@ from jumin.registry.models import Resident, ResidentSearchKey, ResidentSnapshot,
 
 __all__ = [
     "KEY_COLUMNS",
+    "NAME_COLUMNS",
     "AddressEntry",
     "NameEntry",
     "PersonKeyFacts",
@@ -149,6 +150,19 @@ def _split(text: str) -> tuple[str, str]:
     """A 通称 is one text: its first space, if any, separates the surname-like part from the rest."""
     parts = text.strip(_SPACES).replace("\u3000", " ").split(" ", 1)
     return parts[0], (parts[1] if len(parts) > 1 else "")
+
+
+NAME_COLUMNS = (
+    "surname",
+    "given_name",
+    "surname_kana",
+    "given_name_kana",
+    "former_surname",
+    "former_surname_kana",
+    "alias",
+    "alias_kana",
+)
+"""The snapshot columns a person's names are found by; ``name_entries`` takes them under these names."""
 
 
 def name_entries(
@@ -313,20 +327,7 @@ def rebuild_search_keys_many(people: Sequence[tuple[Resident, ResidentSnapshot]]
         ResidentSnapshot.objects.filter(resident_id__in=list(past), history_no__isnull=False)
         .exclude(pk__in=[current.pk for _, current in people])
         .order_by("resident_id", "-history_no")
-        .only(
-            "resident",
-            "surname",
-            "given_name",
-            "surname_kana",
-            "given_name_kana",
-            "former_surname",
-            "former_surname_kana",
-            "alias",
-            "alias_kana",
-            "address",
-            "address_code",
-            "katagaki",
-        )
+        .only("resident", *NAME_COLUMNS, "address", "address_code", "katagaki")
     )
     for snapshot in earlier:
         past[snapshot.resident_id].extend(_snapshot_entries(snapshot))
