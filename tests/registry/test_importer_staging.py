@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from jumin.population import write_population
+from jumin.registry.import_staging import _sequenced
 from tests.registry.test_kill_move_in import Node, node_database
 
 SCRIPT = Path(__file__).with_name("staged_load_process.py")
@@ -69,3 +70,19 @@ def test_a_staged_load_of_registered_people_is_refused_and_changes_nothing(outco
     assert duplicate["field"].startswith("lines 1-")
     assert (duplicate["attached"], duplicate["files"]) == ([], [])
     assert (outcome["loaded"]["attached"], outcome["loaded"]["files"]) == ([], [])
+
+
+def test_staged_key_rows_sort_in_file_order_whatever_order_chunks_are_written() -> None:
+    # Two chunks of two people each (ids 10-11 and 12-13), the later one written first by its worker.
+    later = _sequenced([(12, "a"), (12, "b"), (13, "c")], first_resident=12, residents=2)
+    earlier = _sequenced([(10, "d"), (11, "e"), (11, "f")], first_resident=10, residents=2)
+    assert [row[1:] for row in sorted(later + earlier)] == [
+        (10, "d"),
+        (11, "e"),
+        (11, "f"),
+        (12, "a"),
+        (12, "b"),
+        (13, "c"),
+    ]
+    with pytest.raises(RuntimeError):
+        _sequenced([(1, "x")] * 9, first_resident=1, residents=1)

@@ -173,3 +173,19 @@ def test_program_flags_are_stored_as_given(tmp_path: Path, population_file: Path
     assert stored[first["atena_number"]]["nhi"] is True
     assert stored[second["atena_number"]]["nhi"] == 1
     assert stored[second["atena_number"]]["nhi"] is not True
+
+
+def test_wareki_birth_dates_are_stored_as_given(tmp_path: Path, population_file: Path, loader: User) -> None:
+    # The loader caches each distinct 和暦 birth date; 23 == 23.0 must not share an entry with 23.
+    first, second = [r for r in records(population_file) if r.get("birth_date_wareki")][:2]
+    wareki = {"era": "showa", "year": 23, "month": 5, "day": 8}
+    rows = [{**first, "birth_date_wareki": wareki}, {**second, "birth_date_wareki": {**wareki, "year": 23.0}}]
+    import_population(write(tmp_path / "wareki.jsonl", rows), actor=loader, workers=0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT r.atena_number, s.birth_date FROM registry_residentsnapshot s"
+            " JOIN registry_resident r ON r.id = s.resident_id"
+        )
+        stored = {atena: json.loads(value) if isinstance(value, str) else value for atena, value in cursor}
+    assert type(stored[first["atena_number"]]["year"]) is int
+    assert type(stored[second["atena_number"]]["year"]) is float

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 from jumin.crypto.individual_number import BulkSealer
 from jumin.domain.errors import DomainError
 from jumin.domain.resident import ResidentStatus
-from jumin.registry.search_keys import facts_from_columns, key_tuples, name_entries
+from jumin.registry.search_keys import NAME_COLUMNS, facts_from_columns, key_tuples, name_entries
 
 LAYOUT_VERSION = 1
 SEX_CODES = {"1": "male", "2": "female"}
@@ -80,25 +81,24 @@ def _exact(iso: str) -> str:
 
 
 @functools.lru_cache(maxsize=_VALUE_CACHE)
-def _wareki(items: tuple[tuple[str, Any], ...]) -> str:
+def _wareki(items: tuple[tuple[str, Any], ...], key: tuple[Any, ...]) -> str:
+    # ``key`` (the values with their types) only keeps equal values of different types apart.
     return json.dumps({"kind": "wareki", **dict(items)}, ensure_ascii=False)
 
 
-def _cacheable(values: Iterable[Any], kinds: frozenset[type]) -> bool:
-    # Only values of these exact types are cache keys: 1 == True would share an entry and encode alike.
-    return all(type(value) in kinds for value in values)
-
-
-_WAREKI_VALUE_TYPES = frozenset({int, str})
+def _typed(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    # A cache key that tells 1, 1.0 and True apart (they are equal, but encode differently).
+    return (values, tuple(map(type, values)))
 
 
 def _birth(record: dict[str, Any]) -> str:
     wareki = record.get("birth_date_wareki")
     if wareki:
         items = tuple(wareki.items())
-        if _cacheable(wareki.values(), _WAREKI_VALUE_TYPES):
-            return _wareki(items)
-        return _wareki.__wrapped__(items)
+        try:
+            return _wareki(items, _typed(tuple(wareki.values())))
+        except TypeError:  # an unhashable value (a list, an object): encoded as given, not cached
+            return _wareki.__wrapped__(items, ())
     return _exact(record["birth_date"])
 
 
@@ -130,21 +130,24 @@ class _Absent:
 
 
 _ABSENT = _Absent()
-_FLAG_TYPES = frozenset({bool, _Absent})
+_FLAG_ITEMS = tuple(field for _, field in _PROGRAM_FIELDS)
+_NO_FLAGS = (_ABSENT,) * len(_FLAG_ITEMS)
 
 
 @functools.lru_cache(maxsize=256)
-def _programs_json(flags: tuple[Any, ...]) -> str:
+def _programs_json(flags: tuple[Any, ...], key: tuple[Any, ...]) -> str:
+    # ``key`` (the flags with their types) only keeps equal values of different types apart.
     return json.dumps(
         {name: flag for (name, _), flag in zip(_PROGRAM_FIELDS, flags, strict=True) if flag is not _ABSENT}
     )
 
 
 def _programs(record: dict[str, Any]) -> str:
-    flags = tuple(record.get(field, _ABSENT) for _, field in _PROGRAM_FIELDS)
-    if _cacheable(flags, _FLAG_TYPES):
-        return _programs_json(flags)
-    return _programs_json.__wrapped__(flags)
+    flags = tuple(map(record.get, _FLAG_ITEMS, _NO_FLAGS))
+    try:
+        return _programs_json(flags, _typed(flags))
+    except TypeError:  # an unhashable value: encoded as given, not cached
+        return _programs_json.__wrapped__(flags, ())
 
 
 def serial(number: str) -> int:
@@ -152,25 +155,32 @@ def serial(number: str) -> int:
     return int(number[:-1]) if number[:-1].isdigit() else 0
 
 
+def _fact_columns() -> tuple[str, ...]:
+    """The snapshot columns facts_from_columns reads, recorded from it so the two never drift apart."""
+    read: list[str] = []
+
+    def column(name: str) -> None:
+        read.append(name)
+
+    facts_from_columns(column)
+    return tuple(name for name in read if name != "foreign")  # the 外国人 items come as a dict
+
+
+# Reading just the columns the keys are derived from is a third of the cost of a dict of all forty
+# columns per person (performance.md P1).
+_KEY_SOURCES = tuple(dict.fromkeys(_fact_columns() + NAME_COLUMNS))
+_key_sources = operator.itemgetter(*(SNAPSHOT_COLUMNS.index(name) for name in _KEY_SOURCES))
+
+
 def _search_keys(row: tuple[Any, ...], foreign: dict[str, Any] | None) -> list[tuple[Any, ...]]:
     """The search-key rows of one loaded person (standard 2.1.2, 2.1.3-a), from its snapshot row.
 
     ``foreign`` is the snapshot's 外国人 items as a dict (its JSON column, not parsed back).
     """
-    values = dict(zip(SNAPSHOT_COLUMNS, row, strict=True))
+    values = dict(zip(_KEY_SOURCES, _key_sources(row), strict=True))
     values["foreign"] = foreign
-    column = values.__getitem__
-    facts = facts_from_columns(column)
-    current = name_entries(
-        surname=column("surname"),
-        given_name=column("given_name"),
-        surname_kana=column("surname_kana"),
-        given_name_kana=column("given_name_kana"),
-        former_surname=column("former_surname"),
-        former_surname_kana=column("former_surname_kana"),
-        alias=column("alias"),
-        alias_kana=column("alias_kana"),
-    )
+    facts = facts_from_columns(values.__getitem__)
+    current = name_entries(**{name: values[name] for name in NAME_COLUMNS})
     return key_tuples(facts, current)
 
 
@@ -189,6 +199,9 @@ class LoadContext:
     sealer: BulkSealer
     first_resident_id: int
     first_snapshot_id: int
+    date_value: Callable[[date], Any] = lambda day: day
+    """A date as the database connection takes it (``adapt_datefield_value``): on SQLite its text,
+    so the driver calls no adapter per value (performance.md P1)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,11 +294,16 @@ def _parse(line_no: int, raw: bytes) -> dict[str, Any] | ChunkRefusal:
 
 
 def _snapshot_row(
-    record: dict[str, Any], ids: tuple[int, int, int], household_number: str, sealed: str, index: str
+    record: dict[str, Any],
+    ids: tuple[int, int, int],
+    household_number: str,
+    sealed: tuple[str, str],
+    date_value: Callable[[date], Any],
 ) -> tuple[tuple[Any, ...], dict[str, Any] | None]:
     """The snapshot row of one record (its 世帯番号 in the household column) and its 外国人 items.
 
-    ``ids``: the snapshot's, the person's and the change's id.
+    ``ids``: the snapshot's, the person's and the change's id; ``sealed``: the stored 個人番号 and
+    its blind index; ``date_value``: LoadContext.date_value.
     """
     snapshot_id, resident_id, change_id = ids
     foreign = _foreign(record)
@@ -306,7 +324,7 @@ def _snapshot_row(
         record.get("tsusho", ""),
         record.get("tsusho_kana", ""),
         _birth(record),
-        date.fromisoformat(record["birth_date"]),
+        date_value(date.fromisoformat(record["birth_date"])),
         SEX_CODES[record["sex"]],
         household_number,  # the loader puts the household id in its place
         record["is_household_head"],
@@ -327,8 +345,7 @@ def _snapshot_row(
         record.get("removal_reason", ""),
         record.get("removal_date"),
         _programs(record),
-        sealed,
-        index,
+        *sealed,
         record.get("removal_destination", ""),
     )
     return snapshot, foreign
@@ -355,7 +372,7 @@ def prepare_chunk(
         if isinstance(record, ChunkRefusal):
             return record
         try:
-            sealed, index = sealer.seal(record["individual_number"])
+            sealed = sealer.seal(record["individual_number"])
         except (KeyError, DomainError):
             return _refusal(
                 line_no,
@@ -368,7 +385,7 @@ def prepare_chunk(
             if not (isinstance(number, str) and isinstance(atena, str)):
                 raise TypeError("household or atena number is not text")  # no value: it is data
             ids = (snapshot_id, resident_id, change_id)
-            snapshot, foreign = _snapshot_row(record, ids, number, sealed, index)
+            snapshot, foreign = _snapshot_row(record, ids, number, sealed, context.date_value)
             row_keys = _search_keys(snapshot, foreign)
         except (KeyError, ValueError, TypeError, AttributeError) as error:
             return _bad_row(line_no, error)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from jumin.registry.import_rows import (
     ChunkRefusal,
@@ -70,7 +71,7 @@ class StageLayout:
                 f"""
                 CREATE TABLE resident ({_names(self.resident.staged, row_id=True)});
                 CREATE TABLE snapshot ({_names(self.snapshot.staged, row_id=True)});
-                CREATE TABLE key ({_names(self.key.staged)});
+                CREATE TABLE key (seq INTEGER PRIMARY KEY, {_names(self.key.staged)});
                 CREATE TABLE household (number, first_resident);
                 """
             )
@@ -119,12 +120,13 @@ def stage_chunk(
     households: dict[str, int] = {}
     for resident, number in zip(chunk.residents, chunk.households, strict=True):
         households.setdefault(number, resident[0])
+    keys = _sequenced(chunk.keys, chunk.residents[0][0] if chunk.residents else 0, len(chunk.residents))
     connection = _segment(path)
-    with connection:  # one write transaction per chunk: a person's key rows get ascending rowids
+    with connection:  # one write transaction per chunk
         connection.execute("BEGIN IMMEDIATE")
         connection.executemany(_insert("resident", len(layout.resident.staged)), chunk.residents)
         connection.executemany(_insert("snapshot", len(layout.snapshot.staged)), chunk.snapshots)
-        connection.executemany(_insert("key", len(layout.key.staged)), chunk.keys)
+        connection.executemany(_insert("key", 1 + len(layout.key.staged)), keys)
         connection.executemany(_insert("household", 2), households.items())
     return StagedChunk(
         first_line=chunk.first_line,
@@ -133,6 +135,19 @@ def stage_chunk(
         max_atena_serial=chunk.max_atena_serial,
         max_household_serial=max((serial(number) for number in households), default=0),
     )
+
+
+# Key rows per person the staged sequence numbers leave room for (an import writes at most three:
+# 氏名, 旧氏, 通称). The copy reads key rows in ``seq`` order, the table's own order, without a sort.
+KEYS_PER_PERSON = 8
+
+
+def _sequenced(keys: list[tuple[Any, ...]], first_resident: int, residents: int) -> list[tuple[Any, ...]]:
+    """The chunk's key rows, each led by its place in file order: first person's id × 8 + its index."""
+    if len(keys) > KEYS_PER_PERSON * residents:
+        raise RuntimeError("more search-key rows in a chunk than the staging sequence leaves room for")
+    base = first_resident * KEYS_PER_PERSON
+    return [(base + index, *row) for index, row in enumerate(keys)]
 
 
 def _insert(table: str, width: int) -> str:
@@ -165,7 +180,7 @@ def copy_statements(layout: StageLayout, schema: str) -> dict[str, str]:
     )
     for name, target, order in (
         ("snapshot", layout.snapshot, "x.rowid"),
-        ("key", layout.key, f"x.{q(layout.key.staged[0])}, x.rowid"),
+        ("key", layout.key, "x.seq"),
     ):
         picked = ", ".join("h.id" if c == HOUSEHOLD_ID else f"x.{q(c)}" for c in target.staged)
         statements[name] = (

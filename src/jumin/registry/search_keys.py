@@ -23,6 +23,7 @@ from jumin.registry.models import Resident, ResidentSearchKey, ResidentSnapshot,
 
 __all__ = [
     "KEY_COLUMNS",
+    "NAME_COLUMNS",
     "AddressEntry",
     "NameEntry",
     "PersonKeyFacts",
@@ -151,6 +152,19 @@ def _split(text: str) -> tuple[str, str]:
     return parts[0], (parts[1] if len(parts) > 1 else "")
 
 
+NAME_COLUMNS = (
+    "surname",
+    "given_name",
+    "surname_kana",
+    "given_name_kana",
+    "former_surname",
+    "former_surname_kana",
+    "alias",
+    "alias_kana",
+)
+"""The snapshot columns a person's names are found by; ``name_entries`` takes them under these names."""
+
+
 def name_entries(
     *,
     surname: str,
@@ -216,9 +230,17 @@ def _kana_keys(surname_kana: str, given_name_kana: str) -> tuple[str, str, str]:
 
 def _keys(entry: NameEntry) -> tuple[str, str, str, str, str, str]:
     """(full, surname, given, variant full, variant surname, variant given) of one name."""
-    full, surname, given = _kana_keys(entry.surname_kana, entry.given_name_kana)
-    variant_surname, variant_given = variant_name_key(entry.surname), variant_name_key(entry.given_name)
-    return full, surname, given, variant_surname + variant_given, variant_surname, variant_given
+    return _name_keys(entry.surname, entry.given_name, entry.surname_kana, entry.given_name_kana)
+
+
+@functools.lru_cache(maxsize=_NAME_KEY_CACHE)
+def _name_keys(
+    surname: str, given_name: str, surname_kana: str, given_name_kana: str
+) -> tuple[str, str, str, str, str, str]:
+    # Whole names repeat too (a household's 氏, common 名): one lookup instead of three per name.
+    full, surname_key, given_key = _kana_keys(surname_kana, given_name_kana)
+    variant_surname, variant_given = variant_name_key(surname), variant_name_key(given_name)
+    return full, surname_key, given_key, variant_surname + variant_given, variant_surname, variant_given
 
 
 def key_tuples(
@@ -255,6 +277,7 @@ def key_tuples(
         )
 
     here = facts.current_address
+    here_tail = tail(here, True)
     current_name_keys: tuple[str, ...] = ()
     for is_current, entries in ((True, current), (False, past)):
         for entry in entries:
@@ -264,7 +287,7 @@ def key_tuples(
             elif (entry.kind, keys) in seen or not any(keys):
                 continue
             seen.add((entry.kind, keys))
-            rows.append((*ids, entry.kind, is_current, *keys, *tail(here, True)))
+            rows.append((*ids, entry.kind, is_current, *keys, *here_tail))
     for address in dict.fromkeys(past_addresses):
         if address != here and address.address:
             rows.append((*ids, SearchKeyKind.NAME, True, *current_name_keys, *tail(address, False)))
@@ -304,20 +327,7 @@ def rebuild_search_keys_many(people: Sequence[tuple[Resident, ResidentSnapshot]]
         ResidentSnapshot.objects.filter(resident_id__in=list(past), history_no__isnull=False)
         .exclude(pk__in=[current.pk for _, current in people])
         .order_by("resident_id", "-history_no")
-        .only(
-            "resident",
-            "surname",
-            "given_name",
-            "surname_kana",
-            "given_name_kana",
-            "former_surname",
-            "former_surname_kana",
-            "alias",
-            "alias_kana",
-            "address",
-            "address_code",
-            "katagaki",
-        )
+        .only("resident", *NAME_COLUMNS, "address", "address_code", "katagaki")
     )
     for snapshot in earlier:
         past[snapshot.resident_id].extend(_snapshot_entries(snapshot))

@@ -40,6 +40,7 @@ from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry import numbering, services_restrictions
 from jumin.registry.field_labels import FIELD_LABELS
 from jumin.registry.models import Change, ExOfficioRecord, Resident, ResidentSnapshot
+from jumin.registry.search_keys import NAME_COLUMNS
 from jumin.registry.services import (
     Address,
     DraftRecorded,
@@ -88,14 +89,7 @@ class MinorCase(StrEnum):
 CORRECTABLE_ITEMS: Mapping[str, str] = {
     item: FIELD_LABELS[item]
     for item in (
-        "surname",
-        "given_name",
-        "surname_kana",
-        "given_name_kana",
-        "former_surname",
-        "former_surname_kana",
-        "alias",
-        "alias_kana",
+        *NAME_COLUMNS,
         "birth_date",
         "sex",
         "relationship",
