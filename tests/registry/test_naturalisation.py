@@ -325,6 +325,8 @@ def test_4_5_5_a_loss_of_nationality_makes_a_foreign_record(
         "stay_expiry_date": "",
         "residence_card_number": "",
         "special_permanent_resident_number": "",
+        "landing_period": "",
+        "provisional_stay_period": "",
         "transitional_reason": "国籍喪失",
     }
     assert after.became_resident_date == before.became_resident_date
