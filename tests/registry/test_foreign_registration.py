@@ -474,3 +474,33 @@ def test_the_registration_screen_takes_the_landing_period_and_the_former_registr
         "month": 4,
         "day": 1,
     }
+
+
+def test_a_move_in_carries_the_transitional_flag_and_the_former_registration_date(
+    clerk: User, code_pool: list[str]
+) -> None:
+    member = {
+        **_member_json(),
+        "foreign": {"nationality_code": "840", "category": "経過滞在者", "transitional_reason": "国籍喪失"},
+        "former_alien_registration_date": "昭和60年5月頃",
+    }
+    body = {
+        "purpose": PURPOSE,
+        "members": [member],
+        "address": {"address": "長崎県佐世保市相生町1番1号"},
+        "move_in_date": (today() - timedelta(days=3)).isoformat(),
+        "notification_date": today().isoformat(),
+        "previous_address": "東京都日野市神明1丁目1番1号",
+    }
+    client = logged_in(clerk)
+    url = "/api/registry/move-ins"
+    unflagged = {**member, "foreign": {**member["foreign"], "transitional_reason": ""}}
+    refused = client.post(url, json.dumps({**body, "members": [unflagged]}), content_type="application/json")
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "resident.transitional_reason"
+    created = client.post(url, json.dumps(body), content_type="application/json")
+    assert created.status_code == 201
+    row = Change.objects.get().snapshots.get()
+    assert row.foreign["transitional_reason"] == "国籍喪失"
+    registered = recorded_dates.from_json(row.former_alien_registration_date)
+    assert recorded_dates.display(registered) == "昭和60年5月頃"

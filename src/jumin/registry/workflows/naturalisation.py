@@ -318,6 +318,7 @@ def record_naturalisation(*, actor: Any, purpose: str, naturalisation: Naturalis
         "hittousha": facts.hittousha,
         # The 30条の45 items and the 通称 end with the foreign record (they stay in its rows).
         "foreign": None,
+        "former_alien_registration_date": None,  # a foreign-resident item (1.1.2-a); stays in the old rows
         "alias": "",
         "alias_kana": "",
     }
