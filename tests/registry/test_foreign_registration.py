@@ -37,6 +37,7 @@ from jumin.registry.workflows.foreign_registration import (
 from tests.helpers.permission_matrix import assert_permission_triple
 from tests.registry.conftest import PURPOSE, current, logged_in, person
 from tests.registry.test_naturalisation import FOREIGN_ADDRESS, foreign_person
+from tests.registry.test_views import move_in_form
 
 pytestmark = pytest.mark.django_db
 
@@ -504,3 +505,31 @@ def test_a_move_in_carries_the_transitional_flag_and_the_former_registration_dat
     assert row.foreign["transitional_reason"] == "国籍喪失"
     registered = recorded_dates.from_json(row.former_alien_registration_date)
     assert recorded_dates.display(registered) == "昭和60年5月頃"
+
+
+def test_the_move_in_screen_takes_the_provisional_stay_period_and_the_former_registration_date(
+    clerk: User, code_pool: list[str]
+) -> None:
+    foreign_row = {
+        "form-0-kind": "F",
+        "form-0-surname": "NGUYEN",
+        "form-0-surname_kana": "グエン",
+        "form-0-birth_date": "1990-05-01",
+        "form-0-honseki": "",
+        "form-0-hittousha": "",
+        "form-0-nationality_code": "104",
+        "form-0-foreign_category": "仮滞在許可者",
+        "form-0-provisional_stay_period": "3月",
+        "form-0-former_alien_registration_date": "平成15年頃",
+    }
+    client = logged_in(clerk)
+    screen = {**move_in_form(**{"form-TOTAL_FORMS": "1"}), **foreign_row}
+    missing = client.post("/registry/move-in/", {**screen, "form-0-provisional_stay_period": ""})
+    assert "仮滞在許可者の仮滞在期間が入力されていません" in missing.content.decode()
+    assert not Change.objects.exists()
+    entered = client.post("/registry/move-in/", screen)
+    assert "仮登録しました" in entered.content.decode()
+    row = Change.objects.get().snapshots.get()
+    assert row.foreign["provisional_stay_period"] == "3月"
+    registered = recorded_dates.from_json(row.former_alien_registration_date)
+    assert recorded_dates.display(registered) == "平成15年頃"
