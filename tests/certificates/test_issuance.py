@@ -26,7 +26,7 @@ from jumin.domain.certificates import (
     ThirdPartyPurpose,
 )
 from jumin.domain.errors import DomainError
-from jumin.domain.resident import ResidentKind, Sex
+from jumin.domain.resident import ForeignResidentItems, ResidentKind, Sex
 from jumin.domain.uncertain_dates import UncertainDate, UncertainPattern
 from jumin.domain.wareki import WarekiDate
 from jumin.registry.models import Resident, ResidentSnapshot
@@ -308,6 +308,21 @@ def test_unknown_dates_print_as_recorded_and_foreign_residents_in_seireki(
     hidden = flat(pdf_pages(issue(issuer, draft.atena_numbers[:1], show_foreign_items=False).pdf)[0])
     assert "在留資格" not in hidden
     assert "1995年3月7日" in hidden
+
+
+def test_1_1_2_b_the_landing_period_of_a_temporary_refugee_prints_as_the_period_of_stay(
+    clerk: User, reviewer: User, code_pool: list[str], issuer: User, certifier: Any
+) -> None:
+    refugee = person(
+        surname="ミン",
+        surname_kana="ミン",
+        kind=ResidentKind.FOREIGN,
+        foreign=ForeignResidentItems(nationality_code="104", category="一時庇護許可者", landing_period="6月"),
+    )
+    draft = committed(clerk, reviewer, members=[refugee])
+    text = flat(pdf_pages(issue(issuer, draft.atena_numbers[:1]).pdf)[0])
+    assert "一時庇護許可者" in text
+    assert "在留期間等6月" in text
 
 
 def test_an_individual_number_is_printed_only_for_the_person_with_reason_and_recipient_recorded(

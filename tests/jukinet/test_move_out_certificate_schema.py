@@ -57,6 +57,9 @@ def foreign_items(**overrides: str) -> dict[str, str]:
         "stay_expiry_date": "2029-03-31",
         "residence_card_number": "AB12345678CD",
         "special_permanent_resident_number": "",
+        "landing_period": "",
+        "provisional_stay_period": "",
+        "transitional_reason": "",
         "alias": "阮　安",
         "alias_kana": "グエン　アン",
     }

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from jumin.accounts.authorization import AccessRefused
 from jumin.accounts.models import User
@@ -17,7 +18,7 @@ from jumin.audit.models import AuditEntry
 from jumin.domain.checkdigits import validate_atena_number
 from jumin.domain.errors import DomainError
 from jumin.domain.relationships import parse_relationship
-from jumin.domain.resident import ChangeReason, ResidentStatus, Sex
+from jumin.domain.resident import ChangeReason, ForeignResidentItems, ResidentKind, ResidentStatus, Sex
 from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry.models import Change, Resident
 from jumin.registry.services import DraftRecorded, commit_change
@@ -243,3 +244,46 @@ def test_the_birth_screen_follows_the_permission_triple(
         Permission.RESIDENT_RECORD,
         data=screen_data(family.household_number),
     )
+
+
+# --- 経過滞在者 by 出生 (standard 1.1.2-b; 入管法22条の2) ---------------------------------------------
+
+
+def _foreign_birth(household: str, born: date) -> Birth:
+    child = person(
+        "NGUYEN",
+        "AN",
+        "グエン",
+        "アン",
+        relationship="子",
+        born=born,
+        kind=ResidentKind.FOREIGN,
+        foreign=ForeignResidentItems(nationality_code="704", category="経過滞在者"),
+    )
+    return Birth(child=child, household_number=household, notification_date=born)
+
+
+def test_1_1_2_b_a_foreign_child_born_here_is_a_transitional_resident_by_birth(
+    family: DraftRecorded, clerk: User, reviewer: User
+) -> None:
+    draft = record_birth(actor=clerk, purpose=PURPOSE, birth=_foreign_birth(family.household_number, BORN))
+    assert not any(alert.code == "registry.transitional_stay_elapsed" for alert in draft.alerts)
+    commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
+    child = current(draft.atena_numbers[0])
+    assert (child.foreign["category"], child.foreign["transitional_reason"]) == ("経過滞在者", "出生")
+
+
+def test_a_transitional_child_past_60_days_raises_an_alert(family: DraftRecorded, clerk: User) -> None:
+    today = timezone.localdate()
+    within = record_birth(
+        actor=clerk,
+        purpose=PURPOSE,
+        birth=_foreign_birth(family.household_number, today - timedelta(days=60)),
+    )
+    assert "registry.transitional_stay_elapsed" not in {alert.code for alert in within.alerts}
+    late = record_birth(
+        actor=clerk,
+        purpose=PURPOSE,
+        birth=_foreign_birth(family.household_number, today - timedelta(days=61)),
+    )
+    assert "registry.transitional_stay_elapsed" in {alert.code for alert in late.alerts}

@@ -16,8 +16,16 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
 from jumin.domain import recorded_dates
 from jumin.domain.errors import DomainError
-from jumin.domain.resident import ChangeReason, ForeignResidentItems, ResidentKind, ResidentStatus, Sex
+from jumin.domain.resident import (
+    ChangeReason,
+    ForeignResidentItems,
+    ResidentKind,
+    ResidentStatus,
+    Sex,
+    parse_former_alien_registration_date,
+)
 from jumin.registry.models import Change
+from jumin.registry.selectors import resident_record
 from jumin.registry.services import DraftRecorded
 from jumin.registry.workflows.acknowledgement import UnacknowledgedAlertsError
 from jumin.registry.workflows.ex_officio import ExOfficioRemoval, RecordBook, record_ex_officio_removal
@@ -29,6 +37,7 @@ from jumin.registry.workflows.foreign_registration import (
 from tests.helpers.permission_matrix import assert_permission_triple
 from tests.registry.conftest import PURPOSE, current, logged_in, person
 from tests.registry.test_naturalisation import FOREIGN_ADDRESS, foreign_person
+from tests.registry.test_views import move_in_form
 
 pytestmark = pytest.mark.django_db
 
@@ -359,3 +368,168 @@ def test_registration_screen_permission_triple(
             address_set_date=(today() - timedelta(days=2)).isoformat(), residence_card_number=next(cards)
         ),
     )
+
+
+# --- Category periods and the 旧外登法登録年月日 (standard 1.1.2-a/b, 1.1.6-a, 1.1.8-c) -----------------
+
+
+def _refugee(**items: str) -> Any:
+    values = {"nationality_code": "104", "category": "一時庇護許可者", "landing_period": "6月", **items}
+    return foreign_person(
+        foreign=ForeignResidentItems(**values),
+        former_alien_registration_date=parse_former_alien_registration_date("平成15年頃", field="f"),
+    )
+
+
+def test_1_1_2_a_a_temporary_refugee_keeps_the_landing_period_and_the_former_registration_date(
+    clerk: User, reviewer: User, code_pool: list[str], commit: Callable[..., DraftRecorded]
+) -> None:
+    draft = commit(
+        record_foreign_registration(actor=clerk, purpose=PURPOSE, registration=registration(_refugee()))
+    )
+    row = current(draft.atena_numbers[0])
+    assert (row.foreign["category"], row.foreign["landing_period"]) == ("一時庇護許可者", "6月")
+    kept = recorded_dates.from_json(row.former_alien_registration_date)
+    assert recorded_dates.display(kept) == "平成15年頃"  # 不詳 kept as entered (1.1.8-c)
+    shown = resident_record(actor=reviewer, purpose=PURPOSE, atena_number=draft.atena_numbers[0])
+    assert (shown.foreign_category, shown.category_period_label) == ("一時庇護許可者", "上陸期間")
+    # The period is a 在留資格 item: masked without the field permission, like the 在留資格 itself.
+    assert shown.category_period == "＊＊＊＊"
+    assert shown.former_alien_registration_date == "平成15年頃"
+
+
+@pytest.mark.parametrize(
+    ("items", "field"),
+    [
+        ({"landing_period": ""}, "landing_period"),
+        ({"category": "仮滞在許可者", "landing_period": ""}, "provisional_stay_period"),
+    ],
+)
+def test_1_1_6_a_a_refugee_or_provisional_stay_without_its_period_is_refused(
+    clerk: User, code_pool: list[str], items: dict[str, str], field: str
+) -> None:
+    with pytest.raises(DomainError) as raised:
+        record_foreign_registration(
+            actor=clerk, purpose=PURPOSE, registration=registration(_refugee(**items))
+        )
+    assert (raised.value.field, raised.value.code) == (field, "resident.required")
+    assert not Change.objects.exists()
+
+
+def test_the_api_takes_the_period_and_refuses_a_registration_date_after_the_act(
+    clerk: User, code_pool: list[str]
+) -> None:
+    client = logged_in(clerk)
+    member = {
+        **_member_json(),
+        "foreign": {"nationality_code": "104", "category": "仮滞在許可者", "provisional_stay_period": "3月"},
+        "former_alien_registration_date": "平成24年7月9日",
+    }
+    body = {
+        "purpose": PURPOSE,
+        "basis": "法30条の46",
+        "members": [member],
+        "address": {"address": "長崎県佐世保市島瀬町2番3号"},
+        "address_set_date": (today() - timedelta(days=2)).isoformat(),
+        "notification_date": today().isoformat(),
+    }
+    url = "/api/registry/foreign/registration"
+    refused = client.post(url, json.dumps(body), content_type="application/json")
+    assert refused.status_code == 400
+    assert refused.json()["field"] == "members[0].former_alien_registration_date"
+    assert not Change.objects.exists()
+    member["former_alien_registration_date"] = "年月日不詳"
+    created = client.post(url, json.dumps(body), content_type="application/json")
+    assert created.status_code == 201
+    row = Change.objects.get().snapshots.get()
+    assert row.foreign["provisional_stay_period"] == "3月"
+    assert (
+        recorded_dates.display(recorded_dates.from_json(row.former_alien_registration_date)) == "年月日不詳"
+    )
+
+
+def test_the_registration_screen_takes_the_landing_period_and_the_former_registration_date(
+    clerk: User, code_pool: list[str]
+) -> None:
+    client = logged_in(clerk)
+    url = reverse("registry:foreign_registration")
+    form = _form(
+        foreign_category="一時庇護許可者",
+        residence_status="",
+        period_of_stay="",
+        stay_expiry_date="",
+        residence_card_number="",
+        landing_period="6月",
+        former_alien_registration_date="平成10年4月1日",
+        address_set_date=(today() - timedelta(days=2)).isoformat(),
+    )
+    assert "上陸期間" in client.get(url).content.decode()
+    done = client.post(url, form)
+    assert "仮登録しました" in done.content.decode()
+    row = Change.objects.get().snapshots.get()
+    assert row.foreign["landing_period"] == "6月"
+    assert row.former_alien_registration_date == {
+        "kind": "wareki",
+        "era": "heisei",
+        "year": 10,
+        "month": 4,
+        "day": 1,
+    }
+
+
+def test_a_move_in_carries_the_transitional_flag_and_the_former_registration_date(
+    clerk: User, code_pool: list[str]
+) -> None:
+    member = {
+        **_member_json(),
+        "foreign": {"nationality_code": "840", "category": "経過滞在者", "transitional_reason": "国籍喪失"},
+        "former_alien_registration_date": "昭和60年5月頃",
+    }
+    body = {
+        "purpose": PURPOSE,
+        "members": [member],
+        "address": {"address": "長崎県佐世保市相生町1番1号"},
+        "move_in_date": (today() - timedelta(days=3)).isoformat(),
+        "notification_date": today().isoformat(),
+        "previous_address": "東京都日野市神明1丁目1番1号",
+    }
+    client = logged_in(clerk)
+    url = "/api/registry/move-ins"
+    unflagged = {**member, "foreign": {**member["foreign"], "transitional_reason": ""}}
+    refused = client.post(url, json.dumps({**body, "members": [unflagged]}), content_type="application/json")
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "resident.transitional_reason"
+    created = client.post(url, json.dumps(body), content_type="application/json")
+    assert created.status_code == 201
+    row = Change.objects.get().snapshots.get()
+    assert row.foreign["transitional_reason"] == "国籍喪失"
+    registered = recorded_dates.from_json(row.former_alien_registration_date)
+    assert recorded_dates.display(registered) == "昭和60年5月頃"
+
+
+def test_the_move_in_screen_takes_the_provisional_stay_period_and_the_former_registration_date(
+    clerk: User, code_pool: list[str]
+) -> None:
+    foreign_row = {
+        "form-0-kind": "F",
+        "form-0-surname": "NGUYEN",
+        "form-0-surname_kana": "グエン",
+        "form-0-birth_date": "1990-05-01",
+        "form-0-honseki": "",
+        "form-0-hittousha": "",
+        "form-0-nationality_code": "104",
+        "form-0-foreign_category": "仮滞在許可者",
+        "form-0-provisional_stay_period": "3月",
+        "form-0-former_alien_registration_date": "平成15年頃",
+    }
+    client = logged_in(clerk)
+    screen = {**move_in_form(**{"form-TOTAL_FORMS": "1"}), **foreign_row}
+    missing = client.post("/registry/move-in/", {**screen, "form-0-provisional_stay_period": ""})
+    assert "仮滞在許可者の仮滞在期間が入力されていません" in missing.content.decode()
+    assert not Change.objects.exists()
+    entered = client.post("/registry/move-in/", screen)
+    assert "仮登録しました" in entered.content.decode()
+    row = Change.objects.get().snapshots.get()
+    assert row.foreign["provisional_stay_period"] == "3月"
+    registered = recorded_dates.from_json(row.former_alien_registration_date)
+    assert recorded_dates.display(registered) == "平成15年頃"

@@ -209,6 +209,18 @@ def test_4_5_3_a_naturalisation_makes_a_japanese_record_keeping_the_numbers_and_
     assert old.alias == "中村 安"
 
 
+def test_the_former_alien_registration_date_ends_with_the_foreign_record(
+    clerk: User, foreigner: str, commit: Callable[..., DraftRecorded]
+) -> None:
+    registered = recorded_dates.to_json(WarekiDate("heisei", 10, 4, 1))
+    before = current(foreigner)
+    before.former_alien_registration_date = registered  # the fixture's foreign record holds one
+    before.save(update_fields=["former_alien_registration_date"])
+    commit(record_naturalisation(actor=clerk, purpose=PURPOSE, naturalisation=naturalisation(foreigner)))
+    assert current(foreigner).former_alien_registration_date is None
+    assert ResidentSnapshot.objects.get(pk=before.pk).former_alien_registration_date == registered
+
+
 def test_4_5_4_a_acquisition_of_nationality_is_recorded_like_naturalisation(
     clerk: User, foreigner: str, commit: Callable[..., DraftRecorded]
 ) -> None:
@@ -325,6 +337,8 @@ def test_4_5_5_a_loss_of_nationality_makes_a_foreign_record(
         "stay_expiry_date": "",
         "residence_card_number": "",
         "special_permanent_resident_number": "",
+        "landing_period": "",
+        "provisional_stay_period": "",
         "transitional_reason": "国籍喪失",
     }
     assert after.became_resident_date == before.became_resident_date

@@ -7,9 +7,10 @@ date in 西暦, algorithms.md B.2 rule 4), フリガナ in katakana in parenthes
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
+from typing import Any
 
 from jumin.certificates.move_out_qr import QrMoveOut, QrPerson, sex_code
 from jumin.domain import recorded_dates
@@ -165,13 +166,19 @@ def has_move_out(person: SourcePerson) -> bool:
     )
 
 
+def _period_of(items: Mapping[str, Any]) -> str:
+    keys = ("period_of_stay", "landing_period", "provisional_stay_period")
+    return next((str(items[key]) for key in keys if items.get(key)), "")
+
+
 def _foreign_lines(person: SourcePerson, country_name: Callable[[str], str]) -> list[Line]:
     items = person.foreign
     lines = [
         Line("国籍・地域", country_name(str(items.get("nationality_code", "")))),
         Line("法第30条の45に規定する区分", str(items.get("category", ""))),
         Line("在留資格", str(items.get("residence_status", ""))),
-        Line("在留期間等", str(items.get("period_of_stay", ""))),
+        # 在留期間等: the 在留期間, or the 上陸期間 (一時庇護許可者) or 仮滞在期間 (仮滞在許可者), 1.1.2-b.
+        Line("在留期間等", _period_of(items)),
     ]
     expiry = str(items.get("stay_expiry_date", ""))
     if expiry:

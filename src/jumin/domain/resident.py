@@ -6,15 +6,17 @@ Pure values: the registry app stores them as snapshot rows; workflows build them
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from enum import StrEnum
 
 from jumin.domain.checkdigits import validate_juminhyo_code
+from jumin.domain.eras import Calendar
 from jumin.domain.errors import Alert, DomainError
 from jumin.domain.kana import normalize_furigana
 from jumin.domain.recorded_dates import RecordedDate
 from jumin.domain.relationships import Relationship
 from jumin.domain.uncertain_dates import UncertainDate
-from jumin.domain.wareki import WarekiDate
+from jumin.domain.wareki import DateFieldKind, WarekiDate, parse_date_input
 
 
 class ResidentKind(StrEnum):
@@ -161,6 +163,11 @@ class ForeignResidentItems:
     stay_expiry_date: str = ""
     residence_card_number: str = ""
     special_permanent_resident_number: str = ""
+    # 上陸期間 of a 一時庇護許可者 and 仮滞在期間 of a 仮滞在許可者, as the permit states them (1.1.2-b).
+    landing_period: str = ""
+    provisional_stay_period: str = ""
+    # 経過滞在者の別: 「出生」 or 「国籍喪失」 (TRANSITIONAL_REASONS); "" for every other category.
+    transitional_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -184,9 +191,26 @@ class PersonFacts:
     hittousha: str = ""
     foreign: ForeignResidentItems | None = None
     juminhyo_code: str = ""
+    # 旧外登法登録年月日 (standard 1.1.2-a, 1.1.8-c): foreign residents registered under the former Alien
+    # Registration Act (before July 2012); may be 不詳. None when not held.
+    former_alien_registration_date: RecordedDate | None = None
 
 
 FOREIGN_CATEGORIES = ("中長期在留者", "特別永住者", "一時庇護許可者", "仮滞在許可者", "経過滞在者")
+
+TRANSITIONAL_CATEGORY = "経過滞在者"
+TRANSITIONAL_BY_BIRTH = "出生"
+TRANSITIONAL_BY_LOSS = "国籍喪失"
+TRANSITIONAL_REASONS = (TRANSITIONAL_BY_BIRTH, TRANSITIONAL_BY_LOSS)
+"""How a 経過滞在者 came to be one (住基法30条の45 表; 入管法22条の2): born in Japan, or lost Japanese
+nationality; either may stay up to TRANSITIONAL_STAY_DAYS without a status of residence."""
+TRANSITIONAL_STAY_DAYS = 60
+
+# The period item each category needs beside the nationality (1.1.2-b, 1.1.6-a).
+_CATEGORY_PERIODS = {
+    "一時庇護許可者": ("landing_period", "上陸期間"),
+    "仮滞在許可者": ("provisional_stay_period", "仮滞在期間"),
+}
 
 
 def _missing(field_name: str, label: str) -> DomainError:
@@ -254,6 +278,13 @@ def check_person(facts: PersonFacts) -> tuple[PersonFacts, list[Alert]]:
         check_foreign_items(facts.foreign)
     if facts.juminhyo_code:
         validate_juminhyo_code(facts.juminhyo_code)
+    if facts.former_alien_registration_date is not None and facts.kind is ResidentKind.JAPANESE:
+        raise DomainError(
+            field="former_alien_registration_date",
+            reason="日本人住民に旧外登法登録年月日は記載できません。",
+            remedy="住民種別を確認してください。",
+            code="resident.foreign_items_on_japanese",
+        )
     normalised = replace(
         facts,
         surname_kana=surname_kana,
@@ -293,6 +324,35 @@ def check_foreign_items(items: ForeignResidentItems) -> None:
             )
     if items.category == "特別永住者" and not items.special_permanent_resident_number:
         raise _missing("special_permanent_resident_number", "特別永住者証明書番号")
+    if items.category in _CATEGORY_PERIODS:
+        name, label = _CATEGORY_PERIODS[items.category]
+        if not getattr(items, name).strip():
+            raise DomainError(
+                field=name,
+                reason=f"{items.category}の{label}が入力されていません。",
+                remedy=f"許可書に記載された{label}を入力してください。",
+                code="resident.required",
+            )
+    if items.category == TRANSITIONAL_CATEGORY and items.transitional_reason not in TRANSITIONAL_REASONS:
+        raise DomainError(
+            field="transitional_reason",
+            reason="経過滞在者の別（出生・国籍喪失）が入力されていません。",
+            remedy="経過滞在者は出生または国籍喪失の入力で記載してください。",
+            code="resident.transitional_reason",
+        )
+    if items.transitional_reason and items.category != TRANSITIONAL_CATEGORY:
+        raise DomainError(
+            field="transitional_reason",
+            reason="経過滞在者の別は経過滞在者にだけ記載できます。",
+            remedy="30条の45区分を確認してください。",
+            code="resident.transitional_reason",
+        )
+
+
+def transitional_stay_ends_on(birth_date: date) -> date:
+    """The last day a child born in Japan may stay without a status of residence: 60 days from the
+    birth (入管法22条の2), the birth day itself not counted (民法140条)."""
+    return birth_date + timedelta(days=TRANSITIONAL_STAY_DAYS)
 
 
 def _is_residence_card_number(value: str) -> bool:
@@ -306,3 +366,27 @@ def _is_residence_card_number(value: str) -> bool:
         and value[10:].isalpha()
         and value[10:].isupper()
     )
+
+
+ALIEN_REGISTRATION_ACT_LAST_DAY = date(2012, 7, 8)
+"""The last day of the former 外国人登録法 (abolished on 2012-07-09): no registration under it is later."""
+
+
+def parse_former_alien_registration_date(text: str, *, field: str) -> RecordedDate | None:
+    """旧外登法登録年月日 as entered (standard 1.1.2-a): blank is None (not held); a 不詳 form is kept
+    (1.1.8-c); a day after the Act ended is a DomainError."""
+    if not text.strip():
+        return None
+    parsed = parse_date_input(
+        text, field_kind=DateFieldKind.FORMER_ALIEN_REGISTRATION, calendar=Calendar.WAREKI, field=field
+    )
+    value = parsed.value
+    earliest = value.range_start if isinstance(value, UncertainDate) else parsed.sort_date
+    if earliest is not None and earliest > ALIEN_REGISTRATION_ACT_LAST_DAY:
+        raise DomainError(
+            field=field,
+            reason="旧外登法登録年月日が外国人登録法の廃止（平成24年7月9日）より後です。",
+            remedy="外国人登録原票に記載された登録年月日（平成24年7月8日以前）を入力してください。",
+            code="resident.former_alien_registration_after_act",
+        )
+    return value

@@ -48,6 +48,8 @@ class DateFieldKind(StrEnum):
     EVENT_DISAPPEARANCE = "disappearance_event_date"
     NOTIFICATION = "notification_date"
     RESIDENCE_EXPIRY = "residence_expiry_date"
+    # 旧外登法登録年月日: may be 不詳 (standard 1.1.8-c), but is never a non-calendar day (1.1.8-a).
+    FORMER_ALIEN_REGISTRATION = "former_alien_registration_date"
     OTHER = "date"
 
     @property
@@ -57,8 +59,8 @@ class DateFieldKind(StrEnum):
 
     @property
     def allows_uncertain(self) -> bool:
-        """Whether the 14 unknown-date patterns are accepted (algorithms.md B.5, standard 1.1.8-a)."""
-        return self in _LENIENT_KINDS
+        """Whether the 14 unknown-date patterns are accepted (algorithms.md B.5, standard 1.1.8-a/c)."""
+        return self in _LENIENT_KINDS or self is DateFieldKind.FORMER_ALIEN_REGISTRATION
 
 
 _LENIENT_KINDS = frozenset(

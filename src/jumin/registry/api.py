@@ -13,7 +13,14 @@ from pydantic import Field
 
 from jumin.domain.eras import Calendar
 from jumin.domain.relationships import parse_relationship
-from jumin.domain.resident import ChangeReason, ForeignResidentItems, PersonFacts, ResidentKind, Sex
+from jumin.domain.resident import (
+    ChangeReason,
+    ForeignResidentItems,
+    PersonFacts,
+    ResidentKind,
+    Sex,
+    parse_former_alien_registration_date,
+)
 from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry import selectors, services
 from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, draft_created
@@ -37,6 +44,9 @@ class ForeignIn(Schema):
     stay_expiry_date: str = ""
     residence_card_number: str = ""
     special_permanent_resident_number: str = ""
+    landing_period: str = ""  # 一時庇護許可者 (standard 1.1.2-b)
+    provisional_stay_period: str = ""  # 仮滞在許可者
+    transitional_reason: str = ""  # 経過滞在者: 「出生」 or 「国籍喪失」 (set by those workflows)
 
 
 class PersonIn(Schema):
@@ -57,6 +67,8 @@ class PersonIn(Schema):
     hittousha: str = ""
     foreign: ForeignIn | None = None
     juminhyo_code: str = ""
+    # 旧外登法登録年月日 (standard 1.1.2-a): 和暦 or 西暦, 不詳 forms allowed (1.1.8-c); blank if not held.
+    former_alien_registration_date: str = ""
 
 
 class MoveInPersonIn(PersonIn):
@@ -141,6 +153,9 @@ def _person(data: PersonIn, index: int) -> PersonFacts:
         hittousha=data.hittousha,
         foreign=ForeignResidentItems(**data.foreign.dict()) if data.foreign else None,
         juminhyo_code=data.juminhyo_code,
+        former_alien_registration_date=parse_former_alien_registration_date(
+            data.former_alien_registration_date, field=f"members[{index}].former_alien_registration_date"
+        ),
     )
 
 

@@ -47,6 +47,7 @@ FIELD_LABELS: Mapping[str, str] = {
     "family_register_event": "戸籍の事件",
     "findings": "確認した事実",
     "foreign_category": "30条の45区分",
+    "former_alien_registration_date": "旧外登法登録年月日",
     "former_municipality_code": "転出地の市町村コード",
     "former_surname": "旧氏",
     "former_surname_kana": "旧氏フリガナ",
@@ -63,6 +64,7 @@ FIELD_LABELS: Mapping[str, str] = {
     "juminhyo_code": "住民票コード",
     "katagaki": "方書",
     "kind": "住民種別",
+    "landing_period": "上陸期間",
     "legal_basis": "根拠法令",
     "lost_on": "喪失日",
     "members": "異動する方",
@@ -79,6 +81,7 @@ FIELD_LABELS: Mapping[str, str] = {
     "planned_date": "転出予定日",
     "postal_code": "郵便番号",
     "previous_address": "転入前住所",
+    "provisional_stay_period": "仮滞在期間",
     "purpose": "利用目的",
     "reason": "理由",
     "relationship": "続柄",
@@ -93,6 +96,7 @@ FIELD_LABELS: Mapping[str, str] = {
     "surname": "氏",
     "surname_kana": "氏フリガナ",
     "target_household_number": "移る先の世帯番号",
+    "transitional_reason": "経過滞在者の別",
 }
 # Prefixes that say whose field it is: 「child.birth_date」 → 「出生子の生年月日」.
 _OWNER_LABELS: Mapping[str, str] = {"child": "出生子", "items": "修正する項目"}

@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from jumin.accounts.forms import PurposeForm
-from jumin.domain.resident import ResidentKind, Sex
+from jumin.domain.resident import TRANSITIONAL_REASONS, ResidentKind, Sex
 from jumin.registry.widgets import GlyphAidInput
 
 # Alerts are acknowledged one by one: the screen shows a checkbox ``acknowledged_alerts`` per alert
@@ -105,6 +105,18 @@ class MemberForm(forms.Form):
     residence_card_number = forms.CharField(label="在留カード番号", max_length=12, required=False)
     special_permanent_resident_number = forms.CharField(
         label="特別永住者証明書番号", max_length=12, required=False
+    )
+    landing_period = forms.CharField(label="上陸期間（一時庇護許可者）", max_length=40, required=False)
+    provisional_stay_period = forms.CharField(
+        label="仮滞在期間（仮滞在許可者）", max_length=40, required=False
+    )
+    transitional_reason = forms.ChoiceField(
+        label="経過滞在者の別",
+        choices=[("", "（経過滞在者以外）"), *((reason, reason) for reason in TRANSITIONAL_REASONS)],
+        required=False,
+    )
+    former_alien_registration_date = forms.CharField(
+        label="旧外登法登録年月日（不詳の形も可、なければ空欄）", max_length=40, required=False
     )
     alphabet_name = forms.CharField(label="氏名（アルファベット表記）", max_length=100, required=False)
     alias = forms.CharField(label="通称（外国人住民）", max_length=100, required=False, widget=GlyphAidInput)

@@ -66,6 +66,8 @@ class ForeignItemsForm(forms.Form):
     stay_expiry_date = _text("在留期間の満了の日（西暦 YYYY-MM-DD）", required=False, max_length=10)
     residence_card_number = _text("在留カード番号", required=False, max_length=12)
     special_permanent_resident_number = _text("特別永住者証明書番号", required=False, max_length=12)
+    landing_period = _text("上陸期間（一時庇護許可者）", required=False, max_length=40)
+    provisional_stay_period = _text("仮滞在期間（仮滞在許可者）", required=False, max_length=40)
 
 
 class LossForm(PurposeForm, NewNameForm, ForeignItemsForm, RecordBookFields):
@@ -100,6 +102,11 @@ class ForeignRegistrationForm(PurposeForm, ForeignItemsForm):
     notification_date = forms.DateField(label="届出日", initial=timezone.localdate, widget=_DATE)
     household_number = _text("既存世帯に入る場合の世帯番号", required=False, max_length=16)
     landing_permit = forms.BooleanField(label="上陸許可証による転入", required=False)
+    former_alien_registration_date = _text(
+        "旧外登法登録年月日（平成24年7月8日以前に外国人登録のあった方。不詳の形も可、なければ空欄）",
+        required=False,
+        max_length=40,
+    )
 
 
 class FormerSurnameForm(PurposeForm):

@@ -238,6 +238,9 @@ class ResidentSnapshot(HasIndividualNumber):
     honseki = models.CharField("本籍", max_length=200, blank=True)
     hittousha = models.CharField("筆頭者", max_length=100, blank=True)
     foreign = models.JSONField("外国人住民の記載事項", null=True, blank=True)
+    # 旧外登法登録年月日 (standard 1.1.2-a, 1.1.8-c): the date as entered (recorded_dates JSON, 不詳 allowed);
+    # None when the person was never registered under the former Alien Registration Act or it is not held.
+    former_alien_registration_date = models.JSONField("旧外登法登録年月日", null=True, blank=True)
     # Indexed: a 転入 looks up returning residents by this code (standard 4.1.1.2).
     juminhyo_code = models.CharField("住民票コード", max_length=11, blank=True, db_index=True)
     # 住民票コードの変更 (CS items 24–25, system.md F22): the code before the latest change and the day

@@ -257,6 +257,11 @@ def returning_prefill(
         honseki=row.honseki if honseki_shown else "",
         hittousha=row.hittousha if honseki_shown else "",
         foreign=_foreign_items(row, Permission.FIELD_RESIDENCE_STATUS_VIEW in visible),
+        former_alien_registration_date=(
+            recorded_dates.from_json(row.former_alien_registration_date)
+            if row.former_alien_registration_date
+            else None
+        ),
     )
     return ReturningPrefill(
         atena_number=number,

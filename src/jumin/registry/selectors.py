@@ -83,11 +83,31 @@ class ResidentView:
     attention_note: str = ""
     # 備考 type C (standard 1.1.14-a, 4.1.4.3-a): 「事実上の世帯主　氏名」 when the household has one.
     de_facto_head_remark: str = ""
+    # 30条の45 items beside the nationality (standard 1.1.2-a/b): the category (経過滞在者 with its
+    # 出生・国籍喪失), the 上陸期間 or 仮滞在期間 of its category, the 旧外登法登録年月日 ("" if not held).
+    foreign_category: str = ""
+    category_period_label: str = ""
+    category_period: str = ""
+    former_alien_registration_date: str = ""
+
+
+def _foreign_category(foreign: dict[str, object]) -> str:
+    category = str(foreign.get("category") or "")
+    reason = str(foreign.get("transitional_reason") or "")
+    return f"{category}（{reason}）" if category and reason else category
+
+
+def _category_period(foreign: dict[str, object]) -> tuple[str, str]:
+    for key, label in (("landing_period", "上陸期間"), ("provisional_stay_period", "仮滞在期間")):
+        if foreign.get(key):
+            return label, str(foreign[key])
+    return "", ""
 
 
 def _view(snapshot: ResidentSnapshot, visible: frozenset[Permission]) -> ResidentView:
     foreign = snapshot.foreign or {}
     is_foreign = snapshot.kind == ResidentKind.FOREIGN
+    period_label, period = _category_period(foreign)
 
     def shown(value: str, permission: Permission) -> str:
         return mask(value, visible=permission in visible) if value else ""
@@ -134,6 +154,14 @@ def _view(snapshot: ResidentSnapshot, visible: frozenset[Permission]) -> Residen
         last_registered_address=snapshot.last_registered_address,
         attention_note=snapshot.change.attention_note,
         de_facto_head_remark=de_facto_head_remark(snapshot.de_facto_head),
+        foreign_category=_foreign_category(foreign),
+        category_period_label=period_label,
+        category_period=shown(period, Permission.FIELD_RESIDENCE_STATUS_VIEW),
+        former_alien_registration_date=(
+            recorded_dates.display(recorded_dates.from_json(snapshot.former_alien_registration_date))
+            if snapshot.former_alien_registration_date
+            else ""
+        ),
     )
 
 

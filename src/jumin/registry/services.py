@@ -520,6 +520,11 @@ def _person_columns(facts: PersonFacts, returned_from_abroad: Resident | None = 
         "honseki": facts.honseki,
         "hittousha": facts.hittousha,
         "foreign": foreign,
+        "former_alien_registration_date": (
+            recorded_dates.to_json(facts.former_alien_registration_date)
+            if facts.former_alien_registration_date is not None
+            else None
+        ),
         "juminhyo_code": facts.juminhyo_code,
     }
 

@@ -11,7 +11,13 @@ from django.shortcuts import render
 from jumin.domain.eras import Calendar
 from jumin.domain.recorded_dates import RecordedDate
 from jumin.domain.relationships import parse_relationship
-from jumin.domain.resident import ForeignResidentItems, PersonFacts, ResidentKind, Sex
+from jumin.domain.resident import (
+    ForeignResidentItems,
+    PersonFacts,
+    ResidentKind,
+    Sex,
+    parse_former_alien_registration_date,
+)
 from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry import code_pool, selectors, selectors_restrictions, services, views_returning
 from jumin.registry.forms import DecisionForm, LookupForm, MemberFormSet, MoveInForm
@@ -113,6 +119,9 @@ def member_facts(data: dict[str, Any], index: int) -> PersonFacts:
             residence_card_number=data["residence_card_number"],
             special_permanent_resident_number=data.get("special_permanent_resident_number", ""),
             alphabet_name=data.get("alphabet_name", ""),
+            landing_period=data.get("landing_period", ""),
+            provisional_stay_period=data.get("provisional_stay_period", ""),
+            transitional_reason=data.get("transitional_reason", ""),
         )
     return PersonFacts(
         kind=ResidentKind(data["kind"]),
@@ -130,6 +139,10 @@ def member_facts(data: dict[str, Any], index: int) -> PersonFacts:
         former_surname=data.get("former_surname", ""),
         former_surname_kana=data.get("former_surname_kana", ""),
         foreign=items,
+        former_alien_registration_date=parse_former_alien_registration_date(
+            data.get("former_alien_registration_date", ""),
+            field=f"form-{index}-former_alien_registration_date",
+        ),
     )
 
 

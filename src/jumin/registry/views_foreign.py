@@ -14,7 +14,13 @@ from django.shortcuts import render
 
 from jumin.domain.eras import Calendar
 from jumin.domain.relationships import parse_relationship
-from jumin.domain.resident import ForeignResidentItems, PersonFacts, ResidentKind, Sex
+from jumin.domain.resident import (
+    ForeignResidentItems,
+    PersonFacts,
+    ResidentKind,
+    Sex,
+    parse_former_alien_registration_date,
+)
 from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry.forms_foreign import (
     AliasForm,
@@ -62,6 +68,8 @@ def _foreign_items(data: dict[str, Any]) -> ForeignResidentItems:
         stay_expiry_date=data["stay_expiry_date"],
         residence_card_number=data["residence_card_number"],
         special_permanent_resident_number=data["special_permanent_resident_number"],
+        landing_period=data["landing_period"],
+        provisional_stay_period=data["provisional_stay_period"],
     )
 
 
@@ -135,6 +143,9 @@ def _registrant(data: dict[str, Any]) -> PersonFacts:
         sex=Sex(data["sex"]),
         relationship=parse_relationship(data["relationship"], field="relationship"),
         foreign=_foreign_items(data),
+        former_alien_registration_date=parse_former_alien_registration_date(
+            data["former_alien_registration_date"], field="former_alien_registration_date"
+        ),
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from jumin.domain import recorded_dates
 from jumin.domain.resident import Sex
 from jumin.registry import returning
 from jumin.registry.forms import MemberFormSet, MoveInForm, ReturningLookupForm
@@ -68,6 +69,11 @@ def member_initial(start: returning.ReturningPrefill) -> dict[str, Any]:
         "former_surname_kana": facts.former_surname_kana,
         "alias": facts.alias,
         "alias_kana": facts.alias_kana,
+        "former_alien_registration_date": (
+            recorded_dates.display(facts.former_alien_registration_date)
+            if facts.former_alien_registration_date is not None
+            else ""
+        ),
         "returning_atena_number": start.atena_number,
     }
 

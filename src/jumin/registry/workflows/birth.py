@@ -25,7 +25,16 @@ from jumin.domain import recorded_dates
 from jumin.domain.errors import Alert, refusal
 from jumin.domain.member_order import append_new_members
 from jumin.domain.relationships import CHILD, Relationship, RelationshipKind
-from jumin.domain.resident import ChangeReason, PersonFacts, ResidentKind, ResidentStatus, check_person
+from jumin.domain.resident import (
+    TRANSITIONAL_BY_BIRTH,
+    TRANSITIONAL_CATEGORY,
+    ChangeReason,
+    PersonFacts,
+    ResidentKind,
+    ResidentStatus,
+    check_person,
+    transitional_stay_ends_on,
+)
 from jumin.domain.uncertain_dates import UncertainDate
 from jumin.registry import numbering, services_restrictions
 from jumin.registry.models import Change, Household, Resident, ResidentSnapshot
@@ -91,7 +100,38 @@ def _check(birth: Birth, today: date) -> tuple[PersonFacts, list[Alert]]:
             "出生日以後の日付を届出日に入力してください。",
             "registry.notified_before_birth",
         )
-    return check_person(birth.child)
+    facts, alerts = check_person(_transitional_by_birth(birth.child))
+    return facts, alerts + _transitional_stay_alerts(facts, today)
+
+
+def _transitional_by_birth(child: PersonFacts) -> PersonFacts:
+    """A foreign child born here is a 経過滞在者 by 出生 (住基法30条の45; standard 1.1.2-b): the
+    workflow, not the clerk, records how the transitional stay arose."""
+    items = child.foreign
+    if items is None or items.category != TRANSITIONAL_CATEGORY:
+        return child
+    return dataclasses.replace(
+        child, foreign=dataclasses.replace(items, transitional_reason=TRANSITIONAL_BY_BIRTH)
+    )
+
+
+def _transitional_stay_alerts(facts: PersonFacts, today: date) -> list[Alert]:
+    """Past the 60 days a child born here may stay without a status (入管法22条の2), the clerk
+    checks whether a status was obtained before recording the child as a 経過滞在者."""
+    if facts.foreign is None or facts.foreign.category != TRANSITIONAL_CATEGORY:
+        return []
+    if today <= transitional_stay_ends_on(recorded_dates.sort_date_of(facts.birth_date)):
+        return []
+    return [
+        Alert(
+            field="foreign_category",
+            message=(
+                "出生から60日を過ぎています。在留資格の取得の有無を確認し、"
+                "取得していれば30条の45区分と在留資格を入力してください。"
+            ),
+            code="registry.transitional_stay_elapsed",
+        )
+    ]
 
 
 def record_birth(*, actor: Any, purpose: str, birth: Birth) -> DraftRecorded:

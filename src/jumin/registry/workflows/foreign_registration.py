@@ -155,15 +155,15 @@ def _check_member(facts: PersonFacts, index: int) -> PersonFacts:
             "日本人の方は転入届として入力してください。",
             "registry.foreign_registration_japanese",
         )
-    checked, _ = check_person(facts)
-    assert checked.foreign is not None  # check_person refuses a foreign person without the items
-    if checked.foreign.category not in REGISTRABLE_CATEGORIES:
+    # The category first: a 経過滞在者 belongs to 出生 or 国籍喪失, whatever else is missing.
+    if facts.foreign is not None and facts.foreign.category not in REGISTRABLE_CATEGORIES:
         raise refusal(
             f"members[{index}].foreign_category",
             "法30条の46・47で記載できるのは中長期在留者・特別永住者・一時庇護許可者・仮滞在許可者です。",
             "経過滞在者は出生または国籍喪失の入力で記載してください。",
             "registry.foreign_registration_category",
         )
+    checked, _ = check_person(facts)
     return checked
 
 

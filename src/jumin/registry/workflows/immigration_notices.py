@@ -36,6 +36,7 @@ from jumin.audit.services import record_event, record_results
 from jumin.domain.errors import Alert, DomainError, refusal
 from jumin.domain.relationships import parse_relationship
 from jumin.domain.resident import (
+    TRANSITIONAL_CATEGORY,
     ChangeReason,
     ForeignResidentItems,
     PersonFacts,
@@ -53,7 +54,6 @@ from jumin.registry.workflows.household_members import CurrentMember, current_re
 
 LEGAL_BASIS = "住民基本台帳法第30条の50"
 SPECIAL_PERMANENT = "特別永住者"
-TRANSITIONAL_CATEGORY = "経過滞在者"
 MAX_FILE_CHARS = 2_000_000
 MAX_ROWS = 5_000
 MATCHED_BY_CARD = "在留カード番号"

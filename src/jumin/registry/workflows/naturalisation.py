@@ -39,6 +39,8 @@ from jumin.domain.errors import Alert, refusal
 from jumin.domain.recorded_dates import RecordedDate
 from jumin.domain.relationships import parse_relationship
 from jumin.domain.resident import (
+    TRANSITIONAL_BY_LOSS,
+    TRANSITIONAL_CATEGORY,
     ChangeReason,
     ForeignResidentItems,
     PersonFacts,
@@ -56,7 +58,6 @@ from jumin.registry.workflows.ex_officio import RecordBook, _check_record
 from jumin.registry.workflows.household_members import CurrentMember, current_resident
 
 NATURALISATION_BASIS = "住民基本台帳法施行令第12条第2項第1号"
-TRANSITIONAL_CATEGORY = "経過滞在者"
 
 
 class NationalityEvent(StrEnum):
@@ -317,6 +318,7 @@ def record_naturalisation(*, actor: Any, purpose: str, naturalisation: Naturalis
         "hittousha": facts.hittousha,
         # The 30条の45 items and the 通称 end with the foreign record (they stay in its rows).
         "foreign": None,
+        "former_alien_registration_date": None,  # a foreign-resident item (1.1.2-a); stays in the old rows
         "alias": "",
         "alias_kana": "",
     }
@@ -331,6 +333,13 @@ def record_naturalisation(*, actor: Any, purpose: str, naturalisation: Naturalis
         alerts=alerts,
         acknowledged_codes=naturalisation.acknowledged_alerts,
     )
+
+
+def _transitional_by_loss(items: ForeignResidentItems) -> ForeignResidentItems:
+    """A 経過滞在者 recorded here is one by 国籍喪失 (1.1.2-b); the workflow, not the clerk, says so."""
+    if items.category != TRANSITIONAL_CATEGORY:
+        return items
+    return dataclasses.replace(items, transitional_reason=TRANSITIONAL_BY_LOSS)
 
 
 def record_loss_of_nationality(*, actor: Any, purpose: str, loss: LossOfNationality) -> DraftRecorded:
@@ -355,7 +364,7 @@ def record_loss_of_nationality(*, actor: Any, purpose: str, loss: LossOfNational
             ResidentKind.FOREIGN,
             loss.name,
             birth_date=_in_gregorian(recorded_dates.from_json(current.birth_date)),
-            foreign=loss.foreign,
+            foreign=_transitional_by_loss(loss.foreign),
         )
     )
     if current.former_surname:
@@ -368,8 +377,6 @@ def record_loss_of_nationality(*, actor: Any, purpose: str, loss: LossOfNational
         )
     assert facts.foreign is not None  # check_person refuses a foreign person without the items
     foreign: dict[str, Any] = dataclasses.asdict(facts.foreign)
-    if facts.foreign.category == TRANSITIONAL_CATEGORY:
-        foreign["transitional_reason"] = NationalityEvent.LOSS.value  # 経過滞在者（国籍喪失）, 1.1.2-b
     became = recorded_dates.from_json(current.became_resident_date)
     # 外国人住民となった年月日 = the later of the loss date and the 住民となった年月日 (4.5.5-a).
     if recorded_dates.sort_date_of(became) < loss.loss_date:
