@@ -86,6 +86,18 @@ def _print_audit(actor: Any, purpose: str, subject_type: str, subject_id: str, r
     )
 
 
+def _authorize_change_print(actor: Any, purpose: str, change_id: int) -> None:
+    """``certificate:notice:print`` for a notice printed from a change (refusal audited by ``authorize``)."""
+    authorize(
+        actor=actor,
+        permission=Permission.CERTIFICATE_NOTICE_PRINT,
+        action=AuditAction.CERTIFICATE_NOTICE_PRINT,
+        purpose=purpose,
+        subject_type="change",
+        subject_id=str(change_id),
+    )
+
+
 def _audit_refused(actor: Any, purpose: str, atena_number: str, note: str, error: DomainError) -> None:
     """A refused 住民票コード notice, audited like a refused certificate request (``services``).
 
@@ -325,14 +337,7 @@ def print_move_receipt_notice(
     from the paper 届書 at print time; blank means the first mover notified. Each mover is named in the
     audit entry of the print.
     """
-    authorize(
-        actor=actor,
-        permission=Permission.CERTIFICATE_NOTICE_PRINT,
-        action=AuditAction.CERTIFICATE_NOTICE_PRINT,
-        purpose=purpose,
-        subject_type="change",
-        subject_id=str(change_id),
-    )
+    _authorize_change_print(actor, purpose, change_id)
     notifier_name, notifier_capacity = notifier_name.strip(), notifier_capacity.strip()
     _check_notifier(notifier_name, notifier_capacity)
     with transaction.atomic():
@@ -383,14 +388,7 @@ def print_move_receipt_notice(
 
 def print_head_change_request(*, actor: Any, purpose: str, change_id: int) -> bytes:
     """The 世帯主変更依頼通知書 to the first remaining member of the household the change left headless."""
-    authorize(
-        actor=actor,
-        permission=Permission.CERTIFICATE_NOTICE_PRINT,
-        action=AuditAction.CERTIFICATE_NOTICE_PRINT,
-        purpose=purpose,
-        subject_type="change",
-        subject_id=str(change_id),
-    )
+    _authorize_change_print(actor, purpose, change_id)
     with transaction.atomic():
         request = certificate_sources.head_change_request(change_id)
         pdf = render_notice(
