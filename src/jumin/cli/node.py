@@ -182,7 +182,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from jumin.messaging import conf, services, tasks
     from jumin.messaging.node_app import make_app
     from jumin.messaging.tls import server_context, start_server
-    from jumin.sqlite_backend import checkpoints
 
     try:
         node = conf.local_node()
@@ -200,14 +199,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # What is loaded by now (modules, settings, the app registry, URL patterns) lives as long as the
     # process (about a third of the CPU per message at the prefecture, docs/benchmarks.md "What limits P5").
     runtime.freeze_long_lived()
-    stop = threading.Event()
-    # Before the node port and the worker open their connections: theirs then leave checkpoints to it.
-    checkpoints.start_checkpointer(stop)
     host, port = conf.node_listen()
-    # A peer's kept-alive connection is served by one thread with one database connection, closed at its end.
-    node_server, _ = start_server(
-        make_app(conf.local_node), host, port, context, handshake_refused, tasks.close_connections
-    )
+    node_server, _ = start_server(make_app(conf.local_node), host, port, context, handshake_refused)
+    stop = threading.Event()
     worker = None
     if not args.no_worker:
         worker = threading.Thread(

@@ -45,7 +45,7 @@ from jumin.messaging.services import (
     record_resend_request,
     signed_token,
 )
-from jumin.messaging.tls import PeerConnections, PeerResponse, PeerUnreachable, client_context, post
+from jumin.messaging.tls import PeerResponse, PeerUnreachable, client_context, post
 
 logger = logging.getLogger("jumin.messaging")
 
@@ -255,12 +255,7 @@ def _chunks(rows: list[OutboxMessage], now: datetime) -> Iterator[list[tuple[Out
 
 
 def _deliver_to(
-    node: LocalNode,
-    peer: Peer,
-    context: ssl.SSLContext,
-    now: datetime,
-    report: DeliveryReport,
-    connections: PeerConnections | None = None,
+    node: LocalNode, peer: Peer, context: ssl.SSLContext, now: datetime, report: DeliveryReport
 ) -> None:
     """Send the peer's due messages, batch after batch while every one of them is delivered.
 
@@ -278,7 +273,7 @@ def _deliver_to(
         rows = _due_rows(node, peer, now)
         delivered_before = report.delivered
         for chunk in _chunks(rows, now):
-            if not _send_batch(peer, chunk, context, now, report, connections):
+            if not _send_batch(peer, chunk, context, now, report):
                 return
         if not rows or report.delivered - delivered_before < len(rows):
             return
@@ -292,25 +287,14 @@ def _link_lost(peer: Peer, reason: str, now: datetime, report: DeliveryReport) -
 
 
 def _send_batch(
-    peer: Peer,
-    chunk: list[tuple[OutboxMessage, str]],
-    context: Any,
-    now: datetime,
-    report: DeliveryReport,
-    connections: PeerConnections | None = None,
+    peer: Peer, chunk: list[tuple[OutboxMessage, str]], context: Any, now: datetime, report: DeliveryReport
 ) -> bool:
     """POST one batch and record every receipt in one transaction; False if the link is down."""
     # Compact separators: _chunks counts 3 bytes per token (quotes and comma) against the size limit.
     body = json.dumps({"tokens": [token for _, token in chunk]}, separators=(",", ":")).encode("ascii")
     try:
         response = post(
-            peer,
-            BATCH_PATH,
-            body,
-            context,
-            max_response=MAX_BATCH_BYTES,
-            content_type="application/json",
-            connections=connections,
+            peer, BATCH_PATH, body, context, max_response=MAX_BATCH_BYTES, content_type="application/json"
         )
     except PeerUnreachable as error:
         return _link_lost(peer, error.reason, now, report)
@@ -320,7 +304,7 @@ def _send_batch(
         if reason in LINK_REASONS:
             return _link_lost(peer, f"refused: {reason}", now, report)
         # A peer without the batch endpoint (404), or a batch it will not take: one message at a time.
-        return _send_singly(peer, chunk, context, now, report, connections)
+        return _send_singly(peer, chunk, context, now, report)
     link_refusal = ""
     delivered: list[tuple[OutboxMessage, str]] = []
     with transaction.atomic():  # one commit for the whole batch's outcomes; nothing is lost if killed
@@ -343,12 +327,7 @@ def _send_batch(
 
 
 def _send_singly(
-    peer: Peer,
-    chunk: list[tuple[OutboxMessage, str]],
-    context: Any,
-    now: datetime,
-    report: DeliveryReport,
-    connections: PeerConnections | None = None,
+    peer: Peer, chunk: list[tuple[OutboxMessage, str]], context: Any, now: datetime, report: DeliveryReport
 ) -> bool:
     """POST each message to ``/node/inbox``; False if the link is down."""
     waiting: set[str] = set()
@@ -357,7 +336,7 @@ def _send_singly(
         if row.subject_key in waiting:
             continue
         try:
-            response = post(peer, INBOX_PATH, token.encode("ascii"), context, connections=connections)
+            response = post(peer, INBOX_PATH, token.encode("ascii"), context)
         except PeerUnreachable as error:
             return _link_lost(peer, error.reason, now, report)
         reason = str(response.body.get("reason", ""))
@@ -387,10 +366,9 @@ class Courier:
     """A delivery worker's state across its rounds (``jumin deliver``, the thread of `jumin serve`).
 
     Keeps one TLS client context for the worker's life (rebuilt if the node's certificate or key file
-    changes), a kept-alive connection to each peer (``PeerConnections``, opened again with a new context)
-    and holds each peer's lease across rounds, renewing it once a quarter of it has passed:
+    changes) and holds each peer's lease across rounds, renewing it once a quarter of it has passed:
     a round with nothing to send reads the outbox and writes nothing. ``release`` gives the leases back
-    and closes the connections (at the worker's end; a worker that dies leaves the leases to expire).
+    (at the worker's end; a worker that dies leaves them to expire).
     """
 
     def __init__(self, node: LocalNode | None = None, owner: str = "") -> None:
@@ -399,14 +377,12 @@ class Courier:
         self._context: ssl.SSLContext | None = None
         self._context_files: tuple[int, ...] = ()
         self._holds: dict[tuple[str, str], _Hold] = {}
-        self.connections = PeerConnections()
 
     def context(self, node: LocalNode) -> ssl.SSLContext:
         """The TLS client context, built once per certificate (one ``stat`` per call, not a rebuild)."""
         files = node.files
         stamp = tuple(path.stat().st_mtime_ns for path in (files.tls_cert, files.tls_key, files.ca_cert))
         if self._context is None or stamp != self._context_files:
-            self.connections.close()  # opened with the old certificate
             self._context, self._context_files = client_context(files), stamp
         return self._context
 
@@ -422,7 +398,7 @@ class Courier:
                 if hold is None:
                     continue
                 down_before = len(report.unreachable)
-                _deliver_to(node, peer, self.context(node), now, report, self.connections)
+                _deliver_to(node, peer, self.context(node), now, report)
                 hold.backing_off = len(report.unreachable) > down_before
         return report
 
@@ -453,9 +429,7 @@ class Courier:
         return hold
 
     def release(self) -> None:
-        """Give back every lease this worker holds, so another worker may take the peers at once, and
-        close its connections."""
-        self.connections.close()
+        """Give back every lease this worker holds, so another worker may take the peers at once."""
         for hold in self._holds.values():
             PeerLink.objects.filter(pk=hold.link_pk, lease_owner=self.owner).update(
                 lease_owner="", lease_until=None
@@ -505,8 +479,7 @@ def request_missing(
         context = context or (courier.context(node) if courier else client_context(node.files))
         token = control_envelope(node, peer.ref, RESEND_REQUEST, {"subject": subject, "seqs": seqs})
         try:
-            connections = courier.connections if courier else None
-            response = post(peer, INBOX_PATH, token.encode("ascii"), context, connections=connections)
+            response = post(peer, INBOX_PATH, token.encode("ascii"), context)
             ok = response.body.get("status") in ("accepted", "duplicate")
         except PeerUnreachable:
             ok = False

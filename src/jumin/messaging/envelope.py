@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import hashlib
 import json
 import re
@@ -202,15 +201,9 @@ def key_id(public: Ed25519PublicKey) -> str:
     return hashlib.sha256(raw).hexdigest()[:16]
 
 
-@functools.lru_cache(maxsize=8)
-def _signing_key_id(key: Ed25519PrivateKey) -> str:
-    """``key_id`` of a node's signing key, computed once per key object (it signs every message it sends)."""
-    return key_id(key.public_key())
-
-
 def sign_envelope(envelope: Envelope, key: Ed25519PrivateKey) -> str:
     """The envelope as a compact JWS (RFC 7515) signed with EdDSA/Ed25519 (RFC 8037)."""
-    header = {**HEADER, "kid": _signing_key_id(key)}
+    header = {**HEADER, "kid": key_id(key.public_key())}
     signing_input = f"{_b64(canonical_json(header))}.{_b64(canonical_json(envelope.as_dict()))}"
     signature = key.sign(signing_input.encode("ascii"))
     return f"{signing_input}.{_b64(signature)}"

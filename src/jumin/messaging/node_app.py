@@ -18,11 +18,12 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.db import close_old_connections
+
 from jumin.messaging import conf, queries, services
 from jumin.messaging.delivery import BATCH_PATH
 from jumin.messaging.envelope import MAX_BATCH_BYTES, MAX_TOKEN_BYTES, EnvelopeRefused, Reason, token_digest
 from jumin.messaging.identity import LocalNode
-from jumin.messaging.tasks import keep_connections_usable
 from jumin.messaging.tls import server_identity
 
 StartResponse = Callable[..., Any]
@@ -57,11 +58,8 @@ def make_app(
 ) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
     """The node-port WSGI app for ``node`` (or a callable returning it, so peers.json edits apply).
 
-    ``manage_connections`` closes a broken database connection around each request and keeps a healthy
-    one for the next request on the same peer connection (HTTP keep-alive: a SQLite connection then keeps
-    its page cache from batch to batch); the server closes it when the peer connection ends
-    (``start_server(on_connection_end=tasks.close_connections)``). Tests that share their connection with
-    the server thread turn it off.
+    ``manage_connections`` closes stale database connections around each request, as Django's own
+    handler does; tests that share their connection with the server thread turn it off.
     """
 
     def current() -> LocalNode:
@@ -69,7 +67,7 @@ def make_app(
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if manage_connections:
-            keep_connections_usable()
+            close_old_connections()
         try:
             local = current()
             method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
@@ -98,7 +96,7 @@ def make_app(
             return _json(start_response, receipt.http_status, receipt.as_dict())
         finally:
             if manage_connections:
-                keep_connections_usable()
+                close_old_connections()
 
     return app
 

@@ -75,7 +75,7 @@ def database_settings(url: str, *, base_dir: Path) -> dict[str, object]:
         if not path.is_absolute():
             path = base_dir / path
         return {
-            "ENGINE": "jumin.sqlite_backend",
+            "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(path),
             "OPTIONS": {
                 # WAL lets readers proceed while one writer commits (architecture.md §5);
