@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -108,11 +109,12 @@ def pending_drafts(
         query = query.filter(made_at__date__lte=filters.made_to)
     if filters.terminal_id:
         query = query.filter(terminal_id=filters.terminal_id)
-    changes = list(
-        query.select_related("made_by").annotate(people=Count("snapshots")).order_by("made_at", "pk")
-    )
-    if movers:
-        with transaction.atomic():
+    listed = query.select_related("made_by").annotate(people=Count("snapshots")).order_by("made_at", "pk")
+    # A search by mover reads and audits in one transaction; the list without names is not audited (and
+    # takes no write transaction: SQLite's IMMEDIATE mode would hold the write lock for a plain read).
+    with transaction.atomic() if movers else nullcontext():
+        changes = list(listed)
+        if movers:
             found = ResidentSnapshot.objects.filter(
                 change__in=changes, resident__atena_number__in=list(movers)
             ).values_list("resident__atena_number", flat=True)
