@@ -6,6 +6,7 @@ downloaded under a name made of the internal issuance id only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -130,6 +131,19 @@ def _pdf(data: bytes, name: str) -> HttpResponse:
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
     return response
+
+
+def _printed(
+    request: HttpRequest, context: dict[str, Any], make: Callable[[], bytes], name: str
+) -> HttpResponse | None:
+    """The PDF ``make`` prints, the refusal page (403) or None with the domain error put in ``context``."""
+    try:
+        return _pdf(make(), name)
+    except AccessRefused as error:
+        return refused(request, error)
+    except DomainError as error:
+        context["error"] = error
+        return None
 
 
 @login_required
@@ -264,12 +278,10 @@ def registry_notice(request: HttpRequest) -> HttpResponse:
     form = RegistryNoticeForm(request.POST or None)
     context: dict[str, Any] = {"form": form}
     if request.method == "POST" and form.is_valid():
-        try:
-            return _pdf(_registry_notice_pdf(request.user, form.cleaned_data), form.cleaned_data["notice"])
-        except AccessRefused as error:
-            return refused(request, error)
-        except DomainError as error:
-            context["error"] = error
+        data = form.cleaned_data
+        printed = _printed(request, context, lambda: _registry_notice_pdf(request.user, data), data["notice"])
+        if printed is not None:
+            return printed
     return render(request, "certificates/registry_notice.html", context)
 
 
@@ -280,18 +292,20 @@ def change_code_notice(request: HttpRequest) -> HttpResponse:
     form = ChangeCodeNoticeForm(request.POST or None)
     context: dict[str, Any] = {"form": RegistryNoticeForm()}
     if request.method == "POST" and form.is_valid():
-        try:
-            pdf = registry_notices.print_change_code_notice(
+        data = form.cleaned_data
+        printed = _printed(
+            request,
+            context,
+            lambda: registry_notices.print_change_code_notice(
                 actor=request.user,
-                purpose=form.cleaned_data["purpose"],
-                change_id=form.cleaned_data["change_id"],
-                atena_number=form.cleaned_data["atena_number"],
-            )
-            return _pdf(pdf, f"code_notice-{form.cleaned_data['change_id']}")
-        except AccessRefused as error:
-            return refused(request, error)
-        except DomainError as error:
-            context["error"] = error
+                purpose=data["purpose"],
+                change_id=data["change_id"],
+                atena_number=data["atena_number"],
+            ),
+            f"code_notice-{data['change_id']}",
+        )
+        if printed is not None:
+            return printed
     elif request.method == "POST":
         context["error"] = DomainError(
             field="purpose",
@@ -308,18 +322,20 @@ def move_in_notice_inquiry(request: HttpRequest) -> HttpResponse:
     form = MoveInNoticeInquiryForm(request.POST or None)
     context: dict[str, Any] = {"form": RegistryNoticeForm()}
     if request.method == "POST" and form.is_valid():
-        try:
-            pdf = move_in_notice_inquiry_letter.print_move_in_notice_inquiry(
+        data = form.cleaned_data
+        printed = _printed(
+            request,
+            context,
+            lambda: move_in_notice_inquiry_letter.print_move_in_notice_inquiry(
                 actor=request.user,
-                purpose=form.cleaned_data["purpose"],
-                atena_numbers=form.cleaned_data["atena_numbers"],
-                destination_municipality=form.cleaned_data["destination_municipality"],
-            )
-            return _pdf(pdf, "move_in_notice_inquiry")
-        except AccessRefused as error:
-            return refused(request, error)
-        except DomainError as error:
-            context["error"] = error
+                purpose=data["purpose"],
+                atena_numbers=data["atena_numbers"],
+                destination_municipality=data["destination_municipality"],
+            ),
+            "move_in_notice_inquiry",
+        )
+        if printed is not None:
+            return printed
     elif request.method == "POST":
         context["error"] = DomainError(
             field="purpose",
@@ -336,15 +352,15 @@ def support_end_notice_batch(request: HttpRequest) -> HttpResponse:
     form = SupportEndNoticesForm(request.POST or None)
     context: dict[str, Any] = {"form": form}
     if request.method == "POST" and form.is_valid():
-        try:
-            pdf = support_end_notices.print_support_end_notices(
-                actor=request.user,
-                purpose=form.cleaned_data["purpose"],
-                measure_ids=form.cleaned_data["measure_ids"],
-            )
-            return _pdf(pdf, "support_end_notices")
-        except AccessRefused as error:
-            return refused(request, error)
-        except DomainError as error:
-            context["error"] = error
+        data = form.cleaned_data
+        printed = _printed(
+            request,
+            context,
+            lambda: support_end_notices.print_support_end_notices(
+                actor=request.user, purpose=data["purpose"], measure_ids=data["measure_ids"]
+            ),
+            "support_end_notices",
+        )
+        if printed is not None:
+            return printed
     return render(request, "certificates/registry_notice.html", context)
