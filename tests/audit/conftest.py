@@ -21,12 +21,13 @@ def _audit_signing_key(settings, signing_key_path: Path) -> None:  # type: ignor
 def drop_append_only_guards() -> None:
     """Simulate an attacker with DDL rights on every audit table: the verifier must still notice."""
     with connection.cursor() as cursor:
-        for name in ("entry", "result", "checkpoint"):
+        for name in ("entry", "result", "checkpoint", "listed"):
             if connection.vendor == "postgresql":
                 table = {
                     "entry": "auditentry",
                     "result": "auditresultsubject",
                     "checkpoint": "auditcheckpoint",
+                    "listed": "listedsubject",
                 }
                 cursor.execute(f"DROP TRIGGER IF EXISTS audit_{name}_no_update_delete ON audit_{table[name]}")
                 cursor.execute(f"DROP TRIGGER IF EXISTS audit_{name}_no_truncate ON audit_{table[name]}")

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from jumin.audit import listings
+from jumin.audit.models import ListedSubject
+from jumin.audit.services import record_results
 from jumin.messaging import housekeeping, tasks
 from jumin.messaging.envelope import NodeRef
 from jumin.messaging.housekeeping import Housekeeper
@@ -104,6 +107,16 @@ def test_the_delivery_worker_runs_the_housekeeping(nodes: TestFederation, runs: 
     # the test's own (PostgreSQL) transaction survives it.
     run_the_worker_until_it_has_housekept(nodes)
     assert runs == ["municipality"]
+
+
+def test_the_delivery_worker_copies_new_search_listings_into_the_per_person_index(
+    nodes: TestFederation, runs: list[str]
+) -> None:
+    search = record_results(None, "resident", ["r1", "r2"], "resident_counter", "kana_name")
+    assert listings.indexed_through() < search.id
+    run_the_worker_until_it_has_housekept(nodes)
+    assert listings.indexed_through() == search.id
+    assert ListedSubject.objects.filter(entry_id=search.id).count() == 2
 
 
 def test_a_failing_round_does_not_hold_back_the_housekeeping(

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 
 from jumin.audit.actions import AuditAction, Outcome
+from jumin.audit.listings import newest_listed
 from jumin.audit.models import EPOCH, AuditEntry
 from jumin.audit.services import record_event
 from jumin.domain.checkdigits import JuminhyoCodeRule, validate_juminhyo_code
@@ -66,15 +67,15 @@ def exchanges_concerning(
 
     ``person_ids`` are the node's internal ids of the person (several after a 住民票コード change);
     an entry counts when it names one of them in its ``concerning`` rows or, with ``subject_type``,
-    as its subject. Two index scans (``audit_result_subject_idx``, ``audit_subject_idx``) merged by
-    seq. The caller audits the reading.
+    as its subject. Index scans (``listings.newest_listed``, ``audit_subject_idx``) merged by seq.
+    The caller audits the reading.
     """
     ids = [str(person_id) for person_id in person_ids]
     if not ids:
         return []
     actions = list(kinds)
-    listed = AuditEntry.objects.filter(action__in=actions, result_subjects__subject_id__in=ids)
-    rows = {row["seq"]: row for row in listed.order_by("-seq").values(*_FIELDS)[:limit]}
+    listed = newest_listed(AuditEntry.objects.filter(action__in=actions), ids, _FIELDS, limit=limit)
+    rows = {row["seq"]: row for row in listed}
     if subject_type:
         named = AuditEntry.objects.filter(action__in=actions, subject_type=subject_type, subject_id__in=ids)
         rows.update({row["seq"]: row for row in named.order_by("-seq").values(*_FIELDS)[:limit]})

@@ -83,7 +83,8 @@ class AuditResultSubject(models.Model):
     """One person who appeared in a search's result list (controls.md C-48 "listed", not "consulted").
 
     The entry's ``results_digest`` covers these rows in ``position`` order, so the chain detects an
-    added or removed row; the index on ``subject_id`` serves a person's access history (P8).
+    added or removed row. They are written with the search and ordered by entry only: a person's
+    access history (P8) finds them through ``ListedSubject``, filled off the request path (P2).
     """
 
     entry = models.ForeignKey(AuditEntry, on_delete=models.PROTECT, related_name="result_subjects")
@@ -96,10 +97,42 @@ class AuditResultSubject(models.Model):
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["entry", "position"], name="audit_result_position_unique")
         ]
-        indexes: ClassVar = [models.Index(fields=["subject_id"], name="audit_result_subject_idx")]
 
     def __str__(self) -> str:
         return f"{self.entry_id}#{self.position}"
+
+
+class ListedSubject(models.Model):
+    """The per-person index of ``AuditResultSubject``: (person, entry), built in batches (``listings``).
+
+    An index on ``AuditResultSubject.subject_id`` written by each search put every listed person on a
+    different leaf page: a search listing 130 people dirtied about 130 pages, and the WAL checkpoints
+    that followed landed inside searches' commits (docs/benchmarks.md, P2). The rows are copied here
+    after the fact, sorted by person, and ``ListedIndexHead`` says up to which entry; lookups read the
+    rows after it from ``AuditResultSubject`` directly, so nothing is missed while the copy lags.
+    """
+
+    subject_id = models.CharField("対象ID", max_length=64)
+    entry = models.ForeignKey(AuditEntry, on_delete=models.PROTECT, related_name="+", db_index=False)
+
+    class Meta:
+        verbose_name = "該当者索引"
+        verbose_name_plural = "該当者索引"
+        indexes: ClassVar = [models.Index(fields=["subject_id", "entry"], name="audit_listed_subject_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.subject_id}@{self.entry_id}"
+
+
+class ListedIndexHead(models.Model):
+    """The single row saying that ``ListedSubject`` holds every result row of entries up to
+    ``indexed_through`` (an ``AuditEntry`` id) and none after it."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    indexed_through = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"listed through {self.indexed_through}"
 
 
 class AuditCheckpoint(models.Model):

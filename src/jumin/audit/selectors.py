@@ -12,7 +12,7 @@ from typing import Any
 from django.db import connection, connections
 from django.forms.models import model_to_dict
 
-from jumin.audit import conf, signing
+from jumin.audit import conf, listings, signing
 from jumin.audit.chain import GENESIS_HASH, SEPARATOR, canonical_sql
 from jumin.audit.models import AuditCheckpoint, AuditEntry, AuditResultSubject
 
@@ -24,7 +24,9 @@ class ChainVerdict:
     ``problem`` names what broke: ``entry`` (changed, removed, inserted or reordered entry),
     ``results`` (a search's result list changed), ``checkpoint_signature``, ``checkpoint_mismatch``
     (the chain was rewritten after a signed checkpoint; the seq is the first one the last good
-    checkpoint does not vouch for) or ``truncated`` (entries after a signed checkpoint are gone).
+    checkpoint does not vouch for), ``truncated`` (entries after a signed checkpoint are gone) or
+    ``listed_index`` (the per-person index of result lists lost or gained rows: a search would be
+    missing from, or invented in, someone's access history).
     """
 
     entries: int
@@ -386,6 +388,9 @@ def verify_chain(
     cp_broken, cp_problem, cp_count = _verify_checkpoints(count, signed)
     if cp_broken is not None and (broken is None or cp_broken <= broken):
         broken, problem = cp_broken, cp_problem
+    listed_broken = listings.first_unindexed_mismatch()
+    if listed_broken is not None and (broken is None or listed_broken < broken):
+        broken, problem = listed_broken, "listed_index"
     entries = count if broken is None else min(count, broken - 1)
     return ChainVerdict(
         entries=max(entries, 0), first_broken_seq=broken, problem=problem, checkpoints=cp_count
@@ -414,14 +419,14 @@ def access_history(subject_type: str, subject_id: str, *, limit: int = 200) -> l
     """A person's access history, newest first: entries that opened or changed the record
     ("consulted") and searches that listed the person ("listed") (controls.md C-48; P8).
 
-    Two index range scans (``audit_subject_idx`` and ``audit_result_subject_idx``), merged by seq.
+    Index range scans (``audit_subject_idx``, and ``listings.newest_listed``), merged by seq.
     """
     consulted = AuditEntry.objects.filter(subject_type=subject_type, subject_id=subject_id).order_by("-seq")
-    listed = AuditEntry.objects.filter(
-        subject_type=subject_type, result_subjects__subject_id=subject_id
-    ).order_by("-seq")
+    listed = listings.newest_listed(
+        AuditEntry.objects.filter(subject_type=subject_type), [subject_id], HISTORY_FIELDS, limit=limit
+    )
     rows = [{**row, "kind": "consulted"} for row in consulted.values(*HISTORY_FIELDS)[:limit]]
-    rows += [{**row, "kind": "listed"} for row in listed.values(*HISTORY_FIELDS)[:limit]]
+    rows += [{**row, "kind": "listed"} for row in listed]
     rows.sort(key=lambda row: row["seq"], reverse=True)
     return rows[:limit]
 

@@ -15,10 +15,17 @@ from typing import Any
 from django.core.management.color import no_style
 from django.db import connection, transaction
 
-from jumin.audit import conf, signing
+from jumin.audit import conf, listings, signing
 from jumin.audit.actions import AuditAction
 from jumin.audit.chain import CHAINED_FIELDS, canonical_text, chain_hash, results_digest
-from jumin.audit.models import AuditChainHead, AuditCheckpoint, AuditEntry, AuditResultSubject
+from jumin.audit.models import (
+    AuditChainHead,
+    AuditCheckpoint,
+    AuditEntry,
+    AuditResultSubject,
+    ListedIndexHead,
+    ListedSubject,
+)
 from jumin.audit.selectors import access_history, verify_chain
 from jumin.audit.services import record_view
 from jumin.cli.bench import percentiles, timed
@@ -114,10 +121,12 @@ def _bulk_append(count: int, *, people: int, batch: int = 20_000) -> None:
     """
     entries = AuditEntry._meta.db_table
     subjects = AuditResultSubject._meta.db_table
+    listed_table = ListedSubject._meta.db_table
     columns = ("id", *ENTRY_COLUMNS)
     marks = ", ".join(["%s"] * len(columns))
     insert_entry = f"INSERT INTO {entries} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
     insert_subject = f"INSERT INTO {subjects} (entry_id, position, subject_id) VALUES (%s, %s, %s)"  # noqa: S608
+    insert_listed = f"INSERT INTO {listed_table} (subject_id, entry_id) VALUES (%s, %s)"  # noqa: S608
     seq_at = ENTRY_COLUMNS.index("seq")
     created_at = ENTRY_COLUMNS.index("created_us")
     every = conf.checkpoint_every_entries()
@@ -132,11 +141,14 @@ def _bulk_append(count: int, *, people: int, batch: int = 20_000) -> None:
         with transaction.atomic(), connection.cursor() as cursor:
             _write(cursor, insert_entry, rows)
             _write(cursor, insert_subject, listed_rows)
+            # The per-person index is written along (a worker would copy it later: audit.listings).
+            _write(cursor, insert_listed, sorted((row[2], row[0]) for row in listed_rows))
             AuditCheckpoint.objects.bulk_create(checkpoints, batch_size=1000)
         rows.clear()
         listed_rows.clear()
         checkpoints.clear()
 
+    listings.index_listed()  # the real searches' listings first: the head moves past them below
     with _build_cache():
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {entries}")  # noqa: S608
@@ -168,6 +180,7 @@ def _bulk_append(count: int, *, people: int, batch: int = 20_000) -> None:
                     last_checkpoint_us=last[created_at],
                     checkpoint_due=int(last[seq_at]) % every == 0,  # type: ignore[call-overload]
                 )
+                ListedIndexHead.objects.filter(id=1).update(indexed_through=entry_id)
     if connection.vendor == "postgresql":
         # Fresh statistics, as autovacuum would give a production log; without them the planner
         # may pick a sequential scan for the P8 lookups right after a bulk load.

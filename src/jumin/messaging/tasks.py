@@ -13,6 +13,7 @@ import time
 
 from django.db import close_old_connections, connections
 
+from jumin.audit import listings
 from jumin.messaging import conf, services, wakeup
 from jumin.messaging.delivery import Courier, DeliveryReport, request_missing
 from jumin.messaging.housekeeping import Housekeeper
@@ -94,9 +95,10 @@ def run_worker(
 ) -> None:
     """Run rounds until ``stop`` is set; an unexpected error is logged and the next round tries again.
 
-    Each round also runs the node's daily automatic deletions when they are due (housekeeping). The
-    next round starts after ``interval`` seconds, at once when a commit in this process queued
-    messages (``wakeup``), and without waiting while a backlog is left. The TLS context, the leases
+    Each round also runs the node's daily automatic deletions when they are due (housekeeping) and
+    copies new search listings into the per-person index (``audit.listings``). The next round starts
+    after ``interval`` seconds, at once when a commit in this process queued messages (``wakeup``),
+    and without waiting while a backlog is left. The TLS context, the leases
     and the database connection are kept across rounds (``Courier``, ``keep_connections_usable``).
     """
     housekeeper = housekeeper or Housekeeper(kind=node.ref.kind if node else None)
@@ -119,10 +121,21 @@ def run_worker(
                 housekeeper.run_due()
             except Exception as error:
                 logger.error("housekeeping failed (%s)", type(error).__name__)
+            try:
+                backlog = _index_listed() or backlog
+            except Exception as error:
+                logger.error("indexing search listings failed (%s)", type(error).__name__)
             if not backlog:
                 _pause(stop, interval)
     finally:
         _give_back(courier)
+
+
+def _index_listed() -> bool:
+    """Copy new search listings into the per-person index; True when more are left for the next round."""
+    keep_connections_usable()
+    copied = listings.index_listed(max_batches=listings.BATCHES_PER_ROUND)
+    return copied >= listings.BATCH_ROWS * listings.BATCHES_PER_ROUND
 
 
 def _pause(stop: threading.Event, interval: float) -> None:
