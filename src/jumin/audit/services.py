@@ -177,11 +177,7 @@ def _append(fields: dict[str, object], result_subject_ids: Sequence[str] = ()) -
         entry._state.adding = False
         entry._state.db = connection.alias
         if result_subject_ids:
-            # One executemany, not bulk_create: a search (P2) lists up to 1,000 people per entry.
-            cursor.executemany(
-                _INSERT_RESULT_SUBJECT_SQL.format(table=AuditResultSubject._meta.db_table),
-                [(done.entry_id, i, subject_id) for i, subject_id in enumerate(result_subject_ids)],
-            )
+            _insert_result_subjects(cursor, done.entry_id, result_subject_ids)
         if done.checkpoint_due:
             _write_checkpoint(
                 seq=done.seq, entry_hash=done.entry_hash, created_us=now_us, node=str(fields["node"])
@@ -226,7 +222,24 @@ _INSERT_ENTRY_SQL = (
     f"VALUES ({', '.join(['%s'] * len(ENTRY_INSERT_COLUMNS))}) RETURNING id"
 )
 
-_INSERT_RESULT_SUBJECT_SQL = "INSERT INTO {table} (entry_id, position, subject_id) VALUES (%s, %s, %s)"
+
+def _insert_result_subjects(cursor: Any, entry_id: int, subject_ids: Sequence[str]) -> None:
+    """The result list as rows, in one statement: a search (P2) lists up to 1,000 people per entry,
+    and one statement over an array costs less than a row-by-row ``executemany``."""
+    table = AuditResultSubject._meta.db_table
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            f"INSERT INTO {table} (entry_id, position, subject_id) "  # noqa: S608 (no input: table name)
+            "SELECT %s, ord - 1, id FROM unnest(%s::text[]) WITH ORDINALITY AS listed (id, ord)",
+            [entry_id, [str(subject_id) for subject_id in subject_ids]],
+        )
+    else:
+        cursor.execute(
+            f"INSERT INTO {table} (entry_id, position, subject_id) "  # noqa: S608 (no input: table name)
+            "SELECT %s, key, value FROM json_each(%s)",
+            [entry_id, json.dumps([str(subject_id) for subject_id in subject_ids])],
+        )
+
 
 # Column types for the parameters of PostgreSQL's ``INSERT … SELECT`` (a SELECT list gives them none).
 _POSTGRESQL_TYPES = {

@@ -558,8 +558,10 @@ def _hit(row: tuple[Any, ...], matched: tuple[str, ...], marks: Any) -> SearchHi
         relationship,
         removal_reason,
     ) = row
-    # A raw statement returns the JSON column as text (the ORM would decode it in from_db_value).
-    birth = recorded_dates.from_json(json.loads(birth_json) if isinstance(birth_json, str) else birth_json)
+    # A raw statement returns the JSON column as text on SQLite (the ORM would decode it in
+    # from_db_value); PostgreSQL's driver decodes jsonb itself.
+    if not isinstance(birth_json, str):
+        birth_json = json.dumps(birth_json, sort_keys=True)
     return SearchHit(
         atena_number=atena_number,
         status=status,
@@ -569,7 +571,7 @@ def _hit(row: tuple[Any, ...], matched: tuple[str, ...], marks: Any) -> SearchHi
         surname_kana=surname_kana,
         given_name_kana=given_name_kana,
         # Foreign residents' birth dates are shown in 西暦 (algorithms.md B.2 rule 4).
-        birth_date=recorded_dates.display(birth, gregorian=kind == ResidentKind.FOREIGN),
+        birth_date=_birth_display(birth_json, kind == ResidentKind.FOREIGN),
         sex=sex,
         address=address,
         katagaki=katagaki,
@@ -581,6 +583,13 @@ def _hit(row: tuple[Any, ...], matched: tuple[str, ...], marks: Any) -> SearchHi
         suppressed=bool(marks and marks.suppressed),
         support_measure=bool(marks and marks.support_measure),
     )
+
+
+@functools.lru_cache(maxsize=65_536)
+def _birth_display(birth_json: str, gregorian: bool) -> str:
+    """A stored birth date as the registry spells it, memoised by its JSON text: a result page of a
+    large search shows a hundred or more people, and about 37,000 days cover a century of births."""
+    return recorded_dates.display(recorded_dates.from_json(json.loads(birth_json)), gregorian=gregorian)
 
 
 def _matched(kind: str, is_current_name: bool, is_current_address: bool) -> str:
