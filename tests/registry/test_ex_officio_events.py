@@ -22,6 +22,7 @@ from jumin.domain.errors import DomainError
 from jumin.domain.resident import ChangeReason, ResidentStatus
 from jumin.jukinet.cs.models import CsIdentity
 from jumin.registry import numbering
+from jumin.registry.certificate_sources import move_receipt
 from jumin.registry.models import Change, ExOfficioRecord
 from jumin.registry.selectors_corrections import ex_officio_notice, ex_officio_record_sheet
 from jumin.registry.services import DraftRecorded
@@ -115,6 +116,10 @@ def test_4_2_0_2_a_ex_officio_move_within_records_no_notification_and_prints_its
     assert printed.startswith(b"%PDF")
     notice = ex_officio_notice(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
     assert notice.notice_required
+    # No 届出 was received, so no 住民異動届受理通知: the 職権記載等通知書 is the notice.
+    with pytest.raises(DomainError) as no_receipt:
+        move_receipt(draft.change_id)
+    assert no_receipt.value.code == "registry.receipt_notice_for_ex_officio"
 
     # The CS gets the 転居 with a blank 届出の年月日 (a 職権 change has none).
     identity = CsIdentity.objects.select_related("current").get(resident_code=row.juminhyo_code)
@@ -222,21 +227,26 @@ def test_an_ex_officio_move_out_cannot_be_planned_for_the_future(clerk: User, fa
 # --- 職権世帯変更 (every kind) ------------------------------------------------------------------------
 
 
+def by_ex_officio(
+    clerk: User, kind: HouseholdChangeKind, household_number: str, **overrides: Any
+) -> DraftRecorded:
+    """A 世帯変更 of ``kind`` entered by 職権: no 届出日, the 職権記録書 of ``basis()``."""
+    values: dict[str, Any] = {"notification_date": None, "ex_officio_basis": basis(), **overrides}
+    return record_household_change(
+        actor=clerk, purpose=PURPOSE, change=household_change(kind, household_number, **values)
+    )
+
+
 def test_4_2_0_2_a_ex_officio_split_records_the_new_relationships(
     clerk: User, family: DraftRecorded, commit: Callable[..., DraftRecorded]
 ) -> None:
     child = family.atena_numbers[2]
-    draft = record_household_change(
-        actor=clerk,
-        purpose=PURPOSE,
-        change=household_change(
-            HouseholdChangeKind.SPLIT,
-            family.household_number,
-            notification_date=None,
-            members=[child],
-            relationships={child: "世帯主"},
-            ex_officio_basis=basis(),
-        ),
+    draft = by_ex_officio(
+        clerk,
+        HouseholdChangeKind.SPLIT,
+        family.household_number,
+        members=[child],
+        relationships={child: "世帯主"},
     )
     assert_ex_officio(draft.change_id, "世帯分離", ["relationship"])
     entry = AuditEntry.objects.get(action="resident:household_change:record", subject_id=str(draft.change_id))
@@ -249,48 +259,40 @@ def test_an_ex_officio_head_change_needs_no_headless_household_when_its_record_s
     clerk: User, family: DraftRecorded
 ) -> None:
     head, wife, child = family.atena_numbers
-    draft = record_household_change(
-        actor=clerk,
-        purpose=PURPOSE,
-        change=household_change(
-            HouseholdChangeKind.HEAD_CHANGE,
-            family.household_number,
-            notification_date=None,
-            relationships={head: "夫", wife: "世帯主", child: "子"},
-            ex_officio_basis=basis(),
-        ),
+    relationships = {head: "夫", wife: "世帯主", child: "子"}
+    draft = by_ex_officio(
+        clerk, HouseholdChangeKind.HEAD_CHANGE, family.household_number, relationships=relationships
     )
     assert_ex_officio(draft.change_id, "世帯主変更", ["relationship"])
 
 
-def test_ex_officio_merge_and_de_facto_head(
+def test_ex_officio_transfer_merge_and_de_facto_head(
     clerk: User, family: DraftRecorded, other_household: DraftRecorded, commit: Callable[..., DraftRecorded]
 ) -> None:
     first, second = other_household.atena_numbers
-    merge = record_household_change(
-        actor=clerk,
-        purpose=PURPOSE,
-        change=household_change(
-            HouseholdChangeKind.MERGE,
-            other_household.household_number,
-            notification_date=None,
-            target_household_number=family.household_number,
-            relationships={first: "同居人", second: "同居人"},
-            ex_officio_basis=basis(),
-        ),
+    child = family.atena_numbers[2]
+    transfer = by_ex_officio(
+        clerk,
+        HouseholdChangeKind.TRANSFER,
+        family.household_number,
+        members=[child],
+        target_household_number=other_household.household_number,
+        relationships={child: "同居人"},
+    )
+    assert_ex_officio(transfer.change_id, "世帯変更", ["relationship"])
+    commit(transfer)
+    merge = by_ex_officio(
+        clerk,
+        HouseholdChangeKind.MERGE,
+        other_household.household_number,
+        target_household_number=family.household_number,
+        relationships={first: "同居人", second: "同居人", child: "同居人"},
     )
     assert_ex_officio(merge.change_id, "世帯合併", ["relationship"])
     commit(merge)
-    de_facto = record_household_change(
-        actor=clerk,
-        purpose=PURPOSE,
-        change=household_change(
-            HouseholdChangeKind.DE_FACTO_HEAD,
-            family.household_number,
-            notification_date=None,
-            de_facto_head="山田　太郎",
-            ex_officio_basis=basis(),
-        ),
+    assert current(child).household.number == family.household_number
+    de_facto = by_ex_officio(
+        clerk, HouseholdChangeKind.DE_FACTO_HEAD, family.household_number, de_facto_head="山田　太郎"
     )
     assert_ex_officio(de_facto.change_id, "事実上の世帯主", [])
 
@@ -300,16 +302,13 @@ def test_an_ex_officio_household_change_with_a_notification_date_is_refused(
 ) -> None:
     child = family.atena_numbers[2]
     with pytest.raises(DomainError) as refused:
-        record_household_change(
-            actor=clerk,
-            purpose=PURPOSE,
-            change=household_change(
-                HouseholdChangeKind.SPLIT,
-                family.household_number,
-                members=[child],
-                relationships={child: "世帯主"},
-                ex_officio_basis=basis(),
-            ),
+        by_ex_officio(
+            clerk,
+            HouseholdChangeKind.SPLIT,
+            family.household_number,
+            notification_date=date(2026, 11, 20),
+            members=[child],
+            relationships={child: "世帯主"},
         )
     assert refused.value.code == "registry.notification_date_for_ex_officio"
     assert ExOfficioRecord.objects.count() == 0
