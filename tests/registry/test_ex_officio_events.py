@@ -367,32 +367,13 @@ def test_the_apis_take_an_ex_officio_basis_instead_of_a_notification_date(
     )
     assert changed.status_code == 201, changed.content
     assert_ex_officio(changed.json()["change_id"], "世帯主変更", ["relationship"])
-    without = client.post(
-        "/api/registry/events/move-out",
-        json.dumps(
-            {
-                "purpose": PURPOSE,
-                "atena_numbers": [wife],
-                "planned_date": EVENT_DAY.isoformat(),
-                "destination": "福岡県福岡市",
-            }
-        ),
-        content_type="application/json",
-    )
+    body: dict[str, Any] = {"purpose": PURPOSE, "atena_numbers": [wife], "destination": "福岡県福岡市"}
+    body["planned_date"] = EVENT_DAY.isoformat()
+    url = "/api/registry/events/move-out"
+    without = client.post(url, json.dumps(body), content_type="application/json")
     assert (without.status_code, without.json()["code"]) == (400, "registry.notification_date_required")
-    moved_out = client.post(
-        "/api/registry/events/move-out",
-        json.dumps(
-            {
-                "purpose": PURPOSE,
-                "atena_numbers": [wife],
-                "planned_date": EVENT_DAY.isoformat(),
-                "destination": "福岡県福岡市",
-                "ex_officio_basis": _basis_json(),
-            }
-        ),
-        content_type="application/json",
-    )
+    body["ex_officio_basis"] = _basis_json()
+    moved_out = client.post(url, json.dumps(body), content_type="application/json")
     assert moved_out.status_code == 201, moved_out.content
     assert_ex_officio(moved_out.json()["change_id"], "国内転出", [])
 
