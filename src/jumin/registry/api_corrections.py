@@ -19,6 +19,7 @@ from jumin.registry.api import AddressIn, PersonIn, _person
 from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, draft_body, draft_created
 from jumin.registry.services import Address
 from jumin.registry.workflows import cancellation, ex_officio
+from jumin.registry.workflows.ex_officio_events import ExOfficioBasis
 
 # The name api_notices imports from here; new APIs use jumin.registry.api_common.draft_created.
 _draft_out = draft_body
@@ -51,6 +52,21 @@ class RecordBookIn(Schema):
     findings: str
     notified_on: date | None = None
     applied_on: date | None = None
+
+
+class ExOfficioBasisIn(Schema):
+    """A 転居, 転出 or 世帯変更 entered by 職権 (standard 4.2.0.2-a): its 職権記録書 and whether a
+    職権記載等通知書 is sent. The event then takes no 届出日."""
+
+    record: RecordBookIn
+    notice_required: bool = True
+
+
+def ex_officio_basis(data: ExOfficioBasisIn | None) -> ExOfficioBasis | None:
+    """The service's ``ExOfficioBasis`` of an optional ``ex_officio_basis`` body member."""
+    if data is None:
+        return None
+    return ExOfficioBasis(record=_book(data.record), notice_required=data.notice_required)
 
 
 class RecordingIn(Schema):

@@ -17,6 +17,7 @@ from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry import honseki_candidates
 from jumin.registry.api import PersonIn
 from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, draft_created
+from jumin.registry.api_corrections import ExOfficioBasisIn, ex_officio_basis
 from jumin.registry.workflows import birth, death, move_out
 
 router = Router(tags=["住民記録（転出・死亡・出生）"])
@@ -27,10 +28,11 @@ class MoveOutIn(Schema):
     atena_numbers: list[str]
     planned_date: date
     destination: str
-    notification_date: date
+    notification_date: date | None = None  # required unless ex_officio_basis
     reason: ChangeReason = ChangeReason.DOMESTIC_MOVE_OUT
     # 転入予定地 市町村コード: a card holder's 転出 becomes a 特例転出 (docs/jukinet.md Flow 7).
     destination_municipality_code: str = ""
+    ex_officio_basis: ExOfficioBasisIn | None = None  # 職権転出 (standard 4.2.0.2-a)
 
 
 class DeathIn(Schema):
@@ -96,6 +98,7 @@ def record_move_out(request: HttpRequest, payload: MoveOutIn) -> Status[object]:
             notification_date=payload.notification_date,
             reason=payload.reason,
             destination_municipality_code=payload.destination_municipality_code,
+            ex_officio=ex_officio_basis(payload.ex_officio_basis),
         ),
     )
     return draft_created(draft)

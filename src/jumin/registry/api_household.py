@@ -14,6 +14,7 @@ from pydantic import Field
 from jumin.registry import selectors_household
 from jumin.registry.api import AddressIn
 from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, draft_created
+from jumin.registry.api_corrections import ExOfficioBasisIn, ex_officio_basis
 from jumin.registry.services import Address
 from jumin.registry.workflows.household_change import (
     HouseholdChange,
@@ -30,9 +31,10 @@ class MoveWithinIn(Schema):
     movers: list[str]
     address: AddressIn
     move_date: date
-    notification_date: date
+    notification_date: date | None = None  # required unless ex_officio_basis
     household_number: str | None = None
     relationships: dict[str, str] = Field(default_factory=dict)
+    ex_officio_basis: ExOfficioBasisIn | None = None  # 職権転居 (standard 4.2.0.2-a)
 
 
 class HouseholdChangeIn(Schema):
@@ -40,12 +42,13 @@ class HouseholdChangeIn(Schema):
     kind: HouseholdChangeKind
     household_number: str
     change_date: date
-    notification_date: date | None = None  # required unless ex_officio
+    notification_date: date | None = None  # required unless ex_officio or ex_officio_basis
     relationships: dict[str, str] = Field(default_factory=dict)
     members: list[str] = Field(default_factory=list)
     target_household_number: str | None = None
     ex_officio: bool = False  # 世帯主変更 by 職権 in a household without a head (standard 4.0.5-a)
     de_facto_head: str = ""
+    ex_officio_basis: ExOfficioBasisIn | None = None  # any kind by 職権 (standard 4.2.0.2-a)
 
 
 @router.post("/move-within", response=DRAFT_RESPONSES)
@@ -58,6 +61,7 @@ def move_within(request: HttpRequest, payload: MoveWithinIn) -> Status[object]:
         notification_date=payload.notification_date,
         household_number=payload.household_number or None,
         relationships=payload.relationships,
+        ex_officio=ex_officio_basis(payload.ex_officio_basis),
     )
     return draft_created(record_move_within(actor=request.user, purpose=payload.purpose, move=move))
 
@@ -75,6 +79,7 @@ def household_change(request: HttpRequest, payload: HouseholdChangeIn) -> Status
         target_household_number=payload.target_household_number or None,
         ex_officio=payload.ex_officio,
         de_facto_head=payload.de_facto_head,
+        ex_officio_basis=ex_officio_basis(payload.ex_officio_basis),
     )
     return draft_created(record_household_change(actor=request.user, purpose=payload.purpose, change=change))
 

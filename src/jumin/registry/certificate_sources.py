@@ -23,7 +23,14 @@ from jumin.domain.certificates import IssuedNoticeKind
 from jumin.domain.errors import refusal
 from jumin.domain.recorded_dates import RecordedDate
 from jumin.domain.resident import ChangeReason, ResidentStatus
-from jumin.registry.models import Change, ChangeState, NumberChangeRecord, Resident, ResidentSnapshot
+from jumin.registry.models import (
+    Change,
+    ChangeState,
+    ExOfficioRecord,
+    NumberChangeRecord,
+    Resident,
+    ResidentSnapshot,
+)
 from jumin.registry.workflows.number_changes import CORRECTION as CODE_CORRECTION
 from jumin.registry.workflows.reorganisation import Generations, split_generations
 
@@ -514,6 +521,14 @@ def move_receipt(change_id: int) -> MoveReceipt:
             "受理通知を作成できる本登録済みの異動（転入・転居・国外転入等・出生）が見つかりません。",
             "異動番号を確認してください。確認待ちの異動や、ほかの異動事由の受理通知は作れません。",
             "registry.no_receipt_notice",
+        )
+    if ExOfficioRecord.objects.filter(change=change).exists():
+        # A 職権転居 (4.2.0.2-a) received no 届出: its notice is the 職権記載等通知書.
+        raise refusal(
+            "change_id",
+            "職権による異動には届出がないため、受理通知は作成できません。",
+            "職権記載等通知書を作成してください。",
+            "registry.receipt_notice_for_ex_officio",
         )
     rows = list(change.snapshots.select_related("resident").order_by("member_order"))
     first = rows[0]

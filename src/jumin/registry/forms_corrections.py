@@ -6,6 +6,7 @@ a line with the item name alone clears that item (e.g. 「旧氏」).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -13,7 +14,8 @@ from django.utils import timezone
 
 from jumin.accounts.forms import PurposeForm
 from jumin.registry.forms import MemberForm
-from jumin.registry.workflows.ex_officio import CORRECTABLE_ITEMS, CORRECTIONS, MinorCase
+from jumin.registry.workflows.ex_officio import CORRECTABLE_ITEMS, CORRECTIONS, MinorCase, RecordBook
+from jumin.registry.workflows.ex_officio_events import ExOfficioBasis
 
 _DATE = forms.DateInput(attrs={"type": "date"})
 _CODE_OF_LABEL = {label: code for code, label in CORRECTABLE_ITEMS.items()}
@@ -84,6 +86,78 @@ class RecordBookForm(PurposeForm):
                 "applied_on", "申出日は「本人等の申出による処理」を選んだときだけ入力してください。"
             )
         return data
+
+
+# 事由 of a 4.1 event entered by 職権: the triggers of system.md F08 that apply to 転居・転出・世帯変更.
+EVENT_GROUNDS = (
+    "実態調査により居住・世帯の実態を確認",
+    "届出期間経過後も届出がない（催告に応じない）",
+    "他の市区町村からの通知（転入通知等）",
+    "戸籍の届出・通知",
+)
+
+
+class ExOfficioEventForm(forms.Form):
+    """The 職権 choice of the 転居・転出・世帯変更 screens (standard 4.2.0.2-a) and its 職権記録書.
+
+    Ticked, the screen's 届出日 is dropped (a 職権 action has none; no 届出人 is asked) and the 職権記録書
+    is required; unticked, its fields are ignored. Field names are RecordBookForm's, so the same
+    ``RecordBook`` is built from either."""
+
+    by_ex_officio = forms.BooleanField(
+        label="職権による処理（届出によらない。届出日は記録せず、次の職権記録書を作成します）", required=False
+    )
+    legal_basis = forms.CharField(
+        label="根拠法令（職権のとき）",
+        max_length=200,
+        required=False,
+        initial="住民基本台帳法第8条、住民基本台帳法施行令第12条第2項第1号",
+        help_text=LEGAL_BASIS_HELP,
+    )
+    found_on = forms.DateField(label="事実を確認した日（職権のとき）", widget=_DATE, required=False)
+    grounds = forms.ChoiceField(
+        label="事由（職権のとき）", choices=[("", "－"), *[(g, g) for g in EVENT_GROUNDS]], required=False
+    )
+    findings = forms.CharField(
+        label="確認した事実・資料（職権のとき）",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    notice_required = forms.BooleanField(
+        label="職権記載等通知書を送付する（職権のとき）", required=False, initial=True
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in list(ExOfficioEventForm.base_fields):  # after the screen's own fields
+            self.fields[name] = self.fields.pop(name)
+
+    def clean(self) -> dict[str, Any]:
+        """With 職権: no 届出日, and every 職権記録書 field is required (standard 4.2.0.1-a)."""
+        data = super().clean() or {}
+        if not data.get("by_ex_officio"):
+            return data
+        data["notification_date"] = None
+        for name in ("legal_basis", "found_on", "grounds", "findings"):
+            if not data.get(name):
+                self.add_error(name, "職権による処理では職権記録書のこの項目を入力してください。")
+        return data
+
+
+def event_basis(data: Mapping[str, Any]) -> ExOfficioBasis | None:
+    """The ``ExOfficioBasis`` of a screen with ``ExOfficioEventForm``, or None for a 届出."""
+    if not data.get("by_ex_officio"):
+        return None
+    return ExOfficioBasis(
+        record=RecordBook(
+            legal_basis=data["legal_basis"],
+            found_on=data["found_on"],
+            grounds=data["grounds"],
+            findings=data["findings"],
+        ),
+        notice_required=data["notice_required"],
+    )
 
 
 class ExOfficioRemovalForm(RecordBookForm):

@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from jumin.accounts.forms import PurposeForm
+from jumin.registry.forms_corrections import ExOfficioEventForm
 from jumin.registry.workflows.household_change import HouseholdChangeKind
 
 ATENA_LINES_HELP = "宛名番号を1行に1人ずつ入力してください。"
@@ -30,7 +31,7 @@ def relationship_lines(text: str) -> dict[str, str]:
     return pairs
 
 
-class MoveWithinForm(PurposeForm):
+class MoveWithinForm(PurposeForm, ExOfficioEventForm):
     movers = forms.CharField(
         label="転居する方（宛名番号）", widget=forms.Textarea, help_text=ATENA_LINES_HELP
     )
@@ -39,7 +40,9 @@ class MoveWithinForm(PurposeForm):
     postal_code = forms.CharField(label="郵便番号（7桁）", max_length=7, required=False)
     address_code = forms.CharField(label="住所コード（11桁）", max_length=11, required=False)
     move_date = forms.DateField(label="転居日（住所を定めた年月日、例: 2026-11-15）")
-    notification_date = forms.DateField(label="届出日（例: 2026-11-20）", initial=timezone.localdate)
+    notification_date = forms.DateField(
+        label="届出日（例: 2026-11-20。職権のときは記録しません）", initial=timezone.localdate, required=False
+    )
     household_number = forms.CharField(
         label="加わる世帯の世帯番号（既存の世帯に加わる場合）", max_length=16, required=False
     )
@@ -51,7 +54,7 @@ class MoveWithinForm(PurposeForm):
     )
 
 
-class HouseholdChangeForm(PurposeForm):
+class HouseholdChangeForm(PurposeForm, ExOfficioEventForm):
     kind = forms.ChoiceField(
         label="世帯変更の種類", choices=[(k.value, k.value) for k in HouseholdChangeKind]
     )

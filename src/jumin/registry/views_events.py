@@ -19,6 +19,7 @@ from jumin.domain.resident import ChangeReason, ForeignResidentItems, PersonFact
 from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry import views_honseki
 from jumin.registry.forms import honseki_choice_field
+from jumin.registry.forms_corrections import ExOfficioEventForm, event_basis
 from jumin.registry.services import DraftRecorded
 from jumin.registry.views_common import clerk_screen, enter_draft
 from jumin.registry.workflows import birth, death, move_out
@@ -26,7 +27,7 @@ from jumin.registry.workflows import birth, death, move_out
 _DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
 
 
-class MoveOutForm(PurposeForm):
+class MoveOutForm(PurposeForm, ExOfficioEventForm):
     atena_numbers = forms.CharField(
         label="転出する方の宛名番号（複数は改行・空白・読点で区切る）",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -42,7 +43,12 @@ class MoveOutForm(PurposeForm):
         max_length=6,
         required=False,
     )
-    notification_date = forms.DateField(label="届出日", initial=timezone.localdate, widget=_DATE_WIDGET)
+    notification_date = forms.DateField(
+        label="届出日（職権のときは記録しません）",
+        initial=timezone.localdate,
+        widget=_DATE_WIDGET,
+        required=False,
+    )
 
 
 class DeathForm(PurposeForm):
@@ -114,6 +120,7 @@ def move_out_view(request: HttpRequest) -> HttpResponse:
                 notification_date=data["notification_date"],
                 reason=ChangeReason(data["reason"]),
                 destination_municipality_code=data["destination_municipality_code"],
+                ex_officio=event_basis(data),
             ),
         )
         return draft, ()

@@ -9,6 +9,7 @@ from django.shortcuts import render
 
 from jumin.accounts.forms import PurposeForm
 from jumin.registry import selectors_household
+from jumin.registry.forms_corrections import event_basis
 from jumin.registry.forms_household import (
     HouseholdChangeForm,
     HouseholdInquiryForm,
@@ -45,6 +46,7 @@ def move_within(request: HttpRequest) -> HttpResponse:
             notification_date=data["notification_date"],
             household_number=data["household_number"] or None,
             relationships=relationship_lines(data["relationships"]),
+            ex_officio=event_basis(data),
         )
         with shown_on_screen(context, pending_alerts=False) as outcome:
             result = record_move_within(actor=request.user, purpose=data["purpose"], move=move)
@@ -70,6 +72,7 @@ def household_change(request: HttpRequest) -> HttpResponse:
             target_household_number=data["target_household_number"] or None,
             ex_officio=data["ex_officio"],
             de_facto_head=data["de_facto_head"],
+            ex_officio_basis=event_basis(data),
         )
         with shown_on_screen(context, pending_alerts=False) as outcome:
             result = record_household_change(actor=request.user, purpose=data["purpose"], change=change)

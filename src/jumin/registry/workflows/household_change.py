@@ -20,6 +20,11 @@
   relative to it and are appended to its order (as a merge); the household they leave keeps its
   rows and order, and a leaving head is followed up as in a split (head_by_ex_officio, 4.0.4).
 
+Every kind can also be entered by 職権 (standard 4.2.0.2-a, ``ex_officio_basis``): the same rules
+except the 届出日 (none; the 異動日 is checked against the day the fact was found), 届出区分 「職権」, and
+the clerk's 職権記録書 (workflows.ex_officio_events); the 職権 世帯主変更 above is its special case with a
+fixed 職権記録書, offered only for a household without a head.
+
 Only members whose household data (世帯番号, 世帯主, 続柄, 並び順) changes get a draft snapshot; the
 address never changes here (standard 4.1.4.1-b: a move is a separate 転居).
 """
@@ -46,7 +51,8 @@ from jumin.registry import numbering, services_restrictions
 from jumin.registry.models import Change, ExOfficioRecord, Household
 from jumin.registry.services import DraftRecorded
 from jumin.registry.snapshots import draft_from_current
-from jumin.registry.workflows import head_by_ex_officio
+from jumin.registry.workflows import ex_officio_events, head_by_ex_officio
+from jumin.registry.workflows.ex_officio_events import ExOfficioBasis
 from jumin.registry.workflows.head_by_ex_officio import follow_up, with_follow_up
 from jumin.registry.workflows.household_members import (
     CurrentMember,
@@ -91,6 +97,7 @@ class HouseholdChange:
     ``target_household_number`` is the household joined in a 世帯合併 or 世帯変更.
     ``de_facto_head`` is the 事実上の世帯主's name for DE_FACTO_HEAD ("" clears it).
     ``ex_officio``: a 世帯主変更 by 職権 in a household without a head (4.0.5-a); no 届出日.
+    ``ex_officio_basis``: any kind entered by 職権 with the clerk's 職権記録書 (4.2.0.2-a); no 届出日.
     """
 
     kind: HouseholdChangeKind
@@ -102,6 +109,12 @@ class HouseholdChange:
     target_household_number: str | None = None
     ex_officio: bool = False
     de_facto_head: str = ""
+    ex_officio_basis: ExOfficioBasis | None = None
+
+    @property
+    def by_ex_officio(self) -> bool:
+        """Entered by 職権 (no 届出): the 世帯主 of a headless household, or with a 職権記録書."""
+        return self.ex_officio or self.ex_officio_basis is not None
 
 
 @dataclass(frozen=True)
@@ -303,11 +316,19 @@ def _check_ex_officio(change: HouseholdChange, members: Sequence[CurrentMember])
 
 def _check(change: HouseholdChange) -> _Plan:
     _, members = existing_household(change.household_number, field="household_number")
-    if change.ex_officio:
+    if change.ex_officio_basis is not None:
+        ex_officio_events.check_basis(
+            change.ex_officio_basis,
+            event_date=change.change_date,
+            notification_date=change.notification_date,
+            field="change_date",
+        )
+        alerts: list[Alert] = []
+    elif change.ex_officio:
         _check_ex_officio(change, members)
         # No 届出: only the 異動日 is checked (not in the future); it has no 14-day limit.
         check_dates(event_date=change.change_date, notification_date=change.change_date, event="世帯変更")
-        alerts: list[Alert] = []
+        alerts = []
     elif change.notification_date is None:
         raise refusal(
             "notification_date",
@@ -357,6 +378,12 @@ def _record_ex_officio(row: Change, household_number: str) -> None:
     )
 
 
+def _notification_columns(change: HouseholdChange) -> dict[str, Any]:
+    if change.ex_officio and change.ex_officio_basis is None:  # the headless household's 世帯主 (4.0.5-a)
+        return {"notification_date": None, "notification_kind": ex_officio_events.EX_OFFICIO}
+    return ex_officio_events.change_columns(change.ex_officio_basis, change.notification_date)
+
+
 def record_household_change(*, actor: Any, purpose: str, change: HouseholdChange) -> DraftRecorded:
     """Enter a 世帯変更 as a draft (standard 4.1.4); another clerk commits it with commit_change."""
     authorize(
@@ -378,12 +405,18 @@ def record_household_change(*, actor: Any, purpose: str, change: HouseholdChange
         row = Change.objects.create(
             reason=ChangeReason.HOUSEHOLD_CHANGE,
             change_date=change.change_date,
-            notification_date=None if change.ex_officio else change.notification_date,
-            notification_kind="職権" if change.ex_officio else "届出",
+            **_notification_columns(change),
             made_by=actor,
             made_at=timezone.now(),
         )
-        if change.ex_officio:
+        if change.ex_officio_basis is not None:
+            columns = {m.current.pk: plan.columns[m.atena_number] for m in plan.members}
+            currents = [m.current for m in plan.members]
+            items = ex_officio_events.changed_items(currents, columns, ["relationship"])
+            ex_officio_events.write_record(
+                row, change.ex_officio_basis, action=change.kind.value, changed_items=items
+            )
+        elif change.ex_officio:
             _record_ex_officio(row, change.household_number)
         household = plan.household or Household.objects.create(
             number=numbering.issue_number(numbering.HOUSEHOLD)
@@ -406,7 +439,7 @@ def record_household_change(*, actor: Any, purpose: str, change: HouseholdChange
             subject_type="change",
             subject_id=str(row.pk),
             purpose=purpose,
-            reason=f"{change.kind.value}; 職権" if change.ex_officio else change.kind.value,
+            reason=f"{change.kind.value}; 職権" if change.by_ex_officio else change.kind.value,
         )
     return DraftRecorded(
         change_id=row.pk,

@@ -4,6 +4,10 @@ A future planned date makes the people 転出予定者 (still residents); a date
 除票. The removal date is G.1's min(P, I); the 転入通知 date I is not received by this slice, so it is P.
 A notification more than 14 days after the move is recorded by 職権 (G.2).
 
+職権転出 (standard 4.2.0.2-a): with ``ex_officio`` there is no 届出 (no 届出日): the 転出 is 届出区分 「職権」
+with a 職権記録書 (workflows.ex_officio_events), its date is not in the future nor after the day the move
+was found, and, like a late 転出, it is no 特例転出 (the 転出証明書 is issued on paper, if asked for).
+
 特例転出 (F03 step 3b): when the 転入予定地's 市町村コード is given, every mover holding a valid card gets
 the 特例転出サイン; their commit sends the 転出証明書情報 through the CS (``registry.special_moves``).
 """
@@ -37,6 +41,8 @@ from jumin.registry.cards import holds_active_card
 from jumin.registry.models import Change, Resident, ResidentSnapshot
 from jumin.registry.services import DraftRecorded
 from jumin.registry.snapshots import current_of, draft_from_current
+from jumin.registry.workflows import ex_officio_events
+from jumin.registry.workflows.ex_officio_events import ExOfficioBasis
 from jumin.registry.workflows.head_by_ex_officio import follow_up, with_follow_up
 from jumin.registry.workflows.household import head_change_alert
 
@@ -51,10 +57,11 @@ class MoveOut:
     atena_numbers: Sequence[str]
     planned_date: date
     destination: str  # 転出先 (予定): an address, or the municipality alone
-    notification_date: date
+    notification_date: date | None  # None for a 職権転出
     reason: ChangeReason = ChangeReason.DOMESTIC_MOVE_OUT
     # 転入予定地 市町村コード (6 digits with check digit); "" when unknown (then no 特例転出).
     destination_municipality_code: str = ""
+    ex_officio: ExOfficioBasis | None = None  # 職権転出 (4.2.0.2-a)
 
 
 def _check(move_out: MoveOut, today: date) -> list[tuple[Resident, ResidentSnapshot]]:
@@ -105,7 +112,13 @@ def _check(move_out: MoveOut, today: date) -> list[tuple[Resident, ResidentSnaps
                 "市町村コードを空欄にしてください。",
                 "registry.destination_code_abroad",
             )
-    if move_out.notification_date > today:
+    ex_officio_events.check_basis(
+        move_out.ex_officio,
+        event_date=move_out.planned_date,
+        notification_date=move_out.notification_date,
+        field="planned_date",
+    )
+    if move_out.notification_date is not None and move_out.notification_date > today:
         raise refusal(
             "notification_date",
             "届出日が未来の日付です。",
@@ -155,8 +168,13 @@ def record_move_out(*, actor: Any, purpose: str, move_out: MoveOut) -> DraftReco
         if status_on(today, removal) is MoveOutStatus.PLANNED_MOVER
         else ResidentStatus.REMOVED
     )
-    decision = late_notification_decision(move_out.planned_date, move_out.notification_date)
-    alerts: list[Alert] = [decision.alert] if decision.alert else []
+    # A 職権転出 has no 届出日 to be late against; it is 職権 by itself (G.2 decides only for a 届出).
+    notified = move_out.notification_date
+    decision = late_notification_decision(move_out.planned_date, notified) if notified is not None else None
+    ex_officio = move_out.ex_officio is not None or (
+        decision is not None and decision.handling is MoveOutHandling.EX_OFFICIO
+    )
+    alerts: list[Alert] = [decision.alert] if decision is not None and decision.alert else []
     household = people[0][1].household
     head_alert = head_change_alert(household, {resident.atena_number for resident, _ in people})
     if head_alert:
@@ -167,15 +185,19 @@ def record_move_out(*, actor: Any, purpose: str, move_out: MoveOut) -> DraftReco
         action=AuditAction.RESIDENT_MOVE_OUT_RECORD,
         atena_numbers=[resident.atena_number for resident, _ in people],
     )
+    columns = ex_officio_events.change_columns(move_out.ex_officio, notified)
+    if ex_officio and move_out.ex_officio is None:
+        columns["notification_kind"] = ex_officio_events.EX_OFFICIO  # a late 転出 keeps its 届出日
     with transaction.atomic():
         change = Change.objects.create(
             reason=move_out.reason,
             change_date=move_out.planned_date,
-            notification_date=move_out.notification_date,
-            notification_kind="職権" if decision.handling is MoveOutHandling.EX_OFFICIO else "届出",
+            **columns,
             made_by=actor,
             made_at=timezone.now(),
         )
+        if move_out.ex_officio is not None:
+            ex_officio_events.write_record(change, move_out.ex_officio, action=change.reason)
         code = move_out.destination_municipality_code.strip()
         for resident, current in people:
             draft_from_current(
@@ -188,9 +210,7 @@ def record_move_out(*, actor: Any, purpose: str, move_out: MoveOut) -> DraftReco
                 planned_destination=move_out.destination.strip(),
                 planned_destination_code=code,
                 # A late notification (職権, G.2) is not a 特例転出: the 転出証明書 is issued on paper.
-                special_move_out=bool(code)
-                and decision.handling is not MoveOutHandling.EX_OFFICIO
-                and holds_active_card(resident),
+                special_move_out=bool(code) and not ex_officio and holds_active_card(resident),
             )
         leavers = {resident.atena_number for resident, _ in people}
         follow = follow_up(actor=actor, purpose=purpose, primary=change, household=household, leavers=leavers)
@@ -200,6 +220,7 @@ def record_move_out(*, actor: Any, purpose: str, move_out: MoveOut) -> DraftReco
             subject_type="change",
             subject_id=str(change.pk),
             purpose=purpose,
+            reason=ex_officio_events.audit_reason(move_out.ex_officio),
         )
     return DraftRecorded(
         change_id=change.pk,

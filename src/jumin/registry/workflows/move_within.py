@@ -11,6 +11,9 @@ draft_from_current, because the prefecture's server rejects a 転居 that change
 Members left behind get no snapshot in the 転居. If the head moves away and one member remains, that
 member becomes 世帯主 by 職権 in a change that follows the 転居 (head_by_ex_officio, standard 4.0.4-a);
 two or more stay without a head (1.1.10-a) and the clerk is alerted to enter a 世帯主変更.
+
+職権転居 (standard 4.2.0.2-a): with ``ex_officio`` the same rules apply except the 届出日: there is none,
+the change is 届出区分 「職権」 and a 職権記録書 goes with it (workflows.ex_officio_events).
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ from jumin.registry import numbering, services_restrictions
 from jumin.registry.models import Change, Household
 from jumin.registry.services import Address, DraftRecorded
 from jumin.registry.snapshots import draft_from_current
+from jumin.registry.workflows import ex_officio_events
+from jumin.registry.workflows.ex_officio_events import ExOfficioBasis
 from jumin.registry.workflows.head_by_ex_officio import follow_up, with_follow_up
 from jumin.registry.workflows.household_members import (
     CurrentMember,
@@ -55,14 +60,21 @@ from jumin.registry.workflows.household_members import (
 @dataclass(frozen=True)
 class MoveWithin:
     """A 転居届: who moves, to which address, on which day; for a part of a household, the new
-    household's 続柄 (宛名番号 → text) or the 世帯番号 of the household they join."""
+    household's 続柄 (宛名番号 → text) or the 世帯番号 of the household they join.
+
+    ``ex_officio``: a 職権転居 (4.2.0.2-a); then ``notification_date`` is None (no 届出)."""
 
     movers: Sequence[str]
     address: Address
     move_date: date
-    notification_date: date
+    notification_date: date | None
     household_number: str | None = None
     relationships: Mapping[str, str] = field(default_factory=dict)
+    ex_officio: ExOfficioBasis | None = None
+
+
+# What a 職権転居's 職権記載等通知書 lists, before and after, where it changed for someone.
+_NOTICE_ITEMS = ("address", "katagaki", "postal_code", "address_code", "relationship")
 
 
 @dataclass(frozen=True)
@@ -87,7 +99,16 @@ def _check(move: MoveWithin) -> tuple[list[CurrentMember], _Plan]:
             "転居先の住所を入力してください。",
             "registry.address_required",
         )
-    alerts = check_dates(event_date=move.move_date, notification_date=move.notification_date, event="転居")
+    ex_officio_events.check_basis(
+        move.ex_officio,
+        event_date=move.move_date,
+        notification_date=move.notification_date,
+        field="move_date",
+    )
+    # A 職権転居 has no 届出日: only the 異動日 is checked (not in the future), without the 14-day alert.
+    alerts = check_dates(
+        event_date=move.move_date, notification_date=move.notification_date or move.move_date, event="転居"
+    )
     movers = [current_resident(atena, field=f"movers[{i}]") for i, atena in enumerate(move.movers)]
     households = {m.current.household_id for m in movers}
     if len(households) != 1:
@@ -179,14 +200,24 @@ def record_move_within(*, actor: Any, purpose: str, move: MoveWithin) -> DraftRe
         change = Change.objects.create(
             reason=ChangeReason.MOVE_WITHIN,
             change_date=move.move_date,
-            notification_date=move.notification_date,
-            notification_kind="届出",
+            **ex_officio_events.change_columns(move.ex_officio, move.notification_date),
             made_by=actor,
             made_at=timezone.now(),
         )
         household = plan.household or Household.objects.create(
             number=numbering.issue_number(numbering.HOUSEHOLD)
         )
+        columns = {
+            mover.current.pk: {
+                "household": household,
+                **plan.household_columns[mover.atena_number],
+                "postal_code": move.address.postal_code,
+                "address_code": move.address.address_code,
+                "address": move.address.address,
+                "katagaki": move.address.katagaki,
+            }
+            for mover in movers
+        }
         for mover in movers:
             # 転入前住所 (previous_address) is kept: a 転居 does not change it. The address moved
             # from becomes the 異動前住所 (F04 step 2; records.md §6.5).
@@ -194,16 +225,15 @@ def record_move_within(*, actor: Any, purpose: str, move: MoveWithin) -> DraftRe
                 mover.resident,
                 mover.current,
                 change,
-                **{"household": household, **plan.household_columns[mover.atena_number]},
-                postal_code=move.address.postal_code,
-                address_code=move.address.address_code,
-                address=move.address.address,
-                katagaki=move.address.katagaki,
+                **columns[mover.current.pk],
                 address_set_date=address_set,
                 pre_move_postal_code=mover.current.postal_code,
                 pre_move_address=mover.current.address,
                 pre_move_katagaki=mover.current.katagaki,
             )
+        if move.ex_officio is not None:
+            items = ex_officio_events.changed_items([m.current for m in movers], columns, _NOTICE_ITEMS)
+            ex_officio_events.write_record(change, move.ex_officio, action=change.reason, changed_items=items)
         # Only a part of a household leaves its household; follow_up decides whether the head did.
         source = movers[0].current.household
         follow = (
@@ -223,6 +253,7 @@ def record_move_within(*, actor: Any, purpose: str, move: MoveWithin) -> DraftRe
             subject_type="change",
             subject_id=str(change.pk),
             purpose=purpose,
+            reason=ex_officio_events.audit_reason(move.ex_officio),
         )
     return DraftRecorded(
         change_id=change.pk,
