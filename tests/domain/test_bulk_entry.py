@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from jumin.domain.bulk_entry import CopiedItem, SurnameSource, copy_between_rows, per_member
+from jumin.domain.bulk_entry import (
+    CopiedItem,
+    HonsekiSource,
+    SurnameSource,
+    copy_between_rows,
+    per_member,
+)
 from jumin.domain.errors import DomainError
 
 HEAD = {
@@ -78,3 +84,13 @@ def test_per_member_names_the_row_of_the_field() -> None:
     error = DomainError(field="surname_kana", reason="r", remedy="m", code="c")
     assert per_member(2, error).field == "members[2].surname_kana"
     assert per_member(2, per_member(0, error)).field == "members[0].surname_kana"
+
+
+def test_the_honseki_can_be_copied_from_the_new_address_without_the_hittousha() -> None:
+    rows, copied = copy_between_rows(
+        [HEAD, row()], honseki_source=HonsekiSource.ADDRESS, address="長崎県佐世保市相生町1番1号"
+    )
+    assert rows[1]["honseki"] == "長崎県佐世保市相生町1番1号"
+    assert rows[1].get("hittousha", "") == ""
+    assert rows[0]["honseki"] == HEAD["honseki"]  # filled: kept
+    assert CopiedItem(1, "honseki") in copied

@@ -112,3 +112,10 @@ def test_the_api_names_the_member_of_a_bad_item(clerk: User) -> None:
     assert response.status_code == 400
     assert response.json()["field"] == "members[1].surname_kana"
     assert not Change.objects.exists()
+
+
+def test_the_honseki_can_be_copied_from_the_new_address(clerk: User) -> None:
+    posted = third_member(rows_copy="1", honseki_source="address")
+    fields = shown_fields(logged_in(clerk).post(reverse(ROWS), posted).content.decode())
+    assert fields["form-2-honseki"] == "長崎県佐世保市相生町1番1号"
+    assert "form-2-hittousha" not in fields  # left blank

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -20,6 +21,7 @@ from jumin.certificates.move_out_qr import QrMoveOut, QrPerson, payload
 from jumin.domain.errors import DomainError
 from jumin.registry.models import Change, ChangeState, ResidentSnapshot
 from jumin.registry.move_in_imports import import_move_in_csv, read_move_out_qr
+from tests.helpers.permission_matrix import assert_permission_triple
 from tests.registry.conftest import PURPOSE, logged_in
 from tests.registry.test_special_move_screens import shown_fields
 
@@ -233,3 +235,27 @@ def test_the_command_enters_the_drafts_and_fails_listing_the_refused_rows(
     assert "5行目 生年月日" in out.getvalue()
     assert "佐藤" not in out.getvalue()
     assert Change.objects.count() == 1
+
+
+def test_the_qr_api_follows_the_permission_triple(make_staff: Callable[..., Any]) -> None:
+    assert_permission_triple(
+        make_staff,
+        "post",
+        "/api/registry/imports/move-out-qr",
+        Permission.RESIDENT_RECORD,
+        data=json.dumps({"purpose": PURPOSE, "payload": payload(QR)}),
+        content_type="application/json",
+    )
+
+
+def test_the_csv_api_refuses_without_the_record_permission_and_writes_nothing(
+    make_clerk: Callable[..., User], code_pool: list[str]
+) -> None:
+    viewer = make_clerk("viewer", Permission.RESIDENT_VIEW)
+    body = {"purpose": PURPOSE, "csv": csv_bytes(*LINES).decode()}
+    response = logged_in(viewer).post(
+        "/api/registry/imports/move-ins", data=json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 403
+    assert not Change.objects.exists()
+    assert AuditEntry.objects.get(subject_type="move_in_csv").outcome == "refused"

@@ -5,7 +5,7 @@ per-person items are entered per row. To save typing, items one member shares wi
 into the blank fields of the rows (「共通項目を複写」):
 
 - the 氏 (with its フリガナ) from the previous member, the 世帯主 or the row's 筆頭者, as the clerk chooses;
-- 本籍 and 筆頭者 together from the previous member;
+- 本籍 and 筆頭者 together from the previous member, or the 本籍 alone from the new 住所;
 - a foreign resident's 国籍・地域 from the previous foreign member.
 
 Copying stays within one 住民種別: a Japanese row never takes a foreign row's items and the reverse
@@ -32,6 +32,18 @@ class SurnameSource(StrEnum):
     HEAD = "head"  # 世帯主
     HITTOUSHA = "hittousha"  # 筆頭者（本籍の筆頭者の氏）
 
+
+class HonsekiSource(StrEnum):
+    """Where a blank 本籍 is copied from."""
+
+    PREVIOUS = "previous"  # 前の方の本籍・筆頭者
+    ADDRESS = "address"  # 転入先の住所
+
+
+HONSEKI_SOURCE_LABELS: Mapping[HonsekiSource, str] = {
+    HonsekiSource.PREVIOUS: "前の方の本籍・筆頭者",
+    HonsekiSource.ADDRESS: "転入先の住所（筆頭者は複写しません）",
+}
 
 SURNAME_SOURCE_LABELS: Mapping[SurnameSource, str] = {
     SurnameSource.PREVIOUS: "前の方の氏",
@@ -100,9 +112,14 @@ def _previous_with(rows: list[dict[str, str]], index: int, field: str) -> dict[s
 
 
 def copy_between_rows(
-    rows: Sequence[Mapping[str, str]], surname_source: SurnameSource = SurnameSource.PREVIOUS
+    rows: Sequence[Mapping[str, str]],
+    surname_source: SurnameSource = SurnameSource.PREVIOUS,
+    honseki_source: HonsekiSource = HonsekiSource.PREVIOUS,
+    address: str = "",
 ) -> tuple[list[dict[str, str]], list[CopiedItem]]:
-    """The rows with shared items copied into their blank fields, and which fields were filled."""
+    """The rows with shared items copied into their blank fields, and which fields were filled.
+
+    ``address`` is the household's new 住所, the source of the 本籍 with ``HonsekiSource.ADDRESS``."""
     filled = [dict(row) for row in rows]
     copied: list[CopiedItem] = []
 
@@ -118,7 +135,9 @@ def copy_between_rows(
         if not _is_used(row):
             continue
         if _kind(row) == ResidentKind.JAPANESE:
-            if _blank(row, "honseki") and _blank(row, "hittousha"):
+            if honseki_source is HonsekiSource.ADDRESS:
+                take(index, {"honseki": address}, "honseki")
+            elif _blank(row, "honseki") and _blank(row, "hittousha"):
                 take(index, _previous_with(filled, index, "honseki"), "honseki", "hittousha")
         else:
             take(index, _previous_with(filled, index, "nationality_code"), "nationality_code")

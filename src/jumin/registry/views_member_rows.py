@@ -16,7 +16,13 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 
 from jumin.accounts.forms import PurposeForm
-from jumin.domain.bulk_entry import SURNAME_SOURCE_LABELS, SurnameSource, copy_between_rows
+from jumin.domain.bulk_entry import (
+    HONSEKI_SOURCE_LABELS,
+    SURNAME_SOURCE_LABELS,
+    HonsekiSource,
+    SurnameSource,
+    copy_between_rows,
+)
 from jumin.registry import move_in_imports
 from jumin.registry.forms import MoveInForm, MoveInMemberForm
 from jumin.registry.views_common import clerk_screen, shown_on_screen
@@ -87,9 +93,14 @@ def rearranged(post: QueryDict) -> dict[str, Any]:
         if index is not None:
             del rows[index]
     elif "rows_copy" in post:
-        source = post.get("surname_source", "")
-        chosen = SurnameSource(source) if source in set(SurnameSource) else SurnameSource.PREVIOUS
-        rows, items = copy_between_rows(rows, chosen)
+        surname = post.get("surname_source", "")
+        honseki = post.get("honseki_source", "")
+        rows, items = copy_between_rows(
+            rows,
+            SurnameSource(surname) if surname in set(SurnameSource) else SurnameSource.PREVIOUS,
+            HonsekiSource(honseki) if honseki in set(HonsekiSource) else HonsekiSource.PREVIOUS,
+            address=post.get("address", "").strip(),
+        )
         copied = [f"{item.row + 1}人目の{MoveInMemberForm.base_fields[item.field].label}" for item in items]
     had_numbers = any(post.get(f"form-{i}-individual_number", "").strip() for i in range(len(rows) + 1))
     return {
@@ -103,7 +114,12 @@ def rearranged(post: QueryDict) -> dict[str, Any]:
 
 def entry_extras() -> dict[str, Any]:
     """What every showing of the 転入 screen needs besides its forms: the copy choices and the QR form."""
-    return {"surname_sources": list(SURNAME_SOURCE_LABELS.items()), "max_rows": MAX_ROWS, "qr": QrForm()}
+    return {
+        "surname_sources": list(SURNAME_SOURCE_LABELS.items()),
+        "honseki_sources": list(HONSEKI_SOURCE_LABELS.items()),
+        "max_rows": MAX_ROWS,
+        "qr": QrForm(),
+    }
 
 
 @clerk_screen
