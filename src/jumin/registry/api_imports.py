@@ -1,5 +1,5 @@
-"""JSON API of the imports into 転入 drafts (standard 10.8-a), mounted at /api/registry/imports.
-Thin: parse, call ``registry.move_in_imports``, return. Personal data travels in bodies only.
+"""JSON API of the imports of 届出 data into drafts (standard 10.8-a), mounted at /api/registry/imports.
+Thin: parse, call ``registry.notification_imports``, return. Personal data travels in bodies only.
 """
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
-from jumin.registry import move_in_imports
+from jumin.registry import notification_imports
 from jumin.registry.api_common import ERRORS, DraftOut
 
 router = Router(tags=["住民記録（届出データの取込）"])
@@ -73,16 +73,16 @@ class CsvOut(Schema):
 @router.post("/move-out-qr", response={200: QrOut, **ERRORS})
 def read_move_out_qr(request: HttpRequest, payload: QrIn) -> Status[object]:
     """A 転出証明書's QR code as the starting data of a 転入 (nothing written but the audit entry)."""
-    start = move_in_imports.read_move_out_qr(
+    start = notification_imports.read_move_out_qr(
         actor=request.user, purpose=payload.purpose, payload=payload.payload
     )
     return Status(200, start)
 
 
-@router.post("/move-ins", response={200: CsvOut, **ERRORS})
-def import_move_ins(request: HttpRequest, payload: CsvIn) -> Status[object]:
-    """Each 届出 of the CSV as a 転入 draft; refused rows listed with row number and column."""
-    result = move_in_imports.import_move_in_csv(
+@router.post("/notifications", response={200: CsvOut, **ERRORS})
+def import_notifications(request: HttpRequest, payload: CsvIn) -> Status[object]:
+    """Each 届出 of the CSV as a 転入 or 転居 draft; refused rows listed with row number and column."""
+    result = notification_imports.import_notification_csv(
         actor=request.user, purpose=payload.purpose, content=payload.csv.encode("utf-8")
     )
     return Status(200, result)

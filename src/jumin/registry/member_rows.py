@@ -1,5 +1,5 @@
 """One member row of a registry entry form as PersonFacts (the 転入, 特例転入 and correction screens, and
-the imported 届出 rows of ``move_in_imports``). Parsing only: the domain checks the facts."""
+the imported 届出 rows of ``notification_imports``). Parsing only: the domain checks the facts."""
 
 from __future__ import annotations
 

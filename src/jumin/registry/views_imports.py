@@ -1,4 +1,4 @@
-"""「届出データの取込」: a CSV file of 転入届 forms into drafts (standard 10.8-a; move_in_imports)."""
+"""「届出データの取込」: a CSV of 転入届 and 転居届 forms into drafts (standard 10.8-a)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from jumin.accounts.forms import PurposeForm
-from jumin.registry import move_in_imports
+from jumin.registry import notification_imports
 from jumin.registry.views_common import clerk_screen, shown_on_screen
 
 # An upload larger than this is refused before it is read (MAX_ROWS rows fit well within it).
@@ -17,7 +17,7 @@ MAX_UPLOAD_BYTES = 4 * 1024 * 1024
 
 
 class MoveInCsvForm(PurposeForm):
-    file = forms.FileField(label="転入届のCSVファイル（UTF-8 または Shift_JIS、1行目は列名）")
+    file = forms.FileField(label="転入届・転居届のCSVファイル（UTF-8 または Shift_JIS、1行目は列名）")
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
@@ -29,15 +29,15 @@ class MoveInCsvForm(PurposeForm):
 
 
 @clerk_screen
-def move_in_csv_view(request: HttpRequest) -> HttpResponse:
+def notification_csv_view(request: HttpRequest) -> HttpResponse:
     """Upload, then the drafts entered (for review by another clerk) and the rows refused."""
     form = MoveInCsvForm(request.POST or None, request.FILES or None)
-    context: dict[str, Any] = {"form": form, "columns": move_in_imports.ALL_COLUMNS}
+    context: dict[str, Any] = {"form": form, "columns": notification_imports.ALL_COLUMNS}
     if request.method == "POST" and form.is_valid():
         with shown_on_screen(context, form=form, field="file"):
-            context["result"] = move_in_imports.import_move_in_csv(
+            context["result"] = notification_imports.import_notification_csv(
                 actor=request.user,
                 purpose=form.cleaned_data["purpose"],
                 content=form.cleaned_data["file"].read(),
             )
-    return render(request, "registry/move_in_csv_import.html", context)
+    return render(request, "registry/notification_csv_import.html", context)

@@ -23,7 +23,7 @@ from jumin.domain.bulk_entry import (
     SurnameSource,
     copy_between_rows,
 )
-from jumin.registry import move_in_imports
+from jumin.registry import notification_imports
 from jumin.registry.forms import MoveInForm, MoveInMemberForm
 from jumin.registry.views_common import clerk_screen, shown_on_screen
 
@@ -147,7 +147,7 @@ def qr_step(request: HttpRequest, lookup: forms.Form) -> HttpResponse:
     context["members"] = rows_formset([])
     if qr.is_valid():
         with shown_on_screen(context, form=qr, field="qr_payload") as outcome:
-            start = move_in_imports.read_move_out_qr(
+            start = notification_imports.read_move_out_qr(
                 actor=request.user,
                 purpose=qr.cleaned_data["purpose"],
                 payload=qr.cleaned_data["qr_payload"],

@@ -20,7 +20,8 @@ from jumin.audit.models import AuditEntry
 from jumin.certificates.move_out_qr import QrMoveOut, QrPerson, payload
 from jumin.domain.errors import DomainError
 from jumin.registry.models import Change, ChangeState, ResidentSnapshot
-from jumin.registry.move_in_imports import import_move_in_csv, read_move_out_qr
+from jumin.registry.notification_imports import import_notification_csv, read_move_out_qr
+from jumin.registry.services import DraftRecorded
 from tests.helpers.permission_matrix import assert_permission_triple
 from tests.registry.conftest import PURPOSE, logged_in
 from tests.registry.test_special_move_screens import shown_fields
@@ -140,7 +141,7 @@ def test_the_qr_api_answers_the_members_of_a_move_in(clerk: User) -> None:
 def test_each_valid_notification_becomes_a_draft_and_an_invalid_one_none(
     clerk: User, code_pool: list[str]
 ) -> None:
-    result = import_move_in_csv(actor=clerk, purpose=PURPOSE, content=csv_bytes(*LINES))
+    result = import_notification_csv(actor=clerk, purpose=PURPOSE, content=csv_bytes(*LINES))
     assert [(d.group, d.rows) for d in result.drafts] == [("A1", (2, 3))]
     change = Change.objects.get()
     assert change.state == ChangeState.DRAFT  # committed only by another clerk's review
@@ -154,7 +155,7 @@ def test_each_valid_notification_becomes_a_draft_and_an_invalid_one_none(
 
 def test_an_error_found_by_the_domain_names_the_row_of_its_member(clerk: User, code_pool: list[str]) -> None:
     bad_kana = LINES[1].replace("アオキ,ハナコ", "アオキ,花子")
-    result = import_move_in_csv(actor=clerk, purpose=PURPOSE, content=csv_bytes(LINES[0], bad_kana))
+    result = import_notification_csv(actor=clerk, purpose=PURPOSE, content=csv_bytes(LINES[0], bad_kana))
     [error] = result.errors
     assert (error.row, error.column) == (3, "名フリガナ")
     assert not Change.objects.exists()
@@ -162,24 +163,29 @@ def test_an_error_found_by_the_domain_names_the_row_of_its_member(clerk: User, c
 
 def test_rows_of_one_notification_must_agree_on_its_items(clerk: User, code_pool: list[str]) -> None:
     moved = LINES[1].replace("相生町1番1号", "相生町2番2号")
-    result = import_move_in_csv(actor=clerk, purpose=PURPOSE, content=csv_bytes(LINES[0], moved))
+    result = import_notification_csv(actor=clerk, purpose=PURPOSE, content=csv_bytes(LINES[0], moved))
     [error] = result.errors
-    assert (error.row, error.column, error.code) == (2, "住所", "import.csv_group_differs")
+    assert (error.row, error.column, error.code) == (
+        3,
+        "住所",
+        "import.csv_group_differs",
+    )  # the differing row
     assert not Change.objects.exists()
 
 
 def test_a_shift_jis_file_is_read(clerk: User, code_pool: list[str]) -> None:
-    result = import_move_in_csv(actor=clerk, purpose=PURPOSE, content=csv_bytes(*LINES[:2], encoding="cp932"))
+    result = import_notification_csv(
+        actor=clerk, purpose=PURPOSE, content=csv_bytes(*LINES[:2], encoding="cp932")
+    )
     assert len(result.drafts) == 1
 
 
 def test_a_wrong_header_refuses_the_whole_file(clerk: User, code_pool: list[str]) -> None:
     content = csv_bytes(*LINES).replace("生年月日".encode(), "誕生日".encode(), 1)
     with pytest.raises(DomainError) as caught:
-        import_move_in_csv(actor=clerk, purpose=PURPOSE, content=content)
+        import_notification_csv(actor=clerk, purpose=PURPOSE, content=content)
     assert caught.value.code == "import.csv_header"
     assert "誕生日" in caught.value.reason
-    assert "生年月日" in caught.value.reason
     assert not Change.objects.exists()
 
 
@@ -187,13 +193,13 @@ def test_individual_numbers_need_their_permission_before_any_draft(clerk: User, 
     header = HEADER + ",個人番号"
     content = "\n".join([header, LINES[0] + ",", LINES[1] + ",123456789018"]).encode()
     with pytest.raises(AccessRefused):
-        import_move_in_csv(actor=clerk, purpose=PURPOSE, content=content)
+        import_notification_csv(actor=clerk, purpose=PURPOSE, content=content)
     assert not Change.objects.exists()
 
 
 def test_the_run_is_audited_without_personal_data(clerk: User, code_pool: list[str]) -> None:
-    import_move_in_csv(actor=clerk, purpose=PURPOSE, content=csv_bytes(*LINES))
-    run = AuditEntry.objects.get(action="resident:import:run", subject_type="move_in_csv")
+    import_notification_csv(actor=clerk, purpose=PURPOSE, content=csv_bytes(*LINES))
+    run = AuditEntry.objects.get(action="resident:import:run", subject_type="notification_csv")
     assert run.result_count == 1
     assert "sha256" in run.reason
     assert "青木" not in run.reason
@@ -204,7 +210,7 @@ def test_the_run_is_audited_without_personal_data(clerk: User, code_pool: list[s
 def test_the_import_screen_lists_drafts_and_errors_by_row(clerk: User, code_pool: list[str]) -> None:
     upload = SimpleUploadedFile("moves.csv", csv_bytes(*LINES), content_type="text/csv")
     response = logged_in(clerk).post(
-        reverse("registry:move_in_csv_import"), {"purpose": PURPOSE, "file": upload}
+        reverse("registry:notification_csv_import"), {"purpose": PURPOSE, "file": upload}
     )
     body = response.content.decode()
     assert "1件を仮登録しました" in body
@@ -215,7 +221,7 @@ def test_the_import_screen_lists_drafts_and_errors_by_row(clerk: User, code_pool
 def test_the_csv_api_answers_drafts_and_errors(clerk: User, code_pool: list[str]) -> None:
     body = {"purpose": PURPOSE, "csv": csv_bytes(*LINES).decode()}
     response = logged_in(clerk).post(
-        "/api/registry/imports/move-ins", data=json.dumps(body), content_type="application/json"
+        "/api/registry/imports/notifications", data=json.dumps(body), content_type="application/json"
     )
     assert response.status_code == 200, response.content
     answer = response.json()
@@ -230,7 +236,7 @@ def test_the_command_enters_the_drafts_and_fails_listing_the_refused_rows(
     path.write_bytes(csv_bytes(*LINES))
     out = StringIO()
     with pytest.raises(CommandError):
-        call_command("import_move_ins", str(path), operator=clerk.username, purpose=PURPOSE, stdout=out)
+        call_command("import_notifications", str(path), operator=clerk.username, purpose=PURPOSE, stdout=out)
     assert "仮登録 1件、誤り 1件" in out.getvalue()
     assert "5行目 生年月日" in out.getvalue()
     assert "佐藤" not in out.getvalue()
@@ -254,8 +260,69 @@ def test_the_csv_api_refuses_without_the_record_permission_and_writes_nothing(
     viewer = make_clerk("viewer", Permission.RESIDENT_VIEW)
     body = {"purpose": PURPOSE, "csv": csv_bytes(*LINES).decode()}
     response = logged_in(viewer).post(
-        "/api/registry/imports/move-ins", data=json.dumps(body), content_type="application/json"
+        "/api/registry/imports/notifications", data=json.dumps(body), content_type="application/json"
     )
     assert response.status_code == 403
     assert not Change.objects.exists()
-    assert AuditEntry.objects.get(subject_type="move_in_csv").outcome == "refused"
+    assert AuditEntry.objects.get(subject_type="notification_csv").outcome == "refused"
+
+
+# --- 転居届 rows ------------------------------------------------------------------------------
+
+MOVE_HEADER = "届出番号,届出種別,転居日,届出日,住所,宛名番号,続柄"
+NEW_HOME = "長崎県佐世保市八幡町2番3号"
+
+
+def move_csv(*lines: str) -> bytes:
+    return "\n".join([MOVE_HEADER, *lines]).encode()
+
+
+def test_a_move_within_notification_becomes_one_draft_of_its_movers(
+    clerk: User, family: DraftRecorded
+) -> None:
+    lines = [f"T1,転居,R8.11.15,2026-11-20,{NEW_HOME},{atena}," for atena in family.atena_numbers]
+    result = import_notification_csv(
+        actor=clerk, purpose=PURPOSE, content="\n".join([MOVE_HEADER, *lines]).encode()
+    )
+    assert result.errors == []
+    [imported] = result.drafts
+    change = Change.objects.get(pk=imported.draft.change_id)
+    assert change.state == ChangeState.DRAFT
+    assert {s.address for s in ResidentSnapshot.objects.filter(change=change)} == {NEW_HOME}
+
+
+def test_a_move_within_row_without_its_atena_number_names_the_row(clerk: User, family: DraftRecorded) -> None:
+    first = family.atena_numbers[0]
+    lines = [
+        f"T1,転居,R8.11.15,2026-11-20,{NEW_HOME},{first},",
+        f"T1,転居,R8.11.15,2026-11-20,{NEW_HOME},,",
+    ]
+    result = import_notification_csv(
+        actor=clerk, purpose=PURPOSE, content="\n".join([MOVE_HEADER, *lines]).encode()
+    )
+    [error] = result.errors
+    assert (error.row, error.column, error.code) == (3, "宛名番号", "import.atena_number_required")
+    assert Change.objects.filter(state=ChangeState.DRAFT).count() == 0
+
+
+def test_an_unknown_mover_is_named_by_the_row(clerk: User, family: DraftRecorded) -> None:
+    first = family.atena_numbers[0]
+    lines = [
+        f"T1,転居,R8.11.15,2026-11-20,{NEW_HOME},{first},",
+        f"T1,転居,R8.11.15,2026-11-20,{NEW_HOME},00000000000000,",
+    ]
+    result = import_notification_csv(
+        actor=clerk, purpose=PURPOSE, content="\n".join([MOVE_HEADER, *lines]).encode()
+    )
+    [error] = result.errors
+    assert (error.row, error.column) == (3, "宛名番号")
+    assert Change.objects.filter(state=ChangeState.DRAFT).count() == 0
+
+
+def test_an_event_that_is_not_imported_is_refused_by_row(clerk: User, family: DraftRecorded) -> None:
+    line = f"T1,転出,R8.11.15,2026-11-20,{NEW_HOME},{family.atena_numbers[0]},"
+    result = import_notification_csv(
+        actor=clerk, purpose=PURPOSE, content="\n".join([MOVE_HEADER, line]).encode()
+    )
+    [error] = result.errors
+    assert (error.row, error.column, error.code) == (2, "届出種別", "import.event")

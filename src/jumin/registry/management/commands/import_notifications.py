@@ -1,4 +1,4 @@
-"""`jumin manage import_move_ins FILE --operator USERNAME --purpose DUTY`: 転入届 CSV → drafts (10.8-a).
+"""`jumin manage import_notifications FILE --operator USERNAME --purpose DUTY`: 届出 CSV → drafts (10.8-a).
 
 Each 届出 of the file becomes a 仮登録 that another clerk reviews and commits; refused rows are printed
 with their row number, column and reason (never a value: the file holds personal data).
@@ -14,11 +14,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from jumin.accounts.authorization import AccessRefused
 from jumin.accounts.command_args import operator_account
 from jumin.domain.errors import DomainError
-from jumin.registry.move_in_imports import import_move_in_csv
+from jumin.registry.notification_imports import import_notification_csv
 
 
 class Command(BaseCommand):
-    help = "転入届のCSVファイル（docs/workflows/import.md）を届出ごとに仮登録します。"
+    help = "転入届・転居届のCSVファイル（docs/workflows/import.md）を届出ごとに仮登録します。"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
@@ -32,7 +32,7 @@ class Command(BaseCommand):
         except OSError:
             raise CommandError("ファイルを読めません。パスと権限を確認してください。") from None
         try:
-            result = import_move_in_csv(actor=operator, purpose=options["purpose"], content=content)
+            result = import_notification_csv(actor=operator, purpose=options["purpose"], content=content)
         except AccessRefused as error:
             raise CommandError(error.message) from None
         except DomainError as error:

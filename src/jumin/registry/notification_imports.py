@@ -1,13 +1,13 @@
-"""Imports into 転入 drafts (standard 10.8-a; docs/workflows/import.md, 「届出データの取込」).
+"""Imports of 届出 data into drafts (standard 10.8-a; docs/workflows/import.md, 「届出データの取込」).
 
 - ``read_move_out_qr``: the text of a 転出証明書's QR code (``certificates.move_out_qr``) as the starting
   data of a 転入 form: the movers' rows and the 転入前住所. Nothing is written but the audit entry; the
   clerk adds the new address and dates and enters the draft as usual.
-- ``import_move_in_csv``: a CSV file of 転入届 forms (one row per mover, rows of one 届出 sharing a
-  届出番号; layout in import.md) becomes one draft (仮登録) per 届出 through ``record_move_in``, so each is
-  checked, numbered and audited exactly like one entered on the screen and is committed only by another
-  clerk's review. A 届出 with any invalid row becomes no draft (nothing partial); each error names the
-  file's row number and column, never the value (personal data).
+- ``import_notification_csv``: a CSV file of 転入届 and 転居届 forms (one row per mover, rows of one 届出
+  sharing a 届出番号; layout in import.md) becomes one draft (仮登録) per 届出 through ``record_move_in`` or
+  ``record_move_within``, so each is checked, numbered and audited exactly like one entered on the screen
+  and is committed only by another clerk's review. A 届出 with any invalid row becomes no draft (nothing
+  partial); each error names the file's row number and column, never the value (personal data).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from jumin.registry import move_in_numbers
 from jumin.registry.field_labels import field_label
 from jumin.registry.member_rows import member_facts
 from jumin.registry.services import Address, DraftRecorded, MoveIn, record_move_in
+from jumin.registry.workflows.move_within import MoveWithin, record_move_within
 
 # A file is read in one request: the cap keeps one upload from holding a worker (split larger files).
 MAX_ROWS = 2000
@@ -113,6 +114,8 @@ def read_move_out_qr(*, actor: Any, purpose: str, payload: str) -> QrStart:
 # row and must be the same on its other rows; the mover's items are the 転入 form's member fields.
 NOTIFICATION_COLUMNS: Mapping[str, str] = {
     "届出番号": "group",
+    "届出種別": "event",
+    "転居日": "move_date",
     "異動事由": "reason",
     "転入日": "move_in_date",
     "届出日": "notification_date",
@@ -125,6 +128,7 @@ NOTIFICATION_COLUMNS: Mapping[str, str] = {
     "世帯番号": "household_number",
 }
 MEMBER_COLUMNS: Mapping[str, str] = {
+    "宛名番号": "atena_number",
     "住民種別": "kind",
     "氏": "surname",
     "名": "given_name",
@@ -150,18 +154,9 @@ MEMBER_COLUMNS: Mapping[str, str] = {
     "特別永住者証明書番号": "special_permanent_resident_number",
     "氏名（アルファベット）": "alphabet_name",
 }
-REQUIRED_COLUMNS = (
-    "届出番号",
-    "転入日",
-    "届出日",
-    "住所",
-    "転入前住所",
-    "氏",
-    "氏フリガナ",
-    "生年月日",
-    "性別",
-    "続柄",
-)
+# The columns every 届出 needs; the others an event needs are refused by value, naming the row.
+REQUIRED_COLUMNS = ("届出番号", "届出日", "住所")
+MOVE_IN, MOVE_WITHIN = "転入", "転居"
 ALL_COLUMNS = (*NOTIFICATION_COLUMNS, *MEMBER_COLUMNS)
 _COLUMN_OF = {name: header for header, name in {**NOTIFICATION_COLUMNS, **MEMBER_COLUMNS}.items()}
 _KINDS = {"日本人": ResidentKind.JAPANESE, "外国人": ResidentKind.FOREIGN, "": ResidentKind.JAPANESE}
@@ -203,6 +198,13 @@ class CsvImportResult:
 class _Row:
     number: int
     values: dict[str, str]
+
+
+class _RowRefusal(Exception):  # noqa: N818 (carries a refusal to the row it belongs to)
+    def __init__(self, row: _Row, error: DomainError) -> None:
+        super().__init__(error.code)
+        self.row = row
+        self.error = error
 
 
 def _decoded(content: bytes) -> str:
@@ -251,7 +253,7 @@ def _read_rows(content: bytes) -> list[_Row]:
 
 
 def _row_error(row: _Row, error: DomainError) -> RowError:
-    name = error.field.rsplit(".", 1)[-1]
+    name = "atena_number" if error.field.startswith("movers") else error.field.rsplit(".", 1)[-1]
     column = _COLUMN_OF.get(name) or field_label(name)
     return RowError(row.number, row.values.get("group", ""), column, error.reason, error.remedy, error.code)
 
@@ -277,16 +279,20 @@ def _member(row: _Row, index: int) -> tuple[PersonFacts, str]:
 
 
 def _notification(rows: Sequence[_Row]) -> dict[str, str]:
+    """The 届出's items, from its first row; a later row that differs is refused (its row is named)."""
     first = rows[0].values
     shared = {name: first.get(name, "") for name in NOTIFICATION_COLUMNS.values()}
     for row in rows[1:]:
         for name in shared:
             if row.values.get(name, "") != shared[name]:
-                raise refusal(
-                    name,
-                    "同じ届出番号の行で届出の項目が異なります。",
-                    "届出の項目（住所・転入日など）は同じ届出番号のすべての行に同じ内容を書いてください。",
-                    "import.csv_group_differs",
+                raise _RowRefusal(
+                    row,
+                    refusal(
+                        name,
+                        "同じ届出番号の行で届出の項目が異なります。",
+                        "届出の項目（住所・異動日など）は同じ届出番号のすべての行に同じ内容を書いてください。",
+                        "import.csv_group_differs",
+                    ),
                 )
     return shared
 
@@ -323,43 +329,119 @@ def _move_in_of(shared: Mapping[str, str], members: Sequence[tuple[PersonFacts, 
 def _groups(rows: Sequence[_Row]) -> dict[str, list[_Row]]:
     groups: dict[str, list[_Row]] = {}
     for row in rows:
-        groups.setdefault(row.values.get("group", "") or f"（届出番号なし・{row.number}行目）", []).append(
-            row
-        )
+        # A row without a 届出番号 is a 届出 of its own.
+        key = row.values.get("group", "") or f"（届出番号なし・{row.number}行目）"
+        groups.setdefault(key, []).append(row)
     return groups
 
 
-def _enter_group(actor: Any, purpose: str, group: str, rows: list[_Row], result: CsvImportResult) -> None:
+def _index_in(field_name: str, prefix: str) -> int:
+    """The row of 「members[2].surname」 or 「movers[2]」 within its 届出; 0 (its first row) otherwise."""
+    if not field_name.startswith(f"{prefix}["):
+        return 0
+    digits = field_name[len(prefix) + 1 :].split("]")[0]
+    return int(digits) if digits.isdigit() else 0
+
+
+def _enter_move_in(actor: Any, purpose: str, rows: list[_Row], shared: dict[str, str]) -> DraftRecorded:
     members: list[tuple[PersonFacts, str]] = []
-    failed = False
+    refused: list[RowError] = []
     for index, row in enumerate(rows):
         try:
             members.append(_member(row, index))
         except DomainError as error:
-            result.errors.append(_row_error(row, error))
-            failed = True
-    if failed:
-        return
+            refused.append(_row_error(row, error))
+    if refused:
+        raise _RowsRefused(refused)
     try:
-        move_in = _move_in_of(_notification(rows), members)
         with transaction.atomic():
-            draft = record_move_in(actor=actor, purpose=purpose, move_in=move_in)
+            return record_move_in(actor=actor, purpose=purpose, move_in=_move_in_of(shared, members))
     except DomainError as error:
-        # 「members[2].surname」 names the 届出's third row; any other field is the 届出's (its first row).
-        index = int(error.field[8:].split("]")[0]) if error.field.startswith("members[") else 0
-        result.errors.append(_row_error(rows[min(index, len(rows) - 1)], error))
+        raise _RowRefusal(rows[min(_index_in(error.field, "members"), len(rows) - 1)], error) from None
+
+
+def _enter_move_within(actor: Any, purpose: str, rows: list[_Row], shared: dict[str, str]) -> DraftRecorded:
+    for row in rows:
+        if not row.values.get("atena_number", ""):
+            raise _RowRefusal(
+                row,
+                refusal(
+                    "atena_number",
+                    "宛名番号が入力されていません。",
+                    "転居する方の宛名番号を行ごとに書いてください。",
+                    "import.atena_number_required",
+                ),
+            )
+    moved = parse_date_input(shared["move_date"], field="move_date")
+    notified = parse_date_input(shared["notification_date"], field="notification_date")
+    move = MoveWithin(
+        movers=[row.values["atena_number"] for row in rows],
+        address=Address(
+            address=shared["address"], katagaki=shared["katagaki"], postal_code=shared["postal_code"]
+        ),
+        move_date=moved.sort_date,
+        notification_date=notified.sort_date,
+        household_number=shared["household_number"] or None,
+        # 続柄 only for movers forming a new household or joining one (move-within.md).
+        relationships={
+            row.values["atena_number"]: row.values["relationship"]
+            for row in rows
+            if row.values.get("relationship", "")
+        },
+    )
+    try:
+        with transaction.atomic():
+            return record_move_within(actor=actor, purpose=purpose, move=move)
+    except DomainError as error:
+        raise _RowRefusal(rows[min(_index_in(error.field, "movers"), len(rows) - 1)], error) from None
+
+
+class _RowsRefused(Exception):  # noqa: N818 (the refusals of several rows of one 届出)
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(len(errors))
+        self.errors = errors
+
+
+def _enter_group(actor: Any, purpose: str, group: str, rows: list[_Row], result: CsvImportResult) -> None:
+    """One 届出 as one draft, or its rows' errors and no draft (nothing partial)."""
+    try:
+        shared = _notification(rows)
+        event = shared["event"] or MOVE_IN
+        if event == MOVE_IN:
+            draft = _enter_move_in(actor, purpose, rows, shared)
+        elif event == MOVE_WITHIN:
+            draft = _enter_move_within(actor, purpose, rows, shared)
+        else:
+            raise _RowRefusal(
+                rows[0],
+                refusal(
+                    "event",
+                    "届出種別が取込の対象ではありません。",
+                    "「転入」（空欄）または「転居」と書いてください。他の届出は画面で入力してください。",
+                    "import.event",
+                ),
+            )
+    except _RowsRefused as refused:
+        result.errors.extend(refused.errors)
+        return
+    except _RowRefusal as refused:
+        result.errors.append(_row_error(refused.row, refused.error))
+        return
+    except DomainError as error:  # the 届出's own items (dates): named on its first row
+        result.errors.append(_row_error(rows[0], error))
         return
     result.drafts.append(ImportedDraft(group, tuple(r.number for r in rows), draft))
 
 
-def import_move_in_csv(*, actor: Any, purpose: str, content: bytes) -> CsvImportResult:
-    """Each 届出 of the file as a 転入 draft; a refused file (header, encoding, size) changes nothing."""
+def import_notification_csv(*, actor: Any, purpose: str, content: bytes) -> CsvImportResult:
+    """Each 届出 of the file as a 転入 or 転居 draft; a refused file (header, encoding, size) changes
+    nothing."""
     authorize(
         actor=actor,
         permission=Permission.RESIDENT_RECORD,
         action=AuditAction.RESIDENT_IMPORT_RUN,
         purpose=purpose,
-        subject_type="move_in_csv",
+        subject_type="notification_csv",
     )
     rows = _read_rows(content)
     numbers_used = move_in_numbers.entered([r.values.get("individual_number", "") for r in rows])
@@ -369,7 +451,7 @@ def import_move_in_csv(*, actor: Any, purpose: str, content: bytes) -> CsvImport
             permission=Permission.INDIVIDUAL_NUMBER_ACCESS,
             action=AuditAction.RESIDENT_IMPORT_RUN,
             purpose=purpose,
-            subject_type="move_in_csv",
+            subject_type="notification_csv",
         )
     result = CsvImportResult(rows=len(rows))
     for group, group_rows in _groups(rows).items():
@@ -377,10 +459,10 @@ def import_move_in_csv(*, actor: Any, purpose: str, content: bytes) -> CsvImport
     record_event(
         actor=actor,
         action=AuditAction.RESIDENT_IMPORT_RUN,
-        subject_type="move_in_csv",
+        subject_type="notification_csv",
         purpose=purpose,
         reason=(
-            f"転入届CSV {len(rows)}行: 仮登録 {len(result.drafts)}件、誤り {len(result.errors)}件"
+            f"届出CSV {len(rows)}行: 仮登録 {len(result.drafts)}件、誤り {len(result.errors)}件"
             f"（sha256 {hashlib.sha256(content).hexdigest()}）"
         ),
         result_count=len(result.drafts),
