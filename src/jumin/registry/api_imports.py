@@ -55,19 +55,10 @@ class ImportedDraftOut(Schema):
     draft: DraftOut
 
 
-class RowErrorOut(Schema):
-    row: int
-    group: str
-    column: str
-    reason: str
-    remedy: str
-    code: str
-
-
 class CsvOut(Schema):
     rows: int
     drafts: list[ImportedDraftOut]
-    errors: list[RowErrorOut]
+    errors: list[notification_imports.RowError]
 
 
 @router.post("/move-out-qr", response={200: QrOut, **ERRORS})

@@ -297,6 +297,10 @@ def _notification(rows: Sequence[_Row]) -> dict[str, str]:
     return shared
 
 
+def _address(shared: Mapping[str, str]) -> Address:
+    return Address(address=shared["address"], katagaki=shared["katagaki"], postal_code=shared["postal_code"])
+
+
 def _move_in_of(shared: Mapping[str, str], members: Sequence[tuple[PersonFacts, str]]) -> MoveIn:
     reason = shared["reason"] or ChangeReason.DOMESTIC_MOVE_IN
     if reason not in (ChangeReason.DOMESTIC_MOVE_IN, ChangeReason.MOVE_IN_FROM_ABROAD):
@@ -312,9 +316,7 @@ def _move_in_of(shared: Mapping[str, str], members: Sequence[tuple[PersonFacts, 
     notified = parse_date_input(shared["notification_date"], field="notification_date")
     return MoveIn(
         members=[facts for facts, _ in members],
-        address=Address(
-            address=shared["address"], katagaki=shared["katagaki"], postal_code=shared["postal_code"]
-        ),
+        address=_address(shared),
         move_in_date=moved.value,
         notification_date=notified.sort_date,
         previous_address=shared["previous_address"],
@@ -376,9 +378,7 @@ def _enter_move_within(actor: Any, purpose: str, rows: list[_Row], shared: dict[
     notified = parse_date_input(shared["notification_date"], field="notification_date")
     move = MoveWithin(
         movers=[row.values["atena_number"] for row in rows],
-        address=Address(
-            address=shared["address"], katagaki=shared["katagaki"], postal_code=shared["postal_code"]
-        ),
+        address=_address(shared),
         move_date=moved.sort_date,
         notification_date=notified.sort_date,
         household_number=shared["household_number"] or None,
