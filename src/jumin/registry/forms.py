@@ -134,6 +134,8 @@ class MoveInMemberForm(MemberForm):
     )
     former_surname = forms.CharField(label="旧氏（日本人住民）", max_length=100, required=False)
     former_surname_kana = forms.CharField(label="旧氏（フリガナ）", max_length=100, required=False)
+    # From the 転出証明書 (its QR code fills it, standard 10.8-a): the 転入通知 goes to the 転出地.
+    juminhyo_code = forms.CharField(label="住民票コード（転出証明書の記載）", max_length=11, required=False)
     # 再転入 (standard 4.1.1.2-b): the 除票 picked from 「除票から入力」, set by the prefill.
     returning_atena_number = forms.CharField(
         label="再転入の除票（宛名番号）", max_length=16, required=False, widget=forms.HiddenInput

@@ -21,8 +21,9 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
 from jumin.domain import recorded_dates
+from jumin.domain.bulk_entry import per_member
 from jumin.domain.checkdigits import validate_lgcode
-from jumin.domain.errors import Alert, refusal
+from jumin.domain.errors import Alert, DomainError, refusal
 from jumin.domain.member_order import Member, append_new_members, compute_member_order
 from jumin.domain.recorded_dates import RecordedDate
 from jumin.domain.relationships import RelationshipKind
@@ -235,8 +236,11 @@ def _check_move_in(move_in: MoveIn) -> tuple[list[PersonFacts], list[Alert]]:
         )
     checked: list[PersonFacts] = []
     alerts: list[Alert] = []
-    for facts in move_in.members:
-        normalised, person_alerts = check_person(facts)
+    for index, facts in enumerate(move_in.members):
+        try:
+            normalised, person_alerts = check_person(facts)
+        except DomainError as error:  # name the member's row (standard 4.0.10-a: per-row errors)
+            raise per_member(index, error) from None
         checked.append(normalised)
         alerts += person_alerts
     heads = [f for f in checked if f.relationship.kind is RelationshipKind.HEAD]

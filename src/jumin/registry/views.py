@@ -8,19 +8,19 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from jumin.domain.eras import Calendar
 from jumin.domain.recorded_dates import RecordedDate
-from jumin.domain.relationships import parse_relationship
-from jumin.domain.resident import (
-    ForeignResidentItems,
-    PersonFacts,
-    ResidentKind,
-    Sex,
-    parse_former_alien_registration_date,
-)
+from jumin.domain.resident import PersonFacts
 from jumin.domain.wareki import DateFieldKind, parse_date_input
-from jumin.registry import code_pool, selectors, selectors_restrictions, services, views_returning
+from jumin.registry import (
+    code_pool,
+    selectors,
+    selectors_restrictions,
+    services,
+    views_member_rows,
+    views_returning,
+)
 from jumin.registry.forms import DecisionForm, LookupForm, MemberFormSet, MoveInForm
+from jumin.registry.member_rows import member_facts as member_facts  # re-exported for the other screens
 from jumin.registry.views_common import (
     DONE_TEMPLATE,
     acknowledged,
@@ -99,53 +99,6 @@ def draft(request: HttpRequest, change_id: int) -> HttpResponse:
     return render(request, "registry/draft.html", context)
 
 
-def member_facts(data: dict[str, Any], index: int) -> PersonFacts:
-    """The PersonFacts of one member row of a 転入 or correction form (``index`` names its fields)."""
-    foreign = data["kind"] == ResidentKind.FOREIGN
-    birth = parse_date_input(
-        data["birth_date"],
-        field_kind=DateFieldKind.BIRTH,
-        calendar=Calendar.GREGORIAN if foreign else Calendar.WAREKI,
-        field=f"form-{index}-birth_date",
-    )
-    items = None
-    if foreign:
-        items = ForeignResidentItems(
-            nationality_code=data["nationality_code"],
-            category=data["foreign_category"],
-            residence_status=data["residence_status"],
-            period_of_stay=data["period_of_stay"],
-            stay_expiry_date=data["stay_expiry_date"],
-            residence_card_number=data["residence_card_number"],
-            special_permanent_resident_number=data.get("special_permanent_resident_number", ""),
-            alphabet_name=data.get("alphabet_name", ""),
-            landing_period=data.get("landing_period", ""),
-            provisional_stay_period=data.get("provisional_stay_period", ""),
-            transitional_reason=data.get("transitional_reason", ""),
-        )
-    return PersonFacts(
-        kind=ResidentKind(data["kind"]),
-        surname=data["surname"],
-        given_name=data["given_name"],
-        surname_kana=data["surname_kana"],
-        given_name_kana=data["given_name_kana"],
-        birth_date=birth.value,
-        sex=Sex(data["sex"]),
-        relationship=parse_relationship(data["relationship"], field=f"form-{index}-relationship"),
-        honseki=data["honseki"],
-        hittousha=data["hittousha"],
-        alias=data.get("alias", ""),
-        alias_kana=data.get("alias_kana", ""),
-        former_surname=data.get("former_surname", ""),
-        former_surname_kana=data.get("former_surname_kana", ""),
-        foreign=items,
-        former_alien_registration_date=parse_former_alien_registration_date(
-            data.get("former_alien_registration_date", ""),
-            field=f"form-{index}-former_alien_registration_date",
-        ),
-    )
-
-
 def move_in_from_form(
     data: dict[str, Any], facts: list[PersonFacts], move_in_date: RecordedDate, **extra: Any
 ) -> services.MoveIn:
@@ -178,9 +131,15 @@ def move_in(request: HttpRequest) -> HttpResponse:
     (``views_returning``); the draft is entered and reviewed as usual."""
     if request.method == "POST" and views_returning.is_lookup(request):
         return views_returning.lookup_step(request)
+    # 一括入力 (standard 4.0.10-a) and 「QRコードから入力」 (10.8-a): rows rebuilt, nothing written.
+    if request.method == "POST" and views_member_rows.is_row_action(request):
+        return views_member_rows.rows_step(request, views_returning.empty_lookup())
+    if request.method == "POST" and "read_qr" in request.POST:
+        return views_member_rows.qr_step(request, views_returning.empty_lookup())
     form = MoveInForm(request.POST or None)
     members = MemberFormSet(request.POST or None)
     context: dict[str, Any] = {
+        **views_member_rows.entry_extras(),
         "form": form,
         "members": members,
         "lookup": views_returning.empty_lookup(),

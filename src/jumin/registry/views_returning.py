@@ -16,7 +16,7 @@ from django.shortcuts import render
 
 from jumin.domain import recorded_dates
 from jumin.domain.resident import Sex
-from jumin.registry import returning
+from jumin.registry import returning, views_member_rows
 from jumin.registry.forms import MemberFormSet, MoveInForm, ReturningLookupForm
 from jumin.registry.views_common import acknowledged, shown_on_screen
 
@@ -81,7 +81,12 @@ def member_initial(start: returning.ReturningPrefill) -> dict[str, Any]:
 def lookup_step(request: HttpRequest) -> HttpResponse:
     """Run 「除票を検索」 or 「この除票から入力」 and show the 転入 screen with its outcome."""
     lookup = ReturningLookupForm(request.POST, prefix=_PREFIX)
-    context: dict[str, Any] = {"lookup": lookup, "form": MoveInForm(), "members": MemberFormSet()}
+    context: dict[str, Any] = {
+        **views_member_rows.entry_extras(),
+        "lookup": lookup,
+        "form": MoveInForm(),
+        "members": MemberFormSet(),
+    }
     if not lookup.is_valid():
         return render(request, _TEMPLATE, context)
     purpose = lookup.cleaned_data["purpose"]

@@ -1,0 +1,79 @@
+"""JSON API of the imports of 届出 data into drafts (standard 10.8-a), mounted at /api/registry/imports.
+Thin: parse, call ``registry.notification_imports``, return. Personal data travels in bodies only.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+
+from jumin.registry import notification_imports
+from jumin.registry.api_common import ERRORS, DraftOut
+
+router = Router(tags=["住民記録（届出データの取込）"])
+
+
+class QrIn(Schema):
+    purpose: str
+    # The QR code's text as the reader gives it (JUMIN-TENSHUTSU/1, docs/certificates.md).
+    payload: str
+
+
+class QrMemberOut(Schema):
+    """One mover as a member of ``POST /api/registry/move-ins`` (a foreign resident's
+    ``nationality_code`` goes into ``foreign``; ``sex`` is "" when the code says neither 1 nor 2)."""
+
+    kind: str
+    surname: str
+    given_name: str
+    surname_kana: str
+    given_name_kana: str
+    birth_date: str
+    sex: str
+    relationship: str
+    honseki: str
+    hittousha: str
+    nationality_code: str
+    juminhyo_code: str
+
+
+class QrOut(Schema):
+    previous_address: str
+    municipality: str
+    members: list[QrMemberOut]
+
+
+class CsvIn(Schema):
+    purpose: str
+    # The file's text (header row first; layout in docs/workflows/import.md).
+    csv: str
+
+
+class ImportedDraftOut(Schema):
+    group: str
+    rows: list[int]
+    draft: DraftOut
+
+
+class CsvOut(Schema):
+    rows: int
+    drafts: list[ImportedDraftOut]
+    errors: list[notification_imports.RowError]
+
+
+@router.post("/move-out-qr", response={200: QrOut, **ERRORS})
+def read_move_out_qr(request: HttpRequest, payload: QrIn) -> Status[object]:
+    """A 転出証明書's QR code as the starting data of a 転入 (nothing written but the audit entry)."""
+    start = notification_imports.read_move_out_qr(
+        actor=request.user, purpose=payload.purpose, payload=payload.payload
+    )
+    return Status(200, start)
+
+
+@router.post("/notifications", response={200: CsvOut, **ERRORS})
+def import_notifications(request: HttpRequest, payload: CsvIn) -> Status[object]:
+    """Each 届出 of the CSV as a 転入 or 転居 draft; refused rows listed with row number and column."""
+    result = notification_imports.import_notification_csv(
+        actor=request.user, purpose=payload.purpose, content=payload.csv.encode("utf-8")
+    )
+    return Status(200, result)
