@@ -14,16 +14,26 @@ from django.db import transaction
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.jukinet.common.catalogue import QUERY_INDIVIDUAL_NUMBER, QUERY_RESIDENT_CODES
+from jumin.jukinet.cs import number_requests
 from jumin.jukinet.cs.operators import operator_ids
 from jumin.jukinet.cs.persons import person_ids
 from jumin.jukinet.cs.services import NATIONAL
 from jumin.messaging.services import query
 
 
-def request_individual_number(resident_code: str, *, change: bool, actor: Any, purpose: str) -> str:
+def request_individual_number(
+    resident_code: str,
+    *,
+    change: bool,
+    actor: Any,
+    purpose: str,
+    target: number_requests.RequestTarget | None = None,
+) -> str:
     """個人番号 生成要求 (F06, F22): the national node's number for this 住民票コード.
 
     ``purpose`` is the duty the registry authorised its use case under, recorded with the relay (C-43).
+    ``target`` names the registry change and row: the answer is then kept in the request list
+    (std 7.1.1.1-c), in the caller's transaction.
     """
     operator_id, terminal_id = operator_ids(actor)
     answer = query(
@@ -48,6 +58,8 @@ def request_individual_number(resident_code: str, *, change: bool, actor: Any, p
             result_count=1,
             concerning=person_ids([resident_code]),
         )
+        if target is not None:
+            number_requests.record_answered(target, str(answer["individual_number"]))
     return str(answer["individual_number"])
 
 
