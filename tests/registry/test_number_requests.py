@@ -11,19 +11,23 @@ from jumin.accounts.models import User
 from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
 from jumin.domain.errors import DomainError
+from jumin.jukinet.common.sending_address import PRINT_CHANGED_NUMBER
 from jumin.jukinet.cs import relays
-from jumin.jukinet.cs.models import CsIdentity, ManualLinkPeriod, SendingAddressRecord
+from jumin.jukinet.cs.models import CsIdentity, ManualLinkPeriod, SendingAddressRecord, SendingAddressSend
 from jumin.messaging import queries
 from jumin.messaging.testing import TestFederation
 from jumin.messaging.tls import PeerUnreachable, RawResponse
 from jumin.registry import number_requests
+from jumin.registry.models import Change
 from jumin.registry.services import commit_change
-from tests.registry.conftest import PURPOSE, current
+from jumin.registry.workflows.number_changes import record_individual_number_change
+from tests.registry.conftest import PURPOSE, current, logged_in
 from tests.registry.test_birth_number_network import SASEBO, _record_birth, household
+from tests.registry.test_number_changes import FIRST_NUMBER, GROUNDS, number_clerk, numbered, request
 
 pytestmark = pytest.mark.django_db
 
-__all__ = ["household"]  # the fixture, imported for this module's tests
+__all__ = ["household", "number_clerk", "numbered"]  # the fixtures, imported for this module's tests
 
 
 @pytest.fixture
@@ -150,3 +154,97 @@ def test_ending_the_manual_mode_relinks_the_waiting_requests(
     [row] = number_requests.request_list(actor=number_officer, purpose=PURPOSE)
     assert (row.state, row.individual_number) == ("answered", child.get_individual_number())
     assert not number_requests.manual_mode().active
+
+
+def test_a_failed_change_request_is_resent_with_a_changed_reason(
+    numbered: tuple[str, TestFederation], number_clerk: User, number_officer: User
+) -> None:
+    atena, federation = numbered
+    with federation.acting_as(SASEBO):
+        draft = record_individual_number_change(
+            actor=number_clerk, purpose=PURPOSE, request=request(atena, grounds=GROUNDS)
+        )
+    with pytest.raises(DomainError):  # outside the federation: the national node is not reachable
+        commit_change(actor=number_officer, purpose=PURPOSE, change_id=draft.change_id)
+    [failed] = number_requests.request_list(actor=number_officer, purpose=PURPOSE, state="failed")
+    assert (failed.kind, failed.reason) == ("change", "請求")
+    assert failed.resident_code  # shown: the code of a 変更要求 is known
+    with pytest.raises(DomainError) as wrong:
+        number_requests.resend(
+            actor=number_officer, purpose=PURPOSE, request_id=failed.request_id, reason="不明"
+        )
+    assert wrong.value.field == "reason"
+    with federation.acting_as(SASEBO):
+        number_requests.resend(
+            actor=number_officer, purpose=PURPOSE, request_id=failed.request_id, reason="職権"
+        )
+    answered = number_requests.inquire(actor=number_officer, purpose=PURPOSE, request_id=failed.request_id)
+    assert (answered.state, answered.reason, answered.previous_reasons) == ("answered", "職権", ("請求",))
+    assert answered.individual_number == current(atena).get_individual_number() != FIRST_NUMBER
+    change = Change.objects.get(pk=draft.change_id)
+    assert (change.notification_kind, change.number_change.basis) == ("職権", "職権")
+
+
+def test_a_change_committed_in_manual_mode_carries_no_number_until_it_is_entered(
+    numbered: tuple[str, TestFederation], number_clerk: User, number_officer: User
+) -> None:
+    atena, federation = numbered
+    number_requests.start_manual_mode(actor=number_officer, purpose=PURPOSE, reason="機構との回線障害")
+    with federation.acting_as(SASEBO):
+        draft = record_individual_number_change(
+            actor=number_clerk, purpose=PURPOSE, request=request(atena, grounds=GROUNDS)
+        )
+        commit_change(actor=number_officer, purpose=PURPOSE, change_id=draft.change_id)
+        assert current(atena).individual_number is None  # the old number was abolished with the change
+        assert not SendingAddressSend.objects.filter(print_category=PRINT_CHANGED_NUMBER).exists()
+        relinked = number_requests.end_manual_mode(actor=number_officer, purpose=PURPOSE)
+    assert (relinked.linked, relinked.left) == (1, ())
+    new_number = current(atena).get_individual_number()
+    assert new_number not in (None, FIRST_NUMBER)
+    assert SendingAddressSend.objects.filter(print_category=PRINT_CHANGED_NUMBER).count() == 1
+
+
+def test_the_api_and_the_screen_list_the_requests_and_mask_the_number_without_the_grant(
+    federation: TestFederation, clerk: User, reviewer: User, number_officer: User, household: str
+) -> None:
+    number_requests.start_manual_mode(actor=number_officer, purpose=PURPOSE, reason="機構との回線障害")
+    draft = _record_birth(federation, clerk, household)
+    with federation.acting_as(SASEBO):
+        commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
+        number_requests.end_manual_mode(actor=number_officer, purpose=PURPOSE)
+    number = current(draft.atena_numbers[0]).get_individual_number()
+    assert number is not None
+    for user, visible in ((number_officer, True), (reviewer, False)):
+        client = logged_in(user)
+        listed = client.post(
+            "/api/registry/kojin-bango-requests/list", {"purpose": PURPOSE}, content_type="application/json"
+        )
+        assert listed.status_code == 200
+        [row] = listed.json()
+        assert (row["state"], row["individual_number"] == number) == ("answered", visible)
+        page = client.post("/registry/kojin-bango-requests/", {"purpose": PURPOSE}).content.decode()
+        assert "個人番号の生成・変更要求一覧" in page
+        assert "回答済" in page
+        assert (number in page) is visible
+    mode = logged_in(reviewer).post(
+        "/api/registry/kojin-bango-requests/manual-mode/start",
+        {"purpose": PURPOSE, "reason": "回線障害"},
+        content_type="application/json",
+    )
+    assert mode.status_code == 403  # no 特定個人情報アクセス権限
+    bad = logged_in(number_officer).post(
+        "/api/registry/kojin-bango-requests/manual-mode/start",
+        {"purpose": PURPOSE, "reason": ""},
+        content_type="application/json",
+    )
+    assert (bad.status_code, bad.json()["field"]) == (400, "reason")
+    started = (
+        logged_in(number_officer)
+        .post(
+            "/registry/kojin-bango-requests/",
+            {"purpose": PURPOSE, "mode": "start", "mode_reason": "機構との回線障害"},
+        )
+        .content.decode()
+    )
+    assert "手動連携中" in started
+    assert number_requests.manual_mode().active
