@@ -500,3 +500,7 @@ class DailyBatchRun(models.Model):
 
     def __str__(self) -> str:
         return f"日次バッチ {self.run_date}"
+
+
+# 居所 as the 送付先 of the 個人番号 notices (std 7.1.1.4-a); imported here so Django finds it.
+from jumin.registry.models_sending_place import SendingPlace  # noqa: E402, F401

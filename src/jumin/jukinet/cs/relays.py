@@ -7,13 +7,19 @@ audits the relay with the purpose the registry's use case was authorised for (C-
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.db import transaction
 
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
-from jumin.jukinet.common.catalogue import QUERY_INDIVIDUAL_NUMBER, QUERY_RESIDENT_CODES
+from jumin.jukinet.common.catalogue import (
+    QUERY_INDIVIDUAL_NUMBER,
+    QUERY_RENEWAL_TARGETS,
+    QUERY_RESIDENT_CODES,
+)
 from jumin.jukinet.cs import number_requests
 from jumin.jukinet.cs.operators import operator_ids
 from jumin.jukinet.cs.persons import person_ids
@@ -84,3 +90,42 @@ def fetch_resident_codes(count: int, *, actor: Any, purpose: str) -> list[str]:
             result_count=len(codes),
         )
     return codes
+
+
+@dataclass(frozen=True)
+class RenewalTarget:
+    """One person of the national node's renewal-target list: 住民票コード and card 有効期限."""
+
+    resident_code: str
+    valid_until: date
+
+
+def fetch_renewal_targets(expiring_by: date, *, actor: Any, purpose: str) -> list[RenewalTarget]:
+    """The 有効期限 renewal-target list (std 7.1.1.4-a): this municipality's cards in use expiring on or
+    before ``expiring_by``; audited naming each person with the caller's ``purpose`` (C-43)."""
+    operator_id, terminal_id = operator_ids(actor)
+    answer = query(
+        query_type=QUERY_RENEWAL_TARGETS,
+        receiver=NATIONAL,
+        payload={
+            "expiring_by": expiring_by.isoformat(),
+            "operator_id": operator_id,
+            "terminal_id": terminal_id,
+        },
+        actor=actor,
+    )
+    targets = [
+        RenewalTarget(str(row["resident_code"]), date.fromisoformat(row["valid_until"]))
+        for row in answer["targets"]
+    ]
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            action=AuditAction.CS_IDENTITY_QUERY,
+            subject_type="cs_relay",
+            purpose=purpose,
+            reason=f"renewal targets by {expiring_by.isoformat()}",
+            result_count=len(targets),
+            concerning=person_ids([target.resident_code for target in targets]),
+        )
+    return targets
