@@ -181,3 +181,26 @@ def test_the_api_matches_and_records_a_stay(
     assert matched.status_code == 200
     [line] = matched.json()
     assert (line["kind"], line["mail_address"]) == ("一致", STAY)
+
+
+def test_the_screen_records_a_stay_and_shows_the_match(
+    federation: TestFederation, family: DraftRecorded, clerk: User
+) -> None:
+    head = family.atena_numbers[0]
+    soon = timezone.localdate() + timedelta(days=30)
+    _national_card(current(head).juminhyo_code, soon, "AAAAAAAAAAA1")
+    client = logged_in(clerk)
+    menu = client.get("/registry/").content.decode()
+    assert "/registry/renewal-targets/" in menu
+    recorded = client.post(
+        "/registry/renewal-targets/",
+        {"purpose": PURPOSE, "atena_number": head, "postal_code": "857-0863", "address": STAY},
+    ).content.decode()
+    assert "居所を記録しました" in recorded
+    with federation.acting_as(SASEBO):
+        page = client.post(
+            "/registry/renewal-targets/", {"purpose": PURPOSE, "expiring_by": soon.isoformat()}
+        ).content.decode()
+    assert "一致" in page
+    assert f"〒8570863 {STAY}（居所）" in page
+    assert current(head).juminhyo_code not in page  # masked without the grant (C-10)
