@@ -19,7 +19,7 @@ from jumin.messaging.testing import TestFederation
 from jumin.messaging.tls import PeerUnreachable, RawResponse
 from jumin.registry import number_requests
 from jumin.registry.models import Change
-from jumin.registry.services import commit_change
+from jumin.registry.services import DraftRecorded, commit_change
 from jumin.registry.workflows.number_changes import record_individual_number_change
 from tests.registry.conftest import PURPOSE, current, logged_in
 from tests.registry.test_birth_number_network import SASEBO, _record_birth, household
@@ -139,15 +139,22 @@ def test_in_manual_mode_the_birth_commits_without_a_number_and_the_clerk_enters_
     assert (period.is_open, period.started_by, period.ended_by) == (False, number_officer, number_officer)
 
 
-def test_ending_the_manual_mode_relinks_the_waiting_requests(
-    federation: TestFederation, clerk: User, reviewer: User, number_officer: User, household: str
-) -> None:
-    number_requests.start_manual_mode(actor=number_officer, purpose=PURPOSE, reason="機構との回線障害")
+def _birth_relinked(
+    federation: TestFederation, clerk: User, reviewer: User, officer: User, household: str
+) -> tuple[DraftRecorded, number_requests.Relinked]:
+    """A birth committed in the manual-link mode, then the mode ended (re-linked)."""
+    number_requests.start_manual_mode(actor=officer, purpose=PURPOSE, reason="機構との回線障害")
     draft = _record_birth(federation, clerk, household)
     with federation.acting_as(SASEBO):
         commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
         assert current(draft.atena_numbers[0]).individual_number is None
-        relinked = number_requests.end_manual_mode(actor=number_officer, purpose=PURPOSE)
+        return draft, number_requests.end_manual_mode(actor=officer, purpose=PURPOSE)
+
+
+def test_ending_the_manual_mode_relinks_the_waiting_requests(
+    federation: TestFederation, clerk: User, reviewer: User, number_officer: User, household: str
+) -> None:
+    draft, relinked = _birth_relinked(federation, clerk, reviewer, number_officer, household)
     assert (relinked.linked, relinked.left) == (1, ())
     child = current(draft.atena_numbers[0])
     assert child.get_individual_number() is not None
@@ -207,11 +214,7 @@ def test_a_change_committed_in_manual_mode_carries_no_number_until_it_is_entered
 def test_the_api_and_the_screen_list_the_requests_and_mask_the_number_without_the_grant(
     federation: TestFederation, clerk: User, reviewer: User, number_officer: User, household: str
 ) -> None:
-    number_requests.start_manual_mode(actor=number_officer, purpose=PURPOSE, reason="機構との回線障害")
-    draft = _record_birth(federation, clerk, household)
-    with federation.acting_as(SASEBO):
-        commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
-        number_requests.end_manual_mode(actor=number_officer, purpose=PURPOSE)
+    draft, _ = _birth_relinked(federation, clerk, reviewer, number_officer, household)
     number = current(draft.atena_numbers[0]).get_individual_number()
     assert number is not None
     for user, visible in ((number_officer, True), (reviewer, False)):

@@ -158,12 +158,18 @@ def test_a_wrong_stay_is_refused_naming_the_field(
     assert sending_places.places_of([current(family.atena_numbers[0]).resident_id]) == {}
 
 
-def test_the_api_matches_and_records_a_stay(
-    federation: TestFederation, family: DraftRecorded, clerk: User
-) -> None:
+def _head_with_card(family: DraftRecorded) -> tuple[str, date]:
+    """The head, whose card (known to the national node only) expires in 30 days, and that day."""
     head = family.atena_numbers[0]
     soon = timezone.localdate() + timedelta(days=30)
     _national_card(current(head).juminhyo_code, soon, "AAAAAAAAAAA1")
+    return head, soon
+
+
+def test_the_api_matches_and_records_a_stay(
+    federation: TestFederation, family: DraftRecorded, clerk: User
+) -> None:
+    head, soon = _head_with_card(family)
     client = logged_in(clerk)
     recorded = client.post(
         "/api/registry/renewal-targets/sending-place",
@@ -186,9 +192,7 @@ def test_the_api_matches_and_records_a_stay(
 def test_the_screen_records_a_stay_and_shows_the_match(
     federation: TestFederation, family: DraftRecorded, clerk: User
 ) -> None:
-    head = family.atena_numbers[0]
-    soon = timezone.localdate() + timedelta(days=30)
-    _national_card(current(head).juminhyo_code, soon, "AAAAAAAAAAA1")
+    head, soon = _head_with_card(family)
     client = logged_in(clerk)
     menu = client.get("/registry/").content.decode()
     assert "/registry/renewal-targets/" in menu

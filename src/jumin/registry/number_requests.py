@@ -276,6 +276,18 @@ def _authorize_mode(actor: Any, purpose: str) -> None:
         _authorize(actor, purpose, permission, subject_type=MODE_SUBJECT_TYPE)
 
 
+def _audit_mode(period: Any, what: str, *, actor: Any, purpose: str) -> None:
+    """The switch of the manual-link mode, in the caller's transaction."""
+    record_event(
+        actor=actor,
+        action=AuditAction.CS_INDIVIDUAL_NUMBER_REQUEST,
+        subject_type=MODE_SUBJECT_TYPE,
+        subject_id=str(period.pk),
+        purpose=purpose,
+        reason=f"manual link mode {what}",
+    )
+
+
 def start_manual_mode(*, actor: Any, purpose: str, reason: str) -> ManualMode:
     """Switch to manual linking (e.g. while the national node is down); recorded with who, when, why."""
     _authorize_mode(actor, purpose)
@@ -288,14 +300,8 @@ def start_manual_mode(*, actor: Any, purpose: str, reason: str) -> ManualMode:
             "registry.manual_link_reason",
         )
     with transaction.atomic():
-        period = cs_requests.start_period(actor=actor, reason=reason)
-        record_event(
-            actor=actor,
-            action=AuditAction.CS_INDIVIDUAL_NUMBER_REQUEST,
-            subject_type=MODE_SUBJECT_TYPE,
-            subject_id=str(period.pk),
-            purpose=purpose,
-            reason="manual link mode started",
+        _audit_mode(
+            cs_requests.start_period(actor=actor, reason=reason), "started", actor=actor, purpose=purpose
         )
     return manual_mode()
 
@@ -313,15 +319,7 @@ def end_manual_mode(*, actor: Any, purpose: str) -> Relinked:
     its number filled in; one the node does not answer stays waiting with the code (listed)."""
     _authorize_mode(actor, purpose)
     with transaction.atomic():
-        period = cs_requests.end_period(actor=actor)
-        record_event(
-            actor=actor,
-            action=AuditAction.CS_INDIVIDUAL_NUMBER_REQUEST,
-            subject_type=MODE_SUBJECT_TYPE,
-            subject_id=str(period.pk),
-            purpose=purpose,
-            reason="manual link mode ended",
-        )
+        _audit_mode(cs_requests.end_period(actor=actor), "ended", actor=actor, purpose=purpose)
     linked = 0
     left: list[tuple[int, str]] = []
     for request in cs_requests.waiting_manual():

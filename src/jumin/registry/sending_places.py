@@ -22,8 +22,8 @@ from jumin.audit.services import record_event
 from jumin.domain.errors import refusal
 from jumin.domain.received_text import unacceptable_characters
 from jumin.masters.selectors import normalize_postal_code
-from jumin.registry.models import Resident
 from jumin.registry.models_sending_place import SendingPlace
+from jumin.registry.snapshots import current_of
 
 SUBJECT_TYPE = "resident"
 ADDRESS_MAX_LENGTH = 200
@@ -36,18 +36,6 @@ class Place:
     postal_code: str
     address: str
     addressee: str
-
-
-def _resident(atena_number: str) -> Resident:
-    resident = Resident.objects.filter(atena_number=atena_number.strip(), current__isnull=False).first()
-    if resident is None:
-        raise refusal(
-            "atena_number",
-            "該当する住民が見つかりません。",
-            "宛名番号を確認してください。",
-            "registry.resident_not_found",
-        )
-    return resident
 
 
 def _checked(postal_code: str, address: str, addressee: str) -> tuple[str, str, str]:
@@ -102,7 +90,7 @@ def record_sending_place(
     )
     code, address, addressee = _checked(postal_code, address, addressee)
     with transaction.atomic():
-        resident = _resident(atena_number)
+        resident, _ = current_of(atena_number.strip())
         SendingPlace.objects.create(
             resident=resident,
             postal_code=code,
