@@ -368,7 +368,7 @@ def _fill(request: NumberRequest, number: str, *, actor: Any, purpose: str, ente
         ResidentSnapshot.objects.exclude(resident_id=row.resident_id), number
     ).exists():
         raise refusal(
-            "number",
+            "individual_number",
             "入力した個人番号は別の住民に記載されています。",
             "CS端末に表示された番号を確認して入力し直してください。",
             "registry.individual_number_in_use",
