@@ -18,7 +18,7 @@ from jumin.messaging import queries
 from jumin.messaging.testing import TestFederation
 from jumin.messaging.tls import PeerUnreachable, RawResponse
 from jumin.registry import number_requests
-from jumin.registry.models import Change
+from jumin.registry.models import Change, ResidentSnapshot
 from jumin.registry.services import DraftRecorded, commit_change
 from jumin.registry.workflows.number_changes import record_individual_number_change
 from tests.registry.conftest import PURPOSE, current, logged_in
@@ -251,3 +251,33 @@ def test_the_api_and_the_screen_list_the_requests_and_mask_the_number_without_th
     )
     assert "手動連携中" in started
     assert number_requests.manual_mode().active
+
+
+def test_a_relink_the_node_does_not_answer_keeps_the_request_waiting(
+    federation: TestFederation, clerk: User, reviewer: User, number_officer: User, household: str
+) -> None:
+    number_requests.start_manual_mode(actor=number_officer, purpose=PURPOSE, reason="機構との回線障害")
+    draft = _record_birth(federation, clerk, household)
+    with federation.acting_as(SASEBO):
+        commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
+    working = queries.set_transport(_unreachable)
+    try:
+        with federation.acting_as(SASEBO):
+            relinked = number_requests.end_manual_mode(actor=number_officer, purpose=PURPOSE)
+    finally:
+        queries.set_transport(working)
+    [(request_id, code)] = relinked.left
+    assert (relinked.linked, code.startswith("messaging.")) == (0, True)
+    waiting = number_requests.inquire(actor=number_officer, purpose=PURPOSE, request_id=request_id)
+    assert (waiting.state, waiting.enterable, waiting.failure_code) == ("manual", True, code)
+    assert current(draft.atena_numbers[0]).individual_number is None
+    # Another person's number (the head's, set here) is not the child's: refused, nothing written.
+    head = ResidentSnapshot.objects.filter(current_of__isnull=False).exclude(change_id=draft.change_id).get()
+    head.set_individual_number(FIRST_NUMBER)
+    head.save(update_fields=["individual_number", "individual_number_index"])
+    with pytest.raises(DomainError) as taken:
+        number_requests.enter_number(
+            actor=number_officer, purpose=PURPOSE, request_id=request_id, number=FIRST_NUMBER
+        )
+    assert (taken.value.field, taken.value.code) == ("individual_number", "registry.individual_number_in_use")
+    assert current(draft.atena_numbers[0]).individual_number is None
