@@ -183,3 +183,33 @@ def municipality_codes_of_addresses(addresses: Iterable[str]) -> dict[str, str]:
         if matches:
             found[address] = max(matches)[2]
     return found
+
+
+def postal_code_of_address(address: str) -> str:
+    """The postal code the address dictionary gives an address (standard 4.1.3.1.2-a), or "".
+
+    The address is matched by its leading 都道府県, 市区町村 (with or without its 郡) and 町字; the
+    longest 町字 name wins (「江戸町」 before 「江」). "" when the municipality or the 町字 is not in the
+    dictionary, or when the 町字 spans several postal codes (split by 番地): then the clerk fills it in.
+    """
+    text = _KANA_SEPARATORS.sub("", address)
+    code = municipality_codes_of_addresses([text]).get(text)
+    if code is None:
+        return ""
+    municipality = Municipality.objects.select_related("prefecture").get(code=code)
+    rest = text[len(municipality.prefecture.name) :]
+    for written in sorted({municipality.address_name, municipality.name}, key=len, reverse=True):
+        if rest.startswith(written):
+            rest = rest[len(written) :]
+            break
+    prefixes = [rest[:end] for end in range(1, min(len(rest), 100) + 1)]
+    areas = list(
+        AddressArea.objects.filter(municipality_id=code, is_current=True, name__in=prefixes).values_list(
+            "name", "postal_code"
+        )
+    )
+    if not areas:
+        return ""
+    longest = max(len(name) for name, _ in areas)
+    codes = {postal for name, postal in areas if len(name) == longest}
+    return codes.pop() if len(codes) == 1 else ""

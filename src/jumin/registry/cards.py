@@ -175,6 +175,27 @@ def _events(resident: Resident, kind: CardKind) -> list[CardEvent]:
     )
 
 
+def cards_expiring(expiring_by: date) -> dict[int, date]:
+    """Residents (by id) whose 個人番号カード is in use (有効 or 一時停止) and expires on or before
+    ``expiring_by``, with the expiry: the registry's side of the renewal-target match (std 7.1.1.4-a)."""
+    events: dict[int, list[CardEvent]] = {}
+    rows = CardEvent.objects.filter(card_kind=CardKind.INDIVIDUAL_NUMBER).order_by(
+        "resident_id", "recorded_at", "pk"
+    )
+    for row in rows:
+        events.setdefault(row.resident_id, []).append(row)
+    expiring: dict[int, date] = {}
+    for resident_id, history in events.items():
+        status, expiry = _state(history)
+        if (
+            status in (CardStatus.ACTIVE, CardStatus.SUSPENDED)
+            and expiry is not None
+            and expiry <= expiring_by
+        ):
+            expiring[resident_id] = expiry
+    return expiring
+
+
 def _usable(events: list[CardEvent], today: date) -> bool:
     status, expiry = _state(events)
     return status is CardStatus.ACTIVE and (expiry is None or today <= expiry)

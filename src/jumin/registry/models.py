@@ -266,6 +266,12 @@ class ResidentSnapshot(HasIndividualNumber):
     removal_event_date = models.JSONField("事由発生日（入力のとおり）", null=True, blank=True)
     # 転出確定 from the 転入通知 (standard 4.1.3.1.1-a; records.md §6.5): stored beside the 予定 values.
     confirmed_destination = models.CharField("転出先（確定）", max_length=200, blank=True)
+    # Looked up from the address dictionary when a 転入通知 is taken in (standard 4.1.3.1.2-a); blank
+    # with the flag set when the dictionary does not give exactly one code (a clerk fills it in).
+    confirmed_destination_postal_code = models.CharField("転出先（確定）郵便番号", max_length=7, blank=True)
+    confirmed_destination_postal_unknown = models.BooleanField(
+        "転出先（確定）郵便番号 辞書になし", default=False
+    )
     confirmed_move_out_date = models.DateField("転出確定日", null=True, blank=True)
     move_in_notice_date = models.DateField("転出確定通知日（転入通知の日）", null=True, blank=True)
     confirmed_notification_kind = models.CharField("転出確定届出区分", max_length=10, blank=True)
@@ -494,3 +500,7 @@ class DailyBatchRun(models.Model):
 
     def __str__(self) -> str:
         return f"日次バッチ {self.run_date}"
+
+
+# 居所 as the 送付先 of the 個人番号 notices (std 7.1.1.4-a); imported here so Django finds it.
+from jumin.registry.models_sending_place import SendingPlace  # noqa: E402, F401

@@ -16,8 +16,10 @@ the 転出証明書), and no second number is ever asked for.
 If the national node is a configured peer but cannot be reached or refuses, the commit is refused
 and nothing changes (no 住民票 without the number it must carry; the code goes back to the pool);
 ``refusal_audited``, wrapped around the commit's transaction, records the refusal once the
-transaction has rolled back. A registry with no national peer at all (no 住基ネット link, e.g. a
-standalone test set-up) commits without a number, as before.
+transaction has rolled back, and lists the unanswered requests as 送信エラー for a re-send
+(``registry.number_requests``, std 7.1.1.1-c). During the manual-link mode no request is sent: the
+commit goes through without the number and the request waits 手動連携待ち. A registry with no national
+peer at all (no 住基ネット link, e.g. a standalone test set-up) commits without a number, as before.
 """
 
 from __future__ import annotations
@@ -33,9 +35,11 @@ from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
 from jumin.domain.errors import DomainError, refusal
 from jumin.domain.resident import ChangeReason, ResidentStatus
+from jumin.jukinet.cs import number_requests
 from jumin.jukinet.cs import services as cs_services
+from jumin.jukinet.cs.number_requests import Kind
 from jumin.jukinet.cs.relays import request_individual_number
-from jumin.registry.models import Change, ResidentSnapshot
+from jumin.registry.models import Change, NumberChangeRecord, ResidentSnapshot
 
 
 @dataclass(frozen=True)
@@ -108,18 +112,64 @@ def assign(
     if wording is None:
         return 0
     due = [snapshot for snapshot in committed if needs_number(change, snapshot, newly_coded)]
-    if not due or not cs_services.peer_configured(cs_services.NATIONAL):
+    if not due:
+        return 0
+    if number_requests.manual_mode_active():
+        # 手動連携: committed without the number; the clerk enters it from the CS terminal (7.1.1.1-c).
+        number_requests.record_manual([request_target(change, snapshot) for snapshot in due])
+        return 0
+    if not cs_services.peer_configured(cs_services.NATIONAL):
         return 0
     for snapshot in due:
         try:
             number = request_individual_number(
-                snapshot.juminhyo_code, change=False, actor=actor, purpose=purpose
+                snapshot.juminhyo_code,
+                change=False,
+                actor=actor,
+                purpose=purpose,
+                target=request_target(change, snapshot),
             )
         except DomainError as error:
             raise _node_refused(error, wording) from None
         snapshot.set_individual_number(number)
         snapshot.save(update_fields=["individual_number", "individual_number_index"])
     return len(due)
+
+
+def request_target(change: Change, snapshot: ResidentSnapshot) -> number_requests.RequestTarget:
+    """The CS request-list key of one person's 個人番号 request in ``change`` (its reason: the 異動事由,
+    or for a 個人番号の変更 the 請求・職権の別)."""
+    kind = Kind.CHANGE if change.reason == ChangeReason.INDIVIDUAL_NUMBER_CHANGE else Kind.GENERATION
+    reason = change.reason
+    if kind == Kind.CHANGE:
+        basis = NumberChangeRecord.objects.filter(change_id=change.pk).values_list("basis", flat=True).first()
+        reason = basis or reason
+    return number_requests.RequestTarget(
+        change_id=change.pk,
+        row_id=snapshot.pk,
+        kind=kind,
+        reason=str(reason),
+        resident_code=snapshot.juminhyo_code,
+    )
+
+
+#: The error codes of a commit refused because the national node did not answer a 個人番号 request.
+NODE_REFUSAL_CODES = REFUSAL_CODES | {
+    "registry.individual_number_node_unreachable",
+    "registry.individual_number_change_refused",
+}
+
+
+def _record_failed(change_id: int, code: str) -> None:
+    """List the refused commit's requests as 送信エラー (after the rollback), for a re-send."""
+    change = Change.objects.filter(pk=change_id).first()
+    if change is None:
+        return
+    rows = change.snapshots.filter(status=ResidentStatus.RESIDENT).order_by("pk")
+    if change.reason != ChangeReason.INDIVIDUAL_NUMBER_CHANGE:
+        rows = rows.filter(individual_number__isnull=True)
+    # A birth's row has no 住民票コード yet (it went back to the pool with the rollback): "".
+    number_requests.record_failed([request_target(change, row) for row in rows], code=code)
 
 
 @contextmanager
@@ -132,6 +182,8 @@ def refusal_audited(change_id: int, *, actor: Any, purpose: str) -> Iterator[Non
     try:
         yield
     except DomainError as error:
+        if error.code in NODE_REFUSAL_CODES:
+            _record_failed(change_id, error.code)
         if error.code in REFUSAL_CODES:
             record_event(
                 actor=actor,

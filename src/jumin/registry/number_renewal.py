@@ -28,8 +28,9 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.domain.errors import DomainError, refusal
 from jumin.domain.resident import ChangeReason
+from jumin.jukinet.cs import number_requests
 from jumin.jukinet.cs.relays import request_individual_number
-from jumin.registry import sending_addresses
+from jumin.registry import number_designation, sending_addresses
 from jumin.registry.models import Change, Resident, ResidentSnapshot
 
 
@@ -86,6 +87,7 @@ def new_individual_numbers(change: Change, *, actor: Any, purpose: str) -> dict[
         .values_list("pk", "current__history_no")
     )
     numbers: dict[int, str] = {}
+    manual = number_requests.manual_mode_active()
     for row in rows:
         if last.get(row.resident_id) is None or last[row.resident_id] != row.based_on_history_no:
             raise refusal(
@@ -94,12 +96,25 @@ def new_individual_numbers(change: Change, *, actor: Any, purpose: str) -> dict[
                 "この異動を破棄し、最新の住民票から入力し直してください。",
                 "registry.stale_draft",
             )
+        if manual:
+            continue
         try:
             numbers[row.pk] = request_individual_number(
-                row.juminhyo_code, change=True, actor=actor, purpose=purpose
+                row.juminhyo_code,
+                change=True,
+                actor=actor,
+                purpose=purpose,
+                target=number_designation.request_target(change, row),
             )
         except DomainError as error:
             raise _node_refused(error) from None
+    if manual:
+        # 手動連携 (std 7.1.1.1-c): the old number is abolished with this change, so the new rows carry
+        # none until the clerk enters the new one from the CS terminal.
+        number_requests.record_manual([number_designation.request_target(change, row) for row in rows])
+        for row in rows:
+            row.set_individual_number(None)
+            row.save(update_fields=["individual_number", "individual_number_index"])
     return numbers
 
 
@@ -118,4 +133,6 @@ def send_addresses(change: Change, committed: Sequence[ResidentSnapshot], *, act
     """
     if change.reason != ChangeReason.INDIVIDUAL_NUMBER_CHANGE:
         return
-    sending_addresses.produce_many(committed, reason=change.reason, actor=actor)
+    # A row without its new number (manual-link mode) gets its notice when the number is entered.
+    numbered = [row for row in committed if row.individual_number is not None]
+    sending_addresses.produce_many(numbered, reason=change.reason, actor=actor)

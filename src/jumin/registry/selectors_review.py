@@ -169,6 +169,13 @@ class ChangePreview:
     stale: bool  # the person changed since the draft was entered: the commit will be refused
 
 
+def _destination_postal_code(snapshot: ResidentSnapshot) -> str:
+    """The 転入先's postal code, or the flag that the dictionary did not give it (4.1.3.1.2-a)."""
+    if snapshot.confirmed_destination_postal_unknown:
+        return "（住所辞書で特定できません。確認して入力してください）"
+    return snapshot.confirmed_destination_postal_code
+
+
 def _extra_items() -> list[tuple[str, Callable[[ResidentSnapshot], str]]]:
     """Items of the removal and the 転出確定 that the inquiry timeline does not list."""
 
@@ -178,6 +185,7 @@ def _extra_items() -> list[tuple[str, Callable[[ResidentSnapshot], str]]]:
     return [
         ("消除日", lambda s: day(s.removal_date)),
         ("転出先（確定）", lambda s: s.confirmed_destination),
+        ("転出先（確定）郵便番号", _destination_postal_code),
         ("転出確定日", lambda s: day(s.confirmed_move_out_date)),
         ("転出確定通知日", lambda s: day(s.move_in_notice_date)),
     ]

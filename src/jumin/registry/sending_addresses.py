@@ -15,7 +15,8 @@ Triggers:
 Where the items come from:
 
 * mail-to (items 2–8): the 住所 and its 方書, addressed to the person, unless the caller passes a
-  ``MailTo`` (a 居所 or a recorded 送付先; std 7.1.1.4 — the registry does not record one yet);
+  ``MailTo``: ``produce_many`` passes the person's recorded 居所 (``registry.sending_places``,
+  std 7.1.1.4-a);
 * municipality (9–16): the node's 市町村コード, the name from the masters, the office from the
   ``JUMIN_SENDING_ADDRESS_OFFICE`` setting (keys ``postal_code``, ``address``, ``phone``) when set;
 * issuing place and card delivery (17–32): ``issuing_place`` / ``card_delivery`` of that setting
@@ -49,6 +50,7 @@ from jumin.jukinet.cs import sending_addresses as cs_sending
 from jumin.jukinet.cs import services as cs_services
 from jumin.jukinet.cs.operators import BATCH_TERMINAL, operator_ids
 from jumin.masters.selectors import municipality_by_code
+from jumin.registry import sending_places
 from jumin.registry.models import Change, ResidentSnapshot
 
 #: Reasons that ask for a 個人番号通知書, and the 印刷区分 of each (English aliases for callers).
@@ -280,14 +282,31 @@ def produce_many(snapshots: Sequence[ResidentSnapshot], *, reason: str, actor: A
     if not snapshots:
         return 0
     places = local_offices()
+    stays = sending_places.places_of(snapshot.resident_id for snapshot in snapshots)
     unlinked: list[tuple[str, str, str]] = []
     for snapshot in snapshots:
         try:
-            produce_for(snapshot, reason=reason, actor=actor, batch_count=len(snapshots), places=places)
+            produce_for(
+                snapshot,
+                reason=reason,
+                actor=actor,
+                batch_count=len(snapshots),
+                places=places,
+                mail_to=_mail_to(snapshot, stays.get(snapshot.resident_id)),
+            )
         except DomainError as error:
             unlinked.append((_request_number(snapshot), error.code, error.field))
     cs_services.record_unlinked(unlinked)
     return len(snapshots) - len(unlinked)
+
+
+def _mail_to(snapshot: ResidentSnapshot, stay: sending_places.Place | None) -> MailTo | None:
+    """The recorded 居所 as the 送付先, addressed to the person (or to the 様方 recorded with it)."""
+    if stay is None:
+        return None
+    name = f"{snapshot.surname}\u3000{snapshot.given_name}" if snapshot.given_name else snapshot.surname
+    address = f"{stay.address}\u3000{stay.addressee}" if stay.addressee else stay.address
+    return MailTo(postal_code=stay.postal_code, address=address[:200], name=name)
 
 
 def _request_number(snapshot: ResidentSnapshot) -> str:

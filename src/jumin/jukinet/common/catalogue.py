@@ -52,3 +52,5 @@ QUERY_CONSISTENCY_DIGEST = "jukinet.query.consistency_digest"
 QUERY_FUHYO_CONSISTENCY = "jukinet.query.fuhyo_consistency"
 #: 広域交付 (住基法12条の4, system.md F11b): the issuing municipality's CS → the registering one.
 QUERY_WIDE_AREA_COPY = "jukinet.query.wide_area_copy"
+#: 有効期限 renewal-target list (std 7.1.1.4-a): the municipality's cards expiring by a day: CS → national.
+QUERY_RENEWAL_TARGETS = "jukinet.query.renewal_targets"

@@ -376,6 +376,35 @@ def validate_resident_codes_answer(payload: dict[str, Any]) -> None:
         _resident_code(code, field="codes")
 
 
+# --- QUERY_RENEWAL_TARGETS ------------------------------------------------------------------------
+
+#: At most this many targets in one QUERY_RENEWAL_TARGETS answer (the caller narrows the day).
+MAX_RENEWAL_TARGETS = 10_000
+
+
+def validate_renewal_targets_query(payload: dict[str, Any]) -> None:
+    """QUERY_RENEWAL_TARGETS request: the last 有効期限 of the list (YYYY-MM-DD)."""
+    payload = _require_keys(
+        payload, frozenset({"expiring_by", "operator_id", "terminal_id"}), "更新対象者一覧"
+    )
+    _iso_date(payload["expiring_by"], "expiring_by")
+    _operator(payload)
+
+
+def validate_renewal_targets_answer(payload: dict[str, Any]) -> None:
+    """QUERY_RENEWAL_TARGETS answer: each target's 住民票コード and card 有効期限."""
+    payload = _require_keys(payload, frozenset({"targets"}), "更新対象者一覧")
+    targets = payload["targets"]
+    if not isinstance(targets, list) or len(targets) > MAX_RENEWAL_TARGETS:
+        raise _bad(
+            "targets", "更新対象者の件数が不正です。", f"{MAX_RENEWAL_TARGETS}件以内で返してください。"
+        )
+    for target in targets:
+        target = _require_keys(target, frozenset({"resident_code", "valid_until"}), "更新対象者")
+        _resident_code(target["resident_code"], field="targets")
+        _iso_date(target["valid_until"], "targets")
+
+
 # --- QUERY_INDIVIDUAL_NUMBER ----------------------------------------------------------------------
 
 

@@ -65,4 +65,8 @@ QUERIES: dict[str, tuple[Validator, Validator]] = {
         wide_area.validate_wide_area_request,
         wide_area.validate_wide_area_answer,
     ),
+    catalogue.QUERY_RENEWAL_TARGETS: (
+        queries.validate_renewal_targets_query,
+        queries.validate_renewal_targets_answer,
+    ),
 }

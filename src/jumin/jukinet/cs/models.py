@@ -603,3 +603,7 @@ class ExchangePerson(models.Model):
 
     def __str__(self) -> str:
         return f"提供状況の対象者 {self.person_id}"
+
+
+# 個人番号 requests and the manual-link mode (std 7.1.1.1-c); imported here so Django finds them.
+from jumin.jukinet.cs.models_number_requests import ManualLinkPeriod, NumberRequest  # noqa: E402, F401

@@ -3,15 +3,23 @@
 Handled here (kind "national"): IDENTITY_UPDATE and FUHYO_UPDATE (附票全国サーバ) from prefectures,
 CARD_EVENT and SENDING_ADDRESS from CSs, and the queries QUERY_IDENTITY, QUERY_FUHYO (附票全国サーバ),
 QUERY_VERIFY_CARD, QUERY_CARD_ISSUE, QUERY_RESIDENT_CODES, QUERY_INDIVIDUAL_NUMBER,
-QUERY_CONSISTENCY and QUERY_CONSISTENCY_DIGEST. Sent from here: IDENTITY_UPDATE_REJECTED and
-SENDING_ADDRESS_RESULT (docs/jukinet-national.md).
+QUERY_RENEWAL_TARGETS, QUERY_CONSISTENCY and QUERY_CONSISTENCY_DIGEST. Sent from here:
+IDENTITY_UPDATE_REJECTED and SENDING_ADDRESS_RESULT (docs/jukinet-national.md).
 """
 
 from __future__ import annotations
 
 from jumin.jukinet import routing
 from jumin.jukinet.common import catalogue
-from jumin.jukinet.national.services import cards, fuhyo, fuhyo_queries, identity, numbers, sending_addresses
+from jumin.jukinet.national.services import (
+    cards,
+    fuhyo,
+    fuhyo_queries,
+    identity,
+    numbers,
+    renewal_targets,
+    sending_addresses,
+)
 from jumin.jukinet.national.services import consistency as consistency_services
 from jumin.jukinet.national.services import queries as query_services
 from jumin.messaging import housekeeping
@@ -33,6 +41,7 @@ routing.answer(catalogue.QUERY_VERIFY_CARD, kind=KIND, answer=cards.verify_card)
 routing.answer(catalogue.QUERY_CARD_ISSUE, kind=KIND, answer=cards.issue_card)
 routing.answer(catalogue.QUERY_RESIDENT_CODES, kind=KIND, answer=numbers.answer_resident_codes)
 routing.answer(catalogue.QUERY_INDIVIDUAL_NUMBER, kind=KIND, answer=numbers.answer_individual_number)
+routing.answer(catalogue.QUERY_RENEWAL_TARGETS, kind=KIND, answer=renewal_targets.answer_renewal_targets)
 routing.answer(catalogue.QUERY_CONSISTENCY, kind=KIND, answer=consistency_services.answer_consistency)
 routing.answer(
     catalogue.QUERY_CONSISTENCY_DIGEST, kind=KIND, answer=consistency_services.answer_consistency_digest

@@ -50,6 +50,8 @@ class MoveInNotice:
     move_in_date: date  # the 転入日 stated in the notice (転出確定日)
     destination: str  # 転出先（確定）: the address at the destination
     notification_kind: str = "届出"
+    # The 転入先's postal code: None = not looked up (typed in by a clerk), "" = not in the dictionary.
+    destination_postal_code: str | None = None
 
 
 def _check(notice: MoveInNotice, today: date) -> list[tuple[Resident, ResidentSnapshot]]:
@@ -166,6 +168,9 @@ def record_move_in_notice(
                 "move_in_notice_date": notice.notice_date,
                 "confirmed_notification_kind": notice.notification_kind,
             }
+            if notice.destination_postal_code is not None:
+                changes["confirmed_destination_postal_code"] = notice.destination_postal_code
+                changes["confirmed_destination_postal_unknown"] = not notice.destination_postal_code
             if current.removal_reason in MOVE_OUT_REASONS and current.removal_date is not None:
                 # The stored removal date is the planned date P until a notice arrives (G.1, MO-4).
                 removal = removal_date(current.removal_date, notice.move_in_date)

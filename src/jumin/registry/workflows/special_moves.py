@@ -38,6 +38,7 @@ from jumin.domain.resident import (
 )
 from jumin.jukinet.cs import special_move_in, special_move_out
 from jumin.jukinet.cs.special_move_out import NOTICE_SUBJECT_TYPE, ReceivedNotice
+from jumin.masters.selectors import postal_code_of_address
 from jumin.registry.models import ResidentSnapshot
 from jumin.registry.search_keys import variant_name_key
 from jumin.registry.services import DraftRecorded, MoveIn, record_move_in, returning_resident
@@ -262,16 +263,27 @@ def _take_in(actor: Any, purpose: str, permission: Permission, notice: ReceivedN
                 move_in_date=notice.move_in_date,
                 destination=notice.address,
                 notification_kind=notice.notification_kind,
+                destination_postal_code=postal_code_of_address(notice.address),
             ),
             permission=permission,
         )
     except DomainError as error:
         return error.reason
     special_move_out.mark_imported(notice.notice_id, change_id=draft.change_id)
+    if ResidentSnapshot.objects.filter(
+        change_id=draft.change_id, confirmed_destination_postal_unknown=True
+    ).exists():
+        draft = dataclasses.replace(draft, alerts=(*draft.alerts, POSTAL_CODE_UNKNOWN))
     return draft
 
 
 IMPORT_ERROR = "registry.move_in_notice_import_error"
+#: The flag on a draft whose 転入先 postal code the dictionary did not give (std 4.1.3.1.2-a).
+POSTAL_CODE_UNKNOWN = Alert(
+    "destination_postal_code",
+    "転入先の郵便番号を住所辞書で特定できませんでした（空欄にしています）。転入通知の住所を確認して入力してください。",
+    "registry.move_in_notice_postal_code_unknown",
+)
 DUPLICATE_NOTICE = "registry.move_in_notice_duplicate"
 
 
