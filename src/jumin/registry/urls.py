@@ -32,6 +32,7 @@ urlpatterns = [
     path("input-help/address-kana/", views_search.kana_help, name="input_help_kana"),
     path("input-help/date/", views_search.date_help, name="input_help_date"),
     path("input-help/glyph/", views_search.glyph_help, name="input_help_glyph"),
+    path("input-help/katagaki/", views_search.katagaki_help, name="input_help_katagaki"),
     path("move-in/", views.move_in, name="move_in"),
     path("special-move-in/", views_special_moves.special_move_in_view, name="special_move_in"),
     path("move-out/", views_events.move_out_view, name="move_out"),
