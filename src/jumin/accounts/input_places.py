@@ -1,7 +1,7 @@
 """Input places (入力場所: 本庁・支所・出張所, standard 1.3.1-a) and the place of a terminal.
 
 Managed by the terminal administrator (``TERMINAL_MANAGE``), like the terminals themselves. Rows are
-never overwritten: a new row of a code ends the row in force the day before (``next_period``); every
+never overwritten: a new row of a code ends the row in force the day before (``end_row_in_force``); every
 registration, ending and terminal assignment is audited (C-49).
 """
 
@@ -22,8 +22,9 @@ from jumin.accounts.models import InputPlace, Terminal
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import digest_of, record_event
-from jumin.domain.address_lots import Period, day_before, in_force, next_period
+from jumin.domain.address_lots import Period, in_force
 from jumin.domain.errors import DomainError
+from jumin.masters.validity import end_row_in_force
 
 __all__ = [
     "UNKNOWN_PLACE_CODE",
@@ -136,12 +137,9 @@ def register_input_place(
         )
     try:
         with transaction.atomic():
-            existing = list(InputPlace.objects.select_for_update().filter(code=code))
-            ended = next_period([Period(p.valid_from, p.valid_to) for p in existing], valid_from)
-            previous = next((p for p in existing if ended and p.valid_from == ended.valid_from), None)
-            if previous is not None:
-                previous.valid_to = day_before(valid_from)
-                previous.save(update_fields=["valid_to"])
+            previous = end_row_in_force(
+                list(InputPlace.objects.select_for_update().filter(code=code)), valid_from
+            )
             place = InputPlace.objects.create(
                 code=code, name=name, kind=kind, valid_from=valid_from, registered_by=actor
             )

@@ -2,7 +2,7 @@
 
 Staff with ``MASTERS_EDIT`` register and end rows on the master screen or import a CSV
 (``manage.py import_address_lots``). Rows are never overwritten: a new row of the same key ends the
-row in force the day before (``domain.address_lots.next_period``). Every write is audited. The 方書
+row in force the day before (``masters.validity``). Every write is audited. The 方書
 of a typed address are offered on the entry screens (``katagaki_for_address``).
 """
 
@@ -24,16 +24,10 @@ from jumin.accounts.context import audit_context
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
-from jumin.domain.address_lots import (
-    LotNumber,
-    LotSystem,
-    Period,
-    day_before,
-    next_period,
-    parse_lot_text,
-)
+from jumin.domain.address_lots import LotNumber, LotSystem, parse_lot_text
 from jumin.domain.errors import DomainError, refusal
 from jumin.masters.models import AddressArea, AddressLot, Katagaki
+from jumin.masters.validity import end_row_in_force
 
 __all__ = [
     "CSV_COLUMNS",
@@ -144,12 +138,7 @@ def _create_lot(entry: LotEntry, actor: Any) -> AddressLot:
         "sub_number": entry.number.sub,
         "minor_number": entry.number.minor,
     }
-    existing = list(AddressLot.objects.select_for_update().filter(**key))
-    ended = next_period([Period(row.valid_from, row.valid_to) for row in existing], entry.valid_from)
-    for row in existing:
-        if ended is not None and row.valid_from == ended.valid_from and row.valid_to is None:
-            row.valid_to = day_before(entry.valid_from)
-            row.save(update_fields=["valid_to"])
+    end_row_in_force(list(AddressLot.objects.select_for_update().filter(**key)), entry.valid_from)
     return AddressLot.objects.create(
         area=area,
         system=entry.system.value,
@@ -173,12 +162,7 @@ def _create_katagaki(entry: KatagakiEntry, actor: Any) -> Katagaki:
         raise refusal(
             "lot_id", "番地が見つかりません。", "一覧から番地を選んでください。", "masters.katagaki_lot"
         )
-    existing = list(Katagaki.objects.select_for_update().filter(lot=lot, name=name))
-    ended = next_period([Period(row.valid_from, row.valid_to) for row in existing], entry.valid_from)
-    for row in existing:
-        if ended is not None and row.valid_from == ended.valid_from and row.valid_to is None:
-            row.valid_to = day_before(entry.valid_from)
-            row.save(update_fields=["valid_to"])
+    end_row_in_force(list(Katagaki.objects.select_for_update().filter(lot=lot, name=name)), entry.valid_from)
     return Katagaki.objects.create(
         lot=lot, name=name, kana=entry.kana.strip(), valid_from=entry.valid_from, registered_by=actor
     )

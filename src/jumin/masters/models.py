@@ -134,7 +134,22 @@ class AddressArea(models.Model):
         return f"{self.postal_code} {self.name}"
 
 
-class AddressLot(models.Model):
+class DatedRow(models.Model):
+    """A master row in force from ``valid_from`` to ``valid_to`` (None = open), never overwritten
+    (``masters.validity.end_row_in_force``), with who registered it."""
+
+    valid_from = models.DateField("適用開始日")
+    valid_to = models.DateField("適用終了日", null=True, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    registered_at = models.DateTimeField("登録日時", auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class AddressLot(DatedRow):
     """A lot of a 町字 (住居表示・区画整理・地番, standard 1.3.2-a), held as numeric codes so it sorts.
 
     Rows are never overwritten: a 住居表示 or 区画整理 change ends the row (``valid_to``) and adds a
@@ -149,14 +164,8 @@ class AddressLot(models.Model):
     lot_number = models.PositiveIntegerField("番地・街区符号・街区")
     sub_number = models.PositiveIntegerField("枝番・住居番号・画地", default=0)
     minor_number = models.PositiveIntegerField("枝番の枝番", default=0)
-    valid_from = models.DateField("適用開始日")
-    valid_to = models.DateField("適用終了日", null=True, blank=True)
-    registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    registered_at = models.DateTimeField("登録日時", auto_now_add=True)
 
-    class Meta:
+    class Meta(DatedRow.Meta):
         verbose_name = "番地（住居表示・区画整理・地番）"
         verbose_name_plural = "番地（住居表示・区画整理・地番）"
         ordering = ("area", "system", "special", "lot_number", "sub_number", "minor_number", "valid_from")
@@ -192,7 +201,7 @@ class AddressLot(models.Model):
         return lot_text(LotSystem(self.system), self.number)
 
 
-class Katagaki(models.Model):
+class Katagaki(DatedRow):
     """A 方書 (building, dormitory, room …) on a lot (方書マスタ, standard 1.3.4-a, 4.0.7-a).
 
     Rows are never overwritten: a renamed building ends its row and gets a new one.
@@ -203,14 +212,8 @@ class Katagaki(models.Model):
     )
     name = models.CharField("方書", max_length=200)
     kana = models.CharField("方書カナ", max_length=400, blank=True, default="")
-    valid_from = models.DateField("適用開始日")
-    valid_to = models.DateField("適用終了日", null=True, blank=True)
-    registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    registered_at = models.DateTimeField("登録日時", auto_now_add=True)
 
-    class Meta:
+    class Meta(DatedRow.Meta):
         verbose_name = "方書"
         verbose_name_plural = "方書"
         ordering = ("lot", "kana", "name", "valid_from")
