@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import date
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 
 from jumin.accounts import input_places
 from jumin.accounts.context import reset_context, set_context
@@ -63,3 +65,15 @@ def test_a_change_without_a_placed_terminal_records_unknown(
     assert change.input_place.kind == InputPlace.Kind.UNKNOWN
     timeline = resident_timeline(actor=reviewer, purpose=PURPOSE, atena_number=draft.atena_numbers[0])
     assert timeline.entries[-1].input_place.startswith("不明")
+
+
+def test_the_migration_points_earlier_changes_at_unknown(family: Any) -> None:
+    migration = importlib.import_module("jumin.registry.migrations.0029_change_input_place")
+    Change.objects.update(input_place=None)  # as before the migration
+    InputPlace.objects.all().delete()
+    migration.fill_unknown_place(django_apps, None)
+    places = {change.input_place for change in Change.objects.select_related("input_place")}
+    assert len(places) == 1
+    (unknown,) = places
+    assert unknown is not None
+    assert (unknown.code, unknown.kind) == (input_places.UNKNOWN_PLACE_CODE, InputPlace.Kind.UNKNOWN)
