@@ -127,6 +127,43 @@ class WebAuthnCredential(models.Model):
         return self.label or f"credential {self.pk}"
 
 
+class InputPlace(models.Model):
+    """An input place (入力場所: 本庁・支所・出張所・利用部署, standard 1.3.1-a, 1.2.1-a).
+
+    Rows are never overwritten: renaming a place ends its row (``valid_to``) and adds a new row with the
+    same ``code``, so a change keeps pointing at the row that was in force when it was committed. The
+    row of kind ``unknown`` stands for changes recorded before input places existed.
+    """
+
+    class Kind(models.TextChoices):
+        MAIN_OFFICE = "main_office", "本庁"
+        BRANCH = "branch", "支所"
+        SUB_BRANCH = "sub_branch", "出張所"
+        DEPARTMENT = "department", "利用部署"
+        UNKNOWN = "unknown", "不明"
+
+    code = models.CharField("入力場所コード", max_length=10)
+    name = models.CharField("名称", max_length=100)
+    kind = models.CharField("区分", max_length=12, choices=Kind.choices)
+    valid_from = models.DateField("適用開始日")
+    valid_to = models.DateField("適用終了日", null=True, blank=True)
+    registered_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    registered_at = models.DateTimeField("登録日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "入力場所"
+        verbose_name_plural = "入力場所"
+        ordering = ("code", "valid_from")
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["code", "valid_from"], name="accounts_input_place_code_from_uniq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
 class Terminal(models.Model):
     """A registered terminal (端末). Only these may open sessions (C-3).
 
@@ -141,6 +178,8 @@ class Terminal(models.Model):
     is_active = models.BooleanField("有効", default=True)
     # CS / integrated terminal (C-4): only WebAuthn with user verification (biometric) logs in here.
     biometric_only = models.BooleanField("CS端末（生体認証のみ）", default=False)
+    # The input place (standard 1.3.1-a) by code: the place's row in force on a day is looked up then.
+    input_place_code = models.CharField("入力場所コード", max_length=10, blank=True, default="")
     key = models.CharField(max_length=64, blank=True)
     enrolment_code_hash = models.CharField(max_length=128, blank=True)
     enrolment_expires_at = models.DateTimeField(null=True, blank=True)

@@ -101,6 +101,7 @@ def terminal_overview(actor: Any) -> list[dict[str, object]]:
             "is_active": t.is_active,
             "enrolled": t.enrolled_at is not None and bool(t.key),
             "biometric_only": t.biometric_only,
+            "input_place_code": t.input_place_code,
         }
         for t in Terminal.objects.order_by("terminal_id")
     ]

@@ -1,10 +1,13 @@
-"""Master tables: prefectures, municipalities, the address dictionary and countries (standard 1.3)."""
+"""Master tables: prefectures, municipalities, address dictionary, lots, 方書, countries (standard 1.3)."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from django.conf import settings
 from django.db import models
+
+from jumin.domain.address_lots import SYSTEM_LABELS, LotNumber, LotSystem, lot_text
 
 
 class Prefecture(models.Model):
@@ -129,6 +132,97 @@ class AddressArea(models.Model):
 
     def __str__(self) -> str:
         return f"{self.postal_code} {self.name}"
+
+
+class DatedRow(models.Model):
+    """A master row in force from ``valid_from`` to ``valid_to`` (None = open), never overwritten
+    (``masters.validity.end_row_in_force``), with who registered it."""
+
+    valid_from = models.DateField("適用開始日")
+    valid_to = models.DateField("適用終了日", null=True, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    registered_at = models.DateTimeField("登録日時", auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class AddressLot(DatedRow):
+    """A lot of a 町字 (住居表示・区画整理・地番, standard 1.3.2-a), held as numeric codes so it sorts.
+
+    Rows are never overwritten: a 住居表示 or 区画整理 change ends the row (``valid_to``) and adds a
+    new one. ``special`` holds the prefix of a special lot (特殊地番: 甲, 乙, 無番地 …).
+    """
+
+    area = models.ForeignKey(AddressArea, verbose_name="町字", on_delete=models.PROTECT, related_name="lots")
+    system = models.CharField(
+        "区分", max_length=20, choices=[(system.value, label) for system, label in SYSTEM_LABELS.items()]
+    )
+    special = models.CharField("特殊地番", max_length=10, blank=True, default="")
+    lot_number = models.PositiveIntegerField("番地・街区符号・街区")
+    sub_number = models.PositiveIntegerField("枝番・住居番号・画地", default=0)
+    minor_number = models.PositiveIntegerField("枝番の枝番", default=0)
+
+    class Meta(DatedRow.Meta):
+        verbose_name = "番地（住居表示・区画整理・地番）"
+        verbose_name_plural = "番地（住居表示・区画整理・地番）"
+        ordering = ("area", "system", "special", "lot_number", "sub_number", "minor_number", "valid_from")
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=[
+                    "area",
+                    "system",
+                    "special",
+                    "lot_number",
+                    "sub_number",
+                    "minor_number",
+                    "valid_from",
+                ],
+                name="masters_lot_uniq",
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["area", "lot_number", "sub_number"], name="masters_lot_area_number_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def number(self) -> LotNumber:
+        """The lot's numeric codes."""
+        return LotNumber(self.special, self.lot_number, self.sub_number, self.minor_number)
+
+    @property
+    def text(self) -> str:
+        """The lot as written after the 町字: 「1番2号」, 「甲12番地3」."""
+        return lot_text(LotSystem(self.system), self.number)
+
+
+class Katagaki(DatedRow):
+    """A 方書 (building, dormitory, room …) on a lot (方書マスタ, standard 1.3.4-a, 4.0.7-a).
+
+    Rows are never overwritten: a renamed building ends its row and gets a new one.
+    """
+
+    lot = models.ForeignKey(
+        AddressLot, verbose_name="番地", on_delete=models.PROTECT, related_name="katagaki"
+    )
+    name = models.CharField("方書", max_length=200)
+    kana = models.CharField("方書カナ", max_length=400, blank=True, default="")
+
+    class Meta(DatedRow.Meta):
+        verbose_name = "方書"
+        verbose_name_plural = "方書"
+        ordering = ("lot", "kana", "name", "valid_from")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["lot", "name", "valid_from"], name="masters_katagaki_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Country(models.Model):

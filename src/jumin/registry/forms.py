@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from jumin.accounts.forms import PurposeForm
 from jumin.domain.resident import TRANSITIONAL_REASONS, ResidentKind, Sex
-from jumin.registry.widgets import GlyphAidInput
+from jumin.registry.widgets import GlyphAidInput, KatagakiAidInput
 
 # Alerts are acknowledged one by one: the screen shows a checkbox ``acknowledged_alerts`` per alert
 # the service raised (registry/review/_pending_alerts.html; workflows/acknowledgement.py).
@@ -36,7 +36,7 @@ class DecisionForm(PurposeForm):
 
 class MoveInForm(PurposeForm):
     address = forms.CharField(label="住所", max_length=200)
-    katagaki = forms.CharField(label="方書", max_length=200, required=False)
+    katagaki = forms.CharField(label="方書", max_length=200, required=False, widget=KatagakiAidInput)
     postal_code = forms.CharField(label="郵便番号", max_length=8, required=False)
     previous_address = forms.CharField(
         label="転入前住所（未届転入では転出証明書の住所＝最後の住民登録地）", max_length=200

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from jumin.accounts.forms import PurposeForm
 from jumin.registry.forms import MemberForm
+from jumin.registry.widgets import KatagakiAidInput
 from jumin.registry.workflows.ex_officio import CORRECTABLE_ITEMS, CORRECTIONS, MinorCase, RecordBook
 from jumin.registry.workflows.ex_officio_events import ExOfficioBasis
 
@@ -187,7 +188,7 @@ class ExOfficioRecordingForm(RecordBookForm, MemberForm):
     """職権記載 of one person (the API takes several)."""
 
     address = forms.CharField(label="住所", max_length=200)
-    katagaki = forms.CharField(label="方書", max_length=200, required=False)
+    katagaki = forms.CharField(label="方書", max_length=200, required=False, widget=KatagakiAidInput)
     postal_code = forms.CharField(label="郵便番号（7桁）", max_length=7, required=False)
     previous_address = forms.CharField(
         label="転入前住所（分からない場合は「不明」）", max_length=200, initial="不明", required=False

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from jumin.accounts.forms import PurposeForm
 from jumin.domain.resident import FOREIGN_CATEGORIES, Sex
+from jumin.registry.widgets import KatagakiAidInput
 from jumin.registry.workflows.foreign_registration import RegistrationBasis
 from jumin.registry.workflows.immigration_notices import MAX_FILE_CHARS
 from jumin.registry.workflows.names import AliasOperation, FormerSurnameOperation
@@ -92,7 +93,7 @@ class ForeignRegistrationForm(PurposeForm, ForeignItemsForm):
     sex = forms.ChoiceField(label="性別", choices=_SEXES)
     relationship = _text("続柄", max_length=40, initial="世帯主")
     address = _text("住所", max_length=200)
-    katagaki = _text("方書", required=False, max_length=200)
+    katagaki = _text("方書", required=False, max_length=200, widget=KatagakiAidInput)
     postal_code = _text("郵便番号（7桁）", required=False, max_length=7)
     previous_address = _text("転入前住所（国外の場合は国名。なければ空欄）", required=False, max_length=200)
     address_set_date = forms.DateField(label="住所を定めた日", widget=_DATE)

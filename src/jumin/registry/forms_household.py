@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from jumin.accounts.forms import PurposeForm
 from jumin.registry.forms_corrections import ExOfficioEventForm
+from jumin.registry.widgets import KatagakiAidInput
 from jumin.registry.workflows.household_change import HouseholdChangeKind
 
 ATENA_LINES_HELP = "宛名番号を1行に1人ずつ入力してください。"
@@ -36,7 +37,7 @@ class MoveWithinForm(PurposeForm, ExOfficioEventForm):
         label="転居する方（宛名番号）", widget=forms.Textarea, help_text=ATENA_LINES_HELP
     )
     address = forms.CharField(label="転居先の住所", max_length=200)
-    katagaki = forms.CharField(label="方書", max_length=200, required=False)
+    katagaki = forms.CharField(label="方書", max_length=200, required=False, widget=KatagakiAidInput)
     postal_code = forms.CharField(label="郵便番号（7桁）", max_length=7, required=False)
     address_code = forms.CharField(label="住所コード（11桁）", max_length=11, required=False)
     move_date = forms.DateField(label="転居日（住所を定めた年月日、例: 2026-11-15）")

@@ -7,6 +7,7 @@ from django import forms
 from jumin.accounts.forms import PurposeForm
 from jumin.registry.forms import honseki_choice_field
 from jumin.registry.forms_corrections import ITEMS_HELP, correction_items
+from jumin.registry.widgets import KatagakiAidInput
 from jumin.registry.workflows.restoration import RestorationCause
 
 _DATE = forms.DateInput(attrs={"type": "date"})
@@ -37,7 +38,7 @@ class RevocationForm(NoticeForm):
     atena_number = forms.CharField(label="宛名番号（失踪宣告で消除された方）", max_length=16)
     revocation_date = forms.DateField(label="失踪宣告取消しの裁判確定日", widget=_DATE)
     address = forms.CharField(label="住所（現に住んでいる場所）", max_length=200)
-    katagaki = forms.CharField(label="方書", max_length=200, required=False)
+    katagaki = forms.CharField(label="方書", max_length=200, required=False, widget=KatagakiAidInput)
     postal_code = forms.CharField(label="郵便番号（7桁）", max_length=7, required=False)
     address_set_date = forms.CharField(label="住所を定めた日（例: 令和8年10月1日）", max_length=40)
     household_number = forms.CharField(

@@ -151,3 +151,18 @@ class GlyphEntryForm(forms.Form):
         widget=forms.HiddenInput,
         validators=[RegexValidator(r"^id_[A-Za-z0-9_-]+$")],
     )
+
+
+class KatagakiHelpForm(forms.Form):
+    """方書の候補 (4.0.7-a): the address typed up to the lot; ``target`` is the id of the 方書 field a
+    picked 方書 goes into (set by the widget; empty on the 入力補助 page)."""
+
+    address = forms.CharField(
+        label="住所（番地まで。例: 長崎県佐世保市相生町1番2号）", max_length=200, required=False
+    )
+    target = forms.CharField(
+        required=False,
+        max_length=100,
+        widget=forms.HiddenInput,
+        validators=[RegexValidator(r"^id_[A-Za-z0-9_-]+$")],
+    )

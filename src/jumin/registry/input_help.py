@@ -6,6 +6,7 @@
   era master) and 「S350401」 (era letter + YYMMDD) besides every form ``parse_date_input`` reads
   (「S35.4.1」, 「昭和35年4月1日」, 「1960-04-01」 …). The preview shows the day in 和暦 and 西暦 for the
   clerk to check; the record keeps what the field's own rules keep;
+- 方書 (standard 4.0.7-a): the address typed up to the lot offers the 方書 the master holds for it;
 - 外字 (standard 2.1.3-e): a code point 「U+9AD9」 (with an IVS selector 「U+8FBB U+E0100」) gives the
   glyph, a typed kanji its variants through the MJ shrink map (高 → 髙), for the clerk to pick.
 """
@@ -21,6 +22,7 @@ from jumin.domain.errors import refusal
 from jumin.domain.glyph_entry import is_code_point_entry, parse_code_point_entry, variants_of
 from jumin.domain.uncertain_dates import UncertainDate
 from jumin.domain.wareki import DateFieldKind, ParsedDate, format_date_ja, parse_date_input
+from jumin.masters.lots import katagaki_for_address
 from jumin.masters.selectors import (
     AddressCandidate,
     addresses_by_kana_prefixes,
@@ -33,9 +35,11 @@ __all__ = [
     "AddressSuggestion",
     "DatePreview",
     "GlyphChoices",
+    "KatagakiSuggestion",
     "expand_wareki_shortcut",
     "glyph_choices",
     "kana_address_suggestions",
+    "katagaki_suggestions",
     "postal_address_suggestions",
     "preview_date",
 ]
@@ -166,3 +170,24 @@ def glyph_choices(entry: str) -> list[GlyphChoices]:
                 "glyph_entry.too_long",
             )
     return [GlyphChoices(glyph, glyphs_of("".join(variants_of(glyph.text)))) for glyph in glyphs]
+
+
+@dataclass(frozen=True)
+class KatagakiSuggestion:
+    """One 方書 of the master the clerk can pick, with the lot it belongs to."""
+
+    name: str
+    kana: str
+    lot: str
+
+
+def katagaki_suggestions(address: str) -> list[KatagakiSuggestion]:
+    """The 方書 in force on the lot of the typed address (standard 1.3.4-a, 4.0.7-a)."""
+    if not address.strip():
+        raise refusal(
+            "address",
+            "住所が入力されていません。",
+            "方書の候補を表示するには、住所を番地まで入力してください（例: 長崎県佐世保市相生町1番2号）。",
+            "input_help.katagaki_address",
+        )
+    return [KatagakiSuggestion(row.name, row.kana, row.lot.text) for row in katagaki_for_address(address)]

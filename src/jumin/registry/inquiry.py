@@ -60,6 +60,7 @@ class TimelineEntry:
     processed_at: str
     status: str
     changes: tuple[ItemChange, ...]
+    input_place: str = ""  # 入力場所 (standard 1.2.1-a)
 
     @property
     def name_changes(self) -> tuple[ItemChange, ...]:
@@ -139,7 +140,7 @@ def resident_timeline(
     ):
         snapshots = list(
             ResidentSnapshot.objects.filter(resident__atena_number=atena_number, history_no__isnull=False)
-            .select_related("household", "change")
+            .select_related("household", "change", "change__input_place")
             .order_by("history_no")
         )
         if not snapshots:
@@ -164,6 +165,7 @@ def resident_timeline(
                     processed_at=_wareki(change.reviewed_at.date()) if change.reviewed_at else "",
                     status=values["住民状態"],
                     changes=changes,
+                    input_place=change.input_place.name if change.input_place else "不明",
                 )
             )
             previous = values

@@ -7,11 +7,12 @@ A snapshot gets its 履歴番号 only when its change is committed (本登録); 
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
 
+from jumin.accounts.context import current_terminal_id
 from jumin.crypto.fields import IndividualNumberField
 from jumin.crypto.models import HasIndividualNumber
 
@@ -101,6 +102,16 @@ class Change(models.Model):
     )
     reviewed_at = models.DateTimeField("確認日時", null=True, blank=True)
     terminal_id = models.CharField("入力端末", max_length=64, blank=True)
+    # 入力場所 (standard 1.2.1-a, 1.3.1-a): the row of the input terminal's place in force at 本登録;
+    # null on a draft. Changes committed before input places existed point at the 「不明」 row.
+    input_place = models.ForeignKey(
+        "accounts.InputPlace",
+        verbose_name="入力場所",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     # 異動の取消し (standard 4.6.0.1-e): the cancelling change points at the cancelled one; both stay.
     cancels = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="cancelled_by"
@@ -120,6 +131,12 @@ class Change(models.Model):
 
     def __str__(self) -> str:
         return f"異動 {self.pk} {self.reason} {self.state}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """A new change records the terminal it is entered on (入力端末), unless the caller named one."""
+        if self._state.adding and not self.terminal_id:
+            self.terminal_id = current_terminal_id()
+        super().save(*args, **kwargs)
 
 
 class ExOfficioRecord(models.Model):

@@ -16,7 +16,9 @@ from django.db import connection, transaction
 from django.db.models import Field, Max, Model, Q
 from django.utils import timezone
 
+from jumin.accounts import input_places
 from jumin.accounts.authorization import AccessRefused, authorize
+from jumin.accounts.context import current_terminal_id
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
@@ -706,12 +708,18 @@ def commit_change(
         support_roles.follow_committed_change(
             change=change, snapshots=committed, actor=actor, purpose=purpose
         )
+        # 入力場所 (standard 1.2.1-a): the input terminal's place in force today (else the committer's
+        # terminal's, for a draft that recorded none), fixed now so a later renaming never rewrites it.
+        place = input_places.place_for_terminal(
+            change.terminal_id or current_terminal_id(), timezone.localdate()
+        )
         for each in [change, *followers]:
             locks.release_for_change(each, LockRelease.COMMITTED, actor)
             each.state = ChangeState.COMMITTED
             each.reviewed_by = actor
             each.reviewed_at = timezone.now()
-            each.save(update_fields=["state", "reviewed_by", "reviewed_at"])
+            each.input_place = place
+            each.save(update_fields=["state", "reviewed_by", "reviewed_at", "input_place"])
         for follower in followers:  # each change's commit has its own audit entry
             record_event(
                 actor=actor,

@@ -36,6 +36,7 @@ urlpatterns = [
     path("input-help/address-kana/", views_search.kana_help, name="input_help_kana"),
     path("input-help/date/", views_search.date_help, name="input_help_date"),
     path("input-help/glyph/", views_search.glyph_help, name="input_help_glyph"),
+    path("input-help/katagaki/", views_search.katagaki_help, name="input_help_katagaki"),
     path("move-in/", views.move_in, name="move_in"),
     path("move-in/rows/", views_member_rows.move_in_rows, name="move_in_rows"),
     path("imports/notifications/", views_imports.notification_csv_view, name="notification_csv_import"),

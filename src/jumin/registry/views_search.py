@@ -23,6 +23,7 @@ from jumin.registry.forms_search import (
     DateInputForm,
     GlyphEntryForm,
     HistoryActionForm,
+    KatagakiHelpForm,
     PostalCodeForm,
     SearchForm,
 )
@@ -78,6 +79,7 @@ def _help_page(request: HttpRequest, fragment: str, context: dict[str, Any]) -> 
         "kana_form": AddressKanaForm(),
         "date_form": DateInputForm(),
         "glyph_form": GlyphEntryForm(),
+        "katagaki_form": KatagakiHelpForm(),
         "fragment": fragment,
         **context,
     }
@@ -145,3 +147,21 @@ def glyph_help(request: HttpRequest) -> HttpResponse:
         with shown_on_screen(context, pending_alerts=False):
             context["choices"] = input_help.glyph_choices(form.cleaned_data["glyph_entry"])
     return _help_page(request, "registry/search/glyph_choices.html", context)
+
+
+@login_required
+@require_POST
+def katagaki_help(request: HttpRequest) -> HttpResponse:
+    """方書の候補 (standard 4.0.7-a): the address up to the lot → the 方書 of the master to pick.
+
+    Reads the masters only (nothing is audited); an entry-screen aid, so it needs RESIDENT_RECORD.
+    """
+    if not has_permission(request.user, Permission.RESIDENT_RECORD):
+        return refused(request, AccessRefused(PERMISSION_MISSING_MESSAGE, reason_code="permission_missing"))
+    form = KatagakiHelpForm(request.POST)
+    context: dict[str, Any] = {"katagaki_form": form}
+    if form.is_valid():
+        context["target"] = form.cleaned_data["target"]
+        with shown_on_screen(context, pending_alerts=False):
+            context["katagaki"] = input_help.katagaki_suggestions(form.cleaned_data["address"])
+    return _help_page(request, "registry/search/katagaki_choices.html", context)

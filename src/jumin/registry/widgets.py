@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django import forms
 
-__all__ = ["GLYPH_AID_DETACHED_FORM", "GlyphAidInput"]
+__all__ = ["GLYPH_AID_DETACHED_FORM", "GlyphAidInput", "KatagakiAidInput"]
 
 GLYPH_AID_DETACHED_FORM = "glyph-aid-detached"
 """The ``form`` attribute of the aid's input: no element has this id, so no form owns the input."""
@@ -26,4 +26,21 @@ class GlyphAidInput(forms.TextInput):
     def get_context(self, name: str, value: object, attrs: dict[str, object] | None) -> dict[str, object]:
         context = super().get_context(name, value, attrs)
         context["detached_form"] = GLYPH_AID_DETACHED_FORM
+        return context
+
+
+class KatagakiAidInput(forms.TextInput):
+    """The 方書 field with 「方書の候補を表示」 beside it (standard 4.0.7-a).
+
+    htmx posts the form's address field (the 方書 field's id with ``katagaki`` replaced by
+    ``address``) with the CSRF token to ``registry:input_help_katagaki``; a picked 方書 fills the
+    field (``web/katagaki_aid.js``). Without scripts the 入力補助 page offers the same lookup.
+    """
+
+    template_name = "registry/widgets/katagaki_aid.html"
+
+    def get_context(self, name: str, value: object, attrs: dict[str, object] | None) -> dict[str, object]:
+        context = super().get_context(name, value, attrs)
+        field_id = str(context["widget"]["attrs"].get("id", f"id_{name}"))
+        context["address_id"] = field_id.removesuffix("katagaki") + "address"
         return context

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jumin.web import views
+from jumin.web import views, views_masters
 
 app_name = "web"
 
@@ -25,6 +25,12 @@ urlpatterns = [
     path("terminals/", views.terminals, name="terminals"),
     path("terminals/register/", views.terminal_register, name="terminal_register"),
     path("terminals/biometric/", views.terminal_biometric, name="terminal_biometric"),
+    path("terminals/place/", views_masters.terminal_place, name="terminal_place"),
+    path("input-places/", views_masters.input_place_list, name="input_places"),
+    path("input-places/register/", views_masters.input_place_register, name="input_place_register"),
+    path("input-places/end/", views_masters.input_place_end, name="input_place_end"),
+    path("masters/lots/", views_masters.address_lots, name="address_lots"),
+    path("masters/lots/action/", views_masters.address_lot_action, name="address_lot_action"),
     path("grants/", views.grant_list, name="grants"),
     path("grants/apply/", views.grant_apply, name="grant_apply"),
     path("grants/reapply/", views.grant_reapply, name="grant_reapply"),

@@ -400,6 +400,8 @@ def home(request: HttpRequest) -> HttpResponse:
         (certificates, "certificates:menu", "証明書"),
         ((Permission.STAFF_MANAGE,), "web:staff", "職員アカウント管理"),
         ((Permission.TERMINAL_MANAGE,), "web:terminals", "端末管理"),
+        ((Permission.TERMINAL_MANAGE,), "web:input_places", "入力場所（本庁・支所・出張所）"),
+        ((Permission.MASTERS_EDIT,), "web:address_lots", "番地・方書マスタ"),
         ((Permission.STAFF_GRANT_REPORT,), "web:grants", "権限管理簿・申請承認"),
         ((Permission.STAFF_GRANT_REQUEST,), "web:grant_apply", "権限付与申請"),
         ((Permission.STAFF_GRANT_REPORT,), "web:grant_reconciliation", "操作者個別状況一覧表"),
