@@ -184,6 +184,16 @@ class ResidentSnapshot(HasIndividualNumber):
     # The 履歴番号 this draft was derived from (None for a new person): commit refuses a draft whose
     # person has changed since, so two drafts can never silently overwrite each other.
     based_on_history_no = models.PositiveIntegerField("元の履歴番号", null=True, blank=True)
+    # An 異動の取消し of an older change re-states each later row on the restored record (standard
+    # 4.6.0.1-a): the re-stated row belongs to the cancellation and points at the row it re-states.
+    restates = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="restated_by",
+        verbose_name="再記載元",
+    )
     status = models.CharField("住民状態", max_length=20)
     kind = models.CharField("住民種別", max_length=1)
 
