@@ -417,9 +417,11 @@ class SearchHistoryEntry(models.Model):
 
 
 # The 戸籍附票記載事項通知 of commits (jumin.registry.fuhyo_notices), メモ (standard 1.1.15-a,
-# append-only), 抑止 and 支援措置 live in modules of their own; imported here so Django registers them.
+# append-only), 除票の誤記訂正 (1.1.5-c), 抑止 and 支援措置 live in modules of their own; imported
+# here so Django registers them.
 from jumin.registry.models_fuhyo import FuhyoNoticeOutbox  # noqa: E402, F401
 from jumin.registry.models_memo import ResidentMemo, ResidentMemoVersion  # noqa: E402, F401
+from jumin.registry.models_removed_notes import RemovedRecordNote  # noqa: E402, F401
 from jumin.registry.models_restrictions import (  # noqa: E402, F401
     SupportMeasure,
     SupportMeasurePeriod,
