@@ -16,7 +16,6 @@ from jumin.audit.models import AuditEntry
 from jumin.domain.errors import DomainError
 from jumin.domain.resident import ChangeReason, ResidentStatus
 from jumin.jukinet.cs.models import CsIdentity, CsIdentityVersion
-from jumin.registry import numbering
 from jumin.registry.models import Change, ResidentSnapshot
 from jumin.registry.models_review import RegistryEvent
 from jumin.registry.selectors_corrections import change_history
@@ -27,22 +26,15 @@ from jumin.registry.workflows.household_change import (
     record_household_change,
 )
 from jumin.registry.workflows.move_out import MoveOut, record_move_out
-from tests.jukinet.cs.factories import resident_code
 from tests.registry.conftest import PURPOSE, current
 from tests.registry.test_cancellation import NEW_ADDRESS, cancel, move_within, raw_rows, today
+from tests.registry.test_cs_link import code_pool
 from tests.registry.test_move_in import ADDRESS
 
 pytestmark = pytest.mark.django_db
+__all__ = ["code_pool"]  # the fixture: codes the CS accepts, so the CS update can be checked
 
 DESTINATION = "東京都千代田区霞が関1丁目1番1号"
-
-
-@pytest.fixture
-def code_pool(db: None) -> list[str]:
-    """Codes that pass the federation's check-digit rule, so the CS accepts every person."""
-    codes = [resident_code(n) for n in range(100, 140)]
-    numbering.load_code_pool(codes)
-    return codes
 
 
 def move_out(clerk: User, atena_numbers: list[str]) -> DraftRecorded:
