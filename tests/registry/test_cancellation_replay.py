@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from django.urls import reverse
 
 from jumin.accounts.models import User
 from jumin.audit.models import AuditEntry
 from jumin.domain.errors import DomainError
 from jumin.domain.resident import ChangeReason, ResidentStatus
 from jumin.jukinet.cs.models import CsIdentity, CsIdentityVersion
-from jumin.registry.models import Change, ResidentSnapshot
+from jumin.registry.models import Change, ResidentSearchKey, ResidentSnapshot
 from jumin.registry.models_review import RegistryEvent
 from jumin.registry.selectors_corrections import change_history
 from jumin.registry.services import DraftRecorded
@@ -26,7 +27,7 @@ from jumin.registry.workflows.household_change import (
     record_household_change,
 )
 from jumin.registry.workflows.move_out import MoveOut, record_move_out
-from tests.registry.conftest import PURPOSE, current
+from tests.registry.conftest import PURPOSE, current, logged_in
 from tests.registry.test_cancellation import NEW_ADDRESS, cancel, move_within, raw_rows, today
 from tests.registry.test_cs_link import code_pool
 from tests.registry.test_move_in import ADDRESS
@@ -113,6 +114,11 @@ def test_a_move_within_under_a_later_move_out_is_cancelled_and_the_move_out_rest
         original_move_out.planned_destination,
     )
     assert current(child).pk == restated.pk
+    # The search keys point at the record after the cancellation (the re-stated row), nothing older.
+    keys = ResidentSearchKey.objects.filter(
+        resident__atena_number=child, is_current_name=True, is_current_address=True
+    )
+    assert {key.snapshot_id for key in keys} == {restated.pk}
     # The others had nothing on top: one restoring row each.
     for atena in (head, wife):
         assert (current(atena).history_no, current(atena).address) == (3, ADDRESS.address)
@@ -250,3 +256,18 @@ def test_the_commit_audits_sends_events_per_row_and_the_cs_gets_the_newest_row(
     assert CsIdentityVersion.objects.filter(resident_code=code).count() == versions + 1
     identity = CsIdentity.objects.select_related("current").get(resident_code=code)
     assert (identity.update_seq, identity.current.address) == (sequence + 1, ADDRESS.address)
+
+
+def test_the_reviewer_sees_the_restoring_and_the_restated_rows_before_committing(
+    clerk: User, reviewer: User, family: DraftRecorded, commit: Callable[[DraftRecorded], DraftRecorded]
+) -> None:
+    child = family.atena_numbers[2]
+    moved = commit(move_within(clerk, list(family.atena_numbers)))
+    commit(move_out(clerk, [child]))
+    draft = cancel(clerk, moved.change_id)
+    url = reverse("registry:draft", args=[draft.change_id])
+    page = logged_in(reviewer).post(url, {"purpose": PURPOSE, "show": "1"}).content.decode()
+    # Four rows: the couple's restoring rows, the child's restoring row and the re-stated 国内転出.
+    assert page.count(NEW_ADDRESS.address) == 0
+    name = f"{current(child).surname} {current(child).given_name}"
+    assert page.count(name) == 2

@@ -277,7 +277,8 @@ def draft_for_review(*, actor: Any, purpose: str, change_id: int) -> list[Reside
                 Q(change_id=change_id) | Q(change__follows_id=change_id), change__state=ChangeState.DRAFT
             )
             .select_related("household", "change", "resident")
-            .order_by("change_id", "member_order")
+            # pk last: a cancellation's re-stated rows follow the person's restoring row.
+            .order_by("change_id", "member_order", "pk")
         )
         if not snapshots:
             raise DomainError(
