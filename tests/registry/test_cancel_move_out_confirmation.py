@@ -97,10 +97,12 @@ def test_the_move_out_itself_cannot_be_cancelled_while_its_confirmation_stands(
 ) -> None:
     child = family.atena_numbers[2]
     moving = moved_out(clerk, reviewer, [child], today() - timedelta(days=3))
-    receive(clerk, reviewer, notice([child]))
+    confirmed = receive(clerk, reviewer, notice([child]))
     with pytest.raises(DomainError) as refused:
         cancel(clerk, moving.change_id)
-    assert refused.value.code == "registry.cancel_later_changes_first"
+    # The 転出確定 could not exist without the 転出: it is named, to be cancelled first.
+    assert refused.value.code == "registry.cancel_later_change_depends"
+    assert f"異動番号 {confirmed.change_id}" in refused.value.remedy
 
 
 def test_the_screen_offers_the_confirmation_for_cancellation(

@@ -112,7 +112,8 @@ def test_4_6_0_1_e_history_shows_both_changes_and_a_second_cancellation_is_refus
         (2, "転居", None, cancelling.change_id),
         (3, "異動の取消し(修正)", moved.change_id, None),
     ]
-    assert [h.cancellable for h in history] == [False, False, False]
+    # The 転入 is offered again: the 転居 on it and its cancellation net out.
+    assert [h.cancellable for h in history] == [True, False, False]
     with pytest.raises(DomainError) as twice:
         cancel(clerk, moved.change_id)
     assert twice.value.code == "registry.already_cancelled"
@@ -306,15 +307,17 @@ def test_cancelling_a_merge_forms_the_former_household_again(
     )
 
 
-def test_a_change_that_is_not_the_latest_is_refused_naming_the_remedy(
+def test_a_move_in_under_a_later_change_is_refused_naming_that_change(
     clerk: User, family: DraftRecorded, commit: Callable[[DraftRecorded], DraftRecorded]
 ) -> None:
-    commit(move_within(clerk, list(family.atena_numbers)))
+    moved = commit(move_within(clerk, list(family.atena_numbers)))
     rows = raw_rows()
     with pytest.raises(DomainError) as raised:
         cancel(clerk, family.change_id)
-    assert raised.value.code == "registry.cancel_later_changes_first"
-    assert "後の異動から順に取り消して" in raised.value.remedy
+    # The 転居 could not exist without the 転入: it is named as the one to cancel first.
+    assert raised.value.code == "registry.cancel_later_change_depends"
+    assert f"異動番号 {moved.change_id}「転居」" in raised.value.reason
+    assert f"先に異動番号 {moved.change_id} の異動を取り消して" in raised.value.remedy
     assert raw_rows() == rows
 
 

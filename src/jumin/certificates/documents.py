@@ -253,6 +253,12 @@ def printed_person(
         if person.removal_reason:
             event = _date(person.removal_event_date) or _day(person.removal_date)
             notes.append(f"{event}　{person.removal_reason}により消除")
+        # 除票の誤記訂正 (standard 1.1.5-c): the type-B notes giving each 誤記 and its correct entry.
+        notes.extend(
+            f"留意事項　{note.text}"
+            for note in person.removed_record_notes
+            if options.show_honseki or not note.honseki
+        )
     history = tuple(_history_line(e) for e in person.history) if options.with_history else ()
     return PrintedPerson(
         atena_number=person.atena_number,

@@ -17,8 +17,9 @@ from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry import selectors_corrections
 from jumin.registry.api import AddressIn, PersonIn, _person
 from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, draft_body, draft_created
+from jumin.registry.removed_record_notes import note_text_for
 from jumin.registry.services import Address
-from jumin.registry.workflows import cancellation, ex_officio
+from jumin.registry.workflows import cancellation, ex_officio, removed_record_note
 from jumin.registry.workflows.ex_officio_events import ExOfficioBasis
 
 # The name api_notices imports from here; new APIs use jumin.registry.api_common.draft_created.
@@ -215,3 +216,32 @@ def ex_officio_notice(request: HttpRequest, payload: NoticeIn) -> Status[object]
             actor=request.user, purpose=payload.purpose, change_id=payload.change_id
         ),
     )
+
+
+class RemovedRecordNoteIn(Schema):
+    purpose: str
+    atena_number: str
+    item: str
+    correct_text: str
+    reason: str
+
+
+class RemovedRecordNoteOut(Schema):
+    note_id: int
+    text: str
+
+
+@router.post("/ex-officio/removed-record-note", response={201: RemovedRecordNoteOut, **ERRORS})
+def record_removed_record_note(request: HttpRequest, payload: RemovedRecordNoteIn) -> Status[object]:
+    """Record the 誤記 of a 除票 item and its correct entry as a type-B note (standard 1.1.5-c)."""
+    note = removed_record_note.record_removed_record_note(
+        actor=request.user,
+        purpose=payload.purpose,
+        correction=removed_record_note.RemovedRecordCorrection(
+            atena_number=payload.atena_number,
+            item=payload.item,
+            correct_text=payload.correct_text,
+            reason=payload.reason,
+        ),
+    )
+    return Status(201, RemovedRecordNoteOut(note_id=note.pk, text=note_text_for(note, request.user)))

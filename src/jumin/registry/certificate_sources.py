@@ -31,6 +31,8 @@ from jumin.registry.models import (
     Resident,
     ResidentSnapshot,
 )
+from jumin.registry.models_removed_notes import RemovedRecordNote
+from jumin.registry.removed_record_notes import HONSEKI_ITEMS, note_text
 from jumin.registry.workflows.number_changes import CORRECTION as CODE_CORRECTION
 from jumin.registry.workflows.reorganisation import Generations, split_generations
 
@@ -39,6 +41,7 @@ __all__ = [
     "GenerationPeriod",
     "HeadChangeRequest",
     "HistoryEntry",
+    "RecordNote",
     "SourcePerson",
     "atena_number_of_code",
     "atena_number_of_removed_code",
@@ -71,6 +74,15 @@ class HistoryEntry:
     def change_reason(self) -> str:
         """The 異動事由, under the name ``split_generations`` reads (a 改製 or 再製 row opens one)."""
         return self.reason
+
+
+@dataclass(frozen=True)
+class RecordNote:
+    """A type-B note of a 除票 (除票の誤記訂正, standard 1.1.5-c) as printed; ``honseki``: it is about
+    本籍・筆頭者, printed only on a copy that shows them."""
+
+    text: str
+    honseki: bool
 
 
 @dataclass(frozen=True)
@@ -126,6 +138,8 @@ class SourcePerson:
     pre_move_katagaki: str = ""
     # 事実上の世帯主 (standard 4.1.4.3-a): the name in the record's type-C remark; "" if none.
     de_facto_head: str = ""
+    # 除票の誤記訂正 (standard 1.1.5-c): each 誤記 with its correct entry, oldest first.
+    removed_record_notes: tuple[RecordNote, ...] = ()
 
 
 def _full_name(snapshot: ResidentSnapshot) -> str:
@@ -314,6 +328,7 @@ def _build(
     removed = [s for s in snapshots if s.status == ResidentStatus.REMOVED]
     living = [s for s in snapshots if s.status != ResidentStatus.REMOVED]
     heads = {**(_head_names(removed) if removed else {}), **(_current_head_names(living) if living else {})}
+    notes = _removed_record_notes([s.resident_id for s in removed]) if removed else {}
     result = [
         _source(
             snapshot,
@@ -324,7 +339,22 @@ def _build(
         )
         for snapshot in snapshots
     ]
+    result = [
+        replace(p, removed_record_notes=notes[p.atena_number]) if p.atena_number in notes else p
+        for p in result
+    ]
     return sorted(result, key=lambda p: (p.member_order, p.atena_number))
+
+
+def _removed_record_notes(resident_ids: list[int]) -> dict[str, tuple[RecordNote, ...]]:
+    """The 除票の誤記訂正 notes of these removed people by 宛名番号, in one read."""
+    notes: dict[str, list[RecordNote]] = {}
+    query = RemovedRecordNote.objects.filter(resident_id__in=resident_ids).select_related("resident")
+    for note in query.order_by("pk"):
+        notes.setdefault(note.resident.atena_number, []).append(
+            RecordNote(note_text(note), note.item in HONSEKI_ITEMS)
+        )
+    return {atena: tuple(each) for atena, each in notes.items()}
 
 
 def _not_found() -> Exception:

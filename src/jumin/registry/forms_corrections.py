@@ -195,3 +195,12 @@ class ExOfficioRecordingForm(RecordBookForm, MemberForm):
     )
     address_set_date = forms.CharField(label="住所を定めた年月日（例: 令和8年11月1日）", max_length=40)
     household_number = forms.CharField(label="既存世帯に入る場合の世帯番号", max_length=16, required=False)
+
+
+class RemovedRecordNoteForm(PurposeForm):
+    """除票の誤記訂正 (standard 1.1.5-c): one item of a 除票, its correct entry and why."""
+
+    atena_number = forms.CharField(label="除票の方の宛名番号", max_length=16)
+    item = forms.ChoiceField(label="誤記のある項目", choices=list(CORRECTABLE_ITEMS.items()))
+    correct_text = forms.CharField(label="正しい記載", max_length=200, required=False)
+    reason = forms.CharField(label="訂正の理由（例: 戸籍謄本により確認）", max_length=200, required=False)

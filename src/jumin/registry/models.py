@@ -201,6 +201,16 @@ class ResidentSnapshot(HasIndividualNumber):
     # The 履歴番号 this draft was derived from (None for a new person): commit refuses a draft whose
     # person has changed since, so two drafts can never silently overwrite each other.
     based_on_history_no = models.PositiveIntegerField("元の履歴番号", null=True, blank=True)
+    # An 異動の取消し of an older change re-states each later row on the restored record (standard
+    # 4.6.0.1-a): the re-stated row belongs to the cancellation and points at the row it re-states.
+    restates = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="restated_by",
+        verbose_name="再記載元",
+    )
     status = models.CharField("住民状態", max_length=20)
     kind = models.CharField("住民種別", max_length=1)
 
@@ -430,9 +440,11 @@ class SearchHistoryEntry(models.Model):
 
 
 # The 戸籍附票記載事項通知 of commits (jumin.registry.fuhyo_notices), メモ (standard 1.1.15-a,
-# append-only), 抑止 and 支援措置 live in modules of their own; imported here so Django registers them.
+# append-only), 除票の誤記訂正 (1.1.5-c), 抑止 and 支援措置 live in modules of their own; imported
+# here so Django registers them.
 from jumin.registry.models_fuhyo import FuhyoNoticeOutbox  # noqa: E402, F401
 from jumin.registry.models_memo import ResidentMemo, ResidentMemoVersion  # noqa: E402, F401
+from jumin.registry.models_removed_notes import RemovedRecordNote  # noqa: E402, F401
 from jumin.registry.models_restrictions import (  # noqa: E402, F401
     SupportMeasure,
     SupportMeasurePeriod,

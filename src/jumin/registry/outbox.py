@@ -26,6 +26,7 @@ from jumin.domain.resident import ChangeCategory, ChangeReason
 from jumin.registry import cs_link
 from jumin.registry.models import Change, ResidentSnapshot
 from jumin.registry.models_review import RegistryEvent
+from jumin.registry.snapshots import newest_per_person
 
 # 転出確定 (the 転入通知 arrived): not a 異動事由 of its own, but a change consumers must see.
 MOVE_OUT_CONFIRMED_REASON = "転出確定"
@@ -110,7 +111,8 @@ def append_events(change: Change, committed: Iterable[ResidentSnapshot]) -> list
         )
     events = RegistryEvent.objects.bulk_create(events)
     # The 市町村CS's 本人確認情報 file follows the commit in the same transaction (docs/jukinet.md).
-    cs_link.forward_committed(change, committed)
+    # A cancellation re-stating later changes holds several rows of a person: the CS gets the newest.
+    cs_link.forward_committed(change, newest_per_person(committed))
     return events
 
 

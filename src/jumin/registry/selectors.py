@@ -8,7 +8,7 @@ user holds the matching field permission.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import transaction
@@ -21,8 +21,9 @@ from jumin.audit.services import record_event
 from jumin.domain import recorded_dates
 from jumin.domain.errors import DomainError
 from jumin.domain.relationships import de_facto_head_remark
-from jumin.domain.resident import ResidentKind
+from jumin.domain.resident import ResidentKind, ResidentStatus
 from jumin.registry.models import Change, ChangeState, Resident, ResidentSnapshot
+from jumin.registry.removed_record_notes import notes_of
 from jumin.registry.search import NameMatch, SearchCriteria, SearchHit, SearchResult, search_residents
 from jumin.registry.selectors_common import audited_inquiry, resident_not_found
 
@@ -81,6 +82,8 @@ class ResidentView:
     # 未届転入 (standard 4.1.1.4-a): the last registered address kept as data; the change's type-B note.
     last_registered_address: str = ""
     attention_note: str = ""
+    # 除票の誤記訂正 (standard 1.1.5-c): the type-B notes giving each 誤記 and its correct entry.
+    removed_record_notes: tuple[str, ...] = ()
     # 備考 type C (standard 1.1.14-a, 4.1.4.3-a): 「事実上の世帯主　氏名」 when the household has one.
     de_facto_head_remark: str = ""
     # 30条の45 items beside the nationality (standard 1.1.2-a/b): the category (経過滞在者 with its
@@ -187,7 +190,14 @@ def resident_record(
         )
         if resident is None or resident.current is None:
             raise resident_not_found()
-        return _view(resident.current, visible_fields(actor))
+        visible = visible_fields(actor)
+        view = _view(resident.current, visible)
+        if resident.current.status != ResidentStatus.REMOVED:
+            return view
+        notes = notes_of(
+            [resident.pk], honseki_visible=Permission.FIELD_HONSEKI_VIEW in visible, with_clerk=True
+        )
+        return replace(view, removed_record_notes=notes.get(resident.pk, ()))
 
 
 def resident_history(
@@ -267,7 +277,8 @@ def draft_for_review(*, actor: Any, purpose: str, change_id: int) -> list[Reside
                 Q(change_id=change_id) | Q(change__follows_id=change_id), change__state=ChangeState.DRAFT
             )
             .select_related("household", "change", "resident")
-            .order_by("change_id", "member_order")
+            # pk last: a cancellation's re-stated rows follow the person's restoring row.
+            .order_by("change_id", "member_order", "pk")
         )
         if not snapshots:
             raise DomainError(

@@ -7,6 +7,7 @@ and both see only committed changes (drafts are invisible, standard 4.0.8-b).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import dropwhile
 from typing import Any
 
 from django.db import transaction
@@ -18,9 +19,10 @@ from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event, record_results
 from jumin.domain import recorded_dates
 from jumin.domain.errors import DomainError, refusal
-from jumin.domain.resident import CANCELLATION_REASONS, GENERATION_REASONS, ChangeReason
+from jumin.domain.resident import CANCELLATION_REASONS, GENERATION_REASONS, ChangeReason, cancellation_of
 from jumin.registry.models import Change, ChangeState, ExOfficioRecord, ResidentSnapshot
 from jumin.registry.outbox import MOVE_OUT_CONFIRMED_REASON
+from jumin.registry.workflows.cancellation_replay import undone_rows
 from jumin.registry.workflows.ex_officio import CORRECTABLE_ITEMS
 
 _MASKED_ITEMS = {"honseki": Permission.FIELD_HONSEKI_VIEW, "hittousha": Permission.FIELD_HONSEKI_VIEW}
@@ -32,6 +34,8 @@ class HistoryEntry:
 
     ``cancelled_by`` is the change that cancelled this one for this person; ``corrected_by`` the
     履歴番号 of the 誤記修正 row that corrected an error entered in this row (the row stays).
+    ``restates`` (a row of an 異動の取消し) is the change this row re-states on the restored record,
+    ``restated_in`` (an original row) the 履歴番号 of its re-statement (standard 4.6.0.1-a).
     """
 
     history_no: int
@@ -48,6 +52,8 @@ class HistoryEntry:
     cancelled_by: int | None
     corrected_by: int | None
     cancellable: bool
+    restates: int | None = None
+    restated_in: int | None = None
 
 
 def _is_cancellable_reason(reason: str) -> bool:
@@ -60,6 +66,33 @@ def _is_cancellable_reason(reason: str) -> bool:
         and reason not in CANCELLATION_REASONS
         and reason not in GENERATION_REASONS
     )
+
+
+def _replays_later(reason: str) -> bool:
+    """Whether a change of this reason can be cancelled under later changes (they are re-stated,
+    standard 4.6.0.1-a): an amendment. Undoing a recording or a removal changes the kind of record
+    (resident or 除票) every later change was made on, so those are cancelled latest first."""
+    if reason == MOVE_OUT_CONFIRMED_REASON:
+        return True
+    return cancellation_of(ChangeReason(reason)) is ChangeReason.CANCELLATION_AMENDMENT
+
+
+def _nothing_on_top(rows: list[ResidentSnapshot], row_id: int) -> bool:
+    """Whether every row after ``row_id`` is undone (cancelled with its cancellation, or re-stated)."""
+    later = list(dropwhile(lambda row: row.pk != row_id, rows))[1:]
+    return len(undone_rows(later)) == len(later)
+
+
+def _standing_row_ids(rows: list[ResidentSnapshot]) -> dict[int, int]:
+    """Each row's id mapped to the id of its newest re-statement (itself when never re-stated)."""
+    restated = {row.restates_id: row.pk for row in rows if row.restates_id is not None}
+    standing: dict[int, int] = {}
+    for row in rows:
+        newest = row.pk
+        while newest in restated:
+            newest = restated[newest]
+        standing[row.pk] = newest
+    return standing
 
 
 def change_history(*, actor: Any, purpose: str, atena_number: str) -> list[HistoryEntry]:
@@ -75,7 +108,7 @@ def change_history(*, actor: Any, purpose: str, atena_number: str) -> list[Histo
     with transaction.atomic():
         rows = list(
             ResidentSnapshot.objects.filter(resident__atena_number=atena_number, history_no__isnull=False)
-            .select_related("change", "household", "resident")
+            .select_related("change", "household", "resident", "restates")
             .order_by("history_no")
         )
         if not rows:
@@ -94,6 +127,8 @@ def change_history(*, actor: Any, purpose: str, atena_number: str) -> list[Histo
                 snapshots__resident=resident,
             ).values_list("cancels_id", "pk")
         )
+        restated_in = {row.restates_id: row.history_no for row in rows if row.restates_id is not None}
+        standing = _standing_row_ids(rows)
         corrected_by: dict[int, int] = {}
         for record in ExOfficioRecord.objects.filter(change_id__in=list(history_of_change)):
             wrong = record.corrected_rows.get(atena_number)
@@ -115,10 +150,12 @@ def change_history(*, actor: Any, purpose: str, atena_number: str) -> list[Histo
                 cancelled_by=cancelled_by.get(row.change_id),
                 corrected_by=corrected_by.get(int(row.history_no or 0)),
                 cancellable=(
-                    resident.current_id == row.pk
-                    and row.change_id not in cancelled_by
+                    row.change_id not in cancelled_by
                     and _is_cancellable_reason(row.change.reason)
+                    and (_nothing_on_top(rows, standing[row.pk]) or _replays_later(row.change.reason))
                 ),
+                restates=row.restates.change_id if row.restates is not None else None,
+                restated_in=restated_in.get(row.pk),
             )
             for row in rows
         ]

@@ -57,6 +57,7 @@ from jumin.registry.models import (
 from jumin.registry.models_review import LockRelease
 from jumin.registry.restrictions import RestrictedProcess
 from jumin.registry.search_keys import rebuild_search_keys_many, variant_name_key
+from jumin.registry.snapshots import in_history_order, newest_per_person
 from jumin.registry.workflows.acknowledgement import require_acknowledged
 from jumin.registry.workflows.household_members import existing_household
 from jumin.registry.workflows.unreported_move_in import (
@@ -650,7 +651,7 @@ def commit_change(
             else []
         )
         # Read after the new 個人番号 was stored: the CS update and the outbox take these rows.
-        committed = list(change.snapshots.order_by("member_order", "pk"))
+        committed = in_history_order(change.snapshots.order_by("member_order", "pk"))
         following = {f.pk: list(f.snapshots.order_by("member_order", "pk")) for f in followers}
         committed_all = committed + [row for rows in following.values() for row in rows]
         last_numbers = dict(
@@ -687,7 +688,9 @@ def commit_change(
         latest = {snapshot.resident_id: snapshot for snapshot in committed_all}  # each person's newest row
         rebuild_search_keys_many([(residents[pk], snapshot) for pk, snapshot in latest.items()])
         outbox.append_events(change, committed)
-        fuhyo_notices.notify_committed(change, committed)  # 戸籍附票記載事項通知 (住基法19条)
+        fuhyo_notices.notify_committed(
+            change, newest_per_person(committed)
+        )  # 戸籍附票記載事項通知 (住基法19条)
         number_renewal.send_addresses(change, committed, actor=actor)  # 個人番号通知書 (F22 step 4)
         for follower in followers:
             outbox.append_events(follower, following[follower.pk])

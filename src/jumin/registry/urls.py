@@ -57,6 +57,9 @@ urlpatterns = [
     path("ex-officio/recording/", views_corrections.ex_officio_recording, name="ex_officio_recording"),
     path("ex-officio/removal/", views_corrections.ex_officio_removal, name="ex_officio_removal"),
     path("ex-officio/correction/", views_corrections.ex_officio_correction, name="ex_officio_correction"),
+    path(
+        "ex-officio/removed-record-note/", views_corrections.removed_record_note, name="removed_record_note"
+    ),
     path("foreign/naturalisation/", views_foreign.naturalisation_view, name="naturalisation"),
     path("foreign/loss-of-nationality/", views_foreign.loss_view, name="loss_of_nationality"),
     path("foreign/registration/", views_foreign.registration_view, name="foreign_registration"),

@@ -18,13 +18,15 @@ from jumin.registry.forms_corrections import (
     ExOfficioCorrectionForm,
     ExOfficioRecordingForm,
     ExOfficioRemovalForm,
+    RemovedRecordNoteForm,
     correction_items,
 )
 from jumin.registry.forms_household import atena_lines
+from jumin.registry.removed_record_notes import note_text_for
 from jumin.registry.services import Address, DraftRecorded
 from jumin.registry.views import member_facts
 from jumin.registry.views_common import DONE_TEMPLATE as DONE_TEMPLATE  # re-exported for older screens
-from jumin.registry.views_common import acknowledged, clerk_screen, enter_draft, shown_on_screen
+from jumin.registry.views_common import ERROR_FIELD, acknowledged, clerk_screen, enter_draft, shown_on_screen
 from jumin.registry.workflows.cancellation import Cancellation, record_cancellation
 from jumin.registry.workflows.ex_officio import (
     ExOfficioAction,
@@ -37,6 +39,7 @@ from jumin.registry.workflows.ex_officio import (
     record_ex_officio_recording,
     record_ex_officio_removal,
 )
+from jumin.registry.workflows.removed_record_note import RemovedRecordCorrection, record_removed_record_note
 
 # The names screens imported from here before jumin.registry.views_common; new screens use that module.
 _acknowledged = acknowledged
@@ -157,3 +160,25 @@ def ex_officio_recording(request: HttpRequest) -> HttpResponse:
 
     form = ExOfficioRecordingForm(request.POST or None)
     return enter_draft(request, form, "registry/corrections/recording.html", submit)
+
+
+@clerk_screen
+def removed_record_note(request: HttpRequest) -> HttpResponse:
+    """除票の誤記訂正 (standard 1.1.5-c): the 誤記 and its correct entry recorded as a type-B note."""
+    form = RemovedRecordNoteForm(request.POST or None)
+    context: dict[str, Any] = {"form": form}
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        with shown_on_screen(context, form=form, field=ERROR_FIELD):
+            note = record_removed_record_note(
+                actor=request.user,
+                purpose=data["purpose"],
+                correction=RemovedRecordCorrection(
+                    atena_number=data["atena_number"],
+                    item=data["item"],
+                    correct_text=data["correct_text"],
+                    reason=data["reason"],
+                ),
+            )
+            context["note"] = note_text_for(note, request.user)
+    return render(request, "registry/corrections/removed_record_note.html", context)

@@ -12,8 +12,9 @@ compensate it; nothing is deleted and both changes stay in history (4.6.0.1-c, e
   again by the returning persons under its former 世帯番号 (the number was only ever theirs, and a
   cancellation made for one mover at a time lands everybody in the same household).
 
-Only a person's latest committed change can be cancelled: restoring an older row would silently
-undo the later ones too, so the clerk cancels the later changes first.
+An older change with later changes on top is cancelled too (4.6.0.1-a): the later rows are
+re-stated on the restored record in the same draft (``cancellation_replay``), or, when a later
+change could not exist without the cancelled one, the clerk is told to cancel that one first.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.domain import recorded_dates
-from jumin.domain.errors import Alert, refusal
+from jumin.domain.errors import Alert, DomainError, refusal
 from jumin.domain.moveout import MoveOutStatus, status_on
 from jumin.domain.resident import (
     CANCELLATION_REASONS,
@@ -47,6 +48,13 @@ from jumin.registry.outbox import MOVE_OUT_CONFIRMED_REASON
 from jumin.registry.services import DraftRecorded
 from jumin.registry.snapshots import draft_from_current
 from jumin.registry.workflows.acknowledgement import audit_reason, require_acknowledged
+from jumin.registry.workflows.cancellation_replay import (
+    Restated,
+    later_rows,
+    newest_statement,
+    restate,
+    row_values,
+)
 from jumin.registry.workflows.household import current_members
 from jumin.registry.workflows.household_members import check_no_duplicates, headless_household_alert
 from jumin.registry.workflows.move_out import MOVE_OUT_REASONS
@@ -72,31 +80,47 @@ class Cancellation:
 
 @dataclass(frozen=True)
 class _Restore:
-    """One mover's compensating row: the current row it replaces and what the draft holds."""
+    """One mover's compensating rows: the current row they follow and what the draft holds.
+
+    The first row restores the record before the cancelled change; ``restated`` re-states the later
+    changes on it, the last of them being the person's record after the cancellation.
+    """
 
     resident: Resident
     current: ResidentSnapshot
     copy_of: ResidentSnapshot | None  # the earlier row restored; None: the current row, changed
     columns: dict[str, Any]
+    restated: list[Restated] = field(default_factory=list)
 
     @property
     def atena_number(self) -> str:
         return self.resident.atena_number
 
+    def result(self, column: str) -> Any:
+        """The value of ``column`` (an attname) in the person's record after the cancellation."""
+        if self.restated:
+            return self.restated[-1].value(column)
+        return row_values(self.copy_of or self.current, self.columns)[column]
+
+    def set_result(self, column: str, value: Any) -> None:
+        """Change ``column`` of the person's resulting record (their last row in the draft)."""
+        (self.restated[-1].columns if self.restated else self.columns)[column] = value
+
     @property
     def result_household(self) -> Household:
-        household = self.columns.get("household")
-        if isinstance(household, Household):
-            return household
-        return (self.copy_of or self.current).household
+        household_id = self.result("household_id")
+        for row in (self.copy_of, self.current, *(r.source for r in self.restated)):
+            if row is not None and row.household_id == household_id:
+                return row.household
+        return Household.objects.get(pk=household_id)
 
     @property
     def result_status(self) -> str:
-        return str(self.columns.get("status", (self.copy_of or self.current).status))
+        return str(self.result("status"))
 
     @property
     def result_is_head(self) -> bool:
-        return bool(self.columns.get("is_head", (self.copy_of or self.current).is_head))
+        return bool(self.result("is_head"))
 
 
 def _target(change_id: int) -> tuple[Change, ChangeReason | None]:
@@ -186,13 +210,6 @@ def _check_cancellable(target: Change, row: ResidentSnapshot) -> None:
             "確認待ちの取消しを本登録するか破棄してから入力してください。",
             "registry.cancellation_pending",
         )
-    if row.resident.current_id != row.pk:
-        raise refusal(
-            "change_id",
-            "この方には、取り消す異動より後に本登録された異動があります。",
-            "後の異動から順に取り消してから、この異動を取り消してください。",
-            "registry.cancel_later_changes_first",
-        )
 
 
 def _earlier_row(row: ResidentSnapshot) -> ResidentSnapshot | None:
@@ -205,12 +222,24 @@ def _earlier_row(row: ResidentSnapshot) -> ResidentSnapshot | None:
     )
 
 
+def _with_later_changes(
+    row: ResidentSnapshot, copy_of: ResidentSnapshot | None, columns: dict[str, Any]
+) -> _Restore:
+    """The restoring row (``copy_of`` or ``row`` with ``columns``) and the later rows re-stated on it."""
+    current = row.resident.current
+    assert current is not None  # a committed row's person always has a current row
+    if current.pk == row.pk:
+        return _Restore(row.resident, row, copy_of, columns)
+    restated = restate(row_values(copy_of or row, columns), row, later_rows(row))
+    return _Restore(row.resident, current, copy_of or row, columns, restated)
+
+
 def _restore(row: ResidentSnapshot, kind: ChangeReason, today: date) -> _Restore:
+    row = newest_statement(row)  # re-stated by an earlier cancellation: that row is the change now
     earlier = _earlier_row(row)
     # A returning person (再転入) has an earlier row, their former 除票: it comes back like any other.
     if kind is ChangeReason.CANCELLATION_REMOVAL and earlier is None:
-        return _Restore(
-            row.resident,
+        return _with_later_changes(
             row,
             None,
             {
@@ -221,31 +250,31 @@ def _restore(row: ResidentSnapshot, kind: ChangeReason, today: date) -> _Restore
             },
         )
     if earlier is None:
-        raise refusal(
-            "change_id",
-            "取り消す異動の前の住民票がないため、元に戻せません。",
-            "職権修正または職権消除で処理してください。",
-            "registry.nothing_to_restore",
-        )
-    return _Restore(row.resident, row, earlier, {})
+        raise _nothing_to_restore()
+    return _with_later_changes(row, earlier, {})
+
+
+def _nothing_to_restore() -> DomainError:
+    return refusal(
+        "change_id",
+        "取り消す異動の前の住民票がないため、元に戻せません。",
+        "職権修正または職権消除で処理してください。",
+        "registry.nothing_to_restore",
+    )
 
 
 def _restore_planned(row: ResidentSnapshot, today: date) -> _Restore:
     """The row before a 転出確定: its 確定 items empty, the removal date the planned one again (G.1);
     whether the person is still a 転出予定者 is decided for today, as the 転出 itself does."""
+    row = newest_statement(row)
     earlier = _earlier_row(row)
     if earlier is None:
-        raise refusal(
-            "change_id",
-            "取り消す異動の前の住民票がないため、元に戻せません。",
-            "職権修正または職権消除で処理してください。",
-            "registry.nothing_to_restore",
-        )
+        raise _nothing_to_restore()
     columns: dict[str, Any] = {}
     if earlier.removal_reason in MOVE_OUT_REASONS and earlier.removal_date is not None:
         planned = status_on(today, earlier.removal_date) is MoveOutStatus.PLANNED_MOVER
         columns["status"] = ResidentStatus.PLANNED_MOVE_OUT if planned else ResidentStatus.REMOVED
-    return _Restore(row.resident, row, earlier, columns)
+    return _with_later_changes(row, earlier, columns)
 
 
 def _place_in_households(restores: list[_Restore]) -> list[Alert]:
@@ -273,10 +302,10 @@ def _place_in_households(restores: list[_Restore]) -> list[Alert]:
             )
         taken = {m.member_order for m in staying}
         for restore in arriving:
-            order = (restore.copy_of or restore.current).member_order
+            order = restore.result("member_order")
             if order in taken:  # someone joined after this person left: append (ORD-2)
                 order = max(taken) + 1
-                restore.columns["member_order"] = order
+                restore.set_result("member_order", order)
             taken.add(order)
         heads = sum(m.is_head for m in staying) + sum(r.result_is_head for r in arriving)
         if heads > 1:
@@ -387,6 +416,18 @@ def record_cancellation(*, actor: Any, purpose: str, cancellation: Cancellation)
             draft_from_current(
                 restore.resident, restore.current, change, copy_of=restore.copy_of, **restore.columns
             )
+            # Each re-stated row is based on the one before it in this draft (commit numbers them in order).
+            assert restore.current.history_no is not None
+            for based_on, step in enumerate(restore.restated, start=restore.current.history_no + 1):
+                draft_from_current(
+                    restore.resident,
+                    restore.current,
+                    change,
+                    copy_of=step.source,
+                    based_on_history_no=based_on,
+                    restates=step.source,
+                    **step.columns,
+                )
         record_event(
             actor=actor,
             action=AuditAction.RESIDENT_CANCELLATION_RECORD,

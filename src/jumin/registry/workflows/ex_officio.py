@@ -516,7 +516,7 @@ def _item_refusal(item: str, reason: str, remedy: str, code: str) -> DomainError
     return refusal(f"items.{item}", f"{CORRECTABLE_ITEMS.get(item, item)}: {reason}", remedy, code)
 
 
-def _column_values(item: str, text: str, current: ResidentSnapshot) -> dict[str, Any]:
+def item_columns(item: str, text: str, current: ResidentSnapshot) -> dict[str, Any]:
     """The snapshot columns for one corrected item, validated like the original entry."""
     value = text.strip()
     if item in _REQUIRED_ITEMS and not value:
@@ -674,12 +674,20 @@ def record_ex_officio_correction(
     _check_record(correction.record, today)
     _check_event_date(correction.change_date, correction.record, today, field="change_date")
     people = _current_people(correction.atena_numbers)
+    if any(current.status == ResidentStatus.REMOVED for _, current in people):
+        # A 除票 is closed: its errors are corrected by a type-B note (standard 1.1.5-c), not a new row.
+        raise refusal(
+            "atena_numbers",
+            "除票の方の記載は修正できません。除票の誤りは、誤記と正しい記載を留意事項として記録します。",
+            "除票の誤記訂正（留意事項）で記録してください。",
+            "registry.removed_record_by_note",
+        )
     items = _check_items(correction, len(people))
     planned: list[tuple[Resident, ResidentSnapshot, dict[str, Any]]] = []
     for resident, current in people:
         columns: dict[str, Any] = {}
         for item in items:
-            columns.update(_column_values(item, correction.items[item], current))
+            columns.update(item_columns(item, correction.items[item], current))
         planned.append((resident, current, columns))
     if all(all(getattr(cur, k) == v for k, v in cols.items()) for _, cur, cols in planned):
         raise refusal(

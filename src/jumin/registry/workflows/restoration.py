@@ -28,8 +28,8 @@ from jumin.registry.workflows.ex_officio import (
     CORRECTABLE_ITEMS,
     FINDINGS_MAX_LENGTH,
     TEXT_MAX_LENGTH,
-    _column_values,
     check_correctable,
+    item_columns,
 )
 from jumin.registry.workflows.reorganisation import (
     GenerationOpening,
@@ -107,7 +107,7 @@ def _corrected_columns(
         check_correctable(items, field="corrections")
         changed: dict[str, Any] = {}
         for item, text in items.items():
-            changed.update(_column_values(item, text, current))
+            changed.update(item_columns(item, text, current))
         changed = {name: value for name, value in changed.items() if getattr(current, name) != value}
         if changed:
             columns[number.strip()] = changed
