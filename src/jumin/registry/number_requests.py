@@ -387,7 +387,9 @@ def _recording(request: NumberRequest, *, actor: Any, entered: bool) -> tuple[Re
     row = ResidentSnapshot.objects.select_related("change").filter(pk=request.row_id).first()
     if row is None or row.history_no is None:
         raise _no_such_request()
-    resident = Resident.objects.select_for_update().select_related("current").get(pk=row.resident_id)
+    resident = (
+        Resident.objects.select_for_update(of=("self",)).select_related("current").get(pk=row.resident_id)
+    )
     current = resident.current
     if current is None or current.individual_number is not None:
         raise refusal(
