@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from django.db import transaction
+from django.utils import timezone
 
 from jumin.accounts.authorization import AccessRefused
 from jumin.accounts.models import User
@@ -18,8 +20,9 @@ from jumin.messaging import queries
 from jumin.messaging.testing import TestFederation
 from jumin.messaging.tls import PeerUnreachable, RawResponse
 from jumin.registry import number_requests
-from jumin.registry.models import Change, ResidentSnapshot
-from jumin.registry.services import DraftRecorded, commit_change
+from jumin.registry.models import Change, ChangeState, ResidentSnapshot
+from jumin.registry.services import DraftRecorded, commit_change, discard_change
+from jumin.registry.snapshots import current_of, draft_from_current
 from jumin.registry.workflows.number_changes import record_individual_number_change
 from tests.registry.conftest import PURPOSE, current, logged_in
 from tests.registry.test_birth_number_network import SASEBO, _record_birth, household
@@ -41,6 +44,29 @@ def number_officer(make_clerk: Callable[..., User]) -> User:
         Permission.INDIVIDUAL_NUMBER_ACCESS,
         Permission.FIELD_INDIVIDUAL_NUMBER_VIEW,
     )
+
+
+def _committed_rows(atena: str) -> list[tuple[int, int | None, str | None, str | None, str]]:
+    """The person's committed rows as stored: id, 履歴番号, the encrypted 個人番号, its index, 異動事由."""
+    return list(
+        ResidentSnapshot.objects.filter(resident__atena_number=atena, history_no__isnull=False)
+        .order_by("history_no")
+        .values_list("pk", "history_no", "individual_number", "individual_number_index", "change__reason")
+    )
+
+
+def _assert_recorded(
+    atena: str, before: list[tuple[int, int | None, str | None, str | None, str]], number: str
+) -> None:
+    """The number came as one new 職権 row (個人番号の記載) after ``before``, which stayed as it was."""
+    *earlier, (row_id, history_no, _, _, reason) = _committed_rows(atena)
+    assert earlier == before  # history is appended: the rows before keep their blank
+    assert (history_no, reason) == (before[-1][1] + 1, "個人番号の記載")
+    row = current(atena)
+    assert (row.pk, row.get_individual_number()) == (row_id, number)
+    change = Change.objects.select_related("ex_officio_record").get(pk=row.change_id)
+    assert (change.state, change.notification_kind) == (ChangeState.COMMITTED, "職権")
+    assert "手動連携" in change.ex_officio_record.grounds
 
 
 def _unreachable(*_: object) -> RawResponse:
@@ -120,11 +146,13 @@ def test_in_manual_mode_the_birth_commits_without_a_number_and_the_clerk_enters_
             )
         assert refused.value.field == "individual_number"
         assert current(draft.atena_numbers[0]).individual_number is None
+        before = _committed_rows(draft.atena_numbers[0])
+        assert [(row[2], row[4]) for row in before] == [(None, "出生")]
         entered = number_requests.enter_number(
             actor=number_officer, purpose=PURPOSE, request_id=waiting.request_id, number=number
         )
     assert (entered.state, entered.individual_number) == ("manual_entered", number)
-    assert current(draft.atena_numbers[0]).get_individual_number() == number
+    _assert_recorded(draft.atena_numbers[0], before, number)
     assert CsIdentity.objects.get(resident_code=child.juminhyo_code).current.get_individual_number() == number
     assert SendingAddressRecord.objects.get().get_individual_number() == number
     audited = AuditEntry.objects.filter(
@@ -133,21 +161,35 @@ def test_in_manual_mode_the_birth_commits_without_a_number_and_the_clerk_enters_
     assert list(audited.values_list("reason", "outcome_reason", "individual_number_used")) == [
         ("number entered by hand", "", True)
     ]
+    commit = AuditEntry.objects.filter(action="resident:change:commit").latest("seq")
+    assert (commit.subject_id, commit.reason) == (
+        str(current(draft.atena_numbers[0]).change_id),
+        "個人番号の記載; entered by hand",
+    )
     relinked = number_requests.end_manual_mode(actor=number_officer, purpose=PURPOSE)
     assert (relinked.linked, relinked.left) == (0, ())
     period = ManualLinkPeriod.objects.get()
     assert (period.is_open, period.started_by, period.ended_by) == (False, number_officer, number_officer)
 
 
-def _birth_relinked(
+def _manual_birth(
     federation: TestFederation, clerk: User, reviewer: User, officer: User, household: str
-) -> tuple[DraftRecorded, number_requests.Relinked]:
-    """A birth committed in the manual-link mode, then the mode ended (re-linked)."""
+) -> DraftRecorded:
+    """A birth committed in the manual-link mode: the child without a number."""
     number_requests.start_manual_mode(actor=officer, purpose=PURPOSE, reason="機構との回線障害")
     draft = _record_birth(federation, clerk, household)
     with federation.acting_as(SASEBO):
         commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
-        assert current(draft.atena_numbers[0]).individual_number is None
+    assert current(draft.atena_numbers[0]).individual_number is None
+    return draft
+
+
+def _birth_relinked(
+    federation: TestFederation, clerk: User, reviewer: User, officer: User, household: str
+) -> tuple[DraftRecorded, number_requests.Relinked]:
+    """A birth committed in the manual-link mode, then the mode ended (re-linked)."""
+    draft = _manual_birth(federation, clerk, reviewer, officer, household)
+    with federation.acting_as(SASEBO):
         return draft, number_requests.end_manual_mode(actor=officer, purpose=PURPOSE)
 
 
@@ -157,7 +199,11 @@ def test_ending_the_manual_mode_relinks_the_waiting_requests(
     draft, relinked = _birth_relinked(federation, clerk, reviewer, number_officer, household)
     assert (relinked.linked, relinked.left) == (1, ())
     child = current(draft.atena_numbers[0])
-    assert child.get_individual_number() is not None
+    number = child.get_individual_number()
+    assert number is not None
+    birth_row = ResidentSnapshot.objects.get(change_id=draft.change_id)
+    _assert_recorded(draft.atena_numbers[0], [_committed_rows(draft.atena_numbers[0])[0]], number)
+    assert (birth_row.history_no, birth_row.individual_number) == (1, None)
     [row] = number_requests.request_list(actor=number_officer, purpose=PURPOSE)
     assert (row.state, row.individual_number) == ("answered", child.get_individual_number())
     assert not number_requests.manual_mode().active
@@ -203,11 +249,16 @@ def test_a_change_committed_in_manual_mode_carries_no_number_until_it_is_entered
         )
         commit_change(actor=number_officer, purpose=PURPOSE, change_id=draft.change_id)
         assert current(atena).individual_number is None  # the old number was abolished with the change
+        before = _committed_rows(atena)
         assert not SendingAddressSend.objects.filter(print_category=PRINT_CHANGED_NUMBER).exists()
         relinked = number_requests.end_manual_mode(actor=number_officer, purpose=PURPOSE)
     assert (relinked.linked, relinked.left) == (1, ())
     new_number = current(atena).get_individual_number()
     assert new_number not in (None, FIRST_NUMBER)
+    assert new_number is not None
+    _assert_recorded(atena, before, new_number)
+    first, changed = ResidentSnapshot.objects.filter(resident__atena_number=atena).order_by("history_no")[:2]
+    assert (first.get_individual_number(), changed.individual_number) == (FIRST_NUMBER, None)
     assert SendingAddressSend.objects.filter(print_category=PRINT_CHANGED_NUMBER).count() == 1
 
 
@@ -256,10 +307,7 @@ def test_the_api_and_the_screen_list_the_requests_and_mask_the_number_without_th
 def test_a_relink_the_node_does_not_answer_keeps_the_request_waiting(
     federation: TestFederation, clerk: User, reviewer: User, number_officer: User, household: str
 ) -> None:
-    number_requests.start_manual_mode(actor=number_officer, purpose=PURPOSE, reason="機構との回線障害")
-    draft = _record_birth(federation, clerk, household)
-    with federation.acting_as(SASEBO):
-        commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
+    draft = _manual_birth(federation, clerk, reviewer, number_officer, household)
     working = queries.set_transport(_unreachable)
     try:
         with federation.acting_as(SASEBO):
@@ -281,3 +329,37 @@ def test_a_relink_the_node_does_not_answer_keeps_the_request_waiting(
         )
     assert (taken.value.field, taken.value.code) == ("individual_number", "registry.individual_number_in_use")
     assert current(draft.atena_numbers[0]).individual_number is None
+
+
+def test_a_number_waits_while_another_clerks_draft_holds_the_person(
+    federation: TestFederation, clerk: User, reviewer: User, number_officer: User, household: str
+) -> None:
+    draft = _manual_birth(federation, clerk, reviewer, number_officer, household)
+    atena = draft.atena_numbers[0]
+    with transaction.atomic():  # another clerk's draft of the child (a 仮登録 of any change)
+        resident, row = current_of(atena, lock=True)
+        pending = Change.objects.create(
+            reason="転居",
+            change_date=timezone.localdate(),
+            notification_kind="届出",
+            made_by=clerk,
+            made_at=timezone.now(),
+        )
+        draft_from_current(resident, row, pending)
+    before = _committed_rows(atena)
+    [waiting] = number_requests.request_list(actor=number_officer, purpose=PURPOSE, state="manual")
+    with pytest.raises(DomainError) as locked:
+        number_requests.enter_number(
+            actor=number_officer, purpose=PURPOSE, request_id=waiting.request_id, number=FIRST_NUMBER
+        )
+    assert locked.value.code == "registry.resident_locked"
+    with federation.acting_as(SASEBO):
+        relinked = number_requests.end_manual_mode(actor=number_officer, purpose=PURPOSE)
+    assert (relinked.linked, relinked.left) == (0, ((waiting.request_id, "registry.resident_locked"),))
+    assert _committed_rows(atena) == before  # nothing written, no 記載 change left behind
+    assert not Change.objects.filter(reason="個人番号の記載").exists()
+    discard_change(actor=clerk, purpose=PURPOSE, change_id=pending.pk, reason="入力誤り")
+    number_requests.enter_number(
+        actor=number_officer, purpose=PURPOSE, request_id=waiting.request_id, number=FIRST_NUMBER
+    )
+    _assert_recorded(atena, before, FIRST_NUMBER)

@@ -91,6 +91,11 @@ class ChangeReason(StrEnum):
     # change's 届出区分.
     RESIDENT_CODE_CHANGE = "住民票コードの変更"
     INDIVIDUAL_NUMBER_CHANGE = "個人番号の変更"
+    # 手動連携 (standard 7.1.1.1-c; docs/workflows/number-changes.md): a change committed while the
+    # national node was not linked left the person without a 個人番号; when it arrives (entered from
+    # the CS terminal, or fetched when the mode ends) a new 職権 row records it, the rows before keep
+    # their blank (history is appended, never overwritten).
+    INDIVIDUAL_NUMBER_RECORDING = "個人番号の記載"
 
     @property
     def category(self) -> ChangeCategory:
@@ -128,6 +133,7 @@ _CATEGORIES = {
     ChangeReason.RESTORATION: ChangeCategory.AMENDMENT,
     ChangeReason.RESIDENT_CODE_CHANGE: ChangeCategory.AMENDMENT,
     ChangeReason.INDIVIDUAL_NUMBER_CHANGE: ChangeCategory.AMENDMENT,
+    ChangeReason.INDIVIDUAL_NUMBER_RECORDING: ChangeCategory.AMENDMENT,
 }
 
 GENERATION_REASONS = frozenset({ChangeReason.REORGANISATION, ChangeReason.RESTORATION})

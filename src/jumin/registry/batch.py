@@ -29,10 +29,9 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.domain.resident import ChangeReason, ResidentStatus
-from jumin.registry import locks, outbox
-from jumin.registry.models import Change, ChangeState, DailyBatchRun, Resident, ResidentSnapshot
-from jumin.registry.models_review import LockRelease, ResidentLock
-from jumin.registry.search_keys import rebuild_search_keys_many
+from jumin.registry.direct_commits import commit_directly
+from jumin.registry.models import Change, DailyBatchRun, Resident, ResidentSnapshot
+from jumin.registry.models_review import ResidentLock
 from jumin.registry.snapshots import draft_from_current
 
 # Not a 異動事由 of its own (like 転出確定): the status change the 転出 fixed in advance.
@@ -110,25 +109,12 @@ def _remove_due(actor: Any, day: date) -> tuple[Change | None, int]:
         made_by=actor,
         made_at=now,
     )
-    committed = []
-    for resident in ready:
-        current = resident.current
-        assert current is not None
-        assert current.history_no is not None
-        snapshot = draft_from_current(resident, current, change, status=ResidentStatus.REMOVED)
-        snapshot.history_no = current.history_no + 1
-        snapshot.save(update_fields=["history_no"])
-        resident.current = snapshot
-        resident.save(update_fields=["current"])
-        snapshot.resident = resident
-        committed.append(snapshot)
-    rebuild_search_keys_many([(snapshot.resident, snapshot) for snapshot in committed])
-    outbox.append_events(change, committed)
-    locks.release_for_change(change, LockRelease.COMMITTED, actor)
-    change.state = ChangeState.COMMITTED
-    change.reviewed_by = actor
-    change.reviewed_at = now
-    change.save(update_fields=["state", "reviewed_by", "reviewed_at"])
+    rows = [
+        (resident, draft_from_current(resident, resident.current, change, status=ResidentStatus.REMOVED))
+        for resident in ready
+        if resident.current is not None
+    ]
+    commit_directly(change, rows, actor=actor)
     return change, len(locked)
 
 

@@ -13,8 +13,12 @@ the registry's side: it authorises, audits and changes the registry.
   clerk enters the number the CS terminal shows (``enter_number``, check digit validated). Ending
   the mode re-links: every request still waiting is sent and its number filled in.
 
-Filling in a number completes the committed rows that were left without it (blank → number, never
-a number replaced), updates the CS file and stores the 送付先情報 for the 個人番号通知書.
+The number, once it arrives, is recorded by a new 職権 change of its own (異動事由 個人番号の記載,
+with its 職権記録書 naming the 手動連携), committed at once (``direct_commits``): a new history row,
+the current row's copy with the number. The committed rows before it are never changed, so the
+history shows the person without a number until the day it was recorded. The CS file follows (the
+commit's update) and the 送付先情報 for the 個人番号通知書 is stored. Like any new change it is
+refused while another clerk's draft holds the person (排他ロック); the request then stays waiting.
 """
 
 from __future__ import annotations
@@ -33,21 +37,32 @@ from jumin.audit.services import record_event
 from jumin.crypto.models import filter_by_individual_number
 from jumin.domain.checkdigits import validate_mynumber
 from jumin.domain.errors import DomainError, refusal
-from jumin.domain.resident import ResidentStatus
+from jumin.domain.resident import ChangeReason, ResidentStatus
 from jumin.jukinet.cs import access as cs_access
 from jumin.jukinet.cs import number_requests as cs_requests
-from jumin.jukinet.cs import services as cs_services
 from jumin.jukinet.cs.models_number_requests import NumberRequest
-from jumin.jukinet.cs.operators import operator_ids
 from jumin.jukinet.cs.persons import person_ids
 from jumin.jukinet.cs.relays import request_individual_number
-from jumin.registry import cs_link, sending_addresses
-from jumin.registry.models import Change, ChangeState, NumberChangeRecord, ResidentSnapshot
+from jumin.registry import sending_addresses
+from jumin.registry.direct_commits import commit_directly
+from jumin.registry.models import (
+    Change,
+    ChangeState,
+    ExOfficioRecord,
+    NumberChangeRecord,
+    Resident,
+    ResidentSnapshot,
+)
+from jumin.registry.snapshots import draft_from_current
 from jumin.registry.workflows.number_changes import ChangeBasis
 
 SUBJECT_TYPE = "cs_number_request"
 MODE_SUBJECT_TYPE = "cs_manual_link"
 State = cs_requests.State
+#: The 職権記録書 of a 個人番号の記載 (its 根拠法令 and 事由).
+LEGAL_BASIS = "行政手続における特定の個人を識別するための番号の利用等に関する法律第7条"
+ENTERED_GROUNDS = "手動連携：CS端末に表示された個人番号を手入力して記載"
+RELINKED_GROUNDS = "手動連携の終了（再連携）：全国サーバから取得した個人番号を記載"
 Kind = cs_requests.Kind
 
 
@@ -325,10 +340,12 @@ def end_manual_mode(*, actor: Any, purpose: str) -> Relinked:
     for request in cs_requests.waiting_manual():
         try:
             with transaction.atomic():
+                # The row first: a person another draft holds is refused before the node is asked.
+                recording = _recording(request, actor=actor, entered=False)
                 number = request_individual_number(
                     request.resident_code, change=request.kind == Kind.CHANGE, actor=actor, purpose=purpose
                 )
-                _fill(request, number, actor=actor, purpose=purpose, entered=False)
+                _fill(request, recording, number, actor=actor, purpose=purpose, entered=False)
             linked += 1
         except DomainError as error:
             cs_requests.record_relink_failed(request.pk, code=error.code)
@@ -339,7 +356,8 @@ def end_manual_mode(*, actor: Any, purpose: str) -> Relinked:
 @sensitive_variables()
 def enter_number(*, actor: Any, purpose: str, request_id: int, number: str) -> RequestRow:
     """The clerk enters the 個人番号 the CS terminal shows for a 手動連携待ち request (check digit
-    validated); the registry rows, the CS file and the 送付先情報 follow. Audited with the number's use."""
+    validated); a new row records it (個人番号の記載), the CS file and the 送付先情報 follow. Audited with
+    the number's use."""
     for permission in (Permission.RESIDENT_RECORD, Permission.INDIVIDUAL_NUMBER_ACCESS):
         _authorize(actor, purpose, permission, str(request_id))
     digits = validate_mynumber(number.strip())
@@ -354,18 +372,68 @@ def enter_number(*, actor: Any, purpose: str, request_id: int, number: str) -> R
                 "一覧で状態を確認してください。",
                 "registry.number_request_not_manual",
             )
-        _fill(request, digits, actor=actor, purpose=purpose, entered=True)
+        recording = _recording(request, actor=actor, entered=True)
+        _fill(request, recording, digits, actor=actor, purpose=purpose, entered=True)
     return inquire(actor=actor, purpose=purpose, request_id=request_id)
 
 
-@sensitive_variables()
-def _fill(request: NumberRequest, number: str, *, actor: Any, purpose: str, entered: bool) -> None:
-    """Complete the person's rows left without a number since the request's commit (call in a transaction)."""
-    row = ResidentSnapshot.objects.select_related("resident", "change").filter(pk=request.row_id).first()
+def _recording(request: NumberRequest, *, actor: Any, entered: bool) -> tuple[Resident, ResidentSnapshot]:
+    """The person of ``request`` locked, and the draft row of a new 職権 個人番号の記載 that will carry
+    the number: a copy of the current row (call in a transaction, before the number is asked for).
+
+    Refused while the current row already has a number, or while another draft holds the person
+    (``locks.take``, as for any new change: the request stays 手動連携待ち until that draft is
+    committed or discarded)."""
+    row = ResidentSnapshot.objects.select_related("change").filter(pk=request.row_id).first()
     if row is None or row.history_no is None:
         raise _no_such_request()
+    resident = (
+        Resident.objects.select_for_update(of=("self",)).select_related("current").get(pk=row.resident_id)
+    )
+    current = resident.current
+    if current is None or current.individual_number is not None:
+        raise refusal(
+            "request_id",
+            "この方の住民票には既に個人番号が記載されています。",
+            "一覧を更新してください。",
+            "registry.individual_number_present",
+        )
+    change = Change.objects.create(
+        reason=ChangeReason.INDIVIDUAL_NUMBER_RECORDING.value,
+        change_date=timezone.localdate(),
+        notification_kind=ChangeBasis.EX_OFFICIO.value,
+        made_by=actor,
+        made_at=timezone.now(),
+    )
+    draft = draft_from_current(resident, current, change)
+    ExOfficioRecord.objects.create(
+        change=change,
+        action=ChangeReason.INDIVIDUAL_NUMBER_RECORDING.value,
+        legal_basis=LEGAL_BASIS,
+        found_on=timezone.localdate(),
+        grounds=ENTERED_GROUNDS if entered else RELINKED_GROUNDS,
+        # Identifiers only: the 異動 that left the number blank and the CS request.
+        findings=f"異動番号 {row.change_id}（{row.change.reason}）の個人番号の要求 {request.pk}",
+        notice_required=False,  # the person is told by the 個人番号通知書 (送付先情報 below)
+    )
+    return resident, draft
+
+
+@sensitive_variables()
+def _fill(
+    request: NumberRequest,
+    recording: tuple[Resident, ResidentSnapshot],
+    number: str,
+    *,
+    actor: Any,
+    purpose: str,
+    entered: bool,
+) -> None:
+    """Commit the 個人番号の記載 with ``number`` (call in the transaction of ``_recording``): the
+    person's earlier rows keep their blank; the CS file and the 送付先情報 follow."""
+    resident, draft = recording
     if filter_by_individual_number(
-        ResidentSnapshot.objects.exclude(resident_id=row.resident_id), number
+        ResidentSnapshot.objects.exclude(resident_id=resident.pk), number
     ).exists():
         raise refusal(
             "individual_number",
@@ -373,42 +441,26 @@ def _fill(request: NumberRequest, number: str, *, actor: Any, purpose: str, ente
             "CS端末に表示された番号を確認して入力し直してください。",
             "registry.individual_number_in_use",
         )
-    blank = list(
-        ResidentSnapshot.objects.select_for_update()
-        .filter(resident_id=row.resident_id, history_no__gte=row.history_no, individual_number__isnull=True)
-        .order_by("history_no")
-    )
-    if not blank:
-        raise refusal(
-            "request_id",
-            "この方の住民票には既に個人番号が記載されています。",
-            "一覧を更新してください。",
-            "registry.individual_number_present",
-        )
-    for snapshot in blank:
-        snapshot.set_individual_number(number)
-        snapshot.save(update_fields=["individual_number", "individual_number_index"])
+    draft.set_individual_number(number)
+    draft.save(update_fields=["individual_number", "individual_number_index"])
+    change = draft.change
+    commit_directly(change, [(resident, draft)], actor=actor)  # with the CS update
     target = cs_requests.RequestTarget(
         change_id=request.change_id, row_id=request.row_id, kind=request.kind, reason=request.reason
     )
     cs_requests.record_answered(target, number, sent=not entered)
-    current = (
-        ResidentSnapshot.objects.select_related("resident", "change", "change__made_by")
-        .filter(current_of__isnull=False, resident_id=row.resident_id)
-        .first()
+    if draft.status == ResidentStatus.RESIDENT and draft.juminhyo_code:
+        # The 個人番号通知書 of the change that asked for the number (出生, 個人番号の変更 …).
+        requested = Change.objects.only("reason").get(pk=request.change_id)
+        sending_addresses.produce_many([draft], reason=requested.reason, actor=actor)
+    record_event(
+        actor=actor,
+        action=AuditAction.RESIDENT_CHANGE_COMMIT,
+        subject_type="change",
+        subject_id=str(change.pk),
+        purpose=purpose,
+        reason=f"{change.reason}; {'entered by hand' if entered else 'relinked'}",
     )
-    if current is not None and current.individual_number is not None and current.juminhyo_code:
-        operator_id, terminal_id = operator_ids(actor)
-        update = cs_link.request_of(
-            current,
-            current.change,
-            operator_id=operator_id,
-            terminal_id=terminal_id,
-            municipality=cs_services.local_municipality_code(),
-        )
-        cs_services.accept_updates([update], actor=actor, audit=False)
-        if current.status == ResidentStatus.RESIDENT:
-            sending_addresses.produce_many([current], reason=row.change.reason, actor=actor)
     record_event(
         actor=actor,
         action=AuditAction.CS_INDIVIDUAL_NUMBER_REQUEST,
@@ -417,6 +469,6 @@ def _fill(request: NumberRequest, number: str, *, actor: Any, purpose: str, ente
         purpose=purpose,
         reason="number entered by hand" if entered else "relinked after manual mode",
         individual_number_used=True,
-        result_count=len(blank),
+        result_count=1,
         concerning=person_ids([request.resident_code] if request.resident_code else []),
     )
