@@ -15,7 +15,7 @@ from jumin.domain.relationships import parse_relationship
 from jumin.domain.resident import ChangeReason, ForeignResidentItems, PersonFacts, ResidentKind
 from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry import honseki_candidates
-from jumin.registry.api import PersonIn
+from jumin.registry.api import PersonIn, relationship_proof_of
 from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, draft_created
 from jumin.registry.workflows import birth, death, move_out
 
@@ -79,6 +79,7 @@ def child_facts(data: PersonIn, *, field_prefix: str = "child") -> tuple[PersonF
         honseki=data.honseki,
         hittousha=data.hittousha,
         foreign=ForeignResidentItems(**data.foreign.dict()) if data.foreign else None,
+        relationship_proof=relationship_proof_of(data),
     )
     return facts, tuple(born.alerts)
 

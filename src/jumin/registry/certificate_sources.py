@@ -24,6 +24,7 @@ from jumin.domain.errors import refusal
 from jumin.domain.recorded_dates import RecordedDate
 from jumin.domain.resident import ChangeReason, ResidentStatus
 from jumin.registry.models import Change, ChangeState, NumberChangeRecord, Resident, ResidentSnapshot
+from jumin.registry.remarks import remark_lines
 from jumin.registry.workflows.number_changes import CORRECTION as CODE_CORRECTION
 from jumin.registry.workflows.reorganisation import Generations, split_generations
 
@@ -59,6 +60,8 @@ class HistoryEntry:
     katagaki: str
     name: str
     change_id: int = 0  # the committed change that wrote the row (a 改製 or 再製 closes the rows before it)
+    # 留意事項 (type-B note of the 統合記載欄, standard 1.1.14-a) of the change, "" if none.
+    attention_note: str = ""
 
     @property
     def change_reason(self) -> str:
@@ -119,6 +122,8 @@ class SourcePerson:
     pre_move_katagaki: str = ""
     # 事実上の世帯主 (standard 4.1.4.3-a): the name in the record's type-C remark; "" if none.
     de_facto_head: str = ""
+    # 備考 type C written by clerks and in force (standard 1.1.14-a), as printed: 「日付　本文」.
+    remarks: tuple[str, ...] = ()
 
 
 def _full_name(snapshot: ResidentSnapshot) -> str:
@@ -141,6 +146,7 @@ def _committed_history(resident_ids: list[int]) -> dict[int, list[ResidentSnapsh
             "change__change_date",
             "change__notification_date",
             "change__notification_kind",
+            "change__attention_note",
             "change_id",
             "household_id",
         )
@@ -163,6 +169,7 @@ def _history_entries(history: list[ResidentSnapshot]) -> tuple[HistoryEntry, ...
             katagaki=row.katagaki,
             name=_full_name(row),
             change_id=row.change_id,
+            attention_note=row.change.attention_note,
         )
         for row in history
     )
@@ -307,13 +314,17 @@ def _build(
     removed = [s for s in snapshots if s.status == ResidentStatus.REMOVED]
     living = [s for s in snapshots if s.status != ResidentStatus.REMOVED]
     heads = {**(_head_names(removed) if removed else {}), **(_current_head_names(living) if living else {})}
+    remarks = remark_lines(s.resident_id for s in snapshots)
     result = [
-        _source(
-            snapshot,
-            histories[snapshot.resident_id],
-            heads[snapshot.pk],
-            with_individual_number=with_individual_number,
-            with_history=with_history,
+        replace(
+            _source(
+                snapshot,
+                histories[snapshot.resident_id],
+                heads[snapshot.pk],
+                with_individual_number=with_individual_number,
+                with_history=with_history,
+            ),
+            remarks=remarks.get(snapshot.resident_id, ()),
         )
         for snapshot in snapshots
     ]

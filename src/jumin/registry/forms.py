@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils import timezone
 
 from jumin.accounts.forms import PurposeForm
-from jumin.domain.resident import TRANSITIONAL_REASONS, ResidentKind, Sex
+from jumin.domain.relationship_proof import RELATIONSHIP_PROOF_KINDS, RelationshipProof
+from jumin.domain.resident import TRANSITIONAL_REASONS, ChangeReason, ResidentKind, Sex
+from jumin.registry.preset_notes import NOTE_MAX_CHARS, preset_texts
 from jumin.registry.widgets import GlyphAidInput
+
+# The 異動事由 a 転入 screen enters: their preset 留意事項 are offered (standard 1.1.14-b).
+MOVE_IN_REASONS = (ChangeReason.DOMESTIC_MOVE_IN, ChangeReason.MOVE_IN_FROM_ABROAD)
 
 # Alerts are acknowledged one by one: the screen shows a checkbox ``acknowledged_alerts`` per alert
 # the service raised (registry/review/_pending_alerts.html; workflows/acknowledgement.py).
@@ -65,6 +72,24 @@ class MoveInForm(PurposeForm):
     former_municipality_unknown = forms.BooleanField(
         label="転出地の市町村コード不明（転入通知は送信待ちになります）", required=False
     )
+    # 留意事項 (type B, standard 1.1.14-a/b): a preset text of the 異動事由, inserted and edited here.
+    preset_note = forms.ChoiceField(label="留意事項の定型文", required=False)
+    attention_note = forms.CharField(
+        label="留意事項（定型文を入れて編集できます）",
+        required=False,
+        max_length=NOTE_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        presets = preset_texts(MOVE_IN_REASONS)
+        field = self.fields["preset_note"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
+            ("", "（選ばない）"),
+            *((text, f"{reason}：{text}") for reason, text in presets),
+        ]
 
 
 class SpecialMoveInForm(MoveInForm):
@@ -74,7 +99,27 @@ class SpecialMoveInForm(MoveInForm):
     former_municipality_unknown = None  # type: ignore[assignment]
 
 
-class MemberForm(forms.Form):
+class RelationshipProofFields(forms.Form):
+    """続柄を証する書類 (standard 1.1.11-c): needed for a foreign resident's kinship 続柄, else 縁故者."""
+
+    relationship_proof_kind = forms.ChoiceField(
+        label="続柄を証する書類（外国人住民の続柄が世帯主・縁故者・同居人以外のとき）",
+        choices=[("", "（なし）"), *((kind, kind) for kind in RELATIONSHIP_PROOF_KINDS)],
+        required=False,
+    )
+    relationship_proof_reference = forms.CharField(
+        label="続柄を証する書類の番号・日付", max_length=100, required=False
+    )
+
+
+def relationship_proof_from(data: dict[str, object]) -> RelationshipProof | None:
+    """The proof entered on a form with RelationshipProofFields (checked by the workflow), or None."""
+    kind = str(data.get("relationship_proof_kind") or "")
+    reference = str(data.get("relationship_proof_reference") or "")
+    return RelationshipProof(kind=kind, reference=reference) if kind or reference else None
+
+
+class MemberForm(RelationshipProofFields):
     """One person of a 転入 or 出生. A browser always posts the selects of the unused extra rows, so
     their untouched values must equal the initial ones (kind) or be empty (sex) for the row to count
     as unused rather than as a half-filled person."""
@@ -88,6 +133,7 @@ class MemberForm(forms.Form):
     given_name = forms.CharField(label="名", max_length=100, required=False, widget=GlyphAidInput)
     surname_kana = forms.CharField(label="氏（フリガナ）", max_length=100)
     given_name_kana = forms.CharField(label="名（フリガナ）", max_length=100, required=False)
+    kana_confirmed = forms.BooleanField(label="氏名のフリガナは本人に確認済み", required=False)
     birth_date = forms.CharField(label="生年月日", max_length=40)
     sex = forms.ChoiceField(
         label="性別", choices=[("", "選択してください"), (Sex.MALE, "男"), (Sex.FEMALE, "女")]
@@ -121,6 +167,7 @@ class MemberForm(forms.Form):
     alphabet_name = forms.CharField(label="氏名（アルファベット表記）", max_length=100, required=False)
     alias = forms.CharField(label="通称（外国人住民）", max_length=100, required=False, widget=GlyphAidInput)
     alias_kana = forms.CharField(label="通称（フリガナ）", max_length=100, required=False)
+    alias_kana_confirmed = forms.BooleanField(label="通称のフリガナは本人に確認済み", required=False)
 
 
 class MoveInMemberForm(MemberForm):
@@ -134,6 +181,7 @@ class MoveInMemberForm(MemberForm):
     )
     former_surname = forms.CharField(label="旧氏（日本人住民）", max_length=100, required=False)
     former_surname_kana = forms.CharField(label="旧氏（フリガナ）", max_length=100, required=False)
+    former_surname_kana_confirmed = forms.BooleanField(label="旧氏のフリガナは本人に確認済み", required=False)
     # 再転入 (standard 4.1.1.2-b): the 除票 picked from 「除票から入力」, set by the prefill.
     returning_atena_number = forms.CharField(
         label="再転入の除票（宛名番号）", max_length=16, required=False, widget=forms.HiddenInput

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 
 from jumin.domain.eras import Calendar
@@ -20,7 +20,14 @@ from jumin.domain.resident import (
 )
 from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry import code_pool, selectors, selectors_restrictions, services, views_returning
-from jumin.registry.forms import DecisionForm, LookupForm, MemberFormSet, MoveInForm
+from jumin.registry.forms import (
+    DecisionForm,
+    LookupForm,
+    MemberFormSet,
+    MoveInForm,
+    relationship_proof_from,
+)
+from jumin.registry.preset_notes import joined
 from jumin.registry.views_common import (
     DONE_TEMPLATE,
     acknowledged,
@@ -138,6 +145,10 @@ def member_facts(data: dict[str, Any], index: int) -> PersonFacts:
         alias_kana=data.get("alias_kana", ""),
         former_surname=data.get("former_surname", ""),
         former_surname_kana=data.get("former_surname_kana", ""),
+        kana_confirmed=bool(data.get("kana_confirmed")),
+        former_surname_kana_confirmed=bool(data.get("former_surname_kana_confirmed")),
+        alias_kana_confirmed=bool(data.get("alias_kana_confirmed")),
+        relationship_proof=relationship_proof_from(data),
         foreign=items,
         former_alien_registration_date=parse_former_alien_registration_date(
             data.get("former_alien_registration_date", ""),
@@ -159,8 +170,21 @@ def move_in_from_form(
         notification_date=data["notification_date"],
         previous_address=data["previous_address"],
         household_number=data["household_number"] or None,
+        attention_note=data.get("attention_note") or "",
         **extra,
     )
+
+
+def with_preset_inserted(request: HttpRequest) -> QueryDict | None:
+    """「定型文を入れる」 (standard 1.1.14-b): the posted form with the chosen preset appended to the
+    留意事項, to show again for editing (nothing is recorded); None when the button was not pressed."""
+    if request.method != "POST" or "insert_preset" not in request.POST:
+        return None
+    posted = request.POST.copy()
+    preset = posted.get("preset_note", "")
+    posted["attention_note"] = joined(posted.get("attention_note", "").strip(), preset)
+    posted["preset_note"] = ""
+    return posted
 
 
 def unreported_from_form(data: dict[str, Any]) -> UnreportedMoveIn | None:
@@ -178,9 +202,17 @@ def move_in(request: HttpRequest) -> HttpResponse:
     (``views_returning``); the draft is entered and reviewed as usual."""
     if request.method == "POST" and views_returning.is_lookup(request):
         return views_returning.lookup_step(request)
+    inserted = with_preset_inserted(request)
+    if inserted is not None:  # back to the form, the preset in the editable 留意事項
+        context: dict[str, Any] = {
+            "form": MoveInForm(initial=inserted.dict()),
+            "members": MemberFormSet(inserted),
+            "lookup": views_returning.empty_lookup(),
+        }
+        return render(request, "registry/move_in.html", context)
     form = MoveInForm(request.POST or None)
     members = MemberFormSet(request.POST or None)
-    context: dict[str, Any] = {
+    context = {
         "form": form,
         "members": members,
         "lookup": views_returning.empty_lookup(),
