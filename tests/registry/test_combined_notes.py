@@ -29,6 +29,8 @@ from jumin.registry.selectors_review import confirmation
 from jumin.registry.services import DraftRecorded, commit_change, record_move_in
 from jumin.registry.workflows.unreported_move_in import UnreportedMoveIn
 from tests.registry.conftest import PURPOSE, family_move_in, logged_in
+from tests.registry.test_move_out import screen_data as move_out_form
+from tests.registry.test_move_within import _form as move_within_form
 from tests.registry.test_views import move_in_form
 
 pytestmark = pytest.mark.django_db
@@ -227,3 +229,27 @@ def test_the_screen_and_api(family: DraftRecorded, writer: User) -> None:
     assert refused.json()["field"] == "text"  # type: ignore[attr-defined]
     presets = client.get("/api/registry/notes/presets", {"reason": "国内転出"}).json()
     assert {"reason": "国内転出", "text": "特別養子縁組"} in presets
+
+
+def test_the_move_within_and_move_out_screens_offer_their_presets_and_record_the_note(
+    family: DraftRecorded, clerk: User
+) -> None:
+    client = logged_in(clerk)
+    within = reverse("registry:move_within")
+    shown = client.get(within).content.decode()
+    assert "転居：同一住所への転居" in shown
+    assert "特別養子縁組" not in shown  # another 異動事由's texts are not offered
+    inserted = client.post(
+        within, move_within_form(family, preset_note="同一住所への転居", insert_preset="1")
+    ).content.decode()
+    assert ">\n同一住所への転居</textarea>" in inserted
+    assert not Change.objects.filter(reason="転居").exists()
+    done = client.post(within, move_within_form(family, attention_note="同一住所への転居（建替え）"))
+    assert "仮登録しました" in done.content.decode()
+    assert Change.objects.get(reason="転居").attention_note == "同一住所への転居（建替え）"
+
+    out = reverse("registry:move_out")
+    assert "国内転出：特別養子縁組" in client.get(out).content.decode()
+    refused = client.post(out, move_out_form(family.atena_numbers) | {"attention_note": "転出\x07"})
+    assert "留意事項に使えない制御文字が含まれています" in refused.content.decode()
+    assert not Change.objects.filter(reason="国内転出").exists()

@@ -31,6 +31,7 @@ class MoveOutIn(Schema):
     reason: ChangeReason = ChangeReason.DOMESTIC_MOVE_OUT
     # 転入予定地 市町村コード: a card holder's 転出 becomes a 特例転出 (docs/jukinet.md Flow 7).
     destination_municipality_code: str = ""
+    attention_note: str = ""  # 留意事項 (standard 1.1.14-a/b); presets: GET /api/registry/notes/presets
 
 
 class DeathIn(Schema):
@@ -97,6 +98,7 @@ def record_move_out(request: HttpRequest, payload: MoveOutIn) -> Status[object]:
             notification_date=payload.notification_date,
             reason=payload.reason,
             destination_municipality_code=payload.destination_municipality_code,
+            attention_note=payload.attention_note,
         ),
     )
     return draft_created(draft)

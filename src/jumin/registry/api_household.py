@@ -33,6 +33,7 @@ class MoveWithinIn(Schema):
     notification_date: date
     household_number: str | None = None
     relationships: dict[str, str] = Field(default_factory=dict)
+    attention_note: str = ""  # 留意事項 (standard 1.1.14-a/b); presets: GET /api/registry/notes/presets
 
 
 class HouseholdChangeIn(Schema):
@@ -58,6 +59,7 @@ def move_within(request: HttpRequest, payload: MoveWithinIn) -> Status[object]:
         notification_date=payload.notification_date,
         household_number=payload.household_number or None,
         relationships=payload.relationships,
+        attention_note=payload.attention_note,
     )
     return draft_created(record_move_within(actor=request.user, purpose=payload.purpose, move=move))
 

@@ -41,7 +41,32 @@ class DecisionForm(PurposeForm):
     reason = forms.CharField(label="理由（破棄する場合）", required=False, max_length=200)
 
 
-class MoveInForm(PurposeForm):
+class AttentionNoteFields(forms.Form):
+    """留意事項 (type B, standard 1.1.14-a/b): the preset texts of ``note_reasons`` to insert
+    (「定型文を入れる」, ``views_common.with_preset_inserted``) and the editable note itself."""
+
+    note_reasons: tuple[str, ...] = ()
+    preset_note = forms.ChoiceField(label="留意事項の定型文", required=False)
+    attention_note = forms.CharField(
+        label="留意事項（定型文を入れて編集できます）",
+        required=False,
+        max_length=NOTE_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["preset_note"]
+        assert isinstance(field, forms.ChoiceField)
+        presets = preset_texts(self.note_reasons)
+        field.choices = [("", "（選ばない）"), *((text, f"{reason}：{text}") for reason, text in presets)]
+        note_fields = ["preset_note", "attention_note"]  # shown last, after the event's own items
+        self.order_fields([name for name in self.fields if name not in note_fields] + note_fields)
+
+
+class MoveInForm(PurposeForm, AttentionNoteFields):
+    note_reasons = MOVE_IN_REASONS
+
     address = forms.CharField(label="住所", max_length=200)
     katagaki = forms.CharField(label="方書", max_length=200, required=False)
     postal_code = forms.CharField(label="郵便番号", max_length=8, required=False)
@@ -72,24 +97,6 @@ class MoveInForm(PurposeForm):
     former_municipality_unknown = forms.BooleanField(
         label="転出地の市町村コード不明（転入通知は送信待ちになります）", required=False
     )
-    # 留意事項 (type B, standard 1.1.14-a/b): a preset text of the 異動事由, inserted and edited here.
-    preset_note = forms.ChoiceField(label="留意事項の定型文", required=False)
-    attention_note = forms.CharField(
-        label="留意事項（定型文を入れて編集できます）",
-        required=False,
-        max_length=NOTE_MAX_CHARS,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        presets = preset_texts(MOVE_IN_REASONS)
-        field = self.fields["preset_note"]
-        assert isinstance(field, forms.ChoiceField)
-        field.choices = [
-            ("", "（選ばない）"),
-            *((text, f"{reason}：{text}") for reason, text in presets),
-        ]
 
 
 class SpecialMoveInForm(MoveInForm):

@@ -9,6 +9,8 @@ from django import forms
 from django.utils import timezone
 
 from jumin.accounts.forms import PurposeForm
+from jumin.domain.resident import ChangeReason
+from jumin.registry.forms import AttentionNoteFields
 from jumin.registry.workflows.household_change import HouseholdChangeKind
 
 ATENA_LINES_HELP = "宛名番号を1行に1人ずつ入力してください。"
@@ -30,7 +32,9 @@ def relationship_lines(text: str) -> dict[str, str]:
     return pairs
 
 
-class MoveWithinForm(PurposeForm):
+class MoveWithinForm(PurposeForm, AttentionNoteFields):
+    note_reasons = (ChangeReason.MOVE_WITHIN,)
+
     movers = forms.CharField(
         label="転居する方（宛名番号）", widget=forms.Textarea, help_text=ATENA_LINES_HELP
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from jumin.domain.eras import Calendar
@@ -27,13 +27,13 @@ from jumin.registry.forms import (
     MoveInForm,
     relationship_proof_from,
 )
-from jumin.registry.preset_notes import joined
 from jumin.registry.views_common import (
     DONE_TEMPLATE,
     acknowledged,
     clerk_screen,
     offer_code_notices,
     shown_on_screen,
+    with_preset_inserted,
 )
 from jumin.registry.views_common import refused as refused  # re-exported: screens still import it here
 from jumin.registry.workflows.unreported_move_in import UnreportedMoveIn
@@ -173,18 +173,6 @@ def move_in_from_form(
         attention_note=data.get("attention_note") or "",
         **extra,
     )
-
-
-def with_preset_inserted(request: HttpRequest) -> QueryDict | None:
-    """「定型文を入れる」 (standard 1.1.14-b): the posted form with the chosen preset appended to the
-    留意事項, to show again for editing (nothing is recorded); None when the button was not pressed."""
-    if request.method != "POST" or "insert_preset" not in request.POST:
-        return None
-    posted = request.POST.copy()
-    preset = posted.get("preset_note", "")
-    posted["attention_note"] = joined(posted.get("attention_note", "").strip(), preset)
-    posted["preset_note"] = ""
-    return posted
 
 
 def unreported_from_form(data: dict[str, Any]) -> UnreportedMoveIn | None:

@@ -17,7 +17,13 @@ from jumin.registry.forms_household import (
     relationship_lines,
 )
 from jumin.registry.services import Address
-from jumin.registry.views_common import DONE_TEMPLATE, acknowledged, clerk_screen, shown_on_screen
+from jumin.registry.views_common import (
+    DONE_TEMPLATE,
+    acknowledged,
+    clerk_screen,
+    preset_inserted_screen,
+    shown_on_screen,
+)
 from jumin.registry.workflows.household_change import (
     HouseholdChange,
     HouseholdChangeKind,
@@ -29,6 +35,9 @@ from jumin.registry.workflows.move_within import MoveWithin, record_move_within
 @clerk_screen
 def move_within(request: HttpRequest) -> HttpResponse:
     """転居届の入力 (draft). Errors name the field, the reason and the remedy; nothing is half-written."""
+    inserted = preset_inserted_screen(request, MoveWithinForm, "registry/move_within.html")
+    if inserted is not None:
+        return inserted
     form = MoveWithinForm(request.POST or None)
     context: dict[str, Any] = {"form": form}
     if request.method == "POST" and form.is_valid():
@@ -45,6 +54,7 @@ def move_within(request: HttpRequest) -> HttpResponse:
             notification_date=data["notification_date"],
             household_number=data["household_number"] or None,
             relationships=relationship_lines(data["relationships"]),
+            attention_note=data["attention_note"],
         )
         with shown_on_screen(context, pending_alerts=False) as outcome:
             result = record_move_within(actor=request.user, purpose=data["purpose"], move=move)

@@ -32,7 +32,7 @@ from jumin.domain.moveout import (
     status_on,
 )
 from jumin.domain.resident import ChangeReason, ResidentStatus
-from jumin.registry import services_restrictions
+from jumin.registry import preset_notes, services_restrictions
 from jumin.registry.cards import holds_active_card
 from jumin.registry.models import Change, Resident, ResidentSnapshot
 from jumin.registry.services import DraftRecorded
@@ -55,6 +55,8 @@ class MoveOut:
     reason: ChangeReason = ChangeReason.DOMESTIC_MOVE_OUT
     # 転入予定地 市町村コード (6 digits with check digit); "" when unknown (then no 特例転出).
     destination_municipality_code: str = ""
+    # 留意事項 (type B, standard 1.1.14-a/b): free or a preset text edited; "" for none.
+    attention_note: str = ""
 
 
 def _check(move_out: MoveOut, today: date) -> list[tuple[Resident, ResidentSnapshot]]:
@@ -149,6 +151,7 @@ def record_move_out(*, actor: Any, purpose: str, move_out: MoveOut) -> DraftReco
     )
     today = timezone.localdate()
     people = _check(move_out, today)
+    note = preset_notes.checked_note(move_out.attention_note)
     removal = removal_date(move_out.planned_date, None)  # no 転入通知 yet (G.1, MO-4)
     status = (
         ResidentStatus.PLANNED_MOVE_OUT
@@ -175,6 +178,7 @@ def record_move_out(*, actor: Any, purpose: str, move_out: MoveOut) -> DraftReco
             notification_kind="職権" if decision.handling is MoveOutHandling.EX_OFFICIO else "届出",
             made_by=actor,
             made_at=timezone.now(),
+            attention_note=note,
         )
         code = move_out.destination_municipality_code.strip()
         for resident, current in people:

@@ -32,7 +32,7 @@ from jumin.domain.errors import Alert, refusal
 from jumin.domain.member_order import compute_member_order
 from jumin.domain.relationships import Relationship, RelationshipKind
 from jumin.domain.resident import ChangeReason
-from jumin.registry import numbering, services_restrictions
+from jumin.registry import numbering, preset_notes, services_restrictions
 from jumin.registry.models import Change, Household
 from jumin.registry.services import Address, DraftRecorded
 from jumin.registry.snapshots import draft_from_current
@@ -63,6 +63,8 @@ class MoveWithin:
     notification_date: date
     household_number: str | None = None
     relationships: Mapping[str, str] = field(default_factory=dict)
+    # 留意事項 (type B, standard 1.1.14-a/b): e.g. the preset 「同一住所への転居」; "" for none.
+    attention_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,7 @@ def record_move_within(*, actor: Any, purpose: str, move: MoveWithin) -> DraftRe
         subject_type="change",
     )
     movers, plan = _check(move)
+    note = preset_notes.checked_note(move.attention_note)
     # 異動入力 suppressions (standard 3.1-b), also on the household joined.
     entry_alerts = services_restrictions.check_change_entry(
         actor=actor,
@@ -183,6 +186,7 @@ def record_move_within(*, actor: Any, purpose: str, move: MoveWithin) -> DraftRe
             notification_kind="届出",
             made_by=actor,
             made_at=timezone.now(),
+            attention_note=note,
         )
         household = plan.household or Household.objects.create(
             number=numbering.issue_number(numbering.HOUSEHOLD)
