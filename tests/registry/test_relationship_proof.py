@@ -16,14 +16,17 @@ from jumin.domain.errors import DomainError
 from jumin.domain.relationship_proof import BIRTH_NOTIFICATION_KIND, RelationshipProof
 from jumin.domain.relationships import parse_relationship
 from jumin.domain.resident import ResidentKind, Sex
+from jumin.registry.forms_household import proof_lines
 from jumin.registry.inquiry import resident_timeline
 from jumin.registry.models import Change, ResidentSnapshot
 from jumin.registry.services import DraftRecorded, commit_change, record_move_in
 from jumin.registry.workflows.birth import record_birth
 from jumin.registry.workflows.foreign_registration import record_foreign_registration
+from jumin.registry.workflows.household_change import record_household_change
 from tests.registry.conftest import PURPOSE, current, logged_in
 from tests.registry.test_birth import BORN, _foreign_birth
 from tests.registry.test_foreign_registration import registration
+from tests.registry.test_household_change import HEAD, change
 from tests.registry.test_move_out import family
 from tests.registry.test_naturalisation import foreign_move_in, foreign_person
 from tests.registry.test_views import move_in_form
@@ -160,3 +163,38 @@ def test_the_move_in_api_takes_the_document(clerk: User, code_pool: list[str]) -
     assert done.status_code == 201, json.dumps(done.json(), ensure_ascii=False)
     row = ResidentSnapshot.objects.get(kind=ResidentKind.FOREIGN)
     assert row.relationship_proof == {"kind": "住民票の写し", "reference": "2026-10-01 発行"}
+
+
+def test_a_household_change_that_sets_a_foreign_kinship_relationship_needs_the_document(
+    clerk: User, reviewer: User, code_pool: list[str]
+) -> None:
+    moved = record_move_in(
+        actor=clerk,
+        purpose=PURPOSE,
+        move_in=foreign_move_in(foreign_person(), spouse(relationship_proof=MARRIAGE)),
+    )
+    commit_change(actor=reviewer, purpose=PURPOSE, change_id=moved.change_id)
+    husband, wife = moved.atena_numbers
+    relationships = {husband: "夫", wife: "世帯主"}
+    with pytest.raises(DomainError) as refused:
+        record_household_change(
+            actor=clerk,
+            purpose=PURPOSE,
+            change=change(HEAD, moved.household_number, relationships=relationships),
+        )
+    assert refused.value.code == "resident.relationship_proof_required"
+    assert refused.value.field == "relationship_proofs[0]"
+    assert Change.objects.count() == 1  # only the 転入
+    proof = RelationshipProof("住民票の写し", "2026-11-01 発行")
+    draft = record_household_change(
+        actor=clerk,
+        purpose=PURPOSE,
+        change=change(
+            HEAD, moved.household_number, relationships=relationships, relationship_proofs={husband: proof}
+        ),
+    )
+    commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
+    assert current(husband).relationship_proof == proof.as_json()
+    assert current(wife).relationship_proof is None  # 世帯主: nothing to prove
+    screen_lines = proof_lines(f"{husband} 住民票の写し 2026-11-01 発行\n")
+    assert screen_lines == {husband: proof}

@@ -11,8 +11,9 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
 
+from jumin.domain.relationship_proof import RelationshipProof
 from jumin.registry import selectors_household
-from jumin.registry.api import AddressIn
+from jumin.registry.api import AddressIn, RelationshipProofIn
 from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, draft_created
 from jumin.registry.services import Address
 from jumin.registry.workflows.household_change import (
@@ -33,6 +34,8 @@ class MoveWithinIn(Schema):
     notification_date: date
     household_number: str | None = None
     relationships: dict[str, str] = Field(default_factory=dict)
+    # 続柄を証する書類 by 宛名番号 for foreign members whose 続柄 is set anew (standard 1.1.11-c).
+    relationship_proofs: dict[str, RelationshipProofIn] = Field(default_factory=dict)
     attention_note: str = ""  # 留意事項 (standard 1.1.14-a/b); presets: GET /api/registry/notes/presets
 
 
@@ -43,10 +46,15 @@ class HouseholdChangeIn(Schema):
     change_date: date
     notification_date: date | None = None  # required unless ex_officio
     relationships: dict[str, str] = Field(default_factory=dict)
+    relationship_proofs: dict[str, RelationshipProofIn] = Field(default_factory=dict)
     members: list[str] = Field(default_factory=list)
     target_household_number: str | None = None
     ex_officio: bool = False  # 世帯主変更 by 職権 in a household without a head (standard 4.0.5-a)
     de_facto_head: str = ""
+
+
+def _proofs(entered: dict[str, RelationshipProofIn]) -> dict[str, RelationshipProof]:
+    return {atena: RelationshipProof(kind=p.kind, reference=p.reference) for atena, p in entered.items()}
 
 
 @router.post("/move-within", response=DRAFT_RESPONSES)
@@ -59,6 +67,7 @@ def move_within(request: HttpRequest, payload: MoveWithinIn) -> Status[object]:
         notification_date=payload.notification_date,
         household_number=payload.household_number or None,
         relationships=payload.relationships,
+        relationship_proofs=_proofs(payload.relationship_proofs),
         attention_note=payload.attention_note,
     )
     return draft_created(record_move_within(actor=request.user, purpose=payload.purpose, move=move))
@@ -73,6 +82,7 @@ def household_change(request: HttpRequest, payload: HouseholdChangeIn) -> Status
         change_date=payload.change_date,
         notification_date=payload.notification_date,
         relationships=payload.relationships,
+        relationship_proofs=_proofs(payload.relationship_proofs),
         members=payload.members,
         target_household_number=payload.target_household_number or None,
         ex_officio=payload.ex_officio,

@@ -14,6 +14,7 @@ from jumin.registry.forms_household import (
     HouseholdInquiryForm,
     MoveWithinForm,
     atena_lines,
+    proof_lines,
     relationship_lines,
 )
 from jumin.registry.services import Address
@@ -54,6 +55,7 @@ def move_within(request: HttpRequest) -> HttpResponse:
             notification_date=data["notification_date"],
             household_number=data["household_number"] or None,
             relationships=relationship_lines(data["relationships"]),
+            relationship_proofs=proof_lines(data["relationship_proofs"]),
             attention_note=data["attention_note"],
         )
         with shown_on_screen(context, pending_alerts=False) as outcome:
@@ -76,6 +78,7 @@ def household_change(request: HttpRequest) -> HttpResponse:
             change_date=data["change_date"],
             notification_date=data["notification_date"],
             relationships=relationship_lines(data["relationships"]),
+            relationship_proofs=proof_lines(data["relationship_proofs"]),
             members=atena_lines(data["members"]),
             target_household_number=data["target_household_number"] or None,
             ex_officio=data["ex_officio"],

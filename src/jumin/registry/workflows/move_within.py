@@ -30,6 +30,7 @@ from jumin.audit.services import record_event
 from jumin.domain import recorded_dates
 from jumin.domain.errors import Alert, refusal
 from jumin.domain.member_order import compute_member_order
+from jumin.domain.relationship_proof import RelationshipProof
 from jumin.domain.relationships import Relationship, RelationshipKind
 from jumin.domain.resident import ChangeReason
 from jumin.registry import numbering, preset_notes, services_restrictions
@@ -49,6 +50,7 @@ from jumin.registry.workflows.household_members import (
     join_columns,
     order_member,
     parse_relationships,
+    prove_relationships,
 )
 
 
@@ -65,6 +67,8 @@ class MoveWithin:
     relationships: Mapping[str, str] = field(default_factory=dict)
     # 留意事項 (type B, standard 1.1.14-a/b): e.g. the preset 「同一住所への転居」; "" for none.
     attention_note: str = ""
+    # 続柄を証する書類 by 宛名番号 for foreign movers whose 続柄 is set anew (standard 1.1.11-c).
+    relationship_proofs: Mapping[str, RelationshipProof] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -168,6 +172,7 @@ def record_move_within(*, actor: Any, purpose: str, move: MoveWithin) -> DraftRe
         subject_type="change",
     )
     movers, plan = _check(move)
+    prove_relationships(movers, plan.household_columns, move.relationship_proofs)
     note = preset_notes.checked_note(move.attention_note)
     # 異動入力 suppressions (standard 3.1-b), also on the household joined.
     entry_alerts = services_restrictions.check_change_entry(
