@@ -24,6 +24,7 @@ from jumin.domain.errors import DomainError
 from jumin.domain.relationship_proof import proof_text
 from jumin.domain.relationships import de_facto_head_remark
 from jumin.domain.resident import ResidentKind
+from jumin.registry.inquiry import committed_rows
 from jumin.registry.models import Change, ChangeState, Resident, ResidentSnapshot
 from jumin.registry.remarks import remark_lines
 from jumin.registry.search import NameMatch, SearchCriteria, SearchHit, SearchResult, search_residents
@@ -224,15 +225,8 @@ def resident_history(
         action=AuditAction.RESIDENT_HISTORY_VIEW,
         acknowledged_alerts=acknowledged_alerts,
     ):
-        snapshots = list(
-            ResidentSnapshot.objects.filter(resident__atena_number=atena_number, history_no__isnull=False)
-            .select_related("household", "change", "resident")
-            .order_by("history_no")
-        )
-        if not snapshots:
-            raise resident_not_found()
         visible = visible_fields(actor)
-        return [_view(s, visible) for s in snapshots]
+        return [_view(s, visible) for s in committed_rows(atena_number)]
 
 
 @dataclass(frozen=True)
