@@ -10,6 +10,7 @@ import pytest
 
 from jumin.accounts.models import User
 from jumin.accounts.permissions import Permission
+from jumin.domain.relationship_proof import RelationshipProof, needs_proof
 from jumin.domain.relationships import parse_relationship
 from jumin.domain.resident import ForeignResidentItems, PersonFacts, ResidentKind, Sex
 from jumin.domain.wareki import WarekiDate
@@ -89,6 +90,8 @@ def person(
                 residence_card_number="AB12345678CD",
             ),
         )
+        if needs_proof(parse_relationship(relationship)):  # standard 1.1.11-c
+            extra.setdefault("relationship_proof", RelationshipProof("住民票の写し", "令和8年4月1日発行"))
     return PersonFacts(
         kind=kind,
         surname=surname,

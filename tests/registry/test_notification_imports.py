@@ -19,11 +19,13 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
 from jumin.certificates.move_out_qr import QrMoveOut, QrPerson, payload
 from jumin.domain.errors import DomainError
+from jumin.domain.relationship_proof import RelationshipProof
 from jumin.registry.models import Change, ChangeState, ResidentSnapshot
 from jumin.registry.notification_imports import import_notification_csv, read_move_out_qr
-from jumin.registry.services import DraftRecorded
+from jumin.registry.services import DraftRecorded, commit_change, record_move_in
 from tests.helpers.permission_matrix import assert_permission_triple
-from tests.registry.conftest import PURPOSE, logged_in
+from tests.registry.conftest import PURPOSE, current, logged_in
+from tests.registry.test_naturalisation import foreign_move_in, foreign_person
 from tests.registry.test_special_move_screens import shown_fields
 
 pytestmark = pytest.mark.django_db
@@ -326,3 +328,87 @@ def test_an_event_that_is_not_imported_is_refused_by_row(clerk: User, family: Dr
     )
     [error] = result.errors
     assert (error.row, error.column, error.code) == (2, "届出種別", "import.event")
+
+
+# --- 続柄を証する書類 (standard 1.1.11-c) ---------------------------------------------------------
+
+FOREIGN_HEADER = (
+    "届出番号,異動事由,転入日,届出日,住所,転入前住所,住民種別,氏,名,氏フリガナ,名フリガナ,生年月日,性別,続柄,"
+    "国籍・地域コード,30条の45区分,在留資格,在留期間,在留期間の満了の日,在留カード番号,氏名（アルファベット）,"
+    "続柄を証する書類,続柄を証する書類の番号・日付"
+)
+FOREIGN_COMMON = "F1,国外転入等,2026-11-01,2026-11-05,長崎県佐世保市相生町1番1号,ベトナム,外国人,NGUYEN"
+FOREIGN_STAY = "704,中長期在留者,技術・人文知識・国際業務,5年,2029-03-31"
+MARRIAGE_PROOF = "外国政府等発行の婚姻証明書,2019-05-01 発行 第123号"
+
+
+def foreign_family_csv(proof: str) -> bytes:
+    head = f"{FOREIGN_COMMON},VAN AN,グエン,バンアン,1990-05-01,男,世帯主,{FOREIGN_STAY}"
+    wife = f"{FOREIGN_COMMON},THI MAI,グエン,ティマイ,1992-07-01,女,妻,{FOREIGN_STAY}"
+    head += ",AB12345678CD,NGUYEN VAN AN,,"
+    wife += f",AB87654321CD,NGUYEN THI MAI,{proof}"
+    return "\n".join([FOREIGN_HEADER, head, wife]).encode()
+
+
+def test_a_foreign_kinship_relationship_is_imported_with_its_document(
+    clerk: User, code_pool: list[str]
+) -> None:
+    result = import_notification_csv(actor=clerk, purpose=PURPOSE, content=foreign_family_csv(MARRIAGE_PROOF))
+    assert result.errors == []
+    wife = ResidentSnapshot.objects.get(given_name="THI MAI")
+    assert wife.relationship_proof == {
+        "kind": "外国政府等発行の婚姻証明書",
+        "reference": "2019-05-01 発行 第123号",
+    }
+
+
+def test_a_foreign_kinship_relationship_without_its_document_names_the_row_and_column(
+    clerk: User, code_pool: list[str]
+) -> None:
+    result = import_notification_csv(actor=clerk, purpose=PURPOSE, content=foreign_family_csv(","))
+    [error] = result.errors
+    assert (error.row, error.column, error.code) == (
+        3,
+        "続柄を証する書類",
+        "resident.relationship_proof_required",
+    )
+    assert not Change.objects.exists()
+
+
+def test_a_move_within_that_sets_a_foreign_kinship_relationship_takes_the_document_by_row(
+    clerk: User, reviewer: User, code_pool: list[str]
+) -> None:
+    marriage = RelationshipProof("外国政府等発行の婚姻証明書", "2019-05-01 発行 第123号")
+    wife = foreign_person(given_name="THI MAI", relationship="妻", relationship_proof=marriage)
+    lodger = foreign_person(given_name="MINH", given_name_kana="ミン", relationship="同居人")
+    moved = record_move_in(
+        actor=clerk, purpose=PURPOSE, move_in=foreign_move_in(foreign_person(), wife, lodger)
+    )
+    commit_change(actor=reviewer, purpose=PURPOSE, change_id=moved.change_id)
+    _, wife_atena, lodger_atena = moved.atena_numbers
+    header = f"{MOVE_HEADER},続柄を証する書類,続柄を証する書類の番号・日付"
+
+    def rows(proof: str) -> bytes:  # the wife and the lodger form a new household: the lodger becomes 子
+        lines = [
+            f"T1,転居,R8.11.15,2026-11-20,{NEW_HOME},{wife_atena},世帯主,,",
+            f"T1,転居,R8.11.15,2026-11-20,{NEW_HOME},{lodger_atena},子,{proof}",
+        ]
+        return "\n".join([header, *lines]).encode()
+
+    refused = import_notification_csv(actor=clerk, purpose=PURPOSE, content=rows(","))
+    [error] = refused.errors
+    assert (error.row, error.column, error.code) == (
+        3,
+        "続柄を証する書類",
+        "resident.relationship_proof_required",
+    )
+    assert not Change.objects.filter(state=ChangeState.DRAFT).exists()
+    result = import_notification_csv(
+        actor=clerk, purpose=PURPOSE, content=rows("住民票の写し,2026-11-01 発行")
+    )
+    assert result.errors == []
+    commit_change(actor=reviewer, purpose=PURPOSE, change_id=result.drafts[0].draft.change_id)
+    assert current(lodger_atena).relationship_proof == {
+        "kind": "住民票の写し",
+        "reference": "2026-11-01 発行",
+    }

@@ -243,6 +243,9 @@ def printed_person(
     notes: list[str] = []
     if options.show_head_and_relationship and person.de_facto_head:  # 備考 type C (4.1.4.3-a)
         notes.append(de_facto_head_remark(person.de_facto_head))
+    notes.extend(person.remarks)  # 備考 type C written by clerks (1.1.14-a)
+    if options.with_history:  # 留意事項 (type B) belong to their history rows (1.1.14-a)
+        notes.extend(f"{_day(e.change_date)}　{e.attention_note}" for e in person.history if e.attention_note)
     if options.kind.is_move_out:
         notes.append(f"転出先　{person.planned_destination}")
         notes.append(f"転出予定年月日　{_day(person.move_out_planned_date)}")

@@ -14,6 +14,7 @@ from jumin.domain.eras import Calendar
 from jumin.domain.errors import Alert, DomainError
 from jumin.domain.kana import normalize_furigana
 from jumin.domain.recorded_dates import RecordedDate
+from jumin.domain.relationship_proof import RelationshipProof, check_relationship_proof
 from jumin.domain.relationships import Relationship
 from jumin.domain.uncertain_dates import UncertainDate
 from jumin.domain.wareki import DateFieldKind, WarekiDate, parse_date_input
@@ -188,7 +189,10 @@ class PersonFacts:
     birth_date: RecordedDate
     sex: Sex
     relationship: Relationship
+    # フリガナ確認 per kana item (standard 1.1.18-a): 氏名 (``kana_confirmed``), 旧氏 and 通称.
     kana_confirmed: bool = False
+    former_surname_kana_confirmed: bool = False
+    alias_kana_confirmed: bool = False
     former_surname: str = ""
     former_surname_kana: str = ""
     alias: str = ""
@@ -200,6 +204,22 @@ class PersonFacts:
     # 旧外登法登録年月日 (standard 1.1.2-a, 1.1.8-c): foreign residents registered under the former Alien
     # Registration Act (before July 2012); may be 不詳. None when not held.
     former_alien_registration_date: RecordedDate | None = None
+    # 続柄を証する書類 (standard 1.1.11-c): a foreign resident's kinship 続柄 needs one; None if none.
+    relationship_proof: RelationshipProof | None = None
+
+
+def with_checked_relationship_proof(facts: PersonFacts, *, field: str) -> PersonFacts:
+    """The facts with their 続柄 proof checked (standard 1.1.11-c) where a 続柄 is entered, or DomainError.
+
+    Not part of ``check_person``: that also re-checks records held before proofs were recorded.
+    """
+    proof = check_relationship_proof(
+        foreign=facts.kind is ResidentKind.FOREIGN,
+        relationship=facts.relationship,
+        proof=facts.relationship_proof,
+        field=field,
+    )
+    return replace(facts, relationship_proof=proof)
 
 
 FOREIGN_CATEGORIES = ("中長期在留者", "特別永住者", "一時庇護許可者", "仮滞在許可者", "経過滞在者")

@@ -12,6 +12,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from jumin.domain.eras import Calendar
+from jumin.domain.relationship_proof import RelationshipProof
 from jumin.domain.relationships import parse_relationship
 from jumin.domain.resident import (
     ChangeReason,
@@ -49,13 +50,23 @@ class ForeignIn(Schema):
     transitional_reason: str = ""  # 経過滞在者: 「出生」 or 「国籍喪失」 (set by those workflows)
 
 
+class RelationshipProofIn(Schema):
+    """続柄を証する書類 (standard 1.1.11-c): the kind of document seen and its number or date."""
+
+    kind: str
+    reference: str
+
+
 class PersonIn(Schema):
     kind: ResidentKind = ResidentKind.JAPANESE
     surname: str
     given_name: str = ""
     surname_kana: str
     given_name_kana: str = ""
+    # フリガナ確認 per kana item (standard 1.1.18-a): 氏名, 旧氏, 通称.
     kana_confirmed: bool = False
+    former_surname_kana_confirmed: bool = False
+    alias_kana_confirmed: bool = False
     birth_date: str
     sex: Sex
     relationship: str
@@ -69,6 +80,8 @@ class PersonIn(Schema):
     juminhyo_code: str = ""
     # 旧外登法登録年月日 (standard 1.1.2-a): 和暦 or 西暦, 不詳 forms allowed (1.1.8-c); blank if not held.
     former_alien_registration_date: str = ""
+    # A foreign resident's kinship 続柄 needs the document seen (standard 1.1.11-c); else 縁故者.
+    relationship_proof: RelationshipProofIn | None = None
 
 
 class MoveInPersonIn(PersonIn):
@@ -106,6 +119,8 @@ class MoveInIn(Schema):
     # 転出地 市町村コード (国内転入): where the commit sends the 転入通知; or state that it is unknown.
     former_municipality_code: str = ""
     former_municipality_unknown: bool = False
+    # 留意事項 (type B, standard 1.1.14-a/b): free text, or a preset from GET /preset-notes, edited.
+    attention_note: str = ""
 
 
 class DecisionIn(Schema):
@@ -142,6 +157,8 @@ def _person(data: PersonIn, index: int) -> PersonFacts:
         surname_kana=data.surname_kana,
         given_name_kana=data.given_name_kana,
         kana_confirmed=data.kana_confirmed,
+        former_surname_kana_confirmed=data.former_surname_kana_confirmed,
+        alias_kana_confirmed=data.alias_kana_confirmed,
         birth_date=birth.value,
         sex=data.sex,
         relationship=parse_relationship(data.relationship, field=f"members[{index}].relationship"),
@@ -156,7 +173,14 @@ def _person(data: PersonIn, index: int) -> PersonFacts:
         former_alien_registration_date=parse_former_alien_registration_date(
             data.former_alien_registration_date, field=f"members[{index}].former_alien_registration_date"
         ),
+        relationship_proof=relationship_proof_of(data),
     )
+
+
+def relationship_proof_of(data: PersonIn) -> RelationshipProof | None:
+    """The 続柄を証する書類 entered for one person (checked by the workflow), or None."""
+    proof = data.relationship_proof
+    return RelationshipProof(kind=proof.kind, reference=proof.reference) if proof else None
 
 
 @router.post("/move-ins", response=DRAFT_RESPONSES)
@@ -177,6 +201,7 @@ def record_move_in(request: HttpRequest, payload: MoveInIn) -> Status[object]:
         unreported=UnreportedMoveIn(**payload.unreported.dict()) if payload.unreported else None,
         former_municipality_code=payload.former_municipality_code,
         former_municipality_unknown=payload.former_municipality_unknown,
+        attention_note=payload.attention_note,
         returning_atena_numbers=[member.returning_atena_number for member in payload.members],
     )
     draft = services.record_move_in(actor=request.user, purpose=payload.purpose, move_in=move_in)

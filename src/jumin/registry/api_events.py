@@ -15,7 +15,7 @@ from jumin.domain.relationships import parse_relationship
 from jumin.domain.resident import ChangeReason, ForeignResidentItems, PersonFacts, ResidentKind
 from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry import honseki_candidates
-from jumin.registry.api import PersonIn
+from jumin.registry.api import PersonIn, relationship_proof_of
 from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, draft_created
 from jumin.registry.api_corrections import ExOfficioBasisIn, ex_officio_basis
 from jumin.registry.workflows import birth, death, move_out
@@ -33,6 +33,7 @@ class MoveOutIn(Schema):
     # 転入予定地 市町村コード: a card holder's 転出 becomes a 特例転出 (docs/jukinet.md Flow 7).
     destination_municipality_code: str = ""
     ex_officio_basis: ExOfficioBasisIn | None = None  # 職権転出 (standard 4.2.0.2-a)
+    attention_note: str = ""  # 留意事項 (standard 1.1.14-a/b); presets: GET /api/registry/notes/presets
 
 
 class DeathIn(Schema):
@@ -81,6 +82,7 @@ def child_facts(data: PersonIn, *, field_prefix: str = "child") -> tuple[PersonF
         honseki=data.honseki,
         hittousha=data.hittousha,
         foreign=ForeignResidentItems(**data.foreign.dict()) if data.foreign else None,
+        relationship_proof=relationship_proof_of(data),
     )
     return facts, tuple(born.alerts)
 
@@ -99,6 +101,7 @@ def record_move_out(request: HttpRequest, payload: MoveOutIn) -> Status[object]:
             reason=payload.reason,
             destination_municipality_code=payload.destination_municipality_code,
             ex_officio=ex_officio_basis(payload.ex_officio_basis),
+            attention_note=payload.attention_note,
         ),
     )
     return draft_created(draft)

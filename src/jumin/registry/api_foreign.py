@@ -75,6 +75,7 @@ class FormerSurnameIn(Schema):
     request_date: date
     former_surname: str = ""
     former_surname_kana: str = ""
+    former_surname_kana_confirmed: bool = False  # フリガナ確認 (standard 1.1.18-a)
     acknowledged_alerts: list[str] = Field(default_factory=list)
 
 
@@ -86,6 +87,7 @@ class AliasIn(Schema):
     municipality_name: str
     alias: str = ""
     alias_kana: str = ""
+    alias_kana_confirmed: bool = False  # フリガナ確認 (standard 1.1.18-a)
     acknowledged_alerts: list[str] = Field(default_factory=list)
 
 

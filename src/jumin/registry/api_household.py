@@ -11,8 +11,9 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
 
+from jumin.domain.relationship_proof import RelationshipProof
 from jumin.registry import selectors_household
-from jumin.registry.api import AddressIn
+from jumin.registry.api import AddressIn, RelationshipProofIn
 from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, draft_created
 from jumin.registry.api_corrections import ExOfficioBasisIn, ex_officio_basis
 from jumin.registry.services import Address
@@ -35,6 +36,9 @@ class MoveWithinIn(Schema):
     household_number: str | None = None
     relationships: dict[str, str] = Field(default_factory=dict)
     ex_officio_basis: ExOfficioBasisIn | None = None  # 職権転居 (standard 4.2.0.2-a)
+    # 続柄を証する書類 by 宛名番号 for foreign members whose 続柄 is set anew (standard 1.1.11-c).
+    relationship_proofs: dict[str, RelationshipProofIn] = Field(default_factory=dict)
+    attention_note: str = ""  # 留意事項 (standard 1.1.14-a/b); presets: GET /api/registry/notes/presets
 
 
 class HouseholdChangeIn(Schema):
@@ -44,11 +48,16 @@ class HouseholdChangeIn(Schema):
     change_date: date
     notification_date: date | None = None  # required unless ex_officio or ex_officio_basis
     relationships: dict[str, str] = Field(default_factory=dict)
+    relationship_proofs: dict[str, RelationshipProofIn] = Field(default_factory=dict)
     members: list[str] = Field(default_factory=list)
     target_household_number: str | None = None
     ex_officio: bool = False  # 世帯主変更 by 職権 in a household without a head (standard 4.0.5-a)
     de_facto_head: str = ""
     ex_officio_basis: ExOfficioBasisIn | None = None  # any kind by 職権 (standard 4.2.0.2-a)
+
+
+def _proofs(entered: dict[str, RelationshipProofIn]) -> dict[str, RelationshipProof]:
+    return {atena: RelationshipProof(kind=p.kind, reference=p.reference) for atena, p in entered.items()}
 
 
 @router.post("/move-within", response=DRAFT_RESPONSES)
@@ -62,6 +71,8 @@ def move_within(request: HttpRequest, payload: MoveWithinIn) -> Status[object]:
         household_number=payload.household_number or None,
         relationships=payload.relationships,
         ex_officio=ex_officio_basis(payload.ex_officio_basis),
+        relationship_proofs=_proofs(payload.relationship_proofs),
+        attention_note=payload.attention_note,
     )
     return draft_created(record_move_within(actor=request.user, purpose=payload.purpose, move=move))
 
@@ -75,6 +86,7 @@ def household_change(request: HttpRequest, payload: HouseholdChangeIn) -> Status
         change_date=payload.change_date,
         notification_date=payload.notification_date,
         relationships=payload.relationships,
+        relationship_proofs=_proofs(payload.relationship_proofs),
         members=payload.members,
         target_household_number=payload.target_household_number or None,
         ex_officio=payload.ex_officio,

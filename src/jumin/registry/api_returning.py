@@ -56,6 +56,8 @@ _AS_IN_FACTS = (
     "surname_kana",
     "given_name_kana",
     "kana_confirmed",
+    "former_surname_kana_confirmed",
+    "alias_kana_confirmed",
     "sex",
     "former_surname",
     "former_surname_kana",

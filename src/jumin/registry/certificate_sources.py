@@ -32,6 +32,7 @@ from jumin.registry.models import (
     ResidentSnapshot,
 )
 from jumin.registry.models_removed_notes import RemovedRecordNote
+from jumin.registry.remarks import remark_lines
 from jumin.registry.removed_record_notes import HONSEKI_ITEMS, note_text
 from jumin.registry.workflows.number_changes import CORRECTION as CODE_CORRECTION
 from jumin.registry.workflows.reorganisation import Generations, split_generations
@@ -69,6 +70,8 @@ class HistoryEntry:
     katagaki: str
     name: str
     change_id: int = 0  # the committed change that wrote the row (a 改製 or 再製 closes the rows before it)
+    # 留意事項 (type-B note of the 統合記載欄, standard 1.1.14-a) of the change, "" if none.
+    attention_note: str = ""
 
     @property
     def change_reason(self) -> str:
@@ -140,6 +143,8 @@ class SourcePerson:
     de_facto_head: str = ""
     # 除票の誤記訂正 (standard 1.1.5-c): each 誤記 with its correct entry, oldest first.
     removed_record_notes: tuple[RecordNote, ...] = ()
+    # 備考 type C written by clerks and in force (standard 1.1.14-a), as printed: 「日付　本文」.
+    remarks: tuple[str, ...] = ()
 
 
 def _full_name(snapshot: ResidentSnapshot) -> str:
@@ -162,6 +167,7 @@ def _committed_history(resident_ids: list[int]) -> dict[int, list[ResidentSnapsh
             "change__change_date",
             "change__notification_date",
             "change__notification_kind",
+            "change__attention_note",
             "change_id",
             "household_id",
         )
@@ -184,6 +190,7 @@ def _history_entries(history: list[ResidentSnapshot]) -> tuple[HistoryEntry, ...
             katagaki=row.katagaki,
             name=_full_name(row),
             change_id=row.change_id,
+            attention_note=row.change.attention_note,
         )
         for row in history
     )
@@ -329,13 +336,17 @@ def _build(
     living = [s for s in snapshots if s.status != ResidentStatus.REMOVED]
     heads = {**(_head_names(removed) if removed else {}), **(_current_head_names(living) if living else {})}
     notes = _removed_record_notes([s.resident_id for s in removed]) if removed else {}
+    remarks = remark_lines(s.resident_id for s in snapshots)
     result = [
-        _source(
-            snapshot,
-            histories[snapshot.resident_id],
-            heads[snapshot.pk],
-            with_individual_number=with_individual_number,
-            with_history=with_history,
+        replace(
+            _source(
+                snapshot,
+                histories[snapshot.resident_id],
+                heads[snapshot.pk],
+                with_individual_number=with_individual_number,
+                with_history=with_history,
+            ),
+            remarks=remarks.get(snapshot.resident_id, ()),
         )
         for snapshot in snapshots
     ]

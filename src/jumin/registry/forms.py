@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils import timezone
 
 from jumin.accounts.forms import PurposeForm
-from jumin.domain.resident import TRANSITIONAL_REASONS, ResidentKind, Sex
+from jumin.domain.relationship_proof import RELATIONSHIP_PROOF_KINDS
+from jumin.domain.resident import TRANSITIONAL_REASONS, ChangeReason, ResidentKind, Sex
+from jumin.registry.preset_notes import NOTE_MAX_CHARS, preset_texts
 from jumin.registry.widgets import GlyphAidInput, KatagakiAidInput
+
+# The 異動事由 a 転入 screen enters: their preset 留意事項 are offered (standard 1.1.14-b).
+MOVE_IN_REASONS = (ChangeReason.DOMESTIC_MOVE_IN, ChangeReason.MOVE_IN_FROM_ABROAD)
 
 # Alerts are acknowledged one by one: the screen shows a checkbox ``acknowledged_alerts`` per alert
 # the service raised (registry/review/_pending_alerts.html; workflows/acknowledgement.py).
@@ -34,7 +41,32 @@ class DecisionForm(PurposeForm):
     reason = forms.CharField(label="理由（破棄する場合）", required=False, max_length=200)
 
 
-class MoveInForm(PurposeForm):
+class AttentionNoteFields(forms.Form):
+    """留意事項 (type B, standard 1.1.14-a/b): the preset texts of ``note_reasons`` to insert
+    (「定型文を入れる」, ``views_common.with_preset_inserted``) and the editable note itself."""
+
+    note_reasons: tuple[str, ...] = ()
+    preset_note = forms.ChoiceField(label="留意事項の定型文", required=False)
+    attention_note = forms.CharField(
+        label="留意事項（定型文を入れて編集できます）",
+        required=False,
+        max_length=NOTE_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["preset_note"]
+        assert isinstance(field, forms.ChoiceField)
+        presets = preset_texts(self.note_reasons)
+        field.choices = [("", "（選ばない）"), *((text, f"{reason}：{text}") for reason, text in presets)]
+        note_fields = ["preset_note", "attention_note"]  # shown last, after the event's own items
+        self.order_fields([name for name in self.fields if name not in note_fields] + note_fields)
+
+
+class MoveInForm(PurposeForm, AttentionNoteFields):
+    note_reasons = MOVE_IN_REASONS
+
     address = forms.CharField(label="住所", max_length=200)
     katagaki = forms.CharField(label="方書", max_length=200, required=False, widget=KatagakiAidInput)
     postal_code = forms.CharField(label="郵便番号", max_length=8, required=False)
@@ -74,7 +106,20 @@ class SpecialMoveInForm(MoveInForm):
     former_municipality_unknown = None  # type: ignore[assignment]
 
 
-class MemberForm(forms.Form):
+class RelationshipProofFields(forms.Form):
+    """続柄を証する書類 (standard 1.1.11-c): needed for a foreign resident's kinship 続柄, else 縁故者."""
+
+    relationship_proof_kind = forms.ChoiceField(
+        label="続柄を証する書類（外国人住民の続柄が世帯主・縁故者・同居人以外のとき）",
+        choices=[("", "（なし）"), *((kind, kind) for kind in RELATIONSHIP_PROOF_KINDS)],
+        required=False,
+    )
+    relationship_proof_reference = forms.CharField(
+        label="続柄を証する書類の番号・日付", max_length=100, required=False
+    )
+
+
+class MemberForm(RelationshipProofFields):
     """One person of a 転入 or 出生. A browser always posts the selects of the unused extra rows, so
     their untouched values must equal the initial ones (kind) or be empty (sex) for the row to count
     as unused rather than as a half-filled person."""
@@ -88,6 +133,7 @@ class MemberForm(forms.Form):
     given_name = forms.CharField(label="名", max_length=100, required=False, widget=GlyphAidInput)
     surname_kana = forms.CharField(label="氏（フリガナ）", max_length=100)
     given_name_kana = forms.CharField(label="名（フリガナ）", max_length=100, required=False)
+    kana_confirmed = forms.BooleanField(label="氏名のフリガナは本人に確認済み", required=False)
     birth_date = forms.CharField(label="生年月日", max_length=40)
     sex = forms.ChoiceField(
         label="性別", choices=[("", "選択してください"), (Sex.MALE, "男"), (Sex.FEMALE, "女")]
@@ -121,6 +167,7 @@ class MemberForm(forms.Form):
     alphabet_name = forms.CharField(label="氏名（アルファベット表記）", max_length=100, required=False)
     alias = forms.CharField(label="通称（外国人住民）", max_length=100, required=False, widget=GlyphAidInput)
     alias_kana = forms.CharField(label="通称（フリガナ）", max_length=100, required=False)
+    alias_kana_confirmed = forms.BooleanField(label="通称のフリガナは本人に確認済み", required=False)
 
 
 class MoveInMemberForm(MemberForm):
@@ -134,6 +181,7 @@ class MoveInMemberForm(MemberForm):
     )
     former_surname = forms.CharField(label="旧氏（日本人住民）", max_length=100, required=False)
     former_surname_kana = forms.CharField(label="旧氏（フリガナ）", max_length=100, required=False)
+    former_surname_kana_confirmed = forms.BooleanField(label="旧氏のフリガナは本人に確認済み", required=False)
     # From the 転出証明書 (its QR code fills it, standard 10.8-a): the 転入通知 goes to the 転出地.
     juminhyo_code = forms.CharField(label="住民票コード（転出証明書の記載）", max_length=11, required=False)
     # 再転入 (standard 4.1.1.2-b): the 除票 picked from 「除票から入力」, set by the prefill.

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from jumin.accounts.forms import PurposeForm
 from jumin.domain.resident import FOREIGN_CATEGORIES, Sex
+from jumin.registry.forms import RelationshipProofFields
 from jumin.registry.widgets import KatagakiAidInput
 from jumin.registry.workflows.foreign_registration import RegistrationBasis
 from jumin.registry.workflows.immigration_notices import MAX_FILE_CHARS
@@ -81,7 +82,7 @@ class LossForm(PurposeForm, NewNameForm, ForeignItemsForm, RecordBookFields):
         self.fields["foreign_category"].initial = "経過滞在者"
 
 
-class ForeignRegistrationForm(PurposeForm, ForeignItemsForm):
+class ForeignRegistrationForm(PurposeForm, ForeignItemsForm, RelationshipProofFields):
     """One person of a 30条の46 / 30条の47 notification (the API takes several)."""
 
     basis = forms.ChoiceField(label="届出の根拠", choices=[(b.value, b.value) for b in RegistrationBasis])
@@ -118,6 +119,7 @@ class FormerSurnameForm(PurposeForm):
     request_date = forms.DateField(label="請求日", widget=_DATE)
     former_surname = _text("旧氏（削除のときは空欄）", required=False)
     former_surname_kana = _text("旧氏（フリガナ）", required=False)
+    former_surname_kana_confirmed = forms.BooleanField(label="旧氏のフリガナは本人に確認済み", required=False)
 
 
 class AliasForm(PurposeForm):
@@ -127,6 +129,7 @@ class AliasForm(PurposeForm):
     municipality_name = _text("記載・削除する市区町村名（例: 佐世保市）")
     alias = _text("通称（削除のときは空欄）", required=False)
     alias_kana = _text("通称（フリガナ）", required=False)
+    alias_kana_confirmed = forms.BooleanField(label="通称のフリガナは本人に確認済み", required=False)
 
 
 class AliasHistoryForm(PurposeForm):

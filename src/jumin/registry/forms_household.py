@@ -9,12 +9,21 @@ from django import forms
 from django.utils import timezone
 
 from jumin.accounts.forms import PurposeForm
+from jumin.domain.relationship_proof import RELATIONSHIP_PROOF_KINDS, RelationshipProof
+from jumin.domain.resident import ChangeReason
+from jumin.registry.forms import AttentionNoteFields
 from jumin.registry.forms_corrections import ExOfficioEventForm
 from jumin.registry.widgets import KatagakiAidInput
 from jumin.registry.workflows.household_change import HouseholdChangeKind
 
 ATENA_LINES_HELP = "宛名番号を1行に1人ずつ入力してください。"
 RELATIONSHIP_HELP = "1行に1人、「宛名番号 続柄」の形で入力してください（例: 000000000019 妻）。"
+PROOF_HELP = (
+    "外国人住民の続柄を新たに定める場合（世帯主・縁故者・同居人を除く）、1行に1人、"
+    "「宛名番号 書類の種類 番号・日付」の形で入力してください（書類の種類: "
+    + "、".join(RELATIONSHIP_PROOF_KINDS)
+    + "）。"
+)
 
 
 def atena_lines(text: str) -> list[str]:
@@ -32,7 +41,30 @@ def relationship_lines(text: str) -> dict[str, str]:
     return pairs
 
 
-class MoveWithinForm(PurposeForm, ExOfficioEventForm):
+def proof_lines(text: str) -> dict[str, RelationshipProof]:
+    """「宛名番号 書類の種類 番号・日付」 lines as 続柄を証する書類 by 宛名番号 (standard 1.1.11-c), checked
+    by the workflow (a kind or reference left out arrives blank and is refused there)."""
+    proofs: dict[str, RelationshipProof] = {}
+    for line in text.splitlines():
+        parts = line.split(maxsplit=2)
+        if parts:
+            proofs[parts[0]] = RelationshipProof(*[*parts[1:], "", ""][:2])
+    return proofs
+
+
+def relationship_proofs_field() -> forms.CharField:
+    """The 続柄を証する書類 lines of the 転居 and 世帯変更 screens."""
+    return forms.CharField(
+        label="続柄を証する書類（外国人住民）",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text=PROOF_HELP,
+    )
+
+
+class MoveWithinForm(PurposeForm, AttentionNoteFields, ExOfficioEventForm):
+    note_reasons = (ChangeReason.MOVE_WITHIN,)
+
     movers = forms.CharField(
         label="転居する方（宛名番号）", widget=forms.Textarea, help_text=ATENA_LINES_HELP
     )
@@ -53,6 +85,7 @@ class MoveWithinForm(PurposeForm, ExOfficioEventForm):
         required=False,
         help_text=RELATIONSHIP_HELP,
     )
+    relationship_proofs = relationship_proofs_field()
 
 
 class HouseholdChangeForm(PurposeForm, ExOfficioEventForm):
@@ -76,6 +109,7 @@ class HouseholdChangeForm(PurposeForm, ExOfficioEventForm):
         required=False,
         help_text=RELATIONSHIP_HELP,
     )
+    relationship_proofs = relationship_proofs_field()
     members = forms.CharField(
         label="移る方（宛名番号、世帯分離・世帯変更のみ）",
         widget=forms.Textarea,

@@ -20,6 +20,7 @@ from jumin.audit.actions import AuditAction
 from jumin.domain import recorded_dates
 from jumin.domain.eras import Calendar
 from jumin.domain.glyph_entry import format_code_points
+from jumin.domain.relationship_proof import proof_text
 from jumin.domain.resident import ResidentKind
 from jumin.domain.wareki import format_date_ja
 from jumin.registry.models import Resident, ResidentSnapshot
@@ -85,6 +86,11 @@ def _wareki(day: Any) -> str:
     return format_date_ja(day, calendar=Calendar.WAREKI) if day is not None else ""
 
 
+def _confirmation(confirmed: bool) -> str:
+    # フリガナ確認 per kana item (standard 1.1.18-a): a change of confirmation is a change of the row.
+    return "確認済み" if confirmed else "未確認"
+
+
 def _items(visible: frozenset[Permission]) -> list[tuple[str, Callable[[ResidentSnapshot], str]]]:
     """The compared items (standard 1.2.1-a via the full-row snapshot) with their screen spelling."""
 
@@ -99,14 +105,18 @@ def _items(visible: frozenset[Permission]) -> list[tuple[str, Callable[[Resident
     return [
         ("氏名", lambda s: f"{s.surname} {s.given_name}".strip()),
         ("フリガナ", lambda s: f"{s.surname_kana} {s.given_name_kana}".strip()),
+        ("フリガナ確認", lambda s: _confirmation(s.kana_confirmed)),
         ("旧氏", lambda s: s.former_surname),
         ("旧氏フリガナ", lambda s: s.former_surname_kana),
+        ("旧氏フリガナ確認", lambda s: _confirmation(s.former_surname_kana_confirmed)),
         ("通称", lambda s: s.alias),
         ("通称フリガナ", lambda s: s.alias_kana),
+        ("通称フリガナ確認", lambda s: _confirmation(s.alias_kana_confirmed)),
         ("生年月日", birth),
         ("性別", lambda s: {"male": "男", "female": "女"}.get(s.sex, s.sex)),
         ("世帯番号", lambda s: s.household.number),
         ("続柄", lambda s: s.relationship),
+        ("続柄を証する書類", lambda s: proof_text(s.relationship_proof)),
         ("事実上の世帯主", lambda s: s.de_facto_head),
         ("郵便番号", lambda s: s.postal_code),
         ("住所", lambda s: s.address),
@@ -126,6 +136,21 @@ def _items(visible: frozenset[Permission]) -> list[tuple[str, Callable[[Resident
     ]
 
 
+def committed_rows(atena_number: str) -> list[ResidentSnapshot]:
+    """The person's committed snapshots oldest first (change, household and person joined), or not found.
+
+    Call inside an audited 照会 of the person.
+    """
+    snapshots = list(
+        ResidentSnapshot.objects.filter(resident__atena_number=atena_number, history_no__isnull=False)
+        .select_related("household", "change", "change__input_place", "resident")
+        .order_by("history_no")
+    )
+    if not snapshots:
+        raise resident_not_found()
+    return snapshots
+
+
 def resident_timeline(
     *, actor: Any, purpose: str, atena_number: str, acknowledged_alerts: Collection[str] = ()
 ) -> Timeline:
@@ -138,13 +163,7 @@ def resident_timeline(
         acknowledged_alerts=acknowledged_alerts,
         reason="timeline",
     ):
-        snapshots = list(
-            ResidentSnapshot.objects.filter(resident__atena_number=atena_number, history_no__isnull=False)
-            .select_related("household", "change", "change__input_place")
-            .order_by("history_no")
-        )
-        if not snapshots:
-            raise resident_not_found()
+        snapshots = committed_rows(atena_number)
         items = _items(visible_fields(actor))
         entries: list[TimelineEntry] = []
         previous: dict[str, str] = {}

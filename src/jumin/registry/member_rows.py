@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from jumin.domain.eras import Calendar
+from jumin.domain.relationship_proof import RelationshipProof
 from jumin.domain.relationships import parse_relationship
 from jumin.domain.resident import (
     ForeignResidentItems,
@@ -16,6 +17,13 @@ from jumin.domain.resident import (
     parse_former_alien_registration_date,
 )
 from jumin.domain.wareki import DateFieldKind, parse_date_input
+
+
+def relationship_proof_from(data: Mapping[str, object]) -> RelationshipProof | None:
+    """The proof entered on a form with RelationshipProofFields (checked by the workflow), or None."""
+    kind = str(data.get("relationship_proof_kind") or "")
+    reference = str(data.get("relationship_proof_reference") or "")
+    return RelationshipProof(kind=kind, reference=reference) if kind or reference else None
 
 
 def member_facts(data: Mapping[str, Any], index: int, *, prefix: str | None = None) -> PersonFacts:
@@ -61,6 +69,10 @@ def member_facts(data: Mapping[str, Any], index: int, *, prefix: str | None = No
         alias_kana=data.get("alias_kana", ""),
         former_surname=data.get("former_surname", ""),
         former_surname_kana=data.get("former_surname_kana", ""),
+        kana_confirmed=bool(data.get("kana_confirmed")),
+        former_surname_kana_confirmed=bool(data.get("former_surname_kana_confirmed")),
+        alias_kana_confirmed=bool(data.get("alias_kana_confirmed")),
+        relationship_proof=relationship_proof_from(data),
         foreign=items,
         juminhyo_code=data.get("juminhyo_code", ""),
         former_alien_registration_date=parse_former_alien_registration_date(

@@ -218,7 +218,11 @@ class ResidentSnapshot(HasIndividualNumber):
     given_name = models.CharField("名", max_length=100, blank=True)
     surname_kana = models.CharField("氏フリガナ", max_length=100)
     given_name_kana = models.CharField("名フリガナ", max_length=100, blank=True)
-    kana_confirmed = models.BooleanField("フリガナ確認", default=False)
+    # フリガナ確認 per kana item (standard 1.1.18-a): the 氏名's (also the search key's), the 旧氏's
+    # and the 通称's; each is copied by later changes like every item, so the history keeps them.
+    kana_confirmed = models.BooleanField("氏名フリガナ確認", default=False)
+    former_surname_kana_confirmed = models.BooleanField("旧氏フリガナ確認", default=False)
+    alias_kana_confirmed = models.BooleanField("通称フリガナ確認", default=False)
     former_surname = models.CharField("旧氏", max_length=100, blank=True)
     former_surname_kana = models.CharField("旧氏フリガナ", max_length=100, blank=True)
     alias = models.CharField("通称", max_length=100, blank=True)
@@ -235,6 +239,9 @@ class ResidentSnapshot(HasIndividualNumber):
     # in fact but is not on the registry (e.g. a member of foreign forces, or a facility's director),
     # written as a type-C remark (備考). Household data: copied onto every member's row, "" if none.
     de_facto_head = models.CharField("事実上の世帯主", max_length=100, blank=True, default="")
+    # 続柄を証する書類 (standard 1.1.11-c): {"kind", "reference"} of the document a clerk saw for a
+    # foreign resident's kinship 続柄 (jumin.domain.relationship_proof); None when none is held.
+    relationship_proof = models.JSONField("続柄を証する書類", null=True, blank=True, default=None)
 
     postal_code = models.CharField("郵便番号", max_length=7, blank=True)
     address_code = models.CharField("住所コード", max_length=11, blank=True)
@@ -444,6 +451,7 @@ class SearchHistoryEntry(models.Model):
 # here so Django registers them.
 from jumin.registry.models_fuhyo import FuhyoNoticeOutbox  # noqa: E402, F401
 from jumin.registry.models_memo import ResidentMemo, ResidentMemoVersion  # noqa: E402, F401
+from jumin.registry.models_notes import PresetNote, ResidentRemark  # noqa: E402, F401
 from jumin.registry.models_removed_notes import RemovedRecordNote  # noqa: E402, F401
 from jumin.registry.models_restrictions import (  # noqa: E402, F401
     SupportMeasure,

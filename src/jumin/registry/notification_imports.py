@@ -31,7 +31,7 @@ from jumin.domain.resident import ChangeReason, PersonFacts, ResidentKind, Sex
 from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry import move_in_numbers
 from jumin.registry.field_labels import field_label
-from jumin.registry.member_rows import member_facts
+from jumin.registry.member_rows import member_facts, relationship_proof_from
 from jumin.registry.services import Address, DraftRecorded, MoveIn, record_move_in
 from jumin.registry.workflows.move_within import MoveWithin, record_move_within
 
@@ -137,6 +137,9 @@ MEMBER_COLUMNS: Mapping[str, str] = {
     "生年月日": "birth_date",
     "性別": "sex",
     "続柄": "relationship",
+    # 続柄を証する書類 (standard 1.1.11-c): a foreign member's kinship 続柄 is refused without it.
+    "続柄を証する書類": "relationship_proof_kind",
+    "続柄を証する書類の番号・日付": "relationship_proof_reference",
     "本籍": "honseki",
     "筆頭者": "hittousha",
     "旧氏": "former_surname",
@@ -254,6 +257,10 @@ def _read_rows(content: bytes) -> list[_Row]:
 
 def _row_error(row: _Row, error: DomainError) -> RowError:
     name = "atena_number" if error.field.startswith("movers") else error.field.rsplit(".", 1)[-1]
+    if name.startswith(
+        "relationship_proof"
+    ):  # 転入 「members[0].relationship_proof」, 転居 「relationship_proofs[0]」
+        name = "relationship_proof_kind"
     column = _COLUMN_OF.get(name) or field_label(name)
     return RowError(row.number, row.values.get("group", ""), column, error.reason, error.remedy, error.code)
 
@@ -388,12 +395,18 @@ def _enter_move_within(actor: Any, purpose: str, rows: list[_Row], shared: dict[
             for row in rows
             if row.values.get("relationship", "")
         },
+        relationship_proofs={
+            row.values["atena_number"]: proof
+            for row in rows
+            if (proof := relationship_proof_from(row.values)) is not None
+        },
     )
     try:
         with transaction.atomic():
             return record_move_within(actor=actor, purpose=purpose, move=move)
     except DomainError as error:
-        raise _RowRefusal(rows[min(_index_in(error.field, "movers"), len(rows) - 1)], error) from None
+        prefix = "relationship_proofs" if error.field.startswith("relationship_proofs") else "movers"
+        raise _RowRefusal(rows[min(_index_in(error.field, prefix), len(rows) - 1)], error) from None
 
 
 class _RowsRefused(Exception):  # noqa: N818 (the refusals of several rows of one 届出)

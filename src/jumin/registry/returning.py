@@ -247,6 +247,8 @@ def returning_prefill(
         surname_kana=row.surname_kana,
         given_name_kana=row.given_name_kana,
         kana_confirmed=row.kana_confirmed,
+        former_surname_kana_confirmed=row.former_surname_kana_confirmed,
+        alias_kana_confirmed=row.alias_kana_confirmed,
         birth_date=recorded_dates.from_json(row.birth_date),
         sex=Sex(row.sex),
         relationship=parse_relationship(row.relationship),

@@ -20,9 +20,12 @@ from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.domain import recorded_dates
 from jumin.domain.errors import DomainError
+from jumin.domain.relationship_proof import proof_text
 from jumin.domain.relationships import de_facto_head_remark
 from jumin.domain.resident import ResidentKind, ResidentStatus
+from jumin.registry.inquiry import committed_rows
 from jumin.registry.models import Change, ChangeState, Resident, ResidentSnapshot
+from jumin.registry.remarks import remark_lines
 from jumin.registry.removed_record_notes import notes_of
 from jumin.registry.search import NameMatch, SearchCriteria, SearchHit, SearchResult, search_residents
 from jumin.registry.selectors_common import audited_inquiry, resident_not_found
@@ -86,6 +89,16 @@ class ResidentView:
     removed_record_notes: tuple[str, ...] = ()
     # 備考 type C (standard 1.1.14-a, 4.1.4.3-a): 「事実上の世帯主　氏名」 when the household has one.
     de_facto_head_remark: str = ""
+    # フリガナ確認 per kana item (standard 1.1.18-a) and the readings of 旧氏 and 通称.
+    kana_confirmed: bool = False
+    former_surname_kana: str = ""
+    former_surname_kana_confirmed: bool = False
+    alias_kana: str = ""
+    alias_kana_confirmed: bool = False
+    # 続柄を証する書類 (standard 1.1.11-c): 「種類（番号・日付）」, "" when none is held.
+    relationship_proof: str = ""
+    # 備考 type C written by clerks (standard 1.1.14-a; jumin.registry.remarks), in force, as printed.
+    remarks: tuple[str, ...] = ()
     # 30条の45 items beside the nationality (standard 1.1.2-a/b): the category (経過滞在者 with its
     # 出生・国籍喪失), the 上陸期間 or 仮滞在期間 of its category, the 旧外登法登録年月日 ("" if not held).
     foreign_category: str = ""
@@ -157,6 +170,12 @@ def _view(snapshot: ResidentSnapshot, visible: frozenset[Permission]) -> Residen
         last_registered_address=snapshot.last_registered_address,
         attention_note=snapshot.change.attention_note,
         de_facto_head_remark=de_facto_head_remark(snapshot.de_facto_head),
+        kana_confirmed=snapshot.kana_confirmed,
+        former_surname_kana=snapshot.former_surname_kana,
+        former_surname_kana_confirmed=snapshot.former_surname_kana_confirmed,
+        alias_kana=snapshot.alias_kana,
+        alias_kana_confirmed=snapshot.alias_kana_confirmed,
+        relationship_proof=proof_text(snapshot.relationship_proof),
         foreign_category=_foreign_category(foreign),
         category_period_label=period_label,
         category_period=shown(period, Permission.FIELD_RESIDENCE_STATUS_VIEW),
@@ -191,7 +210,8 @@ def resident_record(
         if resident is None or resident.current is None:
             raise resident_not_found()
         visible = visible_fields(actor)
-        view = _view(resident.current, visible)
+        remarks = remark_lines([resident.pk]).get(resident.pk, ())
+        view = replace(_view(resident.current, visible), remarks=remarks)
         if resident.current.status != ResidentStatus.REMOVED:
             return view
         notes = notes_of(
@@ -214,15 +234,8 @@ def resident_history(
         action=AuditAction.RESIDENT_HISTORY_VIEW,
         acknowledged_alerts=acknowledged_alerts,
     ):
-        snapshots = list(
-            ResidentSnapshot.objects.filter(resident__atena_number=atena_number, history_no__isnull=False)
-            .select_related("household", "change", "resident")
-            .order_by("history_no")
-        )
-        if not snapshots:
-            raise resident_not_found()
         visible = visible_fields(actor)
-        return [_view(s, visible) for s in snapshots]
+        return [_view(s, visible) for s in committed_rows(atena_number)]
 
 
 @dataclass(frozen=True)

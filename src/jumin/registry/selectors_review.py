@@ -167,6 +167,7 @@ class ChangePreview:
     alerts: tuple[Alert, ...]  # 抑止 alerts: the reviewer ticks each one to commit
     blocked: bool  # a 抑止 error: the commit will be refused
     stale: bool  # the person changed since the draft was entered: the commit will be refused
+    attention_note: str = ""  # 留意事項 (type B, standard 1.1.14-a/b), checked before 本登録
 
 
 def _destination_postal_code(snapshot: ResidentSnapshot) -> str:
@@ -298,6 +299,7 @@ def confirmation(*, actor: Any, purpose: str, change_ids: Sequence[int]) -> list
                     alerts=tuple(services_restrictions.as_alerts(check)),
                     blocked=check.blocked,
                     stale=stale,
+                    attention_note=change.attention_note,
                 )
             )
             record_event(

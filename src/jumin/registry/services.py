@@ -29,7 +29,13 @@ from jumin.domain.errors import Alert, DomainError, refusal
 from jumin.domain.member_order import Member, append_new_members, compute_member_order
 from jumin.domain.recorded_dates import RecordedDate
 from jumin.domain.relationships import RelationshipKind
-from jumin.domain.resident import ChangeReason, PersonFacts, ResidentStatus, check_person
+from jumin.domain.resident import (
+    ChangeReason,
+    PersonFacts,
+    ResidentStatus,
+    check_person,
+    with_checked_relationship_proof,
+)
 from jumin.jukinet.cs.services import local_municipality_code
 from jumin.registry import (
     fuhyo_notices,
@@ -39,6 +45,7 @@ from jumin.registry import (
     number_renewal,
     numbering,
     outbox,
+    preset_notes,
     restriction_feed,
     restriction_locks,
     services_restrictions,
@@ -104,6 +111,8 @@ class MoveIn:
     # 再転入 (standard 4.1.1.2-b): per member, the 宛名番号 of the 除票 the clerk chose from the lookup
     # (``returning.find_returning``), "" for none; reused like a 住民票コード match.
     returning_atena_numbers: Sequence[str] = ()
+    # 留意事項 entered by the clerk (type B, standard 1.1.14-a/b), often a preset text edited; "" for none.
+    attention_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -244,8 +253,10 @@ def _check_move_in(move_in: MoveIn) -> tuple[list[PersonFacts], list[Alert]]:
             normalised, person_alerts = check_person(facts)
         except DomainError as error:  # name the member's row (standard 4.0.10-a: per-row errors)
             raise per_member(index, error) from None
-        checked.append(normalised)
+        field = f"members[{index}].relationship_proof"
+        checked.append(with_checked_relationship_proof(normalised, field=field))
         alerts += person_alerts
+    preset_notes.checked_note(move_in.attention_note)  # refused before anything is written
     heads = [f for f in checked if f.relationship.kind is RelationshipKind.HEAD]
     if move_in.household_number is None and len(heads) != 1:
         raise refusal(
@@ -459,9 +470,11 @@ def _previous_address_columns(move_in: MoveIn) -> dict[str, object]:
 
 
 def _attention_note_of(move_in: MoveIn) -> str:
+    entered = preset_notes.checked_note(move_in.attention_note)
     if move_in.unreported is None:
-        return ""
-    return attention_note(move_in.unreported, registered_address=move_in.previous_address)
+        return entered
+    unreported = attention_note(move_in.unreported, registered_address=move_in.previous_address)
+    return preset_notes.joined(unreported, entered)
 
 
 def _residents_for(members: list[PersonFacts], returning: list[Resident | None]) -> list[Resident]:
@@ -517,6 +530,9 @@ def _person_columns(facts: PersonFacts, returned_from_abroad: Resident | None = 
         "surname_kana": facts.surname_kana,
         "given_name_kana": facts.given_name_kana,
         "kana_confirmed": facts.kana_confirmed,
+        "former_surname_kana_confirmed": facts.former_surname_kana_confirmed,
+        "alias_kana_confirmed": facts.alias_kana_confirmed,
+        "relationship_proof": facts.relationship_proof.as_json() if facts.relationship_proof else None,
         "former_surname": facts.former_surname,
         "former_surname_kana": facts.former_surname_kana,
         "alias": facts.alias,

@@ -31,6 +31,7 @@ urlpatterns = [
     path("inquiry/history/", views_inquiry.timeline_view, name="timeline"),
     path("inquiry/glyphs/", views_inquiry.glyphs_view, name="glyphs"),
     path("inquiry/memos/", views_inquiry.memos_view, name="memos"),
+    path("inquiry/notes/", views_inquiry.notes_view, name="notes"),
     path("input-help/", views_search.input_help_view, name="input_help"),
     path("input-help/postal-code/", views_search.postal_help, name="input_help_postal"),
     path("input-help/address-kana/", views_search.kana_help, name="input_help_kana"),

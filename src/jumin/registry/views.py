@@ -27,6 +27,7 @@ from jumin.registry.views_common import (
     clerk_screen,
     offer_code_notices,
     shown_on_screen,
+    with_preset_inserted,
 )
 from jumin.registry.views_common import refused as refused  # re-exported: screens still import it here
 from jumin.registry.workflows.unreported_move_in import UnreportedMoveIn
@@ -112,6 +113,7 @@ def move_in_from_form(
         notification_date=data["notification_date"],
         previous_address=data["previous_address"],
         household_number=data["household_number"] or None,
+        attention_note=data.get("attention_note") or "",
         **extra,
     )
 
@@ -136,6 +138,14 @@ def move_in(request: HttpRequest) -> HttpResponse:
         return views_member_rows.rows_step(request, views_returning.empty_lookup())
     if request.method == "POST" and "read_qr" in request.POST:
         return views_member_rows.qr_step(request, views_returning.empty_lookup())
+    inserted = with_preset_inserted(request)
+    if inserted is not None:  # back to the form, the preset in the editable 留意事項, the rows as posted
+        shown_again: dict[str, Any] = {
+            "form": MoveInForm(initial=inserted.dict()),
+            "lookup": views_returning.empty_lookup(),
+            **views_member_rows.rearranged(inserted),
+        }
+        return render(request, "registry/move_in.html", shown_again)
     form = MoveInForm(request.POST or None)
     members = MemberFormSet(request.POST or None)
     context: dict[str, Any] = {

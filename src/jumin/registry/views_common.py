@@ -15,13 +15,14 @@ from typing import Any, Concatenate, ParamSpec, cast
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 
 from jumin.accounts.authorization import AccessRefused, has_permission
 from jumin.accounts.permissions import Permission
 from jumin.domain.errors import DomainError
 from jumin.registry import certificate_sources
+from jumin.registry.preset_notes import joined
 from jumin.registry.services import DraftRecorded
 from jumin.registry.workflows.acknowledgement import ACKNOWLEDGED_FIELD, UnacknowledgedAlertsError
 
@@ -138,3 +139,26 @@ def enter_draft(
         if outcome.ok:
             return render(request, DONE_TEMPLATE, {"draft": draft})
     return render(request, template, context)
+
+
+def with_preset_inserted(request: HttpRequest) -> QueryDict | None:
+    """「定型文を入れる」 (standard 1.1.14-b): the posted form with the chosen preset appended to the
+    留意事項, to show again for editing (nothing is recorded); None when the button was not pressed."""
+    if request.method != "POST" or "insert_preset" not in request.POST:
+        return None
+    posted = request.POST.copy()
+    preset = posted.get("preset_note", "")
+    posted["attention_note"] = joined(posted.get("attention_note", "").strip(), preset)
+    posted["preset_note"] = ""
+    return posted
+
+
+def preset_inserted_screen(
+    request: HttpRequest, form_class: type[forms.Form], template: str, context: dict[str, Any] | None = None
+) -> HttpResponse | None:
+    """The entry screen shown again with the chosen preset in its 留意事項 (nothing recorded), or None
+    when 「定型文を入れる」 was not pressed (screens with one form; the 転入 screen also has its rows)."""
+    inserted = with_preset_inserted(request)
+    if inserted is None:
+        return None
+    return render(request, template, {**(context or {}), "form": form_class(initial=inserted.dict())})

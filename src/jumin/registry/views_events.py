@@ -18,16 +18,18 @@ from jumin.domain.relationships import parse_relationship
 from jumin.domain.resident import ChangeReason, ForeignResidentItems, PersonFacts, ResidentKind, Sex
 from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry import views_honseki
-from jumin.registry.forms import honseki_choice_field
+from jumin.registry.forms import AttentionNoteFields, honseki_choice_field
 from jumin.registry.forms_corrections import ExOfficioEventForm, event_basis
 from jumin.registry.services import DraftRecorded
-from jumin.registry.views_common import clerk_screen, enter_draft
+from jumin.registry.views_common import clerk_screen, enter_draft, preset_inserted_screen
 from jumin.registry.workflows import birth, death, move_out
 
 _DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
 
 
-class MoveOutForm(PurposeForm, ExOfficioEventForm):
+class MoveOutForm(PurposeForm, AttentionNoteFields, ExOfficioEventForm):
+    note_reasons = (ChangeReason.DOMESTIC_MOVE_OUT, ChangeReason.MOVE_OUT_ABROAD)
+
     atena_numbers = forms.CharField(
         label="転出する方の宛名番号（複数は改行・空白・読点で区切る）",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -121,11 +123,15 @@ def move_out_view(request: HttpRequest) -> HttpResponse:
                 reason=ChangeReason(data["reason"]),
                 destination_municipality_code=data["destination_municipality_code"],
                 ex_officio=event_basis(data),
+                attention_note=data["attention_note"],
             ),
         )
         return draft, ()
 
-    return _screen(request, MoveOutForm(request.POST or None), "registry/move_out.html", submit)
+    template = "registry/move_out.html"
+    return preset_inserted_screen(request, MoveOutForm, template) or _screen(
+        request, MoveOutForm(request.POST or None), template, submit
+    )
 
 
 @clerk_screen

@@ -32,6 +32,7 @@ from jumin.registry.forms_foreign import (
     NoticeConfirmForm,
     NoticeFileForm,
 )
+from jumin.registry.member_rows import relationship_proof_from
 from jumin.registry.services import Address, DraftRecorded
 from jumin.registry.views_common import (
     DONE_TEMPLATE,
@@ -142,6 +143,7 @@ def _registrant(data: dict[str, Any]) -> PersonFacts:
         birth_date=birth.value,
         sex=Sex(data["sex"]),
         relationship=parse_relationship(data["relationship"], field="relationship"),
+        relationship_proof=relationship_proof_from(data),
         foreign=_foreign_items(data),
         former_alien_registration_date=parse_former_alien_registration_date(
             data["former_alien_registration_date"], field="former_alien_registration_date"
@@ -195,6 +197,7 @@ def former_surname_view(request: HttpRequest) -> HttpResponse:
                 request_date=data["request_date"],
                 former_surname=data["former_surname"],
                 former_surname_kana=data["former_surname_kana"],
+                former_surname_kana_confirmed=data["former_surname_kana_confirmed"],
                 acknowledged_alerts=acknowledged(request),
             ),
         )
@@ -237,6 +240,7 @@ def alias_view(request: HttpRequest) -> HttpResponse:
                 municipality_name=data["municipality_name"],
                 alias=data["alias"],
                 alias_kana=data["alias_kana"],
+                alias_kana_confirmed=data["alias_kana_confirmed"],
                 acknowledged_alerts=acknowledged(request),
             ),
         )

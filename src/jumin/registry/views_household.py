@@ -15,10 +15,17 @@ from jumin.registry.forms_household import (
     HouseholdInquiryForm,
     MoveWithinForm,
     atena_lines,
+    proof_lines,
     relationship_lines,
 )
 from jumin.registry.services import Address
-from jumin.registry.views_common import DONE_TEMPLATE, acknowledged, clerk_screen, shown_on_screen
+from jumin.registry.views_common import (
+    DONE_TEMPLATE,
+    acknowledged,
+    clerk_screen,
+    preset_inserted_screen,
+    shown_on_screen,
+)
 from jumin.registry.workflows.household_change import (
     HouseholdChange,
     HouseholdChangeKind,
@@ -30,6 +37,9 @@ from jumin.registry.workflows.move_within import MoveWithin, record_move_within
 @clerk_screen
 def move_within(request: HttpRequest) -> HttpResponse:
     """転居届の入力 (draft). Errors name the field, the reason and the remedy; nothing is half-written."""
+    inserted = preset_inserted_screen(request, MoveWithinForm, "registry/move_within.html")
+    if inserted is not None:
+        return inserted
     form = MoveWithinForm(request.POST or None)
     context: dict[str, Any] = {"form": form}
     if request.method == "POST" and form.is_valid():
@@ -47,6 +57,8 @@ def move_within(request: HttpRequest) -> HttpResponse:
             household_number=data["household_number"] or None,
             relationships=relationship_lines(data["relationships"]),
             ex_officio=event_basis(data),
+            relationship_proofs=proof_lines(data["relationship_proofs"]),
+            attention_note=data["attention_note"],
         )
         with shown_on_screen(context, pending_alerts=False) as outcome:
             result = record_move_within(actor=request.user, purpose=data["purpose"], move=move)
@@ -68,6 +80,7 @@ def household_change(request: HttpRequest) -> HttpResponse:
             change_date=data["change_date"],
             notification_date=data["notification_date"],
             relationships=relationship_lines(data["relationships"]),
+            relationship_proofs=proof_lines(data["relationship_proofs"]),
             members=atena_lines(data["members"]),
             target_household_number=data["target_household_number"] or None,
             ex_officio=data["ex_officio"],

@@ -54,7 +54,6 @@ class SpecialMoveInMemberForm(MemberForm):
         max_length=11,
         widget=forms.TextInput(attrs={"readonly": True}),
     )
-    kana_confirmed = forms.BooleanField(label="フリガナは本人に確認済み", required=False)
 
 
 SpecialMoveInMemberFormSet = forms.formset_factory(
@@ -137,9 +136,7 @@ def _record(request: HttpRequest, context: dict[str, Any]) -> HttpResponse | Non
             data["move_in_date"], field_kind=DateFieldKind.BECAME_RESIDENT, field="move_in_date"
         )
         facts = [
-            dataclasses.replace(
-                member_facts(m, i), juminhyo_code=m["juminhyo_code"], kana_confirmed=m["kana_confirmed"]
-            )
+            dataclasses.replace(member_facts(m, i), juminhyo_code=m["juminhyo_code"])
             for i, m in enumerate(members.cleaned_data)
             if m
         ]

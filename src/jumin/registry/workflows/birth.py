@@ -24,6 +24,7 @@ from jumin.audit.services import record_event
 from jumin.domain import recorded_dates
 from jumin.domain.errors import Alert, refusal
 from jumin.domain.member_order import append_new_members
+from jumin.domain.relationship_proof import BIRTH_NOTIFICATION_KIND, RelationshipProof
 from jumin.domain.relationships import CHILD, Relationship, RelationshipKind
 from jumin.domain.resident import (
     TRANSITIONAL_BY_BIRTH,
@@ -34,6 +35,7 @@ from jumin.domain.resident import (
     ResidentStatus,
     check_person,
     transitional_stay_ends_on,
+    with_checked_relationship_proof,
 )
 from jumin.domain.uncertain_dates import UncertainDate
 from jumin.registry import numbering, services_restrictions
@@ -101,7 +103,19 @@ def _check(birth: Birth, today: date) -> tuple[PersonFacts, list[Alert]]:
             "registry.notified_before_birth",
         )
     facts, alerts = check_person(_transitional_by_birth(birth.child))
+    facts = with_checked_relationship_proof(
+        _proved_by_birth_notification(facts, birth.notification_date), field="child.relationship_proof"
+    )
     return facts, alerts + _transitional_stay_alerts(facts, today)
+
+
+def _proved_by_birth_notification(child: PersonFacts, notified_on: date) -> PersonFacts:
+    """A foreign child's 続柄 is proved by the 出生届 accepted here (standard 1.1.11-c) unless the clerk
+    recorded another document."""
+    if child.kind is not ResidentKind.FOREIGN or child.relationship_proof is not None:
+        return child
+    proof = RelationshipProof(kind=BIRTH_NOTIFICATION_KIND, reference=f"届出日 {notified_on.isoformat()}")
+    return dataclasses.replace(child, relationship_proof=proof)
 
 
 def _transitional_by_birth(child: PersonFacts) -> PersonFacts:
@@ -185,6 +199,8 @@ def record_birth(*, actor: Any, purpose: str, birth: Birth) -> DraftRecorded:
             surname_kana=facts.surname_kana,
             given_name_kana=facts.given_name_kana,
             kana_confirmed=facts.kana_confirmed,
+            alias_kana_confirmed=facts.alias_kana_confirmed,
+            relationship_proof=facts.relationship_proof.as_json() if facts.relationship_proof else None,
             birth_date=born,
             birth_sort_date=recorded_dates.sort_date_of(facts.birth_date),
             sex=facts.sex,

@@ -35,7 +35,15 @@ from jumin.domain.errors import Alert, DomainError, refusal
 from jumin.domain.kana import normalize_furigana
 from jumin.domain.recorded_dates import RecordedDate
 from jumin.domain.relationships import RelationshipKind, parse_relationship
-from jumin.domain.resident import ChangeReason, PersonFacts, ResidentKind, ResidentStatus, Sex, check_person
+from jumin.domain.resident import (
+    ChangeReason,
+    PersonFacts,
+    ResidentKind,
+    ResidentStatus,
+    Sex,
+    check_person,
+    with_checked_relationship_proof,
+)
 from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry import numbering, services_restrictions
 from jumin.registry.field_labels import FIELD_LABELS
@@ -325,8 +333,9 @@ def _check_recording(recording: ExOfficioRecording, today: date) -> tuple[list[P
     )
     checked: list[PersonFacts] = []
     alerts: list[Alert] = []
-    for facts in recording.members:
+    for index, facts in enumerate(recording.members):
         normalised, person_alerts = check_person(facts)
+        normalised = with_checked_relationship_proof(normalised, field=f"members[{index}].relationship_proof")
         if (
             normalised.juminhyo_code
             and ResidentSnapshot.objects.filter(

@@ -36,7 +36,14 @@ from jumin.audit.services import record_event
 from jumin.domain import recorded_dates
 from jumin.domain.errors import Alert, refusal
 from jumin.domain.relationships import RelationshipKind
-from jumin.domain.resident import ChangeReason, PersonFacts, ResidentKind, ResidentStatus, check_person
+from jumin.domain.resident import (
+    ChangeReason,
+    PersonFacts,
+    ResidentKind,
+    ResidentStatus,
+    check_person,
+    with_checked_relationship_proof,
+)
 from jumin.registry import numbering, services_restrictions
 from jumin.registry.models import Change, Resident, ResidentSearchKey, ResidentSnapshot
 from jumin.registry.services import (
@@ -164,7 +171,7 @@ def _check_member(facts: PersonFacts, index: int) -> PersonFacts:
             "registry.foreign_registration_category",
         )
     checked, _ = check_person(facts)
-    return checked
+    return with_checked_relationship_proof(checked, field=f"members[{index}].relationship_proof")
 
 
 def _returning(facts: PersonFacts, index: int) -> Resident | None:

@@ -46,6 +46,7 @@ from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.domain.errors import Alert, refusal
 from jumin.domain.member_order import compute_member_order
+from jumin.domain.relationship_proof import RelationshipProof
 from jumin.domain.resident import ChangeReason
 from jumin.registry import numbering, services_restrictions
 from jumin.registry.models import Change, ExOfficioRecord, Household
@@ -64,6 +65,7 @@ from jumin.registry.workflows.household_members import (
     join_columns,
     order_member,
     parse_relationships,
+    prove_relationships,
 )
 
 
@@ -110,6 +112,8 @@ class HouseholdChange:
     ex_officio: bool = False
     de_facto_head: str = ""
     ex_officio_basis: ExOfficioBasis | None = None
+    # 続柄を証する書類 by 宛名番号 for foreign members whose 続柄 is set anew (standard 1.1.11-c).
+    relationship_proofs: Mapping[str, RelationshipProof] = field(default_factory=dict)
 
     @property
     def by_ex_officio(self) -> bool:
@@ -394,6 +398,7 @@ def record_household_change(*, actor: Any, purpose: str, change: HouseholdChange
         subject_type="change",
     )
     plan = _check(change)
+    prove_relationships(plan.members, plan.columns, change.relationship_proofs)
     entry_alerts = services_restrictions.check_change_entry(  # 異動入力 (standard 3.1-b)
         actor=actor,
         purpose=purpose,

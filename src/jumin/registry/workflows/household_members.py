@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from jumin.domain.errors import Alert, DomainError, refusal
 from jumin.domain.member_order import Member, append_new_members, first_remaining_member
+from jumin.domain.relationship_proof import RelationshipProof, check_relationship_proof
 from jumin.domain.relationships import Relationship, RelationshipKind, parse_relationship
-from jumin.domain.resident import ResidentStatus
+from jumin.domain.resident import ResidentKind, ResidentStatus
 from jumin.registry.models import Household, Resident, ResidentSnapshot
 from jumin.registry.snapshots import current_of
 
@@ -252,3 +253,31 @@ def order_member(member: CurrentMember, relationship: Relationship) -> Member:
         relationship=relationship,
         approx_birth_date=member.current.birth_sort_date,
     )
+
+
+def prove_relationships(
+    members: Sequence[CurrentMember],
+    columns: Mapping[str, dict[str, Any]],
+    proofs: Mapping[str, RelationshipProof],
+    *,
+    field: str = "relationship_proofs",
+) -> None:
+    """Add the 続柄を証する書類 (standard 1.1.11-c) to the columns of each member whose 続柄 is set anew.
+
+    A foreign member whose new 続柄 states a kinship needs the document seen (``proofs`` by 宛名番号),
+    else a DomainError naming ``field[i]`` (remedy: the document, or 縁故者); a 続柄 without kinship, or a
+    Japanese member's, keeps none. An unchanged 続柄 keeps the document recorded before.
+    """
+    for index, member in enumerate(members):
+        planned = columns.get(member.atena_number)
+        if planned is None or planned.get("relationship", member.current.relationship) == (
+            member.current.relationship
+        ):
+            continue
+        proof = check_relationship_proof(
+            foreign=member.current.kind == ResidentKind.FOREIGN,
+            relationship=parse_relationship(planned["relationship"]),
+            proof=proofs.get(member.atena_number),
+            field=f"{field}[{index}]",
+        )
+        planned["relationship_proof"] = proof.as_json() if proof else None

@@ -36,7 +36,7 @@ from jumin.domain.moveout import (
     status_on,
 )
 from jumin.domain.resident import ChangeReason, ResidentStatus
-from jumin.registry import services_restrictions
+from jumin.registry import preset_notes, services_restrictions
 from jumin.registry.cards import holds_active_card
 from jumin.registry.models import Change, Resident, ResidentSnapshot
 from jumin.registry.services import DraftRecorded
@@ -62,6 +62,8 @@ class MoveOut:
     # 転入予定地 市町村コード (6 digits with check digit); "" when unknown (then no 特例転出).
     destination_municipality_code: str = ""
     ex_officio: ExOfficioBasis | None = None  # 職権転出 (4.2.0.2-a)
+    # 留意事項 (type B, standard 1.1.14-a/b): free or a preset text edited; "" for none.
+    attention_note: str = ""
 
 
 def _check(move_out: MoveOut, today: date) -> list[tuple[Resident, ResidentSnapshot]]:
@@ -162,6 +164,7 @@ def record_move_out(*, actor: Any, purpose: str, move_out: MoveOut) -> DraftReco
     )
     today = timezone.localdate()
     people = _check(move_out, today)
+    note = preset_notes.checked_note(move_out.attention_note)
     removal = removal_date(move_out.planned_date, None)  # no 転入通知 yet (G.1, MO-4)
     status = (
         ResidentStatus.PLANNED_MOVE_OUT
@@ -195,6 +198,7 @@ def record_move_out(*, actor: Any, purpose: str, move_out: MoveOut) -> DraftReco
             **columns,
             made_by=actor,
             made_at=timezone.now(),
+            attention_note=note,
         )
         if move_out.ex_officio is not None:
             ex_officio_events.write_record(change, move_out.ex_officio, action=change.reason)

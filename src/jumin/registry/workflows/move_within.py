@@ -33,9 +33,10 @@ from jumin.audit.services import record_event
 from jumin.domain import recorded_dates
 from jumin.domain.errors import Alert, refusal
 from jumin.domain.member_order import compute_member_order
+from jumin.domain.relationship_proof import RelationshipProof
 from jumin.domain.relationships import Relationship, RelationshipKind
 from jumin.domain.resident import ChangeReason
-from jumin.registry import numbering, services_restrictions
+from jumin.registry import numbering, preset_notes, services_restrictions
 from jumin.registry.models import Change, Household
 from jumin.registry.services import Address, DraftRecorded
 from jumin.registry.snapshots import draft_from_current
@@ -54,6 +55,7 @@ from jumin.registry.workflows.household_members import (
     join_columns,
     order_member,
     parse_relationships,
+    prove_relationships,
 )
 
 
@@ -71,6 +73,10 @@ class MoveWithin:
     household_number: str | None = None
     relationships: Mapping[str, str] = field(default_factory=dict)
     ex_officio: ExOfficioBasis | None = None
+    # 留意事項 (type B, standard 1.1.14-a/b): e.g. the preset 「同一住所への転居」; "" for none.
+    attention_note: str = ""
+    # 続柄を証する書類 by 宛名番号 for foreign movers whose 続柄 is set anew (standard 1.1.11-c).
+    relationship_proofs: Mapping[str, RelationshipProof] = field(default_factory=dict)
 
 
 # What a 職権転居's 職権記載等通知書 lists, before and after, where it changed for someone.
@@ -187,6 +193,8 @@ def record_move_within(*, actor: Any, purpose: str, move: MoveWithin) -> DraftRe
         subject_type="change",
     )
     movers, plan = _check(move)
+    prove_relationships(movers, plan.household_columns, move.relationship_proofs)
+    note = preset_notes.checked_note(move.attention_note)
     # 異動入力 suppressions (standard 3.1-b), also on the household joined.
     entry_alerts = services_restrictions.check_change_entry(
         actor=actor,
@@ -203,6 +211,7 @@ def record_move_within(*, actor: Any, purpose: str, move: MoveWithin) -> DraftRe
             **ex_officio_events.change_columns(move.ex_officio, move.notification_date),
             made_by=actor,
             made_at=timezone.now(),
+            attention_note=note,
         )
         household = plan.household or Household.objects.create(
             number=numbering.issue_number(numbering.HOUSEHOLD)

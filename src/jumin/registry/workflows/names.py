@@ -84,6 +84,8 @@ class FormerSurnameRequest:
     request_date: date
     former_surname: str = ""
     former_surname_kana: str = ""
+    # フリガナ確認 of the 旧氏 (standard 1.1.18-a): whether the reading was confirmed with the person.
+    former_surname_kana_confirmed: bool = False
     acknowledged_alerts: Collection[str] = field(default_factory=tuple)
 
 
@@ -100,6 +102,8 @@ class AliasApplication:
     municipality_name: str
     alias: str = ""
     alias_kana: str = ""
+    # フリガナ確認 of the 通称 (standard 1.1.18-a).
+    alias_kana_confirmed: bool = False
     acknowledged_alerts: Collection[str] = field(default_factory=tuple)
 
 
@@ -255,7 +259,7 @@ def record_former_surname_request(
         )
     alerts: list[Alert] = []
     if operation is FormerSurnameOperation.DELETE:
-        columns = {"former_surname": "", "former_surname_kana": ""}
+        columns = {"former_surname": "", "former_surname_kana": "", "former_surname_kana_confirmed": False}
     else:
         surname, kana = _name_value(
             request.former_surname, request.former_surname_kana, field_name="former_surname", label="旧氏"
@@ -282,7 +286,11 @@ def record_former_surname_request(
                     code="registry.former_surname_after_deletion",
                 )
             )
-        columns = {"former_surname": surname, "former_surname_kana": kana}
+        columns = {
+            "former_surname": surname,
+            "former_surname_kana": kana,
+            "former_surname_kana_confirmed": request.former_surname_kana_confirmed,
+        }
     return _write(
         actor=actor,
         purpose=purpose,
@@ -357,7 +365,11 @@ def record_alias_application(*, actor: Any, purpose: str, application: AliasAppl
                 "registry.alias_same_as_name",
             )
         entries.append(asdict(AliasEntry(alias, kana, today.isoformat(), municipality, code, "", "", "")))
-        columns: dict[str, Any] = {"alias": alias, "alias_kana": kana}
+        columns: dict[str, Any] = {
+            "alias": alias,
+            "alias_kana": kana,
+            "alias_kana_confirmed": application.alias_kana_confirmed,
+        }
     else:
         if not current.alias:
             raise refusal(
@@ -374,7 +386,7 @@ def record_alias_application(*, actor: Any, purpose: str, application: AliasAppl
         open_entries[-1].update(
             deleted_on=today.isoformat(), deleted_municipality=municipality, deleted_municipality_code=code
         )
-        columns = {"alias": "", "alias_kana": ""}
+        columns = {"alias": "", "alias_kana": "", "alias_kana_confirmed": False}
     foreign[ALIAS_HISTORY_KEY] = entries
     columns["foreign"] = foreign
     return _write(
