@@ -74,7 +74,7 @@ def exchanges_concerning(
     if not ids:
         return []
     actions = list(kinds)
-    listed = newest_listed(AuditEntry.objects.filter(action__in=actions), ids, _FIELDS, limit=limit)
+    listed = newest_listed(ids, _FIELDS, limit=limit, actions=actions)
     rows = {row["seq"]: row for row in listed}
     if subject_type:
         named = AuditEntry.objects.filter(action__in=actions, subject_type=subject_type, subject_id__in=ids)

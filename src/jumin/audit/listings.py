@@ -13,11 +13,10 @@ writer at a time, so no entry below a committed one can still appear.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import QuerySet
 
 from jumin.audit.models import AuditEntry, AuditResultSubject, ListedIndexHead, ListedSubject
 
@@ -80,22 +79,35 @@ def _index_batch(batch_rows: int) -> int:
 
 
 def newest_listed(
-    entries: QuerySet[AuditEntry], subject_ids: Sequence[str], fields: Sequence[str], *, limit: int
+    subject_ids: Sequence[str],
+    fields: Sequence[str],
+    *,
+    limit: int,
+    subject_type: str | None = None,
+    actions: Collection[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The newest ``limit`` of ``entries`` whose result list named one of ``subject_ids``, newest
-    first, as ``fields`` dicts.
+    """The newest ``limit`` entries whose result list named one of ``subject_ids`` (of ``subject_type``
+    and one of ``actions`` when given), newest first, as ``fields`` dicts.
 
-    The person's listing entry ids come newest first, a page at a time (``_listing_pages``); each
-    page is filtered through ``entries`` (an action or a subject type) until ``limit`` rows are found.
+    The person's listing entry ids come newest first, a page at a time (``_listing_pages``); each page
+    is read by primary key and filtered here. Filtering in SQL let SQLite walk ``audit_subject_idx``
+    by subject type through every entry of that type instead (P8: 170 ms at 2,000,000 entries).
     """
     ids = [str(subject_id) for subject_id in subject_ids]
     found: list[dict[str, Any]] = []
     if not ids or limit <= 0:
         return found
+    wanted = set(actions) if actions is not None else None
+    columns = list(dict.fromkeys([*fields, "subject_type", "action"]))
     for page in _listing_pages(ids, max(limit, PAGE)):
-        found += entries.filter(id__in=page).order_by("-seq").values(*fields)[: limit - len(found)]
-        if len(found) >= limit:
-            break
+        for row in AuditEntry.objects.filter(id__in=page).order_by("-seq").values(*columns):
+            if subject_type is not None and row["subject_type"] != subject_type:
+                continue
+            if wanted is not None and row["action"] not in wanted:
+                continue
+            found.append({name: row[name] for name in fields})
+            if len(found) >= limit:
+                return found
     return found
 
 

@@ -422,9 +422,7 @@ def access_history(subject_type: str, subject_id: str, *, limit: int = 200) -> l
     Index range scans (``audit_subject_idx``, and ``listings.newest_listed``), merged by seq.
     """
     consulted = AuditEntry.objects.filter(subject_type=subject_type, subject_id=subject_id).order_by("-seq")
-    listed = listings.newest_listed(
-        AuditEntry.objects.filter(subject_type=subject_type), [subject_id], HISTORY_FIELDS, limit=limit
-    )
+    listed = listings.newest_listed([subject_id], HISTORY_FIELDS, limit=limit, subject_type=subject_type)
     rows = [{**row, "kind": "consulted"} for row in consulted.values(*HISTORY_FIELDS)[:limit]]
     rows += [{**row, "kind": "listed"} for row in listed]
     rows.sort(key=lambda row: row["seq"], reverse=True)
