@@ -80,6 +80,7 @@ def test_a_remark_is_shown_printed_and_ended_by_an_appended_withdrawal(
         ResidentRemark.objects.filter(pk=remark).update(text="書き換え")
     writes = AuditEntry.objects.filter(subject_id=head, outcome="done", reason__startswith="備考")
     assert writes.count() == 2
+    assert set(writes.values_list("action", flat=True)) == {"resident:remark:record"}
     assert all(REMARK not in (entry.reason + entry.after_digest) for entry in writes)
 
 

@@ -93,6 +93,7 @@ def test_the_list_is_matched_both_ways_and_a_recorded_stay_is_the_sending_addres
         address=STAY,
         addressee="山田様方",
     )
+    assert AuditEntry.objects.filter(action="resident:sending_place:record", subject_id=head).count() == 1
 
     with federation.acting_as(SASEBO):
         lines = renewal_targets.match_renewal_targets(actor=clerk, purpose=PURPOSE, expiring_by=soon)

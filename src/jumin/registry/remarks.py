@@ -3,8 +3,8 @@
 - Writing (``add_remark``, ``withdraw_remark``) needs ``RESIDENT_RECORD``; each appends one
   ``ResidentRemark`` row (date, clerk, reason) and one audit entry in the same transaction, filed under
   the person; the text itself is only in the audit log as a digest. A withdrawn remark stays in the table
-  with the row that withdrew it. Until a dedicated audit action exists, writes are filed as
-  ``RESIDENT_EX_OFFICIO_RECORD`` (a clerk's own entry on the 住民票) with ``reason`` 「備考 …」.
+  with the row that withdrew it. Writes are audited as ``RESIDENT_REMARK_RECORD`` with ``reason``
+  「備考 …」.
 - Reading is part of a 照会 of the person (``remarks_of`` runs inside the caller's audited inquiry).
 - Printed: the remarks in force are in the certificate sources (``remark_lines``) and printed in a
   certificate's 備考 (jumin.certificates.documents).
@@ -34,8 +34,7 @@ from jumin.registry.snapshots import current_of
 
 REMARK_MAX_CHARS = 200
 REASON_MAX_CHARS = 200
-# No dedicated audit action yet (the audit app is outside this change): see the module docstring.
-WRITE_ACTION = AuditAction.RESIDENT_EX_OFFICIO_RECORD
+WRITE_ACTION = AuditAction.RESIDENT_REMARK_RECORD
 
 
 @dataclass(frozen=True)

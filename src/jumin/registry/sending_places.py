@@ -84,7 +84,7 @@ def record_sending_place(
     authorize(
         actor=actor,
         permission=Permission.RESIDENT_RECORD,
-        action=AuditAction.RESIDENT_CARD_RECORD,
+        action=AuditAction.RESIDENT_SENDING_PLACE_RECORD,
         purpose=purpose,
         subject_type=SUBJECT_TYPE,
     )
@@ -101,7 +101,7 @@ def record_sending_place(
         )
         record_event(
             actor=actor,
-            action=AuditAction.RESIDENT_CARD_RECORD,
+            action=AuditAction.RESIDENT_SENDING_PLACE_RECORD,
             subject_type=SUBJECT_TYPE,
             subject_id=resident.atena_number,
             purpose=purpose,
