@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -29,6 +31,14 @@ def third_member(**overrides: str) -> dict[str, str]:
         "form-2-relationship": "子",
     }
     return move_in_form(**{**values, **overrides})
+
+
+def test_no_two_elements_of_the_move_in_screen_share_an_id(clerk: User) -> None:
+    # The QR form and the main form both ask for the 利用目的: a shared id breaks its label and tests.
+    body = logged_in(clerk).get(reverse("registry:move_in")).content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', body)
+    assert "id_purpose" in ids
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
 
 
 def test_adding_a_row_keeps_what_was_entered_and_shows_one_more_empty_row(clerk: User) -> None:

@@ -63,6 +63,11 @@ class QrForm(PurposeForm):
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Its own ids: the screen's main form has a 利用目的 too, and two elements may not share an id.
+        kwargs.setdefault("auto_id", "qr_%s")
+        super().__init__(*args, **kwargs)
+
 
 def is_row_action(request: HttpRequest) -> bool:
     """The POST is one of the rows' buttons (not the 仮登録)."""
