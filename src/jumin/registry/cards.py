@@ -280,6 +280,16 @@ def _check(entry: CardEventInput, events: list[CardEvent], today: date) -> None:
         )
 
 
+def status_after(event: str | None) -> CardStatus:
+    """A card's status after ``event`` (a CardEventKind value; None: no event yet)."""
+    return CardStatus.NONE if event is None else _STATUS_AFTER[CardEventKind(event)]
+
+
+def check_event(entry: CardEventInput, resident: Resident) -> None:
+    """Refuse (DomainError) an event this person's card history cannot take; writes nothing."""
+    _check(entry, _events(resident, CardKind(entry.card_kind)), timezone.localdate())
+
+
 def record_card_event(*, actor: Any, purpose: str, entry: CardEventInput) -> int:
     """Append one event of a person's 個人番号カード or 住基カード (交付 … 有効期限切れ); returns its id."""
     authorize(
@@ -305,6 +315,11 @@ def record_card_event(*, actor: Any, purpose: str, entry: CardEventInput) -> int
             recorded_by=actor,
             recorded_at=timezone.now(),
         )
+        # The CS's copy changes in this transaction (std 7.1.1.3-a); a late import: card_sync uses cards.
+        from jumin.registry import card_sync
+
+        current = resident.current
+        card_sync.forward(row, current.juminhyo_code if current is not None else "")
         record_event(
             actor=actor,
             action=AuditAction.RESIDENT_CARD_RECORD,
