@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from jumin.accounts.models import User
 from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
 from jumin.domain.errors import DomainError
+from jumin.jukinet.common.catalogue import CARD_STATUS_NOTICE
 from jumin.jukinet.common.queries import validate_card_status_notice
+from jumin.jukinet.cs import card_sync as cs_card_sync
 from jumin.jukinet.cs.models import CsCardStatusEvent
 from jumin.jukinet.national.models import Card
 from jumin.jukinet.national.services.cards import expire_cards
-from jumin.messaging.envelope import NodeRef
+from jumin.messaging.envelope import Envelope, NodeRef
 from jumin.messaging.testing import TestFederation
 from jumin.registry import card_sync
 from jumin.registry.cards import CardEventInput, CardEventKind, record_card_event
@@ -167,3 +171,42 @@ def test_a_notice_with_an_unknown_event_is_refused() -> None:
     with pytest.raises(DomainError) as refused:
         validate_card_status_notice(payload)
     assert refused.value.field == "event"
+
+
+def test_a_replayed_notice_is_kept_once(federation: TestFederation, family: DraftRecorded) -> None:
+    code = current(family.atena_numbers[0]).juminhyo_code
+    envelope = Envelope(
+        id="0b7c6a2e-8d1f-4c3a-9e5b-2f4d6a8c0e1f",
+        type=CARD_STATUS_NOTICE,
+        sender=NATIONAL,
+        receiver=SASEBO,
+        subject="card-CARDSYNC0004",
+        seq=1,
+        created=timezone.now(),
+        payload={
+            "card_serial": "CARDSYNC0004",
+            "resident_code": code,
+            "event": "abolish",
+            "event_date": timezone.localdate().isoformat(),
+            "reason": "",
+        },
+    )
+    cs_card_sync.apply_status_notice(envelope)
+    cs_card_sync.apply_status_notice(envelope)
+    assert [(c.resident_code, c.event) for c in cs_card_sync.pending_from_national()] == [(code, "revoked")]
+
+
+def test_the_command_repairs_the_cs_and_lists_what_still_differs(
+    federation: TestFederation, family: DraftRecorded, card_clerk: User
+) -> None:
+    head = family.atena_numbers[0]
+    _issue(card_clerk, head)
+    CsCardStatusEvent.objects.all().delete()
+    out = StringIO()
+    call_command("cs_card_sync", "--operator", "cardsync", stdout=out)
+    assert f"{head}\t{card_sync.MISSING}\t有効\t未交付" in out.getvalue()
+
+    repaired = StringIO()
+    call_command("cs_card_sync", "--operator", "cardsync", "--repair", stdout=repaired)
+    assert "CSへ再送: 1件。" in repaired.getvalue()
+    assert "カード状況の相違: 0件。" in repaired.getvalue()
