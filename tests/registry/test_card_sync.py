@@ -8,6 +8,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 
 from jumin.accounts.models import User
@@ -17,6 +18,7 @@ from jumin.domain.errors import DomainError
 from jumin.jukinet.common.catalogue import CARD_STATUS_NOTICE
 from jumin.jukinet.common.queries import validate_card_status_notice
 from jumin.jukinet.cs import card_sync as cs_card_sync
+from jumin.jukinet.cs.cards import enqueue_card_event
 from jumin.jukinet.cs.models import CsCardStatusEvent
 from jumin.jukinet.national.models import Card
 from jumin.jukinet.national.services.cards import expire_cards
@@ -193,7 +195,7 @@ def test_a_replayed_notice_is_kept_once(federation: TestFederation, family: Draf
     )
     cs_card_sync.apply_status_notice(envelope)
     cs_card_sync.apply_status_notice(envelope)
-    assert [(c.resident_code, c.event) for c in cs_card_sync.pending_from_national()] == [(code, "revoked")]
+    assert [(c.resident_code, c.event) for c in cs_card_sync.pending_for_registry()] == [(code, "revoked")]
 
 
 def test_the_command_repairs_the_cs_and_lists_what_still_differs(
@@ -210,3 +212,22 @@ def test_the_command_repairs_the_cs_and_lists_what_still_differs(
     call_command("cs_card_sync", "--operator", "cardsync", "--repair", stdout=repaired)
     assert "CSへ再送: 1件。" in repaired.getvalue()
     assert "カード状況の相違: 0件。" in repaired.getvalue()
+
+
+def test_a_suspension_made_at_the_cs_reaches_the_registry_once(
+    federation: TestFederation, family: DraftRecorded, card_clerk: User
+) -> None:
+    head = family.atena_numbers[0]
+    _issue(card_clerk, head)
+    code = current(head).juminhyo_code
+    with federation.acting_as(SASEBO), transaction.atomic():  # three wrong PINs lock and suspend the card
+        enqueue_card_event("CARDSYNC0005", code, "suspend", "暗証番号の連続誤り", "op1", "term1", None)
+        enqueue_card_event("CARDSYNC0005", code, "continue_use", "", "op1", "term1", None)  # no status change
+    with federation.acting_as(SASEBO):
+        taken = card_sync.take_national_changes(actor=card_clerk, purpose=PURPOSE)
+        again = card_sync.take_national_changes(actor=card_clerk, purpose=PURPOSE)
+
+    assert (taken.recorded, again.recorded) == (1, 0)
+    latest = CardEvent.objects.filter(resident=current(head).resident).latest("pk")
+    assert (latest.event, latest.remarks) == ("suspended", card_sync.CS_REMARK)
+    assert card_sync.compare_with_cs(actor=card_clerk, purpose=PURPOSE) == []

@@ -6,7 +6,8 @@
 * National → CS → registry: a change the national card system made itself (有効期限切れ, 廃止 …)
   waits at the CS; ``take_national_changes`` records each as the registry's own ``CardEvent``
   (append-only, audited), in arrival order, each once. One the registry's history cannot take (the
-  card is already 失効 here …) is marked with the refusal's code and shows in the comparison.
+  card is already 失効 here …) is marked with the refusal's code and shows in the comparison. Card events
+  the CS itself makes (its 交付, a 一時停止 from its screen or after wrong PINs) wait and are taken alike.
 * ``compare_with_cs`` lists the persons whose two statuses differ; ``repair_cs`` sends the registry's
   latest event again for those (the registry is the source, except for national changes not yet taken).
 """
@@ -30,6 +31,7 @@ from jumin.registry.models import CardEvent, Resident
 
 RECORDED = "recorded"
 NATIONAL_REMARK = "個人番号カード管理システムからの通知"
+CS_REMARK = "市町村CSでの処理"
 MISSING = "CSに記録なし"
 DIFFERENT = "CSと状況が相違"
 PENDING = "機構からの通知が未反映"
@@ -65,11 +67,13 @@ def _take_one(change: cs_card_sync.NationalChange, *, actor: Any, purpose: str) 
     resident = (
         Resident.objects.select_for_update().filter(current__juminhyo_code=change.resident_code).first()
     )
+    remark = NATIONAL_REMARK if change.source == "national" else CS_REMARK
     entry = cards.CardEventInput(
         atena_number=resident.atena_number if resident else "",
         event=cards.CardEventKind(change.event),
         event_date=min(change.event_date, timezone.localdate()),
-        remarks=NATIONAL_REMARK,
+        expiry_date=change.expiry_date if change.event == cards.CardEventKind.ISSUED else None,
+        remarks=remark,
     )
     result = RECORDED
     if resident is None:
@@ -89,7 +93,8 @@ def _take_one(change: cs_card_sync.NationalChange, *, actor: Any, purpose: str) 
             card_kind=cards.CardKind.INDIVIDUAL_NUMBER,
             event=entry.event,
             event_date=entry.event_date,
-            remarks=NATIONAL_REMARK,
+            expiry_date=entry.expiry_date,
+            remarks=remark,
             recorded_by=actor,
             recorded_at=timezone.now(),
         )
@@ -99,7 +104,7 @@ def _take_one(change: cs_card_sync.NationalChange, *, actor: Any, purpose: str) 
         subject_type="resident",
         subject_id=resident.atena_number,
         purpose=purpose,
-        reason=f"national:{change.event}",
+        reason=f"{change.source}:{change.event}",
         outcome=Outcome.DONE if result == RECORDED else Outcome.REFUSED,
         outcome_reason="" if result == RECORDED else result,
     )
@@ -116,7 +121,7 @@ def take_national_changes(*, actor: Any, purpose: str) -> TakeResult:
         subject_type="resident",
     )
     recorded = refused = 0
-    for change in cs_card_sync.pending_from_national():
+    for change in cs_card_sync.pending_for_registry():
         with transaction.atomic():
             result = _take_one(change, actor=actor, purpose=purpose)
         if result == RECORDED:
@@ -159,7 +164,7 @@ def _status(event: str | None) -> str:
 def _differences() -> tuple[list[CardDifference], dict[str, CardEvent]]:
     latest = _registry_latest()
     held = cs_card_sync.held_events(list(latest))
-    pending = {change.resident_code for change in cs_card_sync.pending_from_national(limit=100_000)}
+    pending = {change.resident_code for change in cs_card_sync.pending_for_registry(limit=100_000)}
     differences: list[CardDifference] = []
     to_resend: dict[str, CardEvent] = {}
     for code, (atena, row) in sorted(latest.items(), key=lambda item: item[1][0]):

@@ -5,7 +5,8 @@
 * National → CS → registry: a status change the national card system makes itself (有効期限切れ, 廃止,
   一時停止, 停止解除) arrives as CARD_STATUS_NOTICE (ordered per card), is stored here once
   (``apply_status_notice``) and waits until the registry records it as its own card event
-  (``pending_from_national`` / ``mark_taken``).
+  (``pending_for_registry`` / ``mark_taken``). So does a card event the CS itself makes (its 交付, a
+  一時停止 from its screen or after three wrong PINs: ``record_cs_event``).
 
 The CS never reads registry tables (import contract): it keeps the registry's event names as text.
 """
@@ -31,6 +32,14 @@ NATIONAL_TO_REGISTRY = {
     "abolish": "revoked",
     "suspend": "suspended",
     "release": "resumed",
+}
+#: The registry's card event of each event the CS reports to the national node (継続利用 changes nothing).
+CS_TO_REGISTRY = {
+    "suspend": "suspended",
+    "release": "resumed",
+    "abolish": "revoked",
+    "return": "returned",
+    "collect": "returned",
 }
 _SUBJECT_TYPE = "cs_card"
 
@@ -62,6 +71,28 @@ def record_from_registry(entry: CardSync) -> bool:
     return created
 
 
+def record_cs_event(
+    resident_code: str, event: str, *, source_ref: str, expiry_date: date | None = None, reason: str = ""
+) -> None:
+    """Keep a card event the CS itself made for the registry (in the caller's transaction): ``issued``
+    with the card's expiry, or a CARD_EVENT name (one of ``CS_TO_REGISTRY``; others are ignored)."""
+    registry_event = "issued" if event == "issued" else CS_TO_REGISTRY.get(event)
+    if registry_event is None:
+        return
+    CsCardStatusEvent.objects.get_or_create(
+        source_ref=source_ref[:64],
+        defaults={
+            "resident_code": resident_code,
+            "event": registry_event,
+            "event_date": timezone.localdate(),
+            "expiry_date": expiry_date,
+            "source": CardSource.CS,
+            "reason": reason[:100],
+            "recorded_at": timezone.now(),
+        },
+    )
+
+
 def apply_status_notice(envelope: Envelope) -> None:
     """Handler of CARD_STATUS_NOTICE: keep it for the registry, once per message (audited)."""
     payload = envelope.payload
@@ -89,30 +120,39 @@ def apply_status_notice(envelope: Envelope) -> None:
 
 @dataclass(frozen=True)
 class NationalChange:
-    """A national status change waiting for the registry."""
+    """A national or CS card change waiting for the registry."""
 
     row_id: int
     resident_code: str
     event: str
     event_date: date
     reason: str
+    expiry_date: date | None = None
+    source: str = CardSource.NATIONAL
 
 
-def pending_from_national(limit: int = 500) -> list[NationalChange]:
-    """National changes the registry has not recorded yet, in arrival order (ordered per card)."""
-    rows = CsCardStatusEvent.objects.filter(source=CardSource.NATIONAL, taken_at__isnull=True).order_by("pk")
+def pending_for_registry(limit: int = 500) -> list[NationalChange]:
+    """National and CS changes the registry has not recorded yet, in arrival order (ordered per card)."""
+    rows = (
+        CsCardStatusEvent.objects.exclude(source=CardSource.REGISTRY)
+        .filter(taken_at__isnull=True)
+        .order_by("pk")
+    )
     return [
-        NationalChange(row.pk, row.resident_code, row.event, row.event_date, row.reason)
+        NationalChange(
+            row.pk, row.resident_code, row.event, row.event_date, row.reason, row.expiry_date, row.source
+        )
         for row in rows[:limit]
     ]
 
 
 def mark_taken(row_id: int, result: str) -> bool:
-    """Mark one national change as handled by the registry (``result``: ``recorded`` or a refusal code);
-    False when it was already taken (another run got it first: nothing to do)."""
+    """Mark one national or CS change as handled by the registry (``result``: ``recorded`` or a refusal
+    code); False when it was already taken (another run got it first: nothing to do)."""
     locked = (
         CsCardStatusEvent.objects.select_for_update()
-        .filter(pk=row_id, source=CardSource.NATIONAL, taken_at__isnull=True)
+        .exclude(source=CardSource.REGISTRY)
+        .filter(pk=row_id, taken_at__isnull=True)
         .first()
     )
     if locked is None:

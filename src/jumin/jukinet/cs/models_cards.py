@@ -1,8 +1,9 @@
 """The CS's copy of each person's 個人番号カード status (std 7.1.1.3-a), kept by ``cs.card_sync``.
 
 Insert-only: every card event the registry records and every status change the national card system
-notifies is one row; a person's CS status is that of their latest row. A national row waits for the
-registry (``taken_at`` empty) until the registry has recorded it as its own card event.
+notifies is one row, and so is every card event the CS itself makes (its 交付, a 一時停止 …); a person's CS
+status is that of their latest row. A row not from the registry waits (``taken_at`` empty) until the
+registry has recorded it as its own card event.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ class CardSource(models.TextChoices):
 
     REGISTRY = "registry", "既存住基"
     NATIONAL = "national", "個人番号カード管理システム"
+    CS = "cs", "市町村CS"
 
 
 class CsCardStatusEvent(models.Model):
@@ -28,7 +30,7 @@ class CsCardStatusEvent(models.Model):
     expiry_date = models.DateField("カード有効期限", null=True, blank=True)
     source = models.CharField("通知元", max_length=10, choices=CardSource.choices)
     # Exactly once: ``reg-<CardEvent id>`` (or ``fix-…`` for a repair) from the registry, the message
-    # id from the national node; a replay finds its row and changes nothing.
+    # id from the national node, ``cs-…`` for the CS's own; a replay finds its row and changes nothing.
     source_ref = models.CharField("通知元の識別子", max_length=64, unique=True)
     reason = models.CharField("理由", max_length=100, blank=True)
     recorded_at = models.DateTimeField("記録日時")
