@@ -3,8 +3,9 @@
 Two cards (カード種別): the 個人番号カード and the 住基カード (住民基本台帳カード). No 住基カード has been
 issued since the 個人番号カード replaced it (2016-01-01), but a card issued before stays valid until its
 expiry, so its status is kept and shown beside the 個人番号カード's.
-The national card system (J-LIS) is a later issue; here a clerk records what the municipality did
-or learnt: 交付, 一時停止, 停止解除, 廃止, 返納, 有効期限切れ, each with its date. Events are appended
+A clerk records what the municipality did or learnt: 交付, 一時停止, 停止解除, 廃止, 返納, 有効期限切れ,
+each with its date; the changes made at the CS or by the national card system arrive as events too, and
+every 個人番号カード event is copied to the CS (``card_sync``, std 7.1.1.3-a). Events are appended
 (``CardEvent``), never changed; each card's status is that of its latest event, and an event that does
 not follow from the current status (停止解除 of a card that is not suspended …) is refused.
 Card status is not a 異動 (no 異動事由 in records.md §7), so it has no 仮登録. The 個人番号 itself is
