@@ -7,6 +7,8 @@ Each forwards to a Django management command of the node:
 * ``jumin cs issue-card --operator U --resident-code C [--pin NNNN] --out FILE``: 交付 of a card;
 * ``jumin cs load --operator U [--no-notify]``: 初期ロード of the CS file from the registry;
 * ``jumin cs compare-registry --operator U``: the registry ↔ CS comparison (reads only);
+* ``jumin cs card-sync --operator U [--repair]``: national card changes into the registry; card status
+  compared with the CS (std 7.1.1.3-a);
 * ``jumin cs marks --operator U``: bring the CS's 抑止マーク in line with the registry's restrictions;
 * ``jumin cs fetch-codes --operator U --count N``: unused 住民票コード into the registry's pool;
 * ``jumin cs send-sending-addresses``: queue the waiting 送付先情報 for N4;
@@ -33,6 +35,7 @@ COMMANDS = {
     "issue-card": "cs_issue_card",
     "load": "cs_load",
     "compare-registry": "cs_compare_registry",
+    "card-sync": "cs_card_sync",
     "marks": "cs_restriction_marks",
     "fetch-codes": "fetch_resident_codes",
     "send-sending-addresses": "cs_send_sending_addresses",

@@ -3,8 +3,9 @@
 Two cards (カード種別): the 個人番号カード and the 住基カード (住民基本台帳カード). No 住基カード has been
 issued since the 個人番号カード replaced it (2016-01-01), but a card issued before stays valid until its
 expiry, so its status is kept and shown beside the 個人番号カード's.
-The national card system (J-LIS) is a later issue; here a clerk records what the municipality did
-or learnt: 交付, 一時停止, 停止解除, 廃止, 返納, 有効期限切れ, each with its date. Events are appended
+A clerk records what the municipality did or learnt: 交付, 一時停止, 停止解除, 廃止, 返納, 有効期限切れ,
+each with its date; the changes made at the CS or by the national card system arrive as events too, and
+every 個人番号カード event is copied to the CS (``card_sync``, std 7.1.1.3-a). Events are appended
 (``CardEvent``), never changed; each card's status is that of its latest event, and an event that does
 not follow from the current status (停止解除 of a card that is not suspended …) is refused.
 Card status is not a 異動 (no 異動事由 in records.md §7), so it has no 仮登録. The 個人番号 itself is
@@ -280,6 +281,16 @@ def _check(entry: CardEventInput, events: list[CardEvent], today: date) -> None:
         )
 
 
+def status_after(event: str | None) -> CardStatus:
+    """A card's status after ``event`` (a CardEventKind value; None: no event yet)."""
+    return CardStatus.NONE if event is None else _STATUS_AFTER[CardEventKind(event)]
+
+
+def check_event(entry: CardEventInput, resident: Resident) -> None:
+    """Refuse (DomainError) an event this person's card history cannot take; writes nothing."""
+    _check(entry, _events(resident, CardKind(entry.card_kind)), timezone.localdate())
+
+
 def record_card_event(*, actor: Any, purpose: str, entry: CardEventInput) -> int:
     """Append one event of a person's 個人番号カード or 住基カード (交付 … 有効期限切れ); returns its id."""
     authorize(
@@ -305,6 +316,11 @@ def record_card_event(*, actor: Any, purpose: str, entry: CardEventInput) -> int
             recorded_by=actor,
             recorded_at=timezone.now(),
         )
+        # The CS's copy changes in this transaction (std 7.1.1.3-a); a late import: card_sync uses cards.
+        from jumin.registry import card_sync
+
+        current = resident.current
+        card_sync.forward(row, current.juminhyo_code if current is not None else "")
         record_event(
             actor=actor,
             action=AuditAction.RESIDENT_CARD_RECORD,

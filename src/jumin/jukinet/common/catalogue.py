@@ -29,6 +29,9 @@ MOVE_OUT_CERTIFICATE_REFUSED = "jukinet.move_out_certificate_refused"
 MOVE_IN_NOTICE = "jukinet.move_in_notice"
 #: 戸籍附票記載事項通知 (住基法19条1項, Flow 13): 住所地 CS → 本籍地 CS; no 個人番号.
 FUHYO_ENTRY_NOTICE = "jukinet.fuhyo_entry_notice"
+#: A card status change made at 個人番号カード管理システム (有効期限切れ …): national → the issuing CS,
+#: which hands it to the registry as a card event (std 7.1.1.3-a).
+CARD_STATUS_NOTICE = "jukinet.card_status_notice"
 
 # Synchronous queries ----------------------------------------------------------------------------
 #: 検索 / 機構への照会 by 住民票コード, 個人番号 or 4情報: CS → prefecture/national, prefecture → national.

@@ -454,6 +454,22 @@ def validate_card_event(payload: dict[str, Any]) -> None:
     _operator(payload)
 
 
+#: National card events the issuing CS is told of (std 7.1.1.3-a): those J-LIS makes itself.
+CARD_STATUS_EVENTS = ("expire", "abolish", "suspend", "release")
+CARD_STATUS_NOTICE_KEYS = frozenset({"card_serial", "resident_code", "event", "event_date", "reason"})
+
+
+def validate_card_status_notice(payload: dict[str, Any]) -> None:
+    """CARD_STATUS_NOTICE payload: one status change of one card made nationally, for its CS."""
+    payload = _require_keys(payload, CARD_STATUS_NOTICE_KEYS, "カード状態通知")
+    _serial(payload["card_serial"])
+    _resident_code(payload["resident_code"])
+    if payload["event"] not in CARD_STATUS_EVENTS:
+        raise _bad("event", "カード状態の種類が不正です。", "定義された状態の種類を送ってください。")
+    _iso_date(payload["event_date"], "event_date")
+    _text(payload, "reason", limit=_MAX_CARD_REASON)
+
+
 # --- IDENTITY_UPDATE_REJECTED (ordered) -----------------------------------------------------------
 
 REJECTION_KEYS = frozenset(

@@ -29,6 +29,7 @@ MESSAGES: dict[str, Validator] = {
     catalogue.IDENTITY_UPDATE_REJECTED: queries.validate_rejection,
     catalogue.FUHYO_UPDATE: fuhyo.validate_fuhyo_payload,
     catalogue.CARD_EVENT: queries.validate_card_event,
+    catalogue.CARD_STATUS_NOTICE: queries.validate_card_status_notice,
     catalogue.SENDING_ADDRESS: sending_address.validate_sending_address_payload,
     catalogue.SENDING_ADDRESS_RESULT: sending_address.validate_result_payload,
     catalogue.MOVE_OUT_CERTIFICATE: move_out_certificate.validate_certificate_payload,

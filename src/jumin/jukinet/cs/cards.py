@@ -38,7 +38,7 @@ from jumin.jukinet.common.queries import (
     encode_b64url,
     validate_card_event,
 )
-from jumin.jukinet.cs import access, restriction_marks
+from jumin.jukinet.cs import access, card_sync, restriction_marks
 from jumin.jukinet.cs.models import CardPinState, CsIdentity
 from jumin.jukinet.cs.operators import operator_ids
 from jumin.jukinet.cs.persons import person_ids
@@ -195,6 +195,13 @@ def issue_card(*, actor: Any, purpose: str, resident_code: str, pin: str) -> dic
     with transaction.atomic():
         CardPinState.objects.update_or_create(
             card_serial=card.card_serial, defaults={"wrong_pins": 0, "locked_at": None}
+        )
+        # The registry learns of the 交付 through ``jumin cs card-sync`` (std 7.1.1.3-a).
+        card_sync.record_cs_event(
+            card.resident_code,
+            "issued",
+            source_ref=f"cs-issue-{card.card_serial}",
+            expiry_date=date.fromisoformat(card.valid_until),
         )
         record_event(
             actor=actor,
@@ -397,6 +404,8 @@ def enqueue_card_event(
     row = enqueue(
         message_type=CARD_EVENT, receiver=NATIONAL, subject=f"card-{serial}", payload=payload, actor=actor
     )
+    # Kept for the registry too (std 7.1.1.3-a); 継続利用 changes no status there.
+    card_sync.record_cs_event(resident_code, event, source_ref=f"cs-{row.message_id}", reason=reason)
     return str(row.message_id)
 
 

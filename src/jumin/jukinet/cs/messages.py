@@ -1,7 +1,8 @@
 """What the 住基ネット 市町村CS handles (every type is registered by jumin.jukinet.routing).
 
 The CS sends IDENTITY_UPDATE, CARD_EVENT and SENDING_ADDRESS and asks the queries; it handles
-IDENTITY_UPDATE_REJECTED coming back from the prefecture and SENDING_ADDRESS_RESULT from the national node.
+IDENTITY_UPDATE_REJECTED coming back from the prefecture, SENDING_ADDRESS_RESULT and CARD_STATUS_NOTICE
+from the national node.
 Between two CS (特例転入, Flow 7) it both sends and handles MOVE_OUT_CERTIFICATE, its 送信依頼 and the
 refusal of one, MOVE_IN_NOTICE and FUHYO_ENTRY_NOTICE (the 戸籍附票記載事項通知 to the 本籍地).
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 from jumin.jukinet import routing
 from jumin.jukinet.common import catalogue
 from jumin.jukinet.cs import (
+    card_sync,
     fuhyo_notices,
     handlers,
     restriction_marks,
@@ -24,6 +26,8 @@ from jumin.messaging import housekeeping
 
 KIND = "municipality"
 
+# Card status changes the national card system made itself, kept for the registry (std 7.1.1.3-a).
+routing.handle(catalogue.CARD_STATUS_NOTICE, kind=KIND, apply=card_sync.apply_status_notice)
 routing.handle(catalogue.SENDING_ADDRESS_RESULT, kind=KIND, apply=sending_addresses.apply_result)
 routing.handle(catalogue.IDENTITY_UPDATE_REJECTED, kind=KIND, apply=handlers.apply_rejection)
 # 特例転入 (F02): the 転入地 side holds certificates and reads refusals of its 送信依頼 ...

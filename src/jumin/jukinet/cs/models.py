@@ -579,7 +579,9 @@ class ReceivedFuhyoNotice(models.Model):
         return f"受信した戸籍附票記載事項通知 {self.pk}"
 
 
-# The 抑止マーク table lives in its own module (standard 3.1-g); imported here so Django finds it.
+# The card status rows (std 7.1.1.3-a) and the 抑止マーク table (standard 3.1-g) live in their own
+# modules; imported here so Django finds them.
+from jumin.jukinet.cs.models_cards import CsCardStatusEvent  # noqa: E402, F401
 from jumin.jukinet.cs.models_marks import CsRestrictionMark  # noqa: E402, F401
 
 

@@ -22,6 +22,7 @@ from jumin.accounts.clock import today
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.domain.errors import DomainError, refusal
 from jumin.domain.uncertain_dates import age_in_years
+from jumin.jukinet.common.catalogue import CARD_STATUS_NOTICE
 from jumin.jukinet.common.queries import (
     PUBLIC_KEY_BYTES,
     SIGNATURE_BYTES,
@@ -33,7 +34,10 @@ from jumin.jukinet.national.models import Card, CardEvent, IdentityRecord, UsedN
 from jumin.jukinet.national.services._common import add_years, audit
 from jumin.jukinet.national.services.card_codes import known_by
 from jumin.jukinet.national.services.identity import notice_payload
-from jumin.messaging.envelope import Envelope
+from jumin.messaging import conf
+from jumin.messaging import services as messaging
+from jumin.messaging.envelope import Envelope, EnvelopeRefused, NodeRef
+from jumin.messaging.identity import IdentityError
 
 logger = logging.getLogger("jumin.jukinet.national")
 
@@ -332,6 +336,8 @@ def expire_cards(*, on: date | None = None) -> int:
                 sender_code="00",
             )
         Card.objects.filter(pk__in=[card.pk for card in due]).update(status=S.EXPIRED)
+        for card in due:
+            notify_issuing_cs(card, "expire", day, "有効期限切れ")
         audit(
             AuditAction.NATIONAL_CARD_EXPIRE,
             subject_type=SUBJECT_TYPE,
@@ -340,6 +346,31 @@ def expire_cards(*, on: date | None = None) -> int:
             result_count=len(due),
         )
     return len(due)
+
+
+def notify_issuing_cs(card: Card, event: str, day: date, reason: str) -> bool:
+    """Tell the card's issuing CS of a status change made here (CARD_STATUS_NOTICE, ordered per card,
+    in the caller's transaction) so its registry records it (std 7.1.1.3-a); False when that CS is not
+    a peer of this node (nothing is sent)."""
+    try:
+        receiver = NodeRef("municipality", card.issued_by)
+        if conf.local_node().peer(receiver) is None:
+            return False
+    except (EnvelopeRefused, IdentityError, OSError, ValueError):
+        return False
+    messaging.enqueue(
+        message_type=CARD_STATUS_NOTICE,
+        receiver=receiver,
+        subject=f"card-{card.serial}",
+        payload={
+            "card_serial": card.serial,
+            "resident_code": card.resident_code,
+            "event": event,
+            "event_date": day.isoformat(),
+            "reason": reason,
+        },
+    )
+    return True
 
 
 def purge_used_nonces(*, now: datetime | None = None) -> int:

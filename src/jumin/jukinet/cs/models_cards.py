@@ -1,0 +1,49 @@
+"""The CS's copy of each person's 個人番号カード status (std 7.1.1.3-a), kept by ``cs.card_sync``.
+
+Insert-only: every card event the registry records and every status change the national card system
+notifies is one row, and so is every card event the CS itself makes (its 交付, a 一時停止 …); a person's CS
+status is that of their latest row. A row not from the registry waits (``taken_at`` empty) until the
+registry has recorded it as its own card event.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+
+
+class CardSource(models.TextChoices):
+    """Where the CS learnt of the event."""
+
+    REGISTRY = "registry", "既存住基"
+    NATIONAL = "national", "個人番号カード管理システム"
+    CS = "cs", "市町村CS"
+
+
+class CsCardStatusEvent(models.Model):
+    """One card event of one 住民票コード as the CS holds it (the registry's event vocabulary)."""
+
+    resident_code = models.CharField("住民票コード", max_length=11)
+    event = models.CharField("カード運用状況", max_length=20)
+    event_date = models.DateField("発生日")
+    expiry_date = models.DateField("カード有効期限", null=True, blank=True)
+    source = models.CharField("通知元", max_length=10, choices=CardSource.choices)
+    # Exactly once: ``reg-<CardEvent id>`` (or ``fix-…`` for a repair) from the registry, the message
+    # id from the national node, ``cs-…`` for the CS's own; a replay finds its row and changes nothing.
+    source_ref = models.CharField("通知元の識別子", max_length=64, unique=True)
+    reason = models.CharField("理由", max_length=100, blank=True)
+    recorded_at = models.DateTimeField("記録日時")
+    taken_at = models.DateTimeField("既存住基反映日時", null=True, blank=True)
+    taken_result = models.CharField("既存住基反映結果", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "カード状態（CS）"
+        verbose_name_plural = "カード状態（CS）"
+        indexes: ClassVar = [
+            models.Index(fields=["resident_code", "id"], name="jukinet_cs_card_code_idx"),
+            models.Index(fields=["source", "taken_at"], name="jukinet_cs_card_pending_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"カード状態 {self.pk}"
