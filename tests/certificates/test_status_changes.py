@@ -8,11 +8,11 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from jumin.accounts.models import User
 from jumin.audit.models import AuditEntry
-from jumin.domain.certificates import Layout
 from jumin.domain.errors import DomainError
 from jumin.domain.resident import ResidentStatus
 from jumin.registry.models import ResidentSnapshot
@@ -25,10 +25,10 @@ from jumin.registry.workflows.ex_officio import (
     record_ex_officio_correction,
 )
 from jumin.registry.workflows.move_out import record_move_out
-from tests.certificates.helpers import flat, pdf_pages
-from tests.certificates.test_issuance import issue
-from tests.registry.conftest import PURPOSE, current
-from tests.registry.test_move_out import move_out
+from tests.certificates.test_reorganisation import _history_text
+from tests.registry.conftest import PURPOSE, current, logged_in
+from tests.registry.test_ex_officio import _book_form
+from tests.registry.test_move_out import move_out, screen_data
 
 pytestmark = pytest.mark.django_db
 
@@ -54,11 +54,6 @@ def _record(clerk: User, reviewer: User, correction: ExOfficioCorrection) -> Dra
     draft = record_ex_officio_correction(actor=clerk, purpose=PURPOSE, correction=correction)
     commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
     return draft
-
-
-def _history_text(actor: User, number: str) -> str:
-    issued = issue(actor, [number], layout=Layout.PERSONAL, whole_household=False, with_history=True)
-    return flat("".join(pdf_pages(issued.pdf)))
 
 
 def test_1_1_4_c_a_sex_change_amends_the_items_without_reorganisation_and_is_off_the_printed_history(
@@ -157,3 +152,29 @@ def test_1_1_5_b_an_adoptees_move_out_may_leave_the_destination_blank_only_with_
     assert (removed.status, removed.planned_destination) == (ResidentStatus.REMOVED, "")
     assert removed.change.attention_note == "特別養子縁組"  # the fixed wording in the 備考 (1.1.14-c)
     assert date(2026, 1, 1) < removed.removal_date
+
+
+def test_the_correction_screen_enters_a_sex_change(family: DraftRecorded, clerk: User) -> None:
+    data = _book_form(
+        action="性別の取扱いの変更",
+        atena_numbers=family.atena_numbers[2],
+        items="性別 男",
+        change_date=timezone.localdate().isoformat(),
+    )
+    done = logged_in(clerk).post(reverse("registry:ex_officio_correction"), data)
+    assert "仮登録しました" in done.content.decode()
+    draft = ResidentSnapshot.objects.get(
+        history_no__isnull=True, resident__atena_number=family.atena_numbers[2]
+    )
+    assert (draft.sex, draft.change.reason) == ("male", "性別の取扱いの変更")
+
+
+def test_the_move_out_screen_takes_a_blank_destination_with_the_fixed_wording_only(
+    family: DraftRecorded, clerk: User
+) -> None:
+    client = logged_in(clerk)
+    data = {**screen_data((family.atena_numbers[2],)), "destination": ""}
+    refused = client.post(reverse("registry:move_out"), data).content.decode()
+    assert "転出先が入力されていません" in refused
+    done = client.post(reverse("registry:move_out"), {**data, "attention_note": "特別養子縁組"})
+    assert "仮登録しました" in done.content.decode()
