@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from jumin.accounts.models import User
 from jumin.audit.models import AuditEntry
+from jumin.domain.certificates import CertificateKind
 from jumin.domain.errors import DomainError
 from jumin.domain.resident import ResidentStatus
 from jumin.registry.models import ResidentSnapshot
@@ -25,6 +26,8 @@ from jumin.registry.workflows.ex_officio import (
     record_ex_officio_correction,
 )
 from jumin.registry.workflows.move_out import record_move_out
+from tests.certificates.helpers import flat, pdf_pages
+from tests.certificates.test_move_out import issue as issue_move_out
 from tests.certificates.test_reorganisation import _history_text
 from tests.registry.conftest import PURPOSE, current, logged_in
 from tests.registry.test_ex_officio import _book_form
@@ -178,3 +181,17 @@ def test_the_move_out_screen_takes_a_blank_destination_with_the_fixed_wording_on
     assert "転出先が入力されていません" in refused
     done = client.post(reverse("registry:move_out"), {**data, "attention_note": "特別養子縁組"})
     assert "仮登録しました" in done.content.decode()
+
+
+def test_1_1_5_b_an_adoptee_without_a_destination_still_gets_a_move_out_certificate(
+    family: DraftRecorded, clerk: User, reviewer: User, issuer: User, certifier: Any
+) -> None:
+    planned = timezone.localdate() + timedelta(days=5)
+    adoptee_leaves = move_out(
+        family.atena_numbers, planned_date=planned, destination="", attention_note="特別養子縁組"
+    )
+    draft = record_move_out(actor=clerk, purpose=PURPOSE, move_out=adoptee_leaves)
+    commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
+    text = flat("".join(pdf_pages(issue_move_out(issuer, family, CertificateKind.MOVE_OUT).pdf)))
+    assert "転出証明書" in text
+    assert "転出予定年月日" in text

@@ -158,11 +158,10 @@ def has_removed_record(person: SourcePerson) -> bool:
 
 
 def has_move_out(person: SourcePerson) -> bool:
-    """Whether a committed 国内転出 stands behind the record: what a 転出証明書 certifies."""
+    """Whether a committed 国内転出 stands behind the record: what a 転出証明書 certifies. The destination
+    may be blank: an adoptee under 特別養子縁組 moves out without one (standard 1.1.5-b)."""
     return (
-        person.removal_reason == ChangeReason.DOMESTIC_MOVE_OUT
-        and bool(person.planned_destination)
-        and person.move_out_planned_date is not None
+        person.removal_reason == ChangeReason.DOMESTIC_MOVE_OUT and person.move_out_planned_date is not None
     )
 
 
