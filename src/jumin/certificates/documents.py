@@ -33,7 +33,7 @@ from jumin.domain.errors import refusal
 from jumin.domain.kana import normalize_furigana
 from jumin.domain.recorded_dates import RecordedDate
 from jumin.domain.relationships import de_facto_head_remark
-from jumin.domain.resident import ChangeReason, ResidentKind, ResidentStatus
+from jumin.domain.resident import HIDDEN_ON_PRINTED_HISTORY, ChangeReason, ResidentKind, ResidentStatus
 from jumin.domain.wareki import to_wareki
 from jumin.registry.certificate_sources import HistoryEntry, SourcePerson
 
@@ -158,11 +158,10 @@ def has_removed_record(person: SourcePerson) -> bool:
 
 
 def has_move_out(person: SourcePerson) -> bool:
-    """Whether a committed 国内転出 stands behind the record: what a 転出証明書 certifies."""
+    """Whether a committed 国内転出 stands behind the record: what a 転出証明書 certifies. The destination
+    may be blank: an adoptee under 特別養子縁組 moves out without one (standard 1.1.5-b)."""
     return (
-        person.removal_reason == ChangeReason.DOMESTIC_MOVE_OUT
-        and bool(person.planned_destination)
-        and person.move_out_planned_date is not None
+        person.removal_reason == ChangeReason.DOMESTIC_MOVE_OUT and person.move_out_planned_date is not None
     )
 
 
@@ -244,8 +243,13 @@ def printed_person(
     if options.show_head_and_relationship and person.de_facto_head:  # 備考 type C (4.1.4.3-a)
         notes.append(de_facto_head_remark(person.de_facto_head))
     notes.extend(person.remarks)  # 備考 type C written by clerks (1.1.14-a)
+    # 特別養子縁組 (解消) and 性別の取扱いの変更 rows are left off printed history (standard 1.1.4-c):
+    # the copy shows their result in the current items only.
+    printed_history = [e for e in person.history if e.reason not in HIDDEN_ON_PRINTED_HISTORY]
     if options.with_history:  # 留意事項 (type B) belong to their history rows (1.1.14-a)
-        notes.extend(f"{_day(e.change_date)}　{e.attention_note}" for e in person.history if e.attention_note)
+        notes.extend(
+            f"{_day(e.change_date)}　{e.attention_note}" for e in printed_history if e.attention_note
+        )
     if options.kind.is_move_out:
         notes.append(f"転出先　{person.planned_destination}")
         notes.append(f"転出予定年月日　{_day(person.move_out_planned_date)}")
@@ -262,7 +266,7 @@ def printed_person(
             for note in person.removed_record_notes
             if options.show_honseki or not note.honseki
         )
-    history = tuple(_history_line(e) for e in person.history) if options.with_history else ()
+    history = tuple(_history_line(e) for e in printed_history) if options.with_history else ()
     return PrintedPerson(
         atena_number=person.atena_number,
         name=f"{person.surname}　{person.given_name}".strip("　"),

@@ -97,6 +97,12 @@ class ChangeReason(StrEnum):
     # the CS terminal, or fetched when the mode ends) a new 職権 row records it, the rows before keep
     # their blank (history is appended, never overwritten).
     INDIVIDUAL_NUMBER_RECORDING = "個人番号の記載"
+    # 特別養子縁組 (and its 解消) and a legal change of sex (standard 1.1.4-c; docs/workflows/
+    # ex-officio.md): recorded like a 職権修正 of the person's items, without 改製, and left off
+    # printed history (``HIDDEN_ON_PRINTED_HISTORY``).
+    SPECIAL_ADOPTION = "特別養子縁組"
+    SPECIAL_ADOPTION_DISSOLUTION = "特別養子縁組の解消"
+    SEX_CHANGE = "性別の取扱いの変更"
 
     @property
     def category(self) -> ChangeCategory:
@@ -135,7 +141,22 @@ _CATEGORIES = {
     ChangeReason.RESIDENT_CODE_CHANGE: ChangeCategory.AMENDMENT,
     ChangeReason.INDIVIDUAL_NUMBER_CHANGE: ChangeCategory.AMENDMENT,
     ChangeReason.INDIVIDUAL_NUMBER_RECORDING: ChangeCategory.AMENDMENT,
+    ChangeReason.SPECIAL_ADOPTION: ChangeCategory.AMENDMENT,
+    ChangeReason.SPECIAL_ADOPTION_DISSOLUTION: ChangeCategory.AMENDMENT,
+    ChangeReason.SEX_CHANGE: ChangeCategory.AMENDMENT,
 }
+
+HIDDEN_ON_PRINTED_HISTORY = frozenset(
+    {ChangeReason.SPECIAL_ADOPTION, ChangeReason.SPECIAL_ADOPTION_DISSOLUTION, ChangeReason.SEX_CHANGE}
+)
+"""異動事由 whose rows a printed history leaves out (standard 1.1.4-c): the copy shows their result as
+the current items only, so it does not disclose the adoption or the change of sex. Clerks see them."""
+
+SPECIAL_ADOPTION_NOTE = "特別養子縁組"
+"""The fixed 留意事項 wording of an adoptee's 転出/転入 (standard 1.1.14-c); on a 転出 it lets the
+destination be blank (1.1.5-b)."""
+SPECIAL_ADOPTION_DISSOLUTION_NOTE = "特別養子縁組解消"
+"""The fixed 留意事項 wording when the adoption is dissolved (standard 1.1.14-c)."""
 
 GENERATION_REASONS = frozenset({ChangeReason.REORGANISATION, ChangeReason.RESTORATION})
 """異動事由 that open a new generation of a record (改製, 再製): the rows before it are the 原住民票."""

@@ -213,7 +213,9 @@ def _address_notification_date(history: list[ResidentSnapshot]) -> date | None:
 
 def _move_out_change(snapshot: ResidentSnapshot, history: list[ResidentSnapshot]) -> Any:
     """The committed 転出 change behind a removal by 転出 (the latest with that reason), or None."""
-    if not snapshot.removal_reason or not snapshot.planned_destination:
+    # An adoptee's 国内転出 may have no destination (standard 1.1.5-b); other removals have one if a move.
+    moved = snapshot.planned_destination or snapshot.removal_reason == ChangeReason.DOMESTIC_MOVE_OUT
+    if not snapshot.removal_reason or not moved:
         return None
     for row in reversed(history):
         if row.change.reason == snapshot.removal_reason:

@@ -39,7 +39,12 @@ class MoveOutForm(PurposeForm, AttentionNoteFields, ExOfficioEventForm):
         choices=[(ChangeReason.DOMESTIC_MOVE_OUT, "国内転出"), (ChangeReason.MOVE_OUT_ABROAD, "国外転出")],
     )
     planned_date = forms.DateField(label="転出予定日", widget=_DATE_WIDGET)
-    destination = forms.CharField(label="転出先（予定）（市区町村名だけでも可）", max_length=200)
+    # Blank only for an adoptee under 特別養子縁組 (1.1.5-b): the workflow checks the 留意事項.
+    destination = forms.CharField(
+        label="転出先（予定）（市区町村名だけでも可。特別養子縁組で留意事項が「特別養子縁組」のときは空欄可）",
+        max_length=200,
+        required=False,
+    )
     destination_municipality_code = forms.CharField(
         label="転入予定地の市町村コード（6桁。カードをお持ちの方は特例転出になります）",
         max_length=6,

@@ -75,9 +75,19 @@ class ExOfficioAction(StrEnum):
     AMENDMENT = ChangeReason.EX_OFFICIO_AMENDMENT.value
     MINOR = ChangeReason.MINOR_CORRECTION.value
     ERROR = ChangeReason.ERROR_CORRECTION.value
+    # Changes of status from a 戸籍 notification (standard 1.1.4-c): a correction of the person's items
+    # under their own 異動事由, without 改製; printed history leaves them out (HIDDEN_ON_PRINTED_HISTORY).
+    SPECIAL_ADOPTION = ChangeReason.SPECIAL_ADOPTION.value
+    SPECIAL_ADOPTION_DISSOLUTION = ChangeReason.SPECIAL_ADOPTION_DISSOLUTION.value
+    SEX_CHANGE = ChangeReason.SEX_CHANGE.value
 
 
-CORRECTIONS = (ExOfficioAction.AMENDMENT, ExOfficioAction.MINOR, ExOfficioAction.ERROR)
+STATUS_CHANGES = (
+    ExOfficioAction.SPECIAL_ADOPTION,
+    ExOfficioAction.SPECIAL_ADOPTION_DISSOLUTION,
+    ExOfficioAction.SEX_CHANGE,
+)
+CORRECTIONS = (ExOfficioAction.AMENDMENT, ExOfficioAction.MINOR, ExOfficioAction.ERROR, *STATUS_CHANGES)
 
 
 class MinorCase(StrEnum):
@@ -643,6 +653,8 @@ def _check_items(correction: ExOfficioCorrection, count: int) -> list[str]:
             "区分を空欄にするか、種類を軽微な修正にしてください。",
             "registry.minor_case_only_for_minor",
         )
+    if correction.action in STATUS_CHANGES:
+        _check_status_change(correction.action, items, count)
     if count > 1 and any(item in PERSONAL_ITEMS for item in items):
         raise refusal(
             "atena_numbers",
@@ -651,6 +663,24 @@ def _check_items(correction: ExOfficioCorrection, count: int) -> list[str]:
             "registry.personal_items_for_one_person",
         )
     return items
+
+
+def _check_status_change(action: ExOfficioAction, items: Sequence[str], count: int) -> None:
+    """特別養子縁組 (解消) and 性別の取扱いの変更 change one person's own items (standard 1.1.4-c)."""
+    if count > 1 or any(item not in PERSONAL_ITEMS for item in items):
+        raise refusal(
+            "items",
+            f"{action.value}では、1人の方の氏名・続柄・性別・本籍などの個人の項目だけを修正します。",
+            "対象の方を1人にし、住所・方書等の修正は別に職権修正で処理してください。",
+            "registry.status_change_personal_items",
+        )
+    if action is ExOfficioAction.SEX_CHANGE and "sex" not in items:
+        raise refusal(
+            "items",
+            "性別の取扱いの変更に性別の修正が含まれていません。",
+            "変更後の性別（と必要なら続柄・名）を入力してください。",
+            "registry.sex_change_without_sex",
+        )
 
 
 def _error_row(resident: Resident, current: ResidentSnapshot, columns: Mapping[str, Any]) -> int:
@@ -670,13 +700,14 @@ def _error_row(resident: Resident, current: ResidentSnapshot, columns: Mapping[s
 def record_ex_officio_correction(
     *, actor: Any, purpose: str, correction: ExOfficioCorrection
 ) -> DraftRecorded:
-    """Enter a 職権修正, 軽微な修正 or 誤記修正 as a draft (standard 4.2.3); another clerk commits it."""
+    """Enter a 職権修正, 軽微な修正 or 誤記修正 (standard 4.2.3), or a 特別養子縁組 (解消) or 性別の取扱いの
+    変更 (1.1.4-c), as a draft; another clerk commits it."""
     _authorize(actor, purpose)
     if correction.action not in CORRECTIONS:
         raise refusal(
             "action",
             "修正の種類が正しくありません。",
-            "職権修正・軽微な修正・誤記修正から選んでください。",
+            f"{'・'.join(a.value for a in CORRECTIONS)}から選んでください。",
             "registry.correction_kind",
         )
     today = timezone.localdate()

@@ -35,7 +35,12 @@ from jumin.domain.moveout import (
     removal_date,
     status_on,
 )
-from jumin.domain.resident import ChangeReason, ResidentStatus
+from jumin.domain.resident import (
+    SPECIAL_ADOPTION_DISSOLUTION_NOTE,
+    SPECIAL_ADOPTION_NOTE,
+    ChangeReason,
+    ResidentStatus,
+)
 from jumin.registry import preset_notes, services_restrictions
 from jumin.registry.cards import holds_active_card
 from jumin.registry.models import Change, Resident, ResidentSnapshot
@@ -66,6 +71,18 @@ class MoveOut:
     attention_note: str = ""
 
 
+def adoptee_moving_out(move_out: MoveOut) -> bool:
+    """Whether this is an adoptee's 国内転出 under a 特別養子縁組 (standard 1.1.5-b, 1.1.14-c): its
+    留意事項 opens with the fixed wording 「特別養子縁組」 (not 「特別養子縁組解消」). Only then may the
+    destination be left blank, so the adoptee's new home is not disclosed."""
+    note = move_out.attention_note.strip()
+    return (
+        move_out.reason is ChangeReason.DOMESTIC_MOVE_OUT
+        and note.startswith(SPECIAL_ADOPTION_NOTE)
+        and not note.startswith(SPECIAL_ADOPTION_DISSOLUTION_NOTE)
+    )
+
+
 def _check(move_out: MoveOut, today: date) -> list[tuple[Resident, ResidentSnapshot]]:
     if move_out.reason not in MOVE_OUT_REASONS:
         raise refusal(
@@ -90,11 +107,12 @@ def _check(move_out: MoveOut, today: date) -> list[tuple[Resident, ResidentSnaps
             "registry.duplicate_member",
         )
     destination = move_out.destination.strip()
-    if not destination:
+    if not destination and not adoptee_moving_out(move_out):
         raise refusal(
             "destination",
             "転出先が入力されていません。",
-            "転出先の住所（市区町村名だけでも可。国外の場合は国名）を入力してください。",
+            "転出先の住所（市区町村名だけでも可。国外の場合は国名）を入力してください。"
+            "特別養子縁組による転出で転出先を記載しない場合は、留意事項に「特別養子縁組」を記載してください。",
             "registry.destination_required",
         )
     if len(destination) > DESTINATION_MAX_LENGTH:
