@@ -237,3 +237,20 @@ def address_codes_of_address(address: str) -> DictionaryCodes:
         address_code=address_codes.pop() if len(address_codes) == 1 else "",
         beyond_municipality=True,
     )
+
+
+def prefectures() -> QuerySet[Prefecture]:
+    """The prefectures in code order (北海道 first), for the 都道府県 step of an address picker."""
+    return Prefecture.objects.order_by("code")
+
+
+def current_municipalities_of(prefecture_code: str) -> QuerySet[Municipality]:
+    """The prefecture's current municipalities (wards included) in code order, for an address picker."""
+    return Municipality.objects.filter(prefecture_id=prefecture_code, is_current=True).order_by("code")
+
+
+def current_areas_of(municipality_code: str) -> QuerySet[AddressArea]:
+    """The municipality's current 町字, one per postal code, in dictionary (kana) order, for a picker."""
+    return AddressArea.objects.filter(municipality_id=municipality_code, is_current=True).order_by(
+        "kana", "name", "postal_code"
+    )
