@@ -63,6 +63,7 @@ def test_an_imported_notice_stores_the_postal_code_of_the_destination(
         "8500861",
         False,
     )
+    assert row.confirmed_destination_address_code == "42201000000"  # the 町字's 住所コード (1.1.1-d)
 
 
 @pytest.mark.usefixtures("dictionary")

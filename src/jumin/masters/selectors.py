@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import jaconv
 from django.conf import settings
@@ -188,14 +189,32 @@ def municipality_codes_of_addresses(addresses: Iterable[str]) -> dict[str, str]:
 def postal_code_of_address(address: str) -> str:
     """The postal code the address dictionary gives an address (standard 4.1.3.1.2-a), or "".
 
+    See ``address_codes_of_address``.
+    """
+    return address_codes_of_address(address).postal_code
+
+
+class DictionaryCodes(NamedTuple):
+    """What the address dictionary gives an address: each code "" when it is not unique."""
+
+    postal_code: str = ""
+    address_code: str = ""
+    # The municipality is in the dictionary and the address goes on past it (a 町字 is expected).
+    beyond_municipality: bool = False
+
+
+def address_codes_of_address(address: str) -> DictionaryCodes:
+    """The 郵便番号 and 住所コード the address dictionary gives an address (standard 1.1.17-a).
+
     The address is matched by its leading 都道府県, 市区町村 (with or without its 郡) and 町字; the
-    longest 町字 name wins (「江戸町」 before 「江」). "" when the municipality or the 町字 is not in the
-    dictionary, or when the 町字 spans several postal codes (split by 番地): then the clerk fills it in.
+    longest 町字 name wins (「江戸町」 before 「江」). Both are "" when the municipality or the 町字 is
+    not in the dictionary; the postal code alone is "" when the 町字 spans several postal codes (split
+    by 番地): then the clerk fills it in (4.1.3.1.2-a).
     """
     text = _KANA_SEPARATORS.sub("", address)
     code = municipality_codes_of_addresses([text]).get(text)
     if code is None:
-        return ""
+        return DictionaryCodes()
     municipality = Municipality.objects.select_related("prefecture").get(code=code)
     rest = text[len(municipality.prefecture.name) :]
     for written in sorted({municipality.address_name, municipality.name}, key=len, reverse=True):
@@ -205,11 +224,33 @@ def postal_code_of_address(address: str) -> str:
     prefixes = [rest[:end] for end in range(1, min(len(rest), 100) + 1)]
     areas = list(
         AddressArea.objects.filter(municipality_id=code, is_current=True, name__in=prefixes).values_list(
-            "name", "postal_code"
+            "name", "postal_code", "address_code"
         )
     )
     if not areas:
-        return ""
-    longest = max(len(name) for name, _ in areas)
-    codes = {postal for name, postal in areas if len(name) == longest}
-    return codes.pop() if len(codes) == 1 else ""
+        return DictionaryCodes(beyond_municipality=bool(rest))
+    longest = max(len(name) for name, _, _ in areas)
+    postal_codes = {postal for name, postal, _ in areas if len(name) == longest}
+    address_codes = {area_code for name, _, area_code in areas if len(name) == longest}
+    return DictionaryCodes(
+        postal_code=postal_codes.pop() if len(postal_codes) == 1 else "",
+        address_code=address_codes.pop() if len(address_codes) == 1 else "",
+        beyond_municipality=True,
+    )
+
+
+def prefectures() -> QuerySet[Prefecture]:
+    """The prefectures in code order (北海道 first), for the 都道府県 step of an address picker."""
+    return Prefecture.objects.order_by("code")
+
+
+def current_municipalities_of(prefecture_code: str) -> QuerySet[Municipality]:
+    """The prefecture's current municipalities (wards included) in code order, for an address picker."""
+    return Municipality.objects.filter(prefecture_id=prefecture_code, is_current=True).order_by("code")
+
+
+def current_areas_of(municipality_code: str) -> QuerySet[AddressArea]:
+    """The municipality's current 町字, one per postal code, in dictionary (kana) order, for a picker."""
+    return AddressArea.objects.filter(municipality_id=municipality_code, is_current=True).order_by(
+        "kana", "name", "postal_code"
+    )

@@ -114,6 +114,8 @@ class MoveInIn(Schema):
     notification_date: date
     # For a 未届転入: the last registered address (the 転出証明書's), with ``unreported`` set.
     previous_address: str
+    # 転入前住所の郵便番号; "" to look it up in the address dictionary (standard 1.1.17-a).
+    previous_postal_code: str = ""
     household_number: str | None = None
     unreported: UnreportedIn | None = None
     # 転出地 市町村コード (国内転入): where the commit sends the 転入通知; or state that it is unknown.
@@ -195,6 +197,7 @@ def record_move_in(request: HttpRequest, payload: MoveInIn) -> Status[object]:
         move_in_date=moved.value,
         notification_date=payload.notification_date,
         previous_address=payload.previous_address,
+        previous_postal_code=payload.previous_postal_code,
         reason=payload.reason,
         household_number=payload.household_number,
         individual_numbers=[member.individual_number for member in payload.members],

@@ -32,6 +32,8 @@ class MoveOutIn(Schema):
     reason: ChangeReason = ChangeReason.DOMESTIC_MOVE_OUT
     # 転入予定地 市町村コード: a card holder's 転出 becomes a 特例転出 (docs/jukinet.md Flow 7).
     destination_municipality_code: str = ""
+    # 転出先（予定）の郵便番号; "" to look it up in the address dictionary (standard 1.1.17-a).
+    destination_postal_code: str = ""
     ex_officio_basis: ExOfficioBasisIn | None = None  # 職権転出 (standard 4.2.0.2-a)
     attention_note: str = ""  # 留意事項 (standard 1.1.14-a/b); presets: GET /api/registry/notes/presets
 
@@ -100,6 +102,7 @@ def record_move_out(request: HttpRequest, payload: MoveOutIn) -> Status[object]:
             notification_date=payload.notification_date,
             reason=payload.reason,
             destination_municipality_code=payload.destination_municipality_code,
+            destination_postal_code=payload.destination_postal_code,
             ex_officio=ex_officio_basis(payload.ex_officio_basis),
             attention_note=payload.attention_note,
         ),

@@ -73,6 +73,9 @@ class MoveInForm(PurposeForm, AttentionNoteFields):
     previous_address = forms.CharField(
         label="転入前住所（未届転入では転出証明書の住所＝最後の住民登録地）", max_length=200
     )
+    previous_postal_code = forms.CharField(
+        label="転入前住所の郵便番号（空欄なら住所辞書から）", max_length=8, required=False
+    )
     move_in_date = forms.CharField(label="転入日（例: 令和8年11月1日、R8.11.1）", max_length=40)
     notification_date = forms.DateField(
         label="届出日", initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})

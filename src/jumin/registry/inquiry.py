@@ -91,6 +91,15 @@ def _confirmation(confirmed: bool) -> str:
     return "確認済み" if confirmed else "未確認"
 
 
+def _postal(code: str, unknown: bool) -> str:
+    """A stored postal code, or the flag that the address dictionary did not give it (1.1.17-a)."""
+    return UNKNOWN_POSTAL_CODE if unknown and not code else code
+
+
+#: Shown for a postal code the address dictionary did not give (a clerk fills it in).
+UNKNOWN_POSTAL_CODE = "（住所辞書で特定できません。確認して入力してください）"
+
+
 def _items(visible: frozenset[Permission]) -> list[tuple[str, Callable[[ResidentSnapshot], str]]]:
     """The compared items (standard 1.2.1-a via the full-row snapshot) with their screen spelling."""
 
@@ -122,6 +131,12 @@ def _items(visible: frozenset[Permission]) -> list[tuple[str, Callable[[Resident
         ("住所", lambda s: s.address),
         ("方書", lambda s: s.katagaki),
         ("住所コード", lambda s: s.address_code),
+        ("転入前住所", lambda s: s.previous_address),
+        (
+            "転入前住所 郵便番号",
+            lambda s: _postal(s.previous_address_postal_code, s.previous_address_postal_unknown),
+        ),
+        ("転入前住所 住所コード", lambda s: s.previous_address_code),
         ("本籍", lambda s: hidden(s.honseki, Permission.FIELD_HONSEKI_VIEW)),
         ("筆頭者", lambda s: hidden(s.hittousha, Permission.FIELD_HONSEKI_VIEW)),
         ("住民票コード", lambda s: hidden(s.juminhyo_code, Permission.FIELD_JUMINHYO_CODE_VIEW)),
@@ -132,6 +147,11 @@ def _items(visible: frozenset[Permission]) -> list[tuple[str, Callable[[Resident
             ),
         ),
         ("転出先（予定）", lambda s: s.planned_destination),
+        (
+            "転出先（予定）郵便番号",
+            lambda s: _postal(s.planned_destination_postal_code, s.planned_destination_postal_unknown),
+        ),
+        ("転出先（予定）住所コード", lambda s: s.planned_destination_address_code),
         ("消除事由", lambda s: s.removal_reason),
     ]
 

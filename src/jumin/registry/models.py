@@ -248,6 +248,13 @@ class ResidentSnapshot(HasIndividualNumber):
     address = models.CharField("住所", max_length=200)
     katagaki = models.CharField("方書", max_length=200, blank=True)
     previous_address = models.CharField("転入前住所", max_length=200, blank=True)
+    # Codes of the 転入前住所 (standard 1.1.17-a; registry.address_codes): typed, or looked up in the
+    # address dictionary; the flag when a domestic address's postal code was not found there.
+    previous_address_postal_code = models.CharField(
+        "転入前住所 郵便番号", max_length=7, blank=True, default=""
+    )
+    previous_address_code = models.CharField("転入前住所 住所コード", max_length=11, blank=True, default="")
+    previous_address_postal_unknown = models.BooleanField("転入前住所 郵便番号 辞書になし", default=False)
     # 異動前住所 (records.md §6.5; system.md F04 step 2): the address before the latest 転居 within the
     # municipality, with its 方書 and 郵便番号. Set by a 転居, copied by every later change.
     pre_move_postal_code = models.CharField("異動前郵便番号", max_length=7, blank=True)
@@ -291,6 +298,16 @@ class ResidentSnapshot(HasIndividualNumber):
     planned_destination_code = models.CharField(
         "転入予定地 市町村コード", max_length=6, blank=True, default=""
     )
+    # Codes of the 転出先（予定） (standard 1.1.1-d, 1.1.17-a), as for the 転入前住所 above.
+    planned_destination_postal_code = models.CharField(
+        "転出先（予定）郵便番号", max_length=7, blank=True, default=""
+    )
+    planned_destination_address_code = models.CharField(
+        "転出先（予定）住所コード", max_length=11, blank=True, default=""
+    )
+    planned_destination_postal_unknown = models.BooleanField(
+        "転出先（予定）郵便番号 辞書になし", default=False
+    )
     # 特例転出サイン / 特例転入サイン (records.md, T96–97): the move used the card-based procedure.
     special_move_out = models.BooleanField("特例転出サイン", default=False)
     special_move_in = models.BooleanField("特例転入サイン", default=False)
@@ -305,6 +322,9 @@ class ResidentSnapshot(HasIndividualNumber):
     confirmed_destination_postal_code = models.CharField("転出先（確定）郵便番号", max_length=7, blank=True)
     confirmed_destination_postal_unknown = models.BooleanField(
         "転出先（確定）郵便番号 辞書になし", default=False
+    )
+    confirmed_destination_address_code = models.CharField(
+        "転出先（確定）住所コード", max_length=11, blank=True, default=""
     )
     confirmed_move_out_date = models.DateField("転出確定日", null=True, blank=True)
     move_in_notice_date = models.DateField("転出確定通知日（転入通知の日）", null=True, blank=True)

@@ -81,6 +81,10 @@ class ResidentView:
     # 異動前住所 (records.md §6.5): where the person lived before their latest 転居; "" if none.
     pre_move_postal_code: str = ""
     pre_move_address: str = ""
+    # Postal codes of the 転入前住所 and the 転出先（予定） (standard 1.1.17-a); "" if not held.
+    previous_address_postal_code: str = ""
+    planned_destination: str = ""
+    planned_destination_postal_code: str = ""
     pre_move_katagaki: str = ""
     # 未届転入 (standard 4.1.1.4-a): the last registered address kept as data; the change's type-B note.
     last_registered_address: str = ""
@@ -166,6 +170,9 @@ def _view(snapshot: ResidentSnapshot, visible: frozenset[Permission]) -> Residen
         change_reason=snapshot.change.reason,
         pre_move_postal_code=snapshot.pre_move_postal_code,
         pre_move_address=snapshot.pre_move_address,
+        previous_address_postal_code=snapshot.previous_address_postal_code,
+        planned_destination=snapshot.planned_destination,
+        planned_destination_postal_code=snapshot.planned_destination_postal_code,
         pre_move_katagaki=snapshot.pre_move_katagaki,
         last_registered_address=snapshot.last_registered_address,
         attention_note=snapshot.change.attention_note,

@@ -25,7 +25,7 @@ from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event, record_results
 from jumin.domain.errors import Alert, refusal
 from jumin.registry import services_restrictions
-from jumin.registry.inquiry import ItemChange
+from jumin.registry.inquiry import UNKNOWN_POSTAL_CODE, ItemChange
 from jumin.registry.inquiry import _items as inquiry_items
 from jumin.registry.models import Change, ChangeState, Resident, ResidentSnapshot
 from jumin.registry.restrictions import RestrictedProcess, check_restrictions
@@ -173,7 +173,7 @@ class ChangePreview:
 def _destination_postal_code(snapshot: ResidentSnapshot) -> str:
     """The 転入先's postal code, or the flag that the dictionary did not give it (4.1.3.1.2-a)."""
     if snapshot.confirmed_destination_postal_unknown:
-        return "（住所辞書で特定できません。確認して入力してください）"
+        return UNKNOWN_POSTAL_CODE
     return snapshot.confirmed_destination_postal_code
 
 
@@ -187,6 +187,7 @@ def _extra_items() -> list[tuple[str, Callable[[ResidentSnapshot], str]]]:
         ("消除日", lambda s: day(s.removal_date)),
         ("転出先（確定）", lambda s: s.confirmed_destination),
         ("転出先（確定）郵便番号", _destination_postal_code),
+        ("転出先（確定）住所コード", lambda s: s.confirmed_destination_address_code),
         ("転出確定日", lambda s: day(s.confirmed_move_out_date)),
         ("転出確定通知日", lambda s: day(s.move_in_notice_date)),
     ]

@@ -38,6 +38,7 @@ from jumin.domain.resident import (
 )
 from jumin.jukinet.cs.services import local_municipality_code
 from jumin.registry import (
+    address_codes,
     fuhyo_notices,
     locks,
     move_in_numbers,
@@ -113,6 +114,8 @@ class MoveIn:
     returning_atena_numbers: Sequence[str] = ()
     # 留意事項 entered by the clerk (type B, standard 1.1.14-a/b), often a preset text edited; "" for none.
     attention_note: str = ""
+    # 転入前住所の郵便番号 as typed; "" to look it up in the address dictionary (1.1.17-a).
+    previous_postal_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -393,6 +396,9 @@ def record_move_in(*, actor: Any, purpose: str, move_in: MoveIn) -> DraftRecorde
     alerts += _possible_duplicates_of(
         [facts for facts, previous in zip(members, returning, strict=True) if previous is None]
     )
+    previous_codes = _previous_address_codes(move_in)
+    if previous_codes["previous_address_postal_unknown"]:
+        alerts.append(PREVIOUS_POSTAL_CODE_UNKNOWN)
     moved = recorded_dates.to_json(move_in.move_in_date)
     with transaction.atomic():
         change = Change.objects.create(
@@ -430,6 +436,7 @@ def record_move_in(*, actor: Any, purpose: str, move_in: MoveIn) -> DraftRecorde
                 address=move_in.address.address,
                 katagaki=move_in.address.katagaki,
                 **_previous_address_columns(move_in),
+                **previous_codes,
                 previous_municipality_code=move_in.former_municipality_code.strip(),
                 move_in_notice_due=due,
                 became_resident_date=moved,
@@ -455,6 +462,28 @@ def record_move_in(*, actor: Any, purpose: str, move_in: MoveIn) -> DraftRecorde
         household_number=household.number,
         alerts=tuple(alerts),
     )
+
+
+#: The flag on a 転入 draft whose 転入前住所 postal code the dictionary did not give (std 1.1.17-a).
+PREVIOUS_POSTAL_CODE_UNKNOWN = address_codes.unknown_alert(
+    "previous_postal_code", "転入前住所", "registry.move_in_previous_postal_code_unknown"
+)
+
+
+def _previous_address_codes(move_in: MoveIn) -> dict[str, object]:
+    """The 転入前住所's postal and address codes; a 未届転入's are those of the unreported address."""
+    codes = address_codes.codes_of(
+        move_in.unreported.address if move_in.unreported is not None else move_in.previous_address,
+        move_in.previous_postal_code,
+        domestic=move_in.reason is ChangeReason.DOMESTIC_MOVE_IN,
+        field="previous_postal_code",
+        label="転入前住所",
+    )
+    return {
+        "previous_address_postal_code": codes.postal_code,
+        "previous_address_code": codes.address_code,
+        "previous_address_postal_unknown": codes.unknown,
+    }
 
 
 def _previous_address_columns(move_in: MoveIn) -> dict[str, object]:

@@ -112,6 +112,7 @@ def move_in_from_form(
         move_in_date=move_in_date,
         notification_date=data["notification_date"],
         previous_address=data["previous_address"],
+        previous_postal_code=data.get("previous_postal_code") or "",
         household_number=data["household_number"] or None,
         attention_note=data.get("attention_note") or "",
         **extra,

@@ -50,6 +50,9 @@ class MoveOutForm(PurposeForm, AttentionNoteFields, ExOfficioEventForm):
         max_length=6,
         required=False,
     )
+    destination_postal_code = forms.CharField(
+        label="転出先（予定）の郵便番号（空欄なら住所辞書から）", max_length=8, required=False
+    )
     notification_date = forms.DateField(
         label="届出日（職権のときは記録しません）",
         initial=timezone.localdate,
@@ -127,6 +130,7 @@ def move_out_view(request: HttpRequest) -> HttpResponse:
                 notification_date=data["notification_date"],
                 reason=ChangeReason(data["reason"]),
                 destination_municipality_code=data["destination_municipality_code"],
+                destination_postal_code=data["destination_postal_code"],
                 ex_officio=event_basis(data),
                 attention_note=data["attention_note"],
             ),

@@ -52,6 +52,8 @@ class MoveInNotice:
     notification_kind: str = "届出"
     # The 転入先's postal code: None = not looked up (typed in by a clerk), "" = not in the dictionary.
     destination_postal_code: str | None = None
+    # The 転入先's 住所コード from the dictionary (standard 1.1.1-d); "" when it gives none.
+    destination_address_code: str = ""
 
 
 def _check(notice: MoveInNotice, today: date) -> list[tuple[Resident, ResidentSnapshot]]:
@@ -171,6 +173,7 @@ def record_move_in_notice(
             if notice.destination_postal_code is not None:
                 changes["confirmed_destination_postal_code"] = notice.destination_postal_code
                 changes["confirmed_destination_postal_unknown"] = not notice.destination_postal_code
+                changes["confirmed_destination_address_code"] = notice.destination_address_code
             if current.removal_reason in MOVE_OUT_REASONS and current.removal_date is not None:
                 # The stored removal date is the planned date P until a notice arrives (G.1, MO-4).
                 removal = removal_date(current.removal_date, notice.move_in_date)

@@ -41,7 +41,7 @@ from jumin.domain.resident import (
     ChangeReason,
     ResidentStatus,
 )
-from jumin.registry import preset_notes, services_restrictions
+from jumin.registry import address_codes, preset_notes, services_restrictions
 from jumin.registry.cards import holds_active_card
 from jumin.registry.models import Change, Resident, ResidentSnapshot
 from jumin.registry.services import DraftRecorded
@@ -53,6 +53,10 @@ from jumin.registry.workflows.household import head_change_alert
 
 MOVE_OUT_REASONS = (ChangeReason.DOMESTIC_MOVE_OUT, ChangeReason.MOVE_OUT_ABROAD)
 DESTINATION_MAX_LENGTH = 200
+#: The flag on a draft whose 転出先（予定） postal code the dictionary did not give (std 1.1.17-a).
+DESTINATION_POSTAL_CODE_UNKNOWN = address_codes.unknown_alert(
+    "destination_postal_code", "転出先（予定）", "registry.move_out_destination_postal_code_unknown"
+)
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,8 @@ class MoveOut:
     ex_officio: ExOfficioBasis | None = None  # 職権転出 (4.2.0.2-a)
     # 留意事項 (type B, standard 1.1.14-a/b): free or a preset text edited; "" for none.
     attention_note: str = ""
+    # 転出先（予定）の郵便番号 as typed; "" to look it up in the address dictionary (1.1.17-a).
+    destination_postal_code: str = ""
 
 
 def adoptee_moving_out(move_out: MoveOut) -> bool:
@@ -206,6 +212,15 @@ def record_move_out(*, actor: Any, purpose: str, move_out: MoveOut) -> DraftReco
         action=AuditAction.RESIDENT_MOVE_OUT_RECORD,
         atena_numbers=[resident.atena_number for resident, _ in people],
     )
+    destination = address_codes.codes_of(
+        move_out.destination,
+        move_out.destination_postal_code,
+        domestic=move_out.reason is ChangeReason.DOMESTIC_MOVE_OUT,
+        field="destination_postal_code",
+        label="転出先（予定）",
+    )
+    if destination.unknown:
+        alerts.append(DESTINATION_POSTAL_CODE_UNKNOWN)
     columns = ex_officio_events.change_columns(move_out.ex_officio, notified)
     if ex_officio and move_out.ex_officio is None:
         columns["notification_kind"] = ex_officio_events.EX_OFFICIO  # a late 転出 keeps its 届出日
@@ -231,6 +246,9 @@ def record_move_out(*, actor: Any, purpose: str, move_out: MoveOut) -> DraftReco
                 removal_date=removal,
                 planned_destination=move_out.destination.strip(),
                 planned_destination_code=code,
+                planned_destination_postal_code=destination.postal_code,
+                planned_destination_address_code=destination.address_code,
+                planned_destination_postal_unknown=destination.unknown,
                 # A late notification (職権, G.2) is not a 特例転出: the 転出証明書 is issued on paper.
                 special_move_out=bool(code) and not ex_officio and holds_active_card(resident),
             )

@@ -38,7 +38,7 @@ from jumin.domain.resident import (
 )
 from jumin.jukinet.cs import special_move_in, special_move_out
 from jumin.jukinet.cs.special_move_out import NOTICE_SUBJECT_TYPE, ReceivedNotice
-from jumin.masters.selectors import postal_code_of_address
+from jumin.masters.selectors import address_codes_of_address
 from jumin.registry.models import ResidentSnapshot
 from jumin.registry.search_keys import variant_name_key
 from jumin.registry.services import DraftRecorded, MoveIn, record_move_in, returning_resident
@@ -253,6 +253,7 @@ def _take_in(actor: Any, purpose: str, permission: Permission, notice: ReceivedN
     )
     if snapshot is None:
         return "転出した方が見つかりません。"
+    codes = address_codes_of_address(notice.address)
     try:
         draft = record_move_in_notice(
             actor=actor,
@@ -263,7 +264,8 @@ def _take_in(actor: Any, purpose: str, permission: Permission, notice: ReceivedN
                 move_in_date=notice.move_in_date,
                 destination=notice.address,
                 notification_kind=notice.notification_kind,
-                destination_postal_code=postal_code_of_address(notice.address),
+                destination_postal_code=codes.postal_code,
+                destination_address_code=codes.address_code,
             ),
             permission=permission,
         )
