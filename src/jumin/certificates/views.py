@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -285,65 +286,69 @@ def registry_notice(request: HttpRequest) -> HttpResponse:
     return render(request, "certificates/registry_notice.html", context)
 
 
+def _notice_from_link(
+    request: HttpRequest,
+    form: forms.Form,
+    make: Callable[[dict[str, Any]], bytes],
+    name: Callable[[dict[str, Any]], str],
+    incomplete: DomainError,
+) -> HttpResponse:
+    """A notice another screen's button asks for (POST only: what it names travels in the body): the PDF,
+    or the registry notice screen with the domain error, or with ``incomplete`` when the post lacks items."""
+    context: dict[str, Any] = {"form": RegistryNoticeForm()}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        printed = _printed(request, context, lambda: make(data), name(data))
+        if printed is not None:
+            return printed
+    elif request.method == "POST":
+        context["error"] = incomplete
+    return render(request, "certificates/registry_notice.html", context)
+
+
 @login_required
 def change_code_notice(request: HttpRequest) -> HttpResponse:
     """「通知書を作成」 of the registry's change screens: the 住民票コード notice the committed change calls
     for (POST only: the 異動番号 and 宛名番号 travel in the body, never in the URL)."""
-    form = ChangeCodeNoticeForm(request.POST or None)
-    context: dict[str, Any] = {"form": RegistryNoticeForm()}
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        printed = _printed(
-            request,
-            context,
-            lambda: registry_notices.print_change_code_notice(
-                actor=request.user,
-                purpose=data["purpose"],
-                change_id=data["change_id"],
-                atena_number=data["atena_number"],
-            ),
-            f"code_notice-{data['change_id']}",
-        )
-        if printed is not None:
-            return printed
-    elif request.method == "POST":
-        context["error"] = DomainError(
+    return _notice_from_link(
+        request,
+        ChangeCodeNoticeForm(request.POST or None),
+        lambda data: registry_notices.print_change_code_notice(
+            actor=request.user,
+            purpose=data["purpose"],
+            change_id=data["change_id"],
+            atena_number=data["atena_number"],
+        ),
+        lambda data: f"code_notice-{data['change_id']}",
+        DomainError(
             field="purpose",
             reason="通知書を作成する異動・対象者・利用目的が足りません。",
             remedy="異動の画面の「通知書を作成」から操作するか、この画面で入力してください。",
             code="certificates.change_notice_incomplete",
-        )
-    return render(request, "certificates/registry_notice.html", context)
+        ),
+    )
 
 
 @login_required
 def move_in_notice_inquiry(request: HttpRequest) -> HttpResponse:
     """転入通知未着照会書 (standard 4.1.3.1.4-a) of the persons ticked on the 未着者一覧 (POST only)."""
-    form = MoveInNoticeInquiryForm(request.POST or None)
-    context: dict[str, Any] = {"form": RegistryNoticeForm()}
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        printed = _printed(
-            request,
-            context,
-            lambda: move_in_notice_inquiry_letter.print_move_in_notice_inquiry(
-                actor=request.user,
-                purpose=data["purpose"],
-                atena_numbers=data["atena_numbers"],
-                destination_municipality=data["destination_municipality"],
-            ),
-            "move_in_notice_inquiry",
-        )
-        if printed is not None:
-            return printed
-    elif request.method == "POST":
-        context["error"] = DomainError(
+    return _notice_from_link(
+        request,
+        MoveInNoticeInquiryForm(request.POST or None),
+        lambda data: move_in_notice_inquiry_letter.print_move_in_notice_inquiry(
+            actor=request.user,
+            purpose=data["purpose"],
+            atena_numbers=data["atena_numbers"],
+            destination_municipality=data["destination_municipality"],
+        ),
+        lambda data: "move_in_notice_inquiry",
+        DomainError(
             field="purpose",
             reason="照会書を作成する利用目的が足りません。",
             remedy="転入通知未着者一覧を表示してから「転入通知未着照会書を作成」を押してください。",
             code="certificates.inquiry_incomplete",
-        )
-    return render(request, "certificates/registry_notice.html", context)
+        ),
+    )
 
 
 @login_required
