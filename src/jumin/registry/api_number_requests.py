@@ -46,50 +46,18 @@ class StartIn(Schema):
     reason: str
 
 
-class RequestOut(Schema):
-    request_id: int
-    change_id: int
-    kind: str
-    kind_label: str
-    reason: str
-    previous_reasons: list[str]
-    state: str
-    state_label: str
-    resident_code: str
-    individual_number: str
-    first_sent_at: str
-    last_sent_at: str
-    send_count: int
-    answered_at: str
-    failure_code: str
-    resendable: bool
-    enterable: bool
-
-
-class ModeOut(Schema):
-    active: bool
-    started_at: str
-    started_by: str
-    reason: str
-
-
 class ResentOut(Schema):
     change_id: int
     state: str
 
 
-class RelinkedOut(Schema):
-    linked: int
-    left: list[tuple[int, str]]
-
-
-@router.post("/list", response={200: list[RequestOut], **ERRORS})
+@router.post("/list", response={200: list[number_requests.RequestRow], **ERRORS})
 def list_requests(request: HttpRequest, payload: ListIn) -> list[number_requests.RequestRow]:
     """The requests sent to the CS, newest first (state: answered, failed, manual, manual_entered)."""
     return number_requests.request_list(actor=request.user, purpose=payload.purpose, state=payload.state)
 
 
-@router.post("/inquiry", response={200: RequestOut, **ERRORS})
+@router.post("/inquiry", response={200: number_requests.RequestRow, **ERRORS})
 def inquire(request: HttpRequest, payload: RequestIn) -> number_requests.RequestRow:
     """One request (照会)."""
     return number_requests.inquire(actor=request.user, purpose=payload.purpose, request_id=payload.request_id)
@@ -104,7 +72,7 @@ def resend(request: HttpRequest, payload: ResendIn) -> dict[str, object]:
     return {"change_id": change.pk, "state": change.state}
 
 
-@router.post("/manual-entry", response={200: RequestOut, **ERRORS})
+@router.post("/manual-entry", response={200: number_requests.RequestRow, **ERRORS})
 def enter(request: HttpRequest, payload: EntryIn) -> number_requests.RequestRow:
     """Enter the 個人番号 the CS terminal shows for a 手動連携待ち request (check digit validated)."""
     return number_requests.enter_number(
@@ -115,13 +83,13 @@ def enter(request: HttpRequest, payload: EntryIn) -> number_requests.RequestRow:
     )
 
 
-@router.post("/manual-mode", response={200: ModeOut, **ERRORS})
+@router.post("/manual-mode", response={200: number_requests.ManualMode, **ERRORS})
 def mode(request: HttpRequest, payload: PurposeIn) -> number_requests.ManualMode:
     """Whether the manual-link mode is on, since when, by whom and why (no personal data)."""
     return number_requests.manual_mode()
 
 
-@router.post("/manual-mode/start", response={200: ModeOut, **ERRORS})
+@router.post("/manual-mode/start", response={200: number_requests.ManualMode, **ERRORS})
 def start(request: HttpRequest, payload: StartIn) -> number_requests.ManualMode:
     """Switch to manual linking, with the reason (recorded with who and when)."""
     return number_requests.start_manual_mode(
@@ -129,7 +97,7 @@ def start(request: HttpRequest, payload: StartIn) -> number_requests.ManualMode:
     )
 
 
-@router.post("/manual-mode/end", response={200: RelinkedOut, **ERRORS})
+@router.post("/manual-mode/end", response={200: number_requests.Relinked, **ERRORS})
 def end(request: HttpRequest, payload: PurposeIn) -> number_requests.Relinked:
     """End manual linking: every waiting request is sent and its number filled in."""
     return number_requests.end_manual_mode(actor=request.user, purpose=payload.purpose)
