@@ -13,7 +13,7 @@ from jumin.domain.errors import DomainError
 from jumin.population import write_population
 from jumin.registry.importer import import_population
 from jumin.registry.models import Household, Resident, ResidentSearchKey, ResidentSnapshot
-from jumin.registry.search_keys import rebuild_search_keys
+from jumin.registry.search_keys import KEY_COLUMNS, rebuild_search_keys
 
 KEY_FIELDS = (
     "kind",
@@ -113,6 +113,26 @@ def test_a_bad_line_stops_the_whole_load_and_names_only_its_line_number(
     assert not Resident.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "broken",
+    [
+        '{"layout_version": 1, "surname": ',  # cut off
+        '{"layout_version": 1, "surname": "\\ud800"}',  # a lone surrogate: not storable text
+        '{"layout_version": 1, "member_order": NaN}',  # not JSON
+    ],
+)
+def test_an_unreadable_line_is_refused_by_its_number(
+    tmp_path: Path, population_file: Path, loader: User, broken: str
+) -> None:
+    good = [json.dumps(r, ensure_ascii=False) for r in lines(population_file)[:3]]
+    path = tmp_path / "broken.jsonl"
+    path.write_text("\n".join([*good[:2], broken, good[2]]) + "\n", encoding="utf-8")
+    with pytest.raises(DomainError) as raised:
+        import_population(path, actor=loader)
+    assert (raised.value.code, raised.value.field) == ("import.bad_json", "line 3")
+    assert not Resident.objects.exists()
+
+
 def test_an_unknown_layout_version_is_refused(tmp_path: Path, population_file: Path, loader: User) -> None:
     record = {**lines(population_file)[0], "layout_version": 2}
     path = tmp_path / "v2.jsonl"
@@ -186,6 +206,37 @@ def test_a_load_into_empty_tables_rebuilds_every_index_it_dropped(
     rebuild_search_keys(person, person.current)
     assert sorted(ResidentSearchKey.objects.filter(resident=person).values_list(*KEY_FIELDS)) == loaded
     assert result.residents == Resident.objects.count()
+
+
+def test_every_loaded_key_row_equals_what_rebuild_search_keys_writes(
+    tmp_path: Path, population_file: Path, loader: User
+) -> None:
+    """The importer builds key rows from its row tuples (performance.md P1); commits use the general path."""
+    records = lines(population_file)
+    foreign = next(index for index, record in enumerate(records) if record["resident_kind"] == "F")
+    # A 通称 (with and without its kana) so the 通称 branch is compared too.
+    records[foreign] = {**records[foreign], "tsusho": "山田　花", "tsusho_kana": "ヤマダ　ハナ"}
+    records[foreign + 1] = {**records[foreign + 1], "tsusho": "一郎", "tsusho_kana": ""}
+    path = tmp_path / "with-tsusho.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
+    import_population(path, actor=loader, batch_size=64)
+    columns = tuple(name for name in KEY_COLUMNS if name != "snapshot")
+
+    def key_rows() -> dict[int, list[tuple[object, ...]]]:
+        rows: dict[int, list[tuple[object, ...]]] = {}
+        for row in ResidentSearchKey.objects.values_list(*columns):
+            rows.setdefault(int(row[0]), []).append(row)  # type: ignore[arg-type]
+        return {person: sorted(found, key=repr) for person, found in rows.items()}
+
+    loaded = key_rows()
+    kinds = {row[2] for found in loaded.values() for row in found}
+    # 旧氏 (the synthetic population's married names) and 通称 rows: both extra branches are compared.
+    assert kinds == {"name", "former_surname", "alias"}
+    assert any(row[-1] or row[-2] for found in loaded.values() for row in found)  # 在留カード等の番号
+    for person in Resident.objects.select_related("current"):
+        assert person.current is not None
+        rebuild_search_keys(person, person.current)
+    assert key_rows() == loaded
 
 
 def test_a_failed_load_into_empty_tables_keeps_every_index(

@@ -17,10 +17,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import orjson
+
 from jumin.crypto.individual_number import BulkSealer
 from jumin.domain.errors import DomainError
 from jumin.domain.resident import ResidentStatus
-from jumin.registry.search_keys import NAME_COLUMNS, facts_from_columns, key_tuples, name_entries
+from jumin.registry.models import SearchKeyKind
+from jumin.registry.search_keys import NAME_COLUMNS, name_entries, name_keys_of
 
 LAYOUT_VERSION = 1
 SEX_CODES = {"1": "male", "2": "female"}
@@ -155,33 +158,51 @@ def serial(number: str) -> int:
     return int(number[:-1]) if number[:-1].isdigit() else 0
 
 
-def _fact_columns() -> tuple[str, ...]:
-    """The snapshot columns facts_from_columns reads, recorded from it so the two never drift apart."""
-    read: list[str] = []
-
-    def column(name: str) -> None:
-        read.append(name)
-
-    facts_from_columns(column)
-    return tuple(name for name in read if name != "foreign")  # the 外国人 items come as a dict
-
-
-# Reading just the columns the keys are derived from is a third of the cost of a dict of all forty
-# columns per person (performance.md P1).
-_KEY_SOURCES = tuple(dict.fromkeys(_fact_columns() + NAME_COLUMNS))
-_key_sources = operator.itemgetter(*(SNAPSHOT_COLUMNS.index(name) for name in _KEY_SOURCES))
+_AT = {name: index for index, name in enumerate(SNAPSHOT_COLUMNS)}
+_names_of = operator.itemgetter(*(_AT[name] for name in NAME_COLUMNS))
+_ids_of = operator.itemgetter(_AT["resident"], _AT["id"], _AT["household"])
+_FORMER_OR_ALIAS = (_AT["former_surname"], _AT["former_surname_kana"], _AT["alias"], _AT["alias_kana"])
+_NAME_KIND = SearchKeyKind.NAME
 
 
 def _search_keys(row: tuple[Any, ...], foreign: dict[str, Any] | None) -> list[tuple[Any, ...]]:
     """The search-key rows of one loaded person (standard 2.1.2, 2.1.3-a), from its snapshot row.
 
-    ``foreign`` is the snapshot's 外国人 items as a dict (its JSON column, not parsed back).
+    The rows of ``key_tuples(facts_from_columns(…), name_entries(…))`` for a first snapshot (no past
+    names or addresses), read from the row's positions: going through the general path was a third of
+    a worker's time (performance.md P1). tests/registry/test_importer.py compares every key column of
+    every loaded person with what ``rebuild_search_keys`` writes. ``foreign`` is the snapshot's
+    外国人 items as a dict (its JSON column, not parsed back).
     """
-    values = dict(zip(_KEY_SOURCES, _key_sources(row), strict=True))
-    values["foreign"] = foreign
-    facts = facts_from_columns(values.__getitem__)
-    current = name_entries(**{name: values[name] for name in NAME_COLUMNS})
-    return key_tuples(facts, current)
+    items = foreign or {}
+    at = _AT
+    tail = (
+        row[at["birth_sort_date"]],
+        row[at["sex"]],
+        row[at["address_code"]] or "",
+        row[at["address"]],
+        row[at["status"]],
+        row[at["juminhyo_code"]] or "",
+        True,  # is_current_address
+        row[at["katagaki"]] or "",
+        row[at["relationship"]] or "",
+        bool(row[at["kana_confirmed"]]),
+        row[at["removal_reason"]] or "",
+        str(items.get("residence_card_number") or ""),
+        str(items.get("special_permanent_resident_number") or ""),
+    )
+    ids = _ids_of(row)
+    if not any(row[index] for index in _FORMER_OR_ALIAS):
+        surname, given_name, surname_kana, given_name_kana = _names_of(row)[:4]
+        keys = name_keys_of(surname, given_name, surname_kana, given_name_kana)
+        return [(*ids, _NAME_KIND, True, *keys, *tail)]
+    rows = []
+    for entry in name_entries(**dict(zip(NAME_COLUMNS, _names_of(row), strict=True))):
+        keys = name_keys_of(entry.surname, entry.given_name, entry.surname_kana, entry.given_name_kana)
+        # key_tuples: the 氏名 row always; a 旧氏 or 通称 row only when it yields a key.
+        if entry.kind == _NAME_KIND or any(keys):
+            rows.append((*ids, entry.kind, True, *keys, *tail))
+    return rows
 
 
 # Where the loader writes the household id into a prepared row (prepare_chunk leaves the 世帯番号 there).
@@ -275,7 +296,9 @@ def _bad_row(line_no: int, error: Exception) -> ChunkRefusal:
 
 def _parse(line_no: int, raw: bytes) -> dict[str, Any] | ChunkRefusal:
     try:
-        record = json.loads(raw)
+        # orjson: a third of json's time per line (performance.md P1, docs/adr/0003). Stricter too:
+        # NaN, integers beyond 64 bits and lone surrogates are refused as unreadable, never stored.
+        record = orjson.loads(raw)
     except ValueError:
         return _refusal(
             line_no,

@@ -145,15 +145,15 @@ def _reset_id_sequences() -> None:
 LOAD_CACHE_KIB = 1_048_576
 
 
-def _cache_size(value: int | None) -> int | None:
-    """SQLite only: set the connection's page cache (None: leave it) and return the previous setting."""
+def _pragma(name: str, value: int | None) -> int | None:
+    """SQLite only: set the connection's integer setting ``name`` (None: leave it); return the old value."""
     if connection.vendor != "sqlite":
         return None
     with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
+        cursor.execute(f"PRAGMA {name}")  # a fixed setting name from this module
         previous = int(cursor.fetchone()[0])
         if value is not None:
-            cursor.execute(f"PRAGMA cache_size = {int(value)}")
+            cursor.execute(f"PRAGMA {name} = {int(value)}")
     return previous
 
 
@@ -210,9 +210,15 @@ def _drop_indexes_of_empty_tables(tables: Sequence[type[models.Model]]) -> list[
 
 
 def _recreate_indexes(indexes: Sequence[tuple[str, str]]) -> None:
-    with connection.cursor() as cursor:
-        for _, sql in indexes:
-            cursor.execute(sql)
+    # The workers are done by now and the loader alone would use one core: SQLite's sorter may use
+    # helper threads for CREATE INDEX (PRAGMA threads), so the other cores sort too (performance.md P1).
+    previous = _pragma("threads", os.cpu_count() or 1)
+    try:
+        with connection.cursor() as cursor:
+            for _, sql in indexes:
+                cursor.execute(sql)
+    finally:
+        _pragma("threads", previous)
 
 
 def _next_id(model: type[models.Model]) -> int:
@@ -234,7 +240,7 @@ def import_population(
     # its transaction: the segments can only be detached once it is over (see _attached).
     owns_transaction = connection.get_autocommit() and not connection.in_atomic_block
     staged = workers >= 1 and connection.vendor == "sqlite" and owns_transaction
-    previous_cache = _cache_size(LOAD_CACHE_KIB)
+    previous_cache = _pragma("cache_size", LOAD_CACHE_KIB)
     try:
         # The process's long-lived objects out of the collector's full passes (jumin.runtime): a load
         # allocates millions of short-lived rows, and forked workers inherit the frozen heap, so their
@@ -246,7 +252,7 @@ def import_population(
     finally:
         if staged:
             _detach_segments()
-        _cache_size(previous_cache)
+        _pragma("cache_size", previous_cache)
 
 
 def default_workers() -> int:

@@ -30,6 +30,7 @@ __all__ = [
     "facts_from_columns",
     "key_tuples",
     "name_entries",
+    "name_keys_of",
     "rebuild_all",
     "rebuild_search_keys",
     "rebuild_search_keys_many",
@@ -230,13 +231,14 @@ def _kana_keys(surname_kana: str, given_name_kana: str) -> tuple[str, str, str]:
 
 def _keys(entry: NameEntry) -> tuple[str, str, str, str, str, str]:
     """(full, surname, given, variant full, variant surname, variant given) of one name."""
-    return _name_keys(entry.surname, entry.given_name, entry.surname_kana, entry.given_name_kana)
+    return name_keys_of(entry.surname, entry.given_name, entry.surname_kana, entry.given_name_kana)
 
 
 @functools.lru_cache(maxsize=_NAME_KEY_CACHE)
-def _name_keys(
+def name_keys_of(
     surname: str, given_name: str, surname_kana: str, given_name_kana: str
 ) -> tuple[str, str, str, str, str, str]:
+    """(full, surname, given, variant full, variant surname, variant given) of one name's four parts."""
     # Whole names repeat too (a household's 氏, common 名): one lookup instead of three per name.
     full, surname_key, given_key = _kana_keys(surname_kana, given_name_kana)
     variant_surname, variant_given = variant_name_key(surname), variant_name_key(given_name)
