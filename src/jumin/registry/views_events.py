@@ -61,7 +61,9 @@ class MoveOutForm(PurposeForm, AttentionNoteFields, ExOfficioEventForm):
     )
 
 
-class DeathForm(PurposeForm):
+class DeathForm(PurposeForm, AttentionNoteFields):
+    note_reasons = (ChangeReason.DEATH,)
+
     atena_number = forms.CharField(label="宛名番号", max_length=16)
     death_date = forms.CharField(label="死亡日（例: 令和8年11月1日、令和8年11月上旬）", max_length=40)
     notification_date = forms.DateField(
@@ -75,7 +77,9 @@ class DeathForm(PurposeForm):
     honseki_choice = honseki_choice_field()
 
 
-class BirthForm(PurposeForm):
+class BirthForm(PurposeForm, AttentionNoteFields):
+    note_reasons = (ChangeReason.BIRTH,)
+
     household_number = forms.CharField(label="世帯番号", max_length=16)
     notification_date = forms.DateField(
         label="届出日（戸籍の届出を受けた日）", initial=timezone.localdate, widget=_DATE_WIDGET
@@ -160,12 +164,14 @@ def death_view(request: HttpRequest) -> HttpResponse:
                 informant=data["informant"],
                 honseki=honseki,
                 hittousha=hittousha,
+                attention_note=data["attention_note"],
             ),
         )
         return draft, tuple(died.alerts)
 
     template = "registry/death.html"
     offered = views_honseki.offer(request, DeathForm, template, person_field="atena_number")
+    offered = offered or preset_inserted_screen(request, DeathForm, template)
     return offered or _screen(request, DeathForm(request.POST or None), template, submit)
 
 
@@ -207,10 +213,12 @@ def birth_view(request: HttpRequest) -> HttpResponse:
                 child=child,
                 household_number=data["household_number"],
                 notification_date=data["notification_date"],
+                attention_note=data["attention_note"],
             ),
         )
         return draft, tuple(born.alerts)
 
     template = "registry/birth.html"
     offered = views_honseki.offer(request, BirthForm, template, household_field="household_number")
+    offered = offered or preset_inserted_screen(request, BirthForm, template)
     return offered or _screen(request, BirthForm(request.POST or None), template, submit)

@@ -1,0 +1,132 @@
+"""The 留意事項 (type B, standard 1.1.14-a/b) on the entries beyond 転入・転出・転居: each screen offers the
+presets of its own 異動事由, 「定型文を入れる」 puts the chosen one into the editable note without recording
+anything, 仮登録 keeps the edited note on the change (shown on the 確認 screen before 本登録 and kept in
+history), and each API takes ``attention_note``; a bad note is refused and nothing is written."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.urls import reverse
+
+from jumin.accounts.models import User
+from jumin.registry.combined_notes import combined_notes
+from jumin.registry.models import Change
+from jumin.registry.models_notes import PresetNote
+from jumin.registry.selectors_review import confirmation
+from jumin.registry.services import DraftRecorded, commit_change
+from tests.registry import test_birth, test_death, test_household_change
+from tests.registry.conftest import PURPOSE, logged_in
+
+pytestmark = pytest.mark.django_db
+
+PRESET = "戸籍の届書を確認済み（合成）"
+EDITED = "戸籍の届書を確認済み（合成・編集）"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry screen and its API: the 異動事由 its presets belong to and valid input for a family."""
+
+    reason: str
+    screen: str
+    api: str
+    screen_data: Callable[[DraftRecorded], dict[str, str]]
+    api_body: Callable[[DraftRecorded], dict[str, object]]
+
+
+ENTRIES = [
+    Entry(
+        "世帯変更",
+        "registry:household_change",
+        "/api/registry/household/change",
+        test_household_change._form,
+        lambda family: json.loads(test_household_change._api_body(family)),
+    ),
+    Entry(
+        "出生",
+        "registry:birth",
+        "/api/registry/events/birth",
+        lambda family: test_birth.screen_data(family.household_number),
+        lambda family: test_birth.api_body(family.household_number),
+    ),
+    Entry(
+        "死亡",
+        "registry:death",
+        "/api/registry/events/death",
+        lambda family: test_death.screen_data(family.atena_numbers[1]),
+        lambda family: test_death.api_body(family.atena_numbers[1]),
+    ),
+]
+
+
+@pytest.fixture
+def presets() -> None:
+    """One municipality text per 異動事由 under test; each screen must offer its own only."""
+    for order, entry in enumerate(ENTRIES, start=1):
+        PresetNote.objects.create(reason=entry.reason, text=f"{PRESET}{entry.reason}", sort_order=order)
+
+
+def _new_change(reason: str) -> Change:
+    return Change.objects.get(reason=reason)  # the family fixture's own change is a 国内転入
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.reason)
+def test_the_screen_offers_its_presets_inserts_one_and_records_the_edited_note(
+    entry: Entry, presets: None, family: DraftRecorded, clerk: User, reviewer: User
+) -> None:
+    client = logged_in(clerk)
+    url = reverse(entry.screen)
+    shown = client.get(url).content.decode()
+    assert f"{entry.reason}：{PRESET}{entry.reason}" in shown
+    others = [e.reason for e in ENTRIES if e.reason != entry.reason]
+    assert not any(
+        f"{PRESET}{other}" in shown for other in others
+    )  # another 異動事由's texts are not offered
+
+    inserted = client.post(
+        url, entry.screen_data(family) | {"preset_note": f"{PRESET}{entry.reason}", "insert_preset": "1"}
+    ).content.decode()
+    assert f">\n{PRESET}{entry.reason}</textarea>" in inserted
+    assert not Change.objects.filter(reason=entry.reason).exists()  # inserting records nothing
+
+    done = client.post(url, entry.screen_data(family) | {"attention_note": EDITED})
+    assert "仮登録しました" in done.content.decode()
+    change = _new_change(entry.reason)
+    assert change.attention_note == EDITED
+    [preview] = confirmation(actor=reviewer, purpose=PURPOSE, change_ids=[change.pk])
+    assert preview.attention_note == EDITED  # the reviewer sees it before 本登録
+
+    commit_change(actor=reviewer, purpose=PURPOSE, change_id=change.pk)
+    snapshot = change.snapshots.select_related("resident").first()
+    assert snapshot is not None
+    notes = combined_notes(actor=reviewer, purpose=PURPOSE, atena_number=snapshot.resident.atena_number)
+    assert EDITED in [line.text for line in notes.attention_notes]  # kept in history (統合記載欄 type B)
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.reason)
+def test_the_api_records_the_note_and_a_bad_one_writes_nothing(
+    entry: Entry, family: DraftRecorded, clerk: User
+) -> None:
+    client = logged_in(clerk)
+    refused = client.post(
+        entry.api,
+        json.dumps(entry.api_body(family) | {"attention_note": "留意\x07"}),
+        content_type="application/json",
+    )
+    assert refused.status_code == 400
+    assert (refused.json()["field"], refused.json()["code"]) == (
+        "attention_note",
+        "registry.attention_note_control_character",
+    )
+    assert not Change.objects.filter(reason=entry.reason).exists()
+    done = client.post(
+        entry.api,
+        json.dumps(entry.api_body(family) | {"attention_note": EDITED}),
+        content_type="application/json",
+    )
+    assert done.status_code == 201, done.content
+    assert _new_change(entry.reason).attention_note == EDITED
