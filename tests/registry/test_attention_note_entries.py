@@ -18,7 +18,7 @@ from jumin.registry.models import Change
 from jumin.registry.models_notes import PresetNote
 from jumin.registry.selectors_review import confirmation
 from jumin.registry.services import DraftRecorded, commit_change
-from tests.registry import test_birth, test_death, test_household_change
+from tests.registry import test_birth, test_death, test_disappearance, test_ex_officio, test_household_change
 from tests.registry.conftest import PURPOSE, logged_in
 
 pytestmark = pytest.mark.django_db
@@ -60,21 +60,68 @@ ENTRIES = [
         lambda family: test_death.screen_data(family.atena_numbers[1]),
         lambda family: test_death.api_body(family.atena_numbers[1]),
     ),
+    Entry(  # 失踪: a 職権消除 whose 消除事由 is 失踪宣告, so it offers the 職権消除 presets
+        "職権消除",
+        "registry:disappearance",
+        "/api/registry/notices/disappearance",
+        lambda family: test_disappearance.screen_data(family.atena_numbers[2]),
+        lambda family: test_disappearance.api_body(family.atena_numbers[2]),
+    ),
+    Entry(
+        "職権消除",
+        "registry:ex_officio_removal",
+        "/api/registry/corrections/ex-officio/removal",
+        lambda family: test_ex_officio._book_form(
+            atena_numbers=family.atena_numbers[2], removal_date=test_ex_officio.today().isoformat()
+        ),
+        lambda family: {
+            "purpose": PURPOSE,
+            "atena_numbers": [family.atena_numbers[2]],
+            "removal_date": test_ex_officio.today().isoformat(),
+            "record": test_ex_officio._book_json(),
+        },
+    ),
+    Entry(
+        "職権修正",
+        "registry:ex_officio_correction",
+        "/api/registry/corrections/ex-officio/correction",
+        lambda family: test_ex_officio._book_form(
+            action="職権修正",
+            atena_numbers=family.atena_numbers[0],
+            items="名 太朗",
+            change_date=test_ex_officio.today().isoformat(),
+        ),
+        lambda family: {
+            "purpose": PURPOSE,
+            "action": "職権修正",
+            "atena_numbers": [family.atena_numbers[0]],
+            "items": {"given_name": "太朗"},
+            "change_date": test_ex_officio.today().isoformat(),
+            "record": test_ex_officio._book_json(),
+        },
+    ),
+    Entry(
+        "職権記載",
+        "registry:ex_officio_recording",
+        "/api/registry/corrections/ex-officio/recording",
+        lambda family: test_ex_officio.recording_screen_data(),
+        lambda family: test_ex_officio.recording_api_body(),
+    ),
 ]
 
 
 @pytest.fixture
 def presets() -> None:
     """One municipality text per 異動事由 under test; each screen must offer its own only."""
-    for order, entry in enumerate(ENTRIES, start=1):
-        PresetNote.objects.create(reason=entry.reason, text=f"{PRESET}{entry.reason}", sort_order=order)
+    for order, reason in enumerate(dict.fromkeys(entry.reason for entry in ENTRIES), start=1):
+        PresetNote.objects.create(reason=reason, text=f"{PRESET}{reason}", sort_order=order)
 
 
 def _new_change(reason: str) -> Change:
     return Change.objects.get(reason=reason)  # the family fixture's own change is a 国内転入
 
 
-@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.reason)
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.screen.removeprefix("registry:"))
 def test_the_screen_offers_its_presets_inserts_one_and_records_the_edited_note(
     entry: Entry, presets: None, family: DraftRecorded, clerk: User, reviewer: User
 ) -> None:
@@ -107,7 +154,7 @@ def test_the_screen_offers_its_presets_inserts_one_and_records_the_edited_note(
     assert EDITED in [line.text for line in notes.attention_notes]  # kept in history (統合記載欄 type B)
 
 
-@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.reason)
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.screen.removeprefix("registry:"))
 def test_the_api_records_the_note_and_a_bad_one_writes_nothing(
     entry: Entry, family: DraftRecorded, clerk: User
 ) -> None:

@@ -21,7 +21,7 @@ from jumin.registry import views_honseki
 from jumin.registry.forms import AttentionNoteFields, honseki_choice_field
 from jumin.registry.forms_corrections import ExOfficioEventForm, event_basis
 from jumin.registry.services import DraftRecorded
-from jumin.registry.views_common import clerk_screen, enter_draft, preset_inserted_screen
+from jumin.registry.views_common import clerk_screen, enter_draft
 from jumin.registry.workflows import birth, death, move_out
 
 _DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
@@ -142,9 +142,7 @@ def move_out_view(request: HttpRequest) -> HttpResponse:
         return draft, ()
 
     template = "registry/move_out.html"
-    return preset_inserted_screen(request, MoveOutForm, template) or _screen(
-        request, MoveOutForm(request.POST or None), template, submit
-    )
+    return _screen(request, MoveOutForm(request.POST or None), template, submit)
 
 
 @clerk_screen
@@ -171,7 +169,6 @@ def death_view(request: HttpRequest) -> HttpResponse:
 
     template = "registry/death.html"
     offered = views_honseki.offer(request, DeathForm, template, person_field="atena_number")
-    offered = offered or preset_inserted_screen(request, DeathForm, template)
     return offered or _screen(request, DeathForm(request.POST or None), template, submit)
 
 
@@ -220,5 +217,4 @@ def birth_view(request: HttpRequest) -> HttpResponse:
 
     template = "registry/birth.html"
     offered = views_honseki.offer(request, BirthForm, template, household_field="household_number")
-    offered = offered or preset_inserted_screen(request, BirthForm, template)
     return offered or _screen(request, BirthForm(request.POST or None), template, submit)
