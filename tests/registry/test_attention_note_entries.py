@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -17,8 +18,17 @@ from jumin.registry.combined_notes import combined_notes
 from jumin.registry.models import Change
 from jumin.registry.models_notes import PresetNote
 from jumin.registry.selectors_review import confirmation
-from jumin.registry.services import DraftRecorded, commit_change
-from tests.registry import test_birth, test_death, test_disappearance, test_ex_officio, test_household_change
+from jumin.registry.services import DraftRecorded, commit_change, record_move_in
+from tests.registry import (
+    test_birth,
+    test_death,
+    test_disappearance,
+    test_ex_officio,
+    test_foreign_registration,
+    test_household_change,
+    test_names,
+    test_naturalisation,
+)
 from tests.registry.conftest import PURPOSE, logged_in
 
 pytestmark = pytest.mark.django_db
@@ -27,15 +37,28 @@ PRESET = "戸籍の届書を確認済み（合成）"
 EDITED = "戸籍の届書を確認済み（合成・編集）"
 
 
+# A committed foreign resident with a 通称 and a 個人番号, for 帰化.
+foreigner = test_naturalisation.foreigner
+
+
+@pytest.fixture
+def foreigner_without_alias(clerk: User, code_pool: list[str], commit: Callable[..., DraftRecorded]) -> str:
+    """A committed foreign resident without a 通称, for 通称の記載."""
+    move_in = test_naturalisation.foreign_move_in()
+    return commit(record_move_in(actor=clerk, purpose=PURPOSE, move_in=move_in)).atena_numbers[0]
+
+
 @dataclass(frozen=True)
 class Entry:
-    """One entry screen and its API: the 異動事由 its presets belong to and valid input for a family."""
+    """One entry screen and its API: the 異動事由 its presets belong to, and valid input for the
+    ``subject`` fixture's people (the committed ``family`` unless said otherwise)."""
 
     reason: str
     screen: str
     api: str
-    screen_data: Callable[[DraftRecorded], dict[str, str]]
-    api_body: Callable[[DraftRecorded], dict[str, object]]
+    screen_data: Callable[[Any], dict[str, str]]
+    api_body: Callable[[Any], dict[str, object]]
+    subject: str = "family"
 
 
 ENTRIES = [
@@ -107,6 +130,52 @@ ENTRIES = [
         lambda family: test_ex_officio.recording_screen_data(),
         lambda family: test_ex_officio.recording_api_body(),
     ),
+    Entry(
+        "職権記載(帰化等)",
+        "registry:naturalisation",
+        "/api/registry/foreign/naturalisation",
+        test_naturalisation._screen_data,
+        lambda atena: json.loads(test_naturalisation._naturalisation_json(atena)),
+        subject="foreigner",
+    ),
+    Entry(
+        "職権記載(国籍喪失)",
+        "registry:loss_of_nationality",
+        "/api/registry/foreign/loss-of-nationality",
+        lambda family: test_naturalisation.loss_screen_data(family.atena_numbers[0]),
+        lambda family: test_naturalisation.loss_api_body(family.atena_numbers[0]),
+    ),
+    Entry(
+        "旧氏の記載",
+        "registry:former_surname",
+        "/api/registry/foreign/former-surname",
+        lambda family: test_names.former_surname_data(family.atena_numbers[1]),
+        lambda family: test_names.former_surname_data(family.atena_numbers[1]),
+    ),
+    Entry(
+        "通称の記載",
+        "registry:alias",
+        "/api/registry/foreign/alias",
+        test_names.alias_data,
+        test_names.alias_data,
+        subject="foreigner_without_alias",
+    ),
+    Entry(  # 法30条の46・47: recorded as a 国外転入等
+        "国外転入等",
+        "registry:foreign_registration",
+        "/api/registry/foreign/registration",
+        lambda family: test_foreign_registration._form(
+            acknowledged_alerts="registry.late_foreign_registration"
+        ),
+        lambda family: {
+            "purpose": PURPOSE,
+            "basis": "法30条の46",
+            "members": [test_foreign_registration._member_json()],
+            "address": {"address": "長崎県佐世保市島瀬町2番3号"},
+            "address_set_date": test_foreign_registration.today().isoformat(),
+            "notification_date": test_foreign_registration.today().isoformat(),
+        },
+    ),
 ]
 
 
@@ -114,7 +183,11 @@ ENTRIES = [
 def presets() -> None:
     """One municipality text per 異動事由 under test; each screen must offer its own only."""
     for order, reason in enumerate(dict.fromkeys(entry.reason for entry in ENTRIES), start=1):
-        PresetNote.objects.create(reason=reason, text=f"{PRESET}{reason}", sort_order=order)
+        PresetNote.objects.create(reason=reason, text=_preset(reason), sort_order=order)
+
+
+def _preset(reason: str) -> str:
+    return f"{PRESET}「{reason}」"  # quoted: 職権記載 is a prefix of 職権記載(帰化等)
 
 
 def _new_change(reason: str) -> Change:
@@ -123,24 +196,23 @@ def _new_change(reason: str) -> Change:
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.screen.removeprefix("registry:"))
 def test_the_screen_offers_its_presets_inserts_one_and_records_the_edited_note(
-    entry: Entry, presets: None, family: DraftRecorded, clerk: User, reviewer: User
+    entry: Entry, presets: None, request: pytest.FixtureRequest, clerk: User, reviewer: User
 ) -> None:
+    subject = request.getfixturevalue(entry.subject)
     client = logged_in(clerk)
     url = reverse(entry.screen)
     shown = client.get(url).content.decode()
-    assert f"{entry.reason}：{PRESET}{entry.reason}" in shown
+    assert f"{entry.reason}：{_preset(entry.reason)}" in shown
     others = [e.reason for e in ENTRIES if e.reason != entry.reason]
-    assert not any(
-        f"{PRESET}{other}" in shown for other in others
-    )  # another 異動事由's texts are not offered
+    assert not any(_preset(other) in shown for other in others)  # another 異動事由's texts are not offered
 
     inserted = client.post(
-        url, entry.screen_data(family) | {"preset_note": f"{PRESET}{entry.reason}", "insert_preset": "1"}
+        url, entry.screen_data(subject) | {"preset_note": _preset(entry.reason), "insert_preset": "1"}
     ).content.decode()
-    assert f">\n{PRESET}{entry.reason}</textarea>" in inserted
+    assert f">\n{_preset(entry.reason)}</textarea>" in inserted
     assert not Change.objects.filter(reason=entry.reason).exists()  # inserting records nothing
 
-    done = client.post(url, entry.screen_data(family) | {"attention_note": EDITED})
+    done = client.post(url, entry.screen_data(subject) | {"attention_note": EDITED})
     assert "仮登録しました" in done.content.decode()
     change = _new_change(entry.reason)
     assert change.attention_note == EDITED
@@ -156,12 +228,13 @@ def test_the_screen_offers_its_presets_inserts_one_and_records_the_edited_note(
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.screen.removeprefix("registry:"))
 def test_the_api_records_the_note_and_a_bad_one_writes_nothing(
-    entry: Entry, family: DraftRecorded, clerk: User
+    entry: Entry, request: pytest.FixtureRequest, clerk: User
 ) -> None:
+    subject = request.getfixturevalue(entry.subject)
     client = logged_in(clerk)
     refused = client.post(
         entry.api,
-        json.dumps(entry.api_body(family) | {"attention_note": "留意\x07"}),
+        json.dumps(entry.api_body(subject) | {"attention_note": "留意\x07"}),
         content_type="application/json",
     )
     assert refused.status_code == 400
@@ -172,7 +245,7 @@ def test_the_api_records_the_note_and_a_bad_one_writes_nothing(
     assert not Change.objects.filter(reason=entry.reason).exists()
     done = client.post(
         entry.api,
-        json.dumps(entry.api_body(family) | {"attention_note": EDITED}),
+        json.dumps(entry.api_body(subject) | {"attention_note": EDITED}),
         content_type="application/json",
     )
     assert done.status_code == 201, done.content
