@@ -30,6 +30,7 @@ from tests.registry import (
     test_naturalisation,
 )
 from tests.registry.conftest import PURPOSE, logged_in
+from tests.registry.test_combined_notes import printed_notes
 
 pytestmark = pytest.mark.django_db
 
@@ -222,8 +223,11 @@ def test_the_screen_offers_its_presets_inserts_one_and_records_the_edited_note(
     commit_change(actor=reviewer, purpose=PURPOSE, change_id=change.pk)
     snapshot = change.snapshots.select_related("resident").first()
     assert snapshot is not None
-    notes = combined_notes(actor=reviewer, purpose=PURPOSE, atena_number=snapshot.resident.atena_number)
+    atena = snapshot.resident.atena_number
+    notes = combined_notes(actor=reviewer, purpose=PURPOSE, atena_number=atena)
     assert EDITED in [line.text for line in notes.attention_notes]  # kept in history (統合記載欄 type B)
+    # Printed with the history, as the 転入・転出・転居 notes are.
+    assert any(line.endswith(EDITED) for line in printed_notes(atena, with_history=True))
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.screen.removeprefix("registry:"))
