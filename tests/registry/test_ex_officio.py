@@ -519,8 +519,9 @@ def test_api_correction_permission_triple(make_staff: Callable[..., object], fam
     )
 
 
-def test_api_recording_permission_triple(make_staff: Callable[..., object], code_pool: list[str]) -> None:
-    body = {
+def recording_api_body() -> dict[str, object]:
+    """A valid 職権記載 of one new person (API)."""
+    return {
         "purpose": PURPOSE,
         "members": [
             {
@@ -539,6 +540,10 @@ def test_api_recording_permission_triple(make_staff: Callable[..., object], code
         "address_set_date": "令和8年10月1日",
         "record": _book_json(),
     }
+
+
+def test_api_recording_permission_triple(make_staff: Callable[..., object], code_pool: list[str]) -> None:
+    body = recording_api_body()
     assert_permission_triple(
         make_staff,
         "post",
@@ -642,8 +647,9 @@ def test_correction_screen_permission_triple(
     )
 
 
-def test_recording_screen_permission_triple(make_staff: Callable[..., object], code_pool: list[str]) -> None:
-    data = _book_form(
+def recording_screen_data() -> dict[str, str]:
+    """A valid 職権記載 of one new person (screen)."""
+    return _book_form(
         kind="J",
         surname="山田",
         given_name="一",
@@ -658,6 +664,10 @@ def test_recording_screen_permission_triple(make_staff: Callable[..., object], c
         previous_address="不明",
         address_set_date="令和8年10月1日",
     )
+
+
+def test_recording_screen_permission_triple(make_staff: Callable[..., object], code_pool: list[str]) -> None:
+    data = recording_screen_data()
     assert_permission_triple(
         make_staff, "post", reverse("registry:ex_officio_recording"), Permission.RESIDENT_RECORD, data=data
     )

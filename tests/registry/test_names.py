@@ -319,15 +319,33 @@ def test_alias_history_needs_the_view_permission(make_clerk: Callable[..., User]
 # --- API and screens ------------------------------------------------------------------------------
 
 
-def test_api_former_surname_permission_triple(make_staff: Callable[..., object], wife: str) -> None:
-    body = {
+def former_surname_data(atena: str) -> dict[str, str]:
+    """A valid 旧氏の記載 request for the Japanese resident ``atena`` (screen and API alike)."""
+    return {
         "purpose": PURPOSE,
-        "atena_number": wife,
+        "atena_number": atena,
         "operation": "記載",
         "request_date": today().isoformat(),
         "former_surname": "佐藤",
         "former_surname_kana": "サトウ",
     }
+
+
+def alias_data(atena: str) -> dict[str, str]:
+    """A valid 通称の記載 application for the foreign resident ``atena`` (screen and API alike)."""
+    return {
+        "purpose": PURPOSE,
+        "atena_number": atena,
+        "operation": "記載",
+        "application_date": today().isoformat(),
+        "municipality_name": "佐世保市",
+        "alias": "中村 安",
+        "alias_kana": "ナカムラヤスシ",
+    }
+
+
+def test_api_former_surname_permission_triple(make_staff: Callable[..., object], wife: str) -> None:
+    body = former_surname_data(wife)
     assert_permission_triple(
         make_staff,
         "post",
@@ -340,15 +358,7 @@ def test_api_former_surname_permission_triple(make_staff: Callable[..., object],
 
 
 def test_api_alias_permission_triple(make_staff: Callable[..., object], foreigner: str) -> None:
-    body = {
-        "purpose": PURPOSE,
-        "atena_number": foreigner,
-        "operation": "記載",
-        "application_date": today().isoformat(),
-        "municipality_name": "佐世保市",
-        "alias": "中村 安",
-        "alias_kana": "ナカムラヤスシ",
-    }
+    body = alias_data(foreigner)
     assert_permission_triple(
         make_staff,
         "post",
@@ -375,28 +385,14 @@ def test_former_surname_screen_drafts_and_shows_errors(clerk: User, wife: str) -
     client = logged_in(clerk)
     url = reverse("registry:former_surname")
     assert client.get(url).status_code == 200
-    data = {
-        "purpose": PURPOSE,
-        "atena_number": wife,
-        "operation": "記載",
-        "request_date": today().isoformat(),
-        "former_surname": "佐藤",
-        "former_surname_kana": "サトウ",
-    }
+    data = former_surname_data(wife)
     bad = client.post(url, {**data, "former_surname": "青木"})
     assert "旧氏が現在の氏と同じです" in bad.content.decode()
     assert "仮登録しました" in client.post(url, data).content.decode()
 
 
 def test_former_surname_screen_permission_triple(make_staff: Callable[..., object], wife: str) -> None:
-    data = {
-        "purpose": PURPOSE,
-        "atena_number": wife,
-        "operation": "記載",
-        "request_date": today().isoformat(),
-        "former_surname": "佐藤",
-        "former_surname_kana": "サトウ",
-    }
+    data = former_surname_data(wife)
     assert_permission_triple(
         make_staff, "post", reverse("registry:former_surname"), Permission.RESIDENT_RECORD, data=data
     )
@@ -406,15 +402,7 @@ def test_alias_screen_drafts_and_shows_the_history(
     clerk: User, reviewer: User, foreigner: str, commit: Callable[..., DraftRecorded]
 ) -> None:
     url = reverse("registry:alias")
-    data = {
-        "purpose": PURPOSE,
-        "atena_number": foreigner,
-        "operation": "記載",
-        "application_date": today().isoformat(),
-        "municipality_name": "佐世保市",
-        "alias": "中村 安",
-        "alias_kana": "ナカムラヤスシ",
-    }
+    data = alias_data(foreigner)
     done = logged_in(clerk).post(url, data)
     assert "仮登録しました" in done.content.decode()
     commit_change(actor=reviewer, purpose=PURPOSE, change_id=Change.objects.get(reason="通称の記載").pk)
@@ -426,15 +414,7 @@ def test_alias_screen_drafts_and_shows_the_history(
 
 
 def test_alias_screen_permission_triple(make_staff: Callable[..., object], foreigner: str) -> None:
-    data = {
-        "purpose": PURPOSE,
-        "atena_number": foreigner,
-        "operation": "記載",
-        "application_date": today().isoformat(),
-        "municipality_name": "佐世保市",
-        "alias": "中村 安",
-        "alias_kana": "ナカムラヤスシ",
-    }
+    data = alias_data(foreigner)
     assert_permission_triple(
         make_staff, "post", reverse("registry:alias"), Permission.RESIDENT_RECORD, data=data
     )

@@ -454,15 +454,20 @@ def test_api_naturalisation_permission_triple(make_staff: Callable[..., object],
     )
 
 
-def test_api_loss_permission_triple(make_staff: Callable[..., object], japanese: DraftRecorded) -> None:
-    body = {
+def loss_api_body(atena: str) -> dict[str, object]:
+    """A valid 国籍喪失 of the Japanese resident ``atena`` (API)."""
+    return {
         "purpose": PURPOSE,
-        "atena_number": japanese.atena_numbers[0],
+        "atena_number": atena,
         "loss_date": (today() - timedelta(days=3)).isoformat(),
         "notified_on": today().isoformat(),
         "foreign": {"nationality_code": "840", "category": "経過滞在者"},
         "findings": "国籍喪失届",
     }
+
+
+def test_api_loss_permission_triple(make_staff: Callable[..., object], japanese: DraftRecorded) -> None:
+    body = loss_api_body(japanese.atena_numbers[0])
     assert_permission_triple(
         make_staff,
         "post",
@@ -528,10 +533,11 @@ def test_naturalisation_screen_permission_triple(make_staff: Callable[..., objec
     )
 
 
-def test_loss_screen_permission_triple(make_staff: Callable[..., object], japanese: DraftRecorded) -> None:
-    data = {
+def loss_screen_data(atena: str) -> dict[str, str]:
+    """A valid 国籍喪失 of the Japanese resident ``atena`` (screen)."""
+    return {
         "purpose": PURPOSE,
-        "atena_number": japanese.atena_numbers[0],
+        "atena_number": atena,
         "loss_date": (today() - timedelta(days=3)).isoformat(),
         "notified_on": today().isoformat(),
         "nationality_code": "840",
@@ -539,6 +545,10 @@ def test_loss_screen_permission_triple(make_staff: Callable[..., object], japane
         "legal_basis": "住民基本台帳法施行令第12条第2項第1号",
         "findings": "国籍喪失届",
     }
+
+
+def test_loss_screen_permission_triple(make_staff: Callable[..., object], japanese: DraftRecorded) -> None:
+    data = loss_screen_data(japanese.atena_numbers[0])
     assert_permission_triple(
         make_staff, "post", reverse("registry:loss_of_nationality"), Permission.RESIDENT_RECORD, data=data
     )

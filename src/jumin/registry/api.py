@@ -24,7 +24,7 @@ from jumin.domain.resident import (
 )
 from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry import selectors, services
-from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, draft_created
+from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, AttentionNoteIn, draft_created
 
 # Re-exported: the other registry APIs (and new ones) import these schemas from here.
 from jumin.registry.api_common import AlertOut as AlertOut
@@ -105,7 +105,7 @@ class UnreportedIn(Schema):
     moved_on: date | None = None
 
 
-class MoveInIn(Schema):
+class MoveInIn(AttentionNoteIn):
     purpose: str
     reason: ChangeReason = ChangeReason.DOMESTIC_MOVE_IN
     members: list[MoveInPersonIn]
@@ -121,8 +121,6 @@ class MoveInIn(Schema):
     # 転出地 市町村コード (国内転入): where the commit sends the 転入通知; or state that it is unknown.
     former_municipality_code: str = ""
     former_municipality_unknown: bool = False
-    # 留意事項 (type B, standard 1.1.14-a/b): free text, or a preset from GET /preset-notes, edited.
-    attention_note: str = ""
 
 
 class DecisionIn(Schema):

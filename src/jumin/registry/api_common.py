@@ -28,6 +28,13 @@ class AlertOut(Schema):
     code: str
 
 
+class AttentionNoteIn(Schema):
+    """The 留意事項 of an entry (type B, standard 1.1.14-a/b): free text, or a preset from
+    ``GET /api/registry/notes/presets`` edited; "" for none."""
+
+    attention_note: str = ""
+
+
 class DraftOut(Schema):
     change_id: int
     atena_numbers: list[str]

@@ -16,7 +16,7 @@ from ninja import Field, Router, Schema, Status
 from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry import selectors_corrections
 from jumin.registry.api import AddressIn, PersonIn, _person
-from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, draft_body, draft_created
+from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, AttentionNoteIn, draft_body, draft_created
 from jumin.registry.removed_record_notes import note_text_for
 from jumin.registry.services import Address
 from jumin.registry.workflows import cancellation, ex_officio, removed_record_note
@@ -70,7 +70,7 @@ def ex_officio_basis(data: ExOfficioBasisIn | None) -> ExOfficioBasis | None:
     return ExOfficioBasis(record=_book(data.record), notice_required=data.notice_required)
 
 
-class RecordingIn(Schema):
+class RecordingIn(AttentionNoteIn):
     purpose: str
     members: list[PersonIn]
     address: AddressIn
@@ -82,7 +82,7 @@ class RecordingIn(Schema):
     acknowledged_alerts: list[str] = Field(default_factory=list)
 
 
-class RemovalIn(Schema):
+class RemovalIn(AttentionNoteIn):
     purpose: str
     atena_numbers: list[str]
     removal_date: date
@@ -91,7 +91,7 @@ class RemovalIn(Schema):
     acknowledged_alerts: list[str] = Field(default_factory=list)
 
 
-class CorrectionIn(Schema):
+class CorrectionIn(AttentionNoteIn):
     purpose: str
     action: ex_officio.ExOfficioAction
     atena_numbers: list[str]
@@ -162,6 +162,7 @@ def record_recording(request: HttpRequest, payload: RecordingIn) -> Status[objec
             record=_book(payload.record),
             notice_required=payload.notice_required,
             acknowledged_alerts=payload.acknowledged_alerts,
+            attention_note=payload.attention_note,
         ),
     )
     return draft_created(draft, *address_set.alerts)
@@ -179,6 +180,7 @@ def record_removal(request: HttpRequest, payload: RemovalIn) -> Status[object]:
             record=_book(payload.record),
             notice_required=payload.notice_required,
             acknowledged_alerts=payload.acknowledged_alerts,
+            attention_note=payload.attention_note,
         ),
     )
     return draft_created(draft)
@@ -199,6 +201,7 @@ def record_correction(request: HttpRequest, payload: CorrectionIn) -> Status[obj
             minor_case=payload.minor_case,
             notice_required=payload.notice_required,
             acknowledged_alerts=payload.acknowledged_alerts,
+            attention_note=payload.attention_note,
         ),
     )
     return draft_created(draft)

@@ -16,14 +16,14 @@ from jumin.domain.resident import ChangeReason, ForeignResidentItems, PersonFact
 from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry import honseki_candidates
 from jumin.registry.api import PersonIn, relationship_proof_of
-from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, draft_created
+from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, AttentionNoteIn, draft_created
 from jumin.registry.api_corrections import ExOfficioBasisIn, ex_officio_basis
 from jumin.registry.workflows import birth, death, move_out
 
 router = Router(tags=["住民記録（転出・死亡・出生）"])
 
 
-class MoveOutIn(Schema):
+class MoveOutIn(AttentionNoteIn):
     purpose: str
     atena_numbers: list[str]
     planned_date: date
@@ -35,10 +35,9 @@ class MoveOutIn(Schema):
     # 転出先（予定）の郵便番号; "" to look it up in the address dictionary (standard 1.1.17-a).
     destination_postal_code: str = ""
     ex_officio_basis: ExOfficioBasisIn | None = None  # 職権転出 (standard 4.2.0.2-a)
-    attention_note: str = ""  # 留意事項 (standard 1.1.14-a/b); presets: GET /api/registry/notes/presets
 
 
-class DeathIn(Schema):
+class DeathIn(AttentionNoteIn):
     purpose: str
     atena_number: str
     death_date: str
@@ -55,7 +54,7 @@ class HonsekiCandidatesIn(Schema):
     atena_number: str = ""  # 死亡・失踪: the person's household
 
 
-class BirthIn(Schema):
+class BirthIn(AttentionNoteIn):
     purpose: str
     household_number: str
     child: PersonIn
@@ -124,6 +123,7 @@ def record_death(request: HttpRequest, payload: DeathIn) -> Status[object]:
             informant=payload.informant,
             honseki=payload.honseki,
             hittousha=payload.hittousha,
+            attention_note=payload.attention_note,
         ),
     )
     return draft_created(draft, *died.alerts)
@@ -155,6 +155,7 @@ def record_birth(request: HttpRequest, payload: BirthIn) -> Status[object]:
             child=facts,
             household_number=payload.household_number,
             notification_date=payload.notification_date,
+            attention_note=payload.attention_note,
         ),
     )
     return draft_created(draft, *date_alerts)

@@ -14,7 +14,7 @@ from ninja import Field, Router, Schema, Status
 
 from jumin.domain.resident import ForeignResidentItems
 from jumin.registry.api import AddressIn, ForeignIn, PersonIn, _person
-from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, draft_created
+from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, AttentionNoteIn, draft_created
 from jumin.registry.services import Address
 from jumin.registry.workflows import foreign_registration, immigration_notices, names, naturalisation
 
@@ -28,7 +28,7 @@ class NameIn(Schema):
     given_name_kana: str = ""
 
 
-class NaturalisationIn(Schema):
+class NaturalisationIn(AttentionNoteIn):
     purpose: str
     atena_number: str
     event: naturalisation.NationalityEvent = naturalisation.NationalityEvent.NATURALISATION
@@ -42,7 +42,7 @@ class NaturalisationIn(Schema):
     acknowledged_alerts: list[str] = Field(default_factory=list)
 
 
-class LossIn(Schema):
+class LossIn(AttentionNoteIn):
     purpose: str
     atena_number: str
     loss_date: date
@@ -54,7 +54,7 @@ class LossIn(Schema):
     acknowledged_alerts: list[str] = Field(default_factory=list)
 
 
-class RegistrationIn(Schema):
+class RegistrationIn(AttentionNoteIn):
     purpose: str
     basis: foreign_registration.RegistrationBasis
     members: list[PersonIn]
@@ -68,7 +68,7 @@ class RegistrationIn(Schema):
     acknowledged_alerts: list[str] = Field(default_factory=list)
 
 
-class FormerSurnameIn(Schema):
+class FormerSurnameIn(AttentionNoteIn):
     purpose: str
     atena_number: str
     operation: names.FormerSurnameOperation
@@ -79,7 +79,7 @@ class FormerSurnameIn(Schema):
     acknowledged_alerts: list[str] = Field(default_factory=list)
 
 
-class AliasIn(Schema):
+class AliasIn(AttentionNoteIn):
     purpose: str
     atena_number: str
     operation: names.AliasOperation
@@ -130,6 +130,7 @@ def record_naturalisation(request: HttpRequest, payload: NaturalisationIn) -> St
             name=_name(payload.name),
             legal_basis=payload.legal_basis,
             acknowledged_alerts=payload.acknowledged_alerts,
+            attention_note=payload.attention_note,
         ),
     )
     return draft_created(draft)
@@ -150,6 +151,7 @@ def record_loss(request: HttpRequest, payload: LossIn) -> Status[object]:
             name=_name(payload.name),
             legal_basis=payload.legal_basis,
             acknowledged_alerts=payload.acknowledged_alerts,
+            attention_note=payload.attention_note,
         ),
     )
     return draft_created(draft)
@@ -172,6 +174,7 @@ def record_registration(request: HttpRequest, payload: RegistrationIn) -> Status
             household_number=payload.household_number,
             landing_permit=payload.landing_permit,
             acknowledged_alerts=payload.acknowledged_alerts,
+            attention_note=payload.attention_note,
         ),
     )
     return draft_created(draft)

@@ -14,7 +14,7 @@ from pydantic import Field
 from jumin.domain.relationship_proof import RelationshipProof
 from jumin.registry import selectors_household
 from jumin.registry.api import AddressIn, RelationshipProofIn
-from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, draft_created
+from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, AttentionNoteIn, draft_created
 from jumin.registry.api_corrections import ExOfficioBasisIn, ex_officio_basis
 from jumin.registry.services import Address
 from jumin.registry.workflows.household_change import (
@@ -27,7 +27,7 @@ from jumin.registry.workflows.move_within import MoveWithin, record_move_within
 router = Router(tags=["住民記録"])
 
 
-class MoveWithinIn(Schema):
+class MoveWithinIn(AttentionNoteIn):
     purpose: str
     movers: list[str]
     address: AddressIn
@@ -38,10 +38,9 @@ class MoveWithinIn(Schema):
     ex_officio_basis: ExOfficioBasisIn | None = None  # 職権転居 (standard 4.2.0.2-a)
     # 続柄を証する書類 by 宛名番号 for foreign members whose 続柄 is set anew (standard 1.1.11-c).
     relationship_proofs: dict[str, RelationshipProofIn] = Field(default_factory=dict)
-    attention_note: str = ""  # 留意事項 (standard 1.1.14-a/b); presets: GET /api/registry/notes/presets
 
 
-class HouseholdChangeIn(Schema):
+class HouseholdChangeIn(AttentionNoteIn):
     purpose: str
     kind: HouseholdChangeKind
     household_number: str
@@ -92,6 +91,7 @@ def household_change(request: HttpRequest, payload: HouseholdChangeIn) -> Status
         ex_officio=payload.ex_officio,
         de_facto_head=payload.de_facto_head,
         ex_officio_basis=ex_officio_basis(payload.ex_officio_basis),
+        attention_note=payload.attention_note,
     )
     return draft_created(record_household_change(actor=request.user, purpose=payload.purpose, change=change))
 

@@ -14,7 +14,7 @@ from ninja import Field, Router, Schema, Status
 
 from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry.api import AddressIn
-from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, draft_created
+from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, AttentionNoteIn, draft_created
 from jumin.registry.selectors import ResidentView
 from jumin.registry.services import Address
 from jumin.registry.workflows import disappearance, honseki_notice, reorganisation, restoration
@@ -30,7 +30,7 @@ class NoticeIn(Schema):
     findings: str = ""
 
 
-class DisappearanceIn(Schema):
+class DisappearanceIn(AttentionNoteIn):
     purpose: str
     atena_number: str
     deemed_death_date: str
@@ -41,7 +41,7 @@ class DisappearanceIn(Schema):
     hittousha: str = ""
 
 
-class RevocationIn(Schema):
+class RevocationIn(AttentionNoteIn):
     purpose: str
     atena_number: str
     revocation_date: date
@@ -123,6 +123,7 @@ def record_disappearance(request: HttpRequest, payload: DisappearanceIn) -> Stat
             notice=_notice(payload.notice),
             honseki=payload.honseki,
             hittousha=payload.hittousha,
+            attention_note=payload.attention_note,
         ),
     )
     return draft_created(draft, *deemed.alerts)
@@ -147,6 +148,7 @@ def record_revocation(request: HttpRequest, payload: RevocationIn) -> Status[obj
             relationship=payload.relationship,
             previous_address=payload.previous_address,
             acknowledged_alerts=payload.acknowledged_alerts,
+            attention_note=payload.attention_note,
         ),
     )
     return draft_created(draft, *address_set.alerts)

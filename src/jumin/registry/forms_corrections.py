@@ -13,7 +13,8 @@ from django import forms
 from django.utils import timezone
 
 from jumin.accounts.forms import PurposeForm
-from jumin.registry.forms import MemberForm
+from jumin.domain.resident import ChangeReason
+from jumin.registry.forms import AttentionNoteFields, MemberForm
 from jumin.registry.widgets import KatagakiAidInput
 from jumin.registry.workflows.ex_officio import CORRECTABLE_ITEMS, CORRECTIONS, MinorCase, RecordBook
 from jumin.registry.workflows.ex_officio_events import ExOfficioBasis
@@ -161,14 +162,18 @@ def event_basis(data: Mapping[str, Any]) -> ExOfficioBasis | None:
     )
 
 
-class ExOfficioRemovalForm(RecordBookForm):
+class ExOfficioRemovalForm(RecordBookForm, AttentionNoteFields):
+    note_reasons = (ChangeReason.EX_OFFICIO_REMOVAL,)
+
     atena_numbers = forms.CharField(
         label="職権消除する方（宛名番号を1行に1人）", widget=forms.Textarea(attrs={"rows": 3})
     )
     removal_date = forms.DateField(label="消除の異動日", widget=_DATE)
 
 
-class ExOfficioCorrectionForm(RecordBookForm):
+class ExOfficioCorrectionForm(RecordBookForm, AttentionNoteFields):
+    note_reasons = tuple(CORRECTIONS)
+
     action = forms.ChoiceField(label="修正の種類", choices=[(a.value, a.value) for a in CORRECTIONS])
     minor_case = forms.ChoiceField(
         label="軽微な修正の区分（軽微な修正のときだけ）",
@@ -184,8 +189,10 @@ class ExOfficioCorrectionForm(RecordBookForm):
     change_date = forms.DateField(label="異動日", widget=_DATE)
 
 
-class ExOfficioRecordingForm(RecordBookForm, MemberForm):
+class ExOfficioRecordingForm(RecordBookForm, MemberForm, AttentionNoteFields):
     """職権記載 of one person (the API takes several)."""
+
+    note_reasons = (ChangeReason.EX_OFFICIO_RECORDING,)
 
     address = forms.CharField(label="住所", max_length=200)
     katagaki = forms.CharField(label="方書", max_length=200, required=False, widget=KatagakiAidInput)

@@ -8,8 +8,8 @@ from django import forms
 from django.utils import timezone
 
 from jumin.accounts.forms import PurposeForm
-from jumin.domain.resident import FOREIGN_CATEGORIES, Sex
-from jumin.registry.forms import RelationshipProofFields
+from jumin.domain.resident import FOREIGN_CATEGORIES, ChangeReason, Sex
+from jumin.registry.forms import AttentionNoteFields, RelationshipProofFields
 from jumin.registry.widgets import KatagakiAidInput
 from jumin.registry.workflows.foreign_registration import RegistrationBasis
 from jumin.registry.workflows.immigration_notices import MAX_FILE_CHARS
@@ -45,7 +45,9 @@ class RecordBookFields(forms.Form):
     )
 
 
-class NaturalisationForm(PurposeForm, NewNameForm, RecordBookFields):
+class NaturalisationForm(PurposeForm, NewNameForm, RecordBookFields, AttentionNoteFields):
+    note_reasons = (ChangeReason.NATURALISATION,)
+
     atena_number = _text("宛名番号（外国人住民）", max_length=16)
     event = forms.ChoiceField(
         label="事由",
@@ -72,7 +74,9 @@ class ForeignItemsForm(forms.Form):
     provisional_stay_period = _text("仮滞在期間（仮滞在許可者）", required=False, max_length=40)
 
 
-class LossForm(PurposeForm, NewNameForm, ForeignItemsForm, RecordBookFields):
+class LossForm(PurposeForm, NewNameForm, ForeignItemsForm, RecordBookFields, AttentionNoteFields):
+    note_reasons = (ChangeReason.LOSS_OF_NATIONALITY,)
+
     atena_number = _text("宛名番号（日本人住民）", max_length=16)
     loss_date = forms.DateField(label="国籍喪失の日", widget=_DATE)
     notified_on = forms.DateField(label="戸籍届出・通知日", widget=_DATE)
@@ -82,8 +86,10 @@ class LossForm(PurposeForm, NewNameForm, ForeignItemsForm, RecordBookFields):
         self.fields["foreign_category"].initial = "経過滞在者"
 
 
-class ForeignRegistrationForm(PurposeForm, ForeignItemsForm, RelationshipProofFields):
+class ForeignRegistrationForm(PurposeForm, ForeignItemsForm, RelationshipProofFields, AttentionNoteFields):
     """One person of a 30条の46 / 30条の47 notification (the API takes several)."""
+
+    note_reasons = (ChangeReason.MOVE_IN_FROM_ABROAD,)  # recorded as a 国外転入等
 
     basis = forms.ChoiceField(label="届出の根拠", choices=[(b.value, b.value) for b in RegistrationBasis])
     surname = _text("氏")
@@ -111,7 +117,9 @@ class ForeignRegistrationForm(PurposeForm, ForeignItemsForm, RelationshipProofFi
     )
 
 
-class FormerSurnameForm(PurposeForm):
+class FormerSurnameForm(PurposeForm, AttentionNoteFields):
+    note_reasons = tuple(operation.reason for operation in FormerSurnameOperation)
+
     atena_number = _text("宛名番号（日本人住民）", max_length=16)
     operation = forms.ChoiceField(
         label="請求の内容", choices=[(o.value, o.value) for o in FormerSurnameOperation]
@@ -122,7 +130,9 @@ class FormerSurnameForm(PurposeForm):
     former_surname_kana_confirmed = forms.BooleanField(label="旧氏のフリガナは本人に確認済み", required=False)
 
 
-class AliasForm(PurposeForm):
+class AliasForm(PurposeForm, AttentionNoteFields):
+    note_reasons = tuple(operation.reason for operation in AliasOperation)
+
     atena_number = _text("宛名番号（外国人住民）", max_length=16)
     operation = forms.ChoiceField(label="申出の内容", choices=[(o.value, o.value) for o in AliasOperation])
     application_date = forms.DateField(label="申出日", widget=_DATE)

@@ -88,7 +88,9 @@ class MoveWithinForm(PurposeForm, AttentionNoteFields, ExOfficioEventForm):
     relationship_proofs = relationship_proofs_field()
 
 
-class HouseholdChangeForm(PurposeForm, ExOfficioEventForm):
+class HouseholdChangeForm(PurposeForm, AttentionNoteFields, ExOfficioEventForm):
+    note_reasons = (ChangeReason.HOUSEHOLD_CHANGE,)
+
     kind = forms.ChoiceField(
         label="世帯変更の種類", choices=[(k.value, k.value) for k in HouseholdChangeKind]
     )

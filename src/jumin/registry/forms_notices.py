@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import forms
 
 from jumin.accounts.forms import PurposeForm
-from jumin.registry.forms import honseki_choice_field
+from jumin.domain.resident import ChangeReason
+from jumin.registry.forms import AttentionNoteFields, honseki_choice_field
 from jumin.registry.forms_corrections import ITEMS_HELP, correction_items
 from jumin.registry.widgets import KatagakiAidInput
 from jumin.registry.workflows.restoration import RestorationCause
@@ -20,7 +21,9 @@ class NoticeForm(PurposeForm):
     notifying_municipality = forms.CharField(label="通知した市区町村（本籍地）", max_length=60)
 
 
-class DisappearanceForm(NoticeForm):
+class DisappearanceForm(NoticeForm, AttentionNoteFields):
+    note_reasons = (ChangeReason.EX_OFFICIO_REMOVAL,)  # a 失踪 is a 職権消除 (its 消除事由 is 失踪宣告)
+
     atena_number = forms.CharField(label="宛名番号", max_length=16)
     deemed_death_date = forms.CharField(
         label="死亡とみなされる日（例: 令和元年5月1日、令和元年5月上旬、不詳）", max_length=40
@@ -34,7 +37,9 @@ class DisappearanceForm(NoticeForm):
     honseki_choice = honseki_choice_field()
 
 
-class RevocationForm(NoticeForm):
+class RevocationForm(NoticeForm, AttentionNoteFields):
+    note_reasons = (ChangeReason.EX_OFFICIO_RECORDING,)
+
     atena_number = forms.CharField(label="宛名番号（失踪宣告で消除された方）", max_length=16)
     revocation_date = forms.DateField(label="失踪宣告取消しの裁判確定日", widget=_DATE)
     address = forms.CharField(label="住所（現に住んでいる場所）", max_length=200)

@@ -22,6 +22,7 @@ from jumin.accounts.authorization import AccessRefused, has_permission
 from jumin.accounts.permissions import Permission
 from jumin.domain.errors import DomainError
 from jumin.registry import certificate_sources
+from jumin.registry.forms import AttentionNoteFields
 from jumin.registry.preset_notes import joined
 from jumin.registry.services import DraftRecorded
 from jumin.registry.workflows.acknowledgement import ACKNOWLEDGED_FIELD, UnacknowledgedAlertsError
@@ -128,7 +129,14 @@ def enter_draft(
     *,
     pending_alerts: bool = True,
 ) -> HttpResponse:
-    """Call the service on a valid POST; show the draft, the pending alerts, or the error in full."""
+    """Call the service on a valid POST; show the draft, the pending alerts, or the error in full.
+
+    「定型文を入れる」 on a form with the 留意事項 (``AttentionNoteFields``) shows it again with the chosen
+    preset inserted, recording nothing (:func:`preset_inserted_screen`)."""
+    if isinstance(form, AttentionNoteFields):
+        inserted = preset_inserted_screen(request, type(form), template, context)
+        if inserted is not None:
+            return inserted
     context = {"form": form, **(context or {})}
     if request.method == "POST" and form.is_valid():
         try:

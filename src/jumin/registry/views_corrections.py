@@ -102,6 +102,7 @@ def ex_officio_removal(request: HttpRequest) -> HttpResponse:
                 record=_book(data),
                 notice_required=data["notice_required"],
                 acknowledged_alerts=acknowledged(request),
+                attention_note=data["attention_note"],
             ),
         )
 
@@ -126,6 +127,7 @@ def ex_officio_correction(request: HttpRequest) -> HttpResponse:
                 minor_case=MinorCase(data["minor_case"]) if data["minor_case"] else None,
                 notice_required=data["notice_required"],
                 acknowledged_alerts=acknowledged(request),
+                attention_note=data["attention_note"],
             ),
         )
 
@@ -155,6 +157,7 @@ def ex_officio_recording(request: HttpRequest) -> HttpResponse:
                 record=_book(data),
                 notice_required=data["notice_required"],
                 acknowledged_alerts=acknowledged(request),
+                attention_note=data["attention_note"],
             ),
         )
 

@@ -21,7 +21,7 @@ from jumin.registry import views_honseki
 from jumin.registry.forms import AttentionNoteFields, honseki_choice_field
 from jumin.registry.forms_corrections import ExOfficioEventForm, event_basis
 from jumin.registry.services import DraftRecorded
-from jumin.registry.views_common import clerk_screen, enter_draft, preset_inserted_screen
+from jumin.registry.views_common import clerk_screen, enter_draft
 from jumin.registry.workflows import birth, death, move_out
 
 _DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
@@ -61,7 +61,9 @@ class MoveOutForm(PurposeForm, AttentionNoteFields, ExOfficioEventForm):
     )
 
 
-class DeathForm(PurposeForm):
+class DeathForm(PurposeForm, AttentionNoteFields):
+    note_reasons = (ChangeReason.DEATH,)
+
     atena_number = forms.CharField(label="宛名番号", max_length=16)
     death_date = forms.CharField(label="死亡日（例: 令和8年11月1日、令和8年11月上旬）", max_length=40)
     notification_date = forms.DateField(
@@ -75,7 +77,9 @@ class DeathForm(PurposeForm):
     honseki_choice = honseki_choice_field()
 
 
-class BirthForm(PurposeForm):
+class BirthForm(PurposeForm, AttentionNoteFields):
+    note_reasons = (ChangeReason.BIRTH,)
+
     household_number = forms.CharField(label="世帯番号", max_length=16)
     notification_date = forms.DateField(
         label="届出日（戸籍の届出を受けた日）", initial=timezone.localdate, widget=_DATE_WIDGET
@@ -138,9 +142,7 @@ def move_out_view(request: HttpRequest) -> HttpResponse:
         return draft, ()
 
     template = "registry/move_out.html"
-    return preset_inserted_screen(request, MoveOutForm, template) or _screen(
-        request, MoveOutForm(request.POST or None), template, submit
-    )
+    return _screen(request, MoveOutForm(request.POST or None), template, submit)
 
 
 @clerk_screen
@@ -160,6 +162,7 @@ def death_view(request: HttpRequest) -> HttpResponse:
                 informant=data["informant"],
                 honseki=honseki,
                 hittousha=hittousha,
+                attention_note=data["attention_note"],
             ),
         )
         return draft, tuple(died.alerts)
@@ -207,6 +210,7 @@ def birth_view(request: HttpRequest) -> HttpResponse:
                 child=child,
                 household_number=data["household_number"],
                 notification_date=data["notification_date"],
+                attention_note=data["attention_note"],
             ),
         )
         return draft, tuple(born.alerts)

@@ -93,6 +93,7 @@ def naturalisation_view(request: HttpRequest) -> HttpResponse:
                 name=_new_name(data),
                 legal_basis=data["legal_basis"],
                 acknowledged_alerts=acknowledged(request),
+                attention_note=data["attention_note"],
             ),
         )
 
@@ -120,6 +121,7 @@ def loss_view(request: HttpRequest) -> HttpResponse:
                 name=_new_name(data),
                 legal_basis=data["legal_basis"],
                 acknowledged_alerts=acknowledged(request),
+                attention_note=data["attention_note"],
             ),
         )
 
@@ -172,6 +174,7 @@ def registration_view(request: HttpRequest) -> HttpResponse:
                 household_number=data["household_number"] or None,
                 landing_permit=data["landing_permit"],
                 acknowledged_alerts=acknowledged(request),
+                attention_note=data["attention_note"],
             ),
         )
 
@@ -199,6 +202,7 @@ def former_surname_view(request: HttpRequest) -> HttpResponse:
                 former_surname_kana=data["former_surname_kana"],
                 former_surname_kana_confirmed=data["former_surname_kana_confirmed"],
                 acknowledged_alerts=acknowledged(request),
+                attention_note=data["attention_note"],
             ),
         )
 
@@ -242,6 +246,7 @@ def alias_view(request: HttpRequest) -> HttpResponse:
                 alias_kana=data["alias_kana"],
                 alias_kana_confirmed=data["alias_kana_confirmed"],
                 acknowledged_alerts=acknowledged(request),
+                attention_note=data["attention_note"],
             ),
         )
 

@@ -70,6 +70,9 @@ def move_within(request: HttpRequest) -> HttpResponse:
 @clerk_screen
 def household_change(request: HttpRequest) -> HttpResponse:
     """世帯変更届の入力 (世帯主変更, 世帯分離, 世帯合併) as a draft."""
+    inserted = preset_inserted_screen(request, HouseholdChangeForm, "registry/household_change.html")
+    if inserted is not None:
+        return inserted
     form = HouseholdChangeForm(request.POST or None)
     context: dict[str, Any] = {"form": form}
     if request.method == "POST" and form.is_valid():
@@ -86,6 +89,7 @@ def household_change(request: HttpRequest) -> HttpResponse:
             ex_officio=data["ex_officio"],
             de_facto_head=data["de_facto_head"],
             ex_officio_basis=event_basis(data),
+            attention_note=data["attention_note"],
         )
         with shown_on_screen(context, pending_alerts=False) as outcome:
             result = record_household_change(actor=request.user, purpose=data["purpose"], change=change)

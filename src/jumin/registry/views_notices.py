@@ -53,6 +53,7 @@ def disappearance_view(request: HttpRequest) -> HttpResponse:
                 notice=_notice(data),
                 honseki=honseki,
                 hittousha=hittousha,
+                attention_note=data["attention_note"],
             ),
         )
 
@@ -84,6 +85,7 @@ def revocation_view(request: HttpRequest) -> HttpResponse:
                 relationship=data["relationship"],
                 previous_address=data["previous_address"],
                 acknowledged_alerts=acknowledged(request),
+                attention_note=data["attention_note"],
             ),
         )
 

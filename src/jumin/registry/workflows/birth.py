@@ -38,7 +38,7 @@ from jumin.domain.resident import (
     with_checked_relationship_proof,
 )
 from jumin.domain.uncertain_dates import UncertainDate
-from jumin.registry import numbering, services_restrictions
+from jumin.registry import numbering, preset_notes, services_restrictions
 from jumin.registry.models import Change, Household, Resident, ResidentSnapshot
 from jumin.registry.services import DraftRecorded
 from jumin.registry.workflows.household import current_members
@@ -51,6 +51,8 @@ class Birth:
     child: PersonFacts
     household_number: str
     notification_date: date
+    # 留意事項 (type B, standard 1.1.14-a/b): free or a preset text edited; "" for none.
+    attention_note: str = ""
 
 
 def is_child_relationship(relationship: Relationship) -> bool:
@@ -157,6 +159,7 @@ def record_birth(*, actor: Any, purpose: str, birth: Birth) -> DraftRecorded:
         purpose=purpose,
         subject_type="change",
     )
+    note = preset_notes.checked_note(birth.attention_note)
     household, members = _household(birth.household_number)
     head = next((m for m in members if m.is_head), members[0])
     child = birth.child
@@ -182,6 +185,7 @@ def record_birth(*, actor: Any, purpose: str, birth: Birth) -> DraftRecorded:
             notification_kind="職権",  # recorded ex officio from the 戸籍 filing (standard 4.2.1.2)
             made_by=actor,
             made_at=timezone.now(),
+            attention_note=note,
         )
         resident = Resident.objects.create(
             atena_number=numbering.issue_number(numbering.ATENA), kind=facts.kind

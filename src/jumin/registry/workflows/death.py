@@ -22,7 +22,7 @@ from jumin.domain.errors import Alert, refusal
 from jumin.domain.recorded_dates import RecordedDate
 from jumin.domain.resident import ChangeReason, ResidentStatus
 from jumin.domain.uncertain_dates import UncertainDate
-from jumin.registry import services_restrictions
+from jumin.registry import preset_notes, services_restrictions
 from jumin.registry.honseki_candidates import honseki_update
 from jumin.registry.models import Change
 from jumin.registry.services import DraftRecorded
@@ -46,6 +46,8 @@ class Death:
     # screen and API offer the household's as candidates (standard 4.2.0.3-a; honseki_candidates).
     honseki: str = ""
     hittousha: str = ""
+    # 留意事項 (type B, standard 1.1.14-a/b): free or a preset text edited; "" for none.
+    attention_note: str = ""
 
 
 def record_death(*, actor: Any, purpose: str, death: Death) -> DraftRecorded:
@@ -57,6 +59,7 @@ def record_death(*, actor: Any, purpose: str, death: Death) -> DraftRecorded:
         purpose=purpose,
         subject_type="change",
     )
+    note = preset_notes.checked_note(death.attention_note)
     today = timezone.localdate()
     died = recorded_dates.sort_date_of(death.death_date)
     exact = not isinstance(death.death_date, UncertainDate)
@@ -122,6 +125,7 @@ def record_death(*, actor: Any, purpose: str, death: Death) -> DraftRecorded:
             notification_kind="職権",  # recorded ex officio from the 戸籍 filing (standard 4.2.2.1)
             made_by=actor,
             made_at=timezone.now(),
+            attention_note=note,
         )
         draft_from_current(
             resident,

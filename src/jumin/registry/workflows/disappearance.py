@@ -32,7 +32,7 @@ from jumin.domain.recorded_dates import RecordedDate
 from jumin.domain.relationships import RelationshipKind, parse_relationship
 from jumin.domain.resident import DISAPPEARANCE_REMOVAL_REASON, ResidentStatus
 from jumin.domain.uncertain_dates import UncertainDate
-from jumin.registry import numbering, services_restrictions
+from jumin.registry import numbering, preset_notes, services_restrictions
 from jumin.registry.honseki_candidates import honseki_update
 from jumin.registry.models import Change, Household
 from jumin.registry.services import Address, DraftRecorded
@@ -68,6 +68,8 @@ class Disappearance:
     # 本籍・筆頭者 of the notice when the record's differ; blank keeps the record's (standard 4.2.0.3-a).
     honseki: str = ""
     hittousha: str = ""
+    # 留意事項 (type B, standard 1.1.14-a/b): free or a preset text edited; "" for none.
+    attention_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,8 @@ class DisappearanceRevocation:
     relationship: str = "世帯主"
     previous_address: str = "不明"
     acknowledged_alerts: Collection[str] = field(default_factory=tuple)
+    # 留意事項 (type B, standard 1.1.14-a/b): free or a preset text edited; "" for none.
+    attention_note: str = ""
 
 
 def _authorize(actor: Any, purpose: str) -> None:
@@ -152,6 +156,7 @@ def _audit(actor: Any, purpose: str, change: Change, action: ExOfficioAction, ac
 def record_disappearance(*, actor: Any, purpose: str, disappearance: Disappearance) -> DraftRecorded:
     """Enter the 職権消除 of a 失踪宣告 as a draft (standard 4.2.2.2-a); another clerk commits it."""
     _authorize(actor, purpose)
+    note = preset_notes.checked_note(disappearance.attention_note)
     today = timezone.localdate()
     deemed = recorded_dates.sort_date_of(disappearance.deemed_death_date)
     exact = not isinstance(disappearance.deemed_death_date, UncertainDate)
@@ -210,6 +215,7 @@ def record_disappearance(*, actor: Any, purpose: str, disappearance: Disappearan
             # The missing person cannot be sent a notice, and no notification was missed (4.2.0.1-a).
             notice_required=False,
             notification_date=disappearance.notice.notice_date,
+            attention_note=note,
         )
         draft_from_current(
             resident,
@@ -269,6 +275,7 @@ def record_disappearance_revocation(
 ) -> DraftRecorded:
     """Enter the 職権記載 after a 失踪宣告 is revoked, reusing the person's 宛名番号 (docstring above)."""
     _authorize(actor, purpose)
+    note = preset_notes.checked_note(revocation.attention_note)
     today = timezone.localdate()
     if revocation.revocation_date > today:
         raise refusal(
@@ -332,6 +339,7 @@ def record_disappearance_revocation(
             record=book,
             notice_required=False,  # follows the 戸籍 notice; no notification was missed (4.2.0.1-a)
             notification_date=revocation.notice.notice_date,
+            attention_note=note,
         )
         draft_from_current(
             resident,

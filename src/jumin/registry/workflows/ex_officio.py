@@ -45,7 +45,7 @@ from jumin.domain.resident import (
     with_checked_relationship_proof,
 )
 from jumin.domain.wareki import DateFieldKind, parse_date_input
-from jumin.registry import numbering, services_restrictions
+from jumin.registry import numbering, preset_notes, services_restrictions
 from jumin.registry.field_labels import FIELD_LABELS
 from jumin.registry.models import Change, ExOfficioRecord, Resident, ResidentSnapshot
 from jumin.registry.search_keys import NAME_COLUMNS
@@ -161,6 +161,8 @@ class ExOfficioRecording:
     household_number: str | None = None
     notice_required: bool = True
     acknowledged_alerts: Collection[str] = field(default_factory=tuple)
+    # 留意事項 (type B, standard 1.1.14-a/b): free or a preset text edited; "" for none.
+    attention_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,8 @@ class ExOfficioRemoval:
     record: RecordBook
     notice_required: bool = True
     acknowledged_alerts: Collection[str] = field(default_factory=tuple)
+    # 留意事項 (type B, standard 1.1.14-a/b): free or a preset text edited; "" for none.
+    attention_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -186,6 +190,8 @@ class ExOfficioCorrection:
     minor_case: MinorCase | None = None
     notice_required: bool = True
     acknowledged_alerts: Collection[str] = field(default_factory=tuple)
+    # 留意事項 (type B, standard 1.1.14-a/b): free or a preset text edited; "" for none.
+    attention_note: str = ""
 
 
 def _check_record(record: RecordBook, today: date) -> None:
@@ -263,8 +269,10 @@ def _write(
     changed_items: Sequence[str] = (),
     corrected_rows: Mapping[str, int] | None = None,
     notification_date: date | None = None,
+    attention_note: str = "",
 ) -> Change:
     """The change and its 職権記録書; the caller adds the snapshots, then the audit entry (_audit).
+    ``attention_note`` is the 留意事項 already checked by ``preset_notes.checked_note``.
 
     ``notification_date`` is the 戸籍届出・通知日 when the action follows a 戸籍 notice (4.2.0.4-a); else
     the record book's own 戸籍届出・通知日 or 申出日 (4.2.0.5-a: marked 申出) is the change's 届出日."""
@@ -275,6 +283,7 @@ def _write(
         notification_kind="申出" if record.applied_on is not None else "職権",
         made_by=actor,
         made_at=timezone.now(),
+        attention_note=attention_note,
     )
     ExOfficioRecord.objects.create(
         change=change,
@@ -389,6 +398,7 @@ def _check_recording(recording: ExOfficioRecording, today: date) -> tuple[list[P
 def record_ex_officio_recording(*, actor: Any, purpose: str, recording: ExOfficioRecording) -> DraftRecorded:
     """Enter a 職権記載 as a draft (standard 4.2.0.1-a, 4.2.1.1-a); another clerk commits it."""
     _authorize(actor, purpose)
+    note = preset_notes.checked_note(recording.attention_note)
     today = timezone.localdate()
     members, alerts = _check_recording(recording, today)
     acknowledged = require_acknowledged(alerts, recording.acknowledged_alerts)
@@ -409,6 +419,7 @@ def record_ex_officio_recording(*, actor: Any, purpose: str, recording: ExOffici
             change_date=recorded_dates.sort_date_of(recording.address_set_date),
             record=recording.record,
             notice_required=recording.notice_required,
+            attention_note=note,
         )
         household, existing_order, de_facto_head = _household_for(recording.household_number)
         residents = [
@@ -470,6 +481,7 @@ def _current_people(atena_numbers: Sequence[str]) -> list[tuple[Resident, Reside
 def record_ex_officio_removal(*, actor: Any, purpose: str, removal: ExOfficioRemoval) -> DraftRecorded:
     """Enter a 職権消除 as a draft (standard 4.2.0.1-a, 4.2.2.2-a); another clerk commits it."""
     _authorize(actor, purpose)
+    note = preset_notes.checked_note(removal.attention_note)
     today = timezone.localdate()
     _check_record(removal.record, today)
     _check_event_date(removal.removal_date, removal.record, today, field="removal_date")
@@ -507,6 +519,7 @@ def record_ex_officio_removal(*, actor: Any, purpose: str, removal: ExOfficioRem
             change_date=removal.removal_date,
             record=removal.record,
             notice_required=removal.notice_required,
+            attention_note=note,
         )
         for resident, current in people:
             draft_from_current(
@@ -710,6 +723,7 @@ def record_ex_officio_correction(
             f"{'・'.join(a.value for a in CORRECTIONS)}から選んでください。",
             "registry.correction_kind",
         )
+    note = preset_notes.checked_note(correction.attention_note)
     today = timezone.localdate()
     _check_record(correction.record, today)
     _check_event_date(correction.change_date, correction.record, today, field="change_date")
@@ -760,6 +774,7 @@ def record_ex_officio_correction(
             minor_case=correction.minor_case,
             changed_items=items,
             corrected_rows=corrected,
+            attention_note=note,
         )
         for resident, current, columns in planned:
             draft_from_current(resident, current, change, **columns)

@@ -44,7 +44,7 @@ from jumin.domain.resident import (
     check_person,
     with_checked_relationship_proof,
 )
-from jumin.registry import numbering, services_restrictions
+from jumin.registry import numbering, preset_notes, services_restrictions
 from jumin.registry.models import Change, Resident, ResidentSearchKey, ResidentSnapshot
 from jumin.registry.services import (
     Address,
@@ -87,6 +87,8 @@ class ForeignRegistration:
     household_number: str | None = None
     landing_permit: bool = False
     acknowledged_alerts: Collection[str] = field(default_factory=tuple)
+    # 留意事項 (type B, standard 1.1.14-a/b): free or a preset text edited; "" for none.
+    attention_note: str = ""
 
 
 def _start_date(registration: ForeignRegistration) -> date:
@@ -263,6 +265,7 @@ def record_foreign_registration(
         purpose=purpose,
         subject_type="change",
     )
+    note = preset_notes.checked_note(registration.attention_note)
     today = timezone.localdate()
     start, members, returning, alerts = _check(registration, today)
     acknowledged = require_acknowledged(alerts, registration.acknowledged_alerts)
@@ -284,6 +287,7 @@ def record_foreign_registration(
             notification_kind="届出",
             made_by=actor,
             made_at=timezone.now(),
+            attention_note=note,
         )
         household, existing_order, de_facto_head = _household_for(registration.household_number)
         residents = [

@@ -48,7 +48,7 @@ from jumin.domain.errors import Alert, refusal
 from jumin.domain.member_order import compute_member_order
 from jumin.domain.relationship_proof import RelationshipProof
 from jumin.domain.resident import ChangeReason
-from jumin.registry import numbering, services_restrictions
+from jumin.registry import numbering, preset_notes, services_restrictions
 from jumin.registry.models import Change, ExOfficioRecord, Household
 from jumin.registry.services import DraftRecorded
 from jumin.registry.snapshots import draft_from_current
@@ -114,6 +114,8 @@ class HouseholdChange:
     ex_officio_basis: ExOfficioBasis | None = None
     # 続柄を証する書類 by 宛名番号 for foreign members whose 続柄 is set anew (standard 1.1.11-c).
     relationship_proofs: Mapping[str, RelationshipProof] = field(default_factory=dict)
+    # 留意事項 (type B, standard 1.1.14-a/b): free or a preset text edited; "" for none.
+    attention_note: str = ""
 
     @property
     def by_ex_officio(self) -> bool:
@@ -399,6 +401,7 @@ def record_household_change(*, actor: Any, purpose: str, change: HouseholdChange
     )
     plan = _check(change)
     prove_relationships(plan.members, plan.columns, change.relationship_proofs)
+    note = preset_notes.checked_note(change.attention_note)
     entry_alerts = services_restrictions.check_change_entry(  # 異動入力 (standard 3.1-b)
         actor=actor,
         purpose=purpose,
@@ -413,6 +416,7 @@ def record_household_change(*, actor: Any, purpose: str, change: HouseholdChange
             **_notification_columns(change),
             made_by=actor,
             made_at=timezone.now(),
+            attention_note=note,
         )
         if change.ex_officio_basis is not None:
             columns = {m.current.pk: plan.columns[m.atena_number] for m in plan.members}

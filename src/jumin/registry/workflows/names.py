@@ -32,7 +32,7 @@ from jumin.audit.services import record_event
 from jumin.domain.errors import Alert, refusal
 from jumin.domain.kana import normalize_furigana
 from jumin.domain.resident import ChangeReason, ResidentKind
-from jumin.registry import services_restrictions
+from jumin.registry import preset_notes, services_restrictions
 from jumin.registry.models import Change, ResidentSnapshot
 from jumin.registry.selectors_common import audited_inquiry
 from jumin.registry.services import DraftRecorded
@@ -87,6 +87,8 @@ class FormerSurnameRequest:
     # フリガナ確認 of the 旧氏 (standard 1.1.18-a): whether the reading was confirmed with the person.
     former_surname_kana_confirmed: bool = False
     acknowledged_alerts: Collection[str] = field(default_factory=tuple)
+    # 留意事項 (type B, standard 1.1.14-a/b): free or a preset text edited; "" for none.
+    attention_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,8 @@ class AliasApplication:
     # フリガナ確認 of the 通称 (standard 1.1.18-a).
     alias_kana_confirmed: bool = False
     acknowledged_alerts: Collection[str] = field(default_factory=tuple)
+    # 留意事項 (type B, standard 1.1.14-a/b): free or a preset text edited; "" for none.
+    attention_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -170,7 +174,9 @@ def _write(
     columns: dict[str, Any],
     alerts: list[Alert],
     acknowledged_codes: Collection[str],
+    attention_note: str,
 ) -> DraftRecorded:
+    note = preset_notes.checked_note(attention_note)  # refused before anything is written
     entry_alerts = services_restrictions.check_change_entry(  # 異動入力 (standard 3.1-b)
         actor=actor,
         purpose=purpose,
@@ -187,6 +193,7 @@ def _write(
             notification_kind=kind,
             made_by=actor,
             made_at=timezone.now(),
+            attention_note=note,
         )
         draft_from_current(member.resident, member.current, change, **columns)
         record_event(
@@ -302,6 +309,7 @@ def record_former_surname_request(
         columns=columns,
         alerts=alerts,
         acknowledged_codes=request.acknowledged_alerts,
+        attention_note=request.attention_note,
     )
 
 
@@ -400,6 +408,7 @@ def record_alias_application(*, actor: Any, purpose: str, application: AliasAppl
         columns=columns,
         alerts=[],
         acknowledged_codes=application.acknowledged_alerts,
+        attention_note=application.attention_note,
     )
 
 

@@ -49,7 +49,7 @@ from jumin.domain.resident import (
     check_person,
 )
 from jumin.domain.wareki import WarekiDate, to_wareki
-from jumin.registry import services_restrictions
+from jumin.registry import preset_notes, services_restrictions
 from jumin.registry.models import Change, ExOfficioRecord, ResidentSnapshot
 from jumin.registry.services import DraftRecorded
 from jumin.registry.snapshots import draft_from_current
@@ -96,6 +96,8 @@ class Naturalisation:
     name: PersonName | None = None
     legal_basis: str = NATURALISATION_BASIS
     acknowledged_alerts: Collection[str] = field(default_factory=tuple)
+    # 留意事項 (type B, standard 1.1.14-a/b): free or a preset text edited; "" for none.
+    attention_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,8 @@ class LossOfNationality:
     name: PersonName | None = None
     legal_basis: str = NATURALISATION_BASIS
     acknowledged_alerts: Collection[str] = field(default_factory=tuple)
+    # 留意事項 (type B, standard 1.1.14-a/b): free or a preset text edited; "" for none.
+    attention_note: str = ""
 
 
 def _authorize(actor: Any, purpose: str) -> None:
@@ -189,8 +193,10 @@ def _write(
     columns: dict[str, Any],
     alerts: list[Alert],
     acknowledged_codes: Collection[str],
+    attention_note: str,
 ) -> DraftRecorded:
     """The change, its 職権記録書, the person's draft row and the audit entry, in one transaction."""
+    note = preset_notes.checked_note(attention_note)  # refused before anything is written
     entry_alerts = services_restrictions.check_change_entry(  # 異動入力 (standard 3.1-b)
         actor=actor,
         purpose=purpose,
@@ -208,6 +214,7 @@ def _write(
             notification_kind="職権",
             made_by=actor,
             made_at=timezone.now(),
+            attention_note=note,
         )
         ExOfficioRecord.objects.create(
             change=change,
@@ -332,6 +339,7 @@ def record_naturalisation(*, actor: Any, purpose: str, naturalisation: Naturalis
         columns=columns,
         alerts=alerts,
         acknowledged_codes=naturalisation.acknowledged_alerts,
+        attention_note=naturalisation.attention_note,
     )
 
 
@@ -407,4 +415,5 @@ def record_loss_of_nationality(*, actor: Any, purpose: str, loss: LossOfNational
         columns=columns,
         alerts=alerts,
         acknowledged_codes=loss.acknowledged_alerts,
+        attention_note=loss.attention_note,
     )
