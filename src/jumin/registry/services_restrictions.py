@@ -28,7 +28,7 @@ from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
 from jumin.domain import periods
 from jumin.domain.errors import Alert, DomainError, refusal
-from jumin.registry import restriction_feed, restriction_locks, support_roles
+from jumin.registry import restriction_feed, restriction_locks, support_database, support_roles
 from jumin.registry.models import Household, Resident
 from jumin.registry.models_restrictions import (
     CoveredService,
@@ -594,6 +594,8 @@ class SupportApplication:
     period_start: date | None = None
     period_end: date | None = None
     original_municipality: str = ""
+    # 加害者 as separate fields (standard 1.1.16-a), beside the free text above.
+    perpetrators: Sequence[support_database.PerpetratorEntry] = field(default_factory=tuple)
 
 
 def _period(start: date | None, end: date | None) -> periods.SupportPeriod:
@@ -643,6 +645,10 @@ def create_support_measure(*, actor: Any, purpose: str, application: SupportAppl
         "最初に申出を受けた市区町村",
         required=False,
     )
+    perpetrators = [
+        support_database.check_perpetrator(entry, field=f"perpetrators[{index}]")
+        for index, entry in enumerate(application.perpetrators)
+    ]
     now = clock.now()
     with transaction.atomic():
         # The persons' locks, taken as a commit takes them (restriction_locks), before anything is written.
@@ -664,6 +670,8 @@ def create_support_measure(*, actor: Any, purpose: str, application: SupportAppl
             )
         if period is not None:
             _append_period(measure, PeriodKind.INITIAL, period, actor, now)
+        for checked in perpetrators:
+            support_database.append_perpetrator(measure, checked, actor=actor)
         sent = restriction_feed.measure_set(measure.pk, actor=actor)
         record_event(
             actor=actor,
