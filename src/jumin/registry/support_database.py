@@ -198,7 +198,8 @@ def append_perpetrator(
     return perpetrator_no
 
 
-def _measure_for_update(measure_id: int) -> SupportMeasure:
+def measure_for_update(measure_id: int) -> SupportMeasure:
+    """The measure, locked; refused when missing or already ended."""
     measure = SupportMeasure.objects.select_for_update().filter(pk=measure_id).first()
     if measure is None or measure.ended_at is not None:
         raise refusal(
@@ -210,9 +211,15 @@ def _measure_for_update(measure_id: int) -> SupportMeasure:
     return measure
 
 
-def _authorize(
-    actor: Any, purpose: str, permission: Permission, action: AuditAction, measure_id: int
+def authorize_measure(
+    *,
+    actor: Any,
+    purpose: str,
+    measure_id: int,
+    action: AuditAction,
+    permission: Permission = Permission.SUPPORT_MEASURE_MANAGE,
 ) -> None:
+    """``authorize`` for a use case on one measure (subject ``support_measure``)."""
     authorize(
         actor=actor,
         permission=permission,
@@ -223,7 +230,8 @@ def _authorize(
     )
 
 
-def _audit(actor: Any, purpose: str, action: AuditAction, measure_id: int, reason: str) -> None:
+def audit_measure(actor: Any, purpose: str, action: AuditAction, measure_id: int, reason: str = "") -> None:
+    """The audit entry of a use case on one measure, flagged ``support_measure``; caller's transaction."""
     record_event(
         actor=actor,
         action=action,
@@ -243,13 +251,13 @@ def record_perpetrator(
     Returns the 加害者番号. Audited ``resident:support_measure:perpetrator_record`` with the number only.
     """
     action = AuditAction.RESIDENT_SUPPORT_MEASURE_PERPETRATOR_RECORD
-    _authorize(actor, purpose, Permission.SUPPORT_MEASURE_MANAGE, action, measure_id)
+    authorize_measure(actor=actor, purpose=purpose, measure_id=measure_id, action=action)
     checked = check_perpetrator(entry)
     with transaction.atomic():
-        measure = _measure_for_update(measure_id)
+        measure = measure_for_update(measure_id)
         number = append_perpetrator(measure, checked, actor=actor, perpetrator_no=perpetrator_no)
         kind = "add" if perpetrator_no is None else "correct"
-        _audit(actor, purpose, action, measure.pk, f"{kind} perpetrator_no={number}")
+        audit_measure(actor, purpose, action, measure.pk, f"{kind} perpetrator_no={number}")
     return number
 
 
@@ -334,7 +342,7 @@ class ForwardingEntry:
 def record_forwarding(*, actor: Any, purpose: str, measure_id: int, entry: ForwardingEntry) -> int:
     """Add one 転送情報 row to a measure in force (append-only); returns its id. Names municipalities only."""
     action = AuditAction.RESIDENT_SUPPORT_MEASURE_FORWARDING_RECORD
-    _authorize(actor, purpose, Permission.SUPPORT_MEASURE_MANAGE, action, measure_id)
+    authorize_measure(actor=actor, purpose=purpose, measure_id=measure_id, action=action)
     if entry.direction not in ForwardingDirection.values:
         raise refusal(
             "direction",
@@ -364,7 +372,7 @@ def record_forwarding(*, actor: Any, purpose: str, measure_id: int, entry: Forwa
             )
     note = _text(entry.note, "note", "備考", ADDRESS_MAX)
     with transaction.atomic():
-        measure = _measure_for_update(measure_id)
+        measure = measure_for_update(measure_id)
         row = SupportForwarding.objects.create(
             direction=entry.direction,
             measure=measure,
@@ -377,7 +385,7 @@ def record_forwarding(*, actor: Any, purpose: str, measure_id: int, entry: Forwa
             recorded_by=actor,
             recorded_at=clock.now(),
         )
-        _audit(actor, purpose, action, measure.pk, f"{entry.direction} forwarding={row.pk}")
+        audit_measure(actor, purpose, action, measure.pk, f"{entry.direction} forwarding={row.pk}")
     return row.pk
 
 

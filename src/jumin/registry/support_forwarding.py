@@ -22,7 +22,6 @@ from typing import Any
 from django.utils import timezone
 
 from jumin.audit.actions import AuditAction
-from jumin.audit.services import record_event
 from jumin.domain.checkdigits import validate_juminhyo_code, validate_lgcode
 from jumin.domain.errors import DomainError, refusal
 from jumin.domain.resident import ChangeReason
@@ -30,6 +29,7 @@ from jumin.jukinet.cs.services import local_municipality_code, peer_configured
 from jumin.messaging import handlers
 from jumin.messaging.envelope import Envelope, NodeRef
 from jumin.messaging.services import enqueue
+from jumin.registry import support_database
 from jumin.registry.models import Change, ResidentSnapshot
 from jumin.registry.models_restrictions import CoveredService, SupportMeasure
 from jumin.registry.models_support import ForwardingDirection, SupportForwarding
@@ -164,12 +164,10 @@ def forward_departures(
             recorded_at=now,
         )
         sent = _send(row)
-        record_event(
-            actor=actor,
-            action=AuditAction.RESIDENT_SUPPORT_MEASURE_FORWARDING_RECORD,
-            subject_type="support_measure",
-            subject_id=str(measure_id),
-            purpose=purpose,
-            reason=f"outgoing forwarding={row.pk} {'sent to ' + code if sent else 'waiting'}",
-            support_measure=True,
+        support_database.audit_measure(
+            actor,
+            purpose,
+            AuditAction.RESIDENT_SUPPORT_MEASURE_FORWARDING_RECORD,
+            measure_id,
+            f"outgoing forwarding={row.pk} {'sent to ' + code if sent else 'waiting'}",
         )
