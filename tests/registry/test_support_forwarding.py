@@ -4,28 +4,33 @@ measure to 転出元 too (standard 3.4-h, 1.1.16-a 転送情報). No address eve
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.forms.models import model_to_dict
+from django.urls import reverse
+from django.utils import timezone
 
 from jumin.accounts import clock
+from jumin.accounts.authorization import AccessRefused
 from jumin.accounts.models import User
 from jumin.audit.models import AuditEntry
 from jumin.domain.errors import DomainError
-from jumin.messaging.envelope import NodeRef
+from jumin.messaging.envelope import Envelope, NodeRef
 from jumin.messaging.models import OutboxMessage
 from jumin.messaging.testing import TestFederation
 from jumin.registry.models import SupportForwarding, SupportRoleSwitch
 from jumin.registry.restrictions import RestrictedProcess, check_restrictions
 from jumin.registry.selectors_restrictions import support_measure_detail
 from jumin.registry.services import DraftRecorded
-from jumin.registry.support_forwarding import SUPPORT_MEASURE_NOTICE, validate_notice
+from jumin.registry.support_database import incoming_notices
+from jumin.registry.support_forwarding import SUPPORT_MEASURE_NOTICE, apply_notice, validate_notice
 from jumin.registry.workflows.cancellation import Cancellation, record_cancellation
 from jumin.registry.workflows.ex_officio import record_ex_officio_removal
 from jumin.registry.workflows.move_out import MoveOut, record_move_out
-from tests.registry.conftest import ADDRESS, PURPOSE, current
+from tests.registry.conftest import ADDRESS, PURPOSE, current, logged_in
 from tests.registry.test_ex_officio import removal
 from tests.registry.test_support_database import PERPETRATOR_ADDRESS, officer, open_measure, the_perpetrator
 
@@ -107,6 +112,21 @@ def test_the_move_out_of_protected_persons_tells_the_destination_through_a_signe
     reasons = AuditEntry.objects.filter(action=FORWARDING).values_list("reason", flat=True)
     assert all(r.endswith(f"sent to {NAGASAKI.code}") for r in reasons)
     assert len(reasons) == 2
+    # The 転入先's list of received notices: the persons have not moved in there yet (no 宛名番号 shown).
+    with federation.acting_as(NAGASAKI):
+        notices = incoming_notices(actor=officer, purpose=PURPOSE)
+    assert [(n.atena_number, n.from_municipality_code, n.provisional) for n in notices] == [
+        ("", SASEBO.code, True),
+        ("", SASEBO.code, True),
+    ]
+    assert AuditEntry.objects.get(action="resident:support_measure:forwarding_list").result_count == 2
+    html = (
+        logged_in(officer).post(reverse("registry:support_incoming"), {"purpose": PURPOSE}).content.decode()
+    )
+    assert SASEBO.code in html
+    assert NEW_ADDRESS not in html
+    with pytest.raises(AccessRefused):
+        incoming_notices(actor=clerk, purpose=PURPOSE)
 
 
 def test_an_unknown_or_non_peer_destination_waits_and_a_cancellation_sends_nothing_more(
@@ -182,3 +202,35 @@ def test_the_notice_schema_refuses_anything_but_its_identifiers(change: dict[str
     with pytest.raises(DomainError) as caught:
         validate_notice(payload)
     assert caught.value.code == "registry.support_notice_payload"
+
+
+def test_a_received_notice_is_kept_once_and_names_the_person_who_lives_here(
+    family: DraftRecorded, officer: User
+) -> None:
+    head = family.atena_numbers[0]
+    payload = {
+        "juminhyo_code": current(head).juminhyo_code,
+        "former_municipality_code": SASEBO.code,
+        "moved_on": clock.today().isoformat(),
+        "covered_services": ["copies", "previous_fuhyo_copies"],
+        "provisional": True,
+    }
+    envelope = Envelope(
+        id=str(uuid.uuid4()),
+        type=SUPPORT_MEASURE_NOTICE,
+        sender=SASEBO,
+        receiver=NAGASAKI,
+        subject="spf-1",
+        seq=1,
+        created=timezone.now(),
+        payload=payload,
+    )
+    apply_notice(envelope)
+    apply_notice(envelope)  # a restored backup may re-apply: still one row
+    assert SupportForwarding.objects.count() == 1
+    (notice,) = incoming_notices(actor=officer, purpose=PURPOSE)
+    assert (notice.atena_number, notice.name, notice.covered_services) == (
+        head,
+        f"{current(head).surname} {current(head).given_name}",
+        ("住民票の写し等の交付", "前本籍地の戸籍の附票（除附票）の写しの交付"),
+    )

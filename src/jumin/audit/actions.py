@@ -200,6 +200,7 @@ class AuditAction(StrEnum):
     RESIDENT_SUPPORT_MEASURE_END = "resident:support_measure:end"
     RESIDENT_SUPPORT_MEASURE_ENDING_LIST = "resident:support_measure_ending:list"
     RESIDENT_SUPPORT_MEASURE_EXTEND = "resident:support_measure:extend"
+    RESIDENT_SUPPORT_MEASURE_FORWARDING_LIST = "resident:support_measure:forwarding_list"
     RESIDENT_SUPPORT_MEASURE_FORWARDING_RECORD = "resident:support_measure:forwarding_record"
     RESIDENT_SUPPORT_MEASURE_PERIOD_EDIT = "resident:support_measure:period_edit"
     RESIDENT_SUPPORT_MEASURE_PERPETRATOR_CHECK = "resident:support_measure:perpetrator_check"

@@ -224,6 +224,14 @@ def perpetrator_check(request: HttpRequest, payload: PerpetratorCheckIn) -> Stat
     )
 
 
+@router.post(
+    "/support-measures/incoming-notices", response={200: list[support_database.IncomingNotice], **ERRORS}
+)
+def incoming_notices(request: HttpRequest, payload: PurposeIn) -> Status[object]:
+    """支援措置 notices received from 転出元 municipalities (standard 3.4-h); view permission; audited."""
+    return Status(200, list(support_database.incoming_notices(actor=request.user, purpose=payload.purpose)))
+
+
 @router.post("/support-measures/{measure_id}/perpetrators", response={200: PerpetratorOut, **ERRORS})
 def record_perpetrator(request: HttpRequest, measure_id: int, payload: PerpetratorIn) -> Status[object]:
     """Add a 加害者, or correct one (a new version; history kept). Manage permission; audited."""

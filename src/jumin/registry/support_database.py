@@ -29,9 +29,10 @@ from jumin.domain import recorded_dates
 from jumin.domain.checkdigits import M11Remainder1Policy, validate_atena_number, validate_lgcode
 from jumin.domain.errors import refusal
 from jumin.domain.kana import normalize_furigana
+from jumin.domain.resident import ResidentStatus
 from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry.models import Resident
-from jumin.registry.models_restrictions import SupportMeasure, SupportMeasurePerson
+from jumin.registry.models_restrictions import CoveredService, SupportMeasure, SupportMeasurePerson
 from jumin.registry.models_support import (
     ForwardingDirection,
     PerpetratorSex,
@@ -387,6 +388,69 @@ def record_forwarding(*, actor: Any, purpose: str, measure_id: int, entry: Forwa
         )
         audit_measure(actor, purpose, action, measure.pk, f"{entry.direction} forwarding={row.pk}")
     return row.pk
+
+
+@dataclass(frozen=True)
+class IncomingNotice:
+    """A 支援措置 notice received from a 転出元 (3.4-h): whom it is about (when they live here) and whence."""
+
+    forwarding_id: int
+    atena_number: str  # "" when no current resident here has the 住民票コード (not moved in yet)
+    name: str
+    from_municipality_code: str
+    moved_on: str
+    received_on: str
+    covered_services: tuple[str, ...]
+    provisional: bool
+
+
+def incoming_notices(*, actor: Any, purpose: str) -> tuple[IncomingNotice, ...]:
+    """Every notice received from a 転出元, newest first, with the person when they live here now.
+
+    Needs ``support_measure:view``; audited ``resident:support_measure:forwarding_list`` with the count.
+    """
+    action = AuditAction.RESIDENT_SUPPORT_MEASURE_FORWARDING_LIST
+    authorize(
+        actor=actor,
+        permission=Permission.SUPPORT_MEASURE_VIEW,
+        action=action,
+        purpose=purpose,
+        subject_type="support_measure",
+        subject_id="incoming",
+    )
+    with transaction.atomic():
+        rows = list(SupportForwarding.objects.filter(direction=ForwardingDirection.INCOMING).order_by("-pk"))
+        residents = {
+            code: (atena, f"{surname} {given}".strip())
+            for code, atena, surname, given in Resident.objects.filter(
+                current__juminhyo_code__in={row.juminhyo_code for row in rows if row.juminhyo_code},
+                current__status__in=(ResidentStatus.RESIDENT, ResidentStatus.PLANNED_MOVE_OUT),
+            ).values_list("current__juminhyo_code", "atena_number", "current__surname", "current__given_name")
+        }
+        notices = tuple(
+            IncomingNotice(
+                forwarding_id=row.pk,
+                atena_number=residents.get(row.juminhyo_code, ("", ""))[0],
+                name=residents.get(row.juminhyo_code, ("", ""))[1],
+                from_municipality_code=row.municipality_code,
+                moved_on=row.moved_on.isoformat() if row.moved_on else "",
+                received_on=row.notified_on.isoformat() if row.notified_on else "",
+                covered_services=tuple(CoveredService(v).label for v in row.covered_services),
+                provisional=row.provisional,
+            )
+            for row in rows
+        )
+        record_event(
+            actor=actor,
+            action=action,
+            subject_type="support_measure",
+            subject_id="incoming",
+            purpose=purpose,
+            reason=f"rows={len(notices)}",
+            result_count=len(notices),
+            support_measure=True,
+        )
+    return notices
 
 
 # Choices for the screens, so forms need not import models.

@@ -104,6 +104,7 @@ urlpatterns = [
         views_support_database.perpetrator_check,
         name="support_perpetrator_check",
     ),
+    path("support-measures/incoming/", views_support_database.incoming, name="support_incoming"),
     path(
         "support-measures/<int:measure_id>/perpetrators/",
         views_support_database.perpetrator,

@@ -8,11 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
+from jumin.accounts.forms import PurposeForm
 from jumin.registry import support_database
 from jumin.registry.forms_restrictions import split_numbers
 from jumin.registry.forms_support import ForwardingForm, PerpetratorCheckForm, PerpetratorForm
-from jumin.registry.views_common import clerk_screen
+from jumin.registry.views_common import ERROR_FIELD, clerk_screen, shown_on_screen
 from jumin.registry.views_restrictions import form_screen
 
 
@@ -72,3 +74,16 @@ def perpetrator_check(request: HttpRequest) -> HttpResponse:
 
     form = PerpetratorCheckForm(request.POST or None)
     return form_screen(request, form, "加害者照合", submit)
+
+
+@clerk_screen
+def incoming(request: HttpRequest) -> HttpResponse:
+    """転出元からの支援措置の連絡: notices received from former municipalities (3.4-h); view permission."""
+    form = PurposeForm(request.POST or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        with shown_on_screen(context, form=form, field=ERROR_FIELD, pending_alerts=False):
+            context["notices"] = support_database.incoming_notices(
+                actor=request.user, purpose=form.cleaned_data["purpose"]
+            )
+    return render(request, "registry/restrictions/support_incoming.html", context)
