@@ -16,6 +16,7 @@ from jumin.registry import (
     selectors_support_end,
     selectors_suppressed,
     services_restrictions,
+    support_database,
 )
 from jumin.registry.api_common import ERRORS
 from jumin.registry.restrictions import RestrictedProcess, RestrictionLevel
@@ -68,6 +69,20 @@ class ReleaseOut(Schema):
     expires_at: datetime
 
 
+class PerpetratorFields(Schema):
+    """A 加害者 as separate fields (standard 1.1.16-a); every item may be left empty when unknown."""
+
+    surname: str = ""
+    given_name: str = ""
+    surname_kana: str = ""
+    given_name_kana: str = ""
+    atena_number: str = ""
+    birth_date: str = ""
+    sex: Literal["male", "female", "unknown"] = "unknown"
+    address: str = ""
+    note: str = ""
+
+
 class SupportIn(PurposeIn):
     applicant: str
     co_applicants: list[str] = Field(default_factory=list)
@@ -80,6 +95,29 @@ class SupportIn(PurposeIn):
     start_reason: str = ""
     original_municipality: str = ""
     remarks: str = ""
+    perpetrators: list[PerpetratorFields] = Field(default_factory=list)
+
+
+class PerpetratorIn(PurposeIn, PerpetratorFields):
+    perpetrator_no: int | None = None  # the 加害者 to correct; None adds one
+
+
+class PerpetratorOut(Schema):
+    perpetrator_no: int
+
+
+class ForwardingIn(PurposeIn):
+    direction: Literal["outgoing", "incoming"]
+    municipality_code: str = ""
+    municipality_name: str = ""
+    moved_on: date | None = None
+    notified_on: date | None = None
+    note: str = ""
+
+
+class PerpetratorCheckIn(PurposeIn):
+    requester_atena_number: str
+    atena_numbers: list[str] = Field(default_factory=list)
 
 
 class StartIn(PurposeIn):
@@ -159,13 +197,64 @@ def release(request: HttpRequest, payload: ReleaseIn) -> Status[object]:
 @router.post("/support-measures", response={200: CreatedOut, **ERRORS})
 def create_support_measure(request: HttpRequest, payload: SupportIn) -> Status[object]:
     """Record a 支援措置 request, or a 仮支援措置 while it is examined (standard 3.4)."""
-    data = payload.dict(exclude={"purpose"})
+    data = payload.dict(exclude={"purpose", "perpetrators"})
+    perpetrators = [support_database.PerpetratorEntry(**p.dict()) for p in payload.perpetrators]
     measure_id = services_restrictions.create_support_measure(
         actor=request.user,
         purpose=payload.purpose,
-        application=services_restrictions.SupportApplication(**data),
+        application=services_restrictions.SupportApplication(**data, perpetrators=perpetrators),
     )
     return Status(200, {"id": measure_id})
+
+
+@router.post(
+    "/support-measures/perpetrator-check", response={200: support_database.PerpetratorCheck, **ERRORS}
+)
+def perpetrator_check(request: HttpRequest, payload: PerpetratorCheckIn) -> Status[object]:
+    """Is the requester (宛名番号) the 加害者 of a measure protecting one of these persons? Measure numbers
+    only; view permission; audited (standard 1.1.16-a)."""
+    return Status(
+        200,
+        support_database.perpetrator_check(
+            actor=request.user,
+            purpose=payload.purpose,
+            requester_atena_number=payload.requester_atena_number,
+            atena_numbers=payload.atena_numbers,
+        ),
+    )
+
+
+@router.post(
+    "/support-measures/incoming-notices", response={200: list[support_database.IncomingNotice], **ERRORS}
+)
+def incoming_notices(request: HttpRequest, payload: PurposeIn) -> Status[object]:
+    """支援措置 notices received from 転出元 municipalities (standard 3.4-h); view permission; audited."""
+    return Status(200, list(support_database.incoming_notices(actor=request.user, purpose=payload.purpose)))
+
+
+@router.post("/support-measures/{measure_id}/perpetrators", response={200: PerpetratorOut, **ERRORS})
+def record_perpetrator(request: HttpRequest, measure_id: int, payload: PerpetratorIn) -> Status[object]:
+    """Add a 加害者, or correct one (a new version; history kept). Manage permission; audited."""
+    number = support_database.record_perpetrator(
+        actor=request.user,
+        purpose=payload.purpose,
+        measure_id=measure_id,
+        entry=support_database.PerpetratorEntry(**payload.dict(exclude={"purpose", "perpetrator_no"})),
+        perpetrator_no=payload.perpetrator_no,
+    )
+    return Status(200, {"perpetrator_no": number})
+
+
+@router.post("/support-measures/{measure_id}/forwardings", response={200: CreatedOut, **ERRORS})
+def record_forwarding(request: HttpRequest, measure_id: int, payload: ForwardingIn) -> Status[object]:
+    """Add one 転送情報 row (where the support moved to or came from). Manage permission; audited."""
+    row_id = support_database.record_forwarding(
+        actor=request.user,
+        purpose=payload.purpose,
+        measure_id=measure_id,
+        entry=support_database.ForwardingEntry(**payload.dict(exclude={"purpose"})),
+    )
+    return Status(200, {"id": row_id})
 
 
 class SuppressedListIn(PurposeIn):

@@ -8,4 +8,9 @@ class RegistryConfig(AppConfig):
 
     def ready(self) -> None:
         # The daily CS 抑止マーク resync and 住民票コード pool check register with the housekeeping.
-        from jumin.registry import code_pool, restriction_feed  # noqa: F401
+        # The 支援措置 notice between municipalities (3.4-h) registers its message type.
+        from jumin.registry import (  # noqa: F401
+            code_pool,
+            restriction_feed,
+            support_forwarding,
+        )

@@ -485,6 +485,7 @@ from jumin.registry.models_restrictions import (  # noqa: E402, F401
 # Edit locks (standard 10.3-d) and the outbox of committed changes; imported here so Django
 # registers them with this app (jumin.registry.locks, jumin.registry.outbox).
 from jumin.registry.models_review import RegistryEvent, ResidentLock  # noqa: E402, F401
+from jumin.registry.models_support import SupportForwarding, SupportPerpetrator  # noqa: E402, F401
 
 
 class ProgramRecord(models.Model):

@@ -148,7 +148,11 @@ class CoveredService(models.TextChoices):
 
     INSPECTION = "inspection", "住民基本台帳の閲覧"
     COPIES = "copies", "住民票の写し等の交付"
+    # 除票の写し等 of the addresses the person lived at before (前住所地).
+    PREVIOUS_COPIES = "previous_copies", "前住所地の住民票（除票）の写し等の交付"
     FUHYO_COPIES = "fuhyo_copies", "戸籍の附票の写しの交付"
+    # 除附票の写し of an earlier 本籍 (前本籍地).
+    PREVIOUS_FUHYO_COPIES = "previous_fuhyo_copies", "前本籍地の戸籍の附票（除附票）の写しの交付"
 
 
 class SupportEndReason(models.TextChoices):
@@ -164,8 +168,9 @@ class SupportMeasure(models.Model):
 
     Provisional (仮支援措置, 3.4-g) until a first ``SupportMeasurePeriod`` is recorded; in force (blocking
     issuance for its protected persons) until ``ended_at`` is set, even after the period has run out
-    (algorithms.md F rule 4). ``perpetrator`` is free text shown only on the detail screen to holders
-    of the view permission, never in lists, logs or audit entries.
+    (algorithms.md F rule 4). ``perpetrator`` is the free text of the first screens, kept beside the
+    structured 加害者 (``models_support.SupportPerpetrator``); both are shown only on the detail screen to
+    holders of the view permission, never in lists, logs or audit entries.
     """
 
     covered_services = models.JSONField("対象事務", default=list)

@@ -19,7 +19,7 @@ from jumin.accounts.authorization import authorize, has_permission
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
-from jumin.domain import periods
+from jumin.domain import periods, recorded_dates
 from jumin.domain.errors import Alert, refusal
 from jumin.registry import support_roles
 from jumin.registry.models import Resident
@@ -39,6 +39,7 @@ from jumin.registry.models_restrictions import (
     SuppressionScope,
     TemporaryRelease,
 )
+from jumin.registry.models_support import ForwardingDirection, PerpetratorSex, SupportForwarding
 from jumin.registry.restrictions import restriction_marks
 
 
@@ -363,6 +364,37 @@ class RoleSwitchView:
 
 
 @dataclass(frozen=True)
+class PerpetratorView:
+    """One version of one 加害者 (standard 1.1.16-a); ``in_force`` marks the latest of its number."""
+
+    perpetrator_no: int
+    name: str
+    kana: str
+    atena_number: str
+    birth_date: str
+    sex_label: str
+    address: str
+    note: str
+    recorded_by: str
+    recorded_at: str
+    in_force: bool
+
+
+@dataclass(frozen=True)
+class ForwardingView:
+    """One 転送情報 row: where the support went to or came from. Municipalities only, never an address."""
+
+    direction_label: str
+    municipality: str
+    moved_on: str
+    notified_on: str
+    provisional: bool
+    state: str
+    note: str
+    recorded_at: str
+
+
+@dataclass(frozen=True)
 class SupportMeasureDetail:
     """The support database entry (standard 1.1.16-a) for the officer with the view permission."""
 
@@ -383,6 +415,8 @@ class SupportMeasureDetail:
     extension_opens: str
     ended_on: str
     alerts: tuple[Alert, ...]
+    perpetrators: tuple[PerpetratorView, ...] = ()
+    forwardings: tuple[ForwardingView, ...] = ()
 
 
 def support_measure_detail(*, actor: Any, purpose: str, measure_id: int) -> SupportMeasureDetail:
@@ -454,6 +488,8 @@ def support_measure_detail(*, actor: Any, purpose: str, measure_id: int) -> Supp
             extension_opens=periods.extension_window_opens(period.end).isoformat() if period else "",
             ended_on=measure.ended_on.isoformat() if measure.ended_on else "",
             alerts=tuple(periods.alerts_on_view(period.end, clock.today(), ended=ended)) if period else (),
+            perpetrators=_perpetrator_views(measure),
+            forwardings=tuple(_forwarding_view(row) for row in measure.forwardings.order_by("pk")),
         )
         record_event(
             actor=actor,
@@ -464,6 +500,49 @@ def support_measure_detail(*, actor: Any, purpose: str, measure_id: int) -> Supp
             support_measure=True,
         )
     return detail
+
+
+def _perpetrator_views(measure: SupportMeasure) -> tuple[PerpetratorView, ...]:
+    """Every version of every 加害者, by number then oldest first; the latest of each is in force."""
+    rows = sorted(measure.perpetrators.select_related("recorded_by"), key=lambda r: (r.perpetrator_no, r.pk))
+    latest = {row.perpetrator_no: row.pk for row in rows}
+    return tuple(
+        PerpetratorView(
+            perpetrator_no=row.perpetrator_no,
+            name=f"{row.surname} {row.given_name}".strip(),
+            kana=f"{row.surname_kana}\u3000{row.given_name_kana}".strip("\u3000"),
+            atena_number=row.atena_number,
+            birth_date=recorded_dates.display(recorded_dates.from_json(row.birth_date))
+            if row.birth_date
+            else "不明",
+            sex_label=PerpetratorSex(row.sex).label,
+            address=row.address,
+            note=row.note,
+            recorded_by=str(row.recorded_by),
+            recorded_at=_iso(row.recorded_at),
+            in_force=latest[row.perpetrator_no] == row.pk,
+        )
+        for row in rows
+    )
+
+
+def _forwarding_view(row: SupportForwarding) -> ForwardingView:
+    if row.direction == ForwardingDirection.INCOMING:
+        state = "受信"
+    elif row.sent_at is not None:
+        state = f"転入先へ連絡済み（{_iso(row.sent_at)}）"
+    else:
+        state = "未連絡（転入先不明または連携先外）"
+    return ForwardingView(
+        direction_label=ForwardingDirection(row.direction).label,
+        municipality=" ".join(part for part in (row.municipality_code, row.municipality_name) if part),
+        moved_on=row.moved_on.isoformat() if row.moved_on else "",
+        notified_on=row.notified_on.isoformat() if row.notified_on else "",
+        provisional=row.provisional,
+        state=state,
+        note=row.note,
+        recorded_at=_iso(row.recorded_at),
+    )
 
 
 def _name(resident: Resident) -> str:

@@ -28,7 +28,7 @@ from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
 from jumin.domain import periods
 from jumin.domain.errors import Alert, DomainError, refusal
-from jumin.registry import restriction_feed, restriction_locks, support_roles
+from jumin.registry import restriction_feed, restriction_locks, support_database, support_roles
 from jumin.registry.models import Household, Resident
 from jumin.registry.models_restrictions import (
     CoveredService,
@@ -594,6 +594,8 @@ class SupportApplication:
     period_start: date | None = None
     period_end: date | None = None
     original_municipality: str = ""
+    # 加害者 as separate fields (standard 1.1.16-a), beside the free text above.
+    perpetrators: Sequence[support_database.PerpetratorEntry] = field(default_factory=tuple)
 
 
 def _period(start: date | None, end: date | None) -> periods.SupportPeriod:
@@ -643,6 +645,10 @@ def create_support_measure(*, actor: Any, purpose: str, application: SupportAppl
         "最初に申出を受けた市区町村",
         required=False,
     )
+    perpetrators = [
+        support_database.check_perpetrator(entry, field=f"perpetrators[{index}]")
+        for index, entry in enumerate(application.perpetrators)
+    ]
     now = clock.now()
     with transaction.atomic():
         # The persons' locks, taken as a commit takes them (restriction_locks), before anything is written.
@@ -664,6 +670,8 @@ def create_support_measure(*, actor: Any, purpose: str, application: SupportAppl
             )
         if period is not None:
             _append_period(measure, PeriodKind.INITIAL, period, actor, now)
+        for checked in perpetrators:
+            support_database.append_perpetrator(measure, checked, actor=actor)
         sent = restriction_feed.measure_set(measure.pk, actor=actor)
         record_event(
             actor=actor,
@@ -687,14 +695,7 @@ def _append_period(
 
 def _open_measure(measure_id: int) -> tuple[SupportMeasure, SupportMeasurePeriod | None]:
     """The measure, locked, and its period in force; refused when missing or already ended."""
-    measure = SupportMeasure.objects.select_for_update().filter(pk=measure_id).first()
-    if measure is None or measure.ended_at is not None:
-        raise refusal(
-            "measure_id",
-            "処理できる支援措置が見つかりません（既に終了している可能性があります）。",
-            "支援措置の一覧を更新してください。",
-            "registry.no_such_support_measure",
-        )
+    measure = support_database.measure_for_update(measure_id)
     return measure, measure.periods.order_by("-pk").first()
 
 
@@ -709,34 +710,11 @@ def _refuse_former(measure: SupportMeasure) -> None:
         )
 
 
-def _measure_use_case(*, actor: Any, purpose: str, measure_id: int, action: AuditAction) -> None:
-    authorize(
-        actor=actor,
-        permission=Permission.SUPPORT_MEASURE_MANAGE,
-        action=action,
-        purpose=purpose,
-        subject_type="support_measure",
-        subject_id=str(measure_id),
-    )
-
-
-def _audit_measure(actor: Any, purpose: str, action: AuditAction, measure_id: int, reason: str = "") -> None:
-    record_event(
-        actor=actor,
-        action=action,
-        subject_type="support_measure",
-        subject_id=str(measure_id),
-        purpose=purpose,
-        reason=reason,
-        support_measure=True,
-    )
-
-
 def start_support(
     *, actor: Any, purpose: str, measure_id: int, start: date, end: date | None = None
 ) -> periods.SupportPeriod:
     """Decide a 仮支援措置: support starts on ``start`` for 1 year, or until an edited ``end`` (3.4-b)."""
-    _measure_use_case(
+    support_database.authorize_measure(
         actor=actor, purpose=purpose, measure_id=measure_id, action=AuditAction.RESIDENT_SUPPORT_MEASURE_START
     )
     period = _period(start, end)
@@ -751,7 +729,7 @@ def start_support(
                 "registry.support_already_started",
             )
         _append_period(measure, PeriodKind.INITIAL, period, actor, clock.now())
-        _audit_measure(actor, purpose, AuditAction.RESIDENT_SUPPORT_MEASURE_START, measure.pk)
+        support_database.audit_measure(actor, purpose, AuditAction.RESIDENT_SUPPORT_MEASURE_START, measure.pk)
     return period
 
 
@@ -776,7 +754,7 @@ def extend_support(
 ) -> periods.SupportPeriod:
     """Extend by one year from the day after the old end (3.4-c), accepted from 1 month before the end
     (algorithms.md F rules 2 and 3); ``processing_date`` defaults to today."""
-    _measure_use_case(
+    support_database.authorize_measure(
         actor=actor,
         purpose=purpose,
         measure_id=measure_id,
@@ -788,14 +766,16 @@ def extend_support(
         _refuse_former(measure)
         period = periods.can_extend(_started(current).end, day, extension_after_end=_extension_policy())
         _append_period(measure, PeriodKind.EXTENSION, period, actor, clock.now())
-        _audit_measure(actor, purpose, AuditAction.RESIDENT_SUPPORT_MEASURE_EXTEND, measure.pk)
+        support_database.audit_measure(
+            actor, purpose, AuditAction.RESIDENT_SUPPORT_MEASURE_EXTEND, measure.pk
+        )
     return period
 
 
 def edit_support_end(*, actor: Any, purpose: str, measure_id: int, end: date) -> periods.SupportPeriod:
     """Edit the end date of the period in force (3.4-b); the old period row stays as history, and the
     extension window is recomputed from the new end (algorithms.md F rule 5)."""
-    _measure_use_case(
+    support_database.authorize_measure(
         actor=actor,
         purpose=purpose,
         measure_id=measure_id,
@@ -806,7 +786,9 @@ def edit_support_end(*, actor: Any, purpose: str, measure_id: int, end: date) ->
         _refuse_former(measure)
         period = periods.SupportPeriod(_started(current).start, end)
         _append_period(measure, PeriodKind.EDIT, period, actor, clock.now())
-        _audit_measure(actor, purpose, AuditAction.RESIDENT_SUPPORT_MEASURE_PERIOD_EDIT, measure.pk)
+        support_database.audit_measure(
+            actor, purpose, AuditAction.RESIDENT_SUPPORT_MEASURE_PERIOD_EDIT, measure.pk
+        )
     return period
 
 
@@ -818,7 +800,7 @@ def end_support(
     Until this is done the measure stays in force, even after its period (algorithms.md F rule 4).
     Ending for expiry is refused while the period is still running or for a provisional measure.
     """
-    _measure_use_case(
+    support_database.authorize_measure(
         actor=actor, purpose=purpose, measure_id=measure_id, action=AuditAction.RESIDENT_SUPPORT_MEASURE_END
     )
     reason = SupportEndReason(reason)
@@ -847,7 +829,7 @@ def end_support(
         measure.ended_at = clock.now()
         measure.save(update_fields=["ended_on", "end_reason", "ended_by", "ended_at"])
         sent = restriction_feed.measure_ended(measure.pk, actor=actor)
-        _audit_measure(
+        support_database.audit_measure(
             actor,
             purpose,
             AuditAction.RESIDENT_SUPPORT_MEASURE_END,

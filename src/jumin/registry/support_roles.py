@@ -2,9 +2,10 @@
 
 Called by ``services.commit_change`` in the commit's transaction, after the committed rows are
 current. A measure in force switches to the role 転出元 (former municipality) when none of its
-protected people is a 住民 here any more and at least one left by 転出; it switches back to 住所地
+protected people is a 住民 here any more and at least one left by 転出 or 職権消除; it switches back to 住所地
 when one of them is a 住民 again (a cancelled 転出, 異動の取消し). Each switch is a new
-``SupportRoleSwitch`` row (append-only) and one audit entry in the same transaction.
+``SupportRoleSwitch`` row (append-only) and one audit entry in the same transaction. Every protected
+person who leaves is also told to the 転入先 (``support_forwarding``), whether or not the measure switches.
 
 The measure stays in force either way: ``restrictions.check_restrictions`` keeps refusing copies and
 閲覧 that include its people, 除票 included (3.4-a, 3.4-g), now as a 仮支援措置. Its periods stay
@@ -23,11 +24,16 @@ from django.utils import timezone
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.domain.resident import CANCELLATION_REASONS, ChangeReason, ResidentStatus
+from jumin.registry import support_forwarding
 from jumin.registry.models import Change, ResidentSnapshot
 from jumin.registry.models_restrictions import MunicipalityRole, SupportMeasurePerson, SupportRoleSwitch
 
-MOVE_OUT_REASONS = frozenset({ChangeReason.DOMESTIC_MOVE_OUT, ChangeReason.MOVE_OUT_ABROAD})
+#: A 職権消除 (no residence found) leaves the measure's people elsewhere, as a 転出 does (3.4-h).
+MOVE_OUT_REASONS = frozenset(
+    {ChangeReason.DOMESTIC_MOVE_OUT, ChangeReason.MOVE_OUT_ABROAD, ChangeReason.EX_OFFICIO_REMOVAL}
+)
 REASON_MOVE_OUT = "転出による自動切替"
+REASON_EX_OFFICIO_REMOVAL = "職権消除による自動切替"
 REASON_CANCELLED = "異動の取消しによる復元"
 REASON_RESIDENT_AGAIN = "住民としての記載による復元"
 
@@ -70,16 +76,25 @@ def follow_committed_change(
     cancelling = change.reason in CANCELLATION_REASONS
     if not cancelling and not any(_moved_out(s.status, s.removal_reason) for s in snapshots):
         return
-    people = {snapshot.resident_id for snapshot in snapshots}
-    measure_ids = sorted(
-        set(
-            SupportMeasurePerson.objects.filter(
-                resident_id__in=people, measure__ended_at__isnull=True
-            ).values_list("measure_id", flat=True)
-        )
+    by_resident = {snapshot.resident_id: snapshot for snapshot in snapshots}
+    links = list(
+        SupportMeasurePerson.objects.filter(
+            resident_id__in=by_resident, measure__ended_at__isnull=True
+        ).values_list("measure_id", "resident_id")
     )
+    measure_ids = sorted({measure_id for measure_id, _ in links})
     if not measure_ids:
         return
+    support_forwarding.forward_departures(
+        change=change,
+        departed=[
+            (measure_id, by_resident[resident_id])
+            for measure_id, resident_id in sorted(links)
+            if _moved_out(by_resident[resident_id].status, by_resident[resident_id].removal_reason)
+        ],
+        actor=actor,
+        purpose=purpose,
+    )
     statuses: dict[int, list[tuple[str, str]]] = {}
     protected = SupportMeasurePerson.objects.filter(measure_id__in=measure_ids).values_list(
         "measure_id", "resident__current__status", "resident__current__removal_reason"
@@ -94,7 +109,12 @@ def follow_committed_change(
             wanted = MunicipalityRole.CURRENT
             reason = REASON_CANCELLED if cancelling else REASON_RESIDENT_AGAIN
         elif any(_moved_out(status, removal_reason) for status, removal_reason in rows):
-            wanted, reason = MunicipalityRole.FORMER, REASON_MOVE_OUT
+            wanted = MunicipalityRole.FORMER
+            by_move_out = any(
+                _moved_out(status, removal_reason) and removal_reason != ChangeReason.EX_OFFICIO_REMOVAL
+                for status, removal_reason in rows
+            )
+            reason = REASON_MOVE_OUT if by_move_out else REASON_EX_OFFICIO_REMOVAL
         else:  # e.g. every protected person died: not a 転出, no switch
             continue
         if (measure_id in former) == (wanted is MunicipalityRole.FORMER):

@@ -20,6 +20,7 @@ from jumin.registry import (
     views_review,
     views_search,
     views_special_moves,
+    views_support_database,
 )
 
 app_name = "registry"
@@ -98,6 +99,22 @@ urlpatterns = [
     path("restrictions/release/", views_restrictions.release, name="restriction_release"),
     path("support-measures/new/", views_restrictions.support_new, name="support_new"),
     path("support-measures/ending/", views_restrictions.support_ending, name="support_ending"),
+    path(
+        "support-measures/perpetrator-check/",
+        views_support_database.perpetrator_check,
+        name="support_perpetrator_check",
+    ),
+    path("support-measures/incoming/", views_support_database.incoming, name="support_incoming"),
+    path(
+        "support-measures/<int:measure_id>/perpetrators/",
+        views_support_database.perpetrator,
+        name="support_perpetrator",
+    ),
+    path(
+        "support-measures/<int:measure_id>/forwardings/",
+        views_support_database.forwarding,
+        name="support_forwarding",
+    ),
     path("restrictions/cs-marks/", views_restrictions.cs_marks, name="restriction_cs_marks"),
     path("cs-comparison/", views_cs.cs_comparison_view, name="cs_comparison"),
     path("restrictions/suppressed/", views_restrictions.suppressed, name="restriction_suppressed"),

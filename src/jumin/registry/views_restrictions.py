@@ -38,7 +38,7 @@ from jumin.registry.views_common import ERROR_FIELD, clerk_screen, shown_on_scre
 Submit = Callable[[dict[str, Any]], str]
 
 
-def _form_screen(
+def form_screen(
     request: HttpRequest, form: forms.Form, title: str, submit: Submit, extra: dict[str, Any] | None = None
 ) -> HttpResponse:
     """Show ``form``; on a valid POST run ``submit`` and show its message, or the error by its field.
@@ -89,7 +89,7 @@ def set_suppression(request: HttpRequest) -> HttpResponse:
         )
         return "抑止を設定しました。"
 
-    return _form_screen(request, SuppressionForm(request.POST or None), "抑止の設定", submit)
+    return form_screen(request, SuppressionForm(request.POST or None), "抑止の設定", submit)
 
 
 @clerk_screen
@@ -102,7 +102,7 @@ def lift_suppression(request: HttpRequest, suppression_id: int) -> HttpResponse:
         )
         return "抑止を解除しました。"
 
-    return _form_screen(request, LiftForm(request.POST or None), f"抑止 {suppression_id} の解除", submit)
+    return form_screen(request, LiftForm(request.POST or None), f"抑止 {suppression_id} の解除", submit)
 
 
 @clerk_screen
@@ -121,7 +121,7 @@ def release(request: HttpRequest) -> HttpResponse:
         return f"一時解除しました。{granted.expires_at:%Y-%m-%d %H:%M} に自動的に元に戻ります。"
 
     extra = {"minutes": services_restrictions.release_minutes()}
-    return _form_screen(request, ReleaseForm(request.POST or None), "抑止の一時解除", submit, extra)
+    return form_screen(request, ReleaseForm(request.POST or None), "抑止の一時解除", submit, extra)
 
 
 @clerk_screen
@@ -148,7 +148,7 @@ def support_new(request: HttpRequest) -> HttpResponse:
         )
         return f"支援措置（番号 {measure_id}）を登録しました。"
 
-    return _form_screen(request, SupportMeasureForm(request.POST or None), "支援措置の受付", submit)
+    return form_screen(request, SupportMeasureForm(request.POST or None), "支援措置の受付", submit)
 
 
 def _support_action(request: HttpRequest, measure_id: int, data: dict[str, Any]) -> str:
