@@ -1,0 +1,174 @@
+"""本籍 input aids (standard 4.0.6-a, 1.3.3-a): the addresses and old 町字 names as candidates, no
+merged municipality for a returning person, and one 本籍 correction for the whole household."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import pytest
+
+from jumin.accounts.models import User
+from jumin.accounts.permissions import Permission
+from jumin.audit.models import AuditEntry
+from jumin.domain.errors import DomainError
+from jumin.masters.models import AddressArea, Municipality, Prefecture
+from jumin.masters.selectors import former_area_names, merged_municipality_addresses
+from jumin.registry.honseki_candidates import (
+    CURRENT_ADDRESS,
+    FORMER_NAME,
+    PREVIOUS_ADDRESS,
+    CandidateQuery,
+    honseki_candidates,
+)
+from jumin.registry.models import ResidentSnapshot
+from jumin.registry.services import DraftRecorded, commit_change, record_move_in
+from jumin.registry.workflows.ex_officio import record_ex_officio_correction
+from tests.registry.conftest import PURPOSE, current, family_move_in
+from tests.registry.test_ex_officio import correction
+
+pytestmark = pytest.mark.django_db
+
+MERGED_HONSEKI = "長崎県北松浦郡小佐々町楠泊100番地"
+OLD_NAME = "長崎県佐世保市旧浜町"
+WIFE_HONSEKI = ("福岡県福岡市中央区天神1番", "中村 一郎")
+
+
+@pytest.fixture
+def dictionary() -> None:
+    """佐世保市 with a current and an old 町字, and 小佐々町 (merged into 佐世保市); synthetic codes."""
+    prefecture, _ = Prefecture.objects.get_or_create(
+        code="42", defaults={"name": "長崎県", "kana": "ナガサキケン"}
+    )
+    city, _ = Municipality.objects.get_or_create(
+        code="422029",
+        defaults={"body": "42202", "prefecture": prefecture, "name": "佐世保市", "kana": "サセボシ"},
+    )
+    Municipality.objects.get_or_create(
+        code="423866",
+        defaults={
+            "body": "42386",
+            "prefecture": prefecture,
+            "county": "北松浦郡",
+            "county_kana": "キタマツウラグン",
+            "name": "小佐々町",
+            "kana": "コザザチョウ",
+            "is_current": False,
+        },
+    )
+    for postal, name, kana, is_current in [
+        ("8570044", "相生町", "アイオイチョウ", True),
+        ("8570000", "旧浜町", "キュウハマチョウ", False),
+    ]:
+        AddressArea.objects.create(
+            municipality=city,
+            postal_code=postal,
+            name=name,
+            kana=kana,
+            address_code="42202000000",
+            is_current=is_current,
+        )
+
+
+@pytest.fixture
+def honseki_clerk(make_clerk: Callable[..., User]) -> User:
+    return make_clerk(
+        "honseki_aid", Permission.RESIDENT_RECORD, Permission.RESIDENT_VIEW, Permission.FIELD_HONSEKI_VIEW
+    )
+
+
+@pytest.fixture
+def household(clerk: User, reviewer: User, code_pool: list[str]) -> DraftRecorded:
+    """世帯主 and 子 with one 本籍, 妻 with her own."""
+    members = list(family_move_in().members)
+    members[1] = dataclasses.replace(members[1], honseki=WIFE_HONSEKI[0], hittousha=WIFE_HONSEKI[1])
+    draft = record_move_in(actor=clerk, purpose=PURPOSE, move_in=family_move_in(members=members))
+    commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
+    return draft
+
+
+@pytest.mark.usefixtures("dictionary")
+def test_the_masters_give_old_town_names_and_tell_merged_municipalities() -> None:
+    assert former_area_names("長崎県佐世保市") == [OLD_NAME]
+    assert former_area_names("長崎県 佐世保市相生町1番") == [OLD_NAME]
+    assert former_area_names("東京都架空市") == []
+    assert merged_municipality_addresses([MERGED_HONSEKI, OLD_NAME, "東京都架空市1番"]) == {MERGED_HONSEKI}
+
+
+@pytest.mark.usefixtures("dictionary")
+def test_typed_addresses_and_old_names_are_offered_and_nothing_is_read(
+    honseki_clerk: User, code_pool: list[str]
+) -> None:
+    query = CandidateQuery(
+        address="長崎県佐世保市相生町1番1号", previous_address=MERGED_HONSEKI, typed_honseki="長崎県佐世保市"
+    )
+    found = honseki_candidates(actor=honseki_clerk, purpose=PURPOSE, query=query)
+    assert [(c.honseki, c.hittousha, c.source) for c in found.candidates] == [
+        ("長崎県佐世保市相生町1番1号", "", CURRENT_ADDRESS),
+        (MERGED_HONSEKI, "", PREVIOUS_ADDRESS),
+        (OLD_NAME, "", FORMER_NAME),
+    ]
+    assert not AuditEntry.objects.filter(action="resident:record:list", result_count__gt=0).exists()
+
+
+@pytest.mark.usefixtures("dictionary")
+def test_a_returning_person_gets_no_candidate_of_a_merged_municipality(
+    honseki_clerk: User, code_pool: list[str]
+) -> None:
+    query = CandidateQuery(
+        address="長崎県佐世保市相生町1番1号", previous_address=MERGED_HONSEKI, returning=True
+    )
+    found = honseki_candidates(actor=honseki_clerk, purpose=PURPOSE, query=query)
+    assert MERGED_HONSEKI not in [c.honseki for c in found.candidates]
+    assert OLD_NAME in [c.honseki for c in found.candidates]  # an old 町字 of a current city stays
+
+
+def test_the_household_address_is_offered_with_the_members_honseki(
+    household: DraftRecorded, honseki_clerk: User
+) -> None:
+    found = honseki_candidates(
+        actor=honseki_clerk, purpose=PURPOSE, household_number=household.household_number
+    )
+    assert [c.source for c in found.candidates][-1] == CURRENT_ADDRESS
+    assert found.candidates[-1].honseki == current(household.atena_numbers[0]).address
+
+
+def test_one_honseki_correction_covers_the_members_holding_it_and_appends_history(
+    household: DraftRecorded, clerk: User, reviewer: User
+) -> None:
+    head, wife, child = household.atena_numbers
+    old = current(head).honseki
+    corrected = "長崎県佐世保市八幡町2番地"
+    draft = record_ex_officio_correction(
+        actor=clerk, purpose=PURPOSE, correction=correction([head, child], {"honseki": corrected})
+    )
+    commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
+    assert (current(head).honseki, current(child).honseki, current(wife).honseki) == (
+        corrected,
+        corrected,
+        WIFE_HONSEKI[0],
+    )
+    kept = ResidentSnapshot.objects.filter(
+        resident__atena_number=child, honseki=old, history_no__isnull=False
+    )
+    assert kept.exists()  # the old row stays in the history
+
+
+def test_a_honseki_correction_of_members_with_different_honseki_is_refused(
+    household: DraftRecorded, clerk: User
+) -> None:
+    head, wife, _ = household.atena_numbers
+    with pytest.raises(DomainError) as refused:
+        record_ex_officio_correction(
+            actor=clerk, purpose=PURPOSE, correction=correction([head, wife], {"honseki": "長崎県佐世保市"})
+        )
+    assert refused.value.code == "registry.personal_items_for_one_person"
+    with pytest.raises(DomainError) as mixed:
+        record_ex_officio_correction(
+            actor=clerk,
+            purpose=PURPOSE,
+            correction=correction(
+                [head, household.atena_numbers[2]], {"honseki": "長崎県", "surname": "佐藤"}
+            ),
+        )
+    assert mixed.value.code == "registry.personal_items_for_one_person"
