@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from jumin.accounts.models import User
-from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
 from jumin.masters.models import AddressArea
 from tests.registry.conftest import PURPOSE, logged_in
+from tests.registry.test_honseki_candidates import honseki_clerk
 from tests.registry.test_honseki_input_aids import MERGED_HONSEKI, OLD_NAME, dictionary
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dictionary")]
 
-__all__ = ["dictionary"]  # the fixture, imported for this module's tests
+__all__ = ["dictionary", "honseki_clerk"]  # the fixtures, imported for this module's tests
 
 URL = reverse("registry:address_picker")
 
@@ -27,13 +25,6 @@ def panel(client: Client, target: str, prefix: str = "", **data: str) -> str:
     response = client.post(URL, body, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     return response.content.decode()
-
-
-@pytest.fixture
-def honseki_clerk(make_clerk: Callable[..., User]) -> User:
-    return make_clerk(
-        "picker_maker", Permission.RESIDENT_RECORD, Permission.RESIDENT_VIEW, Permission.FIELD_HONSEKI_VIEW
-    )
 
 
 def test_the_entry_screens_load_the_pickers(clerk: User) -> None:

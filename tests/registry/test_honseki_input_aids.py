@@ -3,13 +3,11 @@ merged municipality for a returning person, and one 本籍 correction for the wh
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable
+import json
 
 import pytest
 
 from jumin.accounts.models import User
-from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
 from jumin.domain.errors import DomainError
 from jumin.masters.models import AddressArea, Municipality, Prefecture
@@ -22,16 +20,17 @@ from jumin.registry.honseki_candidates import (
     honseki_candidates,
 )
 from jumin.registry.models import ResidentSnapshot
-from jumin.registry.services import DraftRecorded, commit_change, record_move_in
+from jumin.registry.services import DraftRecorded, commit_change
 from jumin.registry.workflows.ex_officio import record_ex_officio_correction
-from tests.registry.conftest import PURPOSE, current, family_move_in
+from tests.registry.conftest import PURPOSE, current, logged_in
 from tests.registry.test_ex_officio import correction
+from tests.registry.test_honseki_candidates import WIFE_HONSEKI, honseki_clerk, household
 
 pytestmark = pytest.mark.django_db
+__all__ = ["honseki_clerk", "household"]  # the fixtures, imported for use here
 
 MERGED_HONSEKI = "長崎県北松浦郡小佐々町楠泊100番地"
 OLD_NAME = "長崎県佐世保市旧浜町"
-WIFE_HONSEKI = ("福岡県福岡市中央区天神1番", "中村 一郎")
 
 
 @pytest.fixture
@@ -68,23 +67,6 @@ def dictionary() -> None:
             address_code="42202000000",
             is_current=is_current,
         )
-
-
-@pytest.fixture
-def honseki_clerk(make_clerk: Callable[..., User]) -> User:
-    return make_clerk(
-        "honseki_aid", Permission.RESIDENT_RECORD, Permission.RESIDENT_VIEW, Permission.FIELD_HONSEKI_VIEW
-    )
-
-
-@pytest.fixture
-def household(clerk: User, reviewer: User, code_pool: list[str]) -> DraftRecorded:
-    """世帯主 and 子 with one 本籍, 妻 with her own."""
-    members = list(family_move_in().members)
-    members[1] = dataclasses.replace(members[1], honseki=WIFE_HONSEKI[0], hittousha=WIFE_HONSEKI[1])
-    draft = record_move_in(actor=clerk, purpose=PURPOSE, move_in=family_move_in(members=members))
-    commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
-    return draft
 
 
 @pytest.mark.usefixtures("dictionary")
@@ -172,3 +154,20 @@ def test_a_honseki_correction_of_members_with_different_honseki_is_refused(
             ),
         )
     assert mixed.value.code == "registry.personal_items_for_one_person"
+
+
+@pytest.mark.usefixtures("dictionary")
+def test_the_api_takes_the_typed_addresses_and_the_returning_flag(
+    honseki_clerk: User, code_pool: list[str]
+) -> None:
+    body = {"purpose": PURPOSE, "previous_address": MERGED_HONSEKI, "typed_honseki": "長崎県佐世保市"}
+    client = logged_in(honseki_clerk)
+    url = "/api/registry/events/honseki-candidates"
+    listed = client.post(url, json.dumps(body), content_type="application/json")
+    assert listed.status_code == 200, listed.content
+    assert [(c["honseki"], c["source"]) for c in listed.json()["candidates"]] == [
+        (MERGED_HONSEKI, PREVIOUS_ADDRESS),
+        (OLD_NAME, FORMER_NAME),
+    ]
+    returner = client.post(url, json.dumps({**body, "returning": True}), content_type="application/json")
+    assert [c["honseki"] for c in returner.json()["candidates"]] == [OLD_NAME]
