@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.urls import reverse
 
 from jumin.accounts.models import User
-from jumin.audit.models import AuditEntry
+from jumin.audit.models import AuditEntry, AuditResultSubject
 from jumin.domain.errors import DomainError
 from jumin.masters.models import AddressArea, Municipality, Prefecture
 from jumin.masters.selectors import former_area_names, merged_municipality_addresses
@@ -171,3 +172,30 @@ def test_the_api_takes_the_typed_addresses_and_the_returning_flag(
     ]
     returner = client.post(url, json.dumps({**body, "returning": True}), content_type="application/json")
     assert [c["honseki"] for c in returner.json()["candidates"]] == [OLD_NAME]
+
+
+def test_the_correction_screen_puts_the_members_sharing_the_honseki_and_audits_the_read(
+    household: DraftRecorded, honseki_clerk: User
+) -> None:
+    head, _, child = household.atena_numbers
+    page = logged_in(honseki_clerk).post(
+        reverse("registry:ex_officio_correction"),
+        {"purpose": PURPOSE, "atena_numbers": child, "add_same_honseki": "1"},
+    )
+    text = page.content.decode()
+    assert f"{head}\n{child}</textarea>" in text  # the 妻's own 本籍 differs: not added
+    assert "同じ本籍の2人を対象にしました" in text
+    entry = AuditEntry.objects.get(action="resident:record:list", reason="同じ本籍の世帯員（本籍の一括修正）")
+    listed = AuditResultSubject.objects.filter(entry=entry).values_list("subject_id", flat=True)
+    assert sorted(listed) == sorted([head, child])
+
+
+def test_without_the_honseki_grant_the_sharing_members_are_not_looked_up(
+    household: DraftRecorded, clerk: User
+) -> None:
+    page = logged_in(clerk).post(
+        reverse("registry:ex_officio_correction"),
+        {"purpose": PURPOSE, "atena_numbers": household.atena_numbers[0], "add_same_honseki": "1"},
+    )
+    assert "同じ本籍の世帯員を探せません" in page.content.decode()
+    assert not AuditEntry.objects.filter(reason="同じ本籍の世帯員（本籍の一括修正）").exists()

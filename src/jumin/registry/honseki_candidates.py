@@ -209,6 +209,47 @@ def _without_merged(candidates: list[HonsekiCandidate], query: CandidateQuery) -
     return [c for c in candidates if c.honseki not in merged]
 
 
+def members_sharing_honseki(*, actor: Any, purpose: str, atena_number: str) -> tuple[str, ...]:
+    """The person and the current members of their household holding the identical 本籍, in member order,
+    for one 本籍 correction of them all (standard 4.0.6-a; ``ex_officio.shares_one_honseki``).
+
+    Only with the 本籍 grant (the answer tells who shares a 本籍, C-10): otherwise a DomainError. Members
+    under a suppression or a 支援措置 are left out (corrected on their own); the read is audited as a list.
+    """
+    authorize(
+        actor=actor,
+        permission=Permission.RESIDENT_RECORD,
+        action=AuditAction.RESIDENT_RECORD_LIST,
+        purpose=purpose,
+        subject_type="household",
+    )
+    if Permission.FIELD_HONSEKI_VIEW not in visible_fields(actor):
+        raise refusal(
+            "atena_numbers",
+            "本籍を表示する権限がないため、同じ本籍の世帯員を探せません。",
+            "修正する方の宛名番号を1行に1人ずつ入力してください。",
+            "registry.honseki_not_visible",
+        )
+    with transaction.atomic():
+        _, person = current_of(atena_number.strip())
+        sharing = [
+            member
+            for member in _offered(current_members(person.household), "")
+            if member.honseki == person.honseki or member.resident_id == person.resident_id
+        ]
+        numbers = tuple(member.resident.atena_number for member in sharing)
+        record_results(
+            actor,
+            "resident",
+            numbers,
+            purpose,
+            "atena_number",
+            action=AuditAction.RESIDENT_RECORD_LIST,
+            reason="同じ本籍の世帯員（本籍の一括修正）",
+        )
+    return numbers
+
+
 def honseki_update(honseki: str, hittousha: str, current: ResidentSnapshot) -> dict[str, Any]:
     """The 本籍・筆頭者 a 死亡 or 失踪 records on the 除票: none when both are blank (the record's own
     stay); otherwise both required and checked, and only for a Japanese resident."""
