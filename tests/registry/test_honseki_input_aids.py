@@ -7,10 +7,12 @@ import json
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from jumin.accounts.models import User
 from jumin.audit.models import AuditEntry, AuditResultSubject
 from jumin.domain.errors import DomainError
+from jumin.domain.resident import Sex
 from jumin.masters.models import AddressArea, Municipality, Prefecture
 from jumin.masters.selectors import former_area_names, merged_municipality_addresses
 from jumin.registry.honseki_candidates import (
@@ -199,3 +201,30 @@ def test_without_the_honseki_grant_the_sharing_members_are_not_looked_up(
     )
     assert "同じ本籍の世帯員を探せません" in page.content.decode()
     assert not AuditEntry.objects.filter(reason="同じ本籍の世帯員（本籍の一括修正）").exists()
+
+
+def test_a_birth_takes_a_picked_address_as_honseki_beside_a_typed_hittousha(
+    household: DraftRecorded, honseki_clerk: User
+) -> None:
+    client = logged_in(honseki_clerk)
+    address = current(household.atena_numbers[0]).address
+    form = {
+        "purpose": PURPOSE,
+        "household_number": household.household_number,
+        "notification_date": timezone.localdate().isoformat(),
+        "kind": "J",
+        "surname": "青木",
+        "surname_kana": "アオキ",
+        "given_name": "二郎",
+        "given_name_kana": "ジロウ",
+        "birth_date": "令和8年11月1日",
+        "sex": Sex.MALE,
+        "relationship": "子",
+    }
+    offered = client.post(reverse("registry:birth"), {**form, "show_honseki_candidates": "1"})
+    assert f"{address}（{CURRENT_ADDRESS}）" in offered.content.decode()
+    client.post(
+        reverse("registry:birth"), {**form, "honseki_choice": f"{address}\t", "hittousha": "青木 太郎"}
+    )
+    child = ResidentSnapshot.objects.filter(history_no__isnull=True, given_name="二郎").get()
+    assert (child.honseki, child.hittousha) == (address, "青木 太郎")
