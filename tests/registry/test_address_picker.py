@@ -112,3 +112,9 @@ def test_a_clerk_without_the_honseki_grant_is_told_and_nothing_is_read(clerk: Us
     )
     assert "本籍を表示する権限がないため" in listed
     assert not AuditEntry.objects.filter(action="resident:record:list", result_count__gt=0).exists()
+
+
+def test_without_a_purpose_the_panel_says_so_in_place(honseki_clerk: User) -> None:
+    listed = panel(logged_in(honseki_clerk), "honseki", picker_candidates="1", picker_action="candidates")
+    assert 'id="picker-honseki-"' in listed  # still the panel, not a whole page
+    assert "利用目的（事務）を選択してから操作してください。" in listed

@@ -110,22 +110,32 @@ def address_picker(request: HttpRequest) -> HttpResponse:
         )
         context["picked"] = _filled(target, prefix, text, area.postal_code if area is not None else "")
     if action == "candidates" and context["with_candidates"]:
-        with shown_on_screen(context) as outcome:
-            found = honseki_candidates(
-                actor=request.user, purpose=params.get("purpose", ""), query=_candidate_query(params, prefix)
-            )
-        if outcome.ok:
-            context["candidates"] = [
-                (f"{c.honseki}{_SEPARATOR}{c.hittousha}", _label(c.honseki, c.hittousha, c.source))
-                for c in found.candidates
-            ]
-            context["candidates_visible"] = found.visible
-            context["candidates_shown"] = True
-    if action == "use_candidate":
+        _offer_candidates(request, params, prefix, context)
+    if action == "use_candidate" and target == HONSEKI:
         honseki, _, hittousha = params.get(f"{key}candidate", "").partition(_SEPARATOR)
         if honseki:
             context["picked"] = _filled(target, prefix, honseki, "", hittousha=hittousha)
     return render(request, TEMPLATE, context)
+
+
+def _offer_candidates(request: HttpRequest, params: QueryDict, prefix: str, context: dict[str, Any]) -> None:
+    """The candidates into the panel; an error or a refusal (no 利用目的 chosen yet …) is told in the panel
+    rather than replacing the entry screen's panel with a whole page."""
+    try:
+        with shown_on_screen(context) as outcome:
+            found = honseki_candidates(
+                actor=request.user, purpose=params.get("purpose", ""), query=_candidate_query(params, prefix)
+            )
+    except AccessRefused as refusal:
+        context["refusal"] = refusal.message
+        return
+    if outcome.ok:
+        context["candidates"] = [
+            (f"{c.honseki}{_SEPARATOR}{c.hittousha}", _label(c.honseki, c.hittousha, c.source))
+            for c in found.candidates
+        ]
+        context["candidates_visible"] = found.visible
+        context["candidates_shown"] = True
 
 
 def _label(honseki: str, hittousha: str, source: str) -> str:
