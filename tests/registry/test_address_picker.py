@@ -33,7 +33,14 @@ def test_the_entry_screens_load_the_pickers(clerk: User) -> None:
     assert f"{URL}?picker_target=address&amp;picker_prefix=&amp;" in move_in
     assert f"{URL}?picker_target=honseki&amp;picker_prefix=form-0-&amp;picker_candidates=1" in move_in
     assert "picker_target=address" in client.get(reverse("registry:move_within")).content.decode()
-    assert "picker_target=honseki" in client.get(reverse("registry:honseki_notice")).content.decode()
+    for screen, target in [
+        ("registry:honseki_notice", "honseki"),
+        ("registry:naturalisation", "honseki"),
+        ("registry:foreign_registration", "address"),
+        ("registry:disappearance_revocation", "address"),
+        ("registry:ex_officio_recording", "honseki"),
+    ]:
+        assert f"picker_target={target}" in client.get(reverse(screen)).content.decode(), screen
     first = client.get(URL, {"picker_target": "honseki", "picker_prefix": "form-0-"}).content.decode()
     assert '<option value="42">長崎県</option>' in first
     assert 'name="picker-honseki-form-0-prefecture"' in first
