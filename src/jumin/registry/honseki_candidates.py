@@ -95,6 +95,18 @@ def _offered(members: list[ResidentSnapshot], leaving: str) -> list[ResidentSnap
     ]
 
 
+def _may_read_honseki(actor: Any, purpose: str) -> bool:
+    """Authorise the entry-screen read (a refusal raises); whether the 本籍 may be shown (C-10)."""
+    authorize(
+        actor=actor,
+        permission=Permission.RESIDENT_RECORD,
+        action=AuditAction.RESIDENT_RECORD_LIST,
+        purpose=purpose,
+        subject_type="household",
+    )
+    return Permission.FIELD_HONSEKI_VIEW in visible_fields(actor)
+
+
 @dataclass(frozen=True)
 class CandidateQuery:
     """What the screen knows: the household (出生, 転入 to an existing household) or the person (死亡,
@@ -123,14 +135,7 @@ def honseki_candidates(
     screens (it takes precedence over the two).
     """
     query = query or CandidateQuery(household_number=household_number, atena_number=atena_number)
-    authorize(
-        actor=actor,
-        permission=Permission.RESIDENT_RECORD,
-        action=AuditAction.RESIDENT_RECORD_LIST,
-        purpose=purpose,
-        subject_type="household",
-    )
-    if Permission.FIELD_HONSEKI_VIEW not in visible_fields(actor):
+    if not _may_read_honseki(actor, purpose):
         return HonsekiCandidates(visible=False, candidates=())
     with transaction.atomic():
         household, person = _household(query.household_number, query.atena_number)
@@ -216,14 +221,7 @@ def members_sharing_honseki(*, actor: Any, purpose: str, atena_number: str) -> t
     Only with the 本籍 grant (the answer tells who shares a 本籍, C-10): otherwise a DomainError. Members
     under a suppression or a 支援措置 are left out (corrected on their own); the read is audited as a list.
     """
-    authorize(
-        actor=actor,
-        permission=Permission.RESIDENT_RECORD,
-        action=AuditAction.RESIDENT_RECORD_LIST,
-        purpose=purpose,
-        subject_type="household",
-    )
-    if Permission.FIELD_HONSEKI_VIEW not in visible_fields(actor):
+    if not _may_read_honseki(actor, purpose):
         raise refusal(
             "atena_numbers",
             "本籍を表示する権限がないため、同じ本籍の世帯員を探せません。",
