@@ -254,3 +254,35 @@ def current_areas_of(municipality_code: str) -> QuerySet[AddressArea]:
     return AddressArea.objects.filter(municipality_id=municipality_code, is_current=True).order_by(
         "kana", "name", "postal_code"
     )
+
+
+def merged_municipality_addresses(addresses: Iterable[str]) -> set[str]:
+    """The addresses (e.g. 本籍) that name a municipality no longer in existence after a merger.
+
+    An address whose municipality is not in the masters is not in the result (nothing is known of it).
+    """
+    codes = municipality_codes_of_addresses(addresses)
+    merged = set(
+        Municipality.objects.filter(code__in=set(codes.values()), is_current=False).values_list(
+            "code", flat=True
+        )
+    )
+    return {address for address, code in codes.items() if code in merged}
+
+
+def former_area_names(address: str, *, limit: int = 50) -> list[str]:
+    """Old 町字 names (``AddressArea`` no longer current) of the municipality an address names, written
+    in full (都道府県 + 市区町村 + 町字), in kana order: still enterable as 本籍 (standard 1.3.3-a)."""
+    text = _KANA_SEPARATORS.sub("", address)
+    code = municipality_codes_of_addresses([text]).get(text)
+    if code is None:
+        return []
+    areas = (
+        AddressArea.objects.filter(municipality_id=code, is_current=False)
+        .select_related("municipality__prefecture")
+        .order_by("kana", "name")
+    )
+    names: dict[str, None] = {}
+    for area in areas[:MAX_CANDIDATES]:
+        names.setdefault(AddressCandidate(area.municipality.prefecture, area.municipality, area).name, None)
+    return list(names)[:limit]

@@ -50,8 +50,12 @@ class DeathIn(AttentionNoteIn):
 
 class HonsekiCandidatesIn(Schema):
     purpose: str
-    household_number: str = ""  # 出生: the household the child joins
-    atena_number: str = ""  # 死亡・失踪: the person's household
+    household_number: str = ""  # 出生, 転入 to a household: the household the person joins
+    atena_number: str = ""  # 死亡・失踪・本籍の修正: the person's household
+    address: str = ""  # the 転入先 typed (else the household's address)
+    previous_address: str = ""  # the 転入前住所 typed (else the person's)
+    typed_honseki: str = ""  # the 本籍 typed so far: old 町字 names of its municipality
+    returning: bool = False  # 再転入: no candidate of a merged municipality
 
 
 class BirthIn(AttentionNoteIn):
@@ -131,16 +135,12 @@ def record_death(request: HttpRequest, payload: DeathIn) -> Status[object]:
 
 @router.post("/honseki-candidates", response={200: honseki_candidates.HonsekiCandidates, **ERRORS})
 def list_honseki_candidates(request: HttpRequest, payload: HonsekiCandidatesIn) -> Status[object]:
-    """The household members' 本籍・筆頭者 to pick for a 出生, 死亡 or 失踪 (audited; only with the
-    本籍 grant, C-10: ``visible`` false and no candidates otherwise)."""
+    """The 本籍・筆頭者 to pick on any entry that takes a 本籍: the household's, the addresses and old
+    町字 names (standard 4.0.6-a; audited; only with the 本籍 grant, C-10: ``visible`` false and no
+    candidates otherwise)."""
+    query = honseki_candidates.CandidateQuery(**payload.dict(exclude={"purpose"}))
     return Status(
-        200,
-        honseki_candidates.honseki_candidates(
-            actor=request.user,
-            purpose=payload.purpose,
-            household_number=payload.household_number,
-            atena_number=payload.atena_number,
-        ),
+        200, honseki_candidates.honseki_candidates(actor=request.user, purpose=payload.purpose, query=query)
     )
 
 

@@ -2,6 +2,7 @@ from django.urls import path
 
 from jumin.registry import (
     views,
+    views_address_picker,
     views_corrections,
     views_cs,
     views_destination,
@@ -50,6 +51,7 @@ urlpatterns = [
         views_destination.destination_picker,
         name="move_out_destination_picker",
     ),
+    path("address-picker/", views_address_picker.address_picker, name="address_picker"),
     path("death/", views_events.death_view, name="death"),
     path("birth/", views_events.birth_view, name="birth"),
     path("notices/disappearance/", views_notices.disappearance_view, name="disappearance"),

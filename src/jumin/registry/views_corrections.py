@@ -22,6 +22,7 @@ from jumin.registry.forms_corrections import (
     correction_items,
 )
 from jumin.registry.forms_household import atena_lines
+from jumin.registry.honseki_candidates import members_sharing_honseki
 from jumin.registry.removed_record_notes import note_text_for
 from jumin.registry.services import Address, DraftRecorded
 from jumin.registry.views import member_facts
@@ -131,8 +132,33 @@ def ex_officio_correction(request: HttpRequest) -> HttpResponse:
             ),
         )
 
+    if request.method == "POST" and SAME_HONSEKI in request.POST:
+        return _with_same_honseki(request)
     form = ExOfficioCorrectionForm(request.POST or None)
     return enter_draft(request, form, "registry/corrections/correction.html", submit)
+
+
+SAME_HONSEKI = "add_same_honseki"
+
+
+def _with_same_honseki(request: HttpRequest) -> HttpResponse:
+    """「同じ本籍の世帯員を対象にする」 (standard 4.0.6-a): the form shown again (unvalidated) with the first
+    person's household members holding the identical 本籍 as the persons to correct."""
+    posted = request.POST.dict()
+    context: dict[str, Any] = {}
+    with shown_on_screen(context) as outcome:
+        numbers = members_sharing_honseki(
+            actor=request.user,
+            purpose=posted.get("purpose", ""),
+            atena_number=next(iter(atena_lines(posted.get("atena_numbers", ""))), ""),
+        )
+    if outcome.ok:
+        posted["atena_numbers"] = "\n".join(numbers)
+        context["same_honseki_note"] = (
+            f"同じ本籍の{len(numbers)}人を対象にしました。修正する項目を確認してください。"
+        )
+    context["form"] = ExOfficioCorrectionForm(initial=posted)
+    return render(request, "registry/corrections/correction.html", context)
 
 
 @clerk_screen

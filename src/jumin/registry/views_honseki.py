@@ -2,7 +2,7 @@
 
 「本籍の候補を表示」 posts the form as it stands; the household's 本籍・筆頭者 come back as the choices
 of 「本籍の候補」 (audited, only with the 本籍 grant, C-10) and the form is shown again unvalidated.
-On 「仮登録」 a picked candidate fills 本籍・筆頭者 left blank; typed values win.
+On 「仮登録」 a picked candidate fills 本籍・筆頭者 left blank; typed values win, field by field.
 """
 
 from __future__ import annotations
@@ -24,12 +24,14 @@ _NONE = list(NO_HONSEKI_CHOICE)
 
 
 def picked(data: dict[str, Any]) -> tuple[str, str]:
-    """本籍 and 筆頭者 to enter: those typed, else the picked candidate's."""
+    """本籍 and 筆頭者 to enter: each as typed, else the picked candidate's (an address candidate has no
+    筆頭者, so the clerk types it beside the picked address)."""
     honseki, hittousha = data.get("honseki", ""), data.get("hittousha", "")
-    choice = data.get("honseki_choice", "")
-    if choice and not honseki.strip() and not hittousha.strip():
-        honseki, _, hittousha = choice.partition(_SEPARATOR)
-    return honseki, hittousha
+    chosen_honseki, _, chosen_hittousha = data.get("honseki_choice", "").partition(_SEPARATOR)
+    return (
+        honseki if honseki.strip() else chosen_honseki,
+        hittousha if hittousha.strip() else chosen_hittousha,
+    )
 
 
 def offer(
@@ -61,6 +63,8 @@ def offer(
 
 
 def _label(candidate: honseki_candidates.HonsekiCandidate) -> str:
+    if not candidate.relationships:  # an address or an old 町字 name
+        return f"{candidate.honseki}（{candidate.source}）"
     held_by = "・".join(candidate.relationships)
     return f"{candidate.honseki}（筆頭者 {candidate.hittousha}、{held_by}の本籍）"
 

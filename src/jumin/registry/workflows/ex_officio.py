@@ -634,8 +634,25 @@ def check_correctable(items: Iterable[str], *, field: str) -> None:
         )
 
 
-def _check_items(correction: ExOfficioCorrection, count: int) -> list[str]:
+HONSEKI_ITEMS = frozenset({"honseki", "hittousha"})
+
+
+def shares_one_honseki(items: Collection[str], people: Sequence[tuple[Resident, ResidentSnapshot]]) -> bool:
+    """Whether a 本籍 correction may be made for all these people at once (standard 4.0.6-a): only
+    本籍・筆頭者 are corrected, and the people are of one household and hold the identical 本籍 (and
+    筆頭者, when it is corrected too)."""
+    held = {
+        (current.household_id, current.honseki, current.hittousha if "hittousha" in items else "")
+        for _, current in people
+    }
+    return bool(items) and set(items) <= HONSEKI_ITEMS and len(held) == 1
+
+
+def _check_items(
+    correction: ExOfficioCorrection, people: Sequence[tuple[Resident, ResidentSnapshot]]
+) -> list[str]:
     items = list(correction.items)
+    count = len(people)
     if not items:
         raise refusal(
             "items",
@@ -668,11 +685,12 @@ def _check_items(correction: ExOfficioCorrection, count: int) -> list[str]:
         )
     if correction.action in STATUS_CHANGES:
         _check_status_change(correction.action, items, count)
-    if count > 1 and any(item in PERSONAL_ITEMS for item in items):
+    if count > 1 and any(item in PERSONAL_ITEMS for item in items) and not shares_one_honseki(items, people):
         raise refusal(
             "atena_numbers",
             "氏名・生年月日・本籍などの個人の項目は、1人ずつ修正します。",
-            "対象の方を1人にしてください（住所・方書等は世帯全員を一度に修正できます）。",
+            "対象の方を1人にしてください（住所・方書等は世帯全員を一度に、本籍・筆頭者は同じ世帯で同じ本籍の方を"
+            "一度に修正できます）。",
             "registry.personal_items_for_one_person",
         )
     return items
@@ -736,7 +754,7 @@ def record_ex_officio_correction(
             "除票の誤記訂正（留意事項）で記録してください。",
             "registry.removed_record_by_note",
         )
-    items = _check_items(correction, len(people))
+    items = _check_items(correction, people)
     planned: list[tuple[Resident, ResidentSnapshot, dict[str, Any]]] = []
     for resident, current in people:
         columns: dict[str, Any] = {}
