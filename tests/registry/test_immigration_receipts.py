@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Callable
+from itertools import count
+from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from jumin.accounts.models import User
+from jumin.accounts.permissions import Permission
 from jumin.domain.errors import DomainError
 from jumin.domain.resident import ChangeReason, ResidentStatus
 from jumin.registry.models import Change, ChangeState, ExOfficioRecord
@@ -23,7 +29,8 @@ from jumin.registry.workflows.immigration_receipts import (
     received_notice_sheet,
     received_notices,
 )
-from tests.registry.conftest import PURPOSE, current
+from tests.helpers.permission_matrix import assert_permission_triple
+from tests.registry.conftest import PURPOSE, current, logged_in
 from tests.registry.test_immigration_notices import RENEWAL, notice
 from tests.registry.test_naturalisation import foreign_move_in
 
@@ -94,6 +101,21 @@ def test_4_5_6_a_b_received_notices_are_kept_and_imported_where_the_standard_all
     assert current(foreigner).foreign["residence_card_number"] == "ZZ99999999YY"  # type: ignore[index]
 
 
+def test_4_5_6_a_a_second_notice_of_one_person_waits_while_the_first_draft_is_open(
+    clerk: User, foreigner: str, commit: Callable[..., DraftRecorded]
+) -> None:
+    content = received_file(notice("N0001", **RENEWAL), notice("N0002", new_residence_status="定住者"))
+    report = receive_immigration_notices(actor=clerk, purpose=PURPOSE, content=content)
+    assert [notice_id for notice_id, _ in report.imported] == ["N0001"]
+    assert [notice_id for notice_id, _ in report.pending] == ["N0002"]  # the edit lock (standard 4.0.8)
+    ((_, change_id),) = report.imported
+    commit(DraftRecorded(change_id=change_id, atena_numbers=(foreigner,), household_number="", alerts=()))
+    commit(import_received_notice(actor=clerk, purpose=PURPOSE, notice_id="N0002"))
+    foreign = current(foreigner).foreign
+    assert foreign is not None
+    assert (foreign["residence_status"], foreign["residence_card_number"]) == ("定住者", "ZZ99999999YY")
+
+
 def test_4_5_6_b_manual_import_of_a_pending_notice_needs_its_alerts_acknowledged(
     clerk: User, foreigner: str, commit: Callable[..., DraftRecorded]
 ) -> None:
@@ -155,3 +177,102 @@ def test_4_5_6_a_a_stay_end_with_new_items_or_an_unknown_reason_is_refused(
         ("N0010", "registry.notice_row"),
         ("N0011", "registry.notice_row"),
     ]
+
+
+# --- API and screens ------------------------------------------------------------------------------
+
+
+def test_api_receive_list_and_import_permission_triples(
+    make_staff: Callable[..., object], foreigner: str
+) -> None:
+    numbers = count(1)
+
+    def received() -> str:
+        content = received_file(notice(f"R{next(numbers)}", new_alphabet_name=f"NGUYEN {next(numbers)}"))
+        return json.dumps({"purpose": PURPOSE, "content": content})
+
+    assert_permission_triple(
+        make_staff,
+        "post",
+        "/api/registry/immigration/received/receive",
+        Permission.RESIDENT_RECORD,
+        data=received,
+        content_type="application/json",
+    )
+    assert_permission_triple(
+        make_staff,
+        "post",
+        "/api/registry/immigration/received/list",
+        Permission.RESIDENT_VIEW,
+        data=json.dumps({"purpose": PURPOSE, "state": "all"}),
+        content_type="application/json",
+    )
+    assert_permission_triple(
+        make_staff,
+        "post",
+        "/api/registry/immigration/outgoing/list",
+        Permission.RESIDENT_VIEW,
+        data=json.dumps({"purpose": PURPOSE, "state": "due"}),
+        content_type="application/json",
+    )
+
+
+def test_api_flow_receive_sheet_import_and_export(clerk: User, foreigner: str) -> None:
+    client = logged_in(clerk)
+
+    def post(path: str, body: dict[str, object]) -> Any:
+        return client.post(
+            f"/api/registry/immigration/{path}",
+            json.dumps({"purpose": PURPOSE, **body}),
+            content_type="application/json",
+        )
+
+    received = post("received/receive", {"content": MIXED, "auto_import": False})
+    assert received.status_code == 200
+    assert received.json()["received"] == 4
+    sheet = post("received/sheet", {"notice_id": "N0004"}).json()
+    assert [a["code"] for a in sheet["alerts"]] == ["registry.notice_name_changed"]
+    imported = post(
+        "received/import", {"notice_id": "N0004", "acknowledged_alerts": ["registry.notice_name_changed"]}
+    )
+    assert imported.status_code == 201
+    refused = post("received/list", {"state": "everything"})
+    assert (refused.status_code, refused.json()["code"]) == (400, "registry.immigration_notice_list")
+    exported = post("outgoing/export", {"state": "due"})
+    assert exported.status_code == 200
+    assert exported.json()["content"].startswith("sequence_no,kind,link_class,")
+
+
+def test_screens_receive_list_sheet_import_and_download(clerk: User, foreigner: str) -> None:
+    client = logged_in(clerk)
+    url = reverse("registry:received_immigration_notices")
+    assert client.get(url).status_code == 200
+    upload = SimpleUploadedFile("notices.csv", MIXED.encode("utf-8"), content_type="text/csv")
+    # Without automatic import (the person's one open draft would hold the manual import back).
+    page = client.post(url, {"purpose": PURPOSE, "notice_file": upload, "receive": "1"})
+    assert "自動仮登録 0件／未取込 3件" in page.content.decode()
+    listed = client.post(url, {"purpose": PURPOSE, "state": "pending", "list": "1"}).content.decode()
+    assert "N0001" in listed
+    assert "N0004" in listed
+    sheet = client.post(url, {"purpose": PURPOSE, "notice_id": "N0004", "sheet": "1"}).content.decode()
+    assert "NGUYEN VAN ANH" in sheet
+    done = client.post(
+        url,
+        {
+            "purpose": PURPOSE,
+            "notice_id": "N0004",
+            "import": "1",
+            "acknowledged_alerts": "registry.notice_name_changed",
+        },
+    )
+    assert "仮登録しました" in done.content.decode()
+
+    outgoing = reverse("registry:municipality_notices")
+    assert client.get(outgoing).status_code == 200
+    due = client.post(outgoing, {"purpose": PURPOSE, "state": "due", "list": "1"}).content.decode()
+    assert "市町村伝達" in due
+    download = client.post(outgoing, {"purpose": PURPOSE, "export": "1"})
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert download.content.decode().startswith("sequence_no,kind,link_class,")
+    nothing = client.post(outgoing, {"purpose": PURPOSE, "export": "1"}).content.decode()
+    assert "送信する市町村通知がありません" in nothing
