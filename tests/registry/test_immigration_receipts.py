@@ -7,11 +7,14 @@ import csv
 import io
 import json
 from collections.abc import Callable
+from io import StringIO
 from itertools import count
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from jumin.accounts.models import User
@@ -276,3 +279,23 @@ def test_screens_receive_list_sheet_import_and_download(clerk: User, foreigner: 
     assert download.content.decode().startswith("sequence_no,kind,link_class,")
     nothing = client.post(outgoing, {"purpose": PURPOSE, "export": "1"}).content.decode()
     assert "送信する市町村通知がありません" in nothing
+
+
+def test_4_5_6_a_the_command_receives_a_file_as_the_batch_account(
+    make_clerk: Callable[..., User], foreigner: str, tmp_path: Path
+) -> None:
+    operator = make_clerk("batch", Permission.RESIDENT_BATCH_RUN, Permission.RESIDENT_VIEW)
+    received = tmp_path / "notices.csv"
+    received.write_text(
+        received_file(notice("N0001", **RENEWAL), notice("N0005", stay_end_reason="出国")), encoding="utf-8"
+    )
+    out = StringIO()
+    call_command("receive_immigration_notices", str(received), operator=operator.username, stdout=out)
+    assert "自動仮登録: 1件、未取込: 1件" in out.getvalue()
+    assert "N0005: registry.notice_stay_end" in out.getvalue()  # a clerk imports the removal
+    assert "NGUYEN" not in out.getvalue()  # no personal data on the console
+    imported = ReceivedImmigrationNotice.objects.get(notice_id="N0001")
+    assert imported.change is not None
+    assert imported.change.made_by_id == operator.pk
+    with pytest.raises(CommandError):
+        call_command("receive_immigration_notices", str(received), operator=make_clerk("nobody").username)

@@ -92,11 +92,18 @@ def _settle(stored: ReceivedImmigrationNotice, sheet: MatchedNotice | UnmatchedN
         stored.reason_code = sheet.alerts[0].code
 
 
-def _try_import(stored: ReceivedImmigrationNotice, *, actor: Any, purpose: str) -> None:
+def _try_import(stored: ReceivedImmigrationNotice, *, actor: Any, purpose: str, scheduled: bool) -> None:
     """Automatic import (4.5.6-a): a draft when nothing needs a clerk's judgment, else leave it."""
     sheet = check_sheet(_row_of(stored))
     _settle(stored, sheet)
     if isinstance(sheet, UnmatchedNotice) or sheet.alerts:
+        return
+    if scheduled and stored.columns.get("stay_end_reason"):
+        # The batch account holds no 職権消除 right: a clerk imports the removal from the list.
+        stored.reason, stored.reason_code = (
+            "在留が終了した通知は職員が取り込みます（職権消除）。",
+            "registry.notice_stay_end",
+        )
         return
     try:
         with transaction.atomic():  # a refused draft leaves the others of the file untouched
@@ -117,12 +124,16 @@ def _mark_imported(stored: ReceivedImmigrationNotice, draft: DraftRecorded, shee
 
 
 def receive_immigration_notices(
-    *, actor: Any, purpose: str, content: str, auto_import: bool = True
+    *, actor: Any, purpose: str, content: str, auto_import: bool = True, scheduled: bool = False
 ) -> ReceiptReport:
-    """Store a received notice file and, with ``auto_import``, import what the standard allows."""
+    """Store a received notice file and, with ``auto_import``, import what the standard allows.
+
+    ``scheduled``: run by the batch operations account (``RESIDENT_BATCH_RUN``, the
+    ``receive_immigration_notices`` command) instead of a clerk; notices that end a stay then wait
+    for a clerk."""
     authorize(
         actor=actor,
-        permission=Permission.RESIDENT_RECORD,
+        permission=Permission.RESIDENT_BATCH_RUN if scheduled else Permission.RESIDENT_RECORD,
         action=AuditAction.RESIDENT_IMMIGRATION_NOTICE_RECEIVE,
         purpose=purpose,
         subject_type="immigration_notice",
@@ -163,7 +174,7 @@ def receive_immigration_notices(
     with transaction.atomic():
         for notice in stored:
             if auto_import:
-                _try_import(notice, actor=actor, purpose=purpose)
+                _try_import(notice, actor=actor, purpose=purpose, scheduled=scheduled)
             else:
                 _settle(notice, check_sheet(_row_of(notice)))
             notice.save()
@@ -262,7 +273,7 @@ def _summary(stored: ReceivedImmigrationNotice) -> ReceivedNoticeRow:
 
 def _pending(notice_id: str) -> ReceivedImmigrationNotice:
     stored = (
-        ReceivedImmigrationNotice.objects.select_for_update()
+        ReceivedImmigrationNotice.objects.select_for_update(of=("self",))
         .select_related("change")
         .filter(notice_id=notice_id.strip())
         .first()
