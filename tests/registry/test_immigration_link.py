@@ -47,6 +47,18 @@ def rows_of(content: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(content)))
 
 
+def renew(clerk: User, commit: Callable[..., DraftRecorded], notice_id: str) -> None:
+    """The agency's renewal notice for the default foreign resident, confirmed and committed."""
+    content = notice_file(notice(notice_id, **RENEWAL))
+    commit(
+        record_immigration_notice(
+            actor=clerk,
+            purpose=PURPOSE,
+            confirmation=NoticeConfirmation(content=content, notice_id=notice_id),
+        )
+    )
+
+
 @pytest.fixture
 def foreigner(clerk: User, code_pool: list[str], commit: Callable[..., DraftRecorded]) -> str:
     return commit(record_move_in(actor=clerk, purpose=PURPOSE, move_in=foreign_move_in())).atena_numbers[0]
@@ -83,12 +95,7 @@ def test_4_5_7_a_japanese_residents_give_no_notice(
 def test_4_5_7_a_an_amendment_is_a_notice_under_the_registry_act(
     clerk: User, foreigner: str, commit: Callable[..., DraftRecorded]
 ) -> None:
-    content = notice_file(notice("N0001", **RENEWAL))
-    commit(
-        record_immigration_notice(
-            actor=clerk, purpose=PURPOSE, confirmation=NoticeConfirmation(content=content, notice_id="N0001")
-        )
-    )
+    renew(clerk, commit, "N0001")
     last = MunicipalityNotice.objects.order_by("pk").last()
     assert last is not None
     assert (last.kind, last.link_class, last.items["residence_card_number"]) == (
@@ -114,12 +121,7 @@ def test_4_5_7_a_classification_rules() -> None:
 def test_4_5_7_a_b_export_keeps_order_and_holds_a_planned_move_out_until_its_date(
     clerk: User, foreigner: str, commit: Callable[..., DraftRecorded]
 ) -> None:
-    content = notice_file(notice("N0002", **RENEWAL))
-    commit(
-        record_immigration_notice(
-            actor=clerk, purpose=PURPOSE, confirmation=NoticeConfirmation(content=content, notice_id="N0002")
-        )
-    )
+    renew(clerk, commit, "N0002")
     planned = today() + timedelta(days=10)
     commit(
         record_move_out(actor=clerk, purpose=PURPOSE, move_out=move_out([foreigner], planned_date=planned))
@@ -167,6 +169,24 @@ def test_4_5_7_a_b_export_keeps_order_and_holds_a_planned_move_out_until_its_dat
         renewal.pk,
         move_in.pk,
     ]  # newest first
+
+
+def test_4_5_7_a_a_waiting_notice_holds_back_the_later_ones_behind_it_not_the_earlier(
+    clerk: User, foreigner: str, commit: Callable[..., DraftRecorded]
+) -> None:
+    renew(clerk, commit, "N0002")
+    content = notice_file(
+        notice("N0003", residence_card_number="ZZ99999999YY", new_residence_status="定住者")
+    )
+    commit(
+        record_immigration_notice(
+            actor=clerk, purpose=PURPOSE, confirmation=NoticeConfirmation(content=content, notice_id="N0003")
+        )
+    )
+    first, middle, last = MunicipalityNotice.objects.order_by("pk")
+    MunicipalityNotice.objects.filter(pk=middle.pk).update(due_on=today() + timedelta(days=3))
+    assert export_due(actor=clerk, purpose=PURPOSE).sequence_nos == (first.pk,)
+    assert not MunicipalityNotice.objects.filter(pk=last.pk, sent_at__isnull=False).exists()
 
 
 def test_4_5_7_b_results_import_and_resend(clerk: User, foreigner: str) -> None:

@@ -3,8 +3,6 @@ stay (standard 4.5.6-a/b; system.md F10 steps 1–2). Every notice file here is 
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable
 from io import StringIO
@@ -34,19 +32,15 @@ from jumin.registry.workflows.immigration_receipts import (
 )
 from tests.helpers.permission_matrix import assert_permission_triple
 from tests.registry.conftest import PURPOSE, current, logged_in
-from tests.registry.test_immigration_notices import RENEWAL, notice
+from tests.registry.test_immigration_notices import RENEWAL, notice, notice_file
 from tests.registry.test_naturalisation import foreign_move_in
 
 pytestmark = pytest.mark.django_db
 
 
 def received_file(*rows: dict[str, str]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS_WITH_STAY_END, lineterminator="\r\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({column: row.get(column, "") for column in COLUMNS_WITH_STAY_END})
-    return buffer.getvalue()
+    """A notice file with the optional 在留終了事由 column."""
+    return notice_file(*rows, columns=COLUMNS_WITH_STAY_END)
 
 
 MIXED = received_file(

@@ -272,28 +272,21 @@ def _file(notices: Iterable[MunicipalityNotice]) -> str:
     return buffer.getvalue()
 
 
-def _in_order(notices: list[MunicipalityNotice]) -> list[MunicipalityNotice]:
-    """The notices that may leave now: a person's notice never overtakes an earlier unsent one."""
-    earliest: dict[str, int] = {}  # each person's earliest unsent notice
+def _in_order(due: list[MunicipalityNotice]) -> list[MunicipalityNotice]:
+    """The due notices that may leave now: a person's notice never overtakes an earlier unsent one
+    that is not due yet (a 転出予定者's), so each person's notices reach the agency in commit order."""
+    chosen = {n.pk for n in due}
+    held_from: dict[str, int] = {}  # person → their first unsent notice that cannot leave now
     for pk, atena in (
         MunicipalityNotice.objects.filter(
-            sent_at__isnull=True, atena_number__in={n.atena_number for n in notices}
+            sent_at__isnull=True, atena_number__in={n.atena_number for n in due}
         )
         .order_by("pk")
         .values_list("pk", "atena_number")
     ):
-        earliest.setdefault(atena, pk)
-    chosen = {n.pk for n in notices}
-    blocked: set[str] = set()
-    allowed = []
-    for notice in notices:
-        # An earlier unsent notice of the person not in this batch (waiting for its date) holds it back.
-        first = earliest[notice.atena_number]
-        if notice.atena_number in blocked or (first != notice.pk and first not in chosen):
-            blocked.add(notice.atena_number)
-            continue
-        allowed.append(notice)
-    return allowed
+        if pk not in chosen:
+            held_from.setdefault(atena, pk)
+    return [n for n in due if n.pk < held_from.get(n.atena_number, n.pk + 1)]
 
 
 def _write_batch(
