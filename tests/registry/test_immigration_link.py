@@ -30,11 +30,12 @@ from jumin.registry.models_immigration import MunicipalityNotice
 from jumin.registry.services import DraftRecorded, commit_change, record_move_in
 from jumin.registry.workflows.immigration_notices import NoticeConfirmation, record_immigration_notice
 from jumin.registry.workflows.move_out import record_move_out
+from jumin.registry.workflows.naturalisation import record_naturalisation
 from tests.registry.conftest import PURPOSE
 from tests.registry.test_immigration_notices import RENEWAL, notice, notice_file
 from tests.registry.test_move_in import family_move_in
 from tests.registry.test_move_out import move_out
-from tests.registry.test_naturalisation import foreign_move_in, foreign_person
+from tests.registry.test_naturalisation import foreign_move_in, foreign_person, naturalisation
 
 pytestmark = pytest.mark.django_db
 
@@ -215,3 +216,16 @@ def test_4_5_7_b_results_import_and_resend(clerk: User, foreigner: str) -> None:
     with pytest.raises(DomainError) as bad:
         import_results(actor=clerk, purpose=PURPOSE, content="number,status\r\n1,OK\r\n")
     assert bad.value.code == "registry.municipality_notice"
+
+
+def test_4_5_7_a_naturalisation_notifies_the_end_of_the_foreign_record(
+    clerk: User, commit: Callable[..., DraftRecorded], foreigner: str
+) -> None:
+    commit(record_naturalisation(actor=clerk, purpose=PURPOSE, naturalisation=naturalisation(foreigner)))
+    last = MunicipalityNotice.objects.order_by("pk").last()
+    assert last is not None
+    assert (last.items["change_reason"], last.link_class, last.items["category"]) == (
+        ChangeReason.NATURALISATION,
+        "住基法",
+        "中長期在留者",  # the items of the foreign record it ends
+    )
