@@ -83,6 +83,7 @@ def test_4_5_7_a_foreign_move_in_is_transmitted_once_on_commit_never_as_a_draft(
         "中長期在留者",
         "19900501",
     )
+    assert (items["is_head"], items["head_name"]) == ("1", "NGUYEN VAN AN")
     assert not {"individual_number", "juminhyo_code"} & set(items)
 
 

@@ -65,6 +65,7 @@ ITEM_COLUMNS = (
     "postal_code",
     "address",
     "is_head",
+    "head_name",
     "relationship",
     "planned_destination",
 )
@@ -79,11 +80,29 @@ def _concerns_agency(change: Change, snapshot: ResidentSnapshot) -> bool:
     return snapshot.kind == ResidentKind.FOREIGN or change.reason == ChangeReason.NATURALISATION
 
 
+def _name(surname: str, given_name: str, foreign: dict[str, Any] | None) -> str:
+    """氏名（ローマ字） of a foreign resident, else the 氏名 (a 帰化 row, a Japanese 世帯主)."""
+    return str((foreign or {}).get("alphabet_name") or f"{surname} {given_name}".strip())
+
+
+def _head_names(snapshots: Iterable[ResidentSnapshot]) -> dict[int, str]:
+    """The 世帯主's name of each household, from the current rows (this commit's included: one read)."""
+    rows = ResidentSnapshot.objects.filter(
+        current_of__isnull=False, is_head=True, household_id__in={s.household_id for s in snapshots}
+    ).values_list("household_id", "surname", "given_name", "foreign")
+    return {household: _name(surname, given, foreign) for household, surname, given, foreign in rows}
+
+
 def notice_items(
-    change: Change, snapshot: ResidentSnapshot, foreign: dict[str, Any], *, municipality_code: str
+    change: Change,
+    snapshot: ResidentSnapshot,
+    foreign: dict[str, Any],
+    *,
+    municipality_code: str,
+    head_name: str = "",
 ) -> dict[str, Any]:
     """The items of one person's notice (Jumin's layout; no 個人番号, no 住民票コード)."""
-    name = str(foreign.get("alphabet_name") or f"{snapshot.surname} {snapshot.given_name}".strip())
+    name = _name(snapshot.surname, snapshot.given_name, foreign)
     return {
         "municipality_code": municipality_code,
         "change_reason": str(change.reason),
@@ -101,6 +120,7 @@ def notice_items(
         if snapshot.katagaki
         else snapshot.address,
         "is_head": "1" if snapshot.is_head else "0",
+        "head_name": head_name,
         "relationship": snapshot.relationship,
         "planned_destination": snapshot.planned_destination,
     }
@@ -134,6 +154,7 @@ def notify_committed(
         )
     }
     local = local_municipality_code()
+    heads = _head_names(s for s, _ in due)
     now = timezone.now()
     rows = []
     for snapshot, event in due:
@@ -150,7 +171,13 @@ def notify_committed(
                 history_no=snapshot.history_no,
                 kind=kind.kind.value,
                 link_class=kind.link_class.value,
-                items=notice_items(change, snapshot, foreign, municipality_code=local),
+                items=notice_items(
+                    change,
+                    snapshot,
+                    foreign,
+                    municipality_code=local,
+                    head_name=heads.get(snapshot.household_id, ""),
+                ),
                 due_on=_send_on(snapshot, today),
                 created_at=now,
             )
