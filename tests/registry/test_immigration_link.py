@@ -18,7 +18,7 @@ from jumin.audit.models import AuditEntry, AuditResultSubject
 from jumin.domain.errors import DomainError
 from jumin.domain.immigration_link import LinkClass, LinkKind, link_type
 from jumin.domain.resident import ChangeReason
-from jumin.registry.immigration_link import (
+from jumin.registry.immigration_sending import (
     FILE_COLUMNS,
     export_due,
     import_results,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from jumin.registry import immigration_link
+from jumin.registry import immigration_sending
 from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, draft_created
 from jumin.registry.workflows import immigration_notices, immigration_receipts
 
@@ -98,38 +98,40 @@ def received_import(request: HttpRequest, payload: NoticeIn) -> Status[object]:
     )
 
 
-@router.post("/outgoing/list", response={200: list[immigration_link.NoticeRow], **ERRORS})
+@router.post("/outgoing/list", response={200: list[immigration_sending.NoticeRow], **ERRORS})
 def outgoing_list(request: HttpRequest, payload: ListIn) -> Status[object]:
     """The 市町村通知 target list: waiting, due, sent or error; audited."""
     return Status(
         200,
-        immigration_link.municipality_notices(
+        immigration_sending.municipality_notices(
             actor=request.user, purpose=payload.purpose, state=payload.state, limit=payload.limit
         ),
     )
 
 
-@router.post("/outgoing/export", response={200: immigration_link.NoticeFile, **ERRORS})
+@router.post("/outgoing/export", response={200: immigration_sending.NoticeFile, **ERRORS})
 def outgoing_export(request: HttpRequest, payload: ListIn) -> Status[object]:
     """The file of every notice due, in commit order, as a new batch (``state`` is ignored)."""
-    return Status(200, immigration_link.export_due(actor=request.user, purpose=payload.purpose))
+    return Status(200, immigration_sending.export_due(actor=request.user, purpose=payload.purpose))
 
 
-@router.post("/outgoing/resend", response={200: immigration_link.NoticeFile, **ERRORS})
+@router.post("/outgoing/resend", response={200: immigration_sending.NoticeFile, **ERRORS})
 def outgoing_resend(request: HttpRequest, payload: ResendIn) -> Status[object]:
     """The file of chosen sent notices again, as a new batch."""
     return Status(
         200,
-        immigration_link.resend(
+        immigration_sending.resend(
             actor=request.user, purpose=payload.purpose, sequence_nos=payload.sequence_nos
         ),
     )
 
 
-@router.post("/outgoing/results", response={200: immigration_link.ResultImport, **ERRORS})
+@router.post("/outgoing/results", response={200: immigration_sending.ResultImport, **ERRORS})
 def outgoing_results(request: HttpRequest, payload: FileIn) -> Status[object]:
     """Record the agency's processing results (正常 / エラー per notice)."""
     return Status(
         200,
-        immigration_link.import_results(actor=request.user, purpose=payload.purpose, content=payload.content),
+        immigration_sending.import_results(
+            actor=request.user, purpose=payload.purpose, content=payload.content
+        ),
     )

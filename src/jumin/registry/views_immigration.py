@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from jumin.accounts.forms import PurposeForm
-from jumin.registry import immigration_link
+from jumin.registry import immigration_sending
 from jumin.registry.forms_immigration import (
     OutgoingListForm,
     ReceivedListForm,
@@ -84,7 +84,7 @@ def received_view(request: HttpRequest) -> HttpResponse:
     return render(request, RECEIVED_TEMPLATE, context)
 
 
-def _download(batch: immigration_link.NoticeFile) -> HttpResponse:
+def _download(batch: immigration_sending.NoticeFile) -> HttpResponse:
     response = HttpResponse(batch.content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="municipality-notices-{batch.batch_no:06d}.csv"'
     return response
@@ -101,10 +101,12 @@ def outgoing_view(request: HttpRequest) -> HttpResponse:
             purpose = form.cleaned_data["purpose"]
             with shown_on_screen(context, pending_alerts=False) as outcome:
                 if "export" in post:
-                    batch = immigration_link.export_due(actor=request.user, purpose=purpose)
+                    batch = immigration_sending.export_due(actor=request.user, purpose=purpose)
                 else:
                     numbers = [int(n) for n in post.getlist("sequence_nos") if n.isdigit()]
-                    batch = immigration_link.resend(actor=request.user, purpose=purpose, sequence_nos=numbers)
+                    batch = immigration_sending.resend(
+                        actor=request.user, purpose=purpose, sequence_nos=numbers
+                    )
             if outcome.ok:
                 return _download(batch)
         else:
@@ -114,7 +116,7 @@ def outgoing_view(request: HttpRequest) -> HttpResponse:
         context["results_form"] = results
         if results.is_valid():
             with shown_on_screen(context, pending_alerts=False):
-                context["result_report"] = immigration_link.import_results(
+                context["result_report"] = immigration_sending.import_results(
                     actor=request.user,
                     purpose=results.cleaned_data["purpose"],
                     content=results.cleaned_data["results_file"],
@@ -126,7 +128,7 @@ def outgoing_view(request: HttpRequest) -> HttpResponse:
             data = listing.cleaned_data
             context.update(purpose=data["purpose"], state=data["state"])
             with shown_on_screen(context, pending_alerts=False):
-                context["rows"] = immigration_link.municipality_notices(
+                context["rows"] = immigration_sending.municipality_notices(
                     actor=request.user, purpose=data["purpose"], state=data["state"]
                 )
     return render(request, OUTGOING_TEMPLATE, context)
