@@ -273,6 +273,18 @@ def test_screens_receive_list_sheet_import_and_download(clerk: User, foreigner: 
     assert download.content.decode().startswith("sequence_no,kind,link_class,")
     nothing = client.post(outgoing, {"purpose": PURPOSE, "export": "1"}).content.decode()
     assert "送信する市町村通知がありません" in nothing
+    (sent,) = MunicipalityNotice.objects.all()
+    listed_sent = client.post(outgoing, {"purpose": PURPOSE, "state": "sent", "list": "1"}).content.decode()
+    assert "選んだ通知を再送" in listed_sent
+    again = client.post(outgoing, {"purpose": PURPOSE, "resend": "1", "sequence_nos": [str(sent.pk)]})
+    assert again["Content-Disposition"].startswith("attachment;")
+    results = SimpleUploadedFile(
+        "results.csv",
+        f"sequence_no,result,code,message\r\n{sent.pk},正常,,\r\n".encode(),
+        content_type="text/csv",
+    )
+    answered = client.post(outgoing, {"purpose": PURPOSE, "results_file": results, "results": "1"})
+    assert "正常 1件／エラー 0件" in answered.content.decode()
 
 
 def test_4_5_6_a_the_command_receives_a_file_as_the_batch_account(

@@ -11,6 +11,7 @@ data never appear in URLs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -30,6 +31,18 @@ from jumin.registry.workflows import immigration_receipts
 
 RECEIVED_TEMPLATE = "registry/foreign/received_notices.html"
 OUTGOING_TEMPLATE = "registry/foreign/municipality_notices.html"
+
+
+def _list(
+    request: HttpRequest, form: PurposeForm, context: dict[str, Any], listed: Callable[..., Any]
+) -> None:
+    """「一覧を表示」: the rows of the state chosen on ``form`` (purpose and state kept for the buttons)."""
+    context["list_form"] = form
+    if form.is_valid():
+        data = form.cleaned_data
+        context.update(purpose=data["purpose"], state=data["state"])
+        with shown_on_screen(context, pending_alerts=False):
+            context["rows"] = listed(actor=request.user, purpose=data["purpose"], state=data["state"])
 
 
 @clerk_screen
@@ -72,15 +85,7 @@ def received_view(request: HttpRequest) -> HttpResponse:
                     actor=request.user, purpose=data["purpose"], notice_id=data["notice_id"]
                 )
     elif request.method == "POST":
-        listing = ReceivedListForm(post)
-        context["list_form"] = listing
-        if listing.is_valid():
-            data = listing.cleaned_data
-            context.update(purpose=data["purpose"], state=data["state"])
-            with shown_on_screen(context, pending_alerts=False):
-                context["rows"] = immigration_receipts.received_notices(
-                    actor=request.user, purpose=data["purpose"], state=data["state"]
-                )
+        _list(request, ReceivedListForm(post), context, immigration_receipts.received_notices)
     return render(request, RECEIVED_TEMPLATE, context)
 
 
@@ -122,13 +127,5 @@ def outgoing_view(request: HttpRequest) -> HttpResponse:
                     content=results.cleaned_data["results_file"],
                 )
     elif request.method == "POST":
-        listing = OutgoingListForm(post)
-        context["list_form"] = listing
-        if listing.is_valid():
-            data = listing.cleaned_data
-            context.update(purpose=data["purpose"], state=data["state"])
-            with shown_on_screen(context, pending_alerts=False):
-                context["rows"] = immigration_sending.municipality_notices(
-                    actor=request.user, purpose=data["purpose"], state=data["state"]
-                )
+        _list(request, OutgoingListForm(post), context, immigration_sending.municipality_notices)
     return render(request, OUTGOING_TEMPLATE, context)
