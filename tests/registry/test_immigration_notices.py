@@ -59,12 +59,12 @@ def notice(notice_id: str = "N0001", **values: str) -> dict[str, str]:
     return row
 
 
-def notice_file(*rows: dict[str, str]) -> str:
+def notice_file(*rows: dict[str, str], columns: tuple[str, ...] = COLUMNS) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({column: row.get(column, "") for column in COLUMNS})
+        writer.writerow({column: row.get(column, "") for column in columns})
     return buffer.getvalue()
 
 

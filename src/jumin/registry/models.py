@@ -561,4 +561,6 @@ class DailyBatchRun(models.Model):
 
 
 # 居所 as the 送付先 of the 個人番号 notices (std 7.1.1.4-a); imported here so Django finds it.
+# The exchange with 出入国在留管理庁 (法30条の50 in, 市町村通知 out); imported here so Django finds it.
+from jumin.registry.models_immigration import MunicipalityNotice, ReceivedImmigrationNotice  # noqa: E402, F401
 from jumin.registry.models_sending_place import SendingPlace  # noqa: E402, F401

@@ -40,6 +40,7 @@ from jumin.jukinet.cs.services import local_municipality_code
 from jumin.registry import (
     address_codes,
     fuhyo_notices,
+    immigration_link,
     locks,
     move_in_numbers,
     number_designation,
@@ -732,13 +733,15 @@ def commit_change(
         # Search keys are derived data: replaced, never versioned (standard 2.1.3-d).
         latest = {snapshot.resident_id: snapshot for snapshot in committed_all}  # each person's newest row
         rebuild_search_keys_many([(residents[pk], snapshot) for pk, snapshot in latest.items()])
-        outbox.append_events(change, committed)
+        events = outbox.append_events(change, committed)
+        immigration_link.notify_committed(change, committed, events)  # 市町村通知 (standard 4.5.7-a)
         fuhyo_notices.notify_committed(
             change, newest_per_person(committed)
         )  # 戸籍附票記載事項通知 (住基法19条)
         number_renewal.send_addresses(change, committed, actor=actor)  # 個人番号通知書 (F22 step 4)
         for follower in followers:
-            outbox.append_events(follower, following[follower.pk])
+            events = outbox.append_events(follower, following[follower.pk])
+            immigration_link.notify_committed(follower, following[follower.pk], events)
         # Household 抑止 follow membership: sent to whoever joins, lifted for whoever leaves (3.1-g,
         # 3.2-a); the audit reason counts what was sent. Rare: no statement in a commit that touches
         # no suppressed household (P3).

@@ -9,6 +9,7 @@ from jumin.registry import (
     views_events,
     views_foreign,
     views_household,
+    views_immigration,
     views_imports,
     views_inquiry,
     views_member_rows,
@@ -74,6 +75,8 @@ urlpatterns = [
     path("foreign/loss-of-nationality/", views_foreign.loss_view, name="loss_of_nationality"),
     path("foreign/registration/", views_foreign.registration_view, name="foreign_registration"),
     path("foreign/immigration-notices/", views_foreign.notices_view, name="immigration_notices"),
+    path("foreign/received-notices/", views_immigration.received_view, name="received_immigration_notices"),
+    path("foreign/municipality-notices/", views_immigration.outgoing_view, name="municipality_notices"),
     path("names/former-surname/", views_foreign.former_surname_view, name="former_surname"),
     path(
         "code-changes/resident-code/",

@@ -41,6 +41,7 @@ api.add_router("/registry/renewal-targets", "jumin.registry.api_renewal_targets.
 api.add_router("/registry/special-moves", "jumin.registry.api_special_moves.router")
 api.add_router("/registry/fuhyo-notices", "jumin.registry.api_fuhyo.router")
 api.add_router("/registry/returning", "jumin.registry.api_returning.router")
+api.add_router("/registry/immigration", "jumin.registry.api_immigration.router")
 
 
 @api.exception_handler(DomainError)

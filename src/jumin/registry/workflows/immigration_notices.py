@@ -13,6 +13,9 @@ text travels in the request body each time, never in a URL):
    another clerk commits with commit_change.
 
 特別永住者 are excluded from the import (4.5.6-a): their rows are listed for a manual 職権修正.
+A notice that ends the stay (the optional ``stay_end_reason`` column: 在留期間満了, 出国 …) becomes a
+職権消除 draft instead (system.md F10 step 2). Received files are kept, row by row, with what became
+of each notice: ``immigration_receipts``.
 """
 
 from __future__ import annotations
@@ -49,10 +52,14 @@ from jumin.registry import services_restrictions
 from jumin.registry.models import Change, ChangeState, ExOfficioRecord, ResidentSearchKey, ResidentSnapshot
 from jumin.registry.services import DraftRecorded
 from jumin.registry.snapshots import draft_from_current
+from jumin.registry.workflows import ex_officio
 from jumin.registry.workflows.acknowledgement import audit_reason, require_acknowledged
 from jumin.registry.workflows.household_members import CurrentMember, current_resident
 
 LEGAL_BASIS = "住民基本台帳法第30条の50"
+# A stay that ended: the record is removed 職権 (住民基本台帳法施行令第12条第3項) on the agency's notice.
+REMOVAL_LEGAL_BASIS = "住民基本台帳法施行令第12条第3項（住民基本台帳法第30条の50通知）"
+STAY_END_REASONS = ("在留期間満了", "出国", "在留資格取消", "退去強制", "その他")
 SPECIAL_PERMANENT = "特別永住者"
 MAX_FILE_CHARS = 2_000_000
 MAX_ROWS = 5_000
@@ -80,6 +87,8 @@ NOTICE_ITEMS: Mapping[str, str] = {
     "residence_card_number": "在留カード番号",
 }
 COLUMNS = (*IDENTITY_COLUMNS, *(f"new_{item}" for item in NOTICE_ITEMS))
+# The layout with the optional last column of a notice that ends the stay (在留終了事由).
+COLUMNS_WITH_STAY_END = (*COLUMNS, "stay_end_reason")
 _SEXES = {
     "男": Sex.MALE,
     "女": Sex.FEMALE,
@@ -103,6 +112,7 @@ class NoticeRow:
     birth_date: date
     sex: Sex
     new_items: Mapping[str, str]
+    stay_end_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -170,8 +180,9 @@ def _iso(value: str, line: int, column: str) -> date:
         raise _row_error(line, column, "日付の形式が正しくありません（西暦 YYYY-MM-DD）。") from None
 
 
-def _parse_row(line: int, raw: Mapping[str, str]) -> NoticeRow:
-    values = {name: (raw.get(name) or "").strip() for name in COLUMNS}
+def parse_row(line: int, raw: Mapping[str, str]) -> NoticeRow:
+    """One notice from the columns of a file row (a DomainError names the bad column)."""
+    values = {name: (raw.get(name) or "").strip() for name in COLUMNS_WITH_STAY_END}
     for name in ("notice_id", "notice_date", "event_date", "name", "birth_date", "sex"):
         if not values[name]:
             raise _row_error(line, name, "必須の項目が空欄です。")
@@ -181,7 +192,14 @@ def _parse_row(line: int, raw: Mapping[str, str]) -> NoticeRow:
     if sex is None:
         raise _row_error(line, "sex", "性別は「男」「女」（または M / F）です。")
     new_items = {item: values[f"new_{item}"] for item in NOTICE_ITEMS if values[f"new_{item}"]}
-    if not new_items:
+    ending = values["stay_end_reason"]
+    if ending and ending not in STAY_END_REASONS:
+        raise _row_error(
+            line, "stay_end_reason", f"在留終了事由は {'、'.join(STAY_END_REASONS)} のどれかです。"
+        )
+    if ending and new_items:
+        raise _row_error(line, "stay_end_reason", "在留が終了する通知に変更後の項目があります。")
+    if not new_items and not ending:
         raise _row_error(line, "new_*", "変更後の項目が1つもありません。")
     if "stay_expiry_date" in new_items:
         _iso(new_items["stay_expiry_date"], line, "new_stay_expiry_date")
@@ -195,6 +213,7 @@ def _parse_row(line: int, raw: Mapping[str, str]) -> NoticeRow:
         birth_date=_iso(values["birth_date"], line, "birth_date"),
         sex=sex,
         new_items=new_items,
+        stay_end_reason=ending,
     )
 
 
@@ -216,7 +235,7 @@ def read_notices(content: str) -> list[NoticeRow | UnmatchedNotice]:
             "registry.notice_file_too_large",
         )
     reader = csv.DictReader(io.StringIO(text))
-    if tuple(reader.fieldnames or ()) != COLUMNS:
+    if tuple(reader.fieldnames or ()) not in (COLUMNS, COLUMNS_WITH_STAY_END):
         raise refusal(
             "content",
             "通知ファイルの見出し行が定められた形式と異なります。",
@@ -236,7 +255,7 @@ def read_notices(content: str) -> list[NoticeRow | UnmatchedNotice]:
                 "registry.notice_file_too_large",
             )
         try:
-            row = _parse_row(line, raw)
+            row = parse_row(line, raw)
         except DomainError as error:
             rows.append(
                 UnmatchedNotice(line, (raw.get("notice_id") or "").strip()[:40], error.reason, error.code)
@@ -319,8 +338,9 @@ def _grounds(notice_id: str) -> str:
 
 
 def _already_imported(notice_id: str) -> bool:
+    # A 職権修正 (「法30条の50通知」) or a 職権消除 (the stay ended) names the notice in its 職権記録書.
     return ExOfficioRecord.objects.filter(
-        action=ChangeReason.IMMIGRATION_NOTICE.value,
+        action__in=(ChangeReason.IMMIGRATION_NOTICE.value, ChangeReason.EX_OFFICIO_REMOVAL.value),
         grounds=_grounds(notice_id),
         change__state__in=(ChangeState.DRAFT, ChangeState.COMMITTED),
     ).exists()
@@ -353,6 +373,9 @@ def _plan(row: NoticeRow) -> _Plan | UnmatchedNotice:
             "特別永住者の通知は自動取込の対象外です（standard 4.5.6-a）。職権修正で処理してください。",
             "registry.notice_special_permanent",
         )
+    if row.stay_end_reason:
+        ending = ItemChange("status", "住民状態", "住民", f"職権消除（{row.stay_end_reason}）")
+        return _Plan(snapshot, matched_by, before, (ending,), _identity_alerts(snapshot, row, matched_by))
     foreign = copy.deepcopy(before)
     changes = []
     for item, after in row.new_items.items():
@@ -369,17 +392,7 @@ def _plan(row: NoticeRow) -> _Plan | UnmatchedNotice:
         )
     if foreign.get("category") != TRANSITIONAL_CATEGORY:
         foreign.pop("transitional_reason", None)  # 在留資格取得 ends the 経過滞在 (system.md F09 step 7)
-    alerts: list[Alert] = []
-    if matched_by == MATCHED_BY_CARD and (
-        snapshot.birth_sort_date != row.birth_date or snapshot.sex != row.sex
-    ):
-        alerts.append(
-            Alert(
-                field="birth_date",
-                message="在留カード番号は一致しましたが、通知の生年月日または性別が住民票と異なります。",
-                code="registry.notice_identity_mismatch",
-            )
-        )
+    alerts = list(_identity_alerts(snapshot, row, matched_by))
     if "alphabet_name" in {c.item for c in changes}:
         alerts.append(
             Alert(
@@ -389,6 +402,20 @@ def _plan(row: NoticeRow) -> _Plan | UnmatchedNotice:
             )
         )
     return _Plan(snapshot, matched_by, foreign, tuple(changes), tuple(alerts))
+
+
+def _identity_alerts(snapshot: ResidentSnapshot, row: NoticeRow, matched_by: str) -> tuple[Alert, ...]:
+    if matched_by == MATCHED_BY_CARD and (
+        snapshot.birth_sort_date != row.birth_date or snapshot.sex != row.sex
+    ):
+        return (
+            Alert(
+                field="birth_date",
+                message="在留カード番号は一致しましたが、通知の生年月日または性別が住民票と異なります。",
+                code="registry.notice_identity_mismatch",
+            ),
+        )
+    return ()
 
 
 def _check_items(snapshot: ResidentSnapshot, foreign: Mapping[str, Any], line: int) -> None:
@@ -413,6 +440,27 @@ def _check_items(snapshot: ResidentSnapshot, foreign: Mapping[str, Any], line: i
         raise refusal(f"line {line}: {error.field}", error.reason, error.remedy, error.code) from None
 
 
+def check_sheet(row: NoticeRow) -> MatchedNotice | UnmatchedNotice:
+    """The 確認票 of one notice (the person, the items before and after, the alerts), or why it
+    cannot be imported. Reads only."""
+    plan = _plan(row)
+    if isinstance(plan, UnmatchedNotice):
+        return plan
+    if not row.stay_end_reason:
+        try:
+            _check_items(plan.snapshot, plan.foreign, row.line)
+        except DomainError as error:
+            return UnmatchedNotice(row.line, row.notice_id, error.reason, error.code)
+    return MatchedNotice(
+        line=row.line,
+        notice_id=row.notice_id,
+        atena_number=plan.snapshot.resident.atena_number,
+        matched_by=plan.matched_by,
+        changes=plan.changes,
+        alerts=plan.alerts,
+    )
+
+
 # --- services -------------------------------------------------------------------------------------
 
 
@@ -428,28 +476,8 @@ def preview_immigration_notices(*, actor: Any, purpose: str, content: str) -> No
     matched: list[MatchedNotice] = []
     unmatched: list[UnmatchedNotice] = []
     for row in read_notices(content):
-        if isinstance(row, UnmatchedNotice):
-            unmatched.append(row)
-            continue
-        plan = _plan(row)
-        if isinstance(plan, UnmatchedNotice):
-            unmatched.append(plan)
-            continue
-        try:
-            _check_items(plan.snapshot, plan.foreign, row.line)
-        except DomainError as error:
-            unmatched.append(UnmatchedNotice(row.line, row.notice_id, error.reason, error.code))
-            continue
-        matched.append(
-            MatchedNotice(
-                line=row.line,
-                notice_id=row.notice_id,
-                atena_number=plan.snapshot.resident.atena_number,
-                matched_by=plan.matched_by,
-                changes=plan.changes,
-                alerts=plan.alerts,
-            )
-        )
+        sheet = row if isinstance(row, UnmatchedNotice) else check_sheet(row)
+        (unmatched if isinstance(sheet, UnmatchedNotice) else matched).append(sheet)  # type: ignore[arg-type]
     with transaction.atomic():
         record_results(
             actor,
@@ -484,6 +512,16 @@ def record_immigration_notice(*, actor: Any, purpose: str, confirmation: NoticeC
     row = rows[0]
     if isinstance(row, UnmatchedNotice):
         raise refusal("notice_id", row.reason, "通知ファイルの該当行を確認してください。", row.code)
+    return enter_notice_draft(
+        actor=actor, purpose=purpose, row=row, acknowledged_alerts=confirmation.acknowledged_alerts
+    )
+
+
+def enter_notice_draft(
+    *, actor: Any, purpose: str, row: NoticeRow, acknowledged_alerts: Collection[str]
+) -> DraftRecorded:
+    """The draft of one parsed notice, matched and checked again (the caller authorized the entry):
+    a 「法30条の50通知」 amendment, or a 職権消除 when the notice ends the stay."""
     plan = _plan(row)
     if isinstance(plan, UnmatchedNotice):
         raise refusal("notice_id", plan.reason, "確認票の一覧を確認してください。", plan.code)
@@ -494,8 +532,12 @@ def record_immigration_notice(*, actor: Any, purpose: str, confirmation: NoticeC
             "通知ファイルを確認してください。",
             "registry.future_event_date",
         )
+    if row.stay_end_reason:
+        return _enter_removal(
+            actor=actor, purpose=purpose, row=row, plan=plan, acknowledged=acknowledged_alerts
+        )
     _check_items(plan.snapshot, plan.foreign, row.line)
-    acknowledged = require_acknowledged(plan.alerts, confirmation.acknowledged_alerts)
+    acknowledged = require_acknowledged(plan.alerts, acknowledged_alerts)
     member: CurrentMember = current_resident(plan.snapshot.resident.atena_number, field="notice_id")
     reason = ChangeReason.IMMIGRATION_NOTICE
     entry_alerts = services_restrictions.check_change_entry(  # 異動入力 (standard 3.1-b)
@@ -539,3 +581,27 @@ def record_immigration_notice(*, actor: Any, purpose: str, confirmation: NoticeC
         household_number=member.current.household.number,
         alerts=plan.alerts + tuple(entry_alerts),
     )
+
+
+def _enter_removal(
+    *, actor: Any, purpose: str, row: NoticeRow, plan: _Plan, acknowledged: Collection[str]
+) -> DraftRecorded:
+    """The stay ended (system.md F10 step 2): a 職権消除 draft naming the notice in its 職権記録書.
+
+    The 職権消除 workflow checks the dates, the 世帯主 leaving (its alert) and the 異動入力 抑止; no
+    職権記載等通知書 is sent (the person's stay ended, the agency told us)."""
+    require_acknowledged(plan.alerts, acknowledged)
+    removal = ex_officio.ExOfficioRemoval(
+        atena_numbers=[plan.snapshot.resident.atena_number],
+        removal_date=row.event_date,
+        record=ex_officio.RecordBook(
+            legal_basis=REMOVAL_LEGAL_BASIS,
+            found_on=row.notice_date,
+            grounds=_grounds(row.notice_id),
+            findings=f"出入国在留管理庁長官通知により在留の終了（{row.stay_end_reason}）を確認",
+        ),
+        notice_required=False,
+        acknowledged_alerts=tuple(acknowledged),
+    )
+    draft = ex_officio.record_ex_officio_removal(actor=actor, purpose=purpose, removal=removal)
+    return dataclasses.replace(draft, alerts=plan.alerts + draft.alerts)
