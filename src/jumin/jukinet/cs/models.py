@@ -609,3 +609,6 @@ class ExchangePerson(models.Model):
 
 # 個人番号 requests and the manual-link mode (std 7.1.1.1-c); imported here so Django finds them.
 from jumin.jukinet.cs.models_number_requests import ManualLinkPeriod, NumberRequest  # noqa: E402, F401
+
+# The members and routing log of a shared CS (共同利用, std 7.1.1.1-b); imported here so Django finds them.
+from jumin.jukinet.cs.models_shared import CsMember, RoutedTelegram  # noqa: E402, F401

@@ -1,0 +1,122 @@
+"""A CS shared by two municipalities (共同利用, std 7.1.1.1-b): each received telegram is routed to the
+member it addresses, by the code it names or by the member holding the person; a telegram for no
+member is refused and stored nowhere; a member's list never shows another member's telegrams."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+
+from jumin.domain.errors import DomainError
+from jumin.jukinet.common import catalogue
+from jumin.jukinet.cs import services, shared_cs
+from jumin.jukinet.cs.models import ReceivedFuhyoNotice, ReceivedMoveInNotice
+from jumin.jukinet.cs.models_shared import RoutedTelegram
+from jumin.messaging.envelope import NodeRef
+from jumin.messaging.models import InboxMessage
+from jumin.messaging.services import enqueue
+from jumin.messaging.testing import TestFederation
+from tests.jukinet.cs.factories import resident_code, update
+from tests.jukinet.cs.test_fuhyo_notices import notice
+
+pytestmark = pytest.mark.django_db
+
+SHARED_CS = NodeRef("municipality", "422029")  # the CS host; 佐世保市 is one member
+NAGASAKI = NodeRef("municipality", "422011")
+SASEBO, SAZA = "422029", "423831"  # the two members: 佐世保市 and 佐々町
+CHIYODA = "131016"  # not a member
+
+
+@pytest.fixture
+def members(federation: TestFederation) -> TestFederation:
+    with federation.acting_as(SHARED_CS):
+        shared_cs.add_member(SASEBO, "佐世保市")
+        shared_cs.add_member(SAZA, "佐々町")
+    return federation
+
+
+def send_fuhyo_notice(federation: TestFederation, n: int, honseki_code: str) -> None:
+    """A 戸籍附票記載事項通知 for 本籍地 ``honseki_code``, sent to the shared CS's node."""
+    payload = {**notice(n).as_payload(), "honseki_municipality_code": honseki_code}
+    with federation.acting_as(NAGASAKI), transaction.atomic():
+        enqueue(
+            message_type=catalogue.FUHYO_ENTRY_NOTICE, receiver=SHARED_CS, subject=f"fh-{n}", payload=payload
+        )
+    federation.pump()
+
+
+def test_members_are_configured_once_and_a_bad_code_is_refused(members: TestFederation) -> None:
+    with members.acting_as(SHARED_CS):
+        assert [m.municipality_code for m in shared_cs.current_members()] == [SASEBO, SAZA]
+        with pytest.raises(DomainError) as twice:
+            shared_cs.add_member(SAZA, "佐々町")
+        assert twice.value.code == "jukinet.cs.shared.already_member"
+        with pytest.raises(DomainError) as bad:
+            shared_cs.add_member("423830", "誤り")  # wrong check digit
+        assert bad.value.field == "municipality_code"
+        shared_cs.end_membership(SAZA)
+        assert [m.municipality_code for m in shared_cs.current_members()] == [SASEBO]
+        with pytest.raises(DomainError):
+            shared_cs.routed_to(SAZA)
+
+
+def test_a_telegram_naming_a_member_is_routed_to_it_and_only_it_sees_it(members: TestFederation) -> None:
+    send_fuhyo_notice(members, 1, SAZA)
+    send_fuhyo_notice(members, 2, SASEBO)
+    assert ReceivedFuhyoNotice.objects.count() == 2
+    with members.acting_as(SHARED_CS):
+        saza = shared_cs.routed_to(SAZA)
+        sasebo = shared_cs.routed_to(SASEBO)
+        assert [(r.message_type, r.routed_by) for r in saza] == [
+            (catalogue.FUHYO_ENTRY_NOTICE, "honseki_municipality_code")
+        ]
+        assert len(sasebo) == 1
+        assert sasebo[0].message_id != saza[0].message_id
+        saza_notices = ReceivedFuhyoNotice.objects.filter(message_id__in=shared_cs.routed_message_ids(SAZA))
+        assert [n.resident_code for n in saza_notices] == [resident_code(801)]
+
+
+def test_a_telegram_for_no_member_is_refused_and_stored_nowhere(members: TestFederation) -> None:
+    send_fuhyo_notice(members, 3, CHIYODA)
+    assert not ReceivedFuhyoNotice.objects.exists()
+    assert not RoutedTelegram.objects.exists()
+    inbox = InboxMessage.objects.get(receiver_code=SHARED_CS.code, type=catalogue.FUHYO_ENTRY_NOTICE)
+    assert inbox.status != InboxMessage.Status.APPLIED
+
+
+def test_a_telegram_about_a_person_goes_to_the_member_holding_them(members: TestFederation) -> None:
+    person = update(municipality_code=SAZA, address="長崎県北松浦郡佐々町本田原免1番地")
+    with members.acting_as(SHARED_CS), transaction.atomic():
+        services.accept_update(person, actor=None)
+    stranger = resident_code(990)  # in neither member's file
+    for code in (person.resident_code, stranger):
+        with members.acting_as(NAGASAKI), transaction.atomic():
+            enqueue(
+                message_type=catalogue.MOVE_IN_NOTICE,
+                receiver=SHARED_CS,
+                subject=f"mino-{code}",
+                payload={
+                    "resident_code": code,
+                    "control_number": "",
+                    "move_in_date": "2026-11-01",
+                    "notice_date": "2026-11-02",
+                    "new_address": "長崎県長崎市江戸町2番13号",
+                    "new_municipality_code": NAGASAKI.code,
+                    "notification_kind": "届出",
+                    "special": False,
+                    "operator_id": "clerk01",
+                    "terminal_id": "T-TEST-01",
+                },
+            )
+        members.pump()
+    assert [n.resident_code for n in ReceivedMoveInNotice.objects.all()] == [person.resident_code]
+    with members.acting_as(SHARED_CS):
+        notices = [r for r in shared_cs.routed_to(SAZA) if r.message_type == catalogue.MOVE_IN_NOTICE]
+        assert [r.routed_by for r in notices] == ["resident_code"]
+        assert shared_cs.routed_to(SASEBO) == []
+
+
+def test_a_cs_without_members_is_not_shared_and_routes_nothing(federation: TestFederation) -> None:
+    send_fuhyo_notice(federation, 4, CHIYODA)
+    assert ReceivedFuhyoNotice.objects.count() == 1
+    assert not RoutedTelegram.objects.exists()
