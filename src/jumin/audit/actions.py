@@ -61,6 +61,8 @@ class AuditAction(StrEnum):
     CS_SENDING_ADDRESS_RESULT = "cs:sending_address:result"
     CS_SENDING_ADDRESS_SEND = "cs:sending_address:send"
     CS_SENDING_ADDRESS_STORE = "cs:sending_address:store"
+    CS_TOKEN_RECEIPT = "cs:token:receipt"  # noqa: S105 (an audit tag, not a password)
+    CS_TOKEN_REQUEST = "cs:token:request"  # noqa: S105 (an audit tag, not a password)
     CS_WIDE_AREA_ISSUE = "cs:wide_area:issue"
     CS_WIDE_AREA_PURGE = "cs:wide_area:purge"
     CS_WIDE_AREA_LIST = "cs:wide_area:list"
@@ -94,6 +96,7 @@ class AuditAction(StrEnum):
     NATIONAL_RESIDENT_CODE_ISSUE = "national:resident_code:issue"
     NATIONAL_SENDING_ADDRESS_PURGE = "national:sending_address:purge"
     NATIONAL_SENDING_ADDRESS_RECEIVE = "national:sending_address:receive"
+    NATIONAL_TOKEN_REQUEST_RECEIVE = "national:token_request:receive"  # noqa: S105 (an audit tag, not a password)
     NODE_CONNECTION_REFUSE = "node:connection:refuse"
     NODE_LINK_DOWN = "node:link:down"
     NODE_LINK_UP = "node:link:up"

@@ -44,6 +44,8 @@ EXCHANGE_KINDS: dict[str, str] = {
     AuditAction.CS_SENDING_ADDRESS_STORE: "送付先情報の作成・送信",
     AuditAction.CS_SENDING_ADDRESS_SEND: "送付先情報の送信",
     AuditAction.CS_SENDING_ADDRESS_RESULT: "送付先情報の連携結果",
+    AuditAction.CS_TOKEN_REQUEST: "符号取得要求の送信",
+    AuditAction.CS_TOKEN_RECEIPT: "符号取得要求の受付結果",
     AuditAction.CS_CERTIFICATE_SEND: "転出証明書情報の送信（特例転出）",
     AuditAction.CS_CERTIFICATE_RECEIVE: "転出証明書情報の受信（特例転入）",
     AuditAction.CS_CERTIFICATE_REQUEST: "転出証明書情報の送信依頼",

@@ -1,8 +1,8 @@
 """What the 住基ネット 市町村CS handles (every type is registered by jumin.jukinet.routing).
 
 The CS sends IDENTITY_UPDATE, CARD_EVENT and SENDING_ADDRESS and asks the queries; it handles
-IDENTITY_UPDATE_REJECTED coming back from the prefecture, SENDING_ADDRESS_RESULT and CARD_STATUS_NOTICE
-from the national node.
+IDENTITY_UPDATE_REJECTED coming back from the prefecture, SENDING_ADDRESS_RESULT, TOKEN_RECEIPT and
+CARD_STATUS_NOTICE from the national node.
 Between two CS (特例転入, Flow 7) it both sends and handles MOVE_OUT_CERTIFICATE, its 送信依頼 and the
 refusal of one, MOVE_IN_NOTICE and FUHYO_ENTRY_NOTICE (the 戸籍附票記載事項通知 to the 本籍地).
 """
@@ -20,6 +20,7 @@ from jumin.jukinet.cs import (
     shared_cs,
     special_move_in,
     special_move_out,
+    token_requests,
     wide_area,
     wide_area_retention,
 )
@@ -35,6 +36,8 @@ routing.handle(
 routing.handle(
     catalogue.IDENTITY_UPDATE_REJECTED, kind=KIND, apply=shared_cs.routed(handlers.apply_rejection)
 )
+# The national node's receipt of a 符号取得要求 (std 7.1.2.2-a): its 処理通番 or a refusal.
+routing.handle(catalogue.TOKEN_RECEIPT, kind=KIND, apply=shared_cs.routed(token_requests.apply_receipt))
 # 特例転入 (F02): the 転入地 side holds certificates and reads refusals of its 送信依頼 ...
 routing.handle(
     catalogue.MOVE_OUT_CERTIFICATE, kind=KIND, apply=shared_cs.routed(special_move_in.apply_certificate)

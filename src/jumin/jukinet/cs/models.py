@@ -612,3 +612,4 @@ from jumin.jukinet.cs.models_number_requests import ManualLinkPeriod, NumberRequ
 
 # The members and routing log of a shared CS (共同利用, std 7.1.1.1-b); imported here so Django finds them.
 from jumin.jukinet.cs.models_shared import CsMember, RoutedTelegram  # noqa: E402, F401
+from jumin.jukinet.cs.models_token_requests import TokenRequest  # noqa: E402, F401

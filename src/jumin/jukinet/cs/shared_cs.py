@@ -4,7 +4,8 @@ Small municipalities may run one 市町村CS together. The CS then holds a membe
 every telegram it receives is routed to exactly one member by the municipality code it addresses:
 
 * the code the telegram names itself (転出証明書情報: 転入予定地; 戸籍附票記載事項通知: 本籍地);
-* else the member whose 送付先情報 a 送付先情報の結果 answers (by 送付先管理番号);
+* else the member whose request an answer answers (送付先情報の結果 by 送付先管理番号, 符号取得要求の
+  受付結果 by 要求番号);
 * else the member that holds the person in the CS 本人確認情報 file (by 住民票コード: 転入通知, 送信依頼,
   カード状態通知, 返却エラー, 広域交付).
 
@@ -29,6 +30,7 @@ from jumin.jukinet.common import catalogue
 from jumin.jukinet.cs.handlers import identity_of
 from jumin.jukinet.cs.models import CsIdentity, SendingAddressSend
 from jumin.jukinet.cs.models_shared import CsMember, RoutedTelegram
+from jumin.jukinet.cs.models_token_requests import TokenRequest
 from jumin.messaging.envelope import Envelope
 from jumin.messaging.handlers import HandlerRefused
 
@@ -142,6 +144,10 @@ def addressed_code(envelope: Envelope) -> Route | None:
         send = SendingAddressSend.objects.filter(control_number=payload.get("control_number", ""))
         code = send.values_list("municipality_code", flat=True).first()
         return Route(code, "control_number") if code else None
+    if envelope.type == catalogue.TOKEN_RECEIPT:
+        request = TokenRequest.objects.filter(request_id=payload.get("request_id", ""))
+        code = request.values_list("municipality_code", flat=True).first()
+        return Route(code, "request_id") if code else None
     if envelope.type == catalogue.IDENTITY_UPDATE_REJECTED:
         code = _rejected_person_code(payload)
         return Route(code, "rejected_subject") if code else None
