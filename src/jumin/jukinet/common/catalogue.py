@@ -61,3 +61,5 @@ QUERY_FUHYO_CONSISTENCY = "jukinet.query.fuhyo_consistency"
 QUERY_WIDE_AREA_COPY = "jukinet.query.wide_area_copy"
 #: 有効期限 renewal-target list (std 7.1.1.4-a): the municipality's cards expiring by a day: CS → national.
 QUERY_RENEWAL_TARGETS = "jukinet.query.renewal_targets"
+#: 利用者証明用電子証明書シリアル番号 of a person's live card (std 7.1.2.4-a): CS → national.
+QUERY_CERTIFICATE_SERIAL = "jukinet.query.certificate_serial"

@@ -11,6 +11,7 @@ from typing import Any
 
 from jumin.jukinet.common import (
     catalogue,
+    certificate_serial,
     consistency,
     fuhyo,
     fuhyo_notice,
@@ -72,5 +73,9 @@ QUERIES: dict[str, tuple[Validator, Validator]] = {
     catalogue.QUERY_RENEWAL_TARGETS: (
         queries.validate_renewal_targets_query,
         queries.validate_renewal_targets_answer,
+    ),
+    catalogue.QUERY_CERTIFICATE_SERIAL: (
+        certificate_serial.validate_question,
+        certificate_serial.validate_answer,
     ),
 }

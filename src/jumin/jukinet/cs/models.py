@@ -581,7 +581,7 @@ class ReceivedFuhyoNotice(models.Model):
 
 # The card status rows (std 7.1.1.3-a) and the 抑止マーク table (standard 3.1-g) live in their own
 # modules; imported here so Django finds them.
-from jumin.jukinet.cs.models_cards import CsCardStatusEvent  # noqa: E402, F401
+from jumin.jukinet.cs.models_cards import CertificateSerialFetch, CsCardStatusEvent  # noqa: E402, F401
 from jumin.jukinet.cs.models_marks import CsRestrictionMark  # noqa: E402, F401
 
 
