@@ -5,11 +5,16 @@ requests sent but never answered are listed; each end audits with the person."""
 from __future__ import annotations
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import transaction
 
+from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
+from jumin.cli.cs import COMMANDS
 from jumin.domain.errors import DomainError
 from jumin.jukinet.common import catalogue
 from jumin.jukinet.common.token_request import validate_request_payload
@@ -18,7 +23,9 @@ from jumin.jukinet.cs.models_token_requests import TokenRequest, TokenRequestSta
 from jumin.jukinet.national.models import IdentityRecord, TokenRequestReceipt
 from jumin.messaging.envelope import NodeRef
 from jumin.messaging.models import OutboxMessage
+from jumin.messaging.services import enqueue
 from jumin.messaging.testing import TestFederation
+from tests.helpers.accounts import grant_permissions, make_user
 from tests.jukinet.cs.factories import individual_number, resident_code, update
 
 pytestmark = pytest.mark.django_db
@@ -114,8 +121,6 @@ def test_a_replayed_request_gets_the_same_process_number(federation: TestFederat
     first = row.process_number
     # The CS sends the same request again (a re-send after a lost receipt): one receipt, one number.
     with federation.acting_as(SASEBO), transaction.atomic():
-        from jumin.messaging.services import enqueue
-
         enqueue(
             message_type=catalogue.TOKEN_REQUEST,
             receiver=NATIONAL,
@@ -125,3 +130,34 @@ def test_a_replayed_request_gets_the_same_process_number(federation: TestFederat
     federation.pump()
     assert TokenRequestReceipt.objects.get().process_number == first
     assert AuditEntry.objects.filter(action="national:token_request:receive").count() == 1
+
+
+def test_the_command_sends_a_request_and_lists_the_unanswered_without_naming_the_person(
+    federation: TestFederation,
+) -> None:
+    code = known_person(federation)
+    grant_permissions(make_user(username="csop01"), [Permission.CS_CONSISTENCY])
+    make_user(username="viewer01")
+    out = StringIO()
+    with federation.acting_as(SASEBO):
+        call_command(
+            COMMANDS["token-requests"],
+            "--operator",
+            "csop01",
+            "--send",
+            code,
+            "--grace-minutes",
+            "0",
+            stdout=out,
+        )
+        with pytest.raises(CommandError):
+            call_command(COMMANDS["token-requests"], "--operator", "viewer01", stdout=StringIO())
+        with pytest.raises(CommandError) as unknown:
+            call_command(COMMANDS["token-requests"], "--operator", "csop01", "--send", resident_code(998))
+    assert "本人確認情報がありません" in str(unknown.value)
+    row = TokenRequest.objects.get()
+    assert row.request_id in out.getvalue()
+    assert "未回答の符号取得要求: 1件" in out.getvalue()
+    assert code not in out.getvalue()
+    listed = AuditEntry.objects.get(action="cs:token:request", subject_id="unanswered")
+    assert listed.result_count == 1

@@ -14,13 +14,16 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
+from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
 from jumin.domain.errors import refusal
 from jumin.jukinet.common.catalogue import TOKEN_REQUEST
 from jumin.jukinet.common.token_request import ACCEPTED, validate_receipt_payload
+from jumin.jukinet.cs import access
 from jumin.jukinet.cs.models import CsIdentity
 from jumin.jukinet.cs.models_token_requests import TokenRequest, TokenRequestState
 from jumin.jukinet.cs.persons import person_ids
@@ -112,6 +115,42 @@ def apply_receipt(envelope: Envelope) -> None:
         outcome=Outcome.DONE if accepted else Outcome.REFUSED,
         outcome_reason=row.code,
         concerning=person_ids([row.resident_code]),
+    )
+
+
+def send_by_operator(resident_code: str, *, actor: Any, purpose: str) -> TokenRequest:
+    """``request_token`` from the CS host (``jumin cs token-requests --send``): the worklist permission."""
+    _require(actor, purpose)
+    with transaction.atomic():
+        return request_token(resident_code, actor=actor)
+
+
+def unanswered_for_operator(
+    *, actor: Any, purpose: str, grace: timedelta = ANSWER_GRACE
+) -> list[TokenRequest]:
+    """``unanswered`` for an operator with the worklist permission (the check is audited as a list)."""
+    _require(actor, purpose)
+    rows = unanswered(grace=grace)
+    record_event(
+        actor=actor,
+        action=AuditAction.CS_TOKEN_REQUEST,
+        subject_type=SUBJECT_TYPE,
+        subject_id="unanswered",
+        reason="未回答の符号取得要求の確認",
+        purpose=purpose,
+        result_count=len(rows),
+        concerning=person_ids([row.resident_code for row in rows]),
+    )
+    return rows
+
+
+def _require(actor: Any, purpose: str) -> None:
+    access.require(
+        actor=actor,
+        permission=Permission.CS_CONSISTENCY,
+        action=AuditAction.CS_TOKEN_REQUEST,
+        purpose=purpose,
+        subject_type=SUBJECT_TYPE,
     )
 
 
