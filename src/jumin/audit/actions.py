@@ -48,6 +48,7 @@ class AuditAction(StrEnum):
     CS_IDENTITY_SEARCH = "cs:identity:search"
     CS_IDENTITY_UPDATE = "cs:identity:update"
     CS_INDIVIDUAL_NUMBER_REQUEST = "cs:individual_number:request"
+    CS_MEMBER_CHANGE = "cs:member:change"
     CS_MOVE_IN_NOTICE_RECEIVE = "cs:move_in_notice:receive"
     CS_MOVE_IN_NOTICE_SEND = "cs:move_in_notice:send"
     CS_NOTICE_LIST = "cs:notice:list"

@@ -4,18 +4,27 @@ member is refused and stored nowhere; a member's list never shows another member
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import transaction
 
+from jumin.accounts.permissions import Permission
+from jumin.audit.models import AuditEntry
+from jumin.cli.cs import COMMANDS
 from jumin.domain.errors import DomainError
 from jumin.jukinet.common import catalogue
-from jumin.jukinet.cs import services, shared_cs
+from jumin.jukinet.cs import services, shared_cs, token_requests
 from jumin.jukinet.cs.models import ReceivedFuhyoNotice, ReceivedMoveInNotice
 from jumin.jukinet.cs.models_shared import RoutedTelegram
+from jumin.jukinet.cs.models_token_requests import TokenRequest, TokenRequestState
 from jumin.messaging.envelope import NodeRef
 from jumin.messaging.models import InboxMessage
 from jumin.messaging.services import enqueue
 from jumin.messaging.testing import TestFederation
+from tests.helpers.accounts import grant_permissions, make_user
 from tests.jukinet.cs.factories import resident_code, update
 from tests.jukinet.cs.test_fuhyo_notices import notice
 
@@ -120,3 +129,35 @@ def test_a_cs_without_members_is_not_shared_and_routes_nothing(federation: TestF
     send_fuhyo_notice(federation, 4, CHIYODA)
     assert ReceivedFuhyoNotice.objects.count() == 1
     assert not RoutedTelegram.objects.exists()
+
+
+def test_an_answer_goes_to_the_member_whose_request_it_answers(members: TestFederation) -> None:
+    person = update(municipality_code=SAZA, address="長崎県北松浦郡佐々町本田原免1番地")
+    with members.acting_as(SHARED_CS), transaction.atomic():
+        services.accept_update(person, actor=None)
+        token_requests.request_token(person.resident_code, actor=None)
+    members.pump()
+    with members.acting_as(SHARED_CS):
+        receipts = [r for r in shared_cs.routed_to(SAZA) if r.message_type == catalogue.TOKEN_RECEIPT]
+        assert [r.routed_by for r in receipts] == ["request_id"]
+        assert not [r for r in shared_cs.routed_to(SASEBO) if r.message_type == catalogue.TOKEN_RECEIPT]
+    # The national node knows the shared CS's node, not the member: it refuses the member's code.
+    assert TokenRequest.objects.get().state == TokenRequestState.REFUSED
+
+
+def test_the_members_command_needs_network_operate_and_audits_each_change(federation: TestFederation) -> None:
+    grant_permissions(make_user(username="netop01"), [Permission.NETWORK_OPERATE])
+    make_user(username="viewer01")
+    out = StringIO()
+    with federation.acting_as(SHARED_CS):
+        call_command(
+            COMMANDS["members"], "--operator", "netop01", "--add", SAZA, "--name", "佐々町", stdout=out
+        )
+        with pytest.raises(CommandError):
+            call_command(COMMANDS["members"], "--operator", "viewer01", "--add", SASEBO, "--name", "佐世保市")
+        with pytest.raises(CommandError) as bad:
+            call_command(COMMANDS["members"], "--operator", "netop01", "--end", CHIYODA)
+        assert "構成市町村ではありません" in str(bad.value)
+        assert [m.municipality_code for m in shared_cs.current_members()] == [SAZA]
+    assert f"{SAZA}  佐々町" in out.getvalue()
+    assert AuditEntry.objects.filter(action="cs:member:change", outcome="done").count() == 1

@@ -24,9 +24,13 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from jumin.accounts.permissions import Permission
+from jumin.audit.actions import AuditAction
+from jumin.audit.services import record_event
 from jumin.domain.checkdigits import validate_lgcode
 from jumin.domain.errors import DomainError, refusal
 from jumin.jukinet.common import catalogue
+from jumin.jukinet.cs import access
 from jumin.jukinet.cs.handlers import identity_of
 from jumin.jukinet.cs.models import CsIdentity, SendingAddressSend
 from jumin.jukinet.cs.models_shared import CsMember, RoutedTelegram
@@ -46,6 +50,7 @@ ADDRESSED_BY_PERSON = {
     catalogue.CARD_STATUS_NOTICE: "resident_code",
     catalogue.QUERY_WIDE_AREA_COPY: "requester_resident_code",
 }
+SUBJECT_TYPE = "cs_member"
 CODE_NOT_MEMBER = "jukinet.cs.shared.not_member"
 CODE_UNROUTABLE = "jukinet.cs.shared.unroutable"
 MAX_LIST = 500
@@ -103,6 +108,36 @@ def end_membership(municipality_code: str) -> CsMember:
         member.left_at = timezone.now()
         member.save(update_fields=["left_at"])
         return member
+
+
+def change_members(
+    *, actor: Any, purpose: str, add: tuple[str, str] | None = None, end: str = ""
+) -> list[CsMember]:
+    """Add a member (code, name) and/or end one, as an operator with ``network:operate`` (audited);
+    returns the current members. Nothing changes when any part is refused."""
+    access.require(
+        actor=actor,
+        permission=Permission.NETWORK_OPERATE,
+        action=AuditAction.CS_MEMBER_CHANGE,
+        purpose=purpose,
+        subject_type=SUBJECT_TYPE,
+    )
+    with transaction.atomic():
+        changes = []
+        if add is not None:
+            changes.append(f"add {add_member(*add).municipality_code}")
+        if end:
+            changes.append(f"end {end_membership(end).municipality_code}")
+        if changes:
+            record_event(
+                actor=actor,
+                action=AuditAction.CS_MEMBER_CHANGE,
+                subject_type=SUBJECT_TYPE,
+                subject_id=changes[0].split()[1],
+                purpose=purpose,
+                reason=", ".join(changes),
+            )
+    return current_members()
 
 
 def _member(municipality_code: str, *, lock: bool = False) -> CsMember:
