@@ -5,6 +5,7 @@ member is refused and stored nowhere; a member's list never shows another member
 from __future__ import annotations
 
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -16,12 +17,15 @@ from jumin.audit.models import AuditEntry
 from jumin.cli.cs import COMMANDS
 from jumin.domain.errors import DomainError
 from jumin.jukinet.common import catalogue
-from jumin.jukinet.cs import services, shared_cs, token_requests
+from jumin.jukinet.common.fuhyo_notice import fuhyo_notice_from_payload
+from jumin.jukinet.cs import fuhyo_notices, services, shared_cs, token_requests
 from jumin.jukinet.cs.models import ReceivedFuhyoNotice, ReceivedMoveInNotice
 from jumin.jukinet.cs.models_shared import RoutedTelegram
 from jumin.jukinet.cs.models_token_requests import TokenRequest, TokenRequestState
+from jumin.messaging import conf
 from jumin.messaging.envelope import NodeRef
-from jumin.messaging.models import InboxMessage
+from jumin.messaging.identity import IdentityError, add_peer, load_node, load_peers, peer_entry
+from jumin.messaging.models import InboxMessage, OutboxMessage
 from jumin.messaging.services import enqueue
 from jumin.messaging.testing import TestFederation
 from tests.helpers.accounts import grant_permissions, make_user
@@ -161,3 +165,37 @@ def test_the_members_command_needs_network_operate_and_audits_each_change(federa
         assert [m.municipality_code for m in shared_cs.current_members()] == [SAZA]
     assert f"{SAZA}  佐々町" in out.getvalue()
     assert AuditEntry.objects.filter(action="cs:member:change", outcome="done").count() == 1
+
+
+def test_a_sender_whose_peers_list_the_members_reaches_them_through_the_shared_cs(
+    members: TestFederation,
+) -> None:
+    directory = members.base_dir / f"{NAGASAKI.kind}-{NAGASAKI.code}"
+    entry = peer_entry(members.node(SHARED_CS), "https://shared-cs.federation.invalid")
+    add_peer(directory, {**entry, "members": [SASEBO, SAZA]})
+    sender = load_node(directory)
+    assert sender.route_to(NodeRef("municipality", SAZA)) == sender.peer(SHARED_CS)
+    assert sender.route_to(NodeRef("municipality", CHIYODA)) == sender.peer(NodeRef("municipality", CHIYODA))
+    payload = {**notice(5).as_payload(), "honseki_municipality_code": SAZA}
+    with conf.acting_as(sender), transaction.atomic():
+        assert fuhyo_notices.deliverable(SAZA)
+        fuhyo_notices.send(
+            [fuhyo_notices.OutgoingNotice(subject="fh-alias", items=fuhyo_notice_from_payload(payload))],
+            actor=None,
+            reason="test",
+        )
+    sent = OutboxMessage.objects.get(type=catalogue.FUHYO_ENTRY_NOTICE)
+    assert (sent.receiver_kind, sent.receiver_code) == (SHARED_CS.kind, SHARED_CS.code)
+    members.pump()
+    with members.acting_as(SHARED_CS):
+        assert [r.routed_by for r in shared_cs.routed_to(SAZA)] == ["honseki_municipality_code"]
+
+
+def test_peers_json_members_must_be_municipality_codes_of_a_cs(tmp_path: Path) -> None:
+    entry = {"kind": "municipality", "code": SASEBO, "url": "https://cs.invalid", "signing_keys": []}
+    assert add_peer(tmp_path, {**entry, "members": [SAZA]}).members == (SAZA,)
+    with pytest.raises(IdentityError):
+        add_peer(tmp_path, {**entry, "members": ["42383"]})
+    with pytest.raises(IdentityError):
+        add_peer(tmp_path, {**entry, "kind": "prefecture", "code": "420000", "members": [SAZA]})
+    assert load_peers(tmp_path / "peers.json")[NodeRef("municipality", SASEBO)].members == (SAZA,)
