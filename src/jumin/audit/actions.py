@@ -27,6 +27,7 @@ class AuditAction(StrEnum):
     CRYPTO_KEY_ROTATE = "crypto:key:rotate"
     CS_CARD_EVENT = "cs:card:event"
     CS_CARD_ISSUE = "cs:card:issue"
+    CS_CARD_SERIAL_FETCH = "cs:card:serial_fetch"
     CS_CARD_VERIFY = "cs:card:verify"
     CS_CERTIFICATE_ERASE = "cs:move_out_certificate:erase"
     CS_CERTIFICATE_LIST = "cs:move_out_certificate:list"
@@ -47,6 +48,7 @@ class AuditAction(StrEnum):
     CS_IDENTITY_SEARCH = "cs:identity:search"
     CS_IDENTITY_UPDATE = "cs:identity:update"
     CS_INDIVIDUAL_NUMBER_REQUEST = "cs:individual_number:request"
+    CS_MEMBER_CHANGE = "cs:member:change"
     CS_MOVE_IN_NOTICE_RECEIVE = "cs:move_in_notice:receive"
     CS_MOVE_IN_NOTICE_SEND = "cs:move_in_notice:send"
     CS_NOTICE_LIST = "cs:notice:list"
@@ -61,6 +63,8 @@ class AuditAction(StrEnum):
     CS_SENDING_ADDRESS_RESULT = "cs:sending_address:result"
     CS_SENDING_ADDRESS_SEND = "cs:sending_address:send"
     CS_SENDING_ADDRESS_STORE = "cs:sending_address:store"
+    CS_TOKEN_RECEIPT = "cs:token:receipt"  # noqa: S105 (an audit tag, not a password)
+    CS_TOKEN_REQUEST = "cs:token:request"  # noqa: S105 (an audit tag, not a password)
     CS_WIDE_AREA_ISSUE = "cs:wide_area:issue"
     CS_WIDE_AREA_PURGE = "cs:wide_area:purge"
     CS_WIDE_AREA_LIST = "cs:wide_area:list"
@@ -77,6 +81,7 @@ class AuditAction(StrEnum):
     NATIONAL_CARD_EXPIRE = "national:card:expire"
     NATIONAL_CARD_ISSUE = "national:card:issue"
     NATIONAL_CARD_REKEY = "national:card:rekey"
+    NATIONAL_CARD_SERIAL_ANSWER = "national:card:serial_answer"
     NATIONAL_CARD_VERIFY = "national:card:verify"
     NATIONAL_CARD_VIEW = "national:card:view"
     NATIONAL_CONSISTENCY_CHECK = "national:consistency:check"
@@ -94,6 +99,7 @@ class AuditAction(StrEnum):
     NATIONAL_RESIDENT_CODE_ISSUE = "national:resident_code:issue"
     NATIONAL_SENDING_ADDRESS_PURGE = "national:sending_address:purge"
     NATIONAL_SENDING_ADDRESS_RECEIVE = "national:sending_address:receive"
+    NATIONAL_TOKEN_REQUEST_RECEIVE = "national:token_request:receive"  # noqa: S105 (an audit tag, not a password)
     NODE_CONNECTION_REFUSE = "node:connection:refuse"
     NODE_LINK_DOWN = "node:link:down"
     NODE_LINK_UP = "node:link:up"

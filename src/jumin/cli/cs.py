@@ -20,6 +20,9 @@ Each forwards to a Django management command of the node:
 * ``jumin cs import-fuhyo FILE --operator U``: send a CSV of 附票本人確認情報 updates (all or nothing);
 * ``jumin cs import-move-in-notices --operator U``: received 転入通知 into 転出確定 drafts (daily);
 * ``jumin cs fuhyo-notices --operator U --out FILE [--after ID]``: received 戸籍附票記載事項通知 as CSV.
+* ``jumin cs members --operator U [--add CODE --name NAME] [--end CODE]``: members of a shared CS.
+* ``jumin cs token-requests --operator U [--send CODE] [--grace-minutes N]``: send a 符号取得要求; list
+  the requests never answered.
 """
 
 from __future__ import annotations
@@ -47,6 +50,8 @@ COMMANDS = {
     "import-fuhyo": "cs_import_fuhyo",
     "import-move-in-notices": "import_move_in_notices",
     "fuhyo-notices": "cs_fuhyo_notices",
+    "token-requests": "cs_token_requests",
+    "members": "cs_members",
 }
 
 

@@ -25,6 +25,7 @@ import contextlib
 import ipaddress
 import json
 import os
+import re
 import secrets
 import stat
 import tempfile
@@ -47,6 +48,7 @@ CA_DAYS = 3650
 NODE_CERT_DAYS = 825  # the usual upper bound for TLS server certificates
 CONSISTENCY_KEY_FILE = "consistency-key"
 CONSISTENCY_KEY_BYTES = 32
+_MEMBER = re.compile(r"^\d{6}$")  # a member municipality code of a shared CS (peers.json ``members``)
 
 
 class IdentityError(Exception):
@@ -99,6 +101,8 @@ class Peer:
     ref: NodeRef
     url: str
     keys: dict[str, Ed25519PublicKey] = field(default_factory=dict, compare=False)
+    #: A shared 市町村CS (共同利用): the codes of the member municipalities it receives for.
+    members: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,15 @@ class LocalNode:
 
     def peer(self, ref: NodeRef) -> Peer | None:
         return self.peers.get(ref)
+
+    def route_to(self, ref: NodeRef) -> Peer | None:
+        """The peer that receives what is sent to ``ref``: ``ref`` itself, or the shared CS (共同利用)
+        that lists the municipality among its ``members``. Only for sending: a sender is always the
+        peer its certificate names."""
+        peer = self.peers.get(ref)
+        if peer is not None or ref.kind != "municipality":
+            return peer
+        return next((p for p in self.peers.values() if ref.code in p.members), None)
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -430,7 +443,12 @@ def _parse_peer(entry: object) -> Peer:
         ) from None
     if not url.startswith("https://"):
         raise IdentityError(f"peers.json: {ref} の url は https:// で始めてください。")
-    return Peer(ref=ref, url=url.rstrip("/"), keys=keys)
+    members = entry.get("members", [])
+    if not isinstance(members, list) or not all(isinstance(m, str) and _MEMBER.match(m) for m in members):
+        raise IdentityError(f"peers.json: {ref} の members は6桁の市町村コードの配列にしてください。")
+    if members and ref.kind != "municipality":
+        raise IdentityError(f"peers.json: members は市町村CS（municipality）だけに書けます（{ref}）。")
+    return Peer(ref=ref, url=url.rstrip("/"), keys=keys, members=tuple(members))
 
 
 def load_peers(path: Path) -> dict[NodeRef, Peer]:

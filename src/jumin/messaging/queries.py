@@ -157,7 +157,7 @@ def query(
             "type", "未登録の照会種類です。", "messages.py で登録してください。", "messaging.unknown_type"
         )
     node = node or conf.local_node()
-    peer = node.peer(receiver)
+    peer = node.route_to(receiver)  # a shared CS (共同利用) answers for its members
     if peer is None:
         raise refusal(
             "receiver",
@@ -166,6 +166,7 @@ def query(
             "messaging.unknown_receiver",
         )
     registered.validate(payload)
+    receiver = peer.ref
     try:
         envelope = new_envelope(
             type=query_type,

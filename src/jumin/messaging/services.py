@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -217,8 +217,10 @@ def enqueue(
     return enqueue_many([outgoing], actor=actor, node=node)[0]
 
 
-def _check_outgoing(node: LocalNode, outgoing: Outgoing) -> None:
-    if node.peer(outgoing.receiver) is None:
+def _check_outgoing(node: LocalNode, outgoing: Outgoing) -> Outgoing:
+    """``outgoing`` addressed to the peer that receives it (a shared CS for its member), or DomainError."""
+    peer = node.route_to(outgoing.receiver)
+    if peer is None:
         raise refusal(
             "receiver",
             "宛先ノードが連携先に登録されていません。",
@@ -234,6 +236,7 @@ def _check_outgoing(node: LocalNode, outgoing: Outgoing) -> None:
             "messaging.unknown_type",
         )
     registered.validate(outgoing.payload)
+    return outgoing if peer.ref == outgoing.receiver else replace(outgoing, receiver=peer.ref)
 
 
 def enqueue_many(
@@ -249,8 +252,7 @@ def enqueue_many(
     if not messages:
         return []
     node = node or conf.local_node()
-    for outgoing in messages:
-        _check_outgoing(node, outgoing)
+    messages = [_check_outgoing(node, outgoing) for outgoing in messages]
     counts: dict[tuple[NodeRef, str], int] = {}
     for outgoing in messages:
         key = (outgoing.receiver, outgoing.subject)

@@ -28,6 +28,8 @@ from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event, record_view
 from jumin.domain.errors import refusal
 from jumin.domain.retention import years_before
+from jumin.jukinet.cs import card_serials as cs_card_serials
+from jumin.jukinet.cs.models_cards import CertificateSerialFetch
 from jumin.registry.models import CardEvent, Resident
 
 
@@ -119,6 +121,19 @@ class CardHistoryView:
 
 
 @dataclass(frozen=True)
+class CertificateSerialView:
+    """The latest fetch of the 利用者証明用電子証明書シリアル番号 through 住基ネット (std 7.1.2.4-a): the
+    serial and its 登録日, none, or the telegram error (shown, not hidden)."""
+
+    result: str
+    serial: str
+    registered_on: str
+    national_status: str
+    fetched_at: str
+    error: str
+
+
+@dataclass(frozen=True)
 class CardStatusView:
     """A person's 個人番号カード status with its events newest first, the 住基カード beside it and, when
     asked for and allowed, the 個人番号."""
@@ -130,6 +145,7 @@ class CardStatusView:
     past_expiry: bool
     juki_card: CardHistoryView
     individual_number: str
+    certificate_serial: CertificateSerialView | None = None
 
     @property
     def individual_number_card(self) -> CardHistoryView:
@@ -333,11 +349,17 @@ def record_card_event(*, actor: Any, purpose: str, entry: CardEventInput) -> int
 
 
 def card_status(
-    *, actor: Any, purpose: str, atena_number: str, with_individual_number: bool = False
+    *,
+    actor: Any,
+    purpose: str,
+    atena_number: str,
+    with_individual_number: bool = False,
+    fetch_serial: bool = False,
 ) -> CardStatusView:
     """The status of one person's 個人番号カード and 住基カード (audited). The 個人番号 is masked unless
     ``with_individual_number``, which needs INDIVIDUAL_NUMBER_ACCESS and is audited as a 個人番号 access
-    (C-9, C-42)."""
+    (C-9, C-42). ``fetch_serial`` first fetches the 利用者証明用電子証明書シリアル番号 through 住基ネット
+    (std 7.1.2.4-a; needs the CS card permission); the latest fetch, or its telegram error, is shown."""
     authorize(
         actor=actor,
         permission=Permission.RESIDENT_VIEW,
@@ -368,7 +390,11 @@ def card_status(
             individual_number_used=with_individual_number,
         )
     card = histories[CardKind.INDIVIDUAL_NUMBER]
+    code = resident.current.juminhyo_code if resident.current is not None else ""
+    if fetch_serial and code:
+        cs_card_serials.fetch_certificate_serial(code, actor=actor, purpose=purpose)
     return CardStatusView(
+        certificate_serial=_serial_view(cs_card_serials.latest(code)) if code else None,
         atena_number=resident.atena_number,
         status=card.status,
         expiry_date=card.expiry_date,
@@ -376,6 +402,19 @@ def card_status(
         individual_number=number,
         past_expiry=card.past_expiry,
         juki_card=histories[CardKind.JUKI],
+    )
+
+
+def _serial_view(fetch: CertificateSerialFetch | None) -> CertificateSerialView | None:
+    if fetch is None:
+        return None
+    return CertificateSerialView(
+        result=fetch.get_result_display(),
+        serial=fetch.serial,
+        registered_on=fetch.registered_on.isoformat() if fetch.registered_on else "",
+        national_status=fetch.card_status,
+        fetched_at=timezone.localtime(fetch.fetched_at).strftime("%Y-%m-%d %H:%M"),
+        error=fetch.error_reason,
     )
 
 

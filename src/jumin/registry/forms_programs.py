@@ -51,6 +51,10 @@ class CardStatusForm(PurposeForm):
     with_individual_number = forms.BooleanField(
         label="個人番号も表示する（特定個人情報の権限が必要。表示は記録されます）", required=False
     )
+    fetch_serial = forms.BooleanField(
+        label="利用者証明用電子証明書シリアル番号を住基ネットから取得する（CSカード業務の権限が必要）",
+        required=False,
+    )
 
 
 class CardEventForm(PurposeForm):

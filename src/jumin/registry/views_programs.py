@@ -91,6 +91,7 @@ def card_status(request: HttpRequest) -> HttpResponse:
             purpose=data["purpose"],
             atena_number=data["atena_number"],
             with_individual_number=data["with_individual_number"],
+            fetch_serial=data["fetch_serial"],
         )
 
     form = CardStatusForm(request.POST or None)

@@ -32,6 +32,10 @@ FUHYO_ENTRY_NOTICE = "jukinet.fuhyo_entry_notice"
 #: A card status change made at 個人番号カード管理システム (有効期限切れ …): national → the issuing CS,
 #: which hands it to the registry as a card event (std 7.1.1.3-a).
 CARD_STATUS_NOTICE = "jukinet.card_status_notice"
+#: 符号取得要求 (std 7.1.2.2-a, system.md F18a): CS → national; the 住民票コード, no 個人番号.
+TOKEN_REQUEST = "jukinet.token_request"  # noqa: S105 (a message type: 符号 = token)
+#: The national node's receipt of a 符号取得要求: its 処理通番, or a refusal: national → CS.
+TOKEN_RECEIPT = "jukinet.token_receipt"  # noqa: S105 (a message type: 符号 = token)
 
 # Synchronous queries ----------------------------------------------------------------------------
 #: 検索 / 機構への照会 by 住民票コード, 個人番号 or 4情報: CS → prefecture/national, prefecture → national.
@@ -57,3 +61,5 @@ QUERY_FUHYO_CONSISTENCY = "jukinet.query.fuhyo_consistency"
 QUERY_WIDE_AREA_COPY = "jukinet.query.wide_area_copy"
 #: 有効期限 renewal-target list (std 7.1.1.4-a): the municipality's cards expiring by a day: CS → national.
 QUERY_RENEWAL_TARGETS = "jukinet.query.renewal_targets"
+#: 利用者証明用電子証明書シリアル番号 of a person's live card (std 7.1.2.4-a): CS → national.
+QUERY_CERTIFICATE_SERIAL = "jukinet.query.certificate_serial"

@@ -11,6 +11,7 @@ from typing import Any
 
 from jumin.jukinet.common import (
     catalogue,
+    certificate_serial,
     consistency,
     fuhyo,
     fuhyo_notice,
@@ -18,6 +19,7 @@ from jumin.jukinet.common import (
     notice,
     queries,
     sending_address,
+    token_request,
     wide_area,
 )
 
@@ -37,6 +39,8 @@ MESSAGES: dict[str, Validator] = {
     catalogue.MOVE_OUT_CERTIFICATE_REFUSED: move_out_certificate.validate_refused_payload,
     catalogue.MOVE_IN_NOTICE: move_out_certificate.validate_move_in_notice_payload,
     catalogue.FUHYO_ENTRY_NOTICE: fuhyo_notice.validate_fuhyo_notice_payload,
+    catalogue.TOKEN_REQUEST: token_request.validate_request_payload,
+    catalogue.TOKEN_RECEIPT: token_request.validate_receipt_payload,
 }
 
 #: Synchronous queries: type → (question validator, answer validator).
@@ -69,5 +73,9 @@ QUERIES: dict[str, tuple[Validator, Validator]] = {
     catalogue.QUERY_RENEWAL_TARGETS: (
         queries.validate_renewal_targets_query,
         queries.validate_renewal_targets_answer,
+    ),
+    catalogue.QUERY_CERTIFICATE_SERIAL: (
+        certificate_serial.validate_question,
+        certificate_serial.validate_answer,
     ),
 }

@@ -12,7 +12,7 @@ from jumin.jukinet.cs.persons import person_ids
 from jumin.messaging.envelope import Envelope
 
 
-def _identity_of(subject: str) -> CsIdentity | None:
+def identity_of(subject: str) -> CsIdentity | None:
     """The person of a rejected message from its opaque subject (None if unknown here): ``cs-<pk>`` of
     a 本人確認情報 notice, or ``mino-<pk>-<n>`` of a 転入通知 the 転出地 refused."""
     prefix, _, pk = subject.partition("-")
@@ -43,7 +43,7 @@ def apply_rejection(envelope: Envelope) -> None:
     rejection = UpdateRejection.objects.create(
         message_id=envelope.id,
         rejected_message_id=payload["rejected_message_id"],
-        identity=_identity_of(payload["rejected_subject"]),
+        identity=identity_of(payload["rejected_subject"]),
         fuhyo=_fuhyo_of(payload["rejected_subject"]),
         update_seq=payload["update_seq"],
         code=payload["code"],

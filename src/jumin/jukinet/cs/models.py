@@ -581,7 +581,7 @@ class ReceivedFuhyoNotice(models.Model):
 
 # The card status rows (std 7.1.1.3-a) and the 抑止マーク table (standard 3.1-g) live in their own
 # modules; imported here so Django finds them.
-from jumin.jukinet.cs.models_cards import CsCardStatusEvent  # noqa: E402, F401
+from jumin.jukinet.cs.models_cards import CertificateSerialFetch, CsCardStatusEvent  # noqa: E402, F401
 from jumin.jukinet.cs.models_marks import CsRestrictionMark  # noqa: E402, F401
 
 
@@ -609,3 +609,7 @@ class ExchangePerson(models.Model):
 
 # 個人番号 requests and the manual-link mode (std 7.1.1.1-c); imported here so Django finds them.
 from jumin.jukinet.cs.models_number_requests import ManualLinkPeriod, NumberRequest  # noqa: E402, F401
+
+# The members and routing log of a shared CS (共同利用, std 7.1.1.1-b); imported here so Django finds them.
+from jumin.jukinet.cs.models_shared import CsMember, RoutedTelegram  # noqa: E402, F401
+from jumin.jukinet.cs.models_token_requests import TokenRequest  # noqa: E402, F401

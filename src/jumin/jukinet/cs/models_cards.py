@@ -47,3 +47,36 @@ class CsCardStatusEvent(models.Model):
 
     def __str__(self) -> str:
         return f"カード状態 {self.pk}"
+
+
+class CertificateSerialFetch(models.Model):
+    """One fetch of a person's 利用者証明用電子証明書シリアル番号 from the national node (std 7.1.2.4-a).
+
+    Insert-only: a found serial, none (no live card), or the telegram error (code and reason), so a
+    failed fetch stays visible (``card_serials.failed_fetches``) until a later fetch succeeds.
+    """
+
+    class Result(models.TextChoices):
+        FOUND = "found", "取得済"
+        NONE = "none", "該当カードなし"
+        ERROR = "error", "電文エラー"
+
+    resident_code = models.CharField("住民票コード", max_length=11)
+    fetched_at = models.DateTimeField("取得日時")
+    result = models.CharField("結果", max_length=6, choices=Result.choices)
+    serial = models.CharField("利用者証明用電子証明書シリアル番号", max_length=16, blank=True)
+    registered_on = models.DateField("登録日", null=True, blank=True)
+    card_status = models.CharField("カード状態（機構）", max_length=20, blank=True)
+    error_code = models.CharField("エラーコード", max_length=64, blank=True)
+    error_reason = models.CharField("エラー内容", max_length=400, blank=True)
+
+    class Meta:
+        verbose_name = "利用者証明用電子証明書シリアル番号の取得"
+        verbose_name_plural = "利用者証明用電子証明書シリアル番号の取得"
+        indexes: ClassVar = [
+            models.Index(fields=["resident_code", "id"], name="jukinet_cs_serial_code_idx"),
+            models.Index(fields=["result", "id"], name="jukinet_cs_serial_result_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"シリアル番号取得 {self.pk}"

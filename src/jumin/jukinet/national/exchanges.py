@@ -35,6 +35,8 @@ EXCHANGE_KINDS: dict[str, str] = {
     AuditAction.NATIONAL_CARD_REKEY: "カードの住民票コードの変更",
     AuditAction.NATIONAL_INDIVIDUAL_NUMBER_ISSUE: "個人番号の生成",
     AuditAction.NATIONAL_SENDING_ADDRESS_RECEIVE: "送付先情報の受信",
+    AuditAction.NATIONAL_CARD_SERIAL_ANSWER: "利用者証明用電子証明書シリアル番号の回答",
+    AuditAction.NATIONAL_TOKEN_REQUEST_RECEIVE: "符号取得要求の受付",
 }
 
 

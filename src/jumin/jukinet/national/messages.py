@@ -1,10 +1,11 @@
 """What the national node handles (every type is registered by jumin.jukinet.routing).
 
 Handled here (kind "national"): IDENTITY_UPDATE and FUHYO_UPDATE (附票全国サーバ) from prefectures,
-CARD_EVENT and SENDING_ADDRESS from CSs, and the queries QUERY_IDENTITY, QUERY_FUHYO (附票全国サーバ),
-QUERY_VERIFY_CARD, QUERY_CARD_ISSUE, QUERY_RESIDENT_CODES, QUERY_INDIVIDUAL_NUMBER,
-QUERY_RENEWAL_TARGETS, QUERY_CONSISTENCY and QUERY_CONSISTENCY_DIGEST. Sent from here:
-IDENTITY_UPDATE_REJECTED and SENDING_ADDRESS_RESULT (docs/jukinet-national.md).
+CARD_EVENT, SENDING_ADDRESS and TOKEN_REQUEST from CSs, and the queries QUERY_IDENTITY, QUERY_FUHYO
+(附票全国サーバ), QUERY_VERIFY_CARD, QUERY_CARD_ISSUE, QUERY_CERTIFICATE_SERIAL, QUERY_RESIDENT_CODES,
+QUERY_INDIVIDUAL_NUMBER, QUERY_RENEWAL_TARGETS, QUERY_CONSISTENCY and QUERY_CONSISTENCY_DIGEST.
+Sent from here:
+IDENTITY_UPDATE_REJECTED, SENDING_ADDRESS_RESULT and TOKEN_RECEIPT (docs/jukinet-national.md).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from jumin.jukinet import routing
 from jumin.jukinet.common import catalogue
 from jumin.jukinet.national.services import (
+    card_serials,
     cards,
     fuhyo,
     fuhyo_queries,
@@ -19,6 +21,7 @@ from jumin.jukinet.national.services import (
     numbers,
     renewal_targets,
     sending_addresses,
+    tokens,
 )
 from jumin.jukinet.national.services import consistency as consistency_services
 from jumin.jukinet.national.services import queries as query_services
@@ -35,10 +38,12 @@ routing.handle(
 routing.handle(catalogue.FUHYO_UPDATE, kind=KIND, apply=fuhyo.apply_fuhyo_update)
 routing.handle(catalogue.CARD_EVENT, kind=KIND, apply=cards.apply_card_event)
 routing.handle(catalogue.SENDING_ADDRESS, kind=KIND, apply=sending_addresses.apply_sending_address)
+routing.handle(catalogue.TOKEN_REQUEST, kind=KIND, apply=tokens.apply_token_request)
 routing.answer(catalogue.QUERY_IDENTITY, kind=KIND, answer=query_services.answer_identity_query)
 routing.answer(catalogue.QUERY_FUHYO, kind=KIND, answer=fuhyo_queries.answer_fuhyo_query)
 routing.answer(catalogue.QUERY_VERIFY_CARD, kind=KIND, answer=cards.verify_card)
 routing.answer(catalogue.QUERY_CARD_ISSUE, kind=KIND, answer=cards.issue_card)
+routing.answer(catalogue.QUERY_CERTIFICATE_SERIAL, kind=KIND, answer=card_serials.answer_certificate_serial)
 routing.answer(catalogue.QUERY_RESIDENT_CODES, kind=KIND, answer=numbers.answer_resident_codes)
 routing.answer(catalogue.QUERY_INDIVIDUAL_NUMBER, kind=KIND, answer=numbers.answer_individual_number)
 routing.answer(catalogue.QUERY_RENEWAL_TARGETS, kind=KIND, answer=renewal_targets.answer_renewal_targets)

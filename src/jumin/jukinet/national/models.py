@@ -318,3 +318,22 @@ class FuhyoRefusal(models.Model):
 
     def __str__(self) -> str:
         return f"附票拒否 {self.pk}"
+
+
+class TokenRequestReceipt(models.Model):
+    """One 符号取得要求 received from a CS (std 7.1.2.2-a) and how it was answered: the 処理通番 it was
+    accepted under (unique, never reused), or the refusal code. No 個人番号 (the request has none)."""
+
+    request_id = models.CharField("要求番号", max_length=32, unique=True)
+    sender_code = models.CharField("送信元 市町村ノード", max_length=6)
+    municipality_code = models.CharField("市町村コード", max_length=6)
+    resident_code = models.CharField("住民票コード", max_length=11, db_index=True)
+    process_number = models.CharField("処理通番", max_length=16, null=True, blank=True, unique=True)
+    refusal_code = models.CharField("拒否コード", max_length=64, blank=True)
+    received_at = models.DateTimeField("受信日時")
+
+    class Meta:
+        verbose_name = "符号取得要求の受付"
+
+    def __str__(self) -> str:
+        return f"符号取得要求の受付 {self.pk}"
