@@ -15,11 +15,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from jumin.accounts.authorization import AccessRefused
+from jumin.certificates import (
+    card_forms,
+    registry_notices,
+    services,
+    support_end_notices,
+    support_start_notices,
+)
 from jumin.certificates import history as history_selectors
 from jumin.certificates import move_in_notice_inquiry as move_in_notice_inquiry_letter
-from jumin.certificates import registry_notices, services, support_end_notices, support_start_notices
 from jumin.certificates import self_notification as self_notices
 from jumin.certificates.forms import (
+    CardFaceSettingForm,
+    CardFormsForm,
     ChangeCodeNoticeForm,
     IssueForm,
     MoveInNoticeInquiryForm,
@@ -31,6 +39,7 @@ from jumin.certificates.forms import (
     VerifyForm,
     VoidForm,
 )
+from jumin.domain.card_face import CardFaceKind, PrintAdjustment
 from jumin.domain.errors import DomainError
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -369,3 +378,76 @@ def support_end_notice_batch(request: HttpRequest) -> HttpResponse:
         if printed is not None:
             return printed
     return render(request, "certificates/registry_notice.html", context)
+
+
+def _card_form_pdf(actor: Any, data: dict[str, Any]) -> bytes:
+    if data["form"] == "card_face":
+        if not data["change_id"]:
+            raise DomainError(
+                field="change_id",
+                reason="券面の追記には異動番号が必要です。",
+                remedy="券面に記載する本登録済みの異動の異動番号を入力してください。",
+                code="certificates.card_face_change_required",
+            )
+        return card_forms.print_card_face(
+            actor=actor,
+            purpose=data["purpose"],
+            atena_number=data["atena_number"],
+            change_id=data["change_id"],
+            card_kind=CardFaceKind(data["card_kind"] or CardFaceKind.INDIVIDUAL_NUMBER.value),
+            start_line=data["start_line"] or 1,
+        )
+    return card_forms.print_card_application(
+        actor=actor,
+        purpose=data["purpose"],
+        atena_number=data["atena_number"],
+        reapplication=data["form"] == "reapplication",
+    )
+
+
+@login_required
+def card_form(request: HttpRequest) -> HttpResponse:
+    """カード関係の様式 (standard 7.1.1.3-b): the 交付申請書 / 再交付申請書 (the registry's record screen
+    posts here) or the card-face print of a committed change, with the adjustment in force shown."""
+    prefill = request.POST.get("prefill") == "1"
+    form = CardFormsForm(
+        None if prefill else (request.POST or None), initial=request.POST if prefill else None
+    )
+    adjustment, source = card_forms.adjustment_in_force()
+    context: dict[str, Any] = {"form": form, "adjustment": adjustment, "adjustment_source": source}
+    if request.method == "POST" and not prefill and form.is_valid():
+        data = form.cleaned_data
+        printed = _printed(request, context, lambda: _card_form_pdf(request.user, data), data["form"])
+        if printed is not None:
+            return printed
+    return render(request, "certificates/card_forms.html", context)
+
+
+@login_required
+def card_face_setting(request: HttpRequest) -> HttpResponse:
+    """券面印字の調整: the size and position of the card-face print for one terminal or office."""
+    form = CardFaceSettingForm(request.POST or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            card_forms.set_card_face_setting(
+                actor=request.user,
+                purpose=data["purpose"],
+                scope=data["scope"],
+                key=data["key"],
+                adjustment=PrintAdjustment(
+                    font_size_pt=data["font_size_pt"],
+                    line_pitch_mm=data["line_pitch_mm"],
+                    offset_top_mm=data["offset_top_mm"],
+                    offset_left_mm=data["offset_left_mm"],
+                    seal_size_mm=data["seal_size_mm"],
+                ),
+            )
+        except AccessRefused as error:
+            return refused(request, error)
+        except DomainError as error:
+            context["error"] = error
+        else:
+            context["done"] = True
+    return render(request, "certificates/card_face_setting.html", context)
