@@ -151,6 +151,34 @@ def issue(request: HttpRequest, data: IssueIn) -> dict[str, object]:
     }
 
 
+class ReissueIn(Schema):
+    purpose: str
+    request: RequestIn
+    copy_number: str
+    printer: str = ""
+
+
+@router.post("/reissue", response={200: IssuedOut, 400: ErrorOut, 403: RefusedOut})
+def reissue(request: HttpRequest, data: ReissueIn) -> dict[str, object]:
+    """再交付 of a 転出証明書 by its original 発行番号: marked 「再交付」, the state at the original issue."""
+    certificate_request = data.request.dict()
+    certificate_request["acknowledged_alerts"] = tuple(certificate_request["acknowledged_alerts"])
+    issued = services.reissue_certificate(
+        actor=request.user,
+        purpose=data.purpose,
+        request=CertificateRequest(**certificate_request),
+        copy_number=data.copy_number,
+        printer=data.printer,
+    )
+    return {
+        "issuance_id": issued.issuance_id,
+        "copy_numbers": list(issued.copy_numbers),
+        "fee": issued.fee,
+        "sheets": issued.sheets,
+        "pdf_base64": base64.b64encode(issued.pdf).decode("ascii"),
+    }
+
+
 @router.post("/void", response={200: dict, 400: ErrorOut, 403: RefusedOut})
 def void(request: HttpRequest, data: VoidIn) -> dict[str, object]:
     """Record a wrongly issued copy as voided and destroyed."""

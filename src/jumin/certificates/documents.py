@@ -121,6 +121,8 @@ class CertificateDocument:
     subjects: tuple[str, ...] = field(default=())
     # 「特例による転出処理済」 on every page of the 特例転出's print (standard 4.1.3.0.4-a), or "".
     stamp: str = ""
+    # 再交付 (standard 4.1.3.0.3-b): the original date and 発行番号, printed under a 「再交付」 mark; "".
+    reissue_of: str = ""
 
     @property
     def overflow(self) -> bool:

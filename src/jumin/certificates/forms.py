@@ -83,6 +83,11 @@ class IssueForm(PurposeForm):
         label="提出先（個人番号を記載する場合は必須）", max_length=200, required=False
     )
     printer = forms.CharField(label="プリンタ番号（任意）", max_length=40, required=False)
+    reissue_of = forms.CharField(
+        label="再交付する転出証明書の発行番号（再交付のときのみ。原交付時の内容・記載事項で交付します）",
+        max_length=250,
+        required=False,
+    )
     acknowledged_alerts = _CodeListField(label="確認した注意事項", required=False)
 
     def options(self) -> CertificateOptions:

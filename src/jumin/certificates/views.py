@@ -56,6 +56,26 @@ def menu(request: HttpRequest) -> HttpResponse:
     return render(request, "certificates/menu.html")
 
 
+def _issue_from_form(actor: Any, form: IssueForm) -> services.IssuedCertificate:
+    """交付, or the 再交付 of a 転出証明書 when the original 発行番号 is given (with the original options)."""
+    data = form.cleaned_data
+    if data["reissue_of"].strip():
+        return services.reissue_certificate(
+            actor=actor,
+            purpose=data["purpose"],
+            request=form.request(),
+            copy_number=data["reissue_of"],
+            printer=data["printer"],
+        )
+    return services.issue_certificate(
+        actor=actor,
+        purpose=data["purpose"],
+        request=form.request(),
+        options=form.options(),
+        printer=data["printer"],
+    )
+
+
 @login_required
 def issue(request: HttpRequest) -> HttpResponse:
     """住民票の写し等の交付: the request form; "確認" shows who is printed and any alerts; "交付" issues.
@@ -69,13 +89,7 @@ def issue(request: HttpRequest) -> HttpResponse:
         step = request.POST.get("step", "confirm")
         try:
             if step == "issue":
-                issued = services.issue_certificate(
-                    actor=request.user,
-                    purpose=form.cleaned_data["purpose"],
-                    request=form.request(),
-                    options=form.options(),
-                    printer=form.cleaned_data["printer"],
-                )
+                issued = _issue_from_form(request.user, form)
                 response = HttpResponse(issued.pdf, content_type="application/pdf")
                 response["Content-Disposition"] = (
                     f'attachment; filename="certificate-{issued.issuance_id}.pdf"'
