@@ -13,7 +13,7 @@ from django.urls import reverse
 from jumin.accounts.models import User
 from jumin.audit.models import AuditEntry
 from jumin.certificates.models import Issuance
-from jumin.certificates.services import issue_certificate, reissue_certificate
+from jumin.certificates.services import IssuedCertificate, issue_certificate, reissue_certificate
 from jumin.domain.certificates import CertificateKind
 from jumin.domain.errors import DomainError
 from jumin.domain.wareki import to_wareki
@@ -33,6 +33,15 @@ def _text(pdf: bytes) -> str:
     return flat("".join(pdf_pages(pdf)))
 
 
+def _move_out_certificate(issuer: User, family: DraftRecorded) -> IssuedCertificate:
+    return issue_certificate(
+        actor=issuer,
+        purpose=CERT_PURPOSE,
+        request=own_request(),
+        options=options_for(family.atena_numbers[:1], kind=CertificateKind.MOVE_OUT),
+    )
+
+
 def test_a_reissued_move_out_certificate_is_marked_and_prints_the_state_at_the_original_issue(
     planned_movers: DraftRecorded,  # noqa: F811 (the imported fixture)
     clerk: User,
@@ -41,12 +50,7 @@ def test_a_reissued_move_out_certificate_is_marked_and_prints_the_state_at_the_o
     certifier: Any,
 ) -> None:
     family = planned_movers
-    original = issue_certificate(
-        actor=issuer,
-        purpose=CERT_PURPOSE,
-        request=own_request(),
-        options=options_for(family.atena_numbers[:1], kind=CertificateKind.MOVE_OUT),
-    )
+    original = _move_out_certificate(issuer, family)
     assert "再交付" not in _text(original.pdf)
     wife = family.atena_numbers[1]
     renamed = record_ex_officio_correction(
@@ -79,12 +83,7 @@ def test_a_reissued_move_out_certificate_is_marked_and_prints_the_state_at_the_o
     entry = AuditEntry.objects.get(action="certificate:copy:issue", subject_id=str(again.issuance_id))
     assert f"reissue_of={copy_number}" in entry.reason
     # A new issuance (not a reissue) prints today's record.
-    fresh = issue_certificate(
-        actor=issuer,
-        purpose=CERT_PURPOSE,
-        request=own_request(),
-        options=options_for(family.atena_numbers[:1], kind=CertificateKind.MOVE_OUT),
-    )
+    fresh = _move_out_certificate(issuer, family)
     assert "佐藤花子" in _text(fresh.pdf)
 
 
@@ -115,12 +114,7 @@ def test_the_issue_screen_and_the_api_reissue_by_the_original_number(
     certifier: Any,
 ) -> None:
     family = planned_movers
-    original = issue_certificate(
-        actor=issuer,
-        purpose=CERT_PURPOSE,
-        request=own_request(),
-        options=options_for(family.atena_numbers[:1], kind=CertificateKind.MOVE_OUT),
-    )
+    original = _move_out_certificate(issuer, family)
     (copy_number,) = original.copy_numbers
     data = form_data(family, kind="copy", reissue_of=copy_number)
     response = logged_in(issuer).post(reverse("certificates:issue"), data)

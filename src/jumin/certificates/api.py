@@ -142,6 +142,10 @@ def issue(request: HttpRequest, data: IssueIn) -> dict[str, object]:
         options=options,
         printer=data.printer,
     )
+    return _issued_out(issued)
+
+
+def _issued_out(issued: services.IssuedCertificate) -> dict[str, object]:
     return {
         "issuance_id": issued.issuance_id,
         "copy_numbers": list(issued.copy_numbers),
@@ -170,13 +174,7 @@ def reissue(request: HttpRequest, data: ReissueIn) -> dict[str, object]:
         copy_number=data.copy_number,
         printer=data.printer,
     )
-    return {
-        "issuance_id": issued.issuance_id,
-        "copy_numbers": list(issued.copy_numbers),
-        "fee": issued.fee,
-        "sheets": issued.sheets,
-        "pdf_base64": base64.b64encode(issued.pdf).decode("ascii"),
-    }
+    return _issued_out(issued)
 
 
 @router.post("/void", response={200: dict, 400: ErrorOut, 403: RefusedOut})
@@ -519,12 +517,6 @@ def card_face_setting(request: HttpRequest, data: CardFaceSettingIn) -> dict[str
         purpose=data.purpose,
         scope=data.scope,
         key=data.key,
-        adjustment=PrintAdjustment(
-            font_size_pt=data.font_size_pt,
-            line_pitch_mm=data.line_pitch_mm,
-            offset_top_mm=data.offset_top_mm,
-            offset_left_mm=data.offset_left_mm,
-            seal_size_mm=data.seal_size_mm,
-        ),
+        adjustment=PrintAdjustment.of(data.dict()),
     )
     return {"done": True}

@@ -76,32 +76,27 @@ def _audited_print(
     actor: Any, purpose: str, atena_number: str, reason: str, make: Callable[[], bytes]
 ) -> bytes:
     """``make`` the PDF and audit the print in one transaction; a refusal is audited on its own."""
+
+    def audit(**outcome: Any) -> None:
+        record_event(
+            actor=actor,
+            action=AuditAction.CERTIFICATE_CARD_FORM_PRINT,
+            subject_type="resident",
+            subject_id=atena_number,
+            purpose=purpose,
+            reason=reason,
+            **outcome,
+            **audit_context(),
+        )
+
     try:
         with transaction.atomic():
             pdf = make()
-            record_event(
-                actor=actor,
-                action=AuditAction.CERTIFICATE_CARD_FORM_PRINT,
-                subject_type="resident",
-                subject_id=atena_number,
-                purpose=purpose,
-                reason=reason,
-                **audit_context(),
-            )
+            audit()
             return pdf
     except DomainError as error:
         with transaction.atomic():
-            record_event(
-                actor=actor,
-                action=AuditAction.CERTIFICATE_CARD_FORM_PRINT,
-                subject_type="resident",
-                subject_id=atena_number,
-                purpose=purpose,
-                reason=reason,
-                outcome=Outcome.REFUSED,
-                outcome_reason=error.code,
-                **audit_context(),
-            )
+            audit(outcome=Outcome.REFUSED, outcome_reason=error.code)
         raise
 
 

@@ -307,6 +307,18 @@ def preview_certificate(
     )
 
 
+def _authorize_individual_number(actor: Any, purpose: str, anchor: str) -> None:
+    """Printing a 個人番号 is 特定個人情報 access: its own permission (C-9)."""
+    authorize(
+        actor=actor,
+        permission=Permission.INDIVIDUAL_NUMBER_ACCESS,
+        action=AuditAction.CERTIFICATE_COPY_ISSUE,
+        purpose=purpose,
+        subject_type="resident",
+        subject_id=anchor,
+    )
+
+
 def issue_certificate(
     *,
     actor: Any,
@@ -327,15 +339,7 @@ def issue_certificate(
         subject_id=anchor,
     )
     if options.show_individual_number:
-        # Printing a 個人番号 is 特定個人情報 access: its own permission (C-9).
-        authorize(
-            actor=actor,
-            permission=Permission.INDIVIDUAL_NUMBER_ACCESS,
-            action=AuditAction.CERTIFICATE_COPY_ISSUE,
-            purpose=purpose,
-            subject_type="resident",
-            subject_id=anchor,
-        )
+        _authorize_individual_number(actor, purpose, anchor)
     try:
         check_request(request, options)
         with transaction.atomic():
@@ -580,14 +584,7 @@ def reissue_certificate(
             anchor = numbers[0]
             options = options_from_record(original.issuance.options, numbers)
             if options.show_individual_number:
-                authorize(
-                    actor=actor,
-                    permission=Permission.INDIVIDUAL_NUMBER_ACCESS,
-                    action=AuditAction.CERTIFICATE_COPY_ISSUE,
-                    purpose=purpose,
-                    subject_type="resident",
-                    subject_id=anchor,
-                )
+                _authorize_individual_number(actor, purpose, anchor)
             check_request(request, options)
             issued_on = to_wareki(original.issuance.issue_date).display()
             reissue = Reissue(

@@ -450,13 +450,7 @@ def card_face_setting(request: HttpRequest) -> HttpResponse:
                 purpose=data["purpose"],
                 scope=data["scope"],
                 key=data["key"],
-                adjustment=PrintAdjustment(
-                    font_size_pt=data["font_size_pt"],
-                    line_pitch_mm=data["line_pitch_mm"],
-                    offset_top_mm=data["offset_top_mm"],
-                    offset_left_mm=data["offset_left_mm"],
-                    seal_size_mm=data["seal_size_mm"],
-                ),
+                adjustment=PrintAdjustment.of(data),
             )
         except AccessRefused as error:
             return refused(request, error)

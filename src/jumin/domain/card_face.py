@@ -11,10 +11,12 @@ per-office ``PrintAdjustment`` (docs/workflows/card-forms.md).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from jumin.domain.errors import refusal
 from jumin.domain.wareki import to_wareki
@@ -81,6 +83,11 @@ class PrintAdjustment:
     offset_top_mm: Decimal = Decimal(0)
     offset_left_mm: Decimal = Decimal(0)
     seal_size_mm: Decimal = Decimal(7)
+
+    @classmethod
+    def of(cls, values: Mapping[str, Any]) -> PrintAdjustment:
+        """The adjustment from a form's or a request's values (other keys are ignored)."""
+        return cls(**{name: Decimal(values[name]) for name in cls.__dataclass_fields__ if name in values})
 
 
 # (field, label, lowest, highest): printers differ by a few millimetres, not by centimetres.
