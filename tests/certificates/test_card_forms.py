@@ -4,6 +4,7 @@ output of a committed change, with the per-terminal / per-office size and positi
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -31,6 +32,7 @@ from tests.certificates.conftest import CERT_PURPOSE
 from tests.certificates.helpers import flat, pdf_pages
 from tests.helpers.permission_matrix import assert_permission_triple
 from tests.registry.conftest import PURPOSE, family_move_in, logged_in, person
+from tests.registry.test_cards import issued
 from tests.registry.test_move_in import ADDRESS
 
 pytestmark = pytest.mark.django_db
@@ -276,3 +278,37 @@ def test_the_card_form_screen_and_api_permission_triples(
         content_type="application/json",
         success_status=(200,),
     )
+
+
+def test_the_commit_screen_offers_the_card_face_of_a_card_holder_whose_address_changed(
+    family: DraftRecorded, clerk: User, make_clerk: Callable[..., User], certifier: Any
+) -> None:
+    head, wife, _ = family.atena_numbers
+    card_clerk = make_clerk("card-recorder", Permission.RESIDENT_CARD_RECORD)
+    issued(card_clerk, head)
+    committer = make_clerk("face-committer", Permission.RESIDENT_COMMIT, Permission.RESIDENT_VIEW)
+    draft = record_move_within(
+        actor=clerk,
+        purpose=PURPOSE,
+        move=MoveWithin(
+            movers=list(family.atena_numbers),
+            address=type(ADDRESS)(address=NEW_ADDRESS),
+            move_date=timezone.localdate(),
+            notification_date=timezone.localdate(),
+        ),
+    )
+    page = logged_in(committer).post(
+        reverse("registry:draft", args=[draft.change_id]), {"purpose": PURPOSE, "commit": "1"}
+    )
+    content = page.content.decode()
+    assert "券面の追記" in content
+    forms = re.findall(r'<form method="post" action="/certificates/card-forms/">(.*?)</form>', content, re.S)
+    offered = [
+        (
+            re.search(r'name="atena_number" value="([^"]+)"', f).group(1),
+            re.search(r'name="card_kind" value="(\w+)"', f).group(1),
+        )  # type: ignore[union-attr]
+        for f in forms
+    ]
+    assert offered == [(head, "individual_number")]  # the wife holds no card
+    assert wife not in [atena for atena, _ in offered]

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from jumin.domain.card_face import CardFaceKind
 from jumin.domain.errors import refusal
 from jumin.domain.resident import ResidentKind
+from jumin.registry.cards import CardKind, active_card_kinds
 from jumin.registry.models import ChangeState, ResidentSnapshot
 
 # The items a card face shows and so may need a 追記, with the card-face label; in print order.
@@ -51,6 +53,58 @@ def _values(row: ResidentSnapshot | None) -> dict[str, str]:
     }
 
 
+def _changed_items(row: ResidentSnapshot) -> tuple[tuple[str, str], ...]:
+    """(label, new value) of each card-face item this committed row changed from the row before it."""
+    assert row.history_no is not None  # committed rows only
+    before = (
+        ResidentSnapshot.objects.filter(
+            resident_id=row.resident_id, history_no__isnull=False, history_no__lt=row.history_no
+        )
+        .order_by("-history_no")
+        .first()
+    )
+    new, old = _values(row), _values(before)
+    return tuple((label, new[label]) for label in CARD_FACE_ITEMS if new[label] != old[label])
+
+
+@dataclass(frozen=True)
+class CardFaceDue:
+    """A card whose face a committed change calls to update: the person and the card (``CardFaceKind``)."""
+
+    change_id: int
+    atena_number: str
+    card_kind: str
+    label: str
+
+
+_HELD_CARDS = {CardKind.INDIVIDUAL_NUMBER: CardFaceKind.INDIVIDUAL_NUMBER, CardKind.JUKI: CardFaceKind.JUKI}
+_FOREIGN_CARDS = (
+    ("residence_card_number", CardFaceKind.RESIDENCE),
+    ("special_permanent_resident_number", CardFaceKind.SPECIAL_PERMANENT),
+)
+
+
+def card_faces_due(change_id: int) -> tuple[CardFaceDue, ...]:
+    """The card-face updates a committed change calls for (system.md: for a card holder, update the card
+    face), for the people whose card items it changed: a 個人番号カード or 住基カード recorded 有効 here,
+    and a 在留カード or 特別永住者証明書 whose number the record holds when the 住所 changed."""
+    rows = (
+        ResidentSnapshot.objects.select_related("resident")
+        .filter(change_id=change_id, change__state=ChangeState.COMMITTED, history_no__isnull=False)
+        .order_by("member_order", "pk")
+    )
+    due: list[CardFaceDue] = []
+    for row in rows:
+        items = dict(_changed_items(row))
+        if not items:
+            continue
+        kinds = [_HELD_CARDS[kind] for kind in active_card_kinds(row.resident)]
+        if ADDRESS_ITEM in items:
+            kinds += [kind for field, kind in _FOREIGN_CARDS if (row.foreign or {}).get(field)]
+        due += [CardFaceDue(change_id, row.resident.atena_number, kind.value, kind.label) for kind in kinds]
+    return tuple(due)
+
+
 def card_face_source(change_id: int, atena_number: str) -> CardFaceSource:
     """The card-face items the committed change ``change_id`` changed for this person (new values).
 
@@ -75,16 +129,7 @@ def card_face_source(change_id: int, atena_number: str) -> CardFaceSource:
             "異動番号と宛名番号を確認してください（確認待ちの異動は券面に記載できません）。",
             "certificates.card_face_no_change",
         )
-    assert row.history_no is not None  # filtered above
-    before = (
-        ResidentSnapshot.objects.filter(
-            resident_id=row.resident_id, history_no__isnull=False, history_no__lt=row.history_no
-        )
-        .order_by("-history_no")
-        .first()
-    )
-    new, old = _values(row), _values(before)
-    items = tuple((label, new[label]) for label in CARD_FACE_ITEMS if new[label] != old[label])
+    items = _changed_items(row)
     if not items:
         raise refusal(
             "change_id",

@@ -23,6 +23,7 @@ from jumin.accounts.authorization import AccessRefused, has_permission
 from jumin.accounts.permissions import Permission
 from jumin.domain.errors import DomainError
 from jumin.registry import certificate_sources
+from jumin.registry.card_face_sources import card_faces_due
 from jumin.registry.preset_notes import joined
 from jumin.registry.services import DraftRecorded
 from jumin.registry.workflows.acknowledgement import ACKNOWLEDGED_FIELD, UnacknowledgedAlertsError
@@ -64,6 +65,7 @@ def offer_code_notices(context: dict[str, Any], *, actor: Any, change_ids: list[
     context["may_print_notices"] = has_permission(actor, Permission.CERTIFICATE_NOTICE_PRINT)
     # Standard 4.3.3-a: where the node is configured so, the page prints them at once (each form posts
     # itself into a hidden frame on load); the buttons stay for a reprint.
+    context["card_faces"] = [due for change_id in change_ids for due in card_faces_due(change_id)]
     context["auto_print_notices"] = bool(
         context["code_notices"] and context["may_print_notices"] and code_notices_auto_print()
     )
