@@ -17,6 +17,7 @@ from jumin.certificates.services import IssuedCertificate, issue_certificate, re
 from jumin.domain.certificates import CertificateKind
 from jumin.domain.errors import DomainError
 from jumin.domain.wareki import to_wareki
+from jumin.registry import certificate_sources
 from jumin.registry.services import DraftRecorded, commit_change
 from jumin.registry.workflows.ex_officio import record_ex_officio_correction
 from tests.certificates.conftest import CERT_PURPOSE, options_for, own_request
@@ -24,6 +25,7 @@ from tests.certificates.helpers import flat, pdf_pages
 from tests.certificates.test_http import form_data
 from tests.certificates.test_move_out import planned_movers  # noqa: F401 (fixture)
 from tests.registry.conftest import PURPOSE, logged_in
+from tests.registry.test_cancellation import cancel
 from tests.registry.test_ex_officio import correction
 
 pytestmark = pytest.mark.django_db
@@ -131,3 +133,24 @@ def test_the_issue_screen_and_the_api_reissue_by_the_original_number(
     assert answer.status_code == 200
     assert "再交付" in _text(base64.b64decode(answer.json()["pdf_base64"]))
     assert Issuance.objects.filter(options__reissue_of=copy_number).count() == 2
+
+
+def test_no_reissue_once_the_certified_move_out_was_cancelled(
+    planned_movers: DraftRecorded,  # noqa: F811 (the imported fixture)
+    clerk: User,
+    reviewer: User,
+    issuer: User,
+    certifier: Any,
+) -> None:
+    family = planned_movers
+    (copy_number,) = _move_out_certificate(issuer, family).copy_numbers
+    move_out_id = certificate_sources.people([family.atena_numbers[0]])[0].move_out_change_id
+    assert move_out_id is not None
+    undone = cancel(clerk, move_out_id)
+    commit_change(actor=reviewer, purpose=PURPOSE, change_id=undone.change_id)
+    with pytest.raises(DomainError) as raised:
+        reissue_certificate(
+            actor=issuer, purpose=CERT_PURPOSE, request=own_request(), copy_number=copy_number
+        )
+    assert raised.value.code == "certificates.reissue_move_out_changed"
+    assert not Issuance.objects.filter(options__reissue_of=copy_number).exists()

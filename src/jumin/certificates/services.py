@@ -563,6 +563,22 @@ def _original_copy(copy_number: str) -> IssuedCopy:
     return original
 
 
+def _refuse_undone_move_out(then: list[certificate_sources.SourcePerson]) -> None:
+    """Refuse a reissue when the 転出 the original certified no longer stands for someone on it (cancelled
+    by 異動の取消し, or replaced by another 転出): it would certify a move that is not recorded."""
+    now = {
+        p.atena_number: p.move_out_change_id
+        for p in certificate_sources.people([p.atena_number for p in then])
+    }
+    if any(now[p.atena_number] != p.move_out_change_id for p in then):
+        raise refusal(
+            "copy_number",
+            "この転出証明書の転出は、原交付の後に取り消し又は変更されています。",
+            "再交付はできません。現在の記録で転出証明書を新たに交付してください。",
+            "certificates.reissue_move_out_changed",
+        )
+
+
 def reissue_certificate(
     *, actor: Any, purpose: str, request: CertificateRequest, copy_number: str, printer: str = ""
 ) -> IssuedCertificate:
@@ -587,13 +603,15 @@ def reissue_certificate(
                 _authorize_individual_number(actor, purpose, anchor)
             check_request(request, options)
             issued_on = to_wareki(original.issuance.issue_date).display()
+            then = certificate_sources.people_as_of(
+                list(numbers),
+                original.issuance.issued_at,
+                with_individual_number=options.show_individual_number,
+            )
+            _refuse_undone_move_out(then)
             reissue = Reissue(
                 copy_number=original.copy_number,
-                subjects=certificate_sources.people_as_of(
-                    list(numbers),
-                    original.issuance.issued_at,
-                    with_individual_number=options.show_individual_number,
-                ),
+                subjects=then,
                 note=f"原交付日　{issued_on}　原発行番号　{original.copy_number}　"
                 "（原交付時の記載内容により再交付したものです）",
             )
