@@ -153,7 +153,7 @@ class ApplicationForm:
     printed_on: str
 
 
-def _application(
+def application_form(
     person: SourcePerson, *, reapplication: bool, municipality: str, today: date
 ) -> ApplicationForm:
     foreign = person.kind == ResidentKind.FOREIGN
@@ -175,6 +175,16 @@ def _application(
     )
 
 
+def application_pdf(form: ApplicationForm) -> bytes:
+    """The 交付申請書's PDF (A4, unsigned); refused when a value needs an unregistered 外字."""
+    registered = [form.name, form.name_kana, form.address, form.former_surname, form.alias]
+    return _html(
+        "certificates/pdf/card_application.html",
+        {"form": form, "reissue_reasons": REISSUE_REASONS},
+        registered,
+    )
+
+
 def print_card_application(
     *, actor: Any, purpose: str, atena_number: str, reapplication: bool = False
 ) -> bytes:
@@ -188,18 +198,13 @@ def print_card_application(
     def make() -> bytes:
         today = timezone.localdate()
         person = _resident(atena_number)
-        form = _application(
+        form = application_form(
             person,
             reapplication=reapplication,
             municipality=certifier_for(today).municipality_name,
             today=today,
         )
-        registered = [form.name, form.name_kana, form.address, form.former_surname, form.alias]
-        return _html(
-            "certificates/pdf/card_application.html",
-            {"form": form, "reissue_reasons": REISSUE_REASONS},
-            registered,
-        )
+        return application_pdf(form)
 
     return _audited_print(
         actor, purpose, atena_number, "reapplication" if reapplication else "application", make
@@ -304,6 +309,24 @@ def _check_card(kind: CardFaceKind, source: Any) -> None:
         )
 
 
+def card_face_pdf(
+    kind: CardFaceKind, lines: list[CardFaceLine], adjustment: PrintAdjustment, *, seal_png: bytes
+) -> bytes:
+    """The card-face printer's page: the card's size, each line at its place, the seal ending the last."""
+    return _html(
+        "certificates/pdf/card_face.html",
+        {
+            "kind": kind,
+            "lines": lines,
+            "adjustment": adjustment,
+            "width_mm": CARD_WIDTH_MM,
+            "height_mm": CARD_HEIGHT_MM,
+            "seal_data": base64.b64encode(seal_png).decode("ascii"),
+        },
+        [line.text for line in lines],
+    )
+
+
 def print_card_face(
     *,
     actor: Any,
@@ -333,19 +356,7 @@ def print_card_face(
             items=source.items,
         )
         lines = layout_lines(card_kind, texts, start_line=start_line, adjustment=adjustment)
-        certifier = certifier_for(today)
-        return _html(
-            "certificates/pdf/card_face.html",
-            {
-                "kind": card_kind,
-                "lines": lines,
-                "adjustment": adjustment,
-                "width_mm": CARD_WIDTH_MM,
-                "height_mm": CARD_HEIGHT_MM,
-                "seal_data": base64.b64encode(bytes(certifier.seal_png)).decode("ascii"),
-            },
-            [line.text for line in lines],
-        )
+        return card_face_pdf(card_kind, lines, adjustment, seal_png=bytes(certifier_for(today).seal_png))
 
     return _audited_print(
         actor, purpose, atena_number, f"card_face:{card_kind.value}; change={change_id}", make
@@ -353,8 +364,12 @@ def print_card_face(
 
 
 __all__ = [
+    "ApplicationForm",
     "CardFaceLine",
     "adjustment_in_force",
+    "application_form",
+    "application_pdf",
+    "card_face_pdf",
     "print_card_application",
     "print_card_face",
     "set_card_face_setting",
