@@ -49,8 +49,9 @@ def _text(pdf: bytes) -> str:
     return flat("".join(pdf_pages(pdf)))
 
 
-def _move(clerk: User, reviewer: User, movers: list[str]) -> int:
-    draft = record_move_within(
+def _move_draft(clerk: User, movers: list[str]) -> DraftRecorded:
+    """A 転居 of these people to NEW_ADDRESS today, waiting for review."""
+    return record_move_within(
         actor=clerk,
         purpose=PURPOSE,
         move=MoveWithin(
@@ -60,6 +61,10 @@ def _move(clerk: User, reviewer: User, movers: list[str]) -> int:
             notification_date=timezone.localdate(),
         ),
     )
+
+
+def _move(clerk: User, reviewer: User, movers: list[str]) -> int:
+    draft = _move_draft(clerk, movers)
     commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
     return draft.change_id
 
@@ -103,16 +108,7 @@ def test_an_application_is_refused_without_the_print_permission_and_for_a_pendin
     outsider = make_clerk("outsider", Permission.RESIDENT_VIEW)
     with pytest.raises(Exception, match="権限"):
         print_card_application(actor=outsider, purpose=PURPOSE, atena_number=head)
-    record_move_within(
-        actor=clerk,
-        purpose=PURPOSE,
-        move=MoveWithin(
-            movers=list(family.atena_numbers),
-            address=type(ADDRESS)(address=NEW_ADDRESS),
-            move_date=timezone.localdate(),
-            notification_date=timezone.localdate(),
-        ),
-    )
+    _move_draft(clerk, list(family.atena_numbers))
     printer = make_clerk("printer2", Permission.CERTIFICATE_NOTICE_PRINT)
     with pytest.raises(DomainError) as raised:
         print_card_application(actor=printer, purpose=PURPOSE, atena_number=head)
@@ -287,16 +283,7 @@ def test_the_commit_screen_offers_the_card_face_of_a_card_holder_whose_address_c
     card_clerk = make_clerk("card-recorder", Permission.RESIDENT_CARD_RECORD)
     issued(card_clerk, head)
     committer = make_clerk("face-committer", Permission.RESIDENT_COMMIT, Permission.RESIDENT_VIEW)
-    draft = record_move_within(
-        actor=clerk,
-        purpose=PURPOSE,
-        move=MoveWithin(
-            movers=list(family.atena_numbers),
-            address=type(ADDRESS)(address=NEW_ADDRESS),
-            move_date=timezone.localdate(),
-            notification_date=timezone.localdate(),
-        ),
-    )
+    draft = _move_draft(clerk, list(family.atena_numbers))
     page = logged_in(committer).post(
         reverse("registry:draft", args=[draft.change_id]), {"purpose": PURPOSE, "commit": "1"}
     )
