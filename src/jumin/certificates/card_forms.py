@@ -156,6 +156,7 @@ class ApplicationForm:
 def application_form(
     person: SourcePerson, *, reapplication: bool, municipality: str, today: date
 ) -> ApplicationForm:
+    """What the form prints of the person's committed record, as of ``today``."""
     foreign = person.kind == ResidentKind.FOREIGN
     latin = str(person.foreign.get("alphabet_name", "")) if foreign else ""
     name = f"{person.surname}　{person.given_name}".strip("　")
