@@ -299,3 +299,22 @@ def test_the_commit_screen_offers_the_card_face_of_a_card_holder_whose_address_c
     ]
     assert offered == [(head, "individual_number")]  # the wife holds no card
     assert wife not in [atena for atena, _ in offered]
+
+
+def test_the_record_screen_has_the_card_forms_button_and_it_only_prefills(
+    family: DraftRecorded, make_clerk: Callable[..., User], certifier: Any
+) -> None:
+    user = make_clerk("looker", Permission.RESIDENT_VIEW, Permission.CERTIFICATE_NOTICE_PRINT)
+    head = family.atena_numbers[0]
+    client = logged_in(user)
+    page = client.post(
+        reverse("registry:lookup"), {"purpose": PURPOSE, "atena_number": head}
+    ).content.decode()
+    form = re.search(r'<form method="post" action="/certificates/card-forms/">(.*?)</form>', page, re.S)
+    assert form is not None
+    assert f'name="atena_number" value="{head}"' in form.group(1)
+    before = AuditEntry.objects.filter(action="certificate:card_form:print").count()
+    prefilled = client.post(reverse("certificates:card_forms"), {"atena_number": head, "prefill": "1"})
+    assert prefilled["Content-Type"].startswith("text/html")
+    assert f'value="{head}"' in prefilled.content.decode()
+    assert AuditEntry.objects.filter(action="certificate:card_form:print").count() == before
