@@ -13,6 +13,7 @@ class AuditAction(StrEnum):
     APPROVAL_REQUEST_LIST = "approval:request:list"
     AUDIT_REVIEW_ACKNOWLEDGE = "audit:review:acknowledge"
     AUDIT_REVIEW_VIEW = "audit:review:view"
+    CERTIFICATE_CARD_FORM_PRINT = "certificate:card_form:print"
     CERTIFICATE_CERTIFIER_REGISTER = "certificate:certifier:register"
     CERTIFICATE_COPY_ISSUE = "certificate:copy:issue"
     CERTIFICATE_COPY_VERIFY = "certificate:copy:verify"

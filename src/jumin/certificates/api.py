@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import base64
 from datetime import date, datetime
+from decimal import Decimal
 
 from django.http import HttpRequest
 from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from jumin.certificates import (
+    card_forms,
     history,
     registry_notices,
     self_notification,
@@ -21,6 +23,7 @@ from jumin.certificates import (
     support_start_notices,
 )
 from jumin.certificates import move_in_notice_inquiry as move_in_notice_inquiry_letter
+from jumin.domain.card_face import CardFaceKind, PrintAdjustment
 from jumin.domain.certificates import (
     CertificateKind,
     CertificateOptions,
@@ -139,6 +142,10 @@ def issue(request: HttpRequest, data: IssueIn) -> dict[str, object]:
         options=options,
         printer=data.printer,
     )
+    return _issued_out(issued)
+
+
+def _issued_out(issued: services.IssuedCertificate) -> dict[str, object]:
     return {
         "issuance_id": issued.issuance_id,
         "copy_numbers": list(issued.copy_numbers),
@@ -146,6 +153,28 @@ def issue(request: HttpRequest, data: IssueIn) -> dict[str, object]:
         "sheets": issued.sheets,
         "pdf_base64": base64.b64encode(issued.pdf).decode("ascii"),
     }
+
+
+class ReissueIn(Schema):
+    purpose: str
+    request: RequestIn
+    copy_number: str
+    printer: str = ""
+
+
+@router.post("/reissue", response={200: IssuedOut, 400: ErrorOut, 403: RefusedOut})
+def reissue(request: HttpRequest, data: ReissueIn) -> dict[str, object]:
+    """再交付 of a 転出証明書 by its original 発行番号: marked 「再交付」, the state at the original issue."""
+    certificate_request = data.request.dict()
+    certificate_request["acknowledged_alerts"] = tuple(certificate_request["acknowledged_alerts"])
+    issued = services.reissue_certificate(
+        actor=request.user,
+        purpose=data.purpose,
+        request=CertificateRequest(**certificate_request),
+        copy_number=data.copy_number,
+        printer=data.printer,
+    )
+    return _issued_out(issued)
 
 
 @router.post("/void", response={200: dict, 400: ErrorOut, 403: RefusedOut})
@@ -425,3 +454,69 @@ def head_change_request(request: HttpRequest, data: ChangeNoticeIn) -> dict[str,
             actor=request.user, purpose=data.purpose, change_id=data.change_id
         )
     )
+
+
+class CardApplicationIn(PersonIn):
+    reapplication: bool = False
+
+
+@router.post("/card-forms/application", response={200: PdfOut, 400: ErrorOut, 403: RefusedOut})
+def card_application(request: HttpRequest, data: CardApplicationIn) -> dict[str, object]:
+    """個人番号カード交付申請書 (or 再交付申請書) of one resident (PDF, unsigned: a form to fill in)."""
+    return _pdf_out(
+        card_forms.print_card_application(
+            actor=request.user,
+            purpose=data.purpose,
+            atena_number=data.atena_number,
+            reapplication=data.reapplication,
+        )
+    )
+
+
+class CardFaceIn(PersonIn):
+    change_id: int
+    card_kind: CardFaceKind = CardFaceKind.INDIVIDUAL_NUMBER
+    start_line: int = 1
+
+
+@router.post("/card-forms/card-face", response={200: PdfOut, 400: ErrorOut, 403: RefusedOut})
+def card_face(request: HttpRequest, data: CardFaceIn) -> dict[str, object]:
+    """The card-face printer's page for what a committed change writes on the person's card."""
+    return _pdf_out(
+        card_forms.print_card_face(
+            actor=request.user,
+            purpose=data.purpose,
+            atena_number=data.atena_number,
+            change_id=data.change_id,
+            card_kind=data.card_kind,
+            start_line=data.start_line,
+        )
+    )
+
+
+class CardFaceSettingIn(Schema):
+    purpose: str
+    scope: str = Field(pattern="^(terminal|office)$")
+    key: str
+    font_size_pt: Decimal = Decimal(7)
+    line_pitch_mm: Decimal = Decimal(4)
+    offset_top_mm: Decimal = Decimal(0)
+    offset_left_mm: Decimal = Decimal(0)
+    seal_size_mm: Decimal = Decimal(7)
+
+
+class DoneOut(Schema):
+    done: bool
+
+
+@router.post("/card-forms/settings", response={200: DoneOut, 400: ErrorOut, 403: RefusedOut})
+def card_face_setting(request: HttpRequest, data: CardFaceSettingIn) -> dict[str, object]:
+    """券面印字の調整 of one terminal (端末ID) or office (入力場所コード)."""
+    card_forms.set_card_face_setting(
+        actor=request.user,
+        purpose=data.purpose,
+        scope=data.scope,
+        key=data.key,
+        adjustment=PrintAdjustment.of(data.dict()),
+    )
+    return {"done": True}

@@ -42,7 +42,7 @@ from jumin.registry.certificate_sources import HistoryEntry, SourcePerson
 HISTORY_LINES_PER_BLOCK = 6
 HISTORY_LINES_PER_SHEET = 12
 
-_SEX = {"male": "男", "female": "女"}
+SEX_LABELS = {"male": "男", "female": "女"}
 
 
 @dataclass(frozen=True)
@@ -121,6 +121,8 @@ class CertificateDocument:
     subjects: tuple[str, ...] = field(default=())
     # 「特例による転出処理済」 on every page of the 特例転出's print (standard 4.1.3.0.4-a), or "".
     stamp: str = ""
+    # 再交付 (standard 4.1.3.0.3-b): the original date and 発行番号, printed under a 「再交付」 mark; "".
+    reissue_of: str = ""
 
     @property
     def overflow(self) -> bool:
@@ -211,7 +213,7 @@ def printed_person(
     foreign = person.kind == ResidentKind.FOREIGN
     items = [
         Line("生年月日", _date(person.birth_date, gregorian=foreign)),
-        Line("性別", _SEX.get(person.sex, person.sex)),
+        Line("性別", SEX_LABELS.get(person.sex, person.sex)),
     ]
     if options.show_head_and_relationship:
         items.append(Line("続柄", "世帯主" if person.is_head else person.relationship))

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 
 from jumin.accounts.forms import PurposeForm
+from jumin.domain.card_face import CardFaceKind
 from jumin.domain.certificates import (
     CertificateKind,
     CertificateOptions,
@@ -82,6 +83,11 @@ class IssueForm(PurposeForm):
         label="提出先（個人番号を記載する場合は必須）", max_length=200, required=False
     )
     printer = forms.CharField(label="プリンタ番号（任意）", max_length=40, required=False)
+    reissue_of = forms.CharField(
+        label="再交付する転出証明書の発行番号（再交付のときのみ。原交付時の内容・記載事項で交付します）",
+        max_length=250,
+        required=False,
+    )
     acknowledged_alerts = _CodeListField(label="確認した注意事項", required=False)
 
     def options(self) -> CertificateOptions:
@@ -227,3 +233,43 @@ class SupportEndNoticesForm(PurposeForm):
         if not re.fullmatch(r"\s*\d+(\s+\d+)*\s*", text):
             raise forms.ValidationError("支援措置の番号を空白で区切って入力してください。")
         return [int(n) for n in text.split()]
+
+
+class CardFormsForm(PurposeForm):
+    """カード関係の様式: the 交付申請書 / 再交付申請書 of a resident, or the card-face print of a change."""
+
+    FORMS = (
+        ("application", "個人番号カード交付申請書"),
+        ("reapplication", "個人番号カード再交付申請書"),
+        ("card_face", "券面の追記（カードプリンタ）"),
+    )
+    atena_number = forms.CharField(label="宛名番号", max_length=16)
+    form = forms.ChoiceField(label="様式", choices=FORMS)
+    change_id = forms.IntegerField(label="異動番号（券面の追記）", min_value=1, required=False)
+    card_kind = forms.ChoiceField(
+        label="カードの種類（券面の追記）",
+        choices=[(kind.value, kind.label) for kind in CardFaceKind],
+        required=False,
+        initial=CardFaceKind.INDIVIDUAL_NUMBER.value,
+    )
+    start_line = forms.IntegerField(
+        label="印字開始行（券面の追記）", min_value=1, max_value=20, initial=1, required=False
+    )
+
+
+class CardFaceSettingForm(PurposeForm):
+    """券面印字の調整 of one terminal or office (standard 7.1.1.3-b)."""
+
+    scope = forms.ChoiceField(label="範囲", choices=[("terminal", "端末"), ("office", "庁舎（入力場所）")])
+    key = forms.CharField(label="端末ID または 入力場所コード", max_length=64)
+    font_size_pt = forms.DecimalField(
+        label="文字の大きさ（ポイント）", max_digits=4, decimal_places=1, initial=7
+    )
+    line_pitch_mm = forms.DecimalField(label="行の間隔（mm）", max_digits=4, decimal_places=1, initial=4)
+    offset_top_mm = forms.DecimalField(
+        label="上下の位置調整（mm）", max_digits=4, decimal_places=1, initial=0
+    )
+    offset_left_mm = forms.DecimalField(
+        label="左右の位置調整（mm）", max_digits=4, decimal_places=1, initial=0
+    )
+    seal_size_mm = forms.DecimalField(label="公印の大きさ（mm）", max_digits=4, decimal_places=1, initial=7)

@@ -265,3 +265,38 @@ class SelfNotice(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise HistoryDeletionRefused("交付履歴は保存期間内に削除できません。")
+
+
+class CardFacePrintSetting(models.Model):
+    """券面印字の調整 (standard 7.1.1.3-b: print size and lines adjustable) of one terminal or one office.
+
+    A terminal's own row wins over its office's (the terminal's 入力場所), which wins over the built-in
+    default (``domain.card_face.PrintAdjustment``). Changed in place (a printer setting, not a record of
+    a person); every change is audited with its old and new values.
+    """
+
+    class Scope(models.TextChoices):
+        TERMINAL = "terminal", "端末"
+        OFFICE = "office", "庁舎（入力場所）"
+
+    scope = models.CharField("範囲", max_length=10, choices=Scope.choices)
+    key = models.CharField("端末ID または 入力場所コード", max_length=64)
+    font_size_pt = models.DecimalField("文字の大きさ（ポイント）", max_digits=4, decimal_places=1)
+    line_pitch_mm = models.DecimalField("行の間隔（mm）", max_digits=4, decimal_places=1)
+    offset_top_mm = models.DecimalField("上下の位置調整（mm）", max_digits=4, decimal_places=1)
+    offset_left_mm = models.DecimalField("左右の位置調整（mm）", max_digits=4, decimal_places=1)
+    seal_size_mm = models.DecimalField("公印の大きさ（mm）", max_digits=4, decimal_places=1)
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "券面印字の調整"
+        verbose_name_plural = "券面印字の調整"
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["scope", "key"], name="certificates_card_face_setting_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()} {self.key}"

@@ -16,9 +16,11 @@ from datetime import date
 from pathlib import Path
 
 from jumin.certificates import rendering
+from jumin.certificates.card_forms import application_form, application_pdf, card_face_pdf
 from jumin.certificates.documents import Line, build_document
 from jumin.certificates.notices import NoticeDocument, NoticeTable, notice_pdf
 from jumin.certificates.seals import synthetic_seal
+from jumin.domain.card_face import CardFaceKind, PrintAdjustment, card_face_texts, layout_lines
 from jumin.domain.certificates import (
     CertificateKind,
     CertificateOptions,
@@ -267,6 +269,31 @@ def samples(signer: rendering.Signer) -> dict[str, Callable[[], tuple[bytes, int
                 ),
             )
         ),
+        "card-application": lambda: (
+            application_pdf(
+                application_form(wife, reapplication=False, municipality="見本市", today=ISSUE_DATE)
+            ),
+            1,
+        ),
+        "card-face": lambda: (
+            card_face_pdf(
+                CardFaceKind.INDIVIDUAL_NUMBER,
+                layout_lines(
+                    CardFaceKind.INDIVIDUAL_NUMBER,
+                    card_face_texts(
+                        CardFaceKind.INDIVIDUAL_NUMBER,
+                        reason="転居",
+                        notified_on=ISSUE_DATE,
+                        items=(("住所", "見本県見本市本町二丁目3番4号"),),
+                    ),
+                    start_line=1,
+                    adjustment=PrintAdjustment(),
+                ),
+                PrintAdjustment(),
+                seal_png=signer.seal_png,
+            ),
+            1,
+        ),
         "self-notice": note(
             _notice(
                 "本人通知書",
@@ -291,6 +318,16 @@ def _poppler(*arguments: str) -> str:
     return done.stdout
 
 
+A4_WIDTH_PT = 595.0
+
+
+def _scaled_dpi(dpi: int, pdfinfo: str) -> int:
+    """A page narrower than A4 (the card-face print) is shown as wide as an A4 page, so it can be read."""
+    size = next((line.split() for line in pdfinfo.splitlines() if line.startswith("Page size:")), [])
+    width = float(size[2]) if len(size) > 2 else A4_WIDTH_PT
+    return round(dpi * max(1.0, A4_WIDTH_PT / width))
+
+
 def write_samples(out: Path, *, dpi: int = 60) -> list[Path]:
     """Render every sample and write ``out/<name>.png``; returns the files written."""
     signer = replace(SIGNER, seal_png=synthetic_seal("見本市長之印"))
@@ -301,15 +338,15 @@ def write_samples(out: Path, *, dpi: int = 60) -> list[Path]:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "sample.pdf"
             path.write_bytes(pdf)
+            info = _poppler("pdfinfo", str(path))
             if page == -1:
-                info = _poppler("pdfinfo", str(path))
                 page = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
             target = out / name
             _poppler(
                 "pdftoppm",
                 "-png",
                 "-r",
-                str(dpi),
+                str(_scaled_dpi(dpi, info)),
                 "-f",
                 str(page),
                 "-l",

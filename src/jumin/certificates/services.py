@@ -29,6 +29,7 @@ from jumin.certificates.documents import CertificateDocument, build_document, se
 from jumin.certificates.models import CopyVoid, Issuance, IssuanceSubject, IssuedCopy
 from jumin.domain.certificates import (
     OVERFLOW_ALERT,
+    CertificateKind,
     CertificateOptions,
     CertificateRequest,
     IssueNumber,
@@ -36,8 +37,10 @@ from jumin.domain.certificates import (
     check_request,
     fee_for,
     normalized_options,
+    options_from_record,
 )
 from jumin.domain.errors import Alert, DomainError, refusal
+from jumin.domain.wareki import to_wareki
 from jumin.masters.models import Country
 from jumin.registry import certificate_sources, services_restrictions
 from jumin.registry.restrictions import (
@@ -304,6 +307,18 @@ def preview_certificate(
     )
 
 
+def _authorize_individual_number(actor: Any, purpose: str, anchor: str) -> None:
+    """Printing a 個人番号 is 特定個人情報 access: its own permission (C-9)."""
+    authorize(
+        actor=actor,
+        permission=Permission.INDIVIDUAL_NUMBER_ACCESS,
+        action=AuditAction.CERTIFICATE_COPY_ISSUE,
+        purpose=purpose,
+        subject_type="resident",
+        subject_id=anchor,
+    )
+
+
 def issue_certificate(
     *,
     actor: Any,
@@ -324,15 +339,7 @@ def issue_certificate(
         subject_id=anchor,
     )
     if options.show_individual_number:
-        # Printing a 個人番号 is 特定個人情報 access: its own permission (C-9).
-        authorize(
-            actor=actor,
-            permission=Permission.INDIVIDUAL_NUMBER_ACCESS,
-            action=AuditAction.CERTIFICATE_COPY_ISSUE,
-            purpose=purpose,
-            subject_type="resident",
-            subject_id=anchor,
-        )
+        _authorize_individual_number(actor, purpose, anchor)
     try:
         check_request(request, options)
         with transaction.atomic():
@@ -358,10 +365,11 @@ def _issue(
     options: CertificateOptions,
     printer: str,
     origin: WideAreaOrigin | None = None,
+    reissue: Reissue | None = None,
 ) -> IssuedCertificate:
     now = timezone.now()
     issue_date = timezone.localdate(now)
-    subjects = _subjects(options, issue_date)
+    subjects = reissue.subjects if reissue is not None else _subjects(options, issue_date)
     numbers = [p.atena_number for p in subjects]
     # The printed persons' households, then the persons, row-locked before the check that decides: a
     # 抑止 or 支援措置 set meanwhile takes the same locks, so this check sees it or it is set after
@@ -388,6 +396,8 @@ def _issue(
         country_name=_country_names(),
         overflow_print=conf.overflow_print(),
     )
+    if reissue is not None:
+        document = replace(document, reissue_of=reissue.note)
     alerts = (*_restriction_alerts(check), *_overflow_alerts(document))
     _require_acknowledged(alerts, request)
     rendering.check_glyphs(document)
@@ -441,7 +451,7 @@ def _issue(
         requesting_municipality="" if origin is None else origin.municipality_code,
         kind=options.kind.value,
         layout=options.layout.value,
-        options=options.as_record(),
+        options={**options.as_record(), **({"reissue_of": reissue.copy_number} if reissue else {})},
         subjects=numbers,
         household_number=document.household_number,
         copies=options.copies,
@@ -498,7 +508,7 @@ def _issue(
         subject_type="issuance",
         subject_id=str(issuance.pk),
         purpose=purpose,
-        reason=_issue_reason(notices, origin),
+        reason=_issue_reason(notices, origin, reissue),
         individual_number_used=options.show_individual_number,
         support_measure=check.support_measure,
         result_count=len(numbers),
@@ -513,11 +523,111 @@ def _issue(
     )
 
 
-def _issue_reason(notices: int, origin: WideAreaOrigin | None) -> str:
+def _issue_reason(notices: int, origin: WideAreaOrigin | None, reissue: Reissue | None = None) -> str:
     parts = [f"wide_area for {origin.municipality_code}"] if origin is not None else []
+    if reissue is not None:
+        parts.append(f"reissue_of={reissue.copy_number}")
     if notices:
         parts.append(f"self_notices={notices}")
     return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class Reissue:
+    """A 再交付: the original copy's 発行番号, the people as they stood then and the printed note."""
+
+    copy_number: str
+    subjects: list[certificate_sources.SourcePerson]
+    note: str
+
+
+def _original_copy(copy_number: str) -> IssuedCopy:
+    original: IssuedCopy | None = (
+        IssuedCopy.objects.select_related("issuance").filter(copy_number=copy_number.strip()).first()
+    )
+    if original is None:
+        raise refusal(
+            "copy_number",
+            "該当する発行番号がありません。",
+            "再交付する証明書の発行番号（頁を除く）を確認してください。",
+            "certificates.no_such_copy",
+        )
+    kinds = {kind.value for kind in CertificateKind if kind.reissuable}
+    if original.issuance.kind not in kinds:
+        raise refusal(
+            "copy_number",
+            "再交付できるのは転出証明書（転出証明書に準ずる証明書を含む）だけです。",
+            "発行番号を確認してください。ほかの証明書は新たに交付してください。",
+            "certificates.not_reissuable",
+        )
+    return original
+
+
+def _refuse_undone_move_out(then: list[certificate_sources.SourcePerson]) -> None:
+    """Refuse a reissue when the 転出 the original certified no longer stands for someone on it (cancelled
+    by 異動の取消し, or replaced by another 転出): it would certify a move that is not recorded."""
+    now = {
+        p.atena_number: p.move_out_change_id
+        for p in certificate_sources.people([p.atena_number for p in then])
+    }
+    if any(now[p.atena_number] != p.move_out_change_id for p in then):
+        raise refusal(
+            "copy_number",
+            "この転出証明書の転出は、原交付の後に取り消し又は変更されています。",
+            "再交付はできません。現在の記録で転出証明書を新たに交付してください。",
+            "certificates.reissue_move_out_changed",
+        )
+
+
+def reissue_certificate(
+    *, actor: Any, purpose: str, request: CertificateRequest, copy_number: str, printer: str = ""
+) -> IssuedCertificate:
+    """再交付 of a 転出証明書 (standard 4.1.3.0.3-b): a new copy (new 発行番号, fee, 交付履歴 row naming
+    the original) marked 「再交付」, printing the people as they stood when the original was issued, with
+    the original's options. The request rules, 本人確認 and 支援措置・抑止 apply as on any issuance."""
+    authorize(
+        actor=actor,
+        permission=Permission.CERTIFICATE_ISSUE,
+        action=AuditAction.CERTIFICATE_COPY_ISSUE,
+        purpose=purpose,
+        subject_type="issued_copy",
+    )
+    anchor = ""
+    try:
+        with transaction.atomic():
+            original = _original_copy(copy_number)
+            numbers = tuple(str(n) for n in original.subjects)
+            anchor = numbers[0]
+            options = options_from_record(original.issuance.options, numbers)
+            if options.show_individual_number:
+                _authorize_individual_number(actor, purpose, anchor)
+            check_request(request, options)
+            issued_on = to_wareki(original.issuance.issue_date).display()
+            then = certificate_sources.people_as_of(
+                list(numbers),
+                original.issuance.issued_at,
+                with_individual_number=options.show_individual_number,
+            )
+            _refuse_undone_move_out(then)
+            reissue = Reissue(
+                copy_number=original.copy_number,
+                subjects=then,
+                note=f"原交付日　{issued_on}　原発行番号　{original.copy_number}　"
+                "（原交付時の記載内容により再交付したものです）",
+            )
+            issued = _issue(
+                actor=actor,
+                purpose=purpose,
+                request=request,
+                options=options,
+                printer=printer,
+                reissue=reissue,
+            )
+    except DomainError as error:
+        _audit_refusal(actor=actor, purpose=purpose, subject_id=anchor, error=error)
+        raise
+    runtime.settle_once()
+    return issued
 
 
 def issue_wide_area_copy(

@@ -16,5 +16,7 @@ urlpatterns = [
     path("registry-notices/", views.registry_notice, name="registry_notice"),
     path("registry-notices/change/", views.change_code_notice, name="change_code_notice"),
     path("move-in-notice-inquiry/", views.move_in_notice_inquiry, name="move_in_notice_inquiry"),
+    path("card-forms/", views.card_form, name="card_forms"),
+    path("card-forms/settings/", views.card_face_setting, name="card_face_setting"),
     path("support-end-notices/", views.support_end_notice_batch, name="support_end_notices"),
 ]

@@ -15,11 +15,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from jumin.accounts.authorization import AccessRefused
+from jumin.certificates import (
+    card_forms,
+    registry_notices,
+    services,
+    support_end_notices,
+    support_start_notices,
+)
 from jumin.certificates import history as history_selectors
 from jumin.certificates import move_in_notice_inquiry as move_in_notice_inquiry_letter
-from jumin.certificates import registry_notices, services, support_end_notices, support_start_notices
 from jumin.certificates import self_notification as self_notices
 from jumin.certificates.forms import (
+    CardFaceSettingForm,
+    CardFormsForm,
     ChangeCodeNoticeForm,
     IssueForm,
     MoveInNoticeInquiryForm,
@@ -31,6 +39,7 @@ from jumin.certificates.forms import (
     VerifyForm,
     VoidForm,
 )
+from jumin.domain.card_face import CardFaceKind, PrintAdjustment
 from jumin.domain.errors import DomainError
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -47,6 +56,26 @@ def menu(request: HttpRequest) -> HttpResponse:
     return render(request, "certificates/menu.html")
 
 
+def _issue_from_form(actor: Any, form: IssueForm) -> services.IssuedCertificate:
+    """交付, or the 再交付 of a 転出証明書 when the original 発行番号 is given (with the original options)."""
+    data = form.cleaned_data
+    if data["reissue_of"].strip():
+        return services.reissue_certificate(
+            actor=actor,
+            purpose=data["purpose"],
+            request=form.request(),
+            copy_number=data["reissue_of"],
+            printer=data["printer"],
+        )
+    return services.issue_certificate(
+        actor=actor,
+        purpose=data["purpose"],
+        request=form.request(),
+        options=form.options(),
+        printer=data["printer"],
+    )
+
+
 @login_required
 def issue(request: HttpRequest) -> HttpResponse:
     """住民票の写し等の交付: the request form; "確認" shows who is printed and any alerts; "交付" issues.
@@ -60,13 +89,7 @@ def issue(request: HttpRequest) -> HttpResponse:
         step = request.POST.get("step", "confirm")
         try:
             if step == "issue":
-                issued = services.issue_certificate(
-                    actor=request.user,
-                    purpose=form.cleaned_data["purpose"],
-                    request=form.request(),
-                    options=form.options(),
-                    printer=form.cleaned_data["printer"],
-                )
+                issued = _issue_from_form(request.user, form)
                 response = HttpResponse(issued.pdf, content_type="application/pdf")
                 response["Content-Disposition"] = (
                     f'attachment; filename="certificate-{issued.issuance_id}.pdf"'
@@ -369,3 +392,70 @@ def support_end_notice_batch(request: HttpRequest) -> HttpResponse:
         if printed is not None:
             return printed
     return render(request, "certificates/registry_notice.html", context)
+
+
+def _card_form_pdf(actor: Any, data: dict[str, Any]) -> bytes:
+    if data["form"] == "card_face":
+        if not data["change_id"]:
+            raise DomainError(
+                field="change_id",
+                reason="券面の追記には異動番号が必要です。",
+                remedy="券面に記載する本登録済みの異動の異動番号を入力してください。",
+                code="certificates.card_face_change_required",
+            )
+        return card_forms.print_card_face(
+            actor=actor,
+            purpose=data["purpose"],
+            atena_number=data["atena_number"],
+            change_id=data["change_id"],
+            card_kind=CardFaceKind(data["card_kind"] or CardFaceKind.INDIVIDUAL_NUMBER.value),
+            start_line=data["start_line"] or 1,
+        )
+    return card_forms.print_card_application(
+        actor=actor,
+        purpose=data["purpose"],
+        atena_number=data["atena_number"],
+        reapplication=data["form"] == "reapplication",
+    )
+
+
+@login_required
+def card_form(request: HttpRequest) -> HttpResponse:
+    """カード関係の様式 (standard 7.1.1.3-b): the 交付申請書 / 再交付申請書 (the registry's record screen
+    posts here) or the card-face print of a committed change, with the adjustment in force shown."""
+    prefill = request.POST.get("prefill") == "1"
+    form = CardFormsForm(
+        None if prefill else (request.POST or None), initial=request.POST if prefill else None
+    )
+    adjustment, source = card_forms.adjustment_in_force()
+    context: dict[str, Any] = {"form": form, "adjustment": adjustment, "adjustment_source": source}
+    if request.method == "POST" and not prefill and form.is_valid():
+        data = form.cleaned_data
+        printed = _printed(request, context, lambda: _card_form_pdf(request.user, data), data["form"])
+        if printed is not None:
+            return printed
+    return render(request, "certificates/card_forms.html", context)
+
+
+@login_required
+def card_face_setting(request: HttpRequest) -> HttpResponse:
+    """券面印字の調整: the size and position of the card-face print for one terminal or office."""
+    form = CardFaceSettingForm(request.POST or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            card_forms.set_card_face_setting(
+                actor=request.user,
+                purpose=data["purpose"],
+                scope=data["scope"],
+                key=data["key"],
+                adjustment=PrintAdjustment.of(data),
+            )
+        except AccessRefused as error:
+            return refused(request, error)
+        except DomainError as error:
+            context["error"] = error
+        else:
+            context["done"] = True
+    return render(request, "certificates/card_face_setting.html", context)

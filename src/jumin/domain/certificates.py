@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from jumin.domain.errors import DomainError, refusal
 
@@ -85,6 +85,12 @@ class CertificateKind(StrEnum):
     def carries_qr(self) -> bool:
         """Whether each copy carries the 転出証明書's QR code: never the 特例転出's stamped print, which
         the next municipality must not be able to read as a 転出証明書."""
+        return self in (CertificateKind.MOVE_OUT, CertificateKind.MOVE_OUT_SUBSTITUTE)
+
+    @property
+    def reissuable(self) -> bool:
+        """A 転出証明書 or its substitute may be issued again (再交付, standard 4.1.3.0.3-b), marked
+        「再交付」 and with the state at the original issue."""
         return self in (CertificateKind.MOVE_OUT, CertificateKind.MOVE_OUT_SUBSTITUTE)
 
     @property
@@ -257,6 +263,28 @@ class CertificateOptions:
             "copies": self.copies,
             **({"generation": self.generation} if self.generation is not None else {}),
         }
+
+
+def options_from_record(record: Mapping[str, Any], atena_numbers: tuple[str, ...]) -> CertificateOptions:
+    """The options a 交付履歴 row recorded (``CertificateOptions.as_record``) for the people named, one copy
+    (a 再交付 prints what the original printed)."""
+    flags = (
+        "whole_household",
+        "with_history",
+        "show_head_and_relationship",
+        "show_honseki",
+        "show_juminhyo_code",
+        "show_individual_number",
+        "show_foreign_items",
+        "omit_katagaki",
+    )
+    return CertificateOptions(
+        kind=CertificateKind(str(record["kind"])),
+        layout=Layout(str(record["layout"])),
+        atena_numbers=atena_numbers,
+        copies=1,
+        **{flag: bool(record[flag]) for flag in flags if flag in record},
+    )
 
 
 @dataclass(frozen=True)

@@ -218,12 +218,17 @@ def _usable(events: list[CardEvent], today: date) -> bool:
     return status is CardStatus.ACTIVE and (expiry is None or today <= expiry)
 
 
+def active_card_kinds(resident: Resident) -> list[CardKind]:
+    """The cards (個人番号カード, 住基カード) the person holds 有効 and not past their expiry."""
+    events = list(CardEvent.objects.filter(resident=resident).order_by("recorded_at", "pk"))  # one query
+    today = timezone.localdate()
+    return [kind for kind in CardKind if _usable([row for row in events if row.card_kind == kind], today)]
+
+
 def holds_active_card(resident: Resident) -> bool:
     """Whether the person holds a 有効 card not past its expiry, 個人番号カード or 住基カード: a holder of
     either may move out by 特例転出 (F03 step 3b; 003 「個人番号カード又は住民基本台帳カード」)."""
-    events = list(CardEvent.objects.filter(resident=resident).order_by("recorded_at", "pk"))  # one query
-    today = timezone.localdate()
-    return any(_usable([row for row in events if row.card_kind == kind], today) for kind in CardKind)
+    return bool(active_card_kinds(resident))
 
 
 def _check_juki_issue(entry: CardEventInput) -> None:

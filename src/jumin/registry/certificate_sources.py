@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from itertools import pairwise
 from typing import Any
 
-from django.db.models import F
+from django.db.models import F, Q
 
 from jumin.domain import recorded_dates
 from jumin.domain.certificates import IssuedNoticeKind
@@ -54,6 +54,7 @@ __all__ = [
     "original_household",
     "original_record",
     "people",
+    "people_as_of",
     "previous_juminhyo_code",
 ]
 
@@ -394,6 +395,42 @@ def people(
     if len(residents) != len(wanted):
         raise _not_found()
     return _build(residents, with_individual_number=with_individual_number, with_history=with_history)
+
+
+def people_as_of(
+    atena_numbers: list[str], at: datetime, *, with_individual_number: bool = False
+) -> list[SourcePerson]:
+    """These people's committed records as they stood at ``at``, in stored member order.
+
+    For a 再交付 (standard 4.1.3.0.3-b): each person's latest row committed (本登録) at or before ``at``,
+    the history up to it and the 世帯主 of that row; anything committed later (the 転入通知's 確定 values,
+    a 誤記修正, a later 異動) is left out. Refused when a person had no committed record at ``at``.
+    """
+    wanted = list(dict.fromkeys(atena_numbers))
+    committed_by_then = Q(change__reviewed_at__lte=at) | Q(change__reviewed_at__isnull=True)
+    rows = (
+        ResidentSnapshot.objects.select_related("household", "resident", "change")
+        .filter(committed_by_then, resident__atena_number__in=wanted, history_no__isnull=False)
+        .order_by("resident_id", "history_no")
+    )
+    latest: dict[int, ResidentSnapshot] = {}
+    for row in rows:
+        latest[row.resident_id] = row
+    if len(latest) != len(wanted):
+        raise _not_found()
+    histories = _committed_history(list(latest))
+    heads = _head_names(list(latest.values()))
+    result = [
+        _source(
+            snapshot,
+            [row for row in histories[resident_id] if (row.history_no or 0) <= (snapshot.history_no or 0)],
+            heads[snapshot.pk],
+            with_individual_number=with_individual_number,
+            with_history=False,
+        )
+        for resident_id, snapshot in latest.items()
+    ]
+    return sorted(result, key=lambda p: (p.member_order, p.atena_number))
 
 
 def open_draft_of(atena_numbers: Collection[str]) -> int | None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, cast
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
@@ -22,6 +23,7 @@ from jumin.accounts.authorization import AccessRefused, has_permission
 from jumin.accounts.permissions import Permission
 from jumin.domain.errors import DomainError
 from jumin.registry import certificate_sources
+from jumin.registry.card_face_sources import card_faces_due
 from jumin.registry.forms import AttentionNoteFields
 from jumin.registry.preset_notes import joined
 from jumin.registry.services import DraftRecorded
@@ -62,6 +64,17 @@ def offer_code_notices(context: dict[str, Any], *, actor: Any, change_ids: list[
     ]
     context["notice_purpose"] = purpose
     context["may_print_notices"] = has_permission(actor, Permission.CERTIFICATE_NOTICE_PRINT)
+    # Standard 4.3.3-a: where the node is configured so, the page prints them at once (each form posts
+    # itself into a hidden frame on load); the buttons stay for a reprint.
+    context["card_faces"] = [due for change_id in change_ids for due in card_faces_due(change_id)]
+    context["auto_print_notices"] = bool(
+        context["code_notices"] and context["may_print_notices"] and code_notices_auto_print()
+    )
+
+
+def code_notices_auto_print() -> bool:
+    """``JUMIN_CODE_NOTICES_AUTO_PRINT`` (default off): print the 住民票コード notices at 本登録."""
+    return bool(getattr(settings, "JUMIN_CODE_NOTICES_AUTO_PRINT", False))
 
 
 def acknowledged(request: HttpRequest) -> list[str]:
