@@ -559,5 +559,11 @@ class DailyBatchRun(models.Model):
         return f"日次バッチ {self.run_date}"
 
 
-# 居所 as the 送付先 of the 個人番号 notices (std 7.1.1.4-a); imported here so Django finds it.
+# The 除票データベース (standard 1.1.5-e, 9.3-a; jumin.registry.removed_archive) and 居所 as the
+# 送付先 of the 個人番号 notices (std 7.1.1.4-a); imported here so Django finds them.
+from jumin.registry.models_removed_archive import (  # noqa: E402, F401
+    ArchivedSearchKey,
+    ArchivedSnapshot,
+    RemovedArchiveEntry,
+)
 from jumin.registry.models_sending_place import SendingPlace  # noqa: E402, F401
