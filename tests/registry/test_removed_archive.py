@@ -19,7 +19,9 @@ from jumin.accounts.models import User
 from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
 from jumin.domain.errors import DomainError
+from jumin.domain.resident import Sex
 from jumin.domain.retention import retention_end, years_before
+from jumin.domain.wareki import WarekiDate
 from jumin.registry import removed_archive
 from jumin.registry.models import Change, Resident, ResidentSearchKey, ResidentSnapshot
 from jumin.registry.models_removed_archive import ArchivedSearchKey, ArchivedSnapshot, RemovedArchiveEntry
@@ -36,14 +38,18 @@ from jumin.registry.removed_archive_search import (
     search_live_then_archive,
     snapshot_from_archive,
 )
+from jumin.registry.returning import ReturningQuery, find_returning
 from jumin.registry.search import SearchCriteria, search_residents
 from jumin.registry.search_keys import rebuild_all
-from jumin.registry.services import DraftRecorded, commit_change
+from jumin.registry.services import DraftRecorded, commit_change, discard_change, record_move_in
 from jumin.registry.workflows.cancellation import Cancellation, record_cancellation
+from jumin.registry.workflows.ex_officio import ExOfficioRemoval, RecordBook, record_ex_officio_removal
+from jumin.registry.workflows.foreign_registration import record_foreign_registration
 from jumin.registry.workflows.move_in_notice import record_move_in_notice
 from jumin.registry.workflows.move_out import record_move_out
 from tests.helpers.permission_matrix import assert_permission_triple
-from tests.registry.conftest import PURPOSE, logged_in
+from tests.registry.conftest import PURPOSE, family_move_in, logged_in, person
+from tests.registry.test_foreign_registration import registration
 from tests.registry.test_move_in_notice import notice
 from tests.registry.test_move_out import move_out, today
 
@@ -370,3 +376,42 @@ def test_the_archive_key_table_has_every_column_of_the_live_one() -> None:
         }
 
     assert columns(ArchivedSearchKey) == columns(ResidentSearchKey)
+
+
+def test_an_archived_removal_is_still_found_as_a_returning_resident_and_comes_back_live(
+    family: DraftRecorded, clerk: User, reviewer: User, operator: User, searcher: User
+) -> None:
+    child = family.atena_numbers[2]
+    remove(clerk, reviewer, child)
+    run_archive_move(actor=operator, purpose=BATCH_PURPOSE, today=after_years(6))
+    query = ReturningQuery(name="青木 三奈", birth_date=date(1992, 9, 9))
+    assert [found.atena_number for found in find_returning(actor=clerk, purpose=PURPOSE, query=query)] == [
+        child
+    ]
+    minami = person("青木", "三奈", "アオキ", "ミナ", sex=Sex.FEMALE, born=WarekiDate("heisei", 4, 9, 9))
+    unnamed = record_move_in(actor=clerk, purpose=PURPOSE, move_in=family_move_in(members=[minami]))
+    assert "registry.possible_return" in {alert.code for alert in unnamed.alerts}
+    discard_change(
+        actor=reviewer, purpose=PURPOSE, change_id=unnamed.change_id, reason="再転入として入力し直す"
+    )
+    back = family_move_in(
+        members=[minami], returning_atena_numbers=[child], move_in_date=today(), notification_date=today()
+    )
+    draft = record_move_in(actor=clerk, purpose=PURPOSE, move_in=back)
+    commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
+    # Back in the live database: the live search finds her, the archive no longer answers for her.
+    assert archive_hits(searcher, kana_name="アオキミナ") == (LIVE, [child])
+    assert removed_archive.archived_resident_ids([Resident.objects.get(atena_number=child).pk]) == set()
+
+
+def test_a_residence_card_number_of_an_archived_removal_still_reuses_the_atena_number(
+    clerk: User, code_pool: list[str], commit: Callable[..., DraftRecorded], operator: User
+) -> None:
+    first = commit(record_foreign_registration(actor=clerk, purpose=PURPOSE, registration=registration()))
+    atena = first.atena_numbers[0]
+    book = RecordBook("住民基本台帳法施行令第12条第1項", today(), "出国", "出国を確認")
+    removal = ExOfficioRemoval(atena_numbers=[atena], removal_date=today(), record=book)
+    commit(record_ex_officio_removal(actor=clerk, purpose=PURPOSE, removal=removal))
+    assert run_archive_move(actor=operator, purpose=BATCH_PURPOSE, today=after_years(6)).moved_count == 1
+    again = record_foreign_registration(actor=clerk, purpose=PURPOSE, registration=registration())
+    assert again.atena_numbers == (atena,)

@@ -107,6 +107,12 @@ def currently_archived() -> QuerySet[RemovedArchiveEntry]:
     )
 
 
+def archived_keys() -> QuerySet[ArchivedSearchKey]:
+    """The key rows of the people in the 除票データベース now: lookups that must still find a 除票
+    after its move (再転入 detection, 1.1.5-f) read these beside ``ResidentSearchKey``."""
+    return ArchivedSearchKey.objects.filter(entry__in=currently_archived())
+
+
 def archived_resident_ids(resident_ids: list[int]) -> set[int]:
     """Which of these people are in the 除票データベース now."""
     return set(
