@@ -22,6 +22,7 @@ from jumin.domain.errors import DomainError
 from jumin.domain.resident import Sex
 from jumin.domain.retention import retention_end, years_before
 from jumin.domain.wareki import WarekiDate
+from jumin.messaging import housekeeping
 from jumin.registry import removed_archive
 from jumin.registry.models import Change, Resident, ResidentSearchKey, ResidentSnapshot
 from jumin.registry.models_removed_archive import ArchivedSearchKey, ArchivedSnapshot, RemovedArchiveEntry
@@ -31,7 +32,7 @@ from jumin.registry.removed_archive import (
     run_archive_move,
     serialized_row,
 )
-from jumin.registry.removed_archive_purge import list_purge_candidates, run_purge
+from jumin.registry.removed_archive_purge import list_purge_candidates, purge_expired_archive, run_purge
 from jumin.registry.removed_archive_search import (
     ARCHIVE,
     LIVE,
@@ -415,3 +416,17 @@ def test_a_residence_card_number_of_an_archived_removal_still_reuses_the_atena_n
     assert run_archive_move(actor=operator, purpose=BATCH_PURPOSE, today=after_years(6)).moved_count == 1
     again = record_foreign_registration(actor=clerk, purpose=PURPOSE, registration=registration())
     assert again.atena_numbers == (atena,)
+
+
+def test_the_node_purges_by_itself_daily_as_a_housekeeping_job(
+    family: DraftRecorded, clerk: User, reviewer: User, operator: User
+) -> None:
+    child = family.atena_numbers[2]
+    remove(clerk, reviewer, child)
+    run_archive_move(actor=operator, purpose=BATCH_PURPOSE, today=after_years(6))
+    job = housekeeping._jobs["registry.purge_removed_archive"]
+    assert (job.kind, job.run) == ("municipality", purge_expired_archive)
+    assert purge_expired_archive(today=retention_end(today())).purged_count == 0
+    assert purge_expired_archive(today=retention_end(today()) + timedelta(days=1)).purged_count == 1
+    entry = AuditEntry.objects.get(action="resident:removed_archive:purge", subject_id=child)
+    assert entry.actor_id is None

@@ -18,8 +18,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from jumin.audit.actions import AuditAction
+from jumin.messaging import housekeeping
 from jumin.registry.models_removed_archive import ArchivedSearchKey, ArchivedSnapshot, RemovedArchiveEntry
 from jumin.registry.removed_archive import audit_step, authorize_batch, currently_archived
+
+HOUSEKEEPING_PURPOSE = "housekeeping"
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,15 @@ def _purge_one(actor: Any, purpose: str, entry_id: int, day: date) -> int | None
 def run_purge(*, actor: Any, purpose: str, today: date | None = None) -> PurgeResult:
     """Delete the archived 除票 past 150 years, one person per transaction, each audited."""
     authorize_batch(actor, purpose, AuditAction.RESIDENT_REMOVED_ARCHIVE_PURGE)
-    day = today or timezone.localdate()
+    return _purge_due(actor, purpose, today or timezone.localdate())
+
+
+def purge_expired_archive(today: date | None = None) -> PurgeResult:
+    """The node's own daily run of the purge (system.md D1: deleted automatically), as the system."""
+    return _purge_due(None, HOUSEKEEPING_PURPOSE, today or timezone.localdate())
+
+
+def _purge_due(actor: Any, purpose: str, day: date) -> PurgeResult:
     people = rows = 0
     for entry_id in list(_due(day).order_by("pk").values_list("pk", flat=True)):
         deleted = _purge_one(actor, purpose, entry_id, day)
@@ -110,3 +121,7 @@ def run_purge(*, actor: Any, purpose: str, today: date | None = None) -> PurgeRe
         people,
     )
     return PurgeResult(purged_count=people, row_count=rows, run_date=day)
+
+
+# The municipality's node purges the 除票データベース by itself, daily (system.md D1; docs/operations.md).
+housekeeping.register("registry.purge_removed_archive", purge_expired_archive, kind="municipality")
