@@ -24,7 +24,7 @@ from jumin.domain.retention import retention_end, years_before
 from jumin.domain.wareki import WarekiDate
 from jumin.messaging import housekeeping
 from jumin.registry import removed_archive
-from jumin.registry.models import Change, Resident, ResidentSearchKey, ResidentSnapshot
+from jumin.registry.models import Change, Resident, ResidentSearchKey, ResidentSnapshot, SearchHistoryEntry
 from jumin.registry.models_removed_archive import ArchivedSearchKey, ArchivedSnapshot, RemovedArchiveEntry
 from jumin.registry.removed_archive import (
     archived_row_matches,
@@ -36,6 +36,7 @@ from jumin.registry.removed_archive_purge import list_purge_candidates, purge_ex
 from jumin.registry.removed_archive_search import (
     ARCHIVE,
     LIVE,
+    replay_live_then_archive,
     search_live_then_archive,
     snapshot_from_archive,
 )
@@ -430,3 +431,35 @@ def test_the_node_purges_by_itself_daily_as_a_housekeeping_job(
     assert purge_expired_archive(today=retention_end(today()) + timedelta(days=1)).purged_count == 1
     entry = AuditEntry.objects.get(action="resident:removed_archive:purge", subject_id=child)
     assert entry.actor_id is None
+
+
+def test_the_search_screen_and_api_say_the_archive_answered(
+    family: DraftRecorded, clerk: User, reviewer: User, operator: User, searcher: User
+) -> None:
+    child = family.atena_numbers[2]
+    remove(clerk, reviewer, child)
+    run_archive_move(actor=operator, purpose=BATCH_PURPOSE, today=after_years(6))
+    client = logged_in(searcher)
+    form = {"purpose": PURPOSE, "kana_name": "アオキミナ", "name_mode": "exact", "include_removed": "on"}
+    body = client.post(reverse("registry:search"), form).content.decode()
+    assert "除票データベース（5年を経過した除票）から検索しました" in body
+    assert f'value="{child}"' in body
+    criteria = {"kana_name": "アオキミナ", "include_removed": True}
+    answer = client.post(
+        "/api/registry/search",
+        json.dumps({"purpose": PURPOSE, "criteria": criteria}),
+        content_type="application/json",
+    ).json()
+    assert (answer["source"], [hit["atena_number"] for hit in answer["hits"]]) == ("archive", [child])
+
+
+def test_a_saved_search_replayed_after_the_move_is_answered_by_the_archive(
+    family: DraftRecorded, clerk: User, reviewer: User, operator: User, searcher: User
+) -> None:
+    child = family.atena_numbers[2]
+    remove(clerk, reviewer, child)
+    assert archive_hits(searcher, kana_name="アオキミナ") == (LIVE, [child])  # saved to the history
+    entry = SearchHistoryEntry.objects.filter(user=searcher).latest("pk")
+    run_archive_move(actor=operator, purpose=BATCH_PURPOSE, today=after_years(6))
+    replayed = replay_live_then_archive(actor=searcher, purpose=PURPOSE, entry_id=entry.pk)
+    assert (replayed.source, [hit.atena_number for hit in replayed.hits]) == (ARCHIVE, [child])

@@ -104,12 +104,15 @@ def history_criteria(request: HttpRequest, entry_id: int, payload: PurposeIn) ->
     return Status(200, saved.criteria)
 
 
-@router.post("/history/{entry_id}/rerun", response={200: search.SearchResult, **ERRORS})
+@router.post(
+    "/history/{entry_id}/rerun", response={200: removed_archive_search.LayeredSearchResult, **ERRORS}
+)
 def rerun_history(request: HttpRequest, entry_id: int, payload: ReplayIn) -> Status[object]:
-    """Re-run one of the caller's saved searches: authorised and audited like a new search."""
+    """Re-run one of the caller's saved searches: authorised and audited like a new search, live
+    first and then the 除票データベース (1.1.5-f)."""
     return Status(
         200,
-        search.replay_search(
+        removed_archive_search.replay_live_then_archive(
             actor=request.user,
             purpose=payload.purpose,
             entry_id=entry_id,

@@ -10,7 +10,8 @@ live ones, in the transaction of the read, with the reason ``removed_archive``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.core import serializers
@@ -23,7 +24,7 @@ from jumin.audit.services import record_results
 from jumin.crypto.models import filter_by_individual_number
 from jumin.domain import recorded_dates
 from jumin.domain.resident import ResidentKind, ResidentStatus
-from jumin.registry import search
+from jumin.registry import search, search_history
 from jumin.registry.models import ResidentSnapshot
 from jumin.registry.models_removed_archive import ArchivedSearchKey, ArchivedSnapshot
 from jumin.registry.removed_archive import currently_archived
@@ -139,7 +140,33 @@ def search_live_then_archive(
     searched only for a search that admits 除票; its hits are audited in the read's transaction.
     """
     live = search.search_residents(actor=actor, purpose=purpose, criteria=criteria)
-    if live.hits or not (criteria.include_removed or criteria.removal_reason):
+    return _or_archive(actor, purpose, live, lambda: criteria)
+
+
+def replay_live_then_archive(
+    *, actor: Any, purpose: str, entry_id: int, individual_number: str = ""
+) -> LayeredSearchResult:
+    """A saved search re-run over both databases (2.1.1-a, 1.1.5-f): ``search.replay_search``, then,
+    when it found nobody, the archive with the saved conditions (opened again, audited)."""
+    live = search.replay_search(
+        actor=actor, purpose=purpose, entry_id=entry_id, individual_number=individual_number
+    )
+
+    def saved() -> search.SearchCriteria:
+        criteria = search_history.saved_criteria(actor=actor, purpose=purpose, entry_id=entry_id).criteria
+        return replace(criteria, individual_number=individual_number)
+
+    return _or_archive(actor, purpose, live, saved)
+
+
+def _or_archive(
+    actor: Any, purpose: str, live: search.SearchResult, conditions: Callable[[], search.SearchCriteria]
+) -> LayeredSearchResult:
+    """``live`` if it found somebody; else, for conditions admitting 除票, the archive's answer."""
+    if live.hits:
+        return LayeredSearchResult(hits=live.hits, has_more=live.has_more, limit=live.limit, source=LIVE)
+    criteria = conditions()
+    if not (criteria.include_removed or criteria.removal_reason):
         return LayeredSearchResult(hits=live.hits, has_more=live.has_more, limit=live.limit, source=LIVE)
     with transaction.atomic():
         hits, has_more = _archive_hits(criteria)
