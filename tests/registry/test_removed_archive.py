@@ -77,6 +77,15 @@ def remove(clerk: User, reviewer: User, atena: str) -> int:
     return draft.change_id
 
 
+@pytest.fixture
+def archived_child(family: DraftRecorded, clerk: User, reviewer: User, operator: User) -> str:
+    """The family's child, removed today and moved to the 除票データベース by a run six years on."""
+    child = family.atena_numbers[2]
+    remove(clerk, reviewer, child)
+    run_archive_move(actor=operator, purpose=BATCH_PURPOSE, today=after_years(6))
+    return child
+
+
 def after_years(years: int, days: int = 0) -> date:
     """The day ``years`` calendar years after today, plus ``days``."""
     return years_before(today(), -years) + timedelta(days=days)
@@ -130,11 +139,9 @@ def test_a_removal_moves_the_day_after_its_fifth_anniversary_and_every_row_is_co
 
 
 def test_the_fallback_runs_only_when_the_live_search_finds_nobody_and_admits_removed_records(
-    family: DraftRecorded, clerk: User, reviewer: User, operator: User, searcher: User
+    archived_child: str, searcher: User
 ) -> None:
-    child = family.atena_numbers[2]
-    remove(clerk, reviewer, child)
-    run_archive_move(actor=operator, purpose=BATCH_PURPOSE, today=after_years(6))
+    child = archived_child
     # 「アオキ」 also finds the living parents: the live answer stands, the archive is not read.
     source, hits = archive_hits(searcher, kana_name="アオキ", name_mode="prefix")
     assert source == LIVE
@@ -236,11 +243,9 @@ def test_the_archive_age_is_a_setting_and_a_bad_value_stops_the_batch(
 
 
 def test_rebuilding_the_search_keys_keeps_archived_people_out_of_the_live_search(
-    family: DraftRecorded, clerk: User, reviewer: User, operator: User, searcher: User
+    archived_child: str, searcher: User
 ) -> None:
-    child = family.atena_numbers[2]
-    remove(clerk, reviewer, child)
-    run_archive_move(actor=operator, purpose=BATCH_PURPOSE, today=after_years(6))
+    child = archived_child
     rebuild_all()
     assert not ResidentSearchKey.objects.filter(resident__atena_number=child).exists()
     assert archive_hits(searcher, kana_name="アオキミナ") == (ARCHIVE, [child])
@@ -381,11 +386,9 @@ def test_the_archive_key_table_has_every_column_of_the_live_one() -> None:
 
 
 def test_an_archived_removal_is_still_found_as_a_returning_resident_and_comes_back_live(
-    family: DraftRecorded, clerk: User, reviewer: User, operator: User, searcher: User
+    archived_child: str, clerk: User, reviewer: User, searcher: User
 ) -> None:
-    child = family.atena_numbers[2]
-    remove(clerk, reviewer, child)
-    run_archive_move(actor=operator, purpose=BATCH_PURPOSE, today=after_years(6))
+    child = archived_child
     query = ReturningQuery(name="青木 三奈", birth_date=date(1992, 9, 9))
     assert [found.atena_number for found in find_returning(actor=clerk, purpose=PURPOSE, query=query)] == [
         child
@@ -419,12 +422,8 @@ def test_a_residence_card_number_of_an_archived_removal_still_reuses_the_atena_n
     assert again.atena_numbers == (atena,)
 
 
-def test_the_node_purges_by_itself_daily_as_a_housekeeping_job(
-    family: DraftRecorded, clerk: User, reviewer: User, operator: User
-) -> None:
-    child = family.atena_numbers[2]
-    remove(clerk, reviewer, child)
-    run_archive_move(actor=operator, purpose=BATCH_PURPOSE, today=after_years(6))
+def test_the_node_purges_by_itself_daily_as_a_housekeeping_job(archived_child: str) -> None:
+    child = archived_child
     job = housekeeping._jobs["registry.purge_removed_archive"]
     assert (job.kind, job.run) == ("municipality", purge_expired_archive)
     assert purge_expired_archive(today=retention_end(today())).purged_count == 0
@@ -433,12 +432,8 @@ def test_the_node_purges_by_itself_daily_as_a_housekeeping_job(
     assert entry.actor_id is None
 
 
-def test_the_search_screen_and_api_say_the_archive_answered(
-    family: DraftRecorded, clerk: User, reviewer: User, operator: User, searcher: User
-) -> None:
-    child = family.atena_numbers[2]
-    remove(clerk, reviewer, child)
-    run_archive_move(actor=operator, purpose=BATCH_PURPOSE, today=after_years(6))
+def test_the_search_screen_and_api_say_the_archive_answered(archived_child: str, searcher: User) -> None:
+    child = archived_child
     client = logged_in(searcher)
     form = {"purpose": PURPOSE, "kana_name": "アオキミナ", "name_mode": "exact", "include_removed": "on"}
     body = client.post(reverse("registry:search"), form).content.decode()
