@@ -29,17 +29,23 @@ def years_before(day: DateT, years: int) -> DateT:
         return day.replace(year=day.year - years, day=28)
 
 
+def _configured_years(configured: object, default: int) -> int:
+    """A setting's raw value as whole years: ``default`` when unset, 0 (refused by the callers) when
+    it is not a whole number."""
+    if configured is None or configured == "":
+        return default
+    try:
+        return int(str(configured))
+    except ValueError:
+        return 0
+
+
 def issuance_retention_years(configured: object) -> int:
     """The retention in years from a setting's raw value (None → the default); refuses a bad value.
 
     Raises ``ValueError`` naming the setting and the remedy: a purge must never run on a guess.
     """
-    if configured is None or configured == "":
-        return DEFAULT_ISSUANCE_RETENTION_YEARS
-    try:
-        years = int(str(configured))
-    except ValueError:
-        years = 0
+    years = _configured_years(configured, DEFAULT_ISSUANCE_RETENTION_YEARS)
     if years < MINIMUM_ISSUANCE_RETENTION_YEARS:
         raise ValueError(
             f"{SETTING_ISSUANCE_RETENTION} は{MINIMUM_ISSUANCE_RETENTION_YEARS}以上の整数（年）で"
@@ -56,3 +62,38 @@ def issuance_purge_cutoff(today: date, years: int) -> date:
     same date five years later (民法143条).
     """
     return years_before(today, years)
+
+
+#: 除票 move from the live database to the 除票 database after this many years (standard 1.1.5-e, 9.3-a).
+DEFAULT_REMOVED_ARCHIVE_YEARS = 5
+SETTING_REMOVED_ARCHIVE_YEARS = "JUMIN_REMOVED_ARCHIVE_YEARS"
+#: A 除票 is kept this many years after its removal, then deleted (standard 1.1.5-e; system.md D1).
+REMOVED_RECORD_RETENTION_YEARS = 150
+
+
+def removed_archive_years(configured: object) -> int:
+    """The archive age in years from a setting's raw value (None → 5); refuses a bad value.
+
+    Raises ``ValueError`` naming the setting and the remedy: the batch must never move on a guess.
+    """
+    years = _configured_years(configured, DEFAULT_REMOVED_ARCHIVE_YEARS)
+    if not 1 <= years < REMOVED_RECORD_RETENTION_YEARS:
+        raise ValueError(
+            f"{SETTING_REMOVED_ARCHIVE_YEARS} は1以上{REMOVED_RECORD_RETENTION_YEARS}未満の整数（年）で"
+            "設定してください。"
+        )
+    return years
+
+
+def removed_before(today: date, years: int) -> date:
+    """A 除票 removed before this day is more than ``years`` old on ``today`` (counted as
+    ``issuance_purge_cutoff``: kept through the anniversary of its removal, due the day after)."""
+    return years_before(today, years)
+
+
+def retention_end(removal_date: date) -> date:
+    """The last day a 除票 removed on ``removal_date`` is kept (the 150th anniversary); purged after it."""
+    try:
+        return removal_date.replace(year=removal_date.year + REMOVED_RECORD_RETENTION_YEARS)
+    except ValueError:  # 29 February → 28 February, as years_before does
+        return removal_date.replace(year=removal_date.year + REMOVED_RECORD_RETENTION_YEARS, day=28)

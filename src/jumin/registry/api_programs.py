@@ -9,7 +9,7 @@ from datetime import date
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
-from jumin.registry import batch, cards, programs
+from jumin.registry import batch, cards, programs, removed_archive, removed_archive_purge
 from jumin.registry.api import ErrorOut, RefusedOut
 
 router = Router(tags=["資格・個人番号カード・日次バッチ"])
@@ -104,3 +104,34 @@ def run_daily_batch(request: HttpRequest, payload: PurposeIn) -> Status[object]:
 def overdue_move_outs(request: HttpRequest, payload: PurposeIn) -> Status[object]:
     """Planned move-outs past their date without a 転入通知 (audited as a list)."""
     return Status(200, batch.overdue_move_outs(actor=request.user, purpose=payload.purpose))
+
+
+@router.post(
+    "/batch/removed-archive/candidates", response={200: list[removed_archive.ArchiveCandidate], **ERRORS}
+)
+def removed_archive_candidates(request: HttpRequest, payload: PurposeIn) -> Status[object]:
+    """The 除票 the archive batch would move now, in 処理日 order (dry run; audited as a list)."""
+    return Status(200, removed_archive.list_archive_candidates(actor=request.user, purpose=payload.purpose))
+
+
+@router.post("/batch/removed-archive/run", response={200: removed_archive.ArchiveMoveResult, **ERRORS})
+def run_removed_archive(request: HttpRequest, payload: PurposeIn) -> Status[object]:
+    """Move the 除票 past ``JUMIN_REMOVED_ARCHIVE_YEARS`` to the 除票データベース (standard 9.3-a)."""
+    return Status(200, removed_archive.run_archive_move(actor=request.user, purpose=payload.purpose))
+
+
+@router.post(
+    "/batch/removed-archive/purge-candidates",
+    response={200: list[removed_archive_purge.PurgeCandidate], **ERRORS},
+)
+def removed_archive_purge_candidates(request: HttpRequest, payload: PurposeIn) -> Status[object]:
+    """The archived 除票 past 150 years that a purge would delete (dry run; audited as a list)."""
+    return Status(
+        200, removed_archive_purge.list_purge_candidates(actor=request.user, purpose=payload.purpose)
+    )
+
+
+@router.post("/batch/removed-archive/purge", response={200: removed_archive_purge.PurgeResult, **ERRORS})
+def purge_removed_archive(request: HttpRequest, payload: PurposeIn) -> Status[object]:
+    """Delete the archived 除票 past 150 years after removal (standard 1.1.5-e); each person audited."""
+    return Status(200, removed_archive_purge.run_purge(actor=request.user, purpose=payload.purpose))

@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from jumin.registry import inquiry, search, search_history
+from jumin.registry import inquiry, removed_archive_search, search, search_history
 from jumin.registry.api_common import ERRORS
 
 router = Router(tags=["住民検索"])
@@ -73,14 +73,21 @@ class HistoryItemOut(Schema):
     result_count: int
 
 
-@router.post("", response={200: search.SearchResult, **ERRORS})
+@router.post("", response={200: removed_archive_search.LayeredSearchResult, **ERRORS})
 def search_residents(request: HttpRequest, payload: SearchIn) -> Status[object]:
-    """住民検索 (standard 2.1.2, 2.1.3): conditions in the body, never the URL; audited as listed."""
+    """住民検索 (standard 2.1.2, 2.1.3): conditions in the body, never the URL; audited as listed.
+
+    Live first; a search admitting 除票 that finds nobody live is run on the 除票データベース
+    (1.1.5-f); ``source`` says which answered (``live`` or ``archive``).
+    """
     data = payload.criteria.dict()
     data["empty_fields"] = tuple(data["empty_fields"])
     criteria = search.SearchCriteria(**data)
     return Status(
-        200, search.search_residents(actor=request.user, purpose=payload.purpose, criteria=criteria)
+        200,
+        removed_archive_search.search_live_then_archive(
+            actor=request.user, purpose=payload.purpose, criteria=criteria
+        ),
     )
 
 
@@ -97,12 +104,15 @@ def history_criteria(request: HttpRequest, entry_id: int, payload: PurposeIn) ->
     return Status(200, saved.criteria)
 
 
-@router.post("/history/{entry_id}/rerun", response={200: search.SearchResult, **ERRORS})
+@router.post(
+    "/history/{entry_id}/rerun", response={200: removed_archive_search.LayeredSearchResult, **ERRORS}
+)
 def rerun_history(request: HttpRequest, entry_id: int, payload: ReplayIn) -> Status[object]:
-    """Re-run one of the caller's saved searches: authorised and audited like a new search."""
+    """Re-run one of the caller's saved searches: authorised and audited like a new search, live
+    first and then the 除票データベース (1.1.5-f)."""
     return Status(
         200,
-        search.replay_search(
+        removed_archive_search.replay_live_then_archive(
             actor=request.user,
             purpose=payload.purpose,
             entry_id=entry_id,

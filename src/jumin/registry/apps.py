@@ -7,10 +7,12 @@ class RegistryConfig(AppConfig):
     verbose_name = "住民記録"
 
     def ready(self) -> None:
-        # The daily CS 抑止マーク resync and 住民票コード pool check register with the housekeeping.
-        # The 支援措置 notice between municipalities (3.4-h) registers its message type.
+        # The daily CS 抑止マーク resync, 住民票コード pool check and the 150-year purge of the
+        # 除票データベース register with the housekeeping. The 支援措置 notice between
+        # municipalities (3.4-h) registers its message type.
         from jumin.registry import (  # noqa: F401
             code_pool,
+            removed_archive_purge,
             restriction_feed,
             support_forwarding,
         )

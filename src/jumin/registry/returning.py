@@ -39,6 +39,7 @@ from jumin.domain.resident import (
     Sex,
 )
 from jumin.registry.models import Resident, ResidentSearchKey, ResidentSnapshot
+from jumin.registry.removed_archive import archived_keys
 from jumin.registry.restrictions import marks_of_people
 from jumin.registry.search_keys import variant_name_key
 from jumin.registry.selectors_common import audited_inquiry, resident_not_found
@@ -152,12 +153,15 @@ def find_returning(*, actor: Any, purpose: str, query: ReturningQuery) -> list[R
     condition, summary = _query_q(query)
     visible = visible_fields(actor)
     with transaction.atomic():
-        ids = list(
-            ResidentSearchKey.objects.filter(condition, status=ResidentStatus.REMOVED)
+        # Live 除票 first, then those in the 除票データベース (standard 1.1.5-f).
+        ids = [
+            resident_id
+            for keys in (ResidentSearchKey.objects.all(), archived_keys())
+            for resident_id in keys.filter(condition, status=ResidentStatus.REMOVED)
             .values_list("resident_id", flat=True)
             .distinct()
             .order_by("resident_id")[:MAX_CANDIDATES]
-        )
+        ][:MAX_CANDIDATES]
         people = list(
             Resident.objects.filter(pk__in=ids, current__status=ResidentStatus.REMOVED)
             .select_related("current")

@@ -20,6 +20,7 @@ from django.db import transaction
 from jumin.domain.errors import DomainError
 from jumin.domain.kana import name_keys, variant_kanji_key
 from jumin.registry.models import Resident, ResidentSearchKey, ResidentSnapshot, SearchKeyKind
+from jumin.registry.removed_archive import currently_archived, move_keys_to_archive
 
 __all__ = [
     "KEY_COLUMNS",
@@ -382,5 +383,9 @@ def rebuild_all(atena_number: str | None = None) -> tuple[int, int]:
             resident = Resident.objects.select_for_update().get(pk=listed.pk)
             if resident.current is not None:
                 rows += rebuild_search_keys(resident, resident.current)
+                # A 除票 in the 除票データベース keeps its keys there, out of the live search (1.1.5-f).
+                entry = currently_archived().filter(resident=resident).first()
+                if entry is not None:
+                    move_keys_to_archive(resident, entry)
         people += 1
     return people, rows

@@ -64,6 +64,7 @@ from jumin.registry.models import (
     SearchKeyKind,
 )
 from jumin.registry.models_review import LockRelease
+from jumin.registry.removed_archive import archived_keys
 from jumin.registry.restrictions import RestrictedProcess
 from jumin.registry.search_keys import rebuild_search_keys_many, variant_name_key
 from jumin.registry.snapshots import in_history_order, newest_per_person
@@ -177,9 +178,14 @@ def _possible_duplicates_of(people: list[PersonFacts]) -> list[Alert]:
     for variant, sex, birth in wanted:
         matches |= Q(variant_key=variant, sex=sex, birth_sort_date=birth)
     found: dict[tuple[str, str, object], list[str]] = {}
-    for variant, sex, birth, status in ResidentSearchKey.objects.filter(
-        matches, kind=SearchKeyKind.NAME, is_current_name=True
-    ).values_list("variant_key", "sex", "birth_sort_date", "status"):
+    # The 除票 in the 除票データベース are former residents too (standard 1.1.5-f): one statement.
+    live, archived = (
+        keys.filter(matches, kind=SearchKeyKind.NAME, is_current_name=True).values_list(
+            "variant_key", "sex", "birth_sort_date", "status"
+        )
+        for keys in (ResidentSearchKey.objects.all(), archived_keys())
+    )
+    for variant, sex, birth, status in live.union(archived, all=True):
         found.setdefault((variant, sex, birth), []).append(status)
     alerts = []
     for key in wanted:

@@ -148,4 +148,5 @@ urlpatterns = [
     path("cards/", views_programs.card_status, name="cards"),
     path("cards/record/", views_programs.card_record, name="card_record"),
     path("batch/daily/", views_programs.daily_batch, name="daily_batch"),
+    path("batch/removed-archive/", views_programs.removed_archive_batch, name="removed_archive_batch"),
 ]

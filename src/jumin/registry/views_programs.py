@@ -13,7 +13,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from jumin.registry import batch, cards, programs
+from jumin.registry import batch, cards, programs, removed_archive, removed_archive_purge
 from jumin.registry.forms_programs import (
     CardEventForm,
     CardStatusForm,
@@ -137,4 +137,31 @@ def daily_batch(request: HttpRequest) -> HttpResponse:
     form = DailyBatchForm(request.POST or None)
     return _screen(
         request, form, "registry/programs/batch.html", "日次バッチ（転出予定日の到来）", submit, "answer"
+    )
+
+
+@clerk_screen
+def removed_archive_batch(request: HttpRequest) -> HttpResponse:
+    """除票データベース: what the archive move and the 150-year purge would do, and running them."""
+
+    def submit(data: dict[str, Any]) -> dict[str, Any]:
+        actor, purpose = request.user, data["purpose"]
+        if "run" in request.POST:
+            return {"moved": removed_archive.run_archive_move(actor=actor, purpose=purpose)}
+        if "purge" in request.POST:
+            return {"purged": removed_archive_purge.run_purge(actor=actor, purpose=purpose)}
+        if "purge_list" in request.POST:
+            return {
+                "purge_candidates": removed_archive_purge.list_purge_candidates(actor=actor, purpose=purpose)
+            }
+        return {"candidates": removed_archive.list_archive_candidates(actor=actor, purpose=purpose)}
+
+    form = DailyBatchForm(request.POST or None)
+    return _screen(
+        request,
+        form,
+        "registry/programs/removed_archive.html",
+        "除票データベースへの移動・保存期間経過の削除",
+        submit,
+        "answer",
     )

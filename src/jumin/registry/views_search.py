@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from jumin.accounts.authorization import PERMISSION_MISSING_MESSAGE, AccessRefused, has_permission
 from jumin.accounts.permissions import Permission
-from jumin.registry import input_help, search, search_history
+from jumin.registry import input_help, removed_archive_search, search_history
 from jumin.registry.forms_search import (
     AddressKanaForm,
     DateInputForm,
@@ -38,7 +38,8 @@ def search_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         purpose = form.cleaned_data["purpose"]
         with shown_on_screen(context, form=form, pending_alerts=False):
-            context["result"] = search.search_residents(
+            # Live first, then the 除票データベース when a search admitting 除票 finds nobody (1.1.5-f).
+            context["result"] = removed_archive_search.search_live_then_archive(
                 actor=request.user, purpose=purpose, criteria=form.criteria()
             )
         context["purpose"] = purpose
@@ -54,7 +55,7 @@ def history_view(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         with shown_on_screen(context, form=form, pending_alerts=False):
             if data["rerun"]:
-                context["result"] = search.replay_search(
+                context["result"] = removed_archive_search.replay_live_then_archive(
                     actor=request.user,
                     purpose=data["purpose"],
                     entry_id=data["rerun"],

@@ -165,3 +165,5 @@ JUMIN_TEMPORARY_RELEASE_MINUTES = int(os.environ.get("JUMIN_TEMPORARY_RELEASE_MI
 JUMIN_BULK_COMMIT_CAP = int(os.environ.get("JUMIN_BULK_COMMIT_CAP", "50"))
 # Days after the removal date before a 転出 without 転入通知 is listed as 未着 (std 4.1.3.1.4-a).
 JUMIN_MOVE_IN_NOTICE_WAIT_DAYS = int(os.environ.get("JUMIN_MOVE_IN_NOTICE_WAIT_DAYS", "14"))
+# Years after removal before a 除票 moves to the 除票データベース (std 1.1.5-e, 9.3-a; default 5).
+JUMIN_REMOVED_ARCHIVE_YEARS = os.environ.get("JUMIN_REMOVED_ARCHIVE_YEARS", "5")

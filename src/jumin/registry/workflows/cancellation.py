@@ -45,6 +45,7 @@ from jumin.domain.resident import (
 from jumin.registry import services_restrictions
 from jumin.registry.models import Change, ChangeState, Household, Resident, ResidentSnapshot
 from jumin.registry.outbox import MOVE_OUT_CONFIRMED_REASON
+from jumin.registry.removed_archive import archived_resident_ids
 from jumin.registry.services import DraftRecorded
 from jumin.registry.snapshots import draft_from_current
 from jumin.registry.workflows.acknowledgement import audit_reason, require_acknowledged
@@ -373,6 +374,14 @@ def _check(
             "取り消す異動に異動者がいません。",
             "履歴から別の異動を選んでください。",
             "registry.cancel_target_not_found",
+        )
+    if archived_resident_ids([row.resident_id for row in rows]):
+        # 4.6.0.1-b: an archived 除票 is not restored automatically; the clerk re-enters the prior data.
+        raise refusal(
+            "change_id",
+            "取り消す異動の異動者の住民票は除票データベースに移されているため、取消しで自動的に元に戻せません。",
+            "取り消す前の記載内容を職権記載または職権修正で改めて入力してください。",
+            "registry.cancel_archived",
         )
     for row in rows:
         _check_cancellable(target, row)

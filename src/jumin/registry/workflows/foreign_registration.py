@@ -46,6 +46,7 @@ from jumin.domain.resident import (
 )
 from jumin.registry import numbering, preset_notes, services_restrictions
 from jumin.registry.models import Change, Resident, ResidentSearchKey, ResidentSnapshot
+from jumin.registry.removed_archive import archived_keys
 from jumin.registry.services import (
     Address,
     DraftRecorded,
@@ -185,8 +186,12 @@ def _returning(facts: PersonFacts, index: int) -> Resident | None:
     card = facts.foreign.residence_card_number if facts.foreign else ""
     if not card:
         return None
-    keys = ResidentSearchKey.objects.filter(residence_card_number=card).select_related("resident__current")
-    people = {key.resident_id: key.resident for key in keys}
+    # A 除票 in the 除票データベース keeps its 在留カード番号 in the archive's keys (standard 1.1.5-f).
+    people = {
+        key.resident_id: key.resident
+        for keys in (ResidentSearchKey.objects.all(), archived_keys())
+        for key in keys.filter(residence_card_number=card).select_related("resident__current")
+    }
     if any(p.current is not None and p.current.status != ResidentStatus.REMOVED for p in people.values()):
         raise refusal(
             f"members[{index}].residence_card_number",
