@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from jumin.accounts.models import User
 from jumin.accounts.permissions import Permission
 from jumin.certificates.services import issue_certificate
-from jumin.registry.programs import Program, ProgramUpdate, record_program
+from jumin.registry.programs import record_program
 from jumin.registry.services import DraftRecorded
 from tests.certificates.conftest import CERT_PURPOSE, options_for, own_request
 from tests.certificates.helpers import flat, pdf_pages
 from tests.registry.conftest import PURPOSE
+from tests.registry.test_guardianship import guardianship
 
 pytestmark = pytest.mark.django_db
 
@@ -25,16 +24,7 @@ def test_a_copy_of_a_person_under_guardianship_does_not_print_it(
 ) -> None:
     owner = make_clerk("guardianship", Permission.RESIDENT_VIEW, Permission.PROGRAM_ADULT_GUARDIANSHIP_EDIT)
     head = family.atena_numbers[0]
-    record_program(
-        actor=owner,
-        purpose=PURPOSE,
-        update=ProgramUpdate(
-            atena_number=head,
-            program=Program.ADULT_GUARDIANSHIP,
-            enrolled=True,
-            acquired_on=timezone.localdate() - timedelta(days=30),
-        ),
-    )
+    record_program(actor=owner, purpose=PURPOSE, update=guardianship(head))
     issued = issue_certificate(
         actor=issuer, purpose=CERT_PURPOSE, request=own_request(), options=options_for([head])
     )

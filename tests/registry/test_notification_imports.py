@@ -21,7 +21,7 @@ from jumin.certificates.move_out_qr import QrMoveOut, QrPerson, payload
 from jumin.domain.errors import DomainError
 from jumin.domain.relationship_proof import RelationshipProof
 from jumin.registry.models import Change, ChangeState, ResidentSnapshot
-from jumin.registry.notification_imports import import_notification_csv, read_move_out_qr
+from jumin.registry.notification_imports import CsvImportResult, import_notification_csv, read_move_out_qr
 from jumin.registry.services import DraftRecorded, commit_change, record_move_in
 from tests.helpers.permission_matrix import assert_permission_triple
 from tests.registry.conftest import PURPOSE, current, logged_in
@@ -420,6 +420,10 @@ OUT_HEADER = "届出番号,届出種別,転出予定日,届出日,転出先,転�
 HOUSEHOLD_HEADER = "届出番号,届出種別,異動日,届出日,世帯番号,移る先の世帯番号,宛名番号,続柄"
 
 
+def import_rows(clerk: User, header: str, *lines: str) -> CsvImportResult:
+    return import_notification_csv(actor=clerk, purpose=PURPOSE, content="\n".join([header, *lines]).encode())
+
+
 def test_a_move_out_notification_becomes_one_draft_and_a_bad_one_names_its_row(
     clerk: User, family: DraftRecorded, other_household: DraftRecorded
 ) -> None:
@@ -429,9 +433,7 @@ def test_a_move_out_notification_becomes_one_draft_and_a_bad_one_names_its_row(
         f"O2,転出,R8.11.30,2026-11-20,福岡市,,{sato}",
         "O2,転出,R8.11.30,2026-11-20,福岡市,,99999999999999",
     ]
-    result = import_notification_csv(
-        actor=clerk, purpose=PURPOSE, content="\n".join([OUT_HEADER, *good, *bad]).encode()
-    )
+    result = import_rows(clerk, OUT_HEADER, *good, *bad)
     [imported] = result.drafts
     assert (imported.group, imported.rows) == ("O1", (2, 3, 4))
     change = Change.objects.get(pk=imported.draft.change_id)
@@ -453,9 +455,7 @@ def test_a_move_out_notification_becomes_one_draft_and_a_bad_one_names_its_row(
 
 def test_a_move_out_refused_by_the_workflow_names_the_column(clerk: User, family: DraftRecorded) -> None:
     line = f"O1,転出,R8.11.30,2026-11-20,,,{family.atena_numbers[0]}"
-    result = import_notification_csv(
-        actor=clerk, purpose=PURPOSE, content="\n".join([OUT_HEADER, line]).encode()
-    )
+    result = import_rows(clerk, OUT_HEADER, line)
     [error] = result.errors
     assert (error.row, error.column, error.code) == (2, "転出先", "registry.destination_required")
     assert result.drafts == []
@@ -472,9 +472,7 @@ def test_household_change_notifications_become_drafts_of_their_kind(
         f"H2,世帯合併,{common},{other_household.household_number},{family.household_number},{sato},同居人",
         f"H2,世帯合併,{common},{other_household.household_number},{family.household_number},{sato_child},同居人",
     ]
-    result = import_notification_csv(
-        actor=clerk, purpose=PURPOSE, content="\n".join([HOUSEHOLD_HEADER, *lines]).encode()
-    )
+    result = import_rows(clerk, HOUSEHOLD_HEADER, *lines)
     assert result.errors == []
     split, merge = result.drafts
     assert split.draft.atena_numbers == (child,)
@@ -492,9 +490,7 @@ def test_a_household_change_with_a_bad_row_is_not_entered(clerk: User, family: D
         f"H1,世帯主変更,{common},{wife},母の従兄弟の配偶者の子",
         f"H1,世帯主変更,{common},{child},世帯主",
     ]
-    result = import_notification_csv(
-        actor=clerk, purpose=PURPOSE, content="\n".join([HOUSEHOLD_HEADER, *lines]).encode()
-    )
+    result = import_rows(clerk, HOUSEHOLD_HEADER, *lines)
     assert result.drafts == []
     [error] = result.errors
     assert (error.row, error.column) == (3, "続柄")
@@ -505,9 +501,7 @@ def test_a_household_change_without_its_household_number_names_the_column(
     clerk: User, family: DraftRecorded
 ) -> None:
     line = f"H1,世帯分離,R8.11.15,2026-11-20,,,{family.atena_numbers[2]},世帯主"
-    result = import_notification_csv(
-        actor=clerk, purpose=PURPOSE, content="\n".join([HOUSEHOLD_HEADER, line]).encode()
-    )
+    result = import_rows(clerk, HOUSEHOLD_HEADER, line)
     [error] = result.errors
     assert (error.row, error.column) == (2, "世帯番号")
     assert result.drafts == []
