@@ -505,3 +505,16 @@ def test_a_household_change_without_its_household_number_names_the_column(
     [error] = result.errors
     assert (error.row, error.column) == (2, "世帯番号")
     assert result.drafts == []
+
+
+def test_a_head_change_row_per_member_becomes_one_draft(clerk: User, family: DraftRecorded) -> None:
+    head, wife, child = family.atena_numbers
+    common = f"R8.11.15,2026-11-20,{family.household_number},"
+    relationships = ((head, "父"), (wife, "母"), (child, "世帯主"))
+    result = import_rows(
+        clerk, HOUSEHOLD_HEADER, *(f"H1,世帯主変更,{common},{a},{r}" for a, r in relationships)
+    )
+    assert result.errors == []
+    [entered] = result.drafts
+    drafts = ResidentSnapshot.objects.filter(change_id=entered.draft.change_id)
+    assert {(s.resident.atena_number, s.relationship) for s in drafts} == set(relationships)
