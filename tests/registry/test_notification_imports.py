@@ -21,7 +21,7 @@ from jumin.certificates.move_out_qr import QrMoveOut, QrPerson, payload
 from jumin.domain.errors import DomainError
 from jumin.domain.relationship_proof import RelationshipProof
 from jumin.registry.models import Change, ChangeState, ResidentSnapshot
-from jumin.registry.notification_imports import import_notification_csv, read_move_out_qr
+from jumin.registry.notification_imports import CsvImportResult, import_notification_csv, read_move_out_qr
 from jumin.registry.services import DraftRecorded, commit_change, record_move_in
 from tests.helpers.permission_matrix import assert_permission_triple
 from tests.registry.conftest import PURPOSE, current, logged_in
@@ -322,7 +322,7 @@ def test_an_unknown_mover_is_named_by_the_row(clerk: User, family: DraftRecorded
 
 
 def test_an_event_that_is_not_imported_is_refused_by_row(clerk: User, family: DraftRecorded) -> None:
-    line = f"T1,転出,R8.11.15,2026-11-20,{NEW_HOME},{family.atena_numbers[0]},"
+    line = f"T1,出生,R8.11.15,2026-11-20,{NEW_HOME},{family.atena_numbers[0]},"
     result = import_notification_csv(
         actor=clerk, purpose=PURPOSE, content="\n".join([MOVE_HEADER, line]).encode()
     )
@@ -412,3 +412,109 @@ def test_a_move_within_that_sets_a_foreign_kinship_relationship_takes_the_docume
         "kind": "住民票の写し",
         "reference": "2026-11-01 発行",
     }
+
+
+# --- 転出届 and 世帯変更届 rows ------------------------------------------------------------------
+
+OUT_HEADER = "届出番号,届出種別,転出予定日,届出日,転出先,転入予定地市町村コード,宛名番号"
+HOUSEHOLD_HEADER = "届出番号,届出種別,異動日,届出日,世帯番号,移る先の世帯番号,宛名番号,続柄"
+
+
+def import_rows(clerk: User, header: str, *lines: str) -> CsvImportResult:
+    return import_notification_csv(actor=clerk, purpose=PURPOSE, content="\n".join([header, *lines]).encode())
+
+
+def test_a_move_out_notification_becomes_one_draft_and_a_bad_one_names_its_row(
+    clerk: User, family: DraftRecorded, other_household: DraftRecorded
+) -> None:
+    good = [f"O1,転出,R8.11.30,2026-11-20,福岡県福岡市中央区天神1丁目,,{a}" for a in family.atena_numbers]
+    sato = other_household.atena_numbers[0]
+    bad = [
+        f"O2,転出,R8.11.30,2026-11-20,福岡市,,{sato}",
+        "O2,転出,R8.11.30,2026-11-20,福岡市,,99999999999999",
+    ]
+    result = import_rows(clerk, OUT_HEADER, *good, *bad)
+    [imported] = result.drafts
+    assert (imported.group, imported.rows) == ("O1", (2, 3, 4))
+    change = Change.objects.get(pk=imported.draft.change_id)
+    assert change.state == ChangeState.DRAFT
+    drafts = ResidentSnapshot.objects.filter(change=change)
+    assert {s.planned_destination for s in drafts} == {"福岡県福岡市中央区天神1丁目"}
+    [error] = result.errors
+    assert (error.row, error.group, error.column, error.code) == (
+        6,
+        "O2",
+        "宛名番号",
+        "registry.resident_not_found",
+    )
+    assert not ResidentSnapshot.objects.filter(resident__atena_number=sato, change__state=ChangeState.DRAFT)
+    assert (
+        AuditEntry.objects.filter(action="resident:import:run", subject_type="notification_csv").count() == 1
+    )
+
+
+def test_a_move_out_refused_by_the_workflow_names_the_column(clerk: User, family: DraftRecorded) -> None:
+    line = f"O1,転出,R8.11.30,2026-11-20,,,{family.atena_numbers[0]}"
+    result = import_rows(clerk, OUT_HEADER, line)
+    [error] = result.errors
+    assert (error.row, error.column, error.code) == (2, "転出先", "registry.destination_required")
+    assert result.drafts == []
+
+
+def test_household_change_notifications_become_drafts_of_their_kind(
+    clerk: User, reviewer: User, family: DraftRecorded, other_household: DraftRecorded
+) -> None:
+    child = family.atena_numbers[2]
+    sato, sato_child = other_household.atena_numbers
+    common = "R8.11.15,2026-11-20"
+    lines = [
+        f"H1,世帯分離,{common},{family.household_number},,{child},世帯主",
+        f"H2,世帯合併,{common},{other_household.household_number},{family.household_number},{sato},同居人",
+        f"H2,世帯合併,{common},{other_household.household_number},{family.household_number},{sato_child},同居人",
+    ]
+    result = import_rows(clerk, HOUSEHOLD_HEADER, *lines)
+    assert result.errors == []
+    split, merge = result.drafts
+    assert split.draft.atena_numbers == (child,)
+    assert split.draft.household_number != family.household_number
+    assert merge.draft.household_number == family.household_number
+    commit_change(actor=reviewer, purpose=PURPOSE, change_id=split.draft.change_id)
+    assert (current(child).is_head, current(child).relationship) == (True, "世帯主")
+
+
+def test_a_household_change_with_a_bad_row_is_not_entered(clerk: User, family: DraftRecorded) -> None:
+    head, wife, child = family.atena_numbers
+    common = f"R8.11.15,2026-11-20,{family.household_number},"
+    lines = [
+        f"H1,世帯主変更,{common},{head},父",
+        f"H1,世帯主変更,{common},{wife},母の従兄弟の配偶者の子",
+        f"H1,世帯主変更,{common},{child},世帯主",
+    ]
+    result = import_rows(clerk, HOUSEHOLD_HEADER, *lines)
+    assert result.drafts == []
+    [error] = result.errors
+    assert (error.row, error.column) == (3, "続柄")
+    assert Change.objects.filter(state=ChangeState.DRAFT).count() == 0
+
+
+def test_a_household_change_without_its_household_number_names_the_column(
+    clerk: User, family: DraftRecorded
+) -> None:
+    line = f"H1,世帯分離,R8.11.15,2026-11-20,,,{family.atena_numbers[2]},世帯主"
+    result = import_rows(clerk, HOUSEHOLD_HEADER, line)
+    [error] = result.errors
+    assert (error.row, error.column) == (2, "世帯番号")
+    assert result.drafts == []
+
+
+def test_a_head_change_row_per_member_becomes_one_draft(clerk: User, family: DraftRecorded) -> None:
+    head, wife, child = family.atena_numbers
+    common = f"R8.11.15,2026-11-20,{family.household_number},"
+    relationships = ((head, "父"), (wife, "母"), (child, "世帯主"))
+    result = import_rows(
+        clerk, HOUSEHOLD_HEADER, *(f"H1,世帯主変更,{common},{a},{r}" for a, r in relationships)
+    )
+    assert result.errors == []
+    [entered] = result.drafts
+    drafts = ResidentSnapshot.objects.filter(change_id=entered.draft.change_id)
+    assert {(s.resident.atena_number, s.relationship) for s in drafts} == set(relationships)

@@ -77,6 +77,15 @@ DUTIES: dict[str, Duty] = {
         _duty("program_long_term_care", "介護保険事務", P.RESIDENT_VIEW, P.PROGRAM_LONG_TERM_CARE_EDIT),
         _duty("program_national_pension", "国民年金事務", P.RESIDENT_VIEW, P.PROGRAM_NATIONAL_PENSION_EDIT),
         _duty("program_child_allowance", "児童手当事務", P.RESIDENT_VIEW, P.PROGRAM_CHILD_ALLOWANCE_EDIT),
+        _duty(
+            "program_adult_guardianship",
+            "成年被後見人事務",
+            P.RESIDENT_VIEW,
+            P.PROGRAM_ADULT_GUARDIANSHIP_EDIT,
+            P.PROGRAM_ADULT_GUARDIANSHIP_VIEW,
+        ),
+        # Seeing the 成年被後見人 flag on the record screen, without setting it (std 1.1.1-c).
+        _duty("adult_guardianship_view", "成年被後見人の閲覧", P.PROGRAM_ADULT_GUARDIANSHIP_VIEW),
         _duty("individual_number_card", "個人番号カード交付事務", P.RESIDENT_VIEW, P.RESIDENT_CARD_RECORD),
         # Batch jobs are a right of their own (standard 10.3-e); the scheduled job runs as such an account.
         _duty("registry_batch", "住民記録バッチ運用", P.RESIDENT_VIEW, P.RESIDENT_BATCH_RUN),

@@ -42,6 +42,9 @@ class Permission(StrEnum):
     OUTPUT_MEDIA_IT_APPROVE = "output:media:it_approve"
     OUTPUT_MEDIA_SECTION_APPROVE = "output:media:section_approve"
     # Program flags (records.md §6.10): each is set only by the department that owns the program.
+    # 成年被後見人 (std 1.1.1-c) is sensitive: viewing it is a right of its own, not RESIDENT_VIEW.
+    PROGRAM_ADULT_GUARDIANSHIP_EDIT = "program:adult_guardianship:edit"
+    PROGRAM_ADULT_GUARDIANSHIP_VIEW = "program:adult_guardianship:view"
     PROGRAM_CHILD_ALLOWANCE_EDIT = "program:child_allowance:edit"
     PROGRAM_ELECTORAL_ROLL_EDIT = "program:electoral_roll:edit"
     PROGRAM_LATE_ELDERLY_EDIT = "program:late_elderly:edit"

@@ -72,7 +72,7 @@ def read_move_out_qr(request: HttpRequest, payload: QrIn) -> Status[object]:
 
 @router.post("/notifications", response={200: CsvOut, **ERRORS})
 def import_notifications(request: HttpRequest, payload: CsvIn) -> Status[object]:
-    """Each 届出 of the CSV as a 転入 or 転居 draft; refused rows listed with row number and column."""
+    """Each 届出 of the CSV as a draft (転入, 転居, 転出, 世帯変更); refused rows listed by row and column."""
     result = notification_imports.import_notification_csv(
         actor=request.user, purpose=payload.purpose, content=payload.csv.encode("utf-8")
     )

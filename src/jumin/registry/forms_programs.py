@@ -28,10 +28,14 @@ class ProgramUpdateForm(PurposeForm):
         coerce=lambda value: value == "1",
     )
     acquired_on = forms.DateField(
-        label="資格取得日（国保・後期高齢・介護・国民年金）", widget=_DATE, required=False
+        label="資格取得日（国保・後期高齢・介護・国民年金。成年被後見人は後見開始日）",
+        widget=_DATE,
+        required=False,
     )
     lost_on = forms.DateField(
-        label="資格喪失日（国保・後期高齢・介護・国民年金）", widget=_DATE, required=False
+        label="資格喪失日（国保・後期高齢・介護・国民年金。成年被後見人は後見終了日）",
+        widget=_DATE,
+        required=False,
     )
     basic_pension_number = forms.CharField(
         label="基礎年金番号（国民年金。例: 1234-567890）", max_length=11, required=False

@@ -3,10 +3,11 @@
 - ``read_move_out_qr``: the text of a 転出証明書's QR code (``certificates.move_out_qr``) as the starting
   data of a 転入 form: the movers' rows and the 転入前住所. Nothing is written but the audit entry; the
   clerk adds the new address and dates and enters the draft as usual.
-- ``import_notification_csv``: a CSV file of 転入届 and 転居届 forms (one row per mover, rows of one 届出
-  sharing a 届出番号; layout in import.md) becomes one draft (仮登録) per 届出 through ``record_move_in`` or
-  ``record_move_within``, so each is checked, numbered and audited exactly like one entered on the screen
-  and is committed only by another clerk's review. A 届出 with any invalid row becomes no draft (nothing
+- ``import_notification_csv``: a CSV file of 転入届, 転居届, 転出届 and 世帯変更届 forms (one row per
+  person, rows of one 届出 sharing a 届出番号; layout in import.md) becomes one draft (仮登録) per 届出
+  through ``record_move_in``, ``record_move_within`` or (転出, 世帯変更) ``notification_import_events``,
+  so each is checked, numbered and audited exactly like one entered on the screen and is committed only
+  by another clerk's review. A 届出 with any invalid row becomes no draft (nothing
   partial); each error names the file's row number and column, never the value (personal data).
 """
 
@@ -32,6 +33,16 @@ from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry import move_in_numbers
 from jumin.registry.field_labels import field_label
 from jumin.registry.member_rows import member_facts, relationship_proof_from
+from jumin.registry.notification_import_events import (
+    EVENT_COLUMNS,
+    HOUSEHOLD_EVENTS,
+    MOVE_OUT,
+    enter_household_change,
+    enter_move_out,
+)
+from jumin.registry.notification_import_rows import ImportRow as _Row
+from jumin.registry.notification_import_rows import RowRefusal as _RowRefusal
+from jumin.registry.notification_import_rows import RowsRefused, require_residents
 from jumin.registry.services import Address, DraftRecorded, MoveIn, record_move_in
 from jumin.registry.workflows.move_within import MoveWithin, record_move_within
 
@@ -126,6 +137,7 @@ NOTIFICATION_COLUMNS: Mapping[str, str] = {
     "転出地市町村コード": "former_municipality_code",
     "転出地市町村コード不明": "former_municipality_unknown",
     "世帯番号": "household_number",
+    **EVENT_COLUMNS,
 }
 MEMBER_COLUMNS: Mapping[str, str] = {
     "宛名番号": "atena_number",
@@ -158,7 +170,7 @@ MEMBER_COLUMNS: Mapping[str, str] = {
     "氏名（アルファベット）": "alphabet_name",
 }
 # The columns every 届出 needs; the others an event needs are refused by value, naming the row.
-REQUIRED_COLUMNS = ("届出番号", "届出日", "住所")
+REQUIRED_COLUMNS = ("届出番号", "届出日")
 MOVE_IN, MOVE_WITHIN = "転入", "転居"
 ALL_COLUMNS = (*NOTIFICATION_COLUMNS, *MEMBER_COLUMNS)
 _COLUMN_OF = {name: header for header, name in {**NOTIFICATION_COLUMNS, **MEMBER_COLUMNS}.items()}
@@ -195,19 +207,6 @@ class CsvImportResult:
     drafts: list[ImportedDraft] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     rows: int = 0
-
-
-@dataclass(frozen=True)
-class _Row:
-    number: int
-    values: dict[str, str]
-
-
-class _RowRefusal(Exception):  # noqa: N818 (carries a refusal to the row it belongs to)
-    def __init__(self, row: _Row, error: DomainError) -> None:
-        super().__init__(error.code)
-        self.row = row
-        self.error = error
 
 
 def _decoded(content: bytes) -> str:
@@ -354,14 +353,14 @@ def _index_in(field_name: str, prefix: str) -> int:
 
 def _enter_move_in(actor: Any, purpose: str, rows: list[_Row], shared: dict[str, str]) -> DraftRecorded:
     members: list[tuple[PersonFacts, str]] = []
-    refused: list[RowError] = []
+    refused: list[tuple[_Row, DomainError]] = []
     for index, row in enumerate(rows):
         try:
             members.append(_member(row, index))
         except DomainError as error:
-            refused.append(_row_error(row, error))
+            refused.append((row, error))
     if refused:
-        raise _RowsRefused(refused)
+        raise RowsRefused(refused)
     try:
         with transaction.atomic():
             return record_move_in(actor=actor, purpose=purpose, move_in=_move_in_of(shared, members))
@@ -372,15 +371,7 @@ def _enter_move_in(actor: Any, purpose: str, rows: list[_Row], shared: dict[str,
 def _enter_move_within(actor: Any, purpose: str, rows: list[_Row], shared: dict[str, str]) -> DraftRecorded:
     for row in rows:
         if not row.values.get("atena_number", ""):
-            raise _RowRefusal(
-                row,
-                refusal(
-                    "atena_number",
-                    "宛名番号が入力されていません。",
-                    "転居する方の宛名番号を行ごとに書いてください。",
-                    "import.atena_number_required",
-                ),
-            )
+            raise RowsRefused([(row, _atena_required("転居する方"))])
     moved = parse_date_input(shared["move_date"], field="move_date")
     notified = parse_date_input(shared["notification_date"], field="notification_date")
     move = MoveWithin(
@@ -409,10 +400,13 @@ def _enter_move_within(actor: Any, purpose: str, rows: list[_Row], shared: dict[
         raise _RowRefusal(rows[min(_index_in(error.field, prefix), len(rows) - 1)], error) from None
 
 
-class _RowsRefused(Exception):  # noqa: N818 (the refusals of several rows of one 届出)
-    def __init__(self, errors: list[RowError]) -> None:
-        super().__init__(len(errors))
-        self.errors = errors
+def _atena_required(who: str) -> DomainError:
+    return refusal(
+        "atena_number",
+        "宛名番号が入力されていません。",
+        f"{who}の宛名番号を行ごとに書いてください。",
+        "import.atena_number_required",
+    )
 
 
 def _enter_group(actor: Any, purpose: str, group: str, rows: list[_Row], result: CsvImportResult) -> None:
@@ -424,18 +418,25 @@ def _enter_group(actor: Any, purpose: str, group: str, rows: list[_Row], result:
             draft = _enter_move_in(actor, purpose, rows, shared)
         elif event == MOVE_WITHIN:
             draft = _enter_move_within(actor, purpose, rows, shared)
+        elif event == MOVE_OUT:
+            atena_numbers = require_residents(rows, _atena_required("転出する方").remedy)
+            draft = enter_move_out(actor, purpose, rows, shared, atena_numbers)
+        elif event in HOUSEHOLD_EVENTS:
+            atena_numbers = require_residents(rows, _atena_required(f"{event}の届出の対象の方").remedy)
+            draft = enter_household_change(actor, purpose, rows, shared, atena_numbers)
         else:
             raise _RowRefusal(
                 rows[0],
                 refusal(
                     "event",
                     "届出種別が取込の対象ではありません。",
-                    "「転入」（空欄）または「転居」と書いてください。他の届出は画面で入力してください。",
+                    "「転入」（空欄）「転居」「転出」「世帯分離」「世帯合併」「世帯変更」「世帯主変更」の"
+                    "いずれかを書いてください。他の届出は画面で入力してください。",
                     "import.event",
                 ),
             )
-    except _RowsRefused as refused:
-        result.errors.extend(refused.errors)
+    except RowsRefused as refused:
+        result.errors.extend(_row_error(row, error) for row, error in refused.refusals)
         return
     except _RowRefusal as refused:
         result.errors.append(_row_error(refused.row, refused.error))

@@ -19,7 +19,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from jumin.accounts.authorization import authorize
+from jumin.accounts.authorization import authorize, has_permission
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event, record_view
@@ -36,6 +36,9 @@ class Program(StrEnum):
     LONG_TERM_CARE = "long_term_care"
     NATIONAL_PENSION = "national_pension"
     CHILD_ALLOWANCE = "child_allowance"
+    # Not a program but held like one (std 1.1.1-c, non-statutory): set by the department that learns
+    # of the 後見開始の審判 (its date as 取得日, the 終了 as 喪失日); never on a certificate.
+    ADULT_GUARDIANSHIP = "adult_guardianship"
 
 
 PROGRAM_LABELS: dict[Program, str] = {
@@ -45,6 +48,7 @@ PROGRAM_LABELS: dict[Program, str] = {
     Program.LONG_TERM_CARE: "介護保険",
     Program.NATIONAL_PENSION: "国民年金",
     Program.CHILD_ALLOWANCE: "児童手当",
+    Program.ADULT_GUARDIANSHIP: "成年被後見人",
 }
 
 # Who may set each program: the permission of the duty that owns it (accounts/duties.py).
@@ -55,6 +59,12 @@ PROGRAM_PERMISSIONS: dict[Program, Permission] = {
     Program.LONG_TERM_CARE: Permission.PROGRAM_LONG_TERM_CARE_EDIT,
     Program.NATIONAL_PENSION: Permission.PROGRAM_NATIONAL_PENSION_EDIT,
     Program.CHILD_ALLOWANCE: Permission.PROGRAM_CHILD_ALLOWANCE_EDIT,
+    Program.ADULT_GUARDIANSHIP: Permission.PROGRAM_ADULT_GUARDIANSHIP_EDIT,
+}
+# Flags shown only to a holder of their own view permission (the setting department's, or a grant of
+# the view alone): RESIDENT_VIEW does not show them.
+RESTRICTED_VIEW: dict[Program, Permission] = {
+    Program.ADULT_GUARDIANSHIP: Permission.PROGRAM_ADULT_GUARDIANSHIP_VIEW,
 }
 
 # 国民年金の種別 (records.md §6.10 "種別").
@@ -67,6 +77,7 @@ _DATED = {
     Program.LATE_ELDERLY,
     Program.LONG_TERM_CARE,
     Program.NATIONAL_PENSION,
+    Program.ADULT_GUARDIANSHIP,
 }
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
@@ -320,10 +331,12 @@ def program_status(*, actor: Any, purpose: str, atena_number: str) -> ProgramSta
         purpose=purpose,
         subject_type="resident",
     )
+    hidden = [p for p, permission in RESTRICTED_VIEW.items() if not has_permission(actor, permission)]
     with transaction.atomic():
         resident = _resident(atena_number)
         rows = list(
             ProgramRecord.objects.filter(resident=resident)
+            .exclude(program__in=hidden)
             .select_related("recorded_by")
             .order_by("-recorded_at", "-pk")
         )
@@ -340,3 +353,17 @@ def program_status(*, actor: Any, purpose: str, atena_number: str) -> ProgramSta
     order = list(Program)
     current.sort(key=lambda entry: order.index(Program(entry.program)))
     return ProgramStatus(atena_number=resident.atena_number, current=current, history=history)
+
+
+def guardianship_on_record(*, actor: Any, purpose: str, atena_number: str) -> ProgramEntry | None:
+    """The current 成年被後見人 row for the record screen, or None: also None (nothing read, nothing
+    audited) for an actor without its view permission. A read is audited with the person."""
+    if not has_permission(actor, RESTRICTED_VIEW[Program.ADULT_GUARDIANSHIP]):
+        return None
+    with transaction.atomic():
+        resident = _resident(atena_number)
+        latest = _latest(resident, Program.ADULT_GUARDIANSHIP)
+        record_view(
+            actor, "resident", resident.atena_number, purpose, action=AuditAction.RESIDENT_PROGRAM_VIEW
+        )
+    return _entry(latest) if latest is not None and latest.enrolled else None

@@ -13,6 +13,7 @@ from jumin.domain.resident import PersonFacts
 from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry import (
     code_pool,
+    programs,
     selectors,
     selectors_restrictions,
     services,
@@ -56,7 +57,12 @@ def lookup(request: HttpRequest) -> HttpResponse:
         if outcome.ok:
             # The 「支援」 banner and pop-up, and the support-period alerts (C-37, standard 3.4-e).
             notices = selectors_restrictions.person_notices(record.atena_number)
-            return render(request, "registry/record.html", {"record": record, "notices": notices})
+            # 成年被後見人 only for a holder of its view permission (std 1.1.1-c); audited when shown.
+            guardianship = programs.guardianship_on_record(
+                actor=request.user, purpose=form.cleaned_data["purpose"], atena_number=record.atena_number
+            )
+            context = {"record": record, "notices": notices, "guardianship": guardianship}
+            return render(request, "registry/record.html", context)
     return render(request, "registry/lookup.html", context)
 
 

@@ -1,4 +1,4 @@
-"""「届出データの取込」: a CSV of 転入届 and 転居届 forms into drafts (standard 10.8-a)."""
+"""「届出データの取込」: a CSV of 転入・転居・転出・世帯変更 forms into drafts (standard 10.8-a)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ MAX_UPLOAD_BYTES = 4 * 1024 * 1024
 
 
 class MoveInCsvForm(PurposeForm):
-    file = forms.FileField(label="転入届・転居届のCSVファイル（UTF-8 または Shift_JIS、1行目は列名）")
+    file = forms.FileField(
+        label="転入・転居・転出・世帯変更の届出CSVファイル（UTF-8 または Shift_JIS、1行目は列名）"
+    )
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]

@@ -18,7 +18,7 @@ from jumin.registry.notification_imports import import_notification_csv
 
 
 class Command(BaseCommand):
-    help = "転入届・転居届のCSVファイル（docs/workflows/import.md）を届出ごとに仮登録します。"
+    help = "転入・転居・転出・世帯変更の届出CSVファイル（docs/workflows/import.md）を届出ごとに仮登録します。"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
