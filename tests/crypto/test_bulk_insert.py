@@ -89,3 +89,30 @@ def test_objects_of_two_models_are_refused_and_nothing_is_written() -> None:
     with pytest.raises(TypeError):
         insert_objects([_record("70000000001"), IndividualNumberTestRecord(label="x")])
     assert not IdentityRecord.objects.exists()
+
+
+def _stored_rows(model: type[IdentityRecord] | type[IdentityVersion]) -> list[tuple[object, ...]]:
+    columns = [field.column for field in model._meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(map(quote, columns))} FROM {quote(model._meta.db_table)} ORDER BY id"  # noqa: S608
+        )
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def test_the_stored_values_equal_bulk_create_s_for_plain_and_prepared_fields() -> None:
+    """Plain str/int/bool values skip the field machinery; the columns must still hold what the ORM writes."""
+
+    def batch(offset: int) -> list[IdentityRecord]:
+        records = [_record(f"{70000000000 + offset + n}") for n in range(3)]
+        records[1].update_seq = True  # not the column's plain type: goes through the field (stored as 1)
+        records[2].address = ""
+        records[2].removed_at = NOW
+        return records
+
+    IdentityRecord.objects.bulk_create(batch(0))
+    by_orm = _stored_rows(IdentityRecord)
+    IdentityRecord.objects.all().delete()
+    insert_objects(batch(0))
+    assert _stored_rows(IdentityRecord) == by_orm
