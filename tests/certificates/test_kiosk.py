@@ -18,9 +18,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.utils import timezone
 
-from jumin.accounts import clock
 from jumin.accounts.models import User
-from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
 from jumin.certificates.models import Certifier, Issuance
 from jumin.jukinet.common.certificate_serial import serial_of
@@ -32,23 +30,20 @@ from jumin.jukinet.national.services.kiosk_centre import KioskOutcome, request_k
 from jumin.messaging.envelope import NodeRef
 from jumin.messaging.models import OutboxMessage
 from jumin.messaging.testing import TestFederation
-from jumin.registry.restrictions import RestrictedProcess, RestrictionLevel
+from jumin.registry.restrictions import RestrictedProcess
 from jumin.registry.services import DraftRecorded
 from jumin.registry.services_restrictions import (
     ReleaseTarget,
-    SuppressionReason,
-    SuppressionRequest,
-    SuppressionScope,
     lift_suppression,
     release_temporarily,
-    set_suppression,
 )
 from tests.certificates.helpers import flat, pdf_pages
 from tests.certificates.test_wide_area import PIN, SASEBO, card_of, code_pool, family
+from tests.certificates.test_wide_area_restrictions import officer, suppress_issuance
 from tests.registry.conftest import PURPOSE
 
 pytestmark = pytest.mark.django_db
-__all__ = ["card_of", "code_pool", "family"]  # fixtures, imported for use here
+__all__ = ["card_of", "code_pool", "family", "officer"]  # fixtures, imported for use here
 
 CENTRE = NodeRef("national", "00")
 KIOSK = "kiosk-0001"
@@ -86,28 +81,6 @@ def kiosk_payload(
 def at_kiosk(federation: TestFederation, payload: dict[str, Any]) -> KioskOutcome:
     with federation.acting_as(CENTRE):
         return request_kiosk_copy(payload)
-
-
-@pytest.fixture
-def officer(make_clerk: Callable[..., User]) -> User:
-    return make_clerk("officer", Permission.SUPPRESSION_MANAGE, Permission.SUPPRESSION_RELEASE)
-
-
-def suppress(federation: TestFederation, officer: User, atena: str) -> int:
-    with federation.acting_as(SASEBO):
-        return set_suppression(
-            actor=officer,
-            purpose=PURPOSE,
-            request=SuppressionRequest(
-                scope=SuppressionScope.PERSON,
-                target_number=atena,
-                process=RestrictedProcess.CERTIFICATE,
-                level=RestrictionLevel.ERROR,
-                start_date=clock.today(),
-                reason=SuppressionReason.OTHER,
-                reason_text="調査中（合成データ）",
-            ),
-        )
 
 
 def kiosk_marks_sent() -> list[str]:
@@ -220,7 +193,7 @@ def test_a_suppression_reaches_the_centre_in_its_transaction_refuses_the_kiosk_a
 ) -> None:
     head = family.atena_numbers[0]
     card = card_of(head)
-    suppression_id = suppress(federation, officer, head)
+    suppression_id = suppress_issuance(federation, officer, head)
     sent = kiosk_marks_sent()
     assert len(sent) == 1
     federation.pump()
@@ -253,7 +226,7 @@ def test_a_temporary_release_is_never_sent_to_the_centre_and_does_not_open_the_k
 ) -> None:
     head = family.atena_numbers[0]
     card = card_of(head)
-    suppress(federation, officer, head)
+    suppress_issuance(federation, officer, head)
     federation.pump()
     with federation.acting_as(SASEBO):
         release_temporarily(

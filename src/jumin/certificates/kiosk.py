@@ -20,7 +20,6 @@ with its code; the node's ``node:query:answer`` audit entry records it, and noth
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 from typing import Any
 
@@ -29,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.utils import timezone
 
 from jumin.certificates import services
+from jumin.certificates.wide_area import certificate_answer
 from jumin.domain.certificates import (
     CertificateKind,
     CertificateOptions,
@@ -43,7 +43,6 @@ from jumin.jukinet.common.catalogue import QUERY_KIOSK_COPY
 from jumin.jukinet.common.certificate_serial import serial_of
 from jumin.jukinet.common.kiosk import kiosk_challenge
 from jumin.jukinet.common.queries import PUBLIC_KEY_BYTES, SIGNATURE_BYTES, decode_b64url, parse_signed_at
-from jumin.jukinet.common.wide_area import encode_pdf
 from jumin.messaging.envelope import Envelope
 from jumin.registry import certificate_sources
 
@@ -133,15 +132,7 @@ def answer_kiosk_request(envelope: Envelope) -> dict[str, Any]:
     issued = services.issue_kiosk_copy(
         origin=services.KioskOrigin(kiosk_id=payload["kiosk_id"]), request=request, options=options
     )
-    return {
-        "pdf": encode_pdf(issued.pdf),
-        "pdf_sha256": hashlib.sha256(issued.pdf).hexdigest(),
-        "copy_numbers": list(issued.copy_numbers),
-        "units": len(issued.copy_numbers),
-        "sheets": issued.sheets,
-        "subject_count": issued.subject_count,
-        "fee": issued.fee,
-    }
+    return {**certificate_answer(issued), "fee": issued.fee}
 
 
 routing.answer(QUERY_KIOSK_COPY, kind=MUNICIPALITY, answer=answer_kiosk_request)
