@@ -18,6 +18,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.utils import timezone
 
+from jumin.accounts import clock
 from jumin.accounts.models import User
 from jumin.audit.models import AuditEntry
 from jumin.certificates.models import Certifier, Issuance
@@ -34,6 +35,10 @@ from jumin.registry.restrictions import RestrictedProcess
 from jumin.registry.services import DraftRecorded
 from jumin.registry.services_restrictions import (
     ReleaseTarget,
+    SupportApplication,
+    SupportEndReason,
+    create_support_measure,
+    end_support,
     lift_suppression,
     release_temporarily,
 )
@@ -241,3 +246,49 @@ def test_a_temporary_release_is_never_sent_to_the_centre_and_does_not_open_the_k
     federation.pump()
     assert at_kiosk(federation, kiosk_payload(card)).refusal_code == "jukinet.national.kiosk.suppressed"
     assert not Issuance.objects.exists()
+
+
+def test_a_support_measure_reaches_the_centre_and_its_end_reopens_the_kiosk(
+    federation: TestFederation,
+    family: DraftRecorded,
+    card_of: Callable[[str], dict[str, Any]],
+    certifier: Certifier,
+    officer: User,
+) -> None:
+    wife = family.atena_numbers[1]
+    card = card_of(wife)
+    with federation.acting_as(SASEBO):
+        measure_id = create_support_measure(
+            actor=officer,
+            purpose=PURPOSE,
+            application=SupportApplication(
+                applicant=wife, covered_services=["copies"], received_on=clock.today(), provisional=True
+            ),
+        )
+    federation.pump()
+    assert KioskMark.objects.get().kind == "support_measure"
+    assert at_kiosk(federation, kiosk_payload(card)).refusal_code == "jukinet.national.kiosk.suppressed"
+
+    with federation.acting_as(SASEBO):
+        end_support(actor=officer, purpose=PURPOSE, measure_id=measure_id, reason=SupportEndReason.DECISION)
+    federation.pump()
+    assert at_kiosk(federation, kiosk_payload(card)).issued
+
+
+def test_a_household_copy_with_a_suppressed_member_is_refused_by_the_municipality(
+    federation: TestFederation,
+    family: DraftRecorded,
+    card_of: Callable[[str], dict[str, Any]],
+    certifier: Certifier,
+    officer: User,
+) -> None:
+    """The centre checks the card holder; the municipality checks everyone printed."""
+    head, _wife, child = family.atena_numbers
+    suppress_issuance(federation, officer, child)
+    federation.pump()
+    card = card_of(head)
+    assert at_kiosk(federation, kiosk_payload(card, scope="household")).refusal_code == (
+        "certificates.kiosk_restricted"
+    )
+    assert not Issuance.objects.exists()
+    assert at_kiosk(federation, kiosk_payload(card)).issued
