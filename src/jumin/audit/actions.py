@@ -95,6 +95,8 @@ class AuditAction(StrEnum):
     NATIONAL_IDENTITY_QUERY = "national:identity:query"
     NATIONAL_IDENTITY_UPDATE = "national:identity:update"
     NATIONAL_INDIVIDUAL_NUMBER_ISSUE = "national:individual_number:issue"
+    NATIONAL_KIOSK_MARK = "national:kiosk:mark"
+    NATIONAL_KIOSK_REQUEST = "national:kiosk:request"
     NATIONAL_MONITOR_VIEW = "national:monitor:view"
     NATIONAL_PRINT_FILE_WRITE = "national:print_file:write"
     NATIONAL_RESIDENT_CODE_ISSUE = "national:resident_code:issue"
