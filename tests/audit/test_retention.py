@@ -128,3 +128,14 @@ def test_the_retention_screen_needs_the_permission(make_staff: Callable[..., Sta
     assert_permission_triple(make_staff, "get", reverse("audit:retention"), Permission.AUDIT_RETENTION_MANAGE)
     record_event(actor=None, action=AuditAction.NODE_LINK_UP)
     assert_permission_triple(make_staff, "get", "/api/audit/retention", Permission.AUDIT_RETENTION_MANAGE)
+
+
+def test_a_setting_is_never_rewritten_or_deleted(manager: User) -> None:
+    retention.set_retention(actor=manager, years=10)
+    setting = AuditRetentionSetting.objects.get()
+    setting.years = 7
+    with pytest.raises(ValueError, match="変更できません"):
+        setting.save()
+    with pytest.raises(ValueError, match="削除できません"):
+        setting.delete()
+    assert retention.retention_years() == 10

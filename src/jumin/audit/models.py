@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.db import models
 
@@ -177,6 +177,15 @@ class AuditRetentionSetting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.years}年"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Insert only: a new setting is a new row, so the history cannot be rewritten (C-49)."""
+        if not self._state.adding:
+            raise ValueError("監査ログ保存期間の設定は変更できません。新しい設定を追加してください。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ValueError("監査ログ保存期間の設定履歴は削除できません。")
 
     @property
     def set_at(self) -> datetime:
