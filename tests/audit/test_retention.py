@@ -122,6 +122,9 @@ def test_the_screen_sets_the_period_and_refuses_the_floor(make_staff: Callable[.
     api = client.put("/api/audit/retention", {"years": 6}, content_type="application/json")
     assert api.status_code == 400
     assert api.json()["field"] == "years"
+    api = client.put("/api/audit/retention", {"years": 11}, content_type="application/json")
+    assert api.status_code == 200, api.content
+    assert (api.json()["years"], api.json()["entries_past"]) == (11, 0)
 
 
 def test_the_retention_screen_needs_the_permission(make_staff: Callable[..., StaffClient]) -> None:

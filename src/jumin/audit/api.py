@@ -57,17 +57,6 @@ class RetentionIn(Schema):
     reason: str = ""
 
 
-class RetentionOut(Schema):
-    years: int
-    cutoff: date
-    entries_past: int
-    first_seq: int | None
-    last_seq: int | None
-    archive_through_seq: int | None
-    archive_entries: int
-    archive_result_rows: int
-
-
 def _keys(params: AuditSearchIn) -> search.AuditSearch:
     return search.checked_search(date_from=params.date_from, date_to=params.date_to, keys=params.dict())
 
@@ -88,13 +77,13 @@ def entries_csv(request: HttpRequest, params: Query[AuditSearchIn]) -> HttpRespo
     return response
 
 
-@router.get("/retention", response=RetentionOut)
+@router.get("/retention", response=retention.RetentionReport)
 def retention_status(request: HttpRequest) -> retention.RetentionReport:
     """The retention in force and the entries past it (``audit:retention:manage``); audited."""
     return retention.view_retention(actor=request.user)
 
 
-@router.put("/retention", response=RetentionOut)
+@router.put("/retention", response=retention.RetentionReport)
 def retention_change(request: HttpRequest, payload: RetentionIn) -> retention.RetentionReport:
     """Set the retention (7–150 years); audited with the old and new values."""
     retention.set_retention(actor=request.user, years=payload.years, reason=payload.reason)
