@@ -69,6 +69,16 @@ def _caught(error: Exception) -> Exception:
         return caught
 
 
+def test_an_api_error_is_recorded_too(make_staff: Callable[..., StaffClient]) -> None:
+    client = make_staff()
+    client.raise_request_exception = False
+    assert client.get("/test-error-api/explode/4711?q=山田").status_code == 500
+    entry = AuditEntry.objects.get(action=AuditAction.SYSTEM_ERROR_RECORD)
+    assert entry.outcome_reason.startswith("RuntimeError ")
+    assert entry.reason == "GET test-error-api/explode/<pk>"
+    assert "4711" not in entry.reason
+
+
 def test_a_not_found_is_no_server_error(make_staff: Callable[..., StaffClient]) -> None:
     client = make_staff()
     assert client.get("/test-errors/missing/").status_code == 404

@@ -173,6 +173,14 @@ def test_the_api_returns_a_page(
     assert csv_response.status_code == 200
 
 
+def test_the_home_menu_links_the_screens(make_staff: Callable[..., StaffClient]) -> None:
+    auditor_home = make_staff([Permission.AUDIT_REVIEW]).get(reverse("web:home")).content.decode()
+    assert f'href="{reverse("audit:search")}"' in auditor_home
+    assert f'href="{reverse("audit:retention")}"' not in auditor_home
+    manager_home = make_staff([Permission.AUDIT_RETENTION_MANAGE]).get(reverse("web:home")).content.decode()
+    assert f'href="{reverse("audit:retention")}"' in manager_home
+
+
 @pytest.mark.parametrize(
     "url",
     [reverse("audit:search"), reverse("audit:export"), "/api/audit/entries", "/api/audit/entries.csv"],
