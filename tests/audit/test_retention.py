@@ -7,6 +7,7 @@ chain still verifies.
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -142,3 +143,16 @@ def test_a_setting_is_never_rewritten_or_deleted(manager: User) -> None:
     with pytest.raises(ValueError, match="削除できません"):
         setting.delete()
     assert retention.retention_years() == 10
+
+
+def test_the_command_prints_the_report(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from jumin.cli import _cmd_audit_retention
+
+    _record_on(monkeypatch, date(2001, 3, 1), 2)
+    assert _cmd_audit_retention(argparse.Namespace()) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("retention 7 years, cutoff ")
+    assert "2 entries past (seq 1–2)" in printed
+    assert AuditEntry.objects.count() == 2
