@@ -156,6 +156,9 @@ def test_the_screen_shows_the_review_columns_but_not_the_reason(
     bad = client.get(reverse("audit:search"), {"date_from": "2025-06-13", "date_to": "2025-06-12"})
     assert bad.status_code == 400
     assert "開始日" in bad.content.decode()
+    not_a_date = client.get(reverse("audit:search"), {"date_from": "2025-13-40", "page": "x"})
+    assert not_a_date.status_code == 400
+    assert "YYYY-MM-DD" in not_a_date.content.decode()
 
 
 def test_the_api_returns_a_page(

@@ -49,11 +49,14 @@ def audit_search(request: HttpRequest) -> HttpResponse:
     keys = None
     try:
         keys = search_from_query(request.GET.dict())
-        page = search.search_entries(actor=request.user, search=keys, page=int(request.GET.get("page") or 1))
+        number = request.GET.get("page", "")
+        page = search.search_entries(
+            actor=request.user, search=keys, page=int(number) if number.isdigit() else 1
+        )
     except AccessRefused:
         return render(request, "audit/refused.html", {"message": messages.SEARCH_FORBIDDEN}, status=403)
-    except (DomainError, ValueError) as refusal:
-        error = refusal.reason if isinstance(refusal, DomainError) else messages.DATE_INVALID
+    except DomainError as refusal:
+        error = refusal.reason
     query = {"date_from": keys.date_from.isoformat(), "date_to": keys.date_to.isoformat()} if keys else {}
     query.update({key: getattr(keys, key) for key in search.KEY_NAMES if keys and getattr(keys, key)})
     context = {
