@@ -26,6 +26,7 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event, record_results
 from jumin.domain.errors import DomainError
+from jumin.messaging import housekeeping
 from jumin.registry.euc.definition import Definition, Mode, parse_definition
 from jumin.registry.euc.extraction import extract
 from jumin.registry.euc.writers import (
@@ -274,3 +275,7 @@ def download_result(*, actor: Any, purpose: str, run_id: int) -> tuple[str, str,
 def queued_run_ids() -> list[int]:
     """Runs still waiting (for ``manage.py euc_run_queued`` when no task worker picked them up)."""
     return list(EucRun.objects.filter(state=EucRun.State.QUEUED).order_by("pk").values_list("pk", flat=True))
+
+
+# Result files go at their limit even when nobody opens the result list: the node's daily housekeeping.
+housekeeping.register("registry.euc_expire_results", expire_results, kind="municipality")
