@@ -103,3 +103,37 @@ def test_the_result_list_shows_only_ones_own_runs(
     page = other.post(reverse("registry:euc_results"), {"purpose": PURPOSE, "run_id": str(run_id)})
     assert "ダウンロードできる抽出結果がありません" in page.content.decode()
     assert page.context["runs"] == []
+
+
+def test_the_api_queues_lists_and_downloads_a_run(
+    family: DraftRecorded, make_clerk: Callable[..., User], django_capture_on_commit_callbacks: Any
+) -> None:
+    client = logged_in(make_clerk("euc", Permission.EUC_EXTRACT))
+    catalogue = client.get("/api/registry/euc/catalogue").json()
+    assert {"key": "sex", "codes": {"male": "男", "female": "女"}}.items() <= catalogue[12].items()
+    bad = client.post(
+        "/api/registry/euc/runs",
+        {"purpose": PURPOSE, "definition": {"items": ["individual_number"]}},
+        content_type="application/json",
+    )
+    assert bad.status_code == 400
+    assert bad.json()["code"] == "euc.never_extractable"
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = client.post(
+            "/api/registry/euc/runs",
+            {"purpose": PURPOSE, "definition": {"mode": "count"}, "output_format": "xml"},
+            content_type="application/json",
+        )
+    assert queued.status_code == 202
+    run_id = queued.json()["run_id"]
+    [run] = client.post(
+        "/api/registry/euc/runs/list", {"purpose": PURPOSE}, content_type="application/json"
+    ).json()
+    assert (run["run_id"], run["state"], run["row_count"]) == (run_id, "done", 1)
+    file = client.post(
+        "/api/registry/euc/runs/download",
+        {"purpose": PURPOSE, "run_id": run_id},
+        content_type="application/json",
+    )
+    assert file["Content-Type"] == "application/xml"
+    assert b'<value key="count">3</value>' in file.content
