@@ -245,3 +245,40 @@ def test_the_run_is_queued_as_a_task_after_commit(
         )
         assert EucRun.objects.get(pk=run_id).state == EucRun.State.QUEUED
     assert EucRun.objects.get(pk=run_id).state == EucRun.State.DONE  # the test task backend runs at once
+
+
+NARROWING_CASES = [
+    [{"item": "sex", "op": "eq", "value": "female"}],
+    [{"item": "birth_date", "op": "between", "value": "1960-01-01", "value2": "1962-12-31"}],
+    [{"item": "surname", "op": "prefix", "value": "佐"}, {"item": "is_head", "op": "eq", "value": "0"}],
+    [{"item": "given_name", "op": "in", "value": "太郎、二葉"}],
+    [{"item": "removal_date", "op": "empty"}, {"item": "history_no", "op": "empty"}],
+    [{"item": "katagaki", "op": "empty"}],
+    [
+        {"item": "change_date", "op": "lt", "value": "2026-11-02"},
+        {"item": "relationship", "op": "eq", "value": "子"},
+    ],
+]
+
+
+@pytest.mark.parametrize("conditions", NARROWING_CASES)
+def test_the_sql_prefilter_never_drops_a_row_the_conditions_accept(
+    family: DraftRecorded, other_household: DraftRecorded, euc_clerk: User, conditions: list[dict[str, str]]
+) -> None:
+    from django.db.models import Q
+
+    from jumin.registry.euc import extraction
+
+    definition = parse_definition({"items": ["atena_number"], "scope": "history", "conditions": conditions})
+    narrowed = extraction.extract(definition).atena_numbers
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(extraction, "prefilter", lambda _definition: Q())
+        assert extraction.extract(definition).atena_numbers == narrowed
+
+
+def test_the_sql_prefilter_narrows_and_conditions(family: DraftRecorded) -> None:
+    from jumin.registry.euc.extraction import prefilter
+    from jumin.registry.models import ResidentSnapshot
+
+    definition = parse_definition({"items": ["atena_number"], "conditions": NARROWING_CASES[0]})
+    assert ResidentSnapshot.objects.filter(prefilter(definition)).count() == 2

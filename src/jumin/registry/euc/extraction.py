@@ -18,8 +18,8 @@ from typing import Any
 from django.db.models import Q
 
 from jumin.domain.resident import ResidentStatus
-from jumin.registry.euc.catalogue import EucItem
-from jumin.registry.euc.definition import Definition, Mode, Scope
+from jumin.registry.euc.catalogue import EucItem, ItemType
+from jumin.registry.euc.definition import Condition, Definition, Mode, Operator, Scope
 from jumin.registry.models import ChangeState, ProgramRecord, ResidentSnapshot
 from jumin.registry.restrictions import marks_of_people
 
@@ -46,6 +46,53 @@ def _scope_filter(scope: Scope) -> Q:
     if scope is Scope.REMOVED:
         return current & Q(status=ResidentStatus.REMOVED)
     return current
+
+
+def _sql_condition(condition: Condition) -> Q | None:
+    """A database condition that keeps every row the Python test accepts (it may keep more), or None.
+
+    Only plain columns; digits are not compared for order in SQL (Python orders them as numbers).
+    """
+    item, op, values = condition.item, condition.operator, condition.values
+    column = item.source
+    if ":" in column:
+        return None
+    if item.item_type is ItemType.FLAG:
+        return Q(**{column: values[0] == "1"}) if op is Operator.EQ else None
+    if op is Operator.EMPTY:
+        if item.item_type is ItemType.DATE or column in _NUMBER_COLUMNS:
+            return Q(**{f"{column}__isnull": True})
+        return Q(**{column: ""})
+    if op is Operator.EQ:
+        return Q(**{column: values[0]}) if item.item_type is not ItemType.DIGITS else None
+    if op is Operator.IN:
+        return Q(**{f"{column}__in": values}) if item.item_type is not ItemType.DIGITS else None
+    if op is Operator.PREFIX and item.item_type is ItemType.TEXT:
+        return Q(**{f"{column}__startswith": values[0]})
+    if item.item_type is ItemType.DATE and op in _DATE_LOOKUPS:
+        lookup = _DATE_LOOKUPS[op]
+        return Q(**{f"{column}__{lookup}": values if op is Operator.BETWEEN else values[0]})
+    return None
+
+
+_DATE_LOOKUPS = {Operator.LT: "lt", Operator.GT: "gt", Operator.BETWEEN: "range"}
+# Integer columns: empty means NULL there, never "".
+_NUMBER_COLUMNS = {"history_no"}
+
+
+def prefilter(definition: Definition) -> Q:
+    """The AND-ed conditions that SQL can narrow by, so a run need not read the whole scope.
+
+    Python still applies every condition afterwards; OR definitions are not narrowed here.
+    """
+    q = Q()
+    if definition.combine_or:
+        return q
+    for condition in definition.conditions:
+        narrowing = _sql_condition(condition)
+        if narrowing is not None:
+            q &= narrowing
+    return q
 
 
 def _text(value: Any) -> str:
@@ -75,7 +122,7 @@ def _program_flags(resident_ids: list[int], programs: set[str]) -> dict[tuple[in
 
 def _chunks(definition: Definition, columns: list[str]) -> Iterator[list[dict[str, Any]]]:
     rows = (
-        ResidentSnapshot.objects.filter(_scope_filter(definition.scope))
+        ResidentSnapshot.objects.filter(_scope_filter(definition.scope) & prefilter(definition))
         .order_by("id")
         .values("id", "resident_id", "household_id", "resident__atena_number", "foreign", *columns)
     )
