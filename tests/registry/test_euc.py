@@ -198,6 +198,7 @@ def test_more_than_100_people_need_an_approved_bulk_output(family: DraftRecorded
         result = run(euc_clerk, {"items": ["atena_number"]})
     assert result.state == EucRun.State.FAILED
     assert result.content is None
+    assert result.error == "大量出力（100人を超える出力）には管理責任者の事前承認が必要です。"
     assert AuditEntry.objects.filter(action=AuditAction.EUC_EXTRACTION_RUN, outcome="refused").count() == 1
 
 
@@ -282,3 +283,17 @@ def test_the_sql_prefilter_narrows_and_conditions(family: DraftRecorded) -> None
 
     definition = parse_definition({"items": ["atena_number"], "conditions": NARROWING_CASES[0]})
     assert ResidentSnapshot.objects.filter(prefilter(definition)).count() == 2
+
+
+def test_an_unexpected_failure_marks_the_run_failed(family: DraftRecorded, euc_clerk: User) -> None:
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise OSError("disk full")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(services, "write_csv", broken)
+        with pytest.raises(OSError, match="disk full"):
+            run(euc_clerk, {"items": ["atena_number"]})
+    failed = EucRun.objects.get()
+    assert failed.state == EucRun.State.FAILED
+    assert failed.error.startswith("抽出中にエラーが発生しました")

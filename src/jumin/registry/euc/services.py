@@ -178,12 +178,16 @@ def run_extraction(run_id: int) -> None:
             purpose=run.purpose,
         )
         output = _write(definition, run, extraction)
-    except (AccessRefused, RuleRefused, DomainError) as refusal:
-        message = getattr(refusal, "message", None) or str(refusal)
-        EucRun.objects.filter(pk=run.pk).update(
-            state=EucRun.State.FAILED, error=message[:300], finished_at=timezone.now()
-        )
+    except DomainError as error:
+        _fail(run.pk, f"{error.reason}{error.remedy}")
         return
+    except (AccessRefused, RuleRefused) as refusal:
+        _fail(run.pk, refusal.message)
+        return
+    except Exception:
+        # Never left 待機中 for ever: the clerk sees the failure, the worker's log has the traceback.
+        _fail(run.pk, "抽出中にエラーが発生しました。システム担当へ連絡してください。")
+        raise
     now = timezone.now()
     with transaction.atomic():
         if run.approval_id is not None:
@@ -211,6 +215,12 @@ def run_extraction(run_id: int) -> None:
             if definition.mode is Mode.ROWS
             else sum(c for _, c in extraction.counts),
         )
+
+
+def _fail(run_id: int, message: str) -> None:
+    EucRun.objects.filter(pk=run_id).update(
+        state=EucRun.State.FAILED, error=message[:300], finished_at=timezone.now()
+    )
 
 
 def expire_results(now: Any = None) -> int:
