@@ -297,3 +297,73 @@ def test_an_unexpected_failure_marks_the_run_failed(family: DraftRecorded, euc_c
     failed = EucRun.objects.get()
     assert failed.state == EucRun.State.FAILED
     assert failed.error.startswith("抽出中にエラーが発生しました")
+
+
+def test_scopes_read_current_removed_and_history_rows(
+    family: DraftRecorded, clerk: User, reviewer: User, euc_clerk: User
+) -> None:
+    from jumin.registry.services import commit_change
+    from jumin.registry.workflows.death import record_death
+    from tests.registry.test_death import death
+
+    wife = family.atena_numbers[1]
+    draft = record_death(actor=clerk, purpose=PURPOSE, death=death(wife))
+    commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
+    items = {"items": ["atena_number", "history_no", "status", "removal_reason"]}
+
+    def rows(scope: str) -> list[list[str]]:
+        return csv_rows(run(euc_clerk, {**items, "scope": scope, "sort": [{"item": "history_no"}]}))[1:]
+
+    assert [row[0] for row in rows("current")] == [family.atena_numbers[0], family.atena_numbers[2]]
+    assert rows("removed") == [[wife, "2", "removed", "死亡"]]
+    assert len(rows("current_and_removed")) == 3
+    assert [row[1:3] for row in rows("history") if row[0] == wife] == [["1", "resident"], ["2", "removed"]]
+
+
+def test_program_flags_and_foreign_items(
+    clerk: User,
+    code_pool: list[str],
+    commit: Callable[[DraftRecorded], DraftRecorded],
+    make_clerk: Callable[..., User],
+    euc_clerk: User,
+) -> None:
+    from datetime import date
+
+    from jumin.domain.resident import ResidentKind
+    from jumin.registry.programs import Program, ProgramUpdate, record_program
+    from jumin.registry.services import record_move_in
+    from tests.registry.conftest import family_move_in, person
+
+    members = [
+        person("グエン", "アン", "グエン", "アン", kind=ResidentKind.FOREIGN),
+        person(relationship="同居人"),
+    ]
+    draft = commit(record_move_in(actor=clerk, purpose=PURPOSE, move_in=family_move_in(members=members)))
+    nhi = make_clerk("nhi", Permission.PROGRAM_NATIONAL_HEALTH_INSURANCE_EDIT, Permission.RESIDENT_VIEW)
+    record_program(
+        actor=nhi,
+        purpose=PURPOSE,
+        update=ProgramUpdate(
+            atena_number=draft.atena_numbers[0],
+            program=Program.NATIONAL_HEALTH_INSURANCE,
+            enrolled=True,
+            acquired_on=date(2026, 11, 1),
+        ),
+    )
+    raw = {
+        "items": ["atena_number", "nationality_code", "program_national_health_insurance"],
+        "conditions": [{"item": "program_national_health_insurance", "op": "eq", "value": "1"}],
+    }
+    assert csv_rows(run(euc_clerk, raw))[1:] == [[draft.atena_numbers[0], "704", "1"]]
+    with pytest.raises(AccessRefused):
+        run(euc_clerk, {"items": ["residence_status"]})
+    with pytest.raises(AccessRefused):
+        run(euc_clerk, {"items": ["program_adult_guardianship"]})
+    status_clerk = make_clerk("status", Permission.EUC_EXTRACT, Permission.FIELD_RESIDENCE_STATUS_VIEW)
+    rows = csv_rows(
+        run(
+            status_clerk,
+            {"items": ["residence_status"], "conditions": [{"item": "kind", "op": "eq", "value": "F"}]},
+        )
+    )
+    assert rows[1:] == [["技術・人文知識・国際業務"]]
