@@ -43,6 +43,7 @@ def test_the_wizard_walks_four_steps_and_queues_a_run_downloaded_from_the_result
     page = _step(client, 2, definition, combine="and", c0_item="sex", c0_op="eq", c0_value="female")
     page = _step(client, 3, page.context["definition"], s0_item="given_name", mode="rows")
     assert "手順 4 / 4" in page.content.decode()
+    assert "項目：宛名番号、名" in page.content.decode()
     data = {
         "step": "4",
         "definition": json.dumps(page.context["definition"]),

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 from jumin.accounts.forms import PurposeForm
 from jumin.domain.errors import DomainError
 from jumin.registry.euc import services
-from jumin.registry.euc.catalogue import catalogue_items
+from jumin.registry.euc.catalogue import CATALOGUE, catalogue_items
 from jumin.registry.euc.definition import OPERATOR_LABELS, SCOPE_LABELS, parse_definition
 from jumin.registry.euc.writers import ENCODING_LABELS, CsvEncoding, OutputFormat
 from jumin.registry.views_common import clerk_screen, shown_on_screen
@@ -69,6 +69,10 @@ def _context(request: HttpRequest, raw: dict[str, Any], step: int) -> dict[str, 
         "definition": raw,
         "definition_json": json.dumps(raw, ensure_ascii=False),
         "catalogue": catalogue_items(),
+        "chosen_labels": [CATALOGUE[key].label for key in raw.get("items") or [] if key in CATALOGUE],
+        "scope_label": {str(scope): label for scope, label in SCOPE_LABELS.items()}.get(
+            str(raw.get("scope", "current")), ""
+        ),
         "scopes": SCOPE_LABELS.items(),
         "operators": OPERATOR_LABELS.items(),
         "condition_rows": [
