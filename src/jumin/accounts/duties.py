@@ -90,6 +90,8 @@ DUTIES: dict[str, Duty] = {
         # Batch jobs are a right of their own (standard 10.3-e); the scheduled job runs as such an account.
         _duty("registry_batch", "住民記録バッチ運用", P.RESIDENT_VIEW, P.RESIDENT_BATCH_RUN),
         _duty("bulk_output", "大量出力・媒体出力事務", P.OUTPUT_BULK_REQUEST),
+        # Free-form extraction (EUC) is a right of its own (standard 10.3-e, C-20); docs/euc.md.
+        _duty("euc", "EUC抽出事務", P.EUC_EXTRACT, P.OUTPUT_BULK_REQUEST),
         _duty("audit_review", "ログ監査事務", P.AUDIT_REVIEW),
         _duty("masters", "マスタ管理事務", P.MASTERS_EDIT),
         _duty("network_monitor", "連携監視事務", P.NETWORK_MONITOR),

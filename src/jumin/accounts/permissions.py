@@ -20,6 +20,8 @@ class Permission(StrEnum):
     CERTIFICATE_VERIFY = "certificate:verify"
     CERTIFICATE_VOID = "certificate:void"
     CONTRACT_MANAGE = "contract:manage"
+    # Free-form extraction (EUC, standard 10.1; its own right, 10.3-e, C-20).
+    EUC_EXTRACT = "euc:extract"
     FIELD_HONSEKI_VIEW = "field:honseki:view"
     FIELD_INDIVIDUAL_NUMBER_VIEW = "field:individual_number:view"
     FIELD_JUMINHYO_CODE_VIEW = "field:juminhyo_code:view"

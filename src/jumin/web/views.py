@@ -382,6 +382,7 @@ def home(request: HttpRequest) -> HttpResponse:
         Permission.RESIDENT_COMMIT,
         Permission.RESIDENT_CARD_RECORD,
         Permission.RESIDENT_BATCH_RUN,
+        Permission.EUC_EXTRACT,
         Permission.SUPPORT_MEASURE_MANAGE,
         Permission.SUPPORT_MEASURE_VIEW,
         Permission.SUPPRESSION_MANAGE,

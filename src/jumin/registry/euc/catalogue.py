@@ -1,0 +1,155 @@
+"""The EUC catalogue (standard 10.1-a): each extractable item with its name, type, length, 外字 flag, codes.
+
+An item reads one committed snapshot column (``column``), a key of the foreign-resident items, or a
+program flag (the person's latest ``ProgramRecord``). The 個人番号 is not in the catalogue at all: it
+can never be extracted (C-9, C-60). 本籍・筆頭者, 住民票コード and 在留資格 need their field-view
+permission (10.4-a, C-10); a definition naming them is refused without it. The layout here is Jumin's
+own: the 中間標準レイアウト is not available (standard-coverage known gap 5, row 10.6-a).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from jumin.accounts.permissions import Permission
+from jumin.domain.resident import ResidentKind, ResidentStatus, Sex
+from jumin.registry.programs import PROGRAM_LABELS, RESTRICTED_VIEW, Program
+
+
+class ItemType(StrEnum):
+    """型: how an item is compared and which operators it takes."""
+
+    TEXT = "text"
+    CODE = "code"
+    DATE = "date"
+    DIGITS = "digits"
+    FLAG = "flag"
+
+
+TYPE_LABELS = {
+    ItemType.TEXT: "文字",
+    ItemType.CODE: "コード",
+    ItemType.DATE: "日付",
+    ItemType.DIGITS: "数字",
+    ItemType.FLAG: "有無",
+}
+
+
+@dataclass(frozen=True)
+class EucItem:
+    """One catalogue entry. ``source`` is a snapshot column, ``foreign:<key>`` or ``program:<program>``."""
+
+    key: str
+    label: str
+    item_type: ItemType
+    length: int
+    gaiji: bool
+    source: str
+    codes: dict[str, str] = field(default_factory=dict)
+    permission: Permission | None = None
+
+    @property
+    def type_label(self) -> str:
+        """型 in Japanese, for the catalogue screen."""
+        return TYPE_LABELS[self.item_type]
+
+
+_STATUS_CODES = {
+    ResidentStatus.RESIDENT: "住民",
+    ResidentStatus.PLANNED_MOVE_OUT: "転出予定",
+    ResidentStatus.REMOVED: "除票",
+}
+_KIND_CODES = {ResidentKind.JAPANESE: "日本人住民", ResidentKind.FOREIGN: "外国人住民"}
+_SEX_CODES = {Sex.MALE: "男", Sex.FEMALE: "女"}
+
+_ITEMS: tuple[EucItem, ...] = (
+    EucItem("atena_number", "宛名番号", ItemType.DIGITS, 16, False, "resident__atena_number"),
+    EucItem("household_number", "世帯番号", ItemType.DIGITS, 16, False, "household__number"),
+    EucItem("history_no", "履歴番号", ItemType.DIGITS, 6, False, "history_no"),
+    EucItem(
+        "status",
+        "住民状態",
+        ItemType.CODE,
+        20,
+        False,
+        "status",
+        {str(k): v for k, v in _STATUS_CODES.items()},
+    ),
+    EucItem("kind", "住民種別", ItemType.CODE, 1, False, "kind", {str(k): v for k, v in _KIND_CODES.items()}),
+    EucItem("surname", "氏", ItemType.TEXT, 100, True, "surname"),
+    EucItem("given_name", "名", ItemType.TEXT, 100, True, "given_name"),
+    EucItem("surname_kana", "氏フリガナ", ItemType.TEXT, 100, False, "surname_kana"),
+    EucItem("given_name_kana", "名フリガナ", ItemType.TEXT, 100, False, "given_name_kana"),
+    EucItem("former_surname", "旧氏", ItemType.TEXT, 100, True, "former_surname"),
+    EucItem("alias", "通称", ItemType.TEXT, 100, True, "alias"),
+    EucItem("birth_date", "生年月日", ItemType.DATE, 10, False, "birth_sort_date"),
+    EucItem("sex", "性別", ItemType.CODE, 10, False, "sex", {str(k): v for k, v in _SEX_CODES.items()}),
+    EucItem("is_head", "世帯主", ItemType.FLAG, 1, False, "is_head"),
+    EucItem("relationship", "続柄", ItemType.TEXT, 40, False, "relationship"),
+    EucItem("postal_code", "郵便番号", ItemType.DIGITS, 7, False, "postal_code"),
+    EucItem("address_code", "住所コード", ItemType.DIGITS, 11, False, "address_code"),
+    EucItem("address", "住所", ItemType.TEXT, 200, True, "address"),
+    EucItem("katagaki", "方書", ItemType.TEXT, 200, True, "katagaki"),
+    EucItem("became_resident_reason", "住民となった事由", ItemType.TEXT, 20, False, "became_resident_reason"),
+    EucItem("change_reason", "異動事由", ItemType.TEXT, 20, False, "change__reason"),
+    EucItem("change_date", "異動日", ItemType.DATE, 10, False, "change__change_date"),
+    EucItem("removal_reason", "消除事由", ItemType.TEXT, 20, False, "removal_reason"),
+    EucItem("removal_date", "消除日", ItemType.DATE, 10, False, "removal_date"),
+    EucItem("honseki", "本籍", ItemType.TEXT, 200, True, "honseki", permission=Permission.FIELD_HONSEKI_VIEW),
+    EucItem(
+        "hittousha", "筆頭者", ItemType.TEXT, 100, True, "hittousha", permission=Permission.FIELD_HONSEKI_VIEW
+    ),
+    EucItem(
+        "juminhyo_code",
+        "住民票コード",
+        ItemType.DIGITS,
+        11,
+        False,
+        "juminhyo_code",
+        permission=Permission.FIELD_JUMINHYO_CODE_VIEW,
+    ),
+    EucItem("nationality_code", "国籍・地域コード", ItemType.CODE, 3, False, "foreign:nationality_code"),
+    EucItem(
+        "residence_status",
+        "在留資格",
+        ItemType.TEXT,
+        40,
+        False,
+        "foreign:residence_status",
+        permission=Permission.FIELD_RESIDENCE_STATUS_VIEW,
+    ),
+    EucItem(
+        "stay_expiry_date",
+        "在留期間等の満了の日",
+        ItemType.DATE,
+        10,
+        False,
+        "foreign:stay_expiry_date",
+        permission=Permission.FIELD_RESIDENCE_STATUS_VIEW,
+    ),
+    *(
+        EucItem(
+            f"program_{program.value}",
+            f"{label}（資格・登録）",
+            ItemType.FLAG,
+            1,
+            False,
+            f"program:{program.value}",
+            permission=RESTRICTED_VIEW.get(program),
+        )
+        for program, label in PROGRAM_LABELS.items()
+    ),
+)
+
+CATALOGUE: dict[str, EucItem] = {item.key: item for item in _ITEMS}
+
+# Never in the catalogue, named so a definition asking for them gets a clear refusal (C-9, C-60).
+NEVER_EXTRACTABLE = {"individual_number": "個人番号", "basic_pension_number": "基礎年金番号"}
+
+PROGRAMS = tuple(Program)
+
+
+def catalogue_items() -> list[EucItem]:
+    """Every extractable item, in catalogue order (the wizard's and docs/euc.md's list)."""
+    return list(_ITEMS)

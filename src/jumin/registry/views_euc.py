@@ -1,0 +1,172 @@
+"""EUC wizard (std 10.1-b): 1 対象と項目 → 2 条件 → 3 並べ替えと出力 → 4 確認と実行; results, downloads.
+
+Thin: every step posts the definition chosen so far (hidden JSON) plus its own fields; the services
+check, authorise, queue and audit. Everything is posted, never put in a URL. htmx swaps the wizard in
+place; without script the same forms post whole pages (keyboard: native controls in tab order).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from jumin.accounts.forms import PurposeForm
+from jumin.domain.errors import DomainError
+from jumin.registry.euc import services
+from jumin.registry.euc.catalogue import CATALOGUE, catalogue_items
+from jumin.registry.euc.definition import OPERATOR_LABELS, SCOPE_LABELS, parse_definition
+from jumin.registry.euc.writers import ENCODING_LABELS, CsvEncoding, OutputFormat
+from jumin.registry.views_common import clerk_screen, shown_on_screen
+
+_TEMPLATE = "registry/euc/wizard.html"
+CONDITION_ROWS = 5
+SORT_ROWS = 2
+
+
+def _posted_definition(post: Any) -> dict[str, Any]:
+    try:
+        raw = json.loads(post.get("definition") or "{}")
+    except ValueError:
+        raw = {}
+    return raw if isinstance(raw, dict) else {}
+
+
+def _merge_step(step: str, post: Any, raw: dict[str, Any]) -> dict[str, Any]:
+    """Fold the fields of the step just posted into the definition."""
+    if step == "1":
+        raw["scope"] = post.get("scope", "current")
+        raw["items"] = post.getlist("items")
+    elif step == "2":
+        raw["combine"] = post.get("combine", "and")
+        raw["conditions"] = [
+            {
+                "item": post.get(f"c{i}_item"),
+                "op": post.get(f"c{i}_op"),
+                "value": post.get(f"c{i}_value", ""),
+                "value2": post.get(f"c{i}_value2", ""),
+            }
+            for i in range(CONDITION_ROWS)
+            if post.get(f"c{i}_item")
+        ]
+    elif step == "3":
+        raw["sort"] = [
+            {"item": post.get(f"s{i}_item"), "descending": post.get(f"s{i}_desc") == "1"}
+            for i in range(SORT_ROWS)
+            if post.get(f"s{i}_item")
+        ]
+        raw["mode"] = post.get("mode", "rows")
+        raw["group_by"] = post.get("group_by", "")
+    return raw
+
+
+def _context(request: HttpRequest, raw: dict[str, Any], step: int) -> dict[str, Any]:
+    return {
+        "step": step,
+        "definition": raw,
+        "definition_json": json.dumps(raw, ensure_ascii=False),
+        "catalogue": catalogue_items(),
+        "chosen_labels": [CATALOGUE[key].label for key in raw.get("items") or [] if key in CATALOGUE],
+        "scope_label": {str(scope): label for scope, label in SCOPE_LABELS.items()}.get(
+            str(raw.get("scope", "current")), ""
+        ),
+        "scopes": SCOPE_LABELS.items(),
+        "operators": OPERATOR_LABELS.items(),
+        "condition_rows": [
+            (i, (raw.get("conditions") or [])[i] if i < len(raw.get("conditions") or []) else {})
+            for i in range(CONDITION_ROWS)
+        ],
+        "sort_rows": [
+            (i, (raw.get("sort") or [])[i] if i < len(raw.get("sort") or []) else {})
+            for i in range(SORT_ROWS)
+        ],
+        "formats": [(f.value, f.value.upper()) for f in OutputFormat],
+        "encodings": ENCODING_LABELS.items(),
+        "saved": services.saved_definitions(actor=request.user),
+        "purpose_form": PurposeForm(request.POST if "purpose" in request.POST else None),
+    }
+
+
+@clerk_screen
+@require_http_methods(["GET", "POST"])
+def euc_wizard(request: HttpRequest) -> HttpResponse:
+    """The four-step extraction wizard, saved definitions and the run request."""
+    post = request.POST
+    raw = _posted_definition(post)
+    action = post.get("action", "")
+    step = int(post.get("step", "1")) if post.get("step", "1").isdigit() else 1
+    raw = _merge_step(str(step), post, raw)
+    context = _context(request, raw, step)
+    if action == "load" and post.get("saved_id", "").isdigit():
+        loaded = services.saved_definition(actor=request.user, definition_id=int(post["saved_id"]))
+        if loaded is not None:
+            context = _context(request, loaded, 4)
+    elif action == "back":
+        context = _context(request, raw, max(1, step - 1))
+    elif action == "next":
+        with shown_on_screen(context) as outcome:
+            if step >= 3:
+                parse_definition(raw)  # checked before the confirmation step
+        if not outcome.failed:
+            context = _context(request, raw, min(4, step + 1))
+    elif action in ("run", "save"):
+        form = context["purpose_form"]
+        if form.is_valid():
+            purpose = form.cleaned_data["purpose"]
+            with shown_on_screen(context):
+                if action == "save":
+                    services.save_definition(
+                        actor=request.user, purpose=purpose, name=post.get("name", ""), raw=raw
+                    )
+                    context["done"] = "抽出定義を保存しました。"
+                    context["saved"] = services.saved_definitions(actor=request.user)
+                else:
+                    services.request_extraction(
+                        actor=request.user,
+                        purpose=purpose,
+                        raw=raw,
+                        output_format=_choice(OutputFormat, post.get("format"), OutputFormat.CSV),
+                        encoding=_choice(CsvEncoding, post.get("encoding"), CsvEncoding.UTF8_BOM),
+                        approval_id=int(post["approval_id"])
+                        if post.get("approval_id", "").isdigit()
+                        else None,
+                    )
+                    context["done"] = (
+                        "抽出を受け付けました。結果一覧で完了を確認してダウンロードしてください。"
+                    )
+    return render(request, _TEMPLATE, context)
+
+
+def _choice(kind: Any, value: object, default: Any) -> Any:
+    try:
+        return kind(str(value))
+    except ValueError:
+        return default
+
+
+@clerk_screen
+@require_http_methods(["GET", "POST"])
+def euc_results(request: HttpRequest) -> HttpResponse:
+    """The user's own runs (state, counts, rows refused for characters) with a download button each."""
+    form = PurposeForm(request.POST if "purpose" in request.POST else None)
+    context: dict[str, Any] = {"form": form}
+    if form.is_valid():
+        purpose = form.cleaned_data["purpose"]
+        run_id = request.POST.get("run_id", "")
+        if run_id.isdigit():
+            try:
+                name, content_type, content = services.download_result(
+                    actor=request.user, purpose=purpose, run_id=int(run_id)
+                )
+            except DomainError as error:
+                context["error"] = error
+            else:
+                response = HttpResponse(content, content_type=content_type)
+                response["Content-Disposition"] = f'attachment; filename="{name}"'
+                return response
+        context["runs"] = services.runs_of(actor=request.user, purpose=purpose)
+        context["purpose"] = purpose
+    return render(request, "registry/euc/results.html", context)
