@@ -17,6 +17,7 @@ from django.shortcuts import render
 from jumin.accounts.authorization import AccessRefused
 from jumin.certificates import (
     card_forms,
+    print_settings,
     registry_notices,
     services,
     support_end_notices,
@@ -33,6 +34,7 @@ from jumin.certificates.forms import (
     MoveInNoticeInquiryForm,
     NoticeListForm,
     PersonForm,
+    PrintSettingForm,
     RegistryNoticeForm,
     SelfNotificationForm,
     SupportEndNoticesForm,
@@ -91,8 +93,10 @@ def issue(request: HttpRequest) -> HttpResponse:
             if step == "issue":
                 issued = _issue_from_form(request.user, form)
                 response = HttpResponse(issued.pdf, content_type="application/pdf")
+                # Paper (the terminal's print setting): opened in the viewer to print; else saved.
+                disposition = "inline" if issued.on_paper else "attachment"
                 response["Content-Disposition"] = (
-                    f'attachment; filename="certificate-{issued.issuance_id}.pdf"'
+                    f'{disposition}; filename="certificate-{issued.issuance_id}.pdf"'
                 )
                 return response
             preview = services.preview_certificate(
@@ -108,6 +112,31 @@ def issue(request: HttpRequest) -> HttpResponse:
         else:
             return render(request, "certificates/confirm.html", {"form": form, "preview": preview})
     return render(request, "certificates/issue.html", context)
+
+
+@login_required
+def print_setting(request: HttpRequest) -> HttpResponse:
+    """端末の印刷設定 (standard 10.7-a): one terminal's printer, tray and default output."""
+    form = PrintSettingForm(request.POST or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            print_settings.set_print_setting(
+                actor=request.user,
+                purpose=data["purpose"],
+                terminal_id=data["terminal_id"],
+                printer=data["printer"],
+                tray=data["tray"],
+                output=data["output"],
+            )
+        except AccessRefused as error:
+            return refused(request, error)
+        except DomainError as error:
+            context["error"] = error
+        else:
+            context["done"] = True
+    return render(request, "certificates/print_setting.html", context)
 
 
 @login_required

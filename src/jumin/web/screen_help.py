@@ -93,6 +93,11 @@ HELP: dict[str, HelpEntry] = {
     "certificates:card_face_setting": _e(
         "券面印字の調整", "端末または庁舎ごとに券面印字の大きさと位置を調整します。"
     ),
+    "certificates:print_setting": _e(
+        "端末の印刷設定",
+        "端末ごとにプリンタ名・トレイ・既定の出力先（PDF または紙）を設定します。紙の端末では交付した証明書が"
+        "印刷用に開きます。使ったプリンタ・トレイ・出力先は交付履歴に記録されます。",
+    ),
     "certificates:support_end_notices": _e(
         "支援措置期間終了通知", "期間終了予定の支援措置の通知をまとめて作成します。"
     ),
