@@ -149,6 +149,13 @@ SCREENS = [
         "現在の資格",
     ),
     Screen(
+        "cancellation-history",
+        (P.RESIDENT_RECORD, P.RESIDENT_VIEW),
+        _post("registry:cancellation", atena_number=lambda p, a: a, show="1"),
+        frozenset(),
+        "国内転入",
+    ),
+    Screen(
         "search-list",
         (P.RESIDENT_SEARCH,),
         _post("registry:search", atena_number=lambda p, a: a, name_mode="exact"),
