@@ -236,6 +236,7 @@ class AuditAction(StrEnum):
     RESIDENT_SUPPRESSION_LIFT = "resident:suppression:lift"
     RESIDENT_SUPPRESSION_LIST = "resident:suppression:list"
     RESIDENT_SUPPRESSION_SET = "resident:suppression:set"
+    SCREEN_HARDCOPY_PRINT = "screen:hardcopy:print"
     STAFF_ACCOUNT_CREATE = "staff:account:create"
     STAFF_ACCOUNT_LIST = "staff:account:list"
     STAFF_ACCOUNT_LOCK = "staff:account:lock"

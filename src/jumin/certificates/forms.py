@@ -273,3 +273,16 @@ class CardFaceSettingForm(PurposeForm):
         label="左右の位置調整（mm）", max_digits=4, decimal_places=1, initial=0
     )
     seal_size_mm = forms.DecimalField(label="公印の大きさ（mm）", max_digits=4, decimal_places=1, initial=7)
+
+
+class PrintSettingForm(PurposeForm):
+    """端末の印刷設定 (standard 10.7-a): the printer, its tray and PDF or paper as the default."""
+
+    terminal_id = forms.CharField(label="端末ID", max_length=64)
+    printer = forms.CharField(label="プリンタ名", max_length=40, required=False)
+    tray = forms.CharField(label="トレイ（例: 1、手差し）", max_length=20, required=False)
+    output = forms.ChoiceField(
+        label="既定の出力先",
+        choices=[("pdf", "PDF（保存）"), ("paper", "紙（プリンタで印刷）")],
+        initial="pdf",
+    )

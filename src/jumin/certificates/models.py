@@ -84,6 +84,9 @@ class Issuance(models.Model):
     terminal_id = models.CharField("端末ID", max_length=64, blank=True)
     terminal_name = models.CharField("端末名", max_length=100, blank=True)
     printer = models.CharField("プリンタ", max_length=40, blank=True)
+    # Where the copy went (standard 10.7-a): the terminal's print setting at the time of issue.
+    tray = models.CharField("トレイ", max_length=20, blank=True, default="")
+    output = models.CharField("出力先", max_length=10, default="pdf")
 
     class Channel(models.TextChoices):
         """How the copy was asked for: at this office's counter, or by another municipality (広域交付); or a
@@ -301,3 +304,32 @@ class CardFacePrintSetting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_scope_display()} {self.key}"
+
+
+class TerminalPrintSetting(models.Model):
+    """印刷設定 of one terminal (standard 10.7-a): the printer, its tray and the default output.
+
+    A terminal without a row prints to PDF. Changed in place (a device setting, not a record of a
+    person); every change is audited with its old and new values, and each issuance records the
+    printer, tray and output it used in the 交付履歴.
+    """
+
+    class Output(models.TextChoices):
+        PDF = "pdf", "PDF（保存）"
+        PAPER = "paper", "紙（プリンタで印刷）"
+
+    terminal_id = models.CharField("端末ID", max_length=64, unique=True)
+    printer_name = models.CharField("プリンタ名", max_length=40, blank=True)
+    tray = models.CharField("トレイ", max_length=20, blank=True)
+    output = models.CharField("既定の出力先", max_length=10, choices=Output.choices, default=Output.PDF)
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "端末の印刷設定"
+        verbose_name_plural = "端末の印刷設定"
+
+    def __str__(self) -> str:
+        return f"印刷設定 {self.terminal_id}"

@@ -23,7 +23,7 @@ from jumin.accounts.authorization import authorize
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event, record_results
-from jumin.certificates import conf, numbering, rendering, self_notification, signing
+from jumin.certificates import conf, numbering, print_settings, rendering, self_notification, signing
 from jumin.certificates.certifiers import certifier_for
 from jumin.certificates.documents import CertificateDocument, build_document, select_subjects
 from jumin.certificates.models import CopyVoid, Issuance, IssuanceSubject, IssuedCopy
@@ -64,6 +64,7 @@ class IssuedCertificate:
     fee: int
     sheets: int
     subject_count: int = 0
+    on_paper: bool = False  # the terminal prints on paper: the PDF opens for printing, not saving
 
 
 #: The audit purpose of a copy issued for another municipality's 広域交付 request.
@@ -443,6 +444,9 @@ def _issue(
     rendering.check_glyphs(document)
     certifier = certifier_for(issue_date)
     terminal_id, terminal_name, place = numbering.issuing_terminal() if origin is None else origin.terminal()
+    # The terminal's printer, tray and output (standard 10.7-a); a typed printer number wins.
+    destination = print_settings.destination_for(terminal_id if origin is None else "")
+    printer = printer or destination.printer
     serials = numbering.next_serials(
         issue_date, terminal=terminal_name, count=len(document.units) * options.copies
     )
@@ -485,6 +489,8 @@ def _issue(
         terminal_id=terminal_id,
         terminal_name=terminal_name,
         printer=printer,
+        tray=destination.tray,
+        output=destination.output,
         user=actor,
         user_name=issuer_name(actor) if origin is None else origin.operator_name(),
         channel=Issuance.Channel.COUNTER if origin is None else origin.channel,
@@ -560,6 +566,7 @@ def _issue(
         fee=fee,
         sheets=sheets,
         subject_count=len(numbers),
+        on_paper=destination.on_paper,
     )
 
 

@@ -18,5 +18,6 @@ urlpatterns = [
     path("move-in-notice-inquiry/", views.move_in_notice_inquiry, name="move_in_notice_inquiry"),
     path("card-forms/", views.card_form, name="card_forms"),
     path("card-forms/settings/", views.card_face_setting, name="card_face_setting"),
+    path("print-settings/", views.print_setting, name="print_setting"),
     path("support-end-notices/", views.support_end_notice_batch, name="support_end_notices"),
 ]

@@ -17,6 +17,7 @@ from django.shortcuts import render
 from jumin.accounts.authorization import AccessRefused
 from jumin.certificates import (
     card_forms,
+    print_settings,
     registry_notices,
     services,
     support_end_notices,
@@ -33,6 +34,7 @@ from jumin.certificates.forms import (
     MoveInNoticeInquiryForm,
     NoticeListForm,
     PersonForm,
+    PrintSettingForm,
     RegistryNoticeForm,
     SelfNotificationForm,
     SupportEndNoticesForm,
@@ -91,8 +93,10 @@ def issue(request: HttpRequest) -> HttpResponse:
             if step == "issue":
                 issued = _issue_from_form(request.user, form)
                 response = HttpResponse(issued.pdf, content_type="application/pdf")
+                # Paper (the terminal's print setting): opened in the viewer to print; else saved.
+                disposition = "inline" if issued.on_paper else "attachment"
                 response["Content-Disposition"] = (
-                    f'attachment; filename="certificate-{issued.issuance_id}.pdf"'
+                    f'{disposition}; filename="certificate-{issued.issuance_id}.pdf"'
                 )
                 return response
             preview = services.preview_certificate(
@@ -108,6 +112,23 @@ def issue(request: HttpRequest) -> HttpResponse:
         else:
             return render(request, "certificates/confirm.html", {"form": form, "preview": preview})
     return render(request, "certificates/issue.html", context)
+
+
+@login_required
+def print_setting(request: HttpRequest) -> HttpResponse:
+    """端末の印刷設定 (standard 10.7-a): one terminal's printer, tray and default output."""
+
+    def save(actor: Any, data: dict[str, Any]) -> None:
+        print_settings.set_print_setting(
+            actor=actor,
+            purpose=data["purpose"],
+            terminal_id=data["terminal_id"],
+            printer=data["printer"],
+            tray=data["tray"],
+            output=data["output"],
+        )
+
+    return _setting_screen(request, PrintSettingForm, save, "certificates/print_setting.html")
 
 
 @login_required
@@ -437,25 +458,38 @@ def card_form(request: HttpRequest) -> HttpResponse:
     return render(request, "certificates/card_forms.html", context)
 
 
-@login_required
-def card_face_setting(request: HttpRequest) -> HttpResponse:
-    """券面印字の調整: the size and position of the card-face print for one terminal or office."""
-    form = CardFaceSettingForm(request.POST or None)
+def _setting_screen(
+    request: HttpRequest,
+    form_class: type[forms.Form],
+    save: Callable[[Any, dict[str, Any]], None],
+    template: str,
+) -> HttpResponse:
+    """A device-setting screen: the form, one service call, the refusal or 「登録しました」."""
+    form = form_class(request.POST or None)
     context: dict[str, Any] = {"form": form}
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            card_forms.set_card_face_setting(
-                actor=request.user,
-                purpose=data["purpose"],
-                scope=data["scope"],
-                key=data["key"],
-                adjustment=PrintAdjustment.of(data),
-            )
+            save(request.user, form.cleaned_data)
         except AccessRefused as error:
             return refused(request, error)
         except DomainError as error:
             context["error"] = error
         else:
             context["done"] = True
-    return render(request, "certificates/card_face_setting.html", context)
+    return render(request, template, context)
+
+
+@login_required
+def card_face_setting(request: HttpRequest) -> HttpResponse:
+    """券面印字の調整: the size and position of the card-face print for one terminal or office."""
+
+    def save(actor: Any, data: dict[str, Any]) -> None:
+        card_forms.set_card_face_setting(
+            actor=actor,
+            purpose=data["purpose"],
+            scope=data["scope"],
+            key=data["key"],
+            adjustment=PrintAdjustment.of(data),
+        )
+
+    return _setting_screen(request, CardFaceSettingForm, save, "certificates/card_face_setting.html")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jumin.web import views, views_masters
+from jumin.web import views, views_masters, views_screen
 
 app_name = "web"
 
@@ -49,4 +49,5 @@ urlpatterns = [
     path("approvals/<int:approval_id>/output/", views.media_output, name="media_output"),
     path("approvals/media/", views.media_register, name="media_register"),
     path("approvals/outputs/<int:output_id>/check/", views.media_use_check, name="media_use_check"),
+    path("screen-hardcopy/", views_screen.screen_hardcopy, name="screen_hardcopy"),
 ]

@@ -1,0 +1,250 @@
+"""Field hiding on every clerk screen that shows a person (standard 10.4-a; controls.md C-10).
+
+One table of screens; for each field permission the sweep visits every screen as a clerk without it
+and asserts the value is absent, then as a clerk with it and asserts the value is present wherever
+the screen shows that item. A new person screen is added to ``SCREENS`` once, not tested by hand.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from jumin.accounts.models import User
+from jumin.accounts.permissions import Permission as P  # noqa: N817 (keeps the screen table readable)
+from jumin.domain.resident import ResidentKind, Sex
+from jumin.registry.services import DraftRecorded, record_move_in
+from tests.certificates.conftest import certifier, signing_keys  # noqa: F401 (fixtures)
+from tests.registry.conftest import PURPOSE, current, family_move_in, logged_in, person
+from tests.registry.test_move_in_individual_number import HEAD_NUMBER, WIFE_NUMBER
+
+pytestmark = pytest.mark.django_db
+
+HONSEKI = "長崎県佐世保市八幡町1番地"
+RESIDENCE_STATUS = "技術・人文知識・国際業務"
+
+
+@dataclass(frozen=True)
+class People:
+    """A committed household (Japanese 世帯主, foreign 妻) and a pending draft of another household."""
+
+    head: str
+    foreign: str
+    household: str
+    draft_change_id: int
+    code: str
+
+
+@dataclass(frozen=True)
+class Screen:
+    """One screen or endpoint: how to call it, the permissions it needs, the fields it shows."""
+
+    name: str
+    permissions: tuple[P, ...]
+    call: Callable[[Any, People, str], str]  # (client, people, subject atena) -> response text
+    shows: frozenset[P]
+    shown_person: str = ""  # text proving the person was shown; the subject's surname when empty
+
+
+def _post(url: str, **data: Any) -> Callable[[Any, People, str], str]:
+    def call(client: Any, people: People, atena: str) -> str:
+        values = {key: (value(people, atena) if callable(value) else value) for key, value in data.items()}
+        return str(client.post(reverse(url), data={"purpose": PURPOSE, **values}).content.decode())
+
+    return call
+
+
+def _api(path: str) -> Callable[[Any, People, str], str]:
+    def call(client: Any, people: People, atena: str) -> str:
+        body = json.dumps({"purpose": PURPOSE, "atena_number": atena})
+        response = client.post(path, data=body, content_type="application/json")
+        # Unescaped, so a leaked value is found whatever the JSON encoder did with non-ASCII text.
+        return json.dumps(response.json(), ensure_ascii=False)
+
+    return call
+
+
+def _api_search(client: Any, people: People, atena: str) -> str:
+    body = json.dumps({"purpose": PURPOSE, "criteria": {"atena_number": atena}})
+    response = client.post("/api/registry/search", data=body, content_type="application/json")
+    return json.dumps(response.json(), ensure_ascii=False)
+
+
+def _certificate_confirm(client: Any, people: People, atena: str) -> str:
+    data = {
+        "purpose": "certificate",
+        "atena_numbers": atena,
+        "kind": "copy",
+        "layout": "personal",
+        "whole_household": "0",
+        "show_honseki": "on",
+        "show_foreign_items": "on",
+        "show_juminhyo_code": "on",
+        "copies": "1",
+        "requester_class": "self",
+        "identity_check": "mynumber_card",
+        "step": "confirm",
+    }
+    return str(client.post(reverse("certificates:issue"), data=data).content.decode())
+
+
+ALL = frozenset(
+    {
+        P.FIELD_HONSEKI_VIEW,
+        P.FIELD_JUMINHYO_CODE_VIEW,
+        P.FIELD_RESIDENCE_STATUS_VIEW,
+        P.FIELD_INDIVIDUAL_NUMBER_VIEW,
+        P.INDIVIDUAL_NUMBER_ACCESS,
+    }
+)
+# The record screens never show the 個人番号 (only the card screen does, on request).
+RECORD = frozenset({P.FIELD_HONSEKI_VIEW, P.FIELD_JUMINHYO_CODE_VIEW, P.FIELD_RESIDENCE_STATUS_VIEW})
+HONSEKI_CODE = frozenset({P.FIELD_HONSEKI_VIEW, P.FIELD_JUMINHYO_CODE_VIEW})  # no 在留資格 in the 異動履歴
+SCREENS = [
+    Screen("record", (P.RESIDENT_VIEW,), _post("registry:lookup", atena_number=lambda p, a: a), RECORD),
+    Screen(
+        "timeline", (P.RESIDENT_VIEW,), _post("registry:timeline", atena_number=lambda p, a: a), HONSEKI_CODE
+    ),
+    Screen(
+        "household",
+        (P.RESIDENT_VIEW,),
+        _post("registry:household_inquiry", household_number=lambda p, a: p.household),
+        frozenset({P.FIELD_JUMINHYO_CODE_VIEW}),
+    ),
+    Screen(
+        "draft-review",
+        (P.RESIDENT_COMMIT, P.RESIDENT_VIEW),
+        lambda client, people, atena: str(
+            client.post(
+                reverse("registry:draft", args=[people.draft_change_id]), {"purpose": PURPOSE, "show": "1"}
+            ).content.decode()
+        ),
+        frozenset(),
+        "佐藤",
+    ),
+    Screen(
+        "review-confirm",
+        (P.RESIDENT_COMMIT, P.RESIDENT_VIEW),
+        _post("registry:review_confirm", change_ids=lambda p, a: str(p.draft_change_id)),
+        frozenset({P.FIELD_HONSEKI_VIEW}),
+        "佐藤",
+    ),
+    Screen(
+        "card-status",
+        (P.RESIDENT_VIEW,),
+        _post("registry:cards", atena_number=lambda p, a: a, with_individual_number="on"),
+        frozenset({P.INDIVIDUAL_NUMBER_ACCESS}),
+        "カード運用状況",
+    ),
+    Screen(
+        "programs",
+        (P.RESIDENT_VIEW,),
+        _post("registry:programs", atena_number=lambda p, a: a),
+        frozenset(),
+        "現在の資格",
+    ),
+    Screen(
+        "cancellation-history",
+        (P.RESIDENT_RECORD, P.RESIDENT_VIEW),
+        _post("registry:cancellation", atena_number=lambda p, a: a, show="1"),
+        frozenset(),
+        "国内転入",
+    ),
+    Screen(
+        "search-list",
+        (P.RESIDENT_SEARCH,),
+        _post("registry:search", atena_number=lambda p, a: a, name_mode="exact"),
+        frozenset(),
+    ),
+    Screen("api-search", (P.RESIDENT_SEARCH,), _api_search, frozenset()),
+    Screen(
+        "certificate-preview", (P.CERTIFICATE_ISSUE,), _certificate_confirm, frozenset(), "交付内容の確認"
+    ),
+    Screen("api-lookup", (P.RESIDENT_VIEW,), _api("/api/registry/residents/lookup"), RECORD),
+    Screen("api-history", (P.RESIDENT_VIEW,), _api("/api/registry/residents/history"), RECORD),
+    Screen("api-timeline", (P.RESIDENT_VIEW,), _api("/api/registry/inquiry/timeline"), HONSEKI_CODE),
+]
+
+FIELDS: dict[P, str] = {
+    P.FIELD_HONSEKI_VIEW: "本籍",
+    P.FIELD_JUMINHYO_CODE_VIEW: "住民票コード",
+    P.FIELD_RESIDENCE_STATUS_VIEW: "在留資格",
+    # 個人番号 is shown only beside 特定個人情報アクセス権限 (C-9): the sweep keeps the field permission
+    # and withdraws the access, the stricter of the two.
+    P.INDIVIDUAL_NUMBER_ACCESS: "個人番号",
+}
+
+
+@pytest.fixture
+def people(
+    make_clerk: Callable[..., User], code_pool: list[str], commit: Callable[[DraftRecorded], DraftRecorded]
+) -> People:
+    wife = person(
+        "グエン", "アン", "グエン", "アン", relationship="妻", sex=Sex.FEMALE, kind=ResidentKind.FOREIGN
+    )
+    clerk = make_clerk("maker_no", P.RESIDENT_RECORD, P.RESIDENT_VIEW, P.INDIVIDUAL_NUMBER_ACCESS)
+    move_in = family_move_in(members=[person(), wife], individual_numbers=(HEAD_NUMBER, WIFE_NUMBER))
+    household = commit(record_move_in(actor=clerk, purpose=PURPOSE, move_in=move_in))
+    pending = record_move_in(
+        actor=clerk,
+        purpose=PURPOSE,
+        move_in=family_move_in(
+            members=[
+                person("佐藤", "一郎", "サトウ", "イチロウ"),
+                person(
+                    "佐藤",
+                    "ミン",
+                    "サトウ",
+                    "ミン",
+                    relationship="妻",
+                    sex=Sex.FEMALE,
+                    kind=ResidentKind.FOREIGN,
+                ),
+            ]
+        ),
+    )
+    head, foreign = household.atena_numbers
+    snapshot = current(head)
+    return People(
+        head=head,
+        foreign=foreign,
+        household=snapshot.household.number,
+        draft_change_id=pending.change_id,
+        code=snapshot.juminhyo_code,
+    )
+
+
+def _value(field: P, people: People) -> tuple[str, str]:
+    """The subject's 宛名番号 and the text that must not leak for ``field``."""
+    if field is P.FIELD_HONSEKI_VIEW:
+        return people.head, HONSEKI
+    if field is P.FIELD_JUMINHYO_CODE_VIEW:
+        return people.head, people.code
+    if field is P.INDIVIDUAL_NUMBER_ACCESS:
+        return people.head, HEAD_NUMBER
+    return people.foreign, RESIDENCE_STATUS
+
+
+@pytest.mark.parametrize("field", list(FIELDS), ids=[f.value for f in FIELDS])
+@pytest.mark.usefixtures("certifier")
+@pytest.mark.parametrize("screen", SCREENS, ids=[s.name for s in SCREENS])
+def test_a_field_is_shown_only_to_a_clerk_holding_its_permission(
+    screen: Screen, field: P, people: People, make_clerk: Callable[..., User]
+) -> None:
+    """Absent on every screen without the permission; present with it wherever the screen shows it."""
+    atena, secret = _value(field, people)
+    others = tuple(ALL - {field})
+    without = logged_in(make_clerk(f"no-{screen.name}", *screen.permissions, *others))
+    page = screen.call(without, people, atena)
+    assert secret not in page, f"{screen.name} shows {FIELDS[field]} without {field.value}"
+    entitled = logged_in(make_clerk(f"with-{screen.name}", *screen.permissions, *ALL))
+    page = screen.call(entitled, people, atena)
+    # The screen did show the person, so the absence above is not a refusal page.
+    assert (screen.shown_person or ("青木" if atena == people.head else "グエン")) in page
+    if field in screen.shows:
+        assert secret in page
