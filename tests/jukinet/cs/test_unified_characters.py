@@ -17,7 +17,7 @@ from jumin.jukinet.common.notice import notice_from_payload
 from jumin.jukinet.cs import services
 from jumin.jukinet.cs.models import CsIdentity, PendingNotice
 from jumin.jukinet.cs.models_characters import UnifiedCharacterRegistration
-from jumin.jukinet.cs.worklists import UNLINKED_EXPLANATIONS
+from jumin.jukinet.cs.worklists import UNLINKED_EXPLANATIONS, worklists
 from tests.helpers.accounts import grant_permissions, make_user
 from tests.jukinet.cs.factories import update
 
@@ -97,3 +97,13 @@ def test_registration_refuses_a_standard_character_a_duplicate_and_a_clerk_witho
     with pytest.raises(CommandError):
         register(make_user(username="clerk77"), "U+8FBB U+E0100")
     assert list(UnifiedCharacterRegistration.objects.values_list("character", flat=True)) == ["\u9ad9"]
+
+
+def test_the_unlinked_list_tells_the_clerk_what_to_do_about_a_held_notice() -> None:
+    operator = make_user(username="csop31")
+    grant_permissions(operator, [Permission.CS_CONSISTENCY])
+    services.record_unlinked([("12345-1", NOT_UNIFIED_CODE, "name"), ("12345-2", "other.code", "sex")])
+    rows = {row.request_number: row for row in worklists(actor=operator, purpose="cs_operator").unlinked}
+    assert "同定" in rows["12345-1"].explanation
+    assert "register-character" in rows["12345-1"].explanation
+    assert rows["12345-2"].explanation == ""
