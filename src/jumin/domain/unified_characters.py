@@ -53,7 +53,14 @@ _SAME_JIS_CODE_POINT: dict[str, str] = {
     "\uffe2": "\u00ac",  # ￢ → ¬ (1-2-44)
 }
 
-_FIELD_NAMES = {"name": "氏名", "address": "住所", "former_surname": "旧氏", "previous_address": "転入前住所"}
+_FIELD_NAMES = {
+    "name": "氏名",
+    "address": "住所",
+    "former_surname": "旧氏",
+    "last_address": "最終住所",
+    "honseki": "本籍",
+    "hittousha": "筆頭者",
+}
 
 
 def _is_selector(char: str) -> bool:
