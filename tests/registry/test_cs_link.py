@@ -15,6 +15,7 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
 from jumin.cli.federation import _load_cs_file
 from jumin.domain.resident import ChangeReason
+from jumin.domain.unified_characters import NOT_UNIFIED_CODE
 from jumin.jukinet.cs.models import (
     CsIdentity,
     CsIdentityVersion,
@@ -38,7 +39,7 @@ from jumin.registry.workflows.death import Death, record_death
 from jumin.registry.workflows.household_change import HouseholdChangeKind, record_household_change
 from jumin.registry.workflows.move_within import MoveWithin, record_move_within
 from tests.jukinet.cs.factories import resident_code
-from tests.registry.conftest import PURPOSE, current, family_move_in
+from tests.registry.conftest import PURPOSE, current, family_move_in, person
 from tests.registry.test_cancellation import cancel
 from tests.registry.test_household_change import change as household_change
 from tests.registry.test_move_within import NEW_ADDRESS
@@ -178,6 +179,19 @@ def test_a_person_the_cs_refuses_is_listed_as_unlinked_and_the_commit_still_succ
     assert not CsIdentity.objects.exists()
     unlinked = UnlinkedUpdate.objects.get()
     assert (unlinked.request_number, unlinked.field) == (f"{draft.atena_numbers[0]}-1", "resident_code")
+
+
+def test_a_name_outside_the_unified_characters_is_held_as_unlinked_with_its_remedy(
+    clerk: User, reviewer: User, code_pool: list[str]
+) -> None:
+    # 住基ネット統一文字 (std 7.1.1.1-e): never sent changed; the commit still succeeds.
+    move_in = family_move_in(members=[person(surname="\U00020bb7田")])
+    draft = record_move_in(actor=clerk, purpose=PURPOSE, move_in=move_in)
+    commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
+    assert current(draft.atena_numbers[0]).surname == "\U00020bb7田"
+    assert not CsIdentity.objects.exists()
+    unlinked = UnlinkedUpdate.objects.get()
+    assert (unlinked.reason_code, unlinked.field) == (NOT_UNIFIED_CODE, "name")
 
 
 def test_registry_reasons_map_to_cs_reasons() -> None:

@@ -375,3 +375,19 @@ def test_a_move_within_and_its_cancellation_each_notify_the_address_of_the_time(
         ("異動の取消し(修正)", old_address),
     ]
     assert ReceivedFuhyoNotice.objects.count() == 9
+
+
+def test_a_notice_whose_name_has_no_unified_character_waits_and_its_resend_says_why(
+    federation: TestFederation, clerk: User, reviewer: User
+) -> None:
+    # 住基ネット統一文字 (std 7.1.1.1-e): 髙 is never sent as 高; the notice waits for 同定 or 外字登録.
+    head = person(surname="髙木", honseki="長崎県佐世保市八幡町1番地")
+    move_in = dataclasses.replace(family_move_in(), members=[head])
+    moved_in_at_nagasaki(federation, clerk, reviewer, move_in)
+    row = FuhyoNoticeOutbox.objects.get()
+    assert (row.destination_code, row.sent_at) == (SASEBO.code, None)
+    assert not OutboxMessage.objects.filter(type=MESSAGE).exists()
+    with federation.acting_as(NAGASAKI), pytest.raises(DomainError) as held:
+        fuhyo_notices.send_waiting(actor=clerk, purpose=PURPOSE, notice_id=row.pk)
+    assert (held.value.field, held.value.code) == ("name", "jukinet.not_unified_character")
+    assert "統一文字" in held.value.reason

@@ -70,6 +70,7 @@ class AuditAction(StrEnum):
     CS_SENDING_ADDRESS_STORE = "cs:sending_address:store"
     CS_TOKEN_RECEIPT = "cs:token:receipt"  # noqa: S105 (an audit tag, not a password)
     CS_TOKEN_REQUEST = "cs:token:request"  # noqa: S105 (an audit tag, not a password)
+    CS_UNIFIED_CHARACTER_REGISTER = "cs:unified_character:register"
     CS_WIDE_AREA_ISSUE = "cs:wide_area:issue"
     CS_WIDE_AREA_PURGE = "cs:wide_area:purge"
     CS_WIDE_AREA_LIST = "cs:wide_area:list"

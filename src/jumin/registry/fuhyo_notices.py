@@ -125,10 +125,16 @@ def notice_items(snapshot: ResidentSnapshot, change: Change, *, municipality_cod
     }
 
 
+def _message_items(row: FuhyoNoticeOutbox) -> FuhyoEntryNotice:
+    """The checked message items of a row for another 本籍地, in 住基ネット統一文字 (DomainError if not)."""
+    items = fuhyo_notice_from_payload({**row.items, DESTINATION_KEY: row.destination_code})
+    return cs_fuhyo_notices.in_unified_characters(items)
+
+
 def _sendable(row: FuhyoNoticeOutbox) -> FuhyoEntryNotice | None:
-    """The checked message items of a row for another 本籍地; None when not sendable (it waits)."""
+    """The message items of a row for another 本籍地; None when not sendable (it waits: 送信待ち)."""
     try:
-        return fuhyo_notice_from_payload({**row.items, DESTINATION_KEY: row.destination_code})
+        return _message_items(row)
     except DomainError:
         return None
 
@@ -293,13 +299,13 @@ def send_waiting(*, actor: Any, purpose: str, notice_id: int, destination_code: 
         if row.destination_code == local_municipality_code():
             row.destination = LOCAL
         else:
-            items = _sendable(row) if cs_fuhyo_notices.deliverable(row.destination_code) else None
-            if items is None:
+            if not cs_fuhyo_notices.deliverable(row.destination_code):
                 raise _refused(
                     "destination_code",
                     "本籍地の市町村が連携先に登録されていません。",
                     "市町村コードを確認するか、連携先の登録をシステム管理者に依頼してから再送信してください。",
                 )
+            items = _message_items(row)  # e.g. a name without 住基ネット統一文字: refused with its remedy
             cs_fuhyo_notices.send([_outgoing(row, items)], actor=actor, reason=f"resent notice {row.pk}")
         row.sent_at = now
         row.save(update_fields=["destination", "destination_code", "sent_at"])

@@ -371,3 +371,21 @@ def test_a_csv_with_a_family_register_column_is_refused(
     with pytest.raises(CommandError, match="見出し行"):
         call_command("cs_import_fuhyo", str(path), "--operator", fuhyo_system.username)
     assert not CsFuhyoVersion.objects.exists()
+
+
+def test_fuhyo_updates_travel_in_unified_characters_and_an_unrepresentable_name_refuses_the_row(
+    at_sasebo: TestFederation, fuhyo_system: User
+) -> None:
+    # 住基ネット統一文字 (std 7.1.1.1-e): ～ (Microsoft's mapping) becomes 〜; 髙 is never sent as 高.
+    wave = fuhyo(address="長崎県佐世保市八幡町１\uff5e２")
+    with pytest.raises(FuhyoBatchRefused) as refused:
+        accept_fuhyo_updates(
+            actor=fuhyo_system, purpose=PURPOSE, payloads=[wave, fuhyo(name="髙橋\u3000一郎")]
+        )
+    assert [(e.row, e.error.field, e.error.code) for e in refused.value.errors] == [
+        (2, "name", "jukinet.not_unified_character")
+    ]
+    assert not CsFuhyoVersion.objects.exists()
+    accept_fuhyo_updates(actor=fuhyo_system, purpose=PURPOSE, payloads=[wave])
+    assert len(sent_by_sasebo()) == 1  # the stored items are the payload sent (``_apply``)
+    assert CsFuhyoVersion.objects.get().items["address"] == "長崎県佐世保市八幡町１\u301c２"

@@ -20,6 +20,7 @@ from jumin.jukinet.common.sending_address import SendingAddress, make_sending_ad
 from jumin.jukinet.cs import sending_addresses as cs_sending
 from jumin.jukinet.cs import services
 from jumin.jukinet.cs.models import SendingAddressRecord, SendingAddressSend, SendingAddressState
+from jumin.jukinet.cs.models_characters import UnifiedCharacterRegistration
 from jumin.jukinet.cs.updates import CsUpdateRequest
 from jumin.jukinet.national.models import IdentityRecord, SendingAddressReceipt
 from jumin.jukinet.national.services.sending_addresses import WAITING_HOURS, refuse_stale_waiting
@@ -82,6 +83,14 @@ def sending_for(request: CsUpdateRequest, **overrides: Any) -> SendingAddress:
     }
     values.update(overrides)
     return make_sending_address(**values)
+
+
+def register_ivs(federation: TestFederation) -> None:
+    """Register IVS_NAME's 外字 at 佐世保市's CS: only then may its notices carry it (住基ネット統一文字)."""
+    with federation.acting_as(SASEBO):
+        UnifiedCharacterRegistration.objects.create(
+            character=IVS_NAME[:2], unified_code="J+TEST", registered_by="test", registered_at=timezone.now()
+        )
 
 
 def person(federation: TestFederation, **overrides: Any) -> CsUpdateRequest:
@@ -157,6 +166,7 @@ def test_without_a_national_peer_the_record_waits_and_its_number_is_encrypted() 
 def test_a_record_travels_to_n4_is_linked_and_deleted_one_business_day_later(
     federation: TestFederation,
 ) -> None:
+    register_ivs(federation)
     request = person(federation, name=IVS_NAME)
     with federation.acting_as(SASEBO):
         send = cs_sending.store_sending_address(sending_for(request), actor=None)

@@ -30,7 +30,7 @@ from jumin.jukinet.national.services.sending_addresses import (
 from jumin.messaging import housekeeping
 from jumin.messaging.testing import TestFederation
 from tests.helpers.accounts import grant_permissions, make_user
-from tests.jukinet.cs.test_sending_address import IVS_NAME, SASEBO, person, sending_for
+from tests.jukinet.cs.test_sending_address import IVS_NAME, SASEBO, person, register_ivs, sending_for
 
 pytestmark = pytest.mark.django_db
 
@@ -91,6 +91,7 @@ def test_the_accepted_record_is_kept_with_its_number_encrypted(federation: TestF
 def test_the_print_file_has_one_line_per_accepted_record_with_substitute_characters(
     federation: TestFederation, printer: User
 ) -> None:
+    register_ivs(federation)
     control = accepted(federation, name=IVS_NAME)
     with federation.acting_as(SASEBO):
         refused = cs_sending.store_sending_address(sending_for(person(federation), sex="female"), actor=None)

@@ -66,6 +66,7 @@ from typing import Any
 from jumin.domain.checkdigits import validate_juminhyo_code, validate_lgcode, validate_mynumber
 from jumin.domain.errors import DomainError, refusal
 from jumin.domain.holidays import is_closed_day
+from jumin.domain.unified_characters import printed_characters
 from jumin.jukinet.common.fields import check_birth_date, check_operator, check_types, require_keys
 from jumin.jukinet.common.notice import RESIDENT_CODE_RULE
 
@@ -107,13 +108,7 @@ def _in_jis_x_0208(char: str) -> bool:
 
 def characters(text: str) -> list[str]:
     """The text as printed characters: a base character and its variation selector stay together."""
-    out: list[str] = []
-    for char in text:
-        if _is_selector(char) and out:
-            out[-1] += char
-        else:
-            out.append(char)
-    return out
+    return list(printed_characters(text))
 
 
 def is_gaiji(character: str) -> bool:

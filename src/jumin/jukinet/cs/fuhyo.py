@@ -12,7 +12,7 @@ nothing: one bad update refuses the batch, every bad one is listed, and nothing 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -32,7 +32,7 @@ from jumin.jukinet.common.fuhyo import (
     former_code_to_rekey,
     fuhyo_from_payload,
 )
-from jumin.jukinet.cs import access
+from jumin.jukinet.cs import access, unified_characters
 from jumin.jukinet.cs.models import CsFuhyo, CsFuhyoVersion
 from jumin.jukinet.cs.services import RETENTION_YEARS, local_municipality_code, prefecture_of
 from jumin.messaging.services import enqueue
@@ -135,10 +135,21 @@ def _checked(payloads: Sequence[Any]) -> tuple[list[tuple[int, FuhyoNotice]], li
                     "not_object", "update", "更新の形式が不正です。", "項目名と値の組で送ってください。"
                 )
             _check_item_names(payload)
-            notices.append((row, fuhyo_from_payload(payload)))
+            notices.append((row, _in_unified_characters(fuhyo_from_payload(payload))))
         except DomainError as error:
             errors.append(FuhyoRowError(row, error))
     return notices, errors
+
+
+def _in_unified_characters(notice: FuhyoNotice) -> FuhyoNotice:
+    """The update with its names and addresses in 住基ネット統一文字; a DomainError (the row is refused,
+    as every bad row) when a character has none (std 7.1.1.1-e)."""
+    return replace(
+        notice,
+        name=unified_characters.convert(notice.name, field="name"),
+        address=unified_characters.convert(notice.address, field="address"),
+        last_address=unified_characters.convert(notice.last_address, field="last_address"),
+    )
 
 
 def _store(notice: FuhyoNotice, current: CsFuhyo | None, now: Any) -> CsFuhyo:

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import transaction
@@ -25,7 +25,7 @@ from jumin.audit.services import record_event
 from jumin.domain.errors import refusal
 from jumin.jukinet.common.catalogue import FUHYO_ENTRY_NOTICE
 from jumin.jukinet.common.fuhyo_notice import FuhyoEntryNotice, fuhyo_notice_from_payload
-from jumin.jukinet.cs import access
+from jumin.jukinet.cs import access, unified_characters
 from jumin.jukinet.cs.models import ReceivedFuhyoNotice
 from jumin.jukinet.cs.persons import person_ids
 from jumin.jukinet.cs.services import local_municipality_code, peer_configured
@@ -49,6 +49,18 @@ class OutgoingNotice:
 
     subject: str
     items: FuhyoEntryNotice
+
+
+def in_unified_characters(items: FuhyoEntryNotice) -> FuhyoEntryNotice:
+    """The notice's names and addresses in 住基ネット統一文字 (std 7.1.1.1-e); DomainError if one has none."""
+    convert = unified_characters.convert
+    return replace(
+        items,
+        name=convert(items.name, field="name"),
+        address=convert(items.address, field="address"),
+        honseki=convert(items.honseki, field="honseki"),
+        hittousha=convert(items.hittousha, field="hittousha"),
+    )
 
 
 def send(notices: Sequence[OutgoingNotice], *, actor: Any, reason: str) -> None:

@@ -608,6 +608,8 @@ class ExchangePerson(models.Model):
 
 
 # 個人番号 requests and the manual-link mode (std 7.1.1.1-c); imported here so Django finds them.
+# 外字 registered as 住基ネット統一文字 (std 7.1.1.1-e); imported here so Django finds them.
+from jumin.jukinet.cs.models_characters import UnifiedCharacterRegistration  # noqa: E402, F401
 from jumin.jukinet.cs.models_number_requests import ManualLinkPeriod, NumberRequest  # noqa: E402, F401
 
 # The members and routing log of a shared CS (共同利用, std 7.1.1.1-b); imported here so Django finds them.

@@ -32,6 +32,7 @@ from jumin.jukinet.common.notice import (
     consistency_digest,
     notice_from_payload,
 )
+from jumin.jukinet.cs import unified_characters
 from jumin.jukinet.cs.models import CsIdentity, CsIdentityVersion, PendingNotice, RecordStatus, UnlinkedUpdate
 from jumin.jukinet.cs.persons import link_former_code, person_ids
 from jumin.jukinet.cs.updates import CsUpdateRequest, check_request, gaiji_count, seion_kana
@@ -144,21 +145,21 @@ def _notice(request: CsUpdateRequest, *, reason: str, update_seq: int, timestamp
     """The IdentityNotice of an update, validated exactly as the prefecture will validate it."""
     payload = {
         "resident_code": request.resident_code,
-        "name": request.name,
-        "name_gaiji_count": gaiji_count(request.name),
+        "name": unified_characters.convert(request.name, field="name"),
+        "name_gaiji_count": 0,
         "name_kana": request.name_kana,
         "name_kana_seion": seion_kana(request.name_kana),
         "birth_date": request.birth_date,
         "sex": request.sex,
         "municipality_code": request.municipality_code,
         "aza_code": request.aza_code,
-        "address": request.address,
-        "address_gaiji_count": gaiji_count(request.address),
+        "address": unified_characters.convert(request.address, field="address"),
+        "address_gaiji_count": 0,
         "individual_number": request.individual_number,
         "change_reason": reason,
         "change_date": request.change_date,
-        "former_surname": request.former_surname,
-        "former_surname_gaiji_count": gaiji_count(request.former_surname),
+        "former_surname": unified_characters.convert(request.former_surname, field="former_surname"),
+        "former_surname_gaiji_count": 0,
         "former_surname_kana": request.former_surname_kana,
         "gaiji_flag": False,
         "operator_id": request.operator_id,
@@ -168,6 +169,9 @@ def _notice(request: CsUpdateRequest, *, reason: str, update_seq: int, timestamp
         "removed": request.removed,
         "former_resident_code": _former_code(reason, request.former_resident_code),
     }
+    # 住基ネット統一文字 (std 7.1.1.1-e): converted, or refused so the update is held as CS未連携.
+    for item in ("name", "address", "former_surname"):
+        payload[f"{item}_gaiji_count"] = gaiji_count(str(payload[item]))
     payload["gaiji_flag"] = bool(
         payload["name_gaiji_count"] or payload["address_gaiji_count"] or payload["former_surname_gaiji_count"]
     )
@@ -247,7 +251,8 @@ def notice_of(version: CsIdentityVersion) -> IdentityNotice:
     """Rebuild the notice a stored version stands for (the 個人番号 is decrypted only here)."""
     payload: dict[str, Any] = {
         "resident_code": version.resident_code,
-        "name": version.name,
+        # The CS file keeps the registry's text; the notice carries it in 住基ネット統一文字 (as _notice).
+        "name": unified_characters.convert(version.name, field="name"),
         "name_gaiji_count": version.name_gaiji_count,
         "name_kana": version.name_kana,
         "name_kana_seion": version.name_kana_seion,
@@ -255,12 +260,12 @@ def notice_of(version: CsIdentityVersion) -> IdentityNotice:
         "sex": version.sex,
         "municipality_code": version.municipality_code,
         "aza_code": version.aza_code,
-        "address": version.address,
+        "address": unified_characters.convert(version.address, field="address"),
         "address_gaiji_count": version.address_gaiji_count,
         "individual_number": version.get_individual_number() or "",
         "change_reason": version.change_reason,
         "change_date": version.change_date,
-        "former_surname": version.former_surname,
+        "former_surname": unified_characters.convert(version.former_surname, field="former_surname"),
         "former_surname_gaiji_count": version.former_surname_gaiji_count,
         "former_surname_kana": version.former_surname_kana,
         "gaiji_flag": version.gaiji_flag,

@@ -17,6 +17,7 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.domain.errors import refusal
+from jumin.domain.unified_characters import NOT_UNIFIED_CODE
 from jumin.jukinet.cs import access, services
 from jumin.jukinet.cs.models import PendingNotice, UnlinkedUpdate, UpdateRejection
 from jumin.jukinet.cs.special_move_out import WRONG_SENDER
@@ -57,6 +58,17 @@ class UnlinkedRow:
     reason_code: str
     field: str
     created_at: str
+    explanation: str = ""  # what the clerk should do, for the codes that have a known remedy
+
+
+#: The remedy shown beside a CS未連携 whose cause the clerk can fix (other codes: the field's check).
+UNLINKED_EXPLANATIONS: dict[str, str] = {
+    "no_resident_code": "住民票コードが未記載です。住民票コードを記載してから修正を登録してください。",
+    NOT_UNIFIED_CODE: (
+        "住基ネット統一文字で表せない文字があるため、通知を保留しています。文字を同定して記載を修正するか、"
+        "統一文字表で確認した外字を登録（jumin cs register-character）してから、再度修正を登録してください。"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -135,6 +147,7 @@ def worklists(*, actor: Any, purpose: str) -> Worklists:
                 reason_code=row.reason_code,
                 field=row.field,
                 created_at=_when(row.created_at),
+                explanation=UNLINKED_EXPLANATIONS.get(row.reason_code, ""),
             )
             for row in UnlinkedUpdate.objects.order_by("-pk")[:LIMIT]
         ]
