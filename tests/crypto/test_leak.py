@@ -23,6 +23,8 @@ from django.test import Client
 from django.views.debug import ExceptionReporter
 from pytest_django.fixtures import Settings
 
+from jumin.audit.actions import AuditAction
+from jumin.audit.models import AuditEntry
 from jumin.crypto.individual_number import (
     DecryptionError,
     EncryptedIndividualNumber,
@@ -222,6 +224,12 @@ def test_error_pages_and_error_reports_never_contain_the_number(
         assert_clean(error_reports[0], where="the error report")
         assert "individual_number" in error_reports[0]  # the POST field is listed, its value hidden
         assert "handle_number" in error_reports[0]  # the report is about the view that failed
+        # The error log's audit entry (standard 10.2-b) holds the class and a fingerprint only.
+        logged = AuditEntry.objects.get(action=AuditAction.SYSTEM_ERROR_RECORD)
+        assert_clean(
+            " ".join(str(v) for v in AuditEntry.objects.values().get(pk=logged.pk).values()),
+            where="the error log",
+        )
     human, sql = record_texts(debug_logging)
     request_errors = [
         r for r in debug_logging.records if r.name == "django.request" and r.levelno >= logging.ERROR

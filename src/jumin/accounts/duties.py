@@ -132,6 +132,7 @@ DUTIES: dict[str, Duty] = {
             P.STAFF_GRANT_REPORT,
             P.MEDIA_REGISTER,
             P.OUTPUT_MEDIA_IT_APPROVE,
+            P.AUDIT_RETENTION_MANAGE,
             is_role=True,
         ),
         _duty("responsible_manager", "管理責任者", P.OUTPUT_BULK_APPROVE, is_role=True),
@@ -166,6 +167,7 @@ BOOTSTRAP_ADMIN_PERMISSIONS: frozenset[P] = frozenset(
         P.CONTRACT_MANAGE,
         P.MEDIA_REGISTER,
         P.MASTERS_EDIT,
+        P.AUDIT_RETENTION_MANAGE,
     }
 )
 
@@ -175,6 +177,7 @@ BOOTSTRAP_ADMIN_PERMISSIONS: frozenset[P] = frozenset(
 #: other permission opens personal data and needs one of the actor's own duties as purpose (C-8, C-43).
 ADMINISTRATIVE_PERMISSIONS = frozenset(
     {
+        P.AUDIT_RETENTION_MANAGE,
         P.CONTRACT_MANAGE,
         P.HR_EVENT_RECORD,
         P.MASTERS_EDIT,

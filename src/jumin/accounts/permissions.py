@@ -11,6 +11,7 @@ from enum import StrEnum
 class Permission(StrEnum):
     """Everything a grant can allow. INDIVIDUAL_NUMBER_ACCESS is implied by no other (controls.md C-9)."""
 
+    AUDIT_RETENTION_MANAGE = "audit:retention:manage"
     AUDIT_REVIEW = "audit:review"
     CERTIFICATE_HISTORY_VIEW = "certificate:history:view"
     CERTIFICATE_ISSUE = "certificate:issue"

@@ -73,3 +73,8 @@ def credential_review_interval_days() -> int:
     """
     value = _int_setting("JUMIN_CREDENTIAL_REVIEW_DAYS", 90)
     return value if 1 <= value <= 366 else 90
+
+
+def export_max_rows() -> int:
+    """The most rows one CSV extraction of the audit log holds (standard 10.2-c). Default 100,000."""
+    return max(1, _int_setting("JUMIN_AUDIT_EXPORT_MAX_ROWS", 100_000))

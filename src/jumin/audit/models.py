@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.db import models
 
@@ -156,3 +156,38 @@ class AuditCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"checkpoint {self.seq}"
+
+
+class AuditRetentionSetting(models.Model):
+    """One setting of the audit log's retention by the municipality (standard 10.2-c; controls.md C-51).
+
+    Appended, never updated: the latest row is in force and the earlier ones are the setting's history
+    (C-49: each change is also an audit entry naming the old and the new value). No row → the default.
+    """
+
+    years = models.PositiveSmallIntegerField("保存期間（年）")
+    set_us = models.BigIntegerField("設定日時（μ秒）")
+    set_by_id = models.BigIntegerField("設定者ID", null=True, blank=True)
+    set_by_name = models.CharField("設定者氏名", max_length=100, blank=True)
+    reason = models.CharField("理由", max_length=400, blank=True)
+
+    class Meta:
+        verbose_name = "監査ログ保存期間設定"
+        verbose_name_plural = "監査ログ保存期間設定"
+
+    def __str__(self) -> str:
+        return f"{self.years}年"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Insert only: a new setting is a new row, so the history cannot be rewritten (C-49)."""
+        if not self._state.adding:
+            raise ValueError("監査ログ保存期間の設定は変更できません。新しい設定を追加してください。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ValueError("監査ログ保存期間の設定履歴は削除できません。")
+
+    @property
+    def set_at(self) -> datetime:
+        """When the setting was made, as an aware UTC datetime."""
+        return EPOCH + timedelta(microseconds=self.set_us)

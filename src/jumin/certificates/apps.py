@@ -9,4 +9,4 @@ class CertificatesConfig(AppConfig):
     def ready(self) -> None:
         # The 広域交付 answerer registers itself with the 住基ネット routing on import.
         # The daily retention purge of the 交付履歴 registers itself with the node's housekeeping.
-        from jumin.certificates import retention, wide_area  # noqa: F401
+        from jumin.certificates import kiosk, retention, wide_area  # noqa: F401

@@ -69,6 +69,8 @@ def _channel(issuance: Issuance) -> str:
         return f"広域交付（{issuance.requesting_municipality}）"
     if issuance.channel == Issuance.Channel.NOTICE:
         return "通知"
+    if issuance.channel == Issuance.Channel.KIOSK:
+        return "コンビニ交付"
     return "窓口"
 
 

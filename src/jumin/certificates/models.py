@@ -92,6 +92,7 @@ class Issuance(models.Model):
         COUNTER = "counter", "窓口"
         WIDE_AREA = "wide_area", "広域交付（他市区町村からの請求）"
         NOTICE = "notice", "通知（住民票コード通知票等）"
+        KIOSK = "kiosk", "コンビニ交付（証明書交付センター経由）"
 
     # Empty for 広域交付: the operator is another municipality's, named in ``user_name``.
     user = models.ForeignKey(

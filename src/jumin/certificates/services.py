@@ -92,6 +92,46 @@ class WideAreaOrigin:
         """The 交付者 column: the asking office's operator id and municipality code."""
         return f"{self.operator_id}@{self.municipality_code}"[:150]
 
+    @property
+    def channel(self) -> str:
+        """The 交付履歴's 請求の経路."""
+        return str(Issuance.Channel.WIDE_AREA)
+
+    @property
+    def route_label(self) -> str:
+        """How the refusal of a restricted person names the route (no reason is named)."""
+        return "広域交付"
+
+    @property
+    def refusal_code(self) -> str:
+        """The refusal code of a restricted person on this route."""
+        return "certificates.wide_area_restricted"
+
+
+#: The audit purpose of a copy issued for a kiosk request relayed by the 証明書交付センター.
+KIOSK_PURPOSE = "kiosk_issuance"
+#: The terminal part of the 発行番号 of a コンビニ交付 copy (algorithms.md §E field 3).
+KIOSK_TERMINAL = "コンビニ交付"
+
+
+@dataclass(frozen=True)
+class KioskOrigin:
+    """A コンビニ交付 request: the kiosk that prints it, relayed by the 証明書交付センター (no operator)."""
+
+    kiosk_id: str
+    municipality_code: str = ""
+    channel: str = "kiosk"
+    route_label: str = "コンビニ交付"
+    refusal_code: str = "certificates.kiosk_restricted"
+
+    def terminal(self) -> tuple[str, str, str]:
+        """(terminal id, terminal name for the 発行番号, place) recorded in the 交付履歴."""
+        return f"kiosk:{self.kiosk_id}"[:64], KIOSK_TERMINAL, "コンビニ交付（証明書交付センター経由）"
+
+    def operator_name(self) -> str:
+        """The 交付者 column: the card holder at a kiosk, no staff."""
+        return f"コンビニ交付端末 {self.kiosk_id}"[:150]
+
 
 @dataclass(frozen=True)
 class IssuePreview:
@@ -364,7 +404,7 @@ def _issue(
     request: CertificateRequest,
     options: CertificateOptions,
     printer: str,
-    origin: WideAreaOrigin | None = None,
+    origin: WideAreaOrigin | KioskOrigin | None = None,
     reissue: Reissue | None = None,
 ) -> IssuedCertificate:
     now = timezone.now()
@@ -382,9 +422,9 @@ def _issue(
         # counter visit here, refuses it. The reason names neither (the asker is another office).
         raise refusal(
             "subject",
-            f"この方の{options.kind.label}は広域交付できません。",
+            f"この方の{options.kind.label}は{origin.route_label}できません。",
             "住所地の市区町村の窓口で請求するよう案内してください。",
-            "certificates.wide_area_restricted",
+            origin.refusal_code,
         )
     if check.blocked:
         _enforce_restrictions(check, request)
@@ -447,7 +487,7 @@ def _issue(
         printer=printer,
         user=actor,
         user_name=issuer_name(actor) if origin is None else origin.operator_name(),
-        channel=Issuance.Channel.COUNTER if origin is None else Issuance.Channel.WIDE_AREA,
+        channel=Issuance.Channel.COUNTER if origin is None else origin.channel,
         requesting_municipality="" if origin is None else origin.municipality_code,
         kind=options.kind.value,
         layout=options.layout.value,
@@ -523,8 +563,10 @@ def _issue(
     )
 
 
-def _issue_reason(notices: int, origin: WideAreaOrigin | None, reissue: Reissue | None = None) -> str:
-    parts = [f"wide_area for {origin.municipality_code}"] if origin is not None else []
+def _issue_reason(
+    notices: int, origin: WideAreaOrigin | KioskOrigin | None, reissue: Reissue | None = None
+) -> str:
+    parts = [f"{origin.channel} for {origin.municipality_code or origin.terminal()[0]}"] if origin else []
     if reissue is not None:
         parts.append(f"reissue_of={reissue.copy_number}")
     if notices:
@@ -652,6 +694,25 @@ def issue_wide_area_copy(
         )
     except signing.SigningKeyMissing as missing:
         logger.error("wide-area issuance stopped: %s", missing)
+        raise signing.signing_refusal(missing) from None
+
+
+def issue_kiosk_copy(
+    *, origin: KioskOrigin, request: CertificateRequest, options: CertificateOptions
+) -> IssuedCertificate:
+    """コンビニ交付 (standard 7.2.5-a): the copy a card holder asked for at a kiosk.
+
+    Runs in the caller's transaction (the node's answer to the 証明書交付センター), as
+    ``issue_wide_area_copy``: any 抑止 or 支援措置 refuses it, a 一時解除 does not open it.
+    """
+    options = normalized_options(options)
+    check_request(request, options)
+    try:
+        return _issue(
+            actor=None, purpose=KIOSK_PURPOSE, request=request, options=options, printer="", origin=origin
+        )
+    except signing.SigningKeyMissing as missing:
+        logger.error("kiosk issuance stopped: %s", missing)
         raise signing.signing_refusal(missing) from None
 
 

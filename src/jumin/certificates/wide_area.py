@@ -144,6 +144,11 @@ def answer_wide_area_request(envelope: Envelope) -> dict[str, Any]:
         terminal_id=payload["terminal_id"],
     )
     issued = services.issue_wide_area_copy(origin=origin, request=request, options=options)
+    return {**certificate_answer(issued), "requester_relation": relation.value}
+
+
+def certificate_answer(issued: services.IssuedCertificate) -> dict[str, Any]:
+    """What every remote issuance answers: the signed PDF (base64), its digest, 発行番号s, counts."""
     return {
         "pdf": encode_pdf(issued.pdf),
         "pdf_sha256": hashlib.sha256(issued.pdf).hexdigest(),
@@ -151,7 +156,6 @@ def answer_wide_area_request(envelope: Envelope) -> dict[str, Any]:
         "units": len(issued.copy_numbers),
         "sheets": issued.sheets,
         "subject_count": issued.subject_count,
-        "requester_relation": relation.value,
     }
 
 

@@ -70,6 +70,19 @@ def _cmd_audit_checkpoint(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_audit_retention(args: argparse.Namespace) -> int:
+    _django_setup()
+    from jumin.audit.retention import retention_report
+
+    report = retention_report()
+    print(
+        f"retention {report.years} years, cutoff {report.cutoff.isoformat()}: "
+        f"{report.entries_past} entries past (seq {report.first_seq}–{report.last_seq}); "
+        f"an archive would move seq ≤ {report.archive_through_seq} ({report.archive_entries} entries)"
+    )
+    return 0
+
+
 def _cmd_audit_checkpoints(args: argparse.Namespace) -> int:
     _django_setup()
     from jumin.audit.selectors import export_checkpoints
@@ -154,6 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_parser(
         "checkpoints", help="print every signed checkpoint as JSON lines, for the separate store"
     ).set_defaults(func=_cmd_audit_checkpoints)
+    audit.add_parser(
+        "retention", help="report the entries past the retention period (nothing is deleted)"
+    ).set_defaults(func=_cmd_audit_retention)
 
     bench_cmd = sub.add_parser("bench", help="measure performance.md figures and print one JSON object")
     bench_cmd.add_argument("--residents", type=int, default=1000)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import date
 from typing import TypeVar
 
+from jumin.domain.errors import DomainError
+
 #: Proposed default: the spec gives no figure; five years covers the usual 文書保存 class of 請求書.
 DEFAULT_ISSUANCE_RETENTION_YEARS = 5
 #: A shorter setting is refused: it would purge this year's history, which no municipality intends.
@@ -97,3 +99,24 @@ def retention_end(removal_date: date) -> date:
         return removal_date.replace(year=removal_date.year + REMOVED_RECORD_RETENTION_YEARS)
     except ValueError:  # 29 February → 28 February, as years_before does
         return removal_date.replace(year=removal_date.year + REMOVED_RECORD_RETENTION_YEARS, day=28)
+
+
+#: The audit log's retention floor (controls.md C-51, §12 "Floor on log retention": proposed 7 years).
+MINIMUM_AUDIT_LOG_RETENTION_YEARS = 7
+#: Default until the municipality sets one: the floor (standard 10.2-c gives no figure; §"Numbers").
+DEFAULT_AUDIT_LOG_RETENTION_YEARS = MINIMUM_AUDIT_LOG_RETENTION_YEARS
+#: An upper bound that catches a typo (e.g. 1000) without limiting any real choice: 除票 are kept 150 years.
+MAXIMUM_AUDIT_LOG_RETENTION_YEARS = 150
+
+
+def check_audit_log_retention(years: int) -> None:
+    """Refuse an audit-log retention outside 7–150 years (C-51: never below the floor; C-79)."""
+    if not MINIMUM_AUDIT_LOG_RETENTION_YEARS <= years <= MAXIMUM_AUDIT_LOG_RETENTION_YEARS:
+        raise DomainError(
+            field="years",
+            reason=f"監査ログの保存期間は{MINIMUM_AUDIT_LOG_RETENTION_YEARS}年以上"
+            f"{MAXIMUM_AUDIT_LOG_RETENTION_YEARS}年以下でなければなりません。",
+            remedy=f"{MINIMUM_AUDIT_LOG_RETENTION_YEARS}以上{MAXIMUM_AUDIT_LOG_RETENTION_YEARS}以下の"
+            "整数（年）を入力してください。下限を下回る設定はできません。",
+            code="audit_retention.out_of_range",
+        )

@@ -9,7 +9,9 @@ CS follow the registry exactly: a refused or rolled-back set writes neither. Two
   reason text, no 加害者, no period. This is what the 宛名 systems and other consumers read (3.2-a);
   every 抑止, whatever its process, is in it;
 * the 市町村CS's 抑止マーク (``cs_link.forward_restriction_set`` / ``_lift``): only what blocks
-  certificate issuance (a 抑止 of 証明書発行, error or alert, and every 支援措置), keyed by 住民票コード.
+  certificate issuance (a 抑止 of 証明書発行, error or alert, and every 支援措置), keyed by 住民票コード;
+  the same set or lift goes to the 証明書交付センター as a KIOSK_MARK message (``kiosk_link``), so
+  コンビニ交付 refuses while it stands.
   A person without a 住民票コード gets the event but no mark (the CS holds no record of them).
 
 A household 抑止 follows its membership: the commit that puts a person in sends them its set
@@ -34,7 +36,7 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.messaging import housekeeping
-from jumin.registry import cs_link
+from jumin.registry import cs_link, kiosk_link
 from jumin.registry.models import Resident, ResidentSnapshot
 from jumin.registry.models_restrictions import RestrictedProcessChoice, SupportMeasurePerson, Suppression
 from jumin.registry.models_review import RegistryEvent
@@ -124,6 +126,7 @@ def _set(
             effective_from=start,
             actor=actor,
         )
+        kiosk_link.send_set(kind=cs_kind, restriction_id=restriction_id, resident_codes=codes)
     return Propagated(events=events, cs_marks=marks, without_code=without_code if cs_kind else 0)
 
 
@@ -155,6 +158,7 @@ def _lift(
     marks = 0
     if cs_kind is not None:
         marks = cs_link.forward_restriction_lift(kind=cs_kind, restriction_id=restriction_id, actor=actor)
+        kiosk_link.send_lift(kind=cs_kind, restriction_id=restriction_id)
     return Propagated(events=events, cs_marks=marks, without_code=0)
 
 
@@ -260,12 +264,11 @@ def members_left(suppression_ids: Sequence[int], resident_ids: Sequence[int], *,
         cs_kind = _suppression_cs_kind(row)
         marks = 0
         if cs_kind is not None:
+            codes = _all_codes([pk for pk, _ in outside])
             marks = cs_link.forward_restriction_lift(
-                kind=cs_kind,
-                restriction_id=row.pk,
-                actor=actor,
-                resident_codes=_all_codes([pk for pk, _ in outside]),
+                kind=cs_kind, restriction_id=row.pk, actor=actor, resident_codes=codes
             )
+            kiosk_link.send_lift(kind=cs_kind, restriction_id=row.pk, resident_codes=codes)
         sent_out.append(Propagated(events=events, cs_marks=marks, without_code=0))
     return _total(sent_out)
 

@@ -53,6 +53,8 @@ MIDDLEWARE = [
     # Terminal identity, request id, second factor and idle lock (controls.md C-3, C-33; docs/security.md).
     "jumin.accounts.middleware.RequestContextMiddleware",
     "jumin.accounts.middleware.SessionGuardMiddleware",
+    # Unexpected server errors become audit entries (standard 10.2-b; docs/security.md).
+    "jumin.audit.errors.ErrorLogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

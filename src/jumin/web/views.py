@@ -407,6 +407,8 @@ def home(request: HttpRequest) -> HttpResponse:
         ((Permission.STAFF_GRANT_REPORT,), "web:grant_reconciliation", "操作者個別状況一覧表"),
         ((Permission.STAFF_GRANT_REPORT,), "audit:holders", "権限保有者・認証情報の一覧"),
         ((Permission.AUDIT_REVIEW,), "audit:review", "アクセスログの点検"),
+        ((Permission.AUDIT_REVIEW,), "audit:search", "監査ログの検索・抽出"),
+        ((Permission.AUDIT_RETENTION_MANAGE,), "audit:retention", "監査ログの保存期間"),
         ((Permission.NETWORK_MONITOR,), "messaging:monitor", "ノード間通信の状況"),
         ((Permission.HR_EVENT_RECORD,), "web:personnel", "人事異動・研修"),
         ((Permission.CONTRACT_MANAGE,), "web:contracts", "委託契約・従事者名簿"),

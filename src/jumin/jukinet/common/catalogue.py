@@ -36,6 +36,8 @@ CARD_STATUS_NOTICE = "jukinet.card_status_notice"
 TOKEN_REQUEST = "jukinet.token_request"  # noqa: S105 (a message type: 符号 = token)
 #: The national node's receipt of a 符号取得要求: its 処理通番, or a refusal: national → CS.
 TOKEN_RECEIPT = "jukinet.token_receipt"  # noqa: S105 (a message type: 符号 = token)
+#: An issuance 抑止 or 支援措置 set or lifted (std 3.1-g): the registry → the 証明書交付センター (national).
+KIOSK_MARK = "jukinet.kiosk_mark"
 
 # Synchronous queries ----------------------------------------------------------------------------
 #: 検索 / 機構への照会 by 住民票コード, 個人番号 or 4情報: CS → prefecture/national, prefecture → national.
@@ -63,3 +65,5 @@ QUERY_WIDE_AREA_COPY = "jukinet.query.wide_area_copy"
 QUERY_RENEWAL_TARGETS = "jukinet.query.renewal_targets"
 #: 利用者証明用電子証明書シリアル番号 of a person's live card (std 7.1.2.4-a): CS → national.
 QUERY_CERTIFICATE_SERIAL = "jukinet.query.certificate_serial"
+#: コンビニ交付 (std 7.2.5-a, system.md F11c): 証明書交付センター (national) → registering municipality.
+QUERY_KIOSK_COPY = "jukinet.query.kiosk_copy"

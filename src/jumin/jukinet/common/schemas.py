@@ -15,6 +15,7 @@ from jumin.jukinet.common import (
     consistency,
     fuhyo,
     fuhyo_notice,
+    kiosk,
     move_out_certificate,
     notice,
     queries,
@@ -41,6 +42,7 @@ MESSAGES: dict[str, Validator] = {
     catalogue.FUHYO_ENTRY_NOTICE: fuhyo_notice.validate_fuhyo_notice_payload,
     catalogue.TOKEN_REQUEST: token_request.validate_request_payload,
     catalogue.TOKEN_RECEIPT: token_request.validate_receipt_payload,
+    catalogue.KIOSK_MARK: kiosk.validate_kiosk_mark,
 }
 
 #: Synchronous queries: type → (question validator, answer validator).
@@ -78,4 +80,5 @@ QUERIES: dict[str, tuple[Validator, Validator]] = {
         certificate_serial.validate_question,
         certificate_serial.validate_answer,
     ),
+    catalogue.QUERY_KIOSK_COPY: (kiosk.validate_kiosk_query, kiosk.validate_kiosk_answer),
 }

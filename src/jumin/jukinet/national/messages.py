@@ -1,11 +1,13 @@
 """What the national node handles (every type is registered by jumin.jukinet.routing).
 
 Handled here (kind "national"): IDENTITY_UPDATE and FUHYO_UPDATE (附票全国サーバ) from prefectures,
-CARD_EVENT, SENDING_ADDRESS and TOKEN_REQUEST from CSs, and the queries QUERY_IDENTITY, QUERY_FUHYO
+CARD_EVENT, SENDING_ADDRESS and TOKEN_REQUEST from CSs, KIOSK_MARK from registries (証明書交付センター),
+and the queries QUERY_IDENTITY, QUERY_FUHYO
 (附票全国サーバ), QUERY_VERIFY_CARD, QUERY_CARD_ISSUE, QUERY_CERTIFICATE_SERIAL, QUERY_RESIDENT_CODES,
 QUERY_INDIVIDUAL_NUMBER, QUERY_RENEWAL_TARGETS, QUERY_CONSISTENCY and QUERY_CONSISTENCY_DIGEST.
 Sent from here:
-IDENTITY_UPDATE_REJECTED, SENDING_ADDRESS_RESULT and TOKEN_RECEIPT (docs/jukinet-national.md).
+IDENTITY_UPDATE_REJECTED, SENDING_ADDRESS_RESULT and TOKEN_RECEIPT (docs/jukinet-national.md), and the
+centre's QUERY_KIOSK_COPY to the registering municipality (docs/jukinet.md, "コンビニ交付").
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from jumin.jukinet.national.services import (
     fuhyo,
     fuhyo_queries,
     identity,
+    kiosk_centre,
     numbers,
     renewal_targets,
     sending_addresses,
@@ -39,6 +42,7 @@ routing.handle(catalogue.FUHYO_UPDATE, kind=KIND, apply=fuhyo.apply_fuhyo_update
 routing.handle(catalogue.CARD_EVENT, kind=KIND, apply=cards.apply_card_event)
 routing.handle(catalogue.SENDING_ADDRESS, kind=KIND, apply=sending_addresses.apply_sending_address)
 routing.handle(catalogue.TOKEN_REQUEST, kind=KIND, apply=tokens.apply_token_request)
+routing.handle(catalogue.KIOSK_MARK, kind=KIND, apply=kiosk_centre.apply_kiosk_mark)
 routing.answer(catalogue.QUERY_IDENTITY, kind=KIND, answer=query_services.answer_identity_query)
 routing.answer(catalogue.QUERY_FUHYO, kind=KIND, answer=fuhyo_queries.answer_fuhyo_query)
 routing.answer(catalogue.QUERY_VERIFY_CARD, kind=KIND, answer=cards.verify_card)

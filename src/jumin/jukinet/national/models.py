@@ -337,3 +337,50 @@ class TokenRequestReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"符号取得要求の受付 {self.pk}"
+
+
+class KioskMark(models.Model):
+    """証明書交付センター: an issuance 抑止 or 支援措置 a municipality told the centre of (std 3.1-g).
+
+    Appended when set; the lift stamps ``lifted_at`` (history kept). While a person has a mark not
+    lifted, the centre refuses their kiosk requests before asking the municipality.
+    """
+
+    municipality_code = models.CharField("市町村コード", max_length=6)
+    resident_code = models.CharField("住民票コード", max_length=11, db_index=True)
+    kind = models.CharField("種類", max_length=20)
+    restriction_id = models.BigIntegerField("抑止ID")
+    set_at = models.DateTimeField("設定日時")
+    lifted_at = models.DateTimeField("解除日時", null=True, blank=True)
+    message_id = models.UUIDField("メッセージID", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "コンビニ交付抑止"
+        indexes = (models.Index(fields=["municipality_code", "kind", "restriction_id"]),)
+
+    def __str__(self) -> str:
+        return f"コンビニ交付抑止 {self.pk}"
+
+
+class KioskRequest(models.Model):
+    """One kiosk request the 証明書交付センター received and how it ended (issued or the refusal code).
+
+    No certificate content: the municipality renders and keeps the 交付履歴; the centre keeps this log
+    for link monitoring (system.md M7 6) and the person's 提供状況.
+    """
+
+    received_at = models.DateTimeField("受付日時", db_index=True)
+    kiosk_id = models.CharField("端末ID", max_length=32)
+    certificate_serial = models.CharField("証明書シリアル番号", max_length=16)
+    municipality_code = models.CharField("市町村コード", max_length=6, blank=True)
+    kind = models.CharField("種類", max_length=20)
+    copies = models.PositiveSmallIntegerField("通数")
+    refusal_code = models.CharField("拒否コード", max_length=64, blank=True)
+    copy_numbers = models.JSONField("発行番号", default=list)
+    fee = models.PositiveIntegerField("手数料", default=0)
+
+    class Meta:
+        verbose_name = "コンビニ交付請求"
+
+    def __str__(self) -> str:
+        return f"コンビニ交付請求 {self.pk}"

@@ -1,0 +1,138 @@
+"""コンビニ交付, the registering municipality's side (standard 7.2.5-a; system.md F11c steps 2–4).
+
+The 証明書交付センター (national node) relays a kiosk request as QUERY_KIOSK_COPY: the card's
+利用者証明用電子証明書 serial, the card's signature over what is asked (``kiosk_challenge``), and the
+card as 個人番号カード管理システム registers it (public key, status, validity). This answerer
+
+* accepts it only from the national node;
+* checks the card itself: live (運用中, in date), the serial is the registered key's, the signature is
+  fresh and verifies with that key (a forged or stale one is refused);
+* finds the card holder among our current residents by the 住民票コード;
+* issues the copy as ``services.issue_kiosk_copy``: our seal and certifier, a 発行番号 of terminal
+  「コンビニ交付」, the fee, the 交付履歴 with channel ``kiosk``, one audit entry, in the query's
+  transaction; any 抑止 or 支援措置 on a printed person refuses it (a 一時解除 does not open it);
+* answers the signed PDF, its digest, 発行番号s and fee.
+
+A kiosk copy never prints 本籍・筆頭者, a 個人番号 (C-36), the 住民票コード or history. An overflowing
+character is refused, not printed with a list (no clerk decides at a kiosk). A refusal is a DomainError
+with its code; the node's ``node:query:answer`` audit entry records it, and nothing else changes.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from django.utils import timezone
+
+from jumin.certificates import services
+from jumin.certificates.wide_area import certificate_answer
+from jumin.domain.certificates import (
+    CertificateKind,
+    CertificateOptions,
+    CertificateRequest,
+    IdentityCheck,
+    Layout,
+    RequesterClass,
+)
+from jumin.domain.errors import DomainError, refusal
+from jumin.jukinet import routing
+from jumin.jukinet.common.catalogue import QUERY_KIOSK_COPY
+from jumin.jukinet.common.certificate_serial import serial_of
+from jumin.jukinet.common.kiosk import kiosk_challenge
+from jumin.jukinet.common.queries import PUBLIC_KEY_BYTES, SIGNATURE_BYTES, decode_b64url, parse_signed_at
+from jumin.messaging.envelope import Envelope
+from jumin.registry import certificate_sources
+
+MUNICIPALITY = "municipality"
+#: A kiosk signature older or newer than this is refused as stale (as the counter 本人確認's window).
+SIGNATURE_WINDOW = timedelta(minutes=5)
+#: The card status 個人番号カード管理システム reports for a live card.
+LIVE_STATUS = "active"
+
+
+def _card_refusal(field: str, reason: str, code: str) -> DomainError:
+    return refusal(
+        field,
+        reason,
+        "カードの状態を確認し、市区町村の窓口で請求してください。",
+        f"certificates.kiosk_{code}",
+    )
+
+
+def _check_card(envelope: Envelope) -> None:
+    """The sender is the national node and the card is live, its own and freshly, truly signed."""
+    payload = envelope.payload
+    if envelope.sender.kind != "national":
+        raise refusal(
+            "sender",
+            "コンビニ交付の請求は証明書交付センターからだけ受け付けます。",
+            "証明書交付センターを経由して請求してください。",
+            "certificates.kiosk_sender",
+        )
+    now = timezone.now()
+    if payload["card_status"] != LIVE_STATUS or payload["valid_until"] < timezone.localdate(now).isoformat():
+        raise _card_refusal(
+            "card_status", "このカードは利用できません（停止・廃止・期限切れ）。", "card_not_live"
+        )
+    if serial_of(payload["public_key"]) != payload["certificate_serial"]:
+        raise _card_refusal(
+            "certificate_serial", "電子証明書がカードの登録と一致しません。", "serial_mismatch"
+        )
+    if abs(now - parse_signed_at(payload["signed_at"])) > SIGNATURE_WINDOW:
+        raise _card_refusal("signed_at", "カードの署名の時刻が古すぎます。", "stale")
+    key = Ed25519PublicKey.from_public_bytes(
+        decode_b64url(payload["public_key"], length=PUBLIC_KEY_BYTES, field="public_key")
+    )
+    challenge = kiosk_challenge(
+        payload["certificate_serial"],
+        payload["kind"],
+        payload["scope"],
+        payload["copies"],
+        payload["kiosk_id"],
+        payload["nonce"],
+        payload["signed_at"],
+    )
+    try:
+        key.verify(decode_b64url(payload["signature"], length=SIGNATURE_BYTES, field="signature"), challenge)
+    except InvalidSignature:
+        raise _card_refusal("signature", "カードの署名を検証できません。", "forged") from None
+
+
+def answer_kiosk_request(envelope: Envelope) -> dict[str, Any]:
+    """Answer QUERY_KIOSK_COPY with the certificate (runs in the query's transaction)."""
+    _check_card(envelope)
+    payload = envelope.payload
+    holder = certificate_sources.atena_number_of_code(payload["resident_code"])
+    if holder is None:
+        raise refusal(
+            "resident_code",
+            "カードの方は当市区町村の住民として記録されていません。",
+            "住所地の市区町村で請求してください。",
+            "certificates.kiosk_not_registered",
+        )
+    household = payload["scope"] == "household"
+    options = CertificateOptions(
+        kind=CertificateKind(payload["kind"]),
+        layout=Layout.HOUSEHOLD if household else Layout.PERSONAL,
+        atena_numbers=(holder,),
+        whole_household=household,
+        with_history=False,
+        show_head_and_relationship=household,
+        show_honseki=False,
+        show_juminhyo_code=False,
+        show_individual_number=False,
+        copies=payload["copies"],
+    )
+    request = CertificateRequest(
+        requester_class=RequesterClass.SELF, identity_check=IdentityCheck.MYNUMBER_CARD
+    )
+    issued = services.issue_kiosk_copy(
+        origin=services.KioskOrigin(kiosk_id=payload["kiosk_id"]), request=request, options=options
+    )
+    return {**certificate_answer(issued), "fee": issued.fee}
+
+
+routing.answer(QUERY_KIOSK_COPY, kind=MUNICIPALITY, answer=answer_kiosk_request)
