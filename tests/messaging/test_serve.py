@@ -10,6 +10,7 @@ import sqlite3
 import ssl
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,39 @@ def test_serve_answers_a_peer_refuses_a_stranger_and_stops_on_ctrl_c(tmp_path: P
             " WHERE action = 'node:connection:refuse' AND outcome = 'refused'"
         ).fetchone()[0]
     assert refused == 1
+
+
+def test_serve_runs_queued_background_jobs_and_stops_on_sigterm(tmp_path: Path) -> None:
+    ca = create_ca(tmp_path / "ca")
+    init_node(tmp_path / "node", NodeRef("prefecture", "420000"), ca_dir=ca)
+    env = node_environment(tmp_path)
+    command = [sys.executable, "-m", "jumin.cli"]
+    subprocess.run([*command, "manage", "migrate", "-v", "0"], env=env, check=True, timeout=TIMEOUT)
+    marker = tmp_path / "marker.txt"
+    # Queued while no worker runs: the job waits in the node's database (django-tasks-db).
+    queue = f"from tests.messaging.marker_task import write_marker; write_marker.enqueue({str(marker)!r})"
+    subprocess.run([*command, "manage", "shell", "-c", queue], env=env, check=True, timeout=TIMEOUT)
+    assert not marker.exists()
+    server = subprocess.Popen(
+        [*command, "serve", "--no-web", "--interval", "0.2"], env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        for line in server.stdout:
+            if "Ctrl-C" in line:
+                break
+        with sqlite3.connect(tmp_path / "node.sqlite3") as db:
+            for _ in range(TIMEOUT * 10):  # until the task worker has run the job (bounded, not timed)
+                status = db.execute("SELECT status FROM django_tasks_database_dbtaskresult").fetchone()[0]
+                if status not in ("READY", "RUNNING"):
+                    break
+                time.sleep(0.1)
+        assert status == "SUCCESSFUL"
+        assert marker.read_text(encoding="utf-8") == "ran"
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=TIMEOUT) == 0
+        assert "停止しました" in server.stdout.read()
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()

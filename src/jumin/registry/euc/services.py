@@ -282,10 +282,5 @@ def download_result(*, actor: Any, purpose: str, run_id: int) -> tuple[str, str,
     return f"euc-{run.pk}.{output_format.value}", CONTENT_TYPES[output_format], bytes(run.content)
 
 
-def queued_run_ids() -> list[int]:
-    """Runs still waiting (for ``manage.py euc_run_queued`` when no task worker picked them up)."""
-    return list(EucRun.objects.filter(state=EucRun.State.QUEUED).order_by("pk").values_list("pk", flat=True))
-
-
 # Result files go at their limit even when nobody opens the result list: the node's daily housekeeping.
 housekeeping.register("registry.euc_expire_results", expire_results, kind="municipality")
