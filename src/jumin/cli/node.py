@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from typing import Any
@@ -134,10 +135,15 @@ def cmd_deliver(args: argparse.Namespace) -> int:
         left = tasks.deliver_until_empty(timeout=args.timeout, interval=args.interval)
         print(f"PENDING {left}")
         return 0 if left == 0 else 1
+    return _run_until_stopped(tasks.run_worker, interval=args.interval)
+
+
+def _run_until_stopped(worker: Callable[..., None], *, interval: float) -> int:
+    """Run a worker loop until Ctrl-C or SIGTERM; the worker finishes what it is doing first."""
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        tasks.run_worker(stop, interval=args.interval)
+        worker(stop, interval=interval)
     except KeyboardInterrupt:
         stop.set()
     return 0
@@ -151,13 +157,7 @@ def cmd_tasks_worker(args: argparse.Namespace) -> int:
     if args.once:
         print(f"RAN {task_worker.run_ready()}")
         return 0
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        task_worker.run_worker(stop, interval=args.interval)
-    except KeyboardInterrupt:
-        stop.set()
-    return 0
+    return _run_until_stopped(task_worker.run_worker, interval=args.interval)
 
 
 def cmd_probe(args: argparse.Namespace) -> int:
