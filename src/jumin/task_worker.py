@@ -42,6 +42,8 @@ def _runner(backend_name: str) -> Worker:
 def _claim(runner: Worker) -> DBTaskResult[Any, Any] | None:
     """Lock and claim the next ready job (one worker per job), or None when none is ready now."""
     ready = DBTaskResult.objects.ready().filter(backend_name=runner.backend_name)
+    if not ready.exists():  # an idle node takes no write lock (SQLite: one writer per node)
+        return None
     try:
         with exclusive_transaction(ready.db):
             job = ready.get_locked()
