@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from jumin import task_worker
@@ -110,3 +112,19 @@ def test_jumin_tasks_worker_once_runs_the_ready_jobs(
     assert jumin_main(["tasks-worker", "--once"]) == 0
     assert capsys.readouterr().out.strip() == "RAN 1"
     assert EucRun.objects.get(pk=run_id).state == EucRun.State.DONE
+
+
+def test_housekeeping_prunes_task_rows_finished_over_14_days_ago_and_keeps_the_run(
+    family: DraftRecorded, make_clerk: Callable[..., User], django_capture_on_commit_callbacks: Any
+) -> None:
+    clerk = make_clerk("euc", Permission.EUC_EXTRACT)
+    old, recent = (queue(clerk, django_capture_on_commit_callbacks) for _ in range(2))
+    assert task_worker.run_ready() == 2
+    DBTaskResult.objects.filter(args_kwargs__args=[old]).update(
+        finished_at=timezone.now() - timedelta(days=15)
+    )
+
+    services.prune_finished_jobs()
+
+    assert [job.args_kwargs["args"] for job in DBTaskResult.objects.all()] == [[recent]]
+    assert EucRun.objects.get(pk=old).state == EucRun.State.DONE
