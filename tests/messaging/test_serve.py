@@ -10,6 +10,9 @@ import sqlite3
 import ssl
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,6 +22,7 @@ from jumin.messaging.identity import add_peer, create_ca, init_node, load_node, 
 from jumin.messaging.tls import client_context
 
 TIMEOUT = 120
+COMMAND = [sys.executable, "-m", "jumin.cli"]
 
 
 def node_environment(home: Path) -> dict[str, str]:
@@ -40,16 +44,11 @@ def health_of(connection: http.client.HTTPSConnection) -> bytes:
     return connection.getresponse().read()
 
 
-def test_serve_answers_a_peer_refuses_a_stranger_and_stops_on_ctrl_c(tmp_path: Path) -> None:
-    ca = create_ca(tmp_path / "ca")
-    init_node(tmp_path / "node", NodeRef("prefecture", "420000"), ca_dir=ca)
-    caller = init_node(tmp_path / "caller", NodeRef("municipality", "422029"), ca_dir=ca)
-    add_peer(tmp_path / "node", peer_entry(load_node(tmp_path / "caller"), "https://127.0.0.1:1"))
-    env = node_environment(tmp_path)
-    command = [sys.executable, "-m", "jumin.cli"]
-    subprocess.run([*command, "manage", "migrate", "-v", "0"], env=env, check=True, timeout=TIMEOUT)
+@contextmanager
+def serving(env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[str], list[str]]]:
+    """`jumin serve --no-web` started (its start-up lines read); killed at the end if still running."""
     server = subprocess.Popen(
-        [*command, "serve", "--no-web", "--interval", "0.2"], env=env, stdout=subprocess.PIPE, text=True
+        [*COMMAND, "serve", "--no-web", "--interval", "0.2"], env=env, stdout=subprocess.PIPE, text=True
     )
     try:
         assert server.stdout is not None
@@ -58,6 +57,28 @@ def test_serve_answers_a_peer_refuses_a_stranger_and_stops_on_ctrl_c(tmp_path: P
             lines.append(line)
             if "Ctrl-C" in line:
                 break
+        yield server, lines
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+
+
+def stops_cleanly(server: subprocess.Popen[str], signal_number: int) -> bool:
+    """Send the signal; True when the process exits with 0 after printing 停止しました."""
+    server.send_signal(signal_number)
+    assert server.stdout is not None
+    return server.wait(timeout=TIMEOUT) == 0 and "停止しました" in server.stdout.read()
+
+
+def test_serve_answers_a_peer_refuses_a_stranger_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    ca = create_ca(tmp_path / "ca")
+    init_node(tmp_path / "node", NodeRef("prefecture", "420000"), ca_dir=ca)
+    caller = init_node(tmp_path / "caller", NodeRef("municipality", "422029"), ca_dir=ca)
+    add_peer(tmp_path / "node", peer_entry(load_node(tmp_path / "caller"), "https://127.0.0.1:1"))
+    env = node_environment(tmp_path)
+    subprocess.run([*COMMAND, "manage", "migrate", "-v", "0"], env=env, check=True, timeout=TIMEOUT)
+    with serving(env) as (server, lines):
         url = next(line for line in lines if "/node/inbox" in line).split()[-1]
         port = int(url.split(":")[2].split("/")[0])
 
@@ -74,16 +95,32 @@ def test_serve_answers_a_peer_refuses_a_stranger_and_stops_on_ctrl_c(tmp_path: P
         with pytest.raises((ssl.SSLError, OSError, http.client.HTTPException)):
             health_of(anonymous)
 
-        server.send_signal(signal.SIGINT)
-        assert server.wait(timeout=TIMEOUT) == 0
-        assert "停止しました" in server.stdout.read()
-    finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait()
+        assert stops_cleanly(server, signal.SIGINT)
     with sqlite3.connect(tmp_path / "node.sqlite3") as db:
         refused = db.execute(
             "SELECT COUNT(*) FROM audit_auditentry"
             " WHERE action = 'node:connection:refuse' AND outcome = 'refused'"
         ).fetchone()[0]
     assert refused == 1
+
+
+def test_serve_runs_queued_background_jobs_and_stops_on_sigterm(tmp_path: Path) -> None:
+    ca = create_ca(tmp_path / "ca")
+    init_node(tmp_path / "node", NodeRef("prefecture", "420000"), ca_dir=ca)
+    env = node_environment(tmp_path)
+    subprocess.run([*COMMAND, "manage", "migrate", "-v", "0"], env=env, check=True, timeout=TIMEOUT)
+    marker = tmp_path / "marker.txt"
+    # Queued while no worker runs: the job waits in the node's database (django-tasks-db).
+    queue = f"from tests.messaging.marker_task import write_marker; write_marker.enqueue({str(marker)!r})"
+    subprocess.run([*COMMAND, "manage", "shell", "-c", queue], env=env, check=True, timeout=TIMEOUT)
+    assert not marker.exists()
+    with serving(env) as (server, _lines):
+        with sqlite3.connect(tmp_path / "node.sqlite3") as db:
+            for _ in range(TIMEOUT * 10):  # until the task worker has run the job (bounded, not timed)
+                status = db.execute("SELECT status FROM django_tasks_database_dbtaskresult").fetchone()[0]
+                if status not in ("READY", "RUNNING"):
+                    break
+                time.sleep(0.1)
+        assert status == "SUCCESSFUL"
+        assert marker.read_text(encoding="utf-8") == "ran"
+        assert stops_cleanly(server, signal.SIGTERM)

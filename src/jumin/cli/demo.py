@@ -86,6 +86,12 @@ def run(
     print()
     if serve:
         # Django's development server is enough for a one-machine demo; `jumin serve` (issue 7)
-        # runs nodes with TLS. --insecure serves static files with DEBUG off.
+        # runs nodes with TLS. --insecure serves static files with DEBUG off. The task worker runs
+        # the background jobs (EUC extractions) as `jumin serve` does; it dies with the process.
+        import threading
+
+        from jumin import task_worker
+
+        threading.Thread(target=task_worker.run_worker, args=(threading.Event(),), daemon=True).start()
         call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, insecure_serving=True)
     return 0

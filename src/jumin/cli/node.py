@@ -1,6 +1,7 @@
-"""`jumin node …`, `jumin serve` and `jumin deliver`: a node's identity, its servers and its delivery worker.
+"""`jumin node …`, `jumin serve`, `jumin deliver` and `jumin tasks-worker`: a node's identity, its servers,
+its delivery worker and its background task worker.
 
-`jumin node ca` and `jumin node init` need no Django (they only write key files); `serve` and `deliver`
+`jumin node ca` and `jumin node init` need no Django (they only write key files); the others
 start Django with the node's settings (JUMIN_NODE_KIND, JUMIN_NODE_CODE, JUMIN_DATABASE_URL, …).
 """
 
@@ -12,6 +13,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from typing import Any
@@ -133,13 +135,29 @@ def cmd_deliver(args: argparse.Namespace) -> int:
         left = tasks.deliver_until_empty(timeout=args.timeout, interval=args.interval)
         print(f"PENDING {left}")
         return 0 if left == 0 else 1
+    return _run_until_stopped(tasks.run_worker, interval=args.interval)
+
+
+def _run_until_stopped(worker: Callable[..., None], *, interval: float) -> int:
+    """Run a worker loop until Ctrl-C or SIGTERM; the worker finishes what it is doing first."""
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        tasks.run_worker(stop, interval=args.interval)
+        worker(stop, interval=interval)
     except KeyboardInterrupt:
         stop.set()
     return 0
+
+
+def cmd_tasks_worker(args: argparse.Namespace) -> int:
+    """Run the background task worker (EUC extractions …): the jobs ready now, or until SIGTERM."""
+    _django_setup()
+    from jumin import task_worker
+
+    if args.once:
+        print(f"RAN {task_worker.run_ready()}")
+        return 0
+    return _run_until_stopped(task_worker.run_worker, interval=args.interval)
 
 
 def cmd_probe(args: argparse.Namespace) -> int:
@@ -174,11 +192,12 @@ class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Run one node: the node port (mutual TLS), the delivery worker and the clerk site."""
+    """Run one node: the node port (mutual TLS), the delivery and task workers and the clerk site."""
     _django_setup()
     from django.core.wsgi import get_wsgi_application
     from django.db import close_old_connections
 
+    from jumin import task_worker
     from jumin.messaging import conf, services, tasks
     from jumin.messaging.node_app import make_app
     from jumin.messaging.tls import server_context, start_server
@@ -208,6 +227,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
             target=tasks.run_worker, args=(stop,), kwargs={"interval": args.interval}, daemon=True
         )
         worker.start()
+    # Background jobs (EUC extractions) run here, so a clerk's request only queues them (10.1-c).
+    jobs = None
+    if not args.no_task_worker:
+        jobs = threading.Thread(
+            target=task_worker.run_worker, args=(stop,), kwargs={"interval": args.interval}, daemon=True
+        )
+        jobs.start()
     web = None
     if not args.no_web:
         from django.conf import settings
@@ -243,8 +269,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         node_server.server_close()
         if web is not None:
             web.server_close()
-        if worker is not None:
-            worker.join(timeout=30)
+        for thread in (worker, jobs):
+            if thread is not None:
+                thread.join(timeout=30)
     print("停止しました。")
     return 0
 
@@ -293,7 +320,12 @@ def add_parsers(sub: Any) -> None:
     serve.add_argument(
         "--no-worker", action="store_true", help="do not deliver (another process runs `jumin deliver`)"
     )
-    serve.add_argument("--interval", type=float, default=1.0, help="seconds between delivery rounds")
+    serve.add_argument(
+        "--no-task-worker",
+        action="store_true",
+        help="do not run background jobs (another process runs `jumin tasks-worker`)",
+    )
+    serve.add_argument("--interval", type=float, default=1.0, help="seconds between worker rounds")
     serve.set_defaults(func=cmd_serve)
 
     deliver = sub.add_parser("deliver", help="run the delivery worker of this node")
@@ -304,3 +336,8 @@ def add_parsers(sub: Any) -> None:
     )
     deliver.add_argument("--interval", type=float, default=1.0, help="seconds between rounds")
     deliver.set_defaults(func=cmd_deliver)
+
+    jobs = sub.add_parser("tasks-worker", help="run the background task worker (EUC extractions)")
+    jobs.add_argument("--once", action="store_true", help="run the jobs ready now, then exit")
+    jobs.add_argument("--interval", type=float, default=1.0, help="seconds between looks when idle")
+    jobs.set_defaults(func=cmd_tasks_worker)

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "jumin.messaging",
     "jumin.registry",
     "jumin.web",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -84,6 +85,10 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background jobs (EUC extractions) are rows in this database, run by the task worker that `jumin serve`
+# starts (jumin.task_worker), never inside the clerk's request (standard 10.1-c; ADR 0001).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 AUTH_USER_MODEL = "accounts.User"
 # Argon2 first (issue 3): new and re-hashed passwords use it; the others only verify old hashes.

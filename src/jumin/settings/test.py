@@ -12,3 +12,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Test-only app with models that hold an encrypted 個人番号 (tests/crypto/testapp); never in a node.
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.crypto.testapp"]  # noqa: F405
+
+# Most tests want a job done when its transaction commits; tests/test_task_worker.py switches to the
+# database backend of normal runs and drives the worker itself.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

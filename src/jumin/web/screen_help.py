@@ -46,6 +46,7 @@ NOT_SCREENS = frozenset(
         "web:api_hr_event",
         "web:logout",
         "web:screen_hardcopy",
+        "audit:export",
         "registry:move_in_rows",
         "registry:move_out_destination_picker",
         "registry:address_picker",
@@ -60,6 +61,15 @@ HELP: dict[str, HelpEntry] = {
     ),
     "audit:holders": _e(
         "権限保有者の点検", "権限ごとの保有者と各アカウントの認証手段を一覧し、点検済みを記録します。"
+    ),
+    "audit:search": _e(
+        "監査ログの検索・抽出",
+        "期間・操作者・操作・対象の種類・端末・利用目的で監査ログを検索し、結果を CSV で取り出します。"
+        "検索と取り出しも記録されます。",
+    ),
+    "audit:retention": _e(
+        "監査ログの保存期間",
+        "監査ログの保存期間（年）を設定し、期間を過ぎた記録の範囲を確かめます。記録は削除されません。",
     ),
     # 証明書
     "certificates:menu": _e("証明書メニュー", "証明書・通知書の各画面へ進みます。"),
@@ -189,6 +199,19 @@ HELP: dict[str, HelpEntry] = {
     # 住民記録
     "registry:menu": _e(
         "住民記録メニュー", "住民記録の各画面へ進みます。住民票コードの残りが少ないと警告を表示します。"
+    ),
+    "registry:euc": _e(
+        "EUC抽出",
+        "抽出する項目・条件・並び順・出力形式を順に選び、抽出を依頼します。抽出は裏で実行され、"
+        "結果は「抽出結果」から受け取ります。個人番号は抽出できません。",
+    ),
+    "registry:euc_results": _e(
+        "EUC抽出結果",
+        "自分が依頼した抽出の状態を確かめ、できあがったファイルを受け取ります。受け取りは記録されます。",
+    ),
+    "registry:fuhyo_notices": _e(
+        "戸籍附票記載事項通知の一覧",
+        "送信待ち・送信済み・本籍地がこの市町村の通知を一覧し、送信待ちの通知を再送信します。" + POST_ONLY,
     ),
     "registry:lookup": _e(
         "住民票照会", "利用目的と宛名番号を入力し、一人の方の現在の記録を表示します。" + POST_ONLY

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
@@ -282,10 +283,12 @@ def download_result(*, actor: Any, purpose: str, run_id: int) -> tuple[str, str,
     return f"euc-{run.pk}.{output_format.value}", CONTENT_TYPES[output_format], bytes(run.content)
 
 
-def queued_run_ids() -> list[int]:
-    """Runs still waiting (for ``manage.py euc_run_queued`` when no task worker picked them up)."""
-    return list(EucRun.objects.filter(state=EucRun.State.QUEUED).order_by("pk").values_list("pk", flat=True))
+def prune_finished_jobs() -> None:
+    """Delete the task rows (django-tasks-db) of jobs finished over 14 days ago, the package's default;
+    each ``EucRun`` keeps its own outcome, and a job's row holds only the run id and a failure's traceback."""
+    call_command("prune_db_task_results", queue_name="*", verbosity=0)
 
 
 # Result files go at their limit even when nobody opens the result list: the node's daily housekeeping.
 housekeeping.register("registry.euc_expire_results", expire_results, kind="municipality")
+housekeeping.register("registry.euc_prune_finished_jobs", prune_finished_jobs, kind="municipality")

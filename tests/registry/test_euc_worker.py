@@ -1,0 +1,130 @@
+"""EUC runs on the database task backend: the request only queues, the task worker extracts (standard
+10.1-c "no impact on online work"; jumin.task_worker; docs/euc.md)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from jumin import task_worker
+from jumin.accounts.models import User
+from jumin.accounts.permissions import Permission
+from jumin.cli import main as jumin_main
+from jumin.registry.euc import services
+from jumin.registry.euc.writers import OutputFormat
+from jumin.registry.models_euc import EucRun
+from jumin.registry.services import DraftRecorded
+from tests.registry.conftest import PURPOSE, logged_in
+
+pytestmark = pytest.mark.django_db
+
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def database_tasks(settings: Any) -> None:
+    """The task backend of normal and demo runs (the test settings run jobs at once)."""
+    settings.TASKS = DATABASE_TASKS
+
+
+def queue(actor: User, django_capture_on_commit_callbacks: Any, **overrides: Any) -> int:
+    with django_capture_on_commit_callbacks(execute=True):
+        return services.request_extraction(
+            actor=actor,
+            purpose=PURPOSE,
+            raw=overrides.pop("raw", {"items": ["atena_number"]}),
+            output_format=OutputFormat.CSV,
+        )
+
+
+def test_the_request_returns_with_the_run_queued_and_the_worker_then_runs_it(
+    family: DraftRecorded, make_clerk: Callable[..., User], django_capture_on_commit_callbacks: Any
+) -> None:
+    client = logged_in(make_clerk("euc", Permission.EUC_EXTRACT))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/registry/euc/runs",
+            {"purpose": PURPOSE, "definition": {"items": ["atena_number"]}, "output_format": "csv"},
+            content_type="application/json",
+        )
+    assert response.status_code == 202
+    run_id = response.json()["run_id"]
+    # Committed and answered, but not extracted: the job waits in the database for the worker.
+    assert EucRun.objects.get(pk=run_id).state == EucRun.State.QUEUED
+    [job] = DBTaskResult.objects.all()
+    assert (job.status, job.task_path, job.args_kwargs["args"]) == (
+        "READY",
+        "jumin.registry.euc.tasks.run_euc_job",
+        [run_id],
+    )
+
+    assert task_worker.run_ready() == 1
+
+    run = EucRun.objects.get(pk=run_id)
+    assert (run.state, run.row_count) == (EucRun.State.DONE, len(family.atena_numbers))
+    job.refresh_from_db()
+    assert job.status == "SUCCESSFUL"
+    assert task_worker.run_ready() == 0  # a job runs once
+
+
+def test_a_failing_job_is_recorded_failed_on_the_run_and_the_task(
+    family: DraftRecorded, make_clerk: Callable[..., User], django_capture_on_commit_callbacks: Any
+) -> None:
+    run_id = queue(make_clerk("euc", Permission.EUC_EXTRACT), django_capture_on_commit_callbacks)
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise OSError("disk full")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(services, "write_csv", broken)
+        assert task_worker.run_ready() == 1
+    assert EucRun.objects.get(pk=run_id).state == EucRun.State.FAILED
+    assert DBTaskResult.objects.get().status == "FAILED"
+
+
+def test_a_stopping_worker_finishes_the_current_job_and_leaves_the_next_queued(
+    family: DraftRecorded, make_clerk: Callable[..., User], django_capture_on_commit_callbacks: Any
+) -> None:
+    clerk = make_clerk("euc", Permission.EUC_EXTRACT)
+    first = queue(clerk, django_capture_on_commit_callbacks)
+    second = queue(clerk, django_capture_on_commit_callbacks)
+    stop = threading.Event()
+    stop.set()  # as SIGTERM in `jumin serve` does
+
+    assert task_worker.run_ready(stop=stop) == 1
+    states = {pk: EucRun.objects.get(pk=pk).state for pk in (first, second)}
+    assert sorted(states.values()) == sorted([EucRun.State.DONE, EucRun.State.QUEUED])
+
+
+def test_jumin_tasks_worker_once_runs_the_ready_jobs(
+    family: DraftRecorded,
+    make_clerk: Callable[..., User],
+    django_capture_on_commit_callbacks: Any,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    run_id = queue(make_clerk("euc", Permission.EUC_EXTRACT), django_capture_on_commit_callbacks)
+    assert jumin_main(["tasks-worker", "--once"]) == 0
+    assert capsys.readouterr().out.strip() == "RAN 1"
+    assert EucRun.objects.get(pk=run_id).state == EucRun.State.DONE
+
+
+def test_housekeeping_prunes_task_rows_finished_over_14_days_ago_and_keeps_the_run(
+    family: DraftRecorded, make_clerk: Callable[..., User], django_capture_on_commit_callbacks: Any
+) -> None:
+    clerk = make_clerk("euc", Permission.EUC_EXTRACT)
+    old, recent = (queue(clerk, django_capture_on_commit_callbacks) for _ in range(2))
+    assert task_worker.run_ready() == 2
+    DBTaskResult.objects.filter(args_kwargs__args=[old]).update(
+        finished_at=timezone.now() - timedelta(days=15)
+    )
+
+    services.prune_finished_jobs()
+
+    assert [job.args_kwargs["args"] for job in DBTaskResult.objects.all()] == [[recent]]
+    assert EucRun.objects.get(pk=old).state == EucRun.State.DONE
