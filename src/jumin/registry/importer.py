@@ -210,15 +210,11 @@ def _drop_indexes_of_empty_tables(tables: Sequence[type[models.Model]]) -> list[
 
 
 def _recreate_indexes(indexes: Sequence[tuple[str, str]]) -> None:
-    # The workers are done by now and the loader alone would use one core: SQLite's sorter may use
-    # helper threads for CREATE INDEX (PRAGMA threads), so the other cores sort too (performance.md P1).
-    previous = _pragma("threads", os.cpu_count() or 1)
-    try:
-        with connection.cursor() as cursor:
-            for _, sql in indexes:
-                cursor.execute(sql)
-    finally:
-        _pragma("threads", previous)
+    # PRAGMA threads (helper threads for SQLite's sorter) made no difference here, twice: with the
+    # load's 1 GiB page cache each index sorts in memory on one thread (docs/benchmarks.md, P1).
+    with connection.cursor() as cursor:
+        for _, sql in indexes:
+            cursor.execute(sql)
 
 
 def _next_id(model: type[models.Model]) -> int:
