@@ -94,3 +94,17 @@ def test_the_error_shows_on_the_audit_search(make_staff: Callable[..., StaffClie
     assert len(rows) == 1
     assert str(rows[0]["error"]).startswith("ValueError ")
     assert rows[0]["subject_id"] == "test_error_fail"
+
+
+def test_a_failed_error_entry_logs_class_names_only(
+    make_staff: Callable[..., StaffClient], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(**_: object) -> None:
+        raise RuntimeError(f"database refused {LEAKED_VALUE}")
+
+    monkeypatch.setattr(errors, "record_event", broken)
+    with caplog.at_level("ERROR", logger=errors.logger.name):
+        _fail(make_staff(permissions=[Permission.RESIDENT_VIEW]))
+    written = [r for r in caplog.records if r.name == errors.logger.name]
+    assert written
+    assert all(r.exc_info is None and LEAKED_VALUE not in r.getMessage() for r in written)

@@ -65,8 +65,14 @@ def record_server_error(request: HttpRequest, error: BaseException) -> None:
                 outcome=Outcome.REFUSED,
                 outcome_reason=f"{type(error).__qualname__[:80]} {fingerprint(error)}",
             )
-    except Exception:  # the database may be the very thing that failed
-        logger.exception("the error log entry could not be written")
+    except Exception as failure:  # the database may be the very thing that failed
+        # Class names only: a traceback here chains the request's own exception, whose message (or a
+        # database error's) may hold personal data.
+        logger.error(
+            "the error log entry could not be written (%s while recording %s)",
+            type(failure).__qualname__,
+            type(error).__qualname__,
+        )
 
 
 class ErrorLogMiddleware:
