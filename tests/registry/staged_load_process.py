@@ -5,13 +5,20 @@ runs only when the load owns its transaction, which a test inside pytest-django'
 dump the rows of an in-process load (workers=0, rolled back); load the file with a bad line near its
 end (refused); load the file in two parts cut inside a household, with workers (staged on SQLite);
 load it again (refused as duplicate). Prints one JSON object: the two dumps (as repr), the refusals'
-codes, fields and table counts, the segments copied and what was left attached or on disk.
+codes, fields and table counts, the segments copied and what was left attached or on disk, and the
+journal mode each load ran in and left (registry.import_journal).
+
+``… <population file> die`` migrates and starts a first staged load that kills its own process once
+every row is copied, before the commit; ``… <population file> inspect`` then reports what a fresh
+connection finds.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
+import sqlite3
 import sys
 import tempfile
 from pathlib import Path
@@ -65,6 +72,46 @@ def refusal(path: Path, actor: Any, **options: Any) -> dict[str, Any]:
     return {"code": None}
 
 
+def journal_mode() -> str | None:
+    if connection.vendor != "sqlite":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        return str(cursor.fetchone()[0])
+
+
+def watch_journal(modes: list[str | None]) -> None:
+    """Record each load's journal mode, read while it rebuilds its indexes (inside its transaction)."""
+    rebuild = importer._recreate_indexes
+
+    def watched(indexes: Any) -> None:
+        modes.append(journal_mode())
+        rebuild(indexes)
+
+    importer._recreate_indexes = watched  # type: ignore[assignment]
+
+
+def die_before_commit(population: Path) -> None:
+    call_command("migrate", verbosity=0, interactive=False)
+    rebuild = importer._recreate_indexes
+
+    def rebuild_and_die(indexes: Any) -> None:
+        rebuild(indexes)
+        assert journal_mode() in {"delete", None}  # on SQLite the kill hits a load in the rollback journal
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    importer._recreate_indexes = rebuild_and_die  # type: ignore[assignment]
+    importer.import_population(population, actor=_bench_admin(), workers=2, batch_size=16)
+
+
+def inspect() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA integrity_check")
+        integrity = [row[0] for row in cursor.fetchall()]
+    out = {"counts": counts(), "journal_mode": journal_mode(), "integrity": integrity}
+    sys.stdout.write(json.dumps(out) + "\n")
+
+
 def write(path: Path, lines: list[bytes]) -> Path:
     path.write_bytes(b"".join(lines))
     return path
@@ -98,10 +145,23 @@ def main(population: Path) -> None:
     record = json.loads(bad[-3])
     record["individual_number"] = "123456789010"
     bad[-3] = (json.dumps(record, ensure_ascii=False) + "\n").encode()
+    bad_file = write(staging.parent / "bad.jsonl", bad)
+    modes: list[str | None] = []
+    watch_journal(modes)
+    if connection.vendor == "sqlite":
+        # Another connection holds the database open: the load cannot leave WAL mode and keeps it.
+        other = sqlite3.connect(str(connection.settings_dict["NAME"]))
+        other.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        out["failed_beside_a_reader"] = {
+            **refusal(bad_file, actor, workers=2, batch_size=8),
+            "mode": journal_mode(),
+        }
+        other.close()
     out["failed"] = {
-        **refusal(write(staging.parent / "bad.jsonl", bad), actor, workers=2, batch_size=8),
+        **refusal(bad_file, actor, workers=2, batch_size=8),
         "copied": len(copied),
         "import_entries": AuditEntry.objects.filter(action=AuditAction.RESIDENT_IMPORT_RUN).count(),
+        "mode": journal_mode(),
         **leftovers(staging),
     }
 
@@ -118,8 +178,16 @@ def main(population: Path) -> None:
     out["loaded"] = {"copied": len(copied), **leftovers(staging)}
     out["duplicate"] = {**refusal(population, actor, workers=2, batch_size=64), **leftovers(staging)}
     out["engine"] = connection.vendor
+    out["modes_during"] = modes
+    out["mode_after"] = journal_mode()
     sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    command = sys.argv[2] if len(sys.argv) > 2 else "loads"
+    if command == "die":
+        die_before_commit(Path(sys.argv[1]))
+    elif command == "inspect":
+        inspect()
+    else:
+        main(Path(sys.argv[1]))

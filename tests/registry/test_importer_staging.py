@@ -72,6 +72,43 @@ def test_a_staged_load_of_registered_people_is_refused_and_changes_nothing(outco
     assert (outcome["loaded"]["attached"], outcome["loaded"]["files"]) == ([], [])
 
 
+def test_a_first_load_runs_in_the_rollback_journal_and_leaves_wal_behind(
+    outcome: dict[str, Any],
+) -> None:
+    # registry.import_journal: failed-beside-a-reader, failed, first part (empty registry), second part.
+    if outcome["engine"] != "sqlite":
+        assert outcome["modes_during"] == [None, None]
+        return
+    beside_a_reader = outcome["failed_beside_a_reader"]
+    assert (beside_a_reader["code"], beside_a_reader["unchanged"], beside_a_reader["mode"]) == (
+        "import.individual_number",
+        True,
+        "wal",
+    )
+    # The refused loads built no index; the two parts did: the first into an empty registry.
+    assert outcome["modes_during"] == ["delete", "wal"]
+    assert outcome["failed"]["mode"] == "wal"
+    assert outcome["mode_after"] == "wal"
+
+
+def test_a_first_load_killed_before_its_commit_leaves_an_empty_intact_registry(tmp_path: Path) -> None:
+    population = tmp_path / "pop.jsonl"
+    with population.open("w", encoding="utf-8") as out:
+        write_population(out, 60, "422029", seed=7)
+    with node_database(tmp_path) as url:
+        node = Node(url, tmp_path, script=SCRIPT)
+        node.killed(str(population), "die")
+        state = json.loads(node.ok(str(population), "inspect").strip().splitlines()[-1])
+    assert {name: state["counts"][name] for name in ("Household", "Resident", "ResidentSnapshot")} == {
+        "Household": 0,
+        "Resident": 0,
+        "ResidentSnapshot": 0,
+    }
+    assert state["counts"]["ResidentSearchKey"] == 0
+    if url.startswith("sqlite"):
+        assert (state["journal_mode"], state["integrity"]) == ("wal", ["ok"])
+
+
 def test_staged_key_rows_sort_in_file_order_whatever_order_chunks_are_written() -> None:
     # Two chunks of two people each (ids 10-11 and 12-13), the later one written first by its worker.
     later = _sequenced([(12, "a"), (12, "b"), (13, "c")], first_resident=12, residents=2)

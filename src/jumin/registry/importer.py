@@ -33,6 +33,7 @@ from jumin.audit.services import record_event
 from jumin.crypto.individual_number import BulkSealer
 from jumin.domain.errors import DomainError
 from jumin.registry import numbering
+from jumin.registry.import_journal import enter_rollback_journal, leave_rollback_journal
 from jumin.registry.import_rows import (
     LAYOUT_VERSION,
     SNAPSHOT_COLUMNS,
@@ -236,6 +237,8 @@ def import_population(
     # its transaction: the segments can only be detached once it is over (see _attached).
     owns_transaction = connection.get_autocommit() and not connection.in_atomic_block
     staged = workers >= 1 and connection.vendor == "sqlite" and owns_transaction
+    # A first load writes its pages once, through the rollback journal (registry.import_journal).
+    journal = enter_rollback_journal() if staged and not Resident.objects.exists() else None
     previous_cache = _pragma("cache_size", LOAD_CACHE_KIB)
     try:
         # The process's long-lived objects out of the collector's full passes (jumin.runtime): a load
@@ -249,6 +252,8 @@ def import_population(
         if staged:
             _detach_segments()
         _pragma("cache_size", previous_cache)
+        if journal is not None:
+            leave_rollback_journal(journal)
 
 
 def default_workers() -> int:
