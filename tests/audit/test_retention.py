@@ -13,6 +13,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import DatabaseError, transaction
 from django.urls import reverse
 
 from jumin.accounts.authorization import AccessRefused
@@ -143,6 +144,15 @@ def test_a_setting_is_never_rewritten_or_deleted(manager: User) -> None:
     with pytest.raises(ValueError, match="削除できません"):
         setting.delete()
     assert retention.retention_years() == 10
+
+
+def test_the_database_refuses_to_rewrite_or_delete_a_setting_behind_the_model(manager: User) -> None:
+    retention.set_retention(actor=manager, years=10)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditRetentionSetting.objects.update(years=7)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditRetentionSetting.objects.all().delete()
+    assert list(AuditRetentionSetting.objects.values_list("years", flat=True)) == [10]
 
 
 def test_the_command_prints_the_report(
