@@ -20,11 +20,8 @@ with its code; the node's ``node:query:answer`` audit entry records it, and noth
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.utils import timezone
 
 from jumin.certificates import services
@@ -39,18 +36,13 @@ from jumin.domain.certificates import (
 )
 from jumin.domain.errors import DomainError, refusal
 from jumin.jukinet import routing
+from jumin.jukinet.common.card_signature import check_card_signature
 from jumin.jukinet.common.catalogue import QUERY_KIOSK_COPY
-from jumin.jukinet.common.certificate_serial import serial_of
 from jumin.jukinet.common.kiosk import kiosk_challenge
-from jumin.jukinet.common.queries import PUBLIC_KEY_BYTES, SIGNATURE_BYTES, decode_b64url, parse_signed_at
 from jumin.messaging.envelope import Envelope
 from jumin.registry import certificate_sources
 
 MUNICIPALITY = "municipality"
-#: A kiosk signature older or newer than this is refused as stale (as the counter 本人確認's window).
-SIGNATURE_WINDOW = timedelta(minutes=5)
-#: The card status 個人番号カード管理システム reports for a live card.
-LIVE_STATUS = "active"
 
 
 def _card_refusal(field: str, reason: str, code: str) -> DomainError:
@@ -72,20 +64,6 @@ def _check_card(envelope: Envelope) -> None:
             "証明書交付センターを経由して請求してください。",
             "certificates.kiosk_sender",
         )
-    now = timezone.now()
-    if payload["card_status"] != LIVE_STATUS or payload["valid_until"] < timezone.localdate(now).isoformat():
-        raise _card_refusal(
-            "card_status", "このカードは利用できません（停止・廃止・期限切れ）。", "card_not_live"
-        )
-    if serial_of(payload["public_key"]) != payload["certificate_serial"]:
-        raise _card_refusal(
-            "certificate_serial", "電子証明書がカードの登録と一致しません。", "serial_mismatch"
-        )
-    if abs(now - parse_signed_at(payload["signed_at"])) > SIGNATURE_WINDOW:
-        raise _card_refusal("signed_at", "カードの署名の時刻が古すぎます。", "stale")
-    key = Ed25519PublicKey.from_public_bytes(
-        decode_b64url(payload["public_key"], length=PUBLIC_KEY_BYTES, field="public_key")
-    )
     challenge = kiosk_challenge(
         payload["certificate_serial"],
         payload["kind"],
@@ -95,10 +73,8 @@ def _check_card(envelope: Envelope) -> None:
         payload["nonce"],
         payload["signed_at"],
     )
-    try:
-        key.verify(decode_b64url(payload["signature"], length=SIGNATURE_BYTES, field="signature"), challenge)
-    except InvalidSignature:
-        raise _card_refusal("signature", "カードの署名を検証できません。", "forged") from None
+    now = timezone.now()
+    check_card_signature(payload, challenge, now=now, today=timezone.localdate(now), refuse=_card_refusal)
 
 
 def answer_kiosk_request(envelope: Envelope) -> dict[str, Any]:

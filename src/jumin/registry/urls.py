@@ -6,6 +6,7 @@ from jumin.registry import (
     views_corrections,
     views_cs,
     views_destination,
+    views_e_applications,
     views_euc,
     views_events,
     views_foreign,
@@ -78,6 +79,7 @@ urlpatterns = [
     path("foreign/registration/", views_foreign.registration_view, name="foreign_registration"),
     path("foreign/immigration-notices/", views_foreign.notices_view, name="immigration_notices"),
     path("foreign/received-notices/", views_immigration.received_view, name="received_immigration_notices"),
+    path("e-applications/", views_e_applications.e_applications_view, name="e_applications"),
     path("foreign/municipality-notices/", views_immigration.outgoing_view, name="municipality_notices"),
     path("names/former-surname/", views_foreign.former_surname_view, name="former_surname"),
     path(

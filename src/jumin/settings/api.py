@@ -43,6 +43,7 @@ api.add_router("/registry/special-moves", "jumin.registry.api_special_moves.rout
 api.add_router("/registry/fuhyo-notices", "jumin.registry.api_fuhyo.router")
 api.add_router("/registry/returning", "jumin.registry.api_returning.router")
 api.add_router("/registry/immigration", "jumin.registry.api_immigration.router")
+api.add_router("/registry/e-applications", "jumin.registry.api_e_applications.router")
 api.add_router("/registry/euc", "jumin.registry.api_euc.router")
 
 

@@ -291,6 +291,10 @@ HELP: dict[str, HelpEntry] = {
     "registry:received_immigration_notices": _e(
         "受信した法30条の50通知", "受信した通知を一覧し、確認票を表示して取り込みます。"
     ),
+    "registry:e_applications": _e(
+        "電子申請（転出届）",
+        "マイナポータルから届いた転出届を審査し、転出を仮登録するか、理由を付けて不受理にします。",
+    ),
     "registry:municipality_notices": _e(
         "市町村通知", "送る通知の対象者一覧、ファイル作成、再送、結果を扱います。"
     ),

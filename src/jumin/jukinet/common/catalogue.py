@@ -67,3 +67,5 @@ QUERY_RENEWAL_TARGETS = "jukinet.query.renewal_targets"
 QUERY_CERTIFICATE_SERIAL = "jukinet.query.certificate_serial"
 #: コンビニ交付 (std 7.2.5-a, system.md F11c): 証明書交付センター (national) → registering municipality.
 QUERY_KIOSK_COPY = "jukinet.query.kiosk_copy"
+#: 電子申請 (引越しワンストップ 転出届, std 7.2.5-a, M8): e-application service (national) → municipality.
+QUERY_E_APPLICATION = "jukinet.query.e_application"

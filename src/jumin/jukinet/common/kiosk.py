@@ -14,6 +14,7 @@ household; it never carries 本籍・筆頭者, a 個人番号 or history (C-36)
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from jumin.domain.certificates import CertificateKind
@@ -84,13 +85,18 @@ def validate_kiosk_request(payload: Any) -> None:
     _check_request(payload)
 
 
-def _check_request(payload: dict[str, Any]) -> None:
+def check_card_identifiers(payload: dict[str, Any], bad: Callable[[str, str, str], DomainError]) -> None:
+    """The card's 利用者証明用電子証明書 serial and card serial, as a card reader gives them."""
     if not isinstance(payload["certificate_serial"], str) or not _SERIAL.match(payload["certificate_serial"]):
-        raise _bad(
+        raise bad(
             "certificate_serial", "証明書シリアル番号の形式が不正です。", "16桁の16進数を送ってください。"
         )
     if not isinstance(payload["card_serial"], str) or not _CARD_SERIAL.match(payload["card_serial"]):
-        raise _bad("card_serial", "カードシリアル番号の形式が不正です。", "12桁の英数字を送ってください。")
+        raise bad("card_serial", "カードシリアル番号の形式が不正です。", "12桁の英数字を送ってください。")
+
+
+def _check_request(payload: dict[str, Any]) -> None:
+    check_card_identifiers(payload, _bad)
     if payload["kind"] not in KINDS:
         raise _bad(
             "kind", "コンビニ交付できない証明書です。", "住民票の写しか住民票記載事項証明書を選んでください。"

@@ -13,6 +13,7 @@ from jumin.jukinet.common import (
     catalogue,
     certificate_serial,
     consistency,
+    e_application,
     fuhyo,
     fuhyo_notice,
     kiosk,
@@ -81,4 +82,8 @@ QUERIES: dict[str, tuple[Validator, Validator]] = {
         certificate_serial.validate_answer,
     ),
     catalogue.QUERY_KIOSK_COPY: (kiosk.validate_kiosk_query, kiosk.validate_kiosk_answer),
+    catalogue.QUERY_E_APPLICATION: (
+        e_application.validate_application_query,
+        e_application.validate_application_answer,
+    ),
 }

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.domain.errors import DomainError, refusal
+from jumin.jukinet.common.card_signature import Refuse
 from jumin.jukinet.common.catalogue import QUERY_KIOSK_COPY
 from jumin.jukinet.common.certificate_serial import serial_of
 from jumin.jukinet.common.kiosk import MARK_SET, REQUEST_KEYS, validate_kiosk_request
@@ -58,17 +59,15 @@ def _centre_refusal(field: str, reason: str, code: str) -> DomainError:
     return refusal(field, reason, "市区町村の窓口で請求してください。", f"jukinet.national.kiosk.{code}")
 
 
-def _card_and_record(payload: dict[str, Any]) -> tuple[Card, IdentityRecord]:
+def card_and_record(payload: dict[str, Any], refuse: Refuse = _centre_refusal) -> tuple[Card, IdentityRecord]:
+    """The card a relayed request names (card serial and its key's certificate serial) and its holder's
+    current national record, or ``refuse``: an unknown card, or a holder no municipality registers."""
     card = Card.objects.filter(serial=payload["card_serial"]).first()
     if card is None or serial_of(card.public_key) != payload["certificate_serial"]:
-        raise _centre_refusal(
-            "certificate_serial", "このカードの電子証明書は登録されていません。", "unknown_card"
-        )
+        raise refuse("certificate_serial", "このカードの電子証明書は登録されていません。", "unknown_card")
     record = IdentityRecord.objects.filter(resident_code=card.resident_code, removed=False).first()
     if record is None:
-        raise _centre_refusal(
-            "certificate_serial", "住民登録のある方のカードではありません。", "not_registered"
-        )
+        raise refuse("certificate_serial", "住民登録のある方のカードではありません。", "not_registered")
     return card, record
 
 
@@ -81,12 +80,13 @@ def _refuse_marked(record: IdentityRecord) -> None:
         raise _centre_refusal("certificate_serial", "この方の証明書はコンビニ交付できません。", "suppressed")
 
 
-def _use_nonce(payload: dict[str, Any], card: Card) -> None:
+def use_nonce(payload: dict[str, Any], card: Card, refuse: Refuse = _centre_refusal) -> None:
+    """Register the signature's nonce (the counter 本人確認's register), or ``refuse`` a replay."""
     try:
         with transaction.atomic():
             UsedNonce.objects.create(nonce=payload["nonce"], card_serial=card.serial, used_at=timezone.now())
     except IntegrityError:
-        raise _centre_refusal("nonce", "使用済みの署名です。", "replay") from None
+        raise refuse("nonce", "使用済みの署名です。", "replay") from None
 
 
 def _ask_municipality(payload: dict[str, Any], card: Card, record: IdentityRecord) -> dict[str, Any]:
@@ -120,10 +120,10 @@ def request_kiosk_copy(payload: dict[str, Any]) -> KioskOutcome:
         try:
             validate_kiosk_request(payload)
             log.copies = payload["copies"]
-            card, record = _card_and_record(payload)
+            card, record = card_and_record(payload)
             concerning, log.municipality_code = record.resident_code, record.municipality_code
             _refuse_marked(record)
-            _use_nonce(payload, card)
+            use_nonce(payload, card)
             answer = _ask_municipality(payload, card, record)
             outcome = KioskOutcome(
                 issued=True,

@@ -1,0 +1,284 @@
+"""電子申請 (引越しワンストップ 転出届) at the registering municipality (standard 7.2.5-a; system.md M8).
+
+* ``answer_e_application`` answers QUERY_E_APPLICATION from the national e-application service: the
+  card is live and signed what the application says (jukinet.common.card_signature), the applicant is a
+  current resident here by the card's 住民票コード (申請者突合) and has not already moved out; the
+  application is kept (``ElectronicApplication``), audited, and its 受付番号 returned.
+* ``pending_applications`` lists what waits for a clerk; ``draft_move_out`` enters the 転出 as a draft
+  (仮登録) through ``record_move_out``, checked, numbered and audited like one entered at the counter,
+  for another clerk to review and commit; ``refuse_application`` records a refusal with its reason.
+
+Nothing is committed by the application itself: the 転出 is only a draft until a reviewer commits it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from jumin.accounts.authorization import authorize
+from jumin.accounts.permissions import Permission
+from jumin.audit.actions import AuditAction
+from jumin.audit.services import record_event, record_results
+from jumin.domain.errors import DomainError, refusal
+from jumin.domain.resident import ResidentStatus
+from jumin.jukinet import routing
+from jumin.jukinet.common.card_signature import check_card_signature
+from jumin.jukinet.common.catalogue import QUERY_E_APPLICATION
+from jumin.jukinet.common.e_application import MOVE_OUT, application_challenge
+from jumin.messaging.envelope import Envelope
+from jumin.registry import certificate_sources
+from jumin.registry.models import ChangeState, Resident
+from jumin.registry.models_e_application import ElectronicApplication, ElectronicApplicationDecision
+from jumin.registry.services import DraftRecorded
+from jumin.registry.workflows.move_out import MoveOut, record_move_out
+
+MUNICIPALITY = "municipality"
+SUBJECT_TYPE = "e_application"
+_CODE = "registry.e_application"
+
+
+def _applicant_refusal(field: str, reason: str, code: str) -> DomainError:
+    return refusal(field, reason, "市区町村の窓口で届け出てください。", f"{_CODE}_{code}")
+
+
+def _movers(holder: str, movers: str) -> list[str]:
+    if movers == "self":
+        return [holder]
+    members = certificate_sources.household_of(holder)
+    return [m.atena_number for m in members if m.status == ResidentStatus.RESIDENT.value]
+
+
+def _receipt_number(today: date) -> str:
+    return f"EA{today:%Y%m%d}-{secrets.token_hex(3).upper()}"
+
+
+def answer_e_application(envelope: Envelope) -> dict[str, Any]:
+    """Answer QUERY_E_APPLICATION with the 受付番号 (runs in the query's transaction)."""
+    payload = envelope.payload
+    if envelope.sender.kind != "national":
+        raise _applicant_refusal("sender", "電子申請は電子申請サービスからだけ受け付けます。", "sender")
+    now = timezone.now()
+    today = timezone.localdate(now)
+    check_card_signature(
+        payload, application_challenge(payload), now=now, today=today, refuse=_applicant_refusal
+    )
+    holder = certificate_sources.atena_number_of_code(payload["resident_code"])
+    resident = Resident.objects.select_related("current").filter(atena_number=holder or "").first()
+    if resident is None or resident.current is None:
+        raise _applicant_refusal(
+            "resident_code", "カードの方は当市区町村の住民として記録されていません。", "unknown"
+        )
+    if resident.current.status != ResidentStatus.RESIDENT.value:
+        raise _applicant_refusal("resident_code", "すでに転出の届出がされています。", "already_moving")
+    application = ElectronicApplication.objects.create(
+        receipt_number=_receipt_number(today),
+        kind=payload["kind"],
+        received_at=now,
+        applicant=resident,
+        atena_numbers=_movers(resident.atena_number, payload["movers"]),
+        movers=payload["movers"],
+        planned_date=date.fromisoformat(payload["planned_date"]),
+        destination=payload["destination"],
+        destination_municipality_code=payload["destination_municipality_code"],
+        signed_items={key: payload[key] for key in payload if key not in ("signature", "public_key")},
+        signature=payload["signature"],
+        certificate_serial=payload["certificate_serial"],
+        message_id=str(envelope.id)[:64],
+    )
+    record_event(
+        actor=None,
+        action=AuditAction.RESIDENT_E_APPLICATION_RECEIVE,
+        subject_type=SUBJECT_TYPE,
+        subject_id=str(application.pk),
+        purpose="e_application",
+        reason=f"{application.kind} from {envelope.sender}",
+        result_count=len(application.atena_numbers),
+        concerning=application.atena_numbers,
+    )
+    return {"receipt_number": application.receipt_number}
+
+
+routing.answer(QUERY_E_APPLICATION, kind=MUNICIPALITY, answer=answer_e_application)
+
+
+@dataclass(frozen=True)
+class PendingApplication:
+    """One application waiting for a clerk, as the list shows it."""
+
+    receipt_number: str
+    received_at: Any
+    applicant_atena_number: str
+    applicant_name: str
+    atena_numbers: tuple[str, ...]
+    planned_date: date
+    destination: str
+    destination_municipality_code: str
+    returned: bool  # its earlier draft was discarded
+
+
+def _latest_decision(application: ElectronicApplication) -> ElectronicApplicationDecision | None:
+    decisions = sorted(application.decisions.all(), key=lambda d: d.pk)
+    return decisions[-1] if decisions else None
+
+
+def _waiting(application: ElectronicApplication) -> tuple[bool, bool]:
+    """(waits for a clerk, came back because its draft was discarded)."""
+    decision = _latest_decision(application)
+    if decision is None:
+        return True, False
+    discarded = decision.change is not None and decision.change.state == ChangeState.DISCARDED
+    return discarded, discarded
+
+
+def pending_applications(*, actor: Any, purpose: str, limit: int = 500) -> list[PendingApplication]:
+    """The applications no clerk has decided (or whose draft was discarded), oldest first; audited
+    with the people listed."""
+    authorize(
+        actor=actor,
+        permission=Permission.RESIDENT_RECORD,
+        action=AuditAction.RESIDENT_E_APPLICATION_LIST,
+        purpose=purpose,
+        subject_type=SUBJECT_TYPE,
+    )
+    query = ElectronicApplication.objects.select_related("applicant__current").prefetch_related(
+        "decisions__change"
+    )
+    rows: list[PendingApplication] = []
+    with transaction.atomic():
+        for application in query.order_by("received_at", "pk"):
+            waiting, returned = _waiting(application)
+            if not waiting:
+                continue
+            current = application.applicant.current
+            rows.append(
+                PendingApplication(
+                    receipt_number=application.receipt_number,
+                    received_at=application.received_at,
+                    applicant_atena_number=application.applicant.atena_number,
+                    applicant_name=f"{current.surname}　{current.given_name}".strip() if current else "",
+                    atena_numbers=tuple(application.atena_numbers),
+                    planned_date=application.planned_date,
+                    destination=application.destination,
+                    destination_municipality_code=application.destination_municipality_code,
+                    returned=returned,
+                )
+            )
+            if len(rows) >= max(1, min(limit, 5000)):
+                break
+        listed = sorted({number for row in rows for number in row.atena_numbers})
+        record_results(
+            actor,
+            "resident",
+            listed,
+            purpose,
+            "e_application_pending",
+            action=AuditAction.RESIDENT_E_APPLICATION_LIST,
+            result_count=len(rows),
+        )
+    return rows
+
+
+def _undecided(receipt_number: str) -> ElectronicApplication:
+    application = (
+        ElectronicApplication.objects.select_for_update(of=("self",))
+        .filter(receipt_number=receipt_number)
+        .first()
+    )
+    if application is None:
+        raise refusal(
+            "receipt_number",
+            "その受付番号の電子申請はありません。",
+            "受付番号を確かめてください。",
+            f"{_CODE}_not_found",
+        )
+    if not _waiting(application)[0]:
+        raise refusal(
+            "receipt_number", "この電子申請は処理済みです。", "一覧を開き直してください。", f"{_CODE}_decided"
+        )
+    return application
+
+
+def _decide(
+    actor: Any,
+    purpose: str,
+    application: ElectronicApplication,
+    outcome: str,
+    change_id: int | None,
+    reason: str,
+) -> None:
+    ElectronicApplicationDecision.objects.create(
+        application=application,
+        outcome=outcome,
+        change_id=change_id,
+        reason=reason,
+        decided_at=timezone.now(),
+        decided_by=actor,
+    )
+    record_event(
+        actor=actor,
+        action=AuditAction.RESIDENT_E_APPLICATION_DECIDE,
+        subject_type=SUBJECT_TYPE,
+        subject_id=str(application.pk),
+        purpose=purpose,
+        reason=f"{outcome}" + (f" change {change_id}" if change_id else f": {reason}"),
+        concerning=application.atena_numbers,
+    )
+
+
+def draft_move_out(
+    *, actor: Any, purpose: str, receipt_number: str, attention_note: str = ""
+) -> DraftRecorded:
+    """Enter the application's 転出 as a draft (the 届出日 is the day it was received); another clerk
+    reviews and commits it. The workflow's refusals leave the application waiting, unchanged."""
+    authorize(
+        actor=actor,
+        permission=Permission.RESIDENT_RECORD,
+        action=AuditAction.RESIDENT_E_APPLICATION_DECIDE,
+        purpose=purpose,
+        subject_type=SUBJECT_TYPE,
+    )
+    with transaction.atomic():
+        application = _undecided(receipt_number)
+        if application.kind != MOVE_OUT:
+            raise refusal("kind", "転出届ではありません。", "窓口で処理してください。", f"{_CODE}_kind")
+        recorded = record_move_out(
+            actor=actor,
+            purpose=purpose,
+            move_out=MoveOut(
+                atena_numbers=list(application.atena_numbers),
+                planned_date=application.planned_date,
+                destination=application.destination,
+                notification_date=timezone.localdate(application.received_at),
+                destination_municipality_code=application.destination_municipality_code,
+                attention_note=attention_note,
+            ),
+        )
+        _decide(
+            actor, purpose, application, ElectronicApplicationDecision.Outcome.DRAFTED, recorded.change_id, ""
+        )
+    return recorded
+
+
+def refuse_application(*, actor: Any, purpose: str, receipt_number: str, reason: str) -> None:
+    """Record that the application is not accepted (不受理), with the reason the clerk gives."""
+    reason = reason.strip()
+    if not reason:
+        raise refusal("reason", "不受理の理由がありません。", "理由を入力してください。", f"{_CODE}_reason")
+    authorize(
+        actor=actor,
+        permission=Permission.RESIDENT_RECORD,
+        action=AuditAction.RESIDENT_E_APPLICATION_DECIDE,
+        purpose=purpose,
+        subject_type=SUBJECT_TYPE,
+    )
+    with transaction.atomic():
+        application = _undecided(receipt_number)
+        _decide(
+            actor, purpose, application, ElectronicApplicationDecision.Outcome.REFUSED, None, reason[:200]
+        )
