@@ -4,6 +4,8 @@ draft; the 交付履歴 names the clerk and the committed change; a bulk 本登�
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from collections.abc import Callable
 from datetime import timedelta
@@ -230,3 +232,36 @@ def test_a_move_out_cancelled_after_its_commit_gets_no_certificate(
     response = _issue_on_screen(committer, change_id, "move_out")
     assert "本登録の後に取り消し又は変更されています" in response.content.decode()
     assert not Issuance.objects.exists()
+
+
+def test_the_api_issues_the_substitute_of_a_late_move_out_by_its_change(
+    clerk: User, committer: User, family: DraftRecorded, certifier: Any
+) -> None:
+    change_id = _move_out_draft(clerk, family, days_late=15)
+    commit_change(
+        actor=committer,
+        purpose=PURPOSE,
+        change_id=change_id,
+        acknowledged_alerts=["moveout.late_notification"],
+    )
+    client = logged_in(committer)
+    body: dict[str, Any] = {
+        "purpose": PURPOSE,
+        "request": {"requester_class": "same_household", "identity_check": "drivers_license"},
+        "change_id": change_id,
+    }
+    refused = client.post(
+        "/api/certificates/move-out-at-commit", json.dumps(body), content_type="application/json"
+    )
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "certificates.move_out_kind_at_commit"
+    body["kind"] = "move_out_substitute"
+    answer = client.post(
+        "/api/certificates/move-out-at-commit", json.dumps(body), content_type="application/json"
+    )
+    assert answer.status_code == 200
+    assert "転出証明書に準ずる証明書" in flat(
+        "".join(pdf_pages(base64.b64decode(answer.json()["pdf_base64"])))
+    )
+    issuance = Issuance.objects.get(pk=answer.json()["issuance_id"])
+    assert (issuance.at_commit_change, issuance.requester_class) == (change_id, "same_household")

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -348,6 +349,22 @@ def preview_certificate(
     )
 
 
+@contextmanager
+def _refusals_audited(actor: Any, purpose: str, anchor: str) -> Iterator[None]:
+    """A refusal raised inside (a rule, or a missing signing key) is audited in a transaction of its own,
+    after the issuance's has rolled back, and reaches the clerk as a DomainError."""
+    try:
+        yield
+    except signing.SigningKeyMissing as missing:
+        logger.error("certificate issuance stopped: %s", missing)
+        error = signing.signing_refusal(missing)
+        _audit_refusal(actor=actor, purpose=purpose, subject_id=anchor, error=error)
+        raise error from None
+    except DomainError as error:
+        _audit_refusal(actor=actor, purpose=purpose, subject_id=anchor, error=error)
+        raise
+
+
 def _authorize_individual_number(actor: Any, purpose: str, anchor: str) -> None:
     """Printing a 個人番号 is 特定個人情報 access: its own permission (C-9)."""
     authorize(
@@ -381,18 +398,10 @@ def issue_certificate(
     )
     if options.show_individual_number:
         _authorize_individual_number(actor, purpose, anchor)
-    try:
+    with _refusals_audited(actor, purpose, anchor):
         check_request(request, options)
         with transaction.atomic():
             issued = _issue(actor=actor, purpose=purpose, request=request, options=options, printer=printer)
-    except signing.SigningKeyMissing as missing:
-        logger.error("certificate issuance stopped: %s", missing)
-        error = signing.signing_refusal(missing)
-        _audit_refusal(actor=actor, purpose=purpose, subject_id=anchor, error=error)
-        raise error from None
-    except DomainError as error:
-        _audit_refusal(actor=actor, purpose=purpose, subject_id=anchor, error=error)
-        raise
     # After the transaction: the first certificate has loaded the fonts, the stylesheet and the signer.
     runtime.settle_once()
     return issued
@@ -745,28 +754,18 @@ def issue_at_move_out_commit(
         subject_type="change",
         subject_id=str(change_id),
     )
-    anchor = ""
-    try:
-        with transaction.atomic():
-            options = _options_at_commit(change_id, kind)
-            anchor = options.atena_numbers[0]
-            check_request(request, options)
-            issued = _issue(
-                actor=actor,
-                purpose=purpose,
-                request=request,
-                options=options,
-                printer=printer,
-                at_commit=change_id,
-            )
-    except signing.SigningKeyMissing as missing:
-        logger.error("certificate issuance stopped: %s", missing)
-        error = signing.signing_refusal(missing)
-        _audit_refusal(actor=actor, purpose=purpose, subject_id=anchor, error=error)
-        raise error from None
-    except DomainError as error:
-        _audit_refusal(actor=actor, purpose=purpose, subject_id=anchor, error=error)
-        raise
+    due = certificate_sources.move_out_certificate_of_change(change_id)
+    with _refusals_audited(actor, purpose, due.atena_numbers[0] if due else ""), transaction.atomic():
+        options = _options_at_commit(change_id, kind)
+        check_request(request, options)
+        issued = _issue(
+            actor=actor,
+            purpose=purpose,
+            request=request,
+            options=options,
+            printer=printer,
+            at_commit=change_id,
+        )
     runtime.settle_once()
     return issued
 
