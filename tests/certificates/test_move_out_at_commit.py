@@ -24,11 +24,14 @@ from jumin.certificates.services import issue_at_move_out_commit
 from jumin.domain.certificates import CertificateKind
 from jumin.domain.errors import DomainError
 from jumin.domain.resident import ChangeReason
+from jumin.registry.certificate_sources import move_out_certificate_of_change
+from jumin.registry.models import Change
 from jumin.registry.services import Address, DraftRecorded, commit_change, record_move_in
 from jumin.registry.workflows.cancellation import Cancellation, record_cancellation
 from jumin.registry.workflows.move_out import record_move_out
 from tests.certificates.conftest import own_request
 from tests.certificates.helpers import flat, pdf_pages
+from tests.certificates.test_special_move_out import card_clerk, special_movers  # noqa: F401 (fixtures)
 from tests.registry.conftest import PURPOSE, family_move_in, logged_in
 from tests.registry.test_move_out import move_out
 
@@ -265,3 +268,23 @@ def test_the_api_issues_the_substitute_of_a_late_move_out_by_its_change(
     )
     issuance = Issuance.objects.get(pk=answer.json()["issuance_id"])
     assert (issuance.at_commit_change, issuance.requester_class) == (change_id, "same_household")
+
+
+def test_a_special_move_out_mover_is_left_off_the_certificate_of_the_others(
+    special_movers: DraftRecorded,  # noqa: F811 (the imported fixture)
+    committer: User,
+    certifier: Any,
+) -> None:
+    _head, wife, _child = special_movers.atena_numbers
+    change_id = Change.objects.filter(reason=ChangeReason.DOMESTIC_MOVE_OUT).get().pk
+    due = move_out_certificate_of_change(change_id)
+    assert due is not None
+    assert (due.atena_numbers, due.kinds) == ((wife,), (CertificateKind.MOVE_OUT,))
+    issued = issue_at_move_out_commit(
+        actor=committer,
+        purpose=PURPOSE,
+        request=own_request(),
+        change_id=change_id,
+        kind=CertificateKind.MOVE_OUT,
+    )
+    assert Issuance.objects.get(pk=issued.issuance_id).subjects == [wife]
