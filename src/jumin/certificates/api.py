@@ -165,13 +165,40 @@ class ReissueIn(Schema):
 @router.post("/reissue", response={200: IssuedOut, 400: ErrorOut, 403: RefusedOut})
 def reissue(request: HttpRequest, data: ReissueIn) -> dict[str, object]:
     """再交付 of a 転出証明書 by its original 発行番号: marked 「再交付」, the state at the original issue."""
-    certificate_request = data.request.dict()
-    certificate_request["acknowledged_alerts"] = tuple(certificate_request["acknowledged_alerts"])
     issued = services.reissue_certificate(
         actor=request.user,
         purpose=data.purpose,
-        request=CertificateRequest(**certificate_request),
+        request=_request(data.request),
         copy_number=data.copy_number,
+        printer=data.printer,
+    )
+    return _issued_out(issued)
+
+
+def _request(data: RequestIn) -> CertificateRequest:
+    values = data.dict()
+    values["acknowledged_alerts"] = tuple(values["acknowledged_alerts"])
+    return CertificateRequest(**values)
+
+
+class MoveOutAtCommitIn(Schema):
+    purpose: str
+    request: RequestIn
+    change_id: int
+    kind: CertificateKind = CertificateKind.MOVE_OUT
+    printer: str = ""
+
+
+@router.post("/move-out-at-commit", response={200: IssuedOut, 400: ErrorOut, 403: RefusedOut})
+def move_out_at_commit(request: HttpRequest, data: MoveOutAtCommitIn) -> dict[str, object]:
+    """The 転出証明書 of a committed 国内転出 by its 異動番号 (standard 4.1.3.0.3-a); after a late (職権)
+    notification ``kind`` is ``move_out_substitute`` or ``removed_copy``. Recorded with the change."""
+    issued = services.issue_at_move_out_commit(
+        actor=request.user,
+        purpose=data.purpose,
+        request=_request(data.request),
+        change_id=data.change_id,
+        kind=data.kind,
         printer=data.printer,
     )
     return _issued_out(issued)

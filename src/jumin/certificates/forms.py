@@ -10,6 +10,7 @@ from django import forms
 from jumin.accounts.forms import PurposeForm
 from jumin.domain.card_face import CardFaceKind
 from jumin.domain.certificates import (
+    MOVE_OUT_REQUESTERS,
     CertificateKind,
     CertificateOptions,
     CertificateRequest,
@@ -205,6 +206,37 @@ class ChangeCodeNoticeForm(PurposeForm):
 
     change_id = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     atena_number = forms.CharField(max_length=16, widget=forms.HiddenInput)
+
+
+class MoveOutAtCommitForm(PurposeForm):
+    """「証明書を交付」 on a 転出's 本登録 result (standard 4.1.3.0.3-a): the change (hidden), the kind the
+    change allows, and who asks (the 届出人: 本人・同一世帯・代理人) and how they were identified."""
+
+    change_id = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    kind = forms.ChoiceField(
+        label="証明書",
+        choices=_choices(
+            (CertificateKind.MOVE_OUT, CertificateKind.MOVE_OUT_SUBSTITUTE, CertificateKind.REMOVED_COPY)
+        ),
+    )
+    requester_class = forms.ChoiceField(
+        label="請求者区分", choices=[c for c in _choices(RequesterClass) if c[0] in MOVE_OUT_REQUESTERS]
+    )
+    requester_name = forms.CharField(label="請求者の氏名（代理人）", max_length=200, required=False)
+    power_of_attorney_checked = forms.BooleanField(label="委任状を確認した（代理人）", required=False)
+    identity_check = forms.ChoiceField(
+        label="本人確認の方法", choices=[("", "選択してください"), *_choices(IdentityCheck)]
+    )
+
+    def request(self) -> CertificateRequest:
+        """The request as the 交付履歴 records it."""
+        data = self.cleaned_data
+        return CertificateRequest(
+            requester_class=RequesterClass(data["requester_class"]),
+            identity_check=IdentityCheck(data["identity_check"]),
+            requester_name=data["requester_name"],
+            power_of_attorney_checked=data["power_of_attorney_checked"],
+        )
 
 
 class MoveInNoticeInquiryForm(PurposeForm):

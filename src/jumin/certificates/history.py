@@ -71,6 +71,9 @@ def _channel(issuance: Issuance) -> str:
         return "通知"
     if issuance.channel == Issuance.Channel.KIOSK:
         return "コンビニ交付"
+    if issuance.at_commit_change is not None:
+        # Printed in the 転出's flow, from its 本登録 (standard 4.1.3.0.3-a).
+        return f"窓口（転出の本登録時、異動番号 {issuance.at_commit_change}）"
     return "窓口"
 
 

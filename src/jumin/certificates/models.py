@@ -130,6 +130,9 @@ class Issuance(models.Model):
     alerts_acknowledged = models.JSONField("確認したアラート", default=list)
     released_findings = models.JSONField("一時解除で通した抑止", default=list)
     pdf_sha256 = models.CharField("署名済みPDFのSHA-256", max_length=64)
+    # The 異動番号 of the committed 転出 whose 本登録 printed it (standard 4.1.3.0.3-a); a number, not a
+    # foreign key: the 交付履歴 outlives the registry's rows and never blocks their retention.
+    at_commit_change = models.PositiveBigIntegerField("本登録時の交付（異動番号）", null=True, blank=True)
 
     objects = _NoDeleteQuerySet.as_manager()
 

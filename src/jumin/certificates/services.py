@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -348,6 +349,22 @@ def preview_certificate(
     )
 
 
+@contextmanager
+def _refusals_audited(actor: Any, purpose: str, anchor: str) -> Iterator[None]:
+    """A refusal raised inside (a rule, or a missing signing key) is audited in a transaction of its own,
+    after the issuance's has rolled back, and reaches the clerk as a DomainError."""
+    try:
+        yield
+    except signing.SigningKeyMissing as missing:
+        logger.error("certificate issuance stopped: %s", missing)
+        error = signing.signing_refusal(missing)
+        _audit_refusal(actor=actor, purpose=purpose, subject_id=anchor, error=error)
+        raise error from None
+    except DomainError as error:
+        _audit_refusal(actor=actor, purpose=purpose, subject_id=anchor, error=error)
+        raise
+
+
 def _authorize_individual_number(actor: Any, purpose: str, anchor: str) -> None:
     """Printing a 個人番号 is 特定個人情報 access: its own permission (C-9)."""
     authorize(
@@ -381,18 +398,10 @@ def issue_certificate(
     )
     if options.show_individual_number:
         _authorize_individual_number(actor, purpose, anchor)
-    try:
+    with _refusals_audited(actor, purpose, anchor):
         check_request(request, options)
         with transaction.atomic():
             issued = _issue(actor=actor, purpose=purpose, request=request, options=options, printer=printer)
-    except signing.SigningKeyMissing as missing:
-        logger.error("certificate issuance stopped: %s", missing)
-        error = signing.signing_refusal(missing)
-        _audit_refusal(actor=actor, purpose=purpose, subject_id=anchor, error=error)
-        raise error from None
-    except DomainError as error:
-        _audit_refusal(actor=actor, purpose=purpose, subject_id=anchor, error=error)
-        raise
     # After the transaction: the first certificate has loaded the fonts, the stylesheet and the signer.
     runtime.settle_once()
     return issued
@@ -407,6 +416,7 @@ def _issue(
     printer: str,
     origin: WideAreaOrigin | KioskOrigin | None = None,
     reissue: Reissue | None = None,
+    at_commit: int | None = None,
 ) -> IssuedCertificate:
     now = timezone.now()
     issue_date = timezone.localdate(now)
@@ -519,6 +529,7 @@ def _issue(
         alerts_acknowledged=sorted({a.code for a in alerts}),
         released_findings=sorted({f"{f.atena_number}:{f.code}" for f in check.findings if f.released}),
         pdf_sha256=hashlib.sha256(signed).hexdigest(),
+        at_commit_change=at_commit,
     )
     if check.releases_used:
         # A 一時解除 lets one request through (issue 6): this 交付 uses it up, in its own transaction,
@@ -554,7 +565,7 @@ def _issue(
         subject_type="issuance",
         subject_id=str(issuance.pk),
         purpose=purpose,
-        reason=_issue_reason(notices, origin, reissue),
+        reason=_issue_reason(notices, origin, reissue, at_commit),
         individual_number_used=options.show_individual_number,
         support_measure=check.support_measure,
         result_count=len(numbers),
@@ -571,11 +582,16 @@ def _issue(
 
 
 def _issue_reason(
-    notices: int, origin: WideAreaOrigin | KioskOrigin | None, reissue: Reissue | None = None
+    notices: int,
+    origin: WideAreaOrigin | KioskOrigin | None,
+    reissue: Reissue | None = None,
+    at_commit: int | None = None,
 ) -> str:
     parts = [f"{origin.channel} for {origin.municipality_code or origin.terminal()[0]}"] if origin else []
     if reissue is not None:
         parts.append(f"reissue_of={reissue.copy_number}")
+    if at_commit is not None:
+        parts.append(f"change={at_commit}")
     if notices:
         parts.append(f"self_notices={notices}")
     return "; ".join(parts)
@@ -675,6 +691,81 @@ def reissue_certificate(
     except DomainError as error:
         _audit_refusal(actor=actor, purpose=purpose, subject_id=anchor, error=error)
         raise
+    runtime.settle_once()
+    return issued
+
+
+def _options_at_commit(change_id: int, kind: CertificateKind) -> CertificateOptions:
+    """The 転出証明書 (or its substitute, or a 除票の写し) of a committed 転出's movers, as they stand now;
+    refused when the change calls for none of that kind, or its 転出 no longer stands (4.1.3.0.3-a)."""
+    due = certificate_sources.move_out_certificate_of_change(change_id)
+    if due is None:
+        raise refusal(
+            "change_id",
+            "この異動は、本登録の際に転出証明書を交付する国内転出ではありません"
+            "（仮登録・国外転出・職権転出・特例転出を含みます）。",
+            "証明書が必要な場合は、証明書交付の画面から交付してください。",
+            "certificates.no_move_out_at_commit",
+        )
+    if kind not in due.kinds:
+        raise refusal(
+            "kind",
+            f"この転出には{kind.label}を交付できません。",
+            "、".join(k.label for k in due.kinds) + "から選んでください。",
+            "certificates.move_out_kind_at_commit",
+        )
+    if any(p.move_out_change_id != change_id for p in certificate_sources.people(list(due.atena_numbers))):
+        raise refusal(
+            "change_id",
+            "この転出は、本登録の後に取り消し又は変更されています。",
+            "現在の記録を確認し、証明書交付の画面から交付してください。",
+            "certificates.move_out_changed_since_commit",
+        )
+    # A 除票の写し in place of the 転出証明書 carries what the next municipality records from one (令24条).
+    return normalized_options(
+        CertificateOptions(
+            kind=kind,
+            atena_numbers=due.atena_numbers,
+            whole_household=False,
+            show_honseki=True,
+            show_juminhyo_code=True,
+        )
+    )
+
+
+def issue_at_move_out_commit(
+    *,
+    actor: Any,
+    purpose: str,
+    request: CertificateRequest,
+    change_id: int,
+    kind: CertificateKind,
+    printer: str = "",
+) -> IssuedCertificate:
+    """The certificate of a 転出 printed in the flow, from the 本登録's result (standard 4.1.3.0.3-a):
+    the 転出証明書 of the movers, or after a late (職権) notification the 転出証明書に準ずる証明書 or a
+    除票の写し. The 交付履歴 row names the committed change (``Issuance.at_commit_change``) and the
+    clerk; the request rules, 本人確認 and 支援措置・抑止 apply as on any issuance."""
+    authorize(
+        actor=actor,
+        permission=Permission.CERTIFICATE_ISSUE,
+        action=AuditAction.CERTIFICATE_COPY_ISSUE,
+        purpose=purpose,
+        subject_type="change",
+        subject_id=str(change_id),
+    )
+    due = certificate_sources.move_out_certificate_of_change(change_id)
+    with _refusals_audited(actor, purpose, due.atena_numbers[0] if due else ""), transaction.atomic():
+        options = _options_at_commit(change_id, kind)
+        check_request(request, options)
+        issued = _issue(
+            actor=actor,
+            purpose=purpose,
+            request=request,
+            options=options,
+            printer=printer,
+            at_commit=change_id,
+        )
     runtime.settle_once()
     return issued
 

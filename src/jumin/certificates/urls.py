@@ -15,6 +15,7 @@ urlpatterns = [
     path("notices/", views.notices, name="notices"),
     path("registry-notices/", views.registry_notice, name="registry_notice"),
     path("registry-notices/change/", views.change_code_notice, name="change_code_notice"),
+    path("move-out-at-commit/", views.move_out_at_commit, name="move_out_at_commit"),
     path("move-in-notice-inquiry/", views.move_in_notice_inquiry, name="move_in_notice_inquiry"),
     path("card-forms/", views.card_form, name="card_forms"),
     path("card-forms/settings/", views.card_face_setting, name="card_face_setting"),

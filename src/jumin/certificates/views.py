@@ -32,6 +32,7 @@ from jumin.certificates.forms import (
     ChangeCodeNoticeForm,
     IssueForm,
     MoveInNoticeInquiryForm,
+    MoveOutAtCommitForm,
     NoticeListForm,
     PersonForm,
     PrintSettingForm,
@@ -42,6 +43,7 @@ from jumin.certificates.forms import (
     VoidForm,
 )
 from jumin.domain.card_face import CardFaceKind, PrintAdjustment
+from jumin.domain.certificates import CertificateKind
 from jumin.domain.errors import DomainError
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -78,6 +80,40 @@ def _issue_from_form(actor: Any, form: IssueForm) -> services.IssuedCertificate:
     )
 
 
+def _certificate_pdf(issued: services.IssuedCertificate) -> HttpResponse:
+    """The signed certificate, named by the internal issuance id only."""
+    response = HttpResponse(issued.pdf, content_type="application/pdf")
+    # Paper (the terminal's print setting): opened in the viewer to print; else saved.
+    disposition = "inline" if issued.on_paper else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="certificate-{issued.issuance_id}.pdf"'
+    return response
+
+
+@login_required
+def move_out_at_commit(request: HttpRequest) -> HttpResponse:
+    """「証明書を交付」 of a 転出's 本登録 result (standard 4.1.3.0.3-a; POST only, the 異動番号 in the body):
+    the signed PDF, or this form again with the refusal so the clerk can correct the request."""
+    form = MoveOutAtCommitForm(request.POST or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            issued = services.issue_at_move_out_commit(
+                actor=request.user,
+                purpose=data["purpose"],
+                request=form.request(),
+                change_id=data["change_id"],
+                kind=CertificateKind(data["kind"]),
+            )
+        except AccessRefused as error:
+            return refused(request, error)
+        except DomainError as error:
+            context["error"] = error
+        else:
+            return _certificate_pdf(issued)
+    return render(request, "certificates/move_out_at_commit.html", context)
+
+
 @login_required
 def issue(request: HttpRequest) -> HttpResponse:
     """住民票の写し等の交付: the request form; "確認" shows who is printed and any alerts; "交付" issues.
@@ -91,14 +127,7 @@ def issue(request: HttpRequest) -> HttpResponse:
         step = request.POST.get("step", "confirm")
         try:
             if step == "issue":
-                issued = _issue_from_form(request.user, form)
-                response = HttpResponse(issued.pdf, content_type="application/pdf")
-                # Paper (the terminal's print setting): opened in the viewer to print; else saved.
-                disposition = "inline" if issued.on_paper else "attachment"
-                response["Content-Disposition"] = (
-                    f'{disposition}; filename="certificate-{issued.issuance_id}.pdf"'
-                )
-                return response
+                return _certificate_pdf(_issue_from_form(request.user, form))
             preview = services.preview_certificate(
                 actor=request.user,
                 purpose=form.cleaned_data["purpose"],

@@ -19,7 +19,7 @@ from typing import Any
 from django.db.models import F, Q
 
 from jumin.domain import recorded_dates
-from jumin.domain.certificates import IssuedNoticeKind
+from jumin.domain.certificates import CertificateKind, IssuedNoticeKind
 from jumin.domain.errors import refusal
 from jumin.domain.recorded_dates import RecordedDate
 from jumin.domain.resident import ChangeReason, ResidentStatus
@@ -34,6 +34,7 @@ from jumin.registry.models import (
 from jumin.registry.models_removed_notes import RemovedRecordNote
 from jumin.registry.remarks import remark_lines
 from jumin.registry.removed_record_notes import HONSEKI_ITEMS, note_text
+from jumin.registry.workflows.ex_officio_events import EX_OFFICIO
 from jumin.registry.workflows.number_changes import CORRECTION as CODE_CORRECTION
 from jumin.registry.workflows.reorganisation import Generations, split_generations
 
@@ -866,3 +867,43 @@ def code_notices_of_change(change_id: int) -> tuple[ChangeCodeNotice, ...]:
             kind = IssuedNoticeKind.JUMINHYO_CODE_CORRECTED
         notices.append(ChangeCodeNotice(change.pk, row.resident.atena_number, kind, row.juminhyo_code))
     return tuple(notices)
+
+
+@dataclass(frozen=True)
+class MoveOutCertificateDue:
+    """The certificate a committed 国内転出 calls for at its 本登録 (standard 4.1.3.0.3-a): the 転出証明書,
+    or, notified more than 14 days late (recorded 職権, algorithms.md G.2), the 転出証明書に準ずる証明書 or,
+    if the clerk chooses, a 除票の写し."""
+
+    change_id: int
+    atena_numbers: tuple[str, ...]  # the movers it certifies, in member order (no 特例転出 mover)
+    late: bool
+
+    @property
+    def kinds(self) -> tuple[CertificateKind, ...]:
+        """The kinds the clerk may print, the usual one first."""
+        if self.late:
+            return (CertificateKind.MOVE_OUT_SUBSTITUTE, CertificateKind.REMOVED_COPY)
+        return (CertificateKind.MOVE_OUT,)
+
+
+def move_out_certificate_of_change(change_id: int) -> MoveOutCertificateDue | None:
+    """The certificate due at the 本登録 of a 国内転出 notified at the counter; None for a draft, another
+    event, a 国外転出 (no certificate), a 職権転出 without a 届出, or when every mover is a 特例転出 (the
+    転出証明書情報 goes over 住基ネット)."""
+    change = Change.objects.filter(
+        pk=change_id,
+        state=ChangeState.COMMITTED,
+        reason=ChangeReason.DOMESTIC_MOVE_OUT,
+        notification_date__isnull=False,
+    ).first()
+    if change is None:
+        return None
+    movers = (
+        change.snapshots.filter(removal_reason=ChangeReason.DOMESTIC_MOVE_OUT, special_move_out=False)
+        .order_by("member_order", "pk")
+        .values_list("resident__atena_number", flat=True)
+    )
+    if not movers:
+        return None
+    return MoveOutCertificateDue(change.pk, tuple(movers), late=change.notification_kind == EX_OFFICIO)

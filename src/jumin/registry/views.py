@@ -27,6 +27,7 @@ from jumin.registry.views_common import (
     acknowledged,
     clerk_screen,
     offer_code_notices,
+    offer_move_out_certificates,
     shown_on_screen,
     with_preset_inserted,
 )
@@ -95,6 +96,9 @@ def draft(request: HttpRequest, change_id: int) -> HttpResponse:
                 )
                 context["done"] = "本登録しました。"
                 offer_code_notices(context, actor=request.user, change_ids=[change_id], purpose=purpose)
+                offer_move_out_certificates(
+                    context, actor=request.user, change_ids=[change_id], purpose=purpose
+                )
             elif "discard" in request.POST:
                 services.discard_change(
                     actor=request.user,

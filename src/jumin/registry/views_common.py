@@ -20,7 +20,9 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 
 from jumin.accounts.authorization import AccessRefused, has_permission
+from jumin.accounts.duties import DUTIES, duty_choices
 from jumin.accounts.permissions import Permission
+from jumin.domain.certificates import MOVE_OUT_REQUESTERS, IdentityCheck, RequesterClass
 from jumin.domain.errors import DomainError
 from jumin.registry import certificate_sources
 from jumin.registry.card_face_sources import card_faces_due
@@ -70,6 +72,28 @@ def offer_code_notices(context: dict[str, Any], *, actor: Any, change_ids: list[
     context["auto_print_notices"] = bool(
         context["code_notices"] and context["may_print_notices"] and code_notices_auto_print()
     )
+
+
+def offer_move_out_certificates(
+    context: dict[str, Any], *, actor: Any, change_ids: list[int], purpose: str
+) -> None:
+    """The 転出証明書 (or, after a late notification, its substitute or a 除票の写し) of each committed
+    国内転出, printed from the 本登録's result (standard 4.1.3.0.3-a): one form per 転出
+    (``registry/_move_out_certificates.html``) posting the 異動番号 and the request to the certificates
+    app, which issues, records and audits it. A clerk without ``certificate:issue`` sees which
+    certificates are due, without the form."""
+    found = (certificate_sources.move_out_certificate_of_change(change_id) for change_id in change_ids)
+    dues = [due for due in found if due is not None]
+    context["move_out_certificates"] = dues
+    if not dues:
+        return
+    context["may_issue_certificates"] = has_permission(actor, Permission.CERTIFICATE_ISSUE)
+    purposes = context["certificate_purposes"] = duty_choices(actor)
+    # Preselected: the commit's duty if it covers issuing, else the clerk's first duty that does.
+    issuing = [code for code, _ in purposes if Permission.CERTIFICATE_ISSUE in DUTIES[code].permissions]
+    context["certificate_purpose"] = purpose if purpose in issuing or not issuing else issuing[0]
+    context["move_out_requesters"] = [(c.value, c.label) for c in RequesterClass if c in MOVE_OUT_REQUESTERS]
+    context["identity_checks"] = [(c.value, c.label) for c in IdentityCheck]
 
 
 def code_notices_auto_print() -> bool:

@@ -27,6 +27,7 @@ from jumin.registry.views_common import (
     acknowledged,
     clerk_screen,
     offer_code_notices,
+    offer_move_out_certificates,
     shown_on_screen,
 )
 from jumin.registry.workflows import move_in_notice
@@ -97,6 +98,9 @@ def commit(request: HttpRequest) -> HttpResponse:
             )
             committed = [outcome.change_id for outcome in result.outcomes if outcome.committed]
             offer_code_notices(
+                context, actor=request.user, change_ids=committed, purpose=form.cleaned_data["purpose"]
+            )
+            offer_move_out_certificates(
                 context, actor=request.user, change_ids=committed, purpose=form.cleaned_data["purpose"]
             )
     return render(request, TEMPLATES + "result.html", context)

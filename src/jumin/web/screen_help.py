@@ -94,6 +94,11 @@ HELP: dict[str, HelpEntry] = {
     "certificates:change_code_notice": _e(
         "変更後の住民票コード通知", "本登録した異動の住民票コード通知票を作成します。"
     ),
+    "certificates:move_out_at_commit": _e(
+        "転出証明書の交付（本登録から）",
+        "本登録した転出の転出証明書（届出期間を過ぎた届出は転出証明書に準ずる証明書又は除票の写し）を、"
+        "請求者区分と本人確認を入力して交付します。交付履歴に本登録の異動番号とともに記録されます。",
+    ),
     "certificates:move_in_notice_inquiry": _e(
         "転入通知未着照会書", "未着者一覧で選んだ方の照会書を作成します。"
     ),
