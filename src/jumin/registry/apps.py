@@ -9,10 +9,12 @@ class RegistryConfig(AppConfig):
     def ready(self) -> None:
         # The daily CS 抑止マーク resync, 住民票コード pool check and the 150-year purge of the
         # 除票データベース register with the housekeeping. The 支援措置 notice between
-        # municipalities (3.4-h) registers its message type.
+        # municipalities (3.4-h) registers its message type. EUC registers its housekeeping and the
+        # task worker's start-up recovery of lost runs.
         from jumin.registry import (  # noqa: F401
             code_pool,
             removed_archive_purge,
             restriction_feed,
             support_forwarding,
         )
+        from jumin.registry.euc import services  # noqa: F401
