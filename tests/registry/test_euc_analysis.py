@@ -51,7 +51,7 @@ def test_a_nested_group_combines_its_own_conditions_inside_the_outer_or(
     definition = parse_definition(WOMEN_UNDER_35_OR_THE_HEAD)
     assert (
         describe(definition)
-        == "「続柄」 ＝ 世帯主 または （「性別」 ＝ female かつ 「年齢（基準日現在）」 ＜ 35）"
+        == "「続柄」 ＝ 世帯主 または （「性別」 ＝ 女 かつ 「年齢（基準日現在）」 ＜ 35）"
     )
     # 三奈 (33) is the only woman under 35; 二葉 is 36 on 2026-04-01; both heads by the outer OR.
     names = [row[0] for row in csv_rows(run(euc_clerk, WOMEN_UNDER_35_OR_THE_HEAD))[1:]]

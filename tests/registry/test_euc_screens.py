@@ -176,7 +176,5 @@ def test_the_wizard_builds_a_group_and_totals_and_confirms_them_in_words(
     page = _step(client, 3, definition, reference_date="令和8年4月1日", **fields)
     body = page.content.decode()
     assert "手順 4 / 4" in body
-    assert (
-        "「性別」 ＝ female かつ （「年齢（基準日現在）」 ＜ 20 または 「年齢（基準日現在）」 ＞ 64）" in body
-    )
+    assert "「性別」 ＝ 女 かつ （「年齢（基準日現在）」 ＜ 20 または 「年齢（基準日現在）」 ＞ 64）" in body
     assert "集計（年齢階級（5歳）ごと）" in body

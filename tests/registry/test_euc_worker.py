@@ -105,13 +105,17 @@ def test_a_stopping_worker_finishes_the_current_job_and_leaves_the_next_queued(
     assert sorted(states.values()) == sorted([EucRun.State.DONE, EucRun.State.QUEUED])
 
 
+@pytest.mark.parametrize("job_lost", [False, True], ids=["queued", "job lost, recovered at start"])
 def test_jumin_tasks_worker_once_runs_the_ready_jobs(
     family: DraftRecorded,
     make_clerk: Callable[..., User],
     django_capture_on_commit_callbacks: Any,
     capsys: pytest.CaptureFixture[str],
+    job_lost: bool,
 ) -> None:
     run_id = queue(make_clerk("euc", Permission.EUC_EXTRACT), django_capture_on_commit_callbacks)
+    if job_lost:
+        DBTaskResult.objects.all().delete()
     assert jumin_main(["tasks-worker", "--once"]) == 0
     assert capsys.readouterr().out.strip() == "RAN 1"
     assert EucRun.objects.get(pk=run_id).state == EucRun.State.DONE
@@ -183,19 +187,6 @@ def test_a_run_whose_job_was_lost_is_queued_again_once_at_worker_start_then_fail
     run.refresh_from_db()
     assert (run.state, run.error) == (EucRun.State.FAILED, services.LOST_MESSAGE)
     assert recoveries()[-1] == f"euc run {run_id} marked failed: job missing"
-
-
-def test_jumin_tasks_worker_recovers_a_lost_run_and_runs_it(
-    family: DraftRecorded,
-    make_clerk: Callable[..., User],
-    django_capture_on_commit_callbacks: Any,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    run_id = queue(make_clerk("euc", Permission.EUC_EXTRACT), django_capture_on_commit_callbacks)
-    DBTaskResult.objects.all().delete()
-    assert jumin_main(["tasks-worker", "--once"]) == 0
-    assert capsys.readouterr().out.strip() == "RAN 1"
-    assert EucRun.objects.get(pk=run_id).state == EucRun.State.DONE
 
 
 def test_a_job_running_for_hours_at_worker_start_is_taken_for_dead_and_cannot_finish_later(

@@ -469,13 +469,15 @@ def _describe_group(group: ConditionGroup) -> str:
 
 def _describe_condition(condition: Condition) -> str:
     label = f"「{condition.item.label}」"
-    symbol = OPERATOR_LABELS[condition.operator].split("（")[0]
+    # Codes in words (female → 女), as the catalogue lists them.
+    shown = [condition.item.codes.get(value, value) for value in condition.values]
     if condition.operator is Operator.EMPTY:
         return f"{label}が空欄"
     if condition.operator is Operator.BETWEEN:
-        return f"{label}が {condition.values[0]} から {condition.values[1]} まで"
+        return f"{label}が {shown[0]} から {shown[1]} まで"
     if condition.operator is Operator.PREFIX:
-        return f"{label}が {condition.values[0]} で始まる"
+        return f"{label}が {shown[0]} で始まる"
     if condition.operator is Operator.IN:
-        return f"{label}が {'、'.join(condition.values)} のいずれか"
-    return f"{label} {symbol} {condition.values[0]}"
+        return f"{label}が {'、'.join(shown)} のいずれか"
+    symbol = OPERATOR_LABELS[condition.operator].split("（")[0]
+    return f"{label} {symbol} {shown[0]}"
