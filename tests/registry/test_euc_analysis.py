@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
+from xml.etree import ElementTree as ET
 
 import pytest
 
@@ -17,6 +18,7 @@ from jumin.domain.wareki import WarekiDate
 from jumin.registry.cards import CardEventInput, CardEventKind, CardKind, record_card_event
 from jumin.registry.euc.definition import describe, parse_definition
 from jumin.registry.euc.extraction import age_band, prefilter
+from jumin.registry.euc.writers import OutputFormat
 from jumin.registry.services import DraftRecorded
 from tests.registry.conftest import PURPOSE, logged_in
 from tests.registry.test_cards import card_clerk
@@ -138,6 +140,14 @@ def test_totals_group_by_two_items_with_sum_average_and_bands(
         ["female", "35～39歳", "1", "36", "36.0"],
         ["female", "60～64歳", "1", "63", "63.0"],
         ["male", "65～69歳", "2", "132", "66.0"],
+    ]
+    xml = ET.fromstring(bytes(run(euc_clerk, raw, fmt=OutputFormat.XML).content))  # noqa: S314 (written here)
+    assert [item.get("key") for item in xml.iter("item")] == [
+        "sex",
+        "age_band",
+        "count",
+        "sum_age",
+        "avg_age",
     ]
     whole = run(euc_clerk, {"mode": "count", "aggregates": [{"function": "max", "item": "age"}], **_ref()})
     assert csv_rows(whole)[1] == ["全体", "5", "66"]

@@ -178,3 +178,20 @@ def test_the_wizard_builds_a_group_and_totals_and_confirms_them_in_words(
     assert "手順 4 / 4" in body
     assert "「性別」 ＝ 女 かつ （「年齢（基準日現在）」 ＜ 20 または 「年齢（基準日現在）」 ＞ 64）" in body
     assert "集計（年齢階級（5歳）ごと）" in body
+
+
+def test_a_deeper_tree_from_the_api_is_shown_in_words_and_kept_through_step_2(
+    make_clerk: Callable[..., User],
+) -> None:
+    client = logged_in(make_clerk("euc", Permission.EUC_EXTRACT))
+    inner = {"combine": "or", "conditions": [{"item": "sex", "op": "eq", "value": "male"}]}
+    definition = {"items": ["surname"], "groups": [{"combine": "and", "groups": [inner]}]}
+    page = _step(client, 2, definition, combine="or", c0_item="surname", c0_op="eq", c0_value="青木")
+    assert page.context["definition"]["groups"] == definition["groups"]  # not cut to what the rows show
+    assert page.context["definition"].get("conditions") is None
+    page = client.post(
+        reverse(WIZARD), {"step": "3", "definition": json.dumps(definition), "action": "back", "mode": "rows"}
+    )
+    body = page.content.decode()
+    assert "画面で編集できない形" in body
+    assert "現在の条件：（（「性別」 ＝ 男））" in body

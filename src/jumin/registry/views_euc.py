@@ -57,9 +57,15 @@ def _condition_fields(post: Any, i: int) -> dict[str, Any]:
 
 
 def _wizard_editable(raw: dict[str, Any]) -> bool:
-    """Whether step 2 can show the tree: groups of plain conditions only, at most ``GROUP_NAMES``."""
+    """Whether step 2 can show the tree: at most ``GROUP_NAMES`` groups of plain conditions, and no
+    more conditions than rows (a longer definition from the API is kept, never cut)."""
     groups = raw.get("groups") or []
-    return len(groups) <= len(GROUP_NAMES) and not any(g.get("groups") for g in groups)
+    count = len(raw.get("conditions") or []) + sum(len(g.get("conditions") or []) for g in groups)
+    return (
+        len(groups) <= len(GROUP_NAMES)
+        and not any(g.get("groups") for g in groups)
+        and count <= CONDITION_ROWS
+    )
 
 
 def _merge_conditions(post: Any, raw: dict[str, Any]) -> None:

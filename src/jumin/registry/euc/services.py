@@ -265,7 +265,10 @@ def _jobs_of(run_ids: list[int]) -> dict[int, list[DBTaskResult[Any, Any]]]:
     """The task rows of these runs' jobs (the run id is the job's one argument)."""
     jobs: dict[int, list[DBTaskResult[Any, Any]]] = {}
     wanted = set(run_ids)
-    for job in DBTaskResult.objects.filter(task_path=_job().module_path):
+    rows = DBTaskResult.objects.filter(task_path=_job().module_path).only(
+        "status", "started_at", "args_kwargs"
+    )
+    for job in rows:
         args = (job.args_kwargs or {}).get("args") or []
         if len(args) == 1 and args[0] in wanted:
             jobs.setdefault(args[0], []).append(job)
