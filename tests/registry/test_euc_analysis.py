@@ -10,15 +10,20 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
+from jumin.accounts.authorization import AccessRefused
 from jumin.accounts.models import User
+from jumin.audit.actions import AuditAction
+from jumin.audit.models import AuditEntry
 from jumin.domain.errors import DomainError
 from jumin.domain.recorded_dates import age_on
 from jumin.domain.uncertain_dates import UncertainDate, UncertainPattern
 from jumin.domain.wareki import WarekiDate
 from jumin.registry.cards import CardEventInput, CardEventKind, CardKind, record_card_event
+from jumin.registry.euc import services
 from jumin.registry.euc.definition import describe, parse_definition
 from jumin.registry.euc.extraction import age_band, prefilter
 from jumin.registry.euc.writers import OutputFormat
+from jumin.registry.models_euc import EucRun
 from jumin.registry.services import DraftRecorded
 from tests.registry.conftest import PURPOSE, logged_in
 from tests.registry.test_cards import card_clerk
@@ -244,3 +249,26 @@ def test_the_api_checks_a_nested_definition_without_reading_data(
     )
     assert refused.status_code == 400
     assert "基準日" in refused.json()["reason"]
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        {"groups": [{"conditions": [{"item": "honseki", "op": "prefix", "value": "長崎"}]}]},
+        {"mode": "count", "group_by": "sex", "group_by2": "honseki"},
+        {"mode": "count", "aggregates": [{"function": "count", "item": "hittousha"}]},
+    ],
+    ids=["nested condition", "second grouping item", "function"],
+)
+def test_an_item_needing_a_field_permission_is_refused_wherever_it_is_named(
+    family: DraftRecorded, euc_clerk: User, where: dict[str, Any]
+) -> None:
+    with pytest.raises(AccessRefused):
+        services.request_extraction(
+            actor=euc_clerk,
+            purpose=PURPOSE,
+            raw={"items": ["surname"], **where},
+            output_format=OutputFormat.CSV,
+        )
+    assert AuditEntry.objects.filter(action=AuditAction.EUC_EXTRACTION_RUN, outcome="refused").count() == 1
+    assert not EucRun.objects.exists()
