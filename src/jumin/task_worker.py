@@ -4,6 +4,8 @@ extractions, outside the clerk's request (standard 10.1-c "no impact on online w
 ``jumin serve`` runs ``run_worker`` in a thread next to the delivery worker; ``jumin tasks-worker`` runs it
 on its own (``--once``: the jobs ready now, then exit). Claiming a job (row lock, one worker per job) and
 recording its success or failure are the package's (``get_locked``, ``claim``, ``Worker.run_task``).
+Before its first round a worker runs the start-up checks apps registered (``on_start``), e.g. EUC's
+recovery of runs whose job was lost.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from django.db import OperationalError
@@ -23,6 +26,23 @@ from jumin.messaging.tasks import close_connections, keep_connections_usable
 logger = logging.getLogger(__name__)
 
 DEFAULT_BACKEND = "default"
+
+_START_CHECKS: dict[str, Callable[[], object]] = {}
+
+
+def on_start(name: str, check: Callable[[], object]) -> None:
+    """Register a check every worker runs once when it starts (apps register theirs on import)."""
+    _START_CHECKS[name] = check
+
+
+def run_start_checks() -> None:
+    """Run the registered start-up checks; one that fails is logged by type only and the rest still run
+    (a database error's text may quote row data, controls.md C-54)."""
+    for name, check in sorted(_START_CHECKS.items()):
+        try:
+            check()
+        except Exception as error:
+            logger.error("worker start-up check %s failed (%s)", name, type(error).__name__)
 
 
 def _runner(backend_name: str) -> Worker:
@@ -83,6 +103,8 @@ def run_worker(stop: threading.Event, *, interval: float = 1.0, backend_name: st
     An unexpected error (e.g. the database restarting) is logged by type only, since a database error's
     text may quote row data (controls.md C-54), and the next round tries again."""
     try:
+        keep_connections_usable()
+        run_start_checks()
         while not stop.is_set():
             try:
                 ran = run_ready(backend_name=backend_name, stop=stop)

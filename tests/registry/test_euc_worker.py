@@ -9,12 +9,15 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from jumin import task_worker
 from jumin.accounts.models import User
 from jumin.accounts.permissions import Permission
+from jumin.audit.actions import AuditAction
+from jumin.audit.models import AuditEntry
 from jumin.cli import main as jumin_main
 from jumin.registry.euc import services
 from jumin.registry.euc.writers import OutputFormat
@@ -102,13 +105,17 @@ def test_a_stopping_worker_finishes_the_current_job_and_leaves_the_next_queued(
     assert sorted(states.values()) == sorted([EucRun.State.DONE, EucRun.State.QUEUED])
 
 
+@pytest.mark.parametrize("job_lost", [False, True], ids=["queued", "job lost, recovered at start"])
 def test_jumin_tasks_worker_once_runs_the_ready_jobs(
     family: DraftRecorded,
     make_clerk: Callable[..., User],
     django_capture_on_commit_callbacks: Any,
     capsys: pytest.CaptureFixture[str],
+    job_lost: bool,
 ) -> None:
     run_id = queue(make_clerk("euc", Permission.EUC_EXTRACT), django_capture_on_commit_callbacks)
+    if job_lost:
+        DBTaskResult.objects.all().delete()
     assert jumin_main(["tasks-worker", "--once"]) == 0
     assert capsys.readouterr().out.strip() == "RAN 1"
     assert EucRun.objects.get(pk=run_id).state == EucRun.State.DONE
@@ -128,3 +135,77 @@ def test_housekeeping_prunes_task_rows_finished_over_14_days_ago_and_keeps_the_r
 
     assert [job.args_kwargs["args"] for job in DBTaskResult.objects.all()] == [[recent]]
     assert EucRun.objects.get(pk=old).state == EucRun.State.DONE
+
+
+def test_the_run_and_its_job_are_stored_in_one_transaction(
+    family: DraftRecorded, make_clerk: Callable[..., User]
+) -> None:
+    clerk = make_clerk("euc", Permission.EUC_EXTRACT)
+    # No on-commit callback runs here: the job row exists because it was written with the run row.
+    run_id = services.request_extraction(
+        actor=clerk, purpose=PURPOSE, raw={"items": ["atena_number"]}, output_format=OutputFormat.CSV
+    )
+    assert [job.args_kwargs["args"] for job in DBTaskResult.objects.all()] == [[run_id]]
+
+    def request_then_fail() -> None:
+        with transaction.atomic():
+            services.request_extraction(
+                actor=clerk, purpose=PURPOSE, raw={"items": ["atena_number"]}, output_format=OutputFormat.CSV
+            )
+            raise RuntimeError("the request's transaction rolls back")
+
+    with pytest.raises(RuntimeError):
+        request_then_fail()
+    assert (EucRun.objects.count(), DBTaskResult.objects.count()) == (1, 1)  # neither row of the second
+
+
+def recoveries() -> list[str]:
+    return list(
+        AuditEntry.objects.filter(action=AuditAction.EUC_RUN_RECOVER)
+        .order_by("seq")
+        .values_list("reason", flat=True)
+    )
+
+
+def test_a_run_whose_job_was_lost_is_queued_again_once_at_worker_start_then_failed(
+    family: DraftRecorded, make_clerk: Callable[..., User], django_capture_on_commit_callbacks: Any
+) -> None:
+    run_id = queue(make_clerk("euc", Permission.EUC_EXTRACT), django_capture_on_commit_callbacks)
+    DBTaskResult.objects.all().delete()  # as if the process died between the commit and the queueing
+
+    task_worker.run_start_checks()
+
+    run = EucRun.objects.get(pk=run_id)
+    assert (run.state, run.requeued_at is not None) == (EucRun.State.QUEUED, True)
+    assert [job.status for job in DBTaskResult.objects.all()] == ["READY"]
+    assert recoveries() == [f"euc run {run_id} requeued: job missing"]
+    task_worker.run_start_checks()  # a job is waiting: nothing to do
+    assert len(recoveries()) == 1
+
+    DBTaskResult.objects.all().delete()  # lost a second time
+    task_worker.run_start_checks()
+    run.refresh_from_db()
+    assert (run.state, run.error) == (EucRun.State.FAILED, services.LOST_MESSAGE)
+    assert recoveries()[-1] == f"euc run {run_id} marked failed: job missing"
+
+
+def test_a_job_running_for_hours_at_worker_start_is_taken_for_dead_and_cannot_finish_later(
+    family: DraftRecorded, make_clerk: Callable[..., User], django_capture_on_commit_callbacks: Any
+) -> None:
+    clerk = make_clerk("euc", Permission.EUC_EXTRACT)
+    stale, recent = (queue(clerk, django_capture_on_commit_callbacks) for _ in range(2))
+    now = timezone.now()
+    started = {stale: now - timedelta(hours=services.STALE_RUNNING_HOURS + 1), recent: now}
+    for run_id, started_at in started.items():
+        DBTaskResult.objects.filter(args_kwargs__args=[run_id]).update(
+            status="RUNNING", started_at=started_at
+        )
+
+    task_worker.run_start_checks()
+
+    assert EucRun.objects.get(pk=stale).state == EucRun.State.FAILED
+    assert EucRun.objects.get(pk=recent).state == EucRun.State.QUEUED  # another worker may be running it
+    assert recoveries() == [f"euc run {stale} marked failed: job finished or stale"]
+    services.run_extraction(stale)  # the killed job's run, if it ever came back, changes nothing
+    assert EucRun.objects.get(pk=stale).state == EucRun.State.FAILED
+    assert not AuditEntry.objects.filter(action=AuditAction.EUC_EXTRACTION_RUN).exists()

@@ -77,6 +77,7 @@ class AuditAction(StrEnum):
     EUC_DEFINITION_SAVE = "euc:definition:save"
     EUC_EXTRACTION_RUN = "euc:extraction:run"
     EUC_RESULT_DOWNLOAD = "euc:result:download"
+    EUC_RUN_RECOVER = "euc:run:recover"
     INPUT_PLACE_LIST_VIEW = "input_place:list:view"
     INPUT_PLACE_REGISTRATION_CREATE = "input_place:registration:create"
     INPUT_PLACE_REGISTRATION_END = "input_place:registration:end"

@@ -155,6 +155,7 @@ def cmd_tasks_worker(args: argparse.Namespace) -> int:
     from jumin import task_worker
 
     if args.once:
+        task_worker.run_start_checks()
         print(f"RAN {task_worker.run_ready()}")
         return 0
     return _run_until_stopped(task_worker.run_worker, interval=args.interval)

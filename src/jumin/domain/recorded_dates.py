@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from jumin.domain.errors import DomainError
-from jumin.domain.uncertain_dates import UncertainDate
+from jumin.domain.uncertain_dates import UncertainDate, age_in_years
 from jumin.domain.wareki import WarekiDate, format_gregorian_ja, to_wareki
 
 RecordedDate = WarekiDate | UncertainDate | date
@@ -76,3 +76,17 @@ def display(value: RecordedDate, *, gregorian: bool = False) -> str:
     if isinstance(value, WarekiDate):
         return value.display()
     return format_gregorian_ja(value) if gregorian else to_wareki(value).display()
+
+
+def age_on(value: RecordedDate, reference: date) -> int | None:
+    """満年齢 on ``reference``; None when not yet born then or when a 不詳 date leaves the age open.
+
+    和暦 and 西暦 days give one age; a 不詳 date gives one only when both ends of its range do
+    (``UncertainDate.age_on``, algorithms.md B.5), so 「昭和40年頃」 has no single age.
+    """
+    if isinstance(value, UncertainDate):
+        if value.range_start is None or reference < value.range_start:
+            return None
+        return value.age_on(reference)
+    born = sort_date_of(value)
+    return age_in_years(born, reference) if born <= reference else None

@@ -14,6 +14,7 @@ from ninja import Router, Schema, Status
 from jumin.registry.api_common import ERRORS
 from jumin.registry.euc import services
 from jumin.registry.euc.catalogue import catalogue_items
+from jumin.registry.euc.definition import describe, parse_definition
 from jumin.registry.euc.writers import CsvEncoding, OutputFormat
 
 router = Router(tags=["EUC抽出"])
@@ -27,6 +28,7 @@ class CatalogueItemOut(Schema):
     gaiji: bool
     codes: dict[str, str]
     permission: str
+    numeric: bool
 
 
 class RunIn(Schema):
@@ -51,6 +53,14 @@ class DefinitionOut(Schema):
     definition_id: int
 
 
+class CheckIn(Schema):
+    definition: dict[str, Any]
+
+
+class CheckOut(Schema):
+    conditions: str
+
+
 class PurposeIn(Schema):
     purpose: str
 
@@ -72,9 +82,17 @@ def catalogue(request: HttpRequest) -> list[dict[str, object]]:
             "gaiji": item.gaiji,
             "codes": item.codes,
             "permission": item.permission.value if item.permission else "",
+            "numeric": item.numeric,
         }
         for item in catalogue_items()
     ]
+
+
+@router.post("/definitions/check", response={200: CheckOut, **ERRORS})
+def check_definition(request: HttpRequest, payload: CheckIn) -> Status[object]:
+    """Check a definition (nested groups, functions, reference date) without saving or running it;
+    answers the condition tree in words, or the Japanese error naming the item. No data is read."""
+    return Status(200, {"conditions": describe(parse_definition(payload.definition))})
 
 
 @router.post("/definitions", response={201: DefinitionOut, **ERRORS})

@@ -50,6 +50,8 @@ class EucRun(models.Model):
     error = models.CharField("エラー", max_length=300, blank=True)
     content = models.BinaryField("出力ファイル", null=True, blank=True)
     file_sha256 = models.CharField("ファイルのSHA-256", max_length=64, blank=True)
+    # Set when the worker's start found the run's job lost and queued it again (once only).
+    requeued_at = models.DateTimeField("再投入日時", null=True, blank=True)
 
     class Meta:
         verbose_name = "EUC抽出"

@@ -3,6 +3,10 @@
 Thin: every step posts the definition chosen so far (hidden JSON) plus its own fields; the services
 check, authorise, queue and audit. Everything is posted, never put in a URL. htmx swaps the wizard in
 place; without script the same forms post whole pages (keyboard: native controls in tab order).
+
+Step 2 nests one level without any expression syntax: each condition row picks a グループ (A, B or
+none); a group's rows are combined by the group's own AND/OR, and the groups and the ungrouped rows by
+the overall AND/OR. Deeper trees (built through the API) are shown in words and kept as they are.
 """
 
 from __future__ import annotations
@@ -18,13 +22,21 @@ from jumin.accounts.forms import PurposeForm
 from jumin.domain.errors import DomainError
 from jumin.registry.euc import services
 from jumin.registry.euc.catalogue import CATALOGUE, catalogue_items
-from jumin.registry.euc.definition import OPERATOR_LABELS, SCOPE_LABELS, parse_definition
+from jumin.registry.euc.definition import (
+    FUNCTION_LABELS,
+    OPERATOR_LABELS,
+    SCOPE_LABELS,
+    describe,
+    parse_definition,
+)
 from jumin.registry.euc.writers import ENCODING_LABELS, CsvEncoding, OutputFormat
 from jumin.registry.views_common import clerk_screen, shown_on_screen
 
 _TEMPLATE = "registry/euc/wizard.html"
-CONDITION_ROWS = 5
+CONDITION_ROWS = 8
 SORT_ROWS = 2
+FUNCTION_ROWS = 2
+GROUP_NAMES = ("A", "B")
 
 
 def _posted_definition(post: Any) -> dict[str, Any]:
@@ -35,23 +47,49 @@ def _posted_definition(post: Any) -> dict[str, Any]:
     return raw if isinstance(raw, dict) else {}
 
 
+def _condition_fields(post: Any, i: int) -> dict[str, Any]:
+    return {
+        "item": post.get(f"c{i}_item"),
+        "op": post.get(f"c{i}_op"),
+        "value": post.get(f"c{i}_value", ""),
+        "value2": post.get(f"c{i}_value2", ""),
+    }
+
+
+def _wizard_editable(raw: dict[str, Any]) -> bool:
+    """Whether step 2 can show the tree: at most ``GROUP_NAMES`` groups of plain conditions, and no
+    more conditions than rows (a longer definition from the API is kept, never cut)."""
+    groups = raw.get("groups") or []
+    count = len(raw.get("conditions") or []) + sum(len(g.get("conditions") or []) for g in groups)
+    return (
+        len(groups) <= len(GROUP_NAMES)
+        and not any(g.get("groups") for g in groups)
+        and count <= CONDITION_ROWS
+    )
+
+
+def _merge_conditions(post: Any, raw: dict[str, Any]) -> None:
+    raw["combine"] = post.get("combine", "and")
+    rows = [(post.get(f"c{i}_group", ""), _condition_fields(post, i)) for i in range(CONDITION_ROWS)]
+    rows = [(group, fields) for group, fields in rows if fields["item"]]
+    raw["conditions"] = [fields for group, fields in rows if group not in GROUP_NAMES]
+    raw["groups"] = [
+        {
+            "combine": post.get(f"g{name}_combine", "or"),
+            "conditions": [fields for group, fields in rows if group == name],
+        }
+        for name in GROUP_NAMES
+        if any(group == name for group, _ in rows)
+    ]
+
+
 def _merge_step(step: str, post: Any, raw: dict[str, Any]) -> dict[str, Any]:
     """Fold the fields of the step just posted into the definition."""
     if step == "1":
         raw["scope"] = post.get("scope", "current")
         raw["items"] = post.getlist("items")
-    elif step == "2":
-        raw["combine"] = post.get("combine", "and")
-        raw["conditions"] = [
-            {
-                "item": post.get(f"c{i}_item"),
-                "op": post.get(f"c{i}_op"),
-                "value": post.get(f"c{i}_value", ""),
-                "value2": post.get(f"c{i}_value2", ""),
-            }
-            for i in range(CONDITION_ROWS)
-            if post.get(f"c{i}_item")
-        ]
+    elif step == "2" and _wizard_editable(raw):
+        _merge_conditions(post, raw)
     elif step == "3":
         raw["sort"] = [
             {"item": post.get(f"s{i}_item"), "descending": post.get(f"s{i}_desc") == "1"}
@@ -60,7 +98,38 @@ def _merge_step(step: str, post: Any, raw: dict[str, Any]) -> dict[str, Any]:
         ]
         raw["mode"] = post.get("mode", "rows")
         raw["group_by"] = post.get("group_by", "")
+        raw["group_by2"] = post.get("group_by2", "")
+        raw["aggregates"] = [
+            {"function": post.get(f"f{i}_function"), "item": post.get(f"f{i}_item")}
+            for i in range(FUNCTION_ROWS)
+            if post.get(f"f{i}_item")
+        ]
+        raw["reference_date"] = post.get("reference_date", "").strip()
     return raw
+
+
+def _condition_rows(raw: dict[str, Any]) -> list[tuple[int, str, dict[str, Any]]]:
+    """(row number, グループ, condition) for step 2: ungrouped rows first, then group A's, B's; blanks."""
+    rows: list[tuple[str, dict[str, Any]]] = [("", dict(c)) for c in raw.get("conditions") or []]
+    for name, group in zip(GROUP_NAMES, raw.get("groups") or [], strict=False):
+        rows += [(name, dict(c)) for c in group.get("conditions") or []]
+    rows += [("", {})] * max(0, CONDITION_ROWS - len(rows))
+    return [(i, group, condition) for i, (group, condition) in enumerate(rows[:CONDITION_ROWS])]
+
+
+def _group_combines(raw: dict[str, Any]) -> list[tuple[str, str]]:
+    combines = [str(g.get("combine") or "and") for g in raw.get("groups") or []]
+    return [
+        (name, combines[index] if index < len(combines) else "or") for index, name in enumerate(GROUP_NAMES)
+    ]
+
+
+def _summary(raw: dict[str, Any]) -> str:
+    """The condition tree in words, or nothing when the definition does not parse yet."""
+    try:
+        return describe(parse_definition(raw))
+    except DomainError:
+        return ""
 
 
 def _context(request: HttpRequest, raw: dict[str, Any], step: int) -> dict[str, Any]:
@@ -75,9 +144,19 @@ def _context(request: HttpRequest, raw: dict[str, Any], step: int) -> dict[str, 
         ),
         "scopes": SCOPE_LABELS.items(),
         "operators": OPERATOR_LABELS.items(),
-        "condition_rows": [
-            (i, (raw.get("conditions") or [])[i] if i < len(raw.get("conditions") or []) else {})
-            for i in range(CONDITION_ROWS)
+        "condition_rows": _condition_rows(raw),
+        "group_names": GROUP_NAMES,
+        "group_combines": _group_combines(raw),
+        "editable_conditions": _wizard_editable(raw),
+        "condition_summary": _summary(raw) if step in (2, 4) or not _wizard_editable(raw) else "",
+        "functions": FUNCTION_LABELS.items(),
+        "function_rows": [
+            (i, (raw.get("aggregates") or [])[i] if i < len(raw.get("aggregates") or []) else {})
+            for i in range(FUNCTION_ROWS)
+        ],
+        "numeric_items": [item for item in catalogue_items() if item.numeric],
+        "group_labels": [
+            CATALOGUE[key].label for key in (raw.get("group_by"), raw.get("group_by2")) if key in CATALOGUE
         ],
         "sort_rows": [
             (i, (raw.get("sort") or [])[i] if i < len(raw.get("sort") or []) else {})

@@ -1,10 +1,13 @@
 """The EUC catalogue (standard 10.1-a): each extractable item with its name, type, length, 外字 flag, codes.
 
-An item reads one committed snapshot column (``column``), a key of the foreign-resident items, or a
-program flag (the person's latest ``ProgramRecord``). The 個人番号 is not in the catalogue at all: it
-can never be extracted (C-9, C-60). 本籍・筆頭者, 住民票コード and 在留資格 need their field-view
-permission (10.4-a, C-10); a definition naming them is refused without it. The layout here is Jumin's
-own: the 中間標準レイアウト is not available (standard-coverage known gap 5, row 10.6-a).
+An item reads one committed snapshot column (``column``), a key of the foreign-resident items, a
+program flag (the person's latest ``ProgramRecord``), a card's status or expiry (the person's
+``CardEvent`` rows, ``cards.card_states``) or a value computed from the row (年齢 and 年齢階級 from
+生年月日 at the definition's reference date, ``domain.recorded_dates.age_on``). The 個人番号 is not
+in the catalogue at all: it can never be extracted (C-9, C-60). 本籍・筆頭者, 住民票コード and
+在留資格 need their field-view permission (10.4-a, C-10); a definition naming them is refused without
+it. The layout here is Jumin's own: the 中間標準レイアウト is not available (standard-coverage
+known gap 5, row 10.6-a).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from enum import StrEnum
 
 from jumin.accounts.permissions import Permission
 from jumin.domain.resident import ResidentKind, ResidentStatus, Sex
+from jumin.registry.cards import CardKind, CardStatus
 from jumin.registry.programs import PROGRAM_LABELS, RESTRICTED_VIEW, Program
 
 
@@ -38,7 +42,8 @@ TYPE_LABELS = {
 
 @dataclass(frozen=True)
 class EucItem:
-    """One catalogue entry. ``source`` is a snapshot column, ``foreign:<key>`` or ``program:<program>``."""
+    """One catalogue entry. ``source`` is a snapshot column, ``foreign:<key>``, ``program:<program>``,
+    ``card:<card kind>:<status|expiry>`` or ``computed:<age|age_band>``; ``numeric`` items can be summed."""
 
     key: str
     label: str
@@ -48,6 +53,7 @@ class EucItem:
     source: str
     codes: dict[str, str] = field(default_factory=dict)
     permission: Permission | None = None
+    numeric: bool = False
 
     @property
     def type_label(self) -> str:
@@ -63,10 +69,17 @@ _STATUS_CODES = {
 _KIND_CODES = {ResidentKind.JAPANESE: "日本人住民", ResidentKind.FOREIGN: "外国人住民"}
 _SEX_CODES = {Sex.MALE: "男", Sex.FEMALE: "女"}
 
+# Computed items: 生年月日 (the stored 和暦・西暦・不詳 value) at the definition's reference date.
+AGE = "computed:age"
+AGE_BAND = "computed:age_band"
+BIRTH_DATE_COLUMN = "birth_date"
+# カード運用状況 as codes: 未交付 when the person has no event for that card.
+CARD_STATUS_CODES = {status.name.lower(): status.value for status in CardStatus}
+
 _ITEMS: tuple[EucItem, ...] = (
     EucItem("atena_number", "宛名番号", ItemType.DIGITS, 16, False, "resident__atena_number"),
     EucItem("household_number", "世帯番号", ItemType.DIGITS, 16, False, "household__number"),
-    EucItem("history_no", "履歴番号", ItemType.DIGITS, 6, False, "history_no"),
+    EucItem("history_no", "履歴番号", ItemType.DIGITS, 6, False, "history_no", numeric=True),
     EucItem(
         "status",
         "住民状態",
@@ -84,6 +97,8 @@ _ITEMS: tuple[EucItem, ...] = (
     EucItem("former_surname", "旧氏", ItemType.TEXT, 100, True, "former_surname"),
     EucItem("alias", "通称", ItemType.TEXT, 100, True, "alias"),
     EucItem("birth_date", "生年月日", ItemType.DATE, 10, False, "birth_sort_date"),
+    EucItem("age", "年齢（基準日現在）", ItemType.DIGITS, 3, False, AGE, numeric=True),
+    EucItem("age_band", "年齢階級（5歳）", ItemType.TEXT, 10, False, AGE_BAND),
     EucItem("sex", "性別", ItemType.CODE, 10, False, "sex", {str(k): v for k, v in _SEX_CODES.items()}),
     EucItem("is_head", "世帯主", ItemType.FLAG, 1, False, "is_head"),
     EucItem("relationship", "続柄", ItemType.TEXT, 40, False, "relationship"),
@@ -139,6 +154,29 @@ _ITEMS: tuple[EucItem, ...] = (
             permission=RESTRICTED_VIEW.get(program),
         )
         for program, label in PROGRAM_LABELS.items()
+    ),
+    *(
+        item
+        for kind in CardKind
+        for item in (
+            EucItem(
+                f"card_{kind.value}",
+                f"{kind.label}（状態）",
+                ItemType.CODE,
+                10,
+                False,
+                f"card:{kind.value}:status",
+                CARD_STATUS_CODES,
+            ),
+            EucItem(
+                f"card_{kind.value}_expiry",
+                f"{kind.label}（有効期限）",
+                ItemType.DATE,
+                10,
+                False,
+                f"card:{kind.value}:expiry",
+            ),
+        )
     ),
 )
 

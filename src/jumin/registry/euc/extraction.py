@@ -1,37 +1,64 @@
 """The EUC data source (standard 10.1-a) and the extraction itself (10.1-b).
 
 The source reads committed data only: the current snapshot of each person (``Resident.current``) or,
-for the history scope, every snapshot of a committed change. Drafts (仮登録) are never read. Rows
-stream in chunks; per chunk one query adds the program flags and one the 支援措置 marks
-(``restrictions.marks_of_people``, as the search does): people under a 支援措置 are left out and only
-counted (standard 3.1-f; docs/euc.md).
+for the history scope, every snapshot of a committed change. Drafts (仮登録) are never read. The
+除票データベース scope reads the archive's own copies instead (``ArchivedSnapshot``: the 除票 row of
+each entry not purged), rebuilt from the copy's JSON. Rows stream in chunks; per chunk one query adds
+the program flags, one the card status and one the 支援措置 marks (``restrictions.marks_of_people``,
+as the search does): people under a 支援措置 are left out and only counted (standard 3.1-f;
+docs/euc.md).
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from statistics import fmean
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import F, Q
 
+from jumin.domain import recorded_dates
+from jumin.domain.errors import DomainError
 from jumin.domain.resident import ResidentStatus
-from jumin.registry.euc.catalogue import EucItem, ItemType
-from jumin.registry.euc.definition import Condition, Definition, Mode, Operator, Scope
-from jumin.registry.models import ChangeState, ProgramRecord, ResidentSnapshot
+from jumin.registry.cards import CardStatus, card_states
+from jumin.registry.euc.catalogue import AGE, AGE_BAND, BIRTH_DATE_COLUMN, EucItem, ItemType
+from jumin.registry.euc.definition import (
+    Aggregate,
+    Condition,
+    ConditionGroup,
+    Definition,
+    Function,
+    Mode,
+    Operator,
+    Scope,
+    ordering,
+)
+from jumin.registry.models import Change, ChangeState, Household, ProgramRecord, ResidentSnapshot
+from jumin.registry.models_removed_archive import ArchivedSnapshot
 from jumin.registry.restrictions import marks_of_people
 
 CHUNK = 2000
 
 
+@dataclass(frozen=True)
+class Total:
+    """One group of a totals output: its values of the grouping items, its row count, its functions."""
+
+    keys: tuple[str, ...]
+    count: int
+    values: tuple[str, ...] = ()
+
+
 @dataclass
 class Extraction:
-    """What a run found: rows (normalised text per item key) or counts, and who was listed or left out."""
+    """What a run found: rows (normalised text per item key) or totals, and who was listed or left out."""
 
     rows: list[dict[str, str]] = field(default_factory=list)
-    counts: list[tuple[str, int]] = field(default_factory=list)
+    totals: list[Total] = field(default_factory=list)
     atena_numbers: list[str] = field(default_factory=list)
     excluded_count: int = 0
 
@@ -80,19 +107,38 @@ _DATE_LOOKUPS = {Operator.LT: "lt", Operator.GT: "gt", Operator.BETWEEN: "range"
 _NUMBER_COLUMNS = {"history_no"}
 
 
-def prefilter(definition: Definition) -> Q:
-    """The AND-ed conditions that SQL can narrow by, so a run need not read the whole scope.
+def _group_filter(group: ConditionGroup) -> Q | None:
+    """A database condition keeping every row the group accepts (maybe more), or None if SQL cannot help.
 
-    Python still applies every condition afterwards; OR definitions are not narrowed here.
+    AND: the parts SQL can answer, AND-ed (a part it cannot answer keeps every row). OR: only when SQL
+    can answer every member, since one unanswerable member may accept any row.
     """
-    q = Q()
-    if definition.combine_or:
-        return q
-    for condition in definition.conditions:
-        narrowing = _sql_condition(condition)
-        if narrowing is not None:
-            q &= narrowing
-    return q
+    parts = [
+        *(_sql_condition(condition) for condition in group.conditions),
+        *(_group_filter(subgroup) for subgroup in group.groups),
+    ]
+    if not parts:
+        return None
+    known = [part for part in parts if part is not None]
+    if group.combine_or:
+        if len(known) < len(parts):
+            return None
+        either = Q()
+        for part in known:
+            either |= part
+        return either
+    if not known:
+        return None
+    both = Q()
+    for part in known:
+        both &= part
+    return both
+
+
+def prefilter(definition: Definition) -> Q:
+    """What SQL can narrow by, so a run need not read the whole scope; Python still applies every
+    condition afterwards (one meaning of every operator on every engine)."""
+    return _group_filter(definition.where) or Q()
 
 
 def _text(value: Any) -> str:
@@ -120,14 +166,9 @@ def _program_flags(resident_ids: list[int], programs: set[str]) -> dict[tuple[in
     return latest
 
 
-def _chunks(definition: Definition, columns: list[str]) -> Iterator[list[dict[str, Any]]]:
-    rows = (
-        ResidentSnapshot.objects.filter(_scope_filter(definition.scope) & prefilter(definition))
-        .order_by("id")
-        .values("id", "resident_id", "household_id", "resident__atena_number", "foreign", *columns)
-    )
+def _chunked(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
     chunk: list[dict[str, Any]] = []
-    for row in rows.iterator(chunk_size=CHUNK):
+    for row in rows:
         chunk.append(row)
         if len(chunk) >= CHUNK:
             yield chunk
@@ -136,28 +177,180 @@ def _chunks(definition: Definition, columns: list[str]) -> Iterator[list[dict[st
         yield chunk
 
 
-def _value(item: EucItem, row: dict[str, Any], flags: dict[tuple[int, str], bool]) -> str:
+def _live_rows(definition: Definition, columns: list[str]) -> Iterator[dict[str, Any]]:
+    rows = (
+        ResidentSnapshot.objects.filter(_scope_filter(definition.scope) & prefilter(definition))
+        .order_by("id")
+        .values("id", "resident_id", "household_id", "resident__atena_number", "foreign", *columns)
+    )
+    yield from rows.iterator(chunk_size=CHUNK)
+
+
+# Columns of other tables the catalogue reads through the snapshot's relations (live rows join them).
+_RELATED = {
+    "household__number": ("household", Household, "number"),
+    "change__reason": ("change", Change, "reason"),
+    "change__change_date": ("change", Change, "change_date"),
+}
+
+
+def _archived_rows(columns: list[str]) -> Iterator[dict[str, Any]]:
+    """The 除票 row of each 除票データベース entry not purged, rebuilt from the archive's JSON copy.
+
+    The copy is the serialized ``ResidentSnapshot``: its relations are ids, so 世帯番号 and the
+    異動 columns are looked up per chunk, as the live query joins them.
+    """
+    copies = (
+        ArchivedSnapshot.objects.filter(
+            entry__purged_at__isnull=True, history_no=F("entry__through_history_no")
+        )
+        .order_by("id")
+        .values_list("resident_id", "entry__atena_number", "row")
+    )
+    for chunk in _chunked(
+        {"resident_id": r, "resident__atena_number": a, "row": row} for r, a, row in copies.iterator(CHUNK)
+    ):
+        fields = [json.loads(copy["row"])[0]["fields"] for copy in chunk]
+        related = _related_values(fields, columns)
+        for copy, stored in zip(chunk, fields, strict=True):
+            row = {
+                "resident_id": copy["resident_id"],
+                "resident__atena_number": copy["resident__atena_number"],
+                "household_id": stored["household"],
+                "foreign": stored.get("foreign"),
+            }
+            for column in columns:
+                if column in _RELATED:
+                    relation, _model, _attr = _RELATED[column]
+                    row[column] = related[column].get(stored[relation])
+                else:
+                    row[column] = stored.get(column)
+            yield row
+
+
+def _related_values(fields: list[dict[str, Any]], columns: list[str]) -> dict[str, dict[int, Any]]:
+    """For each related column asked for, its value per related id, one query per column."""
+    found: dict[str, dict[int, Any]] = {}
+    for column in columns:
+        if column not in _RELATED:
+            continue
+        relation, model, attr = _RELATED[column]
+        ids = {stored[relation] for stored in fields}
+        found[column] = dict(model._default_manager.filter(pk__in=ids).values_list("pk", attr))
+    return found
+
+
+def _chunks(definition: Definition, columns: list[str]) -> Iterator[list[dict[str, Any]]]:
+    if definition.scope is Scope.ARCHIVE:
+        return _chunked(_archived_rows(columns))
+    return _chunked(_live_rows(definition, columns))
+
+
+def age_band(age: int) -> str:
+    """年齢階級 of five years: 「0～4歳」 … 「95～99歳」, 「100歳以上」."""
+    if age >= 100:
+        return "100歳以上"
+    low = age - age % 5
+    return f"{low}～{low + 4}歳"
+
+
+def _age(row: dict[str, Any], reference: date | None) -> int | None:
+    """満年齢 on the reference date from the stored 生年月日 (和暦, 西暦 or 不詳); None when unknown."""
+    stored = row.get(BIRTH_DATE_COLUMN)
+    if reference is None or not isinstance(stored, dict):
+        return None
+    try:
+        return recorded_dates.age_on(recorded_dates.from_json(stored), reference)
+    except DomainError:  # a stored date that cannot be read gives no age, never a guessed one
+        return None
+
+
+@dataclass(frozen=True)
+class _Related:
+    """What a chunk's rows read besides their own columns."""
+
+    flags: dict[tuple[int, str], bool]
+    cards: dict[tuple[int, str], tuple[CardStatus, date | None]]
+    reference: date | None
+
+
+def _value(item: EucItem, row: dict[str, Any], related: _Related) -> str:
     kind, _, key = item.source.partition(":")
     if kind == "foreign" and key:
         return _text((row["foreign"] or {}).get(key))
     if kind == "program" and key:
-        return _text(flags.get((row["resident_id"], key), False))
+        return _text(related.flags.get((row["resident_id"], key), False))
+    if kind == "card" and key:
+        card_kind, _, part = key.partition(":")
+        status, expiry = related.cards.get((row["resident_id"], card_kind), (CardStatus.NONE, None))
+        return status.name.lower() if part == "status" else _text(expiry)
+    if item.source in (AGE, AGE_BAND):
+        age = _age(row, related.reference)
+        if age is None:
+            return ""
+        return str(age) if item.source == AGE else age_band(age)
     return _text(row[item.source])
+
+
+def _natural(value: str) -> tuple[int, int, str]:
+    """Group order: leading digits as a number (年齢階級 「5～9歳」 before 「10～14歳」), empty last."""
+    if not value:
+        return (2, 0, "")
+    digits = re.match(r"\d+", value)
+    return (0, int(digits.group()), value) if digits else (1, 0, value)
+
+
+def _function(aggregate: Aggregate, rows: list[dict[str, str]]) -> str:
+    texts = [values[aggregate.item.key] for values in rows if values[aggregate.item.key] != ""]
+    if aggregate.function is Function.COUNT:
+        return str(len(texts))
+    if not texts:
+        return ""
+    numbers = [int(text) for text in texts]
+    if aggregate.function is Function.SUM:
+        return str(sum(numbers))
+    if aggregate.function is Function.AVG:
+        return f"{fmean(numbers):.1f}"
+    return str(min(numbers) if aggregate.function is Function.MIN else max(numbers))
+
+
+def totals(definition: Definition, matched: list[dict[str, str]]) -> list[Total]:
+    """件数 and the functions per group of the grouping items (one group, the whole, without any)."""
+    groups: dict[tuple[str, ...], list[dict[str, str]]] = {}
+    for values in matched:
+        groups.setdefault(tuple(values[item.key] for item in definition.group_by), []).append(values)
+    return [
+        Total(keys, len(rows), tuple(_function(aggregate, rows) for aggregate in definition.aggregates))
+        for keys, rows in sorted(groups.items(), key=lambda group: [_natural(v) for v in group[0]])
+    ]
+
+
+def _columns(referenced: tuple[EucItem, ...]) -> list[str]:
+    columns = {i.source for i in referenced if ":" not in i.source}
+    if any(i.source in (AGE, AGE_BAND) for i in referenced):
+        columns.add(BIRTH_DATE_COLUMN)
+    return sorted(columns - {"resident__atena_number"})
 
 
 def extract(definition: Definition) -> Extraction:
     """Run a checked definition over committed data; the caller has authorised every item it names."""
     referenced = definition.referenced()
-    columns = sorted({i.source for i in referenced if ":" not in i.source} - {"resident__atena_number"})
+    columns = _columns(referenced)
     programs = {i.source.partition(":")[2] for i in referenced if i.source.startswith("program:")}
+    reads_cards = any(i.source.startswith("card:") for i in referenced)
     result = Extraction()
     matched: list[dict[str, str]] = []
     for chunk in _chunks(definition, columns):
         people = {row["resident__atena_number"]: (row["resident_id"], row["household_id"]) for row in chunk}
         marks = marks_of_people(people)
-        flags = _program_flags(sorted({row["resident_id"] for row in chunk}), programs)
+        resident_ids = sorted({row["resident_id"] for row in chunk})
+        related = _Related(
+            flags=_program_flags(resident_ids, programs),
+            cards=card_states(resident_ids) if reads_cards else {},
+            reference=definition.reference_date,
+        )
         for row in chunk:
-            values = {item.key: _value(item, row, flags) for item in referenced}
+            values = {item.key: _value(item, row, related) for item in referenced}
             if not definition.accepts(values):
                 continue
             number = row["resident__atena_number"]
@@ -167,13 +360,11 @@ def extract(definition: Definition) -> Extraction:
             values["_atena"] = number
             matched.append(values)
     for sort_key in reversed(definition.sort):  # stable sorts, last key first
-        column = sort_key.item.key
-        matched.sort(key=lambda values: values[column], reverse=sort_key.descending)
+        column, key = sort_key.item.key, ordering(sort_key.item)
+        matched.sort(key=lambda values: key(values[column]), reverse=sort_key.descending)
     result.atena_numbers = list(dict.fromkeys(values["_atena"] for values in matched))
     if definition.mode is Mode.COUNT:
-        group = definition.group_by
-        tally = Counter(values[group.key] if group else "" for values in matched)
-        result.counts = sorted(tally.items())
+        result.totals = totals(definition, matched)
     else:
         result.rows = matched
     return result

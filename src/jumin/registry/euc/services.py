@@ -6,6 +6,11 @@ audited otherwise. A run lists its people in one ``record_results`` entry (like 
 the transaction that stores the file; more than 100 persons need an approved bulk-output request (C-26).
 A result can be downloaded by its requester only, until ``RESULT_HOURS`` after the run; each download
 is audited with the file hash and count (C-27).
+
+A run and its job are stored in one transaction when the task backend is the database (the normal
+one): both commit or neither does. Other backends (the immediate one of the tests) are enqueued after
+the commit. When a worker starts, ``recover_lost_runs`` finds runs still 待機中 whose job is gone,
+finished or stuck: it queues a lost job again once, or marks the run failed; each step audited.
 """
 
 from __future__ import annotations
@@ -18,7 +23,10 @@ from typing import Any
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
+from django_tasks_db import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
+from jumin import task_worker
 from jumin.accounts.approvals import check_bulk_output, consume_approval
 from jumin.accounts.authorization import AccessRefused, authorize
 from jumin.accounts.context import audit_context
@@ -43,6 +51,10 @@ from jumin.registry.models_euc import EucDefinition, EucRun
 
 RESULT_HOURS = 24
 TITLE = "EUC抽出結果"
+# A job running this long when a worker starts is taken as dead (SIGKILL, power loss): a full run over
+# 1,000,000 people takes minutes, never hours (docs/benchmarks.md).
+STALE_RUNNING_HOURS = 6
+LOST_MESSAGE = "抽出の処理が中断されました。もう一度実行してください。"
 
 
 @dataclass(frozen=True)
@@ -132,14 +144,26 @@ def request_extraction(
             encoding=encoding.value if output_format is OutputFormat.CSV else "",
             approval_id=approval_id,
         )
-        transaction.on_commit(lambda: _enqueue(run.pk))
+        if _queues_in_database():
+            _enqueue(run.pk)  # the job row commits with the run row, or neither does
+        else:
+            transaction.on_commit(lambda: _enqueue(run.pk))
     return run.pk
 
 
-def _enqueue(run_id: int) -> None:
-    from jumin.registry.euc.tasks import run_euc_job
+def _job() -> Any:
+    from jumin.registry.euc.tasks import run_euc_job  # the task module imports this one
 
-    run_euc_job.enqueue(run_id)
+    return run_euc_job
+
+
+def _queues_in_database() -> bool:
+    """Whether jobs are rows of this database (django-tasks-db), so queueing can join the transaction."""
+    return isinstance(_job().get_backend(), DatabaseBackend)
+
+
+def _enqueue(run_id: int) -> None:
+    _job().enqueue(run_id)
 
 
 def _write(definition: Definition, run: EucRun, extraction: Any) -> OutputFile:
@@ -191,9 +215,14 @@ def run_extraction(run_id: int) -> None:
         raise
     now = timezone.now()
     with transaction.atomic():
+        # Only a run still waiting is completed: one marked failed meanwhile (a worker start took its
+        # job for dead) stays failed, and its people are not listed in the audit as if output.
+        finished = EucRun.objects.select_for_update().filter(pk=run.pk, state=EucRun.State.QUEUED)
+        if not finished.exists():
+            return
         if run.approval_id is not None:
             consume_approval(approval_id=run.approval_id)
-        EucRun.objects.filter(pk=run.pk).update(
+        finished.update(
             state=EucRun.State.DONE,
             finished_at=now,
             expires_at=now + timedelta(hours=RESULT_HOURS),
@@ -214,14 +243,85 @@ def run_extraction(run_id: int) -> None:
             support_measure=extraction.excluded_count > 0,
             result_count=output.row_count
             if definition.mode is Mode.ROWS
-            else sum(c for _, c in extraction.counts),
+            else sum(total.count for total in extraction.totals),
         )
 
 
 def _fail(run_id: int, message: str) -> None:
-    EucRun.objects.filter(pk=run_id).update(
+    EucRun.objects.filter(pk=run_id, state=EucRun.State.QUEUED).update(
         state=EucRun.State.FAILED, error=message[:300], finished_at=timezone.now()
     )
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What a worker start did about runs left 待機中: queued again, marked failed."""
+
+    requeued: list[int]
+    failed: list[int]
+
+
+def _jobs_of(run_ids: list[int]) -> dict[int, list[DBTaskResult[Any, Any]]]:
+    """The task rows of these runs' jobs (the run id is the job's one argument)."""
+    jobs: dict[int, list[DBTaskResult[Any, Any]]] = {}
+    wanted = set(run_ids)
+    rows = DBTaskResult.objects.filter(task_path=_job().module_path).only(
+        "status", "started_at", "args_kwargs"
+    )
+    for job in rows:
+        args = (job.args_kwargs or {}).get("args") or []
+        if len(args) == 1 and args[0] in wanted:
+            jobs.setdefault(args[0], []).append(job)
+    return jobs
+
+
+def _lost_outcome(run: EucRun, jobs: list[DBTaskResult[Any, Any]], now: Any) -> str:
+    """``wait`` (a job will run it), ``requeue`` or ``fail``, with why in the audit reason."""
+    if any(job.status == "READY" for job in jobs):
+        return "wait"
+    stale = now - timedelta(hours=STALE_RUNNING_HOURS)
+    running = [job for job in jobs if job.status == "RUNNING"]
+    if running:
+        return "fail" if all(job.started_at and job.started_at < stale for job in running) else "wait"
+    return "fail" if run.requeued_at is not None else "requeue"
+
+
+def recover_lost_runs(now: Any = None) -> Recovery:
+    """At a worker's start: the runs still 待機中 whose job is gone or finished (lost between a commit
+    and its queueing, or a job that died before marking its run) are queued again, once; a run whose
+    job was lost again, or has been running over ``STALE_RUNNING_HOURS`` (a killed worker), is marked
+    failed for the clerk to request again. Each run changed is audited (``euc:run:recover``)."""
+    if not _queues_in_database():
+        return Recovery([], [])  # jobs are not rows here: nothing to compare the runs with
+    now = now or timezone.now()
+    waiting = list(EucRun.objects.filter(state=EucRun.State.QUEUED).defer("content").order_by("pk"))
+    jobs = _jobs_of([run.pk for run in waiting])
+    requeued: list[int] = []
+    failed: list[int] = []
+    for run in waiting:
+        outcome = _lost_outcome(run, jobs.get(run.pk, []), now)
+        if outcome == "wait":
+            continue
+        with transaction.atomic():
+            still = EucRun.objects.select_for_update().filter(pk=run.pk, state=EucRun.State.QUEUED)
+            if not still.exists():
+                continue
+            if outcome == "requeue":
+                still.update(requeued_at=now)
+                _enqueue(run.pk)
+                requeued.append(run.pk)
+            else:
+                still.update(state=EucRun.State.FAILED, error=LOST_MESSAGE, finished_at=now)
+                failed.append(run.pk)
+            record_event(
+                actor=None,
+                action=AuditAction.EUC_RUN_RECOVER,
+                subject_type="euc_run",
+                subject_id=str(run.pk),
+                reason=f"euc run {run.pk} {'requeued' if outcome == 'requeue' else 'marked failed'}: "
+                f"job {'missing' if not jobs.get(run.pk) else 'finished or stale'}",
+            )
+    return Recovery(requeued, failed)
 
 
 def expire_results(now: Any = None) -> int:
@@ -292,3 +392,4 @@ def prune_finished_jobs() -> None:
 # Result files go at their limit even when nobody opens the result list: the node's daily housekeeping.
 housekeeping.register("registry.euc_expire_results", expire_results, kind="municipality")
 housekeeping.register("registry.euc_prune_finished_jobs", prune_finished_jobs, kind="municipality")
+task_worker.on_start("registry.euc_recover_lost_runs", recover_lost_runs)

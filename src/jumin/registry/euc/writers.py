@@ -58,12 +58,30 @@ class OutputFile:
 def _table(definition: Definition, extraction: Extraction) -> tuple[list[str], list[tuple[str, list[str]]]]:
     """Header labels and (宛名番号, cells) per row; a count output has one row per group."""
     if definition.mode is Mode.COUNT:
-        group = definition.group_by
-        header = [group.label if group else "区分", "件数"]
-        return header, [("", [value if group else "全体", str(count)]) for value, count in extraction.counts]
+        header = [
+            *(item.label for item in definition.group_by or ()),
+            *(() if definition.group_by else ("区分",)),
+            "件数",
+            *(aggregate.label for aggregate in definition.aggregates),
+        ]
+        return header, [
+            ("", [*(total.keys or ("全体",)), str(total.count), *total.values]) for total in extraction.totals
+        ]
     items: tuple[EucItem, ...] = definition.items
     return [item.label for item in items], [
         (values["_atena"], [values[item.key] for item in items]) for values in extraction.rows
+    ]
+
+
+def _column_keys(definition: Definition) -> list[str]:
+    """The XML key of each column: item keys; for totals the grouping items, ``count`` and
+    ``<function>_<item>`` per function (``group`` for the whole when nothing groups)."""
+    if definition.mode is Mode.ROWS:
+        return [item.key for item in definition.items]
+    return [
+        *([item.key for item in definition.group_by] or ["group"]),
+        "count",
+        *(f"{a.function.value}_{a.item.key}" for a in definition.aggregates),
     ]
 
 
@@ -100,7 +118,7 @@ def write_xml(definition: Definition, extraction: Extraction) -> OutputFile:
     root = ET.Element("euc_extraction", {"mode": definition.mode.value, "scope": definition.scope.value})
     columns = ET.SubElement(root, "items")
     header, rows = _table(definition, extraction)
-    keys = [item.key for item in definition.items] if definition.mode is Mode.ROWS else ["group", "count"]
+    keys = _column_keys(definition)
     for key, label in zip(keys, header, strict=True):
         ET.SubElement(columns, "item", {"key": key, "label": label})
     for _atena, cells in rows:
