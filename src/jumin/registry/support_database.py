@@ -402,10 +402,13 @@ class IncomingNotice:
     received_on: str
     covered_services: tuple[str, ...]
     provisional: bool
+    measure_id: int | None = None  # the measure here protecting the person (a 仮支援措置 opened on it)
+    retraction: bool = False  # the 転出元 withdrew an earlier notice (転出の取消し); lifts nothing
 
 
 def incoming_notices(*, actor: Any, purpose: str) -> tuple[IncomingNotice, ...]:
-    """Every notice received from a 転出元, newest first, with the person when they live here now.
+    """Every notice (and retraction) received from a 転出元, newest first, with the person when they
+    live here now and the measure that protects them here.
 
     Needs ``support_measure:view``; audited ``resident:support_measure:forwarding_list`` with the count.
     """
@@ -437,6 +440,8 @@ def incoming_notices(*, actor: Any, purpose: str) -> tuple[IncomingNotice, ...]:
                 received_on=row.notified_on.isoformat() if row.notified_on else "",
                 covered_services=tuple(CoveredService(v).label for v in row.covered_services),
                 provisional=row.provisional,
+                measure_id=row.measure_id,
+                retraction=bool(row.retracts_message_id),
             )
             for row in rows
         )
