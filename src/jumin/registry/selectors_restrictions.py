@@ -538,7 +538,9 @@ def _forwarding_view(row: SupportForwarding) -> ForwardingView:
         state = "未連絡（転入先不明または連携先外）"
     return ForwardingView(
         forwarding_id=row.pk,
-        resendable=row.direction == ForwardingDirection.OUTGOING and row.sent_at is None,
+        resendable=row.direction == ForwardingDirection.OUTGOING
+        and row.sent_at is None
+        and not row.retracts_message_id,
         direction_label=ForwardingDirection(row.direction).label,
         municipality=" ".join(part for part in (row.municipality_code, row.municipality_name) if part),
         moved_on=row.moved_on.isoformat() if row.moved_on else "",
