@@ -91,42 +91,45 @@ def _kana(value: str, field: str, label: str) -> str:
     return normalize_furigana(text, field=field) if text else ""
 
 
-def _atena_format(value: str, field: str) -> str:
-    return validate_atena_number(
+def _atena_here(value: str, field: str, missing: tuple[str, str, str]) -> str:
+    """A 宛名番号 as entered: "" when empty; else its check digit, then a person here (除票 too), or
+    the ``missing`` refusal (reason, remedy, code)."""
+    if not value.strip():
+        return ""
+    number = validate_atena_number(
         value,
         policy=M11Remainder1Policy(str(settings.JUMIN_POLICIES["m11_remainder1"])),
         serial_length=int(str(settings.JUMIN_POLICIES["atena_serial_length"])),
         field=field,
     )
+    if not Resident.objects.filter(atena_number=number).exists():
+        raise refusal(field, *missing)
+    return number
 
 
 def requester_atena(value: str, field: str = "requester_atena_number") -> str:
     """A requester's 宛名番号 as entered for 加害者照合: check digit, then a person here (除票 too)."""
-    if not value.strip():
-        return ""
-    number = _atena_format(value, field)
-    if not Resident.objects.filter(atena_number=number).exists():
-        raise refusal(
-            field,
+    return _atena_here(
+        value,
+        field,
+        (
             "請求者の宛名番号に該当する住民（除票を含む）が見つかりません。",
             "宛名番号を確認してください。当市区町村の住民記録にない請求者は空欄にしてください。",
             "registry.requester_not_local",
-        )
-    return number
+        ),
+    )
 
 
 def _local_atena(value: str, field: str) -> str:
-    if not value.strip():
-        return ""
-    number = _atena_format(value, field)
-    if not Resident.objects.filter(atena_number=number).exists():
-        raise refusal(
-            field,
+    return _atena_here(
+        value,
+        field,
+        (
             "加害者の宛名番号に該当する住民（除票を含む）が見つかりません。",
             "当市区町村の住民記録にない加害者は、宛名番号を空欄にして氏名等を入力してください。",
             "registry.perpetrator_not_local",
-        )
-    return number
+        ),
+    )
 
 
 def check_perpetrator(entry: PerpetratorEntry, *, field: str = "perpetrator") -> CheckedPerpetrator:
