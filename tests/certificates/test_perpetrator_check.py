@@ -147,3 +147,24 @@ def test_the_issue_screen_asks_for_the_requester_and_shows_the_refusal_without_t
     assert "加害者照合に該当" in page
     assert current(protected_wife).given_name not in page
     assert ADDRESS.address not in page
+
+
+def test_the_api_takes_the_requester_for_the_check(
+    family: DraftRecorded, protected_wife: str, make_staff: Callable[..., Any], certifier: Any
+) -> None:
+    holder = make_staff(permissions=[Permission.CERTIFICATE_ISSUE])
+    body = {
+        "purpose": CERT_PURPOSE,
+        "request": {
+            "requester_class": "third_party",
+            "identity_check": "drivers_license",
+            "requester_name": "加藤 一郎",
+            "third_party_purpose": "rights_or_duties",
+            "purpose_detail": "債権の回収（合成データ）",
+            "requester_birth_date": "1975-01-02",
+        },
+        "options": {"atena_numbers": [protected_wife], "whole_household": False},
+    }
+    answer = holder.post("/api/certificates/issue", data=body, content_type="application/json")
+    assert (answer.status_code, answer.json()["code"]) == (400, REQUESTER_IS_PERPETRATOR)
+    assert current(protected_wife).given_name not in answer.content.decode()

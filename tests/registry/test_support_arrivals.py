@@ -251,6 +251,12 @@ def test_a_waiting_forwarding_is_sent_again_once_the_destination_is_a_peer(
     with pytest.raises(DomainError) as caught:
         resend_forwarding(actor=officer, purpose=PURPOSE, measure_id=measure_id, forwarding_id=row.pk)
     assert caught.value.code == "registry.forwarding_not_resendable"
+    api = logged_in(officer).post(
+        f"/api/registry/restrictions/support-measures/{measure_id}/forwardings/{row.pk}/resend",
+        {"purpose": PURPOSE},
+        content_type="application/json",
+    )
+    assert (api.status_code, api.json()["code"]) == (400, "registry.forwarding_not_resendable")
     with pytest.raises(AccessRefused):
         resend_forwarding(actor=clerk, purpose=PURPOSE, measure_id=measure_id, forwarding_id=row.pk)
     with federation.acting_as(SASEBO):
