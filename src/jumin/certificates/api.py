@@ -47,6 +47,9 @@ class RequestIn(Schema):
     request_reason: str = ""
     submit_to: str = ""
     acknowledged_alerts: list[str] = Field(default_factory=list)
+    # 加害者照合: the requester's 宛名番号 here, or 生年月日 (with requester_name).
+    requester_atena_number: str = ""
+    requester_birth_date: date | None = None
 
 
 class OptionsIn(Schema):

@@ -69,6 +69,16 @@ class IssueForm(PurposeForm):
     requester_name = forms.CharField(
         label="請求者の氏名・機関名（代理人・第三者・公用）", max_length=200, required=False
     )
+    requester_atena_number = forms.CharField(
+        label="請求者の宛名番号（加害者照合。当市区町村に住民記録がある請求者）",
+        max_length=16,
+        required=False,
+    )
+    requester_birth_date = forms.DateField(
+        label="請求者の生年月日（加害者照合。氏名とともに照合）",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        required=False,
+    )
     identity_check = forms.ChoiceField(label="本人確認の方法", choices=_choices(IdentityCheck))
     power_of_attorney_checked = forms.BooleanField(label="委任状を確認した（代理人）", required=False)
     third_party_purpose = forms.ChoiceField(
@@ -123,6 +133,8 @@ class IssueForm(PurposeForm):
             request_reason=data["request_reason"],
             submit_to=data["submit_to"],
             acknowledged_alerts=tuple(data["acknowledged_alerts"] or ()),
+            requester_atena_number=data["requester_atena_number"].strip(),
+            requester_birth_date=data["requester_birth_date"],
         )
 
 

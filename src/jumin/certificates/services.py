@@ -43,7 +43,7 @@ from jumin.domain.certificates import (
 from jumin.domain.errors import Alert, DomainError, refusal
 from jumin.domain.wareki import to_wareki
 from jumin.masters.models import Country
-from jumin.registry import certificate_sources, services_restrictions
+from jumin.registry import certificate_sources, services_restrictions, support_database
 from jumin.registry.restrictions import (
     RestrictedProcess,
     RestrictionCheck,
@@ -159,6 +159,30 @@ def _audit_refusal(*, actor: Any, purpose: str, subject_id: str, error: DomainEr
             purpose=purpose,
             outcome=Outcome.REFUSED,
             outcome_reason=error.code,
+            support_measure=error.code == REQUESTER_IS_PERPETRATOR,
+        )
+
+
+#: 加害者照合 on the counter's issue: the requester is a recorded 加害者 of a protected subject.
+REQUESTER_IS_PERPETRATOR = "certificates.requester_is_perpetrator"
+
+
+def _refuse_perpetrator(request: CertificateRequest, numbers: Sequence[str]) -> None:
+    """加害者照合 (standard 1.1.16-a; C-38): refuse a requester recorded as the 加害者 of a measure
+    protecting a subject, even through a 一時解除. The message names no one and no measure: the
+    requester may be standing at the counter."""
+    requester = support_database.requester_atena(request.requester_atena_number)
+    if support_database.requester_is_perpetrator(
+        atena_numbers=numbers,
+        requester_atena_number=requester,
+        requester_name=request.requester_name,
+        requester_birth_date=request.requester_birth_date,
+    ):
+        raise refusal(
+            "requester_atena_number",
+            "この請求には交付できません（加害者照合に該当）。",
+            "交付を中止し、支援措置の担当者に確認してください。",
+            REQUESTER_IS_PERPETRATOR,
         )
 
 
@@ -319,6 +343,7 @@ def preview_certificate(
                 chosen = select_subjects(household, options, issue_date=today)
             numbers = [p.atena_number for p in chosen]
             _refuse_drafted(numbers)
+            _refuse_perpetrator(request, numbers)  # told at the confirmation already, before printing
             check = check_restrictions(numbers, process=RestrictedProcess.CERTIFICATE, on=today)
             if check.blocked:
                 _enforce_restrictions(check, request)
@@ -427,6 +452,8 @@ def _issue(
     # this issuance (registry.restriction_locks). The confirmation screen's check is only advice.
     services_restrictions.lock_persons(numbers)
     _refuse_drafted(numbers)
+    if origin is None:
+        _refuse_perpetrator(request, numbers)
     check = check_restrictions(numbers, process=RestrictedProcess.CERTIFICATE, on=issue_date)
     if origin is not None and check.findings:
         # No clerk of ours sees a remote request: any 抑止 or 支援措置, even one released for a

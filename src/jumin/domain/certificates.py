@@ -301,6 +301,10 @@ class CertificateRequest:
     submit_to: str = ""  # 提出先 (required with a 個人番号)
     # The codes of the alerts the clerk acknowledged, one by one (registry acknowledgement style).
     acknowledged_alerts: tuple[str, ...] = ()
+    # 加害者照合 (standard 1.1.16-a): the requester's 宛名番号 when they are on this registry, or their
+    # 生年月日 (with ``requester_name``); a recorded 加害者 of a protected subject is refused.
+    requester_atena_number: str = ""
+    requester_birth_date: date | None = None
 
     @property
     def official_use(self) -> bool:

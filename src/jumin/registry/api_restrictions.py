@@ -17,6 +17,7 @@ from jumin.registry import (
     selectors_suppressed,
     services_restrictions,
     support_database,
+    support_forwarding,
 )
 from jumin.registry.api_common import ERRORS
 from jumin.registry.restrictions import RestrictedProcess, RestrictionLevel
@@ -255,6 +256,19 @@ def record_forwarding(request: HttpRequest, measure_id: int, payload: Forwarding
         entry=support_database.ForwardingEntry(**payload.dict(exclude={"purpose"})),
     )
     return Status(200, {"id": row_id})
+
+
+@router.post(
+    "/support-measures/{measure_id}/forwardings/{forwarding_id}/resend", response={200: CreatedOut, **ERRORS}
+)
+def resend_forwarding(
+    request: HttpRequest, measure_id: int, forwarding_id: int, payload: PurposeIn
+) -> Status[object]:
+    """「再送」: send a waiting 転送情報 row once its 転入先 is a peer (3.4-h). Manage permission; audited."""
+    support_forwarding.resend_forwarding(
+        actor=request.user, purpose=payload.purpose, measure_id=measure_id, forwarding_id=forwarding_id
+    )
+    return Status(200, {"id": forwarding_id})
 
 
 class SuppressedListIn(PurposeIn):

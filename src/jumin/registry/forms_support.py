@@ -44,6 +44,12 @@ class ForwardingForm(PurposeForm):
     note = forms.CharField(label="備考（住所は入力しないでください）", max_length=200, required=False)
 
 
+class ForwardingResendForm(PurposeForm):
+    """「再送」 of a waiting 転送情報 row (転入先 now a peer): its number on the detail screen."""
+
+    forwarding_id = forms.IntegerField(label="転送情報の番号", min_value=1)
+
+
 class PerpetratorCheckForm(PurposeForm):
     """加害者照合: the requester's 宛名番号 and, optionally, whom the request is about."""
 

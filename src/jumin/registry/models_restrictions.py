@@ -179,7 +179,10 @@ class SupportMeasure(models.Model):
     start_reason = models.CharField("支援開始理由", max_length=200, blank=True)
     provisional_since = models.DateField("仮支援措置開始日", null=True, blank=True)
     original_municipality = models.CharField("最初に申出を受けた市区町村", max_length=100, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Empty only for a 仮支援措置 opened by the system on a 転出元's notice (support_arrivals, 3.4-h).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField("受付日時")
     ended_on = models.DateField("支援終了日", null=True, blank=True)
     end_reason = models.CharField("支援終了理由", max_length=20, choices=SupportEndReason.choices, blank=True)

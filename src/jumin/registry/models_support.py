@@ -72,7 +72,9 @@ class SupportForwarding(models.Model):
     Outgoing rows are written by the 転出元 switch (3.4-h, ``support_forwarding``) or by staff, and are
     the outbox of the notice to the 転入先: ``sent_at`` is set when the signed message was queued (empty
     while the 転入先 is unknown or not a peer). Incoming rows are the notices received from a 転出元,
-    keyed by the person's 住民票コード; ``measure`` is set once staff link it to a measure here.
+    keyed by the person's 住民票コード; ``measure`` is set once it is linked to a measure here (the
+    仮支援措置 opened when the person lives here, ``support_arrivals``). A retraction (a 転出 cancelled at
+    the 転出元) is a further row naming the notice it withdraws (``retracts_message_id``).
     """
 
     direction = models.CharField("区分", max_length=10, choices=ForwardingDirection.choices)
@@ -91,6 +93,9 @@ class SupportForwarding(models.Model):
     )
     note = models.CharField("備考", max_length=200, blank=True)
     message_id = models.CharField("送受信メッセージID", max_length=36, blank=True)
+    # Set on a retraction (転出の取消し): the message id of the notice it withdraws. The notice's row
+    # stays; at the 転入先 a 仮支援措置 opened on it stays until staff end it (support_arrivals).
+    retracts_message_id = models.CharField("撤回する連絡のメッセージID", max_length=36, blank=True)
     sent_at = models.DateTimeField("送信日時", null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -106,6 +111,9 @@ class SupportForwarding(models.Model):
                 condition=~models.Q(message_id=""),
                 name="registry_support_fwd_message_key",
             ),
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["juminhyo_code"], name="registry_support_fwd_code_idx"),
         ]
 
     def __str__(self) -> str:

@@ -392,6 +392,8 @@ class ForwardingView:
     state: str
     note: str
     recorded_at: str
+    forwarding_id: int = 0
+    resendable: bool = False  # a waiting outgoing row: 「再送」 once the 転入先 is a peer
 
 
 @dataclass(frozen=True)
@@ -527,13 +529,18 @@ def _perpetrator_views(measure: SupportMeasure) -> tuple[PerpetratorView, ...]:
 
 
 def _forwarding_view(row: SupportForwarding) -> ForwardingView:
+    retraction = "連絡の撤回（転出の取消し）" if row.retracts_message_id else ""
     if row.direction == ForwardingDirection.INCOMING:
-        state = "受信"
+        state = f"受信：{retraction}" if retraction else "受信"
     elif row.sent_at is not None:
-        state = f"転入先へ連絡済み（{_iso(row.sent_at)}）"
+        state = f"{retraction or '転入先へ連絡済み'}（{_iso(row.sent_at)}）"
     else:
         state = "未連絡（転入先不明または連携先外）"
     return ForwardingView(
+        forwarding_id=row.pk,
+        resendable=row.direction == ForwardingDirection.OUTGOING
+        and row.sent_at is None
+        and not row.retracts_message_id,
         direction_label=ForwardingDirection(row.direction).label,
         municipality=" ".join(part for part in (row.municipality_code, row.municipality_name) if part),
         moved_on=row.moved_on.isoformat() if row.moved_on else "",

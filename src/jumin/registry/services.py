@@ -51,6 +51,7 @@ from jumin.registry import (
     restriction_feed,
     restriction_locks,
     services_restrictions,
+    support_arrivals,
     support_roles,
 )
 from jumin.registry import returning as returning_choice
@@ -764,6 +765,10 @@ def commit_change(
         # A 支援措置 target's 転出 makes its measure a 仮支援措置 as 転出元 (3.4-h); a cancellation undoes it.
         support_roles.follow_committed_change(
             change=change, snapshots=committed, actor=actor, purpose=purpose
+        )
+        # A person a 転出元's 支援措置 notice waits for arrives: a 仮支援措置 protects them at once.
+        support_arrivals.protect_arrivals(
+            change=change, snapshots=committed, newly_coded=newly_coded, actor=actor, purpose=purpose
         )
         # 入力場所 (standard 1.2.1-a): the input terminal's place in force today (else the committer's
         # terminal's, for a draft that recorded none), fixed now so a later renaming never rewrites it.

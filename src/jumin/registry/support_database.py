@@ -11,6 +11,7 @@ answers with measure numbers only, never who is protected nor where they live.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -30,6 +31,7 @@ from jumin.domain.checkdigits import M11Remainder1Policy, validate_atena_number,
 from jumin.domain.errors import refusal
 from jumin.domain.kana import normalize_furigana
 from jumin.domain.resident import ResidentStatus
+from jumin.domain.uncertain_dates import UncertainDate
 from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry.models import Resident
 from jumin.registry.models_restrictions import CoveredService, SupportMeasure, SupportMeasurePerson
@@ -89,7 +91,9 @@ def _kana(value: str, field: str, label: str) -> str:
     return normalize_furigana(text, field=field) if text else ""
 
 
-def _local_atena(value: str, field: str) -> str:
+def _atena_here(value: str, field: str, missing: tuple[str, str, str]) -> str:
+    """A 宛名番号 as entered: "" when empty; else its check digit, then a person here (除票 too), or
+    the ``missing`` refusal (reason, remedy, code)."""
     if not value.strip():
         return ""
     number = validate_atena_number(
@@ -99,13 +103,33 @@ def _local_atena(value: str, field: str) -> str:
         field=field,
     )
     if not Resident.objects.filter(atena_number=number).exists():
-        raise refusal(
-            field,
+        raise refusal(field, *missing)
+    return number
+
+
+def requester_atena(value: str, field: str = "requester_atena_number") -> str:
+    """A requester's 宛名番号 as entered for 加害者照合: check digit, then a person here (除票 too)."""
+    return _atena_here(
+        value,
+        field,
+        (
+            "請求者の宛名番号に該当する住民（除票を含む）が見つかりません。",
+            "宛名番号を確認してください。当市区町村の住民記録にない請求者は空欄にしてください。",
+            "registry.requester_not_local",
+        ),
+    )
+
+
+def _local_atena(value: str, field: str) -> str:
+    return _atena_here(
+        value,
+        field,
+        (
             "加害者の宛名番号に該当する住民（除票を含む）が見つかりません。",
             "当市区町村の住民記録にない加害者は、宛名番号を空欄にして氏名等を入力してください。",
             "registry.perpetrator_not_local",
-        )
-    return number
+        ),
+    )
 
 
 def check_perpetrator(entry: PerpetratorEntry, *, field: str = "perpetrator") -> CheckedPerpetrator:
@@ -328,6 +352,50 @@ def perpetrator_check(
     return result
 
 
+def _compact_name(value: str) -> str:
+    """A name without any space (full- or half-width), for comparing a requester with a 加害者."""
+    return re.sub(r"\s+", "", value)
+
+
+def _exact_birth_date(stored: dict[str, Any] | None) -> date | None:
+    """A 加害者's birth date when it is an exact day (a 不詳 form or none matches nobody)."""
+    if not stored:
+        return None
+    value = recorded_dates.from_json(stored)
+    return None if isinstance(value, UncertainDate) else recorded_dates.sort_date_of(value)
+
+
+def requester_is_perpetrator(
+    *,
+    atena_numbers: Sequence[str],
+    requester_atena_number: str = "",
+    requester_name: str = "",
+    requester_birth_date: date | None = None,
+) -> tuple[int, ...]:
+    """The measures in force protecting one of ``atena_numbers`` whose 加害者 (version in force) is
+    this requester: the same 宛名番号, or the same 氏名 and the same exact 生年月日 (a name alone is not
+    enough: namesakes). Unaudited and unauthorised: for a use case that audits itself (証明書の交付);
+    its answer must reach the clerk only as a refusal that names nobody.
+    """
+    name = _compact_name(requester_name)
+    if not requester_atena_number and not (name and requester_birth_date):
+        return ()
+    protecting = SupportMeasurePerson.objects.filter(
+        resident__atena_number__in=list(atena_numbers), measure__ended_at__isnull=True
+    ).values_list("measure_id", flat=True)
+    matched = set()
+    for row in current_perpetrators(sorted(set(protecting))):
+        by_number = bool(requester_atena_number) and row.atena_number == requester_atena_number
+        by_name = (
+            bool(name and requester_birth_date)
+            and _compact_name(row.surname + row.given_name) == name
+            and _exact_birth_date(row.birth_date) == requester_birth_date
+        )
+        if by_number or by_name:
+            matched.add(row.measure_id)
+    return tuple(sorted(matched))
+
+
 @dataclass(frozen=True)
 class ForwardingEntry:
     """A 転送情報 entered by staff: the support moved to (outgoing) or came from (incoming) a municipality."""
@@ -402,10 +470,13 @@ class IncomingNotice:
     received_on: str
     covered_services: tuple[str, ...]
     provisional: bool
+    measure_id: int | None = None  # the measure here protecting the person (a 仮支援措置 opened on it)
+    retraction: bool = False  # the 転出元 withdrew an earlier notice (転出の取消し); lifts nothing
 
 
 def incoming_notices(*, actor: Any, purpose: str) -> tuple[IncomingNotice, ...]:
-    """Every notice received from a 転出元, newest first, with the person when they live here now.
+    """Every notice (and retraction) received from a 転出元, newest first, with the person when they
+    live here now and the measure that protects them here.
 
     Needs ``support_measure:view``; audited ``resident:support_measure:forwarding_list`` with the count.
     """
@@ -437,6 +508,8 @@ def incoming_notices(*, actor: Any, purpose: str) -> tuple[IncomingNotice, ...]:
                 received_on=row.notified_on.isoformat() if row.notified_on else "",
                 covered_services=tuple(CoveredService(v).label for v in row.covered_services),
                 provisional=row.provisional,
+                measure_id=row.measure_id,
+                retraction=bool(row.retracts_message_id),
             )
             for row in rows
         )

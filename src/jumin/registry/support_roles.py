@@ -76,6 +76,8 @@ def follow_committed_change(
     cancelling = change.reason in CANCELLATION_REASONS
     if not cancelling and not any(_moved_out(s.status, s.removal_reason) for s in snapshots):
         return
+    if cancelling:  # a cancelled 転出 withdraws the notices it sent (the 転入先 lifts nothing by it)
+        support_forwarding.retract_cancelled(change=change, actor=actor, purpose=purpose)
     by_resident = {snapshot.resident_id: snapshot for snapshot in snapshots}
     links = list(
         SupportMeasurePerson.objects.filter(

@@ -124,6 +124,11 @@ urlpatterns = [
         views_support_database.forwarding,
         name="support_forwarding",
     ),
+    path(
+        "support-measures/<int:measure_id>/forwardings/resend/",
+        views_support_database.forwarding_resend,
+        name="support_forwarding_resend",
+    ),
     path("restrictions/cs-marks/", views_restrictions.cs_marks, name="restriction_cs_marks"),
     path("cs-comparison/", views_cs.cs_comparison_view, name="cs_comparison"),
     path("fuhyo-notices/", views_fuhyo_notices.fuhyo_notices_view, name="fuhyo_notices"),

@@ -11,9 +11,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from jumin.accounts.forms import PurposeForm
-from jumin.registry import support_database
+from jumin.registry import support_database, support_forwarding
 from jumin.registry.forms_restrictions import split_numbers
-from jumin.registry.forms_support import ForwardingForm, PerpetratorCheckForm, PerpetratorForm
+from jumin.registry.forms_support import (
+    ForwardingForm,
+    ForwardingResendForm,
+    PerpetratorCheckForm,
+    PerpetratorForm,
+)
 from jumin.registry.views_common import ERROR_FIELD, clerk_screen, shown_on_screen
 from jumin.registry.views_restrictions import form_screen
 
@@ -51,6 +56,25 @@ def forwarding(request: HttpRequest, measure_id: int) -> HttpResponse:
 
     form = ForwardingForm(request.POST or None)
     return form_screen(request, form, f"支援措置 {measure_id}：転送情報の登録", submit)
+
+
+@clerk_screen
+def forwarding_resend(request: HttpRequest, measure_id: int) -> HttpResponse:
+    """転送情報の再送: send a waiting notice once the 転入先 has become a peer (3.4-h)."""
+
+    def submit(data: dict[str, Any]) -> str:
+        support_forwarding.resend_forwarding(
+            actor=request.user,
+            purpose=data["purpose"],
+            measure_id=measure_id,
+            forwarding_id=data["forwarding_id"],
+        )
+        return f"支援措置 {measure_id} の転送情報（{data['forwarding_id']}）を転入先へ送信しました。"
+
+    form = ForwardingResendForm(
+        request.POST or None, initial={"forwarding_id": request.GET.get("forwarding_id")}
+    )
+    return form_screen(request, form, f"支援措置 {measure_id}：転送情報の再送", submit)
 
 
 @clerk_screen
