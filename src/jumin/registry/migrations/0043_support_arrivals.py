@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registry", "0040_euc"),
+        ("registry", "0042_euc_run_requeued"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
