@@ -19,6 +19,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from jumin.accounts.authorization import authorize
@@ -122,18 +123,12 @@ class PendingApplication:
     returned: bool  # its earlier draft was discarded
 
 
-def _latest_decision(application: ElectronicApplication) -> ElectronicApplicationDecision | None:
-    decisions = sorted(application.decisions.all(), key=lambda d: d.pk)
-    return decisions[-1] if decisions else None
-
-
-def _waiting(application: ElectronicApplication) -> tuple[bool, bool]:
-    """(waits for a clerk, came back because its draft was discarded)."""
-    decision = _latest_decision(application)
-    if decision is None:
-        return True, False
-    discarded = decision.change is not None and decision.change.state == ChangeState.DISCARDED
-    return discarded, discarded
+def _waiting(application: ElectronicApplication) -> bool:
+    """Whether it waits for a clerk: never decided, or its last draft was discarded."""
+    decision = application.decisions.select_related("change").order_by("-pk").first()
+    return decision is None or (
+        decision.change is not None and decision.change.state == ChangeState.DISCARDED
+    )
 
 
 def pending_applications(*, actor: Any, purpose: str, limit: int = 500) -> list[PendingApplication]:
@@ -146,15 +141,18 @@ def pending_applications(*, actor: Any, purpose: str, limit: int = 500) -> list[
         purpose=purpose,
         subject_type=SUBJECT_TYPE,
     )
-    query = ElectronicApplication.objects.select_related("applicant__current").prefetch_related(
-        "decisions__change"
+    decisions = ElectronicApplicationDecision.objects.filter(application=OuterRef("pk"))
+    # Settled: refused, or a draft that was not discarded (a null change survives the exclude).
+    settled = decisions.exclude(change__state=ChangeState.DISCARDED)
+    query = (
+        ElectronicApplication.objects.select_related("applicant__current")
+        .annotate(settled=Exists(settled), returned=Exists(decisions))
+        .filter(settled=False)
+        .order_by("received_at", "pk")
     )
     rows: list[PendingApplication] = []
     with transaction.atomic():
-        for application in query.order_by("received_at", "pk"):
-            waiting, returned = _waiting(application)
-            if not waiting:
-                continue
+        for application in query[: max(1, min(limit, 5000))]:
             current = application.applicant.current
             rows.append(
                 PendingApplication(
@@ -166,11 +164,9 @@ def pending_applications(*, actor: Any, purpose: str, limit: int = 500) -> list[
                     planned_date=application.planned_date,
                     destination=application.destination,
                     destination_municipality_code=application.destination_municipality_code,
-                    returned=returned,
+                    returned=application.returned,
                 )
             )
-            if len(rows) >= max(1, min(limit, 5000)):
-                break
         listed = sorted({number for row in rows for number in row.atena_numbers})
         record_results(
             actor,
@@ -197,7 +193,7 @@ def _undecided(receipt_number: str) -> ElectronicApplication:
             "受付番号を確かめてください。",
             f"{_CODE}_not_found",
         )
-    if not _waiting(application)[0]:
+    if not _waiting(application):
         raise refusal(
             "receipt_number", "この電子申請は処理済みです。", "一覧を開き直してください。", f"{_CODE}_decided"
         )
