@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jumin.accounts.models import User
+from jumin.domain.immigration_link import LinkClass, LinkKind, LinkType, link_type
 from jumin.domain.resident import ChangeReason, ForeignResidentItems
 from jumin.registry.models import Change, Resident
 from jumin.registry.models_immigration import MunicipalityNotice
@@ -238,3 +239,19 @@ def test_4_5_7_b_a_mid_to_long_term_residents_amendment_stays_a_notice_of_the_re
         clerk, commit, atena, ChangeReason.EX_OFFICIO_AMENDMENT, residence_card_number="ZZ12345678YY"
     )
     assert last_notice()[:2] == NOTICE_REGISTRY
+
+
+def test_4_5_7_b_classification_compares_blank_and_absent_items_alike() -> None:
+    before = {"name": "KIM MINJUN", "special_permanent_resident_number": "SP1", "alias": ""}
+    same = {"name": "KIM MINJUN", "special_permanent_resident_number": "SP1"}
+    renewed = {**same, "special_permanent_resident_number": "SP2"}
+    amend = ChangeReason.EX_OFFICIO_AMENDMENT
+    assert link_type(amend, "特別永住者", before, same).link_class == LinkClass.REGISTRY  # nothing changed
+    assert link_type(amend, "特別永住者", before, renewed).link_class == LinkClass.IMMIGRATION
+    # The agency's own notice, or a cancellation, relays no 変更届出 of the holder.
+    renamed = {**renewed, "name": "LEE MINJUN"}
+    assert link_type(ChangeReason.IMMIGRATION_NOTICE, "特別永住者", before, renamed).kind == LinkKind.NOTICE
+    assert (
+        link_type(ChangeReason.CANCELLATION_AMENDMENT, "特別永住者", before, renamed).kind == LinkKind.NOTICE
+    )
+    assert link_type(amend, "特別永住者", before, renamed) == LinkType(LinkKind.TRANSMISSION, LinkClass.BOTH)
