@@ -16,6 +16,7 @@ import pytest
 
 from jumin.population import write_population
 from jumin.registry.import_staging import _sequenced
+from tests.registry.test_importer_programs import with_program_dates
 from tests.registry.test_kill_move_in import Node, node_database
 
 SCRIPT = Path(__file__).with_name("staged_load_process.py")
@@ -27,6 +28,10 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     population = home / "pop.jsonl"
     with population.open("w", encoding="utf-8") as out:
         write_population(out, 150, "422029", seed=5)
+    # Every third line with its programs' dates (standard 1.1.1-a): their rows are copied too.
+    lines = [json.loads(line) for line in population.read_text(encoding="utf-8").splitlines()]
+    dated = [with_program_dates(r) if i % 3 == 0 else r for i, r in enumerate(lines)]
+    population.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in dated), encoding="utf-8")
     with node_database(home) as url:
         yield dict(json.loads(Node(url, home, script=SCRIPT).ok(str(population)).strip().splitlines()[-1]))
 
@@ -35,6 +40,7 @@ def test_a_staged_load_writes_the_rows_of_the_in_process_load(outcome: dict[str,
     # Two staged loads, cut inside a household, write what one in-process load writes.
     assert outcome["staged"] == outcome["direct"]
     assert "ResidentSearchKey" in outcome["direct"]
+    assert "national_health_insurance" in outcome["direct"]  # ProgramRecord rows were written
     if outcome["engine"] == "sqlite":
         assert outcome["loaded"]["copied"] >= 2  # segments were copied, not rows sent back
 

@@ -17,15 +17,16 @@ from jumin.crypto.individual_number import decrypt_individual_number
 from jumin.domain.errors import DomainError
 from jumin.population import write_population
 from jumin.registry.importer import import_population
-from jumin.registry.models import Household, Resident, ResidentSearchKey, ResidentSnapshot
+from jumin.registry.models import Household, ProgramRecord, Resident, ResidentSearchKey, ResidentSnapshot
 
 pytestmark = pytest.mark.django_db
 
-TABLES = (Household, Resident, ResidentSnapshot, ResidentSearchKey)
+TABLES = (Household, Resident, ResidentSnapshot, ResidentSearchKey, ProgramRecord)
 # Columns that differ between two loads by design: the load's 異動 and time, the random nonce of
-# each encrypted 個人番号 (compared decrypted instead) and the key rows' ids (a PostgreSQL sequence
-# is not rolled back; the loader gives the other tables' ids itself).
-VARYING = {"change_id", "created_at", "individual_number"}
+# each encrypted 個人番号 (compared decrypted instead) and the key and program rows' ids (a PostgreSQL
+# sequence is not rolled back; the loader gives the other tables' ids itself).
+VARYING = {"change_id", "created_at", "recorded_at", "individual_number"}
+_SEQUENCED = (ResidentSearchKey, ProgramRecord)
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +52,7 @@ def write(path: Path, rows: list[dict[str, Any]]) -> Path:
 
 
 def table_rows() -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of the four tables the load writes, in id order, the varying columns normalised."""
+    """Every row of the tables the load writes, in id order, the varying columns normalised."""
     dump: dict[str, list[tuple[Any, ...]]] = {}
     for model in TABLES:
         columns = [f.column for f in model._meta.concrete_fields]
@@ -67,7 +68,7 @@ def table_rows() -> dict[str, list[tuple[Any, ...]]]:
                 else value
                 for name, value in zip(columns, row, strict=True)
                 if (name not in VARYING or name == "individual_number")
-                and not (model is ResidentSearchKey and name == "id")
+                and not (model in _SEQUENCED and name == "id")
             )
             for row in rows
         ]

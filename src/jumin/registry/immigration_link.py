@@ -56,6 +56,10 @@ ITEM_COLUMNS = (
 )
 
 
+#: The snapshot columns ``compared_items`` reads.
+_COMPARED_COLUMNS = ("surname", "given_name", "alias", "birth_date", "sex", "address", "katagaki", "foreign")
+
+
 def _concerns_agency(change: Change, snapshot: ResidentSnapshot) -> bool:
     return snapshot.kind == ResidentKind.FOREIGN or change.reason == ChangeReason.NATURALISATION
 
@@ -63,6 +67,28 @@ def _concerns_agency(change: Change, snapshot: ResidentSnapshot) -> bool:
 def _name(surname: str, given_name: str, foreign: dict[str, Any] | None) -> str:
     """氏名（ローマ字） of a foreign resident, else the 氏名 (a 帰化 row, a Japanese 世帯主)."""
     return str((foreign or {}).get("alphabet_name") or f"{surname} {given_name}".strip())
+
+
+def _address(snapshot: ResidentSnapshot) -> str:
+    """The 住所 with its 方書, as the notice carries it."""
+    if snapshot.katagaki:
+        return f"{snapshot.address}\u3000{snapshot.katagaki}".strip()
+    return snapshot.address
+
+
+def compared_items(snapshot: ResidentSnapshot, foreign: dict[str, Any]) -> dict[str, Any]:
+    """The items ``link_type`` compares between a person's row and the row before it: 氏名 (the
+    name columns, and the 30条の45 氏名（ローマ字）), 通称, 生年月日, 性別 and 住所 with 方書 (the
+    特別永住者証明書's items, 入管特例法8条2項, and the 通称), and the 30条の45 items."""
+    return {
+        "name": f"{snapshot.surname} {snapshot.given_name}".strip(),
+        "alias": snapshot.alias,
+        "birth_date": birth_date_code(snapshot.birth_date),
+        "sex": snapshot.sex,
+        "address": _address(snapshot),
+        **{item: str(foreign.get(item) or "") for item in FOREIGN_ITEMS},
+        "alphabet_name": str(foreign.get("alphabet_name") or ""),
+    }
 
 
 def _head_names(snapshots: Iterable[ResidentSnapshot]) -> dict[int, str]:
@@ -96,9 +122,7 @@ def notice_items(
         "sex": snapshot.sex,
         **{item: str(foreign.get(item) or "") for item in FOREIGN_ITEMS},
         "postal_code": snapshot.postal_code,
-        "address": f"{snapshot.address}\u3000{snapshot.katagaki}".strip()
-        if snapshot.katagaki
-        else snapshot.address,
+        "address": _address(snapshot),
         "is_head": "1" if snapshot.is_head else "0",
         "head_name": head_name,
         "relationship": snapshot.relationship,
@@ -127,10 +151,11 @@ def notify_committed(
     for snapshot, _ in due:
         assert snapshot.history_no is not None
         wanted |= Q(resident_id=snapshot.resident_id, history_no=snapshot.history_no - 1)
+    # The rows before (one read): their 30条の45 items and the certificate's items to compare.
     before = {
-        (resident, history): foreign or {}
-        for resident, history, foreign in ResidentSnapshot.objects.filter(wanted).values_list(
-            "resident_id", "history_no", "foreign"
+        (row.resident_id, row.history_no): row
+        for row in ResidentSnapshot.objects.filter(wanted).only(
+            "resident_id", "history_no", *_COMPARED_COLUMNS
         )
     }
     local = local_municipality_code()
@@ -140,9 +165,15 @@ def notify_committed(
     for snapshot, event in due:
         assert snapshot.history_no is not None
         previous = before.get((snapshot.resident_id, snapshot.history_no - 1))
+        previous_foreign = dict(previous.foreign or {}) if previous is not None else {}
         # A 帰化 row is Japanese: the notice describes the foreign record it ends.
-        foreign = dict(snapshot.foreign or previous or {})
-        kind = link_type(change.reason, str(foreign.get("category") or ""), previous, foreign)
+        foreign = dict(snapshot.foreign or previous_foreign)
+        kind = link_type(
+            change.reason,
+            str(foreign.get("category") or ""),
+            None if previous is None else compared_items(previous, previous_foreign),
+            compared_items(snapshot, foreign),
+        )
         rows.append(
             MunicipalityNotice(
                 event=event,

@@ -13,7 +13,7 @@ import functools
 import json
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -22,6 +22,7 @@ import orjson
 from jumin.crypto.individual_number import BulkSealer
 from jumin.domain.errors import DomainError
 from jumin.domain.resident import ResidentStatus
+from jumin.registry.import_programs import ProgramDatesRefused, program_rows
 from jumin.registry.models import SearchKeyKind
 from jumin.registry.search_keys import NAME_COLUMNS, name_entries, name_keys_of
 
@@ -223,6 +224,10 @@ class LoadContext:
     date_value: Callable[[date], Any] = lambda day: day
     """A date as the database connection takes it (``adapt_datefield_value``): on SQLite its text,
     so the driver calls no adapter per value (performance.md P1)."""
+    recorded_by: int | None = None
+    """The loading user's id: who recorded the program rows of ``program_dates``."""
+    today: date = field(default_factory=date.today)
+    """The load's day: program dates after it are refused."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +255,8 @@ class PreparedChunk:
     snapshots: list[tuple[Any, ...]]
     keys: list[tuple[Any, ...]]
     max_atena_serial: int
+    programs: list[tuple[Any, ...]] = field(default_factory=list)
+    """The ProgramRecord rows (import_programs.PROGRAM_COLUMNS) of the lines with ``program_dates``."""
 
 
 def _refusal(line_no: int, reason: str, remedy: str, code: str) -> ChunkRefusal:
@@ -386,6 +393,7 @@ def prepare_chunk(
     residents: list[tuple[Any, ...]] = []
     snapshots: list[tuple[Any, ...]] = []
     keys: list[tuple[Any, ...]] = []
+    programs: list[tuple[Any, ...]] = []
     max_atena_serial = 0
     now, change_id, sealer = context.now, context.change_id, context.sealer
     resident_id = context.first_resident_id + offset
@@ -412,6 +420,21 @@ def prepare_chunk(
             row_keys = _search_keys(snapshot, foreign)
         except (KeyError, ValueError, TypeError, AttributeError) as error:
             return _bad_row(line_no, error)
+        # Optional (docs/import-layout.md): a line without it costs this one lookup.
+        if record.get("program_dates") is not None:
+            try:
+                programs += program_rows(
+                    record,
+                    resident_id,
+                    today=context.today,
+                    recorded_by=context.recorded_by,
+                    recorded_at=now,
+                    date_value=context.date_value,
+                )
+            except ProgramDatesRefused as refused:
+                return ChunkRefusal(
+                    f"line {line_no}: {refused.item}", refused.reason, refused.remedy, refused.code
+                )
         households.append(number)
         max_atena_serial = max(max_atena_serial, serial(atena))
         residents.append((resident_id, atena, record["resident_kind"], now, snapshot_id))
@@ -427,6 +450,7 @@ def prepare_chunk(
         snapshots=snapshots,
         keys=keys,
         max_atena_serial=max_atena_serial,
+        programs=programs,
     )
 
 

@@ -56,12 +56,14 @@ class Target:
 
 @dataclass(frozen=True, slots=True)
 class StageLayout:
-    """The four target tables; a staged household column holds the 世帯番号 until the copy."""
+    """The target tables; a staged household column holds the 世帯番号 until the copy. ``program``:
+    the ProgramRecord rows of lines with ``program_dates`` (import_programs), usually none."""
 
     household: Target
     resident: Target
     snapshot: Target
     key: Target
+    program: Target
 
     def create(self, path: Path) -> None:
         """Create an empty segment file with the staging tables."""
@@ -73,6 +75,7 @@ class StageLayout:
                 CREATE TABLE snapshot ({_names(self.snapshot.staged, row_id=True)});
                 CREATE TABLE key (seq INTEGER PRIMARY KEY, {_names(self.key.staged)});
                 CREATE TABLE household (number, first_resident);
+                CREATE TABLE program ({_names(self.program.staged)});
                 """
             )
         finally:
@@ -128,6 +131,8 @@ def stage_chunk(
         connection.executemany(_insert("snapshot", len(layout.snapshot.staged)), chunk.snapshots)
         connection.executemany(_insert("key", 1 + len(layout.key.staged)), keys)
         connection.executemany(_insert("household", 2), households.items())
+        if chunk.programs:
+            connection.executemany(_insert("program", len(layout.program.staged)), chunk.programs)
     return StagedChunk(
         first_line=chunk.first_line,
         last_line=chunk.last_line,
@@ -189,4 +194,11 @@ def copy_statements(layout: StageLayout, schema: str) -> dict[str, str]:
             # CROSS JOIN keeps the staged rows the outer loop: file order, one index probe per row.
             f"CROSS JOIN main.{q(household.table)} AS h WHERE h.number = x.{q(HOUSEHOLD_ID)} ORDER BY {order}"
         )
+    # Program rows in file order: a person's rows come from one chunk, in the order of their line.
+    program = layout.program
+    statements["program"] = (
+        f"INSERT INTO main.{q(program.table)} ({_names(program.staged + program.defaults)}) "  # noqa: S608
+        f"SELECT {_names(program.staged)}{', %s' * len(program.defaults)} FROM {schema}.program "
+        f"ORDER BY {q(program.staged[0])}, rowid"
+    )
     return statements

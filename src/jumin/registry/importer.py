@@ -34,6 +34,7 @@ from jumin.crypto.individual_number import BulkSealer
 from jumin.domain.errors import DomainError
 from jumin.registry import numbering
 from jumin.registry.import_journal import enter_rollback_journal, leave_rollback_journal
+from jumin.registry.import_programs import PROGRAM_COLUMNS
 from jumin.registry.import_rows import (
     LAYOUT_VERSION,
     SNAPSHOT_COLUMNS,
@@ -57,6 +58,7 @@ from jumin.registry.models import (
     ChangeState,
     Household,
     NumberCounter,
+    ProgramRecord,
     Resident,
     ResidentSearchKey,
     ResidentSnapshot,
@@ -338,12 +340,13 @@ class _Totals:
 
 @dataclass(frozen=True)
 class _Tables:
-    """The INSERTs of the four tables a load writes."""
+    """The INSERTs of the tables a load writes (``program``: only lines with ``program_dates``)."""
 
     household: _Table
     resident: _Table
     snapshot: _Table
     key: _Table
+    program: _Table
 
     def layout(self) -> StageLayout:
         return StageLayout(
@@ -351,6 +354,7 @@ class _Tables:
             resident=self.resident.target,
             snapshot=self.snapshot.target,
             key=self.key.target,
+            program=self.program.target,
         )
 
 
@@ -390,12 +394,15 @@ def _load(
             first_resident_id=_next_id(Resident),
             first_snapshot_id=_next_id(ResidentSnapshot),
             date_value=connection.ops.adapt_datefield_value,
+            recorded_by=actor.pk,
+            today=timezone.localdate(),
         )
         tables = _Tables(
             household=_Table(Household, ("id", "number", "created_at")),
             resident=_Table(Resident, ("id", "atena_number", "kind", "created_at", "current")),
             snapshot=_Table(ResidentSnapshot, SNAPSHOT_COLUMNS),
             key=_Table(ResidentSearchKey, KEY_COLUMNS),
+            program=_Table(ProgramRecord, PROGRAM_COLUMNS),
         )
         dropped = _drop_indexes_of_empty_tables([Household, Resident, ResidentSnapshot, ResidentSearchKey])
         chunks = _chunks(stream, digest, batch_size)
@@ -455,6 +462,7 @@ def _insert_prepared(
                 tables.resident.insert(chunk.residents)
                 tables.snapshot.insert(snapshots, filled=True)
                 tables.key.insert(keys)
+                tables.program.insert(chunk.programs)
         except IntegrityError:
             raise _duplicate(chunk.first_line, chunk.last_line) from None
         totals.new_households += len(new_households)
@@ -596,6 +604,7 @@ class _SegmentCopier:
                     cursor.execute(statements["resident"], list(tables.resident.filler))
                     cursor.execute(statements["snapshot"], list(tables.snapshot.filler))
                     cursor.execute(statements["key"], list(tables.key.filler))
+                    cursor.execute(statements["program"], list(tables.program.filler))
             except IntegrityError:
                 raise _duplicate(segment.first_line, segment.last_line) from None
         return added

@@ -231,6 +231,13 @@ def _check_dates(update: ProgramUpdate, today: date) -> None:
         )
 
 
+def checked_details(update: ProgramUpdate, today: date) -> dict[str, str]:
+    """The program's own items as stored, once the update's dates and items are checked; or a
+    DomainError naming the ``ProgramUpdate`` field (the counter's entry and the bulk import share it)."""
+    _check_dates(update, today)
+    return _details(update)
+
+
 def _resident(atena_number: str) -> Resident:
     """A committed person (drafts are invisible); removed persons too, a loss may follow removal."""
     resident = Resident.objects.filter(atena_number=atena_number.strip(), current__isnull=False).first()
@@ -267,8 +274,7 @@ def record_program(*, actor: Any, purpose: str, update: ProgramUpdate) -> int:
         subject_type="resident",
     )
     today = timezone.localdate()
-    _check_dates(update, today)
-    details = _details(update)
+    details = checked_details(update, today)
     with transaction.atomic():
         resident = _resident(update.atena_number)
         Resident.objects.select_for_update().filter(pk=resident.pk).first()  # one writer per person
