@@ -30,6 +30,7 @@ from jumin.messaging.models import OutboxMessage
 from jumin.messaging.services import enqueue
 from jumin.messaging.testing import TestFederation
 from tests.helpers.accounts import grant_permissions, make_user
+from tests.jukinet.cs.factories import update
 from tests.jukinet.cs.test_special_move_in import (
     NAGASAKI,
     PIN,
@@ -163,7 +164,7 @@ def ordinary_notice(federation: TestFederation, operator: User, address: str) ->
     with federation.acting_as(NAGASAKI), transaction.atomic():
         return move_in_notices.send_ordinary(
             move_in_notices.OrdinaryMoveIn(
-                resident_code=certificate_of_person().resident_code,
+                resident_code=update().resident_code,
                 destination_code=SASEBO.code,
                 move_in_date=timezone.localdate(),
                 notice_date=timezone.localdate(),
@@ -171,12 +172,6 @@ def ordinary_notice(federation: TestFederation, operator: User, address: str) ->
             ),
             actor=operator,
         )
-
-
-def certificate_of_person() -> Any:
-    from tests.jukinet.cs.factories import update
-
-    return update()
 
 
 def test_a_move_in_notice_is_converted_or_held_with_its_remedy(
@@ -206,7 +201,7 @@ def test_a_received_move_in_notice_with_a_gaiji_not_registered_here_waits_in_the
     federation: TestFederation, operator: User
 ) -> None:
     items = MoveInNoticeItems(
-        resident_code=certificate_of_person().resident_code,
+        resident_code=update().resident_code,
         control_number="",
         move_in_date=timezone.localdate().isoformat(),
         notice_date=timezone.localdate().isoformat(),

@@ -7,6 +7,8 @@
 * ``store_and_send`` is the common step: a 特例転入 (``special_move_in.complete``) stores its notice
   (``special`` true, with the 管理番号) the same way, so one left without a peer waits on the same list.
 * ``resend`` sends a waiting notice from the 統合端末, with the 転出地 entered then if it was unknown.
+* The 転入先の住所 leaves in 住基ネット統一文字 (std 7.1.1.1-e); a notice whose address has a character
+  without one waits (送信保留, ``held_reason``, with the remedy) until the 外字 is registered.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 1. ``apply_certificate`` receives a 転出証明書情報 and holds it (個人番号 encrypted). One misrouted (not
    for this municipality) is kept out and audited as refused; a later copy for the same person replaces
-   the held one (both stay as rows, the older one erased with its reason).
+   the held one (both stay as rows, the older one erased with its reason). Its texts are converted to
+   this CS's 住基ネット統一文字; a 外字 not registered here stops ``starting_data`` until it is.
 2. ``check_card`` is the 本人確認 with the card (``cards.verify_with_card``): the holder's current
    住民票コード (the national record's, even for a card from before a 住民票コードの変更) must have held
    data, which is then marked as checked with that card.

@@ -13,6 +13,9 @@
   sent to, is refused and answered like a refused update (IDENTITY_UPDATE_REJECTED).
 * ``send_waiting_certificates`` sends the 転出証明書情報 left unsent for want of a peer once the
   転入予定地 is one (``jumin cs send-waiting-certificates``, the 転出証明書情報一覧).
+* Every 転出証明書情報 leaves in 住基ネット統一文字 (std 7.1.1.1-e); one with a character that has none
+  stays unsent (送信保留, ``held_reason``) until the 外字 is registered; a received 転入通知's address is
+  converted the same way, and one with a 外字 not registered here waits in the 取込エラー一覧.
 """
 
 from __future__ import annotations
@@ -63,6 +66,8 @@ NOT_MOVING_OUT = (
     "転出地の市町村に転出の状況を確認し、必要なら転出証明書（紙）による転入として処理してください。",
 )
 
+#: How ``_send`` says a certificate waits for a 外字 (not for a peer).
+HELD = "held"
 #: What the 転入地 is told when the data waits for a 外字 at the 転出地 (the clerk there has the details).
 HELD_REMEDY = (
     "転出地で外字の同定または登録が済むと送信されます。急ぐ場合は転出地の市町村に連絡するか、"
@@ -93,7 +98,7 @@ def _send(row: SentCertificate, certificate: MoveOutCertificate) -> str:
         unified = unified_characters.certificate_in_unified_characters(certificate)
     except DomainError as error:
         # Held like a 本人確認情報 notice (CS未連携): the row waits, the list shows the reason.
-        return f"held: {error.code} {error.field}"
+        return f"{HELD}: {error.code} {error.field}"
     enqueue(
         message_type=MOVE_OUT_CERTIFICATE,
         receiver=receiver,
@@ -200,7 +205,7 @@ def send_waiting_certificates(*, actor: Any = None, purpose: str = "") -> Waitin
                 not_due += 1
             elif not (why := _send(row, _certificate_of(row))):
                 sent.append(row.resident_code)
-            elif why.startswith("held"):
+            elif why.startswith(HELD):
                 held += 1
             else:
                 waiting += 1
