@@ -7,14 +7,17 @@ a member's telegrams are accepted from that CS only, and refused (and audited) f
 
 from __future__ import annotations
 
+from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 
 from jumin.accounts.models import User
 from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
+from jumin.cli.cs import COMMANDS
 from jumin.domain.errors import DomainError
 from jumin.jukinet.common import catalogue
 from jumin.jukinet.common.notice import IdentityNotice
@@ -157,3 +160,20 @@ def test_the_national_node_accepts_a_members_token_request_from_its_registered_c
     federation.pump()
     assert TokenRequest.objects.get().state != TokenRequestState.REFUSED
     assert national.TokenRequestReceipt.objects.get().municipality_code == SAZA
+
+
+def test_a_cs_shared_before_sends_its_list_with_the_members_command(
+    federation: TestFederation, network_operator: User
+) -> None:
+    with federation.acting_as(SHARED_CS):
+        shared_cs.add_member(SAZA, "佐々町")  # configured without telling anyone
+    federation.pump()
+    assert members_at(prefecture) == members_at(national) == {}
+    with federation.acting_as(SHARED_CS):
+        call_command(
+            COMMANDS["members"], "--operator", network_operator.username, "--send", stdout=StringIO()
+        )
+    federation.pump()
+    assert members_at(prefecture) == members_at(national) == {SAZA: SHARED_CS.code}
+    sent = AuditEntry.objects.get(action="cs:member:change")
+    assert (sent.subject_id, sent.reason) == ("list", "; member list sent to prefecture:420000, national:00")

@@ -114,10 +114,11 @@ def end_membership(municipality_code: str) -> CsMember:
 
 
 def change_members(
-    *, actor: Any, purpose: str, add: tuple[str, str] | None = None, end: str = ""
+    *, actor: Any, purpose: str, add: tuple[str, str] | None = None, end: str = "", send: bool = False
 ) -> list[CsMember]:
     """Add a member (code, name) and/or end one, as an operator with ``network:operate`` (audited);
-    returns the current members. Nothing changes when any part is refused."""
+    returns the current members. Nothing changes when any part is refused. Each change sends the list
+    to the upper nodes; ``send`` sends it without a change (a CS shared before the upper nodes knew)."""
     access.require(
         actor=actor,
         permission=Permission.NETWORK_OPERATE,
@@ -131,13 +132,13 @@ def change_members(
             changes.append(f"add {add_member(*add).municipality_code}")
         if end:
             changes.append(f"end {end_membership(end).municipality_code}")
-        if changes:
+        if changes or send:
             told = tell_upper_nodes(actor)
             record_event(
                 actor=actor,
                 action=AuditAction.CS_MEMBER_CHANGE,
                 subject_type=SUBJECT_TYPE,
-                subject_id=changes[0].split()[1],
+                subject_id=changes[0].split()[1] if changes else "list",
                 purpose=purpose,
                 reason=", ".join(changes) + f"; member list sent to {', '.join(told) or 'no upper node'}",
             )
