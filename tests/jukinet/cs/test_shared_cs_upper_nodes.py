@@ -32,7 +32,7 @@ from jumin.messaging.services import enqueue
 from jumin.messaging.testing import TestFederation
 from tests.helpers.accounts import grant_permissions, make_user
 from tests.jukinet.cs.factories import update
-from tests.jukinet.prefecture.helpers import PREFECTURE, notice
+from tests.jukinet.prefecture.helpers import PREFECTURE, fuhyo, notice
 
 pytestmark = pytest.mark.django_db
 
@@ -177,3 +177,20 @@ def test_a_cs_shared_before_sends_its_list_with_the_members_command(
     assert members_at(prefecture) == members_at(national) == {SAZA: SHARED_CS.code}
     sent = AuditEntry.objects.get(action="cs:member:change")
     assert (sent.subject_id, sent.reason) == ("list", "; member list sent to prefecture:420000, national:00")
+
+
+def test_a_members_fuhyo_update_is_accepted_from_its_registered_cs_only(
+    federation: TestFederation, network_operator: User
+) -> None:
+    register(federation, network_operator, (SAZA, "佐々町"))
+    for sender, subject in ((SHARED_CS, "fh-cs"), (NAGASAKI, "fh-other")):
+        with federation.acting_as(sender), transaction.atomic():
+            enqueue(
+                message_type=catalogue.FUHYO_UPDATE,
+                receiver=PREFECTURE,
+                subject=subject,
+                payload=fuhyo(fuhyo_municipality_code=SAZA),
+            )
+    federation.pump()
+    assert prefecture.FuhyoRecord.objects.get().fuhyo_municipality_code == SAZA
+    assert prefecture.RefusedUpdate.objects.get(sender_code=NAGASAKI.code).code == NOT_REGISTERED_CS
