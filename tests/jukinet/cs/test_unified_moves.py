@@ -26,6 +26,7 @@ from jumin.jukinet.common.catalogue import MOVE_IN_NOTICE, MOVE_OUT_CERTIFICATE
 from jumin.jukinet.common.move_out_certificate import MoveInNoticeItems
 from jumin.jukinet.cs import certificate_lists, move_in_notices, special_move_in, special_move_out
 from jumin.jukinet.cs.models import CertificateRequest, HeldCertificate, ReceivedMoveInNotice
+from jumin.messaging.envelope import decode_verified
 from jumin.messaging.models import OutboxMessage
 from jumin.messaging.services import enqueue
 from jumin.messaging.testing import TestFederation
@@ -81,6 +82,9 @@ def test_the_certificate_travels_in_unified_characters_and_the_sent_copy_keeps_t
     request, _ = card_holder_moving_out(federation, operator)
     sent = send(federation, request, destination="長崎県長崎市江戸町2\uff5e13", honseki="長崎県\uf900町1番地")
     assert sent.items["destination"] == "長崎県長崎市江戸町2\uff5e13"  # as the registry entered it
+    (message,) = sent_of_type(MOVE_OUT_CERTIFICATE)
+    left = decode_verified(message.token).payload
+    assert left["destination"] == "長崎県長崎市江戸町2\u301c13"
     held = HeldCertificate.objects.get()
     assert held.items["destination"] == "長崎県長崎市江戸町2\u301c13"
     assert held.items["honseki"] == "長崎県\u8c48町1番地"  # the compatibility ideograph's canonical form
