@@ -112,6 +112,7 @@ class AuditAction(StrEnum):
     NATIONAL_RESIDENT_CODE_ISSUE = "national:resident_code:issue"
     NATIONAL_SENDING_ADDRESS_PURGE = "national:sending_address:purge"
     NATIONAL_SENDING_ADDRESS_RECEIVE = "national:sending_address:receive"
+    NATIONAL_SHARED_CS_MEMBERS = "national:shared_cs:members"
     NATIONAL_TOKEN_REQUEST_RECEIVE = "national:token_request:receive"  # noqa: S105 (an audit tag, not a password)
     NODE_CONNECTION_REFUSE = "node:connection:refuse"
     NODE_LINK_DOWN = "node:link:down"
@@ -146,6 +147,7 @@ class AuditAction(StrEnum):
     PREFECTURE_IDENTITY_UPDATE = "prefecture:identity:update"
     PREFECTURE_IDENTITY_UPDATE_REFUSE = "prefecture:identity:update_refuse"
     PREFECTURE_MONITOR_VIEW = "prefecture:monitor:view"
+    PREFECTURE_SHARED_CS_MEMBERS = "prefecture:shared_cs:members"
     PREFECTURE_STATISTICS_VIEW = "prefecture:statistics:view"
     PROVISION_BODY_MANAGE = "provision:body:manage"
     PROVISION_BODY_VIEW = "provision:body:view"

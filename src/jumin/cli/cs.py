@@ -20,7 +20,7 @@ Each forwards to a Django management command of the node:
 * ``jumin cs import-fuhyo FILE --operator U``: send a CSV of 附票本人確認情報 updates (all or nothing);
 * ``jumin cs import-move-in-notices --operator U``: received 転入通知 into 転出確定 drafts (daily);
 * ``jumin cs fuhyo-notices --operator U --out FILE [--after ID]``: received 戸籍附票記載事項通知 as CSV.
-* ``jumin cs members --operator U [--add CODE --name NAME] [--end CODE]``: members of a shared CS.
+* ``jumin cs members --operator U [--add CODE --name NAME] [--end CODE] [--send]``: members of a shared CS.
 * ``jumin cs register-character --operator U --character U+XXXX --code CODE``: register a 外字 as
   住基ネット統一文字.
 * ``jumin cs token-requests --operator U [--send CODE] [--grace-minutes N]``: send a 符号取得要求; list

@@ -30,17 +30,22 @@ from collections.abc import Iterable, Iterator
 
 import jntajis
 
-from jumin.domain.errors import refusal
+from jumin.domain.errors import DomainError, refusal
 
 __all__ = [
     "NOT_UNIFIED_CODE",
+    "NOT_UNIFIED_RECEIVED_CODE",
     "in_target_set",
     "printed_characters",
+    "received_refusal",
     "to_unified",
+    "to_unified_known",
     "unrepresentable_positions",
 ]
 
 NOT_UNIFIED_CODE = "jukinet.not_unified_character"
+#: A received text holds a character this CS cannot represent (a 外字 registered at the sender only).
+NOT_UNIFIED_RECEIVED_CODE = "jukinet.not_unified_character_received"
 
 #: Microsoft's mapping of a JIS X 0208 code point → the JIS standard's (which Shift_JIS and the 外字数
 #: rule use): the same character, so it is converted, and only the standard form is in the set.
@@ -60,6 +65,10 @@ _FIELD_NAMES = {
     "last_address": "最終住所",
     "honseki": "本籍",
     "hittousha": "筆頭者",
+    "household_head": "世帯主の氏名",
+    "destination": "転出先",
+    "new_address": "転入先の住所",
+    "foreign.alias": "通称",
 }
 
 
@@ -134,12 +143,9 @@ def unrepresentable_positions(text: str, registered: Iterable[str] = frozenset()
     ]
 
 
-def to_unified(text: str, *, field: str, registered: Iterable[str] = frozenset()) -> str:
-    """``text`` in 住基ネット統一文字; refuses (DomainError on ``field``) a character that has none.
-
-    Characters already in the target set are never changed. The message names the field and the
-    positions only, never the characters (they are personal data).
-    """
+def to_unified_known(text: str, registered: Iterable[str] = frozenset()) -> tuple[str, list[int]]:
+    """``text`` with every convertible character in 統一文字, the others kept as they are, and the
+    1-based positions of those others (empty: the whole text is in 統一文字)."""
     known = frozenset(registered)
     out: list[str] = []
     missing: list[int] = []
@@ -147,16 +153,43 @@ def to_unified(text: str, *, field: str, registered: Iterable[str] = frozenset()
         converted = _converted(character, known)
         if converted is None:
             missing.append(index)
+            out.append(character)
         else:
             out.append(converted)
+    return "".join(out), missing
+
+
+def _places(field: str, missing: list[int]) -> str:
+    label = _FIELD_NAMES.get(field, field)
+    return f"{label}の" + "、".join(f"{index}文字目" for index in missing[:5])
+
+
+def to_unified(text: str, *, field: str, registered: Iterable[str] = frozenset()) -> str:
+    """``text`` in 住基ネット統一文字; refuses (DomainError on ``field``) a character that has none.
+
+    Characters already in the target set are never changed. The message names the field and the
+    positions only, never the characters (they are personal data).
+    """
+    converted, missing = to_unified_known(text, registered)
     if missing:
-        label = _FIELD_NAMES.get(field, field)
-        places = "、".join(f"{index}文字目" for index in missing[:5])
         raise refusal(
             field,
-            f"{label}の{places}は住基ネット統一文字で表せないため、通知を保留しました。",
+            f"{_places(field, missing)}は住基ネット統一文字で表せないため、通知を保留しました。",
             "文字を同定して統一文字で記載を修正するか、統一文字表で確認した外字を登録してから再送してください"
             "（docs/jukinet.md「住基ネット統一文字」）。",
             NOT_UNIFIED_CODE,
         )
-    return "".join(out)
+    return converted
+
+
+def received_refusal(field: str, missing: list[int]) -> DomainError:
+    """Why a received text cannot be taken in as it is: the positions this CS cannot represent (a
+    外字 the sender registered and this CS has not). Names the field and positions, never the text."""
+    return refusal(
+        field,
+        f"受信した{_places(field, missing)}は、"
+        "このCSで住基ネット統一文字として扱えない文字（未登録の外字）です。",
+        "統一文字表で文字を確認して外字を登録する（jumin cs register-character）か、"
+        "本人に確認して正しい文字で記載してください（docs/jukinet.md「住基ネット統一文字」）。",
+        NOT_UNIFIED_RECEIVED_CODE,
+    )

@@ -163,7 +163,7 @@ def test_the_screen_and_the_api_send_the_waiting_certificates(
         assert "送信しないもの 1件" in page
         api = send_waiting_api(client)
         assert api.status_code == 200, api.content
-        assert api.json() == {"sent": 0, "waiting": 0, "not_due": 1}
+        assert api.json() == {"sent": 0, "waiting": 0, "not_due": 1, "held": 0}
         assert send_waiting_api(make_staff([])).status_code == 403
     assert OutboxMessage.objects.filter(type=MOVE_OUT_CERTIFICATE).count() == 1
     assert SentCertificate.objects.get(sent_at__isnull=False).pk == newer.pk

@@ -21,6 +21,7 @@ from jumin.jukinet.common import (
     notice,
     queries,
     sending_address,
+    shared_cs,
     token_request,
     wide_area,
 )
@@ -44,6 +45,7 @@ MESSAGES: dict[str, Validator] = {
     catalogue.TOKEN_REQUEST: token_request.validate_request_payload,
     catalogue.TOKEN_RECEIPT: token_request.validate_receipt_payload,
     catalogue.KIOSK_MARK: kiosk.validate_kiosk_mark,
+    catalogue.SHARED_CS_MEMBERS: shared_cs.validate_members_payload,
 }
 
 #: Synchronous queries: type → (question validator, answer validator).

@@ -19,7 +19,8 @@ from django.utils import timezone
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
-from jumin.jukinet.cs import access
+from jumin.domain.errors import DomainError
+from jumin.jukinet.cs import access, move_in_notices, special_move_out
 from jumin.jukinet.cs.models import CertificateRequest, HeldCertificate, SentCertificate, SentMoveInNotice
 
 MAX_ROWS = 500
@@ -27,6 +28,10 @@ MAX_ROWS = 500
 
 def _when(value: Any) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _held_text(error: DomainError | None) -> str:
+    return f"{error.reason}{error.remedy}" if error is not None else ""
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,7 @@ class SentRow:
     sent_at: str
     send_count: int
     confirmed_at: str
+    held: str = ""  # why it cannot leave (a name or address without a 統一文字) and the remedy
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,7 @@ class NoticeRow:
     sent_at: str  # "" while waiting
     send_count: int
     special: bool  # a 特例転入's notice (its 転出地 is the one that sent the 転出証明書情報)
+    held: str = ""  # why it cannot leave (the address without a 統一文字) and the remedy
 
 
 @dataclass(frozen=True)
@@ -139,6 +146,7 @@ def certificate_lists(*, actor: Any, purpose: str) -> CertificateLists:
             sent_at=_when(row.sent_at),
             send_count=row.send_count,
             confirmed_at=_when(row.confirmed_at),
+            held=_held_text(special_move_out.held_reason(row)),
         )
         for row in SentCertificate.objects.order_by("-pk")[:MAX_ROWS]
     ]
@@ -152,6 +160,7 @@ def certificate_lists(*, actor: Any, purpose: str) -> CertificateLists:
             sent_at=_when(row.sent_at),
             send_count=row.send_count,
             special=row.items["special"],
+            held=_held_text(move_in_notices.held_reason(row)),
         )
         # Waiting ones first: they are the clerk's work (転入通知未送信).
         for row in SentMoveInNotice.objects.order_by(F("sent_at").desc(nulls_first=True), "-pk")[:MAX_ROWS]

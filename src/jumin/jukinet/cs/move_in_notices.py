@@ -7,6 +7,8 @@
 * ``store_and_send`` is the common step: a 特例転入 (``special_move_in.complete``) stores its notice
   (``special`` true, with the 管理番号) the same way, so one left without a peer waits on the same list.
 * ``resend`` sends a waiting notice from the 統合端末, with the 転出地 entered then if it was unknown.
+* The 転入先の住所 leaves in 住基ネット統一文字 (std 7.1.1.1-e); a notice whose address has a character
+  without one waits (送信保留, ``held_reason``, with the remedy) until the 外字 is registered.
 """
 
 from __future__ import annotations
@@ -22,10 +24,10 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.domain.checkdigits import validate_lgcode
-from jumin.domain.errors import refusal
+from jumin.domain.errors import DomainError, refusal
 from jumin.jukinet.common.catalogue import MOVE_IN_NOTICE
 from jumin.jukinet.common.move_out_certificate import MoveInNoticeItems, move_in_notice_from_payload
-from jumin.jukinet.cs import access
+from jumin.jukinet.cs import access, unified_characters
 from jumin.jukinet.cs.models import HeldCertificate, SentMoveInNotice
 from jumin.jukinet.cs.operators import operator_ids
 from jumin.jukinet.cs.persons import person_ids
@@ -55,13 +57,14 @@ def _send(row: SentMoveInNotice) -> bool:
     if not row.destination_code:
         return False
     receiver = NodeRef("municipality", row.destination_code)
-    if not peer_configured(receiver):
+    if not peer_configured(receiver) or held_reason(row) is not None:
         return False
+    items = unified_characters.move_in_notice_in_unified_characters(move_in_notice_from_payload(row.items))
     enqueue(
         message_type=MOVE_IN_NOTICE,
         receiver=receiver,
         subject=f"mino-{row.pk}-{row.send_count + 1}",
-        payload=row.items,
+        payload=items.as_payload(),
     )
     row.sent_at = timezone.now()
     row.send_count += 1
@@ -69,9 +72,23 @@ def _send(row: SentMoveInNotice) -> bool:
     return True
 
 
+def held_reason(row: SentMoveInNotice) -> DomainError | None:
+    """Why an unsent 転入通知 cannot leave even to a peer: its 転入先の住所 has no 統一文字 (std
+    7.1.1.1-e), with the remedy; None when it can. Shown on the 転出証明書情報一覧 and by ``resend``."""
+    if row.sent_at is not None:
+        return None
+    try:
+        unified_characters.move_in_notice_in_unified_characters(move_in_notice_from_payload(row.items))
+    except DomainError as error:
+        return error
+    return None
+
+
 def _outcome(row: SentMoveInNotice, sent: bool) -> str:
     if sent:
         return f"転入通知 sent to {row.destination_code}"
+    if (held := held_reason(row)) is not None:
+        return f"転入通知 held: {held.code} {held.field}"
     if not row.destination_code:
         return "転入通知 waiting: 転出地 unknown"
     return f"転入通知 waiting: {row.destination_code} is not a peer"
@@ -173,6 +190,8 @@ def resend(*, actor: Any, purpose: str, notice_id: int, destination_code: str = 
                 "転出地の市町村コードが不明です。",
                 "転出証明書に記載された転出地の市町村コード（6桁）を入力してください。",
             )
+        if (held := held_reason(row)) is not None:
+            raise held  # the same reason and remedy until the address is 同定 or the 外字 registered
         if not _send(row):
             raise _refused(
                 "destination_code",

@@ -35,8 +35,11 @@ from jumin.jukinet.cs.handlers import identity_of
 from jumin.jukinet.cs.models import CsIdentity, SendingAddressSend
 from jumin.jukinet.cs.models_shared import CsMember, RoutedTelegram
 from jumin.jukinet.cs.models_token_requests import TokenRequest
+from jumin.jukinet.cs.operators import operator_ids
+from jumin.jukinet.cs.services import NATIONAL, local_municipality_code, peer_configured, prefecture_of
 from jumin.messaging.envelope import Envelope
 from jumin.messaging.handlers import HandlerRefused
+from jumin.messaging.services import enqueue
 
 #: Telegrams that name the municipality they are for: type → payload field.
 ADDRESSED_BY_FIELD = {
@@ -111,10 +114,11 @@ def end_membership(municipality_code: str) -> CsMember:
 
 
 def change_members(
-    *, actor: Any, purpose: str, add: tuple[str, str] | None = None, end: str = ""
+    *, actor: Any, purpose: str, add: tuple[str, str] | None = None, end: str = "", send: bool = False
 ) -> list[CsMember]:
     """Add a member (code, name) and/or end one, as an operator with ``network:operate`` (audited);
-    returns the current members. Nothing changes when any part is refused."""
+    returns the current members. Nothing changes when any part is refused. Each change sends the list
+    to the upper nodes; ``send`` sends it without a change (a CS shared before the upper nodes knew)."""
     access.require(
         actor=actor,
         permission=Permission.NETWORK_OPERATE,
@@ -128,16 +132,41 @@ def change_members(
             changes.append(f"add {add_member(*add).municipality_code}")
         if end:
             changes.append(f"end {end_membership(end).municipality_code}")
-        if changes:
+        if changes or send:
+            told = tell_upper_nodes(actor)
             record_event(
                 actor=actor,
                 action=AuditAction.CS_MEMBER_CHANGE,
                 subject_type=SUBJECT_TYPE,
-                subject_id=changes[0].split()[1],
+                subject_id=changes[0].split()[1] if changes else "list",
                 purpose=purpose,
-                reason=", ".join(changes),
+                reason=", ".join(changes) + f"; member list sent to {', '.join(told) or 'no upper node'}",
             )
     return current_members()
+
+
+def tell_upper_nodes(actor: Any) -> list[str]:
+    """Send the current member list (``jukinet.shared_cs_members``, signed) to this CS's 都道府県サーバ
+    and the national node, so they accept each member's telegrams from this CS only (Flow 14); call
+    inside the change's transaction. One stream per receiver keeps the lists in order. The nodes sent to.
+    """
+    operator_id, terminal_id = operator_ids(actor)
+    payload = {
+        "members": [{"municipality_code": m.municipality_code, "name": m.name} for m in current_members()],
+        "operator_id": operator_id,
+        "terminal_id": terminal_id,
+    }
+    told: list[str] = []
+    for receiver in (prefecture_of(local_municipality_code()), NATIONAL):
+        if peer_configured(receiver):
+            enqueue(
+                message_type=catalogue.SHARED_CS_MEMBERS,
+                receiver=receiver,
+                subject="cs-members",
+                payload=payload,
+            )
+            told.append(str(receiver))
+    return told
 
 
 def _member(municipality_code: str, *, lock: bool = False) -> CsMember:

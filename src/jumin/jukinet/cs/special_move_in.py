@@ -2,7 +2,8 @@
 
 1. ``apply_certificate`` receives a 転出証明書情報 and holds it (個人番号 encrypted). One misrouted (not
    for this municipality) is kept out and audited as refused; a later copy for the same person replaces
-   the held one (both stay as rows, the older one erased with its reason).
+   the held one (both stay as rows, the older one erased with its reason). Its texts are converted to
+   this CS's 住基ネット統一文字; a 外字 not registered here stops ``starting_data`` until it is.
 2. ``check_card`` is the 本人確認 with the card (``cards.verify_with_card``): the holder's current
    住民票コード (the national record's, even for a card from before a 住民票コードの変更) must have held
    data, which is then marked as checked with that card.
@@ -40,7 +41,7 @@ from jumin.jukinet.common.move_out_certificate import (
     certificate_from_payload,
 )
 from jumin.jukinet.common.notice import RESIDENT_CODE_RULE
-from jumin.jukinet.cs import access, cards, move_in_notices
+from jumin.jukinet.cs import access, cards, move_in_notices, unified_characters
 from jumin.jukinet.cs.models import CertificateRequest, HeldCertificate
 from jumin.jukinet.cs.operators import operator_ids
 from jumin.jukinet.cs.persons import person_ids
@@ -88,6 +89,8 @@ def apply_certificate(envelope: Envelope) -> None:
             concerning=person_ids([certificate.resident_code]),
         )
         return
+    # In this CS's 統一文字 (std 7.1.1.1-e); a 外字 not registered here is kept and stops ``starting_data``.
+    certificate, not_unified = unified_characters.received_certificate(certificate)
     for previous in HeldCertificate.objects.select_for_update().filter(
         resident_code=certificate.resident_code, state=State.HELD
     ):
@@ -114,7 +117,8 @@ def apply_certificate(envelope: Envelope) -> None:
         action=AuditAction.CS_CERTIFICATE_RECEIVE,
         subject_type=SUBJECT_TYPE,
         subject_id=str(row.pk),
-        reason=f"from {envelope.sender}",
+        reason=f"from {envelope.sender}"
+        + (f"; {not_unified.code} {not_unified.field}" if not_unified is not None else ""),
         individual_number_used=True,
         result_count=1,
         concerning=person_ids([row.resident_code]),
@@ -283,6 +287,9 @@ def starting_data(*, actor: Any, purpose: str, resident_code: str) -> MoveOutCer
     (std 4.1.1.3-a). The registry authorises its use case (特定個人情報 access) before calling."""
     with transaction.atomic():
         row = _held(resident_code, checked=True)
+        not_unified = unified_characters.received_certificate(_certificate(row))[1]
+        if not_unified is not None:
+            raise not_unified  # the 転入 waits for the 外字's registration (or a paper 転出証明書)
         record_event(
             actor=actor,
             action=AuditAction.CS_CERTIFICATE_USE,
@@ -294,7 +301,11 @@ def starting_data(*, actor: Any, purpose: str, resident_code: str) -> MoveOutCer
             result_count=1,
             concerning=person_ids([row.resident_code]),
         )
-        return MoveOutCertificate(**row.items, individual_number=row.get_individual_number() or "")
+        return _certificate(row, individual_number=row.get_individual_number() or "")
+
+
+def _certificate(row: HeldCertificate, *, individual_number: str = "") -> MoveOutCertificate:
+    return MoveOutCertificate(**row.items, individual_number=individual_number)
 
 
 def is_ready(resident_code: str) -> bool:

@@ -13,6 +13,9 @@
   sent to, is refused and answered like a refused update (IDENTITY_UPDATE_REJECTED).
 * ``send_waiting_certificates`` sends the 転出証明書情報 left unsent for want of a peer once the
   転入予定地 is one (``jumin cs send-waiting-certificates``, the 転出証明書情報一覧).
+* Every 転出証明書情報 leaves in 住基ネット統一文字 (std 7.1.1.1-e); one with a character that has none
+  stays unsent (送信保留, ``held_reason``) until the 外字 is registered; a received 転入通知's address is
+  converted the same way, and one with a 外字 not registered here waits in the 取込エラー一覧.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from jumin.jukinet.common.move_out_certificate import (
 )
 from jumin.jukinet.common.notice import NoticeReason
 from jumin.jukinet.common.queries import rejection_payload
-from jumin.jukinet.cs import access
+from jumin.jukinet.cs import access, unified_characters
 from jumin.jukinet.cs.models import CsIdentity, ReceivedMoveInNotice, SentCertificate
 from jumin.jukinet.cs.persons import person_ids
 from jumin.jukinet.cs.services import local_municipality_code, peer_configured
@@ -63,6 +66,13 @@ NOT_MOVING_OUT = (
     "転出地の市町村に転出の状況を確認し、必要なら転出証明書（紙）による転入として処理してください。",
 )
 
+#: How ``_send`` says a certificate waits for a 外字 (not for a peer).
+HELD = "held"
+#: What the 転入地 is told when the data waits for a 外字 at the 転出地 (the clerk there has the details).
+HELD_REMEDY = (
+    "転出地で外字の同定または登録が済むと送信されます。急ぐ場合は転出地の市町村に連絡するか、"
+    "転出証明書（紙）による転入として処理してください。"
+)
 
 #: The code of a 転入通知 refused because of its sender (``_wrong_sender``).
 WRONG_SENDER = "jukinet.move_in_notice.wrong_sender"
@@ -77,27 +87,47 @@ def _municipality(code: str) -> NodeRef:
     return NodeRef("municipality", code)
 
 
-def _send(row: SentCertificate, certificate: MoveOutCertificate) -> bool:
-    """Queue the certificate for its 転入予定地; each send is a stream of its own (``moc-<id>-<n>``), so a
-    first send that never left does not hold back the answer to a 送信依頼."""
+def _send(row: SentCertificate, certificate: MoveOutCertificate) -> str:
+    """Queue the certificate, in 住基ネット統一文字, for its 転入予定地; "" when queued, else why it waits
+    (no peer, or ``held_reason``). Each send is a stream of its own (``moc-<id>-<n>``), so a first send
+    that never left does not hold back the answer to a 送信依頼."""
     receiver = _municipality(row.destination_code)
     if not peer_configured(receiver):
-        return False
+        return f"waiting: {row.destination_code} is not a peer"
+    try:
+        unified = unified_characters.certificate_in_unified_characters(certificate)
+    except DomainError as error:
+        # Held like a 本人確認情報 notice (CS未連携): the row waits, the list shows the reason.
+        return f"{HELD}: {error.code} {error.field}"
     enqueue(
         message_type=MOVE_OUT_CERTIFICATE,
         receiver=receiver,
         subject=f"moc-{row.pk}-{row.send_count + 1}",
-        payload=certificate.as_payload(),
+        payload=unified.as_payload(),
     )
     row.sent_at = timezone.now()
     row.send_count += 1
     row.save(update_fields=["sent_at", "send_count"])
-    return True
+    return ""
 
 
-def _certificate_of(row: SentCertificate) -> MoveOutCertificate:
-    """The stored 転出証明書情報 of a sent copy not yet confirmed, 個人番号 decrypted, ready to send again."""
-    return MoveOutCertificate(**row.items, individual_number=row.get_individual_number() or "")
+def held_reason(row: SentCertificate) -> DomainError | None:
+    """Why an unsent 転出証明書情報 cannot leave even to a peer: a name or address without a 統一文字
+    (std 7.1.1.1-e), with its remedy; None when it can. Shown on the 転出証明書情報一覧."""
+    if row.sent_at is not None or row.confirmed_at is not None:
+        return None
+    try:
+        unified_characters.certificate_in_unified_characters(_certificate_of(row, with_number=False))
+    except DomainError as error:
+        return error
+    return None
+
+
+def _certificate_of(row: SentCertificate, *, with_number: bool = True) -> MoveOutCertificate:
+    """The stored 転出証明書情報 of a sent copy not yet confirmed, 個人番号 decrypted, ready to send again
+    (``with_number`` False: without it, to check the texts only)."""
+    number = row.get_individual_number() if with_number else ""
+    return MoveOutCertificate(**row.items, individual_number=number or "")
 
 
 def send_certificate(certificate: MoveOutCertificate, *, actor: Any) -> SentCertificate:
@@ -118,13 +148,13 @@ def send_certificate(certificate: MoveOutCertificate, *, actor: Any) -> SentCert
         )
         row.set_individual_number(checked.individual_number)
         row.save()
-        sent = _send(row, checked)
+        waiting = _send(row, checked)
         record_event(
             actor=actor,
             action=AuditAction.CS_CERTIFICATE_SEND,
             subject_type=SUBJECT_TYPE,
             subject_id=str(row.pk),
-            reason=f"to {row.destination_code}" if sent else f"waiting: {row.destination_code} is not a peer",
+            reason=waiting or f"to {row.destination_code}",
             individual_number_used=True,
             result_count=1,
             concerning=person_ids([row.resident_code]),
@@ -148,6 +178,8 @@ class WaitingCertificates:
 
     sent: int  # queued now: the 転入予定地 has become a peer
     waiting: int  # still no peer: they wait for the next run
+    #: A name or address without a 統一文字 (``held_reason``): they wait for the 外字's 同定 or 登録.
+    held: int
     #: Never sent: the 転出 was cancelled or ended here (a 送信依頼 would be refused too), or a newer
     #: 転出証明書情報 of the person (a later 転出, perhaps to another 転入予定地) replaced it.
     not_due: int
@@ -163,7 +195,7 @@ def send_waiting_certificates(*, actor: Any = None, purpose: str = "") -> Waitin
     One audit entry with the counts, naming the persons sent.
     """
     sent: list[str] = []
-    waiting = not_due = 0
+    waiting = not_due = held = 0
     with transaction.atomic():
         rows = SentCertificate.objects.select_for_update().filter(
             sent_at__isnull=True, confirmed_at__isnull=True
@@ -171,8 +203,10 @@ def send_waiting_certificates(*, actor: Any = None, purpose: str = "") -> Waitin
         for row in rows.order_by("pk"):
             if not (_is_newest(row) and _still_moving_out(row.resident_code)):
                 not_due += 1
-            elif _send(row, _certificate_of(row)):
+            elif not (why := _send(row, _certificate_of(row))):
                 sent.append(row.resident_code)
+            elif why.startswith(HELD):
+                held += 1
             else:
                 waiting += 1
         record_event(
@@ -180,12 +214,12 @@ def send_waiting_certificates(*, actor: Any = None, purpose: str = "") -> Waitin
             action=AuditAction.CS_CERTIFICATE_SEND,
             subject_type=SUBJECT_TYPE,
             purpose=purpose,
-            reason=f"waiting: sent {len(sent)}, no peer {waiting}, not due {not_due}",
+            reason=f"waiting: sent {len(sent)}, no peer {waiting}, held {held}, not due {not_due}",
             individual_number_used=bool(sent),
             result_count=len(sent),
             concerning=person_ids(sent),
         )
-    return WaitingCertificates(sent=len(sent), waiting=waiting, not_due=not_due)
+    return WaitingCertificates(sent=len(sent), waiting=waiting, not_due=not_due, held=held)
 
 
 def send_waiting(*, actor: Any, purpose: str) -> WaitingCertificates:
@@ -213,10 +247,14 @@ def apply_request(envelope: Envelope) -> None:
             .order_by("-pk")
             .first()
         )
+    answer = NOT_MOVING_OUT
+    if row is not None and (held := held_reason(row)) is not None:
+        # Sent once the 転出地 has 同定 or registered the 外字; the 転入地 is told why it waits.
+        row, answer = None, (held.code, held.reason, HELD_REMEDY)
     if row is not None:
         _send(row, _certificate_of(row))
     else:
-        refusal_code, reason, remedy = NOT_MOVING_OUT
+        refusal_code, reason, remedy = answer
         enqueue(
             message_type=MOVE_OUT_CERTIFICATE_REFUSED,
             receiver=sender,
@@ -230,7 +268,7 @@ def apply_request(envelope: Envelope) -> None:
         subject_id=str(row.pk) if row is not None else envelope.id,
         reason=f"送信依頼 from {sender}",
         outcome=Outcome.DONE if row is not None else Outcome.REFUSED,
-        outcome_reason="" if row is not None else NOT_MOVING_OUT[0],
+        outcome_reason="" if row is not None else answer[0],
         individual_number_used=row is not None,
         result_count=1 if row is not None else 0,
         concerning=person_ids([code]),
@@ -300,13 +338,17 @@ def apply_move_in_notice(envelope: Envelope) -> None:
     if error is not None:
         _refuse_move_in_notice(envelope, items, error)
         return
+    address, not_unified = unified_characters.received(items.new_address, field="new_address")
     notice = ReceivedMoveInNotice.objects.create(
         message_id=envelope.id,
         sender_code=envelope.sender.code,
         resident_code=items.resident_code,
-        items=items.as_payload(),
+        items={**items.as_payload(), "new_address": address},
         received_at=timezone.now(),
     )
+    if not_unified is not None:
+        # Not taken in by the import until the clerk corrects the address or registers the 外字.
+        mark_import_error(notice.pk, f"{not_unified.reason}{not_unified.remedy}")
     erased = 0
     if items.control_number:
         sent = SentCertificate.objects.select_for_update().filter(
@@ -322,7 +364,8 @@ def apply_move_in_notice(envelope: Envelope) -> None:
         action=AuditAction.CS_MOVE_IN_NOTICE_RECEIVE,
         subject_type=NOTICE_SUBJECT_TYPE,
         subject_id=str(notice.pk),
-        reason=f"from {envelope.sender}; sent copy erased: {erased}",
+        reason=f"from {envelope.sender}; sent copy erased: {erased}"
+        + (f"; {not_unified.code} {not_unified.field}" if not_unified is not None else ""),
         concerning=person_ids([items.resident_code]),
     )
 
@@ -381,9 +424,20 @@ def _waiting_rows() -> Any:
     return ReceivedMoveInNotice.objects.filter(imported_at__isnull=True, duplicate_of__isnull=True)
 
 
+def _address_unified(notice: ReceivedNotice) -> bool:
+    """Whether the 転入先住所 to take in may be taken in: a clerk's correction (the clerk's 同定), or a
+    received one in this CS's 統一文字 (it may hold a 外字 not registered here, std 7.1.1.1-e)."""
+    if notice.corrected_address:
+        return True
+    return unified_characters.received(notice.new_address, field="new_address")[1] is None
+
+
 def waiting_move_in_notices() -> list[ReceivedNotice]:
-    """The received 転入通知 the registry has not taken in yet (重複 excluded), oldest first."""
-    return [_received(row) for row in _waiting_rows().order_by("received_at", "pk")]
+    """The received 転入通知 the registry has not taken in yet (重複 excluded), oldest first; one whose
+    received address holds a character this CS cannot represent waits in the 取込エラー一覧 until the
+    clerk corrects the address there or registers the 外字."""
+    rows = (_received(row) for row in _waiting_rows().order_by("received_at", "pk"))
+    return [notice for notice in rows if _address_unified(notice)]
 
 
 def failed_move_in_notices() -> list[ReceivedNotice]:

@@ -3,11 +3,15 @@
 ``convert`` is what every CS telegram builder calls on a name or an address: the text in 統一文字
 (``domain.unified_characters``), the registered 外字 included; a DomainError when a character has
 no representation, so the caller holds the telegram (CS未連携) instead of sending a changed name.
+``certificate_in_unified_characters`` and ``move_in_notice_in_unified_characters`` do the same for a
+転出証明書情報 and a 転入通知 about to leave; ``received`` converts a received text the same way but keeps
+a character this CS cannot represent (a 外字 registered at the sender only) and says why.
 ``register`` is the remedy for a 外字 the clerk has identified in the J-LIS table: audited, insert-only.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.db import transaction
@@ -18,7 +22,8 @@ from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.domain.errors import DomainError, refusal
 from jumin.domain.glyph_entry import parse_code_point_entry
-from jumin.domain.unified_characters import in_target_set, to_unified
+from jumin.domain.unified_characters import in_target_set, received_refusal, to_unified, to_unified_known
+from jumin.jukinet.common.move_out_certificate import MoveInNoticeItems, MoveOutCertificate
 from jumin.jukinet.cs import access
 from jumin.jukinet.cs.models_characters import UnifiedCharacterRegistration
 
@@ -37,6 +42,48 @@ def convert(text: str, *, field: str) -> str:
         return to_unified(text, field=field)
     except DomainError:
         return to_unified(text, field=field, registered=registered_characters())
+
+
+#: The texts of a 転出証明書情報 written with a person's or a place's characters (the 外国人住民's 通称 is
+#: in ``foreign``); codes, dates and the 続柄 word are not names.
+CERTIFICATE_TEXT_FIELDS = ("name", "address", "household_head", "honseki", "hittousha", "destination")
+
+
+def certificate_in_unified_characters(certificate: MoveOutCertificate) -> MoveOutCertificate:
+    """The certificate's names and addresses in 統一文字 (std 7.1.1.1-e); DomainError if one has none."""
+    texts = {field: convert(getattr(certificate, field), field=field) for field in CERTIFICATE_TEXT_FIELDS}
+    foreign = certificate.foreign
+    if foreign is not None and foreign.get("alias"):
+        foreign = {**foreign, "alias": convert(foreign["alias"], field="foreign.alias")}
+    return replace(certificate, **texts, foreign=foreign)
+
+
+def move_in_notice_in_unified_characters(items: MoveInNoticeItems) -> MoveInNoticeItems:
+    """The 転入通知's 転入先の住所 in 統一文字 (its only text); DomainError if it has none."""
+    return replace(items, new_address=convert(items.new_address, field="new_address"))
+
+
+def received(text: str, *, field: str) -> tuple[str, DomainError | None]:
+    """A received text in this CS's 統一文字: the same characters converted, and why not all could be
+    (a 外字 this CS has not registered: kept as received, for the clerk to 同定 or register)."""
+    converted, missing = to_unified_known(text)
+    if missing:
+        converted, missing = to_unified_known(text, registered_characters())
+    return converted, (received_refusal(field, missing) if missing else None)
+
+
+def received_certificate(certificate: MoveOutCertificate) -> tuple[MoveOutCertificate, DomainError | None]:
+    """A received 転出証明書情報 with its texts in this CS's 統一文字, and the first text that cannot be."""
+    texts: dict[str, Any] = {}
+    first_error: DomainError | None = None
+    for field in CERTIFICATE_TEXT_FIELDS:
+        texts[field], error = received(getattr(certificate, field), field=field)
+        first_error = first_error or error
+    foreign = certificate.foreign
+    if foreign is not None and foreign.get("alias"):
+        alias, error = received(foreign["alias"], field="foreign.alias")
+        foreign, first_error = {**foreign, "alias": alias}, first_error or error
+    return replace(certificate, **texts, foreign=foreign), first_error
 
 
 def register(*, actor: Any, purpose: str, entry: str, unified_code: str) -> UnifiedCharacterRegistration:

@@ -24,6 +24,7 @@ from jumin.jukinet.national.services import (
     numbers,
     renewal_targets,
     sending_addresses,
+    shared_cs,
     tokens,
 )
 from jumin.jukinet.national.services import consistency as consistency_services
@@ -43,6 +44,7 @@ routing.handle(catalogue.CARD_EVENT, kind=KIND, apply=cards.apply_card_event)
 routing.handle(catalogue.SENDING_ADDRESS, kind=KIND, apply=sending_addresses.apply_sending_address)
 routing.handle(catalogue.TOKEN_REQUEST, kind=KIND, apply=tokens.apply_token_request)
 routing.handle(catalogue.KIOSK_MARK, kind=KIND, apply=kiosk_centre.apply_kiosk_mark)
+routing.handle(catalogue.SHARED_CS_MEMBERS, kind=KIND, apply=shared_cs.apply_member_list)
 routing.answer(catalogue.QUERY_IDENTITY, kind=KIND, answer=query_services.answer_identity_query)
 routing.answer(catalogue.QUERY_FUHYO, kind=KIND, answer=fuhyo_queries.answer_fuhyo_query)
 routing.answer(catalogue.QUERY_VERIFY_CARD, kind=KIND, answer=cards.verify_card)

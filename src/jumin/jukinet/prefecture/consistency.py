@@ -40,6 +40,7 @@ from jumin.jukinet.prefecture.models import (
     FuhyoRecord,
     IdentityRecord,
 )
+from jumin.jukinet.prefecture.shared_cs import may_act_for
 from jumin.messaging import conf
 from jumin.messaging.envelope import Envelope, NodeRef
 
@@ -111,7 +112,7 @@ def _run_of(
     part: ConsistencyChunk | ConsistencySummary, sender: NodeRef, file: ConsistencyFile
 ) -> ConsistencyRun:
     """The run a chunk or summary belongs to (created by its first part), once the sender may send it."""
-    if sender.kind != "municipality" or sender.code != part.municipality_code:
+    if sender.kind != "municipality" or not may_act_for(sender, part.municipality_code):
         raise refusal(
             "municipality_code",
             "自市町村以外の整合性確認は受け付けません。",

@@ -10,12 +10,16 @@ national node applies them in order; refusals go back to the CS and are not forw
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 from django.db import transaction
 from django.utils import timezone
 
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.domain.errors import DomainError, refusal
+from jumin.jukinet.common import shared_cs
 from jumin.jukinet.common.catalogue import FUHYO_UPDATE
 from jumin.jukinet.common.fuhyo import (
     FuhyoNotice,
@@ -27,6 +31,7 @@ from jumin.jukinet.common.fuhyo import (
 from jumin.jukinet.common.keys import kana_key, name_key
 from jumin.jukinet.prefecture.models import FuhyoRecord, FuhyoVersion, RefusedUpdate
 from jumin.jukinet.prefecture.replies import refuse_update
+from jumin.jukinet.prefecture.shared_cs import registered_map
 from jumin.jukinet.prefecture.updates import NATIONAL, check_sender
 from jumin.messaging import conf
 from jumin.messaging import services as messaging
@@ -39,9 +44,20 @@ def _refused(code: str, reason: str, remedy: str) -> DomainError:
     return refusal("payload", reason, remedy, f"jukinet.prefecture.fuhyo_{code}")
 
 
-def check_fuhyo_logic(sender_code: str, notice: FuhyoNotice, record: FuhyoRecord | None) -> None:
-    """The 附票 logic check (system.md F21a step 2) and the keeping municipality; DomainError if refused."""
-    if notice.fuhyo_municipality_code != sender_code:
+def check_fuhyo_logic(
+    sender_code: str,
+    notice: FuhyoNotice,
+    record: FuhyoRecord | None,
+    registered: Mapping[str, str] = MappingProxyType({}),
+) -> None:
+    """The 附票 logic check (system.md F21a step 2) and the keeping municipality; DomainError if refused.
+
+    ``registered``: the shared CS of each member municipality (a member's 附票 comes from that CS only).
+    """
+    keeper = notice.fuhyo_municipality_code
+    if not shared_cs.may_act_for(sender_code, keeper, registered.get(keeper)):
+        if registered.get(keeper) is not None:
+            raise shared_cs.not_registered_cs("fuhyo_municipality_code")
         raise _refused(
             "municipality_mismatch",
             "附票管理市町村コードが送信元の市町村と一致しません。",
@@ -60,7 +76,10 @@ def check_fuhyo_logic(sender_code: str, notice: FuhyoNotice, record: FuhyoRecord
         raise _refused(
             "already_deleted", "既に削除された者に対する削除の通知です。", "通知区分を確認してください。"
         )
-    if kind is not FuhyoNoticeType.NEW and record.fuhyo_municipality_code != sender_code:
+    kept_by = record.fuhyo_municipality_code
+    if kind is not FuhyoNoticeType.NEW and not shared_cs.may_act_for(
+        sender_code, kept_by, registered.get(kept_by)
+    ):
         raise _refused(
             "not_kept_here",
             "送信元の市町村が附票を管理していない者に対する通知です。",
@@ -122,7 +141,7 @@ def apply_fuhyo_update(envelope: Envelope) -> None:
     record = _record_for(notice)
     try:
         check_sender(envelope.sender, conf.local_node().ref)
-        check_fuhyo_logic(envelope.sender.code, notice, record)
+        check_fuhyo_logic(envelope.sender.code, notice, record, registered_map())
     except DomainError as error:
         # 附票 updates carry no 更新順番号 of their own: the envelope's seq orders them.
         refuse_update(

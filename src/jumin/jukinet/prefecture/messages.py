@@ -18,6 +18,7 @@ from jumin.jukinet.prefecture.provision.retention import purge_expired as purge_
 from jumin.jukinet.prefecture.queries import answer_identity_query
 from jumin.jukinet.prefecture.replies import relay_national_rejection
 from jumin.jukinet.prefecture.retention import purge_expired
+from jumin.jukinet.prefecture.shared_cs import apply_member_list
 from jumin.jukinet.prefecture.temporary_numbers import purge_temporary_numbers
 from jumin.jukinet.prefecture.updates import apply_identity_update, apply_identity_updates
 from jumin.messaging import housekeeping
@@ -29,6 +30,7 @@ routing.handle(
 )
 routing.handle(catalogue.IDENTITY_UPDATE_REJECTED, kind=KIND, apply=relay_national_rejection)
 routing.handle(catalogue.FUHYO_UPDATE, kind=KIND, apply=apply_fuhyo_update)
+routing.handle(catalogue.SHARED_CS_MEMBERS, kind=KIND, apply=apply_member_list)
 routing.answer(catalogue.QUERY_IDENTITY, kind=KIND, answer=answer_identity_query)
 routing.answer(catalogue.QUERY_CONSISTENCY, kind=KIND, answer=answer_consistency)
 routing.answer(catalogue.QUERY_CONSISTENCY_DIGEST, kind=KIND, answer=answer_consistency_digest)

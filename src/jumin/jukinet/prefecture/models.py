@@ -233,3 +233,40 @@ class ConsistencyDifference(models.Model):
 
     def __str__(self) -> str:
         return f"相違 {self.pk}"
+
+
+class SharedCsMember(models.Model):
+    """A municipality the shared CS ``cs_code`` registered as its member (共同利用, docs/jukinet.md Flow 14).
+
+    The current state, replaced by each member list the CS sends; every list received stays in
+    ``SharedCsMemberList`` (insert-only). A municipality with no row sends for itself only.
+    """
+
+    municipality_code = models.CharField("構成市町村コード", max_length=6, unique=True)
+    name = models.CharField("市町村名", max_length=40)
+    cs_code = models.CharField("共同利用CSのノードコード", max_length=6, db_index=True)
+    registered_at = models.DateTimeField("登録日時")
+
+    class Meta:
+        verbose_name = "共同利用CSの構成市町村（都道府県サーバ）"
+        verbose_name_plural = "共同利用CSの構成市町村（都道府県サーバ）"
+
+    def __str__(self) -> str:
+        return f"構成市町村 {self.municipality_code}"
+
+
+class SharedCsMemberList(models.Model):
+    """One member list a shared CS sent (insert-only): the signed message's id, the list, the outcome."""
+
+    message_id = models.CharField("受信メッセージID", max_length=36, unique=True)
+    cs_code = models.CharField("共同利用CSのノードコード", max_length=6)
+    members = models.JSONField("構成市町村")  # [{"municipality_code", "name"}]: no personal data
+    refused_code = models.CharField("拒否コード", max_length=64, blank=True)
+    received_at = models.DateTimeField("受信日時")
+
+    class Meta:
+        verbose_name = "共同利用CSの構成市町村通知（都道府県サーバ）"
+        verbose_name_plural = "共同利用CSの構成市町村通知（都道府県サーバ）"
+
+    def __str__(self) -> str:
+        return f"構成市町村通知 {self.pk}"

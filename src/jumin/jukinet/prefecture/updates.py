@@ -8,8 +8,10 @@ node, or stores a refusal and returns the reason to the CS (``replies.refuse_upd
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from django.db import transaction
@@ -20,12 +22,14 @@ from jumin.audit.services import record_event, record_events
 from jumin.bulk_insert import insert_objects
 from jumin.crypto.individual_number import blind_index
 from jumin.domain.errors import DomainError, refusal
+from jumin.jukinet.common import shared_cs
 from jumin.jukinet.common.catalogue import IDENTITY_UPDATE
 from jumin.jukinet.common.keys import kana_key, name_key
 from jumin.jukinet.common.notice import IdentityNotice, NoticeReason, consistency_digest
 from jumin.jukinet.prefecture.models import IdentityRecord, IdentityVersion, RefusedUpdate
 from jumin.jukinet.prefecture.rekey import rekey_record
 from jumin.jukinet.prefecture.replies import refuse_update
+from jumin.jukinet.prefecture.shared_cs import registered_map
 from jumin.messaging import conf
 from jumin.messaging import services as messaging
 from jumin.messaging.envelope import Envelope, NodeRef
@@ -65,9 +69,21 @@ def _same_number(notice: IdentityNotice, record: IdentityRecord) -> bool:
     return wanted == (record.individual_number_index or None)
 
 
-def check_logic(sender_code: str, notice: IdentityNotice, record: IdentityRecord | None) -> None:
-    """論理チェック (system.md F13 step 4), order and the person's municipality; DomainError if refused."""
-    if notice.municipality_code != sender_code:
+def check_logic(
+    sender_code: str,
+    notice: IdentityNotice,
+    record: IdentityRecord | None,
+    registered: Mapping[str, str] = MappingProxyType({}),
+) -> None:
+    """論理チェック (system.md F13 step 4), order and the person's municipality; DomainError if refused.
+
+    ``registered``: the shared CS of each member municipality (``shared_cs.registered_map``): a
+    member's notices come from that CS only, any other municipality's from itself only.
+    """
+    registered_cs = registered.get(notice.municipality_code)
+    if not shared_cs.may_act_for(sender_code, notice.municipality_code, registered_cs):
+        if registered_cs is not None:
+            raise shared_cs.not_registered_cs("municipality_code")
         raise _refused(
             "municipality_mismatch",
             "通知の市町村コードが送信元の市町村と一致しません。",
@@ -100,7 +116,9 @@ def check_logic(sender_code: str, notice: IdentityNotice, record: IdentityRecord
                 "異動事由を確認し、必要なら職権修正で送ってください。",
             )
         return
-    if record.municipality_code != sender_code:
+    if not shared_cs.may_act_for(
+        sender_code, record.municipality_code, registered.get(record.municipality_code)
+    ):
         raise _refused(
             "not_resident_here",
             "送信元の市町村の住民ではない者に対する更新です。",
@@ -220,7 +238,7 @@ def _checked(envelope: Envelope, notice: IdentityNotice) -> tuple[IdentityRecord
     record = IdentityRecord.objects.select_for_update().filter(resident_code=notice.resident_code).first()
     try:
         check_sender(envelope.sender, conf.local_node().ref)
-        check_logic(envelope.sender.code, notice, record)
+        check_logic(envelope.sender.code, notice, record, registered_map())
     except DomainError as error:
         return record, error
     return record, None
@@ -318,6 +336,7 @@ class _Batch:
         self.superseded: set[int] = set()  # stored records whose current version this batch supersedes
         self.current: dict[str, IdentityVersion] = {}  # the batch's latest version per code
         self.accepted: list[_Accepted] = []
+        self.registered = registered_map()  # shared CS members: read once per batch
 
     def take(self, envelope: Envelope, now: datetime) -> None:
         """Check one update against the batch's state; refuse it at once, or keep it to be stored."""
@@ -327,7 +346,7 @@ class _Batch:
         record = self.records.get(notice.resident_code)
         try:
             check_sender(envelope.sender, conf.local_node().ref)
-            check_logic(envelope.sender.code, notice, record)
+            check_logic(envelope.sender.code, notice, record, self.registered)
         except DomainError as error:
             refuse_update(
                 envelope,

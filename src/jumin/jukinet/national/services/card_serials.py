@@ -13,6 +13,7 @@ from jumin.audit.actions import AuditAction
 from jumin.domain.errors import refusal
 from jumin.jukinet.common.certificate_serial import serial_of
 from jumin.jukinet.national.models import Card, IdentityRecord
+from jumin.jukinet.national.services import shared_cs
 from jumin.jukinet.national.services._common import audit
 from jumin.messaging.envelope import Envelope
 
@@ -33,11 +34,7 @@ def answer_certificate_serial(envelope: Envelope) -> dict[str, Any]:
         "terminal_id": payload["terminal_id"],
         "concerning_code": code,
     }
-    if (
-        envelope.sender.kind != "municipality"
-        or record is None
-        or record.municipality_code != envelope.sender.code
-    ):
+    if record is None or not shared_cs.may_act_for(envelope.sender, record.municipality_code):
         # Refused before any answering work; messaging audits the refused query (node:query:answer).
         raise refusal(
             "resident_code",

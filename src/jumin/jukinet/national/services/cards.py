@@ -31,6 +31,7 @@ from jumin.jukinet.common.queries import (
     parse_signed_at,
 )
 from jumin.jukinet.national.models import Card, CardEvent, IdentityRecord, UsedNonce
+from jumin.jukinet.national.services import shared_cs
 from jumin.jukinet.national.services._common import add_years, audit
 from jumin.jukinet.national.services.card_codes import known_by
 from jumin.jukinet.national.services.identity import notice_payload
@@ -167,7 +168,7 @@ def issue_card(envelope: Envelope) -> dict[str, Any]:
 
 
 def _event_refusal_code(card: Card | None, payload: dict[str, Any], sender: Any) -> str:
-    if sender.kind != "municipality" or payload["municipality_code"] != sender.code:
+    if not shared_cs.may_act_for(sender, payload["municipality_code"]):
         return "jukinet.card.sender"
     if card is None or not known_by(card, payload["resident_code"]):
         return "jukinet.card.unknown"

@@ -14,12 +14,13 @@ from django.db.models import Value
 from jumin.audit.actions import AuditAction
 from jumin.jukinet.common.consistency import Entry, chunk_from_validated, compare, summary_from_payload
 from jumin.jukinet.national.models import IdentityRecord
+from jumin.jukinet.national.services import shared_cs
 from jumin.jukinet.national.services._common import audit, national_refusal
 from jumin.messaging.envelope import Envelope
 
 
 def _check_sender(envelope: Envelope, municipality_code: str) -> None:
-    if envelope.sender.kind != "municipality" or envelope.sender.code != municipality_code:
+    if not shared_cs.may_act_for(envelope.sender, municipality_code):
         raise national_refusal(
             "municipality_code",
             "自市町村以外の整合性確認はできません。",

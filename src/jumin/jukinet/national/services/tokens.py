@@ -18,6 +18,7 @@ from jumin.audit.actions import AuditAction, Outcome
 from jumin.jukinet.common.catalogue import TOKEN_RECEIPT
 from jumin.jukinet.common.token_request import ACCEPTED, REFUSED
 from jumin.jukinet.national.models import IdentityRecord, TokenRequestReceipt
+from jumin.jukinet.national.services import shared_cs
 from jumin.jukinet.national.services._common import audit
 from jumin.messaging import services as messaging
 from jumin.messaging.envelope import Envelope
@@ -37,8 +38,8 @@ def _refusal(envelope: Envelope) -> str:
     payload = envelope.payload
     if envelope.sender.kind != "municipality":
         return NOT_MUNICIPALITY
-    if payload["municipality_code"] != envelope.sender.code:
-        return OTHER_MUNICIPALITY
+    if not shared_cs.may_act_for(envelope.sender, payload["municipality_code"]):
+        return OTHER_MUNICIPALITY  # not its own, nor a member's of the shared CS that sent it
     record = IdentityRecord.objects.filter(resident_code=payload["resident_code"]).first()
     if record is None or record.removed or record.municipality_code != payload["municipality_code"]:
         return UNKNOWN_PERSON

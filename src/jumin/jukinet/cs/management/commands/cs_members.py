@@ -1,8 +1,9 @@
-"""`jumin cs members --operator U [--add CODE --name NAME] [--end CODE]`: members of a shared CS.
+"""`jumin cs members --operator U [--add CODE --name NAME] [--end CODE] [--send]`: members of a shared CS.
 
 A CS shared by several municipalities (共同利用, docs/jukinet.md Flow 14) routes each received telegram to
 one member. This command adds a member, ends a membership (its routed telegrams stay) and prints the
-current members. Permission ``network:operate``; every change is audited (``cs:member:change``).
+current members. Every change, and ``--send`` alone, sends the member list to the 都道府県サーバ and the
+national node. Permission ``network:operate``; audited (``cs:member:change``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ class Command(BaseCommand):
         parser.add_argument("--add", default="", help="追加する構成市町村の市町村コード（6桁）")
         parser.add_argument("--name", default="", help="追加する構成市町村の名称")
         parser.add_argument("--end", default="", help="構成団体を終了する市町村コード")
+        parser.add_argument(
+            "--send",
+            action="store_true",
+            help="変更がなくても構成市町村の一覧を都道府県サーバと全国サーバに送る",
+        )
         parser.add_argument("--purpose", default="network_operate", help="利用目的（事務コード）")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -35,6 +41,7 @@ class Command(BaseCommand):
                 purpose=options["purpose"],
                 add=add,
                 end=options["end"].strip(),
+                send=options["send"],
             )
         except AccessRefused as error:
             raise CommandError(error.message) from None

@@ -24,5 +24,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"送信待ちの転出証明書情報: {done.sent}件を送信しました。"
             f"転入予定地が連携先でないため送信待ちのまま: {done.waiting}件、"
+            f"統一文字で表せない文字があるため送信保留: {done.held}件、"
             f"転出予定でない・新しい転出証明書情報があるため送信しないもの: {done.not_due}件"
         )
