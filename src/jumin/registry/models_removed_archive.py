@@ -36,6 +36,9 @@ class RemovedArchiveEntry(models.Model):
     archived_at = models.DateTimeField("除票データベースへの移動日時")
     retain_until = models.DateField("保存期限（消除日から150年）")
     purged_at = models.DateTimeField("削除日時", null=True, blank=True)
+    # SHA-256 over the digests of the rows this entry copied, in 履歴番号 order: the move checks the
+    # copies against the live rows before it marks them, and stores what it checked.
+    copy_digest = models.CharField("複写の検証値（SHA-256）", max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = "除票データベース"
