@@ -50,6 +50,7 @@ from jumin.registry.removed_archive_search import (
 from jumin.registry.returning import ReturningQuery, find_returning
 from jumin.registry.search import SearchCriteria, search_residents
 from jumin.registry.search_keys import rebuild_all
+from jumin.registry.selectors import resident_history, resident_record
 from jumin.registry.services import DraftRecorded, commit_change, discard_change, record_move_in
 from jumin.registry.workflows.cancellation import Cancellation, record_cancellation
 from jumin.registry.workflows.ex_officio import ExOfficioRemoval, RecordBook, record_ex_officio_removal
@@ -583,3 +584,21 @@ def family_atena_numbers(head: str) -> list[str]:
         .order_by("current__member_order", "atena_number")
         .values_list("atena_number", flat=True)
     )
+
+
+def test_inquiry_of_an_archived_person_reads_the_archive_and_says_so(
+    archived_child: str, operator: User
+) -> None:
+    resident = Resident.objects.get(atena_number=archived_child)
+    # Were the 照会 read from the live rows, this (out-of-band) change would show.
+    ResidentSnapshot.objects.filter(resident=resident).update(given_name="改変")
+    record = resident_record(actor=operator, purpose=PURPOSE, atena_number=archived_child)
+    assert (record.given_name, record.in_removed_archive) == ("三奈", True)
+    history = resident_history(actor=operator, purpose=PURPOSE, atena_number=archived_child)
+    assert [row.given_name for row in history] == ["三奈"] * ArchivedSnapshot.objects.filter(
+        resident=resident
+    ).count()
+    page = logged_in(operator).post(
+        reverse("registry:lookup"), {"purpose": PURPOSE, "atena_number": archived_child}
+    )
+    assert "この除票は除票データベース（消除から5年を経過した除票）に移されています" in page.content.decode()

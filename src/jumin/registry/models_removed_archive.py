@@ -5,8 +5,9 @@ person gets an entry (``RemovedArchiveEntry``) and a copy of every committed sna
 (``ArchivedSnapshot``, the row as Django's JSON serializer writes it, 個人番号 still sealed, with its
 SHA-256), and their search keys move from ``ResidentSearchKey`` (derived, live search) to
 ``ArchivedSearchKey`` (the same columns, so ``search.search_filter`` applies to both). The live
-snapshots stay, unchanged. After 150 years the purge deletes the copies and keys and marks the entry
-purged.
+snapshots stay, their contents unchanged, marked with the entry (``ResidentSnapshot.archive_entry``,
+``Resident.archive_entry``). After 150 years the purge deletes the copies, keys and the person's live
+rows and marks the entry purged (docs/adr/0004-removed-archive-live-rows.md).
 """
 
 from __future__ import annotations

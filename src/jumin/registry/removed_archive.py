@@ -2,12 +2,15 @@
 
 A person whose current committed row is a 除票 removed more than ``JUMIN_REMOVED_ARCHIVE_YEARS``
 (default 5) years ago moves to the 除票データベース: an entry, a byte-exact copy of every committed
-snapshot, and their search keys moved from the live key table to the archive's. Nothing in the live
-history is deleted or rewritten (the key rows are derived data), so a move can always be checked
-against the live rows (``archived_row_matches``). Each person moves in a transaction of their own,
-locked as a commit locks them, with the audit entry: a run killed half-way leaves every person
-either moved or untouched, and the next run carries on (idempotent: a moved person is no candidate).
-A person held by another clerk's open draft (edit lock) is left for the next run and counted.
+snapshot, checked against the live rows before anything is marked (``verify_copies``), their search
+keys moved from the live key table to the archive's, and the person and rows marked
+(``archive_entry``): out of the live working set, read from the archive from then on
+(``archived_histories``). Nothing in the live history is deleted or rewritten (ADR 0004; the purge
+deletes it after 150 years), so a move can always be checked against the live rows
+(``archived_row_matches``). Each person moves in a transaction of their own, locked as a commit locks
+them, with the audit entry: a run killed half-way leaves every person either moved or untouched, and
+the next run carries on (idempotent: a moved person is no candidate). A person held by another
+clerk's open draft (edit lock) is left for the next run and counted.
 """
 
 from __future__ import annotations
@@ -197,6 +200,19 @@ def archived_histories(resident_ids: list[int]) -> dict[int, list[ResidentSnapsh
         if copy.history_no <= through[copy.resident_id]:
             histories.setdefault(copy.resident_id, []).append(snapshot_from_archive(copy))
     return histories
+
+
+def archived_history_of(atena_number: str) -> list[ResidentSnapshot]:
+    """The rows of one person from the archive's copies if they are in the 除票データベース now, else
+    an empty list (照会 and the 統合記載欄 of an archived person read the archive, 1.1.5-e)."""
+    resident_id = (
+        Resident.objects.filter(atena_number=atena_number, archive_entry__isnull=False)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if resident_id is None:
+        return []
+    return archived_histories([resident_id]).get(resident_id, [])
 
 
 def _name(snapshot: ResidentSnapshot) -> str:
