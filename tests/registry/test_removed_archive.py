@@ -24,7 +24,7 @@ from jumin.domain.resident import Sex
 from jumin.domain.retention import retention_end, years_before
 from jumin.domain.wareki import WarekiDate
 from jumin.messaging import housekeeping
-from jumin.registry import certificate_sources, removed_archive
+from jumin.registry import certificate_sources, removed_archive, removed_archive_purge
 from jumin.registry.models import Change, Resident, ResidentSearchKey, ResidentSnapshot, SearchHistoryEntry
 from jumin.registry.models_removed_archive import ArchivedSearchKey, ArchivedSnapshot, RemovedArchiveEntry
 from jumin.registry.models_removed_notes import RemovedRecordNote
@@ -602,3 +602,33 @@ def test_inquiry_of_an_archived_person_reads_the_archive_and_says_so(
         reverse("registry:lookup"), {"purpose": PURPOSE, "atena_number": archived_child}
     )
     assert "この除票は除票データベース（消除から5年を経過した除票）に移されています" in page.content.decode()
+
+
+def test_a_purge_killed_inside_a_person_deletes_nothing_of_them_and_the_next_run_finishes(
+    archived_child: str, operator: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    resident = Resident.objects.get(atena_number=archived_child)
+    copies = ArchivedSnapshot.objects.filter(resident=resident).count()
+    rows = resident.snapshots.count()
+    real_delete = removed_archive_purge._delete_live_rows
+
+    def dies_after_the_first_tables(person: Resident) -> Any:
+        real_delete(person)  # everything deleted inside the transaction, then the process dies
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(removed_archive_purge, "_delete_live_rows", dies_after_the_first_tables)
+    day_after = retention_end(today()) + timedelta(days=1)
+    with pytest.raises(KeyboardInterrupt):
+        run_purge(actor=operator, purpose=BATCH_PURPOSE, today=day_after)
+    resident.refresh_from_db()
+    assert resident.current is not None
+    assert (ArchivedSnapshot.objects.filter(resident=resident).count(), resident.snapshots.count()) == (
+        copies,
+        rows,
+    )
+    assert RemovedArchiveEntry.objects.get(resident=resident).purged_at is None
+    assert not AuditEntry.objects.filter(action="resident:removed_archive:purge").exists()
+
+    monkeypatch.setattr(removed_archive_purge, "_delete_live_rows", real_delete)
+    assert run_purge(actor=operator, purpose=BATCH_PURPOSE, today=day_after).purged_count == 1
+    assert not resident.snapshots.exists()
