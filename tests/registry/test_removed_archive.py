@@ -25,9 +25,13 @@ from jumin.domain.retention import retention_end, years_before
 from jumin.domain.wareki import WarekiDate
 from jumin.messaging import housekeeping
 from jumin.registry import certificate_sources, removed_archive, removed_archive_purge
+from jumin.registry.memos import add_memo, edit_memo
 from jumin.registry.models import Change, Resident, ResidentSearchKey, ResidentSnapshot, SearchHistoryEntry
+from jumin.registry.models_memo import ResidentMemo, ResidentMemoVersion
+from jumin.registry.models_notes import ResidentRemark
 from jumin.registry.models_removed_archive import ArchivedSearchKey, ArchivedSnapshot, RemovedArchiveEntry
 from jumin.registry.models_removed_notes import RemovedRecordNote
+from jumin.registry.remarks import add_remark, withdraw_remark
 from jumin.registry.removed_archive import (
     archived_row_matches,
     list_archive_candidates,
@@ -561,13 +565,26 @@ def test_the_purge_deletes_the_persons_other_live_rows_and_leaves_the_household_
             atena_number=archived_child, item="given_name", correct_text="美奈", reason="戸籍謄本により確認"
         ),
     )
+    memo = add_memo(actor=clerk, purpose=PURPOSE, atena_number=archived_child, text="窓口で確認済み")
+    edit_memo(actor=clerk, purpose=PURPOSE, memo_id=memo, text="窓口で再確認済み")
+    remark = add_remark(
+        actor=clerk,
+        purpose=PURPOSE,
+        atena_number=archived_child,
+        text="事実上の世帯主　青木　太郎",
+        reason="本人の申出",
+        recorded_on=today(),
+    )
+    withdraw_remark(actor=clerk, purpose=PURPOSE, remark_id=remark, reason="転出", withdrawn_on=today())
     resident = Resident.objects.get(atena_number=archived_child)
     head = family_head_of(resident)
     others = ResidentSnapshot.objects.exclude(resident=resident).count()
-    assert RemovedRecordNote.objects.filter(resident=resident).exists()
+    per_person = (RemovedRecordNote, ResidentMemo, ResidentRemark)
+    assert all(model.objects.filter(resident=resident).exists() for model in per_person)
     day_after = retention_end(today()) + timedelta(days=1)
     assert run_purge(actor=operator, purpose=BATCH_PURPOSE, today=day_after).purged_count == 1
-    assert not RemovedRecordNote.objects.filter(resident=resident).exists()
+    assert not any(model.objects.filter(resident=resident).exists() for model in per_person)
+    assert not ResidentMemoVersion.objects.filter(memo_id=memo).exists()
     assert not ResidentSnapshot.objects.filter(resident=resident).exists()
     assert ResidentSnapshot.objects.count() == others
     assert [p.atena_number for p in certificate_sources.household_of(head)] == [
