@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -11,6 +12,7 @@ from io import StringIO
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.urls import reverse
@@ -649,3 +651,17 @@ def test_a_purge_killed_inside_a_person_deletes_nothing_of_them_and_the_next_run
     monkeypatch.setattr(removed_archive_purge, "_delete_live_rows", real_delete)
     assert run_purge(actor=operator, purpose=BATCH_PURPOSE, today=day_after).purged_count == 1
     assert not resident.snapshots.exists()
+
+
+def test_migration_0041_marks_the_people_archived_before_it(archived_child: str) -> None:
+    migration = importlib.import_module("jumin.registry.migrations.0041_removed_archive_marks")
+    resident = Resident.objects.get(atena_number=archived_child)
+    entry = RemovedArchiveEntry.objects.get(resident=resident)
+    marked = resident.snapshots.filter(archive_entry=entry).count()
+    # As a move made before the marks existed left them.
+    Resident.objects.filter(pk=resident.pk).update(archive_entry=None)
+    resident.snapshots.update(archive_entry=None)
+    migration.mark_archived(django_apps, None)
+    resident.refresh_from_db()
+    assert resident.archive_entry == entry
+    assert resident.snapshots.filter(archive_entry=entry).count() == marked > 0
