@@ -89,6 +89,8 @@ def inspect() -> None:
             "copied_rows": ArchivedSnapshot.objects.filter(resident=resident).count(),
             "live_rows": resident.snapshots.filter(history_no__isnull=False).count(),
             "live_keys": ResidentSearchKey.objects.filter(resident=resident).count(),
+            "person_marked": resident.archive_entry_id is not None,
+            "marked_rows": resident.snapshots.filter(archive_entry__isnull=False).count(),
             "archived_keys": ArchivedSearchKey.objects.filter(resident=resident).count(),
             "moves_audited": AuditEntry.objects.filter(
                 action="resident:removed_archive:move", subject_id=resident.atena_number

@@ -3,7 +3,8 @@
 The node is a real process (kill_removed_archive_process.py) on its own database of the engine the suite
 runs on (test_kill_move_in.node_database). It is SIGKILLed inside the second person's transaction, after
 their rows are copied into the 除票データベース and before their search keys move; a later process
-finds the first person fully moved and the second untouched, and a retry moves the rest.
+finds the first person fully moved (copied, keys moved, person and rows marked) and the second
+untouched, and a retry moves the rest.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ def moved(person: dict[str, Any]) -> bool:
         and person["live_keys"] == 0
         and person["archived_keys"] > 0
         and person["moves_audited"] == 1
+        and person["person_marked"]
+        and person["marked_rows"] == person["live_rows"]
     )
 
 
@@ -43,7 +46,7 @@ def untouched(person: dict[str, Any]) -> bool:
         0,
         0,
         0,
-    ) and person["live_keys"] > 0
+    ) and (person["live_keys"] > 0, person["person_marked"], person["marked_rows"]) == (True, False, 0)
 
 
 def test_a_run_killed_inside_a_persons_move_leaves_them_untouched_and_the_retry_finishes(node: Node) -> None:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import importlib
 import json
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -10,6 +12,7 @@ from io import StringIO
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.urls import reverse
@@ -23,32 +26,44 @@ from jumin.domain.resident import Sex
 from jumin.domain.retention import retention_end, years_before
 from jumin.domain.wareki import WarekiDate
 from jumin.messaging import housekeeping
-from jumin.registry import removed_archive
+from jumin.registry import certificate_sources, removed_archive, removed_archive_purge
+from jumin.registry.memos import add_memo, edit_memo
 from jumin.registry.models import Change, Resident, ResidentSearchKey, ResidentSnapshot, SearchHistoryEntry
+from jumin.registry.models_memo import ResidentMemo, ResidentMemoVersion
+from jumin.registry.models_notes import ResidentRemark
 from jumin.registry.models_removed_archive import ArchivedSearchKey, ArchivedSnapshot, RemovedArchiveEntry
+from jumin.registry.models_removed_notes import RemovedRecordNote
+from jumin.registry.remarks import add_remark, withdraw_remark
 from jumin.registry.removed_archive import (
     archived_row_matches,
     list_archive_candidates,
     run_archive_move,
     serialized_row,
+    snapshot_from_archive,
 )
-from jumin.registry.removed_archive_purge import list_purge_candidates, purge_expired_archive, run_purge
+from jumin.registry.removed_archive_purge import (
+    atena_digest,
+    list_purge_candidates,
+    purge_expired_archive,
+    run_purge,
+)
 from jumin.registry.removed_archive_search import (
     ARCHIVE,
     LIVE,
     replay_live_then_archive,
     search_live_then_archive,
-    snapshot_from_archive,
 )
 from jumin.registry.returning import ReturningQuery, find_returning
 from jumin.registry.search import SearchCriteria, search_residents
 from jumin.registry.search_keys import rebuild_all
+from jumin.registry.selectors import resident_history, resident_record
 from jumin.registry.services import DraftRecorded, commit_change, discard_change, record_move_in
 from jumin.registry.workflows.cancellation import Cancellation, record_cancellation
 from jumin.registry.workflows.ex_officio import ExOfficioRemoval, RecordBook, record_ex_officio_removal
 from jumin.registry.workflows.foreign_registration import record_foreign_registration
 from jumin.registry.workflows.move_in_notice import record_move_in_notice
 from jumin.registry.workflows.move_out import record_move_out
+from jumin.registry.workflows.removed_record_note import RemovedRecordCorrection, record_removed_record_note
 from tests.helpers.permission_matrix import assert_permission_triple
 from tests.registry.conftest import PURPOSE, family_move_in, logged_in, person
 from tests.registry.test_foreign_registration import registration
@@ -206,6 +221,10 @@ def test_a_batch_killed_during_a_person_leaves_no_half_moved_person_and_the_next
     assert not RemovedArchiveEntry.objects.filter(atena_number=second).exists()
     assert not ArchivedSnapshot.objects.filter(resident__atena_number=second).exists()
     assert ResidentSearchKey.objects.filter(resident__atena_number=second).exists()
+    assert Resident.objects.get(atena_number=second).archive_entry is None
+    assert not ResidentSnapshot.objects.filter(
+        resident__atena_number=second, archive_entry__isnull=False
+    ).exists()
     assert not AuditEntry.objects.filter(action="resident:removed_archive:move", subject_id=second).exists()
 
     monkeypatch.setattr(removed_archive, "move_keys_to_archive", real_move_keys)
@@ -262,17 +281,27 @@ def test_the_purge_removes_only_archives_past_150_years_from_the_day_after_the_a
     assert list_purge_candidates(actor=operator, purpose=BATCH_PURPOSE, today=last_day) == []
     assert run_purge(actor=operator, purpose=BATCH_PURPOSE, today=last_day).purged_count == 0
     assert ArchivedSnapshot.objects.filter(resident__atena_number=child).exists()
+    assert ResidentSnapshot.objects.filter(resident__atena_number=child).exists()
 
     day_after = last_day + timedelta(days=1)
     listed = list_purge_candidates(actor=operator, purpose=BATCH_PURPOSE, today=day_after)
     assert [row.atena_number for row in listed] == [child]
     rows = ArchivedSnapshot.objects.filter(resident__atena_number=child).count()
+    live_rows = ResidentSnapshot.objects.filter(resident__atena_number=child).count()
     result = run_purge(actor=operator, purpose=BATCH_PURPOSE, today=day_after)
     assert (result.purged_count, result.row_count) == (1, rows)
     assert not ArchivedSnapshot.objects.filter(resident__atena_number=child).exists()
     assert not ArchivedSearchKey.objects.filter(resident__atena_number=child).exists()
     assert RemovedArchiveEntry.objects.get(atena_number=child).purged_at is not None
-    assert AuditEntry.objects.filter(action="resident:removed_archive:purge", subject_id=child).count() == 1
+    # The live rows go too; the bare 宛名番号 stays as the record of the purge.
+    assert not ResidentSnapshot.objects.filter(resident__atena_number=child).exists()
+    assert Resident.objects.get(atena_number=child).current is None
+    # The audit entry names the person by a keyed digest only, with counts.
+    purged = AuditEntry.objects.get(action="resident:removed_archive:purge", subject_id=atena_digest(child))
+    assert child not in purged.reason
+    assert f"rows={rows} keys=" in purged.reason
+    assert f"live_rows={live_rows}" in purged.reason
+    assert not AuditEntry.objects.filter(action="resident:removed_archive:purge", subject_id=child).exists()
     assert run_purge(actor=operator, purpose=BATCH_PURPOSE, today=day_after).purged_count == 0
     assert archive_hits(searcher, kana_name="アオキミナ") == (ARCHIVE, [])
     assert ResidentSnapshot.objects.filter(resident__atena_number=wife).exists()
@@ -406,7 +435,15 @@ def test_an_archived_removal_is_still_found_as_a_returning_resident_and_comes_ba
     commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
     # Back in the live database: the live search finds her, the archive no longer answers for her.
     assert archive_hits(searcher, kana_name="アオキミナ") == (LIVE, [child])
-    assert removed_archive.archived_resident_ids([Resident.objects.get(atena_number=child).pk]) == set()
+    resident = Resident.objects.get(atena_number=child)
+    assert removed_archive.archived_resident_ids([resident.pk]) == set()
+    # The person is in the live working set again; the rows copied before keep their mark.
+    assert resident.archive_entry is None
+    assert resident.current is not None
+    assert resident.current.archive_entry is None
+    assert resident.snapshots.filter(archive_entry__isnull=False).count() == (
+        ArchivedSnapshot.objects.filter(resident=resident).count()
+    )
 
 
 def test_a_residence_card_number_of_an_archived_removal_still_reuses_the_atena_number(
@@ -428,7 +465,7 @@ def test_the_node_purges_by_itself_daily_as_a_housekeeping_job(archived_child: s
     assert (job.kind, job.run) == ("municipality", purge_expired_archive)
     assert purge_expired_archive(today=retention_end(today())).purged_count == 0
     assert purge_expired_archive(today=retention_end(today()) + timedelta(days=1)).purged_count == 1
-    entry = AuditEntry.objects.get(action="resident:removed_archive:purge", subject_id=child)
+    entry = AuditEntry.objects.get(action="resident:removed_archive:purge", subject_id=atena_digest(child))
     assert entry.actor_id is None
 
 
@@ -458,3 +495,173 @@ def test_a_saved_search_replayed_after_the_move_is_answered_by_the_archive(
     run_archive_move(actor=operator, purpose=BATCH_PURPOSE, today=after_years(6))
     replayed = replay_live_then_archive(actor=searcher, purpose=PURPOSE, entry_id=entry.pk)
     assert (replayed.source, [hit.atena_number for hit in replayed.hits]) == (ARCHIVE, [child])
+
+
+def test_the_move_verifies_the_copies_then_marks_the_person_and_every_row_out_of_the_working_set(
+    archived_child: str,
+) -> None:
+    resident = Resident.objects.get(atena_number=archived_child)
+    entry = RemovedArchiveEntry.objects.get(resident=resident)
+    assert resident.archive_entry == entry
+    committed = resident.snapshots.filter(history_no__isnull=False)
+    assert committed.count() == committed.filter(archive_entry=entry).count() > 0
+    # The digest over the copies, in 履歴番号 order, is kept on the entry and named in the audit entry.
+    copies = ArchivedSnapshot.objects.filter(resident=resident).order_by("history_no")
+    combined = hashlib.sha256("".join(copy.digest for copy in copies).encode("ascii")).hexdigest()
+    assert entry.copy_digest == combined
+    moved = AuditEntry.objects.get(action="resident:removed_archive:move", subject_id=archived_child)
+    assert f"marked={committed.count()}" in moved.reason
+    assert f"digest={combined}" in moved.reason
+    # The mark is not part of the copy: every copy still equals its (marked) live row.
+    assert all(archived_row_matches(copy) for copy in copies)
+    # Other readers of the household no longer list the archived member.
+    head = family_head_of(resident)
+    assert archived_child not in [p.atena_number for p in certificate_sources.household_of(head)]
+    assert archived_child in [p.atena_number for p in certificate_sources.household_of(archived_child)]
+
+
+def family_head_of(resident: Resident) -> str:
+    """The 宛名番号 of the head of the household the person's last row was in."""
+    assert resident.current is not None
+    head = ResidentSnapshot.objects.filter(
+        household_id=resident.current.household_id, is_head=True, current_of__isnull=False
+    ).get()
+    return head.resident.atena_number
+
+
+def test_a_copy_that_does_not_match_its_live_row_leaves_the_person_wholly_unmoved(
+    family: DraftRecorded, clerk: User, reviewer: User, operator: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    child = family.atena_numbers[2]
+    remove(clerk, reviewer, child)
+    real_copy_rows = removed_archive._copy_rows
+
+    def copies_a_damaged_row(resident: Resident, entry: RemovedArchiveEntry) -> int:
+        copied = real_copy_rows(resident, entry)
+        ArchivedSnapshot.objects.filter(entry=entry).update(row="{}")
+        return copied
+
+    monkeypatch.setattr(removed_archive, "_copy_rows", copies_a_damaged_row)
+    with pytest.raises(removed_archive.ArchiveCopyMismatchError):
+        run_archive_move(actor=operator, purpose=BATCH_PURPOSE, today=after_years(6))
+    assert not RemovedArchiveEntry.objects.exists()
+    assert not ArchivedSnapshot.objects.exists()
+    resident = Resident.objects.get(atena_number=child)
+    assert resident.archive_entry is None
+    assert not resident.snapshots.filter(archive_entry__isnull=False).exists()
+    assert ResidentSearchKey.objects.filter(resident=resident).exists()
+    assert not AuditEntry.objects.filter(action="resident:removed_archive:move", subject_id=child).exists()
+
+    monkeypatch.setattr(removed_archive, "_copy_rows", real_copy_rows)
+    assert run_archive_move(actor=operator, purpose=BATCH_PURPOSE, today=after_years(6)).moved_count == 1
+    assert Resident.objects.get(atena_number=child).archive_entry is not None
+
+
+def test_the_purge_deletes_the_persons_other_live_rows_and_leaves_the_household_alone(
+    archived_child: str, clerk: User, operator: User
+) -> None:
+    record_removed_record_note(
+        actor=clerk,
+        purpose=PURPOSE,
+        correction=RemovedRecordCorrection(
+            atena_number=archived_child, item="given_name", correct_text="美奈", reason="戸籍謄本により確認"
+        ),
+    )
+    memo = add_memo(actor=clerk, purpose=PURPOSE, atena_number=archived_child, text="窓口で確認済み")
+    edit_memo(actor=clerk, purpose=PURPOSE, memo_id=memo, text="窓口で再確認済み")
+    remark = add_remark(
+        actor=clerk,
+        purpose=PURPOSE,
+        atena_number=archived_child,
+        text="事実上の世帯主　青木　太郎",
+        reason="本人の申出",
+        recorded_on=today(),
+    )
+    withdraw_remark(actor=clerk, purpose=PURPOSE, remark_id=remark, reason="転出", withdrawn_on=today())
+    resident = Resident.objects.get(atena_number=archived_child)
+    head = family_head_of(resident)
+    others = ResidentSnapshot.objects.exclude(resident=resident).count()
+    per_person = (RemovedRecordNote, ResidentMemo, ResidentRemark)
+    assert all(model.objects.filter(resident=resident).exists() for model in per_person)
+    day_after = retention_end(today()) + timedelta(days=1)
+    assert run_purge(actor=operator, purpose=BATCH_PURPOSE, today=day_after).purged_count == 1
+    assert not any(model.objects.filter(resident=resident).exists() for model in per_person)
+    assert not ResidentMemoVersion.objects.filter(memo_id=memo).exists()
+    assert not ResidentSnapshot.objects.filter(resident=resident).exists()
+    assert ResidentSnapshot.objects.count() == others
+    assert [p.atena_number for p in certificate_sources.household_of(head)] == [
+        p for p in family_atena_numbers(head) if p != archived_child
+    ]
+
+
+def family_atena_numbers(head: str) -> list[str]:
+    """The 宛名番号 of the people whose current row is in the head's household, in member order."""
+    household = Resident.objects.get(atena_number=head).current
+    assert household is not None
+    return list(
+        Resident.objects.filter(current__household_id=household.household_id)
+        .order_by("current__member_order", "atena_number")
+        .values_list("atena_number", flat=True)
+    )
+
+
+def test_inquiry_of_an_archived_person_reads_the_archive_and_says_so(
+    archived_child: str, operator: User
+) -> None:
+    resident = Resident.objects.get(atena_number=archived_child)
+    # Were the 照会 read from the live rows, this (out-of-band) change would show.
+    ResidentSnapshot.objects.filter(resident=resident).update(given_name="改変")
+    record = resident_record(actor=operator, purpose=PURPOSE, atena_number=archived_child)
+    assert (record.given_name, record.in_removed_archive) == ("三奈", True)
+    history = resident_history(actor=operator, purpose=PURPOSE, atena_number=archived_child)
+    assert [row.given_name for row in history] == ["三奈"] * ArchivedSnapshot.objects.filter(
+        resident=resident
+    ).count()
+    page = logged_in(operator).post(
+        reverse("registry:lookup"), {"purpose": PURPOSE, "atena_number": archived_child}
+    )
+    assert "この除票は除票データベース（消除から5年を経過した除票）に移されています" in page.content.decode()
+
+
+def test_a_purge_killed_inside_a_person_deletes_nothing_of_them_and_the_next_run_finishes(
+    archived_child: str, operator: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    resident = Resident.objects.get(atena_number=archived_child)
+    copies = ArchivedSnapshot.objects.filter(resident=resident).count()
+    rows = resident.snapshots.count()
+    real_delete = removed_archive_purge._delete_live_rows
+
+    def dies_after_the_first_tables(person: Resident) -> Any:
+        real_delete(person)  # everything deleted inside the transaction, then the process dies
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(removed_archive_purge, "_delete_live_rows", dies_after_the_first_tables)
+    day_after = retention_end(today()) + timedelta(days=1)
+    with pytest.raises(KeyboardInterrupt):
+        run_purge(actor=operator, purpose=BATCH_PURPOSE, today=day_after)
+    resident.refresh_from_db()
+    assert resident.current is not None
+    assert (ArchivedSnapshot.objects.filter(resident=resident).count(), resident.snapshots.count()) == (
+        copies,
+        rows,
+    )
+    assert RemovedArchiveEntry.objects.get(resident=resident).purged_at is None
+    assert not AuditEntry.objects.filter(action="resident:removed_archive:purge").exists()
+
+    monkeypatch.setattr(removed_archive_purge, "_delete_live_rows", real_delete)
+    assert run_purge(actor=operator, purpose=BATCH_PURPOSE, today=day_after).purged_count == 1
+    assert not resident.snapshots.exists()
+
+
+def test_migration_0041_marks_the_people_archived_before_it(archived_child: str) -> None:
+    migration = importlib.import_module("jumin.registry.migrations.0041_removed_archive_marks")
+    resident = Resident.objects.get(atena_number=archived_child)
+    entry = RemovedArchiveEntry.objects.get(resident=resident)
+    marked = resident.snapshots.filter(archive_entry=entry).count()
+    # As a move made before the marks existed left them.
+    Resident.objects.filter(pk=resident.pk).update(archive_entry=None)
+    resident.snapshots.update(archive_entry=None)
+    migration.mark_archived(django_apps, None)
+    resident.refresh_from_db()
+    assert resident.archive_entry == entry
+    assert resident.snapshots.filter(archive_entry=entry).count() == marked > 0

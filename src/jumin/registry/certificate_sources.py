@@ -33,6 +33,7 @@ from jumin.registry.models import (
 )
 from jumin.registry.models_removed_notes import RemovedRecordNote
 from jumin.registry.remarks import remark_lines
+from jumin.registry.removed_archive import archived_histories
 from jumin.registry.removed_record_notes import HONSEKI_ITEMS, note_text
 from jumin.registry.workflows.ex_officio_events import EX_OFFICIO
 from jumin.registry.workflows.number_changes import CORRECTION as CODE_CORRECTION
@@ -334,8 +335,13 @@ def _source(
 def _build(
     residents: list[Resident], *, with_individual_number: bool, with_history: bool
 ) -> list[SourcePerson]:
-    snapshots = [r.current for r in residents if r.current is not None]
     histories = _committed_history([r.pk for r in residents])
+    # A person in the 除票データベース is issued from the archive's copies, not the marked live rows.
+    archived = archived_histories([r.pk for r in residents if r.archive_entry_id is not None])
+    histories.update(archived)
+    snapshots = [
+        archived[r.pk][-1] if r.pk in archived else r.current for r in residents if r.current is not None
+    ]
     removed = [s for s in snapshots if s.status == ResidentStatus.REMOVED]
     living = [s for s in snapshots if s.status != ResidentStatus.REMOVED]
     heads = {**(_head_names(removed) if removed else {}), **(_current_head_names(living) if living else {})}
@@ -455,12 +461,18 @@ def household_of(
 ) -> list[SourcePerson]:
     """Everyone whose committed current record is in this person's current household, in member order.
 
-    Removed members whose last record is in the household are included; the caller decides by status.
+    Removed members whose last record is in the household are included (those in the 除票データベース
+    only when asked for by name); the caller decides by status.
     """
     resident = _residents().filter(atena_number=atena_number).first()
     if resident is None or resident.current is None:
         raise _not_found()
-    members = list(_residents().filter(current__household_id=resident.current.household_id))
+    # Other members in the 除票データベース are out of the live working set (1.1.5-e).
+    members = list(
+        _residents()
+        .filter(current__household_id=resident.current.household_id)
+        .filter(Q(archive_entry__isnull=True) | Q(pk=resident.pk))
+    )
     return _build(members, with_individual_number=with_individual_number, with_history=with_history)
 
 

@@ -32,7 +32,8 @@ def commit_directly(change: Change, rows: Sequence[tuple[Resident, ResidentSnaps
         snapshot.history_no = current.history_no + 1
         snapshot.save(update_fields=["history_no"])
         resident.current = snapshot
-        resident.save(update_fields=["current"])
+        resident.archive_entry = None  # a committed row is live again (1.1.5-e)
+        resident.save(update_fields=["current", "archive_entry"])
         snapshot.resident = resident
         committed.append(snapshot)
     rebuild_search_keys_many([(snapshot.resident, snapshot) for snapshot in committed])

@@ -24,6 +24,7 @@ from jumin.domain.relationship_proof import proof_text
 from jumin.domain.resident import ResidentKind
 from jumin.domain.wareki import format_date_ja
 from jumin.registry.models import Resident, ResidentSnapshot
+from jumin.registry.removed_archive import archived_history_of
 from jumin.registry.selectors_common import audited_inquiry, resident_not_found
 
 __all__ = [
@@ -159,8 +160,13 @@ def _items(visible: frozenset[Permission]) -> list[tuple[str, Callable[[Resident
 def committed_rows(atena_number: str) -> list[ResidentSnapshot]:
     """The person's committed snapshots oldest first (change, household and person joined), or not found.
 
+    A person in the 除票データベース is read from the archive's copies (1.1.5-e).
+
     Call inside an audited 照会 of the person.
     """
+    archived = archived_history_of(atena_number)
+    if archived:
+        return archived
     snapshots = list(
         ResidentSnapshot.objects.filter(resident__atena_number=atena_number, history_no__isnull=False)
         .select_related("household", "change", "change__input_place", "resident")

@@ -68,6 +68,16 @@ class Resident(models.Model):
     current = models.OneToOneField(
         "ResidentSnapshot", null=True, blank=True, on_delete=models.PROTECT, related_name="current_of"
     )
+    # Set while the person's 除票 is in the 除票データベース (standard 1.1.5-e): out of the live
+    # working set. The archive move sets it; the commit that brings the person back clears it.
+    archive_entry = models.ForeignKey(
+        "registry.RemovedArchiveEntry",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="除票データベースの記録",
+    )
 
     class Meta:
         verbose_name = "住民"
@@ -210,6 +220,16 @@ class ResidentSnapshot(HasIndividualNumber):
         on_delete=models.PROTECT,
         related_name="restated_by",
         verbose_name="再記載元",
+    )
+    # The 除票データベース entry holding this row's copy (standard 1.1.5-e): a mark on the row, set
+    # once by the archive move after the copy is verified; never copied into a later row.
+    archive_entry = models.ForeignKey(
+        "registry.RemovedArchiveEntry",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="marked_rows",
+        verbose_name="除票データベースの記録",
     )
     status = models.CharField("住民状態", max_length=20)
     kind = models.CharField("住民種別", max_length=1)

@@ -5,8 +5,9 @@ person gets an entry (``RemovedArchiveEntry``) and a copy of every committed sna
 (``ArchivedSnapshot``, the row as Django's JSON serializer writes it, 個人番号 still sealed, with its
 SHA-256), and their search keys move from ``ResidentSearchKey`` (derived, live search) to
 ``ArchivedSearchKey`` (the same columns, so ``search.search_filter`` applies to both). The live
-snapshots stay, unchanged. After 150 years the purge deletes the copies and keys and marks the entry
-purged.
+snapshots stay, their contents unchanged, marked with the entry (``ResidentSnapshot.archive_entry``,
+``Resident.archive_entry``). After 150 years the purge deletes the copies, keys and the person's live
+rows and marks the entry purged (docs/adr/0004-removed-archive-live-rows.md).
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ class RemovedArchiveEntry(models.Model):
     archived_at = models.DateTimeField("除票データベースへの移動日時")
     retain_until = models.DateField("保存期限（消除日から150年）")
     purged_at = models.DateTimeField("削除日時", null=True, blank=True)
+    # SHA-256 over the digests of the rows this entry copied, in 履歴番号 order: the move checks the
+    # copies against the live rows before it marks them, and stores what it checked.
+    copy_digest = models.CharField("複写の検証値（SHA-256）", max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = "除票データベース"

@@ -2,12 +2,15 @@
 
 A person whose current committed row is a 除票 removed more than ``JUMIN_REMOVED_ARCHIVE_YEARS``
 (default 5) years ago moves to the 除票データベース: an entry, a byte-exact copy of every committed
-snapshot, and their search keys moved from the live key table to the archive's. Nothing in the live
-history is deleted or rewritten (the key rows are derived data), so a move can always be checked
-against the live rows (``archived_row_matches``). Each person moves in a transaction of their own,
-locked as a commit locks them, with the audit entry: a run killed half-way leaves every person
-either moved or untouched, and the next run carries on (idempotent: a moved person is no candidate).
-A person held by another clerk's open draft (edit lock) is left for the next run and counted.
+snapshot, checked against the live rows before anything is marked (``verify_copies``), their search
+keys moved from the live key table to the archive's, and the person and rows marked
+(``archive_entry``): out of the live working set, read from the archive from then on
+(``archived_histories``). Nothing in the live history is deleted or rewritten (ADR 0004; the purge
+deletes it after 150 years), so a move can always be checked against the live rows
+(``archived_row_matches``). Each person moves in a transaction of their own, locked as a commit locks
+them, with the audit entry: a run killed half-way leaves every person either moved or untouched, and
+the next run carries on (idempotent: a moved person is no candidate). A person held by another
+clerk's open draft (edit lock) is left for the next run and counted.
 """
 
 from __future__ import annotations
@@ -148,9 +151,18 @@ def _removal_processed_at(resident: Resident, current: ResidentSnapshot) -> date
     return change.reviewed_at or change.made_at
 
 
+#: The columns a copy keeps: every column of the row except the archive's own mark on it.
+COPIED_FIELDS = tuple(
+    field.name
+    for field in ResidentSnapshot._meta.concrete_fields
+    if field.name not in {"id", "archive_entry"}
+)
+
+
 def serialized_row(snapshot: ResidentSnapshot) -> str:
-    """The row as the archive keeps it: Django's JSON serialization (個人番号 stays sealed)."""
-    return str(serializers.serialize("json", [snapshot]))
+    """The row as the archive keeps it: Django's JSON serialization (個人番号 stays sealed), without
+    the ``archive_entry`` mark the move sets afterwards (so a copy still equals its marked row)."""
+    return str(serializers.serialize("json", [snapshot], fields=COPIED_FIELDS))
 
 
 def _digest(text: str) -> str:
@@ -161,6 +173,46 @@ def archived_row_matches(copy: ArchivedSnapshot) -> bool:
     """Whether an archived copy still equals its live row byte for byte, and its digest holds."""
     live = ResidentSnapshot.objects.get(pk=copy.source_id)
     return copy.row == serialized_row(live) and copy.digest == _digest(copy.row)
+
+
+def snapshot_from_archive(copy: ArchivedSnapshot) -> ResidentSnapshot:
+    """The live row an archived copy was made from, rebuilt from the copy alone (not saved)."""
+    (restored,) = serializers.deserialize("json", copy.row)
+    snapshot = restored.object
+    assert isinstance(snapshot, ResidentSnapshot)
+    return snapshot
+
+
+def archived_histories(resident_ids: list[int]) -> dict[int, list[ResidentSnapshot]]:
+    """The committed rows of those of these people who are in the 除票データベース now, rebuilt from
+    the archive's copies (oldest first; the last is the archived 除票): what a 除票の写し of an
+    archived person is issued from (1.1.5-e), not the marked live rows."""
+    through = dict(
+        currently_archived()
+        .filter(resident_id__in=resident_ids)
+        .values_list("resident_id", "through_history_no")
+    )
+    copies = ArchivedSnapshot.objects.filter(resident_id__in=list(through)).order_by(
+        "resident_id", "history_no"
+    )
+    histories: dict[int, list[ResidentSnapshot]] = {}
+    for copy in copies:
+        if copy.history_no <= through[copy.resident_id]:
+            histories.setdefault(copy.resident_id, []).append(snapshot_from_archive(copy))
+    return histories
+
+
+def archived_history_of(atena_number: str) -> list[ResidentSnapshot]:
+    """The rows of one person from the archive's copies if they are in the 除票データベース now, else
+    an empty list (照会 and the 統合記載欄 of an archived person read the archive, 1.1.5-e)."""
+    resident_id = (
+        Resident.objects.filter(atena_number=atena_number, archive_entry__isnull=False)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if resident_id is None:
+        return []
+    return archived_histories([resident_id]).get(resident_id, [])
 
 
 def _name(snapshot: ResidentSnapshot) -> str:
@@ -253,15 +305,49 @@ def _move_one(actor: Any, purpose: str, resident_id: int, cutoff: date) -> bool 
             retain_until=retention_end(current.removal_date),
         )
         copied = _copy_rows(resident, entry)
+        entry.copy_digest = verify_copies(resident)
+        entry.save(update_fields=["copy_digest"])
         keys = move_keys_to_archive(resident, entry)
+        marked = _mark_live_rows(resident, entry)
         audit_step(
             actor,
             purpose,
             AuditAction.RESIDENT_REMOVED_ARCHIVE_MOVE,
             ("resident", resident.atena_number),
-            f"history_no={current.history_no} rows={copied} keys={keys}",
+            f"history_no={current.history_no} rows={copied} keys={keys} marked={marked}"
+            f" digest={entry.copy_digest}",
         )
     return True
+
+
+class ArchiveCopyMismatchError(RuntimeError):
+    """An archived copy is missing or differs from its live row: the move is rolled back."""
+
+
+def verify_copies(resident: Resident) -> str:
+    """Check that every committed live row of the person has a copy equal to it byte for byte whose
+    digest holds; the SHA-256 over the copies' digests in 履歴番号 order. Raises ArchiveCopyMismatchError
+    (no personal data in the message) so the caller's transaction writes nothing."""
+    copies = {copy.source_id: copy for copy in ArchivedSnapshot.objects.filter(resident=resident)}
+    rows = ResidentSnapshot.objects.filter(resident=resident, history_no__isnull=False).order_by("history_no")
+    combined = hashlib.sha256()
+    for snapshot in rows:
+        copy = copies.get(snapshot.pk)
+        if copy is None or copy.row != serialized_row(snapshot) or copy.digest != _digest(copy.row):
+            raise ArchiveCopyMismatchError(f"archive copy of history_no={snapshot.history_no} does not match")
+        combined.update(copy.digest.encode("ascii"))
+    return combined.hexdigest()
+
+
+def _mark_live_rows(resident: Resident, entry: RemovedArchiveEntry) -> int:
+    """Mark the person and their rows not marked before as in the 除票データベース (out of the live
+    working set); the row contents stay as they were. The number of rows marked."""
+    marked = ResidentSnapshot.objects.filter(
+        resident=resident, history_no__isnull=False, archive_entry__isnull=True
+    ).update(archive_entry=entry)
+    resident.archive_entry = entry
+    resident.save(update_fields=["archive_entry"])
+    return marked
 
 
 def run_archive_move(*, actor: Any, purpose: str, today: date | None = None) -> ArchiveMoveResult:

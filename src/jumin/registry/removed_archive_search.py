@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.core import serializers
 from django.db import transaction
 from django.db.models import Q
 from django.views.decorators.debug import sensitive_variables
@@ -27,7 +26,7 @@ from jumin.domain.resident import ResidentKind, ResidentStatus
 from jumin.registry import search, search_history
 from jumin.registry.models import ResidentSnapshot
 from jumin.registry.models_removed_archive import ArchivedSearchKey, ArchivedSnapshot
-from jumin.registry.removed_archive import currently_archived
+from jumin.registry.removed_archive import currently_archived, snapshot_from_archive
 from jumin.registry.restrictions import marks_of_people
 
 LIVE = "live"
@@ -39,14 +38,6 @@ class LayeredSearchResult(search.SearchResult):
     """A search result and where it came from: ``live`` or ``archive`` (the 除票データベース)."""
 
     source: str = LIVE
-
-
-def snapshot_from_archive(copy: ArchivedSnapshot) -> ResidentSnapshot:
-    """The live row an archived copy was made from, rebuilt from the copy alone (not saved)."""
-    (restored,) = serializers.deserialize("json", copy.row)
-    snapshot = restored.object
-    assert isinstance(snapshot, ResidentSnapshot)
-    return snapshot
 
 
 def _matched(kind: str, is_current_name: bool, is_current_address: bool) -> str:

@@ -26,6 +26,7 @@ from jumin.domain.resident import ResidentKind, ResidentStatus
 from jumin.registry.inquiry import committed_rows
 from jumin.registry.models import Change, ChangeState, Resident, ResidentSnapshot
 from jumin.registry.remarks import remark_lines
+from jumin.registry.removed_archive import archived_history_of
 from jumin.registry.removed_record_notes import notes_of
 from jumin.registry.search import NameMatch, SearchCriteria, SearchHit, SearchResult, search_residents
 from jumin.registry.selectors_common import audited_inquiry, resident_not_found
@@ -109,6 +110,8 @@ class ResidentView:
     category_period_label: str = ""
     category_period: str = ""
     former_alien_registration_date: str = ""
+    # The record is in the 除票データベース (standard 1.1.5-e): shown from the archive's copy.
+    in_removed_archive: bool = False
 
 
 def _foreign_category(foreign: dict[str, object]) -> str:
@@ -218,8 +221,10 @@ def resident_record(
             raise resident_not_found()
         visible = visible_fields(actor)
         remarks = remark_lines([resident.pk]).get(resident.pk, ())
-        view = replace(_view(resident.current, visible), remarks=remarks)
-        if resident.current.status != ResidentStatus.REMOVED:
+        archived = archived_history_of(atena_number)  # 除票データベース: read from the copy (1.1.5-e)
+        current = archived[-1] if archived else resident.current
+        view = replace(_view(current, visible), remarks=remarks, in_removed_archive=bool(archived))
+        if current.status != ResidentStatus.REMOVED:
             return view
         notes = notes_of(
             [resident.pk], honseki_visible=Permission.FIELD_HONSEKI_VIEW in visible, with_clerk=True

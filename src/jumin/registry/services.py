@@ -817,7 +817,8 @@ def _refuse_follower(change: Change) -> None:
 
 
 def _write_commit_numbers(snapshots: list[ResidentSnapshot], residents: list[Resident]) -> None:
-    """Store the snapshots' 履歴番号/住民票コード and the people's current row and 住民種別.
+    """Store the snapshots' 履歴番号/住民票コード and the people's current row and 住民種別 (and clear
+    their 除票データベース mark).
 
     One executemany each: bulk_update's CASE expressions cost more Python than the statements
     themselves (performance.md P3, measured with cProfile). Names come from the models, never input.
@@ -834,9 +835,16 @@ def _write_commit_numbers(snapshots: list[ResidentSnapshot], residents: list[Res
         column(ResidentSnapshot, "history_no"),
         column(ResidentSnapshot, "juminhyo_code"),
     )
-    resident_sql = "UPDATE {} SET {} = %s, {} = %s WHERE id = %s".format(  # noqa: S608 (model names only)
-        quote(Resident._meta.db_table), column(Resident, "current"), column(Resident, "kind")
+    # A committed row brings a person in the 除票データベース back into the live working set
+    # (再転入, 1.1.5-e): the archive's mark on the person is cleared in the same statement.
+    resident_sql = "UPDATE {} SET {} = %s, {} = %s, {} = NULL WHERE id = %s".format(  # noqa: S608 (model names only)
+        quote(Resident._meta.db_table),
+        column(Resident, "current"),
+        column(Resident, "kind"),
+        column(Resident, "archive_entry"),
     )
+    for resident in residents:
+        resident.archive_entry = None
     with connection.cursor() as cursor:
         cursor.executemany(snapshot_sql, [(s.history_no, s.juminhyo_code, s.pk) for s in snapshots])
         cursor.executemany(resident_sql, [(r.current_id, r.kind, r.pk) for r in residents])

@@ -19,6 +19,7 @@ from jumin.registry.models import Change, Resident, ResidentSnapshot
 # Fields that belong to the row itself, never copied from the previous snapshot.
 # move_in_notice_due belongs to the 転入 that set it: a later row owes no 転入通知.
 # restates marks a row re-stated by an 異動の取消し (workflows.cancellation_replay): never inherited.
+# archive_entry marks a row copied into the 除票データベース (registry.removed_archive): the row's own.
 NOT_COPIED = {
     "id",
     "resident",
@@ -27,6 +28,7 @@ NOT_COPIED = {
     "based_on_history_no",
     "move_in_notice_due",
     "restates",
+    "archive_entry",
 }
 
 
