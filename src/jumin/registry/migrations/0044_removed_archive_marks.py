@@ -29,7 +29,7 @@ def mark_archived(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registry", "0040_euc"),
+        ("registry", "0043_support_arrivals"),
     ]
 
     operations = [
