@@ -654,7 +654,7 @@ def test_a_purge_killed_inside_a_person_deletes_nothing_of_them_and_the_next_run
 
 
 def test_migration_0041_marks_the_people_archived_before_it(archived_child: str) -> None:
-    migration = importlib.import_module("jumin.registry.migrations.0041_removed_archive_marks")
+    migration = importlib.import_module("jumin.registry.migrations.0044_removed_archive_marks")
     resident = Resident.objects.get(atena_number=archived_child)
     entry = RemovedArchiveEntry.objects.get(resident=resident)
     marked = resident.snapshots.filter(archive_entry=entry).count()
