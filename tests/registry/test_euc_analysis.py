@@ -228,7 +228,9 @@ def test_the_archive_scope_reads_the_removed_archive_copies_only(
     ]
     assert rows[1][5].isdigit()  # 年齢 from the copy's 生年月日
     live_removed = csv_rows(run(euc_clerk, {"scope": "removed", "items": ["given_name"]}))
-    assert sorted(row[0] for row in live_removed[1:]) == ["三奈", "花子"]  # live rows stay after a move
+    assert [row[0] for row in live_removed[1:]] == ["花子"]  # the moved 除票 is read in the archive only
+    history = csv_rows(run(euc_clerk, {"scope": "history", "items": ["atena_number"]}))
+    assert archived_child in {row[0] for row in history[1:]}  # its earlier rows through 履歴
 
 
 def test_the_api_checks_a_nested_definition_without_reading_data(

@@ -67,7 +67,9 @@ def _scope_filter(scope: Scope) -> Q:
     committed = Q(change__state=ChangeState.COMMITTED)
     if scope is Scope.HISTORY:
         return committed
-    current = committed & Q(current_of__isnull=False)
+    # A 除票 moved to the 除票データベース is read there (Scope.ARCHIVE), not among the live 除票; its
+    # earlier rows stay readable through the 履歴 scope (docs/euc.md).
+    current = committed & Q(current_of__isnull=False, archive_entry__isnull=True)
     if scope is Scope.CURRENT:
         return current & ~Q(status=ResidentStatus.REMOVED)
     if scope is Scope.REMOVED:
