@@ -30,6 +30,7 @@ from jumin.domain.card_face import CardFaceKind, PrintAdjustment
 from jumin.domain.certificate_settings import OptionDefaults
 from jumin.domain.certificates import (
     DEFAULT_FOREIGN_ITEMS,
+    ITEM_FLAGS,
     CertificateKind,
     CertificateOptions,
     CertificateRequest,
@@ -624,17 +625,7 @@ def set_option_defaults(request: HttpRequest, data: OptionDefaultsIn) -> dict[st
         defaults=OptionDefaults(
             layout=data.layout,
             foreign_items=frozenset(data.foreign_items),
-            **{
-                name: values[name]
-                for name in (
-                    "whole_household",
-                    "with_history",
-                    "show_head_and_relationship",
-                    "show_honseki",
-                    "show_juminhyo_code",
-                    "show_individual_number",
-                )
-            },
+            **{flag: values[flag] for flag in ITEM_FLAGS},
         ),
         individual_number_confirmed=data.individual_number_confirmed,
         reason=data.reason,

@@ -18,6 +18,7 @@ from jumin.domain.certificate_settings import (
 )
 from jumin.domain.certificates import (
     DEFAULT_FOREIGN_ITEMS,
+    ITEM_FLAGS,
     CertificateKind,
     CertificateOptions,
     CertificateRequest,
@@ -43,14 +44,9 @@ class _CodeListField(forms.Field):
         return [str(v) for v in value or () if str(v).strip()]
 
 
-class IssueForm(PurposeForm):
-    """請求の受付: who asks and why, and what to print (standard 5.1; 住基法12条–12条の3)."""
+class _PrintedItemsFields(forms.Form):
+    """The choices of 5.1-a/b that a request makes and a per-kind default presets (both forms below)."""
 
-    atena_numbers = forms.CharField(
-        label="宛名番号（世帯全員なら世帯のどなたか一人。一部なら記載する方全員を改行・空白で区切る）",
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    kind = forms.ChoiceField(label="証明書の種類", choices=_choices(CertificateKind))
     layout = forms.ChoiceField(label="様式", choices=_choices(Layout))
     whole_household = forms.TypedChoiceField(
         label="範囲", choices=[("1", "世帯全員"), ("0", "世帯の一部")], coerce=lambda v: v == "1", initial="1"
@@ -62,15 +58,35 @@ class IssueForm(PurposeForm):
     show_honseki = forms.BooleanField(label="本籍・筆頭者を記載する", required=False)
     show_juminhyo_code = forms.BooleanField(label="住民票コードを記載する", required=False)
     show_individual_number = forms.BooleanField(label="個人番号を記載する", required=False)
-    show_foreign_items = forms.BooleanField(
-        label="外国人住民の記載事項（国籍・在留資格等）を記載する", required=False, initial=True
-    )
     foreign_items = forms.MultipleChoiceField(
         label="記載する外国人住民の記載事項（一つずつ選べます）",
         choices=_choices(ForeignItem),
         widget=forms.CheckboxSelectMultiple,
         required=False,
         initial=sorted(item.value for item in DEFAULT_FOREIGN_ITEMS),
+    )
+
+
+class IssueForm(PurposeForm, _PrintedItemsFields):
+    """請求の受付: who asks and why, and what to print (standard 5.1; 住基法12条–12条の3)."""
+
+    field_order = (
+        "purpose",
+        "atena_numbers",
+        "kind",
+        *(name for name in _PrintedItemsFields.base_fields if name != "foreign_items"),
+        "show_foreign_items",
+        "foreign_items",
+        "foreign_items_shown",
+    )
+
+    atena_numbers = forms.CharField(
+        label="宛名番号（世帯全員なら世帯のどなたか一人。一部なら記載する方全員を改行・空白で区切る）",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    kind = forms.ChoiceField(label="証明書の種類", choices=_choices(CertificateKind))
+    show_foreign_items = forms.BooleanField(
+        label="外国人住民の記載事項（国籍・在留資格等）を記載する", required=False, initial=True
     )
     # The screen posts this with the checkboxes above, so that none ticked means none (a client that
     # sends no list gets the kind's defaults).
@@ -330,34 +346,17 @@ class PrintSettingForm(PurposeForm):
     )
 
 
-class OptionDefaultsForm(forms.Form):
+class OptionDefaultsForm(_PrintedItemsFields):
     """記載事項の既定値 of one kind (standard 5.1-a/b); a request still overrides them per issue."""
+
+    field_order = ("kind",)
 
     kind = forms.ChoiceField(
         label="証明書の種類", choices=[(kind.value, kind.label) for kind in DEFAULTS_KINDS]
     )
-    layout = forms.ChoiceField(label="様式", choices=_choices(Layout))
-    whole_household = forms.TypedChoiceField(
-        label="範囲", choices=[("1", "世帯全員"), ("0", "世帯の一部")], coerce=lambda v: v == "1", initial="1"
-    )
-    with_history = forms.BooleanField(label="履歴を記載する", required=False)
-    show_head_and_relationship = forms.BooleanField(
-        label="世帯主・続柄を記載する", required=False, initial=True
-    )
-    show_honseki = forms.BooleanField(label="本籍・筆頭者を記載する", required=False)
-    show_juminhyo_code = forms.BooleanField(label="住民票コードを記載する", required=False)
-    show_individual_number = forms.BooleanField(
-        label="個人番号を記載する（請求があった場合に限り記載するのが原則です）", required=False
-    )
     individual_number_confirmed = forms.BooleanField(
-        label="個人番号を「記載する」を既定値にすることを確認した", required=False
-    )
-    foreign_items = forms.MultipleChoiceField(
-        label="記載する外国人住民の記載事項",
-        choices=_choices(ForeignItem),
-        widget=forms.CheckboxSelectMultiple,
+        label="個人番号を「記載する」を既定値にすることを確認した（個人番号は請求があった場合に限り記載するのが原則です）",
         required=False,
-        initial=sorted(item.value for item in DEFAULT_FOREIGN_ITEMS),
     )
     reason = forms.CharField(label="理由", max_length=300, required=False)
 
@@ -365,13 +364,8 @@ class OptionDefaultsForm(forms.Form):
         data = self.cleaned_data
         return OptionDefaults(
             layout=Layout(data["layout"]),
-            whole_household=bool(data["whole_household"]),
-            with_history=data["with_history"],
-            show_head_and_relationship=data["show_head_and_relationship"],
-            show_honseki=data["show_honseki"],
-            show_juminhyo_code=data["show_juminhyo_code"],
-            show_individual_number=data["show_individual_number"],
             foreign_items=foreign_items_of(data["foreign_items"]),
+            **{flag: bool(data[flag]) for flag in ITEM_FLAGS},
         )
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from jumin.domain.certificates import (
     DEFAULT_FOREIGN_ITEMS,
+    ITEM_FLAGS,
     CertificateKind,
     CertificateOptions,
     ForeignItem,
@@ -62,12 +63,7 @@ class OptionDefaults:
         """The values as a settings row stores them."""
         return {
             "layout": self.layout.value,
-            "whole_household": self.whole_household,
-            "with_history": self.with_history,
-            "show_head_and_relationship": self.show_head_and_relationship,
-            "show_honseki": self.show_honseki,
-            "show_juminhyo_code": self.show_juminhyo_code,
-            "show_individual_number": self.show_individual_number,
+            **{flag: getattr(self, flag) for flag in ITEM_FLAGS},
             "foreign_items": sorted(item.value for item in self.foreign_items),
         }
 
@@ -76,12 +72,7 @@ class OptionDefaults:
         defaults = {
             "kind": kind,
             "layout": self.layout,
-            "whole_household": self.whole_household,
-            "with_history": self.with_history,
-            "show_head_and_relationship": self.show_head_and_relationship,
-            "show_honseki": self.show_honseki,
-            "show_juminhyo_code": self.show_juminhyo_code,
-            "show_individual_number": self.show_individual_number,
+            **{flag: getattr(self, flag) for flag in ITEM_FLAGS},
             "show_foreign_items": bool(self.foreign_items),
             "foreign_items": self.foreign_items,
         }
@@ -94,18 +85,10 @@ BUILTIN_DEFAULTS = OptionDefaults()
 
 def defaults_from_record(record: Mapping[str, Any]) -> OptionDefaults:
     """The defaults a settings row stored (``OptionDefaults.as_record``)."""
-    flags = (
-        "whole_household",
-        "with_history",
-        "show_head_and_relationship",
-        "show_honseki",
-        "show_juminhyo_code",
-        "show_individual_number",
-    )
     return OptionDefaults(
         layout=Layout(str(record["layout"])),
         foreign_items=foreign_items_of(record.get("foreign_items", ())),
-        **{flag: bool(record[flag]) for flag in flags},
+        **{flag: bool(record[flag]) for flag in ITEM_FLAGS},
     )
 
 

@@ -272,6 +272,17 @@ def foreign_items_of(values: Iterable[str]) -> frozenset[ForeignItem]:
         ) from None
 
 
+#: The on/off choices of 5.1-a that a municipality sets defaults for (``certificate_settings``).
+ITEM_FLAGS = (
+    "whole_household",
+    "with_history",
+    "show_head_and_relationship",
+    "show_honseki",
+    "show_juminhyo_code",
+    "show_individual_number",
+)
+
+
 @dataclass(frozen=True)
 class CertificateOptions:
     """What to print (standard 5.1-a/b). For a whole household, one of ``atena_numbers`` names it."""
@@ -319,16 +330,7 @@ class CertificateOptions:
 def options_from_record(record: Mapping[str, Any], atena_numbers: tuple[str, ...]) -> CertificateOptions:
     """The options a 交付履歴 row recorded (``CertificateOptions.as_record``) for the people named, one copy
     (a 再交付 prints what the original printed)."""
-    flags = (
-        "whole_household",
-        "with_history",
-        "show_head_and_relationship",
-        "show_honseki",
-        "show_juminhyo_code",
-        "show_individual_number",
-        "show_foreign_items",
-        "omit_katagaki",
-    )
+    flags = (*ITEM_FLAGS, "show_foreign_items", "omit_katagaki")
     # A row written before 5.1-b's per-item choice printed every statutory item.
     foreign = DEFAULT_FOREIGN_ITEMS
     if "foreign_items" in record:
