@@ -13,14 +13,17 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from jumin.accounts.authorization import AccessRefused
 from jumin.accounts.models import User
 from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
 from jumin.certificates import certificate_settings as settings_service
+from jumin.certificates.card_forms import print_card_face
 from jumin.certificates.models import CertificateOptionDefault, OfficialSeal
 from jumin.certificates.seals import synthetic_seal
+from jumin.domain.card_face import CardFaceKind
 from jumin.domain.certificate_settings import (
     BUILTIN_DEFAULTS,
     OptionDefaults,
@@ -31,12 +34,14 @@ from jumin.domain.certificate_settings import (
 from jumin.domain.certificates import DEFAULT_FOREIGN_ITEMS, CertificateKind, ForeignItem, Layout
 from jumin.domain.errors import DomainError
 from jumin.registry.services import DraftRecorded, commit_change, record_move_in
+from jumin.registry.workflows.move_within import MoveWithin, record_move_within
 from jumin.registry.workflows.names import AliasOperation, record_alias_application
 from tests.certificates.conftest import CERT_PURPOSE
-from tests.certificates.helpers import flat, pdf_pages
+from tests.certificates.helpers import first_page_image, flat, pdf_pages
 from tests.certificates.test_issuance import issue
 from tests.helpers.permission_matrix import assert_permission_triple
 from tests.registry.conftest import PURPOSE
+from tests.registry.test_move_in import ADDRESS
 from tests.registry.test_names import alias
 from tests.registry.test_naturalisation import foreign_move_in
 
@@ -250,10 +255,48 @@ def test_a_certificate_only_seal_replaces_the_certifiers_and_can_be_withdrawn(
     assert OfficialSeal.objects.count() == 2, "the withdrawal is a new row; the seal stays in the history"
 
 
-def test_the_card_face_seal_may_be_red_and_prints_on_the_card(manager: User, certifier: Any) -> None:
+def _red_pixels(pdf: bytes) -> int:
+    """Strongly red pixels on the first page as pdftoppm draws it (what the card-face printer prints)."""
+    data = first_page_image(pdf).tobytes()
+    pixels = (data[i : i + 3] for i in range(0, len(data), 3))
+    return sum(1 for red, green, blue in pixels if red > 150 and green < 90 and blue < 90)
+
+
+def test_the_card_face_seal_may_be_red_and_prints_on_the_card(
+    manager: User,
+    certifier: Any,
+    family: DraftRecorded,
+    clerk: User,
+    reviewer: User,
+    make_clerk: Callable[..., User],
+) -> None:
+    printer = make_clerk("card-clerk", Permission.CERTIFICATE_NOTICE_PRINT, Permission.RESIDENT_VIEW)
+    draft = record_move_within(
+        actor=clerk,
+        purpose=PURPOSE,
+        move=MoveWithin(
+            movers=list(family.atena_numbers),
+            address=type(ADDRESS)(address="長崎県佐世保市八幡町2番2号"),
+            move_date=timezone.localdate(),
+            notification_date=timezone.localdate(),
+        ),
+    )
+    commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
+
+    def card_face() -> bytes:
+        return print_card_face(
+            actor=printer,
+            purpose=PURPOSE,
+            atena_number=family.atena_numbers[0],
+            change_id=draft.change_id,
+            card_kind=CardFaceKind.INDIVIDUAL_NUMBER,
+        )
+
     assert settings_service.card_face_seal(certifier) == bytes(certifier.seal_png)
+    assert _red_pixels(card_face()) == 0
     settings_service.register_seal(actor=manager, kind="card_face", color="red", png=RED_SEAL, size_mm="8")
     assert settings_service.card_face_seal(certifier) == RED_SEAL
+    assert _red_pixels(card_face()) > 50, "the red card-face seal is on the printed card"
 
 
 @pytest.mark.parametrize(
