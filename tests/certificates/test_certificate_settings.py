@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from jumin.accounts.authorization import AccessRefused
 from jumin.accounts.models import User
@@ -34,14 +33,14 @@ from jumin.domain.certificate_settings import (
 from jumin.domain.certificates import DEFAULT_FOREIGN_ITEMS, CertificateKind, ForeignItem, Layout
 from jumin.domain.errors import DomainError
 from jumin.registry.services import DraftRecorded, commit_change, record_move_in
-from jumin.registry.workflows.move_within import MoveWithin, record_move_within
 from jumin.registry.workflows.names import AliasOperation, record_alias_application
 from tests.certificates.conftest import CERT_PURPOSE
 from tests.certificates.helpers import first_page_image, flat, pdf_pages
+from tests.certificates.test_card_forms import _move as move_within
+from tests.certificates.test_card_forms import printer  # noqa: F401 (a fixture)
 from tests.certificates.test_issuance import issue
 from tests.helpers.permission_matrix import assert_permission_triple
 from tests.registry.conftest import PURPOSE
-from tests.registry.test_move_in import ADDRESS
 from tests.registry.test_names import alias
 from tests.registry.test_naturalisation import foreign_move_in
 
@@ -268,27 +267,16 @@ def test_the_card_face_seal_may_be_red_and_prints_on_the_card(
     family: DraftRecorded,
     clerk: User,
     reviewer: User,
-    make_clerk: Callable[..., User],
+    printer: User,  # noqa: F811 (the imported fixture)
 ) -> None:
-    printer = make_clerk("card-clerk", Permission.CERTIFICATE_NOTICE_PRINT, Permission.RESIDENT_VIEW)
-    draft = record_move_within(
-        actor=clerk,
-        purpose=PURPOSE,
-        move=MoveWithin(
-            movers=list(family.atena_numbers),
-            address=type(ADDRESS)(address="長崎県佐世保市八幡町2番2号"),
-            move_date=timezone.localdate(),
-            notification_date=timezone.localdate(),
-        ),
-    )
-    commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
+    change_id = move_within(clerk, reviewer, list(family.atena_numbers))
 
     def card_face() -> bytes:
         return print_card_face(
             actor=printer,
             purpose=PURPOSE,
             atena_number=family.atena_numbers[0],
-            change_id=draft.change_id,
+            change_id=change_id,
             card_kind=CardFaceKind.INDIVIDUAL_NUMBER,
         )
 
