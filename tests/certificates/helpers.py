@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from fontTools.ttLib import TTFont
+from PIL import Image
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 
@@ -30,6 +32,19 @@ def pdf_pages(pdf: bytes) -> list[str]:
     """The text of each page, as `pdftotext -layout` extracts it (pages end with a form feed)."""
     text = _run(["pdftotext", "-layout", "-enc", "UTF-8"], pdf)
     return [page for page in text.split("\f") if page.strip()]
+
+
+def first_page_image(pdf: bytes) -> Image.Image:
+    """The first page as poppler's pdftoppm draws it at 300 dpi, in RGB (what a printer puts on paper)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "certificate.pdf"
+        path.write_bytes(pdf)
+        tool = shutil.which("pdftoppm") or "pdftoppm"
+        subprocess.run(
+            [tool, "-r", "300", "-png", "-f", "1", "-l", "1", str(path), f"{folder}/page"], check=True
+        )
+        with Image.open(next(Path(folder).glob("page*.png"))) as image:
+            return image.convert("RGB")
 
 
 def flat(text: str) -> str:

@@ -94,6 +94,7 @@ DUTIES: dict[str, Duty] = {
         _duty("euc", "EUC抽出事務", P.EUC_EXTRACT, P.OUTPUT_BULK_REQUEST),
         _duty("audit_review", "ログ監査事務", P.AUDIT_REVIEW),
         _duty("masters", "マスタ管理事務", P.MASTERS_EDIT),
+        _duty("certificate_settings", "証明書の設定管理事務", P.CERTIFICATE_SETTINGS_MANAGE),
         _duty("network_monitor", "連携監視事務", P.NETWORK_MONITOR),
         # Re-queuing or retiring a set-aside message changes what reaches another node: a duty of its own.
         _duty("network_operate", "連携運用事務", P.NETWORK_MONITOR, P.NETWORK_OPERATE),
@@ -170,6 +171,7 @@ BOOTSTRAP_ADMIN_PERMISSIONS: frozenset[P] = frozenset(
         P.MEDIA_REGISTER,
         P.MASTERS_EDIT,
         P.AUDIT_RETENTION_MANAGE,
+        P.CERTIFICATE_SETTINGS_MANAGE,
     }
 )
 
@@ -180,6 +182,7 @@ BOOTSTRAP_ADMIN_PERMISSIONS: frozenset[P] = frozenset(
 ADMINISTRATIVE_PERMISSIONS = frozenset(
     {
         P.AUDIT_RETENTION_MANAGE,
+        P.CERTIFICATE_SETTINGS_MANAGE,
         P.CONTRACT_MANAGE,
         P.HR_EVENT_RECORD,
         P.MASTERS_EDIT,

@@ -17,6 +17,8 @@ class Permission(StrEnum):
     CERTIFICATE_ISSUE = "certificate:issue"
     CERTIFICATE_NOTICE_PRINT = "certificate:notice:print"
     CERTIFICATE_SELF_NOTIFICATION_MANAGE = "certificate:self_notification:manage"
+    # 記載事項の既定値, 電子公印 and 定型文言 of certificates (standard 5.1-a, 5.6-b); no resident data.
+    CERTIFICATE_SETTINGS_MANAGE = "certificate:settings:manage"
     CERTIFICATE_VERIFY = "certificate:verify"
     CERTIFICATE_VOID = "certificate:void"
     CONTRACT_MANAGE = "contract:manage"

@@ -29,6 +29,8 @@ class AuditAction(StrEnum):
     CERTIFICATE_SELF_NOTIFICATION_LIST = "certificate:self_notification:list"
     CERTIFICATE_SELF_NOTIFICATION_REGISTER = "certificate:self_notification:register"
     CERTIFICATE_SELF_NOTIFICATION_WITHDRAW = "certificate:self_notification:withdraw"
+    CERTIFICATE_SETTINGS_CHANGE = "certificate:settings:change"
+    CERTIFICATE_SETTINGS_VIEW = "certificate:settings:view"
     CRYPTO_KEY_ROTATE = "crypto:key:rotate"
     CS_CARD_EVENT = "cs:card:event"
     CS_CARD_ISSUE = "cs:card:issue"

@@ -6,8 +6,10 @@ People travel in bodies, never in URLs. The signed PDF comes back base64-encoded
 from __future__ import annotations
 
 import base64
+import binascii
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, File, Form, Router, Schema
@@ -15,6 +17,7 @@ from ninja.files import UploadedFile
 
 from jumin.certificates import (
     card_forms,
+    certificate_settings,
     history,
     registry_notices,
     self_notification,
@@ -24,15 +27,20 @@ from jumin.certificates import (
 )
 from jumin.certificates import move_in_notice_inquiry as move_in_notice_inquiry_letter
 from jumin.domain.card_face import CardFaceKind, PrintAdjustment
+from jumin.domain.certificate_settings import OptionDefaults
 from jumin.domain.certificates import (
+    DEFAULT_FOREIGN_ITEMS,
+    ITEM_FLAGS,
     CertificateKind,
     CertificateOptions,
     CertificateRequest,
+    ForeignItem,
     IdentityCheck,
     Layout,
     RequesterClass,
     ThirdPartyPurpose,
 )
+from jumin.domain.errors import refusal
 
 router = Router(tags=["証明書"])
 
@@ -53,16 +61,19 @@ class RequestIn(Schema):
 
 
 class OptionsIn(Schema):
+    """What to print. An item left out (null) takes the kind's configured default (standard 5.1-a)."""
+
     atena_numbers: list[str]
     kind: CertificateKind = CertificateKind.COPY
-    layout: Layout = Layout.HOUSEHOLD
-    whole_household: bool = True
-    with_history: bool = False
-    show_head_and_relationship: bool = True
-    show_honseki: bool = False
-    show_juminhyo_code: bool = False
-    show_individual_number: bool = False
-    show_foreign_items: bool = True
+    layout: Layout | None = None
+    whole_household: bool | None = None
+    with_history: bool | None = None
+    show_head_and_relationship: bool | None = None
+    show_honseki: bool | None = None
+    show_juminhyo_code: bool | None = None
+    show_individual_number: bool | None = None
+    show_foreign_items: bool | None = None
+    foreign_items: list[ForeignItem] | None = None  # 5.1-b: each foreign item on its own
     omit_katagaki: bool = False
     copies: int = 1
     generation: int | None = None  # 改製原住民票・再製原住民票の写し: the generation (see /generations)
@@ -113,11 +124,15 @@ class RefusedOut(Schema):
 
 
 def _parsed(data: IssueIn) -> tuple[CertificateRequest, CertificateOptions]:
-    options = data.options.dict()
-    options["atena_numbers"] = tuple(options["atena_numbers"])
+    asked = data.options.dict()
+    asked["atena_numbers"] = tuple(asked["atena_numbers"])
+    if asked["foreign_items"] is not None:
+        asked["foreign_items"] = frozenset(asked["foreign_items"])
+    kind = asked.pop("kind")
+    options = certificate_settings.option_defaults(kind).options(kind, **asked)
     request = data.request.dict()
     request["acknowledged_alerts"] = tuple(request["acknowledged_alerts"])
-    return CertificateRequest(**request), CertificateOptions(**options)
+    return CertificateRequest(**request), options
 
 
 @router.post("/preview", response={200: PreviewOut, 400: ErrorOut, 403: RefusedOut})
@@ -549,4 +564,153 @@ def card_face_setting(request: HttpRequest, data: CardFaceSettingIn) -> dict[str
         key=data.key,
         adjustment=PrintAdjustment.of(data.dict()),
     )
+    return {"done": True}
+
+
+class OptionDefaultsOut(Schema):
+    layout: Layout
+    whole_household: bool
+    with_history: bool
+    show_head_and_relationship: bool
+    show_honseki: bool
+    show_juminhyo_code: bool
+    show_individual_number: bool
+    foreign_items: list[ForeignItem]
+
+
+class SettingRowOut(Schema):
+    id: int
+    kind: str
+    set_at: datetime
+    set_by_name: str
+    reason: str
+    values: dict[str, object]
+
+
+class CertificateSettingsOut(Schema):
+    option_defaults: dict[str, OptionDefaultsOut]
+    phrases: dict[str, list[str]]
+    seals: dict[str, dict[str, object] | None]
+    history: list[SettingRowOut]
+
+
+def _seal_out(seal: Any) -> dict[str, object] | None:  # an ``OfficialSeal`` or None
+    if seal is None:
+        return None
+    return {"color": seal.color, "size_mm": str(seal.size_mm), "set_at": seal.set_at.isoformat()}
+
+
+@router.get("/settings", response={200: CertificateSettingsOut, 403: RefusedOut})
+def settings_overview(request: HttpRequest) -> dict[str, object]:
+    """The settings in force (既定値, 定型文言, 公印) and each change (``certificate:settings:manage``)."""
+    overview = certificate_settings.view_settings(actor=request.user)
+    history = [
+        *(
+            {"id": r.pk, "kind": f"option_defaults:{r.kind}", "values": r.values}
+            | {"set_at": r.set_at, "set_by_name": r.set_by_name, "reason": r.reason}
+            for r in overview.option_defaults
+        ),
+        *(
+            {"id": r.pk, "kind": f"phrases:{r.kind}", "values": {"phrases": r.phrases}}
+            | {"set_at": r.set_at, "set_by_name": r.set_by_name, "reason": r.reason}
+            for r in overview.phrases
+        ),
+        *(
+            {"id": r.pk, "kind": f"seal:{r.kind}"}
+            | {"values": {"color": r.color, "size_mm": str(r.size_mm), "withdrawn": r.withdrawn}}
+            | {"set_at": r.set_at, "set_by_name": r.set_by_name, "reason": r.reason}
+            for r in overview.seals
+        ),
+    ]
+    return {
+        "option_defaults": {k.value: d.as_record() for k, d in overview.defaults_in_force.items()},
+        "phrases": {k.value: list(p) for k, p in overview.phrases_in_force.items()},
+        "seals": {k.value: _seal_out(s) for k, s in overview.seals_in_force.items()},
+        "history": sorted(history, key=lambda row: row["set_at"], reverse=True),
+    }
+
+
+class OptionDefaultsIn(Schema):
+    kind: str
+    layout: Layout = Layout.HOUSEHOLD
+    whole_household: bool = True
+    with_history: bool = False
+    show_head_and_relationship: bool = True
+    show_honseki: bool = False
+    show_juminhyo_code: bool = False
+    show_individual_number: bool = False
+    # Printing the 個人番号 by default needs this too (it is printed only on request).
+    individual_number_confirmed: bool = False
+    foreign_items: list[ForeignItem] = Field(default_factory=lambda: sorted(DEFAULT_FOREIGN_ITEMS))
+    reason: str = ""
+
+
+@router.post("/settings/option-defaults", response={200: DoneOut, 400: ErrorOut, 403: RefusedOut})
+def set_option_defaults(request: HttpRequest, data: OptionDefaultsIn) -> dict[str, object]:
+    """記載事項の既定値 of one kind (5.1-a/b); the earlier one stays in the history."""
+    values = data.dict()
+    certificate_settings.set_option_defaults(
+        actor=request.user,
+        kind=data.kind,
+        defaults=OptionDefaults(
+            layout=data.layout,
+            foreign_items=frozenset(data.foreign_items),
+            **{flag: values[flag] for flag in ITEM_FLAGS},
+        ),
+        individual_number_confirmed=data.individual_number_confirmed,
+        reason=data.reason,
+    )
+    return {"done": True}
+
+
+class PhrasesIn(Schema):
+    kind: CertificateKind
+    phrases: list[str]
+    reason: str = ""
+
+
+@router.post("/settings/phrases", response={200: DoneOut, 400: ErrorOut, 403: RefusedOut})
+def set_phrases(request: HttpRequest, data: PhrasesIn) -> dict[str, object]:
+    """定型文言 of one certificate kind (5.6-b)."""
+    certificate_settings.set_phrases(
+        actor=request.user, kind=data.kind.value, lines=data.phrases, reason=data.reason
+    )
+    return {"done": True}
+
+
+class SealIn(Schema):
+    kind: str
+    color: str = "black"
+    png_base64: str = ""
+    size_mm: Decimal = Decimal(21)
+    withdraw: bool = False
+    reason: str = ""
+
+
+def _png(text: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise refusal(
+            "png_base64",
+            "電子公印の画像が base64 で符号化されていません。",
+            "PNG画像を base64 で符号化して送ってください。",
+            "certificates.seal_unreadable",
+        ) from None
+
+
+@router.post("/settings/seals", response={200: DoneOut, 400: ErrorOut, 403: RefusedOut})
+def set_seal(request: HttpRequest, data: SealIn) -> dict[str, object]:
+    """A certificate-only or card-face 電子公印 (5.6-b), or ``withdraw`` to stop using one."""
+    if data.withdraw:
+        certificate_settings.withdraw_seal(actor=request.user, kind=data.kind, reason=data.reason)
+    else:
+        certificate_settings.register_seal(
+            actor=request.user,
+            kind=data.kind,
+            color=data.color,
+            png=_png(data.png_base64),
+            size_mm=data.size_mm,
+            reason=data.reason,
+        )
     return {"done": True}

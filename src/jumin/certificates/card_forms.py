@@ -35,6 +35,7 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
 from jumin.certificates import rendering
+from jumin.certificates.certificate_settings import card_face_seal
 from jumin.certificates.certifiers import certifier_for
 from jumin.certificates.documents import SEX_LABELS
 from jumin.certificates.models import CardFacePrintSetting
@@ -357,7 +358,7 @@ def print_card_face(
             items=source.items,
         )
         lines = layout_lines(card_kind, texts, start_line=start_line, adjustment=adjustment)
-        return card_face_pdf(card_kind, lines, adjustment, seal_png=bytes(certifier_for(today).seal_png))
+        return card_face_pdf(card_kind, lines, adjustment, seal_png=card_face_seal(certifier_for(today)))
 
     return _audited_print(
         actor, purpose, atena_number, f"card_face:{card_kind.value}; change={change_id}", make

@@ -23,6 +23,7 @@ from jumin.domain.certificates import (
     CertificateKind,
     CertificateOptions,
     Fitted,
+    ForeignItem,
     Layout,
     OverflowPrint,
     certification_text,
@@ -172,28 +173,65 @@ def _period_of(items: Mapping[str, Any]) -> str:
     return next((str(items[key]) for key in keys if items.get(key)), "")
 
 
-def _foreign_lines(person: SourcePerson, country_name: Callable[[str], str]) -> list[Line]:
+def _foreign_lines(
+    person: SourcePerson, options: CertificateOptions, country_name: Callable[[str], str]
+) -> list[Line]:
+    """The foreign resident's items the options choose, each on its own (standard 5.1-b)."""
     items = person.foreign
-    lines = [
-        Line("国籍・地域", country_name(str(items.get("nationality_code", "")))),
-        Line("法第30条の45に規定する区分", str(items.get("category", ""))),
-        Line("在留資格", str(items.get("residence_status", ""))),
+    chosen = options.prints_foreign
+    lines: list[Line] = []
+    if chosen(ForeignItem.NATIONALITY):
+        lines.append(Line("国籍・地域", country_name(str(items.get("nationality_code", "")))))
+    if chosen(ForeignItem.CATEGORY):
+        lines.append(Line("法第30条の45に規定する区分", str(items.get("category", ""))))
+    if chosen(ForeignItem.RESIDENCE_STATUS):
+        lines.append(Line("在留資格", str(items.get("residence_status", ""))))
+    if chosen(ForeignItem.PERIOD):
         # 在留期間等: the 在留期間, or the 上陸期間 (一時庇護許可者) or 仮滞在期間 (仮滞在許可者), 1.1.2-b.
-        Line("在留期間等", _period_of(items)),
-    ]
+        lines.append(Line("在留期間等", _period_of(items)))
     expiry = str(items.get("stay_expiry_date", ""))
-    if expiry:
+    if expiry and chosen(ForeignItem.EXPIRY):
         # 在留期間の満了の日 is printed in 西暦 (algorithms.md B.2 rule 4).
         lines.append(
             Line("在留期間の満了の日", recorded_dates.display(date.fromisoformat(expiry), gregorian=True))
         )
-    for key, label in (
-        ("residence_card_number", "在留カード等の番号"),
-        ("special_permanent_resident_number", "特別永住者証明書の番号"),
-    ):
-        if items.get(key):
-            lines.append(Line(label, str(items[key])))
+    if chosen(ForeignItem.CARD_NUMBER):
+        for key, label in (
+            ("residence_card_number", "在留カード等の番号"),
+            ("special_permanent_resident_number", "特別永住者証明書の番号"),
+        ):
+            if items.get(key):
+                lines.append(Line(label, str(items[key])))
     return [line for line in lines if line.value]
+
+
+def _iso_day(value: object) -> str:
+    return _day(date.fromisoformat(str(value))) if value else ""
+
+
+def alias_history_notes(person: SourcePerson) -> list[str]:
+    """「通称の履歴」 lines (5.1-b): each 通称 with the day and municipality it was recorded and deleted.
+
+    Read from the 30条の45 items the record keeps (``registry.workflows.names``); a 通称 recorded
+    before its history was kept shows no recording day.
+    """
+    entries = person.foreign.get("alias_history")
+    notes: list[str] = []
+    for entry in entries if isinstance(entries, list) else ():
+        alias = f"{entry.get('alias', '')}{_katakana(str(entry.get('alias_kana', '')))}"
+        recorded = " ".join(
+            part for part in (_iso_day(entry.get("recorded_on")), entry.get("recorded_municipality")) if part
+        )
+        line = f"通称の履歴　{alias}　記載　{recorded or '不詳'}"
+        if entry.get("deleted_on"):
+            deleted = " ".join(
+                part
+                for part in (_iso_day(entry.get("deleted_on")), entry.get("deleted_municipality"))
+                if part
+            )
+            line += f"　削除　{deleted}"
+        notes.append(line)
+    return notes
 
 
 def _history_line(entry: HistoryEntry) -> str:
@@ -239,12 +277,14 @@ def printed_person(
         items.append(Line("住民票コード", person.juminhyo_code))
     if options.show_individual_number:
         items.append(Line("個人番号", person.individual_number or ""))
-    if foreign and options.show_foreign_items:
-        items.extend(_foreign_lines(person, country_name))
+    if foreign:
+        items.extend(_foreign_lines(person, options, country_name))
     notes: list[str] = []
     if options.show_head_and_relationship and person.de_facto_head:  # 備考 type C (4.1.4.3-a)
         notes.append(de_facto_head_remark(person.de_facto_head))
     notes.extend(person.remarks)  # 備考 type C written by clerks (1.1.14-a)
+    if foreign and options.prints_foreign(ForeignItem.ALIAS_HISTORY):
+        notes.extend(alias_history_notes(person))
     # 特別養子縁組 (解消) and 性別の取扱いの変更 rows are left off printed history (standard 1.1.4-c):
     # the copy shows their result in the current items only.
     printed_history = [e for e in person.history if e.reason not in HIDDEN_ON_PRINTED_HISTORY]

@@ -9,15 +9,26 @@ from django import forms
 
 from jumin.accounts.forms import PurposeForm
 from jumin.domain.card_face import CardFaceKind
+from jumin.domain.certificate_settings import (
+    BUILTIN_DEFAULTS,
+    DEFAULTS_KINDS,
+    OptionDefaults,
+    SealColor,
+    SealKind,
+)
 from jumin.domain.certificates import (
+    DEFAULT_FOREIGN_ITEMS,
+    ITEM_FLAGS,
     MOVE_OUT_REQUESTERS,
     CertificateKind,
     CertificateOptions,
     CertificateRequest,
+    ForeignItem,
     IdentityCheck,
     Layout,
     RequesterClass,
     ThirdPartyPurpose,
+    foreign_items_of,
 )
 
 
@@ -34,14 +45,9 @@ class _CodeListField(forms.Field):
         return [str(v) for v in value or () if str(v).strip()]
 
 
-class IssueForm(PurposeForm):
-    """請求の受付: who asks and why, and what to print (standard 5.1; 住基法12条–12条の3)."""
+class _PrintedItemsFields(forms.Form):
+    """The choices of 5.1-a/b that a request makes and a per-kind default presets (both forms below)."""
 
-    atena_numbers = forms.CharField(
-        label="宛名番号（世帯全員なら世帯のどなたか一人。一部なら記載する方全員を改行・空白で区切る）",
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    kind = forms.ChoiceField(label="証明書の種類", choices=_choices(CertificateKind))
     layout = forms.ChoiceField(label="様式", choices=_choices(Layout))
     whole_household = forms.TypedChoiceField(
         label="範囲", choices=[("1", "世帯全員"), ("0", "世帯の一部")], coerce=lambda v: v == "1", initial="1"
@@ -53,9 +59,39 @@ class IssueForm(PurposeForm):
     show_honseki = forms.BooleanField(label="本籍・筆頭者を記載する", required=False)
     show_juminhyo_code = forms.BooleanField(label="住民票コードを記載する", required=False)
     show_individual_number = forms.BooleanField(label="個人番号を記載する", required=False)
+    foreign_items = forms.MultipleChoiceField(
+        label="記載する外国人住民の記載事項（一つずつ選べます）",
+        choices=_choices(ForeignItem),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        initial=sorted(item.value for item in DEFAULT_FOREIGN_ITEMS),
+    )
+
+
+class IssueForm(PurposeForm, _PrintedItemsFields):
+    """請求の受付: who asks and why, and what to print (standard 5.1; 住基法12条–12条の3)."""
+
+    field_order = (
+        "purpose",
+        "atena_numbers",
+        "kind",
+        *(name for name in _PrintedItemsFields.base_fields if name != "foreign_items"),
+        "show_foreign_items",
+        "foreign_items",
+        "foreign_items_shown",
+    )
+
+    atena_numbers = forms.CharField(
+        label="宛名番号（世帯全員なら世帯のどなたか一人。一部なら記載する方全員を改行・空白で区切る）",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    kind = forms.ChoiceField(label="証明書の種類", choices=_choices(CertificateKind))
     show_foreign_items = forms.BooleanField(
         label="外国人住民の記載事項（国籍・在留資格等）を記載する", required=False, initial=True
     )
+    # The screen posts this with the checkboxes above, so that none ticked means none (a client that
+    # sends no list gets the kind's defaults).
+    foreign_items_shown = forms.BooleanField(widget=forms.HiddenInput, required=False, initial=True)
     omit_katagaki = forms.BooleanField(
         label="方書を省略する（記載事項証明書で請求があった場合のみ）", required=False
     )
@@ -101,10 +137,31 @@ class IssueForm(PurposeForm):
     )
     acknowledged_alerts = _CodeListField(label="確認した注意事項", required=False)
 
-    def options(self) -> CertificateOptions:
+    @staticmethod
+    def initial_for(defaults: OptionDefaults, kind: CertificateKind) -> dict[str, Any]:
+        """The screen pre-filled with one kind's configured defaults (standard 5.1-a/b)."""
+        return {
+            "kind": kind.value,
+            "layout": defaults.layout.value,
+            "whole_household": "1" if defaults.whole_household else "0",
+            "with_history": defaults.with_history,
+            "show_head_and_relationship": defaults.show_head_and_relationship,
+            "show_honseki": defaults.show_honseki,
+            "show_juminhyo_code": defaults.show_juminhyo_code,
+            "show_individual_number": defaults.show_individual_number,
+            "show_foreign_items": bool(defaults.foreign_items),
+            "foreign_items": sorted(item.value for item in defaults.foreign_items),
+        }
+
+    def options(self, defaults: OptionDefaults = BUILTIN_DEFAULTS) -> CertificateOptions:
+        """What the request asks for; ``defaults`` fill in only the foreign items a client did not send."""
         data = self.cleaned_data
+        kind = CertificateKind(data["kind"])
+        foreign = (
+            foreign_items_of(data["foreign_items"]) if data["foreign_items_shown"] else defaults.foreign_items
+        )
         return CertificateOptions(
-            kind=CertificateKind(data["kind"]),
+            kind=kind,
             layout=Layout(data["layout"]),
             atena_numbers=tuple(n for n in re.split(r"[\s,、，]+", data["atena_numbers"]) if n),
             whole_household=bool(data["whole_household"]),
@@ -114,6 +171,7 @@ class IssueForm(PurposeForm):
             show_juminhyo_code=data["show_juminhyo_code"],
             show_individual_number=data["show_individual_number"],
             show_foreign_items=data["show_foreign_items"],
+            foreign_items=foreign,
             omit_katagaki=data["omit_katagaki"],
             copies=data["copies"],
             generation=data["generation"],
@@ -330,3 +388,53 @@ class PrintSettingForm(PurposeForm):
         choices=[("pdf", "PDF（保存）"), ("paper", "紙（プリンタで印刷）")],
         initial="pdf",
     )
+
+
+class OptionDefaultsForm(_PrintedItemsFields):
+    """記載事項の既定値 of one kind (standard 5.1-a/b); a request still overrides them per issue."""
+
+    field_order = ("kind",)
+
+    kind = forms.ChoiceField(
+        label="証明書の種類", choices=[(kind.value, kind.label) for kind in DEFAULTS_KINDS]
+    )
+    individual_number_confirmed = forms.BooleanField(
+        label="個人番号を「記載する」を既定値にすることを確認した（個人番号は請求があった場合に限り記載するのが原則です）",
+        required=False,
+    )
+    reason = forms.CharField(label="理由", max_length=300, required=False)
+
+    def defaults(self) -> OptionDefaults:
+        data = self.cleaned_data
+        return OptionDefaults(
+            layout=Layout(data["layout"]),
+            foreign_items=foreign_items_of(data["foreign_items"]),
+            **{flag: bool(data[flag]) for flag in ITEM_FLAGS},
+        )
+
+
+class PhrasesForm(forms.Form):
+    """定型文言 of one certificate kind (standard 5.6-b), one phrase per line."""
+
+    kind = forms.ChoiceField(label="証明書の種類", choices=_choices(CertificateKind))
+    phrases = forms.CharField(
+        label="定型文言（1行に一つ、4行まで。例: この印は黒色です。／公印省略）",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    reason = forms.CharField(label="理由", max_length=300, required=False)
+
+
+class SealForm(forms.Form):
+    """A certificate-only or card-face 電子公印 (standard 5.6-b)."""
+
+    kind = forms.ChoiceField(
+        label="公印の種類",
+        choices=[(k.value, k.label) for k in (SealKind.CERTIFICATE_ONLY, SealKind.CARD_FACE)],
+    )
+    color = forms.ChoiceField(label="色（赤は券面記載用のみ）", choices=_choices(SealColor), initial="black")
+    seal_png = forms.FileField(label="公印の画像（PNG、正方形）", required=False)
+    seal_size_mm = forms.DecimalField(
+        label="公印の大きさ（mm、25以下）", max_digits=4, decimal_places=1, initial=21, required=False
+    )
+    withdraw = forms.BooleanField(label="この種類の公印の使用をやめる（認証者の公印に戻す）", required=False)
+    reason = forms.CharField(label="理由", max_length=300, required=False)

@@ -336,3 +336,93 @@ class TerminalPrintSetting(models.Model):
 
     def __str__(self) -> str:
         return f"印刷設定 {self.terminal_id}"
+
+
+class _AppendedSetting(models.Model):
+    """A setting kept as history: each change is a new row, the latest of its key is in force.
+
+    Never updated or deleted, so who set what when stays readable (the change is audited as well).
+    """
+
+    set_at = models.DateTimeField("設定日時", auto_now_add=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    set_by_name = models.CharField("設定者氏名", max_length=100, blank=True)
+    reason = models.CharField("理由", max_length=300, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Insert only: a change is a new row, so the history cannot be rewritten."""
+        if not self._state.adding:
+            raise ValueError("証明書の設定は変更できません。新しい設定を追加してください。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ValueError("証明書の設定の履歴は削除できません。")
+
+
+class CertificateOptionDefault(_AppendedSetting):
+    """記載事項の既定値 of one certificate kind (standard 5.1-a/b).
+
+    ``values`` is ``domain.certificate_settings.OptionDefaults.as_record``.
+    """
+
+    kind = models.CharField("証明書の種類", max_length=30)
+    values = models.JSONField("既定値")
+
+    class Meta:
+        verbose_name = "証明書の記載事項の既定値"
+        verbose_name_plural = "証明書の記載事項の既定値"
+        indexes: ClassVar = [models.Index(fields=["kind", "-id"], name="cert_option_default_kind")]
+
+    def __str__(self) -> str:
+        return f"既定値 {self.kind} ({self.set_at})"
+
+
+class OfficialSeal(_AppendedSetting):
+    """A certificate-only or card-face 電子公印 (standard 5.6-b); the certifier's own seal is ``Certifier``'s.
+
+    The latest row of a kind is in force; a row with ``withdrawn`` ends that kind's use (the certifier's
+    seal prints again).
+    """
+
+    kind = models.CharField("公印の種類", max_length=20)
+    color = models.CharField("色", max_length=10, default="black")
+    png = models.BinaryField("電子公印（PNG）", blank=True)
+    size_mm = models.DecimalField("公印の大きさ（mm）", max_digits=4, decimal_places=1, default=21)
+    withdrawn = models.BooleanField("使用をやめる", default=False)
+
+    class Meta:
+        verbose_name = "電子公印"
+        verbose_name_plural = "電子公印"
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(size_mm__gt=0, size_mm__lte=SEAL_MAX_MM),
+                name="certificates_official_seal_at_most_25mm",
+            ),
+            # Only the card-face seal may be red (standard 5.6-b).
+            models.CheckConstraint(
+                condition=models.Q(color="black") | models.Q(color="red", kind="card_face"),
+                name="certificates_official_seal_color",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"電子公印 {self.kind} ({self.set_at})"
+
+
+class CertificatePhraseSetting(_AppendedSetting):
+    """定型文言 of one certificate kind (standard 5.6-b), printed beside the seal in this order."""
+
+    kind = models.CharField("証明書の種類", max_length=30)
+    phrases = models.JSONField("定型文言")
+
+    class Meta:
+        verbose_name = "証明書の定型文言"
+        verbose_name_plural = "証明書の定型文言"
+
+    def __str__(self) -> str:
+        return f"定型文言 {self.kind} ({self.set_at})"

@@ -25,6 +25,7 @@ from weasyprint.text.fonts import FontConfiguration
 
 from jumin.certificates import fonts, move_out_qr
 from jumin.certificates.documents import CertificateDocument, CertificateUnit, with_copy
+from jumin.domain.certificate_settings import DEFAULT_PHRASES
 from jumin.domain.certificates import SHRINK_STEPS, IssueNumber
 from jumin.domain.errors import refusal
 from jumin.domain.wareki import to_wareki
@@ -153,6 +154,8 @@ class Signer:
     name: str
     seal_png: bytes
     seal_size_mm: float
+    # 定型文言 printed beside the seal (5.6-b; ``certificate_settings.phrases_for``).
+    phrases: tuple[str, ...] = DEFAULT_PHRASES
 
 
 @dataclass(frozen=True)

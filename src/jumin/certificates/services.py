@@ -24,7 +24,15 @@ from jumin.accounts.authorization import authorize
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event, record_results
-from jumin.certificates import conf, numbering, print_settings, rendering, self_notification, signing
+from jumin.certificates import (
+    certificate_settings,
+    conf,
+    numbering,
+    print_settings,
+    rendering,
+    self_notification,
+    signing,
+)
 from jumin.certificates.certifiers import certifier_for
 from jumin.certificates.documents import CertificateDocument, build_document, select_subjects
 from jumin.certificates.models import CopyVoid, Issuance, IssuanceSubject, IssuedCopy
@@ -504,12 +512,7 @@ def _issue(
         municipality=municipality,
         terminal=terminal_name,
         printer=printer,
-        signer=rendering.Signer(
-            title=certifier.printed_title,
-            name=certifier.name,
-            seal_png=bytes(certifier.seal_png),
-            seal_size_mm=float(certifier.seal_size_mm),
-        ),
+        signer=certificate_settings.certificate_signer(certifier, options.kind),
         copy_numbers=copy_numbers,
     )
     signed = signing.sign_pdf(

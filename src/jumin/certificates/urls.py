@@ -20,5 +20,6 @@ urlpatterns = [
     path("card-forms/", views.card_form, name="card_forms"),
     path("card-forms/settings/", views.card_face_setting, name="card_face_setting"),
     path("print-settings/", views.print_setting, name="print_setting"),
+    path("settings/", views.settings_screen, name="settings"),
     path("support-end-notices/", views.support_end_notice_batch, name="support_end_notices"),
 ]

@@ -17,6 +17,7 @@ from django.shortcuts import render
 from jumin.accounts.authorization import AccessRefused
 from jumin.certificates import (
     card_forms,
+    certificate_settings,
     print_settings,
     registry_notices,
     services,
@@ -34,16 +35,20 @@ from jumin.certificates.forms import (
     MoveInNoticeInquiryForm,
     MoveOutAtCommitForm,
     NoticeListForm,
+    OptionDefaultsForm,
     PersonForm,
+    PhrasesForm,
     PrintSettingForm,
     RegistryNoticeForm,
+    SealForm,
     SelfNotificationForm,
     SupportEndNoticesForm,
     VerifyForm,
     VoidForm,
 )
 from jumin.domain.card_face import CardFaceKind, PrintAdjustment
-from jumin.domain.certificates import CertificateKind
+from jumin.domain.certificate_settings import DEFAULTS_KINDS
+from jumin.domain.certificates import CertificateKind, CertificateOptions
 from jumin.domain.errors import DomainError
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -58,6 +63,24 @@ def refused(request: HttpRequest, error: AccessRefused) -> HttpResponse:
 def menu(request: HttpRequest) -> HttpResponse:
     """証明書 menu."""
     return render(request, "certificates/menu.html")
+
+
+def _options(form: IssueForm) -> CertificateOptions:
+    """The form's options over the kind's configured defaults (standard 5.1-a)."""
+    kind = CertificateKind(form.cleaned_data["kind"])
+    return form.options(certificate_settings.option_defaults(kind))
+
+
+def _initial_issue_form(request: HttpRequest) -> dict[str, Any] | None:
+    """A new request form pre-filled with the defaults of the kind chosen (``?kind=``, not personal
+    data), else of the 住民票の写し; the 世代の一覧's ``prefill`` POST fills in the rest."""
+    prefill = request.POST.get("prefill") == "1"
+    if request.method == "POST" and not prefill:
+        return None
+    asked = request.POST.get("kind") if prefill else request.GET.get("kind")
+    kind = CertificateKind(asked) if asked in {k.value for k in CertificateKind} else CertificateKind.COPY
+    initial = IssueForm.initial_for(certificate_settings.option_defaults(kind), kind)
+    return {**initial, **request.POST.dict()} if prefill else initial
 
 
 def _issue_from_form(actor: Any, form: IssueForm) -> services.IssuedCertificate:
@@ -75,7 +98,7 @@ def _issue_from_form(actor: Any, form: IssueForm) -> services.IssuedCertificate:
         actor=actor,
         purpose=data["purpose"],
         request=form.request(),
-        options=form.options(),
+        options=_options(form),
         printer=data["printer"],
     )
 
@@ -120,10 +143,10 @@ def issue(request: HttpRequest) -> HttpResponse:
 
     ``prefill`` (the 世代の一覧's button) opens the form filled in, without validating or reading anything.
     """
-    prefill = request.POST.get("prefill") == "1"
-    form = IssueForm(None if prefill else (request.POST or None), initial=request.POST if prefill else None)
-    context: dict[str, Any] = {"form": form}
-    if request.method == "POST" and not prefill and form.is_valid():
+    initial = _initial_issue_form(request)
+    form = IssueForm(None if initial is not None else request.POST, initial=initial)
+    context: dict[str, Any] = {"form": form, "defaults_kinds": DEFAULTS_KINDS}
+    if initial is None and form.is_valid():
         step = request.POST.get("step", "confirm")
         try:
             if step == "issue":
@@ -132,7 +155,7 @@ def issue(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
                 purpose=form.cleaned_data["purpose"],
                 request=form.request(),
-                options=form.options(),
+                options=_options(form),
             )
         except AccessRefused as error:
             return refused(request, error)
@@ -522,3 +545,73 @@ def card_face_setting(request: HttpRequest) -> HttpResponse:
         )
 
     return _setting_screen(request, CardFaceSettingForm, save, "certificates/card_face_setting.html")
+
+
+def _save_settings(request: HttpRequest) -> tuple[forms.Form | None, DomainError | None]:
+    """Save one posted settings form (``section``: defaults, phrases or seal).
+
+    Returns the form when it is to be shown again (invalid or refused) and the refusal, if any.
+    """
+    section = request.POST.get("section", "")
+    form: forms.Form
+    if section == "defaults":
+        form = OptionDefaultsForm(request.POST)
+    elif section == "phrases":
+        form = PhrasesForm(request.POST)
+    elif section == "seal":
+        form = SealForm(request.POST, request.FILES)
+    else:
+        return None, None
+    if not form.is_valid():
+        return form, None
+    data = form.cleaned_data
+    try:
+        if isinstance(form, OptionDefaultsForm):
+            certificate_settings.set_option_defaults(
+                actor=request.user,
+                kind=data["kind"],
+                defaults=form.defaults(),
+                individual_number_confirmed=data["individual_number_confirmed"],
+                reason=data["reason"],
+            )
+        elif isinstance(form, PhrasesForm):
+            certificate_settings.set_phrases(
+                actor=request.user,
+                kind=data["kind"],
+                lines=data["phrases"].splitlines(),
+                reason=data["reason"],
+            )
+        elif data["withdraw"]:
+            certificate_settings.withdraw_seal(actor=request.user, kind=data["kind"], reason=data["reason"])
+        else:
+            upload = data["seal_png"]
+            certificate_settings.register_seal(
+                actor=request.user,
+                kind=data["kind"],
+                color=data["color"],
+                png=upload.read(MAX_UPLOAD_BYTES) if upload else b"",
+                size_mm=data["seal_size_mm"] or "",
+                reason=data["reason"],
+            )
+    except DomainError as error:
+        return form, error
+    return None, None
+
+
+@login_required
+def settings_screen(request: HttpRequest) -> HttpResponse:
+    """証明書の設定 (standard 5.1-a, 5.6-b): 記載事項の既定値, 定型文言 and 電子公印 with their history."""
+    try:
+        posted, error = _save_settings(request) if request.method == "POST" else (None, None)
+        overview = certificate_settings.view_settings(actor=request.user)
+    except AccessRefused as error:
+        return refused(request, error)
+    saved = request.method == "POST" and posted is None and error is None
+    forms_by_section = {
+        "defaults": OptionDefaultsForm(),
+        "phrases": PhrasesForm(),
+        "seal": SealForm(),
+        **({request.POST.get("section", ""): posted} if posted is not None else {}),
+    }
+    context = {"overview": overview, "forms": forms_by_section, "error": error, "saved": saved}
+    return render(request, "certificates/settings.html", context, status=400 if posted else 200)

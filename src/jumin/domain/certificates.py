@@ -228,6 +228,61 @@ _PURPOSE_LABELS = {
 }
 
 
+class ForeignItem(StrEnum):
+    """A foreign resident's item that a copy prints or omits, each on its own (standard 5.1-b)."""
+
+    NATIONALITY = "nationality"  # 国籍・地域
+    CATEGORY = "category"  # 法第30条の45に規定する区分
+    RESIDENCE_STATUS = "residence_status"  # 在留資格
+    PERIOD = "period"  # 在留期間等
+    EXPIRY = "expiry"  # 在留期間の満了の日
+    CARD_NUMBER = "card_number"  # 在留カード等の番号, 特別永住者証明書の番号
+    ALIAS_HISTORY = "alias_history"  # 通称の履歴 (記載・削除の年月日と市区町村)
+
+    @property
+    def label(self) -> str:
+        """The item's name on screens."""
+        return _FOREIGN_ITEM_LABELS[self]
+
+
+_FOREIGN_ITEM_LABELS = {
+    ForeignItem.NATIONALITY: "国籍・地域",
+    ForeignItem.CATEGORY: "法第30条の45に規定する区分",
+    ForeignItem.RESIDENCE_STATUS: "在留資格",
+    ForeignItem.PERIOD: "在留期間等",
+    ForeignItem.EXPIRY: "在留期間の満了の日",
+    ForeignItem.CARD_NUMBER: "在留カード等の番号",
+    ForeignItem.ALIAS_HISTORY: "通称の履歴",
+}
+
+#: The foreign items printed when nothing else is asked: the statutory items, without the 通称 history.
+DEFAULT_FOREIGN_ITEMS: frozenset[ForeignItem] = frozenset(ForeignItem) - {ForeignItem.ALIAS_HISTORY}
+
+
+def foreign_items_of(values: Iterable[str]) -> frozenset[ForeignItem]:
+    """Parse stored or posted foreign-item codes; an unknown code is refused, naming the field."""
+    try:
+        return frozenset(ForeignItem(str(value)) for value in values)
+    except ValueError:
+        raise refusal(
+            "foreign_items",
+            "外国人住民の記載事項の指定が正しくありません。",
+            "一覧にある記載事項から選んでください。",
+            "certificates.foreign_item_unknown",
+        ) from None
+
+
+#: The on/off choices of 5.1-a that a municipality sets defaults for (``certificate_settings``).
+ITEM_FLAGS = (
+    "whole_household",
+    "with_history",
+    "show_head_and_relationship",
+    "show_honseki",
+    "show_juminhyo_code",
+    "show_individual_number",
+)
+
+
 @dataclass(frozen=True)
 class CertificateOptions:
     """What to print (standard 5.1-a/b). For a whole household, one of ``atena_numbers`` names it."""
@@ -242,10 +297,16 @@ class CertificateOptions:
     show_juminhyo_code: bool = False
     show_individual_number: bool = False
     show_foreign_items: bool = True
+    # Which foreign items, each on its own (5.1-b); printed only while ``show_foreign_items`` is on.
+    foreign_items: frozenset[ForeignItem] = DEFAULT_FOREIGN_ITEMS
     omit_katagaki: bool = False
     copies: int = 1
     # 改製原住民票・再製原住民票の写し only: which earlier generation (1 = the oldest).
     generation: int | None = None
+
+    def prints_foreign(self, item: ForeignItem) -> bool:
+        """Whether a foreign resident's ``item`` is printed under these options."""
+        return self.show_foreign_items and item in self.foreign_items
 
     def as_record(self) -> dict[str, object]:
         """The options as the 交付履歴 stores them (no personal data besides the subjects' 宛名番号)."""
@@ -259,6 +320,7 @@ class CertificateOptions:
             "show_juminhyo_code": self.show_juminhyo_code,
             "show_individual_number": self.show_individual_number,
             "show_foreign_items": self.show_foreign_items,
+            "foreign_items": sorted(item.value for item in self.foreign_items),
             "omit_katagaki": self.omit_katagaki,
             "copies": self.copies,
             **({"generation": self.generation} if self.generation is not None else {}),
@@ -268,21 +330,17 @@ class CertificateOptions:
 def options_from_record(record: Mapping[str, Any], atena_numbers: tuple[str, ...]) -> CertificateOptions:
     """The options a 交付履歴 row recorded (``CertificateOptions.as_record``) for the people named, one copy
     (a 再交付 prints what the original printed)."""
-    flags = (
-        "whole_household",
-        "with_history",
-        "show_head_and_relationship",
-        "show_honseki",
-        "show_juminhyo_code",
-        "show_individual_number",
-        "show_foreign_items",
-        "omit_katagaki",
-    )
+    flags = (*ITEM_FLAGS, "show_foreign_items", "omit_katagaki")
+    # A row written before 5.1-b's per-item choice printed every statutory item.
+    foreign = DEFAULT_FOREIGN_ITEMS
+    if "foreign_items" in record:
+        foreign = foreign_items_of(record["foreign_items"])
     return CertificateOptions(
         kind=CertificateKind(str(record["kind"])),
         layout=Layout(str(record["layout"])),
         atena_numbers=atena_numbers,
         copies=1,
+        foreign_items=foreign,
         **{flag: bool(record[flag]) for flag in flags if flag in record},
     )
 
@@ -434,6 +492,7 @@ def normalized_options(options: CertificateOptions) -> CertificateOptions:
         show_honseki=True,
         show_juminhyo_code=True,
         show_foreign_items=True,
+        foreign_items=options.foreign_items | DEFAULT_FOREIGN_ITEMS,
         omit_katagaki=False,
     )
 

@@ -395,6 +395,7 @@ def home(request: HttpRequest) -> HttpResponse:
         Permission.CERTIFICATE_VERIFY,
         Permission.CERTIFICATE_VOID,
         Permission.CERTIFICATE_SELF_NOTIFICATION_MANAGE,
+        Permission.CERTIFICATE_SETTINGS_MANAGE,
     )
     links: list[tuple[tuple[Permission, ...], str, str]] = [
         (registry, "registry:menu", "住民記録"),
