@@ -266,6 +266,7 @@ class AuditAction(StrEnum):
     STAFF_SESSION_LOCK = "staff:session:lock"
     STAFF_SESSION_REFUSE = "staff:session:refuse"
     STAFF_SESSION_UNLOCK = "staff:session:unlock"
+    STAFF_SSO_ACCEPT = "staff:sso:accept"
     STAFF_TRAINING_RECORD = "staff:training:record"
     SYSTEM_ERROR_RECORD = "system:error:record"
     TERMINAL_ENROLMENT_COMPLETE = "terminal:enrolment:complete"
