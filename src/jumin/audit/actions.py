@@ -262,12 +262,17 @@ class AuditAction(StrEnum):
     STAFF_PASSWORD_ACCEPT = "staff:password:accept"  # noqa: S105 (an audit tag, not a password)
     STAFF_PASSWORD_CHANGE = "staff:password:change"  # noqa: S105 (an audit tag, not a password)
     STAFF_PASSWORD_RESET = "staff:password:reset"  # noqa: S105 (an audit tag, not a password)
+    STAFF_RIGHTS_VIEW = "staff:rights:view"
     STAFF_ROSTER_REMOVE = "staff:roster:remove"
     STAFF_SESSION_LOCK = "staff:session:lock"
     STAFF_SESSION_REFUSE = "staff:session:refuse"
     STAFF_SESSION_UNLOCK = "staff:session:unlock"
     STAFF_SSO_ACCEPT = "staff:sso:accept"
     STAFF_TRAINING_RECORD = "staff:training:record"
+    STAFF_UNIT_LIST = "staff:unit:list"
+    STAFF_UNIT_MEMBER_ADD = "staff:unit_member:add"
+    STAFF_UNIT_MEMBER_END = "staff:unit_member:end"
+    STAFF_UNIT_REGISTER = "staff:unit:register"
     SYSTEM_ERROR_RECORD = "system:error:record"
     TERMINAL_ENROLMENT_COMPLETE = "terminal:enrolment:complete"
     TERMINAL_LIST_VIEW = "terminal:list:view"
