@@ -262,6 +262,8 @@ class AuditAction(StrEnum):
     STAFF_PASSWORD_ACCEPT = "staff:password:accept"  # noqa: S105 (an audit tag, not a password)
     STAFF_PASSWORD_CHANGE = "staff:password:change"  # noqa: S105 (an audit tag, not a password)
     STAFF_PASSWORD_RESET = "staff:password:reset"  # noqa: S105 (an audit tag, not a password)
+    STAFF_RIGHTS_EXPORT = "staff:rights:export"
+    STAFF_RIGHTS_IMPORT = "staff:rights:import"
     STAFF_RIGHTS_VIEW = "staff:rights:view"
     STAFF_ROSTER_REMOVE = "staff:roster:remove"
     STAFF_SESSION_LOCK = "staff:session:lock"
