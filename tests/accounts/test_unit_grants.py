@@ -219,7 +219,9 @@ def test_the_effective_rights_and_the_holders_report_show_where_each_right_comes
     unit_grant(head, it_head, counter)
     rows = {
         r["permission"]: r["sources"]
-        for r in units.effective_rights(actor=it_head, user_id=clerk.pk, purpose=PURPOSE)
+        for r in units.effective_rights(
+            actor=it_head, staff_number=clerk.person.staff_number, purpose=PURPOSE
+        )
     }
     assert rows["field:honseki:view"][0].startswith("個人付与")
     assert rows["resident:view"][0].startswith(f"部署付与 {counter} 市民課窓口係")

@@ -122,7 +122,7 @@ def grant_overview(actor: Any) -> dict[str, list[dict[str, object]]]:
     pending = [
         {
             "id": a.pk,
-            "grantee": str(a.grantee),
+            "grantee": str(a.grantee) if a.grantee is not None else f"部署 {a.unit}",
             "duty": DUTIES[a.duty].label if a.duty in DUTIES else a.duty,
             "extras": ", ".join(a.extra_permissions),
             "starts_on": a.starts_on,
@@ -130,14 +130,14 @@ def grant_overview(actor: Any) -> dict[str, list[dict[str, object]]]:
             "requested_by": str(a.requested_by),
         }
         for a in GrantApplication.objects.filter(status=GrantApplication.Status.REQUESTED)
-        .select_related("grantee", "requested_by")
+        .select_related("grantee", "unit", "requested_by")
         .order_by("pk")
     ]
     register = [
         {
             "recorded_at": e.recorded_at,
             "kind": e.get_kind_display(),
-            "staff_number": e.staff_number,
+            "staff_number": e.staff_number or f"部署 {e.unit_code}",
             "duty": DUTIES[e.duty].label if e.duty in DUTIES else e.duty,
             "starts_on": e.starts_on,
             "ends_on": e.ends_on,

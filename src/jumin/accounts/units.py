@@ -184,22 +184,24 @@ def apply_for_unit_grant(
     return application
 
 
-def effective_rights(*, actor: Any, user_id: int, purpose: str) -> list[dict[str, Any]]:
+def effective_rights(*, actor: Any, staff_number: str, purpose: str) -> list[dict[str, Any]]:
     """Every permission an account holds today and where each comes from (standard 10.3-b, C-21).
 
     Exactly what ``has_permission`` decides: personal grants, grants to the account's units, and the
     superuser's administrative set. Read with ``staff:grant:report``; audited with the row count.
     """
     action = AuditAction.STAFF_RIGHTS_VIEW
-    subject = {"subject_type": "staff", "subject_id": str(user_id)}
-    authorize(
-        actor=actor, permission=Permission.STAFF_GRANT_REPORT, action=action, purpose=purpose, **subject
+    authorize(actor=actor, permission=Permission.STAFF_GRANT_REPORT, action=action, purpose=purpose)
+    user = (
+        User.objects.select_related("person")
+        .filter(person__staff_number=staff_number, is_active=True)
+        .first()
     )
-    user = User.objects.select_related("person").filter(pk=user_id).first()
     if user is None:
         raise refuse(
             actor=actor, action=action, reason_code="no_such_account", message=messages.NO_SUCH_ACCOUNT
         )
+    subject = {"subject_type": "staff", "subject_id": str(user.pk)}
     sources: dict[Permission, list[str]] = {}
     units = dict(OrganisationUnit.objects.values_list("code", "name"))
     for grant in grants_in_force(user):
@@ -217,4 +219,44 @@ def effective_rights(*, actor: Any, user_id: int, purpose: str) -> list[dict[str
     ]
     with transaction.atomic():
         _event(actor=actor, action=action, purpose=purpose, outcome_reason=f"rows={len(rows)}", **subject)
+    return rows
+
+
+def unit_overview(*, actor: Any, purpose: str) -> list[dict[str, Any]]:
+    """Every unit with its current and scheduled members and its grants in force or scheduled (audited)."""
+    action = AuditAction.STAFF_UNIT_LIST
+    authorize(actor=actor, permission=Permission.HR_EVENT_RECORD, action=action, purpose=purpose)
+    day = clock.today()
+    rows = []
+    for unit in OrganisationUnit.objects.order_by("code").prefetch_related("memberships__person", "grants"):
+        members = [
+            {
+                "staff_number": m.person.staff_number,
+                "name": m.person.name,
+                "starts_on": m.starts_on,
+                "ends_on": m.ends_on,
+            }
+            for m in unit.memberships.all()
+            if m.ended_at is None and (m.ends_on is None or m.ends_on >= day)
+        ]
+        unit_grants = [
+            {
+                "duty": DUTIES[g.duty].label if g.duty in DUTIES else g.duty,
+                "starts_on": g.starts_on,
+                "ends_on": g.ends_on,
+            }
+            for g in unit.grants.all()
+            if g.ended_at is None and g.ends_on >= day
+        ]
+        rows.append(
+            {
+                "code": unit.code,
+                "name": unit.name,
+                "is_active": unit.is_active,
+                "members": members,
+                "grants": unit_grants,
+            }
+        )
+    with transaction.atomic():
+        _event(actor=actor, action=action, purpose=purpose, outcome_reason=f"rows={len(rows)}")
     return rows
