@@ -163,16 +163,17 @@ def test_members_who_need_a_personal_grant_get_nothing_from_the_unit(
 def test_roles_cannot_go_to_a_unit_and_a_member_cannot_approve_for_their_unit(
     head: User, it_head: User, counter: str
 ) -> None:
-    with pytest.raises(RuleRefused) as refused:
-        units.apply_for_unit_grant(
-            actor=head,
-            unit_code=counter,
-            duty="it_head",
-            starts_on=clock.today(),
-            ends_on=clock.fiscal_year_end(clock.today()),
-            purpose=PURPOSE,
-        )
-    assert refused.value.reason_code == "unit_role"
+    for duty in ("it_head", "individual_number"):  # a role; 特定個人情報アクセス (C-9)
+        with pytest.raises(RuleRefused) as refused:
+            units.apply_for_unit_grant(
+                actor=head,
+                unit_code=counter,
+                duty=duty,
+                starts_on=clock.today(),
+                ends_on=clock.fiscal_year_end(clock.today()),
+                purpose=PURPOSE,
+            )
+        assert refused.value.reason_code == "unit_role"
     assert it_head.person is not None
     units.add_member(
         actor=head,

@@ -31,6 +31,7 @@ from jumin.accounts.errors import refuse
 from jumin.accounts.grants import grant_rule_violation, unit_grant_violation
 from jumin.accounts.models import Grant, GrantApplication, OrganisationUnit, User
 from jumin.accounts.permissions import Permission
+from jumin.accounts.units import unit_duty
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.domain.errors import DomainError, refusal
@@ -177,11 +178,11 @@ def _check_row(values: dict[str, str], number: int) -> GrantRow:
             )
         violation = grant_rule_violation(grantee=grantee, starts_on=starts_on, ends_on=ends_on)
     else:
-        if DUTIES[duty].is_role:
+        if not unit_duty(duty):
             raise refusal(
                 "事務",
-                "部署には役割（所属長・情報主管課長など）を付与できません。",
-                "役割は個人（職員番号）に付与してください。",
+                "部署には役割（所属長・情報主管課長など）と特定個人情報アクセスを付与できません。",
+                "これらは個人（職員番号）に付与してください。",
                 "bulk.unit_role",
             )
         unit = OrganisationUnit.objects.filter(code=unit_code).first()

@@ -34,6 +34,16 @@ from jumin.audit.services import record_event
 UNIT_CODE = re.compile(r"[0-9A-Za-z_-]{1,20}")
 
 
+def unit_duty(code: str) -> bool:
+    """Whether a duty may be granted to a unit: a work duty, never a role and never 特定個人情報アクセス
+    (C-9: that right is given to named people only).
+    """
+    duty = DUTIES.get(code)
+    return (
+        duty is not None and not duty.is_role and Permission.INDIVIDUAL_NUMBER_ACCESS not in duty.permissions
+    )
+
+
 def _event(**kwargs: Any) -> None:
     record_event(**kwargs, **audit_context())
 
@@ -154,7 +164,7 @@ def apply_for_unit_grant(
         raise refuse(
             actor=actor, action=action, reason_code="duty_unknown", message=messages.GRANT_DUTY_UNKNOWN
         )
-    if DUTIES[duty].is_role:
+    if not unit_duty(duty):
         raise refuse(actor=actor, action=action, reason_code="unit_role", message=messages.UNIT_DUTY_ROLE)
     unit = OrganisationUnit.objects.filter(code=unit_code).first()
     violation = (

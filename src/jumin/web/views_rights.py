@@ -28,7 +28,7 @@ UPLOAD_UNREADABLE = "CSVファイルを読めません。UTF-8 の CSV ファイ
 
 
 def _work_duties() -> list[tuple[str, str]]:
-    return [(code, duty.label) for code, duty in DUTIES.items() if not duty.is_role]
+    return [(code, duty.label) for code, duty in DUTIES.items() if units.unit_duty(code)]
 
 
 # --- 部署と所属 (10.3-b) -----------------------------------------------------------------------------
