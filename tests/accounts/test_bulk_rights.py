@@ -13,25 +13,11 @@ from jumin.accounts.models import GrantApplication, User
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.models import AuditEntry
-from tests.helpers.accounts import grant_permissions, make_user
+from tests.helpers.accounts import make_user
 
 pytestmark = pytest.mark.django_db
 PURPOSE = "権限管理"
 HEADER = "職員番号,部署コード,事務,開始日,終了日,理由\n"
-
-
-@pytest.fixture
-def head() -> User:
-    user = make_user(username="head")
-    grant_permissions(user, [Permission.STAFF_GRANT_REQUEST, Permission.HR_EVENT_RECORD])
-    return user
-
-
-@pytest.fixture
-def it_head() -> User:
-    user = make_user(username="ithead")
-    grant_permissions(user, [Permission.STAFF_GRANT_APPROVE, Permission.STAFF_GRANT_REPORT])
-    return user
 
 
 @pytest.fixture

@@ -23,20 +23,6 @@ PURPOSE = "権限管理"
 
 
 @pytest.fixture
-def head() -> User:
-    user = make_user(username="head")
-    grant_permissions(user, [Permission.STAFF_GRANT_REQUEST, Permission.HR_EVENT_RECORD])
-    return user
-
-
-@pytest.fixture
-def it_head() -> User:
-    user = make_user(username="ithead")
-    grant_permissions(user, [Permission.STAFF_GRANT_APPROVE, Permission.STAFF_GRANT_REPORT])
-    return user
-
-
-@pytest.fixture
 def counter(head: User) -> str:
     units.register_unit(actor=head, code="SHIMIN1", name="市民課窓口係", purpose=PURPOSE)
     return "SHIMIN1"

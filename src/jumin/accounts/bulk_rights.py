@@ -259,8 +259,16 @@ def _check_file(text: str) -> GrantImportPreview:
     return preview
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def _record_file(*, actor: Any, action: AuditAction, purpose: str, outcome_reason: str, text: str) -> None:
+    """Audit a whole file's check, import or export with its SHA-256 (never its content)."""
+    record_event(
+        actor=actor,
+        action=action,
+        purpose=purpose,
+        outcome_reason=outcome_reason,
+        after_digest=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        **audit_context(),
+    )
 
 
 def preview_grant_import(*, actor: Any, text: str, purpose: str) -> GrantImportPreview:
@@ -269,14 +277,8 @@ def preview_grant_import(*, actor: Any, text: str, purpose: str) -> GrantImportP
     authorize(actor=actor, permission=Permission.STAFF_GRANT_REQUEST, action=action, purpose=purpose)
     preview = _check_file(text)
     with transaction.atomic():
-        record_event(
-            actor=actor,
-            action=action,
-            purpose=purpose,
-            outcome_reason=f"dry_run rows={len(preview.rows)} errors={len(preview.errors)}",
-            after_digest=_digest(text),
-            **audit_context(),
-        )
+        outcome = f"dry_run rows={len(preview.rows)} errors={len(preview.errors)}"
+        _record_file(actor=actor, action=action, purpose=purpose, outcome_reason=outcome, text=text)
     return preview
 
 
@@ -316,13 +318,8 @@ def import_grants(*, actor: Any, text: str, purpose: str) -> list[int]:
                 outcome_reason="bulk",
                 **audit_context(),
             )
-        record_event(
-            actor=actor,
-            action=action,
-            purpose=purpose,
-            outcome_reason=f"applications={len(ids)}",
-            after_digest=_digest(text),
-            **audit_context(),
+        _record_file(
+            actor=actor, action=action, purpose=purpose, outcome_reason=f"applications={len(ids)}", text=text
         )
     return ids
 
@@ -360,12 +357,5 @@ def export_grants(*, actor: Any, purpose: str) -> str:
         count += 1
     text = out.getvalue()
     with transaction.atomic():
-        record_event(
-            actor=actor,
-            action=action,
-            purpose=purpose,
-            outcome_reason=f"rows={count}",
-            after_digest=_digest(text),
-            **audit_context(),
-        )
+        _record_file(actor=actor, action=action, purpose=purpose, outcome_reason=f"rows={count}", text=text)
     return text

@@ -154,22 +154,31 @@ def apply_for_grant(
             subject_type="staff",
             subject_id=str(grantee.pk),
         )
+    return create_application(
+        actor=actor,
+        purpose=purpose,
+        grantee=grantee,
+        duty=duty,
+        extra_permissions=extras,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        reason=reason[:400],
+    )
+
+
+def create_application(
+    *, actor: Any, purpose: str, outcome_reason: str = "", **fields: Any
+) -> GrantApplication:
+    """Write one checked application (to a person or a unit) and its ``staff:grant:apply`` entry at once."""
     with transaction.atomic():
-        application = GrantApplication.objects.create(
-            grantee=grantee,
-            duty=duty,
-            extra_permissions=extras,
-            starts_on=starts_on,
-            ends_on=ends_on,
-            reason=reason[:400],
-            requested_by=actor,
-        )
+        application = GrantApplication.objects.create(requested_by=actor, **fields)
         _event(
             actor=actor,
-            action=action,
+            action=AuditAction.STAFF_GRANT_APPLY,
             purpose=purpose,
             subject_type="grant_application",
             subject_id=str(application.pk),
+            outcome_reason=outcome_reason,
         )
     return application
 

@@ -25,7 +25,7 @@ from jumin.accounts.authorization import account_usable, authorize, grants_in_fo
 from jumin.accounts.context import audit_context
 from jumin.accounts.duties import BOOTSTRAP_ADMIN_PERMISSIONS, DUTIES
 from jumin.accounts.errors import refuse
-from jumin.accounts.grants import unit_grant_violation
+from jumin.accounts.grants import create_application, unit_grant_violation
 from jumin.accounts.models import GrantApplication, OrganisationUnit, StaffPerson, UnitMembership, User
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
@@ -174,24 +174,16 @@ def apply_for_unit_grant(
     )
     if violation is not None:
         raise refuse(actor=actor, action=action, reason_code=violation[0], message=violation[1])
-    with transaction.atomic():
-        application = GrantApplication.objects.create(
-            unit=unit,
-            duty=duty,
-            starts_on=starts_on,
-            ends_on=ends_on,
-            reason=reason[:400],
-            requested_by=actor,
-        )
-        _event(
-            actor=actor,
-            action=action,
-            purpose=purpose,
-            subject_type="grant_application",
-            subject_id=str(application.pk),
-            outcome_reason=f"unit={application.unit_id}",
-        )
-    return application
+    return create_application(
+        actor=actor,
+        purpose=purpose,
+        outcome_reason=f"unit={unit.pk}",  # type: ignore[union-attr]  # checked by the violation above
+        unit=unit,
+        duty=duty,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        reason=reason[:400],
+    )
 
 
 def effective_rights(*, actor: Any, staff_number: str, purpose: str) -> list[dict[str, Any]]:
