@@ -131,7 +131,8 @@ def _duty_code(text: str) -> str | None:
     return next((code for code, duty in DUTIES.items() if duty.label == text), None)
 
 
-def _day(value: str, column: str) -> date:
+def csv_day(value: str, column: str) -> date:
+    """A YYYY-MM-DD cell as a date, or a refusal naming the column."""
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -160,7 +161,7 @@ def _check_row(values: dict[str, str], number: int) -> GrantRow:
             "事務のコードまたは名称を事務一覧から指定してください。",
             "bulk.duty",
         )
-    starts_on, ends_on = _day(values["開始日"], "開始日"), _day(values["終了日"], "終了日")
+    starts_on, ends_on = csv_day(values["開始日"], "開始日"), csv_day(values["終了日"], "終了日")
     grantee: User | None = None
     unit: OrganisationUnit | None = None
     if staff_number:
@@ -203,22 +204,23 @@ def _check_row(values: dict[str, str], number: int) -> GrantRow:
     return GrantRow(number, grantee, unit, duty, starts_on, ends_on, values["理由"][:400])
 
 
-def _rows_of(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[RowError]]:
+def csv_rows(text: str, columns: tuple[str, ...]) -> tuple[list[tuple[int, dict[str, str]]], list[RowError]]:
+    """The data rows of a CSV file with this exact header, by row number, and the file-level errors."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     header = next(reader, None)
-    if header is None or tuple(h.strip() for h in header) != GRANT_COLUMNS:
-        remedy = f"1行目を「{','.join(GRANT_COLUMNS)}」にしてください（書き出したファイルと同じ形式）。"
+    if header is None or tuple(h.strip() for h in header) != columns:
+        remedy = f"1行目を「{','.join(columns)}」にしてください（書き出したファイルと同じ形式）。"
         return [], [RowError(1, "見出し行", "見出し行が正しくありません。", remedy, "bulk.header")]
     rows: list[tuple[int, dict[str, str]]] = []
     errors: list[RowError] = []
     for number, cells in enumerate(reader, start=2):
         if not any(cell.strip() for cell in cells):
             continue
-        if len(cells) != len(GRANT_COLUMNS):
-            remedy = f"{len(GRANT_COLUMNS)}列（{','.join(GRANT_COLUMNS)}）にしてください。"
+        if len(cells) != len(columns):
+            remedy = f"{len(columns)}列（{','.join(columns)}）にしてください。"
             errors.append(RowError(number, "行", "列の数が見出し行と合いません。", remedy, "bulk.columns"))
             continue
-        rows.append((number, dict(zip(GRANT_COLUMNS, (cell.strip() for cell in cells), strict=True))))
+        rows.append((number, dict(zip(columns, (cell.strip() for cell in cells), strict=True))))
     if len(rows) > MAX_ROWS:
         remedy = f"{MAX_ROWS}行以下のファイルに分けて取り込んでください。"
         return [], [RowError(0, "ファイル", "行数が上限を超えています。", remedy, "bulk.too_many")]
@@ -226,7 +228,7 @@ def _rows_of(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[RowError
 
 
 def _check_file(text: str) -> GrantImportPreview:
-    lines, errors = _rows_of(text)
+    lines, errors = csv_rows(text, GRANT_COLUMNS)
     preview = GrantImportPreview(errors=errors)
     seen: dict[tuple[object, ...], int] = {}
     for number, values in lines:
@@ -259,7 +261,7 @@ def _check_file(text: str) -> GrantImportPreview:
     return preview
 
 
-def _record_file(*, actor: Any, action: AuditAction, purpose: str, outcome_reason: str, text: str) -> None:
+def record_file(*, actor: Any, action: AuditAction, purpose: str, outcome_reason: str, text: str) -> None:
     """Audit a whole file's check, import or export with its SHA-256 (never its content)."""
     record_event(
         actor=actor,
@@ -278,7 +280,7 @@ def preview_grant_import(*, actor: Any, text: str, purpose: str) -> GrantImportP
     preview = _check_file(text)
     with transaction.atomic():
         outcome = f"dry_run rows={len(preview.rows)} errors={len(preview.errors)}"
-        _record_file(actor=actor, action=action, purpose=purpose, outcome_reason=outcome, text=text)
+        record_file(actor=actor, action=action, purpose=purpose, outcome_reason=outcome, text=text)
     return preview
 
 
@@ -318,7 +320,7 @@ def import_grants(*, actor: Any, text: str, purpose: str) -> list[int]:
                 outcome_reason="bulk",
                 **audit_context(),
             )
-        _record_file(
+        record_file(
             actor=actor, action=action, purpose=purpose, outcome_reason=f"applications={len(ids)}", text=text
         )
     return ids
@@ -357,5 +359,5 @@ def export_grants(*, actor: Any, purpose: str) -> str:
         count += 1
     text = out.getvalue()
     with transaction.atomic():
-        _record_file(actor=actor, action=action, purpose=purpose, outcome_reason=f"rows={count}", text=text)
+        record_file(actor=actor, action=action, purpose=purpose, outcome_reason=f"rows={count}", text=text)
     return text

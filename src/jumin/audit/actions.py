@@ -239,6 +239,8 @@ class AuditAction(StrEnum):
     RESIDENT_SUPPRESSION_SET = "resident:suppression:set"
     SCREEN_HARDCOPY_PRINT = "screen:hardcopy:print"
     STAFF_ACCOUNT_CREATE = "staff:account:create"
+    STAFF_ACCOUNT_EXPORT = "staff:account:export"
+    STAFF_ACCOUNT_IMPORT = "staff:account:import"
     STAFF_ACCOUNT_LIST = "staff:account:list"
     STAFF_ACCOUNT_LOCK = "staff:account:lock"
     STAFF_ACCOUNT_UNLOCK = "staff:account:unlock"
