@@ -133,6 +133,11 @@ def grant_csv_upload() -> dict[str, object]:
     return {"file": SimpleUploadedFile("grants.csv", GRANT_CSV.encode()), "action": "preview"}
 
 
+def staff_csv_upload() -> dict[str, object]:
+    header = "職員番号,氏名,職員ID,区分,雇用通知書番号,雇用期間満了日,部署コード,所属開始日\n"
+    return {"file": SimpleUploadedFile("staff.csv", header.encode()), "action": "preview"}
+
+
 ENDPOINTS: list[tuple[str, str, Callable[[], str] | str, P, Any]] = [
     ("units", "get", "web:units", P.HR_EVENT_RECORD, None),
     (
@@ -147,6 +152,8 @@ ENDPOINTS: list[tuple[str, str, Callable[[], str] | str, P, Any]] = [
     ("effective-rights", "post", "web:effective_rights", P.STAFF_GRANT_REPORT, staff_number_of_an_account),
     ("grant-import-preview", "post", "web:grant_import", P.STAFF_GRANT_REQUEST, grant_csv_upload),
     ("grant-export", "get", "web:grant_export", P.STAFF_GRANT_REPORT, None),
+    ("staff-import-preview", "post", "web:staff_import", P.STAFF_MANAGE, staff_csv_upload),
+    ("staff-export", "get", "web:staff_export", P.STAFF_MANAGE, None),
     ("staff-list", "get", "web:staff", P.STAFF_MANAGE, None),
     ("staff-create", "post", "web:staff_create", P.STAFF_MANAGE, new_staff),
     ("staff-unlock", "post", locked_user_url, P.STAFF_MANAGE, None),

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from jumin.accounts import clock
-from jumin.accounts.models import GrantApplication, OrganisationUnit, UnitMembership
+from jumin.accounts.models import GrantApplication, OrganisationUnit, UnitMembership, User
 from jumin.accounts.permissions import Permission as P  # noqa: N817
 from tests.helpers.accounts import make_user
 
@@ -43,7 +43,7 @@ def test_the_import_screen_previews_then_registers_every_row(make_staff: Callabl
     assert person is not None
     text = HEADER + f"{person.staff_number},,certificate,{period()},\n"
     body = client.post(reverse("web:grant_import"), upload(text, "preview")).content.decode()
-    assert "登録される付与申請（1件）" in body
+    assert "登録される内容（1件）" in body
     assert not GrantApplication.objects.filter(reason="一括登録").exists()
     response = client.post(reverse("web:grant_import"), upload(text, "commit"))
     assert response.status_code == 302
@@ -88,3 +88,16 @@ def test_the_rights_api_names_the_source_of_each_right(make_staff: Callable[...,
     )
     rights = {r["permission"]: r["sources"] for r in response.json()["rights"]}
     assert rights["staff:grant:report"][0].startswith("個人付与")
+
+
+def test_the_staff_import_screen_registers_accounts_without_a_password(
+    make_staff: Callable[..., Any],
+) -> None:
+    client = make_staff([P.STAFF_MANAGE])
+    header = "職員番号,氏名,職員ID,区分,雇用通知書番号,雇用期間満了日,部署コード,所属開始日\n"
+    text = header + "C0001,窓口 三郎,cclerk1,職員,,,,\n"
+    body = client.post(reverse("web:staff_import"), upload(text, "preview")).content.decode()
+    assert "登録される内容（1件）" in body
+    response = client.post(reverse("web:staff_import"), upload(text, "commit"))
+    assert response.status_code == 302
+    assert not User.objects.get(username="cclerk1").has_usable_password()

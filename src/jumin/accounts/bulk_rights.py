@@ -114,8 +114,8 @@ class GrantImportPreview:
         return bool(self.rows) and not self.errors
 
 
-class GrantImportRefused(Exception):  # noqa: N818 (a refusal is an outcome, not a programming error)
-    """The file has errors; nothing was written. ``errors`` name the row and column of each."""
+class BatchRefused(Exception):  # noqa: N818 (a refusal is an outcome, not a programming error)
+    """A batch file has errors; nothing was written. ``errors`` name the row and column of each."""
 
     def __init__(self, errors: list[RowError]) -> None:
         super().__init__(f"{len(errors)} errors")
@@ -123,6 +123,10 @@ class GrantImportRefused(Exception):  # noqa: N818 (a refusal is an outcome, not
         self.message = (
             "CSVファイルに誤りがあるため、一件も登録していません。各行の誤りを直して取り込み直してください。"
         )
+
+
+class GrantImportRefused(BatchRefused):
+    """The grant file has errors; no application was created."""
 
 
 def _duty_code(text: str) -> str | None:

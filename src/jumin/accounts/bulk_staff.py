@@ -23,7 +23,7 @@ from django.db import transaction
 
 from jumin.accounts import clock
 from jumin.accounts.authorization import authorize
-from jumin.accounts.bulk_rights import RowError, csv_day, csv_rows, record_file
+from jumin.accounts.bulk_rights import BatchRefused, RowError, csv_day, csv_rows, record_file
 from jumin.accounts.context import audit_context
 from jumin.accounts.errors import refuse
 from jumin.accounts.models import OrganisationUnit, StaffPerson, UnitMembership, User
@@ -84,15 +84,8 @@ class StaffImportPreview:
         return bool(self.rows) and not self.errors
 
 
-class StaffImportRefused(Exception):  # noqa: N818 (a refusal is an outcome, not a programming error)
-    """The file has errors; nothing was written."""
-
-    def __init__(self, errors: list[RowError]) -> None:
-        super().__init__(f"{len(errors)} errors")
-        self.errors = errors
-        self.message = (
-            "CSVファイルに誤りがあるため、一件も登録していません。各行の誤りを直して取り込み直してください。"
-        )
+class StaffImportRefused(BatchRefused):
+    """The staff file has errors; no person, account or membership was created."""
 
 
 def _check_row(values: dict[str, str], number: int) -> StaffRow:

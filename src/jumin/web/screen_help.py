@@ -48,6 +48,7 @@ NOT_SCREENS = frozenset(
         "web:api_grant_export",
         "web:api_effective_rights",
         "web:grant_export",
+        "web:staff_export",
         "web:logout",
         "web:screen_hardcopy",
         "audit:export",
@@ -454,6 +455,12 @@ HELP: dict[str, HelpEntry] = {
         "権限の一括登録（CSV）",
         "CSV ファイルの付与を「確認」で行ごとに点検し、「登録」ですべての行を付与申請にします。"
         "一行でも誤りがあれば一件も登録しません。承認は情報主管課長が行います。",
+        "誤りは行番号・項目・理由・対処を一覧で表示し、何も登録しません。",
+    ),
+    "web:staff_import": _e(
+        "職員の一括登録（CSV）",
+        "CSV ファイルの職員・アカウント・部署の所属を「確認」で行ごとに点検し、"
+        "「登録」ですべての行を登録します。一行でも誤りがあれば一件も登録しません。パスワードは設定しません。",
         "誤りは行番号・項目・理由・対処を一覧で表示し、何も登録しません。",
     ),
     "web:units": _e("部署と所属", "部署、所属する職員、部署への権限付与を一覧し、登録します。"),

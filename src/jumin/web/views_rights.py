@@ -8,6 +8,8 @@ services (``accounts.units``, ``accounts.bulk_rights``); the views only read for
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages as flash
@@ -16,11 +18,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from jumin.accounts import bulk_rights, units
+from jumin.accounts import bulk_rights, bulk_staff, units
 from jumin.accounts.authorization import AccessRefused
 from jumin.accounts.duties import DUTIES
 from jumin.accounts.errors import RuleRefused
-from jumin.web.views import PURPOSE_GRANT, PURPOSE_PERSONNEL, _date, staff_action, staff_screen
+from jumin.web.views import PURPOSE_GRANT, PURPOSE_PERSONNEL, PURPOSE_STAFF, _date, staff_action, staff_screen
 
 # The largest upload the import screen reads (a file of MAX_ROWS rows fits well below it).
 MAX_UPLOAD_BYTES = 1_000_000
@@ -126,42 +128,109 @@ def _upload_text(request: HttpRequest) -> str | None:
         return None
 
 
-@require_http_methods(["GET", "POST"])
-@staff_screen
-def grant_import(request: HttpRequest) -> HttpResponse:
+@dataclass(frozen=True)
+class CsvBatch:
+    """One kind of batch file the import screen handles: its services, texts and pages."""
+
+    title: str
+    columns: tuple[str, ...]
+    headings: tuple[str, ...]
+    preview: Callable[..., Any]
+    commit: Callable[..., list[int]]
+    purpose: str
+    done: str  # "{count}" is replaced by the number of rows written
+    url_name: str
+    export_url_name: str
+    back: str
+    note: str
+
+
+GRANT_BATCH = CsvBatch(
+    title="権限の一括登録（CSV）",
+    columns=bulk_rights.GRANT_COLUMNS,
+    headings=("行", "職員番号", "部署コード", "事務", "開始日", "終了日"),
+    preview=bulk_rights.preview_grant_import,
+    commit=bulk_rights.import_grants,
+    purpose=PURPOSE_GRANT,
+    done="{count}件の付与申請を登録しました。情報主管課長の承認後に有効になります。",
+    url_name="web:grant_import",
+    export_url_name="web:grant_export",
+    back="web:grants",
+    note="各行は職員番号か部署コードのどちらか一方、事務（コードまたは名称）、開始日・終了日（YYYY-MM-DD）です。"
+    "各行は付与申請となり、情報主管課長の承認後に有効になります。",
+)
+STAFF_BATCH = CsvBatch(
+    title="職員の一括登録（CSV）",
+    columns=bulk_staff.STAFF_COLUMNS,
+    headings=("行", "職員番号", "職員ID", "区分", "部署コード"),
+    preview=bulk_staff.preview_staff_import,
+    commit=bulk_staff.import_staff,
+    purpose=PURPOSE_STAFF,
+    done="{count}件のアカウントを登録しました。パスワードは設定されていません（シングルサインオン、またはパスワード再発行）。",
+    url_name="web:staff_import",
+    export_url_name="web:staff_export",
+    back="web:staff",
+    note="臨時職員には雇用通知書番号と雇用期間満了日、部署コードを書く行には所属開始日（YYYY-MM-DD）が必要です。"
+    "パスワードは設定せず、ファイルにも書き出しません。",
+)
+
+
+def _import_screen(request: HttpRequest, batch: CsvBatch) -> HttpResponse:
     """Upload a CSV: 「確認」 previews every row and error; 「登録」 imports all rows or none."""
-    context: dict[str, Any] = {"columns": bulk_rights.GRANT_COLUMNS, "rows": [], "errors": []}
+    context: dict[str, Any] = {"batch": batch, "rows": [], "errors": []}
     if request.method == "POST":
         text = _upload_text(request)
         if text is None:
             flash.error(request, UPLOAD_UNREADABLE)
         elif request.POST.get("action") == "commit":
             try:
-                ids = bulk_rights.import_grants(actor=request.user, text=text, purpose=PURPOSE_GRANT)
-            except bulk_rights.GrantImportRefused as refused:
+                ids = batch.commit(actor=request.user, text=text, purpose=batch.purpose)
+            except bulk_rights.BatchRefused as refused:
                 flash.error(request, refused.message)
                 context["errors"] = [e.as_dict() for e in refused.errors]
             else:
-                flash.success(
-                    request, f"{len(ids)}件の付与申請を登録しました。情報主管課長の承認後に有効になります。"
-                )
-                return HttpResponseRedirect(reverse("web:grants"))
+                flash.success(request, batch.done.format(count=len(ids)))
+                return HttpResponseRedirect(reverse(batch.back))
         else:
-            preview = bulk_rights.preview_grant_import(actor=request.user, text=text, purpose=PURPOSE_GRANT)
-            context["rows"] = [row.as_dict() for row in preview.rows]
+            preview = batch.preview(actor=request.user, text=text, purpose=batch.purpose)
+            context["rows"] = [list(row.as_dict().values()) for row in preview.rows]
             context["errors"] = [e.as_dict() for e in preview.errors]
             context["previewed"] = True
-    return render(request, "web/grant_import.html", context)
+    return render(request, "web/csv_import.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_screen
+def grant_import(request: HttpRequest) -> HttpResponse:
+    """権限の一括登録: grant applications from a CSV file (10.3-e)."""
+    return _import_screen(request, GRANT_BATCH)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_screen
+def staff_import(request: HttpRequest) -> HttpResponse:
+    """職員の一括登録: people, accounts and unit memberships from a CSV file (10.3-e)."""
+    return _import_screen(request, STAFF_BATCH)
+
+
+def _csv_download(text: str, filename: str) -> HttpResponse:
+    response = HttpResponse(text.encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+@staff_screen
+def staff_export(request: HttpRequest) -> HttpResponse:
+    """Active accounts and their units as a CSV download in the import format (audited)."""
+    return _csv_download(bulk_staff.export_staff(actor=request.user, purpose=PURPOSE_STAFF), "staff.csv")
 
 
 @require_GET
 @staff_screen
 def grant_export(request: HttpRequest) -> HttpResponse:
     """The grants in force or scheduled as a CSV download in the import format (audited)."""
-    text = bulk_rights.export_grants(actor=request.user, purpose=PURPOSE_GRANT)
-    response = HttpResponse(text.encode("utf-8"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="grants.csv"'
-    return response
+    return _csv_download(bulk_rights.export_grants(actor=request.user, purpose=PURPOSE_GRANT), "grants.csv")
 
 
 # --- JSON API (10.3-e) -------------------------------------------------------------------------------
