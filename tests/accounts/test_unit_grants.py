@@ -11,7 +11,7 @@ import pytest
 from jumin.accounts import clock, grants, selectors, units
 from jumin.accounts.authorization import AccessRefused, granted_duties, has_permission
 from jumin.accounts.errors import RuleRefused
-from jumin.accounts.models import Grant, GrantRegisterEntry, StaffPerson, User
+from jumin.accounts.models import Grant, GrantApplication, GrantRegisterEntry, StaffPerson, User
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.models import AuditEntry
@@ -216,3 +216,26 @@ def test_the_effective_rights_and_the_holders_report_show_where_each_right_comes
     report = selectors.permission_holders_report(actor=it_head, purpose=PURPOSE)
     viewers = next(r for r in report["permissions"] if r["permission"] == "resident:view")["holders"]
     assert [h["source"] for h in viewers if h["user_id"] == clerk.pk] == [f"部署付与（{counter}）"]
+
+
+@pytest.fixture
+def on_1_march(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """The clock at 2026-03-01, the last month of fiscal year 2025, before the other fixtures."""
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 3, 1, 9, tzinfo=TOKYO))
+    return monkeypatch
+
+
+def test_a_unit_grant_lapses_at_the_fiscal_year_end_and_is_applied_for_again(
+    on_1_march: pytest.MonkeyPatch, head: User, it_head: User, counter: str
+) -> None:
+    clerk = member(head, counter)
+    grant = unit_grant(head, it_head, counter)
+    on_1_march.setattr(clock, "now", lambda: datetime(2026, 4, 2, 9, tzinfo=TOKYO))
+    assert not has_permission(clerk, Permission.RESIDENT_VIEW)
+    assert grants.lapse_grants() >= 1
+    assert GrantRegisterEntry.objects.filter(grant=grant, kind="lapsed", unit_code=counter).exists()
+    grant_permissions(head, [Permission.STAFF_GRANT_REQUEST])  # the new year's section head
+    ids = grants.reapply_lapsed_grants(
+        actor=head, purpose=PURPOSE, starts_on=clock.today(), ends_on=clock.fiscal_year_end(clock.today())
+    )
+    assert [a.unit.code for a in GrantApplication.objects.filter(pk__in=ids, unit__isnull=False)] == [counter]
