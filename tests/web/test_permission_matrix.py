@@ -9,10 +9,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from jumin.accounts import approvals, clock
-from jumin.accounts.models import ApprovalRequest, GrantApplication, StaffPerson
+from jumin.accounts.models import ApprovalRequest, GrantApplication, OrganisationUnit, StaffPerson
 from jumin.accounts.permissions import Permission as P  # noqa: N817 (keeps the endpoint table readable)
 from tests.helpers.accounts import grant_permissions, make_person, make_user
 from tests.helpers.permission_matrix import assert_permission_triple
@@ -96,7 +97,63 @@ def grant_application() -> dict[str, str]:
     }
 
 
+def new_unit() -> str:
+    return OrganisationUnit.objects.create(code=f"U{next(_n)}", name="市民課").code
+
+
+def unit_member() -> dict[str, str]:
+    return {
+        "unit_code": new_unit(),
+        "staff_number": make_person().staff_number,
+        "starts_on": clock.today().isoformat(),
+        "action": "add",
+    }
+
+
+def unit_grant_application() -> dict[str, str]:
+    today = clock.today()
+    return {
+        "unit_code": new_unit(),
+        "duty": "certificate",
+        "starts_on": today.isoformat(),
+        "ends_on": clock.fiscal_year_end(today).isoformat(),
+    }
+
+
+def staff_number_of_an_account() -> dict[str, str]:
+    person = make_user().person
+    assert person is not None
+    return {"staff_number": person.staff_number}
+
+
+GRANT_CSV = "職員番号,部署コード,事務,開始日,終了日,理由\n"
+
+
+def grant_csv_upload() -> dict[str, object]:
+    return {"file": SimpleUploadedFile("grants.csv", GRANT_CSV.encode()), "action": "preview"}
+
+
+def staff_csv_upload() -> dict[str, object]:
+    header = "職員番号,氏名,職員ID,区分,雇用通知書番号,雇用期間満了日,部署コード,所属開始日\n"
+    return {"file": SimpleUploadedFile("staff.csv", header.encode()), "action": "preview"}
+
+
 ENDPOINTS: list[tuple[str, str, Callable[[], str] | str, P, Any]] = [
+    ("units", "get", "web:units", P.HR_EVENT_RECORD, None),
+    (
+        "unit-register",
+        "post",
+        "web:unit_register",
+        P.HR_EVENT_RECORD,
+        lambda: {"code": f"R{next(_n)}", "name": "税務課"},
+    ),
+    ("unit-member", "post", "web:unit_member", P.HR_EVENT_RECORD, unit_member),
+    ("unit-grant-apply", "post", "web:unit_grant_apply", P.STAFF_GRANT_REQUEST, unit_grant_application),
+    ("effective-rights", "post", "web:effective_rights", P.STAFF_GRANT_REPORT, staff_number_of_an_account),
+    ("grant-import-preview", "post", "web:grant_import", P.STAFF_GRANT_REQUEST, grant_csv_upload),
+    ("grant-export", "get", "web:grant_export", P.STAFF_GRANT_REPORT, None),
+    ("staff-import-preview", "post", "web:staff_import", P.STAFF_MANAGE, staff_csv_upload),
+    ("staff-export", "get", "web:staff_export", P.STAFF_MANAGE, None),
     ("staff-list", "get", "web:staff", P.STAFF_MANAGE, None),
     ("staff-create", "post", "web:staff_create", P.STAFF_MANAGE, new_staff),
     ("staff-unlock", "post", locked_user_url, P.STAFF_MANAGE, None),
@@ -245,3 +302,42 @@ def test_permission_triple_of_media_output(make_staff: Callable[..., Any]) -> No
         assert client.post(target, data).status_code == status
         entries = list(AuditEntry.objects.filter(seq__gt=before))
         assert [e.outcome for e in entries] == [outcome]
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "permission", "data", "content_type"),
+    [
+        ("web:api_grant_export", "get", P.STAFF_GRANT_REPORT, None, None),
+        (
+            "web:api_effective_rights",
+            "post",
+            P.STAFF_GRANT_REPORT,
+            lambda: json.dumps(staff_number_of_an_account()),
+            "application/json",
+        ),
+    ],
+)
+def test_permission_triple_of_the_rights_api(
+    make_staff: Callable[..., Any], name: str, method: str, permission: P, data: Any, content_type: str | None
+) -> None:
+    assert_permission_triple(
+        make_staff,
+        method,
+        reverse(name),
+        permission,
+        data=data,
+        content_type=content_type,
+        success_status=(200,),
+    )
+
+
+def test_permission_triple_of_the_grant_import_api_dry_run(make_staff: Callable[..., Any]) -> None:
+    assert_permission_triple(
+        make_staff,
+        "post",
+        reverse("web:api_grant_import") + "?dry_run=1",
+        P.STAFF_GRANT_REQUEST,
+        data=GRANT_CSV,
+        content_type="text/csv",
+        success_status=(200,),
+    )

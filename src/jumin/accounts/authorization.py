@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import json
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.db import connection
@@ -22,7 +24,15 @@ from jumin.accounts.duties import (
     DUTIES,
     FIELD_PERMISSIONS,
 )
-from jumin.accounts.models import Grant, GrantApplication, RosterEntry, StaffPerson
+from jumin.accounts.models import (
+    Grant,
+    GrantApplication,
+    OrganisationUnit,
+    RosterEntry,
+    StaffPerson,
+    TrainingRecord,
+    UnitMembership,
+)
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
@@ -77,39 +87,105 @@ def contractor_on_roster(person: StaffPerson) -> bool:
 
 @functools.cache
 def _grants_in_force_sql() -> str:
-    """The duty and permissions of a user's grants in force on a day, from an approved application to them.
+    """Id, duty, permissions and unit code ("" for a personal grant) of a user's grants in force on a day.
+
+    Two parts: grants to the user from an approved application naming them, and grants to an active
+    organisation unit (部署) the user's person is a current member of (standard 10.3-b). A unit grant
+    counts only for regular staff (臨時職員 and 委託先従事者 need personal grants bounded by their employment
+    or contract, C-16, C-17) with this fiscal year's security training and operator training (C-18),
+    the rules a personal grant checks when it is given.
 
     Plain SQL built once per process: every authorised call runs it, and building it with the ORM
-    cost more CPU than running it (docs/benchmarks.md, P2). Parameters: user, day, day, status, user.
+    cost more CPU than running it (docs/benchmarks.md, P2). Parameters: ``_grants_in_force_params``.
     """
     quote = connection.ops.quote_name
     grant = quote(Grant._meta.db_table)
     application = quote(GrantApplication._meta.db_table)
+    unit = quote(OrganisationUnit._meta.db_table)
+    membership = quote(UnitMembership._meta.db_table)
+    person = quote(StaffPerson._meta.db_table)
+    training = quote(TrainingRecord._meta.db_table)
+    in_force = "g.ended_at IS NULL AND g.starts_on <= %s AND g.ends_on >= %s AND a.status = %s"
     return (
-        f"SELECT g.duty, g.permissions FROM {grant} g "  # noqa: S608 (no input: table names)
+        f"SELECT g.id, g.duty, g.permissions, g.ends_on, '' FROM {grant} g "  # noqa: S608 (no input: table names)
         f"INNER JOIN {application} a ON a.id = g.application_id "
-        "WHERE g.user_id = %s AND g.ended_at IS NULL AND g.starts_on <= %s AND g.ends_on >= %s "
-        "AND a.status = %s AND a.grantee_id = %s"
+        f"WHERE g.user_id = %s AND a.grantee_id = %s AND {in_force} "
+        "UNION ALL "
+        f"SELECT g.id, g.duty, g.permissions, g.ends_on, u.code FROM {membership} m "
+        f"INNER JOIN {person} p ON p.id = m.person_id "
+        f"INNER JOIN {unit} u ON u.id = m.unit_id "
+        f"INNER JOIN {grant} g ON g.unit_id = m.unit_id "
+        f"INNER JOIN {application} a ON a.id = g.application_id "
+        "WHERE m.person_id = %s AND m.ended_at IS NULL AND m.starts_on <= %s "
+        "AND (m.ends_on IS NULL OR m.ends_on >= %s) AND u.is_active = %s AND a.unit_id = g.unit_id "
+        f"AND p.kind = %s AND {in_force} "
+        f"AND EXISTS (SELECT 1 FROM {training} t WHERE t.person_id = p.id AND t.kind = %s "
+        "AND t.fiscal_year = %s) "
+        f"AND EXISTS (SELECT 1 FROM {training} t WHERE t.person_id = p.id AND t.kind = %s)"
     )
 
 
+def _grants_in_force_params(actor: Any) -> list[Any]:
+    today = clock.today()
+    day = connection.ops.adapt_datefield_value(today)
+    approved = GrantApplication.Status.APPROVED.value
+    return [
+        *(actor.pk, actor.pk, day, day, approved),
+        *(actor.person_id, day, day, True, StaffPerson.Kind.STAFF.value, day, day, approved),
+        *(TrainingRecord.Kind.SECURITY.value, clock.fiscal_year(today), TrainingRecord.Kind.OPERATOR.value),
+    ]
+
+
+@dataclass(frozen=True)
+class GrantInForce:
+    """One grant a user holds today and where it comes from: their own, or their unit's (``unit_code``)."""
+
+    grant_id: int
+    duty: str
+    permissions: frozenset[Permission]
+    ends_on: date
+    unit_code: str
+
+
+def grants_in_force(actor: Any) -> list[GrantInForce]:
+    """The actor's grants in force today, personal and through their units, in one query (C-12, 10.3-b).
+
+    Empty for an unusable account. The superuser's administrative set is not a grant (``_held`` adds it).
+    """
+    return _query_grants(actor) if account_usable(actor) else []
+
+
+def _query_grants(actor: Any) -> list[GrantInForce]:
+    with connection.cursor() as cursor:
+        cursor.execute(_grants_in_force_sql(), _grants_in_force_params(actor))
+        rows = cursor.fetchall()
+    held = []
+    for grant_id, duty, stored, ends_on, unit_code in rows:
+        # A raw statement returns the JSON column as text (the ORM would decode it in from_db_value).
+        values = json.loads(stored) if isinstance(stored, str) else stored
+        permissions = frozenset(Permission(v) for v in values if v in Permission._value2member_map_)
+        held.append(
+            GrantInForce(
+                grant_id=grant_id,
+                duty=duty,
+                permissions=permissions,
+                # SQLite may hand a date in a compound SELECT back as text.
+                ends_on=date.fromisoformat(ends_on) if isinstance(ends_on, str) else ends_on,
+                unit_code=unit_code,
+            )
+        )
+    return held
+
+
 def _held(actor: Any) -> tuple[frozenset[str], frozenset[Permission]]:
-    """The duty codes and the permissions of the actor's grants in force today, read in one query."""
+    """The duty codes and the permissions of the actor's grants in force today (personal and by unit)."""
     if not account_usable(actor):
         return frozenset(), frozenset()
-    day = connection.ops.adapt_datefield_value(clock.today())
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _grants_in_force_sql(), [actor.pk, day, day, GrantApplication.Status.APPROVED.value, actor.pk]
-        )
-        rows = cursor.fetchall()
     duties: set[str] = set()
     held: set[Permission] = set()
-    for duty, stored in rows:
-        # A raw statement returns the JSON column as text (the ORM would decode it in from_db_value).
-        permissions = json.loads(stored) if isinstance(stored, str) else stored
-        duties.add(duty)
-        held.update(Permission(value) for value in permissions if value in Permission._value2member_map_)
+    for grant in _query_grants(actor):
+        duties.add(grant.duty)
+        held.update(grant.permissions)
     if actor.is_superuser:
         held.update(BOOTSTRAP_ADMIN_PERMISSIONS)
     return frozenset(duties), frozenset(held)

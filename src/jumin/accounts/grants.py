@@ -24,9 +24,11 @@ from jumin.accounts.models import (
     GrantApplication,
     GrantRegisterEntry,
     HrEvent,
+    OrganisationUnit,
     RosterEntry,
     StaffPerson,
     TrainingRecord,
+    UnitMembership,
     User,
 )
 from jumin.accounts.permissions import Permission
@@ -40,10 +42,12 @@ def _event(**kwargs: Any) -> None:
 
 def _register(kind: str, grant: Grant, *, actor: Any, reason: str) -> None:
     application = grant.application
+    person = grant.user.person if grant.user is not None else None
     GrantRegisterEntry.objects.create(
         kind=kind,
         grant=grant,
-        staff_number=grant.user.person.staff_number if grant.user.person else "",
+        staff_number=person.staff_number if person is not None else "",
+        unit_code=grant.unit.code if grant.unit is not None else None,
         duty=grant.duty,
         permissions=grant.permissions,
         starts_on=grant.starts_on,
@@ -53,6 +57,25 @@ def _register(kind: str, grant: Grant, *, actor: Any, reason: str) -> None:
         actor_id=getattr(actor, "pk", None),
         reason=reason,
     )
+
+
+def period_invalid(starts_on: date, ends_on: date) -> bool:
+    """Whether a grant period is backwards, already over, or runs past this fiscal year's end (C-13)."""
+    day = clock.today()
+    return starts_on > ends_on or ends_on < day or ends_on > clock.fiscal_year_end(day)
+
+
+def unit_grant_violation(*, unit: OrganisationUnit, starts_on: date, ends_on: date) -> tuple[str, str] | None:
+    """The first rule a grant with this period to this unit breaks (standard 10.3-b), as for a person.
+
+    The unit must be active and the period within this fiscal year (C-13); the per-person rules (C-16 to
+    C-18) are applied to each member when the grant is used (``authorization._grants_in_force_sql``).
+    """
+    if not unit.is_active:
+        return "unit_inactive", messages.UNIT_INACTIVE
+    if period_invalid(starts_on, ends_on):
+        return "period_invalid", messages.GRANT_PERIOD_INVALID
+    return None
 
 
 def grant_rule_violation(*, grantee: User, starts_on: date, ends_on: date) -> tuple[str, str] | None:
@@ -65,7 +88,7 @@ def grant_rule_violation(*, grantee: User, starts_on: date, ends_on: date) -> tu
     day = clock.today()
     if not account_usable(grantee):
         return "grantee_unusable", messages.GRANT_GRANTEE_UNUSABLE
-    if starts_on > ends_on or ends_on < day or ends_on > clock.fiscal_year_end(day):
+    if period_invalid(starts_on, ends_on):
         return "period_invalid", messages.GRANT_PERIOD_INVALID
     person: StaffPerson = grantee.person  # type: ignore[assignment]  # account_usable checked it
     if person.kind == StaffPerson.Kind.TEMPORARY and (
@@ -131,22 +154,31 @@ def apply_for_grant(
             subject_type="staff",
             subject_id=str(grantee.pk),
         )
+    return create_application(
+        actor=actor,
+        purpose=purpose,
+        grantee=grantee,
+        duty=duty,
+        extra_permissions=extras,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        reason=reason[:400],
+    )
+
+
+def create_application(
+    *, actor: Any, purpose: str, outcome_reason: str = "", **fields: Any
+) -> GrantApplication:
+    """Write one checked application (to a person or a unit) and its ``staff:grant:apply`` entry at once."""
     with transaction.atomic():
-        application = GrantApplication.objects.create(
-            grantee=grantee,
-            duty=duty,
-            extra_permissions=extras,
-            starts_on=starts_on,
-            ends_on=ends_on,
-            reason=reason[:400],
-            requested_by=actor,
-        )
+        application = GrantApplication.objects.create(requested_by=actor, **fields)
         _event(
             actor=actor,
-            action=action,
+            action=AuditAction.STAFF_GRANT_APPLY,
             purpose=purpose,
             subject_type="grant_application",
             subject_id=str(application.pk),
+            outcome_reason=outcome_reason,
         )
     return application
 
@@ -166,7 +198,7 @@ def decide_grant_application(
     )
     application = (
         GrantApplication.objects.filter(pk=application_id, status=GrantApplication.Status.REQUESTED)
-        .select_related("grantee__person")
+        .select_related("grantee__person", "unit")
         .first()
     )
     if application is None:
@@ -185,6 +217,14 @@ def decide_grant_application(
             message=messages.GRANT_DUTY_UNKNOWN,
             **subject,
         )
+    if application.unit is not None and is_current_member(actor, application.unit):
+        raise refuse(
+            actor=actor,
+            action=action,
+            reason_code="member_approval",
+            message=messages.UNIT_SELF_APPROVAL,
+            **subject,
+        )
     if application.requested_by_id == actor.pk or application.grantee_id == actor.pk:
         raise refuse(
             actor=actor,
@@ -194,8 +234,11 @@ def decide_grant_application(
             **subject,
         )
     if approve:
-        violation = grant_rule_violation(
-            grantee=application.grantee, starts_on=application.starts_on, ends_on=application.ends_on
+        period = {"starts_on": application.starts_on, "ends_on": application.ends_on}
+        violation = (
+            unit_grant_violation(unit=application.unit, **period)
+            if application.unit is not None
+            else grant_rule_violation(grantee=application.grantee, **period)  # type: ignore[arg-type]
         )
         if violation is not None:
             raise refuse(
@@ -223,6 +266,7 @@ def decide_grant_application(
                 grant = Grant.objects.create(
                     application=application,
                     user=application.grantee,
+                    unit=application.unit,
                     duty=application.duty,
                     permissions=permissions,
                     starts_on=application.starts_on,
@@ -258,7 +302,7 @@ def _open_grants(**filters: Any) -> Any:
     return (
         Grant.objects.select_for_update(of=("self",))
         .filter(ended_at__isnull=True, **filters)
-        .select_related("application", "user__person")
+        .select_related("application", "user__person", "unit")
     )
 
 
@@ -298,6 +342,10 @@ def record_hr_event(
                     kind=GrantRegisterEntry.Kind.REVOKED,
                     reason=kind,
                 )
+                # The unit's grants stop with the membership: HR records the new unit's membership (10.3-b).
+                UnitMembership.objects.filter(person=person, ended_at__isnull=True).update(
+                    ended_at=clock.now(), end_reason=kind
+                )
             if kind == HrEvent.Kind.TRANSFER:
                 person.department = new_department or person.department
             elif kind == HrEvent.Kind.LEAVE:
@@ -318,6 +366,18 @@ def record_hr_event(
             )
             return revoked
     raise refuse(actor=actor, action=action, reason_code="no_such_person", message=messages.NO_SUCH_PERSON)
+
+
+def is_current_member(actor: Any, unit: OrganisationUnit) -> bool:
+    """Whether the actor's person is a member of the unit today (a member may not approve its grants)."""
+    day = clock.today()
+    return UnitMembership.objects.filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=day),
+        unit=unit,
+        person_id=getattr(actor, "person_id", None),
+        ended_at__isnull=True,
+        starts_on__lte=day,
+    ).exists()
 
 
 def lapse_grants(*, as_of: date | None = None) -> int:
@@ -351,16 +411,23 @@ def reapply_lapsed_grants(*, actor: Any, purpose: str, starts_on: date, ends_on:
         end_reason="fiscal_year_end",
         ends_on__lt=last_year_end,
         ends_on__gte=date(last_year_end.year - 1, 4, 1),
-    ).select_related("user__person", "application")
+    ).select_related("user__person", "unit", "application")
     created: list[int] = []
     with transaction.atomic():
         for grant in lapsed:
             if grant.user_id == actor.pk or grant.duty not in DUTIES:
                 continue
-            if grant_rule_violation(grantee=grant.user, starts_on=starts_on, ends_on=ends_on) is not None:
+            period = {"starts_on": starts_on, "ends_on": ends_on}
+            violation = (
+                unit_grant_violation(unit=grant.unit, **period)
+                if grant.unit is not None
+                else grant_rule_violation(grantee=grant.user, **period)  # type: ignore[arg-type]
+            )
+            if violation is not None:
                 continue
             duplicate = GrantApplication.objects.filter(
                 grantee=grant.user,
+                unit=grant.unit,
                 duty=grant.duty,
                 starts_on=starts_on,
                 status=GrantApplication.Status.REQUESTED,
@@ -369,6 +436,7 @@ def reapply_lapsed_grants(*, actor: Any, purpose: str, starts_on: date, ends_on:
                 continue
             application = GrantApplication.objects.create(
                 grantee=grant.user,
+                unit=grant.unit,
                 duty=grant.duty,
                 extra_permissions=grant.application.extra_permissions,
                 starts_on=starts_on,

@@ -217,7 +217,12 @@ class SessionGuardMiddleware:
 
     @staticmethod
     def _to_login(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
-        if wants_json(request):
-            return JsonResponse({"detail": message}, status=status)
-        flash.error(request, message)
-        return HttpResponseRedirect(f"{reverse('web:login')}?{urlencode({'reason': 'session'})}")
+        return to_login(request, message, status=status)
+
+
+def to_login(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
+    """Send an ended session to the login page with the reason (JSON with ``status`` for API calls)."""
+    if wants_json(request):
+        return JsonResponse({"detail": message}, status=status)
+    flash.error(request, message)
+    return HttpResponseRedirect(f"{reverse('web:login')}?{urlencode({'reason': 'session'})}")

@@ -251,6 +251,51 @@ class RosterEntry(models.Model):
         return f"{self.contract_id}/{self.person_id}"
 
 
+class OrganisationUnit(models.Model):
+    """An organisation unit (部署), for grants given to a unit (standard 10.3-b).
+
+    Deactivated, never deleted: a grant to an inactive unit gives nobody anything.
+    """
+
+    code = models.CharField("部署コード", max_length=20, unique=True)
+    name = models.CharField("名称", max_length=100)
+    is_active = models.BooleanField("有効", default=True)
+    registered_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    registered_at = models.DateTimeField("登録日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "部署"
+        verbose_name_plural = "部署"
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class UnitMembership(models.Model):
+    """A person's membership of a unit from ``starts_on`` to ``ends_on`` (open if empty), unless ended.
+
+    Like a grant, a membership is ended (``ended_at``), never changed or deleted; a personnel event
+    (異動・休職・退職) ends every membership of the person at once, as it revokes their grants (C-15).
+    """
+
+    unit = models.ForeignKey(OrganisationUnit, on_delete=models.PROTECT, related_name="memberships")
+    person = models.ForeignKey(StaffPerson, on_delete=models.PROTECT, related_name="unit_memberships")
+    starts_on = models.DateField("所属開始日")
+    ends_on = models.DateField("所属終了日", null=True, blank=True)
+    ended_at = models.DateTimeField("終了日時", null=True, blank=True)
+    end_reason = models.CharField("終了理由", max_length=40, blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_at = models.DateTimeField("記録日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "部署所属"
+        verbose_name_plural = "部署所属"
+        indexes: ClassVar = [models.Index(fields=["person", "unit"], name="accounts_membership_person_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.person_id}"
+
+
 class GrantApplication(models.Model):
     """An application for a grant: from the section head (申請) to the IT head (承認) (C-12)."""
 
@@ -259,7 +304,13 @@ class GrantApplication(models.Model):
         APPROVED = "approved", "承認"
         REJECTED = "rejected", "却下"
 
-    grantee = models.ForeignKey(User, on_delete=models.PROTECT, related_name="grant_applications")
+    # Exactly one of: a person's account, or an organisation unit (部署; standard 10.3-b).
+    grantee = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="grant_applications", null=True, blank=True
+    )
+    unit = models.ForeignKey(
+        OrganisationUnit, on_delete=models.PROTECT, related_name="grant_applications", null=True, blank=True
+    )
     duty = models.CharField("事務", max_length=40)
     extra_permissions = models.JSONField("個別の項目表示権限", default=list, blank=True)
     starts_on = models.DateField("開始日")
@@ -275,6 +326,13 @@ class GrantApplication(models.Model):
     class Meta:
         verbose_name = "権限付与申請"
         verbose_name_plural = "権限付与申請"
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(grantee__isnull=False, unit__isnull=True)
+                | Q(grantee__isnull=True, unit__isnull=False),
+                name="accounts_application_user_or_unit",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"application {self.pk}"
@@ -288,7 +346,11 @@ class Grant(models.Model):
     """
 
     application = models.OneToOneField(GrantApplication, on_delete=models.PROTECT, related_name="grant")
-    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="grants")
+    # Exactly one of: the account, or the unit whose current members hold it (standard 10.3-b).
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="grants", null=True, blank=True)
+    unit = models.ForeignKey(
+        OrganisationUnit, on_delete=models.PROTECT, related_name="grants", null=True, blank=True
+    )
     duty = models.CharField("事務", max_length=40)
     permissions = models.JSONField("権限", default=list)
     starts_on = models.DateField("開始日")
@@ -300,7 +362,16 @@ class Grant(models.Model):
     class Meta:
         verbose_name = "権限付与"
         verbose_name_plural = "権限付与"
-        indexes: ClassVar = [models.Index(fields=["user", "ends_on"], name="accounts_grant_user_idx")]
+        indexes: ClassVar = [
+            models.Index(fields=["user", "ends_on"], name="accounts_grant_user_idx"),
+            models.Index(fields=["unit", "ends_on"], name="accounts_grant_unit_idx"),
+        ]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False, unit__isnull=True) | Q(user__isnull=True, unit__isnull=False),
+                name="accounts_grant_user_or_unit",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"grant {self.pk}"
@@ -332,6 +403,9 @@ class GrantRegisterEntry(AppendOnlyModel):
     kind = models.CharField("区分", max_length=10, choices=Kind.choices)
     grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="register_entries")
     staff_number = models.CharField("職員番号", max_length=20)
+    # The unit of a grant to a unit (staff_number is then empty). Nullable: adding it keeps the table (and
+    # its append-only triggers) on SQLite.
+    unit_code = models.CharField("部署コード", max_length=20, null=True, blank=True)  # noqa: DJ001 (see above)
     duty = models.CharField("事務", max_length=40)
     permissions = models.JSONField("権限", default=list)
     starts_on = models.DateField("開始日")

@@ -6,17 +6,22 @@ import functools
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
-from django.db.models import Case, Count, F, Max, Q, Value, When
+from django.db.models import Case, Count, Max, Q, Value, When
 
 from jumin.accounts import clock
 from jumin.accounts.approvals import APPROVAL_STAGES, may_decide, next_stage
-from jumin.accounts.authorization import account_usable, authorize, contractor_on_roster, granted_permissions
+from jumin.accounts.authorization import (
+    account_usable,
+    authorize,
+    contractor_on_roster,
+    granted_permissions,
+    grants_in_force,
+)
 from jumin.accounts.context import audit_context
 from jumin.accounts.duties import BOOTSTRAP_ADMIN_PERMISSIONS, DUTIES
 from jumin.accounts.models import (
     ApprovalRequest,
     Contract,
-    Grant,
     GrantApplication,
     GrantRegisterEntry,
     HrEvent,
@@ -117,7 +122,7 @@ def grant_overview(actor: Any) -> dict[str, list[dict[str, object]]]:
     pending = [
         {
             "id": a.pk,
-            "grantee": str(a.grantee),
+            "grantee": str(a.grantee) if a.grantee is not None else f"部署 {a.unit}",
             "duty": DUTIES[a.duty].label if a.duty in DUTIES else a.duty,
             "extras": ", ".join(a.extra_permissions),
             "starts_on": a.starts_on,
@@ -125,14 +130,14 @@ def grant_overview(actor: Any) -> dict[str, list[dict[str, object]]]:
             "requested_by": str(a.requested_by),
         }
         for a in GrantApplication.objects.filter(status=GrantApplication.Status.REQUESTED)
-        .select_related("grantee", "requested_by")
+        .select_related("grantee", "unit", "requested_by")
         .order_by("pk")
     ]
     register = [
         {
             "recorded_at": e.recorded_at,
             "kind": e.get_kind_display(),
-            "staff_number": e.staff_number,
+            "staff_number": e.staff_number or f"部署 {e.unit_code}",
             "duty": DUTIES[e.duty].label if e.duty in DUTIES else e.duty,
             "starts_on": e.starts_on,
             "ends_on": e.ends_on,
@@ -390,26 +395,14 @@ def permission_holders_report(actor: Any) -> dict[str, list[dict[str, Any]]]:
     Holders are exactly those ``has_permission`` answers yes for: usable accounts with a grant in force
     from an approved application naming them, plus the installation superuser's administrative set.
     """
-    day = clock.today()
     holders: dict[Permission, list[dict[str, object]]] = {p: [] for p in Permission}
-    grants = (
-        Grant.objects.filter(
-            ended_at__isnull=True,
-            starts_on__lte=day,
-            ends_on__gte=day,
-            application__status=GrantApplication.Status.APPROVED,
-            application__grantee=F("user"),
-        )
-        .select_related("user__person")
-        .order_by("user__username", "pk")
-    )
-    usable: dict[int, bool] = {}
-    for grant in grants:
-        if usable.setdefault(grant.user_id, account_usable(grant.user)):
-            for value in grant.permissions:
-                if value in Permission._value2member_map_:
-                    row = _holder_row(grant.user, source="付与", duty=grant.duty, ends_on=grant.ends_on)
-                    holders[Permission(value)].append(row)
+    # The authoriser's own query per account, so grants to units (standard 10.3-b) count exactly as there.
+    for user in User.objects.filter(is_active=True).select_related("person").order_by("username", "pk"):
+        for grant in grants_in_force(user):
+            source = f"部署付与（{grant.unit_code}）" if grant.unit_code else "付与"
+            for permission in sorted(grant.permissions):
+                row = _holder_row(user, source=source, duty=grant.duty, ends_on=grant.ends_on)
+                holders[permission].append(row)
     for admin in User.objects.filter(is_superuser=True).select_related("person").order_by("username"):
         if account_usable(admin):
             for permission in BOOTSTRAP_ADMIN_PERMISSIONS:

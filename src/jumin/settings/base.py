@@ -53,6 +53,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Terminal identity, request id, second factor and idle lock (controls.md C-3, C-33; docs/security.md).
     "jumin.accounts.middleware.RequestContextMiddleware",
+    # Optional single sign-on from a fronting reverse proxy (standard 10.3-a); off unless configured.
+    "jumin.accounts.sso.SingleSignOnMiddleware",
     "jumin.accounts.middleware.SessionGuardMiddleware",
     # Unexpected server errors become audit entries (standard 10.2-b; docs/security.md).
     "jumin.audit.errors.ErrorLogMiddleware",
@@ -122,6 +124,14 @@ JUMIN_WEBAUTHN_ORIGINS = [
     o for o in os.environ.get("JUMIN_WEBAUTHN_ORIGINS", "http://localhost:8000").split(",") if o
 ]
 JUMIN_TERMINAL_COOKIE = "jumin_terminal"
+# Single sign-on (standard 10.3-a; docs/operations.md): the header a fronting reverse proxy sets to the
+# authenticated 職員ID, trusted only from these proxy addresses (IPs or networks). Empty: off.
+JUMIN_SSO_HEADER = os.environ.get("JUMIN_SSO_HEADER", "")
+JUMIN_SSO_TRUSTED_PROXIES = [
+    a for a in os.environ.get("JUMIN_SSO_TRUSTED_PROXIES", "").replace(" ", "").split(",") if a
+]
+if JUMIN_SSO_HEADER and not JUMIN_SSO_TRUSTED_PROXIES:
+    raise ValueError("JUMIN_SSO_HEADER needs JUMIN_SSO_TRUSTED_PROXIES (docs/operations.md)")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Strict"

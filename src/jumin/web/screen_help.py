@@ -44,6 +44,11 @@ NOT_SCREENS = frozenset(
         "web:webauthn_register_options",
         "web:webauthn_register_verify",
         "web:api_hr_event",
+        "web:api_grant_import",
+        "web:api_grant_export",
+        "web:api_effective_rights",
+        "web:grant_export",
+        "web:staff_export",
         "web:logout",
         "web:screen_hardcopy",
         "audit:export",
@@ -464,6 +469,26 @@ HELP: dict[str, HelpEntry] = {
         "権限付与の承認", "情報主管課長が申請を承認または却下します（申請者と承認者は別の方です）。"
     ),
     "web:grant_reconciliation": _e("操作者個別状況一覧表", "職員ごとの状況と有効な権限を突き合わせます。"),
+    "web:effective_rights": _e(
+        "有効な権限と付与元",
+        "職員番号を入力し、その職員が今日持つ権限と、個人付与・部署付与の別を表示します。",
+    ),
+    "web:grant_import": _e(
+        "権限の一括登録（CSV）",
+        "CSV ファイルの付与を「確認」で行ごとに点検し、「登録」ですべての行を付与申請にします。"
+        "一行でも誤りがあれば一件も登録しません。承認は情報主管課長が行います。",
+        "誤りは行番号・項目・理由・対処を一覧で表示し、何も登録しません。",
+    ),
+    "web:staff_import": _e(
+        "職員の一括登録（CSV）",
+        "CSV ファイルの職員・アカウント・部署の所属を「確認」で行ごとに点検し、"
+        "「登録」ですべての行を登録します。一行でも誤りがあれば一件も登録しません。パスワードは設定しません。",
+        "誤りは行番号・項目・理由・対処を一覧で表示し、何も登録しません。",
+    ),
+    "web:units": _e("部署と所属", "部署、所属する職員、部署への権限付与を一覧し、登録します。"),
+    "web:unit_register": _e("部署の登録", "部署コードと名称で部署を登録します。"),
+    "web:unit_member": _e("所属の登録・終了", "職員の所属を開始日から登録し、または直ちに終了します。"),
+    "web:unit_grant_apply": _e("部署への権限付与の申請", "所属長が部署への事務の付与を申請します。"),
     "web:personnel": _e("人事の記録", "異動・休職・退職・復職と研修の受講を記録します。"),
     "web:hr_event_record": _e("人事異動の記録", "人事異動を記録します。その職員の権限は直ちに失効します。"),
     "web:training_record": _e("研修受講の記録", "研修の受講を記録します。"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jumin.web import views, views_masters, views_screen
+from jumin.web import views, views_masters, views_rights, views_screen
 
 app_name = "web"
 
@@ -20,6 +20,8 @@ urlpatterns = [
     path("terminal/enrol/", views.terminal_enrol, name="terminal_enrol"),
     path("staff/", views.staff_list, name="staff"),
     path("staff/create/", views.staff_create, name="staff_create"),
+    path("staff/import/", views_rights.staff_import, name="staff_import"),
+    path("staff/export/", views_rights.staff_export, name="staff_export"),
     path("staff/<int:user_id>/unlock/", views.staff_unlock, name="staff_unlock"),
     path("staff/<int:user_id>/password-reset/", views.staff_password_reset, name="staff_password_reset"),
     path("terminals/", views.terminals, name="terminals"),
@@ -36,6 +38,16 @@ urlpatterns = [
     path("grants/reapply/", views.grant_reapply, name="grant_reapply"),
     path("grants/applications/<int:application_id>/decide/", views.grant_decide, name="grant_decide"),
     path("grants/reconciliation/", views.grant_reconciliation, name="grant_reconciliation"),
+    path("grants/rights/", views_rights.effective_rights, name="effective_rights"),
+    path("grants/import/", views_rights.grant_import, name="grant_import"),
+    path("grants/export/", views_rights.grant_export, name="grant_export"),
+    path("units/", views_rights.unit_list, name="units"),
+    path("units/register/", views_rights.unit_register, name="unit_register"),
+    path("units/members/", views_rights.unit_member, name="unit_member"),
+    path("units/grants/apply/", views_rights.unit_grant_apply, name="unit_grant_apply"),
+    path("api/accounts/grants/import/", views_rights.api_grant_import, name="api_grant_import"),
+    path("api/accounts/grants/export/", views_rights.api_grant_export, name="api_grant_export"),
+    path("api/accounts/rights/", views_rights.api_effective_rights, name="api_effective_rights"),
     path("personnel/", views.personnel, name="personnel"),
     path("personnel/hr-events/", views.hr_event_record, name="hr_event_record"),
     path("personnel/training/", views.training_record, name="training_record"),
