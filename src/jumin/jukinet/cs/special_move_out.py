@@ -424,20 +424,22 @@ def _waiting_rows() -> Any:
     return ReceivedMoveInNotice.objects.filter(imported_at__isnull=True, duplicate_of__isnull=True)
 
 
-def _address_unified(notice: ReceivedNotice) -> bool:
-    """Whether the 転入先住所 to take in may be taken in: a clerk's correction (the clerk's 同定), or a
-    received one in this CS's 統一文字 (it may hold a 外字 not registered here, std 7.1.1.1-e)."""
+def address_not_unified(notice: ReceivedNotice) -> str | None:
+    """Why the 転入先住所 cannot be taken in yet — a received one with a character this CS cannot
+    represent (a 外字 not registered here, std 7.1.1.1-e): the reason and remedy; None when it can (a
+    clerk's correction, the clerk's 同定, always can)."""
     if notice.corrected_address:
-        return True
-    return unified_characters.received(notice.new_address, field="new_address")[1] is None
+        return None
+    refused = unified_characters.received(notice.new_address, field="new_address")[1]
+    return None if refused is None else f"{refused.reason}{refused.remedy}"
 
 
 def waiting_move_in_notices() -> list[ReceivedNotice]:
-    """The received 転入通知 the registry has not taken in yet (重複 excluded), oldest first; one whose
-    received address holds a character this CS cannot represent waits in the 取込エラー一覧 until the
-    clerk corrects the address there or registers the 外字."""
-    rows = (_received(row) for row in _waiting_rows().order_by("received_at", "pk"))
-    return [notice for notice in rows if _address_unified(notice)]
+    """The received 転入通知 the registry has not taken in yet (重複 excluded), oldest first. The import
+    leaves one whose address cannot be taken in (garbled, or a 外字 not registered here:
+    ``address_not_unified``) in the 取込エラー一覧 with its reason, until the clerk corrects the address
+    there or registers the 外字."""
+    return [_received(row) for row in _waiting_rows().order_by("received_at", "pk")]
 
 
 def failed_move_in_notices() -> list[ReceivedNotice]:

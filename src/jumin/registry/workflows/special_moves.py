@@ -239,7 +239,7 @@ def _garbled(address: str) -> str:
 
 def _take_in(actor: Any, purpose: str, permission: Permission, notice: ReceivedNotice) -> DraftRecorded | str:
     """One received notice as a 転出確定 draft, or the reason it cannot be taken in (nothing changed)."""
-    garbled = _garbled(notice.address)
+    garbled = _garbled(notice.address) or special_move_out.address_not_unified(notice)
     if garbled:
         return garbled
     snapshot = (
