@@ -194,6 +194,8 @@ def test_an_applicant_already_moving_out_and_malformed_input_are_refused(
     assert apply(federation, {"kind": "move_out"}).refusal_code == "jukinet.e_application"
     too_long = application(card, destination="東" * 101)
     assert apply(federation, too_long).refusal_code == "jukinet.e_application"
+    no_such_day = {**application(card), "planned_date": "2026-02-30"}
+    assert apply(federation, no_such_day).refusal_code == "jukinet.e_application"
     first = apply(federation, application(card))
     with federation.acting_as(SASEBO):
         draft = e_applications.draft_move_out(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from typing import Any
 
 from jumin.domain.errors import DomainError, refusal
@@ -63,6 +64,16 @@ def _bad(field: str, reason: str, remedy: str) -> DomainError:
     return refusal(field, reason, remedy, _CODE)
 
 
+def _real_date(text: str) -> bool:
+    if not _DATE.match(text):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def application_challenge(payload: dict[str, Any]) -> bytes:
     """The bytes the card's 利用者証明用 key signs (Ed25519): the label and every applied-for item in a
     fixed order, as compact JSON (a destination may hold any character, so no separator is safe)."""
@@ -92,8 +103,8 @@ def _check_application(payload: dict[str, Any]) -> None:
         raise _bad("kind", "電子申請できない手続です。", "転出届を選んでください。")
     if payload["movers"] not in MOVERS:
         raise _bad("movers", "異動する方の範囲が不正です。", "本人のみまたは世帯全員を選んでください。")
-    if not isinstance(payload["planned_date"], str) or not _DATE.match(payload["planned_date"]):
-        raise _bad("planned_date", "転出予定日の形式が不正です。", "YYYY-MM-DD で送ってください。")
+    if not isinstance(payload["planned_date"], str) or not _real_date(payload["planned_date"]):
+        raise _bad("planned_date", "転出予定日が存在しない日付です。", "YYYY-MM-DD で送ってください。")
     destination = payload["destination"]
     if not isinstance(destination, str) or not destination.strip() or len(destination) > DESTINATION_MAX:
         raise _bad("destination", "転出先がないか長すぎます。", "転出先を100文字以内で入力してください。")
