@@ -123,11 +123,13 @@ class PendingApplication:
     returned: bool  # its earlier draft was discarded
 
 
-def _waiting(application: ElectronicApplication) -> bool:
-    """Whether it waits for a clerk: never decided, or its last draft was discarded."""
-    decision = application.decisions.select_related("change").order_by("-pk").first()
-    return decision is None or (
-        decision.change is not None and decision.change.state == ChangeState.DISCARDED
+def _waiting() -> Any:
+    """The applications that wait for a clerk: never decided, or every draft they became was discarded
+    (a refusal, or a draft not discarded, settles one; a null change survives the exclude)."""
+    decisions = ElectronicApplicationDecision.objects.filter(application=OuterRef("pk"))
+    settled = decisions.exclude(change__state=ChangeState.DISCARDED)
+    return ElectronicApplication.objects.annotate(settled=Exists(settled), returned=Exists(decisions)).filter(
+        settled=False
     )
 
 
@@ -141,15 +143,7 @@ def pending_applications(*, actor: Any, purpose: str, limit: int = 500) -> list[
         purpose=purpose,
         subject_type=SUBJECT_TYPE,
     )
-    decisions = ElectronicApplicationDecision.objects.filter(application=OuterRef("pk"))
-    # Settled: refused, or a draft that was not discarded (a null change survives the exclude).
-    settled = decisions.exclude(change__state=ChangeState.DISCARDED)
-    query = (
-        ElectronicApplication.objects.select_related("applicant__current")
-        .annotate(settled=Exists(settled), returned=Exists(decisions))
-        .filter(settled=False)
-        .order_by("received_at", "pk")
-    )
+    query = _waiting().select_related("applicant__current").order_by("received_at", "pk")
     rows: list[PendingApplication] = []
     with transaction.atomic():
         for application in query[: max(1, min(limit, 5000))]:
@@ -193,7 +187,7 @@ def _undecided(receipt_number: str) -> ElectronicApplication:
             "受付番号を確かめてください。",
             f"{_CODE}_not_found",
         )
-    if not _waiting(application):
+    if not _waiting().filter(pk=application.pk).exists():
         raise refusal(
             "receipt_number", "この電子申請は処理済みです。", "一覧を開き直してください。", f"{_CODE}_decided"
         )
