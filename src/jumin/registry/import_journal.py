@@ -53,20 +53,27 @@ def enter_rollback_journal() -> JournalState | None:
         return None
     if switched != ROLLBACK:
         return None
-    previous = JournalState(synchronous=int(_query("PRAGMA synchronous")))
     # FULL: the journal is synced before the database is changed, so a crash always rolls back.
-    _set("synchronous", SYNCHRONOUS_FULL)
-    return previous
+    previous = sqlite_setting("synchronous", SYNCHRONOUS_FULL)
+    assert previous is not None  # SQLite, checked above
+    return JournalState(synchronous=previous)
 
 
-def _set(name: str, value: int) -> None:
+def sqlite_setting(name: str, value: int | None) -> int | None:
+    """SQLite only: set the connection's integer setting ``name`` (None: leave it); return the old value."""
+    if connection.vendor != "sqlite":
+        return None
     with connection.cursor() as cursor:
-        cursor.execute(f"PRAGMA {name} = {int(value)}")  # a fixed setting name from this module
+        cursor.execute(f"PRAGMA {name}")  # a fixed setting name from the registry's import modules
+        previous = int(cursor.fetchone()[0])
+        if value is not None:
+            cursor.execute(f"PRAGMA {name} = {int(value)}")
+    return previous
 
 
 def leave_rollback_journal(previous: JournalState) -> None:
     """Back to WAL mode and the connection's previous ``synchronous`` after the load's commit or rollback."""
-    _set("synchronous", previous.synchronous)
+    sqlite_setting("synchronous", previous.synchronous)
     try:
         _query(f"PRAGMA journal_mode = {WAL}")
     except OperationalError:

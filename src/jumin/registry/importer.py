@@ -33,7 +33,7 @@ from jumin.audit.services import record_event
 from jumin.crypto.individual_number import BulkSealer
 from jumin.domain.errors import DomainError
 from jumin.registry import numbering
-from jumin.registry.import_journal import enter_rollback_journal, leave_rollback_journal
+from jumin.registry.import_journal import enter_rollback_journal, leave_rollback_journal, sqlite_setting
 from jumin.registry.import_programs import PROGRAM_COLUMNS
 from jumin.registry.import_rows import (
     LAYOUT_VERSION,
@@ -148,18 +148,6 @@ def _reset_id_sequences() -> None:
 LOAD_CACHE_KIB = 1_048_576
 
 
-def _pragma(name: str, value: int | None) -> int | None:
-    """SQLite only: set the connection's integer setting ``name`` (None: leave it); return the old value."""
-    if connection.vendor != "sqlite":
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute(f"PRAGMA {name}")  # a fixed setting name from this module
-        previous = int(cursor.fetchone()[0])
-        if value is not None:
-            cursor.execute(f"PRAGMA {name} = {int(value)}")
-    return previous
-
-
 def _secondary_indexes(model: type[models.Model]) -> list[tuple[str, str]]:
     """(name, CREATE statement) of the table's search indexes, which a load may drop and rebuild.
 
@@ -241,7 +229,7 @@ def import_population(
     staged = workers >= 1 and connection.vendor == "sqlite" and owns_transaction
     # A first load writes its pages once, through the rollback journal (registry.import_journal).
     journal = enter_rollback_journal() if staged and not Resident.objects.exists() else None
-    previous_cache = _pragma("cache_size", LOAD_CACHE_KIB)
+    previous_cache = sqlite_setting("cache_size", LOAD_CACHE_KIB)
     try:
         # The process's long-lived objects out of the collector's full passes (jumin.runtime): a load
         # allocates millions of short-lived rows, and forked workers inherit the frozen heap, so their
@@ -253,7 +241,7 @@ def import_population(
     finally:
         if staged:
             _detach_segments()
-        _pragma("cache_size", previous_cache)
+        sqlite_setting("cache_size", previous_cache)
         if journal is not None:
             leave_rollback_journal(journal)
 
