@@ -5,14 +5,16 @@ Each ratio is measured in the same run, back to back, against the bare inserts o
 
 from __future__ import annotations
 
+import multiprocessing
 import secrets
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from django.core.management.color import no_style
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Max
 
 from jumin.accounts.models import StaffPerson, User
@@ -135,9 +137,8 @@ def _household(serial: int) -> list[PersonFacts]:
     ]
 
 
-def measure_move_in(count: int = 300, warmup: int = 20) -> dict[str, Any]:
-    """P3: one 転入 of a 3-person household entered and committed (two services, audit, pool), p50/p95/p99."""
-    admin = _bench_admin()
+def _clerk_pair(admin: User) -> tuple[User, User]:
+    """A counter clerk who enters and a reviewer who commits, each with a real grant of their duty."""
     suffix = secrets.token_hex(3)
     clerk = provision_staff(
         admin=admin,
@@ -153,8 +154,12 @@ def measure_move_in(count: int = 300, warmup: int = 20) -> dict[str, Any]:
         staff_number=f"BR-{suffix}",
         duty=PURPOSE_REVIEW,
     ).user
-    numbering.load_code_pool([_pool_code() for _ in range((count + warmup) * 3 + 100)])
-    serial = 0
+    return clerk, reviewer
+
+
+def _move_in_runner(clerk: User, reviewer: User, *, first_serial: int = 0) -> Callable[[], None]:
+    """One 転入 per call: the clerk enters a new household's draft, the reviewer commits it."""
+    serial = first_serial
 
     def one_move_in() -> None:
         nonlocal serial
@@ -172,6 +177,19 @@ def measure_move_in(count: int = 300, warmup: int = 20) -> dict[str, Any]:
         )
         commit_change(actor=reviewer, purpose=PURPOSE_REVIEW, change_id=draft.change_id)
 
+    return one_move_in
+
+
+def measure_move_in(count: int = 300, warmup: int = 20, clients: int = 0) -> dict[str, Any]:
+    """P3: one 転入 of a 3-person household entered and committed (two services, audit, pool), p50/p95/p99.
+
+    ``clients`` > 1 also measures the sustained rate of that many processes entering 転入 at once
+    (``measure_concurrent_move_ins``), reported under ``concurrent``.
+    """
+    admin = _bench_admin()
+    clerk, reviewer = _clerk_pair(admin)
+    numbering.load_code_pool([_pool_code() for _ in range((count + warmup) * 3 + 100)])
+    one_move_in = _move_in_runner(clerk, reviewer)
     for _ in range(warmup):
         one_move_in()
     samples = []
@@ -182,7 +200,7 @@ def measure_move_in(count: int = 300, warmup: int = 20) -> dict[str, Any]:
     stats = percentiles(samples)
     bare = percentiles(_bare_inserts(count))
     ratio = stats["p95_ms"] / bare["p95_ms"] if bare["p95_ms"] else None
-    return {
+    result: dict[str, Any] = {
         "what": "転入 of a 3-person household: draft + commit (snapshots, numbers, code pool, audit)",
         **stats,
         "bare_inserts_p95_ms": bare["p95_ms"],
@@ -191,6 +209,93 @@ def measure_move_in(count: int = 300, warmup: int = 20) -> dict[str, Any]:
         "sustained_per_s": round(1000 / stats["p50_ms"], 1),
         "met": stats["p95_ms"] <= 50 and ratio is not None and ratio <= 4,
     }
+    if clients > 1:
+        result["concurrent"] = measure_concurrent_move_ins(count, clients=clients, warmup=warmup)
+    return result
+
+
+def measure_concurrent_move_ins(count: int, *, clients: int, warmup: int = 20) -> dict[str, Any]:
+    """P3 sustained: ``clients`` processes, each with its own two clerks, enter ``count`` 転入 in all.
+
+    The processes start together after their warm-up; the rate is the 転入 committed over the time
+    from the start to the last process's end. A refused or failed 転入 (a lock timeout, a deadlock)
+    is counted by its error, not retried, so the rate only counts what was committed.
+    """
+    admin = _bench_admin()
+    pairs = [_clerk_pair(admin) for _ in range(clients)]
+    numbering.load_code_pool([_pool_code() for _ in range((count + warmup * clients) * 3 + 100)])
+    per_client = [count // clients + (1 if i < count % clients else 0) for i in range(clients)]
+    context = multiprocessing.get_context("fork")  # the children keep Django's set-up
+    start = context.Barrier(clients + 1)
+    results = context.Queue()
+    connections.close_all()  # never share a database connection with a child
+    workers = [
+        context.Process(
+            target=_concurrent_client,
+            args=(clerk, reviewer, (i + 1) * 1_000_000, warmup, n, start, results),
+        )
+        for i, ((clerk, reviewer), n) in enumerate(zip(pairs, per_client, strict=True))
+    ]
+    for worker in workers:
+        worker.start()
+    start.wait()
+    started = time.perf_counter()
+    reports = [results.get() for _ in workers]
+    elapsed = max(report["ended"] for report in reports) - started
+    for worker in workers:
+        worker.join()
+    samples = [sample for report in reports for sample in report["samples_ms"]]
+    errors: dict[str, int] = {}
+    for report in reports:
+        for name, n in report["errors"].items():
+            errors[name] = errors.get(name, 0) + n
+    rate = len(samples) / elapsed if elapsed else 0.0
+    return {
+        "clients": clients,
+        **(percentiles(samples) if len(samples) > 1 else {"count": len(samples)}),
+        "seconds": round(elapsed, 2),
+        "rate_per_s": round(rate, 1),
+        "cpu_ms_per_move_in": round(sum(r["cpu_s"] for r in reports) / max(len(samples), 1) * 1000, 1),
+        "errors": errors,
+        "target": ">= 100/s sustained on PostgreSQL",
+        "met": rate >= 100 and not errors,
+    }
+
+
+def _concurrent_client(
+    clerk: User,
+    reviewer: User,
+    first_serial: int,
+    warmup: int,
+    count: int,
+    start: Any,
+    results: Any,
+) -> None:
+    """One process of ``measure_concurrent_move_ins``: warm up, wait for the others, measure."""
+    one_move_in = _move_in_runner(clerk, reviewer, first_serial=first_serial)
+    for _ in range(warmup):
+        one_move_in()
+    start.wait()
+    cpu_started = time.process_time()
+    samples: list[float] = []
+    errors: dict[str, int] = {}
+    for _ in range(count):
+        started = time.perf_counter()
+        try:
+            one_move_in()
+        except Exception as error:  # counted and reported: the figure's errors
+            name = getattr(error, "code", None) or type(error).__name__
+            errors[str(name)] = errors.get(str(name), 0) + 1
+            continue
+        samples.append((time.perf_counter() - started) * 1000)
+    report = {
+        "samples_ms": samples,
+        "errors": errors,
+        "cpu_s": time.process_time() - cpu_started,
+        "ended": time.perf_counter(),
+    }
+    connections.close_all()
+    results.put(report)
 
 
 def _pool_code() -> str:
