@@ -120,7 +120,8 @@ def release_for_change(change: Change, release: LockRelease, actor: Any) -> None
     Call inside the transaction that commits or discards ``change``.
     """
     residents = change.snapshots.values_list("resident_id", flat=True)
-    still_drafted = set(
+    # A subquery, not a read of its own: the UPDATE is the only statement (performance.md P3).
+    still_drafted = (
         Change.objects.filter(
             state=ChangeState.DRAFT, made_by_id=change.made_by_id, snapshots__resident_id__in=residents
         )
