@@ -26,6 +26,24 @@ def test_issuing_no_numbers_leaves_the_counter_alone() -> None:
     assert int(numbering.issue_number(numbering.HOUSEHOLD)[:-1]) > int(before[:-1])
 
 
+def test_issuing_two_counters_at_once_continues_each_as_one_by_one_would() -> None:
+    household_before = numbering.issue_number(numbering.HOUSEHOLD)
+    atena_before = numbering.issue_number(numbering.ATENA)
+    issued = numbering.issue_numbers_of({numbering.HOUSEHOLD: 1, numbering.ATENA: 2})
+    household_after = numbering.issue_number(numbering.HOUSEHOLD)
+    atena_after = numbering.issue_number(numbering.ATENA)
+    households = [household_before, *issued[numbering.HOUSEHOLD], household_after]
+    atena = [atena_before, *issued[numbering.ATENA], atena_after]
+    assert (len(set(households)), len(set(atena))) == (3, 4)
+    for numbers in (households, atena):
+        serials = [int(n[:-1]) for n in numbers]
+        assert serials == sorted(serials)
+    assert numbering.issue_numbers_of({numbering.HOUSEHOLD: 0, numbering.ATENA: 0}) == {
+        numbering.HOUSEHOLD: [],
+        numbering.ATENA: [],
+    }
+
+
 def test_codes_taken_together_are_distinct_and_all_marked_taken(code_pool: list[str]) -> None:
     taken = numbering.take_juminhyo_codes(3)
     assert len(set(taken)) == 3

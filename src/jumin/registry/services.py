@@ -418,8 +418,17 @@ def record_move_in(*, actor: Any, purpose: str, move_in: MoveIn) -> DraftRecorde
             made_at=timezone.now(),
             attention_note=_attention_note_of(move_in),
         )
-        household, existing_order, de_facto_head = _household_for(move_in.household_number)
-        residents = _residents_for(members, returning)
+        # The 世帯番号 and the new people's 宛名番号: both counters in one lock and one update (P3).
+        issued = numbering.issue_numbers_of(
+            {
+                numbering.HOUSEHOLD: 1 if move_in.household_number is None else 0,
+                numbering.ATENA: sum(previous is None for previous in returning),
+            }
+        )
+        household, existing_order, de_facto_head = _household_for(
+            move_in.household_number, issued=issued[numbering.HOUSEHOLD]
+        )
+        residents = _residents_for(members, returning, issued=issued[numbering.ATENA])
         for previous in returning:
             if previous is not None:  # a returning former resident: lock their record (10.3-d)
                 locks.take(previous, change)
@@ -514,28 +523,34 @@ def _attention_note_of(move_in: MoveIn) -> str:
     return preset_notes.joined(unreported, entered)
 
 
-def _residents_for(members: list[PersonFacts], returning: list[Resident | None]) -> list[Resident]:
+def _residents_for(
+    members: list[PersonFacts], returning: list[Resident | None], *, issued: Sequence[str] | None = None
+) -> list[Resident]:
     """The members' people: a returning former resident's own record, or a new one with a new 宛名番号.
 
-    The new people's numbers come from one counter update and their rows from one INSERT (P3).
+    The new people's numbers come from one counter update (or are ``issued`` already, one per new
+    member) and their rows from one INSERT (P3).
     """
     new_members = [facts for facts, previous in zip(members, returning, strict=True) if previous is None]
+    if issued is None:
+        issued = numbering.issue_numbers(numbering.ATENA, len(new_members))
     created = iter(
         Resident.objects.bulk_create(
             Resident(atena_number=number, kind=facts.kind)
-            for facts, number in zip(
-                new_members, numbering.issue_numbers(numbering.ATENA, len(new_members)), strict=True
-            )
+            for facts, number in zip(new_members, issued, strict=True)
         )
     )
     return [previous or next(created) for previous in returning]
 
 
-def _household_for(number: str | None) -> tuple[Household, list[str], str]:
+def _household_for(number: str | None, *, issued: Sequence[str] = ()) -> tuple[Household, list[str], str]:
     """A new household, or an existing one with its current member order; and its 事実上の世帯主
-    (household data every new member's row copies, standard 4.1.4.3-a; "" for a new household)."""
+    (household data every new member's row copies, standard 4.1.4.3-a; "" for a new household).
+
+    A new household takes the 世帯番号 ``issued`` for it, else the next one."""
     if number is None:
-        return Household.objects.create(number=numbering.issue_number(numbering.HOUSEHOLD)), [], ""
+        new_number = issued[0] if issued else numbering.issue_number(numbering.HOUSEHOLD)
+        return Household.objects.create(number=new_number), [], ""
     household, members = existing_household(number, field="household_number")
     return household, [member.atena_number for member in members], members[0].current.de_facto_head
 
