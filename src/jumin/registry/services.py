@@ -722,11 +722,18 @@ def commit_change(
         committed = in_history_order(change.snapshots.order_by("member_order", "pk"))
         following = {f.pk: list(f.snapshots.order_by("member_order", "pk")) for f in followers}
         committed_all = committed + [row for rows in following.values() for row in rows]
-        last_numbers = dict(
-            ResidentSnapshot.objects.filter(resident_id__in=people)
-            .values("resident_id")
-            .annotate(last=Max("history_no"))
-            .values_list("resident_id", "last")
+        # A person without a current row has no 履歴番号 yet (a commit sets both; a purge deletes both):
+        # a 転入's new people need no read (P3).
+        with_history = [pk for pk, resident in residents.items() if resident.current_id is not None]
+        last_numbers = (
+            dict(
+                ResidentSnapshot.objects.filter(resident_id__in=with_history)
+                .values("resident_id")
+                .annotate(last=Max("history_no"))
+                .values_list("resident_id", "last")
+            )
+            if with_history
+            else {}
         )
         newly_coded: set[int] = set()  # rows given their first 住民票コード by this commit
         for snapshot in committed_all:
