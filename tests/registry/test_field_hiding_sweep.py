@@ -15,11 +15,17 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from jumin.accounts.models import User
+from jumin.accounts.models import Grant, User
 from jumin.accounts.permissions import Permission as P  # noqa: N817 (keeps the screen table readable)
+from jumin.audit.actions import AuditAction
+from jumin.audit.models import AuditEntry
 from jumin.domain.resident import ResidentKind, Sex
+from jumin.registry.euc import services as euc_services
+from jumin.registry.euc.writers import OutputFormat
+from jumin.registry.models_euc import EucRun
 from jumin.registry.services import DraftRecorded, record_move_in
 from tests.certificates.conftest import certifier, signing_keys  # noqa: F401 (fixtures)
+from tests.certificates.helpers import flat, pdf_pages
 from tests.registry.conftest import PURPOSE, current, family_move_in, logged_in, person
 from tests.registry.test_move_in_individual_number import HEAD_NUMBER, WIFE_NUMBER
 
@@ -91,6 +97,41 @@ def _certificate_confirm(client: Any, people: People, atena: str) -> str:
         "step": "confirm",
     }
     return str(client.post(reverse("certificates:issue"), data=data).content.decode())
+
+
+# Every hidden item the EUC catalogue has (the 個人番号 is never extractable, C-60), for one person.
+EUC_ITEMS = ["atena_number", "surname", "honseki", "hittousha", "juminhyo_code", "residence_status"]
+
+
+def _euc_download(client: Any, run_id: int) -> Any:
+    body = json.dumps({"purpose": PURPOSE, "run_id": run_id})
+    return client.post("/api/registry/euc/runs/download", data=body, content_type="application/json")
+
+
+def _euc_file(output_format: str) -> Callable[[Any, People, str], str]:
+    """The EUC file of one person through the API (request, the job, download), as text.
+
+    A definition naming an item the clerk may not see is refused: the answer is the refusal.
+    """
+
+    def call(client: Any, people: People, atena: str) -> str:
+        definition = {
+            "items": EUC_ITEMS,
+            "conditions": [{"item": "atena_number", "op": "eq", "value": atena}],
+        }
+        body = {"purpose": PURPOSE, "definition": definition, "output_format": output_format}
+        queued = client.post("/api/registry/euc/runs", data=json.dumps(body), content_type="application/json")
+        if queued.status_code != 202:
+            return str(queued.content.decode())
+        run_id = queued.json()["run_id"]
+        if EucRun.objects.get(pk=run_id).state == EucRun.State.QUEUED:
+            euc_services.run_extraction(run_id)  # the test task backend runs jobs on commit only
+        answer = _euc_download(client, run_id)
+        if output_format == "pdf" and answer.status_code == 200:
+            return flat("".join(pdf_pages(answer.content)))
+        return str(answer.content.decode("utf-8-sig"))
+
+    return call
 
 
 ALL = frozenset(
@@ -168,6 +209,7 @@ SCREENS = [
     Screen("api-lookup", (P.RESIDENT_VIEW,), _api("/api/registry/residents/lookup"), RECORD),
     Screen("api-history", (P.RESIDENT_VIEW,), _api("/api/registry/residents/history"), RECORD),
     Screen("api-timeline", (P.RESIDENT_VIEW,), _api("/api/registry/inquiry/timeline"), HONSEKI_CODE),
+    *(Screen(f"euc-{fmt}", (P.EUC_EXTRACT,), _euc_file(fmt), RECORD) for fmt in ("csv", "xml", "pdf")),
 ]
 
 FIELDS: dict[P, str] = {
@@ -248,3 +290,26 @@ def test_a_field_is_shown_only_to_a_clerk_holding_its_permission(
     assert (screen.shown_person or ("青木" if atena == people.head else "グエン")) in page
     if field in screen.shows:
         assert secret in page
+
+
+def test_an_euc_file_is_withheld_once_a_field_grant_of_its_items_is_withdrawn(
+    people: People, make_clerk: Callable[..., User]
+) -> None:
+    """The file keeps what the items showed at the run: a withdrawn grant (C-10) refuses its download."""
+    clerk = make_clerk("euc-withdrawn", P.EUC_EXTRACT, P.FIELD_HONSEKI_VIEW)
+    client = logged_in(clerk)
+    definition = {
+        "items": ["atena_number", "honseki"],
+        "conditions": [{"item": "atena_number", "op": "eq", "value": people.head}],
+    }
+    run_id = euc_services.request_extraction(
+        actor=clerk, purpose=PURPOSE, raw=definition, output_format=OutputFormat.CSV
+    )
+    euc_services.run_extraction(run_id)
+    assert HONSEKI in _euc_download(client, run_id).content.decode("utf-8-sig")
+    Grant.objects.filter(user=clerk).update(permissions=[P.EUC_EXTRACT.value])
+    withheld = _euc_download(client, run_id)
+    assert withheld.status_code == 403
+    assert HONSEKI not in withheld.content.decode()
+    refused = AuditEntry.objects.get(action=AuditAction.EUC_RESULT_DOWNLOAD, outcome="refused")
+    assert refused.outcome_reason
