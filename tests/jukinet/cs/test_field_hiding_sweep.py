@@ -14,10 +14,11 @@ jukinet/cs/api.py``:
 * 未送信・エラー一覧 (screen and ``/worklists``) and 整合性確認の差異 (screen and
   ``/consistency/runs/{id}/differences``): the 住民票コード.
 
-Not here: 広域交付 issues a certificate (printed as the law asks, no 個人番号 or 本籍 at all) and its
-records list is swept in tests/certificates/test_wide_area.py; 本人確認情報の提供状況 and 送付先情報
-show only the code the clerk typed; the 附票 notices (screen, API and the ``cs fuhyo-notices`` CSV) mask
-through ``fuhyo_notices.items_as_seen``, tested in tests/jukinet/cs/test_fuhyo_notices.py.
+Not here: 広域交付 issues a certificate (printed as the law asks, no 個人番号 or 本籍 at all); its
+records list masks the code, tested in tests/certificates/test_wide_area.py. 本人確認情報の提供状況
+shows only the code the clerk typed, 送付先情報 no person item. The 附票 notices (screen, API and the
+``cs fuhyo-notices`` CSV) mask through ``fuhyo_notices.items_as_seen``, tested in
+tests/jukinet/cs/test_fuhyo_notices.py.
 """
 
 from __future__ import annotations
@@ -36,16 +37,15 @@ from jumin.accounts.models import Terminal
 from jumin.accounts.permissions import Permission as P  # noqa: N817 (keeps the table readable)
 from jumin.jukinet.cs.models import (
     CertificateRequest,
-    ConsistencyDifference,
     ConsistencyRun,
     CsIdentity,
     CsIdentityVersion,
-    DifferenceKind,
     PendingNotice,
 )
 from jumin.messaging.envelope import NodeRef
 from jumin.messaging.testing import TestFederation
 from tests.helpers.accounts import TERMINAL_ID, grant_permissions, make_terminal, make_user
+from tests.jukinet.cs.factories import differing
 from tests.jukinet.cs.test_special_move_in import NAGASAKI, PIN, SASEBO, card_holder_moving_out, send
 
 pytestmark = pytest.mark.django_db
@@ -206,17 +206,7 @@ def holder(federation: TestFederation) -> Holder:
     CertificateRequest.objects.create(
         resident_code=request.resident_code, sent_to="422029", requested_at=timezone.now()
     )
-    run = ConsistencyRun.objects.create(
-        run_id="00000000-0000-0000-0000-0000000000dd",
-        target="prefecture:420000",
-        municipality_code="422011",
-        started_at=timezone.now(),
-        differences=1,
-        status="done",
-    )
-    ConsistencyDifference.objects.create(
-        run=run, resident_code=request.resident_code, kind=DifferenceKind.DIFFERENT
-    )
+    differing(request.resident_code, municipality_code="422011")
     # A notice of the person left 送信待ち (as when the prefecture is no peer).
     PendingNotice.objects.create(
         identity=CsIdentity.objects.get(resident_code=request.resident_code),
