@@ -1,8 +1,26 @@
-"""Field hiding on every clerk screen that shows a person (standard 10.4-a; controls.md C-10).
+"""Field hiding on every clerk screen and output that shows a person (standard 10.4-a; controls.md C-10).
 
 One table of screens; for each field permission the sweep visits every screen as a clerk without it
 and asserts the value is absent, then as a clerk with it and asserts the value is present wherever
 the screen shows that item. A new person screen is added to ``SCREENS`` once, not tested by hand.
+
+Files and media, found by grep over src/jumin (2026-11-24) for ``text/csv``, ``application/pdf``,
+``application/octet-stream``, ``Content-Disposition`` and ``csv.writer``:
+
+* EUC CSV, XML and PDF (registry/euc; screen and ``/api/registry/euc``): in ``SCREENS``; a definition
+  naming a hidden item is refused, and (below) a result is withheld once a grant of its items is gone.
+* 法30条の50 確認票 (upload preview, screen and API, and a received notice's sheet): below.
+* 市町村通知 to 出入国在留管理庁 (views_immigration, ``municipality-notices-N.csv``): not masked, by
+  design: a statutory notice whose items the law fixes (住基法30条の50), as the certificates below.
+* Certificates (certificates/views, 広域交付 PDF of jukinet/cs/views): printed as the law and the
+  request say, not by the clerk's grants; their preview (``certificate-preview``) is in ``SCREENS``.
+* 附票記載事項通知: the ``cs fuhyo-notices`` CSV and screens mask through
+  ``jukinet/cs/fuhyo_notices.items_as_seen`` (tests/jukinet/cs/test_fuhyo_notices.py).
+* The 住基ネット CS screens and API: tests/jukinet/cs/test_field_hiding_sweep.py.
+* The prefecture node's 一括提供 CSV and 開示 PDF (jukinet/prefecture/provision): statutory provision
+  to a body the law names and disclosure to the person themself, not masked by the clerk's grants;
+  not swept here.
+* Not person items: the audit log CSV (audit/) and the grant and staff CSV (web/views_rights).
 """
 
 from __future__ import annotations
@@ -13,17 +31,27 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from jumin.accounts.models import User
+from jumin.accounts.models import Grant, User
 from jumin.accounts.permissions import Permission as P  # noqa: N817 (keeps the screen table readable)
+from jumin.audit.actions import AuditAction
+from jumin.audit.models import AuditEntry
 from jumin.domain.resident import ResidentKind, Sex
+from jumin.registry.euc import services as euc_services
+from jumin.registry.euc.writers import OutputFormat
+from jumin.registry.models_euc import EucRun
 from jumin.registry.services import DraftRecorded, record_move_in
+from jumin.registry.workflows import immigration_receipts
 from tests.certificates.conftest import certifier, signing_keys  # noqa: F401 (fixtures)
+from tests.certificates.helpers import flat, pdf_pages
 from tests.registry.conftest import PURPOSE, current, family_move_in, logged_in, person
+from tests.registry.test_immigration_notices import RENEWAL, foreigner, notice, notice_file
 from tests.registry.test_move_in_individual_number import HEAD_NUMBER, WIFE_NUMBER
 
 pytestmark = pytest.mark.django_db
+__all__ = ["foreigner"]  # the fixture, imported for use here
 
 HONSEKI = "長崎県佐世保市八幡町1番地"
 RESIDENCE_STATUS = "技術・人文知識・国際業務"
@@ -91,6 +119,41 @@ def _certificate_confirm(client: Any, people: People, atena: str) -> str:
         "step": "confirm",
     }
     return str(client.post(reverse("certificates:issue"), data=data).content.decode())
+
+
+# Every hidden item the EUC catalogue has (the 個人番号 is never extractable, C-60), for one person.
+EUC_ITEMS = ["atena_number", "surname", "honseki", "hittousha", "juminhyo_code", "residence_status"]
+
+
+def _euc_download(client: Any, run_id: int) -> Any:
+    body = json.dumps({"purpose": PURPOSE, "run_id": run_id})
+    return client.post("/api/registry/euc/runs/download", data=body, content_type="application/json")
+
+
+def _euc_file(output_format: str) -> Callable[[Any, People, str], str]:
+    """The EUC file of one person through the API (request, the job, download), as text.
+
+    A definition naming an item the clerk may not see is refused: the answer is the refusal.
+    """
+
+    def call(client: Any, people: People, atena: str) -> str:
+        definition = {
+            "items": EUC_ITEMS,
+            "conditions": [{"item": "atena_number", "op": "eq", "value": atena}],
+        }
+        body = {"purpose": PURPOSE, "definition": definition, "output_format": output_format}
+        queued = client.post("/api/registry/euc/runs", data=json.dumps(body), content_type="application/json")
+        if queued.status_code != 202:
+            return str(queued.content.decode())
+        run_id = queued.json()["run_id"]
+        if EucRun.objects.get(pk=run_id).state == EucRun.State.QUEUED:
+            euc_services.run_extraction(run_id)  # the test task backend runs jobs on commit only
+        answer = _euc_download(client, run_id)
+        if output_format == "pdf" and answer.status_code == 200:
+            return flat("".join(pdf_pages(answer.content)))
+        return str(answer.content.decode("utf-8-sig"))
+
+    return call
 
 
 ALL = frozenset(
@@ -168,6 +231,7 @@ SCREENS = [
     Screen("api-lookup", (P.RESIDENT_VIEW,), _api("/api/registry/residents/lookup"), RECORD),
     Screen("api-history", (P.RESIDENT_VIEW,), _api("/api/registry/residents/history"), RECORD),
     Screen("api-timeline", (P.RESIDENT_VIEW,), _api("/api/registry/inquiry/timeline"), HONSEKI_CODE),
+    *(Screen(f"euc-{fmt}", (P.EUC_EXTRACT,), _euc_file(fmt), RECORD) for fmt in ("csv", "xml", "pdf")),
 ]
 
 FIELDS: dict[P, str] = {
@@ -248,3 +312,75 @@ def test_a_field_is_shown_only_to_a_clerk_holding_its_permission(
     assert (screen.shown_person or ("青木" if atena == people.head else "グエン")) in page
     if field in screen.shows:
         assert secret in page
+
+
+def test_an_euc_file_is_withheld_once_a_field_grant_of_its_items_is_withdrawn(
+    people: People, make_clerk: Callable[..., User]
+) -> None:
+    """The file keeps what the items showed at the run: a withdrawn grant (C-10) refuses its download."""
+    clerk = make_clerk("euc-withdrawn", P.EUC_EXTRACT, P.FIELD_HONSEKI_VIEW)
+    client = logged_in(clerk)
+    definition = {
+        "items": ["atena_number", "honseki"],
+        "conditions": [{"item": "atena_number", "op": "eq", "value": people.head}],
+    }
+    run_id = euc_services.request_extraction(
+        actor=clerk, purpose=PURPOSE, raw=definition, output_format=OutputFormat.CSV
+    )
+    euc_services.run_extraction(run_id)
+    assert HONSEKI in _euc_download(client, run_id).content.decode("utf-8-sig")
+    Grant.objects.filter(user=clerk).update(permissions=[P.EUC_EXTRACT.value])
+    withheld = _euc_download(client, run_id)
+    assert withheld.status_code == 403
+    assert HONSEKI not in withheld.content.decode()
+    refused = AuditEntry.objects.get(action=AuditAction.EUC_RESULT_DOWNLOAD, outcome="refused")
+    assert refused.outcome_reason
+
+
+# --- the 確認票 of a 法30条の50 notice: the record's items before the change --------------------------
+
+STAY_EXPIRY_BEFORE = (
+    "2029-03-31"  # the 在留期間の満了の日 on the record of test_immigration_notices.foreigner
+)
+
+
+def _notice_content() -> str:
+    return notice_file(notice("N0001", **RENEWAL))
+
+
+def _preview_api(client: Any) -> str:
+    body = json.dumps({"purpose": PURPOSE, "content": _notice_content()})
+    answer = client.post(
+        "/api/registry/foreign/immigration-notices/preview", data=body, content_type="application/json"
+    )
+    return json.dumps(answer.json(), ensure_ascii=False)
+
+
+def _preview_screen(client: Any) -> str:
+    upload = SimpleUploadedFile("notices.csv", _notice_content().encode(), content_type="text/csv")
+    page = client.post(reverse("registry:immigration_notices"), {"purpose": PURPOSE, "notice_file": upload})
+    return str(page.content.decode())
+
+
+def _received_sheet(client: Any) -> str:
+    form = {"purpose": PURPOSE, "notice_id": "N0001", "sheet": "1"}
+    return str(client.post(reverse("registry:received_immigration_notices"), form).content.decode())
+
+
+@pytest.mark.parametrize(
+    "call", [_preview_api, _preview_screen, _received_sheet], ids=["api", "screen", "received"]
+)
+def test_the_notice_sheet_shows_the_stay_items_only_with_their_grant(
+    call: Callable[[Any], str], foreigner: str, clerk: User, make_clerk: Callable[..., User]
+) -> None:
+    """The 確認票 compares the record with the notice: the record's 在留 items are hidden items (C-10)."""
+    immigration_receipts.receive_immigration_notices(
+        actor=clerk, purpose=PURPOSE, content=_notice_content(), auto_import=False
+    )
+    sheet_clerk = (P.RESIDENT_RECORD, P.RESIDENT_VIEW)
+    without = logged_in(make_clerk("sheet-no", *sheet_clerk, *(ALL - {P.FIELD_RESIDENCE_STATUS_VIEW})))
+    page = call(without)
+    assert "在留期間の満了の日" in page  # the sheet was shown
+    assert STAY_EXPIRY_BEFORE not in page
+    entitled = logged_in(make_clerk("sheet-with", *sheet_clerk, *ALL))
+    assert STAY_EXPIRY_BEFORE in call(entitled)

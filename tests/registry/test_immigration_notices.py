@@ -81,10 +81,16 @@ def foreigner(clerk: User, code_pool: list[str], commit: Callable[..., DraftReco
 
 
 def test_4_5_6_a_a_renewal_is_previewed_confirmed_drafted_and_committed(
-    clerk: User, reviewer: User, foreigner: str, commit: Callable[..., DraftRecorded]
+    clerk: User,
+    reviewer: User,
+    foreigner: str,
+    commit: Callable[..., DraftRecorded],
+    make_clerk: Callable[..., User],
 ) -> None:
     content = notice_file(notice("N0001", **RENEWAL))
-    preview = preview_immigration_notices(actor=clerk, purpose=PURPOSE, content=content)
+    # The 在留 items of the 確認票 need their field grant (C-10; tests/registry/test_field_hiding_sweep.py).
+    sheet_clerk = make_clerk("sheet", Permission.RESIDENT_RECORD, Permission.FIELD_RESIDENCE_STATUS_VIEW)
+    preview = preview_immigration_notices(actor=sheet_clerk, purpose=PURPOSE, content=content)
     assert preview.unmatched == ()
     (matched,) = preview.matched
     assert (matched.atena_number, matched.matched_by, matched.line) == (foreigner, "在留カード番号", 2)

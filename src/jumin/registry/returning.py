@@ -42,12 +42,10 @@ from jumin.registry.models import Resident, ResidentSearchKey, ResidentSnapshot
 from jumin.registry.removed_archive import archived_keys
 from jumin.registry.restrictions import marks_of_people
 from jumin.registry.search_keys import variant_name_key
-from jumin.registry.selectors_common import audited_inquiry, resident_not_found
+from jumin.registry.selectors_common import RESIDENCE_STATUS_ITEMS, audited_inquiry, resident_not_found
 
 MAX_CANDIDATES = 20
 _CODE = "registry.returning"
-# The 30条の45 items C-10 hides without FIELD_RESIDENCE_STATUS_VIEW: not prefilled for such a clerk.
-_RESIDENCE_STATUS_ITEMS = ("residence_status", "period_of_stay", "stay_expiry_date")
 
 
 @dataclass(frozen=True)
@@ -285,7 +283,7 @@ def _foreign_items(row: ResidentSnapshot, residence_status_shown: bool) -> Forei
     names = {field.name for field in dataclasses.fields(ForeignResidentItems)}
     items = {key: str(value) for key, value in row.foreign.items() if key in names}
     if not residence_status_shown:
-        items.update(dict.fromkeys(_RESIDENCE_STATUS_ITEMS, ""))
+        items.update(dict.fromkeys(RESIDENCE_STATUS_ITEMS, ""))  # C-10: not prefilled for such a clerk
     items.setdefault("nationality_code", "")
     items.setdefault("category", "")
     return ForeignResidentItems(**items)

@@ -20,6 +20,10 @@ from jumin.domain.errors import DomainError
 from jumin.registry import services_restrictions
 from jumin.registry.restrictions import RestrictedProcess
 
+#: The 30条の45 items that C-10 hides with the 在留資格 ("with its related items") without
+#: FIELD_RESIDENCE_STATUS_VIEW, by their key in a snapshot's foreign items.
+RESIDENCE_STATUS_ITEMS = ("residence_status", "period_of_stay", "stay_expiry_date")
+
 
 def resident_not_found() -> DomainError:
     """The error of a 宛名番号 with no committed record."""

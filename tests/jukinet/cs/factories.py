@@ -9,6 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from jumin.domain.checkdigits import JuminhyoCodeRule, check_digit_for, mynumber_check_digit
+from jumin.jukinet.cs.models import ConsistencyDifference, ConsistencyRun, DifferenceKind
 from jumin.jukinet.cs.updates import CsUpdateRequest
 
 _serial = itertools.count(1)
@@ -66,3 +67,17 @@ def update(**overrides: Any) -> CsUpdateRequest:
 def then(request: CsUpdateRequest, **changes: Any) -> CsUpdateRequest:
     """A later update of the same person."""
     return replace(request, request_number=f"req-{next(_serial)}", **changes)
+
+
+def differing(resident_code: str, *, municipality_code: str = "422029") -> ConsistencyRun:
+    """A finished 整合性確認 run against the prefecture that found this one person's record different."""
+    run = ConsistencyRun.objects.create(
+        run_id="00000000-0000-0000-0000-0000000000cc",
+        target="prefecture:420000",
+        municipality_code=municipality_code,
+        started_at=timezone.now(),
+        differences=1,
+        status="done",
+    )
+    ConsistencyDifference.objects.create(run=run, resident_code=resident_code, kind=DifferenceKind.DIFFERENT)
+    return run

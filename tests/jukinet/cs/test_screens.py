@@ -17,15 +17,13 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
 from jumin.jukinet.cs import services
 from jumin.jukinet.cs.models import (
-    ConsistencyDifference,
     ConsistencyRun,
     CsIdentity,
-    DifferenceKind,
     UpdateRejection,
 )
 from tests.helpers.accounts import TERMINAL_ID, make_terminal
 from tests.helpers.permission_matrix import assert_permission_triple
-from tests.jukinet.cs.factories import update
+from tests.jukinet.cs.factories import differing, update
 
 pytestmark = pytest.mark.django_db
 PURPOSE = "cs_operator"
@@ -243,15 +241,7 @@ def test_a_card_event_without_the_national_node_as_peer_is_refused_on_the_api(
 def test_the_consistency_differences_mask_the_resident_code_without_its_field_grant(
     cs_terminal: None, person: str, make_staff: Callable[..., Any]
 ) -> None:
-    run = ConsistencyRun.objects.create(
-        run_id="00000000-0000-0000-0000-0000000000cc",
-        target="prefecture:420000",
-        municipality_code="422029",
-        started_at=timezone.now(),
-        differences=1,
-        status="done",
-    )
-    ConsistencyDifference.objects.create(run=run, resident_code=person, kind=DifferenceKind.DIFFERENT)
+    run = differing(person)
     url = reverse("jukinet_cs:consistency_run", args=[run.run_id])
     masked = make_staff([Permission.CS_CONSISTENCY]).get(url, {"purpose": PURPOSE}).content.decode()
     assert person not in masked

@@ -8,7 +8,8 @@ and is not a terminal session.
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from typing import Any, Protocol, TypeVar
 
 from jumin.accounts.authorization import AccessRefused, authorize, has_permission, mask, visible_fields
 from jumin.accounts.context import audit_context, current_terminal_id
@@ -71,3 +72,19 @@ def may_see_individual_number(actor: Any) -> bool:
 def shown_resident_code(code: str, visible: frozenset[Permission]) -> str:
     """The 住民票コード, or the mask without FIELD_JUMINHYO_CODE_VIEW (C-10); "" stays ""."""
     return mask(code, visible=Permission.FIELD_JUMINHYO_CODE_VIEW in visible) if code else ""
+
+
+class _NamesAPerson(Protocol):
+    @property
+    def resident_code(self) -> str: ...
+
+
+Answer = TypeVar("Answer", bound=_NamesAPerson)
+
+
+def with_resident_code_as_seen(answer: Answer, actor: Any) -> Answer:
+    """A service's answer (a frozen dataclass naming one person by ``resident_code``) as ``actor`` may
+    see it: the code masked without FIELD_JUMINHYO_CODE_VIEW (C-10). For answers whose code other CS
+    services still need (the card check's holder), so they mask where they leave the CS: the API."""
+    shown = shown_resident_code(answer.resident_code, visible_items(actor))
+    return dataclasses.replace(answer, resident_code=shown)  # type: ignore[type-var]

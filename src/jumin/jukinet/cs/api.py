@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from jumin.jukinet.cs import (
+    access,
     cards,
     certificate_lists,
     consistency,
@@ -169,7 +170,7 @@ def card_verify(request: HttpRequest, body: CardVerifyIn) -> dict[str, Any]:
     check = cards.verify_with_card(
         actor=request.user, purpose=body.purpose, card_json=body.card, pin=body.pin
     )
-    return dataclasses.asdict(check)
+    return dataclasses.asdict(access.with_resident_code_as_seen(check, request.user))
 
 
 @router.post("/card/events")
@@ -249,8 +250,11 @@ def resolve(request: HttpRequest, body: ResolveIn) -> dict[str, bool]:
 @router.post("/move-out-certificates/card-check")
 def certificate_card_check(request: HttpRequest, body: CardVerifyIn) -> dict[str, Any]:
     """本人確認 with the card for a 特例転入: the card's person must have held 転出証明書情報."""
-    summary = special_move_in.check_card(
-        actor=request.user, purpose=body.purpose, card_json=body.card, pin=body.pin
+    summary = access.with_resident_code_as_seen(
+        special_move_in.check_card(
+            actor=request.user, purpose=body.purpose, card_json=body.card, pin=body.pin
+        ),
+        request.user,
     )
     return {
         **dataclasses.asdict(summary),

@@ -4,8 +4,9 @@ Every step needs ``EUC_EXTRACT`` (its own right, 10.3-e, C-20) and a purpose; an
 permission (本籍・筆頭者, 住民票コード, 在留資格) needs that permission too (10.4-a, C-10), refused and
 audited otherwise. A run lists its people in one ``record_results`` entry (like a search), written in
 the transaction that stores the file; more than 100 persons need an approved bulk-output request (C-26).
-A result can be downloaded by its requester only, until ``RESULT_HOURS`` after the run; each download
-is audited with the file hash and count (C-27).
+A result can be downloaded by its requester only, until ``RESULT_HOURS`` after the run, and only while
+they still hold the field-view permissions of its items; each download is audited with the file hash
+and count (C-27).
 
 A run and its job are stored in one transaction when the task backend is the database (the normal
 one): both commit or neither does. Other backends (the immediate one of the tests) are enqueued after
@@ -78,7 +79,13 @@ def _authorize(actor: Any, purpose: str, action: AuditAction, definition: Defini
     authorize(
         actor=actor, permission=Permission.EUC_EXTRACT, action=action, purpose=purpose, subject_type="euc"
     )
-    for item in definition.referenced() if definition else ():
+    if definition is not None:
+        _authorize_items(actor, purpose, action, definition)
+
+
+def _authorize_items(actor: Any, purpose: str, action: AuditAction, definition: Definition) -> None:
+    """The field-view permission of every item the definition reads (10.4-a, C-10)."""
+    for item in definition.referenced():
         if item.permission is not None:
             authorize(
                 actor=actor, permission=item.permission, action=action, purpose=purpose, subject_type="euc"
@@ -369,6 +376,9 @@ def download_result(*, actor: Any, purpose: str, run_id: int) -> tuple[str, str,
             remedy="抽出をもう一度実行してください。",
             code="euc.result_unavailable",
         )
+    # The file holds what the items showed at the run: a field grant withdrawn since then withholds it
+    # (C-10), refused and audited as at the request.
+    _authorize_items(actor, purpose, AuditAction.EUC_RESULT_DOWNLOAD, parse_definition(run.definition))
     with transaction.atomic():
         record_event(
             actor=actor,

@@ -32,7 +32,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from jumin.accounts.authorization import authorize
+from jumin.accounts.authorization import MASK, authorize, visible_fields
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event, record_results
@@ -50,6 +50,7 @@ from jumin.domain.resident import (
 )
 from jumin.registry import services_restrictions
 from jumin.registry.models import Change, ChangeState, ExOfficioRecord, ResidentSearchKey, ResidentSnapshot
+from jumin.registry.selectors_common import RESIDENCE_STATUS_ITEMS
 from jumin.registry.services import DraftRecorded
 from jumin.registry.snapshots import draft_from_current
 from jumin.registry.workflows import ex_officio
@@ -461,6 +462,22 @@ def check_sheet(row: NoticeRow) -> MatchedNotice | UnmatchedNotice:
     )
 
 
+def sheet_as_seen(sheet: MatchedNotice, actor: Any) -> MatchedNotice:
+    """The 確認票 as ``actor`` may see it: the 在留資格 and its related items, before and after, masked
+    without FIELD_RESIDENCE_STATUS_VIEW (C-10); every screen and API answer of a sheet goes through here."""
+    if Permission.FIELD_RESIDENCE_STATUS_VIEW in visible_fields(actor):
+        return sheet
+
+    def shown(change: ItemChange) -> ItemChange:
+        if change.item not in RESIDENCE_STATUS_ITEMS:
+            return change
+        return dataclasses.replace(
+            change, before=MASK if change.before else "", after=MASK if change.after else ""
+        )
+
+    return dataclasses.replace(sheet, changes=tuple(shown(change) for change in sheet.changes))
+
+
 # --- services -------------------------------------------------------------------------------------
 
 
@@ -488,7 +505,7 @@ def preview_immigration_notices(*, actor: Any, purpose: str, content: str) -> No
             action=AuditAction.RESIDENT_IMMIGRATION_NOTICE_PREVIEW,
             reason=f"rows={len(matched) + len(unmatched)} unmatched={len(unmatched)}",
         )
-    return NoticePreview(tuple(matched), tuple(unmatched))
+    return NoticePreview(tuple(sheet_as_seen(m, actor) for m in matched), tuple(unmatched))
 
 
 def record_immigration_notice(*, actor: Any, purpose: str, confirmation: NoticeConfirmation) -> DraftRecorded:

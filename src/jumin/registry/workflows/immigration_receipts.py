@@ -38,6 +38,7 @@ from jumin.registry.workflows.immigration_notices import (
     enter_notice_draft,
     parse_row,
     read_notices,
+    sheet_as_seen,
 )
 
 PENDING = ReceivedImmigrationNotice.State.PENDING
@@ -309,7 +310,7 @@ def received_notice_sheet(*, actor: Any, purpose: str, notice_id: str) -> Matche
             action=AuditAction.RESIDENT_IMMIGRATION_NOTICE_PREVIEW,
             reason=f"notice={notice_id.strip()}",
         )
-    return sheet
+    return sheet if isinstance(sheet, UnmatchedNotice) else sheet_as_seen(sheet, actor)
 
 
 def import_received_notice(
