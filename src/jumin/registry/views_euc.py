@@ -30,7 +30,7 @@ from jumin.registry.euc.definition import (
     describe,
     parse_definition,
 )
-from jumin.registry.euc.writers import ENCODING_LABELS, CsvEncoding, OutputFormat
+from jumin.registry.euc.writers import ENCODING_LABELS, FORMAT_LABELS, CsvEncoding, OutputFormat
 from jumin.registry.views_common import clerk_screen, shown_on_screen
 
 _TEMPLATE = "registry/euc/wizard.html"
@@ -198,7 +198,7 @@ def _context(request: HttpRequest, raw: dict[str, Any], step: int) -> dict[str, 
             (i, (raw.get("sort") or [])[i] if i < len(raw.get("sort") or []) else {})
             for i in range(SORT_ROWS)
         ],
-        "formats": [(f.value, f.value.upper()) for f in OutputFormat],
+        "formats": [(f.value, label) for f, label in FORMAT_LABELS.items()],
         "encodings": ENCODING_LABELS.items(),
         "saved": services.saved_definitions(actor=request.user),
         "purpose_form": PurposeForm(request.POST if "purpose" in request.POST else None),

@@ -40,10 +40,14 @@ from jumin.registry.euc.definition import Definition, Mode, parse_definition
 from jumin.registry.euc.extraction import extract
 from jumin.registry.euc.writers import (
     CONTENT_TYPES,
+    LABEL_SHEETS,
     CsvEncoding,
     OutputFile,
     OutputFormat,
+    file_extension,
+    prepared_for,
     write_csv,
+    write_labels,
     write_pdf,
     write_xml,
 )
@@ -132,7 +136,7 @@ def request_extraction(
     approval_id: int | None = None,
 ) -> int:
     """Check the definition and rights, queue the run and return its id; the job starts after commit."""
-    definition = parse_definition(raw)
+    definition = prepared_for(parse_definition(raw), output_format)
     _authorize(actor, purpose, AuditAction.EUC_EXTRACTION_RUN, definition)
     with transaction.atomic():
         run = EucRun.objects.create(
@@ -172,6 +176,8 @@ def _write(definition: Definition, run: EucRun, extraction: Any) -> OutputFile:
         return write_csv(definition, extraction, CsvEncoding(run.encoding))
     if output_format is OutputFormat.XML:
         return write_xml(definition, extraction)
+    if output_format in LABEL_SHEETS:
+        return write_labels(extraction, LABEL_SHEETS[output_format])
     return write_pdf(definition, extraction, title=TITLE)
 
 
@@ -191,7 +197,7 @@ def run_extraction(run_id: int) -> None:
         return
     actor = run.requested_by
     try:
-        definition = parse_definition(run.definition)
+        definition = prepared_for(parse_definition(run.definition), OutputFormat(run.output_format))
         _authorize(actor, run.purpose, AuditAction.EUC_EXTRACTION_RUN, definition)
         extraction = extract(definition)
         listed = extraction.atena_numbers if definition.mode is Mode.ROWS else []
@@ -380,7 +386,7 @@ def download_result(*, actor: Any, purpose: str, run_id: int) -> tuple[str, str,
             result_count=run.row_count,
         )
     output_format = OutputFormat(run.output_format)
-    return f"euc-{run.pk}.{output_format.value}", CONTENT_TYPES[output_format], bytes(run.content)
+    return f"euc-{run.pk}.{file_extension(output_format)}", CONTENT_TYPES[output_format], bytes(run.content)
 
 
 def prune_finished_jobs() -> None:
