@@ -1,4 +1,4 @@
-"""EUC 宛名ラベル (standard 10.1-c): A4 sheets of 12 or 21 labels as a print-ready PDF in the
+"""EUC PDF outputs (standard 10.1-c): 宛名ラベル on A4 sheets of 12 or 21 and the list, print-ready in the
 certificates' fonts; an unregistered 外字 is refused and listed, never printed wrong (docs/euc.md)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from jumin.domain.errors import DomainError
 from jumin.registry.euc import services
 from jumin.registry.euc.definition import parse_definition
 from jumin.registry.euc.extraction import Extraction
-from jumin.registry.euc.writers import LABEL_SHEETS, OutputFormat, prepared_for, write_labels
+from jumin.registry.euc.writers import LABEL_SHEETS, OutputFormat, prepared_for, write_labels, write_pdf
 from jumin.registry.models_euc import EucRun
 from jumin.registry.services import DraftRecorded
 from tests.certificates.helpers import flat, pdf_fonts, pdf_pages
@@ -97,3 +97,13 @@ def test_the_api_takes_a_label_format_and_refuses_labels_of_totals(euc_clerk: Us
     )
     assert queued.status_code == 202
     assert EucRun.objects.get().output_format == "label21"
+
+
+def test_the_pdf_list_uses_the_certificates_fonts_and_refuses_an_unregistered_gaiji() -> None:
+    definition = parse_definition({"items": ["surname", "address"]})
+    extraction = Extraction(rows=[_row(1), _row(2, surname="\ue000木")])
+    output = write_pdf(definition, extraction, title="EUC抽出結果")
+    assert output.row_count == 1
+    assert output.refused_rows == [{"row": 2, "atena_number": "0000002", "items": ["氏"]}]
+    assert "長崎県佐世保市八幡町1番1号" in flat(pdf_pages(output.content)[0])
+    assert any("+Jumin-ipamj-" in row[0] for row in pdf_fonts(output.content))

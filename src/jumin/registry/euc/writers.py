@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -161,22 +162,30 @@ def _unencodable(cells: list[str], header: list[str], encoding: str) -> list[str
     return bad
 
 
+def _kept(
+    rows: list[tuple[str, list[str]]], unfit: Callable[[list[str]], list[str]]
+) -> tuple[list[list[str]], list[dict[str, object]]]:
+    """The rows to write, and those refused (row number, 宛名番号, the items ``unfit`` names; no values)."""
+    kept: list[list[str]] = []
+    refused: list[dict[str, object]] = []
+    for number, (atena, cells) in enumerate(rows, start=1):
+        bad = unfit(cells)
+        if bad:
+            refused.append({"row": number, "atena_number": atena, "items": bad})
+        else:
+            kept.append(cells)
+    return kept, refused
+
+
 def write_csv(definition: Definition, extraction: Extraction, encoding: CsvEncoding) -> OutputFile:
     """CSV with a header of item names; rows outside ``encoding`` are refused and listed."""
     header, rows = _table(definition, extraction)
+    kept, refused = _kept(rows, lambda cells: _unencodable(cells, header, encoding.value))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
-    refused: list[dict[str, object]] = []
-    written = 0
-    for number, (atena, cells) in enumerate(rows, start=1):
-        bad = _unencodable(cells, header, encoding.value)
-        if bad:
-            refused.append({"row": number, "atena_number": atena, "items": bad})
-            continue
-        writer.writerow(cells)
-        written += 1
-    return OutputFile(buffer.getvalue().encode(encoding.value), written, refused)
+    writer.writerows(kept)
+    return OutputFile(buffer.getvalue().encode(encoding.value), len(kept), refused)
 
 
 def write_xml(definition: Definition, extraction: Extraction) -> OutputFile:
@@ -196,15 +205,32 @@ def write_xml(definition: Definition, extraction: Extraction) -> OutputFile:
 
 
 def write_pdf(definition: Definition, extraction: Extraction, *, title: str) -> OutputFile:
-    """A PDF list (一覧表) laid out by WeasyPrint, as the certificates app prints."""
+    """A PDF list (一覧表) laid out by WeasyPrint in the certificates' fonts (values in IPAmj明朝); a row
+    needing a glyph IPAmj明朝 lacks (an unregistered 外字) is refused and listed, never printed wrong."""
     from weasyprint import HTML  # heavy import, only for this output
 
+    from jumin.certificates import rendering
+
     header, rows = _table(definition, extraction)
-    html = render_to_string(
-        "registry/euc/list_pdf.html", {"title": title, "header": header, "rows": [cells for _, cells in rows]}
+    kept, refused = _kept(
+        rows,
+        lambda cells: [
+            label
+            for label, cell in zip(header, cells, strict=True)
+            if rendering.unregistered_characters([cell])
+        ],
     )
-    content: bytes = HTML(string=html).write_pdf()
-    return OutputFile(content, len(rows))
+    html = render_to_string(
+        "registry/euc/list_pdf.html",
+        {
+            "title": title,
+            "header": header,
+            "rows": kept,
+            **rendering.font_faces([cell for cells in kept for cell in cells]),
+        },
+    )
+    content: bytes = HTML(string=html).write_pdf(font_config=rendering.shared_font_config())
+    return OutputFile(content, len(kept), refused)
 
 
 def _postal(code: str) -> str:
@@ -216,27 +242,31 @@ def _labels(extraction: Extraction) -> tuple[list[dict[str, str]], list[dict[str
     """The labels to print and the rows refused for a glyph IPAmj明朝 lacks (items named, no values)."""
     from jumin.certificates import rendering  # the certificates' fonts, loaded only for a PDF
 
-    labels: list[dict[str, str]] = []
-    refused: list[dict[str, object]] = []
-    for number, values in enumerate(extraction.rows, start=1):
-        texts = {
-            "住所": values["address"],
-            "方書": values["katagaki"],
-            "氏名": full_name(values["surname"], values["given_name"]),
-        }
-        bad = [label for label, text in texts.items() if rendering.unregistered_characters([text])]
-        if bad:
-            refused.append({"row": number, "atena_number": values["_atena"], "items": bad})
-            continue
-        labels.append(
-            {
-                "postal": _postal(values["postal_code"]),
-                "address": texts["住所"],
-                "katagaki": texts["方書"],
-                "name": texts["氏名"],
-            }
+    rows = [
+        (
+            values["_atena"],
+            [
+                _postal(values["postal_code"]),
+                values["address"],
+                values["katagaki"],
+                full_name(values["surname"], values["given_name"]),
+            ],
         )
-    return labels, refused
+        for values in extraction.rows
+    ]
+    kept, refused = _kept(
+        rows,
+        lambda cells: [
+            label
+            for label, cell in zip(_LABEL_LINES.values(), cells, strict=True)
+            if label != "郵便番号" and rendering.unregistered_characters([cell])
+        ],
+    )
+    return [dict(zip(_LABEL_LINES, cells, strict=True)) for cells in kept], refused
+
+
+# A label's lines: template key → the item name a refusal lists.
+_LABEL_LINES = {"postal": "郵便番号", "address": "住所", "katagaki": "方書", "name": "氏名"}
 
 
 def write_labels(extraction: Extraction, sheet: LabelSheet) -> OutputFile:
