@@ -3,7 +3,11 @@ certificates' fonts; an unregistered 外字 is refused and listed, never printed
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
+from django.urls import reverse
 
 from jumin.accounts.models import User
 from jumin.audit.actions import AuditAction
@@ -107,3 +111,17 @@ def test_the_pdf_list_uses_the_certificates_fonts_and_refuses_an_unregistered_ga
     assert output.refused_rows == [{"row": 2, "atena_number": "0000002", "items": ["氏"]}]
     assert "長崎県佐世保市八幡町1番1号" in flat(pdf_pages(output.content)[0])
     assert any("+Jumin-ipamj-" in row[0] for row in pdf_fonts(output.content))
+
+
+def test_labels_are_chosen_on_the_wizard_output_step_and_named_in_the_results(
+    family: DraftRecorded, euc_clerk: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    client = logged_in(euc_clerk)
+    step4 = {"step": "4", "definition": json.dumps({"items": ["atena_number"]}), "purpose": PURPOSE}
+    page = client.post(reverse("registry:euc"), {**step4, "action": "next"})
+    assert '<option value="label21">宛名ラベル PDF（A4 21面）</option>' in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("registry:euc"), {**step4, "action": "run", "format": "label21"})
+    results = client.post(reverse("registry:euc_results"), {"purpose": PURPOSE})
+    assert "宛名ラベル PDF（A4 21面）" in results.content.decode()
+    assert EucRun.objects.get().row_count == 3

@@ -213,6 +213,7 @@ def _live_rows(definition: Definition, columns: list[str]) -> Iterator[dict[str,
 
 
 _EVENT_PATH = "resident__current__"
+_EVENT_FIELDS = ("card_kind", "event", "event_date", "expiry_date")
 
 
 def _card_event_rows(definition: Definition, columns: list[str]) -> Iterator[dict[str, Any]]:
@@ -235,9 +236,6 @@ def _card_event_rows(definition: Definition, columns: list[str]) -> Iterator[dic
         row = {key.removeprefix(_EVENT_PATH): value for key, value in event.items()}
         row.update({f"{CARD_EVENT_PREFIX}{field}": event[field] for field in _EVENT_FIELDS})
         yield row
-
-
-_EVENT_FIELDS = ("card_kind", "event", "event_date", "expiry_date")
 
 
 # Columns of other tables the catalogue reads through the snapshot's relations (live rows join them).

@@ -40,6 +40,7 @@ from jumin.registry.euc.definition import Definition, Mode, parse_definition
 from jumin.registry.euc.extraction import extract
 from jumin.registry.euc.writers import (
     CONTENT_TYPES,
+    FORMAT_LABELS,
     LABEL_SHEETS,
     CsvEncoding,
     OutputFile,
@@ -69,6 +70,7 @@ class RunSummary:
     state: str
     state_label: str
     output_format: str
+    format_label: str
     requested_at: str
     expires_at: str
     row_count: int
@@ -349,6 +351,7 @@ def runs_of(*, actor: Any, purpose: str) -> list[RunSummary]:
             state=run.state,
             state_label=run.get_state_display(),
             output_format=run.output_format,
+            format_label=FORMAT_LABELS.get(OutputFormat(run.output_format), run.output_format),
             requested_at=timezone.localtime(run.requested_at).strftime("%Y-%m-%d %H:%M"),
             expires_at=timezone.localtime(run.expires_at).strftime("%Y-%m-%d %H:%M")
             if run.expires_at
