@@ -185,7 +185,8 @@ def test_a_deeper_tree_from_the_api_is_shown_in_words_and_kept_through_step_2(
 ) -> None:
     client = logged_in(make_clerk("euc", Permission.EUC_EXTRACT))
     inner = {"combine": "or", "conditions": [{"item": "sex", "op": "eq", "value": "male"}]}
-    definition = {"items": ["surname"], "groups": [{"combine": "and", "groups": [inner]}]}
+    # Three groups inside one: wider than step 2's A1 and A2.
+    definition = {"items": ["surname"], "groups": [{"combine": "and", "groups": [inner, inner, inner]}]}
     page = _step(client, 2, definition, combine="or", c0_item="surname", c0_op="eq", c0_value="青木")
     assert page.context["definition"]["groups"] == definition["groups"]  # not cut to what the rows show
     assert page.context["definition"].get("conditions") is None
@@ -194,4 +195,51 @@ def test_a_deeper_tree_from_the_api_is_shown_in_words_and_kept_through_step_2(
     )
     body = page.content.decode()
     assert "画面で編集できない形" in body
-    assert "現在の条件：（（「性別」 ＝ 男））" in body
+    male = "（「性別」 ＝ 男）"
+    assert f"現在の条件：（{male} かつ {male} かつ {male}）" in body
+
+
+def test_step_2_builds_groups_inside_groups_and_shows_them_again(make_clerk: Callable[..., User]) -> None:
+    client = logged_in(make_clerk("euc", Permission.EUC_EXTRACT))
+    rows = {
+        "c0_group": "A1",
+        "c0_item": "sex",
+        "c0_op": "eq",
+        "c0_value": "female",
+        "c1_group": "A1",
+        "c1_item": "age",
+        "c1_op": "lt",
+        "c1_value": "20",
+        "c2_group": "A2",
+        "c2_item": "age",
+        "c2_op": "gt",
+        "c2_value": "64",
+        "c3_item": "status",
+        "c3_op": "eq",
+        "c3_value": "resident",
+    }
+    page = _step(client, 2, {"items": ["surname"]}, combine="and", gA_combine="or", **rows)
+    definition = page.context["definition"]
+    assert definition["conditions"] == [{"item": "status", "op": "eq", "value": "resident", "value2": ""}]
+    (outer,) = definition["groups"]
+    assert outer["combine"] == "or"
+    assert outer["conditions"] == []
+    assert [g["combine"] for g in outer["groups"]] == ["and", "and"]  # inner groups start as AND
+    assert [[c["value"] for c in g["conditions"]] for g in outer["groups"]] == [["female", "20"], ["64"]]
+    page = client.post(
+        reverse(WIZARD),
+        {
+            "step": "3",
+            "definition": json.dumps(definition),
+            "action": "back",
+            "reference_date": "2026-04-01",
+        },
+    )
+    body = page.content.decode()
+    assert "画面で編集できない形" not in body
+    assert '<option value="A1" selected>A1（Aの中）</option>' in body
+    assert '<label for="euc-gA2">グループA2（Aの中）の中の組合せ</label>' in body  # a named control
+    assert (
+        "現在の条件：「住民状態」 ＝ 住民 かつ （（「性別」 ＝ 女 かつ 「年齢（基準日現在）」 ＜ 20） または"
+        " （「年齢（基準日現在）」 ＞ 64））" in body
+    )

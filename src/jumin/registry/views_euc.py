@@ -4,9 +4,10 @@ Thin: every step posts the definition chosen so far (hidden JSON) plus its own f
 check, authorise, queue and audit. Everything is posted, never put in a URL. htmx swaps the wizard in
 place; without script the same forms post whole pages (keyboard: native controls in tab order).
 
-Step 2 nests one level without any expression syntax: each condition row picks a グループ (A, B or
-none); a group's rows are combined by the group's own AND/OR, and the groups and the ungrouped rows by
-the overall AND/OR. Deeper trees (built through the API) are shown in words and kept as they are.
+Step 2 nests two levels without any expression syntax: each condition row picks a グループ (none, A,
+B, or a group inside one: A1, A2 in A, B1, B2 in B); a group's rows and inner groups are combined by the
+group's own AND/OR, and the groups and the ungrouped rows by the overall AND/OR. Deeper or wider trees
+(built through the API) are shown in words and kept as they are.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from jumin.registry.euc.definition import (
     describe,
     parse_definition,
 )
-from jumin.registry.euc.writers import ENCODING_LABELS, CsvEncoding, OutputFormat
+from jumin.registry.euc.writers import ENCODING_LABELS, FORMAT_LABELS, CsvEncoding, OutputFormat
 from jumin.registry.views_common import clerk_screen, shown_on_screen
 
 _TEMPLATE = "registry/euc/wizard.html"
@@ -37,6 +38,16 @@ CONDITION_ROWS = 8
 SORT_ROWS = 2
 FUNCTION_ROWS = 2
 GROUP_NAMES = ("A", "B")
+INNER_GROUPS = 2  # groups inside each of A and B: A1, A2, B1, B2
+# The combine a group starts with: the outer groups OR (「年齢＜20 または 年齢＞64」), the inner ones AND.
+_DEFAULT_COMBINE = {1: "or", 2: "and"}
+
+
+def _inner_names(name: str) -> tuple[str, ...]:
+    return tuple(f"{name}{index}" for index in range(1, INNER_GROUPS + 1))
+
+
+ALL_GROUP_NAMES = tuple(n for name in GROUP_NAMES for n in (name, *_inner_names(name)))
 
 
 def _posted_definition(post: Any) -> dict[str, Any]:
@@ -56,31 +67,54 @@ def _condition_fields(post: Any, i: int) -> dict[str, Any]:
     }
 
 
+def _named_groups(raw: dict[str, Any]) -> list[tuple[str, int, dict[str, Any]]]:
+    """(グループ name, level, group) of the tree as step 2 names them: A, A1, A2, B, B1, B2 by position."""
+    named: list[tuple[str, int, dict[str, Any]]] = []
+    for name, group in zip(GROUP_NAMES, raw.get("groups") or [], strict=False):
+        named.append((name, 1, dict(group)))
+        inner = zip(_inner_names(name), group.get("groups") or [], strict=False)
+        named += [(inner_name, 2, dict(subgroup)) for inner_name, subgroup in inner]
+    return named
+
+
 def _wizard_editable(raw: dict[str, Any]) -> bool:
-    """Whether step 2 can show the tree: at most ``GROUP_NAMES`` groups of plain conditions, and no
-    more conditions than rows (a longer definition from the API is kept, never cut)."""
+    """Whether step 2 can show the tree: at most ``GROUP_NAMES`` groups, each with at most
+    ``INNER_GROUPS`` groups of plain conditions, and no more conditions than rows (a longer definition
+    from the API is kept, never cut)."""
     groups = raw.get("groups") or []
-    count = len(raw.get("conditions") or []) + sum(len(g.get("conditions") or []) for g in groups)
+    inner = [dict(g) for group in groups for g in group.get("groups") or []]
+    count = len(raw.get("conditions") or []) + sum(
+        len(group.get("conditions") or []) for group in (*groups, *inner)
+    )
     return (
         len(groups) <= len(GROUP_NAMES)
-        and not any(g.get("groups") for g in groups)
+        and all(len(group.get("groups") or []) <= INNER_GROUPS for group in groups)
+        and not any(g.get("groups") for g in inner)
         and count <= CONDITION_ROWS
     )
+
+
+def _posted_group(post: Any, rows: list[tuple[str, dict[str, Any]]], name: str, level: int) -> dict[str, Any]:
+    """One group of the rows posted with its name, with its inner groups; empty ones are left out
+    (an empty group accepts every row, which would open an OR)."""
+    group: dict[str, Any] = {
+        "combine": post.get(f"g{name}_combine", _DEFAULT_COMBINE[level]),
+        "conditions": [fields for group_name, fields in rows if group_name == name],
+    }
+    if level == 1:
+        inner = [_posted_group(post, rows, inner_name, 2) for inner_name in _inner_names(name)]
+        if any(inner):
+            group["groups"] = [subgroup for subgroup in inner if subgroup]
+    return group if group["conditions"] or group.get("groups") else {}
 
 
 def _merge_conditions(post: Any, raw: dict[str, Any]) -> None:
     raw["combine"] = post.get("combine", "and")
     rows = [(post.get(f"c{i}_group", ""), _condition_fields(post, i)) for i in range(CONDITION_ROWS)]
     rows = [(group, fields) for group, fields in rows if fields["item"]]
-    raw["conditions"] = [fields for group, fields in rows if group not in GROUP_NAMES]
-    raw["groups"] = [
-        {
-            "combine": post.get(f"g{name}_combine", "or"),
-            "conditions": [fields for group, fields in rows if group == name],
-        }
-        for name in GROUP_NAMES
-        if any(group == name for group, _ in rows)
-    ]
+    raw["conditions"] = [fields for group, fields in rows if group not in ALL_GROUP_NAMES]
+    groups = [_posted_group(post, rows, name, 1) for name in GROUP_NAMES]
+    raw["groups"] = [group for group in groups if group]
 
 
 def _merge_step(step: str, post: Any, raw: dict[str, Any]) -> dict[str, Any]:
@@ -109,18 +143,20 @@ def _merge_step(step: str, post: Any, raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _condition_rows(raw: dict[str, Any]) -> list[tuple[int, str, dict[str, Any]]]:
-    """(row number, グループ, condition) for step 2: ungrouped rows first, then group A's, B's; blanks."""
+    """(row number, グループ, condition) for step 2: ungrouped rows first, then each group's; blanks."""
     rows: list[tuple[str, dict[str, Any]]] = [("", dict(c)) for c in raw.get("conditions") or []]
-    for name, group in zip(GROUP_NAMES, raw.get("groups") or [], strict=False):
+    for name, _level, group in _named_groups(raw):
         rows += [(name, dict(c)) for c in group.get("conditions") or []]
     rows += [("", {})] * max(0, CONDITION_ROWS - len(rows))
     return [(i, group, condition) for i, (group, condition) in enumerate(rows[:CONDITION_ROWS])]
 
 
-def _group_combines(raw: dict[str, Any]) -> list[tuple[str, str]]:
-    combines = [str(g.get("combine") or "and") for g in raw.get("groups") or []]
+def _group_combines(raw: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(name, where it sits, AND/OR) of every group step 2 offers, as chosen or by default."""
+    chosen = {name: str(group.get("combine") or "and") for name, _level, group in _named_groups(raw)}
     return [
-        (name, combines[index] if index < len(combines) else "or") for index, name in enumerate(GROUP_NAMES)
+        (name, f"（{name[0]}の中）" if len(name) > 1 else "", chosen.get(name, _DEFAULT_COMBINE[len(name)]))
+        for name in ALL_GROUP_NAMES
     ]
 
 
@@ -145,7 +181,7 @@ def _context(request: HttpRequest, raw: dict[str, Any], step: int) -> dict[str, 
         "scopes": SCOPE_LABELS.items(),
         "operators": OPERATOR_LABELS.items(),
         "condition_rows": _condition_rows(raw),
-        "group_names": GROUP_NAMES,
+        "group_names": ALL_GROUP_NAMES,
         "group_combines": _group_combines(raw),
         "editable_conditions": _wizard_editable(raw),
         "condition_summary": _summary(raw) if step in (2, 4) or not _wizard_editable(raw) else "",
@@ -162,7 +198,7 @@ def _context(request: HttpRequest, raw: dict[str, Any], step: int) -> dict[str, 
             (i, (raw.get("sort") or [])[i] if i < len(raw.get("sort") or []) else {})
             for i in range(SORT_ROWS)
         ],
-        "formats": [(f.value, f.value.upper()) for f in OutputFormat],
+        "formats": [(f.value, label) for f, label in FORMAT_LABELS.items()],
         "encodings": ENCODING_LABELS.items(),
         "saved": services.saved_definitions(actor=request.user),
         "purpose_form": PurposeForm(request.POST if "purpose" in request.POST else None),

@@ -2,12 +2,15 @@
 
 An item reads one committed snapshot column (``column``), a key of the foreign-resident items, a
 program flag (the person's latest ``ProgramRecord``), a card's status or expiry (the person's
-``CardEvent`` rows, ``cards.card_states``) or a value computed from the row (年齢 and 年齢階級 from
-生年月日 at the definition's reference date, ``domain.recorded_dates.age_on``). The 個人番号 is not
-in the catalogue at all: it can never be extracted (C-9, C-60). 本籍・筆頭者, 住民票コード and
-在留資格 need their field-view permission (10.4-a, C-10); a definition naming them is refused without
-it. The layout here is Jumin's own: the 中間標準レイアウト is not available (standard-coverage
-known gap 5, row 10.6-a).
+``CardEvent`` rows, ``cards.card_states``), one card event of the card-history scope (``event:``), the
+person's 世帯 as it is now (``household:``: 世帯主の氏名, 世帯人数), the latest 戸籍附票記載事項通知 the
+registry made for the person (``fuhyo:``, ``FuhyoNoticeOutbox``) or a value computed from the row at
+the definition's reference date (年齢, 年齢階級, 在留期間の残り日数, 住民となった日からの年数;
+``domain.recorded_dates.age_on``). The 個人番号 is not in the catalogue at all: it can never be
+extracted (C-9, C-60). 本籍・筆頭者 (and the 附票通知 items, which name the 本籍地), 住民票コード and
+在留資格 (and the days left of the stay) need their field-view permission (10.4-a, C-10); a definition
+naming them is refused without it. The layout here is Jumin's own: the 中間標準レイアウト is not
+available (standard-coverage known gap 5, row 10.6-a).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from enum import StrEnum
 
 from jumin.accounts.permissions import Permission
 from jumin.domain.resident import ResidentKind, ResidentStatus, Sex
-from jumin.registry.cards import CardKind, CardStatus
+from jumin.registry.cards import CardEventKind, CardKind, CardStatus
 from jumin.registry.programs import PROGRAM_LABELS, RESTRICTED_VIEW, Program
 
 
@@ -43,7 +46,8 @@ TYPE_LABELS = {
 @dataclass(frozen=True)
 class EucItem:
     """One catalogue entry. ``source`` is a snapshot column, ``foreign:<key>``, ``program:<program>``,
-    ``card:<card kind>:<status|expiry>`` or ``computed:<age|age_band>``; ``numeric`` items can be summed."""
+    ``card:<card kind>:<status|expiry>``, ``event:<CardEvent field>``, ``household:<head_name|members>``,
+    ``fuhyo:<FuhyoNoticeOutbox field>`` or ``computed:<name>``; ``numeric`` items can be summed."""
 
     key: str
     label: str
@@ -73,6 +77,16 @@ _SEX_CODES = {Sex.MALE: "男", Sex.FEMALE: "女"}
 AGE = "computed:age"
 AGE_BAND = "computed:age_band"
 BIRTH_DATE_COLUMN = "birth_date"
+# Computed from the row at the reference date too: days to 在留期間等の満了の日, years since 住民となった日.
+STAY_DAYS_LEFT = "computed:stay_days_left"
+RESIDENT_YEARS = "computed:resident_years"
+BECAME_RESIDENT_COLUMN = "became_resident_date"
+REFERENCE_DATE_SOURCES = frozenset({AGE, AGE_BAND, STAY_DAYS_LEFT, RESIDENT_YEARS})
+# The person's 世帯 as it is now (its current members not removed), one query per chunk.
+HOUSEHOLD_HEAD_NAME = "household:head_name"
+HOUSEHOLD_MEMBERS = "household:members"
+# Items of one card event: only in the card-history scope (one row per ``CardEvent``).
+CARD_EVENT_PREFIX = "event:"
 # カード運用状況 as codes: 未交付 when the person has no event for that card.
 CARD_STATUS_CODES = {status.name.lower(): status.value for status in CardStatus}
 
@@ -99,6 +113,15 @@ _ITEMS: tuple[EucItem, ...] = (
     EucItem("birth_date", "生年月日", ItemType.DATE, 10, False, "birth_sort_date"),
     EucItem("age", "年齢（基準日現在）", ItemType.DIGITS, 3, False, AGE, numeric=True),
     EucItem("age_band", "年齢階級（5歳）", ItemType.TEXT, 10, False, AGE_BAND),
+    EucItem(
+        "resident_years",
+        "住民となった日からの年数（基準日現在）",
+        ItemType.DIGITS,
+        3,
+        False,
+        RESIDENT_YEARS,
+        numeric=True,
+    ),
     EucItem("sex", "性別", ItemType.CODE, 10, False, "sex", {str(k): v for k, v in _SEX_CODES.items()}),
     EucItem("is_head", "世帯主", ItemType.FLAG, 1, False, "is_head"),
     EucItem("relationship", "続柄", ItemType.TEXT, 40, False, "relationship"),
@@ -143,6 +166,45 @@ _ITEMS: tuple[EucItem, ...] = (
         "foreign:stay_expiry_date",
         permission=Permission.FIELD_RESIDENCE_STATUS_VIEW,
     ),
+    EucItem(
+        "stay_days_left",
+        "在留期間の残り日数（基準日現在）",
+        ItemType.DIGITS,
+        5,
+        False,
+        STAY_DAYS_LEFT,
+        permission=Permission.FIELD_RESIDENCE_STATUS_VIEW,
+        numeric=True,
+    ),
+    EucItem("household_head_name", "世帯主の氏名", ItemType.TEXT, 201, True, HOUSEHOLD_HEAD_NAME),
+    EucItem("household_members", "世帯人数", ItemType.DIGITS, 3, False, HOUSEHOLD_MEMBERS, numeric=True),
+    EucItem(
+        "fuhyo_notice_date",
+        "戸籍附票記載事項通知（最新の作成日）",
+        ItemType.DATE,
+        10,
+        False,
+        "fuhyo:created_at",
+        permission=Permission.FIELD_HONSEKI_VIEW,
+    ),
+    EucItem(
+        "fuhyo_destination_code",
+        "戸籍附票記載事項通知（本籍地市町村コード）",
+        ItemType.DIGITS,
+        6,
+        False,
+        "fuhyo:destination_code",
+        permission=Permission.FIELD_HONSEKI_VIEW,
+    ),
+    EucItem(
+        "fuhyo_notice_sent",
+        "戸籍附票記載事項通知（送付済み）",
+        ItemType.FLAG,
+        1,
+        False,
+        "fuhyo:sent_at",
+        permission=Permission.FIELD_HONSEKI_VIEW,
+    ),
     *(
         EucItem(
             f"program_{program.value}",
@@ -177,6 +239,35 @@ _ITEMS: tuple[EucItem, ...] = (
                 f"card:{kind.value}:expiry",
             ),
         )
+    ),
+    EucItem(
+        "card_event_card_kind",
+        "カード履歴（カード種別）",
+        ItemType.CODE,
+        20,
+        False,
+        f"{CARD_EVENT_PREFIX}card_kind",
+        {kind.value: kind.label for kind in CardKind},
+    ),
+    EucItem(
+        "card_event",
+        "カード履歴（カード運用状況）",
+        ItemType.CODE,
+        20,
+        False,
+        f"{CARD_EVENT_PREFIX}event",
+        {kind.value: kind.label for kind in CardEventKind},
+    ),
+    EucItem(
+        "card_event_date", "カード履歴（発生日）", ItemType.DATE, 10, False, f"{CARD_EVENT_PREFIX}event_date"
+    ),
+    EucItem(
+        "card_event_expiry",
+        "カード履歴（カード有効期限）",
+        ItemType.DATE,
+        10,
+        False,
+        f"{CARD_EVENT_PREFIX}expiry_date",
     ),
 )
 

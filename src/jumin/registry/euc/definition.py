@@ -22,17 +22,26 @@ from typing import Any
 from jumin.domain.errors import DomainError
 from jumin.domain.uncertain_dates import UncertainDate
 from jumin.domain.wareki import parse_date_input
-from jumin.registry.euc.catalogue import AGE, AGE_BAND, CATALOGUE, NEVER_EXTRACTABLE, EucItem, ItemType
+from jumin.registry.euc.catalogue import (
+    CARD_EVENT_PREFIX,
+    CATALOGUE,
+    NEVER_EXTRACTABLE,
+    REFERENCE_DATE_SOURCES,
+    EucItem,
+    ItemType,
+)
 
 
 class Scope(StrEnum):
-    """Which records are searched: 住民 only, 住民と除票, 除票 only, or every committed history row."""
+    """Which records are searched: 住民 only, 住民と除票, 除票 only, every committed history row, the
+    除票データベース, or every card event (one row per ``CardEvent``, with the person's current row)."""
 
     CURRENT = "current"
     CURRENT_AND_REMOVED = "current_and_removed"
     REMOVED = "removed"
     HISTORY = "history"
     ARCHIVE = "archive"
+    CARD_EVENTS = "card_events"
 
 
 SCOPE_LABELS = {
@@ -41,6 +50,7 @@ SCOPE_LABELS = {
     Scope.REMOVED: "除票のみ",
     Scope.HISTORY: "履歴（本登録済みの全履歴）",
     Scope.ARCHIVE: "除票データベース（移された除票）",
+    Scope.CARD_EVENTS: "カード交付履歴（カードの記録1件ごと）",
 }
 
 
@@ -451,8 +461,23 @@ def parse_definition(raw: dict[str, Any]) -> Definition:
     )
     aggregates = _aggregates(list(raw.get("aggregates") or [])) if mode is Mode.COUNT else ()
     definition = Definition(scope, items, where, sort, mode, group_by, aggregates)
-    computed = any(item.source in (AGE, AGE_BAND) for item in definition.referenced())
+    _check_card_event_items(definition)
+    computed = any(item.source in REFERENCE_DATE_SOURCES for item in definition.referenced())
     return replace(definition, reference_date=_reference_date(raw, computed))
+
+
+def _check_card_event_items(definition: Definition) -> None:
+    """A card event's items exist only on the card-history scope's rows (one row per event)."""
+    if definition.scope is Scope.CARD_EVENTS:
+        return
+    for item in definition.referenced():
+        if item.source.startswith(CARD_EVENT_PREFIX):
+            raise _error(
+                "scope",
+                f"「{item.label}」は抽出対象「{SCOPE_LABELS[Scope.CARD_EVENTS]}」でのみ使えます。",
+                "抽出対象を変えるか、この項目を外してください。",
+                "card_event_scope",
+            )
 
 
 def describe(definition: Definition) -> str:

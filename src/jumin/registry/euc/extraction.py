@@ -3,10 +3,11 @@
 The source reads committed data only: the current snapshot of each person (``Resident.current``) or,
 for the history scope, every snapshot of a committed change. Drafts (仮登録) are never read. The
 除票データベース scope reads the archive's own copies instead (``ArchivedSnapshot``: the 除票 row of
-each entry not purged), rebuilt from the copy's JSON. Rows stream in chunks; per chunk one query adds
-the program flags, one the card status and one the 支援措置 marks (``restrictions.marks_of_people``,
-as the search does): people under a 支援措置 are left out and only counted (standard 3.1-f;
-docs/euc.md).
+each entry not purged), rebuilt from the copy's JSON. The card-history scope reads one row per
+``CardEvent``, joined with the person's current row. Rows stream in chunks; per chunk one query adds
+each of what the definition reads besides the row (program flags, card status, the 世帯 as it is now,
+the latest 戸籍附票記載事項通知) and one the 支援措置 marks (``restrictions.marks_of_people``, as the
+search does): people under a 支援措置 are left out and only counted (standard 3.1-f; docs/euc.md).
 """
 
 from __future__ import annotations
@@ -20,12 +21,25 @@ from statistics import fmean
 from typing import Any
 
 from django.db.models import F, Q
+from django.utils import timezone
 
 from jumin.domain import recorded_dates
 from jumin.domain.errors import DomainError
 from jumin.domain.resident import ResidentStatus
 from jumin.registry.cards import CardStatus, card_states
-from jumin.registry.euc.catalogue import AGE, AGE_BAND, BIRTH_DATE_COLUMN, EucItem, ItemType
+from jumin.registry.euc.catalogue import (
+    AGE,
+    AGE_BAND,
+    BECAME_RESIDENT_COLUMN,
+    BIRTH_DATE_COLUMN,
+    CARD_EVENT_PREFIX,
+    HOUSEHOLD_HEAD_NAME,
+    HOUSEHOLD_MEMBERS,
+    RESIDENT_YEARS,
+    STAY_DAYS_LEFT,
+    EucItem,
+    ItemType,
+)
 from jumin.registry.euc.definition import (
     Aggregate,
     Condition,
@@ -37,7 +51,15 @@ from jumin.registry.euc.definition import (
     Scope,
     ordering,
 )
-from jumin.registry.models import Change, ChangeState, Household, ProgramRecord, ResidentSnapshot
+from jumin.registry.models import (
+    CardEvent,
+    Change,
+    ChangeState,
+    Household,
+    ProgramRecord,
+    ResidentSnapshot,
+)
+from jumin.registry.models_fuhyo import FuhyoNoticeOutbox
 from jumin.registry.models_removed_archive import ArchivedSnapshot
 from jumin.registry.restrictions import marks_of_people
 
@@ -77,19 +99,20 @@ def _scope_filter(scope: Scope) -> Q:
     return current
 
 
-def _sql_condition(condition: Condition) -> Q | None:
+def _sql_condition(condition: Condition, path: str = "") -> Q | None:
     """A database condition that keeps every row the Python test accepts (it may keep more), or None.
 
-    Only plain columns; digits are not compared for order in SQL (Python orders them as numbers).
+    Only plain columns (``path`` leads from the rows read to the snapshot); digits are not compared for
+    order in SQL (Python orders them as numbers).
     """
     item, op, values = condition.item, condition.operator, condition.values
-    column = item.source
-    if ":" in column:
+    if ":" in item.source:
         return None
+    column = f"{path}{item.source}"
     if item.item_type is ItemType.FLAG:
         return Q(**{column: values[0] == "1"}) if op is Operator.EQ else None
     if op is Operator.EMPTY:
-        if item.item_type is ItemType.DATE or column in _NUMBER_COLUMNS:
+        if item.item_type is ItemType.DATE or item.source in _NUMBER_COLUMNS:
             return Q(**{f"{column}__isnull": True})
         return Q(**{column: ""})
     if op is Operator.EQ:
@@ -109,15 +132,15 @@ _DATE_LOOKUPS = {Operator.LT: "lt", Operator.GT: "gt", Operator.BETWEEN: "range"
 _NUMBER_COLUMNS = {"history_no"}
 
 
-def _group_filter(group: ConditionGroup) -> Q | None:
+def _group_filter(group: ConditionGroup, path: str = "") -> Q | None:
     """A database condition keeping every row the group accepts (maybe more), or None if SQL cannot help.
 
     AND: the parts SQL can answer, AND-ed (a part it cannot answer keeps every row). OR: only when SQL
     can answer every member, since one unanswerable member may accept any row.
     """
     parts = [
-        *(_sql_condition(condition) for condition in group.conditions),
-        *(_group_filter(subgroup) for subgroup in group.groups),
+        *(_sql_condition(condition, path) for condition in group.conditions),
+        *(_group_filter(subgroup, path) for subgroup in group.groups),
     ]
     if not parts:
         return None
@@ -137,10 +160,11 @@ def _group_filter(group: ConditionGroup) -> Q | None:
     return both
 
 
-def prefilter(definition: Definition) -> Q:
+def prefilter(definition: Definition, path: str = "") -> Q:
     """What SQL can narrow by, so a run need not read the whole scope; Python still applies every
-    condition afterwards (one meaning of every operator on every engine)."""
-    return _group_filter(definition.where) or Q()
+    condition afterwards (one meaning of every operator on every engine). ``path`` leads to the
+    snapshot's columns from the rows read (``resident__current__`` for card events)."""
+    return _group_filter(definition.where, path) or Q()
 
 
 def _text(value: Any) -> str:
@@ -186,6 +210,32 @@ def _live_rows(definition: Definition, columns: list[str]) -> Iterator[dict[str,
         .values("id", "resident_id", "household_id", "resident__atena_number", "foreign", *columns)
     )
     yield from rows.iterator(chunk_size=CHUNK)
+
+
+_EVENT_PATH = "resident__current__"
+_EVENT_FIELDS = ("card_kind", "event", "event_date", "expiry_date")
+
+
+def _card_event_rows(definition: Definition, columns: list[str]) -> Iterator[dict[str, Any]]:
+    """One row per card event, in the order recorded, with the person's current committed row (not
+    one in the 除票データベース); each event's own items are ``event:<field>`` keys."""
+    events = (
+        CardEvent.objects.filter(
+            Q(resident__current__isnull=False, resident__archive_entry__isnull=True)
+            & prefilter(definition, _EVENT_PATH)
+        )
+        .order_by("recorded_at", "id")
+        .values(
+            "resident_id",
+            "resident__atena_number",
+            *(f"{_EVENT_PATH}{column}" for column in ("household_id", "foreign", *columns)),
+            *_EVENT_FIELDS,
+        )
+    )
+    for event in events.iterator(chunk_size=CHUNK):
+        row = {key.removeprefix(_EVENT_PATH): value for key, value in event.items()}
+        row.update({f"{CARD_EVENT_PREFIX}{field}": event[field] for field in _EVENT_FIELDS})
+        yield row
 
 
 # Columns of other tables the catalogue reads through the snapshot's relations (live rows join them).
@@ -245,6 +295,8 @@ def _related_values(fields: list[dict[str, Any]], columns: list[str]) -> dict[st
 def _chunks(definition: Definition, columns: list[str]) -> Iterator[list[dict[str, Any]]]:
     if definition.scope is Scope.ARCHIVE:
         return _chunked(_archived_rows(columns))
+    if definition.scope is Scope.CARD_EVENTS:
+        return _chunked(_card_event_rows(definition, columns))
     return _chunked(_live_rows(definition, columns))
 
 
@@ -256,15 +308,74 @@ def age_band(age: int) -> str:
     return f"{low}～{low + 4}歳"
 
 
-def _age(row: dict[str, Any], reference: date | None) -> int | None:
-    """満年齢 on the reference date from the stored 生年月日 (和暦, 西暦 or 不詳); None when unknown."""
-    stored = row.get(BIRTH_DATE_COLUMN)
+def _years(row: dict[str, Any], column: str, reference: date | None) -> int | None:
+    """Full years from a stored date (和暦, 西暦 or 不詳) to the reference date: 満年齢 from 生年月日,
+    years since 住民となった日; None when unknown or still to come."""
+    stored = row.get(column)
     if reference is None or not isinstance(stored, dict):
         return None
     try:
         return recorded_dates.age_on(recorded_dates.from_json(stored), reference)
     except DomainError:  # a stored date that cannot be read gives no age, never a guessed one
         return None
+
+
+def _stay_days_left(row: dict[str, Any], reference: date | None) -> str:
+    """Days from the reference date to 在留期間等の満了の日, 0 once it has passed; empty without one."""
+    expiry = (row["foreign"] or {}).get("stay_expiry_date")
+    if reference is None or not expiry:
+        return ""
+    try:
+        return str(max(0, (date.fromisoformat(str(expiry)) - reference).days))
+    except ValueError:  # a stored value that is no day gives nothing, never a guess
+        return ""
+
+
+def full_name(surname: str, given_name: str) -> str:
+    """氏 and 名 with an ideographic space, as the certificates print them."""
+    return f"{surname}\u3000{given_name}".strip("\u3000")
+
+
+@dataclass(frozen=True)
+class HouseholdNow:
+    """A 世帯 as it is now: the 世帯主's name and the number of its members not removed."""
+
+    head_name: str = ""
+    members: int = 0
+
+
+def households_now(household_ids: set[int]) -> dict[int, HouseholdNow]:
+    """Each 世帯's current members (current committed rows, not removed), in one query."""
+    heads: dict[int, str] = {}
+    counts: dict[int, int] = {}
+    rows = ResidentSnapshot.objects.filter(
+        household_id__in=household_ids, current_of__isnull=False, current_of__archive_entry__isnull=True
+    ).exclude(status=ResidentStatus.REMOVED)
+    for household_id, is_head, surname, given_name in rows.values_list(
+        "household_id", "is_head", "surname", "given_name"
+    ):
+        counts[household_id] = counts.get(household_id, 0) + 1
+        if is_head:
+            heads[household_id] = full_name(surname, given_name)
+    return {key: HouseholdNow(heads.get(key, ""), count) for key, count in counts.items()}
+
+
+def latest_fuhyo_notices(atena_numbers: list[str]) -> dict[str, dict[str, Any]]:
+    """The latest 戸籍附票記載事項通知 the registry made for each person (one query)."""
+    rows = (
+        FuhyoNoticeOutbox.objects.filter(atena_number__in=atena_numbers)
+        .order_by("id")
+        .values("atena_number", "created_at", "destination_code", "sent_at")
+    )
+    latest: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        created = row["created_at"]
+        latest[row["atena_number"]] = {
+            "created_at": timezone.localdate(created) if created else None,
+            "destination_code": row["destination_code"],
+            "sent_at": row["sent_at"] is not None,
+        }
+    return latest
 
 
 @dataclass(frozen=True)
@@ -274,6 +385,8 @@ class _Related:
     flags: dict[tuple[int, str], bool]
     cards: dict[tuple[int, str], tuple[CardStatus, date | None]]
     reference: date | None
+    households: dict[int, HouseholdNow] = field(default_factory=dict)
+    fuhyo: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _value(item: EucItem, row: dict[str, Any], related: _Related) -> str:
@@ -286,11 +399,21 @@ def _value(item: EucItem, row: dict[str, Any], related: _Related) -> str:
         card_kind, _, part = key.partition(":")
         status, expiry = related.cards.get((row["resident_id"], card_kind), (CardStatus.NONE, None))
         return status.name.lower() if part == "status" else _text(expiry)
-    if item.source in (AGE, AGE_BAND):
-        age = _age(row, related.reference)
-        if age is None:
+    if kind == "event":
+        return _text(row[item.source])
+    if kind == "household":
+        household = related.households.get(row["household_id"], HouseholdNow())
+        return household.head_name if item.source == HOUSEHOLD_HEAD_NAME else str(household.members)
+    if kind == "fuhyo":
+        return _text(related.fuhyo.get(row["resident__atena_number"], {}).get(key))
+    if item.source == STAY_DAYS_LEFT:
+        return _stay_days_left(row, related.reference)
+    if item.source in (AGE, AGE_BAND, RESIDENT_YEARS):
+        column = BECAME_RESIDENT_COLUMN if item.source == RESIDENT_YEARS else BIRTH_DATE_COLUMN
+        years = _years(row, column, related.reference)
+        if years is None:
             return ""
-        return str(age) if item.source == AGE else age_band(age)
+        return age_band(years) if item.source == AGE_BAND else str(years)
     return _text(row[item.source])
 
 
@@ -331,6 +454,8 @@ def _columns(referenced: tuple[EucItem, ...]) -> list[str]:
     columns = {i.source for i in referenced if ":" not in i.source}
     if any(i.source in (AGE, AGE_BAND) for i in referenced):
         columns.add(BIRTH_DATE_COLUMN)
+    if any(i.source == RESIDENT_YEARS for i in referenced):
+        columns.add(BECAME_RESIDENT_COLUMN)
     return sorted(columns - {"resident__atena_number"})
 
 
@@ -340,6 +465,8 @@ def extract(definition: Definition) -> Extraction:
     columns = _columns(referenced)
     programs = {i.source.partition(":")[2] for i in referenced if i.source.startswith("program:")}
     reads_cards = any(i.source.startswith("card:") for i in referenced)
+    reads_households = any(i.source in (HOUSEHOLD_HEAD_NAME, HOUSEHOLD_MEMBERS) for i in referenced)
+    reads_fuhyo = any(i.source.startswith("fuhyo:") for i in referenced)
     result = Extraction()
     matched: list[dict[str, str]] = []
     for chunk in _chunks(definition, columns):
@@ -350,6 +477,8 @@ def extract(definition: Definition) -> Extraction:
             flags=_program_flags(resident_ids, programs),
             cards=card_states(resident_ids) if reads_cards else {},
             reference=definition.reference_date,
+            households=households_now({row["household_id"] for row in chunk}) if reads_households else {},
+            fuhyo=latest_fuhyo_notices(list(people)) if reads_fuhyo else {},
         )
         for row in chunk:
             values = {item.key: _value(item, row, related) for item in referenced}

@@ -41,10 +41,15 @@ from jumin.registry.euc.definition import Definition, Mode, parse_definition
 from jumin.registry.euc.extraction import extract
 from jumin.registry.euc.writers import (
     CONTENT_TYPES,
+    FORMAT_LABELS,
+    LABEL_SHEETS,
     CsvEncoding,
     OutputFile,
     OutputFormat,
+    file_extension,
+    prepared_for,
     write_csv,
+    write_labels,
     write_pdf,
     write_xml,
 )
@@ -66,6 +71,7 @@ class RunSummary:
     state: str
     state_label: str
     output_format: str
+    format_label: str
     requested_at: str
     expires_at: str
     row_count: int
@@ -139,7 +145,7 @@ def request_extraction(
     approval_id: int | None = None,
 ) -> int:
     """Check the definition and rights, queue the run and return its id; the job starts after commit."""
-    definition = parse_definition(raw)
+    definition = prepared_for(parse_definition(raw), output_format)
     _authorize(actor, purpose, AuditAction.EUC_EXTRACTION_RUN, definition)
     with transaction.atomic():
         run = EucRun.objects.create(
@@ -179,6 +185,8 @@ def _write(definition: Definition, run: EucRun, extraction: Any) -> OutputFile:
         return write_csv(definition, extraction, CsvEncoding(run.encoding))
     if output_format is OutputFormat.XML:
         return write_xml(definition, extraction)
+    if output_format in LABEL_SHEETS:
+        return write_labels(extraction, LABEL_SHEETS[output_format])
     return write_pdf(definition, extraction, title=TITLE)
 
 
@@ -198,7 +206,7 @@ def run_extraction(run_id: int) -> None:
         return
     actor = run.requested_by
     try:
-        definition = parse_definition(run.definition)
+        definition = prepared_for(parse_definition(run.definition), OutputFormat(run.output_format))
         _authorize(actor, run.purpose, AuditAction.EUC_EXTRACTION_RUN, definition)
         extraction = extract(definition)
         listed = extraction.atena_numbers if definition.mode is Mode.ROWS else []
@@ -350,6 +358,7 @@ def runs_of(*, actor: Any, purpose: str) -> list[RunSummary]:
             state=run.state,
             state_label=run.get_state_display(),
             output_format=run.output_format,
+            format_label=FORMAT_LABELS.get(OutputFormat(run.output_format), run.output_format),
             requested_at=timezone.localtime(run.requested_at).strftime("%Y-%m-%d %H:%M"),
             expires_at=timezone.localtime(run.expires_at).strftime("%Y-%m-%d %H:%M")
             if run.expires_at
@@ -390,7 +399,7 @@ def download_result(*, actor: Any, purpose: str, run_id: int) -> tuple[str, str,
             result_count=run.row_count,
         )
     output_format = OutputFormat(run.output_format)
-    return f"euc-{run.pk}.{output_format.value}", CONTENT_TYPES[output_format], bytes(run.content)
+    return f"euc-{run.pk}.{file_extension(output_format)}", CONTENT_TYPES[output_format], bytes(run.content)
 
 
 def prune_finished_jobs() -> None:
