@@ -56,6 +56,7 @@ class CertificateUpdate:
 
     number: str
     expiry: str
+    issued_on: date
     alerts: tuple[Alert, ...]
 
 
@@ -174,6 +175,7 @@ def check_procedure(
     return CertificateUpdate(
         number=new_number,
         expiry=expiry.isoformat(),
+        issued_on=issued_on,
         alerts=tuple(_alerts(procedure, current, issued_on=issued_on, expiry=expiry, birth_date=birth_date)),
     )
 

@@ -118,8 +118,7 @@ def record_certificate_handover(*, actor: Any, purpose: str, handover: Certifica
         today=timezone.localdate(),
         birth_date=_birth_day(member.current.birth_date),
     )
-    assert handover.issued_on is not None  # check_procedure refuses a missing 交付年月日
-    issued_on = handover.issued_on
+    issued_on = update.issued_on
     foreign.update({NUMBER_ITEM: update.number, EXPIRY_ITEM: update.expiry})
 
     def write_record_book(change: Change) -> None:
