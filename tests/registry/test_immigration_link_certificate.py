@@ -65,8 +65,8 @@ def special_permanent(clerk: User, code_pool: list[str], commit: Callable[..., D
 def commit_items(
     clerk: User, commit: Callable[..., DraftRecorded], atena: str, reason: ChangeReason, **foreign: str
 ) -> None:
-    """Commit a change of the person's 30条の45 items (there is no screen for the certificate's own
-    items yet: a 職権修正 changes the personal items only)."""
+    """Commit a change of the person's 30条の45 items directly (the 職権修正 screen changes the personal
+    items only; the certificate's own workflow is tests/registry/test_special_permanent_certificate.py)."""
     resident = Resident.objects.get(atena_number=atena)
     row = current(atena)
     with transaction.atomic():

@@ -231,6 +231,7 @@ class AuditAction(StrEnum):
     RESIDENT_SEARCH_HISTORY_VIEW = "resident:search_history:view"
     RESIDENT_SEARCH_KEYS_REBUILD = "resident:search_keys:rebuild"
     RESIDENT_SENDING_PLACE_RECORD = "resident:sending_place:record"
+    RESIDENT_SPECIAL_PERMANENT_CERTIFICATE_RECORD = "resident:special_permanent_certificate:record"
     RESIDENT_SUPPORT_MEASURE_CREATE = "resident:support_measure:create"
     RESIDENT_SUPPORT_MEASURE_END = "resident:support_measure:end"
     RESIDENT_SUPPORT_MEASURE_ENDING_LIST = "resident:support_measure_ending:list"

@@ -26,6 +26,7 @@ from enum import StrEnum
 from typing import Any
 
 from jumin.domain.resident import ChangeReason
+from jumin.domain.special_permanent_certificate import EXPIRY_ITEM, NUMBER_ITEM
 
 
 class LinkKind(StrEnum):
@@ -54,8 +55,9 @@ SPECIAL_PERMANENT_RESIDENT = "特別永住者"
 #: record holds them: the notice items ``name`` and ``alphabet_name``, ``birth_date``, ``sex``,
 #: ``nationality_code``.
 CERTIFICATE_PERSONAL_ITEMS = frozenset({"name", "alphabet_name", "birth_date", "sex", "nationality_code"})
-#: The certificate's own items: its number, and the expiry when the record holds one.
-CERTIFICATE_CARD_ITEMS = frozenset({"special_permanent_resident_number", "stay_expiry_date"})
+#: The certificate's own items: its number, and its expiry (kept by the certificate workflow,
+#: domain.special_permanent_certificate; ``stay_expiry_date`` for records that held it there).
+CERTIFICATE_CARD_ITEMS = frozenset({NUMBER_ITEM, EXPIRY_ITEM, "stay_expiry_date"})
 #: Changes a 特別永住者's own 変更届出 (入管特例法11条1項) is recorded with: not a 誤記修正 or 軽微な修正
 #: (the municipality's own fix) nor a 法30条の50通知 (the agency's own notice).
 _CHANGE_NOTIFICATIONS = frozenset(

@@ -13,10 +13,17 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from jumin.domain.resident import ForeignResidentItems
+from jumin.domain.special_permanent_certificate import CertificateProcedure
 from jumin.registry.api import AddressIn, ForeignIn, PersonIn, _person
 from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, AttentionNoteIn, draft_created
 from jumin.registry.services import Address
-from jumin.registry.workflows import foreign_registration, immigration_notices, names, naturalisation
+from jumin.registry.workflows import (
+    foreign_registration,
+    immigration_notices,
+    names,
+    naturalisation,
+    special_permanent_certificate,
+)
 
 router = Router(tags=["住民記録（外国人住民・旧氏・通称）"])
 
@@ -88,6 +95,16 @@ class AliasIn(AttentionNoteIn):
     alias: str = ""
     alias_kana: str = ""
     alias_kana_confirmed: bool = False  # フリガナ確認 (standard 1.1.18-a)
+    acknowledged_alerts: list[str] = Field(default_factory=list)
+
+
+class CertificateHandoverIn(AttentionNoteIn):
+    purpose: str
+    atena_number: str
+    procedure: CertificateProcedure
+    certificate_number: str = ""
+    issued_on: date | None = None
+    expiry: date | None = None
     acknowledged_alerts: list[str] = Field(default_factory=list)
 
 
@@ -198,6 +215,17 @@ def record_alias(request: HttpRequest, payload: AliasIn) -> Status[object]:
         actor=request.user,
         purpose=payload.purpose,
         application=names.AliasApplication(**payload.dict(exclude={"purpose"})),
+    )
+    return draft_created(draft)
+
+
+@router.post("/special-permanent-certificate", response=DRAFT_RESPONSES)
+def record_certificate_handover(request: HttpRequest, payload: CertificateHandoverIn) -> Status[object]:
+    """Enter a 特別永住者証明書の交付・再交付・有効期間更新 as a draft 職権修正 (仮登録)."""
+    draft = special_permanent_certificate.record_certificate_handover(
+        actor=request.user,
+        purpose=payload.purpose,
+        handover=special_permanent_certificate.CertificateHandover(**payload.dict(exclude={"purpose"})),
     )
     return draft_created(draft)
 

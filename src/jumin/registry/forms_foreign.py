@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from jumin.accounts.forms import PurposeForm
 from jumin.domain.resident import FOREIGN_CATEGORIES, ChangeReason, Sex
+from jumin.domain.special_permanent_certificate import CertificateProcedure
 from jumin.registry.forms import AttentionNoteFields, RelationshipProofFields
 from jumin.registry.widgets import KatagakiAidInput
 from jumin.registry.workflows.foreign_registration import RegistrationBasis
@@ -140,6 +141,20 @@ class AliasForm(PurposeForm, AttentionNoteFields):
     alias = _text("通称（削除のときは空欄）", required=False)
     alias_kana = _text("通称（フリガナ）", required=False)
     alias_kana_confirmed = forms.BooleanField(label="通称のフリガナは本人に確認済み", required=False)
+
+
+class CertificateHandoverForm(PurposeForm, AttentionNoteFields):
+    """特別永住者証明書の交付・再交付・有効期間更新 (a 返納 changes no record item; the service says so)."""
+
+    note_reasons = (ChangeReason.EX_OFFICIO_AMENDMENT,)
+
+    atena_number = _text("宛名番号（特別永住者）", max_length=16)
+    procedure = forms.ChoiceField(label="手続", choices=[(p.value, p.value) for p in CertificateProcedure])
+    certificate_number = _text(
+        "新しい特別永住者証明書番号（英字2桁・数字8桁・英字2桁）", required=False, max_length=24
+    )
+    issued_on = forms.DateField(label="交付年月日", widget=_DATE, required=False)
+    expiry = forms.DateField(label="有効期間の満了日", widget=_DATE, required=False)
 
 
 class AliasHistoryForm(PurposeForm):

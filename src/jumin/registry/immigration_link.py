@@ -33,6 +33,8 @@ FOREIGN_ITEMS = (
     "stay_expiry_date",
     "residence_card_number",
     "special_permanent_resident_number",
+    # Not a 30条の45 item: the 特別永住者証明書's expiry (domain.special_permanent_certificate).
+    "certificate_expiry_date",
 )
 #: The file's columns after ``sequence_no``, ``kind`` and ``link_class`` (the items of ``notice_items``).
 ITEM_COLUMNS = (

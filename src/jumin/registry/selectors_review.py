@@ -24,6 +24,7 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event, record_results
 from jumin.domain.errors import Alert, refusal
+from jumin.domain.special_permanent_certificate import EXPIRY_ITEM, NUMBER_ITEM
 from jumin.registry import services_restrictions
 from jumin.registry.inquiry import UNKNOWN_POSTAL_CODE, ItemChange
 from jumin.registry.inquiry import _items as inquiry_items
@@ -178,10 +179,14 @@ def _destination_postal_code(snapshot: ResidentSnapshot) -> str:
 
 
 def _extra_items() -> list[tuple[str, Callable[[ResidentSnapshot], str]]]:
-    """Items of the removal and the 転出確定 that the inquiry timeline does not list."""
+    """Items of the removal and the 転出確定, and the 特別永住者証明書's number and expiry (its own
+    workflow changes nothing else), that the inquiry timeline does not list."""
 
     def day(value: date | None) -> str:
         return value.isoformat() if value else ""
+
+    def foreign(item: str) -> Callable[[ResidentSnapshot], str]:
+        return lambda s: str((s.foreign or {}).get(item) or "")
 
     return [
         ("消除日", lambda s: day(s.removal_date)),
@@ -190,6 +195,8 @@ def _extra_items() -> list[tuple[str, Callable[[ResidentSnapshot], str]]]:
         ("転出先（確定）住所コード", lambda s: s.confirmed_destination_address_code),
         ("転出確定日", lambda s: day(s.confirmed_move_out_date)),
         ("転出確定通知日", lambda s: day(s.move_in_notice_date)),
+        ("特別永住者証明書番号", foreign(NUMBER_ITEM)),
+        ("特別永住者証明書の有効期間の満了日", foreign(EXPIRY_ITEM)),
     ]
 
 

@@ -77,6 +77,11 @@ urlpatterns = [
     path("foreign/naturalisation/", views_foreign.naturalisation_view, name="naturalisation"),
     path("foreign/loss-of-nationality/", views_foreign.loss_view, name="loss_of_nationality"),
     path("foreign/registration/", views_foreign.registration_view, name="foreign_registration"),
+    path(
+        "foreign/special-permanent-certificate/",
+        views_foreign.certificate_view,
+        name="special_permanent_certificate",
+    ),
     path("foreign/immigration-notices/", views_foreign.notices_view, name="immigration_notices"),
     path("foreign/received-notices/", views_immigration.received_view, name="received_immigration_notices"),
     path("e-applications/", views_e_applications.e_applications_view, name="e_applications"),

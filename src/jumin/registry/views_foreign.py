@@ -21,10 +21,12 @@ from jumin.domain.resident import (
     Sex,
     parse_former_alien_registration_date,
 )
+from jumin.domain.special_permanent_certificate import CertificateProcedure
 from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry.forms_foreign import (
     AliasForm,
     AliasHistoryForm,
+    CertificateHandoverForm,
     ForeignRegistrationForm,
     FormerSurnameForm,
     LossForm,
@@ -41,7 +43,13 @@ from jumin.registry.views_common import (
     enter_draft,
     shown_on_screen,
 )
-from jumin.registry.workflows import foreign_registration, immigration_notices, names, naturalisation
+from jumin.registry.workflows import (
+    foreign_registration,
+    immigration_notices,
+    names,
+    naturalisation,
+    special_permanent_certificate,
+)
 
 FORM_TEMPLATE = "registry/foreign/form.html"
 NOTICES_TEMPLATE = "registry/foreign/notices.html"
@@ -251,6 +259,33 @@ def alias_view(request: HttpRequest) -> HttpResponse:
         )
 
     return enter_draft(request, AliasForm(request.POST or None), FORM_TEMPLATE, submit, context)
+
+
+@clerk_screen
+def certificate_view(request: HttpRequest) -> HttpResponse:
+    """特別永住者証明書の交付・再交付・有効期間更新の入力 (draft 職権修正 of the number and expiry)."""
+
+    def submit(data: dict[str, Any]) -> DraftRecorded:
+        return special_permanent_certificate.record_certificate_handover(
+            actor=request.user,
+            purpose=data["purpose"],
+            handover=special_permanent_certificate.CertificateHandover(
+                atena_number=data["atena_number"],
+                procedure=CertificateProcedure(data["procedure"]),
+                certificate_number=data["certificate_number"],
+                issued_on=data["issued_on"],
+                expiry=data["expiry"],
+                acknowledged_alerts=acknowledged(request),
+                attention_note=data["attention_note"],
+            ),
+        )
+
+    context = _screen(
+        "特別永住者証明書の交付・再交付・有効期間更新（仮登録）",
+        "交付した証明書の番号と有効期間の満了日を住民票に記載します（職権修正）。"
+        "本登録すると出入国在留管理庁への市町村通知（入管法）を作ります。",
+    )
+    return enter_draft(request, CertificateHandoverForm(request.POST or None), FORM_TEMPLATE, submit, context)
 
 
 @clerk_screen

@@ -331,6 +331,10 @@ HELP: dict[str, HelpEntry] = {
         "通称の記載・削除",
         "申出に基づき通称を記載・削除します。「履歴を表示」で通称の履歴を見られます。" + DRAFT,
     ),
+    "registry:special_permanent_certificate": _e(
+        "特別永住者証明書の交付・再交付・更新",
+        "交付した特別永住者証明書の番号と有効期間の満了日を職権修正で記載します。" + DRAFT,
+    ),
     "registry:restrictions": _e(
         "抑止・支援措置の照会", "一人の方の抑止、一時解除、支援措置を表示します。" + POST_ONLY
     ),

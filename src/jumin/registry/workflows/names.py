@@ -15,7 +15,7 @@ The 記載年月日 / 削除年月日 of a 通称 is the day the clerk enters it
 from __future__ import annotations
 
 import copy
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from enum import StrEnum
@@ -162,7 +162,7 @@ def _name_value(value: str, kana: str, *, field_name: str, label: str) -> tuple[
     return text, normalize_furigana(kana.strip(), field=f"{field_name}_kana")
 
 
-def _write(
+def write_person_change(
     *,
     actor: Any,
     purpose: str,
@@ -175,7 +175,11 @@ def _write(
     alerts: list[Alert],
     acknowledged_codes: Collection[str],
     attention_note: str,
+    beside: Callable[[Change], object] | None = None,
 ) -> DraftRecorded:
+    """One person's draft change of ``columns`` with its one audit event (after the 異動入力 抑止 check
+    and the alerts' acknowledgment); ``beside`` writes what goes with the change (a 職権記録書) in the
+    same transaction."""
     note = preset_notes.checked_note(attention_note)  # refused before anything is written
     entry_alerts = services_restrictions.check_change_entry(  # 異動入力 (standard 3.1-b)
         actor=actor,
@@ -196,6 +200,8 @@ def _write(
             attention_note=note,
         )
         draft_from_current(member.resident, member.current, change, **columns)
+        if beside is not None:
+            beside(change)
         record_event(
             actor=actor,
             action=action,
@@ -298,7 +304,7 @@ def record_former_surname_request(
             "former_surname_kana": kana,
             "former_surname_kana_confirmed": request.former_surname_kana_confirmed,
         }
-    return _write(
+    return write_person_change(
         actor=actor,
         purpose=purpose,
         action=AuditAction.RESIDENT_FORMER_SURNAME_RECORD,
@@ -397,7 +403,7 @@ def record_alias_application(*, actor: Any, purpose: str, application: AliasAppl
         columns = {"alias": "", "alias_kana": "", "alias_kana_confirmed": False}
     foreign[ALIAS_HISTORY_KEY] = entries
     columns["foreign"] = foreign
-    return _write(
+    return write_person_change(
         actor=actor,
         purpose=purpose,
         action=AuditAction.RESIDENT_ALIAS_RECORD,

@@ -1,0 +1,148 @@
+"""特別永住者証明書の交付・再交付・有効期間更新 as a draft 職権修正 of the certificate's items
+(standard 4.5.7-b; docs/workflows/special-permanent-certificate.md).
+
+When the municipality hands over a new certificate, the record's 特別永住者証明書の番号 (30条の45) and the
+certificate's expiry (kept under its own key) are amended 職権, with a 職権記録書 (no 職権記載等通知書: the
+holder applied and received the certificate themselves). At the 本登録 ``commit_change`` writes the
+outbox event and the 市町村通知 of class 入管法 (``domain.immigration_link.link_type``: only the
+certificate's items changed). The rules are ``domain.special_permanent_certificate``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.utils import timezone
+
+from jumin.accounts.authorization import authorize
+from jumin.accounts.permissions import Permission
+from jumin.audit.actions import AuditAction
+from jumin.domain.errors import Alert, DomainError, refusal
+from jumin.domain.immigration_link import SPECIAL_PERMANENT_RESIDENT
+from jumin.domain.recorded_dates import from_json, sort_date_of
+from jumin.domain.resident import ChangeReason, ResidentKind
+from jumin.domain.special_permanent_certificate import (
+    EXPIRY_ITEM,
+    NUMBER_ITEM,
+    CertificateProcedure,
+    CertificateState,
+    check_procedure,
+)
+from jumin.registry.models import Change, ExOfficioRecord, ResidentSearchKey
+from jumin.registry.services import DraftRecorded
+from jumin.registry.workflows.household_members import CurrentMember, current_resident
+from jumin.registry.workflows.names import write_person_change
+
+LEGAL_BASIS = (
+    "住民基本台帳法第8条、住民基本台帳法施行令第12条第2項（入管特例法による特別永住者証明書の交付等）"
+)
+
+
+@dataclass(frozen=True)
+class CertificateHandover:
+    """A certificate handed over on ``issued_on`` (交付・再交付・有効期間更新), or a 返納."""
+
+    atena_number: str
+    procedure: CertificateProcedure
+    certificate_number: str = ""
+    issued_on: date | None = None
+    expiry: date | None = None
+    acknowledged_alerts: Collection[str] = field(default_factory=tuple)
+    # 留意事項 (type B, standard 1.1.14-a/b): free or a preset text edited; "" for none.
+    attention_note: str = ""
+
+
+def _holder(atena_number: str) -> CurrentMember:
+    member = current_resident(atena_number, field="atena_number")
+    foreign = member.current.foreign or {}
+    if member.current.kind != ResidentKind.FOREIGN or foreign.get("category") != SPECIAL_PERMANENT_RESIDENT:
+        raise refusal(
+            "atena_number",
+            "特別永住者ではない方です。特別永住者証明書の交付等は入力できません。",
+            "宛名番号を確認してください。在留カードの番号は出入国在留管理庁長官通知（法30条の50）で更新されます。",
+            "registry.not_special_permanent_resident",
+        )
+    return member
+
+
+def _birth_day(stored: dict[str, Any] | None) -> date | None:
+    """The holder's birth day for the expiry alert; None when not held or unreadable."""
+    if not stored:
+        return None
+    try:
+        return sort_date_of(from_json(stored))
+    except DomainError:
+        return None
+
+
+def _held_by_another(number: str, member: CurrentMember) -> list[Alert]:
+    """An alert when another current record holds the number (a typo, or the other record is wrong)."""
+    others = ResidentSearchKey.objects.filter(special_permanent_resident_number=number).exclude(
+        resident=member.resident
+    )
+    if not others.exists():
+        return []
+    return [
+        Alert(
+            field="certificate_number",
+            message="この証明書番号は他の方の住民票に記載されています。番号を確認してください。",
+            code="registry.certificate_number_held",
+        )
+    ]
+
+
+def record_certificate_handover(*, actor: Any, purpose: str, handover: CertificateHandover) -> DraftRecorded:
+    """Enter a 特別永住者証明書の交付・再交付・有効期間更新 as a draft 職権修正; another clerk commits it."""
+    action = AuditAction.RESIDENT_SPECIAL_PERMANENT_CERTIFICATE_RECORD
+    authorize(
+        actor=actor,
+        permission=Permission.RESIDENT_RECORD,
+        action=action,
+        purpose=purpose,
+        subject_type="change",
+    )
+    member = _holder(handover.atena_number)
+    foreign = copy.deepcopy(member.current.foreign or {})
+    update = check_procedure(
+        handover.procedure,
+        CertificateState(
+            number=str(foreign.get(NUMBER_ITEM) or ""), expiry=str(foreign.get(EXPIRY_ITEM) or "")
+        ),
+        number=handover.certificate_number,
+        issued_on=handover.issued_on,
+        expiry=handover.expiry,
+        today=timezone.localdate(),
+        birth_date=_birth_day(member.current.birth_date),
+    )
+    issued_on = update.issued_on
+    foreign.update({NUMBER_ITEM: update.number, EXPIRY_ITEM: update.expiry})
+
+    def write_record_book(change: Change) -> None:
+        ExOfficioRecord.objects.create(
+            change=change,
+            action=ChangeReason.EX_OFFICIO_AMENDMENT.value,
+            legal_basis=LEGAL_BASIS,
+            found_on=issued_on,
+            grounds=f"特別永住者証明書の{handover.procedure.value}",
+            findings=f"交付年月日 {issued_on.isoformat()}、有効期間の満了日 {update.expiry}",
+            notice_required=False,  # the holder applied and received the certificate themselves
+        )
+
+    return write_person_change(
+        actor=actor,
+        purpose=purpose,
+        action=action,
+        member=member,
+        reason=ChangeReason.EX_OFFICIO_AMENDMENT,
+        notified_on=issued_on,
+        kind="職権",
+        columns={"foreign": foreign},
+        alerts=[*update.alerts, *_held_by_another(update.number, member)],
+        acknowledged_codes=handover.acknowledged_alerts,
+        attention_note=handover.attention_note,
+        beside=write_record_book,
+    )
