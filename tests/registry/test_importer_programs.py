@@ -171,3 +171,138 @@ def test_1_1_1_a_bad_program_dates_refuse_the_file_by_line_and_item(
     assert "2020-13-01" not in f"{error.reason}{error.remedy}"  # never the value
     assert not Resident.objects.exists()
     assert not ProgramRecord.objects.exists()
+
+
+def _with_periods(rows: list[dict[str, Any]], flag: str, dates: dict[str, Any]) -> int:
+    index = _first(rows, flag)
+    rows[index] = {**rows[index], "program_dates": dates}
+    return index
+
+
+def test_1_1_1_a_earlier_periods_become_history_in_date_order(
+    tmp_path: Path, population_file: Path, loader: User, clerk: User
+) -> None:
+    rows = records(population_file)
+    index = _with_periods(
+        rows,
+        "program_nhi",
+        {
+            "nhi": [
+                {"acquired_date": "2001-04-01", "lost_date": "2005-10-01"},
+                {"acquired_date": "2005-10-01", "lost_date": "2012-03-31"},
+                {"acquired_date": "2020-04-01"},
+            ]
+        },
+    )
+    pensioner = next(
+        i
+        for i, r in enumerate(rows)
+        if r["program_national_pension"] and r["status"] == "resident" and i != index
+    )
+    rows[pensioner] = {
+        **rows[pensioner],
+        "program_dates": {
+            "national_pension": [
+                {
+                    "acquired_date": "2010-06-01",
+                    "lost_date": "2012-06-01",
+                    "basic_pension_number": PENSION_NUMBER,
+                    "pension_kind": "第3号被保険者",
+                },
+                {
+                    "acquired_date": "2015-06-01",
+                    "basic_pension_number": PENSION_NUMBER,
+                    "pension_kind": "第1号被保険者",
+                },
+            ]
+        },
+    }
+    import_population(write(tmp_path / "periods.jsonl", rows), actor=loader, workers=0)
+    status = program_status(actor=clerk, purpose=PURPOSE, atena_number=rows[index]["atena_number"])
+    nhi = [
+        (e.enrolled, e.acquired_on, e.lost_on)
+        for e in status.history
+        if e.program == "national_health_insurance"
+    ]
+    assert nhi == [  # newest first
+        (True, "2020-04-01", ""),
+        (False, "2005-10-01", "2012-03-31"),
+        (False, "2001-04-01", "2005-10-01"),
+    ]
+    assert [(e.enrolled, e.acquired_on) for e in status.current] == [(True, "2020-04-01")]
+    ended = ProgramRecord.objects.filter(
+        resident__atena_number=rows[pensioner]["atena_number"], enrolled=False
+    ).get()
+    assert ended.details == {"basic_pension_number": "1234567890", "pension_kind": "第3号被保険者"}
+
+
+PERIODS_BAD = [
+    # (flag, program_dates, the refused item, words of the reason)
+    (
+        "program_nhi",
+        {"nhi": [{"acquired_date": "2001-04-01"}, {"acquired_date": "2020-04-01"}]},
+        "program_dates.nhi[0].lost_date",
+        "終わっていない",
+    ),
+    (
+        "program_nhi",
+        {
+            "nhi": [
+                {"acquired_date": "2010-04-01", "lost_date": "2012-04-01"},
+                {"acquired_date": "2011-04-01", "lost_date": "2013-04-01"},
+                {"acquired_date": "2020-04-01"},
+            ]
+        },
+        "program_dates.nhi[1].acquired_date",
+        "重な",
+    ),
+    (
+        "program_nhi",
+        {
+            "nhi": [
+                {"acquired_date": "2015-04-01", "lost_date": "2016-04-01"},
+                {"acquired_date": "2010-04-01", "lost_date": "2012-04-01"},
+            ]
+        },
+        "program_dates.nhi[1].acquired_date",
+        "順",
+    ),
+    (
+        "program_child_allowance",
+        {
+            "child_allowance": [
+                {"first_month": "2020-04", "last_month": "2021-03"},
+                {"first_month": "2021-03"},
+            ]
+        },
+        "program_dates.child_allowance[1].first_month",
+        "重な",
+    ),
+    (
+        "program_nhi",
+        {"nhi": [{"acquired_date": "2010-04-01", "lost_date": "2012-04-01"}, {"lost_date": "2013-04-01"}]},
+        "program_dates.nhi[1].acquired_date",
+        "資格取得日",
+    ),
+    (
+        "program_nhi",
+        {"nhi": [{"acquired_date": "2010-04-01", "lost_date": "2012-04-01"}, "2020-04-01"]},
+        "program_dates.nhi[1]",
+        "項目",
+    ),
+]
+
+
+@pytest.mark.parametrize(("flag", "dates", "item", "words"), PERIODS_BAD)
+def test_1_1_1_a_periods_out_of_order_or_overlapping_refuse_the_line(
+    tmp_path: Path, population_file: Path, loader: User, flag: str, dates: Any, item: str, words: str
+) -> None:
+    rows = records(population_file)
+    index = _with_periods(rows, flag, dates)
+    with pytest.raises(DomainError) as refused:
+        import_population(write(tmp_path / "bad.jsonl", rows), actor=loader, workers=0)
+    error = refused.value
+    assert (error.code, error.field) == ("import.program_dates", f"line {index + 1}: {item}")
+    assert words in error.reason
+    assert "2011-04-01" not in f"{error.reason}{error.remedy}"
+    assert not ProgramRecord.objects.exists()

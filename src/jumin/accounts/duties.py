@@ -84,6 +84,8 @@ DUTIES: dict[str, Duty] = {
             P.PROGRAM_ADULT_GUARDIANSHIP_EDIT,
             P.PROGRAM_ADULT_GUARDIANSHIP_VIEW,
         ),
+        # The 戸籍 system's account of the file link (std 7.2.1-a): it takes resident data, sets no program.
+        _duty("family_register_link", "戸籍連携（住民データの受取）", P.RESIDENT_VIEW),
         # Seeing the 成年被後見人 flag on the record screen, without setting it (std 1.1.1-c).
         _duty("adult_guardianship_view", "成年被後見人の閲覧", P.PROGRAM_ADULT_GUARDIANSHIP_VIEW),
         _duty("individual_number_card", "個人番号カード交付事務", P.RESIDENT_VIEW, P.RESIDENT_CARD_RECORD),

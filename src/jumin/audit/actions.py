@@ -151,6 +151,8 @@ class AuditAction(StrEnum):
     PREFECTURE_MONITOR_VIEW = "prefecture:monitor:view"
     PREFECTURE_SHARED_CS_MEMBERS = "prefecture:shared_cs:members"
     PREFECTURE_STATISTICS_VIEW = "prefecture:statistics:view"
+    PROGRAM_LINK_RECEIVE = "program_link:receive"
+    PROGRAM_LINK_SEND = "program_link:send"
     PROVISION_BODY_MANAGE = "provision:body:manage"
     PROVISION_BODY_VIEW = "provision:body:view"
     PROVISION_BULK_RUN = "provision:bulk:run"

@@ -29,14 +29,17 @@ class Job:
     name: str
     kind: str
     run: Callable[[], object]
+    period: float | None = None
+    """Seconds between runs; None for the housekeeper's (daily)."""
 
 
 _jobs: dict[str, Job] = {}
 
 
-def register(name: str, run: Callable[[], object], *, kind: str) -> None:
-    """Register (or replace) a daily job for nodes of ``kind`` (municipality, prefecture, national)."""
-    _jobs[name] = Job(name=name, kind=kind, run=run)
+def register(name: str, run: Callable[[], object], *, kind: str, period: float | None = None) -> None:
+    """Register (or replace) a job for nodes of ``kind`` (municipality, prefecture, national), run
+    daily, or every ``period`` seconds (e.g. the program systems' file link, every few minutes)."""
+    _jobs[name] = Job(name=name, kind=kind, run=run, period=period)
 
 
 def unregister(name: str) -> None:
@@ -75,7 +78,7 @@ class Housekeeper:
                 continue
             last = self._last_run.get(job.name)
             now = self.clock()
-            if last is not None and now - last < self.period:
+            if last is not None and now - last < self._period_of(job):
                 continue
             self._last_run[job.name] = now  # a failure waits a period too: no tight retry loop
             try:
@@ -85,12 +88,15 @@ class Housekeeper:
                     "housekeeping job %s failed (%s); next try in %d s",
                     job.name,
                     type(error).__name__,
-                    self.period,
+                    self._period_of(job),
                 )
                 continue
             logger.info("housekeeping job %s done: %s", job.name, result)
             ran.append(job.name)
         # Every job of this kind has a last run now; the earliest of them is the next one due.
-        runs = [self._last_run[job.name] for job in _jobs.values() if job.kind == kind]
-        self._next_due = min(runs, default=self.clock()) + self.period
+        dues = [self._last_run[job.name] + self._period_of(job) for job in _jobs.values() if job.kind == kind]
+        self._next_due = min(dues, default=self.clock() + self.period)
         return ran
+
+    def _period_of(self, job: Job) -> float:
+        return self.period if job.period is None else job.period

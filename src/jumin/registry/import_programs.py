@@ -5,7 +5,9 @@ A line may carry ``program_dates``, an object keyed by program (the ``program_*`
 the prefix): 資格取得日・喪失日 of 国保, 後期高齢, 介護 and 国民年金 (with 基礎年金番号, 種別 and its change
 date), 児童手当's first and last month, the 選挙人名簿's 登録日 and 抹消日. Each program given becomes
 one row, checked as the program departments' own entry checks it (``programs.checked_details``), its
-``enrolled`` taken from the line's flag. A line without the object costs one lookup
+``enrolled`` taken from the line's flag; or, given as a list of periods oldest first, one row per
+period in that order (the earlier ones ended, the last one the flag's), refused when out of order or
+overlapping. A line without the object costs one lookup
 (``prepare_chunk``) and gets no row, as before. A bad value refuses the line with
 ``ProgramDatesRefused``, naming the item, never its value.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -110,6 +113,74 @@ def _checked(update: ProgramUpdate, where: str, today: date) -> dict[str, str]:
     return details
 
 
+def _update(program: Program, items: Mapping[str, Any], where: str, enrolled: bool) -> ProgramUpdate:
+    return ProgramUpdate(
+        atena_number="",
+        program=program,
+        enrolled=enrolled,
+        acquired_on=_day(items, "acquired_date", where),
+        lost_on=_day(items, "lost_date", where),
+        basic_pension_number=_text(items, "basic_pension_number", where),
+        pension_kind=_text(items, "pension_kind", where),
+        first_month=_text(items, "first_month", where),
+        last_month=_text(items, "last_month", where),
+    )
+
+
+def _span(update: ProgramUpdate) -> tuple[Any, Any, str, str]:
+    """A period's start, end and their layout names: months for 児童手当, days for the others."""
+    if update.program is Program.CHILD_ALLOWANCE:
+        return update.first_month or None, update.last_month or None, "first_month", "last_month"
+    return update.acquired_on, update.lost_on, "acquired_date", "lost_date"
+
+
+def _check_ended(update: ProgramUpdate, where: str) -> None:
+    """A period followed by another must have ended (ProgramDatesRefused)."""
+    _, end, _, end_name = _span(update)
+    if end is None:
+        raise ProgramDatesRefused(
+            f"{where}.{end_name}",
+            "終わっていない期間（資格喪失日・支給終了月がない期間）の後に、別の期間があります。",
+            "この期間に終わりの日付を書くか、期間を一つにまとめてください。",
+        )
+
+
+def _check_order(earlier: ProgramUpdate, later: ProgramUpdate, where: str) -> None:
+    """The later of two periods starts after the earlier (ended) one (ProgramDatesRefused)."""
+    first_start, first_end, _, _ = _span(earlier)
+    start, _, start_name, _ = _span(later)
+    if start is None:
+        raise ProgramDatesRefused(
+            f"{where}.{start_name}",
+            "2番目以降の期間に始まりの日付（資格取得日・支給開始月）がありません。",
+            "各期間の始まりの日付を書いてください。",
+        )
+    if first_start is not None and start < first_start:
+        raise ProgramDatesRefused(
+            f"{where}.{start_name}",
+            "期間が日付の順に並んでいません。",
+            "期間を古いものから順に並べてください。",
+        )
+    # A day lost is the day the next period may start (資格喪失日 = the day after the last day);
+    # a month paid last is not paid again.
+    overlaps = start <= first_end if later.program is Program.CHILD_ALLOWANCE else start < first_end
+    if overlaps:
+        raise ProgramDatesRefused(
+            f"{where}.{start_name}",
+            "前の期間と重なっています。",
+            "前の期間の終わりより後の始まりの日付を書いてください。",
+        )
+
+
+def _closed_details(
+    update: ProgramUpdate, details: dict[str, str], where: str, today: date
+) -> dict[str, str]:
+    """An ended pension period keeps its 基礎年金番号 and 種別 when given (checked as when enrolled)."""
+    if update.program is Program.NATIONAL_PENSION and (update.basic_pension_number or update.pension_kind):
+        return {**_checked(replace(update, enrolled=True), where, today), **details}
+    return details
+
+
 def program_rows(
     record: Mapping[str, Any],
     resident_id: int,
@@ -120,12 +191,16 @@ def program_rows(
     date_value: Callable[[date], Any],
 ) -> list[tuple[Any, ...]]:
     """The ProgramRecord rows (``PROGRAM_COLUMNS``) of one line's ``program_dates``, or
-    ProgramDatesRefused. ``recorded_at`` and ``date_value`` as the connection takes them (LoadContext)."""
+    ProgramDatesRefused. ``recorded_at`` and ``date_value`` as the connection takes them (LoadContext).
+
+    A program's value is one period (its current state) or a list of periods, oldest first: each becomes
+    a row in that order, so the last is the current state (enrolled as the line's flag) and the earlier,
+    ended ones (not enrolled) its history. Periods out of order or overlapping refuse the line."""
     given = record["program_dates"]
     if not isinstance(given, dict):
         raise ProgramDatesRefused("program_dates", "program_dates が制度ごとのオブジェクトではありません。")
     rows = []
-    for name, items in given.items():
+    for name, value in given.items():
         program = PROGRAM_OF.get(name)
         if program is None:
             raise ProgramDatesRefused(
@@ -133,44 +208,47 @@ def program_rows(
                 "program_dates に定義されていない制度があります。",
                 f"制度は {'、'.join(PROGRAM_OF)} のいずれかにしてください。",
             )
-        where = f"program_dates.{name}"
-        if not isinstance(items, dict) or not set(items) <= set(_ITEMS[program]):
-            raise ProgramDatesRefused(
-                where,
-                "この制度に定義されていない項目があります。",
-                f"{where} の項目は {'、'.join(_ITEMS[program])} です。",
-            )
         enrolled = record.get(f"program_{name}")
         if not isinstance(enrolled, bool):
             raise ProgramDatesRefused(f"program_{name}", f"program_{name}（true/false）がありません。")
-        update = ProgramUpdate(
-            atena_number="",
-            program=program,
-            enrolled=enrolled,
-            acquired_on=_day(items, "acquired_date", where),
-            lost_on=_day(items, "lost_date", where),
-            basic_pension_number=_text(items, "basic_pension_number", where),
-            pension_kind=_text(items, "pension_kind", where),
-            first_month=_text(items, "first_month", where),
-            last_month=_text(items, "last_month", where),
-        )
-        details = _checked(update, where, today)
-        kind_changed = _day(items, "pension_kind_date", where)
-        if kind_changed is not None:
-            if kind_changed > today:
-                raise ProgramDatesRefused(f"{where}.pension_kind_date", "種別変更年月日が未来の日付です。")
-            details["pension_kind_changed_on"] = kind_changed.isoformat()
-        rows.append(
-            (
-                resident_id,
-                program.value,
-                enrolled,
-                None if update.acquired_on is None else date_value(update.acquired_on),
-                None if update.lost_on is None else date_value(update.lost_on),
-                json.dumps(details, ensure_ascii=False),
-                REASON,
-                recorded_by,
-                recorded_at,
+        periods = value if isinstance(value, list) and value else [value]
+        earlier: ProgramUpdate | None = None
+        for index, items in enumerate(periods):
+            where = f"program_dates.{name}" + (f"[{index}]" if isinstance(value, list) else "")
+            if not isinstance(items, dict) or not set(items) <= set(_ITEMS[program]):
+                raise ProgramDatesRefused(
+                    where,
+                    "この制度に定義されていない項目があります。",
+                    f"{where} の項目は {'、'.join(_ITEMS[program])} です。",
+                )
+            last = index == len(periods) - 1
+            update = _update(program, items, where, enrolled if last else False)
+            if not last:
+                _check_ended(update, where)
+            details = _checked(update, where, today)
+            if not last:
+                details = _closed_details(update, details, where, today)
+            if earlier is not None:
+                _check_order(earlier, update, where)
+            earlier = update
+            kind_changed = _day(items, "pension_kind_date", where)
+            if kind_changed is not None:
+                if kind_changed > today:
+                    raise ProgramDatesRefused(
+                        f"{where}.pension_kind_date", "種別変更年月日が未来の日付です。"
+                    )
+                details["pension_kind_changed_on"] = kind_changed.isoformat()
+            rows.append(
+                (
+                    resident_id,
+                    program.value,
+                    update.enrolled,
+                    None if update.acquired_on is None else date_value(update.acquired_on),
+                    None if update.lost_on is None else date_value(update.lost_on),
+                    json.dumps(details, ensure_ascii=False),
+                    REASON,
+                    recorded_by,
+                    recorded_at,
+                )
             )
-        )
     return rows

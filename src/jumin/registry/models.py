@@ -525,6 +525,15 @@ class ProgramRecord(models.Model):
     reason = models.CharField("事由", max_length=200, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField("記録日時")
+    # Set when the value came from the program's own system (registry/program_link.py, std 7.2.1-a).
+    received_in = models.ForeignKey(
+        "registry.ProgramLinkFile",
+        verbose_name="受信ファイル",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="records",
+    )
 
     class Meta:
         verbose_name = "資格履歴"
@@ -586,6 +595,11 @@ class DailyBatchRun(models.Model):
 from jumin.registry.models_e_application import ElectronicApplication, ElectronicApplicationDecision  # noqa: E402, F401
 from jumin.registry.models_euc import EucDefinition, EucRun  # noqa: E402, F401
 from jumin.registry.models_immigration import MunicipalityNotice, ReceivedImmigrationNotice  # noqa: E402, F401
+from jumin.registry.models_program_link import (  # noqa: E402, F401
+    ProgramLinkFile,
+    ProgramLinkRefusal,
+    ResidentDataExport,
+)
 from jumin.registry.models_removed_archive import (  # noqa: E402, F401
     ArchivedSearchKey,
     ArchivedSnapshot,

@@ -209,7 +209,7 @@ class CsvImportResult:
     rows: int = 0
 
 
-def _decoded(content: bytes) -> str:
+def decoded_csv(content: bytes) -> str:
     """UTF-8 (with or without BOM) or Shift_JIS (cp932), as spreadsheet programs write CSV."""
     for encoding in ("utf-8-sig", "cp932"):
         try:
@@ -225,7 +225,7 @@ def _decoded(content: bytes) -> str:
 
 
 def _read_rows(content: bytes) -> list[_Row]:
-    reader = csv.reader(io.StringIO(_decoded(content), newline=""))
+    reader = csv.reader(io.StringIO(decoded_csv(content), newline=""))
     header = [h.strip() for h in next(reader, [])]
     unknown = [h for h in header if h and h not in NOTIFICATION_COLUMNS and h not in MEMBER_COLUMNS]
     missing = [h for h in REQUIRED_COLUMNS if h not in header]

@@ -25,6 +25,7 @@ from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event, record_view
 from jumin.domain.errors import refusal
 from jumin.registry.models import ProgramRecord, Resident
+from jumin.registry.models_program_link import ProgramLinkFile
 
 
 class Program(StrEnum):
@@ -66,6 +67,24 @@ PROGRAM_PERMISSIONS: dict[Program, Permission] = {
 RESTRICTED_VIEW: dict[Program, Permission] = {
     Program.ADULT_GUARDIANSHIP: Permission.PROGRAM_ADULT_GUARDIANSHIP_VIEW,
 }
+
+# The units of the file link (std 7.2.1-a; registry/program_link.py): the program each sends, if any.
+LINK_UNITS: dict[str, tuple[str, Program | None]] = {
+    "national_health_insurance": ("国民健康保険", Program.NATIONAL_HEALTH_INSURANCE),
+    "national_pension": ("国民年金", Program.NATIONAL_PENSION),
+    "child_allowance": ("児童手当", Program.CHILD_ALLOWANCE),
+    "late_elderly": ("後期高齢者医療", Program.LATE_ELDERLY),
+    "long_term_care": ("介護保険", Program.LONG_TERM_CARE),
+    "electoral_roll": ("選挙", Program.ELECTORAL_ROLL),
+    # 戸籍 sends 異動 (届出), not program values: it only takes the resident-data file.
+    "family_register": ("戸籍", None),
+}
+
+
+def unit_label(unit: str) -> str:
+    """The Japanese name of a link unit (its code when unknown)."""
+    return LINK_UNITS[unit][0] if unit in LINK_UNITS else unit
+
 
 # 国民年金の種別 (records.md §6.10 "種別").
 PENSION_KINDS = ("第1号被保険者", "第2号被保険者", "第3号被保険者", "任意加入被保険者")
@@ -117,6 +136,9 @@ class ProgramEntry:
     reason: str
     recorded_by: str
     recorded_at: str
+    received_from: str = ""
+    """The unit whose system sent the value (std 7.2.2-a), with ``received_at``; empty when entered here."""
+    received_at: str = ""
 
 
 @dataclass(frozen=True)
@@ -263,8 +285,11 @@ def _same_as(latest: ProgramRecord | None, row: dict[str, Any]) -> bool:
     return latest is not None and all(getattr(latest, name) == value for name, value in row.items())
 
 
-def record_program(*, actor: Any, purpose: str, update: ProgramUpdate) -> int:
-    """Append one program row for a person; returns its id. Only the owning department may do it."""
+def record_program(
+    *, actor: Any, purpose: str, update: ProgramUpdate, received_in: ProgramLinkFile | None = None
+) -> int:
+    """Append one program row for a person; returns its id. Only the owning department may do it
+    (its clerks, or its system's account through the file link, which passes the file: ``received_in``)."""
     program = Program(update.program)
     authorize(
         actor=actor,
@@ -297,6 +322,7 @@ def record_program(*, actor: Any, purpose: str, update: ProgramUpdate) -> int:
             reason=update.reason.strip(),
             recorded_by=actor,
             recorded_at=timezone.now(),
+            received_in=received_in,
             **row,
         )
         record_event(
@@ -312,6 +338,7 @@ def record_program(*, actor: Any, purpose: str, update: ProgramUpdate) -> int:
 
 def _entry(row: ProgramRecord) -> ProgramEntry:
     details = row.details or {}
+    received = row.received_in
     return ProgramEntry(
         program=row.program,
         label=PROGRAM_LABELS.get(Program(row.program), row.program),
@@ -325,6 +352,10 @@ def _entry(row: ProgramRecord) -> ProgramEntry:
         reason=row.reason,
         recorded_by=str(row.recorded_by),
         recorded_at=timezone.localtime(row.recorded_at).isoformat(timespec="seconds"),
+        received_from="" if received is None else unit_label(received.unit),
+        received_at=""
+        if received is None
+        else timezone.localtime(received.received_at).isoformat(timespec="seconds"),
     )
 
 
@@ -343,7 +374,7 @@ def program_status(*, actor: Any, purpose: str, atena_number: str) -> ProgramSta
         rows = list(
             ProgramRecord.objects.filter(resident=resident)
             .exclude(program__in=hidden)
-            .select_related("recorded_by")
+            .select_related("recorded_by", "received_in")
             .order_by("-recorded_at", "-pk")
         )
         record_view(

@@ -182,5 +182,13 @@ JUMIN_TEMPORARY_RELEASE_MINUTES = int(os.environ.get("JUMIN_TEMPORARY_RELEASE_MI
 JUMIN_BULK_COMMIT_CAP = int(os.environ.get("JUMIN_BULK_COMMIT_CAP", "50"))
 # Days after the removal date before a 転出 without 転入通知 is listed as 未着 (std 4.1.3.1.4-a).
 JUMIN_MOVE_IN_NOTICE_WAIT_DAYS = int(os.environ.get("JUMIN_MOVE_IN_NOTICE_WAIT_DAYS", "14"))
+# File link with the program systems (地域情報プラットフォーム, std 7.2.1-a; docs/workflows/programs.md):
+# <dir>/<unit>/in is read, taken files go to done/, results and resident-data files to out/. Units run
+# only when named with their system account ("national_health_insurance=link-nhi;family_register=…").
+JUMIN_PROGRAM_LINK_DIR = BASE_DIR / os.environ.get("JUMIN_PROGRAM_LINK_DIR", "var/program-link")
+JUMIN_PROGRAM_LINK_UNITS = dict(
+    item.split("=", 1) for item in os.environ.get("JUMIN_PROGRAM_LINK_UNITS", "").split(";") if "=" in item
+)
+JUMIN_PROGRAM_LINK_INTERVAL_SECONDS = int(os.environ.get("JUMIN_PROGRAM_LINK_INTERVAL_SECONDS", "300"))
 # Years after removal before a 除票 moves to the 除票データベース (std 1.1.5-e, 9.3-a; default 5).
 JUMIN_REMOVED_ARCHIVE_YEARS = os.environ.get("JUMIN_REMOVED_ARCHIVE_YEARS", "5")
