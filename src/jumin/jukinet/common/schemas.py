@@ -17,6 +17,7 @@ from jumin.jukinet.common import (
     fuhyo,
     fuhyo_notice,
     kiosk,
+    kiosk_tally,
     move_out_certificate,
     notice,
     queries,
@@ -45,6 +46,7 @@ MESSAGES: dict[str, Validator] = {
     catalogue.TOKEN_REQUEST: token_request.validate_request_payload,
     catalogue.TOKEN_RECEIPT: token_request.validate_receipt_payload,
     catalogue.KIOSK_MARK: kiosk.validate_kiosk_mark,
+    catalogue.KIOSK_TALLY: kiosk_tally.validate_tally,
     catalogue.SHARED_CS_MEMBERS: shared_cs.validate_members_payload,
 }
 

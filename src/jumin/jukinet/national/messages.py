@@ -21,6 +21,7 @@ from jumin.jukinet.national.services import (
     fuhyo_queries,
     identity,
     kiosk_centre,
+    kiosk_tallies,
     numbers,
     renewal_targets,
     sending_addresses,
@@ -68,6 +69,8 @@ housekeeping.register(
     "national.purge_sending_addresses", sending_addresses.purge_sending_addresses, kind=KIND
 )
 housekeeping.register("national.purge_used_nonces", cards.purge_used_nonces, kind=KIND)
+# The 証明書交付センター's 日計表 (yesterday) and, on the 1st, 月計表 to each municipality (system.md M7 4).
+housekeeping.register("national.kiosk_tallies", kiosk_tallies.send_due_tallies, kind=KIND)
 housekeeping.register(
     "national.refuse_stale_sending_addresses", sending_addresses.refuse_stale_waiting, kind=KIND
 )
