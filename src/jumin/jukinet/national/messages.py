@@ -17,6 +17,7 @@ from jumin.jukinet.common import catalogue
 from jumin.jukinet.national.services import (
     card_serials,
     cards,
+    e_application_service,
     fuhyo,
     fuhyo_queries,
     identity,
@@ -45,6 +46,7 @@ routing.handle(catalogue.CARD_EVENT, kind=KIND, apply=cards.apply_card_event)
 routing.handle(catalogue.SENDING_ADDRESS, kind=KIND, apply=sending_addresses.apply_sending_address)
 routing.handle(catalogue.TOKEN_REQUEST, kind=KIND, apply=tokens.apply_token_request)
 routing.handle(catalogue.KIOSK_MARK, kind=KIND, apply=kiosk_centre.apply_kiosk_mark)
+routing.handle(catalogue.MOVE_IN_PLAN, kind=KIND, apply=e_application_service.relay_move_in_plan)
 routing.handle(catalogue.SHARED_CS_MEMBERS, kind=KIND, apply=shared_cs.apply_member_list)
 routing.answer(catalogue.QUERY_IDENTITY, kind=KIND, answer=query_services.answer_identity_query)
 routing.answer(catalogue.QUERY_FUHYO, kind=KIND, answer=fuhyo_queries.answer_fuhyo_query)
