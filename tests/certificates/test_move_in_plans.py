@@ -34,13 +34,15 @@ __all__ = ["card_of", "code_pool", "family"]  # fixtures, imported for use here
 CHIYODA = NodeRef("municipality", "131016")
 
 
-def moved_out_by_e_application(
+@pytest.fixture
+def moved_out(
     federation: TestFederation,
     family: DraftRecorded,
     card_of: Callable[[str], dict[str, Any]],
     clerk: User,
     reviewer: User,
 ) -> None:
+    """The family's e-application 転出 to 千代田区, committed at 佐世保市; its plan delivered."""
     outcome = apply(federation, application(card_of(family.atena_numbers[0]), days_ahead=7))
     with federation.acting_as(SASEBO):
         draft = e_applications.draft_move_out(
@@ -53,14 +55,8 @@ def moved_out_by_e_application(
 
 
 def test_a_committed_e_application_move_out_reaches_the_destination_list_through_the_service(
-    federation: TestFederation,
-    family: DraftRecorded,
-    card_of: Callable[[str], dict[str, Any]],
-    clerk: User,
-    reviewer: User,
-    make_staff: Callable[..., Any],
+    federation: TestFederation, moved_out: None, make_staff: Callable[..., Any]
 ) -> None:
-    moved_out_by_e_application(federation, family, card_of, clerk, reviewer)
     relayed = AuditEntry.objects.get(action="national:move_in_plan:relay")
     assert (relayed.outcome, relayed.result_count) == ("done", 3)
     assert "青木" not in relayed.reason
@@ -84,13 +80,12 @@ def test_a_committed_e_application_move_out_reaches_the_destination_list_through
 
 def test_the_move_in_committed_at_the_destination_closes_the_plan_and_clears_its_items(
     federation: TestFederation,
+    moved_out: None,
     family: DraftRecorded,
     code_pool: list[str],
-    card_of: Callable[[str], dict[str, Any]],
     clerk: User,
     reviewer: User,
 ) -> None:
-    moved_out_by_e_application(federation, family, card_of, clerk, reviewer)
     # The test federation's nodes share one database, where 佐世保市's 転出予定者 still holds the head's
     # code: the plan names an unused code instead, and 千代田区 records the 転入 under it.
     head_code = code_pool[-1]
@@ -119,13 +114,8 @@ def test_the_move_in_committed_at_the_destination_closes_the_plan_and_clears_its
 
 
 def test_a_plan_no_move_in_used_is_dropped_30_days_after_the_planned_date(
-    federation: TestFederation,
-    family: DraftRecorded,
-    card_of: Callable[[str], dict[str, Any]],
-    clerk: User,
-    reviewer: User,
+    federation: TestFederation, moved_out: None
 ) -> None:
-    moved_out_by_e_application(federation, family, card_of, clerk, reviewer)
     drop_on = MoveInPlan.objects.get().drop_on
     with federation.acting_as(CHIYODA):
         assert move_in_plans.drop_expired(today=drop_on) == 0
