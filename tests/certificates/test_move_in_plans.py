@@ -18,14 +18,17 @@ from jumin.accounts import clock
 from jumin.accounts.models import User
 from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
+from jumin.jukinet.cs.services import NATIONAL
 from jumin.messaging.envelope import NodeRef
 from jumin.messaging.models import OutboxMessage
+from jumin.messaging.services import enqueue
 from jumin.messaging.testing import TestFederation
 from jumin.registry import e_applications, move_in_plans
 from jumin.registry.models import MoveInPlan, MoveInPlanPerson
 from jumin.registry.services import Address, DraftRecorded, commit_change, record_move_in
 from tests.certificates.test_e_applications import application, apply
-from tests.certificates.test_wide_area import SASEBO, card_of, code_pool, family
+from tests.certificates.test_wide_area import NAGASAKI, SASEBO, card_of, code_pool, family
+from tests.jukinet.cs.factories import resident_code
 from tests.registry.conftest import PURPOSE, current, family_move_in, person
 
 pytestmark = pytest.mark.django_db
@@ -139,3 +142,35 @@ def test_a_counter_move_out_and_an_e_application_without_a_destination_code_send
         )
         commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
     assert not OutboxMessage.objects.filter(type="jukinet.move_in_plan").exists()
+
+
+def test_the_service_relays_a_plan_only_from_the_municipality_it_names(federation: TestFederation) -> None:
+    """A node cannot pass itself off as another 転出元: the relay is refused, audited, and nothing arrives."""
+    mover = {
+        "resident_code": resident_code(1),
+        "surname": "青木",
+        "given_name": "太郎",
+        "surname_kana": "アオキ",
+        "given_name_kana": "タロウ",
+        "birth_date": "1960年1月1日",
+        "sex": "男",
+        "relationship": "世帯主",
+    }
+    plan = {
+        "receipt_number": "EA20261124-ABCDEF",
+        "from_municipality_code": SASEBO.code,
+        "to_municipality_code": CHIYODA.code,
+        "planned_date": "2026-12-01",
+        "destination": "東京都千代田区千代田１番１号",
+        "from_address": "長崎県佐世保市相生町1番1号",
+        "movers": [mover],
+    }
+    with federation.acting_as(NAGASAKI):
+        enqueue(message_type="jukinet.move_in_plan", receiver=NATIONAL, subject="mip-forged", payload=plan)
+    federation.pump()
+    relayed = AuditEntry.objects.get(action="national:move_in_plan:relay")
+    assert (relayed.outcome, relayed.outcome_reason) == (
+        "refused",
+        "jukinet.national.e_application.plan_sender",
+    )
+    assert not MoveInPlan.objects.exists()
