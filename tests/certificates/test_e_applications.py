@@ -49,6 +49,7 @@ def application(
     movers: str = "household",
     days_ahead: int = 7,
     destination: str = "東京都千代田区千代田１番１号",
+    destination_municipality_code: str = "131016",
     key: Ed25519PrivateKey | None = None,
 ) -> dict[str, Any]:
     """What マイナポータル sends: the card unlocked by its PIN signs the 転出届 (or ``key`` forges it)."""
@@ -62,7 +63,7 @@ def application(
         "movers": movers,
         "planned_date": (timezone.localdate() + timedelta(days=days_ahead)).isoformat(),
         "destination": destination,
-        "destination_municipality_code": "131016",
+        "destination_municipality_code": destination_municipality_code,
         "nonce": secrets.token_hex(16),
         "signed_at": timezone.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }

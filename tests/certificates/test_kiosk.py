@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable
-from datetime import UTC
+from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
@@ -31,6 +31,7 @@ from jumin.jukinet.national.services.kiosk_centre import KioskOutcome, request_k
 from jumin.messaging.envelope import NodeRef
 from jumin.messaging.models import OutboxMessage
 from jumin.messaging.testing import TestFederation
+from jumin.registry.models import Change
 from jumin.registry.restrictions import RestrictedProcess
 from jumin.registry.services import DraftRecorded
 from jumin.registry.services_restrictions import (
@@ -52,6 +53,19 @@ __all__ = ["card_of", "code_pool", "family", "officer"]  # fixtures, imported fo
 
 CENTRE = NodeRef("national", "00")
 KIOSK = "kiosk-0001"
+
+
+@pytest.fixture(autouse=True)
+def moved_in_yesterday(family: DraftRecorded) -> None:
+    """The family's 転入 was committed yesterday: a kiosk refuses on the 転入's day (test_kiosk_holds)."""
+    backdate_commit(family.change_id)
+
+
+def backdate_commit(change_id: int, days: int = 1) -> None:
+    """Move a committed change's 本登録 time back ``days`` days (the test's clock stays today)."""
+    change = Change.objects.get(pk=change_id)
+    assert change.reviewed_at is not None
+    Change.objects.filter(pk=change_id).update(reviewed_at=change.reviewed_at - timedelta(days=days))
 
 
 def kiosk_payload(

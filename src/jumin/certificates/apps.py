@@ -9,4 +9,5 @@ class CertificatesConfig(AppConfig):
     def ready(self) -> None:
         # The 広域交付 answerer registers itself with the 住基ネット routing on import.
         # The daily retention purge of the 交付履歴 registers itself with the node's housekeeping.
-        from jumin.certificates import kiosk, retention, wide_area  # noqa: F401
+        # The 証明書交付センター's tallies (KIOSK_TALLY) are kept by certificates.kiosk_tallies.
+        from jumin.certificates import kiosk, kiosk_tallies, retention, wide_area  # noqa: F401

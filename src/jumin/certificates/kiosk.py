@@ -10,7 +10,9 @@ card as 個人番号カード管理システム registers it (public key, status
 * finds the card holder among our current residents by the 住民票コード;
 * issues the copy as ``services.issue_kiosk_copy``: our seal and certifier, a 発行番号 of terminal
   「コンビニ交付」, the fee, the 交付履歴 with channel ``kiosk``, one audit entry, in the query's
-  transaction; any 抑止 or 支援措置 on a printed person refuses it (a 一時解除 does not open it);
+  transaction; any 抑止 or 支援措置 on a printed person refuses it (a 一時解除 does not open it), and so
+  does a 転出予定者 in the holder's household or a 転入 of a printed person committed today
+  (``registry.kiosk_holds``);
 * answers the signed PDF, its digest, 発行番号s and fee.
 
 A kiosk copy never prints 本籍・筆頭者, a 個人番号 (C-36), the 住民票コード or history. An overflowing
@@ -35,14 +37,26 @@ from jumin.domain.certificates import (
     RequesterClass,
 )
 from jumin.domain.errors import DomainError, refusal
+from jumin.domain.resident import ResidentStatus
 from jumin.jukinet import routing
 from jumin.jukinet.common.card_signature import check_card_signature
 from jumin.jukinet.common.catalogue import QUERY_KIOSK_COPY
 from jumin.jukinet.common.kiosk import kiosk_challenge
 from jumin.messaging.envelope import Envelope
 from jumin.registry import certificate_sources
+from jumin.registry.kiosk_holds import KioskHold, kiosk_hold
 
 MUNICIPALITY = "municipality"
+
+#: What the card holder reads at the kiosk for each hold; no personal data (the centre logs the code).
+_HOLD_REASONS = {
+    KioskHold.MOVING_OUT: "転出の予定がある世帯の証明書はコンビニ交付できません。",
+    KioskHold.MOVED_IN_TODAY: "転入の手続をした当日はコンビニ交付できません。",
+}
+_HOLD_REMEDIES = {
+    KioskHold.MOVING_OUT: "市区町村の窓口で請求してください。",
+    KioskHold.MOVED_IN_TODAY: "翌日以降にコンビニ交付を利用するか、市区町村の窓口で請求してください。",
+}
 
 
 def _card_refusal(field: str, reason: str, code: str) -> DomainError:
@@ -77,6 +91,18 @@ def _check_card(envelope: Envelope) -> None:
     check_card_signature(payload, challenge, now=now, today=timezone.localdate(now), refuse=_card_refusal)
 
 
+def _refuse_held(holder: str, household: bool) -> None:
+    """Refuse a 転出予定者's household, or anyone printed on the day of their 転入 (kiosk_holds)."""
+    printed = [holder]
+    if household:
+        members = certificate_sources.household_of(holder)
+        printed = [m.atena_number for m in members if m.status == ResidentStatus.RESIDENT.value]
+    hold = kiosk_hold(holder, printed, today=timezone.localdate())
+    if hold is not None:
+        code = f"certificates.kiosk_{hold}"
+        raise refusal("resident_code", _HOLD_REASONS[hold], _HOLD_REMEDIES[hold], code)
+
+
 def answer_kiosk_request(envelope: Envelope) -> dict[str, Any]:
     """Answer QUERY_KIOSK_COPY with the certificate (runs in the query's transaction)."""
     _check_card(envelope)
@@ -90,6 +116,7 @@ def answer_kiosk_request(envelope: Envelope) -> dict[str, Any]:
             "certificates.kiosk_not_registered",
         )
     household = payload["scope"] == "household"
+    _refuse_held(holder, household)
     options = CertificateOptions(
         kind=CertificateKind(payload["kind"]),
         layout=Layout.HOUSEHOLD if household else Layout.PERSONAL,

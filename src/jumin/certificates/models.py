@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 
+from jumin.accounts.models import AppendOnlyModel
 from jumin.domain.certificates import SEAL_MAX_MM, CertifierRole
 
 
@@ -426,3 +427,26 @@ class CertificatePhraseSetting(_AppendedSetting):
 
     def __str__(self) -> str:
         return f"定型文言 {self.kind} ({self.set_at})"
+
+
+class KioskTallyReceived(AppendOnlyModel):
+    """A 日計表 or 月計表 the 証明書交付センター sent of our kiosk requests (KIOSK_TALLY; system.md M7 4).
+
+    Kept as received, to reconcile with our own 交付履歴 (certificates.kiosk_tallies); a later tally of the
+    same period is a new row, the newest one counts.
+    """
+
+    period = models.CharField("集計区分", max_length=10)
+    first_day = models.DateField("集計開始日")
+    last_day = models.DateField("集計終了日")
+    rows = models.JSONField("種類別集計")
+    copy_numbers = models.JSONField("発行番号", default=list)
+    received_at = models.DateTimeField("受信日時")
+    message_id = models.CharField("電文ID", max_length=64)
+
+    class Meta:
+        verbose_name = "コンビニ交付集計表（受信）"
+        indexes: ClassVar = [models.Index(fields=["first_day", "period"], name="cert_kiosk_tally_period_idx")]
+
+    def __str__(self) -> str:
+        return f"コンビニ交付集計表 {self.period} {self.first_day}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jumin.certificates import views
+from jumin.certificates import views, views_kiosk_tallies
 
 app_name = "certificates"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("verify/", views.verify, name="verify"),
     path("void/", views.void, name="void"),
     path("history/", views.history, name="history"),
+    path("kiosk-tallies/", views_kiosk_tallies.kiosk_tallies_view, name="kiosk_tallies"),
     path("generations/", views.generations, name="generations"),
     path("self-notification/", views.self_notification, name="self_notification"),
     path("notices/", views.notices, name="notices"),

@@ -82,3 +82,49 @@ class ElectronicApplicationDecision(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ValueError("電子申請の処理結果は削除できません。")
+
+
+class MoveInPlan(models.Model):
+    """A 転入予定連絡 received from a 転出元 (引越しワンストップ): who plans to move in here, and when.
+
+    Kept until the 転入 is committed here (``arrived``) or 30 days after the planned date (``expired``);
+    then the people's items are cleared and the row stays with when and why (as a held 転出証明書情報).
+    """
+
+    class State(models.TextChoices):
+        WAITING = "waiting", "転入待ち"
+        ARRIVED = "arrived", "転入済み"
+        EXPIRED = "expired", "期限経過"
+
+    receipt_number = models.CharField("受付番号（転出元）", max_length=32)
+    from_municipality_code = models.CharField("転出元市町村コード", max_length=6)
+    planned_date = models.DateField("転入予定日")
+    drop_on = models.DateField("消去日")  # the planned date + 30 days
+    items = models.JSONField("連絡内容")  # destination, from_address, movers (jukinet.common.move_in_plan)
+    received_at = models.DateTimeField("受信日時")
+    message_id = models.CharField("電文ID", max_length=64, unique=True)
+    state = models.CharField("状態", max_length=10, choices=State.choices, default=State.WAITING)
+    closed_at = models.DateTimeField("終了日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "転入予定連絡"
+        verbose_name_plural = "転入予定連絡"
+        indexes: ClassVar = [models.Index(fields=["state", "planned_date"], name="registry_move_in_plan_idx")]
+
+    def __str__(self) -> str:
+        return f"転入予定連絡 {self.pk}"
+
+
+class MoveInPlanPerson(models.Model):
+    """The 住民票コード of one person of a waiting 転入予定連絡, to find it when their 転入 is committed.
+    Deleted with the plan's items when it closes."""
+
+    plan = models.ForeignKey(MoveInPlan, on_delete=models.CASCADE, related_name="people")
+    resident_code = models.CharField("住民票コード", max_length=11, db_index=True)
+
+    class Meta:
+        verbose_name = "転入予定者"
+        verbose_name_plural = "転入予定者"
+
+    def __str__(self) -> str:
+        return f"転入予定者 {self.pk}"

@@ -23,7 +23,7 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.domain.resident import ChangeCategory, ChangeReason
-from jumin.registry import cs_link
+from jumin.registry import cs_link, move_in_plans
 from jumin.registry.models import Change, ResidentSnapshot
 from jumin.registry.models_review import RegistryEvent
 from jumin.registry.snapshots import newest_per_person
@@ -112,7 +112,10 @@ def append_events(change: Change, committed: Iterable[ResidentSnapshot]) -> list
     events = RegistryEvent.objects.bulk_create(events)
     # The 市町村CS's 本人確認情報 file follows the commit in the same transaction (docs/jukinet.md).
     # A cancellation re-stating later changes holds several rows of a person: the CS gets the newest.
-    cs_link.forward_committed(change, newest_per_person(committed))
+    newest = newest_per_person(committed)
+    cs_link.forward_committed(change, newest)
+    # 引越しワンストップ: a 転出 from an e-application tells the 転入先; a 転入 closes its 転入予定.
+    move_in_plans.on_commit(change, newest)
     return events
 
 

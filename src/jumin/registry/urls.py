@@ -16,6 +16,7 @@ from jumin.registry import (
     views_imports,
     views_inquiry,
     views_member_rows,
+    views_move_in_plans,
     views_notices,
     views_number_changes,
     views_number_requests,
@@ -85,6 +86,7 @@ urlpatterns = [
     path("foreign/immigration-notices/", views_foreign.notices_view, name="immigration_notices"),
     path("foreign/received-notices/", views_immigration.received_view, name="received_immigration_notices"),
     path("e-applications/", views_e_applications.e_applications_view, name="e_applications"),
+    path("move-in-plans/", views_move_in_plans.move_in_plans_view, name="move_in_plans"),
     path("foreign/municipality-notices/", views_immigration.outgoing_view, name="municipality_notices"),
     path("names/former-surname/", views_foreign.former_surname_view, name="former_surname"),
     path(

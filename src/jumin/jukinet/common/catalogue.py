@@ -38,6 +38,10 @@ TOKEN_REQUEST = "jukinet.token_request"  # noqa: S105 (a message type: 符号 = 
 TOKEN_RECEIPT = "jukinet.token_receipt"  # noqa: S105 (a message type: 符号 = token)
 #: An issuance 抑止 or 支援措置 set or lifted (std 3.1-g): the registry → the 証明書交付センター (national).
 KIOSK_MARK = "jukinet.kiosk_mark"
+#: The 証明書交付センター's 日計表 or 月計表 of one municipality (system.md M7 4): national → municipality.
+KIOSK_TALLY = "jukinet.kiosk_tally"
+#: 転入予定連絡 (引越しワンストップ): 転出元 municipality → national e-application service → 転入先.
+MOVE_IN_PLAN = "jukinet.move_in_plan"
 #: A shared CS's current member list (共同利用, Flow 14), on every change: CS → prefecture and national.
 SHARED_CS_MEMBERS = "jukinet.shared_cs_members"
 

@@ -17,6 +17,8 @@ from jumin.jukinet.common import (
     fuhyo,
     fuhyo_notice,
     kiosk,
+    kiosk_tally,
+    move_in_plan,
     move_out_certificate,
     notice,
     queries,
@@ -45,6 +47,8 @@ MESSAGES: dict[str, Validator] = {
     catalogue.TOKEN_REQUEST: token_request.validate_request_payload,
     catalogue.TOKEN_RECEIPT: token_request.validate_receipt_payload,
     catalogue.KIOSK_MARK: kiosk.validate_kiosk_mark,
+    catalogue.KIOSK_TALLY: kiosk_tally.validate_tally,
+    catalogue.MOVE_IN_PLAN: move_in_plan.validate_move_in_plan,
     catalogue.SHARED_CS_MEMBERS: shared_cs.validate_members_payload,
 }
 

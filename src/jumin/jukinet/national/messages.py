@@ -17,10 +17,12 @@ from jumin.jukinet.common import catalogue
 from jumin.jukinet.national.services import (
     card_serials,
     cards,
+    e_application_service,
     fuhyo,
     fuhyo_queries,
     identity,
     kiosk_centre,
+    kiosk_tallies,
     numbers,
     renewal_targets,
     sending_addresses,
@@ -44,6 +46,7 @@ routing.handle(catalogue.CARD_EVENT, kind=KIND, apply=cards.apply_card_event)
 routing.handle(catalogue.SENDING_ADDRESS, kind=KIND, apply=sending_addresses.apply_sending_address)
 routing.handle(catalogue.TOKEN_REQUEST, kind=KIND, apply=tokens.apply_token_request)
 routing.handle(catalogue.KIOSK_MARK, kind=KIND, apply=kiosk_centre.apply_kiosk_mark)
+routing.handle(catalogue.MOVE_IN_PLAN, kind=KIND, apply=e_application_service.relay_move_in_plan)
 routing.handle(catalogue.SHARED_CS_MEMBERS, kind=KIND, apply=shared_cs.apply_member_list)
 routing.answer(catalogue.QUERY_IDENTITY, kind=KIND, answer=query_services.answer_identity_query)
 routing.answer(catalogue.QUERY_FUHYO, kind=KIND, answer=fuhyo_queries.answer_fuhyo_query)
@@ -68,6 +71,8 @@ housekeeping.register(
     "national.purge_sending_addresses", sending_addresses.purge_sending_addresses, kind=KIND
 )
 housekeeping.register("national.purge_used_nonces", cards.purge_used_nonces, kind=KIND)
+# The 証明書交付センター's 日計表 (yesterday) and, on the 1st, 月計表 to each municipality (system.md M7 4).
+housekeeping.register("national.kiosk_tallies", kiosk_tallies.send_due_tallies, kind=KIND)
 housekeeping.register(
     "national.refuse_stale_sending_addresses", sending_addresses.refuse_stale_waiting, kind=KIND
 )

@@ -386,6 +386,34 @@ class KioskRequest(models.Model):
         return f"コンビニ交付請求 {self.pk}"
 
 
+class KioskTally(models.Model):
+    """A 日計表 or 月計表 the 証明書交付センター made of one municipality's kiosk requests (system.md M7 4).
+
+    Insert-only: kept as sent (``KIOSK_TALLY``, ``message_id``); a period is tallied once per
+    municipality. ``rows`` and ``copy_numbers`` are the message's items (jukinet.common.kiosk_tally).
+    """
+
+    municipality_code = models.CharField("市町村コード", max_length=6)
+    period = models.CharField("集計区分", max_length=10)
+    first_day = models.DateField("集計開始日")
+    last_day = models.DateField("集計終了日")
+    rows = models.JSONField("種類別集計")
+    copy_numbers = models.JSONField("発行番号", default=list)
+    made_at = models.DateTimeField("作成日時")
+    message_id = models.CharField("電文ID", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "コンビニ交付集計表"
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["municipality_code", "period", "first_day"], name="national_kiosk_tally_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"コンビニ交付集計表 {self.municipality_code} {self.period} {self.first_day}"
+
+
 class SharedCsMember(models.Model):
     """A municipality the shared CS ``cs_code`` registered as its member (共同利用, docs/jukinet.md Flow 14).
 

@@ -11,6 +11,9 @@
   no personal data. The application itself is kept only by the municipality.
 
 マイナポータル itself is outside Jumin: ``submit_application`` is the service's entry point.
+
+``relay_move_in_plan`` carries the 転入予定連絡 (MOVE_IN_PLAN) a 転出元 sends once the 転出 is committed on to
+the 転入先 it names, unchanged and signed anew; the service keeps nothing of it but one audit entry.
 """
 
 from __future__ import annotations
@@ -23,12 +26,13 @@ from django.db import transaction
 
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.domain.errors import DomainError, refusal
-from jumin.jukinet.common.catalogue import QUERY_E_APPLICATION
+from jumin.jukinet.common.catalogue import MOVE_IN_PLAN, QUERY_E_APPLICATION
 from jumin.jukinet.common.e_application import REQUEST_KEYS, validate_application
 from jumin.jukinet.national.models import Card, IdentityRecord
 from jumin.jukinet.national.services._common import audit
 from jumin.jukinet.national.services.kiosk_centre import card_and_record, use_nonce
-from jumin.messaging.envelope import NodeRef
+from jumin.messaging import services as messaging
+from jumin.messaging.envelope import Envelope, NodeRef
 from jumin.messaging.queries import query
 
 logger = logging.getLogger("jumin.jukinet.national")
@@ -92,3 +96,33 @@ def submit_application(payload: dict[str, Any]) -> ApplicationOutcome:
             concerning_code=concerning,
         )
     return outcome
+
+
+def relay_move_in_plan(envelope: Envelope) -> None:
+    """MOVE_IN_PLAN from a 転出元: relay it to the 転入先 (one that is no peer: audited and dropped)."""
+    payload = envelope.payload
+    target = payload["to_municipality_code"]
+    outcome, reason = Outcome.DONE, ""
+    if envelope.sender.kind != "municipality" or envelope.sender.code != payload["from_municipality_code"]:
+        outcome, reason = Outcome.REFUSED, "jukinet.national.e_application.plan_sender"
+    else:
+        try:
+            with transaction.atomic():
+                messaging.enqueue(
+                    message_type=MOVE_IN_PLAN,
+                    receiver=NodeRef("municipality", target),
+                    subject=envelope.subject,
+                    payload=payload,
+                )
+        except DomainError as error:
+            outcome, reason = Outcome.REFUSED, error.code
+            logger.warning("move-in plan not relayed to %s: %s", target, error.code)
+    audit(
+        AuditAction.NATIONAL_MOVE_IN_PLAN_RELAY,
+        subject_type="move_in_plan",
+        subject_id=payload["receipt_number"],
+        reason=f"{envelope.sender} → municipality:{target}",
+        outcome=outcome,
+        outcome_reason=reason,
+        result_count=len(payload["movers"]),
+    )
