@@ -143,9 +143,7 @@ def sync_from_registry(*, batch: int = BATCH) -> SyncReport:
             (atena, None) for atena, run in runs.items() if atena not in persons and not run[0].history_no
         }
         rows = atena_source.committed_rows_for_atena(wanted)
-        applied: list[OutboxEntry] = []
-        for atena, run in runs.items():
-            applied += _apply_run(persons.get(atena), run, rows, now)
+        applied = _apply_in_outbox_order(persons, runs, rows, now)
         for event in gaps.values():
             _hold(event, "order_gap", now)
         if fresh:
@@ -159,21 +157,26 @@ def sync_from_registry(*, batch: int = BATCH) -> SyncReport:
     )
 
 
-def _apply_run(
-    person: AtenaPerson | None,
-    run: list[OutboxEntry],
+def _apply_in_outbox_order(
+    persons: dict[str, AtenaPerson],
+    runs: dict[str, list[OutboxEntry]],
     rows: dict[tuple[str, int | None], CommittedRow],
     now: datetime,
 ) -> list[OutboxEntry]:
-    """Apply one person's events in order; stop at the first that is held (recorded)."""
+    """Apply the events in the outbox's order (a person's 更新順番号 follow it), so the feed lists them
+    as the registry wrote them; a person stops at their first held event (recorded)."""
     applied = []
-    for event in run:
+    stopped: set[str] = set()
+    for event in sorted((e for run in runs.values() for e in run), key=lambda e: e.pk):
+        if event.atena_number in stopped:
+            continue
         try:
             with transaction.atomic():  # a held event leaves nothing behind
-                person = _apply(person, event, rows, now)
+                persons[event.atena_number] = _apply(persons.get(event.atena_number), event, rows, now)
         except _HeldError as held:
             _hold(event, held.code, now)
-            break
+            stopped.add(event.atena_number)
+            continue
         applied.append(event)
     return applied
 
