@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from jumin.accounts.models import User
 from jumin.accounts.permissions import Permission
@@ -201,7 +203,9 @@ def test_events_apply_in_order_per_person_and_a_late_commit_is_not_skipped(
     assert sync() == 0
     issue = SyncIssue.objects.get(atena_number=child)
     assert (issue.code, issue.subject_seq, issue.event_id) == ("order_gap", 3, str(later.event_id))
-    assert SyncState.objects.get().cursor == later.pk  # the cursor moved past the missing event
+    state = SyncState.objects.get()
+    assert state.cursor == later.pk  # the cursor moved past the missing event, and remembers its id
+    assert [r[:2] for r in state.unseen] == [[moved_out.pk, moved_out.pk]]
     # Round 2: it has committed; its id is below the cursor, and it is applied before seq 3.
     monkeypatch.setattr(atena_source, "events_after", real_after)
     monkeypatch.setattr(atena_source, "subject_events", real_subject)
@@ -209,6 +213,7 @@ def test_events_apply_in_order_per_person_and_a_late_commit_is_not_skipped(
     applied = AtenaHistory.objects.filter(person__atena_number=child).order_by("pk")
     assert [h.subject_seq for h in applied] == [1, 2, 3]
     assert SyncIssue.objects.get(pk=issue.pk).resolved_at is not None
+    assert SyncState.objects.get().unseen == []
     assert person(child).restrictions == ["suppression:certificate:99"]
 
 
@@ -228,3 +233,13 @@ def test_restriction_set_and_lift_reach_the_person_in_order(family: list[str], o
         ("resident.restriction_lifted", []),
     ]
     assert all(h.items == history[0].items for h in history)  # a 抑止 changes no 宛名 value
+
+
+def test_ids_passed_over_are_remembered_until_found_or_too_old() -> None:
+    now = timezone.now()
+    old = (now - services.LOOKBACK - timedelta(seconds=1)).isoformat()
+    recent = (now - timedelta(minutes=1)).isoformat()
+    unseen = [[3, 6, recent], [8, 8, old]]
+    # 4 and 5 found since; 8 missed too long ago (rolled back); 10–11 and 13 are new holes before 12, 14.
+    after = services.unseen_after_read(unseen, 9, [12, 14], {4, 5}, now)
+    assert after == [[3, 3, recent], [6, 6, recent], [10, 11, now.isoformat()], [13, 13, now.isoformat()]]

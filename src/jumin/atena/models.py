@@ -116,6 +116,9 @@ class SyncState(models.Model):
 
     name = models.CharField(primary_key=True, max_length=20)
     cursor = models.BigIntegerField("読込済みのイベント番号", default=0)
+    # Ids below the cursor not seen yet, as [first, last, ISO time first missed]: a transaction still open
+    # (its events appear later) or rolled back (they never do; dropped after services.LOOKBACK).
+    unseen = models.JSONField("未着のイベント番号", default=list)
     last_applied_event_at = models.DateTimeField("最後に適用したイベントの作成日時", null=True, blank=True)
     last_applied_at = models.DateTimeField("最後に適用した日時", null=True, blank=True)
     last_run_at = models.DateTimeField("最後に連携した日時", null=True, blank=True)

@@ -71,7 +71,7 @@ def sync_status(*, actor: Any, purpose: str) -> SyncStatus:
     )
     with transaction.atomic():
         state = SyncState.objects.filter(name=STATE).first() or SyncState(name=STATE)
-        waiting = atena_source.events_after(state.cursor, limit=DELTA_LIMIT)
+        waiting, oldest_waiting = atena_source.waiting_after(state.cursor)
         issues = tuple(
             IssueView(
                 atena_number=issue.atena_number,
@@ -84,7 +84,9 @@ def sync_status(*, actor: Any, purpose: str) -> SyncStatus:
             )
             for issue in SyncIssue.objects.filter(resolved_at__isnull=True).order_by("first_seen_at", "pk")
         )
-        oldest = min([e.created_at for e in waiting] + [i.first_seen_at for i in issues], default=None)
+        oldest = min(
+            [*([oldest_waiting] if oldest_waiting else []), *(i.first_seen_at for i in issues)], default=None
+        )
         near = conf.delivery_mode() is conf.DeliveryMode.NEAR_REALTIME
         record_event(
             actor=actor,
@@ -103,7 +105,7 @@ def sync_status(*, actor: Any, purpose: str) -> SyncStatus:
             last_run_applied=state.last_run_applied,
             last_failure=state.last_failure,
             lag_seconds=int((timezone.now() - oldest).total_seconds()) if oldest else None,
-            waiting=len(waiting),
+            waiting=waiting,
             persons=AtenaPerson.objects.count(),
             integrated_numbers=IntegratedNumber.objects.count(),
             issues=issues,

@@ -3,11 +3,11 @@
 A round (``sync_from_registry``) takes the events after its own cursor and applies them in order per
 person (更新順番号 1, 2, 3 …), idempotently: an event already applied (its 更新順番号 at or below the
 person's, or its id in the history) is skipped. Ids are taken when an event is inserted, not when its
-transaction commits, so a round also looks again at the events of the last ``LOOKBACK`` and at the
-persons it holds: an event committed late is applied in its turn, never skipped. A person whose next
-event is missing (``order_gap``), whose row cannot be read (``row_not_found``) or whose keys lead to two
-統合宛名番号 (``number_conflict``) is held, with a ``SyncIssue`` the status screen explains, and the
-other persons go on.
+transaction commits, so a round remembers the ids it passed over (``SyncState.unseen``) and looks for
+them again for ``LOOKBACK``, and looks again at the persons it holds: an event committed late is
+applied in its turn, never skipped. A person whose next event is missing (``order_gap``), whose row
+cannot be read (``row_not_found``) or whose keys lead to two 統合宛名番号 (``number_conflict``) is
+held, with a ``SyncIssue`` the status screen explains, and the other persons go on.
 
 The cursor is the 宛名 system's own (``SyncState``): ``RegistryEvent.published_at`` is one column for
 every consumer (CS, 宛名, other municipalities), so one consumer marking it would hide events from the
@@ -50,7 +50,8 @@ from jumin.registry.atena_source import CommittedRow, OutboxEntry
 logger = logging.getLogger("jumin.atena")
 
 BATCH = 500
-# A commit's transaction lasting longer than this is exceptional (a bulk import commits in batches).
+# An id passed over is looked for again this long: a commit's transaction lasting longer is exceptional
+# (a bulk import commits in batches), and the person's next event would find it anyway (``order_gap``).
 LOOKBACK = timedelta(minutes=10)
 STATE = "registry"
 
@@ -100,11 +101,39 @@ def _state() -> SyncState:
     return state
 
 
-def _candidates(state: SyncState, now: datetime, batch: int) -> tuple[list[OutboxEntry], set[str]]:
+Unseen = list[list[Any]]  # [first id, last id, ISO time first missed]
+
+
+def unseen_after_read(unseen: Unseen, cursor: int, read: list[int], found: set[int], now: datetime) -> Unseen:
+    """The id ranges still unseen after a round: the old ones less the ids found and less those missed
+    longer than ``LOOKBACK`` (a rolled-back transaction's ids never come), plus the new holes between
+    the cursor and the ids just read."""
+    kept: Unseen = []
+    for first, last, since in unseen:
+        if datetime.fromisoformat(since) < now - LOOKBACK:
+            continue
+        start = first
+        for pk in sorted(p for p in found if first <= p <= last):
+            if pk > start:
+                kept.append([start, pk - 1, since])
+            start = pk + 1
+        if start <= last:
+            kept.append([start, last, since])
+    previous = cursor
+    for pk in read:
+        if pk > previous + 1:
+            kept.append([previous + 1, pk - 1, now.isoformat()])
+        previous = pk
+    return kept
+
+
+def _candidates(state: SyncState, batch: int) -> tuple[list[OutboxEntry], list[OutboxEntry], set[str]]:
+    """Events read after the cursor, events found in the unseen ranges, and the persons to look at
+    (theirs, and those held by an open issue)."""
     fresh = atena_source.events_after(state.cursor, limit=batch)
-    late = atena_source.events_since(now - LOOKBACK, up_to=state.cursor) if state.cursor else []
+    late = atena_source.events_in((first, last) for first, last, _ in state.unseen)
     held = SyncIssue.objects.filter(resolved_at__isnull=True).values_list("atena_number", flat=True)
-    return fresh, {e.atena_number for e in (*fresh, *late)} | set(held)
+    return fresh, late, {e.atena_number for e in (*fresh, *late)} | set(held)
 
 
 def _in_order(
@@ -130,7 +159,7 @@ def sync_from_registry(*, batch: int = BATCH) -> SyncReport:
     now = timezone.now()
     with transaction.atomic():
         state = _state()
-        fresh, subjects = _candidates(state, now, batch)
+        fresh, late, subjects = _candidates(state, batch)
         persons = {p.atena_number: p for p in AtenaPerson.objects.filter(atena_number__in=subjects)}
         last = {atena: persons[atena].last_subject_seq if atena in persons else 0 for atena in subjects}
         pending = atena_source.subject_events(last)
@@ -146,6 +175,9 @@ def sync_from_registry(*, batch: int = BATCH) -> SyncReport:
         applied = _apply_in_outbox_order(persons, runs, rows, now)
         for event in gaps.values():
             _hold(event, "order_gap", now)
+        state.unseen = unseen_after_read(
+            state.unseen, state.cursor, [e.pk for e in fresh], {e.pk for e in late}, now
+        )
         if fresh:
             state.cursor = fresh[-1].pk
         _record_round(state, applied, now)

@@ -34,8 +34,9 @@ __all__ = [
     "OutboxEntry",
     "committed_rows_for_atena",
     "events_after",
-    "events_since",
+    "events_in",
     "subject_events",
+    "waiting_after",
 ]
 
 
@@ -103,11 +104,23 @@ def events_after(cursor: int, *, limit: int) -> list[OutboxEntry]:
     return [_entry(event) for event in query]
 
 
-def events_since(created_from: datetime, *, up_to: int) -> list[OutboxEntry]:
-    """Events written at or after ``created_from`` with an id at most ``up_to``: those a transaction
-    committed after a later id was already read (ids are taken at insert, not at commit)."""
-    query = RegistryEvent.objects.filter(created_at__gte=created_from, pk__lte=up_to).order_by("pk")
-    return [_entry(event) for event in query]
+def events_in(ranges: Iterable[tuple[int, int]]) -> list[OutboxEntry]:
+    """Events whose id lies in one of the inclusive ranges: ids a reader passed over while their
+    transaction was still open (ids are taken at insert, not at commit). A read on the primary key."""
+    ranges = list(ranges)
+    if not ranges:
+        return []
+    within = Q()
+    for first, last in ranges:
+        within |= Q(pk__range=(first, last))
+    return [_entry(event) for event in RegistryEvent.objects.filter(within).order_by("pk")]
+
+
+def waiting_after(cursor: int) -> tuple[int, datetime | None]:
+    """How many events have a larger id than ``cursor``, and when the oldest of them was written."""
+    query = RegistryEvent.objects.filter(pk__gt=cursor)
+    oldest = query.order_by("pk").values_list("created_at", flat=True).first()
+    return query.count(), oldest
 
 
 def subject_events(after_seqs: dict[str, int]) -> list[OutboxEntry]:
