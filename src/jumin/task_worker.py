@@ -56,6 +56,7 @@ class _Step:
 
 
 _STEPS: dict[str, _Step] = {}
+FAILED_STEP_SECONDS = 60.0
 
 
 def every(name: str, run: Callable[[], object], *, seconds: Callable[[], float]) -> None:
@@ -66,12 +67,14 @@ def every(name: str, run: Callable[[], object], *, seconds: Callable[[], float])
 
 def run_due_steps(clock: Callable[[], float] = time.monotonic) -> list[str]:
     """Run the registered steps that are due; one that fails is logged by type only (C-54), waits its
-    interval like one that succeeded, and the others still run. Returns the names run."""
+    interval like one that succeeded (``FAILED_STEP_SECONDS`` when the interval itself cannot be read,
+    e.g. a bad setting), and the others still run. Returns the names run."""
     ran = []
     for name, step in sorted(_STEPS.items()):
         now = clock()
         if now < step.next_due:
             continue
+        step.next_due = now + FAILED_STEP_SECONDS
         try:
             step.next_due = now + step.seconds()
             step.run()

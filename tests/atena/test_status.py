@@ -113,8 +113,34 @@ def test_a_step_runs_when_due_and_a_failing_one_waits_its_interval(monkeypatch: 
     assert calls == ["a", "failing", "failing", "a", "failing"]
 
 
+def test_a_step_whose_interval_cannot_be_read_is_tried_again_after_a_minute(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(task_worker, "_STEPS", {})
+    calls: list[str] = []
+
+    def bad_setting() -> float:
+        raise ImproperlyConfigured("JUMIN_ATENA_INTERVAL_MINUTES")
+
+    task_worker.every("bad", lambda: calls.append("bad"), seconds=bad_setting)
+    assert task_worker.run_due_steps(clock=lambda: 0.0) == []
+    assert task_worker.run_due_steps(clock=lambda: 59.0) == []
+    assert task_worker._STEPS["bad"].next_due == task_worker.FAILED_STEP_SECONDS
+    assert calls == []
+
+
 def test_the_delivery_is_registered_as_a_worker_step(family: list[str]) -> None:
     assert "atena.sync" in task_worker._STEPS
     task_worker._STEPS["atena.sync"].run()
     assert AtenaPerson.objects.count() == 3
     assert not SyncIssue.objects.exists()
+
+
+def test_jumin_atena_sync_forwards_to_the_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    from jumin.cli import atena, build_parser
+
+    seen: list[tuple[str, list[str]]] = []
+    monkeypatch.setattr(atena, "run_management_command", lambda name, rest: seen.append((name, rest)) or 0)
+    args = build_parser().parse_args(["atena", "sync", "--operator", "op"])
+    assert args.func(args) == 0
+    assert seen == [("atena_sync", ["--operator", "op"])]

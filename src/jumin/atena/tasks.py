@@ -25,3 +25,5 @@ def _scheduled_round() -> None:
 
 # The worker runs the delivery every round (realtime) or every N minutes (near_realtime, N ≤ 10).
 task_worker.every("atena.sync", _scheduled_round, seconds=conf.interval_seconds)
+# A bad setting is reported when the worker starts, not only in each round's log.
+task_worker.on_start("atena.settings", conf.interval_seconds)
