@@ -10,7 +10,6 @@ import pytest
 from django.utils import timezone
 
 from jumin.accounts.models import User
-from jumin.accounts.permissions import Permission
 from jumin.atena import services
 from jumin.atena.models import (
     AtenaHistory,
@@ -30,19 +29,12 @@ from jumin.registry.services import DraftRecorded, commit_change, record_move_in
 from jumin.registry.services_restrictions import lift_suppression
 from jumin.registry.workflows.move_out import record_move_out
 from tests.registry.conftest import PURPOSE, family_move_in
-from tests.registry.test_move_in_individual_number import NUMBERS
+from tests.registry.test_move_in_individual_number import NUMBERS, number_clerk
 from tests.registry.test_move_out import move_out
 from tests.registry.test_restrictions import officer, suppress
 
 pytestmark = pytest.mark.django_db
-__all__ = ["officer"]  # the fixture, imported for use here
-
-
-@pytest.fixture
-def number_clerk(make_clerk: Callable[..., User]) -> User:
-    return make_clerk(
-        "maker_no", Permission.RESIDENT_RECORD, Permission.RESIDENT_VIEW, Permission.INDIVIDUAL_NUMBER_ACCESS
-    )
+__all__ = ["number_clerk", "officer"]  # fixtures, imported for use here
 
 
 @pytest.fixture

@@ -138,34 +138,23 @@ def _head_names(household_ids: Collection[int]) -> dict[int, str]:
     return {household: f"{surname}　{given}".strip("　") for household, surname, given in heads}
 
 
+# The items copied from the snapshot as they are (the others are formatted or joined in ``_row``).
+_COPIED = tuple(
+    name
+    for name in CommittedRow.__dataclass_fields__
+    if name not in {"atena_number", "birth_date", "household_number", "head_name"}
+)
+
+
 def _row(snapshot: ResidentSnapshot, head_names: dict[int, str]) -> CommittedRow:
     assert snapshot.history_no is not None  # filtered on committed rows
+    foreign = snapshot.kind == ResidentKind.FOREIGN  # 西暦 for a foreign resident (algorithms.md B.2)
     return CommittedRow(
         atena_number=snapshot.resident.atena_number,
-        history_no=snapshot.history_no,
-        status=snapshot.status,
-        kind=snapshot.kind,
-        surname=snapshot.surname,
-        given_name=snapshot.given_name,
-        surname_kana=snapshot.surname_kana,
-        given_name_kana=snapshot.given_name_kana,
-        alias=snapshot.alias,
-        birth_date=recorded_dates.display(
-            recorded_dates.from_json(snapshot.birth_date), gregorian=snapshot.kind == ResidentKind.FOREIGN
-        ),
-        birth_sort_date=snapshot.birth_sort_date,
-        sex=snapshot.sex,
-        postal_code=snapshot.postal_code,
-        address_code=snapshot.address_code,
-        address=snapshot.address,
-        katagaki=snapshot.katagaki,
+        birth_date=recorded_dates.display(recorded_dates.from_json(snapshot.birth_date), gregorian=foreign),
         household_number=snapshot.household.number,
-        is_head=snapshot.is_head,
-        relationship=snapshot.relationship,
         head_name=head_names.get(snapshot.household_id, ""),
-        removal_reason=snapshot.removal_reason,
-        removal_date=snapshot.removal_date,
-        individual_number_index=snapshot.individual_number_index,
+        **{name: getattr(snapshot, name) for name in _COPIED},
     )
 
 
