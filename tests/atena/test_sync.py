@@ -236,3 +236,17 @@ def test_ids_passed_over_are_remembered_until_found_or_too_old() -> None:
     # 4 and 5 found since; 8 missed too long ago (rolled back); 10–11 and 13 are new holes before 12, 14.
     after = services.unseen_after_read(unseen, 9, [12, 14], {4, 5}, now)
     assert after == [[3, 3, recent], [6, 6, recent], [10, 11, now.isoformat()], [13, 13, now.isoformat()]]
+
+
+def test_an_idle_round_writes_nothing_and_held_persons_are_looked_at_again_after_a_quiet_minute(
+    family: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sync()
+    before = (SyncState.objects.get().last_run_at, AuditEntry.objects.count())
+    assert sync() == 0
+    assert (SyncState.objects.get().last_run_at, AuditEntry.objects.count()) == before
+    later = timezone.now() + timedelta(seconds=services.QUIET_SECONDS)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert sync() == 0
+    assert SyncState.objects.get().last_run_at == later
+    assert AuditEntry.objects.count() == before[1]  # nothing read, nothing applied: nothing to audit

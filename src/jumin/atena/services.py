@@ -54,6 +54,7 @@ BATCH = 500
 # (a bulk import commits in batches), and the person's next event would find it anyway (``order_gap``).
 LOOKBACK = timedelta(minutes=10)
 STATE = "registry"
+QUIET_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,6 @@ class _HeldError(Exception):
 @dataclass(frozen=True)
 class SyncReport:
     applied: int
-    held: int
     cursor: int
     more: bool  # a full batch was read: call again
 
@@ -154,9 +154,24 @@ def _in_order(
     return {atena: run for atena, run in runs.items() if run}, gaps
 
 
+def _nothing_new(now: datetime) -> SyncState | None:
+    """The state when no event arrived since the last round and that round was less than
+    ``QUIET_SECONDS`` ago: the round is skipped, writing nothing (an idle node takes no write lock;
+    held persons are looked at again when ``QUIET_SECONDS`` have passed)."""
+    state = SyncState.objects.filter(name=STATE).first()
+    if state is None or state.unseen or state.last_run_at is None:
+        return None
+    if (now - state.last_run_at).total_seconds() >= QUIET_SECONDS:
+        return None
+    return None if atena_source.has_events_after(state.cursor) else state
+
+
 def sync_from_registry(*, batch: int = BATCH) -> SyncReport:
     """One round of delivery as the system (no user); see the module docstring."""
     now = timezone.now()
+    quiet = _nothing_new(now)
+    if quiet is not None:
+        return SyncReport(applied=0, cursor=quiet.cursor, more=False)
     with transaction.atomic():
         state = _state()
         fresh, late, subjects = _candidates(state, batch)
@@ -183,7 +198,6 @@ def sync_from_registry(*, batch: int = BATCH) -> SyncReport:
         _record_round(state, applied, now)
     return SyncReport(
         applied=len(applied),
-        held=SyncIssue.objects.filter(resolved_at__isnull=True).count(),
         cursor=state.cursor,
         more=len(fresh) == batch,
     )

@@ -35,6 +35,7 @@ __all__ = [
     "committed_rows_for_atena",
     "events_after",
     "events_in",
+    "has_events_after",
     "subject_events",
     "waiting_after",
 ]
@@ -116,6 +117,11 @@ def events_in(ranges: Iterable[tuple[int, int]]) -> list[OutboxEntry]:
     return [_entry(event) for event in RegistryEvent.objects.filter(within).order_by("pk")]
 
 
+def has_events_after(cursor: int) -> bool:
+    """Whether an event with a larger id than ``cursor`` is committed (one index probe)."""
+    return RegistryEvent.objects.filter(pk__gt=cursor).exists()
+
+
 def waiting_after(cursor: int) -> tuple[int, datetime | None]:
     """How many events have a larger id than ``cursor``, and when the oldest of them was written."""
     query = RegistryEvent.objects.filter(pk__gt=cursor)
@@ -193,6 +199,8 @@ def committed_rows_for_atena(
             found[(row.atena_number, row.history_no)] = row
         if row.atena_number in current and snapshot.resident.current_id == snapshot.pk:
             found[(row.atena_number, None)] = row
+    if not found:
+        return found  # nothing of anyone was read (a held person's row is still missing)
     record_event(
         actor=None,
         action=AuditAction.ATENA_REGISTRY_READ,
