@@ -166,10 +166,11 @@ def _nothing_new(now: datetime) -> SyncState | None:
     return None if atena_source.has_events_after(state.cursor) else state
 
 
-def sync_from_registry(*, batch: int = BATCH) -> SyncReport:
-    """One round of delivery as the system (no user); see the module docstring."""
+def sync_from_registry(*, batch: int = BATCH, force: bool = False) -> SyncReport:
+    """One round of delivery as the system (no user); see the module docstring. ``force``: run even
+    when nothing new arrived (on demand: held persons are looked at again at once)."""
     now = timezone.now()
-    quiet = _nothing_new(now)
+    quiet = None if force else _nothing_new(now)
     if quiet is not None:
         return SyncReport(applied=0, cursor=quiet.cursor, more=False)
     with transaction.atomic():
@@ -347,13 +348,13 @@ def _record_round(state: SyncState, applied: list[OutboxEntry], now: datetime) -
     state.save()
 
 
-def sync_until_caught_up(*, batch: int = BATCH, max_rounds: int = 1000) -> int:
+def sync_until_caught_up(*, batch: int = BATCH, max_rounds: int = 1000, force: bool = False) -> int:
     """Rounds until the outbox is read to its end; the number of events applied. A round that fails
     is rolled back whole and its failure (type only, C-54) kept for the status screen."""
     applied = 0
     for _ in range(max_rounds):
         try:
-            report = sync_from_registry(batch=batch)
+            report = sync_from_registry(batch=batch, force=force)
         except Exception as error:
             SyncState.objects.update_or_create(name=STATE, defaults={"last_failure": type(error).__name__})
             logger.error("atena delivery round failed (%s)", type(error).__name__)
@@ -393,4 +394,4 @@ def request_sync(*, actor: Any, purpose: str) -> None:
 def sync_now(*, actor: Any, purpose: str) -> int:
     """``jumin atena sync``: apply the registry's events up to now in the foreground; audited."""
     _record_request(actor, purpose, "foreground")
-    return sync_until_caught_up()
+    return sync_until_caught_up(force=True)

@@ -14,7 +14,7 @@ from jumin.atena import conf, services
 @task()
 def sync_atena() -> int:
     """Apply the registry's events up to now; the number applied."""
-    return services.sync_until_caught_up()
+    return services.sync_until_caught_up(force=True)
 
 
 def _scheduled_round() -> None:
