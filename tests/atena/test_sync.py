@@ -242,6 +242,7 @@ def test_an_idle_round_writes_nothing_and_held_persons_are_looked_at_again_after
     family: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sync()
+    SyncState.objects.update(unseen=[])  # no id passed over is still looked for (PostgreSQL has some)
     before = (SyncState.objects.get().last_run_at, AuditEntry.objects.count())
     assert sync() == 0
     assert (SyncState.objects.get().last_run_at, AuditEntry.objects.count()) == before
