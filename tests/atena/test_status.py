@@ -144,3 +144,34 @@ def test_jumin_atena_sync_forwards_to_the_command(monkeypatch: pytest.MonkeyPatc
     args = build_parser().parse_args(["atena", "sync", "--operator", "op"])
     assert args.func(args) == 0
     assert seen == [("atena_sync", ["--operator", "op"])]
+
+
+def test_the_status_api_answers_the_same_as_the_screen(
+    family: list[str], make_staff: Callable[..., object]
+) -> None:
+    url, data = "/api/atena/status", {"purpose": PURPOSE}
+    assert_permission_triple(
+        make_staff, "post", url, Permission.NETWORK_MONITOR, data=data, content_type="application/json"
+    )
+    client = make_staff([Permission.NETWORK_MONITOR])
+    answer = client.post(url, data, content_type="application/json").json()  # type: ignore[attr-defined]
+    assert (answer["waiting"], answer["mode"], answer["interval_minutes"], answer["issues"]) == (
+        3,
+        "near_realtime",
+        5,
+        [],
+    )
+    assert answer["lag_seconds"] >= 0
+    RegistryEvent.objects.create(  # after a gap: held
+        event_type="resident.restriction_set",
+        atena_number=family[0],
+        subject_seq=3,
+        restriction_kind="support_measure",
+        restriction_id=7,
+        created_at=RegistryEvent.objects.first().created_at,  # type: ignore[union-attr]
+    )
+    call_command("atena_sync", "--operator", make_operator().username)
+    answer = client.post(url, data, content_type="application/json").json()  # type: ignore[attr-defined]
+    assert [(i["atena_number"], i["subject_seq"], i["code"]) for i in answer["issues"]] == [
+        (family[0], 3, "order_gap")
+    ]

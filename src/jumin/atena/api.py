@@ -6,6 +6,8 @@ The feed answers CSV (``text/csv``, UTF-8) with the next cursor in the ``X-Atena
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 
@@ -38,7 +40,7 @@ def _csv(extract: selectors.FeedExtract) -> HttpResponse:
 @router.post("/status", response={200: dict})
 def status(request: HttpRequest, payload: PurposeIn) -> Status[object]:
     """The delivery's status: last event applied, lag, what is held and the remedy."""
-    return Status(200, selectors.sync_status(actor=request.user, purpose=payload.purpose).__dict__)
+    return Status(200, asdict(selectors.sync_status(actor=request.user, purpose=payload.purpose)))
 
 
 @router.post("/sync", response={202: dict})
