@@ -5,7 +5,8 @@ extractions, outside the clerk's request (standard 10.1-c "no impact on online w
 on its own (``--once``: the jobs ready now, then exit). Claiming a job (row lock, one worker per job) and
 recording its success or failure are the package's (``get_locked``, ``claim``, ``Worker.run_task``).
 Before its first round a worker runs the start-up checks apps registered (``on_start``), e.g. EUC's
-recovery of runs whose job was lost.
+recovery of runs whose job was lost. After each round it runs the periodic steps apps registered
+(``every``) that are due, e.g. the 宛名 delivery from the registry's outbox (docs/atena.md).
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import OperationalError
@@ -43,6 +46,42 @@ def run_start_checks() -> None:
             check()
         except Exception as error:
             logger.error("worker start-up check %s failed (%s)", name, type(error).__name__)
+
+
+@dataclass
+class _Step:
+    run: Callable[[], object]
+    seconds: Callable[[], float]  # read each time, so a changed setting takes effect
+    next_due: float = float("-inf")
+
+
+_STEPS: dict[str, _Step] = {}
+FAILED_STEP_SECONDS = 60.0
+
+
+def every(name: str, run: Callable[[], object], *, seconds: Callable[[], float]) -> None:
+    """Register a step every worker runs after a round when ``seconds()`` have passed since its last run
+    (0: after every round). Apps register theirs on import."""
+    _STEPS[name] = _Step(run=run, seconds=seconds)
+
+
+def run_due_steps(clock: Callable[[], float] = time.monotonic) -> list[str]:
+    """Run the registered steps that are due; one that fails is logged by type only (C-54), waits its
+    interval like one that succeeded (``FAILED_STEP_SECONDS`` when the interval itself cannot be read,
+    e.g. a bad setting), and the others still run. Returns the names run."""
+    ran = []
+    for name, step in sorted(_STEPS.items()):
+        now = clock()
+        if now < step.next_due:
+            continue
+        step.next_due = now + FAILED_STEP_SECONDS
+        try:
+            step.next_due = now + step.seconds()
+            step.run()
+            ran.append(name)
+        except Exception as error:
+            logger.error("worker step %s failed (%s)", name, type(error).__name__)
+    return ran
 
 
 def _runner(backend_name: str) -> Worker:
@@ -112,6 +151,8 @@ def run_worker(stop: threading.Event, *, interval: float = 1.0, backend_name: st
                     logger.info("ran %d background jobs", ran)
             except Exception as error:
                 logger.error("background job round failed (%s)", type(error).__name__)
+            keep_connections_usable()
+            run_due_steps()
             stop.wait(interval)
     finally:
         close_connections()

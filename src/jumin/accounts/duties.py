@@ -98,6 +98,8 @@ DUTIES: dict[str, Duty] = {
         _duty("masters", "マスタ管理事務", P.MASTERS_EDIT),
         _duty("certificate_settings", "証明書の設定管理事務", P.CERTIFICATE_SETTINGS_MANAGE),
         _duty("network_monitor", "連携監視事務", P.NETWORK_MONITOR),
+        # 宛名連携 (standard 7.2.3-a; docs/atena.md): the account an in-house system extracts with.
+        _duty("atena_feed", "宛名連携事務", P.ATENA_FEED_EXTRACT),
         # Re-queuing or retiring a set-aside message changes what reaches another node: a duty of its own.
         _duty("network_operate", "連携運用事務", P.NETWORK_MONITOR, P.NETWORK_OPERATE),
         # 全国サーバ・個人番号カード管理システム operators (docs/jukinet-national.md).

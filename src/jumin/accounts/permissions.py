@@ -11,6 +11,8 @@ from enum import StrEnum
 class Permission(StrEnum):
     """Everything a grant can allow. INDIVIDUAL_NUMBER_ACCESS is implied by no other (controls.md C-9)."""
 
+    # 宛名連携 (standard 7.2.3-a): an in-house system's extract of the 宛名 data, full or delta.
+    ATENA_FEED_EXTRACT = "atena:feed:extract"
     AUDIT_RETENTION_MANAGE = "audit:retention:manage"
     AUDIT_REVIEW = "audit:review"
     CERTIFICATE_HISTORY_VIEW = "certificate:history:view"

@@ -197,6 +197,10 @@ def build_parser() -> argparse.ArgumentParser:
     from jumin.cli import cs as cs_cli  # `cs send-pending|consistency|issue-card|load|fetch-codes`
 
     cs_cli.add_parsers(sub)
+
+    from jumin.cli import atena as atena_cli  # `atena sync`
+
+    atena_cli.add_parsers(sub)
     return parser
 
 

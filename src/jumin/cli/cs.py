@@ -58,7 +58,8 @@ COMMANDS = {
 }
 
 
-def _run(args: argparse.Namespace) -> int:
+def run_management_command(name: str, rest: list[str]) -> int:
+    """Run one of the node's management commands; a CommandError is printed, exit status 1."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jumin.settings.base")
     import django
     from django.core.management import call_command
@@ -66,11 +67,15 @@ def _run(args: argparse.Namespace) -> int:
 
     django.setup()
     try:
-        call_command(COMMANDS[args.action], *args.rest)
+        call_command(name, *rest)
     except CommandError as error:
         print(error, file=sys.stderr)
         return 1
     return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    return run_management_command(COMMANDS[args.action], args.rest)
 
 
 def add_parsers(sub: Any) -> None:

@@ -15,6 +15,7 @@ from jumin.domain.errors import DomainError
 from jumin.registry.api import router as registry_router
 
 api = NinjaAPI(title="Jumin API", version="1", auth=django_auth, urls_namespace="api")
+api.add_router("/atena", "jumin.atena.api.router")
 api.add_router("/audit", "jumin.audit.api.router")
 api.add_router("/certificates", "jumin.certificates.api.router")
 api.add_router("/jukinet/cs", "jumin.jukinet.cs.api.router")

@@ -28,6 +28,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "jumin.accounts",
+    # 団体内統合宛名 (docs/atena.md): a municipality's; installed on every node kind like the other apps,
+    # its delivery step runs only at a municipality (atena.tasks).
+    "jumin.atena",
     "jumin.audit",
     "jumin.certificates",
     "jumin.crypto",

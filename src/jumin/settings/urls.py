@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/login/", RedirectView.as_view(pattern_name="web:login", query_string=True)),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("atena/", include("jumin.atena.urls")),
     path("audit/", include("jumin.audit.urls")),
     path("certificates/", include("jumin.certificates.urls")),
     path("jukinet/cs/", include("jumin.jukinet.cs.urls")),

@@ -412,6 +412,7 @@ def home(request: HttpRequest) -> HttpResponse:
         ((Permission.AUDIT_REVIEW,), "audit:search", "監査ログの検索・抽出"),
         ((Permission.AUDIT_RETENTION_MANAGE,), "audit:retention", "監査ログの保存期間"),
         ((Permission.NETWORK_MONITOR,), "messaging:monitor", "ノード間通信の状況"),
+        ((Permission.NETWORK_MONITOR,), "atena:status", "宛名連携の状況（団体内統合宛名）"),
         ((Permission.HR_EVENT_RECORD,), "web:personnel", "人事異動・研修"),
         ((Permission.CONTRACT_MANAGE,), "web:contracts", "委託契約・従事者名簿"),
         ((Permission.CS_SEARCH,), "jukinet_cs:index", "市町村CS（統合端末）"),
