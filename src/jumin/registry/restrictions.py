@@ -18,6 +18,7 @@ caller authorises and audits. Rules:
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -330,30 +331,50 @@ def restriction_marks(atena_numbers: Iterable[str], *, on: date | None = None) -
     return {number: marks.get(number, unmarked) for number in numbers}
 
 
-def _marks_statement(resident_ids: list[int], household_ids: list[int], day: date) -> tuple[str, list[Any]]:
-    """One statement for both marks of a page of people (a search runs it for every result page).
+def marks_columns(resident_column: str, household_column: str) -> str:
+    """Two SQL columns, suppressed and support_measure, for the person named by two column expressions.
 
-    Suppressions in force that name one of the people or households, then the people under a
-    支援措置 not ended; plain SQL on ids, since building two ORM queries cost more than running them.
+    The one rule for the marks of a result page (standard 3.1-f), shared by ``marks_of_people`` and
+    the search's hit statement, which reads them in the statement that finds the people: a
+    suppression in force names the person or their household; a 支援措置 is in force until staff
+    end it (provisional or not, ``_protected``). The column expressions are fixed names, never input.
+    The columns take ``marks_parameters`` (the day, twice).
     """
     quote = connection.ops.quote_name
     suppression = quote(Suppression._meta.db_table)
     person = quote(SupportMeasurePerson._meta.db_table)
     measure = quote(SupportMeasure._meta.db_table)
-    residents = ", ".join(["%s"] * len(resident_ids))
-    named = f"resident_id IN ({residents})"
-    if household_ids:
-        named = f"({named} OR household_id IN ({', '.join(['%s'] * len(household_ids))}))"
     # End date deliberately absent from the filter: passing it never lifts a suppression (3.1-c).
-    sql = (
-        f"SELECT 'suppression', resident_id, household_id FROM {suppression} "  # noqa: S608 (ids are parameters)
-        f"WHERE {named} AND lifted_at IS NULL AND start_date <= %s "
-        f"UNION ALL SELECT 'support', p.resident_id, NULL FROM {person} p "
-        f"INNER JOIN {measure} m ON m.id = p.measure_id WHERE p.resident_id IN ({residents}) "
-        "AND m.ended_at IS NULL"
+    in_force = "s.lifted_at IS NULL AND s.start_date <= %s"
+    suppressed = f"EXISTS (SELECT 1 FROM {suppression} s WHERE s.{{column}} = {{value}} AND {in_force})"  # noqa: S608
+    return (
+        f"({suppressed.format(column='resident_id', value=resident_column)} "  # noqa: S608 (fixed names)
+        f"OR {suppressed.format(column='household_id', value=household_column)}), "
+        f"EXISTS (SELECT 1 FROM {person} p INNER JOIN {measure} m ON m.id = p.measure_id "
+        f"WHERE p.resident_id = {resident_column} AND m.ended_at IS NULL)"
     )
-    params: list[Any] = [*resident_ids, *household_ids, connection.ops.adapt_datefield_value(day)]
-    return sql, [*params, *resident_ids]
+
+
+def marks_parameters(on: date | None = None) -> list[Any]:
+    """The parameters of ``marks_columns``: the day the marks are for (today unless ``on``), twice."""
+    day = connection.ops.adapt_datefield_value(_today(on))
+    return [day, day]
+
+
+def _marks_statement(people: list[tuple[int, int | None]], on: date | None) -> tuple[str, list[Any]]:
+    """One statement for both marks of a list of (resident id, household id) pairs, one row per pair."""
+    columns = marks_columns("listed.resident_id", "listed.household_id")
+    if connection.vendor == "postgresql":
+        listed = "unnest(%s::bigint[], %s::bigint[]) AS listed (resident_id, household_id)"
+        list_params: list[Any] = [[pk for pk, _ in people], [household for _, household in people]]
+    else:
+        listed = (
+            "(SELECT json_extract(value, '$[0]') AS resident_id, json_extract(value, '$[1]') AS household_id "
+            "FROM json_each(%s)) AS listed"
+        )
+        list_params = [json.dumps(people)]
+    sql = f"SELECT listed.resident_id, listed.household_id, {columns} FROM {listed}"  # noqa: S608 (fixed names)
+    return sql, [*marks_parameters(on), *list_params]
 
 
 def marks_of_people(
@@ -361,31 +382,15 @@ def marks_of_people(
 ) -> dict[str, RestrictionMarks]:
     """``restriction_marks`` for people whose ids are known: {宛名番号: (resident id, current household id)}.
 
-    Two queries on ids alone whatever the page size (a search result page already holds the ids). A
-    suppression in force names the person or their household; a 支援措置 is in force until staff end it
-    (provisional or not, ``_protected``).
+    One statement on ids alone whatever the page size (``marks_columns``).
     """
     if not people:
         return {}
-    day = _today(on)
-    resident_ids = sorted({pk for pk, _ in people.values()})
-    household_ids = sorted({household for _, household in people.values() if household is not None})
-    suppressed_residents: set[int] = set()
-    suppressed_households: set[int] = set()
-    protected: set[int] = set()
+    listed = sorted(set(people.values()), key=lambda pair: (pair[0], pair[1] or 0))
     with connection.cursor() as cursor:
-        cursor.execute(*_marks_statement(resident_ids, household_ids, day))
-        for mark, resident_id, household_id in cursor.fetchall():
-            if mark == "support":
-                protected.add(resident_id)
-            elif resident_id is not None:
-                suppressed_residents.add(resident_id)
-            else:
-                suppressed_households.add(household_id)
-    return {
-        number: RestrictionMarks(
-            suppressed=pk in suppressed_residents or household in suppressed_households,
-            support_measure=pk in protected,
-        )
-        for number, (pk, household) in people.items()
-    }
+        cursor.execute(*_marks_statement(listed, on))
+        marks = {
+            (pk, household): RestrictionMarks(suppressed=bool(suppressed), support_measure=bool(support))
+            for pk, household, suppressed, support in cursor.fetchall()
+        }
+    return {number: marks[pair] for number, pair in people.items()}

@@ -45,7 +45,7 @@ from jumin.domain.resident import (
 from jumin.domain.wareki import parse_date_input
 from jumin.registry import search_history
 from jumin.registry.models import Household, Resident, ResidentSearchKey, ResidentSnapshot, SearchKeyKind
-from jumin.registry.restrictions import marks_of_people
+from jumin.registry.restrictions import marks_columns, marks_parameters
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -163,7 +163,7 @@ class SearchHit:
 
     ``matched_on`` names the kinds of row that matched (``name``, ``former_surname``, ``alias``,
     ``past_name``, ``past_address``). ``suppressed`` and ``support_measure`` are the 抑止 and
-    支援措置 marks of the person today (standard 3.1-f, 2.2.4-a; ``restrictions.marks_of_people``).
+    支援措置 marks of the person today (standard 3.1-f, 2.2.4-a; ``restrictions.marks_columns``).
     Not frozen: a frozen dataclass sets each field through ``object.__setattr__``, about 8 µs per hit
     against 1 µs, and a result page holds up to 200 hits (P2). Nothing changes a hit once built.
     """
@@ -542,7 +542,7 @@ _HIT_COLUMNS = (
 )
 
 
-def _hit(row: tuple[Any, ...], matched: tuple[str, ...], marks: Any) -> SearchHit:
+def _hit(row: tuple[Any, ...], matched: tuple[str, ...]) -> SearchHit:
     (
         *_,
         atena_number,
@@ -559,6 +559,9 @@ def _hit(row: tuple[Any, ...], matched: tuple[str, ...], marks: Any) -> SearchHi
         katagaki,
         relationship,
         removal_reason,
+        _found,
+        suppressed,
+        support_measure,
     ) = row
     # A raw statement returns the JSON column as text on SQLite (the ORM would decode it in
     # from_db_value); PostgreSQL's driver decodes jsonb itself.
@@ -582,8 +585,8 @@ def _hit(row: tuple[Any, ...], matched: tuple[str, ...], marks: Any) -> SearchHi
         removal_reason=removal_reason,
         is_removed=status == ResidentStatus.REMOVED,
         matched_on=matched,
-        suppressed=bool(marks and marks.suppressed),
-        support_measure=bool(marks and marks.support_measure),
+        suppressed=bool(suppressed),
+        support_measure=bool(support_measure),
     )
 
 
@@ -610,7 +613,8 @@ def matching_ids(q: Q, limit: int) -> QuerySet[ResidentSearchKey, int]:
 def _hit_head() -> tuple[str, frozenset[str]]:
     """The SELECT list and joins of the hit statement, built once per process, and the joined tables.
 
-    The columns are ``_HIT_COLUMNS`` in order, then the number of people the id walk found.
+    The columns are ``_HIT_COLUMNS`` in order, then the number of people the id walk found, then the
+    person's two marks (``restrictions.marks_columns``; they take ``marks_parameters``).
     """
     quote = connection.ops.quote_name
     key = quote(ResidentSearchKey._meta.db_table)
@@ -627,7 +631,8 @@ def _hit_head() -> tuple[str, frozenset[str]]:
         f"INNER JOIN {quote(table)} ON ({key}.{quote(relation + '_id')} = {quote(table)}.{quote('id')})"
         for relation, table in tables.items()
     )
-    head = f"SELECT {', '.join(columns)}, (SELECT COUNT(*) FROM ids) FROM {key} {joins}"  # noqa: S608 (fixed names)
+    marks = marks_columns(f"{key}.{quote('resident_id')}", f"{key}.{quote('household_id')}")
+    head = f"SELECT {', '.join(columns)}, (SELECT COUNT(*) FROM ids), {marks} FROM {key} {joins}"  # noqa: S608
     return head, frozenset(tables.values())
 
 
@@ -671,7 +676,8 @@ def _hit_statement(q: Q, limit: int) -> tuple[str, list[Any]]:
         f"WITH ids (resident_id) AS ({ids}) {head} {extra} "  # noqa: S608
         f"WHERE ({where}) AND {resident_id} IN (SELECT resident_id FROM ids LIMIT %s)"
     )
-    return sql, [*params, limit + 1, *params, limit]
+    # The marks' parameters come between the walk's and the rows' conditions (the SELECT list).
+    return sql, [*params, limit + 1, *marks_parameters(), *params, limit]
 
 
 def _run(q: Q, limit: int) -> SearchResult:
@@ -687,7 +693,7 @@ def _run(q: Q, limit: int) -> SearchResult:
         rows = cursor.fetchall()
     if not rows:
         return SearchResult(hits=[], has_more=False, limit=limit)
-    has_more = rows[0][-1] > limit
+    has_more = rows[0][-3] > limit
     first: dict[int, tuple[Any, ...]] = {}
     matched: dict[int, list[str]] = {}
     for row in rows:
@@ -696,9 +702,8 @@ def _run(q: Q, limit: int) -> SearchResult:
         label = _matched(row[2], bool(row[3]), bool(row[4]))
         if label not in matched.setdefault(resident_id, []):
             matched[resident_id].append(label)
-    # One call per result page (standard 3.1-f): the marks as of today, from the ids already read.
-    marks = marks_of_people({row[5]: (pk, row[1]) for pk, row in first.items()})
-    hits = [_hit(row[:-1], tuple(sorted(matched[pk])), marks.get(row[5])) for pk, row in first.items()]
+    # Each row carries its person's marks as of today (standard 3.1-f); the first row's are the hit's.
+    hits = [_hit(row, tuple(sorted(matched[pk]))) for pk, row in first.items()]
     hits.sort(key=lambda hit: (hit.surname_kana, hit.given_name_kana, hit.atena_number))
     return SearchResult(hits=hits, has_more=has_more, limit=limit)
 
