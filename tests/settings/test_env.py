@@ -69,3 +69,12 @@ def test_postgresql_urls_are_split_into_django_fields(tmp_path: Path) -> None:
 def test_other_database_urls_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError):
         database_settings("mysql://x@y/z", base_dir=tmp_path)
+
+
+def test_postgresql_may_prepare_statements_unless_switched_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = "postgresql://jumin@127.0.0.1/node"
+    assert database_settings(url, base_dir=tmp_path)["OPTIONS"] == {"prepare_threshold": 5}
+    monkeypatch.setenv("JUMIN_DATABASE_PREPARE", "0")
+    assert database_settings(url, base_dir=tmp_path)["OPTIONS"] == {"prepare_threshold": None}

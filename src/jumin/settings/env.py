@@ -94,5 +94,9 @@ def database_settings(url: str, *, base_dir: Path) -> dict[str, object]:
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
             "CONN_MAX_AGE": 60,
+            # psycopg may prepare only statements run on a server-binding cursor (Jumin's grants query,
+            # prepared at once); Django's cursors bind on the client. 5 is psycopg's own default.
+            # JUMIN_DATABASE_PREPARE=0 turns it off, for a connection pooler in transaction mode.
+            "OPTIONS": {"prepare_threshold": 5 if env_flag("JUMIN_DATABASE_PREPARE", True) else None},
         }
     raise ConfigurationError("JUMIN_DATABASE_URL must start with sqlite:/// or postgresql://")
