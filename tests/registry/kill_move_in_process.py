@@ -86,8 +86,8 @@ def record_and_die() -> None:
     """Killed after the household and the people exist (one INSERT for all three), before any snapshot."""
     original = services._residents_for
 
-    def people_then_die(*args: Any) -> list[Resident]:
-        people = original(*args)
+    def people_then_die(*args: Any, **kwargs: Any) -> list[Resident]:
+        people = original(*args, **kwargs)
         assert Resident.objects.filter(pk__in=[p.pk for p in people]).count() == len(people)
         die()
         return people
