@@ -87,7 +87,11 @@ class AuditResultSubject(models.Model):
     access history (P8) finds them through ``ListedSubject``, filled off the request path (P2).
     """
 
-    entry = models.ForeignKey(AuditEntry, on_delete=models.PROTECT, related_name="result_subjects")
+    # No index of its own: the unique (entry, position) index serves lookups by entry, and a search
+    # writes up to a thousand of these rows (P2).
+    entry = models.ForeignKey(
+        AuditEntry, on_delete=models.PROTECT, related_name="result_subjects", db_index=False
+    )
     position = models.PositiveIntegerField("順位")
     subject_id = models.CharField("対象ID", max_length=64)
 

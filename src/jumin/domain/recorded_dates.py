@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
+from jumin.domain.eras import resolve_table
 from jumin.domain.errors import DomainError
 from jumin.domain.uncertain_dates import UncertainDate, age_in_years
-from jumin.domain.wareki import WarekiDate, format_gregorian_ja, to_wareki
+from jumin.domain.wareki import WarekiDate, format_gregorian_ja
 
 RecordedDate = WarekiDate | UncertainDate | date
 
@@ -75,7 +76,11 @@ def display(value: RecordedDate, *, gregorian: bool = False) -> str:
         return value.display()
     if isinstance(value, WarekiDate):
         return value.display()
-    return format_gregorian_ja(value) if gregorian else to_wareki(value).display()
+    if gregorian:
+        return format_gregorian_ja(value)
+    # ``to_wareki(value).display()`` without building and re-validating a WarekiDate: a search result
+    # page spells a hundred or more birth dates (P2); tests/domain/test_recorded_dates.py compares both.
+    return resolve_table(None).era_at(value).format_day(value)
 
 
 def age_on(value: RecordedDate, reference: date) -> int | None:

@@ -21,7 +21,6 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
-from django.db.models.sql.datastructures import Join
 from django.views.decorators.debug import sensitive_variables
 
 from jumin.accounts.authorization import authorize
@@ -46,6 +45,7 @@ from jumin.domain.wareki import parse_date_input
 from jumin.registry import search_history
 from jumin.registry.models import Household, Resident, ResidentSearchKey, ResidentSnapshot, SearchKeyKind
 from jumin.registry.restrictions import marks_columns, marks_parameters
+from jumin.registry.search_compile import compiled_where
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -636,26 +636,6 @@ def _hit_head() -> tuple[str, frozenset[str]]:
     return head, frozenset(tables.values())
 
 
-def _compiled_where(q: Q) -> tuple[dict[str, str], str, list[Any]]:
-    """``q`` over the key table, built and compiled by the ORM once per search: (joins, WHERE, params).
-
-    The joins (table → JOIN clause) are those the conditions themselves need: 宛名番号 and 世帯番号
-    name the resident and the household, under the tables' own names, as the hit statement joins them.
-    """
-    query = ResidentSearchKey.objects.filter(q).query
-    compiler = query.get_compiler(connection=connection)
-    joins: dict[str, str] = {}
-    for alias, table in query.alias_map.items():
-        if not isinstance(table, Join):
-            continue
-        sql, join_params = table.as_sql(compiler, connection)
-        if alias != table.table_name or join_params:  # a foreign key join has neither
-            raise ValueError(f"search: unexpected join {alias}")
-        joins[alias] = sql
-    where, params = compiler.compile(query.where)
-    return joins, where, list(params)
-
-
 def _hit_statement(q: Q, limit: int) -> tuple[str, list[Any]]:
     """One statement for the hits: the first limit + 1 people matching ``q``, then their matching rows.
 
@@ -664,7 +644,7 @@ def _hit_statement(q: Q, limit: int) -> tuple[str, list[Any]]:
     each row carries the number of people found (``has_more``). The conditions are compiled once and
     used twice: for the walk and for which rows of those people matched (``matched_on``).
     """
-    joins, where, params = _compiled_where(q)
+    joins, where, params = compiled_where(q)
     quote = connection.ops.quote_name
     key = quote(ResidentSearchKey._meta.db_table)
     resident_id = f"{key}.{quote('resident_id')}"
