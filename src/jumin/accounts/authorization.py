@@ -36,6 +36,7 @@ from jumin.accounts.models import (
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
+from jumin.prepared import postgresql_prepared_cursor
 
 PURPOSE_MISSING_MESSAGE = "利用目的（事務）を選択してから操作してください。"
 PERMISSION_MISSING_MESSAGE = "この操作を行う権限がありません。所属長に権限の付与を申請してください。"
@@ -160,19 +161,13 @@ def grants_in_force(actor: Any) -> list[GrantInForce]:
 def _grants_cursor() -> tuple[Any, Any]:
     """A driver cursor for the grants statement and its ``execute``.
 
-    On PostgreSQL a cursor with server-side parameters, the kind psycopg can prepare (Django's own
-    cursors bind on the client and never are): the statement takes about 1 ms to plan and 0.05 ms to
-    run, so it is prepared once per connection and its generic plan reused. Whether psycopg prepares
-    is the connection's ``prepare_threshold`` (settings ``JUMIN_DATABASE_PREPARE``; off for a pooler
-    that cannot keep prepared statements).
+    On PostgreSQL a cursor with server-side parameters (``jumin.prepared``): the statement takes about
+    1 ms to plan and 0.05 ms to run, so it is prepared once per connection and its generic plan reused.
     """
     if connection.vendor != "postgresql":
         cursor = connection.connection.cursor()
         return cursor, cursor.execute
-    import psycopg  # PostgreSQL nodes only
-
-    cursor = psycopg.Cursor(connection.connection)
-    return cursor, functools.partial(cursor.execute, prepare=True)
+    return postgresql_prepared_cursor()
 
 
 def _query_grants(actor: Any) -> list[GrantInForce]:

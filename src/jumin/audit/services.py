@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -38,6 +38,7 @@ from jumin.audit.chain import (
     results_digest,
 )
 from jumin.audit.models import AuditChainHead, AuditCheckpoint, AuditEntry, AuditResultSubject
+from jumin.prepared import prepared_execute
 
 # Field names that hold a 個人番号; digest_of refuses them (controls.md C-9, style.md audit records).
 INDIVIDUAL_NUMBER_KEYS = frozenset({"individual_number", "my_number", "mynumber", "kojin_bango"})
@@ -170,14 +171,21 @@ def _append(fields: dict[str, object], result_subject_ids: Sequence[str] = ()) -
     _check_text_fields(fields)
     now_us = _now_us()
     # No savepoint: if the entry cannot be written, the caller's whole transaction must fail (C-42).
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        append = _append_postgresql if connection.vendor == "postgresql" else _append_sqlite
-        done = append(cursor, fields, now_us)
+    with (
+        transaction.atomic(savepoint=False),
+        connection.cursor() as django_cursor,
+        prepared_execute(django_cursor) as (cursor, execute),
+    ):
+        # PostgreSQL: the append and the result rows are prepared once per connection (jumin.prepared).
+        if connection.vendor == "postgresql":
+            done = _append_postgresql(cursor, execute, fields, now_us)
+        else:
+            done = _append_sqlite(cursor, fields, now_us)
         entry = AuditEntry(id=done.entry_id, **fields, prev_hash=done.prev_hash, entry_hash=done.entry_hash)
         entry._state.adding = False
         entry._state.db = connection.alias
         if result_subject_ids:
-            _insert_result_subjects(cursor, done.entry_id, result_subject_ids)
+            _insert_result_subjects(execute, done.entry_id, result_subject_ids)
         if done.checkpoint_due:
             _write_checkpoint(
                 seq=done.seq, entry_hash=done.entry_hash, created_us=now_us, node=str(fields["node"])
@@ -223,18 +231,18 @@ _INSERT_ENTRY_SQL = (
 )
 
 
-def _insert_result_subjects(cursor: Any, entry_id: int, subject_ids: Sequence[str]) -> None:
+def _insert_result_subjects(execute: Callable[..., Any], entry_id: int, subject_ids: Sequence[str]) -> None:
     """The result list as rows, in one statement: a search (P2) lists up to 1,000 people per entry,
     and one statement over an array costs less than a row-by-row ``executemany``."""
     table = AuditResultSubject._meta.db_table
     if connection.vendor == "postgresql":
-        cursor.execute(
+        execute(
             f"INSERT INTO {table} (entry_id, position, subject_id) "  # noqa: S608 (no input: table name)
             "SELECT %s, ord - 1, id FROM unnest(%s::text[]) WITH ORDINALITY AS listed (id, ord)",
             [entry_id, [str(subject_id) for subject_id in subject_ids]],
         )
     else:
-        cursor.execute(
+        execute(
             f"INSERT INTO {table} (entry_id, position, subject_id) "  # noqa: S608 (no input: table name)
             "SELECT %s, key, value FROM json_each(%s)",
             [entry_id, json.dumps([str(subject_id) for subject_id in subject_ids])],
@@ -278,7 +286,9 @@ def _postgresql_append_sql() -> str:
     )
 
 
-def _append_postgresql(cursor: Any, fields: dict[str, object], now_us: int) -> _Appended:
+def _append_postgresql(
+    cursor: Any, execute: Callable[..., Any], fields: dict[str, object], now_us: int
+) -> _Appended:
     """Reserve the seq, hash, insert the entry and move the head in one statement.
 
     The UPDATE takes the head row's lock, so appends are serialised as with ``SELECT … FOR UPDATE``.
@@ -297,7 +307,7 @@ def _append_postgresql(cursor: Any, fields: dict[str, object], now_us: int) -> _
         every=conf.checkpoint_every_entries(),
         every_us=conf.checkpoint_every_minutes() * 60_000_000,
     )
-    cursor.execute(_postgresql_append_sql(), params)
+    execute(_postgresql_append_sql(), params)
     entry_id, seq, prev_hash, digest, checkpoint_due = cursor.fetchone()
     fields["seq"] = int(seq)
     if digest != chain_hash(prev_hash, canonical_text(fields)):

@@ -36,6 +36,7 @@ from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
 from jumin.crypto.sealed import SealedSecretError, open_secret, seal_secret
 from jumin.domain.errors import DomainError
+from jumin.prepared import prepared_execute
 from jumin.registry.models import SearchHistoryEntry
 
 if TYPE_CHECKING:
@@ -122,8 +123,9 @@ def remember(actor: Any, criteria: SearchCriteria, summary: str, result_count: i
     document = json.dumps(saved, ensure_ascii=False)
     sealed = seal_secret(document, purpose=_bound_purpose(actor.pk))
     insert, prune = _history_statements()
-    with connection.cursor() as cursor:
-        cursor.execute(
+    # Prepared once per PostgreSQL connection (jumin.prepared): planning them cost more than running them.
+    with connection.cursor() as django_cursor, prepared_execute(django_cursor) as (_, execute):
+        execute(
             insert,
             [
                 actor.pk,
@@ -133,7 +135,7 @@ def remember(actor: Any, criteria: SearchCriteria, summary: str, result_count: i
                 sealed,
             ],
         )
-        cursor.execute(prune, [actor.pk, HISTORY_SIZE])
+        execute(prune, [actor.pk, HISTORY_SIZE])
 
 
 @functools.cache
