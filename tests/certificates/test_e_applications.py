@@ -22,9 +22,9 @@ from jumin.accounts.models import User
 from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
 from jumin.domain.errors import DomainError
-from jumin.jukinet.common.signing_certificate import certificate_serial, decode_certificate
 from jumin.jukinet.common.e_application import application_challenge
 from jumin.jukinet.common.queries import encode_b64url
+from jumin.jukinet.common.signing_certificate import certificate_serial, decode_certificate
 from jumin.jukinet.cs.cards import parse_card, unlock_signing
 from jumin.jukinet.national.models import Card
 from jumin.jukinet.national.services.e_application_service import ApplicationOutcome, submit_application
@@ -176,7 +176,9 @@ def test_a_forged_replayed_stale_or_suspended_card_application_is_refused_and_no
     stale["signed_at"] = (
         (timezone.now() - timedelta(minutes=30)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     )
-    stale["signature"] = encode_b64url(unlock_signing(parse_card(card), PIN).sign(application_challenge(stale)))  # type: ignore[union-attr]
+    stale["signature"] = encode_b64url(
+        unlock_signing(parse_card(card), PIN).sign(application_challenge(stale))
+    )  # type: ignore[union-attr]
     assert apply(federation, stale).refusal_code == "registry.e_application_stale"
     good = application(card)
     assert apply(federation, good).accepted

@@ -29,12 +29,20 @@ LIVE_STATUS = "active"
 Refuse = Callable[[str, str, str], DomainError]
 
 
-def check_card_live(payload: Mapping[str, Any], *, now: datetime, today: date, refuse: Refuse) -> None:
-    """Refuse unless the relayed card is live and in date and the signature is fresh."""
+def _live(payload: Mapping[str, Any], today: date, refuse: Refuse) -> None:
     if payload["card_status"] != LIVE_STATUS or payload["valid_until"] < today.isoformat():
         raise refuse("card_status", "このカードは利用できません（停止・廃止・期限切れ）。", "card_not_live")
+
+
+def _fresh(payload: Mapping[str, Any], now: datetime, refuse: Refuse) -> None:
     if abs(now - parse_signed_at(payload["signed_at"])) > SIGNATURE_WINDOW:
         raise refuse("signed_at", "カードの署名の時刻が古すぎます。", "stale")
+
+
+def check_card_live(payload: Mapping[str, Any], *, now: datetime, today: date, refuse: Refuse) -> None:
+    """Refuse unless the relayed card is live and in date and the signature is fresh."""
+    _live(payload, today, refuse)
+    _fresh(payload, now, refuse)
 
 
 def check_card_signature(
@@ -42,11 +50,10 @@ def check_card_signature(
 ) -> None:
     """Refuse unless the relayed card is live, its own and freshly, truly signed ``challenge``
     (its 利用者証明用 key: コンビニ交付)."""
-    if payload["card_status"] != LIVE_STATUS or payload["valid_until"] < today.isoformat():
-        raise refuse("card_status", "このカードは利用できません（停止・廃止・期限切れ）。", "card_not_live")
+    _live(payload, today, refuse)
     if serial_of(payload["public_key"]) != payload["certificate_serial"]:
         raise refuse("certificate_serial", "電子証明書がカードの登録と一致しません。", "serial_mismatch")
-    check_card_live(payload, now=now, today=today, refuse=refuse)
+    _fresh(payload, now, refuse)
     key = Ed25519PublicKey.from_public_bytes(
         decode_b64url(payload["public_key"], length=PUBLIC_KEY_BYTES, field="public_key")
     )
