@@ -21,6 +21,7 @@ from jumin.accounts.authorization import AccessRefused
 from jumin.accounts.models import User
 from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
+from jumin.certificates.models import Certifier
 from jumin.jukinet.common.signing_certificate import (
     FourItems,
     certificate_serial,
@@ -40,6 +41,7 @@ from jumin.registry.models_e_application import ElectronicApplication
 from jumin.registry.services import Address, DraftRecorded, commit_change
 from jumin.registry.workflows.move_within import MoveWithin, record_move_within
 from tests.certificates.test_e_applications import SERVICE, application, apply
+from tests.certificates.test_kiosk import at_kiosk, backdate_commit, kiosk_payload
 from tests.certificates.test_wide_area import PIN, SASEBO, card_of, code_pool, family
 from tests.registry.conftest import PURPOSE, current, logged_in
 
@@ -243,3 +245,17 @@ def test_the_signing_serial_is_fetched_recorded_and_shown_with_the_card_status(
         card_status(actor=viewer, purpose=PURPOSE, atena_number=head, fetch_serial=True)
     assert CertificateSerialFetch.objects.count() == 2
     assert current(head).juminhyo_code == stored.resident_code
+
+
+def test_the_kiosk_keeps_the_user_certificate_and_refuses_the_signing_key(
+    federation: TestFederation,
+    family: DraftRecorded,
+    card_of: Callable[[str], dict[str, Any]],
+    certifier: Certifier,
+) -> None:
+    backdate_commit(family.change_id)  # not on the 転入's day (test_kiosk_holds)
+    card_json = card_of(family.atena_numbers[0])
+    signing_key = unlock_signing(parse_card(card_json), PIN)
+    refused = at_kiosk(federation, kiosk_payload(card_json, key=signing_key))
+    assert refused.refusal_code == "certificates.kiosk_forged"
+    assert at_kiosk(federation, kiosk_payload(card_json)).issued
