@@ -70,7 +70,8 @@ class FourItems:
 
 
 def new_serial() -> str:
-    """A fresh certificate serial: 16 upper-case hex digits, never zero in the first bit (positive)."""
+    """A fresh certificate serial: 16 upper-case hex digits (bit 62 set, so always 16 digits; bit 63
+    clear, so a positive X.509 serial)."""
     return f"{secrets.randbits(63) | 1 << 62:016X}"
 
 
