@@ -22,10 +22,10 @@ from jumin.accounts.models import User
 from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
 from jumin.domain.errors import DomainError
-from jumin.jukinet.common.certificate_serial import serial_of
 from jumin.jukinet.common.e_application import application_challenge
 from jumin.jukinet.common.queries import encode_b64url
-from jumin.jukinet.cs.cards import parse_card, unlock
+from jumin.jukinet.common.signing_certificate import certificate_serial, decode_certificate
+from jumin.jukinet.cs.cards import parse_card, unlock_signing
 from jumin.jukinet.national.models import Card
 from jumin.jukinet.national.services.e_application_service import ApplicationOutcome, submit_application
 from jumin.messaging.envelope import NodeRef
@@ -51,13 +51,16 @@ def application(
     destination: str = "東京都千代田区千代田１番１号",
     destination_municipality_code: str = "131016",
     key: Ed25519PrivateKey | None = None,
+    certificate: str | None = None,
 ) -> dict[str, Any]:
-    """What マイナポータル sends: the card unlocked by its PIN signs the 転出届 (or ``key`` forges it)."""
+    """What マイナポータル sends: the card unlocked by its PIN signs the 転出届 with its 署名用 key and
+    attaches its 署名用電子証明書 (``key`` forges the signature, ``certificate`` replaces the certificate)."""
     card = parse_card(card_json)
-    signer = key or unlock(card, PIN)
+    signer = key or unlock_signing(card, PIN)
     assert signer is not None
+    attached = certificate or card.signing_certificate
     payload: dict[str, Any] = {
-        "certificate_serial": serial_of(card.public_key),
+        "certificate_serial": certificate_serial(decode_certificate(attached, field="c", code="c")),
         "card_serial": card.card_serial,
         "kind": "move_out",
         "movers": movers,
@@ -66,6 +69,7 @@ def application(
         "destination_municipality_code": destination_municipality_code,
         "nonce": secrets.token_hex(16),
         "signed_at": timezone.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "signing_certificate": attached,
     }
     payload["signature"] = encode_b64url(signer.sign(application_challenge(payload)))
     return payload
@@ -172,7 +176,9 @@ def test_a_forged_replayed_stale_or_suspended_card_application_is_refused_and_no
     stale["signed_at"] = (
         (timezone.now() - timedelta(minutes=30)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     )
-    stale["signature"] = encode_b64url(unlock(parse_card(card), PIN).sign(application_challenge(stale)))  # type: ignore[union-attr]
+    stale["signature"] = encode_b64url(
+        unlock_signing(parse_card(card), PIN).sign(application_challenge(stale))
+    )  # type: ignore[union-attr]
     assert apply(federation, stale).refusal_code == "registry.e_application_stale"
     good = application(card)
     assert apply(federation, good).accepted

@@ -103,6 +103,7 @@ class AuditAction(StrEnum):
     NATIONAL_CARD_SERIAL_ANSWER = "national:card:serial_answer"
     NATIONAL_CARD_VERIFY = "national:card:verify"
     NATIONAL_CARD_VIEW = "national:card:view"
+    NATIONAL_SIGNING_CERTIFICATE_REVOKE = "national:signing_certificate:revoke"
     NATIONAL_CONSISTENCY_CHECK = "national:consistency:check"
     NATIONAL_FUHYO_PURGE = "national:fuhyo:purge"
     NATIONAL_FUHYO_QUERY = "national:fuhyo:query"

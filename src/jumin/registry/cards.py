@@ -123,7 +123,8 @@ class CardHistoryView:
 @dataclass(frozen=True)
 class CertificateSerialView:
     """The latest fetch of the 利用者証明用電子証明書シリアル番号 through 住基ネット (std 7.1.2.4-a): the
-    serial and its 登録日, none, or the telegram error (shown, not hidden)."""
+    serial and its 登録日, none, or the telegram error (shown, not hidden); with the same answer's
+    署名用電子証明書 serial, last valid day and status (1.1.1-c)."""
 
     result: str
     serial: str
@@ -131,6 +132,10 @@ class CertificateSerialView:
     national_status: str
     fetched_at: str
     error: str
+    # The card's 署名用電子証明書 (1.1.1-c): serial, last valid day, 有効 / 失効; "" when none.
+    signing_serial: str = ""
+    signing_valid_until: str = ""
+    signing_status: str = ""
 
 
 @dataclass(frozen=True)
@@ -430,6 +435,9 @@ def _serial_view(fetch: CertificateSerialFetch | None) -> CertificateSerialView 
         national_status=fetch.card_status,
         fetched_at=timezone.localtime(fetch.fetched_at).strftime("%Y-%m-%d %H:%M"),
         error=fetch.error_reason,
+        signing_serial=fetch.signing_serial,
+        signing_valid_until=fetch.signing_valid_until.isoformat() if fetch.signing_valid_until else "",
+        signing_status=fetch.get_signing_status_display() if fetch.signing_status else "",
     )
 
 

@@ -1,9 +1,11 @@
 """電子申請 (引越しワンストップ 転出届) at the registering municipality (standard 7.2.5-a; system.md M8).
 
 * ``answer_e_application`` answers QUERY_E_APPLICATION from the national e-application service: the
-  card is live and signed what the application says (jukinet.common.card_signature), the applicant is a
-  current resident here by the card's 住民票コード (申請者突合) and has not already moved out; the
-  application is kept (``ElectronicApplication``), audited, and its 受付番号 returned.
+  card is live, and its 署名用電子証明書 chains to the 機構's CA, was valid at signing, is not revoked
+  and verifies the signature over what the application says (jukinet.common.signing_certificate); the
+  applicant is a current resident here by the card's 住民票コード (申請者突合), the certificate's 4情報 are
+  the register's, and the applicant has not already moved out; the application is kept
+  (``ElectronicApplication``), audited, and its 受付番号 returned.
 * ``pending_applications`` lists what waits for a clerk; ``draft_move_out`` enters the 転出 as a draft
   (仮登録) through ``record_move_out``, checked, numbered and audited like one entered at the counter,
   for another clerk to review and commit; ``refuse_application`` records a refusal with its reason.
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from cryptography import x509
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -29,12 +32,21 @@ from jumin.audit.services import record_event, record_results
 from jumin.domain.errors import DomainError, refusal
 from jumin.domain.resident import ResidentStatus
 from jumin.jukinet import routing
-from jumin.jukinet.common.card_signature import check_card_signature
+from jumin.jukinet.common.card_signature import check_card_live
 from jumin.jukinet.common.catalogue import QUERY_E_APPLICATION
 from jumin.jukinet.common.e_application import MOVE_OUT, application_challenge
+from jumin.jukinet.common.queries import SIGNATURE_BYTES, decode_b64url, parse_signed_at
+from jumin.jukinet.common.signing_certificate import (
+    FourItems,
+    SignedDocument,
+    certificate_serial,
+    check_four_items,
+    check_signed_document,
+    decode_certificate,
+)
 from jumin.messaging.envelope import Envelope
-from jumin.registry import certificate_sources
-from jumin.registry.models import ChangeState, Resident
+from jumin.registry import certificate_sources, cs_link
+from jumin.registry.models import ChangeState, Resident, ResidentSnapshot
 from jumin.registry.models_e_application import ElectronicApplication, ElectronicApplicationDecision
 from jumin.registry.services import DraftRecorded
 from jumin.registry.workflows.move_out import MoveOut, record_move_out
@@ -59,16 +71,46 @@ def _receipt_number(today: date) -> str:
     return f"EA{today:%Y%m%d}-{secrets.token_hex(3).upper()}"
 
 
+def register_items(snapshot: ResidentSnapshot) -> FourItems:
+    """The 4情報 of the current record as the CS sends them to the 機構 (what a 署名用電子証明書 carries)."""
+    return FourItems(
+        name=cs_link.cs_name(snapshot),
+        birth_date=cs_link.birth_date_code(snapshot.birth_date),
+        sex=snapshot.sex,
+        address=snapshot.address,
+    )
+
+
+def _verified_certificate(payload: dict[str, Any], now: Any) -> x509.Certificate:
+    """The applicant's 署名用電子証明書, once the card is live, the signature fresh, the certificate the
+    serial's, issued by the 機構's CA, valid at signing, not revoked, and the signature its key's."""
+    check_card_live(payload, now=now, today=timezone.localdate(now), refuse=_applicant_refusal)
+    certificate = decode_certificate(payload["signing_certificate"], field="signing_certificate", code=_CODE)
+    if certificate_serial(certificate) != payload["certificate_serial"]:
+        raise _applicant_refusal(
+            "certificate_serial", "署名用電子証明書のシリアル番号が申請と一致しません。", "serial_mismatch"
+        )
+    document = SignedDocument(
+        certificate=certificate,
+        authority=decode_certificate(
+            payload["authority_certificate"], field="authority_certificate", code=_CODE
+        ),
+        status=payload["certificate_status"],
+        challenge=application_challenge(payload),
+        signature=decode_b64url(payload["signature"], length=SIGNATURE_BYTES, field="signature"),
+        signed_at=parse_signed_at(payload["signed_at"]),
+    )
+    check_signed_document(document, refuse=_applicant_refusal)
+    return certificate
+
+
 def answer_e_application(envelope: Envelope) -> dict[str, Any]:
     """Answer QUERY_E_APPLICATION with the 受付番号 (runs in the query's transaction)."""
     payload = envelope.payload
     if envelope.sender.kind != "national":
         raise _applicant_refusal("sender", "電子申請は電子申請サービスからだけ受け付けます。", "sender")
     now = timezone.now()
-    today = timezone.localdate(now)
-    check_card_signature(
-        payload, application_challenge(payload), now=now, today=today, refuse=_applicant_refusal
-    )
+    certificate = _verified_certificate(payload, now)
     holder = certificate_sources.atena_number_of_code(payload["resident_code"])
     resident = Resident.objects.select_related("current").filter(atena_number=holder or "").first()
     if resident is None or resident.current is None:
@@ -77,8 +119,9 @@ def answer_e_application(envelope: Envelope) -> dict[str, Any]:
         )
     if resident.current.status != ResidentStatus.RESIDENT.value:
         raise _applicant_refusal("resident_code", "すでに転出の届出がされています。", "already_moving")
+    check_four_items(certificate, register=register_items(resident.current), refuse=_applicant_refusal)
     application = ElectronicApplication.objects.create(
-        receipt_number=_receipt_number(today),
+        receipt_number=_receipt_number(timezone.localdate(now)),
         kind=payload["kind"],
         received_at=now,
         applicant=resident,
@@ -87,7 +130,9 @@ def answer_e_application(envelope: Envelope) -> dict[str, Any]:
         planned_date=date.fromisoformat(payload["planned_date"]),
         destination=payload["destination"],
         destination_municipality_code=payload["destination_municipality_code"],
-        signed_items={key: payload[key] for key in payload if key not in ("signature", "public_key")},
+        signed_items={
+            key: payload[key] for key in payload if key not in ("signature", "authority_certificate")
+        },
         signature=payload["signature"],
         certificate_serial=payload["certificate_serial"],
         message_id=str(envelope.id)[:64],

@@ -31,7 +31,8 @@ class ElectronicApplication(models.Model):
     # The signed items as relayed and the card's signature over them (jukinet.common.e_application).
     signed_items = models.JSONField("署名された申請内容")
     signature = models.CharField("カードの署名", max_length=100)
-    certificate_serial = models.CharField("利用者証明用電子証明書シリアル番号", max_length=16)
+    # The 署名用電子証明書's serial (the 利用者証明用 one for an application received before it).
+    certificate_serial = models.CharField("電子証明書シリアル番号", max_length=16)
     message_id = models.CharField("照会メッセージID", max_length=64)
 
     class Meta:

@@ -70,7 +70,7 @@ def test_issue_card_writes_a_card_file_and_consistency_runs(
         )
         assert "シリアル番号" in text
         card = json.loads(out.read_text(encoding="utf-8"))
-        assert (card["format"], card["resident_code"]) == ("jumin-card/1", request.resident_code)
+        assert (card["format"], card["resident_code"]) == ("jumin-card/2", request.resident_code)
         assert "4321" not in out.read_text(encoding="utf-8")
         with pytest.raises(CommandError):  # never overwrites a card file
             run(

@@ -95,7 +95,7 @@ def test_a_card_is_issued_and_checks_the_person_with_the_pin(
     code = resident(federation)
     with federation.acting_as(SASEBO):
         card = cards.issue_card(actor=operator, purpose="cs_operator", resident_code=code, pin=PIN)
-        assert (card["format"], card["resident_code"]) == ("jumin-card/1", code)
+        assert (card["format"], card["resident_code"]) == ("jumin-card/2", code)
         assert PIN not in str(card)
         check = cards.verify_with_card(actor=operator, purpose="cs_operator", card_json=card, pin=PIN)
     assert check.card_status == "active"

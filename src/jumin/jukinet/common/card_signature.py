@@ -1,4 +1,5 @@
-"""A request signed by a 個人番号カード and relayed by the national node (コンビニ交付, 電子申請).
+"""A request signed by a 個人番号カード and relayed by the national node (コンビニ交付; 電子申請 uses
+``check_card_live`` and then jukinet.common.signing_certificate).
 
 The national node adds the card as 個人番号カード管理システム registers it (public key, status,
 validity); the municipality checks that the card is live, that the certificate serial is the registered
@@ -28,16 +29,31 @@ LIVE_STATUS = "active"
 Refuse = Callable[[str, str, str], DomainError]
 
 
+def _live(payload: Mapping[str, Any], today: date, refuse: Refuse) -> None:
+    if payload["card_status"] != LIVE_STATUS or payload["valid_until"] < today.isoformat():
+        raise refuse("card_status", "このカードは利用できません（停止・廃止・期限切れ）。", "card_not_live")
+
+
+def _fresh(payload: Mapping[str, Any], now: datetime, refuse: Refuse) -> None:
+    if abs(now - parse_signed_at(payload["signed_at"])) > SIGNATURE_WINDOW:
+        raise refuse("signed_at", "カードの署名の時刻が古すぎます。", "stale")
+
+
+def check_card_live(payload: Mapping[str, Any], *, now: datetime, today: date, refuse: Refuse) -> None:
+    """Refuse unless the relayed card is live and in date and the signature is fresh."""
+    _live(payload, today, refuse)
+    _fresh(payload, now, refuse)
+
+
 def check_card_signature(
     payload: Mapping[str, Any], challenge: bytes, *, now: datetime, today: date, refuse: Refuse
 ) -> None:
-    """Refuse unless the relayed card is live, its own and freshly, truly signed ``challenge``."""
-    if payload["card_status"] != LIVE_STATUS or payload["valid_until"] < today.isoformat():
-        raise refuse("card_status", "このカードは利用できません（停止・廃止・期限切れ）。", "card_not_live")
+    """Refuse unless the relayed card is live, its own and freshly, truly signed ``challenge``
+    (its 利用者証明用 key: コンビニ交付)."""
+    _live(payload, today, refuse)
     if serial_of(payload["public_key"]) != payload["certificate_serial"]:
         raise refuse("certificate_serial", "電子証明書がカードの登録と一致しません。", "serial_mismatch")
-    if abs(now - parse_signed_at(payload["signed_at"])) > SIGNATURE_WINDOW:
-        raise refuse("signed_at", "カードの署名の時刻が古すぎます。", "stale")
+    _fresh(payload, now, refuse)
     key = Ed25519PublicKey.from_public_bytes(
         decode_b64url(payload["public_key"], length=PUBLIC_KEY_BYTES, field="public_key")
     )

@@ -2,10 +2,12 @@
 
 The card holder files a 転出届 on the national e-application service (マイナポータル's サービス検索・電子申請
 機能, simulated on the national node): the card, unlocked by its PIN, signs ``application_challenge``
-over what is applied for. The service finds the card in 個人番号カード管理システム and relays the
-application to the registering municipality (QUERY_E_APPLICATION) with the card's registered public key,
-status and validity; the municipality verifies the signature itself, matches the applicant by the card's
-住民票コード and keeps the application for a clerk, who examines it and enters the 転出 as a draft.
+over what is applied for with its 署名用 key and attaches its 署名用電子証明書. The service finds the card
+in 個人番号カード管理システム and relays the application to the registering municipality
+(QUERY_E_APPLICATION) with the card's status and validity, the 機構's CA certificate and the
+certificate's status in the 機構's 失効情報; the municipality verifies the certificate and the signature
+itself (jukinet.common.signing_certificate), matches the applicant by the card's 住民票コード and the
+certificate's 4情報, and keeps the application for a clerk, who enters the 転出 as a draft.
 
 No 個人番号 travels: the card serials identify the card. Pure Python.
 """
@@ -21,15 +23,15 @@ from jumin.domain.errors import DomainError, refusal
 from jumin.jukinet.common.fields import check_types, require_keys
 from jumin.jukinet.common.kiosk import check_card_identifiers
 from jumin.jukinet.common.queries import (
-    PUBLIC_KEY_BYTES,
     SIGNATURE_BYTES,
     decode_b64url,
     parse_signed_at,
     validate_resident_code,
 )
+from jumin.jukinet.common.signing_certificate import STATUSES, decode_certificate
 
 #: The bytes a card signs for an e-application are labelled apart from kiosks and the counter.
-APPLICATION_CHALLENGE_LABEL = "jumin-e-application/1"
+APPLICATION_CHALLENGE_LABEL = "jumin-e-application/2"
 MOVE_OUT = "move_out"
 KINDS = (MOVE_OUT,)
 #: Who moves: the applicant alone, or the applicant's whole household.
@@ -54,9 +56,16 @@ REQUEST_KEYS = frozenset(
         "nonce",
         "signed_at",
         "signature",
+        "signing_certificate",
     }
 )
-QUERY_KEYS = REQUEST_KEYS | {"resident_code", "public_key", "card_status", "valid_until"}
+QUERY_KEYS = REQUEST_KEYS | {
+    "resident_code",
+    "card_status",
+    "valid_until",
+    "authority_certificate",
+    "certificate_status",
+}
 ANSWER_KEYS = frozenset({"receipt_number"})
 
 
@@ -75,8 +84,9 @@ def _real_date(text: str) -> bool:
 
 
 def application_challenge(payload: dict[str, Any]) -> bytes:
-    """The bytes the card's 利用者証明用 key signs (Ed25519): the label and every applied-for item in a
-    fixed order, as compact JSON (a destination may hold any character, so no separator is safe)."""
+    """The bytes the card's 署名用 key signs (Ed25519): the label and every applied-for item in a fixed
+    order, as compact JSON (a destination may hold any character, so no separator is safe). The
+    ``certificate_serial`` is the 署名用電子証明書's."""
     items = [
         APPLICATION_CHALLENGE_LABEL,
         payload["certificate_serial"],
@@ -119,14 +129,22 @@ def _check_application(payload: dict[str, Any]) -> None:
         raise _bad("nonce", "ノンスの形式が不正です。", "小文字16進32桁で送ってください。")
     parse_signed_at(payload["signed_at"])
     decode_b64url(payload["signature"], length=SIGNATURE_BYTES, field="signature")
+    decode_certificate(payload["signing_certificate"], field="signing_certificate", code=_CODE)
 
 
 def validate_application_query(payload: Any) -> None:
-    """QUERY_E_APPLICATION: the application plus the card as 個人番号カード管理システム registers it."""
+    """QUERY_E_APPLICATION: the application plus the card as 個人番号カード管理システム registers it,
+    the 機構's CA certificate and the 署名用電子証明書's status in its 失効情報."""
     payload = require_keys(payload, QUERY_KEYS, _CODE, what="電子申請の連携")
     _check_application(payload)
     validate_resident_code(payload["resident_code"])
-    decode_b64url(payload["public_key"], length=PUBLIC_KEY_BYTES, field="public_key")
+    decode_certificate(payload["authority_certificate"], field="authority_certificate", code=_CODE)
+    if payload["certificate_status"] not in STATUSES:
+        raise _bad(
+            "certificate_status",
+            "電子証明書の失効状況が不正です。",
+            "good・revoked・unknown のいずれかを送ってください。",
+        )
     check_types(payload, ("card_status",), _CODE, what="電子申請の連携", max_text=10)
     if not isinstance(payload["valid_until"], str) or not _DATE.match(payload["valid_until"]):
         raise _bad("valid_until", "有効期限の形式が不正です。", "YYYY-MM-DD で送ってください。")

@@ -25,6 +25,7 @@ from jumin.domain.search_guard import IdentitySearchCriteria, check_identity_sea
 from jumin.jukinet.common.fields import check_birth_date, check_operator, check_resident_code, require_keys
 from jumin.jukinet.common.fuhyo import fuhyo_items_from_payload
 from jumin.jukinet.common.notice import RESIDENT_CODE_RULE, notice_from_payload
+from jumin.jukinet.common.signing_certificate import decode_certificate
 
 #: ``by`` values of QUERY_IDENTITY.
 QUERY_BY = ("resident_code", "individual_number", "four_items")
@@ -328,22 +329,37 @@ def validate_verify_card_answer(payload: dict[str, Any]) -> None:
 # --- QUERY_CARD_ISSUE -----------------------------------------------------------------------------
 
 CARD_ISSUE_KEYS = frozenset({"resident_code", "public_key", "birth_date", "operator_id", "terminal_id"})
+#: The 署名用 public key is optional: a holder may decline the 署名用電子証明書 (交付申請書's box).
+SIGNING_KEY = "signing_public_key"
+#: The answer's 署名用電子証明書 (DER, base64url; "" when none was issued).
+SIGNING_CERTIFICATE = "signing_certificate"
+
+
+def _with_optional(payload: Any, key: str) -> frozenset[str]:
+    return frozenset({key}) if isinstance(payload, dict) and key in payload else frozenset()
 
 
 def validate_card_issue(payload: dict[str, Any]) -> None:
-    """QUERY_CARD_ISSUE request: register the 利用者証明用 public key of a card handed over now."""
-    payload = _require_keys(payload, CARD_ISSUE_KEYS, "カード発行")
+    """QUERY_CARD_ISSUE request: register the 利用者証明用 public key of a card handed over now, and
+    the 署名用 public key the 機構 is to certify (optional)."""
+    payload = _require_keys(payload, CARD_ISSUE_KEYS | _with_optional(payload, SIGNING_KEY), "カード発行")
     _resident_code(payload["resident_code"])
     decode_b64url(payload["public_key"], length=PUBLIC_KEY_BYTES, field="public_key")
+    if SIGNING_KEY in payload:
+        decode_b64url(payload[SIGNING_KEY], length=PUBLIC_KEY_BYTES, field=SIGNING_KEY)
     _birth_date(payload["birth_date"], allow_empty=False)
     _operator(payload)
 
 
 def validate_card_issue_answer(payload: dict[str, Any]) -> None:
-    """QUERY_CARD_ISSUE answer: the card's serial and expiry."""
-    payload = _require_keys(payload, frozenset({"card_serial", "valid_until"}), "カード発行結果")
+    """QUERY_CARD_ISSUE answer: the card's serial and expiry, and its 署名用電子証明書 ("" when none)."""
+    keys = frozenset({"card_serial", "valid_until"}) | _with_optional(payload, SIGNING_CERTIFICATE)
+    payload = _require_keys(payload, keys, "カード発行結果")
     _serial(payload["card_serial"])
     _iso_date(payload["valid_until"], "valid_until")
+    certificate = payload.get(SIGNING_CERTIFICATE, "")
+    if certificate:
+        decode_certificate(certificate, field=SIGNING_CERTIFICATE, code="jukinet.query")
 
 
 # --- QUERY_RESIDENT_CODES -------------------------------------------------------------------------

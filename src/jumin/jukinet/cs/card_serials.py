@@ -1,4 +1,4 @@
-"""Fetch the 利用者証明用電子証明書シリアル番号 through 住基ネット (std 7.1.2.4-a).
+"""Fetch the 利用者証明用 and 署名用電子証明書シリアル番号 through 住基ネット (std 7.1.2.4-a, 1.1.1-c).
 
 ``fetch_certificate_serial`` asks the national node (QUERY_CERTIFICATE_SERIAL) for a current person of
 this CS and records the outcome as one ``CertificateSerialFetch`` row in every case: the serial with
@@ -71,6 +71,10 @@ def fetch_certificate_serial(resident_code: str, *, actor: Any, purpose: str) ->
             row.result, row.serial = Result.FOUND, answer["serial"]
             row.registered_on = date.fromisoformat(answer["registered_on"])
             row.card_status = answer["card_status"]
+            if answer["signing_serial"]:
+                row.signing_serial = answer["signing_serial"]
+                row.signing_valid_until = date.fromisoformat(answer["signing_valid_until"])
+                row.signing_status = answer["signing_status"]
         else:
             row.result = Result.NONE
     with transaction.atomic():
@@ -80,7 +84,7 @@ def fetch_certificate_serial(resident_code: str, *, actor: Any, purpose: str) ->
             action=AuditAction.CS_CARD_SERIAL_FETCH,
             subject_type=SUBJECT_TYPE,
             subject_id=str(row.pk),
-            reason="利用者証明用電子証明書シリアル番号の取得",
+            reason="電子証明書シリアル番号の取得（利用者証明用・署名用）",
             purpose=purpose,
             outcome=Outcome.REFUSED if row.result == Result.ERROR else Outcome.DONE,
             outcome_reason=row.error_code,

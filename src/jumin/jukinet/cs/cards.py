@@ -1,9 +1,12 @@
 """Simulated 個人番号カード: 交付, 本人確認 with the card, and card events (system.md F12, F16).
 
-A card is a JSON file (format ``jumin-card/1``) standing in for the chip: the 住民票コード, the card
-serial, the 利用者証明用 Ed25519 public key and the private key sealed with a key derived from the
-4-digit PIN (scrypt + AES-GCM). The CS makes the key pair at 交付 and registers the public key with
-the national node (QUERY_CARD_ISSUE). For 本人確認 the person types the PIN, the CS unlocks the key,
+A card is a JSON file (format ``jumin-card/2``; ``/1`` without the 署名用 items is still read) standing
+in for the chip: the 住民票コード, the card serial, the 利用者証明用 Ed25519 public key and the private key
+sealed with a key derived from the 4-digit PIN (scrypt + AES-GCM), and the 署名用 private key, sealed the
+same way, with the 署名用電子証明書 the 機構 issued for it (jukinet.common.signing_certificate). The CS
+makes both key pairs at 交付 and sends both public keys to the national node (QUERY_CARD_ISSUE), which
+registers the first and certifies the second. JPKI's separate 署名用パスワード (6–16 英数字) is not
+simulated: the PIN unseals both keys. For 本人確認 the person types the PIN, the CS unlocks the key,
 signs ``card_challenge`` with a fresh nonce and asks the national node (QUERY_VERIFY_CARD). Three
 consecutive wrong PINs lock the card at the CS and report 一時停止 (CARD_EVENT "suspend").
 """
@@ -38,6 +41,7 @@ from jumin.jukinet.common.queries import (
     encode_b64url,
     validate_card_event,
 )
+from jumin.jukinet.common.signing_certificate import decode_certificate
 from jumin.jukinet.cs import access, card_sync, restriction_marks
 from jumin.jukinet.cs.models import CardPinState, CsIdentity
 from jumin.jukinet.cs.operators import operator_ids
@@ -47,6 +51,7 @@ from jumin.jukinet.cs.services import NATIONAL, local_municipality_code, peer_co
 from jumin.messaging.services import enqueue, query
 
 CARD_FORMAT = "jumin-card/1"
+SIGNING_CARD_FORMAT = "jumin-card/2"
 MAX_WRONG_PINS = 3
 SCRYPT_N = 2**14
 _PIN = re.compile(r"^\d{4}$")
@@ -88,17 +93,21 @@ def seal_key(private_key: Ed25519PrivateKey, pin: str, bound_to: str) -> dict[st
 
 @dataclass(frozen=True)
 class CardFile:
-    """A parsed card file."""
+    """A parsed card file (``jumin-card/2`` adds the 署名用 key and its certificate)."""
 
     resident_code: str
     card_serial: str
     valid_until: str
     public_key: str
     sealed_key: dict[str, Any]
+    #: The 署名用電子証明書 (DER, base64url) and its key sealed under the PIN; empty on a
+    #: ``jumin-card/1`` card or when the holder declined the certificate.
+    signing_certificate: str = ""
+    sealed_signing_key: dict[str, Any] | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The file's JSON object."""
-        return {
+        data = {
             "format": CARD_FORMAT,
             "resident_code": self.resident_code,
             "card_serial": self.card_serial,
@@ -107,49 +116,96 @@ class CardFile:
             "sealed_key": self.sealed_key,
             "wrong_pins": 0,
         }
+        if self.signing_certificate and self.sealed_signing_key is not None:
+            data |= {
+                "format": SIGNING_CARD_FORMAT,
+                "signing_certificate": self.signing_certificate,
+                "sealed_signing_key": self.sealed_signing_key,
+            }
+        return data
+
+
+_CARD_KEYS = {
+    "format",
+    "resident_code",
+    "card_serial",
+    "valid_until",
+    "public_key",
+    "sealed_key",
+    "wrong_pins",
+}
+_SIGNING_KEYS = {"signing_certificate", "sealed_signing_key"}
+
+
+def _sealed(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict) or value.get("kdf") != "scrypt" or value.get("n") != SCRYPT_N:
+        raise ValueError
+    for name in ("salt", "nonce", "ciphertext"):
+        if not isinstance(value.get(name), str):
+            raise ValueError
+    return value
 
 
 def parse_card(data: Any) -> CardFile:
     """A card file's JSON object → CardFile, or DomainError (never echoing the content)."""
-    keys = {"format", "resident_code", "card_serial", "valid_until", "public_key", "sealed_key", "wrong_pins"}
     try:
-        if not isinstance(data, dict) or set(data) != keys or data["format"] != CARD_FORMAT:
+        if not isinstance(data, dict):
             raise ValueError
-        sealed = data["sealed_key"]
-        if not isinstance(sealed, dict) or sealed.get("kdf") != "scrypt" or sealed.get("n") != SCRYPT_N:
+        signing = data.get("format") == SIGNING_CARD_FORMAT
+        if set(data) != (_CARD_KEYS | _SIGNING_KEYS if signing else _CARD_KEYS):
             raise ValueError
-        for name in ("salt", "nonce", "ciphertext"):
-            if not isinstance(sealed.get(name), str):
-                raise ValueError
+        if data["format"] not in (CARD_FORMAT, SIGNING_CARD_FORMAT):
+            raise ValueError
         card = CardFile(
             resident_code=str(data["resident_code"]),
             card_serial=str(data["card_serial"]),
             valid_until=str(data["valid_until"]),
             public_key=str(data["public_key"]),
-            sealed_key=sealed,
+            sealed_key=_sealed(data["sealed_key"]),
+            signing_certificate=str(data["signing_certificate"]) if signing else "",
+            sealed_signing_key=_sealed(data["sealed_signing_key"]) if signing else None,
         )
         decode_b64url(card.public_key, length=32, field="public_key")
+        if signing:
+            decode_certificate(card.signing_certificate, field="card", code="jukinet.cs.card")
     except (ValueError, KeyError, DomainError):
         raise _bad(
-            "card", "カードのファイルを読み取れません。", "正しいカード（jumin-card/1）を選んでください。"
+            "card", "カードのファイルを読み取れません。", "正しいカード（jumin-card/1・2）を選んでください。"
         ) from None
     return card
 
 
+def _signing_bound_to(resident_code: str) -> str:
+    """The associated data of the sealed 署名用 key: the card's code, labelled apart from the other key."""
+    return f"{resident_code}|signing"
+
+
 @sensitive_variables()
-def unlock(card: CardFile, pin: str) -> Ed25519PrivateKey | None:
-    """The card's private key, or None for a wrong PIN."""
-    sealed = card.sealed_key
+def _unsealed(sealed: dict[str, Any], pin: str, bound_to: str) -> Ed25519PrivateKey | None:
     try:
         salt = decode_b64url(sealed["salt"], length=16, field="card")
         nonce = decode_b64url(sealed["nonce"], length=12, field="card")
         ciphertext = decode_b64url(sealed["ciphertext"], length=48, field="card")
-        raw = AESGCM(_pin_key(pin, salt)).decrypt(nonce, ciphertext, card.resident_code.encode("ascii"))
+        raw = AESGCM(_pin_key(pin, salt)).decrypt(nonce, ciphertext, bound_to.encode("ascii"))
     except InvalidTag:
         return None
     except DomainError:
         raise _bad("card", "カードのファイルを読み取れません。", "正しいカードを選んでください。") from None
     return Ed25519PrivateKey.from_private_bytes(raw)
+
+
+@sensitive_variables()
+def unlock(card: CardFile, pin: str) -> Ed25519PrivateKey | None:
+    """The card's 利用者証明用 private key, or None for a wrong PIN."""
+    return _unsealed(card.sealed_key, pin, card.resident_code)
+
+
+@sensitive_variables()
+def unlock_signing(card: CardFile, pin: str) -> Ed25519PrivateKey | None:
+    """The card's 署名用 private key, or None for a wrong PIN or a card without one."""
+    if card.sealed_signing_key is None:
+        return None
+    return _unsealed(card.sealed_signing_key, pin, _signing_bound_to(card.resident_code))
 
 
 @sensitive_variables()
@@ -171,14 +227,16 @@ def issue_card(*, actor: Any, purpose: str, resident_code: str, pin: str) -> dic
             "住民票コードを確認してください。",
         )
     operator_id, terminal_id = operator_ids(actor)
-    private_key = Ed25519PrivateKey.generate()
+    private_key, signing_key = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
     public = private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    signing_public = signing_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     answer = query(
         query_type=QUERY_CARD_ISSUE,
         receiver=NATIONAL,
         payload={
             "resident_code": identity.resident_code,
             "public_key": encode_b64url(public),
+            "signing_public_key": encode_b64url(signing_public),
             "birth_date": identity.birth_date,
             "operator_id": operator_id,
             "terminal_id": terminal_id,
@@ -191,6 +249,11 @@ def issue_card(*, actor: Any, purpose: str, resident_code: str, pin: str) -> dic
         valid_until=answer["valid_until"],
         public_key=encode_b64url(public),
         sealed_key=seal_key(private_key, pin, identity.resident_code),
+        # The 機構 issues none for a holder it has no 本人確認情報 of yet: the card then signs nothing.
+        signing_certificate=answer.get("signing_certificate", ""),
+        sealed_signing_key=seal_key(signing_key, pin, _signing_bound_to(identity.resident_code))
+        if answer.get("signing_certificate")
+        else None,
     )
     with transaction.atomic():
         CardPinState.objects.update_or_create(

@@ -49,11 +49,20 @@ class CsCardStatusEvent(models.Model):
         return f"カード状態 {self.pk}"
 
 
+class SigningStatus(models.TextChoices):
+    """The 署名用電子証明書's status in the 機構's 失効情報."""
+
+    GOOD = "good", "有効"
+    REVOKED = "revoked", "失効"
+
+
 class CertificateSerialFetch(models.Model):
-    """One fetch of a person's 利用者証明用電子証明書シリアル番号 from the national node (std 7.1.2.4-a).
+    """One fetch of a person's 利用者証明用電子証明書シリアル番号 from the national node (std 7.1.2.4-a),
+    with the card's 署名用電子証明書 serial, last valid day and status (1.1.1-c).
 
     Insert-only: a found serial, none (no live card), or the telegram error (code and reason), so a
-    failed fetch stays visible (``card_serials.failed_fetches``) until a later fetch succeeds.
+    failed fetch stays visible (``card_serials.failed_fetches``) until a later fetch succeeds; the
+    rows are the history of both serials.
     """
 
     class Result(models.TextChoices):
@@ -67,6 +76,12 @@ class CertificateSerialFetch(models.Model):
     serial = models.CharField("利用者証明用電子証明書シリアル番号", max_length=16, blank=True)
     registered_on = models.DateField("登録日", null=True, blank=True)
     card_status = models.CharField("カード状態（機構）", max_length=20, blank=True)
+    # The card's 署名用電子証明書 as the 機構 answered (1.1.1-c): empty when the card has none.
+    signing_serial = models.CharField("署名用電子証明書シリアル番号", max_length=16, blank=True, default="")
+    signing_valid_until = models.DateField("署名用電子証明書の有効期限", null=True, blank=True)
+    signing_status = models.CharField(
+        "署名用電子証明書の状態", max_length=8, choices=SigningStatus.choices, blank=True, default=""
+    )
     error_code = models.CharField("エラーコード", max_length=64, blank=True)
     error_reason = models.CharField("エラー内容", max_length=400, blank=True)
 

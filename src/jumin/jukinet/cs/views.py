@@ -79,7 +79,7 @@ class SearchForm(PurposeForm):
 
 
 class CardVerifyForm(PurposeForm):
-    card = forms.FileField(label="カード（jumin-card/1 のファイル）")
+    card = forms.FileField(label="カード（jumin-card/1・2 のファイル）")
     pin = forms.CharField(label="暗証番号（本人が入力）", max_length=4, widget=forms.PasswordInput)
 
 

@@ -8,7 +8,7 @@ and events are append-only; only the 150-year purge deletes history (docs/jukine
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.db import models
 
@@ -158,6 +158,14 @@ class Card(models.Model):
     issued_on = models.DateField("発行日")
     valid_until = models.DateField("有効期限", db_index=True)
     issued_by = models.CharField("交付市町村ノード", max_length=6)
+    # The 署名用電子証明書 the 機構 issued at 交付 (empty for a card issued before it, or when the
+    # holder had no 機構保存本人確認情報 yet): its public key, serial, DER (base64url) and last valid day.
+    signing_public_key = models.CharField("署名用公開鍵", max_length=64, blank=True, default="")
+    signing_serial = models.CharField(
+        "署名用電子証明書シリアル番号", max_length=16, blank=True, default="", db_index=True
+    )
+    signing_certificate = models.TextField("署名用電子証明書", blank=True, default="")
+    signing_valid_until = models.DateField("署名用電子証明書の有効期限", null=True, blank=True)
 
     class Meta:
         verbose_name = "個人番号カード"
@@ -196,6 +204,27 @@ class CardEvent(models.Model):
 
     def __str__(self) -> str:
         return f"カード事象 {self.pk}"
+
+
+class SigningCertificateRevocation(models.Model):
+    """The 機構's 失効情報 of 署名用電子証明書: one row per revoked certificate, insert-only."""
+
+    serial = models.CharField("署名用電子証明書シリアル番号", max_length=16, unique=True)
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="signing_revocations")
+    revoked_at = models.DateTimeField("失効日時")
+    reason = models.CharField("失効事由", max_length=100)
+
+    class Meta:
+        verbose_name = "署名用電子証明書の失効情報"
+        verbose_name_plural = "署名用電子証明書の失効情報"
+
+    def __str__(self) -> str:
+        return f"失効情報 {self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise ValueError("失効情報は変更できません。")
+        super().save(*args, **kwargs)
 
 
 class UsedNonce(models.Model):

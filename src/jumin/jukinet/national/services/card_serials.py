@@ -1,8 +1,9 @@
-"""個人番号カード管理システム: the 利用者証明用電子証明書シリアル番号 of a person's card (std 7.1.2.4-a).
+"""個人番号カード管理システム: the 電子証明書シリアル番号 of a person's card (std 7.1.2.4-a, 1.1.1-c).
 
 Only the CS of the municipality the person is registered in may ask (the 機構保存本人確認情報 says
 which); the answer names the live card's certificate serial (``certificate_serial.serial_of``), its
-登録日 and the card's status, or ``found: false`` when the person holds no live card.
+登録日 and the card's status, with its 署名用電子証明書's serial, last valid day and status in the 失効情報,
+or ``found: false`` when the person holds no live card.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from jumin.audit.actions import AuditAction
 from jumin.domain.errors import refusal
 from jumin.jukinet.common.certificate_serial import serial_of
 from jumin.jukinet.national.models import Card, IdentityRecord
-from jumin.jukinet.national.services import shared_cs
+from jumin.jukinet.national.services import jpki, shared_cs
 from jumin.jukinet.national.services._common import audit
 from jumin.messaging.envelope import Envelope
 
@@ -45,10 +46,24 @@ def answer_certificate_serial(envelope: Envelope) -> dict[str, Any]:
     card = Card.objects.filter(resident_code=code, status__in=_LIVE).order_by("-issued_on", "-pk").first()
     audit(AuditAction.NATIONAL_CARD_SERIAL_ANSWER, result_count=1 if card else 0, **common)
     if card is None:
-        return {"found": False, "serial": "", "registered_on": "", "card_status": ""}
+        return {"found": False, "serial": "", "registered_on": "", "card_status": ""} | _NO_SIGNING
     return {
         "found": True,
         "serial": serial_of(card.public_key),
         "registered_on": card.issued_on.isoformat(),
         "card_status": card.get_status_display(),
+    } | _signing(card)
+
+
+_NO_SIGNING = {"signing_serial": "", "signing_valid_until": "", "signing_status": ""}
+
+
+def _signing(card: Card) -> dict[str, str]:
+    """The card's 署名用電子証明書 as the answer carries it (empty when the card has none)."""
+    if not card.signing_serial or card.signing_valid_until is None:
+        return _NO_SIGNING
+    return {
+        "signing_serial": card.signing_serial,
+        "signing_valid_until": card.signing_valid_until.isoformat(),
+        "signing_status": jpki.status_of(card, card.signing_serial),
     }

@@ -31,7 +31,7 @@ from jumin.jukinet.common.queries import (
     parse_signed_at,
 )
 from jumin.jukinet.national.models import Card, CardEvent, IdentityRecord, UsedNonce
-from jumin.jukinet.national.services import shared_cs
+from jumin.jukinet.national.services import jpki, shared_cs
 from jumin.jukinet.national.services._common import add_years, audit
 from jumin.jukinet.national.services.card_codes import known_by
 from jumin.jukinet.national.services.identity import notice_payload
@@ -67,6 +67,10 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (S.EXPIRED, "return"): S.RETURNED,
     (S.EXPIRED, "collect"): S.COLLECTED,
 }
+
+
+#: A card that ends so takes its 署名用電子証明書 with it (JPKI revokes it).
+_ENDED = (S.ABOLISHED, S.RETURNED, S.COLLECTED)
 
 
 def _card_refusal(field: str, reason: str, remedy: str, code: str) -> DomainError:
@@ -143,7 +147,8 @@ def issue_card(envelope: Envelope) -> dict[str, Any]:
         _event(old, old.serial, "abolish", old.status, S.ABOLISHED, reason="再交付", **common)
         old.status = S.ABOLISHED
         old.save(update_fields=["status"])
-    card = Card.objects.create(
+        jpki.revoke(old, "再交付")
+    card = Card(
         serial=_new_serial(),
         resident_code=payload["resident_code"],
         public_key=payload["public_key"],
@@ -152,6 +157,8 @@ def issue_card(envelope: Envelope) -> dict[str, Any]:
         valid_until=valid_until_for(payload["birth_date"], issued_on),
         issued_by=envelope.sender.code,
     )
+    jpki.attach_signing_certificate(card, payload.get("signing_public_key", ""), timezone.now())
+    card.save()
     _event(card, card.serial, "issue", "", S.ACTIVE, reason="交付", **common)
     audit(
         AuditAction.NATIONAL_CARD_ISSUE,
@@ -161,7 +168,11 @@ def issue_card(envelope: Envelope) -> dict[str, Any]:
         terminal_id=payload["terminal_id"],
         concerning_code=card.resident_code,
     )
-    return {"card_serial": card.serial, "valid_until": card.valid_until.isoformat()}
+    return {
+        "card_serial": card.serial,
+        "valid_until": card.valid_until.isoformat(),
+        "signing_certificate": card.signing_certificate,
+    }
 
 
 # --- CARD_EVENT -----------------------------------------------------------------------------------
@@ -209,6 +220,8 @@ def apply_card_event(envelope: Envelope) -> None:
     if not code and card is not None:
         card.status = after
         card.save(update_fields=["status"])
+        if after in _ENDED:
+            jpki.revoke(card, f"カードの{S(after).label}")
     audit(
         AuditAction.NATIONAL_CARD_EVENT_RECORD,
         subject_type=SUBJECT_TYPE,

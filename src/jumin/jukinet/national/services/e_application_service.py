@@ -2,11 +2,12 @@
 
 ``submit_application`` takes an application signed with the card (jukinet.common.e_application),
 
-* finds the card in 個人番号カード管理システム and its holder's current record (as the 証明書交付センター
-  does: ``kiosk_centre.card_and_record``), and refuses a replayed nonce;
-* relays it to the registering municipality (QUERY_E_APPLICATION) with the card's registered public
-  key, status and validity: the municipality verifies the signature, matches the applicant and answers
-  with its 受付番号;
+* finds the card in 個人番号カード管理システム by its card serial and 署名用電子証明書 serial, and its
+  holder's current record (``kiosk_centre.card_and_record``), and refuses a replayed nonce;
+* relays it to the registering municipality (QUERY_E_APPLICATION) with the card's status and validity,
+  the 機構's JPKI CA certificate and the certificate's status in the 失効情報 (``jpki.status_of``): the
+  municipality verifies the certificate and the signature, matches the applicant and answers with its
+  受付番号;
 * returns the 受付番号 or the refusal code, with one audit entry naming the person's national record and
   no personal data. The application itself is kept only by the municipality.
 
@@ -28,7 +29,9 @@ from jumin.audit.actions import AuditAction, Outcome
 from jumin.domain.errors import DomainError, refusal
 from jumin.jukinet.common.catalogue import MOVE_IN_PLAN, QUERY_E_APPLICATION
 from jumin.jukinet.common.e_application import REQUEST_KEYS, validate_application
+from jumin.jukinet.common.signing_certificate import encode_certificate
 from jumin.jukinet.national.models import Card, IdentityRecord
+from jumin.jukinet.national.services import jpki
 from jumin.jukinet.national.services._common import audit
 from jumin.jukinet.national.services.kiosk_centre import card_and_record, use_nonce
 from jumin.messaging import services as messaging
@@ -60,9 +63,11 @@ def _relay(payload: dict[str, Any], card: Card, record: IdentityRecord) -> dict[
     question = {
         **{key: payload[key] for key in REQUEST_KEYS},
         "resident_code": record.resident_code,
-        "public_key": card.public_key,
         "card_status": card.status,
         "valid_until": card.valid_until.isoformat(),
+        # What the municipality verifies the 署名用電子証明書 against: the 機構's CA and its 失効情報.
+        "authority_certificate": encode_certificate(jpki.authority()),
+        "certificate_status": jpki.status_of(card, payload["certificate_serial"]),
     }
     return query(
         query_type=QUERY_E_APPLICATION,
@@ -77,7 +82,7 @@ def submit_application(payload: dict[str, Any]) -> ApplicationOutcome:
         concerning, municipality = "", "-"
         try:
             validate_application(payload)
-            card, record = card_and_record(payload, _service_refusal)
+            card, record = card_and_record(payload, _service_refusal, signing=True)
             concerning, municipality = record.resident_code, record.municipality_code
             use_nonce(payload, card, _service_refusal)
             answer = _relay(payload, card, record)

@@ -24,6 +24,7 @@ from jumin.jukinet.common.catalogue import IDENTITY_UPDATE_REJECTED
 from jumin.jukinet.common.keys import kana_key, name_key, years_before
 from jumin.jukinet.common.notice import IdentityNotice, NoticeReason, consistency_digest
 from jumin.jukinet.common.queries import rejection_payload
+from jumin.jukinet.common.signing_certificate import FourItems
 from jumin.jukinet.national.models import (
     FuhyoRecord,
     IdentityHistory,
@@ -32,7 +33,7 @@ from jumin.jukinet.national.models import (
     ResidentCode,
     UpdateRefusal,
 )
-from jumin.jukinet.national.services import sending_addresses
+from jumin.jukinet.national.services import jpki, sending_addresses
 from jumin.jukinet.national.services._common import RETENTION_YEARS, audit
 from jumin.jukinet.national.services.card_codes import rekey_cards
 from jumin.messaging import conf
@@ -192,6 +193,11 @@ def _record_fields(envelope: Envelope, notice: IdentityNotice, now: datetime) ->
     }
 
 
+def _held_items(record: IdentityRecord | None) -> FourItems | None:
+    """The 4情報 a current record holds before an update (None: no record, or removed)."""
+    return jpki.holder_items(record) if record is not None and not record.removed else None
+
+
 def _history(
     envelope: Envelope, notice: IdentityNotice, record: IdentityRecord, fields: dict[str, Any], now: datetime
 ) -> IdentityHistory:
@@ -315,6 +321,7 @@ def apply_identity_update(envelope: Envelope) -> None:
         _refuse(envelope, notice, why, now)
         return
     fields = _record_fields(envelope, notice, now)
+    revocation = jpki.change_reason(_held_items(record), jpki.notice_items(notice))
     if record is None:
         record = IdentityRecord(resident_code=notice.resident_code, **fields)
     else:
@@ -328,6 +335,7 @@ def apply_identity_update(envelope: Envelope) -> None:
     record.save()
     _history(envelope, notice, record, fields, now).save()
     _note_numbers(notice, notice.municipality_code, now, owner=owner)
+    jpki.revoke_on_changes({notice.resident_code: revocation})
     audit(
         AuditAction.NATIONAL_IDENTITY_UPDATE,
         subject_type=SUBJECT_TYPE,
@@ -390,6 +398,7 @@ class _Batch:
         self.numbers: list[IndividualNumberRegister] = []  # new register rows, in order
         self.current_numbers: dict[str, IndividualNumberRegister] = {}  # the batch's current row per code
         self.codes: dict[str, str] = {}  # 住民票コード seen → municipality code, first notice wins
+        self.revocations: dict[str, str] = {}  # 住民票コード → why its 署名用電子証明書 is revoked
 
     def take(self, envelope: Envelope) -> None:
         """Check one notice; refuse it at once, or keep its record, snapshot and numbers to write."""
@@ -404,6 +413,9 @@ class _Batch:
             _refuse(envelope, notice, why, self.now)
             return
         fields = _record_fields(envelope, notice, self.now)
+        revocation = jpki.change_reason(_held_items(record), jpki.notice_items(notice))
+        if revocation:
+            self.revocations[notice.resident_code] = revocation
         if record is None:
             record = self.records[notice.resident_code] = IdentityRecord(
                 resident_code=notice.resident_code, **fields
@@ -464,6 +476,7 @@ class _Batch:
         record_events(
             [_update_event(envelope, notice, record.pk) for envelope, notice, record in self.accepted]
         )
+        jpki.revoke_on_changes(self.revocations)
         sending_addresses.release_waiting({notice.resident_code for _, notice, _ in self.accepted})
 
 

@@ -59,11 +59,15 @@ def _centre_refusal(field: str, reason: str, code: str) -> DomainError:
     return refusal(field, reason, "市区町村の窓口で請求してください。", f"jukinet.national.kiosk.{code}")
 
 
-def card_and_record(payload: dict[str, Any], refuse: Refuse = _centre_refusal) -> tuple[Card, IdentityRecord]:
-    """The card a relayed request names (card serial and its key's certificate serial) and its holder's
-    current national record, or ``refuse``: an unknown card, or a holder no municipality registers."""
+def card_and_record(
+    payload: dict[str, Any], refuse: Refuse = _centre_refusal, *, signing: bool = False
+) -> tuple[Card, IdentityRecord]:
+    """The card a relayed request names (card serial and the serial of its 利用者証明用 certificate, or
+    of its 署名用電子証明書 when ``signing``) and its holder's current national record, or ``refuse``: an
+    unknown card, or a holder no municipality registers."""
     card = Card.objects.filter(serial=payload["card_serial"]).first()
-    if card is None or serial_of(card.public_key) != payload["certificate_serial"]:
+    registered = "" if card is None else card.signing_serial if signing else serial_of(card.public_key)
+    if card is None or not registered or registered != payload["certificate_serial"]:
         raise refuse("certificate_serial", "このカードの電子証明書は登録されていません。", "unknown_card")
     record = IdentityRecord.objects.filter(resident_code=card.resident_code, removed=False).first()
     if record is None:

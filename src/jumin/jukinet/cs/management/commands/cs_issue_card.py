@@ -20,7 +20,7 @@ from jumin.jukinet.cs.cards import issue_card
 
 
 class Command(BaseCommand):
-    help = "Issue a simulated 個人番号カード (jumin-card/1) and register its key with the national node."
+    help = "Issue a simulated 個人番号カード (jumin-card/2) and register its keys with the national node."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--operator", required=True, help="統合端末操作者の利用者名")
