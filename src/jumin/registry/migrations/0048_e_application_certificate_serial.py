@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registry", "0046_move_in_plans"),
+        ("registry", "0047_search_write_indexes"),
     ]
 
     operations = [
