@@ -1,8 +1,8 @@
 """市町村通知 online through the 入管連携端末 (standard 4.5.7-a/b; system.md M10, M1 → M10 → O1 and
 O1 → M10 → M1; docs/workflows/immigration-link.md, "Online through the 入管連携端末").
 
-佐世保市 hands its due notices to its terminal (immigration_terminal 422029) as a signed query; the
-terminal relays them, in order, to the simulated agency (immigration_agency 00), whose results come
+佐世保市 hands its due notices to its terminal (nyukan_terminal 422029) as a signed query; the
+terminal relays them, in order, to the simulated agency (nyukan_agency 00), whose results come
 back through the terminal and are recorded as a results file's are. The agency's 法30条の50 notices go
 the other way and become pending received notices. All persons are synthetic.
 """
@@ -25,7 +25,7 @@ from jumin.audit.models import AuditEntry
 from jumin.domain.errors import DomainError
 from jumin.immigration import agency, catalogue
 from jumin.immigration.models import RelayedNotice
-from jumin.messaging import queries, services
+from jumin.messaging import envelope, queries, services
 from jumin.messaging.envelope import NodeRef, new_envelope, sign_envelope
 from jumin.messaging.models import InboxMessage, OutboxMessage
 from jumin.messaging.testing import TestFederation
@@ -36,6 +36,7 @@ from jumin.registry.models_immigration import MunicipalityNotice, ReceivedImmigr
 from jumin.registry.services import DraftRecorded
 from jumin.registry.workflows.immigration_receipts import received_notice_sheet, received_notices
 from jumin.registry.workflows.move_out import record_move_out
+from jumin.settings import env
 from tests.registry.conftest import PURPOSE, logged_in
 from tests.registry.test_immigration_link import foreigner, renew, today
 from tests.registry.test_immigration_notices import RENEWAL, notice
@@ -87,8 +88,8 @@ def test_4_5_7_a_due_notices_reach_the_agency_in_commit_order_and_results_come_b
     # The terminal queued them on one stream to the agency, in commit order.
     relayed = OutboxMessage.objects.filter(type=catalogue.MUNICIPALITY_NOTICE).order_by("seq")
     assert [(r.receiver_kind, r.subject_key, r.seq) for r in relayed] == [
-        ("immigration_agency", "notices-422029", 1),
-        ("immigration_agency", "notices-422029", 2),
+        ("nyukan_agency", "notices-422029", 1),
+        ("nyukan_agency", "notices-422029", 2),
     ]
     assert RelayedNotice.objects.count() == 2
 
@@ -168,7 +169,7 @@ def test_4_5_7_a_an_unreachable_terminal_leaves_the_notices_due(
 ) -> None:
     with terminal_down(), pytest.raises(DomainError) as failed:
         send(link, clerk)
-    assert failed.value.code == "registry.immigration_terminal_unreachable"
+    assert failed.value.code == "registry.nyukan_terminal_unreachable"
     assert "送信前の状態のまま" in failed.value.reason
     (row,) = MunicipalityNotice.objects.all()
     assert (row.sent_at, row.send_count, row.channel) == (None, 0, "")
@@ -240,7 +241,7 @@ def test_the_agency_reaches_a_municipality_only_through_its_terminal(link: TestF
     with link.acting_as(AGENCY):
         agency.send_residence_notices(municipality_code="422029", notices=[notice("N0009", **RENEWAL)])
     message = OutboxMessage.objects.get(type=catalogue.RESIDENCE_NOTICE)
-    assert (message.receiver_kind, message.receiver_code) == ("immigration_terminal", "422029")
+    assert (message.receiver_kind, message.receiver_code) == ("nyukan_terminal", "422029")
     # 長崎市's terminal is not among the agency's peers: refused, nothing queued.
     with link.acting_as(AGENCY), pytest.raises(DomainError) as refused:
         agency.send_residence_notices(municipality_code="422011", notices=[notice("N0010")])
@@ -329,7 +330,7 @@ def test_api_sends_online_and_an_unreachable_terminal_is_a_clear_400(
     (row,) = MunicipalityNotice.objects.all()
     with terminal_down(), link.acting_as(SASEBO):
         down = post("send-online", {"state": "due"})
-    assert (down.status_code, down.json()["code"]) == (400, "registry.immigration_terminal_unreachable")
+    assert (down.status_code, down.json()["code"]) == (400, "registry.nyukan_terminal_unreachable")
     with link.acting_as(SASEBO):
         sent = post("send-online", {"state": "due"})
     assert sent.status_code == 200
@@ -337,3 +338,10 @@ def test_api_sends_online_and_an_unreachable_terminal_is_a_clear_400(
     with link.acting_as(SASEBO):
         again = post("resend-online", {"sequence_nos": [row.pk]})
     assert again.json()["sequence_nos"] == [row.pk]
+
+
+def test_the_link_s_node_kinds_fit_the_messaging_tables() -> None:
+    assert envelope.NODE_KINDS == env.NODE_KINDS
+    width = OutboxMessage._meta.get_field("receiver_kind").max_length
+    assert all(len(kind) <= width for kind in envelope.NODE_KINDS)
+    assert {catalogue.TERMINAL, catalogue.AGENCY} <= set(envelope.NODE_KINDS)

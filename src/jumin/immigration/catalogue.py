@@ -29,8 +29,8 @@ NOTICE_RESULT = "immigration.notice_result"
 RESIDENCE_NOTICE = "immigration.residence_notice"
 
 MUNICIPALITY = "municipality"
-TERMINAL = "immigration_terminal"
-AGENCY = "immigration_agency"
+TERMINAL = "nyukan_terminal"
+AGENCY = "nyukan_agency"
 #: The simulated 出入国在留管理庁 (O1); a terminal reaches it through its peers.json entry.
 AGENCY_NODE = NodeRef(AGENCY, "00")
 #: The most notices one hand-over to the terminal carries (well under the 4 MiB of a query).

@@ -23,8 +23,6 @@ from typing import Any
 
 from django.db import transaction
 
-from jumin.accounts.authorization import authorize
-from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
 from jumin.domain.errors import DomainError, refusal
@@ -37,7 +35,7 @@ from jumin.registry.models_immigration import Channel, MunicipalityNotice
 from jumin.registry.workflows import immigration_receipts
 
 RESULT_PURPOSE = "入管連携端末からの処理結果の受信"
-UNREACHABLE_CODE = "registry.immigration_terminal_unreachable"
+UNREACHABLE_CODE = "registry.nyukan_terminal_unreachable"
 PAYLOAD_CODE = "immigration.payload"
 
 
@@ -120,13 +118,7 @@ def _hand_over(
 def send_due_online(*, actor: Any, purpose: str) -> OnlineSend:
     """Send every due notice in commit order through the terminal (at most 500 per run; the rest
     stay due for the next). Refused, nothing changed, when none is due or the terminal fails."""
-    authorize(
-        actor=actor,
-        permission=Permission.RESIDENT_RECORD,
-        action=AuditAction.RESIDENT_MUNICIPALITY_NOTICE_SEND,
-        purpose=purpose,
-        subject_type="municipality_notice",
-    )
+    immigration_sending.authorize_sending(actor, purpose, AuditAction.RESIDENT_MUNICIPALITY_NOTICE_SEND)
     with transaction.atomic():
         notices = immigration_sending.due_in_order()
         if not notices:
@@ -139,13 +131,7 @@ def send_due_online(*, actor: Any, purpose: str) -> OnlineSend:
 def resend_online(*, actor: Any, purpose: str, sequence_nos: Sequence[int]) -> OnlineSend:
     """Send chosen sent notices again through the terminal, in their order (再送, 4.5.7-b); their
     earlier result is cleared once the terminal took them."""
-    authorize(
-        actor=actor,
-        permission=Permission.RESIDENT_RECORD,
-        action=AuditAction.RESIDENT_MUNICIPALITY_NOTICE_RESEND,
-        purpose=purpose,
-        subject_type="municipality_notice",
-    )
+    immigration_sending.authorize_sending(actor, purpose, AuditAction.RESIDENT_MUNICIPALITY_NOTICE_RESEND)
     with transaction.atomic():
         notices = immigration_sending.sent_notices(sequence_nos)
     return _hand_over(

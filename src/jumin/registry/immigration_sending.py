@@ -253,16 +253,21 @@ def sent_notices(sequence_nos: Sequence[int]) -> list[MunicipalityNotice]:
     return notices
 
 
-def export_due(*, actor: Any, purpose: str) -> NoticeFile:
-    """Write every notice due today in commit order as one batch (standard 4.5.7-a: chronological
-    order kept); refused, nothing changed, when none is due."""
+def authorize_sending(actor: Any, purpose: str, action: AuditAction) -> None:
+    """The check of every send, re-send and result import (file or online): ``resident:record``."""
     authorize(
         actor=actor,
         permission=Permission.RESIDENT_RECORD,
-        action=AuditAction.RESIDENT_MUNICIPALITY_NOTICE_SEND,
+        action=action,
         purpose=purpose,
         subject_type="municipality_notice",
     )
+
+
+def export_due(*, actor: Any, purpose: str) -> NoticeFile:
+    """Write every notice due today in commit order as one batch (standard 4.5.7-a: chronological
+    order kept); refused, nothing changed, when none is due."""
+    authorize_sending(actor, purpose, AuditAction.RESIDENT_MUNICIPALITY_NOTICE_SEND)
     with transaction.atomic():
         notices = due_in_order()
         if not notices:
@@ -275,13 +280,7 @@ def export_due(*, actor: Any, purpose: str) -> NoticeFile:
 def resend(*, actor: Any, purpose: str, sequence_nos: Sequence[int]) -> NoticeFile:
     """Write sent notices again, in their original order, as a new batch (standard 4.5.7-b 再送);
     their previous result is cleared. Refused when any was never sent."""
-    authorize(
-        actor=actor,
-        permission=Permission.RESIDENT_RECORD,
-        action=AuditAction.RESIDENT_MUNICIPALITY_NOTICE_RESEND,
-        purpose=purpose,
-        subject_type="municipality_notice",
-    )
+    authorize_sending(actor, purpose, AuditAction.RESIDENT_MUNICIPALITY_NOTICE_RESEND)
     with transaction.atomic():
         notices = sent_notices(sequence_nos)
         return _write_batch(
@@ -304,13 +303,7 @@ class ResultImport:
 def import_results(*, actor: Any, purpose: str, content: str) -> ResultImport:
     """Record the agency's result per notice from its file (``sequence_no,result,code,message``;
     result 「正常」 or 「エラー」). A line naming an unknown or unsent notice is listed, not applied."""
-    authorize(
-        actor=actor,
-        permission=Permission.RESIDENT_RECORD,
-        action=AuditAction.RESIDENT_MUNICIPALITY_NOTICE_RESULT,
-        purpose=purpose,
-        subject_type="municipality_notice",
-    )
+    authorize_sending(actor, purpose, AuditAction.RESIDENT_MUNICIPALITY_NOTICE_RESULT)
     reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff")))
     if tuple(reader.fieldnames or ()) != RESULT_COLUMNS:
         raise _refused(

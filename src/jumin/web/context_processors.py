@@ -9,8 +9,8 @@ NODE_KIND_LABELS = {
     "municipality": "市区町村",
     "prefecture": "都道府県",
     "national": "全国",
-    "immigration_terminal": "入管連携端末",
-    "immigration_agency": "出入国在留管理庁（模擬）",
+    "nyukan_terminal": "入管連携端末",
+    "nyukan_agency": "出入国在留管理庁（模擬）",
 }
 
 
