@@ -21,7 +21,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from jumin import runtime
 from jumin.domain.errors import DomainError
-from jumin.messaging.envelope import EnvelopeRefused, NodeRef
+from jumin.messaging.envelope import NODE_KINDS, EnvelopeRefused, NodeRef
 from jumin.messaging.identity import (
     IdentityError,
     add_peer,
@@ -292,7 +292,7 @@ def add_parsers(sub: Any) -> None:
     key.add_argument("dir")
     key.set_defaults(func=cmd_consistency_key)
     init = node.add_parser("init", help="create this node's signing key, TLS key and certificate")
-    init.add_argument("--kind", choices=("municipality", "prefecture", "national"), default=None)
+    init.add_argument("--kind", choices=NODE_KINDS, default=None)
     init.add_argument("--code", default=None, help="全国地方公共団体コード (default: JUMIN_NODE_CODE)")
     init.add_argument("--dir", default=None, help="node directory (default: JUMIN_NODE_DIR or var/node)")
     init.add_argument(

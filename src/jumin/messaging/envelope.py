@@ -32,7 +32,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-NODE_KINDS = ("municipality", "prefecture", "national")
+# The 入管連携端末 (M10, a relay with the municipality's code) and 出入国在留管理庁 (O1, simulated, code 00)
+# talk to the municipality only (docs/workflows/immigration-link.md). A kind has at most 16 characters, the
+# width of the messaging tables' kind columns.
+NODE_KINDS = ("municipality", "prefecture", "national", "nyukan_terminal", "nyukan_agency")
 SCHEMA_VERSIONS = frozenset({1})
 CURRENT_SCHEMA = 1
 MAX_TOKEN_BYTES = 1_048_576  # one MiB: a message carries one subject's change, never a bulk file

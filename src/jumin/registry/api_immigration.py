@@ -4,7 +4,8 @@
 Received 法30条の50 notices: ``/received/receive`` (store a file, import automatically what the
 standard allows), ``/received/list``, ``/received/sheet`` (the 確認票 of a pending one) and
 ``/received/import`` (manual import). 市町村通知: ``/outgoing/list`` (the target list),
-``/outgoing/export`` (the file of the notices due), ``/outgoing/resend`` and ``/outgoing/results``.
+``/outgoing/export`` (the file of the notices due), ``/outgoing/resend``, ``/outgoing/send-online`` and
+``/outgoing/resend-online`` (through the 入管連携端末, M10) and ``/outgoing/results``.
 Thin like jumin.registry.api; purposes, files and personal data travel in bodies, never URLs.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from jumin.registry import immigration_sending
+from jumin.registry import immigration_online, immigration_sending
 from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, draft_created
 from jumin.registry.workflows import immigration_notices, immigration_receipts
 
@@ -121,6 +122,23 @@ def outgoing_resend(request: HttpRequest, payload: ResendIn) -> Status[object]:
     return Status(
         200,
         immigration_sending.resend(
+            actor=request.user, purpose=payload.purpose, sequence_nos=payload.sequence_nos
+        ),
+    )
+
+
+@router.post("/outgoing/send-online", response={200: immigration_online.OnlineSend, **ERRORS})
+def outgoing_send_online(request: HttpRequest, payload: ListIn) -> Status[object]:
+    """Every notice due, in commit order, online through the 入管連携端末 (``state`` is ignored)."""
+    return Status(200, immigration_online.send_due_online(actor=request.user, purpose=payload.purpose))
+
+
+@router.post("/outgoing/resend-online", response={200: immigration_online.OnlineSend, **ERRORS})
+def outgoing_resend_online(request: HttpRequest, payload: ResendIn) -> Status[object]:
+    """Chosen sent notices again, online through the 入管連携端末."""
+    return Status(
+        200,
+        immigration_online.resend_online(
             actor=request.user, purpose=payload.purpose, sequence_nos=payload.sequence_nos
         ),
     )

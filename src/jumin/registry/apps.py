@@ -12,10 +12,12 @@ class RegistryConfig(AppConfig):
         # register with the housekeeping. The 支援措置 notice between
         # municipalities (3.4-h) registers its message type, and 電子申請 its query and the 転入予定連絡
         # (7.2.5-a). EUC
-        # registers its housekeeping and the task worker's start-up recovery of lost runs.
+        # registers its housekeeping and the task worker's start-up recovery of lost runs. The 入管連携端末's
+        # results and 法30条の50 notices register their municipality handlers (immigration_online).
         from jumin.registry import (  # noqa: F401
             code_pool,
             e_applications,
+            immigration_online,
             move_in_plans,
             program_link_export,
             removed_archive_purge,

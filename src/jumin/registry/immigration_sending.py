@@ -1,8 +1,9 @@
 """市町村通知 / 市町村伝達 to 出入国在留管理庁: the target list, the files, 再送 and results (standard
 4.5.7-a/b; docs/workflows/immigration-link.md). The notices are made by ``immigration_link``.
 
-The agency's link is a relay terminal (M10) with no API of its own here: notices leave as a file the
-clerk writes to the terminal or to media (``export_due``), in commit order, in numbered batches. A
+Notices leave in commit order, in numbered batches, either as a file the clerk writes to the agency's
+terminal or to media (``export_due``) or online through the 入管連携端末 relay (M10,
+``immigration_online``), which shares the selection, the marking and the results with this module. A
 notice not due yet (a 転出予定者's) holds back the person's later notices, so the order is kept per
 person. ``resend`` writes chosen notices again (a new batch); ``import_results`` records the agency's
 processing result per notice (正常 / エラー), and an error stays on the list until re-sent.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +27,7 @@ from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event, record_results
 from jumin.domain.errors import refusal
 from jumin.registry.immigration_link import ITEM_COLUMNS
-from jumin.registry.models_immigration import MunicipalityNotice
+from jumin.registry.models_immigration import Channel, MunicipalityNotice
 
 FILE_COLUMNS = ("sequence_no", "kind", "link_class", *ITEM_COLUMNS)
 RESULT_COLUMNS = ("sequence_no", "result", "code", "message")
@@ -53,6 +54,7 @@ class NoticeRow:
     batch_no: int | None
     sent_at: str
     send_count: int
+    channel: str
     result: str
     result_code: str
     result_message: str
@@ -75,6 +77,7 @@ def _row(notice: MunicipalityNotice) -> NoticeRow:
         batch_no=notice.batch_no,
         sent_at=_stamp(notice.sent_at),
         send_count=notice.send_count,
+        channel=notice.get_channel_display() if notice.channel else "",
         result=notice.get_result_display() if notice.result else "",
         result_code=notice.result_code,
         result_message=notice.result_message,
@@ -166,18 +169,28 @@ def _in_order(due: list[MunicipalityNotice]) -> list[MunicipalityNotice]:
     return [n for n in due if n.pk < held_from.get(n.atena_number, n.pk + 1)]
 
 
-def _write_batch(
-    notices: list[MunicipalityNotice], *, actor: Any, purpose: str, action: AuditAction
-) -> NoticeFile:
+def mark_sent(
+    notices: list[MunicipalityNotice], *, actor: Any, purpose: str, action: AuditAction, channel: str
+) -> int:
+    """Give the notices a new 送信番号, their send time, count and channel (their earlier result is
+    cleared); audited with the persons. The batch number."""
     now = timezone.now()
     batch_no = (MunicipalityNotice.objects.aggregate(last=Max("batch_no"))["last"] or 0) + 1
     for notice in notices:
         notice.batch_no = batch_no
         notice.sent_at = now
         notice.send_count += 1
+        notice.channel = channel
         notice.result, notice.result_code, notice.result_message, notice.result_at = "", "", "", None
     MunicipalityNotice.objects.bulk_update(
-        notices, ["batch_no", "sent_at", "send_count", "result", "result_code", "result_message", "result_at"]
+        notices,
+        [
+            "batch_no",
+            "sent_at",
+            "send_count",
+            "channel",
+            *("result", "result_code", "result_message", "result_at"),
+        ],
     )
     record_results(
         actor,
@@ -186,35 +199,79 @@ def _write_batch(
         purpose,
         f"municipality_notice_batch_{batch_no}",
         action=action,
-        reason=f"batch={batch_no} notices={len(notices)}",
+        reason=f"batch={batch_no} notices={len(notices)} channel={channel}",
         result_count=len(notices),
     )
+    return batch_no
+
+
+def _write_batch(
+    notices: list[MunicipalityNotice], *, actor: Any, purpose: str, action: AuditAction
+) -> NoticeFile:
+    batch_no = mark_sent(notices, actor=actor, purpose=purpose, action=action, channel=Channel.FILE)
     return NoticeFile(batch_no, tuple(n.pk for n in notices), _file(notices))
+
+
+def due_in_order() -> list[MunicipalityNotice]:
+    """Every notice that may leave today, in commit order, locked (inside the caller's transaction)."""
+    due = list(
+        MunicipalityNotice.objects.select_for_update()
+        .filter(sent_at__isnull=True, due_on__lte=timezone.localdate())
+        .order_by("pk")
+    )
+    return _in_order(due)
+
+
+def nothing_due() -> Exception:
+    """The refusal when no notice is due (nothing changed)."""
+    return _refused(
+        "state",
+        "送信する市町村通知がありません。",
+        "送信予定日を過ぎた通知ができてから作成してください。",
+    )
+
+
+def sent_notices(sequence_nos: Sequence[int]) -> list[MunicipalityNotice]:
+    """The chosen sent notices in their order, locked; refused when none is chosen or any was never
+    sent (a notice never sent leaves with the due ones)."""
+    wanted = sorted(set(sequence_nos))
+    if not wanted:
+        raise _refused(
+            "sequence_nos", "再送する通知が選ばれていません。", "一覧から再送する通知を選んでください。"
+        )
+    notices = list(
+        MunicipalityNotice.objects.select_for_update()
+        .filter(pk__in=wanted, sent_at__isnull=False)
+        .order_by("pk")
+    )
+    if len(notices) != len(wanted):
+        raise _refused(
+            "sequence_nos",
+            "未送信または存在しない通知が含まれています。",
+            "送信済みの通知だけを選んでください（未送信の通知は「送信ファイル作成」で送ります）。",
+        )
+    return notices
+
+
+def authorize_sending(actor: Any, purpose: str, action: AuditAction) -> None:
+    """The check of every send, re-send and result import (file or online): ``resident:record``."""
+    authorize(
+        actor=actor,
+        permission=Permission.RESIDENT_RECORD,
+        action=action,
+        purpose=purpose,
+        subject_type="municipality_notice",
+    )
 
 
 def export_due(*, actor: Any, purpose: str) -> NoticeFile:
     """Write every notice due today in commit order as one batch (standard 4.5.7-a: chronological
     order kept); refused, nothing changed, when none is due."""
-    authorize(
-        actor=actor,
-        permission=Permission.RESIDENT_RECORD,
-        action=AuditAction.RESIDENT_MUNICIPALITY_NOTICE_SEND,
-        purpose=purpose,
-        subject_type="municipality_notice",
-    )
+    authorize_sending(actor, purpose, AuditAction.RESIDENT_MUNICIPALITY_NOTICE_SEND)
     with transaction.atomic():
-        due = list(
-            MunicipalityNotice.objects.select_for_update()
-            .filter(sent_at__isnull=True, due_on__lte=timezone.localdate())
-            .order_by("pk")
-        )
-        notices = _in_order(due)
+        notices = due_in_order()
         if not notices:
-            raise _refused(
-                "state",
-                "送信する市町村通知がありません。",
-                "送信予定日を過ぎた通知ができてから作成してください。",
-            )
+            raise nothing_due()
         return _write_batch(
             notices, actor=actor, purpose=purpose, action=AuditAction.RESIDENT_MUNICIPALITY_NOTICE_SEND
         )
@@ -223,30 +280,9 @@ def export_due(*, actor: Any, purpose: str) -> NoticeFile:
 def resend(*, actor: Any, purpose: str, sequence_nos: Sequence[int]) -> NoticeFile:
     """Write sent notices again, in their original order, as a new batch (standard 4.5.7-b 再送);
     their previous result is cleared. Refused when any was never sent."""
-    authorize(
-        actor=actor,
-        permission=Permission.RESIDENT_RECORD,
-        action=AuditAction.RESIDENT_MUNICIPALITY_NOTICE_RESEND,
-        purpose=purpose,
-        subject_type="municipality_notice",
-    )
-    wanted = sorted(set(sequence_nos))
-    if not wanted:
-        raise _refused(
-            "sequence_nos", "再送する通知が選ばれていません。", "一覧から再送する通知を選んでください。"
-        )
+    authorize_sending(actor, purpose, AuditAction.RESIDENT_MUNICIPALITY_NOTICE_RESEND)
     with transaction.atomic():
-        notices = list(
-            MunicipalityNotice.objects.select_for_update()
-            .filter(pk__in=wanted, sent_at__isnull=False)
-            .order_by("pk")
-        )
-        if len(notices) != len(wanted):
-            raise _refused(
-                "sequence_nos",
-                "未送信または存在しない通知が含まれています。",
-                "送信済みの通知だけを選んでください（未送信の通知は「送信ファイル作成」で送ります）。",
-            )
+        notices = sent_notices(sequence_nos)
         return _write_batch(
             notices, actor=actor, purpose=purpose, action=AuditAction.RESIDENT_MUNICIPALITY_NOTICE_RESEND
         )
@@ -267,13 +303,7 @@ class ResultImport:
 def import_results(*, actor: Any, purpose: str, content: str) -> ResultImport:
     """Record the agency's result per notice from its file (``sequence_no,result,code,message``;
     result 「正常」 or 「エラー」). A line naming an unknown or unsent notice is listed, not applied."""
-    authorize(
-        actor=actor,
-        permission=Permission.RESIDENT_RECORD,
-        action=AuditAction.RESIDENT_MUNICIPALITY_NOTICE_RESULT,
-        purpose=purpose,
-        subject_type="municipality_notice",
-    )
+    authorize_sending(actor, purpose, AuditAction.RESIDENT_MUNICIPALITY_NOTICE_RESULT)
     reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff")))
     if tuple(reader.fieldnames or ()) != RESULT_COLUMNS:
         raise _refused(
@@ -286,7 +316,7 @@ def import_results(*, actor: Any, purpose: str, content: str) -> ResultImport:
     for raw in reader:
         number, result = (
             (raw.get("sequence_no") or "").strip(),
-            _RESULTS.get((raw.get("result") or "").strip()),
+            result_value(raw.get("result") or ""),
         )
         if not number.isdigit() or result is None:
             refused.append((reader.line_num, "通知連番または処理結果（正常／エラー）が正しくありません。"))
@@ -296,29 +326,48 @@ def import_results(*, actor: Any, purpose: str, content: str) -> ResultImport:
             (raw.get("code") or "").strip()[:20],
             (raw.get("message") or "").strip()[:200],
         )
-    now = timezone.now()
     with transaction.atomic():
-        notices = {
-            n.pk: n
-            for n in MunicipalityNotice.objects.select_for_update().filter(
-                pk__in=results, sent_at__isnull=False
-            )
-        }
-        for number in sorted(set(results) - set(notices)):
-            refused.append((0, f"通知連番 {number} の送信済みの通知がありません。"))
-        for pk, notice in notices.items():
-            notice.result, notice.result_code, notice.result_message = results[pk]
-            notice.result_at = now
-        MunicipalityNotice.objects.bulk_update(
-            list(notices.values()), ["result", "result_code", "result_message", "result_at"]
-        )
-        errors = sum(1 for n in notices.values() if n.result == MunicipalityNotice.Result.ERROR)
-        record_event(
-            actor=actor,
-            action=AuditAction.RESIDENT_MUNICIPALITY_NOTICE_RESULT,
-            subject_type="municipality_notice",
-            subject_id="",
-            purpose=purpose,
-            reason=f"applied={len(notices)} errors={errors} refused={len(refused)}",
-        )
-    return ResultImport(len(notices) - errors, errors, tuple(refused))
+        applied, errors = apply_results(results, refused, actor=actor, purpose=purpose, channel=Channel.FILE)
+    return ResultImport(applied - errors, errors, tuple(refused))
+
+
+def apply_results(
+    results: Mapping[int, tuple[str, str, str]],
+    refused: list[tuple[int, str]],
+    *,
+    actor: Any,
+    purpose: str,
+    channel: str,
+) -> tuple[int, int]:
+    """Record results (通知連番 → (result, code, message)) on the sent notices, in the caller's
+    transaction; a number naming no sent notice is added to ``refused``. Audited with the counts.
+    Shared by the results file and the results that come online through the terminal. Returns
+    (applied, errors)."""
+    now = timezone.now()
+    notices = {
+        n.pk: n
+        for n in MunicipalityNotice.objects.select_for_update().filter(pk__in=results, sent_at__isnull=False)
+    }
+    for number in sorted(set(results) - set(notices)):
+        refused.append((0, f"通知連番 {number} の送信済みの通知がありません。"))
+    for pk, notice in notices.items():
+        notice.result, notice.result_code, notice.result_message = results[pk]
+        notice.result_at = now
+    MunicipalityNotice.objects.bulk_update(
+        list(notices.values()), ["result", "result_code", "result_message", "result_at"]
+    )
+    errors = sum(1 for n in notices.values() if n.result == MunicipalityNotice.Result.ERROR)
+    record_event(
+        actor=actor,
+        action=AuditAction.RESIDENT_MUNICIPALITY_NOTICE_RESULT,
+        subject_type="municipality_notice",
+        subject_id="",
+        purpose=purpose,
+        reason=f"applied={len(notices)} errors={errors} refused={len(refused)} channel={channel}",
+    )
+    return len(notices), errors
+
+
+def result_value(text: str) -> str | None:
+    """The stored result of the agency's 「正常」 / 「エラー」, or None for anything else."""
+    return _RESULTS.get(text.strip())

@@ -4,8 +4,9 @@
   what became of it: a draft (imported), waiting for a clerk (pending) or left to a manual 職権修正
   (skipped: 特別永住者).
 * ``MunicipalityNotice``: one 市町村通知 / 市町村伝達 per committed event of a foreign resident
-  (4.5.7-a), in commit order; written to a file for media delivery in batches, re-sent on request,
-  and the agency's result recorded (4.5.7-b). Rows are never deleted.
+  (4.5.7-a), in commit order; written to a file for the terminal or media, or sent online through the
+  入管連携端末 (M10) relay, in batches, re-sent on request, and the agency's result recorded (4.5.7-b).
+  Rows are never deleted.
 """
 
 from __future__ import annotations
@@ -14,6 +15,13 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+
+
+class Channel(models.TextChoices):
+    """How a notice left for, or came from, the agency (docs/workflows/immigration-link.md)."""
+
+    FILE = "file", "ファイル・媒体"
+    ONLINE = "online", "オンライン（入管連携端末）"
 
 
 class ReceivedImmigrationNotice(models.Model):
@@ -40,7 +48,11 @@ class ReceivedImmigrationNotice(models.Model):
     # The 確認票 (label, before, after) when the draft was made, for the reviewer.
     sheet = models.JSONField("確認票", default=list)
     received_at = models.DateTimeField("受信日時")
-    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # None when it came online through the 入管連携端末 (M10): the node received it, no clerk.
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    channel = models.CharField("受信経路", max_length=10, choices=Channel.choices, default=Channel.FILE)
 
     class Meta:
         verbose_name = "出入国在留管理庁長官通知"
@@ -77,6 +89,8 @@ class MunicipalityNotice(models.Model):
     batch_no = models.PositiveIntegerField("送信番号", null=True, blank=True)
     sent_at = models.DateTimeField("送信日時", null=True, blank=True)
     send_count = models.PositiveSmallIntegerField("送信回数", default=0)
+    # How the last send left: a file for the terminal or media, or online through the M10 relay.
+    channel = models.CharField("送信経路", max_length=10, choices=Channel.choices, blank=True, default="")
     result = models.CharField("処理結果", max_length=10, choices=Result.choices, blank=True, default="")
     result_code = models.CharField("結果コード", max_length=20, blank=True, default="")
     result_message = models.CharField("結果メッセージ", max_length=200, blank=True, default="")

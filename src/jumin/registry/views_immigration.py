@@ -2,8 +2,9 @@
 
 * 受信した法30条の50通知: receive a file (automatic import where allowed), list the stored notices by
   state, show a pending notice's 確認票 and import it by hand (alerts as checkboxes).
-* 市町村通知: the target list by state, the file of the notices due (downloaded for the agency's
-  terminal or media), 再送 of chosen notices, and the agency's results file.
+* 市町村通知: the target list by state (with each send's channel), the notices due sent online
+  through the 入管連携端末 (M10) or as a file (downloaded for the terminal or media), 再送 of chosen
+  notices either way, and the agency's results file.
 
 Thin: a form, one service call, a template. Everything travels by POST; notice files and personal
 data never appear in URLs.
@@ -18,7 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from jumin.accounts.forms import PurposeForm
-from jumin.registry import immigration_sending
+from jumin.registry import immigration_online, immigration_sending
 from jumin.registry.forms_immigration import (
     OutgoingListForm,
     ReceivedListForm,
@@ -95,12 +96,34 @@ def _download(batch: immigration_sending.NoticeFile) -> HttpResponse:
     return response
 
 
+def _chosen(request: HttpRequest) -> list[int]:
+    return [int(n) for n in request.POST.getlist("sequence_nos") if n.isdigit()]
+
+
+def _send_online(request: HttpRequest, context: dict[str, Any]) -> None:
+    """「入管連携端末へ送信」 / 「選んだ通知を端末へ再送」: the same notices as the file, online (M10)."""
+    form = PurposeForm(request.POST)
+    if not form.is_valid():
+        context["error_text"] = "利用目的を選んでください。"
+        return
+    purpose = form.cleaned_data["purpose"]
+    with shown_on_screen(context, pending_alerts=False):
+        if "send_online" in request.POST:
+            context["online_sent"] = immigration_online.send_due_online(actor=request.user, purpose=purpose)
+        else:
+            context["online_sent"] = immigration_online.resend_online(
+                actor=request.user, purpose=purpose, sequence_nos=_chosen(request)
+            )
+
+
 @clerk_screen
 def outgoing_view(request: HttpRequest) -> HttpResponse:
     """市町村通知: target list, the file of the notices due, 再送, results."""
     context: dict[str, Any] = {"list_form": OutgoingListForm(), "results_form": ResultsForm()}
     post = request.POST
-    if request.method == "POST" and ("export" in post or "resend" in post):
+    if request.method == "POST" and ("send_online" in post or "resend_online" in post):
+        _send_online(request, context)
+    elif request.method == "POST" and ("export" in post or "resend" in post):
         form = PurposeForm(post)
         if form.is_valid():
             purpose = form.cleaned_data["purpose"]
@@ -108,9 +131,8 @@ def outgoing_view(request: HttpRequest) -> HttpResponse:
                 if "export" in post:
                     batch = immigration_sending.export_due(actor=request.user, purpose=purpose)
                 else:
-                    numbers = [int(n) for n in post.getlist("sequence_nos") if n.isdigit()]
                     batch = immigration_sending.resend(
-                        actor=request.user, purpose=purpose, sequence_nos=numbers
+                        actor=request.user, purpose=purpose, sequence_nos=_chosen(request)
                     )
             if outcome.ok:
                 return _download(batch)

@@ -34,6 +34,9 @@ INSTALLED_APPS = [
     "jumin.audit",
     "jumin.certificates",
     "jumin.crypto",
+    # The 入管連携端末 (M10) relay and the simulated 出入国在留管理庁 (O1): installed everywhere, used by
+    # nodes of those kinds only (docs/workflows/immigration-link.md).
+    "jumin.immigration",
     "jumin.jukinet.cs",
     "jumin.jukinet.national",
     "jumin.jukinet.prefecture",

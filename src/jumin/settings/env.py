@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-NODE_KINDS = ("municipality", "prefecture", "national")
+NODE_KINDS = ("municipality", "prefecture", "national", "nyukan_terminal", "nyukan_agency")
 
 # The repository root in a checkout (src/jumin/settings/env.py → three levels up); var/ lives here.
 BASE_DIR_DEFAULT = Path(__file__).resolve().parents[3]

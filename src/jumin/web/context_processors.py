@@ -5,7 +5,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 
-NODE_KIND_LABELS = {"municipality": "市区町村", "prefecture": "都道府県", "national": "全国"}
+NODE_KIND_LABELS = {
+    "municipality": "市区町村",
+    "prefecture": "都道府県",
+    "national": "全国",
+    "nyukan_terminal": "入管連携端末",
+    "nyukan_agency": "出入国在留管理庁（模擬）",
+}
 
 
 def node(request: HttpRequest) -> dict[str, object]:

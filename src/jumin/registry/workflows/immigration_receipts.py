@@ -13,7 +13,7 @@ A discarded draft puts its notice back on the pending list.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -27,7 +27,7 @@ from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event, record_results
 from jumin.domain.errors import DomainError, refusal
 from jumin.registry.models import ChangeState
-from jumin.registry.models_immigration import ReceivedImmigrationNotice
+from jumin.registry.models_immigration import Channel, ReceivedImmigrationNotice
 from jumin.registry.services import DraftRecorded
 from jumin.registry.workflows.immigration_notices import (
     COLUMNS_WITH_STAY_END,
@@ -46,6 +46,8 @@ IMPORTED = ReceivedImmigrationNotice.State.IMPORTED
 SKIPPED = ReceivedImmigrationNotice.State.SKIPPED
 SPECIAL_PERMANENT_CODE = "registry.notice_special_permanent"
 LIST_STATES = ("pending", "imported", "skipped", "all")
+#: The purpose recorded when a notice comes online through the 入管連携端末 (no clerk's purpose).
+RELAYED_PURPOSE = "入管連携端末からの法30条の50通知の受信"
 
 
 @dataclass(frozen=True)
@@ -140,8 +142,49 @@ def receive_immigration_notices(
         subject_type="immigration_notice",
     )
     rows = read_notices(content)
-    parsed = [row for row in rows if isinstance(row, NoticeRow)]
-    not_stored = [row for row in rows if isinstance(row, UnmatchedNotice)]
+    return _store(
+        [row for row in rows if isinstance(row, NoticeRow)],
+        [row for row in rows if isinstance(row, UnmatchedNotice)],
+        actor=actor,
+        purpose=purpose,
+        auto_import=auto_import,
+        scheduled=scheduled,
+        channel=Channel.FILE,
+    )
+
+
+def receive_relayed_notice(columns: Mapping[str, str]) -> ReceiptReport:
+    """One notice that came online through the 入管連携端末 (M10), in the file's columns: stored once
+    by 通知番号 exactly as a file's row, and left pending with the same 確認票 for a clerk to import
+    (no clerk received it, so no draft is made in its name). Runs in the inbox handler's transaction."""
+    try:
+        rows: list[NoticeRow] = [parse_row(0, columns)]
+        malformed: list[UnmatchedNotice] = []
+    except DomainError as error:
+        notice_id = str(columns.get("notice_id", ""))[:40]
+        rows, malformed = [], [UnmatchedNotice(0, notice_id, error.reason, error.code)]
+    return _store(
+        rows,
+        malformed,
+        actor=None,
+        purpose=RELAYED_PURPOSE,
+        auto_import=False,
+        scheduled=True,
+        channel=Channel.ONLINE,
+    )
+
+
+def _store(
+    parsed: list[NoticeRow],
+    not_stored: list[UnmatchedNotice],
+    *,
+    actor: Any,
+    purpose: str,
+    auto_import: bool,
+    scheduled: bool,
+    channel: str,
+) -> ReceiptReport:
+    """Store the well-formed notices not received before and settle or import each (see above)."""
     known = set(
         ReceivedImmigrationNotice.objects.filter(notice_id__in=[r.notice_id for r in parsed]).values_list(
             "notice_id", flat=True
@@ -170,6 +213,7 @@ def receive_immigration_notices(
                 state=PENDING,
                 received_at=now,
                 received_by=actor,
+                channel=channel,
             )
         )
     with transaction.atomic():
@@ -183,9 +227,10 @@ def receive_immigration_notices(
             actor=actor,
             action=AuditAction.RESIDENT_IMMIGRATION_NOTICE_RECEIVE,
             subject_type="immigration_notice",
-            subject_id="",
+            subject_id=",".join(n.notice_id for n in stored)[:64] if channel == Channel.ONLINE else "",
             purpose=purpose,
-            reason=f"stored={len(stored)} not_stored={len(not_stored)} auto={int(auto_import)}",
+            reason=f"stored={len(stored)} not_stored={len(not_stored)} auto={int(auto_import)} "
+            f"channel={channel}",
         )
     return ReceiptReport(
         received=len(stored),
