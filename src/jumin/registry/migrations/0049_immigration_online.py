@@ -13,7 +13,7 @@ def _sent_as_files(apps: object, schema_editor: object) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registry", "0046_move_in_plans"),
+        ("registry", "0048_e_application_certificate_serial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
