@@ -171,6 +171,11 @@ HELP: dict[str, HelpEntry] = {
     "jukinet_cs:provision_status": _e(
         "本人確認情報の提供状況", "一人の方について、この CS が行った提供を表示します。" + POST_ONLY
     ),
+    "jukinet_cs:fuhyo_notices": _e(
+        "戸籍附票記載事項通知の受信一覧",
+        "本籍地として受信した戸籍附票記載事項通知を処理状況・受信日で絞り込んで表示し、詳細を見て、"
+        "戸籍の附票に記載したら処理済みにします（附票連携の権限が必要）。" + POST_ONLY,
+    ),
     # 全国・都道府県・提供
     "jukinet_national:overview": _e(
         "全国サーバの監視", "全国サーバの件数を表示します（個人情報は表示しません）。"
