@@ -13,9 +13,14 @@ from jumin.domain.errors import DomainError
 from jumin.domain.special_permanent_certificate import (
     CertificateProcedure,
     CertificateState,
+    PersonalItems,
+    ReturnReason,
+    check_personal_items,
     check_procedure,
+    check_return,
     longest_expiry,
     normalise_number,
+    return_text,
 )
 
 TODAY = date(2026, 11, 24)
@@ -99,11 +104,75 @@ def test_4_5_7_b_a_renewal_must_extend_the_expiry() -> None:
     )
 
 
-def test_4_5_7_b_a_return_changes_no_record_item() -> None:
-    assert refused(procedure=CertificateProcedure.RETURN) == (
-        "procedure",
-        "registry.certificate_return_changes_nothing",
+def test_4_5_7_b_a_return_is_not_a_new_certificate() -> None:
+    with pytest.raises(ValueError, match="check_return"):
+        check(CertificateProcedure.RETURN)
+
+
+def returned(
+    number: str = "AB12345678CD",
+    returned_on: date | None = TODAY,
+    reason: ReturnReason = ReturnReason.STATUS_ENDED,
+    current: CertificateState = HELD,
+) -> tuple[str, str, set[str]]:
+    kept = check_return(current, number=number, returned_on=returned_on, reason=reason, today=TODAY)
+    return kept.number, kept.returned_on.isoformat(), {alert.code for alert in kept.alerts}
+
+
+def test_4_5_7_b_returning_the_current_certificate_is_an_alert_naming_the_status_ending_event() -> None:
+    assert returned() == ("AB12345678CD", "2026-11-24", {"registry.certificate_current_returned"})
+
+
+def test_4_5_7_b_a_found_old_certificate_is_returned_without_alert() -> None:
+    assert returned("ｘｙ８７６５４３２１ｚｗ", reason=ReturnReason.FOUND_AFTER_REISSUE) == (
+        "XY87654321ZW",
+        "2026-11-24",
+        set(),
     )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field", "code"),
+    [
+        ({"returned_on": None}, "returned_on", "registry.item_required"),
+        ({"returned_on": date(2026, 11, 25)}, "returned_on", "registry.future_notification_date"),
+        ({"number": "AB123"}, "certificate_number", "registry.certificate_number_format"),
+        (
+            {"reason": ReturnReason.FOUND_AFTER_REISSUE},
+            "certificate_number",
+            "registry.certificate_return_is_current",
+        ),
+        (
+            {"current": CertificateState("AB12345678CD", "", "AB12345678CD", "2026-11-24")},
+            "certificate_number",
+            "registry.certificate_return_recorded",
+        ),
+    ],
+)
+def test_4_5_7_b_a_bad_return_is_refused_naming_the_field(
+    kwargs: dict[str, object], field: str, code: str
+) -> None:
+    with pytest.raises(DomainError) as caught:
+        returned(**kwargs)  # type: ignore[arg-type]
+    assert (caught.value.field, caught.value.code) == (field, code)
+
+
+def test_4_5_7_b_the_return_is_shown_as_its_day_and_number() -> None:
+    assert return_text(
+        {"certificate_returned_on": "2026-11-24", "returned_certificate_number": "AB12345678CD"}
+    ) == ("2026-11-24 AB12345678CD")
+    assert return_text({}) == ""
+
+
+def test_4_5_7_b_a_new_certificate_may_change_the_nationality_and_the_roman_name() -> None:
+    current = PersonalItems(nationality_code="410", alphabet_name="KIM MINJUN")
+    assert check_personal_items(current, nationality_code="", alphabet_name="") == current
+    assert check_personal_items(current, nationality_code="１５６", alphabet_name=" park  minjun ") == (
+        PersonalItems(nationality_code="156", alphabet_name="PARK MINJUN")
+    )
+    with pytest.raises(DomainError) as caught:
+        check_personal_items(current, nationality_code="KOR", alphabet_name="")
+    assert (caught.value.field, caught.value.code) == ("nationality_code", "registry.nationality_code_format")
 
 
 def test_4_5_7_b_issuing_over_a_recorded_number_is_an_alert() -> None:

@@ -49,6 +49,10 @@ from tests.certificates.helpers import flat, pdf_pages
 from tests.registry.conftest import PURPOSE, current, family_move_in, logged_in, person
 from tests.registry.test_immigration_notices import RENEWAL, foreigner, notice, notice_file
 from tests.registry.test_move_in_individual_number import HEAD_NUMBER, WIFE_NUMBER
+from tests.registry.test_special_permanent_certificate import NEW_NUMBER as CERTIFICATE_NEW_NUMBER
+from tests.registry.test_special_permanent_certificate import enter as certificate_entry
+from tests.registry.test_special_permanent_certificate import handover as certificate_handover
+from tests.registry.test_special_permanent_certificate import holder as special_permanent_holder
 
 pytestmark = pytest.mark.django_db
 __all__ = ["foreigner"]  # the fixture, imported for use here
@@ -384,3 +388,36 @@ def test_the_notice_sheet_shows_the_stay_items_only_with_their_grant(
     assert STAY_EXPIRY_BEFORE not in page
     entitled = logged_in(make_clerk("sheet-with", *sheet_clerk, *ALL))
     assert STAY_EXPIRY_BEFORE in call(entitled)
+
+
+# --- the 特別永住者証明書's number and expiry: hidden with the 在留資格 (standard 4.5.7-b) ----------------
+
+CERTIFICATE_SCREENS = [
+    screen
+    for screen in SCREENS
+    if screen.name in {"record", "api-lookup", "api-history", "timeline", "api-timeline"}
+]
+
+
+@pytest.mark.parametrize("screen", CERTIFICATE_SCREENS, ids=[s.name for s in CERTIFICATE_SCREENS])
+def test_the_certificate_number_and_expiry_are_shown_only_with_the_residence_status_grant(
+    screen: Screen,
+    clerk: User,
+    code_pool: list[str],
+    commit: Callable[[DraftRecorded], DraftRecorded],
+    make_clerk: Callable[..., User],
+) -> None:
+    """The record, the JSON lookup and the 異動履歴 mask them through ``mask`` without the grant (C-10)."""
+    holder = special_permanent_holder(clerk, commit)
+    commit(certificate_entry(clerk, holder))
+    secrets = (CERTIFICATE_NEW_NUMBER, certificate_handover(holder).expiry.isoformat())  # type: ignore[union-attr]
+    others = tuple(ALL - {P.FIELD_RESIDENCE_STATUS_VIEW})
+    without = screen.call(
+        logged_in(make_clerk(f"spc-no-{screen.name}", *screen.permissions, *others)), None, holder
+    )
+    assert "KIM" in without  # the person was shown
+    assert not [secret for secret in secrets if secret in without]
+    entitled = screen.call(
+        logged_in(make_clerk(f"spc-with-{screen.name}", *screen.permissions, *ALL)), None, holder
+    )
+    assert all(secret in entitled for secret in secrets)

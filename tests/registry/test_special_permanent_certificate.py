@@ -21,6 +21,7 @@ from jumin.audit.models import AuditEntry
 from jumin.domain.errors import DomainError
 from jumin.domain.resident import ChangeReason, ForeignResidentItems
 from jumin.domain.special_permanent_certificate import CertificateProcedure
+from jumin.registry.inquiry import resident_timeline
 from jumin.registry.models import Change, ExOfficioRecord
 from jumin.registry.models_immigration import MunicipalityNotice
 from jumin.registry.models_review import RegistryEvent
@@ -184,10 +185,20 @@ def test_4_5_7_b_a_first_issue_through_the_api_then_a_renewal(
         ({"certificate_number": OLD_NUMBER}, "certificate_number", "registry.certificate_number_unchanged"),
         ({"expiry": date(2020, 1, 1)}, "expiry", "registry.certificate_expiry_before_issue"),
         ({"issued_on": None}, "issued_on", "registry.item_required"),
+        ({"nationality_code": "KOR"}, "nationality_code", "registry.nationality_code_format"),
         (
-            {"procedure": CertificateProcedure.RETURN},
-            "procedure",
-            "registry.certificate_return_changes_nothing",
+            {"procedure": CertificateProcedure.RETURN, "returned_on": None},
+            "returned_on",
+            "registry.item_required",
+        ),
+        (
+            {
+                "procedure": CertificateProcedure.RETURN,
+                "returned_on": date(2026, 1, 1),
+                "nationality_code": "156",
+            },
+            "nationality_code",
+            "registry.certificate_return_with_changes",
         ),
         ({"atena_number": "0"}, "atena_number", "registry.resident_not_found"),
     ],
@@ -200,6 +211,122 @@ def test_4_5_7_b_bad_input_is_refused_and_writes_nothing(
         enter(clerk, special_permanent, **overrides)
     assert (caught.value.field, caught.value.code) == (field, code)
     assert Change.objects.count() == changes
+
+
+def test_4_5_7_b_a_reissue_with_a_new_nationality_and_roman_name_is_transmitted_as_the_change_notification(
+    clerk: User, reviewer: User, special_permanent: str, commit: Callable[..., DraftRecorded]
+) -> None:
+    draft = enter(clerk, special_permanent, nationality_code="156", alphabet_name="park minjun")
+    [preview] = confirmation(actor=reviewer, purpose=PURPOSE, change_ids=[draft.change_id])
+    assert {(c.label, c.before, c.after) for c in preview.people[0].changes} >= {
+        ("国籍・地域", "410", "156"),
+        ("氏名（ローマ字）", "KIM MINJUN", "PARK MINJUN"),
+        ("特別永住者証明書番号", OLD_NUMBER, NEW_NUMBER),
+    }
+    commit(draft)
+    foreign = current(special_permanent).foreign or {}
+    assert (
+        foreign["nationality_code"],
+        foreign["alphabet_name"],
+        foreign["special_permanent_resident_number"],
+    ) == (
+        "156",
+        "PARK MINJUN",
+        NEW_NUMBER,
+    )
+    notice = MunicipalityNotice.objects.get(change_id=draft.change_id)
+    assert (notice.kind, notice.link_class) == ("市町村伝達", "住基法・入管法")
+    assert (notice.items["nationality_code"], notice.items["name"]) == ("156", "PARK MINJUN")
+
+
+def return_of(atena: str, **overrides: Any) -> dict[str, Any]:
+    return {
+        "procedure": CertificateProcedure.RETURN,
+        "certificate_number": OLD_NUMBER,
+        "issued_on": None,
+        "expiry": None,
+        "returned_on": today(),
+        "acknowledged_alerts": ["registry.certificate_current_returned"],
+        **overrides,
+    }
+
+
+def test_4_5_7_b_a_return_is_an_event_that_changes_no_30_45_item_and_is_notified_to_the_agency(
+    clerk: User, reviewer: User, special_permanent: str, commit: Callable[..., DraftRecorded]
+) -> None:
+    before = dict(current(special_permanent).foreign or {})
+    with pytest.raises(UnacknowledgedAlertsError) as caught:
+        enter(clerk, special_permanent, **return_of(special_permanent, acknowledged_alerts=[]))
+    assert [alert.code for alert in caught.value.alerts] == ["registry.certificate_current_returned"]
+    audited = AuditEntry.objects.count()
+    draft = enter(clerk, special_permanent, **return_of(special_permanent))
+    assert list(AuditEntry.objects.filter(seq__gt=audited).values_list("action", "outcome")) == [
+        (ACTION, "done")
+    ]
+    [preview] = confirmation(actor=reviewer, purpose=PURPOSE, change_ids=[draft.change_id])
+    assert [(c.label, c.after) for c in preview.people[0].changes] == [
+        ("特別永住者証明書の返納", f"{today().isoformat()} {OLD_NUMBER}")
+    ]
+    with pytest.raises(AccessRefused):
+        commit_change(actor=clerk, purpose=PURPOSE, change_id=draft.change_id)
+    commit(draft)
+    after = current(special_permanent)
+    foreign = dict(after.foreign or {})
+    assert (foreign.pop("returned_certificate_number"), foreign.pop("certificate_returned_on")) == (
+        OLD_NUMBER,
+        today().isoformat(),
+    )
+    assert foreign == before  # every 30条の45 item as it was
+    assert after.history_no == 2  # appended: the row before stays
+    book = ExOfficioRecord.objects.get(change_id=draft.change_id)
+    assert (book.grounds, book.found_on) == ("特別永住者証明書の返納", today())
+    assert "特別永住者でなくなったため" in book.findings
+    notice = MunicipalityNotice.objects.get(change_id=draft.change_id)
+    assert (notice.kind, notice.link_class) == ("市町村通知", "入管法")
+    assert (notice.items["returned_certificate_number"], notice.items["certificate_returned_on"]) == (
+        OLD_NUMBER,
+        today().isoformat(),
+    )
+    with pytest.raises(DomainError) as again:
+        enter(clerk, special_permanent, **return_of(special_permanent))
+    assert again.value.code == "registry.certificate_return_recorded"
+
+
+def test_4_5_7_b_the_return_is_listed_in_the_timeline_masked_without_the_grant(
+    clerk: User,
+    special_permanent: str,
+    commit: Callable[..., DraftRecorded],
+    make_clerk: Callable[..., User],
+) -> None:
+    commit(enter(clerk, special_permanent, **return_of(special_permanent)))
+    entitled = make_clerk("timeline-with", Permission.RESIDENT_VIEW, Permission.FIELD_RESIDENCE_STATUS_VIEW)
+    entry = resident_timeline(actor=entitled, purpose=PURPOSE, atena_number=special_permanent).entries[-1]
+    assert entry.change_reason == "職権修正"
+    assert [(c.label, c.after) for c in entry.changes] == [
+        ("特別永住者証明書の返納", f"{today().isoformat()} {OLD_NUMBER}")
+    ]
+    plain = make_clerk("timeline-no", Permission.RESIDENT_VIEW)
+    hidden = resident_timeline(actor=plain, purpose=PURPOSE, atena_number=special_permanent).entries
+    assert OLD_NUMBER not in repr(hidden)
+    assert len(hidden) == 2  # the 返納 is listed; its items are masked
+
+
+def test_4_5_7_b_the_return_through_the_screen(clerk: User, special_permanent: str) -> None:
+    client = logged_in(clerk)
+    url = reverse("registry:special_permanent_certificate")
+    data = form_data(
+        special_permanent,
+        procedure="返納",
+        certificate_number=OLD_NUMBER,
+        issued_on="",
+        expiry="",
+        returned_on=today().isoformat(),
+        return_reason="特別永住者でなくなったため",
+    )
+    alerted = client.post(url, data).content.decode()
+    assert "現在の証明書の返納です" in alerted
+    done = client.post(url, {**data, "acknowledged_alerts": "registry.certificate_current_returned"})
+    assert "仮登録しました" in done.content.decode()
 
 
 def test_4_5_7_b_only_a_special_permanent_resident_holds_the_certificate(
@@ -240,6 +367,7 @@ def form_data(atena: str, **overrides: str) -> dict[str, str]:
         "purpose": PURPOSE,
         "atena_number": atena,
         "procedure": "再交付",
+        "return_reason": "特別永住者でなくなったため",
         "certificate_number": NEW_NUMBER,
         "issued_on": (today() - timedelta(days=1)).isoformat(),
         "expiry": (today() + timedelta(days=7 * 365)).isoformat(),

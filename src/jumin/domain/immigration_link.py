@@ -11,8 +11,8 @@ The agency's interface spec is not in the seeds, so the rules are Jumin's readin
   which is made through the municipality (入管特例法11条1項): a **市町村伝達** of the 届出 that also
   amends the record, class **住基法・入管法**;
 * a change of the 特別永住者証明書 alone, its number and the expiry the record holds (the certificate
-  issued, re-issued or renewed through the municipality, 入管特例法12–14条), concerns the agency
-  only: a 市町村通知 of class **入管法**;
+  issued, re-issued or renewed through the municipality, 入管特例法12–14条), or its 返納 through the
+  municipality (入管特例法17条), concerns the agency only: a 市町村通知 of class **入管法**;
 * every other 記載・消除・記載の修正 of a foreign resident's record (入管法61条の8の2), including a
   誤記修正 or 軽微な修正 of a certificate item, a 通称 (the certificate does not state it) and a
   職権 change of the 住居地: a **市町村通知** of class **住基法**.
@@ -26,7 +26,12 @@ from enum import StrEnum
 from typing import Any
 
 from jumin.domain.resident import ChangeReason
-from jumin.domain.special_permanent_certificate import EXPIRY_ITEM, NUMBER_ITEM
+from jumin.domain.special_permanent_certificate import (
+    EXPIRY_ITEM,
+    NUMBER_ITEM,
+    RETURNED_NUMBER_ITEM,
+    RETURNED_ON_ITEM,
+)
 
 
 class LinkKind(StrEnum):
@@ -56,8 +61,11 @@ SPECIAL_PERMANENT_RESIDENT = "特別永住者"
 #: ``nationality_code``.
 CERTIFICATE_PERSONAL_ITEMS = frozenset({"name", "alphabet_name", "birth_date", "sex", "nationality_code"})
 #: The certificate's own items: its number, and its expiry (kept by the certificate workflow,
-#: domain.special_permanent_certificate; ``stay_expiry_date`` for records that held it there).
-CERTIFICATE_CARD_ITEMS = frozenset({NUMBER_ITEM, EXPIRY_ITEM, "stay_expiry_date"})
+#: domain.special_permanent_certificate; ``stay_expiry_date`` for records that held it there), and
+#: its 返納 (returned through the municipality, 入管特例法17条: the agency's business alone).
+CERTIFICATE_CARD_ITEMS = frozenset(
+    {NUMBER_ITEM, EXPIRY_ITEM, "stay_expiry_date", RETURNED_NUMBER_ITEM, RETURNED_ON_ITEM}
+)
 #: Changes a 特別永住者's own 変更届出 (入管特例法11条1項) is recorded with: not a 誤記修正 or 軽微な修正
 #: (the municipality's own fix) nor a 法30条の50通知 (the agency's own notice).
 _CHANGE_NOTIFICATIONS = frozenset(

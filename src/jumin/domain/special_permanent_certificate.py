@@ -5,15 +5,16 @@ The certificate is issued by the Minister of Justice through the municipality of
 municipality learns its new number and expiry when it hands it over. The record holds the number
 (住基法30条の45: 特別永住者証明書の番号) and, under its own key, the certificate's expiry (not a
 30条の45 item, and not the 在留期間の満了の日 a 中長期在留者's record holds: the printed 住民票 never
-shows it). A 返納 changes no item of the record: the certificate of a person who stops being a
-特別永住者 goes back with the workflow that ends the status (帰化・国籍取得, 国外転出 …), and a found
-old certificate is not the one the record names.
+shows it). A 返納 (入管特例法17条: returned through the municipality) changes no 30条の45 item: it is
+kept as an event, the returned number and the day under their own keys (``check_return``); the
+workflow that ends the status (帰化・国籍取得, 国外転出 …) is entered on its own.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -23,6 +24,11 @@ from jumin.domain.errors import Alert, refusal
 #: The 30条の45 key of the certificate's number, and the key its expiry is kept under.
 NUMBER_ITEM = "special_permanent_resident_number"
 EXPIRY_ITEM = "certificate_expiry_date"
+#: The last 返納 the record keeps (not 30条の45 items): the returned certificate's number and the day.
+RETURNED_NUMBER_ITEM = "returned_certificate_number"
+RETURNED_ON_ITEM = "certificate_returned_on"
+#: 国籍・地域コード: 3 digits (ISO 3166-1 numeric, 900–999 for the others).
+_NATIONALITY_FORM = re.compile(r"[0-9]{3}")
 #: 特別永住者証明書番号: 2 Latin capitals, 8 digits, 2 Latin capitals (the 在留カード's form).
 _NUMBER_FORM = re.compile(r"[A-Z]{2}[0-9]{8}[A-Z]{2}")
 #: The 有効期間 ends on the 7th birthday after issue, or on the 16th birthday for a holder under 16
@@ -42,12 +48,39 @@ class CertificateProcedure(StrEnum):
     RETURN = "返納"
 
 
+class ReturnReason(StrEnum):
+    """Why the certificate came back (入管特例法17条)."""
+
+    STATUS_ENDED = "特別永住者でなくなったため"
+    FOUND_AFTER_REISSUE = "再交付後に発見した旧証明書"
+    OTHER = "その他"
+
+
 @dataclass(frozen=True)
 class CertificateState:
-    """The certificate as the record holds it ("" when none)."""
+    """The certificate as the record holds it ("" when none), and the last 返納 it keeps."""
 
     number: str
     expiry: str
+    returned_number: str = ""
+    returned_on: str = ""
+
+
+@dataclass(frozen=True)
+class CertificateReturn:
+    """The record's 返納 items (the 30条の45 items stay) and the alerts the clerk must acknowledge."""
+
+    number: str
+    returned_on: date
+    alerts: tuple[Alert, ...]
+
+
+@dataclass(frozen=True)
+class PersonalItems:
+    """国籍・地域 and 氏名（ローマ字） the new certificate states, as the record will hold them."""
+
+    nationality_code: str
+    alphabet_name: str
 
 
 @dataclass(frozen=True)
@@ -78,6 +111,12 @@ def normalise_number(value: str, *, field: str = "certificate_number") -> str:
             "registry.certificate_number_format",
         )
     return text
+
+
+def return_text(foreign: Mapping[str, object]) -> str:
+    """The last 返納 a record keeps as 「返納日 番号」, "" when none."""
+    returned_on = str(foreign.get(RETURNED_ON_ITEM) or "")
+    return f"{returned_on} {foreign.get(RETURNED_NUMBER_ITEM) or ''}".strip() if returned_on else ""
 
 
 def _months_before(day: date, months: int) -> date:
@@ -121,13 +160,7 @@ def check_procedure(
     ``birth_date`` (None when unknown) bounds the expiry of a holder under 16 for the alert.
     """
     if procedure is CertificateProcedure.RETURN:
-        raise refusal(
-            "procedure",
-            "証明書の返納だけでは住民票の記載は変わりません。",
-            "特別永住者でなくなった方は帰化・国籍取得や国外転出等の入力で処理してください。"
-            "再交付後に見つかった旧証明書の返納は、住民票の入力は不要です。",
-            "registry.certificate_return_changes_nothing",
-        )
+        raise ValueError("a 返納 is checked by check_return")
     new_number = normalise_number(number)
     if issued_on is None:
         raise refusal(
@@ -229,3 +262,78 @@ def _alerts(
             )
         )
     return alerts
+
+
+def check_return(
+    current: CertificateState,
+    *,
+    number: str,
+    returned_on: date | None,
+    reason: ReturnReason,
+    today: date,
+) -> CertificateReturn:
+    """The 返納 of certificate ``number`` on ``returned_on``, or DomainError; no 30条の45 item changes.
+
+    A found old certificate (``FOUND_AFTER_REISSUE``) is never the one the record names; the return
+    of the current certificate is an alert: the event that ends the status is entered on its own.
+    """
+    returned = normalise_number(number)
+    if returned_on is None:
+        raise refusal(
+            "returned_on",
+            "返納日が入力されていません。",
+            "証明書を受け取った日を入力してください。",
+            "registry.item_required",
+        )
+    if returned_on > today:
+        raise refusal(
+            "returned_on",
+            "返納日が未来の日付です。",
+            "証明書を受け取った日（本日以前）を入力してください。",
+            "registry.future_notification_date",
+        )
+    if (returned, returned_on.isoformat()) == (current.returned_number, current.returned_on):
+        raise refusal(
+            "certificate_number",
+            "この証明書の返納は既に記録されています。",
+            "返納日と証明書番号を確認してください。同じ返納を二度記録する必要はありません。",
+            "registry.certificate_return_recorded",
+        )
+    is_current = returned == current.number
+    if reason is ReturnReason.FOUND_AFTER_REISSUE and is_current:
+        raise refusal(
+            "certificate_number",
+            "住民票に記載されている現在の証明書番号です。再交付後に発見した旧証明書ではありません。",
+            "返納された証明書の番号を確認するか、返納事由を選び直してください。",
+            "registry.certificate_return_is_current",
+        )
+    alerts = []
+    if is_current:
+        alerts.append(
+            Alert(
+                field="certificate_number",
+                message="現在の証明書の返納です。特別永住者でなくなった場合は、帰化・国籍取得や国外転出等の"
+                "入力も必要です（返納だけでは住民票の記載事項は変わりません）。",
+                code="registry.certificate_current_returned",
+            )
+        )
+    return CertificateReturn(number=returned, returned_on=returned_on, alerts=tuple(alerts))
+
+
+def check_personal_items(
+    current: PersonalItems, *, nationality_code: str, alphabet_name: str
+) -> PersonalItems:
+    """The record's 国籍・地域 and 氏名（ローマ字） after a new certificate that changed them (a 変更届出
+    made with the 再交付 etc.); blank keeps the current value. DomainError for a malformed code."""
+    code = unicodedata.normalize("NFKC", nationality_code).strip()
+    if code and not _NATIONALITY_FORM.fullmatch(code):
+        raise refusal(
+            "nationality_code",
+            "国籍・地域コードの形式が正しくありません。",
+            "証明書に記載された国籍・地域の3桁のコードを入力してください（変更がなければ空欄）。",
+            "registry.nationality_code_format",
+        )
+    name = " ".join(unicodedata.normalize("NFKC", alphabet_name).upper().split())
+    return PersonalItems(
+        nationality_code=code or current.nationality_code, alphabet_name=name or current.alphabet_name
+    )

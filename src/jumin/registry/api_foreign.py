@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from jumin.domain.resident import ForeignResidentItems
-from jumin.domain.special_permanent_certificate import CertificateProcedure
+from jumin.domain.special_permanent_certificate import CertificateProcedure, ReturnReason
 from jumin.registry.api import AddressIn, ForeignIn, PersonIn, _person
 from jumin.registry.api_common import DRAFT_RESPONSES, ERRORS, AttentionNoteIn, draft_created
 from jumin.registry.services import Address
@@ -105,6 +105,12 @@ class CertificateHandoverIn(AttentionNoteIn):
     certificate_number: str = ""
     issued_on: date | None = None
     expiry: date | None = None
+    # What the new certificate changed (a 変更届出 made with it); blank keeps the record's.
+    nationality_code: str = ""
+    alphabet_name: str = ""
+    # A 返納: the day and why (certificate_number is the returned certificate's).
+    returned_on: date | None = None
+    return_reason: ReturnReason = ReturnReason.STATUS_ENDED
     acknowledged_alerts: list[str] = Field(default_factory=list)
 
 
@@ -221,7 +227,8 @@ def record_alias(request: HttpRequest, payload: AliasIn) -> Status[object]:
 
 @router.post("/special-permanent-certificate", response=DRAFT_RESPONSES)
 def record_certificate_handover(request: HttpRequest, payload: CertificateHandoverIn) -> Status[object]:
-    """Enter a 特別永住者証明書の交付・再交付・有効期間更新 as a draft 職権修正 (仮登録)."""
+    """Enter a 特別永住者証明書の交付・再交付・有効期間更新 (with a changed 国籍・地域 or 氏名（ローマ字）)
+    or its 返納 as a draft 職権修正 (仮登録)."""
     draft = special_permanent_certificate.record_certificate_handover(
         actor=request.user,
         purpose=payload.purpose,

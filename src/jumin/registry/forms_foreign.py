@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from jumin.accounts.forms import PurposeForm
 from jumin.domain.resident import FOREIGN_CATEGORIES, ChangeReason, Sex
-from jumin.domain.special_permanent_certificate import CertificateProcedure
+from jumin.domain.special_permanent_certificate import CertificateProcedure, ReturnReason
 from jumin.registry.forms import AttentionNoteFields, RelationshipProofFields
 from jumin.registry.widgets import KatagakiAidInput
 from jumin.registry.workflows.foreign_registration import RegistrationBasis
@@ -144,17 +144,34 @@ class AliasForm(PurposeForm, AttentionNoteFields):
 
 
 class CertificateHandoverForm(PurposeForm, AttentionNoteFields):
-    """特別永住者証明書の交付・再交付・有効期間更新 (a 返納 changes no record item; the service says so)."""
+    """特別永住者証明書の交付・再交付・有効期間更新 (with the 国籍・地域 or 氏名（ローマ字） the new
+    certificate changed), or its 返納 (an event: no 30条の45 item changes)."""
 
     note_reasons = (ChangeReason.EX_OFFICIO_AMENDMENT,)
 
     atena_number = _text("宛名番号（特別永住者）", max_length=16)
     procedure = forms.ChoiceField(label="手続", choices=[(p.value, p.value) for p in CertificateProcedure])
     certificate_number = _text(
-        "新しい特別永住者証明書番号（英字2桁・数字8桁・英字2桁）", required=False, max_length=24
+        "特別永住者証明書番号（交付等は新しい証明書、返納は返納された証明書の番号。英字2桁・数字8桁・英字2桁）",
+        required=False,
+        max_length=24,
     )
     issued_on = forms.DateField(label="交付年月日", widget=_DATE, required=False)
     expiry = forms.DateField(label="有効期間の満了日", widget=_DATE, required=False)
+    nationality_code = _text(
+        "新しい国籍・地域コード（新しい証明書で変わったときだけ。変更がなければ空欄）",
+        required=False,
+        max_length=6,
+    )
+    alphabet_name = _text(
+        "新しい氏名（ローマ字）（新しい証明書で変わったときだけ。変更がなければ空欄）",
+        required=False,
+        max_length=200,
+    )
+    returned_on = forms.DateField(label="返納日（返納のときだけ）", widget=_DATE, required=False)
+    return_reason = forms.ChoiceField(
+        label="返納事由（返納のときだけ）", choices=[(r.value, r.value) for r in ReturnReason]
+    )
 
 
 class AliasHistoryForm(PurposeForm):

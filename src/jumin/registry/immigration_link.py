@@ -33,8 +33,10 @@ FOREIGN_ITEMS = (
     "stay_expiry_date",
     "residence_card_number",
     "special_permanent_resident_number",
-    # Not a 30条の45 item: the 特別永住者証明書's expiry (domain.special_permanent_certificate).
+    # Not 30条の45 items: the 特別永住者証明書's expiry and last 返納 (domain.special_permanent_certificate).
     "certificate_expiry_date",
+    "returned_certificate_number",
+    "certificate_returned_on",
 )
 #: The file's columns after ``sequence_no``, ``kind`` and ``link_class`` (the items of ``notice_items``).
 ITEM_COLUMNS = (

@@ -22,6 +22,7 @@ from jumin.domain.eras import Calendar
 from jumin.domain.glyph_entry import format_code_points
 from jumin.domain.relationship_proof import proof_text
 from jumin.domain.resident import ResidentKind
+from jumin.domain.special_permanent_certificate import EXPIRY_ITEM, NUMBER_ITEM, return_text
 from jumin.domain.wareki import format_date_ja
 from jumin.registry.models import Resident, ResidentSnapshot
 from jumin.registry.removed_archive import archived_history_of
@@ -154,6 +155,28 @@ def _items(visible: frozenset[Permission]) -> list[tuple[str, Callable[[Resident
         ),
         ("転出先（予定）住所コード", lambda s: s.planned_destination_address_code),
         ("消除事由", lambda s: s.removal_reason),
+        ("国籍・地域", lambda s: str((s.foreign or {}).get("nationality_code") or "")),
+        ("氏名（ローマ字）", lambda s: str((s.foreign or {}).get("alphabet_name") or "")),
+    ]
+
+
+def _certificate_items(visible: frozenset[Permission]) -> list[tuple[str, Callable[[ResidentSnapshot], str]]]:
+    """The 特別永住者証明書's number, expiry and 返納 (standard 4.5.7-b), hidden with the 在留資格 (C-10).
+
+    Not in ``_items``: the review screen lists them unmasked (selectors_review), for the checker."""
+    shown = Permission.FIELD_RESIDENCE_STATUS_VIEW in visible
+
+    def hidden(read: Callable[[dict[str, Any]], str]) -> Callable[[ResidentSnapshot], str]:
+        def value(s: ResidentSnapshot) -> str:
+            text = read(s.foreign or {})
+            return mask(text, visible=shown) if text else ""
+
+        return value
+
+    return [
+        ("特別永住者証明書番号", hidden(lambda f: str(f.get(NUMBER_ITEM) or ""))),
+        ("特別永住者証明書の有効期間の満了日", hidden(lambda f: str(f.get(EXPIRY_ITEM) or ""))),
+        ("特別永住者証明書の返納", hidden(return_text)),
     ]
 
 
@@ -190,7 +213,8 @@ def resident_timeline(
         reason="timeline",
     ):
         snapshots = committed_rows(atena_number)
-        items = _items(visible_fields(actor))
+        visible = visible_fields(actor)
+        items = [*_items(visible), *_certificate_items(visible)]
         entries: list[TimelineEntry] = []
         previous: dict[str, str] = {}
         for snapshot in snapshots:

@@ -23,6 +23,7 @@ from jumin.domain.errors import DomainError
 from jumin.domain.relationship_proof import proof_text
 from jumin.domain.relationships import de_facto_head_remark
 from jumin.domain.resident import ResidentKind, ResidentStatus
+from jumin.domain.special_permanent_certificate import EXPIRY_ITEM, NUMBER_ITEM, return_text
 from jumin.registry.inquiry import committed_rows
 from jumin.registry.models import Change, ChangeState, Resident, ResidentSnapshot
 from jumin.registry.remarks import remark_lines
@@ -112,6 +113,11 @@ class ResidentView:
     former_alien_registration_date: str = ""
     # The record is in the 除票データベース (standard 1.1.5-e): shown from the archive's copy.
     in_removed_archive: bool = False
+    # 特別永住者証明書 (standard 4.5.7-b): its number, its expiry and the last 返納 (「日 番号」), hidden
+    # with the 在留資格 without FIELD_RESIDENCE_STATUS_VIEW (C-10); "" when not held.
+    special_permanent_resident_number: str = ""
+    certificate_expiry_date: str = ""
+    certificate_return: str = ""
 
 
 def _foreign_category(foreign: dict[str, object]) -> str:
@@ -194,6 +200,13 @@ def _view(snapshot: ResidentSnapshot, visible: frozenset[Permission]) -> Residen
             if snapshot.former_alien_registration_date
             else ""
         ),
+        special_permanent_resident_number=shown(
+            str(foreign.get(NUMBER_ITEM) or ""), Permission.FIELD_RESIDENCE_STATUS_VIEW
+        ),
+        certificate_expiry_date=shown(
+            str(foreign.get(EXPIRY_ITEM) or ""), Permission.FIELD_RESIDENCE_STATUS_VIEW
+        ),
+        certificate_return=shown(return_text(foreign), Permission.FIELD_RESIDENCE_STATUS_VIEW),
     )
 
 

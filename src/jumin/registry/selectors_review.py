@@ -24,7 +24,7 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event, record_results
 from jumin.domain.errors import Alert, refusal
-from jumin.domain.special_permanent_certificate import EXPIRY_ITEM, NUMBER_ITEM
+from jumin.domain.special_permanent_certificate import EXPIRY_ITEM, NUMBER_ITEM, return_text
 from jumin.registry import services_restrictions
 from jumin.registry.inquiry import UNKNOWN_POSTAL_CODE, ItemChange
 from jumin.registry.inquiry import _items as inquiry_items
@@ -179,8 +179,8 @@ def _destination_postal_code(snapshot: ResidentSnapshot) -> str:
 
 
 def _extra_items() -> list[tuple[str, Callable[[ResidentSnapshot], str]]]:
-    """Items of the removal and the 転出確定, and the 特別永住者証明書's number and expiry (its own
-    workflow changes nothing else), that the inquiry timeline does not list."""
+    """Items of the removal and the 転出確定, and the 特別永住者証明書's number, expiry and 返納 (unmasked:
+    the checker compares them with the certificate), that ``inquiry._items`` does not list."""
 
     def day(value: date | None) -> str:
         return value.isoformat() if value else ""
@@ -197,6 +197,7 @@ def _extra_items() -> list[tuple[str, Callable[[ResidentSnapshot], str]]]:
         ("転出確定通知日", lambda s: day(s.move_in_notice_date)),
         ("特別永住者証明書番号", foreign(NUMBER_ITEM)),
         ("特別永住者証明書の有効期間の満了日", foreign(EXPIRY_ITEM)),
+        ("特別永住者証明書の返納", lambda s: return_text(s.foreign or {})),
     ]
 
 

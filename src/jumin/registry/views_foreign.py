@@ -21,7 +21,7 @@ from jumin.domain.resident import (
     Sex,
     parse_former_alien_registration_date,
 )
-from jumin.domain.special_permanent_certificate import CertificateProcedure
+from jumin.domain.special_permanent_certificate import CertificateProcedure, ReturnReason
 from jumin.domain.wareki import DateFieldKind, parse_date_input
 from jumin.registry.forms_foreign import (
     AliasForm,
@@ -275,15 +275,20 @@ def certificate_view(request: HttpRequest) -> HttpResponse:
                 certificate_number=data["certificate_number"],
                 issued_on=data["issued_on"],
                 expiry=data["expiry"],
+                nationality_code=data["nationality_code"],
+                alphabet_name=data["alphabet_name"],
+                returned_on=data["returned_on"],
+                return_reason=ReturnReason(data["return_reason"]),
                 acknowledged_alerts=acknowledged(request),
                 attention_note=data["attention_note"],
             ),
         )
 
     context = _screen(
-        "特別永住者証明書の交付・再交付・有効期間更新（仮登録）",
-        "交付した証明書の番号と有効期間の満了日を住民票に記載します（職権修正）。"
-        "本登録すると出入国在留管理庁への市町村通知（入管法）を作ります。",
+        "特別永住者証明書の交付・再交付・有効期間更新・返納（仮登録）",
+        "交付した証明書の番号と有効期間の満了日（証明書で変わった国籍・地域、氏名（ローマ字）も）を住民票に記載します"
+        "（職権修正）。返納は記載事項を変えずに返納日と番号を記録します。本登録すると出入国在留管理庁への"
+        "市町村通知（入管法）、国籍・氏名が変わったときは市町村伝達（住基法・入管法）を作ります。",
     )
     return enter_draft(request, CertificateHandoverForm(request.POST or None), FORM_TEMPLATE, submit, context)
 

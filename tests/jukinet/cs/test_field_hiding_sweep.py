@@ -16,9 +16,10 @@ jukinet/cs/api.py``:
 
 Not here: 広域交付 issues a certificate (printed as the law asks, no 個人番号 or 本籍 at all); its
 records list masks the code, tested in tests/certificates/test_wide_area.py. 本人確認情報の提供状況
-shows only the code the clerk typed, 送付先情報 no person item. The 附票 notices (screen, API and the
-``cs fuhyo-notices`` CSV) mask through ``fuhyo_notices.items_as_seen``, tested in
-tests/jukinet/cs/test_fuhyo_notices.py.
+shows only the code the clerk typed, 送付先情報 no person item. The 附票 notices (the ``cs fuhyo-notices``
+CSV, and the 受信一覧 screen ``fuhyo_notice_inbox``) mask through ``fuhyo_notices.items_as_seen`` and
+``access.shown_resident_code``, tested in tests/jukinet/cs/test_fuhyo_notices.py and
+test_fuhyo_notice_screen.py.
 """
 
 from __future__ import annotations

@@ -148,6 +148,18 @@ def items_as_seen(items: Mapping[str, Any], actor: Any) -> dict[str, Any]:
     }
 
 
+def require_fuhyo(actor: Any, purpose: str, action: AuditAction, subject_id: str = "") -> None:
+    """The CS check of every read and mark of received notices: ``CS_FUHYO`` on a 統合端末 (audited)."""
+    access.require(
+        actor=actor,
+        permission=Permission.CS_FUHYO,
+        action=action,
+        purpose=purpose,
+        subject_type=SUBJECT_TYPE,
+        subject_id=subject_id,
+    )
+
+
 @dataclass(frozen=True)
 class ReceivedNotice:
     """One received notice as the 受信一覧 shows it (the items, no 個人番号)."""
@@ -163,13 +175,7 @@ def received_notices(*, actor: Any, purpose: str, after_id: int = 0) -> list[Rec
 
     Audited as one list entry naming every person listed (their 提供状況 shows who read it).
     """
-    access.require(
-        actor=actor,
-        permission=Permission.CS_FUHYO,
-        action=AuditAction.CS_FUHYO_NOTICE_LIST,
-        purpose=purpose,
-        subject_type=SUBJECT_TYPE,
-    )
+    require_fuhyo(actor, purpose, AuditAction.CS_FUHYO_NOTICE_LIST)
     with transaction.atomic():
         rows = list(ReceivedFuhyoNotice.objects.filter(pk__gt=after_id).order_by("pk"))
         listed = [

@@ -579,6 +579,27 @@ class ReceivedFuhyoNotice(models.Model):
         return f"受信した戸籍附票記載事項通知 {self.pk}"
 
 
+class FuhyoNoticeProcessing(models.Model):
+    """The 戸籍附票 side's 「処理済み」 of one received notice (std 7.1.1.1-e; the 受信一覧 screen).
+
+    Insert-only, one row per notice: the notice itself is never changed, and a processed notice
+    cannot be marked again (a mistake is written down in a later note, never overwritten)."""
+
+    notice = models.OneToOneField(
+        ReceivedFuhyoNotice, on_delete=models.PROTECT, related_name="processing", verbose_name="通知"
+    )
+    processed_at = models.DateTimeField("処理日時")
+    processed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField("処理内容", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "戸籍附票記載事項通知の処理"
+        verbose_name_plural = "戸籍附票記載事項通知の処理"
+
+    def __str__(self) -> str:
+        return f"戸籍附票記載事項通知の処理 {self.notice_id}"
+
+
 # The card status rows (std 7.1.1.3-a) and the 抑止マーク table (standard 3.1-g) live in their own
 # modules; imported here so Django finds them.
 from jumin.jukinet.cs.models_cards import CertificateSerialFetch, CsCardStatusEvent  # noqa: E402, F401

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from jumin.jukinet.cs import views
+from jumin.jukinet.cs import views, views_fuhyo_notices
 
 app_name = "jukinet_cs"
 urlpatterns: list[URLPattern] = [
@@ -19,4 +19,5 @@ urlpatterns: list[URLPattern] = [
     path("sending-addresses/", views.sending_addresses, name="sending_addresses"),
     path("move-out-certificates/", views.move_out_certificates, name="move_out_certificates"),
     path("provision-status/", views.provision_status, name="provision_status"),
+    path("fuhyo-notices/", views_fuhyo_notices.fuhyo_notices, name="fuhyo_notices"),
 ]

@@ -1,11 +1,14 @@
-"""特別永住者証明書の交付・再交付・有効期間更新 as a draft 職権修正 of the certificate's items
+"""特別永住者証明書の交付・再交付・有効期間更新・返納 as a draft 職権修正 of the certificate's items
 (standard 4.5.7-b; docs/workflows/special-permanent-certificate.md).
 
 When the municipality hands over a new certificate, the record's 特別永住者証明書の番号 (30条の45) and the
 certificate's expiry (kept under its own key) are amended 職権, with a 職権記録書 (no 職権記載等通知書: the
-holder applied and received the certificate themselves). At the 本登録 ``commit_change`` writes the
-outbox event and the 市町村通知 of class 入管法 (``domain.immigration_link.link_type``: only the
-certificate's items changed). The rules are ``domain.special_permanent_certificate``.
+holder applied and received the certificate themselves); a 国籍・地域 or 氏名（ローマ字） the new
+certificate states (the holder's 変更届出 made with it) is amended in the same draft. A 返納 keeps the
+returned number and day under their own keys and changes no 30条の45 item. At the 本登録
+``commit_change`` writes the outbox event and the notice ``domain.immigration_link.link_type`` gives:
+市町村伝達 (住基法・入管法) when 氏名・国籍 changed, else a 市町村通知 of class 入管法. The rules are
+``domain.special_permanent_certificate``.
 """
 
 from __future__ import annotations
@@ -28,9 +31,15 @@ from jumin.domain.resident import ChangeReason, ResidentKind
 from jumin.domain.special_permanent_certificate import (
     EXPIRY_ITEM,
     NUMBER_ITEM,
+    RETURNED_NUMBER_ITEM,
+    RETURNED_ON_ITEM,
     CertificateProcedure,
     CertificateState,
+    PersonalItems,
+    ReturnReason,
+    check_personal_items,
     check_procedure,
+    check_return,
 )
 from jumin.registry.models import Change, ExOfficioRecord, ResidentSearchKey
 from jumin.registry.services import DraftRecorded
@@ -44,13 +53,19 @@ LEGAL_BASIS = (
 
 @dataclass(frozen=True)
 class CertificateHandover:
-    """A certificate handed over on ``issued_on`` (交付・再交付・有効期間更新), or a 返納."""
+    """A certificate handed over on ``issued_on`` (交付・再交付・有効期間更新), or a 返納 on ``returned_on``
+    of certificate ``certificate_number``. ``nationality_code`` / ``alphabet_name``: what the new
+    certificate states when it changed them; blank keeps the record's."""
 
     atena_number: str
     procedure: CertificateProcedure
     certificate_number: str = ""
     issued_on: date | None = None
     expiry: date | None = None
+    nationality_code: str = ""
+    alphabet_name: str = ""
+    returned_on: date | None = None
+    return_reason: ReturnReason = ReturnReason.STATUS_ENDED
     acknowledged_alerts: Collection[str] = field(default_factory=tuple)
     # 留意事項 (type B, standard 1.1.14-a/b): free or a preset text edited; "" for none.
     attention_note: str = ""
@@ -95,8 +110,81 @@ def _held_by_another(number: str, member: CurrentMember) -> list[Alert]:
     ]
 
 
+@dataclass(frozen=True)
+class _Entry:
+    """The new 30条の45 JSON, its alerts and the 職権記録書's day and findings."""
+
+    foreign: dict[str, Any]
+    alerts: list[Alert]
+    found_on: date
+    findings: str
+
+
+def _state(foreign: dict[str, Any]) -> CertificateState:
+    return CertificateState(
+        number=str(foreign.get(NUMBER_ITEM) or ""),
+        expiry=str(foreign.get(EXPIRY_ITEM) or ""),
+        returned_number=str(foreign.get(RETURNED_NUMBER_ITEM) or ""),
+        returned_on=str(foreign.get(RETURNED_ON_ITEM) or ""),
+    )
+
+
+def _return_entry(handover: CertificateHandover, foreign: dict[str, Any]) -> _Entry:
+    if handover.nationality_code.strip() or handover.alphabet_name.strip():
+        raise refusal(
+            "nationality_code",
+            "返納では国籍・地域や氏名（ローマ字）は変更できません。",
+            "国籍・地域と氏名（ローマ字）を空欄にしてください。変更は新しい証明書の交付等と一緒に入力します。",
+            "registry.certificate_return_with_changes",
+        )
+    returned = check_return(
+        _state(foreign),
+        number=handover.certificate_number,
+        returned_on=handover.returned_on,
+        reason=handover.return_reason,
+        today=timezone.localdate(),
+    )
+    day = returned.returned_on
+    foreign.update({RETURNED_NUMBER_ITEM: returned.number, RETURNED_ON_ITEM: day.isoformat()})
+    findings = f"返納日 {day.isoformat()}、返納事由 {handover.return_reason.value}"
+    return _Entry(foreign, list(returned.alerts), day, findings)
+
+
+def _handover_entry(handover: CertificateHandover, member: CurrentMember, foreign: dict[str, Any]) -> _Entry:
+    update = check_procedure(
+        handover.procedure,
+        _state(foreign),
+        number=handover.certificate_number,
+        issued_on=handover.issued_on,
+        expiry=handover.expiry,
+        today=timezone.localdate(),
+        birth_date=_birth_day(member.current.birth_date),
+    )
+    personal = check_personal_items(
+        PersonalItems(
+            nationality_code=str(foreign.get("nationality_code") or ""),
+            alphabet_name=str(foreign.get("alphabet_name") or ""),
+        ),
+        nationality_code=handover.nationality_code,
+        alphabet_name=handover.alphabet_name,
+    )
+    foreign.update(
+        {
+            NUMBER_ITEM: update.number,
+            EXPIRY_ITEM: update.expiry,
+            "nationality_code": personal.nationality_code,
+            "alphabet_name": personal.alphabet_name,
+        }
+    )
+    findings = f"交付年月日 {update.issued_on.isoformat()}、有効期間の満了日 {update.expiry}"
+    return _Entry(
+        foreign, [*update.alerts, *_held_by_another(update.number, member)], update.issued_on, findings
+    )
+
+
 def record_certificate_handover(*, actor: Any, purpose: str, handover: CertificateHandover) -> DraftRecorded:
-    """Enter a 特別永住者証明書の交付・再交付・有効期間更新 as a draft 職権修正; another clerk commits it."""
+    """Enter a 特別永住者証明書の交付・再交付・有効期間更新 (with the 国籍・地域 or 氏名（ローマ字） it
+    changed) or its 返納 as a draft 職権修正; another clerk commits it."""
     action = AuditAction.RESIDENT_SPECIAL_PERMANENT_CERTIFICATE_RECORD
     authorize(
         actor=actor,
@@ -107,29 +195,20 @@ def record_certificate_handover(*, actor: Any, purpose: str, handover: Certifica
     )
     member = _holder(handover.atena_number)
     foreign = copy.deepcopy(member.current.foreign or {})
-    update = check_procedure(
-        handover.procedure,
-        CertificateState(
-            number=str(foreign.get(NUMBER_ITEM) or ""), expiry=str(foreign.get(EXPIRY_ITEM) or "")
-        ),
-        number=handover.certificate_number,
-        issued_on=handover.issued_on,
-        expiry=handover.expiry,
-        today=timezone.localdate(),
-        birth_date=_birth_day(member.current.birth_date),
-    )
-    issued_on = update.issued_on
-    foreign.update({NUMBER_ITEM: update.number, EXPIRY_ITEM: update.expiry})
+    if handover.procedure is CertificateProcedure.RETURN:
+        entry = _return_entry(handover, foreign)
+    else:
+        entry = _handover_entry(handover, member, foreign)
 
     def write_record_book(change: Change) -> None:
         ExOfficioRecord.objects.create(
             change=change,
             action=ChangeReason.EX_OFFICIO_AMENDMENT.value,
             legal_basis=LEGAL_BASIS,
-            found_on=issued_on,
+            found_on=entry.found_on,
             grounds=f"特別永住者証明書の{handover.procedure.value}",
-            findings=f"交付年月日 {issued_on.isoformat()}、有効期間の満了日 {update.expiry}",
-            notice_required=False,  # the holder applied and received the certificate themselves
+            findings=entry.findings,
+            notice_required=False,  # the holder applied, received or returned the certificate themselves
         )
 
     return write_person_change(
@@ -138,10 +217,10 @@ def record_certificate_handover(*, actor: Any, purpose: str, handover: Certifica
         action=action,
         member=member,
         reason=ChangeReason.EX_OFFICIO_AMENDMENT,
-        notified_on=issued_on,
+        notified_on=entry.found_on,
         kind="職権",
-        columns={"foreign": foreign},
-        alerts=[*update.alerts, *_held_by_another(update.number, member)],
+        columns={"foreign": entry.foreign},
+        alerts=entry.alerts,
         acknowledged_codes=handover.acknowledged_alerts,
         attention_note=handover.attention_note,
         beside=write_record_book,
