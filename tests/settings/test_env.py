@@ -2,7 +2,14 @@ from pathlib import Path
 
 import pytest
 
-from jumin.settings.env import DEMO_SECRET_KEY, ConfigurationError, database_settings, node_config, secret_key
+from jumin.settings.env import (
+    DEMO_SECRET_KEY,
+    ConfigurationError,
+    database_settings,
+    node_config,
+    secret_key,
+    sqlite_cache_mib,
+)
 
 
 def test_outside_demo_mode_a_missing_secret_key_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -52,6 +59,32 @@ def test_sqlite_urls_resolve_relative_to_the_base_dir_and_enable_wal(tmp_path: P
     assert "journal_mode=WAL" in str(db["OPTIONS"])
     absolute = database_settings("sqlite:////srv/jumin/node.sqlite3", base_dir=tmp_path)
     assert absolute["NAME"] == "/srv/jumin/node.sqlite3"
+
+
+def test_sqlite_page_cache_is_64_mib_unless_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def options() -> str:
+        return str(database_settings("sqlite:///n.db", base_dir=tmp_path)["OPTIONS"])
+
+    monkeypatch.delenv("JUMIN_SQLITE_CACHE_MIB", raising=False)
+    assert "PRAGMA cache_size=-65536;" in options()
+    monkeypatch.setenv("JUMIN_SQLITE_CACHE_MIB", "256")
+    assert "PRAGMA cache_size=-262144;" in options()
+    for wrong in ("0", "1", "-5", "lots"):
+        monkeypatch.setenv("JUMIN_SQLITE_CACHE_MIB", wrong)
+        with pytest.raises(ConfigurationError, match="JUMIN_SQLITE_CACHE_MIB"):
+            database_settings("sqlite:///n.db", base_dir=tmp_path)
+
+
+@pytest.mark.django_db
+def test_the_page_cache_setting_reaches_the_connection() -> None:
+    """The test database itself is opened with the setting (init_command runs on every connection)."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite setting")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        assert cursor.fetchone()[0] == -sqlite_cache_mib() * 1024
 
 
 def test_postgresql_urls_are_split_into_django_fields(tmp_path: Path) -> None:

@@ -65,6 +65,14 @@ def secret_key(*, demo: bool) -> str:
     return key
 
 
+def sqlite_cache_mib() -> int:
+    """Each SQLite connection's page cache in MiB: ``JUMIN_SQLITE_CACHE_MIB``, default 64 (at least 2)."""
+    raw = os.environ.get("JUMIN_SQLITE_CACHE_MIB", "64").strip()
+    if not raw.isdigit() or int(raw) < 2:
+        raise ConfigurationError("JUMIN_SQLITE_CACHE_MIB must be a whole number of MiB, 2 or more")
+    return int(raw)
+
+
 def database_settings(url: str, *, base_dir: Path) -> dict[str, object]:
     """A Django DATABASES entry from a URL: sqlite:///path/to.db or postgresql://user:pw@host:port/name."""
     parsed = urlparse(url)
@@ -79,8 +87,11 @@ def database_settings(url: str, *, base_dir: Path) -> dict[str, object]:
             "NAME": str(path),
             "OPTIONS": {
                 # WAL lets readers proceed while one writer commits (architecture.md §5);
-                # IMMEDIATE avoids "database is locked" upgrades inside write transactions.
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+                # IMMEDIATE avoids "database is locked" upgrades inside write transactions. The page
+                # cache (SQLite's default is 2 MiB) holds a search's pages for the next one: a result
+                # page of 200 people reads about a thousand (docs/operations.md, P2).
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                f"PRAGMA cache_size=-{sqlite_cache_mib() * 1024};",
                 "transaction_mode": "IMMEDIATE",
             },
             "TEST": {"NAME": os.environ.get("JUMIN_TEST_SQLITE_NAME", "")},
