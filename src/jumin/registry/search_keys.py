@@ -331,13 +331,13 @@ def rebuild_search_keys_many(
     past: dict[int, list[NameEntry]] = {resident.pk: [] for resident, _ in people}
     past_addresses: dict[int, list[AddressEntry]] = {resident.pk: [] for resident, _ in people}
     with_history = [pk for pk in past if pk not in first_rows]
-    earlier = (
+    earlier: Iterable[ResidentSnapshot] = (
         ResidentSnapshot.objects.filter(resident_id__in=with_history, history_no__isnull=False)
         .exclude(pk__in=[current.pk for _, current in people])
         .order_by("resident_id", "-history_no")
         .only("resident", *NAME_COLUMNS, "address", "address_code", "katagaki")
         if with_history
-        else ResidentSnapshot.objects.none()
+        else ()  # not ``none()``: an empty queryset still builds its statement before giving nothing
     )
     for snapshot in earlier:
         past[snapshot.resident_id].extend(_snapshot_entries(snapshot))
