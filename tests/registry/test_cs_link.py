@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from jumin.accounts.models import User
@@ -16,6 +18,7 @@ from jumin.audit.models import AuditEntry
 from jumin.cli.federation import _load_cs_file
 from jumin.domain.resident import ChangeReason
 from jumin.domain.unified_characters import NOT_UNIFIED_CODE
+from jumin.jukinet.cs import services as cs_services
 from jumin.jukinet.cs.models import (
     CsIdentity,
     CsIdentityVersion,
@@ -33,7 +36,8 @@ from jumin.population import write_population
 from jumin.registry import cs_link, numbering
 from jumin.registry.cs_link import birth_date_code, cs_reason, load_all
 from jumin.registry.importer import import_population
-from jumin.registry.models import JuminhyoCodePool, ResidentSnapshot
+from jumin.registry.models import Change, ChangeState, JuminhyoCodePool, ResidentSnapshot
+from jumin.registry.models_review import RegistryEvent
 from jumin.registry.services import DraftRecorded, commit_change, record_move_in
 from jumin.registry.workflows.death import Death, record_death
 from jumin.registry.workflows.household_change import HouseholdChangeKind, record_household_change
@@ -305,3 +309,35 @@ def test_the_demo_node_set_up_loads_the_cs_file_only_while_it_holds_nobody(
     _load_cs_file()  # the first start: the initial load
     assert CsIdentity.objects.count() == 3
     assert AuditEntry.objects.filter(action="cs:identity:load").count() == 1
+
+
+def test_the_cs_update_of_a_commit_takes_no_savepoint_of_its_own(
+    clerk: User, reviewer: User, code_pool: list[str]
+) -> None:
+    draft = record_move_in(actor=clerk, purpose=PURPOSE, move_in=family_move_in())
+    with CaptureQueriesContext(connection) as committed:
+        commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
+    savepoints = [q["sql"] for q in committed.captured_queries if q["sql"].startswith("SAVEPOINT")]
+    assert len(savepoints) == 1  # the commit's own (the test runs inside a transaction), none for the CS
+    assert CsIdentity.objects.count() == 3
+
+
+def test_an_error_in_the_cs_update_rolls_the_whole_commit_back(
+    clerk: User, reviewer: User, code_pool: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    draft = record_move_in(actor=clerk, purpose=PURPOSE, move_in=family_move_in())
+
+    def broken_peers() -> Callable[[str], bool]:
+        raise RuntimeError("CS peers unreadable")  # after the CS versions were inserted
+
+    monkeypatch.setattr(cs_services, "_prefecture_peers", broken_peers)
+    with pytest.raises(RuntimeError):
+        commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
+    assert Change.objects.get(pk=draft.change_id).state == ChangeState.DRAFT
+    assert (CsIdentityVersion.objects.count(), CsIdentity.objects.count()) == (0, 0)
+    assert not RegistryEvent.objects.filter(change_id=draft.change_id).exists()
+    assert not ResidentSnapshot.objects.filter(change_id=draft.change_id, history_no__isnull=False).exists()
+    # Nothing was left half done: the same draft commits once the CS reads its peers again.
+    monkeypatch.undo()
+    commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
+    assert CsIdentity.objects.count() == 3

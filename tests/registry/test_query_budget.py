@@ -12,8 +12,9 @@ from django.test.utils import CaptureQueriesContext
 
 from jumin.accounts.models import User
 from jumin.registry import numbering
-from jumin.registry.models import ResidentSearchKey
-from jumin.registry.services import commit_change, record_move_in
+from jumin.registry.models import Resident, ResidentSearchKey
+from jumin.registry.search_keys import rebuild_search_keys_many
+from jumin.registry.services import _households_seen_under_locks, commit_change, record_move_in
 from tests.registry.conftest import PURPOSE
 from tests.registry.test_move_in import family_move_in
 
@@ -24,9 +25,11 @@ pytestmark = pytest.mark.django_db
 # numbers (one read locking both counters, one update), household, one INSERT each for the people and their
 # snapshots, audit. Commit: authorisation, the change with its followers, the draft rows, the change's lock
 # (with its maker, whom the CS update names), the households' and the people's row locks, restriction checks
-# (after the locks, restriction_locks), the snapshots, last 履歴番号 (only of people who have one: none in a
-# 転入 of new people), 3 住民票コード probes and one UPDATE marking them taken, one UPDATE each for
-# snapshots and people, search keys in 3 statements, the outbox's last 更新順番号 and its events (one each),
+# (after the locks, restriction_locks; one statement: the households come from the first read when the locks
+# show it still holds), the snapshots, last 履歴番号 (only of people who have one: none in a 転入 of new
+# people), 3 住民票コード probes and one UPDATE marking them taken, one UPDATE each for snapshots and people,
+# search keys in 2 statements (no read of earlier rows for people without history), the outbox's last
+# 更新順番号 and its events (one each),
 # the 戸籍附票記載事項通知 (the 本籍地 looked up in the masters, one INSERT), the input place (入力場所, one
 # read), lock release (one UPDATE), audit. A probe whose random start lies past the last unused code wraps
 # around (one more statement); the test draws the lowest start so that the count does not depend on chance.
@@ -35,9 +38,10 @@ pytestmark = pytest.mark.django_db
 # numbers, pool, outbox and duplicate probes per household, rows by change id) 31 and 44–50; before the
 # counters were read together, the lock release became one UPDATE and new people's history read was dropped
 # (2026-11-24) 14 and 33. The 転入予定連絡 (7.2.5-a) added one read to a 転入's commit: the waiting plans
-# that name one of its people, which the commit closes.
+# that name one of its people, which the commit closes. Session 16 (2026-11-24) took 3 from the commit
+# (32 → 29): the restriction check's two household reads and the search keys' read of new people's rows.
 RECORD_MOVE_IN_BUDGET = 12
-COMMIT_BUDGET = 32
+COMMIT_BUDGET = 29
 
 
 def test_a_three_person_move_in_stays_within_its_statement_budget(
@@ -90,3 +94,56 @@ def test_a_household_draft_takes_its_numbers_and_rows_in_one_statement_each(
     # One counter read and one write for the household's number and the 3 people's 宛名番号 together.
     assert (len(counter_reads), len(counter_writes)) == (1, 1)
     assert (len(resident_inserts), len(duplicate_probes)) == (1, 1)
+
+
+def test_committing_a_move_in_reads_no_household_and_no_earlier_rows_again(
+    clerk: User, reviewer: User, code_pool: list[str]
+) -> None:
+    draft = record_move_in(actor=clerk, purpose=PURPOSE, move_in=family_move_in())
+    with CaptureQueriesContext(connection) as committed:
+        commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
+    statements = [query["sql"] for query in committed.captured_queries]
+    household_ids = [
+        s for s in statements if 'FROM "registry_household" WHERE "registry_household"."number"' in s
+    ]
+    current_households = [s for s in statements if 'AS "current__household_id" FROM "registry_resident"' in s]
+    earlier_rows = [s for s in statements if '"registry_residentsnapshot"."history_no" IS NOT NULL' in s]
+    assert (len(household_ids), len(current_households), len(earlier_rows)) == (0, 0, 0)
+
+
+def test_the_households_of_the_first_read_are_used_only_while_the_locks_show_they_hold() -> None:
+    # (宛名番号, 世帯番号, change, resident, entered household, current household, current row)
+    rows = [("000000011", "0001", 7, 1, 10, 20, 5), ("000000029", "", 7, 2, 11, None, None)]
+    unchanged = {
+        1: Resident(pk=1, atena_number="000000011", current_id=5),
+        2: Resident(pk=2, atena_number="000000029"),
+    }
+    known = _households_seen_under_locks(rows, unchanged)
+    assert known is not None
+    assert dict(known.current) == {"000000011": 20, "000000029": None}
+    assert known.entered == frozenset({10})  # an unnumbered household is not looked up, as before
+    moved = {**unchanged, 1: Resident(pk=1, atena_number="000000011", current_id=6)}
+    renumbered = {**unchanged, 2: Resident(pk=2, atena_number="000000037")}
+    assert _households_seen_under_locks(rows, moved) is None  # committed elsewhere meanwhile: read again
+    assert _households_seen_under_locks(rows, renumbered) is None
+    assert _households_seen_under_locks(rows, {1: unchanged[1]}) is None  # a person gone
+
+
+def _key_rows(atena_numbers: list[str]) -> list[tuple[object, ...]]:
+    keys = ResidentSearchKey.objects.filter(resident__atena_number__in=atena_numbers).order_by("pk")
+    return sorted(tuple(row[1:]) for row in keys.values_list())  # every column but the row's own id
+
+
+def test_people_without_earlier_rows_get_the_same_search_keys_without_the_read(
+    clerk: User, reviewer: User, code_pool: list[str]
+) -> None:
+    draft = record_move_in(actor=clerk, purpose=PURPOSE, move_in=family_move_in())
+    commit_change(actor=reviewer, purpose=PURPOSE, change_id=draft.change_id)
+    people = [(r, r.current) for r in Resident.objects.filter(atena_number__in=draft.atena_numbers)]
+    assert all(current is not None for _, current in people)
+    rebuild_search_keys_many(people)  # type: ignore[arg-type]  # currents checked above
+    read_first = _key_rows(draft.atena_numbers)
+    with CaptureQueriesContext(connection) as rebuilt:
+        rebuild_search_keys_many(people, first_rows={r.pk for r, _ in people})  # type: ignore[arg-type]
+    assert _key_rows(draft.atena_numbers) == read_first
+    assert len(rebuilt.captured_queries) == 2  # the delete and the insert: no read of earlier rows

@@ -108,16 +108,17 @@ def take_juminhyo_codes(count: int) -> list[str]:
     in one UPDATE at the end (performance.md P3), so later probes skip those already chosen.
     """
     chosen: list[str] = []
+    # Built once: only the codes already chosen change from one probe to the next (P3).
+    pool = (
+        JuminhyoCodePool.objects.select_for_update(skip_locked=True)
+        .filter(taken_at__isnull=True)
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
     with transaction.atomic(savepoint=False):  # an empty pool ends the caller's transaction anyway
         for _ in range(count):
             start = f"{secrets.randbelow(10**11):011d}"
-            unused = (
-                JuminhyoCodePool.objects.select_for_update(skip_locked=True)
-                .filter(taken_at__isnull=True)
-                .exclude(code__in=chosen)
-                .order_by("code")
-                .values_list("code", flat=True)
-            )
+            unused = pool.exclude(code__in=chosen) if chosen else pool
             code = unused.filter(code__gte=start).first() or unused.first()
             if code is None:
                 raise DomainError(

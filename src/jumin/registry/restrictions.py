@@ -135,6 +135,19 @@ class RestrictionMarks:
     support_measure: bool  # any active or provisional 支援措置
 
 
+@dataclass(frozen=True)
+class KnownHouseholds:
+    """Households a caller already read under its row locks, so ``check_restrictions`` reads neither.
+
+    ``current``: each person's current household id by 宛名番号 (None for a person without a current
+    row), for every person asked about who has a record; ``entered``: the ids of the households of
+    ``household_numbers`` (numbered ones only).
+    """
+
+    current: Mapping[str, int | None]
+    entered: frozenset[int]
+
+
 def _today(on: date | None) -> date:
     return on if on is not None else clock.today()
 
@@ -219,6 +232,7 @@ def check_restrictions(
     process: RestrictedProcess,
     on: date | None = None,
     household_numbers: Iterable[str] = (),
+    known: KnownHouseholds | None = None,
 ) -> RestrictionCheck:
     """Whether ``process`` may go ahead for these persons on ``on`` (default today); a pure read.
 
@@ -227,12 +241,18 @@ def check_restrictions(
     3.4-g). ``household_numbers`` (an optional extension of the interface) adds households the process
     will touch beyond the persons' current ones (a person joining a household): their household
     suppressions apply to every person asked about, or to ``""`` when none is numbered yet.
+    ``known`` replaces the two reads of households (the persons' current ones and the ids of
+    ``household_numbers``) by what the caller read under its row locks (a commit, performance.md P3).
     Callers authorise and audit; findings come in a stable order (person, then source).
     """
     day = _today(on)
     numbers = {n for n in atena_numbers if n}
-    households = _households(numbers)
-    extra_households = set(_household_ids(household_numbers))
+    if known is None:
+        households = _households(numbers)
+        extra_households = set(_household_ids(household_numbers))
+    else:
+        households = {n: h for n, h in known.current.items() if n in numbers}
+        extra_households = set(known.entered)
     member_of = {h for h in households.values() if h is not None}
     household_ids = member_of | extra_households
     if not numbers and not extra_households:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -315,22 +315,29 @@ def rebuild_search_keys(resident: Resident, current: ResidentSnapshot) -> int:
     return rebuild_search_keys_many([(resident, current)])
 
 
-def rebuild_search_keys_many(people: Sequence[tuple[Resident, ResidentSnapshot]]) -> int:
+def rebuild_search_keys_many(
+    people: Sequence[tuple[Resident, ResidentSnapshot]], *, first_rows: Collection[int] = ()
+) -> int:
     """``rebuild_search_keys`` for several people at once: the same rows, in three statements in all.
 
     One read of everyone's earlier snapshots, one delete and one insert, instead of three statements
-    per person (a 転入 of a household commits several people; performance.md P3). Returns the number
-    of rows written.
+    per person (a 転入 of a household commits several people; performance.md P3). ``first_rows``: ids
+    of people whose ``current`` is their only committed row (the caller knows: they had no current row
+    before this commit); they have no earlier snapshots to read, and when everyone is such a person
+    the read is left out. Returns the number of rows written.
     """
     if not people:
         return 0
     past: dict[int, list[NameEntry]] = {resident.pk: [] for resident, _ in people}
     past_addresses: dict[int, list[AddressEntry]] = {resident.pk: [] for resident, _ in people}
-    earlier = (
-        ResidentSnapshot.objects.filter(resident_id__in=list(past), history_no__isnull=False)
+    with_history = [pk for pk in past if pk not in first_rows]
+    earlier: Iterable[ResidentSnapshot] = (
+        ResidentSnapshot.objects.filter(resident_id__in=with_history, history_no__isnull=False)
         .exclude(pk__in=[current.pk for _, current in people])
         .order_by("resident_id", "-history_no")
         .only("resident", *NAME_COLUMNS, "address", "address_code", "katagaki")
+        if with_history
+        else ()  # not ``none()``: an empty queryset still builds its statement before giving nothing
     )
     for snapshot in earlier:
         past[snapshot.resident_id].extend(_snapshot_entries(snapshot))

@@ -47,6 +47,7 @@ from jumin.registry.models_restrictions import (
 )
 from jumin.registry.restrictions import (
     SOURCE_SUPPRESSION,
+    KnownHouseholds,
     RestrictedProcess,
     RestrictionCheck,
     RestrictionLevel,
@@ -152,6 +153,7 @@ def enforce_in_transaction(
     process: RestrictedProcess,
     acknowledged: Collection[str] = (),
     household_numbers: Iterable[str] = (),
+    known: KnownHouseholds | None = None,
 ) -> RestrictionCheck:
     """``enforce_restrictions`` inside the caller's transaction, after its row locks (``row_locks``).
 
@@ -160,7 +162,9 @@ def enforce_in_transaction(
     ``RestrictionRefusedError`` so that the transaction rolls back; wrap the transaction in
     ``refusals_audited``, which audits it once nothing of the transaction is left.
     """
-    check = check_restrictions(atena_numbers, process=process, household_numbers=household_numbers)
+    check = check_restrictions(
+        atena_numbers, process=process, household_numbers=household_numbers, known=known
+    )
     refused = _refusal(check, acknowledged, require_acknowledgment=True)
     if refused is not None:
         raise refused
