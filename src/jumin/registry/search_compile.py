@@ -10,8 +10,8 @@ derives its parameters from the values directly, each through its field's own lo
 A shape is kept only when, on its first compilation, the parameters derived that way equal the
 ORM's: anything the derivation does not reproduce (a boolean compared without a parameter, a
 lookup it does not know) stays on the ORM's path for good; ``tests/registry/test_search_compile.py``
-compares both paths. ``in`` and ``None`` never take the fast
-path: their SQL depends on the values themselves.
+compares both paths. ``in`` and ``None`` never take the fast path: their SQL depends on the values
+themselves.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def compiled_where(q: Q) -> Compiled:
     known = _shapes.get(shape) if shape is not None else None
     if known is not None:
         joins, where = known
-        return joins, where, _parameters(q)
+        return dict(joins), where, _parameters(q)  # a copy: the kept one serves every later search
     joins, where, params = orm_compiled_where(q)
     if shape is not None and shape not in _shapes and len(_shapes) < _MAX_SHAPES:
         # Keep the text only if the derivation reproduces the ORM's parameters for this shape.
