@@ -14,7 +14,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from jumin.accounts.authorization import AccessRefused
+from jumin.accounts.authorization import MASK, AccessRefused
 from jumin.accounts.models import User
 from jumin.accounts.permissions import Permission
 from jumin.audit.models import AuditEntry
@@ -125,6 +125,29 @@ def test_4_5_7_b_a_reissue_is_reviewed_committed_and_notified_to_the_agency(
         NEW_NUMBER,
         expiry,
     )
+
+
+@pytest.fixture
+def reviewer(make_clerk: Callable[..., User]) -> User:
+    """The checker of certificate procedures holds the 在留資格 grant (the items are masked without it)."""
+    return make_clerk(
+        "checker",
+        Permission.RESIDENT_COMMIT,
+        Permission.RESIDENT_VIEW,
+        Permission.RESIDENT_RECORD,
+        Permission.FIELD_RESIDENCE_STATUS_VIEW,
+    )
+
+
+def test_4_5_7_b_a_reviewer_without_the_residence_status_grant_sees_the_certificate_masked(
+    clerk: User, make_clerk: Callable[..., User], special_permanent: str
+) -> None:
+    checker = make_clerk("plain-checker", Permission.RESIDENT_COMMIT, Permission.RESIDENT_VIEW)
+    draft = enter(clerk, special_permanent)
+    [preview] = confirmation(actor=checker, purpose=PURPOSE, change_ids=[draft.change_id])
+    changes = [(c.label, c.before, c.after) for c in preview.people[0].changes]
+    assert changes == [("特別永住者証明書の有効期間の満了日", "", MASK)]
+    assert not any(NEW_NUMBER in value or OLD_NUMBER in value for change in changes for value in change)
 
 
 def test_4_5_7_b_the_reviewer_sees_the_old_and_new_certificate_before_committing(

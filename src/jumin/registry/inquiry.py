@@ -163,7 +163,7 @@ def _items(visible: frozenset[Permission]) -> list[tuple[str, Callable[[Resident
 def _certificate_items(visible: frozenset[Permission]) -> list[tuple[str, Callable[[ResidentSnapshot], str]]]:
     """The 特別永住者証明書's number, expiry and 返納 (standard 4.5.7-b), hidden with the 在留資格 (C-10).
 
-    Not in ``_items``: the review screen lists them unmasked (selectors_review), for the checker."""
+    Not in ``_items``: the history lists them apart, and the review screen adds them to its own items."""
     shown = Permission.FIELD_RESIDENCE_STATUS_VIEW in visible
 
     def hidden(read: Callable[[dict[str, Any]], str]) -> Callable[[ResidentSnapshot], str]:

@@ -24,9 +24,9 @@ from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event, record_results
 from jumin.domain.errors import Alert, refusal
-from jumin.domain.special_permanent_certificate import EXPIRY_ITEM, NUMBER_ITEM, return_text
 from jumin.registry import services_restrictions
 from jumin.registry.inquiry import UNKNOWN_POSTAL_CODE, ItemChange
+from jumin.registry.inquiry import _certificate_items as certificate_items
 from jumin.registry.inquiry import _items as inquiry_items
 from jumin.registry.models import Change, ChangeState, Resident, ResidentSnapshot
 from jumin.registry.restrictions import RestrictedProcess, check_restrictions
@@ -179,14 +179,10 @@ def _destination_postal_code(snapshot: ResidentSnapshot) -> str:
 
 
 def _extra_items() -> list[tuple[str, Callable[[ResidentSnapshot], str]]]:
-    """Items of the removal and the 転出確定, and the 特別永住者証明書's number, expiry and 返納 (unmasked:
-    the checker compares them with the certificate), that ``inquiry._items`` does not list."""
+    """Items of the removal and the 転出確定 that ``inquiry._items`` does not list."""
 
     def day(value: date | None) -> str:
         return value.isoformat() if value else ""
-
-    def foreign(item: str) -> Callable[[ResidentSnapshot], str]:
-        return lambda s: str((s.foreign or {}).get(item) or "")
 
     return [
         ("消除日", lambda s: day(s.removal_date)),
@@ -195,9 +191,6 @@ def _extra_items() -> list[tuple[str, Callable[[ResidentSnapshot], str]]]:
         ("転出先（確定）住所コード", lambda s: s.confirmed_destination_address_code),
         ("転出確定日", lambda s: day(s.confirmed_move_out_date)),
         ("転出確定通知日", lambda s: day(s.move_in_notice_date)),
-        ("特別永住者証明書番号", foreign(NUMBER_ITEM)),
-        ("特別永住者証明書の有効期間の満了日", foreign(EXPIRY_ITEM)),
-        ("特別永住者証明書の返納", lambda s: return_text(s.foreign or {})),
     ]
 
 
@@ -251,7 +244,9 @@ def confirmation(*, actor: Any, purpose: str, change_ids: Sequence[int]) -> list
         purpose=purpose,
         subject_type="change",
     )
-    items = [*inquiry_items(visible_fields(actor)), *_extra_items()]
+    visible = visible_fields(actor)
+    # The 特別永住者証明書's items are masked without the 在留資格 grant here too (C-10).
+    items = [*inquiry_items(visible), *_extra_items(), *certificate_items(visible)]
     previews = []
     with transaction.atomic():
         changes = {
