@@ -230,7 +230,11 @@ def test_the_archive_scope_reads_the_removed_archive_copies_only(
     live_removed = csv_rows(run(euc_clerk, {"scope": "removed", "items": ["given_name"]}))
     assert [row[0] for row in live_removed[1:]] == ["花子"]  # the moved 除票 is read in the archive only
     history = csv_rows(run(euc_clerk, {"scope": "history", "items": ["atena_number"]}))
-    assert archived_child in {row[0] for row in history[1:]}  # its earlier rows through 履歴
+    listed = {row[0] for row in history[1:]}
+    assert archived_child not in listed  # an archived person is in the archive scope only (1.1.5-e)
+    assert wife in listed and family.atena_numbers[0] in listed
+    everyone = csv_rows(run(euc_clerk, {"scope": "current_and_removed", "items": ["atena_number"]}))
+    assert archived_child not in {row[0] for row in everyone[1:]}
 
 
 def test_the_api_checks_a_nested_definition_without_reading_data(

@@ -86,11 +86,12 @@ class Extraction:
 
 
 def _scope_filter(scope: Scope) -> Q:
-    committed = Q(change__state=ChangeState.COMMITTED)
+    # A person moved to the 除票データベース (``Resident.archive_entry``) is read there (Scope.ARCHIVE),
+    # never from the live rows the move left in place until the purge: not as a 除票, not in 履歴
+    # (standard 1.1.5-e; docs/euc.md).
+    committed = Q(change__state=ChangeState.COMMITTED, resident__archive_entry__isnull=True)
     if scope is Scope.HISTORY:
         return committed
-    # A 除票 moved to the 除票データベース is read there (Scope.ARCHIVE), not among the live 除票; its
-    # earlier rows stay readable through the 履歴 scope (docs/euc.md).
     current = committed & Q(current_of__isnull=False, archive_entry__isnull=True)
     if scope is Scope.CURRENT:
         return current & ~Q(status=ResidentStatus.REMOVED)
