@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -21,6 +22,7 @@ from jumin.audit.models import AuditEntry
 from jumin.cli import main as jumin_main
 from jumin.registry.euc import services
 from jumin.registry.euc.writers import OutputFormat
+from jumin.registry.models import Resident
 from jumin.registry.models_euc import EucRun
 from jumin.registry.services import DraftRecorded
 from tests.registry.conftest import PURPOSE, logged_in
@@ -209,3 +211,67 @@ def test_a_job_running_for_hours_at_worker_start_is_taken_for_dead_and_cannot_fi
     services.run_extraction(stale)  # the killed job's run, if it ever came back, changes nothing
     assert EucRun.objects.get(pk=stale).state == EucRun.State.FAILED
     assert not AuditEntry.objects.filter(action=AuditAction.EUC_EXTRACTION_RUN).exists()
+
+
+def state_on_results_screen(client: Any, run_id: int) -> str:
+    """The 状態 cell of one run on /registry/euc/results/ (the clerk's view of it)."""
+    page = client.post(reverse("registry:euc_results"), {"purpose": PURPOSE})
+    [shown] = [run for run in page.context["runs"] if run.run_id == run_id]
+    assert shown.state_label in page.content.decode()
+    return f"{shown.state_label}{'：' + shown.error if shown.error else ''}"
+
+
+def test_the_results_screen_shows_waiting_then_running_then_done(
+    family: DraftRecorded, make_clerk: Callable[..., User], django_capture_on_commit_callbacks: Any
+) -> None:
+    clerk = make_clerk("euc", Permission.EUC_EXTRACT)
+    client = logged_in(clerk)
+    run_id = queue(clerk, django_capture_on_commit_callbacks)
+    assert state_on_results_screen(client, run_id) == "待機中"
+    seen_while_running: list[str] = []
+    real_extract = services.extract
+
+    def extract_and_look(definition: Any) -> Any:
+        seen_while_running.append(state_on_results_screen(client, run_id))
+        return real_extract(definition)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(services, "extract", extract_and_look)
+        assert task_worker.run_ready() == 1
+    assert seen_while_running == ["実行中"]
+    assert state_on_results_screen(client, run_id) == "完了"
+    run = EucRun.objects.get(pk=run_id)
+    assert run.started_at is not None and run.finished_at is not None and run.started_at <= run.finished_at
+
+
+def test_a_failed_run_shows_a_japanese_reason_without_personal_data(
+    family: DraftRecorded, make_clerk: Callable[..., User], django_capture_on_commit_callbacks: Any
+) -> None:
+    clerk = make_clerk("euc", Permission.EUC_EXTRACT)
+    run_id = queue(clerk, django_capture_on_commit_callbacks)
+    surname = Resident.objects.get(atena_number=family.atena_numbers[0]).current.surname
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise OSError(f"cannot write {surname}")  # an error text that names a person
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(services, "write_csv", broken)
+        assert task_worker.run_ready() == 1
+    shown = state_on_results_screen(logged_in(clerk), run_id)
+    assert shown == "失敗：抽出中にエラーが発生しました。システム担当へ連絡してください。"
+    assert surname not in EucRun.objects.get(pk=run_id).error
+
+
+def test_a_run_left_running_by_a_lost_job_is_queued_again_and_then_completes(
+    family: DraftRecorded, make_clerk: Callable[..., User], django_capture_on_commit_callbacks: Any
+) -> None:
+    run_id = queue(make_clerk("euc", Permission.EUC_EXTRACT), django_capture_on_commit_callbacks)
+    EucRun.objects.filter(pk=run_id).update(state=EucRun.State.RUNNING, started_at=timezone.now())
+    DBTaskResult.objects.all().delete()  # the job died after marking its run 実行中
+
+    task_worker.run_start_checks()
+
+    run = EucRun.objects.get(pk=run_id)
+    assert (run.state, run.started_at, run.requeued_at is not None) == (EucRun.State.QUEUED, None, True)
+    assert task_worker.run_ready() == 1
+    assert EucRun.objects.get(pk=run_id).state == EucRun.State.DONE

@@ -28,6 +28,7 @@ class EucRun(models.Model):
 
     class State(models.TextChoices):
         QUEUED = "queued", "待機中"
+        RUNNING = "running", "実行中"
         DONE = "done", "完了"
         FAILED = "failed", "失敗"
         EXPIRED = "expired", "期限切れ"
@@ -41,6 +42,8 @@ class EucRun(models.Model):
     approval_id = models.BigIntegerField("大量出力の承認", null=True, blank=True)
     state = models.CharField("状態", max_length=10, choices=State.choices, default=State.QUEUED)
     requested_at = models.DateTimeField("依頼日時", auto_now_add=True)
+    # Set when a worker takes the run up (待機中 → 実行中).
+    started_at = models.DateTimeField("開始日時", null=True, blank=True)
     finished_at = models.DateTimeField("完了日時", null=True, blank=True)
     expires_at = models.DateTimeField("ダウンロード期限", null=True, blank=True)
     row_count = models.PositiveIntegerField("出力件数", default=0)

@@ -10,7 +10,8 @@ and count (C-27).
 
 A run and its job are stored in one transaction when the task backend is the database (the normal
 one): both commit or neither does. Other backends (the immediate one of the tests) are enqueued after
-the commit. When a worker starts, ``recover_lost_runs`` finds runs still 待機中 whose job is gone,
+the commit. A job marks its run 実行中 when it starts. When a worker starts, ``recover_lost_runs`` finds runs
+still 待機中 or 実行中 whose job is gone,
 finished or stuck: it queues a lost job again once, or marks the run failed; each step audited.
 """
 
@@ -61,6 +62,8 @@ TITLE = "EUC抽出結果"
 # 1,000,000 people takes minutes, never hours (docs/benchmarks.md).
 STALE_RUNNING_HOURS = 6
 LOST_MESSAGE = "抽出の処理が中断されました。もう一度実行してください。"
+# States a job has not finished yet: the ones a failure or a worker start's recovery may end.
+UNFINISHED = (EucRun.State.QUEUED, EucRun.State.RUNNING)
 
 
 @dataclass(frozen=True)
@@ -196,14 +199,15 @@ def _summary(definition: Definition) -> str:
 
 
 def run_extraction(run_id: int) -> None:
-    """The background job: extract, write the file and audit the people listed, all in one transaction.
+    """The background job: mark the run 実行中, extract, write the file and audit the people listed, all
+    in one transaction.
 
     A refusal (rights withdrawn since the request, no bulk-output approval) or bad definition marks the
     run failed with its Japanese message; the refusal itself is audited by the check that refused.
     """
+    if not _start(run_id):
+        return  # done, failed or taken up by another worker meanwhile
     run = EucRun.objects.select_related("requested_by").get(pk=run_id)
-    if run.state != EucRun.State.QUEUED:
-        return
     actor = run.requested_by
     try:
         definition = prepared_for(parse_definition(run.definition), OutputFormat(run.output_format))
@@ -225,14 +229,14 @@ def run_extraction(run_id: int) -> None:
         _fail(run.pk, refusal.message)
         return
     except Exception:
-        # Never left 待機中 for ever: the clerk sees the failure, the worker's log has the traceback.
+        # Never left 実行中 for ever: the clerk sees the failure, the worker's log has the traceback.
         _fail(run.pk, "抽出中にエラーが発生しました。システム担当へ連絡してください。")
         raise
     now = timezone.now()
     with transaction.atomic():
-        # Only a run still waiting is completed: one marked failed meanwhile (a worker start took its
+        # Only a run still running is completed: one marked failed meanwhile (a worker start took its
         # job for dead) stays failed, and its people are not listed in the audit as if output.
-        finished = EucRun.objects.select_for_update().filter(pk=run.pk, state=EucRun.State.QUEUED)
+        finished = EucRun.objects.select_for_update().filter(pk=run.pk, state=EucRun.State.RUNNING)
         if not finished.exists():
             return
         if run.approval_id is not None:
@@ -262,8 +266,21 @@ def run_extraction(run_id: int) -> None:
         )
 
 
+def _start(run_id: int) -> bool:
+    """待機中 → 実行中, committed at once so the result list shows it while the job runs; False when the
+    run is no longer waiting."""
+    with transaction.atomic():
+        return bool(
+            EucRun.objects.filter(pk=run_id, state=EucRun.State.QUEUED).update(
+                state=EucRun.State.RUNNING, started_at=timezone.now()
+            )
+        )
+
+
+
 def _fail(run_id: int, message: str) -> None:
-    EucRun.objects.filter(pk=run_id, state=EucRun.State.QUEUED).update(
+    """Mark an unfinished run 失敗 with a Japanese reason (fixed texts and rule messages: no personal data)."""
+    EucRun.objects.filter(pk=run_id, state__in=UNFINISHED).update(
         state=EucRun.State.FAILED, error=message[:300], finished_at=timezone.now()
     )
 
@@ -302,14 +319,14 @@ def _lost_outcome(run: EucRun, jobs: list[DBTaskResult[Any, Any]], now: Any) -> 
 
 
 def recover_lost_runs(now: Any = None) -> Recovery:
-    """At a worker's start: the runs still 待機中 whose job is gone or finished (lost between a commit
+    """At a worker's start: the runs still 待機中 or 実行中 whose job is gone or finished (lost between a commit
     and its queueing, or a job that died before marking its run) are queued again, once; a run whose
     job was lost again, or has been running over ``STALE_RUNNING_HOURS`` (a killed worker), is marked
     failed for the clerk to request again. Each run changed is audited (``euc:run:recover``)."""
     if not _queues_in_database():
         return Recovery([], [])  # jobs are not rows here: nothing to compare the runs with
     now = now or timezone.now()
-    waiting = list(EucRun.objects.filter(state=EucRun.State.QUEUED).defer("content").order_by("pk"))
+    waiting = list(EucRun.objects.filter(state__in=UNFINISHED).defer("content").order_by("pk"))
     jobs = _jobs_of([run.pk for run in waiting])
     requeued: list[int] = []
     failed: list[int] = []
@@ -318,11 +335,12 @@ def recover_lost_runs(now: Any = None) -> Recovery:
         if outcome == "wait":
             continue
         with transaction.atomic():
-            still = EucRun.objects.select_for_update().filter(pk=run.pk, state=EucRun.State.QUEUED)
+            still = EucRun.objects.select_for_update().filter(pk=run.pk, state=run.state)
             if not still.exists():
                 continue
             if outcome == "requeue":
-                still.update(requeued_at=now)
+                # Back to 待機中 (a run whose worker died 実行中 too), for the new job to take up.
+                still.update(state=EucRun.State.QUEUED, requeued_at=now, started_at=None)
                 _enqueue(run.pk)
                 requeued.append(run.pk)
             else:
