@@ -24,6 +24,7 @@ from jumin.registry.services import DraftRecorded, record_move_in
 from tests.registry.conftest import PURPOSE, family_move_in, person
 from tests.registry.test_cards import card_clerk
 from tests.registry.test_euc import csv_rows, euc_clerk, run
+from tests.registry.test_removed_archive import remove
 
 pytestmark = pytest.mark.django_db
 __all__ = ["card_clerk", "euc_clerk"]  # fixtures, imported for use here
@@ -160,3 +161,37 @@ def test_card_event_items_are_refused_outside_their_scope() -> None:
         parse_definition({"items": ["surname", "card_event_date"]})
     assert refused.value.code == "euc.card_event_scope"
     assert "「カード履歴（発生日）」" in refused.value.reason
+
+
+def test_a_history_row_shows_its_household_as_it_was_after_its_own_change(
+    family: DraftRecorded, clerk: User, reviewer: User, euc_clerk: User
+) -> None:
+    head, _wife, child = family.atena_numbers
+    remove(clerk, reviewer, child)  # the 世帯 goes from 3 to 2 members
+    remove(clerk, reviewer, head)  # and then has no 世帯主 on the registry
+    raw = {
+        "scope": "history",
+        "items": [
+            "given_name",
+            "status",
+            "household_number",
+            "household_head_name_then",
+            "household_members_then",
+            "household_head_name",
+            "household_members",
+        ],
+        "sort": [{"item": "atena_number"}, {"item": "history_no"}],
+    }
+    then_and_now = csv_rows(run(euc_clerk, raw))
+    number, now = family.household_number, ["青木\u3000花子", "1"]  # 花子 alone, 世帯主 since
+    assert then_and_now[1:] == [
+        ["太郎", "resident", number, "青木\u3000太郎", "3", *now],
+        # Right after 太郎's 転出: 花子 alone, not yet 世帯主 (the 世帯主変更 is a change of its own).
+        ["太郎", "removed", number, "", "1", *now],
+        ["花子", "resident", number, "青木\u3000太郎", "3", *now],
+        ["花子", "resident", number, "青木\u3000花子", "1", *now],
+        ["三奈", "resident", number, "青木\u3000太郎", "3", *now],
+        ["三奈", "removed", number, "青木\u3000太郎", "2", *now],
+    ]
+    counted = run(euc_clerk, {"scope": "history", "mode": "count", "group_by": "household_members_then"})
+    assert csv_rows(counted)[1:] == [["1", "2"], ["2", "1"], ["3", "3"]]

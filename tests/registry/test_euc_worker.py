@@ -241,7 +241,9 @@ def test_the_results_screen_shows_waiting_then_running_then_done(
     assert seen_while_running == ["実行中"]
     assert state_on_results_screen(client, run_id) == "完了"
     run = EucRun.objects.get(pk=run_id)
-    assert run.started_at is not None and run.finished_at is not None and run.started_at <= run.finished_at
+    assert run.started_at is not None
+    assert run.finished_at is not None
+    assert run.started_at <= run.finished_at
 
 
 def test_a_failed_run_shows_a_japanese_reason_without_personal_data(

@@ -82,9 +82,28 @@ STAY_DAYS_LEFT = "computed:stay_days_left"
 RESIDENT_YEARS = "computed:resident_years"
 BECAME_RESIDENT_COLUMN = "became_resident_date"
 REFERENCE_DATE_SOURCES = frozenset({AGE, AGE_BAND, STAY_DAYS_LEFT, RESIDENT_YEARS})
+
+
+def full_name(surname: str, given_name: str) -> str:
+    """氏 and 名 with an ideographic space, as the certificates print them."""
+    return f"{surname}\u3000{given_name}".strip("\u3000")
+
+
+def age_band(age: int) -> str:
+    """年齢階級 of five years: 「0～4歳」 … 「95～99歳」, 「100歳以上」."""
+    if age >= 100:
+        return "100歳以上"
+    low = age - age % 5
+    return f"{low}～{low + 4}歳"
+
+
 # The person's 世帯 as it is now (its current members not removed), one query per chunk.
 HOUSEHOLD_HEAD_NAME = "household:head_name"
 HOUSEHOLD_MEMBERS = "household:members"
+# The row's 世帯 as it was right after the row's own change (registry/euc/households_then.py).
+HOUSEHOLD_HEAD_NAME_THEN = "household:head_name_then"
+HOUSEHOLD_MEMBERS_THEN = "household:members_then"
+HOUSEHOLD_THEN_SOURCES = frozenset({HOUSEHOLD_HEAD_NAME_THEN, HOUSEHOLD_MEMBERS_THEN})
 # Items of one card event: only in the card-history scope (one row per ``CardEvent``).
 CARD_EVENT_PREFIX = "event:"
 # カード運用状況 as codes: 未交付 when the person has no event for that card.
@@ -178,6 +197,18 @@ _ITEMS: tuple[EucItem, ...] = (
     ),
     EucItem("household_head_name", "世帯主の氏名", ItemType.TEXT, 201, True, HOUSEHOLD_HEAD_NAME),
     EucItem("household_members", "世帯人数", ItemType.DIGITS, 3, False, HOUSEHOLD_MEMBERS, numeric=True),
+    EucItem(
+        "household_head_name_then", "世帯主の氏名（当時）", ItemType.TEXT, 201, True, HOUSEHOLD_HEAD_NAME_THEN
+    ),
+    EucItem(
+        "household_members_then",
+        "世帯人数（当時）",
+        ItemType.DIGITS,
+        3,
+        False,
+        HOUSEHOLD_MEMBERS_THEN,
+        numeric=True,
+    ),
     EucItem(
         "fuhyo_notice_date",
         "戸籍附票記載事項通知（最新の作成日）",

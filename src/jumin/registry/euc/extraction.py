@@ -34,11 +34,15 @@ from jumin.registry.euc.catalogue import (
     BIRTH_DATE_COLUMN,
     CARD_EVENT_PREFIX,
     HOUSEHOLD_HEAD_NAME,
+    HOUSEHOLD_HEAD_NAME_THEN,
     HOUSEHOLD_MEMBERS,
+    HOUSEHOLD_THEN_SOURCES,
     RESIDENT_YEARS,
     STAY_DAYS_LEFT,
     EucItem,
     ItemType,
+    age_band,
+    full_name,
 )
 from jumin.registry.euc.definition import (
     Aggregate,
@@ -51,6 +55,8 @@ from jumin.registry.euc.definition import (
     Scope,
     ordering,
 )
+from jumin.registry.euc.households_then import HouseholdThen, households_then
+from jumin.registry.euc.sql_computed import computed_condition
 from jumin.registry.models import (
     CardEvent,
     Change,
@@ -100,15 +106,16 @@ def _scope_filter(scope: Scope) -> Q:
     return current
 
 
-def _sql_condition(condition: Condition, path: str = "") -> Q | None:
+def _sql_condition(condition: Condition, path: str = "", reference: date | None = None) -> Q | None:
     """A database condition that keeps every row the Python test accepts (it may keep more), or None.
 
-    Only plain columns (``path`` leads from the rows read to the snapshot); digits are not compared for
-    order in SQL (Python orders them as numbers).
+    Plain columns (``path`` leads from the rows read to the snapshot), and 年齢, 年齢階級, program flags
+    and 世帯人数 (``sql_computed``); digits of plain columns are not compared for order in SQL (Python
+    orders them as numbers).
     """
     item, op, values = condition.item, condition.operator, condition.values
     if ":" in item.source:
-        return None
+        return computed_condition(condition, path, reference)
     column = f"{path}{item.source}"
     if item.item_type is ItemType.FLAG:
         return Q(**{column: values[0] == "1"}) if op is Operator.EQ else None
@@ -133,15 +140,15 @@ _DATE_LOOKUPS = {Operator.LT: "lt", Operator.GT: "gt", Operator.BETWEEN: "range"
 _NUMBER_COLUMNS = {"history_no"}
 
 
-def _group_filter(group: ConditionGroup, path: str = "") -> Q | None:
+def _group_filter(group: ConditionGroup, path: str = "", reference: date | None = None) -> Q | None:
     """A database condition keeping every row the group accepts (maybe more), or None if SQL cannot help.
 
     AND: the parts SQL can answer, AND-ed (a part it cannot answer keeps every row). OR: only when SQL
     can answer every member, since one unanswerable member may accept any row.
     """
     parts = [
-        *(_sql_condition(condition, path) for condition in group.conditions),
-        *(_group_filter(subgroup, path) for subgroup in group.groups),
+        *(_sql_condition(condition, path, reference) for condition in group.conditions),
+        *(_group_filter(subgroup, path, reference) for subgroup in group.groups),
     ]
     if not parts:
         return None
@@ -165,7 +172,7 @@ def prefilter(definition: Definition, path: str = "") -> Q:
     """What SQL can narrow by, so a run need not read the whole scope; Python still applies every
     condition afterwards (one meaning of every operator on every engine). ``path`` leads to the
     snapshot's columns from the rows read (``resident__current__`` for card events)."""
-    return _group_filter(definition.where, path) or Q()
+    return _group_filter(definition.where, path, definition.reference_date) or Q()
 
 
 def _text(value: Any) -> str:
@@ -208,7 +215,9 @@ def _live_rows(definition: Definition, columns: list[str]) -> Iterator[dict[str,
     rows = (
         ResidentSnapshot.objects.filter(_scope_filter(definition.scope) & prefilter(definition))
         .order_by("id")
-        .values("id", "resident_id", "household_id", "resident__atena_number", "foreign", *columns)
+        .values(
+            "id", "resident_id", "household_id", "change_id", "resident__atena_number", "foreign", *columns
+        )
     )
     yield from rows.iterator(chunk_size=CHUNK)
 
@@ -229,7 +238,7 @@ def _card_event_rows(definition: Definition, columns: list[str]) -> Iterator[dic
         .values(
             "resident_id",
             "resident__atena_number",
-            *(f"{_EVENT_PATH}{column}" for column in ("household_id", "foreign", *columns)),
+            *(f"{_EVENT_PATH}{column}" for column in ("household_id", "change_id", "foreign", *columns)),
             *_EVENT_FIELDS,
         )
     )
@@ -270,6 +279,7 @@ def _archived_rows(columns: list[str]) -> Iterator[dict[str, Any]]:
                 "resident_id": copy["resident_id"],
                 "resident__atena_number": copy["resident__atena_number"],
                 "household_id": stored["household"],
+                "change_id": stored.get("change"),
                 "foreign": stored.get("foreign"),
             }
             for column in columns:
@@ -301,14 +311,6 @@ def _chunks(definition: Definition, columns: list[str]) -> Iterator[list[dict[st
     return _chunked(_live_rows(definition, columns))
 
 
-def age_band(age: int) -> str:
-    """年齢階級 of five years: 「0～4歳」 … 「95～99歳」, 「100歳以上」."""
-    if age >= 100:
-        return "100歳以上"
-    low = age - age % 5
-    return f"{low}～{low + 4}歳"
-
-
 def _years(row: dict[str, Any], column: str, reference: date | None) -> int | None:
     """Full years from a stored date (和暦, 西暦 or 不詳) to the reference date: 満年齢 from 生年月日,
     years since 住民となった日; None when unknown or still to come."""
@@ -330,11 +332,6 @@ def _stay_days_left(row: dict[str, Any], reference: date | None) -> str:
         return str(max(0, (date.fromisoformat(str(expiry)) - reference).days))
     except ValueError:  # a stored value that is no day gives nothing, never a guess
         return ""
-
-
-def full_name(surname: str, given_name: str) -> str:
-    """氏 and 名 with an ideographic space, as the certificates print them."""
-    return f"{surname}\u3000{given_name}".strip("\u3000")
 
 
 @dataclass(frozen=True)
@@ -387,6 +384,7 @@ class _Related:
     cards: dict[tuple[int, str], tuple[CardStatus, date | None]]
     reference: date | None
     households: dict[int, HouseholdNow] = field(default_factory=dict)
+    households_then: dict[tuple[int, int], HouseholdThen] = field(default_factory=dict)
     fuhyo: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
@@ -402,6 +400,9 @@ def _value(item: EucItem, row: dict[str, Any], related: _Related) -> str:
         return status.name.lower() if part == "status" else _text(expiry)
     if kind == "event":
         return _text(row[item.source])
+    if item.source in HOUSEHOLD_THEN_SOURCES:
+        then = related.households_then.get((row["household_id"], row["change_id"]), HouseholdThen())
+        return then.head_name if item.source == HOUSEHOLD_HEAD_NAME_THEN else str(then.members)
     if kind == "household":
         household = related.households.get(row["household_id"], HouseholdNow())
         return household.head_name if item.source == HOUSEHOLD_HEAD_NAME else str(household.members)
@@ -468,6 +469,7 @@ def extract(definition: Definition) -> Extraction:
     reads_cards = any(i.source.startswith("card:") for i in referenced)
     reads_households = any(i.source in (HOUSEHOLD_HEAD_NAME, HOUSEHOLD_MEMBERS) for i in referenced)
     reads_fuhyo = any(i.source.startswith("fuhyo:") for i in referenced)
+    reads_households_then = any(i.source in HOUSEHOLD_THEN_SOURCES for i in referenced)
     result = Extraction()
     matched: list[dict[str, str]] = []
     for chunk in _chunks(definition, columns):
@@ -480,6 +482,7 @@ def extract(definition: Definition) -> Extraction:
             reference=definition.reference_date,
             households=households_now({row["household_id"] for row in chunk}) if reads_households else {},
             fuhyo=latest_fuhyo_notices(list(people)) if reads_fuhyo else {},
+            households_then=households_then(chunk) if reads_households_then else {},
         )
         for row in chunk:
             values = {item.key: _value(item, row, related) for item in referenced}

@@ -277,9 +277,8 @@ def _start(run_id: int) -> bool:
         )
 
 
-
 def _fail(run_id: int, message: str) -> None:
-    """Mark an unfinished run 失敗 with a Japanese reason (fixed texts and rule messages: no personal data)."""
+    """Mark an unfinished run 失敗 with a Japanese reason (fixed texts, rule messages: no personal data)."""
     EucRun.objects.filter(pk=run_id, state__in=UNFINISHED).update(
         state=EucRun.State.FAILED, error=message[:300], finished_at=timezone.now()
     )
@@ -319,8 +318,8 @@ def _lost_outcome(run: EucRun, jobs: list[DBTaskResult[Any, Any]], now: Any) -> 
 
 
 def recover_lost_runs(now: Any = None) -> Recovery:
-    """At a worker's start: the runs still 待機中 or 実行中 whose job is gone or finished (lost between a commit
-    and its queueing, or a job that died before marking its run) are queued again, once; a run whose
+    """At a worker's start: the runs still 待機中 or 実行中 whose job is gone or finished (lost between a
+    commit and its queueing, or a job that died before marking its run) are queued again, once; a run whose
     job was lost again, or has been running over ``STALE_RUNNING_HOURS`` (a killed worker), is marked
     failed for the clerk to request again. Each run changed is audited (``euc:run:recover``)."""
     if not _queues_in_database():
