@@ -20,8 +20,9 @@ from jumin.domain.uncertain_dates import UncertainDate, UncertainPattern
 from jumin.domain.wareki import WarekiDate
 from jumin.registry.cards import CardEventInput, CardEventKind, CardKind, record_card_event
 from jumin.registry.euc import services
+from jumin.registry.euc.catalogue import age_band
 from jumin.registry.euc.definition import describe, parse_definition
-from jumin.registry.euc.extraction import age_band, prefilter
+from jumin.registry.euc.extraction import prefilter
 from jumin.registry.euc.writers import OutputFormat
 from jumin.registry.models_euc import EucRun
 from jumin.registry.services import DraftRecorded

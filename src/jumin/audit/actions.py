@@ -220,6 +220,8 @@ class AuditAction(StrEnum):
     RESIDENT_MOVE_IN_PLAN_RECEIVE = "resident:move_in_plan:receive"
     RESIDENT_MOVE_IN_PLAN_SEND = "resident:move_in_plan:send"
     RESIDENT_IMPORT_RUN = "resident:import:run"
+    RESIDENT_IMPORT_ITEM_DECIDE = "resident:import_item:decide"
+    RESIDENT_IMPORT_ITEM_LIST = "resident:import_item:list"
     RESIDENT_INDIVIDUAL_NUMBER_CHANGE = "resident:individual_number:change"
     RESIDENT_LOCK_LIST = "resident:lock:list"
     RESIDENT_LOCK_RELEASE = "resident:lock:release"

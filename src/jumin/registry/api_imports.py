@@ -1,5 +1,6 @@
-"""JSON API of the imports of 届出 data into drafts (standard 10.8-a), mounted at /api/registry/imports.
-Thin: parse, call ``registry.notification_imports``, return. Personal data travels in bodies only.
+"""JSON API of the imports of 届出 data into drafts and of 証明書交付申請・券面事項 files into items for
+review (standard 10.8-a), mounted at /api/registry/imports. Thin: parse, call
+``registry.notification_imports`` or ``registry.item_imports``, return. Personal data travels in bodies only.
 """
 
 from __future__ import annotations
@@ -7,7 +8,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
-from jumin.registry import notification_imports
+from jumin.domain.errors import refusal
+from jumin.registry import item_imports, notification_imports
 from jumin.registry.api_common import ERRORS, DraftOut
 
 router = Router(tags=["住民記録（届出データの取込）"])
@@ -77,3 +79,62 @@ def import_notifications(request: HttpRequest, payload: CsvIn) -> Status[object]
         actor=request.user, purpose=payload.purpose, content=payload.csv.encode("utf-8")
     )
     return Status(200, result)
+
+
+class ItemsIn(Schema):
+    purpose: str
+    # ``certificate_application`` (証明書交付申請) or ``card_face`` (券面事項); docs/import-layout.md.
+    kind: str
+    csv: str
+
+
+class ItemsOut(Schema):
+    rows: int
+    item_ids: list[int]
+    errors: list[item_imports.ItemError]
+
+
+class PendingIn(Schema):
+    purpose: str
+
+
+class DecisionIn(Schema):
+    purpose: str
+    item_id: int
+    accept: bool
+    reason: str = ""
+
+
+@router.post("/items", response={200: ItemsOut, **ERRORS})
+def import_items(request: HttpRequest, payload: ItemsIn) -> Status[object]:
+    """Each row of a 証明書交付申請 or 券面事項 file as an item for review; a bad row stores nothing."""
+    if payload.kind not in item_imports.LAYOUTS:
+        raise refusal(
+            "kind",
+            "取込の種類が正しくありません。",
+            "certificate_application か card_face を指定してください。",
+            "import.item_kind",
+        )
+    result = item_imports.import_items(
+        actor=request.user, purpose=payload.purpose, kind=payload.kind, content=payload.csv.encode("utf-8")
+    )
+    return Status(200, result)
+
+
+@router.post("/items/pending", response={200: list[item_imports.PendingItem], **ERRORS})
+def pending_items(request: HttpRequest, payload: PendingIn) -> Status[object]:
+    """The imported items waiting for review (POST: the list holds personal data)."""
+    return Status(200, item_imports.pending_items(actor=request.user, purpose=payload.purpose))
+
+
+@router.post("/items/decide", response={204: None, **ERRORS})
+def decide_item(request: HttpRequest, payload: DecisionIn) -> Status[None]:
+    """確認済 or 不受理 (with its reason) of one item, by a clerk other than its importer."""
+    item_imports.decide_item(
+        actor=request.user,
+        purpose=payload.purpose,
+        item_id=payload.item_id,
+        accept=payload.accept,
+        reason=payload.reason,
+    )
+    return Status(204, None)

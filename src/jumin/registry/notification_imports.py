@@ -224,20 +224,24 @@ def decoded_csv(content: bytes) -> str:
     )
 
 
-def _read_rows(content: bytes) -> list[_Row]:
+def read_csv_rows(
+    content: bytes, columns: Mapping[str, str], required: Sequence[str], layout_doc: str
+) -> list[_Row]:
+    """The data rows of an import CSV by item name (``columns``: header → name); a header that does not
+    match the layout, or more than ``MAX_ROWS`` rows, refuses the file. Blank rows are skipped."""
     reader = csv.reader(io.StringIO(decoded_csv(content), newline=""))
     header = [h.strip() for h in next(reader, [])]
-    unknown = [h for h in header if h and h not in NOTIFICATION_COLUMNS and h not in MEMBER_COLUMNS]
-    missing = [h for h in REQUIRED_COLUMNS if h not in header]
+    unknown = [h for h in header if h and h not in columns]
+    missing = [h for h in required if h not in header]
     if unknown or missing:
         raise refusal(
             "file",
             f"見出し行の列名が取込レイアウトと合いません（不足: {'、'.join(missing) or 'なし'}、"
             f"不明: {'、'.join(unknown) or 'なし'}）。",
-            "1行目に取込レイアウト（docs/workflows/import.md）の列名を書いてください。",
+            f"1行目に取込レイアウト（{layout_doc}）の列名を書いてください。",
             "import.csv_header",
         )
-    names = [NOTIFICATION_COLUMNS.get(h) or MEMBER_COLUMNS.get(h, "") for h in header]
+    names = [columns.get(h, "") for h in header]
     rows: list[_Row] = []
     for number, cells in enumerate(reader, start=2):
         if not any(cell.strip() for cell in cells):
@@ -252,6 +256,11 @@ def _read_rows(content: bytes) -> list[_Row]:
         values = {name: cell.strip() for name, cell in zip(names, cells, strict=False) if name}
         rows.append(_Row(number, values))
     return rows
+
+
+def _read_rows(content: bytes) -> list[_Row]:
+    columns = {**NOTIFICATION_COLUMNS, **MEMBER_COLUMNS}
+    return read_csv_rows(content, columns, REQUIRED_COLUMNS, "docs/workflows/import.md")
 
 
 def _row_error(row: _Row, error: DomainError) -> RowError:

@@ -49,6 +49,8 @@ urlpatterns = [
     path("move-in/", views.move_in, name="move_in"),
     path("move-in/rows/", views_member_rows.move_in_rows, name="move_in_rows"),
     path("imports/notifications/", views_imports.notification_csv_view, name="notification_csv_import"),
+    path("imports/items/", views_imports.item_import_view, name="item_import"),
+    path("imports/items/review/", views_imports.item_review_view, name="item_review"),
     path("special-move-in/", views_special_moves.special_move_in_view, name="special_move_in"),
     path("move-out/", views_events.move_out_view, name="move_out"),
     path(

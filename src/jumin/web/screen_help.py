@@ -281,6 +281,15 @@ HELP: dict[str, HelpEntry] = {
     "registry:notification_csv_import": _e(
         "届出 CSV の取込", "届出の CSV を読み込み、届出ごとに仮登録します。拒否した行は行番号と列で示します。"
     ),
+    "registry:item_import": _e(
+        "証明書交付申請・券面事項の取込",
+        "証明書交付申請または券面事項の CSV を読み込み、1行ずつ確認待ちにします。"
+        "誤りのある行があれば何も取り込みません。",
+    ),
+    "registry:item_review": _e(
+        "取込データの確認",
+        "取り込んだ証明書交付申請・券面事項を確認し、確認済または不受理（理由つき）にします。",
+    ),
     "registry:special_move_in": _e("特例転入の入力", "保管中の転出証明書情報から転入を入力します。" + DRAFT),
     "registry:move_out": _e("転出届の入力", "転出する方と転出先・転出予定日を入力します。" + DRAFT),
     "registry:death": _e("死亡の入力", "戸籍の届出に基づき死亡を職権で入力します。" + DRAFT),

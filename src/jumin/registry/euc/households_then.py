@@ -77,8 +77,10 @@ def households_then(rows: list[dict[str, Any]]) -> dict[tuple[int, int], Househo
     found: dict[tuple[int, int], HouseholdThen] = {}
     for household_id, change_id in wanted:
         at = orders.get(change_id)
+        if at is None:
+            continue
         head, members = "", 0
-        for resident_id in ever_in.get(household_id, set()) if at else ():
+        for resident_id in ever_in.get(household_id, set()):
             person_rows = by_person[resident_id]
             index = bisect_right([person_row.order for person_row in person_rows], at) - 1
             if index < 0:

@@ -21,9 +21,9 @@ from xml.etree import ElementTree as ET
 from django.template.loader import render_to_string
 
 from jumin.domain.errors import DomainError
-from jumin.registry.euc.catalogue import CATALOGUE, EucItem
+from jumin.registry.euc.catalogue import CATALOGUE, EucItem, full_name
 from jumin.registry.euc.definition import Definition, Mode
-from jumin.registry.euc.extraction import Extraction, full_name
+from jumin.registry.euc.extraction import Extraction
 
 
 class OutputFormat(StrEnum):

@@ -4,20 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0049_immigration_online'),
+        ("registry", "0049_immigration_online"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='eucrun',
-            name='started_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='開始日時'),
+            model_name="eucrun",
+            name="started_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="開始日時"),
         ),
         migrations.AlterField(
-            model_name='eucrun',
-            name='state',
-            field=models.CharField(choices=[('queued', '待機中'), ('running', '実行中'), ('done', '完了'), ('failed', '失敗'), ('expired', '期限切れ')], default='queued', max_length=10, verbose_name='状態'),
+            model_name="eucrun",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("queued", "待機中"),
+                    ("running", "実行中"),
+                    ("done", "完了"),
+                    ("failed", "失敗"),
+                    ("expired", "期限切れ"),
+                ],
+                default="queued",
+                max_length=10,
+                verbose_name="状態",
+            ),
         ),
     ]
