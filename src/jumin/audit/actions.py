@@ -43,6 +43,7 @@ class AuditAction(StrEnum):
     CS_CARD_ISSUE = "cs:card:issue"
     CS_CARD_SERIAL_FETCH = "cs:card:serial_fetch"
     CS_CARD_VERIFY = "cs:card:verify"
+    CS_SIGNING_PASSWORD_RESET = "cs:card:signing_password_reset"  # noqa: S105 (an action name)
     CS_CERTIFICATE_ERASE = "cs:move_out_certificate:erase"
     CS_CERTIFICATE_LIST = "cs:move_out_certificate:list"
     CS_CERTIFICATE_RECEIVE = "cs:move_out_certificate:receive"
@@ -110,6 +111,7 @@ class AuditAction(StrEnum):
     NATIONAL_CARD_SERIAL_ANSWER = "national:card:serial_answer"
     NATIONAL_CARD_VERIFY = "national:card:verify"
     NATIONAL_CARD_VIEW = "national:card:view"
+    NATIONAL_SIGNING_CERTIFICATE_ISSUE = "national:signing_certificate:issue"
     NATIONAL_SIGNING_CERTIFICATE_REVOKE = "national:signing_certificate:revoke"
     NATIONAL_CONSISTENCY_CHECK = "national:consistency:check"
     NATIONAL_FUHYO_PURGE = "national:fuhyo:purge"

@@ -65,6 +65,8 @@ def test_issue_card_writes_a_card_file_and_consistency_runs(
             request.resident_code,
             "--pin",
             "4321",
+            "--signing-password",
+            "ABC123",
             "--out",
             str(out),
         )
@@ -72,6 +74,7 @@ def test_issue_card_writes_a_card_file_and_consistency_runs(
         card = json.loads(out.read_text(encoding="utf-8"))
         assert (card["format"], card["resident_code"]) == ("jumin-card/2", request.resident_code)
         assert "4321" not in out.read_text(encoding="utf-8")
+        assert "ABC123" not in out.read_text(encoding="utf-8")
         with pytest.raises(CommandError):  # never overwrites a card file
             run(
                 "cs_issue_card",
@@ -81,6 +84,7 @@ def test_issue_card_writes_a_card_file_and_consistency_runs(
                 request.resident_code,
                 "--pin",
                 "4321",
+                "--no-signing-certificate",
                 "--out",
                 str(out),
             )

@@ -75,3 +75,5 @@ QUERY_CERTIFICATE_SERIAL = "jukinet.query.certificate_serial"
 QUERY_KIOSK_COPY = "jukinet.query.kiosk_copy"
 #: 電子申請 (引越しワンストップ 転出届, std 7.2.5-a, M8): e-application service (national) → municipality.
 QUERY_E_APPLICATION = "jukinet.query.e_application"
+#: A new 署名用電子証明書 on a live card (after the 署名用パスワード is reset at the counter): CS → national.
+QUERY_SIGNING_CERTIFICATE = "jukinet.query.signing_certificate"

@@ -24,6 +24,7 @@ from jumin.jukinet.common import (
     queries,
     sending_address,
     shared_cs,
+    signing_issue,
     token_request,
     wide_area,
 )
@@ -58,6 +59,10 @@ QUERIES: dict[str, tuple[Validator, Validator]] = {
     catalogue.QUERY_FUHYO: (queries.validate_fuhyo_query, queries.validate_fuhyo_answer),
     catalogue.QUERY_VERIFY_CARD: (queries.validate_verify_card, queries.validate_verify_card_answer),
     catalogue.QUERY_CARD_ISSUE: (queries.validate_card_issue, queries.validate_card_issue_answer),
+    catalogue.QUERY_SIGNING_CERTIFICATE: (
+        signing_issue.validate_reissue,
+        signing_issue.validate_reissue_answer,
+    ),
     catalogue.QUERY_RESIDENT_CODES: (queries.validate_resident_codes, queries.validate_resident_codes_answer),
     catalogue.QUERY_INDIVIDUAL_NUMBER: (
         queries.validate_individual_number_query,

@@ -157,7 +157,9 @@ def issue_card(envelope: Envelope) -> dict[str, Any]:
         valid_until=valid_until_for(payload["birth_date"], issued_on),
         issued_by=envelope.sender.code,
     )
-    jpki.attach_signing_certificate(card, payload.get("signing_public_key", ""), timezone.now())
+    signing_refusal = jpki.attach_signing_certificate(
+        card, payload.get("signing_public_key", ""), timezone.now()
+    )
     card.save()
     _event(card, card.serial, "issue", "", S.ACTIVE, reason="交付", **common)
     audit(
@@ -168,11 +170,13 @@ def issue_card(envelope: Envelope) -> dict[str, Any]:
         terminal_id=payload["terminal_id"],
         concerning_code=card.resident_code,
     )
-    return {
+    answer = {
         "card_serial": card.serial,
         "valid_until": card.valid_until.isoformat(),
         "signing_certificate": card.signing_certificate,
     }
+    # Why JPKI issued no 署名用電子証明書 (15歳未満, 生年月日不詳): the CS shows it at 交付.
+    return answer | ({"signing_refusal": signing_refusal} if signing_refusal else {})
 
 
 # --- CARD_EVENT -----------------------------------------------------------------------------------

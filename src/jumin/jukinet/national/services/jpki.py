@@ -42,6 +42,7 @@ from jumin.jukinet.common.signing_certificate import (
     last_valid_day,
     new_serial,
 )
+from jumin.jukinet.common.signing_issue import signing_refusal_for
 from jumin.jukinet.national.models import Card, IdentityRecord, SigningCertificateRevocation
 from jumin.jukinet.national.services._common import audit
 from jumin.messaging import conf
@@ -92,12 +93,16 @@ def holder_items(record: IdentityRecord) -> FourItems:
     )
 
 
-def attach_signing_certificate(card: Card, signing_public_key: str, now: datetime) -> None:
-    """Issue the card's 署名用電子証明書 (before the card is saved), or none: no key was sent, or the
-    holder has no current 機構保存本人確認情報 whose 4情報 could go into it."""
+def attach_signing_certificate(card: Card, signing_public_key: str, now: datetime) -> str:
+    """Issue the card's 署名用電子証明書 (before the card is saved). Returns "" when issued or when
+    none was asked for (no key sent, or no current 機構保存本人確認情報 whose 4情報 could go into it),
+    else why JPKI issues none (``signing_issue.signing_refusal_for``: under 15, 生年月日不詳)."""
     record = IdentityRecord.objects.filter(resident_code=card.resident_code, removed=False).first()
     if not signing_public_key or record is None:
-        return
+        return ""
+    refused = signing_refusal_for(record.birth_date, card.issued_on)
+    if refused:
+        return refused
     raw = decode_b64url(signing_public_key, length=PUBLIC_KEY_BYTES, field="signing_public_key")
     serial = new_serial()
     while Card.objects.filter(signing_serial=serial).exists():
@@ -115,14 +120,16 @@ def attach_signing_certificate(card: Card, signing_public_key: str, now: datetim
     card.signing_serial = serial
     card.signing_certificate = encode_certificate(certificate)
     card.signing_valid_until = valid_until
+    return ""
 
 
 def status_of(card: Card, serial: str) -> str:
     """The 機構's status of the 署名用電子証明書 ``serial`` of ``card``: good, revoked or unknown."""
+    # A certificate replaced on the card (署名用パスワードの初期化) was revoked first: still "revoked".
+    if SigningCertificateRevocation.objects.filter(serial=serial, card=card).exists():
+        return REVOKED
     if not card.signing_serial or card.signing_serial != serial:
         return UNKNOWN
-    if SigningCertificateRevocation.objects.filter(serial=serial).exists():
-        return REVOKED
     return GOOD
 
 
