@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,10 +29,11 @@ from jumin.jukinet.common.signing_certificate import certificate_serial, decode_
 from jumin.jukinet.cs.cards import parse_card, unlock_signing
 from jumin.jukinet.cs.signing_password import sign_with_card
 from jumin.jukinet.national.models import Card
+from jumin.jukinet.national.services import jpki
 from jumin.jukinet.national.services.e_application_service import ApplicationOutcome, submit_application
 from jumin.messaging.envelope import NodeRef
 from jumin.messaging.testing import TestFederation
-from jumin.registry import e_applications
+from jumin.registry import e_applications, jpki_trust
 from jumin.registry.models import Change, ChangeState
 from jumin.registry.models_e_application import ElectronicApplication, ElectronicApplicationDecision
 from jumin.registry.services import DraftRecorded, commit_change, discard_change
@@ -78,7 +80,19 @@ def application(
     return payload
 
 
-def apply(federation: TestFederation, payload: dict[str, Any]) -> ApplicationOutcome:
+def trust_the_kikou(federation: TestFederation) -> None:
+    """佐世保市's setup: the 機構's JPKI CA pinned there, and the 機構's current 失効リスト fetched."""
+    with federation.acting_as(SERVICE):
+        pem = jpki.authority().public_bytes(Encoding.PEM)
+    with federation.acting_as(SASEBO):
+        jpki_trust.pin_authority(pem)
+        jpki_trust.fetch_revocation_list()
+
+
+def apply(federation: TestFederation, payload: dict[str, Any], *, trusted: bool = True) -> ApplicationOutcome:
+    """Submit through the service; ``trusted`` first brings 佐世保市's pinned CA and 失効リスト up to date."""
+    if trusted:
+        trust_the_kikou(federation)
     with federation.acting_as(SERVICE):
         return submit_application(payload)
 

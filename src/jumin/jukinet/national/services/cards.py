@@ -256,6 +256,12 @@ NOT_ACTIVE = (
     "not_active",
 )
 EXPIRED = ("card_serial", "有効期限を過ぎたカードです。", "カードを更新してください。", "expired")
+REVOKED = (
+    "card_serial",
+    "カードの利用者証明用電子証明書は失効しています（失効申請）。",
+    "窓口で利用者証明用電子証明書の発行を申請してもらってください。",
+    "user_certificate_revoked",
+)
 STALE = (
     "signed_at",
     "署名日時が現在時刻から5分以上ずれています。",
@@ -277,6 +283,8 @@ def _verify_or_refuse(payload: dict[str, Any], now: Any) -> Card:
         raise _card_refusal(*NOT_ACTIVE)
     if card.valid_until < timezone.localdate(now):
         raise _card_refusal(*EXPIRED)
+    if jpki.user_certificate_revoked(card):
+        raise _card_refusal(*REVOKED)
     if abs(now - parse_signed_at(payload["signed_at"])) > SIGNATURE_WINDOW:
         raise _card_refusal(*STALE)
     key = Ed25519PublicKey.from_public_bytes(
