@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,15 +27,17 @@ from jumin.jukinet.common.e_application import application_challenge
 from jumin.jukinet.common.queries import encode_b64url
 from jumin.jukinet.common.signing_certificate import certificate_serial, decode_certificate
 from jumin.jukinet.cs.cards import parse_card, unlock_signing
+from jumin.jukinet.cs.signing_password import sign_with_card
 from jumin.jukinet.national.models import Card
+from jumin.jukinet.national.services import jpki
 from jumin.jukinet.national.services.e_application_service import ApplicationOutcome, submit_application
 from jumin.messaging.envelope import NodeRef
 from jumin.messaging.testing import TestFederation
-from jumin.registry import e_applications
+from jumin.registry import e_applications, jpki_trust
 from jumin.registry.models import Change, ChangeState
 from jumin.registry.models_e_application import ElectronicApplication, ElectronicApplicationDecision
 from jumin.registry.services import DraftRecorded, commit_change, discard_change
-from tests.certificates.test_wide_area import PIN, SASEBO, card_of, code_pool, family
+from tests.certificates.test_wide_area import SASEBO, SIGNING_PASSWORD, card_of, code_pool, family
 from tests.registry.conftest import PURPOSE, current
 
 pytestmark = pytest.mark.django_db
@@ -52,12 +55,12 @@ def application(
     destination_municipality_code: str = "131016",
     key: Ed25519PrivateKey | None = None,
     certificate: str | None = None,
+    password: str = SIGNING_PASSWORD,
 ) -> dict[str, Any]:
-    """What マイナポータル sends: the card unlocked by its PIN signs the 転出届 with its 署名用 key and
-    attaches its 署名用電子証明書 (``key`` forges the signature, ``certificate`` replaces the certificate)."""
+    """What マイナポータル sends: the card unlocked by its 署名用パスワード signs the 転出届 with its 署名用
+    key and attaches its 署名用電子証明書 (``key`` forges the signature, ``certificate`` replaces the
+    certificate, ``password`` is the 署名用パスワード typed)."""
     card = parse_card(card_json)
-    signer = key or unlock_signing(card, PIN)
-    assert signer is not None
     attached = certificate or card.signing_certificate
     payload: dict[str, Any] = {
         "certificate_serial": certificate_serial(decode_certificate(attached, field="c", code="c")),
@@ -71,11 +74,25 @@ def application(
         "signed_at": timezone.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "signing_certificate": attached,
     }
-    payload["signature"] = encode_b64url(signer.sign(application_challenge(payload)))
+    challenge = application_challenge(payload)
+    signature = key.sign(challenge) if key else sign_with_card(card_json, password, challenge).signature
+    payload["signature"] = encode_b64url(signature)
     return payload
 
 
-def apply(federation: TestFederation, payload: dict[str, Any]) -> ApplicationOutcome:
+def trust_the_kikou(federation: TestFederation) -> None:
+    """佐世保市's setup: the 機構's JPKI CA pinned there, and the 機構's current 失効リスト fetched."""
+    with federation.acting_as(SERVICE):
+        pem = jpki.authority().public_bytes(Encoding.PEM)
+    with federation.acting_as(SASEBO):
+        jpki_trust.pin_authority(pem)
+        jpki_trust.fetch_revocation_list()
+
+
+def apply(federation: TestFederation, payload: dict[str, Any], *, trusted: bool = True) -> ApplicationOutcome:
+    """Submit through the service; ``trusted`` first brings 佐世保市's pinned CA and 失効リスト up to date."""
+    if trusted:
+        trust_the_kikou(federation)
     with federation.acting_as(SERVICE):
         return submit_application(payload)
 
@@ -177,7 +194,7 @@ def test_a_forged_replayed_stale_or_suspended_card_application_is_refused_and_no
         (timezone.now() - timedelta(minutes=30)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     )
     stale["signature"] = encode_b64url(
-        unlock_signing(parse_card(card), PIN).sign(application_challenge(stale))
+        unlock_signing(parse_card(card), SIGNING_PASSWORD).sign(application_challenge(stale))
     )  # type: ignore[union-attr]
     assert apply(federation, stale).refusal_code == "registry.e_application_stale"
     good = application(card)

@@ -42,7 +42,7 @@ from jumin.registry.services import Address, DraftRecorded, commit_change
 from jumin.registry.workflows.move_within import MoveWithin, record_move_within
 from tests.certificates.test_e_applications import SERVICE, application, apply
 from tests.certificates.test_kiosk import at_kiosk, backdate_commit, kiosk_payload
-from tests.certificates.test_wide_area import PIN, SASEBO, card_of, code_pool, family
+from tests.certificates.test_wide_area import PIN, SASEBO, SIGNING_PASSWORD, card_of, code_pool, family
 from tests.registry.conftest import PURPOSE, current, logged_in
 
 pytestmark = pytest.mark.django_db
@@ -74,12 +74,14 @@ def test_the_card_carries_both_keys_and_a_signing_certificate_with_the_kikous_4_
     )
     assert timezone.localtime(certificate.not_valid_after_utc).date() == stored.signing_valid_until
     # Two different key pairs; the 利用者証明用 key is unchanged in role (the kiosk and 本人確認 use it).
-    user_key, signing_key = unlock(card, PIN), unlock_signing(card, PIN)
+    user_key, signing_key = unlock(card, PIN), unlock_signing(card, SIGNING_PASSWORD)
     assert user_key is not None
     assert signing_key is not None
     assert user_key.public_key() != signing_key.public_key()
     assert certificate.public_key() == signing_key.public_key()
-    assert unlock_signing(card, "0000" if PIN != "0000" else "1111") is None
+    # Two secrets: the 4-digit PIN does not open the 署名用 key, nor the password the 利用者証明用 one.
+    assert unlock_signing(card, PIN) is None
+    assert unlock(card, SIGNING_PASSWORD) is None
 
 
 def test_the_5th_birthday_after_issue_ends_the_certificate_but_never_after_the_card() -> None:
@@ -114,7 +116,7 @@ def test_an_expired_or_foreign_certificate_and_a_serial_mismatch_are_refused(
     genuine = the_certificate(card_json)
     holder = four_items_of(genuine)
     assert holder is not None
-    signing_key = unlock_signing(parse_card(card_json), PIN)
+    signing_key = unlock_signing(parse_card(card_json), SIGNING_PASSWORD)
     assert signing_key is not None
 
     def reissued(authority_key: Ed25519PrivateKey, valid_until: date) -> str:
@@ -255,7 +257,7 @@ def test_the_kiosk_keeps_the_user_certificate_and_refuses_the_signing_key(
 ) -> None:
     backdate_commit(family.change_id)  # not on the 転入's day (test_kiosk_holds)
     card_json = card_of(family.atena_numbers[0])
-    signing_key = unlock_signing(parse_card(card_json), PIN)
+    signing_key = unlock_signing(parse_card(card_json), SIGNING_PASSWORD)
     refused = at_kiosk(federation, kiosk_payload(card_json, key=signing_key))
     assert refused.refusal_code == "certificates.kiosk_forged"
     assert at_kiosk(federation, kiosk_payload(card_json)).issued

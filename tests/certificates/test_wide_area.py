@@ -61,6 +61,7 @@ pytestmark = pytest.mark.django_db
 SASEBO = NodeRef("municipality", "422029")  # A: where the family is registered
 NAGASAKI = NodeRef("municipality", "422011")  # B: where they ask
 PIN = "2468"
+SIGNING_PASSWORD = "SIGN2468"  # 署名用パスワード: 英大文字・数字6〜16文字
 
 
 @pytest.fixture
@@ -91,7 +92,11 @@ def card_of(federation: TestFederation, make_clerk: Callable[..., User]) -> Call
     def issue(atena: str) -> dict[str, Any]:
         with federation.acting_as(SASEBO):
             return cards.issue_card(
-                actor=operator, purpose=PURPOSE, resident_code=current(atena).juminhyo_code, pin=PIN
+                actor=operator,
+                purpose=PURPOSE,
+                resident_code=current(atena).juminhyo_code,
+                pin=PIN,
+                signing_password=SIGNING_PASSWORD,
             )
 
     return issue

@@ -37,7 +37,7 @@ from jumin.domain.certificates import (
     RequesterClass,
 )
 from jumin.domain.errors import DomainError, refusal
-from jumin.domain.resident import ResidentStatus
+from jumin.domain.resident import ChangeReason, ResidentStatus
 from jumin.jukinet import routing
 from jumin.jukinet.common.card_signature import check_card_signature
 from jumin.jukinet.common.catalogue import QUERY_KIOSK_COPY
@@ -103,12 +103,35 @@ def _refuse_held(holder: str, household: bool) -> None:
         raise refusal("resident_code", _HOLD_REASONS[hold], _HOLD_REMEDIES[hold], code)
 
 
+def _refuse_removed(resident_code: str) -> None:
+    """Refuse the card of a person whose 住民票 here is removed (除票): 死亡 with its own code — the card
+    is in someone else's hands — and any other removal (転出, 職権消除 …) with ``kiosk_removed``. The 機構
+    refuses such a card itself once the 本人確認情報 update reached it; this covers the time before."""
+    reason = certificate_sources.removal_reason_of_code(resident_code)
+    if reason is None:
+        return
+    if reason == ChangeReason.DEATH.value:
+        raise refusal(
+            "resident_code",
+            "死亡により住民票が消除された方のカードです。コンビニ交付できません。",
+            "カードは市区町村の窓口に返納してください。証明書は窓口で請求してください。",
+            "certificates.kiosk_deceased",
+        )
+    raise refusal(
+        "resident_code",
+        "住民票が消除された方（除票）の証明書はコンビニ交付できません。",
+        "除票の写しは市区町村の窓口で請求してください。",
+        "certificates.kiosk_removed",
+    )
+
+
 def answer_kiosk_request(envelope: Envelope) -> dict[str, Any]:
     """Answer QUERY_KIOSK_COPY with the certificate (runs in the query's transaction)."""
     _check_card(envelope)
     payload = envelope.payload
     holder = certificate_sources.atena_number_of_code(payload["resident_code"])
     if holder is None:
+        _refuse_removed(payload["resident_code"])
         raise refusal(
             "resident_code",
             "カードの方は当市区町村の住民として記録されていません。",

@@ -4,7 +4,8 @@ Each forwards to a Django management command of the node:
 
 * ``jumin cs send-pending``: queue the waiting 本人確認情報 notices (送信待ち);
 * ``jumin cs consistency --operator U [--to prefecture|national|both|fuhyo]``: 整合性確認;
-* ``jumin cs issue-card --operator U --resident-code C [--pin NNNN] --out FILE``: 交付 of a card;
+* ``jumin cs issue-card --operator U --resident-code C [--pin NNNN] [--signing-password P |
+  --no-signing-certificate] --out FILE``: 交付 of a card;
 * ``jumin cs load --operator U [--no-notify]``: 初期ロード of the CS file from the registry;
 * ``jumin cs compare-registry --operator U``: the registry ↔ CS comparison (reads only);
 * ``jumin cs card-sync --operator U [--repair]``: national card changes into the registry; card status

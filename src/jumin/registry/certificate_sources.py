@@ -505,6 +505,19 @@ def atena_number_of_removed_code(juminhyo_code: str) -> str | None:
     return str(found) if found is not None else None
 
 
+def removal_reason_of_code(juminhyo_code: str) -> str | None:
+    """The 消除事由 (死亡, 職権消除 …) of the latest removed record with this 住民票コード, or None when no
+    removed record of this municipality has it (a pending 転出 is no removal here)."""
+    found = (
+        _residents()
+        .filter(current__juminhyo_code=juminhyo_code, current__status=ResidentStatus.REMOVED.value)
+        .order_by(F("current__removal_date").desc(nulls_first=True), "-pk")
+        .values_list("current__removal_reason", flat=True)
+        .first()
+    )
+    return str(found) if found is not None else None
+
+
 def previous_juminhyo_code(atena_number: str) -> str:
     """The 住民票コード the person had before the current one (committed rows only); "" if never changed."""
     resident = _residents().filter(atena_number=atena_number).first()

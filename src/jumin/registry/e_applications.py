@@ -1,7 +1,8 @@
 """電子申請 (引越しワンストップ 転出届) at the registering municipality (standard 7.2.5-a; system.md M8).
 
 * ``answer_e_application`` answers QUERY_E_APPLICATION from the national e-application service: the
-  card is live, and its 署名用電子証明書 chains to the 機構's CA, was valid at signing, is not revoked
+  card is live, and its 署名用電子証明書 chains to the 機構's CA pinned here (``jpki_trust``), was valid
+  at signing, is not revoked (the 失効リスト fetched here, and the 機構's status in the relay)
   and verifies the signature over what the application says (jukinet.common.signing_certificate); the
   applicant is a current resident here by the card's 住民票コード (申請者突合), the certificate's 4情報 are
   the register's, and the applicant has not already moved out; the application is kept
@@ -37,6 +38,7 @@ from jumin.jukinet.common.catalogue import QUERY_E_APPLICATION
 from jumin.jukinet.common.e_application import MOVE_OUT, application_challenge
 from jumin.jukinet.common.queries import SIGNATURE_BYTES, decode_b64url, parse_signed_at
 from jumin.jukinet.common.signing_certificate import (
+    REVOKED,
     FourItems,
     SignedDocument,
     certificate_serial,
@@ -45,7 +47,7 @@ from jumin.jukinet.common.signing_certificate import (
     decode_certificate,
 )
 from jumin.messaging.envelope import Envelope
-from jumin.registry import certificate_sources, cs_link
+from jumin.registry import certificate_sources, cs_link, jpki_trust
 from jumin.registry.models import ChangeState, Resident, ResidentSnapshot
 from jumin.registry.models_e_application import ElectronicApplication, ElectronicApplicationDecision
 from jumin.registry.services import DraftRecorded
@@ -90,12 +92,13 @@ def _verified_certificate(payload: dict[str, Any], now: Any) -> x509.Certificate
         raise _applicant_refusal(
             "certificate_serial", "署名用電子証明書のシリアル番号が申請と一致しません。", "serial_mismatch"
         )
+    # The CA is the one pinned here, never the one the relay carries; the status is the CRL fetched
+    # here, unless the 機構's fresher answer in the relay already says revoked (or unknown).
+    trusted = jpki_trust.trusted_status(payload["certificate_serial"], now, _applicant_refusal)
     document = SignedDocument(
         certificate=certificate,
-        authority=decode_certificate(
-            payload["authority_certificate"], field="authority_certificate", code=_CODE
-        ),
-        status=payload["certificate_status"],
+        authority=trusted.authority,
+        status=trusted.status if trusted.status == REVOKED else payload["certificate_status"],
         challenge=application_challenge(payload),
         signature=decode_b64url(payload["signature"], length=SIGNATURE_BYTES, field="signature"),
         signed_at=parse_signed_at(payload["signed_at"]),

@@ -605,6 +605,7 @@ from jumin.registry.models_e_application import (  # noqa: E402, F401
 from jumin.registry.models_euc import EucDefinition, EucRun  # noqa: E402, F401
 from jumin.registry.models_immigration import MunicipalityNotice, ReceivedImmigrationNotice  # noqa: E402, F401
 from jumin.registry.models_imported_items import ImportedItem  # noqa: E402, F401
+from jumin.registry.models_jpki import CertificateRevocationRequest, JpkiRevocationList  # noqa: E402, F401
 from jumin.registry.models_program_link import (  # noqa: E402, F401
     ProgramLinkFile,
     ProgramLinkRefusal,

@@ -45,6 +45,7 @@ api.add_router("/registry/fuhyo-notices", "jumin.registry.api_fuhyo.router")
 api.add_router("/registry/returning", "jumin.registry.api_returning.router")
 api.add_router("/registry/immigration", "jumin.registry.api_immigration.router")
 api.add_router("/registry/e-applications", "jumin.registry.api_e_applications.router")
+api.add_router("/registry/certificate-revocations", "jumin.registry.api_jpki_revocations.router")
 api.add_router("/registry/euc", "jumin.registry.api_euc.router")
 
 

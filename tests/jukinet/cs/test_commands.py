@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from jumin.accounts.models import User
 from jumin.accounts.permissions import Permission
@@ -65,6 +67,8 @@ def test_issue_card_writes_a_card_file_and_consistency_runs(
             request.resident_code,
             "--pin",
             "4321",
+            "--signing-password",
+            "ABC123",
             "--out",
             str(out),
         )
@@ -72,6 +76,7 @@ def test_issue_card_writes_a_card_file_and_consistency_runs(
         card = json.loads(out.read_text(encoding="utf-8"))
         assert (card["format"], card["resident_code"]) == ("jumin-card/2", request.resident_code)
         assert "4321" not in out.read_text(encoding="utf-8")
+        assert "ABC123" not in out.read_text(encoding="utf-8")
         with pytest.raises(CommandError):  # never overwrites a card file
             run(
                 "cs_issue_card",
@@ -81,6 +86,7 @@ def test_issue_card_writes_a_card_file_and_consistency_runs(
                 request.resident_code,
                 "--pin",
                 "4321",
+                "--no-signing-certificate",
                 "--out",
                 str(out),
             )
@@ -88,6 +94,24 @@ def test_issue_card_writes_a_card_file_and_consistency_runs(
     assert "done" in report
     assert "差異 0" in report
     assert CsIdentity.objects.count() == 1
+
+
+def test_issue_card_says_why_a_child_gets_no_signing_certificate(
+    federation: TestFederation, operator: User, tmp_path: Path
+) -> None:
+    child = update(birth_date=(timezone.localdate() - timedelta(days=365 * 10)).strftime("%Y%m%d"))
+    with federation.acting_as(SASEBO):
+        services.accept_update(child, actor=None)
+    federation.pump()
+    out = tmp_path / "child.json"
+    with federation.acting_as(SASEBO):
+        text = run(
+            "cs_issue_card",
+            *("--operator", "csop02", "--resident-code", child.resident_code, "--pin", "4321"),
+            *("--signing-password", "ABC123", "--out", str(out)),
+        )
+    assert "15歳未満の方には署名用電子証明書を発行しません" in text
+    assert json.loads(out.read_text(encoding="utf-8"))["format"] == "jumin-card/1"
 
 
 def test_a_command_without_the_permission_is_refused(db: None) -> None:

@@ -94,9 +94,12 @@ def test_a_card_is_issued_and_checks_the_person_with_the_pin(
 ) -> None:
     code = resident(federation)
     with federation.acting_as(SASEBO):
-        card = cards.issue_card(actor=operator, purpose="cs_operator", resident_code=code, pin=PIN)
+        card = cards.issue_card(
+            actor=operator, purpose="cs_operator", resident_code=code, pin=PIN, signing_password="SIGN1357"
+        )
         assert (card["format"], card["resident_code"]) == ("jumin-card/2", code)
         assert PIN not in str(card)
+        assert "SIGN1357" not in str(card)
         check = cards.verify_with_card(actor=operator, purpose="cs_operator", card_json=card, pin=PIN)
     assert check.card_status == "active"
     assert check.record is not None

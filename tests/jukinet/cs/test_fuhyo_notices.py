@@ -13,6 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from jumin.accounts.authorization import MASK
 from jumin.accounts.models import User
@@ -22,7 +23,8 @@ from jumin.cli.cs import COMMANDS
 from jumin.domain.errors import DomainError
 from jumin.jukinet.common.fuhyo_notice import FuhyoEntryNotice, fuhyo_notice_from_payload
 from jumin.jukinet.cs import exchanges, fuhyo_notices
-from jumin.jukinet.cs.models import ReceivedFuhyoNotice
+from jumin.jukinet.cs.fuhyo_notice_inbox import mark_processed
+from jumin.jukinet.cs.models import FuhyoNoticeProcessing, ReceivedFuhyoNotice
 from jumin.messaging.envelope import NodeRef
 from jumin.messaging.testing import TestFederation
 from tests.helpers.accounts import grant_permissions, make_user
@@ -115,6 +117,25 @@ def test_received_notices_are_exported_for_the_fuhyo_system_and_the_reading_is_a
             call_command(COMMANDS["fuhyo-notices"], "--operator", "viewer02", "--out", str(out))
     listed = AuditEntry.objects.filter(action="cs:fuhyo_notice:list", outcome="done").order_by("pk")
     assert [entry.result_count for entry in listed] == [2, 1]
+
+
+def test_the_csv_carries_the_processed_state_who_and_when(
+    federation: TestFederation, fuhyo_operator: User, tmp_path: Path
+) -> None:
+    send_from(federation, NAGASAKI, notice(1), notice(2))
+    first, second = ReceivedFuhyoNotice.objects.order_by("pk")
+    out = tmp_path / "fuhyo.csv"
+    with federation.acting_as(SASEBO):
+        mark_processed(actor=fuhyo_operator, purpose="cs_fuhyo", notice_id=first.pk, note="附票に記載")
+        call_command(COMMANDS["fuhyo-notices"], "--operator", "fuhyo01", "--out", str(out), stdout=StringIO())
+    with out.open(encoding="utf-8") as handle:
+        rows = {int(r["notice_id"]): r for r in csv.DictReader(handle)}
+    processing = FuhyoNoticeProcessing.objects.get(notice=first)
+    done = rows[first.pk]
+    assert (done["processed_by"], done["processing_note"]) == ("fuhyo01", "附票に記載")
+    assert done["processed_at"] == timezone.localtime(processing.processed_at).isoformat(timespec="seconds")
+    waiting = rows[second.pk]
+    assert (waiting["processed_at"], waiting["processed_by"], waiting["processing_note"]) == ("", "", "")
 
 
 def test_the_persons_provision_status_lists_the_send_and_the_receipt(federation: TestFederation) -> None:

@@ -75,3 +75,9 @@ QUERY_CERTIFICATE_SERIAL = "jukinet.query.certificate_serial"
 QUERY_KIOSK_COPY = "jukinet.query.kiosk_copy"
 #: 電子申請 (引越しワンストップ 転出届, std 7.2.5-a, M8): e-application service (national) → municipality.
 QUERY_E_APPLICATION = "jukinet.query.e_application"
+#: A new 署名用電子証明書 on a live card (after the 署名用パスワード is reset at the counter): CS → national.
+QUERY_SIGNING_CERTIFICATE = "jukinet.query.signing_certificate"
+#: 失効申請 of a card's 署名用 or 利用者証明用 certificate, recorded by a clerk: municipality → national.
+QUERY_CERTIFICATE_REVOCATION = "jukinet.query.certificate_revocation"
+#: The 機構's 失効リスト (X.509 CRL) of 署名用電子証明書, fetched by the municipality → national.
+QUERY_REVOCATION_LIST = "jukinet.query.revocation_list"

@@ -333,6 +333,9 @@ CARD_ISSUE_KEYS = frozenset({"resident_code", "public_key", "birth_date", "opera
 SIGNING_KEY = "signing_public_key"
 #: The answer's 署名用電子証明書 (DER, base64url; "" when none was issued).
 SIGNING_CERTIFICATE = "signing_certificate"
+#: Why a key was sent but no 署名用電子証明書 issued (common.signing_issue words it for the screen).
+SIGNING_REFUSAL = "signing_refusal"
+SIGNING_REFUSALS = ("under_15", "birth_date_unknown")
 
 
 def _with_optional(payload: Any, key: str) -> frozenset[str]:
@@ -352,14 +355,30 @@ def validate_card_issue(payload: dict[str, Any]) -> None:
 
 
 def validate_card_issue_answer(payload: dict[str, Any]) -> None:
-    """QUERY_CARD_ISSUE answer: the card's serial and expiry, and its 署名用電子証明書 ("" when none)."""
-    keys = frozenset({"card_serial", "valid_until"}) | _with_optional(payload, SIGNING_CERTIFICATE)
+    """QUERY_CARD_ISSUE answer: the card's serial and expiry, its 署名用電子証明書 ("" when none) and
+    why none was issued (optional)."""
+    keys = (
+        frozenset({"card_serial", "valid_until"})
+        | _with_optional(payload, SIGNING_CERTIFICATE)
+        | _with_optional(payload, SIGNING_REFUSAL)
+    )
     payload = _require_keys(payload, keys, "カード発行結果")
     _serial(payload["card_serial"])
     _iso_date(payload["valid_until"], "valid_until")
     certificate = payload.get(SIGNING_CERTIFICATE, "")
     if certificate:
         decode_certificate(certificate, field=SIGNING_CERTIFICATE, code="jukinet.query")
+    check_signing_refusal(payload)
+
+
+def check_signing_refusal(payload: dict[str, Any]) -> None:
+    """An answer's optional ``signing_refusal``: one of ``SIGNING_REFUSALS``."""
+    if SIGNING_REFUSAL in payload and payload[SIGNING_REFUSAL] not in SIGNING_REFUSALS:
+        raise _bad(
+            SIGNING_REFUSAL,
+            "署名用電子証明書を発行しない理由の値が不正です。",
+            "under_15 か birth_date_unknown を送ってください。",
+        )
 
 
 # --- QUERY_RESIDENT_CODES -------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from jumin.jukinet.common import (
     e_application,
     fuhyo,
     fuhyo_notice,
+    jpki_revocation,
     kiosk,
     kiosk_tally,
     move_in_plan,
@@ -24,6 +25,7 @@ from jumin.jukinet.common import (
     queries,
     sending_address,
     shared_cs,
+    signing_issue,
     token_request,
     wide_area,
 )
@@ -58,6 +60,18 @@ QUERIES: dict[str, tuple[Validator, Validator]] = {
     catalogue.QUERY_FUHYO: (queries.validate_fuhyo_query, queries.validate_fuhyo_answer),
     catalogue.QUERY_VERIFY_CARD: (queries.validate_verify_card, queries.validate_verify_card_answer),
     catalogue.QUERY_CARD_ISSUE: (queries.validate_card_issue, queries.validate_card_issue_answer),
+    catalogue.QUERY_CERTIFICATE_REVOCATION: (
+        jpki_revocation.validate_request,
+        jpki_revocation.validate_request_answer,
+    ),
+    catalogue.QUERY_REVOCATION_LIST: (
+        jpki_revocation.validate_list_request,
+        jpki_revocation.validate_list_answer,
+    ),
+    catalogue.QUERY_SIGNING_CERTIFICATE: (
+        signing_issue.validate_reissue,
+        signing_issue.validate_reissue_answer,
+    ),
     catalogue.QUERY_RESIDENT_CODES: (queries.validate_resident_codes, queries.validate_resident_codes_answer),
     catalogue.QUERY_INDIVIDUAL_NUMBER: (
         queries.validate_individual_number_query,

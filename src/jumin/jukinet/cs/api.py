@@ -22,6 +22,7 @@ from jumin.jukinet.cs import (
     exchanges,
     fuhyo,
     move_in_notices,
+    signing_password,
     special_move_in,
     special_move_out,
     wide_area,
@@ -51,6 +52,13 @@ class CardVerifyIn(Schema):
     purpose: str
     card: dict[str, Any]
     pin: str
+
+
+class SigningPasswordResetIn(Schema):
+    purpose: str
+    card: dict[str, Any]
+    pin: str
+    new_password: str
 
 
 class CardEventIn(Schema):
@@ -171,6 +179,19 @@ def card_verify(request: HttpRequest, body: CardVerifyIn) -> dict[str, Any]:
         actor=request.user, purpose=body.purpose, card_json=body.card, pin=body.pin
     )
     return dataclasses.asdict(access.with_resident_code_as_seen(check, request.user))
+
+
+@router.post("/card/signing-password-reset")
+def card_signing_password_reset(request: HttpRequest, body: SigningPasswordResetIn) -> dict[str, Any]:
+    """署名用パスワードの初期化 at the counter: 本人確認 with the card and PIN, the new card file back."""
+    issued = signing_password.reset_signing_password(
+        actor=request.user,
+        purpose=body.purpose,
+        card_json=body.card,
+        pin=body.pin,
+        new_password=body.new_password,
+    )
+    return {"card": issued.card, "signing_note": issued.signing_note}
 
 
 @router.post("/card/events")

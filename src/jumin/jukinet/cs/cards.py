@@ -3,10 +3,11 @@
 A card is a JSON file (format ``jumin-card/2``; ``/1`` without the 署名用 items is still read) standing
 in for the chip: the 住民票コード, the card serial, the 利用者証明用 Ed25519 public key and the private key
 sealed with a key derived from the 4-digit PIN (scrypt + AES-GCM), and the 署名用 private key, sealed the
-same way, with the 署名用電子証明書 the 機構 issued for it (jukinet.common.signing_certificate). The CS
-makes both key pairs at 交付 and sends both public keys to the national node (QUERY_CARD_ISSUE), which
-registers the first and certifies the second. JPKI's separate 署名用パスワード (6–16 英数字) is not
-simulated: the PIN unseals both keys. For 本人確認 the person types the PIN, the CS unlocks the key,
+same way under the separate 署名用パスワード (6–16 英大文字・数字, ``signing_password``), with the
+署名用電子証明書 the 機構 issued for it (jukinet.common.signing_certificate). The CS makes both key pairs at
+交付 and sends both public keys to the national node (QUERY_CARD_ISSUE), which registers the first and
+certifies the second (none under 15 or with an unknown birth date: the answer says why, and
+``IssuedCard.signing_note`` words it). For 本人確認 the person types the PIN, the CS unlocks the key,
 signs ``card_challenge`` with a fresh nonce and asks the national node (QUERY_VERIFY_CARD). Three
 consecutive wrong PINs lock the card at the CS and report 一時停止 (CARD_EVENT "suspend").
 """
@@ -36,12 +37,14 @@ from jumin.jukinet.common.catalogue import CARD_EVENT, QUERY_CARD_ISSUE, QUERY_V
 from jumin.jukinet.common.notice import IdentityNotice, notice_from_payload
 from jumin.jukinet.common.queries import (
     CARD_EVENTS,
+    SIGNING_REFUSAL,
     card_challenge,
     decode_b64url,
     encode_b64url,
     validate_card_event,
 )
 from jumin.jukinet.common.signing_certificate import decode_certificate
+from jumin.jukinet.common.signing_issue import REFUSAL_MESSAGES
 from jumin.jukinet.cs import access, card_sync, restriction_marks
 from jumin.jukinet.cs.models import CardPinState, CsIdentity
 from jumin.jukinet.cs.operators import operator_ids
@@ -53,8 +56,11 @@ from jumin.messaging.services import enqueue, query
 CARD_FORMAT = "jumin-card/1"
 SIGNING_CARD_FORMAT = "jumin-card/2"
 MAX_WRONG_PINS = 3
+#: JPKI locks the 署名用 key after 5 consecutive wrong 署名用パスワード (the 利用者証明用 PIN after 3).
+MAX_WRONG_SIGNING_PASSWORDS = 5
 SCRYPT_N = 2**14
 _PIN = re.compile(r"^\d{4}$")
+_SIGNING_PASSWORD = re.compile(r"^(?=[A-Z0-9]*[A-Z])(?=[A-Z0-9]*[0-9])[A-Z0-9]{6,16}$")
 _SUBJECT_TYPE = "cs_card"
 #: Card events an operator may report from the screen (継続利用 follows 特例転入, not built yet).
 OPERATOR_EVENTS = ("suspend", "release", "abolish", "return", "collect")
@@ -104,6 +110,8 @@ class CardFile:
     #: ``jumin-card/1`` card or when the holder declined the certificate.
     signing_certificate: str = ""
     sealed_signing_key: dict[str, Any] | None = None
+    #: The chip's count of consecutive wrong 署名用パスワード (locked at 5; reset only at the counter).
+    wrong_signing_passwords: int = 0
 
     def as_json(self) -> dict[str, Any]:
         """The file's JSON object."""
@@ -121,6 +129,7 @@ class CardFile:
                 "format": SIGNING_CARD_FORMAT,
                 "signing_certificate": self.signing_certificate,
                 "sealed_signing_key": self.sealed_signing_key,
+                "wrong_signing_passwords": self.wrong_signing_passwords,
             }
         return data
 
@@ -135,6 +144,8 @@ _CARD_KEYS = {
     "wrong_pins",
 }
 _SIGNING_KEYS = {"signing_certificate", "sealed_signing_key"}
+#: Written since the 署名用パスワード; an earlier ``jumin-card/2`` file without it counts 0.
+_SIGNING_COUNTER = "wrong_signing_passwords"
 
 
 def _sealed(value: Any) -> dict[str, Any]:
@@ -152,7 +163,15 @@ def parse_card(data: Any) -> CardFile:
         if not isinstance(data, dict):
             raise ValueError
         signing = data.get("format") == SIGNING_CARD_FORMAT
-        if set(data) != (_CARD_KEYS | _SIGNING_KEYS if signing else _CARD_KEYS):
+        expected = _CARD_KEYS | _SIGNING_KEYS | ({_SIGNING_COUNTER} & set(data)) if signing else _CARD_KEYS
+        if set(data) != expected:
+            raise ValueError
+        wrong = data.get(_SIGNING_COUNTER, 0)
+        if (
+            not isinstance(wrong, int)
+            or isinstance(wrong, bool)
+            or not 0 <= wrong <= MAX_WRONG_SIGNING_PASSWORDS
+        ):
             raise ValueError
         if data["format"] not in (CARD_FORMAT, SIGNING_CARD_FORMAT):
             raise ValueError
@@ -164,6 +183,7 @@ def parse_card(data: Any) -> CardFile:
             sealed_key=_sealed(data["sealed_key"]),
             signing_certificate=str(data["signing_certificate"]) if signing else "",
             sealed_signing_key=_sealed(data["sealed_signing_key"]) if signing else None,
+            wrong_signing_passwords=wrong,
         )
         decode_b64url(card.public_key, length=32, field="public_key")
         if signing:
@@ -175,7 +195,7 @@ def parse_card(data: Any) -> CardFile:
     return card
 
 
-def _signing_bound_to(resident_code: str) -> str:
+def signing_bound_to(resident_code: str) -> str:
     """The associated data of the sealed 署名用 key: the card's code, labelled apart from the other key."""
     return f"{resident_code}|signing"
 
@@ -201,16 +221,56 @@ def unlock(card: CardFile, pin: str) -> Ed25519PrivateKey | None:
 
 
 @sensitive_variables()
-def unlock_signing(card: CardFile, pin: str) -> Ed25519PrivateKey | None:
-    """The card's 署名用 private key, or None for a wrong PIN or a card without one."""
-    if card.sealed_signing_key is None:
+def unlock_signing(card: CardFile, password: str) -> Ed25519PrivateKey | None:
+    """The card's 署名用 private key, or None for a wrong 署名用パスワード or a card without one (the
+    chip's counter and lock are ``signing_password.sign_with_card``'s)."""
+    if card.sealed_signing_key is None or not isinstance(password, str) or not password.isascii():
         return None
-    return _unsealed(card.sealed_signing_key, pin, _signing_bound_to(card.resident_code))
+    return _unsealed(card.sealed_signing_key, password, signing_bound_to(card.resident_code))
+
+
+def check_signing_password(password: str) -> None:
+    """The 署名用パスワード JPKI allows: 6–16 characters of upper-case letters and digits, both used."""
+    if not isinstance(password, str) or not _SIGNING_PASSWORD.fullmatch(password):
+        raise _bad(
+            "signing_password",
+            "署名用パスワードは英大文字と数字を組み合わせた6文字以上16文字以下です。",
+            "英大文字（A–Z）と数字（0–9）をそれぞれ1文字以上含めて入力し直してください。",
+            "jukinet.cs.signing_password",
+        )
+
+
+@dataclass(frozen=True)
+class IssuedCard:
+    """The card file handed over, and why it carries no 署名用電子証明書 ("" when it does or when the
+    holder declined it): the Japanese sentence for the screen."""
+
+    card: dict[str, Any]
+    signing_note: str = ""
+
+
+def signing_note(answer: dict[str, Any]) -> str:
+    """The screen's sentence for an answer's ``signing_refusal`` ("" when there is none)."""
+    return REFUSAL_MESSAGES.get(answer.get(SIGNING_REFUSAL, ""), "")
 
 
 @sensitive_variables()
-def issue_card(*, actor: Any, purpose: str, resident_code: str, pin: str) -> dict[str, Any]:
-    """交付: make the chip's key pair, register it nationally, return the card file (F16 #3)."""
+def issue_card(
+    *, actor: Any, purpose: str, resident_code: str, pin: str, signing_password: str = ""
+) -> dict[str, Any]:
+    """交付: the card file (``issue_card_file``'s, without the note)."""
+    return issue_card_file(
+        actor=actor, purpose=purpose, resident_code=resident_code, pin=pin, signing_password=signing_password
+    ).card
+
+
+@sensitive_variables()
+def issue_card_file(
+    *, actor: Any, purpose: str, resident_code: str, pin: str, signing_password: str = ""
+) -> IssuedCard:
+    """交付: make the chip's key pairs, register them nationally, return the card file (F16 #3).
+
+    Without a ``signing_password`` the holder declines the 署名用電子証明書: no 署名用 key is made."""
     access.require(
         actor=actor,
         permission=Permission.CS_CARD,
@@ -219,6 +279,8 @@ def issue_card(*, actor: Any, purpose: str, resident_code: str, pin: str) -> dic
         subject_type=_SUBJECT_TYPE,
     )
     _check_pin(pin)
+    if signing_password:
+        check_signing_password(signing_password)
     identity = CsIdentity.objects.filter(resident_code=resident_code.strip(), removed=False).first()
     if identity is None:
         raise _bad(
@@ -230,31 +292,31 @@ def issue_card(*, actor: Any, purpose: str, resident_code: str, pin: str) -> dic
     private_key, signing_key = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
     public = private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     signing_public = signing_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    answer = query(
-        query_type=QUERY_CARD_ISSUE,
-        receiver=NATIONAL,
-        payload={
-            "resident_code": identity.resident_code,
-            "public_key": encode_b64url(public),
-            "signing_public_key": encode_b64url(signing_public),
-            "birth_date": identity.birth_date,
-            "operator_id": operator_id,
-            "terminal_id": terminal_id,
-        },
-        actor=actor,
-    )
+    question = {
+        "resident_code": identity.resident_code,
+        "public_key": encode_b64url(public),
+        "birth_date": identity.birth_date,
+        "operator_id": operator_id,
+        "terminal_id": terminal_id,
+    }
+    if signing_password:
+        question["signing_public_key"] = encode_b64url(signing_public)
+    answer = query(query_type=QUERY_CARD_ISSUE, receiver=NATIONAL, payload=question, actor=actor)
+    # The 機構 issues none under 15, for an unknown birth date, or for a holder it has no 本人確認情報
+    # of yet: the card then signs nothing.
+    certified = bool(answer.get("signing_certificate"))
     card = CardFile(
         resident_code=identity.resident_code,
         card_serial=answer["card_serial"],
         valid_until=answer["valid_until"],
         public_key=encode_b64url(public),
         sealed_key=seal_key(private_key, pin, identity.resident_code),
-        # The 機構 issues none for a holder it has no 本人確認情報 of yet: the card then signs nothing.
         signing_certificate=answer.get("signing_certificate", ""),
-        sealed_signing_key=seal_key(signing_key, pin, _signing_bound_to(identity.resident_code))
-        if answer.get("signing_certificate")
+        sealed_signing_key=seal_key(signing_key, signing_password, signing_bound_to(identity.resident_code))
+        if certified
         else None,
     )
+    note = signing_note(answer)
     with transaction.atomic():
         CardPinState.objects.update_or_create(
             card_serial=card.card_serial, defaults={"wrong_pins": 0, "locked_at": None}
@@ -272,9 +334,10 @@ def issue_card(*, actor: Any, purpose: str, resident_code: str, pin: str) -> dic
             subject_type=_SUBJECT_TYPE,
             subject_id=card.card_serial,
             purpose=purpose,
+            reason=f"署名用電子証明書なし: {answer[SIGNING_REFUSAL]}" if note else "",
             concerning=person_ids([card.resident_code]),
         )
-    return card.as_json()
+    return IssuedCard(card=card.as_json(), signing_note=note)
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ EXCHANGE_KINDS: dict[str, str] = {
     AuditAction.CS_IDENTITY_QUERY: "都道府県・機構への照会（回答に該当）",
     AuditAction.CS_CARD_ISSUE: "個人番号カードの発行",
     AuditAction.CS_CARD_VERIFY: "カードによる本人確認（機構への照会）",
+    AuditAction.CS_SIGNING_PASSWORD_RESET: "署名用パスワードの初期化（署名用電子証明書の再発行）",
     AuditAction.CS_CARD_EVENT: "カード事象の送信",
     AuditAction.CS_CARD_SERIAL_FETCH: "利用者証明用電子証明書シリアル番号の取得",
     AuditAction.CS_INDIVIDUAL_NUMBER_REQUEST: "個人番号の生成要求",

@@ -168,6 +168,23 @@ class ReceivedNotice:
     received_at: str
     sender_code: str
     items: FuhyoEntryNotice
+    #: 処理済み (FuhyoNoticeProcessing): when (local, ISO seconds), by whom (利用者名) and the note; "" while
+    #: the notice is 未処理.
+    processed_at: str = ""
+    processed_by: str = ""
+    processing_note: str = ""
+
+
+def _processing_of(row: ReceivedFuhyoNotice) -> dict[str, str]:
+    """The notice's 処理済み (when, who, note), or nothing while it is 未処理."""
+    processing = getattr(row, "processing", None)
+    if processing is None:
+        return {}
+    return {
+        "processed_at": timezone.localtime(processing.processed_at).isoformat(timespec="seconds"),
+        "processed_by": processing.processed_by.get_username(),
+        "processing_note": processing.note,
+    }
 
 
 def received_notices(*, actor: Any, purpose: str, after_id: int = 0) -> list[ReceivedNotice]:
@@ -177,13 +194,18 @@ def received_notices(*, actor: Any, purpose: str, after_id: int = 0) -> list[Rec
     """
     require_fuhyo(actor, purpose, AuditAction.CS_FUHYO_NOTICE_LIST)
     with transaction.atomic():
-        rows = list(ReceivedFuhyoNotice.objects.filter(pk__gt=after_id).order_by("pk"))
+        rows = list(
+            ReceivedFuhyoNotice.objects.filter(pk__gt=after_id)
+            .select_related("processing__processed_by")
+            .order_by("pk")
+        )
         listed = [
             ReceivedNotice(
                 notice_id=row.pk,
                 received_at=timezone.localtime(row.received_at).isoformat(timespec="seconds"),
                 sender_code=row.sender_code,
                 items=FuhyoEntryNotice(**items_as_seen(row.items, actor)),
+                **_processing_of(row),
             )
             for row in rows
         ]

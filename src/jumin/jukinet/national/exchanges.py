@@ -37,6 +37,7 @@ EXCHANGE_KINDS: dict[str, str] = {
     AuditAction.NATIONAL_SENDING_ADDRESS_RECEIVE: "送付先情報の受信",
     AuditAction.NATIONAL_CARD_SERIAL_ANSWER: "利用者証明用電子証明書シリアル番号の回答",
     AuditAction.NATIONAL_TOKEN_REQUEST_RECEIVE: "符号取得要求の受付",
+    AuditAction.NATIONAL_SIGNING_CERTIFICATE_ISSUE: "署名用電子証明書の再発行（署名用パスワードの初期化）",
     AuditAction.NATIONAL_SIGNING_CERTIFICATE_REVOKE: "署名用電子証明書の失効",
 }
 

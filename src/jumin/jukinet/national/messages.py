@@ -3,7 +3,9 @@
 Handled here (kind "national"): IDENTITY_UPDATE and FUHYO_UPDATE (附票全国サーバ) from prefectures,
 CARD_EVENT, SENDING_ADDRESS and TOKEN_REQUEST from CSs, KIOSK_MARK from registries (証明書交付センター),
 and the queries QUERY_IDENTITY, QUERY_FUHYO
-(附票全国サーバ), QUERY_VERIFY_CARD, QUERY_CARD_ISSUE, QUERY_CERTIFICATE_SERIAL, QUERY_RESIDENT_CODES,
+(附票全国サーバ), QUERY_VERIFY_CARD, QUERY_CARD_ISSUE,
+QUERY_SIGNING_CERTIFICATE, QUERY_CERTIFICATE_REVOCATION, QUERY_REVOCATION_LIST,
+QUERY_CERTIFICATE_SERIAL, QUERY_RESIDENT_CODES,
 QUERY_INDIVIDUAL_NUMBER, QUERY_RENEWAL_TARGETS, QUERY_CONSISTENCY and QUERY_CONSISTENCY_DIGEST.
 Sent from here:
 IDENTITY_UPDATE_REJECTED, SENDING_ADDRESS_RESULT and TOKEN_RECEIPT (docs/jukinet-national.md), and the
@@ -25,8 +27,10 @@ from jumin.jukinet.national.services import (
     kiosk_tallies,
     numbers,
     renewal_targets,
+    revocation_requests,
     sending_addresses,
     shared_cs,
+    signing_reissue,
     tokens,
 )
 from jumin.jukinet.national.services import consistency as consistency_services
@@ -52,6 +56,13 @@ routing.answer(catalogue.QUERY_IDENTITY, kind=KIND, answer=query_services.answer
 routing.answer(catalogue.QUERY_FUHYO, kind=KIND, answer=fuhyo_queries.answer_fuhyo_query)
 routing.answer(catalogue.QUERY_VERIFY_CARD, kind=KIND, answer=cards.verify_card)
 routing.answer(catalogue.QUERY_CARD_ISSUE, kind=KIND, answer=cards.issue_card)
+routing.answer(
+    catalogue.QUERY_CERTIFICATE_REVOCATION, kind=KIND, answer=revocation_requests.answer_revocation_request
+)
+routing.answer(catalogue.QUERY_REVOCATION_LIST, kind=KIND, answer=revocation_requests.answer_revocation_list)
+routing.answer(
+    catalogue.QUERY_SIGNING_CERTIFICATE, kind=KIND, answer=signing_reissue.answer_signing_certificate
+)
 routing.answer(catalogue.QUERY_CERTIFICATE_SERIAL, kind=KIND, answer=card_serials.answer_certificate_serial)
 routing.answer(catalogue.QUERY_RESIDENT_CODES, kind=KIND, answer=numbers.answer_resident_codes)
 routing.answer(catalogue.QUERY_INDIVIDUAL_NUMBER, kind=KIND, answer=numbers.answer_individual_number)

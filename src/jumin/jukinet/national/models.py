@@ -207,9 +207,17 @@ class CardEvent(models.Model):
 
 
 class SigningCertificateRevocation(models.Model):
-    """The 機構's 失効情報 of 署名用電子証明書: one row per revoked certificate, insert-only."""
+    """The 機構's 失効情報: one row per revoked certificate, insert-only. Mostly 署名用電子証明書; since the
+    失効申請 also a card's 利用者証明用 certificate (its serial is ``certificate_serial.serial_of``)."""
 
-    serial = models.CharField("署名用電子証明書シリアル番号", max_length=16, unique=True)
+    class Certificate(models.TextChoices):
+        SIGNING = "signing", "署名用電子証明書"
+        USER = "user", "利用者証明用電子証明書"
+
+    serial = models.CharField("電子証明書シリアル番号", max_length=16, unique=True)
+    certificate = models.CharField(
+        "電子証明書の種類", max_length=8, choices=Certificate.choices, default=Certificate.SIGNING
+    )
     card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="signing_revocations")
     revoked_at = models.DateTimeField("失効日時")
     reason = models.CharField("失効事由", max_length=100)

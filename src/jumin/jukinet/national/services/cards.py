@@ -157,7 +157,9 @@ def issue_card(envelope: Envelope) -> dict[str, Any]:
         valid_until=valid_until_for(payload["birth_date"], issued_on),
         issued_by=envelope.sender.code,
     )
-    jpki.attach_signing_certificate(card, payload.get("signing_public_key", ""), timezone.now())
+    signing_refusal = jpki.attach_signing_certificate(
+        card, payload.get("signing_public_key", ""), timezone.now()
+    )
     card.save()
     _event(card, card.serial, "issue", "", S.ACTIVE, reason="交付", **common)
     audit(
@@ -168,11 +170,13 @@ def issue_card(envelope: Envelope) -> dict[str, Any]:
         terminal_id=payload["terminal_id"],
         concerning_code=card.resident_code,
     )
-    return {
+    answer = {
         "card_serial": card.serial,
         "valid_until": card.valid_until.isoformat(),
         "signing_certificate": card.signing_certificate,
     }
+    # Why JPKI issued no 署名用電子証明書 (15歳未満, 生年月日不詳): the CS shows it at 交付.
+    return answer | ({"signing_refusal": signing_refusal} if signing_refusal else {})
 
 
 # --- CARD_EVENT -----------------------------------------------------------------------------------
@@ -252,6 +256,12 @@ NOT_ACTIVE = (
     "not_active",
 )
 EXPIRED = ("card_serial", "有効期限を過ぎたカードです。", "カードを更新してください。", "expired")
+REVOKED = (
+    "card_serial",
+    "カードの利用者証明用電子証明書は失効しています（失効申請）。",
+    "窓口で利用者証明用電子証明書の発行を申請してもらってください。",
+    "user_certificate_revoked",
+)
 STALE = (
     "signed_at",
     "署名日時が現在時刻から5分以上ずれています。",
@@ -273,6 +283,8 @@ def _verify_or_refuse(payload: dict[str, Any], now: Any) -> Card:
         raise _card_refusal(*NOT_ACTIVE)
     if card.valid_until < timezone.localdate(now):
         raise _card_refusal(*EXPIRED)
+    if jpki.user_certificate_revoked(card):
+        raise _card_refusal(*REVOKED)
     if abs(now - parse_signed_at(payload["signed_at"])) > SIGNATURE_WINDOW:
         raise _card_refusal(*STALE)
     key = Ed25519PublicKey.from_public_bytes(

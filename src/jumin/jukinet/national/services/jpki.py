@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.serialization import (
 from django.utils import timezone
 
 from jumin.audit.actions import AuditAction
+from jumin.jukinet.common.certificate_serial import serial_of
 from jumin.jukinet.common.queries import PUBLIC_KEY_BYTES, decode_b64url
 from jumin.jukinet.common.signing_certificate import (
     GOOD,
@@ -42,6 +43,7 @@ from jumin.jukinet.common.signing_certificate import (
     last_valid_day,
     new_serial,
 )
+from jumin.jukinet.common.signing_issue import signing_refusal_for
 from jumin.jukinet.national.models import Card, IdentityRecord, SigningCertificateRevocation
 from jumin.jukinet.national.services._common import audit
 from jumin.messaging import conf
@@ -92,12 +94,16 @@ def holder_items(record: IdentityRecord) -> FourItems:
     )
 
 
-def attach_signing_certificate(card: Card, signing_public_key: str, now: datetime) -> None:
-    """Issue the card's 署名用電子証明書 (before the card is saved), or none: no key was sent, or the
-    holder has no current 機構保存本人確認情報 whose 4情報 could go into it."""
+def attach_signing_certificate(card: Card, signing_public_key: str, now: datetime) -> str:
+    """Issue the card's 署名用電子証明書 (before the card is saved). Returns "" when issued or when
+    none was asked for (no key sent, or no current 機構保存本人確認情報 whose 4情報 could go into it),
+    else why JPKI issues none (``signing_issue.signing_refusal_for``: under 15, 生年月日不詳)."""
     record = IdentityRecord.objects.filter(resident_code=card.resident_code, removed=False).first()
     if not signing_public_key or record is None:
-        return
+        return ""
+    refused = signing_refusal_for(record.birth_date, card.issued_on)
+    if refused:
+        return refused
     raw = decode_b64url(signing_public_key, length=PUBLIC_KEY_BYTES, field="signing_public_key")
     serial = new_serial()
     while Card.objects.filter(signing_serial=serial).exists():
@@ -115,14 +121,16 @@ def attach_signing_certificate(card: Card, signing_public_key: str, now: datetim
     card.signing_serial = serial
     card.signing_certificate = encode_certificate(certificate)
     card.signing_valid_until = valid_until
+    return ""
 
 
 def status_of(card: Card, serial: str) -> str:
     """The 機構's status of the 署名用電子証明書 ``serial`` of ``card``: good, revoked or unknown."""
+    # A certificate replaced on the card (署名用パスワードの初期化) was revoked first: still "revoked".
+    if SigningCertificateRevocation.objects.filter(serial=serial, card=card).exists():
+        return REVOKED
     if not card.signing_serial or card.signing_serial != serial:
         return UNKNOWN
-    if SigningCertificateRevocation.objects.filter(serial=serial).exists():
-        return REVOKED
     return GOOD
 
 
@@ -170,7 +178,60 @@ def revoke_on_changes(reasons: dict[str, str]) -> int:
     codes = [code for code, reason in reasons.items() if reason]
     if not codes:
         return 0
-    cards = Card.objects.filter(resident_code__in=codes, signing_revocations__isnull=True).exclude(
-        signing_serial=""
-    )
+    # ``revoke`` skips one already revoked (a card may hold a revoked 利用者証明用 certificate only).
+    cards = Card.objects.filter(resident_code__in=codes).exclude(signing_serial="")
     return sum(revoke(card, reasons[card.resident_code]) for card in cards)
+
+
+def revoke_user_certificate(card: Card, reason: str) -> bool:
+    """Revoke the card's 利用者証明用 certificate (失効申請; in the caller's transaction); False when it
+    is already revoked. The card then passes neither 本人確認 nor the kiosk."""
+    serial = serial_of(card.public_key)
+    if SigningCertificateRevocation.objects.filter(serial=serial).exists():
+        return False
+    row = SigningCertificateRevocation.objects.create(
+        serial=serial,
+        certificate=SigningCertificateRevocation.Certificate.USER,
+        card=card,
+        revoked_at=timezone.now(),
+        reason=reason[:100],
+    )
+    audit(
+        AuditAction.NATIONAL_SIGNING_CERTIFICATE_REVOKE,
+        subject_type=SUBJECT_TYPE,
+        subject_id=str(row.pk),
+        reason=f"利用者証明用: {reason}",
+        concerning_code=card.resident_code,
+    )
+    return True
+
+
+def user_certificate_revoked(card: Card) -> bool:
+    """Whether the card's 利用者証明用 certificate is in the 機構's 失効情報."""
+    return SigningCertificateRevocation.objects.filter(card=card, serial=serial_of(card.public_key)).exists()
+
+
+#: How long a published CRL is current (its nextUpdate): the municipality fetches it daily.
+CRL_PERIOD = timedelta(days=1)
+
+
+def revocation_list(now: datetime) -> x509.CertificateRevocationList:
+    """The 機構's 失効リスト of 署名用電子証明書: an X.509 CRL signed by the JPKI CA key, every revoked
+    serial with its revocation time."""
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(authority().subject)
+        .last_update(now.replace(microsecond=0))
+        .next_update((now + CRL_PERIOD).replace(microsecond=0))
+    )
+    rows = SigningCertificateRevocation.objects.filter(
+        certificate=SigningCertificateRevocation.Certificate.SIGNING
+    ).values_list("serial", "revoked_at")
+    for serial, revoked_at in rows.iterator():
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder()
+            .serial_number(int(serial, 16))
+            .revocation_date(revoked_at.replace(microsecond=0))
+            .build()
+        )
+    return builder.sign(authority_key(), None)

@@ -33,6 +33,7 @@ from jumin.jukinet.common.certificate_serial import serial_of
 from jumin.jukinet.common.kiosk import MARK_SET, REQUEST_KEYS, validate_kiosk_request
 from jumin.jukinet.common.wide_area import decode_pdf
 from jumin.jukinet.national.models import Card, IdentityRecord, KioskMark, KioskRequest, UsedNonce
+from jumin.jukinet.national.services import jpki
 from jumin.jukinet.national.services._common import audit
 from jumin.messaging.envelope import Envelope, NodeRef
 from jumin.messaging.queries import query
@@ -69,6 +70,8 @@ def card_and_record(
     registered = "" if card is None else card.signing_serial if signing else serial_of(card.public_key)
     if card is None or not registered or registered != payload["certificate_serial"]:
         raise refuse("certificate_serial", "このカードの電子証明書は登録されていません。", "unknown_card")
+    if not signing and jpki.user_certificate_revoked(card):
+        raise refuse("certificate_serial", "このカードの利用者証明用電子証明書は失効しています。", "revoked")
     record = IdentityRecord.objects.filter(resident_code=card.resident_code, removed=False).first()
     if record is None:
         raise refuse("certificate_serial", "住民登録のある方のカードではありません。", "not_registered")

@@ -2,8 +2,10 @@
 
 Writes the notices this CS received as the 本籍地 (docs/jukinet.md Flow 13) to a UTF-8 CSV for the
 戸籍附票 system: one row per notice, oldest first, the columns ``notice_id``, ``received_at``,
-``sender_code`` and the items of ``jukinet.common.fuhyo_notice.FuhyoEntryNotice``. ``--after`` takes the
-last ``notice_id`` already read, so a daily run exports only the new ones. The reading is audited.
+``sender_code``, the items of ``jukinet.common.fuhyo_notice.FuhyoEntryNotice`` and the 処理済み state
+(``processed_at``, ``processed_by``, ``processing_note``; empty while 未処理). ``--after`` takes the last
+``notice_id`` already read, so a daily run exports only the new ones (``--after 0`` lists every notice with
+its current state). The reading is audited.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from jumin.accounts.command_args import operator_account
 from jumin.jukinet.common.fuhyo_notice import KEYS
 from jumin.jukinet.cs.fuhyo_notices import received_notices
 
-COLUMNS = ("notice_id", "received_at", "sender_code", *KEYS)
+#: 処理済み (since 2026-11-24): when, by whom and the note, empty while 未処理.
+STATE_COLUMNS = ("processed_at", "processed_by", "processing_note")
+COLUMNS = ("notice_id", "received_at", "sender_code", *KEYS, *STATE_COLUMNS)
 
 
 class Command(BaseCommand):
@@ -47,8 +51,15 @@ class Command(BaseCommand):
                 writer.writerow(COLUMNS)
                 for notice in listed:
                     items = asdict(notice.items)
+                    state = (notice.processed_at, notice.processed_by, notice.processing_note)
                     writer.writerow(
-                        [notice.notice_id, notice.received_at, notice.sender_code, *(items[k] for k in KEYS)]
+                        [
+                            notice.notice_id,
+                            notice.received_at,
+                            notice.sender_code,
+                            *(items[k] for k in KEYS),
+                            *state,
+                        ]
                     )
         except OSError:
             raise CommandError("CSVファイルに書き込めません。--out の場所を確認してください。") from None
