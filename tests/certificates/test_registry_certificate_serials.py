@@ -52,6 +52,21 @@ def card_clerk(make_clerk: Callable[..., User]) -> User:
     return make_clerk("serial-keeper", Permission.RESIDENT_VIEW, Permission.CS_CARD)
 
 
+@pytest.fixture
+def fetched_holder(
+    federation: TestFederation,
+    family: DraftRecorded,
+    card_of: Callable[[str], dict[str, Any]],
+    card_clerk: User,
+) -> str:
+    """The 世帯主, holding a card, after one fetch from the card status screen; their 宛名番号."""
+    head = family.atena_numbers[0]
+    card_of(head)
+    with federation.acting_as(SASEBO):
+        card_status(actor=card_clerk, purpose=PURPOSE, atena_number=head, fetch_serial=True)
+    return head
+
+
 def test_a_fetch_appends_both_serials_to_the_registry_once_and_a_change_appends_again(
     federation: TestFederation,
     family: DraftRecorded,
@@ -92,15 +107,9 @@ def test_a_fetch_appends_both_serials_to_the_registry_once_and_a_change_appends_
 
 
 def test_the_card_status_reads_the_registry_not_the_cs_fetch_log(
-    federation: TestFederation,
-    family: DraftRecorded,
-    card_of: Callable[[str], dict[str, Any]],
-    card_clerk: User,
+    federation: TestFederation, fetched_holder: str, card_clerk: User
 ) -> None:
-    head = family.atena_numbers[0]
-    card_of(head)
-    with federation.acting_as(SASEBO):
-        card_status(actor=card_clerk, purpose=PURPOSE, atena_number=head, fetch_serial=True)
+    head = fetched_holder
     user_serial = CertificateSerialFetch.objects.get().serial
     # The CS's fetch log alone is not what the screen shows: only the registry's rows count.
     CertificateSerialFetch.objects.update(serial="FFFFFFFFFFFFFFFF")
@@ -147,15 +156,9 @@ def test_an_e_application_teaches_the_registry_its_signing_serial_once(
 
 
 def test_a_telegram_error_is_shown_and_the_registry_keeps_what_it_knew(
-    federation: TestFederation,
-    family: DraftRecorded,
-    card_of: Callable[[str], dict[str, Any]],
-    card_clerk: User,
+    federation: TestFederation, fetched_holder: str, card_clerk: User
 ) -> None:
-    head = family.atena_numbers[0]
-    card_of(head)
-    with federation.acting_as(SASEBO):
-        card_status(actor=card_clerk, purpose=PURPOSE, atena_number=head, fetch_serial=True)
+    head = fetched_holder
     held = registry_rows(head)
 
     def national_down(*_: object) -> RawResponse:
