@@ -48,6 +48,14 @@ def clerk(make_clerk: Callable[..., User]) -> User:
 
 
 @pytest.fixture
+def sender(make_clerk: Callable[..., User]) -> User:
+    """A clerk who may write the 市町村通知 file: it carries the 在留資格 items (std 10.4-a)."""
+    return make_clerk(
+        "sender", Permission.RESIDENT_RECORD, Permission.RESIDENT_VIEW, Permission.FIELD_RESIDENCE_STATUS_VIEW
+    )
+
+
+@pytest.fixture
 def reviewer(make_clerk: Callable[..., User]) -> User:
     return make_clerk(
         "checker", Permission.RESIDENT_COMMIT, Permission.RESIDENT_VIEW, Permission.RESIDENT_RECORD

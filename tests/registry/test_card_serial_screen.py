@@ -1,6 +1,7 @@
-"""The card status screen shows the 利用者証明用電子証明書シリアル番号 fetched through 住基ネット, and a
-telegram error of the fetch in plain sight (std 7.1.2.4-a). The exchange itself is tested in
-tests/jukinet/cs/test_card_serials.py."""
+"""The card status screen shows the 電子証明書 serials the registry holds (1.1.1-c), learnt by fetching
+through 住基ネット (std 7.1.2.4-a). The exchange itself is tested in tests/jukinet/cs/test_card_serials.py,
+the registry's keeping and a telegram error on the screen in
+tests/certificates/test_registry_certificate_serials.py."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from jumin.accounts.permissions import Permission
 from jumin.domain.errors import DomainError
 from jumin.jukinet.cs.models_cards import CertificateSerialFetch
 from jumin.registry.cards import card_status
-from jumin.registry.models import Resident
+from jumin.registry.models import CardCertificateSerial, Resident
+from jumin.registry.models_card_serials import CertificateKind, SerialSource
 from jumin.registry.services import DraftRecorded
 from tests.registry.conftest import PURPOSE, logged_in
 from tests.registry.test_move_out import family
@@ -38,20 +40,33 @@ def fetched(atena_number: str, **values: object) -> None:
     CertificateSerialFetch.objects.create(resident_code=code, fetched_at=timezone.now(), **values)
 
 
-def test_the_latest_serial_and_a_later_telegram_error_are_shown_with_the_card_status(
+def test_the_card_status_shows_the_registrys_serials_not_the_cs_fetch_log(
     family: DraftRecorded, card_clerk: User
 ) -> None:
     head = family.atena_numbers[0]
     assert card_status(actor=card_clerk, purpose=PURPOSE, atena_number=head).certificate_serial is None
+    # A fetch the registry never learnt from (the CS's own log) is not the registry's record (1.1.1-c).
     fetched(head, result=Result.FOUND, serial="0123456789ABCDEF", registered_on=timezone.localdate())
+    assert card_status(actor=card_clerk, purpose=PURPOSE, atena_number=head).certificate_serial is None
+    CardCertificateSerial.objects.create(
+        resident=Resident.objects.get(atena_number=head),
+        certificate_kind=CertificateKind.USER_AUTHENTICATION,
+        serial="0123456789ABCDEF",
+        valid_from=timezone.localdate(),
+        status="運用中",
+        source=SerialSource.CS_FETCH,
+        recorded_at=timezone.now(),
+    )
     serial = card_status(actor=card_clerk, purpose=PURPOSE, atena_number=head).certificate_serial
     assert serial is not None
-    assert (serial.result, serial.serial) == ("取得済", "0123456789ABCDEF")
-    fetched(
-        head, result=Result.ERROR, error_code="messaging.query_unreachable", error_reason="接続できません。"
+    assert (serial.result, serial.serial, serial.national_status, serial.error) == (
+        "取得済",
+        "0123456789ABCDEF",
+        "運用中",
+        "",
     )
     page = logged_in(card_clerk).post(reverse("registry:cards"), {"purpose": PURPOSE, "atena_number": head})
-    assert "電文エラー: 接続できません。" in page.content.decode()
+    assert "0123456789ABCDEF" in page.content.decode()
 
 
 def test_a_fetch_for_a_person_not_in_the_cs_file_is_refused_with_a_reason(

@@ -121,7 +121,7 @@ def test_4_5_7_a_classification_rules() -> None:
 
 
 def test_4_5_7_a_b_export_keeps_order_and_holds_a_planned_move_out_until_its_date(
-    clerk: User, foreigner: str, commit: Callable[..., DraftRecorded]
+    clerk: User, sender: User, foreigner: str, commit: Callable[..., DraftRecorded]
 ) -> None:
     renew(clerk, commit, "N0002")
     planned = today() + timedelta(days=10)
@@ -145,7 +145,7 @@ def test_4_5_7_a_b_export_keeps_order_and_holds_a_planned_move_out_until_its_dat
     # An earlier notice still waiting holds the person's later ones back (order kept per person).
     MunicipalityNotice.objects.filter(pk=move_in.pk).update(due_on=planned)
 
-    batch = export_due(actor=clerk, purpose=PURPOSE)
+    batch = export_due(actor=sender, purpose=PURPOSE)
     assert batch.sequence_nos == (other_in.pk,)
     lines = rows_of(batch.content)
     assert tuple(lines[0]) == FILE_COLUMNS
@@ -155,12 +155,12 @@ def test_4_5_7_a_b_export_keeps_order_and_holds_a_planned_move_out_until_its_dat
         other
     ]
     with pytest.raises(DomainError) as nothing:
-        export_due(actor=clerk, purpose=PURPOSE)
+        export_due(actor=sender, purpose=PURPOSE)
     assert nothing.value.code == "registry.municipality_notice"
 
     # On the planned date the person's notices leave, in commit order.
     MunicipalityNotice.objects.filter(pk__in=(move_in.pk, planned_out.pk)).update(due_on=today())
-    later = export_due(actor=clerk, purpose=PURPOSE)
+    later = export_due(actor=sender, purpose=PURPOSE)
     assert (later.batch_no, later.sequence_nos) == (
         batch.batch_no + 1,
         (move_in.pk, renewal.pk, planned_out.pk),
@@ -174,7 +174,7 @@ def test_4_5_7_a_b_export_keeps_order_and_holds_a_planned_move_out_until_its_dat
 
 
 def test_4_5_7_a_a_waiting_notice_holds_back_the_later_ones_behind_it_not_the_earlier(
-    clerk: User, foreigner: str, commit: Callable[..., DraftRecorded]
+    clerk: User, sender: User, foreigner: str, commit: Callable[..., DraftRecorded]
 ) -> None:
     renew(clerk, commit, "N0002")
     content = notice_file(
@@ -187,15 +187,15 @@ def test_4_5_7_a_a_waiting_notice_holds_back_the_later_ones_behind_it_not_the_ea
     )
     first, middle, last = MunicipalityNotice.objects.order_by("pk")
     MunicipalityNotice.objects.filter(pk=middle.pk).update(due_on=today() + timedelta(days=3))
-    assert export_due(actor=clerk, purpose=PURPOSE).sequence_nos == (first.pk,)
+    assert export_due(actor=sender, purpose=PURPOSE).sequence_nos == (first.pk,)
     assert not MunicipalityNotice.objects.filter(pk=last.pk, sent_at__isnull=False).exists()
 
 
-def test_4_5_7_b_results_import_and_resend(clerk: User, foreigner: str) -> None:
+def test_4_5_7_b_results_import_and_resend(clerk: User, sender: User, foreigner: str) -> None:
     (notice_row,) = MunicipalityNotice.objects.all()
     with pytest.raises(DomainError):
-        resend(actor=clerk, purpose=PURPOSE, sequence_nos=[notice_row.pk])  # never sent yet
-    batch = export_due(actor=clerk, purpose=PURPOSE)
+        resend(actor=sender, purpose=PURPOSE, sequence_nos=[notice_row.pk])  # never sent yet
+    batch = export_due(actor=sender, purpose=PURPOSE)
     header = "sequence_no,result,code,message\r\n"
     results = f"{header}{notice_row.pk},エラー,E012,住居地の形式誤り\r\n999999,正常,,\r\n"
     report = import_results(actor=clerk, purpose=PURPOSE, content=results)
@@ -203,7 +203,7 @@ def test_4_5_7_b_results_import_and_resend(clerk: User, foreigner: str) -> None:
     (error,) = municipality_notices(actor=clerk, purpose=PURPOSE, state="error")
     assert (error.sequence_no, error.result, error.result_code) == (notice_row.pk, "エラー", "E012")
 
-    again = resend(actor=clerk, purpose=PURPOSE, sequence_nos=[notice_row.pk])
+    again = resend(actor=sender, purpose=PURPOSE, sequence_nos=[notice_row.pk])
     assert again.batch_no == batch.batch_no + 1
     assert municipality_notices(actor=clerk, purpose=PURPOSE, state="error") == []
     notice_row.refresh_from_db()

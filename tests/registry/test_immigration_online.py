@@ -165,7 +165,7 @@ def test_4_5_7_b_a_result_of_an_earlier_send_is_ignored(
 
 
 def test_4_5_7_a_an_unreachable_terminal_leaves_the_notices_due(
-    link: TestFederation, clerk: User, foreigner: str
+    link: TestFederation, clerk: User, sender: User, foreigner: str
 ) -> None:
     with terminal_down(), pytest.raises(DomainError) as failed:
         send(link, clerk)
@@ -176,7 +176,7 @@ def test_4_5_7_a_an_unreachable_terminal_leaves_the_notices_due(
     refused = AuditEntry.objects.get(action="resident:municipality_notice:send", outcome="refused")
     assert refused.outcome_reason == "messaging.query_unreachable"
     # The file mode is still there: the clerk can hand the same notices over on media.
-    assert export_due(actor=clerk, purpose=PURPOSE).sequence_nos == (row.pk,)
+    assert export_due(actor=sender, purpose=PURPOSE).sequence_nos == (row.pk,)
     row.refresh_from_db()
     assert row.channel == "file"
 

@@ -214,8 +214,8 @@ def test_api_receive_list_and_import_permission_triples(
     )
 
 
-def test_api_flow_receive_sheet_import_and_export(clerk: User, foreigner: str) -> None:
-    client = logged_in(clerk)
+def test_api_flow_receive_sheet_import_and_export(sender: User, foreigner: str) -> None:
+    client = logged_in(sender)
 
     def post(path: str, body: dict[str, object]) -> Any:
         return client.post(
@@ -240,8 +240,8 @@ def test_api_flow_receive_sheet_import_and_export(clerk: User, foreigner: str) -
     assert exported.json()["content"].startswith("sequence_no,kind,link_class,")
 
 
-def test_screens_receive_list_sheet_import_and_download(clerk: User, foreigner: str) -> None:
-    client = logged_in(clerk)
+def test_screens_receive_list_sheet_import_and_download(sender: User, foreigner: str) -> None:
+    client = logged_in(sender)
     url = reverse("registry:received_immigration_notices")
     assert client.get(url).status_code == 200
     upload = SimpleUploadedFile("notices.csv", MIXED.encode("utf-8"), content_type="text/csv")

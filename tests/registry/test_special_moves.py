@@ -460,7 +460,8 @@ def test_a_returning_person_keeps_the_former_atena_number_and_the_cs_data_wins_b
             actor=counter_clerk, purpose=PURPOSE, resident_code=request.resident_code
         )
         assert (start.facts.surname, start.facts.given_name) == offered
-        assert start.facts.honseki == "長崎県佐世保市八幡町1番地"  # the CS data's, not the former record's
+        # C-10: the clerk holds no 本籍 grant, so the starting data leaves it out (kept at the 仮登録).
+        assert (start.facts.honseki, start.honseki_hidden) == ("", True)
         assert (start.returning_atena_number, [a.code for a in start.alerts]) == (atena, [alert])
         viewed = AuditEntry.objects.get(action="resident:record:view", subject_id=atena)
         assert (viewed.actor_id, viewed.reason) == (counter_clerk.pk, "特例転入（再転入）の開始データ")
@@ -478,6 +479,7 @@ def test_a_returning_person_keeps_the_former_atena_number_and_the_cs_data_wins_b
     assert draft.atena_numbers == (atena,)
     row = ResidentSnapshot.objects.get(change_id=draft.change_id)
     assert (row.surname, row.given_name, row.special_move_in) == (*offered, True)
+    assert row.honseki == "長崎県佐世保市八幡町1番地"  # the CS data's, not the former record's
     assert AuditEntry.objects.filter(action="resident:record:view", subject_id=atena).count() == 1
 
     # The API gives the clerk the same: the former 宛名番号 and the alert with its message.
@@ -507,6 +509,7 @@ def test_a_first_special_move_in_has_no_former_record_and_no_alert(
 
 
 # The 30条の45 items of the synthetic 中長期在留者 the certificate schema tests use, without the 通称.
+STATUS_ITEMS = ("residence_status", "period_of_stay", "stay_expiry_date")  # hidden without their grant
 FOREIGN_ITEMS = {k: v for k, v in foreign_items().items() if k not in ("alias", "alias_kana")}
 
 
@@ -568,7 +571,9 @@ def test_a_foreign_residents_special_move_in_starts_from_the_items_and_records_t
             "VAN AN",
             "",
         )
-        assert dataclasses.asdict(facts.foreign) == FOREIGN_ITEMS
+        # C-10: the clerk holds no 在留資格 grant: the starting data leaves those items out …
+        assert dataclasses.asdict(facts.foreign) == {**FOREIGN_ITEMS, **dict.fromkeys(STATUS_ITEMS, "")}
+        assert start.residence_status_hidden
         assert (facts.alias, facts.alias_kana) == ("阮\u3000安", "グエン\u3000アン")
         draft = record_special_move_in(
             actor=counter_clerk,
@@ -584,4 +589,8 @@ def test_a_foreign_residents_special_move_in_starts_from_the_items_and_records_t
     row = ResidentSnapshot.objects.get(change_id=draft.change_id)
     assert (row.kind, row.special_move_in, row.honseki, row.alias) == ("F", True, "", "阮\u3000安")
     assert row.foreign["residence_card_number"] == "AB12345678CD"
+    # … and the draft keeps them as the 転出証明書情報 has them.
+    assert {item: row.foreign[item] for item in STATUS_ITEMS} == {
+        item: FOREIGN_ITEMS[item] for item in STATUS_ITEMS
+    }
     assert row.get_individual_number() == request.individual_number

@@ -187,6 +187,7 @@ class AuditAction(StrEnum):
     RESIDENT_BIRTH_RECORD = "resident:birth:record"
     RESIDENT_CANCELLATION_RECORD = "resident:cancellation:record"
     RESIDENT_CARD_RECORD = "resident:card:record"
+    RESIDENT_CARD_SERIAL_RECORD = "resident:card_serial:record"
     RESIDENT_CARD_VIEW = "resident:card:view"
     RESIDENT_CHANGE_BULK_COMMIT = "resident:change:bulk_commit"
     RESIDENT_CHANGE_COMMIT = "resident:change:commit"

@@ -106,6 +106,15 @@ def changed_items(before: Mapping[str, Any], after: Mapping[str, Any]) -> frozen
     )
 
 
+RETURN_ITEMS = frozenset({RETURNED_NUMBER_ITEM, RETURNED_ON_ITEM})
+
+
+def returned_only(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
+    """Whether a 特別永住者証明書 返納 is all that changed between two rows' items."""
+    changed = changed_items(before, after)
+    return bool(changed) and changed <= RETURN_ITEMS
+
+
 def link_type(
     reason: str, category: str, before: Mapping[str, Any] | None, after: Mapping[str, Any]
 ) -> LinkType:
@@ -117,6 +126,9 @@ def link_type(
     """
     if reason in _ADDRESS_NOTIFICATIONS and category in RESIDENCE_REPORTING_CATEGORIES:
         return LinkType(LinkKind.TRANSMISSION, LinkClass.BOTH)
+    if before is not None and returned_only(before, after):
+        # A 返納 is the agency's business whatever the record is now (帰化 entered, another status).
+        return LinkType(LinkKind.NOTICE, LinkClass.IMMIGRATION)
     if before is None or reason in _REMOVALS_AND_ENTRIES or category != SPECIAL_PERMANENT_RESIDENT:
         return LinkType(LinkKind.NOTICE, LinkClass.REGISTRY)
     changed = changed_items(before, after)

@@ -30,7 +30,9 @@ from jumin.domain.errors import refusal
 from jumin.domain.retention import years_before
 from jumin.jukinet.cs import card_serials as cs_card_serials
 from jumin.jukinet.cs.models_cards import CertificateSerialFetch
+from jumin.registry import card_certificate_serials
 from jumin.registry.models import CardEvent, Resident
+from jumin.registry.models_card_serials import CardCertificateSerial, CertificateKind
 
 
 class CardKind(models.TextChoices):
@@ -122,9 +124,10 @@ class CardHistoryView:
 
 @dataclass(frozen=True)
 class CertificateSerialView:
-    """The latest fetch of the 利用者証明用電子証明書シリアル番号 through 住基ネット (std 7.1.2.4-a): the
-    serial and its 登録日, none, or the telegram error (shown, not hidden); with the same answer's
-    署名用電子証明書 serial, last valid day and status (1.1.1-c)."""
+    """The card's 電子証明書 serials as the registry holds them (``CardCertificateSerial``, 1.1.1-c):
+    the 利用者証明用 serial with its 登録日 and the 機構's カード状態, the 署名用 serial with its last valid
+    day and status; ``result`` and ``error`` of the fetch just made through 住基ネット (std 7.1.2.4-a),
+    whose telegram error is shown, not hidden."""
 
     result: str
     serial: str
@@ -379,7 +382,8 @@ def card_status(
     """The status of one person's 個人番号カード and 住基カード (audited). The 個人番号 is masked unless
     ``with_individual_number``, which needs INDIVIDUAL_NUMBER_ACCESS and is audited as a 個人番号 access
     (C-9, C-42). ``fetch_serial`` first fetches the 利用者証明用電子証明書シリアル番号 through 住基ネット
-    (std 7.1.2.4-a; needs the CS card permission); the latest fetch, or its telegram error, is shown."""
+    (std 7.1.2.4-a; needs the CS card permission) and keeps what it learnt in the registry's own table;
+    the serials shown are the registry's (1.1.1-c), with the fetch's telegram error if it failed."""
     authorize(
         actor=actor,
         permission=Permission.RESIDENT_VIEW,
@@ -411,10 +415,19 @@ def card_status(
         )
     card = histories[CardKind.INDIVIDUAL_NUMBER]
     code = resident.current.juminhyo_code if resident.current is not None else ""
+    fetch = None
     if fetch_serial and code:
-        cs_card_serials.fetch_certificate_serial(code, actor=actor, purpose=purpose)
+        fetch = cs_card_serials.fetch_certificate_serial(
+            code,
+            actor=actor,
+            purpose=purpose,
+            # The registry keeps what was learnt in the fetch's own transaction (1.1.1-c).
+            then=lambda row: card_certificate_serials.record_fetch(
+                resident, row, actor=actor, purpose=purpose
+            ),
+        )
     return CardStatusView(
-        certificate_serial=_serial_view(cs_card_serials.latest(code)) if code else None,
+        certificate_serial=_serial_view(card_certificate_serials.latest(resident), fetch),
         atena_number=resident.atena_number,
         status=card.status,
         expiry_date=card.expiry_date,
@@ -425,19 +438,33 @@ def card_status(
     )
 
 
-def _serial_view(fetch: CertificateSerialFetch | None) -> CertificateSerialView | None:
-    if fetch is None:
+def _held_result(user: CardCertificateSerial | None) -> str:
+    if user is None:
+        return "署名用のみ記録"
+    return "取得済" if user.serial else "該当カードなし"
+
+
+def _serial_view(
+    held: dict[CertificateKind, CardCertificateSerial], fetch: CertificateSerialFetch | None
+) -> CertificateSerialView | None:
+    """The registry's serials, with the result and telegram error of the fetch just made, if any."""
+    if not held and fetch is None:
         return None
+    user, signing = held.get(CertificateKind.USER_AUTHENTICATION), held.get(CertificateKind.SIGNING)
+    newest = max(held.values(), key=lambda row: row.pk, default=None)
+    when = fetch.fetched_at if fetch is not None else newest.recorded_at if newest is not None else None
     return CertificateSerialView(
-        result=fetch.get_result_display(),
-        serial=fetch.serial,
-        registered_on=fetch.registered_on.isoformat() if fetch.registered_on else "",
-        national_status=fetch.card_status,
-        fetched_at=timezone.localtime(fetch.fetched_at).strftime("%Y-%m-%d %H:%M"),
-        error=fetch.error_reason,
-        signing_serial=fetch.signing_serial,
-        signing_valid_until=fetch.signing_valid_until.isoformat() if fetch.signing_valid_until else "",
-        signing_status=fetch.get_signing_status_display() if fetch.signing_status else "",
+        result=fetch.get_result_display() if fetch is not None else _held_result(user),
+        serial=user.serial if user is not None else "",
+        registered_on=user.valid_from.isoformat() if user is not None and user.valid_from else "",
+        national_status=user.status if user is not None else "",
+        fetched_at=timezone.localtime(when).strftime("%Y-%m-%d %H:%M") if when is not None else "",
+        error=fetch.error_reason if fetch is not None else "",
+        signing_serial=signing.serial if signing is not None else "",
+        signing_valid_until=signing.valid_until.isoformat()
+        if signing is not None and signing.valid_until
+        else "",
+        signing_status=signing.status if signing is not None else "",
     )
 
 

@@ -47,7 +47,7 @@ from jumin.jukinet.common.signing_certificate import (
     decode_certificate,
 )
 from jumin.messaging.envelope import Envelope
-from jumin.registry import certificate_sources, cs_link, jpki_trust
+from jumin.registry import card_certificate_serials, certificate_sources, cs_link, jpki_trust
 from jumin.registry.models import ChangeState, Resident, ResidentSnapshot
 from jumin.registry.models_e_application import ElectronicApplication, ElectronicApplicationDecision
 from jumin.registry.services import DraftRecorded
@@ -139,6 +139,10 @@ def answer_e_application(envelope: Envelope) -> dict[str, Any]:
         signature=payload["signature"],
         certificate_serial=payload["certificate_serial"],
         message_id=str(envelope.id)[:64],
+    )
+    # The registry keeps the 署名用 serial it has just learnt (1.1.1-c), in the query's transaction.
+    card_certificate_serials.record_e_application(
+        resident, application.certificate_serial, receipt_number=application.receipt_number
     )
     record_event(
         actor=None,

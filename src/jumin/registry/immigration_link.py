@@ -17,8 +17,9 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from jumin.domain.immigration_link import link_type
+from jumin.domain.immigration_link import link_type, returned_only
 from jumin.domain.resident import ChangeReason, ResidentKind, ResidentStatus
+from jumin.domain.special_permanent_certificate import RETURNED_NUMBER_ITEM
 from jumin.jukinet.cs.services import local_municipality_code
 from jumin.registry.cs_link import birth_date_code
 from jumin.registry.models import Change, ResidentSnapshot
@@ -65,7 +66,21 @@ _COMPARED_COLUMNS = ("surname", "given_name", "alias", "birth_date", "sex", "add
 
 
 def _concerns_agency(change: Change, snapshot: ResidentSnapshot) -> bool:
-    return snapshot.kind == ResidentKind.FOREIGN or change.reason == ChangeReason.NATURALISATION
+    """Whether the row may give a notice: a foreign resident's, a 帰化's, or one that keeps a 特別永住者証明書
+    返納 after the record stopped being a 特別永住者 (``_is_late_return`` decides with the row before)."""
+    return (
+        snapshot.kind == ResidentKind.FOREIGN
+        or change.reason == ChangeReason.NATURALISATION
+        or bool((snapshot.foreign or {}).get(RETURNED_NUMBER_ITEM))
+    )
+
+
+def _is_late_return(change: Change, snapshot: ResidentSnapshot, before: dict[str, Any] | None) -> bool:
+    """A row of a record no longer foreign gives a notice only for the 返納 it records (4.5.7-b)."""
+    if snapshot.kind == ResidentKind.FOREIGN or change.reason == ChangeReason.NATURALISATION:
+        return True
+    after = compared_items(snapshot, dict(snapshot.foreign or {}))
+    return before is not None and returned_only(before, after)
 
 
 def _name(surname: str, given_name: str, foreign: dict[str, Any] | None) -> str:
@@ -170,12 +185,15 @@ def notify_committed(
         assert snapshot.history_no is not None
         previous = before.get((snapshot.resident_id, snapshot.history_no - 1))
         previous_foreign = dict(previous.foreign or {}) if previous is not None else {}
+        before_items = None if previous is None else compared_items(previous, previous_foreign)
+        if not _is_late_return(change, snapshot, before_items):
+            continue
         # A 帰化 row is Japanese: the notice describes the foreign record it ends.
         foreign = dict(snapshot.foreign or previous_foreign)
         kind = link_type(
             change.reason,
             str(foreign.get("category") or ""),
-            None if previous is None else compared_items(previous, previous_foreign),
+            before_items,
             compared_items(snapshot, foreign),
         )
         rows.append(

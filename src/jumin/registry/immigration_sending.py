@@ -21,9 +21,9 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from jumin.accounts.authorization import authorize
+from jumin.accounts.authorization import AccessRefused, authorize, visible_fields
 from jumin.accounts.permissions import Permission
-from jumin.audit.actions import AuditAction
+from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event, record_results
 from jumin.domain.errors import refusal
 from jumin.registry.immigration_link import ITEM_COLUMNS
@@ -264,10 +264,35 @@ def authorize_sending(actor: Any, purpose: str, action: AuditAction) -> None:
     )
 
 
+FILE_NEEDS_RESIDENCE_STATUS = (
+    "市町村通知のファイルには在留資格・在留期間等が含まれるため、在留資格等を表示する権限"
+    "（field:residence_status:view）がない職員は作成できません。所属長に権限の付与を申請するか、"
+    "権限のある職員に依頼してください。"
+)
+
+
+def _require_residence_status_view(actor: Any, purpose: str, action: AuditAction) -> None:
+    """The file hands the clerk every notice's 在留資格 items (法30条の50 fixes them; they are not masked),
+    so writing it needs the grant that shows them (C-10, std 10.4-a); refused and audited otherwise."""
+    if Permission.FIELD_RESIDENCE_STATUS_VIEW in visible_fields(actor):
+        return
+    record_event(
+        actor=actor,
+        action=action,
+        subject_type="municipality_notice",
+        purpose=purpose,
+        outcome=Outcome.REFUSED,
+        outcome_reason="field_missing",
+    )
+    raise AccessRefused(FILE_NEEDS_RESIDENCE_STATUS, reason_code="field_missing")
+
+
 def export_due(*, actor: Any, purpose: str) -> NoticeFile:
     """Write every notice due today in commit order as one batch (standard 4.5.7-a: chronological
-    order kept); refused, nothing changed, when none is due."""
+    order kept); refused, nothing changed, when none is due. Needs the 在留資格 grant besides
+    ``resident:record``: the file carries the 在留資格 items unmasked."""
     authorize_sending(actor, purpose, AuditAction.RESIDENT_MUNICIPALITY_NOTICE_SEND)
+    _require_residence_status_view(actor, purpose, AuditAction.RESIDENT_MUNICIPALITY_NOTICE_SEND)
     with transaction.atomic():
         notices = due_in_order()
         if not notices:
@@ -279,8 +304,10 @@ def export_due(*, actor: Any, purpose: str) -> NoticeFile:
 
 def resend(*, actor: Any, purpose: str, sequence_nos: Sequence[int]) -> NoticeFile:
     """Write sent notices again, in their original order, as a new batch (standard 4.5.7-b 再送);
-    their previous result is cleared. Refused when any was never sent."""
+    their previous result is cleared. Refused when any was never sent; needs the 在留資格 grant as
+    ``export_due`` does."""
     authorize_sending(actor, purpose, AuditAction.RESIDENT_MUNICIPALITY_NOTICE_RESEND)
+    _require_residence_status_view(actor, purpose, AuditAction.RESIDENT_MUNICIPALITY_NOTICE_RESEND)
     with transaction.atomic():
         notices = sent_notices(sequence_nos)
         return _write_batch(

@@ -596,6 +596,7 @@ class DailyBatchRun(models.Model):
 # The 除票データベース (standard 1.1.5-e, 9.3-a; jumin.registry.removed_archive), 居所 as the
 # 送付先 of the 個人番号 notices (std 7.1.1.4-a) and the exchange with 出入国在留管理庁 (法30条の50
 # in, 市町村通知 out); imported here so Django finds them.
+from jumin.registry.models_card_serials import CardCertificateSerial  # noqa: E402, F401
 from jumin.registry.models_e_application import (  # noqa: E402, F401
     ElectronicApplication,
     ElectronicApplicationDecision,

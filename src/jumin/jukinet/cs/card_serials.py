@@ -9,6 +9,7 @@ listed (``failed_fetches``) instead of vanishing with the screen. Each fetch is 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -33,11 +34,19 @@ SUBJECT_TYPE = "cs_card_serial"
 MAX_LIST = 500
 
 
-def fetch_certificate_serial(resident_code: str, *, actor: Any, purpose: str) -> CertificateSerialFetch:
+def fetch_certificate_serial(
+    resident_code: str,
+    *,
+    actor: Any,
+    purpose: str,
+    then: Callable[[CertificateSerialFetch], object] | None = None,
+) -> CertificateSerialFetch:
     """Ask the national node and record the outcome (a telegram error is recorded, not raised).
 
     Needs the CS card permission (AccessRefused, audited, otherwise). Refused (DomainError, nothing
-    asked) for a 住民票コード the CS does not hold as a current person.
+    asked) for a 住民票コード the CS does not hold as a current person. ``then`` runs with the saved row
+    in the same transaction: the registry keeps the serials in its own table there (1.1.1-c) without
+    this node importing it.
     """
     access.require(
         actor=actor,
@@ -90,6 +99,8 @@ def fetch_certificate_serial(resident_code: str, *, actor: Any, purpose: str) ->
             outcome_reason=row.error_code,
             concerning=person_ids([resident_code]),
         )
+        if then is not None:
+            then(row)
     return row
 
 

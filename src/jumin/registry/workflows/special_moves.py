@@ -41,6 +41,7 @@ from jumin.jukinet.cs.special_move_out import NOTICE_SUBJECT_TYPE, ReceivedNotic
 from jumin.masters.selectors import address_codes_of_address
 from jumin.registry.models import ResidentSnapshot
 from jumin.registry.search_keys import variant_name_key
+from jumin.registry.selectors_common import RESIDENCE_STATUS_ITEMS
 from jumin.registry.services import DraftRecorded, MoveIn, record_move_in, returning_resident
 from jumin.registry.workflows.move_in_notice import (
     DESTINATION_MAX_LENGTH,
@@ -84,6 +85,45 @@ class SpecialMoveInStart:
     # 再転入 (std 4.1.1.2-b): the 宛名番号 of this person's former record here, reused by the 転入.
     returning_atena_number: str = ""
     alerts: tuple[Alert, ...] = ()
+    # C-10: the held items this clerk may not see, left out of the starting data (kept from the held
+    # data at the 仮登録 when left blank, ``record_special_move_in``).
+    honseki_hidden: bool = False
+    residence_status_hidden: bool = False
+
+
+def _as_seen(start: SpecialMoveInStart, visible: frozenset[Permission]) -> SpecialMoveInStart:
+    """The starting data without the 本籍・筆頭者 and the 在留資格 items the clerk has no grant for."""
+    facts = start.facts
+    honseki_hidden = Permission.FIELD_HONSEKI_VIEW not in visible and bool(facts.honseki or facts.hittousha)
+    status_hidden = Permission.FIELD_RESIDENCE_STATUS_VIEW not in visible and facts.foreign is not None
+    if honseki_hidden:
+        facts = dataclasses.replace(facts, honseki="", hittousha="")
+    if status_hidden and facts.foreign is not None:
+        hidden = dict.fromkeys(RESIDENCE_STATUS_ITEMS, "")
+        facts = dataclasses.replace(facts, foreign=dataclasses.replace(facts.foreign, **hidden))
+    return dataclasses.replace(
+        start, facts=facts, honseki_hidden=honseki_hidden, residence_status_hidden=status_hidden
+    )
+
+
+def _with_hidden_items(
+    entered: PersonFacts, held: PersonFacts, visible: frozenset[Permission]
+) -> PersonFacts:
+    """The member as entered, with the hidden items the clerk left blank taken from the held data, so a
+    clerk without the grant neither sees them nor loses them."""
+    if Permission.FIELD_HONSEKI_VIEW not in visible:
+        entered = dataclasses.replace(
+            entered, honseki=entered.honseki or held.honseki, hittousha=entered.hittousha or held.hittousha
+        )
+    if (
+        Permission.FIELD_RESIDENCE_STATUS_VIEW not in visible
+        and entered.foreign is not None
+        and held.foreign is not None
+        and not any(getattr(entered.foreign, item) for item in RESIDENCE_STATUS_ITEMS)
+    ):
+        kept = {item: getattr(held.foreign, item) for item in RESIDENCE_STATUS_ITEMS}
+        entered = dataclasses.replace(entered, foreign=dataclasses.replace(entered.foreign, **kept))
+    return entered
 
 
 def special_move_in_start(*, actor: Any, purpose: str, resident_code: str) -> SpecialMoveInStart:
@@ -97,10 +137,11 @@ def special_move_in_start(*, actor: Any, purpose: str, resident_code: str) -> Sp
     person is a current resident here.
     """
     start = _held_start(actor=actor, purpose=purpose, resident_code=resident_code)
+    visible = visible_fields(actor)
     with transaction.atomic():  # the former record is read and audited together
         former = returning_resident(start.facts)
         if former is None or former.current is None:
-            return start
+            return _as_seen(start, visible)
         record_event(
             actor=actor,
             action=AuditAction.RESIDENT_RECORD_VIEW,
@@ -110,8 +151,9 @@ def special_move_in_start(*, actor: Any, purpose: str, resident_code: str) -> Sp
             reason="特例転入（再転入）の開始データ",
         )
         facts, alert = _registered_name(start.facts, former.current)
-    return dataclasses.replace(
-        start, facts=facts, returning_atena_number=former.atena_number, alerts=(alert,)
+    return _as_seen(
+        dataclasses.replace(start, facts=facts, returning_atena_number=former.atena_number, alerts=(alert,)),
+        visible,
     )
 
 
@@ -187,6 +229,8 @@ def record_special_move_in(*, actor: Any, purpose: str, move_in: MoveIn) -> Draf
         raise refusal("reason", "特例転入は国内転入です。", "異動事由に国内転入を選んでください。", _CODE)
     numbers = []
     former = ""
+    members = []
+    visible = visible_fields(actor)
     for facts in move_in.members:
         if not facts.juminhyo_code or not special_move_in.is_ready(facts.juminhyo_code):
             raise refusal(
@@ -198,12 +242,14 @@ def record_special_move_in(*, actor: Any, purpose: str, move_in: MoveIn) -> Draf
         start = _held_start(actor=actor, purpose=purpose, resident_code=facts.juminhyo_code)
         numbers.append(start.individual_number)
         former = start.former_municipality_code
+        members.append(_with_hidden_items(facts, start.facts, visible))
     # The 転出地 is the held data's sender; the commit's 転入通知 goes by the special path only.
     draft = record_move_in(
         actor=actor,
         purpose=purpose,
         move_in=dataclasses.replace(
             move_in,
+            members=members,
             individual_numbers=numbers,
             former_municipality_code=former,
             former_municipality_unknown=False,

@@ -5,7 +5,9 @@ When the municipality hands over a new certificate, the record's 特別永住者
 certificate's expiry (kept under its own key) are amended 職権, with a 職権記録書 (no 職権記載等通知書: the
 holder applied and received the certificate themselves); a 国籍・地域 or 氏名（ローマ字） the new
 certificate states (the holder's 変更届出 made with it) is amended in the same draft. A 返納 keeps the
-returned number and day under their own keys and changes no 30条の45 item. At the 本登録
+returned number and day under their own keys and changes no 30条の45 item; one returned after the
+record stopped being a 特別永住者 (帰化 entered, another status) is kept on the record the same way when
+its history showed a certificate, and refused when it never did. At the 本登録
 ``commit_change`` writes the outbox event and the notice ``domain.immigration_link.link_type`` gives:
 市町村伝達 (住基法・入管法) when 氏名・国籍 changed, else a 市町村通知 of class 入管法. The rules are
 ``domain.special_permanent_certificate``.
@@ -40,8 +42,9 @@ from jumin.domain.special_permanent_certificate import (
     check_personal_items,
     check_procedure,
     check_return,
+    normalise_number,
 )
-from jumin.registry.models import Change, ExOfficioRecord, ResidentSearchKey
+from jumin.registry.models import Change, ExOfficioRecord, ResidentSearchKey, ResidentSnapshot
 from jumin.registry.services import DraftRecorded
 from jumin.registry.workflows.household_members import CurrentMember, current_resident
 from jumin.registry.workflows.names import write_person_change
@@ -71,17 +74,31 @@ class CertificateHandover:
     attention_note: str = ""
 
 
-def _holder(atena_number: str) -> CurrentMember:
-    member = current_resident(atena_number, field="atena_number")
+def _is_holder(member: CurrentMember) -> bool:
     foreign = member.current.foreign or {}
-    if member.current.kind != ResidentKind.FOREIGN or foreign.get("category") != SPECIAL_PERMANENT_RESIDENT:
-        raise refusal(
-            "atena_number",
-            "特別永住者ではない方です。特別永住者証明書の交付等は入力できません。",
-            "宛名番号を確認してください。在留カードの番号は出入国在留管理庁長官通知（法30条の50）で更新されます。",
-            "registry.not_special_permanent_resident",
-        )
-    return member
+    return (
+        member.current.kind == ResidentKind.FOREIGN and foreign.get("category") == SPECIAL_PERMANENT_RESIDENT
+    )
+
+
+def _not_a_holder() -> DomainError:
+    return refusal(
+        "atena_number",
+        "特別永住者ではない方です。特別永住者証明書の交付等は入力できません。",
+        "宛名番号を確認してください。在留カードの番号は出入国在留管理庁長官通知（法30条の50）で更新されます。",
+        "registry.not_special_permanent_resident",
+    )
+
+
+def _numbers_held(member: CurrentMember) -> list[str]:
+    """The certificate numbers the person's committed rows showed while a 特別永住者, latest first."""
+    rows = ResidentSnapshot.objects.filter(resident=member.resident, history_no__isnull=False)
+    numbers: list[str] = []
+    for foreign in rows.order_by("-history_no").values_list("foreign", flat=True):
+        number = str((foreign or {}).get(NUMBER_ITEM) or "")
+        if (foreign or {}).get("category") == SPECIAL_PERMANENT_RESIDENT and number and number not in numbers:
+            numbers.append(number)
+    return numbers
 
 
 def _birth_day(stored: dict[str, Any] | None) -> date | None:
@@ -130,6 +147,49 @@ def _state(foreign: dict[str, Any]) -> CertificateState:
 
 
 def _return_entry(handover: CertificateHandover, foreign: dict[str, Any]) -> _Entry:
+    return _returned(handover, foreign, _state(foreign), [])
+
+
+def _late_return_entry(
+    handover: CertificateHandover, member: CurrentMember, foreign: dict[str, Any]
+) -> _Entry:
+    """A 返納 after the record stopped being a 特別永住者 (帰化 entered, another status): kept on the record
+    as the same event, checked against the numbers its history showed; refused when it never showed one."""
+    numbers = _numbers_held(member)
+    if not numbers:
+        raise refusal(
+            "atena_number",
+            "この方の住民票には、過去の履歴を含めて特別永住者証明書の記載がありません。返納は入力できません。",
+            "宛名番号と返納された証明書の番号を確認してください。",
+            "registry.certificate_never_recorded",
+        )
+    # No current certificate: the one returned is one the history showed (an alert otherwise).
+    state = CertificateState(
+        number="",
+        expiry="",
+        returned_number=str(foreign.get(RETURNED_NUMBER_ITEM) or ""),
+        returned_on=str(foreign.get(RETURNED_ON_ITEM) or ""),
+    )
+    alerts = []
+    if normalise_number(handover.certificate_number) not in numbers:
+        alerts.append(
+            Alert(
+                field="certificate_number",
+                message=f"住民票の履歴に記載された証明書番号（{numbers[0]}）と異なります。番号を確認してください。",
+                code="registry.certificate_number_not_in_history",
+            )
+        )
+    return _returned(handover, foreign, state, alerts, note="（特別永住者でなくなった後の返納）")
+
+
+def _returned(
+    handover: CertificateHandover,
+    foreign: dict[str, Any],
+    state: CertificateState,
+    alerts: list[Alert],
+    *,
+    note: str = "",
+) -> _Entry:
     if handover.nationality_code.strip() or handover.alphabet_name.strip():
         raise refusal(
             "nationality_code",
@@ -138,7 +198,7 @@ def _return_entry(handover: CertificateHandover, foreign: dict[str, Any]) -> _En
             "registry.certificate_return_with_changes",
         )
     returned = check_return(
-        _state(foreign),
+        state,
         number=handover.certificate_number,
         returned_on=handover.returned_on,
         reason=handover.return_reason,
@@ -146,8 +206,8 @@ def _return_entry(handover: CertificateHandover, foreign: dict[str, Any]) -> _En
     )
     day = returned.returned_on
     foreign.update({RETURNED_NUMBER_ITEM: returned.number, RETURNED_ON_ITEM: day.isoformat()})
-    findings = f"返納日 {day.isoformat()}、返納事由 {handover.return_reason.value}"
-    return _Entry(foreign, list(returned.alerts), day, findings)
+    findings = f"返納日 {day.isoformat()}、返納事由 {handover.return_reason.value}{note}"
+    return _Entry(foreign, [*returned.alerts, *alerts], day, findings)
 
 
 def _handover_entry(handover: CertificateHandover, member: CurrentMember, foreign: dict[str, Any]) -> _Entry:
@@ -193,12 +253,17 @@ def record_certificate_handover(*, actor: Any, purpose: str, handover: Certifica
         purpose=purpose,
         subject_type="change",
     )
-    member = _holder(handover.atena_number)
+    member = current_resident(handover.atena_number, field="atena_number")
     foreign = copy.deepcopy(member.current.foreign or {})
-    if handover.procedure is CertificateProcedure.RETURN:
+    returning = handover.procedure is CertificateProcedure.RETURN
+    if not _is_holder(member) and not returning:
+        raise _not_a_holder()
+    if not returning:
+        entry = _handover_entry(handover, member, foreign)
+    elif _is_holder(member):
         entry = _return_entry(handover, foreign)
     else:
-        entry = _handover_entry(handover, member, foreign)
+        entry = _late_return_entry(handover, member, foreign)
 
     def write_record_book(change: Change) -> None:
         ExOfficioRecord.objects.create(
