@@ -88,9 +88,14 @@ class AuditResultSubject(models.Model):
     """
 
     # No index of its own: the unique (entry, position) index serves lookups by entry, and a search
-    # writes up to a thousand of these rows (P2).
+    # writes up to a thousand of these rows (P2). No per-row constraint either: on PostgreSQL a trigger
+    # checks the entry once per INSERT statement (migration 0010); SQLite keeps its foreign key.
     entry = models.ForeignKey(
-        AuditEntry, on_delete=models.PROTECT, related_name="result_subjects", db_index=False
+        AuditEntry,
+        on_delete=models.PROTECT,
+        related_name="result_subjects",
+        db_index=False,
+        db_constraint=False,
     )
     position = models.PositiveIntegerField("順位")
     subject_id = models.CharField("対象ID", max_length=64)

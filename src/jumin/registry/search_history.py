@@ -122,25 +122,23 @@ def remember(actor: Any, criteria: SearchCriteria, summary: str, result_count: i
     }
     document = json.dumps(saved, ensure_ascii=False)
     sealed = seal_secret(document, purpose=_bound_purpose(actor.pk))
-    insert, prune = _history_statements()
+    insert, prune, insert_and_prune = _history_statements()
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    added = [actor.pk, now, summary[:300], result_count, sealed]
     # Prepared once per PostgreSQL connection (jumin.prepared): planning them cost more than running them.
     with connection.cursor() as django_cursor, prepared_execute(django_cursor) as (_, execute):
-        execute(
-            insert,
-            [
-                actor.pk,
-                connection.ops.adapt_datetimefield_value(timezone.now()),
-                summary[:300],
-                result_count,
-                sealed,
-            ],
-        )
-        execute(prune, [actor.pk, HISTORY_SIZE])
+        if connection.vendor == "postgresql":
+            # One round trip: the DELETE sees the rows from before the INSERT, so it keeps one fewer.
+            execute(insert_and_prune, [*added, actor.pk, HISTORY_SIZE - 1])
+        else:
+            execute(insert, added)
+            execute(prune, [actor.pk, HISTORY_SIZE])
 
 
 @functools.cache
-def _history_statements() -> tuple[str, str]:
-    """The INSERT of one entry and the DELETE of the clerk's entries beyond ``HISTORY_SIZE``.
+def _history_statements() -> tuple[str, str, str]:
+    """The INSERT of one entry, the DELETE of the clerk's entries beyond ``HISTORY_SIZE``, and both as
+    one statement (PostgreSQL: the INSERT in a WITH clause).
 
     Plain SQL built once per process: a search is P2-timed, and the ORM's save and delete cost more
     than the statements. The DELETE takes the stale ids as a subquery (no round trip for them).
@@ -157,7 +155,7 @@ def _history_statements() -> tuple[str, str]:
         f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE user_id = %s "  # noqa: S608
         f"ORDER BY created_at DESC, id DESC {no_limit}OFFSET %s)"
     )
-    return insert, prune
+    return insert, prune, f"WITH added AS ({insert}) {prune}"
 
 
 def history_of(actor: Any) -> list[HistoryItem]:
