@@ -176,16 +176,17 @@ def _append(fields: dict[str, object], result_subject_ids: Sequence[str] = ()) -
         connection.cursor() as django_cursor,
         prepared_execute(django_cursor) as (cursor, execute),
     ):
-        # PostgreSQL: the append and the result rows are prepared once per connection (jumin.prepared).
+        # PostgreSQL: the append, with the result rows in the same statement, is prepared once per
+        # connection (jumin.prepared).
         if connection.vendor == "postgresql":
-            done = _append_postgresql(cursor, execute, fields, now_us)
+            done = _append_postgresql(cursor, execute, fields, now_us, result_subject_ids)
         else:
             done = _append_sqlite(cursor, fields, now_us)
+            if result_subject_ids:
+                _insert_result_subjects(execute, done.entry_id, result_subject_ids)
         entry = AuditEntry(id=done.entry_id, **fields, prev_hash=done.prev_hash, entry_hash=done.entry_hash)
         entry._state.adding = False
         entry._state.db = connection.alias
-        if result_subject_ids:
-            _insert_result_subjects(execute, done.entry_id, result_subject_ids)
         if done.checkpoint_due:
             _write_checkpoint(
                 seq=done.seq, entry_hash=done.entry_hash, created_us=now_us, node=str(fields["node"])
@@ -232,24 +233,15 @@ _INSERT_ENTRY_SQL = (
 
 
 def _insert_result_subjects(execute: Callable[..., Any], entry_id: int, subject_ids: Sequence[str]) -> None:
-    """The result list as rows, in one statement: a search (P2) lists up to 1,000 people per entry,
-    and one statement over an array costs less than a row-by-row ``executemany``."""
+    """SQLite: the result list as rows, in one statement: a search (P2) lists up to 1,000 people per
+    entry, and one statement over a JSON list costs less than a row-by-row ``executemany``.
+    (PostgreSQL writes them in the append's own statement, ``_postgresql_append_sql``.)"""
     table = AuditResultSubject._meta.db_table
-    # The list travels as one JSON text: the driver's array adapter costs more than json.dumps.
-    listed = json.dumps([str(subject_id) for subject_id in subject_ids])
-    if connection.vendor == "postgresql":
-        execute(
-            f"INSERT INTO {table} (entry_id, position, subject_id) "  # noqa: S608 (no input: table name)
-            "SELECT %s, ord - 1, id "
-            "FROM jsonb_array_elements_text(%s::jsonb) WITH ORDINALITY AS listed (id, ord)",
-            [entry_id, listed],
-        )
-    else:
-        execute(
-            f"INSERT INTO {table} (entry_id, position, subject_id) "  # noqa: S608 (no input: table name)
-            "SELECT %s, key, value FROM json_each(%s)",
-            [entry_id, listed],
-        )
+    execute(
+        f"INSERT INTO {table} (entry_id, position, subject_id) "  # noqa: S608 (no input: table name)
+        "SELECT %s, key, value FROM json_each(%s)",
+        [entry_id, json.dumps(list(subject_ids))],
+    )
 
 
 # Column types for the parameters of PostgreSQL's ``INSERT … SELECT`` (a SELECT list gives them none).
@@ -262,10 +254,13 @@ _POSTGRESQL_TYPES = {
 
 
 @functools.cache
-def _postgresql_append_sql() -> str:
-    """The one statement of a PostgreSQL append (see ``_append_postgresql``)."""
+def _postgresql_append_sql(with_results: bool) -> str:
+    """The one statement of a PostgreSQL append (see ``_append_postgresql``); ``with_results`` adds the
+    search's result rows, given as one JSON list (the driver's array adapter costs more than json.dumps),
+    numbered from 0 in list order."""
     head_table = AuditChainHead._meta.db_table
     entry_table = AuditEntry._meta.db_table
+    result_table = AuditResultSubject._meta.db_table
     from_head = {"seq": "head.last_seq", "prev_hash": "head.prev_hash", "entry_hash": "head.last_hash"}
     select = [
         from_head.get(name) or f"%({name})s::{_POSTGRESQL_TYPES[name]}" for name in ENTRY_INSERT_COLUMNS
@@ -273,6 +268,13 @@ def _postgresql_append_sql() -> str:
     # ``_chain``'s rule: every N entries, or M minutes after the last checkpoint (none before the first).
     seq_due = "(last_seq + 1) %% %(every)s::bigint = 0"
     time_due = "(last_checkpoint_us <> 0 AND %(now)s::bigint - last_checkpoint_us >= %(every_us)s::bigint)"
+    listed = (
+        f", listed AS (INSERT INTO {result_table} (entry_id, position, subject_id) "  # noqa: S608 (no input)
+        "SELECT entry.id, listed.ord - 1, listed.id FROM entry, "
+        "jsonb_array_elements_text(%(listed)s::jsonb) WITH ORDINALITY AS listed (id, ord)) "
+        if with_results
+        else ""
+    )
     return (
         f"WITH head AS (UPDATE {head_table} SET "  # noqa: S608 (no input: table and column names)
         "last_seq = last_seq + 1, "
@@ -284,15 +286,19 @@ def _postgresql_append_sql() -> str:
         "THEN %(now)s::bigint ELSE last_checkpoint_us END "
         "WHERE id = 1 RETURNING last_seq, prev_hash, last_hash, checkpoint_due), "
         f"entry AS (INSERT INTO {entry_table} ({', '.join(ENTRY_INSERT_COLUMNS)}) "
-        f"SELECT {', '.join(select)} FROM head RETURNING id) "
+        f"SELECT {', '.join(select)} FROM head RETURNING id) {listed}"
         "SELECT entry.id, head.last_seq, head.prev_hash, head.last_hash, head.checkpoint_due FROM entry, head"
     )
 
 
 def _append_postgresql(
-    cursor: Any, execute: Callable[..., Any], fields: dict[str, object], now_us: int
+    cursor: Any,
+    execute: Callable[..., Any],
+    fields: dict[str, object],
+    now_us: int,
+    result_subject_ids: Sequence[str] = (),
 ) -> _Appended:
-    """Reserve the seq, hash, insert the entry and move the head in one statement.
+    """Reserve the seq, hash, insert the entry (and its result rows) and move the head in one statement.
 
     The UPDATE takes the head row's lock, so appends are serialised as with ``SELECT … FOR UPDATE``.
     Its SET expressions read the head row they update; under READ COMMITTED a writer that waited for
@@ -300,7 +306,8 @@ def _append_postgresql(
     one predecessor and sequence numbers have no gaps (``tests/audit/test_concurrency.py``). The hash
     is ``sha256(prev_hash || seq || canonical_tail)``, the same bytes as ``chain_hash``; the first
     checkpoint time and the checkpoint rule are those of ``_chain``. Python recomputes the returned
-    hash before anything else is written, so the database's arithmetic is never trusted blindly.
+    hash before the transaction can go on (a mismatch raises and the whole transaction, result rows
+    included, is rolled back), so the database's arithmetic is never trusted blindly.
     """
     fields["created_us"] = now_us
     params: dict[str, object] = {name: fields[name] for name in CHAINED_FIELDS if name != "seq"}
@@ -310,7 +317,9 @@ def _append_postgresql(
         every=conf.checkpoint_every_entries(),
         every_us=conf.checkpoint_every_minutes() * 60_000_000,
     )
-    execute(_postgresql_append_sql(), params)
+    if result_subject_ids:
+        params["listed"] = json.dumps(list(result_subject_ids))
+    execute(_postgresql_append_sql(bool(result_subject_ids)), params)
     entry_id, seq, prev_hash, digest, checkpoint_due = cursor.fetchone()
     fields["seq"] = int(seq)
     if digest != chain_hash(prev_hash, canonical_text(fields)):
