@@ -7,8 +7,10 @@ from collections.abc import Mapping
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from jumin import fixed_sql
 from jumin.domain.checkdigits import (
     JuminhyoCodeRule,
     M11Remainder1Policy,
@@ -118,8 +120,7 @@ def take_juminhyo_codes(count: int) -> list[str]:
     with transaction.atomic(savepoint=False):  # an empty pool ends the caller's transaction anyway
         for _ in range(count):
             start = f"{secrets.randbelow(10**11):011d}"
-            unused = pool.exclude(code__in=chosen) if chosen else pool
-            code = unused.filter(code__gte=start).first() or unused.first()
+            code = _first_code(pool, chosen, start) or _unused(pool, chosen).first()
             if code is None:
                 raise DomainError(
                     field="juminhyo_code",
@@ -128,5 +129,25 @@ def take_juminhyo_codes(count: int) -> list[str]:
                     code="registry.code_pool_empty",
                 )
             chosen.append(code)
-        JuminhyoCodePool.objects.filter(code__in=chosen).update(taken_at=timezone.now())
+        taken_at = timezone.now()
+        fixed_sql.run(
+            ("numbering.take", len(chosen)),
+            [fixed_sql.db_value(JuminhyoCodePool, "taken_at", taken_at), *chosen],
+            fixed_sql.updating(lambda: JuminhyoCodePool.objects.filter(code__in=chosen), taken_at=taken_at),
+        )
     return chosen
+
+
+def _unused(pool: QuerySet[JuminhyoCodePool, str], chosen: list[str]) -> QuerySet[JuminhyoCodePool, str]:
+    return pool.exclude(code__in=chosen) if chosen else pool
+
+
+def _first_code(pool: QuerySet[JuminhyoCodePool, str], chosen: list[str], start: str) -> str | None:
+    """The first unused code at or after ``start``, not among ``chosen``: the probe's text is the same
+    for the same number of codes chosen, so it is compiled once (fixed_sql, P3)."""
+    rows = fixed_sql.read(
+        ("numbering.probe", len(chosen)),
+        [*chosen, start],
+        fixed_sql.reading(lambda: _unused(pool, chosen).filter(code__gte=start)[:1]),
+    )
+    return str(rows[0][0]) if rows else None
