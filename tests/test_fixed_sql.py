@@ -8,6 +8,7 @@ from itertools import count
 
 import pytest
 from django.db import connection
+from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
 from jumin import fixed_sql
@@ -138,3 +139,22 @@ def test_an_empty_in_runs_no_statement_as_the_orm_does(pool: list[str]) -> None:
         assert fixed_sql.instances(key, [], lambda: JuminhyoCodePool.objects.filter(code__in=[])) == []
     assert nothing.captured_queries == []
     assert not fixed_sql.is_kept((key, 0))
+
+
+@pytest.mark.skipif(not connection.features.has_select_for_update, reason="no row locks on this engine")
+def test_a_kept_row_lock_outside_a_transaction_is_refused_as_the_orm_refuses_it(
+    pool: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = _key("lock")
+
+    def locked(code: str) -> list[tuple[object, ...]]:
+        lock = fixed_sql.reading(
+            lambda: JuminhyoCodePool.objects.select_for_update().filter(code=code).values_list("code")
+        )
+        return fixed_sql.read(key, [code], lock)
+
+    assert locked(pool[0]) == [(pool[0],)]  # inside the test's transaction
+    assert fixed_sql.is_kept(key)
+    monkeypatch.setattr(connection, "get_autocommit", lambda: True)  # as outside any transaction
+    with pytest.raises(TransactionManagementError):
+        locked(pool[1])
