@@ -10,9 +10,9 @@ so a wrong list or a shape the key does not capture is never reused: that key st
 path for good. Later runs skip the ORM and execute the kept text (on PostgreSQL through
 ``jumin.prepared``: the server plans it once per connection as well).
 
-Rows come back as the database returns them: callers use this for statements without results or
-reads of integer and text columns only; a read whose columns the ORM would convert is never kept.
-``tests/test_fixed_sql.py`` checks both paths.
+``read`` hands back rows as the database returns them: a read whose columns the ORM would convert is
+kept only when the caller converts them itself. ``instances`` gives model objects through the ORM's own
+converters and ``Model.from_db``. ``tests/test_fixed_sql.py`` checks both paths.
 """
 
 from __future__ import annotations
