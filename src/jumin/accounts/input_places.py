@@ -12,9 +12,10 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, Subquery
+from django.db.models import Q, QuerySet, Subquery
 from django.utils import timezone
 
+from jumin import fixed_sql
 from jumin.accounts.authorization import authorize
 from jumin.accounts.context import audit_context
 from jumin.accounts.errors import refuse
@@ -225,6 +226,33 @@ def assign_terminal_place(*, actor: Any, purpose: str, terminal_id: str, place_c
     )
 
 
+def place_id_for_terminal(terminal_id: str, day: date) -> int:
+    """The id of ``place_for_terminal``'s row: a commit stores only that, and reads it by a statement
+    compiled once (fixed_sql, performance.md P3)."""
+    on_day = fixed_sql.db_value(InputPlace, "valid_from", day)
+    unknown = InputPlace.Kind.UNKNOWN.value
+    rows = fixed_sql.read(
+        ("input_places.for_terminal",),
+        [terminal_id, on_day, on_day, unknown, UNKNOWN_PLACE_CODE, unknown],
+        fixed_sql.reading(lambda: _candidates(terminal_id, day).values_list("pk", "kind")),
+    )
+    known = [pk for pk, kind in rows if kind != unknown]
+    fallback = [pk for pk, kind in rows if kind == unknown]
+    if known or fallback:
+        return int((known or fallback)[0])
+    return place_for_terminal(terminal_id, day).pk  # creates the 「不明」 row on first use
+
+
+def _candidates(terminal_id: str, day: date) -> QuerySet[InputPlace]:
+    """The terminal's place in force on ``day`` and the 「不明」 row, in one statement."""
+    terminal_code = Terminal.objects.filter(terminal_id=terminal_id).values("input_place_code")[:1]
+    in_force_then = Q(valid_from__lte=day) & (Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+    return InputPlace.objects.filter(
+        (Q(code__in=Subquery(terminal_code)) & in_force_then & ~Q(kind=InputPlace.Kind.UNKNOWN))
+        | Q(code=UNKNOWN_PLACE_CODE, kind=InputPlace.Kind.UNKNOWN)
+    )
+
+
 def place_for_terminal(terminal_id: str, day: date) -> InputPlace:
     """The input place row in force on ``day`` of the terminal's place, else the 「不明」 row.
 
@@ -232,13 +260,7 @@ def place_for_terminal(terminal_id: str, day: date) -> InputPlace:
     created on first use: a node that never registered input places, a batch job without a terminal,
     a terminal not yet assigned to a place.
     """
-    terminal_code = Terminal.objects.filter(terminal_id=terminal_id).values("input_place_code")[:1]
-    in_force_then = Q(valid_from__lte=day) & (Q(valid_to__isnull=True) | Q(valid_to__gte=day))
-    candidates = InputPlace.objects.filter(
-        (Q(code__in=Subquery(terminal_code)) & in_force_then & ~Q(kind=InputPlace.Kind.UNKNOWN))
-        | Q(code=UNKNOWN_PLACE_CODE, kind=InputPlace.Kind.UNKNOWN)
-    )
-    rows = sorted(candidates, key=lambda place: place.kind == InputPlace.Kind.UNKNOWN)
+    rows = sorted(_candidates(terminal_id, day), key=lambda place: place.kind == InputPlace.Kind.UNKNOWN)
     if rows:
         return rows[0]
     unknown, _ = InputPlace.objects.get_or_create(

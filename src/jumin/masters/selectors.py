@@ -11,6 +11,7 @@ import jaconv
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
+from jumin import fixed_sql
 from jumin.masters.models import AddressArea, Country, Municipality, Prefecture
 
 MAX_CANDIDATES = 500
@@ -168,10 +169,20 @@ def municipality_codes_of_addresses(addresses: Iterable[str]) -> dict[str, str]:
     if not parts:
         return {}
     candidates: dict[str, list[tuple[str, str, bool]]] = {}
-    rows = Municipality.objects.filter(prefecture__name__in={pref for pref, _ in parts.values()}).values_list(
-        "code", "prefecture__name", "county", "name", "is_current"
+    prefectures = sorted({pref for pref, _ in parts.values()})
+    # A commit's 附票 notice asks this every time: the text is compiled once (fixed_sql, P3).
+    rows = fixed_sql.read(
+        ("masters.municipalities_of_prefectures", len(prefectures)),
+        prefectures,
+        fixed_sql.reading(
+            lambda: Municipality.objects.filter(prefecture__name__in=prefectures).values_list(
+                "code", "prefecture__name", "county", "name", "is_current"
+            ),
+            caller_converts=True,  # is_current: 0/1 on SQLite, made a bool below
+        ),
     )
-    for code, prefecture, county, name, is_current in rows:
+    for code, prefecture, county, name, current in rows:
+        is_current = bool(current)
         for written in {county + name, name}:
             candidates.setdefault(prefecture, []).append((written, code, is_current))
     found: dict[str, str] = {}

@@ -29,6 +29,7 @@ from jumin.accounts.authorization import authorize
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event, record_results
+from jumin.bulk_insert import insert_objects
 from jumin.domain.checkdigits import validate_lgcode
 from jumin.domain.errors import DomainError, refusal
 from jumin.domain.resident import ChangeReason, ResidentKind, ResidentStatus
@@ -176,7 +177,7 @@ def notify_committed(change: Change, committed: Iterable[ResidentSnapshot]) -> l
             row.sent_at = now
             sendable.append((row, items))
         rows.append(row)
-    FuhyoNoticeOutbox.objects.bulk_create(rows)  # sets the ids (RETURNING on SQLite and PostgreSQL)
+    insert_objects(rows)  # sets the ids (RETURNING on SQLite and PostgreSQL)
     outgoing = [_outgoing(row, items) for row, items in sendable]
     cs_fuhyo_notices.send(outgoing, actor=change.made_by, reason=f"change {change.pk}")
     return rows

@@ -19,8 +19,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from jumin import fixed_sql
 from jumin.accounts.authorization import authorize
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
@@ -117,10 +119,22 @@ def close_on_commit(change: Change, committed: list[ResidentSnapshot]) -> int:
     codes = [s.juminhyo_code for s in committed if s.juminhyo_code]
     if not codes:
         return 0
-    # One statement: the plans naming these codes (a subquery, as PostgreSQL locks no DISTINCT rows).
-    naming = MoveInPlanPerson.objects.filter(resident_code__in=codes).values("plan_id")
-    waiting = MoveInPlan.objects.select_for_update().filter(state=MoveInPlan.State.WAITING, pk__in=naming)
-    plans = list(waiting.order_by("pk"))
+
+    def waiting() -> QuerySet[MoveInPlan, tuple[int]]:
+        # One statement: the plans naming these codes (a subquery, as PostgreSQL locks no DISTINCT rows).
+        naming = MoveInPlanPerson.objects.filter(resident_code__in=codes).values("plan_id")
+        waits = MoveInPlan.objects.select_for_update().filter(state=MoveInPlan.State.WAITING, pk__in=naming)
+        return waits.order_by("pk").values_list("pk")
+
+    # Usually none waits: their ids, locked, by a statement compiled once per number of codes (P3).
+    locked = fixed_sql.read(
+        ("move_in_plans.waiting", len(codes)),
+        [*codes, MoveInPlan.State.WAITING.value],
+        fixed_sql.reading(waiting),
+    )
+    if not locked:
+        return 0
+    plans = list(MoveInPlan.objects.filter(pk__in=[pk for (pk,) in locked]).order_by("pk"))
     closed = _close(plans, MoveInPlan.State.ARRIVED)
     if closed:
         record_event(

@@ -7,8 +7,10 @@ from collections.abc import Mapping
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Case, QuerySet, Value, When
 from django.utils import timezone
 
+from jumin import fixed_sql
 from jumin.domain.checkdigits import (
     JuminhyoCodeRule,
     M11Remainder1Policy,
@@ -59,7 +61,9 @@ def issue_numbers_of(counts: Mapping[str, int]) -> dict[str, list[str]]:
     policy = _policy()
     with transaction.atomic(savepoint=False):
         locked = NumberCounter.objects.select_for_update().filter(name__in=wanted).order_by("-name")
-        rows = {row.name: row for row in locked}
+        # The same text for every 転入 (fixed_sql, P3).
+        found = fixed_sql.instances(("numbering.counters", len(wanted)), wanted, lambda: locked)
+        rows = {row.name: row for row in found}
         if len(rows) < len(wanted):  # a counter's first use: created (a concurrent creator wins), locked
             created = [NumberCounter(name=counter) for counter in wanted if counter not in rows]
             NumberCounter.objects.bulk_create(created, ignore_conflicts=True)
@@ -73,11 +77,22 @@ def issue_numbers_of(counts: Mapping[str, int]) -> dict[str, list[str]]:
                     raise RuntimeError("numbering produced a serial that must not be issued")
                 row.last_serial = int(serial)
                 numbers[counter].append(serial + digit)
-        if len(rows) == 1:
-            next(iter(rows.values())).save(update_fields=["last_serial"])
-        else:
-            NumberCounter.objects.bulk_update(list(rows.values()), ["last_serial"])
+        _store_serials([rows[counter] for counter in wanted])
     return numbers
+
+
+def _store_serials(rows: list[NumberCounter]) -> None:
+    """UPDATE the counters' last serials in one statement, as ``bulk_update`` writes it (a CASE on the
+    name), its text compiled once per number of counters (fixed_sql, P3)."""
+    names = [row.name for row in rows]
+    fixed_sql.run(
+        ("numbering.store_serials", len(rows)),
+        [*(value for row in rows for value in (row.name, row.last_serial)), *names],
+        fixed_sql.updating(
+            lambda: NumberCounter.objects.filter(name__in=names),
+            last_serial=Case(*(When(name=row.name, then=Value(row.last_serial)) for row in rows)),
+        ),
+    )
 
 
 def load_code_pool(codes: list[str]) -> int:
@@ -118,8 +133,7 @@ def take_juminhyo_codes(count: int) -> list[str]:
     with transaction.atomic(savepoint=False):  # an empty pool ends the caller's transaction anyway
         for _ in range(count):
             start = f"{secrets.randbelow(10**11):011d}"
-            unused = pool.exclude(code__in=chosen) if chosen else pool
-            code = unused.filter(code__gte=start).first() or unused.first()
+            code = _first_code(pool, chosen, start) or _unused(pool, chosen).first()
             if code is None:
                 raise DomainError(
                     field="juminhyo_code",
@@ -128,5 +142,25 @@ def take_juminhyo_codes(count: int) -> list[str]:
                     code="registry.code_pool_empty",
                 )
             chosen.append(code)
-        JuminhyoCodePool.objects.filter(code__in=chosen).update(taken_at=timezone.now())
+        taken_at = timezone.now()
+        fixed_sql.run(
+            ("numbering.take", len(chosen)),
+            [fixed_sql.db_value(JuminhyoCodePool, "taken_at", taken_at), *chosen],
+            fixed_sql.updating(lambda: JuminhyoCodePool.objects.filter(code__in=chosen), taken_at=taken_at),
+        )
     return chosen
+
+
+def _unused(pool: QuerySet[JuminhyoCodePool, str], chosen: list[str]) -> QuerySet[JuminhyoCodePool, str]:
+    return pool.exclude(code__in=chosen) if chosen else pool
+
+
+def _first_code(pool: QuerySet[JuminhyoCodePool, str], chosen: list[str], start: str) -> str | None:
+    """The first unused code at or after ``start``, not among ``chosen``: the probe's text is the same
+    for the same number of codes chosen, so it is compiled once (fixed_sql, P3)."""
+    rows = fixed_sql.read(
+        ("numbering.probe", len(chosen)),
+        [*chosen, start],
+        fixed_sql.reading(lambda: _unused(pool, chosen).filter(code__gte=start)[:1]),
+    )
+    return str(rows[0][0]) if rows else None

@@ -18,10 +18,12 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from jumin import fixed_sql
 from jumin.accounts.authorization import authorize
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
+from jumin.bulk_insert import insert_objects
 from jumin.domain.resident import ChangeCategory, ChangeReason
 from jumin.registry import cs_link, move_in_plans
 from jumin.registry.models import Change, ResidentSnapshot
@@ -74,12 +76,18 @@ def next_subject_seq(atena_number: str) -> int:
 
 def last_subject_seqs(atena_numbers: Collection[str]) -> dict[str, int]:
     """The last 更新順番号 of each person who has events, in one grouped read (performance.md P3)."""
-    return dict(
-        RegistryEvent.objects.filter(atena_number__in=atena_numbers)
-        .values("atena_number")
-        .annotate(last=Max("subject_seq"))
-        .values_list("atena_number", "last")
+    numbers = list(atena_numbers)
+    grouped = fixed_sql.reading(
+        lambda: (
+            RegistryEvent.objects.filter(atena_number__in=numbers)
+            .values("atena_number")
+            .annotate(last=Max("subject_seq"))
+            .values_list("atena_number", "last")
+        ),
+        caller_converts=True,
     )
+    rows = fixed_sql.read(("outbox.last_seqs", len(numbers)), numbers, grouped)
+    return {str(atena): int(last) for atena, last in rows}
 
 
 def append_events(change: Change, committed: Iterable[ResidentSnapshot]) -> list[RegistryEvent]:
@@ -109,7 +117,7 @@ def append_events(change: Change, committed: Iterable[ResidentSnapshot]) -> list
                 created_at=now,
             )
         )
-    events = RegistryEvent.objects.bulk_create(events)
+    insert_objects(events)
     # The 市町村CS's 本人確認情報 file follows the commit in the same transaction (docs/jukinet.md).
     # A cancellation re-stating later changes holds several rows of a person: the CS gets the newest.
     newest = newest_per_person(committed)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from jumin import fixed_sql
 from jumin.registry.models import Household, Resident
 
 
@@ -33,10 +34,18 @@ def lock_households(household_ids: Iterable[int | None]) -> None:
     the caller's transaction ends. One statement; none for no household."""
     ids = sorted({pk for pk in household_ids if pk is not None})
     if ids:
-        list(Household.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
+        locking = fixed_sql.reading(
+            lambda: Household.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk")
+        )
+        fixed_sql.read(("restriction_locks.households", len(ids)), ids, locking)
 
 
 def lock_residents(resident_ids: Iterable[int]) -> dict[int, Resident]:
     """Row-lock these persons (id order, after any household) and return them by id; one statement."""
-    rows = Resident.objects.select_for_update().filter(pk__in=set(resident_ids)).order_by("pk")
+    ids = sorted(set(resident_ids))
+    rows = fixed_sql.instances(
+        ("restriction_locks.residents", len(ids)),
+        ids,
+        lambda: Resident.objects.select_for_update().filter(pk__in=ids).order_by("pk"),
+    )
     return {resident.pk: resident for resident in rows}

@@ -17,6 +17,8 @@ from typing import Any
 
 from django.db import transaction
 
+from jumin import fixed_sql
+from jumin.bulk_insert import insert_objects
 from jumin.domain.errors import DomainError
 from jumin.domain.kana import name_keys, variant_kanji_key
 from jumin.registry.models import Resident, ResidentSearchKey, ResidentSnapshot, SearchKeyKind
@@ -354,8 +356,11 @@ def rebuild_search_keys_many(
             past_addresses[resident.pk],
         )
     ]
-    ResidentSearchKey.objects.filter(resident_id__in=list(past)).delete()
-    ResidentSearchKey.objects.bulk_create(
+    # Nothing refers to a key row: one DELETE, its text compiled once per number of people (P3).
+    resident_ids = list(past)
+    replaced = fixed_sql.deletion(lambda: ResidentSearchKey.objects.filter(resident_id__in=resident_ids))
+    fixed_sql.run(("search_keys.replace", len(resident_ids)), resident_ids, replaced)
+    insert_objects(
         [
             ResidentSearchKey(
                 **{

@@ -7,6 +7,7 @@ A change is entered as 仮登録 (draft) by one clerk and committed (本登録) 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -17,12 +18,14 @@ from django.db import connection, transaction
 from django.db.models import Field, Max, Model, Q
 from django.utils import timezone
 
+from jumin import fixed_sql
 from jumin.accounts import input_places
 from jumin.accounts.authorization import AccessRefused, authorize
 from jumin.accounts.context import current_terminal_id
 from jumin.accounts.permissions import Permission
 from jumin.audit.actions import AuditAction, Outcome
 from jumin.audit.services import record_event
+from jumin.bulk_insert import insert_objects
 from jumin.domain import recorded_dates
 from jumin.domain.bulk_entry import per_member
 from jumin.domain.checkdigits import validate_lgcode
@@ -176,21 +179,37 @@ def _possible_duplicates_of(people: list[PersonFacts]) -> list[Alert]:
         (variant_name_key(f.surname + f.given_name), str(f.sex), recorded_dates.sort_date_of(f.birth_date))
         for f in people
     ]
-    matches = Q()
-    for variant, sex, birth in wanted:
-        matches |= Q(variant_key=variant, sex=sex, birth_sort_date=birth)
-    found: dict[tuple[str, str, object], list[str]] = {}
-    # The 除票 in the 除票データベース are former residents too (standard 1.1.5-f): one statement.
-    live, archived = (
-        keys.filter(matches, kind=SearchKeyKind.NAME, is_current_name=True).values_list(
-            "variant_key", "sex", "birth_sort_date", "status"
+
+    def probe() -> Any:
+        matches = Q()
+        for variant, sex, birth in wanted:
+            matches |= Q(variant_key=variant, sex=sex, birth_sort_date=birth)
+        # The 除票 in the 除票データベース are former residents too (standard 1.1.5-f): one statement.
+        live, archived = (
+            keys.filter(matches, kind=SearchKeyKind.NAME, is_current_name=True).values_list(
+                "variant_key", "sex", "birth_sort_date", "status"
+            )
+            for keys in (ResidentSearchKey.objects.all(), archived_keys())
         )
-        for keys in (ResidentSearchKey.objects.all(), archived_keys())
+        return live.union(archived, all=True)
+
+    # Its text is compiled once per household size (fixed_sql, P3). The rows' dates come back as the
+    # driver gives them (a date, or ISO text): matched on their ISO text.
+    birth_param = functools.partial(fixed_sql.db_value, ResidentSearchKey, "birth_sort_date")
+    # Each Q's keywords in name order: birth_sort_date, sex, variant_key.
+    per_person = [value for v, s, b in wanted for value in (birth_param(b), s, v)]
+    name_rows = [SearchKeyKind.NAME.value]  # is_current_name needs no parameter
+    rows = fixed_sql.read(
+        ("services.duplicate_probe", len(people)),
+        [*per_person, *name_rows, *per_person, *name_rows],
+        fixed_sql.reading(probe, caller_converts=True),
     )
-    for variant, sex, birth, status in live.union(archived, all=True):
-        found.setdefault((variant, sex, birth), []).append(status)
+    found: dict[tuple[str, str, object], list[str]] = {}
+    for variant, sex, birth, status in rows:
+        found.setdefault((variant, sex, str(birth)), []).append(status)
     alerts = []
-    for key in wanted:
+    for variant, sex, birth in wanted:
+        key = (variant, sex, str(birth))
         for status in found.get(key, [])[:5]:
             if status == ResidentStatus.REMOVED:
                 message = "氏名・性別・生年月日が一致する除票があります。再転入でないか確認してください。"
@@ -436,35 +455,37 @@ def record_move_in(*, actor: Any, purpose: str, move_in: MoveIn) -> DraftRecorde
         order = _member_order(members, residents, existing_order)
         numbered = [move_in_numbers.number_columns(n, p) for n, p in zip(numbers, returning, strict=True)]
         # One INSERT for the household's rows (performance.md P3); no model save() logic is skipped.
-        ResidentSnapshot.objects.bulk_create(
-            ResidentSnapshot(
-                resident=resident,
-                change=change,
-                # A returning former resident's draft is based on their 除票, like any amendment.
-                based_on_history_no=resident.current.history_no if resident.current else None,
-                status=ResidentStatus.RESIDENT,
-                **_person_columns(facts, previous if abroad else None),
-                household=household,
-                is_head=facts.relationship.kind is RelationshipKind.HEAD,
-                relationship=facts.relationship.text,
-                member_order=order.index(resident.atena_number) + 1,
-                de_facto_head=de_facto_head,
-                postal_code=move_in.address.postal_code,
-                address_code=move_in.address.address_code,
-                address=move_in.address.address,
-                katagaki=move_in.address.katagaki,
-                **_previous_address_columns(move_in),
-                **previous_codes,
-                previous_municipality_code=move_in.former_municipality_code.strip(),
-                move_in_notice_due=due,
-                became_resident_date=moved,
-                became_resident_reason=move_in.reason,
-                address_set_date=moved,
-                **number_columns,
-            )
-            for facts, resident, number_columns, previous, due, abroad in zip(
-                members, residents, numbered, returning, notice_due, from_abroad, strict=True
-            )
+        insert_objects(
+            [
+                ResidentSnapshot(
+                    resident=resident,
+                    change=change,
+                    # A returning former resident's draft is based on their 除票, like any amendment.
+                    based_on_history_no=resident.current.history_no if resident.current else None,
+                    status=ResidentStatus.RESIDENT,
+                    **_person_columns(facts, previous if abroad else None),
+                    household=household,
+                    is_head=facts.relationship.kind is RelationshipKind.HEAD,
+                    relationship=facts.relationship.text,
+                    member_order=order.index(resident.atena_number) + 1,
+                    de_facto_head=de_facto_head,
+                    postal_code=move_in.address.postal_code,
+                    address_code=move_in.address.address_code,
+                    address=move_in.address.address,
+                    katagaki=move_in.address.katagaki,
+                    **_previous_address_columns(move_in),
+                    **previous_codes,
+                    previous_municipality_code=move_in.former_municipality_code.strip(),
+                    move_in_notice_due=due,
+                    became_resident_date=moved,
+                    became_resident_reason=move_in.reason,
+                    address_set_date=moved,
+                    **number_columns,
+                )
+                for facts, resident, number_columns, previous, due, abroad in zip(
+                    members, residents, numbered, returning, notice_due, from_abroad, strict=True
+                )
+            ]
         )
         record_event(
             actor=actor,
@@ -535,12 +556,12 @@ def _residents_for(
     new_members = [facts for facts, previous in zip(members, returning, strict=True) if previous is None]
     if issued is None:
         issued = numbering.issue_numbers(numbering.ATENA, len(new_members))
-    created = iter(
-        Resident.objects.bulk_create(
-            Resident(atena_number=number, kind=facts.kind)
-            for facts, number in zip(new_members, issued, strict=True)
-        )
-    )
+    new_people = [
+        Resident(atena_number=number, kind=facts.kind)
+        for facts, number in zip(new_members, issued, strict=True)
+    ]
+    insert_objects(new_people)
+    created = iter(new_people)
     return [previous or next(created) for previous in returning]
 
 
@@ -627,7 +648,11 @@ def commit_change(
     # The change and the 職権 drafts that follow it (workflows.head_by_ex_officio) in one read; their
     # snapshots are then read by these ids. Not a subquery: PostgreSQL planned one as a hash join over
     # every snapshot (108 ms at 100,000 residents), and an OR across the join made SQLite scan them (P3).
-    changes = list(Change.objects.filter(Q(pk=change_id) | Q(follows_id=change_id, state=ChangeState.DRAFT)))
+    changes = fixed_sql.instances(
+        ("services.change_and_followers",),
+        [change_id, change_id, ChangeState.DRAFT.value],
+        lambda: Change.objects.filter(Q(pk=change_id) | Q(follows_id=change_id, state=ChangeState.DRAFT)),
+    )
     change = next((each for each in changes if each.pk == change_id), None)
     if change is None or change.state != ChangeState.DRAFT:
         raise refusal(
@@ -722,7 +747,7 @@ def commit_change(
             else []
         )
         # Read after the new 個人番号 was stored: the CS update and the outbox take these rows.
-        committed = in_history_order(change.snapshots.order_by("member_order", "pk"))
+        committed = in_history_order(_rows_of_change(change))
         following = {f.pk: list(f.snapshots.order_by("member_order", "pk")) for f in followers}
         committed_all = committed + [row for rows in following.values() for row in rows]
         # A person without a current row has no 履歴番号 yet (a commit sets both; a purge deletes both):
@@ -803,7 +828,7 @@ def commit_change(
         )
         # 入力場所 (standard 1.2.1-a): the input terminal's place in force today (else the committer's
         # terminal's, for a draft that recorded none), fixed now so a later renaming never rewrites it.
-        place = input_places.place_for_terminal(
+        place_id = input_places.place_id_for_terminal(
             change.terminal_id or current_terminal_id(), timezone.localdate()
         )
         people_of = {change.pk: committed, **following}
@@ -814,8 +839,8 @@ def commit_change(
             each.state = ChangeState.COMMITTED
             each.reviewed_by = actor
             each.reviewed_at = timezone.now()
-            each.input_place = place
-            each.save(update_fields=["state", "reviewed_by", "reviewed_at", "input_place"])
+            each.input_place_id = place_id
+            _store_review(each)
         for follower in followers:  # each change's commit has its own audit entry
             record_event(
                 actor=actor,
@@ -871,6 +896,40 @@ def _refuse_follower(change: Change) -> None:
             f"元の異動（異動番号 {change.follows_id}）を本登録または破棄してください。",
             "registry.follower_with_its_change",
         )
+
+
+def _rows_of_change(change: Change) -> list[ResidentSnapshot]:
+    """``change.snapshots`` in member order, by a read compiled once (fixed_sql, performance.md P3)."""
+    rows = fixed_sql.instances(
+        ("services.rows_of_change",),
+        [change.pk],
+        lambda: ResidentSnapshot.objects.filter(change_id=change.pk).order_by("member_order", "pk"),
+    )
+    for row in rows:
+        row.change = change  # as the related manager sets it: no re-read
+    return rows
+
+
+def _store_review(change: Change) -> None:
+    """UPDATE the change's 登録状態, reviewer, time and 入力場所 as ``save(update_fields=…)`` would
+    (Change.save adds nothing to an update); its text is compiled once (fixed_sql, performance.md P3)."""
+    values = {
+        "state": change.state,
+        "reviewed_by_id": change.reviewed_by_id,
+        "reviewed_at": change.reviewed_at,
+        "input_place_id": change.input_place_id,
+    }
+    fixed_sql.run(
+        ("services.store_review",),
+        [
+            change.state,
+            change.reviewed_by_id,
+            fixed_sql.db_value(Change, "reviewed_at", change.reviewed_at),
+            change.input_place_id,
+            change.pk,
+        ],
+        fixed_sql.updating(lambda: Change.objects.filter(pk=change.pk), **values),
+    )
 
 
 def _write_commit_numbers(snapshots: list[ResidentSnapshot], residents: list[Resident]) -> None:

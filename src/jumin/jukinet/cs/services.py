@@ -22,8 +22,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from jumin import fixed_sql
 from jumin.audit.actions import AuditAction
 from jumin.audit.services import record_event
+from jumin.bulk_insert import insert_objects
 from jumin.domain.checkdigits import lgcode_check_digit
 from jumin.jukinet.common.catalogue import IDENTITY_UPDATE
 from jumin.jukinet.common.notice import (
@@ -433,12 +435,13 @@ def accept_updates(
     queued = pending = 0
     with transaction.atomic(savepoint=savepoint):
         codes = [request.resident_code for request in requests]
-        existing = {
-            identity.resident_code: identity
-            for identity in CsIdentity.objects.select_for_update()
-            .filter(resident_code__in=codes)
-            .order_by("pk")
-        }
+        # The statement's text is compiled once per number of people (fixed_sql, P3).
+        locked = fixed_sql.instances(
+            ("cs.accept_updates.identities", len(codes)),
+            codes,
+            lambda: CsIdentity.objects.select_for_update().filter(resident_code__in=codes).order_by("pk"),
+        )
+        existing = {identity.resident_code: identity for identity in locked}
         existing.update(_rekeyed(requests, existing))
         # Few statements whatever the household size (performance.md P3): the versions, the new
         # current rows and the waiting notices are each one bulk insert.
@@ -446,7 +449,7 @@ def accept_updates(
             _plan(request, existing.get(request.resident_code), timestamp, now, initial_load=initial_load)
             for request in requests
         ]
-        CsIdentityVersion.objects.bulk_create([plan.version for plan in plans])
+        insert_objects([plan.version for plan in plans])
         prefecture_is_peer = _prefecture_peers()
         created: list[CsIdentity] = []
         for plan in plans:
@@ -459,7 +462,7 @@ def accept_updates(
             else:
                 for name, value in plan.columns().items():
                     setattr(plan.identity, name, value)
-        CsIdentity.objects.bulk_create(created)
+        insert_objects(created)
         new_rows = {id(identity) for identity in created}
         waiting: list[PendingNotice] = []
         for plan in plans:
@@ -475,7 +478,7 @@ def accept_updates(
                 queued += 1
             if id(identity) not in new_rows:  # a new row was inserted complete, has_pending included
                 identity.save(update_fields=[*plan.columns(), "has_pending"])
-        PendingNotice.objects.bulk_create(waiting)
+        insert_objects(waiting)
         pending = len(waiting)
         for request in requests:
             # A 住民票コードの変更: one person under both codes (the registry keeps the 旧住民票コード on
