@@ -175,7 +175,9 @@ def _late_return_entry(
         alerts.append(
             Alert(
                 field="certificate_number",
-                message=f"住民票の履歴に記載された証明書番号（{numbers[0]}）と異なります。番号を確認してください。",
+                # No number in the text: alerts carry no personal data, and the number is masked
+                # without field:residence_status:view (C-10).
+                message="返納された証明書番号が、住民票の履歴に記載された証明書番号と異なります。番号を確認してください。",
                 code="registry.certificate_number_not_in_history",
             )
         )
